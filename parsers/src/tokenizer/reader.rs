@@ -1,0 +1,462 @@
+//! Streaming segment reader over any `Read`.
+//!
+//! The reader owns one bounded buffer. It returns a segment only once its terminator is in
+//! the buffer ("check before parse", as mini-redis frames do) and otherwise reads more,
+//! compacting the buffer first, so memory is bounded by the longest segment, never by the
+//! size of the file. Each interchange re-detects its delimiters from its own ISA, so files
+//! that concatenate interchanges from different senders read correctly.
+
+use std::io::Read;
+
+use super::delimiters::{DelimiterError, Delimiters, IsaMode, detect};
+use super::scan::{self, TERMINATOR};
+use super::segment::Segment;
+
+/// Tuning for [`SegmentReader`].
+#[derive(Debug, Clone, Copy)]
+pub struct ReaderOptions {
+    /// How the ISA is read (strict fixed width, or lenient separator counting).
+    pub isa_mode: IsaMode,
+    /// Longest segment accepted; longer input is reported instead of buffered without end.
+    pub max_segment_len: usize,
+    /// Size of each read from the source.
+    pub chunk_size: usize,
+}
+
+impl Default for ReaderOptions {
+    fn default() -> Self {
+        ReaderOptions {
+            isa_mode: IsaMode::Strict,
+            max_segment_len: 1 << 20,
+            chunk_size: 256 << 10,
+        }
+    }
+}
+
+/// Why the byte stream could not be cut into segments. All variants carry the input offset.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// Reading the source failed.
+    #[error("byte {offset}: read failed: {source}")]
+    Io {
+        /// Offset reached when the read failed.
+        offset: u64,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The interchange header could not be read, so its delimiters are unknown.
+    #[error("byte {offset}: {source}")]
+    Isa {
+        /// Offset of the ISA.
+        offset: u64,
+        /// What was wrong with it.
+        source: DelimiterError,
+    },
+    /// The input ended in the middle of a segment (no terminator).
+    #[error("byte {offset}: input ends inside a segment (no segment terminator)")]
+    Unterminated {
+        /// Offset of the unterminated segment.
+        offset: u64,
+    },
+    /// A segment is longer than the configured limit.
+    #[error("byte {offset}: segment longer than {limit} bytes")]
+    SegmentTooLong {
+        /// Offset of the segment.
+        offset: u64,
+        /// The limit in force.
+        limit: usize,
+    },
+}
+
+impl TokenError {
+    /// Input offset the error refers to.
+    pub fn offset(&self) -> u64 {
+        match self {
+            TokenError::Io { offset, .. }
+            | TokenError::Isa { offset, .. }
+            | TokenError::Unterminated { offset }
+            | TokenError::SegmentTooLong { offset, .. } => *offset,
+        }
+    }
+}
+
+/// Where the next segment lies in the buffer, found before any borrow is handed out.
+struct Found {
+    start: usize,
+    end: usize,
+    seps_from: usize,
+    seps_to: usize,
+    isa: bool,
+}
+
+/// Cuts a byte stream into [`Segment`]s, one at a time.
+pub struct SegmentReader<R> {
+    src: R,
+    opts: ReaderOptions,
+    buf: Vec<u8>,
+    /// First byte not yet returned.
+    start: usize,
+    /// End of valid data in `buf`.
+    filled: usize,
+    /// End of the bytes already in `idx`.
+    indexed: usize,
+    idx: Vec<u32>,
+    /// First index entry not yet consumed.
+    idx_pos: usize,
+    /// Element separators of the current ISA, which is indexed on its own.
+    isa_seps: Vec<u32>,
+    delimiters: Option<Delimiters>,
+    /// Delimiters of the last interchange, kept for segments read after its IEA.
+    last_delimiters: Option<Delimiters>,
+    eof: bool,
+    /// Input offset of `buf[0]`.
+    base_offset: u64,
+    at_file_start: bool,
+}
+
+impl<R: Read> SegmentReader<R> {
+    /// A reader with default options.
+    pub fn new(src: R) -> Self {
+        Self::with_options(src, ReaderOptions::default())
+    }
+
+    /// A reader with the given options.
+    pub fn with_options(src: R, opts: ReaderOptions) -> Self {
+        SegmentReader {
+            src,
+            buf: vec![0; opts.chunk_size.max(4096)],
+            opts,
+            start: 0,
+            filled: 0,
+            indexed: 0,
+            idx: Vec::new(),
+            idx_pos: 0,
+            isa_seps: Vec::with_capacity(16),
+            delimiters: None,
+            last_delimiters: None,
+            eof: false,
+            base_offset: 0,
+            at_file_start: true,
+        }
+    }
+
+    /// Delimiters of the interchange being read (`None` before the first ISA).
+    pub fn delimiters(&self) -> Option<Delimiters> {
+        self.delimiters.or(self.last_delimiters)
+    }
+
+    /// Capacity of the internal buffers in bytes; stays flat however large the input is.
+    pub fn buffer_capacity(&self) -> usize {
+        self.buf.capacity() + self.idx.capacity() * std::mem::size_of::<u32>()
+    }
+
+    /// Input offset of the next unread byte.
+    pub fn position(&self) -> u64 {
+        self.base_offset + self.start as u64
+    }
+
+    /// The next segment, `Ok(None)` at the end of the input.
+    pub fn next_segment(&mut self) -> Result<Option<Segment<'_>>, TokenError> {
+        let Some(found) = self.locate()? else {
+            return Ok(None);
+        };
+        let delimiters = self
+            .delimiters
+            .or(self.last_delimiters)
+            .unwrap_or(Delimiters::STANDARD);
+        let seps: &[u32] = if found.isa {
+            &self.isa_seps
+        } else {
+            &self.idx[found.seps_from..found.seps_to]
+        };
+        let seg = Segment::new(
+            &self.buf[found.start..found.end],
+            seps,
+            found.start as u32,
+            delimiters,
+            self.base_offset + found.start as u64,
+        );
+        if seg.id() == b"IEA" {
+            // The next interchange announces its own delimiters.
+            self.last_delimiters = self.delimiters.take();
+        }
+        Ok(Some(seg))
+    }
+
+    fn locate(&mut self) -> Result<Option<Found>, TokenError> {
+        loop {
+            match self.delimiters {
+                None => {
+                    if let Some(found) = self.locate_isa()? {
+                        return Ok(Some(found));
+                    }
+                    if self.start == self.filled && self.eof {
+                        return Ok(None);
+                    }
+                }
+                Some(d) => {
+                    self.skip_line_breaks(d.segment);
+                    if let Some(found) = self.locate_in_index() {
+                        return Ok(Some(found));
+                    }
+                    if self.eof {
+                        self.skip_whitespace();
+                        if self.start == self.filled {
+                            return Ok(None);
+                        }
+                        return Err(TokenError::Unterminated {
+                            offset: self.position(),
+                        });
+                    }
+                    if self.filled - self.start > self.opts.max_segment_len {
+                        return Err(TokenError::SegmentTooLong {
+                            offset: self.position(),
+                            limit: self.opts.max_segment_len,
+                        });
+                    }
+                }
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Tries to read an ISA at `start`; `Ok(None)` means more input is needed (or the end).
+    fn locate_isa(&mut self) -> Result<Option<Found>, TokenError> {
+        self.skip_whitespace();
+        if self.at_file_start && self.buf[self.start..self.filled].starts_with(b"\xEF\xBB\xBF") {
+            self.start += 3;
+            self.skip_whitespace();
+        }
+        if self.start == self.filled {
+            return Ok(None);
+        }
+        let data = &self.buf[self.start..self.filled];
+        match detect(data, self.opts.isa_mode) {
+            Ok(frame) => {
+                self.at_file_start = false;
+                let d = frame.delimiters;
+                let start = self.start;
+                let end = start + frame.len - 1;
+                self.isa_seps.clear();
+                self.isa_seps.extend(
+                    self.buf[start..end]
+                        .iter()
+                        .enumerate()
+                        .filter(|&(_, &b)| b == d.element)
+                        .map(|(i, _)| (start + i) as u32),
+                );
+                self.delimiters = Some(d);
+                self.start = end + 1;
+                // Bytes after the ISA may have been indexed with another interchange's delimiters.
+                self.idx.clear();
+                self.idx_pos = 0;
+                self.indexed = self.start;
+                self.index_new_bytes();
+                Ok(Some(Found {
+                    start,
+                    end,
+                    seps_from: 0,
+                    seps_to: 0,
+                    isa: true,
+                }))
+            }
+            Err(DelimiterError::Truncated) if !self.eof => Ok(None),
+            Err(source) => Err(TokenError::Isa {
+                offset: self.position(),
+                source,
+            }),
+        }
+    }
+
+    fn locate_in_index(&mut self) -> Option<Found> {
+        let rel = self.idx[self.idx_pos..]
+            .iter()
+            .position(|&e| e & TERMINATOR != 0)?;
+        let k = self.idx_pos + rel;
+        let end = (self.idx[k] & !TERMINATOR) as usize;
+        let found = Found {
+            start: self.start,
+            end,
+            seps_from: self.idx_pos,
+            seps_to: k,
+            isa: false,
+        };
+        self.idx_pos = k + 1;
+        self.start = end + 1;
+        Some(found)
+    }
+
+    /// Partners send CR, LF or CRLF after terminators; they are not data.
+    fn skip_line_breaks(&mut self, terminator: u8) {
+        while self.start < self.filled {
+            let b = self.buf[self.start];
+            if (b == b'\r' || b == b'\n') && b != terminator {
+                self.start += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn skip_whitespace(&mut self) {
+        while self.start < self.filled && self.buf[self.start].is_ascii_whitespace() {
+            self.start += 1;
+        }
+    }
+
+    fn fill(&mut self) -> Result<(), TokenError> {
+        if self.start > 0 {
+            self.compact();
+        }
+        if self.filled == self.buf.len() {
+            // Only a segment longer than the buffer gets here; max_segment_len bounds it.
+            let grown = (self.buf.len() * 2).min(self.opts.max_segment_len + self.opts.chunk_size);
+            self.buf.resize(grown.max(self.buf.len() + 1), 0);
+        }
+        let n = loop {
+            match self.src.read(&mut self.buf[self.filled..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(TokenError::Io {
+                        offset: self.base_offset + self.filled as u64,
+                        source,
+                    });
+                }
+            }
+        };
+        if n == 0 {
+            self.eof = true;
+        }
+        self.filled += n;
+        if self.delimiters.is_some() {
+            self.index_new_bytes();
+        }
+        Ok(())
+    }
+
+    fn compact(&mut self) {
+        let shift = self.start;
+        self.buf.copy_within(self.start..self.filled, 0);
+        self.filled -= shift;
+        self.indexed = self.indexed.saturating_sub(shift);
+        self.base_offset += shift as u64;
+        self.start = 0;
+        let shift = shift as u32;
+        self.idx.drain(..self.idx_pos);
+        for e in &mut self.idx {
+            *e -= shift;
+        }
+        self.idx_pos = 0;
+    }
+
+    fn index_new_bytes(&mut self) {
+        if let Some(d) = self.delimiters {
+            let from = self.indexed.max(self.start);
+            scan::index(
+                &self.buf[from..self.filled],
+                from as u32,
+                d.element,
+                d.segment,
+                &mut self.idx,
+            );
+            self.indexed = self.filled;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO: &[u8] = b"ISA*00*          *00*          *ZZ*A              *ZZ*B              *261115*1405*U*00401*000000001*0*P*>~\nGS*FA*A*B*20261115*1405*1*X*004010~\nST*997*0001~\nAK1*CF*5001~\nSE*3*0001~\nGE*1*1~\nIEA*1*000000001~\n\
+ISA|00|          |00|          |ZZ|A              |ZZ|B              |261201|0800|^|00501|000000002|0|P|:\r\nGS|FA|A|B|20261201|0800|2|X|005010\r\nGE|0|2\r\nIEA|1|000000002\r\n";
+
+    fn ids(data: &[u8], chunk: usize) -> Vec<String> {
+        let opts = ReaderOptions {
+            chunk_size: chunk,
+            ..ReaderOptions::default()
+        };
+        let mut r = SegmentReader::with_options(data, opts);
+        let mut out = Vec::new();
+        while let Some(s) = r.next_segment().expect("valid input") {
+            out.push(format!("{}:{}", s.id_str(), s.element_count()));
+        }
+        out
+    }
+
+    #[test]
+    fn reads_two_interchanges_with_different_delimiters() {
+        let got = ids(TWO, 4096);
+        assert_eq!(
+            got,
+            vec![
+                "ISA:16", "GS:8", "ST:2", "AK1:2", "SE:2", "GE:2", "IEA:2", "ISA:16", "GS:8",
+                "GE:2", "IEA:2"
+            ]
+        );
+    }
+
+    #[test]
+    fn tiny_reads_give_the_same_segments() {
+        // chunk_size is clamped to 4096, so exercise small reads through a slow source instead.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(out.len()).min(3);
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut r = SegmentReader::new(Trickle(TWO));
+        let mut n = 0;
+        while let Some(s) = r.next_segment().expect("valid") {
+            assert!(!s.id().is_empty());
+            n += 1;
+        }
+        assert_eq!(n, 11);
+    }
+
+    #[test]
+    fn elements_are_one_based_and_keep_empties() {
+        let data = b"ISA*00*          *00*          *ZZ*A              *ZZ*B              *261115*1405*U*00401*000000001*0*P*>~N1*ST**11*AR1234563~";
+        let mut r = SegmentReader::new(&data[..]);
+        let isa = r.next_segment().expect("ok").expect("isa");
+        assert_eq!(isa.element(13), Some(&b"000000001"[..]));
+        assert_eq!(isa.element(16), Some(&b">"[..]));
+        let n1 = r.next_segment().expect("ok").expect("n1");
+        assert_eq!(n1.id(), b"N1");
+        assert_eq!(n1.element(1), Some(&b"ST"[..]));
+        assert_eq!(n1.element(2), Some(&b""[..]));
+        assert_eq!(n1.element(4), Some(&b"AR1234563"[..]));
+        assert_eq!(n1.element(5), None);
+        assert_eq!(n1.text(2), None);
+    }
+
+    #[test]
+    fn unterminated_tail_is_an_error_with_offset() {
+        let data = b"ISA*00*          *00*          *ZZ*A              *ZZ*B              *261115*1405*U*00401*000000001*0*P*>~GS*FA";
+        let mut r = SegmentReader::new(&data[..]);
+        assert!(r.next_segment().expect("isa").is_some());
+        let err = r.next_segment().expect_err("unterminated");
+        assert!(matches!(err, TokenError::Unterminated { offset: 106 }));
+    }
+
+    #[test]
+    fn segment_longer_than_limit_is_refused() {
+        let mut data = b"ISA*00*          *00*          *ZZ*A              *ZZ*B              *261115*1405*U*00401*000000001*0*P*>~NTE*".to_vec();
+        data.extend(std::iter::repeat_n(b'x', 20_000));
+        let opts = ReaderOptions {
+            max_segment_len: 10_000,
+            chunk_size: 4096,
+            ..ReaderOptions::default()
+        };
+        let mut r = SegmentReader::with_options(&data[..], opts);
+        assert!(r.next_segment().expect("isa").is_some());
+        assert!(matches!(
+            r.next_segment(),
+            Err(TokenError::SegmentTooLong { offset: 106, .. })
+        ));
+    }
+}

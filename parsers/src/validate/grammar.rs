@@ -1,0 +1,203 @@
+//! Segment order, presence, repeat and loop checks against a set grammar (AK3/IK3 codes).
+//!
+//! The walker keeps a stack of open loops, each with a cursor into its body and a use count
+//! per node. A segment is matched by searching forward from the cursor in the innermost
+//! loop, then in each enclosing one (closing the inner loops); this is how X12 loop
+//! membership is decided, since loops are identified only by their first segment.
+
+use crate::diagnostic::SegmentError;
+use crate::dict::{Node, SetDef};
+
+/// What the walker concluded about one segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// Loop id (AK303) of the innermost loop the segment belongs to, if any.
+    pub loop_id: Option<&'static str>,
+    /// Errors for the segment itself (over max use, out of sequence, ...).
+    pub errors: Vec<SegmentError>,
+    /// Mandatory segments found missing before this one: (segment id, loop id).
+    pub missing: Vec<(&'static str, Option<&'static str>)>,
+}
+
+struct Frame {
+    body: &'static [Node],
+    loop_id: Option<&'static str>,
+    /// Index of the last matched node in `body`.
+    pos: usize,
+    /// Start of this frame's use counts in `Walker::counts`.
+    counts_at: usize,
+}
+
+/// Walks one transaction set's segments through its grammar.
+pub struct Walker {
+    set: &'static SetDef,
+    stack: Vec<Frame>,
+    counts: Vec<u32>,
+}
+
+fn node_id(n: &Node) -> &'static str {
+    match n {
+        Node::Segment { id, .. } | Node::Loop { id, .. } => id,
+    }
+}
+
+fn node_min(n: &Node) -> u16 {
+    match n {
+        Node::Segment { min, .. } | Node::Loop { min, .. } => *min,
+    }
+}
+
+fn node_max(n: &Node) -> u32 {
+    match n {
+        Node::Segment { max, .. } | Node::Loop { max, .. } => *max,
+    }
+}
+
+impl Walker {
+    /// A walker positioned before ST of `set`.
+    pub fn new(set: &'static SetDef) -> Self {
+        let mut w = Walker {
+            set,
+            stack: Vec::with_capacity(8),
+            counts: Vec::with_capacity(64),
+        };
+        w.push(set.body, None);
+        w
+    }
+
+    fn push(&mut self, body: &'static [Node], loop_id: Option<&'static str>) {
+        let counts_at = self.counts.len();
+        self.counts.resize(counts_at + body.len(), 0);
+        self.stack.push(Frame {
+            body,
+            loop_id,
+            pos: 0,
+            counts_at,
+        });
+    }
+
+    /// Places the segment `id`; the walker's state only moves when the segment fits.
+    pub fn place(&mut self, id: &str) -> Placement {
+        let mut placement = Placement {
+            loop_id: None,
+            errors: Vec::new(),
+            missing: Vec::new(),
+        };
+        let Some((depth, j)) = self.find(id) else {
+            placement.loop_id = self.stack.last().and_then(|f| f.loop_id);
+            placement.errors.push(self.misplaced_kind(id));
+            return placement;
+        };
+        while self.stack.len() > depth + 1 {
+            self.close_top(&mut placement.missing);
+        }
+        let frame = &self.stack[depth];
+        let from = if self.counts[frame.counts_at + frame.pos] > 0 {
+            frame.pos + 1
+        } else {
+            frame.pos
+        };
+        for k in from..j {
+            if node_min(&frame.body[k]) > 0 && self.counts[frame.counts_at + k] == 0 {
+                placement.missing.push((node_id(&frame.body[k]), frame.loop_id));
+            }
+        }
+        let node = frame.body[j];
+        let loop_id = frame.loop_id;
+        let counts_at = frame.counts_at;
+        self.stack[depth].pos = j;
+        self.counts[counts_at + j] += 1;
+        let uses = self.counts[counts_at + j];
+        match node {
+            Node::Segment { max, .. } => {
+                placement.loop_id = loop_id;
+                if uses > max {
+                    placement.errors.push(SegmentError::SegmentOverMax);
+                }
+            }
+            Node::Loop { id, max, body, .. } => {
+                placement.loop_id = Some(id);
+                if uses > max {
+                    placement.errors.push(SegmentError::LoopOverMax);
+                }
+                self.push(body, Some(id));
+                let top = self.stack.len() - 1;
+                let at = self.stack[top].counts_at;
+                self.counts[at] = 1;
+            }
+        }
+        placement
+    }
+
+    /// Closes every open loop at the end of the set; returns mandatory segments never seen.
+    pub fn finish(&mut self) -> Vec<(&'static str, Option<&'static str>)> {
+        let mut missing = Vec::new();
+        while !self.stack.is_empty() {
+            self.close_top(&mut missing);
+        }
+        missing
+    }
+
+    fn close_top(&mut self, missing: &mut Vec<(&'static str, Option<&'static str>)>) {
+        if let Some(frame) = self.stack.pop() {
+            for (k, node) in frame.body.iter().enumerate().skip(frame.pos) {
+                if node_min(node) > 0 && self.counts[frame.counts_at + k] == 0 {
+                    missing.push((node_id(node), frame.loop_id));
+                }
+            }
+            self.counts.truncate(frame.counts_at);
+        }
+    }
+
+    /// Finds `(stack depth, node index)` for `id`, innermost loop first.
+    fn find(&self, id: &str) -> Option<(usize, usize)> {
+        for depth in (0..self.stack.len()).rev() {
+            let frame = &self.stack[depth];
+            // Node 0 of a loop is its trigger: seeing it again starts a new iteration, which
+            // the enclosing frame handles.
+            let first = if frame.loop_id.is_some() {
+                frame.pos.max(1)
+            } else {
+                frame.pos
+            };
+            for (j, node) in frame.body.iter().enumerate().skip(first) {
+                if node_id(node) != id {
+                    continue;
+                }
+                let uses = self.counts[frame.counts_at + j];
+                // A segment already at its max use may be matched again further on (the same id
+                // can appear twice in a body); otherwise the repeat is an over-use error.
+                if j == frame.pos && uses >= node_max(node) && matches!(node, Node::Segment { .. })
+                {
+                    if let Some(k) = frame.body[j + 1..].iter().position(|n| node_id(n) == id) {
+                        return Some((depth, j + 1 + k));
+                    }
+                }
+                return Some((depth, j));
+            }
+        }
+        None
+    }
+
+    fn misplaced_kind(&self, id: &str) -> SegmentError {
+        let earlier = self.stack.iter().any(|f| {
+            f.body[..f.pos.min(f.body.len())]
+                .iter()
+                .any(|n| node_id(n) == id)
+        });
+        if earlier {
+            SegmentError::OutOfSequence
+        } else if contains(self.set.body, id) {
+            SegmentError::Unexpected
+        } else {
+            SegmentError::NotInSet
+        }
+    }
+}
+
+fn contains(body: &[Node], id: &str) -> bool {
+    body.iter().any(|n| match n {
+        Node::Segment { id: s, .. } => *s == id,
+        Node::Loop { id: s, body, .. } => *s == id || contains(body, id),
+    })
+}

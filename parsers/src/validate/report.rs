@@ -1,0 +1,141 @@
+//! What the validator learnt about each interchange: the input for 997/999/TA1 and for the
+//! `parse` structure view. Only sets with errors keep their details (unless asked to keep
+//! all), so a report's size follows the number of errors, not the size of the file.
+
+use crate::diagnostic::{GroupError, SegmentError, SetError, Ta1Note};
+use crate::dict::Version;
+use crate::tokenizer::Delimiters;
+
+use super::syntax::ElementIssue;
+
+/// The ISA fields an acknowledgment echoes or swaps.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IsaInfo {
+    /// ISA05.
+    pub sender_qualifier: String,
+    /// ISA06, trimmed.
+    pub sender_id: String,
+    /// ISA07.
+    pub receiver_qualifier: String,
+    /// ISA08, trimmed.
+    pub receiver_id: String,
+    /// ISA09 YYMMDD.
+    pub date: String,
+    /// ISA10 HHMM.
+    pub time: String,
+    /// ISA12, e.g. `00401`.
+    pub version: String,
+    /// ISA13.
+    pub control_number: String,
+    /// ISA14: `1` asks for a TA1.
+    pub ack_requested: String,
+    /// ISA15 `P`/`T`.
+    pub usage: String,
+}
+
+/// One interchange, ISA to IEA.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterchangeReport {
+    /// Header fields.
+    pub isa: IsaInfo,
+    /// Delimiters the interchange used.
+    pub delimiters: Delimiters,
+    /// Byte offset of the ISA.
+    pub offset: u64,
+    /// Interchange-level errors (TA1 notes); empty means accepted.
+    pub errors: Vec<Ta1Note>,
+    /// Functional groups in order.
+    pub groups: Vec<GroupReport>,
+    /// TA1 segments received inside this interchange (it is itself an acknowledgment).
+    pub ta1_received: u32,
+}
+
+impl InterchangeReport {
+    /// True when the interchange envelope itself is in error (TA1 `R`).
+    pub fn rejected(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// One functional group, GS to GE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupReport {
+    /// GS01.
+    pub functional_id: String,
+    /// GS02.
+    pub sender: String,
+    /// GS03.
+    pub receiver: String,
+    /// GS06.
+    pub control_number: String,
+    /// GS08.
+    pub version_code: String,
+    /// GS08 when supported.
+    pub version: Option<Version>,
+    /// Group-level errors (AK905..AK909).
+    pub errors: Vec<GroupError>,
+    /// Sets received.
+    pub sets_received: u32,
+    /// Sets accepted (no error).
+    pub sets_accepted: u32,
+    /// Sets with errors, and every set when the validator keeps all.
+    pub sets: Vec<SetReport>,
+    /// Byte offset of the GS.
+    pub offset: u64,
+}
+
+impl GroupReport {
+    /// AK901: `A` all accepted, `P` some, `R` none or a group-level error.
+    pub fn status(&self) -> &'static str {
+        if !self.errors.is_empty() || (self.sets_received > 0 && self.sets_accepted == 0) {
+            "R"
+        } else if self.sets_accepted < self.sets_received {
+            "P"
+        } else {
+            "A"
+        }
+    }
+}
+
+/// One transaction set, ST to SE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetReport {
+    /// ST01.
+    pub id: String,
+    /// ST02.
+    pub control_number: String,
+    /// ST03 (005010), echoed in AK203.
+    pub implementation_ref: Option<String>,
+    /// Set-level errors (AK502..AK506).
+    pub errors: Vec<SetError>,
+    /// Segment findings (AK3 with their AK4s).
+    pub segments: Vec<SegmentIssue>,
+    /// Segments counted ST..SE.
+    pub segment_count: u32,
+    /// Byte offset of the ST.
+    pub offset: u64,
+}
+
+impl SetReport {
+    /// True when the set has no error at any level.
+    pub fn accepted(&self) -> bool {
+        self.errors.is_empty() && self.segments.is_empty()
+    }
+}
+
+/// A segment in error (AK3/IK3 with AK4/IK4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentIssue {
+    /// AK301 segment id.
+    pub id: String,
+    /// AK302 position from ST = 1.
+    pub position: u32,
+    /// AK303 loop identifier.
+    pub loop_id: Option<String>,
+    /// AK304; `HasElementErrors` when only elements are wrong.
+    pub error: SegmentError,
+    /// AK4s.
+    pub elements: Vec<ElementIssue>,
+    /// Business context for a 999 CTX, e.g. (`PAD01`, `3`) for claim line 3.
+    pub context: Option<(String, String)>,
+}

@@ -1,0 +1,845 @@
+//! The streaming validator: feed it segments in file order, drain diagnostics and finished
+//! interchange reports as you go. It keeps only the envelope it is inside, the control numbers
+//! it must check for uniqueness, and the findings, so memory does not grow with file size.
+
+use std::collections::HashSet;
+
+use crate::diagnostic::{
+    Code, Diagnostic, ElementError, GroupError, Location, SegmentError, SetError,
+    Severity, Ta1Note,
+};
+use crate::dict::{self, Version};
+use crate::tokenizer::{Delimiters, Segment, TokenError};
+use crate::tokenizer::delimiters::DelimiterError;
+
+use super::grammar::Walker;
+use super::report::{GroupReport, InterchangeReport, IsaInfo, SegmentIssue, SetReport};
+use super::syntax::{self, ElementIssue};
+
+/// What to check and how much to keep.
+#[derive(Debug, Clone, Default)]
+pub struct ValidateOptions {
+    /// File name used in locations.
+    pub file: Option<String>,
+    /// Skip element and segment syntax checks (envelope checks only).
+    pub envelope_only: bool,
+    /// Keep a report for every set, not only those in error (profile "list every set").
+    pub keep_all_sets: bool,
+}
+
+/// A control number set that stores numeric values compactly, since most partners number
+/// sequentially and a big file can hold hundreds of thousands of sets.
+#[derive(Default)]
+struct ControlNumbers {
+    numeric: HashSet<u64>,
+    other: HashSet<String>,
+}
+
+impl ControlNumbers {
+    /// Inserts; false when already present.
+    fn insert(&mut self, v: &str) -> bool {
+        match v.parse::<u64>() {
+            // Leading zeros matter for identity ("0001" vs "1"), so keep the length too.
+            Ok(n) if v.len() <= 9 => self.numeric.insert(n * 16 + v.len() as u64),
+            _ => self.other.insert(v.to_owned()),
+        }
+    }
+}
+
+struct OpenSet {
+    report: SetReport,
+    walker: Option<Walker>,
+    version: Option<Version>,
+    /// Last PAD01/QTY-loop line number seen, for 999 CTX.
+    line: Option<(String, String)>,
+    known: bool,
+}
+
+struct OpenGroup {
+    report: GroupReport,
+    set_numbers: ControlNumbers,
+    declared_sets_seen: u32,
+}
+
+struct OpenInterchange {
+    report: InterchangeReport,
+    group_numbers: ControlNumbers,
+    groups_seen: u32,
+}
+
+/// Streaming envelope and syntax validator.
+pub struct Validator {
+    opts: ValidateOptions,
+    interchange: Option<OpenInterchange>,
+    group: Option<OpenGroup>,
+    set: Option<OpenSet>,
+    interchange_numbers: HashSet<String>,
+    diagnostics: Vec<Diagnostic>,
+    finished: Vec<InterchangeReport>,
+    element_scratch: Vec<ElementIssue>,
+    last_offset: u64,
+}
+
+impl Validator {
+    /// A validator with the given options.
+    pub fn new(opts: ValidateOptions) -> Self {
+        Validator {
+            opts,
+            interchange: None,
+            group: None,
+            set: None,
+            interchange_numbers: HashSet::new(),
+            diagnostics: Vec::new(),
+            finished: Vec::new(),
+            element_scratch: Vec::new(),
+            last_offset: 0,
+        }
+    }
+
+    /// Findings since the last call.
+    pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.diagnostics)
+    }
+
+    /// True when findings are waiting to be taken.
+    pub fn has_diagnostics(&self) -> bool {
+        !self.diagnostics.is_empty()
+    }
+
+    /// Interchanges completed since the last call.
+    pub fn take_reports(&mut self) -> Vec<InterchangeReport> {
+        std::mem::take(&mut self.finished)
+    }
+
+    /// Checks one segment.
+    pub fn feed(&mut self, seg: &Segment<'_>) {
+        self.last_offset = seg.offset();
+        match seg.id() {
+            b"ISA" => self.on_isa(seg),
+            b"IEA" => self.on_iea(seg),
+            b"GS" => self.on_gs(seg),
+            b"GE" => self.on_ge(seg),
+            b"ST" => self.on_st(seg),
+            b"SE" => self.on_se(seg),
+            b"TA1" if self.set.is_none() && self.group.is_none() => {
+                if let Some(i) = &mut self.interchange {
+                    i.report.ta1_received += 1;
+                }
+            }
+            _ => self.on_body(seg),
+        }
+    }
+
+    /// Reports a tokenizer failure (the input cannot be read further) against the open
+    /// envelope, then closes everything.
+    pub fn fail(&mut self, err: &TokenError) {
+        let note = match err {
+            TokenError::Isa { source, .. } => match source {
+                DelimiterError::InvalidElementSeparator(_) => Ta1Note::InvalidElementSeparator,
+                DelimiterError::InvalidComponentSeparator(_) => Ta1Note::InvalidComponentSeparator,
+                DelimiterError::InvalidSegmentTerminator(_)
+                | DelimiterError::InvalidRepetitionSeparator(_) => {
+                    Ta1Note::InvalidSegmentTerminator
+                }
+                DelimiterError::Truncated => Ta1Note::PrematureEndOfFile,
+                _ => Ta1Note::InvalidControlStructure,
+            },
+            TokenError::Unterminated { .. } => Ta1Note::PrematureEndOfFile,
+            TokenError::SegmentTooLong { .. } | TokenError::Io { .. } => {
+                Ta1Note::InvalidControlStructure
+            }
+        };
+        self.last_offset = err.offset();
+        let msg = err.to_string();
+        if self.interchange.is_none() {
+            // Nothing readable: an interchange with an unknown header still gets its TA1.
+            self.interchange = Some(OpenInterchange {
+                report: InterchangeReport {
+                    isa: IsaInfo::default(),
+                    delimiters: Delimiters::STANDARD,
+                    offset: err.offset(),
+                    errors: Vec::new(),
+                    groups: Vec::new(),
+                    ta1_received: 0,
+                },
+                group_numbers: ControlNumbers::default(),
+                groups_seen: 0,
+            });
+        }
+        self.interchange_error(note, msg);
+        self.close_interchange();
+    }
+
+    /// Ends the input: anything still open lacks its trailers.
+    pub fn finish(&mut self) {
+        if self.interchange.is_some() {
+            self.interchange_error(Ta1Note::PrematureEndOfFile, "input ends before IEA".into());
+            self.close_interchange();
+        }
+    }
+
+    fn location(&self) -> Location {
+        Location {
+            file: self.opts.file.clone(),
+            offset: self.last_offset,
+            interchange: self
+                .interchange
+                .as_ref()
+                .map(|i| i.report.isa.control_number.clone()),
+            group: self.group.as_ref().map(|g| g.report.control_number.clone()),
+            set: self.set.as_ref().map(|s| s.report.control_number.clone()),
+            segment: None,
+            element: None,
+        }
+    }
+
+    fn push(&mut self, severity: Severity, code: Code, location: Location, message: String) {
+        self.diagnostics.push(Diagnostic {
+            severity,
+            code,
+            location,
+            message,
+        });
+    }
+
+    fn interchange_error(&mut self, note: Ta1Note, message: String) {
+        let loc = self.location();
+        if let Some(i) = &mut self.interchange
+            && !i.report.errors.contains(&note)
+        {
+            i.report.errors.push(note);
+        }
+        self.push(Severity::Error, Code::Interchange(note), loc, message);
+    }
+
+    fn group_error(&mut self, e: GroupError, message: String) {
+        let mut loc = self.location();
+        loc.set = None;
+        if let Some(g) = &mut self.group
+            && !g.report.errors.contains(&e)
+        {
+            g.report.errors.push(e);
+        }
+        self.push(Severity::Error, Code::Group(e), loc, message);
+    }
+
+    fn set_error(&mut self, e: SetError, message: String) {
+        let loc = self.location();
+        if let Some(s) = &mut self.set
+            && !s.report.errors.contains(&e)
+        {
+            s.report.errors.push(e);
+        }
+        self.push(Severity::Error, Code::Set(e), loc, message);
+    }
+
+    // ---- ISA / IEA -------------------------------------------------------------------
+
+    fn on_isa(&mut self, seg: &Segment<'_>) {
+        if self.interchange.is_some() {
+            self.interchange_error(
+                Ta1Note::PrematureEndOfFile,
+                "ISA before the IEA of the previous interchange".into(),
+            );
+            self.close_interchange();
+        }
+        let t = |n: usize| seg.text(n).unwrap_or("").to_owned();
+        let isa = IsaInfo {
+            sender_qualifier: t(5),
+            sender_id: t(6).trim_end().to_owned(),
+            receiver_qualifier: t(7),
+            receiver_id: t(8).trim_end().to_owned(),
+            date: t(9),
+            time: t(10),
+            version: t(12),
+            control_number: t(13),
+            ack_requested: t(14),
+            usage: t(15),
+        };
+        self.interchange = Some(OpenInterchange {
+            report: InterchangeReport {
+                isa,
+                delimiters: seg.delimiters(),
+                offset: seg.offset(),
+                errors: Vec::new(),
+                groups: Vec::new(),
+                ta1_received: 0,
+            },
+            group_numbers: ControlNumbers::default(),
+            groups_seen: 0,
+        });
+        self.check_isa_fields(seg);
+    }
+
+    fn check_isa_fields(&mut self, seg: &Segment<'_>) {
+        let raw = |n: usize| seg.element(n).unwrap_or(b"");
+        let fixed = |n: usize, len: usize| raw(n).len() == len;
+        if seg.element_count() != 16 {
+            self.interchange_error(
+                Ta1Note::InvalidControlStructure,
+                format!("ISA has {} elements, expected 16", seg.element_count()),
+            );
+        }
+        if !fixed(1, 2) || !matches!(raw(1), b"00" | b"01" | b"02" | b"03" | b"04" | b"05" | b"06" | b"07" | b"08") {
+            self.interchange_error(Ta1Note::InvalidAuthorizationQualifier, "invalid ISA01 authorization qualifier".into());
+        }
+        if !fixed(2, 10) {
+            self.interchange_error(Ta1Note::InvalidAuthorizationValue, "ISA02 must be 10 characters".into());
+        }
+        if !fixed(3, 2) || !matches!(raw(3), b"00" | b"01") {
+            self.interchange_error(Ta1Note::InvalidSecurityQualifier, "invalid ISA03 security qualifier".into());
+        }
+        if !fixed(4, 10) {
+            self.interchange_error(Ta1Note::InvalidSecurityValue, "ISA04 must be 10 characters".into());
+        }
+        let qualifier_ok = |q: &[u8]| q.len() == 2 && q.iter().all(|b| b.is_ascii_alphanumeric());
+        if !qualifier_ok(raw(5)) {
+            self.interchange_error(Ta1Note::InvalidSenderQualifier, "invalid ISA05 sender qualifier".into());
+        }
+        if !fixed(6, 15) || raw(6).iter().all(|&b| b == b' ') {
+            self.interchange_error(
+                Ta1Note::InvalidSenderId,
+                format!("ISA06 sender id must be 15 characters, got {}", raw(6).len()),
+            );
+        }
+        if !qualifier_ok(raw(7)) {
+            self.interchange_error(Ta1Note::InvalidReceiverQualifier, "invalid ISA07 receiver qualifier".into());
+        }
+        if !fixed(8, 15) || raw(8).iter().all(|&b| b == b' ') {
+            self.interchange_error(
+                Ta1Note::InvalidReceiverId,
+                format!("ISA08 receiver id must be 15 characters, got {}", raw(8).len()),
+            );
+        }
+        if super::datatype::check_date(raw(9)).is_err() || raw(9).len() != 6 {
+            self.interchange_error(Ta1Note::InvalidDate, "invalid ISA09 date".into());
+        }
+        if super::datatype::check_time(raw(10)).is_err() || raw(10).len() != 4 {
+            self.interchange_error(Ta1Note::InvalidTime, "invalid ISA10 time".into());
+        }
+        let version = raw(12);
+        if version.len() != 5 || !version.iter().all(u8::is_ascii_digit) {
+            self.interchange_error(Ta1Note::InvalidVersion, "invalid ISA12 version".into());
+        } else if version != b"00401" && version != b"00501" {
+            self.interchange_error(
+                Ta1Note::VersionNotSupported,
+                format!("ISA12 version {} not supported", String::from_utf8_lossy(version)),
+            );
+        }
+        if version == b"00401" && raw(11) != b"U" {
+            self.interchange_error(Ta1Note::InvalidStandardsId, "ISA11 must be U in 00401".into());
+        }
+        let icn = raw(13);
+        if icn.len() != 9 || !icn.iter().all(u8::is_ascii_digit) {
+            self.interchange_error(Ta1Note::InvalidControlNumber, "ISA13 must be 9 digits".into());
+        } else {
+            let icn = String::from_utf8_lossy(icn).into_owned();
+            let sender = String::from_utf8_lossy(raw(6)).trim_end().to_owned();
+            if !self.interchange_numbers.insert(format!("{sender}\u{0}{icn}")) {
+                self.interchange_error(
+                    Ta1Note::DuplicateControlNumber,
+                    format!("ISA13 {icn} already used in this file"),
+                );
+            }
+        }
+        match raw(14) {
+            b"0" | b"1" => {}
+            b"2" | b"3" => self.warn_interchange(Ta1Note::InvalidAckRequested, "ISA14 value not used in 004010/005010"),
+            _ => self.interchange_error(Ta1Note::InvalidAckRequested, "ISA14 must be 0 or 1".into()),
+        }
+        match raw(15) {
+            b"P" | b"T" => {}
+            b"I" => self.warn_interchange(Ta1Note::InvalidTestIndicator, "ISA15 I (information) accepted"),
+            _ => self.interchange_error(Ta1Note::InvalidTestIndicator, "ISA15 must be P or T".into()),
+        }
+        if raw(16).len() != 1 {
+            self.interchange_error(Ta1Note::InvalidComponentSeparator, "ISA16 must be one character".into());
+        }
+    }
+
+    fn warn_interchange(&mut self, note: Ta1Note, message: &str) {
+        let loc = self.location();
+        self.push(Severity::Warning, Code::Interchange(note), loc, message.into());
+    }
+
+    fn on_iea(&mut self, seg: &Segment<'_>) {
+        if self.interchange.is_none() {
+            self.orphan(seg, "IEA without ISA");
+            return;
+        }
+        if self.group.is_some() {
+            self.close_group_missing_trailer();
+        }
+        let count = seg.text(1).unwrap_or("");
+        let icn = seg.text(2).unwrap_or("");
+        let (groups, isa13) = match &self.interchange {
+            Some(i) => (i.groups_seen, i.report.isa.control_number.clone()),
+            None => (0, String::new()),
+        };
+        if count.parse::<u32>().ok() != Some(groups) {
+            self.interchange_error(
+                Ta1Note::InvalidGroupCount,
+                format!("IEA01 says {count} groups, counted {groups}"),
+            );
+        }
+        if icn != isa13 {
+            self.interchange_error(
+                Ta1Note::ControlNumberMismatch,
+                format!("IEA02 {icn} does not match ISA13 {isa13}"),
+            );
+        }
+        self.close_interchange();
+    }
+
+    fn close_interchange(&mut self) {
+        if self.group.is_some() {
+            self.close_group_missing_trailer();
+        }
+        if let Some(i) = self.interchange.take() {
+            self.finished.push(i.report);
+        }
+    }
+
+    fn orphan(&mut self, seg: &Segment<'_>, what: &str) {
+        let loc = self.location();
+        self.push(
+            Severity::Error,
+            Code::Interchange(Ta1Note::InvalidControlStructure),
+            loc,
+            format!("{what} ({} at byte {})", seg.id_str(), seg.offset()),
+        );
+        if let Some(i) = &mut self.interchange
+            && !i.report.errors.contains(&Ta1Note::InvalidControlStructure)
+        {
+            i.report.errors.push(Ta1Note::InvalidControlStructure);
+        }
+    }
+
+    // ---- GS / GE ---------------------------------------------------------------------
+
+    fn on_gs(&mut self, seg: &Segment<'_>) {
+        if self.interchange.is_none() {
+            self.orphan(seg, "GS outside an interchange");
+            return;
+        }
+        if self.group.is_some() {
+            self.close_group_missing_trailer();
+        }
+        let t = |n: usize| seg.text(n).unwrap_or("").to_owned();
+        let version_code = t(8);
+        let version = Version::from_gs08(&version_code);
+        let control_number = t(6);
+        self.group = Some(OpenGroup {
+            report: GroupReport {
+                functional_id: t(1),
+                sender: t(2),
+                receiver: t(3),
+                control_number: control_number.clone(),
+                version_code: version_code.clone(),
+                version,
+                errors: Vec::new(),
+                sets_received: 0,
+                sets_accepted: 0,
+                sets: Vec::new(),
+                offset: seg.offset(),
+            },
+            set_numbers: ControlNumbers::default(),
+            declared_sets_seen: 0,
+        });
+        if let Some(i) = &mut self.interchange {
+            i.groups_seen += 1;
+        }
+        if control_number.is_empty()
+            || control_number.len() > 9
+            || !control_number.bytes().all(|b| b.is_ascii_digit())
+        {
+            self.group_error(
+                GroupError::ControlNumberSyntax,
+                format!("GS06 {control_number:?} is not a 1-9 digit number"),
+            );
+        } else {
+            let unique = self
+                .interchange
+                .as_mut()
+                .is_some_and(|i| i.group_numbers.insert(&control_number));
+            if !unique {
+                self.group_error(
+                    GroupError::ControlNumberNotUnique,
+                    format!("GS06 {control_number} used twice in the interchange"),
+                );
+            }
+        }
+        if version.is_none() {
+            self.group_error(
+                GroupError::VersionNotSupported,
+                format!("GS08 version {version_code:?} not supported (004010 and 005010 are)"),
+            );
+        }
+        if !matches!(t(1).as_str(), "CF" | "PA" | "PT" | "FA") {
+            self.group_error(
+                GroupError::NotSupported,
+                format!("functional group {:?} not supported", t(1)),
+            );
+        }
+        if !self.opts.envelope_only
+            && let Some(v) = version
+            && let Some(def) = dict::segment(v, "GS")
+        {
+            self.element_checks_outside_set(seg, def);
+        }
+    }
+
+    fn element_checks_outside_set(&mut self, seg: &Segment<'_>, def: &dict::SegmentDef) {
+        let mut issues = std::mem::take(&mut self.element_scratch);
+        issues.clear();
+        syntax::check_segment(seg, def, &mut issues);
+        for issue in issues.drain(..) {
+            let mut loc = self.location();
+            loc.set = None;
+            loc.element = Some(issue.position);
+            let msg = element_message(&issue, seg.id_str());
+            self.push(Severity::Error, Code::Element(issue.error), loc, msg);
+            if seg.id() == b"GS" && issue.error != ElementError::TooManyElements {
+                self.group_error(GroupError::ControlNumberSyntax, "GS has element errors".into());
+            }
+        }
+        self.element_scratch = issues;
+    }
+
+    fn on_ge(&mut self, seg: &Segment<'_>) {
+        if self.group.is_none() {
+            self.orphan(seg, "GE without GS");
+            return;
+        }
+        if self.set.is_some() {
+            self.close_set_missing_trailer();
+        }
+        let count = seg.text(1).unwrap_or("").to_owned();
+        let gcn = seg.text(2).unwrap_or("").to_owned();
+        let (seen, gs06) = match &self.group {
+            Some(g) => (g.declared_sets_seen, g.report.control_number.clone()),
+            None => (0, String::new()),
+        };
+        if count.parse::<u32>().ok() != Some(seen) {
+            self.group_error(
+                GroupError::SetCountMismatch,
+                format!("GE01 says {count} sets, counted {seen}"),
+            );
+        }
+        if gcn != gs06 {
+            self.group_error(
+                GroupError::ControlNumberMismatch,
+                format!("GE02 {gcn} does not match GS06 {gs06}"),
+            );
+        }
+        self.close_group();
+    }
+
+    fn close_group_missing_trailer(&mut self) {
+        if self.set.is_some() {
+            self.close_set_missing_trailer();
+        }
+        self.group_error(GroupError::TrailerMissing, "GE missing".into());
+        self.close_group();
+    }
+
+    fn close_group(&mut self) {
+        if let Some(g) = self.group.take()
+            && let Some(i) = &mut self.interchange
+        {
+            i.report.groups.push(g.report);
+        }
+    }
+
+    // ---- ST / SE ---------------------------------------------------------------------
+
+    fn on_st(&mut self, seg: &Segment<'_>) {
+        if self.group.is_none() {
+            self.orphan(seg, "ST outside a functional group");
+            if self.interchange.is_some() {
+                self.interchange_error(Ta1Note::InvalidContent, "transaction set outside a group".into());
+            }
+            return;
+        }
+        if self.set.is_some() {
+            self.close_set_missing_trailer();
+        }
+        let st01 = seg.text(1).unwrap_or("").to_owned();
+        let st02 = seg.text(2).unwrap_or("").to_owned();
+        let st03 = seg.text(3).map(str::to_owned);
+        let (version, functional_id) = match &mut self.group {
+            Some(g) => {
+                g.declared_sets_seen += 1;
+                g.report.sets_received += 1;
+                (g.report.version, g.report.functional_id.clone())
+            }
+            None => (None, String::new()),
+        };
+        let set_def = version.and_then(|v| dict::set(v, &st01));
+        self.set = Some(OpenSet {
+            report: SetReport {
+                id: st01.clone(),
+                control_number: st02.clone(),
+                implementation_ref: st03,
+                errors: Vec::new(),
+                segments: Vec::new(),
+                segment_count: 1,
+                offset: seg.offset(),
+            },
+            walker: if self.opts.envelope_only {
+                None
+            } else {
+                set_def.map(Walker::new)
+            },
+            version,
+            line: None,
+            known: set_def.is_some(),
+        });
+        match set_def {
+            None if version.is_some() => self.set_error(
+                SetError::NotSupported,
+                format!("transaction set {st01:?} not supported"),
+            ),
+            Some(def) if def.functional_id != functional_id => self.set_error(
+                SetError::InvalidSetId,
+                format!("set {st01} does not belong in a {functional_id} group ({} expected)", def.functional_id),
+            ),
+            _ => {}
+        }
+        if st02.len() < 4 || st02.len() > 9 {
+            self.set_error(
+                SetError::InvalidControlNumber,
+                format!("ST02 {st02:?} must be 4 to 9 characters"),
+            );
+        } else {
+            let unique = self
+                .group
+                .as_mut()
+                .is_some_and(|g| g.set_numbers.insert(&st02));
+            if !unique {
+                self.set_error(
+                    SetError::ControlNumberNotUnique,
+                    format!("ST02 {st02} used twice in the group"),
+                );
+            }
+        }
+        if !self.opts.envelope_only {
+            self.check_set_segment(seg, 1);
+        }
+    }
+
+    fn on_se(&mut self, seg: &Segment<'_>) {
+        if self.set.is_none() {
+            self.orphan(seg, "SE without ST");
+            return;
+        }
+        let position = match &mut self.set {
+            Some(s) => {
+                s.report.segment_count += 1;
+                s.report.segment_count
+            }
+            None => 0,
+        };
+        if !self.opts.envelope_only {
+            self.check_set_segment(seg, position);
+        }
+        let count = seg.text(1).unwrap_or("").to_owned();
+        let scn = seg.text(2).unwrap_or("").to_owned();
+        let st02 = self
+            .set
+            .as_ref()
+            .map(|s| s.report.control_number.clone())
+            .unwrap_or_default();
+        if count.parse::<u32>().ok() != Some(position) {
+            self.set_error(
+                SetError::SegmentCountMismatch,
+                format!("SE01 says {count} segments, counted {position}"),
+            );
+        }
+        if scn != st02 {
+            self.set_error(
+                SetError::ControlNumberMismatch,
+                format!("SE02 {scn} does not match ST02 {st02}"),
+            );
+        }
+        self.close_set(false);
+    }
+
+    fn close_set_missing_trailer(&mut self) {
+        self.set_error(SetError::TrailerMissing, "SE missing".into());
+        self.close_set(true);
+    }
+
+    fn close_set(&mut self, truncated: bool) {
+        let Some(mut set) = self.set.take() else {
+            return;
+        };
+        if let Some(mut w) = set.walker.take()
+            && !truncated
+        {
+            for (id, loop_id) in w.finish() {
+                // SE itself was already placed; only the loops' own mandatory segments remain.
+                if id == "SE" {
+                    continue;
+                }
+                let position = set.report.segment_count;
+                self.set = Some(set);
+                self.segment_issue(id, position, loop_id, SegmentError::MandatoryMissing, Vec::new(), "mandatory segment missing");
+                set = match self.set.take() {
+                    Some(s) => s,
+                    None => return,
+                };
+            }
+        }
+        if !set.report.segments.is_empty() && !set.report.errors.contains(&SetError::SegmentsInError) {
+            set.report.errors.push(SetError::SegmentsInError);
+        }
+        if let Some(g) = &mut self.group {
+            let accepted = set.report.accepted();
+            if accepted {
+                g.report.sets_accepted += 1;
+            }
+            if !accepted || self.opts.keep_all_sets {
+                g.report.sets.push(set.report);
+            }
+        }
+    }
+
+    // ---- body segments ---------------------------------------------------------------
+
+    fn on_body(&mut self, seg: &Segment<'_>) {
+        let position = match &mut self.set {
+            Some(s) => {
+                s.report.segment_count += 1;
+                s.report.segment_count
+            }
+            None => {
+                self.orphan(seg, "segment outside a transaction set");
+                return;
+            }
+        };
+        if !self.opts.envelope_only {
+            self.check_set_segment(seg, position);
+        }
+    }
+
+    fn check_set_segment(&mut self, seg: &Segment<'_>, position: u32) {
+        let Some(set) = &mut self.set else { return };
+        let Some(version) = set.version else { return };
+        if !set.known {
+            return;
+        }
+        let id = seg.id_str();
+        // Errors inside a claim line name it in the 999 CTX, so the partner can find it.
+        if id == "PAD" {
+            set.line = seg.text(1).map(|v| ("PAD01".to_owned(), v.to_owned()));
+        }
+        let Some(def) = dict::segment(version, id) else {
+            self.segment_issue(id, position, None, SegmentError::Unrecognized, Vec::new(), "unrecognized segment id");
+            return;
+        };
+        let placement = match &mut set.walker {
+            Some(w) => w.place(id),
+            None => return,
+        };
+        for (missing, loop_id) in placement.missing {
+            self.segment_issue(missing, position, loop_id, SegmentError::MandatoryMissing, Vec::new(), "mandatory segment missing before this one");
+        }
+        let mut issues = std::mem::take(&mut self.element_scratch);
+        issues.clear();
+        syntax::check_segment(seg, def, &mut issues);
+        let elements: Vec<ElementIssue> = issues.drain(..).collect();
+        self.element_scratch = issues;
+        let placed_ok = placement.errors.is_empty();
+        for e in placement.errors {
+            self.segment_issue(id, position, placement.loop_id, e, Vec::new(), segment_message(e));
+        }
+        if !elements.is_empty() {
+            if placed_ok {
+                self.segment_issue(id, position, placement.loop_id, SegmentError::HasElementErrors, elements, "segment has element errors");
+            } else if let Some(s) = &mut self.set
+                && let Some(last) = s.report.segments.last_mut()
+            {
+                last.elements = elements.clone();
+                self.emit_element_diagnostics(id, position, &elements);
+            }
+        }
+    }
+
+    fn segment_issue(
+        &mut self,
+        id: &str,
+        position: u32,
+        loop_id: Option<&str>,
+        error: SegmentError,
+        elements: Vec<ElementIssue>,
+        message: &str,
+    ) {
+        let mut loc = self.location();
+        loc.segment = Some((position, id.to_owned()));
+        self.push(
+            Severity::Error,
+            Code::Segment(error),
+            loc,
+            format!("{message} (loop {})", loop_id.unwrap_or("-")),
+        );
+        self.emit_element_diagnostics(id, position, &elements);
+        if let Some(s) = &mut self.set {
+            s.report.segments.push(SegmentIssue {
+                id: id.to_owned(),
+                position,
+                loop_id: loop_id.map(str::to_owned),
+                error,
+                elements,
+                context: s.line.clone(),
+            });
+        }
+    }
+
+    fn emit_element_diagnostics(&mut self, id: &str, position: u32, elements: &[ElementIssue]) {
+        for e in elements {
+            let mut loc = self.location();
+            loc.segment = Some((position, id.to_owned()));
+            loc.element = Some(e.position);
+            self.push(Severity::Error, Code::Element(e.error), loc, element_message(e, id));
+        }
+    }
+}
+
+fn segment_message(e: SegmentError) -> &'static str {
+    match e {
+        SegmentError::Unrecognized => "unrecognized segment id",
+        SegmentError::Unexpected => "unexpected segment",
+        SegmentError::MandatoryMissing => "mandatory segment missing",
+        SegmentError::LoopOverMax => "loop occurs more often than allowed",
+        SegmentError::SegmentOverMax => "segment used more often than allowed",
+        SegmentError::NotInSet => "segment not in this transaction set",
+        SegmentError::OutOfSequence => "segment out of sequence",
+        SegmentError::HasElementErrors => "segment has element errors",
+    }
+}
+
+fn element_message(e: &ElementIssue, segment_id: &str) -> String {
+    let what = match e.error {
+        ElementError::MandatoryMissing => "mandatory element missing",
+        ElementError::ConditionalMissing => "conditionally required element missing",
+        ElementError::TooManyElements => "too many elements",
+        ElementError::TooShort => "element too short",
+        ElementError::TooLong => "element too long",
+        ElementError::InvalidCharacter => "invalid character",
+        ElementError::InvalidCode => "invalid code value",
+        ElementError::InvalidDate => "invalid date",
+        ElementError::InvalidTime => "invalid time",
+        ElementError::ExclusionViolated => "exclusion condition violated",
+        ElementError::TooManyRepetitions => "too many repetitions",
+        ElementError::TooManyComponents => "too many components",
+    };
+    let name = format!("{segment_id}{:02}", e.position.element);
+    match (&e.data, e.ref_num) {
+        (Some(d), Some(r)) => format!("{what} in {name} (element {r}): {d:?}"),
+        (Some(d), None) => format!("{what} in {name}: {d:?}"),
+        (None, Some(r)) => format!("{what}: {name} (element {r})"),
+        (None, None) => format!("{what}: {name}"),
+    }
+}
+
