@@ -7,10 +7,15 @@
 //! [`writer`] renders segments and envelopes with any delimiter set.
 #![forbid(unsafe_code)]
 
+pub mod ack;
 pub mod diagnostic;
 pub mod dict;
+pub mod envelope;
+pub mod generate;
+pub mod stream;
 pub mod tokenizer;
 pub mod validate;
+pub mod writer;
 
 pub use diagnostic::{Code, Diagnostic, Location, Severity};
 pub use tokenizer::{Delimiters, IsaMode, ReaderOptions, Segment, SegmentReader, TokenError};

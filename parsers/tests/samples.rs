@@ -8,7 +8,9 @@ use x12::validate::{ValidateOptions, validate};
 use x12::{IsaMode, ReaderOptions};
 
 fn sample(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../samples")
+        .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -53,7 +55,11 @@ fn bad_isa_is_rejected_in_strict_mode_with_ta1_note() {
     let out = run("bad_isa_len_se_count.x12", IsaMode::Strict);
     assert!(!out.is_valid());
     let ic = &out.interchanges[0];
-    assert!(ic.errors.contains(&Ta1Note::InvalidControlStructure), "{:?}", ic.errors);
+    assert!(
+        ic.errors.contains(&Ta1Note::InvalidControlStructure),
+        "{:?}",
+        ic.errors
+    );
     let first = out.diagnostics[0].to_string();
     assert!(first.starts_with("bad_isa_len_se_count.x12: "), "{first}");
     assert!(first.contains("TA105 022"), "{first}");
@@ -63,7 +69,11 @@ fn bad_isa_is_rejected_in_strict_mode_with_ta1_note() {
 fn bad_isa_read_leniently_reports_sender_id_and_segment_count() {
     let out = run("bad_isa_len_se_count.x12", IsaMode::Lenient);
     let ic = &out.interchanges[0];
-    assert!(ic.errors.contains(&Ta1Note::InvalidSenderId), "{:?}", ic.errors);
+    assert!(
+        ic.errors.contains(&Ta1Note::InvalidSenderId),
+        "{:?}",
+        ic.errors
+    );
     let group = &ic.groups[0];
     assert_eq!(group.status(), "R");
     assert_eq!(group.sets[0].errors, vec![SetError::SegmentCountMismatch]);
@@ -76,8 +86,9 @@ fn bad_isa_read_leniently_reports_sender_id_and_segment_count() {
         se01.to_string(),
         "bad_isa_len_se_count.x12: interchange 000005001, group 5001, set 0001: SE01 says 62 segments, counted 64 [AK502 4]"
     );
-    assert!(!out
-        .diagnostics
-        .iter()
-        .any(|d| matches!(d.code, Code::Segment(SegmentError::Unrecognized))));
+    assert!(
+        !out.diagnostics
+            .iter()
+            .any(|d| matches!(d.code, Code::Segment(SegmentError::Unrecognized)))
+    );
 }

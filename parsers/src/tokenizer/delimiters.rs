@@ -12,8 +12,9 @@ use nom::{IResult, Parser, bytes::complete::tag, combinator::rest};
 pub const ISA_LEN: usize = 106;
 
 /// Offsets of the 16 element separators inside a well-formed ISA.
-pub const ISA_SEPARATOR_OFFSETS: [usize; 16] =
-    [3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103];
+pub const ISA_SEPARATOR_OFFSETS: [usize; 16] = [
+    3, 6, 17, 20, 31, 34, 50, 53, 69, 76, 81, 83, 89, 99, 101, 103,
+];
 
 /// The delimiter set of one interchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,10 +40,7 @@ impl Delimiters {
 
     /// True when `b` is one of the active delimiters.
     pub fn is_delimiter(&self, b: u8) -> bool {
-        b == self.element
-            || b == self.component
-            || b == self.segment
-            || self.repetition == Some(b)
+        b == self.element || b == self.component || b == self.segment || self.repetition == Some(b)
     }
 
     /// Checks the X12 rule that delimiters are pairwise distinct and not alphanumeric.
@@ -238,9 +236,8 @@ fn detect_counted(data: &[u8], element: u8) -> Result<IsaFrame, DelimiterError> 
 
 /// ISA11 is a repetition separator from version 00501 on; before that it is the standards id.
 fn repetition_for(isa12: &[u8], isa11: u8) -> Option<u8> {
-    let version_5_or_later = isa12.len() == 5
-        && isa12.iter().all(u8::is_ascii_digit)
-        && isa12 >= b"00501".as_slice();
+    let version_5_or_later =
+        isa12.len() == 5 && isa12.iter().all(u8::is_ascii_digit) && isa12 >= b"00501".as_slice();
     (version_5_or_later && !isa11.is_ascii_alphanumeric()).then_some(isa11)
 }
 
@@ -294,7 +291,10 @@ mod tests {
             detect(&ISA_4010[..50], IsaMode::Strict),
             Err(DelimiterError::Truncated)
         );
-        assert_eq!(detect(b"IS", IsaMode::Strict), Err(DelimiterError::Truncated));
+        assert_eq!(
+            detect(b"IS", IsaMode::Strict),
+            Err(DelimiterError::Truncated)
+        );
         assert_eq!(detect(b"GS*", IsaMode::Strict), Err(DelimiterError::NoIsa));
     }
 

@@ -38,7 +38,11 @@ pub fn index(data: &[u8], base: u32, element: u8, segment: u8, out: &mut Vec<u32
         let mut m = me | mt;
         while m != 0 {
             let bit = m.trailing_zeros();
-            let flag = if mt & (1u64 << bit) != 0 { TERMINATOR } else { 0 };
+            let flag = if mt & (1u64 << bit) != 0 {
+                TERMINATOR
+            } else {
+                0
+            };
             out.push((pos + bit / 8) | flag);
             m &= m - 1;
         }
@@ -85,7 +89,18 @@ mod tests {
     #[test]
     fn high_bytes_are_not_false_matches() {
         // 0x80 and 0xff lanes are the classic false positives of the cheap SWAR test.
-        let data = [0x80u8, 0xff, b'*', 0x2a ^ 0x80, b'~', 0, 0x7f, 0xfe, b'*', 0x80];
+        let data = [
+            0x80u8,
+            0xff,
+            b'*',
+            0x2a ^ 0x80,
+            b'~',
+            0,
+            0x7f,
+            0xfe,
+            b'*',
+            0x80,
+        ];
         let mut out = Vec::new();
         index(&data, 10, b'*', b'~', &mut out);
         assert_eq!(out, vec![12, 14 | TERMINATOR, 18]);

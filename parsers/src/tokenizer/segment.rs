@@ -103,7 +103,10 @@ impl<'a> Segment<'a> {
 }
 
 /// Splits an element into its components with the component separator.
-pub fn components<'a>(element: &'a [u8], delimiters: &Delimiters) -> impl Iterator<Item = &'a [u8]> {
+pub fn components<'a>(
+    element: &'a [u8],
+    delimiters: &Delimiters,
+) -> impl Iterator<Item = &'a [u8]> {
     element.split(move |&b| b == delimiters.component)
 }
 

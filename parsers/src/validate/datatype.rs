@@ -5,7 +5,7 @@
 
 use nom::{
     IResult, Parser,
-    bytes::complete::{tag, take_while1, take_while_m_n},
+    bytes::complete::{tag, take_while_m_n, take_while1},
     character::complete::char,
     combinator::{all_consuming, opt, recognize},
     sequence::preceded,
@@ -26,8 +26,11 @@ fn numeric(i: &[u8]) -> IResult<&[u8], &[u8]> {
 fn real(i: &[u8]) -> IResult<&[u8], &[u8]> {
     let with_int = recognize((digits, opt((char('.'), opt(digits)))));
     let frac_only = recognize((char('.'), digits));
-    all_consuming(preceded(opt(tag(&b"-"[..])), nom::branch::alt((with_int, frac_only))))
-        .parse(i)
+    all_consuming(preceded(
+        opt(tag(&b"-"[..])),
+        nom::branch::alt((with_int, frac_only)),
+    ))
+    .parse(i)
 }
 
 fn two(i: &[u8]) -> IResult<&[u8], u32> {
@@ -79,8 +82,7 @@ pub fn check_time(value: &[u8]) -> Result<(), ElementError> {
     let parsed: IResult<&[u8], (u32, u32, Option<u32>)> = all_consuming((
         two,
         two,
-        opt((two, opt(take_while_m_n(1, 2, |b: u8| b.is_ascii_digit())))
-            .map(|(s, _)| s)),
+        opt((two, opt(take_while_m_n(1, 2, |b: u8| b.is_ascii_digit()))).map(|(s, _)| s)),
     ))
     .parse(value);
     match parsed {
@@ -102,7 +104,9 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         _ => 28,
     }
 }
@@ -138,7 +142,13 @@ mod tests {
         assert_eq!(check_date(b"20261115"), Ok(()));
         assert_eq!(check_date(b"20280229"), Ok(()));
         assert_eq!(check_date(b"261115"), Ok(()));
-        for bad in [&b"20270229"[..], b"20261315", b"20261100", b"2026111", b"2026111A"] {
+        for bad in [
+            &b"20270229"[..],
+            b"20261315",
+            b"20261100",
+            b"2026111",
+            b"2026111A",
+        ] {
             assert_eq!(check_date(bad), Err(ElementError::InvalidDate));
         }
     }
@@ -149,7 +159,11 @@ mod tests {
             assert_eq!(check_time(ok.as_bytes()), Ok(()), "{ok}");
         }
         for bad in ["2400", "1460", "14", "140560", "14a5"] {
-            assert_eq!(check_time(bad.as_bytes()), Err(ElementError::InvalidTime), "{bad}");
+            assert_eq!(
+                check_time(bad.as_bytes()),
+                Err(ElementError::InvalidTime),
+                "{bad}"
+            );
         }
     }
 

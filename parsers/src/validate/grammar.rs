@@ -99,7 +99,9 @@ impl Walker {
         };
         for k in from..j {
             if node_min(&frame.body[k]) > 0 && self.counts[frame.counts_at + k] == 0 {
-                placement.missing.push((node_id(&frame.body[k]), frame.loop_id));
+                placement
+                    .missing
+                    .push((node_id(&frame.body[k]), frame.loop_id));
             }
         }
         let node = frame.body[j];
@@ -167,11 +169,12 @@ impl Walker {
                 let uses = self.counts[frame.counts_at + j];
                 // A segment already at its max use may be matched again further on (the same id
                 // can appear twice in a body); otherwise the repeat is an over-use error.
-                if j == frame.pos && uses >= node_max(node) && matches!(node, Node::Segment { .. })
+                if j == frame.pos
+                    && uses >= node_max(node)
+                    && matches!(node, Node::Segment { .. })
+                    && let Some(k) = frame.body[j + 1..].iter().position(|n| node_id(n) == id)
                 {
-                    if let Some(k) = frame.body[j + 1..].iter().position(|n| node_id(n) == id) {
-                        return Some((depth, j + 1 + k));
-                    }
+                    return Some((depth, j + 1 + k));
                 }
                 return Some((depth, j));
             }

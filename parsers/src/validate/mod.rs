@@ -67,11 +67,15 @@ pub fn validate_stream<R: Read>(
             }
         }
         if v.has_diagnostics() {
-            v.take_diagnostics().into_iter().for_each(&mut on_diagnostic);
+            v.take_diagnostics()
+                .into_iter()
+                .for_each(&mut on_diagnostic);
         }
         v.take_reports().into_iter().for_each(&mut on_interchange);
     }
-    v.take_diagnostics().into_iter().for_each(&mut on_diagnostic);
+    v.take_diagnostics()
+        .into_iter()
+        .for_each(&mut on_diagnostic);
     v.take_reports().into_iter().for_each(&mut on_interchange);
     count
 }

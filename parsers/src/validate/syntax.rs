@@ -60,7 +60,12 @@ fn check_element(
     match d.repetition {
         Some(rep) if memchr::memchr(rep, value).is_some() => {
             if def.repeat <= 1 {
-                out.push(issue(position, def, ElementError::TooManyRepetitions, Some(value)));
+                out.push(issue(
+                    position,
+                    def,
+                    ElementError::TooManyRepetitions,
+                    Some(value),
+                ));
                 return;
             }
             let mut count = 0u16;
@@ -73,7 +78,12 @@ fn check_element(
                 check_single(part, def, pos, d, out);
             }
             if count > def.repeat {
-                out.push(issue(position, def, ElementError::TooManyRepetitions, Some(value)));
+                out.push(issue(
+                    position,
+                    def,
+                    ElementError::TooManyRepetitions,
+                    Some(value),
+                ));
             }
         }
         _ => check_single(value, def, position, d, out),
@@ -135,7 +145,12 @@ fn check_single(
     check_value(value, def, position, out);
 }
 
-fn check_value(value: &[u8], def: &ElementDef, position: ElementPosition, out: &mut Vec<ElementIssue>) {
+fn check_value(
+    value: &[u8],
+    def: &ElementDef,
+    position: ElementPosition,
+    out: &mut Vec<ElementIssue>,
+) {
     let typed = match def.data_type {
         DataType::N(_) => datatype::check_numeric(value),
         DataType::R => datatype::check_real(value),

@@ -5,12 +5,11 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::{
-    Code, Diagnostic, ElementError, GroupError, Location, SegmentError, SetError,
-    Severity, Ta1Note,
+    Code, Diagnostic, ElementError, GroupError, Location, SegmentError, SetError, Severity, Ta1Note,
 };
 use crate::dict::{self, Version};
-use crate::tokenizer::{Delimiters, Segment, TokenError};
 use crate::tokenizer::delimiters::DelimiterError;
+use crate::tokenizer::{Delimiters, Segment, TokenError};
 
 use super::grammar::Walker;
 use super::report::{GroupReport, InterchangeReport, IsaInfo, SegmentIssue, SetReport};
@@ -280,35 +279,64 @@ impl Validator {
                 format!("ISA has {} elements, expected 16", seg.element_count()),
             );
         }
-        if !fixed(1, 2) || !matches!(raw(1), b"00" | b"01" | b"02" | b"03" | b"04" | b"05" | b"06" | b"07" | b"08") {
-            self.interchange_error(Ta1Note::InvalidAuthorizationQualifier, "invalid ISA01 authorization qualifier".into());
+        if !fixed(1, 2)
+            || !matches!(
+                raw(1),
+                b"00" | b"01" | b"02" | b"03" | b"04" | b"05" | b"06" | b"07" | b"08"
+            )
+        {
+            self.interchange_error(
+                Ta1Note::InvalidAuthorizationQualifier,
+                "invalid ISA01 authorization qualifier".into(),
+            );
         }
         if !fixed(2, 10) {
-            self.interchange_error(Ta1Note::InvalidAuthorizationValue, "ISA02 must be 10 characters".into());
+            self.interchange_error(
+                Ta1Note::InvalidAuthorizationValue,
+                "ISA02 must be 10 characters".into(),
+            );
         }
         if !fixed(3, 2) || !matches!(raw(3), b"00" | b"01") {
-            self.interchange_error(Ta1Note::InvalidSecurityQualifier, "invalid ISA03 security qualifier".into());
+            self.interchange_error(
+                Ta1Note::InvalidSecurityQualifier,
+                "invalid ISA03 security qualifier".into(),
+            );
         }
         if !fixed(4, 10) {
-            self.interchange_error(Ta1Note::InvalidSecurityValue, "ISA04 must be 10 characters".into());
+            self.interchange_error(
+                Ta1Note::InvalidSecurityValue,
+                "ISA04 must be 10 characters".into(),
+            );
         }
         let qualifier_ok = |q: &[u8]| q.len() == 2 && q.iter().all(|b| b.is_ascii_alphanumeric());
         if !qualifier_ok(raw(5)) {
-            self.interchange_error(Ta1Note::InvalidSenderQualifier, "invalid ISA05 sender qualifier".into());
+            self.interchange_error(
+                Ta1Note::InvalidSenderQualifier,
+                "invalid ISA05 sender qualifier".into(),
+            );
         }
         if !fixed(6, 15) || raw(6).iter().all(|&b| b == b' ') {
             self.interchange_error(
                 Ta1Note::InvalidSenderId,
-                format!("ISA06 sender id must be 15 characters, got {}", raw(6).len()),
+                format!(
+                    "ISA06 sender id must be 15 characters, got {}",
+                    raw(6).len()
+                ),
             );
         }
         if !qualifier_ok(raw(7)) {
-            self.interchange_error(Ta1Note::InvalidReceiverQualifier, "invalid ISA07 receiver qualifier".into());
+            self.interchange_error(
+                Ta1Note::InvalidReceiverQualifier,
+                "invalid ISA07 receiver qualifier".into(),
+            );
         }
         if !fixed(8, 15) || raw(8).iter().all(|&b| b == b' ') {
             self.interchange_error(
                 Ta1Note::InvalidReceiverId,
-                format!("ISA08 receiver id must be 15 characters, got {}", raw(8).len()),
+                format!(
+                    "ISA08 receiver id must be 15 characters, got {}",
+                    raw(8).len()
+                ),
             );
         }
         if super::datatype::check_date(raw(9)).is_err() || raw(9).len() != 6 {
@@ -323,19 +351,31 @@ impl Validator {
         } else if version != b"00401" && version != b"00501" {
             self.interchange_error(
                 Ta1Note::VersionNotSupported,
-                format!("ISA12 version {} not supported", String::from_utf8_lossy(version)),
+                format!(
+                    "ISA12 version {} not supported",
+                    String::from_utf8_lossy(version)
+                ),
             );
         }
         if version == b"00401" && raw(11) != b"U" {
-            self.interchange_error(Ta1Note::InvalidStandardsId, "ISA11 must be U in 00401".into());
+            self.interchange_error(
+                Ta1Note::InvalidStandardsId,
+                "ISA11 must be U in 00401".into(),
+            );
         }
         let icn = raw(13);
         if icn.len() != 9 || !icn.iter().all(u8::is_ascii_digit) {
-            self.interchange_error(Ta1Note::InvalidControlNumber, "ISA13 must be 9 digits".into());
+            self.interchange_error(
+                Ta1Note::InvalidControlNumber,
+                "ISA13 must be 9 digits".into(),
+            );
         } else {
             let icn = String::from_utf8_lossy(icn).into_owned();
             let sender = String::from_utf8_lossy(raw(6)).trim_end().to_owned();
-            if !self.interchange_numbers.insert(format!("{sender}\u{0}{icn}")) {
+            if !self
+                .interchange_numbers
+                .insert(format!("{sender}\u{0}{icn}"))
+            {
                 self.interchange_error(
                     Ta1Note::DuplicateControlNumber,
                     format!("ISA13 {icn} already used in this file"),
@@ -344,22 +384,40 @@ impl Validator {
         }
         match raw(14) {
             b"0" | b"1" => {}
-            b"2" | b"3" => self.warn_interchange(Ta1Note::InvalidAckRequested, "ISA14 value not used in 004010/005010"),
-            _ => self.interchange_error(Ta1Note::InvalidAckRequested, "ISA14 must be 0 or 1".into()),
+            b"2" | b"3" => self.warn_interchange(
+                Ta1Note::InvalidAckRequested,
+                "ISA14 value not used in 004010/005010",
+            ),
+            _ => {
+                self.interchange_error(Ta1Note::InvalidAckRequested, "ISA14 must be 0 or 1".into())
+            }
         }
         match raw(15) {
             b"P" | b"T" => {}
-            b"I" => self.warn_interchange(Ta1Note::InvalidTestIndicator, "ISA15 I (information) accepted"),
-            _ => self.interchange_error(Ta1Note::InvalidTestIndicator, "ISA15 must be P or T".into()),
+            b"I" => self.warn_interchange(
+                Ta1Note::InvalidTestIndicator,
+                "ISA15 I (information) accepted",
+            ),
+            _ => {
+                self.interchange_error(Ta1Note::InvalidTestIndicator, "ISA15 must be P or T".into())
+            }
         }
         if raw(16).len() != 1 {
-            self.interchange_error(Ta1Note::InvalidComponentSeparator, "ISA16 must be one character".into());
+            self.interchange_error(
+                Ta1Note::InvalidComponentSeparator,
+                "ISA16 must be one character".into(),
+            );
         }
     }
 
     fn warn_interchange(&mut self, note: Ta1Note, message: &str) {
         let loc = self.location();
-        self.push(Severity::Warning, Code::Interchange(note), loc, message.into());
+        self.push(
+            Severity::Warning,
+            Code::Interchange(note),
+            loc,
+            message.into(),
+        );
     }
 
     fn on_iea(&mut self, seg: &Segment<'_>) {
@@ -500,7 +558,10 @@ impl Validator {
             let msg = element_message(&issue, seg.id_str());
             self.push(Severity::Error, Code::Element(issue.error), loc, msg);
             if seg.id() == b"GS" && issue.error != ElementError::TooManyElements {
-                self.group_error(GroupError::ControlNumberSyntax, "GS has element errors".into());
+                self.group_error(
+                    GroupError::ControlNumberSyntax,
+                    "GS has element errors".into(),
+                );
             }
         }
         self.element_scratch = issues;
@@ -557,7 +618,10 @@ impl Validator {
         if self.group.is_none() {
             self.orphan(seg, "ST outside a functional group");
             if self.interchange.is_some() {
-                self.interchange_error(Ta1Note::InvalidContent, "transaction set outside a group".into());
+                self.interchange_error(
+                    Ta1Note::InvalidContent,
+                    "transaction set outside a group".into(),
+                );
             }
             return;
         }
@@ -602,7 +666,10 @@ impl Validator {
             ),
             Some(def) if def.functional_id != functional_id => self.set_error(
                 SetError::InvalidSetId,
-                format!("set {st01} does not belong in a {functional_id} group ({} expected)", def.functional_id),
+                format!(
+                    "set {st01} does not belong in a {functional_id} group ({} expected)",
+                    def.functional_id
+                ),
             ),
             _ => {}
         }
@@ -684,14 +751,23 @@ impl Validator {
                 }
                 let position = set.report.segment_count;
                 self.set = Some(set);
-                self.segment_issue(id, position, loop_id, SegmentError::MandatoryMissing, Vec::new(), "mandatory segment missing");
+                self.segment_issue(
+                    id,
+                    position,
+                    loop_id,
+                    SegmentError::MandatoryMissing,
+                    Vec::new(),
+                    "mandatory segment missing",
+                );
                 set = match self.set.take() {
                     Some(s) => s,
                     None => return,
                 };
             }
         }
-        if !set.report.segments.is_empty() && !set.report.errors.contains(&SetError::SegmentsInError) {
+        if !set.report.segments.is_empty()
+            && !set.report.errors.contains(&SetError::SegmentsInError)
+        {
             set.report.errors.push(SetError::SegmentsInError);
         }
         if let Some(g) = &mut self.group {
@@ -735,7 +811,14 @@ impl Validator {
             set.line = seg.text(1).map(|v| ("PAD01".to_owned(), v.to_owned()));
         }
         let Some(def) = dict::segment(version, id) else {
-            self.segment_issue(id, position, None, SegmentError::Unrecognized, Vec::new(), "unrecognized segment id");
+            self.segment_issue(
+                id,
+                position,
+                None,
+                SegmentError::Unrecognized,
+                Vec::new(),
+                "unrecognized segment id",
+            );
             return;
         };
         let placement = match &mut set.walker {
@@ -743,20 +826,38 @@ impl Validator {
             None => return,
         };
         for (missing, loop_id) in placement.missing {
-            self.segment_issue(missing, position, loop_id, SegmentError::MandatoryMissing, Vec::new(), "mandatory segment missing before this one");
+            self.segment_issue(
+                missing,
+                position,
+                loop_id,
+                SegmentError::MandatoryMissing,
+                Vec::new(),
+                "mandatory segment missing before this one",
+            );
         }
-        let mut issues = std::mem::take(&mut self.element_scratch);
-        issues.clear();
-        syntax::check_segment(seg, def, &mut issues);
-        let elements: Vec<ElementIssue> = issues.drain(..).collect();
-        self.element_scratch = issues;
+        let mut elements = Vec::new();
+        syntax::check_segment(seg, def, &mut elements);
         let placed_ok = placement.errors.is_empty();
         for e in placement.errors {
-            self.segment_issue(id, position, placement.loop_id, e, Vec::new(), segment_message(e));
+            self.segment_issue(
+                id,
+                position,
+                placement.loop_id,
+                e,
+                Vec::new(),
+                segment_message(e),
+            );
         }
         if !elements.is_empty() {
             if placed_ok {
-                self.segment_issue(id, position, placement.loop_id, SegmentError::HasElementErrors, elements, "segment has element errors");
+                self.segment_issue(
+                    id,
+                    position,
+                    placement.loop_id,
+                    SegmentError::HasElementErrors,
+                    elements,
+                    "segment has element errors",
+                );
             } else if let Some(s) = &mut self.set
                 && let Some(last) = s.report.segments.last_mut()
             {
@@ -801,7 +902,12 @@ impl Validator {
             let mut loc = self.location();
             loc.segment = Some((position, id.to_owned()));
             loc.element = Some(e.position);
-            self.push(Severity::Error, Code::Element(e.error), loc, element_message(e, id));
+            self.push(
+                Severity::Error,
+                Code::Element(e.error),
+                loc,
+                element_message(e, id),
+            );
         }
     }
 }
@@ -842,4 +948,3 @@ fn element_message(e: &ElementIssue, segment_id: &str) -> String {
         (None, None) => format!("{what}: {name}"),
     }
 }
-

@@ -1,0 +1,268 @@
+//! Acknowledgments built from validation reports: TA1 for the interchange, 997 (004010 and
+//! 005010) or 999 (005010) per functional group.
+//!
+//! The returning interchange swaps sender and receiver, takes its version from what it
+//! acknowledges, and never acknowledges an acknowledgment (FA groups and TA1s get none).
+
+use crate::diagnostic::ElementPosition;
+use crate::dict::Version;
+use crate::envelope::{Group, GroupHeader, Interchange, InterchangeHeader, Seg, TransactionSet};
+use crate::validate::{GroupReport, InterchangeReport, SegmentIssue, SetReport};
+
+/// Which functional acknowledgment to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckKind {
+    /// 997 functional acknowledgment.
+    Fa997,
+    /// 999 implementation acknowledgment (005010 groups only; 004010 groups get a 997).
+    Ia999,
+}
+
+/// When to add a TA1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ta1Policy {
+    /// When ISA14 = 1 or the interchange envelope is in error.
+    #[default]
+    WhenRequestedOrRejected,
+    /// Always.
+    Always,
+    /// Only when ISA14 = 1.
+    WhenRequested,
+}
+
+/// What the caller decides: our control numbers, the clock, the policy.
+#[derive(Debug, Clone)]
+pub struct AckParams {
+    /// 997 or 999.
+    pub kind: AckKind,
+    /// TA1 policy.
+    pub ta1: Ta1Policy,
+    /// List every set, not only those in error.
+    pub all_sets: bool,
+    /// ISA13 of the acknowledgment interchange.
+    pub interchange_control_number: u32,
+    /// First GS06 to use; one group per acknowledged group.
+    pub group_control_number: u32,
+    /// Date YYYYMMDD (the library never reads a clock).
+    pub date: String,
+    /// Time HHMM.
+    pub time: String,
+}
+
+/// Builds the acknowledgment interchange for one received interchange, or `None` when
+/// nothing is owed (an acknowledgment was received, or the policy asks for nothing).
+pub fn acknowledge(report: &InterchangeReport, params: &AckParams) -> Option<Interchange> {
+    let isa = &report.isa;
+    let want_ta1 = match params.ta1 {
+        Ta1Policy::Always => true,
+        Ta1Policy::WhenRequested => isa.ack_requested == "1",
+        Ta1Policy::WhenRequestedOrRejected => isa.ack_requested == "1" || report.rejected(),
+    };
+    let mut ta1 = Vec::new();
+    if want_ta1 && report.ta1_received == 0 {
+        ta1.push(build_ta1(report));
+    }
+    let mut groups = Vec::new();
+    if !report.rejected() {
+        let acked = report.groups.iter().filter(|g| g.functional_id != "FA");
+        for (gcn, g) in (params.group_control_number..).zip(acked) {
+            groups.push(group_ack(g, params, gcn));
+        }
+    }
+    if ta1.is_empty() && groups.is_empty() {
+        return None;
+    }
+    let version = if isa.version.is_empty() {
+        "00401".to_owned()
+    } else {
+        isa.version.clone()
+    };
+    Some(Interchange {
+        header: InterchangeHeader {
+            sender_qualifier: or(&isa.receiver_qualifier, "ZZ"),
+            sender_id: or(&isa.receiver_id, "UNKNOWN"),
+            receiver_qualifier: or(&isa.sender_qualifier, "ZZ"),
+            receiver_id: or(&isa.sender_id, "UNKNOWN"),
+            date: params.date.get(2..8).unwrap_or("000101").to_owned(),
+            time: params.time.clone(),
+            version,
+            control_number: params.interchange_control_number,
+            ack_requested: false,
+            usage: isa
+                .usage
+                .chars()
+                .next()
+                .filter(|c| *c == 'T')
+                .unwrap_or('P'),
+        },
+        ta1,
+        groups,
+    })
+}
+
+fn or(v: &str, default: &str) -> String {
+    if v.is_empty() {
+        default.to_owned()
+    } else {
+        v.to_owned()
+    }
+}
+
+/// TA1 for an interchange: accepted (`A`, `000`) or rejected with its first note.
+pub fn build_ta1(report: &InterchangeReport) -> Seg {
+    let isa = &report.isa;
+    let (status, note) = match report.errors.first() {
+        Some(n) => ("R", n.code()),
+        None => ("A", "000"),
+    };
+    let icn = if isa.control_number.len() == 9
+        && isa.control_number.bytes().all(|b| b.is_ascii_digit())
+    {
+        isa.control_number.clone()
+    } else {
+        "000000000".to_owned()
+    };
+    Seg::from_strings(
+        "TA1",
+        vec![
+            icn,
+            or(&isa.date, "000101"),
+            or(&isa.time, "0000"),
+            status.to_owned(),
+            note.to_owned(),
+        ],
+    )
+}
+
+fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
+    let v5 = g.version == Some(Version::V005010);
+    let kind = if v5 { params.kind } else { AckKind::Fa997 };
+    let mut body = Vec::new();
+    let mut ak1 = vec![g.functional_id.clone(), g.control_number.clone()];
+    if v5 {
+        ak1.push(g.version_code.clone());
+    }
+    body.push(Seg::from_strings("AK1", ak1));
+    for set in g.sets.iter().filter(|s| params.all_sets || !s.accepted()) {
+        set_ack(set, kind, v5, &mut body);
+    }
+    let mut ak9 = vec![
+        g.status().to_owned(),
+        g.sets_received.to_string(),
+        g.sets_received.to_string(),
+        g.sets_accepted.to_string(),
+    ];
+    ak9.extend(g.errors.iter().take(5).map(|e| e.code().to_owned()));
+    body.push(Seg::from_strings("AK9", ak9));
+    let (id, version) = match kind {
+        AckKind::Fa997 => ("997", g.version_code.clone()),
+        AckKind::Ia999 => ("999", g.version_code.clone()),
+    };
+    let version = if version.is_empty() || g.version.is_none() {
+        "004010".to_owned()
+    } else {
+        version
+    };
+    Group {
+        header: GroupHeader {
+            functional_id: "FA".to_owned(),
+            sender: or(&g.receiver, "UNKNOWN"),
+            receiver: or(&g.sender, "UNKNOWN"),
+            date: params.date.clone(),
+            time: params.time.clone(),
+            control_number: gcn,
+            version,
+        },
+        sets: vec![TransactionSet {
+            id: id.to_owned(),
+            control_number: "0001".to_owned(),
+            implementation_ref: None,
+            body,
+        }],
+    }
+}
+
+fn set_ack(set: &SetReport, kind: AckKind, v5: bool, body: &mut Vec<Seg>) {
+    let mut ak2 = vec![set.id.clone(), set.control_number.clone()];
+    if v5 && let Some(r) = &set.implementation_ref {
+        ak2.push(r.clone());
+    }
+    body.push(Seg::from_strings("AK2", ak2));
+    let (seg_id, el_id, set_id) = match kind {
+        AckKind::Fa997 => ("AK3", "AK4", "AK5"),
+        AckKind::Ia999 => ("IK3", "IK4", "IK5"),
+    };
+    for issue in &set.segments {
+        segment_ack(issue, kind, v5, seg_id, el_id, body);
+    }
+    let status = if set.accepted() { "A" } else { "R" };
+    let mut ak5 = vec![status.to_owned()];
+    ak5.extend(set.errors.iter().take(5).map(|e| e.code().to_owned()));
+    body.push(Seg::from_strings(set_id, ak5));
+}
+
+fn segment_ack(
+    issue: &SegmentIssue,
+    kind: AckKind,
+    v5: bool,
+    seg_id: &str,
+    el_id: &str,
+    body: &mut Vec<Seg>,
+) {
+    body.push(Seg::from_strings(
+        seg_id,
+        vec![
+            issue.id.clone(),
+            issue.position.to_string(),
+            issue.loop_id.clone().unwrap_or_default(),
+            issue.error.code().to_owned(),
+        ],
+    ));
+    if kind == AckKind::Ia999
+        && let Some((name, value)) = &issue.context
+    {
+        // Business-unit context: which claim line the error sits in.
+        body.push(Seg {
+            id: "CTX".to_owned(),
+            elements: vec![vec![name.clone(), value.clone()]],
+        });
+    }
+    // AK3 allows at most 99 AK4s.
+    for e in issue.elements.iter().take(99) {
+        body.push(Seg {
+            id: el_id.to_owned(),
+            elements: vec![
+                position(e.position, v5),
+                vec![e.ref_num.unwrap_or("").to_owned()],
+                vec![e.error.code().to_owned()],
+                vec![sanitize(e.data.as_deref().unwrap_or(""))],
+            ],
+        });
+    }
+}
+
+fn position(p: ElementPosition, v5: bool) -> Vec<String> {
+    let mut c = vec![p.element.to_string()];
+    match (p.component, p.repetition) {
+        (Some(comp), Some(rep)) if v5 => {
+            c.push(comp.to_string());
+            c.push(rep.to_string());
+        }
+        (None, Some(rep)) if v5 => {
+            c.push(String::new());
+            c.push(rep.to_string());
+        }
+        (Some(comp), _) => c.push(comp.to_string()),
+        _ => {}
+    }
+    c
+}
+
+/// AK404 copies bad data; it must not carry characters that could be delimiters of the
+/// acknowledgment, nor more than 99 characters.
+fn sanitize(v: &str) -> String {
+    v.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || " .-/#&'(),@".contains(*c))
+        .take(99)
+        .collect()
+}

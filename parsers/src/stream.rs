@@ -1,0 +1,375 @@
+//! One transaction set at a time, validated, with its envelope context.
+//!
+//! [`SetReader`] drives the segment reader and the validator together and hands out each
+//! ST..SE as a [`RawSet`]: the set's own bytes plus an element index, so typed readers get
+//! zero-copy [`Segment`]s while memory stays bounded by the largest set, not the file.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::dict::Version;
+use crate::tokenizer::{Delimiters, ReaderOptions, Segment, SegmentReader, TokenError};
+use crate::validate::{InterchangeReport, IsaInfo, ValidateOptions, Validator};
+
+/// The functional group a set arrived in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupInfo {
+    /// GS01.
+    pub functional_id: String,
+    /// GS02.
+    pub sender: String,
+    /// GS03.
+    pub receiver: String,
+    /// GS06.
+    pub control_number: String,
+    /// GS08 as sent.
+    pub version_code: String,
+    /// GS08 when supported.
+    pub version: Option<Version>,
+}
+
+/// Interchange and group around a set; shared by all sets of a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetContext {
+    /// The ISA.
+    pub isa: IsaInfo,
+    /// The interchange's delimiters.
+    pub delimiters: Delimiters,
+    /// The GS.
+    pub group: GroupInfo,
+}
+
+/// One transaction set, ST to SE inclusive, owning its bytes.
+#[derive(Debug, Clone)]
+pub struct RawSet {
+    /// Envelope context.
+    pub context: Arc<SetContext>,
+    /// ST01.
+    pub id: String,
+    /// ST02.
+    pub control_number: String,
+    /// Byte offset of the ST in the input.
+    pub offset: u64,
+    /// Findings inside this set (and its envelope checks at SE).
+    pub diagnostics: Vec<Diagnostic>,
+    data: Vec<u8>,
+    /// Per segment: byte range in `data`, range in `seps`, input offset.
+    spans: Vec<(u32, u32, u32, u32, u64)>,
+    seps: Vec<u32>,
+}
+
+impl RawSet {
+    /// True when the validator found no error in the set.
+    pub fn is_valid(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .all(|d| d.severity < Severity::Error)
+    }
+
+    /// Number of segments, ST and SE included.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True when the set has no segment (never the case for a set read from input).
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Segment `i` (0 = ST).
+    pub fn segment(&self, i: usize) -> Option<Segment<'_>> {
+        let &(from, to, sf, st, offset) = self.spans.get(i)?;
+        Some(Segment::new(
+            &self.data[from as usize..to as usize],
+            &self.seps[sf as usize..st as usize],
+            from,
+            self.context.delimiters,
+            offset,
+        ))
+    }
+
+    /// All segments in order, ST first.
+    pub fn segments(&self) -> impl Iterator<Item = Segment<'_>> + '_ {
+        (0..self.spans.len()).filter_map(move |i| self.segment(i))
+    }
+
+    fn push(&mut self, seg: &Segment<'_>) {
+        let from = self.data.len() as u32;
+        let sf = self.seps.len() as u32;
+        let raw = seg.raw();
+        self.data.extend_from_slice(raw);
+        // Re-derive separator positions relative to this set's buffer.
+        let id_len = seg.id().len();
+        let mut pos = from + id_len as u32;
+        for (i, e) in seg.elements().enumerate() {
+            if i > 0 {
+                pos += 1;
+            }
+            self.seps.push(pos);
+            pos += e.len() as u32;
+        }
+        let to = self.data.len() as u32;
+        self.spans
+            .push((from, to, sf, self.seps.len() as u32, seg.offset()));
+    }
+}
+
+/// What [`SetReader::next_event`] yields.
+#[derive(Debug)]
+pub enum Event {
+    /// A complete transaction set.
+    Set(RawSet),
+    /// An interchange ended (IEA, or the input ended or broke inside it).
+    InterchangeEnd(InterchangeReport),
+}
+
+/// Streams validated sets out of any `Read`.
+pub struct SetReader<R> {
+    segments: SegmentReader<R>,
+    validator: Validator,
+    context: Option<Arc<SetContext>>,
+    isa: Option<(IsaInfo, Delimiters)>,
+    building: Option<RawSet>,
+    /// Findings outside any set (envelope), waiting to be taken.
+    envelope_diagnostics: Vec<Diagnostic>,
+    pending: std::collections::VecDeque<Event>,
+    done: bool,
+    max_set_len: usize,
+}
+
+impl<R: Read> SetReader<R> {
+    /// A reader with the given options. `max_set_len` bounds a single set's bytes.
+    pub fn new(src: R, reader: ReaderOptions, opts: ValidateOptions, max_set_len: usize) -> Self {
+        SetReader {
+            segments: SegmentReader::with_options(src, reader),
+            validator: Validator::new(opts),
+            context: None,
+            isa: None,
+            building: None,
+            envelope_diagnostics: Vec::new(),
+            pending: Default::default(),
+            done: false,
+            max_set_len,
+        }
+    }
+
+    /// Envelope-level findings (outside any set) since the last call.
+    pub fn take_envelope_diagnostics(&mut self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.envelope_diagnostics)
+    }
+
+    /// The next set or interchange end; `Ok(None)` at the end of the input. A tokenizer
+    /// error ends the stream after the open interchange has been reported.
+    pub fn next_event(&mut self) -> Result<Option<Event>, TokenError> {
+        loop {
+            if let Some(e) = self.pending.pop_front() {
+                return Ok(Some(e));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            match self.segments.next_segment() {
+                Ok(Some(seg)) => {
+                    let seg: Segment<'_> = seg;
+                    before_segment(
+                        &seg,
+                        &mut self.isa,
+                        &mut self.context,
+                        &mut self.building,
+                        &mut self.envelope_diagnostics,
+                        self.max_set_len,
+                    );
+                    self.validator.feed(&seg);
+                    let diags = self.validator.take_diagnostics();
+                    let id = seg.id().to_vec();
+                    if let Some(b) = &mut self.building {
+                        b.push(&seg);
+                        b.diagnostics.extend(diags);
+                    } else {
+                        self.envelope_diagnostics.extend(diags);
+                    }
+                    self.on_segment_after(&id);
+                }
+                Ok(None) => {
+                    self.done = true;
+                    self.validator.finish();
+                    self.flush();
+                }
+                Err(e) => {
+                    self.done = true;
+                    self.validator.fail(&e);
+                    self.flush();
+                    if self.pending.is_empty() {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_segment_after(&mut self, id: &[u8]) {
+        match id {
+            b"SE" => {
+                if let Some(set) = self.building.take() {
+                    self.pending.push_back(Event::Set(set));
+                }
+            }
+            b"IEA" => self.flush(),
+            _ => {}
+        }
+    }
+
+    fn flush(&mut self) {
+        self.envelope_diagnostics
+            .extend(self.validator.take_diagnostics());
+        for r in self.validator.take_reports() {
+            self.pending.push_back(Event::InterchangeEnd(r));
+        }
+    }
+}
+
+fn before_segment(
+    seg: &Segment<'_>,
+    isa_slot: &mut Option<(IsaInfo, Delimiters)>,
+    context: &mut Option<Arc<SetContext>>,
+    building: &mut Option<RawSet>,
+    envelope_diagnostics: &mut Vec<Diagnostic>,
+    max_set_len: usize,
+) {
+    let t = |n: usize| seg.text(n).unwrap_or("").to_owned();
+    match seg.id() {
+        b"ISA" => {
+            let isa = IsaInfo {
+                sender_qualifier: t(5),
+                sender_id: t(6).trim_end().to_owned(),
+                receiver_qualifier: t(7),
+                receiver_id: t(8).trim_end().to_owned(),
+                date: t(9),
+                time: t(10),
+                version: t(12),
+                control_number: t(13),
+                ack_requested: t(14),
+                usage: t(15),
+            };
+            *isa_slot = Some((isa, seg.delimiters()));
+            *context = None;
+        }
+        b"GS" => {
+            *building = None;
+            let version_code = t(8);
+            if let Some((isa, d)) = isa_slot.as_ref() {
+                *context = Some(Arc::new(SetContext {
+                    isa: isa.clone(),
+                    delimiters: *d,
+                    group: GroupInfo {
+                        functional_id: t(1),
+                        sender: t(2),
+                        receiver: t(3),
+                        control_number: t(6),
+                        version: Version::from_gs08(&version_code),
+                        version_code,
+                    },
+                }));
+            }
+        }
+        b"ST" => {
+            // A set still open lacks its SE; the validator reports it, we drop its bytes.
+            *building = context.as_ref().map(|ctx| RawSet {
+                context: ctx.clone(),
+                id: t(1),
+                control_number: t(2),
+                offset: seg.offset(),
+                diagnostics: Vec::new(),
+                data: Vec::new(),
+                spans: Vec::new(),
+                seps: Vec::new(),
+            });
+        }
+        b"GE" | b"IEA" => *building = None,
+        _ => {}
+    }
+    if let Some(b) = building.as_ref()
+        && b.data.len() > max_set_len
+    {
+        // Too big to hand out in one piece: say so instead of growing without bound.
+        envelope_diagnostics.push(Diagnostic {
+            severity: Severity::Error,
+            code: crate::diagnostic::Code::Set(crate::diagnostic::SetError::NotSupported),
+            location: crate::diagnostic::Location {
+                offset: b.offset,
+                interchange: Some(b.context.isa.control_number.clone()),
+                group: Some(b.context.group.control_number.clone()),
+                set: Some(b.control_number.clone()),
+                ..Default::default()
+            },
+            message: format!("set larger than {} bytes is not processed", max_set_len),
+        });
+        *building = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLAIM: &[u8] = include_bytes!("../../samples/844_4010_claim.x12");
+    const SALES: &[u8] = include_bytes!("../../samples/867_4010_sales.x12");
+
+    fn events(data: &[u8]) -> Vec<Event> {
+        let mut r = SetReader::new(
+            data,
+            ReaderOptions::default(),
+            ValidateOptions::default(),
+            1 << 20,
+        );
+        let mut out = Vec::new();
+        while let Some(e) = r.next_event().expect("reads") {
+            out.push(e);
+        }
+        out
+    }
+
+    #[test]
+    fn yields_each_set_with_its_context_then_the_interchange() {
+        let mut both = CLAIM.to_vec();
+        both.extend_from_slice(SALES);
+        let ev = events(&both);
+        assert_eq!(ev.len(), 4);
+        let Event::Set(claim) = &ev[0] else {
+            panic!("set first")
+        };
+        assert_eq!(claim.id, "844");
+        assert_eq!(claim.context.group.functional_id, "CF");
+        assert_eq!(claim.context.isa.sender_id, "GOODDRUG");
+        assert_eq!(claim.len(), 64);
+        assert!(claim.is_valid());
+        let baa = claim.segment(1).expect("BAA");
+        assert_eq!(baa.id(), b"BAA");
+        assert_eq!(baa.text(5), Some("GDD-CB-20261115-0001"));
+        assert!(matches!(&ev[1], Event::InterchangeEnd(r) if r.errors.is_empty()));
+        let Event::Set(sales) = &ev[2] else {
+            panic!("set")
+        };
+        assert_eq!(sales.id, "867");
+        assert_eq!(sales.segments().filter(|s| s.id() == b"QTY").count(), 4);
+    }
+
+    #[test]
+    fn a_set_with_errors_carries_its_diagnostics() {
+        let bad = String::from_utf8(CLAIM.to_vec())
+            .expect("ascii")
+            .replace("DTM*003*20261105~", "DTM*003*20261305~");
+        let ev = events(bad.as_bytes());
+        let Event::Set(claim) = &ev[0] else {
+            panic!("set")
+        };
+        assert!(!claim.is_valid());
+        assert!(
+            claim
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("invalid date"))
+        );
+    }
+}

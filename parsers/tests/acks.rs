@@ -1,0 +1,162 @@
+//! Acknowledgments built from validation, checked by reading them back with an independent
+//! X12 reader (the `x12-types` crate) as well as with our own validator.
+
+use std::path::PathBuf;
+
+use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
+use x12::envelope::Interchange;
+use x12::validate::{InterchangeReport, ValidateOptions, validate};
+use x12::writer::{DelimiterPolicy, WriteOptions, render_interchange};
+use x12::{Delimiters, IsaMode, ReaderOptions};
+use x12_types::util::Parser as _;
+
+fn sample(name: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../samples")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn report(data: &[u8], mode: IsaMode) -> InterchangeReport {
+    let reader = ReaderOptions {
+        isa_mode: mode,
+        ..ReaderOptions::default()
+    };
+    let mut out = validate(data, reader, ValidateOptions::default());
+    out.interchanges.remove(0)
+}
+
+fn params(kind: AckKind) -> AckParams {
+    AckParams {
+        kind,
+        ta1: Ta1Policy::WhenRequestedOrRejected,
+        all_sets: false,
+        interchange_control_number: 42,
+        group_control_number: 7,
+        date: "20261123".into(),
+        time: "1200".into(),
+    }
+}
+
+fn render(ic: &Interchange) -> String {
+    let opts = WriteOptions {
+        delimiters: Delimiters {
+            element: b'*',
+            component: b':',
+            repetition: Some(b'^'),
+            segment: b'~',
+        },
+        line_ending: "\n",
+        policy: DelimiterPolicy::Substitute(b' '),
+    };
+    String::from_utf8(render_interchange(ic, opts).expect("renders")).expect("ascii")
+}
+
+/// The ST..SE text of the first set, as x12-types wants it.
+fn first_set(x12: &str) -> String {
+    let start = x12.find("ST*").expect("has ST");
+    let end = x12[start..].find("SE*").expect("has SE") + start;
+    let end = x12[end..].find('~').expect("SE ends") + end + 1;
+    x12[start..end].to_owned()
+}
+
+fn our_validator_accepts(text: &str) {
+    let out = validate(
+        text.as_bytes(),
+        ReaderOptions::default(),
+        ValidateOptions::default(),
+    );
+    let msgs: Vec<String> = out.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert!(out.is_valid(), "{text}\n{msgs:#?}");
+}
+
+#[test]
+fn accepting_997_for_the_844_sample_reads_in_x12_types() {
+    let r = report(&sample("844_4010_claim.x12"), IsaMode::Strict);
+    let ic = acknowledge(&r, &params(AckKind::Fa997)).expect("ack owed");
+    let text = render(&ic);
+    // ISA14 = 1 in the sample: a TA1 accepting the interchange comes first.
+    assert!(text.contains("TA1*000005001*261115*1405*A*000~"), "{text}");
+    assert!(
+        text.contains("GS*FA*ACMEPHARMA*GOODDRUG*20261123*1200*7*X*004010~"),
+        "{text}"
+    );
+    let set = first_set(&text);
+    let (rest, parsed) = x12_types::v004010::_997::parse(&set).expect("x12-types reads our 997");
+    assert!(rest.trim().is_empty(), "left over: {rest:?}");
+    let v = serde_json::to_value(&parsed).expect("serializes");
+    assert_eq!(v["ak1"]["01"], "CF");
+    assert_eq!(v["ak1"]["02"], "5001");
+    assert_eq!(parsed.loop_ak2.len(), 0, "accepted sets are not listed");
+    let ak9 = serde_json::to_string(&v["ak9"]).expect("json");
+    assert!(ak9.contains("\"1\""), "{ak9}");
+    our_validator_accepts(&text);
+}
+
+#[test]
+fn rejecting_997_for_a_bad_segment_count_lists_the_set() {
+    let r = report(&sample("bad_isa_len_se_count.x12"), IsaMode::Lenient);
+    // The mis-padded ISA06 is an interchange error, so the partner gets a TA1 R and nothing
+    // else; to see the 997, look at the group report directly.
+    let ic = acknowledge(&r, &params(AckKind::Fa997)).expect("ack owed");
+    let text = render(&ic);
+    assert!(text.contains("TA1*000005001*261115*1405*R*006~"), "{text}");
+    assert!(
+        !text.contains("ST*997"),
+        "nothing processed after a TA1 R: {text}"
+    );
+
+    let mut fixed = sample("bad_isa_len_se_count.x12");
+    fixed.splice(35..49, b"GOODDRUG       ".iter().copied());
+    let r = report(&fixed, IsaMode::Strict);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let ic = acknowledge(&r, &params(AckKind::Fa997)).expect("ack owed");
+    let text = render(&ic);
+    let set = first_set(&text);
+    assert!(
+        set.contains("AK2*844*0001~\nAK5*R*4~\nAK9*R*1*1*0~"),
+        "{set}"
+    );
+    let (rest, parsed) = x12_types::v004010::_997::parse(&set).expect("x12-types reads it");
+    assert!(rest.trim().is_empty());
+    assert_eq!(parsed.loop_ak2.len(), 1);
+    our_validator_accepts(&text);
+}
+
+/// A 005010 845 with element errors: the 999 carries IK3/IK4 (and CTX for a claim line).
+#[test]
+fn rejecting_999_with_ik3_ik4_reads_in_x12_types() {
+    let mut data = String::from_utf8(sample("845_5010_contract_change.x12")).expect("ascii");
+    // An impossible date in the BPA and an unknown segment.
+    data = data.replace("BPA|04|20261201|", "BPA|04|20261301|");
+    data = data
+        .replace("CTT|3~", "ZZZ|1~\r\nCTT|3~")
+        .replace("SE|28|", "SE|29|");
+    let r = report(data.as_bytes(), IsaMode::Strict);
+    let group = &r.groups[0];
+    assert_eq!(group.status(), "R");
+    let ic = acknowledge(&r, &params(AckKind::Ia999)).expect("ack owed");
+    let text = render(&ic);
+    let set = first_set(&text);
+    assert!(set.starts_with("ST*999*0001~"), "{set}");
+    assert!(set.contains("AK1*PA*102*005010~"), "{set}");
+    assert!(
+        set.contains("IK3*BPA*2**8~\nIK4*2*373*8*20261301~"),
+        "{set}"
+    );
+    assert!(set.contains("IK3*ZZZ*"), "{set}");
+    assert!(set.contains("IK5*R*5~"), "{set}");
+    assert!(set.contains("AK9*R*1*1*0~"), "{set}");
+    let (rest, parsed) = x12_types::v005010::_999::parse(&set).expect("x12-types reads our 999");
+    assert!(rest.trim().is_empty(), "left over: {rest:?}");
+    assert_eq!(parsed.loop_ak2.len(), 1);
+    assert_eq!(parsed.loop_ak2[0].loop_ik3.len(), 2);
+    assert_eq!(parsed.loop_ak2[0].loop_ik3[0].loop_ik4.len(), 1);
+    our_validator_accepts(&text);
+}
+
+#[test]
+fn an_acknowledgment_is_never_acknowledged() {
+    let r = report(&sample("997_4010_ack_844.x12"), IsaMode::Strict);
+    assert!(acknowledge(&r, &params(AckKind::Fa997)).is_none());
+}
