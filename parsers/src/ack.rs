@@ -56,7 +56,9 @@ pub fn acknowledge(report: &InterchangeReport, params: &AckParams) -> Option<Int
     let want_ta1 = match params.ta1 {
         Ta1Policy::Always => true,
         Ta1Policy::WhenRequested => isa.ack_requested == "1",
-        Ta1Policy::WhenRequestedOrRejected => isa.ack_requested == "1" || report.rejected(),
+        Ta1Policy::WhenRequestedOrRejected => {
+            isa.ack_requested == "1" || report.rejected() || !report.warnings.is_empty()
+        }
     };
     let mut ta1 = Vec::new();
     if want_ta1 && report.ta1_received == 0 {
@@ -111,9 +113,10 @@ fn or(v: &str, default: &str) -> String {
 /// TA1 for an interchange: accepted (`A`, `000`) or rejected with its first note.
 pub fn build_ta1(report: &InterchangeReport) -> Seg {
     let isa = &report.isa;
-    let (status, note) = match report.errors.first() {
-        Some(n) => ("R", n.code()),
-        None => ("A", "000"),
+    let (status, note) = match (report.errors.first(), report.warnings.first()) {
+        (Some(n), _) => ("R", n.code()),
+        (None, Some(n)) => ("E", n.code()),
+        (None, None) => ("A", "000"),
     };
     let icn = if isa.control_number.len() == 9
         && isa.control_number.bytes().all(|b| b.is_ascii_digit())

@@ -51,13 +51,13 @@ impl ElementPosition {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts: Vec<String> = Vec::new();
-        if let Some(i) = &self.interchange {
+        if let Some(i) = self.interchange.as_ref().filter(|v| !v.is_empty()) {
             parts.push(format!("interchange {i}"));
         }
-        if let Some(g) = &self.group {
+        if let Some(g) = self.group.as_ref().filter(|v| !v.is_empty()) {
             parts.push(format!("group {g}"));
         }
-        if let Some(s) = &self.set {
+        if let Some(s) = self.set.as_ref().filter(|v| !v.is_empty()) {
             parts.push(format!("set {s}"));
         }
         if let Some((pos, id)) = &self.segment {

@@ -1,1 +1,59 @@
-fn main() {}
+//! The `chargegate` binary: parses arguments, sets up logging and calls the libraries.
+//! Exit codes: 0 success, 1 the input is invalid, 2 usage or environment error.
+
+mod cmd;
+mod json;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Chargegate: X12 chargeback gateway (845, 844, 849, 867, 997/999/TA1).
+#[derive(Parser)]
+#[command(name = "chargegate", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check envelopes, syntax and set structure; one located error per line on stderr.
+    Validate(cmd::validate::Args),
+    /// Print the structure: interchanges, groups, sets, segment counts.
+    Parse(cmd::parse::Args),
+    /// Print the acknowledgment (997, 999 or TA1) the gateway would send for FILE.
+    Ack(cmd::ack::Args),
+}
+
+/// What a command concluded about its input.
+pub enum Outcome {
+    /// The input is valid.
+    Valid,
+    /// The input is invalid; the command has said why.
+    Invalid,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CHARGEGATE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(a) => cmd::validate::run(a),
+        Command::Parse(a) => cmd::parse::run(a),
+        Command::Ack(a) => cmd::ack::run(a),
+    };
+    match result {
+        Ok(Outcome::Valid) => ExitCode::SUCCESS,
+        Ok(Outcome::Invalid) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("chargegate: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -51,6 +51,9 @@ pub enum TokenError {
         offset: u64,
         /// What was wrong with it.
         source: DelimiterError,
+        /// The ISA's elements as far as they could be read by counting separators, so the
+        /// rejecting TA1 can still echo the control number, date and time.
+        salvaged: Vec<String>,
     },
     /// The input ended in the middle of a segment (no terminator).
     #[error("byte {offset}: input ends inside a segment (no segment terminator)")]
@@ -264,6 +267,7 @@ impl<R: Read> SegmentReader<R> {
             Err(source) => Err(TokenError::Isa {
                 offset: self.position(),
                 source,
+                salvaged: salvage_isa(data),
             }),
         }
     }
@@ -363,6 +367,24 @@ impl<R: Read> SegmentReader<R> {
             self.indexed = self.filled;
         }
     }
+}
+
+/// Reads up to 16 ISA elements by splitting on the byte after `ISA`, stopping at a line
+/// break or after 200 bytes; best effort, for error reporting only.
+fn salvage_isa(data: &[u8]) -> Vec<String> {
+    let Some(&sep) = data.get(3).filter(|_| data.starts_with(b"ISA")) else {
+        return Vec::new();
+    };
+    let end = data
+        .iter()
+        .take(200)
+        .position(|&b| b == b'\n' || b == b'\r')
+        .unwrap_or(data.len().min(200));
+    data[4..end.max(4)]
+        .split(|&b| b == sep)
+        .take(16)
+        .map(|e| String::from_utf8_lossy(e).into_owned())
+        .collect()
 }
 
 #[cfg(test)]

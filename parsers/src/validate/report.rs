@@ -44,6 +44,8 @@ pub struct InterchangeReport {
     pub offset: u64,
     /// Interchange-level errors (TA1 notes); empty means accepted.
     pub errors: Vec<Ta1Note>,
+    /// Defects tolerated (lenient ISA reading): the TA1 says accepted with errors.
+    pub warnings: Vec<Ta1Note>,
     /// Functional groups in order.
     pub groups: Vec<GroupReport>,
     /// TA1 segments received inside this interchange (it is itself an acknowledgment).

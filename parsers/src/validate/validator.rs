@@ -151,13 +151,37 @@ impl Validator {
         self.last_offset = err.offset();
         let msg = err.to_string();
         if self.interchange.is_none() {
-            // Nothing readable: an interchange with an unknown header still gets its TA1.
+            // An unreadable header still gets its TA1, echoing what could be salvaged.
+            let isa = match err {
+                TokenError::Isa { salvaged, .. } => {
+                    let f = |n: usize| {
+                        salvaged
+                            .get(n - 1)
+                            .map(|s| s.trim().to_owned())
+                            .unwrap_or_default()
+                    };
+                    IsaInfo {
+                        sender_qualifier: f(5),
+                        sender_id: f(6),
+                        receiver_qualifier: f(7),
+                        receiver_id: f(8),
+                        date: f(9),
+                        time: f(10),
+                        version: f(12),
+                        control_number: f(13),
+                        ack_requested: f(14),
+                        usage: f(15),
+                    }
+                }
+                _ => IsaInfo::default(),
+            };
             self.interchange = Some(OpenInterchange {
                 report: InterchangeReport {
-                    isa: IsaInfo::default(),
+                    isa,
                     delimiters: Delimiters::STANDARD,
                     offset: err.offset(),
                     errors: Vec::new(),
+                    warnings: Vec::new(),
                     groups: Vec::new(),
                     ta1_received: 0,
                 },
@@ -261,6 +285,7 @@ impl Validator {
                 delimiters: seg.delimiters(),
                 offset: seg.offset(),
                 errors: Vec::new(),
+                warnings: Vec::new(),
                 groups: Vec::new(),
                 ta1_received: 0,
             },
@@ -271,6 +296,18 @@ impl Validator {
     }
 
     fn check_isa_fields(&mut self, seg: &Segment<'_>) {
+        // Only a lenient reader hands out an ISA that is not 106 bytes; its width faults are
+        // then tolerated defects (TA1 `E`), not rejections.
+        let tolerated = seg.raw().len() + 1 != crate::tokenizer::delimiters::ISA_LEN;
+        if tolerated {
+            self.warn_interchange(
+                Ta1Note::InvalidControlStructure,
+                &format!(
+                    "ISA is {} bytes, not 106; read by counting separators",
+                    seg.raw().len() + 1
+                ),
+            );
+        }
         let raw = |n: usize| seg.element(n).unwrap_or(b"");
         let fixed = |n: usize, len: usize| raw(n).len() == len;
         if seg.element_count() != 16 {
@@ -315,14 +352,14 @@ impl Validator {
                 "invalid ISA05 sender qualifier".into(),
             );
         }
-        if !fixed(6, 15) || raw(6).iter().all(|&b| b == b' ') {
-            self.interchange_error(
-                Ta1Note::InvalidSenderId,
-                format!(
-                    "ISA06 sender id must be 15 characters, got {}",
-                    raw(6).len()
-                ),
-            );
+        let msg = format!(
+            "ISA06 sender id must be 15 characters, got {}",
+            raw(6).len()
+        );
+        if raw(6).iter().all(|&b| b == b' ') || (!fixed(6, 15) && !tolerated) {
+            self.interchange_error(Ta1Note::InvalidSenderId, msg);
+        } else if !fixed(6, 15) {
+            self.warn_interchange(Ta1Note::InvalidSenderId, &msg);
         }
         if !qualifier_ok(raw(7)) {
             self.interchange_error(
@@ -330,14 +367,14 @@ impl Validator {
                 "invalid ISA07 receiver qualifier".into(),
             );
         }
-        if !fixed(8, 15) || raw(8).iter().all(|&b| b == b' ') {
-            self.interchange_error(
-                Ta1Note::InvalidReceiverId,
-                format!(
-                    "ISA08 receiver id must be 15 characters, got {}",
-                    raw(8).len()
-                ),
-            );
+        let msg = format!(
+            "ISA08 receiver id must be 15 characters, got {}",
+            raw(8).len()
+        );
+        if raw(8).iter().all(|&b| b == b' ') || (!fixed(8, 15) && !tolerated) {
+            self.interchange_error(Ta1Note::InvalidReceiverId, msg);
+        } else if !fixed(8, 15) {
+            self.warn_interchange(Ta1Note::InvalidReceiverId, &msg);
         }
         if super::datatype::check_date(raw(9)).is_err() || raw(9).len() != 6 {
             self.interchange_error(Ta1Note::InvalidDate, "invalid ISA09 date".into());
@@ -412,6 +449,11 @@ impl Validator {
 
     fn warn_interchange(&mut self, note: Ta1Note, message: &str) {
         let loc = self.location();
+        if let Some(i) = &mut self.interchange
+            && !i.report.warnings.contains(&note)
+        {
+            i.report.warnings.push(note);
+        }
         self.push(
             Severity::Warning,
             Code::Interchange(note),

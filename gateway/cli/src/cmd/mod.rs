@@ -1,0 +1,6 @@
+//! One module per subcommand; each parses nothing itself beyond its clap `Args`.
+
+pub mod ack;
+pub mod input;
+pub mod parse;
+pub mod validate;
