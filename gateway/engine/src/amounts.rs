@@ -1,0 +1,278 @@
+//! Amount arithmetic of §4: the line formula, exact UOM factors, one rounding per line with the
+//! partner's strategy and order, tolerance and `pay_basis`. All arithmetic is checked: an
+//! overflow is an [`AmountError`] that the pipeline reports as V0 `DATA_INVALID`, never a panic.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::settings::{EngineSettings, PayBasis, RoundingOrder, RoundingStrategy};
+
+/// Arithmetic that cannot be carried out exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    /// A product or sum left the range of `Decimal`.
+    #[error("amount arithmetic overflowed")]
+    Overflow,
+    /// A UOM factor had a zero denominator.
+    #[error("unit of measure factor has a zero denominator")]
+    ZeroDenominator,
+}
+
+/// Exact factor converting a sale quantity into contract units: `num / den`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct UomFactor {
+    /// Numerator.
+    pub num: u32,
+    /// Denominator.
+    pub den: u32,
+}
+
+impl UomFactor {
+    /// Sale and contract units are the same.
+    pub const IDENTITY: Self = Self { num: 1, den: 1 };
+
+    /// `quantity × num / den`, exact (multiply before dividing).
+    pub fn to_contract_units(self, quantity: Decimal) -> Result<Decimal, AmountError> {
+        if self.den == 0 {
+            return Err(AmountError::ZeroDenominator);
+        }
+        quantity
+            .checked_mul(Decimal::from(self.num))
+            .ok_or(AmountError::Overflow)?
+            .checked_div(Decimal::from(self.den))
+            .ok_or(AmountError::Overflow)
+    }
+
+    /// A unit price per contract unit expressed per sale unit: `price × num / den`.
+    pub fn price_per_sale_unit(self, price: Decimal) -> Result<Decimal, AmountError> {
+        self.to_contract_units(price)
+    }
+}
+
+/// Rounding parameters frozen into a pricing snapshot, so a recomputation gives the same cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Rounding {
+    /// Decimals of the result.
+    pub scale: u32,
+    /// Strategy at the midpoint.
+    pub strategy: RoundingStrategy,
+    /// Where the single rounding happens.
+    pub order: RoundingOrder,
+}
+
+impl Rounding {
+    /// The rounding of a settings set.
+    pub fn of(settings: &EngineSettings) -> Self {
+        Self {
+            scale: settings.amount_scale,
+            strategy: settings.rounding_strategy,
+            order: settings.rounding_order,
+        }
+    }
+
+    /// Rounds to `scale` with `strategy`; the only rounding call of the engine.
+    pub fn round(self, value: Decimal) -> Decimal {
+        value.round_dp_with_strategy(self.scale, self.strategy.to_decimal())
+    }
+}
+
+/// `line_amount` of §4.1: `round(unit_cb × qty × num / den)` or, with round-unit-then-extend,
+/// `round(round(unit_cb) × qty × num / den)`.
+pub fn line_amount(
+    unit_chargeback: Decimal,
+    quantity: Decimal,
+    factor: UomFactor,
+    rounding: Rounding,
+) -> Result<Decimal, AmountError> {
+    if factor.den == 0 {
+        return Err(AmountError::ZeroDenominator);
+    }
+    let unit = match rounding.order {
+        RoundingOrder::ExtendThenRound => unit_chargeback,
+        RoundingOrder::RoundUnitThenExtend => rounding.round(unit_chargeback),
+    };
+    let extended = unit
+        .checked_mul(quantity)
+        .and_then(|v| v.checked_mul(Decimal::from(factor.num)))
+        .ok_or(AmountError::Overflow)?
+        .checked_div(Decimal::from(factor.den))
+        .ok_or(AmountError::Overflow)?;
+    Ok(rounding.round(extended))
+}
+
+/// `Σ line_amount`, never re-rounded.
+pub fn total<'a>(amounts: impl IntoIterator<Item = &'a Decimal>) -> Result<Decimal, AmountError> {
+    amounts
+        .into_iter()
+        .try_fold(Decimal::ZERO, |acc, v| acc.checked_add(*v))
+        .ok_or(AmountError::Overflow)
+}
+
+/// `tolerance = max(abs_tol, pct_tol × |calculated|)` (§4.3).
+pub fn tolerance(settings: &EngineSettings, calculated: Decimal) -> Decimal {
+    let pct = settings
+        .pct_tol
+        .checked_mul(calculated.abs())
+        .unwrap_or(Decimal::MAX);
+    settings.abs_tol.max(pct)
+}
+
+/// How V9 judged a claimed amount against the calculated one (§4.3, §13.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmountCheck {
+    /// No variance.
+    Exact,
+    /// Variance in the claimant's favour within tolerance: passes, counts toward `header_tol`.
+    WithinTolerance,
+    /// Variance in the supplier's favour: never fails, flagged `UNDER_CLAIMED`.
+    UnderClaimed,
+    /// Variance in the claimant's favour beyond tolerance: `AMOUNT_MISMATCH`.
+    OverClaimed,
+}
+
+/// Classifies `variance = claimed − calculated` against the tolerance.
+pub fn check_amount(
+    settings: &EngineSettings,
+    claimed: Decimal,
+    calculated: Decimal,
+) -> AmountCheck {
+    let Some(variance) = claimed.checked_sub(calculated) else {
+        return AmountCheck::OverClaimed;
+    };
+    if variance.is_zero() {
+        AmountCheck::Exact
+    } else if variance.is_sign_negative() {
+        AmountCheck::UnderClaimed
+    } else if variance <= tolerance(settings, calculated) {
+        AmountCheck::WithinTolerance
+    } else {
+        AmountCheck::OverClaimed
+    }
+}
+
+/// The amount an accepted line is paid at within tolerance, per `pay_basis`.
+pub fn pay_amount(basis: PayBasis, claimed: Decimal, calculated: Decimal) -> Decimal {
+    match basis {
+        PayBasis::Lower => claimed.min(calculated),
+        PayBasis::Claimed => claimed,
+        PayBasis::Calculated => calculated,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::RoundingOrder::{ExtendThenRound, RoundUnitThenExtend};
+    use crate::settings::RoundingStrategy::{HalfAwayFromZero, HalfEven};
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap_or_default()
+    }
+
+    fn amount(
+        unit: &str,
+        qty: &str,
+        num: u32,
+        den: u32,
+        strategy: RoundingStrategy,
+        order: RoundingOrder,
+    ) -> String {
+        let rounding = Rounding {
+            scale: 2,
+            strategy,
+            order,
+        };
+        match line_amount(d(unit), d(qty), UomFactor { num, den }, rounding) {
+            Ok(v) => v.to_string(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// Golden cases of §4.2, one line each.
+    #[test]
+    fn rounding_golden_cases_4_2() {
+        assert_eq!(
+            amount("0.1125", "10", 1, 1, HalfAwayFromZero, ExtendThenRound),
+            "1.13"
+        );
+        assert_eq!(
+            amount("0.1125", "10", 1, 1, HalfEven, ExtendThenRound),
+            "1.12"
+        );
+        assert_eq!(
+            amount("0.62345", "37", 1, 1, HalfAwayFromZero, ExtendThenRound),
+            "23.07"
+        );
+        assert_eq!(
+            amount("0.62345", "37", 1, 1, HalfAwayFromZero, RoundUnitThenExtend),
+            "22.94"
+        );
+        assert_eq!(
+            amount("30.00", "5", 1, 12, HalfAwayFromZero, ExtendThenRound),
+            "12.50"
+        );
+        // Reference 10.12345 − contract 9.50 as the formula takes it.
+        assert_eq!((d("10.12345") - d("9.50")).to_string(), "0.62345");
+    }
+
+    #[test]
+    fn returns_round_symmetrically() {
+        assert_eq!(
+            amount("0.1125", "-10", 1, 1, HalfAwayFromZero, ExtendThenRound),
+            "-1.13"
+        );
+        assert_eq!(
+            amount("6.25", "-1", 1, 1, HalfAwayFromZero, ExtendThenRound),
+            "-6.25"
+        );
+    }
+
+    #[test]
+    fn overflow_and_zero_denominator_are_errors() {
+        assert_eq!(
+            amount(
+                "79228162514264337593543950335",
+                "2",
+                1,
+                1,
+                HalfEven,
+                ExtendThenRound
+            ),
+            "amount arithmetic overflowed"
+        );
+        assert_eq!(
+            amount("1", "1", 1, 0, HalfEven, ExtendThenRound),
+            "unit of measure factor has a zero denominator"
+        );
+    }
+
+    #[test]
+    fn tolerance_and_variance_direction_4_3_and_13_3() {
+        let mut s = EngineSettings::default();
+        let check =
+            |s: &EngineSettings, c: &str, k: &str| format!("{:?}", check_amount(s, d(c), d(k)));
+        assert_eq!(check(&s, "62.50", "62.50"), "Exact");
+        assert_eq!(check(&s, "62.51", "62.50"), "WithinTolerance");
+        assert_eq!(check(&s, "62.52", "62.50"), "OverClaimed");
+        assert_eq!(check(&s, "60.00", "62.50"), "UnderClaimed");
+        // A return: claiming a smaller credit is in the claimant's favour.
+        assert_eq!(check(&s, "-6.00", "-6.25"), "OverClaimed");
+        assert_eq!(check(&s, "-6.50", "-6.25"), "UnderClaimed");
+        s.pct_tol = d("0.01");
+        assert_eq!(tolerance(&s, d("500.00")).to_string(), "5.0000");
+        assert_eq!(check(&s, "504.00", "500.00"), "WithinTolerance");
+        assert_eq!(
+            pay_amount(PayBasis::Lower, d("504.00"), d("500.00")).to_string(),
+            "500.00"
+        );
+        assert_eq!(
+            pay_amount(PayBasis::Claimed, d("504.00"), d("500.00")).to_string(),
+            "504.00"
+        );
+        assert_eq!(
+            pay_amount(PayBasis::Calculated, d("499.00"), d("500.00")).to_string(),
+            "500.00"
+        );
+    }
+}

@@ -1,0 +1,231 @@
+//! Lookups on the book: "which contract", "which item", "price and eligibility in force on d".
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use schemas::Item;
+use serde::{Deserialize, Serialize};
+
+use super::{ContractBook, ContractIdx, ContractVersion, ItemIdx, PriceRow};
+use crate::amounts::UomFactor;
+use crate::identity::{MalformedItem, PartyKey, write_item_key};
+use crate::settings::EngineSettings;
+
+/// How (or why not) a customer is eligible on a date (V5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Eligibility {
+    /// A direct eligibility row covers the date.
+    Direct,
+    /// An active member of the contract's GPO.
+    Group,
+    /// An open contract.
+    Open,
+    /// In the GPO's roster, but not active on the date.
+    MembershipInactive,
+    /// Not eligible.
+    NotEligible,
+}
+
+fn covers(start: Option<NaiveDate>, end: Option<NaiveDate>, d: NaiveDate) -> bool {
+    start.is_none_or(|s| s <= d) && end.is_none_or(|e| d <= e)
+}
+
+impl ContractBook {
+    /// The contract a supplier issued under `number` (normalized with `scratch`).
+    pub fn find_contract(
+        &self,
+        supplier_id: &str,
+        number: &str,
+        scratch: &mut String,
+    ) -> Option<ContractIdx> {
+        scratch.clear();
+        scratch.push_str(supplier_id);
+        scratch.push('\u{1f}');
+        for c in number.chars().filter(|c| !c.is_whitespace()) {
+            scratch.push(c.to_ascii_uppercase());
+        }
+        self.by_number.get(scratch.as_str()).copied()
+    }
+
+    /// The item master index of an item: its first well-formed id that the master knows.
+    /// `Err` when the LIN02/03 pair itself is malformed (V0 `ITEM_UNKNOWN`, §13.5).
+    pub fn find_item(
+        &self,
+        item: &Item,
+        scratch: &mut String,
+    ) -> Result<Option<ItemIdx>, MalformedItem> {
+        write_item_key(&item.qualifier, &item.id, scratch)?;
+        if let Some(&idx) = self.item_index.get(scratch.as_str()) {
+            return Ok(Some(idx));
+        }
+        for other in &item.other_ids {
+            if write_item_key(&other.qualifier, &other.id, scratch).is_ok() {
+                if let Some(&idx) = self.item_index.get(scratch.as_str()) {
+                    return Ok(Some(idx));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    pub(super) fn lookup_item_idx(&self, item: &Item, scratch: &mut String) -> Option<ItemIdx> {
+        self.find_item(item, scratch).ok().flatten()
+    }
+
+    /// Contracts that list an item (derivation candidates before V2–V5), without repeats.
+    pub fn contracts_with_item(&self, item: ItemIdx) -> Vec<ContractIdx> {
+        let mut list = self.item_contracts.get(&item).cloned().unwrap_or_default();
+        list.sort_unstable();
+        list.dedup();
+        list
+    }
+
+    /// The newest version of a contract.
+    pub fn current(&self, idx: ContractIdx) -> Option<&ContractVersion> {
+        self.contracts.get(idx as usize).map(|l| l.current())
+    }
+
+    /// Whether a version lists an item at all (any date, any class).
+    pub fn lists_item(version: &ContractVersion, item: ItemIdx) -> bool {
+        version.rows.binary_search_by_key(&item, |r| r.item).is_ok()
+    }
+
+    /// The price row of an item in force on `d`: the customer's class of trade first, then the
+    /// row for any class.
+    pub fn price_row(
+        version: &ContractVersion,
+        item: ItemIdx,
+        class: u16,
+        d: NaiveDate,
+    ) -> Option<&PriceRow> {
+        let first = version.rows.partition_point(|r| r.item < item);
+        let rows = version.rows[first..].iter().take_while(|r| r.item == item);
+        let mut any = None;
+        for row in rows {
+            if row.start <= d && d <= row.end {
+                if class != 0 && row.class == class {
+                    return Some(row);
+                }
+                if row.class == 0 && any.is_none() {
+                    any = Some(row);
+                }
+            }
+        }
+        any
+    }
+
+    /// The contract unit of an item on a version (its first row's), for V0's UOM check.
+    pub fn item_uom(&self, version: &ContractVersion, item: ItemIdx) -> Option<&str> {
+        let first = version.rows.partition_point(|r| r.item < item);
+        version
+            .rows
+            .get(first)
+            .filter(|r| r.item == item)
+            .map(|r| self.uom(r.uom))
+    }
+
+    /// Whether a distributor is authorized on `d` (§13.8: no dates = the whole life).
+    pub fn distributor_authorized(
+        version: &ContractVersion,
+        distributor: &PartyKey,
+        d: NaiveDate,
+    ) -> bool {
+        version.distributors.is_empty()
+            || version
+                .distributors
+                .iter()
+                .any(|a| a.distributor.id == distributor.id && covers(a.start, a.end, d))
+    }
+
+    /// V5 on a version: direct rows, then the GPO roster, then an open contract.
+    pub fn eligibility(
+        &self,
+        version: &ContractVersion,
+        customer: &[PartyKey],
+        d: NaiveDate,
+    ) -> Eligibility {
+        let direct = version
+            .eligible
+            .iter()
+            .filter(|row| row.keys.iter().any(|k| customer.contains(k)));
+        let mut listed = false;
+        for row in direct {
+            listed = true;
+            if covers(row.start, row.end, d) {
+                return Eligibility::Direct;
+            }
+        }
+        if let Some(gpo) = &version.gpo {
+            let mut member = false;
+            for m in self.memberships(gpo) {
+                if customer.contains(&m.customer) {
+                    member = true;
+                    if covers(m.start, m.end, d) {
+                        return Eligibility::Group;
+                    }
+                }
+            }
+            if member {
+                return Eligibility::MembershipInactive;
+            }
+        } else if version.eligible.is_empty() && !listed {
+            return Eligibility::Open;
+        }
+        Eligibility::NotEligible
+    }
+
+    /// Reference price per contract unit on `d`: the contract-stated one wins, else the book's
+    /// effective-dated reference price of the supplier's item.
+    pub fn reference_price(
+        &self,
+        supplier: &PartyKey,
+        row: &PriceRow,
+        d: NaiveDate,
+    ) -> Option<Decimal> {
+        if let Some(price) = row.reference_price {
+            return Some(price);
+        }
+        let key = format!("{}\u{1f}{}", supplier.id, self.item_key(row.item)?);
+        self.reference_prices
+            .get(&key)?
+            .iter()
+            .rev()
+            .find(|r| r.start <= d && d <= r.end && r.uom == self.uom(row.uom))
+            .map(|r| r.price)
+    }
+
+    /// Exact factor from a sale unit to the contract unit of a row: identity, else the
+    /// settings' conversion for this item, else one for any item.
+    pub fn uom_factor(
+        &self,
+        settings: &EngineSettings,
+        item: ItemIdx,
+        sale_uom: &str,
+        contract_uom: &str,
+    ) -> Option<UomFactor> {
+        if sale_uom.eq_ignore_ascii_case(contract_uom) {
+            return Some(UomFactor::IDENTITY);
+        }
+        let item_key = self.item_key(item);
+        let matching = |c: &&crate::settings::UomConversion| {
+            c.from.eq_ignore_ascii_case(sale_uom) && c.to.eq_ignore_ascii_case(contract_uom)
+        };
+        settings
+            .uom_conversions
+            .iter()
+            .filter(matching)
+            .find(|c| c.item.as_deref().is_some_and(|i| Some(i) == item_key))
+            .or_else(|| {
+                settings
+                    .uom_conversions
+                    .iter()
+                    .filter(matching)
+                    .find(|c| c.item.is_none())
+            })
+            .filter(|c| c.den != 0)
+            .map(|c| UomFactor {
+                num: c.num,
+                den: c.den,
+            })
+    }
+}

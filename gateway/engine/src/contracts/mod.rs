@@ -1,0 +1,312 @@
+//! The contract book: contracts built from `Contract` documents (845, CSV, manual entry), each
+//! change kept as an immutable version, with effective-dated price rows, eligible parties, GPO
+//! rosters and reference prices, and the lookups the pipeline needs ("price and eligibility in
+//! force on date d").
+//!
+//! The newest version of a contract carries the whole effective-dated history of its rows: a
+//! change 845 closes the previous price row the day before its new price starts (§13.7), so a
+//! lookup on the newest version answers for any date, and a back-dated change re-prices past
+//! sales (§5.3). Older versions stay for audit and for the pricing snapshots that cite them.
+
+mod apply;
+mod lookup;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use schemas::{Action, Reference, Source};
+use serde::{Deserialize, Serialize};
+
+use crate::identity::PartyKey;
+
+pub use apply::{Applied, BookError, RosterApplied, RosterError};
+pub use lookup::Eligibility;
+
+/// Index of a contract (lineage) in the book.
+pub type ContractIdx = u32;
+/// Index of a normalized item in the book's item master.
+pub type ItemIdx = u32;
+
+/// Contract status (§2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractState {
+    /// Proposed, not yet in force.
+    Proposed,
+    /// In force between its dates.
+    Active,
+    /// Temporarily not in force.
+    Suspended,
+    /// Ended.
+    Expired,
+    /// Cancelled; lines against it fail V2.
+    Cancelled,
+}
+
+/// Contract type (§2.2), derived from what the 845 lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractKind {
+    /// Named end customers.
+    EndCustomer,
+    /// A buying group's members (possibly with named customers too).
+    BuyingGroup,
+    /// Any customer.
+    Open,
+}
+
+/// A distributor authorized for a contract; no dates = the contract's whole life (§13.8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authorization {
+    /// The distributor.
+    pub distributor: PartyKey,
+    /// First authorized day.
+    pub start: Option<NaiveDate>,
+    /// Last authorized day.
+    pub end: Option<NaiveDate>,
+}
+
+/// A direct eligibility row (an `N1*EB` party, §13.6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EligibilityRow {
+    /// Every id of the party.
+    pub keys: Vec<PartyKey>,
+    /// Its name, for reports.
+    pub name: Option<String>,
+    /// First eligible day (`DTM*129`).
+    pub start: Option<NaiveDate>,
+    /// Last eligible day, inclusive (`DTM*130`).
+    pub end: Option<NaiveDate>,
+}
+
+/// An effective-dated price row of one item (and class of trade) on a version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceRow {
+    /// The item.
+    pub item: ItemIdx,
+    /// Class of trade (index into the book's classes; 0 = any).
+    pub class: u16,
+    /// Contract unit of measure (index into the book's units).
+    pub uom: u16,
+    /// First day of the price.
+    pub start: NaiveDate,
+    /// Last day of the price, inclusive.
+    pub end: NaiveDate,
+    /// Contract price per contract unit.
+    pub contract_price: Decimal,
+    /// Reference price stated on the contract (`CTP**WHL`), which wins over the book's.
+    pub reference_price: Option<Decimal>,
+}
+
+/// One immutable version of a contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractVersion {
+    /// 1 for the first version.
+    pub version: u32,
+    /// Purpose of the document that made it.
+    pub action: Action,
+    /// The document it came from.
+    pub source: Source,
+    /// Issue date of the document (BPA02); decides whether a change is retroactive.
+    pub issued: NaiveDate,
+    /// Heading effective date of the change, when sent.
+    pub change_effective: Option<NaiveDate>,
+    /// Who approved it, for retroactive changes applied after approval.
+    pub approver: Option<String>,
+    /// Status.
+    pub status: ContractState,
+    /// First day of the contract.
+    pub effective: NaiveDate,
+    /// Last day of the contract.
+    pub expires: NaiveDate,
+    /// Type.
+    pub kind: ContractKind,
+    /// Buying group whose active members are eligible.
+    pub gpo: Option<PartyKey>,
+    /// GPO agreement, buyer's contract, deal references.
+    pub refs: Vec<Reference>,
+    /// Authorized distributors.
+    pub distributors: Vec<Authorization>,
+    /// Direct eligibility rows.
+    pub eligible: Vec<EligibilityRow>,
+    /// Price rows sorted by item, class and start.
+    pub rows: Vec<PriceRow>,
+}
+
+/// A contract and all its versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractLineage {
+    /// Supplier granting it.
+    pub supplier: PartyKey,
+    /// Contract number as issued.
+    pub number_as_issued: String,
+    /// Normalized contract number.
+    pub number: String,
+    /// Versions, oldest first; never empty.
+    pub versions: Vec<ContractVersion>,
+}
+
+impl ContractLineage {
+    /// The newest version.
+    pub fn current(&self) -> &ContractVersion {
+        // Invariant: a lineage is created with its first version and versions are only pushed.
+        &self.versions[self.versions.len() - 1]
+    }
+}
+
+/// A GPO roster membership (§2.2): activation and deactivation dates, empty = open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    /// The buying group.
+    pub gpo: PartyKey,
+    /// The member.
+    pub customer: PartyKey,
+    /// Activation date.
+    pub start: Option<NaiveDate>,
+    /// Deactivation date, inclusive.
+    pub end: Option<NaiveDate>,
+    /// Tier.
+    pub tier: Option<String>,
+    /// Roster document it came from.
+    pub roster: Option<String>,
+}
+
+/// An effective-dated reference price (WAC or book cost) of a supplier's item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferencePriceRow {
+    /// First day.
+    pub start: NaiveDate,
+    /// Last day, inclusive.
+    pub end: NaiveDate,
+    /// Price per `uom`.
+    pub price: Decimal,
+    /// Unit of measure.
+    pub uom: String,
+}
+
+/// Every contract, roster and reference price the engine knows. Plain data: a store persists
+/// it as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractBook {
+    /// Normalized item keys (`NDC:12345010001`) by index: the item master (§13.5).
+    item_keys: Vec<String>,
+    item_index: HashMap<String, ItemIdx>,
+    /// Units of measure by index.
+    uoms: Vec<String>,
+    /// Classes of trade by index; index 0 is "any".
+    classes: Vec<String>,
+    contracts: Vec<ContractLineage>,
+    /// `supplier id` + U+001F + normalized number → contract.
+    by_number: HashMap<String, ContractIdx>,
+    /// Contracts listing an item, for derivation (§3.2); may repeat an index.
+    item_contracts: HashMap<ItemIdx, Vec<ContractIdx>>,
+    /// GPO id → roster memberships.
+    memberships: BTreeMap<String, Vec<Membership>>,
+    /// `supplier id` + U+001F + item key → reference prices.
+    reference_prices: BTreeMap<String, Vec<ReferencePriceRow>>,
+    /// Fingerprints of documents already applied.
+    applied: BTreeSet<String>,
+}
+
+impl ContractBook {
+    /// An empty book.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every contract.
+    pub fn contracts(&self) -> &[ContractLineage] {
+        &self.contracts
+    }
+
+    /// A contract by index.
+    pub fn lineage(&self, idx: ContractIdx) -> Option<&ContractLineage> {
+        self.contracts.get(idx as usize)
+    }
+
+    /// Normalized key of an item index.
+    pub fn item_key(&self, idx: ItemIdx) -> Option<&str> {
+        self.item_keys.get(idx as usize).map(String::as_str)
+    }
+
+    /// Number of items in the item master.
+    pub fn item_count(&self) -> usize {
+        self.item_keys.len()
+    }
+
+    /// A unit of measure by index.
+    pub fn uom(&self, idx: u16) -> &str {
+        self.uoms.get(usize::from(idx)).map_or("", String::as_str)
+    }
+
+    /// A class of trade by index (0 = any).
+    pub fn class(&self, idx: u16) -> Option<&str> {
+        if idx == 0 {
+            None
+        } else {
+            self.classes.get(usize::from(idx) - 1).map(String::as_str)
+        }
+    }
+
+    /// Index of a class of trade, if known.
+    pub fn class_index(&self, class: &str) -> Option<u16> {
+        self.classes
+            .iter()
+            .position(|c| c == class)
+            .and_then(|p| u16::try_from(p + 1).ok())
+    }
+
+    fn intern_item(&mut self, key: &str) -> ItemIdx {
+        if let Some(&idx) = self.item_index.get(key) {
+            return idx;
+        }
+        let idx = self.item_keys.len() as ItemIdx;
+        self.item_keys.push(key.to_owned());
+        self.item_index.insert(key.to_owned(), idx);
+        idx
+    }
+
+    fn intern_uom(&mut self, uom: &str) -> u16 {
+        if let Some(p) = self.uoms.iter().position(|u| u == uom) {
+            return p as u16;
+        }
+        self.uoms.push(uom.to_owned());
+        (self.uoms.len() - 1) as u16
+    }
+
+    fn intern_class(&mut self, class: Option<&str>) -> u16 {
+        let Some(class) = class else { return 0 };
+        if let Some(idx) = self.class_index(class) {
+            return idx;
+        }
+        self.classes.push(class.to_owned());
+        self.classes.len() as u16
+    }
+
+    /// Adds a roster membership as it is (no snapshot logic).
+    pub fn add_membership(&mut self, membership: Membership) {
+        self.memberships
+            .entry(membership.gpo.id.clone())
+            .or_default()
+            .push(membership);
+    }
+
+    /// Memberships of a GPO.
+    pub fn memberships(&self, gpo: &PartyKey) -> &[Membership] {
+        self.memberships.get(&gpo.id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Adds an effective-dated reference price for a supplier's item.
+    pub fn add_reference_price(
+        &mut self,
+        supplier: &PartyKey,
+        item_key: &str,
+        row: ReferencePriceRow,
+    ) {
+        let key = format!("{}\u{1f}{}", supplier.id, item_key);
+        let rows = self.reference_prices.entry(key).or_default();
+        rows.push(row);
+        rows.sort_by_key(|r| r.start);
+    }
+}

@@ -1,0 +1,224 @@
+//! Duplicate detection (§5.2, §13.9): line keys and the index of earlier lines.
+//!
+//! The key is (distributor, supplier, invoice, invoice line, item) when the profile maps an
+//! invoice line, else (distributor, supplier, invoice, item, end customer, *d*, quantity, UOM).
+//! The claim line number (PAD01) is never part of it. Keys are kept as 128-bit fingerprints
+//! (see [`crate::fingerprint`]); a "near" key without quantity finds `POSSIBLE_DUPLICATE`s.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use schemas::PartyKind;
+
+use crate::batch::LineStatus;
+use crate::fingerprint::{FingerprintBuild, Fingerprinter};
+use crate::sale::{LineRef, SaleLine};
+
+/// Fingerprints of one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LineKeys {
+    /// The duplicate key.
+    pub exact: u128,
+    /// The key without quantity: a match is a possible duplicate.
+    pub near: u128,
+    /// (distributor, supplier, invoice, item): how returns find their sale.
+    pub sale: u128,
+}
+
+fn id(fp: &mut Fingerprinter, value: &str) {
+    let normalized = value
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b'-')
+        .map(|b| b.to_ascii_uppercase());
+    let mut buf = [0u8; 64];
+    let mut len = 0;
+    for b in normalized {
+        if len == buf.len() {
+            fp.bytes(&buf);
+            len = 0;
+        }
+        buf[len] = b;
+        len += 1;
+    }
+    fp.bytes(&buf[..len]);
+}
+
+fn date(fp: &mut Fingerprinter, d: Option<NaiveDate>) {
+    fp.u64(d.map_or(0, |d| d.num_days_from_ce() as u64));
+}
+
+fn kind_code(kind: PartyKind) -> u64 {
+    kind as u64
+}
+
+/// The keys of a line. `item_key` is the normalized item key; `d` the pricing date.
+pub fn line_keys(
+    distributor: &str,
+    supplier: &str,
+    line: &SaleLine,
+    item_key: &str,
+    d: Option<NaiveDate>,
+    invoice_line_in_key: bool,
+) -> LineKeys {
+    let mut base = Fingerprinter::new();
+    id(&mut base, distributor);
+    id(&mut base, supplier);
+    id(&mut base, &line.invoice);
+    let mut sale = base.clone();
+    sale.str(item_key);
+    let sale = sale.finish();
+    // A return shares its sale's invoice and item but is not its duplicate.
+    base.u64(u64::from(line.is_return()));
+    if invoice_line_in_key {
+        if let Some(invoice_line) = &line.invoice_line {
+            let mut exact = base.clone();
+            exact.str(invoice_line).str(item_key);
+            let mut near = base;
+            near.str(item_key);
+            return LineKeys {
+                exact: exact.finish(),
+                near: near.finish(),
+                sale,
+            };
+        }
+    }
+    base.str(item_key);
+    let kind = line
+        .end_customer
+        .kind
+        .unwrap_or_else(|| PartyKind::from_qualifier(&line.end_customer.qualifier));
+    base.u64(kind_code(kind));
+    id(&mut base, &line.end_customer.id);
+    date(&mut base, d);
+    let near = base.finish();
+    let mut exact = base;
+    exact.bytes(&line.quantity.normalize().serialize());
+    id(&mut exact, &line.uom);
+    LineKeys {
+        exact: exact.finish(),
+        near,
+        sale,
+    }
+}
+
+/// Fingerprint of the sale a return refers to.
+pub fn return_sale_key(
+    distributor: &str,
+    supplier: &str,
+    original_invoice: &str,
+    item_key: &str,
+) -> u128 {
+    let mut fp = Fingerprinter::new();
+    id(&mut fp, distributor);
+    id(&mut fp, supplier);
+    id(&mut fp, original_invoice);
+    fp.str(item_key);
+    fp.finish()
+}
+
+/// An earlier line as the index remembers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// Where it is.
+    pub line: LineRef,
+    /// Its status.
+    pub status: LineStatus,
+    /// Whether its batch is still Open or Awaiting Review.
+    pub batch_open: bool,
+}
+
+impl HistoryEntry {
+    /// §5.2 scope: Accepted or Claimed, or undecided in a batch not yet Closed or Rejected.
+    pub fn blocks(&self) -> bool {
+        match self.status {
+            LineStatus::Accepted | LineStatus::Claimed => true,
+            LineStatus::Rejected => false,
+            LineStatus::Open
+            | LineStatus::EligibilityDisputed
+            | LineStatus::AmountDisputed
+            | LineStatus::Duplicate => self.batch_open,
+        }
+    }
+}
+
+/// Index of earlier lines across batches: rebuilt by the store from persisted lines with
+/// [`LineHistory::record`], not itself persisted.
+#[derive(Debug, Clone, Default)]
+pub struct LineHistory {
+    entries: HashMap<u128, Vec<HistoryEntry>, FingerprintBuild>,
+    near: HashMap<u128, u32, FingerprintBuild>,
+    sales: HashMap<u128, NaiveDate, FingerprintBuild>,
+}
+
+impl LineHistory {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a line.
+    pub fn record(
+        &mut self,
+        keys: LineKeys,
+        entry: HistoryEntry,
+        pricing_date: Option<NaiveDate>,
+        quantity: Decimal,
+    ) {
+        if matches!(entry.status, LineStatus::Accepted | LineStatus::Claimed)
+            && quantity.is_sign_positive()
+        {
+            if let Some(d) = pricing_date {
+                self.sales.insert(keys.sale, d);
+            }
+        }
+        *self.near.entry(keys.near).or_default() += 1;
+        let list = self.entries.entry(keys.exact).or_default();
+        list.retain(|e| e.line != entry.line);
+        list.push(entry);
+    }
+
+    /// Updates the status of a recorded line.
+    pub fn update(
+        &mut self,
+        keys: LineKeys,
+        line: &LineRef,
+        status: LineStatus,
+        batch_open: bool,
+        pricing_date: Option<NaiveDate>,
+    ) {
+        if let Some(list) = self.entries.get_mut(&keys.exact) {
+            for entry in list.iter_mut().filter(|e| &e.line == line) {
+                entry.status = status;
+                entry.batch_open = batch_open;
+            }
+        }
+        if matches!(status, LineStatus::Accepted | LineStatus::Claimed) {
+            if let Some(d) = pricing_date {
+                self.sales.insert(keys.sale, d);
+            }
+        }
+    }
+
+    /// The earlier line blocking `exact`, skipping `except` when it may be resubmitted
+    /// (the original of a correction blocks only when Accepted or Claimed).
+    pub fn blocking(&self, exact: u128, corrects: Option<&LineRef>) -> Option<&HistoryEntry> {
+        self.entries.get(&exact)?.iter().find(|e| {
+            if corrects == Some(&e.line) {
+                matches!(e.status, LineStatus::Accepted | LineStatus::Claimed)
+            } else {
+                e.blocks()
+            }
+        })
+    }
+
+    /// Whether an earlier line has the same near key.
+    pub fn near_match(&self, near: u128) -> bool {
+        self.near.contains_key(&near)
+    }
+
+    /// Pricing date of the earlier accepted or claimed sale a return refers to.
+    pub fn sale_date(&self, sale: u128) -> Option<NaiveDate> {
+        self.sales.get(&sale).copied()
+    }
+}

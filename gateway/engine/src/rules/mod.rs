@@ -1,0 +1,718 @@
+//! The validation pipeline of §3: V0..V10 in the spec's order.
+//!
+//! V0 and V1 failures stop the line. From V2 on every step runs and every failure is recorded;
+//! the first sets the status and primary reason, so a corrected line does not bounce again on
+//! a hidden second error. A step that cannot be evaluated because an earlier one found nothing
+//! to evaluate against (no contract, no price row) records nothing (§13.11).
+//!
+//! [`Pipeline`] streams: it keeps per batch only line-key fingerprints (16 bytes a line) and
+//! the few lines passed within tolerance, never the lines or their results.
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::amounts::{self, AmountCheck, Rounding, UomFactor};
+use crate::batch::LineStatus;
+use crate::caps::{CapCheck, CapLedger};
+use crate::contracts::{
+    ContractBook, ContractIdx, ContractState, ContractVersion, Eligibility, ItemIdx,
+};
+use crate::duplicates::{LineHistory, LineKeys, line_keys, return_sale_key};
+use crate::fingerprint::FingerprintBuild;
+use crate::identity::{PartyKey, write_item_key};
+use crate::reasons::{DisputeStatus, ReasonCode, Warning};
+use crate::sale::{LineRef, SaleLine};
+use crate::settings::{EngineSettings, Role};
+
+/// A pipeline step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Step {
+    /// Structure.
+    V0,
+    /// Duplicate.
+    V1,
+    /// Contract.
+    V2,
+    /// Contract active.
+    V3,
+    /// Item.
+    V4,
+    /// Customer.
+    V5,
+    /// Dates.
+    V6,
+    /// Sign.
+    V7,
+    /// Prices.
+    V8,
+    /// Amount.
+    V9,
+    /// Cap.
+    V10,
+}
+
+/// One failed step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// The step.
+    pub step: Step,
+    /// The fine reason.
+    pub reason: ReasonCode,
+}
+
+/// What priced a line, so a recomputation gives the same cents (§2.2 pricing snapshot).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PricingSnapshot {
+    /// Normalized contract number.
+    pub contract: String,
+    /// Contract version used.
+    pub version: u32,
+    /// Normalized item key.
+    pub item: String,
+    /// First day of the price row.
+    pub row_start: NaiveDate,
+    /// Last day of the price row.
+    pub row_end: NaiveDate,
+    /// Contract price per contract unit.
+    pub contract_price: Decimal,
+    /// Reference price per contract unit.
+    pub reference_price: Decimal,
+    /// Contract unit.
+    pub contract_uom: String,
+    /// Sale → contract unit factor.
+    pub factor: UomFactor,
+    /// Rounding applied.
+    pub rounding: Rounding,
+}
+
+impl PricingSnapshot {
+    /// Recomputes the amount of a quantity from the snapshot.
+    pub fn amount(&self, quantity: Decimal) -> Result<Decimal, amounts::AmountError> {
+        let unit = self
+            .reference_price
+            .checked_sub(self.contract_price)
+            .ok_or(amounts::AmountError::Overflow)?;
+        amounts::line_amount(unit, quantity, self.factor, self.rounding)
+    }
+
+    /// The contract price per sale unit (for an 849's corrected `UIT*CT`).
+    pub fn contract_price_per_sale_unit(&self) -> Decimal {
+        self.factor
+            .price_per_sale_unit(self.contract_price)
+            .unwrap_or(self.contract_price)
+    }
+}
+
+/// The result of validating one line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validation {
+    /// Accepted, or the disputed status of the primary failure.
+    pub status: LineStatus,
+    /// The first failure's reason.
+    pub primary: Option<ReasonCode>,
+    /// Every failure, in step order.
+    pub failures: Vec<Failure>,
+    /// Warnings.
+    pub warnings: Vec<Warning>,
+    /// Pricing date *d*.
+    pub pricing_date: Option<NaiveDate>,
+    /// Contract number used (as issued), claimed or derived.
+    pub contract: Option<String>,
+    /// Candidates when the contract was derived (§3.2), best first.
+    pub derivation_candidates: Vec<String>,
+    /// Pricing snapshot, when prices resolved.
+    pub pricing: Option<PricingSnapshot>,
+    /// Calculated amount, when prices resolved.
+    pub calculated_amount: Option<Decimal>,
+    /// Claimed − calculated.
+    pub variance: Option<Decimal>,
+    /// Passed V9 only thanks to tolerance.
+    pub within_tolerance: bool,
+    /// Amount the line is accepted at when it passes (per `pay_basis` and role).
+    pub accepted_amount: Option<Decimal>,
+    /// Quantity in contract units.
+    pub contract_quantity: Option<Decimal>,
+    /// Remaining cap quantity after a cap failure.
+    pub cap_remaining: Option<Decimal>,
+    /// Caps that apply to the line.
+    pub caps: Vec<usize>,
+    /// Duplicate-key fingerprints, for the history index.
+    #[serde(skip)]
+    pub keys: Option<LineKeys>,
+}
+
+impl Validation {
+    fn new() -> Self {
+        Self {
+            status: LineStatus::Accepted,
+            primary: None,
+            failures: Vec::new(),
+            warnings: Vec::new(),
+            pricing_date: None,
+            contract: None,
+            derivation_candidates: Vec::new(),
+            pricing: None,
+            calculated_amount: None,
+            variance: None,
+            within_tolerance: false,
+            accepted_amount: None,
+            contract_quantity: None,
+            cap_remaining: None,
+            caps: Vec::new(),
+            keys: None,
+        }
+    }
+
+    fn fail(&mut self, step: Step, reason: ReasonCode) {
+        self.failures.push(Failure { step, reason });
+    }
+
+    fn warn(&mut self, warning: Warning) {
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
+    }
+
+    /// Sets status and primary reason from the first failure (lowest step, then order).
+    fn settle(&mut self) {
+        self.failures.sort_by_key(|f| f.step);
+        match self.failures.first() {
+            Some(first) => {
+                self.primary = Some(first.reason);
+                self.status = LineStatus::from(first.reason.status());
+            }
+            None => {
+                self.primary = None;
+                self.status = LineStatus::Accepted;
+            }
+        }
+    }
+
+    /// Turns an accepted line into Amount Disputed `AMOUNT_MISMATCH` (header tolerance, §13.4).
+    pub fn fail_header_tolerance(&mut self) {
+        self.fail(Step::V9, ReasonCode::AmountMismatch);
+        self.accepted_amount = None;
+        self.settle();
+    }
+}
+
+impl From<DisputeStatus> for LineStatus {
+    fn from(status: DisputeStatus) -> Self {
+        match status {
+            DisputeStatus::EligibilityDisputed => Self::EligibilityDisputed,
+            DisputeStatus::AmountDisputed => Self::AmountDisputed,
+            DisputeStatus::Duplicate => Self::Duplicate,
+        }
+    }
+}
+
+/// Who claims what from whom, and when: the header every line of a batch shares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchContext {
+    /// Batch id (for cap ledger entries).
+    pub batch: String,
+    /// Our role.
+    pub role: Role,
+    /// The distributor.
+    pub distributor: PartyKey,
+    /// The supplier.
+    pub supplier: PartyKey,
+    /// Claim date: debit memo date as claimant, receipt date as adjudicator.
+    pub claim_date: NaiveDate,
+}
+
+/// Lines whose header tolerance failed, by position in the batch (§13.4).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HeaderTolerance {
+    /// Σ|variance| of lines passed within tolerance.
+    pub total_variance: Decimal,
+    /// Positions of those lines when the total exceeded `header_tol`; empty otherwise.
+    pub failed: Vec<usize>,
+}
+
+/// Streaming validator for the lines of one batch.
+pub struct Pipeline<'a> {
+    book: &'a ContractBook,
+    settings: &'a EngineSettings,
+    ctx: &'a BatchContext,
+    today: NaiveDate,
+    history: &'a LineHistory,
+    caps: Option<&'a mut CapLedger>,
+    rounding: Rounding,
+    derive: bool,
+    seen: HashSet<u128, FingerprintBuild>,
+    near_seen: HashSet<u128, FingerprintBuild>,
+    batch_sales: std::collections::HashMap<u128, NaiveDate, FingerprintBuild>,
+    tolerated: Vec<(usize, Decimal, Option<LineRef>)>,
+    position: usize,
+    item_buf: String,
+    scratch: String,
+}
+
+impl<'a> Pipeline<'a> {
+    /// A pipeline for one batch. `caps`, when given, receives reservations of accepted lines.
+    pub fn new(
+        book: &'a ContractBook,
+        settings: &'a EngineSettings,
+        ctx: &'a BatchContext,
+        today: NaiveDate,
+        history: &'a LineHistory,
+        caps: Option<&'a mut CapLedger>,
+    ) -> Self {
+        Self {
+            book,
+            settings,
+            ctx,
+            today,
+            history,
+            caps,
+            rounding: Rounding::of(settings),
+            derive: settings.derive_contract_for(ctx.role),
+            seen: HashSet::default(),
+            near_seen: HashSet::default(),
+            batch_sales: Default::default(),
+            tolerated: Vec::new(),
+            position: 0,
+            item_buf: String::new(),
+            scratch: String::new(),
+        }
+    }
+
+    /// Makes the positive lines of the whole batch known as originals of its returns, so a
+    /// return finds its sale wherever it sits in the claim (§13.10).
+    pub fn preload_sales<'l>(&mut self, lines: impl IntoIterator<Item = &'l SaleLine>) {
+        for line in lines {
+            if line.is_return() || line.quantity.is_zero() {
+                continue;
+            }
+            let Some(d) = line.own_date(self.settings.pricing_date_basis) else {
+                continue;
+            };
+            if write_item_key(&line.item.qualifier, &line.item.id, &mut self.item_buf).is_ok() {
+                let key = return_sale_key(
+                    &self.ctx.distributor.id,
+                    &self.ctx.supplier.id,
+                    &line.invoice,
+                    &self.item_buf,
+                );
+                self.batch_sales.entry(key).or_insert(d);
+            }
+        }
+    }
+
+    /// Validates the next line of the batch.
+    pub fn validate(&mut self, line: &SaleLine) -> Validation {
+        let position = self.position;
+        self.position += 1;
+        let mut v = Validation::new();
+        self.run(line, &mut v);
+        v.settle();
+        if v.status == LineStatus::Accepted {
+            if v.within_tolerance {
+                let variance = v.variance.unwrap_or_default().abs();
+                let line_ref = (!v.caps.is_empty()).then(|| self.line_ref(line));
+                self.tolerated.push((position, variance, line_ref));
+            }
+            if let (Some(caps), false) = (self.caps.as_deref_mut(), v.caps.is_empty()) {
+                let line_ref = LineRef {
+                    batch: self.ctx.batch.clone(),
+                    line: line.line.clone(),
+                };
+                caps.reserve(
+                    &v.caps,
+                    &line_ref,
+                    v.contract_quantity.unwrap_or_default(),
+                    v.accepted_amount.unwrap_or_default(),
+                    self.today,
+                );
+            }
+        }
+        v
+    }
+
+    fn line_ref(&self, line: &SaleLine) -> LineRef {
+        LineRef {
+            batch: self.ctx.batch.clone(),
+            line: line.line.clone(),
+        }
+    }
+
+    /// Ends the batch: the header tolerance check (§13.4). Reservations of the failed lines are
+    /// released.
+    pub fn finish(mut self) -> HeaderTolerance {
+        let total: Decimal = self.tolerated.iter().map(|t| t.1).sum();
+        if total <= self.settings.header_tol {
+            return HeaderTolerance {
+                total_variance: total,
+                failed: Vec::new(),
+            };
+        }
+        if let Some(caps) = self.caps.as_deref_mut() {
+            for (_, _, line_ref) in &self.tolerated {
+                if let Some(line_ref) = line_ref {
+                    caps.release(line_ref, self.today);
+                }
+            }
+        }
+        HeaderTolerance {
+            total_variance: total,
+            failed: self.tolerated.iter().map(|t| t.0).collect(),
+        }
+    }
+
+    fn run(&mut self, line: &SaleLine, v: &mut Validation) {
+        let settings = self.settings;
+        let book = self.book;
+        let ctx = self.ctx;
+
+        // V0 structure.
+        let own_date = line.own_date(settings.pricing_date_basis);
+        if ctx.distributor.id.is_empty()
+            || line.invoice.trim().is_empty()
+            || own_date.is_none()
+            || line.end_customer.id.trim().is_empty()
+            || line.item.id.trim().is_empty()
+            || line.uom.trim().is_empty()
+        {
+            return v.fail(Step::V0, ReasonCode::DataMissing);
+        }
+        if line.quantity.is_zero() {
+            return v.fail(Step::V0, ReasonCode::DataInvalid);
+        }
+        if write_item_key(&line.item.qualifier, &line.item.id, &mut self.item_buf).is_err() {
+            return v.fail(Step::V0, ReasonCode::ItemUnknown);
+        }
+        let item: Option<ItemIdx> = book.find_item(&line.item, &mut self.scratch).ok().flatten();
+        let claimed: Option<ContractIdx> = line
+            .contract_id
+            .as_deref()
+            .and_then(|n| book.find_contract(&ctx.supplier.id, n, &mut self.scratch));
+        if let (Some(c), Some(i)) = (claimed, item) {
+            if let Some(version) = book.current(c) {
+                if let Some(uom) = book.item_uom(version, i) {
+                    if book.uom_factor(settings, i, &line.uom, uom).is_none() {
+                        return v.fail(Step::V0, ReasonCode::UomUnknown);
+                    }
+                }
+            }
+        }
+
+        // Pricing date: a return is priced as of its original sale (§13.10).
+        let mut original_found = false;
+        let mut d = own_date.unwrap_or(ctx.claim_date);
+        if line.is_return() {
+            let key = return_sale_key(
+                &ctx.distributor.id,
+                &ctx.supplier.id,
+                line.return_of(),
+                &self.item_buf,
+            );
+            if let Some(sale_d) = self
+                .batch_sales
+                .get(&key)
+                .copied()
+                .or_else(|| self.history.sale_date(key))
+            {
+                d = sale_d;
+                original_found = true;
+            }
+        }
+        v.pricing_date = Some(d);
+
+        // V1 duplicate.
+        let keys = line_keys(
+            &ctx.distributor.id,
+            &ctx.supplier.id,
+            line,
+            &self.item_buf,
+            Some(d),
+            settings.invoice_line_in_key,
+        );
+        v.keys = Some(keys);
+        if !line.is_return() {
+            self.batch_sales.entry(keys.sale).or_insert(d);
+        }
+        let first_in_batch = self.seen.insert(keys.exact);
+        let near_before = !self.near_seen.insert(keys.near) || self.history.near_match(keys.near);
+        if !first_in_batch {
+            return v.fail(Step::V1, ReasonCode::DuplicateInBatch);
+        }
+        if self
+            .history
+            .blocking(keys.exact, line.corrects.as_ref())
+            .is_some()
+        {
+            return v.fail(Step::V1, ReasonCode::DuplicatePrior);
+        }
+        if near_before {
+            v.warn(Warning::PossibleDuplicate);
+        }
+
+        // V2 contract, with derivation (§3.2).
+        let customer = PartyKey::all_of(&line.end_customer);
+        let class = line
+            .class_of_trade
+            .as_deref()
+            .and_then(|c| book.class_index(c))
+            .unwrap_or(0);
+        let mut contract = claimed;
+        let mut v2 = match claimed {
+            None => Some(ReasonCode::ContractUnknown),
+            Some(c) => match book.current(c) {
+                None => Some(ReasonCode::ContractUnknown),
+                Some(version) if version.status == ContractState::Cancelled => {
+                    Some(ReasonCode::ContractCancelled)
+                }
+                Some(version)
+                    if !ContractBook::distributor_authorized(version, &ctx.distributor, d) =>
+                {
+                    Some(ReasonCode::DistributorNotAuthorized)
+                }
+                Some(_) => None,
+            },
+        };
+        if v2.is_some() && self.derive {
+            if let Some(i) = item {
+                let candidates = self.derivation_candidates(i, class, &customer, d);
+                if let Some(&(best, _)) = candidates.first() {
+                    contract = Some(best);
+                    v2 = None;
+                    v.warn(Warning::DerivedContract);
+                    v.derivation_candidates = candidates
+                        .iter()
+                        .filter_map(|(c, _)| book.lineage(*c).map(|l| l.number_as_issued.clone()))
+                        .collect();
+                }
+            }
+        }
+        if let Some(reason) = v2 {
+            v.fail(Step::V2, reason);
+        }
+        let version: Option<&ContractVersion> = contract.and_then(|c| book.current(c));
+        if let (Some(c), Some(_)) = (contract, version) {
+            v.contract = book.lineage(c).map(|l| l.number_as_issued.clone());
+        }
+
+        // V3 contract active on d.
+        if let Some(version) = version {
+            if let Some(reason) = contract_active(version, d) {
+                v.fail(Step::V3, reason);
+            }
+        }
+
+        // V4 item on the contract on d.
+        let row = match (version, item) {
+            (Some(version), Some(i)) => ContractBook::price_row(version, i, class, d),
+            _ => None,
+        };
+        // Outside the contract's dates V3 has reported the date; V4 then only asks whether the
+        // item is on the contract at all (as the worked example of §4.4 reads for line 6).
+        if let Some(version) = version {
+            let in_dates = version.effective <= d && d <= version.expires;
+            let listed = item.is_some_and(|i| ContractBook::lists_item(version, i));
+            if !listed || (in_dates && row.is_none()) {
+                v.fail(Step::V4, ReasonCode::ItemNotOnContract);
+            }
+        }
+
+        // V5 customer eligible on d.
+        if let Some(version) = version {
+            match book.eligibility(version, &customer, d) {
+                Eligibility::Direct | Eligibility::Group | Eligibility::Open => {}
+                Eligibility::MembershipInactive => v.fail(Step::V5, ReasonCode::MembershipInactive),
+                Eligibility::NotEligible => v.fail(Step::V5, ReasonCode::CustomerNotEligible),
+            }
+        }
+
+        // V6 dates.
+        if d > self.today {
+            v.fail(Step::V6, ReasonCode::DateInFuture);
+        }
+        if line.ship_date.is_some_and(|s| s > ctx.claim_date) {
+            v.fail(Step::V6, ReasonCode::DateInvalid);
+        }
+        if let Some(window) = settings.claim_window_days {
+            if (ctx.claim_date - d).num_days() > i64::from(window) {
+                v.fail(Step::V6, ReasonCode::ClaimWindowExpired);
+            }
+        }
+
+        // V7 sign.
+        if line.is_return()
+            && (!settings.allow_negative_lines
+                || (!original_found && !settings.allow_unmatched_returns))
+        {
+            v.fail(Step::V7, ReasonCode::DebitNotSupported);
+        }
+
+        // V8 prices as of d; nothing more when they cannot be resolved (§13.11).
+        let (Some(version), Some(row), Some(c)) = (version, row, contract) else {
+            return;
+        };
+        let Some(reference) = book.reference_price(&ctx.supplier, row, d) else {
+            return;
+        };
+        let contract_uom = book.uom(row.uom);
+        let Some(factor) = book.uom_factor(settings, row.item, &line.uom, contract_uom) else {
+            return v.fail(Step::V0, ReasonCode::UomUnknown);
+        };
+        let Some(unit_cb) = reference.checked_sub(row.contract_price) else {
+            return v.fail(Step::V0, ReasonCode::DataInvalid);
+        };
+        if unit_cb <= Decimal::ZERO {
+            v.fail(Step::V8, ReasonCode::NotBelowReference);
+        }
+        let Ok(contract_sale) = factor.price_per_sale_unit(row.contract_price) else {
+            return v.fail(Step::V0, ReasonCode::DataInvalid);
+        };
+        if let Some(claimed_price) = line.claimed_contract_price {
+            if !same_price(claimed_price, contract_sale, self.rounding) {
+                v.fail(Step::V8, ReasonCode::ContractPriceMismatch);
+            }
+        }
+        if let Some(claimed_ref) = line.claimed_reference_price {
+            let reference_sale = factor.price_per_sale_unit(reference).unwrap_or(reference);
+            if !same_price(claimed_ref, reference_sale, self.rounding) {
+                v.fail(Step::V8, ReasonCode::ReferencePriceMismatch);
+            }
+        }
+        if line.sell_price.is_some_and(|s| s > contract_sale) {
+            v.fail(Step::V8, ReasonCode::ResaleAboveContract);
+        }
+        let (Ok(calculated), Ok(contract_quantity)) = (
+            amounts::line_amount(unit_cb, line.quantity, factor, self.rounding),
+            factor.to_contract_units(line.quantity),
+        ) else {
+            return v.fail(Step::V0, ReasonCode::DataInvalid);
+        };
+        v.calculated_amount = Some(calculated);
+        v.contract_quantity = Some(contract_quantity);
+        let Some(lineage) = book.lineage(c) else {
+            return;
+        };
+        v.pricing = Some(PricingSnapshot {
+            contract: lineage.number.clone(),
+            version: version.version,
+            item: book.item_key(row.item).unwrap_or_default().to_owned(),
+            row_start: row.start,
+            row_end: row.end,
+            contract_price: row.contract_price,
+            reference_price: reference,
+            contract_uom: contract_uom.to_owned(),
+            factor,
+            rounding: self.rounding,
+        });
+
+        // V9 amount (§4.3, §13.3).
+        let mut accepted = calculated;
+        if let Some(claimed_amount) = line.claimed_amount {
+            v.variance = claimed_amount.checked_sub(calculated);
+            match amounts::check_amount(settings, claimed_amount, calculated) {
+                AmountCheck::Exact => {}
+                AmountCheck::WithinTolerance => {
+                    v.within_tolerance = true;
+                    accepted = amounts::pay_amount(settings.pay_basis, claimed_amount, calculated);
+                }
+                AmountCheck::UnderClaimed => {
+                    v.warn(Warning::UnderClaimed);
+                    if ctx.role == Role::Adjudicator {
+                        accepted = claimed_amount;
+                    }
+                }
+                AmountCheck::OverClaimed => v.fail(Step::V9, ReasonCode::AmountMismatch),
+            }
+        }
+        v.accepted_amount = Some(accepted);
+
+        // V10 cap.
+        if let Some(ledger) = self.caps.as_deref() {
+            if !ledger.is_empty() {
+                let item_key = book.item_key(row.item).unwrap_or_default();
+                v.caps = ledger.caps_for(&lineage.number, item_key, &customer);
+                match ledger.check(&v.caps, contract_quantity, accepted, None) {
+                    CapCheck::Fits => {}
+                    CapCheck::Exceeded { remaining } => {
+                        v.cap_remaining = Some(remaining);
+                        v.fail(Step::V10, ReasonCode::CapExceeded);
+                    }
+                    CapCheck::Exhausted => {
+                        v.cap_remaining = Some(Decimal::ZERO);
+                        v.fail(Step::V10, ReasonCode::CapExhausted);
+                    }
+                }
+            }
+        }
+        if !v.failures.is_empty() {
+            v.accepted_amount = None;
+        }
+    }
+
+    /// Contracts listing the item that pass V2–V5 for the line, best first: lowest contract
+    /// price, then latest effective-from, then lowest number (§3.2).
+    fn derivation_candidates(
+        &self,
+        item: ItemIdx,
+        class: u16,
+        customer: &[PartyKey],
+        d: NaiveDate,
+    ) -> Vec<(ContractIdx, Decimal)> {
+        let book = self.book;
+        let mut found: Vec<(ContractIdx, Decimal, NaiveDate, &str)> = Vec::new();
+        for c in book.contracts_with_item(item) {
+            let Some(lineage) = book.lineage(c) else {
+                continue;
+            };
+            if lineage.supplier.id != self.ctx.supplier.id {
+                continue;
+            }
+            let version = lineage.current();
+            if version.status == ContractState::Cancelled
+                || !ContractBook::distributor_authorized(version, &self.ctx.distributor, d)
+                || contract_active(version, d).is_some()
+            {
+                continue;
+            }
+            let Some(row) = ContractBook::price_row(version, item, class, d) else {
+                continue;
+            };
+            if !matches!(
+                book.eligibility(version, customer, d),
+                Eligibility::Direct | Eligibility::Group | Eligibility::Open
+            ) {
+                continue;
+            }
+            found.push((c, row.contract_price, version.effective, &lineage.number));
+        }
+        found.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(a.3.cmp(b.3)));
+        found.into_iter().map(|(c, p, _, _)| (c, p)).collect()
+    }
+}
+
+/// V3 on a version: `None` when active on d.
+fn contract_active(version: &ContractVersion, d: NaiveDate) -> Option<ReasonCode> {
+    if d < version.effective {
+        return Some(ReasonCode::ContractNotStarted);
+    }
+    if d > version.expires {
+        return Some(ReasonCode::ContractExpired);
+    }
+    match version.status {
+        ContractState::Active | ContractState::Cancelled => None,
+        ContractState::Proposed => Some(ReasonCode::ContractNotStarted),
+        ContractState::Suspended | ContractState::Expired => Some(ReasonCode::ContractExpired),
+    }
+}
+
+/// A claimed unit price equals a resolved one when the resolved price, rounded to the claimed
+/// price's decimals (at least the currency's), is the claimed price.
+fn same_price(claimed: Decimal, resolved: Decimal, rounding: Rounding) -> bool {
+    let scale = claimed.scale().clamp(rounding.scale, 6);
+    let rounded = resolved.round_dp_with_strategy(scale, rounding.strategy.to_decimal());
+    rounded == claimed
+}

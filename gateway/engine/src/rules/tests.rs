@@ -1,0 +1,601 @@
+//! One-line cases per rule (V0..V10), on the sample contract SPA-2026-0042. Each case prints
+//! `status primary [failures] calc= acc= [warnings]` and compares it with the expected line.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use schemas::{Claim, Contract, Document, Party};
+
+use super::*;
+use crate::caps::{Cap, CapScope};
+use crate::contracts::Membership;
+use crate::duplicates::HistoryEntry;
+use crate::settings::UomConversion;
+
+pub(crate) fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap_or_default()
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap_or_default()
+}
+
+pub(crate) fn sample_contract() -> Contract {
+    match serde_json::from_str(include_str!("../../../../schemas/compat/contract.v1.json")) {
+        Ok(Document::Contract(c)) => c,
+        other => panic!("sample contract: {other:?}"),
+    }
+}
+
+pub(crate) fn sample_claim() -> Claim {
+    match serde_json::from_str(include_str!("../../../../schemas/compat/claim.v1.json")) {
+        Ok(Document::Claim(c)) => c,
+        other => panic!("sample claim: {other:?}"),
+    }
+}
+
+fn book_of(contract: &Contract) -> ContractBook {
+    let mut book = ContractBook::new();
+    if let Err(e) = book.apply(contract) {
+        panic!("apply: {e}");
+    }
+    book
+}
+
+fn ctx(role: Role) -> BatchContext {
+    BatchContext {
+        batch: "B1".into(),
+        role,
+        distributor: PartyKey::new("1", "987654321"),
+        supplier: PartyKey::new("1", "123456789"),
+        claim_date: date("2026-11-15"),
+    }
+}
+
+/// Sample claim line `n` (1-based) as a sale line.
+fn line(n: usize) -> SaleLine {
+    SaleLine::from(&sample_claim().lines[n - 1])
+}
+
+fn summary(v: &Validation) -> String {
+    let failures: Vec<&str> = v.failures.iter().map(|f| f.reason.code()).collect();
+    let warnings: Vec<&str> = v.warnings.iter().map(|w| w.code()).collect();
+    let show = |d: Option<Decimal>| d.map_or("-".to_owned(), |d| d.to_string());
+    format!(
+        "{:?} {} [{}] calc={} acc={} [{}]",
+        v.status,
+        v.primary.map_or("-", ReasonCode::code),
+        failures.join(","),
+        show(v.calculated_amount),
+        show(v.accepted_amount),
+        warnings.join(",")
+    )
+}
+
+struct Case {
+    book: ContractBook,
+    settings: EngineSettings,
+    role: Role,
+    history: LineHistory,
+    caps: CapLedger,
+    today: NaiveDate,
+}
+
+impl Case {
+    fn new() -> Self {
+        Self {
+            book: book_of(&sample_contract()),
+            settings: EngineSettings::default(),
+            role: Role::Adjudicator,
+            history: LineHistory::new(),
+            caps: CapLedger::new(),
+            today: date("2026-11-18"),
+        }
+    }
+
+    fn with_contract(contract: Contract) -> Self {
+        Self {
+            book: book_of(&contract),
+            ..Self::new()
+        }
+    }
+
+    /// Validates lines as one batch and returns the summary of the last one.
+    fn run(&mut self, lines: &[SaleLine]) -> String {
+        self.run_all(lines).pop().unwrap_or_default()
+    }
+
+    fn run_all(&mut self, lines: &[SaleLine]) -> Vec<String> {
+        let ctx = ctx(self.role);
+        let mut pipeline = Pipeline::new(
+            &self.book,
+            &self.settings,
+            &ctx,
+            self.today,
+            &self.history,
+            Some(&mut self.caps),
+        );
+        pipeline.preload_sales(lines);
+        let mut results: Vec<Validation> = lines.iter().map(|l| pipeline.validate(l)).collect();
+        for position in pipeline.finish().failed {
+            results[position].fail_header_tolerance();
+        }
+        results.iter().map(summary).collect()
+    }
+}
+
+fn one(l: SaleLine) -> String {
+    Case::new().run(&[l])
+}
+
+#[test]
+fn passing_lines_are_accepted() {
+    assert_eq!(one(line(1)), "Accepted - [] calc=62.50 acc=62.50 []");
+    assert_eq!(one(line(2)), "Accepted - [] calc=48.00 acc=48.00 []");
+    assert_eq!(one(line(4)), "Accepted - [] calc=12.50 acc=12.50 []");
+}
+
+#[test]
+fn v0_structure() {
+    let mut l = line(1);
+    l.invoice = String::new();
+    assert_eq!(
+        one(l),
+        "EligibilityDisputed DATA_MISSING [DATA_MISSING] calc=- acc=- []"
+    );
+    let mut l = line(1);
+    l.invoice_date = None;
+    assert_eq!(
+        one(l),
+        "EligibilityDisputed DATA_MISSING [DATA_MISSING] calc=- acc=- []"
+    );
+    let mut l = line(1);
+    l.quantity = Decimal::ZERO;
+    assert_eq!(
+        one(l),
+        "EligibilityDisputed DATA_INVALID [DATA_INVALID] calc=- acc=- []"
+    );
+    let mut l = line(1);
+    l.item.id = "12345-01A".into();
+    assert_eq!(
+        one(l),
+        "EligibilityDisputed ITEM_UNKNOWN [ITEM_UNKNOWN] calc=- acc=- []"
+    );
+    let mut l = line(1);
+    l.uom = "BX".into();
+    assert_eq!(
+        one(l),
+        "EligibilityDisputed UOM_UNKNOWN [UOM_UNKNOWN] calc=- acc=- []"
+    );
+    // Overflow is DATA_INVALID, never a panic (§4.1).
+    let mut l = line(1);
+    l.quantity = Decimal::MAX;
+    l.claimed_amount = None;
+    assert_eq!(
+        one(l),
+        "EligibilityDisputed DATA_INVALID [DATA_INVALID] calc=- acc=- []"
+    );
+}
+
+#[test]
+fn v0_uom_converts_exactly_4_2() {
+    // 5 EA of a 12-EA case of 12345010001 (18.75 − 12.50 = 6.25 per CA): 6.25 × 5 / 12 = 2.6041… → 2.60.
+    let mut case = Case::new();
+    case.settings.uom_conversions.push(UomConversion {
+        item: Some("NDC:12345010001".into()),
+        from: "EA".into(),
+        to: "CA".into(),
+        num: 1,
+        den: 12,
+    });
+    let mut l = line(1);
+    l.uom = "EA".into();
+    l.quantity = dec("5");
+    l.claimed_contract_price = Some(dec("1.041667"));
+    l.claimed_reference_price = Some(dec("1.5625"));
+    l.claimed_amount = Some(dec("2.60"));
+    assert_eq!(case.run(&[l]), "Accepted - [] calc=2.60 acc=2.60 []");
+}
+
+#[test]
+fn v1_duplicates() {
+    // Same key twice in one claim: the first wins (§13.9); PAD01 is not part of the key.
+    let mut again = line(1);
+    again.line = "7".into();
+    assert_eq!(
+        Case::new().run_all(&[line(1), again]),
+        [
+            "Accepted - [] calc=62.50 acc=62.50 []",
+            "Duplicate DUPLICATE_IN_BATCH [DUPLICATE_IN_BATCH] calc=- acc=- []"
+        ]
+    );
+    // An earlier accepted line blocks; an earlier rejected one does not (§5.2).
+    let history_with = |status: LineStatus| {
+        let mut history = LineHistory::new();
+        let l = line(1);
+        let keys = line_keys(
+            "987654321",
+            "123456789",
+            &l,
+            "NDC:12345010001",
+            Some(date("2026-11-05")),
+            false,
+        );
+        let entry = HistoryEntry {
+            line: LineRef {
+                batch: "B0".into(),
+                line: "1".into(),
+            },
+            status,
+            batch_open: false,
+        };
+        history.record(keys, entry, Some(date("2026-11-05")), l.quantity);
+        history
+    };
+    let mut case = Case::new();
+    case.history = history_with(LineStatus::Claimed);
+    assert_eq!(
+        case.run(&[line(1)]),
+        "Duplicate DUPLICATE_PRIOR [DUPLICATE_PRIOR] calc=- acc=- []"
+    );
+    let mut case = Case::new();
+    case.history = history_with(LineStatus::Rejected);
+    assert_eq!(
+        case.run(&[line(1)]),
+        "Accepted - [] calc=62.50 acc=62.50 [POSSIBLE_DUPLICATE]"
+    );
+    // A near match (other quantity) is only a warning.
+    let mut other = line(1);
+    other.quantity = dec("9");
+    other.claimed_amount = Some(dec("56.25"));
+    assert_eq!(
+        Case::new().run(&[line(1), other]),
+        "Accepted - [] calc=56.25 acc=56.25 [POSSIBLE_DUPLICATE]"
+    );
+}
+
+#[test]
+fn v2_contract() {
+    let mut l = line(1);
+    l.contract_id = Some("SPA-9999".into());
+    assert_eq!(
+        one(l.clone()),
+        "EligibilityDisputed CONTRACT_UNKNOWN [CONTRACT_UNKNOWN] calc=- acc=- []"
+    );
+    // As claimant the contract is derived (§3.2).
+    let mut case = Case::new();
+    case.role = Role::Claimant;
+    assert_eq!(
+        case.run(&[l]),
+        "Accepted - [] calc=62.50 acc=62.50 [DERIVED_CONTRACT]"
+    );
+    let mut cancelled = sample_contract();
+    cancelled.status = schemas::ContractStatus::Cancelled;
+    assert_eq!(
+        Case::with_contract(cancelled).run(&[line(1)]),
+        "EligibilityDisputed CONTRACT_CANCELLED [CONTRACT_CANCELLED] calc=62.50 acc=- []"
+    );
+    let mut other = sample_contract();
+    other.distributor.id = "111111111".into();
+    assert_eq!(
+        Case::with_contract(other).run(&[line(1)]),
+        "EligibilityDisputed DISTRIBUTOR_NOT_AUTHORIZED [DISTRIBUTOR_NOT_AUTHORIZED] calc=62.50 acc=- []"
+    );
+}
+
+#[test]
+fn v2_derivation_prefers_lowest_price() {
+    let mut cheaper = sample_contract();
+    cheaper.contract_id = "SPA-2026-0099".into();
+    cheaper.source.set = "0002".into();
+    cheaper.items[0].contract_price = Some(dec("11.00"));
+    let mut case = Case::new();
+    if let Err(e) = case.book.apply(&cheaper) {
+        panic!("{e}");
+    }
+    case.role = Role::Claimant;
+    let mut l = line(1);
+    l.contract_id = None;
+    l.claimed_contract_price = None;
+    l.claimed_amount = Some(dec("77.50"));
+    assert_eq!(
+        case.run(&[l.clone()]),
+        "Accepted - [] calc=77.50 acc=77.50 [DERIVED_CONTRACT]"
+    );
+    let ctx = ctx(Role::Claimant);
+    let mut pipeline = Pipeline::new(
+        &case.book,
+        &case.settings,
+        &ctx,
+        case.today,
+        &case.history,
+        None,
+    );
+    let v = pipeline.validate(&l);
+    assert_eq!(v.derivation_candidates, ["SPA-2026-0099", "SPA-2026-0042"]);
+}
+
+#[test]
+fn v3_contract_active() {
+    // Sample line 6: before the start (19), V5 also fails.
+    assert_eq!(
+        one(line(6)),
+        "EligibilityDisputed CONTRACT_NOT_STARTED [CONTRACT_NOT_STARTED,CUSTOMER_NOT_ELIGIBLE] calc=- acc=- []"
+    );
+    let mut case = Case::new();
+    case.today = date("2027-12-01");
+    let mut l = line(1);
+    l.invoice_date = Some(date("2027-11-05"));
+    assert_eq!(
+        case.run(&[l]),
+        "EligibilityDisputed CONTRACT_EXPIRED [CONTRACT_EXPIRED,CUSTOMER_NOT_ELIGIBLE] calc=- acc=- []"
+    );
+    let mut proposed = sample_contract();
+    proposed.status = schemas::ContractStatus::Proposed;
+    assert_eq!(
+        Case::with_contract(proposed).run(&[line(1)]),
+        "EligibilityDisputed CONTRACT_NOT_STARTED [CONTRACT_NOT_STARTED] calc=62.50 acc=- []"
+    );
+}
+
+#[test]
+fn v4_item_on_contract() {
+    assert_eq!(
+        one(line(5)),
+        "EligibilityDisputed ITEM_NOT_ON_CONTRACT [ITEM_NOT_ON_CONTRACT] calc=- acc=- []"
+    );
+}
+
+#[test]
+fn v5_customer_eligible() {
+    // Northgate is eligible from 2026-12-01 only.
+    let mut l = line(1);
+    l.end_customer = Party {
+        qualifier: "UL".into(),
+        id: "0614141000012".into(),
+        name: None,
+        kind: None,
+        address: None,
+        refs: vec![],
+    };
+    assert_eq!(
+        one(l.clone()),
+        "EligibilityDisputed CUSTOMER_NOT_ELIGIBLE [CUSTOMER_NOT_ELIGIBLE] calc=62.50 acc=- []"
+    );
+    // A GPO77 roster membership: active → eligible; ended → MEMBERSHIP_INACTIVE (26 C).
+    let mut member = l.clone();
+    member.end_customer.id = "0614141999999".into();
+    let roster = |end: &str| Membership {
+        gpo: PartyKey::new("91", "GPO77"),
+        customer: PartyKey::new("UL", "0614141999999"),
+        start: Some(date("2026-01-01")),
+        end: Some(date(end)),
+        tier: None,
+        roster: None,
+    };
+    let mut case = Case::new();
+    case.book.add_membership(roster("2026-12-31"));
+    assert_eq!(
+        case.run(&[member.clone()]),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+    let mut case = Case::new();
+    case.book.add_membership(roster("2026-10-31"));
+    assert_eq!(
+        case.run(&[member]),
+        "EligibilityDisputed MEMBERSHIP_INACTIVE [MEMBERSHIP_INACTIVE] calc=62.50 acc=- []"
+    );
+    // An open contract takes anyone.
+    let mut open = sample_contract();
+    open.gpo = None;
+    open.eligible.clear();
+    assert_eq!(
+        Case::with_contract(open).run(&[l]),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+}
+
+#[test]
+fn v6_dates() {
+    let mut case = Case::new();
+    case.today = date("2026-11-04");
+    assert_eq!(
+        case.run(&[line(1)]),
+        "EligibilityDisputed DATE_IN_FUTURE [DATE_IN_FUTURE] calc=62.50 acc=- []"
+    );
+    let mut l = line(1);
+    l.ship_date = Some(date("2026-11-16"));
+    assert_eq!(
+        one(l),
+        "EligibilityDisputed DATE_INVALID [DATE_INVALID] calc=62.50 acc=- []"
+    );
+    let mut case = Case::new();
+    case.settings.claim_window_days = Some(7);
+    assert_eq!(
+        case.run(&[line(1)]),
+        "EligibilityDisputed CLAIM_WINDOW_EXPIRED [CLAIM_WINDOW_EXPIRED] calc=62.50 acc=- []"
+    );
+    let mut case = Case::new();
+    case.settings.claim_window_days = Some(10);
+    assert_eq!(
+        case.run(&[line(1)]),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+}
+
+fn sample_return() -> SaleLine {
+    let mut r = line(1);
+    r.line = "7".into();
+    r.invoice = "CR0001".into();
+    r.original_invoice = Some("INV0098123".into());
+    r.invoice_date = Some(date("2026-11-12"));
+    r.quantity = dec("-2");
+    r.claimed_amount = Some(dec("-12.50"));
+    r
+}
+
+#[test]
+fn v7_sign_and_returns_13_10() {
+    // A return finds its sale in the same claim and nets against it.
+    assert_eq!(
+        Case::new().run(&[sample_return(), line(1)]),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+    assert_eq!(
+        Case::new().run_all(&[line(1), sample_return()])[1],
+        "Accepted - [] calc=-12.50 acc=-12.50 []"
+    );
+    // No original: DEBIT_NOT_SUPPORTED (09), unless unmatched returns are allowed.
+    assert_eq!(
+        one(sample_return()),
+        "AmountDisputed DEBIT_NOT_SUPPORTED [DEBIT_NOT_SUPPORTED] calc=-12.50 acc=- []"
+    );
+    let mut case = Case::new();
+    case.settings.allow_unmatched_returns = true;
+    assert_eq!(
+        case.run(&[sample_return()]),
+        "Accepted - [] calc=-12.50 acc=-12.50 []"
+    );
+    let mut case = Case::new();
+    case.settings.allow_negative_lines = false;
+    assert_eq!(
+        case.run_all(&[line(1), sample_return()])[1],
+        "AmountDisputed DEBIT_NOT_SUPPORTED [DEBIT_NOT_SUPPORTED] calc=-12.50 acc=- []"
+    );
+    // Claiming a smaller credit than calculated is in the claimant's favour (§13.3).
+    let mut smaller = sample_return();
+    smaller.claimed_amount = Some(dec("-10.00"));
+    assert_eq!(
+        Case::new().run_all(&[line(1), smaller])[1],
+        "AmountDisputed AMOUNT_MISMATCH [AMOUNT_MISMATCH] calc=-12.50 acc=- []"
+    );
+}
+
+#[test]
+fn v8_prices() {
+    // Sample line 3: claimed contract price 45.00 against 48.25 (06); V9 also fails.
+    assert_eq!(
+        one(line(3)),
+        "AmountDisputed CONTRACT_PRICE_MISMATCH [CONTRACT_PRICE_MISMATCH,AMOUNT_MISMATCH] calc=100.50 acc=- []"
+    );
+    let mut l = line(1);
+    l.claimed_reference_price = Some(dec("19.00"));
+    assert_eq!(
+        one(l),
+        "AmountDisputed REFERENCE_PRICE_MISMATCH [REFERENCE_PRICE_MISMATCH] calc=62.50 acc=- []"
+    );
+    let mut l = line(1);
+    l.sell_price = Some(dec("12.60"));
+    assert_eq!(
+        one(l),
+        "AmountDisputed RESALE_ABOVE_CONTRACT [RESALE_ABOVE_CONTRACT] calc=62.50 acc=- []"
+    );
+    let mut inverted = sample_contract();
+    inverted.items[0].wac = Some(dec("12.00"));
+    let mut l = line(1);
+    l.claimed_reference_price = None;
+    l.claimed_amount = None;
+    assert_eq!(
+        Case::with_contract(inverted).run(&[l]),
+        "AmountDisputed NOT_BELOW_REFERENCE [NOT_BELOW_REFERENCE] calc=-5.00 acc=- []"
+    );
+    // §13.11: no reference price anywhere → V8 records nothing more.
+    let mut no_wac = sample_contract();
+    no_wac.items[0].wac = None;
+    assert_eq!(
+        Case::with_contract(no_wac).run(&[line(1)]),
+        "Accepted - [] calc=- acc=- []"
+    );
+}
+
+#[test]
+fn v9_amount_and_tolerance() {
+    let mut l = line(1);
+    l.claimed_amount = Some(dec("62.51"));
+    assert_eq!(one(l.clone()), "Accepted - [] calc=62.50 acc=62.50 []");
+    let mut case = Case::new();
+    case.settings.pay_basis = crate::settings::PayBasis::Claimed;
+    assert_eq!(case.run(&[l]), "Accepted - [] calc=62.50 acc=62.51 []");
+    let mut l = line(1);
+    l.claimed_amount = Some(dec("62.52"));
+    assert_eq!(
+        one(l),
+        "AmountDisputed AMOUNT_MISMATCH [AMOUNT_MISMATCH] calc=62.50 acc=- []"
+    );
+    // Under-claim: the adjudicator pays the claimed amount, the claimant claims the calculated one.
+    let mut l = line(1);
+    l.claimed_amount = Some(dec("60.00"));
+    assert_eq!(
+        one(l.clone()),
+        "Accepted - [] calc=62.50 acc=60.00 [UNDER_CLAIMED]"
+    );
+    let mut case = Case::new();
+    case.role = Role::Claimant;
+    assert_eq!(
+        case.run(&[l]),
+        "Accepted - [] calc=62.50 acc=62.50 [UNDER_CLAIMED]"
+    );
+}
+
+#[test]
+fn v9_header_tolerance_13_4() {
+    // Each line 0.01 over (within tolerance); with header_tol 0.02 the third tips it.
+    let mut case = Case::new();
+    case.settings.header_tol = dec("0.02");
+    let lines: Vec<SaleLine> = (0..3)
+        .map(|i| {
+            let mut l = line(1);
+            l.invoice = format!("INV{i}");
+            l.claimed_amount = Some(dec("62.51"));
+            l
+        })
+        .collect();
+    assert_eq!(
+        case.run_all(&lines),
+        ["AmountDisputed AMOUNT_MISMATCH [AMOUNT_MISMATCH] calc=62.50 acc=- []"; 3]
+    );
+    let mut case = Case::new();
+    case.settings.header_tol = dec("0.03");
+    assert_eq!(
+        case.run_all(&lines),
+        ["Accepted - [] calc=62.50 acc=62.50 []"; 3]
+    );
+}
+
+#[test]
+fn v10_caps_5_1() {
+    // 12345030005 capped at 10 CA: line 3 (6 CA, priced right) reserves 6; a 5 CA line finds 4.
+    let mut case = Case::new();
+    case.caps.add_cap(Cap {
+        scope: CapScope {
+            contract: "SPA-2026-0042".into(),
+            item: "NDC:12345030005".into(),
+            customer: None,
+        },
+        quantity: Some(dec("10")),
+        amount: None,
+    });
+    let mut first = line(3);
+    first.claimed_contract_price = Some(dec("48.25"));
+    first.claimed_amount = Some(dec("100.50"));
+    let mut second = first.clone();
+    second.invoice = "INV0098999".into();
+    second.quantity = dec("5");
+    second.claimed_amount = Some(dec("83.75"));
+    let mut third = second.clone();
+    third.invoice = "INV0099000".into();
+    third.quantity = dec("4");
+    third.claimed_amount = Some(dec("67.00"));
+    let mut fourth = third.clone();
+    fourth.invoice = "INV0099001".into();
+    fourth.quantity = dec("1");
+    fourth.claimed_amount = Some(dec("16.75"));
+    assert_eq!(
+        case.run_all(&[first, second, third, fourth]),
+        [
+            "Accepted - [] calc=100.50 acc=100.50 []",
+            "AmountDisputed CAP_EXCEEDED [CAP_EXCEEDED] calc=83.75 acc=- []",
+            "Accepted - [] calc=67.00 acc=67.00 []",
+            "AmountDisputed CAP_EXHAUSTED [CAP_EXHAUSTED] calc=16.75 acc=- []",
+        ]
+    );
+}

@@ -1,0 +1,132 @@
+//! Sale lines: what the pipeline validates, whatever the batch came from (844, 867, CSV, ERP
+//! extract, retro run).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use schemas::{ClaimLine, Item, Party, SalesLine};
+use serde::{Deserialize, Serialize};
+
+use crate::settings::PricingDateBasis;
+
+/// A link to a line of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LineRef {
+    /// Batch id.
+    pub batch: String,
+    /// Line id within the batch.
+    pub line: String,
+}
+
+/// One sale line to validate (§2.2 "Sale line").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleLine {
+    /// Line id in its source: PAD01, CSV row, 867 position.
+    pub line: String,
+    /// Contract claimed against, when sent.
+    pub contract_id: Option<String>,
+    /// End customer.
+    pub end_customer: Party,
+    /// Customer's class of trade, when known.
+    pub class_of_trade: Option<String>,
+    /// Item as sent.
+    pub item: Item,
+    /// Signed quantity in `uom`.
+    pub quantity: Decimal,
+    /// Unit of measure as sent.
+    pub uom: String,
+    /// Claimed reference price (WAC or book cost) per `uom`.
+    pub claimed_reference_price: Option<Decimal>,
+    /// Claimed contract price per `uom`.
+    pub claimed_contract_price: Option<Decimal>,
+    /// Claimed amount.
+    pub claimed_amount: Option<Decimal>,
+    /// Price the distributor sold at per `uom`, when sent.
+    pub sell_price: Option<Decimal>,
+    /// Distributor invoice to the end customer.
+    pub invoice: String,
+    /// Invoice line, when the profile maps one.
+    pub invoice_line: Option<String>,
+    /// Invoice date.
+    pub invoice_date: Option<NaiveDate>,
+    /// Ship date.
+    pub ship_date: Option<NaiveDate>,
+    /// Original invoice of a return (`REF*OI`, else `REF*IV`).
+    pub original_invoice: Option<String>,
+    /// The original line this one corrects, resubmits or adds a delta to.
+    pub corrects: Option<LineRef>,
+}
+
+impl SaleLine {
+    /// The line's own pricing date per the basis (a return's comes from its original).
+    pub fn own_date(&self, basis: PricingDateBasis) -> Option<NaiveDate> {
+        match basis {
+            PricingDateBasis::InvoiceDate => self.invoice_date,
+            PricingDateBasis::ShipDate => self.ship_date,
+        }
+    }
+
+    /// Whether the line is a return.
+    pub fn is_return(&self) -> bool {
+        self.quantity.is_sign_negative() && !self.quantity.is_zero()
+    }
+
+    /// The invoice a return refers to: `original_invoice`, else its own invoice (§13.10).
+    pub fn return_of(&self) -> &str {
+        self.original_invoice.as_deref().unwrap_or(&self.invoice)
+    }
+}
+
+impl From<&ClaimLine> for SaleLine {
+    fn from(line: &ClaimLine) -> Self {
+        Self {
+            line: line.line.clone(),
+            contract_id: Some(line.contract_id.clone()).filter(|c| !c.trim().is_empty()),
+            end_customer: line.end_customer.clone(),
+            class_of_trade: None,
+            item: line.item.clone(),
+            quantity: line.quantity,
+            uom: line.uom.clone(),
+            claimed_reference_price: line.wac,
+            claimed_contract_price: Some(line.contract_price),
+            claimed_amount: Some(line.claimed_amount),
+            sell_price: None,
+            invoice: line.invoice.clone(),
+            invoice_line: None,
+            invoice_date: line.invoice_date,
+            ship_date: line.ship_date,
+            original_invoice: line.original_invoice.clone(),
+            corrects: None,
+        }
+    }
+}
+
+impl From<&SalesLine> for SaleLine {
+    fn from(line: &SalesLine) -> Self {
+        Self {
+            line: line.line.to_string(),
+            contract_id: line.contract_id.clone(),
+            end_customer: line.end_customer.clone().unwrap_or(Party {
+                qualifier: String::new(),
+                id: String::new(),
+                name: None,
+                kind: None,
+                address: None,
+                refs: vec![],
+            }),
+            class_of_trade: None,
+            item: line.item.clone(),
+            quantity: line.quantity,
+            uom: line.uom.clone(),
+            claimed_reference_price: None,
+            claimed_contract_price: None,
+            claimed_amount: None,
+            sell_price: Some(line.unit_price),
+            invoice: line.invoice.clone(),
+            invoice_line: None,
+            invoice_date: line.invoice_date,
+            ship_date: line.ship_date,
+            original_invoice: None,
+            corrects: None,
+        }
+    }
+}
