@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod adjudicate;
 pub mod amounts;
 pub mod batch;
 pub mod caps;

@@ -9,7 +9,7 @@
 //! the few lines passed within tolerance, never the lines or their results.
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::HashSet;
 

@@ -1,0 +1,438 @@
+//! The offline supplier-side run (`chargegate adjudicate`): a claim, a contract book, settings
+//! and `today` give each line's status, reason, AAA03/AAA04, calculated and approved amount and
+//! warnings (the JSON of §13.12), and the 849 built from them (§7.7, §13.1, §13.2).
+//!
+//! The run is unattended: Amount Disputed lines follow `unattended_amount_disputes` (§13.1).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use schemas::{
+    Action, Claim, ClaimResponse, ClaimResponseLine, FollowUp, LineStatus as ResponseStatus, Party,
+    Source,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::batch::LineStatus;
+use crate::caps::CapLedger;
+use crate::contracts::ContractBook;
+use crate::duplicates::LineHistory;
+use crate::identity::PartyKey;
+use crate::reasons::{ReasonCode, Warning};
+use crate::rules::{BatchContext, Pipeline, Validation};
+use crate::sale::SaleLine;
+use crate::settings::{EngineSettings, Role, UnattendedAmountDisputes};
+
+/// Status of a line after validation, as `adjudicate --json` prints it (§13.12).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdjudicatedStatus {
+    /// Passed every step.
+    Accepted,
+    /// Failed V0 or V2–V6.
+    EligibilityDisputed,
+    /// Failed V7–V10.
+    AmountDisputed,
+    /// Failed V1.
+    Duplicate,
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdjudicatedLine {
+    /// PAD01.
+    pub line: String,
+    /// Status after validation.
+    pub status: AdjudicatedStatus,
+    /// The primary rule code, e.g. `CONTRACT_PRICE_MISMATCH`.
+    pub reason: Option<ReasonCode>,
+    /// AAA03.
+    pub x12_code: Option<String>,
+    /// AAA04 code (`N`, `C`, ...).
+    pub follow_up: Option<String>,
+    /// Calculated amount, when prices resolved.
+    pub calculated_amount: Option<Decimal>,
+    /// Approved amount.
+    pub approved_amount: Decimal,
+    /// Warnings.
+    pub warnings: Vec<Warning>,
+}
+
+/// The report of §13.12: one object per claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adjudication {
+    /// The debit memo adjudicated.
+    pub debit_memo: String,
+    /// Σ claimed.
+    pub total_claimed: Decimal,
+    /// Σ approved.
+    pub total_approved: Decimal,
+    /// One entry per claim line, in claim order.
+    pub lines: Vec<AdjudicatedLine>,
+}
+
+/// A run: the report plus what the 849 needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdjudicationRun {
+    /// The §13.12 report.
+    pub report: Adjudication,
+    /// The full validation of each line.
+    pub validations: Vec<Validation>,
+    /// `unattended_amount_disputes = hold` left Amount Disputed lines: no 849.
+    pub held: bool,
+}
+
+/// Where and when the 849 is issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHeader {
+    /// Provenance of the outbound document.
+    pub source: Source,
+    /// BRC02.
+    pub date: NaiveDate,
+    /// `REF*CM` credit memo.
+    pub credit_memo: Option<String>,
+}
+
+/// Adjudicates a claim with no history and no caps (the offline command).
+pub fn adjudicate(
+    claim: &Claim,
+    book: &ContractBook,
+    settings: &EngineSettings,
+    today: NaiveDate,
+) -> AdjudicationRun {
+    adjudicate_with(claim, book, settings, today, &LineHistory::new(), None)
+}
+
+/// Adjudicates a claim against earlier lines and a cap ledger.
+pub fn adjudicate_with(
+    claim: &Claim,
+    book: &ContractBook,
+    settings: &EngineSettings,
+    today: NaiveDate,
+    history: &LineHistory,
+    caps: Option<&mut CapLedger>,
+) -> AdjudicationRun {
+    let ctx = BatchContext {
+        batch: claim.debit_memo.clone(),
+        role: Role::Adjudicator,
+        distributor: PartyKey::of(&claim.distributor),
+        supplier: PartyKey::of(&claim.supplier),
+        claim_date: claim.date,
+    };
+    let lines: Vec<SaleLine> = claim.lines.iter().map(SaleLine::from).collect();
+    let mut pipeline = Pipeline::new(book, settings, &ctx, today, history, caps);
+    pipeline.preload_sales(&lines);
+    let mut validations: Vec<Validation> = lines.iter().map(|l| pipeline.validate(l)).collect();
+    for position in pipeline.finish().failed {
+        if let Some(v) = validations.get_mut(position) {
+            v.fail_header_tolerance();
+        }
+    }
+    let zero = Decimal::new(0, settings.amount_scale);
+    let mut held = false;
+    let mut report_lines = Vec::with_capacity(lines.len());
+    for (claim_line, v) in claim.lines.iter().zip(&validations) {
+        let status = match v.status {
+            LineStatus::EligibilityDisputed => AdjudicatedStatus::EligibilityDisputed,
+            LineStatus::AmountDisputed => AdjudicatedStatus::AmountDisputed,
+            LineStatus::Duplicate => AdjudicatedStatus::Duplicate,
+            _ => AdjudicatedStatus::Accepted,
+        };
+        let mut approved = match status {
+            AdjudicatedStatus::Accepted => v.accepted_amount.unwrap_or(claim_line.claimed_amount),
+            AdjudicatedStatus::AmountDisputed => match settings.unattended_amount_disputes {
+                UnattendedAmountDisputes::PayCalculated => {
+                    unattended_payment(v, claim_line.claimed_amount)
+                }
+                UnattendedAmountDisputes::Reject => zero,
+                UnattendedAmountDisputes::Hold => {
+                    held = true;
+                    zero
+                }
+            },
+            AdjudicatedStatus::EligibilityDisputed | AdjudicatedStatus::Duplicate => zero,
+        };
+        if approved.is_zero() {
+            approved = zero;
+        }
+        let (x12_code, follow_up) = match v.primary {
+            Some(reason) => {
+                let (aaa03, mut aaa04) = settings.x12_reason(reason);
+                if status == AdjudicatedStatus::AmountDisputed
+                    && settings.unattended_amount_disputes
+                        == UnattendedAmountDisputes::PayCalculated
+                    && !approved.is_zero()
+                {
+                    aaa04 = FollowUp::NoResubmission;
+                }
+                (Some(aaa03), Some(aaa04.code().to_owned()))
+            }
+            None => (None, None),
+        };
+        report_lines.push(AdjudicatedLine {
+            line: claim_line.line.clone(),
+            status,
+            reason: v.primary,
+            x12_code,
+            follow_up,
+            calculated_amount: v.calculated_amount,
+            approved_amount: approved,
+            warnings: v.warnings.clone(),
+        });
+    }
+    let total_claimed = claim.lines.iter().map(|l| l.claimed_amount).sum();
+    let total_approved = report_lines.iter().map(|l| l.approved_amount).sum();
+    AdjudicationRun {
+        report: Adjudication {
+            debit_memo: claim.debit_memo.clone(),
+            total_claimed,
+            total_approved,
+            lines: report_lines,
+        },
+        validations,
+        held,
+    }
+}
+
+/// §13.1 `pay_calculated` and §13.3: the lower of claimed and calculated for price and amount
+/// failures; nothing for a disallowed debit or a cap the line does not fit.
+fn unattended_payment(v: &Validation, claimed: Decimal) -> Decimal {
+    match v.primary {
+        Some(
+            ReasonCode::DebitNotSupported | ReasonCode::CapExceeded | ReasonCode::CapExhausted,
+        )
+        | None => Decimal::ZERO,
+        Some(_) => v
+            .calculated_amount
+            .map_or(Decimal::ZERO, |c| c.min(claimed)),
+    }
+}
+
+fn echo_party(party: &Party) -> Party {
+    Party {
+        qualifier: party.qualifier.clone(),
+        id: party.id.clone(),
+        name: party.name.clone(),
+        kind: party.kind,
+        address: None,
+        refs: vec![],
+    }
+}
+
+impl AdjudicationRun {
+    /// The 849 answering every line (§7.7); `None` when the run is held (§13.1 `hold`).
+    pub fn response(
+        &self,
+        claim: &Claim,
+        header: ResponseHeader,
+        settings: &EngineSettings,
+    ) -> Option<ClaimResponse> {
+        if self.held {
+            return None;
+        }
+        let mut lines = Vec::with_capacity(claim.lines.len());
+        for ((claim_line, outcome), v) in claim
+            .lines
+            .iter()
+            .zip(&self.report.lines)
+            .zip(&self.validations)
+        {
+            let approved = outcome.approved_amount;
+            let status = match outcome.reason {
+                None => ResponseStatus::Accepted,
+                Some(_) if approved.is_zero() => ResponseStatus::Rejected,
+                Some(_) if approved == claim_line.claimed_amount => ResponseStatus::Accepted,
+                Some(_) => ResponseStatus::Adjusted,
+            };
+            let corrected_price = match (status, &v.pricing) {
+                (ResponseStatus::Adjusted, Some(pricing)) => {
+                    let scale = claim_line
+                        .contract_price
+                        .scale()
+                        .clamp(settings.amount_scale, 6);
+                    let price = pricing
+                        .contract_price_per_sale_unit()
+                        .round_dp_with_strategy(scale, settings.rounding_strategy.to_decimal());
+                    (price != claim_line.contract_price).then_some(price)
+                }
+                _ => None,
+            };
+            let follow_up = outcome.follow_up.as_deref().and_then(FollowUp::from_code);
+            lines.push(ClaimResponseLine {
+                line: claim_line.line.clone(),
+                contract_id: Some(claim_line.contract_id.clone()),
+                end_customer: Some(echo_party(&claim_line.end_customer)),
+                item: claim_line.item.clone(),
+                invoice: claim_line.invoice.clone(),
+                invoice_date: claim_line.invoice_date,
+                ship_date: claim_line.ship_date,
+                status,
+                reason_code: outcome.x12_code.clone(),
+                follow_up,
+                quantity: Some(claim_line.quantity),
+                approved_quantity: v.cap_remaining,
+                uom: Some(claim_line.uom.clone()),
+                wac: claim_line.wac,
+                submitted_contract_price: corrected_price.map(|_| claim_line.contract_price),
+                approved_contract_price: Some(corrected_price.unwrap_or(claim_line.contract_price)),
+                claimed_amount: claim_line.claimed_amount,
+                approved_amount: approved,
+            });
+        }
+        Some(ClaimResponse {
+            source: header.source,
+            action: Action::Original,
+            debit_memo: claim.debit_memo.clone(),
+            credit_memo: header.credit_memo,
+            date: header.date,
+            supplier: Some(echo_party(&claim.supplier)),
+            distributor: Some(echo_party(&claim.distributor)),
+            reason_code: None,
+            follow_up: None,
+            line_count: Some(lines.len() as u32),
+            lines,
+            total_claimed: self.report.total_claimed,
+            total_approved: self.report.total_approved,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::tests::{date, sample_claim, sample_contract};
+
+    fn book() -> ContractBook {
+        let mut book = ContractBook::new();
+        if let Err(e) = book.apply(&sample_contract()) {
+            panic!("{e}");
+        }
+        book
+    }
+
+    fn row(l: &AdjudicatedLine) -> String {
+        format!(
+            "{} {:?} {} {} {} calc={} approved={}",
+            l.line,
+            l.status,
+            l.reason.map_or("-", ReasonCode::code),
+            l.x12_code.as_deref().unwrap_or("-"),
+            l.follow_up.as_deref().unwrap_or("-"),
+            l.calculated_amount
+                .map_or("-".to_owned(), |d| d.to_string()),
+            l.approved_amount
+        )
+    }
+
+    /// The worked example of §4.4: debit memo GDD-CB-20261115-0001 on SPA-2026-0042.
+    #[test]
+    fn worked_example_4_4() {
+        let run = adjudicate(
+            &sample_claim(),
+            &book(),
+            &EngineSettings::default(),
+            date("2026-11-18"),
+        );
+        let rows: Vec<String> = run.report.lines.iter().map(row).collect();
+        assert_eq!(
+            rows,
+            [
+                "1 Accepted - - - calc=62.50 approved=62.50",
+                "2 Accepted - - - calc=48.00 approved=48.00",
+                "3 AmountDisputed CONTRACT_PRICE_MISMATCH 06 N calc=100.50 approved=100.50",
+                "4 Accepted - - - calc=12.50 approved=12.50",
+                "5 EligibilityDisputed ITEM_NOT_ON_CONTRACT 03 N calc=- approved=0.00",
+                "6 EligibilityDisputed CONTRACT_NOT_STARTED 19 C calc=- approved=0.00",
+            ]
+        );
+        assert_eq!(
+            run.validations[2]
+                .variance
+                .map(|v| v.to_string())
+                .as_deref(),
+            Some("19.50")
+        );
+        assert_eq!(run.report.total_claimed.to_string(), "255.25");
+        assert_eq!(run.report.total_approved.to_string(), "223.50");
+        assert_eq!(
+            (run.report.total_claimed - run.report.total_approved).to_string(),
+            "31.75"
+        );
+    }
+
+    #[test]
+    fn json_shape_13_12() -> Result<(), serde_json::Error> {
+        let run = adjudicate(
+            &sample_claim(),
+            &book(),
+            &EngineSettings::default(),
+            date("2026-11-18"),
+        );
+        let json = serde_json::to_value(&run.report)?;
+        assert_eq!(
+            json["lines"][2],
+            serde_json::json!({
+                "line": "3", "status": "amount_disputed", "reason": "CONTRACT_PRICE_MISMATCH",
+                "x12_code": "06", "follow_up": "N", "calculated_amount": "100.50",
+                "approved_amount": "100.50", "warnings": []
+            })
+        );
+        assert_eq!(json["lines"][0]["status"], "accepted");
+        assert_eq!(json["lines"][0]["reason"], serde_json::Value::Null);
+        assert_eq!(
+            json["lines"][4]["calculated_amount"],
+            serde_json::Value::Null
+        );
+        assert_eq!(json["total_approved"], "223.50");
+        assert_eq!(json["debit_memo"], "GDD-CB-20261115-0001");
+        Ok(())
+    }
+
+    #[test]
+    fn unattended_modes_13_1() {
+        let mut settings = EngineSettings::default();
+        settings.unattended_amount_disputes = UnattendedAmountDisputes::Reject;
+        let run = adjudicate(&sample_claim(), &book(), &settings, date("2026-11-18"));
+        assert_eq!(
+            row(&run.report.lines[2]),
+            "3 AmountDisputed CONTRACT_PRICE_MISMATCH 06 N calc=100.50 approved=0.00"
+        );
+        assert_eq!(run.report.total_approved.to_string(), "123.00");
+        settings.unattended_amount_disputes = UnattendedAmountDisputes::Hold;
+        let run = adjudicate(&sample_claim(), &book(), &settings, date("2026-11-18"));
+        assert!(run.held);
+        let header = ResponseHeader {
+            source: sample_claim().source,
+            date: date("2026-11-18"),
+            credit_memo: None,
+        };
+        assert_eq!(run.response(&sample_claim(), header, &settings), None);
+    }
+
+    #[test]
+    fn within_tolerance_paid_lower_is_accepted_without_code_13_2() {
+        let mut claim = sample_claim();
+        claim.lines.truncate(1);
+        claim.lines[0].claimed_amount = "62.51".parse().unwrap_or_default();
+        let settings = EngineSettings::default();
+        let run = adjudicate(&claim, &book(), &settings, date("2026-11-18"));
+        assert_eq!(
+            row(&run.report.lines[0]),
+            "1 Accepted - - - calc=62.50 approved=62.50"
+        );
+        let header = ResponseHeader {
+            source: claim.source.clone(),
+            date: date("2026-11-18"),
+            credit_memo: None,
+        };
+        let response = run.response(&claim, header, &settings);
+        let line = response.as_ref().map(|r| &r.lines[0]);
+        assert_eq!(
+            line.map(|l| (
+                l.status,
+                l.reason_code.clone(),
+                l.approved_amount.to_string()
+            )),
+            Some((ResponseStatus::Accepted, None, "62.50".to_owned()))
+        );
+    }
+}
