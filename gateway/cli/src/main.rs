@@ -24,6 +24,8 @@ enum Command {
     Parse(cmd::parse::Args),
     /// Print the acknowledgment (997, 999 or TA1) the gateway would send for FILE.
     Ack(cmd::ack::Args),
+    /// Run the sample story end to end on embedded defaults and say where to look.
+    Demo(cmd::demo::Args),
 }
 
 /// What a command concluded about its input.
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Validate(a) => cmd::validate::run(a),
         Command::Parse(a) => cmd::parse::run(a),
         Command::Ack(a) => cmd::ack::run(a),
+        Command::Demo(a) => cmd::demo::run(a),
     };
     match result {
         Ok(Outcome::Valid) => ExitCode::SUCCESS,

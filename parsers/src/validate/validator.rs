@@ -149,7 +149,15 @@ impl Validator {
             }
         };
         self.last_offset = err.offset();
-        let msg = err.to_string();
+        // The location already carries the offset; say only what went wrong.
+        let msg = match err {
+            TokenError::Isa { source, .. } => source.to_string(),
+            TokenError::Io { source, .. } => format!("read failed: {source}"),
+            TokenError::Unterminated { .. } => "input ends inside a segment".to_owned(),
+            TokenError::SegmentTooLong { limit, .. } => {
+                format!("segment longer than {limit} bytes")
+            }
+        };
         if self.interchange.is_none() {
             // An unreadable header still gets its TA1, echoing what could be salvaged.
             let isa = match err {

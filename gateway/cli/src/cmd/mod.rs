@@ -1,6 +1,7 @@
 //! One module per subcommand; each parses nothing itself beyond its clap `Args`.
 
 pub mod ack;
+pub mod demo;
 pub mod input;
 pub mod parse;
 pub mod validate;

@@ -1,0 +1,411 @@
+//! One test per envelope and syntax error kind: each mutates a sample and checks the code and
+//! the location of what the validator reports.
+
+use std::path::PathBuf;
+
+use x12::diagnostic::{Code, ElementError, GroupError, SegmentError, SetError, Ta1Note};
+use x12::validate::{Outcome, ValidateOptions, validate};
+use x12::{Diagnostic, ReaderOptions};
+
+fn sample(name: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../samples")
+        .join(name);
+    String::from_utf8(std::fs::read(&p).expect("sample exists")).expect("ascii sample")
+}
+
+fn claim() -> String {
+    sample("844_4010_claim.x12")
+}
+
+fn run(text: &str) -> Outcome {
+    let opts = ValidateOptions {
+        file: Some("t.x12".into()),
+        ..ValidateOptions::default()
+    };
+    validate(text.as_bytes(), ReaderOptions::default(), opts)
+}
+
+/// Replaces exactly one occurrence, so a test cannot silently mutate nothing.
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "{from:?} must occur once");
+    text.replacen(from, to, 1)
+}
+
+fn find(out: &Outcome, code: Code) -> &Diagnostic {
+    out.diagnostics
+        .iter()
+        .find(|d| d.code == code)
+        .unwrap_or_else(|| {
+            let all: Vec<String> = out.diagnostics.iter().map(|d| d.to_string()).collect();
+            panic!("no {code:?} in {all:#?}")
+        })
+}
+
+fn segment_at(d: &Diagnostic) -> (u32, &str) {
+    let (pos, id) = d.location.segment.as_ref().expect("segment located");
+    (*pos, id.as_str())
+}
+
+// ---- interchange (TA1) -----------------------------------------------------------------
+
+#[test]
+fn iea02_not_matching_isa13_is_ta1_001() {
+    let out = run(&edit(&claim(), "IEA*1*000005001", "IEA*1*000005009"));
+    let d = find(&out, Code::Interchange(Ta1Note::ControlNumberMismatch));
+    assert_eq!(d.location.interchange.as_deref(), Some("000005001"));
+}
+
+#[test]
+fn wrong_group_count_is_ta1_021() {
+    let out = run(&edit(&claim(), "IEA*1*", "IEA*2*"));
+    find(&out, Code::Interchange(Ta1Note::InvalidGroupCount));
+}
+
+#[test]
+fn duplicate_isa13_in_a_file_is_ta1_025() {
+    let text = claim();
+    let out = run(&format!("{text}{text}"));
+    assert_eq!(out.interchanges.len(), 2);
+    assert!(out.interchanges[0].errors.is_empty());
+    assert_eq!(
+        out.interchanges[1].errors,
+        vec![Ta1Note::DuplicateControlNumber]
+    );
+}
+
+#[test]
+fn missing_iea_is_ta1_023() {
+    let out = run(&edit(&claim(), "IEA*1*000005001~\n", ""));
+    find(&out, Code::Interchange(Ta1Note::PrematureEndOfFile));
+}
+
+#[test]
+fn non_numeric_isa13_is_ta1_018() {
+    let text = edit(&claim(), "*000005001*1*P*>~", "*00000500A*1*P*>~");
+    let out = run(&text);
+    find(&out, Code::Interchange(Ta1Note::InvalidControlNumber));
+}
+
+#[test]
+fn isa_field_values_are_checked() {
+    let cases = [
+        ("*261115*1405*U*", "*261315*1405*U*", Ta1Note::InvalidDate),
+        ("*261115*1405*U*", "*261115*2505*U*", Ta1Note::InvalidTime),
+        (
+            "*000005001*1*P*",
+            "*000005001*5*P*",
+            Ta1Note::InvalidAckRequested,
+        ),
+        (
+            "*000005001*1*P*",
+            "*000005001*1*X*",
+            Ta1Note::InvalidTestIndicator,
+        ),
+        ("*U*00401*", "*U*00301*", Ta1Note::VersionNotSupported),
+        ("*U*00401*", "*X*00401*", Ta1Note::InvalidStandardsId),
+        ("ISA*00*", "ISA*99*", Ta1Note::InvalidAuthorizationQualifier),
+    ];
+    for (from, to, note) in cases {
+        let out = run(&edit(&claim(), from, to));
+        assert!(
+            out.interchanges[0].errors.contains(&note),
+            "{to}: {:?}",
+            out.interchanges[0].errors
+        );
+    }
+}
+
+#[test]
+fn alphanumeric_segment_terminator_is_ta1_004() {
+    let mut bytes = claim().into_bytes();
+    bytes[105] = b'Z';
+    let out = validate(
+        &bytes[..],
+        ReaderOptions::default(),
+        ValidateOptions::default(),
+    );
+    find(&out, Code::Interchange(Ta1Note::InvalidSegmentTerminator));
+}
+
+// ---- group (AK9) -------------------------------------------------------------------------
+
+#[test]
+fn missing_ge_is_ak9_3() {
+    let out = run(&edit(&claim(), "GE*1*5001~\n", ""));
+    let d = find(&out, Code::Group(GroupError::TrailerMissing));
+    assert_eq!(d.location.group.as_deref(), Some("5001"));
+}
+
+#[test]
+fn ge02_not_matching_gs06_is_ak9_4() {
+    let out = run(&edit(&claim(), "GE*1*5001", "GE*1*5002"));
+    find(&out, Code::Group(GroupError::ControlNumberMismatch));
+}
+
+#[test]
+fn wrong_set_count_is_ak9_5() {
+    let out = run(&edit(&claim(), "GE*1*5001", "GE*2*5001"));
+    find(&out, Code::Group(GroupError::SetCountMismatch));
+    assert_eq!(out.interchanges[0].groups[0].status(), "R");
+}
+
+#[test]
+fn duplicate_gs06_is_ak9_19() {
+    let text = claim();
+    let start = text.find("GS*").expect("GS");
+    let end = text.find("IEA*").expect("IEA");
+    let group = &text[start..end];
+    let doubled = format!("{}{group}{}", &text[..end], &text[end..]);
+    let out = run(&edit(&doubled, "IEA*1*", "IEA*2*"));
+    find(&out, Code::Group(GroupError::ControlNumberNotUnique));
+}
+
+#[test]
+fn unsupported_version_is_ak9_2() {
+    let out = run(&edit(&claim(), "*X*004010~", "*X*003040~"));
+    find(&out, Code::Group(GroupError::VersionNotSupported));
+}
+
+#[test]
+fn bad_group_control_number_is_ak9_6() {
+    let out = run(&edit(&claim(), "*1405*5001*X*", "*1405*50A1*X*"));
+    find(&out, Code::Group(GroupError::ControlNumberSyntax));
+}
+
+// ---- transaction set (AK5) ---------------------------------------------------------------
+
+#[test]
+fn unsupported_set_is_ak5_1() {
+    let out = run(&edit(&claim(), "ST*844*0001", "ST*810*0001"));
+    let d = find(&out, Code::Set(SetError::NotSupported));
+    assert_eq!(d.location.set.as_deref(), Some("0001"));
+}
+
+#[test]
+fn missing_se_is_ak5_2() {
+    let out = run(&edit(&claim(), "SE*64*0001~\n", ""));
+    find(&out, Code::Set(SetError::TrailerMissing));
+}
+
+#[test]
+fn se02_not_matching_st02_is_ak5_3() {
+    let out = run(&edit(&claim(), "SE*64*0001", "SE*64*0002"));
+    find(&out, Code::Set(SetError::ControlNumberMismatch));
+}
+
+#[test]
+fn wrong_segment_count_is_ak5_4() {
+    let out = run(&edit(&claim(), "SE*64*0001", "SE*63*0001"));
+    let d = find(&out, Code::Set(SetError::SegmentCountMismatch));
+    assert!(d.message.contains("63") && d.message.contains("64"), "{d}");
+}
+
+#[test]
+fn duplicate_st02_is_ak5_23() {
+    let text = claim();
+    let start = text.find("ST*").expect("ST");
+    let end = text.find("GE*").expect("GE");
+    let set = &text[start..end];
+    let doubled = format!("{}{set}{}", &text[..end], &text[end..]);
+    let out = run(&edit(&doubled, "GE*1*", "GE*2*"));
+    find(&out, Code::Set(SetError::ControlNumberNotUnique));
+    assert_eq!(out.interchanges[0].groups[0].status(), "P");
+}
+
+#[test]
+fn short_st02_is_ak5_7() {
+    let text = edit(&claim(), "ST*844*0001", "ST*844*001");
+    let out = run(&edit(&text, "SE*64*0001", "SE*64*001"));
+    find(&out, Code::Set(SetError::InvalidControlNumber));
+}
+
+#[test]
+fn set_in_the_wrong_group_is_ak5_6() {
+    let out = run(&edit(&claim(), "GS*CF*", "GS*PT*"));
+    find(&out, Code::Set(SetError::InvalidSetId));
+}
+
+// ---- segments (AK3) ----------------------------------------------------------------------
+
+#[test]
+fn unknown_segment_is_ak3_1() {
+    let text = edit(&claim(), "CUR*BY*USD~\n", "CUR*BY*USD~\nZZZ*1~\n");
+    let out = run(&edit(&text, "SE*64*", "SE*65*"));
+    let d = find(&out, Code::Segment(SegmentError::Unrecognized));
+    assert_eq!(segment_at(d), (4, "ZZZ"));
+}
+
+#[test]
+fn segment_in_the_set_but_not_here_is_ak3_2() {
+    let text = edit(
+        &claim(),
+        "CUR*BY*USD~\n",
+        "CUR*BY*USD~\nLIN**N4*12345010001~\n",
+    );
+    let out = run(&edit(&text, "SE*64*", "SE*65*"));
+    let d = find(&out, Code::Segment(SegmentError::Unexpected));
+    assert_eq!(segment_at(d), (4, "LIN"));
+}
+
+#[test]
+fn missing_mandatory_segment_is_ak3_3() {
+    let text = edit(
+        &claim(),
+        "BAA*00*DR*20261115*DB*GDD-CB-20261115-0001~\n",
+        "",
+    );
+    let out = run(&edit(&text, "SE*64*", "SE*63*"));
+    let d = find(&out, Code::Segment(SegmentError::MandatoryMissing));
+    assert_eq!(segment_at(d).1, "BAA");
+}
+
+#[test]
+fn loop_over_its_maximum_is_ak3_4() {
+    let text = sample("845_4010_contract.x12");
+    let text = edit(
+        &text,
+        "LIN*1*N4*12345010001*UP*312345010003~\n",
+        "LIN*1*N4*12345010001*UP*312345010003~\nLIN*1*N4*12345010001~\n",
+    );
+    let out = run(&edit(&text, "SE*48*", "SE*49*"));
+    let d = find(&out, Code::Segment(SegmentError::LoopOverMax));
+    assert_eq!(segment_at(d).1, "LIN");
+    assert_eq!(
+        out.interchanges[0].groups[0].sets[0].segments[0]
+            .loop_id
+            .as_deref(),
+        Some("LIN")
+    );
+}
+
+#[test]
+fn segment_over_its_maximum_use_is_ak3_5() {
+    let line = "BAA*00*DR*20261115*DB*GDD-CB-20261115-0001~\n";
+    let text = edit(&claim(), line, &format!("{line}{line}"));
+    let out = run(&edit(&text, "SE*64*", "SE*65*"));
+    let d = find(&out, Code::Segment(SegmentError::SegmentOverMax));
+    assert_eq!(segment_at(d), (3, "BAA"));
+}
+
+#[test]
+fn segment_from_another_set_is_ak3_6() {
+    let text = edit(
+        &claim(),
+        "CUR*BY*USD~\n",
+        "CUR*BY*USD~\nBPT*00*X*20261201*SS~\n",
+    );
+    let out = run(&edit(&text, "SE*64*", "SE*65*"));
+    let d = find(&out, Code::Segment(SegmentError::NotInSet));
+    assert_eq!(segment_at(d), (4, "BPT"));
+}
+
+#[test]
+fn segment_out_of_order_is_ak3_7() {
+    let text = edit(
+        &claim(),
+        "N1*MF*ACME PHARMACEUTICALS INC*1*123456789~\n",
+        "N1*MF*ACME PHARMACEUTICALS INC*1*123456789~\nCUR*BY*USD~\n",
+    );
+    let out = run(&edit(&text, "SE*64*", "SE*65*"));
+    let d = find(&out, Code::Segment(SegmentError::OutOfSequence));
+    assert_eq!(segment_at(d), (6, "CUR"));
+}
+
+// ---- elements (AK4) ----------------------------------------------------------------------
+
+fn element_case(text: &str, error: ElementError) -> (u32, String, u16) {
+    let out = run(text);
+    let d = find(&out, Code::Element(error));
+    let (pos, id) = segment_at(d);
+    // Every element error also marks its segment (AK3 code 8) in the set report.
+    let set = &out.interchanges[0].groups[0].sets[0];
+    assert!(
+        set.segments
+            .iter()
+            .any(|s| s.position == pos && !s.elements.is_empty()),
+        "{set:?}"
+    );
+    (
+        pos,
+        id.to_owned(),
+        d.location.element.expect("element").element,
+    )
+}
+
+#[test]
+fn element_errors_have_their_ak4_codes_and_positions() {
+    let c = claim();
+    let cases: Vec<(String, ElementError, (u32, &str, u16))> = vec![
+        (
+            edit(&c, "BAA*00*DR*20261115*", "BAA*00*DR**"),
+            ElementError::MandatoryMissing,
+            (2, "BAA", 3),
+        ),
+        (
+            edit(&c, "N3*100 RIVER RD~", "N3*100 RIVER RD*SUITE 1*EXTRA~"),
+            ElementError::TooManyElements,
+            (8, "N3", 3),
+        ),
+        (
+            edit(
+                &c,
+                "N1*ST*RIVERSIDE COMMUNITY HOSPITAL*11*AR1234563~",
+                "N1*ST*RIVERSIDE COMMUNITY HOSPITAL*11*A~",
+            ),
+            ElementError::TooShort,
+            (7, "N1", 4),
+        ),
+        (
+            edit(
+                &c,
+                "REF*IV*INV0098177~",
+                "REF*IV*INV0098177-0123456789-0123456789~",
+            ),
+            ElementError::TooLong,
+            (32, "REF", 2),
+        ),
+        (
+            edit(&c, "QTY*39*10*CA~", "QTY*39*1O*CA~"),
+            ElementError::InvalidCharacter,
+            (14, "QTY", 2),
+        ),
+        (
+            edit(&c, "N1*DS*", "N1*#1*"),
+            ElementError::InvalidCode,
+            (4, "N1", 1),
+        ),
+        (
+            edit(&c, "DTM*003*20261107~", "DTM*003*20261307~"),
+            ElementError::InvalidDate,
+            (33, "DTM", 2),
+        ),
+        (
+            edit(&c, "GDD-CB-20261115-0001~", "GDD-CB-20261115-0001*2561~"),
+            ElementError::InvalidTime,
+            (2, "BAA", 6),
+        ),
+    ];
+    for (text, error, (pos, id, el)) in cases {
+        assert_eq!(
+            element_case(&text, error),
+            (pos, id.to_owned(), el),
+            "{error:?}"
+        );
+    }
+}
+
+#[test]
+fn repetitions_and_components_are_errors_in_simple_005010_elements() {
+    let s = sample("844_5010_ship_and_debit.x12");
+    let (pos, id, el) = element_case(
+        &edit(&s, "REF*PD*Q4-DESIGNWIN-77~", "REF*PD*Q4^DESIGNWIN~"),
+        ElementError::TooManyRepetitions,
+    );
+    assert_eq!((pos, id.as_str(), el), (7, "REF", 2));
+    let (pos, id, el) = element_case(
+        &edit(&s, "N1*ST*ORBITAL DRONES LLC*", "N1*ST*ORBITAL>DRONES LLC*"),
+        ElementError::TooManyComponents,
+    );
+    assert_eq!((pos, id.as_str(), el), (10, "N1", 2));
+}
