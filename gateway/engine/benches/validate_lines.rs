@@ -1,1 +1,315 @@
-fn main() {}
+//! Pipeline throughput: 1,000,000 generated sale lines validated (V0..V10) against a generated
+//! book of 10,000 contracts × 1,000 items, streamed (no line or result is kept), next to a
+//! baseline that only looks each line's (contract, item) up in a `HashMap` and extends the
+//! amount, so the ratio says what the rules cost over the bare lookup.
+//!
+//! `cargo bench -p engine --bench validate_lines`. Sizes can be lowered for a quick run with
+//! `BENCH_CONTRACTS`, `BENCH_ITEMS` and `BENCH_LINES`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use engine::EngineSettings;
+use engine::batch::LineStatus;
+use engine::contracts::ContractBook;
+use engine::duplicates::LineHistory;
+use engine::identity::PartyKey;
+use engine::rules::{BatchContext, Pipeline};
+use engine::sale::SaleLine;
+use engine::settings::Role;
+use rust_decimal::Decimal;
+use schemas::{
+    Action, Contract, ContractItem, ContractStatus, EligibleParty, Item, ItemAction, Party,
+    PartyAction, Source,
+};
+
+/// SplitMix64: a fixed-seed generator, so every run sees the same book and lines.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+const UNIVERSE: u64 = 50_000;
+const CUSTOMERS: u64 = 8;
+/// 2026-03-01 as days from the common era.
+const FIRST_SALE_DAY: i32 = 739_676;
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap_or_default()
+}
+
+fn party(qualifier: &str, id: String) -> Party {
+    Party {
+        qualifier: qualifier.into(),
+        id,
+        name: None,
+        kind: None,
+        address: None,
+        refs: vec![],
+    }
+}
+
+fn ndc(n: u64) -> String {
+    format!("{:011}", 10_000_000_000 + n)
+}
+
+/// Contract price and WAC in cents of item slot `i` of contract `c`: a pure function, so the
+/// line generator knows the right prices without asking the book.
+fn prices(c: u64, item: u64) -> (i64, i64) {
+    let contract = 1_000 + ((c * 7919 + item * 104_729) % 9_000) as i64;
+    let wac = contract + 100 + ((c + item) % 2_000) as i64;
+    (contract, wac)
+}
+
+/// Item numbers of contract `c`: 1,000 consecutive NDCs from a contract-dependent offset.
+fn first_item(c: u64) -> u64 {
+    (c * 4_099) % UNIVERSE
+}
+
+fn generate_contract(c: u64, items: usize) -> Contract {
+    let eligible = (0..CUSTOMERS)
+        .map(|k| EligibleParty {
+            party: party("11", format!("AB{:07}", c * 16 + k)),
+            start: Some(date("2026-01-01")),
+            end: Some(date("2027-12-31")),
+            action: PartyAction::Add,
+        })
+        .collect();
+    let items = (0..items as u64)
+        .map(|slot| {
+            let item = (first_item(c) + slot) % UNIVERSE;
+            let (contract_price, wac) = prices(c, item);
+            ContractItem {
+                line: slot.to_string(),
+                action: ItemAction::Add,
+                item: Item {
+                    qualifier: "N4".into(),
+                    id: ndc(item),
+                    other_ids: vec![],
+                },
+                description: None,
+                class_of_trade: None,
+                contract_price: Some(Decimal::new(contract_price, 2)),
+                wac: Some(Decimal::new(wac, 2)),
+                uom: Some("CA".into()),
+                start: None,
+                end: None,
+            }
+        })
+        .collect();
+    Contract {
+        source: Source {
+            file: format!("{c:064x}"),
+            interchange: c.to_string(),
+            group: "1".into(),
+            set: "0001".into(),
+            partner: None,
+        },
+        action: Action::Original,
+        date: date("2026-01-01"),
+        contract_id: format!("SPA-{c:06}"),
+        status: ContractStatus::Original,
+        supplier: party("1", "123456789".into()),
+        distributor: party("1", "987654321".into()),
+        gpo: None,
+        refs: vec![],
+        effective: date("2026-01-01"),
+        expires: date("2027-12-31"),
+        change_effective: None,
+        eligible,
+        items,
+    }
+}
+
+fn build_book(contracts: usize, items: usize) -> ContractBook {
+    let mut book = ContractBook::new();
+    for c in 0..contracts as u64 {
+        if let Err(e) = book.apply(&generate_contract(c, items)) {
+            panic!("generated contract {c}: {e}");
+        }
+    }
+    book
+}
+
+/// Overwrites `line` with the next generated sale; about 1 in 20 lines is wrong on purpose
+/// (unknown item, ineligible customer or a wrong contract price).
+fn next_line(rng: &mut Rng, n: u64, contracts: usize, items: usize, line: &mut SaleLine) {
+    let c = rng.below(contracts as u64);
+    let slot = rng.below(items as u64);
+    let mut item = (first_item(c) + slot) % UNIVERSE;
+    let quantity = 1 + rng.below(20) as i64;
+    let (contract_price, wac) = prices(c, item);
+    let defect = rng.below(20);
+    let mut customer = c * 16 + rng.below(CUSTOMERS);
+    let mut claimed_contract = contract_price;
+    match defect {
+        0 => item = (item + items as u64) % UNIVERSE,
+        1 => customer += CUSTOMERS,
+        2 => claimed_contract += 25,
+        _ => {}
+    }
+    line.line.clear();
+    let _ = write!(line.line, "{n}");
+    if let Some(id) = line.contract_id.as_mut() {
+        id.clear();
+        let _ = write!(id, "SPA-{c:06}");
+    }
+    line.item.id.clear();
+    let _ = write!(line.item.id, "{:011}", 10_000_000_000 + item);
+    line.end_customer.id.clear();
+    let _ = write!(line.end_customer.id, "AB{customer:07}");
+    line.invoice.clear();
+    let _ = write!(line.invoice, "INV{n:09}");
+    line.quantity = Decimal::from(quantity);
+    line.claimed_contract_price = Some(Decimal::new(claimed_contract, 2));
+    line.claimed_reference_price = Some(Decimal::new(wac, 2));
+    line.claimed_amount = Some(Decimal::new((wac - claimed_contract) * quantity, 2));
+    line.invoice_date =
+        NaiveDate::from_num_days_from_ce_opt(FIRST_SALE_DAY + rng.below(200) as i32);
+}
+
+fn template() -> SaleLine {
+    SaleLine {
+        line: String::new(),
+        contract_id: Some(String::new()),
+        end_customer: party("11", String::new()),
+        class_of_trade: None,
+        item: Item {
+            qualifier: "N4".into(),
+            id: String::new(),
+            other_ids: vec![],
+        },
+        quantity: Decimal::ONE,
+        uom: "CA".into(),
+        claimed_reference_price: None,
+        claimed_contract_price: None,
+        claimed_amount: None,
+        sell_price: None,
+        invoice: String::new(),
+        invoice_line: None,
+        invoice_date: None,
+        ship_date: None,
+        original_invoice: None,
+        corrects: None,
+    }
+}
+
+fn validate_all(
+    book: &ContractBook,
+    settings: &EngineSettings,
+    lines: usize,
+    contracts: usize,
+    items: usize,
+) -> (usize, usize) {
+    let ctx = BatchContext {
+        batch: "BENCH".into(),
+        role: Role::Adjudicator,
+        distributor: PartyKey::new("1", "987654321"),
+        supplier: PartyKey::new("1", "123456789"),
+        claim_date: date("2026-10-01"),
+    };
+    let history = LineHistory::new();
+    let mut pipeline = Pipeline::new(book, settings, &ctx, date("2026-10-01"), &history, None);
+    pipeline.reserve(lines);
+    let mut rng = Rng(42);
+    let mut line = template();
+    let mut accepted = 0;
+    for n in 0..lines as u64 {
+        next_line(&mut rng, n, contracts, items, &mut line);
+        let v = pipeline.validate(&line);
+        if v.status == LineStatus::Accepted {
+            accepted += 1;
+        }
+        black_box(&v);
+    }
+    let failed = pipeline.finish().failed.len();
+    (accepted, failed)
+}
+
+fn baseline_all(
+    map: &HashMap<String, (Decimal, Decimal)>,
+    lines: usize,
+    contracts: usize,
+    items: usize,
+) -> usize {
+    let mut rng = Rng(42);
+    let mut line = template();
+    let mut key = String::new();
+    let mut found = 0;
+    for n in 0..lines as u64 {
+        next_line(&mut rng, n, contracts, items, &mut line);
+        key.clear();
+        key.push_str(line.contract_id.as_deref().unwrap_or_default());
+        key.push('\u{1f}');
+        key.push_str(&line.item.id);
+        if let Some((contract, wac)) = map.get(key.as_str()) {
+            found += 1;
+            black_box((wac - contract) * line.quantity);
+        }
+    }
+    found
+}
+
+fn bench(c: &mut Criterion) {
+    let contracts = env("BENCH_CONTRACTS", 10_000);
+    let items = env("BENCH_ITEMS", 1_000);
+    let lines = env("BENCH_LINES", 1_000_000);
+    let started = Instant::now();
+    let book = build_book(contracts, items);
+    eprintln!(
+        "book: {contracts} contracts x {items} items ({} price rows, {} distinct items) built in {:.1?}",
+        contracts * items,
+        book.item_count(),
+        started.elapsed()
+    );
+    let mut map = HashMap::with_capacity(contracts * items);
+    for ci in 0..contracts as u64 {
+        for slot in 0..items as u64 {
+            let item = (first_item(ci) + slot) % UNIVERSE;
+            let (contract, wac) = prices(ci, item);
+            map.insert(
+                format!("SPA-{ci:06}\u{1f}{}", ndc(item)),
+                (Decimal::new(contract, 2), Decimal::new(wac, 2)),
+            );
+        }
+    }
+    let settings = EngineSettings::default();
+    let (accepted, header) = validate_all(&book, &settings, lines, contracts, items);
+    eprintln!("pipeline: {accepted} of {lines} lines accepted, {header} header-tolerance failures");
+
+    let mut group = c.benchmark_group("validate_lines");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(lines as u64));
+    group.bench_function("pipeline_v0_v10", |b| {
+        b.iter(|| validate_all(&book, &settings, lines, contracts, items))
+    });
+    group.bench_function("baseline_hashmap_lookup", |b| {
+        b.iter(|| baseline_all(&map, lines, contracts, items))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

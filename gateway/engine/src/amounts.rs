@@ -33,6 +33,9 @@ impl UomFactor {
 
     /// `quantity × num / den`, exact (multiply before dividing).
     pub fn to_contract_units(self, quantity: Decimal) -> Result<Decimal, AmountError> {
+        if self == Self::IDENTITY {
+            return Ok(quantity);
+        }
         if self.den == 0 {
             return Err(AmountError::ZeroDenominator);
         }
@@ -91,12 +94,16 @@ pub fn line_amount(
         RoundingOrder::ExtendThenRound => unit_chargeback,
         RoundingOrder::RoundUnitThenExtend => rounding.round(unit_chargeback),
     };
-    let extended = unit
-        .checked_mul(quantity)
-        .and_then(|v| v.checked_mul(Decimal::from(factor.num)))
-        .ok_or(AmountError::Overflow)?
-        .checked_div(Decimal::from(factor.den))
-        .ok_or(AmountError::Overflow)?;
+    let product = unit.checked_mul(quantity).ok_or(AmountError::Overflow)?;
+    let extended = if factor == UomFactor::IDENTITY {
+        product
+    } else {
+        product
+            .checked_mul(Decimal::from(factor.num))
+            .ok_or(AmountError::Overflow)?
+            .checked_div(Decimal::from(factor.den))
+            .ok_or(AmountError::Overflow)?
+    };
     Ok(rounding.round(extended))
 }
 

@@ -247,9 +247,14 @@ impl ContractBook {
             if item.action == ItemAction::Delete {
                 continue;
             }
-            self.add_item_rows(&mut version, item, None, &mut buf);
+            self.add_item_rows(&mut version, item, None, true, &mut buf);
         }
+        // A restated item listed twice keeps its last row.
+        version.rows.reverse();
         version.rows.sort_by_key(|r| (r.item, r.class, r.start));
+        version.rows.dedup_by(|later, earlier| {
+            (later.item, later.class, later.start) == (earlier.item, earlier.class, earlier.start)
+        });
         version
     }
 
@@ -289,7 +294,7 @@ impl ContractBook {
             match item.action {
                 ItemAction::NoChange => {}
                 ItemAction::Add | ItemAction::PriceChange | ItemAction::Replace => {
-                    self.add_item_rows(version, item, change_day, &mut buf);
+                    self.add_item_rows(version, item, change_day, false, &mut buf);
                 }
                 ItemAction::Delete => {
                     let Some(idx) = self.lookup_item_idx(&item.item, &mut buf) else {
@@ -325,6 +330,7 @@ impl ContractBook {
         version: &mut ContractVersion,
         item: &ContractItem,
         change_day: Option<NaiveDate>,
+        restating: bool,
         buf: &mut String,
     ) {
         let mut ids = Vec::with_capacity(1 + item.item.other_ids.len());
@@ -357,6 +363,37 @@ impl ContractBook {
             })
             .unwrap_or(version.effective);
         let end = item.end.unwrap_or(version.expires);
+        if restating {
+            // A full restatement supersedes nothing: no lookups, so a large book builds in
+            // linear time.
+            let (Some(contract_price), Some(uom)) = (item.contract_price, item.uom.as_deref())
+            else {
+                if let Some(contract_price) = item.contract_price {
+                    let uom = self.intern_uom("EA");
+                    version.rows.push(PriceRow {
+                        item: idx,
+                        class,
+                        uom,
+                        start,
+                        end,
+                        contract_price,
+                        reference_price: item.wac,
+                    });
+                }
+                return;
+            };
+            let uom = self.intern_uom(uom);
+            version.rows.push(PriceRow {
+                item: idx,
+                class,
+                uom,
+                start,
+                end,
+                contract_price,
+                reference_price: item.wac,
+            });
+            return;
+        }
         let previous = version
             .rows
             .iter()

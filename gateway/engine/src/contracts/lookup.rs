@@ -68,6 +68,11 @@ impl ContractBook {
         Ok(None)
     }
 
+    /// The item master index of a normalized item key.
+    pub fn item_by_key(&self, key: &str) -> Option<ItemIdx> {
+        self.item_index.get(key).copied()
+    }
+
     pub(super) fn lookup_item_idx(&self, item: &Item, scratch: &mut String) -> Option<ItemIdx> {
         self.find_item(item, scratch).ok().flatten()
     }

@@ -253,6 +253,7 @@ pub struct Pipeline<'a> {
     position: usize,
     item_buf: String,
     scratch: String,
+    customer: Vec<PartyKey>,
 }
 
 impl<'a> Pipeline<'a> {
@@ -281,7 +282,15 @@ impl<'a> Pipeline<'a> {
             position: 0,
             item_buf: String::new(),
             scratch: String::new(),
+            customer: Vec::new(),
         }
+    }
+
+    /// Sizes the per-batch key sets for `lines` lines, so a large batch does not rehash.
+    pub fn reserve(&mut self, lines: usize) {
+        self.seen.reserve(lines);
+        self.near_seen.reserve(lines);
+        self.batch_sales.reserve(lines);
     }
 
     /// Makes the positive lines of the whole batch known as originals of its returns, so a
@@ -311,7 +320,10 @@ impl<'a> Pipeline<'a> {
         let position = self.position;
         self.position += 1;
         let mut v = Validation::new();
-        self.run(line, &mut v);
+        let mut customer = std::mem::take(&mut self.customer);
+        fill_customer_keys(&mut customer, &line.end_customer);
+        self.run(line, &mut v, &customer);
+        self.customer = customer;
         v.settle();
         if v.status == LineStatus::Accepted {
             if v.within_tolerance {
@@ -366,7 +378,7 @@ impl<'a> Pipeline<'a> {
         }
     }
 
-    fn run(&mut self, line: &SaleLine, v: &mut Validation) {
+    fn run(&mut self, line: &SaleLine, v: &mut Validation, customer: &[PartyKey]) {
         let settings = self.settings;
         let book = self.book;
         let ctx = self.ctx;
@@ -388,7 +400,9 @@ impl<'a> Pipeline<'a> {
         if write_item_key(&line.item.qualifier, &line.item.id, &mut self.item_buf).is_err() {
             return v.fail(Step::V0, ReasonCode::ItemUnknown);
         }
-        let item: Option<ItemIdx> = book.find_item(&line.item, &mut self.scratch).ok().flatten();
+        let item: Option<ItemIdx> = book
+            .item_by_key(&self.item_buf)
+            .or_else(|| book.find_item(&line.item, &mut self.scratch).ok().flatten());
         let claimed: Option<ContractIdx> = line
             .contract_id
             .as_deref()
@@ -455,7 +469,6 @@ impl<'a> Pipeline<'a> {
         }
 
         // V2 contract, with derivation (§3.2).
-        let customer = PartyKey::all_of(&line.end_customer);
         let class = line
             .class_of_trade
             .as_deref()
@@ -479,7 +492,7 @@ impl<'a> Pipeline<'a> {
         };
         if v2.is_some() && self.derive {
             if let Some(i) = item {
-                let candidates = self.derivation_candidates(i, class, &customer, d);
+                let candidates = self.derivation_candidates(i, class, customer, d);
                 if let Some(&(best, _)) = candidates.first() {
                     contract = Some(best);
                     v2 = None;
@@ -523,7 +536,7 @@ impl<'a> Pipeline<'a> {
 
         // V5 customer eligible on d.
         if let Some(version) = version {
-            match book.eligibility(version, &customer, d) {
+            match book.eligibility(version, customer, d) {
                 Eligibility::Direct | Eligibility::Group | Eligibility::Open => {}
                 Eligibility::MembershipInactive => v.fail(Step::V5, ReasonCode::MembershipInactive),
                 Eligibility::NotEligible => v.fail(Step::V5, ReasonCode::CustomerNotEligible),
@@ -634,7 +647,7 @@ impl<'a> Pipeline<'a> {
         if let Some(ledger) = self.caps.as_deref() {
             if !ledger.is_empty() {
                 let item_key = book.item_key(row.item).unwrap_or_default();
-                v.caps = ledger.caps_for(&lineage.number, item_key, &customer);
+                v.caps = ledger.caps_for(&lineage.number, item_key, customer);
                 match ledger.check(&v.caps, contract_quantity, accepted, None) {
                     CapCheck::Fits => {}
                     CapCheck::Exceeded { remaining } => {
@@ -715,4 +728,44 @@ fn same_price(claimed: Decimal, resolved: Decimal, rounding: Rounding) -> bool {
     let scale = claimed.scale().clamp(rounding.scale, 6);
     let rounded = resolved.round_dp_with_strategy(scale, rounding.strategy.to_decimal());
     rounded == claimed
+}
+
+/// Writes the keys of a party into `keys`, reusing its strings: the main id, then `REF*DH`
+/// and `REF*HI` ids (as [`PartyKey::all_of`] without allocating per line).
+fn fill_customer_keys(keys: &mut Vec<PartyKey>, party: &schemas::Party) {
+    let wanted = 1 + party
+        .refs
+        .iter()
+        .filter(|r| matches!(r.qualifier.as_str(), "DH" | "HI"))
+        .count();
+    keys.truncate(wanted);
+    while keys.len() < wanted {
+        keys.push(PartyKey {
+            kind: schemas::PartyKind::Other,
+            id: String::new(),
+        });
+    }
+    let write = |key: &mut PartyKey, kind: schemas::PartyKind, id: &str| {
+        key.kind = kind;
+        key.id.clear();
+        key.id.extend(
+            id.chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .map(|c| c.to_ascii_uppercase()),
+        );
+    };
+    let kind = party
+        .kind
+        .unwrap_or_else(|| schemas::PartyKind::from_qualifier(&party.qualifier));
+    write(&mut keys[0], kind, &party.id);
+    let mut next = 1;
+    for reference in &party.refs {
+        let kind = match reference.qualifier.as_str() {
+            "DH" => schemas::PartyKind::Dea,
+            "HI" => schemas::PartyKind::Hin,
+            _ => continue,
+        };
+        write(&mut keys[next], kind, &reference.id);
+        next += 1;
+    }
 }
