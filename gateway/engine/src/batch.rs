@@ -1,6 +1,26 @@
-//! Batches and batch lines: the state machines of §6.1 and §6.2.
+//! Batches and batch lines: the state machines of §6.1 and §6.2, in both modes (Immediate
+//! Claim and Review and Claim).
+//!
+//! Each entity has one way to change: [`Batch::process`] runs the pipeline on an Open batch
+//! (L1–L5, then B2–B5 in the same call) and [`Batch::apply`] takes a reviewer's action. Every
+//! pair the tables do not list is refused with a [`BatchError`] and changes nothing; every
+//! change returns its [`AuditEvent`]s. Closed and Rejected batches are immutable.
 
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use schemas::Party;
 use serde::{Deserialize, Serialize};
+
+use crate::amounts;
+use crate::audit::{Actor, AuditEvent, Entity, status_name};
+use crate::caps::{CapCheck, CapLedger};
+use crate::contracts::ContractBook;
+use crate::duplicates::{HistoryEntry, LineHistory};
+use crate::identity::PartyKey;
+use crate::reasons::{RejectReason, Warning};
+use crate::rules::{BatchContext, Pipeline, Validation};
+use crate::sale::{LineRef, SaleLine};
+use crate::settings::{BatchMode, EngineSettings, Role};
 
 /// Batch line status (§6.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -21,3 +41,1354 @@ pub enum LineStatus {
     /// Rejected with a reason (terminal).
     Rejected,
 }
+
+impl LineStatus {
+    /// Eligibility Disputed, Amount Disputed or Duplicate.
+    pub fn is_disputed(self) -> bool {
+        matches!(
+            self,
+            Self::EligibilityDisputed | Self::AmountDisputed | Self::Duplicate
+        )
+    }
+}
+
+/// Batch status (§6.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchStatus {
+    /// Imported, ready.
+    Open,
+    /// Some lines need a decision.
+    AwaitingReview,
+    /// Claim created for the accepted lines (terminal).
+    Closed,
+    /// All lines Rejected (terminal).
+    Rejected,
+}
+
+/// Where a batch came from (§2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchKind {
+    /// An inbound 844.
+    Claim844,
+    /// An 867 used for claiming.
+    Sales867,
+    /// A CSV file.
+    Csv,
+    /// A corrected dispute CSV (§9).
+    CorrectedCsv,
+    /// An ERP extract.
+    ErpExtract,
+    /// A retro run (§5.3).
+    Retro,
+}
+
+/// The batch transitions of §6.1 as (from, to) pairs; `None` = creation.
+pub const BATCH_TRANSITIONS: &[(&str, Option<BatchStatus>, BatchStatus)] = &[
+    ("B1", None, BatchStatus::Open),
+    ("B2", Some(BatchStatus::Open), BatchStatus::Rejected),
+    ("B3", Some(BatchStatus::Open), BatchStatus::Closed),
+    ("B4", Some(BatchStatus::Open), BatchStatus::AwaitingReview),
+    ("B5", Some(BatchStatus::Open), BatchStatus::AwaitingReview),
+    ("B6", Some(BatchStatus::AwaitingReview), BatchStatus::Closed),
+    (
+        "B7",
+        Some(BatchStatus::AwaitingReview),
+        BatchStatus::AwaitingReview,
+    ),
+    (
+        "B8",
+        Some(BatchStatus::AwaitingReview),
+        BatchStatus::Rejected,
+    ),
+    (
+        "B9",
+        Some(BatchStatus::AwaitingReview),
+        BatchStatus::Rejected,
+    ),
+    (
+        "B10",
+        Some(BatchStatus::AwaitingReview),
+        BatchStatus::Closed,
+    ),
+];
+
+/// The line transitions of §6.2 as (rule, from, to).
+pub const LINE_TRANSITIONS: &[(&str, LineStatus, LineStatus)] = {
+    use LineStatus::*;
+    &[
+        ("L1", Open, EligibilityDisputed),
+        ("L2", Open, AmountDisputed),
+        ("L3", Open, Duplicate),
+        ("L4", Open, Accepted),
+        ("L5", Open, Claimed),
+        ("L6", EligibilityDisputed, Rejected),
+        ("L6", AmountDisputed, Rejected),
+        ("L7", AmountDisputed, Accepted),
+        ("L8", Accepted, Claimed),
+        ("L9", Accepted, AmountDisputed),
+        ("L10", EligibilityDisputed, Rejected),
+        ("L10", AmountDisputed, Rejected),
+        ("L10", Duplicate, Rejected),
+        ("L11", Accepted, Rejected),
+        ("L12", Open, Rejected),
+        ("L12", Accepted, Rejected),
+        ("L13", Open, Rejected),
+        ("L14", EligibilityDisputed, Accepted),
+        ("L14", EligibilityDisputed, EligibilityDisputed),
+        ("L14", EligibilityDisputed, AmountDisputed),
+        ("L14", AmountDisputed, Accepted),
+        ("L14", AmountDisputed, AmountDisputed),
+        ("L14", AmountDisputed, EligibilityDisputed),
+        ("L15", Duplicate, Accepted),
+        ("L15", Duplicate, EligibilityDisputed),
+        ("L15", Duplicate, AmountDisputed),
+        ("L16", EligibilityDisputed, Rejected),
+        ("L16", AmountDisputed, Rejected),
+        ("L16", Duplicate, Rejected),
+    ]
+};
+
+/// Whether the tables list a line transition.
+pub fn line_transition_allowed(from: LineStatus, to: LineStatus) -> bool {
+    from == to
+        || LINE_TRANSITIONS
+            .iter()
+            .any(|(_, f, t)| *f == from && *t == to)
+}
+
+/// Whether the tables list a batch transition.
+pub fn batch_transition_allowed(from: BatchStatus, to: BatchStatus) -> bool {
+    from == to
+        || BATCH_TRANSITIONS
+            .iter()
+            .any(|(_, f, t)| *f == Some(from) && *t == to)
+}
+
+/// A line of a batch (§2.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchLine {
+    /// The sale line as received; never edited (corrections keep originals).
+    pub sale: SaleLine,
+    /// Status.
+    pub status: LineStatus,
+    /// The last validation: reasons, warnings, pricing snapshot, calculated amount.
+    pub validation: Option<Validation>,
+    /// Accepted quantity (sale units), frozen once Accepted.
+    pub accepted_quantity: Option<Decimal>,
+    /// Accepted amount, frozen once Accepted.
+    pub accepted_amount: Option<Decimal>,
+    /// Reject reason of a Rejected line.
+    pub reject_reason: Option<RejectReason>,
+    /// Reviewer comment (overrides, corrections).
+    pub comment: Option<String>,
+    /// Claim of the batch the line is on: 1 or 2.
+    pub claim: Option<u8>,
+    /// The line of a later batch that corrects this one.
+    pub corrected_by: Option<LineRef>,
+}
+
+impl BatchLine {
+    fn new(sale: SaleLine) -> Self {
+        Self {
+            sale,
+            status: LineStatus::Open,
+            validation: None,
+            accepted_quantity: None,
+            accepted_amount: None,
+            reject_reason: None,
+            comment: None,
+            claim: None,
+            corrected_by: None,
+        }
+    }
+
+    /// The dispute category of a disputed line (§3.1).
+    pub fn dispute_category(&self) -> RejectReason {
+        match (
+            self.status,
+            self.validation.as_ref().and_then(|v| v.primary),
+        ) {
+            (_, Some(reason)) => reason.category(),
+            (LineStatus::Duplicate, None) => RejectReason::Duplicate,
+            (LineStatus::AmountDisputed, None) => RejectReason::AmountDisputed,
+            _ => RejectReason::EligibilityDisputed,
+        }
+    }
+
+    fn snapshot(&self) -> serde_json::Value {
+        serde_json::json!({
+            "status": status_name(&self.status),
+            "accepted_quantity": self.accepted_quantity,
+            "accepted_amount": self.accepted_amount,
+            "reject_reason": self.reject_reason,
+            "claim": self.claim,
+        })
+    }
+}
+
+/// The lines one claim of a batch takes (IC claim #1 and #2, RC the one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchClaim {
+    /// 1 or 2.
+    pub seq: u8,
+    /// Line ids.
+    pub lines: Vec<String>,
+    /// Σ accepted amounts.
+    pub amount: Decimal,
+}
+
+/// Header of a new batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchHeader {
+    /// Unique id.
+    pub id: String,
+    /// Batch number shown to users.
+    pub number: String,
+    /// Name.
+    pub name: String,
+    /// Type.
+    pub kind: BatchKind,
+    /// Our role.
+    pub role: Role,
+    /// Distributor.
+    pub distributor: Party,
+    /// Supplier.
+    pub supplier: Party,
+    /// Currency.
+    pub currency: String,
+    /// File name, when from a file.
+    pub file_name: Option<String>,
+    /// Debit memo of an inbound 844.
+    pub debit_memo: Option<String>,
+    /// Receipt day.
+    pub received_at: NaiveDate,
+    /// Claim date used by V6.
+    pub claim_date: NaiveDate,
+    /// The batch this one corrects (Corrected CSV).
+    pub corrects_batch_id: Option<String>,
+}
+
+/// A batch: header, frozen settings and mode, status, lines and claims (§2.2). Plain data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Batch {
+    /// Header.
+    pub header: BatchHeader,
+    /// Settings frozen at creation (§2.1).
+    pub settings: EngineSettings,
+    /// Mode frozen at creation (Retro batches are always Review and Claim).
+    pub mode: BatchMode,
+    /// Status.
+    pub status: BatchStatus,
+    /// Lines in received order.
+    pub lines: Vec<BatchLine>,
+    /// Claims cut from the batch.
+    pub claims: Vec<BatchClaim>,
+}
+
+/// Why an action was refused. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    /// Closed and Rejected batches never change.
+    #[error("batch {0} is {1:?} and cannot change")]
+    Immutable(String, BatchStatus),
+    /// The batch is not in the status the action needs.
+    #[error("batch is {status:?}; {action} needs {needed:?}")]
+    WrongBatchStatus {
+        /// Current status.
+        status: BatchStatus,
+        /// The action.
+        action: &'static str,
+        /// Status it needs.
+        needed: BatchStatus,
+    },
+    /// The line is not in a status the action applies to.
+    #[error("line {line} is {status:?}; {action} does not apply")]
+    WrongLineStatus {
+        /// Line id.
+        line: String,
+        /// Its status.
+        status: LineStatus,
+        /// The action.
+        action: &'static str,
+    },
+    /// No such line.
+    #[error("no line {0} in the batch")]
+    UnknownLine(String),
+    /// The action is for the other mode.
+    #[error("{0} is for Review and Claim batches only")]
+    ReviewAndClaimOnly(&'static str),
+    /// A reason is required.
+    #[error("a reason is required")]
+    ReasonRequired,
+    /// Accepting a claimed amount above calculated beyond tolerance needs a comment.
+    #[error("a comment is required to accept more than the calculated amount")]
+    CommentRequired,
+    /// A correction must change quantity or amount.
+    #[error("a correction needs a quantity or an amount")]
+    NothingToCorrect,
+    /// The calculated amount is unknown (prices did not resolve).
+    #[error("line {0} has no calculated amount")]
+    NoCalculatedAmount(String),
+    /// The cap does not allow the quantity.
+    #[error("cap allows {remaining} more; the line needs more")]
+    InsufficientCap {
+        /// Remaining quantity.
+        remaining: Decimal,
+    },
+    /// "Not a duplicate" needs a second user.
+    #[error("a second user must approve a not-a-duplicate override")]
+    SecondUserRequired,
+    /// The batch has no lines.
+    #[error("batch has no lines")]
+    Empty,
+}
+
+/// What the engine reads and updates while a batch changes: the contract book, the index of
+/// earlier lines and the cap ledger.
+pub struct Ledgers<'a> {
+    /// Contracts.
+    pub book: &'a ContractBook,
+    /// Earlier lines (duplicates, returns).
+    pub history: &'a mut LineHistory,
+    /// Caps.
+    pub caps: &'a mut CapLedger,
+}
+
+/// A reviewer's action (§4.3, §6.1, §6.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum BatchAction {
+    /// L7 at the amount the rules propose: the lower of claimed and calculated.
+    Accept {
+        /// Line id.
+        line: String,
+    },
+    /// L7 Accept Calculated Amount.
+    AcceptCalculated {
+        /// Line id.
+        line: String,
+    },
+    /// L7 accept claimed amount; a comment is required when it overrides the calculation.
+    AcceptClaimed {
+        /// Line id.
+        line: String,
+        /// Reviewer comment.
+        comment: Option<String>,
+    },
+    /// L7 correct and accept: edit quantity and/or amount (originals kept).
+    CorrectAndAccept {
+        /// Line id.
+        line: String,
+        /// New quantity (sale units).
+        quantity: Option<Decimal>,
+        /// New amount.
+        amount: Option<Decimal>,
+        /// Reviewer comment.
+        comment: Option<String>,
+    },
+    /// L6 reject a disputed line with a reason.
+    Reject {
+        /// Line id.
+        line: String,
+        /// Reason.
+        reason: RejectReason,
+    },
+    /// L11 reverse a mistaken manual acceptance.
+    ReverseAcceptance {
+        /// Line id.
+        line: String,
+        /// Reason.
+        reason: RejectReason,
+    },
+    /// L14 re-run V2–V10 after a contract, roster or UOM fix.
+    Revalidate {
+        /// Line id.
+        line: String,
+    },
+    /// L15 "not a duplicate", approved by a second user; re-runs V2–V10.
+    NotADuplicate {
+        /// Line id.
+        line: String,
+        /// The approving second user.
+        approver: String,
+        /// Reason.
+        reason: String,
+    },
+    /// B6/B7/B9/B10.
+    PayAndClose,
+    /// B8 (Review and Claim only).
+    RejectBatch {
+        /// Reason.
+        reason: String,
+    },
+}
+
+/// What a transition produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Audit events, in order.
+    pub events: Vec<AuditEvent>,
+    /// A claim cut by this transition (B3, B4, B6), to be built by [`crate::claims`].
+    pub claim: Option<BatchClaim>,
+}
+
+fn line_id(batch: &str, line: &str) -> String {
+    format!("{batch}/{line}")
+}
+
+impl Batch {
+    /// B1: a stored and parsed file, set or extract becomes an Open batch with Open lines.
+    /// Settings and mode are frozen here; a Retro batch is always Review and Claim.
+    pub fn open(
+        header: BatchHeader,
+        settings: &EngineSettings,
+        lines: Vec<SaleLine>,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> (Self, Outcome) {
+        let mode = if header.kind == BatchKind::Retro {
+            BatchMode::ReviewAndClaim
+        } else {
+            settings.batch_mode
+        };
+        let batch = Self {
+            settings: settings.clone(),
+            mode,
+            status: BatchStatus::Open,
+            lines: lines.into_iter().map(BatchLine::new).collect(),
+            claims: Vec::new(),
+            header,
+        };
+        let event = batch.event(None, BatchStatus::Open, "B1 open", actor, None, today);
+        (
+            batch,
+            Outcome {
+                events: vec![event],
+                claim: None,
+            },
+        )
+    }
+
+    fn event(
+        &self,
+        from: Option<BatchStatus>,
+        to: BatchStatus,
+        event: &str,
+        actor: &Actor,
+        reason: Option<String>,
+        today: NaiveDate,
+    ) -> AuditEvent {
+        AuditEvent {
+            entity: Entity::Batch,
+            id: self.header.id.clone(),
+            from: from.map(|s| status_name(&s)),
+            to: status_name(&to),
+            event: event.to_owned(),
+            actor: actor.clone(),
+            reason,
+            comment: None,
+            correlation_id: self.header.debit_memo.clone(),
+            date: today,
+            before: None,
+            after: Some(
+                serde_json::json!({ "lines": self.lines.len(), "claims": self.claims.len() }),
+            ),
+        }
+    }
+
+    fn context(&self) -> BatchContext {
+        BatchContext {
+            batch: self.header.id.clone(),
+            role: self.header.role,
+            distributor: PartyKey::of(&self.header.distributor),
+            supplier: PartyKey::of(&self.header.supplier),
+            claim_date: self.header.claim_date,
+        }
+    }
+
+    fn line_ref(&self, index: usize) -> LineRef {
+        LineRef {
+            batch: self.header.id.clone(),
+            line: self.lines[index].sale.line.clone(),
+        }
+    }
+
+    fn find(&self, line: &str) -> Result<usize, BatchError> {
+        self.lines
+            .iter()
+            .position(|l| l.sale.line == line)
+            .ok_or_else(|| BatchError::UnknownLine(line.to_owned()))
+    }
+
+    fn open_for_review(&self) -> Result<(), BatchError> {
+        match self.status {
+            BatchStatus::Closed | BatchStatus::Rejected => {
+                Err(BatchError::Immutable(self.header.id.clone(), self.status))
+            }
+            BatchStatus::Open => Err(BatchError::WrongBatchStatus {
+                status: self.status,
+                action: "a review action",
+                needed: BatchStatus::AwaitingReview,
+            }),
+            BatchStatus::AwaitingReview => Ok(()),
+        }
+    }
+
+    /// Moves a line, recording the audit event and the history and cap effects.
+    #[allow(clippy::too_many_arguments)]
+    fn move_line(
+        &mut self,
+        index: usize,
+        to: LineStatus,
+        rule: &str,
+        actor: &Actor,
+        reason: Option<String>,
+        ledgers: &mut Ledgers<'_>,
+        today: NaiveDate,
+        out: &mut Outcome,
+    ) {
+        let line_ref = self.line_ref(index);
+        let batch_open = matches!(self.status, BatchStatus::Open | BatchStatus::AwaitingReview);
+        let line = &mut self.lines[index];
+        let from = line.status;
+        let before = line.snapshot();
+        line.status = to;
+        match to {
+            LineStatus::Rejected
+            | LineStatus::AmountDisputed
+            | LineStatus::EligibilityDisputed
+            | LineStatus::Duplicate => {
+                ledgers.caps.release(&line_ref, today);
+            }
+            LineStatus::Claimed => ledgers.caps.consume(&line_ref, today),
+            LineStatus::Open | LineStatus::Accepted => {}
+        }
+        if let Some(v) = &line.validation {
+            if let Some(keys) = v.keys {
+                ledgers
+                    .history
+                    .update(keys, &line_ref, to, batch_open, v.pricing_date);
+            }
+        }
+        let after = line.snapshot();
+        out.events.push(AuditEvent {
+            entity: Entity::BatchLine,
+            id: line_id(&line_ref.batch, &line_ref.line),
+            from: Some(status_name(&from)),
+            to: status_name(&to),
+            event: rule.to_owned(),
+            actor: actor.clone(),
+            reason,
+            comment: line.comment.clone(),
+            correlation_id: self.header.debit_memo.clone(),
+            date: today,
+            before: Some(before),
+            after: Some(after),
+        });
+    }
+
+    fn set_status(
+        &mut self,
+        to: BatchStatus,
+        rule: &str,
+        actor: &Actor,
+        reason: Option<String>,
+        ledgers: &mut Ledgers<'_>,
+        today: NaiveDate,
+        out: &mut Outcome,
+    ) {
+        let from = self.status;
+        self.status = to;
+        if matches!(to, BatchStatus::Closed | BatchStatus::Rejected) {
+            // The batch's undecided lines stop blocking duplicates once it is final (§5.2).
+            for i in 0..self.lines.len() {
+                let line_ref = self.line_ref(i);
+                let line = &self.lines[i];
+                if let Some(v) = &line.validation {
+                    if let Some(keys) = v.keys {
+                        ledgers
+                            .history
+                            .update(keys, &line_ref, line.status, false, v.pricing_date);
+                    }
+                }
+            }
+        }
+        out.events
+            .push(self.event(Some(from), to, rule, actor, reason, today));
+    }
+
+    fn cut_claim(&mut self, indexes: &[usize]) -> BatchClaim {
+        let seq = self.claims.len() as u8 + 1;
+        let mut amount = Decimal::ZERO;
+        let mut lines = Vec::with_capacity(indexes.len());
+        for &i in indexes {
+            let line = &mut self.lines[i];
+            line.claim = Some(seq);
+            amount += line.accepted_amount.unwrap_or_default();
+            lines.push(line.sale.line.clone());
+        }
+        let claim = BatchClaim { seq, lines, amount };
+        self.claims.push(claim.clone());
+        claim
+    }
+
+    /// Validates an Open batch (L1–L5) and moves it on (B2–B5), in one call.
+    pub fn process(
+        &mut self,
+        ledgers: &mut Ledgers<'_>,
+        today: NaiveDate,
+    ) -> Result<Outcome, BatchError> {
+        if self.status != BatchStatus::Open {
+            if matches!(self.status, BatchStatus::Closed | BatchStatus::Rejected) {
+                return Err(BatchError::Immutable(self.header.id.clone(), self.status));
+            }
+            return Err(BatchError::WrongBatchStatus {
+                status: self.status,
+                action: "process",
+                needed: BatchStatus::Open,
+            });
+        }
+        if self.lines.is_empty() {
+            return Err(BatchError::Empty);
+        }
+        let ctx = self.context();
+        let sales: Vec<SaleLine> = self.lines.iter().map(|l| l.sale.clone()).collect();
+        let mut validations: Vec<Validation> = {
+            let history: &LineHistory = ledgers.history;
+            let mut pipeline = Pipeline::new(
+                ledgers.book,
+                &self.settings,
+                &ctx,
+                today,
+                history,
+                Some(&mut *ledgers.caps),
+            );
+            pipeline.preload_sales(&sales);
+            let mut out: Vec<Validation> = sales.iter().map(|l| pipeline.validate(l)).collect();
+            for position in pipeline.finish().failed {
+                out[position].fail_header_tolerance();
+            }
+            out
+        };
+        let actor = Actor::System;
+        let mut out = Outcome::default();
+        for (i, v) in validations.drain(..).enumerate() {
+            let line_ref = self.line_ref(i);
+            if let Some(keys) = v.keys {
+                let entry = HistoryEntry {
+                    line: line_ref,
+                    status: v.status,
+                    batch_open: true,
+                };
+                ledgers
+                    .history
+                    .record(keys, entry, v.pricing_date, self.lines[i].sale.quantity);
+            }
+            let status = v.status;
+            let line = &mut self.lines[i];
+            if status == LineStatus::Accepted {
+                line.accepted_amount = v.accepted_amount;
+                line.accepted_quantity = Some(line.sale.quantity);
+            }
+            line.validation = Some(v);
+            let rule = match status {
+                LineStatus::EligibilityDisputed => "L1 validate",
+                LineStatus::AmountDisputed => "L2 validate",
+                LineStatus::Duplicate => "L3 validate",
+                _ => "L4 validate",
+            };
+            self.move_line(i, status, rule, &actor, None, ledgers, today, &mut out);
+        }
+        let valid: Vec<usize> = (0..self.lines.len())
+            .filter(|&i| self.lines[i].status == LineStatus::Accepted)
+            .collect();
+        if valid.is_empty() {
+            // B2: every line disputed or Duplicate; all lines → Rejected (L13).
+            for i in 0..self.lines.len() {
+                let reason = self.lines[i].dispute_category();
+                self.lines[i].reject_reason = Some(reason.clone());
+                self.move_line(
+                    i,
+                    LineStatus::Rejected,
+                    "L13 batch rejected",
+                    &actor,
+                    Some(reason_text(&reason)),
+                    ledgers,
+                    today,
+                    &mut out,
+                );
+            }
+            self.set_status(
+                BatchStatus::Rejected,
+                "B2 all lines disputed",
+                &actor,
+                None,
+                ledgers,
+                today,
+                &mut out,
+            );
+            return Ok(out);
+        }
+        let all_valid = valid.len() == self.lines.len();
+        if all_valid || self.mode == BatchMode::ImmediateClaim {
+            // B3 (both modes) or B4 (IC): claim the valid lines now.
+            for &i in &valid {
+                let rule = if self.mode == BatchMode::ImmediateClaim {
+                    "L5 claim #1"
+                } else {
+                    "L8 claim"
+                };
+                self.move_line(
+                    i,
+                    LineStatus::Claimed,
+                    rule,
+                    &actor,
+                    None,
+                    ledgers,
+                    today,
+                    &mut out,
+                );
+            }
+            out.claim = Some(self.cut_claim(&valid));
+        }
+        if all_valid {
+            self.set_status(
+                BatchStatus::Closed,
+                "B3 every line claimable",
+                &actor,
+                None,
+                ledgers,
+                today,
+                &mut out,
+            );
+        } else if self.mode == BatchMode::ImmediateClaim {
+            self.set_status(
+                BatchStatus::AwaitingReview,
+                "B4 claim #1, disputes to review",
+                &actor,
+                None,
+                ledgers,
+                today,
+                &mut out,
+            );
+        } else {
+            self.set_status(
+                BatchStatus::AwaitingReview,
+                "B5 disputes to review",
+                &actor,
+                None,
+                ledgers,
+                today,
+                &mut out,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Applies a reviewer's action. On error nothing changed.
+    pub fn apply(
+        &mut self,
+        action: &BatchAction,
+        actor: &Actor,
+        ledgers: &mut Ledgers<'_>,
+        today: NaiveDate,
+    ) -> Result<Outcome, BatchError> {
+        self.open_for_review()?;
+        let mut out = Outcome::default();
+        match action {
+            BatchAction::Accept { line } => {
+                let i = self.disputed_amount_line(line, "accept")?;
+                let v = self.lines[i].validation.as_ref();
+                let calculated = v
+                    .and_then(|v| v.calculated_amount)
+                    .ok_or_else(|| BatchError::NoCalculatedAmount(line.clone()))?;
+                let amount = self.lines[i]
+                    .sale
+                    .claimed_amount
+                    .map_or(calculated, |c| c.min(calculated));
+                let quantity = self.lines[i].sale.quantity;
+                self.accept(
+                    i,
+                    quantity,
+                    amount,
+                    None,
+                    "L7 accept",
+                    actor,
+                    ledgers,
+                    today,
+                    &mut out,
+                )?;
+            }
+            BatchAction::AcceptCalculated { line } => {
+                let i = self.disputed_amount_line(line, "accept calculated amount")?;
+                let calculated = self.lines[i]
+                    .validation
+                    .as_ref()
+                    .and_then(|v| v.calculated_amount)
+                    .ok_or_else(|| BatchError::NoCalculatedAmount(line.clone()))?;
+                let quantity = self.lines[i].sale.quantity;
+                self.accept(
+                    i,
+                    quantity,
+                    calculated,
+                    None,
+                    "L7 accept calculated amount",
+                    actor,
+                    ledgers,
+                    today,
+                    &mut out,
+                )?;
+            }
+            BatchAction::AcceptClaimed { line, comment } => {
+                let i = self.disputed_amount_line(line, "accept claimed amount")?;
+                let sale = &self.lines[i].sale;
+                let claimed = sale
+                    .claimed_amount
+                    .ok_or_else(|| BatchError::NoCalculatedAmount(line.clone()))?;
+                let calculated = self.lines[i]
+                    .validation
+                    .as_ref()
+                    .and_then(|v| v.calculated_amount);
+                let overrides =
+                    calculated.is_none_or(|c| claimed - c > amounts::tolerance(&self.settings, c));
+                if overrides && comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
+                    return Err(BatchError::CommentRequired);
+                }
+                let quantity = sale.quantity;
+                self.accept(
+                    i,
+                    quantity,
+                    claimed,
+                    comment.clone(),
+                    "L7 accept claimed amount",
+                    actor,
+                    ledgers,
+                    today,
+                    &mut out,
+                )?;
+            }
+            BatchAction::CorrectAndAccept {
+                line,
+                quantity,
+                amount,
+                comment,
+            } => {
+                let i = self.disputed_amount_line(line, "correct and accept")?;
+                if quantity.is_none() && amount.is_none() {
+                    return Err(BatchError::NothingToCorrect);
+                }
+                let l = &self.lines[i];
+                let v = l.validation.as_ref();
+                let quantity = quantity.unwrap_or(l.sale.quantity);
+                let amount = match amount {
+                    Some(a) => *a,
+                    None => v
+                        .and_then(|v| v.pricing.as_ref())
+                        .and_then(|p| p.amount(quantity).ok())
+                        .ok_or_else(|| BatchError::NoCalculatedAmount(line.clone()))?,
+                };
+                self.accept(
+                    i,
+                    quantity,
+                    amount,
+                    comment.clone(),
+                    "L7 correct and accept",
+                    actor,
+                    ledgers,
+                    today,
+                    &mut out,
+                )?;
+            }
+            BatchAction::Reject { line, reason } => {
+                let i = self.find(line)?;
+                let status = self.lines[i].status;
+                if !matches!(
+                    status,
+                    LineStatus::EligibilityDisputed | LineStatus::AmountDisputed
+                ) {
+                    return Err(BatchError::WrongLineStatus {
+                        line: line.clone(),
+                        status,
+                        action: "reject",
+                    });
+                }
+                self.lines[i].reject_reason = Some(reason.clone());
+                self.move_line(
+                    i,
+                    LineStatus::Rejected,
+                    "L6 reject",
+                    actor,
+                    Some(reason_text(reason)),
+                    ledgers,
+                    today,
+                    &mut out,
+                );
+            }
+            BatchAction::ReverseAcceptance { line, reason } => {
+                let i = self.find(line)?;
+                let status = self.lines[i].status;
+                if status != LineStatus::Accepted {
+                    return Err(BatchError::WrongLineStatus {
+                        line: line.clone(),
+                        status,
+                        action: "reverse acceptance",
+                    });
+                }
+                self.lines[i].reject_reason = Some(reason.clone());
+                self.move_line(
+                    i,
+                    LineStatus::Rejected,
+                    "L11 reverse acceptance",
+                    actor,
+                    Some(reason_text(reason)),
+                    ledgers,
+                    today,
+                    &mut out,
+                );
+            }
+            BatchAction::Revalidate { line } => {
+                let i = self.find(line)?;
+                let status = self.lines[i].status;
+                if !matches!(
+                    status,
+                    LineStatus::EligibilityDisputed | LineStatus::AmountDisputed
+                ) {
+                    return Err(BatchError::WrongLineStatus {
+                        line: line.clone(),
+                        status,
+                        action: "revalidate",
+                    });
+                }
+                self.revalidate(
+                    i,
+                    false,
+                    "L14 revalidate",
+                    actor,
+                    None,
+                    ledgers,
+                    today,
+                    &mut out,
+                );
+            }
+            BatchAction::NotADuplicate {
+                line,
+                approver,
+                reason,
+            } => {
+                let i = self.find(line)?;
+                let status = self.lines[i].status;
+                if status != LineStatus::Duplicate {
+                    return Err(BatchError::WrongLineStatus {
+                        line: line.clone(),
+                        status,
+                        action: "not a duplicate",
+                    });
+                }
+                if reason.trim().is_empty() {
+                    return Err(BatchError::ReasonRequired);
+                }
+                if matches!(actor, Actor::User(name) if name == approver) {
+                    return Err(BatchError::SecondUserRequired);
+                }
+                self.revalidate(
+                    i,
+                    true,
+                    "L15 not a duplicate",
+                    actor,
+                    Some(format!("{reason} (approved by {approver})")),
+                    ledgers,
+                    today,
+                    &mut out,
+                );
+            }
+            BatchAction::PayAndClose => self.pay_and_close(actor, ledgers, today, &mut out),
+            BatchAction::RejectBatch { reason } => {
+                if self.mode != BatchMode::ReviewAndClaim {
+                    return Err(BatchError::ReviewAndClaimOnly("reject batch"));
+                }
+                if reason.trim().is_empty() {
+                    return Err(BatchError::ReasonRequired);
+                }
+                for i in 0..self.lines.len() {
+                    let status = self.lines[i].status;
+                    if status == LineStatus::Rejected {
+                        continue;
+                    }
+                    let category = if status == LineStatus::Accepted {
+                        RejectReason::Configured(reason.clone())
+                    } else {
+                        self.lines[i].dispute_category()
+                    };
+                    self.lines[i].reject_reason = Some(category);
+                    self.move_line(
+                        i,
+                        LineStatus::Rejected,
+                        "L12 reject batch",
+                        &Actor::System,
+                        Some(reason.clone()),
+                        ledgers,
+                        today,
+                        &mut out,
+                    );
+                }
+                self.set_status(
+                    BatchStatus::Rejected,
+                    "B8 reject batch",
+                    actor,
+                    Some(reason.clone()),
+                    ledgers,
+                    today,
+                    &mut out,
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// L16: a corrected CSV row for this line was imported (§9); only lines still disputed
+    /// in a batch Awaiting Review move.
+    pub fn mark_resubmitted(
+        &mut self,
+        line: &str,
+        corrected_by: LineRef,
+        ledgers: &mut Ledgers<'_>,
+        today: NaiveDate,
+    ) -> Result<Outcome, BatchError> {
+        self.open_for_review()?;
+        let i = self.find(line)?;
+        let status = self.lines[i].status;
+        if !status.is_disputed() {
+            return Err(BatchError::WrongLineStatus {
+                line: line.to_owned(),
+                status,
+                action: "resubmit",
+            });
+        }
+        let mut out = Outcome::default();
+        self.lines[i].reject_reason = Some(RejectReason::Resubmitted);
+        self.lines[i].corrected_by = Some(corrected_by);
+        self.move_line(
+            i,
+            LineStatus::Rejected,
+            "L16 resubmitted",
+            &Actor::System,
+            Some("Resubmitted".into()),
+            ledgers,
+            today,
+            &mut out,
+        );
+        Ok(out)
+    }
+
+    fn disputed_amount_line(&self, line: &str, action: &'static str) -> Result<usize, BatchError> {
+        let i = self.find(line)?;
+        let status = self.lines[i].status;
+        if status != LineStatus::AmountDisputed {
+            return Err(BatchError::WrongLineStatus {
+                line: line.to_owned(),
+                status,
+                action,
+            });
+        }
+        Ok(i)
+    }
+
+    /// L7 with the cap re-checked at this moment (§4.3): takes the reservation.
+    #[allow(clippy::too_many_arguments)]
+    fn accept(
+        &mut self,
+        i: usize,
+        quantity: Decimal,
+        amount: Decimal,
+        comment: Option<String>,
+        rule: &str,
+        actor: &Actor,
+        ledgers: &mut Ledgers<'_>,
+        today: NaiveDate,
+        out: &mut Outcome,
+    ) -> Result<(), BatchError> {
+        let line_ref = self.line_ref(i);
+        let (caps, contract_quantity) = self.caps_of(i, quantity, ledgers);
+        if !caps.is_empty() {
+            match ledgers
+                .caps
+                .check(&caps, contract_quantity, amount, Some(&line_ref))
+            {
+                CapCheck::Fits => {}
+                CapCheck::Exceeded { remaining } => {
+                    return Err(BatchError::InsufficientCap { remaining });
+                }
+                CapCheck::Exhausted => {
+                    return Err(BatchError::InsufficientCap {
+                        remaining: Decimal::ZERO,
+                    });
+                }
+            }
+            ledgers
+                .caps
+                .reserve(&caps, &line_ref, contract_quantity, amount, today);
+        }
+        let line = &mut self.lines[i];
+        line.accepted_quantity = Some(quantity);
+        line.accepted_amount = Some(amount);
+        if comment.is_some() {
+            line.comment = comment;
+        }
+        self.move_line(
+            i,
+            LineStatus::Accepted,
+            rule,
+            actor,
+            None,
+            ledgers,
+            today,
+            out,
+        );
+        Ok(())
+    }
+
+    /// The caps of a line and a quantity in contract units.
+    fn caps_of(&self, i: usize, quantity: Decimal, ledgers: &Ledgers<'_>) -> (Vec<usize>, Decimal) {
+        let line = &self.lines[i];
+        let Some(pricing) = line.validation.as_ref().and_then(|v| v.pricing.as_ref()) else {
+            return (Vec::new(), quantity);
+        };
+        let customer = PartyKey::all_of(&line.sale.end_customer);
+        let caps = ledgers
+            .caps
+            .caps_for(&pricing.contract, &pricing.item, &customer);
+        let contract_quantity = pricing
+            .factor
+            .to_contract_units(quantity)
+            .unwrap_or(quantity);
+        (caps, contract_quantity)
+    }
+
+    /// L14/L15: re-runs V2–V10 on one line (V1 too unless overridden).
+    #[allow(clippy::too_many_arguments)]
+    fn revalidate(
+        &mut self,
+        i: usize,
+        skip_duplicates: bool,
+        rule: &str,
+        actor: &Actor,
+        reason: Option<String>,
+        ledgers: &mut Ledgers<'_>,
+        today: NaiveDate,
+        out: &mut Outcome,
+    ) {
+        let ctx = self.context();
+        let sale = self.lines[i].sale.clone();
+        let v = {
+            let history: &LineHistory = ledgers.history;
+            let mut pipeline = Pipeline::new(
+                ledgers.book,
+                &self.settings,
+                &ctx,
+                today,
+                history,
+                Some(&mut *ledgers.caps),
+            );
+            if skip_duplicates {
+                pipeline.skip_duplicate_check();
+            }
+            let others = self
+                .lines
+                .iter()
+                .filter(|l| l.sale.line != sale.line)
+                .map(|l| &l.sale);
+            pipeline.preload_sales(others);
+            let v = pipeline.validate(&sale);
+            let _ = pipeline.finish();
+            v
+        };
+        let to = v.status;
+        let line = &mut self.lines[i];
+        if to == LineStatus::Accepted {
+            line.accepted_amount = v.accepted_amount;
+            line.accepted_quantity = Some(line.sale.quantity);
+        }
+        line.validation = Some(v);
+        self.move_line(i, to, rule, actor, reason, ledgers, today, out);
+    }
+
+    /// B6, B7, B9, B10.
+    fn pay_and_close(
+        &mut self,
+        actor: &Actor,
+        ledgers: &mut Ledgers<'_>,
+        today: NaiveDate,
+        out: &mut Outcome,
+    ) {
+        let accepted: Vec<usize> = (0..self.lines.len())
+            .filter(|&i| self.lines[i].status == LineStatus::Accepted)
+            .collect();
+        // Cap re-check under the lock (§5.1): atomic, nothing else changes on failure (B7).
+        let mut over = Vec::new();
+        for &i in &accepted {
+            let quantity = self.lines[i]
+                .accepted_quantity
+                .unwrap_or(self.lines[i].sale.quantity);
+            let amount = self.lines[i].accepted_amount.unwrap_or_default();
+            let (caps, contract_quantity) = self.caps_of(i, quantity, ledgers);
+            if !caps.is_empty()
+                && ledgers
+                    .caps
+                    .check(&caps, contract_quantity, amount, Some(&self.line_ref(i)))
+                    != CapCheck::Fits
+            {
+                over.push(i);
+            }
+        }
+        if !over.is_empty() {
+            for i in over {
+                self.move_line(
+                    i,
+                    LineStatus::AmountDisputed,
+                    "L9 cap exceeded at pay and close",
+                    &Actor::System,
+                    None,
+                    ledgers,
+                    today,
+                    out,
+                );
+            }
+            out.events.push(self.event(
+                Some(BatchStatus::AwaitingReview),
+                BatchStatus::AwaitingReview,
+                "B7 cap exceeded, no claim",
+                actor,
+                None,
+                today,
+            ));
+            return;
+        }
+        for i in 0..self.lines.len() {
+            if self.lines[i].status.is_disputed() {
+                let reason = self.lines[i].dispute_category();
+                self.lines[i].reject_reason = Some(reason.clone());
+                self.move_line(
+                    i,
+                    LineStatus::Rejected,
+                    "L10 pay and close",
+                    &Actor::System,
+                    Some(reason_text(&reason)),
+                    ledgers,
+                    today,
+                    out,
+                );
+            }
+        }
+        if accepted.is_empty() {
+            match self.mode {
+                BatchMode::ReviewAndClaim => self.set_status(
+                    BatchStatus::Rejected,
+                    "B9 pay and close, nothing accepted",
+                    actor,
+                    None,
+                    ledgers,
+                    today,
+                    out,
+                ),
+                BatchMode::ImmediateClaim => self.set_status(
+                    BatchStatus::Closed,
+                    "B10 pay and close, no claim #2",
+                    actor,
+                    None,
+                    ledgers,
+                    today,
+                    out,
+                ),
+            }
+            return;
+        }
+        for &i in &accepted {
+            self.move_line(
+                i,
+                LineStatus::Claimed,
+                "L8 claim created",
+                actor,
+                None,
+                ledgers,
+                today,
+                out,
+            );
+        }
+        out.claim = Some(self.cut_claim(&accepted));
+        self.set_status(
+            BatchStatus::Closed,
+            "B6 pay and close",
+            actor,
+            None,
+            ledgers,
+            today,
+            out,
+        );
+    }
+
+    /// §2.2 list columns.
+    pub fn summary(&self) -> BatchSummary {
+        let mut s = BatchSummary::default();
+        for line in &self.lines {
+            s.lines += 1;
+            s.claimed_amount += line.sale.claimed_amount.unwrap_or_default();
+            s.calculated_amount += line
+                .validation
+                .as_ref()
+                .and_then(|v| v.calculated_amount)
+                .unwrap_or_default();
+            if line.status.is_disputed() {
+                s.disputes += 1;
+                s.disputed_amount += line.sale.claimed_amount.unwrap_or_default();
+            }
+            if matches!(line.status, LineStatus::Accepted | LineStatus::Claimed) {
+                s.accepted_lines += 1;
+                s.accepted_amount += line.accepted_amount.unwrap_or_default();
+            }
+        }
+        s.payment_amount = self.claims.iter().map(|c| c.amount).sum();
+        s
+    }
+
+    /// Lines with a warning, for the duplicates and leakage reports.
+    pub fn lines_with(&self, warning: Warning) -> impl Iterator<Item = &BatchLine> {
+        self.lines.iter().filter(move |l| {
+            l.validation
+                .as_ref()
+                .is_some_and(|v| v.warnings.contains(&warning))
+        })
+    }
+}
+
+/// The list columns of a batch (§2.2).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchSummary {
+    /// Lines.
+    pub lines: usize,
+    /// Distributor claimed amount.
+    pub claimed_amount: Decimal,
+    /// Calculated amount.
+    pub calculated_amount: Decimal,
+    /// Disputed or Duplicate lines.
+    pub disputes: usize,
+    /// Their claimed amount.
+    pub disputed_amount: Decimal,
+    /// Accepted or Claimed lines.
+    pub accepted_lines: usize,
+    /// Their accepted amount.
+    pub accepted_amount: Decimal,
+    /// Σ claims cut.
+    pub payment_amount: Decimal,
+}
+
+fn reason_text(reason: &RejectReason) -> String {
+    match reason {
+        RejectReason::Configured(text) => text.clone(),
+        other => status_name(other),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -202,9 +202,17 @@ impl LineHistory {
 
     /// The earlier line blocking `exact`, skipping `except` when it may be resubmitted
     /// (the original of a correction blocks only when Accepted or Claimed).
-    pub fn blocking(&self, exact: u128, corrects: Option<&LineRef>) -> Option<&HistoryEntry> {
+    /// A line never duplicates itself: `own` (batch, line) is skipped.
+    pub fn blocking(
+        &self,
+        exact: u128,
+        corrects: Option<&LineRef>,
+        own: (&str, &str),
+    ) -> Option<&HistoryEntry> {
         self.entries.get(&exact)?.iter().find(|e| {
-            if corrects == Some(&e.line) {
+            if e.line.batch == own.0 && e.line.line == own.1 {
+                false
+            } else if corrects == Some(&e.line) {
                 matches!(e.status, LineStatus::Accepted | LineStatus::Claimed)
             } else {
                 e.blocks()

@@ -10,6 +10,7 @@
 
 pub mod adjudicate;
 pub mod amounts;
+pub mod audit;
 pub mod batch;
 pub mod caps;
 pub mod contracts;

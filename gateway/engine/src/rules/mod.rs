@@ -254,6 +254,7 @@ pub struct Pipeline<'a> {
     item_buf: String,
     scratch: String,
     customer: Vec<PartyKey>,
+    skip_duplicates: bool,
 }
 
 impl<'a> Pipeline<'a> {
@@ -283,7 +284,13 @@ impl<'a> Pipeline<'a> {
             item_buf: String::new(),
             scratch: String::new(),
             customer: Vec::new(),
+            skip_duplicates: false,
         }
+    }
+
+    /// Skips V1 (a second user said "not a duplicate", L15).
+    pub fn skip_duplicate_check(&mut self) {
+        self.skip_duplicates = true;
     }
 
     /// Sizes the per-batch key sets for `lines` lines, so a large batch does not rehash.
@@ -452,20 +459,25 @@ impl<'a> Pipeline<'a> {
         if !line.is_return() {
             self.batch_sales.entry(keys.sale).or_insert(d);
         }
-        let first_in_batch = self.seen.insert(keys.exact);
-        let near_before = !self.near_seen.insert(keys.near) || self.history.near_match(keys.near);
-        if !first_in_batch {
-            return v.fail(Step::V1, ReasonCode::DuplicateInBatch);
-        }
-        if self
-            .history
-            .blocking(keys.exact, line.corrects.as_ref())
-            .is_some()
-        {
-            return v.fail(Step::V1, ReasonCode::DuplicatePrior);
-        }
-        if near_before {
-            v.warn(Warning::PossibleDuplicate);
+        // L15 "not a duplicate" overrides V1: V2–V10 run.
+        if !self.skip_duplicates {
+            let first_in_batch = self.seen.insert(keys.exact);
+            let near_before =
+                !self.near_seen.insert(keys.near) || self.history.near_match(keys.near);
+            if !first_in_batch {
+                return v.fail(Step::V1, ReasonCode::DuplicateInBatch);
+            }
+            let own = (ctx.batch.as_str(), line.line.as_str());
+            if self
+                .history
+                .blocking(keys.exact, line.corrects.as_ref(), own)
+                .is_some()
+            {
+                return v.fail(Step::V1, ReasonCode::DuplicatePrior);
+            }
+            if near_before {
+                v.warn(Warning::PossibleDuplicate);
+            }
         }
 
         // V2 contract, with derivation (§3.2).

@@ -1,0 +1,655 @@
+//! One-line cases per batch transition (B1–B10) and line transition (L1–L16), on the sample
+//! claim GDD-CB-20261115-0001 against SPA-2026-0042.
+
+use super::*;
+use crate::rules::tests::{date, sample_claim, sample_contract};
+
+struct World {
+    book: ContractBook,
+    history: LineHistory,
+    caps: CapLedger,
+}
+
+impl World {
+    fn new() -> Self {
+        let mut book = ContractBook::new();
+        if let Err(e) = book.apply(&sample_contract()) {
+            panic!("{e}");
+        }
+        Self {
+            book,
+            history: LineHistory::new(),
+            caps: CapLedger::new(),
+        }
+    }
+
+    fn ledgers(&mut self) -> Ledgers<'_> {
+        Ledgers {
+            book: &self.book,
+            history: &mut self.history,
+            caps: &mut self.caps,
+        }
+    }
+}
+
+fn today() -> NaiveDate {
+    date("2026-11-18")
+}
+
+fn header(id: &str) -> BatchHeader {
+    let claim = sample_claim();
+    BatchHeader {
+        id: id.into(),
+        number: id.into(),
+        name: "sample".into(),
+        kind: BatchKind::Claim844,
+        role: Role::Adjudicator,
+        distributor: claim.distributor.clone(),
+        supplier: claim.supplier.clone(),
+        currency: "USD".into(),
+        file_name: None,
+        debit_memo: Some(claim.debit_memo.clone()),
+        received_at: date("2026-11-15"),
+        claim_date: claim.date,
+        corrects_batch_id: None,
+    }
+}
+
+/// The sample batch in a mode, with only the given claim lines (1-based), processed.
+fn processed(world: &mut World, mode: BatchMode, lines: &[usize]) -> (Batch, Outcome) {
+    let settings = EngineSettings {
+        batch_mode: mode,
+        ..EngineSettings::default()
+    };
+    let claim = sample_claim();
+    let sales = lines
+        .iter()
+        .map(|&n| SaleLine::from(&claim.lines[n - 1]))
+        .collect();
+    let (mut batch, _) = Batch::open(header("B1"), &settings, sales, &Actor::System, today());
+    let out = match batch.process(&mut world.ledgers(), today()) {
+        Ok(out) => out,
+        Err(e) => panic!("{e}"),
+    };
+    (batch, out)
+}
+
+/// `status | line:status ... | claims`.
+fn show(batch: &Batch) -> String {
+    let lines: Vec<String> = batch
+        .lines
+        .iter()
+        .map(|l| format!("{}:{}", l.sale.line, status_name(&l.status)))
+        .collect();
+    let claims: Vec<String> = batch
+        .claims
+        .iter()
+        .map(|c| format!("#{}={}", c.seq, c.amount))
+        .collect();
+    format!(
+        "{} | {} | {}",
+        status_name(&batch.status),
+        lines.join(" "),
+        claims.join(" ")
+    )
+}
+
+fn act(world: &mut World, batch: &mut Batch, action: BatchAction) -> String {
+    match batch.apply(
+        &action,
+        &Actor::user("reviewer"),
+        &mut world.ledgers(),
+        today(),
+    ) {
+        Ok(_) => show(batch),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+fn line(n: &str) -> String {
+    n.to_owned()
+}
+
+#[test]
+fn b1_opens_with_open_lines() {
+    let (batch, out) = Batch::open(
+        header("B1"),
+        &EngineSettings::default(),
+        vec![SaleLine::from(&sample_claim().lines[0])],
+        &Actor::System,
+        today(),
+    );
+    assert_eq!(show(&batch), "open | 1:open | ");
+    assert_eq!(out.events[0].event, "B1 open");
+    assert_eq!(batch.mode, BatchMode::ReviewAndClaim);
+}
+
+#[test]
+fn b2_all_disputed_rejects_the_batch_l13() {
+    let (batch, _) = processed(&mut World::new(), BatchMode::ReviewAndClaim, &[3, 5, 6]);
+    assert_eq!(
+        show(&batch),
+        "rejected | 3:rejected 5:rejected 6:rejected | "
+    );
+    assert_eq!(
+        batch.lines[0].reject_reason,
+        Some(RejectReason::AmountDisputed)
+    );
+    assert_eq!(
+        batch.lines[1].reject_reason,
+        Some(RejectReason::EligibilityDisputed)
+    );
+}
+
+#[test]
+fn b3_every_line_claimable_closes_with_one_claim() {
+    let (batch, out) = processed(&mut World::new(), BatchMode::ReviewAndClaim, &[1, 2, 4]);
+    assert_eq!(
+        show(&batch),
+        "closed | 1:claimed 2:claimed 4:claimed | #1=123.00"
+    );
+    assert_eq!(
+        out.claim.map(|c| c.lines),
+        Some(vec![line("1"), line("2"), line("4")])
+    );
+    let (batch, _) = processed(&mut World::new(), BatchMode::ImmediateClaim, &[1, 2, 4]);
+    assert_eq!(
+        show(&batch),
+        "closed | 1:claimed 2:claimed 4:claimed | #1=123.00"
+    );
+}
+
+#[test]
+fn b4_immediate_claim_pays_valid_lines_now_l5() {
+    let (batch, _) = processed(
+        &mut World::new(),
+        BatchMode::ImmediateClaim,
+        &[1, 2, 3, 4, 5, 6],
+    );
+    assert_eq!(
+        show(&batch),
+        "awaiting_review | 1:claimed 2:claimed 3:amount_disputed 4:claimed 5:eligibility_disputed 6:eligibility_disputed | #1=123.00"
+    );
+}
+
+#[test]
+fn b5_review_and_claim_holds_everything_l4() {
+    let (batch, _) = processed(
+        &mut World::new(),
+        BatchMode::ReviewAndClaim,
+        &[1, 2, 3, 4, 5, 6],
+    );
+    assert_eq!(
+        show(&batch),
+        "awaiting_review | 1:accepted 2:accepted 3:amount_disputed 4:accepted 5:eligibility_disputed 6:eligibility_disputed | "
+    );
+}
+
+/// §4.4 story, Review and Claim: accept line 3 at 100.50, Pay and Close: one claim of 223.50.
+#[test]
+fn b6_pay_and_close_review_and_claim_story() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 2, 3, 4, 5, 6]);
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::AcceptCalculated { line: line("3") }
+        ),
+        "awaiting_review | 1:accepted 2:accepted 3:accepted 4:accepted 5:eligibility_disputed 6:eligibility_disputed | "
+    );
+    assert_eq!(
+        act(&mut world, &mut batch, BatchAction::PayAndClose),
+        "closed | 1:claimed 2:claimed 3:claimed 4:claimed 5:rejected 6:rejected | #1=223.50"
+    );
+    assert_eq!(
+        batch.lines[4].reject_reason,
+        Some(RejectReason::EligibilityDisputed)
+    );
+}
+
+/// §4.4 story, Immediate Claim: claim #1 = 123.00, then claim #2 = 100.50.
+#[test]
+fn b6_pay_and_close_immediate_claim_story() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ImmediateClaim, &[1, 2, 3, 4, 5, 6]);
+    act(
+        &mut world,
+        &mut batch,
+        BatchAction::AcceptCalculated { line: line("3") },
+    );
+    assert_eq!(
+        act(&mut world, &mut batch, BatchAction::PayAndClose),
+        "closed | 1:claimed 2:claimed 3:claimed 4:claimed 5:rejected 6:rejected | #1=123.00 #2=100.50"
+    );
+}
+
+#[test]
+fn b7_cap_exceeded_at_pay_and_close_keeps_review_l9() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 3]);
+    act(
+        &mut world,
+        &mut batch,
+        BatchAction::AcceptCalculated { line: line("3") },
+    );
+    // Another batch consumed the item's cap meanwhile.
+    let cap = world.caps.add_cap(crate::caps::Cap {
+        scope: crate::caps::CapScope {
+            contract: "SPA-2026-0042".into(),
+            item: "NDC:12345030005".into(),
+            customer: None,
+        },
+        quantity: Some("10".parse().unwrap_or_default()),
+        amount: None,
+    });
+    let other = LineRef {
+        batch: "B0".into(),
+        line: "9".into(),
+    };
+    world.caps.reserve(
+        &[cap],
+        &other,
+        "8".parse().unwrap_or_default(),
+        Decimal::ZERO,
+        today(),
+    );
+    world.caps.reserve(
+        &[cap],
+        &LineRef {
+            batch: "B1".into(),
+            line: "3".into(),
+        },
+        "6".parse().unwrap_or_default(),
+        Decimal::ZERO,
+        today(),
+    );
+    assert_eq!(
+        act(&mut world, &mut batch, BatchAction::PayAndClose),
+        "awaiting_review | 1:accepted 3:amount_disputed | "
+    );
+}
+
+#[test]
+fn b8_reject_batch_review_and_claim_only_l12() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 3]);
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::RejectBatch { reason: " ".into() }
+        ),
+        "error: a reason is required"
+    );
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::RejectBatch {
+                reason: "wrong supplier".into()
+            }
+        ),
+        "rejected | 1:rejected 3:rejected | "
+    );
+    let (mut batch, _) = processed(&mut world, BatchMode::ImmediateClaim, &[1, 3]);
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::RejectBatch { reason: "x".into() }
+        ),
+        "error: reject batch is for Review and Claim batches only"
+    );
+}
+
+#[test]
+fn b9_review_and_claim_nothing_accepted_rejects() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 3]);
+    act(
+        &mut world,
+        &mut batch,
+        BatchAction::ReverseAcceptance {
+            line: line("1"),
+            reason: RejectReason::Withdrawn,
+        },
+    );
+    assert_eq!(
+        act(&mut world, &mut batch, BatchAction::PayAndClose),
+        "rejected | 1:rejected 3:rejected | "
+    );
+}
+
+#[test]
+fn b10_immediate_claim_nothing_accepted_closes_without_claim_2() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ImmediateClaim, &[1, 5]);
+    assert_eq!(
+        act(&mut world, &mut batch, BatchAction::PayAndClose),
+        "closed | 1:claimed 5:rejected | #1=62.50"
+    );
+}
+
+#[test]
+fn l6_reject_with_reason() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 5]);
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::Reject {
+                line: line("5"),
+                reason: RejectReason::EligibilityDisputed
+            }
+        ),
+        "awaiting_review | 1:accepted 5:rejected | "
+    );
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::Reject {
+                line: line("1"),
+                reason: RejectReason::AmountDisputed
+            }
+        ),
+        "error: line 1 is Accepted; reject does not apply"
+    );
+}
+
+#[test]
+fn l7_accept_variants() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 3, 5]);
+    // Eligibility disputes cannot be accepted (only Amount Disputed, L7).
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::AcceptCalculated { line: line("5") }
+        ),
+        "error: line 5 is EligibilityDisputed; accept calculated amount does not apply"
+    );
+    // Claimed 120.00 exceeds calculated 100.50 beyond tolerance: an override needs a comment.
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::AcceptClaimed {
+                line: line("3"),
+                comment: None
+            }
+        ),
+        "error: a comment is required to accept more than the calculated amount"
+    );
+    let mut other = batch.clone();
+    act(
+        &mut world,
+        &mut other,
+        BatchAction::AcceptClaimed {
+            line: line("3"),
+            comment: Some("per rep".into()),
+        },
+    );
+    assert_eq!(
+        other.lines[1]
+            .accepted_amount
+            .map(|a| a.to_string())
+            .as_deref(),
+        Some("120.00")
+    );
+    let mut other = batch.clone();
+    act(
+        &mut world,
+        &mut other,
+        BatchAction::Accept { line: line("3") },
+    );
+    assert_eq!(
+        other.lines[1]
+            .accepted_amount
+            .map(|a| a.to_string())
+            .as_deref(),
+        Some("100.50")
+    );
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::CorrectAndAccept {
+                line: line("3"),
+                quantity: None,
+                amount: None,
+                comment: None
+            }
+        ),
+        "error: a correction needs a quantity or an amount"
+    );
+    act(
+        &mut world,
+        &mut batch,
+        BatchAction::CorrectAndAccept {
+            line: line("3"),
+            quantity: Some("4".parse().unwrap_or_default()),
+            amount: None,
+            comment: None,
+        },
+    );
+    let l3 = &batch.lines[1];
+    assert_eq!(
+        format!(
+            "{:?} {:?} {}",
+            l3.accepted_quantity, l3.accepted_amount, l3.sale.quantity
+        ),
+        "Some(4) Some(67.00) 6"
+    );
+}
+
+#[test]
+fn l11_reverse_acceptance() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 3]);
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::ReverseAcceptance {
+                line: line("1"),
+                reason: RejectReason::Withdrawn
+            }
+        ),
+        "awaiting_review | 1:rejected 3:amount_disputed | "
+    );
+}
+
+#[test]
+fn l14_revalidate_after_a_contract_fix() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 5]);
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::Revalidate { line: line("5") }
+        ),
+        "awaiting_review | 1:accepted 5:eligibility_disputed | "
+    );
+    // The supplier adds 12345099901 (10.00 / 8.00) by a change 845.
+    let mut change = sample_contract();
+    change.action = schemas::Action::Change;
+    change.source.set = "0009".into();
+    change.eligible.clear();
+    change.items.truncate(1);
+    change.items[0].item.id = "12345099901".into();
+    change.items[0].item.other_ids.clear();
+    change.items[0].contract_price = "8.00".parse().ok();
+    change.items[0].wac = "10.00".parse().ok();
+    if let Err(e) = world.book.apply(&change) {
+        panic!("{e}");
+    }
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::Revalidate { line: line("5") }
+        ),
+        "awaiting_review | 1:accepted 5:accepted | "
+    );
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::Revalidate { line: line("1") }
+        ),
+        "error: line 1 is Accepted; revalidate does not apply"
+    );
+}
+
+#[test]
+fn l15_not_a_duplicate_needs_a_second_user() {
+    let mut world = World::new();
+    let claim = sample_claim();
+    let mut again = SaleLine::from(&claim.lines[0]);
+    again.line = "7".into();
+    let sales = vec![SaleLine::from(&claim.lines[0]), again];
+    let (mut batch, _) = Batch::open(
+        header("B1"),
+        &EngineSettings::default(),
+        sales,
+        &Actor::System,
+        today(),
+    );
+    let _ = batch.process(&mut world.ledgers(), today());
+    assert_eq!(show(&batch), "awaiting_review | 1:accepted 7:duplicate | ");
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::NotADuplicate {
+                line: line("7"),
+                approver: "reviewer".into(),
+                reason: "two deliveries".into()
+            }
+        ),
+        "error: a second user must approve a not-a-duplicate override"
+    );
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::NotADuplicate {
+                line: line("7"),
+                approver: "supervisor".into(),
+                reason: "two deliveries".into()
+            }
+        ),
+        "awaiting_review | 1:accepted 7:accepted | "
+    );
+}
+
+#[test]
+fn l16_corrected_csv_row_resubmits_the_line() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 5]);
+    let by = LineRef {
+        batch: "B2".into(),
+        line: "1".into(),
+    };
+    assert!(
+        batch
+            .mark_resubmitted("1", by.clone(), &mut world.ledgers(), today())
+            .is_err()
+    );
+    assert!(
+        batch
+            .mark_resubmitted("5", by, &mut world.ledgers(), today())
+            .is_ok()
+    );
+    assert_eq!(show(&batch), "awaiting_review | 1:accepted 5:rejected | ");
+    assert_eq!(
+        batch.lines[1].reject_reason,
+        Some(RejectReason::Resubmitted)
+    );
+}
+
+#[test]
+fn closed_and_rejected_batches_refuse_every_action() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 2]);
+    let before = batch.clone();
+    for action in [
+        BatchAction::PayAndClose,
+        BatchAction::Revalidate { line: line("1") },
+        BatchAction::RejectBatch { reason: "x".into() },
+    ] {
+        assert_eq!(
+            act(&mut world, &mut batch, action),
+            "error: batch B1 is Closed and cannot change"
+        );
+    }
+    assert!(batch.process(&mut world.ledgers(), today()).is_err());
+    assert_eq!(batch, before);
+}
+
+#[test]
+fn open_batches_take_no_review_action_and_audit_every_change() {
+    let mut world = World::new();
+    let settings = EngineSettings::default();
+    let (mut batch, _) = Batch::open(
+        header("B1"),
+        &settings,
+        vec![SaleLine::from(&sample_claim().lines[2])],
+        &Actor::System,
+        today(),
+    );
+    assert_eq!(
+        act(&mut world, &mut batch, BatchAction::PayAndClose),
+        "error: batch is Open; a review action needs AwaitingReview"
+    );
+    let out = batch.process(&mut world.ledgers(), today());
+    let events: Vec<String> = out
+        .map(|o| {
+            o.events
+                .iter()
+                .map(|e| format!("{} {:?}->{}", e.event, e.from, e.to))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        events,
+        [
+            "L2 validate Some(\"open\")->amount_disputed",
+            "L13 batch rejected Some(\"amount_disputed\")->rejected",
+            "B2 all lines disputed Some(\"open\")->rejected"
+        ]
+    );
+}
+
+#[test]
+fn transition_tables_list_what_the_engine_does() {
+    assert!(line_transition_allowed(
+        LineStatus::AmountDisputed,
+        LineStatus::Accepted
+    ));
+    assert!(!line_transition_allowed(
+        LineStatus::EligibilityDisputed,
+        LineStatus::Claimed
+    ));
+    assert!(!line_transition_allowed(
+        LineStatus::Claimed,
+        LineStatus::Rejected
+    ));
+    assert!(!line_transition_allowed(
+        LineStatus::Rejected,
+        LineStatus::Accepted
+    ));
+    assert!(batch_transition_allowed(
+        BatchStatus::AwaitingReview,
+        BatchStatus::AwaitingReview
+    ));
+    assert!(!batch_transition_allowed(
+        BatchStatus::Closed,
+        BatchStatus::Open
+    ));
+}
