@@ -119,3 +119,222 @@ fn adjudicating_the_sample_844_gives_the_sample_849() {
     let built = run.response(&claim, header, &settings);
     assert_eq!(built.as_ref(), Some(&expected));
 }
+
+/// The distributor's ERP copy of SPA-2026-0042 before ACME's 845 was loaded: it starts
+/// 2026-10-01, is open to any customer, prices 12345030005 at 45.00 and lists 12345099901.
+/// Claiming against it gives exactly the sample 844, "as sent" in §4.4.
+fn stale_copy() -> Contract {
+    let mut copy = contract();
+    copy.source.file = "0".repeat(64);
+    copy.source.interchange = "manual-1".into();
+    copy.effective = date("2026-10-01");
+    copy.gpo = None;
+    copy.eligible.clear();
+    for item in &mut copy.items {
+        item.start = None;
+    }
+    copy.items[2].contract_price = "45.00".parse().ok();
+    let mut extra = copy.items[0].clone();
+    extra.line = "4".into();
+    extra.item.id = "12345099901".into();
+    extra.item.other_ids.clear();
+    extra.contract_price = "8.00".parse().ok();
+    extra.wac = "10.00".parse().ok();
+    copy.items.push(extra);
+    copy
+}
+
+/// Claimant side: the batch is claimed as sent (255.25), ACME's 849 is reconciled: lines 1, 2
+/// and 4 paid, 3 adjusted and accepted (ACME's 48.25 equals our copy once synced), 5 and 6
+/// rejected and routed; an automatic split of 31.75; the credit memo settles 223.50.
+#[test]
+fn claimant_reconciles_the_sample_849() {
+    use engine::audit::Actor;
+    use engine::batch::{Batch, BatchHeader, BatchKind, BatchStatus, Ledgers};
+    use engine::caps::CapLedger;
+    use engine::claims::{
+        Approval, ClaimRecord, ClaimStatus, Instrument, LineOutcome, SettlementMethod, claim_number,
+    };
+    use engine::duplicates::LineHistory;
+    use engine::reconcile::{ReconcileContext, reconcile, recovery_rate};
+    use engine::sale::SaleLine;
+    use engine::settings::Role;
+
+    let settings = EngineSettings::default();
+    let mut book = ContractBook::new();
+    if let Err(e) = book.apply(&stale_copy()) {
+        panic!("{e}");
+    }
+    let sample = claim();
+    let header = BatchHeader {
+        id: "GDD-B-20261115".into(),
+        number: "GDD-B-20261115".into(),
+        name: "ACME daily".into(),
+        kind: BatchKind::ErpExtract,
+        role: Role::Claimant,
+        distributor: sample.distributor.clone(),
+        supplier: sample.supplier.clone(),
+        currency: "USD".into(),
+        file_name: None,
+        debit_memo: None,
+        received_at: date("2026-11-15"),
+        claim_date: date("2026-11-15"),
+        corrects_batch_id: None,
+    };
+    let sales = sample.lines.iter().map(SaleLine::from).collect();
+    let today = date("2026-11-15");
+    let (mut batch, _) = Batch::open(header, &settings, sales, &Actor::System, today);
+    let mut history = LineHistory::new();
+    let mut caps = CapLedger::new();
+    let out = {
+        let mut ledgers = Ledgers {
+            book: &book,
+            history: &mut history,
+            caps: &mut caps,
+        };
+        batch.process(&mut ledgers, today)
+    };
+    let cut = match out.map(|o| o.claim) {
+        Ok(Some(cut)) => cut,
+        other => panic!("no claim: {other:?}"),
+    };
+    assert_eq!(batch.status, BatchStatus::Closed);
+    assert_eq!(cut.amount.to_string(), "255.25");
+
+    let number = match claim_number("GDD-CB", date("2026-11-15"), 1) {
+        Ok(n) => n,
+        Err(e) => panic!("{e}"),
+    };
+    let (mut record, _) = ClaimRecord::from_batch(&batch, &cut, number, today);
+    // The 844 built from the claim is the sample 844.
+    assert_eq!(record.to_844(sample.source.clone()), sample);
+
+    let user = Actor::user("ops");
+    assert!(
+        record
+            .approve(&Approval::Approver("lead".into()), &user, today)
+            .is_ok()
+    );
+    assert!(record.mark_sent(today).is_ok());
+    assert!(
+        record
+            .acknowledged(true, "acmepharma", date("2026-11-16"))
+            .is_ok()
+    );
+
+    // ACME's 845 reaches our book before its 849.
+    if let Err(e) = book.apply(&contract()) {
+        panic!("{e}");
+    }
+    let response = response();
+    let ctx = ReconcileContext {
+        book: &book,
+        settings: &settings,
+        today: date("2026-11-18"),
+        sender: "ACMEPHARMA",
+        interchange: "000000103",
+    };
+    let result = match reconcile(
+        &mut record,
+        &response,
+        &ctx,
+        "GDD-CB-20261115-0001-S1".into(),
+    ) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let lines: Vec<String> = result
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {:?} unpaid={} {:?}",
+                l.line, l.outcome, l.unpaid, l.route
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "1 Paid unpaid=0.00 None",
+            "2 Paid unpaid=0.00 None",
+            "3 Adjusted unpaid=19.50 Some(Accept { automatic: false, contract_sync_alert: false })",
+            "4 Paid unpaid=0.00 None",
+            "5 Rejected unpaid=6.00 Some(Accept { automatic: false, contract_sync_alert: false })",
+            "6 Rejected unpaid=6.25 Some(Resubmit)",
+        ]
+    );
+    assert!(result.consistent);
+    assert_eq!(record.status, ClaimStatus::SettlementPending);
+    let split = result.split.as_ref().map(|s| {
+        (
+            s.number.clone(),
+            s.amount.to_string(),
+            s.automatic,
+            s.parent.clone(),
+        )
+    });
+    assert_eq!(
+        split,
+        Some((
+            "GDD-CB-20261115-0001-S1".into(),
+            "31.75".into(),
+            true,
+            Some("GDD-CB-20261115-0001".into())
+        ))
+    );
+    assert_eq!(record.remaining().to_string(), "223.50");
+    let first_pass = record
+        .lines
+        .iter()
+        .filter(|l| l.outcome == Some(LineOutcome::Paid))
+        .count();
+    assert_eq!(first_pass, 3);
+
+    // The same 849 again changes nothing.
+    let again = reconcile(&mut record, &response, &ctx, "X".into());
+    assert_eq!(again.map(|r| r.already_applied), Ok(true));
+
+    // Credit memo ACME-CR-556677 settles the parent at 223.50.
+    let memo = Instrument {
+        method: SettlementMethod::CreditMemoOnAccount,
+        number: "ACME-CR-556677".into(),
+        date: date("2026-11-25"),
+        amount: "223.50".parse().unwrap_or_default(),
+        mass_settlement: None,
+    };
+    assert!(matches!(
+        record.settle(memo, &Actor::System, date("2026-11-25")),
+        Ok(Some(_))
+    ));
+    assert_eq!(record.status, ClaimStatus::Settled);
+    assert_eq!(
+        recovery_rate(record.settled(), record.amount)
+            .map(|r| r.to_string())
+            .as_deref(),
+        Some("87.56")
+    );
+
+    // Line 6 goes back as a resubmission with the partner suffix (§7.5).
+    let resubmission = record.resubmission(
+        &["6".into()],
+        &settings.resubmission_suffix,
+        settings.resubmission_limit,
+        date("2026-11-20"),
+    );
+    let resubmission = resubmission.map(|r| {
+        (
+            r.number.clone(),
+            r.to_844(sample.source.clone()).action,
+            r.amount.to_string(),
+        )
+    });
+    assert_eq!(
+        resubmission,
+        Ok((
+            "GDD-CB-20261115-0001-R1".into(),
+            schemas::Action::Resubmission,
+            "6.25".into()
+        ))
+    );
+}

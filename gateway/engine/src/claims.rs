@@ -1,0 +1,1172 @@
+//! Claims (§8): claim numbers, the claim built from a batch's claim cut, the outbound 844, the
+//! claim state machine of §6.3, settlement methods and instruments, splits, dates and aging.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use schemas::{Action, Claim, ClaimLine, FollowUp, Party, Source};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{Actor, AuditEvent, Entity, status_name};
+use crate::batch::{Batch, BatchClaim};
+use crate::sale::{LineRef, SaleLine};
+use crate::settings::Role;
+
+/// Claim status (§6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimStatus {
+    /// Created, editable.
+    Open,
+    /// Submitted for approval.
+    PendingApproval,
+    /// Approved.
+    Approved,
+    /// Rejected by the approver.
+    Rejected,
+    /// Cancelled (manual claims only).
+    Cancelled,
+    /// Claimant: 844 handed to transport.
+    Sent,
+    /// Claimant: 997/999 accepted.
+    Acknowledged,
+    /// Waiting for money.
+    SettlementPending,
+    /// Money matched.
+    Settled,
+    /// Nothing open any more.
+    Closed,
+}
+
+/// The claim transitions of §6.3 as (rule, from, to); `None` = creation. C7–C10 are the
+/// adjudicator's, C11–C15 the claimant's ([`rule_role`]).
+pub const CLAIM_TRANSITIONS: &[(&str, Option<ClaimStatus>, ClaimStatus)] = {
+    use ClaimStatus::*;
+    &[
+        ("C1", None, Open),
+        ("C2", Some(Open), PendingApproval),
+        ("C3", Some(Open), Approved),
+        ("C3", Some(PendingApproval), Approved),
+        ("C4", Some(PendingApproval), Rejected),
+        ("C5", Some(Rejected), Open),
+        ("C6", Some(Open), Cancelled),
+        ("C7", Some(Approved), SettlementPending),
+        ("C8", Some(SettlementPending), Settled),
+        ("C9", Some(SettlementPending), Open),
+        ("C10", Some(Settled), Open),
+        ("C11", Some(Approved), Sent),
+        ("C12", Some(Sent), Acknowledged),
+        ("C13", Some(Sent), Approved),
+        ("C14", Some(Sent), SettlementPending),
+        ("C14", Some(Acknowledged), SettlementPending),
+        ("C15", Some(SettlementPending), Settled),
+        ("C16", Some(Settled), Closed),
+    ]
+};
+
+/// The role a claim rule belongs to; `None` = both.
+pub fn rule_role(rule: &str) -> Option<Role> {
+    match rule {
+        "C7" | "C8" | "C9" | "C10" => Some(Role::Adjudicator),
+        "C11" | "C12" | "C13" | "C14" | "C15" => Some(Role::Claimant),
+        _ => None,
+    }
+}
+
+/// Where a claim came from (§8.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimSource {
+    /// Cut from a batch.
+    Batch,
+    /// Entered by hand.
+    Manual,
+    /// An incoming deduction.
+    Deduction,
+    /// An overpayment.
+    Overpayment,
+    /// A retro run (§5.3).
+    Retro,
+    /// A resubmission (§7.5).
+    Resubmission,
+    /// A split of another claim (§8.4).
+    Split,
+}
+
+/// Settlement methods (§8.3).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettlementMethod {
+    /// Default: credit to the distributor's receivable account.
+    CreditMemoOnAccount,
+    /// Invoice-related deductions; ship-to must equal the source invoice's.
+    CreditMemoOnInvoice,
+    /// Manual claims only.
+    Check,
+    /// Manual claims only.
+    PayablesDefaultPayment,
+    /// Claimant netting against an AP payment.
+    Deduction,
+    /// Configured; the only kind that can be reopened after settlement (C10).
+    UserDefined(String),
+}
+
+/// An immutable settlement instrument with its allocation to this claim (§2.2, §7.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instrument {
+    /// Method.
+    pub method: SettlementMethod,
+    /// Credit memo, check or payment number.
+    pub number: String,
+    /// Date.
+    pub date: NaiveDate,
+    /// Amount allocated to this claim.
+    pub amount: Decimal,
+    /// Mass settlement number when one instrument pays several claims.
+    pub mass_settlement: Option<String>,
+}
+
+/// Outcome of a claim line after an 849 (§7.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineOutcome {
+    /// Approved as claimed.
+    Paid,
+    /// Approved below claimed.
+    Adjusted,
+    /// Approved zero.
+    Rejected,
+    /// Held or waiting (AAA04 Y, W, X, S).
+    Pending,
+    /// Approved above claimed: review queue, never booked silently.
+    Overpaid,
+    /// Unanswered after `no_response_days`.
+    NoResponse,
+}
+
+/// One claim line (§2.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimLineRecord {
+    /// PAD01 as sent.
+    pub line: String,
+    /// The batch line it came from.
+    pub origin: Option<LineRef>,
+    /// The sale as claimed (quantity and prices as sent).
+    pub sale: SaleLine,
+    /// Contract claimed against.
+    pub contract_id: String,
+    /// Claimed quantity.
+    pub claimed_quantity: Decimal,
+    /// Claimed amount.
+    pub claimed_amount: Decimal,
+    /// Approved quantity from the 849.
+    pub approved_quantity: Option<Decimal>,
+    /// Approved amount from the 849.
+    pub approved_amount: Option<Decimal>,
+    /// Contract price the counterparty applied.
+    pub approved_contract_price: Option<Decimal>,
+    /// Outcome.
+    pub outcome: Option<LineOutcome>,
+    /// AAA03.
+    pub reason_code: Option<String>,
+    /// AAA04.
+    pub follow_up: Option<FollowUp>,
+    /// Times this line was resubmitted (§7.5).
+    pub resubmissions: u32,
+}
+
+/// Aging buckets (§8.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AgingBucket {
+    /// 0–30 days.
+    #[serde(rename = "0-30")]
+    UpTo30,
+    /// 31–60 days.
+    #[serde(rename = "31-60")]
+    UpTo60,
+    /// 61–90 days.
+    #[serde(rename = "61-90")]
+    UpTo90,
+    /// 91–180 days.
+    #[serde(rename = "91-180")]
+    UpTo180,
+    /// More than 180 days.
+    #[serde(rename = "180+")]
+    Over180,
+}
+
+impl AgingBucket {
+    /// The bucket of an age in days.
+    pub fn of(days: i64) -> Self {
+        match days {
+            ..=30 => Self::UpTo30,
+            31..=60 => Self::UpTo60,
+            61..=90 => Self::UpTo90,
+            91..=180 => Self::UpTo180,
+            _ => Self::Over180,
+        }
+    }
+}
+
+/// Dates of a claim (§8.5).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimDates {
+    /// Submitted (overwritten per submission).
+    pub submitted: Option<NaiveDate>,
+    /// Approved.
+    pub approved: Option<NaiveDate>,
+    /// Rejected.
+    pub rejected: Option<NaiveDate>,
+    /// Sent.
+    pub sent: Option<NaiveDate>,
+    /// Acknowledged.
+    pub acknowledged: Option<NaiveDate>,
+    /// Response received.
+    pub response: Option<NaiveDate>,
+    /// Settled.
+    pub settlement: Option<NaiveDate>,
+    /// Accounting date (defaults to today on entering Settlement Pending).
+    pub accounting: Option<NaiveDate>,
+}
+
+/// A claim (§2.2, §8.2). Plain data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimRecord {
+    /// Claim number: the debit memo number as claimant.
+    pub number: String,
+    /// Our role.
+    pub role: Role,
+    /// Status.
+    pub status: ClaimStatus,
+    /// Source.
+    pub source: ClaimSource,
+    /// Claim date: debit memo date as claimant, creation date as adjudicator.
+    pub date: NaiveDate,
+    /// Dates.
+    pub dates: ClaimDates,
+    /// Amount.
+    pub amount: Decimal,
+    /// Currency.
+    pub currency: String,
+    /// Distributor.
+    pub distributor: Party,
+    /// Supplier.
+    pub supplier: Party,
+    /// Batch and claim sequence it was cut from.
+    pub batch: Option<(String, u8)>,
+    /// Parent claim of a split or resubmission.
+    pub parent: Option<String>,
+    /// Child claims (splits).
+    pub children: Vec<(String, Decimal)>,
+    /// Automatic split made by reconciliation: read-only.
+    pub automatic: bool,
+    /// Source claim number (the partner's debit memo, as adjudicator).
+    pub source_claim_number: Option<String>,
+    /// Type, changeable only while Open.
+    pub claim_type: Option<String>,
+    /// Reason, changeable only while Open.
+    pub reason: Option<String>,
+    /// Settlement method.
+    pub settlement_method: SettlementMethod,
+    /// Instruments allocated.
+    pub instruments: Vec<Instrument>,
+    /// Lines.
+    pub lines: Vec<ClaimLineRecord>,
+    /// Responses applied, by (sender, interchange control number), for idempotence (§7.1).
+    pub responses: Vec<(String, String)>,
+    /// Responses whose totals did not add up (`RESPONSE_INCONSISTENT`).
+    pub inconsistent: bool,
+    /// Whether the claim is manual (Check and Payables Default Payment need it).
+    pub manual: bool,
+}
+
+/// Why a claim action was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClaimError {
+    /// The tables do not list this transition.
+    #[error("claim {number} is {from:?}; {action} is not allowed")]
+    NotAllowed {
+        /// Claim number.
+        number: String,
+        /// Current status.
+        from: ClaimStatus,
+        /// Action.
+        action: &'static str,
+    },
+    /// The action is for the other role.
+    #[error("{0} is for the other role")]
+    WrongRole(&'static str),
+    /// Only manual claims may use this.
+    #[error("{0} is for manual claims only")]
+    ManualOnly(&'static str),
+    /// A claim number is too long for 004010 or empty.
+    #[error("claim number {0:?} must be 1 to 30 characters")]
+    BadNumber(String),
+    /// Splits would exceed the parent.
+    #[error("splits of {splits} would exceed the claim amount {amount}")]
+    SplitTooLarge {
+        /// Σ splits including the new one.
+        splits: Decimal,
+        /// Parent amount.
+        amount: Decimal,
+    },
+    /// A split amount must be positive.
+    #[error("a split needs a positive amount")]
+    SplitAmount,
+    /// The approver is not allowed.
+    #[error(
+        "approval needs an approver, the submitter's authority or an amount within auto_approve_limit"
+    )]
+    NoAuthority,
+    /// A line was resubmitted `resubmission_limit` times already.
+    #[error("line {0} reached the resubmission limit")]
+    ResubmissionLimit(String),
+}
+
+/// How a claim gets approved (C3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Approval {
+    /// An approver.
+    Approver(String),
+    /// The submitter, who has the authority.
+    SubmitterWithAuthority(String),
+    /// Automatic: from a fully valid batch and within `auto_approve_limit`.
+    Automatic {
+        /// The limit in force.
+        limit: Decimal,
+        /// Whether the batch was fully valid.
+        fully_valid_batch: bool,
+    },
+}
+
+/// A claim number: `<prefix>-<yyyymmdd>-<seq>` (e.g. `GDD-CB-20261115-0001`), at most 30
+/// characters for 004010.
+pub fn claim_number(prefix: &str, date: NaiveDate, seq: u32) -> Result<String, ClaimError> {
+    let number = format!("{prefix}-{}-{seq:04}", date.format("%Y%m%d"));
+    check_number(number)
+}
+
+/// The debit memo of the `n`th resubmission of a claim (§7.5): the partner suffix plus `n`.
+pub fn resubmission_number(original: &str, suffix: &str, n: u32) -> Result<String, ClaimError> {
+    check_number(format!("{original}{suffix}{n}"))
+}
+
+fn check_number(number: String) -> Result<String, ClaimError> {
+    if number.is_empty() || number.chars().count() > 30 {
+        return Err(ClaimError::BadNumber(number));
+    }
+    Ok(number)
+}
+
+impl ClaimRecord {
+    /// C1: the claim of a batch's claim cut, lines numbered 1.. in batch order.
+    pub fn from_batch(
+        batch: &Batch,
+        cut: &BatchClaim,
+        number: String,
+        today: NaiveDate,
+    ) -> (Self, AuditEvent) {
+        let mut lines = Vec::with_capacity(cut.lines.len());
+        for (n, id) in cut.lines.iter().enumerate() {
+            let Some(line) = batch.lines.iter().find(|l| &l.sale.line == id) else {
+                continue;
+            };
+            let mut sale = line.sale.clone();
+            let quantity = line.accepted_quantity.unwrap_or(sale.quantity);
+            let amount = line.accepted_amount.unwrap_or_default();
+            if let Some(pricing) = line.validation.as_ref().and_then(|v| v.pricing.as_ref()) {
+                sale.claimed_contract_price = Some(pricing.contract_price_per_sale_unit());
+                sale.claimed_reference_price = Some(
+                    pricing
+                        .factor
+                        .price_per_sale_unit(pricing.reference_price)
+                        .unwrap_or(pricing.reference_price),
+                );
+                if sale.contract_id.is_none() {
+                    sale.contract_id = line.validation.as_ref().and_then(|v| v.contract.clone());
+                }
+            }
+            sale.quantity = quantity;
+            sale.claimed_amount = Some(amount);
+            lines.push(ClaimLineRecord {
+                line: (n + 1).to_string(),
+                origin: Some(LineRef {
+                    batch: batch.header.id.clone(),
+                    line: id.clone(),
+                }),
+                contract_id: sale.contract_id.clone().unwrap_or_default(),
+                claimed_quantity: quantity,
+                claimed_amount: amount,
+                sale,
+                approved_quantity: None,
+                approved_amount: None,
+                approved_contract_price: None,
+                outcome: None,
+                reason_code: None,
+                follow_up: None,
+                resubmissions: 0,
+            });
+        }
+        let claim = Self {
+            number,
+            role: batch.header.role,
+            status: ClaimStatus::Open,
+            source: if batch.header.kind == crate::batch::BatchKind::Retro {
+                ClaimSource::Retro
+            } else {
+                ClaimSource::Batch
+            },
+            date: match batch.header.role {
+                Role::Claimant => batch.header.claim_date,
+                Role::Adjudicator => today,
+            },
+            dates: ClaimDates::default(),
+            amount: lines.iter().map(|l| l.claimed_amount).sum(),
+            currency: batch.header.currency.clone(),
+            distributor: batch.header.distributor.clone(),
+            supplier: batch.header.supplier.clone(),
+            batch: Some((batch.header.id.clone(), cut.seq)),
+            parent: None,
+            children: Vec::new(),
+            automatic: false,
+            source_claim_number: match batch.header.role {
+                Role::Adjudicator => batch.header.debit_memo.clone(),
+                Role::Claimant => None,
+            },
+            claim_type: None,
+            reason: None,
+            settlement_method: SettlementMethod::CreditMemoOnAccount,
+            instruments: Vec::new(),
+            lines,
+            responses: Vec::new(),
+            inconsistent: false,
+            manual: false,
+        };
+        let event = claim.event(None, "C1 created from batch", &Actor::System, None, today);
+        (claim, event)
+    }
+
+    fn event(
+        &self,
+        from: Option<ClaimStatus>,
+        event: &str,
+        actor: &Actor,
+        reason: Option<String>,
+        today: NaiveDate,
+    ) -> AuditEvent {
+        AuditEvent {
+            entity: Entity::Claim,
+            id: self.number.clone(),
+            from: from.map(|s| status_name(&s)),
+            to: status_name(&self.status),
+            event: event.to_owned(),
+            actor: actor.clone(),
+            reason,
+            comment: None,
+            correlation_id: None,
+            date: today,
+            before: None,
+            after: Some(
+                serde_json::json!({ "amount": self.amount, "remaining": self.remaining() }),
+            ),
+        }
+    }
+
+    fn go(
+        &mut self,
+        to: ClaimStatus,
+        action: &'static str,
+        actor: &Actor,
+        reason: Option<String>,
+        today: NaiveDate,
+    ) -> Result<AuditEvent, ClaimError> {
+        let from = self.status;
+        let rule = CLAIM_TRANSITIONS
+            .iter()
+            .find(|(rule, f, t)| {
+                *f == Some(from) && *t == to && rule_role(rule).is_none_or(|r| r == self.role)
+            })
+            .map(|(rule, _, _)| *rule)
+            .ok_or_else(|| ClaimError::NotAllowed {
+                number: self.number.clone(),
+                from,
+                action,
+            })?;
+        self.status = to;
+        Ok(self.event(
+            Some(from),
+            &format!("{rule} {action}"),
+            actor,
+            reason,
+            today,
+        ))
+    }
+
+    /// C2.
+    pub fn submit(&mut self, actor: &Actor, today: NaiveDate) -> Result<AuditEvent, ClaimError> {
+        let event = self.go(ClaimStatus::PendingApproval, "submit", actor, None, today)?;
+        self.dates.submitted = Some(today);
+        Ok(event)
+    }
+
+    /// C3.
+    pub fn approve(
+        &mut self,
+        approval: &Approval,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> Result<AuditEvent, ClaimError> {
+        if let Approval::Automatic {
+            limit,
+            fully_valid_batch,
+        } = approval
+        {
+            if !fully_valid_batch || self.amount > *limit {
+                return Err(ClaimError::NoAuthority);
+            }
+        }
+        let event = self.go(ClaimStatus::Approved, "approve", actor, None, today)?;
+        self.dates.approved = Some(today);
+        if matches!(approval, Approval::SubmitterWithAuthority(_)) && self.dates.submitted.is_none()
+        {
+            self.dates.submitted = Some(today);
+        }
+        Ok(event)
+    }
+
+    /// C4.
+    pub fn reject(
+        &mut self,
+        reason: &str,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> Result<AuditEvent, ClaimError> {
+        let event = self.go(
+            ClaimStatus::Rejected,
+            "reject",
+            actor,
+            Some(reason.to_owned()),
+            today,
+        )?;
+        self.dates.rejected = Some(today);
+        Ok(event)
+    }
+
+    /// C5.
+    pub fn reopen(&mut self, actor: &Actor, today: NaiveDate) -> Result<AuditEvent, ClaimError> {
+        self.go(
+            ClaimStatus::Open,
+            "reopen for correction",
+            actor,
+            None,
+            today,
+        )
+    }
+
+    /// C6 (manual claims only).
+    pub fn cancel(&mut self, actor: &Actor, today: NaiveDate) -> Result<AuditEvent, ClaimError> {
+        if !self.manual {
+            return Err(ClaimError::ManualOnly("cancel"));
+        }
+        self.go(ClaimStatus::Cancelled, "cancel", actor, None, today)
+    }
+
+    /// C7 (adjudicator): approved claims go to Settlement Pending at once.
+    pub fn await_settlement(&mut self, today: NaiveDate) -> Result<AuditEvent, ClaimError> {
+        if self.role != Role::Adjudicator {
+            return Err(ClaimError::WrongRole("settlement pending on approval"));
+        }
+        let event = self.go(
+            ClaimStatus::SettlementPending,
+            "settlement pending",
+            &Actor::System,
+            None,
+            today,
+        )?;
+        self.dates.accounting.get_or_insert(today);
+        Ok(event)
+    }
+
+    /// C9 (adjudicator): the instrument could not be created.
+    pub fn settlement_failed(
+        &mut self,
+        reason: &str,
+        today: NaiveDate,
+    ) -> Result<AuditEvent, ClaimError> {
+        if self.role != Role::Adjudicator {
+            return Err(ClaimError::WrongRole("settlement failed"));
+        }
+        self.go(
+            ClaimStatus::Open,
+            "settlement failed",
+            &Actor::System,
+            Some(reason.to_owned()),
+            today,
+        )
+    }
+
+    /// C10 (adjudicator): reopen a settled claim, user-defined methods only.
+    pub fn reopen_settled(
+        &mut self,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> Result<AuditEvent, ClaimError> {
+        if self.role != Role::Adjudicator {
+            return Err(ClaimError::WrongRole("reopen settled"));
+        }
+        if !matches!(self.settlement_method, SettlementMethod::UserDefined(_)) {
+            return Err(ClaimError::NotAllowed {
+                number: self.number.clone(),
+                from: self.status,
+                action: "reopen a settlement that is not user-defined",
+            });
+        }
+        self.go(ClaimStatus::Open, "reopen settled", actor, None, today)
+    }
+
+    /// C11 (claimant): the 844 was built and handed to transport.
+    pub fn mark_sent(&mut self, today: NaiveDate) -> Result<AuditEvent, ClaimError> {
+        if self.role != Role::Claimant {
+            return Err(ClaimError::WrongRole("send"));
+        }
+        let event = self.go(ClaimStatus::Sent, "844 sent", &Actor::System, None, today)?;
+        self.dates.sent = Some(today);
+        Ok(event)
+    }
+
+    /// C12 (accepted) or C13 (rejected: back to Approved to resend with new control numbers
+    /// and the same debit memo).
+    pub fn acknowledged(
+        &mut self,
+        accepted: bool,
+        partner: &str,
+        today: NaiveDate,
+    ) -> Result<AuditEvent, ClaimError> {
+        let actor = Actor::Partner(partner.to_owned());
+        if accepted {
+            let event = self.go(
+                ClaimStatus::Acknowledged,
+                "997/999 accepted",
+                &actor,
+                None,
+                today,
+            )?;
+            self.dates.acknowledged = Some(today);
+            Ok(event)
+        } else {
+            self.go(
+                ClaimStatus::Approved,
+                "997/999/TA1 rejected",
+                &actor,
+                None,
+                today,
+            )
+        }
+    }
+
+    /// C14 (claimant): every line has a final 849 outcome.
+    pub(crate) fn responded(
+        &mut self,
+        partner: &str,
+        today: NaiveDate,
+    ) -> Result<AuditEvent, ClaimError> {
+        let event = self.go(
+            ClaimStatus::SettlementPending,
+            "849 final outcomes",
+            &Actor::Partner(partner.to_owned()),
+            None,
+            today,
+        )?;
+        self.dates.accounting.get_or_insert(today);
+        Ok(event)
+    }
+
+    /// Allocates an instrument; C8/C15 when the matched instruments cover what is due within
+    /// 0.01, else a partial payment leaves the claim Settlement Pending.
+    pub fn settle(
+        &mut self,
+        instrument: Instrument,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> Result<Option<AuditEvent>, ClaimError> {
+        if self.status != ClaimStatus::SettlementPending {
+            return Err(ClaimError::NotAllowed {
+                number: self.number.clone(),
+                from: self.status,
+                action: "settle",
+            });
+        }
+        if matches!(
+            instrument.method,
+            SettlementMethod::Check | SettlementMethod::PayablesDefaultPayment
+        ) && !self.manual
+        {
+            return Err(ClaimError::ManualOnly("check and payables default payment"));
+        }
+        self.instruments.push(instrument);
+        if self.remaining().abs() <= Decimal::new(1, 2) {
+            let event = self.go(ClaimStatus::Settled, "settled", actor, None, today)?;
+            self.dates.settlement = Some(today);
+            return Ok(Some(event));
+        }
+        Ok(None)
+    }
+
+    /// C16: no open line outcome, child claim or dispute case.
+    pub fn close(
+        &mut self,
+        open_children: bool,
+        open_disputes: bool,
+        today: NaiveDate,
+    ) -> Result<AuditEvent, ClaimError> {
+        let pending = self.lines.iter().any(|l| {
+            matches!(l.outcome, Some(LineOutcome::Pending) | None) && self.role == Role::Claimant
+        });
+        if pending || open_children || open_disputes {
+            return Err(ClaimError::NotAllowed {
+                number: self.number.clone(),
+                from: self.status,
+                action: "close with open outcomes, children or disputes",
+            });
+        }
+        self.go(ClaimStatus::Closed, "close", &Actor::System, None, today)
+    }
+
+    /// Σ settled.
+    pub fn settled(&self) -> Decimal {
+        self.instruments.iter().map(|i| i.amount).sum()
+    }
+
+    /// Σ splits.
+    pub fn split_amount(&self) -> Decimal {
+        self.children.iter().map(|c| c.1).sum()
+    }
+
+    /// `remaining = amount − Σ splits − settled`, exact (§8.4).
+    pub fn remaining(&self) -> Decimal {
+        self.amount - self.split_amount() - self.settled()
+    }
+
+    /// Σ approved of the lines that have an outcome.
+    pub fn approved(&self) -> Decimal {
+        self.lines.iter().filter_map(|l| l.approved_amount).sum()
+    }
+
+    /// Splits off a child claim (§8.4): users only while Open; reconciliation makes automatic
+    /// splits. Type and reason default to the parent's.
+    pub fn split(
+        &mut self,
+        amount: Decimal,
+        number: String,
+        reference: Option<String>,
+        automatic: bool,
+        today: NaiveDate,
+    ) -> Result<(ClaimRecord, AuditEvent), ClaimError> {
+        if !automatic && self.status != ClaimStatus::Open {
+            return Err(ClaimError::NotAllowed {
+                number: self.number.clone(),
+                from: self.status,
+                action: "split",
+            });
+        }
+        if amount <= Decimal::ZERO {
+            return Err(ClaimError::SplitAmount);
+        }
+        let splits = self.split_amount() + amount;
+        if splits > self.amount {
+            return Err(ClaimError::SplitTooLarge {
+                splits,
+                amount: self.amount,
+            });
+        }
+        let number = check_number(number)?;
+        self.children.push((number.clone(), amount));
+        let child = ClaimRecord {
+            number,
+            status: ClaimStatus::Open,
+            source: ClaimSource::Split,
+            date: today,
+            dates: ClaimDates::default(),
+            amount,
+            batch: None,
+            parent: Some(self.number.clone()),
+            children: Vec::new(),
+            automatic,
+            source_claim_number: reference,
+            instruments: Vec::new(),
+            lines: Vec::new(),
+            responses: Vec::new(),
+            inconsistent: false,
+            ..self.clone()
+        };
+        let event = child.event(
+            None,
+            if automatic {
+                "C1 automatic split"
+            } else {
+                "C1 split"
+            },
+            &Actor::System,
+            None,
+            today,
+        );
+        Ok((child, event))
+    }
+
+    /// Age in days: (settlement date or today) − claim date, frozen at settlement (§8.5).
+    pub fn age_days(&self, today: NaiveDate) -> i64 {
+        (self.dates.settlement.unwrap_or(today) - self.date).num_days()
+    }
+
+    /// Aging bucket.
+    pub fn aging_bucket(&self, today: NaiveDate) -> AgingBucket {
+        AgingBucket::of(self.age_days(today))
+    }
+
+    /// The outbound 844 (`chargegate.claim/1`): one line per claim line, the total never
+    /// re-rounded, CTT02 the signed sum of quantities (§13.10).
+    pub fn to_844(&self, source: Source) -> Claim {
+        let lines: Vec<ClaimLine> = self
+            .lines
+            .iter()
+            .map(|l| ClaimLine {
+                line: l.line.clone(),
+                transfer_type: None,
+                contract_id: l.contract_id.clone(),
+                contract_refs: vec![],
+                end_customer: l.sale.end_customer.clone(),
+                item: l.sale.item.clone(),
+                quantity: l.claimed_quantity,
+                uom: l.sale.uom.clone(),
+                wac: l.sale.claimed_reference_price,
+                reference_price_basis: l.sale.claimed_reference_price.map(|_| "WH".to_owned()),
+                contract_price: l.sale.claimed_contract_price.unwrap_or_default(),
+                claimed_amount: l.claimed_amount,
+                invoice: l.sale.invoice.clone(),
+                invoice_date: l.sale.invoice_date,
+                ship_date: l.sale.ship_date,
+                original_invoice: l.sale.original_invoice.clone(),
+            })
+            .collect();
+        Claim {
+            source,
+            action: if self.source == ClaimSource::Resubmission {
+                Action::Resubmission
+            } else {
+                Action::Original
+            },
+            transaction_type: Some("DR".to_owned()),
+            debit_memo: self.number.clone(),
+            date: self.date,
+            currency: Some(self.currency.clone()),
+            supplier: self.supplier.clone(),
+            distributor: self.distributor.clone(),
+            total_claimed: lines.iter().map(|l| l.claimed_amount).sum(),
+            line_count: lines.len() as u32,
+            quantity_total: Some(lines.iter().map(|l| l.quantity).sum()),
+            lines,
+        }
+    }
+
+    /// A resubmission claim (§7.5) of the given lines: new debit memo with the partner suffix,
+    /// BAA01 15, linked to the original; at most `limit` times per line.
+    pub fn resubmission(
+        &mut self,
+        lines: &[String],
+        suffix: &str,
+        limit: u32,
+        today: NaiveDate,
+    ) -> Result<ClaimRecord, ClaimError> {
+        let n = self
+            .lines
+            .iter()
+            .filter(|l| lines.contains(&l.line))
+            .map(|l| l.resubmissions)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        if n > limit {
+            return Err(ClaimError::ResubmissionLimit(lines.join(",")));
+        }
+        let base = self
+            .number
+            .split(suffix)
+            .next()
+            .unwrap_or(&self.number)
+            .to_owned();
+        let number = resubmission_number(&base, suffix, n)?;
+        let mut resubmitted = Vec::new();
+        for line in self.lines.iter_mut().filter(|l| lines.contains(&l.line)) {
+            line.resubmissions = n;
+            let mut copy = line.clone();
+            copy.origin = Some(LineRef {
+                batch: self.number.clone(),
+                line: line.line.clone(),
+            });
+            copy.approved_amount = None;
+            copy.approved_quantity = None;
+            copy.approved_contract_price = None;
+            copy.outcome = None;
+            copy.reason_code = None;
+            copy.follow_up = None;
+            resubmitted.push(copy);
+        }
+        Ok(ClaimRecord {
+            number,
+            status: ClaimStatus::Open,
+            source: ClaimSource::Resubmission,
+            date: today,
+            dates: ClaimDates::default(),
+            amount: resubmitted.iter().map(|l| l.claimed_amount).sum(),
+            batch: None,
+            parent: Some(self.number.clone()),
+            children: Vec::new(),
+            automatic: false,
+            instruments: Vec::new(),
+            lines: resubmitted,
+            responses: Vec::new(),
+            inconsistent: false,
+            ..self.clone()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap_or_default()
+    }
+
+    fn claim(role: Role) -> ClaimRecord {
+        let party = Party {
+            qualifier: "1".into(),
+            id: "1".into(),
+            name: None,
+            kind: None,
+            address: None,
+            refs: vec![],
+        };
+        ClaimRecord {
+            number: "GDD-CB-20261115-0001".into(),
+            role,
+            status: ClaimStatus::Open,
+            source: ClaimSource::Manual,
+            date: date("2026-11-15"),
+            dates: ClaimDates::default(),
+            amount: "255.25".parse().unwrap_or_default(),
+            currency: "USD".into(),
+            distributor: party.clone(),
+            supplier: party,
+            batch: None,
+            parent: None,
+            children: vec![],
+            automatic: false,
+            source_claim_number: None,
+            claim_type: None,
+            reason: None,
+            settlement_method: SettlementMethod::CreditMemoOnAccount,
+            instruments: vec![],
+            lines: vec![],
+            responses: vec![],
+            inconsistent: false,
+            manual: true,
+        }
+    }
+
+    fn run(c: &mut ClaimRecord, step: &str) -> String {
+        let today = date("2026-11-20");
+        let user = Actor::user("ann");
+        let result = match step {
+            "submit" => c.submit(&user, today).map(|e| e.event),
+            "approve" => c
+                .approve(&Approval::Approver("bob".into()), &user, today)
+                .map(|e| e.event),
+            "reject" => c.reject("no", &user, today).map(|e| e.event),
+            "reopen" => c.reopen(&user, today).map(|e| e.event),
+            "cancel" => c.cancel(&user, today).map(|e| e.event),
+            "await" => c.await_settlement(today).map(|e| e.event),
+            "fail" => c.settlement_failed("bank", today).map(|e| e.event),
+            "send" => c.mark_sent(today).map(|e| e.event),
+            "ack" => c.acknowledged(true, "acme", today).map(|e| e.event),
+            "nak" => c.acknowledged(false, "acme", today).map(|e| e.event),
+            "respond" => c.responded("acme", today).map(|e| e.event),
+            _ => Ok(String::new()),
+        };
+        match result {
+            Ok(event) => format!("{event} -> {}", status_name(&c.status)),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    #[test]
+    fn claim_transitions_c1_to_c16() {
+        let mut c = claim(Role::Adjudicator);
+        assert_eq!(run(&mut c, "submit"), "C2 submit -> pending_approval");
+        assert_eq!(run(&mut c, "reject"), "C4 reject -> rejected");
+        assert_eq!(run(&mut c, "reopen"), "C5 reopen for correction -> open");
+        assert_eq!(run(&mut c, "approve"), "C3 approve -> approved");
+        assert_eq!(run(&mut c, "send"), "error: send is for the other role");
+        assert_eq!(
+            run(&mut c, "await"),
+            "C7 settlement pending -> settlement_pending"
+        );
+        assert_eq!(c.dates.accounting, Some(date("2026-11-20")));
+        assert_eq!(run(&mut c, "fail"), "C9 settlement failed -> open");
+        assert_eq!(run(&mut c, "cancel"), "C6 cancel -> cancelled");
+        assert_eq!(
+            run(&mut c, "submit"),
+            "error: claim GDD-CB-20261115-0001 is Cancelled; submit is not allowed"
+        );
+
+        let mut c = claim(Role::Claimant);
+        assert_eq!(run(&mut c, "approve"), "C3 approve -> approved");
+        assert_eq!(run(&mut c, "send"), "C11 844 sent -> sent");
+        assert_eq!(run(&mut c, "nak"), "C13 997/999/TA1 rejected -> approved");
+        assert_eq!(run(&mut c, "send"), "C11 844 sent -> sent");
+        assert_eq!(run(&mut c, "ack"), "C12 997/999 accepted -> acknowledged");
+        assert_eq!(
+            run(&mut c, "respond"),
+            "C14 849 final outcomes -> settlement_pending"
+        );
+        let today = date("2026-11-25");
+        let memo = |amount: &str| Instrument {
+            method: SettlementMethod::CreditMemoOnAccount,
+            number: "ACME-CR-1".into(),
+            date: today,
+            amount: amount.parse().unwrap_or_default(),
+            mass_settlement: None,
+        };
+        // A partial payment leaves it Settlement Pending with the remainder shown (§7.3).
+        assert_eq!(
+            c.settle(memo("200.00"), &Actor::System, today)
+                .map(|e| e.is_some()),
+            Ok(false)
+        );
+        assert_eq!(c.remaining().to_string(), "55.25");
+        assert_eq!(
+            c.settle(memo("55.24"), &Actor::System, today)
+                .map(|e| e.map(|e| e.event)),
+            Ok(Some("C15 settled".into()))
+        );
+        assert_eq!(
+            c.close(false, true, today).map(|e| e.event),
+            Err(ClaimError::NotAllowed {
+                number: c.number.clone(),
+                from: ClaimStatus::Settled,
+                action: "close with open outcomes, children or disputes"
+            })
+        );
+        assert_eq!(
+            c.close(false, false, today).map(|e| e.event),
+            Ok("C16 close".into())
+        );
+    }
+
+    #[test]
+    fn approval_authority_c3() {
+        let mut c = claim(Role::Adjudicator);
+        let auto = |limit: &str, valid| Approval::Automatic {
+            limit: limit.parse().unwrap_or_default(),
+            fully_valid_batch: valid,
+        };
+        assert_eq!(
+            c.approve(&auto("0.00", true), &Actor::System, date("2026-11-20")),
+            Err(ClaimError::NoAuthority)
+        );
+        assert_eq!(
+            c.approve(&auto("500.00", false), &Actor::System, date("2026-11-20")),
+            Err(ClaimError::NoAuthority)
+        );
+        assert!(
+            c.approve(&auto("500.00", true), &Actor::System, date("2026-11-20"))
+                .is_ok()
+        );
+        // C10 only for user-defined settlement methods.
+        let mut c = claim(Role::Adjudicator);
+        c.status = ClaimStatus::Settled;
+        assert!(
+            c.reopen_settled(&Actor::user("ann"), date("2026-11-20"))
+                .is_err()
+        );
+        c.settlement_method = SettlementMethod::UserDefined("rebate".into());
+        assert_eq!(
+            c.reopen_settled(&Actor::user("ann"), date("2026-11-20"))
+                .map(|e| e.event),
+            Ok("C10 reopen settled".into())
+        );
+    }
+
+    #[test]
+    fn numbers_splits_and_aging_8() {
+        assert_eq!(
+            claim_number("GDD-CB", date("2026-11-15"), 1).as_deref(),
+            Ok("GDD-CB-20261115-0001")
+        );
+        assert!(claim_number("A-VERY-LONG-PREFIX-FOR-004010", date("2026-11-15"), 1).is_err());
+        assert_eq!(
+            resubmission_number("GDD-CB-20261115-0001", "-R", 1).as_deref(),
+            Ok("GDD-CB-20261115-0001-R1")
+        );
+        let mut c = claim(Role::Claimant);
+        let (child, _) = match c.split(
+            "31.75".parse().unwrap_or_default(),
+            "GDD-CB-20261115-0001-S1".into(),
+            None,
+            false,
+            date("2026-11-20"),
+        ) {
+            Ok(x) => x,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(
+            (
+                child.parent.as_deref(),
+                child.source,
+                child.amount.to_string()
+            ),
+            (
+                Some("GDD-CB-20261115-0001"),
+                ClaimSource::Split,
+                "31.75".to_owned()
+            )
+        );
+        assert_eq!(c.remaining().to_string(), "223.50");
+        assert!(matches!(
+            c.split(
+                "300".parse().unwrap_or_default(),
+                "X".into(),
+                None,
+                false,
+                date("2026-11-20")
+            ),
+            Err(ClaimError::SplitTooLarge { .. })
+        ));
+        c.status = ClaimStatus::Sent;
+        assert!(
+            c.split(
+                "1".parse().unwrap_or_default(),
+                "Y".into(),
+                None,
+                false,
+                date("2026-11-20")
+            )
+            .is_err()
+        );
+        let cases = [
+            (0, AgingBucket::UpTo30),
+            (30, AgingBucket::UpTo30),
+            (31, AgingBucket::UpTo60),
+            (90, AgingBucket::UpTo90),
+            (180, AgingBucket::UpTo180),
+            (181, AgingBucket::Over180),
+        ];
+        for (days, bucket) in cases {
+            assert_eq!(AgingBucket::of(days), bucket, "{days}");
+        }
+        assert_eq!(c.age_days(date("2027-01-14")), 60);
+        c.dates.settlement = Some(date("2026-12-15"));
+        assert_eq!(c.age_days(date("2027-06-01")), 30);
+    }
+}

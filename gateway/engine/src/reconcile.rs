@@ -1,0 +1,418 @@
+//! 849 reconciliation as claimant (§7, x12-chargeback §6.2): match the response to its claim
+//! and lines, record each line's outcome, check the totals, split the unpaid part into an
+//! automatic child claim and route every unpaid amount (§7.4). Responses whose claim is not
+//! found are kept as unmatched, never dropped (§7.6).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use schemas::{ClaimResponse, ClaimResponseLine, FollowUp, LineStatus as ResponseStatus};
+use serde::{Deserialize, Serialize};
+
+use crate::audit::{Actor, AuditEvent, Entity, status_name};
+use crate::batch::LineStatus;
+use crate::claims::{ClaimError, ClaimRecord, ClaimStatus, LineOutcome};
+use crate::contracts::ContractBook;
+use crate::duplicates::LineHistory;
+use crate::identity::{PartyKey, normalize_id};
+use crate::rules::{BatchContext, Pipeline};
+use crate::settings::{EngineSettings, Role};
+
+/// What to do with an unpaid amount (§7.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "route")]
+pub enum Route {
+    /// Write off: automatic (`BELOW_THRESHOLD`) or with approval.
+    Accept {
+        /// At or below `writeoff_threshold`: written off without approval.
+        automatic: bool,
+        /// Their price differs from our contract copy and theirs wins: raise a contract-sync alert.
+        contract_sync_alert: bool,
+    },
+    /// Correct and resubmit (§7.5).
+    Resubmit,
+    /// Open a dispute case (§6.4), citing our contract version.
+    Dispute {
+        /// Our contract version.
+        version: Option<u32>,
+        /// The 845 interchange control number of that version.
+        control_number: Option<String>,
+    },
+    /// A late contract or roster change made the line eligible: retro (§5.3).
+    Retro,
+}
+
+/// The result for one claim line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineReconciliation {
+    /// PAD01 of the claim line.
+    pub line: String,
+    /// Outcome.
+    pub outcome: LineOutcome,
+    /// Claimed − approved.
+    pub unpaid: Decimal,
+    /// Route of the unpaid part, when there is one.
+    pub route: Option<Route>,
+}
+
+/// An 849 (or some of its lines) that matched nothing: kept and alerted (§7.6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmatchedResponse {
+    /// The response.
+    pub response: ClaimResponse,
+    /// Lines that matched nothing (all of them when the claim was not found).
+    pub lines: Vec<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// What reconciling one 849 did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciliation {
+    /// Per matched claim line.
+    pub lines: Vec<LineReconciliation>,
+    /// Parked response lines.
+    pub unmatched: Option<UnmatchedResponse>,
+    /// Σ line approved = header approved and header claimed = ours (§7.1 step 4).
+    pub consistent: bool,
+    /// The automatic split child holding the unpaid part (§7.4, §8.4).
+    pub split: Option<ClaimRecord>,
+    /// The response was already applied: nothing changed.
+    pub already_applied: bool,
+    /// Audit events.
+    pub events: Vec<AuditEvent>,
+}
+
+/// Why a response could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReconcileError {
+    /// A claim transition failed.
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
+    /// Response lines answer more quantity than the claim line had.
+    #[error("response lines for claim line {0} exceed its quantity")]
+    QuantityExceeded(String),
+}
+
+/// What reconciliation reads: our contract copy (for routing) and settings.
+pub struct ReconcileContext<'a> {
+    /// Our contracts.
+    pub book: &'a ContractBook,
+    /// The relationship's settings.
+    pub settings: &'a EngineSettings,
+    /// Today.
+    pub today: NaiveDate,
+    /// Sender id (ISA/GS) for idempotence.
+    pub sender: &'a str,
+    /// Interchange control number for idempotence.
+    pub interchange: &'a str,
+}
+
+/// Keeps an 849 whose claim was not found (§7.6).
+pub fn unmatched(response: &ClaimResponse) -> UnmatchedResponse {
+    UnmatchedResponse {
+        response: response.clone(),
+        lines: response.lines.iter().map(|l| l.line.clone()).collect(),
+        reason: format!("no claim with debit memo {}", response.debit_memo),
+    }
+}
+
+fn outcome_of(line: &ClaimResponseLine, claimed: Decimal, approved: Decimal) -> LineOutcome {
+    if matches!(
+        line.follow_up,
+        Some(
+            FollowUp::DoNotResubmitHeld
+                | FollowUp::Wait30Days
+                | FollowUp::Wait10Days
+                | FollowUp::DoNotResubmitInquiry
+        )
+    ) {
+        return LineOutcome::Pending;
+    }
+    if approved > claimed {
+        LineOutcome::Overpaid
+    } else if approved == claimed {
+        LineOutcome::Paid
+    } else if approved.is_zero() || line.status == ResponseStatus::Rejected {
+        LineOutcome::Rejected
+    } else {
+        LineOutcome::Adjusted
+    }
+}
+
+/// Fallback key: item, invoice, invoice date, quantity.
+fn same_sale(
+    claim_line: &crate::claims::ClaimLineRecord,
+    response_line: &ClaimResponseLine,
+) -> bool {
+    normalize_id(&claim_line.sale.item.id) == normalize_id(&response_line.item.id)
+        && claim_line.sale.invoice == response_line.invoice
+        && (response_line.invoice_date.is_none()
+            || response_line.invoice_date == claim_line.sale.invoice_date)
+        && response_line
+            .contract_id
+            .as_deref()
+            .is_none_or(|c| normalize_id(c) == normalize_id(&claim_line.contract_id))
+}
+
+/// Reconciles an 849 against its claim (matched by debit memo beforehand).
+pub fn reconcile(
+    claim: &mut ClaimRecord,
+    response: &ClaimResponse,
+    ctx: &ReconcileContext<'_>,
+    split_number: String,
+) -> Result<Reconciliation, ReconcileError> {
+    let key = (ctx.sender.to_owned(), ctx.interchange.to_owned());
+    if claim.responses.contains(&key) {
+        return Ok(Reconciliation {
+            lines: vec![],
+            unmatched: None,
+            consistent: !claim.inconsistent,
+            split: None,
+            already_applied: true,
+            events: vec![],
+        });
+    }
+    // Match response lines: PAD01 echoed, else the fallback key; several may answer one line.
+    let mut answers: Vec<Vec<&ClaimResponseLine>> = vec![Vec::new(); claim.lines.len()];
+    let mut parked = Vec::new();
+    for response_line in &response.lines {
+        let by_pad = claim
+            .lines
+            .iter()
+            .position(|l| l.line == response_line.line && same_sale(l, response_line));
+        let index = by_pad.or_else(|| claim.lines.iter().position(|l| same_sale(l, response_line)));
+        match index {
+            Some(i) => answers[i].push(response_line),
+            None => parked.push(response_line.line.clone()),
+        }
+    }
+    for (i, lines) in answers.iter().enumerate() {
+        let quantity: Decimal = lines.iter().filter_map(|l| l.quantity).sum();
+        if lines.len() > 1 && quantity > claim.lines[i].claimed_quantity {
+            return Err(ReconcileError::QuantityExceeded(
+                claim.lines[i].line.clone(),
+            ));
+        }
+    }
+    let mut events = Vec::new();
+    let mut results = Vec::new();
+    for (i, lines) in answers.iter().enumerate() {
+        if lines.is_empty() {
+            continue;
+        }
+        let approved: Decimal = lines.iter().map(|l| l.approved_amount).sum();
+        let first = lines[0];
+        let line = &mut claim.lines[i];
+        let outcome = outcome_of(first, line.claimed_amount, approved);
+        let before = line.outcome;
+        line.approved_amount = Some(approved);
+        line.approved_quantity = first.approved_quantity;
+        line.approved_contract_price = first.approved_contract_price;
+        line.reason_code = first.reason_code.clone();
+        line.follow_up = first.follow_up;
+        line.outcome = Some(outcome);
+        events.push(AuditEvent {
+            entity: Entity::ClaimLine,
+            id: format!("{}/{}", claim.number, line.line),
+            from: before.map(|o| status_name(&o)),
+            to: status_name(&outcome),
+            event: "849 line outcome".to_owned(),
+            actor: Actor::Partner(ctx.sender.to_owned()),
+            reason: first.reason_code.clone(),
+            comment: None,
+            correlation_id: Some(ctx.interchange.to_owned()),
+            date: ctx.today,
+            before: None,
+            after: Some(serde_json::json!({ "approved_amount": approved })),
+        });
+        let unpaid = line.claimed_amount - approved;
+        let route = (unpaid > Decimal::ZERO && outcome != LineOutcome::Pending)
+            .then(|| route(claim, i, unpaid, ctx));
+        results.push(LineReconciliation {
+            line: claim.lines[i].line.clone(),
+            outcome,
+            unpaid,
+            route,
+        });
+    }
+    let line_total: Decimal = response.lines.iter().map(|l| l.approved_amount).sum();
+    let consistent = line_total == response.total_approved
+        && response.total_claimed == claim.amount
+        && parked.is_empty();
+    claim.inconsistent = !consistent;
+    claim.responses.push(key);
+    claim.dates.response = Some(ctx.today);
+
+    let final_outcomes = claim
+        .lines
+        .iter()
+        .all(|l| matches!(l.outcome, Some(o) if o != LineOutcome::Pending && o != LineOutcome::NoResponse));
+    let mut split = None;
+    if final_outcomes
+        && consistent
+        && matches!(claim.status, ClaimStatus::Sent | ClaimStatus::Acknowledged)
+    {
+        events.push(claim.responded(ctx.sender, ctx.today)?);
+        let unpaid: Decimal = claim
+            .lines
+            .iter()
+            .map(|l| l.claimed_amount - l.approved_amount.unwrap_or_default())
+            .filter(|u| *u > Decimal::ZERO)
+            .sum();
+        if unpaid > Decimal::ZERO {
+            let (child, event) = claim.split(
+                unpaid,
+                split_number,
+                Some(claim.number.clone()),
+                true,
+                ctx.today,
+            )?;
+            events.push(event);
+            split = Some(child);
+        }
+    }
+    let unmatched = (!parked.is_empty()).then(|| UnmatchedResponse {
+        response: response.clone(),
+        lines: parked,
+        reason: "response lines match no claim line".to_owned(),
+    });
+    Ok(Reconciliation {
+        lines: results,
+        unmatched,
+        consistent,
+        split,
+        already_applied: false,
+        events,
+    })
+}
+
+const PRICE_REASONS: [&str; 3] = ["06", "07", "31"];
+const ELIGIBILITY_REASONS: [&str; 4] = ["02", "03", "19", "26"];
+const DATA_REASONS: [&str; 5] = ["14", "15", "27", "32", "33"];
+
+/// Default routing of §7.4, first match wins.
+fn route(claim: &ClaimRecord, i: usize, unpaid: Decimal, ctx: &ReconcileContext<'_>) -> Route {
+    let line = &claim.lines[i];
+    let reason = line.reason_code.as_deref().unwrap_or("");
+    let write_off = Route::Accept {
+        automatic: unpaid <= ctx.settings.writeoff_threshold,
+        contract_sync_alert: false,
+    };
+    let ours = our_validation(claim, i, ctx);
+    // 1. Price reasons: compare their price with our contract version.
+    if PRICE_REASONS.contains(&reason) {
+        let our_price = ours
+            .as_ref()
+            .and_then(|(v, _)| v.pricing.as_ref().map(|p| p.contract_price_per_sale_unit()));
+        return match (our_price, line.approved_contract_price) {
+            (Some(ours_price), Some(theirs)) if ours_price == theirs => write_off,
+            (Some(_), Some(_)) => {
+                let (version, control_number) = ours
+                    .as_ref()
+                    .and_then(|(v, control)| {
+                        v.pricing
+                            .as_ref()
+                            .map(|p| (Some(p.version), control.clone()))
+                    })
+                    .unwrap_or((None, None));
+                Route::Dispute {
+                    version,
+                    control_number,
+                }
+            }
+            _ => Route::Accept {
+                automatic: unpaid <= ctx.settings.writeoff_threshold,
+                contract_sync_alert: true,
+            },
+        };
+    }
+    let eligible_now = ours
+        .as_ref()
+        .is_some_and(|(v, _)| v.status == LineStatus::Accepted);
+    // 2. Eligibility reasons, and a later contract or roster change made the line eligible.
+    if ELIGIBILITY_REASONS.contains(&reason) && eligible_now {
+        return Route::Retro;
+    }
+    // 3. Correctable follow-ups or data reasons: resubmit once corrected.
+    let correctable = matches!(
+        line.follow_up,
+        Some(
+            FollowUp::CorrectAndResubmit
+                | FollowUp::ResubmitClaim
+                | FollowUp::ResubmitItem
+                | FollowUp::ResubmitOriginal
+                | FollowUp::ResubmissionAllowed
+        )
+    );
+    if correctable || DATA_REASONS.contains(&reason) {
+        return Route::Resubmit;
+    }
+    // 4. Otherwise dispute when our own rules say the line is valid, else accept.
+    if eligible_now {
+        let (version, control_number) = ours
+            .as_ref()
+            .and_then(|(v, control)| {
+                v.pricing
+                    .as_ref()
+                    .map(|p| (Some(p.version), control.clone()))
+            })
+            .unwrap_or((None, None));
+        return Route::Dispute {
+            version,
+            control_number,
+        };
+    }
+    write_off
+}
+
+/// The line validated against our book now (V2–V10), with the control number of the 845 behind
+/// the contract version used.
+fn our_validation(
+    claim: &ClaimRecord,
+    i: usize,
+    ctx: &ReconcileContext<'_>,
+) -> Option<(crate::rules::Validation, Option<String>)> {
+    let line = &claim.lines[i];
+    let batch = BatchContext {
+        batch: format!("reconcile:{}", claim.number),
+        role: Role::Claimant,
+        distributor: PartyKey::of(&claim.distributor),
+        supplier: PartyKey::of(&claim.supplier),
+        claim_date: claim.date,
+    };
+    let history = LineHistory::new();
+    let settings = EngineSettings {
+        derive_contract: Some(false),
+        ..ctx.settings.clone()
+    };
+    let mut pipeline = Pipeline::new(ctx.book, &settings, &batch, ctx.today, &history, None);
+    pipeline.skip_duplicate_check();
+    let mut sale = line.sale.clone();
+    sale.claimed_contract_price = None;
+    sale.claimed_reference_price = None;
+    sale.claimed_amount = None;
+    let v = pipeline.validate(&sale);
+    let control = v.pricing.as_ref().and_then(|p| {
+        let mut scratch = String::new();
+        let idx =
+            ctx.book
+                .find_contract(&PartyKey::of(&claim.supplier).id, &p.contract, &mut scratch)?;
+        let lineage = ctx.book.lineage(idx)?;
+        lineage
+            .versions
+            .get(p.version as usize - 1)
+            .map(|ver| ver.source.interchange.clone())
+    });
+    Some((v, control))
+}
+
+/// Recovery rate: Σ settled ÷ Σ claimed (§10), as a percentage rounded to 2 decimals.
+pub fn recovery_rate(settled: Decimal, claimed: Decimal) -> Option<Decimal> {
+    if claimed.is_zero() {
+        return None;
+    }
+    let rate = settled
+        .checked_mul(Decimal::ONE_HUNDRED)?
+        .checked_div(claimed)?;
+    Some(rate.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+}
