@@ -389,8 +389,10 @@ mod tests {
 
     #[test]
     fn unattended_modes_13_1() {
-        let mut settings = EngineSettings::default();
-        settings.unattended_amount_disputes = UnattendedAmountDisputes::Reject;
+        let mut settings = EngineSettings {
+            unattended_amount_disputes: UnattendedAmountDisputes::Reject,
+            ..EngineSettings::default()
+        };
         let run = adjudicate(&sample_claim(), &book(), &settings, date("2026-11-18"));
         assert_eq!(
             row(&run.report.lines[2]),

@@ -565,12 +565,12 @@ impl Batch {
             LineStatus::Claimed => ledgers.caps.consume(&line_ref, today),
             LineStatus::Open | LineStatus::Accepted => {}
         }
-        if let Some(v) = &line.validation {
-            if let Some(keys) = v.keys {
-                ledgers
-                    .history
-                    .update(keys, &line_ref, to, batch_open, v.pricing_date);
-            }
+        if let Some(v) = &line.validation
+            && let Some(keys) = v.keys
+        {
+            ledgers
+                .history
+                .update(keys, &line_ref, to, batch_open, v.pricing_date);
         }
         let after = line.snapshot();
         out.events.push(AuditEvent {
@@ -589,6 +589,7 @@ impl Batch {
         });
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn set_status(
         &mut self,
         to: BatchStatus,
@@ -606,12 +607,12 @@ impl Batch {
             for i in 0..self.lines.len() {
                 let line_ref = self.line_ref(i);
                 let line = &self.lines[i];
-                if let Some(v) = &line.validation {
-                    if let Some(keys) = v.keys {
-                        ledgers
-                            .history
-                            .update(keys, &line_ref, line.status, false, v.pricing_date);
-                    }
+                if let Some(v) = &line.validation
+                    && let Some(keys) = v.keys
+                {
+                    ledgers
+                        .history
+                        .update(keys, &line_ref, line.status, false, v.pricing_date);
                 }
             }
         }

@@ -520,10 +520,9 @@ impl ClaimRecord {
             limit,
             fully_valid_batch,
         } = approval
+            && (!fully_valid_batch || self.amount > *limit)
         {
-            if !fully_valid_batch || self.amount > *limit {
-                return Err(ClaimError::NoAuthority);
-            }
+            return Err(ClaimError::NoAuthority);
         }
         let event = self.go(ClaimStatus::Approved, "approve", actor, None, today)?;
         self.dates.approved = Some(today);

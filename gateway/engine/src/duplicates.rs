@@ -70,18 +70,16 @@ pub fn line_keys(
     let sale = sale.finish();
     // A return shares its sale's invoice and item but is not its duplicate.
     base.u64(u64::from(line.is_return()));
-    if invoice_line_in_key {
-        if let Some(invoice_line) = &line.invoice_line {
-            let mut exact = base.clone();
-            exact.str(invoice_line).str(item_key);
-            let mut near = base;
-            near.str(item_key);
-            return LineKeys {
-                exact: exact.finish(),
-                near: near.finish(),
-                sale,
-            };
-        }
+    if invoice_line_in_key && let Some(invoice_line) = &line.invoice_line {
+        let mut exact = base.clone();
+        exact.str(invoice_line).str(item_key);
+        let mut near = base;
+        near.str(item_key);
+        return LineKeys {
+            exact: exact.finish(),
+            near: near.finish(),
+            sale,
+        };
     }
     base.str(item_key);
     let kind = line
@@ -167,10 +165,9 @@ impl LineHistory {
     ) {
         if matches!(entry.status, LineStatus::Accepted | LineStatus::Claimed)
             && quantity.is_sign_positive()
+            && let Some(d) = pricing_date
         {
-            if let Some(d) = pricing_date {
-                self.sales.insert(keys.sale, d);
-            }
+            self.sales.insert(keys.sale, d);
         }
         *self.near.entry(keys.near).or_default() += 1;
         let list = self.entries.entry(keys.exact).or_default();
@@ -193,10 +190,10 @@ impl LineHistory {
                 entry.batch_open = batch_open;
             }
         }
-        if matches!(status, LineStatus::Accepted | LineStatus::Claimed) {
-            if let Some(d) = pricing_date {
-                self.sales.insert(keys.sale, d);
-            }
+        if matches!(status, LineStatus::Accepted | LineStatus::Claimed)
+            && let Some(d) = pricing_date
+        {
+            self.sales.insert(keys.sale, d);
         }
     }
 

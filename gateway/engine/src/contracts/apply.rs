@@ -121,16 +121,16 @@ impl ContractBook {
         let key = format!("{}\u{1f}{}", supplier.id, number);
         let existing = self.by_number.get(&key).copied();
         let fingerprint = document_fingerprint(doc);
-        if let Some(idx) = existing {
-            if self.applied.contains(&fingerprint) {
-                return Ok(Applied {
-                    contract: idx,
-                    version: None,
-                    retroactive_from: None,
-                    changed_items: vec![],
-                    changed_parties: vec![],
-                });
-            }
+        if let Some(idx) = existing
+            && self.applied.contains(&fingerprint)
+        {
+            return Ok(Applied {
+                contract: idx,
+                version: None,
+                retroactive_from: None,
+                changed_items: vec![],
+                changed_parties: vec![],
+            });
         }
         let previous = existing.map(|idx| self.contracts[idx as usize].current().clone());
         let mut version = match (&previous, doc.action) {
@@ -172,16 +172,16 @@ impl ContractBook {
             }
         };
         self.applied.insert(fingerprint);
-        if let Some(prev) = &previous {
-            if same_content(prev, &version) {
-                return Ok(Applied {
-                    contract: idx,
-                    version: None,
-                    retroactive_from: None,
-                    changed_items: vec![],
-                    changed_parties: vec![],
-                });
-            }
+        if let Some(prev) = &previous
+            && same_content(prev, &version)
+        {
+            return Ok(Applied {
+                contract: idx,
+                version: None,
+                retroactive_from: None,
+                changed_items: vec![],
+                changed_parties: vec![],
+            });
         }
         // Index the items new to this contract for derivation (§3.2).
         let mut last = None;
@@ -481,10 +481,10 @@ impl ContractBook {
                     }
                     _ => note(row.start),
                 }
-                if let Some(key) = self.item_key(row.item) {
-                    if !items.iter().any(|k: &String| k == key) {
-                        items.push(key.to_owned());
-                    }
+                if let Some(key) = self.item_key(row.item)
+                    && !items.iter().any(|k: &String| k == key)
+                {
+                    items.push(key.to_owned());
                 }
             }
         }
@@ -498,10 +498,10 @@ impl ContractBook {
                     .find(|d| *d > row.start && *d <= row.end)
                     .unwrap_or(row.start);
                 note(changed_from);
-                if let Some(key) = self.item_key(row.item) {
-                    if !items.iter().any(|k: &String| k == key) {
-                        items.push(key.to_owned());
-                    }
+                if let Some(key) = self.item_key(row.item)
+                    && !items.iter().any(|k: &String| k == key)
+                {
+                    items.push(key.to_owned());
                 }
             }
         }

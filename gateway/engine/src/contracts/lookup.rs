@@ -59,10 +59,10 @@ impl ContractBook {
             return Ok(Some(idx));
         }
         for other in &item.other_ids {
-            if write_item_key(&other.qualifier, &other.id, scratch).is_ok() {
-                if let Some(&idx) = self.item_index.get(scratch.as_str()) {
-                    return Ok(Some(idx));
-                }
+            if write_item_key(&other.qualifier, &other.id, scratch).is_ok()
+                && let Some(&idx) = self.item_index.get(scratch.as_str())
+            {
+                return Ok(Some(idx));
             }
         }
         Ok(None)

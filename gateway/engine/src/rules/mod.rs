@@ -414,14 +414,12 @@ impl<'a> Pipeline<'a> {
             .contract_id
             .as_deref()
             .and_then(|n| book.find_contract(&ctx.supplier.id, n, &mut self.scratch));
-        if let (Some(c), Some(i)) = (claimed, item) {
-            if let Some(version) = book.current(c) {
-                if let Some(uom) = book.item_uom(version, i) {
-                    if book.uom_factor(settings, i, &line.uom, uom).is_none() {
-                        return v.fail(Step::V0, ReasonCode::UomUnknown);
-                    }
-                }
-            }
+        if let (Some(c), Some(i)) = (claimed, item)
+            && let Some(version) = book.current(c)
+            && let Some(uom) = book.item_uom(version, i)
+            && book.uom_factor(settings, i, &line.uom, uom).is_none()
+        {
+            return v.fail(Step::V0, ReasonCode::UomUnknown);
         }
 
         // Pricing date: a return is priced as of its original sale (§13.10).
@@ -502,18 +500,19 @@ impl<'a> Pipeline<'a> {
                 Some(_) => None,
             },
         };
-        if v2.is_some() && self.derive {
-            if let Some(i) = item {
-                let candidates = self.derivation_candidates(i, class, customer, d);
-                if let Some(&(best, _)) = candidates.first() {
-                    contract = Some(best);
-                    v2 = None;
-                    v.warn(Warning::DerivedContract);
-                    v.derivation_candidates = candidates
-                        .iter()
-                        .filter_map(|(c, _)| book.lineage(*c).map(|l| l.number_as_issued.clone()))
-                        .collect();
-                }
+        if v2.is_some()
+            && self.derive
+            && let Some(i) = item
+        {
+            let candidates = self.derivation_candidates(i, class, customer, d);
+            if let Some(&(best, _)) = candidates.first() {
+                contract = Some(best);
+                v2 = None;
+                v.warn(Warning::DerivedContract);
+                v.derivation_candidates = candidates
+                    .iter()
+                    .filter_map(|(c, _)| book.lineage(*c).map(|l| l.number_as_issued.clone()))
+                    .collect();
             }
         }
         if let Some(reason) = v2 {
@@ -525,10 +524,10 @@ impl<'a> Pipeline<'a> {
         }
 
         // V3 contract active on d.
-        if let Some(version) = version {
-            if let Some(reason) = contract_active(version, d) {
-                v.fail(Step::V3, reason);
-            }
+        if let Some(version) = version
+            && let Some(reason) = contract_active(version, d)
+        {
+            v.fail(Step::V3, reason);
         }
 
         // V4 item on the contract on d.
@@ -562,10 +561,10 @@ impl<'a> Pipeline<'a> {
         if line.ship_date.is_some_and(|s| s > ctx.claim_date) {
             v.fail(Step::V6, ReasonCode::DateInvalid);
         }
-        if let Some(window) = settings.claim_window_days {
-            if (ctx.claim_date - d).num_days() > i64::from(window) {
-                v.fail(Step::V6, ReasonCode::ClaimWindowExpired);
-            }
+        if let Some(window) = settings.claim_window_days
+            && (ctx.claim_date - d).num_days() > i64::from(window)
+        {
+            v.fail(Step::V6, ReasonCode::ClaimWindowExpired);
         }
 
         // V7 sign.
@@ -596,10 +595,10 @@ impl<'a> Pipeline<'a> {
         let Ok(contract_sale) = factor.price_per_sale_unit(row.contract_price) else {
             return v.fail(Step::V0, ReasonCode::DataInvalid);
         };
-        if let Some(claimed_price) = line.claimed_contract_price {
-            if !same_price(claimed_price, contract_sale, self.rounding) {
-                v.fail(Step::V8, ReasonCode::ContractPriceMismatch);
-            }
+        if let Some(claimed_price) = line.claimed_contract_price
+            && !same_price(claimed_price, contract_sale, self.rounding)
+        {
+            v.fail(Step::V8, ReasonCode::ContractPriceMismatch);
         }
         if let Some(claimed_ref) = line.claimed_reference_price {
             let reference_sale = factor.price_per_sale_unit(reference).unwrap_or(reference);
@@ -656,20 +655,20 @@ impl<'a> Pipeline<'a> {
         v.accepted_amount = Some(accepted);
 
         // V10 cap.
-        if let Some(ledger) = self.caps.as_deref() {
-            if !ledger.is_empty() {
-                let item_key = book.item_key(row.item).unwrap_or_default();
-                v.caps = ledger.caps_for(&lineage.number, item_key, customer);
-                match ledger.check(&v.caps, contract_quantity, accepted, None) {
-                    CapCheck::Fits => {}
-                    CapCheck::Exceeded { remaining } => {
-                        v.cap_remaining = Some(remaining);
-                        v.fail(Step::V10, ReasonCode::CapExceeded);
-                    }
-                    CapCheck::Exhausted => {
-                        v.cap_remaining = Some(Decimal::ZERO);
-                        v.fail(Step::V10, ReasonCode::CapExhausted);
-                    }
+        if let Some(ledger) = self.caps.as_deref()
+            && !ledger.is_empty()
+        {
+            let item_key = book.item_key(row.item).unwrap_or_default();
+            v.caps = ledger.caps_for(&lineage.number, item_key, customer);
+            match ledger.check(&v.caps, contract_quantity, accepted, None) {
+                CapCheck::Fits => {}
+                CapCheck::Exceeded { remaining } => {
+                    v.cap_remaining = Some(remaining);
+                    v.fail(Step::V10, ReasonCode::CapExceeded);
+                }
+                CapCheck::Exhausted => {
+                    v.cap_remaining = Some(Decimal::ZERO);
+                    v.fail(Step::V10, ReasonCode::CapExhausted);
                 }
             }
         }
