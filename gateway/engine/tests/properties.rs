@@ -1,0 +1,323 @@
+//! Property tests: claim totals, the batch and line state machines under random actions,
+//! immutability of closed batches and idempotent contract application.
+
+use chrono::NaiveDate;
+use engine::EngineSettings;
+use engine::adjudicate::adjudicate;
+use engine::audit::Actor;
+use engine::batch::{
+    Batch, BatchAction, BatchHeader, BatchKind, BatchStatus, Ledgers, batch_transition_allowed,
+    line_transition_allowed,
+};
+use engine::caps::{Cap, CapLedger, CapScope};
+use engine::claims::ClaimRecord;
+use engine::contracts::ContractBook;
+use engine::duplicates::LineHistory;
+use engine::reasons::RejectReason;
+use engine::sale::SaleLine;
+use engine::settings::{BatchMode, Role};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use schemas::{Action, Claim, Contract, Document, ItemAction, PartyAction};
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap_or_default()
+}
+
+fn contract() -> Contract {
+    match serde_json::from_str(include_str!("../../../schemas/compat/contract.v1.json")) {
+        Ok(Document::Contract(c)) => c,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn claim() -> Claim {
+    match serde_json::from_str(include_str!("../../../schemas/compat/claim.v1.json")) {
+        Ok(Document::Claim(c)) => c,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn book() -> ContractBook {
+    let mut book = ContractBook::new();
+    if let Err(e) = book.apply(&contract()) {
+        panic!("{e}");
+    }
+    book
+}
+
+/// A variation of a sample claim line: which line, quantity, claimed amount delta in cents,
+/// invoice suffix, day offset.
+fn line_strategy() -> impl Strategy<Value = (usize, i64, i64, u8, u8)> {
+    (0usize..6, -3i64..25, -300i64..300, 0u8..4, 0u8..20)
+}
+
+fn make_line(
+    base: &Claim,
+    (n, qty, delta, invoice, day): (usize, i64, i64, u8, u8),
+    position: usize,
+) -> SaleLine {
+    let mut line = SaleLine::from(&base.lines[n]);
+    line.line = (position + 1).to_string();
+    line.quantity = Decimal::from(qty);
+    let unit = line.claimed_reference_price.unwrap_or_default()
+        - line.claimed_contract_price.unwrap_or_default();
+    line.claimed_amount = Some(unit * Decimal::from(qty) + Decimal::new(delta, 2));
+    line.invoice = format!("{}-{invoice}", line.invoice);
+    line.invoice_date = line
+        .invoice_date
+        .and_then(|d| d.checked_add_days(chrono::Days::new(u64::from(day))));
+    if qty < 0 {
+        line.original_invoice = Some(format!("{}-0", base.lines[n].invoice));
+    }
+    line
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Accept(usize),
+    AcceptCalculated(usize),
+    AcceptClaimed(usize, bool),
+    Correct(usize, i64),
+    Reject(usize),
+    Reverse(usize),
+    Revalidate(usize),
+    NotADuplicate(usize, bool),
+    PayAndClose,
+    RejectBatch(bool),
+}
+
+fn step_strategy() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (0usize..8).prop_map(Step::Accept),
+        (0usize..8).prop_map(Step::AcceptCalculated),
+        (0usize..8, any::<bool>()).prop_map(|(i, c)| Step::AcceptClaimed(i, c)),
+        (0usize..8, 0i64..8).prop_map(|(i, q)| Step::Correct(i, q)),
+        (0usize..8).prop_map(Step::Reject),
+        (0usize..8).prop_map(Step::Reverse),
+        (0usize..8).prop_map(Step::Revalidate),
+        (0usize..8, any::<bool>()).prop_map(|(i, s)| Step::NotADuplicate(i, s)),
+        Just(Step::PayAndClose),
+        any::<bool>().prop_map(Step::RejectBatch),
+    ]
+}
+
+fn action(step: &Step) -> BatchAction {
+    let id = |i: &usize| (i + 1).to_string();
+    match step {
+        Step::Accept(i) => BatchAction::Accept { line: id(i) },
+        Step::AcceptCalculated(i) => BatchAction::AcceptCalculated { line: id(i) },
+        Step::AcceptClaimed(i, comment) => BatchAction::AcceptClaimed {
+            line: id(i),
+            comment: comment.then(|| "ok".to_owned()),
+        },
+        Step::Correct(i, q) => BatchAction::CorrectAndAccept {
+            line: id(i),
+            quantity: Some(Decimal::from(*q)),
+            amount: None,
+            comment: None,
+        },
+        Step::Reject(i) => BatchAction::Reject {
+            line: id(i),
+            reason: RejectReason::AmountDisputed,
+        },
+        Step::Reverse(i) => BatchAction::ReverseAcceptance {
+            line: id(i),
+            reason: RejectReason::Withdrawn,
+        },
+        Step::Revalidate(i) => BatchAction::Revalidate { line: id(i) },
+        Step::NotADuplicate(i, second) => BatchAction::NotADuplicate {
+            line: id(i),
+            approver: if *second {
+                "second".into()
+            } else {
+                "reviewer".into()
+            },
+            reason: "checked".into(),
+        },
+        Step::PayAndClose => BatchAction::PayAndClose,
+        Step::RejectBatch(reason) => BatchAction::RejectBatch {
+            reason: if *reason {
+                "bad file".into()
+            } else {
+                String::new()
+            },
+        },
+    }
+}
+
+fn header(base: &Claim) -> BatchHeader {
+    BatchHeader {
+        id: "P1".into(),
+        number: "P1".into(),
+        name: "prop".into(),
+        kind: BatchKind::Claim844,
+        role: Role::Adjudicator,
+        distributor: base.distributor.clone(),
+        supplier: base.supplier.clone(),
+        currency: "USD".into(),
+        file_name: None,
+        debit_memo: Some(base.debit_memo.clone()),
+        received_at: date("2026-11-15"),
+        claim_date: date("2026-11-30"),
+        corrects_batch_id: None,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Claim totals equal the sum of their lines: the adjudication report and the 844 built
+    /// from a batch's claim.
+    #[test]
+    fn claim_totals_equal_the_sum_of_lines(specs in prop::collection::vec(line_strategy(), 1..8), ic in any::<bool>()) {
+        let base = claim();
+        let lines: Vec<SaleLine> = specs.iter().enumerate().map(|(i, s)| make_line(&base, *s, i)).collect();
+        let mut doc = base.clone();
+        doc.lines = base.lines.iter().cycle().take(lines.len()).cloned().zip(&lines).map(|(mut l, s)| {
+            l.line = s.line.clone();
+            l.quantity = s.quantity;
+            l.claimed_amount = s.claimed_amount.unwrap_or_default();
+            l.invoice = s.invoice.clone();
+            l.invoice_date = s.invoice_date;
+            l
+        }).collect();
+        let run = adjudicate(&doc, &book(), &EngineSettings::default(), date("2026-12-31"));
+        let approved: Decimal = run.report.lines.iter().map(|l| l.approved_amount).sum();
+        let claimed: Decimal = doc.lines.iter().map(|l| l.claimed_amount).sum();
+        prop_assert_eq!(run.report.total_approved, approved);
+        prop_assert_eq!(run.report.total_claimed, claimed);
+
+        let settings = EngineSettings { batch_mode: if ic { BatchMode::ImmediateClaim } else { BatchMode::ReviewAndClaim }, ..EngineSettings::default() };
+        let (mut batch, _) = Batch::open(header(&base), &settings, lines, &Actor::System, date("2026-12-31"));
+        let book = book();
+        let mut history = LineHistory::new();
+        let mut caps = CapLedger::new();
+        let out = batch.process(&mut Ledgers { book: &book, history: &mut history, caps: &mut caps }, date("2026-12-31"));
+        if let Ok(Some(cut)) = out.map(|o| o.claim) {
+            let (record, _) = ClaimRecord::from_batch(&batch, &cut, "P1-1".into(), date("2026-12-31"));
+            let doc = record.to_844(base.source.clone());
+            let sum: Decimal = doc.lines.iter().map(|l| l.claimed_amount).sum();
+            prop_assert_eq!(doc.total_claimed, sum);
+            prop_assert_eq!(record.amount, sum);
+            prop_assert_eq!(cut.amount, sum);
+            prop_assert_eq!(doc.line_count as usize, doc.lines.len());
+        }
+    }
+
+    /// No sequence of actions reaches a transition the tables forbid: every action either
+    /// applies listed transitions or returns an error and changes nothing; a Closed or
+    /// Rejected batch never changes.
+    #[test]
+    fn random_actions_only_take_listed_transitions(
+        specs in prop::collection::vec(line_strategy(), 1..8),
+        steps in prop::collection::vec(step_strategy(), 0..16),
+        ic in any::<bool>(),
+        cap in prop::option::of(0i64..12),
+    ) {
+        let base = claim();
+        let lines: Vec<SaleLine> = specs.iter().enumerate().map(|(i, s)| make_line(&base, *s, i)).collect();
+        let settings = EngineSettings { batch_mode: if ic { BatchMode::ImmediateClaim } else { BatchMode::ReviewAndClaim }, ..EngineSettings::default() };
+        let (mut batch, _) = Batch::open(header(&base), &settings, lines, &Actor::System, date("2026-12-31"));
+        let book = book();
+        let mut history = LineHistory::new();
+        let mut caps = CapLedger::new();
+        if let Some(q) = cap {
+            caps.add_cap(Cap { scope: CapScope { contract: "SPA-2026-0042".into(), item: "NDC:12345010001".into(), customer: None }, quantity: Some(Decimal::from(q)), amount: None });
+        }
+        let today = date("2026-12-31");
+        let before = batch.clone();
+        let result = batch.process(&mut Ledgers { book: &book, history: &mut history, caps: &mut caps }, today);
+        check(&before, &batch, result.is_ok())?;
+        let mut frozen: Option<Batch> = None;
+        for step in &steps {
+            let before = batch.clone();
+            let result = batch.apply(&action(step), &Actor::user("reviewer"), &mut Ledgers { book: &book, history: &mut history, caps: &mut caps }, today);
+            check(&before, &batch, result.is_ok())?;
+            if let Some(frozen) = &frozen {
+                prop_assert!(result.is_err());
+                prop_assert_eq!(frozen, &batch);
+            }
+            if matches!(batch.status, BatchStatus::Closed | BatchStatus::Rejected) {
+                frozen.get_or_insert_with(|| batch.clone());
+            }
+        }
+        let max_claims = if ic { 2 } else { 1 };
+        prop_assert!(batch.claims.len() <= max_claims);
+    }
+
+    /// Applying any contract document twice equals applying it once.
+    #[test]
+    fn applying_a_contract_twice_equals_once(
+        prices in prop::collection::vec((0usize..3, 100i64..9000, prop::option::of(0u32..60), 0u8..4), 0..6),
+        parties in prop::collection::vec((0usize..3, 0u32..90, any::<bool>()), 0..3),
+        change in any::<bool>(),
+    ) {
+        let base = contract();
+        let mut doc = base.clone();
+        doc.source.interchange = "999".into();
+        doc.action = if change { Action::Change } else { Action::Replace };
+        doc.change_effective = Some(date("2026-12-01"));
+        doc.items = prices.iter().map(|(n, cents, start, action)| {
+            let mut item = base.items[*n].clone();
+            item.contract_price = Some(Decimal::new(*cents, 2));
+            item.start = start.and_then(|d| date("2026-11-01").checked_add_days(chrono::Days::new(u64::from(d))));
+            item.action = [ItemAction::Add, ItemAction::PriceChange, ItemAction::Delete, ItemAction::Replace][usize::from(*action)];
+            item
+        }).collect();
+        doc.eligible = parties.iter().map(|(n, days, delete)| {
+            let mut party = base.eligible[*n].clone();
+            party.end = date("2026-11-01").checked_add_days(chrono::Days::new(u64::from(*days)));
+            party.action = if *delete { PartyAction::Delete } else { PartyAction::Change };
+            party
+        }).collect();
+        let mut once = book();
+        let first = once.apply(&doc);
+        let mut twice = once.clone();
+        let second = twice.apply(&doc);
+        prop_assert_eq!(&once, &twice);
+        prop_assert!(first.is_ok());
+        prop_assert_eq!(second.map(|a| a.version), Ok(None));
+        // A copy from another file with the same content adds no version either.
+        let mut copy = doc.clone();
+        copy.source.interchange = "1000".into();
+        let mut thrice = once.clone();
+        let third = thrice.apply(&copy);
+        prop_assert_eq!(third.map(|a| a.version), Ok(None));
+    }
+}
+
+/// Every line and the batch moved along listed transitions; on error nothing changed.
+fn check(before: &Batch, after: &Batch, ok: bool) -> Result<(), TestCaseError> {
+    if !ok {
+        prop_assert_eq!(before, after);
+        return Ok(());
+    }
+    prop_assert!(
+        batch_transition_allowed(before.status, after.status),
+        "batch {:?} -> {:?}",
+        before.status,
+        after.status
+    );
+    for (b, a) in before.lines.iter().zip(&after.lines) {
+        let listed = line_transition_allowed(b.status, a.status)
+            // An Open line passes through Accepted to Claimed (L4 + L8 via B3).
+            || (b.status == engine::batch::LineStatus::Open && a.status == engine::batch::LineStatus::Claimed)
+            // B2 rejects lines just validated (L1–L3 then L13).
+            || (b.status == engine::batch::LineStatus::Open && a.status == engine::batch::LineStatus::Rejected);
+        prop_assert!(
+            listed,
+            "line {} {:?} -> {:?}",
+            a.sale.line,
+            b.status,
+            a.status
+        );
+        if matches!(
+            b.status,
+            engine::batch::LineStatus::Claimed | engine::batch::LineStatus::Rejected
+        ) {
+            prop_assert_eq!(b, a, "terminal line changed");
+        }
+    }
+    Ok(())
+}
