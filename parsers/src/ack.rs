@@ -28,6 +28,8 @@ pub enum Ta1Policy {
     Always,
     /// Only when ISA14 = 1.
     WhenRequested,
+    /// Never, not even for a rejected interchange (partner agreement).
+    Never,
 }
 
 /// What the caller decides: our control numbers, the clock, the policy.
@@ -56,6 +58,7 @@ pub fn acknowledge(report: &InterchangeReport, params: &AckParams) -> Option<Int
     let want_ta1 = match params.ta1 {
         Ta1Policy::Always => true,
         Ta1Policy::WhenRequested => isa.ack_requested == "1",
+        Ta1Policy::Never => false,
         Ta1Policy::WhenRequestedOrRejected => {
             isa.ack_requested == "1" || report.rejected() || !report.warnings.is_empty()
         }

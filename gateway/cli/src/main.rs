@@ -26,6 +26,9 @@ enum Command {
     Ack(cmd::ack::Args),
     /// Run the sample story end to end on embedded defaults and say where to look.
     Demo(cmd::demo::Args),
+    /// Onboard a partner: draft a profile from samples, check it.
+    #[command(subcommand)]
+    Partner(cmd::partner::Command),
 }
 
 /// What a command concluded about its input.
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Parse(a) => cmd::parse::run(a),
         Command::Ack(a) => cmd::ack::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Partner(c) => cmd::partner::run(c),
     };
     match result {
         Ok(Outcome::Valid) => ExitCode::SUCCESS,

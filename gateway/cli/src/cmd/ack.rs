@@ -9,7 +9,7 @@ use x12::validate::{ValidateOptions, validate_stream};
 use x12::writer::{DelimiterPolicy, WriteOptions, write_interchange};
 use x12::{Delimiters, Severity};
 
-use super::input::{ReadFlags, note_standard_dialect, open};
+use super::input::{ReadFlags, open};
 use crate::Outcome;
 
 /// Which acknowledgment to print.
@@ -30,9 +30,9 @@ pub enum Kind {
 pub struct Args {
     /// The received X12 file.
     file: PathBuf,
-    /// 997, 999 or ta1.
-    #[arg(long, value_enum, default_value = "997")]
-    kind: Kind,
+    /// 997, 999 or ta1 (default: the partner profile's choice, else 997).
+    #[arg(long, value_enum)]
+    kind: Option<Kind>,
     /// Interchange control number of the acknowledgment (the service takes it from the store).
     #[arg(long, default_value_t = 1)]
     icn: u32,
@@ -54,19 +54,31 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    note_standard_dialect(&args.file);
+    let profile = args.read.profile_for(&args.file)?;
     let src = open(&args.file)?;
     let (date, time) = clock(&args)?;
+    let all_sets = args.all_sets || profile.as_ref().is_some_and(|p| p.x12.ack_all_sets);
     let opts = ValidateOptions {
         file: Some(args.file.display().to_string()),
         envelope_only: false,
-        keep_all_sets: args.all_sets,
+        keep_all_sets: all_sets,
+    };
+    let kind = args
+        .kind
+        .unwrap_or(match profile.as_ref().map(|p| p.x12.acknowledgment) {
+            Some(partner_maps::profile::AckKind::Ack999) => Kind::Ia999,
+            _ => Kind::Fa997,
+        });
+    let ta1 = match profile.as_ref().map(|p| p.x12.ta1) {
+        Some(partner_maps::profile::Ta1Policy::Always) => Ta1Policy::Always,
+        Some(partner_maps::profile::Ta1Policy::Never) => Ta1Policy::Never,
+        _ => Ta1Policy::WhenRequestedOrRejected,
     };
     let mut reports = Vec::new();
     let mut valid = true;
     validate_stream(
         src,
-        args.read.reader_options(),
+        args.read.reader_options(profile.as_ref()),
         opts,
         |d| {
             valid &= d.severity < Severity::Error;
@@ -75,13 +87,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         |r| reports.push(r),
     );
     let params = AckParams {
-        kind: if args.kind == Kind::Ia999 {
+        kind: if kind == Kind::Ia999 {
             AckKind::Ia999
         } else {
             AckKind::Fa997
         },
-        ta1: Ta1Policy::WhenRequestedOrRejected,
-        all_sets: args.all_sets,
+        ta1,
+        all_sets,
         interchange_control_number: args.icn,
         group_control_number: args.gcn,
         date: date.clone(),
@@ -92,7 +104,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     for (i, r) in reports.iter().enumerate() {
         let mut p = params.clone();
         p.interchange_control_number = args.icn + i as u32;
-        let ic = if args.kind == Kind::Ta1 {
+        let ic = if kind == Kind::Ta1 {
             Some(ta1_only(r, &p))
         } else {
             acknowledge(r, &p)
@@ -104,10 +116,18 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             );
             continue;
         };
-        let wopts = WriteOptions {
-            delimiters: ack_delimiters(r.delimiters, &ic),
-            line_ending: "\n",
-            policy: DelimiterPolicy::Substitute(b' '),
+        let wopts = match &profile {
+            Some(p) => {
+                let mut w = p.x12.write_options();
+                w.delimiters = ack_delimiters(w.delimiters, &ic);
+                w.policy = DelimiterPolicy::Substitute(b' ');
+                w
+            }
+            None => WriteOptions {
+                delimiters: ack_delimiters(r.delimiters, &ic),
+                line_ending: "\n",
+                policy: DelimiterPolicy::Substitute(b' '),
+            },
         };
         out = write_interchange(out, &ic, wopts).context("writing the acknowledgment")?;
     }

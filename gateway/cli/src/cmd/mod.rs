@@ -4,4 +4,5 @@ pub mod ack;
 pub mod demo;
 pub mod input;
 pub mod parse;
+pub mod partner;
 pub mod validate;

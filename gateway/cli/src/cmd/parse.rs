@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use x12::stream::{Event, SetContext, SetReader};
 use x12::validate::ValidateOptions;
 
-use super::input::{ReadFlags, note_standard_dialect, open};
+use super::input::{ReadFlags, open};
 use crate::Outcome;
 
 /// Arguments of `parse`.
@@ -43,14 +43,19 @@ fn delims(ctx: &SetContext) -> String {
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    note_standard_dialect(&args.file);
+    let profile = args.read.profile_for(&args.file)?;
     let src = open(&args.file)?;
     let name = args.file.display().to_string();
     let opts = ValidateOptions {
         file: Some(name.clone()),
         ..ValidateOptions::default()
     };
-    let mut reader = SetReader::new(src, args.read.reader_options(), opts, 64 << 20);
+    let mut reader = SetReader::new(
+        src,
+        args.read.reader_options(profile.as_ref()),
+        opts,
+        64 << 20,
+    );
     let mut valid = true;
     let mut last_ctx: Option<Arc<SetContext>> = None;
     let mut sets_json: Vec<Value> = Vec::new();

@@ -6,7 +6,7 @@ use serde_json::json;
 use x12::Severity;
 use x12::validate::{ValidateOptions, validate_stream};
 
-use super::input::{ReadFlags, note_standard_dialect, open};
+use super::input::{ReadFlags, open};
 use crate::{Outcome, json};
 
 /// Arguments of `validate`.
@@ -30,20 +30,20 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let mut all_valid = true;
     let mut reports = Vec::new();
     for path in &args.files {
-        note_standard_dialect(path);
+        let profile = args.read.profile_for(path)?;
         let src = open(path)?;
         let name = path.display().to_string();
-        let opts = ValidateOptions {
-            file: Some(name.clone()),
-            envelope_only: args.envelope_only,
-            keep_all_sets: false,
-        };
+        let mut opts = profile
+            .as_ref()
+            .map_or_else(ValidateOptions::default, |p| p.x12.validate_options(None));
+        opts.file = Some(name.clone());
+        opts.envelope_only = args.envelope_only;
         let (mut errors, mut warnings) = (0u64, 0u64);
         let mut found = Vec::new();
         let (mut interchanges, mut groups, mut sets) = (0u64, 0u64, 0u64);
         let segments = validate_stream(
             src,
-            args.read.reader_options(),
+            args.read.reader_options(profile.as_ref()),
             opts,
             |d| {
                 match d.severity {
