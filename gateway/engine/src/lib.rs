@@ -20,6 +20,7 @@ pub mod fingerprint;
 pub mod identity;
 pub mod reasons;
 pub mod reconcile;
+pub mod retro;
 pub mod rules;
 pub mod sale;
 pub mod settings;
