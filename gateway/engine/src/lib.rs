@@ -15,6 +15,7 @@ pub mod batch;
 pub mod caps;
 pub mod claims;
 pub mod contracts;
+pub mod disputes;
 pub mod duplicates;
 pub mod fingerprint;
 pub mod identity;
