@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod dict;
 pub mod envelope;
 pub mod generate;
+pub mod sets;
 pub mod stream;
 pub mod tokenizer;
 pub mod validate;

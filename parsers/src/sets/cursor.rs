@@ -1,0 +1,761 @@
+//! A cursor over the segments of one [`RawSet`], for the typed readers.
+//!
+//! The typed readers are hand-written recursive descent over the standard loop structure: a
+//! loop reader takes its first segment, then keeps taking segments while they belong to the
+//! loop, and returns when the next one belongs to an enclosing loop. The cursor counts
+//! positions from ST = 1, as 997/999 do, so every [`ReadError`] points at a segment an
+//! acknowledgment can name. [`Shape`] describes where a loop's unmodelled segments go, both
+//! when reading them into `other` and when writing them back.
+
+use chrono::{NaiveDate, NaiveTime};
+use rust_decimal::Decimal;
+
+use super::{ReadError, ReadErrorKind};
+use crate::diagnostic::ElementPosition;
+use crate::dict::{self, Node, Version};
+use crate::envelope::Seg;
+use crate::stream::RawSet;
+use crate::tokenizer::{Segment, components};
+
+/// A position in a set's segments, between ST and SE.
+pub struct SegmentCursor<'a> {
+    raw: &'a RawSet,
+    /// Index of the next segment in `raw` (0 = ST).
+    next: usize,
+    /// Index one past the last body segment (the SE's index when the set has one).
+    end: usize,
+    /// Every segment id the set's grammar knows, in either version.
+    known: Vec<&'static str>,
+}
+
+impl<'a> SegmentCursor<'a> {
+    /// A cursor on the first segment after ST.
+    pub fn new(raw: &'a RawSet) -> Self {
+        let len = raw.len();
+        let starts_with_st = raw.segment(0).is_some_and(|s| s.id() == b"ST");
+        let ends_with_se = len > 1 && raw.segment(len - 1).is_some_and(|s| s.id() == b"SE");
+        let mut known = Vec::new();
+        for version in Version::ALL {
+            if let Some(def) = dict::set(version, &raw.id) {
+                collect_ids(def.body, &mut known);
+            }
+        }
+        known.sort_unstable();
+        known.dedup();
+        SegmentCursor {
+            raw,
+            next: usize::from(starts_with_st),
+            end: if ends_with_se { len - 1 } else { len },
+            known,
+        }
+    }
+
+    /// The raw set this cursor reads.
+    pub fn raw(&self) -> &'a RawSet {
+        self.raw
+    }
+
+    /// Position of the next segment counted from ST = 1 (the SE's position at the end).
+    pub fn position(&self) -> u32 {
+        u32::try_from(self.next + 1).unwrap_or(u32::MAX)
+    }
+
+    /// True when only the SE (or nothing) is left.
+    pub fn is_at_end(&self) -> bool {
+        self.next >= self.end
+    }
+
+    /// The next segment without taking it.
+    pub fn peek(&self) -> Option<Segment<'a>> {
+        if self.is_at_end() {
+            None
+        } else {
+            self.raw.segment(self.next)
+        }
+    }
+
+    /// The next segment's id without taking it.
+    pub fn peek_id(&self) -> Option<&'a str> {
+        self.peek().map(|s| s.id_str())
+    }
+
+    /// Takes the next segment, whatever it is.
+    pub fn next_segment(&mut self) -> Option<SegmentAt<'a>> {
+        let segment = self.peek()?;
+        let at = SegmentAt {
+            segment,
+            position: self.position(),
+        };
+        self.next += 1;
+        Some(at)
+    }
+
+    /// Takes the next segment when its id is `id`.
+    pub fn next_if(&mut self, id: &str) -> Option<SegmentAt<'a>> {
+        if self.peek_id() == Some(id) {
+            self.next_segment()
+        } else {
+            None
+        }
+    }
+
+    /// Takes segments while their ids are in `ids`.
+    pub fn take_while_in(&mut self, ids: &[&str]) -> Vec<SegmentAt<'a>> {
+        let mut out = Vec::new();
+        while let Some(id) = self.peek_id() {
+            if !ids.contains(&id) {
+                break;
+            }
+            out.extend(self.next_segment());
+        }
+        out
+    }
+
+    /// Takes the next segment, which must be `id`.
+    pub(crate) fn expect(&mut self, id: &str) -> Result<SegmentAt<'a>, ReadError> {
+        self.next_if(id).ok_or_else(|| self.missing(id))
+    }
+
+    /// Takes and decodes the next segment, which must be a `T`.
+    pub(crate) fn read_segment<T: SegmentType>(&mut self) -> Result<T, ReadError> {
+        let at = self.expect(T::ID)?;
+        T::decode(&at)
+    }
+
+    /// A mandatory segment `id` is missing at the current position.
+    pub(crate) fn missing(&self, id: &str) -> ReadError {
+        ReadError::new(
+            self.position(),
+            id,
+            None,
+            ReadErrorKind::MissingSegment(id.to_owned()),
+        )
+    }
+
+    /// The next segment has no place here.
+    pub(crate) fn unexpected(&self) -> ReadError {
+        let id = self.peek_id().unwrap_or("SE");
+        ReadError::new(
+            self.position(),
+            id,
+            None,
+            ReadErrorKind::UnexpectedSegment(id.to_owned()),
+        )
+    }
+
+    /// Takes the next segment into `other` when `shape` gives it a place in this loop
+    /// without modelling it: a plain member, a whole unmodelled nested loop, or a segment
+    /// the set's grammar does not define at all (kept by the innermost loop). Returns false,
+    /// taking nothing, when the segment starts a new iteration of this loop or belongs to an
+    /// enclosing one; an error when a taken segment could not be written back as sent.
+    pub(crate) fn take_other(
+        &mut self,
+        shape: &Shape,
+        other: &mut Vec<Seg>,
+    ) -> Result<bool, ReadError> {
+        let Some(id) = self.peek_id() else {
+            return Ok(false);
+        };
+        if shape.order.first() == Some(&id) {
+            return Ok(false);
+        }
+        if let Some((_, members)) = shape.opaque.iter().find(|(t, _)| *t == id) {
+            if let Some(first) = self.next_segment() {
+                other.push(first.to_checked_seg()?);
+            }
+            for seg in self.take_while_in(members) {
+                other.push(seg.to_checked_seg()?);
+            }
+            return Ok(true);
+        }
+        if shape.order.contains(&id) || self.known.binary_search(&id).is_err() {
+            if let Some(seg) = self.next_segment() {
+                other.push(seg.to_checked_seg()?);
+            }
+            return Ok(true);
+        }
+        Ok(false)
+    }
+}
+
+fn collect_ids(nodes: &'static [Node], out: &mut Vec<&'static str>) {
+    for n in nodes {
+        out.push(n.id());
+        if let Node::Loop { body, .. } = n {
+            collect_ids(body, out);
+        }
+    }
+}
+
+/// A segment taken from the cursor, with its position (ST = 1) for error locations, and
+/// typed access to its elements.
+#[derive(Debug, Clone, Copy)]
+pub struct SegmentAt<'a> {
+    /// The segment.
+    pub segment: Segment<'a>,
+    /// Its position counted from ST = 1.
+    pub position: u32,
+}
+
+impl<'a> SegmentAt<'a> {
+    /// The segment id.
+    pub fn id(&self) -> &'a str {
+        self.segment.id_str()
+    }
+
+    fn error(&self, element: usize, component: Option<usize>, kind: ReadErrorKind) -> ReadError {
+        let to_u16 = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+        ReadError::new(
+            self.position,
+            self.id(),
+            Some(ElementPosition {
+                element: to_u16(element),
+                component: component.map(to_u16),
+                repetition: None,
+            }),
+            kind,
+        )
+    }
+
+    /// Element `n` as text; `None` when absent or empty. A simple element must be UTF-8 and
+    /// must not hold a component or repetition separator, which could not be written back.
+    pub fn text(&self, n: usize) -> Result<Option<String>, ReadError> {
+        let Some(raw) = self.segment.element(n).filter(|e| !e.is_empty()) else {
+            return Ok(None);
+        };
+        let d = self.segment.delimiters();
+        let text = std::str::from_utf8(raw).map_err(|_| {
+            self.error(
+                n,
+                None,
+                ReadErrorKind::InvalidCharacter(String::from_utf8_lossy(raw).into_owned()),
+            )
+        })?;
+        if d.repetition.is_some_and(|r| raw.contains(&r)) {
+            return Err(self.error(n, None, ReadErrorKind::Repetition(text.to_owned())));
+        }
+        if raw.contains(&d.component) {
+            return Err(self.error(n, None, ReadErrorKind::InvalidCharacter(text.to_owned())));
+        }
+        Ok(Some(text.to_owned()))
+    }
+
+    /// Element `n` as text; a [`ReadErrorKind::MissingElement`] when empty.
+    pub fn required(&self, n: usize) -> Result<String, ReadError> {
+        self.text(n)?.ok_or_else(|| self.missing_element(n))
+    }
+
+    /// Mandatory element `n` is empty.
+    pub fn missing_element(&self, n: usize) -> ReadError {
+        self.error(n, None, ReadErrorKind::MissingElement)
+    }
+
+    /// A conditionally required element `n` (the other half of a pair) is empty.
+    pub fn conditional_missing(&self, n: usize) -> ReadError {
+        self.error(n, None, ReadErrorKind::ConditionalMissing)
+    }
+
+    /// Element `n` as a code of list `T`.
+    pub fn code<T: CodeValue>(&self, n: usize) -> Result<Option<T>, ReadError> {
+        match self.text(n)? {
+            None => Ok(None),
+            Some(s) => T::parse_code(&s)
+                .map(Some)
+                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidCode(s))),
+        }
+    }
+
+    /// Element `n` as a mandatory code of list `T`.
+    pub fn required_code<T: CodeValue>(&self, n: usize) -> Result<T, ReadError> {
+        self.code(n)?
+            .ok_or_else(|| self.error(n, None, ReadErrorKind::MissingElement))
+    }
+
+    /// Element `n` as an R (decimal) number, scale kept as sent.
+    pub fn decimal(&self, n: usize) -> Result<Option<Decimal>, ReadError> {
+        match self.text(n)? {
+            None => Ok(None),
+            Some(s) => parse_r(&s)
+                .map(Some)
+                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidNumber(s))),
+        }
+    }
+
+    /// Element `n` as a mandatory R number.
+    pub fn required_decimal(&self, n: usize) -> Result<Decimal, ReadError> {
+        self.decimal(n)?
+            .ok_or_else(|| self.error(n, None, ReadErrorKind::MissingElement))
+    }
+
+    /// Element `n` as an Nn number (`scale` implied decimals: N2 `1250` is 12.50).
+    pub fn implied_decimal(&self, n: usize, scale: u32) -> Result<Option<Decimal>, ReadError> {
+        match self.text(n)? {
+            None => Ok(None),
+            Some(s) => parse_n(&s, scale)
+                .map(Some)
+                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidNumber(s))),
+        }
+    }
+
+    /// Element `n` as an N0 count.
+    pub fn count(&self, n: usize) -> Result<Option<u64>, ReadError> {
+        match self.text(n)? {
+            None => Ok(None),
+            Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| self.error(n, None, ReadErrorKind::InvalidNumber(s))),
+            Some(s) => Err(self.error(n, None, ReadErrorKind::InvalidNumber(s))),
+        }
+    }
+
+    /// Element `n` as a CCYYMMDD date.
+    pub fn date(&self, n: usize) -> Result<Option<NaiveDate>, ReadError> {
+        match self.text(n)? {
+            None => Ok(None),
+            Some(s) => parse_date(&s)
+                .map(Some)
+                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidDate(s))),
+        }
+    }
+
+    /// Element `n` as a mandatory CCYYMMDD date.
+    pub fn required_date(&self, n: usize) -> Result<NaiveDate, ReadError> {
+        self.date(n)?
+            .ok_or_else(|| self.error(n, None, ReadErrorKind::MissingElement))
+    }
+
+    /// Element `n` as an HHMM[SS[D[D]]] time.
+    pub fn time(&self, n: usize) -> Result<Option<super::common::Time>, ReadError> {
+        match self.text(n)? {
+            None => Ok(None),
+            Some(s) => super::common::Time::parse(&s)
+                .map(Some)
+                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidTime(s))),
+        }
+    }
+
+    /// Element `n` split into its components, trailing empty components dropped; empty when
+    /// the element is absent.
+    pub fn components(&self, n: usize) -> Result<Vec<String>, ReadError> {
+        let Some(raw) = self.segment.element(n).filter(|e| !e.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let d = self.segment.delimiters();
+        let mut out = Vec::new();
+        for (i, c) in components(raw, &d).enumerate() {
+            let text = std::str::from_utf8(c).map_err(|_| {
+                self.error(
+                    n,
+                    Some(i + 1),
+                    ReadErrorKind::InvalidCharacter(String::from_utf8_lossy(c).into_owned()),
+                )
+            })?;
+            if d.repetition.is_some_and(|r| c.contains(&r)) {
+                return Err(self.error(n, Some(i + 1), ReadErrorKind::Repetition(text.to_owned())));
+            }
+            out.push(text.to_owned());
+        }
+        while out.last().is_some_and(String::is_empty) {
+            out.pop();
+        }
+        Ok(out)
+    }
+
+    /// A mandatory component `component` of composite element `n` is empty.
+    pub fn component_missing(&self, n: usize, component: usize) -> ReadError {
+        self.error(n, Some(component), ReadErrorKind::MissingElement)
+    }
+
+    /// The segment copied out as an owned [`Seg`], components split and trailing empty
+    /// elements dropped (the writer never sends them); an error when an element is not
+    /// UTF-8 or repeats, since it could not be written back as sent.
+    pub fn to_checked_seg(&self) -> Result<Seg, ReadError> {
+        for n in 1..=self.segment.element_count() {
+            self.components(n)?;
+        }
+        Ok(self.to_seg().trimmed())
+    }
+
+    /// The segment copied out as an owned [`Seg`], components split.
+    pub fn to_seg(&self) -> Seg {
+        let d = self.segment.delimiters();
+        Seg {
+            id: self.id().to_owned(),
+            elements: self
+                .segment
+                .elements()
+                .map(|e| {
+                    components(e, &d)
+                        .map(|c| String::from_utf8_lossy(c).into_owned())
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A code list of the typed sets: named codes, parsed from their X12 values.
+pub trait CodeValue: Sized {
+    /// The value for `code`; `None` when a closed list does not have it.
+    fn parse_code(code: &str) -> Option<Self>;
+}
+
+/// A segment the typed sets model: read from a [`SegmentAt`], written as a [`Seg`].
+pub(crate) trait SegmentType: Sized {
+    /// The segment id.
+    const ID: &'static str;
+    /// Reads the segment's elements.
+    fn decode(at: &SegmentAt<'_>) -> Result<Self, ReadError>;
+    /// Writes the segment for `version`, leaving out elements the version does not have.
+    fn to_seg(&self, version: Version) -> Seg;
+}
+
+/// Parses an X12 R value: optional `-`, digits with at most one `.`, at least one digit
+/// (`12.5`, `-3`, `.5`, `12.50`). The scale is kept as sent.
+pub fn parse_r(s: &str) -> Option<Decimal> {
+    let (negative, body) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let digits = int.len() + frac.len();
+    if digits == 0 || digits > 28 || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut mantissa: i128 = 0;
+    for b in int.bytes().chain(frac.bytes()) {
+        mantissa = mantissa * 10 + i128::from(b - b'0');
+    }
+    if negative {
+        mantissa = -mantissa;
+    }
+    Decimal::try_from_i128_with_scale(mantissa, u32::try_from(frac.len()).ok()?).ok()
+}
+
+/// Parses an X12 Nn value: optional `-` and digits, with `scale` implied decimal places.
+pub fn parse_n(s: &str, scale: u32) -> Option<Decimal> {
+    let body = s.strip_prefix('-').unwrap_or(s);
+    if body.is_empty() || body.len() > 28 || !body.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mantissa: i128 = s.parse().ok()?;
+    Decimal::try_from_i128_with_scale(mantissa, scale).ok()
+}
+
+/// Writes `value` as an Nn element with `scale` implied decimal places, rounding when the
+/// value holds more decimals than the element can.
+pub fn format_n(value: Decimal, scale: u32) -> String {
+    let mut v = value;
+    v.rescale(scale);
+    v.mantissa().to_string()
+}
+
+/// Parses a CCYYMMDD date.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let y: i32 = s[0..4].parse().ok()?;
+    let m: u32 = s[4..6].parse().ok()?;
+    let d: u32 = s[6..8].parse().ok()?;
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+/// Writes a date as CCYYMMDD.
+pub fn format_date(d: NaiveDate) -> String {
+    d.format("%Y%m%d").to_string()
+}
+
+/// Parses HH, MM, SS from the first digits of a TM value.
+pub(crate) fn parse_hms(s: &str) -> Option<(u32, u32, u32)> {
+    let h: u32 = s.get(0..2)?.parse().ok()?;
+    let m: u32 = s.get(2..4)?.parse().ok()?;
+    let sec: u32 = match s.get(4..6) {
+        Some(x) => x.parse().ok()?,
+        None => 0,
+    };
+    NaiveTime::from_hms_opt(h, m, sec).map(|_| (h, m, sec))
+}
+
+/// Where a loop's segments go: the standard order of the loop's direct segments and nested
+/// loops (by first segment), which of them are unmodelled nested loops (kept whole in
+/// `other`), and which exist only in 005010.
+///
+/// Reading puts a segment the loop does not model into `other`; writing emits `other`
+/// segments at their slot in `order`, so a set read from standard-ordered input is written
+/// back in the same order. A segment the set does not define at all stays with the
+/// innermost loop that met it and is written before that loop's first nested loop.
+#[derive(Debug)]
+pub(crate) struct Shape {
+    /// Loop ids from the set root to this loop; empty for the set level (tests check `order`
+    /// against the grammar at this path).
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the grammar tests only")
+    )]
+    pub path: &'static [&'static str],
+    /// Direct segment ids and nested loop ids in standard order, the loop's own first
+    /// segment first (the set level starts after ST and leaves out SE).
+    pub order: &'static [&'static str],
+    /// Unmodelled nested loops: first segment id, then every id that may follow it inside
+    /// the nested loop (flattened).
+    pub opaque: &'static [(&'static str, &'static [&'static str])],
+    /// Ids in `order` that start nested loops (modelled or opaque).
+    pub loops: &'static [&'static str],
+    /// Ids in `order` (or inside an opaque loop) that 004010 does not have; such `other`
+    /// segments are left out when writing 004010.
+    pub only_5010: &'static [&'static str],
+}
+
+impl Shape {
+    /// Emits the loop in standard order: for each slot, `modelled` writes the typed
+    /// segments (or nested loops) with that id, then the `other` segments of that slot
+    /// follow. Segments the set does not define go just before the first nested loop (or at
+    /// the end), where reading gives them back to this loop.
+    pub(crate) fn write(
+        &self,
+        version: Version,
+        other: &[Seg],
+        out: &mut Vec<Seg>,
+        mut modelled: impl FnMut(&'static str, &mut Vec<Seg>),
+    ) {
+        let keys = self.keys(other);
+        let keep =
+            |seg: &Seg| version != Version::V004010 || !self.only_5010.contains(&seg.id.as_str());
+        let emit = |key: usize, out: &mut Vec<Seg>| {
+            out.extend(
+                other
+                    .iter()
+                    .zip(&keys)
+                    .filter(|&(seg, &k)| k == key && keep(seg))
+                    .map(|(seg, _)| seg.clone()),
+            );
+        };
+        for (i, id) in self.order.iter().enumerate() {
+            emit(2 * i, out);
+            modelled(id, out);
+            emit(2 * i + 1, out);
+        }
+        emit(2 * self.order.len(), out);
+    }
+
+    /// Puts `other` in the order [`Shape::write`] emits it, so a loop read from any input
+    /// holds the same value once written and read again. Input in standard order is left as
+    /// it is.
+    pub(crate) fn settle(&self, other: &mut Vec<Seg>) {
+        let keys = self.keys(other);
+        if keys.is_sorted() {
+            return;
+        }
+        let mut keyed: Vec<(usize, Seg)> = keys.into_iter().zip(other.drain(..)).collect();
+        keyed.sort_by_key(|(k, _)| *k);
+        other.extend(keyed.into_iter().map(|(_, seg)| seg));
+    }
+
+    /// The write position of each `other` segment: `2 * slot + 1` after the modelled
+    /// segments of its slot, `2 * slot` before them for a segment the set does not define
+    /// (slot = the first nested loop's). Nested-loop membership is re-derived as reading
+    /// does.
+    fn keys(&self, other: &[Seg]) -> Vec<usize> {
+        let index = |id: &str| self.order.iter().position(|o| *o == id);
+        let unknown = 2 * self
+            .order
+            .iter()
+            .position(|o| self.loops.contains(o))
+            .unwrap_or(self.order.len());
+        let mut open: Option<(usize, &[&str])> = None;
+        other
+            .iter()
+            .map(|seg| {
+                let id = seg.id.as_str();
+                // Membership first: an LM inside an 867 LX loop belongs to the LX loop, as
+                // reading took it.
+                if let Some((key, members)) = open
+                    && members.contains(&id)
+                {
+                    return key;
+                }
+                if let Some((trigger, members)) = self.opaque.iter().find(|(t, _)| *t == id) {
+                    let key = index(trigger).map_or(unknown, |i| 2 * i + 1);
+                    open = Some((key, members));
+                    return key;
+                }
+                open = None;
+                index(id).map_or(unknown, |i| 2 * i + 1)
+            })
+            .collect()
+    }
+}
+
+/// Appends each item's segment.
+pub(crate) fn push_all<T: SegmentType>(out: &mut Vec<Seg>, items: &[T], version: Version) {
+    out.extend(items.iter().map(|i| i.to_seg(version)));
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::dict;
+
+    #[test]
+    fn r_numbers_keep_their_scale() {
+        for (text, shown) in [
+            ("12.5", "12.5"),
+            ("12.50", "12.50"),
+            ("-3", "-3"),
+            (".5", "0.5"),
+            ("0.00", "0.00"),
+            ("2750.00", "2750.00"),
+            ("7.", "7"),
+        ] {
+            let d = parse_r(text).unwrap_or_else(|| panic!("{text} parses"));
+            assert_eq!(d.to_string(), shown, "{text}");
+        }
+        assert_eq!(parse_r("12.50").map(|d| d.scale()), Some(2));
+    }
+
+    #[test]
+    fn r_numbers_reject_what_x12_does_not_allow() {
+        for bad in ["", "-", ".", "+1", "1,000", "1.2.3", "1e5", " 1", "12O"] {
+            assert!(parse_r(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn n2_numbers_imply_two_decimals_both_ways() {
+        let d = parse_n("1250", 2).expect("parses");
+        assert_eq!(d.to_string(), "12.50");
+        assert_eq!(format_n(d, 2), "1250");
+        assert_eq!(format_n(Decimal::new(125, 1), 2), "1250");
+        assert!(parse_n("12.50", 2).is_none());
+    }
+
+    #[test]
+    fn dates_are_strict_ccyymmdd() {
+        assert_eq!(parse_date("20261107"), NaiveDate::from_ymd_opt(2026, 11, 7));
+        for bad in ["261107", "20261131", "2026-11-07", "2026110a"] {
+            assert!(parse_date(bad).is_none(), "{bad}");
+        }
+    }
+
+    /// The direct children (segment ids and loop ids) of the loop at `path`.
+    fn children(version: Version, set: &str, path: &[&str]) -> Option<Vec<&'static str>> {
+        let mut body = dict::set(version, set)?.body;
+        for step in path {
+            body = body.iter().find_map(|n| match n {
+                Node::Loop { id, body, .. } if id == step => Some(*body),
+                _ => None,
+            })?;
+        }
+        // A loop's body starts with its own first segment; the set level has ST/SE around it.
+        Some(
+            body.iter()
+                .map(Node::id)
+                .filter(|id| !(path.is_empty() && matches!(*id, "ST" | "SE")))
+                .collect(),
+        )
+    }
+
+    /// The ids of the nested loops directly inside the loop at `path`.
+    fn loop_children(version: Version, set: &str, path: &[&str]) -> Option<Vec<&'static str>> {
+        let mut body = dict::set(version, set)?.body;
+        for step in path {
+            body = body.iter().find_map(|n| match n {
+                Node::Loop { id, body, .. } if id == step => Some(*body),
+                _ => None,
+            })?;
+        }
+        Some(
+            body.iter()
+                .filter(|n| matches!(n, Node::Loop { .. }))
+                .map(Node::id)
+                .collect(),
+        )
+    }
+
+    fn flattened(version: Version, set: &str, path: &[&str]) -> Option<Vec<&'static str>> {
+        let mut body = dict::set(version, set)?.body;
+        for step in path {
+            body = body.iter().find_map(|n| match n {
+                Node::Loop { id, body, .. } if id == step => Some(*body),
+                _ => None,
+            })?;
+        }
+        let mut out = Vec::new();
+        collect_ids(body, &mut out);
+        Some(out)
+    }
+
+    /// Checks a shape against the grammars of both versions: each version's children appear
+    /// in `order` in the same relative order, every `order` id exists in some version, the
+    /// 005010-only ids are exactly those 004010 lacks, and each opaque loop's members are
+    /// the ids its nested loop holds.
+    pub(crate) fn check_shape(set: &str, shape: &Shape) {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut in_4010: Vec<&str> = Vec::new();
+        for version in Version::ALL {
+            let kids = children(version, set, shape.path)
+                .unwrap_or_else(|| panic!("{set} {:?} missing in {version:?}", shape.path));
+            let mut at = 0;
+            for k in &kids {
+                let pos = shape.order[at..]
+                    .iter()
+                    .position(|o| o == k)
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "{set} {:?} {version:?}: {k} missing or out of order in {:?}",
+                            shape.path, shape.order
+                        )
+                    });
+                at += pos + 1;
+            }
+            let loops = loop_children(version, set, shape.path).unwrap_or_default();
+            for l in &loops {
+                assert!(
+                    shape.loops.contains(l),
+                    "{set} {:?} {version:?}: nested loop {l} not in loops",
+                    shape.path
+                );
+            }
+            for l in shape.loops {
+                assert!(
+                    !kids.contains(l) || loops.contains(l),
+                    "{set} {:?} {version:?}: {l} is not a loop",
+                    shape.path
+                );
+            }
+            seen.extend(kids.iter().copied());
+            if version == Version::V004010 {
+                in_4010.extend(kids.iter().copied());
+            }
+            for (trigger, members) in shape.opaque {
+                let mut path = shape.path.to_vec();
+                path.push(trigger);
+                let Some(mut ids) = flattened(version, set, &path) else {
+                    continue;
+                };
+                ids.retain(|i| i != trigger);
+                for id in &ids {
+                    assert!(
+                        members.contains(id),
+                        "{set} {path:?} {version:?}: {id} not in {members:?}"
+                    );
+                }
+            }
+        }
+        for o in shape.order {
+            assert!(
+                seen.contains(o),
+                "{set} {:?}: {o} not in the grammar",
+                shape.path
+            );
+            assert_eq!(
+                shape.only_5010.contains(o),
+                !in_4010.contains(o),
+                "{set} {:?}: {o} 005010-only flag",
+                shape.path
+            );
+        }
+    }
+}
