@@ -135,12 +135,12 @@ pub fn retro_run(
             .sale
             .contract_id
             .as_deref()
-            .is_none_or(|c| crate::identity::normalize_contract_number(c) == lineage.number);
+            .is_none_or(|c| *crate::identity::normalize_contract_number(c) == *lineage.number);
         if d < from || d > today || !on_contract || !touched(applied, &sale.sale, &mut key) {
             continue;
         }
         let mut probe = sale.sale.clone();
-        probe.contract_id = Some(lineage.number_as_issued.clone());
+        probe.contract_id = Some(lineage.number_as_issued.to_string());
         probe.claimed_amount = None;
         probe.claimed_contract_price = None;
         probe.claimed_reference_price = None;
@@ -165,7 +165,7 @@ pub fn retro_run(
         }
         let mut line = sale.sale.clone();
         line.line = format!("{}-{}", sale.line.batch, sale.line.line);
-        line.contract_id = Some(lineage.number_as_issued.clone());
+        line.contract_id = Some(lineage.number_as_issued.to_string());
         line.corrects = Some(sale.line.clone());
         if let Some(pricing) = &v.pricing {
             line.claimed_contract_price = Some(pricing.contract_price_per_sale_unit());

@@ -163,8 +163,8 @@ impl ContractBook {
                 let idx = self.contracts.len() as ContractIdx;
                 self.contracts.push(ContractLineage {
                     supplier,
-                    number_as_issued: doc.contract_id.clone(),
-                    number: number.clone(),
+                    number_as_issued: doc.contract_id.as_str().into(),
+                    number: number.as_str().into(),
                     versions: Vec::new(),
                 });
                 self.by_number.insert(key, idx);
@@ -202,6 +202,7 @@ impl ContractBook {
         }
         let lineage = &mut self.contracts[idx as usize];
         version.version = lineage.versions.len() as u32 + 1;
+        version.row_items = version.rows.iter().map(|r| r.item).collect();
         let number = version.version;
         lineage.versions.push(version);
         Ok(Applied {
@@ -235,6 +236,7 @@ impl ContractBook {
             }],
             eligible: Vec::new(),
             rows: Vec::new(),
+            row_items: Vec::new(),
         };
         for party in &doc.eligible {
             if party.action == PartyAction::Delete {

@@ -95,6 +95,19 @@ impl ContractBook {
         version.rows.binary_search_by_key(&item, |r| r.item).is_ok()
     }
 
+    /// Every row of an item on a version (one binary search; empty when not listed).
+    pub fn item_rows(version: &ContractVersion, item: ItemIdx) -> &[PriceRow] {
+        if version.row_items.len() == version.rows.len() {
+            let first = version.row_items.partition_point(|i| *i < item);
+            let len = version.row_items[first..].iter().take_while(|i| **i == item).count();
+            return &version.rows[first..first + len];
+        }
+        let first = version.rows.partition_point(|r| r.item < item);
+        let rest = &version.rows[first..];
+        let len = rest.iter().take_while(|r| r.item == item).count();
+        &rest[..len]
+    }
+
     /// The price row of an item in force on `d`: the customer's class of trade first, then the
     /// row for any class.
     pub fn price_row(
@@ -103,8 +116,11 @@ impl ContractBook {
         class: u16,
         d: NaiveDate,
     ) -> Option<&PriceRow> {
-        let first = version.rows.partition_point(|r| r.item < item);
-        let rows = version.rows[first..].iter().take_while(|r| r.item == item);
+        Self::price_row_in(Self::item_rows(version, item), class, d)
+    }
+
+    /// [`Self::price_row`] on the rows of one item.
+    pub fn price_row_in(rows: &[PriceRow], class: u16, d: NaiveDate) -> Option<&PriceRow> {
         let mut any = None;
         for row in rows {
             if row.start <= d && d <= row.end {

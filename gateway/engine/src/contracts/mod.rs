@@ -12,6 +12,7 @@ mod apply;
 mod lookup;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -132,6 +133,9 @@ pub struct ContractVersion {
     pub eligible: Vec<EligibilityRow>,
     /// Price rows sorted by item, class and start.
     pub rows: Vec<PriceRow>,
+    /// The item of each row, in row order: a compact array that a lookup binary-searches
+    /// before touching the rows (derived from `rows`).
+    pub row_items: Vec<ItemIdx>,
 }
 
 /// A contract and all its versions.
@@ -140,9 +144,9 @@ pub struct ContractLineage {
     /// Supplier granting it.
     pub supplier: PartyKey,
     /// Contract number as issued.
-    pub number_as_issued: String,
+    pub number_as_issued: Arc<str>,
     /// Normalized contract number.
-    pub number: String,
+    pub number: Arc<str>,
     /// Versions, oldest first; never empty.
     pub versions: Vec<ContractVersion>,
 }
@@ -190,10 +194,10 @@ pub struct ReferencePriceRow {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContractBook {
     /// Normalized item keys (`NDC:12345010001`) by index: the item master (§13.5).
-    item_keys: Vec<String>,
+    item_keys: Vec<Arc<str>>,
     item_index: HashMap<String, ItemIdx>,
     /// Units of measure by index.
-    uoms: Vec<String>,
+    uoms: Vec<Arc<str>>,
     /// Classes of trade by index; index 0 is "any".
     classes: Vec<String>,
     contracts: Vec<ContractLineage>,
@@ -227,7 +231,17 @@ impl ContractBook {
 
     /// Normalized key of an item index.
     pub fn item_key(&self, idx: ItemIdx) -> Option<&str> {
-        self.item_keys.get(idx as usize).map(String::as_str)
+        self.item_keys.get(idx as usize).map(|k| &**k)
+    }
+
+    /// Shared normalized key of an item index (no allocation).
+    pub fn item_key_shared(&self, idx: ItemIdx) -> Option<Arc<str>> {
+        self.item_keys.get(idx as usize).cloned()
+    }
+
+    /// Shared unit of measure by index (no allocation).
+    pub fn uom_shared(&self, idx: u16) -> Arc<str> {
+        self.uoms.get(usize::from(idx)).cloned().unwrap_or_else(|| Arc::from(""))
     }
 
     /// Number of items in the item master.
@@ -237,7 +251,7 @@ impl ContractBook {
 
     /// A unit of measure by index.
     pub fn uom(&self, idx: u16) -> &str {
-        self.uoms.get(usize::from(idx)).map_or("", String::as_str)
+        self.uoms.get(usize::from(idx)).map_or("", |u| &**u)
     }
 
     /// A class of trade by index (0 = any).
@@ -262,16 +276,16 @@ impl ContractBook {
             return idx;
         }
         let idx = self.item_keys.len() as ItemIdx;
-        self.item_keys.push(key.to_owned());
+        self.item_keys.push(Arc::from(key));
         self.item_index.insert(key.to_owned(), idx);
         idx
     }
 
     fn intern_uom(&mut self, uom: &str) -> u16 {
-        if let Some(p) = self.uoms.iter().position(|u| u == uom) {
+        if let Some(p) = self.uoms.iter().position(|u| &**u == uom) {
             return p as u16;
         }
-        self.uoms.push(uom.to_owned());
+        self.uoms.push(Arc::from(uom));
         (self.uoms.len() - 1) as u16
     }
 

@@ -12,6 +12,7 @@
 pub(crate) mod tests;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -70,11 +71,11 @@ pub struct Failure {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PricingSnapshot {
     /// Normalized contract number.
-    pub contract: String,
+    pub contract: Arc<str>,
     /// Contract version used.
     pub version: u32,
     /// Normalized item key.
-    pub item: String,
+    pub item: Arc<str>,
     /// First day of the price row.
     pub row_start: NaiveDate,
     /// Last day of the price row.
@@ -84,7 +85,7 @@ pub struct PricingSnapshot {
     /// Reference price per contract unit.
     pub reference_price: Decimal,
     /// Contract unit.
-    pub contract_uom: String,
+    pub contract_uom: Arc<str>,
     /// Sale → contract unit factor.
     pub factor: UomFactor,
     /// Rounding applied.
@@ -123,7 +124,7 @@ pub struct Validation {
     /// Pricing date *d*.
     pub pricing_date: Option<NaiveDate>,
     /// Contract number used (as issued), claimed or derived.
-    pub contract: Option<String>,
+    pub contract: Option<Arc<str>>,
     /// Candidates when the contract was derived (§3.2), best first.
     pub derivation_candidates: Vec<String>,
     /// Pricing snapshot, when prices resolved.
@@ -414,10 +415,13 @@ impl<'a> Pipeline<'a> {
             .contract_id
             .as_deref()
             .and_then(|n| book.find_contract(&ctx.supplier.id, n, &mut self.scratch));
-        if let (Some(c), Some(i)) = (claimed, item)
-            && let Some(version) = book.current(c)
-            && let Some(uom) = book.item_uom(version, i)
-            && book.uom_factor(settings, i, &line.uom, uom).is_none()
+        // The claimed contract's rows of the item, found once and reused by V4.
+        let claimed_rows: &[crate::contracts::PriceRow] = match (claimed.and_then(|c| book.current(c)), item) {
+            (Some(version), Some(i)) => ContractBook::item_rows(version, i),
+            _ => &[],
+        };
+        if let (Some(first), Some(i)) = (claimed_rows.first(), item)
+            && book.uom_factor(settings, i, &line.uom, book.uom(first.uom)).is_none()
         {
             return v.fail(Step::V0, ReasonCode::UomUnknown);
         }
@@ -511,7 +515,7 @@ impl<'a> Pipeline<'a> {
                 v.warn(Warning::DerivedContract);
                 v.derivation_candidates = candidates
                     .iter()
-                    .filter_map(|(c, _)| book.lineage(*c).map(|l| l.number_as_issued.clone()))
+                    .filter_map(|(c, _)| book.lineage(*c).map(|l| l.number_as_issued.to_string()))
                     .collect();
             }
         }
@@ -520,7 +524,7 @@ impl<'a> Pipeline<'a> {
         }
         let version: Option<&ContractVersion> = contract.and_then(|c| book.current(c));
         if let (Some(c), Some(_)) = (contract, version) {
-            v.contract = book.lineage(c).map(|l| l.number_as_issued.clone());
+            v.contract = book.lineage(c).map(|l| Arc::clone(&l.number_as_issued));
         }
 
         // V3 contract active on d.
@@ -531,15 +535,17 @@ impl<'a> Pipeline<'a> {
         }
 
         // V4 item on the contract on d.
-        let row = match (version, item) {
-            (Some(version), Some(i)) => ContractBook::price_row(version, i, class, d),
-            _ => None,
+        let rows: &[crate::contracts::PriceRow] = match (version, item) {
+            (Some(_), Some(_)) if contract == claimed => claimed_rows,
+            (Some(version), Some(i)) => ContractBook::item_rows(version, i),
+            _ => &[],
         };
+        let row = ContractBook::price_row_in(rows, class, d);
         // Outside the contract's dates V3 has reported the date; V4 then only asks whether the
         // item is on the contract at all (as the worked example of §4.4 reads for line 6).
         if let Some(version) = version {
             let in_dates = version.effective <= d && d <= version.expires;
-            let listed = item.is_some_and(|i| ContractBook::lists_item(version, i));
+            let listed = !rows.is_empty();
             if !listed || (in_dates && row.is_none()) {
                 v.fail(Step::V4, ReasonCode::ItemNotOnContract);
             }
@@ -621,14 +627,14 @@ impl<'a> Pipeline<'a> {
             return;
         };
         v.pricing = Some(PricingSnapshot {
-            contract: lineage.number.clone(),
+            contract: Arc::clone(&lineage.number),
             version: version.version,
-            item: book.item_key(row.item).unwrap_or_default().to_owned(),
+            item: book.item_key_shared(row.item).unwrap_or_else(|| Arc::from("")),
             row_start: row.start,
             row_end: row.end,
             contract_price: row.contract_price,
             reference_price: reference,
-            contract_uom: contract_uom.to_owned(),
+            contract_uom: book.uom_shared(row.uom),
             factor,
             rounding: self.rounding,
         });
