@@ -1,0 +1,513 @@
+//! Persistence for the gateway and the engine: PostgreSQL in production, SQLite as the
+//! embedded default, both behind one [`Store`] trait (design.md 7).
+//!
+//! - [`Store`] is what a process holds (`Arc<dyn Store>`): migrations, [`Store::begin`] for a
+//!   write transaction, [`Store::reader`] for reads, and one-call helpers for the pipeline
+//!   (transactions, idempotency records, document + outbox, control numbers).
+//! - [`StoreTx`] is a database transaction: every write of the engine goes through it, and
+//!   every state change takes the [`NewAuditEvent`] that describes it, written in the same
+//!   transaction. Dropping a `StoreTx` without [`StoreTx::commit`] rolls it back.
+//! - [`StoreRead`] holds the reads, available on a reader and inside a transaction.
+//!
+//! Entities keep typed key columns (searched, locked, summed) next to a JSON payload that is
+//! the engine's own struct, so the engine can evolve without migrations. Migrations live in
+//! `schemas/migrations/{postgres,sqlite}/NNNN_name.sql` and are embedded here.
+//!
+//! **Consumer idempotency** (design.md 6): a worker applying a bus message does, in one
+//! transaction, `mark_processed` (false → already applied: roll back and ack), its reads and
+//! writes with their audit events, then `commit`, and acks only after the commit. See
+//! [`apply_once`].
+//!
+//! **Invariants:** money is `Decimal` end to end (NUMERIC in PostgreSQL, decimal strings in
+//! SQLite, never floats) and a value that would be rounded by the column is refused; times
+//! are arguments, never the database clock; nothing is deleted; audit events, contract
+//! versions, cap ledger entries and settlements are append-only (enforced by triggers).
+
+mod error;
+mod model;
+mod postgres;
+mod queries;
+mod session;
+mod sql;
+mod sqlite;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+pub use error::{StoreError, StoreResult};
+pub use model::*;
+pub use postgres::PgStore;
+pub use sql::Dialect;
+pub use sqlite::SqliteStore;
+
+/// A boxed future borrowing a transaction, for [`apply_once`].
+pub type TxFuture<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;
+
+/// Reads, on a pooled connection ([`Store::reader`]) or inside a transaction.
+#[async_trait]
+pub trait StoreRead: Send {
+    /// A pipeline transaction with its references.
+    async fn get_transaction(&mut self, id: Uuid) -> StoreResult<Option<TransactionRecord>>;
+    /// Transactions matching every given filter, newest first.
+    async fn list_transactions(
+        &mut self,
+        filter: &TransactionFilter,
+    ) -> StoreResult<Vec<TransactionRecord>>;
+    /// Transactions whose parent is `parent`, oldest first.
+    async fn child_transactions(&mut self, parent: Uuid) -> StoreResult<Vec<TransactionRecord>>;
+    /// The first sighting of an interchange control number from a sender.
+    async fn find_interchange(
+        &mut self,
+        partner: &str,
+        isa13: &str,
+    ) -> StoreResult<Option<InterchangeRecord>>;
+    /// A normalized document by id.
+    async fn get_document(&mut self, id: Uuid) -> StoreResult<Option<DocumentRecord>>;
+    /// A normalized document by idempotency key.
+    async fn find_document(&mut self, idempotency_key: &str)
+    -> StoreResult<Option<DocumentRecord>>;
+    /// Unsent outbox messages in publishing order.
+    async fn pending_outbox(&mut self, limit: i64) -> StoreResult<Vec<OutboxRecord>>;
+    /// Whether `consumer` already applied `message_id`.
+    async fn is_processed(&mut self, consumer: &str, message_id: &str) -> StoreResult<bool>;
+    /// A contract by id.
+    async fn get_contract(&mut self, id: Uuid) -> StoreResult<Option<ContractRecord>>;
+    /// A contract by its natural key.
+    async fn find_contract(
+        &mut self,
+        partner: &str,
+        supplier: &str,
+        contract_number: &str,
+    ) -> StoreResult<Option<ContractRecord>>;
+    /// Every version of a contract, oldest first.
+    async fn contract_versions(&mut self, contract_id: Uuid) -> StoreResult<Vec<ContractVersion>>;
+    /// A batch by id.
+    async fn get_batch(&mut self, id: Uuid) -> StoreResult<Option<BatchRecord>>;
+    /// A batch by number.
+    async fn find_batch(&mut self, number: &str) -> StoreResult<Option<BatchRecord>>;
+    /// A batch's lines in line order.
+    async fn batch_lines(&mut self, batch_id: Uuid) -> StoreResult<Vec<BatchLineRecord>>;
+    /// Earlier lines by duplicate-key columns (chargeback-rules 5.2).
+    async fn find_batch_lines(&mut self, query: &LineQuery) -> StoreResult<Vec<BatchLineRecord>>;
+    /// A claim by id.
+    async fn get_claim(&mut self, id: Uuid) -> StoreResult<Option<ClaimRecord>>;
+    /// A claim by partner and number.
+    async fn find_claim(
+        &mut self,
+        partner: &str,
+        claim_number: &str,
+    ) -> StoreResult<Option<ClaimRecord>>;
+    /// A claim's lines in line order.
+    async fn claim_lines(&mut self, claim_id: Uuid) -> StoreResult<Vec<ClaimLineRecord>>;
+    /// A response by id.
+    async fn get_response(&mut self, id: Uuid) -> StoreResult<Option<ResponseRecord>>;
+    /// The Unmatched Responses queue: unmatched or partially matched, oldest first.
+    async fn unmatched_responses(
+        &mut self,
+        partner: Option<&str>,
+    ) -> StoreResult<Vec<ResponseRecord>>;
+    /// Responses linked to a claim, oldest first (a later 849 supersedes, both are kept).
+    async fn responses_for_claim(&mut self, claim_id: Uuid) -> StoreResult<Vec<ResponseRecord>>;
+    /// A cap's ledger in append order.
+    async fn cap_entries(&mut self, cap_key: &str) -> StoreResult<Vec<CapEntryRecord>>;
+    /// Settlements with an allocation to the claim.
+    async fn settlements_for_claim(&mut self, claim_id: Uuid)
+    -> StoreResult<Vec<SettlementRecord>>;
+    /// A dispute case by id.
+    async fn get_dispute(&mut self, id: Uuid) -> StoreResult<Option<DisputeRecord>>;
+    /// Dispute cases of a claim.
+    async fn disputes_for_claim(&mut self, claim_id: Uuid) -> StoreResult<Vec<DisputeRecord>>;
+    /// The audit trail of an entity in append order.
+    async fn audit_events(
+        &mut self,
+        entity: &str,
+        entity_id: &str,
+    ) -> StoreResult<Vec<AuditRecord>>;
+}
+
+/// One database transaction. Writes are visible to others only after [`StoreTx::commit`];
+/// dropping the handle rolls back. After an error, roll back (PostgreSQL aborts the
+/// transaction on any failed statement).
+#[async_trait]
+pub trait StoreTx: StoreRead {
+    /// Commits every write made through this handle, audit events included.
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+    /// Discards every write made through this handle.
+    async fn rollback(self: Box<Self>) -> StoreResult<()>;
+
+    /// Appends an audit event for a change made in this transaction.
+    async fn append_audit(&mut self, event: &NewAuditEvent) -> StoreResult<i64>;
+    /// Marks `message_id` applied by `consumer`; `false` when it already was (then nothing
+    /// else should be written: roll back and ack). On PostgreSQL a concurrent delivery of the
+    /// same message waits here until the first transaction ends.
+    async fn mark_processed(
+        &mut self,
+        consumer: &str,
+        message_id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Records a pipeline transaction (and its creation audit event).
+    async fn insert_transaction(&mut self, tx: &NewTransaction) -> StoreResult<()>;
+    /// Moves a transaction to a step/state; writes the audit event itself; entering
+    /// `processing` counts an attempt. `NotFound` if there is no such transaction.
+    async fn update_transaction(&mut self, update: &TransactionUpdate) -> StoreResult<()>;
+    /// Adds searchable references; existing ones are kept.
+    async fn add_transaction_refs(&mut self, id: Uuid, refs: &[TransactionRef]) -> StoreResult<()>;
+    /// `true` if the file was not seen before from this partner.
+    async fn record_inbound_file(&mut self, file: &InboundFile) -> StoreResult<bool>;
+    /// `true` if the ISA13 was not seen before from this sender.
+    async fn record_interchange(&mut self, interchange: &InterchangeRecord) -> StoreResult<bool>;
+    /// `true` if the AS2 Message-ID was not seen before from this partner.
+    async fn record_as2_message(
+        &mut self,
+        partner: &str,
+        message_id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Stores a document; `false` (nothing written) if its idempotency key exists.
+    async fn insert_document(&mut self, doc: &NewDocument) -> StoreResult<bool>;
+    /// Queues a message; `false` (nothing written) if its message id exists.
+    async fn insert_outbox(&mut self, message: &OutboxMessage) -> StoreResult<bool>;
+    /// Marks an outbox row confirmed by the broker (the first confirm time is kept).
+    async fn mark_sent(&mut self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Counts a failed publish attempt.
+    async fn record_publish_failure(&mut self, id: i64, error: &str) -> StoreResult<()>;
+    /// Allocates the next control number in `range` (inclusive) for `key`: the first call
+    /// gives `range.0`, then each call one more, never a number given before (a range moved
+    /// up starts at its new start). `RangeExhausted` past `range.1`. Committed with this
+    /// transaction, so allocate in the transaction that records the outbound file.
+    async fn allocate_control_number(
+        &mut self,
+        key: &ControlNumberKey,
+        range: (u32, u32),
+        at: DateTime<Utc>,
+    ) -> StoreResult<u32>;
+
+    /// Creates a contract (version 1). `Duplicate` on its natural key.
+    async fn insert_contract(
+        &mut self,
+        contract: &NewContract,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()>;
+    /// Changes a contract's status and payload; returns the new version or `Conflict`.
+    async fn update_contract(
+        &mut self,
+        update: &EntityUpdate,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64>;
+    /// Adds an immutable contract version. `Duplicate` if the number exists.
+    async fn insert_contract_version(
+        &mut self,
+        version: &ContractVersion,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()>;
+    /// Creates a batch (version 1). `Duplicate` on its number.
+    async fn insert_batch(&mut self, batch: &NewBatch, audit: &NewAuditEvent) -> StoreResult<()>;
+    /// Changes a batch's status and payload; returns the new version or `Conflict`.
+    async fn update_batch(
+        &mut self,
+        update: &EntityUpdate,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64>;
+    /// Inserts lines in bulk (multi-row inserts); one audit event for the whole insert.
+    async fn insert_batch_lines(
+        &mut self,
+        batch_id: Uuid,
+        lines: &[NewBatchLine],
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<u64>;
+    /// Changes one line's status, amounts, claim link and payload.
+    async fn update_batch_line(
+        &mut self,
+        update: &BatchLineUpdate,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()>;
+    /// Creates a claim (version 1). `Duplicate` on (partner, claim number).
+    async fn insert_claim(&mut self, claim: &NewClaim, audit: &NewAuditEvent) -> StoreResult<()>;
+    /// Changes a claim's status, amount and payload; returns the new version or `Conflict`.
+    async fn update_claim(
+        &mut self,
+        update: &EntityUpdate,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64>;
+    /// Inserts claim lines in bulk; one audit event.
+    async fn insert_claim_lines(
+        &mut self,
+        claim_id: Uuid,
+        lines: &[NewClaimLine],
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<u64>;
+    /// Records a claim line outcome.
+    async fn update_claim_line(
+        &mut self,
+        update: &ClaimLineUpdate,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()>;
+    /// Stores an 849; `false` (nothing written) if one with the same partner, direction and
+    /// control numbers exists.
+    async fn insert_response(
+        &mut self,
+        response: &NewResponse,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<bool>;
+    /// Links a response to a claim (or unlinks it) and sets its match status.
+    async fn link_response(
+        &mut self,
+        id: Uuid,
+        claim_id: Option<Uuid>,
+        status: MatchStatus,
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()>;
+    /// Creates or replaces a cap definition.
+    async fn upsert_cap(&mut self, cap: &CapRecord, audit: &NewAuditEvent) -> StoreResult<()>;
+    /// Reads caps and locks them until this transaction ends (PostgreSQL `FOR UPDATE`, in key
+    /// order; SQLite write transactions are exclusive already).
+    async fn lock_caps(&mut self, keys: &[String]) -> StoreResult<Vec<CapRecord>>;
+    /// Appends cap ledger movements; they are audited by the line transitions that cause them.
+    async fn append_cap_entries(&mut self, entries: &[NewCapEntry]) -> StoreResult<()>;
+    /// Stores an immutable settlement instrument with its allocations.
+    async fn insert_settlement(
+        &mut self,
+        settlement: &NewSettlement,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()>;
+    /// Opens a dispute case (version 1).
+    async fn insert_dispute(
+        &mut self,
+        dispute: &NewDispute,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()>;
+    /// Changes a dispute case; returns the new version or `Conflict`.
+    async fn update_dispute(
+        &mut self,
+        update: &EntityUpdate,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64>;
+}
+
+/// A database: PostgreSQL ([`PgStore`]) or SQLite ([`SqliteStore`]).
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Which backend this is.
+    fn dialect(&self) -> Dialect;
+    /// Applies the embedded migrations not yet applied; harmless to repeat.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// Starts a write transaction (SQLite: `BEGIN IMMEDIATE`, so writers queue instead of
+    /// failing on lock upgrade).
+    async fn begin(&self) -> StoreResult<Box<dyn StoreTx>>;
+    /// A pooled connection for reads, outside any transaction.
+    async fn reader(&self) -> StoreResult<Box<dyn StoreRead>>;
+    /// Closes the pool, waiting for connections in use to be returned.
+    async fn close(&self);
+
+    /// [`StoreTx::insert_transaction`] in its own transaction.
+    async fn insert_transaction(&self, tx: &NewTransaction) -> StoreResult<()> {
+        let mut t = self.begin().await?;
+        t.insert_transaction(tx).await?;
+        t.commit().await
+    }
+
+    /// [`StoreTx::update_transaction`] in its own transaction.
+    async fn update_transaction(&self, update: &TransactionUpdate) -> StoreResult<()> {
+        let mut t = self.begin().await?;
+        t.update_transaction(update).await?;
+        t.commit().await
+    }
+
+    /// [`StoreRead::get_transaction`].
+    async fn get_transaction(&self, id: Uuid) -> StoreResult<Option<TransactionRecord>> {
+        self.reader().await?.get_transaction(id).await
+    }
+
+    /// [`StoreRead::list_transactions`].
+    async fn list_transactions(
+        &self,
+        filter: &TransactionFilter,
+    ) -> StoreResult<Vec<TransactionRecord>> {
+        self.reader().await?.list_transactions(filter).await
+    }
+
+    /// [`StoreRead::child_transactions`].
+    async fn child_transactions(&self, parent: Uuid) -> StoreResult<Vec<TransactionRecord>> {
+        self.reader().await?.child_transactions(parent).await
+    }
+
+    /// [`StoreTx::record_inbound_file`] in its own transaction.
+    async fn record_inbound_file(&self, file: &InboundFile) -> StoreResult<bool> {
+        let mut t = self.begin().await?;
+        let new = t.record_inbound_file(file).await?;
+        t.commit().await?;
+        Ok(new)
+    }
+
+    /// [`StoreTx::record_interchange`] in its own transaction.
+    async fn record_interchange(&self, interchange: &InterchangeRecord) -> StoreResult<bool> {
+        let mut t = self.begin().await?;
+        let new = t.record_interchange(interchange).await?;
+        t.commit().await?;
+        Ok(new)
+    }
+
+    /// [`StoreTx::record_as2_message`] in its own transaction.
+    async fn record_as2_message(
+        &self,
+        partner: &str,
+        message_id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut t = self.begin().await?;
+        let new = t.record_as2_message(partner, message_id, at).await?;
+        t.commit().await?;
+        Ok(new)
+    }
+
+    /// Stores a document and the message announcing it in one transaction (design.md 6).
+    /// `Ok(false)`: the document's idempotency key exists, nothing was written (a replay).
+    /// `Err(Duplicate)`: the document is new but the message id is taken; nothing was
+    /// written.
+    async fn insert_document_with_outbox(
+        &self,
+        doc: &NewDocument,
+        message: &OutboxMessage,
+    ) -> StoreResult<bool> {
+        let mut t = self.begin().await?;
+        if !t.insert_document(doc).await? {
+            t.rollback().await?;
+            return Ok(false);
+        }
+        if !t.insert_outbox(message).await? {
+            t.rollback().await?;
+            return Err(StoreError::Duplicate {
+                what: format!("outbox message_id {}", message.message_id),
+            });
+        }
+        t.commit().await?;
+        Ok(true)
+    }
+
+    /// [`StoreRead::pending_outbox`].
+    async fn pending_outbox(&self, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
+        self.reader().await?.pending_outbox(limit).await
+    }
+
+    /// [`StoreTx::mark_sent`] in its own transaction.
+    async fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut t = self.begin().await?;
+        t.mark_sent(id, at).await?;
+        t.commit().await
+    }
+
+    /// [`StoreTx::record_publish_failure`] in its own transaction.
+    async fn record_publish_failure(&self, id: i64, error: &str) -> StoreResult<()> {
+        let mut t = self.begin().await?;
+        t.record_publish_failure(id, error).await?;
+        t.commit().await
+    }
+
+    /// [`StoreTx::allocate_control_number`] in its own transaction.
+    async fn allocate_control_number(
+        &self,
+        key: &ControlNumberKey,
+        range: (u32, u32),
+        at: DateTime<Utc>,
+    ) -> StoreResult<u32> {
+        let mut t = self.begin().await?;
+        let n = t.allocate_control_number(key, range, at).await?;
+        t.commit().await?;
+        Ok(n)
+    }
+
+    /// [`StoreRead::unmatched_responses`].
+    async fn unmatched_responses(&self, partner: Option<&str>) -> StoreResult<Vec<ResponseRecord>> {
+        self.reader().await?.unmatched_responses(partner).await
+    }
+
+    /// [`StoreRead::audit_events`].
+    async fn audit_events(&self, entity: &str, entity_id: &str) -> StoreResult<Vec<AuditRecord>> {
+        self.reader().await?.audit_events(entity, entity_id).await
+    }
+}
+
+/// What [`apply_once`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied<T> {
+    /// The message was new: `apply` ran and its writes committed with the mark.
+    Applied(T),
+    /// The consumer had applied this message before; nothing ran or changed.
+    AlreadyApplied,
+}
+
+/// Applies a bus message at most once for `consumer`: in one transaction, marks
+/// `message_id` processed, runs `apply` (its writes and audit events), and commits. A message
+/// applied before changes nothing. If `apply` fails, everything rolls back, the mark too, so
+/// a redelivery tries again. Ack the delivery only after this returns `Ok`.
+///
+/// ```no_run
+/// # use store::*;
+/// # async fn consume(store: std::sync::Arc<dyn Store>, message_id: String, batch: NewBatch)
+/// # -> StoreResult<()> {
+/// let now = chrono::Utc::now();
+/// let audit = NewAuditEvent::new("system", "batch", batch.id.to_string(), "B1", now)
+///     .transition(None, "open")
+///     .correlation(message_id.clone());
+/// let outcome = apply_once(&*store, "engine.sales", &message_id, now, move |tx| {
+///     Box::pin(async move {
+///         tx.insert_batch(&batch, &audit).await?;
+///         Ok(batch.id)
+///     })
+/// })
+/// .await?;
+/// // Ack the delivery now, whether `Applied` or `AlreadyApplied`.
+/// # let _ = outcome;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn apply_once<T, F>(
+    store: &dyn Store,
+    consumer: &str,
+    message_id: &str,
+    at: DateTime<Utc>,
+    apply: F,
+) -> StoreResult<Applied<T>>
+where
+    T: Send,
+    F: for<'a> FnOnce(&'a mut dyn StoreTx) -> TxFuture<'a, T> + Send,
+{
+    let mut tx = store.begin().await?;
+    if !tx.mark_processed(consumer, message_id, at).await? {
+        tx.rollback().await?;
+        return Ok(Applied::AlreadyApplied);
+    }
+    match apply(&mut *tx).await {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(Applied::Applied(value))
+        }
+        Err(e) => {
+            // The rollback error, if any, is less useful than the cause.
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Opens the store named by a URL: `postgres://…`/`postgresql://…` or `sqlite:…`, without
+/// migrating (call [`Store::migrate`]).
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}

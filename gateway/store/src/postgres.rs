@@ -1,0 +1,75 @@
+//! [`PgStore`]: the production backend.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::error::StoreResult;
+use crate::session::Session;
+use crate::sql::Dialect;
+use crate::{Store, StoreRead, StoreTx};
+
+static MIGRATOR: Migrator = sqlx::migrate!("../../schemas/migrations/postgres");
+
+/// PostgreSQL through a connection pool. Transactions are READ COMMITTED; concurrency is
+/// handled by row locks (`FOR UPDATE`, upserts) and versions, never by retries here.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host/db`) with a pool of up to 16 connections.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?.application_name("chargegate");
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    /// Wraps an existing pool.
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// The pool, for callers that need a raw connection (benchmarks, operations).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        MIGRATOR.run(&self.pool).await?;
+        tracing::info!(
+            backend = "postgres",
+            migrations = MIGRATOR.iter().count(),
+            "database migrations applied"
+        );
+        Ok(())
+    }
+
+    async fn begin(&self) -> StoreResult<Box<dyn StoreTx>> {
+        Ok(Box::new(Session::PgTx(self.pool.begin().await?)))
+    }
+
+    async fn reader(&self) -> StoreResult<Box<dyn StoreRead>> {
+        Ok(Box::new(Session::PgConn(self.pool.acquire().await?)))
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,72 @@
+//! The append-only audit log.
+
+use crate::error::StoreResult;
+use crate::model::{AuditRecord, NewAuditEvent};
+use crate::sql::{Arg, Exec, Row};
+
+pub(crate) async fn append(c: &mut dyn Exec, e: &NewAuditEvent) -> StoreResult<i64> {
+    let row = c
+        .fetch_optional(
+            "INSERT INTO audit_events (at, actor, entity, entity_id, from_status, to_status, \
+             event, reason, comment, before, after, correlation_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            vec![
+                e.at.into(),
+                e.actor.as_str().into(),
+                e.entity.as_str().into(),
+                e.entity_id.as_str().into(),
+                (&e.from_status).into(),
+                (&e.to_status).into(),
+                e.event.as_str().into(),
+                (&e.reason).into(),
+                (&e.comment).into(),
+                e.before.as_ref().into(),
+                e.after.as_ref().into(),
+                (&e.correlation_id).into(),
+            ],
+        )
+        .await?;
+    match row {
+        Some(r) => r.int("id"),
+        None => Err(crate::error::StoreError::Corrupt {
+            column: "audit_events.id".into(),
+            reason: "insert returned no id".into(),
+        }),
+    }
+}
+
+fn from_row(r: &Row) -> StoreResult<AuditRecord> {
+    Ok(AuditRecord {
+        id: r.int("id")?,
+        event: NewAuditEvent {
+            actor: r.text("actor")?,
+            entity: r.text("entity")?,
+            entity_id: r.text("entity_id")?,
+            from_status: r.opt_text("from_status")?,
+            to_status: r.opt_text("to_status")?,
+            event: r.text("event")?,
+            reason: r.opt_text("reason")?,
+            comment: r.opt_text("comment")?,
+            before: r.opt_json("before")?,
+            after: r.opt_json("after")?,
+            correlation_id: r.opt_text("correlation_id")?,
+            at: r.time("at")?,
+        },
+    })
+}
+
+pub(crate) async fn for_entity(
+    c: &mut dyn Exec,
+    entity: &str,
+    entity_id: &str,
+) -> StoreResult<Vec<AuditRecord>> {
+    let rows = c
+        .fetch_all(
+            "SELECT id, at, actor, entity, entity_id, from_status, to_status, event, reason, \
+             comment, before, after, correlation_id FROM audit_events \
+             WHERE entity = $1 AND entity_id = $2 ORDER BY id",
+            vec![Arg::from(entity), Arg::from(entity_id)],
+        )
+        .await?;
+    rows.iter().map(from_row).collect()
+}

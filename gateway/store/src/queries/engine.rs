@@ -1,0 +1,1124 @@
+//! Engine state: contracts, batches and lines, claims and lines, 849 responses, caps,
+//! settlements and dispute cases. Every state change takes the audit event describing it and
+//! writes it in the same transaction.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::{Params, audit};
+use crate::error::{StoreError, StoreResult};
+use crate::model::{
+    BatchLineRecord, BatchLineUpdate, BatchRecord, CapEntryKind, CapEntryRecord, CapRecord,
+    ClaimLineRecord, ClaimLineUpdate, ClaimRecord, ContractRecord, ContractVersion, DisputeRecord,
+    EntityUpdate, LineQuery, MatchStatus, NewAuditEvent, NewBatch, NewBatchLine, NewCapEntry,
+    NewClaim, NewClaimLine, NewContract, NewDispute, NewResponse, NewSettlement, ResponseRecord,
+    SettlementRecord,
+};
+use crate::sql::{
+    AMOUNT_SCALE, Arg, CopyData, Dialect, Exec, PRICE_SCALE, Row, checked_decimal, money, opt_money,
+};
+
+fn opt_checked(
+    field: &'static str,
+    value: Option<Decimal>,
+    scale: u32,
+) -> StoreResult<Option<Decimal>> {
+    value.map(|v| checked_decimal(field, v, scale)).transpose()
+}
+
+/// Rows per multi-row `INSERT`: well under PostgreSQL's 65,535 and SQLite's 32,766 bound
+/// parameters for the widest row written this way.
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// Tables whose rows carry an optimistic-concurrency `version`.
+#[derive(Clone, Copy)]
+enum Versioned {
+    Contract,
+    Batch,
+    Claim,
+    Dispute,
+}
+
+impl Versioned {
+    fn table(self) -> &'static str {
+        match self {
+            Versioned::Contract => "contracts",
+            Versioned::Batch => "batches",
+            Versioned::Claim => "claims",
+            Versioned::Dispute => "dispute_cases",
+        }
+    }
+
+    fn entity(self) -> &'static str {
+        match self {
+            Versioned::Contract => "contract",
+            Versioned::Batch => "batch",
+            Versioned::Claim => "claim",
+            Versioned::Dispute => "dispute case",
+        }
+    }
+
+    fn has_amount(self) -> bool {
+        matches!(self, Versioned::Claim | Versioned::Dispute)
+    }
+}
+
+/// Compare-and-set on `version`: the update applies only if the row still has the version
+/// the caller read, and returns the new version.
+async fn update_versioned(
+    c: &mut dyn Exec,
+    kind: Versioned,
+    u: &EntityUpdate,
+    event: &NewAuditEvent,
+) -> StoreResult<i64> {
+    let table = kind.table();
+    let mut args: Vec<Arg> = vec![
+        u.id.into(),
+        u.expected_version.into(),
+        u.status.as_str().into(),
+        (&u.payload).into(),
+        u.at.into(),
+    ];
+    let amount = if kind.has_amount() {
+        args.push(opt_money("amount", u.amount, AMOUNT_SCALE)?);
+        ", amount = COALESCE($6, amount)"
+    } else {
+        ""
+    };
+    let row = c
+        .fetch_optional(
+            &format!(
+                "UPDATE {table} SET status = $3, payload = $4, updated_at = $5, \
+                 version = version + 1{amount} WHERE id = $1 AND version = $2 RETURNING version"
+            ),
+            args,
+        )
+        .await?;
+    if let Some(row) = row {
+        audit::append(c, event).await?;
+        return row.int("version");
+    }
+    let current = c
+        .fetch_optional(
+            &format!("SELECT version FROM {table} WHERE id = $1"),
+            vec![u.id.into()],
+        )
+        .await?;
+    match current {
+        None => Err(StoreError::NotFound {
+            entity: kind.entity(),
+            id: u.id.to_string(),
+        }),
+        Some(r) => Err(StoreError::Conflict {
+            entity: kind.entity(),
+            id: u.id.to_string(),
+            expected: u.expected_version,
+            actual: r.int("version")?,
+        }),
+    }
+}
+
+fn not_found(entity: &'static str, id: impl ToString) -> StoreError {
+    StoreError::NotFound {
+        entity,
+        id: id.to_string(),
+    }
+}
+
+// ---- contracts ------------------------------------------------------------------------------
+
+const CONTRACT_COLUMNS: &str =
+    "id, partner, supplier, contract_number, status, version, payload, created_at, updated_at";
+
+fn contract(r: &Row) -> StoreResult<ContractRecord> {
+    Ok(ContractRecord {
+        id: r.uuid("id")?,
+        partner: r.text("partner")?,
+        supplier: r.text("supplier")?,
+        contract_number: r.text("contract_number")?,
+        status: r.text("status")?,
+        version: r.int("version")?,
+        payload: r.json("payload")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+pub(crate) async fn insert_contract(
+    c: &mut dyn Exec,
+    k: &NewContract,
+    event: &NewAuditEvent,
+) -> StoreResult<()> {
+    c.execute(
+        "INSERT INTO contracts (id, partner, supplier, contract_number, status, version, payload, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7)",
+        vec![
+            k.id.into(),
+            k.partner.as_str().into(),
+            k.supplier.as_str().into(),
+            k.contract_number.as_str().into(),
+            k.status.as_str().into(),
+            (&k.payload).into(),
+            k.at.into(),
+        ],
+    )
+    .await?;
+    audit::append(c, event).await?;
+    Ok(())
+}
+
+pub(crate) async fn update_contract(
+    c: &mut dyn Exec,
+    u: &EntityUpdate,
+    event: &NewAuditEvent,
+) -> StoreResult<i64> {
+    update_versioned(c, Versioned::Contract, u, event).await
+}
+
+pub(crate) async fn get_contract(
+    c: &mut dyn Exec,
+    id: Uuid,
+) -> StoreResult<Option<ContractRecord>> {
+    c.fetch_optional(
+        &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = $1"),
+        vec![id.into()],
+    )
+    .await?
+    .map(|r| contract(&r))
+    .transpose()
+}
+
+pub(crate) async fn find_contract(
+    c: &mut dyn Exec,
+    partner: &str,
+    supplier: &str,
+    number: &str,
+) -> StoreResult<Option<ContractRecord>> {
+    c.fetch_optional(
+        &format!(
+            "SELECT {CONTRACT_COLUMNS} FROM contracts \
+             WHERE partner = $1 AND supplier = $2 AND contract_number = $3"
+        ),
+        vec![partner.into(), supplier.into(), number.into()],
+    )
+    .await?
+    .map(|r| contract(&r))
+    .transpose()
+}
+
+pub(crate) async fn insert_contract_version(
+    c: &mut dyn Exec,
+    v: &ContractVersion,
+    event: &NewAuditEvent,
+) -> StoreResult<()> {
+    c.execute(
+        "INSERT INTO contract_versions (contract_id, version_no, source_document_id, \
+         received_at, approved_by, payload) VALUES ($1, $2, $3, $4, $5, $6)",
+        vec![
+            v.contract_id.into(),
+            v.version_no.into(),
+            v.source_document_id.into(),
+            v.received_at.into(),
+            (&v.approved_by).into(),
+            (&v.payload).into(),
+        ],
+    )
+    .await?;
+    audit::append(c, event).await?;
+    Ok(())
+}
+
+pub(crate) async fn contract_versions(
+    c: &mut dyn Exec,
+    contract_id: Uuid,
+) -> StoreResult<Vec<ContractVersion>> {
+    let rows = c
+        .fetch_all(
+            "SELECT contract_id, version_no, source_document_id, received_at, approved_by, \
+             payload FROM contract_versions WHERE contract_id = $1 ORDER BY version_no",
+            vec![contract_id.into()],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ContractVersion {
+                contract_id: r.uuid("contract_id")?,
+                version_no: r.int("version_no")?,
+                source_document_id: r.opt_uuid("source_document_id")?,
+                received_at: r.time("received_at")?,
+                approved_by: r.opt_text("approved_by")?,
+                payload: r.json("payload")?,
+            })
+        })
+        .collect()
+}
+
+// ---- batches --------------------------------------------------------------------------------
+
+const BATCH_COLUMNS: &str = "id, number, partner, role, status, debit_memo, source_document_id, \
+     version, payload, created_at, updated_at";
+
+fn batch(r: &Row) -> StoreResult<BatchRecord> {
+    Ok(BatchRecord {
+        id: r.uuid("id")?,
+        number: r.text("number")?,
+        partner: r.text("partner")?,
+        role: r.text("role")?,
+        status: r.text("status")?,
+        debit_memo: r.opt_text("debit_memo")?,
+        source_document_id: r.opt_uuid("source_document_id")?,
+        version: r.int("version")?,
+        payload: r.json("payload")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+pub(crate) async fn insert_batch(
+    c: &mut dyn Exec,
+    b: &NewBatch,
+    event: &NewAuditEvent,
+) -> StoreResult<()> {
+    c.execute(
+        "INSERT INTO batches (id, number, partner, role, status, debit_memo, source_document_id, \
+         version, payload, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $9)",
+        vec![
+            b.id.into(),
+            b.number.as_str().into(),
+            b.partner.as_str().into(),
+            b.role.as_str().into(),
+            b.status.as_str().into(),
+            (&b.debit_memo).into(),
+            b.source_document_id.into(),
+            (&b.payload).into(),
+            b.at.into(),
+        ],
+    )
+    .await?;
+    audit::append(c, event).await?;
+    Ok(())
+}
+
+pub(crate) async fn update_batch(
+    c: &mut dyn Exec,
+    u: &EntityUpdate,
+    event: &NewAuditEvent,
+) -> StoreResult<i64> {
+    update_versioned(c, Versioned::Batch, u, event).await
+}
+
+pub(crate) async fn get_batch(c: &mut dyn Exec, id: Uuid) -> StoreResult<Option<BatchRecord>> {
+    c.fetch_optional(
+        &format!("SELECT {BATCH_COLUMNS} FROM batches WHERE id = $1"),
+        vec![id.into()],
+    )
+    .await?
+    .map(|r| batch(&r))
+    .transpose()
+}
+
+pub(crate) async fn find_batch(c: &mut dyn Exec, number: &str) -> StoreResult<Option<BatchRecord>> {
+    c.fetch_optional(
+        &format!("SELECT {BATCH_COLUMNS} FROM batches WHERE number = $1"),
+        vec![number.into()],
+    )
+    .await?
+    .map(|r| batch(&r))
+    .transpose()
+}
+
+const LINE_COLUMNS: &str = "l.batch_id, l.line_no, l.status, l.invoice, l.item, l.customer, \
+     l.contract, l.quantity, l.contract_price, l.claimed_amount, l.calculated_amount, \
+     l.accepted_amount, l.claim_id, l.payload, l.updated_at";
+
+fn batch_line(r: &Row) -> StoreResult<BatchLineRecord> {
+    Ok(BatchLineRecord {
+        batch_id: r.uuid("batch_id")?,
+        line: NewBatchLine {
+            line_no: r.int("line_no")?,
+            status: r.text("status")?,
+            invoice: r.opt_text("invoice")?,
+            item: r.opt_text("item")?,
+            customer: r.opt_text("customer")?,
+            contract: r.opt_text("contract")?,
+            quantity: r.opt_decimal("quantity")?,
+            contract_price: r.opt_decimal("contract_price")?,
+            claimed_amount: r.opt_decimal("claimed_amount")?,
+            calculated_amount: r.opt_decimal("calculated_amount")?,
+            payload: r.json("payload")?,
+        },
+        accepted_amount: r.opt_decimal("accepted_amount")?,
+        claim_id: r.opt_uuid("claim_id")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+const LINE_INSERT_COLUMNS: &str = "batch_id, line_no, status, invoice, item, customer, contract, \
+     quantity, contract_price, claimed_amount, calculated_amount, payload, updated_at";
+const LINE_INSERT_WIDTH: usize = 13;
+
+fn line_args(batch_id: Uuid, l: &NewBatchLine, at: DateTime<Utc>) -> StoreResult<[Arg; 13]> {
+    Ok([
+        batch_id.into(),
+        l.line_no.into(),
+        l.status.as_str().into(),
+        (&l.invoice).into(),
+        (&l.item).into(),
+        (&l.customer).into(),
+        (&l.contract).into(),
+        opt_money("quantity", l.quantity, PRICE_SCALE)?,
+        opt_money("contract_price", l.contract_price, PRICE_SCALE)?,
+        opt_money("claimed_amount", l.claimed_amount, AMOUNT_SCALE)?,
+        opt_money("calculated_amount", l.calculated_amount, AMOUNT_SCALE)?,
+        (&l.payload).into(),
+        at.into(),
+    ])
+}
+
+/// Inserts a batch's lines in bulk: `COPY` on PostgreSQL, multi-row `INSERT`s of
+/// [`ROWS_PER_INSERT`] rows on SQLite.
+///
+/// `batch_lines.batch_id` has no foreign key (a per-row check would cost more than the
+/// insert itself at 100,000 lines); the batch is checked here once instead, and batches are
+/// never deleted.
+pub(crate) async fn insert_batch_lines(
+    c: &mut dyn Exec,
+    batch_id: Uuid,
+    lines: &[NewBatchLine],
+    at: DateTime<Utc>,
+    event: &NewAuditEvent,
+) -> StoreResult<u64> {
+    let lock = match c.dialect() {
+        Dialect::Postgres => " FOR KEY SHARE",
+        Dialect::Sqlite => "",
+    };
+    if c.fetch_optional(
+        &format!("SELECT 1 AS one FROM batches WHERE id = $1{lock}"),
+        vec![batch_id.into()],
+    )
+    .await?
+    .is_none()
+    {
+        return Err(not_found("batch", batch_id));
+    }
+    let mut inserted = 0;
+    match c.dialect() {
+        Dialect::Postgres => {
+            if !lines.is_empty() {
+                let mut data = CopyData::with_capacity(lines.len() * 256);
+                for l in lines {
+                    data.uuid(batch_id);
+                    data.int(l.line_no);
+                    data.text(Some(&l.status));
+                    data.text(l.invoice.as_deref());
+                    data.text(l.item.as_deref());
+                    data.text(l.customer.as_deref());
+                    data.text(l.contract.as_deref());
+                    data.decimal(opt_checked("quantity", l.quantity, PRICE_SCALE)?);
+                    data.decimal(opt_checked(
+                        "contract_price",
+                        l.contract_price,
+                        PRICE_SCALE,
+                    )?);
+                    data.decimal(opt_checked(
+                        "claimed_amount",
+                        l.claimed_amount,
+                        AMOUNT_SCALE,
+                    )?);
+                    data.decimal(opt_checked(
+                        "calculated_amount",
+                        l.calculated_amount,
+                        AMOUNT_SCALE,
+                    )?);
+                    data.json(&l.payload)?;
+                    data.time(&at);
+                    data.end_row();
+                }
+                inserted = c
+                    .copy_in(
+                        &format!("COPY batch_lines ({LINE_INSERT_COLUMNS}) FROM STDIN"),
+                        data.into_bytes(),
+                    )
+                    .await?;
+            }
+        }
+        Dialect::Sqlite => {
+            for chunk in lines.chunks(ROWS_PER_INSERT) {
+                let mut args = Vec::with_capacity(chunk.len() * LINE_INSERT_WIDTH);
+                for l in chunk {
+                    args.extend(line_args(batch_id, l, at)?);
+                }
+                let sql = format!(
+                    "INSERT INTO batch_lines ({LINE_INSERT_COLUMNS}) VALUES {}",
+                    crate::sql::values_placeholders(c.dialect(), chunk.len(), LINE_INSERT_WIDTH)
+                );
+                inserted += c.execute(&sql, args).await?;
+            }
+        }
+    }
+    audit::append(c, event).await?;
+    Ok(inserted)
+}
+
+pub(crate) async fn update_batch_line(
+    c: &mut dyn Exec,
+    u: &BatchLineUpdate,
+    event: &NewAuditEvent,
+) -> StoreResult<()> {
+    let n = c
+        .execute(
+            "UPDATE batch_lines SET status = $3, \
+             calculated_amount = COALESCE($4, calculated_amount), \
+             accepted_amount = COALESCE($5, accepted_amount), claim_id = COALESCE($6, claim_id), \
+             payload = $7, updated_at = $8 WHERE batch_id = $1 AND line_no = $2",
+            vec![
+                u.batch_id.into(),
+                u.line_no.into(),
+                u.status.as_str().into(),
+                opt_money("calculated_amount", u.calculated_amount, AMOUNT_SCALE)?,
+                opt_money("accepted_amount", u.accepted_amount, AMOUNT_SCALE)?,
+                u.claim_id.into(),
+                (&u.payload).into(),
+                u.at.into(),
+            ],
+        )
+        .await?;
+    if n == 0 {
+        return Err(not_found(
+            "batch line",
+            format!("{}/{}", u.batch_id, u.line_no),
+        ));
+    }
+    audit::append(c, event).await?;
+    Ok(())
+}
+
+pub(crate) async fn batch_lines(
+    c: &mut dyn Exec,
+    batch_id: Uuid,
+) -> StoreResult<Vec<BatchLineRecord>> {
+    let rows = c
+        .fetch_all(
+            &format!(
+                "SELECT {LINE_COLUMNS} FROM batch_lines l WHERE l.batch_id = $1 ORDER BY l.line_no"
+            ),
+            vec![batch_id.into()],
+        )
+        .await?;
+    rows.iter().map(batch_line).collect()
+}
+
+pub(crate) async fn find_batch_lines(
+    c: &mut dyn Exec,
+    q: &LineQuery,
+) -> StoreResult<Vec<BatchLineRecord>> {
+    let mut p = Params::default();
+    let mut sql = format!(
+        "SELECT {LINE_COLUMNS} FROM batch_lines l JOIN batches b ON b.id = l.batch_id \
+         WHERE l.invoice = {}",
+        p.push(q.invoice.as_str())
+    );
+    if let Some(item) = &q.item {
+        sql += &format!(" AND l.item = {}", p.push(item.as_str()));
+    }
+    if let Some(customer) = &q.customer {
+        sql += &format!(" AND l.customer = {}", p.push(customer.as_str()));
+    }
+    if let Some(partner) = &q.partner {
+        sql += &format!(" AND b.partner = {}", p.push(partner.as_str()));
+    }
+    sql += " ORDER BY b.created_at, l.batch_id, l.line_no";
+    let rows = c.fetch_all(&sql, p.args).await?;
+    rows.iter().map(batch_line).collect()
+}
+
+// ---- claims ---------------------------------------------------------------------------------
+
+const CLAIM_COLUMNS: &str = "id, partner, claim_number, status, amount, batch_id, parent_id, \
+     version, payload, created_at, updated_at";
+
+fn claim(r: &Row) -> StoreResult<ClaimRecord> {
+    Ok(ClaimRecord {
+        id: r.uuid("id")?,
+        partner: r.text("partner")?,
+        claim_number: r.text("claim_number")?,
+        status: r.text("status")?,
+        amount: r.decimal("amount")?,
+        batch_id: r.opt_uuid("batch_id")?,
+        parent_id: r.opt_uuid("parent_id")?,
+        version: r.int("version")?,
+        payload: r.json("payload")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+pub(crate) async fn insert_claim(
+    c: &mut dyn Exec,
+    k: &NewClaim,
+    event: &NewAuditEvent,
+) -> StoreResult<()> {
+    c.execute(
+        "INSERT INTO claims (id, partner, claim_number, status, amount, batch_id, parent_id, \
+         version, payload, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $9)",
+        vec![
+            k.id.into(),
+            k.partner.as_str().into(),
+            k.claim_number.as_str().into(),
+            k.status.as_str().into(),
+            money("amount", k.amount, AMOUNT_SCALE)?,
+            k.batch_id.into(),
+            k.parent_id.into(),
+            (&k.payload).into(),
+            k.at.into(),
+        ],
+    )
+    .await?;
+    audit::append(c, event).await?;
+    Ok(())
+}
+
+pub(crate) async fn update_claim(
+    c: &mut dyn Exec,
+    u: &EntityUpdate,
+    event: &NewAuditEvent,
+) -> StoreResult<i64> {
+    update_versioned(c, Versioned::Claim, u, event).await
+}
+
+pub(crate) async fn get_claim(c: &mut dyn Exec, id: Uuid) -> StoreResult<Option<ClaimRecord>> {
+    c.fetch_optional(
+        &format!("SELECT {CLAIM_COLUMNS} FROM claims WHERE id = $1"),
+        vec![id.into()],
+    )
+    .await?
+    .map(|r| claim(&r))
+    .transpose()
+}
+
+pub(crate) async fn find_claim(
+    c: &mut dyn Exec,
+    partner: &str,
+    number: &str,
+) -> StoreResult<Option<ClaimRecord>> {
+    c.fetch_optional(
+        &format!("SELECT {CLAIM_COLUMNS} FROM claims WHERE partner = $1 AND claim_number = $2"),
+        vec![partner.into(), number.into()],
+    )
+    .await?
+    .map(|r| claim(&r))
+    .transpose()
+}
+
+pub(crate) async fn insert_claim_lines(
+    c: &mut dyn Exec,
+    claim_id: Uuid,
+    lines: &[NewClaimLine],
+    at: DateTime<Utc>,
+    event: &NewAuditEvent,
+) -> StoreResult<u64> {
+    const COLUMNS: usize = 9;
+    let mut inserted = 0;
+    for chunk in lines.chunks(ROWS_PER_INSERT) {
+        let mut args = Vec::with_capacity(chunk.len() * COLUMNS);
+        for l in chunk {
+            args.extend([
+                claim_id.into(),
+                l.line_no.into(),
+                l.batch_id.into(),
+                l.batch_line_no.into(),
+                l.status.as_str().into(),
+                money("claimed_amount", l.claimed_amount, AMOUNT_SCALE)?,
+                opt_money("approved_amount", l.approved_amount, AMOUNT_SCALE)?,
+                (&l.payload).into(),
+                at.into(),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO claim_lines (claim_id, line_no, batch_id, batch_line_no, status, \
+             claimed_amount, approved_amount, payload, updated_at) VALUES {}",
+            crate::sql::values_placeholders(c.dialect(), chunk.len(), COLUMNS)
+        );
+        inserted += c.execute(&sql, args).await?;
+    }
+    audit::append(c, event).await?;
+    Ok(inserted)
+}
+
+pub(crate) async fn update_claim_line(
+    c: &mut dyn Exec,
+    u: &ClaimLineUpdate,
+    event: &NewAuditEvent,
+) -> StoreResult<()> {
+    let n = c
+        .execute(
+            "UPDATE claim_lines SET status = $3, \
+             approved_amount = COALESCE($4, approved_amount), payload = $5, updated_at = $6 \
+             WHERE claim_id = $1 AND line_no = $2",
+            vec![
+                u.claim_id.into(),
+                u.line_no.into(),
+                u.status.as_str().into(),
+                opt_money("approved_amount", u.approved_amount, AMOUNT_SCALE)?,
+                (&u.payload).into(),
+                u.at.into(),
+            ],
+        )
+        .await?;
+    if n == 0 {
+        return Err(not_found(
+            "claim line",
+            format!("{}/{}", u.claim_id, u.line_no),
+        ));
+    }
+    audit::append(c, event).await?;
+    Ok(())
+}
+
+pub(crate) async fn claim_lines(
+    c: &mut dyn Exec,
+    claim_id: Uuid,
+) -> StoreResult<Vec<ClaimLineRecord>> {
+    let rows = c
+        .fetch_all(
+            "SELECT claim_id, line_no, batch_id, batch_line_no, status, claimed_amount, \
+             approved_amount, payload, updated_at FROM claim_lines WHERE claim_id = $1 \
+             ORDER BY line_no",
+            vec![claim_id.into()],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ClaimLineRecord {
+                claim_id: r.uuid("claim_id")?,
+                line: NewClaimLine {
+                    line_no: r.int("line_no")?,
+                    batch_id: r.opt_uuid("batch_id")?,
+                    batch_line_no: r.opt_int("batch_line_no")?,
+                    status: r.text("status")?,
+                    claimed_amount: r.decimal("claimed_amount")?,
+                    approved_amount: r.opt_decimal("approved_amount")?,
+                    payload: r.json("payload")?,
+                },
+                updated_at: r.time("updated_at")?,
+            })
+        })
+        .collect()
+}
+
+// ---- responses ------------------------------------------------------------------------------
+
+const RESPONSE_COLUMNS: &str = "id, partner, direction, isa13, gs06, st02, debit_memo, claim_id, \
+     match_status, total_claimed, total_approved, document_id, payload, received_at, updated_at";
+
+fn response(r: &Row) -> StoreResult<ResponseRecord> {
+    Ok(ResponseRecord {
+        response: NewResponse {
+            id: r.uuid("id")?,
+            partner: r.text("partner")?,
+            direction: crate::model::Direction::parse("direction", &r.text("direction")?)?,
+            isa13: r.opt_text("isa13")?,
+            gs06: r.opt_text("gs06")?,
+            st02: r.opt_text("st02")?,
+            debit_memo: r.opt_text("debit_memo")?,
+            claim_id: r.opt_uuid("claim_id")?,
+            match_status: MatchStatus::parse("match_status", &r.text("match_status")?)?,
+            total_claimed: r.opt_decimal("total_claimed")?,
+            total_approved: r.opt_decimal("total_approved")?,
+            document_id: r.opt_uuid("document_id")?,
+            payload: r.json("payload")?,
+            at: r.time("received_at")?,
+        },
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+/// Stores an 849; `false` (and nothing written) when one with the same partner, direction and
+/// control numbers is already stored.
+pub(crate) async fn insert_response(
+    c: &mut dyn Exec,
+    x: &NewResponse,
+    event: &NewAuditEvent,
+) -> StoreResult<bool> {
+    let n = c
+        .execute(
+            "INSERT INTO responses (id, partner, direction, isa13, gs06, st02, debit_memo, \
+             claim_id, match_status, total_claimed, total_approved, document_id, payload, \
+             received_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+             ON CONFLICT (partner, direction, isa13, gs06, st02) DO NOTHING",
+            vec![
+                x.id.into(),
+                x.partner.as_str().into(),
+                x.direction.as_str().into(),
+                (&x.isa13).into(),
+                (&x.gs06).into(),
+                (&x.st02).into(),
+                (&x.debit_memo).into(),
+                x.claim_id.into(),
+                x.match_status.as_str().into(),
+                opt_money("total_claimed", x.total_claimed, AMOUNT_SCALE)?,
+                opt_money("total_approved", x.total_approved, AMOUNT_SCALE)?,
+                x.document_id.into(),
+                (&x.payload).into(),
+                x.at.into(),
+            ],
+        )
+        .await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    audit::append(c, event).await?;
+    Ok(true)
+}
+
+pub(crate) async fn link_response(
+    c: &mut dyn Exec,
+    id: Uuid,
+    claim_id: Option<Uuid>,
+    status: MatchStatus,
+    at: DateTime<Utc>,
+    event: &NewAuditEvent,
+) -> StoreResult<()> {
+    let n = c
+        .execute(
+            "UPDATE responses SET claim_id = $2, match_status = $3, updated_at = $4 WHERE id = $1",
+            vec![
+                id.into(),
+                claim_id.into(),
+                status.as_str().into(),
+                at.into(),
+            ],
+        )
+        .await?;
+    if n == 0 {
+        return Err(not_found("response", id));
+    }
+    audit::append(c, event).await?;
+    Ok(())
+}
+
+pub(crate) async fn get_response(
+    c: &mut dyn Exec,
+    id: Uuid,
+) -> StoreResult<Option<ResponseRecord>> {
+    c.fetch_optional(
+        &format!("SELECT {RESPONSE_COLUMNS} FROM responses WHERE id = $1"),
+        vec![id.into()],
+    )
+    .await?
+    .map(|r| response(&r))
+    .transpose()
+}
+
+/// The Unmatched Responses queue (chargeback-rules 7.6): unmatched and partially matched 849s,
+/// oldest first.
+pub(crate) async fn unmatched_responses(
+    c: &mut dyn Exec,
+    partner: Option<&str>,
+) -> StoreResult<Vec<ResponseRecord>> {
+    let mut p = Params::default();
+    let matched = p.push(MatchStatus::Matched.as_str());
+    let mut sql =
+        format!("SELECT {RESPONSE_COLUMNS} FROM responses WHERE match_status <> {matched}");
+    if let Some(partner) = partner {
+        sql += &format!(" AND partner = {}", p.push(partner));
+    }
+    sql += " ORDER BY received_at, id";
+    let rows = c.fetch_all(&sql, p.args).await?;
+    rows.iter().map(response).collect()
+}
+
+pub(crate) async fn responses_for_claim(
+    c: &mut dyn Exec,
+    claim_id: Uuid,
+) -> StoreResult<Vec<ResponseRecord>> {
+    let rows = c
+        .fetch_all(
+            &format!(
+                "SELECT {RESPONSE_COLUMNS} FROM responses WHERE claim_id = $1 \
+                 ORDER BY received_at, id"
+            ),
+            vec![claim_id.into()],
+        )
+        .await?;
+    rows.iter().map(response).collect()
+}
+
+// ---- caps -----------------------------------------------------------------------------------
+
+const CAP_COLUMNS: &str =
+    "cap_key, contract_id, item, customer, quantity_limit, amount_limit, payload, updated_at";
+
+fn cap(r: &Row) -> StoreResult<CapRecord> {
+    Ok(CapRecord {
+        cap_key: r.text("cap_key")?,
+        contract_id: r.opt_uuid("contract_id")?,
+        item: r.opt_text("item")?,
+        customer: r.opt_text("customer")?,
+        quantity_limit: r.opt_decimal("quantity_limit")?,
+        amount_limit: r.opt_decimal("amount_limit")?,
+        payload: r.json("payload")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+pub(crate) async fn upsert_cap(
+    c: &mut dyn Exec,
+    k: &CapRecord,
+    event: &NewAuditEvent,
+) -> StoreResult<()> {
+    c.execute(
+        "INSERT INTO caps (cap_key, contract_id, item, customer, quantity_limit, amount_limit, \
+         payload, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (cap_key) DO UPDATE SET contract_id = excluded.contract_id, \
+         item = excluded.item, customer = excluded.customer, \
+         quantity_limit = excluded.quantity_limit, amount_limit = excluded.amount_limit, \
+         payload = excluded.payload, updated_at = excluded.updated_at",
+        vec![
+            k.cap_key.as_str().into(),
+            k.contract_id.into(),
+            (&k.item).into(),
+            (&k.customer).into(),
+            opt_money("quantity_limit", k.quantity_limit, PRICE_SCALE)?,
+            opt_money("amount_limit", k.amount_limit, AMOUNT_SCALE)?,
+            (&k.payload).into(),
+            k.updated_at.into(),
+        ],
+    )
+    .await?;
+    audit::append(c, event).await?;
+    Ok(())
+}
+
+/// Reads caps and, on PostgreSQL, locks their rows until the transaction ends, in key order
+/// so two claim creations never deadlock. SQLite's write transactions are already exclusive.
+pub(crate) async fn lock_caps(c: &mut dyn Exec, keys: &[String]) -> StoreResult<Vec<CapRecord>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lock = match c.dialect() {
+        Dialect::Postgres => " FOR UPDATE",
+        Dialect::Sqlite => "",
+    };
+    let mut p = Params::default();
+    let list = p.list(keys);
+    let rows = c
+        .fetch_all(
+            &format!(
+                "SELECT {CAP_COLUMNS} FROM caps WHERE cap_key IN ({list}) ORDER BY cap_key{lock}"
+            ),
+            p.args,
+        )
+        .await?;
+    rows.iter().map(cap).collect()
+}
+
+pub(crate) async fn append_cap_entries(
+    c: &mut dyn Exec,
+    entries: &[NewCapEntry],
+) -> StoreResult<()> {
+    const COLUMNS: usize = 7;
+    for chunk in entries.chunks(ROWS_PER_INSERT) {
+        let mut args = Vec::with_capacity(chunk.len() * COLUMNS);
+        for e in chunk {
+            args.extend([
+                e.cap_key.as_str().into(),
+                e.batch_id.into(),
+                e.line_no.into(),
+                e.kind.as_str().into(),
+                money("quantity", e.quantity, PRICE_SCALE)?,
+                money("amount", e.amount, AMOUNT_SCALE)?,
+                e.at.into(),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO cap_ledger (cap_key, batch_id, line_no, kind, quantity, amount, at) \
+             VALUES {}",
+            crate::sql::values_placeholders(c.dialect(), chunk.len(), COLUMNS)
+        );
+        c.execute(&sql, args).await?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn cap_entries(c: &mut dyn Exec, key: &str) -> StoreResult<Vec<CapEntryRecord>> {
+    let rows = c
+        .fetch_all(
+            "SELECT id, cap_key, batch_id, line_no, kind, quantity, amount, at FROM cap_ledger \
+             WHERE cap_key = $1 ORDER BY id",
+            vec![key.into()],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(CapEntryRecord {
+                id: r.int("id")?,
+                entry: NewCapEntry {
+                    cap_key: r.text("cap_key")?,
+                    batch_id: r.opt_uuid("batch_id")?,
+                    line_no: r.opt_int("line_no")?,
+                    kind: CapEntryKind::parse("kind", &r.text("kind")?)?,
+                    quantity: r.decimal("quantity")?,
+                    amount: r.decimal("amount")?,
+                    at: r.time("at")?,
+                },
+            })
+        })
+        .collect()
+}
+
+// ---- settlements ----------------------------------------------------------------------------
+
+pub(crate) async fn insert_settlement(
+    c: &mut dyn Exec,
+    s: &NewSettlement,
+    event: &NewAuditEvent,
+) -> StoreResult<()> {
+    c.execute(
+        "INSERT INTO settlements (id, partner, kind, number, amount, payload, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        vec![
+            s.id.into(),
+            s.partner.as_str().into(),
+            s.kind.as_str().into(),
+            s.number.as_str().into(),
+            money("amount", s.amount, AMOUNT_SCALE)?,
+            (&s.payload).into(),
+            s.at.into(),
+        ],
+    )
+    .await?;
+    for (claim_id, amount) in &s.allocations {
+        c.execute(
+            "INSERT INTO settlement_allocations (settlement_id, claim_id, amount) \
+             VALUES ($1, $2, $3)",
+            vec![
+                s.id.into(),
+                (*claim_id).into(),
+                money("allocation amount", *amount, AMOUNT_SCALE)?,
+            ],
+        )
+        .await?;
+    }
+    audit::append(c, event).await?;
+    Ok(())
+}
+
+pub(crate) async fn settlements_for_claim(
+    c: &mut dyn Exec,
+    claim_id: Uuid,
+) -> StoreResult<Vec<SettlementRecord>> {
+    let rows = c
+        .fetch_all(
+            "SELECT s.id, s.partner, s.kind, s.number, s.amount, s.payload, s.created_at \
+             FROM settlements s WHERE EXISTS (SELECT 1 FROM settlement_allocations a \
+             WHERE a.settlement_id = s.id AND a.claim_id = $1) ORDER BY s.created_at, s.id",
+            vec![claim_id.into()],
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id = r.uuid("id")?;
+        let allocations = c
+            .fetch_all(
+                "SELECT claim_id, amount FROM settlement_allocations WHERE settlement_id = $1 \
+                 ORDER BY claim_id",
+                vec![id.into()],
+            )
+            .await?
+            .iter()
+            .map(|a| Ok((a.uuid("claim_id")?, a.decimal("amount")?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        out.push(SettlementRecord {
+            id,
+            partner: r.text("partner")?,
+            kind: r.text("kind")?,
+            number: r.text("number")?,
+            amount: r.decimal("amount")?,
+            allocations,
+            payload: r.json("payload")?,
+            at: r.time("created_at")?,
+        });
+    }
+    Ok(out)
+}
+
+// ---- dispute cases --------------------------------------------------------------------------
+
+const DISPUTE_COLUMNS: &str =
+    "id, partner, claim_id, status, amount, version, payload, created_at, updated_at";
+
+fn dispute(r: &Row) -> StoreResult<DisputeRecord> {
+    Ok(DisputeRecord {
+        id: r.uuid("id")?,
+        partner: r.text("partner")?,
+        claim_id: r.opt_uuid("claim_id")?,
+        status: r.text("status")?,
+        amount: r.decimal("amount")?,
+        version: r.int("version")?,
+        payload: r.json("payload")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+pub(crate) async fn insert_dispute(
+    c: &mut dyn Exec,
+    d: &NewDispute,
+    event: &NewAuditEvent,
+) -> StoreResult<()> {
+    c.execute(
+        "INSERT INTO dispute_cases (id, partner, claim_id, status, amount, version, payload, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7)",
+        vec![
+            d.id.into(),
+            d.partner.as_str().into(),
+            d.claim_id.into(),
+            d.status.as_str().into(),
+            money("amount", d.amount, AMOUNT_SCALE)?,
+            (&d.payload).into(),
+            d.at.into(),
+        ],
+    )
+    .await?;
+    audit::append(c, event).await?;
+    Ok(())
+}
+
+pub(crate) async fn update_dispute(
+    c: &mut dyn Exec,
+    u: &EntityUpdate,
+    event: &NewAuditEvent,
+) -> StoreResult<i64> {
+    update_versioned(c, Versioned::Dispute, u, event).await
+}
+
+pub(crate) async fn get_dispute(c: &mut dyn Exec, id: Uuid) -> StoreResult<Option<DisputeRecord>> {
+    c.fetch_optional(
+        &format!("SELECT {DISPUTE_COLUMNS} FROM dispute_cases WHERE id = $1"),
+        vec![id.into()],
+    )
+    .await?
+    .map(|r| dispute(&r))
+    .transpose()
+}
+
+pub(crate) async fn disputes_for_claim(
+    c: &mut dyn Exec,
+    claim_id: Uuid,
+) -> StoreResult<Vec<DisputeRecord>> {
+    let rows = c
+        .fetch_all(
+            &format!(
+                "SELECT {DISPUTE_COLUMNS} FROM dispute_cases WHERE claim_id = $1 \
+                 ORDER BY created_at, id"
+            ),
+            vec![claim_id.into()],
+        )
+        .await?;
+    rows.iter().map(dispute).collect()
+}

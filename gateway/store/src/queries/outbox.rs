@@ -1,0 +1,192 @@
+//! Normalized documents, the transactional outbox and consumer idempotency.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::error::{StoreError, StoreResult};
+use crate::model::{DocumentRecord, DocumentSource, NewDocument, OutboxMessage, OutboxRecord};
+use crate::sql::{Arg, Exec, Row};
+
+const DOC_COLUMNS: &str = "id, idempotency_key, doc_type, partner, source_sha256, isa13, gs06, \
+     st02, tx_id, body, created_at";
+
+fn document(r: &Row) -> StoreResult<DocumentRecord> {
+    Ok(DocumentRecord {
+        id: r.uuid("id")?,
+        idempotency_key: r.text("idempotency_key")?,
+        doc_type: r.text("doc_type")?,
+        partner: r.text("partner")?,
+        source: DocumentSource {
+            file_sha256: r.opt_text("source_sha256")?,
+            isa13: r.opt_text("isa13")?,
+            gs06: r.opt_text("gs06")?,
+            st02: r.opt_text("st02")?,
+        },
+        tx_id: r.opt_uuid("tx_id")?,
+        body: r.json("body")?,
+        created_at: r.time("created_at")?,
+    })
+}
+
+pub(crate) async fn insert_document(c: &mut dyn Exec, d: &NewDocument) -> StoreResult<bool> {
+    let n = c
+        .execute(
+            "INSERT INTO documents (id, idempotency_key, doc_type, partner, source_sha256, \
+             isa13, gs06, st02, tx_id, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (idempotency_key) DO NOTHING",
+            vec![
+                d.id.into(),
+                d.idempotency_key.as_str().into(),
+                d.doc_type.as_str().into(),
+                d.partner.as_str().into(),
+                (&d.source.file_sha256).into(),
+                (&d.source.isa13).into(),
+                (&d.source.gs06).into(),
+                (&d.source.st02).into(),
+                d.tx_id.into(),
+                (&d.body).into(),
+                d.created_at.into(),
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+pub(crate) async fn get_document(
+    c: &mut dyn Exec,
+    id: Uuid,
+) -> StoreResult<Option<DocumentRecord>> {
+    c.fetch_optional(
+        &format!("SELECT {DOC_COLUMNS} FROM documents WHERE id = $1"),
+        vec![id.into()],
+    )
+    .await?
+    .map(|r| document(&r))
+    .transpose()
+}
+
+pub(crate) async fn find_document(
+    c: &mut dyn Exec,
+    idempotency_key: &str,
+) -> StoreResult<Option<DocumentRecord>> {
+    c.fetch_optional(
+        &format!("SELECT {DOC_COLUMNS} FROM documents WHERE idempotency_key = $1"),
+        vec![idempotency_key.into()],
+    )
+    .await?
+    .map(|r| document(&r))
+    .transpose()
+}
+
+pub(crate) async fn insert_message(c: &mut dyn Exec, m: &OutboxMessage) -> StoreResult<bool> {
+    let n = c
+        .execute(
+            "INSERT INTO outbox (message_id, exchange, routing_key, headers, payload, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (message_id) DO NOTHING",
+            vec![
+                m.message_id.as_str().into(),
+                m.exchange.as_str().into(),
+                m.routing_key.as_str().into(),
+                (&m.headers).into(),
+                m.payload.as_slice().into(),
+                m.created_at.into(),
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+pub(crate) async fn pending(c: &mut dyn Exec, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
+    let rows = c
+        .fetch_all(
+            "SELECT id, message_id, exchange, routing_key, headers, payload, created_at, sent_at, \
+             attempts, last_error FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+            vec![limit.max(0).into()],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(OutboxRecord {
+                id: r.int("id")?,
+                message: OutboxMessage {
+                    message_id: r.text("message_id")?,
+                    exchange: r.text("exchange")?,
+                    routing_key: r.text("routing_key")?,
+                    headers: r.json("headers")?,
+                    payload: r.bytes("payload")?,
+                    created_at: r.time("created_at")?,
+                },
+                sent_at: r.opt_time("sent_at")?,
+                attempts: r.int("attempts")?,
+                last_error: r.opt_text("last_error")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn mark_sent(c: &mut dyn Exec, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+    // The first confirm wins: a second relay confirming the same row keeps the first time.
+    let n = c
+        .execute(
+            "UPDATE outbox SET sent_at = COALESCE(sent_at, $2) WHERE id = $1",
+            vec![id.into(), at.into()],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound {
+            entity: "outbox message",
+            id: id.to_string(),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) async fn record_publish_failure(
+    c: &mut dyn Exec,
+    id: i64,
+    error: &str,
+) -> StoreResult<()> {
+    let n = c
+        .execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+            vec![id.into(), error.into()],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound {
+            entity: "outbox message",
+            id: id.to_string(),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) async fn mark_processed(
+    c: &mut dyn Exec,
+    consumer: &str,
+    message_id: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let n = c
+        .execute(
+            "INSERT INTO processed_messages (consumer, message_id, processed_at) \
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            vec![consumer.into(), message_id.into(), at.into()],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+pub(crate) async fn is_processed(
+    c: &mut dyn Exec,
+    consumer: &str,
+    message_id: &str,
+) -> StoreResult<bool> {
+    Ok(c.fetch_optional(
+        "SELECT 1 AS one FROM processed_messages WHERE consumer = $1 AND message_id = $2",
+        vec![Arg::from(consumer), Arg::from(message_id)],
+    )
+    .await?
+    .is_some())
+}

@@ -1,0 +1,365 @@
+//! Pipeline transactions and inbound idempotency records.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Params, audit};
+use crate::error::{StoreError, StoreResult};
+use crate::model::{
+    Direction, InboundFile, InterchangeRecord, NewAuditEvent, NewTransaction, RefKind, Step,
+    TransactionFilter, TransactionRecord, TransactionRef, TransactionUpdate, TxState,
+};
+use crate::sql::{Arg, Dialect, Exec, Row};
+
+const TX_COLUMNS: &str = "t.id, t.partner, t.direction, t.step, t.state, t.error, t.raw_sha256, \
+     t.parent_id, t.doc_type, t.isa13, t.gs06, t.st02, t.debit_memo, t.attempts, t.created_at, \
+     t.updated_at";
+
+/// Default and maximum page size of [`list`].
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 10_000;
+
+fn from_row(r: &Row) -> StoreResult<TransactionRecord> {
+    Ok(TransactionRecord {
+        id: r.uuid("id")?,
+        partner: r.text("partner")?,
+        direction: Direction::parse("direction", &r.text("direction")?)?,
+        step: Step::parse("step", &r.text("step")?)?,
+        state: TxState::parse("state", &r.text("state")?)?,
+        error: r.opt_text("error")?,
+        raw_sha256: r.opt_text("raw_sha256")?,
+        parent_id: r.opt_uuid("parent_id")?,
+        doc_type: r.opt_text("doc_type")?,
+        isa13: r.opt_text("isa13")?,
+        gs06: r.opt_text("gs06")?,
+        st02: r.opt_text("st02")?,
+        debit_memo: r.opt_text("debit_memo")?,
+        attempts: r.int("attempts")?,
+        refs: Vec::new(),
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+fn status(step: Step, state: TxState) -> String {
+    format!("{step}:{state}")
+}
+
+pub(crate) async fn insert(c: &mut dyn Exec, t: &NewTransaction) -> StoreResult<()> {
+    let attempts = i64::from(t.state == TxState::Processing);
+    c.execute(
+        "INSERT INTO transactions (id, partner, direction, step, state, raw_sha256, parent_id, \
+         doc_type, isa13, gs06, st02, debit_memo, attempts, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+        vec![
+            t.id.into(),
+            t.partner.as_str().into(),
+            t.direction.as_str().into(),
+            t.step.as_str().into(),
+            t.state.as_str().into(),
+            (&t.raw_sha256).into(),
+            t.parent_id.into(),
+            (&t.doc_type).into(),
+            (&t.isa13).into(),
+            (&t.gs06).into(),
+            (&t.st02).into(),
+            (&t.debit_memo).into(),
+            attempts.into(),
+            t.at.into(),
+        ],
+    )
+    .await?;
+    add_refs(c, t.id, &t.refs).await?;
+    let mut event = NewAuditEvent::new("system", "transaction", t.id.to_string(), "created", t.at)
+        .transition(None, &status(t.step, t.state));
+    event.correlation_id = t.raw_sha256.clone();
+    audit::append(c, &event).await?;
+    Ok(())
+}
+
+pub(crate) async fn update(c: &mut dyn Exec, u: &TransactionUpdate) -> StoreResult<()> {
+    let lock = match c.dialect() {
+        Dialect::Postgres => " FOR UPDATE",
+        Dialect::Sqlite => "",
+    };
+    let before = c
+        .fetch_optional(
+            &format!("SELECT step, state FROM transactions WHERE id = $1{lock}"),
+            vec![u.id.into()],
+        )
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "transaction",
+            id: u.id.to_string(),
+        })?;
+    let from = format!("{}:{}", before.text("step")?, before.text("state")?);
+    let attempt = i64::from(u.state == TxState::Processing);
+    c.execute(
+        "UPDATE transactions SET step = $2, state = $3, error = COALESCE($4, error), \
+         doc_type = COALESCE($5, doc_type), isa13 = COALESCE($6, isa13), \
+         gs06 = COALESCE($7, gs06), st02 = COALESCE($8, st02), \
+         debit_memo = COALESCE($9, debit_memo), attempts = attempts + $10, updated_at = $11 \
+         WHERE id = $1",
+        vec![
+            u.id.into(),
+            u.step.as_str().into(),
+            u.state.as_str().into(),
+            (&u.error).into(),
+            (&u.doc_type).into(),
+            (&u.isa13).into(),
+            (&u.gs06).into(),
+            (&u.st02).into(),
+            (&u.debit_memo).into(),
+            attempt.into(),
+            u.at.into(),
+        ],
+    )
+    .await?;
+    let mut event = NewAuditEvent::new(
+        u.actor.as_str(),
+        "transaction",
+        u.id.to_string(),
+        u.step.as_str(),
+        u.at,
+    )
+    .transition(Some(&from), &status(u.step, u.state));
+    event.reason = u.error.clone();
+    event.correlation_id = u.correlation_id.clone();
+    audit::append(c, &event).await?;
+    Ok(())
+}
+
+pub(crate) async fn add_refs(
+    c: &mut dyn Exec,
+    id: Uuid,
+    refs: &[TransactionRef],
+) -> StoreResult<()> {
+    if refs.is_empty() {
+        return Ok(());
+    }
+    let mut p = Params::default();
+    let values = refs
+        .iter()
+        .map(|r| {
+            format!(
+                "({}, {}, {})",
+                p.push(id),
+                p.push(r.kind.as_str()),
+                p.push(r.value.as_str())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    c.execute(
+        &format!(
+            "INSERT INTO transaction_refs (tx_id, kind, value) VALUES {values} \
+             ON CONFLICT DO NOTHING"
+        ),
+        p.args,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Fills `refs` of each record with one query.
+async fn load_refs(c: &mut dyn Exec, records: &mut [TransactionRecord]) -> StoreResult<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = records.iter().map(|r| r.id).collect();
+    let mut p = Params::default();
+    let list = p.list(&ids);
+    let rows = c
+        .fetch_all(
+            &format!(
+                "SELECT tx_id, kind, value FROM transaction_refs WHERE tx_id IN ({list}) \
+                 ORDER BY tx_id, kind, value"
+            ),
+            p.args,
+        )
+        .await?;
+    let mut by_id: HashMap<Uuid, Vec<TransactionRef>> = HashMap::new();
+    for r in rows {
+        by_id
+            .entry(r.uuid("tx_id")?)
+            .or_default()
+            .push(TransactionRef {
+                kind: RefKind::parse("kind", &r.text("kind")?)?,
+                value: r.text("value")?,
+            });
+    }
+    for rec in records {
+        rec.refs = by_id.remove(&rec.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+pub(crate) async fn get(c: &mut dyn Exec, id: Uuid) -> StoreResult<Option<TransactionRecord>> {
+    let row = c
+        .fetch_optional(
+            &format!("SELECT {TX_COLUMNS} FROM transactions t WHERE t.id = $1"),
+            vec![id.into()],
+        )
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut recs = vec![from_row(&row)?];
+    load_refs(c, &mut recs).await?;
+    Ok(recs.pop())
+}
+
+pub(crate) async fn list(
+    c: &mut dyn Exec,
+    f: &TransactionFilter,
+) -> StoreResult<Vec<TransactionRecord>> {
+    let mut p = Params::default();
+    let mut sql = format!("SELECT {TX_COLUMNS} FROM transactions t WHERE 1 = 1");
+    if let Some(partner) = &f.partner {
+        sql += &format!(" AND t.partner = {}", p.push(partner.as_str()));
+    }
+    let state = if f.failed_only {
+        Some(TxState::Failed)
+    } else {
+        f.state
+    };
+    if let Some(state) = state {
+        sql += &format!(" AND t.state = {}", p.push(state.as_str()));
+    }
+    if let Some(direction) = f.direction {
+        sql += &format!(" AND t.direction = {}", p.push(direction.as_str()));
+    }
+    if let Some(step) = f.step {
+        sql += &format!(" AND t.step = {}", p.push(step.as_str()));
+    }
+    if let Some(doc_type) = &f.doc_type {
+        sql += &format!(" AND t.doc_type = {}", p.push(doc_type.as_str()));
+    }
+    if let Some(sha) = &f.raw_sha256 {
+        sql += &format!(" AND t.raw_sha256 = {}", p.push(sha.as_str()));
+    }
+    if let Some(cn) = &f.control_number {
+        let n = p.push(cn.as_str());
+        sql += &format!(" AND (t.isa13 = {n} OR t.gs06 = {n} OR t.st02 = {n})");
+    }
+    if let Some(memo) = &f.debit_memo {
+        let n = p.push(memo.as_str());
+        let kind = p.push(RefKind::DebitMemo.as_str());
+        sql += &format!(
+            " AND (t.debit_memo = {n} OR EXISTS (SELECT 1 FROM transaction_refs r \
+             WHERE r.tx_id = t.id AND r.kind = {kind} AND r.value = {n}))"
+        );
+    }
+    if let Some(invoice) = &f.invoice {
+        let n = p.push(invoice.as_str());
+        let kind = p.push(RefKind::Invoice.as_str());
+        sql += &format!(
+            " AND EXISTS (SELECT 1 FROM transaction_refs r \
+             WHERE r.tx_id = t.id AND r.kind = {kind} AND r.value = {n})"
+        );
+    }
+    let limit = f.limit.unwrap_or(DEFAULT_LIMIT).clamp(0, MAX_LIMIT);
+    let offset = f.offset.unwrap_or(0).max(0);
+    sql += &format!(
+        " ORDER BY t.created_at DESC, t.id DESC LIMIT {} OFFSET {}",
+        p.push(limit),
+        p.push(offset)
+    );
+    let rows = c.fetch_all(&sql, p.args).await?;
+    let mut recs = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
+    load_refs(c, &mut recs).await?;
+    Ok(recs)
+}
+
+pub(crate) async fn children(
+    c: &mut dyn Exec,
+    parent: Uuid,
+) -> StoreResult<Vec<TransactionRecord>> {
+    let rows = c
+        .fetch_all(
+            &format!(
+                "SELECT {TX_COLUMNS} FROM transactions t WHERE t.parent_id = $1 \
+                 ORDER BY t.created_at, t.id"
+            ),
+            vec![parent.into()],
+        )
+        .await?;
+    let mut recs = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
+    load_refs(c, &mut recs).await?;
+    Ok(recs)
+}
+
+pub(crate) async fn record_inbound_file(c: &mut dyn Exec, f: &InboundFile) -> StoreResult<bool> {
+    let n = c
+        .execute(
+            "INSERT INTO inbound_files (partner, sha256, file_name, size, received_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            vec![
+                f.partner.as_str().into(),
+                f.sha256.as_str().into(),
+                (&f.file_name).into(),
+                f.size.into(),
+                f.received_at.into(),
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+pub(crate) async fn record_interchange(
+    c: &mut dyn Exec,
+    i: &InterchangeRecord,
+) -> StoreResult<bool> {
+    let n = c
+        .execute(
+            "INSERT INTO interchanges (partner, isa13, sha256, received_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            vec![
+                i.partner.as_str().into(),
+                i.isa13.as_str().into(),
+                (&i.sha256).into(),
+                i.received_at.into(),
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+pub(crate) async fn find_interchange(
+    c: &mut dyn Exec,
+    partner: &str,
+    isa13: &str,
+) -> StoreResult<Option<InterchangeRecord>> {
+    let row = c
+        .fetch_optional(
+            "SELECT partner, isa13, sha256, received_at FROM interchanges \
+             WHERE partner = $1 AND isa13 = $2",
+            vec![Arg::from(partner), Arg::from(isa13)],
+        )
+        .await?;
+    row.map(|r| {
+        Ok(InterchangeRecord {
+            partner: r.text("partner")?,
+            isa13: r.text("isa13")?,
+            sha256: r.opt_text("sha256")?,
+            received_at: r.time("received_at")?,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) async fn record_as2_message(
+    c: &mut dyn Exec,
+    partner: &str,
+    message_id: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let n = c
+        .execute(
+            "INSERT INTO as2_messages (partner, message_id, received_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+            vec![partner.into(), message_id.into(), at.into()],
+        )
+        .await?;
+    Ok(n == 1)
+}

@@ -1,0 +1,395 @@
+//! The handle behind `Box<dyn StoreTx>` and `Box<dyn StoreRead>`: one connection of either
+//! backend, inside a transaction or not, with the queries bound to it.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::pool::PoolConnection;
+use sqlx::{Postgres, Sqlite, Transaction};
+use uuid::Uuid;
+
+use crate::error::StoreResult;
+use crate::model::*;
+use crate::queries::{audit, control, engine, outbox, pipeline};
+use crate::sql::Exec;
+use crate::{StoreRead, StoreTx};
+
+pub(crate) enum Session {
+    PgTx(Transaction<'static, Postgres>),
+    SqliteTx(Transaction<'static, Sqlite>),
+    PgConn(PoolConnection<Postgres>),
+    SqliteConn(PoolConnection<Sqlite>),
+}
+
+impl Session {
+    fn conn(&mut self) -> &mut dyn Exec {
+        match self {
+            Session::PgTx(t) => &mut **t,
+            Session::SqliteTx(t) => &mut **t,
+            Session::PgConn(c) => &mut **c,
+            Session::SqliteConn(c) => &mut **c,
+        }
+    }
+}
+
+#[async_trait]
+impl StoreRead for Session {
+    async fn get_transaction(&mut self, id: Uuid) -> StoreResult<Option<TransactionRecord>> {
+        pipeline::get(self.conn(), id).await
+    }
+
+    async fn list_transactions(
+        &mut self,
+        filter: &TransactionFilter,
+    ) -> StoreResult<Vec<TransactionRecord>> {
+        pipeline::list(self.conn(), filter).await
+    }
+
+    async fn child_transactions(&mut self, parent: Uuid) -> StoreResult<Vec<TransactionRecord>> {
+        pipeline::children(self.conn(), parent).await
+    }
+
+    async fn find_interchange(
+        &mut self,
+        partner: &str,
+        isa13: &str,
+    ) -> StoreResult<Option<InterchangeRecord>> {
+        pipeline::find_interchange(self.conn(), partner, isa13).await
+    }
+
+    async fn get_document(&mut self, id: Uuid) -> StoreResult<Option<DocumentRecord>> {
+        outbox::get_document(self.conn(), id).await
+    }
+
+    async fn find_document(
+        &mut self,
+        idempotency_key: &str,
+    ) -> StoreResult<Option<DocumentRecord>> {
+        outbox::find_document(self.conn(), idempotency_key).await
+    }
+
+    async fn pending_outbox(&mut self, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
+        outbox::pending(self.conn(), limit).await
+    }
+
+    async fn is_processed(&mut self, consumer: &str, message_id: &str) -> StoreResult<bool> {
+        outbox::is_processed(self.conn(), consumer, message_id).await
+    }
+
+    async fn get_contract(&mut self, id: Uuid) -> StoreResult<Option<ContractRecord>> {
+        engine::get_contract(self.conn(), id).await
+    }
+
+    async fn find_contract(
+        &mut self,
+        partner: &str,
+        supplier: &str,
+        contract_number: &str,
+    ) -> StoreResult<Option<ContractRecord>> {
+        engine::find_contract(self.conn(), partner, supplier, contract_number).await
+    }
+
+    async fn contract_versions(&mut self, contract_id: Uuid) -> StoreResult<Vec<ContractVersion>> {
+        engine::contract_versions(self.conn(), contract_id).await
+    }
+
+    async fn get_batch(&mut self, id: Uuid) -> StoreResult<Option<BatchRecord>> {
+        engine::get_batch(self.conn(), id).await
+    }
+
+    async fn find_batch(&mut self, number: &str) -> StoreResult<Option<BatchRecord>> {
+        engine::find_batch(self.conn(), number).await
+    }
+
+    async fn batch_lines(&mut self, batch_id: Uuid) -> StoreResult<Vec<BatchLineRecord>> {
+        engine::batch_lines(self.conn(), batch_id).await
+    }
+
+    async fn find_batch_lines(&mut self, query: &LineQuery) -> StoreResult<Vec<BatchLineRecord>> {
+        engine::find_batch_lines(self.conn(), query).await
+    }
+
+    async fn get_claim(&mut self, id: Uuid) -> StoreResult<Option<ClaimRecord>> {
+        engine::get_claim(self.conn(), id).await
+    }
+
+    async fn find_claim(
+        &mut self,
+        partner: &str,
+        claim_number: &str,
+    ) -> StoreResult<Option<ClaimRecord>> {
+        engine::find_claim(self.conn(), partner, claim_number).await
+    }
+
+    async fn claim_lines(&mut self, claim_id: Uuid) -> StoreResult<Vec<ClaimLineRecord>> {
+        engine::claim_lines(self.conn(), claim_id).await
+    }
+
+    async fn get_response(&mut self, id: Uuid) -> StoreResult<Option<ResponseRecord>> {
+        engine::get_response(self.conn(), id).await
+    }
+
+    async fn unmatched_responses(
+        &mut self,
+        partner: Option<&str>,
+    ) -> StoreResult<Vec<ResponseRecord>> {
+        engine::unmatched_responses(self.conn(), partner).await
+    }
+
+    async fn responses_for_claim(&mut self, claim_id: Uuid) -> StoreResult<Vec<ResponseRecord>> {
+        engine::responses_for_claim(self.conn(), claim_id).await
+    }
+
+    async fn cap_entries(&mut self, cap_key: &str) -> StoreResult<Vec<CapEntryRecord>> {
+        engine::cap_entries(self.conn(), cap_key).await
+    }
+
+    async fn settlements_for_claim(
+        &mut self,
+        claim_id: Uuid,
+    ) -> StoreResult<Vec<SettlementRecord>> {
+        engine::settlements_for_claim(self.conn(), claim_id).await
+    }
+
+    async fn get_dispute(&mut self, id: Uuid) -> StoreResult<Option<DisputeRecord>> {
+        engine::get_dispute(self.conn(), id).await
+    }
+
+    async fn disputes_for_claim(&mut self, claim_id: Uuid) -> StoreResult<Vec<DisputeRecord>> {
+        engine::disputes_for_claim(self.conn(), claim_id).await
+    }
+
+    async fn audit_events(
+        &mut self,
+        entity: &str,
+        entity_id: &str,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        audit::for_entity(self.conn(), entity, entity_id).await
+    }
+}
+
+#[async_trait]
+impl StoreTx for Session {
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        match *self {
+            Session::PgTx(t) => t.commit().await?,
+            Session::SqliteTx(t) => t.commit().await?,
+            Session::PgConn(_) | Session::SqliteConn(_) => {}
+        }
+        Ok(())
+    }
+
+    async fn rollback(self: Box<Self>) -> StoreResult<()> {
+        match *self {
+            Session::PgTx(t) => t.rollback().await?,
+            Session::SqliteTx(t) => t.rollback().await?,
+            Session::PgConn(_) | Session::SqliteConn(_) => {}
+        }
+        Ok(())
+    }
+
+    async fn append_audit(&mut self, event: &NewAuditEvent) -> StoreResult<i64> {
+        audit::append(self.conn(), event).await
+    }
+
+    async fn mark_processed(
+        &mut self,
+        consumer: &str,
+        message_id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        outbox::mark_processed(self.conn(), consumer, message_id, at).await
+    }
+
+    async fn insert_transaction(&mut self, tx: &NewTransaction) -> StoreResult<()> {
+        pipeline::insert(self.conn(), tx).await
+    }
+
+    async fn update_transaction(&mut self, update: &TransactionUpdate) -> StoreResult<()> {
+        pipeline::update(self.conn(), update).await
+    }
+
+    async fn add_transaction_refs(&mut self, id: Uuid, refs: &[TransactionRef]) -> StoreResult<()> {
+        pipeline::add_refs(self.conn(), id, refs).await
+    }
+
+    async fn record_inbound_file(&mut self, file: &InboundFile) -> StoreResult<bool> {
+        pipeline::record_inbound_file(self.conn(), file).await
+    }
+
+    async fn record_interchange(&mut self, interchange: &InterchangeRecord) -> StoreResult<bool> {
+        pipeline::record_interchange(self.conn(), interchange).await
+    }
+
+    async fn record_as2_message(
+        &mut self,
+        partner: &str,
+        message_id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        pipeline::record_as2_message(self.conn(), partner, message_id, at).await
+    }
+
+    async fn insert_document(&mut self, doc: &NewDocument) -> StoreResult<bool> {
+        outbox::insert_document(self.conn(), doc).await
+    }
+
+    async fn insert_outbox(&mut self, message: &OutboxMessage) -> StoreResult<bool> {
+        outbox::insert_message(self.conn(), message).await
+    }
+
+    async fn mark_sent(&mut self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        outbox::mark_sent(self.conn(), id, at).await
+    }
+
+    async fn record_publish_failure(&mut self, id: i64, error: &str) -> StoreResult<()> {
+        outbox::record_publish_failure(self.conn(), id, error).await
+    }
+
+    async fn allocate_control_number(
+        &mut self,
+        key: &ControlNumberKey,
+        range: (u32, u32),
+        at: DateTime<Utc>,
+    ) -> StoreResult<u32> {
+        control::allocate(self.conn(), key, range, at).await
+    }
+
+    async fn insert_contract(
+        &mut self,
+        contract: &NewContract,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()> {
+        engine::insert_contract(self.conn(), contract, audit).await
+    }
+
+    async fn update_contract(
+        &mut self,
+        update: &EntityUpdate,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64> {
+        engine::update_contract(self.conn(), update, audit).await
+    }
+
+    async fn insert_contract_version(
+        &mut self,
+        version: &ContractVersion,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()> {
+        engine::insert_contract_version(self.conn(), version, audit).await
+    }
+
+    async fn insert_batch(&mut self, batch: &NewBatch, audit: &NewAuditEvent) -> StoreResult<()> {
+        engine::insert_batch(self.conn(), batch, audit).await
+    }
+
+    async fn update_batch(
+        &mut self,
+        update: &EntityUpdate,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64> {
+        engine::update_batch(self.conn(), update, audit).await
+    }
+
+    async fn insert_batch_lines(
+        &mut self,
+        batch_id: Uuid,
+        lines: &[NewBatchLine],
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<u64> {
+        engine::insert_batch_lines(self.conn(), batch_id, lines, at, audit).await
+    }
+
+    async fn update_batch_line(
+        &mut self,
+        update: &BatchLineUpdate,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()> {
+        engine::update_batch_line(self.conn(), update, audit).await
+    }
+
+    async fn insert_claim(&mut self, claim: &NewClaim, audit: &NewAuditEvent) -> StoreResult<()> {
+        engine::insert_claim(self.conn(), claim, audit).await
+    }
+
+    async fn update_claim(
+        &mut self,
+        update: &EntityUpdate,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64> {
+        engine::update_claim(self.conn(), update, audit).await
+    }
+
+    async fn insert_claim_lines(
+        &mut self,
+        claim_id: Uuid,
+        lines: &[NewClaimLine],
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<u64> {
+        engine::insert_claim_lines(self.conn(), claim_id, lines, at, audit).await
+    }
+
+    async fn update_claim_line(
+        &mut self,
+        update: &ClaimLineUpdate,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()> {
+        engine::update_claim_line(self.conn(), update, audit).await
+    }
+
+    async fn insert_response(
+        &mut self,
+        response: &NewResponse,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<bool> {
+        engine::insert_response(self.conn(), response, audit).await
+    }
+
+    async fn link_response(
+        &mut self,
+        id: Uuid,
+        claim_id: Option<Uuid>,
+        status: MatchStatus,
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()> {
+        engine::link_response(self.conn(), id, claim_id, status, at, audit).await
+    }
+
+    async fn upsert_cap(&mut self, cap: &CapRecord, audit: &NewAuditEvent) -> StoreResult<()> {
+        engine::upsert_cap(self.conn(), cap, audit).await
+    }
+
+    async fn lock_caps(&mut self, keys: &[String]) -> StoreResult<Vec<CapRecord>> {
+        engine::lock_caps(self.conn(), keys).await
+    }
+
+    async fn append_cap_entries(&mut self, entries: &[NewCapEntry]) -> StoreResult<()> {
+        engine::append_cap_entries(self.conn(), entries).await
+    }
+
+    async fn insert_settlement(
+        &mut self,
+        settlement: &NewSettlement,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()> {
+        engine::insert_settlement(self.conn(), settlement, audit).await
+    }
+
+    async fn insert_dispute(
+        &mut self,
+        dispute: &NewDispute,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()> {
+        engine::insert_dispute(self.conn(), dispute, audit).await
+    }
+
+    async fn update_dispute(
+        &mut self,
+        update: &EntityUpdate,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64> {
+        engine::update_dispute(self.conn(), update, audit).await
+    }
+}

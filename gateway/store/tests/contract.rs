@@ -1,0 +1,1672 @@
+//! The store contract suite: every case runs against SQLite (a temporary file per test) and
+//! a real PostgreSQL (a fresh `chargegate_test_<random>` database per test, dropped after).
+//!
+//! PostgreSQL is found at `CHARGEGATE_TEST_PG_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`). When it cannot be reached the PostgreSQL
+//! cases fail, unless `CHARGEGATE_SKIP_PG=1` says to skip them.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+use serde_json::json;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, Executor};
+use store::*;
+use uuid::Uuid;
+
+// ---- harness --------------------------------------------------------------------------------
+
+const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+enum Backend {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        path: std::path::PathBuf,
+    },
+    Postgres {
+        options: Box<PgConnectOptions>,
+        _db: Box<PgDatabase>,
+    },
+}
+
+/// A fresh, migrated store and the means to open it again.
+struct Harness {
+    store: Arc<dyn Store>,
+    backend: Backend,
+}
+
+impl Harness {
+    async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("chargegate.db");
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.expect("open sqlite"));
+        store.migrate().await.expect("migrate sqlite");
+        Harness {
+            store,
+            backend: Backend::Sqlite { _dir: dir, path },
+        }
+    }
+
+    async fn postgres() -> Option<Self> {
+        if std::env::var("CHARGEGATE_SKIP_PG").is_ok_and(|v| v == "1") {
+            eprintln!("CHARGEGATE_SKIP_PG=1: skipping the PostgreSQL store contract case");
+            return None;
+        }
+        let url = std::env::var("CHARGEGATE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into());
+        let admin = PgConnectOptions::from_str(&url).expect("CHARGEGATE_TEST_PG_URL is a url");
+        let mut conn = match admin.connect().await {
+            Ok(c) => c,
+            Err(e) => panic!(
+                "PostgreSQL is not reachable at {url}: {e}. Start it (scripts/test.sh does) or \
+                 set CHARGEGATE_SKIP_PG=1 to skip the PostgreSQL half of the store contract suite"
+            ),
+        };
+        let name = format!("chargegate_test_{}", Uuid::new_v4().simple());
+        conn.execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("create test database");
+        conn.close().await.expect("close admin connection");
+        let db = PgDatabase {
+            admin: admin.clone(),
+            name: name.clone(),
+        };
+        let options = admin.database(&name);
+        let store = Self::open_pg(&options).await;
+        store.migrate().await.expect("migrate postgres");
+        Some(Harness {
+            store,
+            backend: Backend::Postgres {
+                options: Box::new(options),
+                _db: Box::new(db),
+            },
+        })
+    }
+
+    async fn open_pg(options: &PgConnectOptions) -> Arc<dyn Store> {
+        let pool = PgPoolOptions::new()
+            .max_connections(12)
+            .connect_with(options.clone())
+            .await
+            .expect("connect to test database");
+        Arc::new(PgStore::from_pool(pool))
+    }
+
+    /// A second store on the same database, as after a restart.
+    async fn reopen(&self) -> Arc<dyn Store> {
+        match &self.backend {
+            Backend::Sqlite { path, .. } => {
+                Arc::new(SqliteStore::open(path).await.expect("reopen sqlite"))
+            }
+            Backend::Postgres { options, .. } => Self::open_pg(options).await,
+        }
+    }
+
+    async fn finish(self) {
+        self.store.close().await;
+    }
+}
+
+/// Drops the test database when the test ends, even by a panic.
+struct PgDatabase {
+    admin: PgConnectOptions,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin = self.admin.clone();
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Drop cannot await; a thread with its own runtime does the work.
+        let joined = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime for dropping the test database");
+            rt.block_on(async move {
+                if let Ok(mut conn) = admin.connect().await {
+                    let _ = conn.execute(sql.as_str()).await;
+                    let _ = conn.close().await;
+                }
+            });
+        })
+        .join();
+        if joined.is_err() {
+            eprintln!("could not drop test database {}", self.name);
+        }
+    }
+}
+
+macro_rules! contract_suite {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let h = super::Harness::sqlite().await;
+                    super::$case(&h).await;
+                    h.finish().await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let Some(h) = super::Harness::postgres().await else { return };
+                    super::$case(&h).await;
+                    h.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+contract_suite!(
+    migrations_apply_twice_harmlessly,
+    transaction_lifecycle_and_search,
+    inbound_idempotency_records,
+    document_and_outbox_commit_together,
+    failure_between_document_and_outbox_leaves_neither,
+    pending_outbox_in_order_until_marked_sent,
+    processed_message_applies_once,
+    control_numbers_are_sequential_and_survive_reopen,
+    concurrent_allocation_yields_distinct_numbers,
+    exhausted_range_is_an_error_not_a_wrap,
+    stale_batch_version_is_a_conflict,
+    audit_events_roll_back_with_their_transaction,
+    decimals_round_trip_exactly,
+    unmatched_responses_queue,
+    engine_entities_round_trip,
+    bulk_lines_keep_every_byte,
+);
+
+// ---- fixtures -------------------------------------------------------------------------------
+
+fn t(seconds: i64) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-03T10:00:00Z")
+        .expect("fixed time")
+        .with_timezone(&Utc)
+        + Duration::seconds(seconds)
+}
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str_exact(s).expect("decimal literal")
+}
+
+fn audit(entity: &str, id: impl ToString, event: &str, to: &str, at: i64) -> NewAuditEvent {
+    NewAuditEvent::new("system", entity, id.to_string(), event, t(at)).transition(None, to)
+}
+
+fn new_batch(number: &str) -> NewBatch {
+    NewBatch {
+        id: Uuid::now_v7(),
+        number: number.into(),
+        partner: "acme".into(),
+        role: "adjudicator".into(),
+        status: "open".into(),
+        debit_memo: Some("DM-1001".into()),
+        source_document_id: None,
+        payload: json!({"mode": "review_and_claim", "lines": 2}),
+        at: t(0),
+    }
+}
+
+fn new_claim(number: &str, amount: &str) -> NewClaim {
+    NewClaim {
+        id: Uuid::now_v7(),
+        partner: "acme".into(),
+        claim_number: number.into(),
+        status: "open".into(),
+        amount: dec(amount),
+        batch_id: None,
+        parent_id: None,
+        payload: json!({"source": "batch"}),
+        at: t(0),
+    }
+}
+
+fn line(no: i64, invoice: &str) -> NewBatchLine {
+    NewBatchLine {
+        line_no: no,
+        status: "open".into(),
+        invoice: Some(invoice.into()),
+        item: Some("12345020101".into()),
+        customer: Some("AB1234563".into()),
+        contract: Some("SPA-2026-0042".into()),
+        quantity: Some(dec("4")),
+        contract_price: Some(dec("30.00")),
+        claimed_amount: Some(dec("48.00")),
+        calculated_amount: None,
+        payload: json!({"pad01": no}),
+    }
+}
+
+fn document(key: &str) -> NewDocument {
+    NewDocument {
+        id: Uuid::now_v7(),
+        idempotency_key: key.into(),
+        doc_type: "claim".into(),
+        partner: "acme".into(),
+        source: DocumentSource {
+            file_sha256: Some("ab".repeat(32)),
+            isa13: Some("000000905".into()),
+            gs06: Some("905".into()),
+            st02: Some("0001".into()),
+        },
+        tx_id: None,
+        body: json!({"schema": "chargegate.claim/1", "debit_memo": "DM-1001",
+                     "total_claimed": "255.25"}),
+        created_at: t(0),
+    }
+}
+
+fn message(id: &str) -> OutboxMessage {
+    OutboxMessage {
+        message_id: id.into(),
+        exchange: "chargegate.docs".into(),
+        routing_key: "claim.acme".into(),
+        headers: json!({"doc_type": "claim", "partner": "acme", "schema": 1}),
+        payload: br#"{"schema":"chargegate.claim/1"}"#.to_vec(),
+        created_at: t(0),
+    }
+}
+
+async fn reader(h: &Harness) -> Box<dyn StoreRead> {
+    h.store.reader().await.expect("reader")
+}
+
+// ---- cases ----------------------------------------------------------------------------------
+
+async fn migrations_apply_twice_harmlessly(h: &Harness) {
+    h.store.migrate().await.expect("second migrate");
+    let again = h.reopen().await;
+    again.migrate().await.expect("migrate after reopen");
+    again.close().await;
+    // The schema still works.
+    assert!(
+        h.store
+            .record_as2_message("acme", "<m1@acme>", t(0))
+            .await
+            .expect("write after migrating twice")
+    );
+}
+
+async fn transaction_lifecycle_and_search(h: &Harness) {
+    let store = &h.store;
+    let file = NewTransaction {
+        raw_sha256: Some("cd".repeat(32)),
+        ..NewTransaction::new(
+            Uuid::now_v7(),
+            "acme",
+            Direction::Inbound,
+            Step::Receive,
+            TxState::Done,
+            t(0),
+        )
+    };
+    store
+        .insert_transaction(&file)
+        .await
+        .expect("insert file tx");
+    let set = NewTransaction {
+        parent_id: Some(file.id),
+        raw_sha256: file.raw_sha256.clone(),
+        doc_type: Some("claim".into()),
+        isa13: Some("000000905".into()),
+        gs06: Some("905".into()),
+        st02: Some("0001".into()),
+        debit_memo: Some("DM-1001".into()),
+        refs: vec![
+            TransactionRef::new(RefKind::Invoice, "INV-77"),
+            TransactionRef::new(RefKind::Invoice, "INV-78"),
+            TransactionRef::new(RefKind::DebitMemo, "DM-1001-R1"),
+        ],
+        ..NewTransaction::new(
+            Uuid::now_v7(),
+            "acme",
+            Direction::Inbound,
+            Step::Map,
+            TxState::Received,
+            t(1),
+        )
+    };
+    store.insert_transaction(&set).await.expect("insert set tx");
+    let other = NewTransaction {
+        isa13: Some("000000999".into()),
+        ..NewTransaction::new(
+            Uuid::now_v7(),
+            "lakeside",
+            Direction::Outbound,
+            Step::Render,
+            TxState::Done,
+            t(2),
+        )
+    };
+    store
+        .insert_transaction(&other)
+        .await
+        .expect("insert other");
+
+    store
+        .update_transaction(&TransactionUpdate::new(
+            set.id,
+            Step::Engine,
+            TxState::Processing,
+            "system",
+            t(3),
+        ))
+        .await
+        .expect("processing");
+    store
+        .update_transaction(
+            &TransactionUpdate::new(set.id, Step::Engine, TxState::Failed, "system", t(4))
+                .with_error("f.x12: interchange 000000905, group 905, set 0001, segment 7 (PAD), element 2: bad"),
+        )
+        .await
+        .expect("failed");
+
+    let got = store
+        .get_transaction(set.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(got.state, TxState::Failed);
+    assert_eq!(got.step, Step::Engine);
+    assert_eq!(got.attempts, 1);
+    assert_eq!(got.created_at, t(1));
+    assert_eq!(got.updated_at, t(4));
+    assert_eq!(got.parent_id, Some(file.id));
+    assert!(
+        got.error
+            .as_deref()
+            .is_some_and(|e| e.contains("segment 7 (PAD)"))
+    );
+    assert_eq!(got.refs.len(), 3);
+
+    let ids = |v: Vec<TransactionRecord>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let list =
+        |f: TransactionFilter| async move { store.list_transactions(&f).await.expect("list") };
+
+    assert_eq!(
+        ids(list(TransactionFilter {
+            failed_only: true,
+            ..Default::default()
+        })
+        .await),
+        vec![set.id]
+    );
+    for cn in ["000000905", "905", "0001"] {
+        assert_eq!(
+            ids(list(TransactionFilter {
+                control_number: Some(cn.into()),
+                ..Default::default()
+            })
+            .await),
+            vec![set.id],
+            "control number {cn}"
+        );
+    }
+    for memo in ["DM-1001", "DM-1001-R1"] {
+        assert_eq!(
+            ids(list(TransactionFilter {
+                debit_memo: Some(memo.into()),
+                ..Default::default()
+            })
+            .await),
+            vec![set.id],
+            "debit memo {memo}"
+        );
+    }
+    assert_eq!(
+        ids(list(TransactionFilter {
+            invoice: Some("INV-78".into()),
+            ..Default::default()
+        })
+        .await),
+        vec![set.id]
+    );
+    assert!(
+        list(TransactionFilter {
+            invoice: Some("INV-00".into()),
+            ..Default::default()
+        })
+        .await
+        .is_empty()
+    );
+    // Newest first; filters combine.
+    assert_eq!(
+        ids(list(TransactionFilter {
+            partner: Some("acme".into()),
+            ..Default::default()
+        })
+        .await),
+        vec![set.id, file.id]
+    );
+    assert_eq!(
+        ids(list(TransactionFilter {
+            direction: Some(Direction::Outbound),
+            ..Default::default()
+        })
+        .await),
+        vec![other.id]
+    );
+    assert_eq!(
+        ids(list(TransactionFilter {
+            partner: Some("acme".into()),
+            limit: Some(1),
+            offset: Some(1),
+            ..Default::default()
+        })
+        .await),
+        vec![file.id]
+    );
+    assert_eq!(
+        ids(store.child_transactions(file.id).await.expect("children")),
+        vec![set.id]
+    );
+
+    // Each state change left an audit event.
+    let trail = store
+        .audit_events("transaction", &set.id.to_string())
+        .await
+        .expect("audit");
+    let changes: Vec<_> = trail
+        .iter()
+        .map(|a| (a.event.from_status.clone(), a.event.to_status.clone()))
+        .collect();
+    assert_eq!(
+        changes,
+        vec![
+            (None, Some("map:received".into())),
+            (
+                Some("map:received".into()),
+                Some("engine:processing".into())
+            ),
+            (
+                Some("engine:processing".into()),
+                Some("engine:failed".into())
+            ),
+        ]
+    );
+
+    let missing = store
+        .update_transaction(&TransactionUpdate::new(
+            Uuid::now_v7(),
+            Step::Parse,
+            TxState::Done,
+            "system",
+            t(5),
+        ))
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound { .. })),
+        "{missing:?}"
+    );
+}
+
+async fn inbound_idempotency_records(h: &Harness) {
+    let store = &h.store;
+    let file = InboundFile {
+        partner: "acme".into(),
+        sha256: "ef".repeat(32),
+        file_name: Some("844_004010_acme.x12".into()),
+        size: 1234,
+        received_at: t(0),
+    };
+    assert!(store.record_inbound_file(&file).await.expect("first"));
+    let renamed = InboundFile {
+        file_name: Some("again.x12".into()),
+        received_at: t(9),
+        ..file.clone()
+    };
+    assert!(
+        !store
+            .record_inbound_file(&renamed)
+            .await
+            .expect("same file again")
+    );
+    let other_partner = InboundFile {
+        partner: "lakeside".into(),
+        ..file.clone()
+    };
+    assert!(
+        store
+            .record_inbound_file(&other_partner)
+            .await
+            .expect("other partner")
+    );
+
+    let isa = InterchangeRecord {
+        partner: "acme".into(),
+        isa13: "000000905".into(),
+        sha256: Some(file.sha256.clone()),
+        received_at: t(0),
+    };
+    assert!(store.record_interchange(&isa).await.expect("first isa"));
+    let replayed = InterchangeRecord {
+        sha256: Some("00".repeat(32)),
+        received_at: t(5),
+        ..isa.clone()
+    };
+    assert!(!store.record_interchange(&replayed).await.expect("dup isa"));
+    let first = reader(h)
+        .await
+        .find_interchange("acme", "000000905")
+        .await
+        .expect("find")
+        .expect("exists");
+    assert_eq!(first, isa, "the first sighting is kept");
+
+    assert!(
+        store
+            .record_as2_message("acme", "<1@acme>", t(0))
+            .await
+            .expect("as2")
+    );
+    assert!(
+        !store
+            .record_as2_message("acme", "<1@acme>", t(1))
+            .await
+            .expect("as2 dup")
+    );
+}
+
+async fn document_and_outbox_commit_together(h: &Harness) {
+    let store = &h.store;
+    let doc = document("sha:0001");
+    assert!(
+        store
+            .insert_document_with_outbox(&doc, &message("m-1"))
+            .await
+            .expect("insert")
+    );
+    let stored = reader(h)
+        .await
+        .find_document("sha:0001")
+        .await
+        .expect("find")
+        .expect("stored");
+    assert_eq!(stored, doc);
+    let pending = store.pending_outbox(10).await.expect("pending");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].message, message("m-1"));
+    assert_eq!(pending[0].sent_at, None);
+
+    // A replay of the same input writes nothing, not even a message.
+    let replay = NewDocument {
+        id: Uuid::now_v7(),
+        ..doc.clone()
+    };
+    assert!(
+        !store
+            .insert_document_with_outbox(&replay, &message("m-1-replay"))
+            .await
+            .expect("replay")
+    );
+    assert_eq!(store.pending_outbox(10).await.expect("pending").len(), 1);
+
+    // A new document whose message id is taken: neither row is written.
+    let clash = document("sha:0002");
+    let err = store
+        .insert_document_with_outbox(&clash, &message("m-1"))
+        .await;
+    assert!(matches!(err, Err(StoreError::Duplicate { .. })), "{err:?}");
+    assert!(
+        reader(h)
+            .await
+            .get_document(clash.id)
+            .await
+            .expect("get")
+            .is_none()
+    );
+    assert_eq!(store.pending_outbox(10).await.expect("pending").len(), 1);
+}
+
+async fn failure_between_document_and_outbox_leaves_neither(h: &Harness) {
+    let doc = document("sha:crash");
+    {
+        let mut tx = h.store.begin().await.expect("begin");
+        assert!(tx.insert_document(&doc).await.expect("doc"));
+        assert!(tx.insert_outbox(&message("m-crash")).await.expect("msg"));
+        // The worker dies here: the handle is dropped without commit.
+    }
+    let mut r = reader(h).await;
+    assert!(r.get_document(doc.id).await.expect("get").is_none());
+    assert!(r.pending_outbox(10).await.expect("pending").is_empty());
+
+    // A failing statement mid-way (a duplicate id) rolls back what came before it.
+    let first = document("sha:first");
+    assert!(
+        h.store
+            .insert_document_with_outbox(&first, &message("m-first"))
+            .await
+            .expect("first")
+    );
+    let mut tx = h.store.begin().await.expect("begin");
+    let second = document("sha:second");
+    assert!(tx.insert_document(&second).await.expect("doc"));
+    let same_id = NewDocument {
+        id: second.id,
+        ..document("sha:third")
+    };
+    let err = tx.insert_document(&same_id).await;
+    assert!(matches!(err, Err(StoreError::Duplicate { .. })), "{err:?}");
+    tx.rollback().await.expect("rollback");
+    assert!(r.get_document(second.id).await.expect("get").is_none());
+}
+
+async fn pending_outbox_in_order_until_marked_sent(h: &Harness) {
+    let store = &h.store;
+    for i in 1..=3 {
+        assert!(
+            store
+                .insert_document_with_outbox(
+                    &document(&format!("k{i}")),
+                    &message(&format!("m{i}"))
+                )
+                .await
+                .expect("insert")
+        );
+    }
+    let first_two = store.pending_outbox(2).await.expect("pending");
+    let names: Vec<_> = first_two
+        .iter()
+        .map(|r| r.message.message_id.as_str())
+        .collect();
+    assert_eq!(names, ["m1", "m2"]);
+
+    store
+        .record_publish_failure(first_two[0].id, "connection reset")
+        .await
+        .expect("failure");
+    store.mark_sent(first_two[1].id, t(10)).await.expect("sent");
+    // A second confirm keeps the first time.
+    store
+        .mark_sent(first_two[1].id, t(20))
+        .await
+        .expect("sent again");
+
+    let pending = store.pending_outbox(10).await.expect("pending");
+    let names: Vec<_> = pending
+        .iter()
+        .map(|r| r.message.message_id.as_str())
+        .collect();
+    assert_eq!(names, ["m1", "m3"]);
+    assert_eq!(pending[0].attempts, 1);
+    assert_eq!(pending[0].last_error.as_deref(), Some("connection reset"));
+
+    let missing = store.mark_sent(i64::MAX, t(30)).await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound { .. })),
+        "{missing:?}"
+    );
+}
+
+async fn processed_message_applies_once(h: &Harness) {
+    let store = &*h.store;
+    let batch = new_batch("B-APPLY");
+    for attempt in 0..2 {
+        let b = batch.clone();
+        let outcome = apply_once(store, "engine.claims", "msg-1", t(attempt), move |tx| {
+            Box::pin(async move {
+                let event = audit("batch", b.id, "B1", "open", 0);
+                tx.insert_batch(&b, &event).await?;
+                Ok(b.id)
+            })
+        })
+        .await
+        .expect("apply");
+        if attempt == 0 {
+            assert_eq!(outcome, Applied::Applied(batch.id));
+        } else {
+            assert_eq!(outcome, Applied::AlreadyApplied);
+        }
+    }
+    let trail = store
+        .audit_events("batch", &batch.id.to_string())
+        .await
+        .expect("audit");
+    assert_eq!(trail.len(), 1, "the second delivery changed nothing");
+
+    // A failed apply rolls back the mark too, so a redelivery runs again.
+    let failed = apply_once(store, "engine.claims", "msg-2", t(5), |tx| {
+        Box::pin(async move {
+            let dup = new_batch("B-APPLY");
+            tx.insert_batch(&dup, &audit("batch", dup.id, "B1", "open", 5))
+                .await?;
+            Ok(())
+        })
+    })
+    .await;
+    assert!(
+        matches!(failed, Err(StoreError::Duplicate { .. })),
+        "{failed:?}"
+    );
+    let mut r = store.reader().await.expect("reader");
+    assert!(
+        !r.is_processed("engine.claims", "msg-2")
+            .await
+            .expect("check")
+    );
+    assert!(
+        r.is_processed("engine.claims", "msg-1")
+            .await
+            .expect("check")
+    );
+    // Another consumer has its own record.
+    assert!(
+        !r.is_processed("engine.sales", "msg-1")
+            .await
+            .expect("check")
+    );
+}
+
+async fn control_numbers_are_sequential_and_survive_reopen(h: &Harness) {
+    let key = ControlNumberKey::new("acme", Direction::Outbound, ControlKind::Interchange);
+    let range = (1, 999_999_999);
+    for expected in 1..=3 {
+        assert_eq!(
+            h.store
+                .allocate_control_number(&key, range, t(0))
+                .await
+                .expect("allocate"),
+            expected
+        );
+    }
+    // Other counters are independent.
+    let group = ControlNumberKey::new("acme", Direction::Outbound, ControlKind::Group);
+    assert_eq!(
+        h.store
+            .allocate_control_number(&group, range, t(0))
+            .await
+            .expect("group"),
+        1
+    );
+    let inbound = ControlNumberKey::new("acme", Direction::Inbound, ControlKind::Interchange);
+    assert_eq!(
+        h.store
+            .allocate_control_number(&inbound, range, t(0))
+            .await
+            .expect("inbound"),
+        1
+    );
+
+    // A number allocated in a transaction that rolls back was never handed out for good.
+    let mut tx = h.store.begin().await.expect("begin");
+    assert_eq!(
+        tx.allocate_control_number(&key, range, t(1))
+            .await
+            .expect("in tx"),
+        4
+    );
+    tx.rollback().await.expect("rollback");
+
+    // After a restart the counter goes on.
+    let reopened = h.reopen().await;
+    assert_eq!(
+        reopened
+            .allocate_control_number(&key, range, t(2))
+            .await
+            .expect("after reopen"),
+        4
+    );
+    // A range moved up starts at its start; moved back down, it never reuses a number.
+    assert_eq!(
+        reopened
+            .allocate_control_number(&key, (100, 200), t(3))
+            .await
+            .expect("moved up"),
+        100
+    );
+    assert_eq!(
+        reopened
+            .allocate_control_number(&key, range, t(4))
+            .await
+            .expect("moved down"),
+        101
+    );
+    reopened.close().await;
+}
+
+async fn concurrent_allocation_yields_distinct_numbers(h: &Harness) {
+    let key = ControlNumberKey::new("acme", Direction::Outbound, ControlKind::Set);
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = Arc::clone(&h.store);
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .allocate_control_number(&key, (1, 9999), t(i))
+                .await
+                .expect("allocate")
+        }));
+    }
+    let mut numbers = Vec::new();
+    for task in tasks {
+        numbers.push(task.await.expect("task"));
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=8).collect::<Vec<u32>>());
+}
+
+async fn exhausted_range_is_an_error_not_a_wrap(h: &Harness) {
+    let key = ControlNumberKey::new("lakeside", Direction::Outbound, ControlKind::Group);
+    for expected in 7..=9 {
+        assert_eq!(
+            h.store
+                .allocate_control_number(&key, (7, 9), t(0))
+                .await
+                .expect("allocate"),
+            expected
+        );
+    }
+    for _ in 0..2 {
+        let err = h.store.allocate_control_number(&key, (7, 9), t(1)).await;
+        assert!(
+            matches!(
+                err,
+                Err(StoreError::RangeExhausted {
+                    start: 7,
+                    end: 9,
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+    }
+    // The failed calls consumed nothing: a widened range continues right after 9.
+    assert_eq!(
+        h.store
+            .allocate_control_number(&key, (7, 20), t(2))
+            .await
+            .expect("widened"),
+        10
+    );
+    let reversed = h.store.allocate_control_number(&key, (5, 1), t(3)).await;
+    assert!(
+        matches!(reversed, Err(StoreError::InvalidValue { .. })),
+        "{reversed:?}"
+    );
+}
+
+async fn stale_batch_version_is_a_conflict(h: &Harness) {
+    let batch = new_batch("B-OCC");
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+
+    let read = reader(h)
+        .await
+        .get_batch(batch.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(read.version, 1);
+
+    let update = |version: i64, status: &str| EntityUpdate {
+        id: batch.id,
+        expected_version: version,
+        status: status.into(),
+        amount: None,
+        payload: json!({"status": status}),
+        at: t(1),
+    };
+    let mut tx = h.store.begin().await.expect("begin");
+    let v = tx
+        .update_batch(
+            &update(1, "awaiting_review"),
+            &audit("batch", batch.id, "B5", "awaiting_review", 1),
+        )
+        .await
+        .expect("first update");
+    assert_eq!(v, 2);
+    tx.commit().await.expect("commit");
+
+    // A second worker decided on version 1 too.
+    let mut tx = h.store.begin().await.expect("begin");
+    let stale = tx
+        .update_batch(
+            &update(1, "closed"),
+            &audit("batch", batch.id, "B3", "closed", 2),
+        )
+        .await;
+    assert!(
+        matches!(
+            stale,
+            Err(StoreError::Conflict {
+                expected: 1,
+                actual: 2,
+                ..
+            })
+        ),
+        "{stale:?}"
+    );
+    tx.rollback().await.expect("rollback");
+
+    let now = reader(h)
+        .await
+        .get_batch(batch.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(now.status, "awaiting_review");
+    assert_eq!(now.version, 2);
+    assert_eq!(now.updated_at, t(1));
+    assert_eq!(now.created_at, t(0));
+    let trail = h
+        .store
+        .audit_events("batch", &batch.id.to_string())
+        .await
+        .expect("audit");
+    let events: Vec<_> = trail.iter().map(|a| a.event.event.as_str()).collect();
+    assert_eq!(events, ["B1", "B5"]);
+
+    let mut tx = h.store.begin().await.expect("begin");
+    let missing = tx
+        .update_batch(
+            &EntityUpdate {
+                id: Uuid::now_v7(),
+                ..update(1, "closed")
+            },
+            &audit("batch", "x", "B3", "closed", 3),
+        )
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound { .. })),
+        "{missing:?}"
+    );
+    drop(tx);
+
+    let mut tx = h.store.begin().await.expect("begin");
+    let dup = NewBatch {
+        id: Uuid::now_v7(),
+        ..batch.clone()
+    };
+    let err = tx
+        .insert_batch(&dup, &audit("batch", dup.id, "B1", "open", 4))
+        .await;
+    assert!(matches!(err, Err(StoreError::Duplicate { .. })), "{err:?}");
+}
+
+async fn audit_events_roll_back_with_their_transaction(h: &Harness) {
+    let batch = new_batch("B-AUDIT");
+    let id = batch.id.to_string();
+
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
+        .await
+        .expect("insert");
+    let extra = NewAuditEvent {
+        reason: Some("imported".into()),
+        before: Some(json!(null)),
+        after: Some(json!({"status": "open"})),
+        correlation_id: Some("000000905".into()),
+        ..audit("batch", batch.id, "note", "open", 0)
+    };
+    tx.append_audit(&extra).await.expect("append");
+    // Visible inside the transaction...
+    assert_eq!(tx.audit_events("batch", &id).await.expect("in tx").len(), 2);
+    tx.rollback().await.expect("rollback");
+    // ...and gone with it, together with the batch.
+    assert!(
+        h.store
+            .audit_events("batch", &id)
+            .await
+            .expect("audit")
+            .is_empty()
+    );
+    assert!(
+        reader(h)
+            .await
+            .get_batch(batch.id)
+            .await
+            .expect("get")
+            .is_none()
+    );
+
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
+        .await
+        .expect("insert");
+    tx.append_audit(&extra).await.expect("append");
+    tx.commit().await.expect("commit");
+    let trail = h.store.audit_events("batch", &id).await.expect("audit");
+    assert_eq!(trail.len(), 2);
+    assert!(trail[0].id < trail[1].id);
+    assert_eq!(trail[1].event, extra);
+}
+
+async fn decimals_round_trip_exactly(h: &Harness) {
+    let mut claim = new_claim("DM-BIG", "123456789012.34");
+    let batch = new_batch("B-DEC");
+    claim.batch_id = Some(batch.id);
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
+        .await
+        .expect("batch");
+    let mut tiny = line(1, "INV-1");
+    tiny.contract_price = Some(dec("0.000001"));
+    tiny.quantity = Some(dec("1.5"));
+    tiny.claimed_amount = Some(dec("10.5"));
+    tiny.calculated_amount = Some(dec("-0.01"));
+    tx.insert_batch_lines(
+        batch.id,
+        &[tiny],
+        t(0),
+        &audit("batch", batch.id, "lines", "open", 0),
+    )
+    .await
+    .expect("lines");
+    tx.insert_claim(&claim, &audit("claim", claim.id, "C1", "open", 0))
+        .await
+        .expect("claim");
+    tx.insert_claim_lines(
+        claim.id,
+        &[NewClaimLine {
+            line_no: 1,
+            batch_id: Some(batch.id),
+            batch_line_no: Some(1),
+            status: "open".into(),
+            claimed_amount: dec("99999999.99"),
+            approved_amount: Some(dec("0.01")),
+            payload: json!({}),
+        }],
+        t(0),
+        &audit("claim", claim.id, "lines", "open", 0),
+    )
+    .await
+    .expect("claim lines");
+    tx.commit().await.expect("commit");
+
+    let mut r = reader(h).await;
+    let got = r.get_claim(claim.id).await.expect("get").expect("exists");
+    assert_eq!(got.amount.to_string(), "123456789012.34");
+    let lines = r.batch_lines(batch.id).await.expect("lines");
+    let l = &lines[0].line;
+    assert_eq!(
+        l.contract_price.map(|d| d.to_string()).as_deref(),
+        Some("0.000001")
+    );
+    assert_eq!(
+        l.quantity.map(|d| d.to_string()).as_deref(),
+        Some("1.500000")
+    );
+    assert_eq!(
+        l.claimed_amount.map(|d| d.to_string()).as_deref(),
+        Some("10.50")
+    );
+    assert_eq!(
+        l.calculated_amount.map(|d| d.to_string()).as_deref(),
+        Some("-0.01")
+    );
+    let cl = r.claim_lines(claim.id).await.expect("claim lines");
+    assert_eq!(cl[0].line.claimed_amount.to_string(), "99999999.99");
+    assert_eq!(cl[0].line.approved_amount, Some(dec("0.01")));
+
+    // Amounts the column would round are refused on both backends.
+    let mut tx = h.store.begin().await.expect("begin");
+    let err = tx
+        .insert_claim(
+            &new_claim("DM-ROUND", "0.001"),
+            &audit("claim", "x", "C1", "open", 0),
+        )
+        .await;
+    assert!(
+        matches!(err, Err(StoreError::InvalidValue { .. })),
+        "{err:?}"
+    );
+    let too_big = tx
+        .insert_claim(
+            &new_claim("DM-HUGE", "10000000000000000.00"),
+            &audit("claim", "x", "C1", "open", 0),
+        )
+        .await;
+    assert!(
+        matches!(too_big, Err(StoreError::InvalidValue { .. })),
+        "{too_big:?}"
+    );
+    drop(tx);
+
+    // Updating the amount keeps it exact too.
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.update_claim(
+        &EntityUpdate {
+            id: claim.id,
+            expected_version: 1,
+            status: "approved".into(),
+            amount: Some(dec("0.10")),
+            payload: json!({}),
+            at: t(1),
+        },
+        &audit("claim", claim.id, "C3", "approved", 1),
+    )
+    .await
+    .expect("update");
+    tx.commit().await.expect("commit");
+    let got = r.get_claim(claim.id).await.expect("get").expect("exists");
+    assert_eq!(got.amount.to_string(), "0.10");
+}
+
+fn response(isa13: &str, claim_id: Option<Uuid>, status: MatchStatus, at: i64) -> NewResponse {
+    NewResponse {
+        id: Uuid::now_v7(),
+        partner: "acme".into(),
+        direction: Direction::Inbound,
+        isa13: Some(isa13.into()),
+        gs06: Some("1".into()),
+        st02: Some("0001".into()),
+        debit_memo: Some("DM-1001".into()),
+        claim_id,
+        match_status: status,
+        total_claimed: Some(dec("255.25")),
+        total_approved: Some(dec("223.50")),
+        document_id: None,
+        payload: json!({"credit_memo": "ACME-CR-556677"}),
+        at: t(at),
+    }
+}
+
+async fn unmatched_responses_queue(h: &Harness) {
+    let claim = new_claim("DM-1001", "255.25");
+    let matched = response("000000101", Some(claim.id), MatchStatus::Matched, 1);
+    let lost = response("000000102", None, MatchStatus::Unmatched, 2);
+    let partial = response("000000103", Some(claim.id), MatchStatus::Partial, 3);
+    let other_partner = NewResponse {
+        partner: "lakeside".into(),
+        ..response("000000104", None, MatchStatus::Unmatched, 4)
+    };
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_claim(&claim, &audit("claim", claim.id, "C1", "open", 0))
+        .await
+        .expect("claim");
+    for r in [&matched, &lost, &partial, &other_partner] {
+        assert!(
+            tx.insert_response(
+                r,
+                &audit("response", r.id, "received", r.match_status.as_str(), 0)
+            )
+            .await
+            .expect("response")
+        );
+    }
+    // The same 849 again (same sender control numbers) is not stored twice.
+    let again = NewResponse {
+        id: Uuid::now_v7(),
+        ..lost.clone()
+    };
+    assert!(
+        !tx.insert_response(
+            &again,
+            &audit("response", again.id, "received", "unmatched", 0)
+        )
+        .await
+        .expect("dup")
+    );
+    tx.commit().await.expect("commit");
+
+    let ids = |v: Vec<ResponseRecord>| v.into_iter().map(|r| r.response.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(h
+            .store
+            .unmatched_responses(Some("acme"))
+            .await
+            .expect("queue")),
+        vec![lost.id, partial.id]
+    );
+    assert_eq!(
+        ids(h.store.unmatched_responses(None).await.expect("queue")),
+        vec![lost.id, partial.id, other_partner.id]
+    );
+
+    // Ops link the lost one (audited); it leaves the queue.
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.link_response(
+        lost.id,
+        Some(claim.id),
+        MatchStatus::Matched,
+        t(9),
+        &NewAuditEvent::new("ops:ann", "response", lost.id.to_string(), "link", t(9))
+            .transition(Some("unmatched"), "matched"),
+    )
+    .await
+    .expect("link");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        ids(h
+            .store
+            .unmatched_responses(Some("acme"))
+            .await
+            .expect("queue")),
+        vec![partial.id]
+    );
+    let mut r = reader(h).await;
+    let linked = r.get_response(lost.id).await.expect("get").expect("exists");
+    assert_eq!(linked.response.claim_id, Some(claim.id));
+    assert_eq!(linked.updated_at, t(9));
+    assert_eq!(linked.response.total_approved, Some(dec("223.50")));
+    assert_eq!(
+        ids(r.responses_for_claim(claim.id).await.expect("for claim")),
+        vec![matched.id, lost.id, partial.id]
+    );
+}
+
+async fn engine_entities_round_trip(h: &Harness) {
+    let contract = NewContract {
+        id: Uuid::now_v7(),
+        partner: "acme".into(),
+        supplier: "acme".into(),
+        contract_number: "SPA-2026-0042".into(),
+        status: "active".into(),
+        payload: json!({"type": "end_customer"}),
+        at: t(0),
+    };
+    let doc = document("845:1");
+    let version = |no: i64| ContractVersion {
+        contract_id: contract.id,
+        version_no: no,
+        source_document_id: Some(doc.id),
+        received_at: t(no),
+        approved_by: None,
+        payload: json!({"items": [{"item": "12345020101", "contract_price": "30.00"}]}),
+    };
+    let batch = new_batch("B-ROUND");
+    let claim = NewClaim {
+        batch_id: Some(batch.id),
+        ..new_claim("DM-ROUND-1", "96.00")
+    };
+
+    let mut tx = h.store.begin().await.expect("begin");
+    assert!(tx.insert_document(&doc).await.expect("doc"));
+    tx.insert_contract(
+        &contract,
+        &audit("contract", contract.id, "845", "active", 0),
+    )
+    .await
+    .expect("contract");
+    for no in 1..=2 {
+        tx.insert_contract_version(
+            &version(no),
+            &audit("contract", contract.id, "version", "active", no),
+        )
+        .await
+        .expect("version");
+    }
+    tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
+        .await
+        .expect("batch");
+    let inserted = tx
+        .insert_batch_lines(
+            batch.id,
+            &[line(1, "INV-77"), line(2, "INV-78"), line(3, "INV-77")],
+            t(0),
+            &audit("batch", batch.id, "lines", "open", 0),
+        )
+        .await
+        .expect("lines");
+    assert_eq!(inserted, 3);
+    tx.insert_claim(&claim, &audit("claim", claim.id, "C1", "open", 0))
+        .await
+        .expect("claim");
+    tx.update_batch_line(
+        &BatchLineUpdate {
+            batch_id: batch.id,
+            line_no: 2,
+            status: "claimed".into(),
+            calculated_amount: Some(dec("48.00")),
+            accepted_amount: Some(dec("48.00")),
+            claim_id: Some(claim.id),
+            payload: json!({"pad01": 2, "reason": null}),
+            at: t(1),
+        },
+        &audit("batch_line", format!("{}/2", batch.id), "L8", "claimed", 1),
+    )
+    .await
+    .expect("line update");
+    tx.commit().await.expect("commit");
+
+    let mut tx = h.store.begin().await.expect("begin");
+    let dup_version = tx
+        .insert_contract_version(
+            &version(2),
+            &audit("contract", contract.id, "version", "active", 3),
+        )
+        .await;
+    assert!(
+        matches!(dup_version, Err(StoreError::Duplicate { .. })),
+        "{dup_version:?}"
+    );
+    drop(tx);
+
+    let mut r = reader(h).await;
+    let found = r
+        .find_contract("acme", "acme", "SPA-2026-0042")
+        .await
+        .expect("find")
+        .expect("exists");
+    assert_eq!(found.id, contract.id);
+    assert_eq!(found.version, 1);
+    assert_eq!(
+        r.contract_versions(contract.id).await.expect("versions"),
+        vec![version(1), version(2)]
+    );
+    assert_eq!(
+        r.find_batch("B-ROUND").await.expect("find").map(|b| b.id),
+        Some(batch.id)
+    );
+
+    let dupes = r
+        .find_batch_lines(&LineQuery {
+            partner: Some("acme".into()),
+            invoice: "INV-77".into(),
+            item: Some("12345020101".into()),
+            customer: None,
+        })
+        .await
+        .expect("find lines");
+    assert_eq!(
+        dupes.iter().map(|l| l.line.line_no).collect::<Vec<_>>(),
+        vec![1, 3]
+    );
+    let lines = r.batch_lines(batch.id).await.expect("lines");
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[1].line.status, "claimed");
+    assert_eq!(lines[1].claim_id, Some(claim.id));
+    assert_eq!(lines[1].accepted_amount, Some(dec("48.00")));
+    assert_eq!(lines[1].updated_at, t(1));
+    assert_eq!(lines[0].line, line(1, "INV-77").normalized());
+    assert_eq!(
+        r.find_claim("acme", "DM-ROUND-1")
+            .await
+            .expect("find")
+            .map(|c| c.batch_id),
+        Some(Some(batch.id))
+    );
+
+    // Caps: locked in the claim-creation transaction, ledger appended.
+    let cap = CapRecord {
+        cap_key: format!("{}:12345020101", contract.id),
+        contract_id: Some(contract.id),
+        item: Some("12345020101".into()),
+        customer: None,
+        quantity_limit: Some(dec("10")),
+        amount_limit: None,
+        payload: json!({"uom": "CA"}),
+        updated_at: t(0),
+    };
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.upsert_cap(&cap, &audit("cap", &cap.cap_key, "set", "active", 0))
+        .await
+        .expect("cap");
+    let locked = tx
+        .lock_caps(std::slice::from_ref(&cap.cap_key))
+        .await
+        .expect("lock");
+    assert_eq!(locked.len(), 1);
+    assert_eq!(
+        locked[0].quantity_limit.map(|d| d.to_string()).as_deref(),
+        Some("10.000000")
+    );
+    tx.append_cap_entries(&[
+        NewCapEntry {
+            cap_key: cap.cap_key.clone(),
+            batch_id: Some(batch.id),
+            line_no: Some(2),
+            kind: CapEntryKind::Reserved,
+            quantity: dec("6"),
+            amount: dec("48.00"),
+            at: t(1),
+        },
+        NewCapEntry {
+            cap_key: cap.cap_key.clone(),
+            batch_id: Some(batch.id),
+            line_no: Some(2),
+            kind: CapEntryKind::Consumed,
+            quantity: dec("6"),
+            amount: dec("48.00"),
+            at: t(2),
+        },
+    ])
+    .await
+    .expect("ledger");
+    tx.commit().await.expect("commit");
+    let ledger = r.cap_entries(&cap.cap_key).await.expect("ledger");
+    assert_eq!(
+        ledger.iter().map(|e| e.entry.kind).collect::<Vec<_>>(),
+        vec![CapEntryKind::Reserved, CapEntryKind::Consumed]
+    );
+
+    // Claim lines, settlement, dispute.
+    let settlement = NewSettlement {
+        id: Uuid::now_v7(),
+        partner: "acme".into(),
+        kind: "credit_memo".into(),
+        number: "ACME-CR-556677".into(),
+        amount: dec("64.25"),
+        allocations: vec![(claim.id, dec("64.25"))],
+        payload: json!({"date": "2026-12-15"}),
+        at: t(5),
+    };
+    let dispute = NewDispute {
+        id: Uuid::now_v7(),
+        partner: "acme".into(),
+        claim_id: Some(claim.id),
+        status: "open".into(),
+        amount: dec("31.75"),
+        payload: json!({"reason": "CONTRACT_PRICE_MISMATCH"}),
+        at: t(6),
+    };
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_claim_lines(
+        claim.id,
+        &[NewClaimLine {
+            line_no: 1,
+            batch_id: Some(batch.id),
+            batch_line_no: Some(2),
+            status: "open".into(),
+            claimed_amount: dec("96.00"),
+            approved_amount: None,
+            payload: json!({}),
+        }],
+        t(2),
+        &audit("claim", claim.id, "lines", "open", 2),
+    )
+    .await
+    .expect("claim lines");
+    tx.update_claim_line(
+        &ClaimLineUpdate {
+            claim_id: claim.id,
+            line_no: 1,
+            status: "adjusted".into(),
+            approved_amount: Some(dec("64.25")),
+            payload: json!({"aaa03": "07"}),
+            at: t(4),
+        },
+        &audit(
+            "claim_line",
+            format!("{}/1", claim.id),
+            "849",
+            "adjusted",
+            4,
+        ),
+    )
+    .await
+    .expect("claim line outcome");
+    tx.insert_settlement(
+        &settlement,
+        &audit("settlement", settlement.id, "C8", "settled", 5),
+    )
+    .await
+    .expect("settlement");
+    tx.insert_dispute(&dispute, &audit("dispute", dispute.id, "D1", "open", 6))
+        .await
+        .expect("dispute");
+    tx.commit().await.expect("commit");
+
+    let cl = r.claim_lines(claim.id).await.expect("claim lines");
+    assert_eq!(cl[0].line.status, "adjusted");
+    assert_eq!(cl[0].line.approved_amount, Some(dec("64.25")));
+    assert_eq!(
+        r.settlements_for_claim(claim.id)
+            .await
+            .expect("settlements"),
+        vec![settlement]
+    );
+    let d = r
+        .get_dispute(dispute.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!((d.version, d.amount), (1, dec("31.75")));
+    assert_eq!(
+        r.disputes_for_claim(claim.id)
+            .await
+            .expect("disputes")
+            .len(),
+        1
+    );
+
+    let mut tx = h.store.begin().await.expect("begin");
+    let d_update = |v: i64| EntityUpdate {
+        id: dispute.id,
+        expected_version: v,
+        status: "submitted".into(),
+        amount: None,
+        payload: json!({"reason": "CONTRACT_PRICE_MISMATCH"}),
+        at: t(7),
+    };
+    assert_eq!(
+        tx.update_dispute(
+            &d_update(1),
+            &audit("dispute", dispute.id, "D2", "submitted", 7)
+        )
+        .await
+        .expect("update"),
+        2
+    );
+    let stale = tx
+        .update_dispute(
+            &d_update(1),
+            &audit("dispute", dispute.id, "D2", "submitted", 7),
+        )
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
+    drop(tx);
+
+    let mut tx = h.store.begin().await.expect("begin");
+    let v = tx
+        .update_contract(
+            &EntityUpdate {
+                id: contract.id,
+                expected_version: 1,
+                status: "suspended".into(),
+                amount: None,
+                payload: json!({}),
+                at: t(8),
+            },
+            &audit("contract", contract.id, "suspend", "suspended", 8),
+        )
+        .await
+        .expect("contract update");
+    assert_eq!(v, 2);
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        r.get_contract(contract.id)
+            .await
+            .expect("get")
+            .map(|c| c.status),
+        Some("suspended".into())
+    );
+}
+
+/// Lines come back at column scale; the fixtures compare after the same rescaling.
+trait Normalized {
+    fn normalized(self) -> Self;
+}
+
+impl Normalized for NewBatchLine {
+    fn normalized(mut self) -> Self {
+        let scale = |d: Option<Decimal>, s: u32| {
+            d.map(|mut d| {
+                d.rescale(s);
+                d
+            })
+        };
+        self.quantity = scale(self.quantity, 6);
+        self.contract_price = scale(self.contract_price, 6);
+        self.claimed_amount = scale(self.claimed_amount, 2);
+        self.calculated_amount = scale(self.calculated_amount, 2);
+        self
+    }
+}
+
+async fn bulk_lines_keep_every_byte(h: &Harness) {
+    let batch = new_batch("B-BULK");
+    let awkward =
+        "tab\there, newline\nthere, cr\r, backslash \\ and \\N, quote \" and \u{e9}\u{1f4a9}";
+    let lines: Vec<NewBatchLine> = (1..=2_500)
+        .map(|no| NewBatchLine {
+            invoice: Some(format!("INV\\{}\t{}", no / 3, awkward.len())),
+            customer: if no % 2 == 0 {
+                None
+            } else {
+                Some("AB1234563".into())
+            },
+            payload: json!({"note": awkward, "n": no, "nested": {"list": [1, null, "\\N"]}}),
+            ..line(no, "x")
+        })
+        .collect();
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
+        .await
+        .expect("batch");
+    let n = tx
+        .insert_batch_lines(
+            batch.id,
+            &lines,
+            t(0),
+            &audit("batch", batch.id, "lines", "open", 0),
+        )
+        .await
+        .expect("bulk insert");
+    assert_eq!(n, 2_500);
+    tx.commit().await.expect("commit");
+
+    let stored = reader(h).await.batch_lines(batch.id).await.expect("lines");
+    assert_eq!(stored.len(), lines.len());
+    for (got, want) in stored.iter().zip(&lines) {
+        assert_eq!(got.line, want.clone().normalized());
+        assert_eq!(got.line.payload["note"], awkward);
+    }
+
+    // The same line numbers again: refused, nothing written.
+    let mut tx = h.store.begin().await.expect("begin");
+    let err = tx
+        .insert_batch_lines(
+            batch.id,
+            &lines[..10],
+            t(1),
+            &audit("batch", batch.id, "lines", "open", 1),
+        )
+        .await;
+    assert!(matches!(err, Err(StoreError::Duplicate { .. })), "{err:?}");
+    drop(tx);
+    // Lines of a batch that does not exist.
+    let mut tx = h.store.begin().await.expect("begin");
+    let err = tx
+        .insert_batch_lines(
+            Uuid::now_v7(),
+            &lines[..1],
+            t(1),
+            &audit("batch", "x", "lines", "open", 1),
+        )
+        .await;
+    assert!(matches!(err, Err(StoreError::NotFound { .. })), "{err:?}");
+}
