@@ -360,6 +360,20 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_book_reads_back_with_its_indexes() -> Result<(), serde_json::Error> {
+        let stored = serde_json::to_string(&book())?;
+        let loaded: ContractBook = serde_json::from_str(&stored)?;
+        assert_eq!(loaded, book());
+        let settings = EngineSettings::default();
+        let today = date("2026-11-18");
+        assert_eq!(
+            adjudicate(&sample_claim(), &loaded, &settings, today).report,
+            adjudicate(&sample_claim(), &book(), &settings, today).report
+        );
+        Ok(())
+    }
+
+    #[test]
     fn json_shape_13_12() -> Result<(), serde_json::Error> {
         let run = adjudicate(
             &sample_claim(),

@@ -383,7 +383,10 @@ impl ClaimRecord {
                         .unwrap_or(pricing.reference_price),
                 );
                 if sale.contract_id.is_none() {
-                    sale.contract_id = line.validation.as_ref().and_then(|v| v.contract.as_deref().map(str::to_owned));
+                    sale.contract_id = line
+                        .validation
+                        .as_ref()
+                        .and_then(|v| v.contract.as_deref().map(str::to_owned));
                 }
             }
             sale.quantity = quantity;

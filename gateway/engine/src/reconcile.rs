@@ -416,3 +416,234 @@ pub fn recovery_rate(settled: Decimal, claimed: Decimal) -> Option<Decimal> {
         .checked_div(claimed)?;
     Some(rate.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::{ClaimDates, ClaimLineRecord, ClaimSource, SettlementMethod};
+    use crate::rules::tests::{date, sample_claim, sample_contract};
+    use crate::sale::SaleLine;
+    use schemas::Document;
+
+    fn response() -> ClaimResponse {
+        match serde_json::from_str(include_str!(
+            "../../../schemas/compat/claim_response.v1.json"
+        )) {
+            Ok(Document::ClaimResponse(r)) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn book() -> ContractBook {
+        let mut book = ContractBook::new();
+        let _ = book.apply(&sample_contract());
+        book
+    }
+
+    /// The sample 844 as a sent claim.
+    fn sent() -> ClaimRecord {
+        let claim = sample_claim();
+        ClaimRecord {
+            number: claim.debit_memo.clone(),
+            role: Role::Claimant,
+            status: ClaimStatus::Sent,
+            source: ClaimSource::Batch,
+            date: claim.date,
+            dates: ClaimDates::default(),
+            amount: claim.total_claimed,
+            currency: "USD".into(),
+            distributor: claim.distributor.clone(),
+            supplier: claim.supplier.clone(),
+            batch: None,
+            parent: None,
+            children: vec![],
+            automatic: false,
+            source_claim_number: None,
+            claim_type: None,
+            reason: None,
+            settlement_method: SettlementMethod::CreditMemoOnAccount,
+            instruments: vec![],
+            lines: claim
+                .lines
+                .iter()
+                .map(|l| ClaimLineRecord {
+                    line: l.line.clone(),
+                    origin: None,
+                    sale: SaleLine::from(l),
+                    contract_id: l.contract_id.clone(),
+                    claimed_quantity: l.quantity,
+                    claimed_amount: l.claimed_amount,
+                    approved_quantity: None,
+                    approved_amount: None,
+                    approved_contract_price: None,
+                    outcome: None,
+                    reason_code: None,
+                    follow_up: None,
+                    resubmissions: 0,
+                })
+                .collect(),
+            responses: vec![],
+            inconsistent: false,
+            manual: false,
+        }
+    }
+
+    fn run(
+        claim: &mut ClaimRecord,
+        response: &ClaimResponse,
+        book: &ContractBook,
+    ) -> Result<Reconciliation, ReconcileError> {
+        let settings = EngineSettings::default();
+        let ctx = ReconcileContext {
+            book,
+            settings: &settings,
+            today: date("2026-11-18"),
+            sender: "ACMEPHARMA",
+            interchange: "000000103",
+        };
+        reconcile(claim, response, &ctx, "S1".into())
+    }
+
+    fn routes(r: &Reconciliation) -> Vec<String> {
+        r.lines
+            .iter()
+            .map(|l| format!("{} {:?} {:?}", l.line, l.outcome, l.route))
+            .collect()
+    }
+
+    #[test]
+    fn unmatched_responses_are_kept_7_6() {
+        let kept = unmatched(&response());
+        assert_eq!(kept.lines.len(), 6);
+        assert_eq!(kept.reason, "no claim with debit memo GDD-CB-20261115-0001");
+    }
+
+    #[test]
+    fn inconsistent_totals_record_lines_but_do_not_settle_7_1() {
+        let mut claim = sent();
+        let mut response = response();
+        response.total_approved = "200.00".parse().unwrap_or_default();
+        let r = run(&mut claim, &response, &book());
+        assert_eq!(
+            r.as_ref()
+                .map(|r| (r.consistent, r.split.is_some(), r.lines.len())),
+            Ok((false, false, 6))
+        );
+        assert_eq!(
+            (claim.status, claim.inconsistent),
+            (ClaimStatus::Sent, true)
+        );
+    }
+
+    #[test]
+    fn response_lines_may_split_a_claim_line_by_quantity_7_1() {
+        let mut response = response();
+        let mut half = response.lines[0].clone();
+        half.quantity = "5".parse().ok();
+        half.approved_amount = "31.25".parse().unwrap_or_default();
+        half.claimed_amount = "31.25".parse().unwrap_or_default();
+        response.lines[0] = half.clone();
+        response.lines.insert(1, half.clone());
+        let mut claim = sent();
+        let r = run(&mut claim, &response, &book());
+        assert_eq!(
+            r.map(|r| routes(&r)[0].clone()),
+            Ok("1 Paid None".to_owned())
+        );
+        assert_eq!(
+            claim.lines[0]
+                .approved_amount
+                .map(|a| a.to_string())
+                .as_deref(),
+            Some("62.50")
+        );
+        let mut too_much = response.clone();
+        too_much.lines.insert(1, half);
+        let mut claim = sent();
+        assert_eq!(
+            run(&mut claim, &too_much, &book()).map(|_| ()),
+            Err(ReconcileError::QuantityExceeded("1".into()))
+        );
+    }
+
+    #[test]
+    fn held_and_overpaid_lines_7_2() {
+        let mut response = response();
+        response.lines[5].follow_up = Some(FollowUp::DoNotResubmitHeld);
+        response.lines[0].approved_amount = "70.00".parse().unwrap_or_default();
+        response.total_approved = "231.00".parse().unwrap_or_default();
+        let mut claim = sent();
+        let r = run(&mut claim, &response, &book());
+        let rows = r.as_ref().map(routes).unwrap_or_default();
+        assert_eq!(
+            (rows[0].as_str(), rows[5].as_str()),
+            ("1 Overpaid None", "6 Pending None")
+        );
+        // Not every line is final: no Settlement Pending yet.
+        assert_eq!(claim.status, ClaimStatus::Sent);
+    }
+
+    #[test]
+    fn routing_7_4() {
+        // Their 48.25 against our 50.00: ours differs, dispute citing our version's 845.
+        let mut ours = sample_contract();
+        ours.items[2].contract_price = "50.00".parse().ok();
+        let mut our_book = ContractBook::new();
+        let _ = our_book.apply(&ours);
+        let mut claim = sent();
+        let r = run(&mut claim, &response(), &our_book);
+        assert_eq!(
+            r.map(|r| routes(&r)[2].clone()),
+            Ok("3 Adjusted Some(Dispute { version: Some(1), control_number: Some(\"000000101\") })".to_owned())
+        );
+        // Line 6 rejected 19 C, and a back-dated 845 has since made it eligible: retro.
+        let mut earlier = sample_contract();
+        earlier.effective = date("2026-10-01");
+        for party in &mut earlier.eligible {
+            party.start = Some(date("2026-10-01"));
+        }
+        for item in &mut earlier.items {
+            item.start = Some(date("2026-10-01"));
+        }
+        let mut later_book = ContractBook::new();
+        let _ = later_book.apply(&earlier);
+        let mut claim = sent();
+        let r = run(&mut claim, &response(), &later_book);
+        assert_eq!(
+            r.map(|r| routes(&r)[5].clone()),
+            Ok("6 Rejected Some(Retro)".to_owned())
+        );
+        // A small enough write-off is automatic.
+        let settings = EngineSettings {
+            writeoff_threshold: "20.00".parse().unwrap_or_default(),
+            ..EngineSettings::default()
+        };
+        let book = book();
+        let ctx = ReconcileContext {
+            book: &book,
+            settings: &settings,
+            today: date("2026-11-18"),
+            sender: "ACMEPHARMA",
+            interchange: "1",
+        };
+        let mut claim = sent();
+        let r = reconcile(&mut claim, &response(), &ctx, "S1".into());
+        assert_eq!(
+            r.map(|r| routes(&r)[2].clone()),
+            Ok(
+                "3 Adjusted Some(Accept { automatic: true, contract_sync_alert: false })"
+                    .to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn recovery_rate_of_the_story() {
+        let rate = recovery_rate(
+            "223.50".parse().unwrap_or_default(),
+            "255.25".parse().unwrap_or_default(),
+        );
+        assert_eq!(rate.map(|r| r.to_string()).as_deref(), Some("87.56"));
+        assert_eq!(recovery_rate(Decimal::ONE, Decimal::ZERO), None);
+    }
+}

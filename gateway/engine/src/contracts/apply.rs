@@ -167,7 +167,7 @@ impl ContractBook {
                     number: number.as_str().into(),
                     versions: Vec::new(),
                 });
-                self.by_number.insert(key, idx);
+                self.index_contract(key, idx);
                 idx
             }
         };
@@ -202,9 +202,10 @@ impl ContractBook {
         }
         let lineage = &mut self.contracts[idx as usize];
         version.version = lineage.versions.len() as u32 + 1;
-        version.row_items = version.rows.iter().map(|r| r.item).collect();
+        version.index();
         let number = version.version;
         lineage.versions.push(version);
+        self.index_rows(idx, previous.as_ref());
         Ok(Applied {
             contract: idx,
             version: Some(number),
@@ -237,6 +238,7 @@ impl ContractBook {
             eligible: Vec::new(),
             rows: Vec::new(),
             row_items: Vec::new(),
+            eligible_prints: Vec::new(),
         };
         for party in &doc.eligible {
             if party.action == PartyAction::Delete {
@@ -352,7 +354,7 @@ impl ContractBook {
         };
         for alias in &ids {
             if !self.item_index.contains_key(alias) {
-                self.item_index.insert(alias.clone(), idx);
+                self.alias_item(alias, idx);
             }
         }
         let class = self.intern_class(item.class_of_trade.as_deref());

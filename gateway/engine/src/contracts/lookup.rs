@@ -44,7 +44,7 @@ impl ContractBook {
         for c in number.chars().filter(|c| !c.is_whitespace()) {
             scratch.push(c.to_ascii_uppercase());
         }
-        self.by_number.get(scratch.as_str()).copied()
+        self.fast_contract(scratch)
     }
 
     /// The item master index of an item: its first well-formed id that the master knows.
@@ -55,12 +55,12 @@ impl ContractBook {
         scratch: &mut String,
     ) -> Result<Option<ItemIdx>, MalformedItem> {
         write_item_key(&item.qualifier, &item.id, scratch)?;
-        if let Some(&idx) = self.item_index.get(scratch.as_str()) {
+        if let Some(idx) = self.fast_item(scratch) {
             return Ok(Some(idx));
         }
         for other in &item.other_ids {
             if write_item_key(&other.qualifier, &other.id, scratch).is_ok()
-                && let Some(&idx) = self.item_index.get(scratch.as_str())
+                && let Some(idx) = self.fast_item(scratch)
             {
                 return Ok(Some(idx));
             }
@@ -70,7 +70,7 @@ impl ContractBook {
 
     /// The item master index of a normalized item key.
     pub fn item_by_key(&self, key: &str) -> Option<ItemIdx> {
-        self.item_index.get(key).copied()
+        self.fast_item(key)
     }
 
     pub(super) fn lookup_item_idx(&self, item: &Item, scratch: &mut String) -> Option<ItemIdx> {
@@ -99,7 +99,10 @@ impl ContractBook {
     pub fn item_rows(version: &ContractVersion, item: ItemIdx) -> &[PriceRow] {
         if version.row_items.len() == version.rows.len() {
             let first = version.row_items.partition_point(|i| *i < item);
-            let len = version.row_items[first..].iter().take_while(|i| **i == item).count();
+            let len = version.row_items[first..]
+                .iter()
+                .take_while(|i| **i == item)
+                .count();
             return &version.rows[first..first + len];
         }
         let first = version.rows.partition_point(|r| r.item < item);
@@ -158,6 +161,32 @@ impl ContractBook {
                 .any(|a| a.distributor.id == distributor.id && covers(a.start, a.end, d))
     }
 
+    /// [`Self::eligibility`] with the customer's keys already fingerprinted
+    /// ([`super::party_print`]), scanning the version's compact print array.
+    pub fn eligibility_by_prints(
+        &self,
+        version: &ContractVersion,
+        customer: &[PartyKey],
+        prints: &[u128],
+        d: NaiveDate,
+    ) -> Eligibility {
+        if version.eligible_prints.len() < version.eligible.len() {
+            return self.eligibility(version, customer, d);
+        }
+        let mut listed = false;
+        for (print, row) in &version.eligible_prints {
+            if prints.contains(print) {
+                listed = true;
+                if let Some(row) = version.eligible.get(*row as usize)
+                    && covers(row.start, row.end, d)
+                {
+                    return Eligibility::Direct;
+                }
+            }
+        }
+        self.group_or_open(version, customer, d, listed)
+    }
+
     /// V5 on a version: direct rows, then the GPO roster, then an open contract.
     pub fn eligibility(
         &self,
@@ -176,6 +205,16 @@ impl ContractBook {
                 return Eligibility::Direct;
             }
         }
+        self.group_or_open(version, customer, d, listed)
+    }
+
+    fn group_or_open(
+        &self,
+        version: &ContractVersion,
+        customer: &[PartyKey],
+        d: NaiveDate,
+        listed: bool,
+    ) -> Eligibility {
         if let Some(gpo) = &version.gpo {
             let mut member = false;
             for m in self.memberships(gpo) {

@@ -19,6 +19,7 @@ use rust_decimal::Decimal;
 use schemas::{Action, Reference, Source};
 use serde::{Deserialize, Serialize};
 
+use crate::fingerprint::FingerprintBuild;
 use crate::identity::PartyKey;
 
 pub use apply::{Applied, BookError, RosterApplied, RosterError};
@@ -136,6 +137,49 @@ pub struct ContractVersion {
     /// The item of each row, in row order: a compact array that a lookup binary-searches
     /// before touching the rows (derived from `rows`).
     pub row_items: Vec<ItemIdx>,
+    /// Fingerprint of every key of every eligibility row with the row's index: one compact
+    /// array to scan instead of chasing each row's strings (derived from `eligible`).
+    #[serde(skip)]
+    pub eligible_prints: Vec<(u128, u32)>,
+}
+
+impl ContractVersion {
+    /// Rebuilds the derived lookup arrays after rows or eligibility changed.
+    pub(crate) fn index(&mut self) {
+        self.row_items = self.rows.iter().map(|r| r.item).collect();
+        self.eligible_prints = self
+            .eligible
+            .iter()
+            .enumerate()
+            .flat_map(|(i, row)| row.keys.iter().map(move |k| (party_print(k), i as u32)))
+            .collect();
+    }
+}
+
+/// Fingerprint of a normalized party key.
+pub fn party_print(key: &PartyKey) -> u128 {
+    crate::fingerprint::Fingerprinter::new()
+        .u64(key.kind as u64)
+        .str(&key.id)
+        .finish()
+}
+
+fn text_print(text: &str) -> u128 {
+    crate::fingerprint::Fingerprinter::new().str(text).finish()
+}
+
+fn pair_key(contract: ContractIdx, item: ItemIdx) -> u64 {
+    (u64::from(contract) << 32) | u64::from(item)
+}
+
+/// Hash indexes for the hot path, keyed by fingerprints so a probe never compares strings.
+/// Derived from the book's persisted fields and rebuilt on load.
+#[derive(Debug, Clone, Default)]
+struct FastIndex {
+    contracts: HashMap<u128, ContractIdx, FingerprintBuild>,
+    items: HashMap<u128, ItemIdx, FingerprintBuild>,
+    /// (contract, item) → first row and row count in the current version.
+    rows: HashMap<u64, (u32, u32), FingerprintBuild>,
 }
 
 /// A contract and all its versions.
@@ -190,8 +234,9 @@ pub struct ReferencePriceRow {
 }
 
 /// Every contract, roster and reference price the engine knows. Plain data: a store persists
-/// it as it is.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// it as it is (the hash indexes are rebuilt when it is read back).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(from = "BookData")]
 pub struct ContractBook {
     /// Normalized item keys (`NDC:12345010001`) by index: the item master (§13.5).
     item_keys: Vec<Arc<str>>,
@@ -211,6 +256,73 @@ pub struct ContractBook {
     reference_prices: BTreeMap<String, Vec<ReferencePriceRow>>,
     /// Fingerprints of documents already applied.
     applied: BTreeSet<String>,
+    #[serde(skip)]
+    fast: FastIndex,
+}
+
+impl PartialEq for ContractBook {
+    fn eq(&self, other: &Self) -> bool {
+        self.item_keys == other.item_keys
+            && self.item_index == other.item_index
+            && self.uoms == other.uoms
+            && self.classes == other.classes
+            && self.contracts == other.contracts
+            && self.by_number == other.by_number
+            && self.item_contracts == other.item_contracts
+            && self.memberships == other.memberships
+            && self.reference_prices == other.reference_prices
+            && self.applied == other.applied
+    }
+}
+
+impl Eq for ContractBook {}
+
+/// The persisted fields of a [`ContractBook`].
+#[derive(Deserialize)]
+struct BookData {
+    item_keys: Vec<Arc<str>>,
+    item_index: HashMap<String, ItemIdx>,
+    uoms: Vec<Arc<str>>,
+    classes: Vec<String>,
+    contracts: Vec<ContractLineage>,
+    by_number: HashMap<String, ContractIdx>,
+    item_contracts: HashMap<ItemIdx, Vec<ContractIdx>>,
+    memberships: BTreeMap<String, Vec<Membership>>,
+    reference_prices: BTreeMap<String, Vec<ReferencePriceRow>>,
+    applied: BTreeSet<String>,
+}
+
+impl From<BookData> for ContractBook {
+    fn from(data: BookData) -> Self {
+        let mut book = Self {
+            item_keys: data.item_keys,
+            item_index: data.item_index,
+            uoms: data.uoms,
+            classes: data.classes,
+            contracts: data.contracts,
+            by_number: data.by_number,
+            item_contracts: data.item_contracts,
+            memberships: data.memberships,
+            reference_prices: data.reference_prices,
+            applied: data.applied,
+            fast: FastIndex::default(),
+        };
+        for lineage in &mut book.contracts {
+            for version in &mut lineage.versions {
+                version.index();
+            }
+        }
+        for (key, idx) in &book.by_number {
+            book.fast.contracts.insert(text_print(key), *idx);
+        }
+        for (key, idx) in &book.item_index {
+            book.fast.items.insert(text_print(key), *idx);
+        }
+        for idx in 0..book.contracts.len() {
+            book.index_rows(idx as ContractIdx, None);
+        }
+        book
+    }
 }
 
 impl ContractBook {
@@ -241,7 +353,10 @@ impl ContractBook {
 
     /// Shared unit of measure by index (no allocation).
     pub fn uom_shared(&self, idx: u16) -> Arc<str> {
-        self.uoms.get(usize::from(idx)).cloned().unwrap_or_else(|| Arc::from(""))
+        self.uoms
+            .get(usize::from(idx))
+            .cloned()
+            .unwrap_or_else(|| Arc::from(""))
     }
 
     /// Number of items in the item master.
@@ -277,8 +392,65 @@ impl ContractBook {
         }
         let idx = self.item_keys.len() as ItemIdx;
         self.item_keys.push(Arc::from(key));
-        self.item_index.insert(key.to_owned(), idx);
+        self.alias_item(key, idx);
         idx
+    }
+
+    fn alias_item(&mut self, key: &str, idx: ItemIdx) {
+        self.item_index.insert(key.to_owned(), idx);
+        self.fast.items.insert(text_print(key), idx);
+    }
+
+    fn index_contract(&mut self, key: String, idx: ContractIdx) {
+        self.fast.contracts.insert(text_print(&key), idx);
+        self.by_number.insert(key, idx);
+    }
+
+    /// Points the (contract, item) index at the current version's rows, after dropping the
+    /// entries of `previous`.
+    fn index_rows(&mut self, idx: ContractIdx, previous: Option<&ContractVersion>) {
+        if let Some(previous) = previous {
+            for item in &previous.row_items {
+                self.fast.rows.remove(&pair_key(idx, *item));
+            }
+        }
+        let Some(version) = self.contracts.get(idx as usize).map(|l| l.current()) else {
+            return;
+        };
+        let mut start = 0usize;
+        while start < version.row_items.len() {
+            let item = version.row_items[start];
+            let len = version.row_items[start..]
+                .iter()
+                .take_while(|i| **i == item)
+                .count();
+            self.fast
+                .rows
+                .insert(pair_key(idx, item), (start as u32, len as u32));
+            start += len;
+        }
+    }
+
+    /// Rows of an item on the current version of a contract, from the hash index.
+    pub(crate) fn current_item_rows(&self, idx: ContractIdx, item: ItemIdx) -> &[PriceRow] {
+        let Some(version) = self.current(idx) else {
+            return &[];
+        };
+        match self.fast.rows.get(&pair_key(idx, item)) {
+            Some(&(start, len)) => version
+                .rows
+                .get(start as usize..(start + len) as usize)
+                .unwrap_or(&[]),
+            None => &[],
+        }
+    }
+
+    pub(crate) fn fast_contract(&self, key: &str) -> Option<ContractIdx> {
+        self.fast.contracts.get(&text_print(key)).copied()
+    }
+
+    pub(crate) fn fast_item(&self, key: &str) -> Option<ItemIdx> {
+        self.fast.items.get(&text_print(key)).copied()
     }
 
     fn intern_uom(&mut self, uom: &str) -> u16 {

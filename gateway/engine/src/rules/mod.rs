@@ -255,6 +255,7 @@ pub struct Pipeline<'a> {
     item_buf: String,
     scratch: String,
     customer: Vec<PartyKey>,
+    customer_prints: Vec<u128>,
     skip_duplicates: bool,
 }
 
@@ -285,6 +286,7 @@ impl<'a> Pipeline<'a> {
             item_buf: String::new(),
             scratch: String::new(),
             customer: Vec::new(),
+            customer_prints: Vec::new(),
             skip_duplicates: false,
         }
     }
@@ -416,12 +418,14 @@ impl<'a> Pipeline<'a> {
             .as_deref()
             .and_then(|n| book.find_contract(&ctx.supplier.id, n, &mut self.scratch));
         // The claimed contract's rows of the item, found once and reused by V4.
-        let claimed_rows: &[crate::contracts::PriceRow] = match (claimed.and_then(|c| book.current(c)), item) {
-            (Some(version), Some(i)) => ContractBook::item_rows(version, i),
+        let claimed_rows: &[crate::contracts::PriceRow] = match (claimed, item) {
+            (Some(c), Some(i)) => book.current_item_rows(c, i),
             _ => &[],
         };
         if let (Some(first), Some(i)) = (claimed_rows.first(), item)
-            && book.uom_factor(settings, i, &line.uom, book.uom(first.uom)).is_none()
+            && book
+                .uom_factor(settings, i, &line.uom, book.uom(first.uom))
+                .is_none()
         {
             return v.fail(Step::V0, ReasonCode::UomUnknown);
         }
@@ -537,7 +541,7 @@ impl<'a> Pipeline<'a> {
         // V4 item on the contract on d.
         let rows: &[crate::contracts::PriceRow] = match (version, item) {
             (Some(_), Some(_)) if contract == claimed => claimed_rows,
-            (Some(version), Some(i)) => ContractBook::item_rows(version, i),
+            (Some(_), Some(i)) => contract.map_or(&[][..], |c| book.current_item_rows(c, i)),
             _ => &[],
         };
         let row = ContractBook::price_row_in(rows, class, d);
@@ -553,7 +557,10 @@ impl<'a> Pipeline<'a> {
 
         // V5 customer eligible on d.
         if let Some(version) = version {
-            match book.eligibility(version, customer, d) {
+            self.customer_prints.clear();
+            self.customer_prints
+                .extend(customer.iter().map(crate::contracts::party_print));
+            match book.eligibility_by_prints(version, customer, &self.customer_prints, d) {
                 Eligibility::Direct | Eligibility::Group | Eligibility::Open => {}
                 Eligibility::MembershipInactive => v.fail(Step::V5, ReasonCode::MembershipInactive),
                 Eligibility::NotEligible => v.fail(Step::V5, ReasonCode::CustomerNotEligible),
@@ -629,7 +636,9 @@ impl<'a> Pipeline<'a> {
         v.pricing = Some(PricingSnapshot {
             contract: Arc::clone(&lineage.number),
             version: version.version,
-            item: book.item_key_shared(row.item).unwrap_or_else(|| Arc::from("")),
+            item: book
+                .item_key_shared(row.item)
+                .unwrap_or_else(|| Arc::from("")),
             row_start: row.start,
             row_end: row.end,
             contract_price: row.contract_price,
