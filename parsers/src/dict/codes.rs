@@ -5,6 +5,8 @@
 
 //! Code lists for the data elements the chargeback flow decides on (see the parent module's
 //! table). Each list is the full list of that version, sorted by byte value for binary search.
+//! Each list has a `_KEYS` twin of packed prefixes (see `pack_prefix`), added after
+//! generation so the validator compares integers, not strings.
 //! Correction: 618 (IK502) in 005010 also accepts `I5`, which x12-chargeback.md 8.2 says public
 //! 999 implementations use although the transcription lacks it.
 
@@ -27,6 +29,8 @@ pub(super) const E66_4010: &[&str] = &[
     "SI", "SJ", "SL", "SP", "ST", "SV", "SW", "TA", "TC", "TZ", "UC", "UL", "UM", "UP", "UR", "US",
     "WR", "XV", "XX", "ZC", "ZN", "ZY", "ZZ",
 ];
+/// Packed keys of [`E66_4010`], for integer binary search.
+pub(super) const E66_4010_KEYS: &[u64] = &super::pack_all::<{ E66_4010.len() }>(E66_4010);
 
 /// 66 Identification Code Qualifier (005010, 241 codes).
 pub(super) const E66_5010: &[&str] = &[
@@ -47,6 +51,8 @@ pub(super) const E66_5010: &[&str] = &[
     "UC", "UI", "UL", "UP", "UR", "US", "UT", "WR", "WS", "X1", "XV", "XX", "XY", "ZC", "ZN", "ZY",
     "ZZ",
 ];
+/// Packed keys of [`E66_5010`], for integer binary search.
+pub(super) const E66_5010_KEYS: &[u64] = &super::pack_all::<{ E66_5010.len() }>(E66_5010);
 
 /// 98 Entity Identifier Code (004010, 1312 codes).
 pub(super) const E98_4010: &[&str] = &[
@@ -136,6 +142,8 @@ pub(super) const E98_4010: &[&str] = &[
     "ZC", "ZD", "ZE", "ZF", "ZG", "ZH", "ZJ", "ZK", "ZL", "ZM", "ZN", "ZO", "ZP", "ZQ", "ZR", "ZS",
     "ZT", "ZU", "ZV", "ZW", "ZX", "ZY", "ZZ",
 ];
+/// Packed keys of [`E98_4010`], for integer binary search.
+pub(super) const E98_4010_KEYS: &[u64] = &super::pack_all::<{ E98_4010.len() }>(E98_4010);
 
 /// 98 Entity Identifier Code (005010, 1500 codes).
 pub(super) const E98_5010: &[&str] = &[
@@ -240,6 +248,8 @@ pub(super) const E98_5010: &[&str] = &[
     "ZG", "ZH", "ZJ", "ZK", "ZL", "ZM", "ZN", "ZO", "ZP", "ZQ", "ZR", "ZS", "ZT", "ZU", "ZV", "ZW",
     "ZX", "ZY", "ZZ",
 ];
+/// Packed keys of [`E98_5010`], for integer binary search.
+pub(super) const E98_5010_KEYS: &[u64] = &super::pack_all::<{ E98_5010.len() }>(E98_5010);
 
 /// 128 Reference Identification Qualifier (004010, 1503 codes).
 pub(super) const E128_4010: &[&str] = &[
@@ -343,6 +353,8 @@ pub(super) const E128_4010: &[&str] = &[
     "ZG", "ZH", "ZI", "ZJ", "ZK", "ZL", "ZM", "ZN", "ZO", "ZP", "ZQ", "ZR", "ZS", "ZT", "ZU", "ZV",
     "ZW", "ZX", "ZY", "ZZ",
 ];
+/// Packed keys of [`E128_4010`], for integer binary search.
+pub(super) const E128_4010_KEYS: &[u64] = &super::pack_all::<{ E128_4010.len() }>(E128_4010);
 
 /// 128 Reference Identification Qualifier (005010, 1731 codes).
 pub(super) const E128_5010: &[&str] = &[
@@ -464,6 +476,8 @@ pub(super) const E128_5010: &[&str] = &[
     "ZJ", "ZK", "ZL", "ZM", "ZN", "ZO", "ZP", "ZQ", "ZR", "ZS", "ZT", "ZTS", "ZU", "ZV", "ZW",
     "ZX", "ZY", "ZZ",
 ];
+/// Packed keys of [`E128_5010`], for integer binary search.
+pub(super) const E128_5010_KEYS: &[u64] = &super::pack_all::<{ E128_5010.len() }>(E128_5010);
 
 /// 143 Transaction Set Identifier Code (004010, 320 codes).
 pub(super) const E143_4010: &[&str] = &[
@@ -493,9 +507,12 @@ pub(super) const E143_4010: &[&str] = &[
     "893", "894", "895", "896", "920", "924", "925", "926", "928", "940", "943", "944", "945",
     "947", "980", "990", "993", "996", "997", "998", "999",
 ];
+/// Packed keys of [`E143_4010`], for integer binary search.
+pub(super) const E143_4010_KEYS: &[u64] = &super::pack_all::<{ E143_4010.len() }>(E143_4010);
 
 /// 143 Transaction Set Identifier Code (005010): the same list as 004010.
 pub(super) const E143_5010: &[&str] = E143_4010;
+pub(super) const E143_5010_KEYS: &[u64] = E143_4010_KEYS;
 
 /// 235 Product/Service ID Qualifier (004010, 477 codes).
 pub(super) const E235_4010: &[&str] = &[
@@ -530,6 +547,8 @@ pub(super) const E235_4010: &[&str] = &[
     "VI", "VM", "VN", "VO", "VP", "VS", "VT", "VU", "VV", "VX", "W1", "W2", "W5", "W6", "W7", "WA",
     "WC", "WL", "WR", "WS", "XA", "XC", "XP", "XQ", "XZ", "YP", "ZB", "ZR", "ZZ",
 ];
+/// Packed keys of [`E235_4010`], for integer binary search.
+pub(super) const E235_4010_KEYS: &[u64] = &super::pack_all::<{ E235_4010.len() }>(E235_4010);
 
 /// 235 Product/Service ID Qualifier (005010, 519 codes).
 pub(super) const E235_5010: &[&str] = &[
@@ -567,6 +586,8 @@ pub(super) const E235_5010: &[&str] = &[
     "W6", "W7", "WA", "WB", "WC", "WD", "WE", "WF", "WG", "WJ", "WK", "WL", "WR", "WS", "XA", "XC",
     "XP", "XQ", "XZ", "YP", "ZB", "ZR", "ZZ",
 ];
+/// Packed keys of [`E235_5010`], for integer binary search.
+pub(super) const E235_5010_KEYS: &[u64] = &super::pack_all::<{ E235_5010.len() }>(E235_5010);
 
 /// 236 Price Identifier Code (004010, 164 codes).
 pub(super) const E236_4010: &[&str] = &[
@@ -584,6 +605,8 @@ pub(super) const E236_4010: &[&str] = &[
     "RSH", "RTL", "SAC", "SDP", "SFP", "SHD", "SLP", "SPC", "SPE", "STA", "SUM", "SWP", "THP",
     "TOT", "TRF", "UCP", "ULC", "WAR", "WHL", "WSP", "ZNP",
 ];
+/// Packed keys of [`E236_4010`], for integer binary search.
+pub(super) const E236_4010_KEYS: &[u64] = &super::pack_all::<{ E236_4010.len() }>(E236_4010);
 
 /// 236 Price Identifier Code (005010, 168 codes).
 pub(super) const E236_5010: &[&str] = &[
@@ -601,6 +624,8 @@ pub(super) const E236_5010: &[&str] = &[
     "RPA", "RPM", "RPP", "RSH", "RTL", "SAC", "SDP", "SFP", "SHD", "SLP", "SPC", "SPE", "SSP",
     "STA", "SUM", "SWP", "THP", "TOT", "TRF", "UCP", "ULC", "WAR", "WHL", "WSP", "ZNP",
 ];
+/// Packed keys of [`E236_5010`], for integer binary search.
+pub(super) const E236_5010_KEYS: &[u64] = &super::pack_all::<{ E236_5010.len() }>(E236_5010);
 
 /// 353 Transaction Set Purpose Code (004010, 65 codes).
 pub(super) const E353_4010: &[&str] = &[
@@ -610,6 +635,8 @@ pub(super) const E353_4010: &[&str] = &[
     "51", "52", "53", "54", "55", "56", "5C", "77", "CN", "CO", "EX", "GR", "PR", "RH", "RV", "SU",
     "ZZ",
 ];
+/// Packed keys of [`E353_4010`], for integer binary search.
+pub(super) const E353_4010_KEYS: &[u64] = &super::pack_all::<{ E353_4010.len() }>(E353_4010);
 
 /// 353 Transaction Set Purpose Code (005010, 66 codes).
 pub(super) const E353_5010: &[&str] = &[
@@ -619,6 +646,8 @@ pub(super) const E353_5010: &[&str] = &[
     "51", "52", "53", "54", "55", "56", "57", "5C", "77", "CN", "CO", "EX", "GR", "PR", "RH", "RV",
     "SU", "ZZ",
 ];
+/// Packed keys of [`E353_5010`], for integer binary search.
+pub(super) const E353_5010_KEYS: &[u64] = &super::pack_all::<{ E353_5010.len() }>(E353_5010);
 
 /// 355 Unit or Basis for Measurement Code (004010, 794 codes).
 pub(super) const E355_4010: &[&str] = &[
@@ -673,6 +702,8 @@ pub(super) const E355_4010: &[&str] = &[
     "X5", "X6", "X7", "X8", "X9", "XP", "Y1", "Y2", "Y3", "Y4", "YD", "YL", "YR", "YT", "Z1", "Z2",
     "Z3", "Z4", "Z5", "Z6", "Z8", "ZA", "ZB", "ZC", "ZP", "ZZ",
 ];
+/// Packed keys of [`E355_4010`], for integer binary search.
+pub(super) const E355_4010_KEYS: &[u64] = &super::pack_all::<{ E355_4010.len() }>(E355_4010);
 
 /// 355 Unit or Basis for Measurement Code (005010, 844 codes).
 pub(super) const E355_5010: &[&str] = &[
@@ -730,6 +761,8 @@ pub(super) const E355_5010: &[&str] = &[
     "Z5", "Z6", "Z7", "Z8", "Z9", "ZA", "ZB", "ZC", "ZD", "ZE", "ZF", "ZG", "ZH", "ZI", "ZJ", "ZK",
     "ZL", "ZM", "ZN", "ZO", "ZP", "ZQ", "ZR", "ZS", "ZW", "ZX", "ZY", "ZZ",
 ];
+/// Packed keys of [`E355_5010`], for integer binary search.
+pub(super) const E355_5010_KEYS: &[u64] = &super::pack_all::<{ E355_5010.len() }>(E355_5010);
 
 /// 374 Date/Time Qualifier (004010, 1112 codes).
 pub(super) const E374_4010: &[&str] = &[
@@ -820,6 +853,8 @@ pub(super) const E374_4010: &[&str] = &[
     "TSS", "TST", "VAT", "VLU", "W01", "W02", "W03", "W05", "W06", "W07", "W08", "W09", "W10",
     "W11", "W12", "W13", "WAY", "YXX", "YXY", "ZZZ",
 ];
+/// Packed keys of [`E374_4010`], for integer binary search.
+pub(super) const E374_4010_KEYS: &[u64] = &super::pack_all::<{ E374_4010.len() }>(E374_4010);
 
 /// 374 Date/Time Qualifier (005010, 1280 codes).
 pub(super) const E374_5010: &[&str] = &[
@@ -923,6 +958,8 @@ pub(super) const E374_5010: &[&str] = &[
     "VAT", "VLU", "W01", "W02", "W03", "W05", "W06", "W07", "W08", "W09", "W10", "W11", "W12",
     "W13", "WAA", "WAY", "YXX", "YXY", "ZZZ",
 ];
+/// Packed keys of [`E374_5010`], for integer binary search.
+pub(super) const E374_5010_KEYS: &[u64] = &super::pack_all::<{ E374_5010.len() }>(E374_5010);
 
 /// 479 Functional Identifier Code (004010, 262 codes).
 pub(super) const E479_4010: &[&str] = &[
@@ -944,9 +981,12 @@ pub(super) const E479_4010: &[&str] = &[
     "UA", "UB", "UC", "UD", "UI", "UP", "UW", "VA", "VB", "VC", "VD", "VE", "VH", "VI", "VS", "WA",
     "WB", "WG", "WI", "WL", "WR", "WT",
 ];
+/// Packed keys of [`E479_4010`], for integer binary search.
+pub(super) const E479_4010_KEYS: &[u64] = &super::pack_all::<{ E479_4010.len() }>(E479_4010);
 
 /// 479 Functional Identifier Code (005010): the same list as 004010.
 pub(super) const E479_5010: &[&str] = E479_4010;
+pub(super) const E479_5010_KEYS: &[u64] = E479_4010_KEYS;
 
 /// 521 Product Transfer Type Code (004010, 54 codes).
 pub(super) const E521_4010: &[&str] = &[
@@ -955,6 +995,8 @@ pub(super) const E521_4010: &[&str] = &[
     "PA", "PB", "PL", "PM", "PO", "PP", "RA", "RB", "RC", "RP", "RT", "RU", "RV", "SA", "SC", "SD",
     "SH", "SM", "SS", "SU", "TD", "WL",
 ];
+/// Packed keys of [`E521_4010`], for integer binary search.
+pub(super) const E521_4010_KEYS: &[u64] = &super::pack_all::<{ E521_4010.len() }>(E521_4010);
 
 /// 521 Product Transfer Type Code (005010, 57 codes).
 pub(super) const E521_5010: &[&str] = &[
@@ -963,6 +1005,8 @@ pub(super) const E521_5010: &[&str] = &[
     "OF", "ON", "OT", "PA", "PB", "PL", "PM", "PO", "PP", "RA", "RB", "RC", "RP", "RT", "RU", "RV",
     "SA", "SC", "SD", "SH", "SM", "SS", "SU", "TD", "WL",
 ];
+/// Packed keys of [`E521_5010`], for integer binary search.
+pub(super) const E521_5010_KEYS: &[u64] = &super::pack_all::<{ E521_5010.len() }>(E521_5010);
 
 /// 522 Amount Qualifier Code (004010, 1473 codes).
 pub(super) const E522_4010: &[&str] = &[
@@ -1062,6 +1106,8 @@ pub(super) const E522_4010: &[&str] = &[
     "ZB", "ZC", "ZD", "ZE", "ZF", "ZG", "ZH", "ZI", "ZJ", "ZK", "ZL", "ZM", "ZN", "ZO", "ZP", "ZQ",
     "ZR", "ZS", "ZT", "ZU", "ZV", "ZW", "ZX", "ZY", "ZZ",
 ];
+/// Packed keys of [`E522_4010`], for integer binary search.
+pub(super) const E522_4010_KEYS: &[u64] = &super::pack_all::<{ E522_4010.len() }>(E522_4010);
 
 /// 522 Amount Qualifier Code (005010, 1765 codes).
 pub(super) const E522_5010: &[&str] = &[
@@ -1184,23 +1230,31 @@ pub(super) const E522_5010: &[&str] = &[
     "Z7", "Z8", "Z9", "ZA", "ZB", "ZC", "ZD", "ZE", "ZF", "ZG", "ZH", "ZI", "ZJ", "ZK", "ZL", "ZM",
     "ZN", "ZO", "ZP", "ZQ", "ZR", "ZS", "ZT", "ZU", "ZV", "ZW", "ZX", "ZY", "ZZ",
 ];
+/// Packed keys of [`E522_5010`], for integer binary search.
+pub(super) const E522_5010_KEYS: &[u64] = &super::pack_all::<{ E522_5010.len() }>(E522_5010);
 
 /// 618 Implementation Transaction Set Syntax Error Code (005010, 25 codes).
 pub(super) const E618_5010: &[&str] = &[
     "1", "10", "11", "12", "13", "15", "16", "17", "18", "19", "2", "23", "24", "25", "26", "27",
     "3", "4", "5", "6", "7", "8", "9", "I5", "I6",
 ];
+/// Packed keys of [`E618_5010`], for integer binary search.
+pub(super) const E618_5010_KEYS: &[u64] = &super::pack_all::<{ E618_5010.len() }>(E618_5010);
 
 /// 620 Implementation Segment Syntax Error Code (005010, 13 codes).
 pub(super) const E620_5010: &[&str] = &[
     "1", "2", "3", "4", "5", "6", "7", "8", "I4", "I6", "I7", "I8", "I9",
 ];
+/// Packed keys of [`E620_5010`], for integer binary search.
+pub(super) const E620_5010_KEYS: &[u64] = &super::pack_all::<{ E620_5010.len() }>(E620_5010);
 
 /// 621 Implementation Data Element Syntax Error Code (005010, 18 codes).
 pub(super) const E621_5010: &[&str] = &[
     "1", "10", "12", "13", "2", "3", "4", "5", "6", "7", "8", "9", "I10", "I11", "I12", "I13",
     "I6", "I9",
 ];
+/// Packed keys of [`E621_5010`], for integer binary search.
+pub(super) const E621_5010_KEYS: &[u64] = &super::pack_all::<{ E621_5010.len() }>(E621_5010);
 
 /// 639 Basis of Unit Price Code (004010, 91 codes).
 pub(super) const E639_4010: &[&str] = &[
@@ -1211,9 +1265,12 @@ pub(super) const E639_4010: &[&str] = &[
     "RD", "RE", "RM", "RS", "RT", "SA", "SC", "SM", "SR", "ST", "SW", "TB", "TC", "TD", "TE", "TF",
     "TM", "TP", "TT", "UM", "VQ", "WC", "WD", "WE", "WH", "WI", "WM",
 ];
+/// Packed keys of [`E639_4010`], for integer binary search.
+pub(super) const E639_4010_KEYS: &[u64] = &super::pack_all::<{ E639_4010.len() }>(E639_4010);
 
 /// 639 Basis of Unit Price Code (005010): the same list as 004010.
 pub(super) const E639_5010: &[&str] = E639_4010;
+pub(super) const E639_5010_KEYS: &[u64] = E639_4010_KEYS;
 
 /// 640 Transaction Type Code (004010, 446 codes).
 pub(super) const E640_4010: &[&str] = &[
@@ -1246,6 +1303,8 @@ pub(super) const E640_4010: &[&str] = &[
     "XC", "XD", "XX", "XY", "XZ", "YI", "YR", "ZA", "ZB", "ZC", "ZD", "ZE", "ZF", "ZG", "ZH", "ZI",
     "ZJ", "ZK", "ZL", "ZM", "ZN", "ZO", "ZP", "ZQ", "ZR", "ZS", "ZT", "ZU", "ZW", "ZZ",
 ];
+/// Packed keys of [`E640_4010`], for integer binary search.
+pub(super) const E640_4010_KEYS: &[u64] = &super::pack_all::<{ E640_4010.len() }>(E640_4010);
 
 /// 640 Transaction Type Code (005010, 534 codes).
 pub(super) const E640_5010: &[&str] = &[
@@ -1284,18 +1343,24 @@ pub(super) const E640_5010: &[&str] = &[
     "ZE", "ZF", "ZG", "ZH", "ZI", "ZJ", "ZK", "ZL", "ZM", "ZN", "ZO", "ZP", "ZQ", "ZR", "ZS", "ZT",
     "ZU", "ZV", "ZW", "ZX", "ZY", "ZZ",
 ];
+/// Packed keys of [`E640_5010`], for integer binary search.
+pub(super) const E640_5010_KEYS: &[u64] = &super::pack_all::<{ E640_5010.len() }>(E640_5010);
 
 /// 670 Change or Response Type Code (004010, 29 codes).
 pub(super) const E670_4010: &[&str] = &[
     "AI", "CA", "CB", "CC", "CE", "CF", "CG", "CH", "CI", "CT", "DI", "MU", "NC", "OA", "OC", "PC",
     "PQ", "PR", "QD", "QI", "RA", "RB", "RC", "RE", "RM", "RQ", "RS", "RZ", "TI",
 ];
+/// Packed keys of [`E670_4010`], for integer binary search.
+pub(super) const E670_4010_KEYS: &[u64] = &super::pack_all::<{ E670_4010.len() }>(E670_4010);
 
 /// 670 Change or Response Type Code (005010, 30 codes).
 pub(super) const E670_5010: &[&str] = &[
     "AA", "AI", "CA", "CB", "CC", "CE", "CF", "CG", "CH", "CI", "CT", "DI", "MU", "NC", "OA", "OC",
     "PC", "PQ", "PR", "QD", "QI", "RA", "RB", "RC", "RE", "RM", "RQ", "RS", "RZ", "TI",
 ];
+/// Packed keys of [`E670_5010`], for integer binary search.
+pub(super) const E670_5010_KEYS: &[u64] = &super::pack_all::<{ E670_5010.len() }>(E670_5010);
 
 /// 673 Quantity Qualifier (004010, 832 codes).
 pub(super) const E673_4010: &[&str] = &[
@@ -1352,6 +1417,8 @@ pub(super) const E673_4010: &[&str] = &[
     "YN", "YP", "YQ", "YR", "YS", "YT", "YW", "YX", "YY", "Z1", "Z2", "Z3", "Z4", "Z6", "ZA", "ZB",
     "ZC", "ZD", "ZE", "ZF", "ZG", "ZH", "ZI", "ZJ", "ZK", "ZL", "ZM", "ZN", "ZO", "ZP", "ZR", "ZS",
 ];
+/// Packed keys of [`E673_4010`], for integer binary search.
+pub(super) const E673_4010_KEYS: &[u64] = &super::pack_all::<{ E673_4010.len() }>(E673_4010);
 
 /// 673 Quantity Qualifier (005010, 1123 codes).
 pub(super) const E673_5010: &[&str] = &[
@@ -1427,6 +1494,8 @@ pub(super) const E673_5010: &[&str] = &[
     "ZH", "ZI", "ZJ", "ZK", "ZL", "ZM", "ZN", "ZO", "ZP", "ZQ", "ZR", "ZS", "ZT", "ZU", "ZV", "ZW",
     "ZX", "ZY", "ZZ",
 ];
+/// Packed keys of [`E673_5010`], for integer binary search.
+pub(super) const E673_5010_KEYS: &[u64] = &super::pack_all::<{ E673_5010.len() }>(E673_5010);
 
 /// 687 Class of Trade Code (004010, 52 codes).
 pub(super) const E687_4010: &[&str] = &[
@@ -1435,6 +1504,8 @@ pub(super) const E687_4010: &[&str] = &[
     "MC", "MF", "ML", "OE", "OF", "ON", "PF", "PH", "PT", "PY", "RS", "SA", "SB", "SE", "ST", "TR",
     "WA", "WC", "WH", "WS",
 ];
+/// Packed keys of [`E687_4010`], for integer binary search.
+pub(super) const E687_4010_KEYS: &[u64] = &super::pack_all::<{ E687_4010.len() }>(E687_4010);
 
 /// 687 Class of Trade Code (005010, 62 codes).
 pub(super) const E687_5010: &[&str] = &[
@@ -1443,64 +1514,87 @@ pub(super) const E687_5010: &[&str] = &[
     "GA", "GM", "GR", "GV", "HS", "ID", "IN", "IR", "JB", "LC", "MC", "MF", "ML", "OE", "OF", "ON",
     "PF", "PH", "PT", "PY", "RS", "SA", "SB", "SE", "ST", "TR", "WA", "WC", "WH", "WS",
 ];
+/// Packed keys of [`E687_5010`], for integer binary search.
+pub(super) const E687_5010_KEYS: &[u64] = &super::pack_all::<{ E687_5010.len() }>(E687_5010);
 
 /// 715 Functional Group Acknowledge Code (004010, 7 codes).
 pub(super) const E715_4010: &[&str] = &[
     "A", "E", "M", "P", "R", "W", "X",
 ];
+/// Packed keys of [`E715_4010`], for integer binary search.
+pub(super) const E715_4010_KEYS: &[u64] = &super::pack_all::<{ E715_4010.len() }>(E715_4010);
 
 /// 715 Functional Group Acknowledge Code (005010): the same list as 004010.
 pub(super) const E715_5010: &[&str] = E715_4010;
+pub(super) const E715_5010_KEYS: &[u64] = E715_4010_KEYS;
 
 /// 716 Functional Group Syntax Error Code (004010, 23 codes).
 pub(super) const E716_4010: &[&str] = &[
     "1", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "2", "20", "21", "22", "23",
     "24", "25", "26", "3", "4", "5", "6",
 ];
+/// Packed keys of [`E716_4010`], for integer binary search.
+pub(super) const E716_4010_KEYS: &[u64] = &super::pack_all::<{ E716_4010.len() }>(E716_4010);
 
 /// 716 Functional Group Syntax Error Code (005010, 20 codes).
 pub(super) const E716_5010: &[&str] = &[
     "1", "10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "2", "23", "24", "25", "26",
     "3", "4", "5", "6",
 ];
+/// Packed keys of [`E716_5010`], for integer binary search.
+pub(super) const E716_5010_KEYS: &[u64] = &super::pack_all::<{ E716_5010.len() }>(E716_5010);
 
 /// 717 Transaction Set Acknowledgment Code (004010, 6 codes).
 pub(super) const E717_4010: &[&str] = &[
     "A", "E", "M", "R", "W", "X",
 ];
+/// Packed keys of [`E717_4010`], for integer binary search.
+pub(super) const E717_4010_KEYS: &[u64] = &super::pack_all::<{ E717_4010.len() }>(E717_4010);
 
 /// 717 Transaction Set Acknowledgment Code (005010): the same list as 004010.
 pub(super) const E717_5010: &[&str] = E717_4010;
+pub(super) const E717_5010_KEYS: &[u64] = E717_4010_KEYS;
 
 /// 718 Transaction Set Syntax Error Code (004010, 25 codes).
 pub(super) const E718_4010: &[&str] = &[
     "1", "10", "11", "12", "13", "15", "16", "17", "19", "2", "20", "21", "22", "23", "24", "25",
     "26", "27", "3", "4", "5", "6", "7", "8", "9",
 ];
+/// Packed keys of [`E718_4010`], for integer binary search.
+pub(super) const E718_4010_KEYS: &[u64] = &super::pack_all::<{ E718_4010.len() }>(E718_4010);
 
 /// 718 Transaction Set Syntax Error Code (005010, 23 codes).
 pub(super) const E718_5010: &[&str] = &[
     "1", "10", "11", "12", "13", "15", "16", "17", "18", "19", "2", "23", "24", "25", "26", "27",
     "3", "4", "5", "6", "7", "8", "9",
 ];
+/// Packed keys of [`E718_5010`], for integer binary search.
+pub(super) const E718_5010_KEYS: &[u64] = &super::pack_all::<{ E718_5010.len() }>(E718_5010);
 
 /// 720 Segment Syntax Error Code (004010, 8 codes).
 pub(super) const E720_4010: &[&str] = &[
     "1", "2", "3", "4", "5", "6", "7", "8",
 ];
+/// Packed keys of [`E720_4010`], for integer binary search.
+pub(super) const E720_4010_KEYS: &[u64] = &super::pack_all::<{ E720_4010.len() }>(E720_4010);
 
 /// 720 Segment Syntax Error Code (005010): the same list as 004010.
 pub(super) const E720_5010: &[&str] = E720_4010;
+pub(super) const E720_5010_KEYS: &[u64] = E720_4010_KEYS;
 
 /// 723 Data Element Syntax Error Code (004010, 10 codes).
 pub(super) const E723_4010: &[&str] = &[
     "1", "10", "2", "3", "4", "5", "6", "7", "8", "9",
 ];
+/// Packed keys of [`E723_4010`], for integer binary search.
+pub(super) const E723_4010_KEYS: &[u64] = &super::pack_all::<{ E723_4010.len() }>(E723_4010);
 
 /// 723 Data Element Syntax Error Code (005010, 12 codes).
 pub(super) const E723_5010: &[&str] = &[
     "1", "10", "12", "13", "2", "3", "4", "5", "6", "7", "8", "9",
 ];
+/// Packed keys of [`E723_5010`], for integer binary search.
+pub(super) const E723_5010_KEYS: &[u64] = &super::pack_all::<{ E723_5010.len() }>(E723_5010);
 
 /// 755 Report Type Code (004010, 522 codes).
 pub(super) const E755_4010: &[&str] = &[
@@ -1538,6 +1632,8 @@ pub(super) const E755_4010: &[&str] = &[
     "W1", "W2", "WA", "WB", "WC", "WD", "WE", "WF", "WG", "WH", "WI", "WP", "WT", "X1", "X2", "X3",
     "X4", "X5", "XE", "XP", "Y1", "Y2", "Y3", "ZA", "ZB", "ZZ",
 ];
+/// Packed keys of [`E755_4010`], for integer binary search.
+pub(super) const E755_4010_KEYS: &[u64] = &super::pack_all::<{ E755_4010.len() }>(E755_4010);
 
 /// 755 Report Type Code (005010, 541 codes).
 pub(super) const E755_5010: &[&str] = &[
@@ -1576,6 +1672,8 @@ pub(super) const E755_5010: &[&str] = &[
     "VD", "VM", "W1", "W2", "WA", "WB", "WC", "WD", "WE", "WF", "WG", "WH", "WI", "WP", "WT", "X1",
     "X2", "X3", "X4", "X5", "XE", "XP", "Y1", "Y2", "Y3", "ZA", "ZB", "ZC", "ZZ",
 ];
+/// Packed keys of [`E755_5010`], for integer binary search.
+pub(super) const E755_5010_KEYS: &[u64] = &super::pack_all::<{ E755_5010.len() }>(E755_5010);
 
 /// 846 Contract Status Code (004010, 39 codes).
 pub(super) const E846_4010: &[&str] = &[
@@ -1583,17 +1681,23 @@ pub(super) const E846_4010: &[&str] = &[
     "HO", "IA", "IE", "IN", "MA", "NB", "NT", "OC", "PA", "PB", "PC", "PD", "PP", "PR", "RA", "RB",
     "RC", "RO", "SC", "SU", "TA", "TR", "VA",
 ];
+/// Packed keys of [`E846_4010`], for integer binary search.
+pub(super) const E846_4010_KEYS: &[u64] = &super::pack_all::<{ E846_4010.len() }>(E846_4010);
 
 /// 846 Contract Status Code (005010): the same list as 004010.
 pub(super) const E846_5010: &[&str] = E846_4010;
+pub(super) const E846_5010_KEYS: &[u64] = E846_4010_KEYS;
 
 /// 889 Follow-up Action Code (004010, 10 codes).
 pub(super) const E889_4010: &[&str] = &[
     "C", "D", "E", "N", "P", "R", "S", "W", "X", "Y",
 ];
+/// Packed keys of [`E889_4010`], for integer binary search.
+pub(super) const E889_4010_KEYS: &[u64] = &super::pack_all::<{ E889_4010.len() }>(E889_4010);
 
 /// 889 Follow-up Action Code (005010): the same list as 004010.
 pub(super) const E889_5010: &[&str] = E889_4010;
+pub(super) const E889_5010_KEYS: &[u64] = E889_4010_KEYS;
 
 /// 901 Reject Reason Code (004010, 181 codes).
 pub(super) const E901_4010: &[&str] = &[
@@ -1610,6 +1714,8 @@ pub(super) const E901_4010: &[&str] = &[
     "SC", "ST", "SU", "SW", "T1", "T2", "T3", "T4", "T5", "T6", "TC", "TD", "TH", "TL", "TR", "UC",
     "UF", "UG", "WA", "WK", "ZZ",
 ];
+/// Packed keys of [`E901_4010`], for integer binary search.
+pub(super) const E901_4010_KEYS: &[u64] = &super::pack_all::<{ E901_4010.len() }>(E901_4010);
 
 /// 901 Reject Reason Code (005010, 204 codes).
 pub(super) const E901_5010: &[&str] = &[
@@ -1627,6 +1733,8 @@ pub(super) const E901_5010: &[&str] = &[
     "RH", "RK", "RL", "RN", "RP", "RS", "RT", "SC", "ST", "SU", "SW", "T1", "T2", "T3", "T4", "T5",
     "T6", "TC", "TD", "TH", "TL", "TR", "UC", "UF", "UG", "WA", "WK", "ZZ",
 ];
+/// Packed keys of [`E901_5010`], for integer binary search.
+pub(super) const E901_5010_KEYS: &[u64] = &super::pack_all::<{ E901_5010.len() }>(E901_5010);
 
 /// The code list kept for data element `ref_num` in `version`, if any.
 pub(super) fn element_codes(version: Version, ref_num: &str) -> Option<&'static [&'static str]> {

@@ -115,6 +115,8 @@ pub struct ElementDef {
     pub repeat: u16,
     /// Allowed code values, sorted, for the elements listed in the module documentation.
     pub codes: Option<&'static [&'static str]>,
+    /// `codes` packed with [`pack_prefix`], same order, for integer binary search.
+    pub code_keys: &'static [u64],
     /// Components of a composite, in order; empty for a simple element.
     pub components: &'static [ElementDef],
 }
@@ -148,6 +150,7 @@ impl ElementDef {
             req,
             repeat: 1,
             codes: None,
+            code_keys: &[],
             components: &[],
         }
     }
@@ -168,16 +171,43 @@ impl ElementDef {
             req,
             repeat: 1,
             codes: None,
+            code_keys: &[],
             components,
         }
     }
 
     /// The same element with a code list attached.
-    const fn with_codes(self, codes: &'static [&'static str]) -> ElementDef {
+    const fn with_codes(self, codes: &'static [&'static str], keys: &'static [u64]) -> ElementDef {
         ElementDef {
             codes: Some(codes),
+            code_keys: keys,
             ..self
         }
+    }
+
+    /// Whether `value` is one of this element's codes (true when it has no list).
+    #[inline]
+    pub fn has_code(&self, value: &[u8]) -> bool {
+        let Some(codes) = self.codes else {
+            return true;
+        };
+        if value.len() > 8 || self.code_keys.len() != codes.len() {
+            return codes_contain_bytes(codes, value);
+        }
+        let key = pack_prefix(value);
+        let Ok(i) = self.code_keys.binary_search(&key) else {
+            return false;
+        };
+        // Equal keys can only differ by a code longer than eight bytes: check the neighbours.
+        let same = |j: usize| self.code_keys[j] == key && codes[j].len() == value.len();
+        same(i)
+            || (0..i)
+                .rev()
+                .take_while(|&j| self.code_keys[j] == key)
+                .any(same)
+            || (i + 1..codes.len())
+                .take_while(|&j| self.code_keys[j] == key)
+                .any(same)
     }
 
     /// The same element with a maximum repetition count.
@@ -232,10 +262,67 @@ impl Version {
 }
 
 /// The definition of segment `id` in `version`, if the dictionary has it.
+///
+/// This runs once per segment of every file, so it binary-searches packed ids (integer
+/// compares) instead of string compares.
 pub fn segment(version: Version, id: &str) -> Option<&'static SegmentDef> {
-    match version {
-        Version::V004010 => v004010::segment(id),
-        Version::V005010 => v005010::segment(id),
+    static INDEX: std::sync::OnceLock<[Vec<(u64, &'static SegmentDef)>; 2]> =
+        std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let build = |v: Version| {
+            let mut keyed: Vec<(u64, &'static SegmentDef)> = segments(v)
+                .iter()
+                .map(|d| (pack_prefix(d.id.as_bytes()), *d))
+                .collect();
+            keyed.sort_by_key(|(k, _)| *k);
+            keyed
+        };
+        [build(Version::V004010), build(Version::V005010)]
+    });
+    if id.len() > 8 {
+        return None;
+    }
+    let table = &index[version as usize];
+    let key = pack_prefix(id.as_bytes());
+    table
+        .binary_search_by_key(&key, |(k, _)| *k)
+        .ok()
+        .map(|i| table[i].1)
+        .filter(|d| d.id.len() == id.len())
+}
+
+/// Packs the first eight bytes of a code into an integer that orders like the bytes
+/// (zero-padded, big-endian), so most comparisons of short X12 codes are one integer compare.
+#[inline]
+pub const fn pack_prefix(s: &[u8]) -> u64 {
+    let mut k = 0u64;
+    let mut i = 0;
+    while i < s.len() && i < 8 {
+        k |= (s[i] as u64) << (56 - 8 * i);
+        i += 1;
+    }
+    k
+}
+
+/// Packs a whole code list at compile time (the `_KEYS` twins in `codes`).
+const fn pack_all<const N: usize>(codes: &[&str]) -> [u64; N] {
+    let mut out = [0u64; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = pack_prefix(codes[i].as_bytes());
+        i += 1;
+    }
+    out
+}
+
+/// Orders `code` against a value given as its packed prefix and its bytes, consistently with
+/// byte-wise string order (values never contain NUL).
+#[inline]
+fn compare_code(code: &[u8], key: u64, value: &[u8]) -> std::cmp::Ordering {
+    match pack_prefix(code).cmp(&key) {
+        std::cmp::Ordering::Equal if code.len() > 8 || value.len() > 8 => code.cmp(value),
+        std::cmp::Ordering::Equal => code.len().cmp(&value.len()),
+        other => other,
     }
 }
 
@@ -249,7 +336,15 @@ pub fn segments(version: Version) -> &'static [&'static SegmentDef] {
 
 /// Whether the sorted code list `codes` contains `value` (binary search).
 pub fn codes_contain(codes: &[&str], value: &str) -> bool {
-    codes.binary_search(&value).is_ok()
+    codes_contain_bytes(codes, value.as_bytes())
+}
+
+/// [`codes_contain`] for raw element bytes, as the validator holds them.
+pub fn codes_contain_bytes(codes: &[&str], value: &[u8]) -> bool {
+    let key = pack_prefix(value);
+    codes
+        .binary_search_by(|c| compare_code(c.as_bytes(), key, value))
+        .is_ok()
 }
 
 /// The code list the dictionary keeps for data element `ref_num` in `version`, if any.
@@ -330,6 +425,30 @@ pub fn sets() -> &'static [&'static SetDef] {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn segment_lookup_finds_every_defined_segment_and_nothing_else() {
+        for v in [Version::V004010, Version::V005010] {
+            let all = segments(v);
+            assert!(all.windows(2).all(|w| w[0].id < w[1].id), "sorted by id");
+            for d in all {
+                assert_eq!(segment(v, d.id).map(|f| f.id), Some(d.id));
+            }
+            for missing in ["", "A", "ZZZ", "BAAX", "IS", "ISAA"] {
+                assert!(segment(v, missing).is_none(), "{missing}");
+            }
+        }
+        assert!(codes_contain(&["01", "1", "AB", "ZZ"], "1"));
+        assert!(!codes_contain(&["01", "1", "AB", "ZZ"], "10"));
+        assert!(codes_contain(
+            &["A", "LONGERTHANEIGHT", "Z"],
+            "LONGERTHANEIGHT"
+        ));
+        assert!(!codes_contain(
+            &["A", "LONGERTHANEIGHT", "Z"],
+            "LONGERTHANEIGHX"
+        ));
+    }
+
     use super::*;
 
     fn seg(version: Version, id: &str) -> &'static SegmentDef {

@@ -225,10 +225,18 @@ impl<R: Read> SegmentReader<R> {
 
     /// Tries to read an ISA at `start`; `Ok(None)` means more input is needed (or the end).
     fn locate_isa(&mut self) -> Result<Option<Found>, TokenError> {
+        const BOM: &[u8] = b"\xEF\xBB\xBF";
         self.skip_whitespace();
-        if self.at_file_start && self.buf[self.start..self.filled].starts_with(b"\xEF\xBB\xBF") {
-            self.start += 3;
-            self.skip_whitespace();
+        if self.at_file_start {
+            let head = &self.buf[self.start..self.filled];
+            // A BOM split across reads must not be mistaken for bad data.
+            if !self.eof && head.len() < BOM.len() && !head.is_empty() && BOM.starts_with(head) {
+                return Ok(None);
+            }
+            if head.starts_with(BOM) {
+                self.start += BOM.len();
+                self.skip_whitespace();
+            }
         }
         if self.start == self.filled {
             return Ok(None);
@@ -438,6 +446,27 @@ ISA|00|          |00|          |ZZ|A              |ZZ|B              |261201|080
             n += 1;
         }
         assert_eq!(n, 11);
+    }
+
+    /// Regression: fuzz input `tokenize-bom-split-across-reads`.
+    #[test]
+    fn bom_split_across_reads_is_skipped() {
+        struct OneByte<'a>(&'a [u8]);
+        impl Read for OneByte<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(out.len()).min(1);
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut data = b"  \xEF\xBB\xBF".to_vec();
+        data.extend_from_slice(&TWO[..TWO.len()]);
+        let mut r = SegmentReader::new(OneByte(&data));
+        let first = r.next_segment().expect("BOM skipped").expect("ISA");
+        assert_eq!(first.id(), b"ISA");
+        let mut r = SegmentReader::new(OneByte(b"     \xEF\xBB\xBF"));
+        assert!(r.next_segment().expect("only a BOM").is_none());
     }
 
     #[test]

@@ -35,6 +35,11 @@ pub struct Walker {
     counts: Vec<u32>,
 }
 
+/// Segment ids are at most three bytes, so packed ids compare as integers.
+fn same_id(a: &str, key: u64) -> bool {
+    crate::dict::pack_prefix(a.as_bytes()) == key
+}
+
 fn node_id(n: &Node) -> &'static str {
     match n {
         Node::Segment { id, .. } | Node::Loop { id, .. } => id,
@@ -153,6 +158,7 @@ impl Walker {
 
     /// Finds `(stack depth, node index)` for `id`, innermost loop first.
     fn find(&self, id: &str) -> Option<(usize, usize)> {
+        let key = crate::dict::pack_prefix(id.as_bytes());
         for depth in (0..self.stack.len()).rev() {
             let frame = &self.stack[depth];
             // Node 0 of a loop is its trigger: seeing it again starts a new iteration, which
@@ -163,7 +169,7 @@ impl Walker {
                 frame.pos
             };
             for (j, node) in frame.body.iter().enumerate().skip(first) {
-                if node_id(node) != id {
+                if !same_id(node_id(node), key) {
                     continue;
                 }
                 let uses = self.counts[frame.counts_at + j];
@@ -172,7 +178,9 @@ impl Walker {
                 if j == frame.pos
                     && uses >= node_max(node)
                     && matches!(node, Node::Segment { .. })
-                    && let Some(k) = frame.body[j + 1..].iter().position(|n| node_id(n) == id)
+                    && let Some(k) = frame.body[j + 1..]
+                        .iter()
+                        .position(|n| same_id(node_id(n), key))
                 {
                     return Some((depth, j + 1 + k));
                 }

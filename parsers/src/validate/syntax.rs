@@ -58,7 +58,7 @@ fn check_element(
         return;
     }
     match d.repetition {
-        Some(rep) if memchr::memchr(rep, value).is_some() => {
+        Some(rep) if value.contains(&rep) => {
             if def.repeat <= 1 {
                 out.push(issue(
                     position,
@@ -133,7 +133,7 @@ fn check_single(
         }
         return;
     }
-    if memchr::memchr(d.component, value).is_some() {
+    if value.contains(&d.component) {
         let error = if d.repetition.is_some() {
             ElementError::TooManyComponents
         } else {
@@ -178,11 +178,8 @@ fn check_value(
             return;
         }
     }
-    if let Some(codes) = def.codes {
-        let ok = std::str::from_utf8(value).is_ok_and(|v| crate::dict::codes_contain(codes, v));
-        if !ok {
-            out.push(issue(position, def, ElementError::InvalidCode, Some(value)));
-        }
+    if !def.has_code(value) {
+        out.push(issue(position, def, ElementError::InvalidCode, Some(value)));
     }
 }
 

@@ -50,7 +50,8 @@ struct OpenSet {
     walker: Option<Walker>,
     version: Option<Version>,
     /// Last PAD01/QTY-loop line number seen, for 999 CTX.
-    line: Option<(String, String)>,
+    /// PAD01 of the claim line being read (reused buffer; empty outside a line).
+    pad01: String,
     known: bool,
 }
 
@@ -706,7 +707,7 @@ impl Validator {
                 set_def.map(Walker::new)
             },
             version,
-            line: None,
+            pad01: String::new(),
             known: set_def.is_some(),
         });
         match set_def {
@@ -858,7 +859,8 @@ impl Validator {
         let id = seg.id_str();
         // Errors inside a claim line name it in the 999 CTX, so the partner can find it.
         if id == "PAD" {
-            set.line = seg.text(1).map(|v| ("PAD01".to_owned(), v.to_owned()));
+            set.pad01.clear();
+            set.pad01.push_str(seg.text(1).unwrap_or(""));
         }
         let Some(def) = dict::segment(version, id) else {
             self.segment_issue(
@@ -942,7 +944,7 @@ impl Validator {
                 loop_id: loop_id.map(str::to_owned),
                 error,
                 elements,
-                context: s.line.clone(),
+                context: (!s.pad01.is_empty()).then(|| ("PAD01".to_owned(), s.pad01.clone())),
             });
         }
     }
