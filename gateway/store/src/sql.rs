@@ -11,7 +11,7 @@ use std::io::Write as _;
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use sqlx::postgres::{PgArguments, PgRow};
@@ -91,14 +91,20 @@ impl From<Option<Uuid>> for Arg {
         Arg::Uuid(v)
     }
 }
+/// Both backends keep microseconds; truncating here (PostgreSQL would round) makes a stored
+/// time read back the same from either.
+fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
 impl From<DateTime<Utc>> for Arg {
     fn from(v: DateTime<Utc>) -> Self {
-        Arg::Time(Some(v))
+        Arg::Time(Some(micros(v)))
     }
 }
 impl From<Option<DateTime<Utc>>> for Arg {
     fn from(v: Option<DateTime<Utc>>) -> Self {
-        Arg::Time(v)
+        Arg::Time(v.map(micros))
     }
 }
 impl From<&Value> for Arg {

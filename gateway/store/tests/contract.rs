@@ -181,6 +181,7 @@ contract_suite!(
     unmatched_responses_queue,
     engine_entities_round_trip,
     bulk_lines_keep_every_byte,
+    times_keep_microseconds,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -1669,4 +1670,26 @@ async fn bulk_lines_keep_every_byte(h: &Harness) {
         )
         .await;
     assert!(matches!(err, Err(StoreError::NotFound { .. })), "{err:?}");
+}
+
+async fn times_keep_microseconds(h: &Harness) {
+    // 999,999,999 ns: PostgreSQL alone would round this up to the next second.
+    let at = t(0) + Duration::nanoseconds(999_999_999);
+    let tx = NewTransaction::new(
+        Uuid::now_v7(),
+        "acme",
+        Direction::Inbound,
+        Step::Receive,
+        TxState::Received,
+        at,
+    );
+    h.store.insert_transaction(&tx).await.expect("insert");
+    let got = h
+        .store
+        .get_transaction(tx.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!(got.created_at, t(0) + Duration::microseconds(999_999));
+    assert_eq!(got.created_at, got.updated_at);
 }
