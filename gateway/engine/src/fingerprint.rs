@@ -100,7 +100,9 @@ impl Hasher for FingerprintHasher {
     }
 
     fn write_u64(&mut self, value: u64) {
-        self.0 = value;
+        // Plain integers (such as packed index pairs) are not mixed yet: hashbrown takes bucket
+        // bits from the low end and control bits from the top, so both must vary.
+        self.0 = mix(value);
     }
 }
 

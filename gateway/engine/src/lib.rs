@@ -19,6 +19,7 @@ pub mod disputes;
 pub mod duplicates;
 pub mod fingerprint;
 pub mod identity;
+pub mod name;
 pub mod reasons;
 pub mod reconcile;
 pub mod retro;

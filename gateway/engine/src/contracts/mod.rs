@@ -11,8 +11,8 @@
 mod apply;
 mod lookup;
 
+use crate::name::Name;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -188,9 +188,9 @@ pub struct ContractLineage {
     /// Supplier granting it.
     pub supplier: PartyKey,
     /// Contract number as issued.
-    pub number_as_issued: Arc<str>,
+    pub number_as_issued: Name,
     /// Normalized contract number.
-    pub number: Arc<str>,
+    pub number: Name,
     /// Versions, oldest first; never empty.
     pub versions: Vec<ContractVersion>,
 }
@@ -239,10 +239,10 @@ pub struct ReferencePriceRow {
 #[serde(from = "BookData")]
 pub struct ContractBook {
     /// Normalized item keys (`NDC:12345010001`) by index: the item master (§13.5).
-    item_keys: Vec<Arc<str>>,
+    item_keys: Vec<Name>,
     item_index: HashMap<String, ItemIdx>,
     /// Units of measure by index.
-    uoms: Vec<Arc<str>>,
+    uoms: Vec<Name>,
     /// Classes of trade by index; index 0 is "any".
     classes: Vec<String>,
     contracts: Vec<ContractLineage>,
@@ -280,9 +280,9 @@ impl Eq for ContractBook {}
 /// The persisted fields of a [`ContractBook`].
 #[derive(Deserialize)]
 struct BookData {
-    item_keys: Vec<Arc<str>>,
+    item_keys: Vec<Name>,
     item_index: HashMap<String, ItemIdx>,
-    uoms: Vec<Arc<str>>,
+    uoms: Vec<Name>,
     classes: Vec<String>,
     contracts: Vec<ContractLineage>,
     by_number: HashMap<String, ContractIdx>,
@@ -347,16 +347,13 @@ impl ContractBook {
     }
 
     /// Shared normalized key of an item index (no allocation).
-    pub fn item_key_shared(&self, idx: ItemIdx) -> Option<Arc<str>> {
+    pub fn item_key_shared(&self, idx: ItemIdx) -> Option<Name> {
         self.item_keys.get(idx as usize).cloned()
     }
 
     /// Shared unit of measure by index (no allocation).
-    pub fn uom_shared(&self, idx: u16) -> Arc<str> {
-        self.uoms
-            .get(usize::from(idx))
-            .cloned()
-            .unwrap_or_else(|| Arc::from(""))
+    pub fn uom_shared(&self, idx: u16) -> Name {
+        self.uoms.get(usize::from(idx)).cloned().unwrap_or_default()
     }
 
     /// Number of items in the item master.
@@ -391,7 +388,7 @@ impl ContractBook {
             return idx;
         }
         let idx = self.item_keys.len() as ItemIdx;
-        self.item_keys.push(Arc::from(key));
+        self.item_keys.push(Name::from(key));
         self.alias_item(key, idx);
         idx
     }
@@ -457,7 +454,7 @@ impl ContractBook {
         if let Some(p) = self.uoms.iter().position(|u| &**u == uom) {
             return p as u16;
         }
-        self.uoms.push(Arc::from(uom));
+        self.uoms.push(Name::from(uom));
         (self.uoms.len() - 1) as u16
     }
 

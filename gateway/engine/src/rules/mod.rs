@@ -11,8 +11,8 @@
 #[cfg(test)]
 pub(crate) mod tests;
 
+use crate::name::Name;
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -71,11 +71,11 @@ pub struct Failure {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PricingSnapshot {
     /// Normalized contract number.
-    pub contract: Arc<str>,
+    pub contract: Name,
     /// Contract version used.
     pub version: u32,
     /// Normalized item key.
-    pub item: Arc<str>,
+    pub item: Name,
     /// First day of the price row.
     pub row_start: NaiveDate,
     /// Last day of the price row.
@@ -85,7 +85,7 @@ pub struct PricingSnapshot {
     /// Reference price per contract unit.
     pub reference_price: Decimal,
     /// Contract unit.
-    pub contract_uom: Arc<str>,
+    pub contract_uom: Name,
     /// Sale → contract unit factor.
     pub factor: UomFactor,
     /// Rounding applied.
@@ -124,7 +124,7 @@ pub struct Validation {
     /// Pricing date *d*.
     pub pricing_date: Option<NaiveDate>,
     /// Contract number used (as issued), claimed or derived.
-    pub contract: Option<Arc<str>>,
+    pub contract: Option<Name>,
     /// Candidates when the contract was derived (§3.2), best first.
     pub derivation_candidates: Vec<String>,
     /// Pricing snapshot, when prices resolved.
@@ -247,8 +247,10 @@ pub struct Pipeline<'a> {
     caps: Option<&'a mut CapLedger>,
     rounding: Rounding,
     derive: bool,
-    seen: HashSet<u128, FingerprintBuild>,
-    near_seen: HashSet<u128, FingerprintBuild>,
+    /// Near key → exact key of the first line with it; one table serves both checks.
+    seen: std::collections::HashMap<u128, u128, FingerprintBuild>,
+    /// Exact keys of later lines whose near key was taken (rare: same sale, other quantity).
+    seen_extra: HashSet<u128, FingerprintBuild>,
     batch_sales: std::collections::HashMap<u128, NaiveDate, FingerprintBuild>,
     tolerated: Vec<(usize, Decimal, Option<LineRef>)>,
     position: usize,
@@ -278,8 +280,8 @@ impl<'a> Pipeline<'a> {
             caps,
             rounding: Rounding::of(settings),
             derive: settings.derive_contract_for(ctx.role),
-            seen: HashSet::default(),
-            near_seen: HashSet::default(),
+            seen: Default::default(),
+            seen_extra: HashSet::default(),
             batch_sales: Default::default(),
             tolerated: Vec::new(),
             position: 0,
@@ -299,7 +301,6 @@ impl<'a> Pipeline<'a> {
     /// Sizes the per-batch key sets for `lines` lines, so a large batch does not rehash.
     pub fn reserve(&mut self, lines: usize) {
         self.seen.reserve(lines);
-        self.near_seen.reserve(lines);
         self.batch_sales.reserve(lines);
     }
 
@@ -467,9 +468,17 @@ impl<'a> Pipeline<'a> {
         }
         // L15 "not a duplicate" overrides V1: V2–V10 run.
         if !self.skip_duplicates {
-            let first_in_batch = self.seen.insert(keys.exact);
-            let near_before =
-                !self.near_seen.insert(keys.near) || self.history.near_match(keys.near);
+            let (first_in_batch, near_in_batch) = match self.seen.entry(keys.near) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(keys.exact);
+                    (true, false)
+                }
+                std::collections::hash_map::Entry::Occupied(slot) => {
+                    let first = *slot.get() != keys.exact && self.seen_extra.insert(keys.exact);
+                    (first, true)
+                }
+            };
+            let near_before = near_in_batch || self.history.near_match(keys.near);
             if !first_in_batch {
                 return v.fail(Step::V1, ReasonCode::DuplicateInBatch);
             }
@@ -528,7 +537,7 @@ impl<'a> Pipeline<'a> {
         }
         let version: Option<&ContractVersion> = contract.and_then(|c| book.current(c));
         if let (Some(c), Some(_)) = (contract, version) {
-            v.contract = book.lineage(c).map(|l| Arc::clone(&l.number_as_issued));
+            v.contract = book.lineage(c).map(|l| l.number_as_issued.clone());
         }
 
         // V3 contract active on d.
@@ -634,11 +643,9 @@ impl<'a> Pipeline<'a> {
             return;
         };
         v.pricing = Some(PricingSnapshot {
-            contract: Arc::clone(&lineage.number),
+            contract: lineage.number.clone(),
             version: version.version,
-            item: book
-                .item_key_shared(row.item)
-                .unwrap_or_else(|| Arc::from("")),
+            item: book.item_key_shared(row.item).unwrap_or_default(),
             row_start: row.start,
             row_end: row.end,
             contract_price: row.contract_price,
