@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::batch::LineStatus;
 use crate::caps::CapLedger;
 use crate::contracts::ContractBook;
-use crate::duplicates::LineHistory;
+use crate::duplicates::{LineHistory, TracedSales};
 use crate::identity::PartyKey;
 use crate::reasons::{ReasonCode, Warning};
 use crate::rules::{BatchContext, Pipeline, Validation};
@@ -99,7 +99,15 @@ pub fn adjudicate(
     settings: &EngineSettings,
     today: NaiveDate,
 ) -> AdjudicationRun {
-    adjudicate_with(claim, book, settings, today, &LineHistory::new(), None)
+    adjudicate_with(
+        claim,
+        book,
+        settings,
+        today,
+        &LineHistory::new(),
+        None,
+        None,
+    )
 }
 
 /// Adjudicates a claim against earlier lines and a cap ledger.
@@ -110,6 +118,7 @@ pub fn adjudicate_with(
     today: NaiveDate,
     history: &LineHistory,
     caps: Option<&mut CapLedger>,
+    traced: Option<&TracedSales>,
 ) -> AdjudicationRun {
     let ctx = BatchContext {
         batch: claim.debit_memo.clone(),
@@ -120,6 +129,9 @@ pub fn adjudicate_with(
     };
     let lines: Vec<SaleLine> = claim.lines.iter().map(SaleLine::from).collect();
     let mut pipeline = Pipeline::new(book, settings, &ctx, today, history, caps);
+    if let Some(traced) = traced {
+        pipeline.with_traced_sales(traced);
+    }
     pipeline.preload_sales(&lines);
     let mut validations: Vec<Validation> = lines.iter().map(|l| pipeline.validate(l)).collect();
     for position in pipeline.finish().failed {
@@ -141,7 +153,7 @@ pub fn adjudicate_with(
             AdjudicatedStatus::Accepted => v.accepted_amount.unwrap_or(claim_line.claimed_amount),
             AdjudicatedStatus::AmountDisputed => match settings.unattended_amount_disputes {
                 UnattendedAmountDisputes::PayCalculated => {
-                    unattended_payment(v, claim_line.claimed_amount)
+                    unattended_payment(v, claim_line.claimed_amount, settings)
                 }
                 UnattendedAmountDisputes::Reject => zero,
                 UnattendedAmountDisputes::Hold => {
@@ -194,9 +206,13 @@ pub fn adjudicate_with(
 }
 
 /// §13.1 `pay_calculated` and §13.3: the lower of claimed and calculated for price and amount
-/// failures; nothing for a disallowed debit or a cap the line does not fit.
-fn unattended_payment(v: &Validation, claimed: Decimal) -> Decimal {
+/// failures; nothing for a disallowed debit; for a cap the line does not fit, nothing, or with
+/// `auto_partial_approve` the amount of the remaining quantity (§5.1).
+fn unattended_payment(v: &Validation, claimed: Decimal, settings: &EngineSettings) -> Decimal {
     match v.primary {
+        Some(ReasonCode::CapExceeded) if settings.auto_partial_approve => {
+            partial_amount(v).unwrap_or(Decimal::ZERO)
+        }
         Some(
             ReasonCode::DebitNotSupported | ReasonCode::CapExceeded | ReasonCode::CapExhausted,
         )
@@ -204,6 +220,86 @@ fn unattended_payment(v: &Validation, claimed: Decimal) -> Decimal {
         Some(_) => v
             .calculated_amount
             .map_or(Decimal::ZERO, |c| c.min(claimed)),
+    }
+}
+
+/// Amount of the remaining cap quantity: remaining contract units back in sale units, priced
+/// from the snapshot.
+fn partial_amount(v: &Validation) -> Option<Decimal> {
+    let pricing = v.pricing.as_ref()?;
+    let remaining = v.cap_remaining?;
+    let inverse = crate::amounts::UomFactor {
+        num: pricing.factor.den,
+        den: pricing.factor.num,
+    };
+    let sale_quantity = inverse.to_contract_units(remaining).ok()?;
+    pricing.amount(sale_quantity).ok()
+}
+
+/// The header key of a claim (§5.2): (distributor, supplier, debit memo).
+pub fn header_key(claim: &Claim) -> (String, String, String) {
+    (
+        PartyKey::of(&claim.distributor).id,
+        PartyKey::of(&claim.supplier).id,
+        crate::identity::normalize_contract_number(&claim.debit_memo),
+    )
+}
+
+/// Whether a known header key refuses the claim whole: yes unless it replaces (BAA01 05) or
+/// resubmits (15) the original (§5.2).
+pub fn refuses_known_header(claim: &Claim) -> bool {
+    !matches!(
+        claim.action,
+        schemas::Action::Replace | schemas::Action::Resubmission
+    )
+}
+
+/// The header-level 849 refusing a duplicate claim: AAA03 11, follow-up N, nothing approved.
+pub fn duplicate_claim_response(
+    claim: &Claim,
+    header: ResponseHeader,
+    settings: &EngineSettings,
+) -> ClaimResponse {
+    ClaimResponse {
+        source: header.source,
+        action: Action::Original,
+        debit_memo: claim.debit_memo.clone(),
+        credit_memo: None,
+        date: header.date,
+        supplier: Some(echo_party(&claim.supplier)),
+        distributor: Some(echo_party(&claim.distributor)),
+        reason_code: Some("11".to_owned()),
+        follow_up: Some(FollowUp::NoResubmission),
+        lines: vec![],
+        total_claimed: claim.lines.iter().map(|l| l.claimed_amount).sum(),
+        total_approved: Decimal::new(0, settings.amount_scale),
+        line_count: Some(0),
+    }
+}
+
+/// An empty answer; `response` only returns `None` for a held run, which `interim_response`
+/// never builds.
+fn unreachable_response(claim: &Claim) -> ClaimResponse {
+    ClaimResponse {
+        source: schemas::Source {
+            file: String::new(),
+            interchange: String::new(),
+            group: String::new(),
+            set: String::new(),
+            partner: None,
+        },
+        action: Action::Original,
+        debit_memo: claim.debit_memo.clone(),
+        credit_memo: None,
+        date: claim.date,
+        supplier: None,
+        distributor: None,
+        reason_code: None,
+        follow_up: None,
+        lines: vec![],
+        total_claimed: Decimal::ZERO,
+        total_approved: Decimal::ZERO,
+        line_count: None,
     }
 }
 
@@ -219,6 +315,42 @@ fn echo_party(party: &Party) -> Party {
 }
 
 impl AdjudicationRun {
+    /// The interim 849 of an Immediate Claim batch at Awaiting Review (`interim_849`, §7.7):
+    /// accepted lines answered, disputed lines on hold (AAA04 Y, nothing approved yet).
+    pub fn interim_response(
+        &self,
+        claim: &Claim,
+        header: ResponseHeader,
+        settings: &EngineSettings,
+    ) -> ClaimResponse {
+        let held = Self {
+            report: Adjudication {
+                lines: self
+                    .report
+                    .lines
+                    .iter()
+                    .map(|l| {
+                        let mut l = l.clone();
+                        if l.status != AdjudicatedStatus::Accepted {
+                            l.approved_amount = Decimal::new(0, settings.amount_scale);
+                            l.follow_up = Some(FollowUp::DoNotResubmitHeld.code().to_owned());
+                        }
+                        l
+                    })
+                    .collect(),
+                ..self.report.clone()
+            },
+            validations: self.validations.clone(),
+            held: false,
+        };
+        let mut response = match held.response(claim, header, settings) {
+            Some(r) => r,
+            None => unreachable_response(claim),
+        };
+        response.total_approved = held.report.lines.iter().map(|l| l.approved_amount).sum();
+        response
+    }
+
     /// The 849 answering every line (§7.7); `None` when the run is held (§13.1 `hold`).
     pub fn response(
         &self,
@@ -422,6 +554,127 @@ mod tests {
             credit_memo: None,
         };
         assert_eq!(run.response(&sample_claim(), header, &settings), None);
+    }
+
+    fn header() -> ResponseHeader {
+        ResponseHeader {
+            source: sample_claim().source,
+            date: date("2026-11-18"),
+            credit_memo: None,
+        }
+    }
+
+    #[test]
+    fn interim_849_holds_disputed_lines_7_7() {
+        let settings = EngineSettings::default();
+        let run = adjudicate(&sample_claim(), &book(), &settings, date("2026-11-18"));
+        let interim = run.interim_response(&sample_claim(), header(), &settings);
+        let lines: Vec<String> = interim
+            .lines
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} {:?} {:?} {}",
+                    l.line,
+                    l.status,
+                    l.follow_up.map(|f| f.code()),
+                    l.approved_amount
+                )
+            })
+            .collect();
+        assert_eq!(lines[0], "1 Accepted None 62.50");
+        assert_eq!(lines[2], "3 Rejected Some(\"Y\") 0.00");
+        assert_eq!(interim.total_approved.to_string(), "123.00");
+    }
+
+    #[test]
+    fn known_debit_memo_is_refused_whole_5_2() {
+        let claim = sample_claim();
+        assert!(refuses_known_header(&claim));
+        let mut replace = claim.clone();
+        replace.action = schemas::Action::Replace;
+        assert!(!refuses_known_header(&replace));
+        assert_eq!(header_key(&claim).2, "GDD-CB-20261115-0001");
+        let response = duplicate_claim_response(&claim, header(), &EngineSettings::default());
+        assert_eq!(
+            (
+                response.reason_code.as_deref(),
+                response.lines.len(),
+                response.total_approved.to_string()
+            ),
+            (Some("11"), 0, "0.00".to_owned())
+        );
+    }
+
+    #[test]
+    fn cap_exceeded_pays_the_remainder_with_auto_partial_approve_5_1() {
+        let mut claim = sample_claim();
+        claim.lines = vec![claim.lines[0].clone()];
+        let mut caps = CapLedger::new();
+        caps.add_cap(crate::caps::Cap {
+            scope: crate::caps::CapScope {
+                contract: "SPA-2026-0042".into(),
+                item: "NDC:12345010001".into(),
+                customer: None,
+            },
+            quantity: "4".parse().ok(),
+            amount: None,
+        });
+        let today = date("2026-11-18");
+        let run = |settings: &EngineSettings, caps: &mut CapLedger| {
+            let run = adjudicate_with(
+                &claim,
+                &book(),
+                settings,
+                today,
+                &LineHistory::new(),
+                Some(caps),
+                None,
+            );
+            row(&run.report.lines[0])
+        };
+        assert_eq!(
+            run(&EngineSettings::default(), &mut caps.clone()),
+            "1 AmountDisputed CAP_EXCEEDED 04 R calc=62.50 approved=0.00"
+        );
+        let partial = EngineSettings {
+            auto_partial_approve: true,
+            ..EngineSettings::default()
+        };
+        assert_eq!(
+            run(&partial, &mut caps),
+            "1 AmountDisputed CAP_EXCEEDED 04 N calc=62.50 approved=25.00"
+        );
+    }
+
+    #[test]
+    fn not_traced_without_an_867_sale_3() {
+        let report: schemas::SalesReport = match serde_json::from_str(include_str!(
+            "../../../schemas/compat/sales_report.v1.json"
+        )) {
+            Ok(schemas::Document::SalesReport(r)) => r,
+            other => panic!("{other:?}"),
+        };
+        let mut traced = TracedSales::new();
+        traced.add_report(&report);
+        let run = adjudicate_with(
+            &sample_claim(),
+            &book(),
+            &EngineSettings::default(),
+            date("2026-11-18"),
+            &LineHistory::new(),
+            None,
+            Some(&traced),
+        );
+        let flagged: Vec<&str> = run
+            .report
+            .lines
+            .iter()
+            .filter(|l| l.warnings.contains(&Warning::NotTraced))
+            .map(|l| l.line.as_str())
+            .collect();
+        // The 867 traced lines 1, 2 and 4 (INV0098123 twice, INV0098301 12345010001).
+        assert_eq!(flagged, ["3", "5", "6"]);
     }
 
     #[test]

@@ -227,3 +227,41 @@ impl LineHistory {
         self.sales.get(&sale).copied()
     }
 }
+
+/// Sales traced by 867 reports, for the adjudicator's `NOT_TRACED` warning (§3): keyed by
+/// (distributor, supplier, invoice, item) like a return's original.
+#[derive(Debug, Clone, Default)]
+pub struct TracedSales {
+    sales: std::collections::HashSet<u128, FingerprintBuild>,
+}
+
+impl TracedSales {
+    /// An empty feed.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds every line of an 867.
+    pub fn add_report(&mut self, report: &schemas::SalesReport) {
+        let distributor = crate::identity::PartyKey::of(&report.distributor);
+        let supplier = crate::identity::PartyKey::of(&report.supplier);
+        let mut key = String::new();
+        for line in &report.lines {
+            if crate::identity::write_item_key(&line.item.qualifier, &line.item.id, &mut key)
+                .is_ok()
+            {
+                self.sales.insert(return_sale_key(
+                    &distributor.id,
+                    &supplier.id,
+                    &line.invoice,
+                    &key,
+                ));
+            }
+        }
+    }
+
+    /// Whether a sale (by its `LineKeys::sale`) was traced.
+    pub fn contains(&self, sale: u128) -> bool {
+        self.sales.contains(&sale)
+    }
+}

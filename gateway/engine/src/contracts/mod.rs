@@ -493,3 +493,135 @@ impl ContractBook {
         rows.sort_by_key(|r| r.start);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::tests::{date, sample_contract};
+    use schemas::Document;
+
+    fn change() -> schemas::Contract {
+        match serde_json::from_str(include_str!(
+            "../../../../schemas/compat/contract.v1.change.json"
+        )) {
+            Ok(Document::Contract(c)) => c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn rows(book: &ContractBook) -> Vec<String> {
+        let version = book.current(0).map(|v| v.rows.clone()).unwrap_or_default();
+        version
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {}..{}",
+                    book.item_key(r.item).unwrap_or("?"),
+                    r.contract_price,
+                    r.start,
+                    r.end
+                )
+            })
+            .collect()
+    }
+
+    /// The 5010 change 845 of the sample story, applied as version 2 (§13.7).
+    #[test]
+    fn change_845_makes_an_effective_dated_version_2() {
+        let mut book = ContractBook::new();
+        let _ = book.apply(&sample_contract());
+        let applied = book.apply(&change());
+        assert_eq!(
+            applied.as_ref().map(|a| (a.version, a.retroactive_from)),
+            Ok((Some(2), None))
+        );
+        assert_eq!(
+            rows(&book),
+            [
+                "NDC:12345010001 12.50 2026-11-01..2027-10-31",
+                "NDC:12345020101 30.00 2026-11-01..2026-11-30",
+                "NDC:12345020101 29.00 2026-12-01..2027-10-31",
+                "NDC:12345030005 48.25 2026-11-01..2026-12-31",
+                "NDC:12345040050 9.10 2026-12-01..2027-10-31",
+            ]
+        );
+        let v2 = book.current(0).cloned();
+        let lakeside = v2.as_ref().and_then(|v| {
+            v.eligible
+                .iter()
+                .find(|r| r.keys[0].id == "1A2B3C4D5")
+                .map(|r| r.end)
+        });
+        assert_eq!(lakeside, Some(Some(date("2026-12-31"))));
+        // The carried-over WAC of the repriced item, and the old version kept as it was.
+        assert_eq!(
+            v2.map(|v| v.rows[2].reference_price.map(|p| p.to_string())),
+            Some(Some("42.00".into()))
+        );
+        assert_eq!(book.lineage(0).map(|l| l.versions[0].rows.len()), Some(3));
+        // November lines keep 48.00 for 4 CA of 12345020101; December ones price at 29.00.
+        let idx = book.item_by_key("NDC:12345020101").unwrap_or_default();
+        let version = book
+            .current(0)
+            .cloned()
+            .unwrap_or_else(|| panic!("no version"));
+        let price = |d: &str| {
+            ContractBook::price_row(&version, idx, 0, date(d)).map(|r| r.contract_price.to_string())
+        };
+        assert_eq!(
+            (
+                price("2026-11-05").as_deref(),
+                price("2026-12-05").as_deref()
+            ),
+            (Some("30.00"), Some("29.00"))
+        );
+    }
+
+    #[test]
+    fn a_change_for_an_unknown_contract_is_refused() {
+        let mut book = ContractBook::new();
+        assert!(matches!(
+            book.apply(&change()),
+            Err(BookError::UnknownContract { .. })
+        ));
+    }
+
+    #[test]
+    fn roster_snapshot_over_5_percent_waits_for_approval() {
+        let gpo = PartyKey::new("91", "GPO77");
+        let member = |id: &str| Membership {
+            gpo: gpo.clone(),
+            customer: PartyKey::new("21", id),
+            start: Some(date("2026-01-01")),
+            end: None,
+            tier: None,
+            roster: Some("R1".into()),
+        };
+        let mut book = ContractBook::new();
+        let all: Vec<Membership> = (0..20).map(|i| member(&format!("H{i:03}"))).collect();
+        assert_eq!(
+            book.apply_roster_snapshot(&gpo, &all, date("2026-11-01"), false)
+                .map(|r| r.added),
+            Ok(20)
+        );
+        // Dropping 1 of 20 (5 %) is fine; dropping 2 more of 19 is not without approval.
+        assert_eq!(
+            book.apply_roster_snapshot(&gpo, &all[1..], date("2026-11-02"), false)
+                .map(|r| r.deactivated),
+            Ok(1)
+        );
+        assert_eq!(
+            book.apply_roster_snapshot(&gpo, &all[3..], date("2026-11-03"), false),
+            Err(RosterError::NeedsApproval {
+                deactivating: 2,
+                members: 19
+            })
+        );
+        assert_eq!(
+            book.apply_roster_snapshot(&gpo, &all[3..], date("2026-11-03"), true)
+                .map(|r| r.deactivated),
+            Ok(2)
+        );
+        assert_eq!(book.memberships(&gpo)[0].end, Some(date("2026-11-02")));
+    }
+}

@@ -259,6 +259,7 @@ pub struct Pipeline<'a> {
     customer: Vec<PartyKey>,
     customer_prints: Vec<u128>,
     skip_duplicates: bool,
+    traced: Option<&'a crate::duplicates::TracedSales>,
 }
 
 impl<'a> Pipeline<'a> {
@@ -290,7 +291,13 @@ impl<'a> Pipeline<'a> {
             customer: Vec::new(),
             customer_prints: Vec::new(),
             skip_duplicates: false,
+            traced: None,
         }
+    }
+
+    /// Checks lines against an 867 feed: a line with no traced sale gets `NOT_TRACED`.
+    pub fn with_traced_sales(&mut self, traced: &'a crate::duplicates::TracedSales) {
+        self.traced = Some(traced);
     }
 
     /// Skips V1 (a second user said "not a duplicate", L15).
@@ -493,6 +500,13 @@ impl<'a> Pipeline<'a> {
             if near_before {
                 v.warn(Warning::PossibleDuplicate);
             }
+        }
+
+        if self
+            .traced
+            .is_some_and(|t| !line.is_return() && !t.contains(keys.sale))
+        {
+            v.warn(Warning::NotTraced);
         }
 
         // V2 contract, with derivation (§3.2).
