@@ -5,6 +5,14 @@
 //!
 //! `cargo bench -p engine --bench validate_lines`. Sizes can be lowered for a quick run with
 //! `BENCH_CONTRACTS`, `BENCH_ITEMS` and `BENCH_LINES`.
+//!
+//! Figures of 2026-11-23 (shared 2-core VM, load average about 3 from other builds, one core
+//! used): full size, book built in 7.5 s, pipeline 406 K lines/s against a 690 K lines/s
+//! baseline (ratio 0.59); book of 1,000 × 100, pipeline 585 K lines/s against 3.4 M lines/s.
+//! At full size the work is memory-bound: each line touches a random contract's rows and
+//! eligibility in a 10-million-row book. Memory: the book and its indexes; per batch the
+//! pipeline keeps two 16-byte fingerprints per line (duplicate and return keys), never the
+//! lines or their results.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

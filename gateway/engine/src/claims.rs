@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{Actor, AuditEvent, Entity, status_name};
 use crate::batch::{Batch, BatchClaim};
 use crate::sale::{LineRef, SaleLine};
-use crate::settings::Role;
+use crate::settings::{ClaimTrigger, EngineSettings, Role};
 
 /// Claim status (§6.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -358,7 +358,61 @@ fn check_number(number: String) -> Result<String, ClaimError> {
     Ok(number)
 }
 
+/// The batch a claimant's sale line goes to (`claim_trigger`, §8.1): one per invoice as it
+/// posts (Immediate), else one per supplier and day, ISO week or month.
+pub fn batch_key(
+    trigger: ClaimTrigger,
+    supplier: &str,
+    invoice: &str,
+    posted: NaiveDate,
+) -> String {
+    use chrono::Datelike;
+    match trigger {
+        ClaimTrigger::Immediate => format!("{supplier}/invoice/{invoice}"),
+        ClaimTrigger::Daily => format!("{supplier}/{}", posted.format("%Y-%m-%d")),
+        ClaimTrigger::Weekly => {
+            let week = posted.iso_week();
+            format!("{supplier}/{}-W{:02}", week.year(), week.week())
+        }
+        ClaimTrigger::Monthly => format!("{supplier}/{}", posted.format("%Y-%m")),
+    }
+}
+
 impl ClaimRecord {
+    /// Lines still unanswered `no_response_days` after sending become No Response (§7.2), an
+    /// ops exception; returns their audit events.
+    pub fn mark_no_response(
+        &mut self,
+        settings: &EngineSettings,
+        today: NaiveDate,
+    ) -> Vec<AuditEvent> {
+        let Some(sent) = self.dates.sent else {
+            return vec![];
+        };
+        if (today - sent).num_days() < i64::from(settings.no_response_days) {
+            return vec![];
+        }
+        let mut events = Vec::new();
+        for line in self.lines.iter_mut().filter(|l| l.outcome.is_none()) {
+            line.outcome = Some(LineOutcome::NoResponse);
+            events.push(AuditEvent {
+                entity: Entity::ClaimLine,
+                id: format!("{}/{}", self.number, line.line),
+                from: None,
+                to: status_name(&LineOutcome::NoResponse),
+                event: "no response".to_owned(),
+                actor: Actor::Clock,
+                reason: None,
+                comment: None,
+                correlation_id: None,
+                date: today,
+                before: None,
+                after: None,
+            });
+        }
+        events
+    }
+
     /// C1: the claim of a batch's claim cut, lines numbered 1.. in batch order.
     pub fn from_batch(
         batch: &Batch,
@@ -503,6 +557,24 @@ impl ClaimRecord {
             reason,
             today,
         ))
+    }
+
+    /// Changes type and reason, allowed only while Open (§6.3 invariant).
+    pub fn set_type_and_reason(
+        &mut self,
+        claim_type: Option<String>,
+        reason: Option<String>,
+    ) -> Result<(), ClaimError> {
+        if self.status != ClaimStatus::Open {
+            return Err(ClaimError::NotAllowed {
+                number: self.number.clone(),
+                from: self.status,
+                action: "change type or reason",
+            });
+        }
+        self.claim_type = claim_type;
+        self.reason = reason;
+        Ok(())
     }
 
     /// C2.
@@ -1005,7 +1077,12 @@ mod tests {
     #[test]
     fn claim_transitions_c1_to_c16() {
         let mut c = claim(Role::Adjudicator);
+        assert!(
+            c.set_type_and_reason(Some("chargeback".into()), None)
+                .is_ok()
+        );
         assert_eq!(run(&mut c, "submit"), "C2 submit -> pending_approval");
+        assert!(c.set_type_and_reason(None, None).is_err());
         assert_eq!(run(&mut c, "reject"), "C4 reject -> rejected");
         assert_eq!(run(&mut c, "reopen"), "C5 reopen for correction -> open");
         assert_eq!(run(&mut c, "approve"), "C3 approve -> approved");
@@ -1098,6 +1175,45 @@ mod tests {
                 .map(|e| e.event),
             Ok("C10 reopen settled".into())
         );
+    }
+
+    #[test]
+    fn claim_trigger_cuts_batches_8_1() {
+        let day = date("2026-11-05");
+        let cases = [
+            (ClaimTrigger::Immediate, "123456789/invoice/INV0098123"),
+            (ClaimTrigger::Daily, "123456789/2026-11-05"),
+            (ClaimTrigger::Weekly, "123456789/2026-W45"),
+            (ClaimTrigger::Monthly, "123456789/2026-11"),
+        ];
+        for (trigger, key) in cases {
+            assert_eq!(batch_key(trigger, "123456789", "INV0098123", day), key);
+        }
+    }
+
+    #[test]
+    fn unanswered_lines_become_no_response_7_2() {
+        let mut c = claim(Role::Claimant);
+        c.lines = vec![ClaimLineRecord {
+            line: "1".into(),
+            origin: None,
+            sale: crate::sale::SaleLine::from(&crate::rules::tests::sample_claim().lines[0]),
+            contract_id: "SPA-2026-0042".into(),
+            claimed_quantity: Decimal::TEN,
+            claimed_amount: "62.50".parse().unwrap_or_default(),
+            approved_quantity: None,
+            approved_amount: None,
+            approved_contract_price: None,
+            outcome: None,
+            reason_code: None,
+            follow_up: None,
+            resubmissions: 0,
+        }];
+        c.dates.sent = Some(date("2026-11-15"));
+        let settings = EngineSettings::default();
+        assert!(c.mark_no_response(&settings, date("2026-12-29")).is_empty());
+        assert_eq!(c.mark_no_response(&settings, date("2026-12-30")).len(), 1);
+        assert_eq!(c.lines[0].outcome, Some(LineOutcome::NoResponse));
     }
 
     #[test]
