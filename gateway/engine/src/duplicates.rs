@@ -16,7 +16,7 @@ use crate::fingerprint::{FingerprintBuild, Fingerprinter};
 use crate::sale::{LineRef, SaleLine};
 
 /// Fingerprints of one line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct LineKeys {
     /// The duplicate key.
     pub exact: u128,
@@ -52,6 +52,14 @@ fn kind_code(kind: PartyKind) -> u64 {
     kind as u64
 }
 
+/// The fingerprint state after (distributor, supplier), shared by every line of a batch.
+pub fn party_base(distributor: &str, supplier: &str) -> Fingerprinter {
+    let mut base = Fingerprinter::new();
+    id(&mut base, distributor);
+    id(&mut base, supplier);
+    base
+}
+
 /// The keys of a line. `item_key` is the normalized item key; `d` the pricing date.
 pub fn line_keys(
     distributor: &str,
@@ -61,9 +69,24 @@ pub fn line_keys(
     d: Option<NaiveDate>,
     invoice_line_in_key: bool,
 ) -> LineKeys {
-    let mut base = Fingerprinter::new();
-    id(&mut base, distributor);
-    id(&mut base, supplier);
+    line_keys_from(
+        &party_base(distributor, supplier),
+        line,
+        item_key,
+        d,
+        invoice_line_in_key,
+    )
+}
+
+/// [`line_keys`] from a precomputed [`party_base`].
+pub fn line_keys_from(
+    parties: &Fingerprinter,
+    line: &SaleLine,
+    item_key: &str,
+    d: Option<NaiveDate>,
+    invoice_line_in_key: bool,
+) -> LineKeys {
+    let mut base = parties.clone();
     id(&mut base, &line.invoice);
     let mut sale = base.clone();
     sale.str(item_key);
@@ -107,9 +130,20 @@ pub fn return_sale_key(
     original_invoice: &str,
     item_key: &str,
 ) -> u128 {
-    let mut fp = Fingerprinter::new();
-    id(&mut fp, distributor);
-    id(&mut fp, supplier);
+    return_sale_key_from(
+        &party_base(distributor, supplier),
+        original_invoice,
+        item_key,
+    )
+}
+
+/// [`return_sale_key`] from a precomputed [`party_base`].
+pub fn return_sale_key_from(
+    parties: &Fingerprinter,
+    original_invoice: &str,
+    item_key: &str,
+) -> u128 {
+    let mut fp = parties.clone();
     id(&mut fp, original_invoice);
     fp.str(item_key);
     fp.finish()

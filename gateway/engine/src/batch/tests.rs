@@ -653,3 +653,23 @@ fn transition_tables_list_what_the_engine_does() {
         BatchStatus::Open
     ));
 }
+
+#[test]
+fn batch_and_claim_are_plain_data_a_store_can_persist() -> Result<(), serde_json::Error> {
+    let mut world = World::new();
+    let (batch, out) = processed(&mut world, BatchMode::ImmediateClaim, &[1, 2, 3, 4, 5, 6]);
+    let stored = serde_json::to_string(&batch)?;
+    let loaded: Batch = serde_json::from_str(&stored)?;
+    assert_eq!(loaded, batch);
+    let cut = out.claim.unwrap_or_else(|| panic!("claim #1"));
+    let (claim, _) =
+        crate::claims::ClaimRecord::from_batch(&batch, &cut, "ACME-CL-1".into(), today());
+    let stored = serde_json::to_string(&claim)?;
+    assert_eq!(
+        serde_json::from_str::<crate::claims::ClaimRecord>(&stored)?,
+        claim
+    );
+    let stored = serde_json::to_string(&world.caps)?;
+    assert_eq!(serde_json::from_str::<CapLedger>(&stored)?, world.caps);
+    Ok(())
+}

@@ -24,8 +24,9 @@ use crate::caps::{CapCheck, CapLedger};
 use crate::contracts::{
     ContractBook, ContractIdx, ContractState, ContractVersion, Eligibility, ItemIdx,
 };
-use crate::duplicates::{LineHistory, LineKeys, line_keys, return_sale_key};
+use crate::duplicates::{LineHistory, LineKeys, line_keys_from, party_base, return_sale_key_from};
 use crate::fingerprint::FingerprintBuild;
+use crate::fingerprint::Fingerprinter;
 use crate::identity::{PartyKey, write_item_key};
 use crate::reasons::{DisputeStatus, ReasonCode, Warning};
 use crate::sale::{LineRef, SaleLine};
@@ -143,8 +144,8 @@ pub struct Validation {
     pub cap_remaining: Option<Decimal>,
     /// Caps that apply to the line.
     pub caps: Vec<usize>,
-    /// Duplicate-key fingerprints, for the history index.
-    #[serde(skip)]
+    /// Duplicate-key fingerprints, for the history index (kept, so a stored line can be
+    /// indexed again without re-validating it).
     pub keys: Option<LineKeys>,
 }
 
@@ -260,6 +261,7 @@ pub struct Pipeline<'a> {
     customer_prints: Vec<u128>,
     skip_duplicates: bool,
     traced: Option<&'a crate::duplicates::TracedSales>,
+    parties: Fingerprinter,
 }
 
 impl<'a> Pipeline<'a> {
@@ -292,6 +294,7 @@ impl<'a> Pipeline<'a> {
             customer_prints: Vec::new(),
             skip_duplicates: false,
             traced: None,
+            parties: party_base(&ctx.distributor.id, &ctx.supplier.id),
         }
     }
 
@@ -322,12 +325,7 @@ impl<'a> Pipeline<'a> {
                 continue;
             };
             if write_item_key(&line.item.qualifier, &line.item.id, &mut self.item_buf).is_ok() {
-                let key = return_sale_key(
-                    &self.ctx.distributor.id,
-                    &self.ctx.supplier.id,
-                    &line.invoice,
-                    &self.item_buf,
-                );
+                let key = return_sale_key_from(&self.parties, &line.invoice, &self.item_buf);
                 self.batch_sales.entry(key).or_insert(d);
             }
         }
@@ -442,12 +440,7 @@ impl<'a> Pipeline<'a> {
         let mut original_found = false;
         let mut d = own_date.unwrap_or(ctx.claim_date);
         if line.is_return() {
-            let key = return_sale_key(
-                &ctx.distributor.id,
-                &ctx.supplier.id,
-                line.return_of(),
-                &self.item_buf,
-            );
+            let key = return_sale_key_from(&self.parties, line.return_of(), &self.item_buf);
             if let Some(sale_d) = self
                 .batch_sales
                 .get(&key)
@@ -461,9 +454,8 @@ impl<'a> Pipeline<'a> {
         v.pricing_date = Some(d);
 
         // V1 duplicate.
-        let keys = line_keys(
-            &ctx.distributor.id,
-            &ctx.supplier.id,
+        let keys = line_keys_from(
+            &self.parties,
             line,
             &self.item_buf,
             Some(d),

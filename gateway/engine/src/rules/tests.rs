@@ -8,7 +8,7 @@ use schemas::{Claim, Contract, Document, Party};
 use super::*;
 use crate::caps::{Cap, CapScope};
 use crate::contracts::Membership;
-use crate::duplicates::HistoryEntry;
+use crate::duplicates::{HistoryEntry, line_keys};
 use crate::settings::UomConversion;
 
 pub(crate) fn date(s: &str) -> NaiveDate {
