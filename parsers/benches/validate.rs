@@ -25,7 +25,7 @@ use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use x12::generate::{SetKind, corpus};
-use x12::validate::{ValidateOptions, validate_stream};
+use x12::validate::{ValidateOptions, Validator, validate_stream};
 use x12::{ReaderOptions, SegmentReader};
 
 const SEED: u64 = 2026;
@@ -58,6 +58,25 @@ fn tokenize(data: &[u8]) -> usize {
         }
     }
     total
+}
+
+/// The target: every element tokenized and visited, plus every envelope check.
+fn validate_stream_every_element(data: &[u8]) -> usize {
+    let mut r = SegmentReader::with_options(data, ReaderOptions::default());
+    let mut v = Validator::new(ValidateOptions {
+        envelope_only: true,
+        ..ValidateOptions::default()
+    });
+    let mut total = 0usize;
+    while let Ok(Some(seg)) = r.next_segment() {
+        for e in seg.elements() {
+            total += e.len();
+        }
+        v.feed(&seg);
+    }
+    v.finish();
+    assert!(!v.has_diagnostics(), "generated input is clean");
+    total + v.take_reports().len()
 }
 
 fn validate(data: &[u8], envelope_only: bool) -> (u64, u64) {
@@ -106,6 +125,9 @@ fn benches(c: &mut Criterion) {
     }
     group(c, "baseline_memchr2", &inputs, |d| memchr2_count(d) as u64);
     group(c, "tokenize", &inputs, |d| tokenize(d) as u64);
+    group(c, "validate_stream", &inputs, |d| {
+        validate_stream_every_element(d) as u64
+    });
     group(c, "validate_envelope", &inputs, |d| validate(d, true).0);
     group(c, "validate_full", &inputs, |d| validate(d, false).0);
 }

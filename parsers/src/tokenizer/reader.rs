@@ -159,6 +159,7 @@ impl<R: Read> SegmentReader<R> {
     }
 
     /// The next segment, `Ok(None)` at the end of the input.
+    #[inline]
     pub fn next_segment(&mut self) -> Result<Option<Segment<'_>>, TokenError> {
         let Some(found) = self.locate()? else {
             return Ok(None);
@@ -179,13 +180,14 @@ impl<R: Read> SegmentReader<R> {
             delimiters,
             self.base_offset + found.start as u64,
         );
-        if seg.id() == b"IEA" {
+        if seg.raw().first() == Some(&b'I') && seg.id() == b"IEA" {
             // The next interchange announces its own delimiters.
             self.last_delimiters = self.delimiters.take();
         }
         Ok(Some(seg))
     }
 
+    #[inline]
     fn locate(&mut self) -> Result<Option<Found>, TokenError> {
         loop {
             match self.delimiters {
@@ -280,6 +282,7 @@ impl<R: Read> SegmentReader<R> {
         }
     }
 
+    #[inline]
     fn locate_in_index(&mut self) -> Option<Found> {
         let rel = self.idx[self.idx_pos..]
             .iter()

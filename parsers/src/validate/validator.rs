@@ -112,9 +112,17 @@ impl Validator {
     }
 
     /// Checks one segment.
+    #[inline]
     pub fn feed(&mut self, seg: &Segment<'_>) {
         self.last_offset = seg.offset();
-        match seg.id() {
+        let id = seg.id();
+        // Nearly every segment is a body segment: decide that with one byte compare before
+        // matching the envelope ids.
+        if id.len() > 3 || !matches!(id.first(), Some(b'I' | b'G' | b'S' | b'T')) {
+            self.on_body(seg);
+            return;
+        }
+        match id {
             b"ISA" => self.on_isa(seg),
             b"IEA" => self.on_iea(seg),
             b"GS" => self.on_gs(seg),
@@ -679,22 +687,33 @@ impl Validator {
         if self.set.is_some() {
             self.close_set_missing_trailer();
         }
-        let st01 = seg.text(1).unwrap_or("").to_owned();
-        let st02 = seg.text(2).unwrap_or("").to_owned();
+        // Borrowed from the segment: ST starts every set, so copies are kept to the report.
+        let st01 = seg.text(1).unwrap_or("");
+        let st02 = seg.text(2).unwrap_or("");
         let st03 = seg.text(3).map(str::to_owned);
-        let (version, functional_id) = match &mut self.group {
+        let version = match &mut self.group {
             Some(g) => {
                 g.declared_sets_seen += 1;
                 g.report.sets_received += 1;
-                (g.report.version, g.report.functional_id.clone())
+                g.report.version
             }
-            None => (None, String::new()),
+            None => None,
         };
-        let set_def = version.and_then(|v| dict::set(v, &st01));
+        let set_def = version.and_then(|v| dict::set(v, st01));
+        let group_id = self
+            .group
+            .as_ref()
+            .map_or("", |g| g.report.functional_id.as_str());
+        let wrong_group = set_def.filter(|d| d.functional_id != group_id).map(|d| {
+            format!(
+                "set {st01} does not belong in a {group_id} group ({} expected)",
+                d.functional_id
+            )
+        });
         self.set = Some(OpenSet {
             report: SetReport {
-                id: st01.clone(),
-                control_number: st02.clone(),
+                id: st01.to_owned(),
+                control_number: st02.to_owned(),
                 implementation_ref: st03,
                 errors: Vec::new(),
                 segments: Vec::new(),
@@ -710,19 +729,14 @@ impl Validator {
             pad01: String::new(),
             known: set_def.is_some(),
         });
-        match set_def {
-            None if version.is_some() => self.set_error(
+        if set_def.is_none() && version.is_some() {
+            self.set_error(
                 SetError::NotSupported,
                 format!("transaction set {st01:?} not supported"),
-            ),
-            Some(def) if def.functional_id != functional_id => self.set_error(
-                SetError::InvalidSetId,
-                format!(
-                    "set {st01} does not belong in a {functional_id} group ({} expected)",
-                    def.functional_id
-                ),
-            ),
-            _ => {}
+            );
+        }
+        if let Some(message) = wrong_group {
+            self.set_error(SetError::InvalidSetId, message);
         }
         if st02.len() < 4 || st02.len() > 9 {
             self.set_error(
@@ -733,7 +747,7 @@ impl Validator {
             let unique = self
                 .group
                 .as_mut()
-                .is_some_and(|g| g.set_numbers.insert(&st02));
+                .is_some_and(|g| g.set_numbers.insert(st02));
             if !unique {
                 self.set_error(
                     SetError::ControlNumberNotUnique,
@@ -761,20 +775,25 @@ impl Validator {
         if !self.opts.envelope_only {
             self.check_set_segment(seg, position);
         }
-        let count = seg.text(1).unwrap_or("").to_owned();
-        let scn = seg.text(2).unwrap_or("").to_owned();
-        let st02 = self
-            .set
-            .as_ref()
-            .map(|s| s.report.control_number.clone())
-            .unwrap_or_default();
+        // Borrowed from the segment, not copied: SE ends every set, so this runs often.
+        let count = seg.text(1).unwrap_or("");
+        let scn = seg.text(2).unwrap_or("");
         if count.parse::<u32>().ok() != Some(position) {
             self.set_error(
                 SetError::SegmentCountMismatch,
                 format!("SE01 says {count} segments, counted {position}"),
             );
         }
-        if scn != st02 {
+        let st02_matches = self
+            .set
+            .as_ref()
+            .is_some_and(|s| s.report.control_number == scn);
+        if !st02_matches {
+            let st02 = self
+                .set
+                .as_ref()
+                .map(|s| s.report.control_number.clone())
+                .unwrap_or_default();
             self.set_error(
                 SetError::ControlNumberMismatch,
                 format!("SE02 {scn} does not match ST02 {st02}"),
@@ -834,6 +853,7 @@ impl Validator {
 
     // ---- body segments ---------------------------------------------------------------
 
+    #[inline]
     fn on_body(&mut self, seg: &Segment<'_>) {
         let position = match &mut self.set {
             Some(s) => {
