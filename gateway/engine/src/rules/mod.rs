@@ -229,6 +229,24 @@ pub struct BatchContext {
     pub claim_date: NaiveDate,
 }
 
+/// The first line of a batch with a sale key.
+#[derive(Debug, Clone, Copy)]
+struct SeenSale {
+    /// Pricing date of the first sale (not return) with the key.
+    date: Option<NaiveDate>,
+    near: u128,
+    exact: u128,
+}
+
+impl SeenSale {
+    /// Known only as a sale from [`Pipeline::preload_sales`].
+    const PRELOADED: Self = Self {
+        date: None,
+        near: 0,
+        exact: 0,
+    };
+}
+
 /// Lines whose header tolerance failed, by position in the batch (§13.4).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HeaderTolerance {
@@ -248,11 +266,13 @@ pub struct Pipeline<'a> {
     caps: Option<&'a mut CapLedger>,
     rounding: Rounding,
     derive: bool,
-    /// Near key → exact key of the first line with it; one table serves both checks.
-    seen: std::collections::HashMap<u128, u128, FingerprintBuild>,
-    /// Exact keys of later lines whose near key was taken (rare: same sale, other quantity).
-    seen_extra: HashSet<u128, FingerprintBuild>,
-    batch_sales: std::collections::HashMap<u128, NaiveDate, FingerprintBuild>,
+    /// Sale key (distributor, supplier, invoice, item) → the first line with it: one table a
+    /// line probes once for its duplicate checks and that returns use to find their sale.
+    seen: std::collections::HashMap<u128, SeenSale, FingerprintBuild>,
+    /// Near keys of later lines whose sale key was taken (rare).
+    near_extra: HashSet<u128, FingerprintBuild>,
+    /// Exact keys of later lines whose sale key was taken (rare).
+    exact_extra: HashSet<u128, FingerprintBuild>,
     tolerated: Vec<(usize, Decimal, Option<LineRef>)>,
     position: usize,
     item_buf: String,
@@ -284,8 +304,8 @@ impl<'a> Pipeline<'a> {
             rounding: Rounding::of(settings),
             derive: settings.derive_contract_for(ctx.role),
             seen: Default::default(),
-            seen_extra: HashSet::default(),
-            batch_sales: Default::default(),
+            near_extra: HashSet::default(),
+            exact_extra: HashSet::default(),
             tolerated: Vec::new(),
             position: 0,
             item_buf: String::new(),
@@ -311,7 +331,6 @@ impl<'a> Pipeline<'a> {
     /// Sizes the per-batch key sets for `lines` lines, so a large batch does not rehash.
     pub fn reserve(&mut self, lines: usize) {
         self.seen.reserve(lines);
-        self.batch_sales.reserve(lines);
     }
 
     /// Makes the positive lines of the whole batch known as originals of its returns, so a
@@ -326,7 +345,8 @@ impl<'a> Pipeline<'a> {
             };
             if write_item_key(&line.item.qualifier, &line.item.id, &mut self.item_buf).is_ok() {
                 let key = return_sale_key_from(&self.parties, &line.invoice, &self.item_buf);
-                self.batch_sales.entry(key).or_insert(d);
+                let entry = self.seen.entry(key).or_insert(SeenSale::PRELOADED);
+                entry.date = entry.date.or(Some(d));
             }
         }
     }
@@ -442,9 +462,9 @@ impl<'a> Pipeline<'a> {
         if line.is_return() {
             let key = return_sale_key_from(&self.parties, line.return_of(), &self.item_buf);
             if let Some(sale_d) = self
-                .batch_sales
+                .seen
                 .get(&key)
-                .copied()
+                .and_then(|s| s.date)
                 .or_else(|| self.history.sale_date(key))
             {
                 d = sale_d;
@@ -462,21 +482,36 @@ impl<'a> Pipeline<'a> {
             settings.invoice_line_in_key,
         );
         v.keys = Some(keys);
-        if !line.is_return() {
-            self.batch_sales.entry(keys.sale).or_insert(d);
-        }
+        let sale_date = (!line.is_return()).then_some(d);
+        let (first_in_batch, near_in_batch) = match self.seen.entry(keys.sale) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(SeenSale {
+                    date: sale_date,
+                    near: keys.near,
+                    exact: keys.exact,
+                });
+                (true, false)
+            }
+            std::collections::hash_map::Entry::Occupied(mut slot) => {
+                let seen = slot.get_mut();
+                seen.date = seen.date.or(sale_date);
+                if seen.near == 0 && seen.exact == 0 {
+                    // Only preloaded as a sale: this is the first line with the key.
+                    seen.near = keys.near;
+                    seen.exact = keys.exact;
+                    (true, false)
+                } else {
+                    let near = seen.near == keys.near || self.near_extra.contains(&keys.near);
+                    if seen.near != keys.near {
+                        self.near_extra.insert(keys.near);
+                    }
+                    let first = seen.exact != keys.exact && self.exact_extra.insert(keys.exact);
+                    (first, near)
+                }
+            }
+        };
         // L15 "not a duplicate" overrides V1: V2–V10 run.
         if !self.skip_duplicates {
-            let (first_in_batch, near_in_batch) = match self.seen.entry(keys.near) {
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(keys.exact);
-                    (true, false)
-                }
-                std::collections::hash_map::Entry::Occupied(slot) => {
-                    let first = *slot.get() != keys.exact && self.seen_extra.insert(keys.exact);
-                    (first, true)
-                }
-            };
             let near_before = near_in_batch || self.history.near_match(keys.near);
             if !first_in_batch {
                 return v.fail(Step::V1, ReasonCode::DuplicateInBatch);

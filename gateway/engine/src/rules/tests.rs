@@ -254,6 +254,33 @@ fn v1_duplicates() {
 }
 
 #[test]
+fn v1_in_batch_keys_sharing_a_sale() {
+    // Same invoice and item: another quantity (near match), its repeat, another customer and
+    // its repeat. Only the repeats are duplicates.
+    let mut other_qty = line(1);
+    other_qty.quantity = dec("9");
+    other_qty.claimed_amount = Some(dec("56.25"));
+    let mut other_customer = line(1);
+    other_customer.end_customer = line(4).end_customer;
+    assert_eq!(
+        Case::new().run_all(&[
+            line(1),
+            other_qty.clone(),
+            other_qty,
+            other_customer.clone(),
+            other_customer
+        ]),
+        [
+            "Accepted - [] calc=62.50 acc=62.50 []",
+            "Accepted - [] calc=56.25 acc=56.25 [POSSIBLE_DUPLICATE]",
+            "Duplicate DUPLICATE_IN_BATCH [DUPLICATE_IN_BATCH] calc=- acc=- []",
+            "Accepted - [] calc=62.50 acc=62.50 []",
+            "Duplicate DUPLICATE_IN_BATCH [DUPLICATE_IN_BATCH] calc=- acc=- []",
+        ]
+    );
+}
+
+#[test]
 fn v2_contract() {
     let mut l = line(1);
     l.contract_id = Some("SPA-9999".into());
