@@ -1,6 +1,13 @@
 //! Partner profiles for Chargegate: the versioned TOML format, its validation into
-//! [`Profile`], the loader for a profile directory ([`ProfileSet`]), and drafting a profile from
-//! a partner's sample files ([`draft::draft`]).
+//! [`Profile`], the loader for a profile directory ([`ProfileSet`]), drafting a profile from
+//! a partner's sample files ([`draft::draft`]), and the mapping between X12 and normalized
+//! documents in each partner's dialect:
+//!
+//! - [`map`]: typed 844/845/849/867 sets to `claim`, `contract`, `claim_response` and
+//!   `sales_report` documents, with located [`map::MapError`]s for what is missing;
+//! - [`translate()`]: bytes to documents, streaming set by set, with the validator's reports
+//!   (mapping failures folded in) for the acknowledgment;
+//! - [`check()`]: a profile run over its samples, saying what mapped and what did not.
 //!
 //! A profile is data, not code: onboarding a partner means writing one `profiles/<id>.toml`.
 //! The mapping between typed X12 sets and normalized documents reads everything
@@ -12,10 +19,15 @@
 
 #![forbid(unsafe_code)]
 
+pub mod check;
 pub mod draft;
+pub mod map;
 pub mod profile;
 pub mod registry;
+pub mod translate;
 
+pub use check::{CheckReport, check};
 pub use draft::{Draft, DraftError, draft};
 pub use profile::{Profile, ProfileError, ProfileErrorKind, VersionedProfile};
 pub use registry::{LoadError, ProfileSet};
+pub use translate::{SetOutcome, TranslateError, Translator, translate};

@@ -1,0 +1,428 @@
+//! 844 to [`Claim`]: the debit memo where `dialect.claim_ref` says, the heading parties, and
+//! one line per PAD loop carrying the contract and end customer of its CON loop.
+//!
+//! Per line: item from the LIN (`product_id_priority`), quantity from the QTY whose QTY01 is in
+//! `quantity_qualifier` (unit via `uom_map`), reference price (WAC or book cost) from the UIT
+//! on a `reference_price_basis`, contract price from the UIT on a `contract_price_basis`,
+//! claimed amount from `AMT*<claimed_amount>`, invoice from `REF*<invoice_ref>`, dates from
+//! `DTM*<invoice_date>` and `DTM*<ship_date>`. Required: everything the document requires,
+//! plus the eligibility date (`dialect.eligibility_date`), which the engine prices on.
+
+use schemas::{Claim, ClaimLine, Party, Source};
+use x12::sets::Ts844;
+use x12::sets::ts844::{ConLoop, PadLoop};
+
+use super::item::required_item;
+use super::party::{customer, find_entity, heading_party};
+use super::{
+    ContractPlaces, Ctx, Path, action, agreement_refs, amount_by, contract_id, contract_places,
+    count_u32, date_by, either, listed, note_unused_prices, our_uom, price_by_basis, quantity_by,
+    ref_by, seen,
+};
+use crate::profile::{ClaimRef, DateBasis};
+
+pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts844, source: &Source) -> Claim {
+    let d = ctx.dialect;
+    let baa = &set.claim;
+    let action = action(ctx, baa.purpose.code(), "BAA");
+    let transaction_type = baa.transaction_type.code().to_owned();
+    if transaction_type != d.baa02 {
+        let want = d.baa02.clone();
+        ctx.note(Path::HEADING, None, || {
+            format!("BAA02 '{transaction_type}' differs from dialect.baa02 '{want}'")
+        });
+    }
+    let debit_memo = debit_memo(ctx, set).unwrap_or_default();
+    let distributor = heading_party(
+        ctx,
+        &set.parties,
+        &d.distributor_entity,
+        "distributor",
+        "dialect.distributor_entity",
+    );
+    let supplier = heading_party(
+        ctx,
+        &set.parties,
+        &d.supplier_entity,
+        "supplier",
+        "dialect.supplier_entity",
+    );
+
+    let mut lines = Vec::with_capacity(set.contracts.iter().map(|c| c.lines.len()).sum());
+    let mut pad = 0usize;
+    for (c, con) in set.contracts.iter().enumerate() {
+        let con_path = Path::at("CON", c);
+        let contract = contract_id(
+            d,
+            &ContractPlaces {
+                con02: Some(&con.contract.contract_number),
+                refs: &con.refs,
+                ..ContractPlaces::default()
+            },
+        );
+        if contract.is_none() {
+            ctx.missing_segment(
+                con_path,
+                None,
+                "contract id",
+                Some("dialect.contract_ref"),
+                "REF",
+                format!("none of {} is sent in this CON loop", contract_places(d)),
+            );
+        }
+        let contract_refs = agreement_refs(ctx, &con.refs, con_path);
+        let end_customer = end_customer(ctx, con, con_path);
+        for l in &con.lines {
+            let line = map_line(ctx, l, Path::at("PAD", pad));
+            pad += 1;
+            if let Some(mut line) = line {
+                line.contract_id = contract.unwrap_or_default().to_owned();
+                line.contract_refs = contract_refs.clone();
+                if let Some(c) = &end_customer {
+                    line.end_customer = c.clone();
+                }
+                lines.push(line);
+            }
+        }
+    }
+
+    let ctt = Path::at("CTT", 0);
+    let total_claimed = amount_by(&set.total_amounts, &d.total_claimed);
+    if total_claimed.is_none() {
+        ctx.missing_segment(
+            ctt,
+            None,
+            "total claimed",
+            Some("dialect.total_claimed"),
+            "AMT",
+            format!("no summary AMT with AMT01 {}", d.total_claimed),
+        );
+    }
+    let line_count = count_u32(ctx, set.totals.line_count, ctt, "line count");
+    if ctx.wants_notes()
+        && d.ctt01 == crate::profile::Ctt01Rule::Lines
+        && line_count as usize != pad
+    {
+        ctx.note(ctt, None, || {
+            format!("CTT01 {line_count} is not the number of PAD loops ({pad}) that dialect.ctt01 = \"lines\" expects")
+        });
+    }
+
+    Claim {
+        source: source.clone(),
+        action,
+        transaction_type: Some(transaction_type),
+        debit_memo,
+        date: baa.date,
+        currency: set.currency.as_ref().map(|c| c.currency.clone()),
+        supplier: supplier.unwrap_or_else(empty_party),
+        distributor: distributor.unwrap_or_else(empty_party),
+        lines,
+        total_claimed: total_claimed.unwrap_or_default(),
+        line_count,
+        quantity_total: set.totals.hash_total,
+    }
+}
+
+/// A stand-in for a party that was not found; the error recorded for it keeps the document
+/// from being returned.
+pub(crate) fn empty_party() -> Party {
+    Party {
+        qualifier: String::new(),
+        id: String::new(),
+        name: None,
+        kind: None,
+        address: None,
+        refs: Vec::new(),
+    }
+}
+
+fn debit_memo(ctx: &mut Ctx<'_>, set: &Ts844) -> Option<String> {
+    match ctx.dialect.claim_ref {
+        ClaimRef::Baa05 => {
+            let baa = &set.claim;
+            match (&baa.reference_qualifier, &baa.debit_memo_number) {
+                (Some(q), Some(memo)) if q.code() == "DB" => Some(memo.clone()),
+                (Some(q), Some(_)) => {
+                    let q = q.code().to_owned();
+                    ctx.invalid_code(
+                        Path::HEADING,
+                        None,
+                        "debit memo",
+                        Some("dialect.claim_ref"),
+                        (4, "128"),
+                        &q,
+                        format!("BAA04 is '{q}', not DB"),
+                    );
+                    None
+                }
+                _ => {
+                    ctx.missing_element(
+                        Path::HEADING,
+                        None,
+                        "debit memo",
+                        Some("dialect.claim_ref"),
+                        (5, "127"),
+                        "BAA04/BAA05 not sent".to_owned(),
+                    );
+                    None
+                }
+            }
+        }
+        ClaimRef::RefDb => {
+            let memo = ref_by(&set.refs, "DB").map(str::to_owned);
+            if memo.is_none() {
+                ctx.missing_segment(
+                    Path::HEADING,
+                    None,
+                    "debit memo",
+                    Some("dialect.claim_ref"),
+                    "REF",
+                    "no heading REF*DB".to_owned(),
+                );
+            }
+            memo
+        }
+    }
+}
+
+/// The end customer of a CON loop: its N1 with an `end_customer_entity`.
+fn end_customer(ctx: &mut Ctx<'_>, con: &ConLoop, con_path: Path) -> Option<Party> {
+    let d = ctx.dialect;
+    match find_entity(&con.parties, &d.end_customer_entity) {
+        Some((j, l)) => customer(ctx, l, con_path.then("N1", j), None, "end customer"),
+        None => {
+            ctx.missing_segment(
+                con_path,
+                None,
+                "end customer",
+                Some("dialect.end_customer_entity"),
+                "N1",
+                format!(
+                    "no N1 with N101 in {} in this CON loop; found {}",
+                    listed(&d.end_customer_entity),
+                    seen(con.parties.iter().map(|p| p.party.entity.code()))
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// One PAD loop; contract and end customer are filled in by the caller.
+fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
+    let d = ctx.dialect;
+    let line_id = l.line.line_id.clone();
+    if line_id.is_none() {
+        ctx.missing_element(
+            pad,
+            None,
+            "line id",
+            None,
+            (1, "350"),
+            "PAD01 is empty".to_owned(),
+        );
+    }
+    let line = line_id.as_deref();
+    let item = required_item(ctx, l.product.as_ref(), pad, pad.then("LIN", 0), line);
+
+    let (wac, reference_price_basis) =
+        match price_by_basis(&l.unit_prices, &d.reference_price_basis) {
+            Some((k, uit)) => match uit.unit_price {
+                Some(p) => (Some(p), uit.basis.as_ref().map(|b| b.code().to_owned())),
+                None => {
+                    ctx.missing_element(
+                        pad.then("UIT", k),
+                        line,
+                        "reference price",
+                        Some("dialect.reference_price_basis"),
+                        (2, "212"),
+                        "UIT02 is empty".to_owned(),
+                    );
+                    (None, None)
+                }
+            },
+            None => (None, None),
+        };
+    let contract_uit = price_by_basis(&l.unit_prices, &d.contract_price_basis);
+    let contract_price = match contract_uit {
+        Some((_, uit)) if uit.unit_price.is_some() => uit.unit_price,
+        Some((k, _)) => {
+            ctx.missing_element(
+                pad.then("UIT", k),
+                line,
+                "contract price",
+                Some("dialect.contract_price_basis"),
+                (2, "212"),
+                "UIT02 is empty".to_owned(),
+            );
+            None
+        }
+        None => {
+            ctx.missing_segment(
+                pad,
+                line,
+                "contract price",
+                Some("dialect.contract_price_basis"),
+                "UIT",
+                format!("no UIT with basis {}", either(&d.contract_price_basis)),
+            );
+            None
+        }
+    };
+    note_unused_prices(
+        ctx,
+        &l.unit_prices,
+        pad,
+        line,
+        &[
+            ("reference_price_basis", &d.reference_price_basis),
+            ("contract_price_basis", &d.contract_price_basis),
+        ],
+    );
+
+    let (quantity, uom) = quantity_and_uom(
+        ctx,
+        &l.quantities,
+        contract_uit.map(|(_, u)| u.unit.code.code()),
+        pad,
+        line,
+    );
+
+    let claimed_amount = amount_by(&l.amounts, &d.claimed_amount);
+    if claimed_amount.is_none() {
+        ctx.missing_segment(
+            pad,
+            line,
+            "claimed amount",
+            Some("dialect.claimed_amount"),
+            "AMT",
+            format!(
+                "no AMT with AMT01 {}; found {}",
+                d.claimed_amount,
+                seen(l.amounts.iter().map(|a| a.qualifier.code()))
+            ),
+        );
+    }
+    let invoice = ref_by(&l.refs, &d.invoice_ref);
+    if invoice.is_none() {
+        ctx.missing_segment(
+            pad,
+            line,
+            "invoice",
+            Some("dialect.invoice_ref"),
+            "REF",
+            format!(
+                "no REF with REF01 {}; found {}",
+                d.invoice_ref,
+                seen(l.refs.iter().map(|r| r.qualifier.code()))
+            ),
+        );
+    }
+    let invoice_date = date_by(&l.dates, &d.invoice_date);
+    let ship_date = date_by(&l.dates, &d.ship_date);
+    eligibility_date(ctx, &l.dates, invoice_date, ship_date, pad, line);
+
+    Some(ClaimLine {
+        line: line_id.unwrap_or_default(),
+        transfer_type: l.line.transfer_type.as_ref().map(|t| t.code().to_owned()),
+        contract_id: String::new(),
+        contract_refs: Vec::new(),
+        end_customer: empty_party(),
+        item: item?,
+        quantity: quantity.unwrap_or_default(),
+        uom: uom.unwrap_or_default(),
+        wac,
+        reference_price_basis,
+        contract_price: contract_price.unwrap_or_default(),
+        claimed_amount: claimed_amount.unwrap_or_default(),
+        invoice: invoice.unwrap_or_default().to_owned(),
+        invoice_date,
+        ship_date,
+        original_invoice: ref_by(&l.refs, &d.original_invoice_ref).map(str::to_owned),
+    })
+}
+
+/// The claimed quantity (QTY02 of the QTY with a listed QTY01) and its unit (QTY03 via
+/// `uom_map`, or the unit of the line's contract price when QTY03 is empty).
+pub(crate) fn quantity_and_uom(
+    ctx: &mut Ctx<'_>,
+    quantities: &[x12::sets::common::Qty],
+    fallback_unit: Option<&str>,
+    path: Path,
+    line: Option<&str>,
+) -> (Option<rust_decimal::Decimal>, Option<String>) {
+    let d = ctx.dialect;
+    let Some((k, qty)) = quantity_by(quantities, &d.quantity_qualifier) else {
+        ctx.missing_segment(
+            path,
+            line,
+            "quantity",
+            Some("dialect.quantity_qualifier"),
+            "QTY",
+            format!(
+                "no QTY with QTY01 {}; found {}",
+                either(&d.quantity_qualifier),
+                seen(quantities.iter().map(|q| q.qualifier.code()))
+            ),
+        );
+        return (None, None);
+    };
+    if qty.quantity.is_none() {
+        ctx.missing_element(
+            path.then("QTY", k),
+            line,
+            "quantity",
+            None,
+            (2, "380"),
+            "QTY02 is empty".to_owned(),
+        );
+    }
+    let unit = qty
+        .unit
+        .as_ref()
+        .map(|u| u.code.code())
+        .or(fallback_unit)
+        .map(|u| our_uom(d, u));
+    if unit.is_none() {
+        ctx.missing_element(
+            path.then("QTY", k),
+            line,
+            "unit of measure",
+            Some("dialect.uom_map"),
+            (3, "355"),
+            "QTY03 is empty and no price states a unit".to_owned(),
+        );
+    }
+    (qty.quantity, unit)
+}
+
+/// Checks that the date the profile prices on is there.
+pub(crate) fn eligibility_date(
+    ctx: &mut Ctx<'_>,
+    dates: &[x12::sets::common::Dtm],
+    invoice_date: Option<chrono::NaiveDate>,
+    ship_date: Option<chrono::NaiveDate>,
+    path: Path,
+    line: Option<&str>,
+) {
+    let d = ctx.dialect;
+    let (found, basis) = match d.eligibility_date {
+        DateBasis::Invoice => (invoice_date, "invoice"),
+        DateBasis::Ship => (ship_date, "ship"),
+    };
+    if found.is_none() {
+        ctx.missing_segment(
+            path,
+            line,
+            "eligibility date",
+            Some("dialect.eligibility_date"),
+            "DTM",
+            format!(
+                "no DTM with DTM01 {} (the {basis} date); found {}",
+                d.eligibility_date_qualifier(),
+                seen(dates.iter().map(|x| x.qualifier.code()))
+            ),
+        );
+    }
+}

@@ -1,0 +1,349 @@
+//! 849 to [`ClaimResponse`]: BRC03/04 (`DB`) is the debit memo answered, heading `REF*CM` the
+//! credit memo, and each PAD loop a line decision.
+//!
+//! The 849 has no status element (x12-chargeback.md §6.1). With `dialect.status_rule =
+//! "amounts"` a line is `accepted` when the approved amount equals the claimed one, `rejected`
+//! when it is zero and `adjusted` otherwise; with `"aaa01"` no AAA or `AAA*Y` is accepted and
+//! `AAA*N` is rejected or adjusted by the approved amount. AAA03/AAA04 give the reason and
+//! follow-up either way. Claimed and approved amounts come from `AMT*<claimed_amount>` and
+//! `AMT*<approved_amount>`, totals from `AMT*<total_claimed>` and `AMT*<total_approved>`.
+
+use rust_decimal::Decimal;
+use schemas::{ClaimResponse, ClaimResponseLine, FollowUp, LineStatus, Party, Source};
+use x12::sets::Ts849;
+use x12::sets::common::{Aaa, YesNo};
+use x12::sets::ts849::{ConLoop, PadLoop};
+
+use super::claim::quantity_and_uom;
+use super::item::required_item;
+use super::party::{customer, find_entity, optional_heading_party};
+use super::{
+    ContractPlaces, Ctx, Path, action, amount_by, contract_id, count_u32, date_by,
+    note_unused_prices, price_by_basis, quantity_by, ref_by, seen,
+};
+use crate::profile::StatusRule;
+
+pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts849, source: &Source) -> ClaimResponse {
+    let d = ctx.dialect;
+    let brc = &set.response;
+    let action = action(ctx, brc.purpose.code(), "BRC");
+    let debit_memo = match (&brc.reference_qualifier, &brc.debit_memo_number) {
+        (Some(q), Some(memo)) if q.code() == "DB" => Some(memo.clone()),
+        _ => ref_by(&set.refs, "DB").map(str::to_owned),
+    };
+    if debit_memo.is_none() {
+        ctx.missing_element(
+            Path::HEADING,
+            None,
+            "debit memo",
+            Some("dialect.claim_ref"),
+            (4, "127"),
+            "neither BRC03/BRC04 with DB nor a heading REF*DB is sent".to_owned(),
+        );
+    }
+    let (reason_code, follow_up) = match set.validations.first() {
+        Some(aaa) => reason(ctx, aaa, Path::at("AAA", 0), None),
+        None => (None, None),
+    };
+    let supplier = optional_heading_party(ctx, &set.parties, &d.supplier_entity, "supplier");
+    let distributor =
+        optional_heading_party(ctx, &set.parties, &d.distributor_entity, "distributor");
+
+    let mut lines = Vec::new();
+    let mut pad = 0usize;
+    for (c, con) in set.contracts.iter().enumerate() {
+        let con_path = Path::at("CON", c);
+        let contract = contract_id(
+            d,
+            &ContractPlaces {
+                con02: Some(&con.contract.contract_number),
+                refs: &con.refs,
+                ..ContractPlaces::default()
+            },
+        )
+        .map(str::to_owned);
+        let end_customer = echoed_customer(ctx, con, con_path);
+        for l in &con.lines {
+            if let Some(mut line) = map_line(ctx, l, Path::at("PAD", pad)) {
+                line.contract_id = contract.clone();
+                line.end_customer = end_customer.clone();
+                lines.push(line);
+            }
+            pad += 1;
+        }
+    }
+
+    let ctt = Path::at("CTT", 0);
+    let total = |ctx: &mut Ctx<'_>, code: &str, field, key| {
+        let v = amount_by(&set.total_amounts, code);
+        if v.is_none() {
+            ctx.missing_segment(
+                ctt,
+                None,
+                field,
+                Some(key),
+                "AMT",
+                format!(
+                    "no summary AMT with AMT01 {code}; found {}",
+                    seen(set.total_amounts.iter().map(|a| a.qualifier.code()))
+                ),
+            );
+        }
+        v.unwrap_or_default()
+    };
+    let total_claimed = total(
+        ctx,
+        &d.total_claimed,
+        "total claimed",
+        "dialect.total_claimed",
+    );
+    let total_approved = total(
+        ctx,
+        &d.total_approved,
+        "total approved",
+        "dialect.total_approved",
+    );
+    let line_count = count_u32(ctx, set.totals.line_count, ctt, "line count");
+
+    ClaimResponse {
+        source: source.clone(),
+        action,
+        debit_memo: debit_memo.unwrap_or_default(),
+        credit_memo: ref_by(&set.refs, "CM").map(str::to_owned),
+        date: brc.date,
+        supplier,
+        distributor,
+        reason_code,
+        follow_up,
+        lines,
+        total_claimed,
+        total_approved,
+        line_count: Some(line_count),
+    }
+}
+
+/// The end customer echoed in a CON loop, when there is one.
+fn echoed_customer(ctx: &mut Ctx<'_>, con: &ConLoop, con_path: Path) -> Option<Party> {
+    let (j, l) = find_entity(&con.parties, &ctx.dialect.end_customer_entity)?;
+    customer(ctx, l, con_path.then("N1", j), None, "end customer")
+}
+
+/// AAA03 and AAA04 as reason code and follow-up.
+fn reason(
+    ctx: &mut Ctx<'_>,
+    aaa: &Aaa,
+    path: Path,
+    line: Option<&str>,
+) -> (Option<String>, Option<FollowUp>) {
+    let code = aaa.reject_reason.as_ref().map(|r| r.code().to_owned());
+    let follow_up = match &aaa.follow_up {
+        Some(f) => match FollowUp::from_code(f.code()) {
+            Some(f) => Some(f),
+            None => {
+                let v = f.code().to_owned();
+                ctx.invalid_code(
+                    path,
+                    line,
+                    "follow-up",
+                    None,
+                    (4, "889"),
+                    &v,
+                    format!("AAA04 '{v}' is not a follow-up action code"),
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    (code, follow_up)
+}
+
+fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimResponseLine> {
+    let d = ctx.dialect;
+    let line_id = l.line.line_id.clone();
+    if line_id.is_none() {
+        ctx.missing_element(
+            pad,
+            None,
+            "line id",
+            None,
+            (1, "350"),
+            "PAD01 is empty".to_owned(),
+        );
+    }
+    let line = line_id.as_deref();
+    // LIN comes right after PAD in an 849 loop.
+    let item = required_item(ctx, l.product.as_ref(), pad, pad.then("LIN", 0), line);
+    let invoice = ref_by(&l.refs, &d.invoice_ref);
+    if invoice.is_none() {
+        ctx.missing_segment(
+            pad,
+            line,
+            "invoice",
+            Some("dialect.invoice_ref"),
+            "REF",
+            format!(
+                "no REF with REF01 {}; found {}",
+                d.invoice_ref,
+                seen(l.refs.iter().map(|r| r.qualifier.code()))
+            ),
+        );
+    }
+    let price =
+        |bases: &[String]| price_by_basis(&l.unit_prices, bases).and_then(|(_, u)| u.unit_price);
+    let wac = price(&d.reference_price_basis);
+    let approved_contract_price = price(&d.contract_price_basis);
+    let submitted_contract_price = price(&d.submitted_price_basis);
+    note_unused_prices(
+        ctx,
+        &l.unit_prices,
+        pad,
+        line,
+        &[
+            ("reference_price_basis", &d.reference_price_basis),
+            ("contract_price_basis", &d.contract_price_basis),
+            ("submitted_price_basis", &d.submitted_price_basis),
+        ],
+    );
+    let (quantity, uom) = if l.quantities.is_empty() {
+        let unit = l
+            .unit_prices
+            .first()
+            .map(|u| d.uom(u.unit.code.code()).to_owned());
+        (None, unit)
+    } else {
+        let fallback = l.unit_prices.first().map(|u| u.unit.code.code());
+        quantity_and_uom(ctx, &l.quantities, fallback, pad, line)
+    };
+    let approved_quantity =
+        quantity_by(&l.quantities, &["QA".to_owned()]).and_then(|(_, q)| q.quantity);
+
+    let claimed_amount = amount_by(&l.amounts, &d.claimed_amount);
+    if claimed_amount.is_none() {
+        ctx.missing_segment(
+            pad,
+            line,
+            "claimed amount",
+            Some("dialect.claimed_amount"),
+            "AMT",
+            format!(
+                "no AMT with AMT01 {}; found {}",
+                d.claimed_amount,
+                seen(l.amounts.iter().map(|a| a.qualifier.code()))
+            ),
+        );
+    }
+    let aaa = l.validations.first();
+    let valid = aaa.is_none_or(|a| a.valid == YesNo::Yes);
+    let approved_amount = match amount_by(&l.amounts, &d.approved_amount) {
+        Some(a) => Some(a),
+        // An accepted line under the AAA01 rule is approved as claimed (§6.1).
+        None if d.status_rule == StatusRule::Aaa01 && valid => claimed_amount,
+        None => {
+            ctx.missing_segment(
+                pad,
+                line,
+                "approved amount",
+                Some("dialect.approved_amount"),
+                "AMT",
+                format!(
+                    "no AMT with AMT01 {}; found {}",
+                    d.approved_amount,
+                    seen(l.amounts.iter().map(|a| a.qualifier.code()))
+                ),
+            );
+            None
+        }
+    };
+    let status = match (claimed_amount, approved_amount) {
+        (Some(c), Some(a)) => status(d.status_rule, valid, c, a),
+        _ => LineStatus::Rejected,
+    };
+    let (reason_code, follow_up) = match aaa {
+        // The AAA sits after PAD and LIN.
+        Some(a) => reason(ctx, a, pad.then("AAA", 0), line),
+        None => (None, None),
+    };
+    let invoice_date = date_by(&l.dates, &d.invoice_date);
+    let ship_date = date_by(&l.dates, &d.ship_date);
+    if ctx.wants_notes() && invoice_date.is_none() && ship_date.is_none() {
+        eligibility_note(ctx, pad, line);
+    }
+    Some(ClaimResponseLine {
+        line: line_id.unwrap_or_default(),
+        contract_id: None,
+        end_customer: None,
+        item: item?,
+        invoice: invoice.unwrap_or_default().to_owned(),
+        invoice_date,
+        ship_date,
+        status,
+        reason_code,
+        follow_up,
+        quantity,
+        approved_quantity,
+        uom,
+        wac,
+        submitted_contract_price,
+        approved_contract_price,
+        claimed_amount: claimed_amount.unwrap_or_default(),
+        approved_amount: approved_amount.unwrap_or_default(),
+    })
+}
+
+fn eligibility_note(ctx: &mut Ctx<'_>, pad: Path, line: Option<&str>) {
+    let (inv, ship) = (
+        ctx.dialect.invoice_date.clone(),
+        ctx.dialect.ship_date.clone(),
+    );
+    ctx.note(pad, line, || {
+        format!("no DTM*{inv} or DTM*{ship} echoed; matching to the 844 line falls back to line id and invoice")
+    });
+}
+
+/// A line's status per `dialect.status_rule` (x12-chargeback.md §6.1).
+pub fn status(
+    rule: StatusRule,
+    aaa_valid: bool,
+    claimed: Decimal,
+    approved: Decimal,
+) -> LineStatus {
+    match rule {
+        StatusRule::Amounts if approved == claimed => LineStatus::Accepted,
+        StatusRule::Amounts if approved.is_zero() => LineStatus::Rejected,
+        StatusRule::Amounts => LineStatus::Adjusted,
+        StatusRule::Aaa01 if aaa_valid => LineStatus::Accepted,
+        StatusRule::Aaa01 if approved.is_zero() => LineStatus::Rejected,
+        StatusRule::Aaa01 => LineStatus::Adjusted,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().expect("decimal")
+    }
+
+    #[test]
+    fn amounts_rule_derives_status_from_approved_versus_claimed() {
+        let s = |c, a| status(StatusRule::Amounts, false, dec(c), dec(a));
+        assert_eq!(s("62.50", "62.50"), LineStatus::Accepted);
+        assert_eq!(s("120.00", "100.50"), LineStatus::Adjusted);
+        assert_eq!(s("6.00", "0.00"), LineStatus::Rejected);
+        assert_eq!(
+            s("6.00", "6"),
+            LineStatus::Accepted,
+            "scale does not matter"
+        );
+    }
+
+    #[test]
+    fn aaa01_rule_trusts_aaa01_and_splits_not_valid_by_amount() {
+        let s = |v, c, a| status(StatusRule::Aaa01, v, dec(c), dec(a));
+        assert_eq!(s(true, "10", "8"), LineStatus::Accepted);
+        assert_eq!(s(false, "10", "0"), LineStatus::Rejected);
+        assert_eq!(s(false, "10", "8"), LineStatus::Adjusted);
+    }
+}

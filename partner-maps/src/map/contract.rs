@@ -1,0 +1,349 @@
+//! 845 to [`Contract`]s, one per CON loop.
+//!
+//! The contract number comes from the first of the profile's contract locations that the set
+//! fills (`dialect.contract_ref`, then `contract_ref_alternates`: CON02, a CON-level REF, or
+//! BPA04). Heading N1 loops give supplier and distributor; the first CON-level `N1*BG` is the
+//! GPO and every other CON-level N1 whose N101 is in `dialect.eligible_entity` is an eligible
+//! party, identified by `customer_id_priority`, with its `DTM*129`/`130` dates and, in a
+//! delta 845, `REF*TD` (`A`/`C`/`D`; `add` when absent). Each PAD loop is an item: PAD03 the
+//! action (`add` when absent), LIN the product, PID05 the description, `DTM*131`/`132` its
+//! dates, and the CTP rows its prices: a row whose CTP02 is in `ctp_contract` is the contract
+//! price, in `ctp_reference` the WAC; rows of the same class of trade (CTP01) and unit (CTP05,
+//! via `uom_map`) share one item entry. An item that is added or replaced must state its
+//! contract price, a price change at least one price.
+
+use rust_decimal::Decimal;
+use schemas::{
+    Contract, ContractItem, ContractStatus, EligibleParty, ItemAction, Party, PartyAction, Source,
+};
+use x12::sets::Ts845;
+use x12::sets::ts845::{ConLoop, PadLoop};
+
+use super::claim::empty_party;
+use super::item::required_item;
+use super::party::{customer, heading_party, plain_party};
+use super::{
+    ContractPlaces, Ctx, Path, action, agreement_refs, contract_id, contract_places, date_by,
+    either, listed,
+};
+
+pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts845, source: &Source) -> Vec<Contract> {
+    let d = ctx.dialect;
+    let bpa = &set.authorization;
+    let action = action(ctx, bpa.purpose.code(), "BPA");
+    let supplier = heading_party(
+        ctx,
+        &set.parties,
+        &d.supplier_entity,
+        "supplier",
+        "dialect.supplier_entity",
+    );
+    let distributor = heading_party(
+        ctx,
+        &set.parties,
+        &d.distributor_entity,
+        "distributor",
+        "dialect.distributor_entity",
+    );
+    let change_effective = date_by(&set.dates, "007").or_else(|| date_by(&set.dates, "152"));
+    let bpa04 = match (&bpa.reference_qualifier, &bpa.reference) {
+        (Some(q), Some(r)) if q.code() == "CT" => Some(r.as_str()),
+        _ => None,
+    };
+
+    let mut out = Vec::with_capacity(set.contracts.len());
+    let mut pad = 0usize;
+    for (c, con) in set.contracts.iter().enumerate() {
+        let con_path = Path::at("CON", c);
+        let contract = contract_id(
+            d,
+            &ContractPlaces {
+                con02: Some(&con.contract.contract_number),
+                refs: &con.refs,
+                bpa04,
+                ..ContractPlaces::default()
+            },
+        );
+        if contract.is_none() {
+            ctx.missing_segment(
+                con_path,
+                None,
+                "contract id",
+                Some("dialect.contract_ref"),
+                "REF",
+                format!("none of {} is sent for this CON loop", contract_places(d)),
+            );
+        }
+        let status_code = con.contract.status.code();
+        let status = ContractStatus::from_code(status_code);
+        if status.is_none() {
+            ctx.invalid_code(
+                con_path,
+                None,
+                "status",
+                None,
+                (3, "846"),
+                status_code,
+                format!("CON03 '{status_code}' is not a contract status"),
+            );
+        }
+        let date = |ctx: &mut Ctx<'_>, q: &str, field| {
+            let v = date_by(&con.dates, q);
+            if v.is_none() {
+                ctx.missing_segment(
+                    con_path,
+                    None,
+                    field,
+                    None,
+                    "DTM",
+                    format!("no DTM*{q} in this CON loop"),
+                );
+            }
+            v
+        };
+        let effective = date(ctx, "092", "effective date");
+        let expires = date(ctx, "093", "expiration date");
+        let refs = agreement_refs(ctx, &con.refs, con_path);
+        let (gpo, eligible) = parties(ctx, con, con_path);
+        let mut items = Vec::new();
+        for l in &con.items {
+            map_item(ctx, l, Path::at("PAD", pad), &mut items);
+            pad += 1;
+        }
+        out.push(Contract {
+            source: source.clone(),
+            action,
+            date: bpa.date,
+            contract_id: contract.unwrap_or_default().to_owned(),
+            status: status.unwrap_or(ContractStatus::Original),
+            supplier: supplier.clone().unwrap_or_else(empty_party),
+            distributor: distributor.clone().unwrap_or_else(empty_party),
+            gpo,
+            refs,
+            effective: effective.unwrap_or_default(),
+            expires: expires.unwrap_or_default(),
+            change_effective,
+            eligible,
+            items,
+        });
+    }
+    out
+}
+
+/// The GPO (first `N1*BG`) and the eligible parties of a CON loop.
+fn parties(
+    ctx: &mut Ctx<'_>,
+    con: &ConLoop,
+    con_path: Path,
+) -> (Option<Party>, Vec<EligibleParty>) {
+    let d = ctx.dialect;
+    let mut gpo = None;
+    let mut eligible = Vec::with_capacity(con.eligible_parties.len());
+    for (j, l) in con.eligible_parties.iter().enumerate() {
+        let path = con_path.then("N1", j);
+        let entity = l.party.entity.code();
+        if entity == "BG" && gpo.is_none() {
+            gpo = plain_party(ctx, l, path, None, "gpo");
+            continue;
+        }
+        if !d.eligible_entity.iter().any(|e| e == entity) {
+            let listed_entities = listed(&d.eligible_entity);
+            ctx.note(path, None, || {
+                format!("N1*{entity} not mapped: not in dialect.eligible_entity {listed_entities}")
+            });
+            continue;
+        }
+        let party = customer(ctx, l, path, None, "eligible party");
+        let mut action = PartyAction::Add;
+        for (k, r) in l.refs.iter().enumerate() {
+            if r.qualifier.code() != "TD" {
+                continue;
+            }
+            let v = r.value.as_deref().unwrap_or("");
+            match PartyAction::from_code(v) {
+                Some(a) => action = a,
+                None => ctx.invalid_code(
+                    path.then("REF", k),
+                    None,
+                    "eligible party action",
+                    None,
+                    (2, "127"),
+                    v,
+                    format!("REF*TD '{v}' is not A, C or D"),
+                ),
+            }
+        }
+        if let Some(party) = party {
+            eligible.push(EligibleParty {
+                party,
+                start: l.date(&x12::sets::common::DateQualifier::CustomerEffective),
+                end: l.date(&x12::sets::common::DateQualifier::CustomerExpiration),
+                action,
+            });
+        }
+    }
+    (gpo, eligible)
+}
+
+/// One price entry of an item: a class of trade and unit with its contract price and WAC.
+struct PriceRow {
+    class_of_trade: Option<String>,
+    uom: Option<String>,
+    contract_price: Option<Decimal>,
+    wac: Option<Decimal>,
+}
+
+/// One PAD loop: pushes one item per class of trade and unit it is priced in.
+fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractItem>) {
+    let d = ctx.dialect;
+    let line_id = l.item.line_id.clone();
+    if line_id.is_none() {
+        ctx.missing_element(
+            pad,
+            None,
+            "line id",
+            None,
+            (1, "350"),
+            "PAD01 is empty".to_owned(),
+        );
+    }
+    let line = line_id.as_deref();
+    let action = match &l.item.change {
+        None => ItemAction::Add,
+        Some(c) => match ItemAction::from_code(c.code()) {
+            Some(a) => a,
+            None => {
+                let v = c.code().to_owned();
+                ctx.invalid_code(
+                    pad,
+                    line,
+                    "item action",
+                    None,
+                    (3, "670"),
+                    &v,
+                    format!("PAD03 '{v}' is not AI, DI, PC, NC or RZ"),
+                );
+                ItemAction::Add
+            }
+        },
+    };
+    let lin = l.product.as_ref().map(|p| &p.product);
+    let item = required_item(ctx, lin, pad, pad.then("LIN", 0), line);
+
+    let mut rows: Vec<PriceRow> = Vec::new();
+    for (k, p) in l.prices.iter().enumerate() {
+        let ctp = &p.price;
+        let id = ctp.price_id.as_ref().map_or("", |i| i.code());
+        let is_contract = d.ctp_contract.iter().any(|c| c == id);
+        let is_reference = d.ctp_reference.iter().any(|c| c == id);
+        if !is_contract && !is_reference {
+            if ctx.wants_notes() {
+                let (a, b) = (listed(&d.ctp_contract), listed(&d.ctp_reference));
+                ctx.note(pad.then("CTP", k), line, || {
+                    format!(
+                        "CTP02 '{id}' not in dialect.ctp_contract {a} or dialect.ctp_reference {b}"
+                    )
+                });
+            }
+            continue;
+        }
+        let Some(price) = ctp.unit_price else {
+            ctx.missing_element(
+                pad.then("CTP", k),
+                line,
+                if is_contract { "contract price" } else { "wac" },
+                None,
+                (3, "212"),
+                "CTP03 is empty".to_owned(),
+            );
+            continue;
+        };
+        let class_of_trade = ctp.class_of_trade.as_ref().map(|c| c.code().to_owned());
+        let uom = ctp.unit.as_ref().map(|u| d.uom(u.code.code()).to_owned());
+        let slot = rows.iter_mut().find(|r| {
+            r.class_of_trade == class_of_trade
+                && r.uom == uom
+                && if is_contract {
+                    r.contract_price.is_none()
+                } else {
+                    r.wac.is_none()
+                }
+        });
+        let row = match slot {
+            Some(r) => r,
+            None => {
+                rows.push(PriceRow {
+                    class_of_trade,
+                    uom,
+                    contract_price: None,
+                    wac: None,
+                });
+                let last = rows.len() - 1;
+                &mut rows[last]
+            }
+        };
+        if is_contract {
+            row.contract_price = Some(price);
+        } else {
+            row.wac = Some(price);
+        }
+    }
+    match action {
+        ItemAction::Add | ItemAction::Replace
+            if rows.is_empty() || rows.iter().any(|r| r.contract_price.is_none()) =>
+        {
+            ctx.missing_segment(
+                pad,
+                line,
+                "contract price",
+                Some("dialect.ctp_contract"),
+                "CTP",
+                format!(
+                    "no CTP with CTP02 {} for an item that is added or replaced",
+                    either(&d.ctp_contract)
+                ),
+            );
+        }
+        ItemAction::PriceChange if rows.is_empty() => {
+            ctx.missing_segment(
+                pad,
+                line,
+                "price",
+                Some("dialect.ctp_contract"),
+                "CTP",
+                format!(
+                    "no CTP with CTP02 {} or {} for a price change",
+                    either(&d.ctp_contract),
+                    either(&d.ctp_reference)
+                ),
+            );
+        }
+        _ => {}
+    }
+    if rows.is_empty() {
+        rows.push(PriceRow {
+            class_of_trade: None,
+            uom: None,
+            contract_price: None,
+            wac: None,
+        });
+    }
+    let Some(item) = item else { return };
+    let description = l.descriptions.iter().find_map(|p| p.description.clone());
+    let start = date_by(&l.dates, "131");
+    let end = date_by(&l.dates, "132");
+    for r in rows {
+        items.push(ContractItem {
+            line: line_id.clone().unwrap_or_default(),
+            action,
+            item: item.clone(),
+            description: description.clone(),
+            class_of_trade: r.class_of_trade,
+            contract_price: r.contract_price,
+            wac: r.wac,
+            uom: r.uom,
+            start,
+            end,
+        });
+    }
+}

@@ -1,0 +1,162 @@
+//! LIN segments to [`Item`]: the id whose qualifier comes first in
+//! `dialect.product_id_priority` leads, the others follow in LIN order; NDCs become the
+//! canonical 11-digit `N4` when `dialect.ndc_normalize` is on (x12-chargeback.md §3).
+
+use schemas::{Item, ItemId};
+use x12::sets::common::Lin;
+
+use super::{Ctx, Path, listed, seen};
+
+/// The 11-digit NDC (5-4-2, no hyphens) for an id sent with an NDC qualifier, or `None` when
+/// the form is ambiguous (an unhyphenated 10-digit `ND`) or not an NDC at all.
+pub fn normalize_ndc(qualifier: &str, id: &str) -> Option<String> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = id.split('-').collect();
+    if parts.len() == 3 && parts.iter().all(|p| digits(p)) {
+        // A hyphenated NDC says its own layout: pad the short part with a zero.
+        let (l, p, k) = (parts[0], parts[1], parts[2]);
+        return match (l.len(), p.len(), k.len()) {
+            (5, 4, 2) => Some(format!("{l}{p}{k}")),
+            (4, 4, 2) => Some(format!("0{l}{p}{k}")),
+            (5, 3, 2) => Some(format!("{l}0{p}{k}")),
+            (5, 4, 1) => Some(format!("{l}{p}0{k}")),
+            _ => None,
+        };
+    }
+    if !digits(id) {
+        return None;
+    }
+    match (qualifier, id.len()) {
+        ("N4" | "ND" | "N1" | "N2" | "N3", 11) => Some(id.to_owned()),
+        ("N1", 10) => Some(format!("0{id}")),
+        ("N2", 10) => Some(format!("{}0{}", &id[..5], &id[5..])),
+        ("N3", 10) => Some(format!("{}0{}", &id[..9], &id[9..])),
+        _ => None,
+    }
+}
+
+/// True for the qualifiers that carry an NDC.
+fn is_ndc(qualifier: &str) -> bool {
+    matches!(qualifier, "N4" | "ND" | "N1" | "N2" | "N3")
+}
+
+/// The item of a LIN, or an error at `path` (the LIN) when no id has a qualifier the
+/// profile lists.
+pub(crate) fn item(ctx: &mut Ctx<'_>, lin: &Lin, path: Path, line: Option<&str>) -> Option<Item> {
+    let normalize = ctx.dialect.ndc_normalize;
+    let mut ids: Vec<(String, String)> = Vec::with_capacity(lin.ids.len());
+    for p in &lin.ids {
+        let q = p.qualifier.code();
+        let id = match normalize && is_ndc(q) {
+            true => match normalize_ndc(q, &p.id) {
+                Some(n) => ("N4".to_owned(), n),
+                None => (q.to_owned(), p.id.clone()),
+            },
+            false => (q.to_owned(), p.id.clone()),
+        };
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let priority = &ctx.dialect.product_id_priority;
+    let lead = priority
+        .iter()
+        .find_map(|want| ids.iter().position(|(q, _)| q == want));
+    let Some(lead) = lead else {
+        let first = ids.first().map_or("", |(q, _)| q.as_str()).to_owned();
+        ctx.invalid_code(
+            path,
+            line,
+            "item",
+            Some("dialect.product_id_priority"),
+            (2, "235"),
+            &first,
+            format!(
+                "LIN qualifiers {} not in {}",
+                seen(ids.iter().map(|(q, _)| q.as_str())),
+                listed(priority)
+            ),
+        );
+        return None;
+    };
+    let (qualifier, id) = ids.remove(lead);
+    Some(Item {
+        qualifier,
+        id,
+        other_ids: ids
+            .into_iter()
+            .map(|(qualifier, id)| ItemId { qualifier, id })
+            .collect(),
+    })
+}
+
+/// The LIN of a line, or an error when the line has none.
+pub(crate) fn required_item(
+    ctx: &mut Ctx<'_>,
+    lin: Option<&Lin>,
+    loop_path: Path,
+    lin_path: Path,
+    line: Option<&str>,
+) -> Option<Item> {
+    match lin {
+        Some(lin) => item(ctx, lin, lin_path, line),
+        None => {
+            ctx.missing_segment(
+                loop_path,
+                line,
+                "item",
+                Some("dialect.product_id_priority"),
+                "LIN",
+                "the line has no LIN".to_owned(),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hyphenated_ndcs_pad_their_short_part() {
+        assert_eq!(
+            normalize_ndc("N4", "12345-6789-01").as_deref(),
+            Some("12345678901")
+        );
+        assert_eq!(
+            normalize_ndc("ND", "1234-5678-90").as_deref(),
+            Some("01234567890")
+        );
+        assert_eq!(
+            normalize_ndc("ND", "12345-678-90").as_deref(),
+            Some("12345067890")
+        );
+        assert_eq!(
+            normalize_ndc("ND", "12345-6789-0").as_deref(),
+            Some("12345678900")
+        );
+    }
+
+    #[test]
+    fn unhyphenated_ten_digits_need_the_layout_qualifier() {
+        assert_eq!(
+            normalize_ndc("N1", "1234567890").as_deref(),
+            Some("01234567890")
+        );
+        assert_eq!(
+            normalize_ndc("N2", "1234567890").as_deref(),
+            Some("12345067890")
+        );
+        assert_eq!(
+            normalize_ndc("N3", "1234567890").as_deref(),
+            Some("12345678900")
+        );
+        assert_eq!(normalize_ndc("ND", "1234567890"), None, "ambiguous");
+        assert_eq!(
+            normalize_ndc("N4", "12345010001").as_deref(),
+            Some("12345010001")
+        );
+        assert_eq!(normalize_ndc("UP", "312345010003"), None);
+    }
+}

@@ -1,0 +1,363 @@
+//! 867 to [`SalesReport`]: BPT the report, `DTM*090`/`091` its period, heading N1 loops the
+//! distributor and supplier, and one line per QTY loop with the transfer type, contract and end
+//! customer of its PTD loop.
+//!
+//! The contract of a line is the first of the profile's contract locations the transfer
+//! fills: PTD05 (with PTD04 = `CT`) or a REF (PTD level, then the line's own), per
+//! `dialect.contract_ref` and `contract_ref_alternates`; a transfer with none is an
+//! off-contract sale. The end customer is the PTD-level N1 with an `end_customer_entity`.
+//! Per line: QTY01 must be in `quantity_qualifier` (a `76` returns quantity is made negative),
+//! the unit via `uom_map`, the sell price from the UIT without a basis or on a
+//! `contract_price_basis`, the amount from `AMT*<claimed_amount>`, the invoice from
+//! `REF*<invoice_ref>`, and the eligibility date must be there. With
+//! `lenient_867_line_order = false` a line that starts with LIN is out of sequence.
+
+use schemas::{SalesLine, SalesReport, Source};
+use x12::sets::Ts867;
+use x12::sets::common::Uit;
+use x12::sets::ts867::{PtdLoop, QtyLoop};
+use x12::stream::RawSet;
+
+use super::claim::{eligibility_date, empty_party};
+use super::item::required_item;
+use super::party::{customer, find_entity, heading_party};
+use super::{
+    ContractPlaces, Ctx, MapErrorKind, Path, action, amount_by, contract_id, count_u32, date_by,
+    either, listed, our_uom, ref_by, seen,
+};
+
+pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts867, source: &Source) -> SalesReport {
+    let d = ctx.dialect;
+    let bpt = &set.report;
+    let action = action(ctx, bpt.purpose.code(), "BPT");
+    if bpt.report_number.is_none() {
+        ctx.missing_element(
+            Path::HEADING,
+            None,
+            "report id",
+            None,
+            (2, "127"),
+            "BPT02 is empty".to_owned(),
+        );
+    }
+    let period = |ctx: &mut Ctx<'_>, q: &str, field| {
+        let v = date_by(&set.dates, q);
+        if v.is_none() {
+            ctx.missing_segment(
+                Path::HEADING,
+                None,
+                field,
+                None,
+                "DTM",
+                format!(
+                    "no heading DTM*{q}; found {}",
+                    seen(set.dates.iter().map(|x| x.qualifier.code()))
+                ),
+            );
+        }
+        v.unwrap_or_default()
+    };
+    let period_start = period(ctx, "090", "period start");
+    let period_end = period(ctx, "091", "period end");
+    let distributor = heading_party(
+        ctx,
+        &set.parties,
+        &d.distributor_entity,
+        "distributor",
+        "dialect.distributor_entity",
+    );
+    let supplier = heading_party(
+        ctx,
+        &set.parties,
+        &d.supplier_entity,
+        "supplier",
+        "dialect.supplier_entity",
+    );
+
+    let mut lines = Vec::with_capacity(set.transfers.iter().map(|t| t.lines.len()).sum());
+    let mut qty = 0usize;
+    let mut lin = 0usize;
+    for (t, ptd) in set.transfers.iter().enumerate() {
+        let ptd_path = Path::at("PTD", t);
+        let end_customer = transfer_customer(ctx, ptd, ptd_path);
+        for l in &ptd.lines {
+            let line = map_line(ctx, ptd, l, qty, lin);
+            qty += 1;
+            lin += usize::from(l.product.is_some());
+            if let Some(mut line) = line {
+                line.end_customer = end_customer.clone();
+                lines.push(line);
+            }
+        }
+    }
+    let (line_count, quantity_total) = match &set.summary {
+        Some(s) => (
+            Some(count_u32(
+                ctx,
+                s.totals.line_count,
+                Path::at("CTT", 0),
+                "line count",
+            )),
+            s.totals.hash_total,
+        ),
+        None => (None, None),
+    };
+
+    SalesReport {
+        source: source.clone(),
+        action,
+        report_id: bpt.report_number.clone().unwrap_or_default(),
+        date: bpt.report_date,
+        report_type: bpt.report_type.as_ref().map(|r| r.code().to_owned()),
+        period_start,
+        period_end,
+        distributor: distributor.unwrap_or_else(empty_party),
+        supplier: supplier.unwrap_or_else(empty_party),
+        lines,
+        line_count,
+        quantity_total,
+    }
+}
+
+/// The end customer of a transfer, when it names one.
+fn transfer_customer(ctx: &mut Ctx<'_>, ptd: &PtdLoop, ptd_path: Path) -> Option<schemas::Party> {
+    let d = ctx.dialect;
+    if ctx.wants_notes() {
+        for (j, p) in ptd.parties.iter().enumerate() {
+            let e = p.party.entity.code();
+            if !d.end_customer_entity.iter().any(|x| x == e) {
+                let want = listed(&d.end_customer_entity);
+                ctx.note(ptd_path.then("N1", j), None, || {
+                    format!("N1*{e} not mapped: not in dialect.end_customer_entity {want}")
+                });
+            }
+        }
+    }
+    let (j, l) = find_entity(&ptd.parties, &d.end_customer_entity)?;
+    customer(ctx, l, ptd_path.then("N1", j), None, "end customer")
+}
+
+/// The sell price: the UIT without a basis, else one on a `contract_price_basis`.
+fn sell_price<'u>(prices: &'u [Uit], contract_bases: &[String]) -> Option<(usize, &'u Uit)> {
+    prices
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.basis.is_none())
+        .or_else(|| super::price_by_basis(prices, contract_bases))
+}
+
+/// One QTY loop (`qty` is its index in the set, `lin` the index of its LIN among the set's).
+fn map_line(
+    ctx: &mut Ctx<'_>,
+    ptd: &PtdLoop,
+    l: &QtyLoop,
+    qty: usize,
+    lin: usize,
+) -> Option<SalesLine> {
+    let d = ctx.dialect;
+    let qty_path = Path::at("QTY", qty);
+    let number = u32::try_from(qty + 1).unwrap_or(u32::MAX);
+    let label = number.to_string();
+    let line = Some(label.as_str());
+
+    let contract = contract_id(
+        d,
+        &ContractPlaces {
+            refs: &ptd.refs,
+            more_refs: &l.refs,
+            ptd05: ptd.contract_number(),
+            ..ContractPlaces::default()
+        },
+    )
+    .map(str::to_owned);
+    let item = required_item(
+        ctx,
+        l.product.as_ref(),
+        qty_path,
+        Path::at("LIN", lin),
+        line,
+    );
+
+    let q = &l.quantity;
+    let q01 = q.qualifier.code();
+    if !d.quantity_qualifier.iter().any(|x| x == q01) {
+        ctx.invalid_code(
+            qty_path,
+            line,
+            "quantity",
+            Some("dialect.quantity_qualifier"),
+            (1, "673"),
+            q01,
+            format!("QTY01 '{q01}' not in {}", listed(&d.quantity_qualifier)),
+        );
+    }
+    let quantity = match q.quantity {
+        // A returns quantity (QTY*76) is sent positive; the document says "returned" by sign.
+        Some(v) if q01 == "76" && v.is_sign_positive() => Some(-v),
+        Some(v) => Some(v),
+        None => {
+            ctx.missing_element(
+                qty_path,
+                line,
+                "quantity",
+                None,
+                (2, "380"),
+                "QTY02 is empty".to_owned(),
+            );
+            None
+        }
+    };
+    let price = sell_price(&l.unit_prices, &d.contract_price_basis);
+    if price.is_none() {
+        ctx.missing_segment(
+            qty_path,
+            line,
+            "unit price",
+            Some("dialect.contract_price_basis"),
+            "UIT",
+            format!(
+                "no UIT without a basis or with basis {}; found {}",
+                either(&d.contract_price_basis),
+                seen(
+                    l.unit_prices
+                        .iter()
+                        .map(|u| u.basis.as_ref().map_or("(none)", |b| b.code()))
+                )
+            ),
+        );
+    }
+    let unit_price = match price {
+        Some((_, u)) if u.unit_price.is_some() => u.unit_price,
+        Some((k, _)) => {
+            ctx.missing_element(
+                qty_path.then("UIT", k),
+                line,
+                "unit price",
+                None,
+                (2, "212"),
+                "UIT02 is empty".to_owned(),
+            );
+            None
+        }
+        None => None,
+    };
+    if ctx.wants_notes() {
+        for (k, u) in l.unit_prices.iter().enumerate() {
+            if price.is_some_and(|(i, _)| i == k) {
+                continue;
+            }
+            let b = u.basis.as_ref().map_or("(none)", |b| b.code()).to_owned();
+            ctx.note(qty_path.then("UIT", k), line, || {
+                format!("UIT03 '{b}' not mapped: a sales line keeps only the sell price")
+            });
+        }
+    }
+    let uom = q
+        .unit
+        .as_ref()
+        .map(|u| u.code.code())
+        .or(price.map(|(_, u)| u.unit.code.code()))
+        .map(|u| our_uom(d, u));
+    if uom.is_none() {
+        ctx.missing_element(
+            qty_path,
+            line,
+            "unit of measure",
+            Some("dialect.uom_map"),
+            (3, "355"),
+            "QTY03 is empty and no price states a unit".to_owned(),
+        );
+    }
+    let invoice = ref_by(&l.refs, &d.invoice_ref);
+    if invoice.is_none() {
+        ctx.missing_segment(
+            qty_path,
+            line,
+            "invoice",
+            Some("dialect.invoice_ref"),
+            "REF",
+            format!(
+                "no REF with REF01 {}; found {}",
+                d.invoice_ref,
+                seen(l.refs.iter().map(|r| r.qualifier.code()))
+            ),
+        );
+    }
+    let invoice_date = date_by(&l.dates, &d.invoice_date);
+    let ship_date = date_by(&l.dates, &d.ship_date);
+    eligibility_date(ctx, &l.dates, invoice_date, ship_date, qty_path, line);
+
+    Some(SalesLine {
+        line: number,
+        transfer_type: ptd.transfer.transfer_type.code().to_owned(),
+        contract_id: contract,
+        end_customer: None,
+        item: item?,
+        quantity: quantity.unwrap_or_default(),
+        uom: uom.unwrap_or_default(),
+        unit_price: unit_price.unwrap_or_default(),
+        amount: amount_by(&l.amounts, &d.claimed_amount),
+        invoice: invoice.unwrap_or_default().to_owned(),
+        invoice_date,
+        ship_date,
+    })
+}
+
+/// With `lenient_867_line_order = false`, a line that starts with LIN (LIN directly followed
+/// by QTY) is out of sequence.
+pub(crate) fn check_line_order(ctx: &mut Ctx<'_>, raw: &RawSet) {
+    let (mut lins, mut qtys) = (0usize, 0usize);
+    let mut prev_lin = false;
+    for seg in raw.segments() {
+        match seg.id() {
+            b"QTY" => {
+                if prev_lin {
+                    let line = (qtys + 1).to_string();
+                    ctx.error(
+                        Path::at("LIN", lins - 1),
+                        Some(&line),
+                        "item",
+                        Some("dialect.lenient_867_line_order"),
+                        MapErrorKind::OutOfSequence,
+                        "LIN before QTY: a line must start with QTY".to_owned(),
+                    );
+                }
+                qtys += 1;
+                prev_lin = false;
+            }
+            b"LIN" => {
+                lins += 1;
+                prev_lin = true;
+            }
+            _ => prev_lin = false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+    use x12::sets::common::{PriceBasis, Unit, UnitCode};
+
+    fn uit(price: i64, basis: Option<PriceBasis>) -> Uit {
+        Uit {
+            unit: Unit::from(UnitCode::Case),
+            unit_price: Some(Decimal::new(price, 2)),
+            basis,
+        }
+    }
+
+    #[test]
+    fn sell_price_prefers_the_uit_without_a_basis_then_the_contract_basis() {
+        let ct = ["CT".to_owned()];
+        let both = [
+            uit(5200, Some(PriceBasis::Catalog)),
+            uit(3840, Some(PriceBasis::Contract)),
+        ];
+        assert_eq!(sell_price(&both, &ct).map(|(i, _)| i), Some(1));
+        let plain = [uit(5200, Some(PriceBasis::Catalog)), uit(1250, None)];
+        assert_eq!(sell_price(&plain, &ct).map(|(i, _)| i), Some(1));
+        assert!(sell_price(&[uit(1, Some(PriceBasis::Catalog))], &ct).is_none());
+    }
+}

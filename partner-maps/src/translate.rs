@@ -1,0 +1,711 @@
+//! Bytes to normalized documents, one transaction set at a time.
+//!
+//! [`translate`] streams an input through [`SetReader`] (envelope and syntax validation), finds
+//! the partner's profile by the interchange's ISA05/ISA06 and GS02 (or takes the one named),
+//! and maps each set the partner may send into its documents. Each set yields a
+//! [`SetOutcome`]: the documents, or a [`TranslateError`] saying where and why not. Memory
+//! stays bounded by the largest set: nothing is kept between sets except the failures of the
+//! open interchange, which are folded into the validator's [`InterchangeReport`] when the
+//! interchange ends, so the 997/999 built from [`Translator::take_reports`] rejects exactly the
+//! sets that produced no documents.
+//!
+//! | failure | acknowledgment |
+//! |---|---|
+//! | [`TranslateError::UnknownPartner`], no profile has the ISA sender (or the id asked for) | TA1 `R`, TA105 `006` invalid sender id |
+//! | [`TranslateError::UnknownPartner`], the GS02 is not one of the profile's | AK9 `R`, AK905 `1` group not supported |
+//! | [`TranslateError::SetNotAllowed`] | AK5 `R`, AK502 `1` set not supported |
+//! | [`TranslateError::Read`] | the [`x12::sets::ReadError`]'s own AK3/AK4 or AK5 code |
+//! | [`TranslateError::Map`] | AK3/AK4 per error (see [`crate::map::error`]), AK5 `R`, AK502 `5` |
+//! | [`TranslateError::Invalid`] | already in the report from validation |
+//! | [`TranslateError::NotTranslated`] (a 997/999) | none: acknowledgments are not acknowledged |
+//!
+//! Offline commands translate without profiles ([`PartnerLookup::Offline`]): every
+//! interchange gets [`Profile::default_for_unknown`] and every business set is mapped.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::Read;
+use std::sync::Arc;
+
+use schemas::{Document, Source};
+use x12::diagnostic::{Code, ElementPosition, GroupError, SegmentError, SetError, Ta1Note};
+use x12::sets::{ReadError, read_set};
+use x12::stream::{Event, RawSet, SetContext, SetReader};
+use x12::validate::{ElementIssue, InterchangeReport, SegmentIssue, SetReport, ValidateOptions};
+use x12::{Diagnostic, Location, ReaderOptions, Severity, TokenError};
+
+use crate::map::{MapErrors, map_set};
+use crate::profile::{Profile, Role, SetKind};
+use crate::registry::ProfileSet;
+
+/// How the profile of an interchange is found.
+#[derive(Debug, Clone, Copy)]
+pub enum PartnerLookup<'p> {
+    /// By ISA05/ISA06 and GS02 among these profiles (the service).
+    Sender(&'p ProfileSet),
+    /// This profile for every interchange (`--partner ID`); the GS02 is not checked.
+    Profile(&'p Profile),
+    /// A partner id that names no profile: every set fails with
+    /// [`TranslateError::UnknownPartner`].
+    Missing(&'p str),
+    /// No profiles (offline commands): the standard dialect for every interchange, every
+    /// business set accepted, `source.partner` left out.
+    Offline,
+}
+
+/// Settings of a translation run.
+#[derive(Debug, Clone)]
+pub struct TranslateOptions {
+    /// File name shown in locations.
+    pub file: Option<String>,
+    /// Largest set handed out in one piece; a bigger set is reported and skipped.
+    pub max_set_len: usize,
+    /// Keep every set in the reports (for partners that want every set listed in the
+    /// 997/999); `None` decides from the profiles (`x12.ack_all_sets`).
+    pub keep_all_sets: Option<bool>,
+}
+
+impl Default for TranslateOptions {
+    fn default() -> Self {
+        TranslateOptions {
+            file: None,
+            max_set_len: 64 << 20,
+            keep_all_sets: None,
+        }
+    }
+}
+
+/// Translates `read`: finds the partner by the ISA/GS sender among `profiles`, or uses the
+/// profile named `partner`. Iterate the result for one [`SetOutcome`] per set.
+pub fn translate<'p, R: Read>(
+    read: R,
+    file_sha256: &str,
+    profiles: &'p ProfileSet,
+    partner: Option<&'p str>,
+) -> Translator<'p, R> {
+    let lookup = match partner {
+        None => PartnerLookup::Sender(profiles),
+        Some(id) => match profiles.get(id) {
+            Some(p) => PartnerLookup::Profile(p),
+            None => PartnerLookup::Missing(id),
+        },
+    };
+    translate_with(read, file_sha256, lookup, TranslateOptions::default())
+}
+
+/// Translates `read` without profiles (offline commands): the standard dialect.
+pub fn translate_offline<R: Read>(read: R, file_sha256: &str) -> Translator<'static, R> {
+    translate_with(
+        read,
+        file_sha256,
+        PartnerLookup::Offline,
+        TranslateOptions::default(),
+    )
+}
+
+/// Translates `read` with an explicit lookup and options.
+pub fn translate_with<'p, R: Read>(
+    read: R,
+    file_sha256: &str,
+    lookup: PartnerLookup<'p>,
+    options: TranslateOptions,
+) -> Translator<'p, R> {
+    let reader_options = match lookup {
+        PartnerLookup::Profile(p) => p.x12.reader_options(),
+        _ => ReaderOptions::default(),
+    };
+    let keep_all_sets = options.keep_all_sets.unwrap_or(match lookup {
+        PartnerLookup::Profile(p) => p.x12.ack_all_sets,
+        PartnerLookup::Sender(set) => set.iter().any(|p| p.x12.ack_all_sets),
+        PartnerLookup::Missing(_) | PartnerLookup::Offline => false,
+    });
+    let validate = ValidateOptions {
+        file: options.file.clone(),
+        keep_all_sets,
+        ..ValidateOptions::default()
+    };
+    Translator {
+        reader: SetReader::new(read, reader_options, validate, options.max_set_len),
+        lookup,
+        file_sha256: file_sha256.to_owned(),
+        file: options.file,
+        cached: None,
+        pending: Vec::new(),
+        reports: VecDeque::new(),
+        error: None,
+    }
+}
+
+/// A profile borrowed from the caller, or made for an unknown sender (offline).
+#[derive(Debug, Clone)]
+enum ProfileRef<'p> {
+    Borrowed(&'p Profile),
+    Made(Arc<Profile>),
+}
+
+impl std::ops::Deref for ProfileRef<'_> {
+    type Target = Profile;
+
+    fn deref(&self) -> &Profile {
+        match self {
+            ProfileRef::Borrowed(p) => p,
+            ProfileRef::Made(p) => p,
+        }
+    }
+}
+
+/// The profile (or the lack of one) of a group.
+#[derive(Debug, Clone)]
+enum Resolved<'p> {
+    Found {
+        profile: ProfileRef<'p>,
+        /// Refuse sets the profile does not accept (false offline).
+        check_allowed: bool,
+        /// `source.partner`.
+        partner: Option<String>,
+    },
+    Unknown {
+        /// The ISA sender is known but not this GS02.
+        gs_only: bool,
+        requested: Option<String>,
+    },
+}
+
+/// A failure waiting for its interchange's report.
+#[derive(Debug, Clone)]
+struct Pending {
+    group: String,
+    rejection: Rejection,
+}
+
+/// How a failed set is rejected in its acknowledgment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// The whole interchange (TA1 `R`).
+    Interchange(Ta1Note),
+    /// The set's group (AK9 `R`).
+    Group(GroupError),
+    /// The set (AK5 `R`, with its AK3/AK4 loops).
+    Set(SetReport),
+}
+
+/// Streams a translation; see [`translate`].
+pub struct Translator<'p, R> {
+    reader: SetReader<R>,
+    lookup: PartnerLookup<'p>,
+    file_sha256: String,
+    file: Option<String>,
+    cached: Option<(Arc<SetContext>, Resolved<'p>)>,
+    pending: Vec<Pending>,
+    reports: VecDeque<InterchangeReport>,
+    error: Option<TokenError>,
+}
+
+impl<R: Read> Iterator for Translator<'_, R> {
+    type Item = SetOutcome;
+
+    fn next(&mut self) -> Option<SetOutcome> {
+        loop {
+            match self.reader.next_event() {
+                Ok(Some(Event::Set(raw))) => {
+                    let out = self.outcome(raw);
+                    if let Some(r) = &out.rejection {
+                        self.pending.push(Pending {
+                            group: out.group.clone(),
+                            rejection: r.clone(),
+                        });
+                    }
+                    return Some(out);
+                }
+                Ok(Some(Event::InterchangeEnd(mut report))) => {
+                    for p in self.pending.drain(..) {
+                        reject(&mut report, &p.group, p.rejection);
+                    }
+                    self.reports.push_back(report);
+                }
+                Ok(None) => return None,
+                Err(e) => {
+                    self.error = Some(e);
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+impl<'p, R: Read> Translator<'p, R> {
+    /// Reports of the interchanges finished so far, with every failed set's rejection folded
+    /// in: the input for [`x12::ack::acknowledge`].
+    pub fn take_reports(&mut self) -> Vec<InterchangeReport> {
+        self.reports.drain(..).collect()
+    }
+
+    /// Findings outside any set (envelope errors) since the last call.
+    pub fn take_envelope_diagnostics(&mut self) -> Vec<Diagnostic> {
+        self.reader.take_envelope_diagnostics()
+    }
+
+    /// The tokenizer error that ended the input early, if any.
+    pub fn token_error(&self) -> Option<&TokenError> {
+        self.error.as_ref()
+    }
+
+    fn resolve(&mut self, ctx: &Arc<SetContext>) -> Resolved<'p> {
+        if let Some((c, r)) = &self.cached
+            && Arc::ptr_eq(c, ctx)
+        {
+            return r.clone();
+        }
+        let isa = &ctx.isa;
+        let r = match self.lookup {
+            PartnerLookup::Profile(p) => Resolved::Found {
+                profile: ProfileRef::Borrowed(p),
+                check_allowed: true,
+                partner: Some(p.id.clone()),
+            },
+            PartnerLookup::Missing(id) => Resolved::Unknown {
+                gs_only: false,
+                requested: Some(id.to_owned()),
+            },
+            PartnerLookup::Offline => Resolved::Found {
+                profile: ProfileRef::Made(Arc::new(Profile::default_for_unknown(&isa.sender_id))),
+                check_allowed: false,
+                partner: None,
+            },
+            PartnerLookup::Sender(set) => {
+                match set.find_by_sender(
+                    &isa.sender_qualifier,
+                    &isa.sender_id,
+                    Some(&ctx.group.sender),
+                ) {
+                    Some(p) => Resolved::Found {
+                        profile: ProfileRef::Borrowed(p),
+                        check_allowed: true,
+                        partner: Some(p.id.clone()),
+                    },
+                    None => Resolved::Unknown {
+                        gs_only: set
+                            .find_by_sender(&isa.sender_qualifier, &isa.sender_id, None)
+                            .is_some(),
+                        requested: None,
+                    },
+                }
+            }
+        };
+        self.cached = Some((ctx.clone(), r.clone()));
+        r
+    }
+
+    fn outcome(&mut self, mut raw: RawSet) -> SetOutcome {
+        let ctx = raw.context.clone();
+        let diagnostics = std::mem::take(&mut raw.diagnostics);
+        let invalid = diagnostics
+            .iter()
+            .filter(|d| d.severity >= Severity::Error)
+            .count();
+        let mut out = SetOutcome {
+            interchange: ctx.isa.control_number.clone(),
+            group: ctx.group.control_number.clone(),
+            set: raw.control_number.clone(),
+            set_id: raw.id.clone(),
+            offset: raw.offset,
+            partner: None,
+            diagnostics,
+            result: Ok(Vec::new()),
+            rejection: None,
+        };
+        let location = self.set_location(&raw);
+        if invalid > 0 {
+            out.result = Err(TranslateError::Invalid {
+                location,
+                errors: invalid,
+            });
+            return out;
+        }
+        let Some(kind) = SetKind::from_st01(&raw.id) else {
+            out.result = Err(TranslateError::NotTranslated {
+                location: location.clone(),
+                set: raw.id.clone(),
+            });
+            return out;
+        };
+        let (profile, check_allowed) = match self.resolve(&ctx) {
+            Resolved::Found {
+                profile,
+                check_allowed,
+                partner,
+            } => {
+                out.partner = partner;
+                (profile, check_allowed)
+            }
+            Resolved::Unknown { gs_only, requested } => {
+                let rejection = if gs_only {
+                    Rejection::Group(GroupError::NotSupported)
+                } else {
+                    Rejection::Interchange(Ta1Note::InvalidSenderId)
+                };
+                out.rejection = Some(rejection);
+                out.result = Err(TranslateError::UnknownPartner {
+                    location,
+                    isa_qualifier: ctx.isa.sender_qualifier.clone(),
+                    isa_id: ctx.isa.sender_id.clone(),
+                    gs_id: ctx.group.sender.clone(),
+                    requested,
+                });
+                return out;
+            }
+        };
+        if check_allowed && !profile.x12.accepts_inbound(profile.role, kind) {
+            out.rejection = Some(Rejection::Set(set_report(
+                &raw,
+                vec![SetError::NotSupported],
+                vec![],
+            )));
+            out.result = Err(TranslateError::SetNotAllowed {
+                location,
+                partner: profile.id.clone(),
+                set: raw.id.clone(),
+                role: profile.role,
+            });
+            return out;
+        }
+        let typed = match read_set(&raw) {
+            Ok(t) => t,
+            Err(e) => {
+                let mut diagnostic = e.to_diagnostic(&raw);
+                diagnostic.location.file = self.file.clone();
+                out.rejection = Some(Rejection::Set(read_rejection(&raw, &e)));
+                out.result = Err(TranslateError::Read { diagnostic });
+                return out;
+            }
+        };
+        let source = Source {
+            file: self.file_sha256.clone(),
+            interchange: out.interchange.clone(),
+            group: out.group.clone(),
+            set: out.set.clone(),
+            partner: out.partner.clone(),
+        };
+        match map_set(&raw, &typed, &profile, &source) {
+            Ok(docs) => out.result = Ok(docs),
+            Err(mut errors) => {
+                for e in &mut errors.0 {
+                    e.location.file = self.file.clone();
+                }
+                out.rejection = Some(Rejection::Set(map_rejection(&raw, &errors)));
+                out.result = Err(TranslateError::Map(errors));
+            }
+        }
+        out
+    }
+
+    fn set_location(&self, raw: &RawSet) -> Location {
+        Location {
+            file: self.file.clone(),
+            offset: raw.offset,
+            interchange: Some(raw.context.isa.control_number.clone()),
+            group: Some(raw.context.group.control_number.clone()),
+            set: Some(raw.control_number.clone()),
+            segment: Some((1, "ST".to_owned())),
+            element: None,
+        }
+    }
+}
+
+/// A set's report with the given errors.
+fn set_report(raw: &RawSet, errors: Vec<SetError>, segments: Vec<SegmentIssue>) -> SetReport {
+    let st03 = raw
+        .segment(0)
+        .and_then(|st| st.text(3).map(str::to_owned))
+        .filter(|s| !s.is_empty());
+    SetReport {
+        id: raw.id.clone(),
+        control_number: raw.control_number.clone(),
+        implementation_ref: st03,
+        errors,
+        segments,
+        segment_count: u32::try_from(raw.len()).unwrap_or(u32::MAX),
+        offset: raw.offset,
+    }
+}
+
+/// The rejection of a set whose typed reading failed.
+fn read_rejection(raw: &RawSet, e: &ReadError) -> SetReport {
+    let issue = |error, elements| SegmentIssue {
+        id: e.at.id.clone(),
+        position: e.at.segment,
+        loop_id: None,
+        error,
+        elements,
+        context: None,
+    };
+    match e.code() {
+        Code::Set(s) => set_report(raw, vec![s], vec![]),
+        Code::Segment(s) => {
+            set_report(raw, vec![SetError::SegmentsInError], vec![issue(s, vec![])])
+        }
+        Code::Element(el) => set_report(
+            raw,
+            vec![SetError::SegmentsInError],
+            vec![issue(
+                SegmentError::HasElementErrors,
+                vec![ElementIssue {
+                    position: e.at.element.unwrap_or(ElementPosition::element(1)),
+                    ref_num: None,
+                    error: el,
+                    data: None,
+                }],
+            )],
+        ),
+        Code::Group(_) | Code::Interchange(_) => {
+            set_report(raw, vec![SetError::SegmentsInError], vec![])
+        }
+    }
+}
+
+/// The rejection of a set whose mapping failed: one AK3 loop per error (one per segment and
+/// code), AK502 `5`.
+pub fn map_rejection(raw: &RawSet, errors: &MapErrors) -> SetReport {
+    let mut segments: Vec<SegmentIssue> = Vec::new();
+    for e in errors.iter() {
+        let Some(issue) = e.to_segment_issue() else {
+            continue;
+        };
+        match segments
+            .iter_mut()
+            .find(|s| s.position == issue.position && s.id == issue.id && s.error == issue.error)
+        {
+            Some(s) => s.elements.extend(issue.elements),
+            None => segments.push(issue),
+        }
+    }
+    segments.sort_by_key(|s| s.position);
+    set_report(raw, vec![SetError::SegmentsInError], segments)
+}
+
+/// Folds a rejection into the report of the interchange the set came in (group `group`,
+/// GS06): adds the set's AK5 code and AK3/AK4 loops (or the TA1 note, or the AK9 code) and
+/// fixes the group's accepted count, so [`x12::ack::acknowledge`] writes the rejection.
+pub fn reject(report: &mut InterchangeReport, group: &str, rejection: Rejection) {
+    match rejection {
+        Rejection::Interchange(note) => {
+            if !report.errors.contains(&note) {
+                report.errors.push(note);
+            }
+        }
+        Rejection::Group(error) => {
+            if let Some(g) = report.groups.iter_mut().find(|g| g.control_number == group)
+                && !g.errors.contains(&error)
+            {
+                g.errors.push(error);
+            }
+        }
+        Rejection::Set(set) => {
+            let Some(g) = report.groups.iter_mut().find(|g| g.control_number == group) else {
+                return;
+            };
+            match g
+                .sets
+                .iter_mut()
+                .find(|s| s.control_number == set.control_number && s.offset == set.offset)
+            {
+                Some(existing) => {
+                    let was_accepted = existing.accepted();
+                    for e in set.errors {
+                        if !existing.errors.contains(&e) {
+                            existing.errors.push(e);
+                        }
+                    }
+                    existing.segments.extend(set.segments);
+                    if was_accepted && !existing.accepted() {
+                        g.sets_accepted = g.sets_accepted.saturating_sub(1);
+                    }
+                }
+                None => {
+                    // A report without the set lists only sets in error: this one was
+                    // accepted until now.
+                    let at = g.sets.partition_point(|s| s.offset < set.offset);
+                    g.sets.insert(at, set);
+                    g.sets_accepted = g.sets_accepted.saturating_sub(1);
+                }
+            }
+        }
+    }
+}
+
+/// Folds a set's rejection into its interchange's report, for callers that build reports
+/// themselves; [`Translator::take_reports`] already has every rejection folded in. Outcomes
+/// that owe no rejection (documents, sets invalid in validation, acknowledgments) change
+/// nothing.
+pub fn fold_outcome(report: &mut InterchangeReport, outcome: &SetOutcome) {
+    if let Some(r) = &outcome.rejection {
+        reject(report, &outcome.group, r.clone());
+    }
+}
+
+/// What became of one transaction set.
+#[derive(Debug, Clone)]
+pub struct SetOutcome {
+    /// ISA13.
+    pub interchange: String,
+    /// GS06.
+    pub group: String,
+    /// ST02.
+    pub set: String,
+    /// ST01.
+    pub set_id: String,
+    /// Byte offset of the ST.
+    pub offset: u64,
+    /// The profile id the set was mapped with (none offline or when unknown).
+    pub partner: Option<String>,
+    /// The validator's findings in the set (warnings, or the errors that made it invalid).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The documents (several contracts for an 845 with several CON loops), or why not.
+    pub result: Result<Vec<Document>, TranslateError>,
+    /// How the acknowledgment rejects the set, when the translation owes a rejection the
+    /// validator did not already report.
+    pub rejection: Option<Rejection>,
+}
+
+impl SetOutcome {
+    /// The documents, empty when the set failed.
+    pub fn documents(&self) -> &[Document] {
+        self.result.as_deref().unwrap_or(&[])
+    }
+
+    /// Every located finding: validation diagnostics, then the translation error's.
+    pub fn all_diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out = self.diagnostics.clone();
+        if let Err(e) = &self.result {
+            out.extend(e.to_diagnostics());
+        }
+        out
+    }
+}
+
+/// Why a set produced no documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TranslateError {
+    /// No profile for the sender: no profile has the ISA05/ISA06, the GS02 is not one of the
+    /// profile's ids, or the partner id asked for names no profile.
+    UnknownPartner {
+        /// The set.
+        location: Location,
+        /// ISA05.
+        isa_qualifier: String,
+        /// ISA06, trimmed.
+        isa_id: String,
+        /// GS02.
+        gs_id: String,
+        /// The partner id asked for, when one was.
+        requested: Option<String>,
+    },
+    /// The profile does not let this partner send this set (`x12.allowed_sets` and `role`).
+    SetNotAllowed {
+        /// The set.
+        location: Location,
+        /// The profile id.
+        partner: String,
+        /// ST01.
+        set: String,
+        /// The partner's role.
+        role: Role,
+    },
+    /// The validator found errors in the set; its diagnostics say which, and the report
+    /// already rejects it.
+    Invalid {
+        /// The set.
+        location: Location,
+        /// Number of errors.
+        errors: usize,
+    },
+    /// Not a business set (a 997 or 999): nothing to map, nothing to acknowledge.
+    NotTranslated {
+        /// The set.
+        location: Location,
+        /// ST01.
+        set: String,
+    },
+    /// The set is valid X12 but cannot be read into its typed form.
+    Read {
+        /// The located finding.
+        diagnostic: Diagnostic,
+    },
+    /// Mapping found no value for required fields.
+    Map(MapErrors),
+}
+
+impl TranslateError {
+    /// The located findings of this error, with their acknowledgment codes.
+    pub fn to_diagnostics(&self) -> Vec<Diagnostic> {
+        let one = |location: &Location, code, message: String| {
+            vec![Diagnostic {
+                severity: Severity::Error,
+                code,
+                location: location.clone(),
+                message,
+            }]
+        };
+        match self {
+            TranslateError::UnknownPartner { location, .. } => one(
+                location,
+                Code::Interchange(Ta1Note::InvalidSenderId),
+                self.message(),
+            ),
+            TranslateError::SetNotAllowed { location, .. } => {
+                one(location, Code::Set(SetError::NotSupported), self.message())
+            }
+            TranslateError::Invalid { .. } | TranslateError::NotTranslated { .. } => Vec::new(),
+            TranslateError::Read { diagnostic } => vec![diagnostic.clone()],
+            TranslateError::Map(errors) => errors.iter().map(|e| e.to_diagnostic()).collect(),
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            TranslateError::UnknownPartner {
+                isa_qualifier,
+                isa_id,
+                gs_id,
+                requested,
+                ..
+            } => match requested {
+                Some(id) => format!("unknown partner: no profile \"{id}\""),
+                None => format!(
+                    "unknown partner: no profile for ISA sender {isa_qualifier}/{isa_id} with GS02 {gs_id}"
+                ),
+            },
+            TranslateError::SetNotAllowed {
+                partner, set, role, ..
+            } => format!(
+                "set not allowed: profile \"{partner}\" ({}) does not accept {set} from the partner (x12.allowed_sets, role)",
+                role.as_str()
+            ),
+            TranslateError::Invalid { errors, .. } => {
+                format!("not translated: the set has {errors} validation error(s)")
+            }
+            TranslateError::NotTranslated { set, .. } => {
+                format!("not translated: {set} is not a chargeback business set")
+            }
+            TranslateError::Read { diagnostic } => diagnostic.message.clone(),
+            TranslateError::Map(errors) => errors.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for TranslateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TranslateError::UnknownPartner { location, .. }
+            | TranslateError::SetNotAllowed { location, .. }
+            | TranslateError::Invalid { location, .. }
+            | TranslateError::NotTranslated { location, .. } => {
+                write!(f, "{location}: {}", self.message())
+            }
+            TranslateError::Read { diagnostic } => write!(f, "{diagnostic}"),
+            TranslateError::Map(errors) => write!(f, "{errors}"),
+        }
+    }
+}
+
+impl std::error::Error for TranslateError {}

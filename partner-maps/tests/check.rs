@@ -1,0 +1,147 @@
+//! `check`: every profile passes over its own samples, and a sample that does not fit says
+//! which segment and qualifier and which profile key.
+
+use std::path::{Path, PathBuf};
+
+use partner_maps::{ProfileSet, check};
+
+fn profiles_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles")
+}
+
+fn samples_of(id: &str) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(profiles_dir().join(id).join("samples"))
+        .expect("samples")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            let name = format!(
+                "{id}/samples/{}",
+                f.file_name().and_then(|n| n.to_str()).expect("name")
+            );
+            (name, std::fs::read(&f).expect("read"))
+        })
+        .collect()
+}
+
+#[test]
+fn every_profile_checks_clean_against_its_samples() {
+    let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
+    for p in set.iter() {
+        let samples = samples_of(&p.id);
+        let refs: Vec<(&str, &[u8])> = samples
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        let report = check(p, &refs);
+        assert!(report.is_ok(), "{report}");
+        let s = report.summary();
+        assert_eq!(s.sets, s.mapped, "{report}");
+        assert!(s.documents >= 1 && s.lines >= 1, "{report}");
+    }
+}
+
+#[test]
+fn gooddrug_summary_counts_documents_and_lines() {
+    let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
+    let samples = samples_of("gooddrug");
+    let refs: Vec<(&str, &[u8])> = samples
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let report = check(set.get("gooddrug").expect("gooddrug"), &refs);
+    let s = report.summary();
+    assert_eq!(
+        (s.samples, s.sets, s.documents, s.lines, s.errors),
+        (2, 2, 2, 10, 0)
+    );
+    let text = report.to_string();
+    assert!(
+        text.starts_with("partner gooddrug: 2 sample(s), 2 set(s), 2 mapped to 2 document(s) with 10 line(s); 0 error(s)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("set 0001 (844): claim GDD-CB-20261115-0001 (6 line(s))"),
+        "{text}"
+    );
+    assert!(
+        text.contains("set 0001 (867): sales_report GDD-867-202611 (4 line(s))"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_price_on_an_unknown_basis_is_named_with_its_segment_and_profile_key() {
+    let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
+    let text = std::fs::read_to_string(profiles_dir().join("gooddrug/samples/844_4010_claim.x12"))
+        .expect("sample")
+        .replace("UIT*CA*65.00*WH~", "UIT*CA*65.00*SW~");
+    let report = check(
+        set.get("gooddrug").expect("gooddrug"),
+        &[("claim.x12", text.as_bytes())],
+    );
+    // The WAC is optional in a claim: the line still maps, and the note says why it has none.
+    assert!(report.is_ok(), "{report}");
+    let notes: Vec<String> = report.samples[0].sets[0]
+        .notes
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "segment 28 (UIT), line 3: UIT03 'SW' not in dialect.reference_price_basis [\"WH\"] or dialect.contract_price_basis [\"CT\"]"
+        ]
+    );
+    assert!(
+        report
+            .to_string()
+            .contains("    note: segment 28 (UIT), line 3: UIT03 'SW'")
+    );
+}
+
+#[test]
+fn a_set_that_does_not_map_lists_every_reason() {
+    let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
+    let text = std::fs::read_to_string(profiles_dir().join("gooddrug/samples/844_4010_claim.x12"))
+        .expect("sample")
+        .replace("UIT*CA*45.00*CT~", "UIT*CA*45.00*SC~")
+        .replace("QTY*39*3*CA~", "QTY*32*3*CA~");
+    let report = check(
+        set.get("gooddrug").expect("gooddrug"),
+        &[("claim.x12", text.as_bytes())],
+    );
+    assert!(!report.is_ok());
+    let set_check = &report.samples[0].sets[0];
+    assert!(set_check.documents.is_empty());
+    assert_eq!(
+        set_check.errors,
+        [
+            "claim.x12: interchange 000005001, group 5001, set 0001, segment 26 (PAD): line 3: no contract price: no UIT with basis CT (dialect.contract_price_basis)",
+            "claim.x12: interchange 000005001, group 5001, set 0001, segment 46 (PAD): line 5: no quantity: no QTY with QTY01 39; found \"32\" (dialect.quantity_qualifier)",
+        ]
+    );
+    let text = report.to_string();
+    assert!(text.contains("(844): not mapped"), "{text}");
+    assert!(text.contains("UIT03 'SC' not in"), "{text}");
+}
+
+#[test]
+fn caresupply_notes_the_catalog_price_a_sales_line_has_no_place_for() {
+    let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
+    let samples = samples_of("caresupply");
+    let refs: Vec<(&str, &[u8])> = samples
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let report = check(set.get("caresupply").expect("caresupply"), &refs);
+    let notes = &report.samples[0].sets[0].notes;
+    assert_eq!(notes.len(), 6, "{report}");
+    assert_eq!(
+        notes[0].to_string(),
+        "segment 16 (UIT), line 1: UIT03 'CA' not mapped: a sales line keeps only the sell price"
+    );
+}

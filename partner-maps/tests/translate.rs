@@ -1,0 +1,346 @@
+//! Negative paths of `translate`: an unknown partner, a set the profile does not allow and a
+//! mapping that finds no value each give a located, readable error and a negative
+//! acknowledgment built with `x12::ack` from the translator's reports; never a document with
+//! an empty field.
+
+use std::path::{Path, PathBuf};
+
+use partner_maps::map::MapErrorKind;
+use partner_maps::translate::{
+    PartnerLookup, TranslateOptions, fold_outcome, translate_offline, translate_with,
+};
+use partner_maps::{ProfileSet, TranslateError, translate};
+use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
+use x12::validate::InterchangeReport;
+use x12::writer::{WriteOptions, render_interchange};
+
+const SHA: &str = "5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a";
+
+fn profiles_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles")
+}
+
+fn profiles() -> ProfileSet {
+    ProfileSet::load_dir(profiles_dir()).expect("profiles load")
+}
+
+fn sample(id: &str, name: &str) -> String {
+    std::fs::read_to_string(profiles_dir().join(id).join("samples").join(name)).expect("sample")
+}
+
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "{from:?} not in the sample");
+    text.replace(from, to)
+}
+
+fn params(kind: AckKind) -> AckParams {
+    AckParams {
+        kind,
+        ta1: Ta1Policy::WhenRequestedOrRejected,
+        all_sets: false,
+        interchange_control_number: 900,
+        group_control_number: 900,
+        date: "20261201".to_owned(),
+        time: "1200".to_owned(),
+    }
+}
+
+/// The acknowledgment for a report, one segment per line.
+fn ack_text(report: &InterchangeReport, kind: AckKind) -> String {
+    let ic = acknowledge(report, &params(kind)).expect("an acknowledgment is owed");
+    let opts = WriteOptions {
+        line_ending: "",
+        ..WriteOptions::default()
+    };
+    let bytes = render_interchange(&ic, opts).expect("renders");
+    String::from_utf8(bytes).expect("ascii")
+}
+
+#[test]
+fn unknown_partner_fails_every_set_and_rejects_the_interchange_with_ta1_006() {
+    let set = profiles();
+    let text = edit(
+        &sample("gooddrug", "844_4010_claim.x12"),
+        "*ZZ*GOODDRUG       *",
+        "*ZZ*STRANGER       *",
+    );
+    let text = edit(&text, "GS*CF*GOODDRUG*", "GS*CF*STRANGER*");
+    let mut t = translate(text.as_bytes(), SHA, &set, None);
+    let outcomes: Vec<_> = t.by_ref().collect();
+    assert_eq!(outcomes.len(), 1);
+    let o = &outcomes[0];
+    assert!(o.documents().is_empty());
+    let Err(e @ TranslateError::UnknownPartner { isa_id, .. }) = &o.result else {
+        panic!("{:?}", o.result)
+    };
+    assert_eq!(isa_id, "STRANGER");
+    assert_eq!(
+        e.to_string(),
+        "interchange 000005001, group 5001, set 0001, segment 1 (ST): unknown partner: no profile for ISA sender ZZ/STRANGER with GS02 STRANGER"
+    );
+    assert_eq!(o.all_diagnostics()[0].code.label(), "TA105 006");
+    let reports = t.take_reports();
+    assert_eq!(reports.len(), 1);
+    let ack = ack_text(&reports[0], AckKind::Fa997);
+    assert!(ack.contains("TA1*000005001*261115*1405*R*006~"), "{ack}");
+    assert!(!ack.contains("ST*997"), "nothing is processed: {ack}");
+}
+
+#[test]
+fn a_known_sender_from_an_unknown_application_id_rejects_its_group() {
+    let set = profiles();
+    let text = edit(
+        &sample("gooddrug", "844_4010_claim.x12"),
+        "GS*CF*GOODDRUG*",
+        "GS*CF*GOODDRUGX*",
+    );
+    let mut t = translate(text.as_bytes(), SHA, &set, None);
+    let o = t.next().expect("one set");
+    assert!(matches!(
+        o.result,
+        Err(TranslateError::UnknownPartner { ref gs_id, .. }) if gs_id == "GOODDRUGX"
+    ));
+    assert!(t.next().is_none());
+    let ack = ack_text(&t.take_reports()[0], AckKind::Fa997);
+    assert!(ack.contains("AK9*R*1*1*1*1~"), "{ack}");
+}
+
+#[test]
+fn a_partner_asked_for_by_an_id_without_a_profile_fails_every_set() {
+    let set = profiles();
+    let text = sample("gooddrug", "867_4010_sales.x12");
+    let outcomes: Vec<_> = translate(text.as_bytes(), SHA, &set, Some("nobody")).collect();
+    assert!(matches!(
+        &outcomes[0].result,
+        Err(TranslateError::UnknownPartner { requested: Some(id), .. }) if id == "nobody"
+    ));
+}
+
+#[test]
+fn a_set_the_profile_does_not_allow_is_rejected_with_ak5_code_1() {
+    // Volta exchanges 844 and 849 only; an 867 from it is not accepted.
+    let set = profiles();
+    let text = edit(
+        &sample("gooddrug", "867_4010_sales.x12"),
+        "*ZZ*GOODDRUG       *",
+        "*ZZ*VOLTADIST      *",
+    );
+    let text = edit(&text, "GS*PT*GOODDRUG*", "GS*PT*VOLTADIST*");
+    let mut t = translate(text.as_bytes(), SHA, &set, None);
+    let o = t.next().expect("one set");
+    let Err(
+        e @ TranslateError::SetNotAllowed {
+            partner, set: st01, ..
+        },
+    ) = &o.result
+    else {
+        panic!("{:?}", o.result)
+    };
+    assert_eq!((partner.as_str(), st01.as_str()), ("voltadist", "867"));
+    assert_eq!(
+        e.to_string(),
+        "interchange 000005002, group 5002, set 0001, segment 1 (ST): set not allowed: profile \"voltadist\" (distributor) does not accept 867 from the partner (x12.allowed_sets, role)"
+    );
+    assert!(t.next().is_none());
+    let ack = ack_text(&t.take_reports()[0], AckKind::Fa997);
+    assert!(
+        ack.contains("AK1*PT*5002~AK2*867*0001~AK5*R*1~AK9*R*1*1*0~"),
+        "{ack}"
+    );
+}
+
+#[test]
+fn a_missing_contract_price_is_a_located_error_and_a_997_with_ak3() {
+    // Line 3 sends its contract price on a basis gooddrug's profile does not name.
+    let set = profiles();
+    let text = edit(
+        &sample("gooddrug", "844_4010_claim.x12"),
+        "UIT*CA*45.00*CT~",
+        "UIT*CA*45.00*SW~",
+    );
+    let mut t = translate(text.as_bytes(), SHA, &set, None);
+    let o = t.next().expect("one set");
+    assert!(o.documents().is_empty(), "no document with an empty field");
+    let Err(TranslateError::Map(errors)) = &o.result else {
+        panic!("{:?}", o.result)
+    };
+    assert_eq!(errors.len(), 1, "{errors}");
+    let e = &errors.0[0];
+    assert_eq!(e.field, "contract price");
+    assert_eq!(e.profile_key, Some("dialect.contract_price_basis"));
+    assert_eq!(e.kind, MapErrorKind::MissingSegment { id: "UIT" });
+    assert_eq!(e.location.segment, Some((26, "PAD".to_owned())));
+    assert_eq!(
+        e.to_string(),
+        "interchange 000005001, group 5001, set 0001, segment 26 (PAD): line 3: no contract price: no UIT with basis CT (dialect.contract_price_basis)"
+    );
+    let d = e.to_diagnostic();
+    assert_eq!(d.code.label(), "AK304 3");
+    assert!(t.next().is_none());
+    let ack = ack_text(&t.take_reports()[0], AckKind::Fa997);
+    // ISA14 = 1 in the sample: the TA1 accepts the interchange, the 997 rejects the set.
+    assert!(ack.contains("TA1*000005001*261115*1405*A*000~"), "{ack}");
+    assert!(
+        ack.contains("AK1*CF*5001~AK2*844*0001~AK3*UIT*26*PAD*3~AK5*R*5~AK9*R*1*1*0~"),
+        "{ack}"
+    );
+}
+
+#[test]
+fn every_missing_value_of_a_set_is_reported_at_once() {
+    let set = profiles();
+    let text = edit(
+        &sample("gooddrug", "844_4010_claim.x12"),
+        "REF*IV*INV0098177~",
+        "REF*PO*INV0098177~",
+    );
+    let text = edit(&text, "LIN**N4*12345099901~", "LIN**VN*12345099901~");
+    let text = edit(
+        &text,
+        "N1*ST*LAKESIDE CLINIC PHARMACY*21*1A2B3C4D5~",
+        "N1*ST*LAKESIDE CLINIC PHARMACY*92*C-77~",
+    );
+    let o = translate(text.as_bytes(), SHA, &set, None)
+        .next()
+        .expect("one set");
+    let Err(TranslateError::Map(errors)) = &o.result else {
+        panic!("{:?}", o.result)
+    };
+    let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        shown,
+        [
+            "interchange 000005001, group 5001, set 0001, segment 26 (PAD): line 3: no invoice: no REF with REF01 IV; found \"PO\" (dialect.invoice_ref)",
+            "interchange 000005001, group 5001, set 0001, segment 35 (N1), element 3: end customer: no id with a qualifier in [\"11\", \"21\"]: N103 \"92\" (dialect.customer_id_priority)",
+            "interchange 000005001, group 5001, set 0001, segment 47 (LIN), element 2: line 5: item: LIN qualifiers \"VN\" not in [\"N4\"] (dialect.product_id_priority)",
+        ],
+        "{shown:#?}"
+    );
+    let codes: Vec<String> = errors
+        .iter()
+        .map(|e| e.to_diagnostic().code.label())
+        .collect();
+    assert_eq!(codes, ["AK304 3", "AK403 7", "AK403 7"]);
+}
+
+#[test]
+fn a_005010_partner_gets_a_999_with_ik3_and_ctx() {
+    // acmepharma wants 999s; its change 845 loses the contract's effective date.
+    let set = profiles();
+    let text = edit(
+        &sample("acmepharma", "845_5010_contract_change.x12"),
+        "DTM|092|20261101~\r\n",
+        "",
+    );
+    let text = edit(&text, "SE|28|0001~", "SE|27|0001~");
+    let mut t = translate(text.as_bytes(), SHA, &set, None);
+    let o = t.next().expect("one set");
+    let Err(TranslateError::Map(errors)) = &o.result else {
+        panic!("{:?}", o.result)
+    };
+    assert_eq!(
+        errors.to_string(),
+        "interchange 000000102, group 102, set 0001, segment 6 (CON): no effective date: no DTM*092 in this CON loop"
+    );
+    assert!(t.next().is_none());
+    let ack = ack_text(&t.take_reports()[0], AckKind::Ia999);
+    assert!(
+        ack.contains("AK1*PA*102*005010~AK2*845*0001~IK3*DTM*6*CON*3~IK5*R*5~AK9*R*1*1*0~"),
+        "{ack}"
+    );
+}
+
+#[test]
+fn a_999_names_the_claim_line_in_ctx() {
+    let set = profiles();
+    let profile = set.get("voltadist").expect("voltadist");
+    let text = edit(
+        &sample("voltadist", "844_5010_ship_and_debit.x12"),
+        "AMT*CC*3240.00~",
+        "AMT*N*3240.00~",
+    );
+    let mut t = translate_with(
+        text.as_bytes(),
+        SHA,
+        PartnerLookup::Profile(profile),
+        TranslateOptions {
+            file: Some("claim.x12".to_owned()),
+            ..TranslateOptions::default()
+        },
+    );
+    let o = t.next().expect("one set");
+    let Err(TranslateError::Map(errors)) = &o.result else {
+        panic!("{:?}", o.result)
+    };
+    assert!(
+        errors
+            .to_string()
+            .starts_with("claim.x12: interchange 000007001, group 7001, set 7001, segment 20 (PAD): line 2: no claimed amount"),
+        "{errors}"
+    );
+    assert!(t.next().is_none());
+    let ack = ack_text(&t.take_reports()[0], AckKind::Ia999);
+    assert!(
+        ack.contains("IK3*AMT*20*PAD*3~CTX*PAD01>2~IK5*R*5~"),
+        "{ack}"
+    );
+}
+
+#[test]
+fn folding_an_outcome_into_a_report_rejects_the_set_once() {
+    let set = profiles();
+    let text = edit(
+        &sample("gooddrug", "844_4010_claim.x12"),
+        "AMT*CC*255.25~",
+        "AMT*TT*255.25~",
+    );
+    let mut t = translate(text.as_bytes(), SHA, &set, None);
+    let o = t.next().expect("one set");
+    assert!(o.rejection.is_some());
+    assert!(t.next().is_none());
+    let folded = t.take_reports().remove(0);
+    assert_eq!(folded.groups[0].sets_accepted, 0);
+    // The validator's own report knows nothing of the mapping; folding the outcome into it
+    // gives the same rejection.
+    let mut plain = x12::validate::validate(
+        text.as_bytes(),
+        x12::ReaderOptions::default(),
+        x12::validate::ValidateOptions::default(),
+    )
+    .interchanges
+    .remove(0);
+    assert_eq!(plain.groups[0].sets_accepted, 1);
+    fold_outcome(&mut plain, &o);
+    assert_eq!(plain, folded);
+}
+
+#[test]
+fn offline_translation_uses_the_standard_dialect_for_any_sender() {
+    let text = sample("acmepharma", "849_4010_response.x12");
+    let outcomes: Vec<_> = translate_offline(text.as_bytes(), SHA).collect();
+    let docs = outcomes[0].documents();
+    assert_eq!(docs.len(), 1, "{:?}", outcomes[0].result);
+    assert_eq!(docs[0].source().partner, None);
+    assert_eq!(docs[0].doc_type(), "claim_response");
+}
+
+#[test]
+fn an_acknowledgment_in_the_input_is_not_translated_nor_acknowledged() {
+    let set = profiles();
+    let ack = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/997_4010_ack_844.x12"),
+    )
+    .expect("997 sample");
+    let mut t = translate(ack.as_bytes(), SHA, &set, None);
+    let o = t.next().expect("one set");
+    assert!(
+        matches!(o.result, Err(TranslateError::NotTranslated { ref set, .. }) if set == "997"),
+        "{:?}",
+        o.result
+    );
+    assert!(o.rejection.is_none());
+    assert!(t.next().is_none());
+    let report = t.take_reports().remove(0);
+    assert!(report.errors.is_empty());
+    assert!(acknowledge(&report, &params(AckKind::Fa997)).is_none());
+}
