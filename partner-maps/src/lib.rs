@@ -5,6 +5,7 @@
 //!
 //! - [`map`]: typed 844/845/849/867 sets to `claim`, `contract`, `claim_response` and
 //!   `sales_report` documents, with located [`map::MapError`]s for what is missing;
+//! - [`render`]: the same documents back to X12 sets and whole interchanges;
 //! - [`translate()`]: bytes to documents, streaming set by set, with the validator's reports
 //!   (mapping failures folded in) for the acknowledgment;
 //! - [`check()`]: a profile run over its samples, saying what mapped and what did not.
@@ -24,10 +25,12 @@ pub mod draft;
 pub mod map;
 pub mod profile;
 pub mod registry;
+pub mod render;
 pub mod translate;
 
 pub use check::{CheckReport, check};
 pub use draft::{Draft, DraftError, draft};
 pub use profile::{Profile, ProfileError, ProfileErrorKind, VersionedProfile};
 pub use registry::{LoadError, ProfileSet};
+pub use render::{render_document, render_interchange, render_to_bytes};
 pub use translate::{SetOutcome, TranslateError, Translator, translate};
