@@ -6,13 +6,15 @@
 //! `cargo bench -p engine --bench validate_lines`. Sizes can be lowered for a quick run with
 //! `BENCH_CONTRACTS`, `BENCH_ITEMS` and `BENCH_LINES`.
 //!
-//! Figures of 2026-11-23 (shared 2-core VM, load average about 3 from other builds, one core
-//! used): full size, book built in 7.5 s, pipeline 406 K lines/s against a 690 K lines/s
-//! baseline (ratio 0.59); book of 1,000 × 100, pipeline 585 K lines/s against 3.4 M lines/s.
-//! At full size the work is memory-bound: each line touches a random contract's rows and
-//! eligibility in a 10-million-row book. Memory: the book and its indexes; per batch the
-//! pipeline keeps two 16-byte fingerprints per line (duplicate and return keys), never the
-//! lines or their results.
+//! Figures of 2026-11-23 (shared 2-core VM, load average about 2 from other builds, one core
+//! used): full size, book built in 8 s, pipeline 430 K lines/s against a 1.01 M lines/s
+//! baseline (ratio 0.42; runs on this machine vary by about ±15 %); book of 1,000 × 100,
+//! pipeline 634 K lines/s against 3.2 M lines/s. At full size the work is memory-bound: each
+//! line touches a random contract's row range, rows and eligibility in a 10-million-row book.
+//! Memory: the book and its indexes (about 2.5 GB peak for the whole bench process, the
+//! baseline's own 10-million-key map included); per batch the pipeline keeps one entry of
+//! about 56 bytes per distinct sale key (duplicate and return lookups), never the lines or
+//! their results.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
