@@ -107,6 +107,29 @@ pub fn line_amount(
     Ok(rounding.round(extended))
 }
 
+/// A line amount in another claim currency (§4.1): the unrounded line amount converted at the
+/// rate for *d*, then rounded once. Returns (transaction amount, functional amount).
+pub fn line_amount_converted(
+    unit_chargeback: Decimal,
+    quantity: Decimal,
+    factor: UomFactor,
+    rate: Decimal,
+    rounding: Rounding,
+) -> Result<(Decimal, Decimal), AmountError> {
+    let unrounded = Rounding {
+        scale: 28,
+        ..rounding
+    };
+    let functional_unrounded = line_amount(unit_chargeback, quantity, factor, unrounded)?;
+    let functional = rounding.round(functional_unrounded);
+    let transaction = rounding.round(
+        functional_unrounded
+            .checked_mul(rate)
+            .ok_or(AmountError::Overflow)?,
+    );
+    Ok((transaction, functional))
+}
+
 /// `Σ line_amount`, never re-rounded.
 pub fn total<'a>(amounts: impl IntoIterator<Item = &'a Decimal>) -> Result<Decimal, AmountError> {
     amounts
@@ -221,6 +244,42 @@ mod tests {
         );
         // Reference 10.12345 − contract 9.50 as the formula takes it.
         assert_eq!((d("10.12345") - d("9.50")).to_string(), "0.62345");
+    }
+
+    #[test]
+    fn another_currency_converts_then_rounds_4_1() {
+        let rounding = Rounding {
+            scale: 2,
+            strategy: HalfAwayFromZero,
+            order: ExtendThenRound,
+        };
+        // 23.06765 × 0.9 = 20.760885 → 20.76; 1.125 × 1.1 = 1.2375 → 1.24.
+        let converted = line_amount_converted(
+            d("0.62345"),
+            d("37"),
+            UomFactor::IDENTITY,
+            d("0.9"),
+            rounding,
+        );
+        assert_eq!(
+            converted.map(|(t, f)| (t.to_string(), f.to_string())),
+            Ok(("20.76".into(), "23.07".into()))
+        );
+        let converted = line_amount_converted(
+            d("0.1125"),
+            d("10"),
+            UomFactor::IDENTITY,
+            d("1.1"),
+            rounding,
+        );
+        assert_eq!(
+            converted.map(|(t, f)| (t.to_string(), f.to_string())),
+            Ok(("1.24".into(), "1.13".into()))
+        );
+        let converted =
+            line_amount_converted(d("0.125"), d("1"), UomFactor::IDENTITY, d("2.02"), rounding);
+        // 0.2525 → 0.25 converting first; 0.13 × 2.02 = 0.2626 → 0.26 would round twice.
+        assert_eq!(converted.map(|(t, _)| t.to_string()), Ok("0.25".into()));
     }
 
     #[test]

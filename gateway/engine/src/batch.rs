@@ -224,6 +224,9 @@ impl BatchLine {
             "accepted_amount": self.accepted_amount,
             "reject_reason": self.reject_reason,
             "claim": self.claim,
+            "contract": self.validation.as_ref().and_then(|v| v.contract.clone()),
+            // §3.2: a derived contract's audit event lists the candidates.
+            "derivation_candidates": self.validation.as_ref().map(|v| v.derivation_candidates.clone()).unwrap_or_default(),
         })
     }
 }

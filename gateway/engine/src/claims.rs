@@ -125,6 +125,43 @@ pub struct Instrument {
     pub mass_settlement: Option<String>,
 }
 
+/// How one instrument paying several claims is split (§7.3): by its remittance (debit memo
+/// numbers and amounts), else oldest claim first once a user confirms, under a mass settlement
+/// number. Returns (claim number, amount) allocations; nothing when unconfirmed without
+/// remittance.
+pub fn allocate_instrument(
+    amount: Decimal,
+    remittance: Option<&[(String, Decimal)]>,
+    open_claims: &[&ClaimRecord],
+    user_confirmed: bool,
+) -> Vec<(String, Decimal)> {
+    if let Some(remittance) = remittance {
+        return remittance
+            .iter()
+            .filter(|(memo, _)| open_claims.iter().any(|c| &c.number == memo))
+            .cloned()
+            .collect();
+    }
+    if !user_confirmed {
+        return Vec::new();
+    }
+    let mut claims: Vec<&&ClaimRecord> = open_claims.iter().collect();
+    claims.sort_by_key(|c| (c.date, c.number.clone()));
+    let mut left = amount;
+    let mut out = Vec::new();
+    for claim in claims {
+        if left <= Decimal::ZERO {
+            break;
+        }
+        let due = claim.remaining().min(left);
+        if due > Decimal::ZERO {
+            out.push((claim.number.clone(), due));
+            left -= due;
+        }
+    }
+    out
+}
+
 /// Outcome of a claim line after an 849 (§7.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -1174,6 +1211,32 @@ mod tests {
             c.reopen_settled(&Actor::user("ann"), date("2026-11-20"))
                 .map(|e| e.event),
             Ok("C10 reopen settled".into())
+        );
+    }
+
+    #[test]
+    fn one_instrument_for_several_claims_7_3() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+        let mut older = claim(Role::Claimant);
+        older.number = "A".into();
+        older.amount = d("100.00");
+        older.date = date("2026-10-01");
+        let mut newer = claim(Role::Claimant);
+        newer.number = "B".into();
+        newer.amount = d("80.00");
+        let claims = [&older, &newer];
+        assert_eq!(
+            allocate_instrument(d("150.00"), None, &claims, false),
+            vec![]
+        );
+        assert_eq!(
+            allocate_instrument(d("150.00"), None, &claims, true),
+            vec![("A".to_owned(), d("100.00")), ("B".to_owned(), d("50.00"))]
+        );
+        let remittance = [("B".to_owned(), d("80.00")), ("Z".to_owned(), d("70.00"))];
+        assert_eq!(
+            allocate_instrument(d("150.00"), Some(&remittance), &claims, false),
+            vec![("B".to_owned(), d("80.00"))]
         );
     }
 
