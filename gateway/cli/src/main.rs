@@ -24,6 +24,12 @@ enum Command {
     Parse(cmd::parse::Args),
     /// Print the acknowledgment (997, 999 or TA1) the gateway would send for FILE.
     Ack(cmd::ack::Args),
+    /// Print one normalized document per transaction set, as JSON lines.
+    Translate(cmd::translate::Args),
+    /// Render normalized documents (JSON) to X12 for a partner.
+    Render(cmd::render::Args),
+    /// Run the chargeback engine offline: validate an 844 claim against 845 contracts.
+    Adjudicate(cmd::adjudicate::Args),
     /// Run the sample story end to end on embedded defaults and say where to look.
     Demo(cmd::demo::Args),
     /// Onboard a partner: draft a profile from samples, check it.
@@ -53,6 +59,9 @@ fn main() -> ExitCode {
         Command::Parse(a) => cmd::parse::run(a),
         Command::Ack(a) => cmd::ack::run(a),
         Command::Demo(a) => cmd::demo::run(a),
+        Command::Translate(a) => cmd::translate::run(a),
+        Command::Render(a) => cmd::render::run(a),
+        Command::Adjudicate(a) => cmd::adjudicate::run(a),
         Command::Partner(c) => cmd::partner::run(c),
     };
     match result {

@@ -141,6 +141,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         println!();
     }
+    adjudicate_story(&outbox)?;
     println!(
         "Look in {} (what partners sent) and {} (what Chargegate answered).",
         inbox.display(),
@@ -152,6 +153,75 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         inbox.display()
     );
     Ok(Outcome::Valid)
+}
+
+/// ACME's side of the story: translate its contract and GOOD DRUG's claim to normalized
+/// documents, run the engine, and write the 849 it implies.
+fn adjudicate_story(outbox: &Path) -> anyhow::Result<()> {
+    use engine::adjudicate::{ResponseHeader, adjudicate};
+    use partner_maps::translate::{PartnerLookup, TranslateOptions, translate_with};
+    use schemas::Document;
+
+    let documents = |bytes: &[u8], name: &str| -> Vec<Document> {
+        let options = TranslateOptions {
+            file: Some(name.to_owned()),
+            ..TranslateOptions::default()
+        };
+        translate_with(bytes, name, PartnerLookup::Offline, options)
+            .flat_map(|o| o.documents().to_vec())
+            .collect()
+    };
+    println!("8. ACME checks the claim against its contract (chargeback engine)");
+    let mut book = engine::contracts::ContractBook::new();
+    for doc in documents(STORY[0].2, STORY[0].1) {
+        if let Document::Contract(c) = doc {
+            book.apply(&c)
+                .map_err(|e| anyhow::anyhow!("applying the contract: {e}"))?;
+        }
+    }
+    let settings = engine::settings::EngineSettings::default();
+    let today = chrono::Utc::now().date_naive();
+    for doc in documents(STORY[2].2, STORY[2].1) {
+        let Document::Claim(claim) = doc else {
+            continue;
+        };
+        let run = adjudicate(&claim, &book, &settings, today);
+        let r = &run.report;
+        println!(
+            "   debit memo {}: claimed {}, approved {}",
+            r.debit_memo, r.total_claimed, r.total_approved
+        );
+        for l in &r.lines {
+            let reason = l
+                .reason
+                .map(|r| format!("{r:?}"))
+                .unwrap_or_else(|| "-".to_owned());
+            println!(
+                "     line {}: {:?} {} AAA03 {} approved {}",
+                l.line,
+                l.status,
+                reason,
+                l.x12_code.as_deref().unwrap_or("-"),
+                l.approved_amount
+            );
+        }
+        let header = ResponseHeader {
+            source: claim.source.clone(),
+            date: today,
+            credit_memo: None,
+        };
+        if let Some(resp) = run.response(&claim, header, &settings) {
+            let path = outbox.join(format!("849-for-{}.json", claim.debit_memo));
+            let json = serde_json::to_vec_pretty(&Document::from(resp))?;
+            write(&path, &json)?;
+            println!(
+                "   the 849 it implies: {} (render it with chargegate render)",
+                path.display()
+            );
+        }
+    }
+    println!();
+    Ok(())
 }
 
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -1,8 +1,11 @@
 //! One module per subcommand; each parses nothing itself beyond its clap `Args`.
 
 pub mod ack;
+pub mod adjudicate;
 pub mod demo;
 pub mod input;
 pub mod parse;
 pub mod partner;
+pub mod render;
+pub mod translate;
 pub mod validate;

@@ -4,10 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use partner_maps::Profile;
-use x12::Severity;
-use x12::stream::{Event, SetReader};
 
-use super::input::open;
 use crate::Outcome;
 
 /// `partner` subcommands.
@@ -111,19 +108,30 @@ fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
         profile.id,
         profile.name
     );
-    let samples = if args.samples.is_empty() {
+    let paths = if args.samples.is_empty() {
         default_samples(&args.profile, &profile.id)?
     } else {
         args.samples.clone()
     };
-    let mut ok = true;
-    for path in &samples {
-        ok &= check_sample(&profile, path)?;
-    }
-    if samples.is_empty() {
+    if paths.is_empty() {
         eprintln!("note: no samples found next to the profile; pass sample files to check them");
     }
-    Ok(if ok { Outcome::Valid } else { Outcome::Invalid })
+    let mut samples = Vec::new();
+    for p in &paths {
+        let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+        samples.push((p.display().to_string(), bytes));
+    }
+    let borrowed: Vec<(&str, &[u8])> = samples
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let report = partner_maps::check(&profile, &borrowed);
+    print!("{report}");
+    Ok(if report.is_ok() {
+        Outcome::Valid
+    } else {
+        Outcome::Invalid
+    })
 }
 
 fn default_samples(profile_path: &Path, id: &str) -> anyhow::Result<Vec<PathBuf>> {
@@ -142,76 +150,6 @@ fn default_samples(profile_path: &Path, id: &str) -> anyhow::Result<Vec<PathBuf>
         .collect();
     files.sort();
     Ok(files)
-}
-
-/// Runs one sample through the profile's envelope and set rules; prints what passed and
-/// exactly what did not.
-fn check_sample(profile: &Profile, path: &Path) -> anyhow::Result<bool> {
-    let name = path.display().to_string();
-    let src = open(path)?;
-    let opts = profile.x12.validate_options(Some(name.clone()));
-    let mut reader = SetReader::new(src, profile.x12.reader_options(), opts, 64 << 20);
-    let mut ok = true;
-    let mut sets = 0;
-    loop {
-        let event = match reader.next_event() {
-            Ok(Some(e)) => e,
-            Ok(None) => break,
-            Err(e) => {
-                println!("{name}: unreadable: {e}");
-                ok = false;
-                break;
-            }
-        };
-        for d in reader.take_envelope_diagnostics() {
-            if d.severity == Severity::Error {
-                ok = false;
-            }
-            println!("{d}");
-        }
-        let Event::Set(set) = event else { continue };
-        sets += 1;
-        let isa = &set.context.isa;
-        let sender_is_partner = isa.sender_qualifier == profile.x12.isa_qualifier
-            && isa.sender_id == profile.x12.isa_id;
-        let gs_ok = profile.x12.accepts_gs_id(&set.context.group.sender);
-        let label = format!("{name}: set {} {}", set.id, set.control_number);
-        if sender_is_partner && !gs_ok {
-            println!(
-                "{label}: GS02 {:?} is not one of the profile's GS ids",
-                set.context.group.sender
-            );
-            ok = false;
-        }
-        let kind = partner_maps::profile::SetKind::from_st01(&set.id);
-        match kind {
-            Some(k) if sender_is_partner && !profile.x12.accepts_inbound(profile.role, k) => {
-                println!(
-                    "{label}: the profile does not accept {} from a {:?}",
-                    set.id, profile.role
-                );
-                ok = false;
-            }
-            None if !matches!(set.id.as_str(), "997" | "999") => {
-                println!("{label}: set {} is not exchanged by Chargegate", set.id);
-                ok = false;
-            }
-            _ => {}
-        }
-        if set.is_valid() {
-            println!("{label}: envelope and syntax ok ({} segments)", set.len());
-        } else {
-            ok = false;
-            for d in &set.diagnostics {
-                println!("{d}");
-            }
-        }
-    }
-    if sets == 0 {
-        println!("{name}: no transaction set found");
-        ok = false;
-    }
-    Ok(ok)
 }
 
 fn file_name(p: &Path) -> String {

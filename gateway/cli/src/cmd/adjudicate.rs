@@ -1,0 +1,128 @@
+//! `chargegate adjudicate CLAIM --contracts FILE...`: the engine run offline, supplier side.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use engine::adjudicate::{ResponseHeader, adjudicate};
+use engine::contracts::ContractBook;
+use engine::settings::EngineSettings;
+use schemas::{Document, Source};
+
+use super::input::ReadFlags;
+use super::translate::translate_file;
+use crate::Outcome;
+
+/// Arguments of `adjudicate`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The claim file (844).
+    claim: PathBuf,
+    /// Contract files (845), applied in order (originals before changes).
+    #[arg(long, required = true, num_args = 1..)]
+    contracts: Vec<PathBuf>,
+    /// Pricing "today" (default: today, UTC).
+    #[arg(long)]
+    today: Option<NaiveDate>,
+    /// Print the §13.12 JSON report instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Print the 849 the supplier would send (as a normalized document, JSON).
+    #[arg(long)]
+    render_849: bool,
+    #[command(flatten)]
+    read: ReadFlags,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let today = args
+        .today
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let mut book = ContractBook::new();
+    let contract_flags = ReadFlags {
+        partner: None,
+        ..args.read.clone()
+    };
+    for path in &args.contracts {
+        let (docs, ok) = translate_file(path, &contract_flags)?;
+        anyhow::ensure!(
+            ok,
+            "{}: the contract file did not translate",
+            path.display()
+        );
+        for doc in docs {
+            if let Document::Contract(c) = doc {
+                book.apply(&c)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            }
+        }
+    }
+    let (docs, ok) = translate_file(&args.claim, &args.read)?;
+    let claims: Vec<_> = docs
+        .into_iter()
+        .filter_map(|d| match d {
+            Document::Claim(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    if claims.is_empty() {
+        eprintln!("{}: no claim (844) found", args.claim.display());
+        return Ok(Outcome::Invalid);
+    }
+    eprintln!(
+        "note: engine rules are the defaults of chargeback-rules §2.1 (profile [rules] not applied offline)"
+    );
+    let settings = EngineSettings::default();
+    let mut out = std::io::stdout().lock();
+    for claim in &claims {
+        let run = adjudicate(claim, &book, &settings, today);
+        if args.render_849 {
+            let header = ResponseHeader {
+                source: Source {
+                    file: String::new(),
+                    interchange: String::new(),
+                    group: String::new(),
+                    set: String::new(),
+                    partner: claim.source.partner.clone(),
+                },
+                date: today,
+                credit_memo: None,
+            };
+            match run.response(claim, header, &settings) {
+                Some(resp) => {
+                    serde_json::to_writer(&mut out, &Document::from(resp))?;
+                    writeln!(out)?;
+                }
+                None => eprintln!("note: amount disputes are held for review: no 849"),
+            }
+        } else if args.json {
+            serde_json::to_writer_pretty(&mut out, &run.report)?;
+            writeln!(out)?;
+        } else {
+            let r = &run.report;
+            writeln!(
+                out,
+                "debit memo {}: claimed {} approved {}",
+                r.debit_memo, r.total_claimed, r.total_approved
+            )?;
+            for l in &r.lines {
+                let v = serde_json::to_value(l).context("line as JSON")?;
+                let field = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("-").to_owned();
+                writeln!(
+                    out,
+                    "  line {:>3}  {:<22} {:<26} AAA03 {:<3} AAA04 {:<2} calculated {:>10} approved {:>10}",
+                    l.line,
+                    field("status"),
+                    field("reason"),
+                    field("x12_code"),
+                    field("follow_up"),
+                    field("calculated_amount"),
+                    l.approved_amount,
+                )?;
+            }
+        }
+    }
+    Ok(if ok { Outcome::Valid } else { Outcome::Invalid })
+}

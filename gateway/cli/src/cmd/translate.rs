@@ -1,0 +1,88 @@
+//! `chargegate translate FILE`: one normalized document per transaction set, as JSON lines.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use partner_maps::translate::{PartnerLookup, TranslateOptions, translate_with};
+use schemas::Document;
+use sha2::{Digest, Sha256};
+
+use super::input::{ReadFlags, open};
+use crate::Outcome;
+
+/// Arguments of `translate`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The X12 file.
+    file: PathBuf,
+    #[command(flatten)]
+    read: ReadFlags,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let (docs, ok) = translate_file(&args.file, &args.read)?;
+    let mut out = std::io::stdout().lock();
+    for doc in &docs {
+        serde_json::to_writer(&mut out, doc).context("writing a document")?;
+        writeln!(out).context("writing a document")?;
+    }
+    Ok(if ok { Outcome::Valid } else { Outcome::Invalid })
+}
+
+/// Translates a whole file with the partner's profile (or the standard dialect), printing
+/// every located problem on stderr. Returns the documents and whether every set mapped.
+pub fn translate_file(path: &Path, read: &ReadFlags) -> anyhow::Result<(Vec<Document>, bool)> {
+    let profile = read.profile_for(path)?;
+    let sha = sha256_file(path)?;
+    let lookup = match &profile {
+        Some(p) => PartnerLookup::Profile(p),
+        None => PartnerLookup::Offline,
+    };
+    let options = TranslateOptions {
+        file: Some(path.display().to_string()),
+        ..TranslateOptions::default()
+    };
+    let mut translator = translate_with(open(path)?, &sha, lookup, options);
+    let mut docs = Vec::new();
+    let mut ok = true;
+    for outcome in translator.by_ref() {
+        for d in outcome.all_diagnostics() {
+            ok &= d.severity < x12::Severity::Error;
+            eprintln!("{d}");
+        }
+        ok &= outcome.result.is_ok();
+        docs.extend(outcome.documents().iter().cloned());
+    }
+    for d in translator.take_envelope_diagnostics() {
+        ok &= d.severity < x12::Severity::Error;
+        eprintln!("{d}");
+    }
+    if let Some(e) = translator.token_error() {
+        eprintln!("{}: {e}", path.display());
+        ok = false;
+    }
+    Ok((docs, ok))
+}
+
+/// The content hash a document's `source.file` names (raw files are stored by it).
+pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
+    let mut f = open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 << 10];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}

@@ -1,0 +1,218 @@
+//! Black-box tests of the built `chargegate` binary: exit codes, stdout/stderr split, and the
+//! sample story through translate, adjudicate and render.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn chargegate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chargegate"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("CHARGEGATE__PATHS__PROFILES")
+        .output()
+        .expect("runs the binary")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn validate_exit_codes_follow_the_input() {
+    let ok = chargegate(&["validate", "samples/844_4010_claim.x12"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("valid: 1 interchanges, 1 groups, 1 sets"));
+
+    let bad = chargegate(&["validate", "samples/bad_isa_len_se_count.x12"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains(
+            "samples/bad_isa_len_se_count.x12: interchange 000005001: ISA is not fixed width"
+        ),
+        "{}",
+        stderr(&bad)
+    );
+
+    let missing = chargegate(&["validate", "samples/does-not-exist.x12"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let usage = chargegate(&["validate"]);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn validate_json_report_is_machine_readable() {
+    let o = chargegate(&[
+        "validate",
+        "--json",
+        "--lenient",
+        "samples/bad_isa_len_se_count.x12",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json on stdout");
+    let file = &v["files"][0];
+    assert_eq!(file["valid"], false);
+    let se01 = file["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .find(|d| d["ack"] == "AK502 4")
+        .expect("SE01 finding");
+    assert_eq!(se01["location"]["set"], "0001");
+    assert_eq!(se01["location"]["group"], "5001");
+}
+
+#[test]
+fn ack_answers_the_bad_sample_with_ta1_and_997() {
+    let o = chargegate(&[
+        "ack",
+        "--lenient",
+        "--date",
+        "20261123",
+        "--time",
+        "1200",
+        "samples/bad_isa_len_se_count.x12",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "input invalid, ack still printed");
+    let out = stdout(&o);
+    assert!(out.contains("TA1*000005001*261115*1405*E*022~"), "{out}");
+    assert!(out.contains("AK5*R*4~"), "{out}");
+    assert!(out.contains("AK9*R*1*1*0~"), "{out}");
+}
+
+#[test]
+fn translate_prints_one_document_per_set() {
+    let o = chargegate(&["translate", "samples/844_4010_claim.x12"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1);
+    let doc: serde_json::Value = serde_json::from_str(lines[0]).expect("json line");
+    assert_eq!(doc["schema"], "chargegate.claim/1");
+    assert_eq!(doc["debit_memo"], "GDD-CB-20261115-0001");
+    assert_eq!(doc["total_claimed"], "255.25");
+    assert_eq!(doc["lines"].as_array().map(Vec::len), Some(6));
+    assert!(stderr(&o).contains("partner gooddrug"));
+}
+
+#[test]
+fn adjudicate_reproduces_the_sample_849() {
+    let o = chargegate(&[
+        "adjudicate",
+        "samples/844_4010_claim.x12",
+        "--contracts",
+        "samples/845_4010_contract.x12",
+        "--today",
+        "2026-11-20",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["total_claimed"], "255.25");
+    assert_eq!(v["total_approved"], "223.50");
+    let line = |n: usize| &v["lines"][n - 1];
+    assert_eq!(line(3)["status"], "amount_disputed");
+    assert_eq!(line(3)["reason"], "CONTRACT_PRICE_MISMATCH");
+    assert_eq!(line(3)["x12_code"], "06");
+    assert_eq!(line(3)["approved_amount"], "100.50");
+    assert_eq!(line(5)["x12_code"], "03");
+    assert_eq!(line(6)["reason"], "CONTRACT_NOT_STARTED");
+    assert_eq!(line(6)["follow_up"], "C");
+}
+
+#[test]
+fn adjudicated_849_renders_to_valid_x12_for_the_distributor() {
+    let dir = tempdir("render");
+    let o = chargegate(&[
+        "adjudicate",
+        "samples/844_4010_claim.x12",
+        "--contracts",
+        "samples/845_4010_contract.x12",
+        "--today",
+        "2026-11-20",
+        "--render-849",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc = dir.join("849.json");
+    std::fs::write(&doc, &o.stdout).expect("write doc");
+    let r = chargegate(&[
+        "render",
+        doc.to_str().expect("utf-8"),
+        "--partner",
+        "gooddrug",
+        "--date",
+        "2026-11-20",
+        "--time",
+        "10:00",
+    ]);
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    let x12 = stdout(&r);
+    assert!(
+        x12.contains("BRC*00*20261120*DB*GDD-CB-20261115-0001~"),
+        "{x12}"
+    );
+    assert!(x12.contains("AAA*N**06*N~"), "{x12}");
+    let file = dir.join("849.x12");
+    std::fs::write(&file, &r.stdout).expect("write x12");
+    let v = chargegate(&["validate", file.to_str().expect("utf-8")]);
+    assert_eq!(v.status.code(), Some(0), "{}", stderr(&v));
+}
+
+#[test]
+fn onboarding_drafts_and_checks_a_profile_without_code() {
+    let dir = tempdir("onboard");
+    let out = dir.join("profiles");
+    let o = chargegate(&[
+        "partner",
+        "new",
+        "--from",
+        "samples/844_5010_ship_and_debit.x12",
+        "--id",
+        "newvolta",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let profile = out.join("newvolta.toml");
+    assert_eq!(stdout(&o).trim(), profile.display().to_string());
+    let c = chargegate(&["partner", "check", profile.to_str().expect("utf-8")]);
+    assert_eq!(c.status.code(), Some(0), "{}{}", stdout(&c), stderr(&c));
+    assert!(stdout(&c).contains("ELX-SD-7781203"), "{}", stdout(&c));
+
+    // A typo in the profile is named with file, line and key.
+    let text = std::fs::read_to_string(&profile).expect("read profile");
+    std::fs::write(
+        &profile,
+        text.replacen("[x12]", "[x12]\nisa_qualfier = \"ZZ\"", 1),
+    )
+    .expect("write");
+    let bad = chargegate(&["partner", "check", profile.to_str().expect("utf-8")]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("newvolta.toml:"), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("isa_qualfier"), "{}", stderr(&bad));
+}
+
+#[test]
+fn demo_runs_the_sample_story() {
+    let dir = tempdir("demo");
+    let o = chargegate(&["demo", "--out", dir.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("TA1*000005001*261115*1405*R*022~"), "{out}");
+    assert!(dir.join("outbox").read_dir().expect("outbox").count() >= 7);
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chargegate-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    assert!(Path::new(&dir).is_dir());
+    dir
+}
