@@ -351,6 +351,7 @@ impl<'p, R: Read> Translator<'p, R> {
                     isa_id: ctx.isa.sender_id.clone(),
                     gs_id: ctx.group.sender.clone(),
                     requested,
+                    isa_known: gs_only,
                 });
                 return out;
             }
@@ -599,6 +600,9 @@ pub enum TranslateError {
         gs_id: String,
         /// The partner id asked for, when one was.
         requested: Option<String>,
+        /// A profile has the ISA sender, but the GS02 is not one of its application ids: the
+        /// group is rejected (AK905 `1`), not the interchange (TA105 `006`).
+        isa_known: bool,
     },
     /// The profile does not let this partner send this set (`x12.allowed_sets` and `role`).
     SetNotAllowed {
@@ -647,9 +651,17 @@ impl TranslateError {
             }]
         };
         match self {
-            TranslateError::UnknownPartner { location, .. } => one(
+            TranslateError::UnknownPartner {
                 location,
-                Code::Interchange(Ta1Note::InvalidSenderId),
+                isa_known,
+                ..
+            } => one(
+                location,
+                if *isa_known {
+                    Code::Group(GroupError::NotSupported)
+                } else {
+                    Code::Interchange(Ta1Note::InvalidSenderId)
+                },
                 self.message(),
             ),
             TranslateError::SetNotAllowed { location, .. } => {

@@ -70,7 +70,14 @@ fn unknown_partner_fails_every_set_and_rejects_the_interchange_with_ta1_006() {
     assert_eq!(outcomes.len(), 1);
     let o = &outcomes[0];
     assert!(o.documents().is_empty());
-    let Err(e @ TranslateError::UnknownPartner { isa_id, .. }) = &o.result else {
+    let Err(
+        e @ TranslateError::UnknownPartner {
+            isa_id,
+            isa_known: false,
+            ..
+        },
+    ) = &o.result
+    else {
         panic!("{:?}", o.result)
     };
     assert_eq!(isa_id, "STRANGER");
@@ -98,8 +105,9 @@ fn a_known_sender_from_an_unknown_application_id_rejects_its_group() {
     let o = t.next().expect("one set");
     assert!(matches!(
         o.result,
-        Err(TranslateError::UnknownPartner { ref gs_id, .. }) if gs_id == "GOODDRUGX"
+        Err(TranslateError::UnknownPartner { ref gs_id, isa_known: true, .. }) if gs_id == "GOODDRUGX"
     ));
+    assert_eq!(o.all_diagnostics()[0].code.label(), "AK905 1");
     assert!(t.next().is_none());
     let ack = ack_text(&t.take_reports()[0], AckKind::Fa997);
     assert!(ack.contains("AK9*R*1*1*1*1~"), "{ack}");
@@ -343,4 +351,26 @@ fn an_acknowledgment_in_the_input_is_not_translated_nor_acknowledged() {
     let report = t.take_reports().remove(0);
     assert!(report.errors.is_empty());
     assert!(acknowledge(&report, &params(AckKind::Fa997)).is_none());
+}
+
+#[test]
+fn a_response_line_without_a_claimed_quantity_still_maps() {
+    let set = profiles();
+    let text = edit(
+        &sample("acmepharma", "849_4010_response.x12"),
+        "QTY*39*10*CA~",
+        "QTY*QA*10*CA~",
+    );
+    let o = translate(text.as_bytes(), SHA, &set, None)
+        .next()
+        .expect("one set");
+    let [schemas::Document::ClaimResponse(r)] = o.documents() else {
+        panic!("{:?}", o.result)
+    };
+    let line = &r.lines[0];
+    assert_eq!((line.quantity, line.uom.as_deref()), (None, Some("CA")));
+    assert_eq!(
+        line.approved_quantity,
+        Some(rust_decimal::Decimal::new(10, 0))
+    );
 }

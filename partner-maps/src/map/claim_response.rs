@@ -205,15 +205,20 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimResponseLi
             ("submitted_price_basis", &d.submitted_price_basis),
         ],
     );
-    let (quantity, uom) = if l.quantities.is_empty() {
-        let unit = l
-            .unit_prices
-            .first()
-            .map(|u| d.uom(u.unit.code.code()).to_owned());
-        (None, unit)
-    } else {
-        let fallback = l.unit_prices.first().map(|u| u.unit.code.code());
-        quantity_and_uom(ctx, &l.quantities, fallback, pad, line)
+    // The claimed quantity is optional in a response: without a listed QTY the unit comes
+    // from any QTY or UIT that states one.
+    let fallback = l.unit_prices.first().map(|u| u.unit.code.code());
+    let (quantity, uom) = match quantity_by(&l.quantities, &d.quantity_qualifier) {
+        Some(_) => quantity_and_uom(ctx, &l.quantities, fallback, pad, line),
+        None => {
+            let unit = l
+                .quantities
+                .iter()
+                .find_map(|q| q.unit.as_ref().map(|u| u.code.code()))
+                .or(fallback)
+                .map(|u| d.uom(u).to_owned());
+            (None, unit)
+        }
     };
     let approved_quantity =
         quantity_by(&l.quantities, &["QA".to_owned()]).and_then(|(_, q)| q.quantity);
