@@ -20,6 +20,7 @@ use crate::diagnostic::{
 };
 use crate::stream::RawSet;
 
+mod claim_loops;
 pub mod common;
 pub mod cursor;
 pub mod ts844;

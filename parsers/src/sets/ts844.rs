@@ -14,6 +14,7 @@
 use chrono::NaiveDate;
 
 use super::ReadError;
+use super::claim_loops::claim_con_pad_loops;
 use super::common::{
     Amt, Con, Ctt, Cur, Dtm, Lin, N1Loop, Nte, Pad, Per, Pid, Purpose, Qty, Ref, RefQualifier,
     Time, TransactionType, Uit, el, opt, read_n1_loop, seg,
@@ -272,99 +273,9 @@ fn read_ts844(c: &mut SegmentCursor<'_>) -> Result<Ts844, ReadError> {
     })
 }
 
-fn read_con_loop(c: &mut SegmentCursor<'_>) -> Result<ConLoop, ReadError> {
-    let mut l = ConLoop {
-        contract: c.read_segment()?,
-        refs: Vec::new(),
-        contacts: Vec::new(),
-        dates: Vec::new(),
-        parties: Vec::new(),
-        lines: Vec::new(),
-        other: Vec::new(),
-    };
-    while let Some(id) = c.peek_id() {
-        match id {
-            "REF" => l.refs.push(c.read_segment()?),
-            "PER" => l.contacts.push(c.read_segment()?),
-            "DTM" => l.dates.push(c.read_segment()?),
-            "N1" => l.parties.push(read_n1_loop(c, &CON_N1)?),
-            "PAD" => l.lines.push(read_pad_loop(c)?),
-            _ if c.take_other(&CON, &mut l.other)? => {}
-            _ => break,
-        }
-    }
-    CON.settle(&mut l.other);
-    Ok(l)
-}
-
-impl ConLoop {
-    fn write(&self, version: Version, out: &mut Vec<Seg>) {
-        CON.write(version, &self.other, out, |id, out| match id {
-            "CON" => out.push(self.contract.to_seg(version)),
-            "REF" => push_all(out, &self.refs, version),
-            "PER" => push_all(out, &self.contacts, version),
-            "DTM" => push_all(out, &self.dates, version),
-            "N1" => {
-                for p in &self.parties {
-                    p.write(version, &CON_N1, out);
-                }
-            }
-            "PAD" => {
-                for l in &self.lines {
-                    l.write(version, out);
-                }
-            }
-            _ => {}
-        });
-    }
-}
-
-fn read_pad_loop(c: &mut SegmentCursor<'_>) -> Result<PadLoop, ReadError> {
-    let mut l = PadLoop {
-        line: c.read_segment()?,
-        product: None,
-        descriptions: Vec::new(),
-        unit_prices: Vec::new(),
-        quantities: Vec::new(),
-        amounts: Vec::new(),
-        refs: Vec::new(),
-        dates: Vec::new(),
-        currency: None,
-        other: Vec::new(),
-    };
-    while let Some(id) = c.peek_id() {
-        match id {
-            "LIN" if l.product.is_none() => l.product = Some(c.read_segment()?),
-            "PID" => l.descriptions.push(c.read_segment()?),
-            "UIT" => l.unit_prices.push(c.read_segment()?),
-            "QTY" => l.quantities.push(c.read_segment()?),
-            "AMT" => l.amounts.push(c.read_segment()?),
-            "REF" => l.refs.push(c.read_segment()?),
-            "DTM" => l.dates.push(c.read_segment()?),
-            "CUR" if l.currency.is_none() => l.currency = Some(c.read_segment()?),
-            _ if c.take_other(&PAD, &mut l.other)? => {}
-            _ => break,
-        }
-    }
-    PAD.settle(&mut l.other);
-    Ok(l)
-}
-
-impl PadLoop {
-    fn write(&self, version: Version, out: &mut Vec<Seg>) {
-        PAD.write(version, &self.other, out, |id, out| match id {
-            "PAD" => out.push(self.line.to_seg(version)),
-            "LIN" => push_all(out, self.product.as_slice(), version),
-            "PID" => push_all(out, &self.descriptions, version),
-            "UIT" => push_all(out, &self.unit_prices, version),
-            "QTY" => push_all(out, &self.quantities, version),
-            "AMT" => push_all(out, &self.amounts, version),
-            "REF" => push_all(out, &self.refs, version),
-            "DTM" => push_all(out, &self.dates, version),
-            "CUR" => push_all(out, self.currency.as_slice(), version),
-            _ => {}
-        });
-    }
+claim_con_pad_loops! {
+    con: ConLoop, CON, CON_N1;
+    pad: PadLoop, PAD;
 }
 
 #[cfg(test)]
