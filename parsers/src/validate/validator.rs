@@ -487,23 +487,16 @@ impl Validator {
         if self.group.is_some() {
             self.close_group_missing_trailer();
         }
-        let count = seg.text(1).unwrap_or("");
-        let icn = seg.text(2).unwrap_or("");
         let (groups, isa13) = match &self.interchange {
             Some(i) => (i.groups_seen, i.report.isa.control_number.clone()),
             None => (0, String::new()),
         };
-        if count.parse::<u32>().ok() != Some(groups) {
-            self.interchange_error(
-                Ta1Note::InvalidGroupCount,
-                format!("IEA01 says {count} groups, counted {groups}"),
-            );
+        let (count, control) = trailer_mismatches(seg, groups, "groups", &isa13, "ISA13");
+        if let Some(message) = count {
+            self.interchange_error(Ta1Note::InvalidGroupCount, message);
         }
-        if icn != isa13 {
-            self.interchange_error(
-                Ta1Note::ControlNumberMismatch,
-                format!("IEA02 {icn} does not match ISA13 {isa13}"),
-            );
+        if let Some(message) = control {
+            self.interchange_error(Ta1Note::ControlNumberMismatch, message);
         }
         self.close_interchange();
     }
@@ -634,23 +627,16 @@ impl Validator {
         if self.set.is_some() {
             self.close_set_missing_trailer();
         }
-        let count = seg.text(1).unwrap_or("").to_owned();
-        let gcn = seg.text(2).unwrap_or("").to_owned();
         let (seen, gs06) = match &self.group {
             Some(g) => (g.declared_sets_seen, g.report.control_number.clone()),
             None => (0, String::new()),
         };
-        if count.parse::<u32>().ok() != Some(seen) {
-            self.group_error(
-                GroupError::SetCountMismatch,
-                format!("GE01 says {count} sets, counted {seen}"),
-            );
+        let (count, control) = trailer_mismatches(seg, seen, "sets", &gs06, "GS06");
+        if let Some(message) = count {
+            self.group_error(GroupError::SetCountMismatch, message);
         }
-        if gcn != gs06 {
-            self.group_error(
-                GroupError::ControlNumberMismatch,
-                format!("GE02 {gcn} does not match GS06 {gs06}"),
-            );
+        if let Some(message) = control {
+            self.group_error(GroupError::ControlNumberMismatch, message);
         }
         self.close_group();
     }
@@ -982,6 +968,27 @@ impl Validator {
             );
         }
     }
+}
+
+/// The checks an envelope trailer (IEA, GE) shares: element 1 must be `counted`, the number
+/// of `what` (groups, sets) the envelope held, and element 2 must repeat the header's control
+/// number `control` (from `header`, ISA13 or GS06). Returns the message for a count mismatch
+/// and for a control number mismatch, each when there is one.
+fn trailer_mismatches(
+    seg: &Segment<'_>,
+    counted: u32,
+    what: &str,
+    control: &str,
+    header: &str,
+) -> (Option<String>, Option<String>) {
+    let trailer = seg.id_str();
+    let count = seg.text(1).unwrap_or("");
+    let number = seg.text(2).unwrap_or("");
+    let count_mismatch = (count.parse::<u32>().ok() != Some(counted))
+        .then(|| format!("{trailer}01 says {count} {what}, counted {counted}"));
+    let control_mismatch = (number != control)
+        .then(|| format!("{trailer}02 {number} does not match {header} {control}"));
+    (count_mismatch, control_mismatch)
 }
 
 fn segment_message(e: SegmentError) -> &'static str {
