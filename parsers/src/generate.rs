@@ -26,6 +26,8 @@
 use std::fmt::{self, Write as _};
 use std::io::{self, Read, Write};
 
+use crate::validate::datatype::days_in_month;
+
 /// Sets in each interchange (and in its single group) before a new interchange starts.
 pub const SETS_PER_INTERCHANGE: u64 = 1000;
 
@@ -448,30 +450,17 @@ impl Date {
         Date { year, month, day }
     }
 
-    fn days_in_month(year: u32, month: u32) -> u32 {
-        match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            _ if (year.is_multiple_of(4) && !year.is_multiple_of(100))
-                || year.is_multiple_of(400) =>
-            {
-                29
-            }
-            _ => 28,
-        }
-    }
-
     /// 1-based day of the year.
     fn day_of_year(self) -> u32 {
         (1..self.month)
-            .map(|m| Date::days_in_month(self.year, m))
+            .map(|m| days_in_month(self.year, m))
             .sum::<u32>()
             + self.day
     }
 
     fn plus_days(mut self, mut days: u32) -> Self {
         while days > 0 {
-            let left = Date::days_in_month(self.year, self.month) - self.day;
+            let left = days_in_month(self.year, self.month) - self.day;
             if days <= left {
                 self.day += days;
                 break;
@@ -499,7 +488,7 @@ impl Date {
                 self.month = 12;
                 self.year -= 1;
             }
-            self.day = Date::days_in_month(self.year, self.month);
+            self.day = days_in_month(self.year, self.month);
         }
         self
     }

@@ -100,7 +100,9 @@ pub fn check_text(value: &[u8]) -> Result<(), ElementError> {
     }
 }
 
-fn days_in_month(year: u32, month: u32) -> u32 {
+/// The days of `month` (1 to 12) in `year`, Gregorian leap years counted; the one calendar
+/// rule of the crate (date checks here, date arithmetic in `generate`).
+pub(crate) fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
