@@ -16,8 +16,8 @@ use super::item::required_item;
 use super::party::{customer, find_entity, heading_party};
 use super::{
     ContractPlaces, Ctx, Path, action, agreement_refs, amount_by, contract_id, contract_places,
-    count_u32, date_by, either, listed, note_unused_prices, our_uom, price_by_basis, quantity_by,
-    ref_by, seen,
+    count_u32, date_by, either, invoice_ref, listed, note_unused_prices, our_uom, pad_line_id,
+    price_by_basis, quantity_by, ref_by, seen,
 };
 use crate::profile::{ClaimRef, DateBasis};
 
@@ -212,17 +212,7 @@ fn end_customer(ctx: &mut Ctx<'_>, con: &ConLoop, con_path: Path) -> Option<Part
 /// One PAD loop; contract and end customer are filled in by the caller.
 fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
     let d = ctx.dialect;
-    let line_id = l.line.line_id.clone();
-    if line_id.is_none() {
-        ctx.missing_element(
-            pad,
-            None,
-            "line id",
-            None,
-            (1, "350"),
-            "PAD01 is empty".to_owned(),
-        );
-    }
+    let line_id = pad_line_id(ctx, &l.line, pad);
     let line = line_id.as_deref();
     let item = required_item(ctx, l.product.as_ref(), pad, pad.then("LIN", 0), line);
 
@@ -304,21 +294,7 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
             ),
         );
     }
-    let invoice = ref_by(&l.refs, &d.invoice_ref);
-    if invoice.is_none() {
-        ctx.missing_segment(
-            pad,
-            line,
-            "invoice",
-            Some("dialect.invoice_ref"),
-            "REF",
-            format!(
-                "no REF with REF01 {}; found {}",
-                d.invoice_ref,
-                seen(l.refs.iter().map(|r| r.qualifier.code()))
-            ),
-        );
-    }
+    let invoice = invoice_ref(ctx, &l.refs, pad, line);
     let invoice_date = date_by(&l.dates, &d.invoice_date);
     let ship_date = date_by(&l.dates, &d.ship_date);
     eligibility_date(ctx, &l.dates, invoice_date, ship_date, pad, line);

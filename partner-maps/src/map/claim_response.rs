@@ -18,8 +18,8 @@ use super::claim::quantity_and_uom;
 use super::item::required_item;
 use super::party::{customer, find_entity, optional_heading_party};
 use super::{
-    ContractPlaces, Ctx, Path, action, amount_by, contract_id, count_u32, date_by,
-    note_unused_prices, price_by_basis, quantity_by, ref_by, seen,
+    ContractPlaces, Ctx, Path, action, amount_by, contract_id, count_u32, date_by, invoice_ref,
+    note_unused_prices, pad_line_id, price_by_basis, quantity_by, ref_by, seen,
 };
 use crate::profile::StatusRule;
 
@@ -160,35 +160,11 @@ fn reason(
 
 fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimResponseLine> {
     let d = ctx.dialect;
-    let line_id = l.line.line_id.clone();
-    if line_id.is_none() {
-        ctx.missing_element(
-            pad,
-            None,
-            "line id",
-            None,
-            (1, "350"),
-            "PAD01 is empty".to_owned(),
-        );
-    }
+    let line_id = pad_line_id(ctx, &l.line, pad);
     let line = line_id.as_deref();
     // LIN comes right after PAD in an 849 loop.
     let item = required_item(ctx, l.product.as_ref(), pad, pad.then("LIN", 0), line);
-    let invoice = ref_by(&l.refs, &d.invoice_ref);
-    if invoice.is_none() {
-        ctx.missing_segment(
-            pad,
-            line,
-            "invoice",
-            Some("dialect.invoice_ref"),
-            "REF",
-            format!(
-                "no REF with REF01 {}; found {}",
-                d.invoice_ref,
-                seen(l.refs.iter().map(|r| r.qualifier.code()))
-            ),
-        );
-    }
+    let invoice = invoice_ref(ctx, &l.refs, pad, line);
     let price =
         |bases: &[String]| price_by_basis(&l.unit_prices, bases).and_then(|(_, u)| u.unit_price);
     let wac = price(&d.reference_price_basis);

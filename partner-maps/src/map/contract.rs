@@ -24,7 +24,7 @@ use super::item::required_item;
 use super::party::{customer, heading_party, plain_party};
 use super::{
     ContractPlaces, Ctx, Path, action, agreement_refs, contract_id, contract_places, date_by,
-    either, listed,
+    either, listed, pad_line_id,
 };
 
 pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts845, source: &Source) -> Vec<Contract> {
@@ -196,17 +196,7 @@ struct PriceRow {
 /// One PAD loop: pushes one item per class of trade and unit it is priced in.
 fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractItem>) {
     let d = ctx.dialect;
-    let line_id = l.item.line_id.clone();
-    if line_id.is_none() {
-        ctx.missing_element(
-            pad,
-            None,
-            "line id",
-            None,
-            (1, "350"),
-            "PAD01 is empty".to_owned(),
-        );
-    }
+    let line_id = pad_line_id(ctx, &l.item, pad);
     let line = line_id.as_deref();
     let action = match &l.item.change {
         None => ItemAction::Add,

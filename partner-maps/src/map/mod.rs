@@ -30,7 +30,7 @@ pub mod sales_report;
 use rust_decimal::Decimal;
 use schemas::{Action, Claim, ClaimResponse, Contract, Document, SalesReport, Source};
 use x12::sets::TypedSet;
-use x12::sets::common::{Amt, Dtm, Qty, Ref, Uit};
+use x12::sets::common::{Amt, Dtm, Pad, Qty, Ref, Uit};
 use x12::stream::RawSet;
 
 pub use error::{MapError, MapErrorKind, MapErrors, MapNote, Path};
@@ -345,6 +345,48 @@ pub(crate) fn ref_by<'r>(refs: &'r [Ref], qualifier: &str) -> Option<&'r str> {
     refs.iter()
         .find(|r| r.qualifier.code() == qualifier)
         .and_then(|r| r.value.as_deref())
+}
+
+/// PAD01, the line id of the PAD loop at `path`; reported missing when empty.
+pub(crate) fn pad_line_id(ctx: &mut Ctx<'_>, pad: &Pad, path: Path) -> Option<String> {
+    let line_id = pad.line_id.clone();
+    if line_id.is_none() {
+        ctx.missing_element(
+            path,
+            None,
+            "line id",
+            None,
+            (1, "350"),
+            "PAD01 is empty".to_owned(),
+        );
+    }
+    line_id
+}
+
+/// The invoice of a line: the REF with `dialect.invoice_ref`, reported missing when absent.
+pub(crate) fn invoice_ref<'r>(
+    ctx: &mut Ctx<'_>,
+    refs: &'r [Ref],
+    path: Path,
+    line: Option<&str>,
+) -> Option<&'r str> {
+    let d = ctx.dialect;
+    let invoice = ref_by(refs, &d.invoice_ref);
+    if invoice.is_none() {
+        ctx.missing_segment(
+            path,
+            line,
+            "invoice",
+            Some("dialect.invoice_ref"),
+            "REF",
+            format!(
+                "no REF with REF01 {}; found {}",
+                d.invoice_ref,
+                seen(refs.iter().map(|r| r.qualifier.code()))
+            ),
+        );
+    }
+    invoice
 }
 
 /// The first DTM with `qualifier`.

@@ -23,7 +23,7 @@ use super::item::required_item;
 use super::party::{customer, find_entity, heading_party};
 use super::{
     ContractPlaces, Ctx, MapErrorKind, Path, action, amount_by, contract_id, count_u32, date_by,
-    either, listed, our_uom, ref_by, seen,
+    either, invoice_ref, listed, our_uom, seen,
 };
 
 pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts867, source: &Source) -> SalesReport {
@@ -268,21 +268,7 @@ fn map_line(
             "QTY03 is empty and no price states a unit".to_owned(),
         );
     }
-    let invoice = ref_by(&l.refs, &d.invoice_ref);
-    if invoice.is_none() {
-        ctx.missing_segment(
-            qty_path,
-            line,
-            "invoice",
-            Some("dialect.invoice_ref"),
-            "REF",
-            format!(
-                "no REF with REF01 {}; found {}",
-                d.invoice_ref,
-                seen(l.refs.iter().map(|r| r.qualifier.code()))
-            ),
-        );
-    }
+    let invoice = invoice_ref(ctx, &l.refs, qty_path, line);
     let invoice_date = date_by(&l.dates, &d.invoice_date);
     let ship_date = date_by(&l.dates, &d.ship_date);
     eligibility_date(ctx, &l.dates, invoice_date, ship_date, qty_path, line);
