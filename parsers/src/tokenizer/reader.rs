@@ -235,9 +235,14 @@ impl<R: Read> SegmentReader<R> {
             if !self.eof && head.len() < BOM.len() && !head.is_empty() && BOM.starts_with(head) {
                 return Ok(None);
             }
+            // One BOM at most, decided once: later reads must not skip another one.
+            let decided = !head.is_empty();
             if head.starts_with(BOM) {
                 self.start += BOM.len();
                 self.skip_whitespace();
+            }
+            if decided {
+                self.at_file_start = false;
             }
         }
         if self.start == self.filled {
@@ -470,6 +475,33 @@ ISA|00|          |00|          |ZZ|A              |ZZ|B              |261201|080
         assert_eq!(first.id(), b"ISA");
         let mut r = SegmentReader::new(OneByte(b"     \xEF\xBB\xBF"));
         assert!(r.next_segment().expect("only a BOM").is_none());
+    }
+
+    /// Regression: fuzz input `tokenize-crash-df9cb231…`: a second BOM was skipped only when
+    /// it arrived in a later read, so chunking changed the error offset.
+    #[test]
+    fn only_one_bom_is_skipped_however_the_input_is_read() {
+        let mut data = vec![b'\t'; 3];
+        data.extend_from_slice(b"\xEF\xBB\xBF\t\t\xEF\xBB\xBF\t$");
+        let whole = SegmentReader::new(&data[..])
+            .next_segment()
+            .map(|_| ())
+            .expect_err("no ISA");
+        struct OneByte<'a>(&'a [u8]);
+        impl Read for OneByte<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(out.len()).min(1);
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let trickled = SegmentReader::new(OneByte(&data))
+            .next_segment()
+            .map(|_| ())
+            .expect_err("no ISA");
+        assert_eq!(whole.offset(), 8);
+        assert_eq!(trickled.offset(), whole.offset());
     }
 
     #[test]
