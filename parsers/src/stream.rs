@@ -240,18 +240,7 @@ fn before_segment(
     let t = |n: usize| seg.text(n).unwrap_or("").to_owned();
     match seg.id() {
         b"ISA" => {
-            let isa = IsaInfo {
-                sender_qualifier: t(5),
-                sender_id: t(6).trim_end().to_owned(),
-                receiver_qualifier: t(7),
-                receiver_id: t(8).trim_end().to_owned(),
-                date: t(9),
-                time: t(10),
-                version: t(12),
-                control_number: t(13),
-                ack_requested: t(14),
-                usage: t(15),
-            };
+            let isa = IsaInfo::from_segment(seg);
             *isa_slot = Some((isa, seg.delimiters()));
             *context = None;
         }

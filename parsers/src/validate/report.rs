@@ -33,6 +33,30 @@ pub struct IsaInfo {
     pub usage: String,
 }
 
+impl IsaInfo {
+    /// Builds the header from ISA element `n` (1-based) as given by `field`; ISA06/ISA08
+    /// padding is trimmed, as partner ids are matched without it.
+    pub fn from_fields(field: impl Fn(usize) -> String) -> Self {
+        IsaInfo {
+            sender_qualifier: field(5),
+            sender_id: field(6).trim_end().to_owned(),
+            receiver_qualifier: field(7),
+            receiver_id: field(8).trim_end().to_owned(),
+            date: field(9),
+            time: field(10),
+            version: field(12),
+            control_number: field(13),
+            ack_requested: field(14),
+            usage: field(15),
+        }
+    }
+
+    /// Builds the header from an ISA segment.
+    pub fn from_segment(seg: &crate::tokenizer::Segment<'_>) -> Self {
+        Self::from_fields(|n| seg.text(n).unwrap_or("").to_owned())
+    }
+}
+
 /// One interchange, ISA to IEA.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterchangeReport {

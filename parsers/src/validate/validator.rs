@@ -177,18 +177,7 @@ impl Validator {
                             .map(|s| s.trim().to_owned())
                             .unwrap_or_default()
                     };
-                    IsaInfo {
-                        sender_qualifier: f(5),
-                        sender_id: f(6),
-                        receiver_qualifier: f(7),
-                        receiver_id: f(8),
-                        date: f(9),
-                        time: f(10),
-                        version: f(12),
-                        control_number: f(13),
-                        ack_requested: f(14),
-                        usage: f(15),
-                    }
+                    IsaInfo::from_fields(f)
                 }
                 _ => IsaInfo::default(),
             };
@@ -283,19 +272,7 @@ impl Validator {
             );
             self.close_interchange();
         }
-        let t = |n: usize| seg.text(n).unwrap_or("").to_owned();
-        let isa = IsaInfo {
-            sender_qualifier: t(5),
-            sender_id: t(6).trim_end().to_owned(),
-            receiver_qualifier: t(7),
-            receiver_id: t(8).trim_end().to_owned(),
-            date: t(9),
-            time: t(10),
-            version: t(12),
-            control_number: t(13),
-            ack_requested: t(14),
-            usage: t(15),
-        };
+        let isa = IsaInfo::from_segment(seg);
         self.interchange = Some(OpenInterchange {
             report: InterchangeReport {
                 isa,
