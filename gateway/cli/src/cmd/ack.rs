@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge, build_ta1};
-use x12::envelope::{Interchange, InterchangeHeader};
+use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
+use x12::envelope::Interchange;
 use x12::validate::{ValidateOptions, validate_stream};
 use x12::writer::{DelimiterPolicy, WriteOptions, write_interchange};
 use x12::{Delimiters, Severity};
@@ -105,7 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         let mut p = params.clone();
         p.interchange_control_number = args.icn + i as u32;
         let ic = if kind == Kind::Ta1 {
-            Some(ta1_only(r, &p))
+            ta1_only(r, &p)
         } else {
             acknowledge(r, &p)
         };
@@ -138,35 +138,16 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     })
 }
 
-fn ta1_only(r: &x12::validate::InterchangeReport, p: &AckParams) -> Interchange {
-    let mut ic = acknowledge(
-        r,
-        &AckParams {
-            ta1: Ta1Policy::Always,
-            ..p.clone()
-        },
-    )
-    .unwrap_or_else(|| Interchange {
-        header: InterchangeHeader {
-            sender_qualifier: r.isa.receiver_qualifier.clone(),
-            sender_id: r.isa.receiver_id.clone(),
-            receiver_qualifier: r.isa.sender_qualifier.clone(),
-            receiver_id: r.isa.sender_id.clone(),
-            date: p.date[2..].to_owned(),
-            time: p.time.clone(),
-            version: r.isa.version.clone(),
-            control_number: p.interchange_control_number,
-            ack_requested: false,
-            usage: 'P',
-        },
-        ta1: Vec::new(),
-        groups: Vec::new(),
-    });
+/// Only the TA1 of the acknowledgment; `None` when none is owed (the input is itself an
+/// acknowledgment, and a TA1 is never answered with a TA1).
+fn ta1_only(r: &x12::validate::InterchangeReport, p: &AckParams) -> Option<Interchange> {
+    let always = AckParams {
+        ta1: Ta1Policy::Always,
+        ..p.clone()
+    };
+    let mut ic = acknowledge(r, &always)?;
     ic.groups.clear();
-    if ic.ta1.is_empty() {
-        ic.ta1.push(build_ta1(r));
-    }
-    ic
+    (!ic.ta1.is_empty()).then_some(ic)
 }
 
 /// Answer with the partner's own delimiters where they are sound, as most partners expect.
