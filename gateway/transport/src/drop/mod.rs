@@ -1,0 +1,1 @@
+//! SFTP drop folders: per-partner inbox/outbox, complete-file detection, atomic writes.
