@@ -20,6 +20,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod ack;
 pub mod check;
 pub mod draft;
 pub mod map;

@@ -3,11 +3,12 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use partner_maps::ack::AckPolicy;
+use x12::Severity;
 use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
 use x12::envelope::Interchange;
 use x12::validate::{ValidateOptions, validate_stream};
-use x12::writer::{DelimiterPolicy, WriteOptions, write_interchange};
-use x12::{Delimiters, Severity};
+use x12::writer::write_interchange;
 
 use super::input::{ReadFlags, open};
 use crate::Outcome;
@@ -57,22 +58,17 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let profile = args.read.profile_for(&args.file)?;
     let src = open(&args.file)?;
     let (date, time) = clock(&args)?;
-    let all_sets = args.all_sets || profile.as_ref().is_some_and(|p| p.x12.ack_all_sets);
+    let mut policy = AckPolicy::for_profile(profile.as_ref());
+    policy.all_sets |= args.all_sets;
+    match args.kind {
+        Some(Kind::Ia999) => policy.kind = AckKind::Ia999,
+        Some(Kind::Fa997) => policy.kind = AckKind::Fa997,
+        Some(Kind::Ta1) | None => {}
+    }
     let opts = ValidateOptions {
         file: Some(args.file.display().to_string()),
         envelope_only: false,
-        keep_all_sets: all_sets,
-    };
-    let kind = args
-        .kind
-        .unwrap_or(match profile.as_ref().map(|p| p.x12.acknowledgment) {
-            Some(partner_maps::profile::AckKind::Ack999) => Kind::Ia999,
-            _ => Kind::Fa997,
-        });
-    let ta1 = match profile.as_ref().map(|p| p.x12.ta1) {
-        Some(partner_maps::profile::Ta1Policy::Always) => Ta1Policy::Always,
-        Some(partner_maps::profile::Ta1Policy::Never) => Ta1Policy::Never,
-        _ => Ta1Policy::WhenRequestedOrRejected,
+        keep_all_sets: policy.all_sets,
     };
     let mut reports = Vec::new();
     let mut valid = true;
@@ -86,25 +82,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         },
         |r| reports.push(r),
     );
-    let params = AckParams {
-        kind: if kind == Kind::Ia999 {
-            AckKind::Ia999
-        } else {
-            AckKind::Fa997
-        },
-        ta1,
-        all_sets,
-        interchange_control_number: args.icn,
-        group_control_number: args.gcn,
-        date: date.clone(),
-        time: time.clone(),
-    };
+    let params = policy.params(args.icn, args.gcn, &date, &time);
     let stdout = std::io::stdout().lock();
     let mut out = stdout;
     for (i, r) in reports.iter().enumerate() {
         let mut p = params.clone();
         p.interchange_control_number = args.icn + i as u32;
-        let ic = if kind == Kind::Ta1 {
+        let ic = if args.kind == Some(Kind::Ta1) {
             ta1_only(r, &p)
         } else {
             acknowledge(r, &p)
@@ -116,19 +100,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             );
             continue;
         };
-        let wopts = match &profile {
-            Some(p) => {
-                let mut w = p.x12.write_options();
-                w.delimiters = ack_delimiters(w.delimiters, &ic);
-                w.policy = DelimiterPolicy::Substitute(b' ');
-                w
-            }
-            None => WriteOptions {
-                delimiters: ack_delimiters(r.delimiters, &ic),
-                line_ending: "\n",
-                policy: DelimiterPolicy::Substitute(b' '),
-            },
-        };
+        let wopts = partner_maps::ack::write_options(profile.as_ref(), r.delimiters, &ic);
         out = write_interchange(out, &ic, wopts).context("writing the acknowledgment")?;
     }
     Ok(if valid {
@@ -148,21 +120,6 @@ fn ta1_only(r: &x12::validate::InterchangeReport, p: &AckParams) -> Option<Inter
     let mut ic = acknowledge(r, &always)?;
     ic.groups.clear();
     (!ic.ta1.is_empty()).then_some(ic)
-}
-
-/// Answer with the partner's own delimiters where they are sound, as most partners expect.
-fn ack_delimiters(received: Delimiters, ic: &Interchange) -> Delimiters {
-    let mut d = if received.check().is_ok() && received.segment != b'\n' {
-        received
-    } else {
-        Delimiters::STANDARD
-    };
-    if ic.header.version.as_str() < "00501" {
-        d.repetition = None;
-    } else if d.repetition.is_none() {
-        d.repetition = Some(b'^');
-    }
-    d
 }
 
 fn clock(args: &Args) -> anyhow::Result<(String, String)> {
