@@ -1,2 +1,33 @@
 //! `chargegate serve`: receivers, parse/map workers, engine consumers, outbound senders and
 //! HTTP on one tokio runtime (design.md 1, 6-9, 11).
+//!
+//! - [`settings`]: layered configuration (defaults < file < `CHARGEGATE__*`).
+//! - [`raw`]: content-addressed raw files; [`profiles`]: partner profiles, reloaded on change.
+//! - [`ingest`]: receive (raw copy + rows, before any acknowledgment of receipt) and
+//!   parse/map into the outbox, acknowledgments queued.
+//! - [`messages`]: the bus message shapes between steps; [`relay`]: outbox to bus.
+//! - [`engine_worker`]: engine queues through `apply`; [`outbound`]: render and send.
+//! - [`inbox`]: SFTP drop intake; [`as2_endpoint`]: `POST /as2`; [`http`]: health,
+//!   metrics, transactions API; [`replay`]: failed transactions run again.
+//! - [`app`]: opens everything and runs it until stopped.
+
+pub mod app;
+pub mod as2_endpoint;
+pub mod engine_worker;
+pub mod error;
+pub mod http;
+pub mod inbox;
+pub mod ingest;
+pub mod messages;
+pub mod outbound;
+pub mod profiles;
+pub mod raw;
+pub mod refs;
+pub mod relay;
+pub mod replay;
+pub mod settings;
+pub mod shared;
+
+pub use app::{Gateway, StartError};
+pub use error::PipelineError;
+pub use settings::Settings;

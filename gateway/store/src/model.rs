@@ -131,6 +131,8 @@ code_enum! {
         Contract = "contract",
         /// An AS2 message id.
         As2Message = "as2_message",
+        /// The name a file arrived under.
+        FileName = "file_name",
     }
 }
 

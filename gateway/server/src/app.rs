@@ -1,0 +1,209 @@
+//! The gateway process: opens the store (migrating it), the bus (declaring the topology),
+//! the profiles and the AS2 identity, then runs every step on one tokio runtime until asked
+//! to stop, and stops gracefully: no new input, in-flight work finished, connections closed.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use transport::as2::LocalIdentity;
+
+use crate::engine_worker::ENGINE_QUEUES;
+use crate::http::{AppState, router};
+use crate::ingest::Ingest;
+use crate::profiles::Profiles;
+use crate::settings::Settings;
+use crate::shared::Shared;
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database.
+    #[error("database {url}: {source}")]
+    Store {
+        /// Redacted URL.
+        url: String,
+        /// Cause.
+        source: store::StoreError,
+    },
+    /// The bus.
+    #[error("bus: {0}")]
+    Bus(#[from] bus::BusError),
+    /// The profiles.
+    #[error("partner profiles: {0}")]
+    Profiles(#[from] partner_maps::LoadError),
+    /// AS2 key or certificate.
+    #[error("AS2 identity: {0}")]
+    As2(#[from] transport::as2::As2Error),
+    /// The HTTP listener.
+    #[error("HTTP listener {listen}: {source}")]
+    Listen {
+        /// Address.
+        listen: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// Files.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A started gateway.
+pub struct Gateway {
+    /// Handles shared by the steps.
+    pub shared: Arc<Shared>,
+    /// The receive and parse/map steps.
+    pub ingest: Arc<Ingest>,
+}
+
+/// The process-wide Prometheus recorder.
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Only the first gateway of a process installs it (tests start several).
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+impl Gateway {
+    /// Opens everything the settings name; migrates the database.
+    pub async fn open(settings: Settings) -> Result<Self, StartError> {
+        std::fs::create_dir_all(&settings.paths.data)?;
+        std::fs::create_dir_all(&settings.paths.drop_root)?;
+        let store = open_store(&settings.database.url).await?;
+        let mut topology = bus::Topology::chargegate();
+        topology.retry.max_attempts = settings.workers.max_attempts;
+        topology.retry.first_delay = std::time::Duration::from_millis(settings.workers.retry_ms);
+        if !settings.bus.prefix.is_empty() {
+            topology = topology.with_prefix(&settings.bus.prefix);
+        }
+        let bus = bus::connect(&settings.bus.url, topology).await?;
+        let profiles = Arc::new(Profiles::load(&settings.paths.profiles)?);
+        let identity = load_identity(&settings)?;
+        let shared = Shared::new(settings, store, bus, profiles).with_as2(identity)?;
+        for p in shared.profiles.current().iter() {
+            if let Err(error) = shared.drops.ensure_partner(&p.id) {
+                tracing::warn!(partner = %p.id, %error, "drop folder not created");
+            }
+        }
+        let shared = Arc::new(shared);
+        let ingest = Arc::new(Ingest {
+            store: shared.store.clone(),
+            raw: shared.raw.clone(),
+            profiles: shared.profiles.clone(),
+            wake_relay: shared.wake_relay.clone(),
+        });
+        Ok(Self { shared, ingest })
+    }
+
+    /// Binds the HTTP listener (port 0 picks one) and runs until `stop`; returns once every
+    /// step has stopped.
+    pub async fn run(self, stop: CancellationToken) -> Result<(), StartError> {
+        let listener = self.bind().await?;
+        self.serve(listener, stop).await
+    }
+
+    /// Binds the configured HTTP address.
+    pub async fn bind(&self) -> Result<tokio::net::TcpListener, StartError> {
+        let listen = self.shared.settings.http.listen.clone();
+        tokio::net::TcpListener::bind(&listen)
+            .await
+            .map_err(|source| StartError::Listen { listen, source })
+    }
+
+    /// Runs every step with an already bound listener.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        stop: CancellationToken,
+    ) -> Result<(), StartError> {
+        let shared = self.shared.clone();
+        let addr: Option<SocketAddr> = listener.local_addr().ok();
+        let mut tasks = JoinSet::new();
+        let work = stop.child_token();
+        tasks.spawn(crate::relay::run(
+            shared.store.clone(),
+            shared.bus.clone(),
+            shared.wake_relay.clone(),
+            shared.settings.workers.relay(),
+            work.clone(),
+        ));
+        for queue in ENGINE_QUEUES {
+            tasks.spawn(crate::engine_worker::run(shared.clone(), (*queue).to_owned(), work.clone()));
+        }
+        tasks.spawn(crate::outbound::run(shared.clone(), work.clone()));
+        tasks.spawn(crate::inbox::run(shared.clone(), self.ingest.clone(), work.clone()));
+        let app = router(AppState {
+            shared: shared.clone(),
+            ingest: self.ingest.clone(),
+            metrics: metrics_handle(),
+        });
+        let http_stop = stop.clone();
+        tasks.spawn(async move {
+            let server = axum::serve(listener, app)
+                .with_graceful_shutdown(async move { http_stop.cancelled().await });
+            if let Err(error) = server.await {
+                tracing::error!(%error, "HTTP server stopped");
+            }
+        });
+        tracing::info!(http = ?addr, database = %redact(&shared.settings.database.url), bus = %redact(&shared.settings.bus.url), "gateway running");
+        stop.cancelled().await;
+        tracing::info!("stopping: no new input; finishing in-flight work");
+        while tasks.join_next().await.is_some() {}
+        shared.bus.close().await;
+        shared.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn open_store(url: &str) -> Result<Arc<dyn store::Store>, StartError> {
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+    }
+    let err = |source| StartError::Store {
+        url: redact(url),
+        source,
+    };
+    let store = store::connect(url).await.map_err(err)?;
+    store.migrate().await.map_err(err)?;
+    Ok(store)
+}
+
+/// Our AS2 key and certificate; a self-signed pair is generated at first start so the
+/// embedded defaults need no setup (production configures its own).
+fn load_identity(settings: &Settings) -> Result<LocalIdentity, StartError> {
+    let id = &settings.identity;
+    if id.key.exists() && id.certificate.exists() {
+        return Ok(LocalIdentity::from_pem_files(&id.as2_id, &id.key, &id.certificate)?);
+    }
+    for path in [&id.key, &id.certificate] {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+    }
+    tracing::warn!(key = %id.key.display(), certificate = %id.certificate.display(), "no AS2 key: generated a self-signed one");
+    Ok(LocalIdentity::generate(&id.as2_id, &id.key, &id.certificate)?)
+}
+
+/// A URL without its password.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,207 @@
+//! `POST /as2` (design.md 8): verify, decrypt, store the payload (raw copy + rows), and only
+//! then answer with the (signed) MDN, synchronously or by posting it to the partner's
+//! receipt URL. A Message-ID seen before from the partner gets its positive MDN again
+//! (the partner lost ours) and is not processed twice.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use chrono::Utc;
+use partner_maps::Profile;
+use partner_maps::profile::{Encryption, Mdn, Signing};
+use transport::as2::{
+    self, EncryptionAlg, HttpMessage, LocalIdentity, MdnMode, MdnOutcome, MicAlg, PartnerAs2,
+    PartnerCert,
+};
+
+use crate::http::AppState;
+use crate::ingest::Channel;
+
+/// The AS2 route.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/as2", post(receive))
+}
+
+/// A partner profile's AS2 settings as the transport takes them; `None` without `[as2]`.
+/// `our_url` is where the partner posts asynchronous MDNs for what we send.
+pub fn partner_as2(profile: &Profile, our_url: &str) -> Result<Option<PartnerAs2>, as2::As2Error> {
+    let Some(a) = &profile.as2 else {
+        return Ok(None);
+    };
+    let certificates = a
+        .certificates
+        .iter()
+        .map(|p| PartnerCert::from_pem_file(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(PartnerAs2 {
+        as2_id: a.id.clone(),
+        url: a.url.clone(),
+        certificates,
+        encrypt: Some(match a.encrypt {
+            Encryption::Aes128Cbc => EncryptionAlg::Aes128Cbc,
+            Encryption::Aes192Cbc => EncryptionAlg::Aes192Cbc,
+            Encryption::Aes256Cbc => EncryptionAlg::Aes256Cbc,
+            Encryption::TripleDes => EncryptionAlg::TripleDes,
+        }),
+        sign: Some(match a.sign {
+            Signing::Sha1 => MicAlg::Sha1,
+            Signing::Sha256 => MicAlg::Sha256,
+            Signing::Sha384 => MicAlg::Sha384,
+            Signing::Sha512 => MicAlg::Sha512,
+        }),
+        mdn: match a.mdn {
+            Mdn::Sync => MdnMode::Sync,
+            Mdn::Async => MdnMode::Async {
+                url: our_url.to_owned(),
+            },
+        },
+        signed_mdn: true,
+    }))
+}
+
+async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(me) = state.shared.as2_identity.clone() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "AS2 identity not configured").into_response();
+    };
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let profiles = state.shared.profiles.current();
+    let our_url = state.shared.as2_url();
+    let lookup_profiles = profiles.clone();
+    let url = our_url.clone();
+    let me2 = me.clone();
+    let received = tokio::task::spawn_blocking(move || {
+        let lookup = |from: &str| {
+            lookup_profiles
+                .iter()
+                .find(|p| p.as2.as_ref().is_some_and(|a| a.id == from))
+                .and_then(|p| partner_as2(p, &url).ok().flatten())
+        };
+        as2::receive(&headers, &body, &me2, &lookup)
+    })
+    .await;
+    let received = match received {
+        Ok(r) => r,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    match received {
+        Ok(msg) => {
+            let Some(profile) = profiles
+                .iter()
+                .find(|p| p.as2.as_ref().is_some_and(|a| a.id == msg.partner_as2_id))
+            else {
+                return (StatusCode::FORBIDDEN, "unknown trading partner").into_response();
+            };
+            let partner = profile.id.clone();
+            metrics::counter!("chargegate_as2_received_total").increment(1);
+            let ingest = state.ingest.clone();
+            let new = match state
+                .shared
+                .store
+                .record_as2_message(&partner, &msg.message_id, Utc::now())
+                .await
+            {
+                Ok(new) => new,
+                Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+            };
+            if new {
+                let receipt = ingest
+                    .receive_bytes(
+                        &partner,
+                        Channel::As2 {
+                            message_id: msg.message_id.clone(),
+                        },
+                        msg.filename.as_deref(),
+                        msg.payload.clone(),
+                    )
+                    .await;
+                match receipt {
+                    // Stored: now the MDN may go; processing runs after the answer.
+                    Ok(r) => {
+                        let id = r.transaction;
+                        tokio::spawn(async move {
+                            if let Err(error) = ingest.process(id).await {
+                                tracing::error!(transaction = %id, %error, "AS2 file not processed");
+                            }
+                        });
+                    }
+                    // Not stored: no positive MDN; the partner sends again.
+                    Err(e) => {
+                        return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response();
+                    }
+                }
+            } else {
+                tracing::warn!(partner, message_id = %msg.message_id, "AS2 message received before; answering again, not processing");
+            }
+            let outcome = MdnOutcome::Processed {
+                mic: Some(msg.mic.clone()),
+            };
+            answer(&state, &me, &msg.partner_as2_id, &msg.message_id, outcome, msg.mdn_request).await
+        }
+        Err(failure) => {
+            tracing::warn!(error = %failure, "AS2 message refused");
+            metrics::counter!("chargegate_as2_refused_total").increment(1);
+            match (&failure.partner_as2_id, &failure.message_id) {
+                (Some(from), Some(id)) => {
+                    let outcome = MdnOutcome::Failed {
+                        modifier: failure.modifier,
+                        text: failure.text.clone(),
+                    };
+                    answer(&state, &me, from, id, outcome, failure.mdn_request.clone()).await
+                }
+                _ => (StatusCode::BAD_REQUEST, failure.to_string()).into_response(),
+            }
+        }
+    }
+}
+
+async fn answer(
+    state: &AppState,
+    me: &Arc<LocalIdentity>,
+    to: &str,
+    message_id: &str,
+    outcome: MdnOutcome,
+    request: Option<as2::MdnRequest>,
+) -> Response {
+    let Some(request) = request else {
+        return StatusCode::OK.into_response();
+    };
+    let mdn = match as2::build_mdn(me, to, message_id, outcome, request.signed_micalg) {
+        Ok(m) => m,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    match request.async_url {
+        None => http_message(mdn),
+        Some(url) => {
+            let sender = state.shared.as2_sender.clone();
+            tokio::spawn(async move {
+                if let Some(sender) = sender {
+                    if let Err(error) = sender.send_mdn(&url, &mdn).await {
+                        tracing::error!(url, %error, "async MDN not delivered");
+                    }
+                }
+            });
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+fn http_message(msg: HttpMessage) -> Response {
+    let mut response = (StatusCode::OK, msg.body).into_response();
+    for (k, v) in msg.headers {
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::from_bytes(k.as_bytes()),
+            axum::http::HeaderValue::from_str(&v),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}

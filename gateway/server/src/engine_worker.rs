@@ -1,0 +1,159 @@
+//! Engine consumers (design.md 6): one per engine queue, each delivery applied through the
+//! store in one transaction (`apply::apply_document`, idempotent on the message id) and
+//! acked only after that committed. A failure is retried with growing delay by the bus; the
+//! last attempt dead-letters the message and marks its transaction `failed` with the error.
+
+use std::sync::Arc;
+
+use apply::{Applied, Context};
+use bus::Delivery;
+use chrono::Utc;
+use schemas::Document;
+use store::{RefKind, Step, TransactionRef, TransactionUpdate, TxState};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::shared::Shared;
+
+/// The engine's queues.
+pub const ENGINE_QUEUES: &[&str] = &[
+    "engine.contracts",
+    "engine.sales",
+    "engine.claims",
+    "engine.responses",
+];
+
+/// Consumes `queue` until `stop`.
+pub async fn run(shared: Arc<Shared>, queue: String, stop: CancellationToken) {
+    let prefetch = shared.settings.workers.prefetch;
+    let mut consumer = loop {
+        match shared.bus.consume(&queue, prefetch).await {
+            Ok(c) => break c,
+            Err(error) => {
+                tracing::error!(queue, %error, "cannot consume; retrying");
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    };
+    loop {
+        let next = tokio::select! {
+            () = stop.cancelled() => return,
+            next = consumer.next() => next,
+        };
+        match next {
+            None => return,
+            Some(Err(error)) => tracing::warn!(queue, %error, "delivery error"),
+            Some(Ok(delivery)) => handle(&shared, &queue, delivery).await,
+        }
+    }
+}
+
+async fn handle(shared: &Shared, queue: &str, delivery: Delivery) {
+    // A replay publishes a new message under the original key: the engine applies a
+    // document once, whichever message brought it.
+    let message_id = delivery
+        .message
+        .headers
+        .get("idempotency_key")
+        .cloned()
+        .unwrap_or_else(|| delivery.message.message_id.clone());
+    let transaction = header_uuid(&delivery, "transaction");
+    let span = tracing::info_span!("engine", queue, message_id = %message_id, transaction = ?transaction);
+    let _enter = span.enter();
+    let doc: Document = match serde_json::from_slice(&delivery.message.payload) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let error = format!("message {message_id} is not a normalized document: {e}");
+            fail(shared, transaction, &error).await;
+            if let Err(e) = delivery.dead_letter(&error).await {
+                tracing::error!(error = %e, "dead-lettering failed");
+            }
+            return;
+        }
+    };
+    let now = Utc::now();
+    let ctx = Context {
+        today: now.date_naive(),
+        now,
+        actor: "system".into(),
+    };
+    let result = match shared.partners() {
+        Ok(partners) => {
+            apply::apply_document(&*shared.store, &partners, queue, &message_id, &doc, &ctx)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(applied) => {
+            if let (Applied::Applied(outcome), Some(id)) = (&applied, transaction) {
+                let refs: Vec<TransactionRef> = outcome
+                    .refs
+                    .iter()
+                    .filter_map(|(k, v)| Some(TransactionRef::new(k.parse::<RefKind>().ok()?, v.clone())))
+                    .collect();
+                let mut update = TransactionUpdate::new(id, Step::Engine, TxState::Done, "system", now);
+                update.correlation_id = Some(outcome.summary.clone());
+                if let Err(e) = record(shared, id, update, &refs).await {
+                    tracing::error!(error = %e, "transaction not updated");
+                }
+            }
+            if matches!(applied, Applied::Applied(ref o) if !o.outbound.is_empty()) {
+                shared.wake_relay.notify_one();
+            }
+            metrics::counter!("chargegate_engine_applied_total", "queue" => queue.to_owned()).increment(1);
+            if let Err(e) = delivery.ack().await {
+                tracing::error!(error = %e, "ack failed; the delivery will come again and be skipped");
+            }
+        }
+        Err(error) => {
+            metrics::counter!("chargegate_engine_failures_total", "queue" => queue.to_owned()).increment(1);
+            let last = delivery.attempt >= shared.settings.workers.max_attempts;
+            tracing::warn!(%error, attempt = delivery.attempt, last, "document not applied");
+            if last {
+                fail(shared, transaction, &error).await;
+                if let Err(e) = delivery.dead_letter(&error).await {
+                    tracing::error!(error = %e, "dead-lettering failed");
+                }
+            } else if let Err(e) = delivery.retry(&error).await {
+                tracing::error!(error = %e, "retry failed");
+            }
+        }
+    }
+}
+
+async fn record(
+    shared: &Shared,
+    id: Uuid,
+    update: TransactionUpdate,
+    refs: &[TransactionRef],
+) -> Result<(), store::StoreError> {
+    let mut t = shared.store.begin().await?;
+    t.update_transaction(&update).await?;
+    if !refs.is_empty() {
+        t.add_transaction_refs(id, refs).await?;
+    }
+    t.commit().await
+}
+
+async fn fail(shared: &Shared, transaction: Option<Uuid>, error: &str) {
+    let Some(id) = transaction else { return };
+    let update = TransactionUpdate::new(id, Step::Engine, TxState::Failed, "system", Utc::now())
+        .with_error(error);
+    if let Err(e) = shared.store.update_transaction(&update).await {
+        tracing::error!(error = %e, "transaction not marked failed");
+    }
+}
+
+/// A UUID header.
+pub fn header_uuid(delivery: &Delivery, name: &str) -> Option<Uuid> {
+    delivery
+        .message
+        .headers
+        .get(name)
+        .and_then(|v| v.parse().ok())
+}

@@ -1,0 +1,39 @@
+//! Errors of the gateway's steps. Each says which transaction and why; the step records the
+//! located X12 error on the transaction itself, so these are about the machinery.
+
+use uuid::Uuid;
+
+/// A step could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The database refused or failed.
+    #[error("store: {0}")]
+    Store(#[from] store::StoreError),
+    /// A file could not be read or written.
+    #[error("file: {0}")]
+    Io(#[from] std::io::Error),
+    /// A blocking task died.
+    #[error("worker task: {0}")]
+    Join(#[from] tokio::task::JoinError),
+    /// A document or message did not (de)serialize.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+    /// An acknowledgment could not be written.
+    #[error("writing X12: {0}")]
+    Write(#[from] x12::writer::WriteError),
+    /// A document could not be rendered with the partner's profile.
+    #[error("render: {0}")]
+    Render(String),
+    /// A file could not be delivered.
+    #[error("send: {0}")]
+    Send(String),
+    /// No such transaction.
+    #[error("no transaction {0}")]
+    NoTransaction(Uuid),
+    /// The transaction cannot be replayed.
+    #[error("transaction {0} cannot be replayed: {1}")]
+    NotReplayable(Uuid, String),
+    /// Stored state contradicts itself.
+    #[error("inconsistent state: {0}")]
+    Inconsistent(String),
+}

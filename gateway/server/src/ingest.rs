@@ -1,0 +1,692 @@
+//! The inbound half of design.md 1: **receive** (raw bytes persisted content-addressed, an
+//! inbound-file row and a transaction, and only then may the caller move the file out of the
+//! inbox or answer the MDN), then **parse + map** (streaming validation and the partner's
+//! profile, one set at a time), each set's document and its bus message written to the outbox
+//! in one database transaction, and the 997/999/TA1 owed queued for sending.
+//!
+//! Everything is keyed so that running [`Ingest::process`] again on the same transaction
+//! (a replay) adds only what is missing: documents and messages by `file:ISA13:GS06:ST02:n`,
+//! acknowledgments once per received interchange, set transactions updated in place.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use partner_maps::ack::AckPolicy;
+use partner_maps::translate::{PartnerLookup, TranslateOptions, translate_with};
+use partner_maps::{Profile, ProfileSet, SetOutcome, TranslateError};
+use schemas::Document;
+use store::{
+    ControlKind, ControlNumberKey, Direction, DocumentSource, InboundFile, InterchangeRecord,
+    NewDocument, NewTransaction, Step, Store, StoreTx, TransactionRecord, TransactionRef,
+    TransactionUpdate, TxState,
+};
+use tokio::sync::{Notify, mpsc};
+use uuid::Uuid;
+use x12::validate::InterchangeReport;
+
+use crate::error::PipelineError;
+use crate::messages;
+use crate::profiles::Profiles;
+use crate::raw::{RawFile, RawStore};
+use crate::refs::refs_of;
+
+/// How a file reached us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Channel {
+    /// An SFTP drop folder.
+    Sftp,
+    /// An AS2 message with its Message-ID.
+    As2 {
+        /// `Message-ID` header.
+        message_id: String,
+    },
+    /// Uploaded through the API or the command line.
+    Upload,
+}
+
+impl Channel {
+    fn name(&self) -> &'static str {
+        match self {
+            Channel::Sftp => "sftp",
+            Channel::As2 { .. } => "as2",
+            Channel::Upload => "upload",
+        }
+    }
+}
+
+/// A received file.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    /// The file's transaction (the earlier one for a duplicate).
+    pub transaction: Uuid,
+    /// The stored raw copy.
+    pub raw: RawFile,
+    /// The same bytes came from this partner before; nothing new was recorded.
+    pub duplicate: bool,
+}
+
+/// What processing a file did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Processed {
+    /// Sets whose documents went to the outbox in this run.
+    pub sets_done: usize,
+    /// Sets already done by an earlier run (a replay).
+    pub sets_already_done: usize,
+    /// Sets that failed, with their located errors on their transactions.
+    pub sets_failed: usize,
+    /// Acknowledgments queued in this run.
+    pub acks_queued: usize,
+    /// The file's final state.
+    pub state: Option<TxState>,
+}
+
+/// The receive and parse/map steps.
+pub struct Ingest {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) raw: RawStore,
+    pub(crate) profiles: Arc<Profiles>,
+    pub(crate) wake_relay: Arc<Notify>,
+}
+
+enum Event {
+    Set(Box<SetOutcome>),
+    End {
+        reports: Vec<InterchangeReport>,
+        envelope: Vec<String>,
+        unreadable: Option<String>,
+    },
+}
+
+impl Ingest {
+    /// Receives a file from disk (streamed into the raw store, never held whole).
+    pub async fn receive_file(
+        &self,
+        partner: &str,
+        channel: Channel,
+        name: Option<&str>,
+        path: &Path,
+    ) -> Result<Receipt, PipelineError> {
+        let raw = self.raw.clone();
+        let path = path.to_path_buf();
+        let stored = tokio::task::spawn_blocking(move || -> std::io::Result<RawFile> {
+            raw.put_reader(std::fs::File::open(&path)?)
+        })
+        .await??;
+        self.record(partner, channel, name, stored).await
+    }
+
+    /// Receives bytes held in memory (AS2 payloads, uploads).
+    pub async fn receive_bytes(
+        &self,
+        partner: &str,
+        channel: Channel,
+        name: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> Result<Receipt, PipelineError> {
+        let raw = self.raw.clone();
+        let stored = tokio::task::spawn_blocking(move || raw.put(&bytes)).await??;
+        self.record(partner, channel, name, stored).await
+    }
+
+    async fn record(
+        &self,
+        partner: &str,
+        channel: Channel,
+        name: Option<&str>,
+        raw: RawFile,
+    ) -> Result<Receipt, PipelineError> {
+        let now = Utc::now();
+        let mut tx = self.store.begin().await?;
+        let file = InboundFile {
+            partner: partner.to_owned(),
+            sha256: raw.sha256.clone(),
+            file_name: name.map(str::to_owned),
+            size: i64::try_from(raw.size).unwrap_or(i64::MAX),
+            received_at: now,
+        };
+        if !tx.record_inbound_file(&file).await? {
+            tx.rollback().await?;
+            let earlier = self
+                .store
+                .list_transactions(&store::TransactionFilter {
+                    partner: Some(partner.to_owned()),
+                    raw_sha256: Some(raw.sha256.clone()),
+                    direction: Some(Direction::Inbound),
+                    limit: Some(1000),
+                    ..Default::default()
+                })
+                .await?
+                .into_iter()
+                .rfind(|t| t.parent_id.is_none());
+            tracing::warn!(partner, sha256 = %raw.sha256, channel = channel.name(), "duplicate file ignored");
+            metrics::counter!("chargegate_files_duplicate_total", "channel" => channel.name()).increment(1);
+            let transaction = earlier.map(|t| t.id).ok_or_else(|| {
+                PipelineError::Inconsistent(format!(
+                    "file {} was recorded but has no transaction",
+                    raw.sha256
+                ))
+            })?;
+            return Ok(Receipt {
+                transaction,
+                raw,
+                duplicate: true,
+            });
+        }
+        let id = Uuid::now_v7();
+        let mut row = NewTransaction::new(
+            id,
+            partner,
+            Direction::Inbound,
+            Step::Receive,
+            TxState::Done,
+            now,
+        );
+        row.raw_sha256 = Some(raw.sha256.clone());
+        if let Some(name) = name {
+            row.refs
+                .push(TransactionRef::new(store::RefKind::FileName, name));
+        }
+        if let Channel::As2 { message_id } = &channel {
+            row.refs
+                .push(TransactionRef::new(store::RefKind::As2Message, message_id.clone()));
+        }
+        tx.insert_transaction(&row).await?;
+        tx.commit().await?;
+        metrics::counter!("chargegate_files_received_total", "channel" => channel.name()).increment(1);
+        metrics::counter!("chargegate_bytes_received_total").increment(raw.size);
+        tracing::info!(transaction = %id, partner, sha256 = %raw.sha256, size = raw.size, channel = channel.name(), file = name.unwrap_or(""), "file received");
+        Ok(Receipt {
+            transaction: id,
+            raw,
+            duplicate: false,
+        })
+    }
+
+    /// Parses and maps a received file: each set's documents to the outbox, failures located
+    /// on their set transactions, acknowledgments queued. Safe to run again (replay).
+    pub async fn process(&self, id: Uuid) -> Result<Processed, PipelineError> {
+        let file_tx = self
+            .store
+            .get_transaction(id)
+            .await?
+            .ok_or(PipelineError::NoTransaction(id))?;
+        let sha = file_tx
+            .raw_sha256
+            .clone()
+            .ok_or_else(|| PipelineError::NotReplayable(id, "it has no raw file".into()))?;
+        let partner = file_tx.partner.clone();
+        let now = Utc::now();
+        self.store
+            .update_transaction(&TransactionUpdate::new(
+                id,
+                Step::Parse,
+                TxState::Processing,
+                "system",
+                now,
+            ))
+            .await?;
+        let profiles = self.profiles.current();
+        if profiles.get(&partner).is_none() {
+            let error = format!("no partner profile \"{partner}\": add partner-maps/profiles/{partner}.toml (chargegate partner new --from FILE)");
+            self.fail(id, Step::Parse, &error).await?;
+            return Ok(Processed {
+                state: Some(TxState::Failed),
+                ..Default::default()
+            });
+        }
+        let children = self.store.child_transactions(id).await?;
+        let mut run = Run {
+            file_tx: &file_tx,
+            sha: &sha,
+            partner: &partner,
+            set_children: children
+                .iter()
+                .filter(|c| c.direction == Direction::Inbound && c.st02.is_some())
+                .map(|c| (set_key(c.isa13.as_deref(), c.gs06.as_deref(), c.st02.as_deref()), c.id))
+                .collect(),
+            // Acknowledgments go out once per file, on its first processing: a replay that
+            // completes a failed set does not answer the interchange a second time.
+            acked: children.iter().any(|c| {
+                c.direction == Direction::Outbound && c.doc_type.as_deref() == Some("acknowledgment")
+            }),
+            interchanges: HashMap::new(),
+            errors: Vec::new(),
+            out: Processed::default(),
+        };
+        let mut events = self.spawn_translate(&sha, profiles.clone(), file_name(&file_tx));
+        let mut end = None;
+        while let Some(event) = events.recv().await {
+            match event {
+                Event::Set(outcome) => self.take_set(&mut run, &outcome).await?,
+                Event::End {
+                    reports,
+                    envelope,
+                    unreadable,
+                } => end = Some((reports, envelope, unreadable)),
+            }
+        }
+        let (reports, envelope, unreadable) = end.ok_or_else(|| {
+            PipelineError::Inconsistent("the parser stopped without a result".into())
+        })?;
+        run.errors.extend(envelope);
+        if let Some(e) = unreadable {
+            run.errors.push(e);
+        }
+        let profile = profiles.get(&partner);
+        for report in reports.iter().filter(|_| !run.acked) {
+            if self.queue_ack(&run, report, profile).await? {
+                run.out.acks_queued += 1;
+            }
+        }
+        let failed = !run.errors.is_empty();
+        let state = if failed { TxState::Failed } else { TxState::Done };
+        let mut update = TransactionUpdate::new(id, Step::Map, state, "system", Utc::now());
+        if failed {
+            update = update.with_error(summarize(&run.errors));
+        }
+        if let Some(r) = reports.first() {
+            update.isa13 = Some(r.isa.control_number.clone());
+        }
+        self.store.update_transaction(&update).await?;
+        run.out.state = Some(state);
+        self.wake_relay.notify_one();
+        tracing::info!(transaction = %id, partner, done = run.out.sets_done, failed = run.out.sets_failed, acks = run.out.acks_queued, state = %state, "file processed");
+        Ok(run.out)
+    }
+
+    fn spawn_translate(
+        &self,
+        sha: &str,
+        profiles: Arc<ProfileSet>,
+        file: Option<String>,
+    ) -> mpsc::Receiver<Event> {
+        let (send, recv) = mpsc::channel(8);
+        let opened = self.raw.open(sha);
+        let sha = sha.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let read = match opened {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = send.blocking_send(Event::End {
+                        reports: Vec::new(),
+                        envelope: Vec::new(),
+                        unreadable: Some(format!("raw file {sha} cannot be read: {e}")),
+                    });
+                    return;
+                }
+            };
+            let options = TranslateOptions {
+                file,
+                ..TranslateOptions::default()
+            };
+            let mut sets = translate_with(read, &sha, PartnerLookup::Sender(&profiles), options);
+            for outcome in sets.by_ref() {
+                if send.blocking_send(Event::Set(Box::new(outcome))).is_err() {
+                    return;
+                }
+            }
+            let envelope = sets
+                .take_envelope_diagnostics()
+                .into_iter()
+                .filter(|d| d.severity >= x12::Severity::Error)
+                .map(|d| d.to_string())
+                .collect();
+            let unreadable = sets.token_error().map(|e| format!("not readable as X12: {e}"));
+            let reports = sets.take_reports();
+            let _ = send.blocking_send(Event::End {
+                reports,
+                envelope,
+                unreadable,
+            });
+        });
+        recv
+    }
+
+    async fn take_set(&self, run: &mut Run<'_>, outcome: &SetOutcome) -> Result<(), PipelineError> {
+        let key = set_key(
+            Some(&outcome.interchange),
+            Some(&outcome.group),
+            Some(&outcome.set),
+        );
+        let existing = run.set_children.get(&key).copied();
+        let result: Result<&[Document], String> = match &outcome.result {
+            Err(TranslateError::NotTranslated { .. }) => return Ok(()),
+            Err(_) => Err(join(&outcome.all_diagnostics())),
+            Ok(_) if outcome.partner.as_deref() != Some(run.partner) => Err(format!(
+                "interchange {}: sender belongs to partner {:?}, but the file came from partner {:?}",
+                outcome.interchange,
+                outcome.partner.as_deref().unwrap_or("?"),
+                run.partner
+            )),
+            Ok(docs) => match self.check_interchange(run, &outcome.interchange).await? {
+                Some(dup) => Err(dup),
+                None => Ok(docs.as_slice()),
+            },
+        };
+        match result {
+            Ok(docs) => {
+                let mut all_known = true;
+                for (n, doc) in docs.iter().enumerate() {
+                    let doc_key = format!("{}:{n}", doc_key(run.sha, outcome));
+                    if self.store.reader().await?.find_document(&doc_key).await?.is_some() {
+                        continue;
+                    }
+                    all_known = false;
+                    self.write_set(run, outcome, existing, doc, &doc_key).await?;
+                }
+                if all_known && !docs.is_empty() {
+                    run.out.sets_already_done += 1;
+                } else {
+                    run.out.sets_done += 1;
+                }
+                metrics::counter!("chargegate_sets_total", "result" => "mapped").increment(1);
+            }
+            Err(error) => {
+                run.out.sets_failed += 1;
+                run.errors.push(error.clone());
+                metrics::counter!("chargegate_sets_total", "result" => "failed").increment(1);
+                let now = Utc::now();
+                match existing {
+                    Some(child) => {
+                        self.store
+                            .update_transaction(
+                                &TransactionUpdate::new(child, Step::Map, TxState::Failed, "system", now)
+                                    .with_error(error),
+                            )
+                            .await?;
+                    }
+                    None => {
+                        let mut row = set_row(run, outcome, Step::Map, TxState::Failed, now);
+                        let child = row.id;
+                        row.refs.clear();
+                        let mut t = self.store.begin().await?;
+                        t.insert_transaction(&row).await?;
+                        t.update_transaction(
+                            &TransactionUpdate::new(child, Step::Map, TxState::Failed, "system", now)
+                                .with_error(error),
+                        )
+                        .await?;
+                        t.commit().await?;
+                        run.set_children.insert(key, child);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One database transaction: the set's transaction, its document and its bus message.
+    async fn write_set(
+        &self,
+        run: &mut Run<'_>,
+        outcome: &SetOutcome,
+        existing: Option<Uuid>,
+        doc: &Document,
+        doc_key: &str,
+    ) -> Result<(), PipelineError> {
+        let now = Utc::now();
+        let (debit_memo, refs) = refs_of(doc);
+        let mut t = self.store.begin().await?;
+        let set_tx = match existing {
+            Some(child) => {
+                let mut u = TransactionUpdate::new(child, Step::Outbox, TxState::Done, "system", now);
+                u.doc_type = Some(doc.doc_type().to_owned());
+                u.debit_memo = debit_memo.clone();
+                t.update_transaction(&u).await?;
+                t.add_transaction_refs(child, &refs).await?;
+                child
+            }
+            None => {
+                let mut row = set_row(run, outcome, Step::Outbox, TxState::Done, now);
+                row.doc_type = Some(doc.doc_type().to_owned());
+                row.debit_memo = debit_memo;
+                row.refs = refs;
+                t.insert_transaction(&row).await?;
+                run.set_children.insert(
+                    set_key(Some(&outcome.interchange), Some(&outcome.group), Some(&outcome.set)),
+                    row.id,
+                );
+                row.id
+            }
+        };
+        let body = serde_json::to_value(doc)?;
+        let new_doc = NewDocument {
+            id: Uuid::now_v7(),
+            idempotency_key: doc_key.to_owned(),
+            doc_type: doc.doc_type().to_owned(),
+            partner: run.partner.to_owned(),
+            source: DocumentSource {
+                file_sha256: Some(run.sha.to_owned()),
+                isa13: Some(outcome.interchange.clone()),
+                gs06: Some(outcome.group.clone()),
+                st02: Some(outcome.set.clone()),
+            },
+            tx_id: Some(set_tx),
+            body,
+            created_at: now,
+        };
+        if t.insert_document(&new_doc).await? {
+            let message = messages::inbound(doc, run.partner, doc_key, set_tx, now)?;
+            t.insert_outbox(&message).await?;
+        }
+        t.commit().await?;
+        Ok(())
+    }
+
+    /// `Some(error)` when another file already brought this ISA13 from the partner.
+    async fn check_interchange(
+        &self,
+        run: &mut Run<'_>,
+        isa13: &str,
+    ) -> Result<Option<String>, PipelineError> {
+        if let Some(verdict) = run.interchanges.get(isa13) {
+            return Ok(verdict.clone());
+        }
+        let record = InterchangeRecord {
+            partner: run.partner.to_owned(),
+            isa13: isa13.to_owned(),
+            sha256: Some(run.sha.to_owned()),
+            received_at: Utc::now(),
+        };
+        let verdict = if self.store.record_interchange(&record).await? {
+            None
+        } else {
+            let first = self
+                .store
+                .reader()
+                .await?
+                .find_interchange(run.partner, isa13)
+                .await?;
+            match first {
+                Some(f) if f.sha256.as_deref() != Some(run.sha) => Some(format!(
+                    "interchange {isa13}: duplicate interchange control number, first received {} in file {}",
+                    f.received_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    f.sha256.as_deref().unwrap_or("?")
+                )),
+                _ => None,
+            }
+        };
+        run.interchanges.insert(isa13.to_owned(), verdict.clone());
+        Ok(verdict)
+    }
+
+    /// Builds, stores and queues the acknowledgment owed for one interchange, with control
+    /// numbers allocated in the same database transaction. `false` when none is owed.
+    async fn queue_ack(
+        &self,
+        run: &Run<'_>,
+        report: &InterchangeReport,
+        profile: Option<&Profile>,
+    ) -> Result<bool, PipelineError> {
+        let now = Utc::now();
+        let ranges = profile.map(|p| p.x12.control_numbers);
+        let range = |kind: ControlKind| -> (u32, u32) {
+            let r = ranges.map(|r| match kind {
+                ControlKind::Interchange => r.interchange,
+                ControlKind::Group => r.group,
+                ControlKind::Set => r.set,
+            });
+            r.map_or((1, 999_999_999), |r| {
+                (
+                    u32::try_from(r.start).unwrap_or(1),
+                    u32::try_from(r.end).unwrap_or(999_999_999),
+                )
+            })
+        };
+        let mut t = self.store.begin().await?;
+        let icn = allocate(&mut *t, run.partner, ControlKind::Interchange, range(ControlKind::Interchange), now).await?;
+        let gcn = allocate(&mut *t, run.partner, ControlKind::Group, range(ControlKind::Group), now).await?;
+        let policy = AckPolicy::for_profile(profile);
+        let params = policy.params(
+            icn,
+            gcn,
+            &now.format("%Y%m%d").to_string(),
+            &now.format("%H%M").to_string(),
+        );
+        // The acknowledgment swaps the received ISA ids, which name us already.
+        let Some(bytes) = partner_maps::ack::render_ack(report, profile, &params)? else {
+            // Nothing owed: the rollback returns the control numbers unused.
+            t.rollback().await?;
+            return Ok(false);
+        };
+        let stored = self.raw.put(&bytes)?;
+        let mut row = NewTransaction::new(
+            Uuid::now_v7(),
+            run.partner,
+            Direction::Outbound,
+            Step::Send,
+            TxState::Received,
+            now,
+        );
+        row.parent_id = Some(run.file_tx.id);
+        row.raw_sha256 = Some(stored.sha256.clone());
+        row.doc_type = Some("acknowledgment".into());
+        row.isa13 = Some(format!("{icn:09}"));
+        t.insert_transaction(&row).await?;
+        let message = messages::rendered(
+            run.partner,
+            "acknowledgment",
+            row.id,
+            &stored.sha256,
+            &format!("ack:{}:{}", run.sha, report.isa.control_number),
+            &format!("{}-{icn:09}.x12", policy_name(&policy, report)),
+            now,
+        )?;
+        t.insert_outbox(&message).await?;
+        t.commit().await?;
+        metrics::counter!("chargegate_acks_queued_total").increment(1);
+        Ok(true)
+    }
+
+    async fn fail(&self, id: Uuid, step: Step, error: &str) -> Result<(), PipelineError> {
+        tracing::warn!(transaction = %id, step = %step, error, "transaction failed");
+        self.store
+            .update_transaction(
+                &TransactionUpdate::new(id, step, TxState::Failed, "system", Utc::now())
+                    .with_error(error),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+struct Run<'a> {
+    file_tx: &'a TransactionRecord,
+    sha: &'a str,
+    partner: &'a str,
+    set_children: HashMap<String, Uuid>,
+    acked: bool,
+    interchanges: HashMap<String, Option<String>>,
+    errors: Vec<String>,
+    out: Processed,
+}
+
+fn set_key(isa13: Option<&str>, gs06: Option<&str>, st02: Option<&str>) -> String {
+    format!(
+        "{}:{}:{}",
+        isa13.unwrap_or(""),
+        gs06.unwrap_or(""),
+        st02.unwrap_or("")
+    )
+}
+
+/// The idempotency key of a set's documents: the same file and set always give the same key.
+fn doc_key(sha: &str, outcome: &SetOutcome) -> String {
+    format!(
+        "{sha}:{}:{}:{}",
+        outcome.interchange, outcome.group, outcome.set
+    )
+}
+
+fn set_row(
+    run: &Run<'_>,
+    outcome: &SetOutcome,
+    step: Step,
+    state: TxState,
+    now: DateTime<Utc>,
+) -> NewTransaction {
+    let mut row = NewTransaction::new(
+        Uuid::now_v7(),
+        run.partner,
+        Direction::Inbound,
+        step,
+        state,
+        now,
+    );
+    row.parent_id = Some(run.file_tx.id);
+    row.raw_sha256 = Some(run.sha.to_owned());
+    row.isa13 = Some(outcome.interchange.clone());
+    row.gs06 = Some(outcome.group.clone());
+    row.st02 = Some(outcome.set.clone());
+    row
+}
+
+async fn allocate(
+    t: &mut dyn StoreTx,
+    partner: &str,
+    kind: ControlKind,
+    range: (u32, u32),
+    now: DateTime<Utc>,
+) -> Result<u32, PipelineError> {
+    let key = ControlNumberKey::new(partner, Direction::Outbound, kind);
+    Ok(t.allocate_control_number(&key, range, now).await?)
+}
+
+fn policy_name(policy: &AckPolicy, report: &InterchangeReport) -> &'static str {
+    if report.rejected() {
+        "ta1"
+    } else if policy.kind == x12::ack::AckKind::Ia999 {
+        "999"
+    } else {
+        "997"
+    }
+}
+
+/// The name the file arrived under, for located errors.
+fn file_name(tx: &TransactionRecord) -> Option<String> {
+    tx.refs
+        .iter()
+        .find(|r| r.kind == store::RefKind::FileName)
+        .map(|r| r.value.clone())
+}
+
+fn join(diagnostics: &[x12::Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity >= x12::Severity::Error)
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The first located errors of a file, for its transaction row.
+fn summarize(errors: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = errors.iter().take(SHOWN).cloned().collect::<Vec<_>>().join("\n");
+    if errors.len() > SHOWN {
+        text.push_str(&format!("\n... and {} more", errors.len() - SHOWN));
+    }
+    text
+}

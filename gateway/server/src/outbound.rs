@@ -1,0 +1,260 @@
+//! The outbound half of design.md 1: **render** (a normalized document from the engine to
+//! X12 with the partner's profile and control numbers allocated in the database) and
+//! **send** (the partner's SFTP outbox, written `.part` then renamed, or AS2).
+//!
+//! Rendering is keyed by the message id: the outbound transaction's id is derived from it,
+//! so a redelivered message finds the file rendered before and sends the same bytes with the
+//! same control numbers; a transaction already sent is acked without sending again.
+
+use std::sync::Arc;
+
+use bus::Delivery;
+use chrono::{DateTime, Utc};
+use partner_maps::render::{Envelope, Identity};
+use schemas::Document;
+use store::{
+    ControlKind, ControlNumberKey, Direction, NewTransaction, Step, StoreTx, TransactionUpdate,
+    TxState,
+};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::engine_worker::header_uuid;
+use crate::error::PipelineError;
+use crate::messages::{RENDERED_SCHEMA, Rendered};
+use crate::refs::refs_of;
+use crate::shared::Shared;
+
+/// The sender's queue.
+pub const QUEUE: &str = "outbound.send";
+
+/// Consumes the outbound queue until `stop`.
+pub async fn run(shared: Arc<Shared>, stop: CancellationToken) {
+    let mut consumer = loop {
+        match shared.bus.consume(QUEUE, shared.settings.workers.prefetch).await {
+            Ok(c) => break c,
+            Err(error) => {
+                tracing::error!(%error, "cannot consume {QUEUE}; retrying");
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    };
+    loop {
+        let next = tokio::select! {
+            () = stop.cancelled() => return,
+            next = consumer.next() => next,
+        };
+        match next {
+            None => return,
+            Some(Err(error)) => tracing::warn!(%error, "delivery error"),
+            Some(Ok(delivery)) => handle(&shared, delivery).await,
+        }
+    }
+}
+
+async fn handle(shared: &Shared, delivery: Delivery) {
+    let message_id = delivery.message.message_id.clone();
+    let span = tracing::info_span!("send", message_id = %message_id);
+    let _enter = span.enter();
+    let result = async {
+        let rendered = if delivery.message.headers.get("schema").map(String::as_str)
+            == Some(RENDERED_SCHEMA)
+        {
+            serde_json::from_slice::<Rendered>(&delivery.message.payload)?
+        } else {
+            let doc: Document = serde_json::from_slice(&delivery.message.payload)?;
+            let partner = delivery
+                .message
+                .headers
+                .get("partner")
+                .cloned()
+                .unwrap_or_default();
+            render(shared, &message_id, &partner, &doc, header_uuid(&delivery, "transaction")).await?
+        };
+        send(shared, &rendered).await?;
+        Ok::<_, PipelineError>(rendered)
+    }
+    .await;
+    match result {
+        Ok(_) => {
+            if let Err(e) = delivery.ack().await {
+                tracing::error!(error = %e, "ack failed");
+            }
+        }
+        Err(error) => {
+            let error = error.to_string();
+            let last = delivery.attempt >= shared.settings.workers.max_attempts;
+            tracing::warn!(%error, attempt = delivery.attempt, last, "outbound not sent");
+            metrics::counter!("chargegate_send_failures_total").increment(1);
+            let id = rendered_id(&delivery);
+            if let Some(id) = id {
+                let state = if last { TxState::Failed } else { TxState::Processing };
+                let _ = shared
+                    .store
+                    .update_transaction(
+                        &TransactionUpdate::new(id, Step::Send, state, "system", Utc::now())
+                            .with_error(error.clone()),
+                    )
+                    .await;
+            }
+            let settled = if last {
+                delivery.dead_letter(&error).await
+            } else {
+                delivery.retry(&error).await.map(|_| ())
+            };
+            if let Err(e) = settled {
+                tracing::error!(error = %e, "retry/dead-letter failed");
+            }
+        }
+    }
+}
+
+/// The outbound transaction a delivery is about, when it can be known without rendering.
+fn rendered_id(delivery: &Delivery) -> Option<Uuid> {
+    if delivery.message.headers.get("schema").map(String::as_str) == Some(RENDERED_SCHEMA) {
+        serde_json::from_slice::<Rendered>(&delivery.message.payload)
+            .ok()
+            .map(|r| r.transaction)
+    } else {
+        Some(outbound_tx_id(&delivery.message.message_id))
+    }
+}
+
+/// The outbound transaction id of a document message: derived from its message id.
+pub fn outbound_tx_id(message_id: &str) -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("chargegate:outbound:{message_id}").as_bytes())
+}
+
+/// Renders an outbound document once: control numbers, bytes in the raw store and the
+/// outbound transaction in one database transaction.
+pub async fn render(
+    shared: &Shared,
+    message_id: &str,
+    partner: &str,
+    doc: &Document,
+    parent: Option<Uuid>,
+) -> Result<Rendered, PipelineError> {
+    let id = outbound_tx_id(message_id);
+    if let Some(tx) = shared.store.get_transaction(id).await? {
+        return rendered_of(&tx, doc.doc_type());
+    }
+    let profiles = shared.profiles.current();
+    let profile = profiles.get(partner).ok_or_else(|| {
+        PipelineError::NotReplayable(id, format!("no partner profile \"{partner}\" to render for"))
+    })?;
+    let now = Utc::now();
+    let cn = profile.x12.control_numbers;
+    let range = |r: partner_maps::profile::ControlRange| {
+        (
+            u32::try_from(r.start).unwrap_or(1),
+            u32::try_from(r.end).unwrap_or(999_999_999),
+        )
+    };
+    let mut t = shared.store.begin().await?;
+    let icn = allocate(&mut *t, partner, ControlKind::Interchange, range(cn.interchange), now).await?;
+    let gcn = allocate(&mut *t, partner, ControlKind::Group, range(cn.group), now).await?;
+    let scn = allocate(&mut *t, partner, ControlKind::Set, range(cn.set), now).await?;
+    let identity = Identity::new(
+        &shared.settings.identity.isa_qualifier,
+        &shared.settings.identity.isa_id,
+    );
+    let envelope = Envelope {
+        interchange_control_number: icn,
+        group_control_number: gcn,
+        set_control_number: scn,
+        date: now.date_naive(),
+        time: now.time(),
+        test: false,
+        ack_requested: false,
+    };
+    let bytes = partner_maps::render_to_bytes(std::slice::from_ref(doc), profile, &identity, &envelope)
+        .map_err(|e| PipelineError::Render(e.to_string()))?;
+    let stored = shared.raw.put(&bytes)?;
+    let (debit_memo, refs) = refs_of(doc);
+    let mut row = NewTransaction::new(id, partner, Direction::Outbound, Step::Send, TxState::Received, now);
+    row.parent_id = parent;
+    row.raw_sha256 = Some(stored.sha256.clone());
+    row.doc_type = Some(doc.doc_type().to_owned());
+    row.isa13 = Some(format!("{icn:09}"));
+    row.gs06 = Some(gcn.to_string());
+    row.st02 = Some(format!("{scn:04}"));
+    row.debit_memo = debit_memo;
+    row.refs = refs;
+    t.insert_transaction(&row).await?;
+    t.commit().await?;
+    tracing::info!(transaction = %id, partner, doc_type = doc.doc_type(), icn, "rendered");
+    Ok(Rendered {
+        transaction: id,
+        partner: partner.to_owned(),
+        doc_type: doc.doc_type().to_owned(),
+        raw_sha256: stored.sha256,
+        file_name: file_name(doc.doc_type(), partner, icn),
+    })
+}
+
+fn rendered_of(tx: &store::TransactionRecord, doc_type: &str) -> Result<Rendered, PipelineError> {
+    let sha = tx
+        .raw_sha256
+        .clone()
+        .ok_or_else(|| PipelineError::Inconsistent(format!("outbound {} has no file", tx.id)))?;
+    let icn: u32 = tx.isa13.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+    Ok(Rendered {
+        transaction: tx.id,
+        partner: tx.partner.clone(),
+        doc_type: doc_type.to_owned(),
+        raw_sha256: sha,
+        file_name: file_name(doc_type, &tx.partner, icn),
+    })
+}
+
+fn file_name(doc_type: &str, partner: &str, icn: u32) -> String {
+    format!("{doc_type}-{partner}-{icn:09}.x12")
+}
+
+async fn allocate(
+    t: &mut dyn StoreTx,
+    partner: &str,
+    kind: ControlKind,
+    range: (u32, u32),
+    now: DateTime<Utc>,
+) -> Result<u32, PipelineError> {
+    let key = ControlNumberKey::new(partner, Direction::Outbound, kind);
+    Ok(t.allocate_control_number(&key, range, now).await?)
+}
+
+/// Delivers a rendered file once: a transaction already sent is not sent again.
+pub async fn send(shared: &Shared, rendered: &Rendered) -> Result<(), PipelineError> {
+    let tx = shared
+        .store
+        .get_transaction(rendered.transaction)
+        .await?
+        .ok_or(PipelineError::NoTransaction(rendered.transaction))?;
+    if tx.step == Step::Send && tx.state == TxState::Done {
+        tracing::info!(transaction = %tx.id, "already sent");
+        return Ok(());
+    }
+    let now = Utc::now();
+    shared
+        .store
+        .update_transaction(&TransactionUpdate::new(tx.id, Step::Send, TxState::Processing, "system", now))
+        .await?;
+    let bytes = shared.raw.read(&rendered.raw_sha256)?;
+    let drops = shared.drops.clone();
+    let (partner, name) = (rendered.partner.clone(), rendered.file_name.clone());
+    let path = tokio::task::spawn_blocking(move || {
+        drops.ensure_partner(&partner)?;
+        drops.write_outbound(&partner, &name, &bytes)
+    })
+    .await?
+    .map_err(|e| PipelineError::Send(e.to_string()))?;
+    shared
+        .store
+        .update_transaction(&TransactionUpdate::new(tx.id, Step::Send, TxState::Done, "system", Utc::now()))
+        .await?;
+    metrics::counter!("chargegate_files_sent_total", "channel" => "sftp").increment(1);
+    tracing::info!(transaction = %tx.id, partner = %rendered.partner, path = %path.display(), "sent to the SFTP outbox");
+    Ok(())
+}

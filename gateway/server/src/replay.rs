@@ -1,0 +1,118 @@
+//! Replay of a failed transaction (design.md 1), from the command line or the API. Every
+//! path writes only to the database and the outbox, under the keys of the first run, so a
+//! replay never creates a second document, batch, claim or control number:
+//!
+//! | transaction | replay |
+//! |---|---|
+//! | an inbound file, or one of its sets failed in parse/map | the file is processed again from its raw copy; done sets are skipped |
+//! | a set failed in the engine | its documents are published again with their original idempotency key |
+//! | an outbound file failed to send | it is queued for sending again (same bytes, same control numbers) |
+
+use chrono::Utc;
+use store::{Direction, OutboxMessage, Step, TransactionUpdate, TxState};
+use uuid::Uuid;
+
+use crate::error::PipelineError;
+use crate::ingest::Ingest;
+use crate::messages;
+
+/// What a replay did, in a sentence for the operator.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Replayed {
+    /// The transaction replayed.
+    pub transaction: Uuid,
+    /// What happened.
+    pub summary: String,
+}
+
+/// Replays transaction `id`.
+pub async fn replay(ingest: &Ingest, id: Uuid) -> Result<Replayed, PipelineError> {
+    let store = &ingest.store;
+    let tx = store
+        .get_transaction(id)
+        .await?
+        .ok_or(PipelineError::NoTransaction(id))?;
+    let summary = match (tx.direction, tx.step, tx.parent_id) {
+        (Direction::Inbound, Step::Engine, Some(_)) => republish(ingest, &tx).await?,
+        (Direction::Inbound, _, parent) => {
+            let file = parent.unwrap_or(tx.id);
+            let p = ingest.process(file).await?;
+            format!(
+                "file {file} processed again: {} set(s) done now, {} already done, {} failed; {}",
+                p.sets_done,
+                p.sets_already_done,
+                p.sets_failed,
+                p.state.map_or("?".into(), |s| s.to_string())
+            )
+        }
+        (Direction::Outbound, _, _) => resend(ingest, &tx).await?,
+    };
+    tracing::info!(transaction = %id, summary, "replayed");
+    ingest.wake_relay.notify_one();
+    Ok(Replayed {
+        transaction: id,
+        summary,
+    })
+}
+
+async fn republish(ingest: &Ingest, tx: &store::TransactionRecord) -> Result<String, PipelineError> {
+    let sha = tx.raw_sha256.as_deref().unwrap_or("");
+    let base = format!(
+        "{sha}:{}:{}:{}",
+        tx.isa13.as_deref().unwrap_or(""),
+        tx.gs06.as_deref().unwrap_or(""),
+        tx.st02.as_deref().unwrap_or("")
+    );
+    let now = Utc::now();
+    let mut reader = ingest.store.reader().await?;
+    let mut t = ingest.store.begin().await?;
+    let mut n = 0;
+    while let Some(doc) = reader.find_document(&format!("{base}:{n}")).await? {
+        let parsed: schemas::Document = serde_json::from_value(doc.body.clone())?;
+        let mut message: OutboxMessage =
+            messages::inbound(&parsed, &tx.partner, &doc.idempotency_key, tx.id, now)?;
+        // A new message for the outbox, the same idempotency key for the engine.
+        message.message_id = format!("{}#replay{}", doc.idempotency_key, tx.attempts + 1);
+        t.insert_outbox(&message).await?;
+        n += 1;
+    }
+    if n == 0 {
+        t.rollback().await?;
+        return Err(PipelineError::NotReplayable(
+            tx.id,
+            "no stored document for this set; replay its file instead".into(),
+        ));
+    }
+    t.update_transaction(&TransactionUpdate::new(tx.id, Step::Engine, TxState::Received, "ops", now))
+        .await?;
+    t.commit().await?;
+    Ok(format!("{n} document(s) queued for the engine again"))
+}
+
+async fn resend(ingest: &Ingest, tx: &store::TransactionRecord) -> Result<String, PipelineError> {
+    if tx.state == TxState::Done {
+        return Ok("already sent; nothing to do".into());
+    }
+    let sha = tx
+        .raw_sha256
+        .as_deref()
+        .ok_or_else(|| PipelineError::NotReplayable(tx.id, "it has no rendered file".into()))?;
+    let now = Utc::now();
+    let doc_type = tx.doc_type.as_deref().unwrap_or("document");
+    let icn: u32 = tx.isa13.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let message = messages::rendered(
+        &tx.partner,
+        doc_type,
+        tx.id,
+        sha,
+        &format!("resend:{}:{}", tx.id, tx.attempts + 1),
+        &format!("{doc_type}-{}-{icn:09}.x12", tx.partner),
+        now,
+    )?;
+    let mut t = ingest.store.begin().await?;
+    t.insert_outbox(&message).await?;
+    t.update_transaction(&TransactionUpdate::new(tx.id, Step::Send, TxState::Received, "ops", now))
+        .await?;
+    t.commit().await?;
+    Ok("queued for sending again".into())
+}
