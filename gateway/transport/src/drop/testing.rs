@@ -199,10 +199,25 @@ impl SshServer {
     /// Runs `sftp -b -` as `partner` with `batch` (one command a line) on standard input.
     /// Paths are relative to the partner's chroot: `inbox/x.edi`, `outbox/`.
     pub fn sftp(&self, partner: &str, batch: &str) -> Result<SftpOutput, HarnessError> {
+        self.sftp_with(partner, &[], batch)
+    }
+
+    /// [`SshServer::sftp`] with extra client options before the destination, such as
+    /// `["-l", "8000"]` to limit the bandwidth to 8000 Kbit/s.
+    pub fn sftp_with(
+        &self,
+        partner: &str,
+        extra_args: &[&str],
+        batch: &str,
+    ) -> Result<SftpOutput, HarnessError> {
+        let mut args = self.sftp_args(partner);
+        let destination = args.pop();
+        args.extend(extra_args.iter().map(|a| a.to_string()));
+        args.extend(destination);
         let mut child = Command::new("sftp")
             .arg("-b")
             .arg("-")
-            .args(self.sftp_args(partner))
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -244,6 +259,10 @@ impl Drop for SshServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Kept after a failed test for a look at the drop folders, config and keys.
+        if !std::thread::panicking() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
