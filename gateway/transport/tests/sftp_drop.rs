@@ -132,6 +132,8 @@ async fn outbound_files_are_downloadable_and_never_visible_incomplete() {
     let listing_done = Arc::new(AtomicBool::new(false));
     // The partner lists the outbox over and over while the gateway keeps writing: every final
     // name it ever sees must already have its full size (only `.part` names may be short).
+    // This is the partner's view, and a race by nature; the deterministic proof that no byte is
+    // ever written under a final name is the inotify unit test in `src/drop/root.rs`.
     let lister = {
         let server = Arc::clone(&server);
         let done = Arc::clone(&listing_done);

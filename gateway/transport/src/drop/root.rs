@@ -329,6 +329,55 @@ mod tests {
     }
 
     #[test]
+    fn outbound_bytes_are_never_written_under_the_final_name() {
+        use notify::event::{AccessKind, AccessMode, ModifyKind};
+        use notify::{EventKind, RecursiveMode, Watcher};
+        let (_tmp, root) = root();
+        let dirs = root.ensure_partner("acme").unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut watcher = notify::recommended_watcher(tx).unwrap();
+        watcher
+            .watch(&dirs.outbox, RecursiveMode::NonRecursive)
+            .unwrap();
+        for i in 0..5 {
+            root.write_outbound("acme", "x.edi", &vec![b'x'; 100_000 + i])
+                .unwrap();
+        }
+        // inotify keeps order: once the sentinel's event is in, every earlier one is too.
+        fs::write(dirs.outbox.join("sentinel"), b"").unwrap();
+        let mut final_names_created = 0;
+        loop {
+            let event = rx
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .expect("the sentinel's event")
+                .unwrap();
+            let names: Vec<String> = event
+                .paths
+                .iter()
+                .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
+                .collect();
+            if names.iter().any(|n| n == "sentinel") {
+                break;
+            }
+            let writes_data = matches!(
+                event.kind,
+                EventKind::Modify(ModifyKind::Data(_))
+                    | EventKind::Access(AccessKind::Close(AccessMode::Write))
+            );
+            for name in names.iter().filter(|n| !n.ends_with(".part")) {
+                assert!(!writes_data, "bytes written under a final name: {event:?}");
+                if matches!(event.kind, EventKind::Create(_)) {
+                    final_names_created += 1;
+                    // Whole from the moment the name exists.
+                    let len = fs::metadata(dirs.outbox.join(name)).unwrap().len();
+                    assert!(len >= 100_000, "{name} appeared with {len} bytes");
+                }
+            }
+        }
+        assert_eq!(final_names_created, 5);
+    }
+
+    #[test]
     fn write_outbound_never_overwrites_and_numbers_the_clash() {
         let (_tmp, root) = root();
         let a = root.write_outbound("acme", "x.edi", b"first").unwrap();

@@ -58,13 +58,16 @@ pub enum HarnessError {
     },
 }
 
+/// sshd's log lines, appended by the thread that drains its stderr.
+type SshdLog = Arc<Mutex<Vec<String>>>;
+
 /// A running sshd serving `<dir>/drop/<partner>` as each partner's chroot. Stops on drop.
 pub struct SshServer {
     dir: PathBuf,
     port: u16,
     root: DropRoot,
     child: Child,
-    log: Arc<Mutex<Vec<String>>>,
+    log: SshdLog,
 }
 
 /// What an `sftp -b` run printed and how it ended.
@@ -420,7 +423,7 @@ fn sshd_config(dir: &Path, root: &DropRoot, port: u16, partners: &[&str]) -> Str
 }
 
 /// Starts `sshd -D -e` and waits until it logs that it listens; its log is kept for failures.
-fn spawn_sshd(dir: &Path) -> Result<(Child, Arc<Mutex<Vec<String>>>), HarnessError> {
+fn spawn_sshd(dir: &Path) -> Result<(Child, SshdLog), HarnessError> {
     let config = dir.join("sshd_config");
     run(
         "sshd -t (config check)",

@@ -89,14 +89,13 @@ impl DropWatcher {
         if self.inboxes.contains_key(&dirs.inbox) {
             return Ok(());
         }
-        if let Some(notify) = &mut self.notify {
-            if let Err(error) = notify
+        if let Some(notify) = &mut self.notify
+            && let Err(error) = notify
                 .watcher
                 .watch(&dirs.inbox, RecursiveMode::NonRecursive)
-            {
-                warn!(partner, file = %dirs.inbox.display(), error = %error,
-                    "cannot watch inbox, relying on scans");
-            }
+        {
+            warn!(partner, file = %dirs.inbox.display(), error = %error,
+                "cannot watch inbox, relying on scans");
         }
         info!(partner, file = %dirs.inbox.display(), "watching inbox");
         self.inboxes.insert(dirs.inbox, partner.to_owned());
