@@ -1,0 +1,477 @@
+//! The drop root: per-partner folders, atomic outbound writes and moving taken files away.
+//!
+//! Every publish (an outbound file appearing under its final name, an inbox file moving to
+//! `processed/` or `rejected/`) is a hard link to a name that must not exist yet followed by an
+//! unlink of the old name. `link(2)` fails instead of replacing an existing file, so two writers
+//! (or two gateway processes) can never overwrite each other's files, and a reader never sees a
+//! final name before its bytes are on disk.
+
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use tracing::{debug, info};
+
+use super::error::{DropError, DropResult, io_err};
+use super::names::{check_file_name, check_partner, numbered_name};
+
+/// How many numbered variants of a clashing name are tried before giving up.
+const MAX_NAME_TRIES: u32 = 10_000;
+
+/// Mode of the partner folder and the folders in it: sshd refuses a chroot directory that is
+/// group- or other-writable.
+const DIR_MODE: u32 = 0o755;
+
+/// The folder under which every partner has `<partner>/{inbox,outbox,processed,rejected}`.
+#[derive(Debug, Clone)]
+pub struct DropRoot {
+    root: PathBuf,
+}
+
+/// The folders of one partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartnerDirs {
+    /// The partner id.
+    pub partner: String,
+    /// `<root>/<partner>`: the partner's SFTP chroot.
+    pub base: PathBuf,
+    /// Where the partner uploads files for the gateway.
+    pub inbox: PathBuf,
+    /// Where the gateway leaves files for the partner to download.
+    pub outbox: PathBuf,
+    /// Inbox files whose raw copy is stored and that were accepted.
+    pub processed: PathBuf,
+    /// Inbox files whose raw copy is stored and that were refused.
+    pub rejected: PathBuf,
+}
+
+/// A complete file found in a partner's inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingFile {
+    /// The partner whose inbox it is in.
+    pub partner: String,
+    /// Where it is now.
+    pub path: PathBuf,
+    /// Its file name in the inbox.
+    pub name: String,
+    /// Its size in bytes when it was found complete.
+    pub size: u64,
+}
+
+/// Where an incoming file goes once its raw copy is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    /// Accepted: moved to `processed/`.
+    Processed,
+    /// Refused: moved to `rejected/`.
+    Rejected,
+}
+
+impl DropRoot {
+    /// A drop root at `root`; nothing is created until a partner is ensured.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The root folder.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// The folders of `partner`, without touching the filesystem.
+    pub fn partner_dirs(&self, partner: &str) -> DropResult<PartnerDirs> {
+        check_partner(partner)?;
+        let base = self.root.join(partner);
+        Ok(PartnerDirs {
+            partner: partner.to_owned(),
+            inbox: base.join("inbox"),
+            outbox: base.join("outbox"),
+            processed: base.join("processed"),
+            rejected: base.join("rejected"),
+            base,
+        })
+    }
+
+    /// Creates the partner's folders (idempotent), mode 0755 so the partner folder can serve as
+    /// an OpenSSH chroot; [`DropRoot::sftp_layout`] adds the ownership sshd needs.
+    pub fn ensure_partner(&self, partner: &str) -> DropResult<PartnerDirs> {
+        let dirs = self.partner_dirs(partner)?;
+        let mut builder = DirBuilder::new();
+        builder.recursive(true).mode(DIR_MODE);
+        for dir in [&dirs.inbox, &dirs.outbox, &dirs.processed, &dirs.rejected] {
+            builder.create(dir).map_err(io_err("create dir", dir))?;
+        }
+        Ok(dirs)
+    }
+
+    /// Prepares `partner`'s folders for OpenSSH's `ChrootDirectory <root>/<partner>` with
+    /// `ForceCommand internal-sftp`: the partner folder is owned by root with mode 0755 and every
+    /// ancestor is checked to be root-owned and not group/other-writable (sshd's rule, checked
+    /// here so a bad layout fails with a clear error instead of a refused login); `inbox/` and
+    /// `outbox/` are given to the partner's system user (`uid`, `gid`) so it can upload, rename
+    /// and delete there; `processed/` and `rejected/` stay root's. Needs root.
+    pub fn sftp_layout(&self, partner: &str, uid: u32, gid: u32) -> DropResult<PartnerDirs> {
+        let dirs = self.ensure_partner(partner)?;
+        std::os::unix::fs::chown(&dirs.base, Some(0), Some(0))
+            .map_err(io_err("chown", &dirs.base))?;
+        fs::set_permissions(&dirs.base, fs::Permissions::from_mode(DIR_MODE))
+            .map_err(io_err("chmod", &dirs.base))?;
+        check_chroot_path(&dirs.base)?;
+        for dir in [&dirs.inbox, &dirs.outbox] {
+            std::os::unix::fs::chown(dir, Some(uid), Some(gid)).map_err(io_err("chown", dir))?;
+            fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE))
+                .map_err(io_err("chmod", dir))?;
+        }
+        Ok(dirs)
+    }
+
+    /// Writes `<outbox>/<name>.part`, fsyncs it, then publishes it as `<outbox>/<name>` without
+    /// ever overwriting an existing file: a clash gets a numbered name (`x.1.edi`). Returns the
+    /// final path. The final name appears only once all bytes are on disk.
+    pub fn write_outbound(&self, partner: &str, name: &str, bytes: &[u8]) -> DropResult<PathBuf> {
+        check_file_name(name)?;
+        let dirs = self.ensure_partner(partner)?;
+        let (part_path, mut part) = create_part_file(&dirs.outbox, name)?;
+        let written = part
+            .write_all(bytes)
+            .and_then(|()| part.sync_all())
+            .map_err(io_err("write", &part_path));
+        drop(part);
+        let published = written.and_then(|()| publish_no_clobber(&part_path, &dirs.outbox, name));
+        if published.is_err() {
+            // Leave no half-written file behind; the error that matters is the one returned.
+            let _ = fs::remove_file(&part_path);
+        }
+        let path = published?;
+        info!(partner, file = %path.display(), bytes = bytes.len(), "outbound file written");
+        Ok(path)
+    }
+
+    /// Moves a taken inbox file to `processed/` or `rejected/` (a numbered name if one with
+    /// the same name is already there) and returns its new path. Call it only after the raw
+    /// copy is stored: the inbox file is the partner's only proof until then.
+    pub fn finish(&self, file: &IncomingFile, outcome: Finish) -> DropResult<PathBuf> {
+        let dirs = self.ensure_partner(&file.partner)?;
+        let dir = match outcome {
+            Finish::Processed => &dirs.processed,
+            Finish::Rejected => &dirs.rejected,
+        };
+        let path = publish_no_clobber(&file.path, dir, &file.name)?;
+        info!(partner = %file.partner, file = %path.display(), outcome = ?outcome, "inbox file finished");
+        Ok(path)
+    }
+}
+
+impl IncomingFile {
+    /// Opens the file for reading without following a symlink: a partner who swapped the file
+    /// for a link (to `/etc/shadow`, say) after it was found gets an error, not our secrets.
+    pub fn open(&self) -> DropResult<File> {
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&self.path)
+            .map_err(io_err("open", &self.path))?;
+        let meta = file.metadata().map_err(io_err("stat", &self.path))?;
+        if !meta.is_file() {
+            return Err(DropError::NotRegularFile {
+                path: self.path.clone(),
+            });
+        }
+        Ok(file)
+    }
+
+    /// Reads the whole file (see [`IncomingFile::open`]).
+    pub fn read(&self) -> DropResult<Vec<u8>> {
+        let mut file = self.open()?;
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut file, &mut bytes).map_err(io_err("read", &self.path))?;
+        Ok(bytes)
+    }
+}
+
+/// Creates `<dir>/<name>.part` exclusively; when it exists (a concurrent writer or a crash's
+/// leftover) `<name>.<n>.part` is used so no two writers share a temporary file.
+fn create_part_file(dir: &Path, name: &str) -> DropResult<(PathBuf, File)> {
+    for n in 0..MAX_NAME_TRIES {
+        let part_name = if n == 0 {
+            format!("{name}.part")
+        } else {
+            format!("{name}.{n}.part")
+        };
+        let path = dir.join(part_name);
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(&path)
+        {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_err("create", path)(e)),
+        }
+    }
+    Err(DropError::NoFreeName {
+        path: dir.join(format!("{name}.part")),
+        tries: MAX_NAME_TRIES,
+    })
+}
+
+/// Gives `src` the name `<dir>/<name>` (or the first free numbered variant) and removes the old
+/// name, so the file is never visible twice for long and never replaces another file.
+fn publish_no_clobber(src: &Path, dir: &Path, name: &str) -> DropResult<PathBuf> {
+    let meta = fs::symlink_metadata(src).map_err(io_err("stat", src))?;
+    if !meta.is_file() {
+        return Err(DropError::NotRegularFile {
+            path: src.to_owned(),
+        });
+    }
+    for n in 0..MAX_NAME_TRIES {
+        let candidate = if n == 0 {
+            name.to_owned()
+        } else {
+            numbered_name(name, n)
+        };
+        let dest = dir.join(&candidate);
+        match fs::hard_link(src, &dest) {
+            Ok(()) => {
+                fs::remove_file(src).map_err(io_err("remove", src))?;
+                sync_dir(dir)?;
+                if n > 0 {
+                    debug!(file = %dest.display(), wanted = name, "name taken, used a numbered name");
+                }
+                return Ok(dest);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io_err("link", dest)(e)),
+        }
+    }
+    Err(DropError::NoFreeName {
+        path: dir.join(name),
+        tries: MAX_NAME_TRIES,
+    })
+}
+
+/// Makes a rename in `dir` durable.
+fn sync_dir(dir: &Path) -> DropResult<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err("fsync dir", dir))
+}
+
+/// Checks OpenSSH's rule for a `ChrootDirectory`: the directory and every ancestor must be
+/// owned by root and not writable by group or others.
+pub fn check_chroot_path(dir: &Path) -> DropResult<()> {
+    let canonical = fs::canonicalize(dir).map_err(io_err("canonicalize", dir))?;
+    for path in canonical.ancestors() {
+        let meta = fs::metadata(path).map_err(io_err("stat", path))?;
+        if meta.uid() != 0 {
+            return Err(DropError::ChrootUnsafe {
+                path: path.to_owned(),
+                reason: format!("owned by uid {}, not root", meta.uid()),
+            });
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(DropError::ChrootUnsafe {
+                path: path.to_owned(),
+                reason: format!(
+                    "mode {:o} is group- or other-writable",
+                    meta.mode() & 0o7777
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn root() -> (tempfile::TempDir, DropRoot) {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = DropRoot::new(tmp.path().join("drop"));
+        (tmp, root)
+    }
+
+    #[test]
+    fn ensure_partner_creates_the_four_folders_idempotently() {
+        let (_tmp, root) = root();
+        let first = root.ensure_partner("acme").unwrap();
+        let second = root.ensure_partner("acme").unwrap();
+        assert_eq!(first, second);
+        for dir in [
+            &first.inbox,
+            &first.outbox,
+            &first.processed,
+            &first.rejected,
+        ] {
+            assert!(dir.is_dir(), "{}", dir.display());
+        }
+        assert_eq!(first.base, root.path().join("acme"));
+        assert!(root.ensure_partner("../etc").is_err());
+    }
+
+    #[test]
+    fn write_outbound_publishes_complete_bytes_and_leaves_no_part_file() {
+        let (_tmp, root) = root();
+        let path = root
+            .write_outbound("acme", "997_1.x12", b"ISA*00~")
+            .unwrap();
+        assert_eq!(path, root.path().join("acme/outbox/997_1.x12"));
+        assert_eq!(fs::read(&path).unwrap(), b"ISA*00~");
+        let names: Vec<_> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names, vec!["997_1.x12".to_owned()]);
+    }
+
+    #[test]
+    fn outbound_bytes_are_never_written_under_the_final_name() {
+        use notify::event::{AccessKind, AccessMode, ModifyKind};
+        use notify::{EventKind, RecursiveMode, Watcher};
+        let (_tmp, root) = root();
+        let dirs = root.ensure_partner("acme").unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut watcher = notify::recommended_watcher(tx).unwrap();
+        watcher
+            .watch(&dirs.outbox, RecursiveMode::NonRecursive)
+            .unwrap();
+        for i in 0..5 {
+            root.write_outbound("acme", "x.edi", &vec![b'x'; 100_000 + i])
+                .unwrap();
+        }
+        // inotify keeps order: once the sentinel's event is in, every earlier one is too.
+        fs::write(dirs.outbox.join("sentinel"), b"").unwrap();
+        let mut final_names_created = 0;
+        loop {
+            let event = rx
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .expect("the sentinel's event")
+                .unwrap();
+            let names: Vec<String> = event
+                .paths
+                .iter()
+                .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
+                .collect();
+            if names.iter().any(|n| n == "sentinel") {
+                break;
+            }
+            let writes_data = matches!(
+                event.kind,
+                EventKind::Modify(ModifyKind::Data(_))
+                    | EventKind::Access(AccessKind::Close(AccessMode::Write))
+            );
+            for name in names.iter().filter(|n| !n.ends_with(".part")) {
+                assert!(!writes_data, "bytes written under a final name: {event:?}");
+                if matches!(event.kind, EventKind::Create(_)) {
+                    final_names_created += 1;
+                    // Whole from the moment the name exists.
+                    let len = fs::metadata(dirs.outbox.join(name)).unwrap().len();
+                    assert!(len >= 100_000, "{name} appeared with {len} bytes");
+                }
+            }
+        }
+        assert_eq!(final_names_created, 5);
+    }
+
+    #[test]
+    fn write_outbound_never_overwrites_and_numbers_the_clash() {
+        let (_tmp, root) = root();
+        let a = root.write_outbound("acme", "x.edi", b"first").unwrap();
+        let b = root.write_outbound("acme", "x.edi", b"second").unwrap();
+        let c = root.write_outbound("acme", "x.edi", b"third").unwrap();
+        assert_eq!(a.file_name().unwrap(), "x.edi");
+        assert_eq!(b.file_name().unwrap(), "x.1.edi");
+        assert_eq!(c.file_name().unwrap(), "x.2.edi");
+        assert_eq!(fs::read(&a).unwrap(), b"first");
+        assert_eq!(fs::read(&b).unwrap(), b"second");
+        assert_eq!(fs::read(&c).unwrap(), b"third");
+    }
+
+    #[test]
+    fn write_outbound_uses_another_part_name_when_one_is_left_over() {
+        let (_tmp, root) = root();
+        let dirs = root.ensure_partner("acme").unwrap();
+        fs::write(dirs.outbox.join("x.edi.part"), b"stale").unwrap();
+        let path = root.write_outbound("acme", "x.edi", b"fresh").unwrap();
+        assert_eq!(fs::read(path).unwrap(), b"fresh");
+        assert_eq!(fs::read(dirs.outbox.join("x.edi.part")).unwrap(), b"stale");
+        assert!(!dirs.outbox.join("x.edi.1.part").exists());
+    }
+
+    #[test]
+    fn write_outbound_refuses_names_that_are_paths_or_temporary() {
+        let (_tmp, root) = root();
+        for name in ["../x", "x.part", ".x", ""] {
+            assert!(matches!(
+                root.write_outbound("acme", name, b"x"),
+                Err(DropError::InvalidFileName { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn finish_moves_to_processed_or_rejected_without_overwriting() {
+        let (_tmp, root) = root();
+        let dirs = root.ensure_partner("acme").unwrap();
+        let incoming = |bytes: &[u8]| {
+            let path = dirs.inbox.join("x.edi");
+            fs::write(&path, bytes).unwrap();
+            IncomingFile {
+                partner: "acme".into(),
+                path,
+                name: "x.edi".into(),
+                size: bytes.len() as u64,
+            }
+        };
+        let first = root.finish(&incoming(b"one"), Finish::Processed).unwrap();
+        let second = root.finish(&incoming(b"two"), Finish::Processed).unwrap();
+        let third = root.finish(&incoming(b"three"), Finish::Rejected).unwrap();
+        assert_eq!(first, dirs.processed.join("x.edi"));
+        assert_eq!(second, dirs.processed.join("x.1.edi"));
+        assert_eq!(third, dirs.rejected.join("x.edi"));
+        assert_eq!(fs::read(first).unwrap(), b"one");
+        assert_eq!(fs::read(second).unwrap(), b"two");
+        assert_eq!(fs::read(third).unwrap(), b"three");
+        assert!(!dirs.inbox.join("x.edi").exists());
+    }
+
+    #[test]
+    fn open_refuses_a_symlink_swapped_in_for_the_file() {
+        let (tmp, root) = root();
+        let dirs = root.ensure_partner("acme").unwrap();
+        let secret = tmp.path().join("secret");
+        fs::write(&secret, b"secret").unwrap();
+        let path = dirs.inbox.join("x.edi");
+        std::os::unix::fs::symlink(&secret, &path).unwrap();
+        let file = IncomingFile {
+            partner: "acme".into(),
+            path,
+            name: "x.edi".into(),
+            size: 6,
+        };
+        assert!(file.read().is_err());
+        assert!(matches!(
+            root.finish(&file, Finish::Processed),
+            Err(DropError::NotRegularFile { .. })
+        ));
+    }
+
+    #[test]
+    fn chroot_check_names_a_group_writable_ancestor() {
+        let (tmp, _root) = root();
+        let dir = tmp.path().join("a/b");
+        fs::create_dir_all(&dir).unwrap();
+        fs::set_permissions(tmp.path().join("a"), fs::Permissions::from_mode(0o775)).unwrap();
+        match check_chroot_path(&dir) {
+            Err(DropError::ChrootUnsafe { path, .. }) => {
+                // The first offender from the bottom is `a` (b is 0755); /tmp itself is 1777.
+                assert_eq!(path, fs::canonicalize(tmp.path().join("a")).unwrap());
+            }
+            other => panic!("expected ChrootUnsafe, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! Watches partner inboxes and hands out complete files.
+//!
+//! Filesystem events (the `notify` crate, inotify on Linux) make new files show up at once; a
+//! periodic scan of every inbox is the safety net for events that were missed (queue overflow,
+//! a watch that could not be set up, files present before the start). Both only feed
+//! observations to the [`Settler`], which decides when a file is complete.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use notify::event::{ModifyKind, RenameMode};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+use super::error::{DropResult, io_err};
+use super::names::is_temporary_name;
+use super::root::{DropRoot, IncomingFile};
+use super::settle::{Settler, Stamp};
+
+/// Hands out each complete file of the watched partner inboxes once per watcher lifetime (the
+/// server's idempotency record on the file hash covers restarts).
+///
+/// A file is complete when it has a final name (never `*.part`, `*.filepart`, `*~`, hidden
+/// names) and either was renamed into the inbox (complete at once) or kept its size, mtime and
+/// inode for the settle time. Symlinks, folders and other non-regular entries are ignored.
+pub struct DropWatcher {
+    root: DropRoot,
+    /// Inbox folder → partner id.
+    inboxes: HashMap<PathBuf, String>,
+    settler: Settler,
+    ready: VecDeque<IncomingFile>,
+    scan_every: Duration,
+    next_scan: Instant,
+    /// `None` when filesystem events are unavailable; scanning alone then finds files.
+    notify: Option<Notify>,
+}
+
+/// The filesystem-event side: the watcher must live as long as its receiver is read.
+struct Notify {
+    watcher: RecommendedWatcher,
+    events: mpsc::UnboundedReceiver<notify::Result<Event>>,
+}
+
+impl DropWatcher {
+    /// Ensures each partner's folders and starts watching their inboxes. `settle` is how long a
+    /// file that was not renamed in must stay unchanged; `scan_every` is the safety-net scan
+    /// period (the first scan happens on the first [`DropWatcher::next`]). Must be called
+    /// inside a tokio runtime with the time driver.
+    pub fn start(
+        root: &DropRoot,
+        partners: &[String],
+        settle: Duration,
+        scan_every: Duration,
+    ) -> DropResult<Self> {
+        let (tx, events) = mpsc::unbounded_channel();
+        // The callback runs on notify's own thread; a send fails only once the watcher is
+        // dropped, when nobody needs the event any more.
+        let notify = match notify::recommended_watcher(move |event| {
+            let _ = tx.send(event);
+        }) {
+            Ok(watcher) => Some(Notify { watcher, events }),
+            Err(error) => {
+                warn!(error = %error, "filesystem events unavailable, relying on inbox scans");
+                None
+            }
+        };
+        let mut watcher = Self {
+            root: root.clone(),
+            inboxes: HashMap::new(),
+            settler: Settler::new(settle),
+            ready: VecDeque::new(),
+            scan_every,
+            next_scan: Instant::now(),
+            notify,
+        };
+        for partner in partners {
+            watcher.add_partner(partner)?;
+        }
+        Ok(watcher)
+    }
+
+    /// Starts watching one more partner's inbox (creating its folders); files already there
+    /// are found by the next scan, which is brought forward to now.
+    pub fn add_partner(&mut self, partner: &str) -> DropResult<()> {
+        let dirs = self.root.ensure_partner(partner)?;
+        if self.inboxes.contains_key(&dirs.inbox) {
+            return Ok(());
+        }
+        if let Some(notify) = &mut self.notify
+            && let Err(error) = notify
+                .watcher
+                .watch(&dirs.inbox, RecursiveMode::NonRecursive)
+        {
+            warn!(partner, file = %dirs.inbox.display(), error = %error,
+                "cannot watch inbox, relying on scans");
+        }
+        info!(partner, file = %dirs.inbox.display(), "watching inbox");
+        self.inboxes.insert(dirs.inbox, partner.to_owned());
+        self.next_scan = Instant::now();
+        Ok(())
+    }
+
+    /// Whether filesystem events are in use (otherwise only the periodic scan finds files).
+    pub fn events_active(&self) -> bool {
+        self.notify.is_some()
+    }
+
+    /// Waits for the next complete file. Returns `None` only when no partner is watched.
+    /// Cancel-safe: a file is taken off the internal queue only when it is returned.
+    pub async fn next(&mut self) -> Option<IncomingFile> {
+        loop {
+            if let Some(file) = self.ready.pop_front() {
+                info!(partner = %file.partner, file = %file.path.display(), size = file.size,
+                    "inbox file complete");
+                return Some(file);
+            }
+            if self.inboxes.is_empty() {
+                return None;
+            }
+            let now = Instant::now();
+            if now >= self.next_scan {
+                self.scan_all(now);
+                self.next_scan = now + self.scan_every;
+            }
+            self.ready.extend(self.settler.poll(now, stamp_at));
+            if !self.ready.is_empty() {
+                continue;
+            }
+            let wake = self
+                .settler
+                .next_due()
+                .map_or(self.next_scan, |due| due.min(self.next_scan));
+            let sleep = tokio::time::sleep_until(tokio::time::Instant::from_std(wake));
+            match &mut self.notify {
+                Some(notify) => tokio::select! {
+                    event = notify.events.recv() => match event {
+                        Some(event) => {
+                            self.on_event(event);
+                            self.drain_events();
+                        }
+                        None => {
+                            warn!("filesystem events stopped, relying on inbox scans");
+                            self.notify = None;
+                        }
+                    },
+                    () = sleep => {}
+                },
+                None => sleep.await,
+            }
+        }
+    }
+
+    /// Handles every event already queued, so a burst of writes costs one loop turn.
+    fn drain_events(&mut self) {
+        while let Some(event) = self.notify.as_mut().and_then(|n| n.events.try_recv().ok()) {
+            self.on_event(event);
+        }
+    }
+
+    fn on_event(&mut self, event: notify::Result<Event>) {
+        let event = match event {
+            Ok(event) => event,
+            Err(error) => {
+                warn!(error = %error, "filesystem event error, scanning inboxes");
+                self.next_scan = Instant::now();
+                return;
+            }
+        };
+        if event.need_rescan() {
+            // The kernel queue overflowed: events were lost.
+            debug!("filesystem events lost, scanning inboxes");
+            self.next_scan = Instant::now();
+        }
+        let now = Instant::now();
+        match event.kind {
+            EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
+                // paths = [from, to]: the old name is gone, the new one was renamed in.
+                if let [from, to] = event.paths.as_slice() {
+                    self.observe(from, false, now);
+                    self.observe(to, true, now);
+                }
+            }
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)) => {
+                for path in &event.paths {
+                    self.observe(path, true, now);
+                }
+            }
+            EventKind::Access(_) | EventKind::Other => {}
+            _ => {
+                for path in &event.paths {
+                    self.observe(path, false, now);
+                }
+            }
+        }
+    }
+
+    /// Feeds the settler what is at `path` now, if `path` is a final name in a watched inbox.
+    fn observe(&mut self, path: &Path, renamed_in: bool, now: Instant) {
+        let Some(partner) = path.parent().and_then(|dir| self.inboxes.get(dir)) else {
+            return;
+        };
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            return;
+        };
+        if is_temporary_name(name) {
+            return;
+        }
+        let stamp = stamp_at(path);
+        if let Some(file) = self.settler.observe(partner, path, stamp, renamed_in, now) {
+            self.ready.push_back(file);
+        }
+    }
+
+    fn scan_all(&mut self, now: Instant) {
+        let inboxes: Vec<(PathBuf, String)> = self
+            .inboxes
+            .iter()
+            .map(|(dir, partner)| (dir.clone(), partner.clone()))
+            .collect();
+        for (inbox, partner) in inboxes {
+            if let Err(error) = self.scan(&inbox, now) {
+                warn!(partner = %partner, file = %inbox.display(), error = %error, "cannot scan inbox");
+            }
+        }
+    }
+
+    /// Observes every entry of one inbox and forgets files that are no longer there.
+    fn scan(&mut self, inbox: &Path, now: Instant) -> DropResult<()> {
+        let mut present = HashSet::new();
+        for entry in fs::read_dir(inbox).map_err(io_err("read dir", inbox))? {
+            let entry = entry.map_err(io_err("read dir", inbox))?;
+            let path = entry.path();
+            self.observe(&path, false, now);
+            present.insert(path);
+        }
+        self.settler
+            .retain_present(inbox, &|path| present.contains(path));
+        Ok(())
+    }
+}
+
+/// The stamp of a regular file at `path`, without following symlinks.
+fn stamp_at(path: &Path) -> Option<Stamp> {
+    fs::symlink_metadata(path).ok().as_ref().and_then(Stamp::of)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::io::Write;
+
+    /// Long enough that only filesystem events can find a file within a test's time bound.
+    const NO_SCAN: Duration = Duration::from_secs(3600);
+    const BOUND: Duration = Duration::from_secs(10);
+
+    fn setup(settle: Duration, scan_every: Duration) -> (tempfile::TempDir, DropRoot, DropWatcher) {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = DropRoot::new(tmp.path().join("drop"));
+        let watcher = DropWatcher::start(&root, &["acme".to_owned()], settle, scan_every).unwrap();
+        (tmp, root, watcher)
+    }
+
+    async fn next(watcher: &mut DropWatcher) -> IncomingFile {
+        tokio::time::timeout(BOUND, watcher.next())
+            .await
+            .expect("a complete file within the time bound")
+            .unwrap()
+    }
+
+    /// No file is handed out within `wait`.
+    async fn nothing_within(watcher: &mut DropWatcher, wait: Duration) {
+        if let Ok(file) = tokio::time::timeout(wait, watcher.next()).await {
+            panic!("unexpected file {file:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_part_file_renamed_into_place_is_handed_out_once_by_events() {
+        // A settle time far beyond the bound: only the rename can make the file complete.
+        let (_tmp, root, mut watcher) = setup(Duration::from_secs(3600), NO_SCAN);
+        assert!(watcher.events_active());
+        let inbox = root.partner_dirs("acme").unwrap().inbox;
+        // Let the first (empty) scan happen so events alone must report the file.
+        nothing_within(&mut watcher, Duration::from_millis(50)).await;
+        fs::write(inbox.join("x.edi.part"), b"ISA*payload~").unwrap();
+        fs::rename(inbox.join("x.edi.part"), inbox.join("x.edi")).unwrap();
+        let file = next(&mut watcher).await;
+        assert_eq!(file.name, "x.edi");
+        assert_eq!(file.partner, "acme");
+        assert_eq!(file.size, 12);
+        assert_eq!(file.read().unwrap(), b"ISA*payload~");
+        nothing_within(&mut watcher, Duration::from_millis(300)).await;
+    }
+
+    #[tokio::test]
+    async fn a_file_written_in_place_waits_for_the_settle_time() {
+        // Generous against a loaded machine: a writer stalled longer than this looks finished.
+        let settle = Duration::from_secs(1);
+        let (_tmp, root, mut watcher) = setup(settle, NO_SCAN);
+        let inbox = root.partner_dirs("acme").unwrap().inbox;
+        nothing_within(&mut watcher, Duration::from_millis(50)).await;
+        let mut f = fs::File::create(inbox.join("big.edi")).unwrap();
+        f.write_all(b"first half ").unwrap();
+        f.flush().unwrap();
+        // Keep writing for longer than the settle time: still nothing may come out.
+        for _ in 0..12 {
+            nothing_within(&mut watcher, Duration::from_millis(150)).await;
+            f.write_all(b"more ").unwrap();
+        }
+        drop(f);
+        let file = next(&mut watcher).await;
+        assert_eq!(file.name, "big.edi");
+        // All of it: nothing was handed out while it grew.
+        assert_eq!(file.size, 11 + 12 * 5);
+    }
+
+    #[tokio::test]
+    async fn temporary_names_are_never_handed_out() {
+        let (_tmp, root, mut watcher) =
+            setup(Duration::from_millis(100), Duration::from_millis(50));
+        let inbox = root.partner_dirs("acme").unwrap().inbox;
+        for name in ["a.part", "b.filepart", "c~", ".d.swp", "e.tmp"] {
+            fs::write(inbox.join(name), b"x").unwrap();
+        }
+        std::os::unix::fs::symlink("/etc/passwd", inbox.join("link.edi")).unwrap();
+        fs::create_dir(inbox.join("sub.edi")).unwrap();
+        nothing_within(&mut watcher, Duration::from_millis(600)).await;
+        fs::write(inbox.join("real.edi"), b"x").unwrap();
+        assert_eq!(next(&mut watcher).await.name, "real.edi");
+    }
+
+    #[tokio::test]
+    async fn the_scan_finds_files_present_before_the_start() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = DropRoot::new(tmp.path().join("drop"));
+        let dirs = root.ensure_partner("acme").unwrap();
+        fs::write(dirs.inbox.join("old.edi"), b"old").unwrap();
+        let mut watcher = DropWatcher::start(
+            &root,
+            &["acme".to_owned()],
+            Duration::from_millis(100),
+            NO_SCAN,
+        )
+        .unwrap();
+        assert_eq!(next(&mut watcher).await.name, "old.edi");
+    }
+
+    #[tokio::test]
+    async fn the_scan_alone_finds_files_when_events_are_off() {
+        let (_tmp, root, mut watcher) =
+            setup(Duration::from_millis(100), Duration::from_millis(100));
+        // Simulates a lost watch: only the periodic scan can see the file.
+        watcher.notify = None;
+        nothing_within(&mut watcher, Duration::from_millis(50)).await;
+        let inbox = root.partner_dirs("acme").unwrap().inbox;
+        fs::write(inbox.join("y.edi"), b"y").unwrap();
+        assert_eq!(next(&mut watcher).await.name, "y.edi");
+    }
+
+    #[tokio::test]
+    async fn finished_names_can_arrive_again_and_partners_can_be_added() {
+        let (_tmp, root, mut watcher) =
+            setup(Duration::from_secs(3600), Duration::from_millis(200));
+        let acme = root.partner_dirs("acme").unwrap();
+        fs::write(acme.inbox.join("x.part"), b"1").unwrap();
+        fs::rename(acme.inbox.join("x.part"), acme.inbox.join("x.edi")).unwrap();
+        let first = next(&mut watcher).await;
+        root.finish(&first, super::super::Finish::Processed)
+            .unwrap();
+        // Let a scan notice the file left, then upload the same name again.
+        nothing_within(&mut watcher, Duration::from_millis(300)).await;
+        fs::write(acme.inbox.join("x.part"), b"22").unwrap();
+        fs::rename(acme.inbox.join("x.part"), acme.inbox.join("x.edi")).unwrap();
+        assert_eq!(next(&mut watcher).await.size, 2);
+
+        watcher.add_partner("beta").unwrap();
+        let beta = root.partner_dirs("beta").unwrap();
+        fs::write(beta.inbox.join("z.part"), b"z").unwrap();
+        fs::rename(beta.inbox.join("z.part"), beta.inbox.join("z.edi")).unwrap();
+        let file = next(&mut watcher).await;
+        assert_eq!(
+            (file.partner.as_str(), file.name.as_str()),
+            ("beta", "z.edi")
+        );
+    }
+}
