@@ -1,0 +1,520 @@
+//! CMS (RFC 5652) for AS2: detached SignedData built and verified over borrowed content, and
+//! EnvelopedData decrypted as a stream.
+//!
+//! The bulk content is only ever hashed in place or run through `Crypter` chunk by chunk, so
+//! receiving a large file holds at most the decrypted entity in memory (openssl's
+//! `CmsContentInfo::decrypt`/`verify` would add whole copies in memory BIOs).
+//! Encryption for outbound messages uses openssl's CMS directly.
+
+use std::io::{BufReader, Read};
+
+use openssl::cms::{CMSOptions, CmsContentInfo};
+use openssl::encrypt::Decrypter;
+use openssl::pkey::{PKeyRef, Public};
+use openssl::rsa::Padding;
+use openssl::sign::{Signer, Verifier};
+use openssl::stack::Stack;
+use openssl::symm::{Cipher, Crypter, Mode};
+
+use super::der::{self, DerStream, Tlv, is_oid, oids, read_tlv, tag};
+use super::error::{As2Error, As2Result};
+use super::identity::{EncryptionAlg, LocalIdentity, PartnerCert};
+use super::mic::MicAlg;
+
+/// Builds a detached CMS SignedData (DER) over `content`: signed attributes contentType and
+/// messageDigest, RSA PKCS#1 v1.5, our certificate included.
+pub(crate) fn sign_detached(me: &LocalIdentity, alg: MicAlg, content: &[u8]) -> As2Result<Vec<u8>> {
+    let digest = alg.hash(content)?;
+    let digest_alg = der::der_of(
+        tag::SEQUENCE,
+        &[&der::oid(alg.oid()), &der::der(tag::NULL, &[])],
+    );
+    let attr_content_type = der::der_of(
+        tag::SEQUENCE,
+        &[
+            &der::oid(oids::CONTENT_TYPE),
+            &der::der(tag::SET, &der::oid(oids::DATA)),
+        ],
+    );
+    let attr_digest = der::der_of(
+        tag::SEQUENCE,
+        &[
+            &der::oid(oids::MESSAGE_DIGEST),
+            &der::der(tag::SET, &der::der(tag::OCTET_STRING, &digest)),
+        ],
+    );
+    // SET OF is sorted by encoding in DER.
+    let mut attrs = [attr_content_type, attr_digest];
+    attrs.sort();
+    let attrs_content = attrs.concat();
+    let signed_attrs_for_signature = der::der(tag::SET, &attrs_content);
+    let mut signer = Signer::new(alg.digest(), &me.key)?;
+    signer.update(&signed_attrs_for_signature)?;
+    let signature = signer.sign_to_vec()?;
+
+    let serial = me.cert.serial_number().to_bn()?.to_vec();
+    let sid = der::der_of(
+        tag::SEQUENCE,
+        &[
+            &me.cert.issuer_name().to_der()?,
+            &der::der_unsigned(&serial),
+        ],
+    );
+    let sig_alg = der::der_of(
+        tag::SEQUENCE,
+        &[&der::oid(oids::RSA_ENCRYPTION), &der::der(tag::NULL, &[])],
+    );
+    let signer_info = der::der_of(
+        tag::SEQUENCE,
+        &[
+            &der::der_unsigned(&[1]),
+            &sid,
+            &digest_alg,
+            &der::der(tag::CONTEXT_0, &attrs_content),
+            &sig_alg,
+            &der::der(tag::OCTET_STRING, &signature),
+        ],
+    );
+    let signed_data = der::der_of(
+        tag::SEQUENCE,
+        &[
+            &der::der_unsigned(&[1]),
+            &der::der(tag::SET, &digest_alg),
+            &der::der(tag::SEQUENCE, &der::oid(oids::DATA)),
+            &der::der(tag::CONTEXT_0, &me.cert.to_der()?),
+            &der::der(tag::SET, &signer_info),
+        ],
+    );
+    Ok(der::der_of(
+        tag::SEQUENCE,
+        &[
+            &der::oid(oids::SIGNED_DATA),
+            &der::der(tag::CONTEXT_0, &signed_data),
+        ],
+    ))
+}
+
+/// Why a detached signature was not accepted.
+#[derive(Debug)]
+pub(crate) enum VerifyFailure {
+    /// The content's digest differs from the signed messageDigest (maybe canonicalization).
+    Integrity,
+    /// No given certificate verifies the signature.
+    Authentication,
+    /// Refused or unknown algorithm.
+    Unsupported(String),
+    /// The SignedData could not be parsed.
+    Malformed(String),
+}
+
+/// A verified signature: the signer's digest algorithm and the content's digest under it.
+#[derive(Debug)]
+pub(crate) struct Verified {
+    pub alg: MicAlg,
+    pub content_digest: Vec<u8>,
+}
+
+struct SignerInfo<'a> {
+    alg: MicAlg,
+    signed_attrs: Option<Tlv<'a>>,
+    signature: &'a [u8],
+}
+
+fn parse_signers(signature_der: &[u8]) -> As2Result<Vec<SignerInfo<'_>>> {
+    let (ci, _) = read_tlv(signature_der)?;
+    let ci = ci.expect(tag::SEQUENCE, "ContentInfo")?.children()?;
+    let [content_type, explicit, ..] = ci.as_slice() else {
+        return Err(As2Error::Asn1("ContentInfo too short".into()));
+    };
+    if !is_oid(content_type, oids::SIGNED_DATA) {
+        return Err(As2Error::Asn1("signature is not SignedData".into()));
+    }
+    let signed_data = explicit
+        .expect(tag::CONTEXT_0, "SignedData wrapper")?
+        .children()?;
+    let sd = signed_data
+        .first()
+        .ok_or_else(|| As2Error::Asn1("empty SignedData".into()))?
+        .expect(tag::SEQUENCE, "SignedData")?
+        .children()?;
+    let signer_infos = sd
+        .iter()
+        .rev()
+        .find(|t| t.tag == tag::SET)
+        .ok_or_else(|| As2Error::Asn1("no signerInfos".into()))?;
+    let mut out = Vec::new();
+    for si in signer_infos.children()? {
+        let fields = si.expect(tag::SEQUENCE, "SignerInfo")?.children()?;
+        let mut it = fields.into_iter().skip(2); // version, sid
+        let digest_alg = it
+            .next()
+            .ok_or_else(|| As2Error::Asn1("no digestAlgorithm".into()))?;
+        let digest_oid = digest_alg
+            .children()?
+            .first()
+            .map(|t| t.raw.to_vec())
+            .unwrap_or_default();
+        let alg = MicAlg::from_oid(&digest_oid)
+            .ok_or_else(|| As2Error::UnsupportedAlgorithm("signature digest algorithm".into()))?;
+        let mut next = it
+            .next()
+            .ok_or_else(|| As2Error::Asn1("SignerInfo too short".into()))?;
+        let signed_attrs = if next.tag == tag::CONTEXT_0 {
+            let attrs = next;
+            next = it
+                .next()
+                .ok_or_else(|| As2Error::Asn1("SignerInfo too short".into()))?;
+            Some(attrs)
+        } else {
+            None
+        };
+        let sig_alg = next.children()?;
+        let sig_oid = sig_alg
+            .first()
+            .ok_or_else(|| As2Error::Asn1("no signatureAlgorithm".into()))?;
+        let rsa_ok = [
+            oids::RSA_ENCRYPTION,
+            oids::SHA1_WITH_RSA,
+            oids::SHA256_WITH_RSA,
+            oids::SHA384_WITH_RSA,
+            oids::SHA512_WITH_RSA,
+        ]
+        .iter()
+        .any(|o| is_oid(sig_oid, o));
+        if !rsa_ok {
+            let what = if is_oid(sig_oid, oids::RSASSA_PSS) {
+                "rsassa-pss"
+            } else {
+                "signature algorithm"
+            };
+            return Err(As2Error::UnsupportedAlgorithm(what.into()));
+        }
+        let signature = it
+            .next()
+            .ok_or_else(|| As2Error::Asn1("no signature".into()))?
+            .expect(tag::OCTET_STRING, "signature")?
+            .content;
+        out.push(SignerInfo {
+            alg,
+            signed_attrs,
+            signature,
+        });
+    }
+    Ok(out)
+}
+
+fn message_digest_attr<'a>(attrs: &Tlv<'a>) -> As2Result<Option<&'a [u8]>> {
+    for attr in attrs.children()? {
+        let parts = attr.children()?;
+        if let [oid, values, ..] = parts.as_slice()
+            && is_oid(oid, oids::MESSAGE_DIGEST)
+        {
+            let value = values.children()?;
+            let first = value
+                .first()
+                .ok_or_else(|| As2Error::Asn1("empty messageDigest".into()))?;
+            return Ok(Some(first.content));
+        }
+    }
+    Ok(None)
+}
+
+fn verify_with(alg: MicAlg, key: &PKeyRef<Public>, data: &[u8], signature: &[u8]) -> bool {
+    let Ok(mut verifier) = Verifier::new(alg.digest(), key) else {
+        return false;
+    };
+    verifier.update(data).is_ok() && verifier.verify(signature).unwrap_or(false)
+}
+
+/// Verifies a detached signature over `content` with any of `certs`.
+pub(crate) fn verify_detached(
+    signature_der: &[u8],
+    content: &[u8],
+    certs: &[&PartnerCert],
+) -> Result<Verified, VerifyFailure> {
+    let signers = parse_signers(signature_der).map_err(|e| match e {
+        As2Error::UnsupportedAlgorithm(a) => VerifyFailure::Unsupported(a),
+        other => VerifyFailure::Malformed(other.to_string()),
+    })?;
+    let keys: Vec<_> = certs
+        .iter()
+        .filter_map(|c| c.cert.public_key().ok())
+        .collect();
+    let mut integrity_failed = false;
+    let mut cached: Option<(MicAlg, Vec<u8>)> = None;
+    for signer in &signers {
+        let digest = match &cached {
+            Some((alg, d)) if *alg == signer.alg => d.clone(),
+            _ => {
+                let d = signer
+                    .alg
+                    .hash(content)
+                    .map_err(|e| VerifyFailure::Malformed(e.to_string()))?;
+                cached = Some((signer.alg, d.clone()));
+                d
+            }
+        };
+        match &signer.signed_attrs {
+            Some(attrs) => {
+                let signed = message_digest_attr(attrs)
+                    .map_err(|e| VerifyFailure::Malformed(e.to_string()))?;
+                if signed != Some(digest.as_slice()) {
+                    integrity_failed = true;
+                    continue;
+                }
+                // The signature covers the attributes re-tagged as a universal SET.
+                let mut as_set = attrs.raw.to_vec();
+                as_set[0] = tag::SET;
+                if keys
+                    .iter()
+                    .any(|k| verify_with(signer.alg, k, &as_set, signer.signature))
+                {
+                    return Ok(Verified {
+                        alg: signer.alg,
+                        content_digest: digest,
+                    });
+                }
+            }
+            None => {
+                if keys
+                    .iter()
+                    .any(|k| verify_with(signer.alg, k, content, signer.signature))
+                {
+                    return Ok(Verified {
+                        alg: signer.alg,
+                        content_digest: digest,
+                    });
+                }
+            }
+        }
+    }
+    Err(if integrity_failed {
+        VerifyFailure::Integrity
+    } else {
+        VerifyFailure::Authentication
+    })
+}
+
+/// Encrypts `content` to the partner certificate as DER EnvelopedData.
+pub(crate) fn encrypt(
+    cert: &PartnerCert,
+    alg: EncryptionAlg,
+    content: &[u8],
+) -> As2Result<Vec<u8>> {
+    let mut certs = Stack::new()?;
+    certs.push(cert.cert.clone())?;
+    let cms = CmsContentInfo::encrypt(&certs, content, alg.cipher(), CMSOptions::BINARY)?;
+    Ok(cms.to_der()?)
+}
+
+/// Why an EnvelopedData could not be decrypted.
+#[derive(Debug)]
+pub(crate) enum DecryptFailure {
+    /// Refused or unknown content or key encryption algorithm.
+    Unsupported(String),
+    /// Malformed structure, wrong key, or bad padding.
+    Failed(String),
+}
+
+impl From<As2Error> for DecryptFailure {
+    fn from(e: As2Error) -> Self {
+        match e {
+            As2Error::UnsupportedAlgorithm(a) => Self::Unsupported(a),
+            other => Self::Failed(other.to_string()),
+        }
+    }
+}
+
+/// Size of the chunks read from the body and fed to the cipher.
+const CHUNK: usize = 256 * 1024;
+
+fn content_cipher(alg_id: &[u8]) -> As2Result<(EncryptionAlg, Vec<u8>)> {
+    let (alg, _) = read_tlv(alg_id)?;
+    let parts = alg.children()?;
+    let oid = parts
+        .first()
+        .ok_or_else(|| As2Error::Asn1("no content algorithm".into()))?;
+    let table = [
+        (oids::AES128_CBC, EncryptionAlg::Aes128Cbc),
+        (oids::AES192_CBC, EncryptionAlg::Aes192Cbc),
+        (oids::AES256_CBC, EncryptionAlg::Aes256Cbc),
+        (oids::DES_EDE3_CBC, EncryptionAlg::TripleDes),
+    ];
+    let Some((_, enc)) = table.iter().find(|(o, _)| is_oid(oid, o)) else {
+        let name = if is_oid(oid, oids::RC2_CBC) {
+            "rc2-cbc"
+        } else if is_oid(oid, oids::RC4) {
+            "rc4"
+        } else {
+            "content encryption algorithm"
+        };
+        return Err(As2Error::UnsupportedAlgorithm(name.into()));
+    };
+    let iv = parts
+        .get(1)
+        .ok_or_else(|| As2Error::Asn1("no iv".into()))?
+        .expect(tag::OCTET_STRING, "iv")?
+        .content
+        .to_vec();
+    Ok((*enc, iv))
+}
+
+/// Unwraps the content-encryption key from the key-transport recipient infos addressed to us
+/// (matching issuer and serial first, then any, since some stacks identify us by key id).
+fn unwrap_key(recipient_infos: &[u8], me: &LocalIdentity, key_len: usize) -> As2Result<Vec<u8>> {
+    let (set, _) = read_tlv(recipient_infos)?;
+    let our_issuer = me.cert.issuer_name().to_der()?;
+    let our_serial = me.cert.serial_number().to_bn()?.to_vec();
+    let mut candidates = Vec::new();
+    for ri in set.children()? {
+        if ri.tag != tag::SEQUENCE {
+            continue; // Key agreement and other recipient kinds are not used in AS2.
+        }
+        let fields = ri.children()?;
+        let [_, rid, key_alg, encrypted_key, ..] = fields.as_slice() else {
+            continue;
+        };
+        let matches = rid.tag == tag::SEQUENCE
+            && match rid.children()?.as_slice() {
+                [issuer, serial, ..] => {
+                    issuer.raw == our_issuer.as_slice()
+                        && der::integer_magnitude(serial.content)
+                            == der::integer_magnitude(&our_serial)
+                }
+                _ => false,
+            };
+        let alg_oid = key_alg
+            .children()?
+            .first()
+            .map(|t| t.raw.to_vec())
+            .unwrap_or_default();
+        let padding = if alg_oid == der::oid(oids::RSA_ENCRYPTION) {
+            Padding::PKCS1
+        } else if alg_oid == der::oid(oids::RSAES_OAEP) {
+            Padding::PKCS1_OAEP
+        } else {
+            continue;
+        };
+        candidates.push((matches, padding, encrypted_key.content));
+    }
+    candidates.sort_by_key(|(matches, _, _)| !matches);
+    for (_, padding, encrypted) in candidates {
+        let mut decrypter = Decrypter::new(&me.key)?;
+        decrypter.set_rsa_padding(padding)?;
+        let mut out = vec![0u8; decrypter.decrypt_len(encrypted)?];
+        if let Ok(n) = decrypter.decrypt(encrypted, &mut out) {
+            out.truncate(n);
+            if n == key_len {
+                return Ok(out);
+            }
+        }
+    }
+    Err(As2Error::Asn1(
+        "no recipient info could be decrypted with our key".into(),
+    ))
+}
+
+/// Decrypts a DER/BER EnvelopedData read from `body`, returning the decrypted entity.
+/// The encrypted content is streamed; only the output is held in memory.
+pub(crate) fn decrypt_stream<R: Read>(
+    body: R,
+    me: &LocalIdentity,
+) -> Result<(Vec<u8>, EncryptionAlg), DecryptFailure> {
+    let mut s = DerStream::new(BufReader::with_capacity(64 * 1024, body));
+    let (t, _, _) = s.header()?;
+    if t != tag::SEQUENCE {
+        return Err(DecryptFailure::Failed("not a ContentInfo".into()));
+    }
+    let content_type = s.element()?;
+    if content_type != der::oid(oids::ENVELOPED_DATA) {
+        let what = if content_type == der::oid(oids::COMPRESSED_DATA) {
+            "compressed-data"
+        } else {
+            "pkcs7-mime content that is not enveloped-data"
+        };
+        return Err(DecryptFailure::Unsupported(what.into()));
+    }
+    let (t, _, _) = s.header()?; // [0] EXPLICIT
+    let (t2, _, _) = s.header()?; // EnvelopedData SEQUENCE
+    if t != tag::CONTEXT_0 || t2 != tag::SEQUENCE {
+        return Err(DecryptFailure::Failed("bad EnvelopedData wrapper".into()));
+    }
+    let _version = s.element()?;
+    let (mut t, mut len, mut raw) = s.header()?;
+    if t == tag::CONTEXT_0 {
+        // originatorInfo: certificates we do not need.
+        s.element_after(len, raw)?;
+        (t, len, raw) = s.header()?;
+    }
+    if t != tag::SET {
+        return Err(DecryptFailure::Failed("no recipientInfos".into()));
+    }
+    let recipient_infos = s.element_after(len, raw)?;
+    let (t, _, _) = s.header()?;
+    if t != tag::SEQUENCE {
+        return Err(DecryptFailure::Failed("no encryptedContentInfo".into()));
+    }
+    let _inner_type = s.element()?;
+    let alg_id = s.element()?;
+    let (alg, iv) = content_cipher(&alg_id)?;
+    let cipher: Cipher = alg.cipher();
+    let key = unwrap_key(&recipient_infos, me, cipher.key_len())?;
+    let mut crypter = Crypter::new(cipher, Mode::Decrypt, &key, Some(&iv))
+        .map_err(|e| DecryptFailure::Failed(e.to_string()))?;
+    let block = cipher.block_size();
+
+    let (t, len, _) = s.header()?;
+    let mut out: Vec<u8> = Vec::new();
+    if let (tag::CONTEXT_0_PRIMITIVE, Some(len)) = (t, len) {
+        // Reserving the exact size avoids the doubling reallocations of a growing Vec.
+        out.reserve_exact(usize::try_from(len).unwrap_or(0) + block);
+    }
+    let mut buf = vec![0u8; CHUNK];
+    let mut feed = |chunk: &[u8]| -> As2Result<()> {
+        let start = out.len();
+        out.resize(start + chunk.len() + block, 0);
+        let n = crypter.update(chunk, &mut out[start..])?;
+        out.truncate(start + n);
+        Ok(())
+    };
+    match (t, len) {
+        (tag::CONTEXT_0_PRIMITIVE, Some(len)) => {
+            s.stream_content(len, &mut buf, &mut feed)?;
+        }
+        (tag::CONTEXT_0, chunks_len) => {
+            // BER constructed form: OCTET STRING chunks, definite or ended by end-of-contents.
+            let mut remaining = chunks_len;
+            loop {
+                if remaining == Some(0) {
+                    break;
+                }
+                let (ct, clen, header) = s.header()?;
+                if ct == 0 && clen == Some(0) {
+                    break;
+                }
+                let clen = match (ct, clen) {
+                    (tag::OCTET_STRING, Some(l)) => l,
+                    (tag::CONSTRUCTED_OCTET_STRING, _) => {
+                        return Err(DecryptFailure::Unsupported(
+                            "nested constructed encrypted content".into(),
+                        ));
+                    }
+                    _ => return Err(DecryptFailure::Failed("bad encrypted content chunk".into())),
+                };
+                s.stream_content(clen, &mut buf, &mut feed)?;
+                if let Some(r) = remaining.as_mut() {
+                    *r = r.saturating_sub(header.len() as u64 + clen);
+                }
+            }
+        }
+        _ => return Err(DecryptFailure::Failed("no encrypted content".into())),
+    }
+    drop(feed);
+    let start = out.len();
+    out.resize(start + block, 0);
+    let n = crypter
+        .finalize(&mut out[start..])
+        .map_err(|_| DecryptFailure::Failed("bad padding: wrong key or corrupt content".into()))?;
+    out.truncate(start + n);
+    Ok((out, alg))
+}

@@ -1,0 +1,436 @@
+//! Receiving an AS2 message: decrypt, verify, find the payload, compute the MIC.
+//!
+//! The body is read as a stream when it is encrypted (the usual case), so the only full-size
+//! buffer is the decrypted entity; the payload is then either written out from that buffer
+//! (`receive_to`) or carved out of it in place (`receive`), never copied again.
+
+use std::io::{Read, Write};
+use std::ops::Range;
+
+use super::cms::{self, DecryptFailure, VerifyFailure};
+use super::error::{FailureModifier, ReceiveFailure};
+use super::identity::{EncryptionAlg, LocalIdentity, PartnerAs2};
+use super::mic::{Mic, MicAlg};
+use super::mime::{self, HeaderValue, Headers, header};
+
+/// How the sender asked to be answered (Disposition-Notification-To and friends).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MdnRequest {
+    /// Sign the MDN with this digest (first supported of `signed-receipt-micalg`), if asked.
+    pub signed_micalg: Option<MicAlg>,
+    /// Post the MDN to this URL (Receipt-Delivery-Option) instead of answering in the response.
+    pub async_url: Option<String>,
+}
+
+/// An accepted inbound message.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The partner's AS2 name (AS2-From).
+    pub partner_as2_id: String,
+    /// The AS2 Message-ID without angle brackets. With `partner_as2_id` this is the key the
+    /// server deduplicates on: a resent message arrives with the same pair.
+    pub message_id: String,
+    /// The payload; empty when it was written out by [`receive_to`].
+    pub payload: Vec<u8>,
+    /// Length of the payload in bytes (also when written out).
+    pub payload_len: u64,
+    /// The filename from the payload's Content-Disposition, if any.
+    pub filename: Option<String>,
+    /// The payload's Content-Type value.
+    pub content_type: String,
+    /// The MIC to return in the MDN.
+    pub mic: Mic,
+    /// The message was signed and the signature verified.
+    pub signed: bool,
+    /// The message was encrypted, with this algorithm.
+    pub encryption: Option<EncryptionAlg>,
+    /// The sender wants an MDN, and how.
+    pub mdn_request: Option<MdnRequest>,
+}
+
+impl Received {
+    /// True when the message was encrypted.
+    pub fn encrypted(&self) -> bool {
+        self.encryption.is_some()
+    }
+
+    /// The (partner, Message-ID) pair a duplicate check keys on.
+    pub fn dedup_key(&self) -> (&str, &str) {
+        (&self.partner_as2_id, &self.message_id)
+    }
+}
+
+/// Content-Transfer-Encoding of the payload part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Binary,
+    Base64,
+}
+
+/// What `receive_core` hands to the two front ends: metadata and where the payload sits.
+struct Core {
+    info: Received,
+    buf: Vec<u8>,
+    payload: Range<usize>,
+    encoding: Encoding,
+}
+
+/// Receives a message held in memory. The returned payload reuses the decrypted buffer.
+pub fn receive(
+    headers: &[(String, String)],
+    body: &[u8],
+    me: &LocalIdentity,
+    partner: &dyn Fn(&str) -> Option<PartnerAs2>,
+) -> Result<Received, ReceiveFailure> {
+    let Core {
+        mut info,
+        mut buf,
+        payload,
+        encoding,
+    } = receive_core(headers, body, me, partner)?;
+    info.payload = match encoding {
+        Encoding::Base64 => {
+            mime::decode_base64(&buf[payload]).map_err(|e| fail_from(&info, e.to_string()))?
+        }
+        Encoding::Binary => {
+            buf.truncate(payload.end);
+            buf.drain(..payload.start);
+            buf
+        }
+    };
+    info.payload_len = info.payload.len() as u64;
+    Ok(info)
+}
+
+/// Receives a message read from `body` (for example a spooled HTTP body file) and writes the
+/// payload to `out`. `Received::payload` stays empty; `payload_len` says how much was written.
+pub fn receive_to<R: Read, W: Write>(
+    headers: &[(String, String)],
+    body: R,
+    me: &LocalIdentity,
+    partner: &dyn Fn(&str) -> Option<PartnerAs2>,
+    out: &mut W,
+) -> Result<Received, ReceiveFailure> {
+    let Core {
+        mut info,
+        buf,
+        payload,
+        encoding,
+    } = receive_core(headers, body, me, partner)?;
+    let written = match encoding {
+        Encoding::Base64 => {
+            let decoded =
+                mime::decode_base64(&buf[payload]).map_err(|e| fail_from(&info, e.to_string()))?;
+            out.write_all(&decoded).map(|_| decoded.len())
+        }
+        Encoding::Binary => out.write_all(&buf[payload.clone()]).map(|_| payload.len()),
+    }
+    .map_err(|e| fail_from(&info, format!("writing payload: {e}")))?;
+    info.payload_len = written as u64;
+    Ok(info)
+}
+
+fn fail_from(info: &Received, text: String) -> ReceiveFailure {
+    ReceiveFailure {
+        message_id: Some(info.message_id.clone()),
+        partner_as2_id: Some(info.partner_as2_id.clone()),
+        modifier: FailureModifier::UnexpectedProcessingError,
+        text,
+        mdn_request: info.mdn_request.clone(),
+    }
+}
+
+/// Parses Disposition-Notification-To / -Options and Receipt-Delivery-Option.
+pub(crate) fn mdn_request(headers: &[(String, String)]) -> Option<MdnRequest> {
+    header(headers, "Disposition-Notification-To")?;
+    let mut signed_micalg = None;
+    if let Some(options) = header(headers, "Disposition-Notification-Options") {
+        for option in options.split(';') {
+            let Some((name, rest)) = option.split_once('=') else {
+                continue;
+            };
+            if name.trim().eq_ignore_ascii_case("signed-receipt-micalg") {
+                // "importance, alg1, alg2": the first supported algorithm wins.
+                signed_micalg = rest.split(',').skip(1).find_map(MicAlg::parse);
+            }
+        }
+    }
+    let async_url = header(headers, "Receipt-Delivery-Option")
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty());
+    Some(MdnRequest {
+        signed_micalg,
+        async_url,
+    })
+}
+
+/// Strips quotes an AS2 name carries when it holds spaces.
+pub(crate) fn as2_name(value: &str) -> String {
+    mime::unquote(value.trim())
+}
+
+fn receive_core<R: Read>(
+    http_headers: &[(String, String)],
+    mut body: R,
+    me: &LocalIdentity,
+    partner_of: &dyn Fn(&str) -> Option<PartnerAs2>,
+) -> Result<Core, ReceiveFailure> {
+    let message_id = header(http_headers, "Message-ID").map(|m| {
+        m.trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .to_owned()
+    });
+    let from = header(http_headers, "AS2-From").map(as2_name);
+    let request = mdn_request(http_headers);
+    let fail = |modifier: FailureModifier, text: String| {
+        tracing::warn!(partner = from.as_deref().unwrap_or(""), message_id = message_id.as_deref().unwrap_or(""), modifier = %modifier, error = %text, "as2 message refused");
+        ReceiveFailure {
+            message_id: message_id.clone(),
+            partner_as2_id: from.clone(),
+            modifier,
+            text,
+            mdn_request: request.clone(),
+        }
+    };
+    let Some(from_id) = from.clone() else {
+        return Err(fail(
+            FailureModifier::UnknownTradingPartner,
+            "no AS2-From header".into(),
+        ));
+    };
+    let Some(message_id_value) = message_id.clone() else {
+        return Err(fail(
+            FailureModifier::UnexpectedProcessingError,
+            "no Message-ID header".into(),
+        ));
+    };
+    let to = header(http_headers, "AS2-To")
+        .map(as2_name)
+        .unwrap_or_default();
+    if to != me.as2_id {
+        return Err(fail(
+            FailureModifier::UnknownTradingPartner,
+            format!("AS2-To {to} is not us"),
+        ));
+    }
+    let Some(partner) = partner_of(&from_id) else {
+        return Err(fail(
+            FailureModifier::UnknownTradingPartner,
+            format!("unknown AS2-From {from_id}"),
+        ));
+    };
+
+    let top_type = HeaderValue::parse(
+        header(http_headers, "Content-Type").unwrap_or("application/octet-stream"),
+    );
+    let is_pkcs7_mime = matches!(
+        top_type.value.as_str(),
+        "application/pkcs7-mime" | "application/x-pkcs7-mime"
+    );
+    let mut encryption = None;
+    // The current entity: its headers and where its body starts in `buf`.
+    let (buf, mut headers, mut body_start): (Vec<u8>, Headers, usize) = if is_pkcs7_mime
+        && top_type
+            .param("smime-type")
+            .is_none_or(|t| t.eq_ignore_ascii_case("enveloped-data"))
+    {
+        let base64 = header(http_headers, "Content-Transfer-Encoding")
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"));
+        let result = if base64 {
+            let mut raw = Vec::new();
+            body.read_to_end(&mut raw)
+                .map_err(|e| fail(FailureModifier::UnexpectedProcessingError, e.to_string()))?;
+            let der = mime::decode_base64(&raw)
+                .map_err(|e| fail(FailureModifier::DecryptionFailed, e.to_string()))?;
+            drop(raw);
+            cms::decrypt_stream(der.as_slice(), me)
+        } else {
+            cms::decrypt_stream(body, me)
+        };
+        let (decrypted, alg) = result.map_err(|e| match e {
+            DecryptFailure::Unsupported(a) => fail(
+                FailureModifier::UnsupportedFormat,
+                format!("unsupported: {a}"),
+            ),
+            DecryptFailure::Failed(t) => fail(FailureModifier::DecryptionFailed, t),
+        })?;
+        encryption = Some(alg);
+        let (headers, start) = mime::split_head(&decrypted)
+            .map_err(|e| fail(FailureModifier::DecryptionFailed, e.to_string()))?;
+        (decrypted, headers, start)
+    } else {
+        if partner.encrypt.is_some() {
+            return Err(fail(
+                FailureModifier::InsufficientMessageSecurity,
+                "partner must encrypt".into(),
+            ));
+        }
+        let mut raw = Vec::new();
+        body.read_to_end(&mut raw)
+            .map_err(|e| fail(FailureModifier::UnexpectedProcessingError, e.to_string()))?;
+        (raw, http_headers.to_vec(), 0)
+    };
+
+    let mut entity_type =
+        HeaderValue::parse(header(&headers, "Content-Type").unwrap_or("text/plain"));
+    if entity_type
+        .param("smime-type")
+        .is_some_and(|t| t.eq_ignore_ascii_case("compressed-data"))
+    {
+        return Err(fail(
+            FailureModifier::UnsupportedFormat,
+            "compressed-data is not supported".into(),
+        ));
+    }
+
+    let mut signed = false;
+    let mic;
+    // Range of the entity whose body is the payload (headers included).
+    let mut payload_entity = body_start..buf.len();
+    if entity_type.value == "multipart/signed" {
+        let boundary = entity_type.param("boundary").unwrap_or_default().to_owned();
+        let parts = mime::split_multipart(&buf[body_start..], &boundary)
+            .map_err(|e| fail(FailureModifier::IntegrityCheckFailed, e.to_string()))?;
+        let [signed_part, signature_part, ..] = parts.as_slice() else {
+            return Err(fail(
+                FailureModifier::IntegrityCheckFailed,
+                "multipart/signed without two parts".into(),
+            ));
+        };
+        let signed_range = (signed_part.start + body_start)..(signed_part.end + body_start);
+        let sig_entity =
+            &buf[(signature_part.start + body_start)..(signature_part.end + body_start)];
+        let (sig_headers, sig_body) = mime::split_head(sig_entity)
+            .map_err(|e| fail(FailureModifier::AuthenticationFailed, e.to_string()))?;
+        let sig_type = HeaderValue::parse(header(&sig_headers, "Content-Type").unwrap_or_default());
+        if !matches!(
+            sig_type.value.as_str(),
+            "application/pkcs7-signature" | "application/x-pkcs7-signature"
+        ) {
+            return Err(fail(
+                FailureModifier::AuthenticationFailed,
+                format!("second part is {}", sig_type.value),
+            ));
+        }
+        let sig_base64 = header(&sig_headers, "Content-Transfer-Encoding")
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"));
+        let signature = if sig_base64 {
+            mime::decode_base64(&sig_entity[sig_body..])
+                .map_err(|e| fail(FailureModifier::AuthenticationFailed, e.to_string()))?
+        } else {
+            sig_entity[sig_body..].to_vec()
+        };
+        let certs = partner.valid_certs();
+        if certs.is_empty() {
+            return Err(fail(
+                FailureModifier::AuthenticationFailed,
+                "no partner certificate valid now".into(),
+            ));
+        }
+        let content = &buf[signed_range.clone()];
+        // Raw bytes first; the canonical (CRLF) form only if the digest did not match.
+        let verified = match cms::verify_detached(&signature, content, &certs) {
+            Err(VerifyFailure::Integrity) => match mime::canonicalize(content) {
+                std::borrow::Cow::Owned(canonical) => {
+                    cms::verify_detached(&signature, &canonical, &certs)
+                }
+                std::borrow::Cow::Borrowed(_) => Err(VerifyFailure::Integrity),
+            },
+            other => other,
+        };
+        let verified = verified.map_err(|e| match e {
+            VerifyFailure::Integrity => fail(
+                FailureModifier::IntegrityCheckFailed,
+                "content digest does not match the signature".into(),
+            ),
+            VerifyFailure::Authentication => fail(
+                FailureModifier::AuthenticationFailed,
+                "no partner certificate verifies the signature".into(),
+            ),
+            VerifyFailure::Unsupported(a) => fail(
+                FailureModifier::UnsupportedFormat,
+                format!("unsupported: {a}"),
+            ),
+            VerifyFailure::Malformed(t) => fail(FailureModifier::AuthenticationFailed, t),
+        })?;
+        signed = true;
+        // The MIC uses the signer's digest: that is what the sender computed for its records.
+        mic = Mic {
+            alg: verified.alg,
+            digest: verified.content_digest,
+        };
+        let (inner_headers, inner_start) = mime::split_head(content)
+            .map_err(|e| fail(FailureModifier::UnexpectedProcessingError, e.to_string()))?;
+        headers = inner_headers;
+        body_start = signed_range.start + inner_start;
+        payload_entity = signed_range;
+        entity_type = HeaderValue::parse(header(&headers, "Content-Type").unwrap_or("text/plain"));
+        if entity_type
+            .param("smime-type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("compressed-data"))
+        {
+            return Err(fail(
+                FailureModifier::UnsupportedFormat,
+                "compressed-data is not supported".into(),
+            ));
+        }
+    } else {
+        if partner.sign.is_some() {
+            return Err(fail(
+                FailureModifier::InsufficientMessageSecurity,
+                "partner must sign".into(),
+            ));
+        }
+        let alg = request
+            .as_ref()
+            .and_then(|r| r.signed_micalg)
+            .unwrap_or(MicAlg::Sha256);
+        // Encrypt-only: MIC over the decrypted entity with headers (canonical form);
+        // neither: over the content alone (RFC 4130 7.3.1).
+        let covered = if encryption.is_some() {
+            &buf[payload_entity.clone()]
+        } else {
+            &buf[body_start..]
+        };
+        mic = Mic::compute(alg, &mime::canonicalize(covered))
+            .map_err(|e| fail(FailureModifier::UnexpectedProcessingError, e.to_string()))?;
+    }
+
+    let encoding = match header(&headers, "Content-Transfer-Encoding")
+        .map(|e| e.trim().to_ascii_lowercase())
+    {
+        Some(e) if e == "base64" => Encoding::Base64,
+        Some(e) if e == "quoted-printable" => {
+            return Err(fail(
+                FailureModifier::UnsupportedFormat,
+                "quoted-printable payload".into(),
+            ));
+        }
+        _ => Encoding::Binary,
+    };
+    let filename = header(&headers, "Content-Disposition")
+        .and_then(|d| HeaderValue::parse(d).param("filename").map(str::to_owned));
+    let content_type = header(&headers, "Content-Type")
+        .unwrap_or("text/plain")
+        .to_owned();
+    let payload = body_start.min(payload_entity.end)..payload_entity.end;
+    tracing::info!(partner = %from_id, message_id = %message_id_value, signed, encrypted = encryption.is_some(), bytes = payload.len(), "as2 message received");
+    Ok(Core {
+        info: Received {
+            partner_as2_id: from_id,
+            message_id: message_id_value,
+            payload: Vec::new(),
+            payload_len: 0,
+            filename,
+            content_type,
+            mic,
+            signed,
+            encryption,
+            mdn_request: request,
+        },
+        buf,
+        payload,
+        encoding,
+    })
+}
