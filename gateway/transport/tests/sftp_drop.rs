@@ -313,3 +313,24 @@ async fn finish_moves_taken_files_and_never_overwrites_a_same_named_one() {
     assert!(listing.contains("processed/x.1.edi"), "{listing}");
     assert!(listing.contains("rejected/x.edi"), "{listing}");
 }
+
+#[tokio::test]
+async fn the_harness_moves_off_a_base_that_sshd_would_refuse_as_chroot_parent() {
+    // The system temp folder is world-writable: chroots below it would fail sshd's check.
+    let tmp = std::env::temp_dir();
+    let server = SshServer::start(&tmp, &[ACME]).expect("sshd harness");
+    assert!(
+        server
+            .dir()
+            .starts_with(transport::drop::testing::FALLBACK_BASE),
+        "{}",
+        server.dir().display()
+    );
+    let local = local_file(&server, "x.edi", b"hello");
+    let listing = sftp_ok(
+        &server,
+        ACME,
+        &format!("put {} inbox/x.edi\nls -1 inbox", local.display()),
+    );
+    assert!(listing.contains("inbox/x.edi"), "{listing}");
+}

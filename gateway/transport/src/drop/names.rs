@@ -13,8 +13,9 @@ const TEMP_SUFFIXES: [&str; 5] = [".part", ".filepart", ".partial", ".tmp", ".cr
 const MAX_PARTNER_LEN: usize = 32;
 
 /// Whether an inbox entry is a temporary name that must never be taken as a complete file:
-/// a [`TEMP_SUFFIXES`] suffix, a trailing `~` (editor backups), or a leading dot (hidden files,
-/// rsync's `.name.XXXXXX` temporaries, editor swap files).
+/// a partial-upload suffix (`.part`, `.filepart`, `.partial`, `.tmp`, `.crdownload`, any
+/// case), a trailing `~` (editor backups), or a leading dot (hidden files, rsync's
+/// `.name.XXXXXX` temporaries, editor swap files).
 pub fn is_temporary_name(name: &str) -> bool {
     if name.starts_with('.') || name.ends_with('~') {
         return true;

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::error::DropError;
-use super::root::{DropRoot, PartnerDirs};
+use super::root::{DropRoot, PartnerDirs, check_chroot_path};
 
 /// Where sshd lives on Debian; the prerequisites script installs it when missing.
 const SSHD: &str = "/usr/sbin/sshd";
@@ -100,13 +100,15 @@ impl fmt::Display for SftpOutput {
 
 impl SshServer {
     /// Installs OpenSSH if missing (`scripts/sftp-prereqs.sh`), creates a unique folder under
-    /// `<base>/sftp-test/` (base must not be under a world-writable folder such as /tmp: sshd
-    /// checks every parent of a chroot), generates keys, creates each partner's system user
+    /// `<base>/sftp-test/`, generates keys, creates each partner's system user
     /// (same name as the partner) when missing, lays out the drop folders for chroot and starts
     /// sshd on a free loopback port. Tests pass `env!("CARGO_TARGET_TMPDIR")` as `base`.
+    ///
+    /// sshd refuses a chroot with a parent that is not root-owned or is group/other-writable
+    /// (a checkout under /tmp, say); then [`FALLBACK_BASE`] is used instead of `base`.
     pub fn start(base: &Path, partners: &[&str]) -> Result<Self, HarnessError> {
         ensure_prerequisites()?;
-        let dir = unique_dir(base)?;
+        let dir = unique_dir(&chroot_safe_base(base)?)?;
         let root = DropRoot::new(dir.join("drop"));
         for partner in partners {
             ensure_user(partner)?;
@@ -290,6 +292,25 @@ fn ensure_prerequisites() -> Result<(), HarnessError> {
     }
     *done = true;
     Ok(())
+}
+
+/// Where the harness goes when the given base fails sshd's chroot rule: its parents are
+/// root-owned 0755 on any Debian-like system.
+pub const FALLBACK_BASE: &str = "/var/lib/chargegate-test";
+
+/// `base` if sshd would accept chroots below it, else [`FALLBACK_BASE`].
+fn chroot_safe_base(base: &Path) -> Result<PathBuf, HarnessError> {
+    fs::create_dir_all(base).map_err(|e| io_error(format!("create {}", base.display()), e))?;
+    if check_chroot_path(base).is_ok() {
+        return Ok(base.to_owned());
+    }
+    let fallback = PathBuf::from(FALLBACK_BASE);
+    fs::create_dir_all(&fallback)
+        .map_err(|e| io_error(format!("create {}", fallback.display()), e))?;
+    fs::set_permissions(&fallback, fs::Permissions::from_mode(0o755))
+        .map_err(|e| io_error(format!("chmod {}", fallback.display()), e))?;
+    check_chroot_path(&fallback)?;
+    Ok(fallback)
 }
 
 /// A fresh folder `<base>/sftp-test/<pid>-<n>-<nanos>`, root-owned 0755 like its parents must be.

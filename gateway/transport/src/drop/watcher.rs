@@ -221,10 +221,33 @@ impl DropWatcher {
             .map(|(dir, partner)| (dir.clone(), partner.clone()))
             .collect();
         for (inbox, partner) in inboxes {
+            if !inbox.is_dir() {
+                // Someone removed the inbox (and with it the kernel's watch): put it back so
+                // the partner can upload again and events resume.
+                warn!(partner = %partner, file = %inbox.display(), "inbox missing, recreating it");
+                if let Err(error) = self.rewatch(&partner, &inbox) {
+                    warn!(partner = %partner, file = %inbox.display(), error = %error,
+                        "cannot recreate inbox");
+                    continue;
+                }
+            }
             if let Err(error) = self.scan(&inbox, now) {
                 warn!(partner = %partner, file = %inbox.display(), error = %error, "cannot scan inbox");
             }
         }
+    }
+
+    fn rewatch(&mut self, partner: &str, inbox: &Path) -> DropResult<()> {
+        self.root.ensure_partner(partner)?;
+        if let Some(notify) = &mut self.notify {
+            // The old watch died with the folder; a failure here leaves the scan in charge.
+            let _ = notify.watcher.unwatch(inbox);
+            if let Err(error) = notify.watcher.watch(inbox, RecursiveMode::NonRecursive) {
+                warn!(partner, file = %inbox.display(), error = %error,
+                    "cannot watch inbox, relying on scans");
+            }
+        }
+        Ok(())
     }
 
     /// Observes every entry of one inbox and forgets files that are no longer there.
@@ -359,6 +382,23 @@ mod tests {
         let inbox = root.partner_dirs("acme").unwrap().inbox;
         fs::write(inbox.join("y.edi"), b"y").unwrap();
         assert_eq!(next(&mut watcher).await.name, "y.edi");
+    }
+
+    #[tokio::test]
+    async fn a_removed_inbox_is_recreated_and_watched_again() {
+        let (_tmp, root, mut watcher) =
+            setup(Duration::from_secs(3600), Duration::from_millis(100));
+        let inbox = root.partner_dirs("acme").unwrap().inbox;
+        nothing_within(&mut watcher, Duration::from_millis(50)).await;
+        fs::remove_dir(&inbox).unwrap();
+        // A scan notices and recreates it.
+        nothing_within(&mut watcher, Duration::from_millis(300)).await;
+        assert!(inbox.is_dir());
+        // Renamed-in files are found through events again (the settle time is out of reach,
+        // and a scan alone never makes a file complete before it).
+        fs::write(inbox.join("x.part"), b"x").unwrap();
+        fs::rename(inbox.join("x.part"), inbox.join("x.edi")).unwrap();
+        assert_eq!(next(&mut watcher).await.name, "x.edi");
     }
 
     #[tokio::test]
