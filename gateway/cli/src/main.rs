@@ -35,6 +35,14 @@ enum Command {
     /// Onboard a partner: draft a profile from samples, check it.
     #[command(subcommand)]
     Partner(cmd::partner::Command),
+    /// Runs the gateway: drop folders, AS2, workers, engine, HTTP API.
+    Serve(cmd::ops::ServeArgs),
+    /// Applies database migrations (serve does it at start too).
+    Migrate(cmd::ops::MigrateArgs),
+    /// Lists transactions: all, failed, or by partner, control number, invoice, debit memo.
+    Transactions(cmd::ops::TransactionsArgs),
+    /// Replays a failed transaction without duplicating anything.
+    Replay(cmd::ops::ReplayArgs),
 }
 
 /// What a command concluded about its input.
@@ -63,6 +71,10 @@ fn main() -> ExitCode {
         Command::Render(a) => cmd::render::run(a),
         Command::Adjudicate(a) => cmd::adjudicate::run(a),
         Command::Partner(c) => cmd::partner::run(c),
+        Command::Serve(a) => cmd::ops::serve(a),
+        Command::Migrate(a) => cmd::ops::migrate(a),
+        Command::Transactions(a) => cmd::ops::transactions(a),
+        Command::Replay(a) => cmd::ops::replay(a),
     };
     match result {
         Ok(Outcome::Valid) => ExitCode::SUCCESS,

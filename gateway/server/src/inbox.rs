@@ -36,13 +36,21 @@ pub async fn run(shared: Arc<Shared>, ingest: Arc<Ingest>, stop: CancellationTok
 
 /// Receives, processes and files away one dropped file.
 pub async fn take(shared: &Shared, ingest: &Ingest, file: IncomingFile) {
+    // Opened without following symlinks: a partner cannot swap in a link to another file.
+    let opened = match file.open() {
+        Ok(f) => f,
+        Err(error) => {
+            tracing::error!(partner = %file.partner, file = %file.name, %error, "inbox file not opened");
+            return;
+        }
+    };
     let receipt = match ingest
-        .receive_file(&file.partner, Channel::Sftp, Some(&file.name), &file.path)
+        .receive_reader(&file.partner, Channel::Sftp, Some(&file.name), opened)
         .await
     {
         Ok(r) => r,
         Err(error) => {
-            // Left in the inbox: taken again at the next start.
+            // Left in the inbox: this watcher does not hand it out again; the next start does.
             tracing::error!(partner = %file.partner, file = %file.name, %error, "file not received");
             return;
         }

@@ -84,10 +84,14 @@ pub struct Processed {
 
 /// The receive and parse/map steps.
 pub struct Ingest {
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) raw: RawStore,
-    pub(crate) profiles: Arc<Profiles>,
-    pub(crate) wake_relay: Arc<Notify>,
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Raw files.
+    pub raw: RawStore,
+    /// Partner profiles.
+    pub profiles: Arc<Profiles>,
+    /// Woken after writes to the outbox.
+    pub wake_relay: Arc<Notify>,
 }
 
 enum Event {
@@ -108,12 +112,20 @@ impl Ingest {
         name: Option<&str>,
         path: &Path,
     ) -> Result<Receipt, PipelineError> {
+        let file = std::fs::File::open(path)?;
+        self.receive_reader(partner, channel, name, file).await
+    }
+
+    /// Receives from a reader (an inbox file opened without following symlinks).
+    pub async fn receive_reader(
+        &self,
+        partner: &str,
+        channel: Channel,
+        name: Option<&str>,
+        reader: impl std::io::Read + Send + 'static,
+    ) -> Result<Receipt, PipelineError> {
         let raw = self.raw.clone();
-        let path = path.to_path_buf();
-        let stored = tokio::task::spawn_blocking(move || -> std::io::Result<RawFile> {
-            raw.put_reader(std::fs::File::open(&path)?)
-        })
-        .await??;
+        let stored = tokio::task::spawn_blocking(move || raw.put_reader(reader)).await??;
         self.record(partner, channel, name, stored).await
     }
 

@@ -4,6 +4,7 @@ pub mod ack;
 pub mod adjudicate;
 pub mod demo;
 pub mod input;
+pub mod ops;
 pub mod parse;
 pub mod partner;
 pub mod render;

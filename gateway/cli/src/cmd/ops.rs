@@ -1,0 +1,226 @@
+//! The service commands: `serve`, `migrate`, `transactions`, `replay` (design.md 3). They
+//! read the same layered configuration as the service (defaults < `chargegate.toml` or
+//! `--config` < `CHARGEGATE__*`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use server::http::ListQuery;
+use server::ingest::Ingest;
+use server::profiles::Profiles;
+use server::raw::RawStore;
+use server::{Gateway, Settings};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::Outcome;
+
+/// The configuration file flag shared by the service commands.
+#[derive(clap::Args, Debug)]
+pub struct ConfigFlag {
+    /// Configuration file (default: ./chargegate.toml when it exists).
+    #[arg(long, env = "CHARGEGATE_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+impl ConfigFlag {
+    fn load(&self) -> anyhow::Result<Settings> {
+        Ok(Settings::load(self.config.as_deref())?)
+    }
+}
+
+/// Arguments of `serve`.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigFlag,
+}
+
+/// Arguments of `migrate`.
+#[derive(clap::Args, Debug)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    config: ConfigFlag,
+}
+
+/// Arguments of `transactions`.
+#[derive(clap::Args, Debug)]
+pub struct TransactionsArgs {
+    /// Only failed transactions (the replay queue).
+    #[arg(long)]
+    failed: bool,
+    /// Only this partner's.
+    #[arg(long)]
+    partner: Option<String>,
+    /// ISA13, GS06 or ST02.
+    #[arg(long)]
+    control_number: Option<String>,
+    /// An invoice number on the document.
+    #[arg(long)]
+    invoice: Option<String>,
+    /// A debit memo number.
+    #[arg(long)]
+    debit_memo: Option<String>,
+    /// At most this many (newest first).
+    #[arg(long, default_value_t = 50)]
+    limit: i64,
+    /// JSON lines instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    config: ConfigFlag,
+}
+
+/// Arguments of `replay`.
+#[derive(clap::Args, Debug)]
+pub struct ReplayArgs {
+    /// The transaction id (from `chargegate transactions --failed`).
+    id: Uuid,
+    #[command(flatten)]
+    config: ConfigFlag,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// `chargegate serve`.
+pub fn serve(args: ServeArgs) -> anyhow::Result<Outcome> {
+    let settings = args.config.load()?;
+    runtime()?.block_on(async move {
+        let gateway = Gateway::open(settings).await?;
+        let listener = gateway.bind().await?;
+        eprintln!(
+            "chargegate: serving on http://{} (database {}, bus {}); Ctrl-C or SIGTERM stops",
+            listener.local_addr()?,
+            server::app::redact(&gateway.shared.settings.database.url),
+            server::app::redact(&gateway.shared.settings.bus.url),
+        );
+        let stop = CancellationToken::new();
+        let on_signal = stop.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            on_signal.cancel();
+        });
+        gateway.serve(listener, stop).await?;
+        Ok(Outcome::Valid)
+    })
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn store::Store>> {
+    let store = store::connect(&settings.database.url)
+        .await
+        .with_context(|| format!("opening {}", server::app::redact(&settings.database.url)))?;
+    store.migrate().await.context("migrating the database")?;
+    Ok(store)
+}
+
+/// `chargegate migrate`.
+pub fn migrate(args: MigrateArgs) -> anyhow::Result<Outcome> {
+    let settings = args.config.load()?;
+    runtime()?.block_on(async move {
+        if let Some(path) = settings.database.url.strip_prefix("sqlite://") {
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                std::fs::create_dir_all(dir).ok();
+            }
+        }
+        open_store(&settings).await?;
+        eprintln!(
+            "chargegate: {} is migrated",
+            server::app::redact(&settings.database.url)
+        );
+        Ok(Outcome::Valid)
+    })
+}
+
+/// `chargegate transactions`.
+pub fn transactions(args: TransactionsArgs) -> anyhow::Result<Outcome> {
+    let settings = args.config.load()?;
+    let query = ListQuery {
+        failed: args.failed,
+        partner: args.partner.clone(),
+        control_number: args.control_number.clone(),
+        invoice: args.invoice.clone(),
+        debit_memo: args.debit_memo.clone(),
+        doc_type: None,
+        limit: Some(args.limit),
+    };
+    runtime()?.block_on(async move {
+        let store = open_store(&settings).await?;
+        let rows = store.list_transactions(&query.filter()).await?;
+        if args.json {
+            for r in &rows {
+                println!("{}", serde_json::to_string(r)?);
+            }
+        } else {
+            println!(
+                "{:<36}  {:<10} {:<8} {:<7} {:<10} {:<14} {:<9}  error",
+                "id", "partner", "dir", "step", "state", "doc", "isa13"
+            );
+            for r in &rows {
+                let error = r
+                    .error
+                    .as_deref()
+                    .and_then(|e| e.lines().next())
+                    .unwrap_or("");
+                println!(
+                    "{:<36}  {:<10} {:<8} {:<7} {:<10} {:<14} {:<9}  {error}",
+                    r.id,
+                    r.partner,
+                    r.direction.as_str(),
+                    r.step.as_str(),
+                    r.state.as_str(),
+                    r.doc_type.as_deref().unwrap_or("-"),
+                    r.isa13.as_deref().unwrap_or("-"),
+                );
+            }
+        }
+        store.close().await;
+        Ok(Outcome::Valid)
+    })
+}
+
+/// `chargegate replay ID`: runs the failed step again through the database and the outbox;
+/// a running gateway picks the result up (its relay polls the outbox).
+pub fn replay(args: ReplayArgs) -> anyhow::Result<Outcome> {
+    let settings = args.config.load()?;
+    runtime()?.block_on(async move {
+        let store = open_store(&settings).await?;
+        let ingest = Ingest {
+            store: store.clone(),
+            raw: RawStore::new(&settings.paths.data),
+            profiles: Arc::new(Profiles::load(&settings.paths.profiles)?),
+            wake_relay: Arc::new(tokio::sync::Notify::new()),
+        };
+        let done = server::replay::replay(&ingest, args.id).await?;
+        println!("{}", serde_json::to_string(&done)?);
+        eprintln!("chargegate: {}", done.summary);
+        store.close().await;
+        Ok(Outcome::Valid)
+    })
+}
