@@ -83,7 +83,9 @@ impl Link {
         let properties = ConnectionProperties::default()
             .with_executor(tokio_executor_trait::Tokio::current())
             .with_reactor(tokio_reactor_trait::Tokio::current())
-            .with_connection_name("chargegate".into());
+            // Named after the exchange, so operators (and the reconnect test) can tell the
+            // connections of one topology apart in `rabbitmqctl list_connections`.
+            .with_connection_name(format!("chargegate {}", self.topology.exchange).into());
         let connection = Connection::connect(&self.url, properties).await?;
         let lost = Arc::new(Notify::new());
         let on_error = Arc::clone(&lost);
