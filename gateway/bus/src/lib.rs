@@ -32,7 +32,8 @@ pub trait Bus: Send + Sync {
     /// Publishes to the topic exchange; resolves only when the broker confirmed the message
     /// (publisher confirms; persistent). An unrouted routing key is confirmed and goes nowhere.
     async fn publish(&self, message: &Message) -> BusResult<()>;
-    /// Consumes `queue` with at most `prefetch` unsettled deliveries at a time.
+    /// Consumes `queue` with at most `prefetch` unsettled deliveries at a time. During a
+    /// RabbitMQ outage the consumer is still handed out and subscribes once reconnected.
     async fn consume(&self, queue: &str, prefetch: u16) -> BusResult<BoxConsumer>;
     /// Messages dead-lettered from `queue` (its parking queue), oldest first, for ops and
     /// replay; they stay parked.
@@ -62,5 +63,31 @@ fn redact(url: &str) -> String {
             format!("{}://***{}", &url[..scheme_end], &url[at..])
         }
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_credentials_only() {
+        assert_eq!(
+            redact("kafka://user:secret@host:9092"),
+            "kafka://***@host:9092"
+        );
+        assert_eq!(redact("nats://host"), "nats://host");
+    }
+
+    #[tokio::test]
+    async fn unknown_scheme_is_refused_without_leaking_the_password() {
+        let error = connect("kafka://user:secret@host", Topology::chargegate())
+            .await
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("unsupported bus url scheme: kafka://***@host")
+        );
     }
 }

@@ -88,9 +88,13 @@ impl Bus for AmqpBus {
             active: None,
             failed_generation: None,
         };
-        // Subscribe now, so messages published after `consume` returns are this consumer's.
-        let session = self.link.session()?;
-        consumer.active = Some(consumer.subscribe(session).await?);
+        // Subscribe now when connected, so a missing queue or a refused channel is reported
+        // here; during an outage the consumer subscribes once the connection is back.
+        match self.link.session() {
+            Ok(session) => consumer.active = Some(consumer.subscribe(session).await?),
+            Err(BusError::Unavailable { .. }) => {}
+            Err(error) => return Err(error),
+        }
         Ok(Box::new(consumer))
     }
 
