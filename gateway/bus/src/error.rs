@@ -33,6 +33,15 @@ pub enum BusError {
         /// The message's id.
         message_id: String,
     },
+    /// The broker returned a message the bus sent to one of its own queues (a delay or parking
+    /// queue is missing), so it was not stored anywhere.
+    #[error("broker returned message {message_id}: no queue for {routing_key}")]
+    Unroutable {
+        /// The message's id.
+        message_id: String,
+        /// The routing key nothing was bound to.
+        routing_key: String,
+    },
     /// The bus was closed with [`crate::Bus::close`].
     #[error("bus closed")]
     Closed,

@@ -132,3 +132,37 @@ fn as_string(value: &AMQPValue) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn published_properties_are_persistent_with_id_and_headers() {
+        let message = Message {
+            message_id: "sha256:ab/0001".to_owned(),
+            routing_key: "claim.acme".to_owned(),
+            headers: BTreeMap::from([("partner".to_owned(), "acme".to_owned())]),
+            payload: Vec::new(),
+        };
+        let properties = properties(&message, &[(ATTEMPTS_HEADER, AMQPValue::LongUInt(2))]);
+        assert_eq!(*properties.delivery_mode(), Some(PERSISTENT));
+        assert_eq!(
+            properties.message_id().as_ref().map(|id| id.as_str()),
+            Some("sha256:ab/0001")
+        );
+        let headers = properties.headers().clone().unwrap_or_default();
+        assert_eq!(
+            headers
+                .inner()
+                .get("partner")
+                .and_then(as_string)
+                .as_deref(),
+            Some("acme")
+        );
+        assert_eq!(
+            headers.inner().get(ATTEMPTS_HEADER).and_then(as_u32),
+            Some(2)
+        );
+    }
+}

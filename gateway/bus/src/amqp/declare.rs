@@ -3,7 +3,9 @@
 //! Per consumer queue `Q`:
 //! - `Q`: durable quorum queue bound to the topic exchange by its patterns; when the broker
 //!   dead-letters (delivery limit) it goes to the DLX with routing key `Q`.
-//! - `Q.parked`: durable quorum queue bound to the DLX with key `Q`.
+//! - `Q.parked`: durable classic queue bound to the DLX with key `Q`. Classic, not quorum:
+//!   `parked()` peeks by getting messages and returning them, which counts as a delivery in a
+//!   quorum queue, and RabbitMQ 4's default quorum delivery limit would then drop them.
 //! - `Q.retry.<ms>ms`, one per distinct delay of the retry policy: durable classic queue with
 //!   that message TTL, dead-lettering to the default exchange with key `Q`, i.e. straight back
 //!   into `Q` (not through the topic exchange, so other consumers do not see the retry). One
@@ -96,7 +98,11 @@ pub(crate) async fn declare(channel: &Channel, topology: &Topology) -> BusResult
         }
         let parked = parking_queue(&spec.name);
         channel
-            .queue_declare(&parked, DURABLE, table(&[("x-queue-type", quorum.clone())]))
+            .queue_declare(
+                &parked,
+                DURABLE,
+                table(&[("x-queue-type", text("classic"))]),
+            )
             .await?;
         channel
             .queue_bind(

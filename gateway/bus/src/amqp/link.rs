@@ -162,13 +162,16 @@ impl Link {
         }
     }
 
-    /// Publishes and waits for the broker's confirm; only then is the message sent.
+    /// Publishes and waits for the broker's confirm; only then is the message sent. With
+    /// `mandatory`, a message no queue takes is an error instead of being dropped: the bus uses
+    /// it when moving a message to its own delay or parking queue, where dropping would lose it.
     pub async fn publish_confirmed(
         &self,
         exchange: &str,
         routing_key: &str,
         message: &Message,
         extra_headers: &[(&str, AMQPValue)],
+        mandatory: bool,
     ) -> BusResult<()> {
         let session = self.session()?;
         let properties = codec::properties(message, extra_headers);
@@ -178,7 +181,10 @@ impl Link {
                 .basic_publish(
                     exchange,
                     routing_key,
-                    BasicPublishOptions::default(),
+                    BasicPublishOptions {
+                        mandatory,
+                        immediate: false,
+                    },
                     &message.payload,
                     properties,
                 )
@@ -187,7 +193,13 @@ impl Link {
         }
         .await;
         match result {
-            Ok(confirmation) if confirmation.is_ack() => Ok(()),
+            Ok(confirmation) if confirmation.is_ack() => match confirmation.take_message() {
+                None => Ok(()),
+                Some(_returned) => Err(BusError::Unroutable {
+                    message_id: message.message_id.clone(),
+                    routing_key: routing_key.to_owned(),
+                }),
+            },
             Ok(_) => Err(BusError::NotConfirmed {
                 message_id: message.message_id.clone(),
             }),

@@ -75,7 +75,7 @@ impl Bus for AmqpBus {
         message.check_headers()?;
         let exchange = &self.link.topology().exchange;
         self.link
-            .publish_confirmed(exchange, &message.routing_key, message, &[])
+            .publish_confirmed(exchange, &message.routing_key, message, &[], false)
             .await
     }
 
@@ -274,7 +274,7 @@ impl Settle for AmqpSettle {
         let headers = Self::bookkeeping(message, attempts);
         // The default exchange routes by queue name, straight into the delay queue.
         self.link
-            .publish_confirmed("", &delay_queue, message, &headers)
+            .publish_confirmed("", &delay_queue, message, &headers, true)
             .await?;
         self.ack_original().await
     }
@@ -289,7 +289,7 @@ impl Settle for AmqpSettle {
         headers.push((codec::REASON_HEADER, AMQPValue::LongString(reason.into())));
         let dlx = self.link.topology().dead_letter_exchange.clone();
         self.link
-            .publish_confirmed(&dlx, &self.queue, message, &headers)
+            .publish_confirmed(&dlx, &self.queue, message, &headers, true)
             .await?;
         self.ack_original().await
     }
