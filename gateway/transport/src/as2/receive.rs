@@ -287,7 +287,11 @@ fn receive_core<R: Read>(
     let mut signed = false;
     let mic;
     // Range of the entity whose body is the payload (headers included).
-    let mut payload_entity = body_start..buf.len();
+    let mut payload_entity = if encryption.is_some() {
+        0..buf.len()
+    } else {
+        body_start..buf.len()
+    };
     if entity_type.value == "multipart/signed" {
         let boundary = entity_type.param("boundary").unwrap_or_default().to_owned();
         let parts = mime::split_multipart(&buf[body_start..], &boundary)
