@@ -60,7 +60,7 @@ def partner(args, **settings):
     return as2.Partner(
         as2_name=args.partner_id,
         verify_cert=cert,
-        encrypt_cert=cert,
+        encrypt_cert=read(args.partner_encrypt_cert) if args.partner_encrypt_cert else cert,
         validate_certs=False,
         **settings,
     )
@@ -210,6 +210,7 @@ def main():
     parser.add_argument("--org-cert", required=True)
     parser.add_argument("--partner-id", required=True)
     parser.add_argument("--partner-cert", required=True)
+    parser.add_argument("--partner-encrypt-cert", help="encrypt to this certificate instead (tests)")
     parser.add_argument("--out-dir")
     parser.add_argument("--url")
     parser.add_argument("--file")
