@@ -56,6 +56,15 @@ fn round_trip(
         "receiver's MIC equals the sender's expected MIC"
     );
     assert_eq!(format!("<{}>", got.message_id), id);
+    // The owned variant (decrypt in place) must agree with the borrowed one.
+    let owned =
+        transport::as2::receive_owned(&msg.headers, msg.body.clone(), &w.us.identity, &|_| {
+            Some(from_them.clone())
+        })
+        .unwrap();
+    assert_eq!(owned.payload, got.payload);
+    assert_eq!(owned.mic, got.mic);
+    assert_eq!(owned.encryption, got.encryption);
     got
 }
 
@@ -466,7 +475,7 @@ async fn sender_gets_sync_mdn_and_async_mdn_is_posted() {
     assert_eq!(outcome, SendOutcome::SyncMdn(MdnVerdict::Processed));
 
     // Async: the request carries the URL; send_mdn posts to a test listener.
-    let posted: Arc<Mutex<Option<(Vec<(String, String)>, Vec<u8>)>>> = Arc::default();
+    let posted: Arc<Mutex<Option<as2_support::Request>>> = Arc::default();
     let sink = Arc::clone(&posted);
     let mdn_url = serve(1, move |req| {
         *sink.lock().unwrap() = Some(req);
