@@ -509,7 +509,6 @@ pub(crate) fn decrypt_stream<R: Read>(
         }
         _ => return Err(DecryptFailure::Failed("no encrypted content".into())),
     }
-    drop(feed);
     let start = out.len();
     out.resize(start + block, 0);
     let n = crypter
@@ -517,4 +516,237 @@ pub(crate) fn decrypt_stream<R: Read>(
         .map_err(|_| DecryptFailure::Failed("bad padding: wrong key or corrupt content".into()))?;
     out.truncate(start + n);
     Ok((out, alg))
+}
+
+/// Decrypts an EnvelopedData held in `body`, writing the plaintext over the ciphertext in the
+/// same allocation (CBC output never overtakes the input), so no second full-size buffer exists.
+pub(crate) fn decrypt_in_place(
+    mut body: Vec<u8>,
+    me: &LocalIdentity,
+) -> Result<(Vec<u8>, EncryptionAlg), DecryptFailure> {
+    let (recipient_infos, alg_id, ranges) = {
+        let base = body.as_ptr() as usize;
+        let offset = |part: &[u8]| {
+            let start = part.as_ptr() as usize - base;
+            start..start + part.len()
+        };
+        let (ci, _) = read_tlv(&body)?;
+        let ci = ci.expect(tag::SEQUENCE, "ContentInfo")?.children()?;
+        let [content_type, explicit, ..] = ci.as_slice() else {
+            return Err(DecryptFailure::Failed("ContentInfo too short".into()));
+        };
+        if !is_oid(content_type, oids::ENVELOPED_DATA) {
+            let what = if is_oid(content_type, oids::COMPRESSED_DATA) {
+                "compressed-data"
+            } else {
+                "pkcs7-mime content that is not enveloped-data"
+            };
+            return Err(DecryptFailure::Unsupported(what.into()));
+        }
+        let wrapper = explicit
+            .expect(tag::CONTEXT_0, "EnvelopedData wrapper")?
+            .children()?;
+        let fields = wrapper
+            .first()
+            .ok_or_else(|| DecryptFailure::Failed("empty EnvelopedData".into()))?
+            .expect(tag::SEQUENCE, "EnvelopedData")?
+            .children()?;
+        let mut it = fields
+            .into_iter()
+            .skip(1)
+            .skip_while(|t| t.tag == tag::CONTEXT_0);
+        let recipient_infos = it
+            .next()
+            .ok_or_else(|| DecryptFailure::Failed("no recipientInfos".into()))?
+            .expect(tag::SET, "recipientInfos")?;
+        let eci = it
+            .next()
+            .ok_or_else(|| DecryptFailure::Failed("no encryptedContentInfo".into()))?
+            .expect(tag::SEQUENCE, "encryptedContentInfo")?
+            .children()?;
+        let [_, alg_id, content, ..] = eci.as_slice() else {
+            return Err(DecryptFailure::Failed("no encrypted content".into()));
+        };
+        let ranges = match content.tag {
+            tag::CONTEXT_0_PRIMITIVE => vec![offset(content.content)],
+            tag::CONTEXT_0 => content
+                .children()?
+                .iter()
+                .map(|chunk| {
+                    chunk
+                        .expect(tag::OCTET_STRING, "encrypted content chunk")
+                        .map(|c| offset(c.content))
+                })
+                .collect::<As2Result<Vec<_>>>()?,
+            _ => return Err(DecryptFailure::Failed("no encrypted content".into())),
+        };
+        (recipient_infos.raw.to_vec(), alg_id.raw.to_vec(), ranges)
+    };
+    let (alg, iv) = content_cipher(&alg_id)?;
+    let cipher = alg.cipher();
+    let key = unwrap_key(&recipient_infos, me, cipher.key_len())?;
+    let mut crypter = Crypter::new(cipher, Mode::Decrypt, &key, Some(&iv))
+        .map_err(|e| DecryptFailure::Failed(e.to_string()))?;
+    let mut tmp = vec![0u8; CHUNK + cipher.block_size()];
+    let mut write = 0;
+    for range in ranges {
+        let mut pos = range.start;
+        while pos < range.end {
+            let end = (pos + CHUNK).min(range.end);
+            let n = crypter
+                .update(&body[pos..end], &mut tmp)
+                .map_err(|e| DecryptFailure::Failed(e.to_string()))?;
+            body[write..write + n].copy_from_slice(&tmp[..n]);
+            write += n;
+            pos = end;
+        }
+    }
+    let n = crypter
+        .finalize(&mut tmp)
+        .map_err(|_| DecryptFailure::Failed("bad padding: wrong key or corrupt content".into()))?;
+    body[write..write + n].copy_from_slice(&tmp[..n]);
+    body.truncate(write + n);
+    Ok((body, alg))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn identity() -> (tempfile::TempDir, LocalIdentity) {
+        let dir = tempfile::tempdir().unwrap();
+        let me =
+            LocalIdentity::generate("me", &dir.path().join("k.pem"), &dir.path().join("c.pem"))
+                .unwrap();
+        (dir, me)
+    }
+
+    /// Re-encodes openssl's DER EnvelopedData in BER the way streaming stacks send it:
+    /// indefinite lengths and the encrypted content split into OCTET STRING chunks.
+    fn to_ber_chunked(der_bytes: &[u8], chunk: usize) -> Vec<u8> {
+        let indefinite = |tag: u8, parts: &[&[u8]]| {
+            let mut out = vec![tag, 0x80];
+            for p in parts {
+                out.extend_from_slice(p);
+            }
+            out.extend_from_slice(&[0, 0]);
+            out
+        };
+        let (ci, _) = read_tlv(der_bytes).unwrap();
+        let ci = ci.children().unwrap();
+        let ed = ci[1].children().unwrap()[0].children().unwrap();
+        let eci = ed[2].children().unwrap();
+        let chunks: Vec<Vec<u8>> = eci[2]
+            .content
+            .chunks(chunk)
+            .map(|c| der::der(tag::OCTET_STRING, c))
+            .collect();
+        let chunk_refs: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+        let content = indefinite(tag::CONTEXT_0, &chunk_refs);
+        let eci = indefinite(tag::SEQUENCE, &[eci[0].raw, eci[1].raw, &content]);
+        let ed = indefinite(tag::SEQUENCE, &[ed[0].raw, ed[1].raw, &eci]);
+        let wrapper = indefinite(tag::CONTEXT_0, &[&ed]);
+        indefinite(tag::SEQUENCE, &[ci[0].raw, &wrapper])
+    }
+
+    #[test]
+    fn decrypts_der_and_chunked_ber_streamed_and_in_place() {
+        let (_dir, me) = identity();
+        let cert = PartnerCert {
+            cert: me.cert.clone(),
+        };
+        let content: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        for alg in [EncryptionAlg::Aes256Cbc, EncryptionAlg::TripleDes] {
+            let der_bytes = encrypt(&cert, alg, &content).unwrap();
+            let ber = to_ber_chunked(&der_bytes, 1000);
+            for input in [&der_bytes, &ber] {
+                let (streamed, got_alg) = decrypt_stream(input.as_slice(), &me).unwrap();
+                assert_eq!(streamed, content);
+                assert_eq!(got_alg, alg);
+                let (in_place, _) = decrypt_in_place(input.clone(), &me).unwrap();
+                assert_eq!(in_place, content);
+            }
+        }
+    }
+
+    #[test]
+    fn wrong_key_fails_and_truncation_is_an_error() {
+        let (_dir, me) = identity();
+        let (_dir2, other) = identity();
+        let der_bytes = encrypt(
+            &PartnerCert {
+                cert: other.cert.clone(),
+            },
+            EncryptionAlg::Aes128Cbc,
+            b"secret",
+        )
+        .unwrap();
+        assert!(matches!(
+            decrypt_stream(der_bytes.as_slice(), &me),
+            Err(DecryptFailure::Failed(_))
+        ));
+        assert!(matches!(
+            decrypt_in_place(der_bytes.clone(), &me),
+            Err(DecryptFailure::Failed(_))
+        ));
+        let truncated = &der_bytes[..der_bytes.len() - 5];
+        assert!(decrypt_stream(truncated, &other).is_err());
+        assert!(decrypt_in_place(truncated.to_vec(), &other).is_err());
+    }
+
+    #[test]
+    fn signature_round_trip_and_digest_mismatch() {
+        let (_dir, me) = identity();
+        let cert = PartnerCert {
+            cert: me.cert.clone(),
+        };
+        let sig = sign_detached(&me, MicAlg::Sha384, b"content").unwrap();
+        let verified = verify_detached(&sig, b"content", &[&cert]).unwrap();
+        assert_eq!(verified.alg, MicAlg::Sha384);
+        assert_eq!(
+            verified.content_digest,
+            MicAlg::Sha384.hash(b"content").unwrap()
+        );
+        assert!(matches!(
+            verify_detached(&sig, b"c0ntent", &[&cert]),
+            Err(VerifyFailure::Integrity)
+        ));
+        let (_dir2, other) = identity();
+        let other_cert = PartnerCert {
+            cert: other.cert.clone(),
+        };
+        assert!(matches!(
+            verify_detached(&sig, b"content", &[&other_cert]),
+            Err(VerifyFailure::Authentication)
+        ));
+    }
+
+    #[test]
+    fn openssl_verifies_our_signed_data() {
+        // Independent check of our hand-built SignedData: openssl's CMS_verify accepts it.
+        let (_dir, me) = identity();
+        let sig = sign_detached(&me, MicAlg::Sha256, b"payload").unwrap();
+        let mut cms = CmsContentInfo::from_der(&sig).unwrap();
+        let mut certs = Stack::new().unwrap();
+        certs.push(me.cert.clone()).unwrap();
+        cms.verify(
+            Some(&certs),
+            None,
+            Some(b"payload"),
+            None,
+            CMSOptions::NOVERIFY | CMSOptions::BINARY,
+        )
+        .unwrap();
+        assert!(
+            cms.verify(
+                Some(&certs),
+                None,
+                Some(b"paylaod"),
+                None,
+                CMSOptions::NOVERIFY | CMSOptions::BINARY
+            )
+            .is_err()
+        );
+    }
 }

@@ -267,7 +267,7 @@ mod tests {
     fn header_block_with_bare_lf() {
         let (headers, at) = split_head(b"A: 1\nB: 2\n\nxyz").unwrap();
         assert_eq!(headers.len(), 2);
-        assert_eq!(at, 10);
+        assert_eq!(at, 11);
     }
 
     #[test]

@@ -22,5 +22,5 @@ pub use identity::{EncryptionAlg, LocalIdentity, MdnMode, PartnerAs2, PartnerCer
 pub use mdn::{MdnFields, MdnOutcome, MdnVerdict, build_mdn, parse_mdn, read_mdn_fields};
 pub use message::{HttpMessage, build_message, new_message_id};
 pub use mic::{Mic, MicAlg};
-pub use receive::{MdnRequest, Received, receive, receive_to};
+pub use receive::{MdnRequest, Received, receive, receive_owned, receive_to};
 pub use sender::{SendOutcome, Sender};

@@ -75,19 +75,40 @@ struct Core {
     encoding: Encoding,
 }
 
-/// Receives a message held in memory. The returned payload reuses the decrypted buffer.
+/// Receives a message held in memory (borrowed: the decrypted entity is a second buffer; see
+/// [`receive_owned`] to avoid it). The returned payload reuses the decrypted buffer.
 pub fn receive(
     headers: &[(String, String)],
     body: &[u8],
     me: &LocalIdentity,
     partner: &dyn Fn(&str) -> Option<PartnerAs2>,
 ) -> Result<Received, ReceiveFailure> {
+    into_payload(receive_core(headers, Body::Stream(body), me, partner)?)
+}
+
+/// Receives a message whose body the caller hands over: it is decrypted in place and the payload
+/// is carved out of the same allocation, so the message is held in memory once.
+pub fn receive_owned(
+    headers: &[(String, String)],
+    body: Vec<u8>,
+    me: &LocalIdentity,
+    partner: &dyn Fn(&str) -> Option<PartnerAs2>,
+) -> Result<Received, ReceiveFailure> {
+    into_payload(receive_core::<&[u8]>(
+        headers,
+        Body::Owned(body),
+        me,
+        partner,
+    )?)
+}
+
+fn into_payload(core: Core) -> Result<Received, ReceiveFailure> {
     let Core {
         mut info,
         mut buf,
         payload,
         encoding,
-    } = receive_core(headers, body, me, partner)?;
+    } = core;
     info.payload = match encoding {
         Encoding::Base64 => {
             mime::decode_base64(&buf[payload]).map_err(|e| fail_from(&info, e.to_string()))?
@@ -116,7 +137,7 @@ pub fn receive_to<R: Read, W: Write>(
         buf,
         payload,
         encoding,
-    } = receive_core(headers, body, me, partner)?;
+    } = receive_core(headers, Body::Stream(body), me, partner)?;
     let written = match encoding {
         Encoding::Base64 => {
             let decoded =
@@ -169,9 +190,29 @@ pub(crate) fn as2_name(value: &str) -> String {
     mime::unquote(value.trim())
 }
 
+/// Where the body comes from: a reader (streamed decryption) or an owned buffer (decrypted in
+/// place).
+enum Body<R> {
+    Stream(R),
+    Owned(Vec<u8>),
+}
+
+impl<R: Read> Body<R> {
+    fn into_vec(self) -> std::io::Result<Vec<u8>> {
+        match self {
+            Self::Owned(bytes) => Ok(bytes),
+            Self::Stream(mut reader) => {
+                let mut raw = Vec::new();
+                reader.read_to_end(&mut raw)?;
+                Ok(raw)
+            }
+        }
+    }
+}
+
 fn receive_core<R: Read>(
     http_headers: &[(String, String)],
-    mut body: R,
+    body: Body<R>,
     me: &LocalIdentity,
     partner_of: &dyn Fn(&str) -> Option<PartnerAs2>,
 ) -> Result<Core, ReceiveFailure> {
@@ -237,16 +278,18 @@ fn receive_core<R: Read>(
     {
         let base64 = header(http_headers, "Content-Transfer-Encoding")
             .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"));
-        let result = if base64 {
-            let mut raw = Vec::new();
-            body.read_to_end(&mut raw)
-                .map_err(|e| fail(FailureModifier::UnexpectedProcessingError, e.to_string()))?;
-            let der = mime::decode_base64(&raw)
-                .map_err(|e| fail(FailureModifier::DecryptionFailed, e.to_string()))?;
-            drop(raw);
-            cms::decrypt_stream(der.as_slice(), me)
-        } else {
-            cms::decrypt_stream(body, me)
+        let result = match (base64, body) {
+            (false, Body::Stream(reader)) => cms::decrypt_stream(reader, me),
+            (false, Body::Owned(bytes)) => cms::decrypt_in_place(bytes, me),
+            (true, body) => {
+                let raw = body
+                    .into_vec()
+                    .map_err(|e| fail(FailureModifier::UnexpectedProcessingError, e.to_string()))?;
+                let der = mime::decode_base64(&raw)
+                    .map_err(|e| fail(FailureModifier::DecryptionFailed, e.to_string()))?;
+                drop(raw);
+                cms::decrypt_in_place(der, me)
+            }
         };
         let (decrypted, alg) = result.map_err(|e| match e {
             DecryptFailure::Unsupported(a) => fail(
@@ -266,8 +309,8 @@ fn receive_core<R: Read>(
                 "partner must encrypt".into(),
             ));
         }
-        let mut raw = Vec::new();
-        body.read_to_end(&mut raw)
+        let raw = body
+            .into_vec()
             .map_err(|e| fail(FailureModifier::UnexpectedProcessingError, e.to_string()))?;
         (raw, http_headers.to_vec(), 0)
     };
@@ -287,7 +330,11 @@ fn receive_core<R: Read>(
     let mut signed = false;
     let mic;
     // Range of the entity whose body is the payload (headers included).
-    let mut payload_entity = body_start..buf.len();
+    let mut payload_entity = if encryption.is_some() {
+        0..buf.len()
+    } else {
+        body_start..buf.len()
+    };
     if entity_type.value == "multipart/signed" {
         let boundary = entity_type.param("boundary").unwrap_or_default().to_owned();
         let parts = mime::split_multipart(&buf[body_start..], &boundary)
