@@ -50,6 +50,7 @@ pub(crate) async fn apply(
     let mut history = history_for(
         tx,
         &record.partner,
+        &record.role,
         invoices_of(batch.lines.iter().map(|l| &l.sale)),
     )
     .await?;

@@ -95,7 +95,7 @@ pub(crate) async fn apply(
     }
     let books = cache.snapshot(tx).await?;
     let sales: Vec<SaleLine> = claim.lines.iter().map(SaleLine::from).collect();
-    let history = history_for(tx, &partner.id, invoices_of(sales.iter())).await?;
+    let history = history_for(tx, &partner.id, "adjudicator", invoices_of(sales.iter())).await?;
     let run = adjudicate_with(
         claim,
         &books.book,

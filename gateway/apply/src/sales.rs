@@ -47,7 +47,7 @@ pub(crate) async fn apply(
     }
     let books = cache.snapshot(tx).await?;
     let sales: Vec<SaleLine> = report.lines.iter().map(SaleLine::from).collect();
-    let mut history = history_for(tx, &partner.id, invoices_of(sales.iter())).await?;
+    let mut history = history_for(tx, &partner.id, "claimant", invoices_of(sales.iter())).await?;
     let id = Uuid::now_v7();
     let header = BatchHeader {
         id: id.to_string(),

@@ -125,6 +125,7 @@ fn batch_open(status: &str) -> bool {
 pub(crate) async fn history_for(
     read: &mut dyn StoreRead,
     partner: &str,
+    role: &str,
     invoices: BTreeSet<String>,
 ) -> Result<LineHistory, ApplyError> {
     let mut history = LineHistory::new();
@@ -133,7 +134,7 @@ pub(crate) async fn history_for(
     }
     let invoices: Vec<String> = invoices.into_iter().collect();
     for chunk in invoices.chunks(CHUNK_LINES) {
-        for (batch_status, row) in read.lines_for_invoices(partner, chunk).await? {
+        for (batch_status, row) in read.lines_for_invoices(partner, role, chunk).await? {
             record_history(&mut history, &batch_status, &row)?;
         }
     }

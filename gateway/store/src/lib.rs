@@ -99,11 +99,13 @@ pub trait StoreRead: Send {
     async fn batch_lines(&mut self, batch_id: Uuid) -> StoreResult<Vec<BatchLineRecord>>;
     /// Earlier lines by duplicate-key columns (chargeback-rules 5.2).
     async fn find_batch_lines(&mut self, query: &LineQuery) -> StoreResult<Vec<BatchLineRecord>>;
-    /// Lines of `partner`'s batches with one of `invoices`, each with its batch's status,
-    /// in batch creation and line order (duplicate and return history, chargeback-rules 5.2).
+    /// Lines of `partner`'s batches in `role` (`claimant`, `adjudicator`) with one of
+    /// `invoices`, each with its batch's status, in batch creation and line order (duplicate
+    /// and return history, chargeback-rules 5.2).
     async fn lines_for_invoices(
         &mut self,
         partner: &str,
+        role: &str,
         invoices: &[String],
     ) -> StoreResult<Vec<(String, BatchLineRecord)>>;
     /// A claim by id.

@@ -119,9 +119,10 @@ impl StoreRead for Session {
     async fn lines_for_invoices(
         &mut self,
         partner: &str,
+        role: &str,
         invoices: &[String],
     ) -> StoreResult<Vec<(String, BatchLineRecord)>> {
-        engine::lines_for_invoices(self.conn(), partner, invoices).await
+        engine::lines_for_invoices(self.conn(), partner, role, invoices).await
     }
 
     async fn get_claim(&mut self, id: Uuid) -> StoreResult<Option<ClaimRecord>> {

@@ -570,22 +570,24 @@ pub(crate) async fn find_batch_lines(
     rows.iter().map(batch_line).collect()
 }
 
-/// Lines of `partner`'s batches whose invoice is one of `invoices`, with their batch's status,
+/// Lines of `partner`'s batches in `role` whose invoice is one of `invoices`, with their batch's status,
 /// in batch creation and line order (duplicate and return history, chargeback-rules 5.2).
 pub(crate) async fn lines_for_invoices(
     c: &mut dyn Exec,
     partner: &str,
+    role: &str,
     invoices: &[String],
 ) -> StoreResult<Vec<(String, BatchLineRecord)>> {
     let mut out = Vec::new();
     for chunk in invoices.chunks(ROWS_PER_INSERT) {
         let mut p = Params::default();
         let partner_param = p.push(partner);
+        let role_param = p.push(role);
         let list: Vec<String> = chunk.iter().map(|i| p.push(i.as_str())).collect();
         let sql = format!(
             "SELECT {LINE_COLUMNS}, b.status AS batch_status FROM batch_lines l \
              JOIN batches b ON b.id = l.batch_id \
-             WHERE b.partner = {partner_param} AND l.invoice IN ({}) \
+             WHERE b.partner = {partner_param} AND b.role = {role_param} AND l.invoice IN ({}) \
              ORDER BY b.created_at, l.batch_id, l.line_no",
             list.join(", ")
         );
