@@ -147,6 +147,46 @@ impl Harness {
         out
     }
 
+    /// What the documents and actions decided, independent of ids and times: batch
+    /// statuses, claim statuses and amounts, outbound message ids, line statuses.
+    pub async fn digest(&self) -> Vec<String> {
+        const QUERIES: &[&str] = &[
+            "SELECT number || ' ' || status AS d FROM batches ORDER BY number",
+            "SELECT partner || ' ' || claim_number || ' ' || status || ' ' || CAST(amount AS TEXT) AS d \
+             FROM claims ORDER BY partner, claim_number",
+            "SELECT message_id AS d FROM outbox ORDER BY message_id",
+            "SELECT b.number || ' ' || CAST(l.line_no AS TEXT) || ' ' || l.status AS d \
+             FROM batch_lines l JOIN batches b ON b.id = l.batch_id ORDER BY b.number, l.line_no",
+            "SELECT CAST(COUNT(*) AS TEXT) AS d FROM contract_versions",
+        ];
+        let mut out = Vec::new();
+        match &self.backend {
+            Backend::Sqlite { path, .. } => {
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect(&format!("sqlite://{}", path.display()))
+                    .await
+                    .expect("digest connection");
+                for q in QUERIES {
+                    for row in sqlx::query(q).fetch_all(&pool).await.expect("digest") {
+                        out.push(row.get::<String, _>("d"));
+                    }
+                }
+                pool.close().await;
+            }
+            Backend::Postgres { options, .. } => {
+                let mut conn = options.connect().await.expect("digest connection");
+                for q in QUERIES {
+                    for row in sqlx::query(q).fetch_all(&mut conn).await.expect("digest") {
+                        out.push(row.get::<String, _>("d"));
+                    }
+                }
+                conn.close().await.expect("close");
+            }
+        }
+        out
+    }
+
     pub async fn finish(self) {
         self.store.close().await;
     }
