@@ -1,2 +1,201 @@
 //! The engine applied through the store: each normalized document or analyst action is one
 //! database transaction (idempotency mark, engine step, writes, audit events, outbox).
+//!
+//! - [`apply_document`] applies a document received as a bus message: `mark_processed` (a
+//!   message applied before gives [`Applied::AlreadyApplied`] and writes nothing), the engine
+//!   step, the entity rows with their audit events, and outbound documents with their outbox
+//!   messages, then commit. A document whose content was applied before under another
+//!   message id (same contract version, report id, debit memo or 849 control numbers) writes
+//!   nothing either.
+//! - [`apply_batch_action`] applies a reviewer's action under optimistic concurrency: a stale
+//!   `expected_version` is [`ApplyError::Conflict`] and writes nothing.
+//! - [`Partners`] holds each partner's role and engine settings (converted from its profile)
+//!   and the in-process cache of the contract book, rebuilt from the stored contract versions
+//!   whenever another transaction added one.
+//! - [`outbox_message`] is the outbox row for a document, inbound or outbound.
+//!
+//! Flows per document type (partner role from the profile):
+//! `contract` (supplier) -> new contract or version; `sales_report` (distributor) -> a batch
+//! validated V0..V10, Immediate Claim sends the 844 at once; `claim` (distributor) ->
+//! adjudicated, 849 outbound; `claim_response` (supplier) -> reconciled against our claim or
+//! kept unmatched; `acknowledgment` -> recorded.
+
+#![forbid(unsafe_code)]
+
+mod action;
+mod audit;
+mod book;
+mod claim_in;
+mod claim_out;
+mod contract;
+mod error;
+mod outbox;
+mod partners;
+mod response;
+mod sales;
+mod state;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use schemas::Document;
+use store::{Store, StoreTx};
+use uuid::Uuid;
+
+pub use action::ActionOutcome;
+pub use engine::batch::BatchAction;
+pub use error::ApplyError;
+pub use outbox::{
+    EXCHANGE, inbound_routing_key, outbound_message_id, outbound_routing_key, outbox_message,
+};
+pub use partners::{Partner, PartnerRole, Partners, convert as partner_from_profile};
+pub use sales::batch_number;
+pub use state::CHUNK_LINES;
+pub use store::Applied;
+
+/// When and by whom: the engine takes `today`, the store takes `now`, audit events the actor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    /// The business day (pricing and claim dates, V6).
+    pub today: NaiveDate,
+    /// The time written on rows and audit events.
+    pub now: DateTime<Utc>,
+    /// `system`, a user name, or `partner:<id>`.
+    pub actor: String,
+}
+
+/// What applying a document did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// One line for logs and the transaction list.
+    pub summary: String,
+    /// Searchable references: (`contract`, no), (`batch`, no), (`claim`, no),
+    /// (`debit_memo`, ..), (`credit_memo`, ..), (`invoice`, ..).
+    pub refs: Vec<(String, String)>,
+    /// Outbound documents written to `documents` and `outbox` in the same transaction.
+    pub outbound: Vec<OutboundDoc>,
+}
+
+/// An outbound document queued in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundDoc {
+    /// Its message id (hash of the normalized document).
+    pub message_id: String,
+    /// `outbound.<doc type>.<partner>`.
+    pub routing_key: String,
+    /// The partner it goes to.
+    pub partner: String,
+    /// `claim`, `claim_response`, ...
+    pub doc_type: String,
+}
+
+/// Applies one normalized document received as bus message `message_id` by `consumer`, in
+/// one store transaction. Ack the delivery once this returns `Ok` (either variant).
+pub async fn apply_document(
+    store: &dyn Store,
+    partners: &Partners,
+    consumer: &str,
+    message_id: &str,
+    doc: &Document,
+    ctx: &Context,
+) -> Result<Applied<Outcome>, ApplyError> {
+    let mut tx = store.begin().await?;
+    if !tx.mark_processed(consumer, message_id, ctx.now).await? {
+        tx.rollback().await?;
+        return Ok(Applied::AlreadyApplied);
+    }
+    match dispatch(&mut *tx, partners, message_id, doc, ctx).await {
+        Ok((outcome, guard)) => {
+            tx.commit().await?;
+            if let Some(guard) = guard {
+                guard.commit();
+            }
+            tracing::info!(message_id, doc_type = doc.doc_type(), summary = %outcome.summary, "document applied");
+            Ok(Applied::Applied(outcome))
+        }
+        Err(e) => {
+            // The rollback error, if any, is less useful than the cause.
+            let _ = tx.rollback().await;
+            tracing::warn!(message_id, doc_type = doc.doc_type(), error = %e, "document not applied");
+            Err(e)
+        }
+    }
+}
+
+fn partner_of<'p>(
+    partners: &'p Partners,
+    doc: &Document,
+    role: PartnerRole,
+) -> Result<&'p Partner, ApplyError> {
+    let id = doc
+        .source()
+        .partner
+        .as_deref()
+        .ok_or(ApplyError::NoPartner(doc.doc_type()))?;
+    let partner = partners.get(id)?;
+    if partner.role != role {
+        return Err(ApplyError::WrongRole {
+            partner: id.to_owned(),
+            role: partner.role.as_str(),
+            doc_type: doc.doc_type(),
+        });
+    }
+    Ok(partner)
+}
+
+async fn dispatch<'p>(
+    tx: &mut dyn StoreTx,
+    partners: &'p Partners,
+    message_id: &str,
+    doc: &Document,
+    ctx: &Context,
+) -> Result<(Outcome, Option<book::BookGuard<'p>>), ApplyError> {
+    match doc {
+        Document::Contract(c) => {
+            let partner = partner_of(partners, doc, PartnerRole::Supplier)?;
+            let mut guard = partners.cache.lock_fresh(tx).await?;
+            let outcome = contract::apply(tx, &mut guard, partner, c, message_id, ctx).await?;
+            Ok((outcome, Some(guard)))
+        }
+        Document::SalesReport(r) => {
+            let partner = partner_of(partners, doc, PartnerRole::Distributor)?;
+            let outcome = sales::apply(tx, &partners.cache, partner, r, message_id, ctx).await?;
+            Ok((outcome, None))
+        }
+        Document::Claim(c) => {
+            let partner = partner_of(partners, doc, PartnerRole::Distributor)?;
+            let outcome = claim_in::apply(tx, &partners.cache, partner, c, message_id, ctx).await?;
+            Ok((outcome, None))
+        }
+        Document::ClaimResponse(r) => {
+            let partner = partner_of(partners, doc, PartnerRole::Supplier)?;
+            let outcome = response::apply(tx, &partners.cache, partner, r, message_id, ctx).await?;
+            Ok((outcome, None))
+        }
+        Document::Acknowledgment(_) => Ok((ack::apply(tx, doc, message_id, ctx).await?, None)),
+    }
+}
+
+/// Applies an analyst action to a batch in one transaction. `expected_version` is the batch
+/// version the analyst saw; a stale one is [`ApplyError::Conflict`] and nothing is written.
+pub async fn apply_batch_action(
+    store: &dyn Store,
+    partners: &Partners,
+    batch: Uuid,
+    expected_version: i64,
+    action: BatchAction,
+    ctx: &Context,
+) -> Result<ActionOutcome, ApplyError> {
+    let mut tx = store.begin().await?;
+    match action::apply(&mut *tx, partners, batch, expected_version, &action, ctx).await {
+        Ok(outcome) => {
+            tx.commit().await?;
+            tracing::info!(%batch, version = outcome.version, summary = %outcome.summary, "batch action applied");
+            Ok(outcome)
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+mod ack;

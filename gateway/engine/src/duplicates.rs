@@ -19,11 +19,29 @@ use crate::sale::{LineRef, SaleLine};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct LineKeys {
     /// The duplicate key.
+    #[serde(with = "hex128")]
     pub exact: u128,
     /// The key without quantity: a match is a possible duplicate.
+    #[serde(with = "hex128")]
     pub near: u128,
     /// (distributor, supplier, invoice, item): how returns find their sale.
+    #[serde(with = "hex128")]
     pub sale: u128,
+}
+
+/// 128-bit fingerprints as 32 hex digits: JSON numbers (and `serde_json::Value`) cannot hold
+/// them exactly, and stored lines carry their keys (the store rebuilds `LineHistory`).
+mod hex128 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &u128, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{value:032x}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
+        let text = String::deserialize(d)?;
+        u128::from_str_radix(&text, 16).map_err(serde::de::Error::custom)
+    }
 }
 
 fn id(fp: &mut Fingerprinter, value: &str) {

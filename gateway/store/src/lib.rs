@@ -86,6 +86,11 @@ pub trait StoreRead: Send {
     ) -> StoreResult<Option<ContractRecord>>;
     /// Every version of a contract, oldest first.
     async fn contract_versions(&mut self, contract_id: Uuid) -> StoreResult<Vec<ContractVersion>>;
+    /// Every version of every contract, oldest received first (rebuilds the contract book).
+    async fn all_contract_versions(&mut self) -> StoreResult<Vec<ContractVersion>>;
+    /// How many contract versions exist; versions are append-only, so this changes exactly
+    /// when one is added.
+    async fn contract_version_count(&mut self) -> StoreResult<i64>;
     /// A batch by id.
     async fn get_batch(&mut self, id: Uuid) -> StoreResult<Option<BatchRecord>>;
     /// A batch by number.
@@ -94,6 +99,15 @@ pub trait StoreRead: Send {
     async fn batch_lines(&mut self, batch_id: Uuid) -> StoreResult<Vec<BatchLineRecord>>;
     /// Earlier lines by duplicate-key columns (chargeback-rules 5.2).
     async fn find_batch_lines(&mut self, query: &LineQuery) -> StoreResult<Vec<BatchLineRecord>>;
+    /// Lines of `partner`'s batches in `role` (`claimant`, `adjudicator`) with one of
+    /// `invoices`, each with its batch's status, in batch creation and line order (duplicate
+    /// and return history, chargeback-rules 5.2).
+    async fn lines_for_invoices(
+        &mut self,
+        partner: &str,
+        role: &str,
+        invoices: &[String],
+    ) -> StoreResult<Vec<(String, BatchLineRecord)>>;
     /// A claim by id.
     async fn get_claim(&mut self, id: Uuid) -> StoreResult<Option<ClaimRecord>>;
     /// A claim by partner and number.

@@ -92,6 +92,14 @@ impl StoreRead for Session {
         engine::contract_versions(self.conn(), contract_id).await
     }
 
+    async fn all_contract_versions(&mut self) -> StoreResult<Vec<ContractVersion>> {
+        engine::all_contract_versions(self.conn()).await
+    }
+
+    async fn contract_version_count(&mut self) -> StoreResult<i64> {
+        engine::contract_version_count(self.conn()).await
+    }
+
     async fn get_batch(&mut self, id: Uuid) -> StoreResult<Option<BatchRecord>> {
         engine::get_batch(self.conn(), id).await
     }
@@ -106,6 +114,15 @@ impl StoreRead for Session {
 
     async fn find_batch_lines(&mut self, query: &LineQuery) -> StoreResult<Vec<BatchLineRecord>> {
         engine::find_batch_lines(self.conn(), query).await
+    }
+
+    async fn lines_for_invoices(
+        &mut self,
+        partner: &str,
+        role: &str,
+        invoices: &[String],
+    ) -> StoreResult<Vec<(String, BatchLineRecord)>> {
+        engine::lines_for_invoices(self.conn(), partner, role, invoices).await
     }
 
     async fn get_claim(&mut self, id: Uuid) -> StoreResult<Option<ClaimRecord>> {

@@ -254,6 +254,42 @@ pub(crate) async fn contract_versions(
         .collect()
 }
 
+/// Every contract version of every contract, oldest received first (ties by contract and
+/// version number), to rebuild the engine's contract book.
+pub(crate) async fn all_contract_versions(c: &mut dyn Exec) -> StoreResult<Vec<ContractVersion>> {
+    let rows = c
+        .fetch_all(
+            "SELECT contract_id, version_no, source_document_id, received_at, approved_by, \
+             payload FROM contract_versions ORDER BY received_at, contract_id, version_no",
+            vec![],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ContractVersion {
+                contract_id: r.uuid("contract_id")?,
+                version_no: r.int("version_no")?,
+                source_document_id: r.opt_uuid("source_document_id")?,
+                received_at: r.time("received_at")?,
+                approved_by: r.opt_text("approved_by")?,
+                payload: r.json("payload")?,
+            })
+        })
+        .collect()
+}
+
+/// How many contract versions exist: versions are append-only, so the count changes exactly
+/// when a version is added (a cheap cache key for the contract book).
+pub(crate) async fn contract_version_count(c: &mut dyn Exec) -> StoreResult<i64> {
+    let rows = c
+        .fetch_all("SELECT COUNT(*) AS n FROM contract_versions", vec![])
+        .await?;
+    match rows.first() {
+        Some(r) => r.int("n"),
+        None => Ok(0),
+    }
+}
+
 // ---- batches --------------------------------------------------------------------------------
 
 const BATCH_COLUMNS: &str = "id, number, partner, role, status, debit_memo, source_document_id, \
@@ -532,6 +568,35 @@ pub(crate) async fn find_batch_lines(
     sql += " ORDER BY b.created_at, l.batch_id, l.line_no";
     let rows = c.fetch_all(&sql, p.args).await?;
     rows.iter().map(batch_line).collect()
+}
+
+/// Lines of `partner`'s batches in `role` whose invoice is one of `invoices`, with their batch's status,
+/// in batch creation and line order (duplicate and return history, chargeback-rules 5.2).
+pub(crate) async fn lines_for_invoices(
+    c: &mut dyn Exec,
+    partner: &str,
+    role: &str,
+    invoices: &[String],
+) -> StoreResult<Vec<(String, BatchLineRecord)>> {
+    let mut out = Vec::new();
+    for chunk in invoices.chunks(ROWS_PER_INSERT) {
+        let mut p = Params::default();
+        let partner_param = p.push(partner);
+        let role_param = p.push(role);
+        let list: Vec<String> = chunk.iter().map(|i| p.push(i.as_str())).collect();
+        let sql = format!(
+            "SELECT {LINE_COLUMNS}, b.status AS batch_status FROM batch_lines l \
+             JOIN batches b ON b.id = l.batch_id \
+             WHERE b.partner = {partner_param} AND b.role = {role_param} AND l.invoice IN ({}) \
+             ORDER BY b.created_at, l.batch_id, l.line_no",
+            list.join(", ")
+        );
+        let rows = c.fetch_all(&sql, p.args).await?;
+        for r in &rows {
+            out.push((r.text("batch_status")?, batch_line(r)?));
+        }
+    }
+    Ok(out)
 }
 
 // ---- claims ---------------------------------------------------------------------------------

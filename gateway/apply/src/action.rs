@@ -1,0 +1,156 @@
+//! Analyst actions on a batch (§4.3, §6.1, §6.2): one transaction each, under optimistic
+//! concurrency on the batch version.
+
+use engine::audit::{Actor, Entity, status_name};
+use engine::batch::{BatchAction, Ledgers};
+use engine::caps::CapLedger;
+use store::{BatchLineUpdate, EntityUpdate, StoreTx};
+use uuid::Uuid;
+
+use crate::audit::{append_all, convert};
+use crate::claim_out::send_claim;
+use crate::error::ApplyError;
+use crate::state::{batch_payload, history_for, invoices_of, load_batch};
+use crate::{Context, OutboundDoc, Partners};
+
+/// What an analyst action did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionOutcome {
+    /// The batch's version after the action (pass it as `expected_version` next time).
+    pub version: i64,
+    /// The batch's status after the action (snake_case, e.g. `awaiting_review`, `closed`).
+    pub status: String,
+    /// One line for logs.
+    pub summary: String,
+    /// Searchable references (`batch`, `claim`, `debit_memo`).
+    pub refs: Vec<(String, String)>,
+    /// Outbound documents written (the claim of Pay and Close Batch).
+    pub outbound: Vec<OutboundDoc>,
+}
+
+pub(crate) async fn apply(
+    tx: &mut dyn StoreTx,
+    partners: &Partners,
+    batch_id: Uuid,
+    expected_version: i64,
+    action: &BatchAction,
+    ctx: &Context,
+) -> Result<ActionOutcome, ApplyError> {
+    let (record, mut batch) = load_batch(tx, batch_id).await?;
+    if record.version != expected_version {
+        return Err(ApplyError::Conflict {
+            entity: "batch",
+            id: batch_id,
+            expected: expected_version,
+            actual: Some(record.version),
+        });
+    }
+    let partner = partners.get(&record.partner)?;
+    let books = partners.cache.snapshot(tx).await?;
+    let mut history = history_for(
+        tx,
+        &record.partner,
+        &record.role,
+        invoices_of(batch.lines.iter().map(|l| &l.sale)),
+    )
+    .await?;
+    let mut caps = CapLedger::new();
+    let before: Vec<_> = batch.lines.clone();
+    let actor = Actor::User(ctx.actor.clone());
+    let out = {
+        let mut ledgers = Ledgers {
+            book: &books.book,
+            history: &mut history,
+            caps: &mut caps,
+        };
+        batch.apply(action, &actor, &mut ledgers, ctx.today)?
+    };
+    let correlation = format!("{}#{}", record.number, expected_version);
+    for (i, (old, new)) in before.iter().zip(&batch.lines).enumerate() {
+        if old == new {
+            continue;
+        }
+        let line_no = i as i64 + 1;
+        let entity_id = format!("{}/{}", batch.header.id, new.sale.line);
+        let event = out
+            .events
+            .iter()
+            .find(|e| e.entity == Entity::BatchLine && e.id == entity_id)
+            .map(|e| convert(e, ctx.now, &correlation))
+            .unwrap_or_else(|| {
+                crate::audit::event(ctx, "batch_line", entity_id.clone(), "line changed")
+                    .transition(Some(&status_name(&old.status)), &status_name(&new.status))
+                    .correlation(correlation.clone())
+            });
+        tx.update_batch_line(
+            &BatchLineUpdate {
+                batch_id,
+                line_no,
+                status: status_name(&new.status),
+                calculated_amount: new.validation.as_ref().and_then(|v| v.calculated_amount),
+                accepted_amount: new.accepted_amount,
+                claim_id: None,
+                payload: serde_json::to_value(new)?,
+                at: ctx.now,
+            },
+            &event,
+        )
+        .await?;
+        // Further events on the same line (e.g. L7 then L8) are kept too.
+        let more: Vec<_> = out
+            .events
+            .iter()
+            .filter(|e| e.entity == Entity::BatchLine && e.id == entity_id)
+            .skip(1)
+            .cloned()
+            .collect();
+        append_all(tx, &more, ctx, &correlation).await?;
+    }
+    let batch_events: Vec<_> = out
+        .events
+        .iter()
+        .filter(|e| e.entity != Entity::BatchLine)
+        .cloned()
+        .collect();
+    let status = status_name(&batch.status);
+    let action_name = serde_json::to_value(action)?
+        .get("action")
+        .and_then(|a| a.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "action".to_owned());
+    let mut event = crate::audit::event(ctx, "batch", batch_id.to_string(), &action_name)
+        .transition(Some(&record.status), &status)
+        .correlation(correlation.clone());
+    event.after = serde_json::to_value(action).ok();
+    let version = tx
+        .update_batch(
+            &EntityUpdate {
+                id: batch_id,
+                expected_version,
+                status: status.clone(),
+                amount: None,
+                payload: batch_payload(&batch)?,
+                at: ctx.now,
+            },
+            &event,
+        )
+        .await
+        .map_err(ApplyError::from_store("batch", batch_id, expected_version))?;
+    append_all(tx, &batch_events, ctx, &correlation).await?;
+    let mut refs = vec![("batch".to_owned(), record.number.clone())];
+    let mut outbound = Vec::new();
+    let mut summary = format!("batch {} {action_name}: {status}", record.number);
+    if let Some(cut) = &out.claim {
+        let sent = send_claim(tx, &books, partner, batch_id, &batch, cut, ctx).await?;
+        summary.push_str(&format!("; claim {} {}", sent.number, sent.amount));
+        refs.push(("claim".to_owned(), sent.number.clone()));
+        refs.push(("debit_memo".to_owned(), sent.number));
+        outbound.push(sent.outbound);
+    }
+    Ok(ActionOutcome {
+        version,
+        status,
+        summary,
+        refs,
+        outbound,
+    })
+}

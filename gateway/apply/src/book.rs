@@ -1,0 +1,134 @@
+//! The engine's contract book, rebuilt from the stored contract versions and cached in
+//! process. Contract versions are append-only, so their count is an exact cache key: any
+//! process adding a version changes it and the next reader rebuilds.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use engine::contracts::ContractBook;
+use engine::identity::normalize_contract_number;
+use schemas::Contract;
+use serde::{Deserialize, Serialize};
+use store::StoreRead;
+use tokio::sync::{Mutex, MutexGuard};
+
+use crate::error::ApplyError;
+
+/// What a stored contract version holds: the partner it came from and the 845 document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct StoredVersion {
+    /// Partner (supplier) that sent it.
+    pub partner: String,
+    /// The normalized contract document applied.
+    pub document: Contract,
+}
+
+/// The book and who owns each contract number.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Books {
+    /// Contract versions the book was built from.
+    pub count: i64,
+    /// The engine's book.
+    pub book: Arc<ContractBook>,
+    /// Normalized contract number -> partner (supplier) that sent it.
+    pub owners: Arc<HashMap<String, String>>,
+}
+
+impl Books {
+    /// Applies one stored version to the book (replay order = received order).
+    pub(crate) fn apply(
+        &mut self,
+        version: &StoredVersion,
+    ) -> Result<engine::contracts::Applied, ApplyError> {
+        let applied = Arc::make_mut(&mut self.book).apply(&version.document)?;
+        Arc::make_mut(&mut self.owners).insert(
+            normalize_contract_number(&version.document.contract_id),
+            version.partner.clone(),
+        );
+        Ok(applied)
+    }
+
+    /// The supplier partner owning a contract number.
+    pub(crate) fn owner(&self, contract: &str) -> Option<&str> {
+        self.owners
+            .get(&normalize_contract_number(contract))
+            .map(String::as_str)
+    }
+}
+
+/// The in-process cache of [`Books`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BookCache {
+    inner: Arc<Mutex<Option<Books>>>,
+}
+
+/// A locked, fresh book: held while a contract document changes it, so two applications in
+/// this process do not interleave; dropped without [`BookGuard::commit`] it forgets the book.
+pub(crate) struct BookGuard<'a> {
+    guard: MutexGuard<'a, Option<Books>>,
+    committed: bool,
+}
+
+impl BookGuard<'_> {
+    /// The book.
+    pub(crate) fn books(&mut self) -> &mut Books {
+        self.guard.get_or_insert_with(Books::default)
+    }
+
+    /// Keeps the (changed) book after the transaction committed.
+    pub(crate) fn commit(mut self) {
+        self.committed = true;
+    }
+}
+
+impl Drop for BookGuard<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            // The transaction that changed the book did not commit: rebuild next time.
+            *self.guard = None;
+        }
+    }
+}
+
+impl BookCache {
+    /// A snapshot of the book as of the reader's view (rebuilt when versions were added).
+    pub(crate) async fn snapshot(&self, read: &mut dyn StoreRead) -> Result<Books, ApplyError> {
+        let mut guard = self.lock_fresh(read).await?;
+        let books = guard.books().clone();
+        guard.commit();
+        Ok(books)
+    }
+
+    /// The book, locked, fresh as of `read`'s view.
+    pub(crate) async fn lock_fresh(
+        &self,
+        read: &mut dyn StoreRead,
+    ) -> Result<BookGuard<'_>, ApplyError> {
+        let count = read.contract_version_count().await?;
+        let mut guard = BookGuard {
+            guard: self.inner.lock().await,
+            committed: false,
+        };
+        let fresh = guard.guard.as_ref().is_some_and(|b| b.count == count);
+        if !fresh {
+            let mut books = Books::default();
+            for version in read.all_contract_versions().await? {
+                let stored: StoredVersion =
+                    serde_json::from_value(version.payload).map_err(|source| {
+                        ApplyError::Corrupt {
+                            what: format!(
+                                "contract version {}/{}",
+                                version.contract_id, version.version_no
+                            ),
+                            source,
+                        }
+                    })?;
+                books.apply(&stored)?;
+            }
+            books.count = count;
+            tracing::debug!(versions = count, "contract book rebuilt from the store");
+            *guard.guard = Some(books);
+        }
+        Ok(guard)
+    }
+}

@@ -1,0 +1,96 @@
+//! Why a document or an action could not be applied. Nothing was written in any case: the
+//! transaction is rolled back.
+
+use uuid::Uuid;
+
+/// A failed application; the transaction was rolled back.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The database failed (or refused a write).
+    #[error("store: {0}")]
+    Store(#[from] store::StoreError),
+    /// A stale `expected_version`: someone changed the entity since it was read.
+    #[error("conflict: {entity} {id} is at version {actual:?}, not {expected}")]
+    Conflict {
+        /// `batch`, `claim`, ...
+        entity: &'static str,
+        /// Its id.
+        id: Uuid,
+        /// The version the caller read.
+        expected: i64,
+        /// The stored version, when known.
+        actual: Option<i64>,
+    },
+    /// No partner profile with that id.
+    #[error("unknown partner {0:?}")]
+    UnknownPartner(String),
+    /// The document does not name its partner (`source.partner`).
+    #[error("the {0} document names no partner (source.partner)")]
+    NoPartner(&'static str),
+    /// The partner's role does not send this document type.
+    #[error("partner {partner} is a {role}; it does not send {doc_type} documents")]
+    WrongRole {
+        /// Partner id.
+        partner: String,
+        /// Its role.
+        role: &'static str,
+        /// Document type.
+        doc_type: &'static str,
+    },
+    /// A profile setting cannot become an engine setting.
+    #[error("profile {partner}: {reason}")]
+    Profile {
+        /// Partner id.
+        partner: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// No such batch.
+    #[error("no batch {0}")]
+    UnknownBatch(Uuid),
+    /// The contract document was refused by the engine.
+    #[error("contract: {0}")]
+    Contract(#[from] engine::contracts::BookError),
+    /// The batch state machine refused the action (nothing changed).
+    #[error("batch: {0}")]
+    Batch(#[from] engine::batch::BatchError),
+    /// The claim state machine refused a step.
+    #[error("claim: {0}")]
+    Claim(#[from] engine::claims::ClaimError),
+    /// The 849 could not be reconciled.
+    #[error("reconcile: {0}")]
+    Reconcile(#[from] engine::reconcile::ReconcileError),
+    /// Stored state does not read back as the engine's types.
+    #[error("stored {what} is not readable: {source}")]
+    Corrupt {
+        /// What was read.
+        what: String,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// A value could not be serialized.
+    #[error("serialize: {0}")]
+    Serialize(#[from] serde_json::Error),
+    /// No supplier partner owns the contract of a claim to send.
+    #[error("no supplier partner owns contract {0:?}")]
+    NoSupplierPartner(String),
+}
+
+impl ApplyError {
+    /// Maps the store's optimistic-concurrency refusal to [`ApplyError::Conflict`].
+    pub(crate) fn from_store(
+        entity: &'static str,
+        id: Uuid,
+        expected: i64,
+    ) -> impl Fn(store::StoreError) -> ApplyError {
+        move |e| match e {
+            store::StoreError::Conflict { actual, .. } => ApplyError::Conflict {
+                entity,
+                id,
+                expected,
+                actual: Some(actual),
+            },
+            other => ApplyError::Store(other),
+        }
+    }
+}

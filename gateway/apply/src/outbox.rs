@@ -1,0 +1,103 @@
+//! Documents to outbox messages (design.md 6), and outbound documents written with theirs.
+
+use chrono::{DateTime, Utc};
+use schemas::Document;
+use sha2::{Digest, Sha256};
+use store::{DocumentSource, NewDocument, OutboxMessage, StoreTx};
+use uuid::Uuid;
+
+use crate::OutboundDoc;
+use crate::error::ApplyError;
+
+/// The exchange every document message goes to.
+pub const EXCHANGE: &str = "chargegate.docs";
+
+/// The outbox message announcing `doc`: payload = the document's JSON, headers `doc_type`,
+/// `partner`, `schema` and `direction` (`outbound` when the routing key starts with
+/// `outbound.`, else `inbound`). Routing keys: `<doc type>.<partner>` inbound,
+/// `outbound.<doc type>.<partner>` outbound (see [`inbound_routing_key`],
+/// [`outbound_routing_key`]).
+pub fn outbox_message(
+    doc: &Document,
+    routing_key: &str,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> OutboxMessage {
+    let direction = if routing_key.starts_with("outbound.") {
+        "outbound"
+    } else {
+        "inbound"
+    };
+    // Serializing a schemas::Document cannot fail (plain data, string keys); an empty payload
+    // would be refused by consumers, never silently applied.
+    let payload = serde_json::to_vec(doc).unwrap_or_default();
+    OutboxMessage {
+        message_id: message_id.to_owned(),
+        exchange: EXCHANGE.to_owned(),
+        routing_key: routing_key.to_owned(),
+        headers: serde_json::json!({
+            "doc_type": doc.doc_type(),
+            "partner": doc.source().partner.clone().unwrap_or_default(),
+            "schema": doc.schema_id(),
+            "direction": direction,
+        }),
+        payload,
+        created_at: now,
+    }
+}
+
+/// `<doc type>.<partner>`.
+pub fn inbound_routing_key(doc_type: &str, partner: &str) -> String {
+    format!("{doc_type}.{partner}")
+}
+
+/// `outbound.<doc type>.<partner>`.
+pub fn outbound_routing_key(doc_type: &str, partner: &str) -> String {
+    format!("outbound.{doc_type}.{partner}")
+}
+
+/// The message id of an outbound document: the hash of its normalized JSON (design.md 6), so
+/// the same document always gets the same id.
+pub fn outbound_message_id(doc: &Document) -> Result<String, ApplyError> {
+    let bytes = serde_json::to_vec(doc)?;
+    Ok(format!("{:x}", Sha256::digest(&bytes)))
+}
+
+/// Writes an outbound document and its message in the caller's transaction; a document
+/// already stored (same content) writes nothing again.
+pub(crate) async fn write_outbound(
+    tx: &mut dyn StoreTx,
+    doc: &Document,
+    partner: &str,
+    now: DateTime<Utc>,
+) -> Result<OutboundDoc, ApplyError> {
+    let message_id = outbound_message_id(doc)?;
+    let doc_type = doc.doc_type();
+    let routing_key = outbound_routing_key(doc_type, partner);
+    let source = doc.source();
+    let record = NewDocument {
+        id: Uuid::now_v7(),
+        idempotency_key: format!("outbound:{message_id}"),
+        doc_type: doc_type.to_owned(),
+        partner: partner.to_owned(),
+        source: DocumentSource {
+            file_sha256: None,
+            isa13: Some(source.interchange.clone()).filter(|s| !s.is_empty()),
+            gs06: Some(source.group.clone()).filter(|s| !s.is_empty()),
+            st02: Some(source.set.clone()).filter(|s| !s.is_empty()),
+        },
+        tx_id: None,
+        body: serde_json::to_value(doc)?,
+        created_at: now,
+    };
+    if tx.insert_document(&record).await? {
+        tx.insert_outbox(&outbox_message(doc, &routing_key, &message_id, now))
+            .await?;
+    }
+    Ok(OutboundDoc {
+        message_id,
+        routing_key,
+        partner: partner.to_owned(),
+        doc_type: doc_type.to_owned(),
+    })
+}

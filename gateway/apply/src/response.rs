@@ -1,0 +1,201 @@
+//! `claim_response` (849 from a supplier, §7): matched to the claim we sent by debit memo,
+//! reconciled line by line (partial payments, automatic split of the unpaid part, routing of
+//! rejects); an 849 whose claim is not found is kept in the Unmatched Responses queue (§7.6).
+
+use engine::reconcile::{ReconcileContext, reconcile};
+use schemas::ClaimResponse;
+use store::{
+    ClaimLineUpdate, Direction, EntityUpdate, MatchStatus, NewClaim, NewResponse, StoreTx,
+};
+use uuid::Uuid;
+
+use crate::audit::append_all;
+use crate::book::BookCache;
+use crate::error::ApplyError;
+use crate::partners::Partner;
+use crate::state::{claim_line_row, claim_payload, load_claim};
+use crate::{Context, Outcome};
+
+fn opt(s: &str) -> Option<String> {
+    Some(s.to_owned()).filter(|s| !s.is_empty())
+}
+
+pub(crate) async fn apply(
+    tx: &mut dyn StoreTx,
+    cache: &BookCache,
+    partner: &Partner,
+    response: &ClaimResponse,
+    message_id: &str,
+    ctx: &Context,
+) -> Result<Outcome, ApplyError> {
+    let mut refs = vec![("debit_memo".to_owned(), response.debit_memo.clone())];
+    if let Some(memo) = &response.credit_memo {
+        refs.push(("credit_memo".to_owned(), memo.clone()));
+    }
+    let known = tx.find_claim(&partner.id, &response.debit_memo).await?;
+    let response_id = Uuid::now_v7();
+    let new = NewResponse {
+        id: response_id,
+        partner: partner.id.clone(),
+        direction: Direction::Inbound,
+        isa13: opt(&response.source.interchange),
+        gs06: opt(&response.source.group),
+        st02: opt(&response.source.set),
+        debit_memo: Some(response.debit_memo.clone()),
+        claim_id: None,
+        match_status: MatchStatus::Unmatched,
+        total_claimed: Some(response.total_claimed),
+        total_approved: Some(response.total_approved),
+        document_id: None,
+        payload: serde_json::to_value(response)?,
+        at: ctx.now,
+    };
+    let event = crate::audit::event(ctx, "response", response_id.to_string(), "849 received")
+        .transition(None, "unmatched")
+        .correlation(message_id.to_owned());
+    if !tx.insert_response(&new, &event).await? {
+        // §7.1: responses are idempotent on sender and control numbers.
+        return Ok(Outcome {
+            summary: format!("849 for {} already received", response.debit_memo),
+            refs,
+            outbound: vec![],
+        });
+    }
+    let Some(record) = known else {
+        return Ok(Outcome {
+            summary: format!(
+                "849 for {}: no such claim, kept as unmatched (7.6)",
+                response.debit_memo
+            ),
+            refs,
+            outbound: vec![],
+        });
+    };
+    refs.push(("claim".to_owned(), record.claim_number.clone()));
+    let mut claim = load_claim(tx, &record).await?;
+    let before = claim.clone();
+    let books = cache.snapshot(tx).await?;
+    let rctx = ReconcileContext {
+        book: &books.book,
+        settings: &partner.settings,
+        today: ctx.today,
+        sender: &partner.id,
+        interchange: &response.source.interchange,
+    };
+    let split_number = format!("{}-S{}", claim.number, claim.children.len() + 1);
+    let result = reconcile(&mut claim, response, &rctx, split_number)?;
+    let status = if result.unmatched.is_some() {
+        MatchStatus::Partial
+    } else {
+        MatchStatus::Matched
+    };
+    let event = crate::audit::event(ctx, "response", response_id.to_string(), "linked")
+        .transition(Some("unmatched"), status.as_str())
+        .correlation(message_id.to_owned());
+    tx.link_response(response_id, Some(record.id), status, ctx.now, &event)
+        .await?;
+    let claim_lines = tx.claim_lines(record.id).await?;
+    for (row, (old, new)) in claim_lines
+        .iter()
+        .zip(before.lines.iter().zip(&claim.lines))
+    {
+        if old == new {
+            continue;
+        }
+        let event = crate::audit::event(
+            ctx,
+            "claim_line",
+            format!("{}/{}", record.id, row.line.line_no),
+            "849 outcome",
+        )
+        .transition(
+            Some(&row.line.status),
+            &new.outcome
+                .map_or_else(|| "open".to_owned(), |o| engine::audit::status_name(&o)),
+        )
+        .correlation(message_id.to_owned());
+        tx.update_claim_line(
+            &ClaimLineUpdate {
+                claim_id: record.id,
+                line_no: row.line.line_no,
+                status: new
+                    .outcome
+                    .map_or_else(|| "open".to_owned(), |o| engine::audit::status_name(&o)),
+                approved_amount: new.approved_amount,
+                payload: serde_json::to_value(new)?,
+                at: ctx.now,
+            },
+            &event,
+        )
+        .await?;
+    }
+    let status_text = engine::audit::status_name(&claim.status);
+    let event = crate::audit::event(ctx, "claim", record.id.to_string(), "849 reconciled")
+        .transition(Some(&record.status), &status_text)
+        .correlation(message_id.to_owned());
+    tx.update_claim(
+        &EntityUpdate {
+            id: record.id,
+            expected_version: record.version,
+            status: status_text,
+            amount: None,
+            payload: claim_payload(&claim)?,
+            at: ctx.now,
+        },
+        &event,
+    )
+    .await
+    .map_err(ApplyError::from_store("claim", record.id, record.version))?;
+    append_all(tx, &result.events, ctx, message_id).await?;
+    let mut summary = format!(
+        "849 for {}: approved {} of {}{}",
+        response.debit_memo,
+        response.total_approved,
+        response.total_claimed,
+        if result.consistent {
+            ""
+        } else {
+            " (RESPONSE_INCONSISTENT)"
+        }
+    );
+    if let Some(split) = &result.split {
+        let split_id = Uuid::now_v7();
+        let event = crate::audit::event(ctx, "claim", split_id.to_string(), "automatic split")
+            .transition(None, &engine::audit::status_name(&split.status))
+            .correlation(message_id.to_owned());
+        tx.insert_claim(
+            &NewClaim {
+                id: split_id,
+                partner: partner.id.clone(),
+                claim_number: split.number.clone(),
+                status: engine::audit::status_name(&split.status),
+                amount: split.amount,
+                batch_id: record.batch_id,
+                parent_id: Some(record.id),
+                payload: claim_payload(split)?,
+                at: ctx.now,
+            },
+            &event,
+        )
+        .await?;
+        if !split.lines.is_empty() {
+            let rows = split
+                .lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| claim_line_row(i as i64 + 1, l, None))
+                .collect::<Result<Vec<_>, _>>()?;
+            let event = crate::audit::event(ctx, "claim", split_id.to_string(), "claim lines")
+                .correlation(message_id.to_owned());
+            tx.insert_claim_lines(split_id, &rows, ctx.now, &event)
+                .await?;
+        }
+        summary.push_str(&format!("; split {} of {}", split.number, split.amount));
+        refs.push(("claim".to_owned(), split.number.clone()));
+    }
+    Ok(Outcome {
+        summary,
+        refs,
+        outbound: vec![],
+    })
+}

@@ -1,0 +1,237 @@
+//! Engine state to and from store records: batches (header row + one row per line), claims
+//! (header row + one row per line), and the duplicate/return history of earlier lines.
+
+use std::collections::BTreeSet;
+
+use engine::audit::status_name;
+use engine::batch::{Batch, BatchLine, BatchStatus};
+use engine::claims::ClaimRecord;
+use engine::duplicates::{HistoryEntry, LineHistory};
+use engine::sale::LineRef;
+use store::{BatchLineRecord, BatchRecord, NewBatchLine, NewClaimLine, StoreRead};
+use uuid::Uuid;
+
+use crate::error::ApplyError;
+
+/// Lines written per `insert_batch_lines` call: memory for the rows being written stays
+/// bounded whatever the batch size.
+pub const CHUNK_LINES: usize = 10_000;
+
+pub(crate) fn corrupt(what: impl Into<String>) -> impl FnOnce(serde_json::Error) -> ApplyError {
+    let what = what.into();
+    move |source| ApplyError::Corrupt { what, source }
+}
+
+/// The batch row's payload: the engine's batch without its lines (they have their own rows)
+/// and without the claims' line lists (rebuilt from each line's `claim`).
+pub(crate) fn batch_payload(batch: &Batch) -> Result<serde_json::Value, ApplyError> {
+    let mut value = serde_json::to_value(BatchShell::of(batch))?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("lines".into(), serde_json::Value::Array(vec![]));
+    }
+    Ok(value)
+}
+
+/// Borrowed view of a batch without lines, serialized like `Batch`.
+#[derive(serde::Serialize)]
+struct BatchShell<'a> {
+    header: &'a engine::batch::BatchHeader,
+    settings: &'a engine::EngineSettings,
+    mode: engine::settings::BatchMode,
+    status: BatchStatus,
+    claims: Vec<engine::batch::BatchClaim>,
+}
+
+impl<'a> BatchShell<'a> {
+    fn of(batch: &'a Batch) -> Self {
+        BatchShell {
+            header: &batch.header,
+            settings: &batch.settings,
+            mode: batch.mode,
+            status: batch.status,
+            claims: batch
+                .claims
+                .iter()
+                .map(|c| engine::batch::BatchClaim {
+                    seq: c.seq,
+                    lines: vec![],
+                    amount: c.amount,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One batch line as its row.
+pub(crate) fn line_row(line_no: i64, line: &BatchLine) -> Result<NewBatchLine, ApplyError> {
+    let v = line.validation.as_ref();
+    Ok(NewBatchLine {
+        line_no,
+        status: status_name(&line.status),
+        invoice: Some(line.sale.invoice.clone()).filter(|s| !s.is_empty()),
+        item: Some(line.sale.item.id.clone()).filter(|s| !s.is_empty()),
+        customer: Some(line.sale.end_customer.id.clone()).filter(|s| !s.is_empty()),
+        contract: v
+            .and_then(|v| v.contract.as_ref().map(|c| c.to_string()))
+            .or_else(|| line.sale.contract_id.clone()),
+        quantity: Some(line.sale.quantity),
+        contract_price: v
+            .and_then(|v| v.pricing.as_ref())
+            .map(|p| p.contract_price_per_sale_unit())
+            .filter(|p| p.scale() <= 6),
+        claimed_amount: line.sale.claimed_amount,
+        calculated_amount: v.and_then(|v| v.calculated_amount),
+        payload: serde_json::to_value(line)?,
+    })
+}
+
+/// A whole batch read back: the shell row plus its lines.
+pub(crate) async fn load_batch(
+    read: &mut dyn StoreRead,
+    id: Uuid,
+) -> Result<(BatchRecord, Batch), ApplyError> {
+    let record = read
+        .get_batch(id)
+        .await?
+        .ok_or(ApplyError::UnknownBatch(id))?;
+    let mut batch: Batch =
+        serde_json::from_value(record.payload.clone()).map_err(corrupt(format!("batch {id}")))?;
+    let rows = read.batch_lines(id).await?;
+    batch.lines = rows
+        .into_iter()
+        .map(|r| {
+            serde_json::from_value::<BatchLine>(r.line.payload)
+                .map_err(corrupt(format!("batch {id} line {}", r.line.line_no)))
+        })
+        .collect::<Result<_, _>>()?;
+    for claim in &mut batch.claims {
+        claim.lines = batch
+            .lines
+            .iter()
+            .filter(|l| l.claim == Some(claim.seq))
+            .map(|l| l.sale.line.clone())
+            .collect();
+    }
+    Ok((record, batch))
+}
+
+fn batch_open(status: &str) -> bool {
+    status == status_name(&BatchStatus::Open) || status == status_name(&BatchStatus::AwaitingReview)
+}
+
+/// The history of earlier lines of `partner` that share an invoice with `invoices`
+/// (chargeback-rules 5.2: duplicates and returns look only at lines with the same invoice or
+/// original invoice), rebuilt from their rows.
+pub(crate) async fn history_for(
+    read: &mut dyn StoreRead,
+    partner: &str,
+    role: &str,
+    invoices: BTreeSet<String>,
+) -> Result<LineHistory, ApplyError> {
+    let mut history = LineHistory::new();
+    if invoices.is_empty() {
+        return Ok(history);
+    }
+    let invoices: Vec<String> = invoices.into_iter().collect();
+    for chunk in invoices.chunks(CHUNK_LINES) {
+        for (batch_status, row) in read.lines_for_invoices(partner, role, chunk).await? {
+            record_history(&mut history, &batch_status, &row)?;
+        }
+    }
+    Ok(history)
+}
+
+fn record_history(
+    history: &mut LineHistory,
+    batch_status: &str,
+    row: &BatchLineRecord,
+) -> Result<(), ApplyError> {
+    let line: BatchLine = serde_json::from_value(row.line.payload.clone()).map_err(corrupt(
+        format!("batch {} line {}", row.batch_id, row.line.line_no),
+    ))?;
+    let Some(v) = &line.validation else {
+        return Ok(());
+    };
+    let Some(keys) = v.keys else {
+        return Ok(());
+    };
+    // The batch header id is the batch row id (see `new_batch_id`).
+    let entry = HistoryEntry {
+        line: LineRef {
+            batch: row.batch_id.to_string(),
+            line: line.sale.line.clone(),
+        },
+        status: line.status,
+        batch_open: batch_open(batch_status),
+    };
+    history.record(keys, entry, v.pricing_date, line.sale.quantity);
+    Ok(())
+}
+
+/// Invoices (and original invoices of returns) a set of lines refers to.
+pub(crate) fn invoices_of<'a>(
+    lines: impl Iterator<Item = &'a engine::sale::SaleLine>,
+) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for l in lines {
+        if !l.invoice.is_empty() {
+            out.insert(l.invoice.clone());
+        }
+        if l.is_return() {
+            out.insert(l.return_of().to_owned());
+        }
+    }
+    out
+}
+
+/// The claim row's payload: the engine's claim without its lines (they have their own rows).
+pub(crate) fn claim_payload(claim: &ClaimRecord) -> Result<serde_json::Value, ApplyError> {
+    let mut value = serde_json::to_value(ClaimRecord {
+        lines: vec![],
+        ..claim.clone()
+    })?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("lines".into(), serde_json::Value::Array(vec![]));
+    }
+    Ok(value)
+}
+
+/// One claim line as its row.
+pub(crate) fn claim_line_row(
+    line_no: i64,
+    line: &engine::claims::ClaimLineRecord,
+    batch: Option<(Uuid, i64)>,
+) -> Result<NewClaimLine, ApplyError> {
+    Ok(NewClaimLine {
+        line_no,
+        batch_id: batch.map(|b| b.0),
+        batch_line_no: batch.map(|b| b.1),
+        status: line
+            .outcome
+            .map_or_else(|| "open".to_owned(), |o| status_name(&o)),
+        claimed_amount: line.claimed_amount,
+        approved_amount: line.approved_amount,
+        payload: serde_json::to_value(line)?,
+    })
+}
+
+/// A claim read back with its lines.
+pub(crate) async fn load_claim(
+    read: &mut dyn StoreRead,
+    record: &store::ClaimRecord,
+) -> Result<ClaimRecord, ApplyError> {
+    let mut claim: ClaimRecord = serde_json::from_value(record.payload.clone())
+        .map_err(corrupt(format!("claim {}", record.id)))?;
+    claim.lines = read
+        .claim_lines(record.id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            serde_json::from_value(r.line.payload).map_err(corrupt(format!(
+                "claim {} line {}",
+                record.id, r.line.line_no
+            )))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(claim)
+}

@@ -1,0 +1,289 @@
+//! Test harness: a fresh, migrated store per test on SQLite (a temporary file) or on a real
+//! PostgreSQL (a `chargegate_apply_<random>` database, dropped after), the partner profiles
+//! of `partner-maps/profiles`, and the sample files translated by `partner_maps::translate`.
+//!
+//! PostgreSQL is found at `CHARGEGATE_TEST_PG_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); when it cannot be reached the test fails
+//! loudly (start it as `scripts/test.sh` does).
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use apply::{Context, Partners};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use partner_maps::ProfileSet;
+use schemas::Document;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::SqlitePoolOptions;
+use sqlx::{ConnectOptions, Connection, Executor, Row};
+use store::{PgStore, SqliteStore, Store};
+use uuid::Uuid;
+
+const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Which database a case runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+pub struct Harness {
+    pub store: Arc<dyn Store>,
+    backend: Backend,
+}
+
+enum Backend {
+    Sqlite {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    },
+    Postgres {
+        options: Box<PgConnectOptions>,
+        _db: Box<PgDatabase>,
+    },
+}
+
+/// Every table whose rows a double application must not change.
+pub const TABLES: &[&str] = &[
+    "audit_events",
+    "documents",
+    "outbox",
+    "processed_messages",
+    "contracts",
+    "contract_versions",
+    "batches",
+    "batch_lines",
+    "claims",
+    "claim_lines",
+    "responses",
+];
+
+impl Harness {
+    pub async fn new(kind: Kind) -> Self {
+        match kind {
+            Kind::Sqlite => Self::sqlite().await,
+            Kind::Postgres => Self::postgres().await,
+        }
+    }
+
+    async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("chargegate.db");
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.expect("open sqlite"));
+        store.migrate().await.expect("migrate sqlite");
+        Harness {
+            store,
+            backend: Backend::Sqlite { _dir: dir, path },
+        }
+    }
+
+    async fn postgres() -> Self {
+        let url = std::env::var("CHARGEGATE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.into());
+        let admin = PgConnectOptions::from_str(&url).expect("CHARGEGATE_TEST_PG_URL is a url");
+        let mut conn = admin.connect().await.unwrap_or_else(|e| {
+            panic!("PostgreSQL is not reachable at {url}: {e}. Start it (scripts/test.sh does)")
+        });
+        let name = format!("chargegate_apply_{}", Uuid::new_v4().simple());
+        conn.execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("create test database");
+        conn.close().await.expect("close admin connection");
+        let db = PgDatabase {
+            admin: admin.clone(),
+            name: name.clone(),
+        };
+        let options = admin.database(&name);
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.clone())
+            .await
+            .expect("connect to test database");
+        let store: Arc<dyn Store> = Arc::new(PgStore::from_pool(pool));
+        store.migrate().await.expect("migrate postgres");
+        Harness {
+            store,
+            backend: Backend::Postgres {
+                options: Box::new(options),
+                _db: Box::new(db),
+            },
+        }
+    }
+
+    /// Row count of every table of [`TABLES`].
+    pub async fn counts(&self) -> Vec<(&'static str, i64)> {
+        let mut out = Vec::new();
+        match &self.backend {
+            Backend::Sqlite { path, .. } => {
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect(&format!("sqlite://{}", path.display()))
+                    .await
+                    .expect("count connection");
+                for t in TABLES {
+                    let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {t}"))
+                        .fetch_one(&pool)
+                        .await
+                        .expect("count");
+                    out.push((*t, row.get::<i64, _>("n")));
+                }
+                pool.close().await;
+            }
+            Backend::Postgres { options, .. } => {
+                let mut conn = options.connect().await.expect("count connection");
+                for t in TABLES {
+                    let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {t}"))
+                        .fetch_one(&mut conn)
+                        .await
+                        .expect("count");
+                    out.push((*t, row.get::<i64, _>("n")));
+                }
+                conn.close().await.expect("close");
+            }
+        }
+        out
+    }
+
+    /// What the documents and actions decided, independent of ids and times: batch
+    /// statuses, claim statuses and amounts, outbound message ids, line statuses.
+    pub async fn digest(&self) -> Vec<String> {
+        const QUERIES: &[&str] = &[
+            "SELECT number || ' ' || status AS d FROM batches ORDER BY number",
+            "SELECT partner || ' ' || claim_number || ' ' || status || ' ' || CAST(amount AS TEXT) AS d \
+             FROM claims ORDER BY partner, claim_number",
+            "SELECT message_id AS d FROM outbox ORDER BY message_id",
+            "SELECT b.number || ' ' || CAST(l.line_no AS TEXT) || ' ' || l.status AS d \
+             FROM batch_lines l JOIN batches b ON b.id = l.batch_id ORDER BY b.number, l.line_no",
+            "SELECT CAST(COUNT(*) AS TEXT) AS d FROM contract_versions",
+        ];
+        let mut out = Vec::new();
+        match &self.backend {
+            Backend::Sqlite { path, .. } => {
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect(&format!("sqlite://{}", path.display()))
+                    .await
+                    .expect("digest connection");
+                for q in QUERIES {
+                    for row in sqlx::query(q).fetch_all(&pool).await.expect("digest") {
+                        out.push(row.get::<String, _>("d"));
+                    }
+                }
+                pool.close().await;
+            }
+            Backend::Postgres { options, .. } => {
+                let mut conn = options.connect().await.expect("digest connection");
+                for q in QUERIES {
+                    for row in sqlx::query(q).fetch_all(&mut conn).await.expect("digest") {
+                        out.push(row.get::<String, _>("d"));
+                    }
+                }
+                conn.close().await.expect("close");
+            }
+        }
+        out
+    }
+
+    pub async fn finish(self) {
+        self.store.close().await;
+    }
+}
+
+/// Drops the test database when the test ends, even by a panic.
+struct PgDatabase {
+    admin: PgConnectOptions,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin = self.admin.clone();
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let joined = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime for dropping the test database");
+            rt.block_on(async move {
+                if let Ok(mut conn) = admin.connect().await {
+                    let _ = conn.execute(sql.as_str()).await;
+                    let _ = conn.close().await;
+                }
+            });
+        })
+        .join();
+        if joined.is_err() {
+            eprintln!("could not drop test database {}", self.name);
+        }
+    }
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn profiles() -> ProfileSet {
+    ProfileSet::load_dir(repo().join("partner-maps/profiles")).expect("profiles load")
+}
+
+pub fn partners() -> Partners {
+    Partners::from_profiles(&profiles()).expect("profiles convert")
+}
+
+/// The documents of a sample file, translated with the checked-in profiles.
+pub fn translate(sample: &str) -> Vec<Document> {
+    let bytes = std::fs::read(repo().join("samples").join(sample)).expect("sample file");
+    let set = profiles();
+    let sha = format!("sha-of-{sample}");
+    let mut docs = Vec::new();
+    for outcome in partner_maps::translate(&bytes[..], &sha, &set, None) {
+        assert!(
+            outcome.result.is_ok(),
+            "{sample}: {:?}",
+            outcome.all_diagnostics()
+        );
+        docs.extend(outcome.documents().iter().cloned());
+    }
+    assert!(!docs.is_empty(), "{sample} gave no documents");
+    docs
+}
+
+pub fn date(s: &str) -> NaiveDate {
+    s.parse().expect("date")
+}
+
+pub fn at(day: &str) -> DateTime<Utc> {
+    let d = date(day);
+    Utc.from_utc_datetime(&d.and_hms_opt(12, 0, 0).expect("noon"))
+}
+
+pub fn ctx(day: &str, actor: &str) -> Context {
+    Context {
+        today: date(day),
+        now: at(day),
+        actor: actor.to_owned(),
+    }
+}
+
+/// One store per backend; runs `case` on both.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $case:ident) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $case(common::Kind::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $case(common::Kind::Postgres).await;
+            }
+        }
+    };
+}
