@@ -47,6 +47,12 @@ pub fn partner_as2(profile: &Profile, our_url: &str) -> Result<Option<PartnerAs2
             Encryption::Aes192Cbc => EncryptionAlg::Aes192Cbc,
             Encryption::Aes256Cbc => EncryptionAlg::Aes256Cbc,
             Encryption::TripleDes => EncryptionAlg::TripleDes,
+            other @ (Encryption::Aes128Gcm | Encryption::Aes256Gcm) => {
+                return Err(as2::As2Error::UnsupportedAlgorithm(format!(
+                    "profile \"{}\": AS2 encryption {other:?} (use an AES-CBC cipher)",
+                    profile.id
+                )));
+            }
         }),
         sign: Some(match a.sign {
             Signing::Sha1 => MicAlg::Sha1,

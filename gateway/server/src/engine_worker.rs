@@ -27,7 +27,7 @@ pub const ENGINE_QUEUES: &[&str] = &[
 pub async fn run(shared: Arc<Shared>, queue: String, stop: CancellationToken) {
     let prefetch = shared.settings.workers.prefetch;
     let mut consumer = loop {
-        match shared.bus.consume(&queue, prefetch).await {
+        match shared.bus.consume(&shared.queue(&queue), prefetch).await {
             Ok(c) => break c,
             Err(error) => {
                 tracing::error!(queue, %error, "cannot consume; retrying");

@@ -31,7 +31,11 @@ pub const QUEUE: &str = "outbound.send";
 /// Consumes the outbound queue until `stop`.
 pub async fn run(shared: Arc<Shared>, stop: CancellationToken) {
     let mut consumer = loop {
-        match shared.bus.consume(QUEUE, shared.settings.workers.prefetch).await {
+        match shared
+            .bus
+            .consume(&shared.queue(QUEUE), shared.settings.workers.prefetch)
+            .await
+        {
             Ok(c) => break c,
             Err(error) => {
                 tracing::error!(%error, "cannot consume {QUEUE}; retrying");
@@ -59,20 +63,17 @@ async fn handle(shared: &Shared, delivery: Delivery) {
     let message_id = delivery.message.message_id.clone();
     let span = tracing::info_span!("send", message_id = %message_id);
     let _enter = span.enter();
+    // Owned copies: a delivery is not shared across the awaits below.
+    let headers = delivery.message.headers.clone();
+    let payload = delivery.message.payload.clone();
+    let parent = header_uuid(&delivery, "transaction");
     let result = async {
-        let rendered = if delivery.message.headers.get("schema").map(String::as_str)
-            == Some(RENDERED_SCHEMA)
-        {
-            serde_json::from_slice::<Rendered>(&delivery.message.payload)?
+        let rendered = if headers.get("schema").map(String::as_str) == Some(RENDERED_SCHEMA) {
+            serde_json::from_slice::<Rendered>(&payload)?
         } else {
-            let doc: Document = serde_json::from_slice(&delivery.message.payload)?;
-            let partner = delivery
-                .message
-                .headers
-                .get("partner")
-                .cloned()
-                .unwrap_or_default();
-            render(shared, &message_id, &partner, &doc, header_uuid(&delivery, "transaction")).await?
+            let doc: Document = serde_json::from_slice(&payload)?;
+            let partner = headers.get("partner").cloned().unwrap_or_default();
+            render(shared, &message_id, &partner, &doc, parent).await?
         };
         send(shared, &rendered).await?;
         Ok::<_, PipelineError>(rendered)

@@ -67,6 +67,14 @@ impl Shared {
         Ok(self)
     }
 
+    /// A queue's name on the bus (with the configured prefix).
+    pub fn queue(&self, name: &str) -> String {
+        match self.settings.bus.prefix.as_str() {
+            "" => name.to_owned(),
+            prefix => format!("{prefix}.{name}"),
+        }
+    }
+
     /// Our AS2 URL as partners reach it (`http://<listen>/as2`).
     pub fn as2_url(&self) -> String {
         format!("http://{}/as2", self.settings.http.listen)
