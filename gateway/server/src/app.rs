@@ -136,10 +136,18 @@ impl Gateway {
             work.clone(),
         ));
         for queue in ENGINE_QUEUES {
-            tasks.spawn(crate::engine_worker::run(shared.clone(), (*queue).to_owned(), work.clone()));
+            tasks.spawn(crate::engine_worker::run(
+                shared.clone(),
+                (*queue).to_owned(),
+                work.clone(),
+            ));
         }
         tasks.spawn(crate::outbound::run(shared.clone(), work.clone()));
-        tasks.spawn(crate::inbox::run(shared.clone(), self.ingest.clone(), work.clone()));
+        tasks.spawn(crate::inbox::run(
+            shared.clone(),
+            self.ingest.clone(),
+            work.clone(),
+        ));
         let app = router(AppState {
             shared: shared.clone(),
             ingest: self.ingest.clone(),
@@ -165,7 +173,10 @@ impl Gateway {
 }
 
 async fn open_store(url: &str) -> Result<Arc<dyn store::Store>, StartError> {
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         let path = path.split('?').next().unwrap_or(path);
         if let Some(dir) = std::path::Path::new(path).parent() {
             if !dir.as_os_str().is_empty() {
@@ -187,7 +198,11 @@ async fn open_store(url: &str) -> Result<Arc<dyn store::Store>, StartError> {
 fn load_identity(settings: &Settings) -> Result<LocalIdentity, StartError> {
     let id = &settings.identity;
     if id.key.exists() && id.certificate.exists() {
-        return Ok(LocalIdentity::from_pem_files(&id.as2_id, &id.key, &id.certificate)?);
+        return Ok(LocalIdentity::from_pem_files(
+            &id.as2_id,
+            &id.key,
+            &id.certificate,
+        )?);
     }
     for path in [&id.key, &id.certificate] {
         if let Some(dir) = path.parent() {
@@ -197,7 +212,11 @@ fn load_identity(settings: &Settings) -> Result<LocalIdentity, StartError> {
         }
     }
     tracing::warn!(key = %id.key.display(), certificate = %id.certificate.display(), "no AS2 key: generated a self-signed one");
-    Ok(LocalIdentity::generate(&id.as2_id, &id.key, &id.certificate)?)
+    Ok(LocalIdentity::generate(
+        &id.as2_id,
+        &id.key,
+        &id.certificate,
+    )?)
 }
 
 /// A URL without its password.

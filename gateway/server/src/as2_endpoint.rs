@@ -72,11 +72,20 @@ pub fn partner_as2(profile: &Profile, our_url: &str) -> Result<Option<PartnerAs2
 
 async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(me) = state.shared.as2_identity.clone() else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "AS2 identity not configured").into_response();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "AS2 identity not configured",
+        )
+            .into_response();
     };
     let headers: Vec<(String, String)> = headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let profiles = state.shared.profiles.current();
     let our_url = state.shared.as2_url();
@@ -90,7 +99,8 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
                 .find(|p| p.as2.as_ref().is_some_and(|a| a.id == from))
                 .and_then(|p| partner_as2(p, &url).ok().flatten())
         };
-        as2::receive(&headers, &body, &me2, &lookup)
+        // Handed over, decrypted in place: one copy of the message in memory.
+        as2::receive_owned(&headers, Vec::from(body), &me2, &lookup)
     })
     .await;
     let received = match received {
@@ -149,7 +159,15 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             let outcome = MdnOutcome::Processed {
                 mic: Some(msg.mic.clone()),
             };
-            answer(&state, &me, &msg.partner_as2_id, &msg.message_id, outcome, msg.mdn_request).await
+            answer(
+                &state,
+                &me,
+                &msg.partner_as2_id,
+                &msg.message_id,
+                outcome,
+                msg.mdn_request,
+            )
+            .await
         }
         Err(failure) => {
             tracing::warn!(error = %failure, "AS2 message refused");

@@ -61,7 +61,8 @@ async fn handle(shared: &Shared, queue: &str, delivery: Delivery) {
         .cloned()
         .unwrap_or_else(|| delivery.message.message_id.clone());
     let transaction = header_uuid(&delivery, "transaction");
-    let span = tracing::info_span!("engine", queue, message_id = %message_id, transaction = ?transaction);
+    let span =
+        tracing::info_span!("engine", queue, message_id = %message_id, transaction = ?transaction);
     let _enter = span.enter();
     let doc: Document = match serde_json::from_slice(&delivery.message.payload) {
         Ok(doc) => doc,
@@ -94,9 +95,12 @@ async fn handle(shared: &Shared, queue: &str, delivery: Delivery) {
                 let refs: Vec<TransactionRef> = outcome
                     .refs
                     .iter()
-                    .filter_map(|(k, v)| Some(TransactionRef::new(k.parse::<RefKind>().ok()?, v.clone())))
+                    .filter_map(|(k, v)| {
+                        Some(TransactionRef::new(k.parse::<RefKind>().ok()?, v.clone()))
+                    })
                     .collect();
-                let mut update = TransactionUpdate::new(id, Step::Engine, TxState::Done, "system", now);
+                let mut update =
+                    TransactionUpdate::new(id, Step::Engine, TxState::Done, "system", now);
                 update.correlation_id = Some(outcome.summary.clone());
                 if let Err(e) = record(shared, id, update, &refs).await {
                     tracing::error!(error = %e, "transaction not updated");
@@ -105,13 +109,15 @@ async fn handle(shared: &Shared, queue: &str, delivery: Delivery) {
             if matches!(applied, Applied::Applied(ref o) if !o.outbound.is_empty()) {
                 shared.wake_relay.notify_one();
             }
-            metrics::counter!("chargegate_engine_applied_total", "queue" => queue.to_owned()).increment(1);
+            metrics::counter!("chargegate_engine_applied_total", "queue" => queue.to_owned())
+                .increment(1);
             if let Err(e) = delivery.ack().await {
                 tracing::error!(error = %e, "ack failed; the delivery will come again and be skipped");
             }
         }
         Err(error) => {
-            metrics::counter!("chargegate_engine_failures_total", "queue" => queue.to_owned()).increment(1);
+            metrics::counter!("chargegate_engine_failures_total", "queue" => queue.to_owned())
+                .increment(1);
             let last = delivery.attempt >= shared.settings.workers.max_attempts;
             tracing::warn!(%error, attempt = delivery.attempt, last, "document not applied");
             if last {

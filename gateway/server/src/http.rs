@@ -116,10 +116,7 @@ impl ListQuery {
     }
 }
 
-async fn list_transactions(
-    State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
-) -> Response {
+async fn list_transactions(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Response {
     match state.shared.store.list_transactions(&q.filter()).await {
         Ok(rows) => Json(rows).into_response(),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),

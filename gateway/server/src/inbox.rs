@@ -13,9 +13,19 @@ use crate::shared::Shared;
 
 /// Watches every partner's inbox until `stop`.
 pub async fn run(shared: Arc<Shared>, ingest: Arc<Ingest>, stop: CancellationToken) {
-    let partners: Vec<String> = shared.profiles.current().iter().map(|p| p.id.clone()).collect();
+    let partners: Vec<String> = shared
+        .profiles
+        .current()
+        .iter()
+        .map(|p| p.id.clone())
+        .collect();
     let workers = &shared.settings.workers;
-    let mut watcher = match DropWatcher::start(&shared.drops, &partners, workers.settle(), workers.scan()) {
+    let mut watcher = match DropWatcher::start(
+        &shared.drops,
+        &partners,
+        workers.settle(),
+        workers.scan(),
+    ) {
         Ok(w) => w,
         Err(error) => {
             tracing::error!(%error, root = %shared.settings.paths.drop_root.display(), "drop folders not watched");
@@ -58,11 +68,18 @@ pub async fn take(shared: &Shared, ingest: &Ingest, file: IncomingFile) {
     let state = if receipt.duplicate {
         // The same bytes again: finish an interrupted run, otherwise nothing to do.
         match shared.store.get_transaction(receipt.transaction).await {
-            Ok(Some(tx)) if matches!(tx.state, TxState::Done | TxState::Failed) && tx.step != store::Step::Receive => {
+            Ok(Some(tx))
+                if matches!(tx.state, TxState::Done | TxState::Failed)
+                    && tx.step != store::Step::Receive =>
+            {
                 tracing::warn!(partner = %file.partner, file = %file.name, transaction = %tx.id, "duplicate file: already processed");
                 None
             }
-            _ => ingest.process(receipt.transaction).await.ok().and_then(|p| p.state),
+            _ => ingest
+                .process(receipt.transaction)
+                .await
+                .ok()
+                .and_then(|p| p.state),
         }
     } else {
         match ingest.process(receipt.transaction).await {

@@ -173,7 +173,8 @@ impl Ingest {
                 .into_iter()
                 .rfind(|t| t.parent_id.is_none());
             tracing::warn!(partner, sha256 = %raw.sha256, channel = channel.name(), "duplicate file ignored");
-            metrics::counter!("chargegate_files_duplicate_total", "channel" => channel.name()).increment(1);
+            metrics::counter!("chargegate_files_duplicate_total", "channel" => channel.name())
+                .increment(1);
             let transaction = earlier.map(|t| t.id).ok_or_else(|| {
                 PipelineError::Inconsistent(format!(
                     "file {} was recorded but has no transaction",
@@ -201,12 +202,15 @@ impl Ingest {
                 .push(TransactionRef::new(store::RefKind::FileName, name));
         }
         if let Channel::As2 { message_id } = &channel {
-            row.refs
-                .push(TransactionRef::new(store::RefKind::As2Message, message_id.clone()));
+            row.refs.push(TransactionRef::new(
+                store::RefKind::As2Message,
+                message_id.clone(),
+            ));
         }
         tx.insert_transaction(&row).await?;
         tx.commit().await?;
-        metrics::counter!("chargegate_files_received_total", "channel" => channel.name()).increment(1);
+        metrics::counter!("chargegate_files_received_total", "channel" => channel.name())
+            .increment(1);
         metrics::counter!("chargegate_bytes_received_total").increment(raw.size);
         tracing::info!(transaction = %id, partner, sha256 = %raw.sha256, size = raw.size, channel = channel.name(), file = name.unwrap_or(""), "file received");
         Ok(Receipt {
@@ -241,7 +245,9 @@ impl Ingest {
             .await?;
         let profiles = self.profiles.current();
         if profiles.get(&partner).is_none() {
-            let error = format!("no partner profile \"{partner}\": add partner-maps/profiles/{partner}.toml (chargegate partner new --from FILE)");
+            let error = format!(
+                "no partner profile \"{partner}\": add partner-maps/profiles/{partner}.toml (chargegate partner new --from FILE)"
+            );
             self.fail(id, Step::Parse, &error).await?;
             return Ok(Processed {
                 state: Some(TxState::Failed),
@@ -256,12 +262,18 @@ impl Ingest {
             set_children: children
                 .iter()
                 .filter(|c| c.direction == Direction::Inbound && c.st02.is_some())
-                .map(|c| (set_key(c.isa13.as_deref(), c.gs06.as_deref(), c.st02.as_deref()), c.id))
+                .map(|c| {
+                    (
+                        set_key(c.isa13.as_deref(), c.gs06.as_deref(), c.st02.as_deref()),
+                        c.id,
+                    )
+                })
                 .collect(),
             // Acknowledgments go out once per file, on its first processing: a replay that
             // completes a failed set does not answer the interchange a second time.
             acked: children.iter().any(|c| {
-                c.direction == Direction::Outbound && c.doc_type.as_deref() == Some("acknowledgment")
+                c.direction == Direction::Outbound
+                    && c.doc_type.as_deref() == Some("acknowledgment")
             }),
             interchanges: HashMap::new(),
             errors: Vec::new(),
@@ -293,7 +305,11 @@ impl Ingest {
             }
         }
         let failed = !run.errors.is_empty();
-        let state = if failed { TxState::Failed } else { TxState::Done };
+        let state = if failed {
+            TxState::Failed
+        } else {
+            TxState::Done
+        };
         let mut update = TransactionUpdate::new(id, Step::Map, state, "system", Utc::now());
         if failed {
             update = update.with_error(summarize(&run.errors));
@@ -345,7 +361,9 @@ impl Ingest {
                 .filter(|d| d.severity >= x12::Severity::Error)
                 .map(|d| d.to_string())
                 .collect();
-            let unreadable = sets.token_error().map(|e| format!("not readable as X12: {e}"));
+            let unreadable = sets
+                .token_error()
+                .map(|e| format!("not readable as X12: {e}"));
             let reports = sets.take_reports();
             let _ = send.blocking_send(Event::End {
                 reports,
@@ -382,11 +400,19 @@ impl Ingest {
                 let mut all_known = true;
                 for (n, doc) in docs.iter().enumerate() {
                     let doc_key = format!("{}:{n}", doc_key(run.sha, outcome));
-                    if self.store.reader().await?.find_document(&doc_key).await?.is_some() {
+                    if self
+                        .store
+                        .reader()
+                        .await?
+                        .find_document(&doc_key)
+                        .await?
+                        .is_some()
+                    {
                         continue;
                     }
                     all_known = false;
-                    self.write_set(run, outcome, existing, doc, &doc_key).await?;
+                    self.write_set(run, outcome, existing, doc, &doc_key)
+                        .await?;
                 }
                 if all_known && !docs.is_empty() {
                     run.out.sets_already_done += 1;
@@ -404,8 +430,14 @@ impl Ingest {
                     Some(child) => {
                         self.store
                             .update_transaction(
-                                &TransactionUpdate::new(child, Step::Map, TxState::Failed, "system", now)
-                                    .with_error(error),
+                                &TransactionUpdate::new(
+                                    child,
+                                    Step::Map,
+                                    TxState::Failed,
+                                    "system",
+                                    now,
+                                )
+                                .with_error(error),
                             )
                             .await?;
                     }
@@ -416,8 +448,14 @@ impl Ingest {
                         let mut t = self.store.begin().await?;
                         t.insert_transaction(&row).await?;
                         t.update_transaction(
-                            &TransactionUpdate::new(child, Step::Map, TxState::Failed, "system", now)
-                                .with_error(error),
+                            &TransactionUpdate::new(
+                                child,
+                                Step::Map,
+                                TxState::Failed,
+                                "system",
+                                now,
+                            )
+                            .with_error(error),
                         )
                         .await?;
                         t.commit().await?;
@@ -443,7 +481,8 @@ impl Ingest {
         let mut t = self.store.begin().await?;
         let set_tx = match existing {
             Some(child) => {
-                let mut u = TransactionUpdate::new(child, Step::Outbox, TxState::Done, "system", now);
+                let mut u =
+                    TransactionUpdate::new(child, Step::Outbox, TxState::Done, "system", now);
                 u.doc_type = Some(doc.doc_type().to_owned());
                 u.debit_memo = debit_memo.clone();
                 t.update_transaction(&u).await?;
@@ -457,7 +496,11 @@ impl Ingest {
                 row.refs = refs;
                 t.insert_transaction(&row).await?;
                 run.set_children.insert(
-                    set_key(Some(&outcome.interchange), Some(&outcome.group), Some(&outcome.set)),
+                    set_key(
+                        Some(&outcome.interchange),
+                        Some(&outcome.group),
+                        Some(&outcome.set),
+                    ),
                     row.id,
                 );
                 row.id
@@ -548,8 +591,22 @@ impl Ingest {
             })
         };
         let mut t = self.store.begin().await?;
-        let icn = allocate(&mut *t, run.partner, ControlKind::Interchange, range(ControlKind::Interchange), now).await?;
-        let gcn = allocate(&mut *t, run.partner, ControlKind::Group, range(ControlKind::Group), now).await?;
+        let icn = allocate(
+            &mut *t,
+            run.partner,
+            ControlKind::Interchange,
+            range(ControlKind::Interchange),
+            now,
+        )
+        .await?;
+        let gcn = allocate(
+            &mut *t,
+            run.partner,
+            ControlKind::Group,
+            range(ControlKind::Group),
+            now,
+        )
+        .await?;
         let policy = AckPolicy::for_profile(profile);
         let params = policy.params(
             icn,
@@ -696,7 +753,12 @@ fn join(diagnostics: &[x12::Diagnostic]) -> String {
 /// The first located errors of a file, for its transaction row.
 fn summarize(errors: &[String]) -> String {
     const SHOWN: usize = 20;
-    let mut text = errors.iter().take(SHOWN).cloned().collect::<Vec<_>>().join("\n");
+    let mut text = errors
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
     if errors.len() > SHOWN {
         text.push_str(&format!("\n... and {} more", errors.len() - SHOWN));
     }

@@ -92,7 +92,11 @@ async fn handle(shared: &Shared, delivery: Delivery) {
             metrics::counter!("chargegate_send_failures_total").increment(1);
             let id = rendered_id(&delivery);
             if let Some(id) = id {
-                let state = if last { TxState::Failed } else { TxState::Processing };
+                let state = if last {
+                    TxState::Failed
+                } else {
+                    TxState::Processing
+                };
                 let _ = shared
                     .store
                     .update_transaction(
@@ -126,7 +130,10 @@ fn rendered_id(delivery: &Delivery) -> Option<Uuid> {
 
 /// The outbound transaction id of a document message: derived from its message id.
 pub fn outbound_tx_id(message_id: &str) -> Uuid {
-    Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("chargegate:outbound:{message_id}").as_bytes())
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_OID,
+        format!("chargegate:outbound:{message_id}").as_bytes(),
+    )
 }
 
 /// Renders an outbound document once: control numbers, bytes in the raw store and the
@@ -144,7 +151,10 @@ pub async fn render(
     }
     let profiles = shared.profiles.current();
     let profile = profiles.get(partner).ok_or_else(|| {
-        PipelineError::NotReplayable(id, format!("no partner profile \"{partner}\" to render for"))
+        PipelineError::NotReplayable(
+            id,
+            format!("no partner profile \"{partner}\" to render for"),
+        )
     })?;
     let now = Utc::now();
     let cn = profile.x12.control_numbers;
@@ -155,7 +165,14 @@ pub async fn render(
         )
     };
     let mut t = shared.store.begin().await?;
-    let icn = allocate(&mut *t, partner, ControlKind::Interchange, range(cn.interchange), now).await?;
+    let icn = allocate(
+        &mut *t,
+        partner,
+        ControlKind::Interchange,
+        range(cn.interchange),
+        now,
+    )
+    .await?;
     let gcn = allocate(&mut *t, partner, ControlKind::Group, range(cn.group), now).await?;
     let scn = allocate(&mut *t, partner, ControlKind::Set, range(cn.set), now).await?;
     let identity = Identity::new(
@@ -171,11 +188,19 @@ pub async fn render(
         test: false,
         ack_requested: false,
     };
-    let bytes = partner_maps::render_to_bytes(std::slice::from_ref(doc), profile, &identity, &envelope)
-        .map_err(|e| PipelineError::Render(e.to_string()))?;
+    let bytes =
+        partner_maps::render_to_bytes(std::slice::from_ref(doc), profile, &identity, &envelope)
+            .map_err(|e| PipelineError::Render(e.to_string()))?;
     let stored = shared.raw.put(&bytes)?;
     let (debit_memo, refs) = refs_of(doc);
-    let mut row = NewTransaction::new(id, partner, Direction::Outbound, Step::Send, TxState::Received, now);
+    let mut row = NewTransaction::new(
+        id,
+        partner,
+        Direction::Outbound,
+        Step::Send,
+        TxState::Received,
+        now,
+    );
     row.parent_id = parent;
     row.raw_sha256 = Some(stored.sha256.clone());
     row.doc_type = Some(doc.doc_type().to_owned());
@@ -201,7 +226,11 @@ fn rendered_of(tx: &store::TransactionRecord, doc_type: &str) -> Result<Rendered
         .raw_sha256
         .clone()
         .ok_or_else(|| PipelineError::Inconsistent(format!("outbound {} has no file", tx.id)))?;
-    let icn: u32 = tx.isa13.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let icn: u32 = tx
+        .isa13
+        .as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     Ok(Rendered {
         transaction: tx.id,
         partner: tx.partner.clone(),
@@ -240,7 +269,13 @@ pub async fn send(shared: &Shared, rendered: &Rendered) -> Result<(), PipelineEr
     let now = Utc::now();
     shared
         .store
-        .update_transaction(&TransactionUpdate::new(tx.id, Step::Send, TxState::Processing, "system", now))
+        .update_transaction(&TransactionUpdate::new(
+            tx.id,
+            Step::Send,
+            TxState::Processing,
+            "system",
+            now,
+        ))
         .await?;
     let bytes = shared.raw.read(&rendered.raw_sha256)?;
     let drops = shared.drops.clone();
@@ -253,7 +288,13 @@ pub async fn send(shared: &Shared, rendered: &Rendered) -> Result<(), PipelineEr
     .map_err(|e| PipelineError::Send(e.to_string()))?;
     shared
         .store
-        .update_transaction(&TransactionUpdate::new(tx.id, Step::Send, TxState::Done, "system", Utc::now()))
+        .update_transaction(&TransactionUpdate::new(
+            tx.id,
+            Step::Send,
+            TxState::Done,
+            "system",
+            Utc::now(),
+        ))
         .await?;
     metrics::counter!("chargegate_files_sent_total", "channel" => "sftp").increment(1);
     tracing::info!(transaction = %tx.id, partner = %rendered.partner, path = %path.display(), "sent to the SFTP outbox");

@@ -33,7 +33,10 @@ impl RawStore {
 
     /// Where the file with this hash lives.
     pub fn path(&self, sha256: &str) -> PathBuf {
-        let (a, b) = (&sha256[..2.min(sha256.len())], sha256.get(2..4).unwrap_or("00"));
+        let (a, b) = (
+            &sha256[..2.min(sha256.len())],
+            sha256.get(2..4).unwrap_or("00"),
+        );
         self.root.join(a).join(b).join(sha256)
     }
 
@@ -90,10 +93,12 @@ impl RawStore {
 /// Lower-case hex of a digest.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// SHA-256 of bytes as lower-case hex.
@@ -114,7 +119,12 @@ mod tests {
         assert_eq!(a.sha256, sha256_hex(b"ISA*00*..."));
         assert_eq!(a.size, 10);
         let path = raw.path(&a.sha256);
-        assert!(path.ends_with(format!("{}/{}/{}", &a.sha256[..2], &a.sha256[2..4], a.sha256)));
+        assert!(path.ends_with(format!(
+            "{}/{}/{}",
+            &a.sha256[..2],
+            &a.sha256[2..4],
+            a.sha256
+        )));
         let b = raw.put(b"ISA*00*...").unwrap();
         assert_eq!(a, b);
         assert_eq!(raw.read(&a.sha256).unwrap(), b"ISA*00*...");

@@ -55,7 +55,10 @@ pub async fn replay(ingest: &Ingest, id: Uuid) -> Result<Replayed, PipelineError
     })
 }
 
-async fn republish(ingest: &Ingest, tx: &store::TransactionRecord) -> Result<String, PipelineError> {
+async fn republish(
+    ingest: &Ingest,
+    tx: &store::TransactionRecord,
+) -> Result<String, PipelineError> {
     let sha = tx.raw_sha256.as_deref().unwrap_or("");
     let base = format!(
         "{sha}:{}:{}:{}",
@@ -83,8 +86,14 @@ async fn republish(ingest: &Ingest, tx: &store::TransactionRecord) -> Result<Str
             "no stored document for this set; replay its file instead".into(),
         ));
     }
-    t.update_transaction(&TransactionUpdate::new(tx.id, Step::Engine, TxState::Received, "ops", now))
-        .await?;
+    t.update_transaction(&TransactionUpdate::new(
+        tx.id,
+        Step::Engine,
+        TxState::Received,
+        "ops",
+        now,
+    ))
+    .await?;
     t.commit().await?;
     Ok(format!("{n} document(s) queued for the engine again"))
 }
@@ -99,7 +108,11 @@ async fn resend(ingest: &Ingest, tx: &store::TransactionRecord) -> Result<String
         .ok_or_else(|| PipelineError::NotReplayable(tx.id, "it has no rendered file".into()))?;
     let now = Utc::now();
     let doc_type = tx.doc_type.as_deref().unwrap_or("document");
-    let icn: u32 = tx.isa13.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let icn: u32 = tx
+        .isa13
+        .as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let message = messages::rendered(
         &tx.partner,
         doc_type,
@@ -111,8 +124,14 @@ async fn resend(ingest: &Ingest, tx: &store::TransactionRecord) -> Result<String
     )?;
     let mut t = ingest.store.begin().await?;
     t.insert_outbox(&message).await?;
-    t.update_transaction(&TransactionUpdate::new(tx.id, Step::Send, TxState::Received, "ops", now))
-        .await?;
+    t.update_transaction(&TransactionUpdate::new(
+        tx.id,
+        Step::Send,
+        TxState::Received,
+        "ops",
+        now,
+    ))
+    .await?;
     t.commit().await?;
     Ok("queued for sending again".into())
 }

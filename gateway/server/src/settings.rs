@@ -165,10 +165,8 @@ impl Settings {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, SettingsError> {
-        let mut builder = config::Config::builder().add_source(config::File::from_str(
-            DEFAULTS,
-            config::FileFormat::Toml,
-        ));
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
         builder = match file {
             Some(path) => builder.add_source(config::File::from(path).required(true)),
             None => builder.add_source(config::File::with_name("chargegate.toml").required(false)),
@@ -241,8 +239,9 @@ mod tests {
     #[test]
     fn an_unknown_key_is_an_error_that_names_it() {
         let dir = tempfile::tempdir().unwrap();
-        let err = Settings::load_with_env(Some(&write(&dir, "[http]\nlisten_on = \"x\"\n")), env(&[]))
-            .unwrap_err();
+        let err =
+            Settings::load_with_env(Some(&write(&dir, "[http]\nlisten_on = \"x\"\n")), env(&[]))
+                .unwrap_err();
         assert!(err.to_string().contains("listen_on"), "{err}");
     }
 

@@ -62,7 +62,10 @@ impl Shared {
     /// Sets our AS2 identity and the sender that uses it.
     pub fn with_as2(mut self, me: LocalIdentity) -> Result<Self, transport::as2::As2Error> {
         let me = Arc::new(me);
-        self.as2_sender = Some(Sender::new(me.clone(), std::time::Duration::from_secs(120))?);
+        self.as2_sender = Some(Sender::new(
+            me.clone(),
+            std::time::Duration::from_secs(120),
+        )?);
         self.as2_identity = Some(me);
         Ok(self)
     }
