@@ -178,10 +178,10 @@ async fn open_store(url: &str) -> Result<Arc<dyn store::Store>, StartError> {
         .or_else(|| url.strip_prefix("sqlite:"))
     {
         let path = path.split('?').next().unwrap_or(path);
-        if let Some(dir) = std::path::Path::new(path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)?;
-            }
+        if let Some(dir) = std::path::Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)?;
         }
     }
     let err = |source| StartError::Store {
@@ -205,10 +205,10 @@ fn load_identity(settings: &Settings) -> Result<LocalIdentity, StartError> {
         )?);
     }
     for path in [&id.key, &id.certificate] {
-        if let Some(dir) = path.parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)?;
-            }
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)?;
         }
     }
     tracing::warn!(key = %id.key.display(), certificate = %id.certificate.display(), "no AS2 key: generated a self-signed one");

@@ -206,10 +206,10 @@ async fn answer(
         Some(url) => {
             let sender = state.shared.as2_sender.clone();
             tokio::spawn(async move {
-                if let Some(sender) = sender {
-                    if let Err(error) = sender.send_mdn(&url, &mdn).await {
-                        tracing::error!(url, %error, "async MDN not delivered");
-                    }
+                if let Some(sender) = sender
+                    && let Err(error) = sender.send_mdn(&url, &mdn).await
+                {
+                    tracing::error!(url, %error, "async MDN not delivered");
                 }
             });
             StatusCode::OK.into_response()

@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/transactions/{id}", get(get_transaction))
         .route("/api/v1/transactions/{id}/replay", post(replay_transaction))
         .merge(crate::as2_endpoint::routes())
+        .merge(crate::batches_api::routes())
         .with_state(state)
 }
 

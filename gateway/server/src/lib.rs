@@ -13,6 +13,7 @@
 
 pub mod app;
 pub mod as2_endpoint;
+pub mod batches_api;
 pub mod engine_worker;
 pub mod error;
 pub mod http;

@@ -91,10 +91,10 @@ impl Shared {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
-        if let Some((set, partners)) = slot.as_ref() {
-            if Arc::ptr_eq(set, &current) {
-                return Ok(partners.clone());
-            }
+        if let Some((set, partners)) = slot.as_ref()
+            && Arc::ptr_eq(set, &current)
+        {
+            return Ok(partners.clone());
         }
         let partners = Arc::new(Partners::from_profiles(&current)?);
         *slot = Some((current, partners.clone()));

@@ -144,10 +144,10 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn store::Store>
 pub fn migrate(args: MigrateArgs) -> anyhow::Result<Outcome> {
     let settings = args.config.load()?;
     runtime()?.block_on(async move {
-        if let Some(path) = settings.database.url.strip_prefix("sqlite://") {
-            if let Some(dir) = std::path::Path::new(path).parent() {
-                std::fs::create_dir_all(dir).ok();
-            }
+        if let Some(path) = settings.database.url.strip_prefix("sqlite://")
+            && let Some(dir) = std::path::Path::new(path).parent()
+        {
+            std::fs::create_dir_all(dir).ok();
         }
         open_store(&settings).await?;
         eprintln!(

@@ -1,0 +1,117 @@
+//! The analyst's batch API (design.md 10): read a batch by number, and act on it (Accept,
+//! Reject with reason, Dispute, Pay and Close, ...) with optimistic concurrency: the body
+//! names the version the analyst saw, and a stale one is answered 409 with nothing changed.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use engine::batch::BatchAction;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::http::{AppState, error};
+
+/// The batch routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/batches/{id}", get(get_batch))
+        .route("/api/v1/batches/{id}/actions", post(act))
+}
+
+/// Body of `POST /api/v1/batches/{id}/actions`.
+#[derive(Debug, Deserialize)]
+pub struct ActionRequest {
+    /// The batch version the analyst acted on.
+    pub expected_version: i64,
+    /// Who acts (audited).
+    #[serde(default = "analyst")]
+    pub actor: String,
+    /// The action, e.g. `{"action": "pay_and_close"}`.
+    pub action: BatchAction,
+}
+
+fn analyst() -> String {
+    "analyst".into()
+}
+
+/// `{id}` is a batch id or a batch number (`partner/report`, URL-encoded).
+async fn find(state: &AppState, id: &str) -> Result<Option<store::BatchRecord>, store::StoreError> {
+    let mut reader = state.shared.store.reader().await?;
+    match id.parse::<Uuid>() {
+        Ok(uuid) => reader.get_batch(uuid).await,
+        Err(_) => reader.find_batch(id).await,
+    }
+}
+
+async fn get_batch(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    match find(&state, &id).await {
+        Ok(Some(b)) => {
+            let lines = match state.shared.store.reader().await {
+                Ok(mut r) => r.batch_lines(b.id).await.unwrap_or_default(),
+                Err(_) => Vec::new(),
+            };
+            let lines: Vec<_> = lines
+                .iter()
+                .map(|l| json!({ "line_no": l.line.line_no, "status": l.line.status, "invoice": l.line.invoice, "item": l.line.item, "contract": l.line.contract }))
+                .collect();
+            Json(json!({
+                "id": b.id, "number": b.number, "partner": b.partner, "status": b.status,
+                "version": b.version, "debit_memo": b.debit_memo, "lines": lines,
+            }))
+            .into_response()
+        }
+        Ok(None) => error(StatusCode::NOT_FOUND, &format!("no batch {id}")),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+async fn act(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(req): Json<ActionRequest>,
+) -> Response {
+    let batch = match find(&state, &id).await {
+        Ok(Some(b)) => b,
+        Ok(None) => return error(StatusCode::NOT_FOUND, &format!("no batch {id}")),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let partners = match state.shared.partners() {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let now = Utc::now();
+    let ctx = apply::Context {
+        today: now.date_naive(),
+        now,
+        actor: req.actor.clone(),
+    };
+    match apply::apply_batch_action(
+        &*state.shared.store,
+        &partners,
+        batch.id,
+        req.expected_version,
+        req.action,
+        &ctx,
+    )
+    .await
+    {
+        Ok(outcome) => {
+            if !outcome.outbound.is_empty() {
+                state.shared.wake_relay.notify_one();
+            }
+            Json(json!({
+                "version": outcome.version,
+                "status": outcome.status,
+                "summary": outcome.summary,
+                "outbound": outcome.outbound.iter().map(|o| json!({"partner": o.partner, "doc_type": o.doc_type, "message_id": o.message_id})).collect::<Vec<_>>(),
+            }))
+            .into_response()
+        }
+        Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
+        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    }
+}
