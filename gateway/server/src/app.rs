@@ -172,7 +172,8 @@ impl Gateway {
     }
 }
 
-async fn open_store(url: &str) -> Result<Arc<dyn store::Store>, StartError> {
+/// Opens the store a URL names (creating a SQLite file's folder) and migrates it.
+pub async fn open_store(url: &str) -> Result<Arc<dyn store::Store>, StartError> {
     if let Some(path) = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))

@@ -13,6 +13,7 @@ use store::{RefKind, Step, TransactionRef, TransactionUpdate, TxState};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::consume::consume;
 use crate::shared::Shared;
 
 /// The engine's queues.
@@ -25,30 +26,11 @@ pub const ENGINE_QUEUES: &[&str] = &[
 
 /// Consumes `queue` until `stop`.
 pub async fn run(shared: Arc<Shared>, queue: String, stop: CancellationToken) {
-    let prefetch = shared.settings.workers.prefetch;
-    let mut consumer = loop {
-        match shared.bus.consume(&shared.queue(&queue), prefetch).await {
-            Ok(c) => break c,
-            Err(error) => {
-                tracing::error!(queue, %error, "cannot consume; retrying");
-                tokio::select! {
-                    () = stop.cancelled() => return,
-                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
-                }
-            }
-        }
-    };
-    loop {
-        let next = tokio::select! {
-            () = stop.cancelled() => return,
-            next = consumer.next() => next,
-        };
-        match next {
-            None => return,
-            Some(Err(error)) => tracing::warn!(queue, %error, "delivery error"),
-            Some(Ok(delivery)) => handle(&shared, &queue, delivery).await,
-        }
-    }
+    consume(&shared, &queue, &stop, |delivery| {
+        let (shared, queue) = (shared.clone(), queue.clone());
+        async move { handle(&shared, &queue, delivery).await }
+    })
+    .await;
 }
 
 async fn handle(shared: &Shared, queue: &str, delivery: Delivery) {

@@ -18,14 +18,14 @@ use partner_maps::translate::{PartnerLookup, TranslateOptions, translate_with};
 use partner_maps::{Profile, ProfileSet, SetOutcome, TranslateError};
 use schemas::Document;
 use store::{
-    ControlKind, ControlNumberKey, Direction, DocumentSource, InboundFile, InterchangeRecord,
-    NewDocument, NewTransaction, Step, Store, StoreTx, TransactionRecord, TransactionRef,
-    TransactionUpdate, TxState,
+    ControlKind, Direction, DocumentSource, InboundFile, InterchangeRecord, NewDocument,
+    NewTransaction, Step, Store, TransactionRecord, TransactionRef, TransactionUpdate, TxState,
 };
 use tokio::sync::{Notify, mpsc};
 use uuid::Uuid;
 use x12::validate::InterchangeReport;
 
+use crate::control;
 use crate::error::PipelineError;
 use crate::messages;
 use crate::profiles::Profiles;
@@ -399,7 +399,13 @@ impl Ingest {
             Ok(docs) => {
                 let mut all_known = true;
                 for (n, doc) in docs.iter().enumerate() {
-                    let doc_key = format!("{}:{n}", doc_key(run.sha, outcome));
+                    let doc_key = document_key(
+                        run.sha,
+                        &outcome.interchange,
+                        &outcome.group,
+                        &outcome.set,
+                        n,
+                    );
                     if self
                         .store
                         .reader()
@@ -576,37 +582,10 @@ impl Ingest {
         profile: Option<&Profile>,
     ) -> Result<bool, PipelineError> {
         let now = Utc::now();
-        let ranges = profile.map(|p| p.x12.control_numbers);
-        let range = |kind: ControlKind| -> (u32, u32) {
-            let r = ranges.map(|r| match kind {
-                ControlKind::Interchange => r.interchange,
-                ControlKind::Group => r.group,
-                ControlKind::Set => r.set,
-            });
-            r.map_or((1, 999_999_999), |r| {
-                (
-                    u32::try_from(r.start).unwrap_or(1),
-                    u32::try_from(r.end).unwrap_or(999_999_999),
-                )
-            })
-        };
         let mut t = self.store.begin().await?;
-        let icn = allocate(
-            &mut *t,
-            run.partner,
-            ControlKind::Interchange,
-            range(ControlKind::Interchange),
-            now,
-        )
-        .await?;
-        let gcn = allocate(
-            &mut *t,
-            run.partner,
-            ControlKind::Group,
-            range(ControlKind::Group),
-            now,
-        )
-        .await?;
+        let icn =
+            control::allocate(&mut *t, run.partner, profile, ControlKind::Interchange, now).await?;
+        let gcn = control::allocate(&mut *t, run.partner, profile, ControlKind::Group, now).await?;
         let policy = AckPolicy::for_profile(profile);
         let params = policy.params(
             icn,
@@ -681,12 +660,10 @@ fn set_key(isa13: Option<&str>, gs06: Option<&str>, st02: Option<&str>) -> Strin
     )
 }
 
-/// The idempotency key of a set's documents: the same file and set always give the same key.
-fn doc_key(sha: &str, outcome: &SetOutcome) -> String {
-    format!(
-        "{sha}:{}:{}:{}",
-        outcome.interchange, outcome.group, outcome.set
-    )
+/// The idempotency key of the `n`th document of a set: the same file and set always give the
+/// same key, so a replay finds what the first run stored.
+pub fn document_key(sha: &str, isa13: &str, gs06: &str, st02: &str, n: usize) -> String {
+    format!("{sha}:{isa13}:{gs06}:{st02}:{n}")
 }
 
 fn set_row(
@@ -710,17 +687,6 @@ fn set_row(
     row.gs06 = Some(outcome.group.clone());
     row.st02 = Some(outcome.set.clone());
     row
-}
-
-async fn allocate(
-    t: &mut dyn StoreTx,
-    partner: &str,
-    kind: ControlKind,
-    range: (u32, u32),
-    now: DateTime<Utc>,
-) -> Result<u32, PipelineError> {
-    let key = ControlNumberKey::new(partner, Direction::Outbound, kind);
-    Ok(t.allocate_control_number(&key, range, now).await?)
 }
 
 fn policy_name(policy: &AckPolicy, report: &InterchangeReport) -> &'static str {

@@ -10,7 +10,7 @@ use store::OutboxMessage;
 use uuid::Uuid;
 
 /// The exchange every document message goes through.
-pub const EXCHANGE: &str = "chargegate.docs";
+pub use apply::EXCHANGE;
 
 /// Schema of an outbound message whose X12 is already rendered and stored (acknowledgments).
 pub const RENDERED_SCHEMA: &str = "chargegate.rendered/1";
@@ -30,7 +30,8 @@ pub struct Rendered {
     pub file_name: String,
 }
 
-/// The message announcing a document mapped from a partner's set.
+/// The message announcing a document mapped from a partner's set: the engine's outbox
+/// message shape, plus the set's transaction and the idempotency key a replay keeps.
 pub fn inbound(
     doc: &Document,
     partner: &str,
@@ -38,21 +39,18 @@ pub fn inbound(
     transaction: Uuid,
     now: DateTime<Utc>,
 ) -> Result<OutboxMessage, serde_json::Error> {
-    Ok(OutboxMessage {
-        message_id: message_id.to_owned(),
-        exchange: EXCHANGE.to_owned(),
-        routing_key: format!("{}.{partner}", doc.doc_type()),
-        headers: json!({
-            "doc_type": doc.doc_type(),
-            "partner": partner,
-            "schema": doc.schema_id(),
-            "direction": "inbound",
-            "transaction": transaction.to_string(),
-            "idempotency_key": message_id,
-        }),
-        payload: serde_json::to_vec(doc)?,
-        created_at: now,
-    })
+    let routing_key = apply::inbound_routing_key(doc.doc_type(), partner);
+    let mut message = apply::outbox_message(doc, &routing_key, message_id, now);
+    if message.payload.is_empty() {
+        // outbox_message leaves the payload empty only if serializing failed: say why.
+        message.payload = serde_json::to_vec(doc)?;
+    }
+    if let serde_json::Value::Object(headers) = &mut message.headers {
+        headers.insert("partner".into(), partner.into());
+        headers.insert("transaction".into(), transaction.to_string().into());
+        headers.insert("idempotency_key".into(), message_id.into());
+    }
+    Ok(message)
 }
 
 /// The message asking the sender to deliver stored bytes to a partner.

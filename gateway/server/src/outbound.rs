@@ -9,16 +9,15 @@
 use std::sync::Arc;
 
 use bus::Delivery;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use partner_maps::render::{Envelope, Identity};
 use schemas::Document;
-use store::{
-    ControlKind, ControlNumberKey, Direction, NewTransaction, Step, StoreTx, TransactionUpdate,
-    TxState,
-};
+use store::{ControlKind, Direction, NewTransaction, Step, TransactionUpdate, TxState};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::consume::consume;
+use crate::control;
 use crate::engine_worker::header_uuid;
 use crate::error::PipelineError;
 use crate::messages::{RENDERED_SCHEMA, Rendered};
@@ -30,33 +29,11 @@ pub const QUEUE: &str = "outbound.send";
 
 /// Consumes the outbound queue until `stop`.
 pub async fn run(shared: Arc<Shared>, stop: CancellationToken) {
-    let mut consumer = loop {
-        match shared
-            .bus
-            .consume(&shared.queue(QUEUE), shared.settings.workers.prefetch)
-            .await
-        {
-            Ok(c) => break c,
-            Err(error) => {
-                tracing::error!(%error, "cannot consume {QUEUE}; retrying");
-                tokio::select! {
-                    () = stop.cancelled() => return,
-                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
-                }
-            }
-        }
-    };
-    loop {
-        let next = tokio::select! {
-            () = stop.cancelled() => return,
-            next = consumer.next() => next,
-        };
-        match next {
-            None => return,
-            Some(Err(error)) => tracing::warn!(%error, "delivery error"),
-            Some(Ok(delivery)) => handle(&shared, delivery).await,
-        }
-    }
+    consume(&shared, QUEUE, &stop, |delivery| {
+        let shared = shared.clone();
+        async move { handle(&shared, delivery).await }
+    })
+    .await;
 }
 
 async fn handle(shared: &Shared, delivery: Delivery) {
@@ -157,24 +134,17 @@ pub async fn render(
         )
     })?;
     let now = Utc::now();
-    let cn = profile.x12.control_numbers;
-    let range = |r: partner_maps::profile::ControlRange| {
-        (
-            u32::try_from(r.start).unwrap_or(1),
-            u32::try_from(r.end).unwrap_or(999_999_999),
-        )
-    };
     let mut t = shared.store.begin().await?;
-    let icn = allocate(
+    let icn = control::allocate(
         &mut *t,
         partner,
+        Some(profile),
         ControlKind::Interchange,
-        range(cn.interchange),
         now,
     )
     .await?;
-    let gcn = allocate(&mut *t, partner, ControlKind::Group, range(cn.group), now).await?;
-    let scn = allocate(&mut *t, partner, ControlKind::Set, range(cn.set), now).await?;
+    let gcn = control::allocate(&mut *t, partner, Some(profile), ControlKind::Group, now).await?;
+    let scn = control::allocate(&mut *t, partner, Some(profile), ControlKind::Set, now).await?;
     let identity = Identity::new(
         &shared.settings.identity.isa_qualifier,
         &shared.settings.identity.isa_id,
@@ -221,7 +191,11 @@ pub async fn render(
     })
 }
 
-fn rendered_of(tx: &store::TransactionRecord, doc_type: &str) -> Result<Rendered, PipelineError> {
+/// The stored outbound file of a transaction, ready to send (again).
+pub(crate) fn rendered_of(
+    tx: &store::TransactionRecord,
+    doc_type: &str,
+) -> Result<Rendered, PipelineError> {
     let sha = tx
         .raw_sha256
         .clone()
@@ -242,17 +216,6 @@ fn rendered_of(tx: &store::TransactionRecord, doc_type: &str) -> Result<Rendered
 
 fn file_name(doc_type: &str, partner: &str, icn: u32) -> String {
     format!("{doc_type}-{partner}-{icn:09}.x12")
-}
-
-async fn allocate(
-    t: &mut dyn StoreTx,
-    partner: &str,
-    kind: ControlKind,
-    range: (u32, u32),
-    now: DateTime<Utc>,
-) -> Result<u32, PipelineError> {
-    let key = ControlNumberKey::new(partner, Direction::Outbound, kind);
-    Ok(t.allocate_control_number(&key, range, now).await?)
 }
 
 /// Delivers a rendered file once: a transaction already sent is not sent again.

@@ -13,8 +13,9 @@ use store::{Direction, OutboxMessage, Step, TransactionUpdate, TxState};
 use uuid::Uuid;
 
 use crate::error::PipelineError;
-use crate::ingest::Ingest;
+use crate::ingest::{Ingest, document_key};
 use crate::messages;
+use crate::outbound::rendered_of;
 
 /// What a replay did, in a sentence for the operator.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -60,17 +61,20 @@ async fn republish(
     tx: &store::TransactionRecord,
 ) -> Result<String, PipelineError> {
     let sha = tx.raw_sha256.as_deref().unwrap_or("");
-    let base = format!(
-        "{sha}:{}:{}:{}",
-        tx.isa13.as_deref().unwrap_or(""),
-        tx.gs06.as_deref().unwrap_or(""),
-        tx.st02.as_deref().unwrap_or("")
-    );
+    let key = |n| {
+        document_key(
+            sha,
+            tx.isa13.as_deref().unwrap_or(""),
+            tx.gs06.as_deref().unwrap_or(""),
+            tx.st02.as_deref().unwrap_or(""),
+            n,
+        )
+    };
     let now = Utc::now();
     let mut reader = ingest.store.reader().await?;
     let mut t = ingest.store.begin().await?;
     let mut n = 0;
-    while let Some(doc) = reader.find_document(&format!("{base}:{n}")).await? {
+    while let Some(doc) = reader.find_document(&key(n)).await? {
         let parsed: schemas::Document = serde_json::from_value(doc.body.clone())?;
         let mut message: OutboxMessage =
             messages::inbound(&parsed, &tx.partner, &doc.idempotency_key, tx.id, now)?;
@@ -102,24 +106,21 @@ async fn resend(ingest: &Ingest, tx: &store::TransactionRecord) -> Result<String
     if tx.state == TxState::Done {
         return Ok("already sent; nothing to do".into());
     }
-    let sha = tx
-        .raw_sha256
-        .as_deref()
-        .ok_or_else(|| PipelineError::NotReplayable(tx.id, "it has no rendered file".into()))?;
+    if tx.raw_sha256.is_none() {
+        return Err(PipelineError::NotReplayable(
+            tx.id,
+            "it has no rendered file".into(),
+        ));
+    }
     let now = Utc::now();
-    let doc_type = tx.doc_type.as_deref().unwrap_or("document");
-    let icn: u32 = tx
-        .isa13
-        .as_deref()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let r = rendered_of(tx, tx.doc_type.as_deref().unwrap_or("document"))?;
     let message = messages::rendered(
-        &tx.partner,
-        doc_type,
-        tx.id,
-        sha,
+        &r.partner,
+        &r.doc_type,
+        r.transaction,
+        &r.raw_sha256,
         &format!("resend:{}:{}", tx.id, tx.attempts + 1),
-        &format!("{doc_type}-{}-{icn:09}.x12", tx.partner),
+        &r.file_name,
         now,
     )?;
     let mut t = ingest.store.begin().await?;

@@ -133,22 +133,13 @@ async fn wait_for_signal() {
 }
 
 async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn store::Store>> {
-    let store = store::connect(&settings.database.url)
-        .await
-        .with_context(|| format!("opening {}", server::app::redact(&settings.database.url)))?;
-    store.migrate().await.context("migrating the database")?;
-    Ok(store)
+    Ok(server::app::open_store(&settings.database.url).await?)
 }
 
 /// `chargegate migrate`.
 pub fn migrate(args: MigrateArgs) -> anyhow::Result<Outcome> {
     let settings = args.config.load()?;
     runtime()?.block_on(async move {
-        if let Some(path) = settings.database.url.strip_prefix("sqlite://")
-            && let Some(dir) = std::path::Path::new(path).parent()
-        {
-            std::fs::create_dir_all(dir).ok();
-        }
         open_store(&settings).await?;
         eprintln!(
             "chargegate: {} is migrated",
