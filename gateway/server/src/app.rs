@@ -172,7 +172,8 @@ impl Gateway {
     }
 }
 
-/// Opens the store a URL names (creating a SQLite file's folder) and migrates it.
+/// Opens the store a URL names (creating a SQLite file's folder, or a PostgreSQL database
+/// that does not exist yet) and migrates it.
 pub async fn open_store(url: &str) -> Result<Arc<dyn store::Store>, StartError> {
     if let Some(path) = url
         .strip_prefix("sqlite://")
@@ -189,6 +190,7 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn store::Store>, StartError> 
         url: redact(url),
         source,
     };
+    store::ensure_database(url).await.map_err(err)?;
     let store = store::connect(url).await.map_err(err)?;
     store.migrate().await.map_err(err)?;
     Ok(store)

@@ -514,6 +514,19 @@ where
     }
 }
 
+/// Creates the PostgreSQL database a URL names when the server does not have it yet, so a
+/// fresh server needs no manual `CREATE DATABASE`; other URLs are left alone.
+pub async fn ensure_database(url: &str) -> StoreResult<()> {
+    use sqlx::migrate::MigrateDatabase;
+    if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        && !sqlx::Postgres::database_exists(url).await?
+    {
+        tracing::info!("creating the database");
+        sqlx::Postgres::create_database(url).await?;
+    }
+    Ok(())
+}
+
 /// Opens the store named by a URL: `postgres://…`/`postgresql://…` or `sqlite:…`, without
 /// migrating (call [`Store::migrate`]).
 pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {

@@ -1,0 +1,268 @@
+//! The black-box harness: runs the built `chargegate serve` in a temporary directory with its
+//! own configuration and talks to it as partners and analysts do (drop folders, HTTP).
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `chargegate serve`, killed when dropped.
+pub struct Serve {
+    child: Option<Child>,
+    /// Its HTTP port.
+    pub port: u16,
+    /// Its directory (configuration, data, drop folders, log).
+    pub dir: PathBuf,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Where a test gateway keeps its state and talks to its steps.
+pub struct Options {
+    /// The partner profiles folder.
+    pub profiles: PathBuf,
+    /// `None`: SQLite under the test directory.
+    pub database_url: Option<String>,
+    /// `None`: the in-process bus.
+    pub bus_url: Option<String>,
+    /// More TOML appended to the generated configuration.
+    pub extra: String,
+}
+
+impl Options {
+    /// Embedded defaults with the repository's profiles.
+    pub fn embedded() -> Self {
+        Self {
+            profiles: repo().join("partner-maps/profiles"),
+            database_url: None,
+            bus_url: None,
+            extra: String::new(),
+        }
+    }
+
+    /// A fresh PostgreSQL database and a fresh name prefix on RabbitMQ (the servers the test
+    /// script starts), so runs do not see each other.
+    pub fn servers() -> Self {
+        let run = unique();
+        Self {
+            database_url: Some(format!("postgres://postgres@127.0.0.1:5432/cg_serve_{run}")),
+            bus_url: Some(format!("amqp://guest:guest@127.0.0.1:5672/%2f#{run}")),
+            ..Self::embedded()
+        }
+    }
+}
+
+/// A name unique to this process and call.
+pub fn unique() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{}_{}_{nanos}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Starts `serve` on embedded defaults in `dir`.
+pub fn start(dir: &Path) -> Serve {
+    start_with(dir, Options::embedded())
+}
+
+/// Starts `serve` in `dir` with `options`, and waits until it answers `/healthz`.
+pub fn start_with(dir: &Path, options: Options) -> Serve {
+    let port = free_port();
+    let database = options
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/data/chargegate.db", dir.display()));
+    let (bus, prefix) = match &options.bus_url {
+        Some(url) => match url.split_once('#') {
+            Some((url, prefix)) => (url.to_owned(), format!("cgtest.{prefix}")),
+            None => (url.clone(), String::new()),
+        },
+        None => ("memory://".to_owned(), String::new()),
+    };
+    let config = format!(
+        "[http]\nlisten = \"127.0.0.1:{port}\"\n[paths]\ndata = \"{d}/data\"\ndrop_root = \"{d}/data/drop\"\nprofiles = \"{p}\"\n[database]\nurl = \"{database}\"\n[bus]\nurl = \"{bus}\"\nprefix = \"{prefix}\"\n[identity]\nkey = \"{d}/certs/key.pem\"\ncertificate = \"{d}/certs/cert.pem\"\n[workers]\nsettle_ms = 200\nscan_ms = 100\nretry_ms = 100\n{extra}",
+        d = dir.display(),
+        p = options.profiles.display(),
+        extra = options.extra,
+    );
+    std::fs::write(dir.join("chargegate.toml"), config).unwrap();
+    let mut serve = Serve {
+        child: None,
+        port,
+        dir: dir.to_path_buf(),
+    };
+    serve.restart();
+    serve
+}
+
+impl Serve {
+    /// (Re)starts the process on the same configuration and waits for `/healthz`.
+    pub fn restart(&mut self) {
+        self.stop();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("serve.log"))
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_chargegate"))
+            .args(["serve", "--config"])
+            .arg(self.dir.join("chargegate.toml"))
+            .env("CHARGEGATE_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let port = self.port;
+        wait_for(self, "healthz", || {
+            get(port, "/healthz")
+                .map(|(s, _)| s == 200)
+                .unwrap_or(false)
+        });
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let pid = child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("serve did not stop within 30 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The drop folder of a partner: `inbox`, `outbox`, `processed`, `rejected`.
+    pub fn drop_dir(&self, partner: &str, folder: &str) -> PathBuf {
+        self.dir.join("data/drop").join(partner).join(folder)
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("serve.log")).unwrap_or_default()
+    }
+}
+
+pub fn wait_for(serve: &Serve, what: &str, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = serve.log();
+    panic!("timed out waiting for {what}; serve log:\n{log}");
+}
+
+pub fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    let body = body.unwrap_or("");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Ok((status, dechunk(&body)))
+}
+
+/// Joins a chunked HTTP/1.1 body.
+pub fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            return body.to_owned();
+        };
+        if n == 0 || tail.len() < n {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+    if out.is_empty() { body.to_owned() } else { out }
+}
+
+pub fn get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
+    http(port, "GET", path, None)
+}
+
+/// Drops a sample the way a careful partner does: `.part`, then rename.
+pub fn drop_file(serve: &Serve, partner: &str, sample: &str) {
+    let inbox = serve.dir.join("data/drop").join(partner).join("inbox");
+    let part = inbox.join(format!("{sample}.part"));
+    std::fs::copy(repo().join("samples").join(sample), &part).unwrap();
+    std::fs::rename(&part, inbox.join(sample)).unwrap();
+}
+
+pub fn files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|r| {
+            r.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+pub fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
