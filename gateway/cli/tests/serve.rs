@@ -99,8 +99,54 @@ fn story(serve: &Serve) {
         .into_iter()
         .find(|f| f.starts_with("claim-"))
         .unwrap();
-    let claim = std::fs::read_to_string(drops.join("acmepharma/outbox").join(claim_file)).unwrap();
+    let claim_path = drops.join("acmepharma/outbox").join(claim_file);
+    let claim = std::fs::read_to_string(&claim_path).unwrap();
     assert!(claim.contains("ST*844*"), "{claim}");
+
+    // ACME answers with its 849 (made here with Chargegate's own offline tools, as ACME's
+    // side): the claim is reconciled, the 849 acknowledged.
+    let claim_number = element(&claim, "BAA", 5);
+    let answer = acme_answers(tmp, &claim_path);
+    std::fs::write(drops.join("acmepharma/inbox/849.x12"), answer).unwrap();
+    let claim_api = format!("/api/v1/claims/acmepharma%2F{claim_number}");
+    wait_for(serve, "the 849 to reconcile the claim", || {
+        get(serve.port, &claim_api)
+            .map(|(s, b)| {
+                s == 200
+                    && json(&b)["responses"]
+                        .as_array()
+                        .is_some_and(|r| !r.is_empty())
+            })
+            .unwrap_or(false)
+    });
+    let reconciled = json(&get(serve.port, &claim_api).unwrap().1);
+    assert_eq!(
+        reconciled["responses"][0]["match_status"], "matched",
+        "{reconciled}"
+    );
+    assert_eq!(
+        reconciled["responses"][0]["total_approved"], "123.00",
+        "{reconciled}"
+    );
+    assert_eq!(reconciled["status"], "settlement_pending", "{reconciled}");
+    assert!(
+        reconciled["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["approved_amount"] == l["claimed_amount"]),
+        "{reconciled}"
+    );
+    // Every inbound interchange got its acknowledgment: the 845 and the 849 from ACME, the
+    // 867 from GOOD DRUG.
+    wait_for(serve, "the 849's acknowledgment", || {
+        files(&drops.join("acmepharma/outbox"))
+            .iter()
+            .filter(|f| f.starts_with("999-") || f.starts_with("997-"))
+            .count()
+            == 2
+    });
+    assert_eq!(files(&drops.join("gooddrug/outbox")).len(), 1);
 
     // A broken file: rejected, failed with a located error, answered with a TA1.
     drop_file(serve, "gooddrug", "bad_isa_len_se_count.x12");
@@ -152,4 +198,182 @@ fn story(serve: &Serve) {
         metrics.contains("chargegate_files_received_total"),
         "{metrics}"
     );
+}
+
+/// Element `n` of the first segment `id` in an X12 text with `*` and `~`.
+fn element(x12: &str, id: &str, n: usize) -> String {
+    x12.split('~')
+        .map(str::trim)
+        .find(|s| s.starts_with(&format!("{id}*")))
+        .and_then(|s| s.split('*').nth(n))
+        .unwrap_or_else(|| panic!("no {id}{n:02} in {x12}"))
+        .to_owned()
+}
+
+/// ACME's 849 for a claim we sent it, made with the offline CLI as ACME would: adjudicate the
+/// claim against its contract, render the answer in ACME's dialect from ACME to us.
+fn acme_answers(dir: &std::path::Path, claim: &std::path::Path) -> Vec<u8> {
+    let acme_side = dir.join("acme-side");
+    std::fs::create_dir_all(&acme_side).unwrap();
+    let profile = std::fs::read_to_string(repo().join("partner-maps/profiles/acmepharma.toml"))
+        .unwrap()
+        .lines()
+        .map(|l| match l.split_whitespace().next() {
+            Some("id") => "id = \"us\"".to_owned(),
+            Some("isa_id") => "isa_id = \"CHARGEGATE\"".to_owned(),
+            Some("gs_id") => "gs_id = \"CHARGEGATE\"".to_owned(),
+            _ => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(acme_side.join("us.toml"), profile).unwrap();
+    let run = |args: &[&std::ffi::OsStr]| -> Vec<u8> {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let contract = repo().join("samples/845_4010_contract.x12");
+    let response = run(&[
+        "adjudicate".as_ref(),
+        claim.as_os_str(),
+        "--contracts".as_ref(),
+        contract.as_os_str(),
+        "--render-849".as_ref(),
+    ]);
+    let response_path = acme_side.join("849.json");
+    std::fs::write(&response_path, response).unwrap();
+    run(&[
+        "render".as_ref(),
+        response_path.as_os_str(),
+        "--partner".as_ref(),
+        "us".as_ref(),
+        "--profiles".as_ref(),
+        acme_side.as_os_str(),
+        "--isa-id".as_ref(),
+        "ACMEPHARMA".as_ref(),
+        "--icn".as_ref(),
+        "777".as_ref(),
+    ])
+}
+
+/// An integration mistake in GOOD DRUG's profile makes its 867 fail mapping; ops find it,
+/// fix the profile and replay it from the command line: one batch, nothing twice.
+#[test]
+fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let profiles = tmp.path().join("profiles");
+    copy_dir(&repo().join("partner-maps/profiles"), &profiles);
+    let good = std::fs::read_to_string(profiles.join("gooddrug.toml")).unwrap();
+    let broken = good.replace(
+        "quantity_qualifier = [\"39\"]",
+        "quantity_qualifier = [\"QD\"]",
+    );
+    assert_ne!(good, broken, "the profile line to break moved");
+    std::fs::write(profiles.join("gooddrug.toml"), &broken).unwrap();
+    let mut serve = start_with(
+        tmp.path(),
+        Options {
+            profiles: profiles.clone(),
+            ..Options::embedded()
+        },
+    );
+    let drops = tmp.path().join("data/drop");
+    drop_file(&serve, "acmepharma", "845_4010_contract.x12");
+    wait_for(&serve, "the contract's acknowledgment", || {
+        !files(&drops.join("acmepharma/outbox")).is_empty()
+    });
+    drop_file(&serve, "gooddrug", "867_4010_sales.x12");
+    let failed_path = "/api/v1/transactions?failed=true&partner=gooddrug";
+    wait_for(&serve, "the 867 to fail mapping", || {
+        get(serve.port, failed_path)
+            .map(|(_, b)| json(&b).as_array().is_some_and(|a| !a.is_empty()))
+            .unwrap_or(false)
+    });
+    let failed = json(&get(serve.port, failed_path).unwrap().1);
+    let failed = &failed.as_array().unwrap()[0];
+    let error = failed["error"].as_str().unwrap();
+    assert!(
+        error.contains("QTY") && error.contains("segment"),
+        "the error must name the segment that did not map: {error}"
+    );
+    let id = failed["id"].as_str().unwrap().to_owned();
+    let batch_path = "/api/v1/batches/gooddrug%2FGDD-867-202611";
+    assert_eq!(get(serve.port, batch_path).unwrap().0, 404);
+    wait_for(&serve, "the 867's acknowledgment", || {
+        !files(&drops.join("gooddrug/outbox")).is_empty()
+    });
+    let acks_before = files(&drops.join("gooddrug/outbox"));
+
+    // The fix, then the replay from the command line (the running server relays its work).
+    std::fs::write(profiles.join("gooddrug.toml"), &good).unwrap();
+    let replay = |id: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
+            .args(["replay", id, "--config"])
+            .arg(tmp.path().join("chargegate.toml"))
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, said) = replay(&id);
+    assert!(ok, "replay failed: {said}");
+    wait_for(&serve, "the replayed 867's batch", || {
+        get(serve.port, batch_path)
+            .map(|(s, _)| s == 200)
+            .unwrap_or(false)
+    });
+    let batch = json(&get(serve.port, batch_path).unwrap().1);
+    assert_eq!(batch["lines"].as_array().unwrap().len(), 4, "{batch}");
+    let (_, listed) = get(serve.port, &format!("/api/v1/transactions/{id}")).unwrap();
+    assert_ne!(json(&listed)["state"], "failed", "{listed}");
+
+    // A second replay changes nothing: same batch version, no new file, no new transaction.
+    let count = |serve: &Serve| {
+        json(
+            &get(serve.port, "/api/v1/transactions?limit=1000")
+                .unwrap()
+                .1,
+        )
+        .as_array()
+        .unwrap()
+        .len()
+    };
+    let before = count(&serve);
+    let _ = replay(&id);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(count(&serve), before, "a second replay made transactions");
+    let again = json(&get(serve.port, batch_path).unwrap().1);
+    assert_eq!(again["version"], batch["version"], "{again}");
+    assert_eq!(files(&drops.join("gooddrug/outbox")), acks_before);
+
+    // SIGTERM: the gateway finishes in-flight work and exits cleanly.
+    let status = serve.terminate();
+    assert!(
+        status.success(),
+        "exit after SIGTERM: {status:?}\n{}",
+        serve.log()
+    );
+    assert!(serve.log().contains("stopped"), "{}", serve.log());
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }

@@ -54,10 +54,7 @@ async fn get_batch(State(state): State<AppState>, Path(id): Path<String>) -> Res
                 Ok(mut r) => r.batch_lines(b.id).await.unwrap_or_default(),
                 Err(_) => Vec::new(),
             };
-            let lines: Vec<_> = lines
-                .iter()
-                .map(|l| json!({ "line_no": l.line.line_no, "status": l.line.status, "invoice": l.line.invoice, "item": l.line.item, "contract": l.line.contract }))
-                .collect();
+            let lines: Vec<_> = lines.iter().map(line_json).collect();
             Json(json!({
                 "id": b.id, "number": b.number, "partner": b.partner, "status": b.status,
                 "version": b.version, "debit_memo": b.debit_memo, "lines": lines,
@@ -67,6 +64,28 @@ async fn get_batch(State(state): State<AppState>, Path(id): Path<String>) -> Res
         Ok(None) => error(StatusCode::NOT_FOUND, &format!("no batch {id}")),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
+}
+
+/// What an analyst needs to work a line: keys, amounts, and why it is where it is.
+fn line_json(l: &store::BatchLineRecord) -> serde_json::Value {
+    let v = &l.line.payload["validation"];
+    json!({
+        "line_no": l.line.line_no,
+        "status": l.line.status,
+        "invoice": l.line.invoice,
+        "item": l.line.item,
+        "customer": l.line.customer,
+        "contract": l.line.contract,
+        "quantity": l.line.quantity,
+        "contract_price": l.line.contract_price,
+        "claimed_amount": l.line.claimed_amount,
+        "calculated_amount": l.line.calculated_amount,
+        "accepted_amount": l.accepted_amount,
+        "reason": v["primary"],
+        "failures": v["failures"],
+        "reject_reason": l.line.payload["reject_reason"],
+        "claim_id": l.claim_id,
+    })
 }
 
 async fn act(

@@ -14,6 +14,7 @@
 pub mod app;
 pub mod as2_endpoint;
 pub mod batches_api;
+pub mod claims_api;
 pub mod consume;
 pub mod control;
 pub mod engine_worker;
