@@ -8,33 +8,96 @@
 mod support;
 
 use support::*;
+use transport::drop::testing::SshServer;
 
 #[test]
 fn the_sample_story_goes_through_the_gateway_on_embedded_defaults() {
     let tmp = tempfile::tempdir().unwrap();
-    story(&start(tmp.path()));
+    let serve = start(tmp.path());
+    story(&serve, &|partner, name, bytes| {
+        let inbox = serve.drop_dir(partner, "inbox");
+        let part = inbox.join(format!("{name}.part"));
+        std::fs::write(&part, bytes).unwrap();
+        std::fs::rename(&part, inbox.join(name)).unwrap();
+    });
 }
 
+/// The same story on the production parts: PostgreSQL, RabbitMQ, and partners uploading over
+/// SFTP to the system's OpenSSH (chrooted `internal-sftp`, one system user per partner).
 #[test]
-fn the_sample_story_goes_through_the_gateway_on_postgres_and_rabbitmq() {
+fn the_sample_story_goes_through_the_gateway_on_postgres_rabbitmq_and_sftp() {
     let tmp = tempfile::tempdir().unwrap();
-    let serve = start_with(tmp.path(), Options::servers());
+    let ssh = SshServer::start(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &["acmepharma", "gooddrug"],
+    )
+    .unwrap();
+    let serve = start_with(
+        tmp.path(),
+        Options {
+            drop_root: Some(ssh.drop_root().path().to_owned()),
+            ..Options::servers()
+        },
+    );
     let log = serve.log();
     assert!(
         log.contains("database=postgres://") && log.contains("bus=amqp://"),
         "not on the servers: {log}"
     );
-    story(&serve);
+    let staging = tmp.path().join("uploads");
+    std::fs::create_dir_all(&staging).unwrap();
+    story(&serve, &|partner, name, bytes| {
+        let local = staging.join(name);
+        std::fs::write(&local, bytes).unwrap();
+        let out = ssh
+            .sftp(
+                partner,
+                &format!(
+                    "put {} inbox/{name}.part\nrename inbox/{name}.part inbox/{name}",
+                    local.display()
+                ),
+            )
+            .unwrap();
+        assert!(out.success(), "upload over SFTP: {out}\n{}", ssh.log());
+    });
+    // The partner fetches its answers over SFTP too.
+    let fetched = tmp.path().join("fetched");
+    std::fs::create_dir_all(&fetched).unwrap();
+    let out = ssh
+        .sftp(
+            "acmepharma",
+            &format!("lcd {}\nget outbox/claim-*", fetched.display()),
+        )
+        .unwrap();
+    assert!(out.success(), "download over SFTP: {out}");
+    let claim = std::fs::read_dir(&fetched)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap();
+    assert!(
+        std::fs::read_to_string(claim.path())
+            .unwrap()
+            .contains("ST*844*")
+    );
 }
 
-fn story(serve: &Serve) {
+/// How a partner delivers a file: (partner, file name, bytes).
+type Deliver<'a> = &'a dyn Fn(&str, &str, &[u8]);
+
+fn story(serve: &Serve, deliver: Deliver) {
     let tmp = &serve.dir;
-    let drops = tmp.join("data/drop");
+    let drops = serve.drop_root.clone();
+    let sample = |name: &str| std::fs::read(repo().join("samples").join(name)).unwrap();
     let (status, ready) = get(serve.port, "/readyz").unwrap();
     assert_eq!(status, 200, "{ready}");
 
     // ACME's contract: filed as processed, answered with its acknowledgment.
-    drop_file(serve, "acmepharma", "845_4010_contract.x12");
+    deliver(
+        "acmepharma",
+        "845_4010_contract.x12",
+        &sample("845_4010_contract.x12"),
+    );
     wait_for(serve, "the 845's acknowledgment", || {
         files(&drops.join("acmepharma/outbox")).len() == 1
     });
@@ -54,7 +117,11 @@ fn story(serve: &Serve) {
     );
 
     // GOOD DRUG's sales: a batch awaiting review (its profile is Review and Claim).
-    drop_file(serve, "gooddrug", "867_4010_sales.x12");
+    deliver(
+        "gooddrug",
+        "867_4010_sales.x12",
+        &sample("867_4010_sales.x12"),
+    );
     let batch_path = "/api/v1/batches/gooddrug%2FGDD-867-202611";
     wait_for(serve, "the 867's batch", || {
         get(serve.port, batch_path)
@@ -107,7 +174,7 @@ fn story(serve: &Serve) {
     // side): the claim is reconciled, the 849 acknowledged.
     let claim_number = element(&claim, "BAA", 5);
     let answer = acme_answers(tmp, &claim_path);
-    std::fs::write(drops.join("acmepharma/inbox/849.x12"), answer).unwrap();
+    deliver("acmepharma", "849.x12", &answer);
     let claim_api = format!("/api/v1/claims/acmepharma%2F{claim_number}");
     wait_for(serve, "the 849 to reconcile the claim", || {
         get(serve.port, &claim_api)
@@ -149,7 +216,11 @@ fn story(serve: &Serve) {
     assert_eq!(files(&drops.join("gooddrug/outbox")).len(), 1);
 
     // A broken file: rejected, failed with a located error, answered with a TA1.
-    drop_file(serve, "gooddrug", "bad_isa_len_se_count.x12");
+    deliver(
+        "gooddrug",
+        "bad_isa_len_se_count.x12",
+        &sample("bad_isa_len_se_count.x12"),
+    );
     wait_for(serve, "the broken file to be rejected", || {
         !files(&drops.join("gooddrug/rejected")).is_empty()
     });
@@ -172,11 +243,7 @@ fn story(serve: &Serve) {
     .as_array()
     .unwrap()
     .len();
-    std::fs::copy(
-        repo().join("samples/845_4010_contract.x12"),
-        drops.join("acmepharma/inbox/again.x12"),
-    )
-    .unwrap();
+    deliver("acmepharma", "again.x12", &sample("845_4010_contract.x12"));
     wait_for(serve, "the duplicate to be filed", || {
         !files(&drops.join("acmepharma/rejected")).is_empty()
     });

@@ -89,8 +89,13 @@ impl Gateway {
         let identity = load_identity(&settings)?;
         let shared = Shared::new(settings, store, bus, profiles).with_as2(identity)?;
         for p in shared.profiles.current().iter() {
-            if let Err(error) = shared.drops.ensure_partner(&p.id) {
-                tracing::warn!(partner = %p.id, %error, "drop folder not created");
+            let sftp_user = p.sftp.as_ref().map(|s| s.user.as_str());
+            match shared.drops.prepare_partner(&p.id, sftp_user) {
+                Ok((_, None)) => {}
+                Ok((_, Some(why))) => {
+                    tracing::warn!(partner = %p.id, why, "drop folder without SFTP chroot")
+                }
+                Err(error) => tracing::warn!(partner = %p.id, %error, "drop folder not created"),
             }
         }
         let shared = Arc::new(shared);

@@ -14,8 +14,10 @@ pub struct Serve {
     child: Option<Child>,
     /// Its HTTP port.
     pub port: u16,
-    /// Its directory (configuration, data, drop folders, log).
+    /// Its directory (configuration, data, log).
     pub dir: PathBuf,
+    /// Its drop folders: `<drop_root>/<partner>/{inbox,outbox,processed,rejected}`.
+    pub drop_root: PathBuf,
 }
 
 impl Drop for Serve {
@@ -44,6 +46,8 @@ pub struct Options {
     pub database_url: Option<String>,
     /// `None`: the in-process bus.
     pub bus_url: Option<String>,
+    /// `None`: `data/drop` under the test directory.
+    pub drop_root: Option<PathBuf>,
     /// More TOML appended to the generated configuration.
     pub extra: String,
 }
@@ -55,6 +59,7 @@ impl Options {
             profiles: repo().join("partner-maps/profiles"),
             database_url: None,
             bus_url: None,
+            drop_root: None,
             extra: String::new(),
         }
     }
@@ -105,9 +110,14 @@ pub fn start_with(dir: &Path, options: Options) -> Serve {
         },
         None => ("memory://".to_owned(), String::new()),
     };
+    let drop_root = options
+        .drop_root
+        .clone()
+        .unwrap_or_else(|| dir.join("data/drop"));
     let config = format!(
-        "[http]\nlisten = \"127.0.0.1:{port}\"\n[paths]\ndata = \"{d}/data\"\ndrop_root = \"{d}/data/drop\"\nprofiles = \"{p}\"\n[database]\nurl = \"{database}\"\n[bus]\nurl = \"{bus}\"\nprefix = \"{prefix}\"\n[identity]\nkey = \"{d}/certs/key.pem\"\ncertificate = \"{d}/certs/cert.pem\"\n[workers]\nsettle_ms = 200\nscan_ms = 100\nretry_ms = 100\n{extra}",
+        "[http]\nlisten = \"127.0.0.1:{port}\"\n[paths]\ndata = \"{d}/data\"\ndrop_root = \"{r}\"\nprofiles = \"{p}\"\n[database]\nurl = \"{database}\"\n[bus]\nurl = \"{bus}\"\nprefix = \"{prefix}\"\n[identity]\nkey = \"{d}/certs/key.pem\"\ncertificate = \"{d}/certs/cert.pem\"\n[workers]\nsettle_ms = 200\nscan_ms = 100\nretry_ms = 100\n{extra}",
         d = dir.display(),
+        r = drop_root.display(),
         p = options.profiles.display(),
         extra = options.extra,
     );
@@ -116,6 +126,7 @@ pub fn start_with(dir: &Path, options: Options) -> Serve {
         child: None,
         port,
         dir: dir.to_path_buf(),
+        drop_root,
     };
     serve.restart();
     serve
@@ -174,7 +185,7 @@ impl Serve {
 
     /// The drop folder of a partner: `inbox`, `outbox`, `processed`, `rejected`.
     pub fn drop_dir(&self, partner: &str, folder: &str) -> PathBuf {
-        self.dir.join("data/drop").join(partner).join(folder)
+        self.drop_root.join(partner).join(folder)
     }
 
     /// The server's log so far.
@@ -245,7 +256,7 @@ pub fn get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
 
 /// Drops a sample the way a careful partner does: `.part`, then rename.
 pub fn drop_file(serve: &Serve, partner: &str, sample: &str) {
-    let inbox = serve.dir.join("data/drop").join(partner).join("inbox");
+    let inbox = serve.drop_dir(partner, "inbox");
     let part = inbox.join(format!("{sample}.part"));
     std::fs::copy(repo().join("samples").join(sample), &part).unwrap();
     std::fs::rename(&part, inbox.join(sample)).unwrap();

@@ -126,6 +126,44 @@ impl DropRoot {
         Ok(dirs)
     }
 
+    /// Prepares a partner's folders for the service: with an SFTP user that exists on this
+    /// system and a root process, the chroot layout of [`Self::sftp_layout`] (so the partner can
+    /// log in and drop files); otherwise plain folders. Returns the folders and, when the
+    /// chroot layout could not be applied, why (for a warning: the folders still work for
+    /// local drops).
+    pub fn prepare_partner(
+        &self,
+        partner: &str,
+        sftp_user: Option<&str>,
+    ) -> DropResult<(PartnerDirs, Option<String>)> {
+        let Some(user) = sftp_user else {
+            return Ok((self.ensure_partner(partner)?, None));
+        };
+        if !nix::unistd::geteuid().is_root() {
+            let why = format!(
+                "not running as root: {partner}'s folders are not chrooted for SFTP user {user}"
+            );
+            return Ok((self.ensure_partner(partner)?, Some(why)));
+        }
+        match nix::unistd::User::from_name(user) {
+            Ok(Some(u)) => match self.sftp_layout(partner, u.uid.as_raw(), u.gid.as_raw()) {
+                Ok(dirs) => Ok((dirs, None)),
+                Err(e) => {
+                    let why = format!("chroot layout for SFTP user {user} of {partner}: {e}");
+                    Ok((self.ensure_partner(partner)?, Some(why)))
+                }
+            },
+            Ok(None) => {
+                let why = format!("SFTP user {user} of {partner} does not exist on this system");
+                Ok((self.ensure_partner(partner)?, Some(why)))
+            }
+            Err(e) => {
+                let why = format!("looking up SFTP user {user} of {partner}: {e}");
+                Ok((self.ensure_partner(partner)?, Some(why)))
+            }
+        }
+    }
+
     /// Writes `<outbox>/<name>.part`, fsyncs it, then publishes it as `<outbox>/<name>` without
     /// ever overwriting an existing file: a clash gets a numbered name (`x.1.edi`). Returns the
     /// final path. The final name appears only once all bytes are on disk.
