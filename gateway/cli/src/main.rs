@@ -55,16 +55,22 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     use std::io::IsTerminal;
+    let cli = Cli::parse();
+    // The demo tells its own story; its gateway's start-up warnings (generated AS2 key, no
+    // SFTP users) are noise there. CHARGEGATE_LOG still wins.
+    let default_level = match cli.command {
+        Command::Demo(_) => "error",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         // Colour codes only for a person at a terminal, not in log files and pipes.
         .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CHARGEGATE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
         .init();
-    let cli = Cli::parse();
     let result = match cli.command {
         Command::Validate(a) => cmd::validate::run(a),
         Command::Parse(a) => cmd::parse::run(a),

@@ -205,8 +205,20 @@ fn demo_runs_the_sample_story() {
     let o = chargegate(&["demo", "--out", dir.to_str().expect("utf-8")]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("TA1*000005001*261115*1405*R*022~"), "{out}");
-    assert!(dir.join("outbox").read_dir().expect("outbox").count() >= 7);
+    // Through a running gateway: the contract acknowledged, the 867 validated, the claim
+    // paid and reconciled, GOOD DRUG's own claim answered with the sample's totals, the
+    // broken file refused with a TA1.
+    for expected in [
+        "AK9*A*1*1*1",
+        "batch gooddrug/GDD-867-202611 is awaiting_review",
+        "claimed 123.00, approved 123.00",
+        "AMT*CC*255.25 (claimed), AMT*TT*223.50 (approved)",
+        "TA1*000005001*261115*1405*R*022",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+    let outbox = dir.join("drop/gooddrug/outbox");
+    assert!(outbox.read_dir().expect("outbox").count() >= 4);
 }
 
 fn tempdir(name: &str) -> PathBuf {

@@ -1,229 +1,429 @@
-//! `chargegate demo`: the sample story on embedded defaults, end to end as far as the
-//! product goes today, writing what it produces under `data/demo/` and saying where.
+//! `chargegate demo`: the sample story through a real gateway on embedded defaults (SQLite,
+//! in-process bus, drop folders), run in this process under `data/demo/`: partners drop their
+//! files, Chargegate acknowledges, validates, claims, reconciles, and says what happened.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use anyhow::Context;
-use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
-use x12::validate::{ValidateOptions, validate};
-use x12::writer::{DelimiterPolicy, WriteOptions, render_interchange};
-use x12::{Delimiters, ReaderOptions};
+use anyhow::{Context, bail};
+use engine::batch::BatchAction;
+use partner_maps::render::{Envelope, Identity};
+use schemas::Document;
+use server::app::Gateway;
+use server::settings::Settings;
+use server::shared::Shared;
+use tokio_util::sync::CancellationToken;
 
 use crate::Outcome;
 
 /// Arguments of `demo`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Where to write the demo's output.
+    /// Where the demo gateway keeps its database, drop folders and raw files (emptied first).
     #[arg(long, default_value = "data/demo")]
     out: PathBuf,
+    /// Partner profiles.
+    #[arg(long, default_value = "partner-maps/profiles")]
+    profiles: PathBuf,
 }
 
-/// The story's files, in the order the trading partners exchange them.
-const STORY: &[(&str, &str, &[u8])] = &[
-    (
-        "ACME sends its contract SPA-2026-0042 (845, 004010)",
-        "845_4010_contract.x12",
-        include_bytes!("../../../../samples/845_4010_contract.x12"),
-    ),
-    (
-        "ACME changes the contract (845, 005010, pipe-delimited, CRLF)",
-        "845_5010_contract_change.x12",
-        include_bytes!("../../../../samples/845_5010_contract_change.x12"),
-    ),
-    (
-        "GOOD DRUG claims chargebacks, debit memo GDD-CB-20261115-0001 (844, TA1 requested)",
-        "844_4010_claim.x12",
-        include_bytes!("../../../../samples/844_4010_claim.x12"),
-    ),
-    (
-        "ACME answers line by line (849)",
-        "849_4010_response.x12",
-        include_bytes!("../../../../samples/849_4010_response.x12"),
-    ),
-    (
-        "GOOD DRUG reports its November sales (867)",
-        "867_4010_sales.x12",
-        include_bytes!("../../../../samples/867_4010_sales.x12"),
-    ),
-    (
-        "VOLTA claims ship-and-debit (844, 005010)",
-        "844_5010_ship_and_debit.x12",
-        include_bytes!("../../../../samples/844_5010_ship_and_debit.x12"),
-    ),
-    (
-        "a broken file arrives (mis-padded ISA, wrong SE01)",
-        "bad_isa_len_se_count.x12",
-        include_bytes!("../../../../samples/bad_isa_len_se_count.x12"),
-    ),
-];
+const CONTRACT: &[u8] = include_bytes!("../../../../samples/845_4010_contract.x12");
+const CONTRACT_CHANGE: &[u8] = include_bytes!("../../../../samples/845_5010_contract_change.x12");
+const SALES: &[u8] = include_bytes!("../../../../samples/867_4010_sales.x12");
+const CLAIM: &[u8] = include_bytes!("../../../../samples/844_4010_claim.x12");
+const BROKEN: &[u8] = include_bytes!("../../../../samples/bad_isa_len_se_count.x12");
+
+/// How long one step may take before the demo gives up and says where to look.
+const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    let inbox = args.out.join("inbox");
-    let outbox = args.out.join("outbox");
-    for dir in [&inbox, &outbox] {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    if !args.profiles.is_dir() {
+        bail!(
+            "no partner profiles at {} (run the demo from the repository root, or pass --profiles)",
+            args.profiles.display()
+        );
     }
-    let now = chrono::Utc::now();
-    let (date, time) = (
-        now.format("%Y%m%d").to_string(),
-        now.format("%H%M").to_string(),
-    );
-    println!("Chargegate demo: the sample story on embedded defaults\n");
-    let mut icn = 1u32;
-    for (step, (what, name, bytes)) in STORY.iter().enumerate() {
-        println!("{}. {what}", step + 1);
-        let received = inbox.join(name);
-        write(&received, bytes)?;
-        let opts = ValidateOptions {
-            file: Some(name.to_string()),
-            ..ValidateOptions::default()
-        };
-        let out = validate(*bytes, ReaderOptions::default(), opts);
-        let sets: u32 = out
-            .interchanges
-            .iter()
-            .flat_map(|i| &i.groups)
-            .map(|g| g.sets_received)
-            .sum();
-        if out.is_valid() {
-            println!(
-                "   received {} ({sets} set(s), {} segments): valid",
-                received.display(),
-                out.segments
-            );
-        } else {
-            println!(
-                "   received {}: {} problem(s), e.g.",
-                received.display(),
-                out.diagnostics.len()
-            );
-            for d in out.diagnostics.iter().take(3) {
-                println!("     {d}");
-            }
-        }
-        for report in &out.interchanges {
-            let params = AckParams {
-                kind: AckKind::Fa997,
-                ta1: Ta1Policy::WhenRequestedOrRejected,
-                all_sets: false,
-                interchange_control_number: icn,
-                group_control_number: icn,
-                date: date.clone(),
-                time: time.clone(),
-            };
-            let Some(ack) = acknowledge(report, &params) else {
-                println!("   an acknowledgment is never acknowledged");
-                continue;
-            };
-            icn += 1;
-            let mut d = Delimiters::STANDARD;
-            d.repetition = (ack.header.version.as_str() >= "00501").then_some(b'^');
-            let wopts = WriteOptions {
-                delimiters: d,
-                line_ending: "\n",
-                policy: DelimiterPolicy::Substitute(b' '),
-            };
-            let bytes = render_interchange(&ack, wopts).context("rendering acknowledgment")?;
-            let path = outbox.join(format!("ack-{:09}-for-{name}", ack.header.control_number));
-            write(&path, &bytes)?;
-            let summary: Vec<String> = String::from_utf8_lossy(&bytes)
-                .lines()
-                .filter(|l| l.starts_with("TA1") || l.starts_with("AK5") || l.starts_with("AK9"))
-                .map(str::to_owned)
-                .collect();
-            println!(
-                "   answered with {} ({})",
-                path.display(),
-                summary.join(" ")
-            );
-        }
-        println!();
+    if args.out.exists() {
+        std::fs::remove_dir_all(&args.out)
+            .with_context(|| format!("emptying {}", args.out.display()))?;
     }
-    adjudicate_story(&outbox)?;
-    println!(
-        "Look in {} (what partners sent) and {} (what Chargegate answered).",
-        inbox.display(),
-        outbox.display()
-    );
-    println!(
-        "Try: chargegate validate {}/*.x12   chargegate parse --segments {}/844_4010_claim.x12",
-        inbox.display(),
-        inbox.display()
-    );
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let settings = demo_settings(&args)?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(story(settings))?;
     Ok(Outcome::Valid)
 }
 
-/// ACME's side of the story: translate its contract and GOOD DRUG's claim to normalized
-/// documents, run the engine, and write the 849 it implies.
-fn adjudicate_story(outbox: &Path) -> anyhow::Result<()> {
+fn demo_settings(args: &Args) -> anyhow::Result<Settings> {
+    let out = std::path::absolute(&args.out)?;
+    let profiles = std::path::absolute(&args.profiles)?;
+    let d = out.display();
+    let config = format!(
+        "[http]\nlisten = \"127.0.0.1:0\"\n[paths]\ndata = \"{d}\"\ndrop_root = \"{d}/drop\"\nprofiles = \"{}\"\n[database]\nurl = \"sqlite://{d}/chargegate.db\"\n[identity]\nkey = \"{d}/certs/key.pem\"\ncertificate = \"{d}/certs/cert.pem\"\n[workers]\nsettle_ms = 100\nscan_ms = 100\n",
+        profiles.display()
+    );
+    let path = out.join("chargegate.toml");
+    std::fs::write(&path, config).with_context(|| format!("writing {}", path.display()))?;
+    Ok(Settings::load_with_env(Some(&path), Vec::new())?)
+}
+
+async fn story(settings: Settings) -> anyhow::Result<()> {
+    let gateway = Gateway::open(settings).await?;
+    let listener = gateway.bind().await?;
+    let shared = gateway.shared.clone();
+    println!(
+        "Chargegate demo: a gateway on embedded defaults (SQLite, in-process bus, drop folders)\n\
+         at http://{}, state in {}\n",
+        listener.local_addr()?,
+        shared.settings.paths.data.display()
+    );
+    let stop = CancellationToken::new();
+    let running = tokio::spawn(gateway.serve(listener, stop.clone()));
+    let result = steps(&shared).await;
+    stop.cancel();
+    running.await??;
+    result?;
+    let drop = shared.drops.path().display();
+    println!(
+        "Everything the partners sent is in {drop}/<partner>/processed (or rejected), everything \
+         Chargegate answered in {drop}/<partner>/outbox.\n\
+         Run it for real with `chargegate serve`; find transactions with `chargegate transactions \
+         --config {}/chargegate.toml`.",
+        shared.settings.paths.data.display()
+    );
+    Ok(())
+}
+
+async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
+    step(1, "ACME sends its contract SPA-2026-0042 (845, 004010)");
+    deliver(shared, "acmepharma", "845_4010_contract.x12", CONTRACT)?;
+    let ack = wait_new_file(shared, "acmepharma", "outbox", 1).await?;
+    println!(
+        "   stored the contract; acknowledged with {}",
+        summary(&ack)?
+    );
+
+    step(2, "ACME changes it (845, 005010, pipe-delimited, CRLF)");
+    deliver(
+        shared,
+        "acmepharma",
+        "845_5010_contract_change.x12",
+        CONTRACT_CHANGE,
+    )?;
+    let ack = wait_new_file(shared, "acmepharma", "outbox", 2).await?;
+    println!(
+        "   stored the new version; acknowledged with {}",
+        summary(&ack)?
+    );
+
+    step(3, "GOOD DRUG reports its November sales (867)");
+    deliver(shared, "gooddrug", "867_4010_sales.x12", SALES)?;
+    let batch = wait_for(|| async {
+        let mut reader = shared.store.reader().await?;
+        Ok(reader.find_batch("gooddrug/GDD-867-202611").await?)
+    })
+    .await?;
+    let lines = shared.store.reader().await?.batch_lines(batch.id).await?;
+    println!(
+        "   batch {} is {} (GOOD DRUG's profile says Review and Claim):",
+        batch.number, batch.status
+    );
+    for l in &lines {
+        let reason = l.line.payload["validation"]["primary"]
+            .as_str()
+            .unwrap_or("-");
+        println!(
+            "     line {}: {} {} x{} -> {} {}",
+            l.line.line_no,
+            l.line.item.as_deref().unwrap_or("?"),
+            l.line.invoice.as_deref().unwrap_or("?"),
+            l.line
+                .quantity
+                .map(|q| q.normalize().to_string())
+                .unwrap_or_default(),
+            l.line.status,
+            l.line
+                .calculated_amount
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| reason.to_owned())
+        );
+    }
+
+    step(4, "the analyst pays and closes the batch");
+    let now = chrono::Utc::now();
+    let ctx = apply::Context {
+        today: now.date_naive(),
+        now,
+        actor: "demo analyst".into(),
+    };
+    let partners = shared.partners()?;
+    let outcome = apply::apply_batch_action(
+        &*shared.store,
+        &partners,
+        batch.id,
+        batch.version,
+        BatchAction::PayAndClose,
+        &ctx,
+    )
+    .await?;
+    shared.wake_relay.notify_one();
+    println!("   {}", outcome.summary);
+    let claim_file = wait_file(shared, "acmepharma", "outbox", "claim-").await?;
+    println!("   the 844 claim went to ACME: {}", claim_file.display());
+
+    step(5, "ACME answers the claim (849)");
+    let answer = acme_answers(shared, &claim_file)?;
+    deliver(shared, "acmepharma", "849-from-acme.x12", &answer)?;
+    let claim_number = claim_number(&claim_file)?;
+    let (claim, response) = wait_for(|| async {
+        let mut reader = shared.store.reader().await?;
+        let Some(claim) = reader.find_claim("acmepharma", &claim_number).await? else {
+            return Ok(None);
+        };
+        let responses = reader.responses_for_claim(claim.id).await?;
+        Ok(responses.into_iter().next().map(|r| (claim, r)))
+    })
+    .await?;
+    println!(
+        "   reconciled: claim {} {} — claimed {}, approved {}",
+        claim.claim_number,
+        claim.status,
+        response.response.total_claimed.unwrap_or_default(),
+        response.response.total_approved.unwrap_or_default()
+    );
+
+    step(
+        6,
+        "GOOD DRUG claims chargebacks directly (844, debit memo GDD-CB-20261115-0001)",
+    );
+    deliver(shared, "gooddrug", "844_4010_claim.x12", CLAIM)?;
+    let response = wait_file(shared, "gooddrug", "outbox", "claim_response-").await?;
+    println!(
+        "   adjudicated against ACME's contract; the 849 went back: {}",
+        response.display()
+    );
+    print_849_totals(&response)?;
+
+    step(7, "a broken file arrives (mis-padded ISA, wrong SE01)");
+    deliver(shared, "gooddrug", "bad_isa_len_se_count.x12", BROKEN)?;
+    wait_file(shared, "gooddrug", "rejected", "bad_isa").await?;
+    let failed = wait_for(|| async {
+        let query = store::TransactionFilter {
+            failed_only: true,
+            partner: Some("gooddrug".into()),
+            ..Default::default()
+        };
+        Ok(shared
+            .store
+            .list_transactions(&query)
+            .await?
+            .into_iter()
+            .next())
+    })
+    .await?;
+    println!(
+        "   rejected and kept for replay (transaction {}):",
+        failed.id
+    );
+    for line in failed.error.as_deref().unwrap_or("").lines().take(3) {
+        println!("     {line}");
+    }
+    let ta1 = wait_file(shared, "gooddrug", "outbox", "ta1-").await?;
+    println!("   answered with {}", summary(&ta1)?);
+    println!();
+    Ok(())
+}
+
+fn step(n: u32, what: &str) {
+    println!("{n}. {what}");
+}
+
+/// A partner's drop: `.part`, then rename, as careful partners do.
+fn deliver(shared: &Shared, partner: &str, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    let inbox = shared.drops.path().join(partner).join("inbox");
+    let part = inbox.join(format!("{name}.part"));
+    std::fs::write(&part, bytes).with_context(|| format!("writing {}", part.display()))?;
+    std::fs::rename(&part, inbox.join(name))?;
+    Ok(())
+}
+
+/// Polls `check` until it finds something or the step times out.
+async fn wait_for<T, F, Fut>(mut check: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
+{
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        if let Some(found) = check().await? {
+            return Ok(found);
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "the gateway did not finish this step within {STEP_TIMEOUT:?}; see `chargegate transactions --failed --config data/demo/chargegate.toml`"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn listing(shared: &Shared, partner: &str, folder: &str) -> Vec<PathBuf> {
+    let dir = shared.drops.path().join(partner).join(folder);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Waits until `folder` holds `count` files; returns the newest by name.
+async fn wait_new_file(
+    shared: &Shared,
+    partner: &str,
+    folder: &str,
+    count: usize,
+) -> anyhow::Result<PathBuf> {
+    wait_for(|| async {
+        let files = listing(shared, partner, folder);
+        Ok((files.len() >= count)
+            .then(|| files.last().cloned())
+            .flatten())
+    })
+    .await
+}
+
+/// Waits for a file whose name starts with `prefix`.
+async fn wait_file(
+    shared: &Shared,
+    partner: &str,
+    folder: &str,
+    prefix: &str,
+) -> anyhow::Result<PathBuf> {
+    wait_for(|| async {
+        Ok(listing(shared, partner, folder).into_iter().find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+        }))
+    })
+    .await
+}
+
+/// An acknowledgment's file name and verdict segments (TA1, AK5/IK5, AK9).
+fn summary(path: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)?;
+    let verdicts: Vec<&str> = text
+        .split(['~', '\n'])
+        .map(str::trim)
+        .filter(|s| {
+            ["TA1", "AK5", "IK5", "AK9"]
+                .iter()
+                .any(|p| s.starts_with(p))
+        })
+        .collect();
+    Ok(format!(
+        "{} ({})",
+        path.file_name().unwrap_or_default().to_string_lossy(),
+        verdicts.join(" ")
+    ))
+}
+
+/// The debit memo (BAA05) of the claim we sent.
+fn claim_number(path: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)?;
+    text.split('~')
+        .map(str::trim)
+        .find(|s| s.starts_with("BAA*"))
+        .and_then(|s| s.split('*').nth(5))
+        .map(str::to_owned)
+        .context("the claim has no BAA05")
+}
+
+fn print_849_totals(path: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path)?;
+    let amounts: Vec<&str> = text
+        .split(['~', '\n'])
+        .map(str::trim)
+        .filter(|s| s.starts_with("AMT*CC*") || s.starts_with("AMT*TT*"))
+        .collect();
+    if let [.., claimed, approved] = amounts.as_slice() {
+        println!("   849 totals: {claimed} (claimed), {approved} (approved)");
+    }
+    Ok(())
+}
+
+/// ACME's side, played with Chargegate's own engine and renderer: adjudicate the claim we
+/// sent against ACME's contract and render the 849 from ACME to us in ACME's dialect.
+fn acme_answers(shared: &Shared, claim_file: &Path) -> anyhow::Result<Vec<u8>> {
     use engine::adjudicate::{ResponseHeader, adjudicate};
     use partner_maps::translate::{PartnerLookup, TranslateOptions, translate_with};
-    use schemas::Document;
 
-    let documents = |bytes: &[u8], name: &str| -> Vec<Document> {
-        let options = TranslateOptions {
-            file: Some(name.to_owned()),
-            ..TranslateOptions::default()
-        };
-        translate_with(bytes, name, PartnerLookup::Offline, options)
-            .flat_map(|o| o.documents().to_vec())
-            .collect()
+    let profiles = shared.profiles.current();
+    let acme = profiles
+        .get("acmepharma")
+        .context("no acmepharma profile")?;
+    // ACME reads what it receives; the standard dialect fits both files here (ACME's own
+    // profile describes what ACME sends us, not what it receives).
+    let documents = |bytes: &[u8]| -> Vec<Document> {
+        translate_with(
+            bytes,
+            "demo",
+            PartnerLookup::Offline,
+            TranslateOptions::default(),
+        )
+        .flat_map(|o| o.documents().to_vec())
+        .collect()
     };
-    println!("8. ACME checks the claim against its contract (chargeback engine)");
     let mut book = engine::contracts::ContractBook::new();
-    for doc in documents(STORY[0].2, STORY[0].1) {
+    for doc in documents(CONTRACT) {
         if let Document::Contract(c) = doc {
             book.apply(&c)
                 .map_err(|e| anyhow::anyhow!("applying the contract: {e}"))?;
         }
     }
+    let claim = documents(&std::fs::read(claim_file)?)
+        .into_iter()
+        .find_map(|d| match d {
+            Document::Claim(c) => Some(c),
+            _ => None,
+        })
+        .context("the claim file holds no 844")?;
     let settings = engine::settings::EngineSettings::default();
     let today = chrono::Utc::now().date_naive();
-    for doc in documents(STORY[2].2, STORY[2].1) {
-        let Document::Claim(claim) = doc else {
-            continue;
-        };
-        let run = adjudicate(&claim, &book, &settings, today);
-        let r = &run.report;
-        println!(
-            "   debit memo {}: claimed {}, approved {}",
-            r.debit_memo, r.total_claimed, r.total_approved
-        );
-        for l in &r.lines {
-            let reason = l
-                .reason
-                .map(|r| format!("{r:?}"))
-                .unwrap_or_else(|| "-".to_owned());
-            println!(
-                "     line {}: {:?} {} AAA03 {} approved {}",
-                l.line,
-                l.status,
-                reason,
-                l.x12_code.as_deref().unwrap_or("-"),
-                l.approved_amount
-            );
-        }
-        let header = ResponseHeader {
-            source: claim.source.clone(),
-            date: today,
-            credit_memo: None,
-        };
-        if let Some(resp) = run.response(&claim, header, &settings) {
-            let path = outbox.join(format!("849-for-{}.json", claim.debit_memo));
-            let json = serde_json::to_vec_pretty(&Document::from(resp))?;
-            write(&path, &json)?;
-            println!(
-                "   the 849 it implies: {} (render it with chargegate render)",
-                path.display()
-            );
-        }
-    }
-    println!();
-    Ok(())
-}
-
-fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+    let run = adjudicate(&claim, &book, &settings, today);
+    let header = ResponseHeader {
+        source: claim.source.clone(),
+        date: today,
+        credit_memo: None,
+    };
+    let response = run
+        .response(&claim, header, &settings)
+        .context("no 849 for the claim")?;
+    // ACME's dialect, addressed from ACME to us.
+    let mut to_us = acme.clone();
+    to_us.x12.isa_qualifier = shared.settings.identity.isa_qualifier.clone();
+    to_us.x12.isa_id = shared.settings.identity.isa_id.clone();
+    to_us.x12.gs_id = shared.settings.identity.isa_id.clone();
+    let from_acme = Identity::new(&acme.x12.isa_qualifier, &acme.x12.isa_id);
+    let now = chrono::Utc::now();
+    let envelope = Envelope {
+        interchange_control_number: 777,
+        group_control_number: 777,
+        set_control_number: 1,
+        date: now.date_naive(),
+        time: now.time(),
+        test: false,
+        ack_requested: false,
+    };
+    Ok(partner_maps::render_to_bytes(
+        &[Document::from(response)],
+        &to_us,
+        &from_acme,
+        &envelope,
+    )?)
 }

@@ -1,0 +1,241 @@
+//! End to end, as a distributor sees it: an 867 dropped into the partner's inbox until its
+//! lines are a validated batch in the database (pickup, raw copy, parse, validate, map,
+//! outbox, bus, engine, store), on embedded defaults (SQLite, in-process bus) and on
+//! PostgreSQL + RabbitMQ. Baseline in the same run: translating the same bytes in memory
+//! (parse, validate, map; no I/O), the least any gateway must do with the file.
+//!
+//! ```text
+//! cargo bench -p server --bench e2e_867                 # embedded and servers
+//! CHARGEGATE_BENCH_EMBEDDED_ONLY=1 cargo bench -p server --bench e2e_867
+//! BENCH_LINES=20000 cargo bench -p server --bench e2e_867
+//! ```
+//!
+//! Each iteration drops a new 867 (its own report number and invoices, so nothing is a
+//! duplicate) of `BENCH_LINES` lines (default 5,000) against ACME's sample contract, applied
+//! once at start. Throughput is reported in elements = lines.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use server::app::Gateway;
+use server::settings::Settings;
+use tokio::runtime::Runtime;
+use tokio_util::sync::CancellationToken;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn lines() -> usize {
+    std::env::var("BENCH_LINES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000)
+}
+
+/// An 867 from GOOD DRUG with `n` lines on ACME's contract, unique per `run`.
+fn sales_867(run: u32, n: usize) -> Vec<u8> {
+    let mut body = String::new();
+    let mut segments = 0usize;
+    let mut seg = |s: String| {
+        body.push_str(&s);
+        body.push_str("~\n");
+        segments += 1;
+    };
+    seg("ST*867*0001".into());
+    seg(format!("BPT*00*BENCH-{run:06}*20261201*SS"));
+    seg("DTM*090*20261101".into());
+    seg("DTM*091*20261130".into());
+    seg("N1*DS*GOOD DRUG DISTRIBUTORS*1*987654321".into());
+    seg("N1*MF*ACME PHARMACEUTICALS INC*1*123456789".into());
+    let customers = [
+        ("RIVERSIDE COMMUNITY HOSPITAL", "11", "AR1234563"),
+        ("LAKESIDE CLINIC PHARMACY", "21", "1A2B3C4D5"),
+    ];
+    let items = [("12345010001", "12.50"), ("12345020101", "30.00")];
+    let per_group = 50;
+    let mut quantity = 0usize;
+    for group in 0..n.div_ceil(per_group) {
+        let (name, qualifier, id) = customers[group % customers.len()];
+        seg("PTD*SS***CT*SPA-2026-0042".into());
+        seg(format!("N1*ST*{name}*{qualifier}*{id}"));
+        for line in 0..per_group.min(n - group * per_group) {
+            let (ndc, price) = items[line % items.len()];
+            let q = 1 + line % 5;
+            quantity += q;
+            seg(format!("QTY*39*{q}*CA"));
+            seg(format!("LIN**N4*{ndc}"));
+            seg(format!("UIT*CA*{price}"));
+            seg(format!("REF*IV*B{run:06}G{group:05}L{line:03}"));
+            seg("DTM*003*20261105".into());
+        }
+    }
+    seg(format!("CTT*{n}*{quantity}"));
+    let se = format!("SE*{}*0001~\n", segments + 1);
+    let icn = 600_000 + run;
+    format!(
+        "ISA*00*          *00*          *ZZ*GOODDRUG       *ZZ*ACMEPHARMA     *261201*0615*U*00401*{icn:09}*0*P*>~\nGS*PT*GOODDRUG*ACMEPHARMA*20261201*0615*{icn}*X*004010~\n{body}{se}GE*1*{icn}~\nIEA*1*{icn:09}~\n"
+    )
+    .into_bytes()
+}
+
+struct Running {
+    gateway: Arc<server::shared::Shared>,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+fn start(rt: &Runtime, database: Option<String>, bus: Option<(String, String)>) -> Running {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let d = dir.path().display();
+    let database = database.unwrap_or_else(|| format!("sqlite://{d}/chargegate.db"));
+    let (bus, prefix) = bus.unwrap_or(("memory://".into(), String::new()));
+    let config = format!(
+        "[http]\nlisten = \"127.0.0.1:0\"\n[paths]\ndata = \"{d}/data\"\ndrop_root = \"{d}/drop\"\nprofiles = \"{p}\"\n[database]\nurl = \"{database}\"\n[bus]\nurl = \"{bus}\"\nprefix = \"{prefix}\"\n[identity]\nkey = \"{d}/key.pem\"\ncertificate = \"{d}/cert.pem\"\n[workers]\nsettle_ms = 50\nscan_ms = 50\n",
+        p = repo().join("partner-maps/profiles").display()
+    );
+    std::fs::write(dir.path().join("chargegate.toml"), config).expect("config");
+    let settings = Settings::load_with_env(Some(&dir.path().join("chargegate.toml")), Vec::new())
+        .expect("settings");
+    let (shared, stop, task) = rt.block_on(async {
+        let gateway = Gateway::open(settings).await.expect("gateway opens");
+        let listener = gateway.bind().await.expect("listener");
+        let shared = gateway.shared.clone();
+        let stop = CancellationToken::new();
+        let s = stop.clone();
+        let task = tokio::spawn(async move {
+            let _ = gateway.serve(listener, s).await;
+        });
+        (shared, stop, task)
+    });
+    let running = Running {
+        gateway: shared,
+        stop,
+        task,
+        _dir: dir,
+    };
+    // ACME's contract first, so the lines validate against it.
+    let contract = std::fs::read(repo().join("samples/845_4010_contract.x12")).expect("sample");
+    drop_into(&running, "acmepharma", "845.x12", &contract);
+    rt.block_on(async {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let mut reader = running.gateway.store.reader().await.expect("reader");
+            if reader
+                .all_contract_versions()
+                .await
+                .is_ok_and(|v| !v.is_empty())
+            {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the contract was not applied");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    running
+}
+
+fn drop_into(running: &Running, partner: &str, name: &str, bytes: &[u8]) {
+    let inbox = running.gateway.drops.path().join(partner).join("inbox");
+    let part = inbox.join(format!("{name}.part"));
+    std::fs::write(&part, bytes).expect("write");
+    std::fs::rename(&part, inbox.join(name)).expect("rename");
+}
+
+/// Drops one 867 and waits until its batch is in the database.
+fn one_file(rt: &Runtime, running: &Running, run: u32, n: usize) -> Duration {
+    let file = sales_867(run, n);
+    let number = format!("gooddrug/BENCH-{run:06}");
+    let started = Instant::now();
+    drop_into(running, "gooddrug", &format!("bench-{run}.x12"), &file);
+    rt.block_on(async {
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            let mut reader = running.gateway.store.reader().await.expect("reader");
+            if let Some(batch) = reader.find_batch(&number).await.expect("query") {
+                let lines = reader.batch_lines(batch.id).await.expect("lines").len();
+                assert_eq!(lines, n, "batch {number} has {lines} lines");
+                break;
+            }
+            assert!(Instant::now() < deadline, "no batch {number}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    started.elapsed()
+}
+
+fn bench(c: &mut Criterion) {
+    let n = lines();
+    let rt = Runtime::new().expect("runtime");
+    let counter = AtomicU32::new(1);
+    let mut group = c.benchmark_group("e2e_867");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10))
+        .throughput(Throughput::Elements(n as u64));
+
+    let profiles =
+        partner_maps::ProfileSet::load_dir(repo().join("partner-maps/profiles")).expect("profiles");
+    let sample = sales_867(0, n);
+    group.bench_function("baseline_translate_in_memory", |b| {
+        b.iter(|| {
+            let docs: usize = partner_maps::translate::translate_with(
+                sample.as_slice(),
+                "bench.x12",
+                partner_maps::translate::PartnerLookup::Sender(&profiles),
+                partner_maps::translate::TranslateOptions::default(),
+            )
+            .map(|o| o.documents().len())
+            .sum();
+            assert_eq!(docs, 1);
+            docs
+        })
+    });
+
+    let embedded = start(&rt, None, None);
+    group.bench_function("embedded_sqlite_memory_bus", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| one_file(&rt, &embedded, counter.fetch_add(1, Ordering::Relaxed), n))
+                .sum()
+        })
+    });
+    stop(&rt, embedded);
+
+    if std::env::var_os("CHARGEGATE_BENCH_EMBEDDED_ONLY").is_none() {
+        let run = std::process::id();
+        let servers = start(
+            &rt,
+            Some(format!(
+                "postgres://postgres@127.0.0.1:5432/cg_bench_e2e_{run}"
+            )),
+            Some((
+                "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
+                format!("cgbench.{run}"),
+            )),
+        );
+        group.bench_function("postgres_rabbitmq", |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| one_file(&rt, &servers, counter.fetch_add(1, Ordering::Relaxed), n))
+                    .sum()
+            })
+        });
+        stop(&rt, servers);
+    }
+    group.finish();
+}
+
+fn stop(rt: &Runtime, running: Running) {
+    running.stop.cancel();
+    let _ = rt.block_on(running.task);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
