@@ -46,6 +46,15 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         );
     }
     if args.out.exists() {
+        // Only a folder an earlier demo made (or an empty one) is emptied.
+        let earlier_demo = args.out.join("chargegate.toml").is_file();
+        let empty = std::fs::read_dir(&args.out).is_ok_and(|mut d| d.next().is_none());
+        if !earlier_demo && !empty {
+            bail!(
+                "{} exists and is not an earlier demo's folder; pass another --out",
+                args.out.display()
+            );
+        }
         std::fs::remove_dir_all(&args.out)
             .with_context(|| format!("emptying {}", args.out.display()))?;
     }
