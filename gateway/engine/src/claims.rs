@@ -458,8 +458,14 @@ impl ClaimRecord {
         today: NaiveDate,
     ) -> (Self, AuditEvent) {
         let mut lines = Vec::with_capacity(cut.lines.len());
+        // Indexed once: a linear search per claimed line is quadratic in the batch size.
+        let mut by_id = std::collections::HashMap::with_capacity(batch.lines.len());
+        for l in &batch.lines {
+            // The first line with an id wins, as a search from the start would find.
+            by_id.entry(l.sale.line.as_str()).or_insert(l);
+        }
         for (n, id) in cut.lines.iter().enumerate() {
-            let Some(line) = batch.lines.iter().find(|l| &l.sale.line == id) else {
+            let Some(line) = by_id.get(id.as_str()).copied() else {
                 continue;
             };
             let mut sale = line.sale.clone();
