@@ -50,10 +50,13 @@ def read(path):
 
 def organization(args, mdn_url=None):
     key_and_cert = read(args.org_key) + b"\n" + read(args.org_cert)
+    decrypt = key_and_cert
+    if args.org_decrypt_key:  # a key senders did not encrypt to: negative MDNs, signed as usual
+        decrypt = read(args.org_decrypt_key) + b"\n" + read(args.org_decrypt_cert)
     return as2.Organization(
         as2_name=args.org_id,
         sign_key=key_and_cert,
-        decrypt_key=key_and_cert,
+        decrypt_key=decrypt,
         mdn_url=mdn_url,
     )
 
@@ -222,6 +225,8 @@ def main():
     parser.add_argument("--org-id", required=True)
     parser.add_argument("--org-key", required=True)
     parser.add_argument("--org-cert", required=True)
+    parser.add_argument("--org-decrypt-key", help="decrypt with this key instead (tests)")
+    parser.add_argument("--org-decrypt-cert", help="the certificate of --org-decrypt-key")
     parser.add_argument("--partner-id", required=True)
     parser.add_argument("--partner-cert", required=True)
     parser.add_argument("--partner-encrypt-cert", help="encrypt to this certificate instead (tests)")

@@ -298,6 +298,39 @@ fn a_peer_that_is_down_fails_the_send_and_a_replay_delivers_it() {
 }
 
 #[test]
+fn a_negative_mdn_fails_the_send_without_retries() {
+    let w = World::new("sync");
+    // ACME decrypts with a key we did not encrypt to: pyas2lib answers with a signed
+    // `processed/error: decryption-failed`.
+    let stranger = side(&w.dir().join("peer"), "STRANGER");
+    let (key, cert) = (
+        stranger.key.display().to_string(),
+        stranger.cert.display().to_string(),
+    );
+    let peer = w.peer(&["--org-decrypt-key", &key, "--org-decrypt-cert", &cert]);
+    let serve = w.serve("max_attempts = 3\n");
+    drop_file(&serve, "acmepharma", "845_4010_contract.x12");
+    let failed = wait_state(&serve, "acknowledgment", "failed");
+    let error = failed["error"].as_str().unwrap();
+    assert!(
+        error.contains("acmepharma")
+            && error.contains("AS2 message chargegate-")
+            && error.contains("negative MDN")
+            && error.contains("decryption-failed"),
+        "not readable: {error}"
+    );
+    // Refused is final: one POST, no retry.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let posts = std::fs::read_to_string(peer.out.join("posts.log")).unwrap();
+    assert_eq!(posts.lines().count(), 1, "{posts}");
+    let (_, metrics) = get(serve.port, "/metrics").unwrap();
+    assert!(
+        metrics.contains("chargegate_as2_mdn_failures_total 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
 fn an_asynchronous_mdn_settles_the_transaction() {
     let w = World::new("async");
     let peer = w.peer(&["--async-delay-ms", "300"]);
