@@ -2,8 +2,11 @@
 """Independent AS2 peer for Chargegate's interop tests, built on pyas2lib 1.4.4.
 
 serve: an HTTP server that receives AS2 messages with pyas2lib, writes each payload into
-       --out-dir (named after the message id) and answers with pyas2lib's MDN (sync, signed when
-       asked). Prints "LISTENING <port>" once ready; runs until killed.
+       --out-dir (named after the message id) and answers with pyas2lib's MDN (signed when
+       asked): in the response, or, when the sender asked for an asynchronous one, posted to its
+       Receipt-Delivery-Option URL after --async-delay-ms (--async-mdn never: not at all, to
+       test a sender's resends). Every POST's Message-ID is appended to <out-dir>/posts.log.
+       Prints "LISTENING <port>" once ready; runs until killed.
 send:  builds a message with pyas2lib (signed and/or encrypted as told), posts it to --url, parses
        the MDN (from the response, or posted to a listener this peer opens for async MDNs) with
        pyas2lib and prints one JSON verdict line, including the MIC check.
@@ -47,10 +50,13 @@ def read(path):
 
 def organization(args, mdn_url=None):
     key_and_cert = read(args.org_key) + b"\n" + read(args.org_cert)
+    decrypt = key_and_cert
+    if args.org_decrypt_key:  # a key senders did not encrypt to: negative MDNs, signed as usual
+        decrypt = read(args.org_decrypt_key) + b"\n" + read(args.org_decrypt_cert)
     return as2.Organization(
         as2_name=args.org_id,
         sign_key=key_and_cert,
-        decrypt_key=key_and_cert,
+        decrypt_key=decrypt,
         mdn_url=mdn_url,
     )
 
@@ -87,6 +93,8 @@ def serve(args):
         def do_POST(self):
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
+            with open(os.path.join(args.out_dir, "posts.log"), "a") as f:
+                f.write(f"{self.headers.get('Message-ID', '')}\n")
             raw = raw_http(dict(self.headers.items()), body)
             message = as2.Message()
             status, exception, mdn = message.parse(
@@ -118,8 +126,17 @@ def serve(args):
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                if mdn is not None and mdn.mdn_mode == "ASYNC" and args.async_mdn == "post":
+                    threading.Thread(target=post_async_mdn, args=(mdn,), daemon=True).start()
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    def post_async_mdn(mdn):
+        threading.Event().wait(args.async_delay_ms / 1000)
+        try:
+            post(mdn.mdn_url, mdn.headers, mdn.content)
+        except Exception as e:  # the test sees the missing MDN; say why here
+            sys.stderr.write(f"peer: async MDN to {mdn.mdn_url} failed: {e!r}\n")
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     print(f"LISTENING {server.server_address[1]}", flush=True)
     server.serve_forever()
 
@@ -208,6 +225,8 @@ def main():
     parser.add_argument("--org-id", required=True)
     parser.add_argument("--org-key", required=True)
     parser.add_argument("--org-cert", required=True)
+    parser.add_argument("--org-decrypt-key", help="decrypt with this key instead (tests)")
+    parser.add_argument("--org-decrypt-cert", help="the certificate of --org-decrypt-key")
     parser.add_argument("--partner-id", required=True)
     parser.add_argument("--partner-cert", required=True)
     parser.add_argument("--partner-encrypt-cert", help="encrypt to this certificate instead (tests)")
@@ -220,6 +239,11 @@ def main():
     parser.add_argument("--sign", default="sha256", choices=["sha1", "sha256", "sha384", "sha512", "none"])
     parser.add_argument("--mdn", default="sync", choices=["sync", "async", "none"])
     parser.add_argument("--mdn-signed", default="sha256", choices=["sha1", "sha256", "sha384", "sha512", "none"])
+    parser.add_argument("--port", type=int, default=0, help="serve: listen here (0: any free port)")
+    parser.add_argument("--async-mdn", default="post", choices=["post", "never"],
+                        help="serve: post asynchronous MDNs that senders ask for, or never")
+    parser.add_argument("--async-delay-ms", type=int, default=200,
+                        help="serve: wait this long before posting an asynchronous MDN")
     args = parser.parse_args()
     if args.mode == "serve":
         serve(args)

@@ -148,6 +148,7 @@ impl Gateway {
             ));
         }
         tasks.spawn(crate::outbound::run(shared.clone(), work.clone()));
+        tasks.spawn(crate::as2_mdn_wait::run(shared.clone(), work.clone()));
         tasks.spawn(crate::inbox::run(
             shared.clone(),
             self.ingest.clone(),

@@ -1,7 +1,8 @@
 //! `POST /as2` (design.md 8): verify, decrypt, store the payload (raw copy + rows), and only
 //! then answer with the (signed) MDN, synchronously or by posting it to the partner's
 //! receipt URL. A Message-ID seen before from the partner gets its positive MDN again
-//! (the partner lost ours) and is not processed twice.
+//! (the partner lost ours) and is not processed twice. MDNs for what we sent are handed to
+//! [`crate::as2_mdn_wait`].
 
 use std::sync::Arc;
 
@@ -87,6 +88,12 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             )
         })
         .collect();
+    // An asynchronous MDN for something we sent comes to the same URL.
+    if crate::as2_mdn_wait::is_mdn(&headers, &body) {
+        return crate::as2_mdn_wait::accept(&state.shared, &headers, &body)
+            .await
+            .into_response();
+    }
     let profiles = state.shared.profiles.current();
     let our_url = state.shared.as2_url();
     let lookup_profiles = profiles.clone();

@@ -6,13 +6,16 @@
 //! - [`ingest`]: receive (raw copy + rows, before any acknowledgment of receipt) and
 //!   parse/map into the outbox, acknowledgments queued.
 //! - [`messages`]: the bus message shapes between steps; [`relay`]: outbox to bus.
-//! - [`engine_worker`]: engine queues through `apply`; [`outbound`]: render and send.
+//! - [`engine_worker`]: engine queues through `apply`; [`outbound`]: render and send;
+//!   [`as2_send`]: outbound AS2; [`as2_mdn_wait`]: asynchronous MDNs in, resends of late ones.
 //! - [`inbox`]: SFTP drop intake; [`as2_endpoint`]: `POST /as2`; [`http`]: health,
 //!   metrics, transactions API; [`replay`]: failed transactions run again.
 //! - [`app`]: opens everything and runs it until stopped.
 
 pub mod app;
 pub mod as2_endpoint;
+pub mod as2_mdn_wait;
+pub mod as2_send;
 pub mod batches_api;
 pub mod claims_api;
 pub mod consume;

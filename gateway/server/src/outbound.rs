@@ -1,6 +1,7 @@
 //! The outbound half of design.md 1: **render** (a normalized document from the engine to
 //! X12 with the partner's profile and control numbers allocated in the database) and
-//! **send** (the partner's SFTP outbox, written `.part` then renamed, or AS2).
+//! **send** (the partner's SFTP outbox, written `.part` then renamed, or AS2 through
+//! [`crate::as2_send`] for a partner with `[as2]` and no `[sftp]`).
 //!
 //! Rendering is keyed by the message id: the outbound transaction's id is derived from it,
 //! so a redelivered message finds the file rendered before and sends the same bytes with the
@@ -218,7 +219,9 @@ fn file_name(doc_type: &str, partner: &str, icn: u32) -> String {
     format!("{doc_type}-{partner}-{icn:09}.x12")
 }
 
-/// Delivers a rendered file once: a transaction already sent is not sent again.
+/// Delivers a rendered file once: a transaction already sent is not sent again. Over AS2 a
+/// partner's refusal fails the transaction here (not retried); transport errors come back as
+/// `Err` for the bus to retry.
 pub async fn send(shared: &Shared, rendered: &Rendered) -> Result<(), PipelineError> {
     let tx = shared
         .store
@@ -228,6 +231,14 @@ pub async fn send(shared: &Shared, rendered: &Rendered) -> Result<(), PipelineEr
     if tx.step == Step::Send && tx.state == TxState::Done {
         tracing::info!(transaction = %tx.id, "already sent");
         return Ok(());
+    }
+    let over_as2 = shared
+        .profiles
+        .current()
+        .get(&rendered.partner)
+        .is_some_and(crate::as2_send::uses_as2);
+    if over_as2 {
+        return crate::as2_send::send(shared, &tx, rendered).await;
     }
     let now = Utc::now();
     shared

@@ -98,6 +98,12 @@ pub struct WorkerSettings {
     pub max_attempts: u32,
     /// First retry delay (ms); each further retry doubles it.
     pub retry_ms: u64,
+    /// How long an outbound AS2 message waits for its asynchronous MDN before it is resent
+    /// (same Message-ID, same bytes), in ms.
+    pub as2_mdn_timeout_ms: u64,
+    /// Resends of an AS2 message whose asynchronous MDN does not come; after the last one
+    /// times out too, the transaction fails.
+    pub as2_resends: u32,
 }
 
 impl WorkerSettings {
@@ -112,6 +118,10 @@ impl WorkerSettings {
     /// Relay poll interval.
     pub fn relay(&self) -> Duration {
         Duration::from_millis(self.relay_ms)
+    }
+    /// How long an asynchronous MDN may take.
+    pub fn as2_mdn_timeout(&self) -> Duration {
+        Duration::from_millis(self.as2_mdn_timeout_ms)
     }
 }
 
@@ -147,6 +157,8 @@ relay_ms = 200
 prefetch = 16
 max_attempts = 5
 retry_ms = 1000
+as2_mdn_timeout_ms = 600000
+as2_resends = 3
 "#;
 
 /// A configuration that could not be read.
@@ -212,6 +224,8 @@ mod tests {
         assert_eq!(s.database.url, "sqlite://data/chargegate.db");
         assert_eq!(s.paths.drop_root, PathBuf::from("data/drop"));
         assert_eq!(s.identity.isa_id, "CHARGEGATE");
+        assert_eq!(s.workers.as2_mdn_timeout(), Duration::from_secs(600));
+        assert_eq!(s.workers.as2_resends, 3);
     }
 
     #[test]

@@ -142,6 +142,18 @@ pub trait StoreRead: Send {
         entity: &str,
         entity_id: &str,
     ) -> StoreResult<Vec<AuditRecord>>;
+    /// An outbound AS2 message by Message-ID (without angle brackets).
+    async fn get_as2_outbound(
+        &mut self,
+        message_id: &str,
+    ) -> StoreResult<Option<As2OutboundRecord>>;
+    /// Outbound AS2 messages awaiting their asynchronous MDN, last posted before
+    /// `sent_before`, oldest first.
+    async fn as2_awaiting_mdn(
+        &mut self,
+        sent_before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<As2OutboundRecord>>;
 }
 
 /// One database transaction. Writes are visible to others only after [`StoreTx::commit`];
@@ -182,6 +194,27 @@ pub trait StoreTx: StoreRead {
         &mut self,
         partner: &str,
         message_id: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Records an outbound AS2 message before its first POST (status `sending`, no attempts);
+    /// a message under the same Message-ID is replaced (a failed one sent again).
+    async fn put_as2_outbound(&mut self, message: &NewAs2Outbound) -> StoreResult<()>;
+    /// Counts a POST of an unsettled AS2 message that had `seen_attempts` attempts (and sets
+    /// `sent_at`); `false` when it is settled or someone else counted first.
+    async fn claim_as2_attempt(
+        &mut self,
+        message_id: &str,
+        seen_attempts: i64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Moves an AS2 message from one of `from` to `to`; `false` (nothing written) when it is in
+    /// none of them, e.g. an MDN that came twice.
+    async fn transition_as2_outbound(
+        &mut self,
+        message_id: &str,
+        from: &[As2OutboundStatus],
+        to: As2OutboundStatus,
+        detail: Option<&str>,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
     /// Stores a document; `false` (nothing written) if its idempotency key exists.
@@ -382,6 +415,43 @@ pub trait Store: Send + Sync {
         let new = t.record_as2_message(partner, message_id, at).await?;
         t.commit().await?;
         Ok(new)
+    }
+
+    /// [`StoreRead::get_as2_outbound`].
+    async fn get_as2_outbound(&self, message_id: &str) -> StoreResult<Option<As2OutboundRecord>> {
+        self.reader().await?.get_as2_outbound(message_id).await
+    }
+
+    /// [`StoreRead::as2_awaiting_mdn`].
+    async fn as2_awaiting_mdn(
+        &self,
+        sent_before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<As2OutboundRecord>> {
+        self.reader()
+            .await?
+            .as2_awaiting_mdn(sent_before, limit)
+            .await
+    }
+
+    /// [`StoreTx::put_as2_outbound`] in its own transaction.
+    async fn put_as2_outbound(&self, message: &NewAs2Outbound) -> StoreResult<()> {
+        let mut t = self.begin().await?;
+        t.put_as2_outbound(message).await?;
+        t.commit().await
+    }
+
+    /// [`StoreTx::claim_as2_attempt`] in its own transaction.
+    async fn claim_as2_attempt(
+        &self,
+        message_id: &str,
+        seen_attempts: i64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let mut t = self.begin().await?;
+        let claimed = t.claim_as2_attempt(message_id, seen_attempts, at).await?;
+        t.commit().await?;
+        Ok(claimed)
     }
 
     /// Stores a document and the message announcing it in one transaction (design.md 6).

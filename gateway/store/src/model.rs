@@ -292,6 +292,8 @@ pub struct TransactionUpdate {
     pub state: TxState,
     /// Located error (set with `failed`; `None` keeps the previous one).
     pub error: Option<String>,
+    /// Clear the error column instead (a note such as "awaiting the MDN" that no longer holds).
+    pub clear_error: bool,
     /// Learned later in the pipeline.
     pub doc_type: Option<String>,
     /// ISA13, when learned by parsing.
@@ -324,6 +326,7 @@ impl TransactionUpdate {
             step,
             state,
             error: None,
+            clear_error: false,
             doc_type: None,
             isa13: None,
             gs06: None,
@@ -338,6 +341,13 @@ impl TransactionUpdate {
     /// The same change with an error (use with [`TxState::Failed`]).
     pub fn with_error(mut self, error: impl Into<String>) -> Self {
         self.error = Some(error.into());
+        self
+    }
+
+    /// The same change, clearing the error column (the audit trail keeps what it said).
+    pub fn clearing_error(mut self) -> Self {
+        self.error = None;
+        self.clear_error = true;
         self
     }
 }
@@ -384,6 +394,67 @@ pub struct InboundFile {
     pub size: i64,
     /// When it was received.
     pub received_at: DateTime<Utc>,
+}
+
+code_enum! {
+    /// Where an outbound AS2 message stands (design.md 8, transport-notes: sent, MDN ok, MDN
+    /// negative or MIC mismatch, MDN timeout).
+    As2OutboundStatus {
+        /// Built and stored; not yet accepted by the partner's HTTP server.
+        Sending = "sending",
+        /// Accepted; its asynchronous MDN has not come yet.
+        AwaitingMdn = "awaiting_mdn",
+        /// A good MDN (signature and MIC checked) came.
+        Processed = "processed",
+        /// A negative MDN, a MIC mismatch, a bad MDN signature, or no MDN after the resends.
+        Failed = "failed",
+    }
+}
+
+/// An outbound AS2 message to record (`as2_outbound`), before its first POST.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAs2Outbound {
+    /// The AS2 Message-ID without angle brackets; the key an MDN's Original-Message-ID names.
+    pub message_id: String,
+    /// Partner id.
+    pub partner: String,
+    /// The outbound transaction the message carries.
+    pub transaction_id: Uuid,
+    /// The MIC the MDN must return, as a Received-Content-MIC value (`<base64>, sha-256`).
+    pub mic: String,
+    /// The HTTP headers sent, as a JSON array of `[name, value]` pairs.
+    pub headers: Value,
+    /// SHA-256 (hex) of the HTTP body in the raw store: a resend posts exactly these bytes.
+    pub body_sha256: String,
+    /// When it was built.
+    pub at: DateTime<Utc>,
+}
+
+/// A stored outbound AS2 message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct As2OutboundRecord {
+    /// The AS2 Message-ID without angle brackets.
+    pub message_id: String,
+    /// Partner id.
+    pub partner: String,
+    /// The outbound transaction.
+    pub transaction_id: Uuid,
+    /// Expected Received-Content-MIC value.
+    pub mic: String,
+    /// HTTP headers as `[name, value]` pairs.
+    pub headers: Value,
+    /// SHA-256 of the HTTP body in the raw store.
+    pub body_sha256: String,
+    /// Where the MDN stands.
+    pub status: As2OutboundStatus,
+    /// Why it failed (the MDN's disposition, the MIC mismatch, the timeout).
+    pub detail: Option<String>,
+    /// POSTs made: the first send and every resend.
+    pub attempts: i64,
+    /// When it was last posted.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// An interchange seen from a sender (duplicate ISA13 detection, TA1 025).

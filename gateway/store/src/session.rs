@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::error::StoreResult;
 use crate::model::*;
-use crate::queries::{audit, control, engine, outbox, pipeline};
+use crate::queries::{as2, audit, control, engine, outbox, pipeline};
 use crate::sql::Exec;
 use crate::{StoreRead, StoreTx};
 
@@ -73,6 +73,21 @@ impl StoreRead for Session {
 
     async fn is_processed(&mut self, consumer: &str, message_id: &str) -> StoreResult<bool> {
         outbox::is_processed(self.conn(), consumer, message_id).await
+    }
+
+    async fn get_as2_outbound(
+        &mut self,
+        message_id: &str,
+    ) -> StoreResult<Option<As2OutboundRecord>> {
+        as2::get(self.conn(), message_id).await
+    }
+
+    async fn as2_awaiting_mdn(
+        &mut self,
+        sent_before: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<As2OutboundRecord>> {
+        as2::awaiting_mdn(self.conn(), sent_before, limit).await
     }
 
     async fn get_contract(&mut self, id: Uuid) -> StoreResult<Option<ContractRecord>> {
@@ -244,6 +259,30 @@ impl StoreTx for Session {
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
         pipeline::record_as2_message(self.conn(), partner, message_id, at).await
+    }
+
+    async fn put_as2_outbound(&mut self, message: &NewAs2Outbound) -> StoreResult<()> {
+        as2::put(self.conn(), message).await
+    }
+
+    async fn claim_as2_attempt(
+        &mut self,
+        message_id: &str,
+        seen_attempts: i64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        as2::claim_attempt(self.conn(), message_id, seen_attempts, at).await
+    }
+
+    async fn transition_as2_outbound(
+        &mut self,
+        message_id: &str,
+        from: &[As2OutboundStatus],
+        to: As2OutboundStatus,
+        detail: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        as2::transition(self.conn(), message_id, from, to, detail, at).await
     }
 
     async fn insert_document(&mut self, doc: &NewDocument) -> StoreResult<bool> {

@@ -182,6 +182,8 @@ contract_suite!(
     engine_entities_round_trip,
     bulk_lines_keep_every_byte,
     times_keep_microseconds,
+    as2_outbound_messages_settle_once,
+    transaction_error_note_can_be_cleared,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -1692,4 +1694,204 @@ async fn times_keep_microseconds(h: &Harness) {
         .expect("exists");
     assert_eq!(got.created_at, t(0) + Duration::microseconds(999_999));
     assert_eq!(got.created_at, got.updated_at);
+}
+
+// ---- outbound AS2 messages -----------------------------------------------------------------
+
+async fn outbound_tx(h: &Harness) -> Uuid {
+    let id = Uuid::now_v7();
+    h.store
+        .insert_transaction(&NewTransaction::new(
+            id,
+            "acme",
+            Direction::Outbound,
+            Step::Send,
+            TxState::Processing,
+            t(0),
+        ))
+        .await
+        .expect("outbound transaction");
+    id
+}
+
+fn as2_message(id: &str, tx: Uuid, mic: &str) -> NewAs2Outbound {
+    NewAs2Outbound {
+        message_id: id.into(),
+        partner: "acme".into(),
+        transaction_id: tx,
+        mic: mic.into(),
+        headers: json!([["AS2-To", "ACMEAS2"], ["Message-ID", format!("<{id}>")]]),
+        body_sha256: "ef".repeat(32),
+        at: t(0),
+    }
+}
+
+async fn as2_outbound_messages_settle_once(h: &Harness) {
+    use As2OutboundStatus::*;
+    let store = &h.store;
+    let tx = outbound_tx(h).await;
+    store
+        .put_as2_outbound(&as2_message("m1@cg", tx, "abc=, sha-256"))
+        .await
+        .expect("put");
+    let m = store
+        .get_as2_outbound("m1@cg")
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!((m.status, m.attempts, m.sent_at), (Sending, 0, None));
+    assert_eq!(m.transaction_id, tx);
+    assert_eq!(m.mic, "abc=, sha-256");
+    assert_eq!(m.headers[0][1], "ACMEAS2");
+    assert!(
+        store
+            .get_as2_outbound("other@cg")
+            .await
+            .expect("get")
+            .is_none()
+    );
+
+    // One POST is counted once: a second claimant with the same view loses.
+    assert!(
+        store
+            .claim_as2_attempt("m1@cg", 0, t(10))
+            .await
+            .expect("claim")
+    );
+    assert!(
+        !store
+            .claim_as2_attempt("m1@cg", 0, t(10))
+            .await
+            .expect("claim again")
+    );
+    let mut w = store.begin().await.expect("begin");
+    assert!(
+        w.transition_as2_outbound("m1@cg", &[Sending], AwaitingMdn, None, t(10))
+            .await
+            .expect("awaiting")
+    );
+    w.commit().await.expect("commit");
+
+    // Due for a resend only once the timeout passed.
+    assert!(
+        store
+            .as2_awaiting_mdn(t(10), 10)
+            .await
+            .expect("due")
+            .is_empty()
+    );
+    let due = store.as2_awaiting_mdn(t(11), 10).await.expect("due");
+    assert_eq!(due.len(), 1);
+    assert_eq!((due[0].attempts, due[0].sent_at), (1, Some(t(10))));
+    assert!(
+        store
+            .claim_as2_attempt("m1@cg", 1, t(20))
+            .await
+            .expect("resend")
+    );
+
+    // The MDN settles it once; a second MDN changes nothing.
+    let mut w = store.begin().await.expect("begin");
+    assert!(
+        w.transition_as2_outbound(
+            "m1@cg",
+            &[Sending, AwaitingMdn],
+            Failed,
+            Some("negative"),
+            t(30)
+        )
+        .await
+        .expect("settle")
+    );
+    assert!(
+        !w.transition_as2_outbound("m1@cg", &[Sending, AwaitingMdn], Processed, None, t(31))
+            .await
+            .expect("settle twice")
+    );
+    w.commit().await.expect("commit");
+    assert!(
+        !store
+            .claim_as2_attempt("m1@cg", 2, t(40))
+            .await
+            .expect("settled: no resend")
+    );
+    let m = store
+        .get_as2_outbound("m1@cg")
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!((m.status, m.attempts), (Failed, 2));
+    assert_eq!(m.detail.as_deref(), Some("negative"));
+    assert_eq!(m.sent_at, Some(t(20)));
+    assert!(
+        store
+            .as2_awaiting_mdn(t(100), 10)
+            .await
+            .expect("due")
+            .is_empty()
+    );
+
+    // Sent again after a replay: same Message-ID, new bytes, counting from zero.
+    store
+        .put_as2_outbound(&NewAs2Outbound {
+            body_sha256: "01".repeat(32),
+            ..as2_message("m1@cg", tx, "def=, sha-256")
+        })
+        .await
+        .expect("put again");
+    let m = store
+        .get_as2_outbound("m1@cg")
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!((m.status, m.attempts, m.detail), (Sending, 0, None));
+    assert_eq!(
+        (m.mic.as_str(), m.body_sha256),
+        ("def=, sha-256", "01".repeat(32))
+    );
+}
+
+async fn transaction_error_note_can_be_cleared(h: &Harness) {
+    let store = &h.store;
+    let tx = outbound_tx(h).await;
+    store
+        .update_transaction(
+            &TransactionUpdate::new(tx, Step::Send, TxState::Processing, "system", t(1))
+                .with_error("awaiting the MDN"),
+        )
+        .await
+        .expect("note");
+    store
+        .update_transaction(&TransactionUpdate::new(
+            tx,
+            Step::Send,
+            TxState::Processing,
+            "system",
+            t(2),
+        ))
+        .await
+        .expect("no error given");
+    let row = store.get_transaction(tx).await.expect("get").expect("row");
+    assert_eq!(
+        row.error.as_deref(),
+        Some("awaiting the MDN"),
+        "None keeps the error"
+    );
+    store
+        .update_transaction(
+            &TransactionUpdate::new(tx, Step::Send, TxState::Done, "system", t(3)).clearing_error(),
+        )
+        .await
+        .expect("done");
+    let row = store.get_transaction(tx).await.expect("get").expect("row");
+    assert_eq!((row.state, row.error), (TxState::Done, None));
+    let trail = store
+        .audit_events("transaction", &tx.to_string())
+        .await
+        .expect("audit");
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.event.reason.as_deref() == Some("awaiting the MDN"))
+    );
 }

@@ -4,6 +4,7 @@
 //! connection (reads) and an open transaction (writes). Statements that differ by dialect say
 //! so where they branch.
 
+pub(crate) mod as2;
 pub(crate) mod audit;
 pub(crate) mod control;
 pub(crate) mod engine;

@@ -97,7 +97,8 @@ pub(crate) async fn update(c: &mut dyn Exec, u: &TransactionUpdate) -> StoreResu
     let from = format!("{}:{}", before.text("step")?, before.text("state")?);
     let attempt = i64::from(u.state == TxState::Processing);
     c.execute(
-        "UPDATE transactions SET step = $2, state = $3, error = COALESCE($4, error), \
+        "UPDATE transactions SET step = $2, state = $3, \
+         error = CASE WHEN $12 THEN NULL ELSE COALESCE($4, error) END, \
          doc_type = COALESCE($5, doc_type), isa13 = COALESCE($6, isa13), \
          gs06 = COALESCE($7, gs06), st02 = COALESCE($8, st02), \
          debit_memo = COALESCE($9, debit_memo), attempts = attempts + $10, updated_at = $11 \
@@ -114,6 +115,7 @@ pub(crate) async fn update(c: &mut dyn Exec, u: &TransactionUpdate) -> StoreResu
             (&u.debit_memo).into(),
             attempt.into(),
             u.at.into(),
+            u.clear_error.into(),
         ],
     )
     .await?;

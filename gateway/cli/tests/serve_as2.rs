@@ -1,0 +1,410 @@
+//! Black-box tests of outbound AS2 in `chargegate serve`, against pyas2lib as ACME's AS2
+//! server (tests/peers/as2_peer.py): ACME sends its 845 over AS2 and checks our MDN; its
+//! acknowledgment and GOOD DRUG's 844 claim go back over AS2 with a synchronous MDN; a peer
+//! that is down fails the transaction after the retries and a replay sends it; asynchronous
+//! MDNs settle the transaction, and a missing one ends in resends, then failure.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+// The pyas2lib venv, the peer script and identities, shared with the transport's interop tests.
+#[path = "../../transport/tests/as2_support/mod.rs"]
+mod as2_support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use as2_support::{Side, peer_args, peer_script, python, side};
+use support::*;
+use transport::as2::LocalIdentity;
+
+/// ACME's AS2 name (its profile's `[as2] id`) and ours (the default `identity.as2_id`).
+const ACME: &str = "ACMEAS2";
+const US: &str = "CHARGEGATE";
+
+/// The pyas2lib peer in `serve` mode, killed when dropped.
+struct Peer {
+    child: Child,
+    out: PathBuf,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Both sides' keys, the profiles naming the peer, and the gateway's directory.
+struct World {
+    tmp: tempfile::TempDir,
+    acme: Side,
+    us: Side,
+    /// Where ACME's AS2 server listens (or will).
+    peer_port: u16,
+}
+
+impl World {
+    /// Keys for both sides (ours where `serve` looks for them) and the repository's profiles
+    /// with ACME's `[as2]` pointing at the peer and its `[sftp]` outbox gone, so its files go
+    /// over AS2.
+    fn new(mdn: &str) -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let certs = tmp.path().join("certs");
+        std::fs::create_dir_all(&certs).unwrap();
+        let (key, cert) = (certs.join("key.pem"), certs.join("cert.pem"));
+        let identity = LocalIdentity::generate(US, &key, &cert).unwrap();
+        let us = Side {
+            id: US.into(),
+            key,
+            cert,
+            identity,
+        };
+        let peer_dir = tmp.path().join("peer");
+        std::fs::create_dir_all(&peer_dir).unwrap();
+        let acme = side(&peer_dir, ACME);
+        let peer_port = free_port();
+        let profiles = tmp.path().join("profiles");
+        std::fs::create_dir_all(&profiles).unwrap();
+        for entry in std::fs::read_dir(repo().join("partner-maps/profiles")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                std::fs::copy(&path, profiles.join(path.file_name().unwrap())).unwrap();
+            }
+        }
+        let file = profiles.join("acmepharma.toml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let start = text.find("[as2]").expect("acmepharma has [as2]");
+        let end = text.find("[dialect]").expect("acmepharma has [dialect]");
+        let as2 = format!(
+            "[as2]\nid = \"{ACME}\"\nurl = \"http://127.0.0.1:{peer_port}/as2\"\nmdn = \"{mdn}\"\n\
+             encrypt = \"aes256-cbc\"\nsign = \"sha256\"\ncertificates = [\"{}\"]\n\n",
+            acme.cert.display()
+        );
+        std::fs::write(&file, format!("{}{as2}{}", &text[..start], &text[end..])).unwrap();
+        Self {
+            tmp,
+            acme,
+            us,
+            peer_port,
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// Starts the gateway with `workers` settings appended to the harness's `[workers]`.
+    fn serve(&self, workers: &str) -> Serve {
+        start_with(
+            self.dir(),
+            Options {
+                profiles: self.dir().join("profiles"),
+                extra: workers.to_owned(),
+                ..Options::embedded()
+            },
+        )
+    }
+
+    /// Starts ACME's AS2 server on its port with more peer arguments.
+    fn peer(&self, extra: &[&str]) -> Peer {
+        let out = self.dir().join("peer/out");
+        let mut child = Command::new(python())
+            .arg(peer_script())
+            .arg("serve")
+            .args(peer_args(&self.acme, &self.us))
+            .arg("--out-dir")
+            .arg(&out)
+            .args(["--port", &self.peer_port.to_string()])
+            .args(extra)
+            .stdout(Stdio::piped())
+            // Its complaints (duplicates on resends) go to a file beside its out-dir.
+            .stderr(std::fs::File::create(self.dir().join("peer/peer.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.starts_with("LISTENING"), "peer did not start: {line}");
+        Peer { child, out }
+    }
+
+    /// ACME sends `sample` to the gateway's `POST /as2` with pyas2lib; its verdict on our MDN.
+    fn acme_sends(&self, serve: &Serve, sample: &str) -> serde_json::Value {
+        let out = Command::new(python())
+            .arg(peer_script())
+            .arg("send")
+            .args(peer_args(&self.acme, &self.us))
+            .arg("--url")
+            .arg(format!("http://127.0.0.1:{}/as2", serve.port))
+            .arg("--file")
+            .arg(repo().join("samples").join(sample))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "peer send failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        serde_json::from_str(stdout.lines().last().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}: {stdout}"))
+    }
+}
+
+/// The payloads the peer received (not its JSON notes or its POST log), as text.
+fn received(peer: &Peer) -> Vec<String> {
+    files(&peer.out)
+        .into_iter()
+        .filter(|f| !f.ends_with(".json") && f != "posts.log")
+        .map(|f| std::fs::read_to_string(peer.out.join(f)).unwrap_or_default())
+        .collect()
+}
+
+/// ACME's outbound transactions of `doc_type`.
+fn outbound(serve: &Serve, doc_type: &str) -> Vec<serde_json::Value> {
+    let (_, body) = get(
+        serve.port,
+        "/api/v1/transactions?partner=acmepharma&limit=100",
+    )
+    .unwrap();
+    json(&body)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["direction"] == "outbound" && t["doc_type"] == doc_type)
+        .cloned()
+        .collect()
+}
+
+fn wait_state(serve: &Serve, doc_type: &str, state: &str) -> serde_json::Value {
+    wait_for(
+        serve,
+        &format!("ACME's {doc_type} transaction {state}"),
+        || {
+            outbound(serve, doc_type)
+                .iter()
+                .any(|t| t["state"] == state)
+        },
+    );
+    outbound(serve, doc_type)
+        .into_iter()
+        .find(|t| t["state"] == state)
+        .unwrap()
+}
+
+fn is_ack(x12: &str) -> bool {
+    x12.contains("ST*997*") || x12.contains("ST*999*")
+}
+
+#[test]
+fn acme_talks_as2_both_ways_with_synchronous_mdns() {
+    let w = World::new("sync");
+    let peer = w.peer(&[]);
+    let serve = w.serve("");
+
+    // ACME's contract over AS2: pyas2lib verifies our signed MDN and its MIC.
+    let verdict = w.acme_sends(&serve, "845_4010_contract.x12");
+    assert_eq!(verdict["status"], "processed", "{verdict}");
+    assert_eq!(verdict["mic_ok"], true, "{verdict}");
+    assert_eq!(verdict["mdn_signed"], true, "{verdict}");
+
+    // Its acknowledgment goes back over AS2; pyas2lib's MDN marks it done.
+    wait_for(&serve, "the acknowledgment at ACME's AS2 server", || {
+        received(&peer).iter().any(|x| is_ack(x))
+    });
+    let ack = wait_state(&serve, "acknowledgment", "done");
+    assert!(ack["error"].is_null(), "{ack}");
+    assert!(
+        ack["refs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "as2_message"),
+        "{ack}"
+    );
+    assert!(
+        files(&serve.drop_dir("acmepharma", "outbox")).is_empty(),
+        "nothing goes to ACME's drop outbox"
+    );
+
+    // GOOD DRUG's sales, paid and closed: the 844 claim goes to ACME over AS2.
+    drop_file(&serve, "gooddrug", "867_4010_sales.x12");
+    let batch_path = "/api/v1/batches/gooddrug%2FGDD-867-202611";
+    wait_for(&serve, "the 867's batch", || {
+        get(serve.port, batch_path)
+            .map(|(s, _)| s == 200)
+            .unwrap_or(false)
+    });
+    let batch = json(&get(serve.port, batch_path).unwrap().1);
+    let body = format!(
+        r#"{{"expected_version": {}, "action": {{"action": "pay_and_close"}}}}"#,
+        batch["version"]
+    );
+    let (status, paid) = http(
+        serve.port,
+        "POST",
+        &format!("{batch_path}/actions"),
+        Some(&body),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{paid}");
+    wait_for(&serve, "the 844 claim at ACME's AS2 server", || {
+        received(&peer).iter().any(|x| x.contains("ST*844*"))
+    });
+    wait_state(&serve, "claim", "done");
+    // GOOD DRUG has no [as2]: its 997 still goes to its drop outbox.
+    wait_for(&serve, "GOOD DRUG's 997 in its outbox", || {
+        !files(&serve.drop_dir("gooddrug", "outbox")).is_empty()
+    });
+
+    let (_, metrics) = get(serve.port, "/metrics").unwrap();
+    assert!(
+        metrics.contains("chargegate_files_sent_total{channel=\"as2\"}"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn a_peer_that_is_down_fails_the_send_and_a_replay_delivers_it() {
+    let w = World::new("sync");
+    let serve = w.serve("max_attempts = 3\n");
+    drop_file(&serve, "acmepharma", "845_4010_contract.x12");
+    let failed = wait_state(&serve, "acknowledgment", "failed");
+    let error = failed["error"].as_str().unwrap();
+    assert!(
+        error.contains("acmepharma")
+            && error.contains("AS2 message chargegate-")
+            && error.contains(&format!("127.0.0.1:{}", w.peer_port)),
+        "not readable: {error}"
+    );
+    assert!(failed["attempts"].as_i64().unwrap() >= 3, "{failed}");
+
+    let peer = w.peer(&[]);
+    let id = failed["id"].as_str().unwrap();
+    let (status, body) = http(
+        serve.port,
+        "POST",
+        &format!("/api/v1/transactions/{id}/replay"),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    wait_state(&serve, "acknowledgment", "done");
+    assert!(received(&peer).iter().any(|x| is_ack(x)));
+}
+
+#[test]
+fn a_negative_mdn_fails_the_send_without_retries() {
+    let w = World::new("sync");
+    // ACME decrypts with a key we did not encrypt to: pyas2lib answers with a signed
+    // `processed/error: decryption-failed`.
+    let stranger = side(&w.dir().join("peer"), "STRANGER");
+    let (key, cert) = (
+        stranger.key.display().to_string(),
+        stranger.cert.display().to_string(),
+    );
+    let peer = w.peer(&["--org-decrypt-key", &key, "--org-decrypt-cert", &cert]);
+    let serve = w.serve("max_attempts = 3\n");
+    drop_file(&serve, "acmepharma", "845_4010_contract.x12");
+    let failed = wait_state(&serve, "acknowledgment", "failed");
+    let error = failed["error"].as_str().unwrap();
+    assert!(
+        error.contains("acmepharma")
+            && error.contains("AS2 message chargegate-")
+            && error.contains("negative MDN")
+            && error.contains("decryption-failed"),
+        "not readable: {error}"
+    );
+    // Refused is final: one POST, no retry.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let posts = std::fs::read_to_string(peer.out.join("posts.log")).unwrap();
+    assert_eq!(posts.lines().count(), 1, "{posts}");
+    let (_, metrics) = get(serve.port, "/metrics").unwrap();
+    assert!(
+        metrics.contains("chargegate_as2_mdn_failures_total 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn an_asynchronous_mdn_settles_the_transaction() {
+    let w = World::new("async");
+    let peer = w.peer(&["--async-delay-ms", "300"]);
+    let serve = w.serve("");
+    drop_file(&serve, "acmepharma", "845_4010_contract.x12");
+    wait_for(&serve, "the acknowledgment at ACME's AS2 server", || {
+        received(&peer).iter().any(|x| is_ack(x))
+    });
+    let done = wait_state(&serve, "acknowledgment", "done");
+    assert!(done["error"].is_null(), "the awaiting note is gone: {done}");
+
+    // An MDN for a message we never sent: answered, counted, nothing else.
+    let mdn = "--b\r\nContent-Type: text/plain\r\n\r\nok\r\n--b\r\n\
+               Content-Type: message/disposition-notification\r\n\r\n\
+               Original-Message-ID: <nobody@nowhere>\r\n\
+               Disposition: automatic-action/MDN-sent-automatically; processed\r\n\r\n--b--\r\n";
+    let request = format!(
+        "POST /as2 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nAS2-From: {ACME}\r\n\
+         AS2-To: {US}\r\nContent-Type: multipart/report; report-type=disposition-notification; \
+         boundary=\"b\"\r\nContent-Length: {}\r\n\r\n{mdn}",
+        mdn.len()
+    );
+    let (status, _) = raw_request(serve.port, &request);
+    assert_eq!(status, 200);
+    let (_, metrics) = get(serve.port, "/metrics").unwrap();
+    assert!(
+        metrics.contains("chargegate_as2_mdn_unknown_total 1"),
+        "{metrics}"
+    );
+    assert!(serve.log().contains("MDN for a message we did not send"));
+}
+
+#[test]
+fn a_missing_asynchronous_mdn_means_resends_then_failure() {
+    let w = World::new("async");
+    let peer = w.peer(&["--async-mdn", "never"]);
+    let serve = w.serve("as2_mdn_timeout_ms = 600\nas2_resends = 2\n");
+    drop_file(&serve, "acmepharma", "845_4010_contract.x12");
+    let waiting = wait_state(&serve, "acknowledgment", "processing");
+    let failed = wait_state(&serve, "acknowledgment", "failed");
+    let error = failed["error"].as_str().unwrap();
+    assert!(error.contains("no MDN after 3 attempts"), "{error}");
+    assert_eq!(failed["id"], waiting["id"]);
+    // Three POSTs, one Message-ID: the first send and two resends of the same message.
+    let posts = std::fs::read_to_string(peer.out.join("posts.log")).unwrap();
+    let ids: Vec<&str> = posts.lines().collect();
+    assert_eq!(ids.len(), 3, "{posts}");
+    assert!(
+        ids.iter()
+            .all(|i| *i == ids[0] && i.contains("chargegate-")),
+        "{posts}"
+    );
+    let (_, metrics) = get(serve.port, "/metrics").unwrap();
+    assert!(
+        metrics.contains("chargegate_as2_mdn_failures_total 1"),
+        "{metrics}"
+    );
+}
+
+/// Sends a prepared HTTP/1.1 request; the status code and the body.
+fn raw_request(port: u16, request: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
