@@ -267,69 +267,6 @@ fn story(serve: &Serve, deliver: Deliver) {
     );
 }
 
-/// Element `n` of the first segment `id` in an X12 text with `*` and `~`.
-fn element(x12: &str, id: &str, n: usize) -> String {
-    x12.split('~')
-        .map(str::trim)
-        .find(|s| s.starts_with(&format!("{id}*")))
-        .and_then(|s| s.split('*').nth(n))
-        .unwrap_or_else(|| panic!("no {id}{n:02} in {x12}"))
-        .to_owned()
-}
-
-/// ACME's 849 for a claim we sent it, made with the offline CLI as ACME would: adjudicate the
-/// claim against its contract, render the answer in ACME's dialect from ACME to us.
-fn acme_answers(dir: &std::path::Path, claim: &std::path::Path) -> Vec<u8> {
-    let acme_side = dir.join("acme-side");
-    std::fs::create_dir_all(&acme_side).unwrap();
-    let profile = std::fs::read_to_string(repo().join("partner-maps/profiles/acmepharma.toml"))
-        .unwrap()
-        .lines()
-        .map(|l| match l.split_whitespace().next() {
-            Some("id") => "id = \"us\"".to_owned(),
-            Some("isa_id") => "isa_id = \"CHARGEGATE\"".to_owned(),
-            Some("gs_id") => "gs_id = \"CHARGEGATE\"".to_owned(),
-            _ => l.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(acme_side.join("us.toml"), profile).unwrap();
-    let run = |args: &[&std::ffi::OsStr]| -> Vec<u8> {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    };
-    let contract = repo().join("samples/845_4010_contract.x12");
-    let response = run(&[
-        "adjudicate".as_ref(),
-        claim.as_os_str(),
-        "--contracts".as_ref(),
-        contract.as_os_str(),
-        "--render-849".as_ref(),
-    ]);
-    let response_path = acme_side.join("849.json");
-    std::fs::write(&response_path, response).unwrap();
-    run(&[
-        "render".as_ref(),
-        response_path.as_os_str(),
-        "--partner".as_ref(),
-        "us".as_ref(),
-        "--profiles".as_ref(),
-        acme_side.as_os_str(),
-        "--isa-id".as_ref(),
-        "ACMEPHARMA".as_ref(),
-        "--icn".as_ref(),
-        "777".as_ref(),
-    ])
-}
-
 /// An integration mistake in GOOD DRUG's profile makes its 867 fail mapping; ops find it,
 /// fix the profile and replay it from the command line: one batch, nothing twice.
 #[test]

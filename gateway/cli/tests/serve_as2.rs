@@ -98,12 +98,17 @@ impl World {
 
     /// Starts the gateway with `workers` settings appended to the harness's `[workers]`.
     fn serve(&self, workers: &str) -> Serve {
+        self.serve_on(Options::embedded(), workers)
+    }
+
+    /// [`World::serve`] on `base` (embedded defaults or the servers).
+    fn serve_on(&self, base: Options, workers: &str) -> Serve {
         start_with(
             self.dir(),
             Options {
                 profiles: self.dir().join("profiles"),
                 extra: workers.to_owned(),
-                ..Options::embedded()
+                ..base
             },
         )
     }
@@ -134,6 +139,11 @@ impl World {
 
     /// ACME sends `sample` to the gateway's `POST /as2` with pyas2lib; its verdict on our MDN.
     fn acme_sends(&self, serve: &Serve, sample: &str) -> serde_json::Value {
+        self.acme_sends_file(serve, &repo().join("samples").join(sample))
+    }
+
+    /// ACME sends the file at `path` to the gateway's `POST /as2` with pyas2lib.
+    fn acme_sends_file(&self, serve: &Serve, path: &Path) -> serde_json::Value {
         let out = Command::new(python())
             .arg(peer_script())
             .arg("send")
@@ -141,7 +151,7 @@ impl World {
             .arg("--url")
             .arg(format!("http://127.0.0.1:{}/as2", serve.port))
             .arg("--file")
-            .arg(repo().join("samples").join(sample))
+            .arg(path)
             .output()
             .unwrap();
         assert!(
@@ -204,19 +214,32 @@ fn is_ack(x12: &str) -> bool {
 fn acme_talks_as2_both_ways_with_synchronous_mdns() {
     let w = World::new("sync");
     let peer = w.peer(&[]);
-    let serve = w.serve("");
+    as2_story(&w, &peer, &w.serve(""));
+}
 
+#[test]
+fn acme_talks_as2_both_ways_on_postgres_and_rabbitmq() {
+    let w = World::new("sync");
+    let peer = w.peer(&[]);
+    let serve = w.serve_on(Options::servers(), "");
+    assert!(serve.log().contains("bus=amqp://"), "{}", serve.log());
+    as2_story(&w, &peer, &serve);
+}
+
+/// ACME on AS2 (pyas2lib), GOOD DRUG on its drop folder: contract in, acknowledgment out,
+/// claim out, ACME's 849 in, the claim reconciled.
+fn as2_story(w: &World, peer: &Peer, serve: &Serve) {
     // ACME's contract over AS2: pyas2lib verifies our signed MDN and its MIC.
-    let verdict = w.acme_sends(&serve, "845_4010_contract.x12");
+    let verdict = w.acme_sends(serve, "845_4010_contract.x12");
     assert_eq!(verdict["status"], "processed", "{verdict}");
     assert_eq!(verdict["mic_ok"], true, "{verdict}");
     assert_eq!(verdict["mdn_signed"], true, "{verdict}");
 
     // Its acknowledgment goes back over AS2; pyas2lib's MDN marks it done.
-    wait_for(&serve, "the acknowledgment at ACME's AS2 server", || {
-        received(&peer).iter().any(|x| is_ack(x))
+    wait_for(serve, "the acknowledgment at ACME's AS2 server", || {
+        received(peer).iter().any(|x| is_ack(x))
     });
-    let ack = wait_state(&serve, "acknowledgment", "done");
+    let ack = wait_state(serve, "acknowledgment", "done");
     assert!(ack["error"].is_null(), "{ack}");
     assert!(
         ack["refs"]
@@ -232,9 +255,9 @@ fn acme_talks_as2_both_ways_with_synchronous_mdns() {
     );
 
     // GOOD DRUG's sales, paid and closed: the 844 claim goes to ACME over AS2.
-    drop_file(&serve, "gooddrug", "867_4010_sales.x12");
+    drop_file(serve, "gooddrug", "867_4010_sales.x12");
     let batch_path = "/api/v1/batches/gooddrug%2FGDD-867-202611";
-    wait_for(&serve, "the 867's batch", || {
+    wait_for(serve, "the 867's batch", || {
         get(serve.port, batch_path)
             .map(|(s, _)| s == 200)
             .unwrap_or(false)
@@ -252,14 +275,50 @@ fn acme_talks_as2_both_ways_with_synchronous_mdns() {
     )
     .unwrap();
     assert_eq!(status, 200, "{paid}");
-    wait_for(&serve, "the 844 claim at ACME's AS2 server", || {
-        received(&peer).iter().any(|x| x.contains("ST*844*"))
+    wait_for(serve, "the 844 claim at ACME's AS2 server", || {
+        received(peer).iter().any(|x| x.contains("ST*844*"))
     });
-    wait_state(&serve, "claim", "done");
+    wait_state(serve, "claim", "done");
     // GOOD DRUG has no [as2]: its 997 still goes to its drop outbox.
-    wait_for(&serve, "GOOD DRUG's 997 in its outbox", || {
+    wait_for(serve, "GOOD DRUG's 997 in its outbox", || {
         !files(&serve.drop_dir("gooddrug", "outbox")).is_empty()
     });
+
+    // ACME answers with its 849 over AS2: the claim is reconciled.
+    let claim = received(peer)
+        .into_iter()
+        .find(|x| x.contains("ST*844*"))
+        .unwrap();
+    let claim_number = element(&claim, "BAA", 5);
+    let claim_path = w.dir().join("peer/claim.x12");
+    std::fs::write(&claim_path, &claim).unwrap();
+    let answer = acme_answers(w.dir(), &claim_path);
+    let answer_path = w.dir().join("peer/849.x12");
+    std::fs::write(&answer_path, answer).unwrap();
+    let verdict = w.acme_sends_file(serve, &answer_path);
+    assert_eq!(verdict["status"], "processed", "{verdict}");
+    let claim_api = format!("/api/v1/claims/acmepharma%2F{claim_number}");
+    wait_for(serve, "the 849 to reconcile the claim", || {
+        get(serve.port, &claim_api)
+            .map(|(s, b)| {
+                s == 200
+                    && json(&b)["responses"]
+                        .as_array()
+                        .is_some_and(|r| !r.is_empty())
+            })
+            .unwrap_or(false)
+    });
+    let reconciled = json(&get(serve.port, &claim_api).unwrap().1);
+    assert_eq!(
+        reconciled["responses"][0]["match_status"], "matched",
+        "{reconciled}"
+    );
+    // The 849 is acknowledged over AS2 too: two acknowledgments at ACME (845, 849).
+    wait_for(
+        serve,
+        "the 849's acknowledgment at ACME's AS2 server",
+        || received(peer).iter().filter(|x| is_ack(x)).count() == 2,
+    );
 
     let (_, metrics) = get(serve.port, "/metrics").unwrap();
     assert!(
