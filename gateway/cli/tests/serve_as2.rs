@@ -467,3 +467,17 @@ fn raw_request(port: u16, request: &str) -> (u16, String) {
         .unwrap_or_default();
     (status, body)
 }
+
+/// AS2 files are often tens of megabytes: `http.max_body`, not a framework default, decides.
+#[test]
+fn a_large_message_is_received_and_answered() {
+    let w = World::new("sync");
+    let serve = w.serve("");
+    let big = w.dir().join("peer/big.x12");
+    let line = b"N1*ST*RIVERSIDE COMMUNITY HOSPITAL*11*AR1234563~\r\n";
+    let body: Vec<u8> = line.iter().copied().cycle().take(12 << 20).collect();
+    std::fs::write(&big, body).unwrap();
+    let verdict = w.acme_sends_file(&serve, &big);
+    assert_eq!(verdict["status"], "processed", "{verdict}");
+    assert_eq!(verdict["mic_ok"], true, "{verdict}");
+}

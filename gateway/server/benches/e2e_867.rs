@@ -14,20 +14,14 @@
 //! duplicate) of `BENCH_LINES` lines (default 5,000) against ACME's sample contract, applied
 //! once at start. Throughput is reported in elements = lines.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod support;
+
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use server::app::Gateway;
-use server::settings::Settings;
+use support::{Running, Setup, repo};
 use tokio::runtime::Runtime;
-use tokio_util::sync::CancellationToken;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn lines() -> usize {
     std::env::var("BENCH_LINES")
@@ -82,49 +76,22 @@ fn sales_867(run: u32, n: usize) -> Vec<u8> {
     .into_bytes()
 }
 
-struct Running {
-    gateway: Arc<server::shared::Shared>,
-    stop: CancellationToken,
-    task: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
-}
-
+/// A gateway with ACME's contract applied, so the lines validate against it.
 fn start(rt: &Runtime, database: Option<String>, bus: Option<(String, String)>) -> Running {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let d = dir.path().display();
-    let database = database.unwrap_or_else(|| format!("sqlite://{d}/chargegate.db"));
-    let (bus, prefix) = bus.unwrap_or(("memory://".into(), String::new()));
-    let config = format!(
-        "[http]\nlisten = \"127.0.0.1:0\"\n[paths]\ndata = \"{d}/data\"\ndrop_root = \"{d}/drop\"\nprofiles = \"{p}\"\n[database]\nurl = \"{database}\"\n[bus]\nurl = \"{bus}\"\nprefix = \"{prefix}\"\n[identity]\nkey = \"{d}/key.pem\"\ncertificate = \"{d}/cert.pem\"\n[workers]\nsettle_ms = 50\nscan_ms = 50\n",
-        p = repo().join("partner-maps/profiles").display()
+    let running = support::start(
+        rt,
+        Setup {
+            database,
+            bus,
+            ..Setup::default()
+        },
     );
-    std::fs::write(dir.path().join("chargegate.toml"), config).expect("config");
-    let settings = Settings::load_with_env(Some(&dir.path().join("chargegate.toml")), Vec::new())
-        .expect("settings");
-    let (shared, stop, task) = rt.block_on(async {
-        let gateway = Gateway::open(settings).await.expect("gateway opens");
-        let listener = gateway.bind().await.expect("listener");
-        let shared = gateway.shared.clone();
-        let stop = CancellationToken::new();
-        let s = stop.clone();
-        let task = tokio::spawn(async move {
-            let _ = gateway.serve(listener, s).await;
-        });
-        (shared, stop, task)
-    });
-    let running = Running {
-        gateway: shared,
-        stop,
-        task,
-        _dir: dir,
-    };
-    // ACME's contract first, so the lines validate against it.
     let contract = std::fs::read(repo().join("samples/845_4010_contract.x12")).expect("sample");
-    drop_into(&running, "acmepharma", "845.x12", &contract);
+    running.drop_into("acmepharma", "845.x12", &contract);
     rt.block_on(async {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let mut reader = running.gateway.store.reader().await.expect("reader");
+            let mut reader = running.shared.store.reader().await.expect("reader");
             if reader
                 .all_contract_versions()
                 .await
@@ -139,23 +106,16 @@ fn start(rt: &Runtime, database: Option<String>, bus: Option<(String, String)>) 
     running
 }
 
-fn drop_into(running: &Running, partner: &str, name: &str, bytes: &[u8]) {
-    let inbox = running.gateway.drops.path().join(partner).join("inbox");
-    let part = inbox.join(format!("{name}.part"));
-    std::fs::write(&part, bytes).expect("write");
-    std::fs::rename(&part, inbox.join(name)).expect("rename");
-}
-
 /// Drops one 867 and waits until its batch is in the database.
 fn one_file(rt: &Runtime, running: &Running, run: u32, n: usize) -> Duration {
     let file = sales_867(run, n);
     let number = format!("gooddrug/BENCH-{run:06}");
     let started = Instant::now();
-    drop_into(running, "gooddrug", &format!("bench-{run}.x12"), &file);
+    running.drop_into("gooddrug", &format!("bench-{run}.x12"), &file);
     rt.block_on(async {
         let deadline = Instant::now() + Duration::from_secs(600);
         loop {
-            let mut reader = running.gateway.store.reader().await.expect("reader");
+            let mut reader = running.shared.store.reader().await.expect("reader");
             if let Some(batch) = reader.find_batch(&number).await.expect("query") {
                 let lines = reader.batch_lines(batch.id).await.expect("lines").len();
                 assert_eq!(lines, n, "batch {number} has {lines} lines");
@@ -206,7 +166,7 @@ fn bench(c: &mut Criterion) {
                 .sum()
         })
     });
-    stop(&rt, embedded);
+    embedded.stop(&rt);
 
     if std::env::var_os("CHARGEGATE_BENCH_EMBEDDED_ONLY").is_none() {
         let run = std::process::id();
@@ -227,14 +187,9 @@ fn bench(c: &mut Criterion) {
                     .sum()
             })
         });
-        stop(&rt, servers);
+        servers.stop(&rt);
     }
     group.finish();
-}
-
-fn stop(rt: &Runtime, running: Running) {
-    running.stop.cancel();
-    let _ = rt.block_on(running.task);
 }
 
 criterion_group!(benches, bench);

@@ -23,9 +23,13 @@ use transport::as2::{
 use crate::http::AppState;
 use crate::ingest::Channel;
 
-/// The AS2 route.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/as2", post(receive))
+/// The AS2 route, taking bodies up to `max_body` bytes (`http.max_body`; axum's default
+/// limit of 2 MB would refuse ordinary AS2 files with 413).
+pub fn routes(max_body: usize) -> Router<AppState> {
+    Router::new().route(
+        "/as2",
+        post(receive).layer(axum::extract::DefaultBodyLimit::max(max_body)),
+    )
 }
 
 /// A partner profile's AS2 settings as the transport takes them; `None` without `[as2]`.
