@@ -112,7 +112,9 @@ impl Validator {
     }
 
     /// Checks one segment.
-    #[inline]
+    // Always inlined, with the envelope out of line: a call per segment would force the
+    // segment out of registers into memory in the caller's loop.
+    #[inline(always)]
     pub fn feed(&mut self, seg: &Segment<'_>) {
         self.last_offset = seg.offset();
         let id = seg.id();
@@ -120,9 +122,17 @@ impl Validator {
         // matching the envelope ids.
         if id.len() > 3 || !matches!(id.first(), Some(b'I' | b'G' | b'S' | b'T')) {
             self.on_body(seg);
-            return;
+        } else {
+            // By value: a copy made only here, so that the caller's segment never needs an
+            // address (which costs a store and a stalled reload of it per segment).
+            self.on_envelope(*seg);
         }
-        match id {
+    }
+
+    #[inline(never)]
+    fn on_envelope(&mut self, seg: Segment<'_>) {
+        let seg = &seg;
+        match seg.id() {
             b"ISA" => self.on_isa(seg),
             b"IEA" => self.on_iea(seg),
             b"GS" => self.on_gs(seg),
@@ -458,7 +468,7 @@ impl Validator {
 
     fn on_iea(&mut self, seg: &Segment<'_>) {
         if self.interchange.is_none() {
-            self.orphan(seg, "IEA without ISA");
+            self.orphan(*seg, "IEA without ISA");
             return;
         }
         if self.group.is_some() {
@@ -487,7 +497,9 @@ impl Validator {
         }
     }
 
-    fn orphan(&mut self, seg: &Segment<'_>, what: &str) {
+    #[cold]
+    #[inline(never)]
+    fn orphan(&mut self, seg: Segment<'_>, what: &str) {
         let loc = self.location();
         self.push(
             Severity::Error,
@@ -506,7 +518,7 @@ impl Validator {
 
     fn on_gs(&mut self, seg: &Segment<'_>) {
         if self.interchange.is_none() {
-            self.orphan(seg, "GS outside an interchange");
+            self.orphan(*seg, "GS outside an interchange");
             return;
         }
         if self.group.is_some() {
@@ -598,7 +610,7 @@ impl Validator {
 
     fn on_ge(&mut self, seg: &Segment<'_>) {
         if self.group.is_none() {
-            self.orphan(seg, "GE without GS");
+            self.orphan(*seg, "GE without GS");
             return;
         }
         if self.set.is_some() {
@@ -638,7 +650,7 @@ impl Validator {
 
     fn on_st(&mut self, seg: &Segment<'_>) {
         if self.group.is_none() {
-            self.orphan(seg, "ST outside a functional group");
+            self.orphan(*seg, "ST outside a functional group");
             if self.interchange.is_some() {
                 self.interchange_error(
                     Ta1Note::InvalidContent,
@@ -719,13 +731,13 @@ impl Validator {
             }
         }
         if !self.opts.envelope_only {
-            self.check_set_segment(seg, 1);
+            self.check_set_segment(*seg, 1);
         }
     }
 
     fn on_se(&mut self, seg: &Segment<'_>) {
         if self.set.is_none() {
-            self.orphan(seg, "SE without ST");
+            self.orphan(*seg, "SE without ST");
             return;
         }
         let position = match &mut self.set {
@@ -736,7 +748,7 @@ impl Validator {
             None => 0,
         };
         if !self.opts.envelope_only {
-            self.check_set_segment(seg, position);
+            self.check_set_segment(*seg, position);
         }
         // Borrowed from the segment, not copied: SE ends every set, so this runs often.
         let count = seg.text(1).unwrap_or("");
@@ -816,7 +828,7 @@ impl Validator {
 
     // ---- body segments ---------------------------------------------------------------
 
-    #[inline]
+    #[inline(always)]
     fn on_body(&mut self, seg: &Segment<'_>) {
         let position = match &mut self.set {
             Some(s) => {
@@ -824,16 +836,18 @@ impl Validator {
                 s.report.segment_count
             }
             None => {
-                self.orphan(seg, "segment outside a transaction set");
+                self.orphan(*seg, "segment outside a transaction set");
                 return;
             }
         };
         if !self.opts.envelope_only {
-            self.check_set_segment(seg, position);
+            self.check_set_segment(*seg, position);
         }
     }
 
-    fn check_set_segment(&mut self, seg: &Segment<'_>, position: u32) {
+    #[inline(never)]
+    fn check_set_segment(&mut self, seg: Segment<'_>, position: u32) {
+        let seg = &seg;
         let Some(set) = &mut self.set else { return };
         let Some(version) = set.version else { return };
         if !set.known {
