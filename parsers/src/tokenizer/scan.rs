@@ -136,31 +136,37 @@ impl Index {
     /// Writes the entries of one block: `e` and `t` mark its separators and terminators.
     #[inline(always)]
     fn push_block(&mut self, e: u64, t: u64, base: u32) {
-        let (seps_len, terms_len) = (self.seps_len, self.terms_len);
+        let seps_len = self.seps_len;
         let seps: &mut [u32; 64] = (&mut self.seps[seps_len..seps_len + 64])
             .try_into()
             .expect("extend made room for a block");
+        let mut n = 0;
+        let mut m = e;
+        while m != 0 {
+            seps[n & 63] = base + m.trailing_zeros();
+            m &= m - 1;
+            n += 1;
+        }
+        self.seps_len += n;
+        let terms_len = self.terms_len;
         let terms: &mut [Term; 64] = (&mut self.terms[terms_len..terms_len + 64])
             .try_into()
             .expect("extend made room for a block");
-        let (mut ns, mut nt) = (0usize, 0usize);
-        let mut m = e | t;
-        // Branch-free per delimiter: both slots are written and only one cursor advances.
+        let mut n = 0;
+        let mut m = t;
         while m != 0 {
             let low = m & m.wrapping_neg();
-            let at = base + low.trailing_zeros();
-            let is_term = usize::from(t & low != 0);
-            seps[ns & 63] = at;
-            terms[nt & 63] = Term {
-                pos: at,
-                seps_end: (seps_len + ns) as u32,
+            // The separators before this terminator: those of earlier blocks, and the bits of
+            // `e` below it.
+            let before = (e & (low - 1)).count_ones() as usize;
+            terms[n & 63] = Term {
+                pos: base + low.trailing_zeros(),
+                seps_end: (seps_len + before) as u32,
             };
-            ns += 1 - is_term;
-            nt += is_term;
             m ^= low;
+            n += 1;
         }
-        self.seps_len += ns;
-        self.terms_len += nt;
+        self.terms_len += n;
     }
 }
 
