@@ -106,6 +106,11 @@ impl Validator {
         !self.diagnostics.is_empty()
     }
 
+    /// True when completed interchanges are waiting to be taken.
+    pub fn has_reports(&self) -> bool {
+        !self.finished.is_empty()
+    }
+
     /// Interchanges completed since the last call.
     pub fn take_reports(&mut self) -> Vec<InterchangeReport> {
         std::mem::take(&mut self.finished)
