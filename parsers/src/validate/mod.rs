@@ -3,6 +3,7 @@
 //!
 //! [`Diagnostic`]: crate::Diagnostic
 
+mod control;
 pub mod datatype;
 pub mod grammar;
 pub mod report;

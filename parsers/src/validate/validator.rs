@@ -2,7 +2,7 @@
 //! interchange reports as you go. It keeps only the envelope it is inside, the control numbers
 //! it must check for uniqueness, and the findings, so memory does not grow with file size.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use crate::diagnostic::{
     Code, Diagnostic, ElementError, GroupError, Location, SegmentError, SetError, Severity, Ta1Note,
@@ -11,6 +11,7 @@ use crate::dict::{self, Version};
 use crate::tokenizer::delimiters::DelimiterError;
 use crate::tokenizer::{Delimiters, Segment, TokenError};
 
+use super::control::ControlNumbers;
 use super::grammar::Walker;
 use super::report::{GroupReport, InterchangeReport, IsaInfo, SegmentIssue, SetReport};
 use super::syntax::{self, ElementIssue};
@@ -24,25 +25,6 @@ pub struct ValidateOptions {
     pub envelope_only: bool,
     /// Keep a report for every set, not only those in error (profile "list every set").
     pub keep_all_sets: bool,
-}
-
-/// A control number set that stores numeric values compactly, since most partners number
-/// sequentially and a big file can hold hundreds of thousands of sets.
-#[derive(Default)]
-struct ControlNumbers {
-    numeric: HashSet<u64>,
-    other: HashSet<String>,
-}
-
-impl ControlNumbers {
-    /// Inserts; false when already present.
-    fn insert(&mut self, v: &str) -> bool {
-        match v.parse::<u64>() {
-            // Leading zeros matter for identity ("0001" vs "1"), so keep the length too.
-            Ok(n) if v.len() <= 9 => self.numeric.insert(n * 16 + v.len() as u64),
-            _ => self.other.insert(v.to_owned()),
-        }
-    }
 }
 
 struct OpenSet {
@@ -73,7 +55,8 @@ pub struct Validator {
     interchange: Option<OpenInterchange>,
     group: Option<OpenGroup>,
     set: Option<OpenSet>,
-    interchange_numbers: HashSet<String>,
+    /// ISA13s used in this file, per sender (ISA06).
+    interchange_numbers: HashMap<String, ControlNumbers>,
     diagnostics: Vec<Diagnostic>,
     finished: Vec<InterchangeReport>,
     element_scratch: Vec<ElementIssue>,
@@ -88,7 +71,7 @@ impl Validator {
             interchange: None,
             group: None,
             set: None,
-            interchange_numbers: HashSet::new(),
+            interchange_numbers: HashMap::new(),
             diagnostics: Vec::new(),
             finished: Vec::new(),
             element_scratch: Vec::new(),
@@ -420,7 +403,9 @@ impl Validator {
             let sender = String::from_utf8_lossy(raw(6)).trim_end().to_owned();
             if !self
                 .interchange_numbers
-                .insert(format!("{sender}\u{0}{icn}"))
+                .entry(sender)
+                .or_default()
+                .insert(&icn)
             {
                 self.interchange_error(
                     Ta1Note::DuplicateControlNumber,
