@@ -14,7 +14,7 @@ use crate::tokenizer::{Delimiters, Segment, TokenError};
 use super::control::ControlNumbers;
 use super::grammar::Walker;
 use super::report::{GroupReport, InterchangeReport, IsaInfo, SegmentIssue, SetReport};
-use super::syntax::{self, ElementIssue};
+use super::syntax::{self, CodeMemo, ElementIssue};
 
 /// What to check and how much to keep.
 #[derive(Debug, Clone, Default)]
@@ -60,6 +60,7 @@ pub struct Validator {
     diagnostics: Vec<Diagnostic>,
     finished: Vec<InterchangeReport>,
     element_scratch: Vec<ElementIssue>,
+    code_memo: CodeMemo,
     last_offset: u64,
 }
 
@@ -75,6 +76,7 @@ impl Validator {
             diagnostics: Vec::new(),
             finished: Vec::new(),
             element_scratch: Vec::new(),
+            code_memo: CodeMemo::default(),
             last_offset: 0,
         }
     }
@@ -581,7 +583,7 @@ impl Validator {
     fn element_checks_outside_set(&mut self, seg: &Segment<'_>, def: &dict::SegmentDef) {
         let mut issues = std::mem::take(&mut self.element_scratch);
         issues.clear();
-        syntax::check_segment(seg, def, &mut issues);
+        syntax::check_segment_with(seg, def, &mut self.code_memo, &mut issues);
         for issue in issues.drain(..) {
             let mut loc = self.location();
             loc.set = None;
@@ -875,7 +877,7 @@ impl Validator {
             );
         }
         let mut elements = Vec::new();
-        syntax::check_segment(seg, def, &mut elements);
+        syntax::check_segment_with(seg, def, &mut self.code_memo, &mut elements);
         let placed_ok = placement.errors.is_empty();
         for e in placement.errors {
             self.segment_issue(
