@@ -10,6 +10,8 @@
 //!
 //! - `baseline_memchr2`: count `~` and `*` with `memchr::memchr2_iter`;
 //! - `tokenize`: every segment and element through `SegmentReader` over the slice;
+//! - `validate_stream`: every element visited plus every envelope check, `Validator` fed
+//!   segment by segment (the target of issue #3: at least the baseline's throughput);
 //! - `validate_envelope`: `validate_stream` with `envelope_only`;
 //! - `validate_full`: `validate_stream` with element and segment syntax checks.
 //!

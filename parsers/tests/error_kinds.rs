@@ -201,6 +201,49 @@ fn wrong_segment_count_is_ak5_4() {
     assert!(d.message.contains("63") && d.message.contains("64"), "{d}");
 }
 
+/// Duplicate detection keeps sequential numbers as runs; a number used thousands of sets
+/// (or hundreds of interchanges) earlier must still be caught, and only that one.
+#[test]
+fn duplicates_are_caught_after_long_sequential_runs() {
+    let text = claim();
+    let (st, ge) = (text.find("ST*").expect("ST"), text.find("GE*").expect("GE"));
+    let set = &text[st..ge];
+    let sets: String = (1..=3000)
+        .chain([1])
+        .map(|n| set.replace("*0001~", &format!("*{n:04}~")))
+        .collect();
+    let group = format!("{}{sets}{}", &text[..st], &text[ge..]);
+    let group = edit(&group, "GE*1*", "GE*3001*");
+    let envelope_only = ValidateOptions {
+        envelope_only: true,
+        ..ValidateOptions::default()
+    };
+    let out = validate(
+        group.as_bytes(),
+        ReaderOptions::default(),
+        envelope_only.clone(),
+    );
+    let dups: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::Set(SetError::ControlNumberNotUnique))
+        .collect();
+    assert_eq!(dups.len(), 1, "{:#?}", out.diagnostics);
+    assert_eq!(out.diagnostics.len(), 1, "{:#?}", out.diagnostics);
+    assert_eq!(dups[0].location.set.as_deref(), Some("0001"));
+
+    let interchange = |n: u32| {
+        text.replace("000005001", &format!("{n:09}"))
+            .replace("*5001*", &format!("*{n}*"))
+            .replace("*5001~", &format!("*{n}~"))
+    };
+    let file: String = (1..=300).chain([150]).map(interchange).collect();
+    let out = validate(file.as_bytes(), ReaderOptions::default(), envelope_only);
+    assert_eq!(out.diagnostics.len(), 1, "{:#?}", out.diagnostics);
+    let d = find(&out, Code::Interchange(Ta1Note::DuplicateControlNumber));
+    assert_eq!(d.location.interchange.as_deref(), Some("000000150"));
+}
+
 #[test]
 fn duplicate_st02_is_ak5_23() {
     let text = claim();

@@ -7,4 +7,4 @@ pub mod segment;
 
 pub use delimiters::{Delimiters, IsaFrame, IsaMode};
 pub use reader::{ReaderOptions, SegmentReader, TokenError};
-pub use segment::{OwnedSegment, Segment, components};
+pub use segment::{Elements, OwnedSegment, Segment, components};

@@ -9,8 +9,12 @@
 use std::io::Read;
 
 use super::delimiters::{DelimiterError, Delimiters, IsaMode, detect};
-use super::scan::{self, TERMINATOR};
+use super::scan::Index;
 use super::segment::Segment;
+
+/// Bytes indexed at a time: small enough that the index and the bytes it describes are still
+/// in the L1 cache when the segments are cut and read.
+const PIECE: usize = 16 << 10;
 
 /// Tuning for [`SegmentReader`].
 #[derive(Debug, Clone, Copy)]
@@ -101,11 +105,9 @@ pub struct SegmentReader<R> {
     start: usize,
     /// End of valid data in `buf`.
     filled: usize,
-    /// End of the bytes already in `idx`.
+    /// End of the bytes already in `index`; indexing lags reading, a [`PIECE`] at a time.
     indexed: usize,
-    idx: Vec<u32>,
-    /// First index entry not yet consumed.
-    idx_pos: usize,
+    index: Index,
     /// Element separators of the current ISA, which is indexed on its own.
     isa_seps: Vec<u32>,
     delimiters: Option<Delimiters>,
@@ -132,8 +134,7 @@ impl<R: Read> SegmentReader<R> {
             start: 0,
             filled: 0,
             indexed: 0,
-            idx: Vec::new(),
-            idx_pos: 0,
+            index: Index::default(),
             isa_seps: Vec::with_capacity(16),
             delimiters: None,
             last_delimiters: None,
@@ -150,7 +151,7 @@ impl<R: Read> SegmentReader<R> {
 
     /// Capacity of the internal buffers in bytes; stays flat however large the input is.
     pub fn buffer_capacity(&self) -> usize {
-        self.buf.capacity() + self.idx.capacity() * std::mem::size_of::<u32>()
+        self.buf.capacity() + self.index.capacity_bytes()
     }
 
     /// Input offset of the next unread byte.
@@ -159,10 +160,18 @@ impl<R: Read> SegmentReader<R> {
     }
 
     /// The next segment, `Ok(None)` at the end of the input.
-    #[inline]
+    // Always inlined: out of line, the 56-byte result went through memory and was reloaded
+    // with wider loads than it was stored with, a store-forwarding stall per segment.
+    #[inline(always)]
     pub fn next_segment(&mut self) -> Result<Option<Segment<'_>>, TokenError> {
-        let Some(found) = self.locate()? else {
-            return Ok(None);
+        // Nearly every call is answered from the index; reading, indexing and the ISA are
+        // out of line so that this stays small enough to inline into the caller's loop.
+        let found = match self.next_indexed() {
+            Some(found) => found,
+            None => match self.locate()? {
+                Some(found) => found,
+                None => return Ok(None),
+            },
         };
         let delimiters = self
             .delimiters
@@ -171,7 +180,7 @@ impl<R: Read> SegmentReader<R> {
         let seps: &[u32] = if found.isa {
             &self.isa_seps
         } else {
-            &self.idx[found.seps_from..found.seps_to]
+            self.index.seps(found.seps_from, found.seps_to)
         };
         let seg = Segment::new(
             &self.buf[found.start..found.end],
@@ -187,7 +196,23 @@ impl<R: Read> SegmentReader<R> {
         Ok(Some(seg))
     }
 
-    #[inline]
+    /// The next segment whose terminator is already indexed.
+    #[inline(always)]
+    fn next_indexed(&mut self) -> Option<Found> {
+        let d = self.delimiters?;
+        let cut = self.index.next_cut()?;
+        let start = self.start + line_breaks(&self.buf[self.start..cut.end], d);
+        self.start = cut.end + 1;
+        Some(Found {
+            start,
+            end: cut.end,
+            seps_from: cut.seps_from,
+            seps_to: cut.seps_to,
+            isa: false,
+        })
+    }
+
+    #[inline(never)]
     fn locate(&mut self) -> Result<Option<Found>, TokenError> {
         loop {
             match self.delimiters {
@@ -200,10 +225,14 @@ impl<R: Read> SegmentReader<R> {
                     }
                 }
                 Some(d) => {
-                    self.skip_line_breaks(d.segment);
-                    if let Some(found) = self.locate_in_index() {
+                    if let Some(found) = self.next_indexed() {
                         return Ok(Some(found));
                     }
+                    if self.indexed < self.filled {
+                        self.index_piece(d);
+                        continue;
+                    }
+                    self.start += line_breaks(&self.buf[self.start..self.filled], d);
                     if self.eof {
                         self.skip_whitespace();
                         if self.start == self.filled {
@@ -266,10 +295,8 @@ impl<R: Read> SegmentReader<R> {
                 self.delimiters = Some(d);
                 self.start = end + 1;
                 // Bytes after the ISA may have been indexed with another interchange's delimiters.
-                self.idx.clear();
-                self.idx_pos = 0;
+                self.index.clear();
                 self.indexed = self.start;
-                self.index_new_bytes();
                 Ok(Some(Found {
                     start,
                     end,
@@ -284,37 +311,6 @@ impl<R: Read> SegmentReader<R> {
                 source,
                 salvaged: salvage_isa(data),
             }),
-        }
-    }
-
-    #[inline]
-    fn locate_in_index(&mut self) -> Option<Found> {
-        let rel = self.idx[self.idx_pos..]
-            .iter()
-            .position(|&e| e & TERMINATOR != 0)?;
-        let k = self.idx_pos + rel;
-        let end = (self.idx[k] & !TERMINATOR) as usize;
-        let found = Found {
-            start: self.start,
-            end,
-            seps_from: self.idx_pos,
-            seps_to: k,
-            isa: false,
-        };
-        self.idx_pos = k + 1;
-        self.start = end + 1;
-        Some(found)
-    }
-
-    /// Partners send CR, LF or CRLF after terminators; they are not data.
-    fn skip_line_breaks(&mut self, terminator: u8) {
-        while self.start < self.filled {
-            let b = self.buf[self.start];
-            if (b == b'\r' || b == b'\n') && b != terminator {
-                self.start += 1;
-            } else {
-                break;
-            }
         }
     }
 
@@ -349,9 +345,6 @@ impl<R: Read> SegmentReader<R> {
             self.eof = true;
         }
         self.filled += n;
-        if self.delimiters.is_some() {
-            self.index_new_bytes();
-        }
         Ok(())
     }
 
@@ -362,27 +355,33 @@ impl<R: Read> SegmentReader<R> {
         self.indexed = self.indexed.saturating_sub(shift);
         self.base_offset += shift as u64;
         self.start = 0;
-        let shift = shift as u32;
-        self.idx.drain(..self.idx_pos);
-        for e in &mut self.idx {
-            *e -= shift;
+        if self.delimiters.is_some() {
+            self.index.discard_consumed();
+            self.index.shift(shift as u32);
+        } else {
+            // Between interchanges: the next ISA indexes afresh with its own delimiters.
+            self.index.clear();
         }
-        self.idx_pos = 0;
     }
 
-    fn index_new_bytes(&mut self) {
-        if let Some(d) = self.delimiters {
-            let from = self.indexed.max(self.start);
-            scan::index(
-                &self.buf[from..self.filled],
-                from as u32,
-                d.element,
-                d.segment,
-                &mut self.idx,
-            );
-            self.indexed = self.filled;
-        }
+    /// Indexes the next [`PIECE`] of read bytes, first dropping the entries already used.
+    fn index_piece(&mut self, d: Delimiters) {
+        self.index.discard_consumed();
+        let from = self.indexed.max(self.start);
+        let to = self.filled.min(from + PIECE);
+        self.index
+            .extend(&self.buf[from..to], from as u32, d.element, d.segment);
+        self.indexed = to;
     }
+}
+
+/// How many CR and LF bytes start `data`: partners send them after terminators, and they are
+/// not data. A line break that is itself a delimiter is data and stops the count.
+#[inline]
+fn line_breaks(data: &[u8], d: Delimiters) -> usize {
+    data.iter()
+        .take_while(|&&b| (b == b'\r' || b == b'\n') && b != d.segment && b != d.element)
+        .count()
 }
 
 /// Reads up to 16 ISA elements by splitting on the byte after `ISA`, stopping at a line
@@ -518,6 +517,43 @@ ISA|00|          |00|          |ZZ|A              |ZZ|B              |261201|080
         assert_eq!(n1.element(4), Some(&b"AR1234563"[..]));
         assert_eq!(n1.element(5), None);
         assert_eq!(n1.text(2), None);
+    }
+
+    /// A line feed that is the element separator is data, not a line break after the
+    /// terminator (skipping it left a separator before the segment's start, which panicked).
+    #[test]
+    fn line_feed_element_separator_is_not_skipped() {
+        let mut data = TWO[..106].to_vec();
+        for b in &mut data[..104] {
+            if *b == b'*' {
+                *b = b'\n';
+            }
+        }
+        data.extend_from_slice(b"\nGS\nFA~");
+        let mut r = SegmentReader::new(&data[..]);
+        assert_eq!(r.next_segment().expect("isa").expect("isa").id(), b"ISA");
+        let seg = r.next_segment().expect("read").expect("segment");
+        assert_eq!(seg.id(), b"");
+        assert_eq!(seg.elements().collect::<Vec<_>>(), vec![&b"GS"[..], b"FA"]);
+    }
+
+    #[test]
+    fn piece_boundaries_do_not_change_segments() {
+        // Long enough for several index pieces, with segments across every boundary.
+        let mut data = TWO[..106].to_vec();
+        for i in 0..5000 {
+            data.extend_from_slice(format!("REF*IV*{}*{}~\r\n", "x".repeat(i % 37), i).as_bytes());
+        }
+        let mut r = SegmentReader::new(&data[..]);
+        r.next_segment().expect("isa").expect("isa");
+        for i in 0..5000 {
+            let seg = r.next_segment().expect("read").expect("segment");
+            let want = format!("{}", i);
+            assert_eq!(seg.id(), b"REF");
+            assert_eq!(seg.element(3), Some(want.as_bytes()));
+            assert_eq!(seg.elements().len(), 3);
+        }
+        assert!(r.next_segment().expect("end").is_none());
     }
 
     #[test]

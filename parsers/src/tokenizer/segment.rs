@@ -73,8 +73,13 @@ impl<'a> Segment<'a> {
     }
 
     /// The elements after the id, in order.
-    pub fn elements(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
-        (1..=self.seps.len()).filter_map(move |n| self.element(n))
+    #[inline]
+    pub fn elements(&self) -> Elements<'a> {
+        Elements {
+            data: self.data,
+            seps: self.seps,
+            base: self.base,
+        }
     }
 
     /// The whole segment without its terminator.
@@ -101,6 +106,37 @@ impl<'a> Segment<'a> {
         }
     }
 }
+
+/// Iterator over a segment's elements (see [`Segment::elements`]): each step reads the next
+/// separator position and slices up to the one after it.
+#[derive(Debug, Clone)]
+pub struct Elements<'a> {
+    data: &'a [u8],
+    /// Separators not yet passed; the first one opens the next element.
+    seps: &'a [u32],
+    base: u32,
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let (&open, rest) = self.seps.split_first()?;
+        self.seps = rest;
+        let from = (open - self.base) as usize + 1;
+        let to = rest
+            .first()
+            .map_or(self.data.len(), |&p| (p - self.base) as usize);
+        Some(&self.data[from..to])
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.seps.len(), Some(self.seps.len()))
+    }
+}
+
+impl ExactSizeIterator for Elements<'_> {}
 
 /// Splits an element into its components with the component separator.
 pub fn components<'a>(

@@ -3,6 +3,7 @@
 //!
 //! [`Diagnostic`]: crate::Diagnostic
 
+mod control;
 pub mod datatype;
 pub mod grammar;
 pub mod report;
@@ -66,12 +67,15 @@ pub fn validate_stream<R: Read>(
                 break;
             }
         }
+        // Checked first: taking (and dropping) an empty vector per segment is not free.
         if v.has_diagnostics() {
             v.take_diagnostics()
                 .into_iter()
                 .for_each(&mut on_diagnostic);
         }
-        v.take_reports().into_iter().for_each(&mut on_interchange);
+        if v.has_reports() {
+            v.take_reports().into_iter().for_each(&mut on_interchange);
+        }
     }
     v.take_diagnostics()
         .into_iter()

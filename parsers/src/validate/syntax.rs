@@ -22,6 +22,17 @@ pub struct ElementIssue {
 
 /// Checks every element of `seg` against `def` and appends findings to `out`.
 pub fn check_segment(seg: &Segment<'_>, def: &SegmentDef, out: &mut Vec<ElementIssue>) {
+    check_segment_with(seg, def, &mut CodeMemo::default(), out);
+}
+
+/// [`check_segment`] with a memo of code-list hits kept across segments (the validator keeps
+/// one for the whole input).
+pub fn check_segment_with(
+    seg: &Segment<'_>,
+    def: &SegmentDef,
+    memo: &mut CodeMemo,
+    out: &mut Vec<ElementIssue>,
+) {
     let d = seg.delimiters();
     let count = seg.element_count();
     if count > def.elements.len() {
@@ -40,7 +51,7 @@ pub fn check_segment(seg: &Segment<'_>, def: &SegmentDef, out: &mut Vec<ElementI
     for (i, el) in def.elements.iter().enumerate() {
         let n = i + 1;
         let value = seg.element(n).unwrap_or(b"");
-        check_element(value, el, ElementPosition::element(n as u16), &d, out);
+        check_element(value, el, ElementPosition::element(n as u16), &d, memo, out);
     }
 }
 
@@ -49,6 +60,7 @@ fn check_element(
     def: &ElementDef,
     position: ElementPosition,
     d: &Delimiters,
+    memo: &mut CodeMemo,
     out: &mut Vec<ElementIssue>,
 ) {
     if value.is_empty() {
@@ -75,7 +87,7 @@ fn check_element(
                     repetition: Some(r as u16 + 1),
                     ..position
                 };
-                check_single(part, def, pos, d, out);
+                check_single(part, def, pos, d, memo, out);
             }
             if count > def.repeat {
                 out.push(issue(
@@ -86,7 +98,7 @@ fn check_element(
                 ));
             }
         }
-        _ => check_single(value, def, position, d, out),
+        _ => check_single(value, def, position, d, memo, out),
     }
 }
 
@@ -95,6 +107,7 @@ fn check_single(
     def: &ElementDef,
     position: ElementPosition,
     d: &Delimiters,
+    memo: &mut CodeMemo,
     out: &mut Vec<ElementIssue>,
 ) {
     if !def.components.is_empty() {
@@ -113,7 +126,7 @@ fn check_single(
                             out.push(issue(pos, cdef, ElementError::MandatoryMissing, None));
                         }
                     } else {
-                        check_value(part, cdef, pos, out);
+                        check_value(part, cdef, pos, memo, out);
                     }
                 }
                 None if !part.is_empty() => {
@@ -142,13 +155,14 @@ fn check_single(
         out.push(issue(position, def, error, Some(value)));
         return;
     }
-    check_value(value, def, position, out);
+    check_value(value, def, position, memo, out);
 }
 
 fn check_value(
     value: &[u8],
     def: &ElementDef,
     position: ElementPosition,
+    memo: &mut CodeMemo,
     out: &mut Vec<ElementIssue>,
 ) {
     let typed = match def.data_type {
@@ -178,8 +192,64 @@ fn check_value(
             return;
         }
     }
-    if !def.has_code(value) {
+    if !memo.has_code(def, value) {
         out.push(issue(position, def, ElementError::InvalidCode, Some(value)));
+    }
+}
+
+/// Code values recently found in their code lists. Files repeat a few qualifiers and units
+/// thousands of times, and a hit here is one compare where the binary search of a list of
+/// hundreds of codes was a quarter of full validation. Only hits are kept, so a miss always
+/// asks the list: the memo cannot accept a code the list lacks.
+#[derive(Debug, Clone)]
+pub struct CodeMemo {
+    slots: [MemoSlot; MEMO_SLOTS],
+}
+
+const MEMO_SLOTS: usize = 64;
+
+/// A code found in a list: the list's address, the code packed, and its length (packing pads
+/// with zeros, so the length tells `AB` from `AB\0`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct MemoSlot {
+    list: usize,
+    key: u64,
+    len: usize,
+}
+
+impl Default for CodeMemo {
+    fn default() -> Self {
+        CodeMemo {
+            slots: [MemoSlot::default(); MEMO_SLOTS],
+        }
+    }
+}
+
+impl CodeMemo {
+    /// [`ElementDef::has_code`], remembering hits.
+    pub fn has_code(&mut self, def: &ElementDef, value: &[u8]) -> bool {
+        let Some(codes) = def.codes else {
+            return true;
+        };
+        if value.len() > 8 {
+            return def.has_code(value);
+        }
+        let slot = MemoSlot {
+            list: codes.as_ptr() as usize,
+            key: crate::dict::pack_prefix(value),
+            len: value.len(),
+        };
+        let hash =
+            (slot.list as u64 ^ slot.key.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let i = (hash >> (64 - MEMO_SLOTS.trailing_zeros())) as usize;
+        if self.slots[i] == slot {
+            return true;
+        }
+        let found = def.has_code(value);
+        if found {
+            self.slots[i] = slot;
+        }
+        found
     }
 }
 
@@ -201,4 +271,34 @@ fn lossy(b: &[u8]) -> String {
     // AK404 is at most 99 characters.
     let s = String::from_utf8_lossy(b);
     s.chars().take(99).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dict::{self, Version};
+
+    /// The memo answers exactly as the code list does, however often a value repeats and
+    /// whichever list it was first found in.
+    #[test]
+    fn code_memo_agrees_with_the_lists() {
+        let n1 = dict::segment(Version::V004010, "N1").expect("N1");
+        let (n101, n103) = (&n1.elements[0], &n1.elements[2]);
+        let mut memo = CodeMemo::default();
+        for _ in 0..3 {
+            for value in [&b"ST"[..], b"DS", b"ZZZ", b"", b"S", b"ST\0", b"1", b"11"] {
+                for def in [n101, n103] {
+                    assert_eq!(
+                        memo.has_code(def, value),
+                        def.has_code(value),
+                        "{} {value:?}",
+                        def.ref_num
+                    );
+                }
+            }
+        }
+        // Found in N103's list ("1" is a qualifier), still refused as an entity code.
+        assert!(memo.has_code(n103, b"1"));
+        assert!(!memo.has_code(n101, b"1"));
+    }
 }

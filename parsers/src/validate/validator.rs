@@ -2,7 +2,7 @@
 //! interchange reports as you go. It keeps only the envelope it is inside, the control numbers
 //! it must check for uniqueness, and the findings, so memory does not grow with file size.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use crate::diagnostic::{
     Code, Diagnostic, ElementError, GroupError, Location, SegmentError, SetError, Severity, Ta1Note,
@@ -11,9 +11,10 @@ use crate::dict::{self, Version};
 use crate::tokenizer::delimiters::DelimiterError;
 use crate::tokenizer::{Delimiters, Segment, TokenError};
 
+use super::control::ControlNumbers;
 use super::grammar::Walker;
 use super::report::{GroupReport, InterchangeReport, IsaInfo, SegmentIssue, SetReport};
-use super::syntax::{self, ElementIssue};
+use super::syntax::{self, CodeMemo, ElementIssue};
 
 /// What to check and how much to keep.
 #[derive(Debug, Clone, Default)]
@@ -24,25 +25,6 @@ pub struct ValidateOptions {
     pub envelope_only: bool,
     /// Keep a report for every set, not only those in error (profile "list every set").
     pub keep_all_sets: bool,
-}
-
-/// A control number set that stores numeric values compactly, since most partners number
-/// sequentially and a big file can hold hundreds of thousands of sets.
-#[derive(Default)]
-struct ControlNumbers {
-    numeric: HashSet<u64>,
-    other: HashSet<String>,
-}
-
-impl ControlNumbers {
-    /// Inserts; false when already present.
-    fn insert(&mut self, v: &str) -> bool {
-        match v.parse::<u64>() {
-            // Leading zeros matter for identity ("0001" vs "1"), so keep the length too.
-            Ok(n) if v.len() <= 9 => self.numeric.insert(n * 16 + v.len() as u64),
-            _ => self.other.insert(v.to_owned()),
-        }
-    }
 }
 
 struct OpenSet {
@@ -73,10 +55,12 @@ pub struct Validator {
     interchange: Option<OpenInterchange>,
     group: Option<OpenGroup>,
     set: Option<OpenSet>,
-    interchange_numbers: HashSet<String>,
+    /// ISA13s used in this file, per sender (ISA06).
+    interchange_numbers: HashMap<String, ControlNumbers>,
     diagnostics: Vec<Diagnostic>,
     finished: Vec<InterchangeReport>,
     element_scratch: Vec<ElementIssue>,
+    code_memo: CodeMemo,
     last_offset: u64,
 }
 
@@ -88,10 +72,11 @@ impl Validator {
             interchange: None,
             group: None,
             set: None,
-            interchange_numbers: HashSet::new(),
+            interchange_numbers: HashMap::new(),
             diagnostics: Vec::new(),
             finished: Vec::new(),
             element_scratch: Vec::new(),
+            code_memo: CodeMemo::default(),
             last_offset: 0,
         }
     }
@@ -106,13 +91,20 @@ impl Validator {
         !self.diagnostics.is_empty()
     }
 
+    /// True when completed interchanges are waiting to be taken.
+    pub fn has_reports(&self) -> bool {
+        !self.finished.is_empty()
+    }
+
     /// Interchanges completed since the last call.
     pub fn take_reports(&mut self) -> Vec<InterchangeReport> {
         std::mem::take(&mut self.finished)
     }
 
     /// Checks one segment.
-    #[inline]
+    // Always inlined, with the envelope out of line: a call per segment would force the
+    // segment out of registers into memory in the caller's loop.
+    #[inline(always)]
     pub fn feed(&mut self, seg: &Segment<'_>) {
         self.last_offset = seg.offset();
         let id = seg.id();
@@ -120,9 +112,17 @@ impl Validator {
         // matching the envelope ids.
         if id.len() > 3 || !matches!(id.first(), Some(b'I' | b'G' | b'S' | b'T')) {
             self.on_body(seg);
-            return;
+        } else {
+            // By value: a copy made only here, so that the caller's segment never needs an
+            // address (which costs a store and a stalled reload of it per segment).
+            self.on_envelope(*seg);
         }
-        match id {
+    }
+
+    #[inline(never)]
+    fn on_envelope(&mut self, seg: Segment<'_>) {
+        let seg = &seg;
+        match seg.id() {
             b"ISA" => self.on_isa(seg),
             b"IEA" => self.on_iea(seg),
             b"GS" => self.on_gs(seg),
@@ -405,7 +405,9 @@ impl Validator {
             let sender = String::from_utf8_lossy(raw(6)).trim_end().to_owned();
             if !self
                 .interchange_numbers
-                .insert(format!("{sender}\u{0}{icn}"))
+                .entry(sender)
+                .or_default()
+                .insert(&icn)
             {
                 self.interchange_error(
                     Ta1Note::DuplicateControlNumber,
@@ -458,7 +460,7 @@ impl Validator {
 
     fn on_iea(&mut self, seg: &Segment<'_>) {
         if self.interchange.is_none() {
-            self.orphan(seg, "IEA without ISA");
+            self.orphan(*seg, "IEA without ISA");
             return;
         }
         if self.group.is_some() {
@@ -487,7 +489,9 @@ impl Validator {
         }
     }
 
-    fn orphan(&mut self, seg: &Segment<'_>, what: &str) {
+    #[cold]
+    #[inline(never)]
+    fn orphan(&mut self, seg: Segment<'_>, what: &str) {
         let loc = self.location();
         self.push(
             Severity::Error,
@@ -506,7 +510,7 @@ impl Validator {
 
     fn on_gs(&mut self, seg: &Segment<'_>) {
         if self.interchange.is_none() {
-            self.orphan(seg, "GS outside an interchange");
+            self.orphan(*seg, "GS outside an interchange");
             return;
         }
         if self.group.is_some() {
@@ -579,7 +583,7 @@ impl Validator {
     fn element_checks_outside_set(&mut self, seg: &Segment<'_>, def: &dict::SegmentDef) {
         let mut issues = std::mem::take(&mut self.element_scratch);
         issues.clear();
-        syntax::check_segment(seg, def, &mut issues);
+        syntax::check_segment_with(seg, def, &mut self.code_memo, &mut issues);
         for issue in issues.drain(..) {
             let mut loc = self.location();
             loc.set = None;
@@ -598,7 +602,7 @@ impl Validator {
 
     fn on_ge(&mut self, seg: &Segment<'_>) {
         if self.group.is_none() {
-            self.orphan(seg, "GE without GS");
+            self.orphan(*seg, "GE without GS");
             return;
         }
         if self.set.is_some() {
@@ -638,7 +642,7 @@ impl Validator {
 
     fn on_st(&mut self, seg: &Segment<'_>) {
         if self.group.is_none() {
-            self.orphan(seg, "ST outside a functional group");
+            self.orphan(*seg, "ST outside a functional group");
             if self.interchange.is_some() {
                 self.interchange_error(
                     Ta1Note::InvalidContent,
@@ -719,13 +723,13 @@ impl Validator {
             }
         }
         if !self.opts.envelope_only {
-            self.check_set_segment(seg, 1);
+            self.check_set_segment(*seg, 1);
         }
     }
 
     fn on_se(&mut self, seg: &Segment<'_>) {
         if self.set.is_none() {
-            self.orphan(seg, "SE without ST");
+            self.orphan(*seg, "SE without ST");
             return;
         }
         let position = match &mut self.set {
@@ -736,7 +740,7 @@ impl Validator {
             None => 0,
         };
         if !self.opts.envelope_only {
-            self.check_set_segment(seg, position);
+            self.check_set_segment(*seg, position);
         }
         // Borrowed from the segment, not copied: SE ends every set, so this runs often.
         let count = seg.text(1).unwrap_or("");
@@ -816,7 +820,7 @@ impl Validator {
 
     // ---- body segments ---------------------------------------------------------------
 
-    #[inline]
+    #[inline(always)]
     fn on_body(&mut self, seg: &Segment<'_>) {
         let position = match &mut self.set {
             Some(s) => {
@@ -824,16 +828,18 @@ impl Validator {
                 s.report.segment_count
             }
             None => {
-                self.orphan(seg, "segment outside a transaction set");
+                self.orphan(*seg, "segment outside a transaction set");
                 return;
             }
         };
         if !self.opts.envelope_only {
-            self.check_set_segment(seg, position);
+            self.check_set_segment(*seg, position);
         }
     }
 
-    fn check_set_segment(&mut self, seg: &Segment<'_>, position: u32) {
+    #[inline(never)]
+    fn check_set_segment(&mut self, seg: Segment<'_>, position: u32) {
+        let seg = &seg;
         let Some(set) = &mut self.set else { return };
         let Some(version) = set.version else { return };
         if !set.known {
@@ -871,7 +877,7 @@ impl Validator {
             );
         }
         let mut elements = Vec::new();
-        syntax::check_segment(seg, def, &mut elements);
+        syntax::check_segment_with(seg, def, &mut self.code_memo, &mut elements);
         let placed_ok = placement.errors.is_empty();
         for e in placement.errors {
             self.segment_issue(
