@@ -80,7 +80,12 @@ fn main() {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("{}: {e} (cargo build --release -p chargegate)", bin.display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (cargo build --release -p chargegate)",
+                bin.display()
+            )
+        });
     let deadline = Instant::now() + Duration::from_secs(30);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "serve did not start");
@@ -99,13 +104,17 @@ fn main() {
     };
     let line = b"CON*PRICE*12.50*EA~\r\n";
     let payload: Vec<u8> = line.iter().copied().cycle().take(mib << 20).collect();
-    let (msg, _) = build_message(&partner, &to_gateway, &payload, "big.x12", "<rss@bench>").unwrap();
+    let (msg, _) =
+        build_message(&partner, &to_gateway, &payload, "big.x12", "<rss@bench>").unwrap();
     drop(payload);
 
     let pid = child.id();
     let before = status_kib(pid, "VmRSS:");
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let mut head = format!("POST /as2 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n", msg.body.len());
+    let mut head = format!(
+        "POST /as2 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        msg.body.len()
+    );
     for (k, v) in &msg.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }

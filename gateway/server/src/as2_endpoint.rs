@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -23,13 +23,43 @@ use transport::as2::{
 use crate::http::AppState;
 use crate::ingest::Channel;
 
-/// The AS2 route, taking bodies up to `max_body` bytes (`http.max_body`; axum's default
-/// limit of 2 MB would refuse ordinary AS2 files with 413).
-pub fn routes(max_body: usize) -> Router<AppState> {
-    Router::new().route(
-        "/as2",
-        post(receive).layer(axum::extract::DefaultBodyLimit::max(max_body)),
-    )
+/// The AS2 route. Bodies up to `http.max_body` bytes are read by [`read_body`] (axum's
+/// default limit of 2 MB would refuse ordinary AS2 files with 413).
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/as2", post(receive))
+}
+
+/// Reads a request body into one buffer sized from Content-Length, so a 50 MB message costs
+/// 50 MB once (collecting chunks into a growing buffer, then copying it into the `Vec` the
+/// in-place decryption needs, peaks at twice that). Refuses more than `max` bytes with 413.
+async fn read_body(body: Body, headers: &HeaderMap, max: usize) -> Result<Vec<u8>, Response> {
+    use http_body_util::BodyExt;
+    let too_large = || {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("AS2 messages are limited to {max} bytes (http.max_body)"),
+        )
+            .into_response()
+    };
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Err(too_large());
+    }
+    let mut out = Vec::with_capacity(declared.unwrap_or(64 * 1024));
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()).into_response())?;
+        if let Some(data) = frame.data_ref() {
+            if out.len() + data.len() > max {
+                return Err(too_large());
+            }
+            out.extend_from_slice(data);
+        }
+    }
+    Ok(out)
 }
 
 /// A partner profile's AS2 settings as the transport takes them; `None` without `[as2]`.
@@ -75,13 +105,17 @@ pub fn partner_as2(profile: &Profile, our_url: &str) -> Result<Option<PartnerAs2
     }))
 }
 
-async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let Some(me) = state.shared.as2_identity.clone() else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             "AS2 identity not configured",
         )
             .into_response();
+    };
+    let body = match read_body(body, &headers, state.shared.settings.http.max_body).await {
+        Ok(b) => b,
+        Err(response) => return response,
     };
     let headers: Vec<(String, String)> = headers
         .iter()
@@ -111,7 +145,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
                 .and_then(|p| partner_as2(p, &url).ok().flatten())
         };
         // Handed over, decrypted in place: one copy of the message in memory.
-        as2::receive_owned(&headers, Vec::from(body), &me2, &lookup)
+        as2::receive_owned(&headers, body, &me2, &lookup)
     })
     .await;
     let received = match received {
@@ -119,7 +153,9 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     };
     match received {
-        Ok(msg) => {
+        Ok(mut msg) => {
+            // Moved, not cloned: the payload is stored once and not needed for the MDN.
+            let payload = std::mem::take(&mut msg.payload);
             let Some(profile) = profiles
                 .iter()
                 .find(|p| p.as2.as_ref().is_some_and(|a| a.id == msg.partner_as2_id))
@@ -146,7 +182,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
                             message_id: msg.message_id.clone(),
                         },
                         msg.filename.as_deref(),
-                        msg.payload.clone(),
+                        payload,
                     )
                     .await;
                 match receipt {

@@ -38,9 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/transactions", get(list_transactions))
         .route("/api/v1/transactions/{id}", get(get_transaction))
         .route("/api/v1/transactions/{id}/replay", post(replay_transaction))
-        .merge(crate::as2_endpoint::routes(
-            state.shared.settings.http.max_body,
-        ))
+        .merge(crate::as2_endpoint::routes())
         .merge(crate::batches_api::routes())
         .merge(crate::claims_api::routes())
         .with_state(state)
