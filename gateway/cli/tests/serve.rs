@@ -123,12 +123,7 @@ fn story(serve: &Serve, deliver: Deliver) {
         &sample("867_4010_sales.x12"),
     );
     let batch_path = "/api/v1/batches/gooddrug%2FGDD-867-202611";
-    wait_for(serve, "the 867's batch", || {
-        get(serve.port, batch_path)
-            .map(|(s, _)| s == 200)
-            .unwrap_or(false)
-    });
-    let batch = json(&get(serve.port, batch_path).unwrap().1);
+    let batch = wait_for_batch(serve, batch_path);
     assert_eq!(batch["status"], "awaiting_review", "{batch}");
     assert_eq!(batch["lines"].as_array().unwrap().len(), 4);
     wait_for(serve, "the 867's 997", || {
@@ -144,17 +139,7 @@ fn story(serve: &Serve, deliver: Deliver) {
     )
     .unwrap();
     assert_eq!(stale.0, 409, "a stale version must conflict: {}", stale.1);
-    let body = format!(
-        r#"{{"expected_version": {}, "action": {{"action": "pay_and_close"}}}}"#,
-        batch["version"]
-    );
-    let (status, paid) = http(
-        serve.port,
-        "POST",
-        &format!("{batch_path}/actions"),
-        Some(&body),
-    )
-    .unwrap();
+    let (status, paid) = pay_and_close(serve, batch_path, &batch["version"]);
     assert_eq!(status, 200, "{paid}");
     assert_eq!(json(&paid)["status"], "closed");
     wait_for(serve, "the 844 claim in ACME's outbox", || {
@@ -175,22 +160,7 @@ fn story(serve: &Serve, deliver: Deliver) {
     let claim_number = element(&claim, "BAA", 5);
     let answer = acme_answers(tmp, &claim_path);
     deliver("acmepharma", "849.x12", &answer);
-    let claim_api = format!("/api/v1/claims/acmepharma%2F{claim_number}");
-    wait_for(serve, "the 849 to reconcile the claim", || {
-        get(serve.port, &claim_api)
-            .map(|(s, b)| {
-                s == 200
-                    && json(&b)["responses"]
-                        .as_array()
-                        .is_some_and(|r| !r.is_empty())
-            })
-            .unwrap_or(false)
-    });
-    let reconciled = json(&get(serve.port, &claim_api).unwrap().1);
-    assert_eq!(
-        reconciled["responses"][0]["match_status"], "matched",
-        "{reconciled}"
-    );
+    let reconciled = wait_reconciled(serve, &claim_number);
     assert_eq!(
         reconciled["responses"][0]["total_approved"], "123.00",
         "{reconciled}"

@@ -257,23 +257,8 @@ fn as2_story(w: &World, peer: &Peer, serve: &Serve) {
     // GOOD DRUG's sales, paid and closed: the 844 claim goes to ACME over AS2.
     drop_file(serve, "gooddrug", "867_4010_sales.x12");
     let batch_path = "/api/v1/batches/gooddrug%2FGDD-867-202611";
-    wait_for(serve, "the 867's batch", || {
-        get(serve.port, batch_path)
-            .map(|(s, _)| s == 200)
-            .unwrap_or(false)
-    });
-    let batch = json(&get(serve.port, batch_path).unwrap().1);
-    let body = format!(
-        r#"{{"expected_version": {}, "action": {{"action": "pay_and_close"}}}}"#,
-        batch["version"]
-    );
-    let (status, paid) = http(
-        serve.port,
-        "POST",
-        &format!("{batch_path}/actions"),
-        Some(&body),
-    )
-    .unwrap();
+    let batch = wait_for_batch(serve, batch_path);
+    let (status, paid) = pay_and_close(serve, batch_path, &batch["version"]);
     assert_eq!(status, 200, "{paid}");
     wait_for(serve, "the 844 claim at ACME's AS2 server", || {
         received(peer).iter().any(|x| x.contains("ST*844*"))
@@ -297,22 +282,7 @@ fn as2_story(w: &World, peer: &Peer, serve: &Serve) {
     std::fs::write(&answer_path, answer).unwrap();
     let verdict = w.acme_sends_file(serve, &answer_path);
     assert_eq!(verdict["status"], "processed", "{verdict}");
-    let claim_api = format!("/api/v1/claims/acmepharma%2F{claim_number}");
-    wait_for(serve, "the 849 to reconcile the claim", || {
-        get(serve.port, &claim_api)
-            .map(|(s, b)| {
-                s == 200
-                    && json(&b)["responses"]
-                        .as_array()
-                        .is_some_and(|r| !r.is_empty())
-            })
-            .unwrap_or(false)
-    });
-    let reconciled = json(&get(serve.port, &claim_api).unwrap().1);
-    assert_eq!(
-        reconciled["responses"][0]["match_status"], "matched",
-        "{reconciled}"
-    );
+    wait_reconciled(serve, &claim_number);
     // The 849 is acknowledged over AS2 too: two acknowledgments at ACME (845, 849).
     wait_for(
         serve,
@@ -412,7 +382,7 @@ fn an_asynchronous_mdn_settles_the_transaction() {
          boundary=\"b\"\r\nContent-Length: {}\r\n\r\n{mdn}",
         mdn.len()
     );
-    let (status, _) = raw_request(serve.port, &request);
+    let (status, _) = send_request(serve.port, &request).unwrap();
     assert_eq!(status, 200);
     let (_, metrics) = get(serve.port, "/metrics").unwrap();
     assert!(
@@ -447,25 +417,6 @@ fn a_missing_asynchronous_mdn_means_resends_then_failure() {
         metrics.contains("chargegate_as2_mdn_failures_total 1"),
         "{metrics}"
     );
-}
-
-/// Sends a prepared HTTP/1.1 request; the status code and the body.
-fn raw_request(port: u16, request: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.write_all(request.as_bytes()).unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let status = out
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = out
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
 }
 
 /// AS2 files are often tens of megabytes: `http.max_body`, not a framework default, decides.

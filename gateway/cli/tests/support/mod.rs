@@ -212,13 +212,20 @@ pub fn http(
     path: &str,
     body: Option<&str>,
 ) -> std::io::Result<(u16, String)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
     let body = body.unwrap_or("");
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )?;
+    send_request(
+        port,
+        &format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+/// Sends a prepared HTTP/1.1 request (with `Connection: close`); the status and the body.
+pub fn send_request(port: u16, request: &str) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.write_all(request.as_bytes())?;
     let mut out = String::new();
     s.read_to_string(&mut out)?;
     let status = out
@@ -231,6 +238,41 @@ pub fn http(
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     Ok((status, dechunk(&body)))
+}
+
+/// Waits until the batch at `path` (`/api/v1/batches/...`) exists; returns it.
+pub fn wait_for_batch(serve: &Serve, path: &str) -> serde_json::Value {
+    wait_for(serve, &format!("batch {path}"), || {
+        get(serve.port, path)
+            .map(|(s, _)| s == 200)
+            .unwrap_or(false)
+    });
+    json(&get(serve.port, path).unwrap().1)
+}
+
+/// The analyst's Pay and Close on the batch at `path`, as of `version`: status and body.
+pub fn pay_and_close(serve: &Serve, path: &str, version: &serde_json::Value) -> (u16, String) {
+    let body =
+        format!(r#"{{"expected_version": {version}, "action": {{"action": "pay_and_close"}}}}"#);
+    http(serve.port, "POST", &format!("{path}/actions"), Some(&body)).unwrap()
+}
+
+/// Waits until an 849 answered ACME's claim `number`; returns the claim from the API.
+pub fn wait_reconciled(serve: &Serve, number: &str) -> serde_json::Value {
+    let path = format!("/api/v1/claims/acmepharma%2F{number}");
+    wait_for(serve, "the 849 to reconcile the claim", || {
+        get(serve.port, &path)
+            .map(|(s, b)| {
+                s == 200
+                    && json(&b)["responses"]
+                        .as_array()
+                        .is_some_and(|r| !r.is_empty())
+            })
+            .unwrap_or(false)
+    });
+    let claim = json(&get(serve.port, &path).unwrap().1);
+    assert_eq!(claim["responses"][0]["match_status"], "matched", "{claim}");
+    claim
 }
 
 /// Joins a chunked HTTP/1.1 body.
