@@ -7,6 +7,9 @@
 //! acknowledgment can name. [`Shape`] describes where a loop's unmodelled segments go, both
 //! when reading them into `other` and when writing them back.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use chrono::{NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
 
@@ -24,8 +27,8 @@ pub struct SegmentCursor<'a> {
     next: usize,
     /// Index one past the last body segment (the SE's index when the set has one).
     end: usize,
-    /// Every segment id the set's grammar knows, in either version.
-    known: Vec<&'static str>,
+    /// Every segment id the set's grammar knows, in either version, sorted.
+    known: Arc<[&'static str]>,
 }
 
 impl<'a> SegmentCursor<'a> {
@@ -34,14 +37,7 @@ impl<'a> SegmentCursor<'a> {
         let len = raw.len();
         let starts_with_st = raw.segment(0).is_some_and(|s| s.id() == b"ST");
         let ends_with_se = len > 1 && raw.segment(len - 1).is_some_and(|s| s.id() == b"SE");
-        let mut known = Vec::new();
-        for version in Version::ALL {
-            if let Some(def) = dict::set(version, &raw.id) {
-                collect_ids(def.body, &mut known);
-            }
-        }
-        known.sort_unstable();
-        known.dedup();
+        let known = known_ids(&raw.id);
         SegmentCursor {
             raw,
             next: usize::from(starts_with_st),
@@ -176,6 +172,35 @@ impl<'a> SegmentCursor<'a> {
         }
         Ok(false)
     }
+}
+
+/// The sorted segment ids of set `set_id`'s grammar in every version, computed once per set
+/// id the dictionary knows (a file holds thousands of small sets; walking the grammar for each
+/// showed in profiles). Unknown ids get an empty list and are not cached, so input cannot grow
+/// the cache.
+fn known_ids(set_id: &str) -> Arc<[&'static str]> {
+    type Ids = Arc<[&'static str]>;
+    static CACHE: OnceLock<Mutex<HashMap<String, Ids>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(ids) = cache.get(set_id) {
+        return ids.clone();
+    }
+    let mut known = Vec::new();
+    let mut in_dictionary = false;
+    for version in Version::ALL {
+        if let Some(def) = dict::set(version, set_id) {
+            in_dictionary = true;
+            collect_ids(def.body, &mut known);
+        }
+    }
+    known.sort_unstable();
+    known.dedup();
+    let ids: Arc<[&'static str]> = known.into();
+    if in_dictionary {
+        cache.insert(set_id.to_owned(), ids.clone());
+    }
+    ids
 }
 
 fn collect_ids(nodes: &'static [Node], out: &mut Vec<&'static str>) {
