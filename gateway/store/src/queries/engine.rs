@@ -693,6 +693,45 @@ pub(crate) async fn insert_claim_lines(
 ) -> StoreResult<u64> {
     const COLUMNS: usize = 9;
     let mut inserted = 0;
+    if c.dialect() == Dialect::Postgres && !lines.is_empty() {
+        // COPY, as for batch lines: a claim #1 holds every valid line of a sales report.
+        let mut data = CopyData::with_capacity(lines.len() * 256);
+        for l in lines {
+            data.uuid(claim_id);
+            data.int(l.line_no);
+            match l.batch_id {
+                Some(id) => data.uuid(id),
+                None => data.text(None),
+            }
+            match l.batch_line_no {
+                Some(n) => data.int(n),
+                None => data.text(None),
+            }
+            data.text(Some(&l.status));
+            data.decimal(Some(checked_decimal(
+                "claimed_amount",
+                l.claimed_amount,
+                AMOUNT_SCALE,
+            )?));
+            data.decimal(opt_checked(
+                "approved_amount",
+                l.approved_amount,
+                AMOUNT_SCALE,
+            )?);
+            data.json(&l.payload)?;
+            data.time(&at);
+            data.end_row();
+        }
+        inserted = c
+            .copy_in(
+                "COPY claim_lines (claim_id, line_no, batch_id, batch_line_no, status, \
+                 claimed_amount, approved_amount, payload, updated_at) FROM STDIN",
+                data.into_bytes(),
+            )
+            .await?;
+        audit::append(c, event).await?;
+        return Ok(inserted);
+    }
     for chunk in lines.chunks(ROWS_PER_INSERT) {
         let mut args = Vec::with_capacity(chunk.len() * COLUMNS);
         for l in chunk {
