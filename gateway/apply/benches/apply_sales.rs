@@ -77,7 +77,9 @@ fn engine_only(book: &ContractBook, run: u64, sizes: &Sizes) -> Duration {
         history: &mut history,
         caps: &mut caps,
     };
-    let out = batch.process(&mut ledgers, ctx.today).expect("batch processes");
+    let out = batch
+        .process(&mut ledgers, ctx.today)
+        .expect("batch processes");
     black_box((&batch.status, out.claim.is_some()));
     drop(batch);
     started.elapsed()
@@ -107,13 +109,7 @@ async fn apply_once(store: &dyn Store, partners: &Partners, run: u64, sizes: &Si
     elapsed
 }
 
-fn bench_store(
-    c: &mut Criterion,
-    rt: &Runtime,
-    name: &str,
-    store: &Arc<dyn Store>,
-    sizes: &Sizes,
-) {
+fn bench_store(c: &mut Criterion, rt: &Runtime, name: &str, store: &Arc<dyn Store>, sizes: &Sizes) {
     let partners = workload::partners();
     let started = Instant::now();
     rt.block_on(workload::load_contracts(

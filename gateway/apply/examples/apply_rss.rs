@@ -49,7 +49,9 @@ fn main() {
         _ => (rt.block_on(workload::sqlite_store(dir.path())), None),
     };
     let partners = workload::partners();
-    rt.block_on(workload::load_contracts(&*store, &partners, contracts, items));
+    rt.block_on(workload::load_contracts(
+        &*store, &partners, contracts, items,
+    ));
     // A first small report builds the contract book cache, as a running gateway has it.
     let warm = Document::SalesReport(workload::report(0, 100, contracts, items));
     rt.block_on(apply::apply_document(
