@@ -1,1 +1,193 @@
-fn main() {}
+//! Applying a sales report (an 867's normalized `SalesReport`) through `apply::apply_document`:
+//! one validated batch, its lines, the claim #1 of its valid lines and the outbound 844, all in
+//! one database transaction, on PostgreSQL and on SQLite. Baseline in the same run: the pure
+//! engine (`Batch::open` + `Batch::process` over the same kind of lines, no store), so the
+//! ratio says what persistence costs. Throughput is in elements = lines.
+//!
+//! ```text
+//! cargo bench -p apply --bench apply_sales
+//! BENCH_LINES=200000 cargo bench -p apply --bench apply_sales
+//! BENCH_CONTRACTS=10000 BENCH_ITEMS=1000 BENCH_LINES=1000000 cargo bench -p apply --bench apply_sales
+//! CHARGEGATE_SKIP_PG=1 cargo bench -p apply --bench apply_sales    # SQLite and engine only
+//! ```
+//!
+//! A book of `BENCH_CONTRACTS` (default 1,000) contracts of `BENCH_ITEMS` (default 100) items
+//! is generated with a fixed seed and applied once per store as Contract documents through
+//! `apply_document`. Each iteration then applies a new report of `BENCH_LINES` (default
+//! 50,000) lines with its own report id and invoices (generating it is not timed). PostgreSQL
+//! is `CHARGEGATE_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`), in a
+//! fresh `cg_bench_apply_<pid>` database dropped at the end; SQLite is a temporary file.
+//! Peak memory: `examples/apply_rss.rs`.
+
+#[path = "workload/mod.rs"]
+mod workload;
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use apply::{Partners, apply_document};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use engine::audit::Actor;
+use engine::batch::{Batch, BatchHeader, BatchKind, Ledgers};
+use engine::caps::CapLedger;
+use engine::contracts::ContractBook;
+use engine::duplicates::LineHistory;
+use engine::sale::SaleLine;
+use engine::settings::Role;
+use schemas::Document;
+use store::Store;
+use tokio::runtime::Runtime;
+use workload::{ctx, env};
+
+struct Sizes {
+    contracts: usize,
+    items: usize,
+    lines: usize,
+}
+
+/// The pure engine over one report: what `sales::apply` computes before writing anything.
+fn engine_only(book: &ContractBook, run: u64, sizes: &Sizes) -> Duration {
+    let report = workload::report(run, sizes.lines, sizes.contracts, sizes.items);
+    let ctx = ctx();
+    let started = Instant::now();
+    let sales: Vec<SaleLine> = report.lines.iter().map(SaleLine::from).collect();
+    let header = BatchHeader {
+        id: format!("engine-{run}"),
+        number: format!("engine/{run}"),
+        name: report.report_id.clone(),
+        kind: BatchKind::Sales867,
+        role: Role::Claimant,
+        distributor: report.distributor.clone(),
+        supplier: report.supplier.clone(),
+        currency: "USD".into(),
+        file_name: None,
+        debit_memo: None,
+        received_at: ctx.today,
+        claim_date: ctx.today,
+        corrects_batch_id: None,
+    };
+    let settings = workload::distributor_settings();
+    let actor = Actor::Partner(workload::DISTRIBUTOR.into());
+    let (mut batch, _) = Batch::open(header, &settings, sales, &actor, ctx.today);
+    let mut history = LineHistory::new();
+    let mut caps = CapLedger::new();
+    let mut ledgers = Ledgers {
+        book,
+        history: &mut history,
+        caps: &mut caps,
+    };
+    let out = batch
+        .process(&mut ledgers, ctx.today)
+        .expect("batch processes");
+    black_box((&batch.status, out.claim.is_some()));
+    drop(batch);
+    started.elapsed()
+}
+
+/// Applies report `run` through the store; only `apply_document` is timed.
+async fn apply_once(store: &dyn Store, partners: &Partners, run: u64, sizes: &Sizes) -> Duration {
+    let doc = Document::SalesReport(workload::report(
+        run,
+        sizes.lines,
+        sizes.contracts,
+        sizes.items,
+    ));
+    let started = Instant::now();
+    let applied = apply_document(
+        store,
+        partners,
+        "engine.sales",
+        &format!("sales-{run}"),
+        &doc,
+        &ctx(),
+    )
+    .await
+    .expect("sales report applies");
+    let elapsed = started.elapsed();
+    black_box(applied);
+    elapsed
+}
+
+fn bench_store(c: &mut Criterion, rt: &Runtime, name: &str, store: &Arc<dyn Store>, sizes: &Sizes) {
+    let partners = workload::partners();
+    let started = Instant::now();
+    rt.block_on(workload::load_contracts(
+        &**store,
+        &partners,
+        sizes.contracts,
+        sizes.items,
+    ));
+    eprintln!(
+        "{name}: {} contracts x {} items applied in {:.1?}",
+        sizes.contracts,
+        sizes.items,
+        started.elapsed()
+    );
+    let mut run = 0u64;
+    let mut group = c.benchmark_group("apply_sales");
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Elements(sizes.lines as u64));
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    run += 1;
+                    total += apply_once(&**store, &partners, run, sizes).await;
+                }
+                total
+            })
+        })
+    });
+    group.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    let sizes = Sizes {
+        contracts: env("BENCH_CONTRACTS", 1_000),
+        items: env("BENCH_ITEMS", 100),
+        lines: env("BENCH_LINES", 50_000),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+
+    let book = workload::book(sizes.contracts, sizes.items);
+    let mut run = 0u64;
+    let mut group = c.benchmark_group("apply_sales");
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(sizes.lines as u64));
+    group.bench_function("engine_only", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    run += 1;
+                    engine_only(&book, run, &sizes)
+                })
+                .sum()
+        })
+    });
+    group.finish();
+    drop(book);
+
+    if std::env::var_os("CHARGEGATE_SKIP_PG").is_none() {
+        let (store, name) = rt.block_on(workload::pg_store());
+        bench_store(c, &rt, "postgres", &store, &sizes);
+        rt.block_on(workload::drop_pg(store, &name));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = rt.block_on(workload::sqlite_store(dir.path()));
+    bench_store(c, &rt, "sqlite", &store, &sizes);
+    rt.block_on(store.close());
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

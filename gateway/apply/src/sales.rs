@@ -3,7 +3,7 @@
 //! sends the claim of the valid lines at once, Review and Claim waits for the reviewer.
 
 use engine::audit::{Actor, Entity, status_name};
-use engine::batch::{Batch, BatchHeader, BatchKind, Ledgers};
+use engine::batch::{Batch, BatchHeader, BatchKind, Ledgers, LineEvents};
 use engine::caps::CapLedger;
 use engine::sale::SaleLine;
 use engine::settings::Role;
@@ -73,7 +73,8 @@ pub(crate) async fn apply(
             history: &mut history,
             caps: &mut caps,
         };
-        batch.process(&mut ledgers, ctx.today)?
+        // Line transitions are recorded on the line rows (below), not as events.
+        batch.process_with(&mut ledgers, ctx.today, LineEvents::None)?
     };
     drop(history);
     let opened_event = opened
@@ -111,9 +112,8 @@ pub(crate) async fn apply(
     }
     let batch_events: Vec<_> = processed
         .events
-        .iter()
+        .into_iter()
         .filter(|e| e.entity == Entity::Batch)
-        .cloned()
         .collect();
     append_all(tx, &batch_events, ctx, message_id).await?;
     let summary_lines = batch.summary();

@@ -166,7 +166,7 @@ pub fn batch_transition_allowed(from: BatchStatus, to: BatchStatus) -> bool {
             .any(|(_, f, t)| *f == Some(from) && *t == to)
 }
 
-/// A line of a batch (§2.2).
+/// A line of a batch (§2.2). Serialized without its empty fields: it is stored once per line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchLine {
     /// The sale line as received; never edited (corrections keep originals).
@@ -174,18 +174,25 @@ pub struct BatchLine {
     /// Status.
     pub status: LineStatus,
     /// The last validation: reasons, warnings, pricing snapshot, calculated amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<Validation>,
     /// Accepted quantity (sale units), frozen once Accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_quantity: Option<Decimal>,
     /// Accepted amount, frozen once Accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_amount: Option<Decimal>,
     /// Reject reason of a Rejected line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reject_reason: Option<RejectReason>,
     /// Reviewer comment (overrides, corrections).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Claim of the batch the line is on: 1 or 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim: Option<u8>,
     /// The line of a later batch that corrects this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrected_by: Option<LineRef>,
 }
 
@@ -435,6 +442,18 @@ pub struct Outcome {
     pub events: Vec<AuditEvent>,
     /// A claim cut by this transition (B3, B4, B6), to be built by [`crate::claims`].
     pub claim: Option<BatchClaim>,
+    line_events: LineEvents,
+}
+
+/// Whether [`Batch::process_with`] returns an audit event per line transition.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LineEvents {
+    /// One event per line transition, with before/after snapshots.
+    #[default]
+    Each,
+    /// Batch events only: the caller records line transitions on the lines themselves (a
+    /// million-line report would otherwise carry millions of events in memory).
+    None,
 }
 
 fn line_id(batch: &str, line: &str) -> String {
@@ -469,7 +488,7 @@ impl Batch {
             batch,
             Outcome {
                 events: vec![event],
-                claim: None,
+                ..Outcome::default()
             },
         )
     }
@@ -556,7 +575,8 @@ impl Batch {
         let batch_open = matches!(self.status, BatchStatus::Open | BatchStatus::AwaitingReview);
         let line = &mut self.lines[index];
         let from = line.status;
-        let before = line.snapshot();
+        let with_event = out.line_events == LineEvents::Each;
+        let before = with_event.then(|| line.snapshot());
         line.status = to;
         match to {
             LineStatus::Rejected
@@ -575,6 +595,9 @@ impl Batch {
                 .history
                 .update(keys, &line_ref, to, batch_open, v.pricing_date);
         }
+        if !with_event {
+            return;
+        }
         let after = line.snapshot();
         out.events.push(AuditEvent {
             entity: Entity::BatchLine,
@@ -587,7 +610,7 @@ impl Batch {
             comment: line.comment.clone(),
             correlation_id: self.header.debit_memo.clone(),
             date: today,
-            before: Some(before),
+            before,
             after: Some(after),
         });
     }
@@ -644,6 +667,16 @@ impl Batch {
         ledgers: &mut Ledgers<'_>,
         today: NaiveDate,
     ) -> Result<Outcome, BatchError> {
+        self.process_with(ledgers, today, LineEvents::Each)
+    }
+
+    /// [`Batch::process`], returning line events or not.
+    pub fn process_with(
+        &mut self,
+        ledgers: &mut Ledgers<'_>,
+        today: NaiveDate,
+        line_events: LineEvents,
+    ) -> Result<Outcome, BatchError> {
         if self.status != BatchStatus::Open {
             if matches!(self.status, BatchStatus::Closed | BatchStatus::Rejected) {
                 return Err(BatchError::Immutable(self.header.id.clone(), self.status));
@@ -658,7 +691,7 @@ impl Batch {
             return Err(BatchError::Empty);
         }
         let ctx = self.context();
-        let sales: Vec<SaleLine> = self.lines.iter().map(|l| l.sale.clone()).collect();
+        let sales = &self.lines;
         let mut validations: Vec<Validation> = {
             let history: &LineHistory = ledgers.history;
             let mut pipeline = Pipeline::new(
@@ -669,15 +702,19 @@ impl Batch {
                 history,
                 Some(&mut *ledgers.caps),
             );
-            pipeline.preload_sales(&sales);
-            let mut out: Vec<Validation> = sales.iter().map(|l| pipeline.validate(l)).collect();
+            pipeline.preload_sales(sales.iter().map(|l| &l.sale));
+            let mut out: Vec<Validation> =
+                sales.iter().map(|l| pipeline.validate(&l.sale)).collect();
             for position in pipeline.finish().failed {
                 out[position].fail_header_tolerance();
             }
             out
         };
         let actor = Actor::System;
-        let mut out = Outcome::default();
+        let mut out = Outcome {
+            line_events,
+            ..Outcome::default()
+        };
         for (i, v) in validations.drain(..).enumerate() {
             let line_ref = self.line_ref(i);
             if let Some(keys) = v.keys {

@@ -23,10 +23,12 @@ pub struct SaleLine {
     /// Line id in its source: PAD01, CSV row, 867 position.
     pub line: String,
     /// Contract claimed against, when sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_id: Option<String>,
     /// End customer.
     pub end_customer: Party,
     /// Customer's class of trade, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class_of_trade: Option<String>,
     /// Item as sent.
     pub item: Item,
@@ -35,24 +37,33 @@ pub struct SaleLine {
     /// Unit of measure as sent.
     pub uom: String,
     /// Claimed reference price (WAC or book cost) per `uom`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_reference_price: Option<Decimal>,
     /// Claimed contract price per `uom`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_contract_price: Option<Decimal>,
     /// Claimed amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_amount: Option<Decimal>,
     /// Price the distributor sold at per `uom`, when sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sell_price: Option<Decimal>,
     /// Distributor invoice to the end customer.
     pub invoice: String,
     /// Invoice line, when the profile maps one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_line: Option<String>,
     /// Invoice date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_date: Option<NaiveDate>,
     /// Ship date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ship_date: Option<NaiveDate>,
     /// Original invoice of a return (`REF*OI`, else `REF*IV`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_invoice: Option<String>,
     /// The original line this one corrects, resubmits or adds a delta to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrects: Option<LineRef>,
 }
 

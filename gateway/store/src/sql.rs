@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
@@ -43,7 +44,14 @@ pub(crate) enum Arg {
     Time(Option<DateTime<Utc>>),
     /// Already checked and rescaled by [`money`].
     Decimal(Option<Decimal>),
-    Json(Option<Value>),
+    /// JSON text: serialized once when bound, never a cloned `Value` tree (a big document's
+    /// tree is several times the size of its text).
+    Json(Option<Box<RawValue>>),
+}
+
+/// `value` as JSON text. Serializing a `Value` cannot fail: its keys are strings.
+fn raw_json(value: &Value) -> Option<Box<RawValue>> {
+    serde_json::value::to_raw_value(value).ok()
 }
 
 impl From<&str> for Arg {
@@ -109,12 +117,12 @@ impl From<Option<DateTime<Utc>>> for Arg {
 }
 impl From<&Value> for Arg {
     fn from(v: &Value) -> Self {
-        Arg::Json(Some(v.clone()))
+        Arg::Json(raw_json(v))
     }
 }
 impl From<Option<&Value>> for Arg {
     fn from(v: Option<&Value>) -> Self {
-        Arg::Json(v.cloned())
+        Arg::Json(v.and_then(raw_json))
     }
 }
 impl From<&[u8]> for Arg {
@@ -203,7 +211,7 @@ fn bind_sqlite<'q>(
         Arg::Uuid(v) => q.bind(v.map(|u| u.hyphenated().to_string())),
         Arg::Time(v) => q.bind(v.as_ref().map(text_time)),
         Arg::Decimal(v) => q.bind(v.map(|d| d.to_string())),
-        Arg::Json(v) => q.bind(v.map(|j| j.to_string())),
+        Arg::Json(v) => q.bind(v.map(|j| String::from(Box::<str>::from(j)))),
     }
 }
 

@@ -117,35 +117,50 @@ pub struct Validation {
     /// Accepted, or the disputed status of the primary failure.
     pub status: LineStatus,
     /// The first failure's reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary: Option<ReasonCode>,
     /// Every failure, in step order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<Failure>,
     /// Warnings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
     /// Pricing date *d*.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pricing_date: Option<NaiveDate>,
     /// Contract number used (as issued), claimed or derived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract: Option<Name>,
     /// Candidates when the contract was derived (§3.2), best first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub derivation_candidates: Vec<String>,
     /// Pricing snapshot, when prices resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pricing: Option<PricingSnapshot>,
     /// Calculated amount, when prices resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calculated_amount: Option<Decimal>,
     /// Claimed − calculated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variance: Option<Decimal>,
     /// Passed V9 only thanks to tolerance.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub within_tolerance: bool,
     /// Amount the line is accepted at when it passes (per `pay_basis` and role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accepted_amount: Option<Decimal>,
     /// Quantity in contract units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract_quantity: Option<Decimal>,
     /// Remaining cap quantity after a cap failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap_remaining: Option<Decimal>,
     /// Caps that apply to the line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub caps: Vec<usize>,
     /// Duplicate-key fingerprints, for the history index (kept, so a stored line can be
     /// indexed again without re-validating it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<LineKeys>,
 }
 

@@ -1,0 +1,112 @@
+//! Peak memory of applying one big sales report: how much the resident set grows while
+//! `apply::apply_document` turns a report of N lines into a stored batch, beyond the report
+//! itself (which the caller holds) and the contract book.
+//!
+//! ```text
+//! cargo run --release -p apply --example apply_rss -- 50000 sqlite
+//! cargo run --release -p apply --example apply_rss -- 200000 postgres
+//! ```
+//!
+//! The peak is read from `VmHWM` after resetting it (`/proc/self/clear_refs`, Linux) once
+//! the contracts are applied and the report generated, so it measures the application only.
+//! Sizes of the book: `BENCH_CONTRACTS` (default 1,000) x `BENCH_ITEMS` (default 100);
+//! `APPLY_RSS_PRIOR=n` applies n reports of the same size first (their times are printed).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../benches/workload/mod.rs"]
+mod workload;
+
+use std::time::Instant;
+
+use schemas::Document;
+
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("status field")
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let lines: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200_000);
+    let backend = args.next().unwrap_or_else(|| "sqlite".into());
+    let contracts = workload::env("BENCH_CONTRACTS", 1_000);
+    let items = workload::env("BENCH_ITEMS", 100);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, pg_name) = match backend.as_str() {
+        "postgres" => {
+            let (store, name) = rt.block_on(workload::pg_store());
+            (store, Some(name))
+        }
+        _ => (rt.block_on(workload::sqlite_store(dir.path())), None),
+    };
+    let partners = workload::partners();
+    rt.block_on(workload::load_contracts(
+        &*store, &partners, contracts, items,
+    ));
+    // A first small report builds the contract book cache, as a running gateway has it.
+    let warm = Document::SalesReport(workload::report(0, 100, contracts, items));
+    rt.block_on(apply::apply_document(
+        &*store,
+        &partners,
+        "engine.sales",
+        "warm",
+        &warm,
+        &workload::ctx(),
+    ))
+    .expect("warm-up report applies");
+    // `APPLY_RSS_PRIOR` earlier reports of the same size first: a store that already holds
+    // lines, as in production (their time is printed, not their memory).
+    for run in 0..workload::env("APPLY_RSS_PRIOR", 0) as u64 {
+        let prior = Document::SalesReport(workload::report(1_000 + run, lines, contracts, items));
+        let started = Instant::now();
+        rt.block_on(apply::apply_document(
+            &*store,
+            &partners,
+            "engine.sales",
+            &format!("prior-{run}"),
+            &prior,
+            &workload::ctx(),
+        ))
+        .expect("prior report applies");
+        eprintln!("prior report {run}: {:.1?}", started.elapsed());
+    }
+    let doc = Document::SalesReport(workload::report(1, lines, contracts, items));
+    let before = status_kib("VmRSS:");
+    std::fs::write("/proc/self/clear_refs", "5").expect("reset the peak (Linux)");
+    let started = Instant::now();
+    let applied = rt
+        .block_on(apply::apply_document(
+            &*store,
+            &partners,
+            "engine.sales",
+            "big",
+            &doc,
+            &workload::ctx(),
+        ))
+        .expect("report applies");
+    let elapsed = started.elapsed();
+    let peak = status_kib("VmHWM:");
+    if let apply::Applied::Applied(outcome) = applied {
+        eprintln!("{}", outcome.summary);
+    }
+    println!(
+        "{backend} {lines} lines in {elapsed:.1?} ({:.0} lines/s): RSS before {} MiB, peak {} MiB, growth {} MiB ({} bytes/line)",
+        lines as f64 / elapsed.as_secs_f64(),
+        before / 1024,
+        peak / 1024,
+        peak.saturating_sub(before) / 1024,
+        peak.saturating_sub(before) * 1024 / lines as u64
+    );
+    if let Some(name) = pg_name {
+        rt.block_on(workload::drop_pg(store, &name));
+    }
+}
