@@ -1,5 +1,5 @@
-//! Black-box tests of `chargegate serve`, on embedded defaults (SQLite, in-process bus, local
-//! drop folders) and on PostgreSQL + RabbitMQ: the sample story through the running binary,
+//! Black-box tests of `chargegate serve`, on embedded defaults (SQLite, in-process bus) and on
+//! PostgreSQL + RabbitMQ, with partners on SFTP: the sample story through the running binary,
 //! as partners and an analyst see it — files in, acknowledgments and the 844 claim out, a
 //! broken file rejected with a located error, the API answering.
 
@@ -10,8 +10,22 @@ mod support;
 use support::*;
 use transport::drop::testing::SshServer;
 
+/// On embedded defaults (SQLite, in-process bus), partners uploading over SFTP to the
+/// system's OpenSSH (chrooted `internal-sftp`, one system user per partner).
 #[test]
-fn the_sample_story_goes_through_the_gateway_on_embedded_defaults() {
+fn the_sample_story_goes_through_the_gateway_on_embedded_defaults_and_sftp() {
+    story_over_sftp(Options::embedded(), "sqlite://");
+}
+
+/// The same story on the production servers: PostgreSQL and RabbitMQ.
+#[test]
+fn the_sample_story_goes_through_the_gateway_on_postgres_rabbitmq_and_sftp() {
+    story_over_sftp(Options::servers(), "postgres://");
+}
+
+/// A partner that drops files locally (no SFTP) is served the same way.
+#[test]
+fn the_sample_story_goes_through_local_drop_folders() {
     let tmp = tempfile::tempdir().unwrap();
     let serve = start(tmp.path());
     story(&serve, &|partner, name, bytes| {
@@ -22,10 +36,7 @@ fn the_sample_story_goes_through_the_gateway_on_embedded_defaults() {
     });
 }
 
-/// The same story on the production parts: PostgreSQL, RabbitMQ, and partners uploading over
-/// SFTP to the system's OpenSSH (chrooted `internal-sftp`, one system user per partner).
-#[test]
-fn the_sample_story_goes_through_the_gateway_on_postgres_rabbitmq_and_sftp() {
+fn story_over_sftp(base: Options, database: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let ssh = SshServer::start(
         std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
@@ -36,13 +47,13 @@ fn the_sample_story_goes_through_the_gateway_on_postgres_rabbitmq_and_sftp() {
         tmp.path(),
         Options {
             drop_root: Some(ssh.drop_root().path().to_owned()),
-            ..Options::servers()
+            ..base
         },
     );
     let log = serve.log();
     assert!(
-        log.contains("database=postgres://") && log.contains("bus=amqp://"),
-        "not on the servers: {log}"
+        log.contains(&format!("database={database}")),
+        "not on {database}: {log}"
     );
     let staging = tmp.path().join("uploads");
     std::fs::create_dir_all(&staging).unwrap();
