@@ -51,6 +51,11 @@ impl World {
     /// with ACME's `[as2]` pointing at the peer and its `[sftp]` outbox gone, so its files go
     /// over AS2.
     fn new(mdn: &str) -> Self {
+        Self::with_channels(mdn, false)
+    }
+
+    /// [`World::new`], optionally keeping ACME's `[sftp]` drop folder beside its `[as2]`.
+    fn with_channels(mdn: &str, keep_sftp: bool) -> Self {
         let tmp = tempfile::tempdir().unwrap();
         let certs = tmp.path().join("certs");
         std::fs::create_dir_all(&certs).unwrap();
@@ -83,7 +88,16 @@ impl World {
              encrypt = \"aes256-cbc\"\nsign = \"sha256\"\ncertificates = [\"{}\"]\n\n",
             acme.cert.display()
         );
-        std::fs::write(&file, format!("{}{as2}{}", &text[..start], &text[end..])).unwrap();
+        let sftp = if keep_sftp {
+            "[sftp]\nuser = \"acmepharma\"\n\n"
+        } else {
+            ""
+        };
+        std::fs::write(
+            &file,
+            format!("{}{as2}{sftp}{}", &text[..start], &text[end..]),
+        )
+        .unwrap();
         Self {
             tmp,
             acme,
@@ -431,4 +445,29 @@ fn a_large_message_is_received_and_answered() {
     let verdict = w.acme_sends_file(&serve, &big);
     assert_eq!(verdict["status"], "processed", "{verdict}");
     assert_eq!(verdict["mic_ok"], true, "{verdict}");
+}
+
+/// A partner on both AS2 and SFTP gets each acknowledgment on the channel its file came in by.
+#[test]
+fn acknowledgments_follow_the_channel_the_file_came_in_by() {
+    let w = World::with_channels("sync", true);
+    let peer = w.peer(&[]);
+    let serve = w.serve("");
+    let verdict = w.acme_sends(&serve, "845_4010_contract.x12");
+    assert_eq!(verdict["status"], "processed", "{verdict}");
+    wait_for(&serve, "the AS2 file's acknowledgment over AS2", || {
+        received(&peer).iter().any(|x| is_ack(x))
+    });
+    drop_file(&serve, "acmepharma", "845_5010_contract_change.x12");
+    wait_for(
+        &serve,
+        "the dropped file's acknowledgment in the outbox",
+        || !files(&serve.drop_dir("acmepharma", "outbox")).is_empty(),
+    );
+    assert_eq!(files(&serve.drop_dir("acmepharma", "outbox")).len(), 1);
+    assert_eq!(
+        received(&peer).iter().filter(|x| is_ack(x)).count(),
+        1,
+        "the dropped file's acknowledgment went over AS2 too"
+    );
 }

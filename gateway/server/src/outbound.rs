@@ -219,6 +219,34 @@ fn file_name(doc_type: &str, partner: &str, icn: u32) -> String {
     format!("{doc_type}-{partner}-{icn:09}.x12")
 }
 
+/// Whether `tx` answers a file that came in over AS2: its parent (the received file, for an
+/// acknowledgment) or grandparent (for an 849 answering a set of that file) carries an AS2
+/// Message-ID.
+async fn answers_as2_file(
+    shared: &Shared,
+    tx: &store::TransactionRecord,
+) -> Result<bool, PipelineError> {
+    let mut next = tx.parent_id;
+    for _ in 0..2 {
+        let Some(id) = next else {
+            return Ok(false);
+        };
+        let Some(parent) = shared.store.get_transaction(id).await? else {
+            return Ok(false);
+        };
+        if parent.direction == Direction::Inbound
+            && parent
+                .refs
+                .iter()
+                .any(|r| r.kind == store::RefKind::As2Message)
+        {
+            return Ok(true);
+        }
+        next = parent.parent_id;
+    }
+    Ok(false)
+}
+
 /// Delivers a rendered file once: a transaction already sent is not sent again. Over AS2 a
 /// partner's refusal fails the transaction here (not retried); transport errors come back as
 /// `Err` for the bus to retry.
@@ -232,11 +260,17 @@ pub async fn send(shared: &Shared, rendered: &Rendered) -> Result<(), PipelineEr
         tracing::info!(transaction = %tx.id, "already sent");
         return Ok(());
     }
-    let over_as2 = shared
+    let profile_as2 = shared
         .profiles
         .current()
         .get(&rendered.partner)
-        .is_some_and(crate::as2_send::uses_as2);
+        .map(|p| (p.as2.is_some(), crate::as2_send::uses_as2(p)));
+    let over_as2 = match profile_as2 {
+        Some((_, true)) => true,
+        // A partner on both channels gets answers where the file they answer came from.
+        Some((true, false)) => answers_as2_file(shared, &tx).await?,
+        _ => false,
+    };
     if over_as2 {
         return crate::as2_send::send(shared, &tx, rendered).await;
     }
