@@ -16,7 +16,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use as2_support::{Side, peer_args, peer_script, python, side};
+use as2_support::{Side, peer_args, peer_script, peer_send_file, python, side};
 use support::*;
 use transport::as2::LocalIdentity;
 
@@ -158,24 +158,8 @@ impl World {
 
     /// ACME sends the file at `path` to the gateway's `POST /as2` with pyas2lib.
     fn acme_sends_file(&self, serve: &Serve, path: &Path) -> serde_json::Value {
-        let out = Command::new(python())
-            .arg(peer_script())
-            .arg("send")
-            .args(peer_args(&self.acme, &self.us))
-            .arg("--url")
-            .arg(format!("http://127.0.0.1:{}/as2", serve.port))
-            .arg("--file")
-            .arg(path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "peer send failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stdout = String::from_utf8(out.stdout).unwrap();
-        serde_json::from_str(stdout.lines().last().unwrap_or_default())
-            .unwrap_or_else(|e| panic!("{e}: {stdout}"))
+        let url = format!("http://127.0.0.1:{}/as2", serve.port);
+        peer_send_file(&self.acme, &self.us, &url, path, &[])
     }
 }
 

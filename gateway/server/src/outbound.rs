@@ -260,17 +260,15 @@ pub async fn send(shared: &Shared, rendered: &Rendered) -> Result<(), PipelineEr
         tracing::info!(transaction = %tx.id, "already sent");
         return Ok(());
     }
-    let profile_as2 = shared
+    let (has_as2, only_as2) = shared
         .profiles
         .current()
         .get(&rendered.partner)
-        .map(|p| (p.as2.is_some(), crate::as2_send::uses_as2(p)));
-    let over_as2 = match profile_as2 {
-        Some((_, true)) => true,
-        // A partner on both channels gets answers where the file they answer came from.
-        Some((true, false)) => answers_as2_file(shared, &tx).await?,
-        _ => false,
-    };
+        .map_or((false, false), |p| {
+            (p.as2.is_some(), crate::as2_send::uses_as2(p))
+        });
+    // A partner on both channels gets answers where the file they answer came from.
+    let over_as2 = only_as2 || (has_as2 && answers_as2_file(shared, &tx).await?);
     if over_as2 {
         return crate::as2_send::send(shared, &tx, rendered).await;
     }

@@ -9,7 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use as2_support::{Side, partner_of, payload, peer_args, peer_script, python, serve, side};
+use as2_support::{
+    Side, partner_of, payload, peer_args, peer_script, peer_send_file, python, serve, side,
+};
 use transport::as2::{
     EncryptionAlg, FailureModifier, LocalIdentity, MdnOutcome, MdnVerdict, MicAlg, PartnerAs2,
     ReceiveFailure, Received, SendOutcome, Sender, build_mdn, build_message, new_message_id,
@@ -87,24 +89,7 @@ fn our_endpoint(w: &Arc<World>, partner: PartnerAs2, count: usize) -> (String, L
 fn peer_send(w: &World, peer: &Side, url: &str, data: &[u8], extra: &[&str]) -> serde_json::Value {
     let file = w.dir.path().join(format!("{}.x12", uuid_like()));
     std::fs::write(&file, data).unwrap();
-    let mut cmd = Command::new(python());
-    cmd.arg(peer_script())
-        .arg("send")
-        .args(peer_args(peer, &w.us))
-        .arg("--url")
-        .arg(url)
-        .arg("--file")
-        .arg(&file)
-        .args(extra);
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "peer send failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    serde_json::from_str(stdout.lines().last().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("{e}: {stdout}"))
+    peer_send_file(peer, &w.us, url, &file, extra)
 }
 
 fn uuid_like() -> String {

@@ -149,3 +149,33 @@ pub fn payload(len: usize) -> Vec<u8> {
     let seg = b"ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *260101*1200*U*00401*000000001*0*P*>~\r\n";
     seg.iter().copied().cycle().take(len).collect()
 }
+
+/// Runs the peer in send mode: `peer` sends `file` to `us` at `url` (more peer arguments in
+/// `extra`); the peer's JSON verdict on our MDN.
+pub fn peer_send_file(
+    peer: &Side,
+    us: &Side,
+    url: &str,
+    file: &Path,
+    extra: &[&str],
+) -> serde_json::Value {
+    let out = std::process::Command::new(python())
+        .arg(peer_script())
+        .arg("send")
+        .args(peer_args(peer, us))
+        .arg("--url")
+        .arg(url)
+        .arg("--file")
+        .arg(file)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "peer send failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
