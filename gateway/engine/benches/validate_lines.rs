@@ -31,137 +31,13 @@ use engine::identity::PartyKey;
 use engine::rules::{BatchContext, Pipeline};
 use engine::sale::SaleLine;
 use engine::settings::Role;
-use rust_decimal::Decimal;
-use schemas::{
-    Action, Contract, ContractItem, ContractStatus, EligibleParty, Item, ItemAction, Party,
-    PartyAction, Source,
+use generated_book::{
+    CUSTOMERS, FIRST_SALE_DAY, Rng, UNIVERSE, book, date, env, first_item, ndc, party, prices,
 };
+use rust_decimal::Decimal;
+use schemas::Item;
 
-/// SplitMix64: a fixed-seed generator, so every run sees the same book and lines.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-const UNIVERSE: u64 = 50_000;
-const CUSTOMERS: u64 = 8;
-/// 2026-03-01 as days from the common era.
-const FIRST_SALE_DAY: i32 = 739_676;
-
-fn date(s: &str) -> NaiveDate {
-    s.parse().unwrap_or_default()
-}
-
-fn party(qualifier: &str, id: String) -> Party {
-    Party {
-        qualifier: qualifier.into(),
-        id,
-        name: None,
-        kind: None,
-        address: None,
-        refs: vec![],
-    }
-}
-
-fn ndc(n: u64) -> String {
-    format!("{:011}", 10_000_000_000 + n)
-}
-
-/// Contract price and WAC in cents of item slot `i` of contract `c`: a pure function, so the
-/// line generator knows the right prices without asking the book.
-fn prices(c: u64, item: u64) -> (i64, i64) {
-    let contract = 1_000 + ((c * 7919 + item * 104_729) % 9_000) as i64;
-    let wac = contract + 100 + ((c + item) % 2_000) as i64;
-    (contract, wac)
-}
-
-/// Item numbers of contract `c`: 1,000 consecutive NDCs from a contract-dependent offset.
-fn first_item(c: u64) -> u64 {
-    (c * 4_099) % UNIVERSE
-}
-
-fn generate_contract(c: u64, items: usize) -> Contract {
-    let eligible = (0..CUSTOMERS)
-        .map(|k| EligibleParty {
-            party: party("11", format!("AB{:07}", c * 16 + k)),
-            start: Some(date("2026-01-01")),
-            end: Some(date("2027-12-31")),
-            action: PartyAction::Add,
-        })
-        .collect();
-    let items = (0..items as u64)
-        .map(|slot| {
-            let item = (first_item(c) + slot) % UNIVERSE;
-            let (contract_price, wac) = prices(c, item);
-            ContractItem {
-                line: slot.to_string(),
-                action: ItemAction::Add,
-                item: Item {
-                    qualifier: "N4".into(),
-                    id: ndc(item),
-                    other_ids: vec![],
-                },
-                description: None,
-                class_of_trade: None,
-                contract_price: Some(Decimal::new(contract_price, 2)),
-                wac: Some(Decimal::new(wac, 2)),
-                uom: Some("CA".into()),
-                start: None,
-                end: None,
-            }
-        })
-        .collect();
-    Contract {
-        source: Source {
-            file: format!("{c:064x}"),
-            interchange: c.to_string(),
-            group: "1".into(),
-            set: "0001".into(),
-            partner: None,
-        },
-        action: Action::Original,
-        date: date("2026-01-01"),
-        contract_id: format!("SPA-{c:06}"),
-        status: ContractStatus::Original,
-        supplier: party("1", "123456789".into()),
-        distributor: party("1", "987654321".into()),
-        gpo: None,
-        refs: vec![],
-        effective: date("2026-01-01"),
-        expires: date("2027-12-31"),
-        change_effective: None,
-        eligible,
-        items,
-    }
-}
-
-fn build_book(contracts: usize, items: usize) -> ContractBook {
-    let mut book = ContractBook::new();
-    for c in 0..contracts as u64 {
-        if let Err(e) = book.apply(&generate_contract(c, items)) {
-            panic!("generated contract {c}: {e}");
-        }
-    }
-    book
-}
+mod generated_book;
 
 /// Overwrites `line` with the next generated sale; about 1 in 20 lines is wrong on purpose
 /// (unknown item, ineligible customer or a wrong contract price).
@@ -287,7 +163,7 @@ fn bench(c: &mut Criterion) {
     let items = env("BENCH_ITEMS", 1_000);
     let lines = env("BENCH_LINES", 1_000_000);
     let started = Instant::now();
-    let book = build_book(contracts, items);
+    let book = book(contracts, items);
     eprintln!(
         "book: {contracts} contracts x {items} items ({} price rows, {} distinct items) built in {:.1?}",
         contracts * items,

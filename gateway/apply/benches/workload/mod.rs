@@ -14,48 +14,19 @@ use engine::EngineSettings;
 use engine::contracts::ContractBook;
 use engine::settings::BatchMode;
 use rust_decimal::Decimal;
-use schemas::{
-    Action, Contract, ContractItem, ContractStatus, Document, EligibleParty, Item, ItemAction,
-    Party, PartyAction, SalesLine, SalesReport, Source,
-};
+use schemas::{Action, Contract, Document, Item, SalesLine, SalesReport, Source};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, Executor};
 use store::{PgStore, SqliteStore, Store};
 
+#[path = "../../../engine/benches/generated_book/mod.rs"]
+mod generated_book;
+
+use generated_book::{CUSTOMERS, FIRST_SALE_DAY, UNIVERSE, first_item, ndc, party, prices};
+pub use generated_book::{Rng, date, env};
+
 pub const SUPPLIER: &str = "acme";
 pub const DISTRIBUTOR: &str = "gooddrug";
-const UNIVERSE: u64 = 50_000;
-const CUSTOMERS: u64 = 8;
-/// 2026-03-01 as days from the common era.
-const FIRST_SALE_DAY: i32 = 739_676;
-
-pub fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// SplitMix64: a fixed-seed generator, so every run sees the same book and lines.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-pub fn date(s: &str) -> NaiveDate {
-    s.parse().expect("date")
-}
 
 /// The business day every application runs on.
 pub fn ctx() -> Context {
@@ -64,17 +35,6 @@ pub fn ctx() -> Context {
         today,
         now: Utc.from_utc_datetime(&today.and_hms_opt(12, 0, 0).expect("noon")),
         actor: "system".into(),
-    }
-}
-
-fn party(qualifier: &str, id: String) -> Party {
-    Party {
-        qualifier: qualifier.into(),
-        id,
-        name: None,
-        kind: None,
-        address: None,
-        refs: vec![],
     }
 }
 
@@ -88,70 +48,11 @@ fn source(partner: &str, file: String) -> Source {
     }
 }
 
-fn ndc(n: u64) -> String {
-    format!("{:011}", 10_000_000_000 + n)
-}
-
-/// Contract price and WAC in cents of `item` on contract `c`: a pure function, so the line
-/// generator knows the right prices without asking the book.
-fn prices(c: u64, item: u64) -> (i64, i64) {
-    let contract = 1_000 + ((c * 7919 + item * 104_729) % 9_000) as i64;
-    let wac = contract + 100 + ((c + item) % 2_000) as i64;
-    (contract, wac)
-}
-
-fn first_item(c: u64) -> u64 {
-    (c * 4_099) % UNIVERSE
-}
-
-/// Contract `c` with `items` items, eight eligible customers, from ACME to GOOD DRUG.
+/// Contract `c` of the shared generated book, sent by ACME.
 pub fn contract(c: u64, items: usize) -> Contract {
-    let eligible = (0..CUSTOMERS)
-        .map(|k| EligibleParty {
-            party: party("11", format!("AB{:07}", c * 16 + k)),
-            start: Some(date("2026-01-01")),
-            end: Some(date("2027-12-31")),
-            action: PartyAction::Add,
-        })
-        .collect();
-    let items = (0..items as u64)
-        .map(|slot| {
-            let item = (first_item(c) + slot) % UNIVERSE;
-            let (contract_price, wac) = prices(c, item);
-            ContractItem {
-                line: slot.to_string(),
-                action: ItemAction::Add,
-                item: Item {
-                    qualifier: "N4".into(),
-                    id: ndc(item),
-                    other_ids: vec![],
-                },
-                description: None,
-                class_of_trade: None,
-                contract_price: Some(Decimal::new(contract_price, 2)),
-                wac: Some(Decimal::new(wac, 2)),
-                uom: Some("CA".into()),
-                start: None,
-                end: None,
-            }
-        })
-        .collect();
-    Contract {
-        source: source(SUPPLIER, format!("{c:064x}")),
-        action: Action::Original,
-        date: date("2026-01-01"),
-        contract_id: format!("SPA-{c:06}"),
-        status: ContractStatus::Original,
-        supplier: party("1", "123456789".into()),
-        distributor: party("1", "987654321".into()),
-        gpo: None,
-        refs: vec![],
-        effective: date("2026-01-01"),
-        expires: date("2027-12-31"),
-        change_effective: None,
-        eligible,
-        items,
-    }
+    let mut contract = generated_book::contract(c, items);
+    contract.source = source(SUPPLIER, format!("{c:064x}"));
+    contract
 }
 
 /// The same contracts as an in-memory engine book (the no-store baseline).
