@@ -1,5 +1,6 @@
-//! Outbound AS2 (design.md 8): a rendered file goes to a partner whose profile has `[as2]`
-//! (and no `[sftp]` drop it collects from) as a signed and encrypted AS2 message.
+//! Outbound AS2 (design.md 8): a rendered file goes as a signed and encrypted AS2 message to
+//! a partner whose profile has `[as2]` and no `[sftp]` drop, or, for a partner with both,
+//! when it answers a file that came in over AS2 (`outbound::send` decides).
 //!
 //! The message is built once and recorded (`as2_outbound`: Message-ID, MIC, headers, the body
 //! in the raw store) before the first POST, so a retry after an HTTP error or a crash posts the

@@ -1,7 +1,8 @@
 //! The outbound half of design.md 1: **render** (a normalized document from the engine to
 //! X12 with the partner's profile and control numbers allocated in the database) and
 //! **send** (the partner's SFTP outbox, written `.part` then renamed, or AS2 through
-//! [`crate::as2_send`] for a partner with `[as2]` and no `[sftp]`).
+//! [`crate::as2_send`] for a partner with `[as2]` and no `[sftp]`, and for a partner with
+//! both when the file answers one that came in over AS2).
 //!
 //! Rendering is keyed by the message id: the outbound transaction's id is derived from it,
 //! so a redelivered message finds the file rendered before and sends the same bytes with the

@@ -183,13 +183,18 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
     .await?;
     shared.wake_relay.notify_one();
     println!("   {}", outcome.summary);
+    let claim_number = outcome
+        .refs
+        .iter()
+        .find(|(kind, _)| kind == "claim")
+        .map(|(_, number)| number.clone())
+        .context("Pay and Close made no claim")?;
     let claim_file = wait_file(shared, "acmepharma", "outbox", "claim-").await?;
     println!("   the 844 claim went to ACME: {}", claim_file.display());
 
     step(5, "ACME answers the claim (849)");
     let answer = acme_answers(shared, &claim_file)?;
     deliver(shared, "acmepharma", "849-from-acme.x12", &answer)?;
-    let claim_number = claim_number(&claim_file)?;
     let (claim, response) = wait_for(|| async {
         let mut reader = shared.store.reader().await?;
         let Some(claim) = reader.find_claim("acmepharma", &claim_number).await? else {
@@ -340,17 +345,6 @@ fn summary(path: &Path) -> anyhow::Result<String> {
         path.file_name().unwrap_or_default().to_string_lossy(),
         verdicts.join(" ")
     ))
-}
-
-/// The debit memo (BAA05) of the claim we sent.
-fn claim_number(path: &Path) -> anyhow::Result<String> {
-    let text = std::fs::read_to_string(path)?;
-    text.split('~')
-        .map(str::trim)
-        .find(|s| s.starts_with("BAA*"))
-        .and_then(|s| s.split('*').nth(5))
-        .map(str::to_owned)
-        .context("the claim has no BAA05")
 }
 
 fn print_849_totals(path: &Path) -> anyhow::Result<()> {
