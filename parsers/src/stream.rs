@@ -136,6 +136,24 @@ pub struct SetReader<R> {
     pending: std::collections::VecDeque<Event>,
     done: bool,
     max_set_len: usize,
+    /// Buffers of a set handed back with [`SetReader::recycle`].
+    spare: Option<Buffers>,
+}
+
+/// What ends with the segment just read.
+#[derive(Debug, Clone, Copy)]
+enum End {
+    Set,
+    Interchange,
+}
+
+/// A [`RawSet`]'s buffers, emptied, for the next set.
+#[derive(Debug, Default)]
+struct Buffers {
+    data: Vec<u8>,
+    spans: Vec<(u32, u32, u32, u32, u64)>,
+    seps: Vec<u32>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl<R: Read> SetReader<R> {
@@ -151,6 +169,7 @@ impl<R: Read> SetReader<R> {
             pending: Default::default(),
             done: false,
             max_set_len,
+            spare: None,
         }
     }
 
@@ -179,17 +198,23 @@ impl<R: Read> SetReader<R> {
                         &mut self.building,
                         &mut self.envelope_diagnostics,
                         self.max_set_len,
+                        &mut self.spare,
                     );
                     self.validator.feed(&seg);
-                    let diags = self.validator.take_diagnostics();
-                    let id = seg.id().to_vec();
-                    if let Some(b) = &mut self.building {
-                        b.push(&seg);
-                        b.diagnostics.extend(diags);
-                    } else {
-                        self.envelope_diagnostics.extend(diags);
-                    }
-                    self.on_segment_after(&id);
+                    let ends = match seg.id() {
+                        b"SE" => Some(End::Set),
+                        b"IEA" => Some(End::Interchange),
+                        _ => None,
+                    };
+                    let target = match &mut self.building {
+                        Some(b) => {
+                            b.push(&seg);
+                            &mut b.diagnostics
+                        }
+                        None => &mut self.envelope_diagnostics,
+                    };
+                    self.validator.drain_diagnostics_into(target);
+                    self.on_segment_after(ends);
                 }
                 Ok(None) => {
                     self.done = true;
@@ -208,16 +233,32 @@ impl<R: Read> SetReader<R> {
         }
     }
 
-    fn on_segment_after(&mut self, id: &[u8]) {
-        match id {
-            b"SE" => {
+    fn on_segment_after(&mut self, ends: Option<End>) {
+        match ends {
+            Some(End::Set) => {
                 if let Some(set) = self.building.take() {
                     self.pending.push_back(Event::Set(set));
                 }
             }
-            b"IEA" => self.flush(),
-            _ => {}
+            Some(End::Interchange) => self.flush(),
+            None => {}
         }
+    }
+
+    /// Gives back a set's buffers once the caller is done with it, so the next set is
+    /// copied into memory already sized for a set instead of growing a new buffer segment
+    /// by segment (a file holds thousands of sets).
+    pub fn recycle(&mut self, mut set: RawSet) {
+        set.data.clear();
+        set.spans.clear();
+        set.seps.clear();
+        set.diagnostics.clear();
+        self.spare = Some(Buffers {
+            data: set.data,
+            spans: set.spans,
+            seps: set.seps,
+            diagnostics: set.diagnostics,
+        });
     }
 
     fn flush(&mut self) {
@@ -236,6 +277,7 @@ fn before_segment(
     building: &mut Option<RawSet>,
     envelope_diagnostics: &mut Vec<Diagnostic>,
     max_set_len: usize,
+    spare: &mut Option<Buffers>,
 ) {
     let t = |n: usize| seg.text(n).unwrap_or("").to_owned();
     match seg.id() {
@@ -264,15 +306,18 @@ fn before_segment(
         }
         b"ST" => {
             // A set still open lacks its SE; the validator reports it, we drop its bytes.
-            *building = context.as_ref().map(|ctx| RawSet {
-                context: ctx.clone(),
-                id: t(1),
-                control_number: t(2),
-                offset: seg.offset(),
-                diagnostics: Vec::new(),
-                data: Vec::new(),
-                spans: Vec::new(),
-                seps: Vec::new(),
+            *building = context.as_ref().map(|ctx| {
+                let b = spare.take().unwrap_or_default();
+                RawSet {
+                    context: ctx.clone(),
+                    id: t(1),
+                    control_number: t(2),
+                    offset: seg.offset(),
+                    diagnostics: b.diagnostics,
+                    data: b.data,
+                    spans: b.spans,
+                    seps: b.seps,
+                }
             });
         }
         b"GE" | b"IEA" => *building = None,
@@ -342,6 +387,47 @@ mod tests {
         };
         assert_eq!(sales.id, "867");
         assert_eq!(sales.segments().filter(|s| s.id() == b"QTY").count(), 4);
+    }
+
+    /// A recycled set's buffers hold nothing of it when the next set is read into them.
+    #[test]
+    fn recycled_buffers_give_the_same_sets() {
+        let mut both = SALES.to_vec();
+        both.extend_from_slice(CLAIM);
+        both.extend_from_slice(SALES);
+        let fresh: Vec<(String, usize, Vec<Vec<u8>>)> = events(&both)
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Set(s) => Some(s),
+                Event::InterchangeEnd(_) => None,
+            })
+            .map(|s| {
+                (
+                    s.id.clone(),
+                    s.len(),
+                    s.segments().map(|g| g.raw().to_vec()).collect(),
+                )
+            })
+            .collect();
+        let mut r = SetReader::new(
+            &both[..],
+            ReaderOptions::default(),
+            ValidateOptions::default(),
+            1 << 20,
+        );
+        let mut recycled = Vec::new();
+        while let Some(e) = r.next_event().expect("reads") {
+            if let Event::Set(s) = e {
+                recycled.push((
+                    s.id.clone(),
+                    s.len(),
+                    s.segments().map(|g| g.raw().to_vec()).collect(),
+                ));
+                r.recycle(s);
+            }
+        }
+        assert_eq!(fresh.len(), 3);
+        assert_eq!(recycled, fresh);
     }
 
     #[test]

@@ -19,17 +19,19 @@
 //! Sampling is flat with 10 samples, 1 s of warm-up and 5 s of measurement; the whole run
 //! takes about three minutes on a 2-core machine.
 //!
-//! Medians on this project's 2-core machine (Intel Xeon, release profile with thin LTO):
+//! Medians on this project's 2-core machine (Intel Xeon, release profile with thin LTO,
+//! mimalloc as in the `chargegate` binary), run while other builds shared the machine:
 //!
 //! | size | `translate_baseline_memchr2` | `translate_867` | ratio |
 //! |---|---|---|---|
-//! | 1 MiB | 783 MiB/s | 24.2 MiB/s | 0.031 |
-//! | 10 MiB | 778 MiB/s | 23.7 MiB/s | 0.030 |
-//! | 100 MiB | 776 MiB/s | 23.6 MiB/s | 0.030 |
+//! | 1 MiB | 1031 MiB/s | 51.5 MiB/s | 0.050 |
+//! | 10 MiB | 981 MiB/s | 57.9 MiB/s | 0.059 |
+//! | 100 MiB | 806 MiB/s | 52.8 MiB/s | 0.066 |
 //!
-//! The target was 0.35. Timed apart on the 10 MiB corpus (7,811 sets, 69,069 lines):
-//! `SetReader` with full validation 132 ms (56 ms envelope only), typed reading
-//! (`x12::sets::read_set`) 274 ms, mapping 94 ms. Throughput is flat across sizes because
+//! The target is 0.35. Where the time goes, per stage on a 10 MiB corpus (7,811 sets, 69,069
+//! lines): `cargo run --release -p partner-maps --example translate_stages -- FILE` measured
+//! the set reader with envelope checks 14 ms, full validation +37 ms, typed reading
+//! (`x12::sets::read_set`) +95 ms, mapping +25 ms. Throughput is flat across sizes because
 //! nothing is kept between sets.
 
 use std::hint::black_box;
@@ -41,6 +43,10 @@ use criterion::{
 use partner_maps::{Profile, ProfileSet, translate};
 use schemas::Document;
 use x12::generate::{SetKind, corpus};
+
+/// The allocator the `chargegate` binary ships with, so the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const SEED: u64 = 2026;
 const SHA: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -207,8 +207,9 @@ impl<R: Read> Iterator for Translator<'_, R> {
     fn next(&mut self) -> Option<SetOutcome> {
         loop {
             match self.reader.next_event() {
-                Ok(Some(Event::Set(raw))) => {
-                    let out = self.outcome(raw);
+                Ok(Some(Event::Set(mut raw))) => {
+                    let out = self.outcome(&mut raw);
+                    self.reader.recycle(raw);
                     if let Some(r) = &out.rejection {
                         self.pending.push(Pending {
                             group: out.group.clone(),
@@ -296,7 +297,7 @@ impl<'p, R: Read> Translator<'p, R> {
         r
     }
 
-    fn outcome(&mut self, mut raw: RawSet) -> SetOutcome {
+    fn outcome(&mut self, raw: &mut RawSet) -> SetOutcome {
         let ctx = raw.context.clone();
         let diagnostics = std::mem::take(&mut raw.diagnostics);
         let invalid = diagnostics
@@ -314,7 +315,7 @@ impl<'p, R: Read> Translator<'p, R> {
             result: Ok(Vec::new()),
             rejection: None,
         };
-        let location = self.set_location(&raw);
+        let location = self.set_location(raw);
         if invalid > 0 {
             out.result = Err(TranslateError::Invalid {
                 location,
@@ -358,7 +359,7 @@ impl<'p, R: Read> Translator<'p, R> {
         };
         if check_allowed && !profile.x12.accepts_inbound(profile.role, kind) {
             out.rejection = Some(Rejection::Set(set_report(
-                &raw,
+                raw,
                 vec![SetError::NotSupported],
                 vec![],
             )));
@@ -370,12 +371,12 @@ impl<'p, R: Read> Translator<'p, R> {
             });
             return out;
         }
-        let typed = match read_set(&raw) {
+        let typed = match read_set(raw) {
             Ok(t) => t,
             Err(e) => {
-                let mut diagnostic = e.to_diagnostic(&raw);
+                let mut diagnostic = e.to_diagnostic(raw);
                 diagnostic.location.file = self.file.clone();
-                out.rejection = Some(Rejection::Set(read_rejection(&raw, &e)));
+                out.rejection = Some(Rejection::Set(read_rejection(raw, &e)));
                 out.result = Err(TranslateError::Read { diagnostic });
                 return out;
             }
@@ -387,13 +388,13 @@ impl<'p, R: Read> Translator<'p, R> {
             set: out.set.clone(),
             partner: out.partner.clone(),
         };
-        match map_set(&raw, &typed, &profile, &source) {
+        match map_set(raw, &typed, &profile, &source) {
             Ok(docs) => out.result = Ok(docs),
             Err(mut errors) => {
                 for e in &mut errors.0 {
                     e.location.file = self.file.clone();
                 }
-                out.rejection = Some(Rejection::Set(map_rejection(&raw, &errors)));
+                out.rejection = Some(Rejection::Set(map_rejection(raw, &errors)));
                 out.result = Err(TranslateError::Map(errors));
             }
         }

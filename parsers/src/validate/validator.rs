@@ -86,6 +86,13 @@ impl Validator {
         std::mem::take(&mut self.diagnostics)
     }
 
+    /// Moves the waiting findings to the end of `out`.
+    pub fn drain_diagnostics_into(&mut self, out: &mut Vec<Diagnostic>) {
+        if !self.diagnostics.is_empty() {
+            out.append(&mut self.diagnostics);
+        }
+    }
+
     /// True when findings are waiting to be taken.
     pub fn has_diagnostics(&self) -> bool {
         !self.diagnostics.is_empty()

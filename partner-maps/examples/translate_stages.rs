@@ -1,0 +1,99 @@
+//! Where translate's time goes: the same file read four times, each pass doing one stage
+//! more (set reader with envelope checks only; with full validation; plus typed reading;
+//! plus mapping to normalized documents), then the whole `translate`. Medians of 5 runs.
+//!
+//! ```text
+//! cargo run --release -p x12 --example gen_corpus -- --kind 867 --mb 10 --seed 2026 --out /tmp/c867.x12
+//! cargo run --release -p partner-maps --example translate_stages -- /tmp/c867.x12
+//! ```
+
+use std::time::{Duration, Instant};
+
+use partner_maps::{Profile, ProfileSet, translate};
+use schemas::Source;
+use x12::ReaderOptions;
+use x12::stream::{Event, SetReader};
+use x12::validate::ValidateOptions;
+
+/// The allocator the `chargegate` binary ships with.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const STAGES: [&str; 4] = [
+    "set reader, envelope checks",
+    "set reader, full validation",
+    "+ typed read",
+    "+ mapping",
+];
+
+fn stage(data: &[u8], profile: &Profile, n: usize) -> usize {
+    let options = ValidateOptions {
+        envelope_only: n == 0,
+        ..ValidateOptions::default()
+    };
+    let mut reader = SetReader::new(data, ReaderOptions::default(), options, 64 << 20);
+    let source = Source {
+        file: String::new(),
+        interchange: String::new(),
+        group: String::new(),
+        set: String::new(),
+        partner: None,
+    };
+    let mut count = 0;
+    while let Ok(Some(event)) = reader.next_event() {
+        let Event::Set(raw) = event else { continue };
+        count += raw.len();
+        if n >= 2 {
+            let typed = x12::sets::read_set(&raw).expect("generated input reads");
+            if n >= 3 {
+                let docs = partner_maps::map::map_set(&raw, &typed, profile, &source)
+                    .expect("generated input maps");
+                count += docs.len();
+            }
+        }
+        reader.recycle(raw);
+    }
+    count
+}
+
+fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs[runs.len() / 2]
+}
+
+fn main() {
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: translate_stages FILE");
+    let data = std::fs::read(&path).expect("readable file");
+    let profile = Profile::default_for_unknown("bench");
+    let mb = data.len() as f64 / f64::from(1 << 20);
+    let report = |name: &str, d: Duration| {
+        println!(
+            "{name:<30} {:>8.1} ms {:>8.1} MiB/s",
+            d.as_secs_f64() * 1e3,
+            mb / d.as_secs_f64()
+        );
+    };
+    for (n, name) in STAGES.iter().enumerate() {
+        let runs = (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(stage(&data, &profile, n));
+                t.elapsed()
+            })
+            .collect();
+        report(name, median(runs));
+    }
+    let profiles = ProfileSet::from_profiles([profile.clone()]).expect("one profile");
+    let runs = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            for outcome in translate(&data[..], "", &profiles, Some("bench")) {
+                std::hint::black_box(outcome.result.expect("generated input translates"));
+            }
+            t.elapsed()
+        })
+        .collect();
+    report("translate", median(runs));
+}
