@@ -89,6 +89,13 @@ impl RawSet {
         ))
     }
 
+    /// The whole set as text when it is UTF-8 (X12 data nearly always is). Typed readers
+    /// slice elements out of it by [`Segment::element_span`] instead of checking each
+    /// element's UTF-8 on its own, which was a tenth of typed reading.
+    pub fn as_text(&self) -> Option<&str> {
+        std::str::from_utf8(&self.data).ok()
+    }
+
     /// All segments in order, ST first.
     pub fn segments(&self) -> impl Iterator<Item = Segment<'_>> + '_ {
         (0..self.spans.len()).filter_map(move |i| self.segment(i))

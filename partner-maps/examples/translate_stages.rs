@@ -5,6 +5,8 @@
 //! ```text
 //! cargo run --release -p x12 --example gen_corpus -- --kind 867 --mb 10 --seed 2026 --out /tmp/c867.x12
 //! cargo run --release -p partner-maps --example translate_stages -- /tmp/c867.x12
+//! # one stage once (0-3), for `perf stat` / `perf record`:
+//! cargo run --release -p partner-maps --example translate_stages -- /tmp/c867.x12 2
 //! ```
 
 use std::time::{Duration, Instant};
@@ -67,6 +69,11 @@ fn main() {
         .expect("usage: translate_stages FILE");
     let data = std::fs::read(&path).expect("readable file");
     let profile = Profile::default_for_unknown("bench");
+    if let Some(n) = std::env::args().nth(2) {
+        let n: usize = n.parse().expect("a stage number 0-3");
+        std::hint::black_box(stage(&data, &profile, n));
+        return;
+    }
     let mb = data.len() as f64 / f64::from(1 << 20);
     let report = |name: &str, d: Duration| {
         println!(

@@ -777,17 +777,16 @@ impl From<UnitCode> for Unit {
 impl Unit {
     /// Reads composite element `n`; `None` when absent.
     fn read(at: &SegmentAt<'_>, n: usize) -> Result<Option<Unit>, ReadError> {
-        let mut parts = at.components(n)?;
-        if parts.is_empty() {
+        let parts = at.component_strs(n)?;
+        let Some((&code, detail)) = parts.split_first() else {
             return Ok(None);
-        }
-        if parts[0].is_empty() {
+        };
+        if code.is_empty() {
             return Err(at.component_missing(n, 1));
         }
-        let detail = parts.split_off(1);
         Ok(Some(Unit {
-            code: UnitCode::from_code(&parts[0]),
-            detail,
+            code: UnitCode::from_code(code),
+            detail: detail.iter().map(|&c| c.to_owned()).collect(),
         }))
     }
 

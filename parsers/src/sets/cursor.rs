@@ -29,6 +29,8 @@ pub struct SegmentCursor<'a> {
     end: usize,
     /// Every segment id the set's grammar knows, in either version, sorted.
     known: Arc<[&'static str]>,
+    /// The set's bytes as text, when they are UTF-8.
+    text: Option<&'a str>,
 }
 
 impl<'a> SegmentCursor<'a> {
@@ -43,6 +45,7 @@ impl<'a> SegmentCursor<'a> {
             next: usize::from(starts_with_st),
             end: if ends_with_se { len - 1 } else { len },
             known,
+            text: raw.as_text(),
         }
     }
 
@@ -72,7 +75,13 @@ impl<'a> SegmentCursor<'a> {
 
     /// The next segment's id without taking it.
     pub fn peek_id(&self) -> Option<&'a str> {
-        self.peek().map(|s| s.id_str())
+        let segment = self.peek()?;
+        let (from, to) = segment.id_span();
+        Some(
+            self.text
+                .and_then(|t| t.get(from..to))
+                .unwrap_or_else(|| segment.id_str()),
+        )
     }
 
     /// Takes the next segment, whatever it is.
@@ -81,6 +90,7 @@ impl<'a> SegmentCursor<'a> {
         let at = SegmentAt {
             segment,
             position: self.position(),
+            set_text: self.text,
         };
         self.next += 1;
         Some(at)
@@ -220,6 +230,8 @@ pub struct SegmentAt<'a> {
     pub segment: Segment<'a>,
     /// Its position counted from ST = 1.
     pub position: u32,
+    /// The whole set as text, when UTF-8: elements are sliced out of it.
+    set_text: Option<&'a str>,
 }
 
 impl<'a> SegmentAt<'a> {
@@ -245,24 +257,42 @@ impl<'a> SegmentAt<'a> {
     /// Element `n` as text; `None` when absent or empty. A simple element must be UTF-8 and
     /// must not hold a component or repetition separator, which could not be written back.
     pub fn text(&self, n: usize) -> Result<Option<String>, ReadError> {
+        Ok(self.str_at(n)?.map(str::to_owned))
+    }
+
+    /// [`SegmentAt::text`] borrowed from the set: codes, numbers and dates are parsed from
+    /// it without an owned copy (a copy per element was a good part of typed reading).
+    fn str_at(&self, n: usize) -> Result<Option<&'a str>, ReadError> {
         let Some(raw) = self.segment.element(n).filter(|e| !e.is_empty()) else {
             return Ok(None);
         };
         let d = self.segment.delimiters();
-        let text = std::str::from_utf8(raw).map_err(|_| {
-            self.error(
-                n,
-                None,
-                ReadErrorKind::InvalidCharacter(String::from_utf8_lossy(raw).into_owned()),
-            )
-        })?;
-        if d.repetition.is_some_and(|r| raw.contains(&r)) {
-            return Err(self.error(n, None, ReadErrorKind::Repetition(text.to_owned())));
+        let sliced = self
+            .set_text
+            .zip(self.segment.element_span(n))
+            .and_then(|(t, (from, to))| t.get(from..to));
+        let text = match sliced {
+            Some(text) => text,
+            None => std::str::from_utf8(raw).map_err(|_| {
+                self.error(
+                    n,
+                    None,
+                    ReadErrorKind::InvalidCharacter(String::from_utf8_lossy(raw).into_owned()),
+                )
+            })?,
+        };
+        // One pass for both separators (elements are short and this runs for every one);
+        // which of them it was is only worked out when one is there.
+        let rep = d.repetition.unwrap_or(d.component);
+        if raw.iter().any(|&b| b == rep || b == d.component) {
+            let kind = if d.repetition.is_some_and(|r| raw.contains(&r)) {
+                ReadErrorKind::Repetition(text.to_owned())
+            } else {
+                ReadErrorKind::InvalidCharacter(text.to_owned())
+            };
+            return Err(self.error(n, None, kind));
         }
-        if raw.contains(&d.component) {
-            return Err(self.error(n, None, ReadErrorKind::InvalidCharacter(text.to_owned())));
-        }
-        Ok(Some(text.to_owned()))
+        Ok(Some(text))
     }
 
     /// Element `n` as text; a [`ReadErrorKind::MissingElement`] when empty.
@@ -282,11 +312,11 @@ impl<'a> SegmentAt<'a> {
 
     /// Element `n` as a code of list `T`.
     pub fn code<T: CodeValue>(&self, n: usize) -> Result<Option<T>, ReadError> {
-        match self.text(n)? {
+        match self.str_at(n)? {
             None => Ok(None),
-            Some(s) => T::parse_code(&s)
+            Some(s) => T::parse_code(s)
                 .map(Some)
-                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidCode(s))),
+                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidCode(s.to_owned()))),
         }
     }
 
@@ -298,11 +328,11 @@ impl<'a> SegmentAt<'a> {
 
     /// Element `n` as an R (decimal) number, scale kept as sent.
     pub fn decimal(&self, n: usize) -> Result<Option<Decimal>, ReadError> {
-        match self.text(n)? {
+        match self.str_at(n)? {
             None => Ok(None),
-            Some(s) => parse_r(&s)
+            Some(s) => parse_r(s)
                 .map(Some)
-                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidNumber(s))),
+                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidNumber(s.to_owned()))),
         }
     }
 
@@ -314,33 +344,33 @@ impl<'a> SegmentAt<'a> {
 
     /// Element `n` as an Nn number (`scale` implied decimals: N2 `1250` is 12.50).
     pub fn implied_decimal(&self, n: usize, scale: u32) -> Result<Option<Decimal>, ReadError> {
-        match self.text(n)? {
+        match self.str_at(n)? {
             None => Ok(None),
-            Some(s) => parse_n(&s, scale)
+            Some(s) => parse_n(s, scale)
                 .map(Some)
-                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidNumber(s))),
+                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidNumber(s.to_owned()))),
         }
     }
 
     /// Element `n` as an N0 count.
     pub fn count(&self, n: usize) -> Result<Option<u64>, ReadError> {
-        match self.text(n)? {
+        match self.str_at(n)? {
             None => Ok(None),
             Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => s
                 .parse()
                 .map(Some)
-                .map_err(|_| self.error(n, None, ReadErrorKind::InvalidNumber(s))),
-            Some(s) => Err(self.error(n, None, ReadErrorKind::InvalidNumber(s))),
+                .map_err(|_| self.error(n, None, ReadErrorKind::InvalidNumber(s.to_owned()))),
+            Some(s) => Err(self.error(n, None, ReadErrorKind::InvalidNumber(s.to_owned()))),
         }
     }
 
     /// Element `n` as a CCYYMMDD date.
     pub fn date(&self, n: usize) -> Result<Option<NaiveDate>, ReadError> {
-        match self.text(n)? {
+        match self.str_at(n)? {
             None => Ok(None),
-            Some(s) => parse_date(&s)
+            Some(s) => parse_date(s)
                 .map(Some)
-                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidDate(s))),
+                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidDate(s.to_owned()))),
         }
     }
 
@@ -352,17 +382,26 @@ impl<'a> SegmentAt<'a> {
 
     /// Element `n` as an HHMM[SS[D[D]]] time.
     pub fn time(&self, n: usize) -> Result<Option<super::common::Time>, ReadError> {
-        match self.text(n)? {
+        match self.str_at(n)? {
             None => Ok(None),
-            Some(s) => super::common::Time::parse(&s)
+            Some(s) => super::common::Time::parse(s)
                 .map(Some)
-                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidTime(s))),
+                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidTime(s.to_owned()))),
         }
     }
 
     /// Element `n` split into its components, trailing empty components dropped; empty when
     /// the element is absent.
     pub fn components(&self, n: usize) -> Result<Vec<String>, ReadError> {
+        Ok(self
+            .component_strs(n)?
+            .into_iter()
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// [`SegmentAt::components`] borrowed from the set.
+    pub(crate) fn component_strs(&self, n: usize) -> Result<Vec<&'a str>, ReadError> {
         let Some(raw) = self.segment.element(n).filter(|e| !e.is_empty()) else {
             return Ok(Vec::new());
         };
@@ -379,9 +418,9 @@ impl<'a> SegmentAt<'a> {
             if d.repetition.is_some_and(|r| c.contains(&r)) {
                 return Err(self.error(n, Some(i + 1), ReadErrorKind::Repetition(text.to_owned())));
             }
-            out.push(text.to_owned());
+            out.push(text);
         }
-        while out.last().is_some_and(String::is_empty) {
+        while out.last().is_some_and(|c| c.is_empty()) {
             out.pop();
         }
         Ok(out)
@@ -397,7 +436,7 @@ impl<'a> SegmentAt<'a> {
     /// UTF-8 or repeats, since it could not be written back as sent.
     pub fn to_checked_seg(&self) -> Result<Seg, ReadError> {
         for n in 1..=self.segment.element_count() {
-            self.components(n)?;
+            self.component_strs(n)?;
         }
         Ok(self.to_seg().trimmed())
     }
@@ -448,10 +487,20 @@ pub fn parse_r(s: &str) -> Option<Decimal> {
     if digits == 0 || digits > 28 || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let mut mantissa: i128 = 0;
-    for b in int.bytes().chain(frac.bytes()) {
-        mantissa = mantissa * 10 + i128::from(b - b'0');
-    }
+    let mut mantissa: i128 = if digits <= 18 {
+        // Prices and quantities fit a u64: one 64-bit multiply per digit, not a 128-bit one.
+        let mut m = 0u64;
+        for b in int.bytes().chain(frac.bytes()) {
+            m = m * 10 + u64::from(b - b'0');
+        }
+        i128::from(m)
+    } else {
+        let mut m = 0i128;
+        for b in int.bytes().chain(frac.bytes()) {
+            m = m * 10 + i128::from(b - b'0');
+        }
+        m
+    };
     if negative {
         mantissa = -mantissa;
     }
@@ -569,6 +618,10 @@ impl Shape {
     /// holds the same value once written and read again. Input in standard order is left as
     /// it is.
     pub(crate) fn settle(&self, other: &mut Vec<Seg>) {
+        // Nearly every loop has nothing unmodelled; one segment is in order by itself.
+        if other.len() < 2 {
+            return;
+        }
         let keys = self.keys(other);
         if keys.is_sorted() {
             return;

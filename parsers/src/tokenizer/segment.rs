@@ -42,6 +42,31 @@ impl<'a> Segment<'a> {
         }
     }
 
+    /// Where the id lies in the buffer the segment was read from, as `(from, to)` in the
+    /// positions of [`Segment::element_span`].
+    pub fn id_span(&self) -> (usize, usize) {
+        let base = self.base as usize;
+        match self.seps.first() {
+            Some(&p) => (base, p as usize),
+            None => (base, base + self.data.len()),
+        }
+    }
+
+    /// Where element `n` lies in the buffer the segment was read from (its first byte is
+    /// position `base`), so a caller holding that whole buffer as text can slice the element
+    /// out of it without checking its UTF-8 again.
+    pub fn element_span(&self, n: usize) -> Option<(usize, usize)> {
+        if n == 0 || n > self.seps.len() {
+            return None;
+        }
+        let from = self.seps[n - 1] as usize + 1;
+        let to = match self.seps.get(n) {
+            Some(&p) => p as usize,
+            None => self.base as usize + self.data.len(),
+        };
+        Some((from, to))
+    }
+
     /// The segment id as text; ids are ASCII, anything else yields `""`.
     pub fn id_str(&self) -> &'a str {
         std::str::from_utf8(self.id()).unwrap_or("")

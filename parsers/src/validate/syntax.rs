@@ -48,10 +48,18 @@ pub fn check_segment_with(
             });
         }
     }
-    for (i, el) in def.elements.iter().enumerate() {
+    for (i, el) in def.elements.iter().enumerate().take(count) {
         let n = i + 1;
         let value = seg.element(n).unwrap_or(b"");
         check_element(value, el, ElementPosition::element(n as u16), &d, memo, out);
+    }
+    // Elements after the last one sent are empty: only a mandatory one is a finding (LIN
+    // defines 31 elements and most are never sent).
+    for (i, el) in def.elements.iter().enumerate().skip(count) {
+        if el.req == Requirement::Mandatory {
+            let position = ElementPosition::element(i as u16 + 1);
+            out.push(issue(position, el, ElementError::MandatoryMissing, None));
+        }
     }
 }
 
