@@ -98,7 +98,7 @@ pub(crate) async fn write_outbound(
             st02: Some(source.set.clone()).filter(|s| !s.is_empty()),
         },
         tx_id: None,
-        body: serde_json::to_value(doc)?,
+        body: store::JsonText::of(doc)?,
         created_at: now,
     };
     if tx.insert_document(&record).await? {
@@ -139,7 +139,11 @@ pub(crate) async fn write_outbound_bytes(
             st02: Some(source.set.clone()).filter(|s| !s.is_empty()),
         },
         tx_id: None,
-        body: serde_json::from_slice(&bytes)?,
+        // The only copy of the text besides the outbox payload.
+        body: store::JsonText::from_string(
+            String::from_utf8(bytes.clone())
+                .map_err(<serde_json::Error as serde::de::Error>::custom)?,
+        )?,
         created_at: now,
     };
     if tx.insert_document(&record).await? {

@@ -100,7 +100,7 @@ async fn chunked_equals_whole(kind: Kind) {
     let rows = read.batch_lines(stored.id).await.unwrap();
     assert_eq!(rows.len(), want.lines.len());
     for (row, line) in rows.iter().zip(&want.lines) {
-        let got: BatchLine = serde_json::from_value(row.line.payload.clone()).unwrap();
+        let got: BatchLine = row.line.payload.parse().unwrap();
         assert_eq!(&got, line, "line {}", row.line.line_no);
         assert_eq!(row.line.status, status_name(&line.status));
     }
@@ -137,8 +137,7 @@ async fn chunked_equals_whole(kind: Kind) {
     let claim_rows = read.claim_lines(stored_claim.id).await.unwrap();
     assert_eq!(claim_rows.len(), claim.lines.len());
     for (row, line) in claim_rows.iter().zip(&claim.lines) {
-        let got: engine::claims::ClaimLineRecord =
-            serde_json::from_value(row.line.payload.clone()).unwrap();
+        let got: engine::claims::ClaimLineRecord = row.line.payload.parse().unwrap();
         assert_eq!(&got, line);
     }
     let want_844 = Document::Claim(claim.to_844(Source {
