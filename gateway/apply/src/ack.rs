@@ -40,7 +40,7 @@ pub(crate) async fn apply(
                 st02: Some(ack.source.set.clone()).filter(|s| !s.is_empty()),
             },
             tx_id: None,
-            body,
+            body: body.into(),
             created_at: ctx.now,
         })
         .await?;

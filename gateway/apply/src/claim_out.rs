@@ -2,10 +2,10 @@
 //! and the outbound 844 in the outbox, addressed to the supplier partner owning the contract.
 
 use engine::audit::Actor;
-use engine::batch::{Batch, BatchClaim};
-use engine::claims::{Approval, ClaimRecord, claim_number};
+use engine::batch::{Batch, BatchClaim, BatchLine};
+use engine::claims::{Approval, ClaimLineRecord, ClaimRecord, claim_number};
 use schemas::{Document, Source};
-use store::{NewClaim, StoreTx};
+use store::{NewClaim, NewClaimLine, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::{append_all, convert};
@@ -125,5 +125,162 @@ async fn free_claim_number(
             return Ok(candidate);
         }
         seq += 1;
+    }
+}
+
+/// Claim #1 of a streamed batch, written as its lines come: the claim row first (its amount
+/// is known from the survey), then its lines chunk by chunk, and the outbound 844 last. The
+/// 844's lines are kept as JSON text only, and the document is serialized once.
+pub(crate) struct StreamedClaim {
+    id: Uuid,
+    number: String,
+    supplier: String,
+    amount: rust_decimal::Decimal,
+    claim: ClaimRecord,
+    batch_id: Uuid,
+    batch_ref: String,
+    lines: usize,
+    quantity: rust_decimal::Decimal,
+    claimed: rust_decimal::Decimal,
+    /// The 844's `lines` array without its brackets.
+    doc_lines: Vec<u8>,
+    rows: Vec<NewClaimLine>,
+}
+
+impl StreamedClaim {
+    /// Stores, approves and marks sent the claim of `cut`; `first_contract` is the contract
+    /// of its first line (its owner is the supplier the claim goes to).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn start(
+        tx: &mut dyn StoreTx,
+        books: &Books,
+        distributor: &Partner,
+        batch_id: Uuid,
+        batch: &Batch,
+        cut: &BatchClaim,
+        first_contract: &str,
+        ctx: &Context,
+    ) -> Result<Self, ApplyError> {
+        let supplier = books
+            .owner(first_contract)
+            .ok_or_else(|| ApplyError::NoSupplierPartner(first_contract.to_owned()))?
+            .to_owned();
+        let number = free_claim_number(tx, &supplier, &distributor.claim_prefix, ctx).await?;
+        // The cut of a streamed batch lists no lines: they are added below as they come.
+        let (mut claim, created) = ClaimRecord::from_batch(batch, cut, number.clone(), ctx.today);
+        claim.amount = cut.amount;
+        let actor = Actor::User(ctx.actor.clone());
+        let approved = claim.approve(&Approval::Approver(ctx.actor.clone()), &actor, ctx.today)?;
+        let sent = claim.mark_sent(ctx.today)?;
+        let id = Uuid::now_v7();
+        tx.insert_claim(
+            &NewClaim {
+                id,
+                partner: supplier.clone(),
+                claim_number: number.clone(),
+                status: engine::audit::status_name(&claim.status),
+                amount: claim.amount,
+                batch_id: Some(batch_id),
+                parent_id: None,
+                payload: claim_payload(&claim)?,
+                at: ctx.now,
+            },
+            &convert(&created, ctx.now, &number),
+        )
+        .await?;
+        append_all(tx, &[approved, sent], ctx, &number).await?;
+        Ok(Self {
+            id,
+            number,
+            supplier,
+            amount: cut.amount,
+            claim,
+            batch_id,
+            batch_ref: batch.header.id.clone(),
+            lines: 0,
+            quantity: rust_decimal::Decimal::ZERO,
+            claimed: rust_decimal::Decimal::ZERO,
+            doc_lines: Vec::new(),
+            rows: Vec::new(),
+        })
+    }
+
+    /// Adds batch line `line_no` (claimed) to the claim.
+    pub(crate) fn add(&mut self, line_no: i64, line: &BatchLine) -> Result<(), ApplyError> {
+        self.lines += 1;
+        let record = ClaimLineRecord::from_batch_line(self.lines, &self.batch_ref, line);
+        self.quantity += record.claimed_quantity;
+        self.claimed += record.claimed_amount;
+        if !self.doc_lines.is_empty() {
+            self.doc_lines.push(b',');
+        }
+        serde_json::to_writer(&mut self.doc_lines, &record.to_844())?;
+        self.rows.push(claim_line_row(
+            self.lines as i64,
+            &record,
+            Some((self.batch_id, line_no)),
+        )?);
+        Ok(())
+    }
+
+    /// Writes the lines added since the last call.
+    pub(crate) async fn write_lines(
+        &mut self,
+        tx: &mut dyn StoreTx,
+        ctx: &Context,
+    ) -> Result<(), ApplyError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let event = crate::audit::event(ctx, "claim", self.id.to_string(), "claim lines")
+            .correlation(self.number.clone());
+        tx.insert_claim_lines(self.id, &self.rows, ctx.now, &event)
+            .await?;
+        self.rows.clear();
+        Ok(())
+    }
+
+    /// Writes the outbound 844: the claim's header and totals around the lines' JSON.
+    pub(crate) async fn finish(
+        mut self,
+        tx: &mut dyn StoreTx,
+        ctx: &Context,
+    ) -> Result<SentClaim, ApplyError> {
+        self.write_lines(tx, ctx).await?;
+        let mut claim = self.claim.to_844(Source {
+            file: String::new(),
+            interchange: String::new(),
+            group: String::new(),
+            set: String::new(),
+            partner: Some(self.supplier.clone()),
+        });
+        claim.total_claimed = self.claimed;
+        claim.line_count = self.lines as u32;
+        claim.quantity_total = Some(self.quantity);
+        let doc = Document::Claim(claim);
+        let head = serde_json::to_vec(&doc)?;
+        // `lines` comes right before `total_claimed` (schemas::Claim field order); nothing
+        // else in the document is a key followed by an empty array and that field.
+        const EMPTY: &[u8] = b"\"lines\":[],\"total_claimed\":";
+        let at = head
+            .windows(EMPTY.len())
+            .position(|w| w == EMPTY)
+            .ok_or_else(|| ApplyError::Corrupt {
+                what: "844 document layout".to_owned(),
+                source: serde::de::Error::custom("no empty lines array before total_claimed"),
+            })?;
+        let split = at + b"\"lines\":[".len();
+        let mut bytes = Vec::with_capacity(head.len() + self.doc_lines.len());
+        bytes.extend_from_slice(&head[..split]);
+        bytes.append(&mut self.doc_lines);
+        bytes.extend_from_slice(&head[split..]);
+        drop(head);
+        let outbound =
+            crate::outbox::write_outbound_bytes(tx, &doc, bytes, &self.supplier, ctx.now).await?;
+        Ok(SentClaim {
+            number: self.number,
+            amount: self.amount,
+            outbound,
+        })
     }
 }

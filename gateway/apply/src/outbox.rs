@@ -23,14 +23,25 @@ pub fn outbox_message(
     message_id: &str,
     now: DateTime<Utc>,
 ) -> OutboxMessage {
+    // Serializing a schemas::Document cannot fail (plain data, string keys); an empty payload
+    // would be refused by consumers, never silently applied.
+    let payload = serde_json::to_vec(doc).unwrap_or_default();
+    message_with(doc, routing_key, message_id, payload, now)
+}
+
+/// [`outbox_message`] with the document already serialized.
+fn message_with(
+    doc: &Document,
+    routing_key: &str,
+    message_id: &str,
+    payload: Vec<u8>,
+    now: DateTime<Utc>,
+) -> OutboxMessage {
     let direction = if routing_key.starts_with("outbound.") {
         "outbound"
     } else {
         "inbound"
     };
-    // Serializing a schemas::Document cannot fail (plain data, string keys); an empty payload
-    // would be refused by consumers, never silently applied.
-    let payload = serde_json::to_vec(doc).unwrap_or_default();
     OutboxMessage {
         message_id: message_id.to_owned(),
         exchange: EXCHANGE.to_owned(),
@@ -87,11 +98,57 @@ pub(crate) async fn write_outbound(
             st02: Some(source.set.clone()).filter(|s| !s.is_empty()),
         },
         tx_id: None,
-        body: serde_json::to_value(doc)?,
+        body: store::JsonText::of(doc)?,
         created_at: now,
     };
     if tx.insert_document(&record).await? {
         tx.insert_outbox(&outbox_message(doc, &routing_key, &message_id, now))
+            .await?;
+    }
+    Ok(OutboundDoc {
+        message_id,
+        routing_key,
+        partner: partner.to_owned(),
+        doc_type: doc_type.to_owned(),
+    })
+}
+
+/// [`write_outbound`] for a document already serialized as `bytes` (`doc` gives its type,
+/// partner and source, not its content): the bytes are hashed for the message id, parsed once
+/// for the stored body and moved into the outbox message.
+pub(crate) async fn write_outbound_bytes(
+    tx: &mut dyn StoreTx,
+    doc: &Document,
+    bytes: Vec<u8>,
+    partner: &str,
+    now: DateTime<Utc>,
+) -> Result<OutboundDoc, ApplyError> {
+    let message_id = format!("{:x}", Sha256::digest(&bytes));
+    let doc_type = doc.doc_type();
+    let routing_key = outbound_routing_key(doc_type, partner);
+    let source = doc.source();
+    let record = NewDocument {
+        id: Uuid::now_v7(),
+        idempotency_key: format!("outbound:{message_id}"),
+        doc_type: doc_type.to_owned(),
+        partner: partner.to_owned(),
+        source: DocumentSource {
+            file_sha256: None,
+            isa13: Some(source.interchange.clone()).filter(|s| !s.is_empty()),
+            gs06: Some(source.group.clone()).filter(|s| !s.is_empty()),
+            st02: Some(source.set.clone()).filter(|s| !s.is_empty()),
+        },
+        tx_id: None,
+        // The only copy of the text besides the outbox payload.
+        body: store::JsonText::from_string(
+            String::from_utf8(bytes.clone())
+                .map_err(<serde_json::Error as serde::de::Error>::custom)?,
+        )?,
+        created_at: now,
+    };
+    if tx.insert_document(&record).await? {
+        drop(record);
+        tx.insert_outbox(&message_with(doc, &routing_key, &message_id, bytes, now))
             .await?;
     }
     Ok(OutboundDoc {

@@ -3,7 +3,8 @@
 //! sends the claim of the valid lines at once, Review and Claim waits for the reviewer.
 
 use engine::audit::{Actor, Entity, status_name};
-use engine::batch::{Batch, BatchHeader, BatchKind, Ledgers, LineEvents};
+use engine::batch::stream::{LineStream, Survey};
+use engine::batch::{Batch, BatchHeader, BatchKind, BatchSummary};
 use engine::caps::CapLedger;
 use engine::sale::SaleLine;
 use engine::settings::Role;
@@ -13,10 +14,10 @@ use uuid::Uuid;
 
 use crate::audit::{append_all, convert};
 use crate::book::BookCache;
-use crate::claim_out::send_claim;
+use crate::claim_out::StreamedClaim;
 use crate::error::ApplyError;
 use crate::partners::Partner;
-use crate::state::{CHUNK_LINES, batch_payload, history_for, invoices_of, line_row};
+use crate::state::{CHUNK_LINES, batch_payload, history_for, line_row};
 use crate::{Context, Outcome};
 
 /// The batch number of a report: unique per distributor and report id, so the same report
@@ -46,8 +47,7 @@ pub(crate) async fn apply(
         });
     }
     let books = cache.snapshot(tx).await?;
-    let sales: Vec<SaleLine> = report.lines.iter().map(SaleLine::from).collect();
-    let mut history = history_for(tx, &partner.id, "claimant", invoices_of(sales.iter())).await?;
+    let history = history_for(tx, &partner.id, "claimant", report_invoices(report)).await?;
     let id = Uuid::now_v7();
     let header = BatchHeader {
         id: id.to_string(),
@@ -65,18 +65,35 @@ pub(crate) async fn apply(
         corrects_batch_id: None,
     };
     let actor = Actor::Partner(partner.id.clone());
-    let (mut batch, opened) = Batch::open(header, &partner.settings, sales, &actor, ctx.today);
-    let mut caps = CapLedger::new();
-    let processed = {
-        let mut ledgers = Ledgers {
-            book: &books.book,
-            history: &mut history,
-            caps: &mut caps,
-        };
-        // Line transitions are recorded on the line rows (below), not as events.
-        batch.process_with(&mut ledgers, ctx.today, LineEvents::None)?
+    // The lines stream through in chunks of CHUNK_LINES: a survey pass learns how the batch
+    // ends (B2-B5, header tolerance), then each chunk is validated again, written with its
+    // final statuses and dropped. Only the pipeline's per-line key fingerprints and the
+    // claim's 844 text grow with the report.
+    let (mut batch, opened) = Batch::open_streamed(
+        header,
+        &partner.settings,
+        report.lines.len(),
+        &actor,
+        ctx.today,
+    );
+    let bctx = batch.stream_context();
+    let sales_of = |chunk: &[schemas::SalesLine]| -> Vec<SaleLine> {
+        chunk.iter().map(SaleLine::from).collect()
     };
-    drop(history);
+    let plan = {
+        let mut caps = CapLedger::new();
+        let mut survey = Survey::new(&batch, &bctx, &books.book, &history, &mut caps, ctx.today);
+        for chunk in report.lines.chunks(CHUNK_LINES) {
+            survey.preload(&sales_of(chunk));
+        }
+        for chunk in report.lines.chunks(CHUNK_LINES) {
+            for sale in &sales_of(chunk) {
+                survey.add(sale);
+            }
+        }
+        survey.finish()?
+    };
+    let processed = batch.finish_streamed(&plan, ctx.today)?;
     let opened_event = opened
         .events
         .first()
@@ -97,37 +114,89 @@ pub(crate) async fn apply(
         &opened_event,
     )
     .await?;
-    // Line transitions are recorded on the line rows themselves (status, reasons, pricing
-    // snapshot); one audit event per chunk of inserted lines, so a million-line report does
-    // not write a million audit rows. Batch-level transitions are kept one by one.
-    for (chunk_no, chunk) in batch.lines.chunks(CHUNK_LINES).enumerate() {
-        let rows = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, l)| line_row((chunk_no * CHUNK_LINES + i) as i64 + 1, l))
-            .collect::<Result<Vec<_>, _>>()?;
-        let event = crate::audit::event(ctx, "batch", id.to_string(), "L1-L5 validate")
-            .correlation(message_id.to_owned());
-        tx.insert_batch_lines(id, &rows, ctx.now, &event).await?;
+    let mut totals = BatchSummary::default();
+    let mut claim: Option<StreamedClaim> = None;
+    {
+        let mut caps = CapLedger::new();
+        let mut stream = LineStream::new(
+            &batch,
+            &bctx,
+            &books.book,
+            &history,
+            &mut caps,
+            ctx.today,
+            &plan,
+        );
+        for chunk in report.lines.chunks(CHUNK_LINES) {
+            stream.preload(&sales_of(chunk));
+        }
+        let mut line_no = 0i64;
+        for chunk in report.lines.chunks(CHUNK_LINES) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for sale in sales_of(chunk) {
+                let line = stream.next(sale);
+                line_no += 1;
+                totals.add(&line);
+                if line.claim.is_some()
+                    && let Some(cut) = &processed.claim
+                {
+                    if claim.is_none() {
+                        let first_contract = line
+                            .validation
+                            .as_ref()
+                            .and_then(|v| v.contract.as_ref().map(|c| c.to_string()))
+                            .or_else(|| line.sale.contract_id.clone())
+                            .unwrap_or_default();
+                        claim = Some(
+                            StreamedClaim::start(
+                                tx,
+                                &books,
+                                partner,
+                                id,
+                                &batch,
+                                cut,
+                                &first_contract,
+                                ctx,
+                            )
+                            .await?,
+                        );
+                    }
+                    if let Some(claim) = claim.as_mut() {
+                        claim.add(line_no, &line)?;
+                    }
+                }
+                rows.push(line_row(line_no, &line)?);
+            }
+            // Line transitions are recorded on the line rows themselves (status, reasons,
+            // pricing snapshot); one audit event per chunk, so a million-line report does
+            // not write a million audit rows.
+            let event = crate::audit::event(ctx, "batch", id.to_string(), "L1-L5 validate")
+                .correlation(message_id.to_owned());
+            tx.insert_batch_lines(id, &rows, ctx.now, &event).await?;
+            if let Some(claim) = claim.as_mut() {
+                claim.write_lines(tx, ctx).await?;
+            }
+        }
     }
+    drop(history);
+    totals.payment_amount = batch.claims.iter().map(|c| c.amount).sum();
     let batch_events: Vec<_> = processed
         .events
         .into_iter()
         .filter(|e| e.entity == Entity::Batch)
         .collect();
     append_all(tx, &batch_events, ctx, message_id).await?;
-    let summary_lines = batch.summary();
     let mut outbound = Vec::new();
     let mut summary = format!(
         "sales report {} -> batch {number} {} ({} lines, {} accepted, {} disputed)",
         report.report_id,
         status_name(&batch.status),
-        summary_lines.lines,
-        summary_lines.accepted_lines,
-        summary_lines.disputes
+        totals.lines,
+        totals.accepted_lines,
+        totals.disputes
     );
-    if let Some(cut) = &processed.claim {
-        let sent = send_claim(tx, &books, partner, id, &batch, cut, ctx).await?;
+    if let Some(claim) = claim {
+        let sent = claim.finish(tx, ctx).await?;
         summary.push_str(&format!("; claim {} {}", sent.number, sent.amount));
         refs.push(("claim".to_owned(), sent.number.clone()));
         refs.push(("debit_memo".to_owned(), sent.number));
@@ -143,10 +212,23 @@ pub(crate) async fn apply(
             .into_iter()
             .map(|c| ("contract".to_owned(), c.to_owned())),
     );
-    tracing::info!(batch = %number, lines = batch.lines.len(), status = %status_name(&batch.status), "sales report applied");
+    tracing::info!(batch = %number, lines = totals.lines, status = %status_name(&batch.status), "sales report applied");
     Ok(Outcome {
         summary,
         refs,
         outbound,
     })
+}
+
+/// `state::invoices_of` over the report's lines without converting them: a sales line has no
+/// original invoice, so a return refers to its own invoice.
+fn report_invoices(report: &SalesReport) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for l in &report.lines {
+        let is_return = l.quantity.is_sign_negative() && !l.quantity.is_zero();
+        if !l.invoice.is_empty() || is_return {
+            out.insert(l.invoice.clone());
+        }
+    }
+    out
 }

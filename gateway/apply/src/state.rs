@@ -81,7 +81,7 @@ pub(crate) fn line_row(line_no: i64, line: &BatchLine) -> Result<NewBatchLine, A
             .filter(|p| p.scale() <= 6),
         claimed_amount: line.sale.claimed_amount,
         calculated_amount: v.and_then(|v| v.calculated_amount),
-        payload: serde_json::to_value(line)?,
+        payload: store::JsonText::of(line)?,
     })
 }
 
@@ -100,7 +100,9 @@ pub(crate) async fn load_batch(
     batch.lines = rows
         .into_iter()
         .map(|r| {
-            serde_json::from_value::<BatchLine>(r.line.payload)
+            r.line
+                .payload
+                .parse::<BatchLine>()
                 .map_err(corrupt(format!("batch {id} line {}", r.line.line_no)))
         })
         .collect::<Result<_, _>>()?;
@@ -146,9 +148,10 @@ fn record_history(
     batch_status: &str,
     row: &BatchLineRecord,
 ) -> Result<(), ApplyError> {
-    let line: BatchLine = serde_json::from_value(row.line.payload.clone()).map_err(corrupt(
-        format!("batch {} line {}", row.batch_id, row.line.line_no),
-    ))?;
+    let line: BatchLine = row.line.payload.parse().map_err(corrupt(format!(
+        "batch {} line {}",
+        row.batch_id, row.line.line_no
+    )))?;
     let Some(v) = &line.validation else {
         return Ok(());
     };
@@ -211,7 +214,7 @@ pub(crate) fn claim_line_row(
             .map_or_else(|| "open".to_owned(), |o| status_name(&o)),
         claimed_amount: line.claimed_amount,
         approved_amount: line.approved_amount,
-        payload: serde_json::to_value(line)?,
+        payload: store::JsonText::of(line)?,
     })
 }
 
@@ -227,7 +230,7 @@ pub(crate) async fn load_claim(
         .await?
         .into_iter()
         .map(|r| {
-            serde_json::from_value(r.line.payload).map_err(corrupt(format!(
+            r.line.payload.parse().map_err(corrupt(format!(
                 "claim {} line {}",
                 record.id, r.line.line_no
             )))

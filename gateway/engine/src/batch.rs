@@ -502,6 +502,21 @@ impl Batch {
         reason: Option<String>,
         today: NaiveDate,
     ) -> AuditEvent {
+        self.event_of(self.lines.len(), from, to, event, actor, reason, today)
+    }
+
+    /// A batch event for a batch of `lines` lines (a streamed batch holds none of them).
+    #[allow(clippy::too_many_arguments)]
+    fn event_of(
+        &self,
+        lines: usize,
+        from: Option<BatchStatus>,
+        to: BatchStatus,
+        event: &str,
+        actor: &Actor,
+        reason: Option<String>,
+        today: NaiveDate,
+    ) -> AuditEvent {
         AuditEvent {
             entity: Entity::Batch,
             id: self.header.id.clone(),
@@ -514,9 +529,7 @@ impl Batch {
             correlation_id: self.header.debit_memo.clone(),
             date: today,
             before: None,
-            after: Some(
-                serde_json::json!({ "lines": self.lines.len(), "claims": self.claims.len() }),
-            ),
+            after: Some(serde_json::json!({ "lines": lines, "claims": self.claims.len() })),
         }
     }
 
@@ -1373,21 +1386,7 @@ impl Batch {
     pub fn summary(&self) -> BatchSummary {
         let mut s = BatchSummary::default();
         for line in &self.lines {
-            s.lines += 1;
-            s.claimed_amount += line.sale.claimed_amount.unwrap_or_default();
-            s.calculated_amount += line
-                .validation
-                .as_ref()
-                .and_then(|v| v.calculated_amount)
-                .unwrap_or_default();
-            if line.status.is_disputed() {
-                s.disputes += 1;
-                s.disputed_amount += line.sale.claimed_amount.unwrap_or_default();
-            }
-            if matches!(line.status, LineStatus::Accepted | LineStatus::Claimed) {
-                s.accepted_lines += 1;
-                s.accepted_amount += line.accepted_amount.unwrap_or_default();
-            }
+            s.add(line);
         }
         s.payment_amount = self.claims.iter().map(|c| c.amount).sum();
         s
@@ -1400,6 +1399,28 @@ impl Batch {
                 .as_ref()
                 .is_some_and(|v| v.warnings.contains(&warning))
         })
+    }
+}
+
+impl BatchSummary {
+    /// Counts one line (the list columns of a streamed batch are summed line by line).
+    pub fn add(&mut self, line: &BatchLine) {
+        let s = self;
+        s.lines += 1;
+        s.claimed_amount += line.sale.claimed_amount.unwrap_or_default();
+        s.calculated_amount += line
+            .validation
+            .as_ref()
+            .and_then(|v| v.calculated_amount)
+            .unwrap_or_default();
+        if line.status.is_disputed() {
+            s.disputes += 1;
+            s.disputed_amount += line.sale.claimed_amount.unwrap_or_default();
+        }
+        if matches!(line.status, LineStatus::Accepted | LineStatus::Claimed) {
+            s.accepted_lines += 1;
+            s.accepted_amount += line.accepted_amount.unwrap_or_default();
+        }
     }
 }
 
@@ -1431,5 +1452,6 @@ fn reason_text(reason: &RejectReason) -> String {
     }
 }
 
+pub mod stream;
 #[cfg(test)]
 mod tests;

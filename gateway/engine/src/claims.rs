@@ -7,7 +7,7 @@ use schemas::{Action, Claim, ClaimLine, FollowUp, Party, Source};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, AuditEvent, Entity, status_name};
-use crate::batch::{Batch, BatchClaim};
+use crate::batch::{Batch, BatchClaim, BatchLine};
 use crate::sale::{LineRef, SaleLine};
 use crate::settings::{ClaimTrigger, EngineSettings, Role};
 
@@ -415,6 +415,74 @@ pub fn batch_key(
     }
 }
 
+impl ClaimLineRecord {
+    /// Claim line `number` (1-based) for an accepted line of batch `batch_id`: claimed at its
+    /// accepted quantity and amount, at the prices that validated it.
+    pub fn from_batch_line(number: usize, batch_id: &str, line: &BatchLine) -> Self {
+        let mut sale = line.sale.clone();
+        let quantity = line.accepted_quantity.unwrap_or(sale.quantity);
+        let amount = line.accepted_amount.unwrap_or_default();
+        if let Some(pricing) = line.validation.as_ref().and_then(|v| v.pricing.as_ref()) {
+            sale.claimed_contract_price = Some(pricing.contract_price_per_sale_unit());
+            sale.claimed_reference_price = Some(
+                pricing
+                    .factor
+                    .price_per_sale_unit(pricing.reference_price)
+                    .unwrap_or(pricing.reference_price),
+            );
+            if sale.contract_id.is_none() {
+                sale.contract_id = line
+                    .validation
+                    .as_ref()
+                    .and_then(|v| v.contract.as_deref().map(str::to_owned));
+            }
+        }
+        sale.quantity = quantity;
+        sale.claimed_amount = Some(amount);
+        ClaimLineRecord {
+            line: number.to_string(),
+            origin: Some(LineRef {
+                batch: batch_id.to_owned(),
+                line: line.sale.line.clone(),
+            }),
+            contract_id: sale.contract_id.clone().unwrap_or_default(),
+            claimed_quantity: quantity,
+            claimed_amount: amount,
+            sale,
+            approved_quantity: None,
+            approved_amount: None,
+            approved_contract_price: None,
+            outcome: None,
+            reason_code: None,
+            follow_up: None,
+            resubmissions: 0,
+        }
+    }
+
+    /// The line as the 844 sends it.
+    pub fn to_844(&self) -> ClaimLine {
+        let l = self;
+        ClaimLine {
+            line: l.line.clone(),
+            transfer_type: None,
+            contract_id: l.contract_id.clone(),
+            contract_refs: vec![],
+            end_customer: l.sale.end_customer.clone(),
+            item: l.sale.item.clone(),
+            quantity: l.claimed_quantity,
+            uom: l.sale.uom.clone(),
+            wac: l.sale.claimed_reference_price,
+            reference_price_basis: l.sale.claimed_reference_price.map(|_| "WH".to_owned()),
+            contract_price: l.sale.claimed_contract_price.unwrap_or_default(),
+            claimed_amount: l.claimed_amount,
+            invoice: l.sale.invoice.clone(),
+            invoice_date: l.sale.invoice_date,
+            ship_date: l.sale.ship_date,
+            original_invoice: l.sale.original_invoice.clone(),
+        }
+    }
+}
+
 impl ClaimRecord {
     /// Lines still unanswered `no_response_days` after sending become No Response (§7.2), an
     /// ops exception; returns their audit events.
@@ -468,44 +536,11 @@ impl ClaimRecord {
             let Some(line) = by_id.get(id.as_str()).copied() else {
                 continue;
             };
-            let mut sale = line.sale.clone();
-            let quantity = line.accepted_quantity.unwrap_or(sale.quantity);
-            let amount = line.accepted_amount.unwrap_or_default();
-            if let Some(pricing) = line.validation.as_ref().and_then(|v| v.pricing.as_ref()) {
-                sale.claimed_contract_price = Some(pricing.contract_price_per_sale_unit());
-                sale.claimed_reference_price = Some(
-                    pricing
-                        .factor
-                        .price_per_sale_unit(pricing.reference_price)
-                        .unwrap_or(pricing.reference_price),
-                );
-                if sale.contract_id.is_none() {
-                    sale.contract_id = line
-                        .validation
-                        .as_ref()
-                        .and_then(|v| v.contract.as_deref().map(str::to_owned));
-                }
-            }
-            sale.quantity = quantity;
-            sale.claimed_amount = Some(amount);
-            lines.push(ClaimLineRecord {
-                line: (n + 1).to_string(),
-                origin: Some(LineRef {
-                    batch: batch.header.id.clone(),
-                    line: id.clone(),
-                }),
-                contract_id: sale.contract_id.clone().unwrap_or_default(),
-                claimed_quantity: quantity,
-                claimed_amount: amount,
-                sale,
-                approved_quantity: None,
-                approved_amount: None,
-                approved_contract_price: None,
-                outcome: None,
-                reason_code: None,
-                follow_up: None,
-                resubmissions: 0,
-            });
+            lines.push(ClaimLineRecord::from_batch_line(
+                n + 1,
+                &batch.header.id,
+                line,
+            ));
         }
         let claim = Self {
             number,
@@ -943,28 +978,7 @@ impl ClaimRecord {
     /// The outbound 844 (`chargegate.claim/1`): one line per claim line, the total never
     /// re-rounded, CTT02 the signed sum of quantities (§13.10).
     pub fn to_844(&self, source: Source) -> Claim {
-        let lines: Vec<ClaimLine> = self
-            .lines
-            .iter()
-            .map(|l| ClaimLine {
-                line: l.line.clone(),
-                transfer_type: None,
-                contract_id: l.contract_id.clone(),
-                contract_refs: vec![],
-                end_customer: l.sale.end_customer.clone(),
-                item: l.sale.item.clone(),
-                quantity: l.claimed_quantity,
-                uom: l.sale.uom.clone(),
-                wac: l.sale.claimed_reference_price,
-                reference_price_basis: l.sale.claimed_reference_price.map(|_| "WH".to_owned()),
-                contract_price: l.sale.claimed_contract_price.unwrap_or_default(),
-                claimed_amount: l.claimed_amount,
-                invoice: l.sale.invoice.clone(),
-                invoice_date: l.sale.invoice_date,
-                ship_date: l.sale.ship_date,
-                original_invoice: l.sale.original_invoice.clone(),
-            })
-            .collect();
+        let lines: Vec<ClaimLine> = self.lines.iter().map(ClaimLineRecord::to_844).collect();
         Claim {
             source,
             action: if self.source == ClaimSource::Resubmission {

@@ -68,7 +68,8 @@ async fn get_batch(State(state): State<AppState>, Path(id): Path<String>) -> Res
 
 /// What an analyst needs to work a line: keys, amounts, and why it is where it is.
 fn line_json(l: &store::BatchLineRecord) -> serde_json::Value {
-    let v = &l.line.payload["validation"];
+    let payload = l.line.payload.to_value();
+    let v = &payload["validation"];
     json!({
         "line_no": l.line.line_no,
         "status": l.line.status,
@@ -83,7 +84,7 @@ fn line_json(l: &store::BatchLineRecord) -> serde_json::Value {
         "accepted_amount": l.accepted_amount,
         "reason": v["primary"],
         "failures": v["failures"],
-        "reject_reason": l.line.payload["reject_reason"],
+        "reject_reason": payload["reject_reason"],
         "claim_id": l.claim_id,
     })
 }

@@ -525,7 +525,7 @@ impl Ingest {
                 st02: Some(outcome.set.clone()),
             },
             tx_id: Some(set_tx),
-            body,
+            body: body.into(),
             created_at: now,
         };
         if t.insert_document(&new_doc).await? {

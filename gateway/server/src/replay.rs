@@ -75,7 +75,7 @@ async fn republish(
     let mut t = ingest.store.begin().await?;
     let mut n = 0;
     while let Some(doc) = reader.find_document(&key(n)).await? {
-        let parsed: schemas::Document = serde_json::from_value(doc.body.clone())?;
+        let parsed: schemas::Document = doc.body.parse()?;
         let mut message: OutboxMessage =
             messages::inbound(&parsed, &tx.partner, &doc.idempotency_key, tx.id, now)?;
         // A new message for the outbox, the same idempotency key for the engine.

@@ -79,7 +79,8 @@ fn lines(batch: u64, count: usize) -> Vec<NewBatchLine> {
                     "wac": Decimal::new(wac_cents, 2).to_string(),
                     "invoice_date": "2026-11-03",
                     "source": {"interchange": "000000905", "group": "905", "set": "0001"},
-                }),
+                })
+                .into(),
             }
         })
         .collect()

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
@@ -499,7 +500,7 @@ pub struct NewDocument {
     /// Transaction that produced it.
     pub tx_id: Option<Uuid>,
     /// The document (`chargegate.<type>/1`).
-    pub body: Value,
+    pub body: JsonText,
     /// When.
     pub created_at: DateTime<Utc>,
 }
@@ -771,6 +772,62 @@ pub struct BatchRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+/// JSON as text: a payload is serialized once from its typed value and bound as text, never
+/// built as a `Value` tree (a tree is several times the size of its text and costs an
+/// allocation per node). Equality compares the JSON values, not the text.
+#[derive(Debug, Clone)]
+pub struct JsonText(Box<RawValue>);
+
+impl JsonText {
+    /// `value` serialized.
+    pub fn of<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Self> {
+        serde_json::value::to_raw_value(value).map(Self)
+    }
+
+    /// Text that must be JSON.
+    pub fn from_string(text: String) -> serde_json::Result<Self> {
+        RawValue::from_string(text).map(Self)
+    }
+
+    /// The text.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The text as a typed value.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> serde_json::Result<T> {
+        serde_json::from_str(self.0.get())
+    }
+
+    /// The text as a `Value` (for callers that index into it).
+    pub fn to_value(&self) -> Value {
+        self.parse().unwrap_or(Value::Null)
+    }
+
+    pub(crate) fn raw(&self) -> &RawValue {
+        &self.0
+    }
+}
+
+impl From<Box<RawValue>> for JsonText {
+    fn from(raw: Box<RawValue>) -> Self {
+        Self(raw)
+    }
+}
+
+impl From<Value> for JsonText {
+    fn from(value: Value) -> Self {
+        // A `Value` always serializes (its keys are strings).
+        Self::of(&value).unwrap_or_else(|_| Self(RawValue::NULL.to_owned()))
+    }
+}
+
+impl PartialEq for JsonText {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get() || self.to_value() == other.to_value()
+    }
+}
+
 /// A batch line to insert.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewBatchLine {
@@ -795,7 +852,7 @@ pub struct NewBatchLine {
     /// Calculated amount, NUMERIC(18,2).
     pub calculated_amount: Option<Decimal>,
     /// The engine's line (failures, pricing snapshot, source location).
-    pub payload: Value,
+    pub payload: JsonText,
 }
 
 /// A stored batch line.
@@ -914,7 +971,7 @@ pub struct NewClaimLine {
     /// Approved amount, once answered.
     pub approved_amount: Option<Decimal>,
     /// The engine's line.
-    pub payload: Value,
+    pub payload: JsonText,
 }
 
 /// A stored claim line.

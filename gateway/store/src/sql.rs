@@ -115,6 +115,11 @@ impl From<Option<DateTime<Utc>>> for Arg {
         Arg::Time(v.map(micros))
     }
 }
+impl From<&crate::model::JsonText> for Arg {
+    fn from(v: &crate::model::JsonText) -> Self {
+        Arg::Json(Some(v.raw().to_owned()))
+    }
+}
 impl From<&Value> for Arg {
     fn from(v: &Value) -> Self {
         Arg::Json(raw_json(v))
@@ -331,6 +336,21 @@ impl Row {
         Ok(self.opt_json(column)?.unwrap_or(Value::Null))
     }
 
+    pub(crate) fn json_text(&self, column: &str) -> StoreResult<crate::model::JsonText> {
+        let raw: Option<Box<RawValue>> = match self {
+            Row::Pg(r) => r
+                .try_get::<Option<Json<Box<RawValue>>>, _>(column)
+                .map(|j| j.map(|Json(v)| v))
+                .map_err(|e| corrupt(column, e))?,
+            Row::Sqlite(r) => {
+                let s: Option<String> = r.try_get(column).map_err(|e| corrupt(column, e))?;
+                s.map(|s| RawValue::from_string(s).map_err(|e| corrupt(column, e)))
+                    .transpose()?
+            }
+        };
+        Ok(raw.unwrap_or_else(|| RawValue::NULL.to_owned()).into())
+    }
+
     pub(crate) fn opt_json(&self, column: &str) -> StoreResult<Option<Value>> {
         match self {
             Row::Pg(r) => r
@@ -429,7 +449,6 @@ impl Exec for SqliteConnection {
 /// PostgreSQL parses for their column types, straight from borrowed data.
 pub(crate) struct CopyData {
     buf: Vec<u8>,
-    scratch: Vec<u8>,
     row_started: bool,
 }
 
@@ -437,7 +456,6 @@ impl CopyData {
     pub(crate) fn with_capacity(bytes: usize) -> Self {
         Self {
             buf: Vec::with_capacity(bytes),
-            scratch: Vec::new(),
             row_started: false,
         }
     }
@@ -502,15 +520,10 @@ impl CopyData {
         }
     }
 
-    pub(crate) fn json(&mut self, value: &Value) -> StoreResult<()> {
+    /// JSON already serialized.
+    pub(crate) fn json_text(&mut self, value: &crate::model::JsonText) {
         self.field();
-        self.scratch.clear();
-        serde_json::to_writer(&mut self.scratch, value).map_err(|e| StoreError::InvalidValue {
-            field: "payload",
-            reason: e.to_string(),
-        })?;
-        Self::escaped(&mut self.buf, &self.scratch);
-        Ok(())
+        Self::escaped(&mut self.buf, value.get().as_bytes());
     }
 
     pub(crate) fn end_row(&mut self) {
@@ -595,8 +608,7 @@ mod tests {
         let mut data = CopyData::with_capacity(64);
         data.text(Some("a\tb\\c\nd"));
         data.text(None);
-        data.json(&serde_json::json!({"q": "say \"hi\""}))
-            .expect("json");
+        data.json_text(&serde_json::json!({"q": "say \"hi\""}).into());
         data.int(-7);
         data.decimal(Some(Decimal::new(1050, 2)));
         data.end_row();

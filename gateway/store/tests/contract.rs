@@ -243,7 +243,7 @@ fn line(no: i64, invoice: &str) -> NewBatchLine {
         contract_price: Some(dec("30.00")),
         claimed_amount: Some(dec("48.00")),
         calculated_amount: None,
-        payload: json!({"pad01": no}),
+        payload: json!({"pad01": no}).into(),
     }
 }
 
@@ -261,7 +261,8 @@ fn document(key: &str) -> NewDocument {
         },
         tx_id: None,
         body: json!({"schema": "chargegate.claim/1", "debit_memo": "DM-1001",
-                     "total_claimed": "255.25"}),
+                     "total_claimed": "255.25"})
+        .into(),
         created_at: t(0),
     }
 }
@@ -1077,7 +1078,7 @@ async fn decimals_round_trip_exactly(h: &Harness) {
             status: "open".into(),
             claimed_amount: dec("99999999.99"),
             approved_amount: Some(dec("0.01")),
-            payload: json!({}),
+            payload: json!({}).into(),
         }],
         t(0),
         &audit("claim", claim.id, "lines", "open", 0),
@@ -1473,7 +1474,7 @@ async fn engine_entities_round_trip(h: &Harness) {
             status: "open".into(),
             claimed_amount: dec("96.00"),
             approved_amount: None,
-            payload: json!({}),
+            payload: json!({}).into(),
         }],
         t(2),
         &audit("claim", claim.id, "lines", "open", 2),
@@ -1622,7 +1623,7 @@ async fn bulk_lines_keep_every_byte(h: &Harness) {
             } else {
                 Some("AB1234563".into())
             },
-            payload: json!({"note": awkward, "n": no, "nested": {"list": [1, null, "\\N"]}}),
+            payload: json!({"note": awkward, "n": no, "nested": {"list": [1, null, "\\N"]}}).into(),
             ..line(no, "x")
         })
         .collect();
@@ -1646,7 +1647,7 @@ async fn bulk_lines_keep_every_byte(h: &Harness) {
     assert_eq!(stored.len(), lines.len());
     for (got, want) in stored.iter().zip(&lines) {
         assert_eq!(got.line, want.clone().normalized());
-        assert_eq!(got.line.payload["note"], awkward);
+        assert_eq!(got.line.payload.to_value()["note"], awkward);
     }
 
     // The same line numbers again: refused, nothing written.

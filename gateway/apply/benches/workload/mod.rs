@@ -3,7 +3,7 @@
 //! the supplier, GOOD DRUG the distributor, Immediate Claim so the claim path runs), sales
 //! reports with new invoices per report, and a fresh store on PostgreSQL or SQLite.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
 
 use std::str::FromStr;
 use std::sync::Arc;

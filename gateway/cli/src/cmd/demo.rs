@@ -144,9 +144,8 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
         batch.number, batch.status
     );
     for l in &lines {
-        let reason = l.line.payload["validation"]["primary"]
-            .as_str()
-            .unwrap_or("-");
+        let payload = l.line.payload.to_value();
+        let reason = payload["validation"]["primary"].as_str().unwrap_or("-");
         println!(
             "     line {}: {} {} x{} -> {} {}",
             l.line.line_no,

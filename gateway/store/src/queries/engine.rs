@@ -383,7 +383,7 @@ fn batch_line(r: &Row) -> StoreResult<BatchLineRecord> {
             contract_price: r.opt_decimal("contract_price")?,
             claimed_amount: r.opt_decimal("claimed_amount")?,
             calculated_amount: r.opt_decimal("calculated_amount")?,
-            payload: r.json("payload")?,
+            payload: r.json_text("payload")?,
         },
         accepted_amount: r.opt_decimal("accepted_amount")?,
         claim_id: r.opt_uuid("claim_id")?,
@@ -468,7 +468,7 @@ pub(crate) async fn insert_batch_lines(
                         l.calculated_amount,
                         AMOUNT_SCALE,
                     )?);
-                    data.json(&l.payload)?;
+                    data.json_text(&l.payload);
                     data.time(&at);
                     data.end_row();
                 }
@@ -718,7 +718,7 @@ pub(crate) async fn insert_claim_lines(
                 l.approved_amount,
                 AMOUNT_SCALE,
             )?);
-            data.json(&l.payload)?;
+            data.json_text(&l.payload);
             data.time(&at);
             data.end_row();
         }
@@ -811,7 +811,7 @@ pub(crate) async fn claim_lines(
                     status: r.text("status")?,
                     claimed_amount: r.decimal("claimed_amount")?,
                     approved_amount: r.opt_decimal("approved_amount")?,
-                    payload: r.json("payload")?,
+                    payload: r.json_text("payload")?,
                 },
                 updated_at: r.time("updated_at")?,
             })

@@ -23,7 +23,7 @@ fn document(r: &Row) -> StoreResult<DocumentRecord> {
             st02: r.opt_text("st02")?,
         },
         tx_id: r.opt_uuid("tx_id")?,
-        body: r.json("body")?,
+        body: r.json_text("body")?,
         created_at: r.time("created_at")?,
     })
 }

@@ -1,0 +1,293 @@
+//! A batch whose lines stream through in chunks (a sales report of a million lines): the same
+//! batch, lines, statuses and claim as [`Batch::process_with`], without holding the lines.
+//!
+//! How the batch ends (B2–B5) and whether the header tolerance fails (§13.4) depend on every
+//! line, and they decide each line's final status. So the lines are validated twice: a
+//! [`Survey`] keeps only counts and sums and yields the [`Plan`]; a [`LineStream`] validates
+//! again and hands out each line in its final state, ready to be written and dropped. Both
+//! passes see the same book, history and a fresh cap ledger, and the pipeline is
+//! deterministic, so they agree line for line. Like `process_with(.., LineEvents::None)`, no
+//! per-line event is returned; unlike it, the history and cap ledgers are not updated after
+//! validation (callers drop them once the batch is validated).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::{Batch, BatchClaim, BatchError, BatchHeader, BatchLine, BatchStatus, LineStatus};
+use super::{BatchKind, Outcome};
+use crate::audit::Actor;
+use crate::caps::CapLedger;
+use crate::contracts::ContractBook;
+use crate::duplicates::LineHistory;
+use crate::rules::{BatchContext, Pipeline};
+use crate::sale::SaleLine;
+use crate::settings::{BatchMode, EngineSettings};
+
+/// How a streamed batch ends, learnt from a first pass over its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Lines in the batch.
+    pub lines: usize,
+    /// Lines valid after the header tolerance check (Accepted or Claimed in the end).
+    pub valid: usize,
+    /// Whether the lines passed within tolerance fail the header tolerance (§13.4).
+    pub tolerance_failed: bool,
+    /// Whether the valid lines are claimed now (B3, or B4 in Immediate Claim).
+    pub claim_valid: bool,
+    /// Σ accepted amounts of the valid lines: claim #1's amount when `claim_valid`.
+    pub valid_amount: Decimal,
+}
+
+impl Plan {
+    /// The status the batch ends in, and the rule that moves it there.
+    fn end(&self, mode: BatchMode) -> (BatchStatus, &'static str) {
+        if self.valid == 0 {
+            (BatchStatus::Rejected, "B2 all lines disputed")
+        } else if self.valid == self.lines {
+            (BatchStatus::Closed, "B3 every line claimable")
+        } else if mode == BatchMode::ImmediateClaim {
+            (
+                BatchStatus::AwaitingReview,
+                "B4 claim #1, disputes to review",
+            )
+        } else {
+            (BatchStatus::AwaitingReview, "B5 disputes to review")
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Bucket {
+    lines: usize,
+    amount: Decimal,
+}
+
+/// First pass: validates every line and keeps only what decides the batch's end.
+pub struct Survey<'a> {
+    pipeline: Pipeline<'a>,
+    mode: BatchMode,
+    lines: usize,
+    /// Valid lines that passed V9 without tolerance.
+    clean: Bucket,
+    /// Valid lines that passed V9 only thanks to tolerance (they fail with the header).
+    tolerated: Bucket,
+}
+
+impl<'a> Survey<'a> {
+    /// A survey of `batch`'s lines (`batch` from [`Batch::open_streamed`], `ctx` its
+    /// [`Batch::stream_context`]).
+    pub fn new(
+        batch: &'a Batch,
+        ctx: &'a BatchContext,
+        book: &'a ContractBook,
+        history: &'a LineHistory,
+        caps: &'a mut CapLedger,
+        today: NaiveDate,
+    ) -> Self {
+        Self {
+            pipeline: Pipeline::new(book, &batch.settings, ctx, today, history, Some(caps)),
+            mode: batch.mode,
+            lines: 0,
+            clean: Bucket::default(),
+            tolerated: Bucket::default(),
+        }
+    }
+
+    /// Makes lines known as originals of the batch's returns: call with every chunk before
+    /// the first [`Survey::add`].
+    pub fn preload(&mut self, sales: &[SaleLine]) {
+        self.pipeline.preload_sales(sales);
+    }
+
+    /// Validates the next line.
+    pub fn add(&mut self, sale: &SaleLine) {
+        let v = self.pipeline.validate(sale);
+        self.lines += 1;
+        if v.status != LineStatus::Accepted {
+            return;
+        }
+        let bucket = if v.within_tolerance {
+            &mut self.tolerated
+        } else {
+            &mut self.clean
+        };
+        bucket.lines += 1;
+        bucket.amount += v.accepted_amount.unwrap_or_default();
+    }
+
+    /// The plan; `Empty` for a batch without lines.
+    pub fn finish(self) -> Result<Plan, BatchError> {
+        if self.lines == 0 {
+            return Err(BatchError::Empty);
+        }
+        let tolerance_failed = !self.pipeline.finish().failed.is_empty();
+        let (valid, valid_amount) = if tolerance_failed {
+            (self.clean.lines, self.clean.amount)
+        } else {
+            (
+                self.clean.lines + self.tolerated.lines,
+                self.clean.amount + self.tolerated.amount,
+            )
+        };
+        Ok(Plan {
+            lines: self.lines,
+            valid,
+            tolerance_failed,
+            claim_valid: valid > 0
+                && (valid == self.lines || self.mode == BatchMode::ImmediateClaim),
+            valid_amount,
+        })
+    }
+}
+
+/// Second pass: validates the lines again and gives each its final state (L1–L5, L13).
+pub struct LineStream<'a> {
+    pipeline: Pipeline<'a>,
+    plan: &'a Plan,
+}
+
+impl<'a> LineStream<'a> {
+    /// The stream of `batch`'s lines under `plan` (same arguments as the [`Survey`]).
+    pub fn new(
+        batch: &'a Batch,
+        ctx: &'a BatchContext,
+        book: &'a ContractBook,
+        history: &'a LineHistory,
+        caps: &'a mut CapLedger,
+        today: NaiveDate,
+        plan: &'a Plan,
+    ) -> Self {
+        Self {
+            pipeline: Pipeline::new(book, &batch.settings, ctx, today, history, Some(caps)),
+            plan,
+        }
+    }
+
+    /// As [`Survey::preload`].
+    pub fn preload(&mut self, sales: &[SaleLine]) {
+        self.pipeline.preload_sales(sales);
+    }
+
+    /// The next line, validated, in the status it ends the processing in.
+    pub fn next(&mut self, sale: SaleLine) -> BatchLine {
+        let mut v = self.pipeline.validate(&sale);
+        if self.plan.tolerance_failed && v.status == LineStatus::Accepted && v.within_tolerance {
+            v.fail_header_tolerance();
+        }
+        let mut line = BatchLine::new(sale);
+        let status = v.status;
+        if status == LineStatus::Accepted {
+            line.accepted_amount = v.accepted_amount;
+            line.accepted_quantity = Some(line.sale.quantity);
+        }
+        line.validation = Some(v);
+        line.status = status;
+        if status == LineStatus::Accepted {
+            if self.plan.claim_valid {
+                // L5 (IC) or L8 via B3.
+                line.status = LineStatus::Claimed;
+                line.claim = Some(1);
+            }
+        } else if self.plan.valid == 0 {
+            // B2: L13, the reason is the line's dispute category.
+            line.reject_reason = Some(line.dispute_category());
+            line.status = LineStatus::Rejected;
+        }
+        line
+    }
+}
+
+impl Batch {
+    /// B1 for a batch whose `lines` lines stream through [`Survey`] and [`LineStream`]: the
+    /// batch without its lines.
+    pub fn open_streamed(
+        header: BatchHeader,
+        settings: &EngineSettings,
+        lines: usize,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> (Self, Outcome) {
+        let mode = if header.kind == BatchKind::Retro {
+            BatchMode::ReviewAndClaim
+        } else {
+            settings.batch_mode
+        };
+        let batch = Self {
+            settings: settings.clone(),
+            mode,
+            status: BatchStatus::Open,
+            lines: Vec::new(),
+            claims: Vec::new(),
+            header,
+        };
+        let event = batch.event_of(
+            lines,
+            None,
+            BatchStatus::Open,
+            "B1 open",
+            actor,
+            None,
+            today,
+        );
+        (
+            batch,
+            Outcome {
+                events: vec![event],
+                ..Outcome::default()
+            },
+        )
+    }
+
+    /// What the validation pipeline of a streamed batch needs to know about it.
+    pub fn stream_context(&self) -> BatchContext {
+        self.context()
+    }
+
+    /// B2–B5 of a streamed batch per its plan: the status, claim #1 (its line list stays
+    /// empty: the lines carry `claim`) and the batch event.
+    pub fn finish_streamed(
+        &mut self,
+        plan: &Plan,
+        today: NaiveDate,
+    ) -> Result<Outcome, BatchError> {
+        if self.status != BatchStatus::Open {
+            if matches!(self.status, BatchStatus::Closed | BatchStatus::Rejected) {
+                return Err(BatchError::Immutable(self.header.id.clone(), self.status));
+            }
+            return Err(BatchError::WrongBatchStatus {
+                status: self.status,
+                action: "process",
+                needed: BatchStatus::Open,
+            });
+        }
+        let mut out = Outcome {
+            line_events: super::LineEvents::None,
+            ..Outcome::default()
+        };
+        if plan.claim_valid {
+            let claim = BatchClaim {
+                seq: self.claims.len() as u8 + 1,
+                lines: Vec::new(),
+                amount: plan.valid_amount,
+            };
+            self.claims.push(claim.clone());
+            out.claim = Some(claim);
+        }
+        let (to, rule) = plan.end(self.mode);
+        let from = self.status;
+        self.status = to;
+        out.events.push(self.event_of(
+            plan.lines,
+            Some(from),
+            to,
+            rule,
+            &Actor::System,
+            None,
+            today,
+        ));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests;

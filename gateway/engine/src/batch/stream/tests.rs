@@ -1,0 +1,186 @@
+//! A streamed batch equals the same batch processed whole, in both modes, whatever the chunk
+//! size, including the batch-wide outcomes (B2, B3, header tolerance).
+
+use super::*;
+use crate::batch::{BatchSummary, Ledgers, LineEvents};
+use crate::rules::tests::{date, sample_claim, sample_contract};
+use crate::settings::Role;
+
+fn today() -> NaiveDate {
+    date("2026-11-18")
+}
+
+fn header() -> BatchHeader {
+    let claim = sample_claim();
+    BatchHeader {
+        id: "S1".into(),
+        number: "S1".into(),
+        name: "sample".into(),
+        kind: BatchKind::Claim844,
+        role: Role::Adjudicator,
+        distributor: claim.distributor.clone(),
+        supplier: claim.supplier.clone(),
+        currency: "USD".into(),
+        file_name: None,
+        debit_memo: Some(claim.debit_memo.clone()),
+        received_at: date("2026-11-15"),
+        claim_date: claim.date,
+        corrects_batch_id: None,
+    }
+}
+
+fn book() -> ContractBook {
+    let mut book = ContractBook::new();
+    if let Err(e) = book.apply(&sample_contract()) {
+        panic!("{e}");
+    }
+    book
+}
+
+/// Sample lines (1-based), each repeated `times` (repeats are in-batch duplicates).
+fn sales(lines: &[usize], times: usize) -> Vec<SaleLine> {
+    let claim = sample_claim();
+    (0..times)
+        .flat_map(|_| lines.iter().map(|&n| SaleLine::from(&claim.lines[n - 1])))
+        .collect()
+}
+
+fn whole(settings: &EngineSettings, sales: Vec<SaleLine>) -> (Batch, Outcome, Outcome) {
+    let book = book();
+    let mut history = LineHistory::new();
+    let mut caps = CapLedger::new();
+    let (mut batch, opened) = Batch::open(header(), settings, sales, &Actor::System, today());
+    let out = batch
+        .process_with(
+            &mut Ledgers {
+                book: &book,
+                history: &mut history,
+                caps: &mut caps,
+            },
+            today(),
+            LineEvents::None,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    (batch, opened, out)
+}
+
+fn streamed(
+    settings: &EngineSettings,
+    sales: Vec<SaleLine>,
+    chunk: usize,
+) -> (Batch, Vec<BatchLine>, Outcome, Outcome) {
+    let book = book();
+    let history = LineHistory::new();
+    let (mut batch, opened) =
+        Batch::open_streamed(header(), settings, sales.len(), &Actor::System, today());
+    let ctx = batch.stream_context();
+    let plan = {
+        let mut caps = CapLedger::new();
+        let mut survey = Survey::new(&batch, &ctx, &book, &history, &mut caps, today());
+        for c in sales.chunks(chunk) {
+            survey.preload(c);
+        }
+        for c in sales.chunks(chunk) {
+            c.iter().for_each(|s| survey.add(s));
+        }
+        survey.finish().unwrap_or_else(|e| panic!("{e}"))
+    };
+    let mut lines = Vec::new();
+    {
+        let mut caps = CapLedger::new();
+        let mut stream = LineStream::new(&batch, &ctx, &book, &history, &mut caps, today(), &plan);
+        for c in sales.chunks(chunk) {
+            stream.preload(c);
+        }
+        for c in sales.chunks(chunk) {
+            lines.extend(c.iter().map(|s| stream.next(s.clone())));
+        }
+    }
+    let out = batch
+        .finish_streamed(&plan, today())
+        .unwrap_or_else(|e| panic!("{e}"));
+    (batch, lines, opened, out)
+}
+
+fn same(settings: &EngineSettings, lines: &[usize], times: usize) {
+    same_sales(settings, &sales(lines, times));
+}
+
+fn same_sales(settings: &EngineSettings, sales: &[SaleLine]) {
+    let (expected, opened, out) = whole(settings, sales.to_vec());
+    for chunk in [1, 2, 3, 1_000] {
+        let (shell, got, s_opened, s_out) = streamed(settings, sales.to_vec(), chunk);
+        let case = format!(
+            "{:?} {} lines, chunks of {chunk}",
+            settings.batch_mode,
+            sales.len()
+        );
+        assert_eq!(got, expected.lines, "{case}");
+        assert_eq!(shell.status, expected.status, "{case}");
+        assert_eq!(shell.claims.len(), expected.claims.len(), "{case}");
+        for (a, b) in shell.claims.iter().zip(&expected.claims) {
+            assert_eq!((a.seq, a.amount), (b.seq, b.amount), "{case}");
+        }
+        assert_eq!(s_opened.events, opened.events, "{case}");
+        assert_eq!(s_out.events, out.events, "{case}");
+        assert_eq!(
+            s_out.claim.as_ref().map(|c| (c.seq, c.amount)),
+            out.claim.as_ref().map(|c| (c.seq, c.amount)),
+            "{case}"
+        );
+        let mut summary = BatchSummary::default();
+        got.iter().for_each(|l| summary.add(l));
+        summary.payment_amount = shell.claims.iter().map(|c| c.amount).sum();
+        assert_eq!(summary, expected.summary(), "{case}");
+    }
+}
+
+#[test]
+fn streamed_batches_equal_whole_ones_in_both_modes() {
+    let all: Vec<usize> = (1..=sample_claim().lines.len()).collect();
+    for mode in [BatchMode::ImmediateClaim, BatchMode::ReviewAndClaim] {
+        let settings = EngineSettings {
+            batch_mode: mode,
+            ..EngineSettings::default()
+        };
+        // Mixed (B4/B5), repeated so later copies are in-batch duplicates across chunks.
+        same(&settings, &all, 1);
+        same(&settings, &all, 3);
+        for n in &all {
+            // One line: every line alone gives B2 or B3.
+            same(&settings, &[*n], 1);
+            same(&settings, &[*n], 2);
+        }
+    }
+}
+
+#[test]
+fn streamed_header_tolerance_fails_lines_of_earlier_chunks() {
+    // Sample line 1 claimed 0.01 over on three invoices (within tolerance each), then the whole
+    // sample: with header_tol 0.02 the third tips it, so the first two, already streamed in
+    // earlier chunks, fail as well (§13.4); with 0.03 they all pass.
+    let mut lines = sales(&[1], 3);
+    for (i, l) in lines.iter_mut().enumerate() {
+        l.invoice = format!("INV{i}");
+        l.claimed_amount = Some(Decimal::new(6251, 2));
+    }
+    lines.extend(sales(
+        &(1..=sample_claim().lines.len()).collect::<Vec<_>>(),
+        1,
+    ));
+    for (header_tol, fails) in [(2, true), (3, false)] {
+        for mode in [BatchMode::ImmediateClaim, BatchMode::ReviewAndClaim] {
+            let settings = EngineSettings {
+                batch_mode: mode,
+                header_tol: Decimal::new(header_tol, 2),
+                ..EngineSettings::default()
+            };
+            let (expected, _, _) = whole(&settings, lines.clone());
+            let failed = expected.lines[..3]
+                .iter()
+                .all(|l| l.status == LineStatus::AmountDisputed);
+            assert_eq!(failed, fails, "header_tol 0.0{header_tol}");
+            same_sales(&settings, &lines);
+        }
+    }
+}
