@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ack;
+pub mod ack_in;
 pub mod check;
 pub mod draft;
 pub mod map;

@@ -314,6 +314,7 @@ impl<'p, R: Read> Translator<'p, R> {
             diagnostics,
             result: Ok(Vec::new()),
             rejection: None,
+            acknowledgment: None,
         };
         let location = self.set_location(raw);
         if invalid > 0 {
@@ -324,6 +325,16 @@ impl<'p, R: Read> Translator<'p, R> {
             return out;
         }
         let Some(kind) = SetKind::from_st01(&raw.id) else {
+            out.acknowledgment = crate::ack_in::read_acknowledgment(
+                &raw,
+                Source {
+                    file: self.file_sha256.clone(),
+                    interchange: out.interchange.clone(),
+                    group: out.group.clone(),
+                    set: out.set.clone(),
+                    partner: None,
+                },
+            );
             out.result = Err(TranslateError::NotTranslated {
                 location: location.clone(),
                 set: raw.id.clone(),
@@ -567,6 +578,9 @@ pub struct SetOutcome {
     /// How the acknowledgment rejects the set, when the translation owes a rejection the
     /// validator did not already report.
     pub rejection: Option<Rejection>,
+    /// A valid 997/999 read into its document ([`crate::ack_in`]); its `result` stays
+    /// [`TranslateError::NotTranslated`]: nothing is mapped and nothing acknowledges it.
+    pub acknowledgment: Option<schemas::Acknowledgment>,
 }
 
 impl SetOutcome {

@@ -347,10 +347,72 @@ fn an_acknowledgment_in_the_input_is_not_translated_nor_acknowledged() {
         o.result
     );
     assert!(o.rejection.is_none());
+    // Read into its document for the gateway to link to the 844 it answers (6.3 C12).
+    let read = o.acknowledgment.as_ref().expect("the 997 read");
+    let group = read.group.as_ref().expect("AK1/AK9");
+    assert_eq!(
+        (
+            group.control_number.as_str(),
+            group.status,
+            group.sets_accepted
+        ),
+        ("5001", schemas::AckStatus::Accepted, 1)
+    );
+    assert_eq!(read.kind, schemas::AckKind::Functional);
+    assert_eq!(
+        read.sets
+            .iter()
+            .map(|s| (s.set_id.as_str(), s.control_number.as_str(), s.status))
+            .collect::<Vec<_>>(),
+        [("844", "0001", schemas::AckStatus::Accepted)]
+    );
+    assert_eq!(read.source.interchange, "000000104");
     assert!(t.next().is_none());
     let report = t.take_reports().remove(0);
     assert!(report.errors.is_empty());
     assert!(acknowledge(&report, &params(AckKind::Fa997)).is_none());
+}
+
+/// A 999 rejecting a set (6.3 C13 on the sender's side): IK3 and IK5 R read as sent.
+#[test]
+fn a_rejecting_999_is_read_with_its_errors() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/999_5010_reject_845.x12"),
+    )
+    .expect("999 sample");
+    let o = translate(text.as_bytes(), SHA, &profiles(), None)
+        .next()
+        .expect("one set");
+    assert!(matches!(
+        o.result,
+        Err(TranslateError::NotTranslated { .. })
+    ));
+    let read = o.acknowledgment.expect("the 999 read");
+    assert_eq!(read.kind, schemas::AckKind::Implementation);
+    let group = read.group.expect("AK1/AK9");
+    assert_eq!(
+        (group.control_number.as_str(), group.version.as_deref()),
+        ("102", Some("005010"))
+    );
+    assert_eq!(
+        (group.status, group.sets_accepted),
+        (schemas::AckStatus::Rejected, 0)
+    );
+    let set = &read.sets[0];
+    assert_eq!(
+        (set.set_id.as_str(), set.status, set.error_codes.clone()),
+        ("845", schemas::AckStatus::Rejected, vec!["5".to_owned()])
+    );
+    let segment = &set.segment_errors[0];
+    assert_eq!(
+        (
+            segment.segment_id.as_str(),
+            segment.position,
+            segment.loop_id.as_deref(),
+            segment.code.as_deref()
+        ),
+        ("REF", 10, Some("N1"), Some("I4"))
+    );
 }
 
 #[test]

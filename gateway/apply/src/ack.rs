@@ -1,5 +1,6 @@
-//! `acknowledgment` (997/999/TA1 received): recorded as a document, and an audit event on the
-//! outbound transaction it answers when one carries its control number. No engine step.
+//! `acknowledgment` (997/999/TA1 received): recorded as a document, an audit event on the
+//! outbound transaction it answers when one carries its control number, and, when it answers
+//! an 844 we sent, the claim's C12/C13 step ([`crate::transmission`]).
 
 use schemas::Document;
 use sha2::{Digest, Sha256};
@@ -67,11 +68,15 @@ pub(crate) async fn apply(
             found += 1;
         }
     }
+    let effect = crate::transmission::apply_ack(tx, ack, &partner, message_id, ctx).await?;
+    let mut refs = refs;
+    refs.extend(effect.claim.map(|c| ("claim".to_owned(), c)));
     Ok(Outcome {
         summary: format!(
-            "acknowledgment of {answered} {control} recorded ({found} outbound transaction(s) found)"
+            "acknowledgment of {answered} {control} recorded ({found} outbound transaction(s) found); {}",
+            effect.note
         ),
         refs,
-        outbound: vec![],
+        outbound: effect.outbound.into_iter().collect(),
     })
 }

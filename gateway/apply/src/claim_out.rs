@@ -104,6 +104,7 @@ pub(crate) async fn send_claim(
         partner: Some(supplier.clone()),
     }));
     let outbound = crate::outbox::write_outbound(tx, &doc, &supplier, ctx.now).await?;
+    crate::transmission::record_sent(tx, claim_id, &supplier, &outbound.message_id, 1, ctx).await?;
     Ok(SentClaim {
         number,
         amount: claim.amount,

@@ -48,6 +48,9 @@ pub enum ApplyError {
     /// No such batch.
     #[error("no batch {0}")]
     UnknownBatch(Uuid),
+    /// No such claim.
+    #[error("no claim {0}")]
+    UnknownClaim(Uuid),
     /// The contract document was refused by the engine.
     #[error("contract: {0}")]
     Contract(#[from] engine::contracts::BookError),

@@ -9,6 +9,8 @@
 //!   nothing either.
 //! - [`apply_batch_action`] applies a reviewer's action under optimistic concurrency: a stale
 //!   `expected_version` is [`ApplyError::Conflict`] and writes nothing.
+//! - [`apply_claim_settlement`] records a settlement instrument on a claim (C15, C16) under
+//!   the same optimistic concurrency.
 //! - [`Partners`] holds each partner's role and engine settings (converted from its profile)
 //!   and the in-process cache of the contract book, rebuilt from the stored contract versions
 //!   whenever another transaction added one.
@@ -18,7 +20,8 @@
 //! `contract` (supplier) -> new contract or version; `sales_report` (distributor) -> a batch
 //! validated V0..V10, Immediate Claim sends the 844 at once; `claim` (distributor) ->
 //! adjudicated, 849 outbound; `claim_response` (supplier) -> reconciled against our claim or
-//! kept unmatched; `acknowledgment` -> recorded.
+//! kept unmatched (C14 when every line has a final outcome); `acknowledgment` -> recorded, and
+//! when it answers an 844 we sent, the claim is Acknowledged (C12) or resent (C13).
 
 #![forbid(unsafe_code)]
 
@@ -33,7 +36,9 @@ mod outbox;
 mod partners;
 mod response;
 mod sales;
+mod settle;
 mod state;
+mod transmission;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use schemas::Document;
@@ -42,12 +47,14 @@ use uuid::Uuid;
 
 pub use action::ActionOutcome;
 pub use engine::batch::BatchAction;
+pub use engine::claims::{Instrument, SettlementMethod};
 pub use error::ApplyError;
 pub use outbox::{
     EXCHANGE, inbound_routing_key, outbound_message_id, outbound_routing_key, outbox_message,
 };
 pub use partners::{Partner, PartnerRole, Partners, convert as partner_from_profile};
 pub use sales::batch_number;
+pub use settle::SettlementOutcome;
 pub use state::CHUNK_LINES;
 pub use store::Applied;
 
@@ -189,6 +196,30 @@ pub async fn apply_batch_action(
         Ok(outcome) => {
             tx.commit().await?;
             tracing::info!(%batch, version = outcome.version, summary = %outcome.summary, "batch action applied");
+            Ok(outcome)
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Records a settlement instrument on a claim in one transaction (C15, then C16 when nothing
+/// is left open). `expected_version` is the claim version the analyst saw; a stale one is
+/// [`ApplyError::Conflict`] and nothing is written.
+pub async fn apply_claim_settlement(
+    store: &dyn Store,
+    claim: Uuid,
+    expected_version: i64,
+    instrument: Instrument,
+    ctx: &Context,
+) -> Result<SettlementOutcome, ApplyError> {
+    let mut tx = store.begin().await?;
+    match settle::apply(&mut *tx, claim, expected_version, instrument, ctx).await {
+        Ok(outcome) => {
+            tx.commit().await?;
+            tracing::info!(%claim, version = outcome.version, status = %outcome.status, summary = %outcome.summary, "settlement recorded");
             Ok(outcome)
         }
         Err(e) => {

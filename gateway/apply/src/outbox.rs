@@ -82,7 +82,18 @@ pub(crate) async fn write_outbound(
     partner: &str,
     now: DateTime<Utc>,
 ) -> Result<OutboundDoc, ApplyError> {
-    let message_id = outbound_message_id(doc)?;
+    write_outbound_as(tx, doc, partner, outbound_message_id(doc)?, now).await
+}
+
+/// [`write_outbound`] under a given message id: a document sent again as it was (a claim
+/// resent after a rejection, C13) needs a new id, so it is rendered with new control numbers.
+pub(crate) async fn write_outbound_as(
+    tx: &mut dyn StoreTx,
+    doc: &Document,
+    partner: &str,
+    message_id: String,
+    now: DateTime<Utc>,
+) -> Result<OutboundDoc, ApplyError> {
     let doc_type = doc.doc_type();
     let routing_key = outbound_routing_key(doc_type, partner);
     let source = doc.source();

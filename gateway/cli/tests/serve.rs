@@ -166,9 +166,29 @@ fn story(serve: &Serve, deliver: Deliver) {
     let claim = std::fs::read_to_string(&claim_path).unwrap();
     assert!(claim.contains("ST*844*"), "{claim}");
 
-    // ACME answers with its 849 (made here with Chargegate's own offline tools, as ACME's
-    // side): the claim is reconciled, the 849 acknowledged.
+    // ACME's 997 for our 844 (made with `chargegate ack`, as ACME's translator would): the
+    // claim is Acknowledged (C12), linked through the control numbers it went out under.
     let claim_number = element(&claim, "BAA", 5);
+    let claim_api = format!("/api/v1/claims/acmepharma%2F{claim_number}");
+    let sent = json(&get(serve.port, &claim_api).unwrap().1);
+    assert_eq!(sent["status"], "sent", "{sent}");
+    assert_eq!(
+        sent["transmissions"][0]["control_numbers"]["gs06"].as_i64(),
+        element(&claim, "GS", 6).parse().ok(),
+        "{sent}"
+    );
+    deliver("acmepharma", "997.x12", &acme_acks(&claim_path));
+    wait_for(serve, "the 997 to acknowledge the claim (C12)", || {
+        get(serve.port, &claim_api)
+            .map(|(_, b)| json(&b)["status"] == "acknowledged")
+            .unwrap_or(false)
+    });
+    let acked = json(&get(serve.port, &claim_api).unwrap().1);
+    assert!(acked["dates"]["acknowledged"].is_string(), "{acked}");
+    assert_eq!(acked["transmissions"][0]["status"], "accepted", "{acked}");
+
+    // ACME answers with its 849 (made here with Chargegate's own offline tools, as ACME's
+    // side): the claim is reconciled, the 849 acknowledged, the claim Settlement Pending (C14).
     let answer = acme_answers(tmp, &claim_path);
     deliver("acmepharma", "849.x12", &answer);
     let reconciled = wait_reconciled(serve, &claim_number);
@@ -177,6 +197,46 @@ fn story(serve: &Serve, deliver: Deliver) {
         "{reconciled}"
     );
     assert_eq!(reconciled["status"], "settlement_pending", "{reconciled}");
+    assert!(
+        reconciled["dates"]["accounting"].is_string(),
+        "{reconciled}"
+    );
+    assert_eq!(reconciled["remaining_amount"], "123.00", "{reconciled}");
+
+    // The money arrives in two credit memos (C15): partial first, the remainder shown; then
+    // the rest settles it, and with nothing left open it is Closed (C16).
+    let settle = |version: &serde_json::Value, number: &str, amount: &str| {
+        let body = format!(
+            r#"{{"expected_version": {version}, "actor": "ann", "method": "credit_memo_on_account", "number": "{number}", "date": "2026-12-20", "amount": "{amount}"}}"#
+        );
+        http(
+            serve.port,
+            "POST",
+            &format!("{claim_api}/settlements"),
+            Some(&body),
+        )
+        .unwrap()
+    };
+    let (status, part) = settle(&reconciled["version"], "ACME-CM-1", "100.00");
+    assert_eq!(status, 200, "{part}");
+    let part = json(&part);
+    assert_eq!(part["status"], "settlement_pending", "{part}");
+    assert_eq!(part["remaining_amount"], "23.00", "{part}");
+    let (status, stale) = settle(&reconciled["version"], "ACME-CM-2", "23.00");
+    assert_eq!(status, 409, "a stale version must conflict: {stale}");
+    let (status, done) = settle(&part["version"], "ACME-CM-2", "23.00");
+    assert_eq!(status, 200, "{done}");
+    let closed = json(&get(serve.port, &claim_api).unwrap().1);
+    assert_eq!(closed["status"], "closed", "{closed}");
+    assert_eq!(closed["settled_amount"], "123.00", "{closed}");
+    assert_eq!(closed["remaining_amount"], "0.00", "{closed}");
+    assert_eq!(
+        closed["settlements"].as_array().map(Vec::len),
+        Some(2),
+        "{closed}"
+    );
+    assert!(closed["dates"]["settlement"].is_string(), "{closed}");
+    assert!(closed["age_days"].is_i64(), "{closed}");
     assert!(
         reconciled["lines"]
             .as_array()

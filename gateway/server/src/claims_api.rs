@@ -1,11 +1,17 @@
-//! The analyst's claim API (design.md 10): a claim with its lines, the 849s that answered it
-//! and where the money stands, and the Unmatched Responses queue (849s no claim was found for).
+//! The analyst's claim API (design.md 10): a claim with its lines, the 849s that answered it,
+//! the 844s sent for it and where the money stands (status, dates, settled and remaining
+//! amounts, age in days, chargeback-rules 8.2, 8.5); recording a settlement instrument on it
+//! (C15, C16, with optimistic concurrency like the batch actions); and the Unmatched
+//! Responses queue (849s no claim was found for).
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use chrono::{NaiveDate, Utc};
+use engine::claims::{ClaimRecord, Instrument, SettlementMethod};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -16,6 +22,7 @@ use crate::http::{AppState, error};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/claims/{id}", get(get_claim))
+        .route("/api/v1/claims/{id}/settlements", post(settle))
         .route("/api/v1/responses/unmatched", get(unmatched))
 }
 
@@ -41,7 +48,8 @@ async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Res
         };
         let lines = reader.claim_lines(claim.id).await?;
         let responses = reader.responses_for_claim(claim.id).await?;
-        Ok::<_, store::StoreError>(Some(json!({
+        let transmissions = reader.claim_transmissions(claim.id).await?;
+        let mut body = json!({
             "id": claim.id,
             "partner": claim.partner,
             "claim_number": claim.claim_number,
@@ -59,7 +67,20 @@ async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Res
                 "batch_line_no": l.line.batch_line_no,
             })).collect::<Vec<_>>(),
             "responses": responses.iter().map(response_json).collect::<Vec<_>>(),
-        })))
+            "transmissions": transmissions.iter().map(|t| json!({
+                "seq": t.seq,
+                "status": t.status.as_str(),
+                "control_numbers": {"isa13": t.isa13, "gs06": t.gs06, "st02": t.st02},
+                "sent_at": t.created_at,
+            })).collect::<Vec<_>>(),
+        });
+        if let (Some(obj), Ok(engine)) = (
+            body.as_object_mut(),
+            serde_json::from_value::<ClaimRecord>(claim.payload.clone()),
+        ) {
+            obj.extend(lifecycle_json(&engine, Utc::now().date_naive()));
+        }
+        Ok::<_, store::StoreError>(Some(body))
     }
     .await;
     match result {
@@ -100,4 +121,114 @@ fn response_json(r: &store::ResponseRecord) -> serde_json::Value {
         "control_numbers": {"isa13": r.isa13, "gs06": r.gs06, "st02": r.st02},
         "received_at": r.at,
     })
+}
+
+/// Where the claim stands in its lifecycle (chargeback-rules 8.2, 8.5): dates, settled and
+/// remaining amounts, age in days ((settlement date or today) − claim date, frozen at
+/// settlement) and the instruments recorded.
+fn lifecycle_json(
+    claim: &ClaimRecord,
+    today: NaiveDate,
+) -> serde_json::Map<String, serde_json::Value> {
+    let d = &claim.dates;
+    let value = json!({
+        "dates": {
+            "claim": claim.date,
+            "sent": d.sent,
+            "acknowledged": d.acknowledged,
+            "response": d.response,
+            "accounting": d.accounting,
+            "settlement": d.settlement,
+        },
+        "settled_amount": claim.settled(),
+        "split_amount": claim.split_amount(),
+        "remaining_amount": claim.remaining(),
+        "age_days": claim.age_days(today),
+        "aging_bucket": claim.aging_bucket(today),
+        "settlements": claim.instruments,
+    });
+    match value {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// Body of `POST /api/v1/claims/{id}/settlements`: one instrument (chargeback-rules 8.3).
+#[derive(Debug, Deserialize)]
+pub struct SettlementRequest {
+    /// The claim version the analyst saw.
+    pub expected_version: i64,
+    /// Who records it (audited).
+    #[serde(default = "analyst")]
+    pub actor: String,
+    /// `credit_memo_on_account`, `credit_memo_on_invoice`, `check`,
+    /// `payables_default_payment`, `deduction` or `{"user_defined": "name"}`.
+    pub method: SettlementMethod,
+    /// Credit memo, check or payment number.
+    pub number: String,
+    /// Its date.
+    pub date: NaiveDate,
+    /// The amount allocated to this claim.
+    pub amount: Decimal,
+    /// Mass settlement number when one instrument pays several claims.
+    #[serde(default)]
+    pub mass_settlement: Option<String>,
+}
+
+fn analyst() -> String {
+    "analyst".into()
+}
+
+async fn settle(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(req): Json<SettlementRequest>,
+) -> Response {
+    let found = async {
+        let mut reader = state.shared.store.reader().await?;
+        find(&mut *reader, &id).await
+    }
+    .await;
+    let claim = match found {
+        Ok(Some(c)) => c,
+        Ok(None) => return error(StatusCode::NOT_FOUND, &format!("no claim {id}")),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let now = Utc::now();
+    let ctx = apply::Context {
+        today: now.date_naive(),
+        now,
+        actor: req.actor.clone(),
+    };
+    let instrument = Instrument {
+        method: req.method,
+        number: req.number,
+        date: req.date,
+        amount: req.amount,
+        mass_settlement: req.mass_settlement,
+    };
+    match apply::apply_claim_settlement(
+        &*state.shared.store,
+        claim.id,
+        req.expected_version,
+        instrument,
+        &ctx,
+    )
+    .await
+    {
+        Ok(outcome) => Json(json!({
+            "version": outcome.version,
+            "status": outcome.status,
+            "settled_amount": outcome.settled,
+            "remaining_amount": outcome.remaining,
+            "summary": outcome.summary,
+        }))
+        .into_response(),
+        Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
+        Err(apply::ApplyError::Store(store::StoreError::Duplicate { what })) => error(
+            StatusCode::CONFLICT,
+            &format!("settlement instrument already recorded: {what}"),
+        ),
+        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    }
 }

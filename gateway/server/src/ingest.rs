@@ -381,8 +381,25 @@ impl Ingest {
             Some(&outcome.set),
         );
         let existing = run.set_children.get(&key).copied();
+        // A partner's 997/999 goes to the engine like a document: it may answer an 844 we
+        // sent (chargeback-rules 6.3 C12/C13). It names the partner whose inbox it came to.
+        let ack_docs: Vec<Document> = outcome
+            .acknowledgment
+            .iter()
+            .map(|a| {
+                let mut a = a.clone();
+                a.source.partner = Some(run.partner.to_owned());
+                Document::Acknowledgment(a)
+            })
+            .collect();
         let result: Result<&[Document], String> = match &outcome.result {
-            Err(TranslateError::NotTranslated { .. }) => return Ok(()),
+            Err(TranslateError::NotTranslated { .. }) if ack_docs.is_empty() => return Ok(()),
+            Err(TranslateError::NotTranslated { .. }) => {
+                match self.check_interchange(run, &outcome.interchange).await? {
+                    Some(dup) => Err(dup),
+                    None => Ok(ack_docs.as_slice()),
+                }
+            }
             Err(_) => Err(join(&outcome.all_diagnostics())),
             Ok(_) if outcome.partner.as_deref() != Some(run.partner) => Err(format!(
                 "interchange {}: sender belongs to partner {:?}, but the file came from partner {:?}",

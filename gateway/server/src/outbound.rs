@@ -14,7 +14,9 @@ use bus::Delivery;
 use chrono::Utc;
 use partner_maps::render::{Envelope, Identity};
 use schemas::Document;
-use store::{ControlKind, Direction, NewTransaction, Step, TransactionUpdate, TxState};
+use store::{
+    ControlKind, Direction, NewAuditEvent, NewTransaction, Step, TransactionUpdate, TxState,
+};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -182,6 +184,19 @@ pub async fn render(
     row.debit_memo = debit_memo;
     row.refs = refs;
     t.insert_transaction(&row).await?;
+    if matches!(doc, Document::Claim(_)) {
+        // The claim's send, recorded by apply under this message id, learns its numbers, so
+        // the partner's 997/999/TA1 finds the claim (chargeback-rules 6.3 C12/C13, 7.1).
+        let event = NewAuditEvent::new("system", "claim_transmission", message_id, "rendered", now)
+            .correlation(id.to_string());
+        t.link_claim_transmission(
+            message_id,
+            (i64::from(icn), i64::from(gcn), i64::from(scn)),
+            now,
+            &event,
+        )
+        .await?;
+    }
     t.commit().await?;
     tracing::info!(transaction = %id, partner, doc_type = doc.doc_type(), icn, "rendered");
     Ok(Rendered {

@@ -132,6 +132,16 @@ pub trait StoreRead: Send {
     /// Settlements with an allocation to the claim.
     async fn settlements_for_claim(&mut self, claim_id: Uuid)
     -> StoreResult<Vec<SettlementRecord>>;
+    /// The claim transmission to `partner` that went out under interchange (ISA13) or group
+    /// (GS06) control number `number` (chargeback-rules 7.1).
+    async fn find_claim_transmission(
+        &mut self,
+        partner: &str,
+        level: ControlLevel,
+        number: i64,
+    ) -> StoreResult<Option<ClaimTransmission>>;
+    /// A claim's transmissions, first send first.
+    async fn claim_transmissions(&mut self, claim_id: Uuid) -> StoreResult<Vec<ClaimTransmission>>;
     /// A dispute case by id.
     async fn get_dispute(&mut self, id: Uuid) -> StoreResult<Option<DisputeRecord>>;
     /// Dispute cases of a claim.
@@ -327,6 +337,32 @@ pub trait StoreTx: StoreRead {
         settlement: &NewSettlement,
         audit: &NewAuditEvent,
     ) -> StoreResult<()>;
+    /// Records an 844 sent for a claim (status `sent`, no control numbers yet).
+    async fn insert_claim_transmission(
+        &mut self,
+        transmission: &NewClaimTransmission,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()>;
+    /// Gives the transmission carried by outbox message `message_id` the (ISA13, GS06, ST02)
+    /// it was rendered with; `false` (nothing written) when there is no such transmission or
+    /// it has numbers already. Call it in the transaction that allocates the numbers.
+    async fn link_claim_transmission(
+        &mut self,
+        message_id: &str,
+        numbers: (i64, i64, i64),
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<bool>;
+    /// Records the acknowledgment that answered a transmission still `sent`; `false`
+    /// (nothing written) when it was answered before.
+    async fn answer_claim_transmission(
+        &mut self,
+        message_id: &str,
+        status: TransmissionStatus,
+        answered_by: &str,
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<bool>;
     /// Opens a dispute case (version 1).
     async fn insert_dispute(
         &mut self,

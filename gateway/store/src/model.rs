@@ -458,6 +458,70 @@ pub struct As2OutboundRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+code_enum! {
+    /// Where one 844 sent for a claim stands with the partner's 997/999/TA1
+    /// (chargeback-rules 6.3 C12, C13).
+    TransmissionStatus {
+        /// Handed to transport; no acknowledgment yet.
+        Sent = "sent",
+        /// A 997/999 accepted it (AK5/IK5 A or E, or AK9 A, E or P covering it).
+        Accepted = "accepted",
+        /// A 997/999 or a TA1 rejected it; the claim was sent again under new numbers.
+        Rejected = "rejected",
+    }
+}
+
+/// An 844 sent for a claim, before rendering gave it control numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewClaimTransmission {
+    /// The outbox message id of the 844 document; rendering knows it and links its numbers.
+    pub message_id: String,
+    /// The claim.
+    pub claim_id: Uuid,
+    /// The partner it goes to (the claim's partner).
+    pub partner: String,
+    /// 1 for the first send, 2 for the first resend, ...
+    pub seq: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Which envelope level an acknowledgment answers: a TA1 the interchange, a 997/999 the group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlLevel {
+    /// ISA13.
+    Interchange,
+    /// GS06.
+    Group,
+}
+
+/// A stored claim transmission with the control numbers it went out under.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClaimTransmission {
+    /// Outbox message id of the 844 document.
+    pub message_id: String,
+    /// The claim.
+    pub claim_id: Uuid,
+    /// Partner id.
+    pub partner: String,
+    /// 1 for the first send, then one more per resend.
+    pub seq: i64,
+    /// ISA13, once rendered.
+    pub isa13: Option<i64>,
+    /// GS06, once rendered.
+    pub gs06: Option<i64>,
+    /// ST02, once rendered.
+    pub st02: Option<i64>,
+    /// Where it stands.
+    pub status: TransmissionStatus,
+    /// The message id of the acknowledgment that answered it.
+    pub answered_by: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
 /// An interchange seen from a sender (duplicate ISA13 detection, TA1 025).
 #[derive(Debug, Clone, PartialEq)]
 pub struct InterchangeRecord {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::error::StoreResult;
 use crate::model::*;
-use crate::queries::{as2, audit, control, engine, outbox, pipeline};
+use crate::queries::{as2, audit, control, engine, outbox, pipeline, transmission};
 use crate::sql::Exec;
 use crate::{StoreRead, StoreTx};
 
@@ -180,6 +180,19 @@ impl StoreRead for Session {
         claim_id: Uuid,
     ) -> StoreResult<Vec<SettlementRecord>> {
         engine::settlements_for_claim(self.conn(), claim_id).await
+    }
+
+    async fn find_claim_transmission(
+        &mut self,
+        partner: &str,
+        level: ControlLevel,
+        number: i64,
+    ) -> StoreResult<Option<ClaimTransmission>> {
+        transmission::find(self.conn(), partner, level, number).await
+    }
+
+    async fn claim_transmissions(&mut self, claim_id: Uuid) -> StoreResult<Vec<ClaimTransmission>> {
+        transmission::for_claim(self.conn(), claim_id).await
     }
 
     async fn get_dispute(&mut self, id: Uuid) -> StoreResult<Option<DisputeRecord>> {
@@ -431,6 +444,35 @@ impl StoreTx for Session {
         audit: &NewAuditEvent,
     ) -> StoreResult<()> {
         engine::insert_settlement(self.conn(), settlement, audit).await
+    }
+
+    async fn insert_claim_transmission(
+        &mut self,
+        t: &NewClaimTransmission,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()> {
+        transmission::insert(self.conn(), t, audit).await
+    }
+
+    async fn link_claim_transmission(
+        &mut self,
+        message_id: &str,
+        numbers: (i64, i64, i64),
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<bool> {
+        transmission::link(self.conn(), message_id, numbers, at, audit).await
+    }
+
+    async fn answer_claim_transmission(
+        &mut self,
+        message_id: &str,
+        status: TransmissionStatus,
+        answered_by: &str,
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<bool> {
+        transmission::answer(self.conn(), message_id, status, answered_by, at, audit).await
     }
 
     async fn insert_dispute(

@@ -60,6 +60,9 @@ pub const TABLES: &[&str] = &[
     "claims",
     "claim_lines",
     "responses",
+    "claim_transmissions",
+    "settlements",
+    "settlement_allocations",
 ];
 
 impl Harness {

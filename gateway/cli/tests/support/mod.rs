@@ -330,6 +330,24 @@ pub fn element(x12: &str, id: &str, n: usize) -> String {
         .to_owned()
 }
 
+/// ACME's 997 for a claim file we sent it, made with the offline `chargegate ack` as ACME's
+/// translator would (interchange 776, so it never clashes with ACME's other files).
+pub fn acme_acks(claim: &std::path::Path) -> Vec<u8> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
+        .args(["ack".as_ref(), claim.as_os_str()])
+        .args(["--kind", "997", "--icn", "776", "--gcn", "776"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "ack: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("ST*997*"), "not a 997: {text}");
+    out.stdout
+}
+
 /// ACME's 849 for a claim we sent it, made with the offline CLI as ACME would: adjudicate the
 /// claim against its contract, render the answer in ACME's dialect from ACME to us.
 pub fn acme_answers(dir: &std::path::Path, claim: &std::path::Path) -> Vec<u8> {

@@ -1,0 +1,775 @@
+//! The claimant's claim beyond Sent (chargeback-rules 6.3 C12–C16) through `apply`, on SQLite
+//! and on PostgreSQL: GOOD DRUG's 867 is reviewed and paid (claim of 123.00 to ACME, Sent by
+//! C11); ACME's 997/999/TA1 for our 844 acknowledge it (C12) or reject it (C13: resent, same
+//! debit memo, new message and control numbers); ACME's 849 leaves every line with a final
+//! outcome (C14); settlement instruments settle it (C15) and close it (C16).
+//!
+//! Rendering (the server's outbound step) is played here as it does it: control numbers
+//! allocated from the store's counters and linked to the send by its outbox message id.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use apply::{
+    Applied, BatchAction, Instrument, SettlementMethod, apply_batch_action, apply_claim_settlement,
+    apply_document,
+};
+use common::{Harness, Kind, ctx, partners, translate};
+use engine::RejectReason;
+use rust_decimal::Decimal;
+use schemas::{
+    AckKind, AckStatus, Acknowledgment, Claim, ClaimResponse, ClaimResponseLine, Document,
+    GroupAck, InterchangeAck, LineStatus, SetAck, Source,
+};
+use store::{
+    ClaimTransmission, ControlKind, ControlNumberKey, Direction, NewAuditEvent, TransmissionStatus,
+};
+
+const ACME: &str = "acmepharma";
+
+fn dec(s: &str) -> Decimal {
+    s.parse().expect("decimal")
+}
+
+fn applied<T: std::fmt::Debug>(result: Result<Applied<T>, apply::ApplyError>) -> T {
+    match result {
+        Ok(Applied::Applied(v)) => v,
+        other => panic!("expected Applied, got {other:?}"),
+    }
+}
+
+/// The claim as the analyst reads it: store row plus the engine's record.
+struct Seen {
+    status: String,
+    version: i64,
+    claim: engine::claims::ClaimRecord,
+    sends: Vec<ClaimTransmission>,
+}
+
+struct Story {
+    h: Harness,
+    partners: apply::Partners,
+    number: String,
+    claim_id: uuid::Uuid,
+    /// The 844 document sent.
+    sent: Claim,
+}
+
+impl Story {
+    /// ACME's 845, GOOD DRUG's 867, the disputed line rejected, Pay and Close: one claim of
+    /// 123.00 to ACME, Sent (C11), its 844 in the outbox and rendered.
+    async fn new(kind: Kind) -> Story {
+        let h = Harness::new(kind).await;
+        let partners = partners();
+        let contract = translate("845_4010_contract.x12").remove(0);
+        applied(
+            apply_document(
+                &*h.store,
+                &partners,
+                "engine.contracts",
+                "m-845",
+                &contract,
+                &ctx("2026-11-01", "system"),
+            )
+            .await,
+        );
+        let sales = translate("867_4010_sales.x12").remove(0);
+        applied(
+            apply_document(
+                &*h.store,
+                &partners,
+                "engine.sales",
+                "m-867",
+                &sales,
+                &ctx("2026-12-01", "system"),
+            )
+            .await,
+        );
+        let batch = h
+            .store
+            .reader()
+            .await
+            .unwrap()
+            .find_batch("gooddrug/GDD-867-202611")
+            .await
+            .unwrap()
+            .expect("batch");
+        let who = ctx("2026-12-02", "analyst1");
+        let rejected = apply_batch_action(
+            &*h.store,
+            &partners,
+            batch.id,
+            batch.version,
+            BatchAction::Reject {
+                line: "4".into(),
+                reason: RejectReason::EligibilityDisputed,
+            },
+            &who,
+        )
+        .await
+        .expect("reject line 4");
+        let paid = apply_batch_action(
+            &*h.store,
+            &partners,
+            batch.id,
+            rejected.version,
+            BatchAction::PayAndClose,
+            &who,
+        )
+        .await
+        .expect("pay and close");
+        assert_eq!(paid.outbound.len(), 1);
+        let message_id = paid.outbound[0].message_id.clone();
+        let Document::Claim(sent) = outbox_doc(&h, &message_id).await else {
+            panic!("not an 844");
+        };
+        let record = h
+            .store
+            .reader()
+            .await
+            .unwrap()
+            .find_claim(ACME, &sent.debit_memo)
+            .await
+            .unwrap()
+            .expect("claim");
+        let story = Story {
+            number: sent.debit_memo.clone(),
+            claim_id: record.id,
+            sent,
+            h,
+            partners,
+        };
+        story.render(&message_id).await;
+        story
+    }
+
+    /// What rendering does for an 844: allocates ISA13, GS06 and ST02 for ACME and links
+    /// them to the send carried by `message_id`.
+    async fn render(&self, message_id: &str) -> (i64, i64, i64) {
+        let mut t = self.h.store.begin().await.unwrap();
+        let mut n = [0i64; 3];
+        let kinds = [
+            ControlKind::Interchange,
+            ControlKind::Group,
+            ControlKind::Set,
+        ];
+        for (slot, kind) in n.iter_mut().zip(kinds) {
+            let key = ControlNumberKey::new(ACME, Direction::Outbound, kind);
+            *slot = i64::from(
+                t.allocate_control_number(&key, (1, 999_999_999), common::at("2026-12-02"))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let numbers = (n[0], n[1], n[2]);
+        let event = NewAuditEvent::new(
+            "system",
+            "claim_transmission",
+            message_id,
+            "rendered",
+            common::at("2026-12-02"),
+        );
+        assert!(
+            t.link_claim_transmission(message_id, numbers, common::at("2026-12-02"), &event)
+                .await
+                .unwrap()
+        );
+        t.commit().await.unwrap();
+        numbers
+    }
+
+    async fn seen(&self) -> Seen {
+        let mut read = self.h.store.reader().await.unwrap();
+        let record = read.get_claim(self.claim_id).await.unwrap().expect("claim");
+        let claim = serde_json::from_value(record.payload.clone()).expect("claim payload");
+        Seen {
+            status: record.status,
+            version: record.version,
+            claim,
+            sends: read.claim_transmissions(self.claim_id).await.unwrap(),
+        }
+    }
+
+    async fn ack(&self, message_id: &str, ack: &Acknowledgment, day: &str) -> apply::Outcome {
+        applied(
+            apply_document(
+                &*self.h.store,
+                &self.partners,
+                "engine.responses",
+                message_id,
+                &Document::Acknowledgment(ack.clone()),
+                &ctx(day, "system"),
+            )
+            .await,
+        )
+    }
+
+    async fn respond(
+        &self,
+        message_id: &str,
+        response: ClaimResponse,
+        day: &str,
+    ) -> apply::Outcome {
+        applied(
+            apply_document(
+                &*self.h.store,
+                &self.partners,
+                "engine.responses",
+                message_id,
+                &Document::ClaimResponse(response),
+                &ctx(day, "system"),
+            )
+            .await,
+        )
+    }
+
+    async fn settle(
+        &self,
+        version: i64,
+        number: &str,
+        amount: &str,
+        day: &str,
+    ) -> Result<apply::SettlementOutcome, apply::ApplyError> {
+        apply_claim_settlement(
+            &*self.h.store,
+            self.claim_id,
+            version,
+            Instrument {
+                method: SettlementMethod::CreditMemoOnAccount,
+                number: number.into(),
+                date: common::date(day),
+                amount: dec(amount),
+                mass_settlement: None,
+            },
+            &ctx(day, "analyst1"),
+        )
+        .await
+    }
+}
+
+async fn outbox_doc(h: &Harness, message_id: &str) -> Document {
+    let pending = h.store.pending_outbox(1_000).await.expect("outbox");
+    let row = pending
+        .iter()
+        .find(|r| r.message.message_id == message_id)
+        .expect("outbound message in the outbox");
+    serde_json::from_slice(&row.message.payload).expect("outbox payload is a document")
+}
+
+fn source(interchange: &str) -> Source {
+    Source {
+        file: format!("sha-of-{interchange}"),
+        interchange: interchange.into(),
+        group: "1".into(),
+        set: "0001".into(),
+        partner: Some(ACME.into()),
+    }
+}
+
+/// ACME's 997 for the group `gs06` holding set `st02`, with AK5 `set` (`None`: the set is not
+/// listed, as 997s list only sets in error) and AK9 `group`.
+fn ack_997(
+    interchange: &str,
+    gs06: &str,
+    st02: &str,
+    set: Option<AckStatus>,
+    group: AckStatus,
+) -> Acknowledgment {
+    Acknowledgment {
+        source: source(interchange),
+        kind: AckKind::Functional,
+        interchange: None,
+        group: Some(GroupAck {
+            functional_id: "CF".into(),
+            control_number: gs06.into(),
+            version: None,
+            status: group,
+            sets_included: 1,
+            sets_received: 1,
+            sets_accepted: u32::from(group != AckStatus::Rejected),
+            error_codes: vec![],
+        }),
+        sets: set
+            .map(|status| SetAck {
+                set_id: "844".into(),
+                control_number: st02.into(),
+                implementation_reference: None,
+                status,
+                error_codes: if status == AckStatus::Rejected {
+                    vec!["5".into()]
+                } else {
+                    vec![]
+                },
+                segment_errors: vec![],
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
+fn ta1(interchange: &str, isa13: &str, status: AckStatus) -> Acknowledgment {
+    Acknowledgment {
+        source: source(interchange),
+        kind: AckKind::Interchange,
+        interchange: Some(InterchangeAck {
+            control_number: isa13.into(),
+            date: common::date("2026-12-02"),
+            time: "1200".into(),
+            status,
+            note_code: "022".into(),
+        }),
+        group: None,
+        sets: vec![],
+    }
+}
+
+/// ACME's 849 for the 844 we sent: every line approved as claimed, except `short` off line 1.
+fn answer_849(sent: &Claim, interchange: &str, short: Decimal) -> ClaimResponse {
+    let lines: Vec<ClaimResponseLine> = sent
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let cut = if i == 0 { short } else { Decimal::ZERO };
+            ClaimResponseLine {
+                line: l.line.clone(),
+                contract_id: Some(l.contract_id.clone()),
+                end_customer: None,
+                item: l.item.clone(),
+                invoice: l.invoice.clone(),
+                invoice_date: l.invoice_date,
+                ship_date: None,
+                status: if cut.is_zero() {
+                    LineStatus::Accepted
+                } else {
+                    LineStatus::Adjusted
+                },
+                reason_code: (!cut.is_zero()).then(|| "06".to_owned()),
+                follow_up: None,
+                quantity: Some(l.quantity),
+                approved_quantity: Some(l.quantity),
+                uom: None,
+                wac: None,
+                submitted_contract_price: Some(l.contract_price),
+                approved_contract_price: None,
+                claimed_amount: l.claimed_amount,
+                approved_amount: l.claimed_amount - cut,
+            }
+        })
+        .collect();
+    ClaimResponse {
+        source: source(interchange),
+        action: schemas::Action::Original,
+        debit_memo: sent.debit_memo.clone(),
+        credit_memo: Some("ACME-CM-1".into()),
+        date: common::date("2026-12-10"),
+        supplier: None,
+        distributor: None,
+        reason_code: None,
+        follow_up: None,
+        total_claimed: lines.iter().map(|l| l.claimed_amount).sum(),
+        total_approved: lines.iter().map(|l| l.approved_amount).sum(),
+        line_count: Some(lines.len() as u32),
+        lines,
+    }
+}
+
+/// C12: ACME's 997 accepting our 844's group moves the claim Sent → Acknowledged with the
+/// acknowledged date; the same 997 again (redelivered, or in another file) changes nothing; a
+/// 997 for an interchange we never sent changes no claim.
+async fn accepted_997_acknowledges_c12(kind: Kind) {
+    let s = Story::new(kind).await;
+    let before = s.seen().await;
+    assert_eq!(before.status, "sent");
+    assert_eq!(before.claim.dates.sent, Some(common::date("2026-12-02")));
+    let send = &before.sends[0];
+    let (gs06, st02) = (send.gs06.unwrap(), send.st02.unwrap());
+
+    // Another partner's numbering, or a group we never sent: no claim moves.
+    let unrelated = ack_997("000000501", "999", "0001", None, AckStatus::Rejected);
+    let out = s.ack("m-997-unrelated", &unrelated, "2026-12-03").await;
+    assert!(out.summary.contains("answers no claim"), "{}", out.summary);
+    assert!(out.outbound.is_empty());
+    let after = s.seen().await;
+    assert_eq!(
+        (after.status.as_str(), after.version),
+        ("sent", before.version)
+    );
+
+    // AK5 A for our set, with the numbers echoed zero-padded as some partners do.
+    let ack = ack_997(
+        "000000502",
+        &format!("{gs06:09}"),
+        &format!("{st02:04}"),
+        Some(AckStatus::Accepted),
+        AckStatus::Accepted,
+    );
+    let out = s.ack("m-997", &ack, "2026-12-03").await;
+    assert!(
+        out.summary.contains("acknowledged (C12)"),
+        "{}",
+        out.summary
+    );
+    assert!(out.refs.contains(&("claim".to_owned(), s.number.clone())));
+    let acked = s.seen().await;
+    assert_eq!(acked.status, "acknowledged");
+    assert_eq!(acked.version, before.version + 1);
+    assert_eq!(
+        acked.claim.dates.acknowledged,
+        Some(common::date("2026-12-03"))
+    );
+    assert_eq!(acked.sends[0].status, TransmissionStatus::Accepted);
+    assert_eq!(acked.sends[0].answered_by.as_deref(), Some("m-997"));
+    let events =
+        s.h.store
+            .audit_events("claim", &s.number)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event.event)
+            .collect::<Vec<_>>();
+    assert!(
+        events.iter().any(|e| e == "C12 997/999 accepted"),
+        "{events:?}"
+    );
+
+    // The same message again: the processed-message mark stops it; nothing is written.
+    let counts = s.h.counts().await;
+    let again = apply_document(
+        &*s.h.store,
+        &s.partners,
+        "engine.responses",
+        "m-997",
+        &Document::Acknowledgment(ack.clone()),
+        &ctx("2026-12-04", "system"),
+    )
+    .await
+    .expect("applies");
+    assert_eq!(again, Applied::AlreadyApplied);
+    assert_eq!(s.h.counts().await, counts);
+    // The same 997 under another message id: recorded before, nothing changes.
+    let out = s.ack("m-997-redelivered", &ack, "2026-12-04").await;
+    assert!(out.summary.contains("already recorded"), "{}", out.summary);
+    // The same answer in another interchange (a partner resending its file): the send was
+    // answered before; the claim stays as it is.
+    let resent = ack_997(
+        "000000503",
+        &gs06.to_string(),
+        &st02.to_string(),
+        None,
+        AckStatus::Rejected,
+    );
+    let out = s.ack("m-997-again", &resent, "2026-12-04").await;
+    assert!(out.summary.contains("answered before"), "{}", out.summary);
+    assert!(out.outbound.is_empty(), "no resend after an accepted 844");
+    let last = s.seen().await;
+    assert_eq!(
+        (last.status.as_str(), last.version),
+        ("acknowledged", acked.version)
+    );
+    assert_eq!(last.sends.len(), 1);
+    s.h.finish().await;
+}
+
+/// C13: ACME's 997 rejecting our 844 (AK5 R) moves the claim Sent → Approved and resends it
+/// at once (C11, Sent again): the same debit memo under a new outbox message, which rendering
+/// gives new control numbers. A 997 accepting the resend then acknowledges it (C12); a late
+/// answer to the first send changes nothing. A TA1 rejecting the interchange resends too.
+async fn rejected_997_resends_c13(kind: Kind) {
+    let s = Story::new(kind).await;
+    let first = s.seen().await.sends.remove(0);
+    let reject = ack_997(
+        "000000601",
+        &first.gs06.unwrap().to_string(),
+        &first.st02.unwrap().to_string(),
+        Some(AckStatus::Rejected),
+        AckStatus::Rejected,
+    );
+    let out = s.ack("m-997-r", &reject, "2026-12-03").await;
+    assert!(out.summary.contains("rejected (C13)"), "{}", out.summary);
+    assert_eq!(out.outbound.len(), 1, "{}", out.summary);
+    let resend = &out.outbound[0];
+    assert_eq!(resend.routing_key, "outbound.claim.acmepharma");
+    assert_ne!(
+        resend.message_id, first.message_id,
+        "a resend is a new message"
+    );
+    let Document::Claim(again) = outbox_doc(&s.h, &resend.message_id).await else {
+        panic!("not an 844");
+    };
+    assert_eq!(again.debit_memo, s.number, "same debit memo");
+    assert_eq!(again.debit_memo, s.sent.debit_memo);
+    assert_eq!(again.total_claimed, s.sent.total_claimed);
+    assert_eq!(again.lines, s.sent.lines);
+
+    let seen = s.seen().await;
+    assert_eq!(seen.status, "sent");
+    assert_eq!(seen.sends.len(), 2);
+    assert_eq!(seen.sends[0].status, TransmissionStatus::Rejected);
+    assert_eq!(
+        (seen.sends[1].seq, seen.sends[1].status, seen.sends[1].isa13),
+        (2, TransmissionStatus::Sent, None)
+    );
+    let events =
+        s.h.store
+            .audit_events("claim", &s.number)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event.event)
+            .collect::<Vec<_>>();
+    assert!(
+        events.ends_with(&["C13 997/999/TA1 rejected".into(), "C11 844 sent".into()]),
+        "{events:?}"
+    );
+
+    // Rendering the resend: new numbers at every level, never the first send's.
+    let numbers = s.render(&resend.message_id).await;
+    let firsts = (
+        first.isa13.unwrap(),
+        first.gs06.unwrap(),
+        first.st02.unwrap(),
+    );
+    assert!(
+        numbers.0 != firsts.0 && numbers.1 != firsts.1 && numbers.2 != firsts.2,
+        "{numbers:?} reuses {firsts:?}"
+    );
+
+    // A late acceptance of the first send: answered before, the claim stays Sent.
+    let late = ack_997(
+        "000000602",
+        &firsts.1.to_string(),
+        &firsts.2.to_string(),
+        None,
+        AckStatus::Accepted,
+    );
+    let out = s.ack("m-997-late", &late, "2026-12-04").await;
+    assert!(out.summary.contains("answered before"), "{}", out.summary);
+    assert_eq!(s.seen().await.status, "sent");
+
+    // A TA1 rejecting the resend's interchange: C13 again, a third send.
+    let out = s
+        .ack(
+            "m-ta1",
+            &ta1(
+                "000000603",
+                &format!("{:09}", numbers.0),
+                AckStatus::Rejected,
+            ),
+            "2026-12-04",
+        )
+        .await;
+    assert!(out.summary.contains("rejected (C13)"), "{}", out.summary);
+    let third = out.outbound[0].message_id.clone();
+    assert_ne!(third, resend.message_id);
+    let numbers3 = s.render(&third).await;
+    // An accepting 999-style answer (group listed without the set) to the third: C12.
+    let ok = ack_997(
+        "000000604",
+        &numbers3.1.to_string(),
+        &numbers3.2.to_string(),
+        None,
+        AckStatus::Accepted,
+    );
+    let out = s.ack("m-997-ok", &ok, "2026-12-05").await;
+    assert!(
+        out.summary.contains("acknowledged (C12)"),
+        "{}",
+        out.summary
+    );
+    let seen = s.seen().await;
+    assert_eq!(seen.status, "acknowledged");
+    assert_eq!(
+        seen.sends.iter().map(|t| t.status).collect::<Vec<_>>(),
+        [
+            TransmissionStatus::Rejected,
+            TransmissionStatus::Rejected,
+            TransmissionStatus::Accepted
+        ]
+    );
+    s.h.finish().await;
+}
+
+/// C14 then C15 and C16: after the 997 (C12), ACME's 849 pays every line: the claim goes to
+/// Settlement Pending with accounting and response dates = the day it was applied; the same
+/// 849 again changes nothing. A partial credit memo leaves it Settlement Pending with the
+/// remainder shown; a stale version conflicts and writes nothing; the rest settles it (C15)
+/// and, with nothing left open, closes it (C16).
+async fn settlement_settles_and_closes_c14_c15_c16(kind: Kind) {
+    let s = Story::new(kind).await;
+    // Settling before the 849 is refused (only from Settlement Pending).
+    let early = s.seen().await;
+    let refused = s
+        .settle(early.version, "ACME-CM-0", "123.00", "2026-12-03")
+        .await;
+    assert!(
+        matches!(refused, Err(apply::ApplyError::Claim(_))),
+        "{refused:?}"
+    );
+    let send = &early.sends[0];
+    let ack = ack_997(
+        "000000701",
+        &send.gs06.unwrap().to_string(),
+        &send.st02.unwrap().to_string(),
+        None,
+        AckStatus::Accepted,
+    );
+    s.ack("m-997", &ack, "2026-12-03").await;
+    assert_eq!(s.seen().await.status, "acknowledged");
+
+    let out = s
+        .respond(
+            "m-849",
+            answer_849(&s.sent, "000000702", Decimal::ZERO),
+            "2026-12-10",
+        )
+        .await;
+    assert!(
+        out.summary.contains("approved 123.00 of 123.00"),
+        "{}",
+        out.summary
+    );
+    let pending = s.seen().await;
+    assert_eq!(pending.status, "settlement_pending");
+    assert_eq!(
+        pending.claim.dates.accounting,
+        Some(common::date("2026-12-10"))
+    );
+    assert_eq!(
+        pending.claim.dates.response,
+        Some(common::date("2026-12-10"))
+    );
+    assert_eq!(pending.claim.remaining(), dec("123.00"));
+    let events = s.h.store.audit_events("claim", &s.number).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.event.event == "C14 849 final outcomes"
+                && e.event.from_status.as_deref() == Some("acknowledged")),
+        "{events:?}"
+    );
+    // The same 849 under another message id: responses are idempotent on control numbers.
+    let counts = s.h.counts().await;
+    let out = s
+        .respond(
+            "m-849-again",
+            answer_849(&s.sent, "000000702", Decimal::ZERO),
+            "2026-12-11",
+        )
+        .await;
+    assert!(out.summary.contains("already received"), "{}", out.summary);
+    let mut expected = counts.clone();
+    for (table, n) in &mut expected {
+        if *table == "processed_messages" {
+            *n += 1;
+        }
+    }
+    assert_eq!(s.h.counts().await, expected, "only the message mark is new");
+    assert_eq!(s.seen().await.version, pending.version);
+
+    // C15, partially: 100.00 of 123.00.
+    let part = s
+        .settle(pending.version, "ACME-CM-1", "100.00", "2026-12-20")
+        .await
+        .expect("partial");
+    assert_eq!(
+        (part.status.as_str(), part.settled, part.remaining),
+        ("settlement_pending", dec("100.00"), dec("23.00"))
+    );
+    // The same instrument number again: refused, nothing written.
+    let counts = s.h.counts().await;
+    let dup = s
+        .settle(part.version, "ACME-CM-1", "23.00", "2026-12-21")
+        .await;
+    assert!(dup.is_err(), "{dup:?}");
+    assert_eq!(s.h.counts().await, counts);
+    // A stale version: conflict, nothing written (the instrument neither).
+    let counts = s.h.counts().await;
+    let stale = s
+        .settle(pending.version, "ACME-CM-2", "23.00", "2026-12-21")
+        .await;
+    assert!(
+        matches!(stale, Err(apply::ApplyError::Conflict { .. })),
+        "{stale:?}"
+    );
+    assert_eq!(s.h.counts().await, counts);
+    // The rest, within 0.01: Settled (C15), then Closed (C16: no split, no dispute).
+    let done = s
+        .settle(part.version, "ACME-CM-2", "22.99", "2026-12-21")
+        .await
+        .expect("rest");
+    assert_eq!(done.status, "closed", "{}", done.summary);
+    let closed = s.seen().await;
+    assert_eq!(
+        closed.claim.dates.settlement,
+        Some(common::date("2026-12-21"))
+    );
+    assert_eq!(closed.claim.settled(), dec("122.99"));
+    // Age in days is frozen at settlement (8.5): settlement date − claim date, whatever today.
+    let settled_on = common::date("2026-12-21");
+    assert_eq!(
+        closed.claim.age_days(common::date("2027-03-01")),
+        (settled_on - closed.claim.date).num_days()
+    );
+    let events = s.h.store.audit_events("claim", &s.number).await.unwrap();
+    let names: Vec<&str> = events.iter().map(|e| e.event.event.as_str()).collect();
+    assert!(names.ends_with(&["C15 settled", "C16 close"]), "{names:?}");
+    let settlements =
+        s.h.store
+            .reader()
+            .await
+            .unwrap()
+            .settlements_for_claim(s.claim_id)
+            .await
+            .unwrap();
+    assert_eq!(
+        settlements
+            .iter()
+            .map(|x| (x.number.as_str(), x.amount))
+            .collect::<Vec<_>>(),
+        [("ACME-CM-1", dec("100.00")), ("ACME-CM-2", dec("22.99"))]
+    );
+    s.h.finish().await;
+}
+
+/// C14 straight from Sent (no 997 came), an adjusted line: the unpaid 10.00 is split off into
+/// an automatic child claim; settling the approved 113.00 settles the parent (C15), but C16
+/// waits while the child claim is open.
+async fn open_split_keeps_the_claim_settled_c16(kind: Kind) {
+    let s = Story::new(kind).await;
+    s.respond(
+        "m-849",
+        answer_849(&s.sent, "000000801", dec("10.00")),
+        "2026-12-10",
+    )
+    .await;
+    let pending = s.seen().await;
+    assert_eq!(pending.status, "settlement_pending");
+    assert_eq!(pending.claim.children.len(), 1);
+    assert_eq!(pending.claim.remaining(), dec("113.00"));
+    let done = s
+        .settle(pending.version, "ACME-CM-1", "113.00", "2026-12-20")
+        .await
+        .expect("settle");
+    assert_eq!(done.status, "settled", "{}", done.summary);
+    assert_eq!(done.remaining, Decimal::ZERO);
+    let events = s.h.store.audit_events("claim", &s.number).await.unwrap();
+    assert_eq!(
+        events.last().map(|e| e.event.event.as_str()),
+        Some("C15 settled")
+    );
+    // Nothing more to settle: another instrument is refused, nothing written.
+    let counts = s.h.counts().await;
+    let more = s
+        .settle(done.version, "ACME-CM-2", "0.01", "2026-12-21")
+        .await;
+    assert!(matches!(more, Err(apply::ApplyError::Claim(_))), "{more:?}");
+    assert_eq!(s.h.counts().await, counts);
+    s.h.finish().await;
+}
+
+both_backends!(accepted_997, accepted_997_acknowledges_c12);
+both_backends!(rejected_997, rejected_997_resends_c13);
+both_backends!(settlement, settlement_settles_and_closes_c14_c15_c16);
+both_backends!(open_split, open_split_keeps_the_claim_settled_c16);
