@@ -326,7 +326,7 @@ impl<'p, R: Read> Translator<'p, R> {
         }
         let Some(kind) = SetKind::from_st01(&raw.id) else {
             out.acknowledgment = crate::ack_in::read_acknowledgment(
-                &raw,
+                raw,
                 Source {
                     file: self.file_sha256.clone(),
                     interchange: out.interchange.clone(),
