@@ -21,11 +21,11 @@
 //!
 //! Medians of one run each on a shared 2-core machine (ratio = engine time / path time):
 //!
-//! | path | before streaming | ratio | after (chunks, text payloads, 844 once) | ratio |
-//! |---|---|---|---|---|
-//! | engine_only | 344 ms | 1.00 | 475 ms (machine busier) | 1.00 |
-//! | postgres | 3.73 s (13.4 K lines/s) | 0.092 | 4.05 s (12.3 K lines/s) | 0.117 |
-//! | sqlite | 2.37 s (21.1 K lines/s) | 0.145 | 2.03 s (24.6 K lines/s) | 0.234 |
+//! | path | before streaming | ratio | after (chunks, text payloads, 844 once) | ratio | + PG JSON payloads, lz4 (quiet machine) | ratio |
+//! |---|---|---|---|---|---|---|
+//! | engine_only | 344 ms | 1.00 | 475 ms (machine busier) | 1.00 | 311 ms (161 K lines/s) | 1.00 |
+//! | postgres | 3.73 s (13.4 K lines/s) | 0.092 | 4.05 s (12.3 K lines/s) | 0.117 | 1.92 s (26.0 K lines/s) | 0.162 |
+//! | sqlite | 2.37 s (21.1 K lines/s) | 0.145 | 2.03 s (24.6 K lines/s) | 0.234 | 1.36 s (36.7 K lines/s) | 0.228 |
 
 #[path = "workload/mod.rs"]
 mod workload;
