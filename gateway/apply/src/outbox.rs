@@ -96,22 +96,7 @@ pub(crate) async fn write_outbound_as(
 ) -> Result<OutboundDoc, ApplyError> {
     let doc_type = doc.doc_type();
     let routing_key = outbound_routing_key(doc_type, partner);
-    let source = doc.source();
-    let record = NewDocument {
-        id: Uuid::now_v7(),
-        idempotency_key: format!("outbound:{message_id}"),
-        doc_type: doc_type.to_owned(),
-        partner: partner.to_owned(),
-        source: DocumentSource {
-            file_sha256: None,
-            isa13: Some(source.interchange.clone()).filter(|s| !s.is_empty()),
-            gs06: Some(source.group.clone()).filter(|s| !s.is_empty()),
-            st02: Some(source.set.clone()).filter(|s| !s.is_empty()),
-        },
-        tx_id: None,
-        body: store::JsonText::of(doc)?,
-        created_at: now,
-    };
+    let record = outbound_record(doc, partner, &message_id, store::JsonText::of(doc)?, now);
     if tx.insert_document(&record).await? {
         tx.insert_outbox(&outbox_message(doc, &routing_key, &message_id, now))
             .await?;
@@ -137,26 +122,12 @@ pub(crate) async fn write_outbound_bytes(
     let message_id = format!("{:x}", Sha256::digest(&bytes));
     let doc_type = doc.doc_type();
     let routing_key = outbound_routing_key(doc_type, partner);
-    let source = doc.source();
-    let record = NewDocument {
-        id: Uuid::now_v7(),
-        idempotency_key: format!("outbound:{message_id}"),
-        doc_type: doc_type.to_owned(),
-        partner: partner.to_owned(),
-        source: DocumentSource {
-            file_sha256: None,
-            isa13: Some(source.interchange.clone()).filter(|s| !s.is_empty()),
-            gs06: Some(source.group.clone()).filter(|s| !s.is_empty()),
-            st02: Some(source.set.clone()).filter(|s| !s.is_empty()),
-        },
-        tx_id: None,
-        // The only copy of the text besides the outbox payload.
-        body: store::JsonText::from_string(
-            String::from_utf8(bytes.clone())
-                .map_err(<serde_json::Error as serde::de::Error>::custom)?,
-        )?,
-        created_at: now,
-    };
+    // The only copy of the text besides the outbox payload.
+    let body = store::JsonText::from_string(
+        String::from_utf8(bytes.clone())
+            .map_err(<serde_json::Error as serde::de::Error>::custom)?,
+    )?;
+    let record = outbound_record(doc, partner, &message_id, body, now);
     if tx.insert_document(&record).await? {
         drop(record);
         tx.insert_outbox(&message_with(doc, &routing_key, &message_id, bytes, now))
@@ -168,4 +139,30 @@ pub(crate) async fn write_outbound_bytes(
         partner: partner.to_owned(),
         doc_type: doc_type.to_owned(),
     })
+}
+
+/// The `documents` row of an outbound document sent as `message_id`.
+fn outbound_record(
+    doc: &Document,
+    partner: &str,
+    message_id: &str,
+    body: store::JsonText,
+    now: DateTime<Utc>,
+) -> NewDocument {
+    let source = doc.source();
+    NewDocument {
+        id: Uuid::now_v7(),
+        idempotency_key: format!("outbound:{message_id}"),
+        doc_type: doc.doc_type().to_owned(),
+        partner: partner.to_owned(),
+        source: DocumentSource {
+            file_sha256: None,
+            isa13: Some(source.interchange.clone()).filter(|s| !s.is_empty()),
+            gs06: Some(source.group.clone()).filter(|s| !s.is_empty()),
+            st02: Some(source.set.clone()).filter(|s| !s.is_empty()),
+        },
+        tx_id: None,
+        body,
+        created_at: now,
+    }
 }

@@ -4,16 +4,14 @@
 
 use engine::reconcile::{ReconcileContext, reconcile};
 use schemas::ClaimResponse;
-use store::{
-    ClaimLineUpdate, Direction, EntityUpdate, MatchStatus, NewClaim, NewResponse, StoreTx,
-};
+use store::{ClaimLineUpdate, Direction, MatchStatus, NewClaim, NewResponse, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::append_all;
 use crate::book::BookCache;
 use crate::error::ApplyError;
 use crate::partners::Partner;
-use crate::state::{claim_line_row, claim_payload, load_claim};
+use crate::state::{claim_line_row, claim_payload, load_claim, save_claim};
 use crate::{Context, Outcome};
 
 fn opt(s: &str) -> Option<String> {
@@ -129,23 +127,15 @@ pub(crate) async fn apply(
         )
         .await?;
     }
-    let status_text = engine::audit::status_name(&claim.status);
-    let event = crate::audit::event(ctx, "claim", record.id.to_string(), "849 reconciled")
-        .transition(Some(&record.status), &status_text)
-        .correlation(message_id.to_owned());
-    tx.update_claim(
-        &EntityUpdate {
-            id: record.id,
-            expected_version: record.version,
-            status: status_text,
-            amount: None,
-            payload: claim_payload(&claim)?,
-            at: ctx.now,
-        },
-        &event,
+    save_claim(
+        tx,
+        ctx,
+        (record.id, record.version, &record.status),
+        &claim,
+        "849 reconciled",
+        Some(message_id),
     )
-    .await
-    .map_err(ApplyError::from_store("claim", record.id, record.version))?;
+    .await?;
     append_all(tx, &result.events, ctx, message_id).await?;
     let mut summary = format!(
         "849 for {}: approved {} of {}{}",

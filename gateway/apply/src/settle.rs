@@ -7,13 +7,13 @@
 use engine::audit::{Actor, status_name};
 use engine::claims::{ClaimStatus, Instrument, SettlementMethod};
 use rust_decimal::Decimal;
-use store::{EntityUpdate, NewSettlement, StoreTx};
+use store::{NewSettlement, StoreTx};
 use uuid::Uuid;
 
 use crate::Context;
 use crate::audit::append_all;
 use crate::error::ApplyError;
-use crate::state::{claim_payload, load_claim};
+use crate::state::{load_claim, save_claim};
 
 /// What recording an instrument did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,22 +103,15 @@ pub(crate) async fn apply(
         }
     }
     let status = status_name(&claim.status);
-    let event = crate::audit::event(ctx, "claim", claim_id.to_string(), "settlement")
-        .transition(Some(&record.status), &status);
-    let version = tx
-        .update_claim(
-            &EntityUpdate {
-                id: claim_id,
-                expected_version,
-                status: status.clone(),
-                amount: None,
-                payload: claim_payload(&claim)?,
-                at: ctx.now,
-            },
-            &event,
-        )
-        .await
-        .map_err(ApplyError::from_store("claim", claim_id, expected_version))?;
+    let version = save_claim(
+        tx,
+        ctx,
+        (claim_id, expected_version, &record.status),
+        &claim,
+        "settlement",
+        None,
+    )
+    .await?;
     append_all(tx, &events, ctx, &claim_id.to_string()).await?;
     Ok(SettlementOutcome {
         version,

@@ -8,9 +8,13 @@ use engine::batch::{Batch, BatchLine, BatchStatus};
 use engine::claims::ClaimRecord;
 use engine::duplicates::{HistoryEntry, LineHistory};
 use engine::sale::LineRef;
-use store::{BatchLineRecord, BatchRecord, NewBatchLine, NewClaimLine, StoreRead};
+use store::{
+    BatchLineRecord, BatchRecord, EntityUpdate, NewAuditEvent, NewBatchLine, NewClaimLine,
+    StoreRead, StoreTx,
+};
 use uuid::Uuid;
 
+use crate::Context;
 use crate::error::ApplyError;
 
 /// Lines written per `insert_batch_lines` call: memory for the rows being written stays
@@ -237,4 +241,35 @@ pub(crate) async fn load_claim(
         })
         .collect::<Result<_, _>>()?;
     Ok(claim)
+}
+
+/// Writes `claim` over its row (id `id`, seen at `expected_version` in status `from`) with the
+/// audit event `what`, correlated to `correlation` when given; returns the new version.
+pub(crate) async fn save_claim(
+    tx: &mut dyn StoreTx,
+    ctx: &Context,
+    (id, expected_version, from): (Uuid, i64, &str),
+    claim: &ClaimRecord,
+    what: &str,
+    correlation: Option<&str>,
+) -> Result<i64, ApplyError> {
+    let to = status_name(&claim.status);
+    let mut event: NewAuditEvent =
+        crate::audit::event(ctx, "claim", id.to_string(), what).transition(Some(from), &to);
+    if let Some(c) = correlation {
+        event = event.correlation(c.to_owned());
+    }
+    tx.update_claim(
+        &EntityUpdate {
+            id,
+            expected_version,
+            status: to,
+            amount: None,
+            payload: claim_payload(claim)?,
+            at: ctx.now,
+        },
+        &event,
+    )
+    .await
+    .map_err(ApplyError::from_store("claim", id, expected_version))
 }

@@ -14,15 +14,12 @@
 use engine::claims::ClaimStatus;
 use schemas::{AckKind, AckStatus, Acknowledgment, Document, Source};
 use sha2::{Digest, Sha256};
-use store::{
-    ClaimTransmission, ControlLevel, EntityUpdate, NewClaimTransmission, StoreTx,
-    TransmissionStatus,
-};
+use store::{ClaimTransmission, ControlLevel, NewClaimTransmission, StoreTx, TransmissionStatus};
 use uuid::Uuid;
 
 use crate::audit::append_all;
 use crate::error::ApplyError;
-use crate::state::{claim_payload, load_claim};
+use crate::state::{load_claim, save_claim};
 use crate::{Context, OutboundDoc};
 
 /// Records that the 844 in outbox message `message_id` went to `partner` for the claim.
@@ -187,23 +184,15 @@ pub(crate) async fn apply_ack(
         );
         effect.outbound = Some(outbound);
     }
-    let to = engine::audit::status_name(&claim.status);
-    let event = crate::audit::event(ctx, "claim", record.id.to_string(), "acknowledgment")
-        .transition(Some(&record.status), &to)
-        .correlation(message_id.to_owned());
-    tx.update_claim(
-        &EntityUpdate {
-            id: record.id,
-            expected_version: record.version,
-            status: to,
-            amount: None,
-            payload: claim_payload(&claim)?,
-            at: ctx.now,
-        },
-        &event,
+    save_claim(
+        tx,
+        ctx,
+        (record.id, record.version, &record.status),
+        &claim,
+        "acknowledgment",
+        Some(message_id),
     )
-    .await
-    .map_err(ApplyError::from_store("claim", record.id, record.version))?;
+    .await?;
     append_all(tx, &events, ctx, message_id).await?;
     Ok(effect)
 }

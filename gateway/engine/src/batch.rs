@@ -461,6 +461,24 @@ fn line_id(batch: &str, line: &str) -> String {
 }
 
 impl Batch {
+    /// An Open batch without lines, settings and mode frozen (a Retro batch is always Review
+    /// and Claim); [`Batch::open`] and [`Batch::open_streamed`] start from it.
+    pub(crate) fn opened(header: BatchHeader, settings: &EngineSettings) -> Self {
+        let mode = if header.kind == BatchKind::Retro {
+            BatchMode::ReviewAndClaim
+        } else {
+            settings.batch_mode
+        };
+        Self {
+            settings: settings.clone(),
+            mode,
+            status: BatchStatus::Open,
+            lines: Vec::new(),
+            claims: Vec::new(),
+            header,
+        }
+    }
+
     /// B1: a stored and parsed file, set or extract becomes an Open batch with Open lines.
     /// Settings and mode are frozen here; a Retro batch is always Review and Claim.
     pub fn open(
@@ -470,19 +488,8 @@ impl Batch {
         actor: &Actor,
         today: NaiveDate,
     ) -> (Self, Outcome) {
-        let mode = if header.kind == BatchKind::Retro {
-            BatchMode::ReviewAndClaim
-        } else {
-            settings.batch_mode
-        };
-        let batch = Self {
-            settings: settings.clone(),
-            mode,
-            status: BatchStatus::Open,
-            lines: lines.into_iter().map(BatchLine::new).collect(),
-            claims: Vec::new(),
-            header,
-        };
+        let mut batch = Self::opened(header, settings);
+        batch.lines = lines.into_iter().map(BatchLine::new).collect();
         let event = batch.event(None, BatchStatus::Open, "B1 open", actor, None, today);
         (
             batch,

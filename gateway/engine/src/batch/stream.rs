@@ -13,8 +13,8 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::Outcome;
 use super::{Batch, BatchClaim, BatchError, BatchHeader, BatchLine, BatchStatus, LineStatus};
-use super::{BatchKind, Outcome};
 use crate::audit::Actor;
 use crate::caps::CapLedger;
 use crate::contracts::ContractBook;
@@ -207,19 +207,7 @@ impl Batch {
         actor: &Actor,
         today: NaiveDate,
     ) -> (Self, Outcome) {
-        let mode = if header.kind == BatchKind::Retro {
-            BatchMode::ReviewAndClaim
-        } else {
-            settings.batch_mode
-        };
-        let batch = Self {
-            settings: settings.clone(),
-            mode,
-            status: BatchStatus::Open,
-            lines: Vec::new(),
-            claims: Vec::new(),
-            header,
-        };
+        let batch = Self::opened(header, settings);
         let event = batch.event_of(
             lines,
             None,

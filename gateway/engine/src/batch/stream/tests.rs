@@ -2,7 +2,7 @@
 //! size, including the batch-wide outcomes (B2, B3, header tolerance).
 
 use super::*;
-use crate::batch::{BatchSummary, Ledgers, LineEvents};
+use crate::batch::{BatchKind, BatchSummary, Ledgers, LineEvents};
 use crate::rules::tests::{date, sample_claim, sample_contract};
 use crate::settings::Role;
 
