@@ -15,7 +15,7 @@ use apply::{
     Applied, BatchAction, Instrument, SettlementMethod, apply_batch_action, apply_claim_settlement,
     apply_document,
 };
-use common::{Harness, Kind, ctx, partners, translate};
+use common::{Harness, Kind, applied, ctx, partners, translate};
 use engine::RejectReason;
 use rust_decimal::Decimal;
 use schemas::{
@@ -30,13 +30,6 @@ const ACME: &str = "acmepharma";
 
 fn dec(s: &str) -> Decimal {
     s.parse().expect("decimal")
-}
-
-fn applied<T: std::fmt::Debug>(result: Result<Applied<T>, apply::ApplyError>) -> T {
-    match result {
-        Ok(Applied::Applied(v)) => v,
-        other => panic!("expected Applied, got {other:?}"),
-    }
 }
 
 /// The claim as the analyst reads it: store row plus the engine's record.

@@ -6,21 +6,14 @@
 
 mod common;
 
-use apply::{Applied, BatchAction, apply_batch_action, apply_document};
-use common::{Harness, Kind, ctx, partners, translate};
+use apply::{BatchAction, apply_batch_action, apply_document};
+use common::{Harness, Kind, applied, ctx, partners, translate};
 use engine::RejectReason;
 use rust_decimal::Decimal;
 use schemas::{ClaimResponse, Document, SalesLine, SalesReport};
 
 fn dec(s: &str) -> Decimal {
     s.parse().expect("decimal")
-}
-
-fn applied<T: std::fmt::Debug>(result: Result<Applied<T>, apply::ApplyError>) -> T {
-    match result {
-        Ok(Applied::Applied(v)) => v,
-        other => panic!("expected Applied, got {other:?}"),
-    }
 }
 
 async fn outbox_doc(h: &Harness, message_id: &str) -> Document {

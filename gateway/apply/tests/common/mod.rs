@@ -290,3 +290,11 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// The outcome of a document or action that must have been applied (not skipped as seen).
+pub fn applied<T: std::fmt::Debug>(result: Result<apply::Applied<T>, apply::ApplyError>) -> T {
+    match result {
+        Ok(apply::Applied::Applied(v)) => v,
+        other => panic!("expected Applied, got {other:?}"),
+    }
+}
