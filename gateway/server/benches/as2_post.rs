@@ -12,12 +12,15 @@
 //! so nothing is a duplicate); building it is outside the timed part. The payload is not X12,
 //! so the gateway's processing after the MDN stops at the first bytes.
 
+#[path = "../../transport/benches/as2_payload/mod.rs"]
+mod as2_payload;
 mod support;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use as2_payload::payload;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use support::{Setup, repo};
 use tokio::runtime::Runtime;
@@ -29,27 +32,6 @@ use transport::as2::{
 const SIZE: usize = 50 * 1024 * 1024;
 const PARTNER: &str = "ACMEAS2";
 const US: &str = "CHARGEGATE";
-
-fn payload(n: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(SIZE + 64);
-    out.extend_from_slice(format!("bench payload {n:012}\r\n").as_bytes());
-    let mut state: u64 = 0x5eed ^ n;
-    while out.len() < SIZE {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        out.extend_from_slice(
-            format!(
-                "CON*PRICE*{}.{:02}*EA~\r\n",
-                (state >> 40) % 100000,
-                (state >> 20) % 100
-            )
-            .as_bytes(),
-        );
-    }
-    out.truncate(SIZE);
-    out
-}
 
 /// ACME's profile from the repository with its `[as2]` naming the bench's partner key.
 fn profiles(dir: &Path, partner_cert: &Path) -> std::path::PathBuf {
@@ -120,7 +102,7 @@ fn bench(c: &mut Criterion) {
     let (fixed, _) = build_message(
         &partner,
         &to_gateway,
-        &payload(0),
+        &payload(SIZE, 0),
         "big.x12",
         "<fixed@bench>",
     )
@@ -146,8 +128,9 @@ fn bench(c: &mut Criterion) {
             for _ in 0..iters {
                 n += 1;
                 let id = format!("<bench-{n}-{}@bench>", std::process::id());
-                let (msg, mic) = build_message(&partner, &to_gateway, &payload(n), "big.x12", &id)
-                    .expect("message");
+                let (msg, mic) =
+                    build_message(&partner, &to_gateway, &payload(SIZE, n), "big.x12", &id)
+                        .expect("message");
                 let started = Instant::now();
                 let outcome = rt
                     .block_on(sender.send(&to_gateway, &msg, &mic, &id))

@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use openssl::hash::{Hasher, MessageDigest};
+mod as2_payload;
+
+use as2_payload::payload;
 use openssl::symm::{Cipher, Crypter, Mode, encrypt};
 use transport::as2::{
     EncryptionAlg, LocalIdentity, MdnMode, MdnOutcome, MicAlg, PartnerAs2, PartnerCert, build_mdn,
@@ -19,27 +22,6 @@ use transport::as2::{
 };
 
 const SIZE: usize = 50 * 1024 * 1024;
-
-fn payload() -> Vec<u8> {
-    // Fixed content shaped like X12 segments; a seeded LCG varies the amounts.
-    let mut out = Vec::with_capacity(SIZE + 128);
-    let mut state: u64 = 0x5eed;
-    while out.len() < SIZE {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        out.extend_from_slice(
-            format!(
-                "CON*PRICE*{}.{:02}*EA~\r\n",
-                (state >> 40) % 100000,
-                (state >> 20) % 100
-            )
-            .as_bytes(),
-        );
-    }
-    out.truncate(SIZE);
-    out
-}
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -74,7 +56,7 @@ fn fixture() -> Fixture {
         certificates: vec![PartnerCert::from_pem_file(&p.join("them.pem")).unwrap()],
         ..to_us.clone()
     };
-    let plain = payload();
+    let plain = payload(SIZE, 0);
     let (msg, _) = build_message(&them, &to_us, &plain, "big.x12", "<bench@partner>").unwrap();
     let key = [7u8; 32];
     let iv = [9u8; 16];
