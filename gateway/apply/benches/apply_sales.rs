@@ -37,12 +37,11 @@ use std::time::{Duration, Instant};
 use apply::{Partners, apply_document};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use engine::audit::Actor;
-use engine::batch::{Batch, BatchHeader, BatchKind, Ledgers};
+use engine::batch::{Batch, Ledgers};
 use engine::caps::CapLedger;
 use engine::contracts::ContractBook;
 use engine::duplicates::LineHistory;
 use engine::sale::SaleLine;
-use engine::settings::Role;
 use schemas::Document;
 use store::Store;
 use tokio::runtime::Runtime;
@@ -60,21 +59,12 @@ fn engine_only(book: &ContractBook, run: u64, sizes: &Sizes) -> Duration {
     let ctx = ctx();
     let started = Instant::now();
     let sales: Vec<SaleLine> = report.lines.iter().map(SaleLine::from).collect();
-    let header = BatchHeader {
-        id: format!("engine-{run}"),
-        number: format!("engine/{run}"),
-        name: report.report_id.clone(),
-        kind: BatchKind::Sales867,
-        role: Role::Claimant,
-        distributor: report.distributor.clone(),
-        supplier: report.supplier.clone(),
-        currency: "USD".into(),
-        file_name: None,
-        debit_memo: None,
-        received_at: ctx.today,
-        claim_date: ctx.today,
-        corrects_batch_id: None,
-    };
+    let header = apply::sales_batch_header(
+        &report,
+        format!("engine-{run}"),
+        format!("engine/{run}"),
+        ctx.today,
+    );
     let settings = workload::distributor_settings();
     let actor = Actor::Partner(workload::DISTRIBUTOR.into());
     let (mut batch, _) = Batch::open(header, &settings, sales, &actor, ctx.today);

@@ -53,7 +53,7 @@ pub use outbox::{
     EXCHANGE, inbound_routing_key, outbound_message_id, outbound_routing_key, outbox_message,
 };
 pub use partners::{Partner, PartnerRole, Partners, convert as partner_from_profile};
-pub use sales::batch_number;
+pub use sales::{batch_number, sales_batch_header};
 pub use settle::SettlementOutcome;
 pub use state::CHUNK_LINES;
 pub use store::Applied;

@@ -2,6 +2,7 @@
 //! against the stored contracts and the earlier lines with the same invoices; Immediate Claim
 //! sends the claim of the valid lines at once, Review and Claim waits for the reviewer.
 
+use chrono::NaiveDate;
 use engine::audit::{Actor, Entity, status_name};
 use engine::batch::stream::{LineStream, Survey};
 use engine::batch::{Batch, BatchHeader, BatchKind, BatchSummary};
@@ -24,6 +25,31 @@ use crate::{Context, Outcome};
 /// under a new message id is recognised (§5.2 header key) and writes nothing.
 pub fn batch_number(partner: &str, report_id: &str) -> String {
     format!("{partner}/{report_id}")
+}
+
+/// The header of the batch a sales report becomes (claimant side), received and claimed
+/// `today`.
+pub fn sales_batch_header(
+    report: &SalesReport,
+    id: String,
+    number: String,
+    today: NaiveDate,
+) -> BatchHeader {
+    BatchHeader {
+        id,
+        number,
+        name: report.report_id.clone(),
+        kind: BatchKind::Sales867,
+        role: Role::Claimant,
+        distributor: report.distributor.clone(),
+        supplier: report.supplier.clone(),
+        currency: "USD".to_owned(),
+        file_name: None,
+        debit_memo: None,
+        received_at: today,
+        claim_date: today,
+        corrects_batch_id: None,
+    }
 }
 
 pub(crate) async fn apply(
@@ -49,21 +75,7 @@ pub(crate) async fn apply(
     let books = cache.snapshot(tx).await?;
     let history = history_for(tx, &partner.id, "claimant", report_invoices(report)).await?;
     let id = Uuid::now_v7();
-    let header = BatchHeader {
-        id: id.to_string(),
-        number: number.clone(),
-        name: report.report_id.clone(),
-        kind: BatchKind::Sales867,
-        role: Role::Claimant,
-        distributor: report.distributor.clone(),
-        supplier: report.supplier.clone(),
-        currency: "USD".to_owned(),
-        file_name: None,
-        debit_memo: None,
-        received_at: ctx.today,
-        claim_date: ctx.today,
-        corrects_batch_id: None,
-    };
+    let header = sales_batch_header(report, id.to_string(), number.clone(), ctx.today);
     let actor = Actor::Partner(partner.id.clone());
     // The lines stream through in chunks of CHUNK_LINES: a survey pass learns how the batch
     // ends (B2-B5, header tolerance), then each chunk is validated again, written with its

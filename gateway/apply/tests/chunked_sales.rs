@@ -12,13 +12,12 @@ mod workload;
 use apply::{Applied, CHUNK_LINES, apply_document};
 use common::{Harness, Kind};
 use engine::audit::{Actor, status_name};
-use engine::batch::{Batch, BatchHeader, BatchKind, BatchLine, Ledgers, LineEvents, LineStatus};
+use engine::batch::{Batch, BatchLine, Ledgers, LineEvents, LineStatus};
 use engine::caps::CapLedger;
 use engine::claims::ClaimRecord;
 use engine::duplicates::LineHistory;
 use engine::reasons::ReasonCode;
 use engine::sale::SaleLine;
-use engine::settings::Role;
 use schemas::{Document, Source};
 
 const CONTRACTS: usize = 20;
@@ -38,21 +37,12 @@ fn report() -> schemas::SalesReport {
 fn expected(report: &schemas::SalesReport, id: &str) -> Batch {
     let ctx = workload::ctx();
     let book = workload::book(CONTRACTS, ITEMS);
-    let header = BatchHeader {
-        id: id.to_owned(),
-        number: apply::batch_number(workload::DISTRIBUTOR, &report.report_id),
-        name: report.report_id.clone(),
-        kind: BatchKind::Sales867,
-        role: Role::Claimant,
-        distributor: report.distributor.clone(),
-        supplier: report.supplier.clone(),
-        currency: "USD".into(),
-        file_name: None,
-        debit_memo: None,
-        received_at: ctx.today,
-        claim_date: ctx.today,
-        corrects_batch_id: None,
-    };
+    let header = apply::sales_batch_header(
+        report,
+        id.to_owned(),
+        apply::batch_number(workload::DISTRIBUTOR, &report.report_id),
+        ctx.today,
+    );
     let sales = report.lines.iter().map(SaleLine::from).collect();
     let actor = Actor::Partner(workload::DISTRIBUTOR.into());
     let settings = workload::distributor_settings();
