@@ -197,6 +197,14 @@ pub struct BatchLine {
 }
 
 impl BatchLine {
+    /// The contract the line was validated against, else the one it was reported under.
+    pub fn contract(&self) -> Option<String> {
+        self.validation
+            .as_ref()
+            .and_then(|v| v.contract.as_ref().map(|c| c.to_string()))
+            .or_else(|| self.sale.contract_id.clone())
+    }
+
     fn new(sale: SaleLine) -> Self {
         Self {
             sale,
@@ -564,6 +572,21 @@ impl Batch {
             .ok_or_else(|| BatchError::UnknownLine(line.to_owned()))
     }
 
+    /// Processing (B2–B5) starts only from Open; a closed or rejected batch never changes.
+    fn open_for_processing(&self) -> Result<(), BatchError> {
+        match self.status {
+            BatchStatus::Open => Ok(()),
+            BatchStatus::Closed | BatchStatus::Rejected => {
+                Err(BatchError::Immutable(self.header.id.clone(), self.status))
+            }
+            BatchStatus::AwaitingReview => Err(BatchError::WrongBatchStatus {
+                status: self.status,
+                action: "process",
+                needed: BatchStatus::Open,
+            }),
+        }
+    }
+
     fn open_for_review(&self) -> Result<(), BatchError> {
         match self.status {
             BatchStatus::Closed | BatchStatus::Rejected => {
@@ -697,16 +720,7 @@ impl Batch {
         today: NaiveDate,
         line_events: LineEvents,
     ) -> Result<Outcome, BatchError> {
-        if self.status != BatchStatus::Open {
-            if matches!(self.status, BatchStatus::Closed | BatchStatus::Rejected) {
-                return Err(BatchError::Immutable(self.header.id.clone(), self.status));
-            }
-            return Err(BatchError::WrongBatchStatus {
-                status: self.status,
-                action: "process",
-                needed: BatchStatus::Open,
-            });
-        }
+        self.open_for_processing()?;
         if self.lines.is_empty() {
             return Err(BatchError::Empty);
         }

@@ -238,16 +238,7 @@ impl Batch {
         plan: &Plan,
         today: NaiveDate,
     ) -> Result<Outcome, BatchError> {
-        if self.status != BatchStatus::Open {
-            if matches!(self.status, BatchStatus::Closed | BatchStatus::Rejected) {
-                return Err(BatchError::Immutable(self.header.id.clone(), self.status));
-            }
-            return Err(BatchError::WrongBatchStatus {
-                status: self.status,
-                action: "process",
-                needed: BatchStatus::Open,
-            });
-        }
+        self.open_for_processing()?;
         let mut out = Outcome {
             line_events: super::LineEvents::None,
             ..Outcome::default()
