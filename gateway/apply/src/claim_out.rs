@@ -36,42 +36,23 @@ pub(crate) async fn send_claim(
         .lines
         .first()
         .and_then(|id| batch.lines.iter().find(|l| &l.sale.line == id))
-        .and_then(|l| {
-            l.validation
-                .as_ref()
-                .and_then(|v| v.contract.as_ref().map(|c| c.to_string()))
-                .or_else(|| l.sale.contract_id.clone())
-        })
+        .and_then(BatchLine::contract)
         .unwrap_or_default();
-    let supplier = books
-        .owner(&first_contract)
-        .ok_or_else(|| ApplyError::NoSupplierPartner(first_contract.clone()))?
-        .to_owned();
-    let number = free_claim_number(tx, &supplier, &distributor.claim_prefix, ctx).await?;
-    let (mut claim, created) = ClaimRecord::from_batch(batch, cut, number.clone(), ctx.today);
-    let actor = Actor::User(ctx.actor.clone());
-    // Writing the 844 to the outbox hands it to transport: approved by whoever released it
-    // (the reviewer's Pay and Close, or the system for Immediate Claim), then Sent (C3, C11).
-    let approved = claim.approve(&Approval::Approver(ctx.actor.clone()), &actor, ctx.today)?;
-    let sent = claim.mark_sent(ctx.today)?;
-    let claim_id = Uuid::now_v7();
-    let audit = convert(&created, ctx.now, &number);
-    tx.insert_claim(
-        &NewClaim {
-            id: claim_id,
-            partner: supplier.clone(),
-            claim_number: number.clone(),
-            status: engine::audit::status_name(&claim.status),
-            amount: claim.amount,
-            batch_id: Some(batch_id),
-            parent_id: None,
-            payload: claim_payload(&claim)?,
-            at: ctx.now,
-        },
-        &audit,
+    let OpenedClaim {
+        id: claim_id,
+        number,
+        supplier,
+        claim,
+    } = open_sent_claim(
+        tx,
+        books,
+        distributor,
+        (batch_id, batch, cut),
+        &first_contract,
+        None,
+        ctx,
     )
     .await?;
-    append_all(tx, &[approved, sent], ctx, &number).await?;
     let line_nos: std::collections::HashMap<&str, i64> = batch
         .lines
         .iter()
@@ -109,6 +90,64 @@ pub(crate) async fn send_claim(
         number,
         amount: claim.amount,
         outbound,
+    })
+}
+
+/// A claim just stored: its row id, number, the supplier it goes to and the engine's record.
+struct OpenedClaim {
+    id: Uuid,
+    number: String,
+    supplier: String,
+    claim: ClaimRecord,
+}
+
+/// Creates the claim of `cut` for the owner of `first_contract` under a fresh claim number and
+/// stores it with its events. Writing the 844 to the outbox hands it to transport, so it is
+/// approved by whoever released it (the reviewer's Pay and Close, or the system for Immediate
+/// Claim), then Sent (C1, C3, C11). `amount` overrides the amount summed from the cut's lines.
+async fn open_sent_claim(
+    tx: &mut dyn StoreTx,
+    books: &Books,
+    distributor: &Partner,
+    (batch_id, batch, cut): (Uuid, &Batch, &BatchClaim),
+    first_contract: &str,
+    amount: Option<rust_decimal::Decimal>,
+    ctx: &Context,
+) -> Result<OpenedClaim, ApplyError> {
+    let supplier = books
+        .owner(first_contract)
+        .ok_or_else(|| ApplyError::NoSupplierPartner(first_contract.to_owned()))?
+        .to_owned();
+    let number = free_claim_number(tx, &supplier, &distributor.claim_prefix, ctx).await?;
+    let (mut claim, created) = ClaimRecord::from_batch(batch, cut, number.clone(), ctx.today);
+    if let Some(amount) = amount {
+        claim.amount = amount;
+    }
+    let actor = Actor::User(ctx.actor.clone());
+    let approved = claim.approve(&Approval::Approver(ctx.actor.clone()), &actor, ctx.today)?;
+    let sent = claim.mark_sent(ctx.today)?;
+    let id = Uuid::now_v7();
+    tx.insert_claim(
+        &NewClaim {
+            id,
+            partner: supplier.clone(),
+            claim_number: number.clone(),
+            status: engine::audit::status_name(&claim.status),
+            amount: claim.amount,
+            batch_id: Some(batch_id),
+            parent_id: None,
+            payload: claim_payload(&claim)?,
+            at: ctx.now,
+        },
+        &convert(&created, ctx.now, &number),
+    )
+    .await?;
+    append_all(tx, &[approved, sent], ctx, &number).await?;
+    Ok(OpenedClaim {
+        id,
+        number,
+        supplier,
+        claim,
     })
 }
 
@@ -162,34 +201,23 @@ impl StreamedClaim {
         first_contract: &str,
         ctx: &Context,
     ) -> Result<Self, ApplyError> {
-        let supplier = books
-            .owner(first_contract)
-            .ok_or_else(|| ApplyError::NoSupplierPartner(first_contract.to_owned()))?
-            .to_owned();
-        let number = free_claim_number(tx, &supplier, &distributor.claim_prefix, ctx).await?;
-        // The cut of a streamed batch lists no lines: they are added below as they come.
-        let (mut claim, created) = ClaimRecord::from_batch(batch, cut, number.clone(), ctx.today);
-        claim.amount = cut.amount;
-        let actor = Actor::User(ctx.actor.clone());
-        let approved = claim.approve(&Approval::Approver(ctx.actor.clone()), &actor, ctx.today)?;
-        let sent = claim.mark_sent(ctx.today)?;
-        let id = Uuid::now_v7();
-        tx.insert_claim(
-            &NewClaim {
-                id,
-                partner: supplier.clone(),
-                claim_number: number.clone(),
-                status: engine::audit::status_name(&claim.status),
-                amount: claim.amount,
-                batch_id: Some(batch_id),
-                parent_id: None,
-                payload: claim_payload(&claim)?,
-                at: ctx.now,
-            },
-            &convert(&created, ctx.now, &number),
+        // The cut of a streamed batch lists no lines: they are added below as they come, and
+        // the amount is the survey's.
+        let OpenedClaim {
+            id,
+            number,
+            supplier,
+            claim,
+        } = open_sent_claim(
+            tx,
+            books,
+            distributor,
+            (batch_id, batch, cut),
+            first_contract,
+            Some(cut.amount),
+            ctx,
         )
         .await?;
-        append_all(tx, &[approved, sent], ctx, &number).await?;
         Ok(Self {
             id,
             number,

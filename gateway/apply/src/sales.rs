@@ -153,12 +153,7 @@ pub(crate) async fn apply(
                     && let Some(cut) = &processed.claim
                 {
                     if claim.is_none() {
-                        let first_contract = line
-                            .validation
-                            .as_ref()
-                            .and_then(|v| v.contract.as_ref().map(|c| c.to_string()))
-                            .or_else(|| line.sale.contract_id.clone())
-                            .unwrap_or_default();
+                        let first_contract = line.contract().unwrap_or_default();
                         claim = Some(
                             StreamedClaim::start(
                                 tx,

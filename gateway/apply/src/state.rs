@@ -75,9 +75,7 @@ pub(crate) fn line_row(line_no: i64, line: &BatchLine) -> Result<NewBatchLine, A
         invoice: Some(line.sale.invoice.clone()).filter(|s| !s.is_empty()),
         item: Some(line.sale.item.id.clone()).filter(|s| !s.is_empty()),
         customer: Some(line.sale.end_customer.id.clone()).filter(|s| !s.is_empty()),
-        contract: v
-            .and_then(|v| v.contract.as_ref().map(|c| c.to_string()))
-            .or_else(|| line.sale.contract_id.clone()),
+        contract: line.contract(),
         quantity: Some(line.sale.quantity),
         contract_price: v
             .and_then(|v| v.pricing.as_ref())
