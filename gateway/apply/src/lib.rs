@@ -69,6 +69,17 @@ pub struct Context {
     pub actor: String,
 }
 
+impl Context {
+    /// The context of an action by `actor` at `now`; its business day is `now`'s UTC date.
+    pub fn at(now: DateTime<Utc>, actor: impl Into<String>) -> Self {
+        Context {
+            today: now.date_naive(),
+            now,
+            actor: actor.into(),
+        }
+    }
+}
+
 /// What applying a document did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {

@@ -104,11 +104,7 @@ async fn act(
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
     let now = Utc::now();
-    let ctx = apply::Context {
-        today: now.date_naive(),
-        now,
-        actor: req.actor.clone(),
-    };
+    let ctx = apply::Context::at(now, req.actor.clone());
     match apply::apply_batch_action(
         &*state.shared.store,
         &partners,

@@ -195,11 +195,7 @@ async fn settle(
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
     let now = Utc::now();
-    let ctx = apply::Context {
-        today: now.date_naive(),
-        now,
-        actor: req.actor.clone(),
-    };
+    let ctx = apply::Context::at(now, req.actor.clone());
     let instrument = Instrument {
         method: req.method,
         number: req.number,

@@ -58,11 +58,7 @@ async fn handle(shared: &Shared, queue: &str, delivery: Delivery) {
         }
     };
     let now = Utc::now();
-    let ctx = Context {
-        today: now.date_naive(),
-        now,
-        actor: "system".into(),
-    };
+    let ctx = Context::at(now, "system");
     let result = match shared.partners() {
         Ok(partners) => {
             apply::apply_document(&*shared.store, &partners, queue, &message_id, &doc, &ctx)

@@ -165,11 +165,7 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
 
     step(4, "the analyst pays and closes the batch");
     let now = chrono::Utc::now();
-    let ctx = apply::Context {
-        today: now.date_naive(),
-        now,
-        actor: "demo analyst".into(),
-    };
+    let ctx = apply::Context::at(now, "demo analyst");
     let partners = shared.partners()?;
     let outcome = apply::apply_batch_action(
         &*shared.store,
