@@ -439,15 +439,36 @@ impl ClaimLineRecord {
         }
         sale.quantity = quantity;
         sale.claimed_amount = Some(amount);
+        let origin = LineRef {
+            batch: batch_id.to_owned(),
+            line: line.sale.line.clone(),
+        };
+        let contract_id = sale.contract_id.clone().unwrap_or_default();
+        ClaimLineRecord::unanswered(
+            number.to_string(),
+            Some(origin),
+            sale,
+            contract_id,
+            quantity,
+            amount,
+        )
+    }
+
+    /// A claim line no 849 has answered yet.
+    pub fn unanswered(
+        line: String,
+        origin: Option<LineRef>,
+        sale: SaleLine,
+        contract_id: String,
+        claimed_quantity: Decimal,
+        claimed_amount: Decimal,
+    ) -> Self {
         ClaimLineRecord {
-            line: number.to_string(),
-            origin: Some(LineRef {
-                batch: batch_id.to_owned(),
-                line: line.sale.line.clone(),
-            }),
-            contract_id: sale.contract_id.clone().unwrap_or_default(),
-            claimed_quantity: quantity,
-            claimed_amount: amount,
+            line,
+            origin,
+            contract_id,
+            claimed_quantity,
+            claimed_amount,
             sale,
             approved_quantity: None,
             approved_amount: None,
@@ -1277,21 +1298,14 @@ mod tests {
     #[test]
     fn unanswered_lines_become_no_response_7_2() {
         let mut c = claim(Role::Claimant);
-        c.lines = vec![ClaimLineRecord {
-            line: "1".into(),
-            origin: None,
-            sale: crate::sale::SaleLine::from(&crate::rules::tests::sample_claim().lines[0]),
-            contract_id: "SPA-2026-0042".into(),
-            claimed_quantity: Decimal::TEN,
-            claimed_amount: "62.50".parse().unwrap_or_default(),
-            approved_quantity: None,
-            approved_amount: None,
-            approved_contract_price: None,
-            outcome: None,
-            reason_code: None,
-            follow_up: None,
-            resubmissions: 0,
-        }];
+        c.lines = vec![ClaimLineRecord::unanswered(
+            "1".into(),
+            None,
+            crate::sale::SaleLine::from(&crate::rules::tests::sample_claim().lines[0]),
+            "SPA-2026-0042".into(),
+            Decimal::TEN,
+            "62.50".parse().unwrap_or_default(),
+        )];
         c.dates.sent = Some(date("2026-11-15"));
         let settings = EngineSettings::default();
         assert!(c.mark_no_response(&settings, date("2026-12-29")).is_empty());

@@ -466,20 +466,15 @@ mod tests {
             lines: claim
                 .lines
                 .iter()
-                .map(|l| ClaimLineRecord {
-                    line: l.line.clone(),
-                    origin: None,
-                    sale: SaleLine::from(l),
-                    contract_id: l.contract_id.clone(),
-                    claimed_quantity: l.quantity,
-                    claimed_amount: l.claimed_amount,
-                    approved_quantity: None,
-                    approved_amount: None,
-                    approved_contract_price: None,
-                    outcome: None,
-                    reason_code: None,
-                    follow_up: None,
-                    resubmissions: 0,
+                .map(|l| {
+                    ClaimLineRecord::unanswered(
+                        l.line.clone(),
+                        None,
+                        SaleLine::from(l),
+                        l.contract_id.clone(),
+                        l.quantity,
+                        l.claimed_amount,
+                    )
                 })
                 .collect(),
             responses: vec![],
