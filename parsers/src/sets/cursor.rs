@@ -75,13 +75,7 @@ impl<'a> SegmentCursor<'a> {
 
     /// The next segment's id without taking it.
     pub fn peek_id(&self) -> Option<&'a str> {
-        let segment = self.peek()?;
-        let (from, to) = segment.id_span();
-        Some(
-            self.text
-                .and_then(|t| t.get(from..to))
-                .unwrap_or_else(|| segment.id_str()),
-        )
+        self.peek().map(|segment| id_in(&segment, self.text))
     }
 
     /// Takes the next segment, whatever it is.
@@ -222,6 +216,14 @@ fn collect_ids(nodes: &'static [Node], out: &mut Vec<&'static str>) {
     }
 }
 
+/// The id of `segment`, sliced out of its set's `text` when the set is UTF-8 (no check of its
+/// own), else checked on its own.
+fn id_in<'a>(segment: &Segment<'a>, text: Option<&'a str>) -> &'a str {
+    let (from, to) = segment.id_span();
+    text.and_then(|t| t.get(from..to))
+        .unwrap_or_else(|| segment.id_str())
+}
+
 /// A segment taken from the cursor, with its position (ST = 1) for error locations, and
 /// typed access to its elements.
 #[derive(Debug, Clone, Copy)]
@@ -237,7 +239,7 @@ pub struct SegmentAt<'a> {
 impl<'a> SegmentAt<'a> {
     /// The segment id.
     pub fn id(&self) -> &'a str {
-        self.segment.id_str()
+        id_in(&self.segment, self.set_text)
     }
 
     fn error(&self, element: usize, component: Option<usize>, kind: ReadErrorKind) -> ReadError {
