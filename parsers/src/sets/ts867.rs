@@ -554,6 +554,38 @@ mod tests {
         }
     }
 
+    /// A set that is not UTF-8 as a whole is read element by element: its UTF-8 elements read
+    /// as usual, and the one that is not is refused at its segment and element.
+    #[test]
+    fn an_element_that_is_not_utf8_is_located() {
+        let text = SALES.to_vec();
+        // BPT and the DTMs before the bad byte are read from a set that is not UTF-8.
+        let name = b"GOOD DRUG DISTRIBUTORS";
+        let at = text
+            .windows(name.len())
+            .position(|w| w == name)
+            .expect("N102 in the sample");
+        let mut latin1 = text.clone();
+        latin1[at + 20] = 0xC9; // 'O' as a lone Latin-1 byte: not UTF-8
+        let raw = first_set(&latin1);
+        assert!(raw.as_text().is_none());
+        let err = Ts867::read(&raw).expect_err("N102 is not UTF-8");
+        assert_eq!(err.at.segment, 5);
+        assert_eq!(err.at.id, "N1");
+        assert_eq!(err.at.element.map(|e| e.element), Some(2));
+        assert!(matches!(err.kind, ReadErrorKind::InvalidCharacter(_)));
+        // The same bytes with the name intact read through the per-set text.
+        let raw = first_set(&text);
+        assert!(raw.as_text().is_some());
+        assert_eq!(
+            Ts867::read(&raw).expect("reads").parties[0]
+                .party
+                .name
+                .as_deref(),
+            Some("GOOD DRUG DISTRIBUTORS")
+        );
+    }
+
     #[test]
     fn reads_the_sales_report() {
         let set = Ts867::read(&first_set(SALES)).expect("reads");
