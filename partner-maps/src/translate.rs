@@ -325,16 +325,8 @@ impl<'p, R: Read> Translator<'p, R> {
             return out;
         }
         let Some(kind) = SetKind::from_st01(&raw.id) else {
-            out.acknowledgment = crate::ack_in::read_acknowledgment(
-                raw,
-                Source {
-                    file: self.file_sha256.clone(),
-                    interchange: out.interchange.clone(),
-                    group: out.group.clone(),
-                    set: out.set.clone(),
-                    partner: None,
-                },
-            );
+            // No partner yet: the ingest names the one whose inbox it came to.
+            out.acknowledgment = crate::ack_in::read_acknowledgment(raw, self.source_of(&out));
             out.result = Err(TranslateError::NotTranslated {
                 location: location.clone(),
                 set: raw.id.clone(),
@@ -392,13 +384,7 @@ impl<'p, R: Read> Translator<'p, R> {
                 return out;
             }
         };
-        let source = Source {
-            file: self.file_sha256.clone(),
-            interchange: out.interchange.clone(),
-            group: out.group.clone(),
-            set: out.set.clone(),
-            partner: out.partner.clone(),
-        };
+        let source = self.source_of(&out);
         match map_set(raw, &typed, &profile, &source) {
             Ok(docs) => out.result = Ok(docs),
             Err(mut errors) => {
@@ -410,6 +396,17 @@ impl<'p, R: Read> Translator<'p, R> {
             }
         }
         out
+    }
+
+    /// The `source` of the documents made from the set `out` reports on.
+    fn source_of(&self, out: &SetOutcome) -> Source {
+        Source {
+            file: self.file_sha256.clone(),
+            interchange: out.interchange.clone(),
+            group: out.group.clone(),
+            set: out.set.clone(),
+            partner: out.partner.clone(),
+        }
     }
 
     fn set_location(&self, raw: &RawSet) -> Location {
