@@ -36,7 +36,8 @@ fn today() -> NaiveDate {
     date("2026-11-18")
 }
 
-fn header(id: &str) -> BatchHeader {
+/// The sample 844's batch header under batch id `id` (also the streaming tests').
+pub(super) fn header(id: &str) -> BatchHeader {
     let claim = sample_claim();
     BatchHeader {
         id: id.into(),

@@ -2,31 +2,12 @@
 //! size, including the batch-wide outcomes (B2, B3, header tolerance).
 
 use super::*;
-use crate::batch::{BatchKind, BatchSummary, Ledgers, LineEvents};
+use crate::batch::tests::header;
+use crate::batch::{BatchSummary, Ledgers, LineEvents};
 use crate::rules::tests::{date, sample_claim, sample_contract};
-use crate::settings::Role;
 
 fn today() -> NaiveDate {
     date("2026-11-18")
-}
-
-fn header() -> BatchHeader {
-    let claim = sample_claim();
-    BatchHeader {
-        id: "S1".into(),
-        number: "S1".into(),
-        name: "sample".into(),
-        kind: BatchKind::Claim844,
-        role: Role::Adjudicator,
-        distributor: claim.distributor.clone(),
-        supplier: claim.supplier.clone(),
-        currency: "USD".into(),
-        file_name: None,
-        debit_memo: Some(claim.debit_memo.clone()),
-        received_at: date("2026-11-15"),
-        claim_date: claim.date,
-        corrects_batch_id: None,
-    }
 }
 
 fn book() -> ContractBook {
@@ -49,7 +30,7 @@ fn whole(settings: &EngineSettings, sales: Vec<SaleLine>) -> (Batch, Outcome, Ou
     let book = book();
     let mut history = LineHistory::new();
     let mut caps = CapLedger::new();
-    let (mut batch, opened) = Batch::open(header(), settings, sales, &Actor::System, today());
+    let (mut batch, opened) = Batch::open(header("S1"), settings, sales, &Actor::System, today());
     let out = batch
         .process_with(
             &mut Ledgers {
@@ -72,7 +53,7 @@ fn streamed(
     let book = book();
     let history = LineHistory::new();
     let (mut batch, opened) =
-        Batch::open_streamed(header(), settings, sales.len(), &Actor::System, today());
+        Batch::open_streamed(header("S1"), settings, sales.len(), &Actor::System, today());
     let ctx = batch.stream_context();
     let plan = {
         let mut caps = CapLedger::new();
