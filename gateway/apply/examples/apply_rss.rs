@@ -114,7 +114,12 @@ fn main() {
         peak.saturating_sub(before) / 1024,
         peak.saturating_sub(before) * 1024 / lines as u64
     );
+    // `APPLY_RSS_KEEP=1` keeps the PostgreSQL database, to look at the rows written.
     if let Some(name) = pg_name {
-        rt.block_on(workload::drop_pg(store, &name));
+        if std::env::var_os("APPLY_RSS_KEEP").is_some() {
+            eprintln!("kept database {name}");
+        } else {
+            rt.block_on(workload::drop_pg(store, &name));
+        }
     }
 }

@@ -444,6 +444,13 @@ impl Exec for SqliteConnection {
     }
 }
 
+/// The first backslash, tab, newline or carriage return in `bytes`.
+fn next_to_escape(bytes: &[u8]) -> Option<usize> {
+    let first = memchr::memchr3(b'\\', b'\t', b'\n', bytes);
+    let upto = first.unwrap_or(bytes.len());
+    memchr::memchr(b'\r', &bytes[..upto]).or(first)
+}
+
 /// Rows in PostgreSQL's COPY text format: tab-separated, `\\N` for NULL, backslash escapes
 /// for backslash, tab, newline and carriage return. Values are written in the text form
 /// PostgreSQL parses for their column types, straight from borrowed data.
@@ -467,16 +474,21 @@ impl CopyData {
         self.row_started = true;
     }
 
-    fn escaped(buf: &mut Vec<u8>, bytes: &[u8]) {
-        for &b in bytes {
-            match b {
-                b'\\' => buf.extend_from_slice(b"\\\\"),
-                b'\t' => buf.extend_from_slice(b"\\t"),
-                b'\n' => buf.extend_from_slice(b"\\n"),
-                b'\r' => buf.extend_from_slice(b"\\r"),
-                _ => buf.push(b),
-            }
+    /// Copies `bytes` in runs between the bytes that need an escape: JSON payloads, most of
+    /// a COPY's volume, hold only the odd backslash and never a raw tab or newline.
+    fn escaped(buf: &mut Vec<u8>, mut bytes: &[u8]) {
+        buf.reserve(bytes.len());
+        while let Some(at) = next_to_escape(bytes) {
+            buf.extend_from_slice(&bytes[..at]);
+            buf.extend_from_slice(match bytes[at] {
+                b'\\' => b"\\\\",
+                b'\t' => b"\\t",
+                b'\n' => b"\\n",
+                _ => b"\\r",
+            });
+            bytes = &bytes[at + 1..];
         }
+        buf.extend_from_slice(bytes);
     }
 
     fn null(&mut self) {
@@ -601,6 +613,25 @@ mod tests {
             "($1, $2), ($3, $4)"
         );
         assert_eq!(values_placeholders(Dialect::Sqlite, 2, 2), "(?, ?), (?, ?)");
+    }
+
+    #[test]
+    fn copy_data_escapes_every_special_byte_wherever_it_sits() {
+        for text in ["", "plain", "\\", "\r\n", "é\tü\\\r", "x\ry\nz\t", "\\\\a\r"] {
+            let mut data = CopyData::with_capacity(8);
+            data.text(Some(text));
+            let expected: String = text
+                .chars()
+                .map(|c| match c {
+                    '\\' => "\\\\".to_owned(),
+                    '\t' => "\\t".to_owned(),
+                    '\n' => "\\n".to_owned(),
+                    '\r' => "\\r".to_owned(),
+                    c => c.to_string(),
+                })
+                .collect();
+            assert_eq!(String::from_utf8(data.into_bytes()).expect("utf-8"), expected);
+        }
     }
 
     #[test]
