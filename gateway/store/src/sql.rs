@@ -19,7 +19,7 @@ use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::types::Json;
-use sqlx::{PgConnection, Postgres, Row as _, Sqlite, SqliteConnection};
+use sqlx::{Column as _, PgConnection, Postgres, Row as _, Sqlite, SqliteConnection, TypeInfo as _};
 use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
@@ -47,6 +47,15 @@ pub(crate) enum Arg {
     /// JSON text: serialized once when bound, never a cloned `Value` tree (a big document's
     /// tree is several times the size of its text).
     Json(Option<Box<RawValue>>),
+}
+
+/// JSON text bound as plain text, for the columns that store it as TEXT on both backends
+/// (line payloads and document bodies): PostgreSQL then neither lexes nor rebuilds it.
+pub(crate) fn json_as_text(value: impl Into<Arg>) -> Arg {
+    match value.into() {
+        Arg::Json(json) => Arg::Text(json.map(|raw| String::from(Box::<str>::from(raw)))),
+        other => other,
+    }
 }
 
 /// `value` as JSON text. Serializing a `Value` cannot fail: its keys are strings.
@@ -338,6 +347,12 @@ impl Row {
 
     pub(crate) fn json_text(&self, column: &str) -> StoreResult<crate::model::JsonText> {
         let raw: Option<Box<RawValue>> = match self {
+            // Payloads stored as TEXT (PostgreSQL migration 0010) come back as strings.
+            Row::Pg(r) if r.try_column(column).is_ok_and(|c| c.type_info().name() == "TEXT") => {
+                let s: Option<String> = r.try_get(column).map_err(|e| corrupt(column, e))?;
+                s.map(|s| RawValue::from_string(s).map_err(|e| corrupt(column, e)))
+                    .transpose()?
+            }
             Row::Pg(r) => r
                 .try_get::<Option<Json<Box<RawValue>>>, _>(column)
                 .map(|j| j.map(|Json(v)| v))

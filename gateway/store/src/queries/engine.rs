@@ -408,7 +408,7 @@ fn line_args(batch_id: Uuid, l: &NewBatchLine, at: DateTime<Utc>) -> StoreResult
         opt_money("contract_price", l.contract_price, PRICE_SCALE)?,
         opt_money("claimed_amount", l.claimed_amount, AMOUNT_SCALE)?,
         opt_money("calculated_amount", l.calculated_amount, AMOUNT_SCALE)?,
-        (&l.payload).into(),
+        crate::sql::json_as_text(&l.payload),
         at.into(),
     ])
 }
@@ -516,7 +516,7 @@ pub(crate) async fn update_batch_line(
                 opt_money("calculated_amount", u.calculated_amount, AMOUNT_SCALE)?,
                 opt_money("accepted_amount", u.accepted_amount, AMOUNT_SCALE)?,
                 u.claim_id.into(),
-                (&u.payload).into(),
+                crate::sql::json_as_text(&u.payload),
                 u.at.into(),
             ],
         )
@@ -743,7 +743,7 @@ pub(crate) async fn insert_claim_lines(
                 l.status.as_str().into(),
                 money("claimed_amount", l.claimed_amount, AMOUNT_SCALE)?,
                 opt_money("approved_amount", l.approved_amount, AMOUNT_SCALE)?,
-                (&l.payload).into(),
+                crate::sql::json_as_text(&l.payload),
                 at.into(),
             ]);
         }
@@ -773,7 +773,7 @@ pub(crate) async fn update_claim_line(
                 u.line_no.into(),
                 u.status.as_str().into(),
                 opt_money("approved_amount", u.approved_amount, AMOUNT_SCALE)?,
-                (&u.payload).into(),
+                crate::sql::json_as_text(&u.payload),
                 u.at.into(),
             ],
         )

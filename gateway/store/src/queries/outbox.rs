@@ -45,7 +45,7 @@ pub(crate) async fn insert_document(c: &mut dyn Exec, d: &NewDocument) -> StoreR
                 (&d.source.gs06).into(),
                 (&d.source.st02).into(),
                 d.tx_id.into(),
-                (&d.body).into(),
+                crate::sql::json_as_text(&d.body),
                 d.created_at.into(),
             ],
         )
