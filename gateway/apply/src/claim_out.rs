@@ -169,14 +169,20 @@ async fn free_claim_number(
 }
 
 /// Claim #1 of a streamed batch, written as its lines come: the claim row first (its amount
-/// is known from the survey), then its lines chunk by chunk, and the outbound 844 last. The
-/// 844's lines are kept as JSON text only, and the document is serialized once.
+/// is known from the survey), then its lines chunk by chunk ([`ClaimLines`] builds them,
+/// apart from the database, so a chunk can be built while the previous one is written), and
+/// the outbound 844 last. The 844's lines are kept as JSON text only, and the document is
+/// serialized once.
 pub(crate) struct StreamedClaim {
     id: Uuid,
     number: String,
     supplier: String,
     amount: rust_decimal::Decimal,
     claim: ClaimRecord,
+}
+
+/// The lines of a streamed claim as they come: its rows to write and its 844 lines.
+pub(crate) struct ClaimLines {
     batch_id: Uuid,
     batch_ref: String,
     lines: usize,
@@ -185,6 +191,44 @@ pub(crate) struct StreamedClaim {
     /// The 844's `lines` array without its brackets.
     doc_lines: Vec<u8>,
     rows: Vec<NewClaimLine>,
+}
+
+impl ClaimLines {
+    /// No line yet, for claim #1 of `batch` (stored as `batch_id`).
+    pub(crate) fn new(batch_id: Uuid, batch: &Batch) -> Self {
+        Self {
+            batch_id,
+            batch_ref: batch.header.id.clone(),
+            lines: 0,
+            quantity: rust_decimal::Decimal::ZERO,
+            claimed: rust_decimal::Decimal::ZERO,
+            doc_lines: Vec::new(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds batch line `line_no` (claimed) to the claim.
+    pub(crate) fn add(&mut self, line_no: i64, line: &BatchLine) -> Result<(), ApplyError> {
+        self.lines += 1;
+        let record = ClaimLineRecord::from_batch_line(self.lines, &self.batch_ref, line);
+        self.quantity += record.claimed_quantity;
+        self.claimed += record.claimed_amount;
+        if !self.doc_lines.is_empty() {
+            self.doc_lines.push(b',');
+        }
+        serde_json::to_writer(&mut self.doc_lines, &record.to_844())?;
+        self.rows.push(claim_line_row(
+            self.lines as i64,
+            &record,
+            Some((self.batch_id, line_no)),
+        )?);
+        Ok(())
+    }
+
+    /// The rows added since the last call.
+    pub(crate) fn take_rows(&mut self) -> Vec<NewClaimLine> {
+        std::mem::take(&mut self.rows)
+    }
 }
 
 impl StreamedClaim {
@@ -201,8 +245,8 @@ impl StreamedClaim {
         first_contract: &str,
         ctx: &Context,
     ) -> Result<Self, ApplyError> {
-        // The cut of a streamed batch lists no lines: they are added below as they come, and
-        // the amount is the survey's.
+        // The cut of a streamed batch lists no lines: they are added as they come, and the
+        // amount is the survey's.
         let OpenedClaim {
             id,
             number,
@@ -224,58 +268,34 @@ impl StreamedClaim {
             supplier,
             amount: cut.amount,
             claim,
-            batch_id,
-            batch_ref: batch.header.id.clone(),
-            lines: 0,
-            quantity: rust_decimal::Decimal::ZERO,
-            claimed: rust_decimal::Decimal::ZERO,
-            doc_lines: Vec::new(),
-            rows: Vec::new(),
         })
     }
 
-    /// Adds batch line `line_no` (claimed) to the claim.
-    pub(crate) fn add(&mut self, line_no: i64, line: &BatchLine) -> Result<(), ApplyError> {
-        self.lines += 1;
-        let record = ClaimLineRecord::from_batch_line(self.lines, &self.batch_ref, line);
-        self.quantity += record.claimed_quantity;
-        self.claimed += record.claimed_amount;
-        if !self.doc_lines.is_empty() {
-            self.doc_lines.push(b',');
-        }
-        serde_json::to_writer(&mut self.doc_lines, &record.to_844())?;
-        self.rows.push(claim_line_row(
-            self.lines as i64,
-            &record,
-            Some((self.batch_id, line_no)),
-        )?);
-        Ok(())
-    }
-
-    /// Writes the lines added since the last call.
+    /// Writes claim lines.
     pub(crate) async fn write_lines(
-        &mut self,
+        &self,
         tx: &mut dyn StoreTx,
+        rows: &[NewClaimLine],
         ctx: &Context,
     ) -> Result<(), ApplyError> {
-        if self.rows.is_empty() {
+        if rows.is_empty() {
             return Ok(());
         }
         let event = crate::audit::event(ctx, "claim", self.id.to_string(), "claim lines")
             .correlation(self.number.clone());
-        tx.insert_claim_lines(self.id, &self.rows, ctx.now, &event)
+        tx.insert_claim_lines(self.id, rows, ctx.now, &event)
             .await?;
-        self.rows.clear();
         Ok(())
     }
 
     /// Writes the outbound 844: the claim's header and totals around the lines' JSON.
     pub(crate) async fn finish(
-        mut self,
+        self,
+        mut lines: ClaimLines,
         tx: &mut dyn StoreTx,
         ctx: &Context,
     ) -> Result<SentClaim, ApplyError> {
-        self.write_lines(tx, ctx).await?;
+        self.write_lines(tx, &lines.take_rows(), ctx).await?;
         let mut claim = self.claim.to_844(Source {
             file: String::new(),
             interchange: String::new(),
@@ -283,9 +303,9 @@ impl StreamedClaim {
             set: String::new(),
             partner: Some(self.supplier.clone()),
         });
-        claim.total_claimed = self.claimed;
-        claim.line_count = self.lines as u32;
-        claim.quantity_total = Some(self.quantity);
+        claim.total_claimed = lines.claimed;
+        claim.line_count = lines.lines as u32;
+        claim.quantity_total = Some(lines.quantity);
         let doc = Document::Claim(claim);
         let head = serde_json::to_vec(&doc)?;
         // `lines` comes right before `total_claimed` (schemas::Claim field order); nothing
@@ -299,9 +319,9 @@ impl StreamedClaim {
                 source: serde::de::Error::custom("no empty lines array before total_claimed"),
             })?;
         let split = at + b"\"lines\":[".len();
-        let mut bytes = Vec::with_capacity(head.len() + self.doc_lines.len());
+        let mut bytes = Vec::with_capacity(head.len() + lines.doc_lines.len());
         bytes.extend_from_slice(&head[..split]);
-        bytes.append(&mut self.doc_lines);
+        bytes.append(&mut lines.doc_lines);
         bytes.extend_from_slice(&head[split..]);
         drop(head);
         let outbound =

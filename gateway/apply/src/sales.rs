@@ -10,12 +10,12 @@ use engine::caps::CapLedger;
 use engine::sale::SaleLine;
 use engine::settings::Role;
 use schemas::SalesReport;
-use store::{NewBatch, StoreTx};
+use store::{NewBatch, NewBatchLine, NewClaimLine, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::{append_all, convert};
-use crate::book::BookCache;
-use crate::claim_out::StreamedClaim;
+use crate::book::{BookCache, Books};
+use crate::claim_out::{ClaimLines, StreamedClaim};
 use crate::error::ApplyError;
 use crate::partners::Partner;
 use crate::state::{CHUNK_LINES, batch_payload, history_for, line_row};
@@ -128,6 +128,7 @@ pub(crate) async fn apply(
     .await?;
     let mut totals = BatchSummary::default();
     let mut claim: Option<StreamedClaim> = None;
+    let mut claim_lines = ClaimLines::new(id, &batch);
     {
         let mut caps = CapLedger::new();
         let mut stream = LineStream::new(
@@ -142,46 +143,51 @@ pub(crate) async fn apply(
         for chunk in report.lines.chunks(CHUNK_LINES) {
             stream.preload(&sales_of(chunk));
         }
+        // Chunk k+1 is validated and serialized while chunk k is written: the two futures
+        // share the thread, the first yielding every few hundred lines, so the server
+        // parses and inserts rows while the client builds the next ones.
+        let mut chunks = report.lines.chunks(CHUNK_LINES);
         let mut line_no = 0i64;
-        for chunk in report.lines.chunks(CHUNK_LINES) {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for sale in sales_of(chunk) {
-                let line = stream.next(sale);
-                line_no += 1;
-                totals.add(&line);
-                if line.claim.is_some()
-                    && let Some(cut) = &processed.claim
-                {
-                    if claim.is_none() {
-                        let first_contract = line.contract().unwrap_or_default();
-                        claim = Some(
-                            StreamedClaim::start(
-                                tx,
-                                &books,
-                                partner,
-                                id,
-                                &batch,
-                                cut,
-                                &first_contract,
-                                ctx,
-                            )
-                            .await?,
-                        );
-                    }
-                    if let Some(claim) = claim.as_mut() {
-                        claim.add(line_no, &line)?;
-                    }
+        let mut pending: Option<ChunkRows> = None;
+        loop {
+            let next = chunks.next();
+            let to_write = pending.take();
+            let build = async {
+                match next {
+                    Some(chunk) => Some(
+                        build_chunk(
+                            &mut stream,
+                            sales_of(chunk),
+                            &mut line_no,
+                            &mut totals,
+                            &mut claim_lines,
+                        )
+                        .await,
+                    ),
+                    None => None,
                 }
-                rows.push(line_row(line_no, &line)?);
-            }
-            // Line transitions are recorded on the line rows themselves (status, reasons,
-            // pricing snapshot); one audit event per chunk, so a million-line report does
-            // not write a million audit rows.
-            let event = crate::audit::event(ctx, "batch", id.to_string(), "L1-L5 validate")
-                .correlation(message_id.to_owned());
-            tx.insert_batch_lines(id, &rows, ctx.now, &event).await?;
-            if let Some(claim) = claim.as_mut() {
-                claim.write_lines(tx, ctx).await?;
+            };
+            let write = async {
+                match to_write {
+                    Some(rows) => {
+                        write_chunk(
+                            tx,
+                            rows,
+                            &mut claim,
+                            (&books, partner, id, &batch, &processed),
+                            message_id,
+                            ctx,
+                        )
+                        .await
+                    }
+                    None => Ok(()),
+                }
+            };
+            let (built, written) = tokio::join!(build, write);
+            written?;
+            match built {
+                Some(rows) => pending = Some(rows?),
+                None => break,
             }
         }
     }
@@ -203,7 +209,7 @@ pub(crate) async fn apply(
         totals.disputes
     );
     if let Some(claim) = claim {
-        let sent = claim.finish(tx, ctx).await?;
+        let sent = claim.finish(claim_lines, tx, ctx).await?;
         summary.push_str(&format!("; claim {} {}", sent.number, sent.amount));
         refs.push(("claim".to_owned(), sent.number.clone()));
         refs.push(("debit_memo".to_owned(), sent.number));
@@ -238,4 +244,87 @@ fn report_invoices(report: &SalesReport) -> std::collections::BTreeSet<String> {
         }
     }
     out
+}
+
+/// Lines validated between a yield to the writer: a few milliseconds of work.
+const YIELD_LINES: usize = 256;
+
+/// One chunk's rows, ready to write.
+struct ChunkRows {
+    batch: Vec<NewBatchLine>,
+    claim: Vec<NewClaimLine>,
+    /// The contract of the chunk's first claimed line (the claim's supplier owns it).
+    first_claimed_contract: Option<String>,
+}
+
+/// Validates a chunk's lines in their final state and serializes their rows.
+async fn build_chunk(
+    stream: &mut LineStream<'_>,
+    sales: Vec<SaleLine>,
+    line_no: &mut i64,
+    totals: &mut BatchSummary,
+    claim_lines: &mut ClaimLines,
+) -> Result<ChunkRows, ApplyError> {
+    let mut rows = ChunkRows {
+        batch: Vec::with_capacity(sales.len()),
+        claim: Vec::new(),
+        first_claimed_contract: None,
+    };
+    for (n, sale) in sales.into_iter().enumerate() {
+        if n > 0 && n % YIELD_LINES == 0 {
+            tokio::task::yield_now().await;
+        }
+        let line = stream.next(sale);
+        *line_no += 1;
+        totals.add(&line);
+        if line.claim.is_some() {
+            if rows.first_claimed_contract.is_none() {
+                rows.first_claimed_contract = Some(line.contract().unwrap_or_default());
+            }
+            claim_lines.add(*line_no, &line)?;
+        }
+        rows.batch.push(line_row(*line_no, &line)?);
+    }
+    rows.claim = claim_lines.take_rows();
+    Ok(rows)
+}
+
+/// Writes a chunk's batch lines, then its claim lines (opening claim #1 with the first).
+async fn write_chunk(
+    tx: &mut dyn StoreTx,
+    rows: ChunkRows,
+    claim: &mut Option<StreamedClaim>,
+    (books, partner, id, batch, processed): (
+        &Books,
+        &Partner,
+        Uuid,
+        &Batch,
+        &engine::batch::Outcome,
+    ),
+    message_id: &str,
+    ctx: &Context,
+) -> Result<(), ApplyError> {
+    // Line transitions are recorded on the line rows themselves (status, reasons, pricing
+    // snapshot); one audit event per chunk, so a million-line report does not write a
+    // million audit rows.
+    let event = crate::audit::event(ctx, "batch", id.to_string(), "L1-L5 validate")
+        .correlation(message_id.to_owned());
+    tx.insert_batch_lines(id, &rows.batch, ctx.now, &event)
+        .await?;
+    if rows.claim.is_empty() {
+        return Ok(());
+    }
+    let Some(cut) = &processed.claim else {
+        return Ok(());
+    };
+    if claim.is_none() {
+        let first_contract = rows.first_claimed_contract.unwrap_or_default();
+        *claim = Some(
+            StreamedClaim::start(tx, books, partner, id, batch, cut, &first_contract, ctx).await?,
+        );
+    }
+    if let Some(claim) = claim.as_ref() {
+        claim.write_lines(tx, &rows.claim, ctx).await?;
+    }
+    Ok(())
 }

@@ -19,7 +19,9 @@ use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::query::Query;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::types::Json;
-use sqlx::{Column as _, PgConnection, Postgres, Row as _, Sqlite, SqliteConnection, TypeInfo as _};
+use sqlx::{
+    Column as _, PgConnection, Postgres, Row as _, Sqlite, SqliteConnection, TypeInfo as _,
+};
 use uuid::Uuid;
 
 use crate::error::{StoreError, StoreResult};
@@ -348,7 +350,10 @@ impl Row {
     pub(crate) fn json_text(&self, column: &str) -> StoreResult<crate::model::JsonText> {
         let raw: Option<Box<RawValue>> = match self {
             // Payloads stored as TEXT (PostgreSQL migration 0010) come back as strings.
-            Row::Pg(r) if r.try_column(column).is_ok_and(|c| c.type_info().name() == "TEXT") => {
+            Row::Pg(r)
+                if r.try_column(column)
+                    .is_ok_and(|c| c.type_info().name() == "TEXT") =>
+            {
                 let s: Option<String> = r.try_get(column).map_err(|e| corrupt(column, e))?;
                 s.map(|s| RawValue::from_string(s).map_err(|e| corrupt(column, e)))
                     .transpose()?
@@ -632,7 +637,15 @@ mod tests {
 
     #[test]
     fn copy_data_escapes_every_special_byte_wherever_it_sits() {
-        for text in ["", "plain", "\\", "\r\n", "é\tü\\\r", "x\ry\nz\t", "\\\\a\r"] {
+        for text in [
+            "",
+            "plain",
+            "\\",
+            "\r\n",
+            "é\tü\\\r",
+            "x\ry\nz\t",
+            "\\\\a\r",
+        ] {
             let mut data = CopyData::with_capacity(8);
             data.text(Some(text));
             let expected: String = text
@@ -645,7 +658,10 @@ mod tests {
                     c => c.to_string(),
                 })
                 .collect();
-            assert_eq!(String::from_utf8(data.into_bytes()).expect("utf-8"), expected);
+            assert_eq!(
+                String::from_utf8(data.into_bytes()).expect("utf-8"),
+                expected
+            );
         }
     }
 
