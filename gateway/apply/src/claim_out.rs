@@ -5,7 +5,7 @@ use engine::audit::Actor;
 use engine::batch::{Batch, BatchClaim, BatchLine};
 use engine::claims::{Approval, ClaimLineRecord, ClaimRecord, claim_number};
 use schemas::{Document, Source};
-use store::{NewClaim, NewClaimLine, StoreTx};
+use store::{EntityUpdate, NewClaim, NewClaimLine, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::{append_all, convert};
@@ -289,13 +289,37 @@ impl StreamedClaim {
     }
 
     /// Writes the outbound 844: the claim's header and totals around the lines' JSON.
+    /// `amount` is the claim's total once every line is known: the row, opened with the
+    /// plan of the first chunk, is brought to it.
     pub(crate) async fn finish(
-        self,
+        mut self,
         mut lines: ClaimLines,
+        amount: rust_decimal::Decimal,
         tx: &mut dyn StoreTx,
         ctx: &Context,
     ) -> Result<SentClaim, ApplyError> {
         self.write_lines(tx, &lines.take_rows(), ctx).await?;
+        if amount != self.amount {
+            self.amount = amount;
+            self.claim.amount = amount;
+            let event = crate::audit::event(ctx, "claim", self.id.to_string(), "claim total")
+                .correlation(self.number.clone())
+                .reason(format!("{} streamed lines", lines.lines));
+            // Inserted as version 1 when the claim opened, in this transaction.
+            tx.update_claim(
+                &EntityUpdate {
+                    id: self.id,
+                    expected_version: 1,
+                    status: engine::audit::status_name(&self.claim.status),
+                    amount: Some(amount),
+                    payload: claim_payload(&self.claim)?,
+                    at: ctx.now,
+                },
+                &event,
+            )
+            .await
+            .map_err(ApplyError::from_store("claim", self.id, 1))?;
+        }
         let mut claim = self.claim.to_844(Source {
             file: String::new(),
             interchange: String::new(),

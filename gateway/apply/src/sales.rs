@@ -4,16 +4,16 @@
 
 use chrono::NaiveDate;
 use engine::audit::{Actor, Entity, status_name};
-use engine::batch::stream::{LineStream, Survey};
-use engine::batch::{Batch, BatchHeader, BatchKind, BatchSummary};
+use engine::batch::stream::{LineStream, Plan, Survey};
+use engine::batch::{Batch, BatchClaim, BatchHeader, BatchKind, BatchSummary};
 use engine::caps::CapLedger;
 use engine::sale::SaleLine;
 use engine::settings::Role;
 use schemas::SalesReport;
-use store::{NewBatch, NewBatchLine, NewClaimLine, StoreTx};
+use store::{EntityUpdate, NewBatch, NewBatchLine, NewClaimLine, StoreTx};
 use uuid::Uuid;
 
-use crate::audit::{append_all, convert};
+use crate::audit::convert;
 use crate::book::{BookCache, Books};
 use crate::claim_out::{ClaimLines, StreamedClaim};
 use crate::error::ApplyError;
@@ -77,10 +77,12 @@ pub(crate) async fn apply(
     let id = Uuid::now_v7();
     let header = sales_batch_header(report, id.to_string(), number.clone(), ctx.today);
     let actor = Actor::Partner(partner.id.clone());
-    // The lines stream through in chunks of CHUNK_LINES: a survey pass learns how the batch
-    // ends (B2-B5, header tolerance), then each chunk is validated again, written with its
-    // final statuses and dropped. Only the pipeline's per-line key fingerprints and the
-    // claim's 844 text grow with the report.
+    // The lines stream through in chunks of CHUNK_LINES, each validated once, written with
+    // its final statuses and dropped. Those statuses depend on how the batch ends (B2-B5,
+    // header tolerance), known only after the last line: the stream runs under the plan of
+    // the first chunk, and in the rare batch whose later lines change it, the lines are
+    // undone to a savepoint and streamed again under the plan they made. Only the
+    // pipeline's per-line key fingerprints and the claim's 844 text grow with the report.
     let (mut batch, opened) = Batch::open_streamed(
         header,
         &partner.settings,
@@ -89,23 +91,19 @@ pub(crate) async fn apply(
         ctx.today,
     );
     let bctx = batch.stream_context();
-    let sales_of = |chunk: &[schemas::SalesLine]| -> Vec<SaleLine> {
-        chunk.iter().map(SaleLine::from).collect()
-    };
-    let plan = {
+    let guess = {
         let mut caps = CapLedger::new();
         let mut survey = Survey::new(&batch, &bctx, &books.book, &history, &mut caps, ctx.today);
         for chunk in report.lines.chunks(CHUNK_LINES) {
             survey.preload(&sales_of(chunk));
         }
-        for chunk in report.lines.chunks(CHUNK_LINES) {
+        for chunk in report.lines.chunks(CHUNK_LINES).take(1) {
             for sale in &sales_of(chunk) {
                 survey.add(sale);
             }
         }
         survey.finish()?
     };
-    let processed = batch.finish_streamed(&plan, ctx.today)?;
     let opened_event = opened
         .events
         .first()
@@ -126,79 +124,59 @@ pub(crate) async fn apply(
         &opened_event,
     )
     .await?;
-    let mut totals = BatchSummary::default();
-    let mut claim: Option<StreamedClaim> = None;
-    let mut claim_lines = ClaimLines::new(id, &batch);
-    {
-        let mut caps = CapLedger::new();
-        let mut stream = LineStream::new(
-            &batch,
-            &bctx,
-            &books.book,
-            &history,
-            &mut caps,
-            ctx.today,
-            &plan,
-        );
-        for chunk in report.lines.chunks(CHUNK_LINES) {
-            stream.preload(&sales_of(chunk));
-        }
-        // Chunk k+1 is validated and serialized while chunk k is written: the two futures
-        // share the thread, the first yielding every few hundred lines, so the server
-        // parses and inserts rows while the client builds the next ones.
-        let mut chunks = report.lines.chunks(CHUNK_LINES);
-        let mut line_no = 0i64;
-        let mut pending: Option<ChunkRows> = None;
-        loop {
-            let next = chunks.next();
-            let to_write = pending.take();
-            let build = async {
-                match next {
-                    Some(chunk) => Some(
-                        build_chunk(
-                            &mut stream,
-                            sales_of(chunk),
-                            &mut line_no,
-                            &mut totals,
-                            &mut claim_lines,
-                        )
-                        .await,
-                    ),
-                    None => None,
-                }
-            };
-            let write = async {
-                match to_write {
-                    Some(rows) => {
-                        write_chunk(
-                            tx,
-                            rows,
-                            &mut claim,
-                            (&books, partner, id, &batch, &processed),
-                            message_id,
-                            ctx,
-                        )
-                        .await
-                    }
-                    None => Ok(()),
-                }
-            };
-            let (built, written) = tokio::join!(build, write);
-            written?;
-            match built {
-                Some(rows) => pending = Some(rows?),
-                None => break,
-            }
-        }
+    const LINES_SAVEPOINT: &str = "streamed_sales_lines";
+    tx.savepoint(LINES_SAVEPOINT).await?;
+    let lines = Lines {
+        report,
+        books: &books,
+        partner,
+        id,
+        batch: &batch,
+        bctx: &bctx,
+        history: &history,
+        message_id,
+        ctx,
+    };
+    let mut streamed = lines.stream(tx, &guess).await?;
+    if !streamed.plan.same_line_states(&guess) {
+        tracing::info!(batch = %number, "the first chunk's plan did not hold: streaming the lines again");
+        tx.rollback_to_savepoint(LINES_SAVEPOINT).await?;
+        let plan = streamed.plan.clone();
+        streamed = lines.stream(tx, &plan).await?;
     }
     drop(history);
+    let Streamed {
+        plan,
+        mut totals,
+        claim,
+    } = streamed;
+    let processed = batch.finish_streamed(&plan, ctx.today)?;
     totals.payment_amount = batch.claims.iter().map(|c| c.amount).sum();
-    let batch_events: Vec<_> = processed
+    let mut batch_events = processed
         .events
         .into_iter()
         .filter(|e| e.entity == Entity::Batch)
-        .collect();
-    append_all(tx, &batch_events, ctx, message_id).await?;
+        .map(|e| convert(&e, ctx.now, message_id));
+    let end_event = batch_events
+        .next()
+        .unwrap_or_else(|| crate::audit::event(ctx, "batch", id.to_string(), "B2-B5 end"));
+    // Inserted as version 1 above, in this transaction.
+    tx.update_batch(
+        &EntityUpdate {
+            id,
+            expected_version: 1,
+            status: status_name(&batch.status),
+            amount: None,
+            payload: batch_payload(&batch)?,
+            at: ctx.now,
+        },
+        &end_event,
+    )
+    .await
+    .map_err(ApplyError::from_store("batch", id, 1))?;
+    for event in batch_events {
+        tx.append_audit(&event).await?;
+    }
     let mut outbound = Vec::new();
     let mut summary = format!(
         "sales report {} -> batch {number} {} ({} lines, {} accepted, {} disputed)",
@@ -208,8 +186,10 @@ pub(crate) async fn apply(
         totals.accepted_lines,
         totals.disputes
     );
-    if let Some(claim) = claim {
-        let sent = claim.finish(claim_lines, tx, ctx).await?;
+    if let Some((claim, claim_lines)) = claim {
+        let sent = claim
+            .finish(claim_lines, plan.valid_amount, tx, ctx)
+            .await?;
         summary.push_str(&format!("; claim {} {}", sent.number, sent.amount));
         refs.push(("claim".to_owned(), sent.number.clone()));
         refs.push(("debit_memo".to_owned(), sent.number));
@@ -246,8 +226,145 @@ fn report_invoices(report: &SalesReport) -> std::collections::BTreeSet<String> {
     out
 }
 
+fn sales_of(chunk: &[schemas::SalesLine]) -> Vec<SaleLine> {
+    chunk.iter().map(SaleLine::from).collect()
+}
+
 /// Lines validated between a yield to the writer: a few milliseconds of work.
 const YIELD_LINES: usize = 256;
+
+/// What streaming a report's lines needs.
+struct Lines<'a> {
+    report: &'a SalesReport,
+    books: &'a Books,
+    partner: &'a Partner,
+    id: Uuid,
+    batch: &'a Batch,
+    bctx: &'a engine::rules::BatchContext,
+    history: &'a engine::duplicates::LineHistory,
+    message_id: &'a str,
+    ctx: &'a Context,
+}
+
+/// The lines written under a plan, and what they showed.
+struct Streamed {
+    /// The plan the lines make.
+    plan: Plan,
+    totals: BatchSummary,
+    /// Claim #1 when the plan claimed lines: its row and its lines so far.
+    claim: Option<(StreamedClaim, ClaimLines)>,
+}
+
+impl Lines<'_> {
+    /// Validates and writes every line in its final state under `plan`, with claim #1's
+    /// lines when the plan claims them.
+    async fn stream(&self, tx: &mut dyn StoreTx, plan: &Plan) -> Result<Streamed, ApplyError> {
+        let mut totals = BatchSummary::default();
+        let mut claim: Option<StreamedClaim> = None;
+        let mut claim_lines = ClaimLines::new(self.id, self.batch);
+        // Claim #1 as the plan cuts it; its amount is the plan's, settled when it finishes.
+        let cut = plan.claim_valid.then(|| BatchClaim {
+            seq: 1,
+            lines: Vec::new(),
+            amount: plan.valid_amount,
+        });
+        let mut caps = CapLedger::new();
+        let mut stream = LineStream::new(
+            self.batch,
+            self.bctx,
+            &self.books.book,
+            self.history,
+            &mut caps,
+            self.ctx.today,
+            plan,
+        );
+        for chunk in self.report.lines.chunks(CHUNK_LINES) {
+            stream.preload(&sales_of(chunk));
+        }
+        // Chunk k+1 is validated and serialized while chunk k is written: the two futures
+        // share the thread, the first yielding every few hundred lines, so the server
+        // parses and inserts rows while the client builds the next ones.
+        let mut chunks = self.report.lines.chunks(CHUNK_LINES);
+        let mut line_no = 0i64;
+        let mut pending: Option<ChunkRows> = None;
+        loop {
+            let next = chunks.next();
+            let to_write = pending.take();
+            let build = async {
+                match next {
+                    Some(chunk) => Some(
+                        build_chunk(
+                            &mut stream,
+                            sales_of(chunk),
+                            &mut line_no,
+                            &mut totals,
+                            &mut claim_lines,
+                        )
+                        .await,
+                    ),
+                    None => None,
+                }
+            };
+            let write = async {
+                match to_write {
+                    Some(rows) => self.write_chunk(tx, rows, &mut claim, cut.as_ref()).await,
+                    None => Ok(()),
+                }
+            };
+            let (built, written) = tokio::join!(build, write);
+            written?;
+            match built {
+                Some(rows) => pending = Some(rows?),
+                None => break,
+            }
+        }
+        Ok(Streamed {
+            plan: stream.finish()?,
+            totals,
+            claim: claim.map(|c| (c, claim_lines)),
+        })
+    }
+
+    /// Writes a chunk's batch lines, then its claim lines (opening claim #1 with the first).
+    async fn write_chunk(
+        &self,
+        tx: &mut dyn StoreTx,
+        rows: ChunkRows,
+        claim: &mut Option<StreamedClaim>,
+        cut: Option<&BatchClaim>,
+    ) -> Result<(), ApplyError> {
+        // Line transitions are recorded on the line rows themselves (status, reasons,
+        // pricing snapshot); one audit event per chunk, so a million-line report does not
+        // write a million audit rows.
+        let event = crate::audit::event(self.ctx, "batch", self.id.to_string(), "L1-L5 validate")
+            .correlation(self.message_id.to_owned());
+        tx.insert_batch_lines(self.id, &rows.batch, self.ctx.now, &event)
+            .await?;
+        let (false, Some(cut)) = (rows.claim.is_empty(), cut) else {
+            return Ok(());
+        };
+        if claim.is_none() {
+            let first_contract = rows.first_claimed_contract.unwrap_or_default();
+            *claim = Some(
+                StreamedClaim::start(
+                    tx,
+                    self.books,
+                    self.partner,
+                    self.id,
+                    self.batch,
+                    cut,
+                    &first_contract,
+                    self.ctx,
+                )
+                .await?,
+            );
+        }
+        if let Some(claim) = claim.as_ref() {
+            claim.write_lines(tx, &rows.claim, self.ctx).await?;
+        }
+        Ok(())
+    }
+}
 
 /// One chunk's rows, ready to write.
 struct ChunkRows {
@@ -287,44 +404,4 @@ async fn build_chunk(
     }
     rows.claim = claim_lines.take_rows();
     Ok(rows)
-}
-
-/// Writes a chunk's batch lines, then its claim lines (opening claim #1 with the first).
-async fn write_chunk(
-    tx: &mut dyn StoreTx,
-    rows: ChunkRows,
-    claim: &mut Option<StreamedClaim>,
-    (books, partner, id, batch, processed): (
-        &Books,
-        &Partner,
-        Uuid,
-        &Batch,
-        &engine::batch::Outcome,
-    ),
-    message_id: &str,
-    ctx: &Context,
-) -> Result<(), ApplyError> {
-    // Line transitions are recorded on the line rows themselves (status, reasons, pricing
-    // snapshot); one audit event per chunk, so a million-line report does not write a
-    // million audit rows.
-    let event = crate::audit::event(ctx, "batch", id.to_string(), "L1-L5 validate")
-        .correlation(message_id.to_owned());
-    tx.insert_batch_lines(id, &rows.batch, ctx.now, &event)
-        .await?;
-    if rows.claim.is_empty() {
-        return Ok(());
-    }
-    let Some(cut) = &processed.claim else {
-        return Ok(());
-    };
-    if claim.is_none() {
-        let first_contract = rows.first_claimed_contract.unwrap_or_default();
-        *claim = Some(
-            StreamedClaim::start(tx, books, partner, id, batch, cut, &first_contract, ctx).await?,
-        );
-    }
-    if let Some(claim) = claim.as_ref() {
-        claim.write_lines(tx, &rows.claim, ctx).await?;
-    }
-    Ok(())
 }

@@ -176,6 +176,12 @@ pub trait StoreTx: StoreRead {
     /// Discards every write made through this handle.
     async fn rollback(self: Box<Self>) -> StoreResult<()>;
 
+    /// Sets a savepoint named `name` (letters, digits and `_`): writes made after it can be
+    /// undone with [`StoreTx::rollback_to_savepoint`] while the transaction goes on.
+    async fn savepoint(&mut self, name: &str) -> StoreResult<()>;
+    /// Undoes every write made since [`StoreTx::savepoint`] `name`, which stays set.
+    async fn rollback_to_savepoint(&mut self, name: &str) -> StoreResult<()>;
+
     /// Appends an audit event for a change made in this transaction.
     async fn append_audit(&mut self, event: &NewAuditEvent) -> StoreResult<i64>;
     /// Marks `message_id` applied by `consumer`; `false` when it already was (then nothing

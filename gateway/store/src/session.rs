@@ -20,6 +20,20 @@ pub(crate) enum Session {
     SqliteConn(PoolConnection<Sqlite>),
 }
 
+/// `name` when it can stand in SQL as an identifier (savepoint names cannot be bound).
+fn savepoint_name(name: &str) -> StoreResult<&str> {
+    let plain = !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit();
+    if plain {
+        Ok(name)
+    } else {
+        Err(crate::error::StoreError::Database(sqlx::Error::Protocol(
+            format!("savepoint name {name:?} is not a plain identifier"),
+        )))
+    }
+}
+
 impl Session {
     fn conn(&mut self) -> &mut dyn Exec {
         match self {
@@ -229,6 +243,22 @@ impl StoreTx for Session {
             Session::SqliteTx(t) => t.rollback().await?,
             Session::PgConn(_) | Session::SqliteConn(_) => {}
         }
+        Ok(())
+    }
+
+    async fn savepoint(&mut self, name: &str) -> StoreResult<()> {
+        let name = savepoint_name(name)?;
+        self.conn()
+            .execute(&format!("SAVEPOINT {name}"), vec![])
+            .await?;
+        Ok(())
+    }
+
+    async fn rollback_to_savepoint(&mut self, name: &str) -> StoreResult<()> {
+        let name = savepoint_name(name)?;
+        self.conn()
+            .execute(&format!("ROLLBACK TO SAVEPOINT {name}"), vec![])
+            .await?;
         Ok(())
     }
 

@@ -184,6 +184,7 @@ contract_suite!(
     times_keep_microseconds,
     as2_outbound_messages_settle_once,
     transaction_error_note_can_be_cleared,
+    rollback_to_savepoint_undoes_only_later_writes,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -1894,5 +1895,49 @@ async fn transaction_error_note_can_be_cleared(h: &Harness) {
         trail
             .iter()
             .any(|e| e.event.reason.as_deref() == Some("awaiting the MDN"))
+    );
+}
+
+async fn rollback_to_savepoint_undoes_only_later_writes(h: &Harness) {
+    let batch = new_batch("SP-1");
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
+        .await
+        .expect("batch");
+    tx.savepoint("streamed_lines").await.expect("savepoint");
+    for attempt in 0..2 {
+        let lines = [line(1, "INV-1"), line(2, &format!("INV-2-{attempt}"))];
+        let inserted = tx
+            .insert_batch_lines(
+                batch.id,
+                &lines,
+                t(1),
+                &audit("batch", batch.id, "lines", "open", 1),
+            )
+            .await
+            .expect("lines");
+        assert_eq!(inserted, 2);
+        if attempt == 0 {
+            // The same primary keys go in again after the rollback.
+            tx.rollback_to_savepoint("streamed_lines")
+                .await
+                .expect("rollback to");
+        }
+    }
+    assert!(
+        tx.savepoint("no such; name").await.is_err(),
+        "names are not SQL"
+    );
+    tx.commit().await.expect("commit");
+    let mut read = h.store.reader().await.expect("read");
+    assert!(
+        read.get_batch(batch.id).await.expect("get").is_some(),
+        "kept before the savepoint"
+    );
+    let lines = read.batch_lines(batch.id).await.expect("lines");
+    let invoices: Vec<_> = lines.iter().map(|l| l.line.invoice.clone()).collect();
+    assert_eq!(
+        invoices,
+        [Some("INV-1".to_owned()), Some("INV-2-1".to_owned())]
     );
 }

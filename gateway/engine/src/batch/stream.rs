@@ -2,13 +2,17 @@
 //! batch, lines, statuses and claim as [`Batch::process_with`], without holding the lines.
 //!
 //! How the batch ends (B2–B5) and whether the header tolerance fails (§13.4) depend on every
-//! line, and they decide each line's final status. So the lines are validated twice: a
-//! [`Survey`] keeps only counts and sums and yields the [`Plan`]; a [`LineStream`] validates
-//! again and hands out each line in its final state, ready to be written and dropped. Both
-//! passes see the same book, history and a fresh cap ledger, and the pipeline is
-//! deterministic, so they agree line for line. Like `process_with(.., LineEvents::None)`, no
-//! per-line event is returned; unlike it, the history and cap ledgers are not updated after
-//! validation (callers drop them once the batch is validated).
+//! line, and they decide each line's final status. A [`Survey`] of some lines keeps only
+//! counts and sums and yields a [`Plan`]: of every line, the plan itself; of the first chunk,
+//! a guess. A [`LineStream`] validates the lines and hands out each in its final state under
+//! a plan, ready to be written and dropped, and observes the plan the lines really make
+//! ([`LineStream::finish`]). When that plan gives the lines other states than the guess did
+//! ([`Plan::same_line_states`]), the caller discards what it wrote and streams again under the
+//! observed plan. Both passes see the same book, history and a fresh cap ledger, and the
+//! pipeline is deterministic, so they agree line for line. Like
+//! `process_with(.., LineEvents::None)`, no per-line event is returned; unlike it, the history
+//! and cap ledgers are not updated after validation (callers drop them once the batch is
+//! validated).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -19,7 +23,7 @@ use crate::audit::Actor;
 use crate::caps::CapLedger;
 use crate::contracts::ContractBook;
 use crate::duplicates::LineHistory;
-use crate::rules::{BatchContext, Pipeline};
+use crate::rules::{BatchContext, Pipeline, Validation};
 use crate::sale::SaleLine;
 use crate::settings::{BatchMode, EngineSettings};
 
@@ -39,6 +43,15 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether `other` gives every line the same final state as this plan: the same header
+    /// tolerance outcome, the same claim decision and the same B2 (no valid line) decision.
+    /// Counts and amounts may differ.
+    pub fn same_line_states(&self, other: &Plan) -> bool {
+        self.tolerance_failed == other.tolerance_failed
+            && self.claim_valid == other.claim_valid
+            && (self.valid == 0) == (other.valid == 0)
+    }
+
     /// The status the batch ends in, and the rule that moves it there.
     fn end(&self, mode: BatchMode) -> (BatchStatus, &'static str) {
         if self.valid == 0 {
@@ -62,9 +75,9 @@ struct Bucket {
     amount: Decimal,
 }
 
-/// First pass: validates every line and keeps only what decides the batch's end.
-pub struct Survey<'a> {
-    pipeline: Pipeline<'a>,
+/// What decides a batch's end, counted line by line.
+#[derive(Debug)]
+struct Tally {
     mode: BatchMode,
     lines: usize,
     /// Valid lines that passed V9 without tolerance.
@@ -73,35 +86,18 @@ pub struct Survey<'a> {
     tolerated: Bucket,
 }
 
-impl<'a> Survey<'a> {
-    /// A survey of `batch`'s lines (`batch` from [`Batch::open_streamed`], `ctx` its
-    /// [`Batch::stream_context`]).
-    pub fn new(
-        batch: &'a Batch,
-        ctx: &'a BatchContext,
-        book: &'a ContractBook,
-        history: &'a LineHistory,
-        caps: &'a mut CapLedger,
-        today: NaiveDate,
-    ) -> Self {
+impl Tally {
+    fn new(mode: BatchMode) -> Self {
         Self {
-            pipeline: Pipeline::new(book, &batch.settings, ctx, today, history, Some(caps)),
-            mode: batch.mode,
+            mode,
             lines: 0,
             clean: Bucket::default(),
             tolerated: Bucket::default(),
         }
     }
 
-    /// Makes lines known as originals of the batch's returns: call with every chunk before
-    /// the first [`Survey::add`].
-    pub fn preload(&mut self, sales: &[SaleLine]) {
-        self.pipeline.preload_sales(sales);
-    }
-
-    /// Validates the next line.
-    pub fn add(&mut self, sale: &SaleLine) {
-        let v = self.pipeline.validate(sale);
+    /// Counts a line as the pipeline validated it (before any plan applies).
+    fn add(&mut self, v: &Validation) {
         self.lines += 1;
         if v.status != LineStatus::Accepted {
             return;
@@ -115,12 +111,11 @@ impl<'a> Survey<'a> {
         bucket.amount += v.accepted_amount.unwrap_or_default();
     }
 
-    /// The plan; `Empty` for a batch without lines.
-    pub fn finish(self) -> Result<Plan, BatchError> {
+    /// The plan of the lines counted; `Empty` for none.
+    fn plan(self, tolerance_failed: bool) -> Result<Plan, BatchError> {
         if self.lines == 0 {
             return Err(BatchError::Empty);
         }
-        let tolerance_failed = !self.pipeline.finish().failed.is_empty();
         let (valid, valid_amount) = if tolerance_failed {
             (self.clean.lines, self.clean.amount)
         } else {
@@ -140,10 +135,55 @@ impl<'a> Survey<'a> {
     }
 }
 
-/// Second pass: validates the lines again and gives each its final state (L1–L5, L13).
+/// A pass that validates lines and keeps only what decides the batch's end.
+pub struct Survey<'a> {
+    pipeline: Pipeline<'a>,
+    tally: Tally,
+}
+
+impl<'a> Survey<'a> {
+    /// A survey of `batch`'s lines (`batch` from [`Batch::open_streamed`], `ctx` its
+    /// [`Batch::stream_context`]).
+    pub fn new(
+        batch: &'a Batch,
+        ctx: &'a BatchContext,
+        book: &'a ContractBook,
+        history: &'a LineHistory,
+        caps: &'a mut CapLedger,
+        today: NaiveDate,
+    ) -> Self {
+        Self {
+            pipeline: Pipeline::new(book, &batch.settings, ctx, today, history, Some(caps)),
+            tally: Tally::new(batch.mode),
+        }
+    }
+
+    /// Makes lines known as originals of the batch's returns: call with every chunk before
+    /// the first [`Survey::add`].
+    pub fn preload(&mut self, sales: &[SaleLine]) {
+        self.pipeline.preload_sales(sales);
+    }
+
+    /// Validates the next line.
+    pub fn add(&mut self, sale: &SaleLine) {
+        let v = self.pipeline.validate(sale);
+        self.tally.add(&v);
+    }
+
+    /// The plan of the lines surveyed (of the whole batch when every line was added; a
+    /// guess otherwise); `Empty` for a batch without lines.
+    pub fn finish(self) -> Result<Plan, BatchError> {
+        let tolerance_failed = !self.pipeline.finish().failed.is_empty();
+        self.tally.plan(tolerance_failed)
+    }
+}
+
+/// Validates the lines and gives each its final state under a plan (L1–L5, L13), observing
+/// the plan the lines really make.
 pub struct LineStream<'a> {
     pipeline: Pipeline<'a>,
     plan: &'a Plan,
+    tally: Tally,
 }
 
 impl<'a> LineStream<'a> {
@@ -160,6 +200,7 @@ impl<'a> LineStream<'a> {
         Self {
             pipeline: Pipeline::new(book, &batch.settings, ctx, today, history, Some(caps)),
             plan,
+            tally: Tally::new(batch.mode),
         }
     }
 
@@ -168,9 +209,10 @@ impl<'a> LineStream<'a> {
         self.pipeline.preload_sales(sales);
     }
 
-    /// The next line, validated, in the status it ends the processing in.
+    /// The next line, validated, in the status it ends the processing in under the plan.
     pub fn next(&mut self, sale: SaleLine) -> BatchLine {
         let mut v = self.pipeline.validate(&sale);
+        self.tally.add(&v);
         if self.plan.tolerance_failed && v.status == LineStatus::Accepted && v.within_tolerance {
             v.fail_header_tolerance();
         }
@@ -194,6 +236,12 @@ impl<'a> LineStream<'a> {
             line.status = LineStatus::Rejected;
         }
         line
+    }
+
+    /// The plan the streamed lines make, once every line went through [`LineStream::next`].
+    pub fn finish(self) -> Result<Plan, BatchError> {
+        let tolerance_failed = !self.pipeline.finish().failed.is_empty();
+        self.tally.plan(tolerance_failed)
     }
 }
 

@@ -55,28 +55,45 @@ fn streamed(
     let (mut batch, opened) =
         Batch::open_streamed(header("S1"), settings, sales.len(), &Actor::System, today());
     let ctx = batch.stream_context();
-    let plan = {
+    // The plan of every line, as a reference for the one the stream observes.
+    let survey = |chunks: usize| {
         let mut caps = CapLedger::new();
         let mut survey = Survey::new(&batch, &ctx, &book, &history, &mut caps, today());
         for c in sales.chunks(chunk) {
             survey.preload(c);
         }
-        for c in sales.chunks(chunk) {
+        for c in sales.chunks(chunk).take(chunks) {
             c.iter().for_each(|s| survey.add(s));
         }
         survey.finish().unwrap_or_else(|e| panic!("{e}"))
     };
-    let mut lines = Vec::new();
-    {
+    let exact = survey(usize::MAX);
+    // As apply does: stream under the first chunk's plan; stream again under the observed
+    // plan when it gives the lines other states.
+    let stream = |plan: &Plan| {
         let mut caps = CapLedger::new();
-        let mut stream = LineStream::new(&batch, &ctx, &book, &history, &mut caps, today(), &plan);
+        let mut stream = LineStream::new(&batch, &ctx, &book, &history, &mut caps, today(), plan);
         for c in sales.chunks(chunk) {
             stream.preload(c);
         }
+        let mut lines = Vec::new();
         for c in sales.chunks(chunk) {
             lines.extend(c.iter().map(|s| stream.next(s.clone())));
         }
+        (lines, stream.finish().unwrap_or_else(|e| panic!("{e}")))
+    };
+    let guess = survey(1);
+    let (mut lines, observed) = stream(&guess);
+    assert_eq!(
+        observed, exact,
+        "the stream observes the plan of every line"
+    );
+    if !observed.same_line_states(&guess) {
+        let (again, replan) = stream(&observed);
+        assert_eq!(replan, observed, "a second stream observes the same plan");
+        lines = again;
     }
+    let plan = observed;
     let out = batch
         .finish_streamed(&plan, today())
         .unwrap_or_else(|e| panic!("{e}"));
@@ -164,4 +181,37 @@ fn streamed_header_tolerance_fails_lines_of_earlier_chunks() {
             same_sales(&settings, &lines);
         }
     }
+}
+
+#[test]
+fn a_first_chunk_guess_can_differ_from_the_plan_of_every_line() {
+    // Review and Claim, sample line 1 (valid) first, then the rest (some disputed): the first
+    // chunk alone would claim every line (B3); the whole batch goes to review (B5).
+    let settings = EngineSettings {
+        batch_mode: BatchMode::ReviewAndClaim,
+        ..EngineSettings::default()
+    };
+    let all: Vec<usize> = (1..=sample_claim().lines.len()).collect();
+    let sales = sales(&all, 1);
+    let book = book();
+    let history = LineHistory::new();
+    let (batch, _) = Batch::open_streamed(
+        header("S1"),
+        &settings,
+        sales.len(),
+        &Actor::System,
+        today(),
+    );
+    let ctx = batch.stream_context();
+    let plan_of = |n: usize| {
+        let mut caps = CapLedger::new();
+        let mut survey = Survey::new(&batch, &ctx, &book, &history, &mut caps, today());
+        survey.preload(&sales);
+        sales.iter().take(n).for_each(|s| survey.add(s));
+        survey.finish().unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (guess, exact) = (plan_of(1), plan_of(sales.len()));
+    assert!(guess.claim_valid && !exact.claim_valid);
+    assert!(!exact.same_line_states(&guess));
+    assert!(exact.same_line_states(&exact));
 }
