@@ -32,6 +32,11 @@ fn status_kib(field: &str) -> u64 {
 }
 
 fn main() {
+    // `RUST_LOG=apply=info` shows what apply logs (e.g. a report streamed twice).
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let mut args = std::env::args().skip(1);
     let lines: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200_000);
     let backend = args.next().unwrap_or_else(|| "sqlite".into());
