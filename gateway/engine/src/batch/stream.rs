@@ -168,6 +168,13 @@ impl<'a> LineStream<'a> {
         self.pipeline.preload_sales(sales);
     }
 
+    /// Ends the stream: the lines the header tolerance failed give their cap reservations
+    /// back (§5.1), as [`Batch::process_with`] does at the end of a whole batch. Until then
+    /// they hold them, so both passes and the whole batch see the same remaining quantities.
+    pub fn finish(self) {
+        let _ = self.pipeline.finish();
+    }
+
     /// The next line, validated, in the status it ends the processing in.
     pub fn next(&mut self, sale: SaleLine) -> BatchLine {
         let mut v = self.pipeline.validate(&sale);
@@ -184,9 +191,10 @@ impl<'a> LineStream<'a> {
         line.status = status;
         if status == LineStatus::Accepted {
             if self.plan.claim_valid {
-                // L5 (IC) or L8 via B3.
+                // L5 (IC) or L8 via B3: the reservation becomes consumption (§5.1).
                 line.status = LineStatus::Claimed;
                 line.claim = Some(1);
+                self.pipeline.consume_caps(&line.sale);
             }
         } else if self.plan.valid == 0 {
             // B2: L13, the reason is the line's dispute category.

@@ -35,6 +35,28 @@ pub enum BookError {
         /// The contract number.
         contract: String,
     },
+    /// A cap names a line no item of the document has.
+    #[error("contract {contract}: cap for line {line}, which no item of the document has")]
+    CapItemUnknown {
+        /// The contract number.
+        contract: String,
+        /// The cap's line (PAD01).
+        line: String,
+    },
+    /// A cap's quantity is in another unit than the item's contract unit.
+    #[error(
+        "contract {contract}: cap of line {line} is in {cap_uom}, the item is priced in {contract_uom}"
+    )]
+    CapUnit {
+        /// The contract number.
+        contract: String,
+        /// The cap's line (PAD01).
+        line: String,
+        /// The cap's unit.
+        cap_uom: String,
+        /// The item's contract unit.
+        contract_uom: String,
+    },
 }
 
 /// What applying a document did.
@@ -147,6 +169,14 @@ impl ContractBook {
             }
             _ => self.restate(doc),
         };
+        let restating = !matches!(
+            doc.action,
+            Action::Change | Action::Cancellation | Action::Delete
+        );
+        let next_no = existing.map_or(1, |idx| {
+            self.contracts[idx as usize].versions.len() as u32 + 1
+        });
+        self.apply_caps(&mut version, previous.as_ref(), doc, restating, next_no)?;
         version.action = doc.action;
         version.source = doc.source.clone();
         version.issued = doc.date;
@@ -237,6 +267,7 @@ impl ContractBook {
             }],
             eligible: Vec::new(),
             rows: Vec::new(),
+            caps: Vec::new(),
             row_items: Vec::new(),
             eligible_prints: Vec::new(),
         };
@@ -630,4 +661,5 @@ fn same_content(a: &ContractVersion, b: &ContractVersion) -> bool {
         && a.distributors == b.distributors
         && a.eligible == b.eligible
         && a.rows == b.rows
+        && a.caps == b.caps
 }
