@@ -28,6 +28,7 @@
 mod action;
 mod audit;
 mod book;
+mod caps;
 mod claim_in;
 mod claim_out;
 mod contract;

@@ -6,7 +6,6 @@ use chrono::NaiveDate;
 use engine::audit::{Actor, Entity, status_name};
 use engine::batch::stream::{LineStream, Survey};
 use engine::batch::{Batch, BatchHeader, BatchKind, BatchSummary};
-use engine::caps::CapLedger;
 use engine::sale::SaleLine;
 use engine::settings::Role;
 use schemas::SalesReport;
@@ -92,8 +91,11 @@ pub(crate) async fn apply(
     let sales_of = |chunk: &[schemas::SalesLine]| -> Vec<SaleLine> {
         chunk.iter().map(SaleLine::from).collect()
     };
+    // §5.1: every cap in force with what earlier batches reserved and consumed (rows locked
+    // until commit); both passes start from it, the second pass's movements are saved.
+    let stored_caps = crate::caps::load(tx, &books.book).await?;
     let plan = {
-        let mut caps = CapLedger::new();
+        let mut caps = stored_caps.ledger.clone();
         let mut survey = Survey::new(&batch, &bctx, &books.book, &history, &mut caps, ctx.today);
         for chunk in report.lines.chunks(CHUNK_LINES) {
             survey.preload(&sales_of(chunk));
@@ -128,8 +130,8 @@ pub(crate) async fn apply(
     .await?;
     let mut totals = BatchSummary::default();
     let mut claim: Option<StreamedClaim> = None;
+    let mut caps = stored_caps.ledger.clone();
     {
-        let mut caps = CapLedger::new();
         let mut stream = LineStream::new(
             &batch,
             &bctx,
@@ -184,7 +186,9 @@ pub(crate) async fn apply(
                 claim.write_lines(tx, ctx).await?;
             }
         }
+        stream.finish();
     }
+    stored_caps.save(tx, &caps, ctx).await?;
     drop(history);
     totals.payment_amount = batch.claims.iter().map(|c| c.amount).sum();
     let batch_events: Vec<_> = processed

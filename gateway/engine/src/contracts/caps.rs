@@ -11,7 +11,7 @@
 use schemas::Contract;
 use serde::{Deserialize, Serialize};
 
-use super::{BookError, CapRow, ContractBook, ContractVersion, ItemIdx};
+use super::{BookError, CapRow, ContractBook, ContractIdx, ContractVersion, ItemIdx};
 use crate::caps::{Cap, CapScope};
 use crate::identity::PartyKey;
 
@@ -112,34 +112,48 @@ impl ContractBook {
     /// The caps in force: those of each contract's current version.
     pub fn caps(&self) -> Vec<BookCap> {
         let mut out = Vec::new();
-        for lineage in &self.contracts {
-            let version = lineage.current();
-            for row in &version.caps {
-                let Some(item) = self.item_key(row.item) else {
-                    continue;
-                };
-                let customer = row
-                    .customer
-                    .as_ref()
-                    .map_or_else(|| "*".to_owned(), |c| format!("{:?}:{}", c.kind, c.id));
-                out.push(BookCap {
-                    key: format!(
-                        "{}/{}/{}/{}/v{}",
-                        lineage.supplier.id, lineage.number, item, customer, row.since
-                    ),
-                    cap: Cap {
-                        scope: CapScope {
-                            contract: lineage.number.to_string(),
-                            item: item.to_owned(),
-                            customer: row.customer.clone(),
-                        },
-                        quantity: row.quantity,
-                        amount: row.amount,
-                    },
-                });
-            }
+        for idx in 0..self.contracts.len() {
+            self.push_caps(idx as ContractIdx, &mut out);
         }
         out
+    }
+
+    /// The caps in force of one contract.
+    pub fn caps_of(&self, idx: ContractIdx) -> Vec<BookCap> {
+        let mut out = Vec::new();
+        self.push_caps(idx, &mut out);
+        out
+    }
+
+    fn push_caps(&self, idx: ContractIdx, out: &mut Vec<BookCap>) {
+        let Some(lineage) = self.lineage(idx) else {
+            return;
+        };
+        let version = lineage.current();
+        for row in &version.caps {
+            let Some(item) = self.item_key(row.item) else {
+                continue;
+            };
+            let customer = row
+                .customer
+                .as_ref()
+                .map_or_else(|| "*".to_owned(), |c| format!("{:?}:{}", c.kind, c.id));
+            out.push(BookCap {
+                key: format!(
+                    "{}/{}/{}/{}/v{}",
+                    lineage.supplier.id, lineage.number, item, customer, row.since
+                ),
+                cap: Cap {
+                    scope: CapScope {
+                        contract: lineage.number.to_string(),
+                        item: item.to_owned(),
+                        customer: row.customer.clone(),
+                    },
+                    quantity: row.quantity,
+                    amount: row.amount,
+                },
+            });
+        }
     }
 }
 

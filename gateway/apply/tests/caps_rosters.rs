@@ -1,0 +1,294 @@
+//! Caps from an 845 (chargeback-rules 5.1) and GPO rosters (2.2, 5.3) through `apply`, on
+//! SQLite and PostgreSQL: the 845 `acmepharma/samples/845_5010_contract_caps.x12` caps
+//! 12345010001 at 10 CA on SPA-2026-0099; GOOD DRUG's sales reports consume it across
+//! batches, and a restarted process (a new contract book cache) still sees what is left.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+
+use apply::{Partners, apply_document};
+use common::{Harness, Kind, applied, ctx, partners};
+use engine::batch::{BatchLine, LineStatus};
+use engine::reasons::ReasonCode;
+use rust_decimal::Decimal;
+use schemas::{Action, Document, Party, SalesLine, SalesReport, Source};
+
+fn dec(s: &str) -> Decimal {
+    s.parse().expect("decimal")
+}
+
+/// The documents of an acmepharma sample, translated with the checked-in profiles.
+fn acme_sample(name: &str) -> Document {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../partner-maps/profiles/acmepharma/samples")
+        .join(name);
+    let bytes = std::fs::read(path).expect("sample file");
+    let mut docs = Vec::new();
+    for outcome in partner_maps::translate(
+        &bytes[..],
+        &format!("sha-of-{name}"),
+        &common::profiles(),
+        None,
+    ) {
+        assert!(
+            outcome.result.is_ok(),
+            "{name}: {:?}",
+            outcome.all_diagnostics()
+        );
+        docs.extend(outcome.documents().iter().cloned());
+    }
+    assert_eq!(docs.len(), 1, "{name}");
+    docs.remove(0)
+}
+
+fn party(qualifier: &str, id: &str, name: &str) -> Party {
+    Party {
+        qualifier: qualifier.into(),
+        id: id.into(),
+        name: Some(name.into()),
+        kind: None,
+        address: None,
+        refs: vec![],
+    }
+}
+
+/// GOOD DRUG's sales report `id` with one line per (customer DEA/HIN, quantity) of
+/// 12345010001 on SPA-2026-0099 (contract 12.50, WAC 18.75: 6.25 per CA).
+fn report(id: &str, lines: &[(&str, &str, &str)]) -> Document {
+    let item = match acme_sample("845_5010_contract_caps.x12") {
+        Document::Contract(c) => c.items[0].item.clone(),
+        _ => panic!("not a contract"),
+    };
+    Document::SalesReport(SalesReport {
+        source: Source {
+            file: format!("sha-of-{id}"),
+            interchange: id.into(),
+            group: "1".into(),
+            set: "0001".into(),
+            partner: Some("gooddrug".into()),
+        },
+        action: Action::Original,
+        report_id: id.into(),
+        date: common::date("2026-11-15"),
+        report_type: None,
+        period_start: common::date("2026-11-01"),
+        period_end: common::date("2026-11-15"),
+        distributor: party("1", "987654321", "GOOD DRUG DISTRIBUTORS"),
+        supplier: party("1", "123456789", "ACME PHARMACEUTICALS INC"),
+        lines: lines
+            .iter()
+            .enumerate()
+            .map(|(i, (qualifier, customer, quantity))| {
+                let q = dec(quantity);
+                SalesLine {
+                    line: i as u32 + 1,
+                    transfer_type: "SS".into(),
+                    contract_id: Some("SPA-2026-0099".into()),
+                    end_customer: Some(party(qualifier, customer, "CUSTOMER")),
+                    item: item.clone(),
+                    quantity: q,
+                    uom: "CA".into(),
+                    unit_price: dec("12.50"),
+                    amount: Some(dec("6.25") * q),
+                    invoice: format!("{id}-INV{}", i + 1),
+                    invoice_date: Some(common::date("2026-11-05")),
+                    ship_date: None,
+                }
+            })
+            .collect(),
+        line_count: Some(lines.len() as u32),
+        quantity_total: None,
+    })
+}
+
+async fn apply_doc(
+    h: &Harness,
+    partners: &Partners,
+    message: &str,
+    doc: &Document,
+    day: &str,
+) -> String {
+    applied(
+        apply_document(
+            &*h.store,
+            partners,
+            "engine",
+            message,
+            doc,
+            &ctx(day, "system"),
+        )
+        .await,
+    )
+    .summary
+}
+
+/// The lines of GOOD DRUG's batch for a report, as the engine left them.
+async fn lines_of(h: &Harness, report_id: &str) -> Vec<BatchLine> {
+    let mut read = h.store.reader().await.unwrap();
+    let batch = read
+        .find_batch(&apply::batch_number("gooddrug", report_id))
+        .await
+        .unwrap()
+        .expect("batch");
+    read.batch_lines(batch.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.line.payload.parse().expect("line payload"))
+        .collect()
+}
+
+fn reason(line: &BatchLine) -> (LineStatus, Option<ReasonCode>, Option<Decimal>) {
+    let v = line.validation.as_ref().expect("validated");
+    (v.status, v.primary, v.cap_remaining)
+}
+
+const RIVERSIDE: (&str, &str) = ("11", "AR1234563");
+
+/// 10 CA cap: batch 1 takes 6, batch 2 asks 5 and finds 4 (CAP_EXCEEDED, AAA03 04) in a
+/// process that rebuilt everything from the store; 4 then fit (reserved), and the next 1 finds
+/// nothing (CAP_EXHAUSTED, AAA03 05).
+async fn cap_spans_batches_and_restarts(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let partners = partners();
+    let contract = acme_sample("845_5010_contract_caps.x12");
+    let out = apply_doc(&h, &partners, "m-845", &contract, "2026-11-01").await;
+    assert_eq!(out, "contract SPA-2026-0099 version 1");
+    let (q, c) = RIVERSIDE;
+    apply_doc(
+        &h,
+        &partners,
+        "m-r1",
+        &report("R1", &[(q, c, "6")]),
+        "2026-11-15",
+    )
+    .await;
+    let first = lines_of(&h, "R1").await;
+    assert_eq!(reason(&first[0]), (LineStatus::Accepted, None, None));
+    assert_eq!(first[0].status, LineStatus::Claimed);
+
+    // A new process: nothing cached, the book and the ledger come from the database.
+    let restarted = common::partners();
+    let out = apply_doc(
+        &h,
+        &restarted,
+        "m-r2",
+        &report("R2", &[(q, c, "5")]),
+        "2026-11-16",
+    )
+    .await;
+    // Its only line disputed: the batch is rejected whole (B2), the line keeps its reason.
+    assert!(out.contains("rejected"), "{out}");
+    let second = lines_of(&h, "R2").await;
+    assert_eq!(
+        reason(&second[0]),
+        (
+            LineStatus::AmountDisputed,
+            Some(ReasonCode::CapExceeded),
+            Some(dec("4"))
+        )
+    );
+    assert_eq!(ReasonCode::CapExceeded.aaa03(), "04");
+
+    let restarted = common::partners();
+    apply_doc(
+        &h,
+        &restarted,
+        "m-r3",
+        &report("R3", &[(q, c, "4"), (q, c, "1")]),
+        "2026-11-17",
+    )
+    .await;
+    let third = lines_of(&h, "R3").await;
+    assert_eq!(reason(&third[0]), (LineStatus::Accepted, None, None));
+    assert_eq!(
+        reason(&third[1]),
+        (
+            LineStatus::AmountDisputed,
+            Some(ReasonCode::CapExhausted),
+            Some(dec("0"))
+        )
+    );
+
+    // Review and Claim: R1 had only valid lines and was claimed (consumed); R3's valid line
+    // waits for the reviewer, Accepted, holding its reservation.
+    assert_eq!(third[0].status, LineStatus::Accepted);
+    // The ledger rows under the cap's key.
+    let key = "123456789/SPA-2026-0099/NDC:12345010001/*/v1";
+    let mut read = h.store.reader().await.unwrap();
+    let entries = read.cap_entries(key).await.unwrap();
+    let moves: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e.entry.kind.as_str(),
+                e.entry.line_ref.as_deref().unwrap_or("-"),
+                e.entry.quantity.normalize()
+            )
+        })
+        .collect();
+    assert_eq!(moves, ["reserved 1 6", "consumed 1 6", "reserved 1 4"]);
+    drop(read);
+    h.finish().await;
+}
+both_backends!(
+    cap_spans_batches_and_restarts_on,
+    cap_spans_batches_and_restarts
+);
+
+/// The change 845 resets the cap to 20 CA (CTB03 61): what batch 1 consumed no longer counts.
+async fn a_reset_starts_the_cap_over(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let partners = partners();
+    apply_doc(
+        &h,
+        &partners,
+        "m-845",
+        &acme_sample("845_5010_contract_caps.x12"),
+        "2026-11-01",
+    )
+    .await;
+    let (q, c) = RIVERSIDE;
+    apply_doc(
+        &h,
+        &partners,
+        "m-r1",
+        &report("R1", &[(q, c, "10")]),
+        "2026-11-15",
+    )
+    .await;
+    let out = apply_doc(
+        &h,
+        &partners,
+        "m-845c",
+        &acme_sample("845_5010_contract_caps_reset.x12"),
+        "2026-12-01",
+    )
+    .await;
+    assert_eq!(out, "contract SPA-2026-0099 version 2");
+    let restarted = common::partners();
+    apply_doc(
+        &h,
+        &restarted,
+        "m-r2",
+        &report("R2", &[(q, c, "20"), (q, c, "1")]),
+        "2026-12-02",
+    )
+    .await;
+    let lines = lines_of(&h, "R2").await;
+    assert_eq!(reason(&lines[0]), (LineStatus::Accepted, None, None));
+    assert_eq!(
+        reason(&lines[1]),
+        (
+            LineStatus::AmountDisputed,
+            Some(ReasonCode::CapExhausted),
+            Some(dec("0"))
+        )
+    );
+    h.finish().await;
+}
+both_backends!(a_reset_starts_the_cap_over_on, a_reset_starts_the_cap_over);
