@@ -36,6 +36,7 @@ mod error;
 mod outbox;
 mod partners;
 mod response;
+mod roster;
 mod sales;
 mod settle;
 mod state;
@@ -49,11 +50,13 @@ use uuid::Uuid;
 pub use action::ActionOutcome;
 pub use engine::batch::BatchAction;
 pub use engine::claims::{Instrument, SettlementMethod};
+pub use engine::rosters::RosterMode;
 pub use error::ApplyError;
 pub use outbox::{
     EXCHANGE, inbound_routing_key, outbound_message_id, outbound_routing_key, outbox_message,
 };
 pub use partners::{Partner, PartnerRole, Partners, convert as partner_from_profile};
+pub use roster::{RosterOutcome, apply_roster_upload, approve_roster_upload};
 pub use sales::{batch_number, sales_batch_header};
 pub use settle::SettlementOutcome;
 pub use state::CHUNK_LINES;

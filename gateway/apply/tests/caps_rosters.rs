@@ -2,6 +2,8 @@
 //! SQLite and PostgreSQL: the 845 `acmepharma/samples/845_5010_contract_caps.x12` caps
 //! 12345010001 at 10 CA on SPA-2026-0099; GOOD DRUG's sales reports consume it across
 //! batches, and a restarted process (a new contract book cache) still sees what is left.
+//! SPA-2026-0099 is also GPO77's contract: roster uploads make customers eligible (V5) or,
+//! deactivated, `MEMBERSHIP_INACTIVE` (26, C).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -292,3 +294,238 @@ async fn a_reset_starts_the_cap_over(kind: Kind) {
     h.finish().await;
 }
 both_backends!(a_reset_starts_the_cap_over_on, a_reset_starts_the_cap_over);
+
+const HILLCREST: (&str, &str) = ("21", "5G6H7J8K9");
+
+fn roster(rows: &[(&str, &str, &str)]) -> Vec<u8> {
+    let mut csv = String::from(
+        "gpo_id_qualifier,gpo_id,customer_id_qualifier,customer_id,customer_name,activation_date,deactivation_date,tier\n",
+    );
+    for (q, id, start) in rows {
+        csv.push_str(&format!("91,GPO77,{q},{id},MEMBER {id},{start},,A\n"));
+    }
+    csv.into_bytes()
+}
+
+/// 20 other hospitals plus Hillcrest, all active from 2026-11-01.
+fn members(with_hillcrest: bool, others: usize) -> Vec<u8> {
+    let ids: Vec<String> = (0..others).map(|i| format!("H{i:03}")).collect();
+    let mut rows: Vec<(&str, &str, &str)> = ids
+        .iter()
+        .map(|id| ("21", id.as_str(), "2026-11-01"))
+        .collect();
+    if with_hillcrest {
+        rows.push((HILLCREST.0, HILLCREST.1, "2026-11-01"));
+    }
+    roster(&rows)
+}
+
+async fn line_after(
+    h: &Harness,
+    id: &str,
+    invoice_day: &str,
+    today: &str,
+) -> (LineStatus, Option<ReasonCode>) {
+    let mut doc = report(id, &[(HILLCREST.0, HILLCREST.1, "1")]);
+    if let Document::SalesReport(r) = &mut doc {
+        r.lines[0].invoice_date = Some(common::date(invoice_day));
+    }
+    // Every sale in a fresh process: memberships come from the database.
+    apply_doc(h, &common::partners(), &format!("m-{id}"), &doc, today).await;
+    let line = lines_of(h, id).await.remove(0);
+    let (status, primary, _) = reason(&line);
+    (status, primary)
+}
+
+/// Hillcrest is not on the 845: not eligible until a roster makes it a GPO77 member (a
+/// back-dated activation, recorded as retroactive); a snapshot without it deactivates it
+/// (1 of 21, under 5 %): later sales are MEMBERSHIP_INACTIVE (26, C).
+async fn rosters_decide_v5(kind: Kind) {
+    let h = Harness::new(kind).await;
+    apply_doc(
+        &h,
+        &partners(),
+        "m-845",
+        &acme_sample("845_5010_contract_caps.x12"),
+        "2026-11-01",
+    )
+    .await;
+    assert_eq!(
+        line_after(&h, "S1", "2026-11-05", "2026-11-06").await,
+        (
+            LineStatus::EligibilityDisputed,
+            Some(ReasonCode::CustomerNotEligible)
+        )
+    );
+
+    let out = apply::apply_roster_upload(
+        &*h.store,
+        "GPO77",
+        apply::RosterMode::Delta,
+        &members(true, 20),
+        &ctx("2026-11-10", "analyst"),
+    )
+    .await
+    .expect("roster applies");
+    assert_eq!(out.status, "applied");
+    let applied = out.applied.expect("applied");
+    assert_eq!((applied.added, applied.deactivated), (21, 0));
+    assert_eq!(applied.retroactive_from, Some(common::date("2026-11-01")));
+    let events = h.store.audit_events("gpo", "GPO77").await.unwrap();
+    assert_eq!(
+        events
+            .last()
+            .and_then(|e| e.event.reason.clone())
+            .as_deref(),
+        Some("retroactive from 2026-11-01: retro run pending approval")
+    );
+    let upload = h
+        .store
+        .audit_events("roster_upload", &out.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(upload.len(), 1);
+    assert_eq!(
+        line_after(&h, "S2", "2026-11-05", "2026-11-11").await,
+        (LineStatus::Accepted, None)
+    );
+
+    // Snapshot on 11-20 without Hillcrest: 1 of 21 deactivated (end 11-20, inclusive).
+    let out = apply::apply_roster_upload(
+        &*h.store,
+        "GPO77",
+        apply::RosterMode::Snapshot,
+        &members(false, 20),
+        &ctx("2026-11-20", "analyst"),
+    )
+    .await
+    .expect("snapshot applies");
+    assert_eq!(out.applied.map(|a| a.deactivated), Some(1));
+    assert_eq!(
+        line_after(&h, "S3", "2026-11-25", "2026-11-26").await,
+        (
+            LineStatus::EligibilityDisputed,
+            Some(ReasonCode::MembershipInactive)
+        )
+    );
+    assert_eq!(ReasonCode::MembershipInactive.aaa03(), "26");
+    // A sale from before the deactivation stays eligible.
+    assert_eq!(
+        line_after(&h, "S4", "2026-11-19", "2026-11-26").await,
+        (LineStatus::Accepted, None)
+    );
+    h.finish().await;
+}
+both_backends!(rosters_decide_v5_on, rosters_decide_v5);
+
+/// A snapshot dropping Hillcrest and 1 more of 21 (9.5 %) is held: nothing changes and
+/// Hillcrest stays eligible until the upload is approved; approving twice is refused.
+async fn a_large_snapshot_waits_for_approval(kind: Kind) {
+    let h = Harness::new(kind).await;
+    apply_doc(
+        &h,
+        &partners(),
+        "m-845",
+        &acme_sample("845_5010_contract_caps.x12"),
+        "2026-11-01",
+    )
+    .await;
+    apply::apply_roster_upload(
+        &*h.store,
+        "GPO77",
+        apply::RosterMode::Snapshot,
+        &members(true, 20),
+        &ctx("2026-11-01", "analyst"),
+    )
+    .await
+    .expect("first roster");
+    let held = apply::apply_roster_upload(
+        &*h.store,
+        "GPO77",
+        apply::RosterMode::Snapshot,
+        &members(false, 19),
+        &ctx("2026-11-10", "analyst"),
+    )
+    .await
+    .expect("held");
+    assert_eq!(
+        (held.status.as_str(), held.held),
+        ("pending_approval", Some((2, 21)))
+    );
+    assert!(held.applied.is_none());
+    let stored = h
+        .store
+        .reader()
+        .await
+        .unwrap()
+        .get_roster_upload(held.id)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(
+        (stored.status.as_str(), stored.row_count),
+        ("pending_approval", 19)
+    );
+    assert_eq!(
+        line_after(&h, "S1", "2026-11-12", "2026-11-13").await,
+        (LineStatus::Accepted, None)
+    );
+
+    let approved = apply::approve_roster_upload(
+        &*h.store,
+        "GPO77",
+        held.id,
+        &ctx("2026-11-14", "supervisor"),
+    )
+    .await
+    .expect("approved");
+    assert_eq!(approved.status, "applied");
+    assert_eq!(approved.applied.map(|a| a.deactivated), Some(2));
+    assert_eq!(
+        line_after(&h, "S2", "2026-11-16", "2026-11-17").await,
+        (
+            LineStatus::EligibilityDisputed,
+            Some(ReasonCode::MembershipInactive)
+        )
+    );
+    let again = apply::approve_roster_upload(
+        &*h.store,
+        "GPO77",
+        held.id,
+        &ctx("2026-11-15", "supervisor"),
+    )
+    .await;
+    assert!(
+        matches!(again, Err(apply::ApplyError::RosterNotPending(_))),
+        "{again:?}"
+    );
+    let other_gpo = apply::approve_roster_upload(
+        &*h.store,
+        "GPO12",
+        held.id,
+        &ctx("2026-11-15", "supervisor"),
+    )
+    .await;
+    assert!(
+        matches!(other_gpo, Err(apply::ApplyError::UnknownRoster { .. })),
+        "{other_gpo:?}"
+    );
+    // A bad file writes nothing and says where it is wrong.
+    let bad = apply::apply_roster_upload(
+        &*h.store,
+        "GPO77",
+        apply::RosterMode::Delta,
+        b"gpo_id\nGPO77\n",
+        &ctx("2026-11-15", "analyst"),
+    )
+    .await;
+    assert_eq!(
+        bad.map(|o| o.status).map_err(|e| e.to_string()),
+        Err("roster: row 1, column gpo_id_qualifier: column missing".to_owned())
+    );
+    h.finish().await;
+}
+both_backends!(
+    a_large_snapshot_waits_for_approval_on,
+    a_large_snapshot_waits_for_approval
+);

@@ -219,7 +219,13 @@ fn a_snapshot_deactivates_the_missing_within_5_percent() {
     let before = list.clone();
     let keep: Vec<Membership> = list[4..].to_vec();
     assert_eq!(
-        apply_roster(&mut list, &keep, RosterMode::Snapshot, date("2026-11-16"), false),
+        apply_roster(
+            &mut list,
+            &keep,
+            RosterMode::Snapshot,
+            date("2026-11-16"),
+            false
+        ),
         Err(RosterError::NeedsApproval {
             deactivating: 2,
             members: 38
