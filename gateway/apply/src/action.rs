@@ -65,7 +65,7 @@ pub(crate) async fn apply(
         };
         batch.apply(action, &actor, &mut ledgers, ctx.today)?
     };
-    stored_caps.save(tx, &caps, ctx).await?;
+    stored_caps.save(tx, &caps, Some(batch_id), ctx).await?;
     let correlation = format!("{}#{}", record.number, expected_version);
     for (i, (old, new)) in before.iter().zip(&batch.lines).enumerate() {
         if old == new {

@@ -84,11 +84,13 @@ pub(crate) async fn load(
 
 impl StoredCaps {
     /// Appends the movements `after` (a copy of this ledger the engine worked on) made since
-    /// it was loaded. They are audited by the line transitions that made them.
+    /// it was loaded, under `batch` (the one batch they are all for) or the batch their line
+    /// reference names. They are audited by the line transitions that made them.
     pub(crate) async fn save(
         &self,
         tx: &mut dyn StoreTx,
         after: &CapLedger,
+        batch: Option<Uuid>,
         ctx: &Context,
     ) -> Result<usize, ApplyError> {
         let new: Vec<NewCapEntry> = after
@@ -99,7 +101,7 @@ impl StoredCaps {
             .filter_map(|e| {
                 Some(NewCapEntry {
                     cap_key: self.keys.get(e.cap)?.clone(),
-                    batch_id: Uuid::parse_str(&e.line.batch).ok(),
+                    batch_id: batch.or_else(|| Uuid::parse_str(&e.line.batch).ok()),
                     line_no: e.line.line.parse().ok(),
                     line_ref: Some(e.line.line.clone()),
                     kind: store_kind(e.kind),

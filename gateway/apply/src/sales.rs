@@ -188,7 +188,7 @@ pub(crate) async fn apply(
         }
         stream.finish();
     }
-    stored_caps.save(tx, &caps, ctx).await?;
+    stored_caps.save(tx, &caps, Some(id), ctx).await?;
     drop(history);
     totals.payment_amount = batch.claims.iter().map(|c| c.amount).sum();
     let batch_events: Vec<_> = processed

@@ -529,3 +529,108 @@ both_backends!(
     a_large_snapshot_waits_for_approval_on,
     a_large_snapshot_waits_for_approval
 );
+
+/// GOOD DRUG's 844 `memo` on SPA-2026-0099 for Riverside, one line per quantity of
+/// 12345010001, from the sample 844's first line.
+fn claim_844(memo: &str, quantities: &[&str]) -> Document {
+    let Document::Claim(mut claim) = common::translate("844_4010_claim.x12").remove(0) else {
+        panic!("not a claim");
+    };
+    let template = claim.lines[0].clone();
+    claim.debit_memo = memo.into();
+    claim.source.interchange = memo.into();
+    claim.lines = quantities
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let mut l = template.clone();
+            l.line = (i + 1).to_string();
+            l.contract_id = "SPA-2026-0099".into();
+            l.quantity = dec(q);
+            l.wac = Some(dec("18.75"));
+            l.contract_price = dec("12.50");
+            l.claimed_amount = dec("6.25") * dec(q);
+            l.invoice = format!("{memo}-{}", i + 1);
+            l
+        })
+        .collect();
+    claim.total_claimed = claim.lines.iter().map(|l| l.claimed_amount).sum();
+    claim.line_count = claim.lines.len() as u32;
+    claim.quantity_total = None;
+    Document::Claim(claim)
+}
+
+/// The 849 lines (line, AAA03, approved) of the adjudication answering `out`.
+async fn answered(h: &Harness, message_id: &str) -> Vec<String> {
+    let pending = h.store.pending_outbox(1_000).await.unwrap();
+    let row = pending
+        .iter()
+        .find(|r| r.message.message_id == message_id)
+        .expect("849 in the outbox");
+    let Ok(Document::ClaimResponse(r)) = serde_json::from_slice(&row.message.payload) else {
+        panic!("not an 849");
+    };
+    r.lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {} {}",
+                l.line,
+                l.reason_code.as_deref().unwrap_or("-"),
+                l.approved_amount
+            )
+        })
+        .collect()
+}
+
+/// Supplier side: ACME adjudicates GOOD DRUG's 844s against its capped 845: 6 then 5 of 10 CA
+/// in one claim (the 849 says AAA03 04), then, in a later claim seen by a restarted process,
+/// 4 fit and 1 more finds nothing (05).
+async fn adjudication_answers_cap_codes(kind: Kind) {
+    let h = Harness::new(kind).await;
+    apply_doc(
+        &h,
+        &partners(),
+        "m-845",
+        &acme_sample("845_5010_contract_caps.x12"),
+        "2026-11-01",
+    )
+    .await;
+    let doc = claim_844("GDD-CAP-1", &["6", "5"]);
+    let out = applied(
+        apply_document(
+            &*h.store,
+            &partners(),
+            "engine.claims",
+            "m-844-1",
+            &doc,
+            &ctx("2026-11-18", "system"),
+        )
+        .await,
+    );
+    assert_eq!(
+        answered(&h, &out.outbound[0].message_id).await,
+        ["1 - 37.50", "2 04 0.00"]
+    );
+    let doc = claim_844("GDD-CAP-2", &["4", "1"]);
+    let out = applied(
+        apply_document(
+            &*h.store,
+            &common::partners(),
+            "engine.claims",
+            "m-844-2",
+            &doc,
+            &ctx("2026-11-19", "system"),
+        )
+        .await,
+    );
+    assert_eq!(
+        answered(&h, &out.outbound[0].message_id).await,
+        ["1 - 25.00", "2 05 0.00"]
+    );
+    h.finish().await;
+}
+both_backends!(
+    adjudication_answers_cap_codes_on,
+    adjudication_answers_cap_codes
+);
