@@ -216,8 +216,29 @@ async fn cap_spans_batches_and_restarts(kind: Kind) {
     );
 
     // Review and Claim: R1 had only valid lines and was claimed (consumed); R3's valid line
-    // waits for the reviewer, Accepted, holding its reservation.
+    // waits for the reviewer, Accepted, holding its reservation until Pay and Close.
     assert_eq!(third[0].status, LineStatus::Accepted);
+    // The reviewer pays and closes R3 (restarted process again): the reservation is consumed.
+    let batch = h
+        .store
+        .reader()
+        .await
+        .unwrap()
+        .find_batch(&apply::batch_number("gooddrug", "R3"))
+        .await
+        .unwrap()
+        .expect("R3");
+    let paid = apply::apply_batch_action(
+        &*h.store,
+        &common::partners(),
+        batch.id,
+        batch.version,
+        apply::BatchAction::PayAndClose,
+        &ctx("2026-11-18", "analyst"),
+    )
+    .await
+    .expect("pay and close");
+    assert_eq!(paid.status, "closed");
     // The ledger rows under the cap's key.
     let key = "123456789/SPA-2026-0099/NDC:12345010001/*/v1";
     let mut read = h.store.reader().await.unwrap();
@@ -233,7 +254,15 @@ async fn cap_spans_batches_and_restarts(kind: Kind) {
             )
         })
         .collect();
-    assert_eq!(moves, ["reserved 1 6", "consumed 1 6", "reserved 1 4"]);
+    assert_eq!(
+        moves,
+        [
+            "reserved 1 6",
+            "consumed 1 6",
+            "reserved 1 4",
+            "consumed 1 4"
+        ]
+    );
     drop(read);
     h.finish().await;
 }
