@@ -15,6 +15,10 @@
 //!   and the in-process cache of the contract book, rebuilt from the stored contract versions
 //!   whenever another transaction added one.
 //! - [`outbox_message`] is the outbox row for a document, inbound or outbound.
+//! - [`apply_roster_upload`] applies a GPO roster CSV to the stored memberships (or holds a
+//!   snapshot deactivating over 5 %), [`approve_roster_upload`] applies a held one.
+//! - Caps (chargeback-rules 5.1): contract versions write their caps' rows; sales reports,
+//!   batch actions and adjudicated claims replay the stored cap ledger and append to it.
 //!
 //! Flows per document type (partner role from the profile):
 //! `contract` (supplier) -> new contract or version; `sales_report` (distributor) -> a batch
