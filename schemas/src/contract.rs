@@ -48,6 +48,10 @@ pub struct Contract {
     pub eligible: Vec<EligibleParty>,
     /// PAD loops: the products and their prices.
     pub items: Vec<ContractItem>,
+    /// Quantity and amount caps (CTB03–06 limits): per item, optionally per item × end customer
+    /// (chargeback-rules §5.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caps: Vec<ContractCap>,
 }
 
 impl Contract {
@@ -195,6 +199,43 @@ pub struct ContractItem {
     pub end: Option<NaiveDate>,
 }
 
+/// A quantity and/or amount cap of the contract (chargeback-rules §5.1): a CTB with a quantity
+/// (CTB03/04) or an amount (CTB05/06) limit.
+///
+/// A CTB in a PAD loop caps that item; in a PAD-level N1 loop, that item for that end customer;
+/// at CON level, each item of the contract (one cap per item, not one shared between them).
+/// The scope in the ledger is the contract lineage (all versions) × item (× customer): a later
+/// version restating the cap keeps the consumption so far, unless `reset` says it starts over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractCap {
+    /// PAD01 of the item capped; absent for a CON-level CTB, which caps every item.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+    /// The end customer of an item × customer cap (the PAD-level N1 loop holding the CTB).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Party>,
+    /// CTB04: the approved quantity, in `uom`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DecimalString>")]
+    pub quantity: Option<Decimal>,
+    /// Unit of the quantity: CTB07 (005010), else the unit the item is priced in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uom: Option<String>,
+    /// CTB06: the approved amount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<DecimalString>")]
+    pub amount: Option<Decimal>,
+    /// CTB03 `61` (remaining authorized) in an amendment: the cap starts over at these limits
+    /// instead of inheriting what earlier versions consumed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub reset: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// PAD03 product change code: what a delta 845 does to an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -272,6 +313,20 @@ mod tests {
             serde_json::to_string(&ContractStatus::ValidOpen)?,
             r#""valid_open""#
         );
+        Ok(())
+    }
+
+    #[test]
+    fn a_cap_without_reset_leaves_the_flag_out() -> Result<(), serde_json::Error> {
+        let json = r#"{"line":"1","quantity":"10","uom":"CA"}"#;
+        let cap: ContractCap = serde_json::from_str(json)?;
+        assert_eq!(cap.quantity, Some(Decimal::TEN));
+        assert!(!cap.reset);
+        assert_eq!(serde_json::to_string(&cap)?, json);
+        let reset = r#"{"amount":"500.00","reset":true}"#;
+        let cap: ContractCap = serde_json::from_str(reset)?;
+        assert!(cap.reset && cap.line.is_none());
+        assert_eq!(serde_json::to_string(&cap)?, reset);
         Ok(())
     }
 

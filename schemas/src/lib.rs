@@ -53,7 +53,7 @@ pub use action::Action;
 pub use claim::{Claim, ClaimLine};
 pub use claim_response::{ClaimResponse, ClaimResponseLine, FollowUp, LineStatus};
 pub use contract::{
-    Contract, ContractItem, ContractStatus, EligibleParty, ItemAction, PartyAction,
+    Contract, ContractCap, ContractItem, ContractStatus, EligibleParty, ItemAction, PartyAction,
 };
 pub use document::Document;
 pub use item::{Item, ItemId};

@@ -3,7 +3,6 @@
 
 use engine::audit::{Actor, Entity, status_name};
 use engine::batch::{BatchAction, Ledgers};
-use engine::caps::CapLedger;
 use store::{BatchLineUpdate, EntityUpdate, StoreTx};
 use uuid::Uuid;
 
@@ -54,7 +53,8 @@ pub(crate) async fn apply(
         invoices_of(batch.lines.iter().map(|l| &l.sale)),
     )
     .await?;
-    let mut caps = CapLedger::new();
+    let stored_caps = crate::caps::load(tx, &books.book).await?;
+    let mut caps = stored_caps.ledger.clone();
     let before: Vec<_> = batch.lines.clone();
     let actor = Actor::User(ctx.actor.clone());
     let out = {
@@ -65,6 +65,7 @@ pub(crate) async fn apply(
         };
         batch.apply(action, &actor, &mut ledgers, ctx.today)?
     };
+    stored_caps.save(tx, &caps, Some(batch_id), ctx).await?;
     let correlation = format!("{}#{}", record.number, expected_version);
     for (i, (old, new)) in before.iter().zip(&batch.lines).enumerate() {
         if old == new {

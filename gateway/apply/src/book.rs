@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use engine::contracts::ContractBook;
+use engine::contracts::{ContractBook, Membership};
 use engine::identity::normalize_contract_number;
 use schemas::Contract;
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,8 @@ pub(crate) struct StoredVersion {
 pub(crate) struct Books {
     /// Contract versions the book was built from.
     pub count: i64,
+    /// Membership generation (sum of the stored GPO membership versions) loaded into it.
+    pub memberships: i64,
     /// The engine's book.
     pub book: Arc<ContractBook>,
     /// Normalized contract number -> partner (supplier) that sent it.
@@ -105,11 +107,17 @@ impl BookCache {
         read: &mut dyn StoreRead,
     ) -> Result<BookGuard<'_>, ApplyError> {
         let count = read.contract_version_count().await?;
+        let generation = read.membership_generation().await?;
         let mut guard = BookGuard {
             guard: self.inner.lock().await,
             committed: false,
         };
         let fresh = guard.guard.as_ref().is_some_and(|b| b.count == count);
+        let members_fresh = fresh
+            && guard
+                .guard
+                .as_ref()
+                .is_some_and(|b| b.memberships == generation);
         if !fresh {
             let mut books = Books::default();
             for version in read.all_contract_versions().await? {
@@ -128,6 +136,24 @@ impl BookCache {
             books.count = count;
             tracing::debug!(versions = count, "contract book rebuilt from the store");
             *guard.guard = Some(books);
+        }
+        if !members_fresh {
+            // GPO rosters (2.2): the memberships are state of their own, read whole.
+            let stored = read.all_gpo_memberships().await?;
+            let books = guard.books();
+            let book = Arc::make_mut(&mut books.book);
+            book.clear_memberships();
+            for record in stored {
+                let members: Vec<Membership> =
+                    serde_json::from_value(record.payload).map_err(|source| {
+                        ApplyError::Corrupt {
+                            what: format!("memberships of GPO {}", record.gpo),
+                            source,
+                        }
+                    })?;
+                book.set_memberships(&record.gpo, members);
+            }
+            books.memberships = generation;
         }
         Ok(guard)
     }

@@ -96,18 +96,31 @@ pub(crate) async fn apply(
     let books = cache.snapshot(tx).await?;
     let sales: Vec<SaleLine> = claim.lines.iter().map(SaleLine::from).collect();
     let history = history_for(tx, &partner.id, "adjudicator", invoices_of(sales.iter())).await?;
+    // §5.1: the caps in force with what earlier claims took; the approved lines consume.
+    let stored_caps = crate::caps::load(tx, &books.book).await?;
+    let mut caps = stored_caps.ledger.clone();
     let run = adjudicate_with(
         claim,
         &books.book,
         &partner.settings,
         ctx.today,
         &history,
-        None,
+        Some(&mut caps),
         None,
     );
     drop(history);
+    for (line, adjudicated) in claim.lines.iter().zip(&run.report.lines) {
+        if adjudicated.status == AdjudicatedStatus::Accepted {
+            let line_ref = engine::sale::LineRef {
+                batch: claim.debit_memo.clone(),
+                line: line.line.clone(),
+            };
+            caps.consume(&line_ref, ctx.today);
+        }
+    }
     // Keep the lines as an adjudication batch: later claims find them as duplicates (§5.2).
     let batch_id = Uuid::now_v7();
+    stored_caps.save(tx, &caps, Some(batch_id), ctx).await?;
     let number = format!("{}/{}", partner.id, claim.debit_memo);
     let lines: Vec<BatchLine> = sales
         .into_iter()

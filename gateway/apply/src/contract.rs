@@ -120,6 +120,9 @@ pub(crate) async fn apply(
         &event,
     )
     .await?;
+    // §5.1: the version's caps get their rows (the ledger's movements reference them).
+    let caps = guard.books().book.caps_of(applied.contract);
+    crate::caps::register(tx, contract_id, &caps, message_id, ctx).await?;
     let retro = applied
         .retroactive_from
         .map(|d| format!(", retroactive from {d}"))

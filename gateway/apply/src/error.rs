@@ -74,6 +74,23 @@ pub enum ApplyError {
     /// A value could not be serialized.
     #[error("serialize: {0}")]
     Serialize(#[from] serde_json::Error),
+    /// The roster file is refused (located: row and column).
+    #[error("roster: {0}")]
+    Roster(#[from] engine::rosters::RosterCsvError),
+    /// The roster rule refused the roster.
+    #[error("roster: {0}")]
+    RosterRule(#[from] engine::contracts::RosterError),
+    /// No such roster upload for that GPO.
+    #[error("no roster upload {id} for GPO {gpo}")]
+    UnknownRoster {
+        /// The GPO of the request.
+        gpo: String,
+        /// The upload id.
+        id: Uuid,
+    },
+    /// The roster upload is not waiting for approval (already applied).
+    #[error("roster upload {0} is not pending approval")]
+    RosterNotPending(Uuid),
     /// No supplier partner owns the contract of a claim to send.
     #[error("no supplier partner owns contract {0:?}")]
     NoSupplierPartner(String),

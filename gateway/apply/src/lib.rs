@@ -15,6 +15,10 @@
 //!   and the in-process cache of the contract book, rebuilt from the stored contract versions
 //!   whenever another transaction added one.
 //! - [`outbox_message`] is the outbox row for a document, inbound or outbound.
+//! - [`apply_roster_upload`] applies a GPO roster CSV to the stored memberships (or holds a
+//!   snapshot deactivating over 5 %), [`approve_roster_upload`] applies a held one.
+//! - Caps (chargeback-rules 5.1): contract versions write their caps' rows; sales reports,
+//!   batch actions and adjudicated claims replay the stored cap ledger and append to it.
 //!
 //! Flows per document type (partner role from the profile):
 //! `contract` (supplier) -> new contract or version; `sales_report` (distributor) -> a batch
@@ -28,6 +32,7 @@
 mod action;
 mod audit;
 mod book;
+mod caps;
 mod claim_in;
 mod claim_out;
 mod contract;
@@ -35,6 +40,7 @@ mod error;
 mod outbox;
 mod partners;
 mod response;
+mod roster;
 mod sales;
 mod settle;
 mod state;
@@ -48,11 +54,13 @@ use uuid::Uuid;
 pub use action::ActionOutcome;
 pub use engine::batch::BatchAction;
 pub use engine::claims::{Instrument, SettlementMethod};
+pub use engine::rosters::RosterMode;
 pub use error::ApplyError;
 pub use outbox::{
     EXCHANGE, inbound_routing_key, outbound_message_id, outbound_routing_key, outbox_message,
 };
 pub use partners::{Partner, PartnerRole, Partners, convert as partner_from_profile};
+pub use roster::{RosterOutcome, apply_roster_upload, approve_roster_upload};
 pub use sales::{batch_number, sales_batch_header};
 pub use settle::SettlementOutcome;
 pub use state::CHUNK_LINES;

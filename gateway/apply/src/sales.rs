@@ -91,8 +91,12 @@ pub(crate) async fn apply(
         ctx.today,
     );
     let bctx = batch.stream_context();
+    // §5.1: every cap in force with what earlier batches reserved and consumed (rows locked
+    // until commit); every pass starts from it, the movements of the pass that counts are
+    // saved.
+    let stored_caps = crate::caps::load(tx, &books.book).await?;
     let guess = {
-        let mut caps = CapLedger::new();
+        let mut caps = stored_caps.ledger.clone();
         let mut survey = Survey::new(&batch, &bctx, &books.book, &history, &mut caps, ctx.today);
         for chunk in report.lines.chunks(CHUNK_LINES) {
             survey.preload(&sales_of(chunk));
@@ -137,18 +141,20 @@ pub(crate) async fn apply(
         message_id,
         ctx,
     };
-    let mut streamed = lines.stream(tx, &guess).await?;
+    let mut streamed = lines.stream(tx, &guess, &stored_caps.ledger).await?;
     if !streamed.plan.same_line_states(&guess) {
         tracing::info!(batch = %number, "the first chunk's plan did not hold: streaming the lines again");
         tx.rollback_to_savepoint(LINES_SAVEPOINT).await?;
         let plan = streamed.plan.clone();
-        streamed = lines.stream(tx, &plan).await?;
+        streamed = lines.stream(tx, &plan, &stored_caps.ledger).await?;
     }
+    stored_caps.save(tx, &streamed.caps, Some(id), ctx).await?;
     drop(history);
     let Streamed {
         plan,
         mut totals,
         claim,
+        ..
     } = streamed;
     let processed = batch.finish_streamed(&plan, ctx.today)?;
     totals.payment_amount = batch.claims.iter().map(|c| c.amount).sum();
@@ -253,12 +259,19 @@ struct Streamed {
     totals: BatchSummary,
     /// Claim #1 when the plan claimed lines: its row and its lines so far.
     claim: Option<(StreamedClaim, ClaimLines)>,
+    /// The cap ledger after the lines' reservations, consumptions and releases.
+    caps: CapLedger,
 }
 
 impl Lines<'_> {
     /// Validates and writes every line in its final state under `plan`, with claim #1's
-    /// lines when the plan claims them.
-    async fn stream(&self, tx: &mut dyn StoreTx, plan: &Plan) -> Result<Streamed, ApplyError> {
+    /// lines when the plan claims them, moving a copy of the `caps` ledger.
+    async fn stream(
+        &self,
+        tx: &mut dyn StoreTx,
+        plan: &Plan,
+        caps: &CapLedger,
+    ) -> Result<Streamed, ApplyError> {
         let mut totals = BatchSummary::default();
         let mut claim: Option<StreamedClaim> = None;
         let mut claim_lines = ClaimLines::new(self.id, self.batch);
@@ -268,7 +281,7 @@ impl Lines<'_> {
             lines: Vec::new(),
             amount: plan.valid_amount,
         });
-        let mut caps = CapLedger::new();
+        let mut caps = caps.clone();
         let mut stream = LineStream::new(
             self.batch,
             self.bctx,
@@ -318,10 +331,12 @@ impl Lines<'_> {
                 None => break,
             }
         }
+        let plan = stream.finish()?;
         Ok(Streamed {
-            plan: stream.finish()?,
+            plan,
             totals,
             claim: claim.map(|c| (c, claim_lines)),
+            caps,
         })
     }
 

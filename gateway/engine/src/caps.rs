@@ -262,6 +262,62 @@ impl CapLedger {
         }
     }
 
+    /// Restores one entry read back from the store (rebuilding the ledger in entry order):
+    /// the cap's running totals and what the line holds follow as when it was first made.
+    pub fn replay(&mut self, entry: CapEntry) {
+        let (cap, q, a) = (entry.cap, entry.quantity, entry.amount);
+        match entry.kind {
+            CapEntryKind::Reserved => {
+                if let Some(usage) = self.usage.get_mut(cap) {
+                    usage.quantity += q;
+                    usage.amount += a;
+                }
+                self.held.entry(entry.line.clone()).or_default().push((
+                    cap,
+                    q,
+                    a,
+                    CapEntryKind::Reserved,
+                ));
+            }
+            CapEntryKind::Consumed => {
+                let held = self.held.entry(entry.line.clone()).or_default();
+                match held
+                    .iter_mut()
+                    .find(|h| h.0 == cap && h.3 == CapEntryKind::Reserved)
+                {
+                    Some(h) => h.3 = CapEntryKind::Consumed,
+                    None => {
+                        held.push((cap, q, a, CapEntryKind::Consumed));
+                        if let Some(usage) = self.usage.get_mut(cap) {
+                            usage.quantity += q;
+                            usage.amount += a;
+                        }
+                    }
+                }
+            }
+            CapEntryKind::Released => {
+                if let Some(held) = self.held.get_mut(&entry.line) {
+                    for (c, hq, ha, _) in held.iter().filter(|h| h.0 == cap) {
+                        if let Some(usage) = self.usage.get_mut(*c) {
+                            usage.quantity -= *hq;
+                            usage.amount -= *ha;
+                        }
+                    }
+                    held.retain(|h| h.0 != cap);
+                    if held.is_empty() {
+                        self.held.remove(&entry.line);
+                    }
+                }
+            }
+        }
+        self.entries.push(entry);
+    }
+
+    /// The caps, by index.
+    pub fn caps(&self) -> &[Cap] {
+        &self.caps
+    }
+
     /// What a line holds now.
     pub fn held_by(&self, line: &LineRef) -> &[(usize, Decimal, Decimal, CapEntryKind)] {
         self.held.get(line).map_or(&[], Vec::as_slice)

@@ -39,6 +39,7 @@ pub mod name;
 pub mod reasons;
 pub mod reconcile;
 pub mod retro;
+pub mod rosters;
 pub mod rules;
 pub mod sale;
 pub mod settings;

@@ -1,5 +1,5 @@
 //! HTTP (design.md 10, 11): health, readiness, Prometheus metrics, the transactions API with
-//! replay, and `POST /as2`.
+//! replay, `POST /as2`, and the batch, claim and GPO roster APIs.
 
 use std::sync::Arc;
 
@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::as2_endpoint::routes())
         .merge(crate::batches_api::routes())
         .merge(crate::claims_api::routes())
+        .merge(crate::rosters_api::routes().with_state(state.shared.store.clone()))
         .with_state(state)
 }
 

@@ -32,6 +32,7 @@ pub mod raw;
 pub mod refs;
 pub mod relay;
 pub mod replay;
+pub mod rosters_api;
 pub mod settings;
 pub mod shared;
 

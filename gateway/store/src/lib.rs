@@ -129,6 +129,14 @@ pub trait StoreRead: Send {
     async fn responses_for_claim(&mut self, claim_id: Uuid) -> StoreResult<Vec<ResponseRecord>>;
     /// A cap's ledger in append order.
     async fn cap_entries(&mut self, cap_key: &str) -> StoreResult<Vec<CapEntryRecord>>;
+    /// A GPO's roster memberships.
+    async fn gpo_memberships(&mut self, gpo: &str) -> StoreResult<Option<GpoMembershipsRecord>>;
+    /// Every GPO's roster memberships, by GPO.
+    async fn all_gpo_memberships(&mut self) -> StoreResult<Vec<GpoMembershipsRecord>>;
+    /// A number that grows with every membership write (the sum of their versions).
+    async fn membership_generation(&mut self) -> StoreResult<i64>;
+    /// A roster upload.
+    async fn get_roster_upload(&mut self, id: Uuid) -> StoreResult<Option<RosterUploadRecord>>;
     /// Settlements with an allocation to the claim.
     async fn settlements_for_claim(&mut self, claim_id: Uuid)
     -> StoreResult<Vec<SettlementRecord>>;
@@ -337,6 +345,29 @@ pub trait StoreTx: StoreRead {
     async fn lock_caps(&mut self, keys: &[String]) -> StoreResult<Vec<CapRecord>>;
     /// Appends cap ledger movements; they are audited by the line transitions that cause them.
     async fn append_cap_entries(&mut self, entries: &[NewCapEntry]) -> StoreResult<()>;
+    /// Writes a GPO's memberships: a new row when `expected_version` is `None`, else only over
+    /// that version (`Conflict` otherwise). Returns the new version.
+    async fn put_gpo_memberships(
+        &mut self,
+        record: &GpoMembershipsRecord,
+        expected_version: Option<i64>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64>;
+    /// Records a roster upload (`applied` or `pending_approval`).
+    async fn insert_roster_upload(
+        &mut self,
+        upload: &RosterUploadRecord,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()>;
+    /// Marks a held roster upload applied (from `pending_approval` at `expected_version` only).
+    async fn mark_roster_upload_applied(
+        &mut self,
+        id: Uuid,
+        expected_version: i64,
+        payload: &serde_json::Value,
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64>;
     /// Stores an immutable settlement instrument with its allocations.
     async fn insert_settlement(
         &mut self,

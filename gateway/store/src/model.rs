@@ -1138,6 +1138,8 @@ pub struct NewCapEntry {
     pub batch_id: Option<Uuid>,
     /// Line.
     pub line_no: Option<i64>,
+    /// The engine's id of the line (its PAD01 or 867 position).
+    pub line_ref: Option<String>,
     /// Movement.
     pub kind: CapEntryKind,
     /// Quantity, NUMERIC(18,6).
@@ -1155,6 +1157,44 @@ pub struct CapEntryRecord {
     pub id: i64,
     /// The movement.
     pub entry: NewCapEntry,
+}
+
+/// A GPO's roster memberships (the engine's list, as JSON), versioned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GpoMembershipsRecord {
+    /// Normalized GPO id.
+    pub gpo: String,
+    /// Memberships in the list.
+    pub members: i64,
+    /// Optimistic-concurrency version (1 for the first write).
+    pub version: i64,
+    /// The memberships.
+    pub payload: Value,
+    /// When written.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A roster file received for a GPO.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RosterUploadRecord {
+    /// Id.
+    pub id: Uuid,
+    /// Normalized GPO id.
+    pub gpo: String,
+    /// `snapshot` or `delta`.
+    pub mode: String,
+    /// `applied` or `pending_approval`.
+    pub status: String,
+    /// Data rows in the file.
+    pub row_count: i64,
+    /// Optimistic-concurrency version.
+    pub version: i64,
+    /// The parsed rows and what applying them did.
+    pub payload: Value,
+    /// When received.
+    pub created_at: DateTime<Utc>,
+    /// When last changed (applied).
+    pub updated_at: DateTime<Utc>,
 }
 
 /// An immutable settlement instrument with its allocations to claims.

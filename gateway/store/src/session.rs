@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::error::StoreResult;
 use crate::model::*;
-use crate::queries::{as2, audit, control, engine, outbox, pipeline, transmission};
+use crate::queries::{as2, audit, control, engine, outbox, pipeline, rosters, transmission};
 use crate::sql::Exec;
 use crate::{StoreRead, StoreTx};
 
@@ -187,6 +187,22 @@ impl StoreRead for Session {
 
     async fn cap_entries(&mut self, cap_key: &str) -> StoreResult<Vec<CapEntryRecord>> {
         engine::cap_entries(self.conn(), cap_key).await
+    }
+
+    async fn gpo_memberships(&mut self, gpo: &str) -> StoreResult<Option<GpoMembershipsRecord>> {
+        rosters::get_memberships(self.conn(), gpo).await
+    }
+
+    async fn all_gpo_memberships(&mut self) -> StoreResult<Vec<GpoMembershipsRecord>> {
+        rosters::all_memberships(self.conn()).await
+    }
+
+    async fn membership_generation(&mut self) -> StoreResult<i64> {
+        rosters::membership_generation(self.conn()).await
+    }
+
+    async fn get_roster_upload(&mut self, id: Uuid) -> StoreResult<Option<RosterUploadRecord>> {
+        rosters::get_upload(self.conn(), id).await
     }
 
     async fn settlements_for_claim(
@@ -466,6 +482,34 @@ impl StoreTx for Session {
 
     async fn append_cap_entries(&mut self, entries: &[NewCapEntry]) -> StoreResult<()> {
         engine::append_cap_entries(self.conn(), entries).await
+    }
+
+    async fn put_gpo_memberships(
+        &mut self,
+        record: &GpoMembershipsRecord,
+        expected_version: Option<i64>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64> {
+        rosters::put_memberships(self.conn(), record, expected_version, audit).await
+    }
+
+    async fn insert_roster_upload(
+        &mut self,
+        upload: &RosterUploadRecord,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()> {
+        rosters::insert_upload(self.conn(), upload, audit).await
+    }
+
+    async fn mark_roster_upload_applied(
+        &mut self,
+        id: Uuid,
+        expected_version: i64,
+        payload: &serde_json::Value,
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64> {
+        rosters::mark_upload_applied(self.conn(), id, expected_version, payload, at, audit).await
     }
 
     async fn insert_settlement(

@@ -185,6 +185,7 @@ contract_suite!(
     as2_outbound_messages_settle_once,
     transaction_error_note_can_be_cleared,
     rollback_to_savepoint_undoes_only_later_writes,
+    roster_memberships_and_uploads_are_versioned,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -1421,6 +1422,7 @@ async fn engine_entities_round_trip(h: &Harness) {
             cap_key: cap.cap_key.clone(),
             batch_id: Some(batch.id),
             line_no: Some(2),
+            line_ref: Some("2".into()),
             kind: CapEntryKind::Reserved,
             quantity: dec("6"),
             amount: dec("48.00"),
@@ -1430,6 +1432,7 @@ async fn engine_entities_round_trip(h: &Harness) {
             cap_key: cap.cap_key.clone(),
             batch_id: Some(batch.id),
             line_no: Some(2),
+            line_ref: None,
             kind: CapEntryKind::Consumed,
             quantity: dec("6"),
             amount: dec("48.00"),
@@ -1443,6 +1446,13 @@ async fn engine_entities_round_trip(h: &Harness) {
     assert_eq!(
         ledger.iter().map(|e| e.entry.kind).collect::<Vec<_>>(),
         vec![CapEntryKind::Reserved, CapEntryKind::Consumed]
+    );
+    assert_eq!(
+        ledger
+            .iter()
+            .map(|e| e.entry.line_ref.as_deref())
+            .collect::<Vec<_>>(),
+        vec![Some("2"), None]
     );
 
     // Claim lines, settlement, dispute.
@@ -1940,4 +1950,123 @@ async fn rollback_to_savepoint_undoes_only_later_writes(h: &Harness) {
         invoices,
         [Some("INV-1".to_owned()), Some("INV-2-1".to_owned())]
     );
+}
+
+async fn roster_memberships_and_uploads_are_versioned(h: &Harness) {
+    let mut r = reader(h).await;
+    assert_eq!(r.membership_generation().await.expect("generation"), 0);
+    let record = |members: i64, at: i64| GpoMembershipsRecord {
+        gpo: "GPO77".into(),
+        members,
+        version: 0,
+        payload: json!([{"customer": members}]),
+        updated_at: t(at),
+    };
+    let mut tx = h.store.begin().await.expect("begin");
+    let v = tx
+        .put_gpo_memberships(
+            &record(2, 1),
+            None,
+            &audit("gpo", "GPO77", "roster", "2", 1),
+        )
+        .await
+        .expect("insert");
+    assert_eq!(v, 1);
+    let upload = RosterUploadRecord {
+        id: Uuid::now_v7(),
+        gpo: "GPO77".into(),
+        mode: "snapshot".into(),
+        status: "pending_approval".into(),
+        row_count: 2,
+        version: 1,
+        payload: json!({"rows": 2}),
+        created_at: t(1),
+        updated_at: t(1),
+    };
+    tx.insert_roster_upload(
+        &upload,
+        &audit("roster_upload", upload.id, "held", "pending", 1),
+    )
+    .await
+    .expect("upload");
+    tx.commit().await.expect("commit");
+
+    let mut tx = h.store.begin().await.expect("begin");
+    let v = tx
+        .put_gpo_memberships(
+            &record(3, 2),
+            Some(1),
+            &audit("gpo", "GPO77", "roster", "3", 2),
+        )
+        .await
+        .expect("update");
+    assert_eq!(v, 2);
+    let applied = tx
+        .mark_roster_upload_applied(
+            upload.id,
+            1,
+            &json!({"applied": true}),
+            t(2),
+            &audit("roster_upload", upload.id, "approved", "applied", 2),
+        )
+        .await
+        .expect("approve");
+    assert_eq!(applied, 2);
+    tx.commit().await.expect("commit");
+
+    // A stale writer and a second approval are conflicts and write nothing.
+    let mut tx = h.store.begin().await.expect("begin");
+    let stale = tx
+        .put_gpo_memberships(
+            &record(9, 3),
+            Some(1),
+            &audit("gpo", "GPO77", "roster", "9", 3),
+        )
+        .await;
+    assert!(
+        matches!(
+            stale,
+            Err(StoreError::Conflict {
+                expected: 1,
+                actual: 2,
+                ..
+            })
+        ),
+        "{stale:?}"
+    );
+    tx.rollback().await.expect("rollback");
+    let mut tx = h.store.begin().await.expect("begin");
+    let twice = tx
+        .mark_roster_upload_applied(
+            upload.id,
+            2,
+            &json!({}),
+            t(3),
+            &audit("roster_upload", upload.id, "approved", "applied", 3),
+        )
+        .await;
+    assert!(
+        matches!(twice, Err(StoreError::Conflict { .. })),
+        "{twice:?}"
+    );
+    tx.rollback().await.expect("rollback");
+
+    let mut r2 = reader(h).await;
+    let stored = r2
+        .gpo_memberships("GPO77")
+        .await
+        .expect("get")
+        .expect("row");
+    assert_eq!((stored.members, stored.version), (3, 2));
+    assert_eq!(stored.payload, json!([{"customer": 3}]));
+    assert_eq!(r2.all_gpo_memberships().await.expect("all").len(), 1);
+    assert_eq!(r2.membership_generation().await.expect("generation"), 2);
+    let up = r2
+        .get_roster_upload(upload.id)
+        .await
+        .expect("get")
+        .expect("row");
+    assert_eq!((up.status.as_str(), up.version), ("applied", 2));
+    assert_eq!(up.payload, json!({"applied": true}));
+    drop(r);
 }

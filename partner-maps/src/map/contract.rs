@@ -11,12 +11,21 @@
 //! price, in `ctp_reference` the WAC; rows of the same class of trade (CTP01) and unit (CTP05,
 //! via `uom_map`) share one item entry. An item that is added or replaced must state its
 //! contract price, a price change at least one price.
+//!
+//! Caps (chargeback-rules §5.1): every CTB with a quantity (CTB04) or amount (CTB06) limit is
+//! a cap: in a PAD loop it caps that item, in a PAD-level N1 loop that item for that end
+//! customer (identified like an eligible party), at CON level each item of the contract.
+//! The cap's unit is CTB07 (005010, via `uom_map`), else the unit of the item's first price
+//! row. CTB03 `61` (remaining authorized) marks a cap that starts over (`reset`); any other
+//! qualifier keeps the consumption of earlier versions.
 
 use rust_decimal::Decimal;
 use schemas::{
-    Contract, ContractItem, ContractStatus, EligibleParty, ItemAction, Party, PartyAction, Source,
+    Contract, ContractCap, ContractItem, ContractStatus, EligibleParty, ItemAction, Party,
+    PartyAction, Source,
 };
 use x12::sets::Ts845;
+use x12::sets::common::Ctb;
 use x12::sets::ts845::{ConLoop, PadLoop};
 
 use super::claim::empty_party;
@@ -106,8 +115,19 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts845, source: &Source) -> Vec<Contra
         let refs = agreement_refs(ctx, &con.refs, con_path);
         let (gpo, eligible) = parties(ctx, con, con_path);
         let mut items = Vec::new();
+        let mut caps: Vec<ContractCap> = con
+            .restrictions
+            .iter()
+            .filter_map(|ctb| cap_of(ctx, ctb, None, None, None))
+            .collect();
         for l in &con.items {
-            map_item(ctx, l, Path::at("PAD", pad), &mut items);
+            let first = items.len();
+            let pad_path = Path::at("PAD", pad);
+            map_item(ctx, l, pad_path, &mut items);
+            // PAD01 missing is reported by map_item.
+            let line = l.item.line_id.clone();
+            let uom = items.get(first).and_then(|i: &ContractItem| i.uom.clone());
+            item_caps(ctx, l, pad_path, line, uom, &mut caps);
             pad += 1;
         }
         out.push(Contract {
@@ -125,10 +145,79 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts845, source: &Source) -> Vec<Contra
             change_effective,
             eligible,
             items,
+            caps,
         });
     }
     out
 }
+
+/// The caps of one PAD loop: its own CTBs, then those of its N1 loops (item × customer).
+fn item_caps(
+    ctx: &mut Ctx<'_>,
+    l: &PadLoop,
+    pad: Path,
+    line: Option<String>,
+    uom: Option<String>,
+    caps: &mut Vec<ContractCap>,
+) {
+    for ctb in &l.restrictions {
+        caps.extend(cap_of(ctx, ctb, line.clone(), None, uom.clone()));
+    }
+    for (j, n1) in l.parties.iter().enumerate() {
+        if !n1.restrictions.iter().any(is_limit) {
+            continue;
+        }
+        let Some(party) = customer(ctx, n1, pad.then("N1", j), line.as_deref(), "cap customer")
+        else {
+            continue;
+        };
+        for ctb in &n1.restrictions {
+            caps.extend(cap_of(
+                ctx,
+                ctb,
+                line.clone(),
+                Some(party.clone()),
+                uom.clone(),
+            ));
+        }
+    }
+}
+
+/// Whether a CTB states a quantity or amount limit.
+fn is_limit(ctb: &Ctb) -> bool {
+    ctb.quantity.is_some() || ctb.amount.is_some()
+}
+
+/// The cap a CTB states, if it states a limit.
+fn cap_of(
+    ctx: &Ctx<'_>,
+    ctb: &Ctb,
+    line: Option<String>,
+    customer: Option<Party>,
+    item_uom: Option<String>,
+) -> Option<ContractCap> {
+    if !is_limit(ctb) {
+        return None;
+    }
+    let uom = match &ctb.unit {
+        Some(u) => Some(ctx.dialect.uom(u.code.code()).to_owned()),
+        None => item_uom,
+    };
+    Some(ContractCap {
+        line,
+        customer,
+        quantity: ctb.quantity,
+        uom: ctb.quantity.and(uom),
+        amount: ctb.amount,
+        reset: ctb
+            .quantity_qualifier
+            .as_ref()
+            .is_some_and(|q| q.code() == RESET_QUALIFIER),
+    })
+}
+
+/// CTB03 `61` remaining authorized: the amendment restarts the cap.
+pub(crate) const RESET_QUALIFIER: &str = "61";
 
 /// The GPO (first `N1*BG`) and the eligible parties of a CON loop.
 fn parties(

@@ -4,14 +4,17 @@
 //! (`eligible_entity[0]`, never `BG`) with `REF*TD` when it is not added and `DTM*129`/`130`,
 //! and one PAD loop per item line (PAD03 in a change 845 or when the item is not added) with
 //! PID, `DTM*131`/`132`, LIN and a CTP per price: `ctp_contract[0]` and `ctp_reference[0]`,
-//! per class of trade and unit; CTT counts the PAD loops.
+//! per class of trade and unit; CTT counts the PAD loops. Caps are CTBs (`CTB*SR`, CTB03 `QA`,
+//! or `61` for a cap that starts over, CTB05 `CC`, CTB07 the unit in 005010): at CON level for
+//! a cap without a line, in the item's PAD loop, or in a PAD-level N1 loop for an item ×
+//! customer cap.
 
 use rust_decimal::Decimal;
-use schemas::{Action, Contract, ContractItem, ItemAction, PartyAction};
+use schemas::{Action, Contract, ContractCap, ContractItem, ItemAction, PartyAction};
 use x12::sets::Ts845;
 use x12::sets::common::{
-    ChangeType, ClassOfTrade, Con, ContractStatus, Ctp, Ctt, Pad, Pid, PriceId, Purpose,
-    RefQualifier, Unit, UnitCode,
+    AmountQualifier, ChangeType, ClassOfTrade, Con, ContractStatus, Ctb, Ctp, Ctt, Pad, Pid,
+    PriceId, Purpose, QuantityQualifier, RefQualifier, Restriction, Unit, UnitCode,
 };
 use x12::sets::ts845::{Bpa, ConLoop, CtpLoop, LinLoop, PadLoop};
 
@@ -100,6 +103,42 @@ pub(crate) fn render(c: &Contract, profile: &Profile) -> Result<Ts845, RenderErr
         }
         previous = Some(item);
     }
+    let mut restrictions = Vec::new();
+    for cap in &c.caps {
+        let ctb = cap_ctb(cap)?;
+        let Some(line) = &cap.line else {
+            if cap.customer.is_some() {
+                return Err(missing(
+                    DOC,
+                    None,
+                    "cap line",
+                    "an item × customer cap needs the line of its item",
+                ));
+            }
+            restrictions.push(ctb);
+            continue;
+        };
+        let Some(pad) = items
+            .iter_mut()
+            .find(|p| p.item.line_id.as_deref() == Some(line.as_str()))
+        else {
+            return Err(missing(
+                DOC,
+                Some(line),
+                "cap item",
+                "no item of the contract has the cap's line",
+            ));
+        };
+        match &cap.customer {
+            None => pad.restrictions.push(ctb),
+            Some(customer) => {
+                need_party(customer, DOC, Some(line), "cap customer")?;
+                let mut l = n1_loop(entity, customer);
+                l.restrictions.push(ctb);
+                pad.parties.push(l);
+            }
+        }
+    }
     let pads = items.len() as u64;
     let con = ConLoop {
         contract: Con {
@@ -110,7 +149,7 @@ pub(crate) fn render(c: &Contract, profile: &Profile) -> Result<Ts845, RenderErr
         refs,
         contacts: Vec::new(),
         dates: vec![dtm("092", c.effective), dtm("093", c.expires)],
-        restrictions: Vec::new(),
+        restrictions,
         eligible_parties,
         items,
         other: Vec::new(),
@@ -132,6 +171,45 @@ pub(crate) fn render(c: &Contract, profile: &Profile) -> Result<Ts845, RenderErr
         contracts: vec![con],
         totals: Ctt::new(pads, None),
         other: Vec::new(),
+    })
+}
+
+/// The CTB of a cap.
+fn cap_ctb(cap: &ContractCap) -> Result<Ctb, RenderError> {
+    if cap.quantity.is_none() && cap.amount.is_none() {
+        return Err(missing(
+            DOC,
+            cap.line.as_deref(),
+            "cap limit",
+            "a cap needs a quantity or an amount",
+        ));
+    }
+    if cap.reset && cap.quantity.is_none() {
+        return Err(missing(
+            DOC,
+            cap.line.as_deref(),
+            "cap quantity",
+            "a cap that starts over is written as CTB03 61 with its quantity",
+        ));
+    }
+    Ok(Ctb {
+        restriction: Restriction::Shipping,
+        description: None,
+        quantity_qualifier: cap.quantity.map(|_| {
+            if cap.reset {
+                QuantityQualifier::RemainingAuthorized
+            } else {
+                QuantityQualifier::Approved
+            }
+        }),
+        quantity: cap.quantity,
+        amount_qualifier: cap.amount.map(|_| AmountQualifier::ChargebackClaim),
+        amount: cap.amount,
+        unit: cap
+            .uom
+            .as_deref()
+            .filter(|_| cap.quantity.is_some())
+            .map(|u| Unit::from(UnitCode::from_code(u))),
     })
 }
 

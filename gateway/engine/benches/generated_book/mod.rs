@@ -127,6 +127,7 @@ pub fn contract(c: u64, items: usize) -> Contract {
         change_effective: None,
         eligible,
         items,
+        caps: vec![],
     }
 }
 

@@ -226,9 +226,10 @@ impl<'a> LineStream<'a> {
         line.status = status;
         if status == LineStatus::Accepted {
             if self.plan.claim_valid {
-                // L5 (IC) or L8 via B3.
+                // L5 (IC) or L8 via B3: the reservation becomes consumption (§5.1).
                 line.status = LineStatus::Claimed;
                 line.claim = Some(1);
+                self.pipeline.consume_caps(&line.sale);
             }
         } else if self.plan.valid == 0 {
             // B2: L13, the reason is the line's dispute category.
@@ -239,6 +240,9 @@ impl<'a> LineStream<'a> {
     }
 
     /// The plan the streamed lines make, once every line went through [`LineStream::next`].
+    /// The lines the header tolerance failed give their cap reservations back (§5.1), as
+    /// [`Batch::process_with`] does at the end of a whole batch; until then they hold them, so
+    /// every pass and the whole batch see the same remaining quantities.
     pub fn finish(self) -> Result<Plan, BatchError> {
         let tolerance_failed = !self.pipeline.finish().failed.is_empty();
         self.tally.plan(tolerance_failed)

@@ -35,6 +35,28 @@ pub enum BookError {
         /// The contract number.
         contract: String,
     },
+    /// A cap names a line no item of the document has.
+    #[error("contract {contract}: cap for line {line}, which no item of the document has")]
+    CapItemUnknown {
+        /// The contract number.
+        contract: String,
+        /// The cap's line (PAD01).
+        line: String,
+    },
+    /// A cap's quantity is in another unit than the item's contract unit.
+    #[error(
+        "contract {contract}: cap of line {line} is in {cap_uom}, the item is priced in {contract_uom}"
+    )]
+    CapUnit {
+        /// The contract number.
+        contract: String,
+        /// The cap's line (PAD01).
+        line: String,
+        /// The cap's unit.
+        cap_uom: String,
+        /// The item's contract unit.
+        contract_uom: String,
+    },
 }
 
 /// What applying a document did.
@@ -66,13 +88,19 @@ pub enum RosterError {
     },
 }
 
-/// What a roster snapshot did.
+/// What applying a roster did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RosterApplied {
     /// Members added.
     pub added: usize,
+    /// Listed members whose dates or tier changed.
+    #[serde(default)]
+    pub updated: usize,
     /// Members deactivated (end date set).
     pub deactivated: usize,
+    /// Earliest past date the roster changed (§5.3): the retro run needs approval.
+    #[serde(default)]
+    pub retroactive_from: Option<NaiveDate>,
 }
 
 fn contract_state(doc: &Contract) -> ContractState {
@@ -147,6 +175,14 @@ impl ContractBook {
             }
             _ => self.restate(doc),
         };
+        let restating = !matches!(
+            doc.action,
+            Action::Change | Action::Cancellation | Action::Delete
+        );
+        let next_no = existing.map_or(1, |idx| {
+            self.contracts[idx as usize].versions.len() as u32 + 1
+        });
+        self.apply_caps(&mut version, previous.as_ref(), doc, restating, next_no)?;
         version.action = doc.action;
         version.source = doc.source.clone();
         version.issued = doc.date;
@@ -237,6 +273,7 @@ impl ContractBook {
             }],
             eligible: Vec::new(),
             rows: Vec::new(),
+            caps: Vec::new(),
             row_items: Vec::new(),
             eligible_prints: Vec::new(),
         };
@@ -548,41 +585,23 @@ impl ContractBook {
         approved: bool,
     ) -> Result<RosterApplied, RosterError> {
         let current = self.memberships.entry(gpo.id.clone()).or_default();
-        let active: Vec<usize> = current
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.end.is_none_or(|e| e >= today))
-            .map(|(i, _)| i)
-            .collect();
-        let leaving: Vec<usize> = active
-            .iter()
-            .copied()
-            .filter(|&i| !members.iter().any(|m| m.customer == current[i].customer))
-            .collect();
-        // More than 5 %: leaving × 100 > active × 5.
-        if !approved && leaving.len() * 100 > active.len() * 5 {
-            return Err(RosterError::NeedsApproval {
-                deactivating: leaving.len(),
-                members: active.len(),
-            });
-        }
-        for &i in &leaving {
-            current[i].end = Some(today);
-        }
-        let mut added = 0;
-        for member in members {
-            let known = active
-                .iter()
-                .any(|&i| current[i].customer == member.customer);
-            if !known {
-                current.push(member.clone());
-                added += 1;
-            }
-        }
-        Ok(RosterApplied {
-            added,
-            deactivated: leaving.len(),
-        })
+        crate::rosters::apply_roster(
+            current,
+            members,
+            crate::rosters::RosterMode::Snapshot,
+            today,
+            approved,
+        )
+    }
+
+    /// Replaces the memberships of a GPO (as the store holds them).
+    pub fn set_memberships(&mut self, gpo_id: &str, members: Vec<Membership>) {
+        self.memberships.insert(gpo_id.to_owned(), members);
+    }
+
+    /// Forgets every membership (before loading them again).
+    pub fn clear_memberships(&mut self) {
+        self.memberships.clear();
     }
 }
 
@@ -630,4 +649,5 @@ fn same_content(a: &ContractVersion, b: &ContractVersion) -> bool {
         && a.distributors == b.distributors
         && a.eligible == b.eligible
         && a.rows == b.rows
+        && a.caps == b.caps
 }

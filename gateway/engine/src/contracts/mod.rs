@@ -9,6 +9,7 @@
 //! sales (§5.3). Older versions stay for audit and for the pricing snapshots that cite them.
 
 mod apply;
+mod caps;
 mod lookup;
 
 use crate::name::Name;
@@ -23,6 +24,7 @@ use crate::fingerprint::FingerprintBuild;
 use crate::identity::PartyKey;
 
 pub use apply::{Applied, BookError, RosterApplied, RosterError};
+pub use caps::BookCap;
 pub use lookup::Eligibility;
 
 /// Index of a contract (lineage) in the book.
@@ -101,6 +103,23 @@ pub struct PriceRow {
     pub reference_price: Option<Decimal>,
 }
 
+/// A cap of a version (§5.1): the approved quantity (contract units) and/or amount of one
+/// item, optionally for one end customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapRow {
+    /// The item.
+    pub item: ItemIdx,
+    /// The end customer of an item × customer cap.
+    pub customer: Option<PartyKey>,
+    /// Approved quantity in the item's contract unit.
+    pub quantity: Option<Decimal>,
+    /// Approved amount.
+    pub amount: Option<Decimal>,
+    /// The version that last started the cap over (its first version, or the amendment that
+    /// reset it): consumption recorded under earlier starts no longer counts.
+    pub since: u32,
+}
+
 /// One immutable version of a contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContractVersion {
@@ -134,6 +153,9 @@ pub struct ContractVersion {
     pub eligible: Vec<EligibilityRow>,
     /// Price rows sorted by item, class and start.
     pub rows: Vec<PriceRow>,
+    /// Quantity and amount caps (§5.1), one per item (× customer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caps: Vec<CapRow>,
     /// The item of each row, in row order: a compact array that a lookup binary-searches
     /// before touching the rows (derived from `rows`).
     pub row_items: Vec<ItemIdx>,

@@ -406,6 +406,14 @@ impl<'a> Pipeline<'a> {
         }
     }
 
+    /// Turns a line's cap reservations into consumption (the line is Claimed).
+    pub(crate) fn consume_caps(&mut self, line: &SaleLine) {
+        let line_ref = self.line_ref(line);
+        if let Some(caps) = self.caps.as_deref_mut() {
+            caps.consume(&line_ref, self.today);
+        }
+    }
+
     /// Ends the batch: the header tolerance check (§13.4). Reservations of the failed lines are
     /// released.
     pub fn finish(mut self) -> HeaderTolerance {

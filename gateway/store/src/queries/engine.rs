@@ -1031,7 +1031,7 @@ pub(crate) async fn append_cap_entries(
     c: &mut dyn Exec,
     entries: &[NewCapEntry],
 ) -> StoreResult<()> {
-    const COLUMNS: usize = 7;
+    const COLUMNS: usize = 8;
     for chunk in entries.chunks(ROWS_PER_INSERT) {
         let mut args = Vec::with_capacity(chunk.len() * COLUMNS);
         for e in chunk {
@@ -1039,6 +1039,7 @@ pub(crate) async fn append_cap_entries(
                 e.cap_key.as_str().into(),
                 e.batch_id.into(),
                 e.line_no.into(),
+                (&e.line_ref).into(),
                 e.kind.as_str().into(),
                 money("quantity", e.quantity, PRICE_SCALE)?,
                 money("amount", e.amount, AMOUNT_SCALE)?,
@@ -1046,8 +1047,8 @@ pub(crate) async fn append_cap_entries(
             ]);
         }
         let sql = format!(
-            "INSERT INTO cap_ledger (cap_key, batch_id, line_no, kind, quantity, amount, at) \
-             VALUES {}",
+            "INSERT INTO cap_ledger (cap_key, batch_id, line_no, line_ref, kind, quantity, amount, \
+             at) VALUES {}",
             crate::sql::values_placeholders(c.dialect(), chunk.len(), COLUMNS)
         );
         c.execute(&sql, args).await?;
@@ -1058,8 +1059,8 @@ pub(crate) async fn append_cap_entries(
 pub(crate) async fn cap_entries(c: &mut dyn Exec, key: &str) -> StoreResult<Vec<CapEntryRecord>> {
     let rows = c
         .fetch_all(
-            "SELECT id, cap_key, batch_id, line_no, kind, quantity, amount, at FROM cap_ledger \
-             WHERE cap_key = $1 ORDER BY id",
+            "SELECT id, cap_key, batch_id, line_no, line_ref, kind, quantity, amount, at \
+             FROM cap_ledger WHERE cap_key = $1 ORDER BY id",
             vec![key.into()],
         )
         .await?;
@@ -1071,6 +1072,7 @@ pub(crate) async fn cap_entries(c: &mut dyn Exec, key: &str) -> StoreResult<Vec<
                     cap_key: r.text("cap_key")?,
                     batch_id: r.opt_uuid("batch_id")?,
                     line_no: r.opt_int("line_no")?,
+                    line_ref: r.opt_text("line_ref")?,
                     kind: CapEntryKind::parse("kind", &r.text("kind")?)?,
                     quantity: r.decimal("quantity")?,
                     amount: r.decimal("amount")?,

@@ -27,16 +27,23 @@ fn sales(lines: &[usize], times: usize) -> Vec<SaleLine> {
 }
 
 fn whole(settings: &EngineSettings, sales: Vec<SaleLine>) -> (Batch, Outcome, Outcome) {
+    whole_capped(settings, sales, &mut CapLedger::new())
+}
+
+fn whole_capped(
+    settings: &EngineSettings,
+    sales: Vec<SaleLine>,
+    caps: &mut CapLedger,
+) -> (Batch, Outcome, Outcome) {
     let book = book();
     let mut history = LineHistory::new();
-    let mut caps = CapLedger::new();
     let (mut batch, opened) = Batch::open(header("S1"), settings, sales, &Actor::System, today());
     let out = batch
         .process_with(
             &mut Ledgers {
                 book: &book,
                 history: &mut history,
-                caps: &mut caps,
+                caps,
             },
             today(),
             LineEvents::None,
@@ -50,14 +57,26 @@ fn streamed(
     sales: Vec<SaleLine>,
     chunk: usize,
 ) -> (Batch, Vec<BatchLine>, Outcome, Outcome) {
+    let (batch, lines, opened, out, _) = streamed_capped(settings, sales, chunk, &CapLedger::new());
+    (batch, lines, opened, out)
+}
+
+/// Streams as apply does, each pass with a copy of `start`; the ledger of the pass that
+/// counts is returned. The plan of every line (a full survey) is checked against the one the
+/// stream observes.
+fn streamed_capped(
+    settings: &EngineSettings,
+    sales: Vec<SaleLine>,
+    chunk: usize,
+    start: &CapLedger,
+) -> (Batch, Vec<BatchLine>, Outcome, Outcome, CapLedger) {
     let book = book();
     let history = LineHistory::new();
     let (mut batch, opened) =
         Batch::open_streamed(header("S1"), settings, sales.len(), &Actor::System, today());
     let ctx = batch.stream_context();
-    // The plan of every line, as a reference for the one the stream observes.
     let survey = |chunks: usize| {
-        let mut caps = CapLedger::new();
+        let mut caps = start.clone();
         let mut survey = Survey::new(&batch, &ctx, &book, &history, &mut caps, today());
         for c in sales.chunks(chunk) {
             survey.preload(c);
@@ -71,33 +90,38 @@ fn streamed(
     // As apply does: stream under the first chunk's plan; stream again under the observed
     // plan when it gives the lines other states.
     let stream = |plan: &Plan| {
-        let mut caps = CapLedger::new();
-        let mut stream = LineStream::new(&batch, &ctx, &book, &history, &mut caps, today(), plan);
-        for c in sales.chunks(chunk) {
-            stream.preload(c);
-        }
+        let mut caps = start.clone();
         let mut lines = Vec::new();
-        for c in sales.chunks(chunk) {
-            lines.extend(c.iter().map(|s| stream.next(s.clone())));
-        }
-        (lines, stream.finish().unwrap_or_else(|e| panic!("{e}")))
+        let observed = {
+            let mut stream =
+                LineStream::new(&batch, &ctx, &book, &history, &mut caps, today(), plan);
+            for c in sales.chunks(chunk) {
+                stream.preload(c);
+            }
+            for c in sales.chunks(chunk) {
+                lines.extend(c.iter().map(|s| stream.next(s.clone())));
+            }
+            stream.finish().unwrap_or_else(|e| panic!("{e}"))
+        };
+        (lines, observed, caps)
     };
     let guess = survey(1);
-    let (mut lines, observed) = stream(&guess);
+    let (mut lines, observed, mut caps) = stream(&guess);
     assert_eq!(
         observed, exact,
         "the stream observes the plan of every line"
     );
     if !observed.same_line_states(&guess) {
-        let (again, replan) = stream(&observed);
+        let (again, replan, again_caps) = stream(&observed);
         assert_eq!(replan, observed, "a second stream observes the same plan");
         lines = again;
+        caps = again_caps;
     }
     let plan = observed;
     let out = batch
         .finish_streamed(&plan, today())
         .unwrap_or_else(|e| panic!("{e}"));
-    (batch, lines, opened, out)
+    (batch, lines, opened, out, caps)
 }
 
 fn same(settings: &EngineSettings, lines: &[usize], times: usize) {
@@ -179,6 +203,60 @@ fn streamed_header_tolerance_fails_lines_of_earlier_chunks() {
                 .all(|l| l.status == LineStatus::AmountDisputed);
             assert_eq!(failed, fails, "header_tol 0.0{header_tol}");
             same_sales(&settings, &lines);
+        }
+    }
+}
+
+#[test]
+fn streamed_batches_move_the_cap_ledger_as_whole_ones() {
+    // 12345010001 (sample line 1, 10 CA) capped at 25 CA: the third and fourth copies find 5
+    // (CAP_EXCEEDED); claimed lines consume; the first line, 0.01 over, fails the header
+    // tolerance of 0.00 and gives its reservation back at the end of the batch.
+    let mut lines = sales(&[1], 4);
+    for (i, l) in lines.iter_mut().enumerate() {
+        l.invoice = format!("INV{i}");
+        l.line = format!("{}", i + 1);
+    }
+    lines[0].claimed_amount = Some(Decimal::new(6251, 2));
+    let mut start = CapLedger::new();
+    let cap = start.add_cap(crate::caps::Cap {
+        scope: crate::caps::CapScope {
+            contract: "SPA-2026-0042".into(),
+            item: "NDC:12345010001".into(),
+            customer: None,
+        },
+        quantity: Some(Decimal::new(25, 0)),
+        amount: None,
+    });
+    for (header_tol, remaining) in [(0, 15), (1, 5)] {
+        for mode in [BatchMode::ImmediateClaim, BatchMode::ReviewAndClaim] {
+            let settings = EngineSettings {
+                batch_mode: mode,
+                header_tol: Decimal::new(header_tol, 2),
+                ..EngineSettings::default()
+            };
+            let mut whole_caps = start.clone();
+            let (expected, _, _) = whole_capped(&settings, lines.clone(), &mut whole_caps);
+            let (_, got, _, _, caps) = streamed_capped(&settings, lines.clone(), 2, &start);
+            let case = format!("{mode:?} header_tol 0.0{header_tol}");
+            assert_eq!(got, expected.lines, "{case}");
+            let exceeded = got.iter().filter(|l| {
+                l.validation.as_ref().and_then(|v| v.cap_remaining) == Some(Decimal::new(5, 0))
+            });
+            assert_eq!(exceeded.count(), 2, "{case}");
+            assert_eq!(
+                caps.remaining(cap).0,
+                Some(Decimal::new(remaining, 0)),
+                "{case}"
+            );
+            assert_eq!(caps.remaining(cap), whole_caps.remaining(cap), "{case}");
+            for l in &expected.lines {
+                let line = crate::sale::LineRef {
+                    batch: expected.header.id.clone(),
+                    line: l.sale.line.clone(),
+                };
+                assert_eq!(caps.held_by(&line), whole_caps.held_by(&line), "{case}");
+            }
         }
     }
 }
