@@ -508,6 +508,73 @@ impl Batch {
         )
     }
 
+    /// B1 then B5 for a Retro batch (§5.3, always Review and Claim): the lines of an approved
+    /// run, validated by the run against the new version, enter Accepted (L4) at the run's
+    /// amounts — the whole amount of a new or resubmitted line, the signed difference of a
+    /// delta or clawback —, each linked to its original (`sale.corrects`) with the action in
+    /// its comment. The batch waits in Awaiting Review: the reviewer claims it with Pay and
+    /// Close (B6), or rejects lines (L11) or the batch (B8).
+    pub fn open_retro(
+        mut header: BatchHeader,
+        settings: &EngineSettings,
+        run: &crate::retro::RetroRun,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> Result<(Self, Outcome), BatchError> {
+        if run.lines.is_empty() {
+            return Err(BatchError::Empty);
+        }
+        header.kind = BatchKind::Retro;
+        let mut batch = Self::opened(header, settings);
+        batch.lines = run
+            .lines
+            .iter()
+            .map(|l| {
+                let mut line = BatchLine::new(l.sale.clone());
+                line.status = LineStatus::Accepted;
+                line.accepted_quantity = Some(l.sale.quantity);
+                line.accepted_amount = Some(l.amount);
+                line.comment = Some(format!(
+                    "retro {}: original {}/{}",
+                    status_name(&l.action),
+                    l.original.batch,
+                    l.original.line
+                ));
+                line
+            })
+            .collect();
+        let mut out = Outcome::default();
+        out.events
+            .push(batch.event(None, BatchStatus::Open, "B1 open", actor, None, today));
+        for (i, line) in batch.lines.iter().enumerate() {
+            let line_ref = batch.line_ref(i);
+            out.events.push(AuditEvent {
+                entity: Entity::BatchLine,
+                id: line_id(&line_ref.batch, &line_ref.line),
+                from: Some(status_name(&LineStatus::Open)),
+                to: status_name(&LineStatus::Accepted),
+                event: "L4 retro line".to_owned(),
+                actor: actor.clone(),
+                reason: line.comment.clone(),
+                comment: None,
+                correlation_id: None,
+                date: today,
+                before: None,
+                after: Some(line.snapshot()),
+            });
+        }
+        batch.status = BatchStatus::AwaitingReview;
+        out.events.push(batch.event(
+            Some(BatchStatus::Open),
+            BatchStatus::AwaitingReview,
+            "B5 retro lines to review",
+            actor,
+            None,
+            today,
+        ));
+        Ok((batch, out))
+    }
+
     fn event(
         &self,
         from: Option<BatchStatus>,
@@ -1475,4 +1542,4 @@ fn reason_text(reason: &RejectReason) -> String {
 
 pub mod stream;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

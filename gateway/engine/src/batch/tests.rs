@@ -37,7 +37,7 @@ fn today() -> NaiveDate {
 }
 
 /// The sample 844's batch header under batch id `id` (also the streaming tests').
-pub(super) fn header(id: &str) -> BatchHeader {
+pub(crate) fn header(id: &str) -> BatchHeader {
     let claim = sample_claim();
     BatchHeader {
         id: id.into(),
