@@ -127,6 +127,16 @@ fn story(serve: &Serve, deliver: Deliver) {
         "{ack}"
     );
 
+    // ACME's 845 is not back-dated (chargeback-rules 5.3): it has no retro run to approve.
+    let (status, body) = http(
+        serve.port,
+        "POST",
+        "/api/v1/contracts/acmepharma%2FSPA-2026-0042/versions/1/retro/approve",
+        Some(r#"{"actor": "ann"}"#),
+    )
+    .unwrap();
+    assert_eq!(status, 404, "{body}");
+
     // GOOD DRUG's sales: a batch awaiting review (its profile is Review and Claim).
     deliver(
         "gooddrug",

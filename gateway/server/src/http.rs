@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::as2_endpoint::routes())
         .merge(crate::batches_api::routes())
         .merge(crate::claims_api::routes())
+        .merge(crate::contracts_api::routes())
         .with_state(state)
 }
 
