@@ -1189,6 +1189,51 @@ impl Batch {
         Ok(out)
     }
 
+    /// A replacement claim (BAA01 05, §5.2) takes the place of this batch while it is still
+    /// open: every line not yet Rejected is Rejected with reason `Replaced` (L12) and the
+    /// batch is Rejected (B8, by the partner). Lines already on the batch's claim go too: the
+    /// replacement cancels that claim in the same transaction (an adjudicator's held batch
+    /// carries its accepted lines as Claimed before any 849 answered them). A Closed or
+    /// Rejected batch is immutable: the replacement is refused instead.
+    pub fn replaced(
+        &mut self,
+        actor: &Actor,
+        ledgers: &mut Ledgers<'_>,
+        today: NaiveDate,
+    ) -> Result<Outcome, BatchError> {
+        if matches!(self.status, BatchStatus::Closed | BatchStatus::Rejected) {
+            return Err(BatchError::Immutable(self.header.id.clone(), self.status));
+        }
+        let mut out = Outcome::default();
+        let reason = RejectReason::Configured("Replaced".into());
+        for i in 0..self.lines.len() {
+            if self.lines[i].status == LineStatus::Rejected {
+                continue;
+            }
+            self.lines[i].reject_reason = Some(reason.clone());
+            self.move_line(
+                i,
+                LineStatus::Rejected,
+                "L12 replaced",
+                actor,
+                Some("replaced by BAA01 05".into()),
+                ledgers,
+                today,
+                &mut out,
+            );
+        }
+        self.set_status(
+            BatchStatus::Rejected,
+            "B8 replaced by BAA01 05",
+            actor,
+            Some("replaced by BAA01 05".into()),
+            ledgers,
+            today,
+            &mut out,
+        );
+        Ok(out)
+    }
+
     /// L16: a corrected CSV row for this line was imported (§9); only lines still disputed
     /// in a batch Awaiting Review move.
     pub fn mark_resubmitted(
