@@ -56,6 +56,9 @@ pub enum ApplyError {
         /// Version number.
         version: i64,
     },
+    /// A settlement request that cannot be recorded as given.
+    #[error("settlement: {0}")]
+    InvalidSettlement(String),
     /// No such claim.
     #[error("no claim {0}")]
     UnknownClaim(Uuid),

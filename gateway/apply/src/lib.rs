@@ -59,7 +59,7 @@ pub use outbox::{
 pub use partners::{Partner, PartnerRole, Partners, convert as partner_from_profile};
 pub use retro::{RetroBatch, RetroOutcome, RetroResult};
 pub use sales::{batch_number, sales_batch_header};
-pub use settle::SettlementOutcome;
+pub use settle::{Allocation, MassSettlement, MassSettlementOutcome, SettlementOutcome};
 pub use state::CHUNK_LINES;
 pub use store::Applied;
 
@@ -267,6 +267,29 @@ pub async fn apply_retro_approval(
                 tx.commit().await?;
             }
             tracing::info!(%contract_id, version_no, summary = %outcome.summary, "retro run approved");
+            Ok(outcome)
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Records one instrument settling several claims in one transaction (chargeback-rules 7.3,
+/// 8.2): each allocation is checked against its claim's `expected_version` (a stale one is
+/// [`ApplyError::Conflict`] and nothing is written), each claim gets the instrument under the
+/// mass settlement number (C15, then C16 when nothing is left open, parents included).
+pub async fn apply_mass_settlement(
+    store: &dyn Store,
+    settlement: MassSettlement,
+    ctx: &Context,
+) -> Result<MassSettlementOutcome, ApplyError> {
+    let mut tx = store.begin().await?;
+    match settle::apply_mass(&mut *tx, settlement, ctx).await {
+        Ok(outcome) => {
+            tx.commit().await?;
+            tracing::info!(mass_settlement = %outcome.mass_settlement, claims = outcome.claims.len(), amount = %outcome.amount, "mass settlement recorded");
             Ok(outcome)
         }
         Err(e) => {

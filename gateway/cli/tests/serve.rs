@@ -234,10 +234,25 @@ fn story(serve: &Serve, deliver: Deliver) {
     assert_eq!(part["remaining_amount"], "23.00", "{part}");
     let (status, stale) = settle(&reconciled["version"], "ACME-CM-2", "23.00");
     assert_eq!(status, 409, "a stale version must conflict: {stale}");
-    let (status, done) = settle(&part["version"], "ACME-CM-2", "23.00");
+    // The rest comes as a mass settlement (one instrument, allocations per claim, 7.3).
+    let mass = |version: &serde_json::Value, claim: &str| {
+        let body = format!(
+            r#"{{"actor": "ann", "method": "credit_memo_on_account", "number": "ACME-CM-2", "date": "2026-12-20", "allocations": [{{"claim": "{claim}", "expected_version": {version}, "amount": "23.00"}}]}}"#
+        );
+        http(serve.port, "POST", "/api/v1/settlements", Some(&body)).unwrap()
+    };
+    let (status, missing) = mass(&part["version"], "acmepharma/NO-SUCH-CLAIM");
+    assert_eq!(status, 404, "{missing}");
+    let (status, stale) = mass(&reconciled["version"], &format!("acmepharma/{claim_number}"));
+    assert_eq!(status, 409, "a stale version must conflict: {stale}");
+    let (status, done) = mass(&part["version"], &format!("acmepharma/{claim_number}"));
     assert_eq!(status, 200, "{done}");
+    let done = json(&done);
+    assert_eq!(done["mass_settlement"], "MS-ACME-CM-2", "{done}");
+    assert_eq!(done["claims"][0]["status"], "closed", "{done}");
     let closed = json(&get(serve.port, &claim_api).unwrap().1);
     assert_eq!(closed["status"], "closed", "{closed}");
+    assert_eq!(closed["mass_settlement"], "MS-ACME-CM-2", "{closed}");
     assert_eq!(closed["settled_amount"], "123.00", "{closed}");
     assert_eq!(closed["remaining_amount"], "0.00", "{closed}");
     assert_eq!(
