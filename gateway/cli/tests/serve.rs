@@ -176,14 +176,67 @@ fn story(serve: &Serve, deliver: Deliver) {
     let claim = std::fs::read_to_string(&claim_path).unwrap();
     assert!(claim.contains("ST*844*"), "{claim}");
 
-    // ACME's 997 for our 844 (made with `chargegate ack`, as ACME's translator would): the
-    // claim is Acknowledged (C12), linked through the control numbers it went out under.
+    // ACME's translator first refuses our interchange with a TA1 R (no group, x12-chargeback
+    // 8.3): the 844's send is rejected and the same debit memo goes out again under new
+    // control numbers (C13, then C11); the TA1 itself is never acknowledged.
     let claim_number = element(&claim, "BAA", 5);
     let claim_api = format!("/api/v1/claims/acmepharma%2F{claim_number}");
+    let ta1 = format!(
+        "ISA*00*          *00*          *ZZ*ACMEPHARMA     *ZZ*GOODDRUG       *261203*0900*U*00401*000000601*0*P*>~\nTA1*{}*{}*{}*R*022~\nIEA*0*000000601~\n",
+        element(&claim, "ISA", 13),
+        element(&claim, "ISA", 9),
+        element(&claim, "ISA", 10),
+    );
+    deliver("acmepharma", "ta1.x12", ta1.as_bytes());
+    wait_for(
+        serve,
+        "the TA1 to reject the send and the 844 to go again",
+        || {
+            get(serve.port, &claim_api)
+                .map(|(_, b)| {
+                    let b = json(&b);
+                    b["transmissions"][0]["status"] == "rejected"
+                        && b["transmissions"][1]["control_numbers"]["isa13"].is_i64()
+                })
+                .unwrap_or(false)
+        },
+    );
+    let resent = json(&get(serve.port, &claim_api).unwrap().1);
+    assert_eq!(resent["status"], "sent", "{resent}");
+    assert_ne!(
+        resent["transmissions"][0]["control_numbers"]["isa13"],
+        resent["transmissions"][1]["control_numbers"]["isa13"],
+        "{resent}"
+    );
+    wait_for(serve, "the 844 sent again", || {
+        files(&drops.join("acmepharma/outbox"))
+            .iter()
+            .filter(|f| f.starts_with("claim-"))
+            .count()
+            == 2
+    });
+    let first_name = claim_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let again = files(&drops.join("acmepharma/outbox"))
+        .into_iter()
+        .find(|f| f.starts_with("claim-") && Some(f) != first_name.as_ref())
+        .unwrap();
+    let claim_path = drops.join("acmepharma/outbox").join(again);
+    let claim = std::fs::read_to_string(&claim_path).unwrap();
+    assert_eq!(element(&claim, "BAA", 5), claim_number, "same debit memo");
+    assert_eq!(
+        resent["transmissions"][1]["control_numbers"]["isa13"].as_i64(),
+        element(&claim, "ISA", 13).parse().ok(),
+        "{resent}"
+    );
+
+    // ACME's 997 for our 844 (made with `chargegate ack`, as ACME's translator would): the
+    // claim is Acknowledged (C12), linked through the control numbers it went out under.
     let sent = json(&get(serve.port, &claim_api).unwrap().1);
     assert_eq!(sent["status"], "sent", "{sent}");
     assert_eq!(
-        sent["transmissions"][0]["control_numbers"]["gs06"].as_i64(),
+        sent["transmissions"][1]["control_numbers"]["gs06"].as_i64(),
         element(&claim, "GS", 6).parse().ok(),
         "{sent}"
     );
@@ -195,7 +248,7 @@ fn story(serve: &Serve, deliver: Deliver) {
     });
     let acked = json(&get(serve.port, &claim_api).unwrap().1);
     assert!(acked["dates"]["acknowledged"].is_string(), "{acked}");
-    assert_eq!(acked["transmissions"][0]["status"], "accepted", "{acked}");
+    assert_eq!(acked["transmissions"][1]["status"], "accepted", "{acked}");
 
     // ACME answers with its 849 (made here with Chargegate's own offline tools, as ACME's
     // side): the claim is reconciled, the 849 acknowledged, the claim Settlement Pending (C14).
@@ -243,7 +296,10 @@ fn story(serve: &Serve, deliver: Deliver) {
     };
     let (status, missing) = mass(&part["version"], "acmepharma/NO-SUCH-CLAIM");
     assert_eq!(status, 404, "{missing}");
-    let (status, stale) = mass(&reconciled["version"], &format!("acmepharma/{claim_number}"));
+    let (status, stale) = mass(
+        &reconciled["version"],
+        &format!("acmepharma/{claim_number}"),
+    );
     assert_eq!(status, 409, "a stale version must conflict: {stale}");
     let (status, done) = mass(&part["version"], &format!("acmepharma/{claim_number}"));
     assert_eq!(status, 200, "{done}");
@@ -280,6 +336,12 @@ fn story(serve: &Serve, deliver: Deliver) {
             == 2
     });
     assert_eq!(files(&drops.join("gooddrug/outbox")).len(), 1);
+    assert!(
+        !files(&drops.join("acmepharma/outbox"))
+            .iter()
+            .any(|f| f.starts_with("ta1-")),
+        "the TA1 is not acknowledged"
+    );
 
     // A broken file: rejected, failed with a located error, answered with a TA1.
     deliver(
