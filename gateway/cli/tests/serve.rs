@@ -343,6 +343,66 @@ fn story(serve: &Serve, deliver: Deliver) {
         "the TA1 is not acknowledged"
     );
 
+    // ACME reprices 12345020101 from 30.00 to 29.00 in a replace 845 issued 2026-12-01, the
+    // price effective from the contract's start (2026-11-01): a back-dated change whose retro
+    // run, once approved, gives the 867's paid line a +4.00 delta in a Retro batch awaiting
+    // review (chargeback-rules 5.3); approving it again creates nothing.
+    let change = String::from_utf8(sample("845_4010_contract.x12"))
+        .unwrap()
+        .replace("*000000101*", "*000000111*")
+        .replace("IEA*1*000000101", "IEA*1*000000111")
+        .replace("*0930*101*X*", "*0930*111*X*")
+        .replace("GE*1*101", "GE*1*111")
+        .replace("BPA*00*20261101", "BPA*05*20261201")
+        .replace("CTP**CON*30.00", "CTP**CON*29.00");
+    deliver("acmepharma", "845_change.x12", change.as_bytes());
+    let approve = "/api/v1/contracts/acmepharma%2FSPA-2026-0042/versions/2/retro/approve";
+    let mut approved = None;
+    wait_for(serve, "the back-dated 845's retro run", || {
+        let (status, body) =
+            http(serve.port, "POST", approve, Some(r#"{"actor": "ann"}"#)).unwrap();
+        if status == 200 {
+            approved = Some(json(&body));
+        }
+        status != 404
+    });
+    let approved = approved.expect("the retro run approved");
+    assert_eq!(approved["already_run"], false, "{approved}");
+    assert_eq!(approved["retroactive_from"], "2026-11-01", "{approved}");
+    let batches = approved["batches"].as_array().unwrap();
+    let expired = approved["expired"].as_array().unwrap();
+    // The 867's 12345020101 line (2026-11-05) is in the 180-day claim window unless this
+    // machine's clock is past 2027-05-04; then it is retro-eligible but expired.
+    assert_eq!(batches.len() + expired.len(), 1, "{approved}");
+    if let Some(retro) = batches.first() {
+        assert_eq!(
+            retro["number"], "gooddrug/RETRO-SPA-2026-0042-V2",
+            "{approved}"
+        );
+        assert_eq!(
+            (retro["lines"].as_i64(), retro["amount"].as_str()),
+            (Some(1), Some("4.00"))
+        );
+        let batch = json(
+            &get(
+                serve.port,
+                "/api/v1/batches/gooddrug%2FRETRO-SPA-2026-0042-V2",
+            )
+            .unwrap()
+            .1,
+        );
+        assert_eq!(batch["status"], "awaiting_review", "{batch}");
+        assert_eq!(batch["lines"][0]["claimed_amount"], "4.00", "{batch}");
+        assert_eq!(batch["lines"][0]["status"], "accepted", "{batch}");
+        assert_eq!(batch["lines"][0]["item"], "12345020101", "{batch}");
+    }
+    let (status, again) = http(serve.port, "POST", approve, Some(r#"{"actor": "bob"}"#)).unwrap();
+    assert_eq!(status, 200, "{again}");
+    let again = json(&again);
+    assert_eq!(again["already_run"], true, "{again}");
+    assert_eq!(again["batches"], approved["batches"], "{again}");
+    assert_eq!(again["approved_by"], "ann", "{again}");
+
     // A broken file: rejected, failed with a located error, answered with a TA1.
     deliver(
         "gooddrug",
