@@ -1,12 +1,16 @@
-//! A received 997 or 999 read into the `acknowledgment` document, so the gateway can link it
-//! to the 844 it answers (chargeback-rules 6.3 C12/C13, 7.1). Acknowledgments are not
+//! A received 997 or 999, or a TA1 outside any group, read into the `acknowledgment`
+//! document, so the gateway can link it to the 844 it answers (chargeback-rules 6.3 C12/C13,
+//! 7.1; a TA1 by the ISA13 of our interchange). Acknowledgments are not
 //! mapped through a profile (every partner writes them the standard way) and are never
 //! acknowledged themselves.
 
+use chrono::NaiveDate;
 use schemas::{
-    AckKind, AckStatus, Acknowledgment, ElementError, GroupAck, SegmentError, SetAck, Source,
+    AckKind, AckStatus, Acknowledgment, ElementError, GroupAck, InterchangeAck, SegmentError,
+    SetAck, Source,
 };
 use x12::stream::RawSet;
+use x12::validate::ReceivedTa1;
 
 /// The acknowledgment document of a valid 997 or 999 set; `None` for another set or one
 /// without its AK1/AK9.
@@ -112,5 +116,30 @@ pub fn read_acknowledgment(raw: &RawSet, source: Source) -> Option<Acknowledgmen
         interchange: None,
         group: Some(group?),
         sets,
+    })
+}
+
+/// The acknowledgment document of a TA1 received outside any group (x12-chargeback 8.3):
+/// TA101 the ISA13 it answers, TA102 `YYMMDD` (read as 20YY), TA103, TA104 `A`/`E`/`R`, TA105.
+/// `None` when TA101 is empty, TA102 is not a date or TA104 is not a known code: such a TA1
+/// cannot be linked to an interchange and moves nothing.
+pub fn read_ta1(ta1: &ReceivedTa1, source: Source) -> Option<Acknowledgment> {
+    if ta1.control_number.is_empty() {
+        return None;
+    }
+    let date = NaiveDate::parse_from_str(&format!("20{}", ta1.date), "%Y%m%d").ok()?;
+    let status = AckStatus::from_code(&ta1.status)?;
+    Some(Acknowledgment {
+        source,
+        kind: AckKind::Interchange,
+        interchange: Some(InterchangeAck {
+            control_number: ta1.control_number.clone(),
+            date,
+            time: ta1.time.clone(),
+            status,
+            note_code: ta1.note_code.clone(),
+        }),
+        group: None,
+        sets: vec![],
     })
 }

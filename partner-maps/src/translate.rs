@@ -17,7 +17,11 @@
 //! | [`TranslateError::Read`] | the [`x12::sets::ReadError`]'s own AK3/AK4 or AK5 code |
 //! | [`TranslateError::Map`] | AK3/AK4 per error (see [`crate::map::error`]), AK5 `R`, AK502 `5` |
 //! | [`TranslateError::Invalid`] | already in the report from validation |
-//! | [`TranslateError::NotTranslated`] (a 997/999) | none: acknowledgments are not acknowledged |
+//! | [`TranslateError::NotTranslated`] (a 997/999, or a TA1) | none: acknowledgments are not acknowledged |
+//!
+//! A TA1 sits outside any group, so it is no set: when its interchange ends, each TA1 the
+//! validator kept comes out as an outcome of its own (`set_id` `TA1`, `group` empty, `set`
+//! `TA1` or `TA1-<n>`) carrying its [`crate::ack_in::read_ta1`] document, like a 997.
 //!
 //! Offline commands translate without profiles ([`PartnerLookup::Offline`]): every
 //! interchange gets [`Profile::default_for_unknown`] and every business set is mapped.
@@ -132,6 +136,7 @@ pub fn translate_with<'p, R: Read>(
         cached: None,
         pending: Vec::new(),
         reports: VecDeque::new(),
+        ta1s: VecDeque::new(),
         error: None,
     }
 }
@@ -198,6 +203,8 @@ pub struct Translator<'p, R> {
     cached: Option<(Arc<SetContext>, Resolved<'p>)>,
     pending: Vec<Pending>,
     reports: VecDeque<InterchangeReport>,
+    /// TA1 outcomes of the interchange that just ended, handed out before reading on.
+    ta1s: VecDeque<SetOutcome>,
     error: Option<TokenError>,
 }
 
@@ -206,6 +213,9 @@ impl<R: Read> Iterator for Translator<'_, R> {
 
     fn next(&mut self) -> Option<SetOutcome> {
         loop {
+            if let Some(ta1) = self.ta1s.pop_front() {
+                return Some(ta1);
+            }
             match self.reader.next_event() {
                 Ok(Some(Event::Set(mut raw))) => {
                     let out = self.outcome(&mut raw);
@@ -222,6 +232,7 @@ impl<R: Read> Iterator for Translator<'_, R> {
                     for p in self.pending.drain(..) {
                         reject(&mut report, &p.group, p.rejection);
                     }
+                    self.queue_ta1s(&report);
                     self.reports.push_back(report);
                 }
                 Ok(None) => return None,
@@ -249,6 +260,45 @@ impl<'p, R: Read> Translator<'p, R> {
     /// The tokenizer error that ended the input early, if any.
     pub fn token_error(&self) -> Option<&TokenError> {
         self.error.as_ref()
+    }
+
+    /// One outcome per TA1 of an ended interchange, its document read by
+    /// [`crate::ack_in::read_ta1`]; the result stays [`TranslateError::NotTranslated`].
+    fn queue_ta1s(&mut self, report: &InterchangeReport) {
+        let several = report.ta1s.len() > 1;
+        for (n, ta1) in report.ta1s.iter().enumerate() {
+            let set = if several {
+                format!("TA1-{}", n + 1)
+            } else {
+                "TA1".to_owned()
+            };
+            let mut out = SetOutcome {
+                interchange: report.isa.control_number.clone(),
+                group: String::new(),
+                set,
+                set_id: "TA1".to_owned(),
+                offset: ta1.offset,
+                partner: None,
+                diagnostics: Vec::new(),
+                result: Ok(Vec::new()),
+                rejection: None,
+                acknowledgment: None,
+            };
+            out.acknowledgment = crate::ack_in::read_ta1(ta1, self.source_of(&out));
+            out.result = Err(TranslateError::NotTranslated {
+                location: Location {
+                    file: self.file.clone(),
+                    offset: ta1.offset,
+                    interchange: Some(report.isa.control_number.clone()),
+                    group: None,
+                    set: None,
+                    segment: None,
+                    element: None,
+                },
+                set: "TA1".to_owned(),
+            });
+            self.ta1s.push_back(out);
+        }
     }
 
     fn resolve(&mut self, ctx: &Arc<SetContext>) -> Resolved<'p> {
@@ -575,8 +625,8 @@ pub struct SetOutcome {
     /// How the acknowledgment rejects the set, when the translation owes a rejection the
     /// validator did not already report.
     pub rejection: Option<Rejection>,
-    /// A valid 997/999 read into its document ([`crate::ack_in`]); its `result` stays
-    /// [`TranslateError::NotTranslated`]: nothing is mapped and nothing acknowledges it.
+    /// A valid 997/999, or a TA1, read into its document ([`crate::ack_in`]); its `result`
+    /// stays [`TranslateError::NotTranslated`]: nothing is mapped and nothing acknowledges it.
     pub acknowledgment: Option<schemas::Acknowledgment>,
 }
 

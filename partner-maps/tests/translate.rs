@@ -436,3 +436,76 @@ fn a_response_line_without_a_claimed_quantity_still_maps() {
         Some(rust_decimal::Decimal::new(10, 0))
     );
 }
+
+/// ACME's TA1 rejecting our interchange 000000777 (x12-chargeback 8.3): an interchange with no
+/// group, ISA14 = 1. No set, yet it comes out as an outcome of its own with the TA1 read into
+/// its document, not translated and, being an acknowledgment, not acknowledged (no TA1 back,
+/// no 997).
+const TA1_INTERCHANGE: &str = "ISA*00*          *00*          *ZZ*ACMEPHARMA     *ZZ*GOODDRUG       *261203*0900*U*00401*000000601*1*P*>~\nTA1*000000777*261202*1200*R*022~\nIEA*0*000000601~\n";
+
+#[test]
+fn a_ta1_outside_any_group_is_read_into_its_document_and_not_acknowledged() {
+    let set = profiles();
+    let mut t = translate(TA1_INTERCHANGE.as_bytes(), SHA, &set, None);
+    let o = t.next().expect("the TA1's outcome");
+    assert_eq!(
+        (o.set_id.as_str(), o.group.as_str(), o.set.as_str()),
+        ("TA1", "", "TA1")
+    );
+    assert!(
+        matches!(o.result, Err(TranslateError::NotTranslated { ref set, .. }) if set == "TA1"),
+        "{:?}",
+        o.result
+    );
+    assert!(o.rejection.is_none());
+    let read = o.acknowledgment.as_ref().expect("the TA1 read");
+    assert_eq!(read.kind, schemas::AckKind::Interchange);
+    assert!(read.group.is_none() && read.sets.is_empty());
+    let ta1 = read.interchange.as_ref().expect("TA1 fields");
+    assert_eq!(ta1.control_number, "000000777");
+    assert_eq!(
+        ta1.date,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 2).expect("date")
+    );
+    assert_eq!(ta1.time, "1200");
+    assert_eq!(ta1.status, schemas::AckStatus::Rejected);
+    assert_eq!(ta1.note_code, "022");
+    assert_eq!(read.source.interchange, "000000601");
+    assert_eq!(read.source.file, SHA);
+    assert!(t.next().is_none());
+    let report = t.take_reports().remove(0);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.ta1_received, 1);
+    assert!(
+        acknowledge(&report, &params(AckKind::Fa997)).is_none(),
+        "an acknowledgment is never acknowledged"
+    );
+}
+
+/// Two TA1s in one interchange give two outcomes (`TA1-1`, `TA1-2`); one whose TA104 is not a
+/// code, or whose TA102 is no date, gives an outcome without a document.
+#[test]
+fn several_ta1s_each_give_an_outcome_and_unreadable_ones_no_document() {
+    let text = "ISA*00*          *00*          *ZZ*ACMEPHARMA     *ZZ*GOODDRUG       *261203*0900*U*00401*000000602*0*P*>~\nTA1*000000777*261202*1200*A*000~\nTA1*000000778*261302*1200*Q*000~\nIEA*0*000000602~\n";
+    let set = profiles();
+    let outcomes: Vec<_> = translate(text.as_bytes(), SHA, &set, None).collect();
+    let got: Vec<(String, Option<String>)> = outcomes
+        .iter()
+        .map(|o| {
+            (
+                o.set.clone(),
+                o.acknowledgment
+                    .as_ref()
+                    .and_then(|a| a.interchange.as_ref())
+                    .map(|i| i.control_number.clone()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("TA1-1".to_owned(), Some("000000777".to_owned())),
+            ("TA1-2".to_owned(), None)
+        ]
+    );
+}

@@ -1,6 +1,13 @@
 //! `claim` (844 received from a distributor; we are the supplier side, §1.2 adjudicator):
 //! adjudicated against our contracts and the distributor's earlier lines; the lines are kept
 //! as a Closed adjudication batch, the claim as a record, and the 849 goes to the outbox.
+//!
+//! A known header key (§5.2: distributor, supplier, debit memo) is refused whole with a
+//! header-level 849 (AAA03 11), unless BAA01 is 05 (replace: the original's batch, still
+//! open, is Rejected with its lines and its claim cancelled; the new claim is adjudicated in
+//! its place) or 15 (re-submission of the original's rejected lines: adjudicated as a new
+//! batch whose `corrects_batch_id` is the original's; lines already paid are duplicates).
+//! Replacements and resubmissions are numbered `<debit memo>-R1`, `-R2`, ...
 
 use engine::adjudicate::{
     AdjudicatedStatus, ResponseHeader, adjudicate_with, duplicate_claim_response,
@@ -9,15 +16,17 @@ use engine::audit::status_name;
 use engine::batch::{Batch, BatchHeader, BatchKind, BatchLine, BatchStatus, LineStatus};
 use engine::sale::SaleLine;
 use engine::settings::Role;
+use schemas::Action;
 use schemas::{Claim, Document, Source};
 use sha2::{Digest, Sha256};
-use store::{NewBatch, NewClaim, StoreTx};
+use store::{BatchLineUpdate, EntityUpdate, NewBatch, NewClaim, StoreTx};
 use uuid::Uuid;
 
+use crate::audit::convert;
 use crate::book::BookCache;
 use crate::error::ApplyError;
 use crate::partners::Partner;
-use crate::state::{CHUNK_LINES, batch_payload, history_for, invoices_of, line_row};
+use crate::state::{CHUNK_LINES, batch_payload, history_for, invoices_of, line_row, load_batch};
 use crate::{Context, Outcome};
 
 fn content_hash(claim: &Claim) -> Result<String, ApplyError> {
@@ -63,36 +72,339 @@ pub(crate) async fn apply(
             .map(|i| ("invoice".to_owned(), i.to_owned())),
     );
     let hash = content_hash(claim)?;
-    let header = response_header(&partner.id, ctx);
-    if let Some(known) = tx.find_claim(&partner.id, &claim.debit_memo).await? {
-        let same =
-            known.payload.get("content_hash").and_then(|h| h.as_str()) == Some(hash.as_str());
-        if same {
-            return Ok(Outcome {
-                summary: format!("claim {} already adjudicated", claim.debit_memo),
-                refs,
-                outbound: vec![],
-            });
-        }
-        // §5.2: a known header key is refused whole with a header-level 849 (AAA03 11).
-        let response = duplicate_claim_response(claim, header, &partner.settings);
-        let doc = Document::ClaimResponse(response);
-        let out = crate::outbox::write_outbound(tx, &doc, &partner.id, ctx.now).await?;
-        let event = crate::audit::event(
+    let related = related_claims(tx, &partner.id, &claim.debit_memo).await?;
+    let Some(original) = related.first() else {
+        return adjudicate_new(
+            tx,
+            cache,
+            partner,
+            claim,
+            message_id,
             ctx,
-            "claim",
-            known.id.to_string(),
-            "duplicate debit memo refused",
-        )
-        .reason("DUPLICATE_DEBIT_MEMO")
-        .correlation(message_id.to_owned());
-        tx.append_audit(&event).await?;
-        return Ok(Outcome {
-            summary: format!("claim {} refused: duplicate debit memo", claim.debit_memo),
             refs,
-            outbound: vec![out],
+            New {
+                claim_number: claim.debit_memo.clone(),
+                link: None,
+                hash,
+            },
+        )
+        .await;
+    };
+    if related
+        .iter()
+        .any(|k| k.payload.get("content_hash").and_then(|h| h.as_str()) == Some(hash.as_str()))
+    {
+        return Ok(Outcome {
+            summary: format!("claim {} already adjudicated", claim.debit_memo),
+            refs,
+            outbound: vec![],
         });
     }
+    // §5.2: a known header key is refused whole unless it replaces (BAA01 05) an original
+    // still open, or resubmits (15) the original's rejected lines.
+    let claim_number = format!("{}-R{}", claim.debit_memo, related.len());
+    match claim.action {
+        Action::Replace => {
+            let current = related.last().unwrap_or(original);
+            let Some(batch_id) = current.batch_id else {
+                return refuse(
+                    tx,
+                    partner,
+                    claim,
+                    current.id,
+                    "REPLACE_WITHOUT_BATCH",
+                    message_id,
+                    ctx,
+                    refs,
+                )
+                .await;
+            };
+            let (record, mut batch) = load_batch(tx, batch_id).await?;
+            if matches!(batch.status, BatchStatus::Closed | BatchStatus::Rejected) {
+                return refuse(
+                    tx,
+                    partner,
+                    claim,
+                    current.id,
+                    "REPLACE_OF_CLOSED_BATCH",
+                    message_id,
+                    ctx,
+                    refs,
+                )
+                .await;
+            }
+            replace_batch(tx, (&record, &mut batch), message_id, ctx).await?;
+            cancel_replaced_claim(tx, current, &claim_number, message_id, ctx).await?;
+            adjudicate_new(
+                tx,
+                cache,
+                partner,
+                claim,
+                message_id,
+                ctx,
+                refs,
+                New {
+                    claim_number,
+                    link: Some(Link {
+                        kind: "replaces",
+                        claim: current.id,
+                        claim_number: current.claim_number.clone(),
+                        batch: batch_id,
+                    }),
+                    hash,
+                },
+            )
+            .await
+        }
+        Action::Resubmission => {
+            let Some(batch_id) = original.batch_id else {
+                return refuse(
+                    tx,
+                    partner,
+                    claim,
+                    original.id,
+                    "RESUBMISSION_WITHOUT_BATCH",
+                    message_id,
+                    ctx,
+                    refs,
+                )
+                .await;
+            };
+            adjudicate_new(
+                tx,
+                cache,
+                partner,
+                claim,
+                message_id,
+                ctx,
+                refs,
+                New {
+                    claim_number,
+                    link: Some(Link {
+                        kind: "resubmits",
+                        claim: original.id,
+                        claim_number: original.claim_number.clone(),
+                        batch: batch_id,
+                    }),
+                    hash,
+                },
+            )
+            .await
+        }
+        _ => {
+            refuse(
+                tx,
+                partner,
+                claim,
+                original.id,
+                "DUPLICATE_DEBIT_MEMO",
+                message_id,
+                ctx,
+                refs,
+            )
+            .await
+        }
+    }
+}
+
+/// The claims received under a debit memo: the original, then each replacement or
+/// resubmission (`<memo>-R1`, `-R2`, ...), oldest first.
+async fn related_claims(
+    tx: &mut dyn StoreTx,
+    partner: &str,
+    debit_memo: &str,
+) -> Result<Vec<store::ClaimRecord>, ApplyError> {
+    let mut out = Vec::new();
+    let Some(original) = tx.find_claim(partner, debit_memo).await? else {
+        return Ok(out);
+    };
+    out.push(original);
+    while let Some(next) = tx
+        .find_claim(partner, &format!("{debit_memo}-R{}", out.len()))
+        .await?
+    {
+        out.push(next);
+    }
+    Ok(out)
+}
+
+/// §5.2: the claim is refused whole with a header-level 849 (AAA03 11); no batch.
+#[allow(clippy::too_many_arguments)]
+async fn refuse(
+    tx: &mut dyn StoreTx,
+    partner: &Partner,
+    claim: &Claim,
+    known: Uuid,
+    reason: &str,
+    message_id: &str,
+    ctx: &Context,
+    refs: Vec<(String, String)>,
+) -> Result<Outcome, ApplyError> {
+    let header = response_header(&partner.id, ctx);
+    let response = duplicate_claim_response(claim, header, &partner.settings);
+    let doc = Document::ClaimResponse(response);
+    let out = crate::outbox::write_outbound(tx, &doc, &partner.id, ctx.now).await?;
+    let what = match reason {
+        "DUPLICATE_DEBIT_MEMO" => "duplicate debit memo refused",
+        _ => "replacement refused",
+    };
+    let event = crate::audit::event(ctx, "claim", known.to_string(), what)
+        .reason(format!("{reason} (BAA01 {})", claim.action.code()))
+        .correlation(message_id.to_owned());
+    tx.append_audit(&event).await?;
+    let why = match reason {
+        "DUPLICATE_DEBIT_MEMO" => "duplicate debit memo",
+        "REPLACE_OF_CLOSED_BATCH" => "replaces a closed batch",
+        _ => "nothing to replace or resubmit",
+    };
+    Ok(Outcome {
+        summary: format!("claim {} refused: {why}", claim.debit_memo),
+        refs,
+        outbound: vec![out],
+    })
+}
+
+/// The open batch a replacement takes the place of: its lines and itself Rejected
+/// (`Batch::replaced`), under the batch's version, with their audit events.
+async fn replace_batch(
+    tx: &mut dyn StoreTx,
+    (record, batch): (&store::BatchRecord, &mut Batch),
+    message_id: &str,
+    ctx: &Context,
+) -> Result<(), ApplyError> {
+    let before = batch.lines.clone();
+    let book = engine::contracts::ContractBook::new();
+    let mut history = engine::duplicates::LineHistory::new();
+    let mut caps = engine::caps::CapLedger::new();
+    let actor = engine::audit::Actor::Partner(record.partner.clone());
+    let out = batch.replaced(
+        &actor,
+        &mut engine::batch::Ledgers {
+            book: &book,
+            history: &mut history,
+            caps: &mut caps,
+        },
+        ctx.today,
+    )?;
+    let mut events = out.events.iter();
+    for (i, (old, new)) in before.iter().zip(&batch.lines).enumerate() {
+        if old == new {
+            continue;
+        }
+        let event = events
+            .next()
+            .map(|e| convert(e, ctx.now, message_id))
+            .unwrap_or_else(|| {
+                crate::audit::event(
+                    ctx,
+                    "batch_line",
+                    format!("{}/{}", record.id, new.sale.line),
+                    "L12 replaced",
+                )
+            });
+        tx.update_batch_line(
+            &BatchLineUpdate {
+                batch_id: record.id,
+                line_no: i as i64 + 1,
+                status: status_name(&new.status),
+                calculated_amount: None,
+                accepted_amount: None,
+                claim_id: None,
+                payload: serde_json::to_value(new)?,
+                at: ctx.now,
+            },
+            &event,
+        )
+        .await?;
+    }
+    let event = events
+        .next()
+        .map(|e| convert(e, ctx.now, message_id))
+        .unwrap_or_else(|| crate::audit::event(ctx, "batch", record.id.to_string(), "B8 replaced"));
+    tx.update_batch(
+        &EntityUpdate {
+            id: record.id,
+            expected_version: record.version,
+            status: status_name(&batch.status),
+            amount: None,
+            payload: batch_payload(batch)?,
+            at: ctx.now,
+        },
+        &event,
+    )
+    .await
+    .map_err(ApplyError::from_store("batch", record.id, record.version))?;
+    Ok(())
+}
+
+/// The claim of a replaced batch is cancelled, pointing at its replacement.
+async fn cancel_replaced_claim(
+    tx: &mut dyn StoreTx,
+    current: &store::ClaimRecord,
+    replaced_by: &str,
+    message_id: &str,
+    ctx: &Context,
+) -> Result<(), ApplyError> {
+    let mut payload = current.payload.clone();
+    if let Some(obj) = payload.as_object_mut() {
+        obj.insert("replaced_by".into(), replaced_by.into());
+    }
+    let event = crate::audit::event(ctx, "claim", current.id.to_string(), "replaced by BAA01 05")
+        .transition(Some(&current.status), "cancelled")
+        .reason(format!("replaced by {replaced_by}"))
+        .correlation(message_id.to_owned());
+    tx.update_claim(
+        &EntityUpdate {
+            id: current.id,
+            expected_version: current.version,
+            status: "cancelled".to_owned(),
+            amount: None,
+            payload,
+            at: ctx.now,
+        },
+        &event,
+    )
+    .await
+    .map_err(ApplyError::from_store("claim", current.id, current.version))?;
+    Ok(())
+}
+
+/// The earlier claim a replacement or resubmission is linked to.
+struct Link {
+    /// `replaces` (BAA01 05) or `resubmits` (15).
+    kind: &'static str,
+    claim: Uuid,
+    claim_number: String,
+    /// Its batch: the new batch's `corrects_batch_id`.
+    batch: Uuid,
+}
+
+/// How a claim is recorded: its number (the debit memo, or `<memo>-R<n>` for a replacement
+/// or resubmission) and its link.
+struct New {
+    claim_number: String,
+    link: Option<Link>,
+    hash: String,
+}
+
+/// Adjudicates a claim as a new batch and claim, the 849 to the outbox.
+#[allow(clippy::too_many_arguments)]
+async fn adjudicate_new(
+    tx: &mut dyn StoreTx,
+    cache: &BookCache,
+    partner: &Partner,
+    claim: &Claim,
+    message_id: &str,
+    ctx: &Context,
+    mut refs: Vec<(String, String)>,
+    new: New,
+) -> Result<Outcome, ApplyError> {
+    let header = response_header(&partner.id, ctx);
+    let New {
+        claim_number,
+        link,
+        hash,
+    } = new;
     let books = cache.snapshot(tx).await?;
     let sales: Vec<SaleLine> = claim.lines.iter().map(SaleLine::from).collect();
     let history = history_for(tx, &partner.id, "adjudicator", invoices_of(sales.iter())).await?;
@@ -121,7 +433,7 @@ pub(crate) async fn apply(
     // Keep the lines as an adjudication batch: later claims find them as duplicates (§5.2).
     let batch_id = Uuid::now_v7();
     stored_caps.save(tx, &caps, Some(batch_id), ctx).await?;
-    let number = format!("{}/{}", partner.id, claim.debit_memo);
+    let number = format!("{}/{}", partner.id, claim_number);
     let lines: Vec<BatchLine> = sales
         .into_iter()
         .zip(run.validations.iter().cloned())
@@ -163,7 +475,7 @@ pub(crate) async fn apply(
             debit_memo: Some(claim.debit_memo.clone()),
             received_at: ctx.today,
             claim_date: claim.date,
-            corrects_batch_id: None,
+            corrects_batch_id: link.as_ref().map(|l| l.batch.to_string()),
         },
         settings: partner.settings.clone(),
         mode: partner.settings.batch_mode,
@@ -205,23 +517,38 @@ pub(crate) async fn apply(
             .await?;
     }
     let claim_id = Uuid::now_v7();
-    let event = crate::audit::event(ctx, "claim", claim_id.to_string(), "C1 claim received")
+    let mut event = crate::audit::event(ctx, "claim", claim_id.to_string(), "C1 claim received")
         .transition(None, "open")
         .correlation(message_id.to_owned());
+    if let Some(l) = &link {
+        event = event.reason(format!(
+            "BAA01 {}: {} {}",
+            claim.action.code(),
+            l.kind,
+            l.claim_number
+        ));
+    }
     tx.insert_claim(
         &NewClaim {
             id: claim_id,
             partner: partner.id.clone(),
-            claim_number: claim.debit_memo.clone(),
+            claim_number: claim_number.clone(),
             status: "open".to_owned(),
             amount: run.report.total_approved,
             batch_id: Some(batch_id),
             parent_id: None,
-            payload: serde_json::json!({
-                "role": "adjudicator",
-                "content_hash": hash,
-                "adjudication": run.report,
-            }),
+            payload: {
+                let mut payload = serde_json::json!({
+                    "role": "adjudicator",
+                    "content_hash": hash,
+                    "adjudication": run.report,
+                });
+                if let (Some(obj), Some(l)) = (payload.as_object_mut(), &link) {
+                    obj.insert(l.kind.into(), l.claim_number.clone().into());
+                    obj.insert(format!("{}_claim_id", l.kind), l.claim.to_string().into());
+                }
+                payload
+            },
             at: ctx.now,
         },
         &event,
@@ -232,6 +559,13 @@ pub(crate) async fn apply(
         "claim {} adjudicated: approved {} of {}",
         claim.debit_memo, run.report.total_approved, run.report.total_claimed
     );
+    if let Some(l) = &link {
+        summary.push_str(&format!(
+            " as {claim_number} ({} {})",
+            l.kind, l.claim_number
+        ));
+        refs.push(("claim".to_owned(), claim_number.clone()));
+    }
     match run.response(claim, header, &partner.settings) {
         Some(response) => {
             let doc = Document::ClaimResponse(response);

@@ -96,8 +96,8 @@ pub(crate) async fn apply(
     let mut event = crate::audit::event(ctx, "contract", contract_id.to_string(), "version added")
         .correlation(message_id.to_owned());
     if let Some(from) = applied.retroactive_from {
-        // §5.3: a back-dated change re-evaluates past sales only after approval; the
-        // approval and the retro run are an analyst step, recorded here as pending.
+        // §5.3: a back-dated change re-evaluates past sales only after approval; the run is
+        // recorded here as pending and executed by `apply_retro_approval`.
         event = event.reason(format!(
             "retroactive from {from}: retro run pending approval"
         ));
@@ -123,6 +123,18 @@ pub(crate) async fn apply(
     // §5.1: the version's caps get their rows (the ledger's movements reference them).
     let caps = guard.books().book.caps_of(applied.contract);
     crate::caps::register(tx, contract_id, &caps, message_id, ctx).await?;
+    if let Some(from) = applied.retroactive_from {
+        crate::retro::record_pending(
+            tx,
+            ctx,
+            (contract_id, version_no),
+            &partner.id,
+            &number,
+            from,
+            message_id,
+        )
+        .await?;
+    }
     let retro = applied
         .retroactive_from
         .map(|d| format!(", retroactive from {d}"))

@@ -48,6 +48,17 @@ pub enum ApplyError {
     /// No such batch.
     #[error("no batch {0}")]
     UnknownBatch(Uuid),
+    /// No retro run for that contract version (it was not back-dated, or does not exist).
+    #[error("no retro run for contract {contract} version {version}")]
+    UnknownRetroRun {
+        /// Contract id.
+        contract: Uuid,
+        /// Version number.
+        version: i64,
+    },
+    /// A settlement request that cannot be recorded as given.
+    #[error("settlement: {0}")]
+    InvalidSettlement(String),
     /// No such claim.
     #[error("no claim {0}")]
     UnknownClaim(Uuid),

@@ -11,6 +11,9 @@
 //!   `expected_version` is [`ApplyError::Conflict`] and writes nothing.
 //! - [`apply_claim_settlement`] records a settlement instrument on a claim (C15, C16) under
 //!   the same optimistic concurrency.
+//! - [`apply_retro_approval`] approves the pending retro run of a back-dated contract version
+//!   (chargeback-rules 5.3): past sales re-evaluated, Retro batches written; a rerun creates
+//!   nothing.
 //! - [`Partners`] holds each partner's role and engine settings (converted from its profile)
 //!   and the in-process cache of the contract book, rebuilt from the stored contract versions
 //!   whenever another transaction added one.
@@ -40,6 +43,7 @@ mod error;
 mod outbox;
 mod partners;
 mod response;
+mod retro;
 mod roster;
 mod sales;
 mod settle;
@@ -60,9 +64,10 @@ pub use outbox::{
     EXCHANGE, inbound_routing_key, outbound_message_id, outbound_routing_key, outbox_message,
 };
 pub use partners::{Partner, PartnerRole, Partners, convert as partner_from_profile};
+pub use retro::{RetroBatch, RetroOutcome, RetroResult};
 pub use roster::{RosterOutcome, apply_roster_upload, approve_roster_upload};
 pub use sales::{batch_number, sales_batch_header};
-pub use settle::SettlementOutcome;
+pub use settle::{Allocation, MassSettlement, MassSettlementOutcome, SettlementOutcome};
 pub use state::CHUNK_LINES;
 pub use store::Applied;
 
@@ -239,6 +244,60 @@ pub async fn apply_claim_settlement(
         Ok(outcome) => {
             tx.commit().await?;
             tracing::info!(%claim, version = outcome.version, status = %outcome.status, summary = %outcome.summary, "settlement recorded");
+            Ok(outcome)
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Approves the retro run of version `version_no` of contract `contract_id` and runs it, in
+/// one transaction (chargeback-rules 5.3): the past sales matching the changed items or
+/// customers from the earliest changed date to `ctx.today` are re-evaluated against the
+/// version, and the lines it gives become Retro batches (Review and Claim, Awaiting Review),
+/// each linked to its original, with their audit events. A run approved before returns its
+/// result with `already_run` and writes nothing.
+pub async fn apply_retro_approval(
+    store: &dyn Store,
+    partners: &Partners,
+    contract_id: Uuid,
+    version_no: i64,
+    ctx: &Context,
+) -> Result<RetroOutcome, ApplyError> {
+    let mut tx = store.begin().await?;
+    match retro::approve(&mut *tx, partners, contract_id, version_no, ctx).await {
+        Ok(outcome) => {
+            if outcome.already_run {
+                tx.rollback().await?;
+            } else {
+                tx.commit().await?;
+            }
+            tracing::info!(%contract_id, version_no, summary = %outcome.summary, "retro run approved");
+            Ok(outcome)
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Records one instrument settling several claims in one transaction (chargeback-rules 7.3,
+/// 8.2): each allocation is checked against its claim's `expected_version` (a stale one is
+/// [`ApplyError::Conflict`] and nothing is written), each claim gets the instrument under the
+/// mass settlement number (C15, then C16 when nothing is left open, parents included).
+pub async fn apply_mass_settlement(
+    store: &dyn Store,
+    settlement: MassSettlement,
+    ctx: &Context,
+) -> Result<MassSettlementOutcome, ApplyError> {
+    let mut tx = store.begin().await?;
+    match settle::apply_mass(&mut *tx, settlement, ctx).await {
+        Ok(outcome) => {
+            tx.commit().await?;
+            tracing::info!(mass_settlement = %outcome.mass_settlement, claims = outcome.claims.len(), amount = %outcome.amount, "mass settlement recorded");
             Ok(outcome)
         }
         Err(e) => {

@@ -2,7 +2,10 @@
 //! 8.3): the instrument is stored immutably with its allocation to the claim; when the matched
 //! instruments cover what is due within 0.01 the claim is Settled (C15), else it stays
 //! Settlement Pending with the remainder shown. A Settled claim with no open line outcome,
-//! child claim or dispute case is Closed at once (C16).
+//! child claim or dispute case is Closed at once (C16), and a claim closing closes its
+//! Settled parent in turn when that was the parent's last open child. One instrument may
+//! settle several claims (`apply_mass`, 7.3): one settlement row with an allocation per
+//! claim, the mass settlement number on each claim's instrument, all in one transaction.
 
 use engine::audit::{Actor, status_name};
 use engine::claims::{ClaimStatus, Instrument, SettlementMethod};
@@ -28,6 +31,8 @@ pub struct SettlementOutcome {
     pub remaining: Decimal,
     /// One line for logs.
     pub summary: String,
+    /// Parent claims (numbers) this closing closed in turn (C16: their last open child).
+    pub closed_parents: Vec<String>,
 }
 
 /// Dispute cases still being worked (§6.4: D4–D6 outcomes are terminal).
@@ -85,22 +90,10 @@ pub(crate) async fn apply(
         &event,
     )
     .await?;
-    if claim.status == ClaimStatus::Settled {
-        // C16: children are claims of their own (automatic splits of an 849's unpaid part);
-        // the parent closes only once none of them is open.
-        let mut open_children = false;
-        for (number, _) in &claim.children {
-            let child = tx.find_claim(&record.partner, number).await?;
-            open_children |= child.is_none_or(|c| !CLOSED.contains(&c.status.as_str()));
-        }
-        let open_disputes = tx
-            .disputes_for_claim(claim_id)
-            .await?
-            .iter()
-            .any(|d| OPEN_DISPUTES.contains(&d.status.as_str()));
-        if let Ok(closed) = claim.close(open_children, open_disputes, ctx.today) {
-            events.push(closed);
-        }
+    if claim.status == ClaimStatus::Settled
+        && let Some(closed) = close_if_done(tx, &record, &mut claim, ctx).await?
+    {
+        events.push(closed);
     }
     let status = status_name(&claim.status);
     let version = save_claim(
@@ -113,7 +106,12 @@ pub(crate) async fn apply(
     )
     .await?;
     append_all(tx, &events, ctx, &claim_id.to_string()).await?;
+    let mut closed_parents = Vec::new();
+    if claim.status == ClaimStatus::Closed {
+        closed_parents = close_parents(tx, record.parent_id, ctx).await?;
+    }
     Ok(SettlementOutcome {
+        closed_parents,
         version,
         summary: format!(
             "claim {}: {} {} recorded, settled {}, remaining {}, {status}",
@@ -126,5 +124,280 @@ pub(crate) async fn apply(
         status,
         settled: claim.settled(),
         remaining: claim.remaining(),
+    })
+}
+
+/// C16 for a Settled claim: Closed when no line outcome, child claim or dispute case is open.
+/// Children are claims of their own (automatic splits of an 849's unpaid part), read from the
+/// store as this transaction sees them.
+async fn close_if_done(
+    tx: &mut dyn StoreTx,
+    record: &store::ClaimRecord,
+    claim: &mut engine::claims::ClaimRecord,
+    ctx: &Context,
+) -> Result<Option<engine::audit::AuditEvent>, ApplyError> {
+    let mut open_children = false;
+    for (number, _) in &claim.children {
+        let child = tx.find_claim(&record.partner, number).await?;
+        open_children |= child.is_none_or(|c| !CLOSED.contains(&c.status.as_str()));
+    }
+    let open_disputes = tx
+        .disputes_for_claim(record.id)
+        .await?
+        .iter()
+        .any(|d| OPEN_DISPUTES.contains(&d.status.as_str()));
+    Ok(claim.close(open_children, open_disputes, ctx.today).ok())
+}
+
+/// C16 up the split tree: a child claim just closed, so its Settled parent closes too once
+/// nothing of its own is open, then the parent's parent, and so on. Returns the numbers of
+/// the claims closed.
+pub(crate) async fn close_parents(
+    tx: &mut dyn StoreTx,
+    mut parent_id: Option<Uuid>,
+    ctx: &Context,
+) -> Result<Vec<String>, ApplyError> {
+    let mut closed = Vec::new();
+    while let Some(id) = parent_id {
+        let Some(record) = tx.get_claim(id).await? else {
+            break;
+        };
+        if record.status != status_name(&ClaimStatus::Settled) {
+            break;
+        }
+        let mut parent = load_claim(tx, &record).await?;
+        let Some(event) = close_if_done(tx, &record, &mut parent, ctx).await? else {
+            break;
+        };
+        save_claim(
+            tx,
+            ctx,
+            (id, record.version, &record.status),
+            &parent,
+            "C16 close: last open child closed",
+            None,
+        )
+        .await?;
+        append_all(tx, &[event], ctx, &id.to_string()).await?;
+        closed.push(parent.number.clone());
+        parent_id = record.parent_id;
+    }
+    Ok(closed)
+}
+
+/// One allocation of a mass settlement: the claim, the version the analyst saw, the amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allocation {
+    /// Claim id.
+    pub claim: Uuid,
+    /// Its version as the analyst saw it.
+    pub expected_version: i64,
+    /// Amount of the instrument allocated to it.
+    pub amount: Decimal,
+}
+
+/// One instrument paying several claims (chargeback-rules 7.3, 8.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MassSettlement {
+    /// Method.
+    pub method: SettlementMethod,
+    /// Instrument number (credit memo, check, payment).
+    pub number: String,
+    /// Its date.
+    pub date: chrono::NaiveDate,
+    /// The mass settlement number recorded on each claim; `MS-<number>` when not given.
+    pub mass_settlement: Option<String>,
+    /// Allocations, one per claim.
+    pub allocations: Vec<Allocation>,
+}
+
+/// What a mass settlement did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MassSettlementOutcome {
+    /// The mass settlement number recorded on each claim.
+    pub mass_settlement: String,
+    /// Σ allocations: the instrument's amount.
+    pub amount: Decimal,
+    /// Each claim after it, in allocation order: (claim id, claim number, outcome).
+    pub claims: Vec<(Uuid, String, SettlementOutcome)>,
+}
+
+pub(crate) async fn apply_mass(
+    tx: &mut dyn StoreTx,
+    req: MassSettlement,
+    ctx: &Context,
+) -> Result<MassSettlementOutcome, ApplyError> {
+    let invalid = |reason: String| ApplyError::InvalidSettlement(reason);
+    if req.allocations.is_empty() {
+        return Err(invalid(
+            "a mass settlement allocates to at least one claim".into(),
+        ));
+    }
+    if req.number.trim().is_empty() {
+        return Err(invalid("the instrument number is required".into()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for a in &req.allocations {
+        if !seen.insert(a.claim) {
+            return Err(invalid(format!("claim {} is allocated twice", a.claim)));
+        }
+        if a.amount <= Decimal::ZERO {
+            return Err(invalid(format!(
+                "allocation to claim {} must be positive, not {}",
+                a.claim, a.amount
+            )));
+        }
+    }
+    let mass = req
+        .mass_settlement
+        .clone()
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or_else(|| format!("MS-{}", req.number));
+    let actor = Actor::User(ctx.actor.clone());
+    // Pass 1: each claim takes its allocation (C15 when covered) and is saved.
+    let mut partner: Option<String> = None;
+    let mut settled = Vec::with_capacity(req.allocations.len());
+    for a in &req.allocations {
+        let record = tx
+            .get_claim(a.claim)
+            .await?
+            .ok_or(ApplyError::UnknownClaim(a.claim))?;
+        if record.version != a.expected_version {
+            return Err(ApplyError::Conflict {
+                entity: "claim",
+                id: a.claim,
+                expected: a.expected_version,
+                actual: Some(record.version),
+            });
+        }
+        match &partner {
+            None => partner = Some(record.partner.clone()),
+            Some(p) if *p != record.partner => {
+                return Err(invalid(format!(
+                    "one instrument settles claims of one partner: {} is {}'s, not {p}'s",
+                    record.claim_number, record.partner
+                )));
+            }
+            Some(_) => {}
+        }
+        let mut claim = load_claim(tx, &record).await?;
+        let instrument = Instrument {
+            method: req.method.clone(),
+            number: req.number.clone(),
+            date: req.date,
+            amount: a.amount,
+            mass_settlement: Some(mass.clone()),
+        };
+        let events: Vec<_> = claim
+            .settle(instrument, &actor, ctx.today)?
+            .into_iter()
+            .collect();
+        let version = save_claim(
+            tx,
+            ctx,
+            (record.id, record.version, &record.status),
+            &claim,
+            "settlement",
+            Some(&mass),
+        )
+        .await?;
+        append_all(tx, &events, ctx, &mass).await?;
+        settled.push((record, claim, version));
+    }
+    let amount: Decimal = req.allocations.iter().map(|a| a.amount).sum();
+    let event = crate::audit::event(ctx, "settlement", mass.clone(), "mass settlement recorded")
+        .reason(format!(
+            "{} {}: {} claim(s), {amount}",
+            kind(&req.method),
+            req.number,
+            req.allocations.len()
+        ))
+        .correlation(mass.clone());
+    tx.insert_settlement(
+        &NewSettlement {
+            id: Uuid::now_v7(),
+            partner: partner.unwrap_or_default(),
+            kind: kind(&req.method),
+            number: req.number.clone(),
+            amount,
+            allocations: req
+                .allocations
+                .iter()
+                .map(|a| (a.claim, a.amount))
+                .collect(),
+            payload: serde_json::json!({
+                "method": req.method,
+                "number": req.number,
+                "date": req.date,
+                "amount": amount,
+                "mass_settlement": mass,
+            }),
+            at: ctx.now,
+        },
+        &event,
+    )
+    .await?;
+    // Pass 2: C16 for each Settled claim, now that every claim of the instrument is saved
+    // (a child settled by the same instrument counts as closed for its parent below).
+    let mut closed_ids = Vec::new();
+    for (record, claim, version) in &mut settled {
+        if claim.status != ClaimStatus::Settled {
+            continue;
+        }
+        if let Some(event) = close_if_done(tx, record, claim, ctx).await? {
+            *version = save_claim(
+                tx,
+                ctx,
+                (record.id, *version, &status_name(&ClaimStatus::Settled)),
+                claim,
+                "C16 close",
+                Some(&mass),
+            )
+            .await?;
+            append_all(tx, &[event], ctx, &mass).await?;
+            closed_ids.push(record.parent_id);
+        }
+    }
+    // Pass 3: parents whose last open child just closed (in this instrument or before).
+    let mut closed_parents = Vec::new();
+    for parent in closed_ids {
+        closed_parents.extend(close_parents(tx, parent, ctx).await?);
+    }
+    let mut claims = Vec::with_capacity(settled.len());
+    for (record, claim, version) in settled {
+        let closed_later = closed_parents.contains(&claim.number);
+        let (version, status) = if closed_later {
+            let now = tx
+                .get_claim(record.id)
+                .await?
+                .ok_or(ApplyError::UnknownClaim(record.id))?;
+            (now.version, now.status)
+        } else {
+            (version, status_name(&claim.status))
+        };
+        claims.push((
+            record.id,
+            claim.number.clone(),
+            SettlementOutcome {
+                version,
+                summary: format!(
+                    "claim {}: {} {} ({mass}) recorded, settled {}, remaining {}, {status}",
+                    claim.number,
+                    kind(&req.method),
+                    req.number,
+                    claim.settled(),
+                    claim.remaining()
+                ),
+                status,
+                settled: claim.settled(),
+                remaining: claim.remaining(),
+                closed_parents: closed_parents.clone(),
+            },
+        ));
+    }
+    Ok(MassSettlementOutcome {
+        mass_settlement: mass,
+        amount,
+        claims,
     })
 }

@@ -762,7 +762,221 @@ async fn open_split_keeps_the_claim_settled_c16(kind: Kind) {
     s.h.finish().await;
 }
 
+/// The automatic split child's own lifecycle (its resubmission sent and answered) ends in
+/// Settlement Pending; that path is not this test's subject, so the child is moved there
+/// through the store, as its own 849 would have left it. Returns its id.
+async fn child_awaits_settlement(s: &Story, number: &str) -> uuid::Uuid {
+    let record =
+        s.h.store
+            .reader()
+            .await
+            .unwrap()
+            .find_claim(ACME, number)
+            .await
+            .unwrap()
+            .expect("split child");
+    assert_eq!(record.status, "open");
+    let mut payload = record.payload.clone();
+    payload["status"] = "settlement_pending".into();
+    let at = common::at("2026-12-15");
+    let mut tx = s.h.store.begin().await.unwrap();
+    tx.update_claim(
+        &store::EntityUpdate {
+            id: record.id,
+            expected_version: record.version,
+            status: "settlement_pending".into(),
+            amount: None,
+            payload,
+            at,
+        },
+        &NewAuditEvent::new("test", "claim", record.id.to_string(), "child answered", at)
+            .transition(Some("open"), "settlement_pending"),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    record.id
+}
+
+/// C16 for a parent: settled with its automatic split child open, it stays Settled; when the
+/// child is settled and closes later, the parent closes in the same transaction.
+async fn parent_closes_when_its_child_closes_c16(kind: Kind) {
+    let s = Story::new(kind).await;
+    s.respond(
+        "m-849",
+        answer_849(&s.sent, "000000901", dec("10.00")),
+        "2026-12-10",
+    )
+    .await;
+    let pending = s.seen().await;
+    let child_number = pending.claim.children[0].0.clone();
+    let parent = s
+        .settle(pending.version, "ACME-CM-1", "113.00", "2026-12-20")
+        .await
+        .expect("settle parent");
+    assert_eq!(parent.status, "settled");
+    let child = child_awaits_settlement(&s, &child_number).await;
+    let child_version =
+        s.h.store
+            .reader()
+            .await
+            .unwrap()
+            .get_claim(child)
+            .await
+            .unwrap()
+            .unwrap()
+            .version;
+    let done = apply_claim_settlement(
+        &*s.h.store,
+        child,
+        child_version,
+        Instrument {
+            method: SettlementMethod::CreditMemoOnAccount,
+            number: "ACME-CM-9".into(),
+            date: common::date("2026-12-22"),
+            amount: dec("10.00"),
+            mass_settlement: None,
+        },
+        &ctx("2026-12-22", "analyst1"),
+    )
+    .await
+    .expect("settle child");
+    assert_eq!(done.status, "closed", "{}", done.summary);
+    assert_eq!(done.closed_parents, std::slice::from_ref(&s.number));
+    let now = s.seen().await;
+    assert_eq!(now.status, "closed");
+    assert_eq!(now.version, parent.version + 1);
+    let events = s.h.store.audit_events("claim", &s.number).await.unwrap();
+    assert_eq!(
+        events.last().map(|e| e.event.event.as_str()),
+        Some("C16 close"),
+        "{events:?}"
+    );
+    let row_events =
+        s.h.store
+            .audit_events("claim", &s.claim_id.to_string())
+            .await
+            .unwrap();
+    assert_eq!(
+        row_events.last().map(|e| e.event.event.as_str()),
+        Some("C16 close: last open child closed"),
+        "{row_events:?}"
+    );
+    s.h.finish().await;
+}
+
+/// One credit memo settles the parent (113.00) and its split child (10.00) under a mass
+/// settlement number, in one transaction: both Settled then Closed (the parent because its
+/// child closed in the same instrument); one settlement row with two allocations. A stale
+/// version or a non-positive allocation writes nothing.
+async fn mass_settlement_settles_several_claims(kind: Kind) {
+    let s = Story::new(kind).await;
+    s.respond(
+        "m-849",
+        answer_849(&s.sent, "000000902", dec("10.00")),
+        "2026-12-10",
+    )
+    .await;
+    let pending = s.seen().await;
+    let child_number = pending.claim.children[0].0.clone();
+    let child = child_awaits_settlement(&s, &child_number).await;
+    let child_version =
+        s.h.store
+            .reader()
+            .await
+            .unwrap()
+            .get_claim(child)
+            .await
+            .unwrap()
+            .unwrap()
+            .version;
+    let request = |parent_version: i64, child_amount: &str| apply::MassSettlement {
+        method: SettlementMethod::CreditMemoOnAccount,
+        number: "ACME-CM-77".into(),
+        date: common::date("2026-12-20"),
+        mass_settlement: None,
+        allocations: vec![
+            apply::Allocation {
+                claim: s.claim_id,
+                expected_version: parent_version,
+                amount: dec("113.00"),
+            },
+            apply::Allocation {
+                claim: child,
+                expected_version: child_version,
+                amount: dec(child_amount),
+            },
+        ],
+    };
+    let who = ctx("2026-12-20", "ann");
+    let counts = s.h.counts().await;
+    let stale =
+        apply::apply_mass_settlement(&*s.h.store, request(pending.version - 1, "10.00"), &who)
+            .await;
+    assert!(
+        matches!(stale, Err(apply::ApplyError::Conflict { .. })),
+        "{stale:?}"
+    );
+    let zero =
+        apply::apply_mass_settlement(&*s.h.store, request(pending.version, "0.00"), &who).await;
+    assert!(
+        matches!(zero, Err(apply::ApplyError::InvalidSettlement(_))),
+        "{zero:?}"
+    );
+    assert_eq!(s.h.counts().await, counts, "refused requests write nothing");
+
+    let out = apply::apply_mass_settlement(&*s.h.store, request(pending.version, "10.00"), &who)
+        .await
+        .expect("mass settlement");
+    assert_eq!(out.mass_settlement, "MS-ACME-CM-77");
+    assert_eq!(out.amount, dec("123.00"));
+    let statuses: Vec<(&str, &str)> = out
+        .claims
+        .iter()
+        .map(|(_, n, o)| (n.as_str(), o.status.as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (s.number.as_str(), "closed"),
+            (child_number.as_str(), "closed")
+        ]
+    );
+    let parent = s.seen().await;
+    assert_eq!(parent.status, "closed");
+    assert_eq!(out.claims[0].2.version, parent.version);
+    assert_eq!(
+        parent.claim.instruments[0].mass_settlement.as_deref(),
+        Some("MS-ACME-CM-77")
+    );
+    let mut read = s.h.store.reader().await.unwrap();
+    let child_record = read.get_claim(child).await.unwrap().unwrap();
+    assert_eq!(child_record.status, "closed");
+    assert_eq!(
+        child_record.payload["instruments"][0]["mass_settlement"],
+        "MS-ACME-CM-77"
+    );
+    let settlements = read.settlements_for_claim(child).await.unwrap();
+    assert_eq!(settlements.len(), 1);
+    let mut allocations = settlements[0].allocations.clone();
+    allocations.sort();
+    let mut expected = vec![(s.claim_id, dec("113.00")), (child, dec("10.00"))];
+    expected.sort();
+    assert_eq!(allocations, expected);
+    assert_eq!(settlements[0].amount, dec("123.00"));
+    drop(read);
+    // The same instrument again: refused (the number is recorded), nothing written.
+    let counts = s.h.counts().await;
+    let parent_now = s.seen().await.version;
+    let again = apply::apply_mass_settlement(&*s.h.store, request(parent_now, "10.00"), &who).await;
+    assert!(again.is_err(), "{again:?}");
+    assert_eq!(s.h.counts().await, counts);
+    s.h.finish().await;
+}
+
 both_backends!(accepted_997, accepted_997_acknowledges_c12);
 both_backends!(rejected_997, rejected_997_resends_c13);
 both_backends!(settlement, settlement_settles_and_closes_c14_c15_c16);
 both_backends!(open_split, open_split_keeps_the_claim_settled_c16);
+both_backends!(parent_close, parent_closes_when_its_child_closes_c16);
+both_backends!(mass_settlement, mass_settlement_settles_several_claims);

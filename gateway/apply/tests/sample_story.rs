@@ -7,10 +7,10 @@
 mod common;
 
 use apply::{BatchAction, apply_batch_action, apply_document};
-use common::{Harness, Kind, applied, ctx, partners, translate};
+use common::{Harness, Kind, applied, ctx, partners, sales_of_claim, stale_copy, translate};
 use engine::RejectReason;
 use rust_decimal::Decimal;
-use schemas::{ClaimResponse, Document, SalesLine, SalesReport};
+use schemas::{ClaimResponse, Document};
 
 fn dec(s: &str) -> Decimal {
     s.parse().expect("decimal")
@@ -99,70 +99,6 @@ async fn adjudicator_story(kind: Kind) {
         .expect("adjudicated claim stored");
     assert_eq!(record.amount, dec("223.50"));
     h.finish().await;
-}
-
-/// GOOD DRUG's ERP copy of SPA-2026-0042 before ACME's 845 (as in the engine's story test):
-/// starts 2026-10-01, open to any customer, 12345030005 at 45.00, lists 12345099901.
-fn stale_copy(real: &Document) -> Document {
-    let Document::Contract(real) = real else {
-        panic!("not a contract");
-    };
-    let mut copy = real.clone();
-    copy.source.file = "0".repeat(64);
-    copy.source.interchange = "manual-1".into();
-    copy.effective = common::date("2026-10-01");
-    copy.gpo = None;
-    copy.eligible.clear();
-    for item in &mut copy.items {
-        item.start = None;
-    }
-    copy.items[2].contract_price = Some(dec("45.00"));
-    let mut extra = copy.items[0].clone();
-    extra.line = "4".into();
-    extra.item.id = "12345099901".into();
-    extra.item.other_ids.clear();
-    extra.contract_price = Some(dec("8.00"));
-    extra.wac = Some(dec("10.00"));
-    copy.items.push(extra);
-    Document::Contract(copy)
-}
-
-/// GOOD DRUG's sales behind its 844, as the sales report its ERP extract would give.
-fn sales_of_claim(claim: &Document) -> Document {
-    let Document::Claim(claim) = claim else {
-        panic!("not a claim");
-    };
-    Document::SalesReport(SalesReport {
-        source: claim.source.clone(),
-        action: schemas::Action::Original,
-        report_id: claim.debit_memo.clone(),
-        date: claim.date,
-        report_type: None,
-        period_start: common::date("2026-10-01"),
-        period_end: claim.date,
-        distributor: claim.distributor.clone(),
-        supplier: claim.supplier.clone(),
-        lines: claim
-            .lines
-            .iter()
-            .map(|l| SalesLine {
-                line: l.line.parse().expect("line number"),
-                transfer_type: "SS".into(),
-                contract_id: Some(l.contract_id.clone()),
-                end_customer: Some(l.end_customer.clone()),
-                item: l.item.clone(),
-                quantity: l.quantity,
-                uom: l.uom.clone(),
-                unit_price: l.contract_price,
-                amount: Some(l.claimed_amount),
-                invoice: l.invoice.clone(),
-                invoice_date: l.invoice_date,
-                ship_date: None,
-            })
-            .collect(),
-        line_count: Some(claim.lines.len() as u32),
-        quantity_total: None,
-    })
 }
 
 /// Claimant side, "as sent" (4.4): the batch claims 255.25 as GDD-CB-20261115-0001 and the

@@ -127,6 +127,16 @@ fn story(serve: &Serve, deliver: Deliver) {
         "{ack}"
     );
 
+    // ACME's 845 is not back-dated (chargeback-rules 5.3): it has no retro run to approve.
+    let (status, body) = http(
+        serve.port,
+        "POST",
+        "/api/v1/contracts/acmepharma%2FSPA-2026-0042/versions/1/retro/approve",
+        Some(r#"{"actor": "ann"}"#),
+    )
+    .unwrap();
+    assert_eq!(status, 404, "{body}");
+
     // GOOD DRUG's sales: a batch awaiting review (its profile is Review and Claim).
     deliver(
         "gooddrug",
@@ -166,14 +176,67 @@ fn story(serve: &Serve, deliver: Deliver) {
     let claim = std::fs::read_to_string(&claim_path).unwrap();
     assert!(claim.contains("ST*844*"), "{claim}");
 
-    // ACME's 997 for our 844 (made with `chargegate ack`, as ACME's translator would): the
-    // claim is Acknowledged (C12), linked through the control numbers it went out under.
+    // ACME's translator first refuses our interchange with a TA1 R (no group, x12-chargeback
+    // 8.3): the 844's send is rejected and the same debit memo goes out again under new
+    // control numbers (C13, then C11); the TA1 itself is never acknowledged.
     let claim_number = element(&claim, "BAA", 5);
     let claim_api = format!("/api/v1/claims/acmepharma%2F{claim_number}");
+    let ta1 = format!(
+        "ISA*00*          *00*          *ZZ*ACMEPHARMA     *ZZ*GOODDRUG       *261203*0900*U*00401*000000601*0*P*>~\nTA1*{}*{}*{}*R*022~\nIEA*0*000000601~\n",
+        element(&claim, "ISA", 13),
+        element(&claim, "ISA", 9),
+        element(&claim, "ISA", 10),
+    );
+    deliver("acmepharma", "ta1.x12", ta1.as_bytes());
+    wait_for(
+        serve,
+        "the TA1 to reject the send and the 844 to go again",
+        || {
+            get(serve.port, &claim_api)
+                .map(|(_, b)| {
+                    let b = json(&b);
+                    b["transmissions"][0]["status"] == "rejected"
+                        && b["transmissions"][1]["control_numbers"]["isa13"].is_i64()
+                })
+                .unwrap_or(false)
+        },
+    );
+    let resent = json(&get(serve.port, &claim_api).unwrap().1);
+    assert_eq!(resent["status"], "sent", "{resent}");
+    assert_ne!(
+        resent["transmissions"][0]["control_numbers"]["isa13"],
+        resent["transmissions"][1]["control_numbers"]["isa13"],
+        "{resent}"
+    );
+    wait_for(serve, "the 844 sent again", || {
+        files(&drops.join("acmepharma/outbox"))
+            .iter()
+            .filter(|f| f.starts_with("claim-"))
+            .count()
+            == 2
+    });
+    let first_name = claim_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let again = files(&drops.join("acmepharma/outbox"))
+        .into_iter()
+        .find(|f| f.starts_with("claim-") && Some(f) != first_name.as_ref())
+        .unwrap();
+    let claim_path = drops.join("acmepharma/outbox").join(again);
+    let claim = std::fs::read_to_string(&claim_path).unwrap();
+    assert_eq!(element(&claim, "BAA", 5), claim_number, "same debit memo");
+    assert_eq!(
+        resent["transmissions"][1]["control_numbers"]["isa13"].as_i64(),
+        element(&claim, "ISA", 13).parse().ok(),
+        "{resent}"
+    );
+
+    // ACME's 997 for our 844 (made with `chargegate ack`, as ACME's translator would): the
+    // claim is Acknowledged (C12), linked through the control numbers it went out under.
     let sent = json(&get(serve.port, &claim_api).unwrap().1);
     assert_eq!(sent["status"], "sent", "{sent}");
     assert_eq!(
-        sent["transmissions"][0]["control_numbers"]["gs06"].as_i64(),
+        sent["transmissions"][1]["control_numbers"]["gs06"].as_i64(),
         element(&claim, "GS", 6).parse().ok(),
         "{sent}"
     );
@@ -185,7 +248,7 @@ fn story(serve: &Serve, deliver: Deliver) {
     });
     let acked = json(&get(serve.port, &claim_api).unwrap().1);
     assert!(acked["dates"]["acknowledged"].is_string(), "{acked}");
-    assert_eq!(acked["transmissions"][0]["status"], "accepted", "{acked}");
+    assert_eq!(acked["transmissions"][1]["status"], "accepted", "{acked}");
 
     // ACME answers with its 849 (made here with Chargegate's own offline tools, as ACME's
     // side): the claim is reconciled, the 849 acknowledged, the claim Settlement Pending (C14).
@@ -224,10 +287,28 @@ fn story(serve: &Serve, deliver: Deliver) {
     assert_eq!(part["remaining_amount"], "23.00", "{part}");
     let (status, stale) = settle(&reconciled["version"], "ACME-CM-2", "23.00");
     assert_eq!(status, 409, "a stale version must conflict: {stale}");
-    let (status, done) = settle(&part["version"], "ACME-CM-2", "23.00");
+    // The rest comes as a mass settlement (one instrument, allocations per claim, 7.3).
+    let mass = |version: &serde_json::Value, claim: &str| {
+        let body = format!(
+            r#"{{"actor": "ann", "method": "credit_memo_on_account", "number": "ACME-CM-2", "date": "2026-12-20", "allocations": [{{"claim": "{claim}", "expected_version": {version}, "amount": "23.00"}}]}}"#
+        );
+        http(serve.port, "POST", "/api/v1/settlements", Some(&body)).unwrap()
+    };
+    let (status, missing) = mass(&part["version"], "acmepharma/NO-SUCH-CLAIM");
+    assert_eq!(status, 404, "{missing}");
+    let (status, stale) = mass(
+        &reconciled["version"],
+        &format!("acmepharma/{claim_number}"),
+    );
+    assert_eq!(status, 409, "a stale version must conflict: {stale}");
+    let (status, done) = mass(&part["version"], &format!("acmepharma/{claim_number}"));
     assert_eq!(status, 200, "{done}");
+    let done = json(&done);
+    assert_eq!(done["mass_settlement"], "MS-ACME-CM-2", "{done}");
+    assert_eq!(done["claims"][0]["status"], "closed", "{done}");
     let closed = json(&get(serve.port, &claim_api).unwrap().1);
     assert_eq!(closed["status"], "closed", "{closed}");
+    assert_eq!(closed["mass_settlement"], "MS-ACME-CM-2", "{closed}");
     assert_eq!(closed["settled_amount"], "123.00", "{closed}");
     assert_eq!(closed["remaining_amount"], "0.00", "{closed}");
     assert_eq!(
@@ -255,6 +336,72 @@ fn story(serve: &Serve, deliver: Deliver) {
             == 2
     });
     assert_eq!(files(&drops.join("gooddrug/outbox")).len(), 1);
+    assert!(
+        !files(&drops.join("acmepharma/outbox"))
+            .iter()
+            .any(|f| f.starts_with("ta1-")),
+        "the TA1 is not acknowledged"
+    );
+
+    // ACME reprices 12345020101 from 30.00 to 29.00 in a replace 845 issued 2026-12-01, the
+    // price effective from the contract's start (2026-11-01): a back-dated change whose retro
+    // run, once approved, gives the 867's paid line a +4.00 delta in a Retro batch awaiting
+    // review (chargeback-rules 5.3); approving it again creates nothing.
+    let change = String::from_utf8(sample("845_4010_contract.x12"))
+        .unwrap()
+        .replace("*000000101*", "*000000111*")
+        .replace("IEA*1*000000101", "IEA*1*000000111")
+        .replace("*0930*101*X*", "*0930*111*X*")
+        .replace("GE*1*101", "GE*1*111")
+        .replace("BPA*00*20261101", "BPA*05*20261201")
+        .replace("CTP**CON*30.00", "CTP**CON*29.00");
+    deliver("acmepharma", "845_change.x12", change.as_bytes());
+    let approve = "/api/v1/contracts/acmepharma%2FSPA-2026-0042/versions/2/retro/approve";
+    let mut approved = None;
+    wait_for(serve, "the back-dated 845's retro run", || {
+        let (status, body) =
+            http(serve.port, "POST", approve, Some(r#"{"actor": "ann"}"#)).unwrap();
+        if status == 200 {
+            approved = Some(json(&body));
+        }
+        status != 404
+    });
+    let approved = approved.expect("the retro run approved");
+    assert_eq!(approved["already_run"], false, "{approved}");
+    assert_eq!(approved["retroactive_from"], "2026-11-01", "{approved}");
+    let batches = approved["batches"].as_array().unwrap();
+    let expired = approved["expired"].as_array().unwrap();
+    // The 867's 12345020101 line (2026-11-05) is in the 180-day claim window unless this
+    // machine's clock is past 2027-05-04; then it is retro-eligible but expired.
+    assert_eq!(batches.len() + expired.len(), 1, "{approved}");
+    if let Some(retro) = batches.first() {
+        assert_eq!(
+            retro["number"], "gooddrug/RETRO-SPA-2026-0042-V2",
+            "{approved}"
+        );
+        assert_eq!(
+            (retro["lines"].as_i64(), retro["amount"].as_str()),
+            (Some(1), Some("4.00"))
+        );
+        let batch = json(
+            &get(
+                serve.port,
+                "/api/v1/batches/gooddrug%2FRETRO-SPA-2026-0042-V2",
+            )
+            .unwrap()
+            .1,
+        );
+        assert_eq!(batch["status"], "awaiting_review", "{batch}");
+        assert_eq!(batch["lines"][0]["claimed_amount"], "4.00", "{batch}");
+        assert_eq!(batch["lines"][0]["status"], "accepted", "{batch}");
+        assert_eq!(batch["lines"][0]["item"], "12345020101", "{batch}");
+    }
+    let (status, again) = http(serve.port, "POST", approve, Some(r#"{"actor": "bob"}"#)).unwrap();
+    assert_eq!(status, 200, "{again}");
+    let again = json(&again);
+    assert_eq!(again["already_run"], true, "{again}");
+    assert_eq!(again["batches"], approved["batches"], "{again}");
+    assert_eq!(again["approved_by"], "ann", "{again}");
 
     // A broken file: rejected, failed with a located error, answered with a TA1.
     deliver(

@@ -508,6 +508,73 @@ impl Batch {
         )
     }
 
+    /// B1 then B5 for a Retro batch (§5.3, always Review and Claim): the lines of an approved
+    /// run, validated by the run against the new version, enter Accepted (L4) at the run's
+    /// amounts — the whole amount of a new or resubmitted line, the signed difference of a
+    /// delta or clawback —, each linked to its original (`sale.corrects`) with the action in
+    /// its comment. The batch waits in Awaiting Review: the reviewer claims it with Pay and
+    /// Close (B6), or rejects lines (L11) or the batch (B8).
+    pub fn open_retro(
+        mut header: BatchHeader,
+        settings: &EngineSettings,
+        run: &crate::retro::RetroRun,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> Result<(Self, Outcome), BatchError> {
+        if run.lines.is_empty() {
+            return Err(BatchError::Empty);
+        }
+        header.kind = BatchKind::Retro;
+        let mut batch = Self::opened(header, settings);
+        batch.lines = run
+            .lines
+            .iter()
+            .map(|l| {
+                let mut line = BatchLine::new(l.sale.clone());
+                line.status = LineStatus::Accepted;
+                line.accepted_quantity = Some(l.sale.quantity);
+                line.accepted_amount = Some(l.amount);
+                line.comment = Some(format!(
+                    "retro {}: original {}/{}",
+                    status_name(&l.action),
+                    l.original.batch,
+                    l.original.line
+                ));
+                line
+            })
+            .collect();
+        let mut out = Outcome::default();
+        out.events
+            .push(batch.event(None, BatchStatus::Open, "B1 open", actor, None, today));
+        for (i, line) in batch.lines.iter().enumerate() {
+            let line_ref = batch.line_ref(i);
+            out.events.push(AuditEvent {
+                entity: Entity::BatchLine,
+                id: line_id(&line_ref.batch, &line_ref.line),
+                from: Some(status_name(&LineStatus::Open)),
+                to: status_name(&LineStatus::Accepted),
+                event: "L4 retro line".to_owned(),
+                actor: actor.clone(),
+                reason: line.comment.clone(),
+                comment: None,
+                correlation_id: None,
+                date: today,
+                before: None,
+                after: Some(line.snapshot()),
+            });
+        }
+        batch.status = BatchStatus::AwaitingReview;
+        out.events.push(batch.event(
+            Some(BatchStatus::Open),
+            BatchStatus::AwaitingReview,
+            "B5 retro lines to review",
+            actor,
+            None,
+            today,
+        ));
+        Ok((batch, out))
+    }
+
     fn event(
         &self,
         from: Option<BatchStatus>,
@@ -1122,6 +1189,51 @@ impl Batch {
         Ok(out)
     }
 
+    /// A replacement claim (BAA01 05, §5.2) takes the place of this batch while it is still
+    /// open: every line not yet Rejected is Rejected with reason `Replaced` (L12) and the
+    /// batch is Rejected (B8, by the partner). Lines already on the batch's claim go too: the
+    /// replacement cancels that claim in the same transaction (an adjudicator's held batch
+    /// carries its accepted lines as Claimed before any 849 answered them). A Closed or
+    /// Rejected batch is immutable: the replacement is refused instead.
+    pub fn replaced(
+        &mut self,
+        actor: &Actor,
+        ledgers: &mut Ledgers<'_>,
+        today: NaiveDate,
+    ) -> Result<Outcome, BatchError> {
+        if matches!(self.status, BatchStatus::Closed | BatchStatus::Rejected) {
+            return Err(BatchError::Immutable(self.header.id.clone(), self.status));
+        }
+        let mut out = Outcome::default();
+        let reason = RejectReason::Configured("Replaced".into());
+        for i in 0..self.lines.len() {
+            if self.lines[i].status == LineStatus::Rejected {
+                continue;
+            }
+            self.lines[i].reject_reason = Some(reason.clone());
+            self.move_line(
+                i,
+                LineStatus::Rejected,
+                "L12 replaced",
+                actor,
+                Some("replaced by BAA01 05".into()),
+                ledgers,
+                today,
+                &mut out,
+            );
+        }
+        self.set_status(
+            BatchStatus::Rejected,
+            "B8 replaced by BAA01 05",
+            actor,
+            Some("replaced by BAA01 05".into()),
+            ledgers,
+            today,
+            &mut out,
+        );
+        Ok(out)
+    }
+
     /// L16: a corrected CSV row for this line was imported (§9); only lines still disputed
     /// in a batch Awaiting Review move.
     pub fn mark_resubmitted(
@@ -1475,4 +1587,4 @@ fn reason_text(reason: &RejectReason) -> String {
 
 pub mod stream;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -9,10 +9,12 @@ use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::batch::LineStatus;
+use crate::batch::{BatchLine, LineStatus};
+use crate::claims::{ClaimLineRecord, LineOutcome};
 use crate::contracts::{Applied, ContractBook};
 use crate::duplicates::LineHistory;
 use crate::identity::{PartyKey, write_item_key};
+use crate::reasons::RejectReason;
 use crate::rules::{BatchContext, Pipeline};
 use crate::sale::{LineRef, SaleLine};
 use crate::settings::{EngineSettings, Role};
@@ -118,9 +120,12 @@ pub fn retro_run(
         claim_date: today,
     };
     let history = LineHistory::new();
+    // The claim window is the run's own test (below): with it in V6 too, an old sale would
+    // fail V6 and never be counted as retro-eligible but expired.
     let run_settings = EngineSettings {
         derive_contract: Some(false),
         allow_unmatched_returns: true,
+        claim_window_days: None,
         ..settings.clone()
     };
     let mut pipeline = Pipeline::new(book, &run_settings, &ctx, today, &history, None);
@@ -144,6 +149,9 @@ pub fn retro_run(
         probe.claimed_amount = None;
         probe.claimed_contract_price = None;
         probe.claimed_reference_price = None;
+        // The sale was made at the prices of its day: a retroactive price below its sell
+        // price is what the run reprices, not a resale above contract (V8).
+        probe.sell_price = None;
         let v = pipeline.validate(&probe);
         let eligible = v.status == LineStatus::Accepted;
         let now = v.calculated_amount.filter(|_| eligible);
@@ -186,6 +194,65 @@ pub fn retro_run(
         });
     }
     Some(run)
+}
+
+/// AAA03 codes of an 849 line rejected for eligibility (§7.4 rule 2): contract unknown or
+/// distributor not authorized (01), contract expired (02), item not on the contract (03),
+/// contract not started (19), customer not eligible (26).
+pub const ELIGIBILITY_AAA03: [&str; 5] = ["01", "02", "03", "19", "26"];
+
+/// What a past sale's line of a Closed or Rejected claimant batch was before the change
+/// (§5.3 "Before"), from the line and the claim line that carried it (with its 849 outcome).
+/// `prior` is what earlier retro runs already claimed for it (resubmissions, deltas,
+/// clawbacks not rejected), so a later version's run claims only the new difference.
+/// `None`: the line is not a past sale the run considers (rejected for another reason,
+/// pending in an open batch, or still Accepted).
+pub fn past_state(
+    line: &BatchLine,
+    claim_line: Option<&ClaimLineRecord>,
+    prior: Decimal,
+) -> Option<PastState> {
+    let before = match line.status {
+        LineStatus::Claimed => match claim_line.and_then(|c| c.outcome.map(|o| (c, o))) {
+            Some((c, LineOutcome::Paid | LineOutcome::Adjusted | LineOutcome::Overpaid)) => {
+                PastState::Paid {
+                    amount: c.approved_amount.unwrap_or(c.claimed_amount),
+                }
+            }
+            Some((c, LineOutcome::Rejected)) => {
+                if c.reason_code
+                    .as_deref()
+                    .is_some_and(|r| ELIGIBILITY_AAA03.contains(&r))
+                {
+                    PastState::RejectedForEligibility
+                } else {
+                    return None;
+                }
+            }
+            // Claimed, not answered yet (or held): claimed at its accepted amount.
+            _ => PastState::Paid {
+                amount: claim_line
+                    .map(|c| c.claimed_amount)
+                    .or(line.accepted_amount)
+                    .unwrap_or_default(),
+            },
+        },
+        LineStatus::Rejected
+            if line.reject_reason.as_ref() == Some(&RejectReason::EligibilityDisputed) =>
+        {
+            PastState::RejectedForEligibility
+        }
+        _ => return None,
+    };
+    Some(match before {
+        _ if prior.is_zero() => before,
+        PastState::Paid { amount } => PastState::Paid {
+            amount: amount + prior,
+        },
+        PastState::NeverClaimed | PastState::RejectedForEligibility => {
+            PastState::Paid { amount: prior }
+        }
+    })
 }
 
 /// Whether the change touched the sale's item or customer (all sales when it named neither).
@@ -345,5 +412,203 @@ mod tests {
             ..EngineSettings::default()
         };
         assert_eq!(run(&cheaper, &settings), ["Clawback 2 -4.00"]);
+    }
+
+    /// §5.3 window: a sale older than `claim_window_days` before today is retro-eligible but
+    /// expired (the leakage report), not a line of the batch.
+    #[test]
+    fn claim_window_sends_old_sales_to_expired() {
+        let mut book = ContractBook::new();
+        let _ = book.apply(&sample_contract());
+        let applied = match book.apply(&price_change("2026-11-01")) {
+            Ok(a) => a,
+            Err(e) => panic!("{e}"),
+        };
+        let settings = EngineSettings {
+            claim_window_days: Some(20),
+            ..EngineSettings::default()
+        };
+        let run = retro_run(
+            &book,
+            &applied,
+            &[paid(2, "48.00")],
+            &settings,
+            &PartyKey::new("1", "987654321"),
+            &PartyKey::new("1", "123456789"),
+            date("2026-12-05"),
+            &mut RetroLedger::default(),
+        );
+        let Some(run) = run else {
+            panic!("retroactive change");
+        };
+        assert!(run.lines.is_empty(), "{:?}", run.lines);
+        assert_eq!(run.expired.len(), 1);
+        assert_eq!(run.expired[0].line, "2");
+    }
+
+    fn claimed_line(status: LineStatus, accepted: &str) -> BatchLine {
+        let (batch, _) = crate::batch::Batch::open(
+            crate::batch::tests::header("b"),
+            &EngineSettings::default(),
+            vec![SaleLine::from(&sample_claim().lines[1])],
+            &crate::audit::Actor::System,
+            date("2026-11-15"),
+        );
+        let mut line = batch.lines[0].clone();
+        line.status = status;
+        line.accepted_amount = accepted.parse().ok();
+        line
+    }
+
+    fn answered(outcome: LineOutcome, approved: &str, reason: Option<&str>) -> ClaimLineRecord {
+        let line = claimed_line(LineStatus::Claimed, "48.00");
+        let mut c = ClaimLineRecord::from_batch_line(1, "b", &line);
+        c.outcome = Some(outcome);
+        c.approved_amount = approved.parse().ok();
+        c.reason_code = reason.map(str::to_owned);
+        c
+    }
+
+    /// §5.3 "Before": paid at the 849's approved amount, rejected for eligibility by AAA03
+    /// 19, or by a reviewer; other rejections are not retro candidates; earlier retro lines
+    /// add to what was paid.
+    #[test]
+    fn past_state_of_stored_lines() {
+        let claimed = claimed_line(LineStatus::Claimed, "48.00");
+        let zero = Decimal::ZERO;
+        assert_eq!(
+            past_state(
+                &claimed,
+                Some(&answered(LineOutcome::Adjusted, "40.00", Some("06"))),
+                zero
+            ),
+            Some(PastState::Paid {
+                amount: "40.00".parse().unwrap_or_default()
+            })
+        );
+        assert_eq!(
+            past_state(
+                &claimed,
+                Some(&answered(LineOutcome::Rejected, "0.00", Some("19"))),
+                zero
+            ),
+            Some(PastState::RejectedForEligibility)
+        );
+        assert_eq!(
+            past_state(
+                &claimed,
+                Some(&answered(LineOutcome::Rejected, "0.00", Some("12"))),
+                zero
+            ),
+            None
+        );
+        assert_eq!(
+            past_state(&claimed, None, "4.00".parse().unwrap_or_default()),
+            Some(PastState::Paid {
+                amount: "52.00".parse().unwrap_or_default()
+            })
+        );
+        let mut rejected = claimed_line(LineStatus::Rejected, "");
+        rejected.reject_reason = Some(RejectReason::EligibilityDisputed);
+        assert_eq!(
+            past_state(&rejected, None, zero),
+            Some(PastState::RejectedForEligibility)
+        );
+        rejected.reject_reason = Some(RejectReason::Duplicate);
+        assert_eq!(past_state(&rejected, None, zero), None);
+        let accepted = claimed_line(LineStatus::Accepted, "48.00");
+        assert_eq!(past_state(&accepted, None, zero), None);
+    }
+
+    /// A Retro batch is Review and Claim whatever the profile says; its lines are Accepted at
+    /// the run's amounts, linked to their originals, and it waits for review.
+    #[test]
+    fn retro_batch_waits_for_review_with_linked_lines() {
+        let mut book = ContractBook::new();
+        let _ = book.apply(&sample_contract());
+        let applied = match book.apply(&price_change("2026-11-01")) {
+            Ok(a) => a,
+            Err(e) => panic!("{e}"),
+        };
+        let ic = EngineSettings {
+            batch_mode: crate::settings::BatchMode::ImmediateClaim,
+            ..EngineSettings::default()
+        };
+        let Some(run) = retro_run(
+            &book,
+            &applied,
+            &[paid(2, "48.00")],
+            &ic,
+            &PartyKey::new("1", "987654321"),
+            &PartyKey::new("1", "123456789"),
+            date("2026-12-05"),
+            &mut RetroLedger::default(),
+        ) else {
+            panic!("retroactive change");
+        };
+        let (batch, out) = match crate::batch::Batch::open_retro(
+            crate::batch::tests::header("retro"),
+            &ic,
+            &run,
+            &crate::audit::Actor::User("ann".into()),
+            date("2026-12-05"),
+        ) {
+            Ok(b) => b,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(batch.header.kind, crate::batch::BatchKind::Retro);
+        assert_eq!(batch.mode, crate::settings::BatchMode::ReviewAndClaim);
+        assert_eq!(batch.status, crate::batch::BatchStatus::AwaitingReview);
+        assert_eq!(batch.lines.len(), 1);
+        assert_eq!(batch.lines[0].status, LineStatus::Accepted);
+        assert_eq!(batch.lines[0].accepted_amount, "4.00".parse().ok());
+        assert_eq!(
+            batch.lines[0].sale.corrects,
+            Some(LineRef {
+                batch: "GDD-CB-20261115-0001".into(),
+                line: "2".into()
+            })
+        );
+        let events: Vec<&str> = out.events.iter().map(|e| e.event.as_str()).collect();
+        assert_eq!(
+            events,
+            ["B1 open", "L4 retro line", "B5 retro lines to review"]
+        );
+        let empty = crate::batch::Batch::open_retro(
+            crate::batch::tests::header("retro"),
+            &ic,
+            &RetroRun::default(),
+            &crate::audit::Actor::System,
+            date("2026-12-05"),
+        );
+        assert!(empty.is_err(), "an empty run makes no batch");
+    }
+
+    /// The sale was invoiced at the old contract price (30.00): repricing it to 29.00 is not
+    /// a resale above contract; line 2 still gets its +4.00 delta.
+    #[test]
+    fn sell_price_of_the_past_sale_does_not_block_the_delta() {
+        let mut book = ContractBook::new();
+        let _ = book.apply(&sample_contract());
+        let applied = match book.apply(&price_change("2026-11-01")) {
+            Ok(a) => a,
+            Err(e) => panic!("{e}"),
+        };
+        let mut sale = paid(2, "48.00");
+        sale.sale.sell_price = "30.00".parse().ok();
+        let run = retro_run(
+            &book,
+            &applied,
+            &[sale],
+            &EngineSettings::default(),
+            &PartyKey::new("1", "987654321"),
+            &PartyKey::new("1", "123456789"),
+            date("2026-12-05"),
+            &mut RetroLedger::default(),
+        );
+        let amounts: Vec<Decimal> = run
+            .map(|r| r.lines.iter().map(|l| l.amount).collect())
+            .unwrap_or_default();
+        assert_eq!(amounts, ["4.00".parse().unwrap_or_default()]);
     }
 }

@@ -2,7 +2,8 @@
 //! the 844s sent for it and where the money stands (status, dates, settled and remaining
 //! amounts, age in days, chargeback-rules 8.2, 8.5); recording a settlement instrument on it
 //! (C15, C16, with optimistic concurrency like the batch actions); and the Unmatched
-//! Responses queue (849s no claim was found for).
+//! Responses queue (849s no claim was found for). One instrument settling several claims is
+//! `POST /api/v1/settlements` (7.3, 8.2: a mass settlement number on each claim).
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/claims/{id}", get(get_claim))
         .route("/api/v1/claims/{id}/settlements", post(settle))
+        .route("/api/v1/settlements", post(settle_many))
         .route("/api/v1/responses/unmatched", get(unmatched))
 }
 
@@ -146,6 +148,7 @@ fn lifecycle_json(
         "age_days": claim.age_days(today),
         "aging_bucket": claim.aging_bucket(today),
         "settlements": claim.instruments,
+        "mass_settlement": claim.instruments.iter().rev().find_map(|i| i.mass_settlement.clone()),
     });
     match value {
         serde_json::Value::Object(map) => map,
@@ -217,6 +220,7 @@ async fn settle(
             "status": outcome.status,
             "settled_amount": outcome.settled,
             "remaining_amount": outcome.remaining,
+            "closed_parents": outcome.closed_parents,
             "summary": outcome.summary,
         }))
         .into_response(),
@@ -225,6 +229,99 @@ async fn settle(
             StatusCode::CONFLICT,
             &format!("settlement instrument already recorded: {what}"),
         ),
+        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    }
+}
+
+/// One allocation of `POST /api/v1/settlements`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllocationRequest {
+    /// Claim id or `partner/claim number`.
+    pub claim: String,
+    /// The claim version the analyst saw.
+    pub expected_version: i64,
+    /// Amount of the instrument allocated to the claim.
+    pub amount: Decimal,
+}
+
+/// Body of `POST /api/v1/settlements`: one instrument for several claims (chargeback-rules
+/// 7.3, 8.2, 8.3).
+#[derive(Debug, Deserialize)]
+pub struct MassSettlementRequest {
+    /// Who records it (audited).
+    #[serde(default = "analyst")]
+    pub actor: String,
+    /// As in the single-claim request.
+    pub method: SettlementMethod,
+    /// Credit memo, check or payment number.
+    pub number: String,
+    /// Its date.
+    pub date: NaiveDate,
+    /// The mass settlement number; `MS-<number>` when not given.
+    #[serde(default)]
+    pub mass_settlement: Option<String>,
+    /// One per claim.
+    pub allocations: Vec<AllocationRequest>,
+}
+
+async fn settle_many(
+    State(state): State<AppState>,
+    Json(req): Json<MassSettlementRequest>,
+) -> Response {
+    let mut allocations = Vec::with_capacity(req.allocations.len());
+    let mut reader = match state.shared.store.reader().await {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    for a in &req.allocations {
+        match find(&mut *reader, &a.claim).await {
+            Ok(Some(c)) => allocations.push(apply::Allocation {
+                claim: c.id,
+                expected_version: a.expected_version,
+                amount: a.amount,
+            }),
+            Ok(None) => return error(StatusCode::NOT_FOUND, &format!("no claim {}", a.claim)),
+            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        }
+    }
+    drop(reader);
+    let ctx = apply::Context::at(Utc::now(), req.actor.clone());
+    let settlement = apply::MassSettlement {
+        method: req.method,
+        number: req.number,
+        date: req.date,
+        mass_settlement: req.mass_settlement,
+        allocations,
+    };
+    match apply::apply_mass_settlement(&*state.shared.store, settlement, &ctx).await {
+        Ok(outcome) => {
+            let closed_parents = outcome
+                .claims
+                .first()
+                .map(|(_, _, o)| o.closed_parents.clone())
+                .unwrap_or_default();
+            Json(json!({
+                "mass_settlement": outcome.mass_settlement,
+                "amount": outcome.amount,
+                "claims": outcome.claims.iter().map(|(id, number, o)| json!({
+                    "id": id,
+                    "claim_number": number,
+                    "version": o.version,
+                    "status": o.status,
+                    "settled_amount": o.settled,
+                    "remaining_amount": o.remaining,
+                })).collect::<Vec<_>>(),
+                "closed_parents": closed_parents,
+            }))
+            .into_response()
+        }
+        Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
+        Err(apply::ApplyError::Store(store::StoreError::Duplicate { what })) => error(
+            StatusCode::CONFLICT,
+            &format!("settlement instrument already recorded: {what}"),
+        ),
+        Err(e @ apply::ApplyError::UnknownClaim(_)) => error(StatusCode::NOT_FOUND, &e.to_string()),
         Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
     }
 }

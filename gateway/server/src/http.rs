@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::batches_api::routes())
         .merge(crate::claims_api::routes())
         .merge(crate::rosters_api::routes().with_state(state.shared.store.clone()))
+        .merge(crate::contracts_api::routes())
         .with_state(state)
 }
 

@@ -381,8 +381,10 @@ impl Ingest {
             Some(&outcome.set),
         );
         let existing = run.set_children.get(&key).copied();
-        // A partner's 997/999 goes to the engine like a document: it may answer an 844 we
-        // sent (chargeback-rules 6.3 C12/C13). It names the partner whose inbox it came to.
+        // A partner's 997/999, or a TA1 (an outcome of its own, outside any group), goes to
+        // the engine like a document: it may answer an 844 we sent (chargeback-rules 6.3
+        // C12/C13). It names the partner whose inbox it came to. It is never acknowledged:
+        // `x12::ack` owes no TA1 for an interchange carrying one, nor a 997 for a 997.
         let ack_docs: Vec<Document> = outcome
             .acknowledgment
             .iter()
@@ -701,7 +703,8 @@ fn set_row(
     row.parent_id = Some(run.file_tx.id);
     row.raw_sha256 = Some(run.sha.to_owned());
     row.isa13 = Some(outcome.interchange.clone());
-    row.gs06 = Some(outcome.group.clone());
+    // A TA1 sits in no group.
+    row.gs06 = Some(outcome.group.clone()).filter(|g| !g.is_empty());
     row.st02 = Some(outcome.set.clone());
     row
 }

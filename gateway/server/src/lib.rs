@@ -9,7 +9,8 @@
 //! - [`engine_worker`]: engine queues through `apply`; [`outbound`]: render and send;
 //!   [`as2_send`]: outbound AS2; [`as2_mdn_wait`]: asynchronous MDNs in, resends of late ones.
 //! - [`inbox`]: SFTP drop intake; [`as2_endpoint`]: `POST /as2`; [`http`]: health,
-//!   metrics, transactions API; [`replay`]: failed transactions run again.
+//!   metrics, transactions API; [`batches_api`], [`claims_api`], [`contracts_api`]: the
+//!   analyst API; [`replay`]: failed transactions run again.
 //! - [`app`]: opens everything and runs it until stopped.
 
 pub mod app;
@@ -19,6 +20,7 @@ pub mod as2_send;
 pub mod batches_api;
 pub mod claims_api;
 pub mod consume;
+pub mod contracts_api;
 pub mod control;
 pub mod engine_worker;
 pub mod error;

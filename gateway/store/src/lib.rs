@@ -108,6 +108,28 @@ pub trait StoreRead: Send {
         role: &str,
         invoices: &[String],
     ) -> StoreResult<Vec<(String, BatchLineRecord)>>;
+    /// The retro run of a contract version (chargeback-rules 5.3).
+    async fn retro_run(
+        &mut self,
+        contract_id: Uuid,
+        version_no: i64,
+    ) -> StoreResult<Option<RetroRunRecord>>;
+    /// Retro runs of version `version_no` of contracts numbered `contract_number`
+    /// (normalized), one per contract (partners may share a number).
+    async fn retro_runs_by_number(
+        &mut self,
+        contract_number: &str,
+        version_no: i64,
+    ) -> StoreResult<Vec<RetroRunRecord>>;
+    /// Lines of claimant batches reported or validated under one of `contracts`, each with its
+    /// batch's status, in batch creation and line order (the past sales of a retro run).
+    async fn lines_for_contracts(
+        &mut self,
+        contracts: &[String],
+    ) -> StoreResult<Vec<(String, BatchLineRecord)>>;
+    /// The lines of the top-level claims (not split children) cut from a batch, with their
+    /// 849 outcomes, in claim and line order.
+    async fn claim_lines_of_batch(&mut self, batch_id: Uuid) -> StoreResult<Vec<ClaimLineRecord>>;
     /// A claim by id.
     async fn get_claim(&mut self, id: Uuid) -> StoreResult<Option<ClaimRecord>>;
     /// A claim by partner and number.
@@ -397,6 +419,23 @@ pub trait StoreTx: StoreRead {
         message_id: &str,
         status: TransmissionStatus,
         answered_by: &str,
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<bool>;
+    /// Records a back-dated contract version's retro run as `pending` (chargeback-rules 5.3).
+    async fn insert_retro_run(
+        &mut self,
+        run: &RetroRunRecord,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<()>;
+    /// Marks a pending retro run `done` with what it made; `false` (nothing written) when it
+    /// was done before.
+    async fn finish_retro_run(
+        &mut self,
+        contract_id: Uuid,
+        version_no: i64,
+        approved_by: &str,
+        payload: &serde_json::Value,
         at: DateTime<Utc>,
         audit: &NewAuditEvent,
     ) -> StoreResult<bool>;

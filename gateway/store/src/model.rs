@@ -769,6 +769,31 @@ pub struct ContractVersion {
     pub payload: Value,
 }
 
+/// A retro run of a back-dated contract version (chargeback-rules 5.3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetroRunRecord {
+    /// Contract.
+    pub contract_id: Uuid,
+    /// The back-dated version.
+    pub version_no: i64,
+    /// Supplier partner that sent the version.
+    pub partner: String,
+    /// Normalized contract number.
+    pub contract_number: String,
+    /// Earliest changed effective date (`YYYY-MM-DD`).
+    pub retroactive_from: String,
+    /// `pending` until approved, then `done`.
+    pub status: String,
+    /// Who approved the run.
+    pub approved_by: Option<String>,
+    /// What the run made (batches, lines, expired sales); `{}` while pending.
+    pub payload: Value,
+    /// Written with the version.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
 /// A status/payload change of a versioned entity (contract, batch, claim, dispute case).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntityUpdate {

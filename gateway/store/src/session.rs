@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::error::StoreResult;
 use crate::model::*;
-use crate::queries::{as2, audit, control, engine, outbox, pipeline, rosters, transmission};
+use crate::queries::{as2, audit, control, engine, outbox, pipeline, retro, rosters, transmission};
 use crate::sql::Exec;
 use crate::{StoreRead, StoreTx};
 
@@ -152,6 +152,33 @@ impl StoreRead for Session {
         invoices: &[String],
     ) -> StoreResult<Vec<(String, BatchLineRecord)>> {
         engine::lines_for_invoices(self.conn(), partner, role, invoices).await
+    }
+
+    async fn retro_run(
+        &mut self,
+        contract_id: Uuid,
+        version_no: i64,
+    ) -> StoreResult<Option<RetroRunRecord>> {
+        retro::get(self.conn(), contract_id, version_no).await
+    }
+
+    async fn retro_runs_by_number(
+        &mut self,
+        contract_number: &str,
+        version_no: i64,
+    ) -> StoreResult<Vec<RetroRunRecord>> {
+        retro::by_number(self.conn(), contract_number, version_no).await
+    }
+
+    async fn lines_for_contracts(
+        &mut self,
+        contracts: &[String],
+    ) -> StoreResult<Vec<(String, BatchLineRecord)>> {
+        retro::lines_for_contracts(self.conn(), contracts).await
+    }
+
+    async fn claim_lines_of_batch(&mut self, batch_id: Uuid) -> StoreResult<Vec<ClaimLineRecord>> {
+        retro::claim_lines_of_batch(self.conn(), batch_id).await
     }
 
     async fn get_claim(&mut self, id: Uuid) -> StoreResult<Option<ClaimRecord>> {
@@ -547,6 +574,35 @@ impl StoreTx for Session {
         audit: &NewAuditEvent,
     ) -> StoreResult<bool> {
         transmission::answer(self.conn(), message_id, status, answered_by, at, audit).await
+    }
+
+    async fn insert_retro_run(
+        &mut self,
+        run: &RetroRunRecord,
+        event: &NewAuditEvent,
+    ) -> StoreResult<()> {
+        retro::insert(self.conn(), run, event).await
+    }
+
+    async fn finish_retro_run(
+        &mut self,
+        contract_id: Uuid,
+        version_no: i64,
+        approved_by: &str,
+        payload: &serde_json::Value,
+        at: DateTime<Utc>,
+        event: &NewAuditEvent,
+    ) -> StoreResult<bool> {
+        retro::finish(
+            self.conn(),
+            contract_id,
+            version_no,
+            approved_by,
+            payload,
+            at,
+            event,
+        )
+        .await
     }
 
     async fn insert_dispute(

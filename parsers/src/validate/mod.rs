@@ -12,7 +12,9 @@ mod validator;
 
 use std::io::Read;
 
-pub use report::{GroupReport, InterchangeReport, IsaInfo, SegmentIssue, SetReport};
+pub use report::{
+    GroupReport, InterchangeReport, IsaInfo, MAX_TA1_KEPT, ReceivedTa1, SegmentIssue, SetReport,
+};
 pub use syntax::ElementIssue;
 pub use validator::{ValidateOptions, Validator};
 

@@ -74,6 +74,30 @@ pub struct InterchangeReport {
     pub groups: Vec<GroupReport>,
     /// TA1 segments received inside this interchange (it is itself an acknowledgment).
     pub ta1_received: u32,
+    /// Those TA1 segments' elements, in order, for the gateway to apply (a TA1 answering an
+    /// interchange we sent); bounded by [`MAX_TA1_KEPT`].
+    pub ta1s: Vec<ReceivedTa1>,
+}
+
+/// TA1s kept per interchange: a TA1 answers one interchange, so a partner sends one or a
+/// few; past this many the count goes on but their elements are not kept.
+pub const MAX_TA1_KEPT: usize = 64;
+
+/// A TA1 segment received outside any group, its elements as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReceivedTa1 {
+    /// TA101: the ISA13 of the interchange it answers.
+    pub control_number: String,
+    /// TA102: that interchange's ISA09, `YYMMDD`.
+    pub date: String,
+    /// TA103: its ISA10, `HHMM`.
+    pub time: String,
+    /// TA104: `A`, `E` or `R`.
+    pub status: String,
+    /// TA105 note code.
+    pub note_code: String,
+    /// Byte offset of the TA1 segment.
+    pub offset: u64,
 }
 
 impl InterchangeReport {

@@ -139,6 +139,17 @@ impl Validator {
             b"TA1" if self.set.is_none() && self.group.is_none() => {
                 if let Some(i) = &mut self.interchange {
                     i.report.ta1_received += 1;
+                    if i.report.ta1s.len() < super::report::MAX_TA1_KEPT {
+                        let text = |n: usize| seg.text(n).unwrap_or("").trim().to_owned();
+                        i.report.ta1s.push(super::report::ReceivedTa1 {
+                            control_number: text(1),
+                            date: text(2),
+                            time: text(3),
+                            status: text(4),
+                            note_code: text(5),
+                            offset: seg.offset(),
+                        });
+                    }
                 }
             }
             _ => self.on_body(seg),
@@ -197,6 +208,7 @@ impl Validator {
                     warnings: Vec::new(),
                     groups: Vec::new(),
                     ta1_received: 0,
+                    ta1s: Vec::new(),
                 },
                 group_numbers: ControlNumbers::default(),
                 groups_seen: 0,
@@ -289,6 +301,7 @@ impl Validator {
                 warnings: Vec::new(),
                 groups: Vec::new(),
                 ta1_received: 0,
+                ta1s: Vec::new(),
             },
             group_numbers: ControlNumbers::default(),
             groups_seen: 0,

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use apply::{Context, Partners};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use partner_maps::ProfileSet;
-use schemas::Document;
+use schemas::{Document, SalesLine, SalesReport};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::SqlitePoolOptions;
 use sqlx::{ConnectOptions, Connection, Executor, Row};
@@ -63,6 +63,7 @@ pub const TABLES: &[&str] = &[
     "claim_transmissions",
     "settlements",
     "settlement_allocations",
+    "retro_runs",
 ];
 
 impl Harness {
@@ -297,4 +298,68 @@ pub fn applied<T: std::fmt::Debug>(result: Result<apply::Applied<T>, apply::Appl
         Ok(apply::Applied::Applied(v)) => v,
         other => panic!("expected Applied, got {other:?}"),
     }
+}
+
+/// GOOD DRUG's ERP copy of SPA-2026-0042 before ACME's 845 (as in the engine's story test):
+/// starts 2026-10-01, open to any customer, 12345030005 at 45.00, lists 12345099901.
+pub fn stale_copy(real: &Document) -> Document {
+    let Document::Contract(real) = real else {
+        panic!("not a contract");
+    };
+    let mut copy = real.clone();
+    copy.source.file = "0".repeat(64);
+    copy.source.interchange = "manual-1".into();
+    copy.effective = date("2026-10-01");
+    copy.gpo = None;
+    copy.eligible.clear();
+    for item in &mut copy.items {
+        item.start = None;
+    }
+    copy.items[2].contract_price = Some("45.00".parse().expect("decimal"));
+    let mut extra = copy.items[0].clone();
+    extra.line = "4".into();
+    extra.item.id = "12345099901".into();
+    extra.item.other_ids.clear();
+    extra.contract_price = Some("8.00".parse().expect("decimal"));
+    extra.wac = Some("10.00".parse().expect("decimal"));
+    copy.items.push(extra);
+    Document::Contract(copy)
+}
+
+/// GOOD DRUG's sales behind its 844, as the sales report its ERP extract would give.
+pub fn sales_of_claim(claim: &Document) -> Document {
+    let Document::Claim(claim) = claim else {
+        panic!("not a claim");
+    };
+    Document::SalesReport(SalesReport {
+        source: claim.source.clone(),
+        action: schemas::Action::Original,
+        report_id: claim.debit_memo.clone(),
+        date: claim.date,
+        report_type: None,
+        period_start: date("2026-10-01"),
+        period_end: claim.date,
+        distributor: claim.distributor.clone(),
+        supplier: claim.supplier.clone(),
+        lines: claim
+            .lines
+            .iter()
+            .map(|l| SalesLine {
+                line: l.line.parse().expect("line number"),
+                transfer_type: "SS".into(),
+                contract_id: Some(l.contract_id.clone()),
+                end_customer: Some(l.end_customer.clone()),
+                item: l.item.clone(),
+                quantity: l.quantity,
+                uom: l.uom.clone(),
+                unit_price: l.contract_price,
+                amount: Some(l.claimed_amount),
+                invoice: l.invoice.clone(),
+                invoice_date: l.invoice_date,
+                ship_date: None,
+            })
+            .collect(),
+        line_count: Some(claim.lines.len() as u32),
+        quantity_total: None,
+    })
 }

@@ -37,7 +37,7 @@ fn today() -> NaiveDate {
 }
 
 /// The sample 844's batch header under batch id `id` (also the streaming tests').
-pub(super) fn header(id: &str) -> BatchHeader {
+pub(crate) fn header(id: &str) -> BatchHeader {
     let claim = sample_claim();
     BatchHeader {
         id: id.into(),
@@ -673,4 +673,47 @@ fn batch_and_claim_are_plain_data_a_store_can_persist() -> Result<(), serde_json
     let stored = serde_json::to_string(&world.caps)?;
     assert_eq!(serde_json::from_str::<CapLedger>(&stored)?, world.caps);
     Ok(())
+}
+
+/// §5.2 BAA01 05: a replacement rejects every undecided or accepted line of the open batch
+/// (`Replaced`) and the batch; a Closed batch cannot be replaced.
+#[test]
+fn replaced_rejects_an_open_batch_and_refuses_a_closed_one() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 3, 5]);
+    let actor = Actor::Partner("gooddrug".into());
+    let out = match batch.replaced(&actor, &mut world.ledgers(), today()) {
+        Ok(out) => out,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(
+        show(&batch),
+        "rejected | 1:rejected 3:rejected 5:rejected | "
+    );
+    assert!(
+        batch
+            .lines
+            .iter()
+            .all(|l| l.reject_reason == Some(RejectReason::Configured("Replaced".into())))
+    );
+    let events: Vec<&str> = out.events.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(
+        events,
+        [
+            "L12 replaced",
+            "L12 replaced",
+            "L12 replaced",
+            "B8 replaced by BAA01 05"
+        ]
+    );
+    assert!(matches!(
+        batch.replaced(&actor, &mut world.ledgers(), today()),
+        Err(BatchError::Immutable(_, BatchStatus::Rejected))
+    ));
+    let (mut closed, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1]);
+    assert_eq!(closed.status, BatchStatus::Closed);
+    assert!(matches!(
+        closed.replaced(&actor, &mut world.ledgers(), today()),
+        Err(BatchError::Immutable(_, BatchStatus::Closed))
+    ));
 }

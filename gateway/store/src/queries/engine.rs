@@ -365,11 +365,11 @@ pub(crate) async fn find_batch(c: &mut dyn Exec, number: &str) -> StoreResult<Op
     .transpose()
 }
 
-const LINE_COLUMNS: &str = "l.batch_id, l.line_no, l.status, l.invoice, l.item, l.customer, \
+pub(crate) const LINE_COLUMNS: &str = "l.batch_id, l.line_no, l.status, l.invoice, l.item, l.customer, \
      l.contract, l.quantity, l.contract_price, l.claimed_amount, l.calculated_amount, \
      l.accepted_amount, l.claim_id, l.payload, l.updated_at";
 
-fn batch_line(r: &Row) -> StoreResult<BatchLineRecord> {
+pub(crate) fn batch_line(r: &Row) -> StoreResult<BatchLineRecord> {
     Ok(BatchLineRecord {
         batch_id: r.uuid("batch_id")?,
         line: NewBatchLine {
@@ -788,35 +788,41 @@ pub(crate) async fn update_claim_line(
     Ok(())
 }
 
+/// The claim line columns, qualified with `cl.`.
+pub(crate) const CLAIM_LINE_COLUMNS_CL: &str = "cl.claim_id, cl.line_no, cl.batch_id, \
+     cl.batch_line_no, cl.status, cl.claimed_amount, cl.approved_amount, cl.payload, \
+     cl.updated_at";
+
+pub(crate) fn claim_line(r: &Row) -> StoreResult<ClaimLineRecord> {
+    Ok(ClaimLineRecord {
+        claim_id: r.uuid("claim_id")?,
+        line: NewClaimLine {
+            line_no: r.int("line_no")?,
+            batch_id: r.opt_uuid("batch_id")?,
+            batch_line_no: r.opt_int("batch_line_no")?,
+            status: r.text("status")?,
+            claimed_amount: r.decimal("claimed_amount")?,
+            approved_amount: r.opt_decimal("approved_amount")?,
+            payload: r.json_text("payload")?,
+        },
+        updated_at: r.time("updated_at")?,
+    })
+}
+
 pub(crate) async fn claim_lines(
     c: &mut dyn Exec,
     claim_id: Uuid,
 ) -> StoreResult<Vec<ClaimLineRecord>> {
     let rows = c
         .fetch_all(
-            "SELECT claim_id, line_no, batch_id, batch_line_no, status, claimed_amount, \
-             approved_amount, payload, updated_at FROM claim_lines WHERE claim_id = $1 \
-             ORDER BY line_no",
+            &format!(
+                "SELECT {CLAIM_LINE_COLUMNS_CL} FROM claim_lines cl WHERE cl.claim_id = $1 \
+                 ORDER BY cl.line_no"
+            ),
             vec![claim_id.into()],
         )
         .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ClaimLineRecord {
-                claim_id: r.uuid("claim_id")?,
-                line: NewClaimLine {
-                    line_no: r.int("line_no")?,
-                    batch_id: r.opt_uuid("batch_id")?,
-                    batch_line_no: r.opt_int("batch_line_no")?,
-                    status: r.text("status")?,
-                    claimed_amount: r.decimal("claimed_amount")?,
-                    approved_amount: r.opt_decimal("approved_amount")?,
-                    payload: r.json_text("payload")?,
-                },
-                updated_at: r.time("updated_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(claim_line).collect()
 }
 
 // ---- responses ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ pub(crate) mod control;
 pub(crate) mod engine;
 pub(crate) mod outbox;
 pub(crate) mod pipeline;
+pub(crate) mod retro;
 pub(crate) mod rosters;
 pub(crate) mod transmission;
 
