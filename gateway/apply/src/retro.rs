@@ -22,13 +22,13 @@ use engine::sale::LineRef;
 use engine::settings::Role;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use store::{BatchLineRecord, BatchRecord, NewBatch, RetroRunRecord, StoreTx};
+use store::{BatchLineRecord, BatchRecord, RetroRunRecord, StoreTx};
 use uuid::Uuid;
 
-use crate::audit::{append_all, convert};
+use crate::audit::append_all;
 use crate::book::{Books, StoredVersion};
 use crate::error::ApplyError;
-use crate::state::{batch_payload, corrupt, line_row};
+use crate::state::{corrupt, insert_claimant_batch, line_row};
 use crate::{Context, Partners};
 
 /// A Retro batch a run made.
@@ -319,23 +319,13 @@ pub(crate) async fn approve(
         };
         let (batch, out) = Batch::open_retro(header, &partner.settings, &made, &actor, ctx.today)?;
         let mut events = out.events.iter();
-        let opened = events
-            .next()
-            .map(|e| convert(e, ctx.now, &correlation))
-            .unwrap_or_else(|| crate::audit::event(ctx, "batch", id.to_string(), "B1 open"));
-        tx.insert_batch(
-            &NewBatch {
-                id,
-                number: number.clone(),
-                partner: partner_id.clone(),
-                role: "claimant".to_owned(),
-                status: status_name(&batch.status),
-                debit_memo: None,
-                source_document_id: None,
-                payload: batch_payload(&batch)?,
-                at: ctx.now,
-            },
-            &opened,
+        insert_claimant_batch(
+            tx,
+            (id, &number, &partner_id),
+            &batch,
+            events.next(),
+            &correlation,
+            ctx,
         )
         .await?;
         let rows = batch

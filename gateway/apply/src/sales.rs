@@ -10,7 +10,7 @@ use engine::caps::CapLedger;
 use engine::sale::SaleLine;
 use engine::settings::Role;
 use schemas::SalesReport;
-use store::{EntityUpdate, NewBatch, NewBatchLine, NewClaimLine, StoreTx};
+use store::{EntityUpdate, NewBatchLine, NewClaimLine, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::convert;
@@ -18,7 +18,7 @@ use crate::book::{BookCache, Books};
 use crate::claim_out::{ClaimLines, StreamedClaim};
 use crate::error::ApplyError;
 use crate::partners::Partner;
-use crate::state::{CHUNK_LINES, batch_payload, history_for, line_row};
+use crate::state::{CHUNK_LINES, batch_payload, history_for, insert_claimant_batch, line_row};
 use crate::{Context, Outcome};
 
 /// The batch number of a report: unique per distributor and report id, so the same report
@@ -108,24 +108,13 @@ pub(crate) async fn apply(
         }
         survey.finish()?
     };
-    let opened_event = opened
-        .events
-        .first()
-        .map(|e| convert(e, ctx.now, message_id))
-        .unwrap_or_else(|| crate::audit::event(ctx, "batch", id.to_string(), "B1 open"));
-    tx.insert_batch(
-        &NewBatch {
-            id,
-            number: number.clone(),
-            partner: partner.id.clone(),
-            role: "claimant".to_owned(),
-            status: status_name(&batch.status),
-            debit_memo: None,
-            source_document_id: None,
-            payload: batch_payload(&batch)?,
-            at: ctx.now,
-        },
-        &opened_event,
+    insert_claimant_batch(
+        tx,
+        (id, &number, &partner.id),
+        &batch,
+        opened.events.first(),
+        message_id,
+        ctx,
     )
     .await?;
     const LINES_SAVEPOINT: &str = "streamed_sales_lines";

@@ -87,6 +87,37 @@ pub(crate) fn line_row(line_no: i64, line: &BatchLine) -> Result<NewBatchLine, A
     })
 }
 
+/// Writes the row of a new claimant batch (its lines apart), audited with the engine's
+/// opening event when there is one.
+pub(crate) async fn insert_claimant_batch(
+    tx: &mut dyn StoreTx,
+    (id, number, partner): (Uuid, &str, &str),
+    batch: &Batch,
+    opened: Option<&engine::audit::AuditEvent>,
+    correlation: &str,
+    ctx: &Context,
+) -> Result<(), ApplyError> {
+    let event = opened
+        .map(|e| crate::audit::convert(e, ctx.now, correlation))
+        .unwrap_or_else(|| crate::audit::event(ctx, "batch", id.to_string(), "B1 open"));
+    tx.insert_batch(
+        &store::NewBatch {
+            id,
+            number: number.to_owned(),
+            partner: partner.to_owned(),
+            role: "claimant".to_owned(),
+            status: status_name(&batch.status),
+            debit_memo: None,
+            source_document_id: None,
+            payload: batch_payload(batch)?,
+            at: ctx.now,
+        },
+        &event,
+    )
+    .await?;
+    Ok(())
+}
+
 /// A whole batch read back: the shell row plus its lines.
 pub(crate) async fn load_batch(
     read: &mut dyn StoreRead,

@@ -135,6 +135,18 @@ impl Tally {
     }
 }
 
+/// The pipeline of a streamed batch's lines, reserving in `caps`.
+fn batch_pipeline<'a>(
+    batch: &'a Batch,
+    ctx: &'a BatchContext,
+    book: &'a ContractBook,
+    history: &'a LineHistory,
+    caps: &'a mut CapLedger,
+    today: NaiveDate,
+) -> Pipeline<'a> {
+    Pipeline::new(book, &batch.settings, ctx, today, history, Some(caps))
+}
+
 /// A pass that validates lines and keeps only what decides the batch's end.
 pub struct Survey<'a> {
     pipeline: Pipeline<'a>,
@@ -153,7 +165,7 @@ impl<'a> Survey<'a> {
         today: NaiveDate,
     ) -> Self {
         Self {
-            pipeline: Pipeline::new(book, &batch.settings, ctx, today, history, Some(caps)),
+            pipeline: batch_pipeline(batch, ctx, book, history, caps, today),
             tally: Tally::new(batch.mode),
         }
     }
@@ -198,7 +210,7 @@ impl<'a> LineStream<'a> {
         plan: &'a Plan,
     ) -> Self {
         Self {
-            pipeline: Pipeline::new(book, &batch.settings, ctx, today, history, Some(caps)),
+            pipeline: batch_pipeline(batch, ctx, book, history, caps, today),
             plan,
             tally: Tally::new(batch.mode),
         }
