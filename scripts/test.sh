@@ -46,8 +46,20 @@ start_rabbitmq() {
   wait_for_port 127.0.0.1 5672 120 || { echo "RabbitMQ did not start" >&2; exit 2; }
 }
 
+# The black-box serve tests leave their per-run databases behind (a test may restart a
+# gateway on the same one); drop those of earlier runs so they do not pile up.
+drop_old_test_databases() {
+  command -v psql >/dev/null 2>&1 || return 0
+  psql -h 127.0.0.1 -U postgres -d postgres -Atc \
+    "SELECT datname FROM pg_database WHERE datname LIKE 'cg\\_serve\\_%'" 2>/dev/null |
+    while read -r db; do
+      psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+    done
+}
+
 start_postgres
 start_rabbitmq
+drop_old_test_databases
 
 log "cargo fmt --check"
 cargo fmt --all --check
