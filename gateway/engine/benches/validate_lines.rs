@@ -1,20 +1,20 @@
-//! Pipeline throughput: 1,000,000 generated sale lines validated (V0..V10) against a generated
-//! book of 10,000 contracts × 1,000 items, streamed (no line or result is kept), next to a
-//! baseline that only looks each line's (contract, item) up in a `HashMap` and extends the
-//! amount, so the ratio says what the rules cost over the bare lookup.
+//! Pipeline throughput: 1,000,000 sale lines, generated before timing, validated (V0..V10) one
+//! by one against a generated book of 10,000 contracts × 1,000 items (no result is kept), next
+//! to a baseline that only looks each line's (contract, item) up in a `HashMap` and extends
+//! the amount, so the ratio says what the rules cost over the bare lookup.
 //!
 //! `cargo bench -p engine --bench validate_lines`. Sizes can be lowered for a quick run with
 //! `BENCH_CONTRACTS`, `BENCH_ITEMS` and `BENCH_LINES`.
 //!
-//! Figures of 2026-11-23 (shared 2-core VM, load average about 2 from other builds, one core
-//! used): full size, book built in 8 s, pipeline 430 K lines/s against a 1.01 M lines/s
-//! baseline (ratio 0.42; runs on this machine vary by about ±15 %); book of 1,000 × 100,
-//! pipeline 634 K lines/s against 3.2 M lines/s. At full size the work is memory-bound: each
-//! line touches a random contract's row range, rows and eligibility in a 10-million-row book.
+//! Figures of 2026-12-05 (quiet 2-core VM, one core used, lines generated before timing):
+//! full size, pipeline 417 K lines/s against a 1.16 M lines/s baseline (ratio 0.36). Runs on
+//! this machine vary by about ±15 %; book of 1,000 × 100 (2026-11-23): 634 K lines/s against
+//! 3.2 M lines/s. At full size the work is memory-bound: each line touches a random contract's
+//! row range, rows and eligibility in a 10-million-row book.
 //! Memory: the book and its indexes (about 2.5 GB peak for the whole bench process, the
 //! baseline's own 10-million-key map included); per batch the pipeline keeps one entry of
 //! about 56 bytes per distinct sale key (duplicate and return lookups), never the lines or
-//! their results.
+//! their results (the bench itself holds its generated lines).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
