@@ -470,7 +470,8 @@ async fn adjudicate_new(
             role: Role::Adjudicator,
             distributor: claim.distributor.clone(),
             supplier: claim.supplier.clone(),
-            currency: "USD".to_owned(),
+            // CUR02 of the 844; a claim without CUR is in dollars (x12-chargeback 5).
+            currency: claim.currency.clone().unwrap_or_else(|| "USD".to_owned()),
             file_name: None,
             debit_memo: Some(claim.debit_memo.clone()),
             received_at: ctx.today,
@@ -541,6 +542,7 @@ async fn adjudicate_new(
                 let mut payload = serde_json::json!({
                     "role": "adjudicator",
                     "content_hash": hash,
+                    "currency": batch.header.currency,
                     "adjudication": run.report,
                 });
                 if let (Some(obj), Some(l)) = (payload.as_object_mut(), &link) {

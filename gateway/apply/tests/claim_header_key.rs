@@ -290,5 +290,36 @@ async fn resubmission_case(kind: Kind) {
     h.finish().await;
 }
 
+/// The 844's CUR02 is the currency of the batch and claim it becomes; without CUR, dollars.
+async fn currency_case(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let partners = partners();
+    setup(&h, &partners).await;
+    let mut cad = variant(Action::Original, &["1"], "000005101");
+    cad.debit_memo = "GDD-CB-CAD-0001".into();
+    cad.currency = Some("CAD".into());
+    send(&h, &partners, "m-844-cad", cad).await;
+    let mut plain = variant(Action::Original, &["1"], "000005102");
+    plain.debit_memo = "GDD-CB-USD-0001".into();
+    plain.currency = None;
+    send(&h, &partners, "m-844-plain", plain).await;
+    for (number, currency) in [("GDD-CB-CAD-0001", "CAD"), ("GDD-CB-USD-0001", "USD")] {
+        let (_, batch) = batch(&h, &format!("gooddrug/{number}")).await;
+        assert_eq!(batch.header.currency, currency, "{number}");
+        let claim = h
+            .store
+            .reader()
+            .await
+            .unwrap()
+            .find_claim("gooddrug", number)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("claim {number}"));
+        assert_eq!(claim.payload["currency"], currency, "{number}");
+    }
+    h.finish().await;
+}
+
 both_backends!(header_key_replace, replace_case);
 both_backends!(header_key_resubmission, resubmission_case);
+both_backends!(claim_currency, currency_case);
