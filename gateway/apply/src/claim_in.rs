@@ -133,7 +133,7 @@ pub(crate) async fn apply(
                 )
                 .await;
             }
-            replace_batch(tx, (&record, &mut batch), message_id, ctx).await?;
+            replace_batch(tx, cache, (&record, &mut batch), message_id, ctx).await?;
             cancel_replaced_claim(tx, current, &claim_number, message_id, ctx).await?;
             adjudicate_new(
                 tx,
@@ -268,24 +268,28 @@ async fn refuse(
 /// (`Batch::replaced`), under the batch's version, with their audit events.
 async fn replace_batch(
     tx: &mut dyn StoreTx,
+    cache: &BookCache,
     (record, batch): (&store::BatchRecord, &mut Batch),
     message_id: &str,
     ctx: &Context,
 ) -> Result<(), ApplyError> {
     let before = batch.lines.clone();
-    let book = engine::contracts::ContractBook::new();
+    let books = cache.snapshot(tx).await?;
     let mut history = engine::duplicates::LineHistory::new();
-    let mut caps = engine::caps::CapLedger::new();
+    // §5.1: the replaced lines give back what they reserved or consumed.
+    let stored_caps = crate::caps::load(tx, &books.book).await?;
+    let mut caps = stored_caps.ledger.clone();
     let actor = engine::audit::Actor::Partner(record.partner.clone());
     let out = batch.replaced(
         &actor,
         &mut engine::batch::Ledgers {
-            book: &book,
+            book: &books.book,
             history: &mut history,
             caps: &mut caps,
         },
         ctx.today,
     )?;
+    stored_caps.save(tx, &caps, Some(record.id), ctx).await?;
     let mut events = out.events.iter();
     for (i, (old, new)) in before.iter().zip(&batch.lines).enumerate() {
         if old == new {
@@ -411,8 +415,12 @@ async fn adjudicate_new(
     // §5.1: the caps in force with what earlier claims took; the approved lines consume.
     let stored_caps = crate::caps::load(tx, &books.book).await?;
     let mut caps = stored_caps.ledger.clone();
+    // The batch id first: the cap ledger's entries refer to its lines, so a later action on
+    // the batch (a BAA01 05 replacement, a reviewer's reject) releases what they hold.
+    let batch_id = Uuid::now_v7();
     let run = adjudicate_with(
         claim,
+        &batch_id.to_string(),
         &books.book,
         &partner.settings,
         ctx.today,
@@ -424,14 +432,13 @@ async fn adjudicate_new(
     for (line, adjudicated) in claim.lines.iter().zip(&run.report.lines) {
         if adjudicated.status == AdjudicatedStatus::Accepted {
             let line_ref = engine::sale::LineRef {
-                batch: claim.debit_memo.clone(),
+                batch: batch_id.to_string(),
                 line: line.line.clone(),
             };
             caps.consume(&line_ref, ctx.today);
         }
     }
     // Keep the lines as an adjudication batch: later claims find them as duplicates (§5.2).
-    let batch_id = Uuid::now_v7();
     stored_caps.save(tx, &caps, Some(batch_id), ctx).await?;
     let number = format!("{}/{}", partner.id, claim_number);
     let lines: Vec<BatchLine> = sales

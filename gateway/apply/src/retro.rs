@@ -321,7 +321,7 @@ pub(crate) async fn approve(
         let mut events = out.events.iter();
         insert_claimant_batch(
             tx,
-            (id, &number, &partner_id),
+            (id, &number, partner_id),
             &batch,
             events.next(),
             &correlation,

@@ -663,3 +663,65 @@ both_backends!(
     adjudication_answers_cap_codes_on,
     adjudication_answers_cap_codes
 );
+
+/// BAA01 05 as adjudicator (§5.2) gives the replaced lines' cap back (§5.1): with the batch of
+/// GDD-CAP-1 held for review (its 5 CA line found only 4 left of 10), its replacement claims 4;
+/// the 6 the replaced line held are released, so a later 6 CA claim fits the 10 CA cap
+/// (10 - 4 = 6) instead of finding it exhausted.
+async fn a_replaced_claim_gives_its_cap_back(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let mut partners = partners();
+    partners
+        .get_mut("gooddrug")
+        .expect("gooddrug")
+        .settings
+        .unattended_amount_disputes = engine::settings::UnattendedAmountDisputes::Hold;
+    apply_doc(
+        &h,
+        &partners,
+        "m-845",
+        &acme_sample("845_5010_contract_caps.x12"),
+        "2026-11-01",
+    )
+    .await;
+    let send = |message: &'static str, doc: Document, day: &'static str| {
+        let (h, partners) = (&h, &partners);
+        async move {
+            applied(
+                apply_document(
+                    &*h.store,
+                    partners,
+                    "engine.claims",
+                    message,
+                    &doc,
+                    &ctx(day, "system"),
+                )
+                .await,
+            )
+        }
+    };
+    let held = send("m-844-1", claim_844("GDD-CAP-1", &["6", "5"]), "2026-11-18").await;
+    assert!(held.summary.contains("held for review"), "{}", held.summary);
+    let Document::Claim(mut replacement) = claim_844("GDD-CAP-1", &["4"]) else {
+        unreachable!("claim_844 makes claims")
+    };
+    replacement.action = Action::Replace;
+    replacement.source.interchange = "GDD-CAP-1-R".into();
+    let replaced = send("m-844-1r", Document::Claim(replacement), "2026-11-19").await;
+    assert_eq!(
+        answered(&h, &replaced.outbound[0].message_id).await,
+        ["1 - 25.00"]
+    );
+    let later = send("m-844-3", claim_844("GDD-CAP-3", &["6"]), "2026-11-20").await;
+    assert_eq!(
+        answered(&h, &later.outbound[0].message_id).await,
+        ["1 - 37.50"],
+        "{}",
+        later.summary
+    );
+    h.finish().await;
+}
+both_backends!(
+    a_replaced_claim_gives_its_cap_back_on,
+    a_replaced_claim_gives_its_cap_back
+);

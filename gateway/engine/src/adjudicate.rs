@@ -101,6 +101,7 @@ pub fn adjudicate(
 ) -> AdjudicationRun {
     adjudicate_with(
         claim,
+        &claim.debit_memo,
         book,
         settings,
         today,
@@ -110,9 +111,12 @@ pub fn adjudicate(
     )
 }
 
-/// Adjudicates a claim against earlier lines and a cap ledger.
+/// Adjudicates a claim against earlier lines and a cap ledger, as the lines of `batch` (the
+/// id its lines are stored under: cap reservations and the duplicate check refer to it).
+#[allow(clippy::too_many_arguments)]
 pub fn adjudicate_with(
     claim: &Claim,
+    batch: &str,
     book: &ContractBook,
     settings: &EngineSettings,
     today: NaiveDate,
@@ -121,7 +125,7 @@ pub fn adjudicate_with(
     traced: Option<&TracedSales>,
 ) -> AdjudicationRun {
     let ctx = BatchContext {
-        batch: claim.debit_memo.clone(),
+        batch: batch.to_owned(),
         role: Role::Adjudicator,
         distributor: PartyKey::of(&claim.distributor),
         supplier: PartyKey::of(&claim.supplier),
@@ -624,6 +628,7 @@ mod tests {
         let run = |settings: &EngineSettings, caps: &mut CapLedger| {
             let run = adjudicate_with(
                 &claim,
+                &claim.debit_memo,
                 &book(),
                 settings,
                 today,
@@ -657,8 +662,10 @@ mod tests {
         };
         let mut traced = TracedSales::new();
         traced.add_report(&report);
+        let claim = sample_claim();
         let run = adjudicate_with(
-            &sample_claim(),
+            &claim,
+            &claim.debit_memo,
             &book(),
             &EngineSettings::default(),
             date("2026-11-18"),
