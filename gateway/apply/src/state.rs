@@ -83,6 +83,7 @@ pub(crate) fn line_row(line_no: i64, line: &BatchLine) -> Result<NewBatchLine, A
             .filter(|p| p.scale() <= 6),
         claimed_amount: line.sale.claimed_amount,
         calculated_amount: v.and_then(|v| v.calculated_amount),
+        accepted_amount: line.accepted_amount,
         payload: store::JsonText::of(line)?,
     })
 }

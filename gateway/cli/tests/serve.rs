@@ -147,6 +147,18 @@ fn story(serve: &Serve, deliver: Deliver) {
     let batch = wait_for_batch(serve, batch_path);
     assert_eq!(batch["status"], "awaiting_review", "{batch}");
     assert_eq!(batch["lines"].as_array().unwrap().len(), 4);
+    // Lines accepted as the report is applied show the amount they were accepted at.
+    let accepted: Vec<_> = batch["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["status"] == "accepted")
+        .collect();
+    assert!(!accepted.is_empty(), "{batch}");
+    assert!(
+        accepted.iter().all(|l| !l["accepted_amount"].is_null()),
+        "{batch}"
+    );
     wait_for(serve, "the 867's 997", || {
         !files(&drops.join("gooddrug/outbox")).is_empty()
     });

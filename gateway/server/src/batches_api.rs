@@ -81,7 +81,7 @@ fn line_json(l: &store::BatchLineRecord) -> serde_json::Value {
         "contract_price": l.line.contract_price,
         "claimed_amount": l.line.claimed_amount,
         "calculated_amount": l.line.calculated_amount,
-        "accepted_amount": l.accepted_amount,
+        "accepted_amount": l.line.accepted_amount,
         "reason": v["primary"],
         "failures": v["failures"],
         "reject_reason": payload["reject_reason"],

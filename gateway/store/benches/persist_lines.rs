@@ -73,6 +73,7 @@ fn lines(batch: u64, count: usize) -> Vec<NewBatchLine> {
                 contract_price: Some(Decimal::new(price_cents, 2)),
                 claimed_amount: Some(amount),
                 calculated_amount: None,
+                accepted_amount: None,
                 payload: json!({
                     "pad01": line_no,
                     "uom": "CA",

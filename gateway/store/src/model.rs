@@ -940,6 +940,8 @@ pub struct NewBatchLine {
     pub claimed_amount: Option<Decimal>,
     /// Calculated amount, NUMERIC(18,2).
     pub calculated_amount: Option<Decimal>,
+    /// Accepted amount, once accepted (a line may be accepted as it is inserted), NUMERIC(18,2).
+    pub accepted_amount: Option<Decimal>,
     /// The engine's line (failures, pricing snapshot, source location).
     pub payload: JsonText,
 }
@@ -951,8 +953,6 @@ pub struct BatchLineRecord {
     pub batch_id: Uuid,
     /// The line.
     pub line: NewBatchLine,
-    /// Accepted amount, once accepted.
-    pub accepted_amount: Option<Decimal>,
     /// Claim the line went into.
     pub claim_id: Option<Uuid>,
     /// Changed.

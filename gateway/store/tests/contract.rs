@@ -245,6 +245,7 @@ fn line(no: i64, invoice: &str) -> NewBatchLine {
         contract_price: Some(dec("30.00")),
         claimed_amount: Some(dec("48.00")),
         calculated_amount: None,
+        accepted_amount: None,
         payload: json!({"pad01": no}).into(),
     }
 }
@@ -1382,7 +1383,7 @@ async fn engine_entities_round_trip(h: &Harness) {
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[1].line.status, "claimed");
     assert_eq!(lines[1].claim_id, Some(claim.id));
-    assert_eq!(lines[1].accepted_amount, Some(dec("48.00")));
+    assert_eq!(lines[1].line.accepted_amount, Some(dec("48.00")));
     assert_eq!(lines[1].updated_at, t(1));
     assert_eq!(lines[0].line, line(1, "INV-77").normalized());
     assert_eq!(
@@ -1618,6 +1619,7 @@ impl Normalized for NewBatchLine {
         self.contract_price = scale(self.contract_price, 6);
         self.claimed_amount = scale(self.claimed_amount, 2);
         self.calculated_amount = scale(self.calculated_amount, 2);
+        self.accepted_amount = scale(self.accepted_amount, 2);
         self
     }
 }
@@ -1634,6 +1636,8 @@ async fn bulk_lines_keep_every_byte(h: &Harness) {
             } else {
                 Some("AB1234563".into())
             },
+            // Accepted as inserted, or not yet.
+            accepted_amount: (no % 2 == 0).then(|| dec("1.25")),
             payload: json!({"note": awkward, "n": no, "nested": {"list": [1, null, "\\N"]}}).into(),
             ..line(no, "x")
         })

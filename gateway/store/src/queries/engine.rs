@@ -383,19 +383,20 @@ pub(crate) fn batch_line(r: &Row) -> StoreResult<BatchLineRecord> {
             contract_price: r.opt_decimal("contract_price")?,
             claimed_amount: r.opt_decimal("claimed_amount")?,
             calculated_amount: r.opt_decimal("calculated_amount")?,
+            accepted_amount: r.opt_decimal("accepted_amount")?,
             payload: r.json_text("payload")?,
         },
-        accepted_amount: r.opt_decimal("accepted_amount")?,
         claim_id: r.opt_uuid("claim_id")?,
         updated_at: r.time("updated_at")?,
     })
 }
 
 const LINE_INSERT_COLUMNS: &str = "batch_id, line_no, status, invoice, item, customer, contract, \
-     quantity, contract_price, claimed_amount, calculated_amount, payload, updated_at";
-const LINE_INSERT_WIDTH: usize = 13;
+     quantity, contract_price, claimed_amount, calculated_amount, accepted_amount, payload, \
+     updated_at";
+const LINE_INSERT_WIDTH: usize = 14;
 
-fn line_args(batch_id: Uuid, l: &NewBatchLine, at: DateTime<Utc>) -> StoreResult<[Arg; 13]> {
+fn line_args(batch_id: Uuid, l: &NewBatchLine, at: DateTime<Utc>) -> StoreResult<[Arg; 14]> {
     Ok([
         batch_id.into(),
         l.line_no.into(),
@@ -408,6 +409,7 @@ fn line_args(batch_id: Uuid, l: &NewBatchLine, at: DateTime<Utc>) -> StoreResult
         opt_money("contract_price", l.contract_price, PRICE_SCALE)?,
         opt_money("claimed_amount", l.claimed_amount, AMOUNT_SCALE)?,
         opt_money("calculated_amount", l.calculated_amount, AMOUNT_SCALE)?,
+        opt_money("accepted_amount", l.accepted_amount, AMOUNT_SCALE)?,
         crate::sql::json_as_text(&l.payload),
         at.into(),
     ])
@@ -466,6 +468,11 @@ pub(crate) async fn insert_batch_lines(
                     data.decimal(opt_checked(
                         "calculated_amount",
                         l.calculated_amount,
+                        AMOUNT_SCALE,
+                    )?);
+                    data.decimal(opt_checked(
+                        "accepted_amount",
+                        l.accepted_amount,
                         AMOUNT_SCALE,
                     )?);
                     data.json_text(&l.payload);
