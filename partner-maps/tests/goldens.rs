@@ -208,3 +208,39 @@ fn rendered_interchanges_use_the_partner_version_delimiters_and_our_identity() {
         "{text}"
     );
 }
+
+#[test]
+fn an_867_currency_is_read_and_rendered_back() {
+    let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
+    let sample = profiles_dir().join("gooddrug/samples/867_4010_sales.x12");
+    let text = std::fs::read_to_string(&sample)
+        .expect("sample")
+        .replace(
+            "BPT*00*GDD-867-202611*20261201*SS~",
+            "BPT*00*GDD-867-202611*20261201*SS~CUR*BY*CAD~",
+        )
+        .replace("SE*42*0001~", "SE*43*0001~");
+    assert!(text.contains("CUR*BY*CAD~"), "the sample changed");
+    let read = |bytes: &[u8]| {
+        let outcomes: Vec<_> = translate(bytes, &sha256(bytes), &set, Some("gooddrug")).collect();
+        match &outcomes[0].result {
+            Ok(docs) => docs[0].clone(),
+            Err(e) => panic!("{e}\n{:#?}", outcomes[0].diagnostics),
+        }
+    };
+    let doc = read(text.as_bytes());
+    let Document::SalesReport(report) = &doc else {
+        panic!("not a sales report: {doc:?}")
+    };
+    assert_eq!(report.currency.as_deref(), Some("CAD"));
+    let profile = set.get("gooddrug").expect("profile");
+    let bytes = render_to_bytes(
+        std::slice::from_ref(&doc),
+        profile,
+        &Identity::new("ZZ", "CHARGEGATE"),
+        &envelope(profile),
+    )
+    .expect("renders");
+    assert!(String::from_utf8_lossy(&bytes).contains("CUR*BY*CAD"));
+    assert_eq!(without_source(&read(&bytes)), without_source(&doc));
+}

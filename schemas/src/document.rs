@@ -162,6 +162,7 @@ mod tests {
 
     fn sales_report() -> SalesReport {
         SalesReport {
+            currency: None,
             source: source(),
             action: crate::Action::Original,
             report_id: "GDD-867-202611".into(),

@@ -33,6 +33,9 @@ pub struct SalesReport {
     pub distributor: Party,
     /// Heading N1 loop `MF` or `SU`: the supplier reported to.
     pub supplier: Party,
+    /// Heading CUR02 currency code (`USD`); none sent means dollars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     /// QTY loops of all PTD loops: one sold (or returned) product each, in file order.
     pub lines: Vec<SalesLine>,
     /// CTT01: number of lines as stated by the sender.

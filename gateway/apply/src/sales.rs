@@ -43,7 +43,8 @@ pub fn sales_batch_header(
         role: Role::Claimant,
         distributor: report.distributor.clone(),
         supplier: report.supplier.clone(),
-        currency: "USD".to_owned(),
+        // CUR02 of the 867; a report without CUR is in dollars.
+        currency: report.currency.clone().unwrap_or_else(|| "USD".to_owned()),
         file_name: None,
         debit_memo: None,
         received_at: today,

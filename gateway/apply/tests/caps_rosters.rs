@@ -65,6 +65,7 @@ fn report(id: &str, lines: &[(&str, &str, &str)]) -> Document {
         _ => panic!("not a contract"),
     };
     Document::SalesReport(SalesReport {
+        currency: None,
         source: Source {
             file: format!("sha-of-{id}"),
             interchange: id.into(),

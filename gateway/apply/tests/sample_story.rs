@@ -352,6 +352,72 @@ async fn sales_review_story(kind: Kind) {
     h.finish().await;
 }
 
+/// The 867's CUR02 is its batch's currency (dollars when none is sent), and the lines
+/// accepted as the report is applied keep their accepted amount in its column.
+async fn sales_currency_story(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let partners = partners();
+    let contract = translate("845_4010_contract.x12").remove(0);
+    applied(
+        apply_document(
+            &*h.store,
+            &partners,
+            "engine.contracts",
+            "m-845",
+            &contract,
+            &ctx("2026-11-01", "system"),
+        )
+        .await,
+    );
+    let Document::SalesReport(mut cad) = translate("867_4010_sales.x12").remove(0) else {
+        panic!("not a sales report");
+    };
+    assert_eq!(cad.currency, None);
+    let mut usd = cad.clone();
+    usd.report_id.push_str("-USD");
+    for line in &mut usd.lines {
+        // Other sales, not duplicates of the first report's.
+        line.invoice.push_str("-U");
+    }
+    cad.currency = Some("CAD".into());
+    for (message, report) in [("m-867-cad", cad), ("m-867-usd", usd)] {
+        applied(
+            apply_document(
+                &*h.store,
+                &partners,
+                "engine.sales",
+                message,
+                &Document::SalesReport(report),
+                &ctx("2026-12-01", "system"),
+            )
+            .await,
+        );
+    }
+    let mut read = h.store.reader().await.unwrap();
+    for (number, currency) in [
+        ("gooddrug/GDD-867-202611", "CAD"),
+        ("gooddrug/GDD-867-202611-USD", "USD"),
+    ] {
+        let batch = read.find_batch(number).await.unwrap().expect("batch");
+        assert_eq!(batch.payload["header"]["currency"], currency, "{number}");
+        let lines = read.batch_lines(batch.id).await.unwrap();
+        let accepted: Vec<_> = lines
+            .iter()
+            .filter(|l| l.line.status == "accepted")
+            .map(|l| l.line.accepted_amount)
+            .collect();
+        assert_eq!(accepted.len(), 3, "{number}");
+        assert!(
+            accepted.iter().all(Option::is_some),
+            "{number}: {accepted:?}"
+        );
+    }
+    // The store closes once every connection is back.
+    drop(read);
+    h.finish().await;
+}
+
 both_backends!(adjudicator, adjudicator_story);
+both_backends!(sales_currency, sales_currency_story);
 both_backends!(claimant, claimant_story);
 both_backends!(sales_review, sales_review_story);

@@ -104,6 +104,7 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts867, source: &Source) -> SalesRepor
     };
 
     SalesReport {
+        currency: set.currency.as_ref().map(|c| c.currency.clone()),
         source: source.clone(),
         action,
         report_id: bpt.report_number.clone().unwrap_or_default(),

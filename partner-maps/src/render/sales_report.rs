@@ -7,7 +7,7 @@
 
 use schemas::{SalesLine, SalesReport};
 use x12::sets::Ts867;
-use x12::sets::common::{Ctt, Purpose, RefQualifier, ReportType, TransferType};
+use x12::sets::common::{Ctt, Cur, EntityCode, Purpose, RefQualifier, ReportType, TransferType};
 use x12::sets::ts867::{Bpt, CttLoop, Ptd, PtdLoop, QtyLoop};
 
 use super::{
@@ -82,7 +82,12 @@ pub(crate) fn render(s: &SalesReport, profile: &Profile) -> Result<Ts867, Render
             reference: None,
             security_level: None,
         },
-        currency: None,
+        currency: s.currency.as_ref().map(|cur| Cur {
+            entity: EntityCode::Buyer,
+            currency: cur.clone(),
+            exchange_rate: None,
+            remaining: Vec::new(),
+        }),
         dates: vec![dtm("090", s.period_start), dtm("091", s.period_end)],
         refs: Vec::new(),
         contacts: Vec::new(),

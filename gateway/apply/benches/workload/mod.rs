@@ -154,6 +154,7 @@ pub fn report(run: u64, lines: usize, contracts: usize, items: usize) -> SalesRe
         })
         .collect();
     SalesReport {
+        currency: None,
         source: source(DISTRIBUTOR, format!("report-{run}")),
         action: Action::Original,
         report_id: format!("BENCH-{run:06}"),

@@ -332,6 +332,7 @@ pub fn sales_of_claim(claim: &Document) -> Document {
         panic!("not a claim");
     };
     Document::SalesReport(SalesReport {
+        currency: None,
         source: claim.source.clone(),
         action: schemas::Action::Original,
         report_id: claim.debit_memo.clone(),
