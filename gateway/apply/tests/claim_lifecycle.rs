@@ -15,7 +15,7 @@ use apply::{
     Applied, BatchAction, Instrument, SettlementMethod, apply_batch_action, apply_claim_settlement,
     apply_document,
 };
-use common::{Harness, Kind, applied, ctx, partners, translate};
+use common::{Harness, Kind, applied, apply_sample_contract, ctx, partners, translate};
 use engine::RejectReason;
 use rust_decimal::Decimal;
 use schemas::{
@@ -55,18 +55,7 @@ impl Story {
     async fn new(kind: Kind) -> Story {
         let h = Harness::new(kind).await;
         let partners = partners();
-        let contract = translate("845_4010_contract.x12").remove(0);
-        applied(
-            apply_document(
-                &*h.store,
-                &partners,
-                "engine.contracts",
-                "m-845",
-                &contract,
-                &ctx("2026-11-01", "system"),
-            )
-            .await,
-        );
+        apply_sample_contract(&h, &partners, "2026-11-01").await;
         let sales = translate("867_4010_sales.x12").remove(0);
         applied(
             apply_document(

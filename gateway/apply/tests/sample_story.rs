@@ -7,7 +7,10 @@
 mod common;
 
 use apply::{BatchAction, apply_batch_action, apply_document};
-use common::{Harness, Kind, applied, ctx, partners, sales_of_claim, stale_copy, translate};
+use common::{
+    Harness, Kind, applied, apply_sample_contract, ctx, partners, sales_of_claim, stale_copy,
+    translate,
+};
 use engine::RejectReason;
 use rust_decimal::Decimal;
 use schemas::{ClaimResponse, Document};
@@ -244,18 +247,7 @@ fn response_totals(r: &ClaimResponse) -> (Decimal, Decimal) {
 async fn sales_review_story(kind: Kind) {
     let h = Harness::new(kind).await;
     let partners = partners();
-    let contract = translate("845_4010_contract.x12").remove(0);
-    applied(
-        apply_document(
-            &*h.store,
-            &partners,
-            "engine.contracts",
-            "m-845",
-            &contract,
-            &ctx("2026-11-01", "system"),
-        )
-        .await,
-    );
+    apply_sample_contract(&h, &partners, "2026-11-01").await;
     let sales = translate("867_4010_sales.x12").remove(0);
     let out = applied(
         apply_document(
@@ -357,18 +349,7 @@ async fn sales_review_story(kind: Kind) {
 async fn sales_currency_story(kind: Kind) {
     let h = Harness::new(kind).await;
     let partners = partners();
-    let contract = translate("845_4010_contract.x12").remove(0);
-    applied(
-        apply_document(
-            &*h.store,
-            &partners,
-            "engine.contracts",
-            "m-845",
-            &contract,
-            &ctx("2026-11-01", "system"),
-        )
-        .await,
-    );
+    apply_sample_contract(&h, &partners, "2026-11-01").await;
     let Document::SalesReport(mut cad) = translate("867_4010_sales.x12").remove(0) else {
         panic!("not a sales report");
     };

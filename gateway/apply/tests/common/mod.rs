@@ -292,6 +292,21 @@ macro_rules! both_backends {
     };
 }
 
+/// Applies ACME's sample 845 (message `m-845`) as of `day`, as every story starts.
+pub async fn apply_sample_contract(h: &Harness, partners: &Partners, day: &str) {
+    applied(
+        apply::apply_document(
+            &*h.store,
+            partners,
+            "engine.contracts",
+            "m-845",
+            &translate("845_4010_contract.x12").remove(0),
+            &ctx(day, "system"),
+        )
+        .await,
+    );
+}
+
 /// The outcome of a document or action that must have been applied (not skipped as seen).
 pub fn applied<T: std::fmt::Debug>(result: Result<apply::Applied<T>, apply::ApplyError>) -> T {
     match result {
