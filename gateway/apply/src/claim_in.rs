@@ -103,7 +103,7 @@ pub(crate) async fn apply(
     // §5.2: a known header key is refused whole unless it replaces (BAA01 05) an original
     // still open, or resubmits (15) the original's rejected lines.
     let claim_number = format!("{}-R{}", claim.debit_memo, related.len());
-    match claim.action {
+    let link = match claim.action {
         Action::Replace => {
             let current = related.last().unwrap_or(original);
             let Some(batch_id) = current.batch_id else {
@@ -135,26 +135,12 @@ pub(crate) async fn apply(
             }
             replace_batch(tx, cache, (&record, &mut batch), message_id, ctx).await?;
             cancel_replaced_claim(tx, current, &claim_number, message_id, ctx).await?;
-            adjudicate_new(
-                tx,
-                cache,
-                partner,
-                claim,
-                message_id,
-                ctx,
-                refs,
-                New {
-                    claim_number,
-                    link: Some(Link {
-                        kind: "replaces",
-                        claim: current.id,
-                        claim_number: current.claim_number.clone(),
-                        batch: batch_id,
-                    }),
-                    hash,
-                },
-            )
-            .await
+            Link {
+                kind: "replaces",
+                claim: current.id,
+                claim_number: current.claim_number.clone(),
+                batch: batch_id,
+            }
         }
         Action::Resubmission => {
             let Some(batch_id) = original.batch_id else {
@@ -170,29 +156,15 @@ pub(crate) async fn apply(
                 )
                 .await;
             };
-            adjudicate_new(
-                tx,
-                cache,
-                partner,
-                claim,
-                message_id,
-                ctx,
-                refs,
-                New {
-                    claim_number,
-                    link: Some(Link {
-                        kind: "resubmits",
-                        claim: original.id,
-                        claim_number: original.claim_number.clone(),
-                        batch: batch_id,
-                    }),
-                    hash,
-                },
-            )
-            .await
+            Link {
+                kind: "resubmits",
+                claim: original.id,
+                claim_number: original.claim_number.clone(),
+                batch: batch_id,
+            }
         }
         _ => {
-            refuse(
+            return refuse(
                 tx,
                 partner,
                 claim,
@@ -202,9 +174,24 @@ pub(crate) async fn apply(
                 ctx,
                 refs,
             )
-            .await
+            .await;
         }
-    }
+    };
+    adjudicate_new(
+        tx,
+        cache,
+        partner,
+        claim,
+        message_id,
+        ctx,
+        refs,
+        New {
+            claim_number,
+            link: Some(link),
+            hash,
+        },
+    )
+    .await
 }
 
 /// The claims received under a debit memo: the original, then each replacement or
