@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::Context;
 use crate::audit::append_all;
 use crate::error::ApplyError;
-use crate::state::{load_claim, save_claim};
+use crate::state::{claim_at_version, load_claim, save_claim};
 
 /// What recording an instrument did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,18 +56,7 @@ pub(crate) async fn apply(
     instrument: Instrument,
     ctx: &Context,
 ) -> Result<SettlementOutcome, ApplyError> {
-    let record = tx
-        .get_claim(claim_id)
-        .await?
-        .ok_or(ApplyError::UnknownClaim(claim_id))?;
-    if record.version != expected_version {
-        return Err(ApplyError::Conflict {
-            entity: "claim",
-            id: claim_id,
-            expected: expected_version,
-            actual: Some(record.version),
-        });
-    }
+    let record = claim_at_version(tx, claim_id, expected_version).await?;
     let mut claim = load_claim(tx, &record).await?;
     let actor = Actor::User(ctx.actor.clone());
     let mut events = Vec::new();
@@ -258,18 +247,7 @@ pub(crate) async fn apply_mass(
     let mut partner: Option<String> = None;
     let mut settled = Vec::with_capacity(req.allocations.len());
     for a in &req.allocations {
-        let record = tx
-            .get_claim(a.claim)
-            .await?
-            .ok_or(ApplyError::UnknownClaim(a.claim))?;
-        if record.version != a.expected_version {
-            return Err(ApplyError::Conflict {
-                entity: "claim",
-                id: a.claim,
-                expected: a.expected_version,
-                actual: Some(record.version),
-            });
-        }
+        let record = claim_at_version(tx, a.claim, a.expected_version).await?;
         match &partner {
             None => partner = Some(record.partner.clone()),
             Some(p) if *p != record.partner => {

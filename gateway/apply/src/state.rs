@@ -252,6 +252,28 @@ pub(crate) fn claim_line_row(
     })
 }
 
+/// The claim row `id` as the caller last read it: `Conflict` when its version has moved since
+/// (optimistic concurrency, nothing written).
+pub(crate) async fn claim_at_version(
+    read: &mut dyn StoreRead,
+    id: Uuid,
+    expected_version: i64,
+) -> Result<store::ClaimRecord, ApplyError> {
+    let record = read
+        .get_claim(id)
+        .await?
+        .ok_or(ApplyError::UnknownClaim(id))?;
+    if record.version != expected_version {
+        return Err(ApplyError::Conflict {
+            entity: "claim",
+            id,
+            expected: expected_version,
+            actual: Some(record.version),
+        });
+    }
+    Ok(record)
+}
+
 /// A claim read back with its lines.
 pub(crate) async fn load_claim(
     read: &mut dyn StoreRead,
