@@ -641,30 +641,26 @@ impl Batch {
 
     /// Processing (B2–B5) starts only from Open; a closed or rejected batch never changes.
     fn open_for_processing(&self) -> Result<(), BatchError> {
-        match self.status {
-            BatchStatus::Open => Ok(()),
-            BatchStatus::Closed | BatchStatus::Rejected => {
-                Err(BatchError::Immutable(self.header.id.clone(), self.status))
-            }
-            BatchStatus::AwaitingReview => Err(BatchError::WrongBatchStatus {
-                status: self.status,
-                action: "process",
-                needed: BatchStatus::Open,
-            }),
-        }
+        self.require(BatchStatus::Open, "process")
     }
 
     fn open_for_review(&self) -> Result<(), BatchError> {
+        self.require(BatchStatus::AwaitingReview, "a review action")
+    }
+
+    /// `Ok` in status `needed`; a closed or rejected batch is immutable, any other status is
+    /// the wrong one for `action`.
+    fn require(&self, needed: BatchStatus, action: &'static str) -> Result<(), BatchError> {
         match self.status {
+            status if status == needed => Ok(()),
             BatchStatus::Closed | BatchStatus::Rejected => {
                 Err(BatchError::Immutable(self.header.id.clone(), self.status))
             }
-            BatchStatus::Open => Err(BatchError::WrongBatchStatus {
-                status: self.status,
-                action: "a review action",
-                needed: BatchStatus::AwaitingReview,
+            status => Err(BatchError::WrongBatchStatus {
+                status,
+                action,
+                needed,
             }),
-            BatchStatus::AwaitingReview => Ok(()),
         }
     }
 
