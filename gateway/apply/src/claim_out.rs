@@ -168,11 +168,11 @@ async fn free_claim_number(
     }
 }
 
-/// Claim #1 of a streamed batch, written as its lines come: the claim row first (its amount
-/// is known from the survey), then its lines chunk by chunk ([`ClaimLines`] builds them,
-/// apart from the database, so a chunk can be built while the previous one is written), and
-/// the outbound 844 last. The 844's lines are kept as JSON text only, and the document is
-/// serialized once.
+/// Claim #1 of a streamed batch, written as its lines come: the claim row first (with the
+/// amount the first chunk's plan expects, brought to the lines' total at the end), then its
+/// lines chunk by chunk ([`ClaimLines`] builds them apart from the database, so a chunk can
+/// be built while the previous one is written), and the outbound 844 last. The 844's lines
+/// are kept as JSON text only, and the document is serialized once.
 pub(crate) struct StreamedClaim {
     id: Uuid,
     number: String,
@@ -245,8 +245,8 @@ impl StreamedClaim {
         first_contract: &str,
         ctx: &Context,
     ) -> Result<Self, ApplyError> {
-        // The cut of a streamed batch lists no lines: they are added as they come, and the
-        // amount is the survey's.
+        // The cut of a streamed batch lists no lines: they are added as they come, and its
+        // amount is the plan's until `finish` knows the total.
         let OpenedClaim {
             id,
             number,
