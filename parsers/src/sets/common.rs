@@ -1179,16 +1179,16 @@ pub struct Lin {
 impl SegmentType for Lin {
     const ID: &'static str = "LIN";
     fn decode(at: &SegmentAt<'_>) -> Result<Self, ReadError> {
-        let mut ids = Vec::new();
-        for k in 0..15 {
+        // Only the pairs actually sent are looked at: LIN defines fifteen and a line
+        // usually carries one or two.
+        let pairs = at.segment.element_count().saturating_sub(1).div_ceil(2);
+        let mut ids = Vec::with_capacity(pairs.min(15));
+        for k in 0..pairs.clamp(1, 15) {
             let q = 2 + 2 * k;
-            match (at.text(q)?, at.text(q + 1)?) {
+            match (at.code::<ProductIdQualifier>(q)?, at.text(q + 1)?) {
                 (None, None) if k == 0 => return Err(at.missing_element(2)),
                 (None, None) => {}
-                (Some(qualifier), Some(id)) => ids.push(ProductId {
-                    qualifier: ProductIdQualifier::from_code(&qualifier),
-                    id,
-                }),
+                (Some(qualifier), Some(id)) => ids.push(ProductId { qualifier, id }),
                 (None, Some(_)) => return Err(at.conditional_missing(q)),
                 (Some(_), None) => return Err(at.conditional_missing(q + 1)),
             }

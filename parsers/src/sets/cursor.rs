@@ -31,6 +31,9 @@ pub struct SegmentCursor<'a> {
     known: Arc<[&'static str]>,
     /// The set's bytes as text, when they are UTF-8.
     text: Option<&'a str>,
+    /// The segment at `next` and its id, worked out once per segment: readers peek at the
+    /// next id several times before taking it.
+    head: Option<(Segment<'a>, &'a str)>,
 }
 
 impl<'a> SegmentCursor<'a> {
@@ -40,13 +43,26 @@ impl<'a> SegmentCursor<'a> {
         let starts_with_st = raw.segment(0).is_some_and(|s| s.id() == b"ST");
         let ends_with_se = len > 1 && raw.segment(len - 1).is_some_and(|s| s.id() == b"SE");
         let known = known_ids(&raw.id);
-        SegmentCursor {
+        let mut cursor = SegmentCursor {
             raw,
             next: usize::from(starts_with_st),
             end: if ends_with_se { len - 1 } else { len },
             known,
             text: raw.as_text(),
-        }
+            head: None,
+        };
+        cursor.load_head();
+        cursor
+    }
+
+    fn load_head(&mut self) {
+        self.head = if self.next >= self.end {
+            None
+        } else {
+            self.raw
+                .segment(self.next)
+                .map(|segment| (segment, id_in(&segment, self.text)))
+        };
     }
 
     /// The raw set this cursor reads.
@@ -66,16 +82,12 @@ impl<'a> SegmentCursor<'a> {
 
     /// The next segment without taking it.
     pub fn peek(&self) -> Option<Segment<'a>> {
-        if self.is_at_end() {
-            None
-        } else {
-            self.raw.segment(self.next)
-        }
+        self.head.map(|(segment, _)| segment)
     }
 
     /// The next segment's id without taking it.
     pub fn peek_id(&self) -> Option<&'a str> {
-        self.peek().map(|segment| id_in(&segment, self.text))
+        self.head.map(|(_, id)| id)
     }
 
     /// Takes the next segment, whatever it is.
@@ -87,6 +99,7 @@ impl<'a> SegmentCursor<'a> {
             set_text: self.text,
         };
         self.next += 1;
+        self.load_head();
         Some(at)
     }
 
@@ -265,24 +278,24 @@ impl<'a> SegmentAt<'a> {
     /// [`SegmentAt::text`] borrowed from the set: codes, numbers and dates are parsed from
     /// it without an owned copy (a copy per element was a good part of typed reading).
     fn str_at(&self, n: usize) -> Result<Option<&'a str>, ReadError> {
-        let Some(raw) = self.segment.element(n).filter(|e| !e.is_empty()) else {
+        let Some((from, to)) = self.segment.element_span(n).filter(|(f, t)| f < t) else {
             return Ok(None);
         };
         let d = self.segment.delimiters();
-        let sliced = self
-            .set_text
-            .zip(self.segment.element_span(n))
-            .and_then(|(t, (from, to))| t.get(from..to));
-        let text = match sliced {
+        let text = match self.set_text.and_then(|t| t.get(from..to)) {
             Some(text) => text,
-            None => std::str::from_utf8(raw).map_err(|_| {
+            None => {
+                let raw = self.segment.element(n).unwrap_or_default();
+                std::str::from_utf8(raw).map_err(|_| {
                 self.error(
                     n,
                     None,
-                    ReadErrorKind::InvalidCharacter(String::from_utf8_lossy(raw).into_owned()),
-                )
-            })?,
+                        ReadErrorKind::InvalidCharacter(String::from_utf8_lossy(raw).into_owned()),
+                    )
+                })?
+            }
         };
+        let raw = text.as_bytes();
         // One pass for both separators (elements are short and this runs for every one);
         // which of them it was is only worked out when one is there.
         let rep = d.repetition.unwrap_or(d.component);
