@@ -394,6 +394,8 @@ pub enum Node {
     Segment {
         /// Segment ID.
         id: &'static str,
+        /// `id` packed by [`pack_prefix`], so the grammar walker compares integers.
+        key: u64,
         /// Minimum use: 1 for mandatory, 0 for optional.
         min: u16,
         /// Maximum use; `u32::MAX` = unbounded.
@@ -403,6 +405,8 @@ pub enum Node {
     Loop {
         /// The X12 loop identifier: the ID of the loop's first segment (as AK303/IK303 report).
         id: &'static str,
+        /// `id` packed by [`pack_prefix`].
+        key: u64,
         /// Minimum number of iterations: 1 for a mandatory loop, 0 for an optional one.
         min: u16,
         /// Maximum number of iterations; `u32::MAX` = unbounded.
@@ -909,6 +913,7 @@ mod tests {
                             id: first,
                             min: 1,
                             max: 1,
+                            ..
                         }) => {
                             assert_eq!(first, id, "{:?} {}", def.version, def.id);
                         }

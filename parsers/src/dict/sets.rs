@@ -23,11 +23,22 @@ use super::{Node, SetDef, Version};
 const U: u32 = u32::MAX;
 
 const fn s(id: &'static str, min: u16, max: u32) -> Node {
-    Node::Segment { id, min, max }
+    Node::Segment {
+        id,
+        key: super::pack_prefix(id.as_bytes()),
+        min,
+        max,
+    }
 }
 
 const fn l(id: &'static str, min: u16, max: u32, body: &'static [Node]) -> Node {
-    Node::Loop { id, min, max, body }
+    Node::Loop {
+        id,
+        key: super::pack_prefix(id.as_bytes()),
+        min,
+        max,
+        body,
+    }
 }
 
 /// 844 Product Transfer Account Adjustment, 004010.

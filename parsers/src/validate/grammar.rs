@@ -36,8 +36,10 @@ pub struct Walker {
 }
 
 /// Segment ids are at most three bytes, so packed ids compare as integers.
-fn same_id(a: &str, key: u64) -> bool {
-    crate::dict::pack_prefix(a.as_bytes()) == key
+fn same_id(n: &Node, key: u64) -> bool {
+    match n {
+        Node::Segment { key: k, .. } | Node::Loop { key: k, .. } => *k == key,
+    }
 }
 
 fn node_id(n: &Node) -> &'static str {
@@ -169,7 +171,7 @@ impl Walker {
                 frame.pos
             };
             for (j, node) in frame.body.iter().enumerate().skip(first) {
-                if !same_id(node_id(node), key) {
+                if !same_id(node, key) {
                     continue;
                 }
                 let uses = self.counts[frame.counts_at + j];
@@ -180,7 +182,7 @@ impl Walker {
                     && matches!(node, Node::Segment { .. })
                     && let Some(k) = frame.body[j + 1..]
                         .iter()
-                        .position(|n| same_id(node_id(n), key))
+                        .position(|n| same_id(n, key))
                 {
                     return Some((depth, j + 1 + k));
                 }
