@@ -143,8 +143,9 @@ pub struct SetReader<R> {
     pending: std::collections::VecDeque<Event>,
     done: bool,
     max_set_len: usize,
-    /// Buffers of a set handed back with [`SetReader::recycle`].
-    spare: Option<Buffers>,
+    /// Buffers of sets handed back with [`SetReader::recycle`] (a few: a caller may hold
+    /// several sets at once, as the translator does while it maps one round of sets).
+    spare: Vec<Buffers>,
 }
 
 /// What ends with the segment just read.
@@ -153,6 +154,9 @@ enum End {
     Set,
     Interchange,
 }
+
+/// How many emptied set buffers a reader keeps for reuse.
+const MAX_SPARE: usize = 256;
 
 /// A [`RawSet`]'s buffers, emptied, for the next set.
 #[derive(Debug, Default)]
@@ -176,7 +180,7 @@ impl<R: Read> SetReader<R> {
             pending: Default::default(),
             done: false,
             max_set_len,
-            spare: None,
+            spare: Vec::new(),
         }
     }
 
@@ -260,12 +264,14 @@ impl<R: Read> SetReader<R> {
         set.spans.clear();
         set.seps.clear();
         set.diagnostics.clear();
-        self.spare = Some(Buffers {
-            data: set.data,
-            spans: set.spans,
-            seps: set.seps,
-            diagnostics: set.diagnostics,
-        });
+        if self.spare.len() < MAX_SPARE {
+            self.spare.push(Buffers {
+                data: set.data,
+                spans: set.spans,
+                seps: set.seps,
+                diagnostics: set.diagnostics,
+            });
+        }
     }
 
     fn flush(&mut self) {
@@ -284,7 +290,7 @@ fn before_segment(
     building: &mut Option<RawSet>,
     envelope_diagnostics: &mut Vec<Diagnostic>,
     max_set_len: usize,
-    spare: &mut Option<Buffers>,
+    spare: &mut Vec<Buffers>,
 ) {
     let t = |n: usize| seg.text(n).unwrap_or("").to_owned();
     match seg.id() {
@@ -314,7 +320,7 @@ fn before_segment(
         b"ST" => {
             // A set still open lacks its SE; the validator reports it, we drop its bytes.
             *building = context.as_ref().map(|ctx| {
-                let b = spare.take().unwrap_or_default();
+                let b = spare.pop().unwrap_or_default();
                 RawSet {
                     context: ctx.clone(),
                     id: t(1),

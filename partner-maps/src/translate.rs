@@ -67,6 +67,9 @@ pub struct TranslateOptions {
     /// Keep every set in the reports (for partners that want every set listed in the
     /// 997/999); `None` decides from the profiles (`x12.ack_all_sets`).
     pub keep_all_sets: Option<bool>,
+    /// Map one round of sets on a second thread while the next round is read (the default);
+    /// false keeps the whole translation on the calling thread. The outcomes are the same.
+    pub parallel: bool,
 }
 
 impl Default for TranslateOptions {
@@ -75,6 +78,7 @@ impl Default for TranslateOptions {
             file: None,
             max_set_len: 64 << 20,
             keep_all_sets: None,
+            parallel: true,
         }
     }
 }
@@ -136,7 +140,11 @@ pub fn translate_with<'p, R: Read>(
         cached: None,
         pending: Vec::new(),
         reports: VecDeque::new(),
-        ta1s: VecDeque::new(),
+        ready: VecDeque::new(),
+        read_ahead: Vec::new(),
+        reader_done: false,
+        stopped: false,
+        parallel: options.parallel,
         error: None,
     }
 }
@@ -203,43 +211,71 @@ pub struct Translator<'p, R> {
     cached: Option<(Arc<SetContext>, Resolved<'p>)>,
     pending: Vec<Pending>,
     reports: VecDeque<InterchangeReport>,
-    /// TA1 outcomes of the interchange that just ended, handed out before reading on.
-    ta1s: VecDeque<SetOutcome>,
+    /// Outcomes, interchange ends and the end of input, in input order, ready to hand out.
+    ready: VecDeque<Ready>,
+    /// Sets read and checked whose typed reading and mapping is the next round's work.
+    read_ahead: Vec<Step<'p>>,
+    /// The reader has reached the end of input (or a tokenizer error).
+    reader_done: bool,
+    /// Everything has been handed out.
+    stopped: bool,
+    /// [`TranslateOptions::parallel`].
+    parallel: bool,
     error: Option<TokenError>,
 }
+
+/// One event read from the input, on its way to being handed out.
+enum Step<'p> {
+    Set(Box<SetStep<'p>>),
+    End(Box<InterchangeReport>),
+    Stop(Option<TokenError>),
+}
+
+/// A set read and checked; `job` is its typed reading and mapping when it gets that far.
+struct SetStep<'p> {
+    raw: RawSet,
+    out: SetOutcome,
+    job: Option<MapJob<'p>>,
+}
+
+/// What mapping a set needs besides the set: the profile and the documents' `source`.
+struct MapJob<'p> {
+    profile: ProfileRef<'p>,
+    source: Source,
+}
+
+/// What [`Translator::next`] hands out or acts on next.
+enum Ready {
+    Outcome(Box<SetOutcome>),
+    Report(Box<InterchangeReport>),
+    Stop(Option<TokenError>),
+}
+
+/// A round reads sets up to about this many segments (a few hundred KiB of X12): the sets
+/// of one round are mapped on a second thread while the next round is read and validated,
+/// and memory holds at most two rounds.
+const ROUND_SEGMENTS: usize = 16 * 1024;
+
+/// Below this many segments a round is mapped on the calling thread: a thread costs more
+/// than it saves on a small file.
+const PARALLEL_SEGMENTS: usize = 2 * 1024;
 
 impl<R: Read> Iterator for Translator<'_, R> {
     type Item = SetOutcome;
 
     fn next(&mut self) -> Option<SetOutcome> {
         loop {
-            if let Some(ta1) = self.ta1s.pop_front() {
-                return Some(ta1);
-            }
-            match self.reader.next_event() {
-                Ok(Some(Event::Set(mut raw))) => {
-                    let out = self.outcome(&mut raw);
-                    self.reader.recycle(raw);
-                    if let Some(r) = &out.rejection {
-                        self.pending.push(Pending {
-                            group: out.group.clone(),
-                            rejection: r.clone(),
-                        });
-                    }
-                    return Some(out);
+            match self.ready.pop_front() {
+                Some(Ready::Outcome(out)) => return Some(*out),
+                // Handed over only once every outcome before it has been taken, as when
+                // the reader met the interchange's end at this point.
+                Some(Ready::Report(report)) => self.reports.push_back(*report),
+                Some(Ready::Stop(error)) => {
+                    self.error = error;
+                    self.stopped = true;
                 }
-                Ok(Some(Event::InterchangeEnd(mut report))) => {
-                    for p in self.pending.drain(..) {
-                        reject(&mut report, &p.group, p.rejection);
-                    }
-                    self.queue_ta1s(&report);
-                    self.reports.push_back(report);
-                }
-                Ok(None) => return None,
-                Err(e) => {
-                    self.error = Some(e);
-                    return None;
-                }
+                None if self.stopped => return None,
+                None => self.advance(),
             }
         }
     }
@@ -264,7 +300,98 @@ impl<'p, R: Read> Translator<'p, R> {
 
     /// One outcome per TA1 of an ended interchange, its document read by
     /// [`crate::ack_in::read_ta1`]; the result stays [`TranslateError::NotTranslated`].
-    fn queue_ta1s(&mut self, report: &InterchangeReport) {
+    /// One round: the sets read last round are typed and mapped (on a second thread when
+    /// there are enough of them) while the next round is read and validated here; then the
+    /// mapped round's outcomes are queued in input order.
+    fn advance(&mut self) {
+        let mut round = std::mem::take(&mut self.read_ahead);
+        if round.is_empty() && self.reader_done {
+            self.stopped = true;
+            return;
+        }
+        let segments: usize = round
+            .iter()
+            .map(|step| match step {
+                Step::Set(set) if set.job.is_some() => set.raw.len(),
+                _ => 0,
+            })
+            .sum();
+        let file = self.file.clone();
+        let next = if self.parallel && segments >= PARALLEL_SEGMENTS && !self.reader_done {
+            std::thread::scope(|scope| {
+                let worker = scope.spawn(|| map_round(&mut round, file.as_deref()));
+                let next = self.read_round();
+                if let Err(panic) = worker.join() {
+                    std::panic::resume_unwind(panic);
+                }
+                next
+            })
+        } else {
+            map_round(&mut round, file.as_deref());
+            self.read_round()
+        };
+        self.settle(round);
+        self.read_ahead = next;
+    }
+
+    /// Reads and checks sets until the round is full or the input ends.
+    fn read_round(&mut self) -> Vec<Step<'p>> {
+        let mut steps = Vec::new();
+        let mut segments = 0;
+        while !self.reader_done && segments < ROUND_SEGMENTS {
+            match self.reader.next_event() {
+                Ok(Some(Event::Set(raw))) => {
+                    segments += raw.len();
+                    steps.push(Step::Set(Box::new(self.prepare(raw))));
+                }
+                Ok(Some(Event::InterchangeEnd(report))) => {
+                    steps.push(Step::End(Box::new(report)));
+                }
+                Ok(None) => {
+                    self.reader_done = true;
+                    steps.push(Step::Stop(None));
+                }
+                Err(e) => {
+                    self.reader_done = true;
+                    steps.push(Step::Stop(Some(e)));
+                }
+            }
+        }
+        steps
+    }
+
+    /// Queues a mapped round's outcomes in input order; an interchange's end folds in the
+    /// failures of its sets and queues its TA1s.
+    fn settle(&mut self, round: Vec<Step<'p>>) {
+        for step in round {
+            match step {
+                Step::Set(set) => {
+                    let SetStep { raw, out, .. } = *set;
+                    self.reader.recycle(raw);
+                    if let Some(r) = &out.rejection {
+                        self.pending.push(Pending {
+                            group: out.group.clone(),
+                            rejection: r.clone(),
+                        });
+                    }
+                    self.ready.push_back(Ready::Outcome(Box::new(out)));
+                }
+                Step::End(mut report) => {
+                    for p in self.pending.drain(..) {
+                        reject(&mut report, &p.group, p.rejection);
+                    }
+                    let ta1s = self.ta1_outcomes(&report);
+                    self.ready.push_back(Ready::Report(report));
+                    self.ready
+                        .extend(ta1s.into_iter().map(|o| Ready::Outcome(Box::new(o))));
+                }
+                Step::Stop(error) => self.ready.push_back(Ready::Stop(error)),
+            }
+        }
+    }
+
+    fn ta1_outcomes(&self, report: &InterchangeReport) -> Vec<SetOutcome> {
+        let mut outcomes = Vec::new();
         let several = report.ta1s.len() > 1;
         for (n, ta1) in report.ta1s.iter().enumerate() {
             let set = if several {
@@ -297,8 +424,9 @@ impl<'p, R: Read> Translator<'p, R> {
                 },
                 set: "TA1".to_owned(),
             });
-            self.ta1s.push_back(out);
+            outcomes.push(out);
         }
+        outcomes
     }
 
     fn resolve(&mut self, ctx: &Arc<SetContext>) -> Resolved<'p> {
@@ -347,7 +475,15 @@ impl<'p, R: Read> Translator<'p, R> {
         r
     }
 
-    fn outcome(&mut self, raw: &mut RawSet) -> SetOutcome {
+    /// Everything about a set short of its typed reading and mapping: its validity, its
+    /// partner and whether the partner may send it. Runs in input order (the partner of a
+    /// group is worked out once); what is left is [`MapJob`] work, done in [`map_round`].
+    fn prepare(&mut self, mut raw: RawSet) -> SetStep<'p> {
+        let (out, job) = self.checked(&mut raw);
+        SetStep { raw, out, job }
+    }
+
+    fn checked(&mut self, raw: &mut RawSet) -> (SetOutcome, Option<MapJob<'p>>) {
         let ctx = raw.context.clone();
         let diagnostics = std::mem::take(&mut raw.diagnostics);
         let invalid = diagnostics
@@ -372,7 +508,7 @@ impl<'p, R: Read> Translator<'p, R> {
                 location,
                 errors: invalid,
             });
-            return out;
+            return (out, None);
         }
         let Some(kind) = SetKind::from_st01(&raw.id) else {
             // No partner yet: the ingest names the one whose inbox it came to.
@@ -381,7 +517,7 @@ impl<'p, R: Read> Translator<'p, R> {
                 location: location.clone(),
                 set: raw.id.clone(),
             });
-            return out;
+            return (out, None);
         };
         let (profile, check_allowed) = match self.resolve(&ctx) {
             Resolved::Found {
@@ -407,7 +543,7 @@ impl<'p, R: Read> Translator<'p, R> {
                     requested,
                     isa_known: gs_only,
                 });
-                return out;
+                return (out, None);
             }
         };
         if check_allowed && !profile.x12.accepts_inbound(profile.role, kind) {
@@ -422,30 +558,10 @@ impl<'p, R: Read> Translator<'p, R> {
                 set: raw.id.clone(),
                 role: profile.role,
             });
-            return out;
+            return (out, None);
         }
-        let typed = match read_set(raw) {
-            Ok(t) => t,
-            Err(e) => {
-                let mut diagnostic = e.to_diagnostic(raw);
-                diagnostic.location.file = self.file.clone();
-                out.rejection = Some(Rejection::Set(read_rejection(raw, &e)));
-                out.result = Err(TranslateError::Read { diagnostic });
-                return out;
-            }
-        };
         let source = self.source_of(&out);
-        match map_set(raw, &typed, &profile, &source) {
-            Ok(docs) => out.result = Ok(docs),
-            Err(mut errors) => {
-                for e in &mut errors.0 {
-                    e.location.file = self.file.clone();
-                }
-                out.rejection = Some(Rejection::Set(map_rejection(raw, &errors)));
-                out.result = Err(TranslateError::Map(errors));
-            }
-        }
-        out
+        (out, Some(MapJob { profile, source }))
     }
 
     /// The `source` of the documents made from the set `out` reports on.
@@ -468,6 +584,41 @@ impl<'p, R: Read> Translator<'p, R> {
             set: Some(raw.control_number.clone()),
             segment: Some((1, "ST".to_owned())),
             element: None,
+        }
+    }
+}
+
+/// The typed reading and mapping of a round's sets, each filling in its outcome. Needs
+/// nothing from the translator but the file name, so it can run on another thread.
+fn map_round(round: &mut [Step<'_>], file: Option<&str>) {
+    for step in round {
+        if let Step::Set(set) = step
+            && let Some(job) = set.job.take()
+        {
+            map_one(&set.raw, &mut set.out, &job, file);
+        }
+    }
+}
+
+fn map_one(raw: &RawSet, out: &mut SetOutcome, job: &MapJob<'_>, file: Option<&str>) {
+    let typed = match read_set(raw) {
+        Ok(t) => t,
+        Err(e) => {
+            let mut diagnostic = e.to_diagnostic(raw);
+            diagnostic.location.file = file.map(str::to_owned);
+            out.rejection = Some(Rejection::Set(read_rejection(raw, &e)));
+            out.result = Err(TranslateError::Read { diagnostic });
+            return;
+        }
+    };
+    match map_set(raw, &typed, &job.profile, &job.source) {
+        Ok(docs) => out.result = Ok(docs),
+        Err(mut errors) => {
+            for e in &mut errors.0 {
+                e.location.file = file.map(str::to_owned);
+            }
+            out.rejection = Some(Rejection::Set(map_rejection(raw, &errors)));
+            out.result = Err(TranslateError::Map(errors));
         }
     }
 }

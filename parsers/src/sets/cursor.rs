@@ -287,9 +287,9 @@ impl<'a> SegmentAt<'a> {
             None => {
                 let raw = self.segment.element(n).unwrap_or_default();
                 std::str::from_utf8(raw).map_err(|_| {
-                self.error(
-                    n,
-                    None,
+                    self.error(
+                        n,
+                        None,
                         ReadErrorKind::InvalidCharacter(String::from_utf8_lossy(raw).into_owned()),
                     )
                 })?

@@ -180,9 +180,7 @@ impl Walker {
                 if j == frame.pos
                     && uses >= node_max(node)
                     && matches!(node, Node::Segment { .. })
-                    && let Some(k) = frame.body[j + 1..]
-                        .iter()
-                        .position(|n| same_id(n, key))
+                    && let Some(k) = frame.body[j + 1..].iter().position(|n| same_id(n, key))
                 {
                     return Some((depth, j + 1 + k));
                 }
