@@ -106,16 +106,9 @@ impl RawSet {
         let sf = self.seps.len() as u32;
         let raw = seg.raw();
         self.data.extend_from_slice(raw);
-        // Re-derive separator positions relative to this set's buffer.
-        let id_len = seg.id().len();
-        let mut pos = from + id_len as u32;
-        for (i, e) in seg.elements().enumerate() {
-            if i > 0 {
-                pos += 1;
-            }
-            self.seps.push(pos);
-            pos += e.len() as u32;
-        }
+        // The separator positions, moved from the reader's buffer to this set's.
+        let (seps, base) = seg.separators();
+        self.seps.extend(seps.iter().map(|&p| p - base + from));
         let to = self.data.len() as u32;
         self.spans
             .push((from, to, sf, self.seps.len() as u32, seg.offset()));

@@ -267,6 +267,12 @@ impl Version {
 /// [`pack_prefix`]) in an open-addressing hash table: one multiply and usually one probe,
 /// where a binary search took eight or nine dependent, unpredictable steps.
 pub fn segment(version: Version, id: &str) -> Option<&'static SegmentDef> {
+    segment_by_bytes(version, id.as_bytes())
+}
+
+/// [`segment`] for an id as read, before any UTF-8 check (the validator looks up every
+/// segment; its definition then supplies the id as text).
+pub fn segment_by_bytes(version: Version, id: &[u8]) -> Option<&'static SegmentDef> {
     static INDEX: std::sync::OnceLock<[SegmentIndex; 2]> = std::sync::OnceLock::new();
     let index = INDEX.get_or_init(|| {
         [
@@ -278,7 +284,7 @@ pub fn segment(version: Version, id: &str) -> Option<&'static SegmentDef> {
         return None;
     }
     index[version as usize]
-        .get(pack_prefix(id.as_bytes()))
+        .get(pack_prefix(id))
         .filter(|d| d.id.len() == id.len())
 }
 

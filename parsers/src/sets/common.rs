@@ -777,6 +777,18 @@ impl From<UnitCode> for Unit {
 impl Unit {
     /// Reads composite element `n`; `None` when absent.
     fn read(at: &SegmentAt<'_>, n: usize) -> Result<Option<Unit>, ReadError> {
+        // Nearly always the unit code alone: read as a simple element, no list of parts.
+        let component = at.segment.delimiters().component;
+        if at
+            .segment
+            .element(n)
+            .is_some_and(|e| !e.contains(&component))
+        {
+            return Ok(at.str_at(n)?.map(|code| Unit {
+                code: UnitCode::from_code(code),
+                detail: Vec::new(),
+            }));
+        }
         let parts = at.component_strs(n)?;
         let Some((&code, detail)) = parts.split_first() else {
             return Ok(None);

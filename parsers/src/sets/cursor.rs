@@ -277,7 +277,7 @@ impl<'a> SegmentAt<'a> {
 
     /// [`SegmentAt::text`] borrowed from the set: codes, numbers and dates are parsed from
     /// it without an owned copy (a copy per element was a good part of typed reading).
-    fn str_at(&self, n: usize) -> Result<Option<&'a str>, ReadError> {
+    pub(crate) fn str_at(&self, n: usize) -> Result<Option<&'a str>, ReadError> {
         let Some((from, to)) = self.segment.element_span(n).filter(|(f, t)| f < t) else {
             return Ok(None);
         };
@@ -542,13 +542,14 @@ pub fn format_n(value: Decimal, scale: u32) -> String {
 
 /// Parses a CCYYMMDD date.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    let b: &[u8; 8] = s.as_bytes().try_into().ok()?;
+    if !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let y: i32 = s[0..4].parse().ok()?;
-    let m: u32 = s[4..6].parse().ok()?;
-    let d: u32 = s[6..8].parse().ok()?;
-    NaiveDate::from_ymd_opt(y, m, d)
+    // Digits checked above: plain arithmetic, no `str::parse` per field.
+    let n = |i: usize| u32::from(b[i] - b'0');
+    let y = n(0) * 1000 + n(1) * 100 + n(2) * 10 + n(3);
+    NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, n(4) * 10 + n(5), n(6) * 10 + n(7))
 }
 
 /// Writes a date as CCYYMMDD.

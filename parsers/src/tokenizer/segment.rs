@@ -67,6 +67,12 @@ impl<'a> Segment<'a> {
         Some((from, to))
     }
 
+    /// The element separators' positions, in the numbering where `data[0]` is `base`, and
+    /// that base: what a copy of the segment needs to rebuild its index without a scan.
+    pub(crate) fn separators(&self) -> (&'a [u32], u32) {
+        (self.seps, self.base)
+    }
+
     /// The segment id as text; ids are ASCII, anything else yields `""`.
     pub fn id_str(&self) -> &'a str {
         std::str::from_utf8(self.id()).unwrap_or("")

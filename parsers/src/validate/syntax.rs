@@ -77,6 +77,15 @@ fn check_element(
         }
         return;
     }
+    if def.components.is_empty()
+        && matches!(def.data_type, DataType::AN | DataType::ID)
+        && plain_text(value, d)
+    {
+        // Most elements are text: one pass found no control character and no separator,
+        // so only the length and the code list are left to check.
+        check_length_and_code(value, value.len(), def, position, memo, out);
+        return;
+    }
     match d.repetition {
         Some(rep) if value.contains(&rep) => {
             if def.repeat <= 1 {
@@ -189,7 +198,28 @@ fn check_value(
         DataType::N(_) | DataType::R => datatype::numeric_len(value),
         _ => value.len(),
     };
-    // Dates and times have their own codes; their length is part of the grammar above.
+    check_length_and_code(value, len, def, position, memo, out);
+}
+
+/// True when `value` has no control character and neither the repetition nor the component
+/// separator: text that passes [`datatype::check_text`] and needs no splitting.
+fn plain_text(value: &[u8], d: &Delimiters) -> bool {
+    let rep = d.repetition.unwrap_or(d.component);
+    value
+        .iter()
+        .all(|&b| b >= 0x20 && b != 0x7f && b != rep && b != d.component)
+}
+
+/// The length (`len`, as the data type counts it) against min/max, then the code list.
+fn check_length_and_code(
+    value: &[u8],
+    len: usize,
+    def: &ElementDef,
+    position: ElementPosition,
+    memo: &mut CodeMemo,
+    out: &mut Vec<ElementIssue>,
+) {
+    // Dates and times have their own codes; their length is part of their grammar.
     if !matches!(def.data_type, DataType::DT | DataType::TM) {
         if len < usize::from(def.min) {
             out.push(issue(position, def, ElementError::TooShort, Some(value)));

@@ -865,15 +865,14 @@ impl Validator {
         if !set.known {
             return;
         }
-        let id = seg.id_str();
         // Errors inside a claim line name it in the 999 CTX, so the partner can find it.
-        if id == "PAD" {
+        if seg.id() == b"PAD" {
             set.pad01.clear();
             set.pad01.push_str(seg.text(1).unwrap_or(""));
         }
-        let Some(def) = dict::segment(version, id) else {
+        let Some(def) = dict::segment_by_bytes(version, seg.id()) else {
             self.segment_issue(
-                id,
+                seg.id_str(),
                 position,
                 None,
                 SegmentError::Unrecognized,
@@ -882,6 +881,7 @@ impl Validator {
             );
             return;
         };
+        let id = def.id;
         let placement = match &mut set.walker {
             Some(w) => w.place(id),
             None => return,
