@@ -11,10 +11,12 @@ use super::{Ctx, Path, listed, seen};
 /// the form is ambiguous (an unhyphenated 10-digit `ND`) or not an NDC at all.
 pub fn normalize_ndc(qualifier: &str, id: &str) -> Option<String> {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let parts: Vec<&str> = id.split('-').collect();
-    if parts.len() == 3 && parts.iter().all(|p| digits(p)) {
+    let mut parts = id.split('-');
+    if let (Some(l), Some(p), Some(k), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+        && [l, p, k].iter().all(|p| digits(p))
+    {
         // A hyphenated NDC says its own layout: pad the short part with a zero.
-        let (l, p, k) = (parts[0], parts[1], parts[2]);
         return match (l.len(), p.len(), k.len()) {
             (5, 4, 2) => Some(format!("{l}{p}{k}")),
             (4, 4, 2) => Some(format!("0{l}{p}{k}")),
