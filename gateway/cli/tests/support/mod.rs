@@ -133,23 +133,51 @@ pub fn start_with(dir: &Path, options: Options) -> Serve {
 }
 
 impl Serve {
-    /// (Re)starts the process on the same configuration and waits for `/healthz`.
+    /// (Re)starts the process on the same configuration and waits for `/healthz`. The port
+    /// was free when picked, but another process may take it before `serve` binds it: then
+    /// `serve` exits, and it is started again on a newly picked port.
     pub fn restart(&mut self) {
         self.stop();
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.join("serve.log"))
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_chargegate"))
-            .args(["serve", "--config"])
-            .arg(self.dir.join("chargegate.toml"))
-            .env("CHARGEGATE_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
+        for _ in 0..5 {
+            let started = self.log().matches("gateway running").count();
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(self.dir.join("serve.log"))
+                .unwrap();
+            let child = Command::new(env!("CARGO_BIN_EXE_chargegate"))
+                .args(["serve", "--config"])
+                .arg(self.dir.join("chargegate.toml"))
+                .env("CHARGEGATE_LOG", "info")
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .unwrap();
+            self.child = Some(child);
+            // Bound once this process logs that it runs: only then is an answer on the
+            // port surely its own and not another test's gateway.
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let bound = loop {
+                if self.log().matches("gateway running").count() > started {
+                    break true;
+                }
+                let exited = self.child.as_mut().and_then(|c| c.try_wait().unwrap());
+                if exited.is_some() || Instant::now() > deadline {
+                    break false;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            };
+            if bound {
+                break;
+            }
+            self.stop();
+            let log = self.log();
+            assert!(
+                log.contains("in use"),
+                "serve did not start; serve log:\n{log}"
+            );
+            self.move_to_new_port();
+        }
         let port = self.port;
         wait_for(self, "healthz", || {
             get(port, "/healthz")
@@ -174,6 +202,19 @@ impl Serve {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Picks another free port and writes it into the configuration.
+    fn move_to_new_port(&mut self) {
+        let config = self.dir.join("chargegate.toml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        let port = free_port();
+        let text = text.replace(
+            &format!("listen = \"127.0.0.1:{}\"", self.port),
+            &format!("listen = \"127.0.0.1:{port}\""),
+        );
+        std::fs::write(&config, text).unwrap();
+        self.port = port;
     }
 
     fn stop(&mut self) {
