@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --release -p x12 --example gen_corpus -- --kind 867 --mb 10 --seed 2026 --out /tmp/c867.x12
 //! cargo run --release -p partner-maps --example translate_stages -- /tmp/c867.x12
-//! # one stage once (0-3), for `perf stat` / `perf record`:
+//! # one stage once (0-3), for `perf stat` / `perf record`; 4 is the whole `translate`:
 //! cargo run --release -p partner-maps --example translate_stages -- /tmp/c867.x12 2
 //! ```
 
@@ -70,8 +70,16 @@ fn main() {
     let data = std::fs::read(&path).expect("readable file");
     let profile = Profile::default_for_unknown("bench");
     if let Some(n) = std::env::args().nth(2) {
-        let n: usize = n.parse().expect("a stage number 0-3");
-        std::hint::black_box(stage(&data, &profile, n));
+        let n: usize = n.parse().expect("a stage number 0-4");
+        if n == 4 {
+            // The whole `translate` once, for peak RSS (`/usr/bin/time -v`).
+            let profiles = ProfileSet::from_profiles([profile]).expect("one profile");
+            for outcome in translate(&data[..], "", &profiles, Some("bench")) {
+                std::hint::black_box(outcome.result.expect("generated input translates"));
+            }
+        } else {
+            std::hint::black_box(stage(&data, &profile, n));
+        }
         return;
     }
     let mb = data.len() as f64 / f64::from(1 << 20);
