@@ -11,6 +11,7 @@
 mod apply;
 mod caps;
 mod lookup;
+mod pairs;
 
 use crate::name::Name;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -201,7 +202,7 @@ struct FastIndex {
     contracts: HashMap<u128, ContractIdx, FingerprintBuild>,
     items: HashMap<u128, ItemIdx, FingerprintBuild>,
     /// (contract, item) → first row and row count in the current version.
-    rows: HashMap<u64, (u32, u32), FingerprintBuild>,
+    rows: pairs::PairIndex,
 }
 
 /// A contract and all its versions.
@@ -340,6 +341,8 @@ impl From<BookData> for ContractBook {
         for (key, idx) in &book.item_index {
             book.fast.items.insert(text_print(key), *idx);
         }
+        let pairs = book.contracts.iter().map(|l| l.current().rows.len()).sum();
+        book.fast.rows.reserve(pairs);
         for idx in 0..book.contracts.len() {
             book.index_rows(idx as ContractIdx, None);
         }
@@ -430,7 +433,7 @@ impl ContractBook {
     fn index_rows(&mut self, idx: ContractIdx, previous: Option<&ContractVersion>) {
         if let Some(previous) = previous {
             for item in &previous.row_items {
-                self.fast.rows.remove(&pair_key(idx, *item));
+                self.fast.rows.remove(pair_key(idx, *item));
             }
         }
         let Some(version) = self.contracts.get(idx as usize).map(|l| l.current()) else {
@@ -445,7 +448,7 @@ impl ContractBook {
                 .count();
             self.fast
                 .rows
-                .insert(pair_key(idx, item), (start as u32, len as u32));
+                .insert(pair_key(idx, item), start as u32, len as u32);
             start += len;
         }
     }
@@ -455,8 +458,8 @@ impl ContractBook {
         let Some(version) = self.current(idx) else {
             return &[];
         };
-        match self.fast.rows.get(&pair_key(idx, item)) {
-            Some(&(start, len)) => version
+        match self.fast.rows.get(pair_key(idx, item)) {
+            Some((start, len)) => version
                 .rows
                 .get(start as usize..(start + len) as usize)
                 .unwrap_or(&[]),
