@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use schemas::Item;
 use serde::{Deserialize, Serialize};
 
+use super::hot::covers;
 use super::{ContractBook, ContractIdx, ContractVersion, ItemIdx, PriceRow};
 use crate::amounts::UomFactor;
 use crate::identity::{MalformedItem, PartyKey, write_item_key};
@@ -24,10 +25,6 @@ pub enum Eligibility {
     MembershipInactive,
     /// Not eligible.
     NotEligible,
-}
-
-fn covers(start: Option<NaiveDate>, end: Option<NaiveDate>, d: NaiveDate) -> bool {
-    start.is_none_or(|s| s <= d) && end.is_none_or(|e| d <= e)
 }
 
 impl ContractBook {
@@ -185,6 +182,38 @@ impl ContractBook {
             }
         }
         self.group_or_open(version, customer, d, listed)
+    }
+
+    /// [`Self::eligibility_by_prints`] on the current version of contract `idx`, from its
+    /// [`super::HotContract`] (the version itself is read only for a GPO roster).
+    pub(crate) fn eligibility_of(
+        &self,
+        idx: ContractIdx,
+        hot: &super::HotContract,
+        customer: &[PartyKey],
+        prints: &[u128],
+        d: NaiveDate,
+    ) -> Eligibility {
+        let mut listed = false;
+        for key in &hot.eligible {
+            if prints.contains(&key.print) {
+                listed = true;
+                if covers(key.start, key.end, d) {
+                    return Eligibility::Direct;
+                }
+            }
+        }
+        if hot.gpo {
+            return match self.current(idx) {
+                Some(version) => self.group_or_open(version, customer, d, listed),
+                None => Eligibility::NotEligible,
+            };
+        }
+        if hot.eligible_empty && !listed {
+            Eligibility::Open
+        } else {
+            Eligibility::NotEligible
+        }
     }
 
     /// V5 on a version: direct rows, then the GPO roster, then an open contract.

@@ -10,6 +10,7 @@
 
 mod apply;
 mod caps;
+mod hot;
 mod lookup;
 mod pairs;
 
@@ -26,6 +27,7 @@ use crate::identity::PartyKey;
 
 pub use apply::{Applied, BookError, RosterApplied, RosterError};
 pub use caps::BookCap;
+pub(crate) use hot::{HotContract, distributor_print};
 pub use lookup::Eligibility;
 
 /// Index of a contract (lineage) in the book.
@@ -203,6 +205,8 @@ struct FastIndex {
     items: HashMap<u128, ItemIdx, FingerprintBuild>,
     /// (contract, item) → first row and row count in the current version.
     rows: pairs::PairIndex,
+    /// The hot fields of each contract's current version, by contract index.
+    hot: Vec<HotContract>,
 }
 
 /// A contract and all its versions.
@@ -439,6 +443,16 @@ impl ContractBook {
         let Some(version) = self.contracts.get(idx as usize).map(|l| l.current()) else {
             return;
         };
+        // Contracts are indexed in order; fill any gap so `hot[i]` is always contract i's.
+        while self.fast.hot.len() < idx as usize {
+            let next = &self.contracts[self.fast.hot.len()];
+            self.fast.hot.push(HotContract::of(next.current()));
+        }
+        let hot = HotContract::of(version);
+        match self.fast.hot.get_mut(idx as usize) {
+            Some(slot) => *slot = hot,
+            None => self.fast.hot.push(hot),
+        }
         let mut start = 0usize;
         while start < version.row_items.len() {
             let item = version.row_items[start];
@@ -465,6 +479,11 @@ impl ContractBook {
                 .unwrap_or(&[]),
             None => &[],
         }
+    }
+
+    /// The hot fields of a contract's current version.
+    pub(crate) fn hot(&self, idx: ContractIdx) -> Option<&HotContract> {
+        self.fast.hot.get(idx as usize)
     }
 
     pub(crate) fn fast_contract(&self, key: &str) -> Option<ContractIdx> {

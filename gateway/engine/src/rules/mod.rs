@@ -22,7 +22,7 @@ use crate::amounts::{self, AmountCheck, Rounding, UomFactor};
 use crate::batch::LineStatus;
 use crate::caps::{CapCheck, CapLedger};
 use crate::contracts::{
-    ContractBook, ContractIdx, ContractState, ContractVersion, Eligibility, ItemIdx,
+    ContractBook, ContractIdx, ContractState, Eligibility, HotContract, ItemIdx, distributor_print,
 };
 use crate::duplicates::{LineHistory, LineKeys, line_keys_from, party_base, return_sale_key_from};
 use crate::fingerprint::FingerprintBuild;
@@ -297,6 +297,8 @@ pub struct Pipeline<'a> {
     skip_duplicates: bool,
     traced: Option<&'a crate::duplicates::TracedSales>,
     parties: Fingerprinter,
+    /// Fingerprint of the batch's distributor id, for the contracts' authorizations.
+    distributor_print: u128,
 }
 
 impl<'a> Pipeline<'a> {
@@ -330,6 +332,7 @@ impl<'a> Pipeline<'a> {
             skip_duplicates: false,
             traced: None,
             parties: party_base(&ctx.distributor.id, &ctx.supplier.id),
+            distributor_print: distributor_print(&ctx.distributor.id),
         }
     }
 
@@ -568,14 +571,12 @@ impl<'a> Pipeline<'a> {
         let mut contract = claimed;
         let mut v2 = match claimed {
             None => Some(ReasonCode::ContractUnknown),
-            Some(c) => match book.current(c) {
+            Some(c) => match book.hot(c) {
                 None => Some(ReasonCode::ContractUnknown),
-                Some(version) if version.status == ContractState::Cancelled => {
+                Some(hot) if hot.status == ContractState::Cancelled => {
                     Some(ReasonCode::ContractCancelled)
                 }
-                Some(version)
-                    if !ContractBook::distributor_authorized(version, &ctx.distributor, d) =>
-                {
+                Some(hot) if !self.authorized(c, hot, d) => {
                     Some(ReasonCode::DistributorNotAuthorized)
                 }
                 Some(_) => None,
@@ -599,20 +600,20 @@ impl<'a> Pipeline<'a> {
         if let Some(reason) = v2 {
             v.fail(Step::V2, reason);
         }
-        let version: Option<&ContractVersion> = contract.and_then(|c| book.current(c));
-        if let (Some(c), Some(_)) = (contract, version) {
+        let hot: Option<&HotContract> = contract.and_then(|c| book.hot(c));
+        if let (Some(c), Some(_)) = (contract, hot) {
             v.contract = book.lineage(c).map(|l| l.number_as_issued.clone());
         }
 
         // V3 contract active on d.
-        if let Some(version) = version
-            && let Some(reason) = contract_active(version, d)
+        if let Some(hot) = hot
+            && let Some(reason) = contract_active(hot.status, hot.effective, hot.expires, d)
         {
             v.fail(Step::V3, reason);
         }
 
         // V4 item on the contract on d.
-        let rows: &[crate::contracts::PriceRow] = match (version, item) {
+        let rows: &[crate::contracts::PriceRow] = match (hot, item) {
             (Some(_), Some(_)) if contract == claimed => claimed_rows,
             (Some(_), Some(i)) => contract.map_or(&[][..], |c| book.current_item_rows(c, i)),
             _ => &[],
@@ -620,8 +621,8 @@ impl<'a> Pipeline<'a> {
         let row = ContractBook::price_row_in(rows, class, d);
         // Outside the contract's dates V3 has reported the date; V4 then only asks whether the
         // item is on the contract at all (as the worked example of §4.4 reads for line 6).
-        if let Some(version) = version {
-            let in_dates = version.effective <= d && d <= version.expires;
+        if let Some(hot) = hot {
+            let in_dates = hot.effective <= d && d <= hot.expires;
             let listed = !rows.is_empty();
             if !listed || (in_dates && row.is_none()) {
                 v.fail(Step::V4, ReasonCode::ItemNotOnContract);
@@ -629,11 +630,11 @@ impl<'a> Pipeline<'a> {
         }
 
         // V5 customer eligible on d.
-        if let Some(version) = version {
+        if let (Some(hot), Some(c)) = (hot, contract) {
             self.customer_prints.clear();
             self.customer_prints
                 .extend(customer.iter().map(crate::contracts::party_print));
-            match book.eligibility_by_prints(version, customer, &self.customer_prints, d) {
+            match book.eligibility_of(c, hot, customer, &self.customer_prints, d) {
                 Eligibility::Direct | Eligibility::Group | Eligibility::Open => {}
                 Eligibility::MembershipInactive => v.fail(Step::V5, ReasonCode::MembershipInactive),
                 Eligibility::NotEligible => v.fail(Step::V5, ReasonCode::CustomerNotEligible),
@@ -662,7 +663,7 @@ impl<'a> Pipeline<'a> {
         }
 
         // V8 prices as of d; nothing more when they cannot be resolved (§13.11).
-        let (Some(version), Some(row), Some(c)) = (version, row, contract) else {
+        let (Some(hot), Some(row), Some(c)) = (hot, row, contract) else {
             return;
         };
         let Some(reference) = book.reference_price(&ctx.supplier, row, d) else {
@@ -708,7 +709,7 @@ impl<'a> Pipeline<'a> {
         };
         v.pricing = Some(PricingSnapshot {
             contract: lineage.number.clone(),
-            version: version.version,
+            version: hot.version,
             item: book.item_key_shared(row.item).unwrap_or_default(),
             row_start: row.start,
             row_end: row.end,
@@ -763,6 +764,16 @@ impl<'a> Pipeline<'a> {
         }
     }
 
+    /// V2's distributor authorization of the current version of contract `c` on `d`.
+    fn authorized(&self, c: ContractIdx, hot: &HotContract, d: NaiveDate) -> bool {
+        hot.distributor_authorized(self.distributor_print, d)
+            .unwrap_or_else(|| {
+                self.book.current(c).is_some_and(|version| {
+                    ContractBook::distributor_authorized(version, &self.ctx.distributor, d)
+                })
+            })
+    }
+
     /// Contracts listing the item that pass V2–V5 for the line, best first: lowest contract
     /// price, then latest effective-from, then lowest number (§3.2).
     fn derivation_candidates(
@@ -784,7 +795,7 @@ impl<'a> Pipeline<'a> {
             let version = lineage.current();
             if version.status == ContractState::Cancelled
                 || !ContractBook::distributor_authorized(version, &self.ctx.distributor, d)
-                || contract_active(version, d).is_some()
+                || contract_active(version.status, version.effective, version.expires, d).is_some()
             {
                 continue;
             }
@@ -804,15 +815,20 @@ impl<'a> Pipeline<'a> {
     }
 }
 
-/// V3 on a version: `None` when active on d.
-fn contract_active(version: &ContractVersion, d: NaiveDate) -> Option<ReasonCode> {
-    if d < version.effective {
+/// V3 on a version's status and dates: `None` when active on d.
+fn contract_active(
+    status: ContractState,
+    effective: NaiveDate,
+    expires: NaiveDate,
+    d: NaiveDate,
+) -> Option<ReasonCode> {
+    if d < effective {
         return Some(ReasonCode::ContractNotStarted);
     }
-    if d > version.expires {
+    if d > expires {
         return Some(ReasonCode::ContractExpired);
     }
-    match version.status {
+    match status {
         ContractState::Active | ContractState::Cancelled => None,
         ContractState::Proposed => Some(ReasonCode::ContractNotStarted),
         ContractState::Suspended | ContractState::Expired => Some(ReasonCode::ContractExpired),
