@@ -462,6 +462,17 @@ impl<'a> Pipeline<'a> {
         if write_item_key(&line.item.qualifier, &line.item.id, &mut self.item_buf).is_err() {
             return v.fail(Step::V0, ReasonCode::ItemUnknown);
         }
+        // A sale is priced as of its own date, so its duplicate keys are known before any book
+        // lookup (a return's wait for its sale's date).
+        let sale_keys = (!line.is_return()).then(|| {
+            line_keys_from(
+                &self.parties,
+                line,
+                &self.item_buf,
+                own_date,
+                settings.invoice_line_in_key,
+            )
+        });
         let item: Option<ItemIdx> = book
             .item_by_key(&self.item_buf)
             .or_else(|| book.find_item(&line.item, &mut self.scratch).ok().flatten());
@@ -474,6 +485,7 @@ impl<'a> Pipeline<'a> {
             (Some(c), Some(i)) => book.current_item_rows(c, i),
             _ => &[],
         };
+        self.warm(claimed, item, sale_keys.as_ref());
         if let (Some(first), Some(i)) = (claimed_rows.first(), item)
             && book
                 .uom_factor(settings, i, &line.uom, book.uom(first.uom))
@@ -500,13 +512,15 @@ impl<'a> Pipeline<'a> {
         v.pricing_date = Some(d);
 
         // V1 duplicate.
-        let keys = line_keys_from(
-            &self.parties,
-            line,
-            &self.item_buf,
-            Some(d),
-            settings.invoice_line_in_key,
-        );
+        let keys = sale_keys.unwrap_or_else(|| {
+            line_keys_from(
+                &self.parties,
+                line,
+                &self.item_buf,
+                Some(d),
+                settings.invoice_line_in_key,
+            )
+        });
         v.keys = Some(keys);
         let sale_date = (!line.is_return()).then_some(d);
         let (first_in_batch, near_in_batch) = match self.seen.entry(keys.sale) {
@@ -761,6 +775,27 @@ impl<'a> Pipeline<'a> {
         }
         if !v.failures.is_empty() {
             v.accepted_amount = None;
+        }
+    }
+
+    /// Reads, right after the row lookup was issued, what the later steps will read of the
+    /// batch map, the claimed contract and the item: each is a likely cache miss in a large
+    /// book or batch, and issued together they overlap instead of waiting one after another
+    /// (safe Rust has no prefetch instruction; `black_box` keeps the reads).
+    fn warm(&self, claimed: Option<ContractIdx>, item: Option<ItemIdx>, keys: Option<&LineKeys>) {
+        if let Some(keys) = keys {
+            std::hint::black_box(self.seen.contains_key(&keys.sale));
+        }
+        if let Some(c) = claimed {
+            std::hint::black_box(
+                self.book
+                    .hot(c)
+                    .map(|h| h.eligible.first().map(|e| e.print)),
+            );
+            std::hint::black_box(self.book.lineage(c).map(|l| l.number_as_issued.len()));
+        }
+        if let Some(i) = item {
+            std::hint::black_box(self.book.item_key(i).map(str::len));
         }
     }
 
