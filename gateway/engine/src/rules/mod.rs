@@ -8,6 +8,7 @@
 //! [`Pipeline`] streams: it keeps per batch only line-key fingerprints (16 bytes a line) and
 //! the few lines passed within tolerance, never the lines or their results.
 
+mod seen;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -283,7 +284,7 @@ pub struct Pipeline<'a> {
     derive: bool,
     /// Sale key (distributor, supplier, invoice, item) → the first line with it: one table a
     /// line probes once for its duplicate checks and that returns use to find their sale.
-    seen: std::collections::HashMap<u128, SeenSale, FingerprintBuild>,
+    seen: seen::SeenMap,
     /// Near keys of later lines whose sale key was taken (rare).
     near_extra: HashSet<u128, FingerprintBuild>,
     /// Exact keys of later lines whose sale key was taken (rare).
@@ -363,7 +364,7 @@ impl<'a> Pipeline<'a> {
             };
             if write_item_key(&line.item.qualifier, &line.item.id, &mut self.item_buf).is_ok() {
                 let key = return_sale_key_from(&self.parties, &line.invoice, &self.item_buf);
-                let entry = self.seen.entry(key).or_insert(SeenSale::PRELOADED);
+                let (entry, _) = self.seen.get_or_insert_with(key, || SeenSale::PRELOADED);
                 entry.date = entry.date.or(Some(d));
             }
         }
@@ -501,7 +502,7 @@ impl<'a> Pipeline<'a> {
             let key = return_sale_key_from(&self.parties, line.return_of(), &self.item_buf);
             if let Some(sale_d) = self
                 .seen
-                .get(&key)
+                .get(key)
                 .and_then(|s| s.date)
                 .or_else(|| self.history.sale_date(key))
             {
@@ -523,31 +524,27 @@ impl<'a> Pipeline<'a> {
         });
         v.keys = Some(keys);
         let sale_date = (!line.is_return()).then_some(d);
-        let (first_in_batch, near_in_batch) = match self.seen.entry(keys.sale) {
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(SeenSale {
-                    date: sale_date,
-                    near: keys.near,
-                    exact: keys.exact,
-                });
+        let (seen, inserted) = self.seen.get_or_insert_with(keys.sale, || SeenSale {
+            date: sale_date,
+            near: keys.near,
+            exact: keys.exact,
+        });
+        let (first_in_batch, near_in_batch) = if inserted {
+            (true, false)
+        } else {
+            seen.date = seen.date.or(sale_date);
+            if seen.near == 0 && seen.exact == 0 {
+                // Only preloaded as a sale: this is the first line with the key.
+                seen.near = keys.near;
+                seen.exact = keys.exact;
                 (true, false)
-            }
-            std::collections::hash_map::Entry::Occupied(mut slot) => {
-                let seen = slot.get_mut();
-                seen.date = seen.date.or(sale_date);
-                if seen.near == 0 && seen.exact == 0 {
-                    // Only preloaded as a sale: this is the first line with the key.
-                    seen.near = keys.near;
-                    seen.exact = keys.exact;
-                    (true, false)
-                } else {
-                    let near = seen.near == keys.near || self.near_extra.contains(&keys.near);
-                    if seen.near != keys.near {
-                        self.near_extra.insert(keys.near);
-                    }
-                    let first = seen.exact != keys.exact && self.exact_extra.insert(keys.exact);
-                    (first, near)
+            } else {
+                let near = seen.near == keys.near || self.near_extra.contains(&keys.near);
+                if seen.near != keys.near {
+                    self.near_extra.insert(keys.near);
                 }
+                let first = seen.exact != keys.exact && self.exact_extra.insert(keys.exact);
+                (first, near)
             }
         };
         // L15 "not a duplicate" overrides V1: V2–V10 run.
@@ -784,7 +781,7 @@ impl<'a> Pipeline<'a> {
     /// (safe Rust has no prefetch instruction; `black_box` keeps the reads).
     fn warm(&self, claimed: Option<ContractIdx>, item: Option<ItemIdx>, keys: Option<&LineKeys>) {
         if let Some(keys) = keys {
-            std::hint::black_box(self.seen.contains_key(&keys.sale));
+            std::hint::black_box(self.seen.contains(keys.sale));
         }
         if let Some(c) = claimed {
             std::hint::black_box(
