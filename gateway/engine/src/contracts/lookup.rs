@@ -38,8 +38,17 @@ impl ContractBook {
         scratch.clear();
         scratch.push_str(supplier_id);
         scratch.push('\u{1f}');
-        for c in number.chars().filter(|c| !c.is_whitespace()) {
-            scratch.push(c.to_ascii_uppercase());
+        if number.is_ascii() {
+            // Byte by byte (the usual case): the ASCII characters `char::is_whitespace` accepts.
+            let upper = number
+                .bytes()
+                .filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+                .map(|b| char::from(b.to_ascii_uppercase()));
+            scratch.extend(upper);
+        } else {
+            for c in number.chars().filter(|c| !c.is_whitespace()) {
+                scratch.push(c.to_ascii_uppercase());
+            }
         }
         self.fast_contract(scratch)
     }
@@ -316,5 +325,27 @@ impl ContractBook {
                 num: c.num,
                 den: c.den,
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// The ASCII fast path normalizes a contract number like the character loop.
+        #[test]
+        fn contract_numbers_normalize_like_the_character_loop(number in "[ -~\t\n\x0b\x0c\réß\u{a0}\u{2003}]{0,12}") {
+            let mut book_scratch = String::new();
+            let book = ContractBook::new();
+            let _ = book.find_contract("123", &number, &mut book_scratch);
+            let mut expected = String::from("123\u{1f}");
+            for c in number.chars().filter(|c| !c.is_whitespace()) {
+                expected.push(c.to_ascii_uppercase());
+            }
+            prop_assert_eq!(book_scratch, expected);
+        }
     }
 }

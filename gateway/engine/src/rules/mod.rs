@@ -449,11 +449,11 @@ impl<'a> Pipeline<'a> {
         // V0 structure.
         let own_date = line.own_date(settings.pricing_date_basis);
         if ctx.distributor.id.is_empty()
-            || line.invoice.trim().is_empty()
+            || blank(&line.invoice)
             || own_date.is_none()
-            || line.end_customer.id.trim().is_empty()
-            || line.item.id.trim().is_empty()
-            || line.uom.trim().is_empty()
+            || blank(&line.end_customer.id)
+            || blank(&line.item.id)
+            || blank(&line.uom)
         {
             return v.fail(Step::V0, ReasonCode::DataMissing);
         }
@@ -865,6 +865,11 @@ fn contract_active(
         ContractState::Proposed => Some(ReasonCode::ContractNotStarted),
         ContractState::Suspended | ContractState::Expired => Some(ReasonCode::ContractExpired),
     }
+}
+
+/// `text.trim().is_empty()`, stopping at the first character that is not whitespace.
+fn blank(text: &str) -> bool {
+    text.chars().all(char::is_whitespace)
 }
 
 /// A claimed unit price equals a resolved one when the resolved price, rounded to the claimed
