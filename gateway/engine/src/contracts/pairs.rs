@@ -192,11 +192,11 @@ mod tests {
     fn grows_and_keeps_every_key() {
         let mut index = PairIndex::default();
         for k in 0..10_000u64 {
-            index.insert((k % 100) << 32 | k / 100, k as u32, 1 + (k % 5) as u32);
+            index.insert(((k % 100) << 32) | (k / 100), k as u32, 1 + (k % 5) as u32);
         }
         for k in 0..10_000u64 {
             assert_eq!(
-                index.get((k % 100) << 32 | k / 100),
+                index.get(((k % 100) << 32) | (k / 100)),
                 Some((k as u32, 1 + (k % 5) as u32))
             );
         }

@@ -149,7 +149,7 @@ mod tests {
         #[test]
         fn answers_like_a_hash_map(
             ops in proptest::collection::vec(
-                (prop_oneof![Just(0u128), 1u128..8, (0u128..4).prop_map(|k| k << 64 | 3)], any::<bool>(), 0usize..40),
+                (prop_oneof![Just(0u128), 1u128..8, (0u128..4).prop_map(|k| (k << 64) | 3)], any::<bool>(), 0usize..40),
                 0..300,
             )
         ) {
@@ -169,7 +169,7 @@ mod tests {
                 if mutate {
                     expected.near += 1;
                 }
-                for probe in [0u128, 1, 2, 3, 7, 3 << 64 | 3, key] {
+                for probe in [0u128, 1, 2, 3, 7, (3 << 64) | 3, key] {
                     prop_assert_eq!(map.get(probe).map(|s| (s.date, s.near, s.exact)),
                         model.get(&probe).map(|s| (s.date, s.near, s.exact)));
                     prop_assert_eq!(map.contains(probe), model.contains_key(&probe));
