@@ -6,15 +6,22 @@
 //! `cargo bench -p engine --bench validate_lines`. Sizes can be lowered for a quick run with
 //! `BENCH_CONTRACTS`, `BENCH_ITEMS` and `BENCH_LINES`.
 //!
-//! Figures of 2026-12-05 (quiet 2-core VM, one core used, lines generated before timing):
-//! full size, pipeline 417 K lines/s against a 1.16 M lines/s baseline (ratio 0.36). Runs on
-//! this machine vary by about ±15 %; book of 1,000 × 100 (2026-11-23): 634 K lines/s against
-//! 3.2 M lines/s. At full size the work is memory-bound: each line touches a random contract's
-//! row range, rows and eligibility in a 10-million-row book.
-//! Memory: the book and its indexes (about 2.5 GB peak for the whole bench process, the
-//! baseline's own 10-million-key map included); per batch the pipeline keeps one entry of
-//! about 56 bytes per distinct sale key (duplicate and return lookups), never the lines or
-//! their results (the bench itself holds its generated lines).
+//! Figures of 2026-12-05, full size, lines generated before timing, one core used. Before the
+//! engine-perf changes, on a quiet 2-core VM: pipeline 417 K lines/s against a 1.16 M lines/s
+//! baseline (ratio 0.36). After them, measured while two other builds ran on the same 2 cores
+//! (load average 5.3–5.7), the previous binary and the new one run back to back twice,
+//! criterion point estimates: before 226 K / 887 K (0.25) and 235 K / 942 K (0.25); after
+//! 308 K / 852 K (0.36) and 373 K / 922 K (0.40). Under load the absolute figures mean little;
+//! the ratio to the in-run baseline is what to compare (about +50 %). Book of 1,000 × 100
+//! (2026-11-23, before): 634 K lines/s against 3.2 M lines/s.
+//! At full size each line touches a random contract's row range and rows in a 10-million-row
+//! book and a random slot of the batch's sale-key map; the pipeline issues those reads
+//! together so their cache misses overlap (see `Pipeline::warm`).
+//! Memory: about 3.3 GB peak for the whole bench process (`/usr/bin/time -v`: 3.31 GB, 3.33 GB
+//! before the changes), the book and its indexes, the baseline's own 10-million-key map and
+//! the generated lines included; per batch the pipeline keeps one 64-byte slot per distinct
+//! sale key in a table at most half full (duplicate and return lookups), never the lines or
+//! their results.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

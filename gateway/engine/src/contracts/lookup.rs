@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use schemas::Item;
 use serde::{Deserialize, Serialize};
 
+use super::hot::covers;
 use super::{ContractBook, ContractIdx, ContractVersion, ItemIdx, PriceRow};
 use crate::amounts::UomFactor;
 use crate::identity::{MalformedItem, PartyKey, write_item_key};
@@ -26,10 +27,6 @@ pub enum Eligibility {
     NotEligible,
 }
 
-fn covers(start: Option<NaiveDate>, end: Option<NaiveDate>, d: NaiveDate) -> bool {
-    start.is_none_or(|s| s <= d) && end.is_none_or(|e| d <= e)
-}
-
 impl ContractBook {
     /// The contract a supplier issued under `number` (normalized with `scratch`).
     pub fn find_contract(
@@ -41,8 +38,17 @@ impl ContractBook {
         scratch.clear();
         scratch.push_str(supplier_id);
         scratch.push('\u{1f}');
-        for c in number.chars().filter(|c| !c.is_whitespace()) {
-            scratch.push(c.to_ascii_uppercase());
+        if number.is_ascii() {
+            // Byte by byte (the usual case): the ASCII characters `char::is_whitespace` accepts.
+            let upper = number
+                .bytes()
+                .filter(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+                .map(|b| char::from(b.to_ascii_uppercase()));
+            scratch.extend(upper);
+        } else {
+            for c in number.chars().filter(|c| !c.is_whitespace()) {
+                scratch.push(c.to_ascii_uppercase());
+            }
         }
         self.fast_contract(scratch)
     }
@@ -187,6 +193,38 @@ impl ContractBook {
         self.group_or_open(version, customer, d, listed)
     }
 
+    /// [`Self::eligibility_by_prints`] on the current version of contract `idx`, from its
+    /// [`super::HotContract`] (the version itself is read only for a GPO roster).
+    pub(crate) fn eligibility_of(
+        &self,
+        idx: ContractIdx,
+        hot: &super::HotContract,
+        customer: &[PartyKey],
+        prints: &[u128],
+        d: NaiveDate,
+    ) -> Eligibility {
+        let mut listed = false;
+        for key in &hot.eligible {
+            if prints.contains(&key.print) {
+                listed = true;
+                if covers(key.start, key.end, d) {
+                    return Eligibility::Direct;
+                }
+            }
+        }
+        if hot.gpo {
+            return match self.current(idx) {
+                Some(version) => self.group_or_open(version, customer, d, listed),
+                None => Eligibility::NotEligible,
+            };
+        }
+        if hot.eligible_empty && !listed {
+            Eligibility::Open
+        } else {
+            Eligibility::NotEligible
+        }
+    }
+
     /// V5 on a version: direct rows, then the GPO roster, then an open contract.
     pub fn eligibility(
         &self,
@@ -287,5 +325,27 @@ impl ContractBook {
                 num: c.num,
                 den: c.den,
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// The ASCII fast path normalizes a contract number like the character loop.
+        #[test]
+        fn contract_numbers_normalize_like_the_character_loop(number in "[ -~\t\n\x0b\x0c\réß\u{a0}\u{2003}]{0,12}") {
+            let mut book_scratch = String::new();
+            let book = ContractBook::new();
+            let _ = book.find_contract("123", &number, &mut book_scratch);
+            let mut expected = String::from("123\u{1f}");
+            for c in number.chars().filter(|c| !c.is_whitespace()) {
+                expected.push(c.to_ascii_uppercase());
+            }
+            prop_assert_eq!(book_scratch, expected);
+        }
     }
 }

@@ -10,7 +10,9 @@
 
 mod apply;
 mod caps;
+mod hot;
 mod lookup;
+mod pairs;
 
 use crate::name::Name;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -25,6 +27,7 @@ use crate::identity::PartyKey;
 
 pub use apply::{Applied, BookError, RosterApplied, RosterError};
 pub use caps::BookCap;
+pub(crate) use hot::{HotContract, distributor_print};
 pub use lookup::Eligibility;
 
 /// Index of a contract (lineage) in the book.
@@ -201,7 +204,9 @@ struct FastIndex {
     contracts: HashMap<u128, ContractIdx, FingerprintBuild>,
     items: HashMap<u128, ItemIdx, FingerprintBuild>,
     /// (contract, item) → first row and row count in the current version.
-    rows: HashMap<u64, (u32, u32), FingerprintBuild>,
+    rows: pairs::PairIndex,
+    /// The hot fields of each contract's current version, by contract index.
+    hot: Vec<HotContract>,
 }
 
 /// A contract and all its versions.
@@ -340,6 +345,8 @@ impl From<BookData> for ContractBook {
         for (key, idx) in &book.item_index {
             book.fast.items.insert(text_print(key), *idx);
         }
+        let pairs = book.contracts.iter().map(|l| l.current().rows.len()).sum();
+        book.fast.rows.reserve(pairs);
         for idx in 0..book.contracts.len() {
             book.index_rows(idx as ContractIdx, None);
         }
@@ -430,12 +437,22 @@ impl ContractBook {
     fn index_rows(&mut self, idx: ContractIdx, previous: Option<&ContractVersion>) {
         if let Some(previous) = previous {
             for item in &previous.row_items {
-                self.fast.rows.remove(&pair_key(idx, *item));
+                self.fast.rows.remove(pair_key(idx, *item));
             }
         }
         let Some(version) = self.contracts.get(idx as usize).map(|l| l.current()) else {
             return;
         };
+        // Contracts are indexed in order; fill any gap so `hot[i]` is always contract i's.
+        while self.fast.hot.len() < idx as usize {
+            let next = &self.contracts[self.fast.hot.len()];
+            self.fast.hot.push(HotContract::of(next.current()));
+        }
+        let hot = HotContract::of(version);
+        match self.fast.hot.get_mut(idx as usize) {
+            Some(slot) => *slot = hot,
+            None => self.fast.hot.push(hot),
+        }
         let mut start = 0usize;
         while start < version.row_items.len() {
             let item = version.row_items[start];
@@ -445,7 +462,7 @@ impl ContractBook {
                 .count();
             self.fast
                 .rows
-                .insert(pair_key(idx, item), (start as u32, len as u32));
+                .insert(pair_key(idx, item), start as u32, len as u32);
             start += len;
         }
     }
@@ -455,13 +472,18 @@ impl ContractBook {
         let Some(version) = self.current(idx) else {
             return &[];
         };
-        match self.fast.rows.get(&pair_key(idx, item)) {
-            Some(&(start, len)) => version
+        match self.fast.rows.get(pair_key(idx, item)) {
+            Some((start, len)) => version
                 .rows
                 .get(start as usize..(start + len) as usize)
                 .unwrap_or(&[]),
             None => &[],
         }
+    }
+
+    /// The hot fields of a contract's current version.
+    pub(crate) fn hot(&self, idx: ContractIdx) -> Option<&HotContract> {
+        self.fast.hot.get(idx as usize)
     }
 
     pub(crate) fn fast_contract(&self, key: &str) -> Option<ContractIdx> {

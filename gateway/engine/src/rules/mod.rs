@@ -8,6 +8,7 @@
 //! [`Pipeline`] streams: it keeps per batch only line-key fingerprints (16 bytes a line) and
 //! the few lines passed within tolerance, never the lines or their results.
 
+mod seen;
 #[cfg(test)]
 pub(crate) mod tests;
 
@@ -22,7 +23,7 @@ use crate::amounts::{self, AmountCheck, Rounding, UomFactor};
 use crate::batch::LineStatus;
 use crate::caps::{CapCheck, CapLedger};
 use crate::contracts::{
-    ContractBook, ContractIdx, ContractState, ContractVersion, Eligibility, ItemIdx,
+    ContractBook, ContractIdx, ContractState, Eligibility, HotContract, ItemIdx, distributor_print,
 };
 use crate::duplicates::{LineHistory, LineKeys, line_keys_from, party_base, return_sale_key_from};
 use crate::fingerprint::FingerprintBuild;
@@ -283,7 +284,7 @@ pub struct Pipeline<'a> {
     derive: bool,
     /// Sale key (distributor, supplier, invoice, item) → the first line with it: one table a
     /// line probes once for its duplicate checks and that returns use to find their sale.
-    seen: std::collections::HashMap<u128, SeenSale, FingerprintBuild>,
+    seen: seen::SeenMap,
     /// Near keys of later lines whose sale key was taken (rare).
     near_extra: HashSet<u128, FingerprintBuild>,
     /// Exact keys of later lines whose sale key was taken (rare).
@@ -297,6 +298,8 @@ pub struct Pipeline<'a> {
     skip_duplicates: bool,
     traced: Option<&'a crate::duplicates::TracedSales>,
     parties: Fingerprinter,
+    /// Fingerprint of the batch's distributor id, for the contracts' authorizations.
+    distributor_print: u128,
 }
 
 impl<'a> Pipeline<'a> {
@@ -330,6 +333,7 @@ impl<'a> Pipeline<'a> {
             skip_duplicates: false,
             traced: None,
             parties: party_base(&ctx.distributor.id, &ctx.supplier.id),
+            distributor_print: distributor_print(&ctx.distributor.id),
         }
     }
 
@@ -360,7 +364,7 @@ impl<'a> Pipeline<'a> {
             };
             if write_item_key(&line.item.qualifier, &line.item.id, &mut self.item_buf).is_ok() {
                 let key = return_sale_key_from(&self.parties, &line.invoice, &self.item_buf);
-                let entry = self.seen.entry(key).or_insert(SeenSale::PRELOADED);
+                let (entry, _) = self.seen.get_or_insert_with(key, || SeenSale::PRELOADED);
                 entry.date = entry.date.or(Some(d));
             }
         }
@@ -445,11 +449,11 @@ impl<'a> Pipeline<'a> {
         // V0 structure.
         let own_date = line.own_date(settings.pricing_date_basis);
         if ctx.distributor.id.is_empty()
-            || line.invoice.trim().is_empty()
+            || blank(&line.invoice)
             || own_date.is_none()
-            || line.end_customer.id.trim().is_empty()
-            || line.item.id.trim().is_empty()
-            || line.uom.trim().is_empty()
+            || blank(&line.end_customer.id)
+            || blank(&line.item.id)
+            || blank(&line.uom)
         {
             return v.fail(Step::V0, ReasonCode::DataMissing);
         }
@@ -459,6 +463,17 @@ impl<'a> Pipeline<'a> {
         if write_item_key(&line.item.qualifier, &line.item.id, &mut self.item_buf).is_err() {
             return v.fail(Step::V0, ReasonCode::ItemUnknown);
         }
+        // A sale is priced as of its own date, so its duplicate keys are known before any book
+        // lookup (a return's wait for its sale's date).
+        let sale_keys = (!line.is_return()).then(|| {
+            line_keys_from(
+                &self.parties,
+                line,
+                &self.item_buf,
+                own_date,
+                settings.invoice_line_in_key,
+            )
+        });
         let item: Option<ItemIdx> = book
             .item_by_key(&self.item_buf)
             .or_else(|| book.find_item(&line.item, &mut self.scratch).ok().flatten());
@@ -471,6 +486,7 @@ impl<'a> Pipeline<'a> {
             (Some(c), Some(i)) => book.current_item_rows(c, i),
             _ => &[],
         };
+        self.warm(claimed, item, sale_keys.as_ref());
         if let (Some(first), Some(i)) = (claimed_rows.first(), item)
             && book
                 .uom_factor(settings, i, &line.uom, book.uom(first.uom))
@@ -486,7 +502,7 @@ impl<'a> Pipeline<'a> {
             let key = return_sale_key_from(&self.parties, line.return_of(), &self.item_buf);
             if let Some(sale_d) = self
                 .seen
-                .get(&key)
+                .get(key)
                 .and_then(|s| s.date)
                 .or_else(|| self.history.sale_date(key))
             {
@@ -497,40 +513,38 @@ impl<'a> Pipeline<'a> {
         v.pricing_date = Some(d);
 
         // V1 duplicate.
-        let keys = line_keys_from(
-            &self.parties,
-            line,
-            &self.item_buf,
-            Some(d),
-            settings.invoice_line_in_key,
-        );
+        let keys = sale_keys.unwrap_or_else(|| {
+            line_keys_from(
+                &self.parties,
+                line,
+                &self.item_buf,
+                Some(d),
+                settings.invoice_line_in_key,
+            )
+        });
         v.keys = Some(keys);
         let sale_date = (!line.is_return()).then_some(d);
-        let (first_in_batch, near_in_batch) = match self.seen.entry(keys.sale) {
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(SeenSale {
-                    date: sale_date,
-                    near: keys.near,
-                    exact: keys.exact,
-                });
+        let (seen, inserted) = self.seen.get_or_insert_with(keys.sale, || SeenSale {
+            date: sale_date,
+            near: keys.near,
+            exact: keys.exact,
+        });
+        let (first_in_batch, near_in_batch) = if inserted {
+            (true, false)
+        } else {
+            seen.date = seen.date.or(sale_date);
+            if seen.near == 0 && seen.exact == 0 {
+                // Only preloaded as a sale: this is the first line with the key.
+                seen.near = keys.near;
+                seen.exact = keys.exact;
                 (true, false)
-            }
-            std::collections::hash_map::Entry::Occupied(mut slot) => {
-                let seen = slot.get_mut();
-                seen.date = seen.date.or(sale_date);
-                if seen.near == 0 && seen.exact == 0 {
-                    // Only preloaded as a sale: this is the first line with the key.
-                    seen.near = keys.near;
-                    seen.exact = keys.exact;
-                    (true, false)
-                } else {
-                    let near = seen.near == keys.near || self.near_extra.contains(&keys.near);
-                    if seen.near != keys.near {
-                        self.near_extra.insert(keys.near);
-                    }
-                    let first = seen.exact != keys.exact && self.exact_extra.insert(keys.exact);
-                    (first, near)
+            } else {
+                let near = seen.near == keys.near || self.near_extra.contains(&keys.near);
+                if seen.near != keys.near {
+                    self.near_extra.insert(keys.near);
                 }
+                let first = seen.exact != keys.exact && self.exact_extra.insert(keys.exact);
+                (first, near)
             }
         };
         // L15 "not a duplicate" overrides V1: V2–V10 run.
@@ -568,14 +582,12 @@ impl<'a> Pipeline<'a> {
         let mut contract = claimed;
         let mut v2 = match claimed {
             None => Some(ReasonCode::ContractUnknown),
-            Some(c) => match book.current(c) {
+            Some(c) => match book.hot(c) {
                 None => Some(ReasonCode::ContractUnknown),
-                Some(version) if version.status == ContractState::Cancelled => {
+                Some(hot) if hot.status == ContractState::Cancelled => {
                     Some(ReasonCode::ContractCancelled)
                 }
-                Some(version)
-                    if !ContractBook::distributor_authorized(version, &ctx.distributor, d) =>
-                {
+                Some(hot) if !self.authorized(c, hot, d) => {
                     Some(ReasonCode::DistributorNotAuthorized)
                 }
                 Some(_) => None,
@@ -599,20 +611,20 @@ impl<'a> Pipeline<'a> {
         if let Some(reason) = v2 {
             v.fail(Step::V2, reason);
         }
-        let version: Option<&ContractVersion> = contract.and_then(|c| book.current(c));
-        if let (Some(c), Some(_)) = (contract, version) {
+        let hot: Option<&HotContract> = contract.and_then(|c| book.hot(c));
+        if let (Some(c), Some(_)) = (contract, hot) {
             v.contract = book.lineage(c).map(|l| l.number_as_issued.clone());
         }
 
         // V3 contract active on d.
-        if let Some(version) = version
-            && let Some(reason) = contract_active(version, d)
+        if let Some(hot) = hot
+            && let Some(reason) = contract_active(hot.status, hot.effective, hot.expires, d)
         {
             v.fail(Step::V3, reason);
         }
 
         // V4 item on the contract on d.
-        let rows: &[crate::contracts::PriceRow] = match (version, item) {
+        let rows: &[crate::contracts::PriceRow] = match (hot, item) {
             (Some(_), Some(_)) if contract == claimed => claimed_rows,
             (Some(_), Some(i)) => contract.map_or(&[][..], |c| book.current_item_rows(c, i)),
             _ => &[],
@@ -620,8 +632,8 @@ impl<'a> Pipeline<'a> {
         let row = ContractBook::price_row_in(rows, class, d);
         // Outside the contract's dates V3 has reported the date; V4 then only asks whether the
         // item is on the contract at all (as the worked example of §4.4 reads for line 6).
-        if let Some(version) = version {
-            let in_dates = version.effective <= d && d <= version.expires;
+        if let Some(hot) = hot {
+            let in_dates = hot.effective <= d && d <= hot.expires;
             let listed = !rows.is_empty();
             if !listed || (in_dates && row.is_none()) {
                 v.fail(Step::V4, ReasonCode::ItemNotOnContract);
@@ -629,11 +641,11 @@ impl<'a> Pipeline<'a> {
         }
 
         // V5 customer eligible on d.
-        if let Some(version) = version {
+        if let (Some(hot), Some(c)) = (hot, contract) {
             self.customer_prints.clear();
             self.customer_prints
                 .extend(customer.iter().map(crate::contracts::party_print));
-            match book.eligibility_by_prints(version, customer, &self.customer_prints, d) {
+            match book.eligibility_of(c, hot, customer, &self.customer_prints, d) {
                 Eligibility::Direct | Eligibility::Group | Eligibility::Open => {}
                 Eligibility::MembershipInactive => v.fail(Step::V5, ReasonCode::MembershipInactive),
                 Eligibility::NotEligible => v.fail(Step::V5, ReasonCode::CustomerNotEligible),
@@ -662,7 +674,7 @@ impl<'a> Pipeline<'a> {
         }
 
         // V8 prices as of d; nothing more when they cannot be resolved (§13.11).
-        let (Some(version), Some(row), Some(c)) = (version, row, contract) else {
+        let (Some(hot), Some(row), Some(c)) = (hot, row, contract) else {
             return;
         };
         let Some(reference) = book.reference_price(&ctx.supplier, row, d) else {
@@ -708,7 +720,7 @@ impl<'a> Pipeline<'a> {
         };
         v.pricing = Some(PricingSnapshot {
             contract: lineage.number.clone(),
-            version: version.version,
+            version: hot.version,
             item: book.item_key_shared(row.item).unwrap_or_default(),
             row_start: row.start,
             row_end: row.end,
@@ -763,6 +775,37 @@ impl<'a> Pipeline<'a> {
         }
     }
 
+    /// Reads, right after the row lookup was issued, what the later steps will read of the
+    /// batch map, the claimed contract and the item: each is a likely cache miss in a large
+    /// book or batch, and issued together they overlap instead of waiting one after another
+    /// (safe Rust has no prefetch instruction; `black_box` keeps the reads).
+    fn warm(&self, claimed: Option<ContractIdx>, item: Option<ItemIdx>, keys: Option<&LineKeys>) {
+        if let Some(keys) = keys {
+            std::hint::black_box(self.seen.contains(keys.sale));
+        }
+        if let Some(c) = claimed {
+            std::hint::black_box(
+                self.book
+                    .hot(c)
+                    .map(|h| h.eligible.first().map(|e| e.print)),
+            );
+            std::hint::black_box(self.book.lineage(c).map(|l| l.number_as_issued.len()));
+        }
+        if let Some(i) = item {
+            std::hint::black_box(self.book.item_key(i).map(str::len));
+        }
+    }
+
+    /// V2's distributor authorization of the current version of contract `c` on `d`.
+    fn authorized(&self, c: ContractIdx, hot: &HotContract, d: NaiveDate) -> bool {
+        hot.distributor_authorized(self.distributor_print, d)
+            .unwrap_or_else(|| {
+                self.book.current(c).is_some_and(|version| {
+                    ContractBook::distributor_authorized(version, &self.ctx.distributor, d)
+                })
+            })
+    }
+
     /// Contracts listing the item that pass V2–V5 for the line, best first: lowest contract
     /// price, then latest effective-from, then lowest number (§3.2).
     fn derivation_candidates(
@@ -784,7 +827,7 @@ impl<'a> Pipeline<'a> {
             let version = lineage.current();
             if version.status == ContractState::Cancelled
                 || !ContractBook::distributor_authorized(version, &self.ctx.distributor, d)
-                || contract_active(version, d).is_some()
+                || contract_active(version.status, version.effective, version.expires, d).is_some()
             {
                 continue;
             }
@@ -804,19 +847,29 @@ impl<'a> Pipeline<'a> {
     }
 }
 
-/// V3 on a version: `None` when active on d.
-fn contract_active(version: &ContractVersion, d: NaiveDate) -> Option<ReasonCode> {
-    if d < version.effective {
+/// V3 on a version's status and dates: `None` when active on d.
+fn contract_active(
+    status: ContractState,
+    effective: NaiveDate,
+    expires: NaiveDate,
+    d: NaiveDate,
+) -> Option<ReasonCode> {
+    if d < effective {
         return Some(ReasonCode::ContractNotStarted);
     }
-    if d > version.expires {
+    if d > expires {
         return Some(ReasonCode::ContractExpired);
     }
-    match version.status {
+    match status {
         ContractState::Active | ContractState::Cancelled => None,
         ContractState::Proposed => Some(ReasonCode::ContractNotStarted),
         ContractState::Suspended | ContractState::Expired => Some(ReasonCode::ContractExpired),
     }
+}
+
+/// `text.trim().is_empty()`, stopping at the first character that is not whitespace.
+fn blank(text: &str) -> bool {
+    text.chars().all(char::is_whitespace)
 }
 
 /// A claimed unit price equals a resolved one when the resolved price, rounded to the claimed
