@@ -71,10 +71,14 @@ fn main() {
     let profile = Profile::default_for_unknown("bench");
     if let Some(n) = std::env::args().nth(2) {
         let n: usize = n.parse().expect("a stage number 0-4");
-        if n == 4 {
-            // The whole `translate` once, for peak RSS (`/usr/bin/time -v`).
-            let profiles = ProfileSet::from_profiles([profile]).expect("one profile");
-            for outcome in translate(&data[..], "", &profiles, Some("bench")) {
+        if n >= 4 {
+            // The whole `translate` once, for peak RSS (`/usr/bin/time -v`); 5 on one thread.
+            let options = partner_maps::translate::TranslateOptions {
+                parallel: n == 4,
+                ..Default::default()
+            };
+            let lookup = partner_maps::translate::PartnerLookup::Profile(&profile);
+            for outcome in partner_maps::translate::translate_with(&data[..], "", lookup, options) {
                 std::hint::black_box(outcome.result.expect("generated input translates"));
             }
         } else {
