@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{Params, audit};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
-    BatchLineRecord, BatchLineUpdate, BatchRecord, CapEntryKind, CapEntryRecord, CapRecord,
+    BatchLineRecord, BatchLineState, BatchLineUpdate, ReportBatch, BatchRecord, CapEntryKind, CapEntryRecord, CapRecord,
     ClaimLineRecord, ClaimLineUpdate, ClaimRecord, ContractRecord, ContractVersion, DisputeRecord,
     EntityUpdate, LineQuery, MatchStatus, NewAuditEvent, NewBatch, NewBatchLine, NewCapEntry,
     NewClaim, NewClaimLine, NewContract, NewDispute, NewResponse, NewSettlement, ResponseRecord,
@@ -293,7 +293,7 @@ pub(crate) async fn contract_version_count(c: &mut dyn Exec) -> StoreResult<i64>
 // ---- batches --------------------------------------------------------------------------------
 
 const BATCH_COLUMNS: &str = "id, number, partner, role, status, debit_memo, source_document_id, \
-     version, payload, created_at, updated_at";
+     version, payload, created_at, updated_at, period_key, period_end";
 
 fn batch(r: &Row) -> StoreResult<BatchRecord> {
     Ok(BatchRecord {
@@ -308,7 +308,131 @@ fn batch(r: &Row) -> StoreResult<BatchRecord> {
         payload: r.json("payload")?,
         created_at: r.time("created_at")?,
         updated_at: r.time("updated_at")?,
+        period_key: r.opt_text("period_key")?,
+        period_end: r.opt_text("period_end")?,
     })
+}
+
+/// The Open batch collecting `partner`'s lines of claim period `period_key`, if any.
+pub(crate) async fn open_period_batch(
+    c: &mut dyn Exec,
+    partner: &str,
+    period_key: &str,
+) -> StoreResult<Option<BatchRecord>> {
+    c.fetch_optional(
+        &format!(
+            "SELECT {BATCH_COLUMNS} FROM batches \
+             WHERE partner = $1 AND period_key = $2 AND status = 'open' \
+             ORDER BY created_at DESC LIMIT 1"
+        ),
+        vec![partner.into(), period_key.into()],
+    )
+    .await?
+    .map(|r| batch(&r))
+    .transpose()
+}
+
+/// Open collecting batches whose period ended on or before `through` (ISO date), of
+/// `partner` when given, oldest period first.
+pub(crate) async fn batches_due(
+    c: &mut dyn Exec,
+    through: &str,
+    partner: Option<&str>,
+) -> StoreResult<Vec<BatchRecord>> {
+    let mut args: Vec<Arg> = vec![through.into()];
+    let mut sql = format!(
+        "SELECT {BATCH_COLUMNS} FROM batches \
+         WHERE status = 'open' AND period_end IS NOT NULL AND period_end <= $1"
+    );
+    if let Some(p) = partner {
+        args.push(p.into());
+        sql += " AND partner = $2";
+    }
+    sql += " ORDER BY period_end, created_at";
+    let rows = c.fetch_all(&sql, args).await?;
+    rows.iter().map(batch).collect()
+}
+
+/// Marks batch `id` as the collecting batch of `period_key`, ending `period_end`.
+pub(crate) async fn set_batch_period(
+    c: &mut dyn Exec,
+    id: Uuid,
+    period_key: &str,
+    period_end: &str,
+) -> StoreResult<()> {
+    let n = c
+        .execute(
+            "UPDATE batches SET period_key = $2, period_end = $3 WHERE id = $1",
+            vec![id.into(), period_key.into(), period_end.into()],
+        )
+        .await?;
+    if n == 0 {
+        return Err(not_found("batch", id));
+    }
+    Ok(())
+}
+
+/// The highest line number of a batch (0 for none).
+pub(crate) async fn batch_line_count(c: &mut dyn Exec, batch_id: Uuid) -> StoreResult<i64> {
+    let row = c
+        .fetch_optional(
+            "SELECT COALESCE(MAX(line_no), 0) AS n FROM batch_lines WHERE batch_id = $1",
+            vec![batch_id.into()],
+        )
+        .await?;
+    match row {
+        Some(r) => r.int("n"),
+        None => Ok(0),
+    }
+}
+
+/// Records where a sales report's lines went; `false` (nothing written) when the report was
+/// recorded before.
+pub(crate) async fn record_report_batch(
+    c: &mut dyn Exec,
+    partner: &str,
+    report_id: &str,
+    to: &ReportBatch,
+    at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let n = c
+        .execute(
+            "INSERT INTO sales_report_batches (partner, report_id, batch_id, first_line_no, \
+             line_count, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (partner, report_id) DO NOTHING",
+            vec![
+                partner.into(),
+                report_id.into(),
+                to.batch_id.into(),
+                to.first_line_no.into(),
+                to.line_count.into(),
+                at.into(),
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Where `partner`'s sales report `report_id` went, if it was applied.
+pub(crate) async fn report_batch(
+    c: &mut dyn Exec,
+    partner: &str,
+    report_id: &str,
+) -> StoreResult<Option<ReportBatch>> {
+    c.fetch_optional(
+        "SELECT batch_id, first_line_no, line_count FROM sales_report_batches \
+         WHERE partner = $1 AND report_id = $2",
+        vec![partner.into(), report_id.into()],
+    )
+    .await?
+    .map(|r| {
+        Ok(ReportBatch {
+            batch_id: r.uuid("batch_id")?,
+            first_line_no: r.int("first_line_no")?,
+            line_count: r.int("line_count")?,
+        })
+    })
+    .transpose()
 }
 
 pub(crate) async fn insert_batch(
@@ -536,6 +660,82 @@ pub(crate) async fn update_batch_line(
     }
     audit::append(c, event).await?;
     Ok(())
+}
+
+/// Rows per bulk line update: 6 bound values a row, under both backends' limits.
+const ROWS_PER_UPDATE: usize = 1_000;
+
+/// Writes many lines' new states (status, amounts, payload) in multi-row updates, with one
+/// audit event for the whole update (a cut of a period batch moves every valid line at once).
+pub(crate) async fn update_batch_lines(
+    c: &mut dyn Exec,
+    batch_id: Uuid,
+    lines: &[BatchLineState],
+    at: DateTime<Utc>,
+    event: &NewAuditEvent,
+) -> StoreResult<u64> {
+    let mut updated = 0;
+    for chunk in lines.chunks(ROWS_PER_UPDATE) {
+        let mut values = Vec::with_capacity(chunk.len() * 5);
+        for l in chunk {
+            values.push(l.line_no.into());
+            values.push(l.status.as_str().into());
+            values.push(opt_money(
+                "calculated_amount",
+                l.calculated_amount,
+                AMOUNT_SCALE,
+            )?);
+            values.push(opt_money("accepted_amount", l.accepted_amount, AMOUNT_SCALE)?);
+            values.push(crate::sql::json_as_text(&l.payload));
+        }
+        let rows = crate::sql::values_placeholders(c.dialect(), chunk.len(), 5);
+        // VALUES columns are column1..column5 on both backends.
+        let set = "status = u.column2, \
+                   calculated_amount = COALESCE(u.column3, calculated_amount), \
+                   accepted_amount = COALESCE(u.column4, accepted_amount), \
+                   payload = u.column5";
+        let (sql, args) = match c.dialect() {
+            Dialect::Postgres => {
+                let n = chunk.len() * 5;
+                let mut args = values;
+                args.push(at.into());
+                args.push(batch_id.into());
+                (
+                    format!(
+                        "UPDATE batch_lines SET {set}, updated_at = ${} FROM (VALUES {rows}) AS u \
+                         WHERE batch_lines.batch_id = ${} AND batch_lines.line_no = u.column1",
+                        n + 1,
+                        n + 2
+                    ),
+                    args,
+                )
+            }
+            Dialect::Sqlite => {
+                // `?` binds in text order: SET, then VALUES, then WHERE.
+                let mut args = Vec::with_capacity(values.len() + 2);
+                args.push(at.into());
+                args.extend(values);
+                args.push(batch_id.into());
+                (
+                    format!(
+                        "UPDATE batch_lines SET {set}, updated_at = ? FROM (VALUES {rows}) AS u \
+                         WHERE batch_lines.batch_id = ? AND batch_lines.line_no = u.column1"
+                    ),
+                    args,
+                )
+            }
+        };
+        let n = c.execute(&sql, args).await?;
+        if n != chunk.len() as u64 {
+            return Err(not_found(
+                "batch line",
+                format!("{batch_id}: {} of {} lines", n, chunk.len()),
+            ));
+        }
+        updated += n;
+    }
+    audit::append(c, event).await?;
+    Ok(updated)
 }
 
 pub(crate) async fn batch_lines(
