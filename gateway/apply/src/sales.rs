@@ -224,7 +224,11 @@ async fn collect(
     message_id: &str,
     ctx: &Context,
 ) -> Result<Outcome, ApplyError> {
-    let key = batch_key(trigger, &report.supplier.id, "", ctx.today);
+    let mut key = batch_key(trigger, &report.supplier.id, "", ctx.today);
+    // A claim is in one currency: a period's reports in another go to a batch of their own.
+    if let Some(currency) = report.currency.as_deref().filter(|c| *c != "USD") {
+        key = format!("{key}/{currency}");
+    }
     let end = period_end(trigger, ctx.today).unwrap_or(ctx.today);
     let actor = Actor::Partner(partner.id.clone());
     let (id, number, batch, first_line_no) = match tx.open_period_batch(&partner.id, &key).await? {
