@@ -21,6 +21,7 @@ pub mod batches_api;
 pub mod claims_api;
 pub mod consume;
 pub mod contracts_api;
+pub mod cut;
 pub mod control;
 pub mod engine_worker;
 pub mod error;
