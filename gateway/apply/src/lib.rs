@@ -61,6 +61,7 @@ use store::{Store, StoreTx};
 use uuid::Uuid;
 
 pub use action::ActionOutcome;
+pub use cut::{CutBatch, cut_batch, cut_due};
 pub use engine::batch::BatchAction;
 pub use engine::claims::{Instrument, SettlementMethod};
 pub use engine::rosters::RosterMode;
@@ -71,7 +72,6 @@ pub use outbox::{
 pub use partners::{Partner, PartnerRole, Partners, convert as partner_from_profile};
 pub use retro::{RetroBatch, RetroOutcome, RetroResult};
 pub use roster::{RosterOutcome, apply_roster_upload, approve_roster_upload};
-pub use cut::{CutBatch, cut_batch, cut_due};
 pub use sales::{batch_number, find_report_batch, period_batch_number, sales_batch_header};
 pub use settle::{Allocation, MassSettlement, MassSettlementOutcome, SettlementOutcome};
 pub use state::CHUNK_LINES;

@@ -224,7 +224,12 @@ async fn chunked_report_equals_whole_batch_postgres() {
 /// Under the collecting plan the first chunk decides nothing: the cut sees every line.
 #[tokio::test]
 async fn misleading_first_chunk_collected_then_cut_sqlite() {
-    chunked_equals_whole(Kind::Sqlite, report_misleading_first_chunk(), ClaimTrigger::Daily).await;
+    chunked_equals_whole(
+        Kind::Sqlite,
+        report_misleading_first_chunk(),
+        ClaimTrigger::Daily,
+    )
+    .await;
 }
 
 #[tokio::test]

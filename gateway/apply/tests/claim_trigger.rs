@@ -47,15 +47,37 @@ fn report(id: &str, suffix: &str) -> Document {
     Document::SalesReport(r)
 }
 
-async fn post(h: &Harness, partners: &Partners, message: &str, doc: &Document, day: &str) -> String {
-    applied(apply_document(&*h.store, partners, "engine.sales", message, doc, &ctx(day, "system")).await)
-        .summary
+async fn post(
+    h: &Harness,
+    partners: &Partners,
+    message: &str,
+    doc: &Document,
+    day: &str,
+) -> String {
+    applied(
+        apply_document(
+            &*h.store,
+            partners,
+            "engine.sales",
+            message,
+            doc,
+            &ctx(day, "system"),
+        )
+        .await,
+    )
+    .summary
 }
 
 async fn cut(h: &Harness, partners: &Partners, through: &str, day: &str) -> Vec<apply::CutBatch> {
-    apply::cut_due(&*h.store, partners, date(through), None, &ctx(day, "system"))
-        .await
-        .expect("cut")
+    apply::cut_due(
+        &*h.store,
+        partners,
+        date(through),
+        None,
+        &ctx(day, "system"),
+    )
+    .await
+    .expect("cut")
 }
 
 async fn started(kind: Kind) -> Harness {
@@ -122,11 +144,19 @@ async fn daily_two_reports_one_claim(kind: Kind) {
             "duplicate"
         ]
     );
-    assert_eq!(batch_state(&h, "R1").await.0, number, "one batch for the day");
+    assert_eq!(
+        batch_state(&h, "R1").await.0,
+        number,
+        "one batch for the day"
+    );
     assert_eq!(claim_count(&h).await, 0);
 
     // Not before the period has ended.
-    assert!(cut(&h, &partners, "2026-11-30", "2026-12-01").await.is_empty());
+    assert!(
+        cut(&h, &partners, "2026-11-30", "2026-12-01")
+            .await
+            .is_empty()
+    );
     let cuts = cut(&h, &partners, "2026-12-01", "2026-12-02").await;
     assert_eq!(cuts.len(), 1);
     assert_eq!(cuts[0].status, "awaiting_review");
@@ -149,8 +179,16 @@ async fn daily_two_reports_one_claim(kind: Kind) {
 
     // Idempotent: nothing more, whoever asks again.
     let before = h.counts().await;
-    assert!(cut(&h, &partners, "2026-12-01", "2026-12-02").await.is_empty());
-    assert!(cut(&h, &partners, "2026-12-05", "2026-12-06").await.is_empty());
+    assert!(
+        cut(&h, &partners, "2026-12-01", "2026-12-02")
+            .await
+            .is_empty()
+    );
+    assert!(
+        cut(&h, &partners, "2026-12-05", "2026-12-06")
+            .await
+            .is_empty()
+    );
     assert_eq!(h.counts().await, before);
 
     // The next day's report opens the next day's batch.
@@ -231,7 +269,11 @@ async fn weekly_and_monthly_boundaries(kind: Kind) {
     assert_eq!(batch_state(&h, "W2").await.0, w1);
     assert_eq!(batch_state(&h, "W3").await.0, "gooddrug/123456789/2026-W50");
     assert_eq!(batch_state(&h, "W1").await.2.len(), 8);
-    assert!(cut(&h, &weekly, "2026-12-05", "2026-12-06").await.is_empty());
+    assert!(
+        cut(&h, &weekly, "2026-12-05", "2026-12-06")
+            .await
+            .is_empty()
+    );
     let cuts = cut(&h, &weekly, "2026-12-06", "2026-12-07").await;
     assert_eq!(cuts.len(), 1);
     assert_eq!(cuts[0].number, w1);
@@ -292,7 +334,11 @@ async fn immediate_is_one_batch_per_invoice(kind: Kind) {
         ]
     );
     assert_eq!(claim_count(&h).await, 2);
-    assert!(cut(&h, &partners, "2026-12-31", "2026-12-31").await.is_empty());
+    assert!(
+        cut(&h, &partners, "2026-12-31", "2026-12-31")
+            .await
+            .is_empty()
+    );
     h.finish().await;
 }
 both_backends!(immediate, immediate_is_one_batch_per_invoice);

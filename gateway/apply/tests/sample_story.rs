@@ -135,7 +135,11 @@ async fn claimant_story(kind: Kind) {
         )
         .await,
     );
-    assert!(out.summary.contains("open until 2026-11-15"), "{}", out.summary);
+    assert!(
+        out.summary.contains("open until 2026-11-15"),
+        "{}",
+        out.summary
+    );
     assert!(out.outbound.is_empty(), "nothing is claimed before the cut");
     // GOOD DRUG's Daily period of 2026-11-15 is cut (8.1) that day: every line valid, the
     // batch closes with its claim.
@@ -390,10 +394,7 @@ async fn sales_currency_story(kind: Kind) {
         );
     }
     // One Daily batch per currency: a claim is in one currency.
-    for (number, currency) in [
-        ("GDD-867-202611", "CAD"),
-        ("GDD-867-202611-USD", "USD"),
-    ] {
+    for (number, currency) in [("GDD-867-202611", "CAD"), ("GDD-867-202611-USD", "USD")] {
         let batch = common::report_batch(&h, "gooddrug", number).await;
         let mut read = h.store.reader().await.unwrap();
         assert_eq!(batch.payload["header"]["currency"], currency, "{number}");

@@ -11,10 +11,7 @@ fn root() -> PathBuf {
 
 /// A fresh directory with a `chargegate.toml` pointing at a SQLite file in it.
 fn configured(name: &str) -> (PathBuf, PathBuf) {
-    let dir = std::env::temp_dir().join(format!(
-        "chargegate-store-{name}-{}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("chargegate-store-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let config = dir.join("chargegate.toml");
@@ -80,7 +77,9 @@ fn roster_upload_and_approve_from_the_command_line() {
     );
     let (code, stdout, stderr) = out(&chargegate(
         &config,
-        &["roster", "upload", "--gpo", "GPO77", "--mode", "delta", &delta],
+        &[
+            "roster", "upload", "--gpo", "GPO77", "--mode", "delta", &delta,
+        ],
     ));
     assert_eq!(code, Some(0), "{stderr}");
     let applied: serde_json::Value = serde_json::from_str(stdout.trim()).expect("json");
@@ -93,7 +92,9 @@ fn roster_upload_and_approve_from_the_command_line() {
     );
     let (code, stdout, stderr) = out(&chargegate(
         &config,
-        &["roster", "upload", "--gpo", "GPO77", "--mode", "delta", &bad],
+        &[
+            "roster", "upload", "--gpo", "GPO77", "--mode", "delta", &bad,
+        ],
     ));
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
@@ -109,7 +110,9 @@ fn roster_upload_and_approve_from_the_command_line() {
     );
     let (code, stdout, stderr) = out(&chargegate(
         &config,
-        &["roster", "upload", "--gpo", "GPO77", "--mode", "snapshot", &snapshot],
+        &[
+            "roster", "upload", "--gpo", "GPO77", "--mode", "snapshot", &snapshot,
+        ],
     ));
     assert_eq!(code, Some(0), "{stderr}");
     let held: serde_json::Value = serde_json::from_str(stdout.trim()).expect("json");
@@ -141,6 +144,9 @@ fn batches_cut_with_nothing_due() {
     ));
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
-    assert!(stderr.contains("0 batch(es) cut through 2026-12-01"), "{stderr}");
+    assert!(
+        stderr.contains("0 batch(es) cut through 2026-12-01"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -66,7 +66,9 @@ async fn cut(State(state): State<AppState>, body: Option<Json<CutRequest>>) -> R
             })).collect::<Vec<_>>(),
         }))
         .into_response(),
-        Err(e @ apply::ApplyError::UnknownPartner(_)) => error(StatusCode::NOT_FOUND, &e.to_string()),
+        Err(e @ apply::ApplyError::UnknownPartner(_)) => {
+            error(StatusCode::NOT_FOUND, &e.to_string())
+        }
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }

@@ -20,7 +20,8 @@ pub async fn run(shared: Arc<Shared>, tick: Duration, stop: CancellationToken) {
     loop {
         let now = Utc::now();
         if let Some(yesterday) = now.date_naive().pred_opt()
-            && let Err(error) = cut(&shared, yesterday, None, &apply::Context::at(now, "system")).await
+            && let Err(error) =
+                cut(&shared, yesterday, None, &apply::Context::at(now, "system")).await
         {
             tracing::warn!(%error, "claim-period cut failed; trying again next tick");
         }

@@ -52,10 +52,7 @@ fn cut(args: CutArgs) -> anyhow::Result<Outcome> {
     let now = Utc::now();
     let through = match args.through {
         Some(d) => d,
-        None => now
-            .date_naive()
-            .pred_opt()
-            .context("no day before today")?,
+        None => now.date_naive().pred_opt().context("no day before today")?,
     };
     runtime()?.block_on(async move {
         let store = open_store(&settings).await?;
@@ -81,10 +78,7 @@ fn cut(args: CutArgs) -> anyhow::Result<Outcome> {
                 println!("{}", c.summary);
             }
         }
-        eprintln!(
-            "chargegate: {} batch(es) cut through {through}",
-            cut.len()
-        );
+        eprintln!("chargegate: {} batch(es) cut through {through}", cut.len());
         Ok(Outcome::Valid)
     })
 }

@@ -108,8 +108,8 @@ fn refused(file: &str, e: &apply::ApplyError) -> Option<Outcome> {
 fn upload(args: UploadArgs) -> anyhow::Result<Outcome> {
     let settings = args.config.load()?;
     let mode = apply::RosterMode::parse(&args.mode).context("--mode is snapshot or delta")?;
-    let csv = std::fs::read(&args.file)
-        .with_context(|| format!("reading {}", args.file.display()))?;
+    let csv =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let file = args.file.display().to_string();
     runtime()?.block_on(async move {
         let store = open_store(&settings).await?;

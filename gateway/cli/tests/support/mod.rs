@@ -258,7 +258,10 @@ pub fn cut_today(serve: &Serve, partner: &str) -> Vec<serde_json::Value> {
     let body = format!(r#"{{"partner": "{partner}", "through": "{today}", "actor": "ann"}}"#);
     let (status, answer) = http(serve.port, "POST", "/api/v1/batches/cut", Some(&body)).unwrap();
     assert_eq!(status, 200, "{answer}");
-    json(&answer)["batches"].as_array().cloned().unwrap_or_default()
+    json(&answer)["batches"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// The analyst's Pay and Close on the batch at `path`, as of `version`: status and body.

@@ -9,11 +9,11 @@ use uuid::Uuid;
 use super::{Params, audit};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
-    BatchLineRecord, BatchLineState, BatchLineUpdate, ReportBatch, BatchRecord, CapEntryKind, CapEntryRecord, CapRecord,
-    ClaimLineRecord, ClaimLineUpdate, ClaimRecord, ContractRecord, ContractVersion, DisputeRecord,
-    EntityUpdate, LineQuery, MatchStatus, NewAuditEvent, NewBatch, NewBatchLine, NewCapEntry,
-    NewClaim, NewClaimLine, NewContract, NewDispute, NewResponse, NewSettlement, ResponseRecord,
-    SettlementRecord,
+    BatchLineRecord, BatchLineState, BatchLineUpdate, BatchRecord, CapEntryKind, CapEntryRecord,
+    CapRecord, ClaimLineRecord, ClaimLineUpdate, ClaimRecord, ContractRecord, ContractVersion,
+    DisputeRecord, EntityUpdate, LineQuery, MatchStatus, NewAuditEvent, NewBatch, NewBatchLine,
+    NewCapEntry, NewClaim, NewClaimLine, NewContract, NewDispute, NewResponse, NewSettlement,
+    ReportBatch, ResponseRecord, SettlementRecord,
 };
 use crate::sql::{
     AMOUNT_SCALE, Arg, CopyData, Dialect, Exec, PRICE_SCALE, Row, checked_decimal, money, opt_money,
@@ -685,7 +685,11 @@ pub(crate) async fn update_batch_lines(
                 l.calculated_amount,
                 AMOUNT_SCALE,
             )?);
-            values.push(opt_money("accepted_amount", l.accepted_amount, AMOUNT_SCALE)?);
+            values.push(opt_money(
+                "accepted_amount",
+                l.accepted_amount,
+                AMOUNT_SCALE,
+            )?);
             values.push(crate::sql::json_as_text(&l.payload));
         }
         let rows = crate::sql::values_placeholders(c.dialect(), chunk.len(), 5);
