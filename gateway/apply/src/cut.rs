@@ -53,7 +53,8 @@ const ATTEMPTS: usize = 3;
 /// when given), oldest period first, one transaction each. The scheduler passes the day
 /// before today (the periods that have ended); an operator may pass a later day to cut a
 /// running period early. A batch cut before (or by a concurrent cutter) is skipped, so
-/// cutting twice does nothing more. Returns the batches this call cut.
+/// cutting twice does nothing more. Returns the batches this call cut; when a batch could not
+/// be cut, the others still are (and stay cut) and the first error is returned.
 pub async fn cut_due(
     store: &dyn Store,
     partners: &Partners,
@@ -66,12 +67,22 @@ pub async fn cut_due(
         read.batches_due(&through.to_string(), partner).await?
     };
     let mut out = Vec::new();
+    let mut failed = None;
     for record in due {
-        if let Some(cut) = cut_batch(store, partners, record.id, through, ctx).await? {
-            out.push(cut);
+        // A batch that cannot be cut does not hold the others back.
+        match cut_batch(store, partners, record.id, through, ctx).await {
+            Ok(Some(cut)) => out.push(cut),
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(batch = %record.number, %error, "claim period not cut");
+                failed.get_or_insert(error);
+            }
         }
     }
-    Ok(out)
+    match failed {
+        Some(error) => Err(error),
+        None => Ok(out),
+    }
 }
 
 /// Cuts batch `id` if it is an Open collecting batch whose period ended on or before

@@ -129,6 +129,11 @@ pub(crate) async fn apply(
             outbound: vec![],
         });
     }
+    if report.lines.is_empty() {
+        // A report without lines makes no batch (and a period batch without lines could not
+        // be cut): refused whole, as before periods.
+        return Err(engine::batch::BatchError::Empty.into());
+    }
     let mut outcome = match partner.settings.claim_trigger {
         ClaimTrigger::Immediate => per_invoice(tx, cache, partner, report, message_id, ctx).await?,
         trigger => collect(tx, cache, partner, report, trigger, message_id, ctx).await?,
