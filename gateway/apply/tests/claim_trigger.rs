@@ -381,3 +381,33 @@ async fn concurrent_cutters_make_one_claim(kind: Kind) {
     h.finish().await;
 }
 both_backends!(concurrent_cutters, concurrent_cutters_make_one_claim);
+
+/// A report without lines opens no period batch (one could never be cut): refused whole.
+async fn an_empty_report_opens_no_batch(kind: Kind) {
+    let h = started(kind).await;
+    let partners = partners_with(ClaimTrigger::Daily, BatchMode::ReviewAndClaim);
+    let mut empty = report("R0", "");
+    if let Document::SalesReport(r) = &mut empty {
+        r.lines.clear();
+    }
+    let before = h.counts().await;
+    let err = apply_document(
+        &*h.store,
+        &partners,
+        "engine.sales",
+        "m-0",
+        &empty,
+        &ctx("2026-12-01", "system"),
+    )
+    .await;
+    assert!(
+        matches!(
+            err,
+            Err(apply::ApplyError::Batch(engine::batch::BatchError::Empty))
+        ),
+        "{err:?}"
+    );
+    assert_eq!(h.counts().await, before);
+    h.finish().await;
+}
+both_backends!(empty_report, an_empty_report_opens_no_batch);
