@@ -128,7 +128,9 @@ async fn cut_one(
     through: NaiveDate,
     ctx: &Context,
 ) -> Result<Option<CutBatch>, ApplyError> {
+    let started = std::time::Instant::now();
     let (record, mut batch) = load_batch(tx, id).await?;
+    let loaded = started.elapsed();
     let Some(period_end) = record.period_end.clone() else {
         return Ok(None);
     };
@@ -157,6 +159,7 @@ async fn cut_one(
         };
         batch.cut(&mut ledgers, &actor, ctx.today)?
     };
+    let decided = started.elapsed();
     let correlation = format!("{}#{}", record.number, record.version);
     let status = status_name(&batch.status);
     // The row first, under the version read: a concurrent cutter or report conflicts here,
@@ -210,6 +213,7 @@ async fn cut_one(
             .correlation(correlation.clone());
         tx.update_batch_lines(id, chunk, ctx.now, &event).await?;
     }
+    let lines_written = started.elapsed();
     drop(changed);
     stored_caps.save(tx, &caps, Some(id), ctx).await?;
     let line_events: Vec<_> = out
@@ -219,6 +223,7 @@ async fn cut_one(
         .cloned()
         .collect();
     append_all(tx, &line_events, ctx, &correlation).await?;
+    let before_claim = started.elapsed();
     let mut summary = format!(
         "batch {} cut (period ended {period_end}): {status}, {} lines",
         record.number,
@@ -232,6 +237,7 @@ async fn cut_one(
         claim = Some((sent.number, sent.amount));
         outbound.push(sent.outbound);
     }
+    tracing::debug!(batch = %record.number, lines = batch.lines.len(), ?loaded, ?decided, ?lines_written, ?before_claim, total = ?started.elapsed(), "cut phases");
     Ok(Some(CutBatch {
         id,
         number: record.number,

@@ -99,6 +99,7 @@ pub async fn apply_and_cut(
     doc: &schemas::Document,
 ) -> String {
     let ctx = ctx();
+    let started = std::time::Instant::now();
     let applied = apply::apply_document(store, partners, "engine.sales", message_id, doc, &ctx)
         .await
         .expect("sales report applies");
@@ -106,10 +107,12 @@ pub async fn apply_and_cut(
         apply::Applied::Applied(o) => o.summary,
         apply::Applied::AlreadyApplied => "already applied".to_owned(),
     };
-    for cut in apply::cut_due(store, partners, ctx.today, None, &ctx)
+    let collected = started.elapsed();
+    let cuts = apply::cut_due(store, partners, ctx.today, None, &ctx)
         .await
-        .expect("period cut")
-    {
+        .expect("period cut");
+    tracing::info!(?collected, cut = ?(started.elapsed() - collected), "report applied and cut");
+    for cut in cuts {
         summary.push_str("; ");
         summary.push_str(&cut.summary);
     }

@@ -662,11 +662,15 @@ pub(crate) async fn update_batch_line(
     Ok(())
 }
 
-/// Rows per bulk line update: 6 bound values a row, under both backends' limits.
-const ROWS_PER_UPDATE: usize = 1_000;
+/// Rows per multi-row `INSERT` into the staging table on SQLite (5 values a row).
+const ROWS_PER_STAGE: usize = 1_000;
 
-/// Writes many lines' new states (status, amounts, payload) in multi-row updates, with one
-/// audit event for the whole update (a cut of a period batch moves every valid line at once).
+/// Writes many lines' new states (status, amounts, payload) with one audit event for the
+/// whole update (a cut of a period batch moves every valid line at once). The states go to a
+/// temporary staging table (`COPY` on PostgreSQL, multi-row `INSERT`s on SQLite), then one
+/// `UPDATE ... FROM` joins it to the batch's lines by line number: one pass over the batch,
+/// where a join against a `VALUES` list per thousand rows read the batch's lines again for
+/// every statement.
 pub(crate) async fn update_batch_lines(
     c: &mut dyn Exec,
     batch_id: Uuid,
@@ -674,70 +678,100 @@ pub(crate) async fn update_batch_lines(
     at: DateTime<Utc>,
     event: &NewAuditEvent,
 ) -> StoreResult<u64> {
-    let mut updated = 0;
-    for chunk in lines.chunks(ROWS_PER_UPDATE) {
-        let mut values = Vec::with_capacity(chunk.len() * 5);
-        for l in chunk {
-            values.push(l.line_no.into());
-            values.push(l.status.as_str().into());
-            values.push(opt_money(
-                "calculated_amount",
-                l.calculated_amount,
-                AMOUNT_SCALE,
-            )?);
-            values.push(opt_money(
-                "accepted_amount",
-                l.accepted_amount,
-                AMOUNT_SCALE,
-            )?);
-            values.push(crate::sql::json_as_text(&l.payload));
-        }
-        let rows = crate::sql::values_placeholders(c.dialect(), chunk.len(), 5);
-        // VALUES columns are column1..column5 on both backends.
-        let set = "status = u.column2, \
-                   calculated_amount = COALESCE(u.column3, calculated_amount), \
-                   accepted_amount = COALESCE(u.column4, accepted_amount), \
-                   payload = u.column5";
-        let (sql, args) = match c.dialect() {
-            Dialect::Postgres => {
-                let n = chunk.len() * 5;
-                let mut args = values;
-                args.push(at.into());
-                args.push(batch_id.into());
-                (
-                    format!(
-                        "UPDATE batch_lines SET {set}, updated_at = ${} FROM (VALUES {rows}) AS u \
-                         WHERE batch_lines.batch_id = ${} AND batch_lines.line_no = u.column1",
-                        n + 1,
-                        n + 2
-                    ),
-                    args,
-                )
-            }
-            Dialect::Sqlite => {
-                // `?` binds in text order: SET, then VALUES, then WHERE.
-                let mut args = Vec::with_capacity(values.len() + 2);
-                args.push(at.into());
-                args.extend(values);
-                args.push(batch_id.into());
-                (
-                    format!(
-                        "UPDATE batch_lines SET {set}, updated_at = ? FROM (VALUES {rows}) AS u \
-                         WHERE batch_lines.batch_id = ? AND batch_lines.line_no = u.column1"
-                    ),
-                    args,
-                )
-            }
-        };
-        let n = c.execute(&sql, args).await?;
-        if n != chunk.len() as u64 {
-            return Err(not_found(
-                "batch line",
-                format!("{batch_id}: {} of {} lines", n, chunk.len()),
-            ));
-        }
-        updated += n;
+    if lines.is_empty() {
+        audit::append(c, event).await?;
+        return Ok(0);
     }
+    match c.dialect() {
+        Dialect::Postgres => {
+            c.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS batch_line_states (line_no BIGINT PRIMARY KEY, \
+                 status TEXT NOT NULL, calculated_amount NUMERIC(18, 2), \
+                 accepted_amount NUMERIC(18, 2), payload TEXT NOT NULL) ON COMMIT DELETE ROWS",
+                vec![],
+            )
+            .await?;
+            c.execute("TRUNCATE batch_line_states", vec![]).await?;
+            let mut data = CopyData::with_capacity(lines.len() * 512);
+            for l in lines {
+                data.int(l.line_no);
+                data.text(Some(&l.status));
+                data.decimal(opt_checked(
+                    "calculated_amount",
+                    l.calculated_amount,
+                    AMOUNT_SCALE,
+                )?);
+                data.decimal(opt_checked(
+                    "accepted_amount",
+                    l.accepted_amount,
+                    AMOUNT_SCALE,
+                )?);
+                data.json_text(&l.payload);
+                data.end_row();
+            }
+            c.copy_in(
+                "COPY batch_line_states (line_no, status, calculated_amount, accepted_amount, \
+                 payload) FROM STDIN",
+                data.into_bytes(),
+            )
+            .await?;
+        }
+        Dialect::Sqlite => {
+            c.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS batch_line_states (line_no INTEGER PRIMARY KEY, \
+                 status TEXT NOT NULL, calculated_amount TEXT, accepted_amount TEXT, \
+                 payload TEXT NOT NULL)",
+                vec![],
+            )
+            .await?;
+            c.execute("DELETE FROM batch_line_states", vec![]).await?;
+            for chunk in lines.chunks(ROWS_PER_STAGE) {
+                let mut args = Vec::with_capacity(chunk.len() * 5);
+                for l in chunk {
+                    args.push(l.line_no.into());
+                    args.push(l.status.as_str().into());
+                    args.push(opt_money(
+                        "calculated_amount",
+                        l.calculated_amount,
+                        AMOUNT_SCALE,
+                    )?);
+                    args.push(opt_money(
+                        "accepted_amount",
+                        l.accepted_amount,
+                        AMOUNT_SCALE,
+                    )?);
+                    args.push(crate::sql::json_as_text(&l.payload));
+                }
+                let sql = format!(
+                    "INSERT INTO batch_line_states (line_no, status, calculated_amount, \
+                     accepted_amount, payload) VALUES {}",
+                    crate::sql::values_placeholders(c.dialect(), chunk.len(), 5)
+                );
+                c.execute(&sql, args).await?;
+            }
+        }
+    }
+    let updated = c
+        .execute(
+            "UPDATE batch_lines SET status = s.status, \
+             calculated_amount = COALESCE(s.calculated_amount, batch_lines.calculated_amount), \
+             accepted_amount = COALESCE(s.accepted_amount, batch_lines.accepted_amount), \
+             payload = s.payload, updated_at = $1 \
+             FROM batch_line_states AS s \
+             WHERE batch_lines.batch_id = $2 AND batch_lines.line_no = s.line_no",
+            vec![at.into(), batch_id.into()],
+        )
+        .await?;
+    if updated != lines.len() as u64 {
+        return Err(not_found(
+            "batch line",
+            format!("{batch_id}: {updated} of {} lines", lines.len()),
+        ));
+    }
+    match c.dialect() {
+        Dialect::Postgres => c.execute("TRUNCATE batch_line_states", vec![]).await?,
+        Dialect::Sqlite => c.execute("DELETE FROM batch_line_states", vec![]).await?,
+    };
     audit::append(c, event).await?;
     Ok(updated)
 }
