@@ -129,12 +129,21 @@ async fn cut_one(
     ctx: &Context,
 ) -> Result<Option<CutBatch>, ApplyError> {
     let started = std::time::Instant::now();
+    // The row alone first: a batch cut before, or not due, is left without reading its lines.
+    let due = |status: &str, end: Option<&str>| {
+        status == status_name(&BatchStatus::Open)
+            && end.is_some_and(|e| e <= through.to_string().as_str())
+    };
+    match tx.get_batch(id).await? {
+        Some(r) if due(&r.status, r.period_end.as_deref()) => {}
+        _ => return Ok(None),
+    }
     let (record, mut batch) = load_batch(tx, id).await?;
     let loaded = started.elapsed();
     let Some(period_end) = record.period_end.clone() else {
         return Ok(None);
     };
-    if batch.status != BatchStatus::Open || period_end.as_str() > through.to_string().as_str() {
+    if batch.status != BatchStatus::Open || !due(&record.status, Some(&period_end)) {
         return Ok(None);
     }
     let partner = partners.get(&record.partner)?;
