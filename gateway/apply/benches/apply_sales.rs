@@ -33,14 +33,14 @@
 //! | sqlite | 2.37 s (21.1 K lines/s) | 0.145 | 2.03 s (24.6 K lines/s) | 0.234 | 1.36 s (36.7 K lines/s) | 0.228 |
 //!
 //! With claim periods (report collected into the Daily batch, then the day cut, both timed),
-//! 2026-12-05, loaded machine (load average 6 on 2 cores; the engine baseline ran at 589 ms
-//! instead of about 330): engine 589 ms; PostgreSQL 9.90 s (5.1 K lines/s, 0.059); SQLite
-//! 6.67 s (7.5 K lines/s, 0.088), measured before the cut's line update went through a
-//! staging table. Per phase (`RUST_LOG=apply::cut=debug`, `examples/apply_rss.rs`, PostgreSQL,
-//! same load, after that change): collecting the report 2.4 s; the cut 6.6 s, of which reading
-//! the 50 K lines back 1.3 s, rewriting the 42.5 K claimed lines 3.2 s, claim #1 and its 844
-//! 1.9 s. The cut is the new cost: the single-step path wrote each line once, in its final
-//! state, and built claim #1 while streaming.
+//! 2026-12-05, loaded machine (load average 3 to 6 on 2 cores): engine 589 ms; PostgreSQL
+//! 9.90 s (0.059); SQLite 6.67 s (0.088). Then, the cut's line update through a staging table
+//! (engine 781 ms, busier): PostgreSQL 9.85 s (5.1 K lines/s, 0.079); SQLite 4.12 s (12.1 K
+//! lines/s, 0.190). Per phase (`RUST_LOG=apply::cut=debug`, `examples/apply_rss.rs`,
+//! PostgreSQL): collecting the report 2.4 s; the cut 6.6 s, of which reading the 50 K lines
+//! back 1.3 s, rewriting the 42.5 K claimed lines 3.2 s, claim #1 and its 844 1.9 s. The cut
+//! is the new cost: the single-step path wrote each line once, in its final state, and built
+//! claim #1 while streaming.
 //!
 //! 2026-12-05, quiet machine, back to back with the commit before that day's changes (47ddd76):
 //! engine 325 → 332 ms; PostgreSQL 2.46 s (20.3 K lines/s, 0.132) → 1.64 s (30.4 K lines/s,
