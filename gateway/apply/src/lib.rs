@@ -18,14 +18,18 @@
 //!   and the in-process cache of the contract book, rebuilt from the stored contract versions
 //!   whenever another transaction added one.
 //! - [`outbox_message`] is the outbox row for a document, inbound or outbound.
+//! - [`cut_due`] cuts the claim periods that have ended (`claim_trigger` Daily, Weekly,
+//!   Monthly: a sales report's lines collect in the Open batch of their period until then),
+//!   [`cut_batch`] one batch; each batch in one transaction, idempotent.
 //! - [`apply_roster_upload`] applies a GPO roster CSV to the stored memberships (or holds a
 //!   snapshot deactivating over 5 %), [`approve_roster_upload`] applies a held one.
 //! - Caps (chargeback-rules 5.1): contract versions write their caps' rows; sales reports,
 //!   batch actions and adjudicated claims replay the stored cap ledger and append to it.
 //!
 //! Flows per document type (partner role from the profile):
-//! `contract` (supplier) -> new contract or version; `sales_report` (distributor) -> a batch
-//! validated V0..V10, Immediate Claim sends the 844 at once; `claim` (distributor) ->
+//! `contract` (supplier) -> new contract or version; `sales_report` (distributor) -> its lines
+//! validated V0..V10 into the batch of their claim period (cut later) or, with an Immediate
+//! trigger, one batch per invoice processed at once (Immediate Claim sends the 844 at once); `claim` (distributor) ->
 //! adjudicated, 849 outbound; `claim_response` (supplier) -> reconciled against our claim or
 //! kept unmatched (C14 when every line has a final outcome); `acknowledgment` -> recorded, and
 //! when it answers an 844 we sent, the claim is Acknowledged (C12) or resent (C13).
@@ -39,6 +43,7 @@ mod caps;
 mod claim_in;
 mod claim_out;
 mod contract;
+mod cut;
 mod error;
 mod outbox;
 mod partners;
@@ -56,6 +61,7 @@ use store::{Store, StoreTx};
 use uuid::Uuid;
 
 pub use action::ActionOutcome;
+pub use cut::{CutBatch, cut_batch, cut_due};
 pub use engine::batch::BatchAction;
 pub use engine::claims::{Instrument, SettlementMethod};
 pub use engine::rosters::RosterMode;
@@ -66,7 +72,7 @@ pub use outbox::{
 pub use partners::{Partner, PartnerRole, Partners, convert as partner_from_profile};
 pub use retro::{RetroBatch, RetroOutcome, RetroResult};
 pub use roster::{RosterOutcome, apply_roster_upload, approve_roster_upload};
-pub use sales::{batch_number, sales_batch_header};
+pub use sales::{batch_number, find_report_batch, period_batch_number, sales_batch_header};
 pub use settle::{Allocation, MassSettlement, MassSettlementOutcome, SettlementOutcome};
 pub use state::CHUNK_LINES;
 pub use store::Applied;

@@ -1,16 +1,26 @@
-//! `sales_report` (867 from a distributor, §1.2 claimant): one batch of its lines, validated
-//! against the stored contracts and the earlier lines with the same invoices; Immediate Claim
-//! sends the claim of the valid lines at once, Review and Claim waits for the reviewer.
+//! `sales_report` (867 from a distributor, §1.2 claimant): its lines go into batches as the
+//! partner's `claim_trigger` cuts them (chargeback-rules 8.1), validated against the stored
+//! contracts and the earlier lines with the same invoices.
+//!
+//! - Daily, Weekly, Monthly: the lines are appended to the one Open batch collecting the
+//!   period of the day the report posts (`Context::today`, the day it is applied; the key is
+//!   `engine::claims::batch_key`), opened by the period's first report. Each line keeps the
+//!   status its validation gives; the batch stays Open until its period has ended and it is
+//!   cut (`crate::cut`): then Immediate Claim claims the valid lines and sends the 844, Review
+//!   and Claim waits for the reviewer.
+//! - Immediate: one batch per invoice, processed at once (B2–B5; Immediate Claim sends the
+//!   claim of its valid lines in the same transaction).
 
 use chrono::NaiveDate;
 use engine::audit::{Actor, Entity, status_name};
 use engine::batch::stream::{LineStream, Plan, Survey};
 use engine::batch::{Batch, BatchClaim, BatchHeader, BatchKind, BatchSummary};
 use engine::caps::CapLedger;
+use engine::claims::{batch_key, period_end};
 use engine::sale::SaleLine;
-use engine::settings::Role;
-use schemas::SalesReport;
-use store::{EntityUpdate, NewBatchLine, NewClaimLine, StoreTx};
+use engine::settings::{ClaimTrigger, Role};
+use schemas::{SalesLine, SalesReport};
+use store::{EntityUpdate, NewBatchLine, NewClaimLine, ReportBatch, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::convert;
@@ -18,13 +28,52 @@ use crate::book::{BookCache, Books};
 use crate::claim_out::{ClaimLines, StreamedClaim};
 use crate::error::ApplyError;
 use crate::partners::Partner;
-use crate::state::{CHUNK_LINES, batch_payload, history_for, insert_claimant_batch, line_row};
+use crate::state::{
+    CHUNK_LINES, batch_payload, corrupt, history_for, insert_claimant_batch, line_row,
+};
 use crate::{Context, Outcome};
 
-/// The batch number of a report: unique per distributor and report id, so the same report
-/// under a new message id is recognised (§5.2 header key) and writes nothing.
+/// The batch number a report had when every report was its own batch (before migration
+/// 0011): a report applied then is still recognised by it. New batches are numbered
+/// `<partner>/<batch_key>` ([`period_batch_number`]); `partner/report` still finds a report's
+/// batch through `sales_report_batches` (the batches API and [`find_report_batch`]).
 pub fn batch_number(partner: &str, report_id: &str) -> String {
     format!("{partner}/{report_id}")
+}
+
+/// The number of `partner`'s batch for `engine::claims::batch_key` `key`, e.g.
+/// `gooddrug/123456789/2026-12-02` (Daily) or `gooddrug/123456789/invoice/INV1` (Immediate).
+pub fn period_batch_number(partner: &str, key: &str) -> String {
+    format!("{partner}/{key}")
+}
+
+/// The batch `partner`'s sales report `report_id` went into (its first, for an Immediate
+/// trigger's batch per invoice), if it was applied.
+pub async fn find_report_batch(
+    read: &mut dyn store::StoreRead,
+    partner: &str,
+    report_id: &str,
+) -> Result<Option<store::BatchRecord>, ApplyError> {
+    if let Some(to) = read.report_batch(partner, report_id).await? {
+        return Ok(read.get_batch(to.batch_id).await?);
+    }
+    Ok(read.find_batch(&batch_number(partner, report_id)).await?)
+}
+
+/// `number`, or `number-2`, `-3`, ... when a batch has it already (a period cut early on
+/// purpose and posted to again, an invoice posted again in a later report).
+async fn free_batch_number(tx: &mut dyn StoreTx, number: String) -> Result<String, ApplyError> {
+    if tx.find_batch(&number).await?.is_none() {
+        return Ok(number);
+    }
+    let mut n = 2;
+    loop {
+        let candidate = format!("{number}-{n}");
+        if tx.find_batch(&candidate).await?.is_none() {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
 }
 
 /// The header of the batch a sales report becomes (claimant side), received and claimed
@@ -61,22 +110,262 @@ pub(crate) async fn apply(
     message_id: &str,
     ctx: &Context,
 ) -> Result<Outcome, ApplyError> {
-    let number = batch_number(&partner.id, &report.report_id);
-    let mut refs = vec![("batch".to_owned(), number.clone())];
-    if tx.find_batch(&number).await?.is_some() {
+    // The same report under a new message id writes nothing (§5.2 header key): in a period
+    // batch the lines of its earlier application are already there.
+    let seen = match tx.report_batch(&partner.id, &report.report_id).await? {
+        Some(to) => tx.get_batch(to.batch_id).await?,
+        None => {
+            tx.find_batch(&batch_number(&partner.id, &report.report_id))
+                .await?
+        }
+    };
+    if let Some(batch) = seen {
         return Ok(Outcome {
             summary: format!(
-                "sales report {} already applied as batch {number}",
-                report.report_id
+                "sales report {} already applied to batch {}",
+                report.report_id, batch.number
             ),
-            refs,
+            refs: vec![("batch".to_owned(), batch.number)],
             outbound: vec![],
         });
     }
+    if report.lines.is_empty() {
+        // A report without lines makes no batch (and a period batch without lines could not
+        // be cut): refused whole, as before periods.
+        return Err(engine::batch::BatchError::Empty.into());
+    }
+    let mut outcome = match partner.settings.claim_trigger {
+        ClaimTrigger::Immediate => per_invoice(tx, cache, partner, report, message_id, ctx).await?,
+        trigger => collect(tx, cache, partner, report, trigger, message_id, ctx).await?,
+    };
+    let contracts: std::collections::BTreeSet<&str> = report
+        .lines
+        .iter()
+        .filter_map(|l| l.contract_id.as_deref())
+        .collect();
+    outcome.refs.extend(
+        contracts
+            .into_iter()
+            .map(|c| ("contract".to_owned(), c.to_owned())),
+    );
+    Ok(outcome)
+}
+
+/// Immediate (§8.1): one batch per invoice as it posts, processed at once, in the order the
+/// report first lists each invoice.
+async fn per_invoice(
+    tx: &mut dyn StoreTx,
+    cache: &BookCache,
+    partner: &Partner,
+    report: &SalesReport,
+    message_id: &str,
+    ctx: &Context,
+) -> Result<Outcome, ApplyError> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut groups: std::collections::HashMap<&str, Vec<SalesLine>> =
+        std::collections::HashMap::new();
+    for line in &report.lines {
+        let group = groups.entry(line.invoice.as_str()).or_insert_with(|| {
+            order.push(line.invoice.as_str());
+            Vec::new()
+        });
+        group.push(line.clone());
+    }
+    let mut outcome = Outcome {
+        summary: format!(
+            "sales report {}: {} invoice batches",
+            report.report_id,
+            order.len()
+        ),
+        refs: Vec::new(),
+        outbound: Vec::new(),
+    };
+    let mut first: Option<(Uuid, i64)> = None;
+    for invoice in order {
+        let lines = groups.remove(invoice).unwrap_or_default();
+        let key = batch_key(
+            ClaimTrigger::Immediate,
+            &report.supplier.id,
+            invoice,
+            ctx.today,
+        );
+        let number = free_batch_number(tx, period_batch_number(&partner.id, &key)).await?;
+        let made = process_now(
+            tx, cache, partner, report, &lines, number, key, message_id, ctx,
+        )
+        .await?;
+        first.get_or_insert((made.id, lines.len() as i64));
+        outcome.summary.push_str("; ");
+        outcome.summary.push_str(&made.outcome.summary);
+        outcome.refs.extend(made.outcome.refs);
+        outcome.outbound.extend(made.outcome.outbound);
+    }
+    if let Some((batch_id, line_count)) = first {
+        tx.record_report_batch(
+            &partner.id,
+            &report.report_id,
+            &ReportBatch {
+                batch_id,
+                first_line_no: 1,
+                line_count,
+            },
+            ctx.now,
+        )
+        .await?;
+    }
+    Ok(outcome)
+}
+
+/// Daily, Weekly, Monthly (§8.1): the report's lines go into the Open batch collecting the
+/// period of `ctx.today` (opened here by the period's first report), validated as they come
+/// and streamed in chunks like a whole report, each line keeping the status its validation
+/// gives. The batch is cut once the period has ended (`crate::cut`).
+async fn collect(
+    tx: &mut dyn StoreTx,
+    cache: &BookCache,
+    partner: &Partner,
+    report: &SalesReport,
+    trigger: ClaimTrigger,
+    message_id: &str,
+    ctx: &Context,
+) -> Result<Outcome, ApplyError> {
+    let mut key = batch_key(trigger, &report.supplier.id, "", ctx.today);
+    // A claim is in one currency: a period's reports in another go to a batch of their own.
+    if let Some(currency) = report.currency.as_deref().filter(|c| *c != "USD") {
+        key = format!("{key}/{currency}");
+    }
+    let end = period_end(trigger, ctx.today).unwrap_or(ctx.today);
+    let actor = Actor::Partner(partner.id.clone());
+    let (id, number, batch, first_line_no) = match tx.open_period_batch(&partner.id, &key).await? {
+        Some(record) => {
+            let batch: Batch = serde_json::from_value(record.payload.clone())
+                .map_err(corrupt(format!("batch {}", record.id)))?;
+            // The batch row is taken first (its version moves, the row stays locked on
+            // PostgreSQL until commit): a concurrent report for the period, or a cut, waits
+            // or meets a Conflict and is retried, so line numbers never collide and a cut
+            // never misses lines.
+            let event = crate::audit::event(ctx, "batch", record.id.to_string(), "B1 lines added")
+                .transition(Some(&record.status), &record.status)
+                .correlation(message_id.to_owned())
+                .reason(format!(
+                    "sales report {}: {} lines",
+                    report.report_id,
+                    report.lines.len()
+                ));
+            tx.update_batch(
+                &EntityUpdate {
+                    id: record.id,
+                    expected_version: record.version,
+                    status: record.status.clone(),
+                    amount: None,
+                    payload: record.payload.clone(),
+                    at: ctx.now,
+                },
+                &event,
+            )
+            .await
+            .map_err(ApplyError::from_store("batch", record.id, record.version))?;
+            let first = tx.batch_line_count(record.id).await? + 1;
+            (record.id, record.number, batch, first)
+        }
+        None => {
+            let id = Uuid::now_v7();
+            let number = free_batch_number(tx, period_batch_number(&partner.id, &key)).await?;
+            let mut header = sales_batch_header(report, id.to_string(), number.clone(), ctx.today);
+            header.name = key.clone();
+            // Settings (the trigger among them) are frozen here, at creation (§2.1).
+            let (batch, opened) = Batch::open_streamed(
+                header,
+                &partner.settings,
+                report.lines.len(),
+                &actor,
+                ctx.today,
+            );
+            insert_claimant_batch(
+                tx,
+                (id, &number, &partner.id),
+                &batch,
+                opened.events.first(),
+                message_id,
+                ctx,
+            )
+            .await?;
+            tx.set_batch_period(id, &key, &end.to_string()).await?;
+            (id, number, batch, 1)
+        }
+    };
     let books = cache.snapshot(tx).await?;
-    let history = history_for(tx, &partner.id, "claimant", report_invoices(report)).await?;
+    // Earlier lines with the report's invoices, this period's batch among them: a line sent
+    // again in a later report of the period is a duplicate as it would be within one report.
+    let history = history_for(tx, &partner.id, "claimant", line_invoices(&report.lines)).await?;
+    let bctx = batch.stream_context();
+    let stored_caps = crate::caps::load(tx, &books.book).await?;
+    let lines = Lines {
+        lines: &report.lines,
+        first_line_no,
+        renumber: true,
+        books: &books,
+        partner,
+        id,
+        batch: &batch,
+        bctx: &bctx,
+        history: &history,
+        message_id,
+        ctx,
+    };
+    let streamed = lines
+        .stream(tx, &Plan::collecting(), &stored_caps.ledger)
+        .await?;
+    stored_caps.save(tx, &streamed.caps, Some(id), ctx).await?;
+    tx.record_report_batch(
+        &partner.id,
+        &report.report_id,
+        &ReportBatch {
+            batch_id: id,
+            first_line_no,
+            line_count: report.lines.len() as i64,
+        },
+        ctx.now,
+    )
+    .await?;
+    let totals = streamed.totals;
+    tracing::info!(batch = %number, report = %report.report_id, lines = totals.lines, first_line_no, period_end = %end, "sales report collected");
+    Ok(Outcome {
+        summary: format!(
+            "sales report {} -> batch {number} open until {end} is cut ({} lines from line {first_line_no}, {} accepted, {} disputed)",
+            report.report_id, totals.lines, totals.accepted_lines, totals.disputes
+        ),
+        refs: vec![("batch".to_owned(), number)],
+        outbound: vec![],
+    })
+}
+
+/// A batch processed at once.
+struct Made {
+    id: Uuid,
+    outcome: Outcome,
+}
+
+/// One batch of `lines`, validated, ended (B2–B5) and, when the plan claims its valid lines,
+/// claim #1 and its 844, in one pass over the lines (two when the first chunk misled).
+#[allow(clippy::too_many_arguments)]
+async fn process_now(
+    tx: &mut dyn StoreTx,
+    cache: &BookCache,
+    partner: &Partner,
+    report: &SalesReport,
+    report_lines: &[SalesLine],
+    number: String,
+    name: String,
+    message_id: &str,
+    ctx: &Context,
+) -> Result<Made, ApplyError> {
+    let mut refs = vec![("batch".to_owned(), number.clone())];
+    let books = cache.snapshot(tx).await?;
+    let history = history_for(tx, &partner.id, "claimant", line_invoices(report_lines)).await?;
     let id = Uuid::now_v7();
-    let header = sales_batch_header(report, id.to_string(), number.clone(), ctx.today);
+    let mut header = sales_batch_header(report, id.to_string(), number.clone(), ctx.today);
+    header.name = name;
     let actor = Actor::Partner(partner.id.clone());
     // The lines stream through in chunks of CHUNK_LINES, each validated once, written with
     // its final statuses and dropped. Those statuses depend on how the batch ends (B2-B5,
@@ -87,7 +376,7 @@ pub(crate) async fn apply(
     let (mut batch, opened) = Batch::open_streamed(
         header,
         &partner.settings,
-        report.lines.len(),
+        report_lines.len(),
         &actor,
         ctx.today,
     );
@@ -99,10 +388,10 @@ pub(crate) async fn apply(
     let guess = {
         let mut caps = stored_caps.ledger.clone();
         let mut survey = Survey::new(&batch, &bctx, &books.book, &history, &mut caps, ctx.today);
-        for chunk in report.lines.chunks(CHUNK_LINES) {
+        for chunk in report_lines.chunks(CHUNK_LINES) {
             survey.preload(&sales_of(chunk));
         }
-        for chunk in report.lines.chunks(CHUNK_LINES).take(1) {
+        for chunk in report_lines.chunks(CHUNK_LINES).take(1) {
             for sale in &sales_of(chunk) {
                 survey.add(sale);
             }
@@ -121,7 +410,9 @@ pub(crate) async fn apply(
     const LINES_SAVEPOINT: &str = "streamed_sales_lines";
     tx.savepoint(LINES_SAVEPOINT).await?;
     let lines = Lines {
-        report,
+        lines: report_lines,
+        first_line_no: 1,
+        renumber: false,
         books: &books,
         partner,
         id,
@@ -191,29 +482,22 @@ pub(crate) async fn apply(
         refs.push(("debit_memo".to_owned(), sent.number));
         outbound.push(sent.outbound);
     }
-    let contracts: std::collections::BTreeSet<&str> = report
-        .lines
-        .iter()
-        .filter_map(|l| l.contract_id.as_deref())
-        .collect();
-    refs.extend(
-        contracts
-            .into_iter()
-            .map(|c| ("contract".to_owned(), c.to_owned())),
-    );
     tracing::info!(batch = %number, lines = totals.lines, status = %status_name(&batch.status), "sales report applied");
-    Ok(Outcome {
-        summary,
-        refs,
-        outbound,
+    Ok(Made {
+        id,
+        outcome: Outcome {
+            summary,
+            refs,
+            outbound,
+        },
     })
 }
 
 /// `state::invoices_of` over the report's lines without converting them: a sales line has no
 /// original invoice, so a return refers to its own invoice.
-fn report_invoices(report: &SalesReport) -> std::collections::BTreeSet<String> {
+fn line_invoices(lines: &[SalesLine]) -> std::collections::BTreeSet<String> {
     let mut out = std::collections::BTreeSet::new();
-    for l in &report.lines {
+    for l in lines {
         let is_return = l.quantity.is_sign_negative() && !l.quantity.is_zero();
         if !l.invoice.is_empty() || is_return {
             out.insert(l.invoice.clone());
@@ -222,7 +506,7 @@ fn report_invoices(report: &SalesReport) -> std::collections::BTreeSet<String> {
     out
 }
 
-fn sales_of(chunk: &[schemas::SalesLine]) -> Vec<SaleLine> {
+fn sales_of(chunk: &[SalesLine]) -> Vec<SaleLine> {
     chunk.iter().map(SaleLine::from).collect()
 }
 
@@ -231,7 +515,13 @@ const YIELD_LINES: usize = 256;
 
 /// What streaming a report's lines needs.
 struct Lines<'a> {
-    report: &'a SalesReport,
+    lines: &'a [SalesLine],
+    /// The batch line number of the first line (after the lines of earlier reports).
+    first_line_no: i64,
+    /// Whether each line's id becomes its batch line number (in a period batch, where the
+    /// lines of several reports meet; the report's own numbering is kept by
+    /// `sales_report_batches`' first line).
+    renumber: bool,
     books: &'a Books,
     partner: &'a Partner,
     id: Uuid,
@@ -272,6 +562,7 @@ impl Lines<'_> {
             amount: plan.valid_amount,
         });
         let mut caps = caps.clone();
+        let renumber = self.renumber;
         let mut stream = LineStream::new(
             self.batch,
             self.bctx,
@@ -281,14 +572,14 @@ impl Lines<'_> {
             self.ctx.today,
             plan,
         );
-        for chunk in self.report.lines.chunks(CHUNK_LINES) {
+        for chunk in self.lines.chunks(CHUNK_LINES) {
             stream.preload(&sales_of(chunk));
         }
         // Chunk k+1 is validated and serialized while chunk k is written: the two futures
         // share the thread, the first yielding every few hundred lines, so the server
         // parses and inserts rows while the client builds the next ones.
-        let mut chunks = self.report.lines.chunks(CHUNK_LINES);
-        let mut line_no = 0i64;
+        let mut chunks = self.lines.chunks(CHUNK_LINES);
+        let mut line_no = self.first_line_no - 1;
         let mut pending: Option<ChunkRows> = None;
         loop {
             let next = chunks.next();
@@ -299,6 +590,7 @@ impl Lines<'_> {
                         build_chunk(
                             &mut stream,
                             sales_of(chunk),
+                            renumber,
                             &mut line_no,
                             &mut totals,
                             &mut claim_lines,
@@ -321,7 +613,12 @@ impl Lines<'_> {
                 None => break,
             }
         }
-        let plan = stream.finish()?;
+        let plan = if plan.collecting {
+            stream.finish_collecting();
+            plan.clone()
+        } else {
+            stream.finish()?
+        };
         Ok(Streamed {
             plan,
             totals,
@@ -383,6 +680,7 @@ struct ChunkRows {
 async fn build_chunk(
     stream: &mut LineStream<'_>,
     sales: Vec<SaleLine>,
+    renumber: bool,
     line_no: &mut i64,
     totals: &mut BatchSummary,
     claim_lines: &mut ClaimLines,
@@ -392,12 +690,15 @@ async fn build_chunk(
         claim: Vec::new(),
         first_claimed_contract: None,
     };
-    for (n, sale) in sales.into_iter().enumerate() {
+    for (n, mut sale) in sales.into_iter().enumerate() {
         if n > 0 && n % YIELD_LINES == 0 {
             tokio::task::yield_now().await;
         }
-        let line = stream.next(sale);
         *line_no += 1;
+        if renumber {
+            sale.line = line_no.to_string();
+        }
+        let line = stream.next(sale);
         totals.add(&line);
         if line.claim.is_some() {
             if rows.first_claimed_contract.is_none() {

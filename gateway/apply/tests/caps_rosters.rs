@@ -114,7 +114,7 @@ async fn apply_doc(
     doc: &Document,
     day: &str,
 ) -> String {
-    applied(
+    let mut summary = applied(
         apply_document(
             &*h.store,
             partners,
@@ -125,17 +125,22 @@ async fn apply_doc(
         )
         .await,
     )
-    .summary
+    .summary;
+    // GOOD DRUG's trigger is Daily (8.1): each report here is the day's only one, cut the
+    // same day to be processed as its own batch.
+    if matches!(doc, Document::SalesReport(_)) {
+        for cut in common::cut(h, partners, day).await {
+            summary.push_str("; ");
+            summary.push_str(&cut);
+        }
+    }
+    summary
 }
 
 /// The lines of GOOD DRUG's batch for a report, as the engine left them.
 async fn lines_of(h: &Harness, report_id: &str) -> Vec<BatchLine> {
+    let batch = common::report_batch(h, "gooddrug", report_id).await;
     let mut read = h.store.reader().await.unwrap();
-    let batch = read
-        .find_batch(&apply::batch_number("gooddrug", report_id))
-        .await
-        .unwrap()
-        .expect("batch");
     read.batch_lines(batch.id)
         .await
         .unwrap()
@@ -220,15 +225,7 @@ async fn cap_spans_batches_and_restarts(kind: Kind) {
     // waits for the reviewer, Accepted, holding its reservation until Pay and Close.
     assert_eq!(third[0].status, LineStatus::Accepted);
     // The reviewer pays and closes R3 (restarted process again): the reservation is consumed.
-    let batch = h
-        .store
-        .reader()
-        .await
-        .unwrap()
-        .find_batch(&apply::batch_number("gooddrug", "R3"))
-        .await
-        .unwrap()
-        .expect("R3");
+    let batch = common::report_batch(&h, "gooddrug", "R3").await;
     let paid = apply::apply_batch_action(
         &*h.store,
         &common::partners(),

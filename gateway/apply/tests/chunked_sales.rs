@@ -1,8 +1,10 @@
 //! A sales report longer than one chunk (`apply::CHUNK_LINES`) is applied in chunks; the
 //! stored batch, its lines, totals, claim and outbound 844 must be exactly those of the engine
 //! processing the whole report at once, including a duplicate whose first occurrence sits in
-//! an earlier chunk, and when the first chunk's plan does not hold for the whole report (its
-//! lines are then streamed again).
+//! an earlier chunk. Two paths (chargeback-rules 8.1): a Daily trigger streams the lines into
+//! the period's batch and the cut ends it; an Immediate trigger processes a one-invoice
+//! report at once, streamed again when the first chunk's plan does not hold for the whole
+//! report.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,6 +21,7 @@ use engine::claims::ClaimRecord;
 use engine::duplicates::LineHistory;
 use engine::reasons::ReasonCode;
 use engine::sale::SaleLine;
+use engine::settings::ClaimTrigger;
 use schemas::{Document, Source};
 
 const CONTRACTS: usize = 20;
@@ -46,16 +49,35 @@ fn report_misleading_first_chunk() -> schemas::SalesReport {
     report
 }
 
+/// As [`report`], every line on one invoice (one batch under an Immediate trigger), and the
+/// first chunk's items blank (V0): that chunk alone would reject the whole batch (B2), so the
+/// lines streamed under its plan are undone and streamed again under the plan of every line.
+fn one_invoice_misleading_first_chunk() -> schemas::SalesReport {
+    let mut report = report();
+    report.report_id.push_str("-ONE-INVOICE");
+    for line in &mut report.lines {
+        line.invoice = "INV-ONE".into();
+    }
+    for line in &mut report.lines[..CHUNK_LINES] {
+        line.item.id.clear();
+    }
+    report
+}
+
 /// The engine over the whole report, as `sales::apply` did before it streamed.
-fn expected(report: &schemas::SalesReport, id: &str) -> Batch {
+fn expected(report: &schemas::SalesReport, stored: &store::BatchRecord) -> Batch {
     let ctx = workload::ctx();
     let book = workload::book(CONTRACTS, ITEMS);
-    let header = apply::sales_batch_header(
+    let mut header = apply::sales_batch_header(
         report,
-        id.to_owned(),
-        apply::batch_number(workload::DISTRIBUTOR, &report.report_id),
+        stored.id.to_string(),
+        stored.number.clone(),
         ctx.today,
     );
+    header.name = stored.payload["header"]["name"]
+        .as_str()
+        .expect("name")
+        .to_owned();
     let sales = report.lines.iter().map(SaleLine::from).collect();
     let actor = Actor::Partner(workload::DISTRIBUTOR.into());
     let settings = workload::distributor_settings();
@@ -76,9 +98,14 @@ fn expected(report: &schemas::SalesReport, id: &str) -> Batch {
     batch
 }
 
-async fn chunked_equals_whole(kind: Kind, report: schemas::SalesReport) {
+async fn chunked_equals_whole(kind: Kind, report: schemas::SalesReport, trigger: ClaimTrigger) {
     let h = Harness::new(kind).await;
-    let partners = workload::partners();
+    let mut partners = workload::partners();
+    partners
+        .get_mut(workload::DISTRIBUTOR)
+        .expect("distributor")
+        .settings
+        .claim_trigger = trigger;
     workload::load_contracts(&*h.store, &partners, CONTRACTS, ITEMS).await;
     let doc = Document::SalesReport(report.clone());
     let Applied::Applied(outcome) = apply_document(
@@ -94,10 +121,29 @@ async fn chunked_equals_whole(kind: Kind, report: schemas::SalesReport) {
         panic!("applied before");
     };
 
-    let number = apply::batch_number(workload::DISTRIBUTOR, &report.report_id);
+    // Daily: the period's batch collected the lines; the cut ends it as the whole batch
+    // would have ended (header tolerance, B2-B5, claim #1).
+    let claim_no = if trigger == ClaimTrigger::Immediate {
+        let (_, no) = outcome
+            .refs
+            .iter()
+            .find(|(k, _)| k == "claim")
+            .expect("claim ref");
+        no.clone()
+    } else {
+        let ctx = workload::ctx();
+        let cut = apply::cut_due(&*h.store, &partners, ctx.today, None, &ctx)
+            .await
+            .expect("cut");
+        assert_eq!(cut.len(), 1);
+        cut[0].claim.clone().expect("claim #1").0
+    };
     let mut read = h.store.reader().await.unwrap();
-    let stored = read.find_batch(&number).await.unwrap().expect("batch");
-    let want = expected(&report, &stored.id.to_string());
+    let stored = apply::find_report_batch(&mut *read, workload::DISTRIBUTOR, &report.report_id)
+        .await
+        .unwrap()
+        .expect("batch");
+    let want = expected(&report, &stored);
     assert_eq!(stored.status, status_name(&want.status));
     let rows = read.batch_lines(stored.id).await.unwrap();
     assert_eq!(rows.len(), want.lines.len());
@@ -107,8 +153,8 @@ async fn chunked_equals_whole(kind: Kind, report: schemas::SalesReport) {
         assert_eq!(row.line.status, status_name(&line.status));
     }
     let dup = &want.lines[CHUNK_LINES + 4];
-    if report.lines[2].invoice.is_empty() {
-        // Its first occurrence lost its invoice: no longer the same sale.
+    if report.lines[2].invoice.is_empty() || report.lines[2].item.id.is_empty() {
+        // Its first occurrence lost its invoice or item: no longer the same sale.
         assert_ne!(dup.status, LineStatus::Duplicate);
     } else {
         assert_eq!(dup.status, LineStatus::Duplicate);
@@ -118,25 +164,21 @@ async fn chunked_equals_whole(kind: Kind, report: schemas::SalesReport) {
         );
     }
     let summary = want.summary();
-    assert!(
-        outcome.summary.contains(&format!(
+    let counts = if trigger == ClaimTrigger::Immediate {
+        format!(
             "({} lines, {} accepted, {} disputed)",
             summary.lines, summary.accepted_lines, summary.disputes
-        )),
-        "{}",
-        outcome.summary
-    );
+        )
+    } else {
+        format!("({} lines from line 1,", summary.lines)
+    };
+    assert!(outcome.summary.contains(&counts), "{}", outcome.summary);
 
     // Claim #1 and its 844, byte for byte as the whole-batch claim would give them.
     let cut = want.claims.first().expect("claim #1");
-    let (_, claim_no) = outcome
-        .refs
-        .iter()
-        .find(|(k, _)| k == "claim")
-        .expect("claim ref");
     let (claim, _) = ClaimRecord::from_batch(&want, cut, claim_no.clone(), workload::ctx().today);
     let stored_claim = read
-        .find_claim(workload::SUPPLIER, claim_no)
+        .find_claim(workload::SUPPLIER, &claim_no)
         .await
         .unwrap()
         .expect("claim row");
@@ -165,24 +207,57 @@ async fn chunked_equals_whole(kind: Kind, report: schemas::SalesReport) {
         message.message_id,
         apply::outbound_message_id(&want_844).unwrap()
     );
+    drop(read);
+    h.finish().await;
 }
 
 #[tokio::test]
 async fn chunked_report_equals_whole_batch_sqlite() {
-    chunked_equals_whole(Kind::Sqlite, report()).await;
+    chunked_equals_whole(Kind::Sqlite, report(), ClaimTrigger::Daily).await;
 }
 
 #[tokio::test]
 async fn chunked_report_equals_whole_batch_postgres() {
-    chunked_equals_whole(Kind::Postgres, report()).await;
+    chunked_equals_whole(Kind::Postgres, report(), ClaimTrigger::Daily).await;
+}
+
+/// Under the collecting plan the first chunk decides nothing: the cut sees every line.
+#[tokio::test]
+async fn misleading_first_chunk_collected_then_cut_sqlite() {
+    chunked_equals_whole(
+        Kind::Sqlite,
+        report_misleading_first_chunk(),
+        ClaimTrigger::Daily,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn misleading_first_chunk_collected_then_cut_postgres() {
+    chunked_equals_whole(
+        Kind::Postgres,
+        report_misleading_first_chunk(),
+        ClaimTrigger::Daily,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn misleading_first_chunk_is_streamed_again_sqlite() {
-    chunked_equals_whole(Kind::Sqlite, report_misleading_first_chunk()).await;
+    chunked_equals_whole(
+        Kind::Sqlite,
+        one_invoice_misleading_first_chunk(),
+        ClaimTrigger::Immediate,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn misleading_first_chunk_is_streamed_again_postgres() {
-    chunked_equals_whole(Kind::Postgres, report_misleading_first_chunk()).await;
+    chunked_equals_whole(
+        Kind::Postgres,
+        one_invoice_misleading_first_chunk(),
+        ClaimTrigger::Immediate,
+    )
+    .await;
 }

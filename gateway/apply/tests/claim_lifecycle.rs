@@ -68,15 +68,9 @@ impl Story {
             )
             .await,
         );
-        let batch = h
-            .store
-            .reader()
-            .await
-            .unwrap()
-            .find_batch("gooddrug/GDD-867-202611")
-            .await
-            .unwrap()
-            .expect("batch");
+        // GOOD DRUG's Daily period of 2026-12-01 is cut (8.1): the batch awaits review.
+        common::cut(&h, &partners, "2026-12-01").await;
+        let batch = common::report_batch(&h, "gooddrug", "GDD-867-202611").await;
         let who = ctx("2026-12-02", "analyst1");
         let rejected = apply_batch_action(
             &*h.store,

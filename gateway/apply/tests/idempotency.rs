@@ -103,6 +103,8 @@ enum Op {
     RejectLine4,
     /// Pay and Close the 867's batch (if it awaits review).
     PayAndClose,
+    /// Cut the claim periods ended by the story's day (8.1; the 867's Daily batch).
+    Cut,
 }
 
 async fn run_op(
@@ -132,15 +134,20 @@ async fn run_op(
                 }
             }
         }
+        Op::Cut => {
+            for _ in 0..times {
+                apply::cut_due(&*h.store, partners, day.today, None, &day)
+                    .await
+                    .expect("cut");
+            }
+        }
         Op::RejectLine4 | Op::PayAndClose => {
-            let batch = h
-                .store
-                .reader()
-                .await
-                .unwrap()
-                .find_batch("gooddrug/GDD-867-202611")
-                .await
-                .unwrap();
+            let batch = {
+                let mut read = h.store.reader().await.unwrap();
+                apply::find_report_batch(&mut *read, "gooddrug", "GDD-867-202611")
+                    .await
+                    .unwrap()
+            };
             let Some(batch) = batch else { return };
             let action = match op {
                 Op::RejectLine4 => BatchAction::Reject {
@@ -188,6 +195,7 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
         (0usize..5).prop_map(Op::Doc),
         Just(Op::RejectLine4),
         Just(Op::PayAndClose),
+        Just(Op::Cut),
     ];
     proptest::collection::vec(op, 1..9)
 }

@@ -55,13 +55,13 @@ async fn story(h: &Harness) -> (Partners, schemas::Contract, Uuid) {
             )
             .await,
         );
+        if matches!(doc, Document::SalesReport(_)) {
+            // GOOD DRUG's Daily period is cut the day the sales post (8.1).
+            common::cut(h, &partners, day).await;
+        }
     }
+    let batch = common::report_batch(h, "gooddrug", "GDD-CB-20261115-0001").await;
     let mut read = h.store.reader().await.unwrap();
-    let batch = read
-        .find_batch("gooddrug/GDD-CB-20261115-0001")
-        .await
-        .unwrap()
-        .expect("sales batch");
     let parent = read
         .find_claim("acmepharma", "GDD-CB-20261115-0001")
         .await

@@ -8,7 +8,7 @@ mod common;
 
 use apply::{BatchAction, apply_batch_action, apply_document};
 use common::{
-    Harness, Kind, applied, apply_sample_contract, ctx, partners, sales_of_claim, stale_copy,
+    Harness, Kind, applied, apply_sample_contract, ctx, date, partners, sales_of_claim, stale_copy,
     translate,
 };
 use engine::RejectReason;
@@ -135,6 +135,25 @@ async fn claimant_story(kind: Kind) {
         )
         .await,
     );
+    assert!(
+        out.summary.contains("open until 2026-11-15"),
+        "{}",
+        out.summary
+    );
+    assert!(out.outbound.is_empty(), "nothing is claimed before the cut");
+    // GOOD DRUG's Daily period of 2026-11-15 is cut (8.1) that day: every line valid, the
+    // batch closes with its claim.
+    let mut cut = apply::cut_due(
+        &*h.store,
+        &partners,
+        date("2026-11-15"),
+        None,
+        &ctx("2026-11-15", "system"),
+    )
+    .await
+    .expect("cut");
+    assert_eq!(cut.len(), 1);
+    let out = cut.remove(0);
     assert!(out.summary.contains("closed"), "{}", out.summary);
     assert!(
         out.summary.contains("claim GDD-CB-20261115-0001 255.25"),
@@ -262,20 +281,20 @@ async fn sales_review_story(kind: Kind) {
     );
     assert!(
         out.summary
-            .contains("awaiting_review (4 lines, 3 accepted, 1 disputed)"),
+            .contains("(4 lines from line 1, 3 accepted, 1 disputed)"),
         "{}",
         out.summary
     );
+    // GOOD DRUG's Daily period is cut (8.1): Review and Claim, a line disputed (B5).
+    let cut = common::cut(&h, &partners, "2026-12-01").await;
+    assert_eq!(cut.len(), 1, "{cut:?}");
+    assert!(cut[0].contains("awaiting_review, 4 lines"), "{cut:?}");
     assert!(
-        out.outbound.is_empty(),
+        out.outbound.is_empty() && !cut[0].contains("claim"),
         "Review and Claim sends nothing before Pay"
     );
+    let batch = common::report_batch(&h, "gooddrug", "GDD-867-202611").await;
     let mut read = h.store.reader().await.unwrap();
-    let batch = read
-        .find_batch("gooddrug/GDD-867-202611")
-        .await
-        .unwrap()
-        .expect("batch");
     let lines = read.batch_lines(batch.id).await.unwrap();
     let statuses: Vec<&str> = lines.iter().map(|l| l.line.status.as_str()).collect();
     assert_eq!(
@@ -374,12 +393,10 @@ async fn sales_currency_story(kind: Kind) {
             .await,
         );
     }
-    let mut read = h.store.reader().await.unwrap();
-    for (number, currency) in [
-        ("gooddrug/GDD-867-202611", "CAD"),
-        ("gooddrug/GDD-867-202611-USD", "USD"),
-    ] {
-        let batch = read.find_batch(number).await.unwrap().expect("batch");
+    // One Daily batch per currency: a claim is in one currency.
+    for (number, currency) in [("GDD-867-202611", "CAD"), ("GDD-867-202611-USD", "USD")] {
+        let batch = common::report_batch(&h, "gooddrug", number).await;
+        let mut read = h.store.reader().await.unwrap();
         assert_eq!(batch.payload["header"]["currency"], currency, "{number}");
         let lines = read.batch_lines(batch.id).await.unwrap();
         let accepted: Vec<_> = lines
@@ -393,8 +410,6 @@ async fn sales_currency_story(kind: Kind) {
             "{number}: {accepted:?}"
         );
     }
-    // The store closes once every connection is back.
-    drop(read);
     h.finish().await;
 }
 

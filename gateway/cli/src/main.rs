@@ -49,6 +49,12 @@ enum Command {
     Transactions(cmd::ops::TransactionsArgs),
     /// Replays a failed transaction without duplicating anything.
     Replay(cmd::ops::ReplayArgs),
+    /// Claimant batches: cut the claim periods that have ended.
+    #[command(subcommand)]
+    Batches(cmd::batches::Command),
+    /// GPO rosters: upload a roster CSV (snapshot or delta), approve a held snapshot.
+    #[command(subcommand)]
+    Roster(cmd::roster::Command),
 }
 
 /// What a command concluded about its input.
@@ -90,6 +96,8 @@ fn main() -> ExitCode {
         Command::Migrate(a) => cmd::ops::migrate(a),
         Command::Transactions(a) => cmd::ops::transactions(a),
         Command::Replay(a) => cmd::ops::replay(a),
+        Command::Batches(c) => cmd::batches::run(c),
+        Command::Roster(c) => cmd::roster::run(c),
     };
     match result {
         Ok(Outcome::Valid) => ExitCode::SUCCESS,

@@ -210,7 +210,8 @@ fn demo_runs_the_sample_story() {
     // broken file refused with a TA1.
     for expected in [
         "AK9*A*1*1*1",
-        "batch gooddrug/GDD-867-202611 is awaiting_review",
+        "its lines went into batch gooddrug/123456789/",
+        "is awaiting_review (GOOD DRUG's profile says Review and Claim)",
         "claimed 123.00, approved 123.00",
         "AMT*CC*255.25 (claimed), AMT*TT*223.50 (approved)",
         "TA1*000005001*261115*1405*R*022",

@@ -143,8 +143,17 @@ fn story(serve: &Serve, deliver: Deliver) {
         "867_4010_sales.x12",
         &sample("867_4010_sales.x12"),
     );
+    // Its lines collect in GOOD DRUG's Daily batch of today (claim_trigger, 8.1), found by
+    // the report too; cut on demand, it awaits review. Cutting again does nothing more.
     let batch_path = "/api/v1/batches/gooddrug%2FGDD-867-202611";
     let batch = wait_for_batch(serve, batch_path);
+    assert_eq!(batch["status"], "open", "{batch}");
+    let cut = cut_today(serve, "gooddrug");
+    assert_eq!(cut.len(), 1, "{cut:?}");
+    assert_eq!(cut[0]["status"], "awaiting_review", "{cut:?}");
+    assert_eq!(cut[0]["number"], batch["number"], "{cut:?}");
+    assert!(cut_today(serve, "gooddrug").is_empty());
+    let batch = json(&get(serve.port, batch_path).unwrap().1);
     assert_eq!(batch["status"], "awaiting_review", "{batch}");
     assert_eq!(batch["lines"].as_array().unwrap().len(), 4);
     // Lines accepted as the report is applied show the amount they were accepted at.

@@ -255,7 +255,10 @@ fn as2_story(w: &World, peer: &Peer, serve: &Serve) {
     // GOOD DRUG's sales, paid and closed: the 844 claim goes to ACME over AS2.
     drop_file(serve, "gooddrug", "867_4010_sales.x12");
     let batch_path = "/api/v1/batches/gooddrug%2FGDD-867-202611";
-    let batch = wait_for_batch(serve, batch_path);
+    wait_for_batch(serve, batch_path);
+    // Today's Daily batch (8.1), cut on demand.
+    assert_eq!(cut_today(serve, "gooddrug").len(), 1);
+    let batch = json(&get(serve.port, batch_path).unwrap().1);
     let (status, paid) = pay_and_close(serve, batch_path, &batch["version"]);
     assert_eq!(status, 200, "{paid}");
     wait_for(serve, "the 844 claim at ACME's AS2 server", || {

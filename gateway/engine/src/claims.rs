@@ -415,6 +415,30 @@ pub fn batch_key(
     }
 }
 
+/// The last day of the claim period a line posted on `posted` belongs to: the day itself
+/// (Daily), the Sunday ending its ISO week (Weekly), the month's last day (Monthly); `None`
+/// for Immediate, which has no period (one batch per invoice, processed at once). A period's
+/// batch is cut once a day after this one has come.
+pub fn period_end(trigger: ClaimTrigger, posted: NaiveDate) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    match trigger {
+        ClaimTrigger::Immediate => None,
+        ClaimTrigger::Daily => Some(posted),
+        ClaimTrigger::Weekly => {
+            let days_left = 6 - posted.weekday().num_days_from_monday();
+            posted.checked_add_days(chrono::Days::new(u64::from(days_left)))
+        }
+        ClaimTrigger::Monthly => {
+            let (y, m) = if posted.month() == 12 {
+                (posted.year() + 1, 1)
+            } else {
+                (posted.year(), posted.month() + 1)
+            };
+            NaiveDate::from_ymd_opt(y, m, 1).and_then(|first| first.pred_opt())
+        }
+    }
+}
+
 impl ClaimLineRecord {
     /// Claim line `number` (1-based) for an accepted line of batch `batch_id`: claimed at its
     /// accepted quantity and amount, at the prices that validated it.
@@ -1293,6 +1317,26 @@ mod tests {
         for (trigger, key) in cases {
             assert_eq!(batch_key(trigger, "123456789", "INV0098123", day), key);
         }
+        // 2026-11-05 is a Thursday: its ISO week 45 ends on Sunday 2026-11-08.
+        for (trigger, end) in [
+            (ClaimTrigger::Immediate, None),
+            (ClaimTrigger::Daily, Some("2026-11-05")),
+            (ClaimTrigger::Weekly, Some("2026-11-08")),
+            (ClaimTrigger::Monthly, Some("2026-11-30")),
+        ] {
+            let end = end.map(|d: &str| d.parse::<NaiveDate>().expect("date"));
+            assert_eq!(period_end(trigger, day), end);
+        }
+        // Year ends: December's last day; ISO week 2026-W53 ends on 2027-01-03.
+        let dec = "2026-12-31".parse::<NaiveDate>().expect("date");
+        assert_eq!(
+            period_end(ClaimTrigger::Monthly, dec),
+            Some("2026-12-31".parse().expect("date"))
+        );
+        assert_eq!(
+            period_end(ClaimTrigger::Weekly, dec),
+            Some("2027-01-03".parse().expect("date"))
+        );
     }
 
     #[test]

@@ -149,6 +149,9 @@ impl Gateway {
         }
         tasks.spawn(crate::outbound::run(shared.clone(), work.clone()));
         tasks.spawn(crate::as2_mdn_wait::run(shared.clone(), work.clone()));
+        if let Some(tick) = shared.settings.workers.cut_interval() {
+            tasks.spawn(crate::cut::run(shared.clone(), tick, work.clone()));
+        }
         tasks.spawn(crate::inbox::run(
             shared.clone(),
             self.ingest.clone(),

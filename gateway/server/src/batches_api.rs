@@ -1,6 +1,8 @@
 //! The analyst's batch API (design.md 10): read a batch by number, and act on it (Accept,
 //! Reject with reason, Dispute, Pay and Close, ...) with optimistic concurrency: the body
 //! names the version the analyst saw, and a stale one is answered 409 with nothing changed.
+//! `POST /api/v1/batches/cut` cuts the claim periods that have ended (chargeback-rules 8.1)
+//! on demand, as the service's tick does.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -20,6 +22,55 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/batches/{id}", get(get_batch))
         .route("/api/v1/batches/{id}/actions", post(act))
+        .route("/api/v1/batches/cut", post(cut))
+}
+
+/// Body of `POST /api/v1/batches/cut` (every field optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CutRequest {
+    /// Only this partner's batches.
+    #[serde(default)]
+    pub partner: Option<String>,
+    /// Cut the periods that end on or before this day (default: yesterday, the periods that
+    /// have ended; a later day cuts a running period early, on purpose).
+    #[serde(default)]
+    pub through: Option<chrono::NaiveDate>,
+    /// Who cuts (audited).
+    #[serde(default = "analyst")]
+    pub actor: String,
+}
+
+async fn cut(State(state): State<AppState>, body: Option<Json<CutRequest>>) -> Response {
+    let req = body.map(|Json(r)| r).unwrap_or_else(|| CutRequest {
+        actor: analyst(),
+        ..CutRequest::default()
+    });
+    let now = Utc::now();
+    let Some(through) = req.through.or_else(|| now.date_naive().pred_opt()) else {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "no day before today");
+    };
+    let ctx = apply::Context::at(now, req.actor.clone());
+    match crate::cut::cut(&state.shared, through, req.partner.as_deref(), &ctx).await {
+        Ok(cut) => Json(json!({
+            "through": through,
+            "batches": cut.iter().map(|c| json!({
+                "id": c.id,
+                "number": c.number,
+                "period_end": c.period_end,
+                "status": c.status,
+                "version": c.version,
+                "lines": c.lines,
+                "claim": c.claim.as_ref().map(|(n, _)| n),
+                "amount": c.claim.as_ref().map(|(_, a)| a),
+            })).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Err(e @ apply::ApplyError::UnknownPartner(_)) => {
+            error(StatusCode::NOT_FOUND, &e.to_string())
+        }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
 }
 
 /// Body of `POST /api/v1/batches/{id}/actions`.
@@ -38,12 +89,22 @@ fn analyst() -> String {
     "analyst".into()
 }
 
-/// `{id}` is a batch id or a batch number (`partner/report`, URL-encoded).
+/// `{id}` is a batch id, a batch number (`partner/supplier/period`, URL-encoded) or
+/// `partner/report`: the batch that sales report went into.
 async fn find(state: &AppState, id: &str) -> Result<Option<store::BatchRecord>, store::StoreError> {
     let mut reader = state.shared.store.reader().await?;
-    match id.parse::<Uuid>() {
-        Ok(uuid) => reader.get_batch(uuid).await,
-        Err(_) => reader.find_batch(id).await,
+    if let Ok(uuid) = id.parse::<Uuid>() {
+        return reader.get_batch(uuid).await;
+    }
+    if let Some(batch) = reader.find_batch(id).await? {
+        return Ok(Some(batch));
+    }
+    let Some((partner, report)) = id.split_once('/') else {
+        return Ok(None);
+    };
+    match reader.report_batch(partner, report).await? {
+        Some(to) => reader.get_batch(to.batch_id).await,
+        None => Ok(None),
     }
 }
 
@@ -57,7 +118,8 @@ async fn get_batch(State(state): State<AppState>, Path(id): Path<String>) -> Res
             let lines: Vec<_> = lines.iter().map(line_json).collect();
             Json(json!({
                 "id": b.id, "number": b.number, "partner": b.partner, "status": b.status,
-                "version": b.version, "debit_memo": b.debit_memo, "lines": lines,
+                "version": b.version, "debit_memo": b.debit_memo,
+                "period": b.period_key, "period_end": b.period_end, "lines": lines,
             }))
             .into_response()
         }

@@ -22,6 +22,7 @@ pub mod claims_api;
 pub mod consume;
 pub mod contracts_api;
 pub mod control;
+pub mod cut;
 pub mod engine_worker;
 pub mod error;
 pub mod http;

@@ -104,6 +104,9 @@ pub struct WorkerSettings {
     /// Resends of an AS2 message whose asynchronous MDN does not come; after the last one
     /// times out too, the transaction fails.
     pub as2_resends: u32,
+    /// How often the claim-period cut looks for Daily, Weekly and Monthly batches whose period
+    /// ended before today (ms); 0 turns the automatic cut off (cut on demand only).
+    pub cut_interval_ms: u64,
 }
 
 impl WorkerSettings {
@@ -122,6 +125,10 @@ impl WorkerSettings {
     /// How long an asynchronous MDN may take.
     pub fn as2_mdn_timeout(&self) -> Duration {
         Duration::from_millis(self.as2_mdn_timeout_ms)
+    }
+    /// The claim-period cut's tick; `None` when the automatic cut is off.
+    pub fn cut_interval(&self) -> Option<Duration> {
+        (self.cut_interval_ms > 0).then(|| Duration::from_millis(self.cut_interval_ms))
     }
 }
 
@@ -159,6 +166,7 @@ max_attempts = 5
 retry_ms = 1000
 as2_mdn_timeout_ms = 600000
 as2_resends = 3
+cut_interval_ms = 60000
 "#;
 
 /// A configuration that could not be read.

@@ -95,6 +95,27 @@ pub trait StoreRead: Send {
     async fn get_batch(&mut self, id: Uuid) -> StoreResult<Option<BatchRecord>>;
     /// A batch by number.
     async fn find_batch(&mut self, number: &str) -> StoreResult<Option<BatchRecord>>;
+    /// The Open batch collecting `partner`'s lines of claim period `period_key`.
+    async fn open_period_batch(
+        &mut self,
+        partner: &str,
+        period_key: &str,
+    ) -> StoreResult<Option<BatchRecord>>;
+    /// Open collecting batches whose period ended on or before `through` (`YYYY-MM-DD`), of
+    /// `partner` when given, oldest period first.
+    async fn batches_due(
+        &mut self,
+        through: &str,
+        partner: Option<&str>,
+    ) -> StoreResult<Vec<BatchRecord>>;
+    /// The highest line number of a batch (0 for none).
+    async fn batch_line_count(&mut self, batch_id: Uuid) -> StoreResult<i64>;
+    /// Where `partner`'s sales report `report_id` went, if it was applied.
+    async fn report_batch(
+        &mut self,
+        partner: &str,
+        report_id: &str,
+    ) -> StoreResult<Option<ReportBatch>>;
     /// A batch's lines in line order.
     async fn batch_lines(&mut self, batch_id: Uuid) -> StoreResult<Vec<BatchLineRecord>>;
     /// Earlier lines by duplicate-key columns (chargeback-rules 5.2).
@@ -313,6 +334,30 @@ pub trait StoreTx: StoreRead {
         &mut self,
         batch_id: Uuid,
         lines: &[NewBatchLine],
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<u64>;
+    /// Marks a batch as the collecting batch of claim period `period_key`, ending `period_end`.
+    async fn set_batch_period(
+        &mut self,
+        id: Uuid,
+        period_key: &str,
+        period_end: &str,
+    ) -> StoreResult<()>;
+    /// Records where a sales report's lines went; `false` (nothing written) when it was
+    /// recorded before.
+    async fn record_report_batch(
+        &mut self,
+        partner: &str,
+        report_id: &str,
+        to: &ReportBatch,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Writes many lines' new states in bulk; one audit event for the whole update.
+    async fn update_batch_lines(
+        &mut self,
+        batch_id: Uuid,
+        lines: &[BatchLineState],
         at: DateTime<Utc>,
         audit: &NewAuditEvent,
     ) -> StoreResult<u64>;

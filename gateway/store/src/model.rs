@@ -859,6 +859,37 @@ pub struct BatchRecord {
     pub created_at: DateTime<Utc>,
     /// Changed.
     pub updated_at: DateTime<Utc>,
+    /// The claim period a collecting batch belongs to (`claim_trigger` Daily, Weekly or
+    /// Monthly: the engine's `claims::batch_key`); `None` for every other batch.
+    pub period_key: Option<String>,
+    /// The period's last day (ISO `YYYY-MM-DD`); the batch is cut once it has passed.
+    pub period_end: Option<String>,
+}
+
+/// A line's new state, written with others in one bulk update ([`crate::StoreTx::update_batch_lines`]).
+#[derive(Debug, Clone)]
+pub struct BatchLineState {
+    /// Line.
+    pub line_no: i64,
+    /// New status.
+    pub status: String,
+    /// Calculated amount (`None` keeps it).
+    pub calculated_amount: Option<Decimal>,
+    /// Accepted amount (`None` keeps it).
+    pub accepted_amount: Option<Decimal>,
+    /// New payload.
+    pub payload: JsonText,
+}
+
+/// Where a sales report's lines went (`sales_report_batches`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportBatch {
+    /// The batch (the first one, for a report spread over several).
+    pub batch_id: Uuid,
+    /// The report's first line in the batch.
+    pub first_line_no: i64,
+    /// How many lines it has there.
+    pub line_count: i64,
 }
 
 /// JSON as text: a payload is serialized once from its typed value and bound as text, never

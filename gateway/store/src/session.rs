@@ -141,6 +141,34 @@ impl StoreRead for Session {
         engine::batch_lines(self.conn(), batch_id).await
     }
 
+    async fn open_period_batch(
+        &mut self,
+        partner: &str,
+        period_key: &str,
+    ) -> StoreResult<Option<BatchRecord>> {
+        engine::open_period_batch(self.conn(), partner, period_key).await
+    }
+
+    async fn batches_due(
+        &mut self,
+        through: &str,
+        partner: Option<&str>,
+    ) -> StoreResult<Vec<BatchRecord>> {
+        engine::batches_due(self.conn(), through, partner).await
+    }
+
+    async fn batch_line_count(&mut self, batch_id: Uuid) -> StoreResult<i64> {
+        engine::batch_line_count(self.conn(), batch_id).await
+    }
+
+    async fn report_batch(
+        &mut self,
+        partner: &str,
+        report_id: &str,
+    ) -> StoreResult<Option<ReportBatch>> {
+        engine::report_batch(self.conn(), partner, report_id).await
+    }
+
     async fn find_batch_lines(&mut self, query: &LineQuery) -> StoreResult<Vec<BatchLineRecord>> {
         engine::find_batch_lines(self.conn(), query).await
     }
@@ -440,6 +468,35 @@ impl StoreTx for Session {
         audit: &NewAuditEvent,
     ) -> StoreResult<u64> {
         engine::insert_batch_lines(self.conn(), batch_id, lines, at, audit).await
+    }
+
+    async fn set_batch_period(
+        &mut self,
+        id: Uuid,
+        period_key: &str,
+        period_end: &str,
+    ) -> StoreResult<()> {
+        engine::set_batch_period(self.conn(), id, period_key, period_end).await
+    }
+
+    async fn record_report_batch(
+        &mut self,
+        partner: &str,
+        report_id: &str,
+        to: &ReportBatch,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        engine::record_report_batch(self.conn(), partner, report_id, to, at).await
+    }
+
+    async fn update_batch_lines(
+        &mut self,
+        batch_id: Uuid,
+        lines: &[BatchLineState],
+        at: DateTime<Utc>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<u64> {
+        engine::update_batch_lines(self.conn(), batch_id, lines, at, audit).await
     }
 
     async fn update_batch_line(

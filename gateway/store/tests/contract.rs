@@ -186,6 +186,7 @@ contract_suite!(
     transaction_error_note_can_be_cleared,
     rollback_to_savepoint_undoes_only_later_writes,
     roster_memberships_and_uploads_are_versioned,
+    claim_periods_and_bulk_line_updates,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -2073,4 +2074,141 @@ async fn roster_memberships_and_uploads_are_versioned(h: &Harness) {
     assert_eq!((up.status.as_str(), up.version), ("applied", 2));
     assert_eq!(up.payload, json!({"applied": true}));
     drop(r);
+}
+
+/// Claim periods (migration 0011): the Open batch of a period is found by its key, the
+/// batches due by their period's last day (and partner), a report's batch is recorded once,
+/// and a cut's bulk line update rewrites status, amounts and payload of many lines at once
+/// (only those listed; an unknown line fails the update).
+async fn claim_periods_and_bulk_line_updates(h: &Harness) {
+    let daily = new_batch("gooddrug/123456789/2026-12-01");
+    let weekly = new_batch("gooddrug/123456789/2026-W49");
+    let mut tx = h.store.begin().await.expect("begin");
+    for (b, key, end) in [
+        (&daily, "123456789/2026-12-01", "2026-12-01"),
+        (&weekly, "123456789/2026-W49", "2026-12-06"),
+    ] {
+        tx.insert_batch(b, &audit("batch", b.id, "B1", "open", 0))
+            .await
+            .expect("batch");
+        tx.set_batch_period(b.id, key, end).await.expect("period");
+    }
+    let lines: Vec<NewBatchLine> = (1..=1_500).map(|no| line(no, "INV-P")).collect();
+    tx.insert_batch_lines(
+        daily.id,
+        &lines,
+        t(0),
+        &audit("batch", daily.id, "lines", "open", 0),
+    )
+    .await
+    .expect("lines");
+    let to = ReportBatch {
+        batch_id: daily.id,
+        first_line_no: 1,
+        line_count: 1_500,
+    };
+    assert!(
+        tx.record_report_batch("acme", "R1", &to, t(0))
+            .await
+            .expect("record")
+    );
+    assert!(
+        !tx.record_report_batch("acme", "R1", &to, t(1))
+            .await
+            .expect("again")
+    );
+    tx.commit().await.expect("commit");
+
+    let mut read = reader(h).await;
+    let open = read
+        .open_period_batch("acme", "123456789/2026-12-01")
+        .await
+        .expect("query")
+        .expect("open batch");
+    assert_eq!(open.id, daily.id);
+    assert_eq!(open.period_end.as_deref(), Some("2026-12-01"));
+    assert!(
+        read.open_period_batch("other", "123456789/2026-12-01")
+            .await
+            .expect("query")
+            .is_none()
+    );
+    let due = |through: &'static str, partner: Option<&'static str>| {
+        let store = h.store.clone();
+        async move {
+            let mut read = store.reader().await.expect("reader");
+            read.batches_due(through, partner)
+                .await
+                .expect("due")
+                .into_iter()
+                .map(|b| b.number)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(due("2026-11-30", None).await.is_empty());
+    assert_eq!(
+        due("2026-12-01", None).await,
+        ["gooddrug/123456789/2026-12-01"]
+    );
+    assert_eq!(due("2026-12-06", Some("acme")).await.len(), 2);
+    assert!(due("2026-12-06", Some("other")).await.is_empty());
+    assert_eq!(read.batch_line_count(daily.id).await.expect("count"), 1_500);
+    assert_eq!(read.batch_line_count(weekly.id).await.expect("count"), 0);
+    assert_eq!(
+        read.report_batch("acme", "R1").await.expect("report"),
+        Some(to.clone())
+    );
+    drop(read);
+
+    // Every other line claimed, in one bulk update; the rest untouched.
+    let states: Vec<BatchLineState> = (1..=1_500)
+        .filter(|no| no % 2 == 1)
+        .map(|no| BatchLineState {
+            line_no: no,
+            status: "claimed".into(),
+            calculated_amount: None,
+            accepted_amount: Some(dec("48.00")),
+            payload: json!({"pad01": no, "status": "claimed", "note": "quote \" and \\"}).into(),
+        })
+        .collect();
+    let mut tx = h.store.begin().await.expect("begin");
+    let n = tx
+        .update_batch_lines(
+            daily.id,
+            &states,
+            t(5),
+            &audit("batch", daily.id, "cut", "closed", 5),
+        )
+        .await
+        .expect("bulk update");
+    assert_eq!(n, 750);
+    tx.commit().await.expect("commit");
+    let stored = reader(h).await.batch_lines(daily.id).await.expect("lines");
+    for l in &stored {
+        if l.line.line_no % 2 == 1 {
+            assert_eq!(l.line.status, "claimed");
+            assert_eq!(l.line.accepted_amount, Some(dec("48.00")));
+            assert_eq!(l.line.calculated_amount, None);
+            assert_eq!(l.line.payload.to_value()["note"], "quote \" and \\");
+            assert_eq!(l.updated_at, t(5));
+        } else {
+            assert_eq!(l.line.status, "open");
+            assert_eq!(l.line.accepted_amount, None);
+            assert_eq!(l.updated_at, t(0));
+        }
+    }
+    // A line that does not exist: refused.
+    let mut tx = h.store.begin().await.expect("begin");
+    let err = tx
+        .update_batch_lines(
+            daily.id,
+            &[BatchLineState {
+                line_no: 9_999,
+                ..states[0].clone()
+            }],
+            t(6),
+            &audit("batch", daily.id, "cut", "closed", 6),
+        )
+        .await;
+    assert!(matches!(err, Err(StoreError::NotFound { .. })), "{err:?}");
 }

@@ -89,6 +89,36 @@ pub fn distributor_settings() -> EngineSettings {
     }
 }
 
+/// Applies a sales report as the bus would, then cuts its claim period (the distributor's
+/// trigger is Daily, chargeback-rules 8.1): batch, lines, claim #1 and its 844, what one
+/// report cost before periods collected lines. Returns the two summaries.
+pub async fn apply_and_cut(
+    store: &dyn Store,
+    partners: &Partners,
+    message_id: &str,
+    doc: &schemas::Document,
+) -> String {
+    let ctx = ctx();
+    let started = std::time::Instant::now();
+    let applied = apply::apply_document(store, partners, "engine.sales", message_id, doc, &ctx)
+        .await
+        .expect("sales report applies");
+    let mut summary = match applied {
+        apply::Applied::Applied(o) => o.summary,
+        apply::Applied::AlreadyApplied => "already applied".to_owned(),
+    };
+    let collected = started.elapsed();
+    let cuts = apply::cut_due(store, partners, ctx.today, None, &ctx)
+        .await
+        .expect("period cut");
+    tracing::info!(?collected, cut = ?(started.elapsed() - collected), "report applied and cut");
+    for cut in cuts {
+        summary.push_str("; ");
+        summary.push_str(&cut.summary);
+    }
+    summary
+}
+
 /// Applies every generated contract through `apply::apply_document`, one document each.
 pub async fn load_contracts(
     store: &dyn Store,

@@ -64,6 +64,7 @@ pub const TABLES: &[&str] = &[
     "settlements",
     "settlement_allocations",
     "retro_runs",
+    "sales_report_batches",
 ];
 
 impl Harness {
@@ -305,6 +306,27 @@ pub async fn apply_sample_contract(h: &Harness, partners: &Partners, day: &str) 
         )
         .await,
     );
+}
+
+/// Cuts every claim period ended by `day` (chargeback-rules 8.1), as the service does once
+/// they are over; a story that applies a sales report on `day` and wants its batch processed
+/// the same day cuts through `day`. The batches cut, as one summary per line.
+pub async fn cut(h: &Harness, partners: &Partners, day: &str) -> Vec<String> {
+    apply::cut_due(&*h.store, partners, date(day), None, &ctx(day, "system"))
+        .await
+        .expect("cut")
+        .into_iter()
+        .map(|c| c.summary)
+        .collect()
+}
+
+/// The batch `partner`'s sales report `report_id` went into.
+pub async fn report_batch(h: &Harness, partner: &str, report_id: &str) -> store::BatchRecord {
+    let mut read = h.store.reader().await.expect("reader");
+    apply::find_report_batch(&mut *read, partner, report_id)
+        .await
+        .expect("query")
+        .unwrap_or_else(|| panic!("no batch for report {partner}/{report_id}"))
 }
 
 /// The outcome of a document or action that must have been applied (not skipped as seen).

@@ -133,11 +133,36 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
 
     step(3, "GOOD DRUG reports its November sales (867)");
     deliver(shared, "gooddrug", "867_4010_sales.x12", SALES)?;
-    let batch = wait_for(|| async {
+    let collecting = wait_for(|| async {
         let mut reader = shared.store.reader().await?;
-        Ok(reader.find_batch("gooddrug/GDD-867-202611").await?)
+        Ok(apply::find_report_batch(&mut *reader, "gooddrug", "GDD-867-202611").await?)
     })
     .await?;
+    println!(
+        "   its lines went into batch {}, {} and collecting today's sales (claim_trigger \
+         Daily: the service cuts each day's batch once the day is over)",
+        collecting.number, collecting.status
+    );
+    // The story does not wait for midnight: it cuts today's period now, as
+    // `chargegate batches cut --through <today>` would.
+    let now = chrono::Utc::now();
+    let cut = server::cut::cut(
+        shared,
+        now.date_naive(),
+        Some("gooddrug"),
+        &apply::Context::at(now, "demo analyst"),
+    )
+    .await?;
+    for c in &cut {
+        println!("   {}", c.summary);
+    }
+    let batch = shared
+        .store
+        .reader()
+        .await?
+        .get_batch(collecting.id)
+        .await?
+        .context("the cut batch")?;
     let lines = shared.store.reader().await?.batch_lines(batch.id).await?;
     println!(
         "   batch {} is {} (GOOD DRUG's profile says Review and Claim):",

@@ -2,11 +2,13 @@
 
 pub mod ack;
 pub mod adjudicate;
+pub mod batches;
 pub mod demo;
 pub mod input;
 pub mod ops;
 pub mod parse;
 pub mod partner;
 pub mod render;
+pub mod roster;
 pub mod translate;
 pub mod validate;

@@ -25,7 +25,7 @@ pub struct ConfigFlag {
 }
 
 impl ConfigFlag {
-    fn load(&self) -> anyhow::Result<Settings> {
+    pub(crate) fn load(&self) -> anyhow::Result<Settings> {
         Ok(Settings::load(self.config.as_deref())?)
     }
 }
@@ -81,7 +81,7 @@ pub struct ReplayArgs {
     config: ConfigFlag,
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -132,7 +132,7 @@ async fn wait_for_signal() {
     let _ = ctrl_c.await;
 }
 
-async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn store::Store>> {
+pub(crate) async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn store::Store>> {
     Ok(server::app::open_store(&settings.database.url).await?)
 }
 

@@ -291,6 +291,20 @@ pub fn wait_for_batch(serve: &Serve, path: &str) -> serde_json::Value {
     json(&get(serve.port, path).unwrap().1)
 }
 
+/// Cuts `partner`'s claim periods through today over `POST /api/v1/batches/cut`, as an
+/// operator would to have today's Daily batch processed now (chargeback-rules 8.1); the
+/// answer's `batches`.
+pub fn cut_today(serve: &Serve, partner: &str) -> Vec<serde_json::Value> {
+    let today = chrono::Utc::now().date_naive();
+    let body = format!(r#"{{"partner": "{partner}", "through": "{today}", "actor": "ann"}}"#);
+    let (status, answer) = http(serve.port, "POST", "/api/v1/batches/cut", Some(&body)).unwrap();
+    assert_eq!(status, 200, "{answer}");
+    json(&answer)["batches"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// The analyst's Pay and Close on the batch at `path`, as of `version`: status and body.
 pub fn pay_and_close(serve: &Serve, path: &str, version: &serde_json::Value) -> (u16, String) {
     let body =

@@ -9,11 +9,11 @@ use uuid::Uuid;
 use super::{Params, audit};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
-    BatchLineRecord, BatchLineUpdate, BatchRecord, CapEntryKind, CapEntryRecord, CapRecord,
-    ClaimLineRecord, ClaimLineUpdate, ClaimRecord, ContractRecord, ContractVersion, DisputeRecord,
-    EntityUpdate, LineQuery, MatchStatus, NewAuditEvent, NewBatch, NewBatchLine, NewCapEntry,
-    NewClaim, NewClaimLine, NewContract, NewDispute, NewResponse, NewSettlement, ResponseRecord,
-    SettlementRecord,
+    BatchLineRecord, BatchLineState, BatchLineUpdate, BatchRecord, CapEntryKind, CapEntryRecord,
+    CapRecord, ClaimLineRecord, ClaimLineUpdate, ClaimRecord, ContractRecord, ContractVersion,
+    DisputeRecord, EntityUpdate, LineQuery, MatchStatus, NewAuditEvent, NewBatch, NewBatchLine,
+    NewCapEntry, NewClaim, NewClaimLine, NewContract, NewDispute, NewResponse, NewSettlement,
+    ReportBatch, ResponseRecord, SettlementRecord,
 };
 use crate::sql::{
     AMOUNT_SCALE, Arg, CopyData, Dialect, Exec, PRICE_SCALE, Row, checked_decimal, money, opt_money,
@@ -293,7 +293,7 @@ pub(crate) async fn contract_version_count(c: &mut dyn Exec) -> StoreResult<i64>
 // ---- batches --------------------------------------------------------------------------------
 
 const BATCH_COLUMNS: &str = "id, number, partner, role, status, debit_memo, source_document_id, \
-     version, payload, created_at, updated_at";
+     version, payload, created_at, updated_at, period_key, period_end";
 
 fn batch(r: &Row) -> StoreResult<BatchRecord> {
     Ok(BatchRecord {
@@ -308,7 +308,131 @@ fn batch(r: &Row) -> StoreResult<BatchRecord> {
         payload: r.json("payload")?,
         created_at: r.time("created_at")?,
         updated_at: r.time("updated_at")?,
+        period_key: r.opt_text("period_key")?,
+        period_end: r.opt_text("period_end")?,
     })
+}
+
+/// The Open batch collecting `partner`'s lines of claim period `period_key`, if any.
+pub(crate) async fn open_period_batch(
+    c: &mut dyn Exec,
+    partner: &str,
+    period_key: &str,
+) -> StoreResult<Option<BatchRecord>> {
+    c.fetch_optional(
+        &format!(
+            "SELECT {BATCH_COLUMNS} FROM batches \
+             WHERE partner = $1 AND period_key = $2 AND status = 'open' \
+             ORDER BY created_at DESC LIMIT 1"
+        ),
+        vec![partner.into(), period_key.into()],
+    )
+    .await?
+    .map(|r| batch(&r))
+    .transpose()
+}
+
+/// Open collecting batches whose period ended on or before `through` (ISO date), of
+/// `partner` when given, oldest period first.
+pub(crate) async fn batches_due(
+    c: &mut dyn Exec,
+    through: &str,
+    partner: Option<&str>,
+) -> StoreResult<Vec<BatchRecord>> {
+    let mut args: Vec<Arg> = vec![through.into()];
+    let mut sql = format!(
+        "SELECT {BATCH_COLUMNS} FROM batches \
+         WHERE status = 'open' AND period_end IS NOT NULL AND period_end <= $1"
+    );
+    if let Some(p) = partner {
+        args.push(p.into());
+        sql += " AND partner = $2";
+    }
+    sql += " ORDER BY period_end, created_at";
+    let rows = c.fetch_all(&sql, args).await?;
+    rows.iter().map(batch).collect()
+}
+
+/// Marks batch `id` as the collecting batch of `period_key`, ending `period_end`.
+pub(crate) async fn set_batch_period(
+    c: &mut dyn Exec,
+    id: Uuid,
+    period_key: &str,
+    period_end: &str,
+) -> StoreResult<()> {
+    let n = c
+        .execute(
+            "UPDATE batches SET period_key = $2, period_end = $3 WHERE id = $1",
+            vec![id.into(), period_key.into(), period_end.into()],
+        )
+        .await?;
+    if n == 0 {
+        return Err(not_found("batch", id));
+    }
+    Ok(())
+}
+
+/// The highest line number of a batch (0 for none).
+pub(crate) async fn batch_line_count(c: &mut dyn Exec, batch_id: Uuid) -> StoreResult<i64> {
+    let row = c
+        .fetch_optional(
+            "SELECT COALESCE(MAX(line_no), 0) AS n FROM batch_lines WHERE batch_id = $1",
+            vec![batch_id.into()],
+        )
+        .await?;
+    match row {
+        Some(r) => r.int("n"),
+        None => Ok(0),
+    }
+}
+
+/// Records where a sales report's lines went; `false` (nothing written) when the report was
+/// recorded before.
+pub(crate) async fn record_report_batch(
+    c: &mut dyn Exec,
+    partner: &str,
+    report_id: &str,
+    to: &ReportBatch,
+    at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let n = c
+        .execute(
+            "INSERT INTO sales_report_batches (partner, report_id, batch_id, first_line_no, \
+             line_count, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (partner, report_id) DO NOTHING",
+            vec![
+                partner.into(),
+                report_id.into(),
+                to.batch_id.into(),
+                to.first_line_no.into(),
+                to.line_count.into(),
+                at.into(),
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Where `partner`'s sales report `report_id` went, if it was applied.
+pub(crate) async fn report_batch(
+    c: &mut dyn Exec,
+    partner: &str,
+    report_id: &str,
+) -> StoreResult<Option<ReportBatch>> {
+    c.fetch_optional(
+        "SELECT batch_id, first_line_no, line_count FROM sales_report_batches \
+         WHERE partner = $1 AND report_id = $2",
+        vec![partner.into(), report_id.into()],
+    )
+    .await?
+    .map(|r| {
+        Ok(ReportBatch {
+            batch_id: r.uuid("batch_id")?,
+            first_line_no: r.int("first_line_no")?,
+            line_count: r.int("line_count")?,
+        })
+    })
+    .transpose()
 }
 
 pub(crate) async fn insert_batch(
@@ -536,6 +660,120 @@ pub(crate) async fn update_batch_line(
     }
     audit::append(c, event).await?;
     Ok(())
+}
+
+/// Rows per multi-row `INSERT` into the staging table on SQLite (5 values a row).
+const ROWS_PER_STAGE: usize = 1_000;
+
+/// Writes many lines' new states (status, amounts, payload) with one audit event for the
+/// whole update (a cut of a period batch moves every valid line at once). The states go to a
+/// temporary staging table (`COPY` on PostgreSQL, multi-row `INSERT`s on SQLite), then one
+/// `UPDATE ... FROM` joins it to the batch's lines by line number: one pass over the batch,
+/// where a join against a `VALUES` list per thousand rows read the batch's lines again for
+/// every statement.
+pub(crate) async fn update_batch_lines(
+    c: &mut dyn Exec,
+    batch_id: Uuid,
+    lines: &[BatchLineState],
+    at: DateTime<Utc>,
+    event: &NewAuditEvent,
+) -> StoreResult<u64> {
+    if lines.is_empty() {
+        audit::append(c, event).await?;
+        return Ok(0);
+    }
+    match c.dialect() {
+        Dialect::Postgres => {
+            c.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS batch_line_states (line_no BIGINT PRIMARY KEY, \
+                 status TEXT NOT NULL, calculated_amount NUMERIC(18, 2), \
+                 accepted_amount NUMERIC(18, 2), payload TEXT NOT NULL) ON COMMIT DELETE ROWS",
+                vec![],
+            )
+            .await?;
+            c.execute("TRUNCATE batch_line_states", vec![]).await?;
+            let mut data = CopyData::with_capacity(lines.len() * 512);
+            for l in lines {
+                data.int(l.line_no);
+                data.text(Some(&l.status));
+                data.decimal(opt_checked(
+                    "calculated_amount",
+                    l.calculated_amount,
+                    AMOUNT_SCALE,
+                )?);
+                data.decimal(opt_checked(
+                    "accepted_amount",
+                    l.accepted_amount,
+                    AMOUNT_SCALE,
+                )?);
+                data.json_text(&l.payload);
+                data.end_row();
+            }
+            c.copy_in(
+                "COPY batch_line_states (line_no, status, calculated_amount, accepted_amount, \
+                 payload) FROM STDIN",
+                data.into_bytes(),
+            )
+            .await?;
+        }
+        Dialect::Sqlite => {
+            c.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS batch_line_states (line_no INTEGER PRIMARY KEY, \
+                 status TEXT NOT NULL, calculated_amount TEXT, accepted_amount TEXT, \
+                 payload TEXT NOT NULL)",
+                vec![],
+            )
+            .await?;
+            c.execute("DELETE FROM batch_line_states", vec![]).await?;
+            for chunk in lines.chunks(ROWS_PER_STAGE) {
+                let mut args = Vec::with_capacity(chunk.len() * 5);
+                for l in chunk {
+                    args.push(l.line_no.into());
+                    args.push(l.status.as_str().into());
+                    args.push(opt_money(
+                        "calculated_amount",
+                        l.calculated_amount,
+                        AMOUNT_SCALE,
+                    )?);
+                    args.push(opt_money(
+                        "accepted_amount",
+                        l.accepted_amount,
+                        AMOUNT_SCALE,
+                    )?);
+                    args.push(crate::sql::json_as_text(&l.payload));
+                }
+                let sql = format!(
+                    "INSERT INTO batch_line_states (line_no, status, calculated_amount, \
+                     accepted_amount, payload) VALUES {}",
+                    crate::sql::values_placeholders(c.dialect(), chunk.len(), 5)
+                );
+                c.execute(&sql, args).await?;
+            }
+        }
+    }
+    let updated = c
+        .execute(
+            "UPDATE batch_lines SET status = s.status, \
+             calculated_amount = COALESCE(s.calculated_amount, batch_lines.calculated_amount), \
+             accepted_amount = COALESCE(s.accepted_amount, batch_lines.accepted_amount), \
+             payload = s.payload, updated_at = $1 \
+             FROM batch_line_states AS s \
+             WHERE batch_lines.batch_id = $2 AND batch_lines.line_no = s.line_no",
+            vec![at.into(), batch_id.into()],
+        )
+        .await?;
+    if updated != lines.len() as u64 {
+        return Err(not_found(
+            "batch line",
+            format!("{batch_id}: {updated} of {} lines", lines.len()),
+        ));
+    }
+    match c.dialect() {
+        Dialect::Postgres => c.execute("TRUNCATE batch_line_states", vec![]).await?,
+        Dialect::Sqlite => c.execute("DELETE FROM batch_line_states", vec![]).await?,
+    };
+    audit::append(c, event).await?;
+    Ok(updated)
 }
 
 pub(crate) async fn batch_lines(

@@ -1,0 +1,152 @@
+//! Black-box tests of the commands that work on the configured store directly (no running
+//! gateway): `roster upload` / `roster approve` (GPO rosters, chargeback-rules 2.2) and
+//! `batches cut` (claim periods, 8.1), on a SQLite database named by a `--config` file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A fresh directory with a `chargegate.toml` pointing at a SQLite file in it.
+fn configured(name: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("chargegate-store-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config = dir.join("chargegate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nurl = \"sqlite://{}\"\n[paths]\ndata = \"{}\"\nprofiles = \"{}\"\n",
+            dir.join("cg.db").display(),
+            dir.display(),
+            root().join("partner-maps/profiles").display()
+        ),
+    )
+    .expect("config");
+    (dir, config)
+}
+
+fn chargegate(config: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chargegate"))
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .current_dir(root())
+        .env_remove("CHARGEGATE__DATABASE__URL")
+        .env_remove("CHARGEGATE__PATHS__PROFILES")
+        .output()
+        .expect("runs the binary")
+}
+
+fn out(o: &Output) -> (Option<i32>, String, String) {
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+const HEADER: &str = "gpo_id_qualifier,gpo_id,customer_id_qualifier,customer_id,customer_name,activation_date,deactivation_date,tier\n";
+
+fn write(dir: &Path, name: &str, rows: &[&str]) -> String {
+    let path = dir.join(name);
+    let mut csv = HEADER.to_owned();
+    for r in rows {
+        csv.push_str(r);
+        csv.push('\n');
+    }
+    std::fs::write(&path, csv).expect("csv");
+    path.display().to_string()
+}
+
+/// A delta adds two members; a bad date is refused with its row and column (exit 1, nothing
+/// written); a snapshot listing one of the two would deactivate half the roster: held (exit
+/// 0, `pending_approval`), then approved by its id; approving it again is refused (exit 1).
+#[test]
+fn roster_upload_and_approve_from_the_command_line() {
+    let (dir, config) = configured("roster");
+    let delta = write(
+        &dir,
+        "delta.csv",
+        &[
+            "91,GPO77,21,5G6H7J8K9,HILLCREST MEDICAL CENTER,2026-11-01,,A",
+            "91,GPO77,21,7K8L9M0N1,VALLEY CLINIC,2026-11-01,,B",
+        ],
+    );
+    let (code, stdout, stderr) = out(&chargegate(
+        &config,
+        &[
+            "roster", "upload", "--gpo", "GPO77", "--mode", "delta", &delta,
+        ],
+    ));
+    assert_eq!(code, Some(0), "{stderr}");
+    let applied: serde_json::Value = serde_json::from_str(stdout.trim()).expect("json");
+    assert_eq!(applied["status"], "applied", "{stdout}");
+
+    let bad = write(
+        &dir,
+        "bad.csv",
+        &["91,GPO77,21,5G6H7J8K9,HILLCREST MEDICAL CENTER,2026-13-01,,A"],
+    );
+    let (code, stdout, stderr) = out(&chargegate(
+        &config,
+        &[
+            "roster", "upload", "--gpo", "GPO77", "--mode", "delta", &bad,
+        ],
+    ));
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains(&format!("{bad}: row 2, column activation_date:")),
+        "the error is located by row and column: {stderr}"
+    );
+
+    let snapshot = write(
+        &dir,
+        "snapshot.csv",
+        &["91,GPO77,21,5G6H7J8K9,HILLCREST MEDICAL CENTER,2026-11-01,,A"],
+    );
+    let (code, stdout, stderr) = out(&chargegate(
+        &config,
+        &[
+            "roster", "upload", "--gpo", "GPO77", "--mode", "snapshot", &snapshot,
+        ],
+    ));
+    assert_eq!(code, Some(0), "{stderr}");
+    let held: serde_json::Value = serde_json::from_str(stdout.trim()).expect("json");
+    assert_eq!(held["status"], "pending_approval", "{stdout}");
+    let id = held["id"].as_str().expect("id").to_owned();
+
+    let (code, stdout, stderr) = out(&chargegate(
+        &config,
+        &["roster", "approve", "--gpo", "GPO77", &id],
+    ));
+    assert_eq!(code, Some(0), "{stderr}");
+    let approved: serde_json::Value = serde_json::from_str(stdout.trim()).expect("json");
+    assert_eq!(approved["status"], "applied", "{stdout}");
+    let (code, _, stderr) = out(&chargegate(
+        &config,
+        &["roster", "approve", "--gpo", "GPO77", &id],
+    ));
+    assert_eq!(code, Some(1), "approving twice: {stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `batches cut` on a store with nothing to cut says so and succeeds.
+#[test]
+fn batches_cut_with_nothing_due() {
+    let (dir, config) = configured("cut");
+    let (code, stdout, stderr) = out(&chargegate(
+        &config,
+        &["batches", "cut", "--through", "2026-12-01", "--json"],
+    ));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("0 batch(es) cut through 2026-12-01"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
