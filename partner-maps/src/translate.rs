@@ -251,14 +251,15 @@ enum Ready {
     Stop(Option<TokenError>),
 }
 
-/// A round reads sets up to about this many segments (a few hundred KiB of X12): the sets
-/// of one round are mapped on a second thread while the next round is read and validated,
-/// and memory holds at most two rounds.
-const ROUND_SEGMENTS: usize = 16 * 1024;
+/// A round reads sets up to about this many segments (some 40 KiB of X12): the sets of one
+/// round are mapped on a second thread while the next round is read and validated. Small
+/// rounds keep a round's sets and documents in cache between the two threads (with rounds of
+/// 16 K segments the two threads were no faster than one).
+const ROUND_SEGMENTS: usize = 2048;
 
 /// Below this many segments a round is mapped on the calling thread: a thread costs more
 /// than it saves on a small file.
-const PARALLEL_SEGMENTS: usize = 2 * 1024;
+const PARALLEL_SEGMENTS: usize = 256;
 
 impl<R: Read> Iterator for Translator<'_, R> {
     type Item = SetOutcome;
