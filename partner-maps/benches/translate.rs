@@ -20,19 +20,21 @@
 //! takes about three minutes on a 2-core machine.
 //!
 //! Medians on this project's 2-core machine (Intel Xeon, release profile with thin LTO,
-//! mimalloc as in the `chargegate` binary), run while other builds shared the machine:
+//! mimalloc as in the `chargegate` binary), 2026-12-05, machine otherwise idle but running at
+//! about half the speed of earlier quiet runs (which gave 0.069 / 0.071 for the code before
+//! the two-thread rounds):
 //!
 //! | size | `translate_baseline_memchr2` | `translate_867` | ratio |
 //! |---|---|---|---|
-//! | 1 MiB | 1021 MiB/s | 70.4 MiB/s | 0.069 |
-//! | 10 MiB | 993 MiB/s | 70.9 MiB/s | 0.071 |
-//! | 100 MiB | 806 MiB/s | 52.8 MiB/s | 0.066 (before the typed-reading changes) |
+//! | 1 MiB | 542 MiB/s | 33.9 MiB/s | 0.063 |
+//! | 10 MiB | 591 MiB/s | 36.4 MiB/s | 0.062 |
 //!
-//! The target is 0.35. Where the time goes, per stage on a 10 MiB corpus (7,811 sets, 69,069
-//! lines): `cargo run --release -p partner-maps --example translate_stages -- FILE` measured
-//! the set reader with envelope checks 14 ms, full validation +37 ms, typed reading
-//! (`x12::sets::read_set`) +95 ms, mapping +25 ms. Throughput is flat across sizes because
-//! nothing is kept between sets.
+//! Side by side with the previous code on the same machine, the two-thread rounds and the
+//! leaner reading are 1.15–1.2× faster (README, "Translation"). The target is 0.35. Where the
+//! work goes (instructions, one thread, `translate_stages` under callgrind): set reader with
+//! envelope checks ~13 %, full validation ~30 %, typed reading (`x12::sets::read_set`)
+//! ~37 %, mapping ~15 %. Throughput is flat across sizes because at most two rounds of sets
+//! are held.
 
 use std::hint::black_box;
 use std::time::Duration;
