@@ -430,6 +430,13 @@ impl Node {
         }
     }
 
+    /// [`Node::id`] packed by [`pack_prefix`]: ids compare as integers.
+    pub fn key(&self) -> u64 {
+        match *self {
+            Node::Segment { key, .. } | Node::Loop { key, .. } => key,
+        }
+    }
+
     /// Minimum use (segment) or iterations (loop).
     pub fn min(&self) -> u16 {
         match *self {

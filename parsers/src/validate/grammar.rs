@@ -35,31 +35,6 @@ pub struct Walker {
     counts: Vec<u32>,
 }
 
-/// Segment ids are at most three bytes, so packed ids compare as integers.
-fn same_id(n: &Node, key: u64) -> bool {
-    match n {
-        Node::Segment { key: k, .. } | Node::Loop { key: k, .. } => *k == key,
-    }
-}
-
-fn node_id(n: &Node) -> &'static str {
-    match n {
-        Node::Segment { id, .. } | Node::Loop { id, .. } => id,
-    }
-}
-
-fn node_min(n: &Node) -> u16 {
-    match n {
-        Node::Segment { min, .. } | Node::Loop { min, .. } => *min,
-    }
-}
-
-fn node_max(n: &Node) -> u32 {
-    match n {
-        Node::Segment { max, .. } | Node::Loop { max, .. } => *max,
-    }
-}
-
 impl Walker {
     /// A walker positioned before ST of `set`.
     pub fn new(set: &'static SetDef) -> Self {
@@ -105,10 +80,8 @@ impl Walker {
             frame.pos
         };
         for k in from..j {
-            if node_min(&frame.body[k]) > 0 && self.counts[frame.counts_at + k] == 0 {
-                placement
-                    .missing
-                    .push((node_id(&frame.body[k]), frame.loop_id));
+            if frame.body[k].min() > 0 && self.counts[frame.counts_at + k] == 0 {
+                placement.missing.push((frame.body[k].id(), frame.loop_id));
             }
         }
         let node = frame.body[j];
@@ -150,8 +123,8 @@ impl Walker {
     fn close_top(&mut self, missing: &mut Vec<(&'static str, Option<&'static str>)>) {
         if let Some(frame) = self.stack.pop() {
             for (k, node) in frame.body.iter().enumerate().skip(frame.pos) {
-                if node_min(node) > 0 && self.counts[frame.counts_at + k] == 0 {
-                    missing.push((node_id(node), frame.loop_id));
+                if node.min() > 0 && self.counts[frame.counts_at + k] == 0 {
+                    missing.push((node.id(), frame.loop_id));
                 }
             }
             self.counts.truncate(frame.counts_at);
@@ -171,16 +144,16 @@ impl Walker {
                 frame.pos
             };
             for (j, node) in frame.body.iter().enumerate().skip(first) {
-                if !same_id(node, key) {
+                if node.key() != key {
                     continue;
                 }
                 let uses = self.counts[frame.counts_at + j];
                 // A segment already at its max use may be matched again further on (the same id
                 // can appear twice in a body); otherwise the repeat is an over-use error.
                 if j == frame.pos
-                    && uses >= node_max(node)
+                    && uses >= node.max()
                     && matches!(node, Node::Segment { .. })
-                    && let Some(k) = frame.body[j + 1..].iter().position(|n| same_id(n, key))
+                    && let Some(k) = frame.body[j + 1..].iter().position(|n| n.key() == key)
                 {
                     return Some((depth, j + 1 + k));
                 }
@@ -194,7 +167,7 @@ impl Walker {
         let earlier = self.stack.iter().any(|f| {
             f.body[..f.pos.min(f.body.len())]
                 .iter()
-                .any(|n| node_id(n) == id)
+                .any(|n| n.id() == id)
         });
         if earlier {
             SegmentError::OutOfSequence
