@@ -1,26 +1,26 @@
 //! The cut of claim periods (chargeback-rules 8.1, `claim_trigger` Daily, Weekly, Monthly): a
-//! collecting batch stays Open while its period runs; once the period has ended it is cut, in
-//! one transaction per batch: the header tolerance over every line of the period, then B2–B5
-//! (`engine::batch::Batch::cut`) — in Immediate Claim claim #1 of the valid lines and the
-//! outbound 844, in Review and Claim Awaiting Review (or Closed with its claim when every line
-//! is valid, Rejected when none is).
+//! collecting batch stays Open, its reports' lines waiting unprocessed, while its period
+//! runs; once the period has ended it is cut, in one transaction per batch: the period's
+//! lines are validated into the batch (L1–L5) and the batch ended (B2–B5) as a batch of the
+//! same lines processed at once would be (`crate::sales::process_batch`) — in Immediate
+//! Claim claim #1 of the valid lines and the outbound 844, in Review and Claim Awaiting
+//! Review (or Closed with its claim when every line is valid, Rejected when none is).
 //!
 //! Idempotent and safe with concurrent cutters: a batch is cut only while it is Open, and its
-//! row is written first under its version (optimistic concurrency), so a second cutter (or a
-//! report appending to the period meanwhile) meets a `Conflict` before writing anything, and
-//! the batch is read again. The clock is the caller's: `through` and `ctx.today` come in.
+//! row is taken first under its version (optimistic concurrency), so a second cutter (or a
+//! report joining the period meanwhile) meets a `Conflict` before writing anything, and the
+//! batch is read again. The clock is the caller's: `through` and `ctx.today` come in.
 
 use chrono::NaiveDate;
-use engine::audit::{Actor, Entity, status_name};
-use engine::batch::{BatchStatus, Ledgers};
-use engine::duplicates::LineHistory;
-use store::{BatchLineState, EntityUpdate, Store, StoreTx};
+use engine::audit::status_name;
+use engine::batch::{Batch, BatchStatus};
+use schemas::SalesLine;
+use store::{EntityUpdate, Store, StoreTx};
 use uuid::Uuid;
 
-use crate::audit::{append_all, convert};
-use crate::claim_out::send_claim;
 use crate::error::ApplyError;
-use crate::state::{CHUNK_LINES, batch_payload, load_batch};
+use crate::sales::{Row, Target, process_batch};
+use crate::state::corrupt;
 use crate::{Context, OutboundDoc, Partners};
 
 /// A batch the cut moved on.
@@ -129,131 +129,117 @@ async fn cut_one(
     ctx: &Context,
 ) -> Result<Option<CutBatch>, ApplyError> {
     let started = std::time::Instant::now();
-    // The row alone first: a batch cut before, or not due, is left without reading its lines.
-    let due = |status: &str, end: Option<&str>| {
-        status == status_name(&BatchStatus::Open)
-            && end.is_some_and(|e| e <= through.to_string().as_str())
-    };
-    match tx.get_batch(id).await? {
-        Some(r) if due(&r.status, r.period_end.as_deref()) => {}
+    let record = match tx.get_batch(id).await? {
+        Some(r) if r.status == status_name(&BatchStatus::Open) => r,
         _ => return Ok(None),
-    }
-    let (record, mut batch) = load_batch(tx, id).await?;
-    let loaded = started.elapsed();
-    let Some(period_end) = record.period_end.clone() else {
+    };
+    let Some(period_end) = record
+        .period_end
+        .clone()
+        .filter(|end| end.as_str() <= through.to_string().as_str())
+    else {
         return Ok(None);
     };
-    if batch.status != BatchStatus::Open || !due(&record.status, Some(&period_end)) {
+    let mut batch: Batch = serde_json::from_value(record.payload.clone())
+        .map_err(corrupt(format!("batch {}", record.id)))?;
+    if batch.status != BatchStatus::Open {
         return Ok(None);
     }
     let partner = partners.get(&record.partner)?;
-    let books = partners.cache.snapshot(tx).await?;
-    // The cut validates nothing (the lines were validated as they arrived): the history of
-    // earlier lines is not read, only kept up to date by the engine, so it starts empty
-    // rather than reading the batch's lines a second time.
-    let mut history = LineHistory::new();
-    let stored_caps = crate::caps::load(tx, &books.book).await?;
-    let mut caps = stored_caps.ledger.clone();
-    let before: Vec<_> = batch.lines.iter().map(|l| (l.status, l.claim)).collect();
-    let actor = if ctx.actor == "system" {
-        Actor::System
-    } else {
-        Actor::User(ctx.actor.clone())
-    };
-    let out = {
-        let mut ledgers = Ledgers {
-            book: &books.book,
-            history: &mut history,
-            caps: &mut caps,
-        };
-        batch.cut(&mut ledgers, &actor, ctx.today)?
-    };
-    let decided = started.elapsed();
-    let correlation = format!("{}#{}", record.number, record.version);
-    let status = status_name(&batch.status);
+    let reports = tx.batch_reports(id).await?;
+    let pending: Vec<_> = reports.iter().filter(|r| r.pending).collect();
     // The row first, under the version read: a concurrent cutter or report conflicts here,
-    // before anything else is written.
-    let mut batch_events = out
-        .events
-        .iter()
-        .filter(|e| e.entity == Entity::Batch)
-        .map(|e| convert(e, ctx.now, &correlation));
-    let end_event = batch_events.next().unwrap_or_else(|| {
-        crate::audit::event(ctx, "batch", id.to_string(), "cut")
-            .transition(Some(&record.status), &status)
-            .correlation(correlation.clone())
-    });
+    // before anything else is written (and the row stays locked on PostgreSQL until commit).
+    let line_count: i64 = pending.iter().map(|r| r.line_count).sum();
+    let taken = crate::audit::event(ctx, "batch", id.to_string(), "B1 period ended")
+        .transition(Some(&record.status), &record.status)
+        .correlation(format!("{}#{}", record.number, record.version))
+        .reason(format!(
+            "claim period ended {period_end}: {line_count} lines of {} reports to validate",
+            pending.len()
+        ));
     let version = tx
         .update_batch(
             &EntityUpdate {
                 id,
                 expected_version: record.version,
-                status: status.clone(),
+                status: record.status.clone(),
                 amount: None,
-                payload: batch_payload(&batch)?,
+                payload: record.payload.clone(),
                 at: ctx.now,
             },
-            &end_event.reason(format!("claim period ended {period_end}")),
+            &taken,
         )
         .await
         .map_err(ApplyError::from_store("batch", id, record.version))?;
-    for event in batch_events {
-        tx.append_audit(&event).await?;
+    // The period's lines in the order they came, report after report.
+    let mut lines: Vec<SalesLine> = Vec::with_capacity(line_count.max(0) as usize);
+    for report in &pending {
+        let text = tx
+            .pending_report_lines(&record.partner, &report.report_id)
+            .await?
+            .ok_or_else(|| ApplyError::Corrupt {
+                what: format!("pending lines of report {}", report.report_id),
+                source: serde::de::Error::custom("missing"),
+            })?;
+        let mut these: Vec<SalesLine> = text.parse().map_err(corrupt(format!(
+            "pending lines of report {}",
+            report.report_id
+        )))?;
+        lines.append(&mut these);
     }
-    // The lines the cut moved (claimed, header tolerance, B2), in bulk, one event per chunk.
-    let changed: Vec<BatchLineState> = batch
-        .lines
-        .iter()
-        .zip(&before)
-        .enumerate()
-        .filter(|(_, (line, was))| (line.status, line.claim) != **was)
-        .map(|(i, (line, _))| {
-            Ok(BatchLineState {
-                line_no: i as i64 + 1,
-                status: status_name(&line.status),
-                calculated_amount: None,
-                accepted_amount: line.accepted_amount,
-                payload: store::JsonText::of(line)?,
-            })
-        })
-        .collect::<Result<_, ApplyError>>()?;
-    for chunk in changed.chunks(CHUNK_LINES) {
-        let event = crate::audit::event(ctx, "batch", id.to_string(), "L5-L13 cut")
-            .correlation(correlation.clone());
-        tx.update_batch_lines(id, chunk, ctx.now, &event).await?;
+    if lines.is_empty() {
+        // Reports collected before migration 0012 were validated on arrival and kept no
+        // pending lines; a period batch is never opened without lines otherwise.
+        return Err(engine::batch::BatchError::Empty.into());
     }
-    let lines_written = started.elapsed();
-    drop(changed);
-    stored_caps.save(tx, &caps, Some(id), ctx).await?;
-    let line_events: Vec<_> = out
-        .events
-        .iter()
-        .filter(|e| e.entity == Entity::BatchLine)
-        .cloned()
-        .collect();
-    append_all(tx, &line_events, ctx, &correlation).await?;
-    let before_claim = started.elapsed();
+    let loaded = started.elapsed();
+    let correlation = format!("{}#{version}", record.number);
+    let target = Target {
+        id,
+        number: &record.number,
+        row: Row::Taken {
+            version,
+            reason: format!("claim period ended {period_end}"),
+        },
+        renumber: true,
+        correlation: &correlation,
+    };
+    let done = process_batch(
+        tx,
+        &partners.cache,
+        partner,
+        &mut batch,
+        target,
+        &lines,
+        ctx,
+    )
+    .await?;
+    drop(lines);
+    tx.clear_pending_reports(id).await?;
     let mut summary = format!(
-        "batch {} cut (period ended {period_end}): {status}, {} lines",
+        "batch {} cut (period ended {period_end}): {}, {} lines, {} accepted, {} disputed",
         record.number,
-        batch.lines.len()
+        done.status,
+        done.totals.lines,
+        done.totals.accepted_lines,
+        done.totals.disputes
     );
     let mut claim = None;
     let mut outbound = Vec::new();
-    if let Some(cut) = &out.claim {
-        let sent = send_claim(tx, &books, partner, id, &batch, cut, ctx).await?;
+    if let Some(sent) = done.claim {
         summary.push_str(&format!("; claim {} {}", sent.number, sent.amount));
         claim = Some((sent.number, sent.amount));
         outbound.push(sent.outbound);
     }
-    tracing::debug!(batch = %record.number, lines = batch.lines.len(), ?loaded, ?decided, ?lines_written, ?before_claim, total = ?started.elapsed(), "cut phases");
+    tracing::debug!(batch = %record.number, lines = done.totals.lines, ?loaded, total = ?started.elapsed(), "cut phases");
     Ok(Some(CutBatch {
         id,
         number: record.number,
         period_end,
-        status,
-        version,
-        lines: batch.lines.len(),
+        status: done.status,
+        version: done.version,
+        lines: done.totals.lines,
         claim,
         summary,
         outbound,

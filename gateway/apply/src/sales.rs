@@ -2,12 +2,13 @@
 //! partner's `claim_trigger` cuts them (chargeback-rules 8.1), validated against the stored
 //! contracts and the earlier lines with the same invoices.
 //!
-//! - Daily, Weekly, Monthly: the lines are appended to the one Open batch collecting the
-//!   period of the day the report posts (`Context::today`, the day it is applied; the key is
-//!   `engine::claims::batch_key`), opened by the period's first report. Each line keeps the
-//!   status its validation gives; the batch stays Open until its period has ended and it is
-//!   cut (`crate::cut`): then Immediate Claim claims the valid lines and sends the 844, Review
-//!   and Claim waits for the reviewer.
+//! - Daily, Weekly, Monthly: the report joins the one Open batch collecting the period of
+//!   the day it posts (`Context::today`, the day it is applied; the key is
+//!   `engine::claims::batch_key`), opened by the period's first report. Its lines wait,
+//!   unprocessed, until the period has ended and the batch is cut (`crate::cut`): then the
+//!   whole period's lines are validated and the batch ended in one transaction (Immediate
+//!   Claim claims the valid lines and sends the 844, Review and Claim waits for the
+//!   reviewer).
 //! - Immediate: one batch per invoice, processed at once (B2–B5; Immediate Claim sends the
 //!   claim of its valid lines in the same transaction).
 
@@ -25,12 +26,10 @@ use uuid::Uuid;
 
 use crate::audit::convert;
 use crate::book::{BookCache, Books};
-use crate::claim_out::{ClaimLines, StreamedClaim};
+use crate::claim_out::{ClaimLines, SentClaim, StreamedClaim};
 use crate::error::ApplyError;
 use crate::partners::Partner;
-use crate::state::{
-    CHUNK_LINES, batch_payload, corrupt, history_for, insert_claimant_batch, line_row,
-};
+use crate::state::{CHUNK_LINES, batch_payload, history_for, insert_claimant_batch, line_row};
 use crate::{Context, Outcome};
 
 /// The batch number a report had when every report was its own batch (before migration
@@ -136,7 +135,7 @@ pub(crate) async fn apply(
     }
     let mut outcome = match partner.settings.claim_trigger {
         ClaimTrigger::Immediate => per_invoice(tx, cache, partner, report, message_id, ctx).await?,
-        trigger => collect(tx, cache, partner, report, trigger, message_id, ctx).await?,
+        trigger => collect(tx, partner, report, trigger, message_id, ctx).await?,
     };
     let contracts: std::collections::BTreeSet<&str> = report
         .lines
@@ -209,6 +208,7 @@ async fn per_invoice(
                 first_line_no: 1,
                 line_count,
             },
+            None,
             ctx.now,
         )
         .await?;
@@ -216,13 +216,14 @@ async fn per_invoice(
     Ok(outcome)
 }
 
-/// Daily, Weekly, Monthly (§8.1): the report's lines go into the Open batch collecting the
-/// period of `ctx.today` (opened here by the period's first report), validated as they come
-/// and streamed in chunks like a whole report, each line keeping the status its validation
-/// gives. The batch is cut once the period has ended (`crate::cut`).
+/// Daily, Weekly, Monthly (§8.1): the report joins the Open batch collecting the period of
+/// `ctx.today` (opened here by the period's first report). Its lines are kept as they came
+/// (`sales_report_batches.pending_lines`) and numbered on after the period's earlier reports;
+/// nothing is validated yet: the cut (`crate::cut`) validates the whole period's lines once,
+/// in the transaction that ends the batch (chargeback-rules 6.2: a batch never rests Open
+/// with processed lines).
 async fn collect(
     tx: &mut dyn StoreTx,
-    cache: &BookCache,
     partner: &Partner,
     report: &SalesReport,
     trigger: ClaimTrigger,
@@ -236,14 +237,12 @@ async fn collect(
     }
     let end = period_end(trigger, ctx.today).unwrap_or(ctx.today);
     let actor = Actor::Partner(partner.id.clone());
-    let (id, number, batch, first_line_no) = match tx.open_period_batch(&partner.id, &key).await? {
+    let (id, number, first_line_no) = match tx.open_period_batch(&partner.id, &key).await? {
         Some(record) => {
-            let batch: Batch = serde_json::from_value(record.payload.clone())
-                .map_err(corrupt(format!("batch {}", record.id)))?;
             // The batch row is taken first (its version moves, the row stays locked on
             // PostgreSQL until commit): a concurrent report for the period, or a cut, waits
             // or meets a Conflict and is retried, so line numbers never collide and a cut
-            // never misses lines.
+            // never misses a report.
             let event = crate::audit::event(ctx, "batch", record.id.to_string(), "B1 lines added")
                 .transition(Some(&record.status), &record.status)
                 .correlation(message_id.to_owned())
@@ -265,8 +264,12 @@ async fn collect(
             )
             .await
             .map_err(ApplyError::from_store("batch", record.id, record.version))?;
-            let first = tx.batch_line_count(record.id).await? + 1;
-            (record.id, record.number, batch, first)
+            let next = tx
+                .batch_reports(record.id)
+                .await?
+                .last()
+                .map_or(1, |r| r.first_line_no + r.line_count);
+            (record.id, record.number, next)
         }
         None => {
             let id = Uuid::now_v7();
@@ -291,32 +294,10 @@ async fn collect(
             )
             .await?;
             tx.set_batch_period(id, &key, &end.to_string()).await?;
-            (id, number, batch, 1)
+            (id, number, 1)
         }
     };
-    let books = cache.snapshot(tx).await?;
-    // Earlier lines with the report's invoices, this period's batch among them: a line sent
-    // again in a later report of the period is a duplicate as it would be within one report.
-    let history = history_for(tx, &partner.id, "claimant", line_invoices(&report.lines)).await?;
-    let bctx = batch.stream_context();
-    let stored_caps = crate::caps::load(tx, &books.book).await?;
-    let lines = Lines {
-        lines: &report.lines,
-        first_line_no,
-        renumber: true,
-        books: &books,
-        partner,
-        id,
-        batch: &batch,
-        bctx: &bctx,
-        history: &history,
-        message_id,
-        ctx,
-    };
-    let streamed = lines
-        .stream(tx, &Plan::collecting(), &stored_caps.ledger)
-        .await?;
-    stored_caps.save(tx, &streamed.caps, Some(id), ctx).await?;
+    let pending = store::JsonText::of(&report.lines)?;
     tx.record_report_batch(
         &partner.id,
         &report.report_id,
@@ -325,15 +306,16 @@ async fn collect(
             first_line_no,
             line_count: report.lines.len() as i64,
         },
+        Some(&pending),
         ctx.now,
     )
     .await?;
-    let totals = streamed.totals;
-    tracing::info!(batch = %number, report = %report.report_id, lines = totals.lines, first_line_no, period_end = %end, "sales report collected");
+    tracing::info!(batch = %number, report = %report.report_id, lines = report.lines.len(), first_line_no, period_end = %end, "sales report collected");
     Ok(Outcome {
         summary: format!(
-            "sales report {} -> batch {number} open until {end} is cut ({} lines from line {first_line_no}, {} accepted, {} disputed)",
-            report.report_id, totals.lines, totals.accepted_lines, totals.disputes
+            "sales report {} -> batch {number} open until {end} is cut ({} lines from line {first_line_no}, validated at the cut)",
+            report.report_id,
+            report.lines.len()
         ),
         refs: vec![("batch".to_owned(), number)],
         outbound: vec![],
@@ -346,8 +328,7 @@ struct Made {
     outcome: Outcome,
 }
 
-/// One batch of `lines`, validated, ended (B2–B5) and, when the plan claims its valid lines,
-/// claim #1 and its 844, in one pass over the lines (two when the first chunk misled).
+/// One new batch of `lines` (an Immediate trigger's invoice), processed at once.
 #[allow(clippy::too_many_arguments)]
 async fn process_now(
     tx: &mut dyn StoreTx,
@@ -361,18 +342,10 @@ async fn process_now(
     ctx: &Context,
 ) -> Result<Made, ApplyError> {
     let mut refs = vec![("batch".to_owned(), number.clone())];
-    let books = cache.snapshot(tx).await?;
-    let history = history_for(tx, &partner.id, "claimant", line_invoices(report_lines)).await?;
     let id = Uuid::now_v7();
     let mut header = sales_batch_header(report, id.to_string(), number.clone(), ctx.today);
     header.name = name;
     let actor = Actor::Partner(partner.id.clone());
-    // The lines stream through in chunks of CHUNK_LINES, each validated once, written with
-    // its final statuses and dropped. Those statuses depend on how the batch ends (B2-B5,
-    // header tolerance), known only after the last line: the stream runs under the plan of
-    // the first chunk, and in the rare batch whose later lines change it, the lines are
-    // undone to a savepoint and streamed again under the plan they made. Only the
-    // pipeline's per-line key fingerprints and the claim's 844 text grow with the report.
     let (mut batch, opened) = Batch::open_streamed(
         header,
         &partner.settings,
@@ -380,6 +353,95 @@ async fn process_now(
         &actor,
         ctx.today,
     );
+    let target = Target {
+        id,
+        number: &number,
+        row: Row::New {
+            opened: opened.events.first(),
+        },
+        renumber: false,
+        correlation: message_id,
+    };
+    let done = process_batch(tx, cache, partner, &mut batch, target, report_lines, ctx).await?;
+    let totals = &done.totals;
+    let mut summary = format!(
+        "sales report {} -> batch {number} {} ({} lines, {} accepted, {} disputed)",
+        report.report_id, done.status, totals.lines, totals.accepted_lines, totals.disputes
+    );
+    let mut outbound = Vec::new();
+    if let Some(sent) = done.claim {
+        summary.push_str(&format!("; claim {} {}", sent.number, sent.amount));
+        refs.push(("claim".to_owned(), sent.number.clone()));
+        refs.push(("debit_memo".to_owned(), sent.number));
+        outbound.push(sent.outbound);
+    }
+    Ok(Made {
+        id,
+        outcome: Outcome {
+            summary,
+            refs,
+            outbound,
+        },
+    })
+}
+
+/// The batch a [`process_batch`] fills.
+pub(crate) struct Target<'a> {
+    pub id: Uuid,
+    pub number: &'a str,
+    pub row: Row<'a>,
+    /// Whether each line's id becomes its batch line number (in a period batch, where the
+    /// lines of several reports meet; each report's place is kept by
+    /// `sales_report_batches.first_line_no`).
+    pub renumber: bool,
+    /// The audit events' correlation.
+    pub correlation: &'a str,
+}
+
+/// The batch's row.
+pub(crate) enum Row<'a> {
+    /// Not written yet: inserted (version 1) with the engine's opening event.
+    New {
+        opened: Option<&'a engine::audit::AuditEvent>,
+    },
+    /// Written and taken at `version` (a period batch being cut); the end event gets
+    /// `reason`.
+    Taken { version: i64, reason: String },
+}
+
+/// What [`process_batch`] did.
+pub(crate) struct Processed {
+    /// The batch's status after B2–B5.
+    pub status: String,
+    /// The batch row's version after it.
+    pub version: i64,
+    pub totals: BatchSummary,
+    /// Claim #1 and its 844, when the valid lines were claimed.
+    pub claim: Option<SentClaim>,
+}
+
+/// Validates `lines` into the Open `batch` (L1–L5) and ends it (B2–B5) in this transaction:
+/// each line is written once, in its final state, and when the batch claims its valid lines
+/// claim #1 and its 844 are written as they stream — one pass over the lines, two when the
+/// first chunk's plan did not hold.
+pub(crate) async fn process_batch(
+    tx: &mut dyn StoreTx,
+    cache: &BookCache,
+    partner: &Partner,
+    batch: &mut Batch,
+    target: Target<'_>,
+    lines: &[SalesLine],
+    ctx: &Context,
+) -> Result<Processed, ApplyError> {
+    let id = target.id;
+    let books = cache.snapshot(tx).await?;
+    let history = history_for(tx, &partner.id, "claimant", line_invoices(lines)).await?;
+    // The lines stream through in chunks of CHUNK_LINES, each validated once, written with
+    // its final statuses and dropped. Those statuses depend on how the batch ends (B2-B5,
+    // header tolerance), known only after the last line: the stream runs under the plan of
+    // the first chunk, and in the rare batch whose later lines change it, the lines are
+    // undone to a savepoint and streamed again under the plan they made. Only the
+    // pipeline's per-line key fingerprints and the claim's 844 text grow with the lines.
     let bctx = batch.stream_context();
     // §5.1: every cap in force with what earlier batches reserved and consumed (rows locked
     // until commit); every pass starts from it, the movements of the pass that counts are
@@ -387,47 +449,52 @@ async fn process_now(
     let stored_caps = crate::caps::load(tx, &books.book).await?;
     let guess = {
         let mut caps = stored_caps.ledger.clone();
-        let mut survey = Survey::new(&batch, &bctx, &books.book, &history, &mut caps, ctx.today);
-        for chunk in report_lines.chunks(CHUNK_LINES) {
+        let mut survey = Survey::new(batch, &bctx, &books.book, &history, &mut caps, ctx.today);
+        for chunk in lines.chunks(CHUNK_LINES) {
             survey.preload(&sales_of(chunk));
         }
-        for chunk in report_lines.chunks(CHUNK_LINES).take(1) {
+        for chunk in lines.chunks(CHUNK_LINES).take(1) {
             for sale in &sales_of(chunk) {
                 survey.add(sale);
             }
         }
         survey.finish()?
     };
-    insert_claimant_batch(
-        tx,
-        (id, &number, &partner.id),
-        &batch,
-        opened.events.first(),
-        message_id,
-        ctx,
-    )
-    .await?;
+    let version = match &target.row {
+        Row::New { opened } => {
+            insert_claimant_batch(
+                tx,
+                (id, target.number, &partner.id),
+                batch,
+                *opened,
+                target.correlation,
+                ctx,
+            )
+            .await?;
+            1
+        }
+        Row::Taken { version, .. } => *version,
+    };
     const LINES_SAVEPOINT: &str = "streamed_sales_lines";
     tx.savepoint(LINES_SAVEPOINT).await?;
-    let lines = Lines {
-        lines: report_lines,
-        first_line_no: 1,
-        renumber: false,
+    let streaming = Lines {
+        lines,
+        renumber: target.renumber,
         books: &books,
         partner,
         id,
-        batch: &batch,
+        batch,
         bctx: &bctx,
         history: &history,
-        message_id,
+        correlation: target.correlation,
         ctx,
     };
-    let mut streamed = lines.stream(tx, &guess, &stored_caps.ledger).await?;
+    let mut streamed = streaming.stream(tx, &guess, &stored_caps.ledger).await?;
     if !streamed.plan.same_line_states(&guess) {
-        tracing::info!(batch = %number, "the first chunk's plan did not hold: streaming the lines again");
+        tracing::info!(batch = %target.number, "the first chunk's plan did not hold: streaming the lines again");
         tx.rollback_to_savepoint(LINES_SAVEPOINT).await?;
         let plan = streamed.plan.clone();
-        streamed = lines.stream(tx, &plan, &stored_caps.ledger).await?;
+        streamed = streaming.stream(tx, &plan, &stored_caps.ledger).await?;
     }
     stored_caps.save(tx, &streamed.caps, Some(id), ctx).await?;
     drop(history);
@@ -437,59 +504,53 @@ async fn process_now(
         claim,
         ..
     } = streamed;
+    let from = status_name(&batch.status);
     let processed = batch.finish_streamed(&plan, ctx.today)?;
     totals.payment_amount = batch.claims.iter().map(|c| c.amount).sum();
+    let status = status_name(&batch.status);
     let mut batch_events = processed
         .events
         .into_iter()
         .filter(|e| e.entity == Entity::Batch)
-        .map(|e| convert(&e, ctx.now, message_id));
-    let end_event = batch_events
-        .next()
-        .unwrap_or_else(|| crate::audit::event(ctx, "batch", id.to_string(), "B2-B5 end"));
-    // Inserted as version 1 above, in this transaction.
-    tx.update_batch(
-        &EntityUpdate {
-            id,
-            expected_version: 1,
-            status: status_name(&batch.status),
-            amount: None,
-            payload: batch_payload(&batch)?,
-            at: ctx.now,
-        },
-        &end_event,
-    )
-    .await
-    .map_err(ApplyError::from_store("batch", id, 1))?;
+        .map(|e| convert(&e, ctx.now, target.correlation));
+    let mut end_event = batch_events.next().unwrap_or_else(|| {
+        crate::audit::event(ctx, "batch", id.to_string(), "B2-B5 end")
+            .transition(Some(&from), &status)
+    });
+    if let Row::Taken { reason, .. } = &target.row {
+        end_event = end_event.reason(reason.clone());
+    }
+    let version = tx
+        .update_batch(
+            &EntityUpdate {
+                id,
+                expected_version: version,
+                status: status.clone(),
+                amount: None,
+                payload: batch_payload(batch)?,
+                at: ctx.now,
+            },
+            &end_event,
+        )
+        .await
+        .map_err(ApplyError::from_store("batch", id, version))?;
     for event in batch_events {
         tx.append_audit(&event).await?;
     }
-    let mut outbound = Vec::new();
-    let mut summary = format!(
-        "sales report {} -> batch {number} {} ({} lines, {} accepted, {} disputed)",
-        report.report_id,
-        status_name(&batch.status),
-        totals.lines,
-        totals.accepted_lines,
-        totals.disputes
-    );
-    if let Some((claim, claim_lines)) = claim {
-        let sent = claim
-            .finish(claim_lines, plan.valid_amount, tx, ctx)
-            .await?;
-        summary.push_str(&format!("; claim {} {}", sent.number, sent.amount));
-        refs.push(("claim".to_owned(), sent.number.clone()));
-        refs.push(("debit_memo".to_owned(), sent.number));
-        outbound.push(sent.outbound);
-    }
-    tracing::info!(batch = %number, lines = totals.lines, status = %status_name(&batch.status), "sales report applied");
-    Ok(Made {
-        id,
-        outcome: Outcome {
-            summary,
-            refs,
-            outbound,
-        },
+    let claim = match claim {
+        Some((claim, claim_lines)) => Some(
+            claim
+                .finish(claim_lines, plan.valid_amount, tx, ctx)
+                .await?,
+        ),
+        None => None,
+    };
+    tracing::info!(batch = %target.number, lines = totals.lines, %status, "batch processed");
+    Ok(Processed {
+        status,
+        version,
+        totals,
+        claim,
     })
 }
 
@@ -513,14 +574,10 @@ fn sales_of(chunk: &[SalesLine]) -> Vec<SaleLine> {
 /// Lines validated between a yield to the writer: a few milliseconds of work.
 const YIELD_LINES: usize = 256;
 
-/// What streaming a report's lines needs.
+/// What streaming a batch's lines needs.
 struct Lines<'a> {
     lines: &'a [SalesLine],
-    /// The batch line number of the first line (after the lines of earlier reports).
-    first_line_no: i64,
-    /// Whether each line's id becomes its batch line number (in a period batch, where the
-    /// lines of several reports meet; the report's own numbering is kept by
-    /// `sales_report_batches`' first line).
+    /// Whether each line's id becomes its batch line number ([`Target::renumber`]).
     renumber: bool,
     books: &'a Books,
     partner: &'a Partner,
@@ -528,7 +585,7 @@ struct Lines<'a> {
     batch: &'a Batch,
     bctx: &'a engine::rules::BatchContext,
     history: &'a engine::duplicates::LineHistory,
-    message_id: &'a str,
+    correlation: &'a str,
     ctx: &'a Context,
 }
 
@@ -579,7 +636,7 @@ impl Lines<'_> {
         // share the thread, the first yielding every few hundred lines, so the server
         // parses and inserts rows while the client builds the next ones.
         let mut chunks = self.lines.chunks(CHUNK_LINES);
-        let mut line_no = self.first_line_no - 1;
+        let mut line_no = 0;
         let mut pending: Option<ChunkRows> = None;
         loop {
             let next = chunks.next();
@@ -613,12 +670,7 @@ impl Lines<'_> {
                 None => break,
             }
         }
-        let plan = if plan.collecting {
-            stream.finish_collecting();
-            plan.clone()
-        } else {
-            stream.finish()?
-        };
+        let plan = stream.finish()?;
         Ok(Streamed {
             plan,
             totals,
@@ -639,7 +691,7 @@ impl Lines<'_> {
         // pricing snapshot); one audit event per chunk, so a million-line report does not
         // write a million audit rows.
         let event = crate::audit::event(self.ctx, "batch", self.id.to_string(), "L1-L5 validate")
-            .correlation(self.message_id.to_owned());
+            .correlation(self.correlation.to_owned());
         tx.insert_batch_lines(self.id, &rows.batch, self.ctx.now, &event)
             .await?;
         let (false, Some(cut)) = (rows.claim.is_empty(), cut) else {

@@ -281,14 +281,17 @@ async fn sales_review_story(kind: Kind) {
     );
     assert!(
         out.summary
-            .contains("(4 lines from line 1, 3 accepted, 1 disputed)"),
+            .contains("(4 lines from line 1, validated at the cut)"),
         "{}",
         out.summary
     );
     // GOOD DRUG's Daily period is cut (8.1): Review and Claim, a line disputed (B5).
     let cut = common::cut(&h, &partners, "2026-12-01").await;
     assert_eq!(cut.len(), 1, "{cut:?}");
-    assert!(cut[0].contains("awaiting_review, 4 lines"), "{cut:?}");
+    assert!(
+        cut[0].contains("awaiting_review, 4 lines, 3 accepted, 1 disputed"),
+        "{cut:?}"
+    );
     assert!(
         out.outbound.is_empty() && !cut[0].contains("claim"),
         "Review and Claim sends nothing before Pay"
@@ -364,7 +367,7 @@ async fn sales_review_story(kind: Kind) {
 }
 
 /// The 867's CUR02 is its batch's currency (dollars when none is sent), and the lines
-/// accepted as the report is applied keep their accepted amount in its column.
+/// accepted at the period's cut keep their accepted amount in its column.
 async fn sales_currency_story(kind: Kind) {
     let h = Harness::new(kind).await;
     let partners = partners();
@@ -394,6 +397,7 @@ async fn sales_currency_story(kind: Kind) {
         );
     }
     // One Daily batch per currency: a claim is in one currency.
+    assert_eq!(common::cut(&h, &partners, "2026-12-01").await.len(), 2);
     for (number, currency) in [("GDD-867-202611", "CAD"), ("GDD-867-202611-USD", "USD")] {
         let batch = common::report_batch(&h, "gooddrug", number).await;
         let mut read = h.store.reader().await.unwrap();

@@ -546,7 +546,13 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
             .unwrap_or(false)
     });
     let batch = json(&get(serve.port, batch_path).unwrap().1);
-    assert_eq!(batch["lines"].as_array().unwrap().len(), 4, "{batch}");
+    // GOOD DRUG's Daily period: the report's four lines wait for the day's cut.
+    assert_eq!(batch["pending_lines"], 4, "{batch}");
+    assert_eq!(
+        batch["reports"][0]["report_id"], "GDD-867-202611",
+        "{batch}"
+    );
+    assert!(batch["lines"].as_array().unwrap().is_empty(), "{batch}");
     let (_, listed) = get(serve.port, &format!("/api/v1/transactions/{id}")).unwrap();
     assert_ne!(json(&listed)["state"], "failed", "{listed}");
 

@@ -843,63 +843,6 @@ impl Batch {
         Ok(out)
     }
 
-    /// Cuts a collecting batch (`claim_trigger` Daily, Weekly or Monthly, §8.1) once its
-    /// period has ended: its lines were validated as they arrived (L1–L4, each report's
-    /// lines streamed into the Open batch); now the header tolerance (§13.4) is checked over
-    /// every line of the period and the batch moves on as [`Batch::process`] would have moved
-    /// a batch of the same lines (B2–B5, claim #1 in Immediate Claim or when every line is
-    /// valid). No per-line event is returned (a period may hold a million lines); the caller
-    /// records the lines' new states. On error nothing changed.
-    pub fn cut(
-        &mut self,
-        ledgers: &mut Ledgers<'_>,
-        actor: &Actor,
-        today: NaiveDate,
-    ) -> Result<Outcome, BatchError> {
-        self.open_for_processing()?;
-        if self.lines.is_empty() {
-            return Err(BatchError::Empty);
-        }
-        let mut out = Outcome {
-            line_events: LineEvents::None,
-            ..Outcome::default()
-        };
-        let tolerated: Vec<usize> = (0..self.lines.len())
-            .filter(|&i| {
-                let line = &self.lines[i];
-                line.status == LineStatus::Accepted
-                    && line.validation.as_ref().is_some_and(|v| v.within_tolerance)
-            })
-            .collect();
-        let total: Decimal = tolerated
-            .iter()
-            .filter_map(|&i| self.lines[i].validation.as_ref()?.variance)
-            .map(|v| v.abs())
-            .sum();
-        if total > self.settings.header_tol {
-            for &i in &tolerated {
-                let line = &mut self.lines[i];
-                if let Some(v) = line.validation.as_mut() {
-                    v.fail_header_tolerance();
-                }
-                line.accepted_amount = None;
-                line.accepted_quantity = None;
-                self.move_line(
-                    i,
-                    LineStatus::AmountDisputed,
-                    "L2 header tolerance",
-                    actor,
-                    None,
-                    ledgers,
-                    today,
-                    &mut out,
-                );
-            }
-        }
-        self.end_processing(actor, ledgers, today, &mut out);
-        Ok(out)
-    }
-
     /// B2–B5 once every line is validated: all disputed → Rejected; otherwise the valid lines
     /// are claimed (B3 both modes, B4 Immediate Claim) and the batch is Closed or Awaiting
     /// Review.

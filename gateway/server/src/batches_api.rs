@@ -111,15 +111,37 @@ async fn find(state: &AppState, id: &str) -> Result<Option<store::BatchRecord>, 
 async fn get_batch(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     match find(&state, &id).await {
         Ok(Some(b)) => {
-            let lines = match state.shared.store.reader().await {
-                Ok(mut r) => r.batch_lines(b.id).await.unwrap_or_default(),
-                Err(_) => Vec::new(),
+            let read = async {
+                let mut r = state.shared.store.reader().await?;
+                let lines = r.batch_lines(b.id).await?;
+                let reports = r.batch_reports(b.id).await?;
+                Ok::<_, store::StoreError>((lines, reports))
+            };
+            let (lines, reports) = match read.await {
+                Ok(read) => read,
+                Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
             };
             let lines: Vec<_> = lines.iter().map(line_json).collect();
+            // A claim period's reports: until the cut their lines wait here, unprocessed.
+            let pending_lines: i64 = reports
+                .iter()
+                .filter(|r| r.pending)
+                .map(|r| r.line_count)
+                .sum();
+            let reports: Vec<_> = reports
+                .iter()
+                .map(|r| {
+                    json!({
+                        "report_id": r.report_id, "first_line_no": r.first_line_no,
+                        "line_count": r.line_count, "pending": r.pending,
+                    })
+                })
+                .collect();
             Json(json!({
                 "id": b.id, "number": b.number, "partner": b.partner, "status": b.status,
                 "version": b.version, "debit_memo": b.debit_memo,
                 "period": b.period_key, "period_end": b.period_end, "lines": lines,
+                "reports": reports, "pending_lines": pending_lines,
             }))
             .into_response()
         }

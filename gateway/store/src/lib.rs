@@ -108,8 +108,15 @@ pub trait StoreRead: Send {
         through: &str,
         partner: Option<&str>,
     ) -> StoreResult<Vec<BatchRecord>>;
-    /// The highest line number of a batch (0 for none).
-    async fn batch_line_count(&mut self, batch_id: Uuid) -> StoreResult<i64>;
+    /// The sales reports recorded in a batch, in line order.
+    async fn batch_reports(&mut self, batch_id: Uuid) -> StoreResult<Vec<BatchReport>>;
+    /// The lines (a JSON array of sales lines) of `partner`'s report `report_id` while they
+    /// wait for the cut of their claim period; `None` once cut or when never pending.
+    async fn pending_report_lines(
+        &mut self,
+        partner: &str,
+        report_id: &str,
+    ) -> StoreResult<Option<JsonText>>;
     /// Where `partner`'s sales report `report_id` went, if it was applied.
     async fn report_batch(
         &mut self,
@@ -344,15 +351,19 @@ pub trait StoreTx: StoreRead {
         period_key: &str,
         period_end: &str,
     ) -> StoreResult<()>;
-    /// Records where a sales report's lines went; `false` (nothing written) when it was
+    /// Records where a sales report's lines went, with the lines themselves while they wait
+    /// for their period's cut (`pending_lines`); `false` (nothing written) when it was
     /// recorded before.
     async fn record_report_batch(
         &mut self,
         partner: &str,
         report_id: &str,
         to: &ReportBatch,
+        pending_lines: Option<&JsonText>,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Forgets the pending lines of a batch's reports once they are batch lines.
+    async fn clear_pending_reports(&mut self, batch_id: Uuid) -> StoreResult<u64>;
     /// Writes many lines' new states in bulk; one audit event for the whole update.
     async fn update_batch_lines(
         &mut self,

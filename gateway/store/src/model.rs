@@ -892,6 +892,20 @@ pub struct ReportBatch {
     pub line_count: i64,
 }
 
+/// A sales report recorded in a batch (`sales_report_batches`), in line order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchReport {
+    /// The report id (BPT of the 867).
+    pub report_id: String,
+    /// The report's first line in the batch.
+    pub first_line_no: i64,
+    /// How many lines it has there.
+    pub line_count: i64,
+    /// Whether its lines still wait for the cut of their claim period (kept as JSON text,
+    /// not yet batch lines).
+    pub pending: bool,
+}
+
 /// JSON as text: a payload is serialized once from its typed value and bound as text, never
 /// built as a `Value` tree (a tree is several times the size of its text and costs an
 /// allocation per node). Equality compares the JSON values, not the text.

@@ -157,8 +157,16 @@ impl StoreRead for Session {
         engine::batches_due(self.conn(), through, partner).await
     }
 
-    async fn batch_line_count(&mut self, batch_id: Uuid) -> StoreResult<i64> {
-        engine::batch_line_count(self.conn(), batch_id).await
+    async fn batch_reports(&mut self, batch_id: Uuid) -> StoreResult<Vec<BatchReport>> {
+        engine::batch_reports(self.conn(), batch_id).await
+    }
+
+    async fn pending_report_lines(
+        &mut self,
+        partner: &str,
+        report_id: &str,
+    ) -> StoreResult<Option<JsonText>> {
+        engine::pending_report_lines(self.conn(), partner, report_id).await
     }
 
     async fn report_batch(
@@ -484,9 +492,14 @@ impl StoreTx for Session {
         partner: &str,
         report_id: &str,
         to: &ReportBatch,
+        pending_lines: Option<&JsonText>,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        engine::record_report_batch(self.conn(), partner, report_id, to, at).await
+        engine::record_report_batch(self.conn(), partner, report_id, to, pending_lines, at).await
+    }
+
+    async fn clear_pending_reports(&mut self, batch_id: Uuid) -> StoreResult<u64> {
+        engine::clear_pending_reports(self.conn(), batch_id).await
     }
 
     async fn update_batch_lines(

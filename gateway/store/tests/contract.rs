@@ -2108,15 +2108,29 @@ async fn claim_periods_and_bulk_line_updates(h: &Harness) {
         line_count: 1_500,
     };
     assert!(
-        tx.record_report_batch("acme", "R1", &to, t(0))
+        tx.record_report_batch("acme", "R1", &to, None, t(0))
             .await
             .expect("record")
     );
     assert!(
-        !tx.record_report_batch("acme", "R1", &to, t(1))
+        !tx.record_report_batch("acme", "R1", &to, None, t(1))
             .await
             .expect("again")
     );
+    // Two reports waiting for the weekly cut, their lines kept as JSON text.
+    let pending = |n: u32| JsonText::from(json!([{"line": n.to_string(), "invoice": "INV-W"}]));
+    for (report, first) in [("W2", 2), ("W1", 1)] {
+        let to = ReportBatch {
+            batch_id: weekly.id,
+            first_line_no: first,
+            line_count: 1,
+        };
+        assert!(
+            tx.record_report_batch("acme", report, &to, Some(&pending(first as u32)), t(0))
+                .await
+                .expect("pending")
+        );
+    }
     tx.commit().await.expect("commit");
 
     let mut read = reader(h).await;
@@ -2152,8 +2166,32 @@ async fn claim_periods_and_bulk_line_updates(h: &Harness) {
     );
     assert_eq!(due("2026-12-06", Some("acme")).await.len(), 2);
     assert!(due("2026-12-06", Some("other")).await.is_empty());
-    assert_eq!(read.batch_line_count(daily.id).await.expect("count"), 1_500);
-    assert_eq!(read.batch_line_count(weekly.id).await.expect("count"), 0);
+    let reports = read.batch_reports(daily.id).await.expect("reports");
+    assert_eq!(reports.len(), 1);
+    assert_eq!((reports[0].line_count, reports[0].pending), (1_500, false));
+    let weekly_reports = read.batch_reports(weekly.id).await.expect("reports");
+    assert_eq!(
+        weekly_reports
+            .iter()
+            .map(|r| (r.report_id.as_str(), r.first_line_no, r.pending))
+            .collect::<Vec<_>>(),
+        [("W1", 1, true), ("W2", 2, true)],
+        "in line order"
+    );
+    assert_eq!(
+        read.pending_report_lines("acme", "W2")
+            .await
+            .expect("lines")
+            .expect("pending")
+            .to_value(),
+        json!([{"line": "2", "invoice": "INV-W"}])
+    );
+    assert!(
+        read.pending_report_lines("acme", "R1")
+            .await
+            .expect("lines")
+            .is_none()
+    );
     assert_eq!(
         read.report_batch("acme", "R1").await.expect("report"),
         Some(to.clone())
@@ -2211,4 +2249,20 @@ async fn claim_periods_and_bulk_line_updates(h: &Harness) {
         )
         .await;
     assert!(matches!(err, Err(StoreError::NotFound { .. })), "{err:?}");
+    drop(tx);
+
+    // The cut forgets the pending lines of its batch's reports, and only of those.
+    let mut tx = h.store.begin().await.expect("begin");
+    assert_eq!(tx.clear_pending_reports(weekly.id).await.expect("clear"), 2);
+    assert_eq!(tx.clear_pending_reports(weekly.id).await.expect("again"), 0);
+    tx.commit().await.expect("commit");
+    let mut read = reader(h).await;
+    let reports = read.batch_reports(weekly.id).await.expect("reports");
+    assert!(reports.iter().all(|r| !r.pending), "{reports:?}");
+    assert!(
+        read.pending_report_lines("acme", "W1")
+            .await
+            .expect("lines")
+            .is_none()
+    );
 }

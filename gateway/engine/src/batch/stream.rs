@@ -40,28 +40,9 @@ pub struct Plan {
     pub claim_valid: bool,
     /// Σ accepted amounts of the valid lines: claim #1's amount when `claim_valid`.
     pub valid_amount: Decimal,
-    /// The lines go into a collecting batch (`claim_trigger` Daily, Weekly, Monthly): each
-    /// keeps the status its validation gives, and [`Batch::cut`] decides the rest.
-    pub collecting: bool,
 }
 
 impl Plan {
-    /// The plan of lines appended to a batch that stays Open, collecting a claim period's
-    /// lines until it is cut (§8.1): each line ends in the status its validation gives (a
-    /// valid line Accepted, reserving its caps), with no claim, no header tolerance and no
-    /// B2 — [`Batch::cut`] decides those over every line of the period. Finish its stream
-    /// with [`LineStream::finish_collecting`].
-    pub fn collecting() -> Self {
-        Plan {
-            lines: 0,
-            valid: 0,
-            tolerance_failed: false,
-            claim_valid: false,
-            valid_amount: Decimal::ZERO,
-            collecting: true,
-        }
-    }
-
     /// Whether `other` gives every line the same final state as this plan: the same header
     /// tolerance outcome, the same claim decision and the same B2 (no valid line) decision.
     /// Counts and amounts may differ.
@@ -150,7 +131,6 @@ impl Tally {
             claim_valid: valid > 0
                 && (valid == self.lines || self.mode == BatchMode::ImmediateClaim),
             valid_amount,
-            collecting: false,
         })
     }
 }
@@ -263,7 +243,7 @@ impl<'a> LineStream<'a> {
                 line.claim = Some(1);
                 self.pipeline.consume_caps(&line.sale);
             }
-        } else if self.plan.valid == 0 && !self.plan.collecting {
+        } else if self.plan.valid == 0 {
             // B2: L13, the reason is the line's dispute category.
             line.reject_reason = Some(line.dispute_category());
             line.status = LineStatus::Rejected;
@@ -278,12 +258,6 @@ impl<'a> LineStream<'a> {
     pub fn finish(self) -> Result<Plan, BatchError> {
         let tolerance_failed = !self.pipeline.finish().failed.is_empty();
         self.tally.plan(tolerance_failed)
-    }
-
-    /// Ends a stream under [`Plan::collecting`]: no header tolerance is checked and every
-    /// reservation stays (the cut of the period decides both); the number of lines streamed.
-    pub fn finish_collecting(self) -> usize {
-        self.tally.lines
     }
 }
 

@@ -9,11 +9,11 @@ use uuid::Uuid;
 use super::{Params, audit};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
-    BatchLineRecord, BatchLineState, BatchLineUpdate, BatchRecord, CapEntryKind, CapEntryRecord,
-    CapRecord, ClaimLineRecord, ClaimLineUpdate, ClaimRecord, ContractRecord, ContractVersion,
-    DisputeRecord, EntityUpdate, LineQuery, MatchStatus, NewAuditEvent, NewBatch, NewBatchLine,
-    NewCapEntry, NewClaim, NewClaimLine, NewContract, NewDispute, NewResponse, NewSettlement,
-    ReportBatch, ResponseRecord, SettlementRecord,
+    BatchLineRecord, BatchLineState, BatchLineUpdate, BatchRecord, BatchReport, CapEntryKind,
+    CapEntryRecord, CapRecord, ClaimLineRecord, ClaimLineUpdate, ClaimRecord, ContractRecord,
+    ContractVersion, DisputeRecord, EntityUpdate, JsonText, LineQuery, MatchStatus, NewAuditEvent,
+    NewBatch, NewBatchLine, NewCapEntry, NewClaim, NewClaimLine, NewContract, NewDispute,
+    NewResponse, NewSettlement, ReportBatch, ResponseRecord, SettlementRecord,
 };
 use crate::sql::{
     AMOUNT_SCALE, Arg, CopyData, Dialect, Exec, PRICE_SCALE, Row, checked_decimal, money, opt_money,
@@ -372,20 +372,6 @@ pub(crate) async fn set_batch_period(
     Ok(())
 }
 
-/// The highest line number of a batch (0 for none).
-pub(crate) async fn batch_line_count(c: &mut dyn Exec, batch_id: Uuid) -> StoreResult<i64> {
-    let row = c
-        .fetch_optional(
-            "SELECT COALESCE(MAX(line_no), 0) AS n FROM batch_lines WHERE batch_id = $1",
-            vec![batch_id.into()],
-        )
-        .await?;
-    match row {
-        Some(r) => r.int("n"),
-        None => Ok(0),
-    }
-}
-
 /// Records where a sales report's lines went; `false` (nothing written) when the report was
 /// recorded before.
 pub(crate) async fn record_report_batch(
@@ -393,12 +379,13 @@ pub(crate) async fn record_report_batch(
     partner: &str,
     report_id: &str,
     to: &ReportBatch,
+    pending_lines: Option<&JsonText>,
     at: DateTime<Utc>,
 ) -> StoreResult<bool> {
     let n = c
         .execute(
             "INSERT INTO sales_report_batches (partner, report_id, batch_id, first_line_no, \
-             line_count, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             line_count, created_at, pending_lines) VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (partner, report_id) DO NOTHING",
             vec![
                 partner.into(),
@@ -407,10 +394,62 @@ pub(crate) async fn record_report_batch(
                 to.first_line_no.into(),
                 to.line_count.into(),
                 at.into(),
+                pending_lines.map_or(Arg::Text(None), crate::sql::json_as_text),
             ],
         )
         .await?;
     Ok(n == 1)
+}
+
+/// The reports recorded in batch `batch_id`, in line order.
+pub(crate) async fn batch_reports(
+    c: &mut dyn Exec,
+    batch_id: Uuid,
+) -> StoreResult<Vec<BatchReport>> {
+    let rows = c
+        .fetch_all(
+            "SELECT report_id, first_line_no, line_count, \
+             CAST(CASE WHEN pending_lines IS NULL THEN 0 ELSE 1 END AS BIGINT) AS pending \
+             FROM sales_report_batches WHERE batch_id = $1 ORDER BY first_line_no",
+            vec![batch_id.into()],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(BatchReport {
+                report_id: r.text("report_id")?,
+                first_line_no: r.int("first_line_no")?,
+                line_count: r.int("line_count")?,
+                pending: r.int("pending")? == 1,
+            })
+        })
+        .collect()
+}
+
+/// The lines of `partner`'s report `report_id` while they wait for their period's cut.
+pub(crate) async fn pending_report_lines(
+    c: &mut dyn Exec,
+    partner: &str,
+    report_id: &str,
+) -> StoreResult<Option<JsonText>> {
+    let row = c
+        .fetch_optional(
+            "SELECT pending_lines FROM sales_report_batches \
+             WHERE partner = $1 AND report_id = $2 AND pending_lines IS NOT NULL",
+            vec![partner.into(), report_id.into()],
+        )
+        .await?;
+    row.map(|r| r.json_text("pending_lines")).transpose()
+}
+
+/// Forgets the pending lines of batch `batch_id`'s reports (they are batch lines now).
+pub(crate) async fn clear_pending_reports(c: &mut dyn Exec, batch_id: Uuid) -> StoreResult<u64> {
+    c.execute(
+        "UPDATE sales_report_batches SET pending_lines = NULL \
+         WHERE batch_id = $1 AND pending_lines IS NOT NULL",
+        vec![batch_id.into()],
+    )
+    .await
 }
 
 /// Where `partner`'s sales report `report_id` went, if it was applied.
