@@ -67,16 +67,25 @@ pub(crate) async fn apply(
     };
     stored_caps.save(tx, &caps, Some(batch_id), ctx).await?;
     let correlation = format!("{}#{}", record.number, expected_version);
+    // Each line's events, in order, found by entity id (a Pay and Close moves every line of
+    // a large batch: searching the event list per line would be quadratic).
+    let mut line_events: std::collections::HashMap<&str, Vec<&engine::audit::AuditEvent>> =
+        std::collections::HashMap::new();
+    for e in out.events.iter().filter(|e| e.entity == Entity::BatchLine) {
+        line_events.entry(e.id.as_str()).or_default().push(e);
+    }
     for (i, (old, new)) in before.iter().zip(&batch.lines).enumerate() {
         if old == new {
             continue;
         }
         let line_no = i as i64 + 1;
         let entity_id = format!("{}/{}", batch.header.id, new.sale.line);
-        let event = out
-            .events
-            .iter()
-            .find(|e| e.entity == Entity::BatchLine && e.id == entity_id)
+        let events = line_events
+            .get(entity_id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let event = events
+            .first()
             .map(|e| convert(e, ctx.now, &correlation))
             .unwrap_or_else(|| {
                 crate::audit::event(ctx, "batch_line", entity_id.clone(), "line changed")
@@ -98,13 +107,7 @@ pub(crate) async fn apply(
         )
         .await?;
         // Further events on the same line (e.g. L7 then L8) are kept too.
-        let more: Vec<_> = out
-            .events
-            .iter()
-            .filter(|e| e.entity == Entity::BatchLine && e.id == entity_id)
-            .skip(1)
-            .cloned()
-            .collect();
+        let more: Vec<_> = events.iter().skip(1).map(|e| (*e).clone()).collect();
         append_all(tx, &more, ctx, &correlation).await?;
     }
     let batch_events: Vec<_> = out

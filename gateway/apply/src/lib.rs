@@ -19,17 +19,18 @@
 //!   whenever another transaction added one.
 //! - [`outbox_message`] is the outbox row for a document, inbound or outbound.
 //! - [`cut_due`] cuts the claim periods that have ended (`claim_trigger` Daily, Weekly,
-//!   Monthly: a sales report's lines collect in the Open batch of their period until then),
-//!   [`cut_batch`] one batch; each batch in one transaction, idempotent.
+//!   Monthly: a sales report waits, unprocessed, in the Open batch of its period until
+//!   then), [`cut_batch`] one batch; each batch in one transaction, idempotent.
 //! - [`apply_roster_upload`] applies a GPO roster CSV to the stored memberships (or holds a
 //!   snapshot deactivating over 5 %), [`approve_roster_upload`] applies a held one.
 //! - Caps (chargeback-rules 5.1): contract versions write their caps' rows; sales reports,
 //!   batch actions and adjudicated claims replay the stored cap ledger and append to it.
 //!
 //! Flows per document type (partner role from the profile):
-//! `contract` (supplier) -> new contract or version; `sales_report` (distributor) -> its lines
-//! validated V0..V10 into the batch of their claim period (cut later) or, with an Immediate
-//! trigger, one batch per invoice processed at once (Immediate Claim sends the 844 at once); `claim` (distributor) ->
+//! `contract` (supplier) -> new contract or version; `sales_report` (distributor) -> kept in
+//! the batch of its claim period until the period is cut (then its lines are validated
+//! V0..V10 and the batch ended, in one transaction) or, with an Immediate trigger, one batch
+//! per invoice processed at once (Immediate Claim sends the 844 at once); `claim` (distributor) ->
 //! adjudicated, 849 outbound; `claim_response` (supplier) -> reconciled against our claim or
 //! kept unmatched (C14 when every line has a final outcome); `acknowledgment` -> recorded, and
 //! when it answers an 844 we sent, the claim is Acknowledged (C12) or resent (C13).

@@ -1,10 +1,10 @@
 //! A sales report longer than one chunk (`apply::CHUNK_LINES`) is applied in chunks; the
 //! stored batch, its lines, totals, claim and outbound 844 must be exactly those of the engine
 //! processing the whole report at once, including a duplicate whose first occurrence sits in
-//! an earlier chunk. Two paths (chargeback-rules 8.1): a Daily trigger streams the lines into
-//! the period's batch and the cut ends it; an Immediate trigger processes a one-invoice
-//! report at once, streamed again when the first chunk's plan does not hold for the whole
-//! report.
+//! an earlier chunk. Two paths (chargeback-rules 8.1): with a Daily trigger the report waits in
+//! the period's batch and the cut streams its lines; an Immediate trigger processes a
+//! one-invoice report at once. Both stream again when the first chunk's plan does not hold
+//! for the whole report.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -121,8 +121,8 @@ async fn chunked_equals_whole(kind: Kind, report: schemas::SalesReport, trigger:
         panic!("applied before");
     };
 
-    // Daily: the period's batch collected the lines; the cut ends it as the whole batch
-    // would have ended (header tolerance, B2-B5, claim #1).
+    // Daily: the period's batch kept the report; the cut streams its lines and ends it as
+    // the whole batch would have ended (header tolerance, B2-B5, claim #1).
     let claim_no = if trigger == ClaimTrigger::Immediate {
         let (_, no) = outcome
             .refs
@@ -221,7 +221,8 @@ async fn chunked_report_equals_whole_batch_postgres() {
     chunked_equals_whole(Kind::Postgres, report(), ClaimTrigger::Daily).await;
 }
 
-/// Under the collecting plan the first chunk decides nothing: the cut sees every line.
+/// The cut streams a period's lines like any batch's: a misleading first chunk streams them
+/// again.
 #[tokio::test]
 async fn misleading_first_chunk_collected_then_cut_sqlite() {
     chunked_equals_whole(

@@ -3,10 +3,11 @@
 //! outbox, bus, engine, store), on embedded defaults (SQLite, in-process bus) and on
 //! PostgreSQL + RabbitMQ. Baseline in the same run: translating the same bytes in memory
 //! (parse, validate, map; no I/O), the least any gateway must do with the file. GOOD
-//! DRUG's `claim_trigger` is Daily (chargeback-rules 8.1): every file's validated lines join
-//! the day's Open batch, and the timing ends when the report's lines are committed (its
-//! `sales_report_batches` row is written with them); the cut of the day is not timed here
-//! (`cargo bench -p apply --bench apply_sales` times it).
+//! DRUG's `claim_trigger` is Daily (chargeback-rules 8.1): each file's report joins the
+//! day's Open batch and its lines are validated when the day is cut, so once the report is
+//! recorded the iteration cuts the day (`server::cut::cut` through today, as `chargegate
+//! batches cut --through <today>` would) and the timing ends when the cut has committed the
+//! validated lines (Review and Claim: no claim yet).
 //!
 //! ```text
 //! cargo bench -p server --bench e2e_867                 # embedded and servers
@@ -110,7 +111,7 @@ fn start(rt: &Runtime, database: Option<String>, bus: Option<(String, String)>) 
     running
 }
 
-/// Drops one 867 and waits until its batch is in the database.
+/// Drops one 867, waits until its report is recorded and cuts the day: its lines validated.
 fn one_file(rt: &Runtime, running: &Running, run: u32, n: usize) -> Duration {
     let file = sales_867(run, n);
     let report = format!("BENCH-{run:06}");
@@ -120,8 +121,8 @@ fn one_file(rt: &Runtime, running: &Running, run: u32, n: usize) -> Duration {
         let deadline = Instant::now() + Duration::from_secs(600);
         loop {
             let mut reader = running.shared.store.reader().await.expect("reader");
-            // GOOD DRUG's trigger is Daily (chargeback-rules 8.1): the report's validated
-            // lines join the day's batch; the report's row is written with them.
+            // GOOD DRUG's trigger is Daily (chargeback-rules 8.1): the report joins the
+            // day's batch, whose lines the cut validates.
             if let Some(to) = reader
                 .report_batch("gooddrug", &report)
                 .await
@@ -129,6 +130,18 @@ fn one_file(rt: &Runtime, running: &Running, run: u32, n: usize) -> Duration {
             {
                 let lines = to.line_count as usize;
                 assert_eq!(lines, n, "report {report} has {lines} lines");
+                drop(reader);
+                let now = chrono::Utc::now();
+                let cut = server::cut::cut(
+                    &running.shared,
+                    now.date_naive(),
+                    Some("gooddrug"),
+                    &apply::Context::at(now, "bench"),
+                )
+                .await
+                .expect("cut");
+                assert_eq!(cut.len(), 1, "the day's batch is cut");
+                assert_eq!(cut[0].lines, n, "every line validated");
                 break;
             }
             assert!(Instant::now() < deadline, "no batch for report {report}");

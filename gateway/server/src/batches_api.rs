@@ -69,6 +69,9 @@ async fn cut(State(state): State<AppState>, body: Option<Json<CutRequest>>) -> R
         Err(e @ apply::ApplyError::UnknownPartner(_)) => {
             error(StatusCode::NOT_FOUND, &e.to_string())
         }
+        // Another writer kept moving a batch: the batches cut stay cut; asking again cuts
+        // the rest.
+        Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use tokio_util::sync::CancellationToken;
 
 use crate::shared::Shared;
@@ -17,8 +17,19 @@ use crate::shared::Shared;
 /// Runs the cut every `tick` until `stop` (the first one right away, so periods that ended
 /// while the service was down are cut at start).
 pub async fn run(shared: Arc<Shared>, tick: Duration, stop: CancellationToken) {
+    run_with_clock(shared, tick, stop, Utc::now).await;
+}
+
+/// [`run`] with the clock given: `now` is read at every tick (tests pass a fixed time, so a
+/// run across midnight cannot change which periods have ended).
+pub async fn run_with_clock(
+    shared: Arc<Shared>,
+    tick: Duration,
+    stop: CancellationToken,
+    now: impl Fn() -> DateTime<Utc>,
+) {
     loop {
-        let now = Utc::now();
+        let now = now();
         if let Some(yesterday) = now.date_naive().pred_opt()
             && let Err(error) =
                 cut(&shared, yesterday, None, &apply::Context::at(now, "system")).await
@@ -94,7 +105,8 @@ mod tests {
         let gateway = Gateway::open(settings).await.unwrap();
         let shared = gateway.shared.clone();
         let partners = shared.partners().unwrap();
-        let now = Utc::now();
+        // A fixed clock: the tick's "today" is this test's, even across midnight.
+        let now = "2026-12-02T09:30:00Z".parse::<DateTime<Utc>>().unwrap();
         let yesterday = now.checked_sub_days(Days::new(1)).unwrap();
         for (n, (name, at)) in [
             ("845_4010_contract.x12", yesterday),
@@ -134,7 +146,12 @@ mod tests {
         .await
         .unwrap();
         let stop = CancellationToken::new();
-        let tick = tokio::spawn(run(shared.clone(), Duration::from_millis(50), stop.clone()));
+        let tick = tokio::spawn(run_with_clock(
+            shared.clone(),
+            Duration::from_millis(50),
+            stop.clone(),
+            move || now,
+        ));
         let status = |report: &'static str| {
             let shared = shared.clone();
             async move {
