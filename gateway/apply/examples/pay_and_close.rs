@@ -1,0 +1,81 @@
+//! An analyst's Pay and Close on a large batch awaiting review: how long the action takes
+//! after a report of N lines is cut in Review and Claim (about 15 % of its lines disputed).
+//!
+//! ```text
+//! cargo run --release -p apply --example pay_and_close -- 50000 postgres
+//! cargo run --release -p apply --example pay_and_close -- 50000 sqlite
+//! ```
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../benches/workload/mod.rs"]
+mod workload;
+
+use std::time::Instant;
+
+use engine::settings::BatchMode;
+use schemas::Document;
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let mut args = std::env::args().skip(1);
+    let lines: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(50_000);
+    let backend = args.next().unwrap_or_else(|| "sqlite".into());
+    let contracts = workload::env("BENCH_CONTRACTS", 1_000);
+    let items = workload::env("BENCH_ITEMS", 100);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (store, pg_name) = match backend.as_str() {
+        "postgres" => {
+            let (store, name) = rt.block_on(workload::pg_store());
+            (store, Some(name))
+        }
+        _ => (rt.block_on(workload::sqlite_store(dir.path())), None),
+    };
+    let mut partners = workload::partners();
+    partners
+        .get_mut(workload::DISTRIBUTOR)
+        .expect("distributor")
+        .settings
+        .batch_mode = BatchMode::ReviewAndClaim;
+    rt.block_on(workload::load_contracts(
+        &*store, &partners, contracts, items,
+    ));
+    let doc = Document::SalesReport(workload::report(1, lines, contracts, items));
+    let started = Instant::now();
+    let summary = rt.block_on(workload::apply_and_cut(&*store, &partners, "big", &doc));
+    println!("report and cut: {:.1?}: {summary}", started.elapsed());
+    let batch = rt.block_on(async {
+        let mut read = store.reader().await.expect("reader");
+        apply::find_report_batch(&mut *read, workload::DISTRIBUTOR, "BENCH-000001")
+            .await
+            .expect("query")
+            .expect("batch")
+    });
+    let started = Instant::now();
+    let paid = rt
+        .block_on(apply::apply_batch_action(
+            &*store,
+            &partners,
+            batch.id,
+            batch.version,
+            apply::BatchAction::PayAndClose,
+            &workload::ctx(),
+        ))
+        .expect("pay and close");
+    let took = started.elapsed();
+    println!(
+        "{backend} pay and close of {lines} lines: {took:.1?} ({:.0} lines/s): {}",
+        lines as f64 / took.as_secs_f64(),
+        paid.summary
+    );
+    if let Some(name) = pg_name {
+        rt.block_on(workload::drop_pg(store, &name));
+    }
+}
