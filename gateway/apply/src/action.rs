@@ -3,13 +3,13 @@
 
 use engine::audit::{Actor, Entity, status_name};
 use engine::batch::{BatchAction, Ledgers};
-use store::{BatchLineUpdate, EntityUpdate, StoreTx};
+use store::{BatchLineState, EntityUpdate, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::{append_all, convert};
 use crate::claim_out::send_claim;
 use crate::error::ApplyError;
-use crate::state::{batch_payload, history_for, invoices_of, load_batch};
+use crate::state::{CHUNK_LINES, batch_payload, history_for, invoices_of, load_batch};
 use crate::{Context, OutboundDoc, Partners};
 
 /// What an analyst action did.
@@ -74,42 +74,47 @@ pub(crate) async fn apply(
     for e in out.events.iter().filter(|e| e.entity == Entity::BatchLine) {
         line_events.entry(e.id.as_str()).or_default().push(e);
     }
+    // The lines changed, written in bulk a chunk at a time: their new states in one
+    // statement, each line's events (the first one, or a plain "line changed", then any
+    // further ones, e.g. L7 then L8) in a few more.
+    let mut states: Vec<BatchLineState> = Vec::new();
+    let mut events: Vec<store::NewAuditEvent> = Vec::new();
+    let mut changed = 0usize;
     for (i, (old, new)) in before.iter().zip(&batch.lines).enumerate() {
         if old == new {
             continue;
         }
-        let line_no = i as i64 + 1;
+        changed += 1;
         let entity_id = format!("{}/{}", batch.header.id, new.sale.line);
-        let events = line_events
+        let line_events = line_events
             .get(entity_id.as_str())
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let event = events
-            .first()
-            .map(|e| convert(e, ctx.now, &correlation))
-            .unwrap_or_else(|| {
+        if line_events.is_empty() {
+            events.push(
                 crate::audit::event(ctx, "batch_line", entity_id.clone(), "line changed")
                     .transition(Some(&status_name(&old.status)), &status_name(&new.status))
-                    .correlation(correlation.clone())
-            });
-        tx.update_batch_line(
-            &BatchLineUpdate {
-                batch_id,
-                line_no,
-                status: status_name(&new.status),
-                calculated_amount: new.validation.as_ref().and_then(|v| v.calculated_amount),
-                accepted_amount: new.accepted_amount,
-                claim_id: None,
-                payload: serde_json::to_value(new)?,
-                at: ctx.now,
-            },
-            &event,
-        )
-        .await?;
-        // Further events on the same line (e.g. L7 then L8) are kept too.
-        let more: Vec<_> = events.iter().skip(1).map(|e| (*e).clone()).collect();
-        append_all(tx, &more, ctx, &correlation).await?;
+                    .correlation(correlation.clone()),
+            );
+        }
+        events.extend(
+            line_events
+                .iter()
+                .map(|e| convert(e, ctx.now, &correlation)),
+        );
+        states.push(BatchLineState {
+            line_no: i as i64 + 1,
+            status: status_name(&new.status),
+            calculated_amount: new.validation.as_ref().and_then(|v| v.calculated_amount),
+            accepted_amount: new.accepted_amount,
+            payload: store::JsonText::of(new)?,
+        });
+        if states.len() == CHUNK_LINES {
+            write_lines(tx, batch_id, &mut states, &mut events, &correlation, ctx).await?;
+        }
     }
+    write_lines(tx, batch_id, &mut states, &mut events, &correlation, ctx).await?;
+    tracing::debug!(batch = %record.number, changed, "lines changed by the action");
     let batch_events: Vec<_> = out
         .events
         .iter()
@@ -157,4 +162,28 @@ pub(crate) async fn apply(
         refs,
         outbound,
     })
+}
+
+/// Writes the lines' new states in one bulk update (with one batch event naming how many)
+/// and their events, then empties both lists.
+async fn write_lines(
+    tx: &mut dyn StoreTx,
+    batch_id: Uuid,
+    states: &mut Vec<BatchLineState>,
+    events: &mut Vec<store::NewAuditEvent>,
+    correlation: &str,
+    ctx: &Context,
+) -> Result<(), ApplyError> {
+    if states.is_empty() {
+        return Ok(());
+    }
+    let event = crate::audit::event(ctx, "batch", batch_id.to_string(), "lines changed")
+        .correlation(correlation.to_owned())
+        .reason(format!("{} lines", states.len()));
+    tx.update_batch_lines(batch_id, states, ctx.now, &event)
+        .await?;
+    tx.append_audits(events).await?;
+    states.clear();
+    events.clear();
+    Ok(())
 }

@@ -295,6 +295,18 @@ async fn review_and_claim_waits_for_review(kind: Kind) {
     .expect("pay and close");
     assert_eq!(paid.status, "closed");
     assert!(paid.summary.contains("123.00"), "{}", paid.summary);
+    // Each line changed keeps its own audit event (written in bulk): line 1 claimed (L8).
+    let line_events = h
+        .store
+        .audit_events("batch_line", &format!("{}/1", batch.id))
+        .await
+        .unwrap();
+    assert!(
+        line_events.iter().any(|e| e.event.event.starts_with("L8")
+            && e.event.to_status.as_deref() == Some("claimed")
+            && e.event.actor == "analyst1"),
+        "{line_events:?}"
+    );
     h.finish().await;
 }
 both_backends!(review_and_claim, review_and_claim_waits_for_review);

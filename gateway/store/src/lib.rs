@@ -242,6 +242,8 @@ pub trait StoreTx: StoreRead {
 
     /// Appends an audit event for a change made in this transaction.
     async fn append_audit(&mut self, event: &NewAuditEvent) -> StoreResult<i64>;
+    /// Appends many audit events, in order, in bulk; returns how many.
+    async fn append_audits(&mut self, events: &[NewAuditEvent]) -> StoreResult<u64>;
     /// Marks `message_id` applied by `consumer`; `false` when it already was (then nothing
     /// else should be written: roll back and ack). On PostgreSQL a concurrent delivery of the
     /// same message waits here until the first transaction ends.

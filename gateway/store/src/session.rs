@@ -345,6 +345,10 @@ impl StoreTx for Session {
         audit::append(self.conn(), event).await
     }
 
+    async fn append_audits(&mut self, events: &[NewAuditEvent]) -> StoreResult<u64> {
+        audit::append_many(self.conn(), events).await
+    }
+
     async fn mark_processed(
         &mut self,
         consumer: &str,

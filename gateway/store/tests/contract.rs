@@ -187,6 +187,7 @@ contract_suite!(
     rollback_to_savepoint_undoes_only_later_writes,
     roster_memberships_and_uploads_are_versioned,
     claim_periods_and_bulk_line_updates,
+    audit_events_append_in_bulk_in_order,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -2265,4 +2266,30 @@ async fn claim_periods_and_bulk_line_updates(h: &Harness) {
             .expect("lines")
             .is_none()
     );
+}
+
+/// Many events at once (an action on a large batch): all kept, in the order given, every
+/// field intact, across the statements the bulk insert is split into.
+async fn audit_events_append_in_bulk_in_order(h: &Harness) {
+    let events: Vec<NewAuditEvent> = (0..2_500)
+        .map(|n| NewAuditEvent {
+            reason: (n % 2 == 0).then(|| format!("reason {n}")),
+            after: Some(json!({"n": n, "quote": "a \"b\""})),
+            correlation_id: Some("B-BULK#1".into()),
+            ..audit("batch_line", "B-BULK/1", &format!("L{n}"), "claimed", n)
+        })
+        .collect();
+    let mut tx = h.store.begin().await.expect("begin");
+    assert_eq!(tx.append_audits(&events).await.expect("bulk"), 2_500);
+    assert_eq!(tx.append_audits(&[]).await.expect("none"), 0);
+    tx.commit().await.expect("commit");
+    let stored = h
+        .store
+        .audit_events("batch_line", "B-BULK/1")
+        .await
+        .expect("audit");
+    assert_eq!(stored.len(), 2_500);
+    for (got, want) in stored.iter().zip(&events) {
+        assert_eq!(&got.event, want);
+    }
 }
