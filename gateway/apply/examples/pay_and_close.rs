@@ -31,13 +31,7 @@ fn main() {
         .build()
         .expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
-    let (store, pg_name) = match backend.as_str() {
-        "postgres" => {
-            let (store, name) = rt.block_on(workload::pg_store());
-            (store, Some(name))
-        }
-        _ => (rt.block_on(workload::sqlite_store(dir.path())), None),
-    };
+    let (store, pg_name) = workload::store_for(&rt, &backend, dir.path());
     let mut partners = workload::partners();
     partners
         .get_mut(workload::DISTRIBUTOR)

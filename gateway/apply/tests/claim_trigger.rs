@@ -98,6 +98,13 @@ async fn batch_state(h: &Harness, report_id: &str) -> (String, String, Vec<Strin
     )
 }
 
+/// The reports recorded in the batch report `report_id` went into.
+async fn batch_reports(h: &Harness, report_id: &str) -> Vec<store::BatchReport> {
+    let batch = common::report_batch(h, "gooddrug", report_id).await;
+    let mut read = h.store.reader().await.unwrap();
+    read.batch_reports(batch.id).await.unwrap()
+}
+
 async fn claim_count(h: &Harness) -> i64 {
     h.counts()
         .await
@@ -132,15 +139,7 @@ async fn daily_two_reports_one_claim(kind: Kind) {
     assert_eq!(status, "open");
     // Chargeback-rules 6.2: nothing is processed while the batch is Open; the reports wait.
     assert!(lines.is_empty(), "{lines:?}");
-    let batch = common::report_batch(&h, "gooddrug", "R2").await;
-    let reports = h
-        .store
-        .reader()
-        .await
-        .unwrap()
-        .batch_reports(batch.id)
-        .await
-        .unwrap();
+    let reports = batch_reports(&h, "R2").await;
     assert_eq!(
         reports
             .iter()
@@ -191,15 +190,7 @@ async fn daily_two_reports_one_claim(kind: Kind) {
             "duplicate"
         ]
     );
-    let batch = common::report_batch(&h, "gooddrug", "R1").await;
-    let reports = h
-        .store
-        .reader()
-        .await
-        .unwrap()
-        .batch_reports(batch.id)
-        .await
-        .unwrap();
+    let reports = batch_reports(&h, "R1").await;
     assert!(reports.iter().all(|r| !r.pending), "{reports:?}");
     let mut read = h.store.reader().await.unwrap();
     let claim = read

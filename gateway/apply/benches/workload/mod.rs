@@ -240,6 +240,22 @@ pub async fn drop_pg(store: Arc<dyn Store>, name: &str) {
     }
 }
 
+/// The store of `backend` (`postgres`: a fresh database, its name returned to drop it;
+/// anything else: SQLite in `dir`), for the examples.
+pub fn store_for(
+    rt: &tokio::runtime::Runtime,
+    backend: &str,
+    dir: &std::path::Path,
+) -> (Arc<dyn Store>, Option<String>) {
+    match backend {
+        "postgres" => {
+            let (store, name) = rt.block_on(pg_store());
+            (store, Some(name))
+        }
+        _ => (rt.block_on(sqlite_store(dir)), None),
+    }
+}
+
 /// A migrated SQLite store in `dir`.
 pub async fn sqlite_store(dir: &std::path::Path) -> Arc<dyn Store> {
     let store: Arc<dyn Store> = Arc::new(

@@ -4,26 +4,36 @@ use crate::error::StoreResult;
 use crate::model::{AuditRecord, NewAuditEvent};
 use crate::sql::{Arg, Exec, Row};
 
+/// The columns of an event, in the order of [`args`].
+const COLUMNS: &str = "at, actor, entity, entity_id, from_status, to_status, event, reason, \
+                       comment, before, after, correlation_id";
+
+/// An event's values, in the order of [`COLUMNS`].
+fn args(e: &NewAuditEvent) -> [Arg; 12] {
+    [
+        e.at.into(),
+        e.actor.as_str().into(),
+        e.entity.as_str().into(),
+        e.entity_id.as_str().into(),
+        (&e.from_status).into(),
+        (&e.to_status).into(),
+        e.event.as_str().into(),
+        (&e.reason).into(),
+        (&e.comment).into(),
+        e.before.as_ref().into(),
+        e.after.as_ref().into(),
+        (&e.correlation_id).into(),
+    ]
+}
+
 pub(crate) async fn append(c: &mut dyn Exec, e: &NewAuditEvent) -> StoreResult<i64> {
     let row = c
         .fetch_optional(
-            "INSERT INTO audit_events (at, actor, entity, entity_id, from_status, to_status, \
-             event, reason, comment, before, after, correlation_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-            vec![
-                e.at.into(),
-                e.actor.as_str().into(),
-                e.entity.as_str().into(),
-                e.entity_id.as_str().into(),
-                (&e.from_status).into(),
-                (&e.to_status).into(),
-                e.event.as_str().into(),
-                (&e.reason).into(),
-                (&e.comment).into(),
-                e.before.as_ref().into(),
-                e.after.as_ref().into(),
-                (&e.correlation_id).into(),
-            ],
+            &format!(
+                "INSERT INTO audit_events ({COLUMNS}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id"
+            ),
+            args(e).into(),
         )
         .await?;
     match row {
@@ -44,29 +54,12 @@ const EVENTS_PER_INSERT: usize = 1_000;
 pub(crate) async fn append_many(c: &mut dyn Exec, events: &[NewAuditEvent]) -> StoreResult<u64> {
     let mut written = 0;
     for chunk in events.chunks(EVENTS_PER_INSERT) {
-        let mut args = Vec::with_capacity(chunk.len() * 12);
-        for e in chunk {
-            args.extend([
-                e.at.into(),
-                e.actor.as_str().into(),
-                e.entity.as_str().into(),
-                e.entity_id.as_str().into(),
-                (&e.from_status).into(),
-                (&e.to_status).into(),
-                e.event.as_str().into(),
-                (&e.reason).into(),
-                (&e.comment).into(),
-                e.before.as_ref().into(),
-                e.after.as_ref().into(),
-                (&e.correlation_id).into(),
-            ]);
-        }
+        let values: Vec<Arg> = chunk.iter().flat_map(args).collect();
         let sql = format!(
-            "INSERT INTO audit_events (at, actor, entity, entity_id, from_status, to_status, \
-             event, reason, comment, before, after, correlation_id) VALUES {}",
+            "INSERT INTO audit_events ({COLUMNS}) VALUES {}",
             crate::sql::values_placeholders(c.dialect(), chunk.len(), 12)
         );
-        written += c.execute(&sql, args).await?;
+        written += c.execute(&sql, values).await?;
     }
     Ok(written)
 }
