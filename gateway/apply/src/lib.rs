@@ -11,6 +11,8 @@
 //!   `expected_version` is [`ApplyError::Conflict`] and writes nothing.
 //! - [`apply_claim_settlement`] records a settlement instrument on a claim (C15, C16) under
 //!   the same optimistic concurrency.
+//! - [`apply_claim_action`] applies a user's action on a claim (submit, approve, reject,
+//!   reopen, cancel, split: C2–C6, 8.4) the same way, so a split child has its own lifecycle.
 //! - [`apply_retro_approval`] approves the pending retro run of a back-dated contract version
 //!   (chargeback-rules 5.3): past sales re-evaluated, Retro batches written; a rerun creates
 //!   nothing.
@@ -41,6 +43,7 @@ mod action;
 mod audit;
 mod book;
 mod caps;
+mod claim_action;
 mod claim_in;
 mod claim_out;
 mod contract;
@@ -62,6 +65,7 @@ use store::{Store, StoreTx};
 use uuid::Uuid;
 
 pub use action::ActionOutcome;
+pub use claim_action::{ClaimAction, ClaimActionOutcome};
 pub use cut::{CutBatch, cut_batch, cut_due};
 pub use engine::batch::BatchAction;
 pub use engine::claims::{Instrument, SettlementMethod};
@@ -251,6 +255,31 @@ pub async fn apply_claim_settlement(
         Ok(outcome) => {
             tx.commit().await?;
             tracing::info!(%claim, version = outcome.version, status = %outcome.status, summary = %outcome.summary, "settlement recorded");
+            Ok(outcome)
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Applies a user's action on claim `claim` (submit, approve, reject, reopen, cancel, split:
+/// chargeback-rules 6.3 C2–C6 and 8.4) in one transaction: a stale `expected_version` is
+/// [`ApplyError::Conflict`], an action the claim's status does not allow is
+/// [`ApplyError::Claim`], and either writes nothing.
+pub async fn apply_claim_action(
+    store: &dyn Store,
+    claim: Uuid,
+    expected_version: i64,
+    action: &ClaimAction,
+    ctx: &Context,
+) -> Result<ClaimActionOutcome, ApplyError> {
+    let mut tx = store.begin().await?;
+    match claim_action::apply(&mut *tx, claim, expected_version, action, ctx).await {
+        Ok(outcome) => {
+            tx.commit().await?;
+            tracing::info!(%claim, version = outcome.version, status = %outcome.status, summary = %outcome.summary, "claim action applied");
             Ok(outcome)
         }
         Err(e) => {

@@ -4,14 +4,14 @@
 
 use engine::reconcile::{ReconcileContext, reconcile};
 use schemas::ClaimResponse;
-use store::{ClaimLineUpdate, Direction, MatchStatus, NewClaim, NewResponse, StoreTx};
+use store::{ClaimLineUpdate, Direction, MatchStatus, NewResponse, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::append_all;
 use crate::book::BookCache;
 use crate::error::ApplyError;
 use crate::partners::Partner;
-use crate::state::{claim_line_row, claim_payload, load_claim, save_claim};
+use crate::state::{insert_split, load_claim, save_claim};
 use crate::{Context, Outcome};
 
 fn opt(s: &str) -> Option<String> {
@@ -149,37 +149,7 @@ pub(crate) async fn apply(
         }
     );
     if let Some(split) = &result.split {
-        let split_id = Uuid::now_v7();
-        let event = crate::audit::event(ctx, "claim", split_id.to_string(), "automatic split")
-            .transition(None, &engine::audit::status_name(&split.status))
-            .correlation(message_id.to_owned());
-        tx.insert_claim(
-            &NewClaim {
-                id: split_id,
-                partner: partner.id.clone(),
-                claim_number: split.number.clone(),
-                status: engine::audit::status_name(&split.status),
-                amount: split.amount,
-                batch_id: record.batch_id,
-                parent_id: Some(record.id),
-                payload: claim_payload(split)?,
-                at: ctx.now,
-            },
-            &event,
-        )
-        .await?;
-        if !split.lines.is_empty() {
-            let rows = split
-                .lines
-                .iter()
-                .enumerate()
-                .map(|(i, l)| claim_line_row(i as i64 + 1, l, None))
-                .collect::<Result<Vec<_>, _>>()?;
-            let event = crate::audit::event(ctx, "claim", split_id.to_string(), "claim lines")
-                .correlation(message_id.to_owned());
-            tx.insert_claim_lines(split_id, &rows, ctx.now, &event)
-                .await?;
-        }
+        insert_split(tx, &record, split, "automatic split", message_id, ctx).await?;
         summary.push_str(&format!("; split {} of {}", split.number, split.amount));
         refs.push(("claim".to_owned(), split.number.clone()));
     }

@@ -325,3 +325,46 @@ pub(crate) async fn save_claim(
     .await
     .map_err(ApplyError::from_store("claim", id, expected_version))
 }
+
+/// Stores `child`, a split of the claim row `parent` (its lines too, when it has any), with
+/// the audit event `what` correlated to `correlation`; returns the child's row id.
+pub(crate) async fn insert_split(
+    tx: &mut dyn StoreTx,
+    parent: &store::ClaimRecord,
+    child: &ClaimRecord,
+    what: &str,
+    correlation: &str,
+    ctx: &Context,
+) -> Result<Uuid, ApplyError> {
+    let id = Uuid::now_v7();
+    let event = crate::audit::event(ctx, "claim", id.to_string(), what)
+        .transition(None, &status_name(&child.status))
+        .correlation(correlation.to_owned());
+    tx.insert_claim(
+        &store::NewClaim {
+            id,
+            partner: parent.partner.clone(),
+            claim_number: child.number.clone(),
+            status: status_name(&child.status),
+            amount: child.amount,
+            batch_id: parent.batch_id,
+            parent_id: Some(parent.id),
+            payload: claim_payload(child)?,
+            at: ctx.now,
+        },
+        &event,
+    )
+    .await?;
+    if !child.lines.is_empty() {
+        let rows = child
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| claim_line_row(i as i64 + 1, l, None))
+            .collect::<Result<Vec<_>, _>>()?;
+        let event = crate::audit::event(ctx, "claim", id.to_string(), "claim lines")
+            .correlation(correlation.to_owned());
+        tx.insert_claim_lines(id, &rows, ctx.now, &event).await?;
+    }
+    Ok(id)
+}

@@ -12,8 +12,8 @@
 mod common;
 
 use apply::{
-    Applied, BatchAction, Instrument, SettlementMethod, apply_batch_action, apply_claim_settlement,
-    apply_document,
+    Applied, BatchAction, ClaimAction, Instrument, SettlementMethod, apply_batch_action,
+    apply_claim_action, apply_claim_settlement, apply_document,
 };
 use common::{Harness, Kind, applied, apply_sample_contract, ctx, partners, translate};
 use engine::RejectReason;
@@ -957,6 +957,136 @@ async fn mass_settlement_settles_several_claims(kind: Kind) {
     s.h.finish().await;
 }
 
+/// The automatic split child of an 849's unpaid 10.00 lives its own lifecycle through the
+/// user's claim actions (C2–C5, 8.4, C3): submitted, rejected with a reason,
+/// reopened; cancelling it is refused (not a manual claim), so is a stale version, and
+/// neither writes anything; 4.00 of it is split off into a grandchild (6.00 remain; a split
+/// beyond that is refused); submitted and approved (C3: a claimant's child has no lines, so no
+/// 844 is sent).
+async fn split_child_lives_its_own_lifecycle(kind: Kind) {
+    let s = Story::new(kind).await;
+    s.respond(
+        "m-849",
+        answer_849(&s.sent, "000000811", dec("10.00")),
+        "2026-12-10",
+    )
+    .await;
+    let number = format!("{}-S1", s.number);
+    let child =
+        s.h.store
+            .reader()
+            .await
+            .unwrap()
+            .find_claim(ACME, &number)
+            .await
+            .unwrap()
+            .expect("split child");
+    assert_eq!(
+        (child.status.as_str(), child.amount),
+        ("open", dec("10.00"))
+    );
+    let who = ctx("2026-12-11", "analyst1");
+    let act = |version: i64, action: ClaimAction| {
+        let store = s.h.store.clone();
+        let who = who.clone();
+        async move { apply_claim_action(&*store, child.id, version, &action, &who).await }
+    };
+    let submitted = act(child.version, ClaimAction::Submit).await.expect("C2");
+    assert_eq!(submitted.status, "pending_approval");
+    // A stale version, and an action the status does not allow: refused, nothing written.
+    let counts = s.h.counts().await;
+    let stale = act(child.version, ClaimAction::Approve).await;
+    assert!(
+        matches!(stale, Err(apply::ApplyError::Conflict { .. })),
+        "{stale:?}"
+    );
+    let early = act(submitted.version, ClaimAction::Reopen).await;
+    assert!(
+        matches!(early, Err(apply::ApplyError::Claim(_))),
+        "{early:?}"
+    );
+    assert_eq!(s.h.counts().await, counts);
+    let rejected = act(
+        submitted.version,
+        ClaimAction::Reject {
+            reason: "price to be corrected".into(),
+        },
+    )
+    .await
+    .expect("C4");
+    assert_eq!(rejected.status, "rejected");
+    let reopened = act(rejected.version, ClaimAction::Reopen)
+        .await
+        .expect("C5");
+    assert_eq!(reopened.status, "open");
+    let counts = s.h.counts().await;
+    let cancel = act(reopened.version, ClaimAction::Cancel).await;
+    assert!(
+        matches!(cancel, Err(apply::ApplyError::Claim(_))),
+        "{cancel:?}"
+    );
+    let too_much = act(
+        reopened.version,
+        ClaimAction::Split {
+            amount: dec("10.01"),
+            reference: None,
+        },
+    )
+    .await;
+    assert!(
+        matches!(too_much, Err(apply::ApplyError::Claim(_))),
+        "{too_much:?}"
+    );
+    assert_eq!(s.h.counts().await, counts);
+    let split = act(
+        reopened.version,
+        ClaimAction::Split {
+            amount: dec("4.00"),
+            reference: Some("DM-4".into()),
+        },
+    )
+    .await
+    .expect("8.4 split");
+    assert_eq!(split.remaining, dec("6.00"));
+    let (grandchild_id, grandchild) = split.child.clone().expect("grandchild");
+    assert_eq!(grandchild, format!("{number}-S1"));
+    let mut read = s.h.store.reader().await.unwrap();
+    let stored = read.get_claim(grandchild_id).await.unwrap().expect("row");
+    assert_eq!(
+        (stored.status.as_str(), stored.amount),
+        ("open", dec("4.00"))
+    );
+    assert_eq!(stored.parent_id, Some(child.id));
+    drop(read);
+    let submitted = act(split.version, ClaimAction::Submit).await.expect("C2");
+    let approved = act(submitted.version, ClaimAction::Approve)
+        .await
+        .expect("C3");
+    // A claimant's child holds an amount, no lines: approved, there is no 844 to send.
+    assert_eq!(approved.status, "approved", "{}", approved.summary);
+    let mut read = s.h.store.reader().await.unwrap();
+    assert!(read.claim_transmissions(child.id).await.unwrap().is_empty());
+    drop(read);
+    let events: Vec<String> =
+        s.h.store
+            .audit_events("claim", &number)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event.event)
+            .collect();
+    for rule in [
+        "C2 submit",
+        "C4 reject",
+        "C5 reopen for correction",
+        "C3 approve",
+    ] {
+        assert!(events.iter().any(|e| e == rule), "{rule} in {events:?}");
+    }
+    s.h.finish().await;
+}
+
+both_backends!(split_child, split_child_lives_its_own_lifecycle);
 both_backends!(accepted_997, accepted_997_acknowledges_c12);
 both_backends!(rejected_997, rejected_997_resends_c13);
 both_backends!(settlement, settlement_settles_and_closes_c14_c15_c16);

@@ -287,6 +287,28 @@ fn story(serve: &Serve, deliver: Deliver) {
     );
     assert_eq!(reconciled["remaining_amount"], "123.00", "{reconciled}");
 
+    // A user's claim action over HTTP: resubmitting a claim the supplier already answered
+    // is refused (C2 is from Open only), and so is a stale version; nothing changes.
+    let act = |version: &serde_json::Value, action: &str| {
+        let body = format!(
+            r#"{{"expected_version": {version}, "actor": "ann", "action": {{"action": "{action}"}}}}"#
+        );
+        http(
+            serve.port,
+            "POST",
+            &format!("{claim_api}/actions"),
+            Some(&body),
+        )
+        .unwrap()
+    };
+    let (status, body) = act(&reconciled["version"], "submit");
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("submit"), "{body}");
+    let (status, body) = act(&serde_json::json!(1), "submit");
+    assert_eq!(status, 409, "{body}");
+    let unchanged = json(&get(serve.port, &claim_api).unwrap().1);
+    assert_eq!(unchanged["version"], reconciled["version"], "{unchanged}");
+
     // The money arrives in two credit memos (C15): partial first, the remainder shown; then
     // the rest settles it, and with nothing left open it is Closed (C16).
     let settle = |version: &serde_json::Value, number: &str, amount: &str| {

@@ -3,7 +3,9 @@
 //! amounts, age in days, chargeback-rules 8.2, 8.5); recording a settlement instrument on it
 //! (C15, C16, with optimistic concurrency like the batch actions); and the Unmatched
 //! Responses queue (849s no claim was found for). One instrument settling several claims is
-//! `POST /api/v1/settlements` (7.3, 8.2: a mass settlement number on each claim).
+//! `POST /api/v1/settlements` (7.3, 8.2: a mass settlement number on each claim). A user's
+//! action on a claim (submit, approve, reject, reopen, cancel, split: 6.3 C2–C6, 8.4) is
+//! `POST /api/v1/claims/{id}/actions`, under the same optimistic concurrency.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -24,6 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/claims/{id}", get(get_claim))
         .route("/api/v1/claims/{id}/settlements", post(settle))
+        .route("/api/v1/claims/{id}/actions", post(act))
         .route("/api/v1/settlements", post(settle_many))
         .route("/api/v1/responses/unmatched", get(unmatched))
 }
@@ -180,6 +183,61 @@ pub struct SettlementRequest {
 
 fn analyst() -> String {
     "analyst".into()
+}
+
+/// Body of `POST /api/v1/claims/{id}/actions`, e.g. `{"expected_version": 3, "actor":
+/// "ann", "action": {"action": "split", "amount": "4.00"}}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimActionRequest {
+    /// The claim version the user saw.
+    pub expected_version: i64,
+    /// Who acts (audited).
+    #[serde(default = "analyst")]
+    pub actor: String,
+    /// The action.
+    pub action: apply::ClaimAction,
+}
+
+async fn act(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(req): Json<ClaimActionRequest>,
+) -> Response {
+    let found = async {
+        let mut reader = state.shared.store.reader().await?;
+        find(&mut *reader, &id).await
+    }
+    .await;
+    let claim = match found {
+        Ok(Some(c)) => c,
+        Ok(None) => return error(StatusCode::NOT_FOUND, &format!("no claim {id}")),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let ctx = apply::Context::at(Utc::now(), req.actor.clone());
+    match apply::apply_claim_action(
+        &*state.shared.store,
+        claim.id,
+        req.expected_version,
+        &req.action,
+        &ctx,
+    )
+    .await
+    {
+        Ok(outcome) => Json(json!({
+            "version": outcome.version,
+            "status": outcome.status,
+            "remaining_amount": outcome.remaining,
+            "child": outcome.child.as_ref().map(|(id, number)| json!({"id": id, "claim_number": number})),
+            "summary": outcome.summary,
+        }))
+        .into_response(),
+        Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
+        Err(e @ apply::ApplyError::Claim(_)) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
+        }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
 }
 
 async fn settle(
