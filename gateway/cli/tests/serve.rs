@@ -143,8 +143,9 @@ fn story(serve: &Serve, deliver: Deliver) {
         "867_4010_sales.x12",
         &sample("867_4010_sales.x12"),
     );
-    // Its lines collect in GOOD DRUG's Daily batch of today (claim_trigger, 8.1), found by
-    // the report too; cut on demand, it awaits review. Cutting again does nothing more.
+    // It joins GOOD DRUG's Daily batch of today (claim_trigger, 8.1), found by the report
+    // too; cut on demand, its lines are validated and it awaits review. Cutting again does
+    // nothing more.
     let batch_path = "/api/v1/batches/gooddrug%2FGDD-867-202611";
     let batch = wait_for_batch(serve, batch_path);
     assert_eq!(batch["status"], "open", "{batch}");

@@ -139,8 +139,9 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
     })
     .await?;
     println!(
-        "   its lines went into batch {}, {} and collecting today's sales (claim_trigger \
-         Daily: the service cuts each day's batch once the day is over)",
+        "   its lines went into batch {}, {} and collecting today's sales, unprocessed until \
+         the cut (claim_trigger Daily: the service cuts each day's batch once the day is over \
+         and validates its lines then)",
         collecting.number, collecting.status
     );
     // The story does not wait for midnight: it cuts today's period now, as
