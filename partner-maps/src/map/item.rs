@@ -2,6 +2,8 @@
 //! `dialect.product_id_priority` leads, the others follow in LIN order; NDCs become the
 //! canonical 11-digit `N4` when `dialect.ndc_normalize` is on (x12-chargeback.md §3).
 
+use std::borrow::Cow;
+
 use schemas::{Item, ItemId};
 use x12::sets::common::Lin;
 
@@ -10,6 +12,12 @@ use super::{Ctx, Path, listed, seen};
 /// The 11-digit NDC (5-4-2, no hyphens) for an id sent with an NDC qualifier, or `None` when
 /// the form is ambiguous (an unhyphenated 10-digit `ND`) or not an NDC at all.
 pub fn normalize_ndc(qualifier: &str, id: &str) -> Option<String> {
+    ndc(qualifier, id).map(Cow::into_owned)
+}
+
+/// [`normalize_ndc`], borrowing `id` when it is already the canonical form (the usual case:
+/// most partners send `N4` 11-digit NDCs).
+fn ndc<'a>(qualifier: &str, id: &'a str) -> Option<Cow<'a, str>> {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let mut parts = id.split('-');
     if let (Some(l), Some(p), Some(k), None) =
@@ -18,10 +26,10 @@ pub fn normalize_ndc(qualifier: &str, id: &str) -> Option<String> {
     {
         // A hyphenated NDC says its own layout: pad the short part with a zero.
         return match (l.len(), p.len(), k.len()) {
-            (5, 4, 2) => Some(format!("{l}{p}{k}")),
-            (4, 4, 2) => Some(format!("0{l}{p}{k}")),
-            (5, 3, 2) => Some(format!("{l}0{p}{k}")),
-            (5, 4, 1) => Some(format!("{l}{p}0{k}")),
+            (5, 4, 2) => Some(format!("{l}{p}{k}").into()),
+            (4, 4, 2) => Some(format!("0{l}{p}{k}").into()),
+            (5, 3, 2) => Some(format!("{l}0{p}{k}").into()),
+            (5, 4, 1) => Some(format!("{l}{p}0{k}").into()),
             _ => None,
         };
     }
@@ -29,10 +37,10 @@ pub fn normalize_ndc(qualifier: &str, id: &str) -> Option<String> {
         return None;
     }
     match (qualifier, id.len()) {
-        ("N4" | "ND" | "N1" | "N2" | "N3", 11) => Some(id.to_owned()),
-        ("N1", 10) => Some(format!("0{id}")),
-        ("N2", 10) => Some(format!("{}0{}", &id[..5], &id[5..])),
-        ("N3", 10) => Some(format!("{}0{}", &id[..9], &id[9..])),
+        ("N4" | "ND" | "N1" | "N2" | "N3", 11) => Some(Cow::Borrowed(id)),
+        ("N1", 10) => Some(format!("0{id}").into()),
+        ("N2", 10) => Some(format!("{}0{}", &id[..5], &id[5..]).into()),
+        ("N3", 10) => Some(format!("{}0{}", &id[..9], &id[9..]).into()),
         _ => None,
     }
 }
@@ -46,15 +54,16 @@ fn is_ndc(qualifier: &str) -> bool {
 /// profile lists.
 pub(crate) fn item(ctx: &mut Ctx<'_>, lin: &Lin, path: Path, line: Option<&str>) -> Option<Item> {
     let normalize = ctx.dialect.ndc_normalize;
-    let mut ids: Vec<(String, String)> = Vec::with_capacity(lin.ids.len());
+    // Borrowed from the LIN until the item is built: only the ids kept become strings.
+    let mut ids: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(lin.ids.len());
     for p in &lin.ids {
         let q = p.qualifier.code();
         let id = match normalize && is_ndc(q) {
-            true => match normalize_ndc(q, &p.id) {
-                Some(n) => ("N4".to_owned(), n),
-                None => (q.to_owned(), p.id.clone()),
+            true => match ndc(q, &p.id) {
+                Some(n) => ("N4", n),
+                None => (q, Cow::Borrowed(p.id.as_str())),
             },
-            false => (q.to_owned(), p.id.clone()),
+            false => (q, Cow::Borrowed(p.id.as_str())),
         };
         if !ids.contains(&id) {
             ids.push(id);
@@ -65,7 +74,7 @@ pub(crate) fn item(ctx: &mut Ctx<'_>, lin: &Lin, path: Path, line: Option<&str>)
         .iter()
         .find_map(|want| ids.iter().position(|(q, _)| q == want));
     let Some(lead) = lead else {
-        let first = ids.first().map_or("", |(q, _)| q.as_str()).to_owned();
+        let first = ids.first().map_or("", |(q, _)| q).to_owned();
         ctx.invalid_code(
             path,
             line,
@@ -75,7 +84,7 @@ pub(crate) fn item(ctx: &mut Ctx<'_>, lin: &Lin, path: Path, line: Option<&str>)
             &first,
             format!(
                 "LIN qualifiers {} not in {}",
-                seen(ids.iter().map(|(q, _)| q.as_str())),
+                seen(ids.iter().map(|(q, _)| *q)),
                 listed(priority)
             ),
         );
@@ -83,11 +92,14 @@ pub(crate) fn item(ctx: &mut Ctx<'_>, lin: &Lin, path: Path, line: Option<&str>)
     };
     let (qualifier, id) = ids.remove(lead);
     Some(Item {
-        qualifier,
-        id,
+        qualifier: qualifier.to_owned(),
+        id: id.into_owned(),
         other_ids: ids
             .into_iter()
-            .map(|(qualifier, id)| ItemId { qualifier, id })
+            .map(|(qualifier, id)| ItemId {
+                qualifier: qualifier.to_owned(),
+                id: id.into_owned(),
+            })
             .collect(),
     })
 }
