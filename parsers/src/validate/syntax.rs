@@ -33,6 +33,18 @@ pub fn check_segment_with(
     memo: &mut CodeMemo,
     out: &mut Vec<ElementIssue>,
 ) {
+    check_segment_fast(seg, def, None, memo, out);
+}
+
+/// [`check_segment_with`] given the definition's mandatory positions as bits, as the
+/// dictionary index keeps them ([`crate::dict::segment_entry`]); `None` works them out.
+pub(crate) fn check_segment_fast(
+    seg: &Segment<'_>,
+    def: &SegmentDef,
+    mandatory: Option<u64>,
+    memo: &mut CodeMemo,
+    out: &mut Vec<ElementIssue>,
+) {
     let d = seg.delimiters();
     let count = seg.element_count();
     if count > def.elements.len() {
@@ -48,17 +60,33 @@ pub fn check_segment_with(
             });
         }
     }
-    for (i, el) in def.elements.iter().enumerate().take(count) {
-        let n = i + 1;
-        let value = seg.element(n).unwrap_or(b"");
-        check_element(value, el, ElementPosition::element(n as u16), &d, memo, out);
+    for ((i, el), value) in def.elements.iter().enumerate().zip(seg.elements()) {
+        check_element(value, el, ElementPosition::element(i as u16 + 1), &d, memo, out);
     }
     // Elements after the last one sent are empty: only a mandatory one is a finding (LIN
     // defines 31 elements and most are never sent).
-    for (i, el) in def.elements.iter().enumerate().skip(count) {
-        if el.req == Requirement::Mandatory {
-            let position = ElementPosition::element(i as u16 + 1);
-            out.push(issue(position, el, ElementError::MandatoryMissing, None));
+    match mandatory {
+        Some(bits) if def.elements.len() <= 64 => {
+            let mut after = if count >= 64 { 0 } else { bits >> count << count };
+            while after != 0 {
+                let i = after.trailing_zeros() as usize;
+                after &= after - 1;
+                let position = ElementPosition::element(i as u16 + 1);
+                out.push(issue(
+                    position,
+                    &def.elements[i],
+                    ElementError::MandatoryMissing,
+                    None,
+                ));
+            }
+        }
+        _ => {
+            for (i, el) in def.elements.iter().enumerate().skip(count) {
+                if el.req == Requirement::Mandatory {
+                    let position = ElementPosition::element(i as u16 + 1);
+                    out.push(issue(position, el, ElementError::MandatoryMissing, None));
+                }
+            }
         }
     }
 }

@@ -870,7 +870,7 @@ impl Validator {
             set.pad01.clear();
             set.pad01.push_str(seg.text(1).unwrap_or(""));
         }
-        let Some(def) = dict::segment_by_bytes(version, seg.id()) else {
+        let Some((def, mandatory)) = dict::segment_entry(version, seg.id()) else {
             self.segment_issue(
                 seg.id_str(),
                 position,
@@ -897,7 +897,13 @@ impl Validator {
             );
         }
         let mut elements = Vec::new();
-        syntax::check_segment_with(seg, def, &mut self.code_memo, &mut elements);
+        syntax::check_segment_fast(
+            seg,
+            def,
+            Some(mandatory),
+            &mut self.code_memo,
+            &mut elements,
+        );
         let placed_ok = placement.errors.is_empty();
         for e in placement.errors {
             self.segment_issue(
