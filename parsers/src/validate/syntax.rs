@@ -61,13 +61,24 @@ pub(crate) fn check_segment_fast(
         }
     }
     for ((i, el), value) in def.elements.iter().enumerate().zip(seg.elements()) {
-        check_element(value, el, ElementPosition::element(i as u16 + 1), &d, memo, out);
+        check_element(
+            value,
+            el,
+            ElementPosition::element(i as u16 + 1),
+            &d,
+            memo,
+            out,
+        );
     }
     // Elements after the last one sent are empty: only a mandatory one is a finding (LIN
     // defines 31 elements and most are never sent).
     match mandatory {
         Some(bits) if def.elements.len() <= 64 => {
-            let mut after = if count >= 64 { 0 } else { bits >> count << count };
+            let mut after = if count >= 64 {
+                0
+            } else {
+                bits >> count << count
+            };
             while after != 0 {
                 let i = after.trailing_zeros() as usize;
                 after &= after - 1;
