@@ -31,9 +31,9 @@ pub struct SegmentCursor<'a> {
     known: Arc<[&'static str]>,
     /// The set's bytes as text, when they are UTF-8.
     text: Option<&'a str>,
-    /// The segment at `next` and its id, worked out once per segment: readers peek at the
-    /// next id several times before taking it.
-    head: Option<(Segment<'a>, &'a str)>,
+    /// The segment at `next`, its id and the id's [`key`], worked out once per segment:
+    /// readers peek at the next id several times before taking it.
+    head: Option<(Segment<'a>, &'a str, u64)>,
 }
 
 impl<'a> SegmentCursor<'a> {
@@ -59,9 +59,10 @@ impl<'a> SegmentCursor<'a> {
         self.head = if self.next >= self.end {
             None
         } else {
-            self.raw
-                .segment(self.next)
-                .map(|segment| (segment, id_in(&segment, self.text)))
+            self.raw.segment(self.next).map(|segment| {
+                let id = id_in(&segment, self.text);
+                (segment, id, key(id))
+            })
         };
     }
 
@@ -82,12 +83,17 @@ impl<'a> SegmentCursor<'a> {
 
     /// The next segment without taking it.
     pub fn peek(&self) -> Option<Segment<'a>> {
-        self.head.map(|(segment, _)| segment)
+        self.head.map(|(segment, _, _)| segment)
     }
 
     /// The next segment's id without taking it.
     pub fn peek_id(&self) -> Option<&'a str> {
-        self.head.map(|(_, id)| id)
+        self.head.map(|(_, id, _)| id)
+    }
+
+    /// The next segment's id as its [`key`], for readers that match ids as integers.
+    pub(crate) fn peek_key(&self) -> Option<u64> {
+        self.head.map(|(_, _, k)| k)
     }
 
     /// Takes the next segment, whatever it is.
@@ -131,7 +137,15 @@ impl<'a> SegmentCursor<'a> {
 
     /// Takes and decodes the next segment, which must be a `T`.
     pub(crate) fn read_segment<T: SegmentType>(&mut self) -> Result<T, ReadError> {
-        let at = self.expect(T::ID)?;
+        // The id compared by key (an integer compare, not a memcmp call per segment).
+        let at = match T::KEY {
+            u64::MAX => self.expect(T::ID)?,
+            k if self.peek_key() == Some(k) => match self.next_segment() {
+                Some(at) => at,
+                None => return Err(self.missing(T::ID)),
+            },
+            _ => return Err(self.missing(T::ID)),
+        };
         T::decode(&at)
     }
 
@@ -229,6 +243,41 @@ fn collect_ids(nodes: &'static [Node], out: &mut Vec<&'static str>) {
     }
 }
 
+/// A segment id or code of at most seven bytes as one integer, equal for equal strings only:
+/// the bytes packed high (see [`crate::dict::pack_prefix`]) and the length in the low byte,
+/// which the packing leaves free (so `A` and `A\0` differ). Longer strings give `u64::MAX`,
+/// which callers never compare as a key: they compare those as strings. Readers match ids and
+/// codes by key, where matching strings called memcmp once per arm.
+pub(crate) const fn key(s: &str) -> u64 {
+    let b = s.as_bytes();
+    if b.len() > 7 {
+        return u64::MAX;
+    }
+    crate::dict::pack_prefix(b) | b.len() as u64
+}
+
+/// Keys of the segment ids the readers match.
+pub(crate) mod ids {
+    use super::key;
+
+    pub(crate) const AMT: u64 = key("AMT");
+    pub(crate) const CTB: u64 = key("CTB");
+    pub(crate) const CTT: u64 = key("CTT");
+    pub(crate) const CUR: u64 = key("CUR");
+    pub(crate) const DTM: u64 = key("DTM");
+    pub(crate) const LIN: u64 = key("LIN");
+    pub(crate) const N1: u64 = key("N1");
+    pub(crate) const N2: u64 = key("N2");
+    pub(crate) const N3: u64 = key("N3");
+    pub(crate) const N4: u64 = key("N4");
+    pub(crate) const PER: u64 = key("PER");
+    pub(crate) const PID: u64 = key("PID");
+    pub(crate) const PTD: u64 = key("PTD");
+    pub(crate) const QTY: u64 = key("QTY");
+    pub(crate) const REF: u64 = key("REF");
+    pub(crate) const UIT: u64 = key("UIT");
+}
+
 /// The id of `segment`, sliced out of its set's `text` when the set is UTF-8 (no check of its
 /// own), else checked on its own.
 fn id_in<'a>(segment: &Segment<'a>, text: Option<&'a str>) -> &'a str {
@@ -277,37 +326,63 @@ impl<'a> SegmentAt<'a> {
 
     /// [`SegmentAt::text`] borrowed from the set: codes, numbers and dates are parsed from
     /// it without an owned copy (a copy per element was a good part of typed reading).
+    ///
+    /// Inlined, with the errors and sets that are not UTF-8 out of line: readers ask for every
+    /// element a segment may have and most are absent, which the call and the spills of the
+    /// whole function cost several times over.
+    #[inline]
     pub(crate) fn str_at(&self, n: usize) -> Result<Option<&'a str>, ReadError> {
-        let Some((from, to)) = self.segment.element_span(n).filter(|(f, t)| f < t) else {
+        let Some((from, to)) = self.segment.element_span(n) else {
             return Ok(None);
         };
-        let d = self.segment.delimiters();
-        let text = match self.set_text.and_then(|t| t.get(from..to)) {
-            Some(text) => text,
-            None => {
-                let raw = self.segment.element(n).unwrap_or_default();
-                std::str::from_utf8(raw).map_err(|_| {
-                    self.error(
-                        n,
-                        None,
-                        ReadErrorKind::InvalidCharacter(String::from_utf8_lossy(raw).into_owned()),
-                    )
-                })?
-            }
+        if from >= to {
+            return Ok(None);
+        }
+        let Some(text) = self.set_text.and_then(|t| t.get(from..to)) else {
+            return self.str_at_slow(n);
         };
-        let raw = text.as_bytes();
+        let d = self.segment.delimiters();
         // One pass for both separators (elements are short and this runs for every one);
         // which of them it was is only worked out when one is there.
         let rep = d.repetition.unwrap_or(d.component);
-        if raw.iter().any(|&b| b == rep || b == d.component) {
-            let kind = if d.repetition.is_some_and(|r| raw.contains(&r)) {
-                ReadErrorKind::Repetition(text.to_owned())
-            } else {
-                ReadErrorKind::InvalidCharacter(text.to_owned())
-            };
-            return Err(self.error(n, None, kind));
+        if text.bytes().any(|b| b == rep || b == d.component) {
+            return Err(self.separator_error(n, text));
         }
         Ok(Some(text))
+    }
+
+    /// [`SegmentAt::str_at`] for an element not sliced from the set's text (the set is not
+    /// UTF-8): checked on its own.
+    #[cold]
+    #[inline(never)]
+    fn str_at_slow(&self, n: usize) -> Result<Option<&'a str>, ReadError> {
+        let raw = self.segment.element(n).unwrap_or_default();
+        let text = std::str::from_utf8(raw).map_err(|_| {
+            self.error(
+                n,
+                None,
+                ReadErrorKind::InvalidCharacter(String::from_utf8_lossy(raw).into_owned()),
+            )
+        })?;
+        let d = self.segment.delimiters();
+        let rep = d.repetition.unwrap_or(d.component);
+        if text.bytes().any(|b| b == rep || b == d.component) {
+            return Err(self.separator_error(n, text));
+        }
+        Ok(Some(text))
+    }
+
+    /// The error for a simple element `n` holding a repetition or component separator.
+    #[cold]
+    #[inline(never)]
+    fn separator_error(&self, n: usize, text: &str) -> ReadError {
+        let d = self.segment.delimiters();
+        let kind = if d.repetition.is_some_and(|r| text.as_bytes().contains(&r)) {
+            ReadErrorKind::Repetition(text.to_owned())
+        } else {
+            ReadErrorKind::InvalidCharacter(text.to_owned())
+        };
+        self.error(n, None, kind)
     }
 
     /// Element `n` as text; a [`ReadErrorKind::MissingElement`] when empty.
@@ -484,6 +559,8 @@ pub trait CodeValue: Sized {
 pub(crate) trait SegmentType: Sized {
     /// The segment id.
     const ID: &'static str;
+    /// The segment id's [`key`].
+    const KEY: u64 = key(Self::ID);
     /// Reads the segment's elements.
     fn decode(at: &SegmentAt<'_>) -> Result<Self, ReadError>;
     /// Writes the segment for `version`, leaving out elements the version does not have.
@@ -497,19 +574,33 @@ pub fn parse_r(s: &str) -> Option<Decimal> {
         Some(rest) => (true, rest),
         None => (false, s),
     };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    // By byte: `split_once('.')` runs a char searcher.
+    let (int, frac) = match body.bytes().position(|b| b == b'.') {
+        Some(dot) => (&body[..dot], &body[dot + 1..]),
+        None => (body, ""),
+    };
     let digits = int.len() + frac.len();
     if digits == 0 || digits > 28 || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let mut mantissa: i128 = if digits <= 18 {
-        // Prices and quantities fit a u64: one 64-bit multiply per digit, not a 128-bit one.
+    if digits <= 18 {
+        // Prices and quantities fit a u64: one 64-bit multiply per digit, not a 128-bit one,
+        // and the decimal is built from its parts (the scale is at most 18 here, the mantissa
+        // below 2^64; from_parts clears the sign of a zero as the i128 conversion does).
         let mut m = 0u64;
         for b in int.bytes().chain(frac.bytes()) {
             m = m * 10 + u64::from(b - b'0');
         }
-        i128::from(m)
-    } else {
+        let scale = frac.len() as u32;
+        return Some(Decimal::from_parts(
+            m as u32,
+            (m >> 32) as u32,
+            0,
+            negative,
+            scale,
+        ));
+    }
+    let mut mantissa: i128 = {
         let mut m = 0i128;
         for b in int.bytes().chain(frac.bytes()) {
             m = m * 10 + i128::from(b - b'0');
