@@ -27,8 +27,8 @@ pub struct SegmentCursor<'a> {
     next: usize,
     /// Index one past the last body segment (the SE's index when the set has one).
     end: usize,
-    /// Every segment id the set's grammar knows, in either version, sorted.
-    known: Arc<[&'static str]>,
+    /// The [`key`]s of every segment id the set's grammar knows, in either version, sorted.
+    known: Arc<[u64]>,
     /// The set's bytes as text, when they are UTF-8.
     text: Option<&'a str>,
     /// The segment at `next`, its id and the id's [`key`], worked out once per segment:
@@ -180,13 +180,16 @@ impl<'a> SegmentCursor<'a> {
         shape: &Shape,
         other: &mut Vec<Seg>,
     ) -> Result<bool, ReadError> {
-        let Some(id) = self.peek_id() else {
+        let (Some(id), Some(k)) = (self.peek_id(), self.peek_key()) else {
             return Ok(false);
         };
-        if shape.order.first() == Some(&id) {
+        // Ids compared by key (strings only when too long for one): this runs at the end of
+        // every loop, against every id of the loop's shape.
+        let is = |s: &str| key(s) == k && (k != u64::MAX || s == id);
+        if shape.order.first().is_some_and(|o| is(o)) {
             return Ok(false);
         }
-        if let Some((_, members)) = shape.opaque.iter().find(|(t, _)| *t == id) {
+        if let Some((_, members)) = shape.opaque.iter().find(|(t, _)| is(t)) {
             if let Some(first) = self.next_segment() {
                 other.push(first.to_checked_seg()?);
             }
@@ -195,7 +198,9 @@ impl<'a> SegmentCursor<'a> {
             }
             return Ok(true);
         }
-        if shape.order.contains(&id) || self.known.binary_search(&id).is_err() {
+        // Grammar ids are at most three bytes: a longer id is not one of them.
+        let unknown = k == u64::MAX || self.known.binary_search(&k).is_err();
+        if shape.order.iter().any(|o| is(o)) || unknown {
             if let Some(seg) = self.next_segment() {
                 other.push(seg.to_checked_seg()?);
             }
@@ -205,12 +210,12 @@ impl<'a> SegmentCursor<'a> {
     }
 }
 
-/// The sorted segment ids of set `set_id`'s grammar in every version, computed once per set
-/// id the dictionary knows (a file holds thousands of small sets; walking the grammar for each
-/// showed in profiles). Unknown ids get an empty list and are not cached, so input cannot grow
-/// the cache.
-fn known_ids(set_id: &str) -> Arc<[&'static str]> {
-    type Ids = Arc<[&'static str]>;
+/// The sorted [`key`]s of the segment ids of set `set_id`'s grammar in every version, computed
+/// once per set id the dictionary knows (a file holds thousands of small sets; walking the
+/// grammar for each showed in profiles). Unknown ids get an empty list and are not cached, so
+/// input cannot grow the cache.
+fn known_ids(set_id: &str) -> Arc<[u64]> {
+    type Ids = Arc<[u64]>;
     static CACHE: OnceLock<Mutex<HashMap<String, Ids>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Mutex::default);
     let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -225,9 +230,10 @@ fn known_ids(set_id: &str) -> Arc<[&'static str]> {
             collect_ids(def.body, &mut known);
         }
     }
-    known.sort_unstable();
-    known.dedup();
-    let ids: Arc<[&'static str]> = known.into();
+    let mut keys: Vec<u64> = known.iter().map(|id| key(id)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let ids: Ids = keys.into();
     if in_dictionary {
         cache.insert(set_id.to_owned(), ids.clone());
     }
@@ -782,6 +788,27 @@ pub(crate) fn push_all<T: SegmentType>(out: &mut Vec<Seg>, items: &[T], version:
 pub(crate) mod tests {
     use super::*;
     use crate::dict;
+
+    /// Keys stand for grammar ids exactly: every id is short enough for one, and keys order
+    /// like the ids.
+    #[test]
+    fn grammar_ids_have_exact_keys() {
+        for version in Version::ALL {
+            for set in ["844", "845", "849", "867", "997", "999"] {
+                let Some(def) = dict::set(version, set) else {
+                    continue;
+                };
+                let mut ids = Vec::new();
+                collect_ids(def.body, &mut ids);
+                assert!(ids.iter().all(|id| id.len() <= 7), "{set}");
+                let mut by_id = ids.clone();
+                by_id.sort_unstable();
+                let mut by_key = ids;
+                by_key.sort_unstable_by_key(|id| key(id));
+                assert_eq!(by_id, by_key);
+            }
+        }
+    }
 
     #[test]
     fn r_numbers_keep_their_scale() {
