@@ -96,6 +96,15 @@ impl RawSet {
         std::str::from_utf8(&self.data).ok()
     }
 
+    /// The id of every segment in order, ST first: what [`RawSet::segments`] gives with
+    /// [`Segment::id`], without building each segment.
+    pub fn ids(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.spans.iter().map(|&(from, to, sf, st, _)| {
+            let end = if sf < st { self.seps[sf as usize] } else { to };
+            &self.data[from as usize..end as usize]
+        })
+    }
+
     /// All segments in order, ST first.
     pub fn segments(&self) -> impl Iterator<Item = Segment<'_>> + '_ {
         (0..self.spans.len()).filter_map(move |i| self.segment(i))
@@ -393,6 +402,8 @@ mod tests {
         };
         assert_eq!(sales.id, "867");
         assert_eq!(sales.segments().filter(|s| s.id() == b"QTY").count(), 4);
+        assert!(sales.ids().eq(sales.segments().map(|s| s.id())));
+        assert!(claim.ids().eq(claim.segments().map(|s| s.id())));
     }
 
     /// A recycled set's buffers hold nothing of it when the next set is read into them.

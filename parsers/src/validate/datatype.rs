@@ -53,6 +53,24 @@ pub fn check_numeric(value: &[u8]) -> Result<(), ElementError> {
         .map_err(|_| ElementError::InvalidCharacter)
 }
 
+/// The length of an `R` value as min/max count it (its digits) when [`check_real`] accepts
+/// it, in the same pass; `None` when it does not.
+pub(crate) fn real_digits(value: &[u8]) -> Option<usize> {
+    let body = value.strip_prefix(b"-").unwrap_or(value);
+    let mut digits = 0;
+    let mut dot = false;
+    for &b in body {
+        if b.is_ascii_digit() {
+            digits += 1;
+        } else if b == b'.' && !dot {
+            dot = true;
+        } else {
+            return None;
+        }
+    }
+    (digits > 0).then_some(digits)
+}
+
 /// Checks an `R` value: optional minus, digits with at most one decimal point (`12`, `12.5`,
 /// `.5`, `12.`). Written out by hand, not with combinators, because every price, amount and
 /// quantity goes through it (the combinators cost three times as much).
@@ -139,6 +157,10 @@ mod tests {
         ) {
             let reference = real(&value).map(|_| ()).map_err(|_| ElementError::InvalidCharacter);
             proptest::prop_assert_eq!(check_real(&value), reference);
+            proptest::prop_assert_eq!(
+                real_digits(&value),
+                reference.ok().map(|()| numeric_len(&value))
+            );
         }
     }
 

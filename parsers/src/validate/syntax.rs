@@ -116,14 +116,33 @@ fn check_element(
         }
         return;
     }
-    if def.components.is_empty()
-        && matches!(def.data_type, DataType::AN | DataType::ID)
-        && plain_text(value, d)
-    {
-        // Most elements are text: one pass found no control character and no separator,
-        // so only the length and the code list are left to check.
-        check_length_and_code(value, value.len(), def, position, memo, out);
-        return;
+    if def.components.is_empty() {
+        match def.data_type {
+            DataType::AN | DataType::ID if plain_text(value, d) => {
+                // Most elements are text: one pass found no control character and no
+                // separator, so only the length and the code list are left to check.
+                check_length_and_code(value, value.len(), def, position, memo, out);
+                return;
+            }
+            DataType::R if !numeric_delimiters(d) => {
+                // Prices, amounts, quantities: one pass checks the grammar and counts the
+                // digits. A valid R value holds only digits, `-` and `.`, none of them a
+                // separator here, so the repetition and component checks cannot fail.
+                if let Some(digits) = datatype::real_digits(value) {
+                    check_length_and_code(value, digits, def, position, memo, out);
+                    return;
+                }
+            }
+            DataType::DT if !numeric_delimiters(d) && value.iter().all(u8::is_ascii_digit) => {
+                // Digits only: no separator, so only the calendar and the code list are left.
+                match datatype::check_date(value) {
+                    Ok(()) => check_length_and_code(value, value.len(), def, position, memo, out),
+                    Err(e) => out.push(issue(position, def, e, Some(value))),
+                }
+                return;
+            }
+            _ => {}
+        }
     }
     match d.repetition {
         Some(rep) if value.contains(&rep) => {
@@ -247,6 +266,13 @@ fn plain_text(value: &[u8], d: &Delimiters) -> bool {
     value
         .iter()
         .all(|&b| b >= 0x20 && b != 0x7f && b != rep && b != d.component)
+}
+
+/// True when a repetition or component separator could be part of a number or a date (a
+/// digit, `-` or `.`): the numeric fast paths of [`check_element`] are then not taken.
+fn numeric_delimiters(d: &Delimiters) -> bool {
+    let numeric = |b: u8| b.is_ascii_digit() || b == b'-' || b == b'.';
+    numeric(d.component) || d.repetition.is_some_and(numeric)
 }
 
 /// The length (`len`, as the data type counts it) against min/max, then the code list.

@@ -303,8 +303,8 @@ fn map_line(
 pub(crate) fn check_line_order(ctx: &mut Ctx<'_>, raw: &RawSet) {
     let (mut lins, mut qtys) = (0usize, 0usize);
     let mut prev_lin = false;
-    for seg in raw.segments() {
-        match seg.id() {
+    for id in raw.ids() {
+        match id {
             b"QTY" => {
                 if prev_lin {
                     let line = (qtys + 1).to_string();
