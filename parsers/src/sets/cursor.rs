@@ -580,43 +580,61 @@ pub fn parse_r(s: &str) -> Option<Decimal> {
         Some(rest) => (true, rest),
         None => (false, s),
     };
-    // By byte: `split_once('.')` runs a char searcher.
-    let (int, frac) = match body.bytes().position(|b| b == b'.') {
-        Some(dot) => (&body[..dot], &body[dot + 1..]),
-        None => (body, ""),
-    };
+    // One pass for the usual value (prices and quantities: at most 18 digits, so the
+    // mantissa fits a u64): digits accumulated, the point's place noted, the decimal built
+    // from its parts (from_parts clears the sign of a zero, as the i128 conversion does).
+    let mut m = 0u64;
+    let mut digits = 0u32;
+    let mut point: Option<u32> = None;
+    for &b in body.as_bytes() {
+        match b {
+            b'0'..=b'9' if digits < 18 => {
+                m = m * 10 + u64::from(b - b'0');
+                digits += 1;
+            }
+            b'0'..=b'9' => return parse_r_wide(negative, body),
+            b'.' if point.is_none() => point = Some(digits),
+            _ => return None,
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    let scale = digits - point.unwrap_or(digits);
+    Some(Decimal::from_parts(
+        m as u32,
+        (m >> 32) as u32,
+        0,
+        negative,
+        scale,
+    ))
+}
+
+/// [`parse_r`] for 19 to 28 digits.
+fn parse_r_wide(negative: bool, body: &str) -> Option<Decimal> {
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
     let digits = int.len() + frac.len();
     if digits == 0 || digits > 28 || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
         return None;
     }
-    if digits <= 18 {
-        // Prices and quantities fit a u64: one 64-bit multiply per digit, not a 128-bit one,
-        // and the decimal is built from its parts (the scale is at most 18 here, the mantissa
-        // below 2^64; from_parts clears the sign of a zero as the i128 conversion does).
-        let mut m = 0u64;
-        for b in int.bytes().chain(frac.bytes()) {
-            m = m * 10 + u64::from(b - b'0');
-        }
-        let scale = frac.len() as u32;
-        return Some(Decimal::from_parts(
-            m as u32,
-            (m >> 32) as u32,
-            0,
-            negative,
-            scale,
-        ));
+    let mut mantissa = 0i128;
+    for b in int.bytes().chain(frac.bytes()) {
+        mantissa = mantissa * 10 + i128::from(b - b'0');
     }
-    let mut mantissa: i128 = {
-        let mut m = 0i128;
-        for b in int.bytes().chain(frac.bytes()) {
-            m = m * 10 + i128::from(b - b'0');
-        }
-        m
-    };
     if negative {
         mantissa = -mantissa;
     }
     Decimal::try_from_i128_with_scale(mantissa, u32::try_from(frac.len()).ok()?).ok()
+}
+
+/// The reference [`parse_r`] is checked against: the i128 conversion for every length.
+#[cfg(test)]
+fn parse_r_reference(s: &str) -> Option<Decimal> {
+    let (negative, body) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    parse_r_wide(negative, body)
 }
 
 /// Parses an X12 Nn value: optional `-` and digits, with `scale` implied decimal places.
@@ -825,6 +843,22 @@ pub(crate) mod tests {
             assert_eq!(d.to_string(), shown, "{text}");
         }
         assert_eq!(parse_r("12.50").map(|d| d.scale()), Some(2));
+    }
+
+    proptest::proptest! {
+        /// The one-pass parse gives what the i128 conversion gives: the same value, scale and
+        /// sign (a negative zero included), and refuses the same texts.
+        #[test]
+        fn r_numbers_parse_as_the_reference(
+            text in "-?[0-9]{0,20}(\\.[0-9]{0,12})?|[-.0-9a]{0,8}",
+        ) {
+            let (fast, reference) = (parse_r(&text), parse_r_reference(&text));
+            proptest::prop_assert_eq!(fast, reference);
+            proptest::prop_assert_eq!(
+                fast.map(|d| (d.to_string(), d.scale(), d.is_sign_negative())),
+                reference.map(|d| (d.to_string(), d.scale(), d.is_sign_negative()))
+            );
+        }
     }
 
     #[test]

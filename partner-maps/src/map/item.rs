@@ -19,8 +19,10 @@ pub fn normalize_ndc(qualifier: &str, id: &str) -> Option<String> {
 /// most partners send `N4` 11-digit NDCs).
 fn ndc<'a>(qualifier: &str, id: &'a str) -> Option<Cow<'a, str>> {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    // Only a hyphenated id needs splitting (most are sent as 11 digits).
     let mut parts = id.split('-');
-    if let (Some(l), Some(p), Some(k), None) =
+    if id.as_bytes().contains(&b'-')
+        && let (Some(l), Some(p), Some(k), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
         && [l, p, k].iter().all(|p| digits(p))
     {
@@ -45,6 +47,18 @@ fn ndc<'a>(qualifier: &str, id: &'a str) -> Option<Cow<'a, str>> {
     }
 }
 
+/// A LIN id and its qualifier as the item carries them: an NDC as the canonical `N4` when
+/// `normalize` is on and the id reads as one, anything else as sent.
+fn normalized<'a>(normalize: bool, q: &'a str, id: &'a str) -> (&'a str, Cow<'a, str>) {
+    match normalize && is_ndc(q) {
+        true => match ndc(q, id) {
+            Some(n) => ("N4", n),
+            None => (q, Cow::Borrowed(id)),
+        },
+        false => (q, Cow::Borrowed(id)),
+    }
+}
+
 /// True for the qualifiers that carry an NDC.
 fn is_ndc(qualifier: &str) -> bool {
     matches!(qualifier, "N4" | "ND" | "N1" | "N2" | "N3")
@@ -54,22 +68,27 @@ fn is_ndc(qualifier: &str) -> bool {
 /// profile lists.
 pub(crate) fn item(ctx: &mut Ctx<'_>, lin: &Lin, path: Path, line: Option<&str>) -> Option<Item> {
     let normalize = ctx.dialect.ndc_normalize;
+    let priority = &ctx.dialect.product_id_priority;
+    // The usual LIN, one id with a listed qualifier: no list of ids to build, sort out and
+    // drop (what the general path below would give, minus its work).
+    if let [p] = lin.ids.as_slice() {
+        let (q, id) = normalized(normalize, p.qualifier.code(), &p.id);
+        if priority.iter().any(|want| want.as_str() == q) {
+            return Some(Item {
+                qualifier: q.to_owned(),
+                id: id.into_owned(),
+                other_ids: Vec::new(),
+            });
+        }
+    }
     // Borrowed from the LIN until the item is built: only the ids kept become strings.
     let mut ids: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(lin.ids.len());
     for p in &lin.ids {
-        let q = p.qualifier.code();
-        let id = match normalize && is_ndc(q) {
-            true => match ndc(q, &p.id) {
-                Some(n) => ("N4", n),
-                None => (q, Cow::Borrowed(p.id.as_str())),
-            },
-            false => (q, Cow::Borrowed(p.id.as_str())),
-        };
+        let id = normalized(normalize, p.qualifier.code(), &p.id);
         if !ids.contains(&id) {
             ids.push(id);
         }
     }
-    let priority = &ctx.dialect.product_id_priority;
     let lead = priority
         .iter()
         .find_map(|want| ids.iter().position(|(q, _)| q == want));
