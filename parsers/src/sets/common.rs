@@ -799,12 +799,7 @@ impl Unit {
     /// Reads composite element `n`; `None` when absent.
     fn read(at: &SegmentAt<'_>, n: usize) -> Result<Option<Unit>, ReadError> {
         // Nearly always the unit code alone: read as a simple element, no list of parts.
-        let component = at.segment.delimiters().component;
-        if at
-            .segment
-            .element(n)
-            .is_some_and(|e| !e.contains(&component))
-        {
+        if !at.may_have_components(n) {
             return Ok(at.str_at(n)?.map(|code| Unit {
                 code: UnitCode::from_code(code),
                 detail: Vec::new(),

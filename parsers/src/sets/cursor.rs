@@ -31,6 +31,8 @@ pub struct SegmentCursor<'a> {
     known: Arc<[u64]>,
     /// The set's bytes as text, when they are UTF-8.
     text: Option<&'a str>,
+    /// [`RawSet::separator_free`]: the validator found no separator in any element.
+    separator_free: bool,
     /// The segment at `next`, its id and the id's [`key`], worked out once per segment:
     /// readers peek at the next id several times before taking it.
     head: Option<(Segment<'a>, &'a str, u64)>,
@@ -49,6 +51,7 @@ impl<'a> SegmentCursor<'a> {
             end: if ends_with_se { len - 1 } else { len },
             known,
             text: raw.as_text(),
+            separator_free: raw.separator_free(),
             head: None,
         };
         cursor.load_head();
@@ -103,6 +106,7 @@ impl<'a> SegmentCursor<'a> {
             segment,
             position: self.position(),
             set_text: self.text,
+            separator_free: self.separator_free,
         };
         self.next += 1;
         self.load_head();
@@ -302,6 +306,9 @@ pub struct SegmentAt<'a> {
     pub position: u32,
     /// The whole set as text, when UTF-8: elements are sliced out of it.
     set_text: Option<&'a str>,
+    /// The validator found no repetition or component separator in any element of the set,
+    /// so [`SegmentAt::str_at`] need not search for them again.
+    separator_free: bool,
 }
 
 impl<'a> SegmentAt<'a> {
@@ -349,12 +356,24 @@ impl<'a> SegmentAt<'a> {
         };
         let d = self.segment.delimiters();
         // One pass for both separators (elements are short and this runs for every one);
-        // which of them it was is only worked out when one is there.
+        // which of them it was is only worked out when one is there. None to find in a set
+        // the validator found none in.
         let rep = d.repetition.unwrap_or(d.component);
-        if text.bytes().any(|b| b == rep || b == d.component) {
+        if !self.separator_free && text.bytes().any(|b| b == rep || b == d.component) {
             return Err(self.separator_error(n, text));
         }
         Ok(Some(text))
+    }
+
+    /// True when element `n` may hold a component separator (it cannot when the validator
+    /// found none in the set).
+    pub(crate) fn may_have_components(&self, n: usize) -> bool {
+        let component = self.segment.delimiters().component;
+        !self.separator_free
+            && self
+                .segment
+                .element(n)
+                .is_some_and(|e| e.contains(&component))
     }
 
     /// [`SegmentAt::str_at`] for an element not sliced from the set's text (the set is not

@@ -38,16 +38,22 @@ pub fn check_segment_with(
 
 /// [`check_segment_with`] given the definition's mandatory positions as bits, as the
 /// dictionary index keeps them ([`crate::dict::segment_entry`]); `None` works them out.
+/// Returns true when some element holds a repetition or component separator (the typed
+/// readers need not look for them in a set where none does).
 pub(crate) fn check_segment_fast(
     seg: &Segment<'_>,
     def: &SegmentDef,
     mandatory: Option<u64>,
     memo: &mut CodeMemo,
     out: &mut Vec<ElementIssue>,
-) {
+) -> bool {
     let d = seg.delimiters();
     let count = seg.element_count();
+    let mut separators = false;
     if count > def.elements.len() {
+        // Elements past the definition are not looked at below: count the segment as one
+        // that may hold separators.
+        separators = true;
         // Trailing empty elements are a style fault some senders have; only data counts.
         let extra_with_data = (def.elements.len() + 1..=count)
             .find(|&n| seg.element(n).is_some_and(|e| !e.is_empty()));
@@ -61,7 +67,7 @@ pub(crate) fn check_segment_fast(
         }
     }
     for ((i, el), value) in def.elements.iter().enumerate().zip(seg.elements()) {
-        check_element(
+        separators |= check_element(
             value,
             el,
             ElementPosition::element(i as u16 + 1),
@@ -100,8 +106,10 @@ pub(crate) fn check_segment_fast(
             }
         }
     }
+    separators
 }
 
+/// Checks one element; returns true when it holds a repetition or component separator.
 fn check_element(
     value: &[u8],
     def: &ElementDef,
@@ -109,12 +117,12 @@ fn check_element(
     d: &Delimiters,
     memo: &mut CodeMemo,
     out: &mut Vec<ElementIssue>,
-) {
+) -> bool {
     if value.is_empty() {
         if def.req == Requirement::Mandatory {
             out.push(issue(position, def, ElementError::MandatoryMissing, None));
         }
-        return;
+        return false;
     }
     if def.components.is_empty() {
         match def.data_type {
@@ -122,7 +130,7 @@ fn check_element(
                 // Most elements are text: one pass found no control character and no
                 // separator, so only the length and the code list are left to check.
                 check_length_and_code(value, value.len(), def, position, memo, out);
-                return;
+                return false;
             }
             DataType::R if !numeric_delimiters(d) => {
                 // Prices, amounts, quantities: one pass checks the grammar and counts the
@@ -130,7 +138,7 @@ fn check_element(
                 // separator here, so the repetition and component checks cannot fail.
                 if let Some(digits) = datatype::real_digits(value) {
                     check_length_and_code(value, digits, def, position, memo, out);
-                    return;
+                    return false;
                 }
             }
             DataType::DT if !numeric_delimiters(d) && value.iter().all(u8::is_ascii_digit) => {
@@ -139,11 +147,13 @@ fn check_element(
                     Ok(()) => check_length_and_code(value, value.len(), def, position, memo, out),
                     Err(e) => out.push(issue(position, def, e, Some(value))),
                 }
-                return;
+                return false;
             }
             _ => {}
         }
     }
+    let rep = d.repetition.unwrap_or(d.component);
+    let separators = value.iter().any(|&b| b == rep || b == d.component);
     match d.repetition {
         Some(rep) if value.contains(&rep) => {
             if def.repeat <= 1 {
@@ -153,7 +163,7 @@ fn check_element(
                     ElementError::TooManyRepetitions,
                     Some(value),
                 ));
-                return;
+                return true;
             }
             let mut count = 0u16;
             for (r, part) in value.split(|&b| b == rep).enumerate() {
@@ -175,6 +185,7 @@ fn check_element(
         }
         _ => check_single(value, def, position, d, memo, out),
     }
+    separators
 }
 
 fn check_single(
