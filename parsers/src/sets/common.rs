@@ -1851,9 +1851,13 @@ impl N1Loop {
 /// Reads an N1 loop placed by `shape`: only the segments `shape` lists are modelled here.
 pub(crate) fn read_n1_loop(c: &mut SegmentCursor<'_>, shape: &Shape) -> Result<N1Loop, ReadError> {
     let mut l = N1Loop::new(c.read_segment()?);
-    while let (Some(id), Some(k)) = (c.peek_id(), c.peek_key()) {
-        // Asked only of the ids this reader models (the segment ending the loop is none).
-        let modelled = || shape.order.contains(&id) && !shape.is_opaque(id);
+    while let Some(k) = c.peek_key() {
+        // Asked only of the ids this reader models (the segment ending the loop is none),
+        // by key: those ids are all short enough for one.
+        let modelled = || {
+            shape.order.iter().any(|o| key(o) == k)
+                && !shape.opaque.iter().any(|(t, _)| key(t) == k)
+        };
         match k {
             ids::N2 if modelled() => l.names.push(c.read_segment()?),
             ids::N3 if modelled() => l.address.push(c.read_segment()?),

@@ -33,9 +33,10 @@ pub struct SegmentCursor<'a> {
     text: Option<&'a str>,
     /// [`RawSet::separator_free`]: the validator found no separator in any element.
     separator_free: bool,
-    /// The segment at `next`, its id and the id's [`key`], worked out once per segment:
-    /// readers peek at the next id several times before taking it.
-    head: Option<(Segment<'a>, &'a str, u64)>,
+    /// The segment at `next` and its id's [`key`], worked out once per segment: readers
+    /// peek at the next id several times before taking it, nearly always by key (the id as
+    /// text is sliced out when asked for).
+    head: Option<(Segment<'a>, u64)>,
 }
 
 impl<'a> SegmentCursor<'a> {
@@ -62,10 +63,9 @@ impl<'a> SegmentCursor<'a> {
         self.head = if self.next >= self.end {
             None
         } else {
-            self.raw.segment(self.next).map(|segment| {
-                let id = id_in(&segment, self.text);
-                (segment, id, key(id))
-            })
+            self.raw
+                .segment(self.next)
+                .map(|segment| (segment, key_bytes(segment.id())))
         };
     }
 
@@ -86,17 +86,17 @@ impl<'a> SegmentCursor<'a> {
 
     /// The next segment without taking it.
     pub fn peek(&self) -> Option<Segment<'a>> {
-        self.head.map(|(segment, _, _)| segment)
+        self.head.map(|(segment, _)| segment)
     }
 
     /// The next segment's id without taking it.
     pub fn peek_id(&self) -> Option<&'a str> {
-        self.head.map(|(_, id, _)| id)
+        self.head.map(|(segment, _)| id_in(&segment, self.text))
     }
 
     /// The next segment's id as its [`key`], for readers that match ids as integers.
     pub(crate) fn peek_key(&self) -> Option<u64> {
-        self.head.map(|(_, _, k)| k)
+        self.head.map(|(_, k)| k)
     }
 
     /// Takes the next segment, whatever it is.
@@ -259,7 +259,12 @@ fn collect_ids(nodes: &'static [Node], out: &mut Vec<&'static str>) {
 /// which callers never compare as a key: they compare those as strings. Readers match ids and
 /// codes by key, where matching strings called memcmp once per arm.
 pub(crate) const fn key(s: &str) -> u64 {
-    let b = s.as_bytes();
+    key_bytes(s.as_bytes())
+}
+
+/// [`key`] of an id as read. An id that is not UTF-8 gets a key no id of the grammar has,
+/// as the empty id it reads as ([`Segment::id_str`]) does.
+pub(crate) const fn key_bytes(b: &[u8]) -> u64 {
     if b.len() > 7 {
         return u64::MAX;
     }
