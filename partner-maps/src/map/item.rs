@@ -23,7 +23,7 @@ fn ndc<'a>(qualifier: &str, id: &'a str) -> Option<Cow<'a, str>> {
     let mut parts = id.split('-');
     if id.as_bytes().contains(&b'-')
         && let (Some(l), Some(p), Some(k), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+            (parts.next(), parts.next(), parts.next(), parts.next())
         && [l, p, k].iter().all(|p| digits(p))
     {
         // A hyphenated NDC says its own layout: pad the short part with a zero.
