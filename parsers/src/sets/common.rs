@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use super::ReadError;
 use super::cursor::{
     CodeValue, SegmentAt, SegmentCursor, SegmentType, Shape, format_date, format_n, ids, key,
-    parse_hms, push_all,
+    parse_hms, push_all, push_one,
 };
 use crate::dict::Version;
 use crate::envelope::{Element, Seg};
@@ -1860,9 +1860,9 @@ pub(crate) fn read_n1_loop(c: &mut SegmentCursor<'_>, shape: &Shape) -> Result<N
         };
         match k {
             ids::N2 if modelled() => l.names.push(c.read_segment()?),
-            ids::N3 if modelled() => l.address.push(c.read_segment()?),
+            ids::N3 if modelled() => push_one(&mut l.address, c.read_segment()?),
             ids::N4 if modelled() && l.place.is_none() => l.place = Some(c.read_segment()?),
-            ids::REF if modelled() => l.refs.push(c.read_segment()?),
+            ids::REF if modelled() => push_one(&mut l.refs, c.read_segment()?),
             ids::PER if modelled() => l.contacts.push(c.read_segment()?),
             ids::DTM if modelled() => l.dates.push(c.read_segment()?),
             ids::CTB if modelled() => l.restrictions.push(c.read_segment()?),

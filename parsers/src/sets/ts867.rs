@@ -23,7 +23,9 @@ use super::common::{
     Amt, Ctt, Cur, Dtm, Lin, MovementType, N1Loop, Per, Pid, Purpose, Qty, Ref, RefQualifier,
     ReportType, Time, TransferType, Uit, el, opt, read_n1_loop, seg,
 };
-use super::cursor::{SegmentAt, SegmentCursor, SegmentType, Shape, format_date, ids, push_all};
+use super::cursor::{
+    SegmentAt, SegmentCursor, SegmentType, Shape, format_date, ids, push_all, push_one,
+};
 use crate::dict::Version;
 use crate::envelope::Seg;
 use crate::stream::RawSet;
@@ -372,7 +374,7 @@ fn read_ptd_loop(c: &mut SegmentCursor<'_>) -> Result<PtdLoop, ReadError> {
             ids::DTM => l.dates.push(c.read_segment()?),
             ids::REF => l.refs.push(c.read_segment()?),
             ids::PER => l.contacts.push(c.read_segment()?),
-            ids::N1 => l.parties.push(read_n1_loop(c, &PTD_N1)?),
+            ids::N1 => push_one(&mut l.parties, read_n1_loop(c, &PTD_N1)?),
             // A LIN here starts a line sent LIN first.
             ids::QTY | ids::LIN => l.lines.push(read_qty_loop(c)?),
             _ if c.take_other(&PTD, &mut l.other)? => {}
@@ -434,12 +436,12 @@ fn read_qty_loop(c: &mut SegmentCursor<'_>) -> Result<QtyLoop, ReadError> {
             ids::QTY if quantity.is_none() && !opened => quantity = Some(c.read_segment()?),
             ids::LIN if product.is_none() && !opened => product = Some(c.read_segment()?),
             ids::QTY | ids::LIN => break,
-            ids::UIT => unit_prices.push(c.read_segment()?),
-            ids::AMT => amounts.push(c.read_segment()?),
+            ids::UIT => push_one(&mut unit_prices, c.read_segment()?),
+            ids::AMT => push_one(&mut amounts, c.read_segment()?),
             ids::PID => descriptions.push(c.read_segment()?),
-            ids::REF => refs.push(c.read_segment()?),
+            ids::REF => push_one(&mut refs, c.read_segment()?),
             ids::PER => contacts.push(c.read_segment()?),
-            ids::DTM => dates.push(c.read_segment()?),
+            ids::DTM => push_one(&mut dates, c.read_segment()?),
             ids::CUR if currency.is_none() => currency = Some(c.read_segment()?),
             _ if c.take_other(&QTY, &mut other)? => {}
             _ => break,
