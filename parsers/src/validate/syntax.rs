@@ -287,6 +287,9 @@ fn numeric_delimiters(d: &Delimiters) -> bool {
 }
 
 /// The length (`len`, as the data type counts it) against min/max, then the code list.
+/// Inlined: it runs for nearly every element, and a call with seven arguments cost about as
+/// much as the checks.
+#[inline(always)]
 fn check_length_and_code(
     value: &[u8],
     len: usize,
