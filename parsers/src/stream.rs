@@ -57,9 +57,18 @@ pub struct RawSet {
     /// Per segment: byte range in `data`, range in `seps`, input offset.
     spans: Vec<(u32, u32, u32, u32, u64)>,
     seps: Vec<u32>,
+    /// The validator checked every element of the set against its definition and none holds
+    /// a repetition or component separator ([`crate::validate::Validator::take_separator_free`]).
+    separator_free: bool,
 }
 
 impl RawSet {
+    /// True when the validator checked every element of the set and none holds a repetition
+    /// or component separator: typed readers then skip searching each element for them.
+    pub(crate) fn separator_free(&self) -> bool {
+        self.separator_free
+    }
+
     /// True when the validator found no error in the set.
     pub fn is_valid(&self) -> bool {
         self.diagnostics
@@ -94,6 +103,15 @@ impl RawSet {
     /// element's UTF-8 on its own, which was a tenth of typed reading.
     pub fn as_text(&self) -> Option<&str> {
         std::str::from_utf8(&self.data).ok()
+    }
+
+    /// The id of every segment in order, ST first: what [`RawSet::segments`] gives with
+    /// [`Segment::id`], without building each segment.
+    pub fn ids(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.spans.iter().map(|&(from, to, sf, st, _)| {
+            let end = if sf < st { self.seps[sf as usize] } else { to };
+            &self.data[from as usize..end as usize]
+        })
     }
 
     /// All segments in order, ST first.
@@ -210,9 +228,14 @@ impl<R: Read> SetReader<R> {
                         b"IEA" => Some(End::Interchange),
                         _ => None,
                     };
+                    let separator_free = match ends {
+                        Some(End::Set) => self.validator.take_separator_free(),
+                        _ => None,
+                    };
                     let target = match &mut self.building {
                         Some(b) => {
                             b.push(&seg);
+                            b.separator_free = separator_free.unwrap_or(false);
                             &mut b.diagnostics
                         }
                         None => &mut self.envelope_diagnostics,
@@ -323,6 +346,7 @@ fn before_segment(
                     data: b.data,
                     spans: b.spans,
                     seps: b.seps,
+                    separator_free: false,
                 }
             });
         }
@@ -393,6 +417,8 @@ mod tests {
         };
         assert_eq!(sales.id, "867");
         assert_eq!(sales.segments().filter(|s| s.id() == b"QTY").count(), 4);
+        assert!(sales.ids().eq(sales.segments().map(|s| s.id())));
+        assert!(claim.ids().eq(claim.segments().map(|s| s.id())));
     }
 
     /// A recycled set's buffers hold nothing of it when the next set is read into them.
@@ -434,6 +460,38 @@ mod tests {
         }
         assert_eq!(fresh.len(), 3);
         assert_eq!(recycled, fresh);
+    }
+
+    /// A set is vouched separator-free only when the validator checked every element and
+    /// found none; a component anywhere (here a valid composite UIT01) or envelope-only
+    /// checking leaves it to the typed readers to look.
+    #[test]
+    fn separator_free_only_when_every_element_was_checked_clean() {
+        let sets = |data: &[u8], opts: ValidateOptions| -> Vec<RawSet> {
+            let mut r = SetReader::new(data, ReaderOptions::default(), opts, 1 << 20);
+            let mut out = Vec::new();
+            while let Some(e) = r.next_event().expect("reads") {
+                if let Event::Set(s) = e {
+                    out.push(s);
+                }
+            }
+            out
+        };
+        let clean = sets(SALES, ValidateOptions::default());
+        assert!(clean[0].is_valid() && clean[0].separator_free());
+        let composite = String::from_utf8(SALES.to_vec()).expect("ascii").replacen(
+            "UIT*CA*12.50~",
+            "UIT*CA>1*12.50~",
+            1,
+        );
+        let with_component = sets(composite.as_bytes(), ValidateOptions::default());
+        assert!(with_component[0].is_valid());
+        assert!(!with_component[0].separator_free());
+        let envelope_only = ValidateOptions {
+            envelope_only: true,
+            ..ValidateOptions::default()
+        };
+        assert!(!sets(SALES, envelope_only)[0].separator_free());
     }
 
     #[test]

@@ -273,6 +273,15 @@ pub fn segment(version: Version, id: &str) -> Option<&'static SegmentDef> {
 /// [`segment`] for an id as read, before any UTF-8 check (the validator looks up every
 /// segment; its definition then supplies the id as text).
 pub fn segment_by_bytes(version: Version, id: &[u8]) -> Option<&'static SegmentDef> {
+    segment_entry(version, id).map(|(def, _)| def)
+}
+
+/// [`segment_by_bytes`] with the definition's mandatory element positions as bits (bit `i`
+/// for `elements[i]`; segments of more than 64 elements have none set), worked out once: the
+/// validator checks the positions after the last element sent, and walking the definition
+/// for them (LIN defines 31 elements) was a tenth of element checking.
+#[inline]
+pub(crate) fn segment_entry(version: Version, id: &[u8]) -> Option<(&'static SegmentDef, u64)> {
     static INDEX: std::sync::OnceLock<[SegmentIndex; 2]> = std::sync::OnceLock::new();
     let index = INDEX.get_or_init(|| {
         [
@@ -285,12 +294,24 @@ pub fn segment_by_bytes(version: Version, id: &[u8]) -> Option<&'static SegmentD
     }
     index[version as usize]
         .get(pack_prefix(id))
-        .filter(|d| d.id.len() == id.len())
+        .filter(|(d, _)| d.id.len() == id.len())
+}
+
+/// Bit `i` for each mandatory `elements[i]`; 0 for a segment of more than 64 elements.
+fn mandatory_bits(def: &SegmentDef) -> u64 {
+    if def.elements.len() > 64 {
+        return 0;
+    }
+    def.elements
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.req == Requirement::Mandatory)
+        .fold(0, |bits, (i, _)| bits | 1 << i)
 }
 
 /// Segment definitions by packed id, linear probing, at most a quarter full.
 struct SegmentIndex {
-    slots: Vec<Option<(u64, &'static SegmentDef)>>,
+    slots: Vec<Option<(u64, &'static SegmentDef, u64)>>,
 }
 
 impl SegmentIndex {
@@ -305,7 +326,7 @@ impl SegmentIndex {
             while index.slots[i].is_some() {
                 i = (i + 1) & (len - 1);
             }
-            index.slots[i] = Some((key, *d));
+            index.slots[i] = Some((key, *d, mandatory_bits(d)));
         }
         index
     }
@@ -318,13 +339,13 @@ impl SegmentIndex {
     }
 
     #[inline]
-    fn get(&self, key: u64) -> Option<&'static SegmentDef> {
+    fn get(&self, key: u64) -> Option<(&'static SegmentDef, u64)> {
         let mask = self.slots.len() - 1;
         let mut i = self.home(key);
         // Never full, so an empty slot always ends the probe.
-        while let Some((k, d)) = self.slots[i] {
+        while let Some((k, d, mandatory)) = self.slots[i] {
             if k == key {
-                return Some(d);
+                return Some((d, mandatory));
             }
             i = (i + 1) & mask;
         }

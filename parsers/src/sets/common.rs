@@ -13,8 +13,8 @@ use rust_decimal::Decimal;
 
 use super::ReadError;
 use super::cursor::{
-    CodeValue, SegmentAt, SegmentCursor, SegmentType, Shape, format_date, format_n, parse_hms,
-    push_all,
+    CodeValue, SegmentAt, SegmentCursor, SegmentType, Shape, format_date, format_n, ids, key,
+    parse_hms, push_all, push_one,
 };
 use crate::dict::Version;
 use crate::envelope::{Element, Seg};
@@ -36,8 +36,19 @@ macro_rules! code_list {
         }
 
         impl $name {
+            /// Every listed code, for the tests.
+            #[cfg(test)]
+            const CODES: &'static [&'static str] = &[$( $code, )*];
+
             /// The value for an X12 code; a code the guide does not name becomes `Other`.
             pub fn from_code(code: &str) -> Self {
+                // Compared as keys (see `cursor::key`): matching the strings called memcmp
+                // once per listed code.
+                let k = key(code);
+                if k != u64::MAX {
+                    $( if k == const { key($code) } { return $name::$variant; } )*
+                    return $name::Other(code.to_owned());
+                }
                 match code {
                     $( $code => $name::$variant, )*
                     other => $name::Other(other.to_owned()),
@@ -82,8 +93,18 @@ macro_rules! closed_code_list {
         }
 
         impl $name {
+            /// Every listed code, for the tests.
+            #[cfg(test)]
+            const CODES: &'static [&'static str] = &[$( $code, )*];
+
             /// The value for an X12 code; `None` outside the list.
             pub fn from_code(code: &str) -> Option<Self> {
+                // Compared as keys, as in `code_list!`.
+                let k = key(code);
+                if k != u64::MAX {
+                    $( if k == const { key($code) } { return Some($name::$variant); } )*
+                    return None;
+                }
                 match code {
                     $( $code => Some($name::$variant), )*
                     _ => None,
@@ -778,12 +799,7 @@ impl Unit {
     /// Reads composite element `n`; `None` when absent.
     fn read(at: &SegmentAt<'_>, n: usize) -> Result<Option<Unit>, ReadError> {
         // Nearly always the unit code alone: read as a simple element, no list of parts.
-        let component = at.segment.delimiters().component;
-        if at
-            .segment
-            .element(n)
-            .is_some_and(|e| !e.contains(&component))
-        {
+        if !at.may_have_components(n) {
             return Ok(at.str_at(n)?.map(|code| Unit {
                 code: UnitCode::from_code(code),
                 detail: Vec::new(),
@@ -1835,16 +1851,21 @@ impl N1Loop {
 /// Reads an N1 loop placed by `shape`: only the segments `shape` lists are modelled here.
 pub(crate) fn read_n1_loop(c: &mut SegmentCursor<'_>, shape: &Shape) -> Result<N1Loop, ReadError> {
     let mut l = N1Loop::new(c.read_segment()?);
-    while let Some(id) = c.peek_id() {
-        let modelled = shape.order.contains(&id) && !shape.is_opaque(id);
-        match id {
-            "N2" if modelled => l.names.push(c.read_segment()?),
-            "N3" if modelled => l.address.push(c.read_segment()?),
-            "N4" if modelled && l.place.is_none() => l.place = Some(c.read_segment()?),
-            "REF" if modelled => l.refs.push(c.read_segment()?),
-            "PER" if modelled => l.contacts.push(c.read_segment()?),
-            "DTM" if modelled => l.dates.push(c.read_segment()?),
-            "CTB" if modelled => l.restrictions.push(c.read_segment()?),
+    while let Some(k) = c.peek_key() {
+        // Asked only of the ids this reader models (the segment ending the loop is none),
+        // by key: those ids are all short enough for one.
+        let modelled = || {
+            shape.order.iter().any(|o| key(o) == k)
+                && !shape.opaque.iter().any(|(t, _)| key(t) == k)
+        };
+        match k {
+            ids::N2 if modelled() => l.names.push(c.read_segment()?),
+            ids::N3 if modelled() => push_one(&mut l.address, c.read_segment()?),
+            ids::N4 if modelled() && l.place.is_none() => l.place = Some(c.read_segment()?),
+            ids::REF if modelled() => push_one(&mut l.refs, c.read_segment()?),
+            ids::PER if modelled() => l.contacts.push(c.read_segment()?),
+            ids::DTM if modelled() => l.dates.push(c.read_segment()?),
+            ids::CTB if modelled() => l.restrictions.push(c.read_segment()?),
             _ if c.take_other(shape, &mut l.other)? => {}
             _ => break,
         }
@@ -1902,6 +1923,62 @@ pub fn price_of(prices: &[Uit], basis: &PriceBasis) -> Option<Decimal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every listed code reads as its own value (compared packed), and near misses (a
+    /// prefix, a trailing NUL, one byte more) do not.
+    #[test]
+    fn every_listed_code_reads_back_and_near_misses_do_not() {
+        macro_rules! open_lists {
+            ($($t:ident),*) => {$(
+                for &code in $t::CODES {
+                    assert_eq!($t::from_code(code).code(), code, "{}", stringify!($t));
+                    for near in [format!("{code}\0"), format!("{code}Z"), code[..code.len() - 1].to_owned()] {
+                        if !$t::CODES.contains(&near.as_str()) {
+                            assert_eq!($t::from_code(&near), $t::Other(near.clone()));
+                        }
+                    }
+                }
+            )*};
+        }
+        macro_rules! closed_lists {
+            ($($t:ident),*) => {$(
+                for &code in $t::CODES {
+                    assert_eq!($t::from_code(code).map(|c| c.code()), Some(code));
+                    for near in [format!("{code}\0"), format!("{code}Z"), code[..code.len() - 1].to_owned()] {
+                        if !$t::CODES.contains(&near.as_str()) {
+                            assert_eq!($t::from_code(&near), None);
+                        }
+                    }
+                }
+            )*};
+        }
+        open_lists!(
+            Purpose,
+            TransactionType,
+            ContractStatus,
+            TransferType,
+            ChangeType,
+            EntityCode,
+            IdQualifier,
+            RefQualifier,
+            DateQualifier,
+            QuantityQualifier,
+            UnitCode,
+            AmountQualifier,
+            PriceBasis,
+            PriceId,
+            ClassOfTrade,
+            ProductIdQualifier,
+            Restriction,
+            RejectReason,
+            FollowUpAction,
+            ReportType,
+            MovementType
+        );
+        closed_lists!(YesNo, CreditDebit, DescriptionType);
+        assert_ne!(key("A"), key("A\0"));
+        assert_eq!(key("ABCDEFGH"), u64::MAX);
+    }
 
     #[test]
     fn codes_round_trip_and_keep_unnamed_values() {

@@ -27,13 +27,16 @@ pub struct SegmentCursor<'a> {
     next: usize,
     /// Index one past the last body segment (the SE's index when the set has one).
     end: usize,
-    /// Every segment id the set's grammar knows, in either version, sorted.
-    known: Arc<[&'static str]>,
+    /// The [`key`]s of every segment id the set's grammar knows, in either version, sorted.
+    known: Arc<[u64]>,
     /// The set's bytes as text, when they are UTF-8.
     text: Option<&'a str>,
-    /// The segment at `next` and its id, worked out once per segment: readers peek at the
-    /// next id several times before taking it.
-    head: Option<(Segment<'a>, &'a str)>,
+    /// [`RawSet::separator_free`]: the validator found no separator in any element.
+    separator_free: bool,
+    /// The segment at `next` and its id's [`key`], worked out once per segment: readers
+    /// peek at the next id several times before taking it, nearly always by key (the id as
+    /// text is sliced out when asked for).
+    head: Option<(Segment<'a>, u64)>,
 }
 
 impl<'a> SegmentCursor<'a> {
@@ -49,6 +52,7 @@ impl<'a> SegmentCursor<'a> {
             end: if ends_with_se { len - 1 } else { len },
             known,
             text: raw.as_text(),
+            separator_free: raw.separator_free(),
             head: None,
         };
         cursor.load_head();
@@ -61,7 +65,7 @@ impl<'a> SegmentCursor<'a> {
         } else {
             self.raw
                 .segment(self.next)
-                .map(|segment| (segment, id_in(&segment, self.text)))
+                .map(|segment| (segment, key_bytes(segment.id())))
         };
     }
 
@@ -87,7 +91,12 @@ impl<'a> SegmentCursor<'a> {
 
     /// The next segment's id without taking it.
     pub fn peek_id(&self) -> Option<&'a str> {
-        self.head.map(|(_, id)| id)
+        self.head.map(|(segment, _)| id_in(&segment, self.text))
+    }
+
+    /// The next segment's id as its [`key`], for readers that match ids as integers.
+    pub(crate) fn peek_key(&self) -> Option<u64> {
+        self.head.map(|(_, k)| k)
     }
 
     /// Takes the next segment, whatever it is.
@@ -97,6 +106,7 @@ impl<'a> SegmentCursor<'a> {
             segment,
             position: self.position(),
             set_text: self.text,
+            separator_free: self.separator_free,
         };
         self.next += 1;
         self.load_head();
@@ -131,7 +141,15 @@ impl<'a> SegmentCursor<'a> {
 
     /// Takes and decodes the next segment, which must be a `T`.
     pub(crate) fn read_segment<T: SegmentType>(&mut self) -> Result<T, ReadError> {
-        let at = self.expect(T::ID)?;
+        // The id compared by key (an integer compare, not a memcmp call per segment).
+        let at = match T::KEY {
+            u64::MAX => self.expect(T::ID)?,
+            k if self.peek_key() == Some(k) => match self.next_segment() {
+                Some(at) => at,
+                None => return Err(self.missing(T::ID)),
+            },
+            _ => return Err(self.missing(T::ID)),
+        };
         T::decode(&at)
     }
 
@@ -166,13 +184,16 @@ impl<'a> SegmentCursor<'a> {
         shape: &Shape,
         other: &mut Vec<Seg>,
     ) -> Result<bool, ReadError> {
-        let Some(id) = self.peek_id() else {
+        let (Some(id), Some(k)) = (self.peek_id(), self.peek_key()) else {
             return Ok(false);
         };
-        if shape.order.first() == Some(&id) {
+        // Ids compared by key (strings only when too long for one): this runs at the end of
+        // every loop, against every id of the loop's shape.
+        let is = |s: &str| key(s) == k && (k != u64::MAX || s == id);
+        if shape.order.first().is_some_and(|o| is(o)) {
             return Ok(false);
         }
-        if let Some((_, members)) = shape.opaque.iter().find(|(t, _)| *t == id) {
+        if let Some((_, members)) = shape.opaque.iter().find(|(t, _)| is(t)) {
             if let Some(first) = self.next_segment() {
                 other.push(first.to_checked_seg()?);
             }
@@ -181,7 +202,9 @@ impl<'a> SegmentCursor<'a> {
             }
             return Ok(true);
         }
-        if shape.order.contains(&id) || self.known.binary_search(&id).is_err() {
+        // Grammar ids are at most three bytes: a longer id is not one of them.
+        let unknown = k == u64::MAX || self.known.binary_search(&k).is_err();
+        if shape.order.iter().any(|o| is(o)) || unknown {
             if let Some(seg) = self.next_segment() {
                 other.push(seg.to_checked_seg()?);
             }
@@ -191,12 +214,12 @@ impl<'a> SegmentCursor<'a> {
     }
 }
 
-/// The sorted segment ids of set `set_id`'s grammar in every version, computed once per set
-/// id the dictionary knows (a file holds thousands of small sets; walking the grammar for each
-/// showed in profiles). Unknown ids get an empty list and are not cached, so input cannot grow
-/// the cache.
-fn known_ids(set_id: &str) -> Arc<[&'static str]> {
-    type Ids = Arc<[&'static str]>;
+/// The sorted [`key`]s of the segment ids of set `set_id`'s grammar in every version, computed
+/// once per set id the dictionary knows (a file holds thousands of small sets; walking the
+/// grammar for each showed in profiles). Unknown ids get an empty list and are not cached, so
+/// input cannot grow the cache.
+fn known_ids(set_id: &str) -> Arc<[u64]> {
+    type Ids = Arc<[u64]>;
     static CACHE: OnceLock<Mutex<HashMap<String, Ids>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Mutex::default);
     let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -211,9 +234,10 @@ fn known_ids(set_id: &str) -> Arc<[&'static str]> {
             collect_ids(def.body, &mut known);
         }
     }
-    known.sort_unstable();
-    known.dedup();
-    let ids: Arc<[&'static str]> = known.into();
+    let mut keys: Vec<u64> = known.iter().map(|id| key(id)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let ids: Ids = keys.into();
     if in_dictionary {
         cache.insert(set_id.to_owned(), ids.clone());
     }
@@ -227,6 +251,57 @@ fn collect_ids(nodes: &'static [Node], out: &mut Vec<&'static str>) {
             collect_ids(body, out);
         }
     }
+}
+
+/// A segment id or code of at most seven bytes as one integer, equal for equal strings only:
+/// the bytes packed high (see [`crate::dict::pack_prefix`]) and the length in the low byte,
+/// which the packing leaves free (so `A` and `A\0` differ). Longer strings give `u64::MAX`,
+/// which callers never compare as a key: they compare those as strings. Readers match ids and
+/// codes by key, where matching strings called memcmp once per arm.
+pub(crate) const fn key(s: &str) -> u64 {
+    key_bytes(s.as_bytes())
+}
+
+/// [`key`] of an id as read. An id that is not UTF-8 gets a key no id of the grammar has,
+/// as the empty id it reads as ([`Segment::id_str`]) does.
+pub(crate) const fn key_bytes(b: &[u8]) -> u64 {
+    if b.len() > 7 {
+        return u64::MAX;
+    }
+    crate::dict::pack_prefix(b) | b.len() as u64
+}
+
+/// Pushes onto a list that nearly always holds one item (a line's price, amount, invoice
+/// REF and date; a party's address): the first push allocates room for exactly one instead
+/// of taking the growth path, which allocates room for four.
+#[inline]
+pub(crate) fn push_one<T>(v: &mut Vec<T>, item: T) {
+    if v.capacity() == 0 {
+        *v = Vec::with_capacity(1);
+    }
+    v.push(item);
+}
+
+/// Keys of the segment ids the readers match.
+pub(crate) mod ids {
+    use super::key;
+
+    pub(crate) const AMT: u64 = key("AMT");
+    pub(crate) const CTB: u64 = key("CTB");
+    pub(crate) const CTT: u64 = key("CTT");
+    pub(crate) const CUR: u64 = key("CUR");
+    pub(crate) const DTM: u64 = key("DTM");
+    pub(crate) const LIN: u64 = key("LIN");
+    pub(crate) const N1: u64 = key("N1");
+    pub(crate) const N2: u64 = key("N2");
+    pub(crate) const N3: u64 = key("N3");
+    pub(crate) const N4: u64 = key("N4");
+    pub(crate) const PER: u64 = key("PER");
+    pub(crate) const PID: u64 = key("PID");
+    pub(crate) const PTD: u64 = key("PTD");
+    pub(crate) const QTY: u64 = key("QTY");
+    pub(crate) const REF: u64 = key("REF");
+    pub(crate) const UIT: u64 = key("UIT");
 }
 
 /// The id of `segment`, sliced out of its set's `text` when the set is UTF-8 (no check of its
@@ -247,6 +322,9 @@ pub struct SegmentAt<'a> {
     pub position: u32,
     /// The whole set as text, when UTF-8: elements are sliced out of it.
     set_text: Option<&'a str>,
+    /// The validator found no repetition or component separator in any element of the set,
+    /// so [`SegmentAt::str_at`] need not search for them again.
+    separator_free: bool,
 }
 
 impl<'a> SegmentAt<'a> {
@@ -277,37 +355,75 @@ impl<'a> SegmentAt<'a> {
 
     /// [`SegmentAt::text`] borrowed from the set: codes, numbers and dates are parsed from
     /// it without an owned copy (a copy per element was a good part of typed reading).
+    ///
+    /// Inlined, with the errors and sets that are not UTF-8 out of line: readers ask for every
+    /// element a segment may have and most are absent, which the call and the spills of the
+    /// whole function cost several times over.
+    #[inline]
     pub(crate) fn str_at(&self, n: usize) -> Result<Option<&'a str>, ReadError> {
-        let Some((from, to)) = self.segment.element_span(n).filter(|(f, t)| f < t) else {
+        let Some((from, to)) = self.segment.element_span(n) else {
             return Ok(None);
         };
-        let d = self.segment.delimiters();
-        let text = match self.set_text.and_then(|t| t.get(from..to)) {
-            Some(text) => text,
-            None => {
-                let raw = self.segment.element(n).unwrap_or_default();
-                std::str::from_utf8(raw).map_err(|_| {
-                    self.error(
-                        n,
-                        None,
-                        ReadErrorKind::InvalidCharacter(String::from_utf8_lossy(raw).into_owned()),
-                    )
-                })?
-            }
+        if from >= to {
+            return Ok(None);
+        }
+        let Some(text) = self.set_text.and_then(|t| t.get(from..to)) else {
+            return self.str_at_slow(n);
         };
-        let raw = text.as_bytes();
+        let d = self.segment.delimiters();
         // One pass for both separators (elements are short and this runs for every one);
-        // which of them it was is only worked out when one is there.
+        // which of them it was is only worked out when one is there. None to find in a set
+        // the validator found none in.
         let rep = d.repetition.unwrap_or(d.component);
-        if raw.iter().any(|&b| b == rep || b == d.component) {
-            let kind = if d.repetition.is_some_and(|r| raw.contains(&r)) {
-                ReadErrorKind::Repetition(text.to_owned())
-            } else {
-                ReadErrorKind::InvalidCharacter(text.to_owned())
-            };
-            return Err(self.error(n, None, kind));
+        if !self.separator_free && text.bytes().any(|b| b == rep || b == d.component) {
+            return Err(self.separator_error(n, text));
         }
         Ok(Some(text))
+    }
+
+    /// True when element `n` may hold a component separator (it cannot when the validator
+    /// found none in the set).
+    pub(crate) fn may_have_components(&self, n: usize) -> bool {
+        let component = self.segment.delimiters().component;
+        !self.separator_free
+            && self
+                .segment
+                .element(n)
+                .is_some_and(|e| e.contains(&component))
+    }
+
+    /// [`SegmentAt::str_at`] for an element not sliced from the set's text (the set is not
+    /// UTF-8): checked on its own.
+    #[cold]
+    #[inline(never)]
+    fn str_at_slow(&self, n: usize) -> Result<Option<&'a str>, ReadError> {
+        let raw = self.segment.element(n).unwrap_or_default();
+        let text = std::str::from_utf8(raw).map_err(|_| {
+            self.error(
+                n,
+                None,
+                ReadErrorKind::InvalidCharacter(String::from_utf8_lossy(raw).into_owned()),
+            )
+        })?;
+        let d = self.segment.delimiters();
+        let rep = d.repetition.unwrap_or(d.component);
+        if text.bytes().any(|b| b == rep || b == d.component) {
+            return Err(self.separator_error(n, text));
+        }
+        Ok(Some(text))
+    }
+
+    /// The error for a simple element `n` holding a repetition or component separator.
+    #[cold]
+    #[inline(never)]
+    fn separator_error(&self, n: usize, text: &str) -> ReadError {
+        let d = self.segment.delimiters();
+        let kind = if d.repetition.is_some_and(|r| text.as_bytes().contains(&r)) {
+            ReadErrorKind::Repetition(text.to_owned())
+        } else {
+            ReadErrorKind::InvalidCharacter(text.to_owned())
+        };
+        self.error(n, None, kind)
     }
 
     /// Element `n` as text; a [`ReadErrorKind::MissingElement`] when empty.
@@ -484,6 +600,8 @@ pub trait CodeValue: Sized {
 pub(crate) trait SegmentType: Sized {
     /// The segment id.
     const ID: &'static str;
+    /// The segment id's [`key`].
+    const KEY: u64 = key(Self::ID);
     /// Reads the segment's elements.
     fn decode(at: &SegmentAt<'_>) -> Result<Self, ReadError>;
     /// Writes the segment for `version`, leaving out elements the version does not have.
@@ -497,29 +615,61 @@ pub fn parse_r(s: &str) -> Option<Decimal> {
         Some(rest) => (true, rest),
         None => (false, s),
     };
+    // One pass for the usual value (prices and quantities: at most 18 digits, so the
+    // mantissa fits a u64): digits accumulated, the point's place noted, the decimal built
+    // from its parts (from_parts clears the sign of a zero, as the i128 conversion does).
+    let mut m = 0u64;
+    let mut digits = 0u32;
+    let mut point: Option<u32> = None;
+    for &b in body.as_bytes() {
+        match b {
+            b'0'..=b'9' if digits < 18 => {
+                m = m * 10 + u64::from(b - b'0');
+                digits += 1;
+            }
+            b'0'..=b'9' => return parse_r_wide(negative, body),
+            b'.' if point.is_none() => point = Some(digits),
+            _ => return None,
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    let scale = digits - point.unwrap_or(digits);
+    Some(Decimal::from_parts(
+        m as u32,
+        (m >> 32) as u32,
+        0,
+        negative,
+        scale,
+    ))
+}
+
+/// [`parse_r`] for 19 to 28 digits.
+fn parse_r_wide(negative: bool, body: &str) -> Option<Decimal> {
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
     let digits = int.len() + frac.len();
     if digits == 0 || digits > 28 || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let mut mantissa: i128 = if digits <= 18 {
-        // Prices and quantities fit a u64: one 64-bit multiply per digit, not a 128-bit one.
-        let mut m = 0u64;
-        for b in int.bytes().chain(frac.bytes()) {
-            m = m * 10 + u64::from(b - b'0');
-        }
-        i128::from(m)
-    } else {
-        let mut m = 0i128;
-        for b in int.bytes().chain(frac.bytes()) {
-            m = m * 10 + i128::from(b - b'0');
-        }
-        m
-    };
+    let mut mantissa = 0i128;
+    for b in int.bytes().chain(frac.bytes()) {
+        mantissa = mantissa * 10 + i128::from(b - b'0');
+    }
     if negative {
         mantissa = -mantissa;
     }
     Decimal::try_from_i128_with_scale(mantissa, u32::try_from(frac.len()).ok()?).ok()
+}
+
+/// The reference [`parse_r`] is checked against: the i128 conversion for every length.
+#[cfg(test)]
+fn parse_r_reference(s: &str) -> Option<Decimal> {
+    let (negative, body) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    parse_r_wide(negative, body)
 }
 
 /// Parses an X12 Nn value: optional `-` and digits, with `scale` implied decimal places.
@@ -692,6 +842,27 @@ pub(crate) mod tests {
     use super::*;
     use crate::dict;
 
+    /// Keys stand for grammar ids exactly: every id is short enough for one, and keys order
+    /// like the ids.
+    #[test]
+    fn grammar_ids_have_exact_keys() {
+        for version in Version::ALL {
+            for set in ["844", "845", "849", "867", "997", "999"] {
+                let Some(def) = dict::set(version, set) else {
+                    continue;
+                };
+                let mut ids = Vec::new();
+                collect_ids(def.body, &mut ids);
+                assert!(ids.iter().all(|id| id.len() <= 7), "{set}");
+                let mut by_id = ids.clone();
+                by_id.sort_unstable();
+                let mut by_key = ids;
+                by_key.sort_unstable_by_key(|id| key(id));
+                assert_eq!(by_id, by_key);
+            }
+        }
+    }
+
     #[test]
     fn r_numbers_keep_their_scale() {
         for (text, shown) in [
@@ -707,6 +878,22 @@ pub(crate) mod tests {
             assert_eq!(d.to_string(), shown, "{text}");
         }
         assert_eq!(parse_r("12.50").map(|d| d.scale()), Some(2));
+    }
+
+    proptest::proptest! {
+        /// The one-pass parse gives what the i128 conversion gives: the same value, scale and
+        /// sign (a negative zero included), and refuses the same texts.
+        #[test]
+        fn r_numbers_parse_as_the_reference(
+            text in "-?[0-9]{0,20}(\\.[0-9]{0,12})?|[-.0-9a]{0,8}",
+        ) {
+            let (fast, reference) = (parse_r(&text), parse_r_reference(&text));
+            proptest::prop_assert_eq!(fast, reference);
+            proptest::prop_assert_eq!(
+                fast.map(|d| (d.to_string(), d.scale(), d.is_sign_negative())),
+                reference.map(|d| (d.to_string(), d.scale(), d.is_sign_negative()))
+            );
+        }
     }
 
     #[test]

@@ -23,7 +23,9 @@ use super::common::{
     Amt, Ctt, Cur, Dtm, Lin, MovementType, N1Loop, Per, Pid, Purpose, Qty, Ref, RefQualifier,
     ReportType, Time, TransferType, Uit, el, opt, read_n1_loop, seg,
 };
-use super::cursor::{SegmentAt, SegmentCursor, SegmentType, Shape, format_date, push_all};
+use super::cursor::{
+    SegmentAt, SegmentCursor, SegmentType, Shape, format_date, ids, push_all, push_one,
+};
 use crate::dict::Version;
 use crate::envelope::Seg;
 use crate::stream::RawSet;
@@ -327,15 +329,15 @@ fn read_ts867(c: &mut SegmentCursor<'_>) -> Result<Ts867, ReadError> {
     let (mut dates, mut refs, mut contacts) = (vec![], vec![], vec![]);
     let (mut parties, mut transfers, mut other) = (vec![], vec![], vec![]);
     let mut summary = None;
-    while let Some(id) = c.peek_id() {
-        match id {
-            "CUR" if currency.is_none() => currency = Some(c.read_segment()?),
-            "DTM" => dates.push(c.read_segment()?),
-            "REF" => refs.push(c.read_segment()?),
-            "PER" => contacts.push(c.read_segment()?),
-            "N1" => parties.push(read_n1_loop(c, &HEADING_N1)?),
-            "PTD" => transfers.push(read_ptd_loop(c)?),
-            "CTT" if summary.is_none() => summary = Some(read_ctt_loop(c)?),
+    while let Some(k) = c.peek_key() {
+        match k {
+            ids::CUR if currency.is_none() => currency = Some(c.read_segment()?),
+            ids::DTM => dates.push(c.read_segment()?),
+            ids::REF => refs.push(c.read_segment()?),
+            ids::PER => contacts.push(c.read_segment()?),
+            ids::N1 => parties.push(read_n1_loop(c, &HEADING_N1)?),
+            ids::PTD => transfers.push(read_ptd_loop(c)?),
+            ids::CTT if summary.is_none() => summary = Some(read_ctt_loop(c)?),
             _ if c.take_other(&SET, &mut other)? => {}
             _ => return Err(c.unexpected()),
         }
@@ -367,14 +369,14 @@ fn read_ptd_loop(c: &mut SegmentCursor<'_>) -> Result<PtdLoop, ReadError> {
         lines: Vec::new(),
         other: Vec::new(),
     };
-    while let Some(id) = c.peek_id() {
-        match id {
-            "DTM" => l.dates.push(c.read_segment()?),
-            "REF" => l.refs.push(c.read_segment()?),
-            "PER" => l.contacts.push(c.read_segment()?),
-            "N1" => l.parties.push(read_n1_loop(c, &PTD_N1)?),
+    while let Some(k) = c.peek_key() {
+        match k {
+            ids::DTM => l.dates.push(c.read_segment()?),
+            ids::REF => l.refs.push(c.read_segment()?),
+            ids::PER => l.contacts.push(c.read_segment()?),
+            ids::N1 => push_one(&mut l.parties, read_n1_loop(c, &PTD_N1)?),
             // A LIN here starts a line sent LIN first.
-            "QTY" | "LIN" => l.lines.push(read_qty_loop(c)?),
+            ids::QTY | ids::LIN => l.lines.push(read_qty_loop(c)?),
             _ if c.take_other(&PTD, &mut l.other)? => {}
             _ => break,
         }
@@ -424,23 +426,23 @@ fn read_qty_loop(c: &mut SegmentCursor<'_>) -> Result<QtyLoop, ReadError> {
     let mut currency = None;
     // True once the line's body (anything after its QTY and LIN) has begun.
     let mut opened = false;
-    while let Some(id) = c.peek_id() {
-        let body = !matches!(id, "QTY" | "LIN");
+    while let Some(k) = c.peek_key() {
+        let body = !matches!(k, ids::QTY | ids::LIN);
         if body && quantity.is_none() {
             // The body of a line sent LIN first must wait for its QTY.
             break;
         }
-        match id {
-            "QTY" if quantity.is_none() && !opened => quantity = Some(c.read_segment()?),
-            "LIN" if product.is_none() && !opened => product = Some(c.read_segment()?),
-            "QTY" | "LIN" => break,
-            "UIT" => unit_prices.push(c.read_segment()?),
-            "AMT" => amounts.push(c.read_segment()?),
-            "PID" => descriptions.push(c.read_segment()?),
-            "REF" => refs.push(c.read_segment()?),
-            "PER" => contacts.push(c.read_segment()?),
-            "DTM" => dates.push(c.read_segment()?),
-            "CUR" if currency.is_none() => currency = Some(c.read_segment()?),
+        match k {
+            ids::QTY if quantity.is_none() && !opened => quantity = Some(c.read_segment()?),
+            ids::LIN if product.is_none() && !opened => product = Some(c.read_segment()?),
+            ids::QTY | ids::LIN => break,
+            ids::UIT => push_one(&mut unit_prices, c.read_segment()?),
+            ids::AMT => push_one(&mut amounts, c.read_segment()?),
+            ids::PID => descriptions.push(c.read_segment()?),
+            ids::REF => push_one(&mut refs, c.read_segment()?),
+            ids::PER => contacts.push(c.read_segment()?),
+            ids::DTM => push_one(&mut dates, c.read_segment()?),
+            ids::CUR if currency.is_none() => currency = Some(c.read_segment()?),
             _ if c.take_other(&QTY, &mut other)? => {}
             _ => break,
         }
@@ -484,9 +486,9 @@ fn read_ctt_loop(c: &mut SegmentCursor<'_>) -> Result<CttLoop, ReadError> {
         amounts: Vec::new(),
         other: Vec::new(),
     };
-    while let Some(id) = c.peek_id() {
-        match id {
-            "AMT" => l.amounts.push(c.read_segment()?),
+    while let Some(k) = c.peek_key() {
+        match k {
+            ids::AMT => l.amounts.push(c.read_segment()?),
             _ if c.take_other(&CTT, &mut l.other)? => {}
             _ => break,
         }

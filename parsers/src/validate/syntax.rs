@@ -33,9 +33,27 @@ pub fn check_segment_with(
     memo: &mut CodeMemo,
     out: &mut Vec<ElementIssue>,
 ) {
+    check_segment_fast(seg, def, None, memo, out);
+}
+
+/// [`check_segment_with`] given the definition's mandatory positions as bits, as the
+/// dictionary index keeps them ([`crate::dict::segment_entry`]); `None` works them out.
+/// Returns true when some element holds a repetition or component separator (the typed
+/// readers need not look for them in a set where none does).
+pub(crate) fn check_segment_fast(
+    seg: &Segment<'_>,
+    def: &SegmentDef,
+    mandatory: Option<u64>,
+    memo: &mut CodeMemo,
+    out: &mut Vec<ElementIssue>,
+) -> bool {
     let d = seg.delimiters();
     let count = seg.element_count();
+    let mut separators = false;
     if count > def.elements.len() {
+        // Elements past the definition are not looked at below: count the segment as one
+        // that may hold separators.
+        separators = true;
         // Trailing empty elements are a style fault some senders have; only data counts.
         let extra_with_data = (def.elements.len() + 1..=count)
             .find(|&n| seg.element(n).is_some_and(|e| !e.is_empty()));
@@ -48,21 +66,50 @@ pub fn check_segment_with(
             });
         }
     }
-    for (i, el) in def.elements.iter().enumerate().take(count) {
-        let n = i + 1;
-        let value = seg.element(n).unwrap_or(b"");
-        check_element(value, el, ElementPosition::element(n as u16), &d, memo, out);
+    for ((i, el), value) in def.elements.iter().enumerate().zip(seg.elements()) {
+        separators |= check_element(
+            value,
+            el,
+            ElementPosition::element(i as u16 + 1),
+            &d,
+            memo,
+            out,
+        );
     }
     // Elements after the last one sent are empty: only a mandatory one is a finding (LIN
     // defines 31 elements and most are never sent).
-    for (i, el) in def.elements.iter().enumerate().skip(count) {
-        if el.req == Requirement::Mandatory {
-            let position = ElementPosition::element(i as u16 + 1);
-            out.push(issue(position, el, ElementError::MandatoryMissing, None));
+    match mandatory {
+        Some(bits) if def.elements.len() <= 64 => {
+            let mut after = if count >= 64 {
+                0
+            } else {
+                bits >> count << count
+            };
+            while after != 0 {
+                let i = after.trailing_zeros() as usize;
+                after &= after - 1;
+                let position = ElementPosition::element(i as u16 + 1);
+                out.push(issue(
+                    position,
+                    &def.elements[i],
+                    ElementError::MandatoryMissing,
+                    None,
+                ));
+            }
+        }
+        _ => {
+            for (i, el) in def.elements.iter().enumerate().skip(count) {
+                if el.req == Requirement::Mandatory {
+                    let position = ElementPosition::element(i as u16 + 1);
+                    out.push(issue(position, el, ElementError::MandatoryMissing, None));
+                }
+            }
         }
     }
+    separators
 }
 
+/// Checks one element; returns true when it holds a repetition or component separator.
 fn check_element(
     value: &[u8],
     def: &ElementDef,
@@ -70,22 +117,43 @@ fn check_element(
     d: &Delimiters,
     memo: &mut CodeMemo,
     out: &mut Vec<ElementIssue>,
-) {
+) -> bool {
     if value.is_empty() {
         if def.req == Requirement::Mandatory {
             out.push(issue(position, def, ElementError::MandatoryMissing, None));
         }
-        return;
+        return false;
     }
-    if def.components.is_empty()
-        && matches!(def.data_type, DataType::AN | DataType::ID)
-        && plain_text(value, d)
-    {
-        // Most elements are text: one pass found no control character and no separator,
-        // so only the length and the code list are left to check.
-        check_length_and_code(value, value.len(), def, position, memo, out);
-        return;
+    if def.components.is_empty() {
+        match def.data_type {
+            DataType::AN | DataType::ID if plain_text(value, d) => {
+                // Most elements are text: one pass found no control character and no
+                // separator, so only the length and the code list are left to check.
+                check_length_and_code(value, value.len(), def, position, memo, out);
+                return false;
+            }
+            DataType::R if !numeric_delimiters(d) => {
+                // Prices, amounts, quantities: one pass checks the grammar and counts the
+                // digits. A valid R value holds only digits, `-` and `.`, none of them a
+                // separator here, so the repetition and component checks cannot fail.
+                if let Some(digits) = datatype::real_digits(value) {
+                    check_length_and_code(value, digits, def, position, memo, out);
+                    return false;
+                }
+            }
+            DataType::DT if !numeric_delimiters(d) && value.iter().all(u8::is_ascii_digit) => {
+                // Digits only: no separator, so only the calendar and the code list are left.
+                match datatype::check_date(value) {
+                    Ok(()) => check_length_and_code(value, value.len(), def, position, memo, out),
+                    Err(e) => out.push(issue(position, def, e, Some(value))),
+                }
+                return false;
+            }
+            _ => {}
+        }
     }
+    let rep = d.repetition.unwrap_or(d.component);
+    let separators = value.iter().any(|&b| b == rep || b == d.component);
     match d.repetition {
         Some(rep) if value.contains(&rep) => {
             if def.repeat <= 1 {
@@ -95,7 +163,7 @@ fn check_element(
                     ElementError::TooManyRepetitions,
                     Some(value),
                 ));
-                return;
+                return true;
             }
             let mut count = 0u16;
             for (r, part) in value.split(|&b| b == rep).enumerate() {
@@ -117,6 +185,7 @@ fn check_element(
         }
         _ => check_single(value, def, position, d, memo, out),
     }
+    separators
 }
 
 fn check_single(
@@ -210,7 +279,17 @@ fn plain_text(value: &[u8], d: &Delimiters) -> bool {
         .all(|&b| b >= 0x20 && b != 0x7f && b != rep && b != d.component)
 }
 
+/// True when a repetition or component separator could be part of a number or a date (a
+/// digit, `-` or `.`): the numeric fast paths of [`check_element`] are then not taken.
+fn numeric_delimiters(d: &Delimiters) -> bool {
+    let numeric = |b: u8| b.is_ascii_digit() || b == b'-' || b == b'.';
+    numeric(d.component) || d.repetition.is_some_and(numeric)
+}
+
 /// The length (`len`, as the data type counts it) against min/max, then the code list.
+/// Inlined: it runs for nearly every element, and a call with seven arguments cost about as
+/// much as the checks.
+#[inline(always)]
 fn check_length_and_code(
     value: &[u8],
     len: usize,

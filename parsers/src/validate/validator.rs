@@ -35,6 +35,9 @@ struct OpenSet {
     /// PAD01 of the claim line being read (reused buffer; empty outside a line).
     pad01: String,
     known: bool,
+    /// Every element of every segment so far was checked and none holds a repetition or
+    /// component separator (see [`Validator::take_separator_free`]).
+    separator_free: bool,
 }
 
 struct OpenGroup {
@@ -62,6 +65,8 @@ pub struct Validator {
     element_scratch: Vec<ElementIssue>,
     code_memo: CodeMemo,
     last_offset: u64,
+    /// [`OpenSet::separator_free`] of the set the last SE closed, until taken.
+    closed_separator_free: Option<bool>,
 }
 
 impl Validator {
@@ -78,6 +83,7 @@ impl Validator {
             element_scratch: Vec::new(),
             code_memo: CodeMemo::default(),
             last_offset: 0,
+            closed_separator_free: None,
         }
     }
 
@@ -106,6 +112,14 @@ impl Validator {
     /// Interchanges completed since the last call.
     pub fn take_reports(&mut self) -> Vec<InterchangeReport> {
         std::mem::take(&mut self.finished)
+    }
+
+    /// Whether every element of the set the last SE closed was checked against its
+    /// definition and none holds a repetition or component separator; `None` when the last
+    /// SE closed no set, or once taken. A typed reader then need not search each element
+    /// for them again.
+    pub fn take_separator_free(&mut self) -> Option<bool> {
+        self.closed_separator_free.take()
     }
 
     /// Checks one segment.
@@ -715,6 +729,8 @@ impl Validator {
             version,
             pad01: String::new(),
             known: set_def.is_some(),
+            // Only a set whose every element gets checked can be vouched for.
+            separator_free: !self.opts.envelope_only && set_def.is_some(),
         });
         if set_def.is_none() && version.is_some() {
             self.set_error(
@@ -762,6 +778,7 @@ impl Validator {
         if !self.opts.envelope_only {
             self.check_set_segment(*seg, position);
         }
+        self.closed_separator_free = self.set.as_ref().map(|s| s.separator_free);
         // Borrowed from the segment, not copied: SE ends every set, so this runs often.
         let count = seg.text(1).unwrap_or("");
         let scn = seg.text(2).unwrap_or("");
@@ -870,7 +887,8 @@ impl Validator {
             set.pad01.clear();
             set.pad01.push_str(seg.text(1).unwrap_or(""));
         }
-        let Some(def) = dict::segment_by_bytes(version, seg.id()) else {
+        let Some((def, mandatory)) = dict::segment_entry(version, seg.id()) else {
+            set.separator_free = false;
             self.segment_issue(
                 seg.id_str(),
                 position,
@@ -884,7 +902,10 @@ impl Validator {
         let id = def.id;
         let placement = match &mut set.walker {
             Some(w) => w.place(id),
-            None => return,
+            None => {
+                set.separator_free = false;
+                return;
+            }
         };
         for (missing, loop_id) in placement.missing {
             self.segment_issue(
@@ -897,7 +918,16 @@ impl Validator {
             );
         }
         let mut elements = Vec::new();
-        syntax::check_segment_with(seg, def, &mut self.code_memo, &mut elements);
+        let separators = syntax::check_segment_fast(
+            seg,
+            def,
+            Some(mandatory),
+            &mut self.code_memo,
+            &mut elements,
+        );
+        if separators && let Some(s) = &mut self.set {
+            s.separator_free = false;
+        }
         let placed_ok = placement.errors.is_empty();
         for e in placement.errors {
             self.segment_issue(

@@ -2,6 +2,8 @@
 //! `dialect.product_id_priority` leads, the others follow in LIN order; NDCs become the
 //! canonical 11-digit `N4` when `dialect.ndc_normalize` is on (x12-chargeback.md §3).
 
+use std::borrow::Cow;
+
 use schemas::{Item, ItemId};
 use x12::sets::common::Lin;
 
@@ -10,18 +12,26 @@ use super::{Ctx, Path, listed, seen};
 /// The 11-digit NDC (5-4-2, no hyphens) for an id sent with an NDC qualifier, or `None` when
 /// the form is ambiguous (an unhyphenated 10-digit `ND`) or not an NDC at all.
 pub fn normalize_ndc(qualifier: &str, id: &str) -> Option<String> {
+    ndc(qualifier, id).map(Cow::into_owned)
+}
+
+/// [`normalize_ndc`], borrowing `id` when it is already the canonical form (the usual case:
+/// most partners send `N4` 11-digit NDCs).
+fn ndc<'a>(qualifier: &str, id: &'a str) -> Option<Cow<'a, str>> {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    // Only a hyphenated id needs splitting (most are sent as 11 digits).
     let mut parts = id.split('-');
-    if let (Some(l), Some(p), Some(k), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    if id.as_bytes().contains(&b'-')
+        && let (Some(l), Some(p), Some(k), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         && [l, p, k].iter().all(|p| digits(p))
     {
         // A hyphenated NDC says its own layout: pad the short part with a zero.
         return match (l.len(), p.len(), k.len()) {
-            (5, 4, 2) => Some(format!("{l}{p}{k}")),
-            (4, 4, 2) => Some(format!("0{l}{p}{k}")),
-            (5, 3, 2) => Some(format!("{l}0{p}{k}")),
-            (5, 4, 1) => Some(format!("{l}{p}0{k}")),
+            (5, 4, 2) => Some(format!("{l}{p}{k}").into()),
+            (4, 4, 2) => Some(format!("0{l}{p}{k}").into()),
+            (5, 3, 2) => Some(format!("{l}0{p}{k}").into()),
+            (5, 4, 1) => Some(format!("{l}{p}0{k}").into()),
             _ => None,
         };
     }
@@ -29,11 +39,23 @@ pub fn normalize_ndc(qualifier: &str, id: &str) -> Option<String> {
         return None;
     }
     match (qualifier, id.len()) {
-        ("N4" | "ND" | "N1" | "N2" | "N3", 11) => Some(id.to_owned()),
-        ("N1", 10) => Some(format!("0{id}")),
-        ("N2", 10) => Some(format!("{}0{}", &id[..5], &id[5..])),
-        ("N3", 10) => Some(format!("{}0{}", &id[..9], &id[9..])),
+        ("N4" | "ND" | "N1" | "N2" | "N3", 11) => Some(Cow::Borrowed(id)),
+        ("N1", 10) => Some(format!("0{id}").into()),
+        ("N2", 10) => Some(format!("{}0{}", &id[..5], &id[5..]).into()),
+        ("N3", 10) => Some(format!("{}0{}", &id[..9], &id[9..]).into()),
         _ => None,
+    }
+}
+
+/// A LIN id and its qualifier as the item carries them: an NDC as the canonical `N4` when
+/// `normalize` is on and the id reads as one, anything else as sent.
+fn normalized<'a>(normalize: bool, q: &'a str, id: &'a str) -> (&'a str, Cow<'a, str>) {
+    match normalize && is_ndc(q) {
+        true => match ndc(q, id) {
+            Some(n) => ("N4", n),
+            None => (q, Cow::Borrowed(id)),
+        },
+        false => (q, Cow::Borrowed(id)),
     }
 }
 
@@ -46,26 +68,32 @@ fn is_ndc(qualifier: &str) -> bool {
 /// profile lists.
 pub(crate) fn item(ctx: &mut Ctx<'_>, lin: &Lin, path: Path, line: Option<&str>) -> Option<Item> {
     let normalize = ctx.dialect.ndc_normalize;
-    let mut ids: Vec<(String, String)> = Vec::with_capacity(lin.ids.len());
+    let priority = &ctx.dialect.product_id_priority;
+    // The usual LIN, one id with a listed qualifier: no list of ids to build, sort out and
+    // drop (what the general path below would give, minus its work).
+    if let [p] = lin.ids.as_slice() {
+        let (q, id) = normalized(normalize, p.qualifier.code(), &p.id);
+        if priority.iter().any(|want| want.as_str() == q) {
+            return Some(Item {
+                qualifier: q.to_owned(),
+                id: id.into_owned(),
+                other_ids: Vec::new(),
+            });
+        }
+    }
+    // Borrowed from the LIN until the item is built: only the ids kept become strings.
+    let mut ids: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(lin.ids.len());
     for p in &lin.ids {
-        let q = p.qualifier.code();
-        let id = match normalize && is_ndc(q) {
-            true => match normalize_ndc(q, &p.id) {
-                Some(n) => ("N4".to_owned(), n),
-                None => (q.to_owned(), p.id.clone()),
-            },
-            false => (q.to_owned(), p.id.clone()),
-        };
+        let id = normalized(normalize, p.qualifier.code(), &p.id);
         if !ids.contains(&id) {
             ids.push(id);
         }
     }
-    let priority = &ctx.dialect.product_id_priority;
     let lead = priority
         .iter()
         .find_map(|want| ids.iter().position(|(q, _)| q == want));
     let Some(lead) = lead else {
-        let first = ids.first().map_or("", |(q, _)| q.as_str()).to_owned();
+        let first = ids.first().map_or("", |(q, _)| q).to_owned();
         ctx.invalid_code(
             path,
             line,
@@ -75,7 +103,7 @@ pub(crate) fn item(ctx: &mut Ctx<'_>, lin: &Lin, path: Path, line: Option<&str>)
             &first,
             format!(
                 "LIN qualifiers {} not in {}",
-                seen(ids.iter().map(|(q, _)| q.as_str())),
+                seen(ids.iter().map(|(q, _)| *q)),
                 listed(priority)
             ),
         );
@@ -83,11 +111,14 @@ pub(crate) fn item(ctx: &mut Ctx<'_>, lin: &Lin, path: Path, line: Option<&str>)
     };
     let (qualifier, id) = ids.remove(lead);
     Some(Item {
-        qualifier,
-        id,
+        qualifier: qualifier.to_owned(),
+        id: id.into_owned(),
         other_ids: ids
             .into_iter()
-            .map(|(qualifier, id)| ItemId { qualifier, id })
+            .map(|(qualifier, id)| ItemId {
+                qualifier: qualifier.to_owned(),
+                id: id.into_owned(),
+            })
             .collect(),
     })
 }

@@ -303,6 +303,34 @@ pub(crate) fn action(ctx: &mut Ctx<'_>, code: &str, segment: &'static str) -> Ac
     }
 }
 
+/// A line number as text, kept on the stack: every line needs its label at hand for the
+/// errors it may have, and nearly no line has any (a `String` per line showed in profiles).
+pub(crate) struct LineLabel {
+    digits: [u8; 10],
+    from: usize,
+}
+
+impl LineLabel {
+    pub(crate) fn new(mut n: u32) -> Self {
+        let mut digits = [b'0'; 10];
+        let mut from = digits.len();
+        loop {
+            from -= 1;
+            digits[from] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        LineLabel { digits, from }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // ASCII digits only: never the empty fallback.
+        std::str::from_utf8(&self.digits[self.from..]).unwrap_or_default()
+    }
+}
+
 /// A list of codes for messages: `["WH", "DI"]`.
 pub(crate) fn listed(codes: &[String]) -> String {
     let quoted: Vec<String> = codes.iter().map(|c| format!("{c:?}")).collect();
@@ -538,5 +566,17 @@ pub(crate) fn either(codes: &[String]) -> String {
         "(none listed)".to_owned()
     } else {
         codes.join(" or ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineLabel;
+
+    #[test]
+    fn line_labels_read_as_the_number() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u32::MAX] {
+            assert_eq!(LineLabel::new(n).as_str(), n.to_string());
+        }
     }
 }

@@ -22,8 +22,8 @@ use super::claim::{eligibility_date, empty_party};
 use super::item::required_item;
 use super::party::{customer, find_entity, heading_party};
 use super::{
-    ContractPlaces, Ctx, MapErrorKind, Path, action, amount_by, contract_id, count_u32, date_by,
-    either, invoice_ref, listed, our_uom, seen,
+    ContractPlaces, Ctx, LineLabel, MapErrorKind, Path, action, amount_by, contract_id, count_u32,
+    date_by, either, invoice_ref, listed, our_uom, seen,
 };
 
 pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts867, source: &Source) -> SalesReport {
@@ -80,14 +80,22 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts867, source: &Source) -> SalesRepor
     for (t, ptd) in set.transfers.iter().enumerate() {
         let ptd_path = Path::at("PTD", t);
         let end_customer = transfer_customer(ctx, ptd, ptd_path);
+        let first = lines.len();
         for l in &ptd.lines {
             let line = map_line(ctx, ptd, l, qty, lin);
             qty += 1;
             lin += usize::from(l.product.is_some());
-            if let Some(mut line) = line {
-                line.end_customer = end_customer.clone();
-                lines.push(line);
+            lines.extend(line);
+        }
+        // Every line of the transfer carries its end customer: clones for all but the last,
+        // which takes the transfer's own (a party is several strings).
+        if let Some(customer) = end_customer
+            && let Some((last, rest)) = lines[first..].split_last_mut()
+        {
+            for line in rest {
+                line.end_customer = Some(customer.clone());
             }
+            last.end_customer = Some(customer);
         }
     }
     let (line_count, quantity_total) = match &set.summary {
@@ -158,7 +166,7 @@ fn map_line(
     let d = ctx.dialect;
     let qty_path = Path::at("QTY", qty);
     let number = u32::try_from(qty + 1).unwrap_or(u32::MAX);
-    let label = number.to_string();
+    let label = LineLabel::new(number);
     let line = Some(label.as_str());
 
     let contract = contract_id(
@@ -295,8 +303,8 @@ fn map_line(
 pub(crate) fn check_line_order(ctx: &mut Ctx<'_>, raw: &RawSet) {
     let (mut lins, mut qtys) = (0usize, 0usize);
     let mut prev_lin = false;
-    for seg in raw.segments() {
-        match seg.id() {
+    for id in raw.ids() {
+        match id {
             b"QTY" => {
                 if prev_lin {
                     let line = (qtys + 1).to_string();
