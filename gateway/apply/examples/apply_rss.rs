@@ -33,19 +33,13 @@ fn status_kib(field: &str) -> u64 {
 
 fn main() {
     // `RUST_LOG=apply=info` shows what apply logs (e.g. a report streamed twice).
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
-    let mut args = std::env::args().skip(1);
-    let lines: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200_000);
-    let backend = args.next().unwrap_or_else(|| "sqlite".into());
-    let contracts = workload::env("BENCH_CONTRACTS", 1_000);
-    let items = workload::env("BENCH_ITEMS", 100);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let (args, rt) = workload::example_start(200_000);
+    let workload::ExampleArgs {
+        lines,
+        backend,
+        contracts,
+        items,
+    } = args;
     let dir = tempfile::tempdir().expect("temp dir");
     let (store, pg_name) = workload::store_for(&rt, &backend, dir.path());
     let partners = workload::partners();

@@ -17,19 +17,13 @@ use engine::settings::BatchMode;
 use schemas::Document;
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
-    let mut args = std::env::args().skip(1);
-    let lines: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(50_000);
-    let backend = args.next().unwrap_or_else(|| "sqlite".into());
-    let contracts = workload::env("BENCH_CONTRACTS", 1_000);
-    let items = workload::env("BENCH_ITEMS", 100);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let (args, rt) = workload::example_start(50_000);
+    let workload::ExampleArgs {
+        lines,
+        backend,
+        contracts,
+        items,
+    } = args;
     let dir = tempfile::tempdir().expect("temp dir");
     let (store, pg_name) = workload::store_for(&rt, &backend, dir.path());
     let mut partners = workload::partners();

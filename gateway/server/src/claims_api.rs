@@ -45,6 +45,21 @@ async fn find(
     }
 }
 
+/// The claim `id` names, or the answer to give when there is none (404) or the store
+/// failed (500).
+async fn found_claim(state: &AppState, id: &str) -> Result<store::ClaimRecord, Response> {
+    let found = async {
+        let mut reader = state.shared.store.reader().await?;
+        find(&mut *reader, id).await
+    }
+    .await;
+    match found {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(error(StatusCode::NOT_FOUND, &format!("no claim {id}"))),
+        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())),
+    }
+}
+
 async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let result = async {
         let mut reader = state.shared.store.reader().await?;
@@ -204,15 +219,9 @@ async fn act(
     Path(id): Path<String>,
     Json(req): Json<ClaimActionRequest>,
 ) -> Response {
-    let found = async {
-        let mut reader = state.shared.store.reader().await?;
-        find(&mut *reader, &id).await
-    }
-    .await;
-    let claim = match found {
-        Ok(Some(c)) => c,
-        Ok(None) => return error(StatusCode::NOT_FOUND, &format!("no claim {id}")),
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    let claim = match found_claim(&state, &id).await {
+        Ok(c) => c,
+        Err(response) => return response,
     };
     let ctx = apply::Context::at(Utc::now(), req.actor.clone());
     match apply::apply_claim_action(
@@ -245,15 +254,9 @@ async fn settle(
     Path(id): Path<String>,
     Json(req): Json<SettlementRequest>,
 ) -> Response {
-    let found = async {
-        let mut reader = state.shared.store.reader().await?;
-        find(&mut *reader, &id).await
-    }
-    .await;
-    let claim = match found {
-        Ok(Some(c)) => c,
-        Ok(None) => return error(StatusCode::NOT_FOUND, &format!("no claim {id}")),
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    let claim = match found_claim(&state, &id).await {
+        Ok(c) => c,
+        Err(response) => return response,
     };
     let now = Utc::now();
     let ctx = apply::Context::at(now, req.actor.clone());

@@ -240,6 +240,41 @@ pub async fn drop_pg(store: Arc<dyn Store>, name: &str) {
     }
 }
 
+/// What the examples take: `LINES [BACKEND]` (BACKEND `postgres` or SQLite by default) and
+/// the book's size from `BENCH_CONTRACTS` x `BENCH_ITEMS`; logs to stderr by `RUST_LOG`.
+pub struct ExampleArgs {
+    pub lines: usize,
+    pub backend: String,
+    pub contracts: usize,
+    pub items: usize,
+}
+
+/// Reads the examples' arguments (`default_lines` when none), sets up logging, and gives a
+/// one-thread runtime, as a bus consumer applies a document.
+pub fn example_start(default_lines: usize) -> (ExampleArgs, tokio::runtime::Runtime) {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
+    let mut args = std::env::args().skip(1);
+    let lines = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default_lines);
+    let backend = args.next().unwrap_or_else(|| "sqlite".into());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let args = ExampleArgs {
+        lines,
+        backend,
+        contracts: env("BENCH_CONTRACTS", 1_000),
+        items: env("BENCH_ITEMS", 100),
+    };
+    (args, rt)
+}
+
 /// The store of `backend` (`postgres`: a fresh database, its name returned to drop it;
 /// anything else: SQLite in `dir`), for the examples.
 pub fn store_for(
