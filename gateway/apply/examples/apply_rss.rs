@@ -34,12 +34,8 @@ fn status_kib(field: &str) -> u64 {
 fn main() {
     // `RUST_LOG=apply=info` shows what apply logs (e.g. a report streamed twice).
     let (args, rt) = workload::example_start(200_000);
-    let workload::ExampleArgs {
-        lines,
-        backend,
-        contracts,
-        items,
-    } = args;
+    let (lines, contracts, items) = (args.lines, args.contracts, args.items);
+    let backend = args.backend;
     let dir = tempfile::tempdir().expect("temp dir");
     let (store, pg_name) = workload::store_for(&rt, &backend, dir.path());
     let partners = workload::partners();

@@ -18,12 +18,8 @@ use schemas::Document;
 
 fn main() {
     let (args, rt) = workload::example_start(50_000);
-    let workload::ExampleArgs {
-        lines,
-        backend,
-        contracts,
-        items,
-    } = args;
+    let (lines, contracts, items) = (args.lines, args.contracts, args.items);
+    let backend = args.backend;
     let dir = tempfile::tempdir().expect("temp dir");
     let (store, pg_name) = workload::store_for(&rt, &backend, dir.path());
     let mut partners = workload::partners();
