@@ -102,8 +102,7 @@ pub(crate) async fn apply(
             "cancel"
         }
         ClaimAction::Split { amount, reference } => {
-            // Numbered after every child the claim has had, automatic ones included.
-            let number = format!("{}-S{}", claim.number, claim.children.len() + 1);
+            let number = claim.next_split_number();
             let (split, event) =
                 claim.split(*amount, number, reference.clone(), false, ctx.today)?;
             let correlation = claim_id.to_string();

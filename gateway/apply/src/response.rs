@@ -80,7 +80,7 @@ pub(crate) async fn apply(
         sender: &partner.id,
         interchange: &response.source.interchange,
     };
-    let split_number = format!("{}-S{}", claim.number, claim.children.len() + 1);
+    let split_number = claim.next_split_number();
     let result = reconcile(&mut claim, response, &rctx, split_number)?;
     let status = if result.unmatched.is_some() {
         MatchStatus::Partial

@@ -934,6 +934,12 @@ impl ClaimRecord {
         self.instruments.iter().map(|i| i.amount).sum()
     }
 
+    /// The number of the claim's next split child (§8.4): `<number>-S<n>`, numbered after
+    /// every child it has had, automatic or a user's.
+    pub fn next_split_number(&self) -> String {
+        format!("{}-S{}", self.number, self.children.len() + 1)
+    }
+
     /// Σ splits.
     pub fn split_amount(&self) -> Decimal {
         self.children.iter().map(|c| c.1).sum()
