@@ -109,16 +109,9 @@ pub(crate) async fn apply(
     message_id: &str,
     ctx: &Context,
 ) -> Result<Outcome, ApplyError> {
-    // The same report under a new message id writes nothing (§5.2 header key): in a period
-    // batch the lines of its earlier application are already there.
-    let seen = match tx.report_batch(&partner.id, &report.report_id).await? {
-        Some(to) => tx.get_batch(to.batch_id).await?,
-        None => {
-            tx.find_batch(&batch_number(&partner.id, &report.report_id))
-                .await?
-        }
-    };
-    if let Some(batch) = seen {
+    // The same report under a new message id writes nothing (§5.2 header key): its batch
+    // holds it already (pending in a period batch until the cut).
+    if let Some(batch) = find_report_batch(tx, &partner.id, &report.report_id).await? {
         return Ok(Outcome {
             summary: format!(
                 "sales report {} already applied to batch {}",
