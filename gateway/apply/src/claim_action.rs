@@ -28,7 +28,8 @@ use crate::state::{claim_at_version, insert_split, load_claim, save_claim};
 pub enum ClaimAction {
     /// C2: Open → Pending Approval.
     Submit,
-    /// C3 by the acting user as approver, then C7 (adjudicator) or C11 (claimant).
+    /// C3 by the acting user as approver, then C7 as adjudicator (a claimant's claim stays
+    /// Approved: see the module's note).
     Approve,
     /// C4: Pending Approval → Rejected, with the reason.
     Reject {
