@@ -11,6 +11,7 @@ use chrono::Utc;
 use schemas::Document;
 use store::{RefKind, Step, TransactionRef, TransactionUpdate, TxState};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::consume::consume;
@@ -45,69 +46,74 @@ async fn handle(shared: &Shared, queue: &str, delivery: Delivery) {
     let transaction = header_uuid(&delivery, "transaction");
     let span =
         tracing::info_span!("engine", queue, message_id = %message_id, transaction = ?transaction);
-    let _enter = span.enter();
-    let doc: Document = match serde_json::from_slice(&delivery.message.payload) {
-        Ok(doc) => doc,
-        Err(e) => {
-            let error = format!("message {message_id} is not a normalized document: {e}");
-            fail(shared, transaction, &error).await;
-            if let Err(e) = delivery.dead_letter(&error).await {
-                tracing::error!(error = %e, "dead-lettering failed");
-            }
-            return;
-        }
-    };
-    let now = Utc::now();
-    let ctx = Context::at(now, "system");
-    let result = match shared.partners() {
-        Ok(partners) => {
-            apply::apply_document(&*shared.store, &partners, queue, &message_id, &doc, &ctx)
-                .await
-                .map_err(|e| e.to_string())
-        }
-        Err(e) => Err(e.to_string()),
-    };
-    match result {
-        Ok(applied) => {
-            if let (Applied::Applied(outcome), Some(id)) = (&applied, transaction) {
-                let refs: Vec<TransactionRef> = outcome
-                    .refs
-                    .iter()
-                    .filter_map(|(k, v)| {
-                        Some(TransactionRef::new(k.parse::<RefKind>().ok()?, v.clone()))
-                    })
-                    .collect();
-                let mut update =
-                    TransactionUpdate::new(id, Step::Engine, TxState::Done, "system", now);
-                update.correlation_id = Some(outcome.summary.clone());
-                if let Err(e) = record(shared, id, update, &refs).await {
-                    tracing::error!(error = %e, "transaction not updated");
-                }
-            }
-            if matches!(applied, Applied::Applied(ref o) if !o.outbound.is_empty()) {
-                shared.wake_relay.notify_one();
-            }
-            metrics::counter!("chargegate_engine_applied_total", "queue" => queue.to_owned())
-                .increment(1);
-            if let Err(e) = delivery.ack().await {
-                tracing::error!(error = %e, "ack failed; the delivery will come again and be skipped");
-            }
-        }
-        Err(error) => {
-            metrics::counter!("chargegate_engine_failures_total", "queue" => queue.to_owned())
-                .increment(1);
-            let last = delivery.attempt >= shared.settings.workers.max_attempts;
-            tracing::warn!(%error, attempt = delivery.attempt, last, "document not applied");
-            if last {
+    // The span follows the work across its awaits (a guard held across an await would
+    // leave it entered on whichever thread resumed other tasks meanwhile).
+    async move {
+        let doc: Document = match serde_json::from_slice(&delivery.message.payload) {
+            Ok(doc) => doc,
+            Err(e) => {
+                let error = format!("message {message_id} is not a normalized document: {e}");
                 fail(shared, transaction, &error).await;
                 if let Err(e) = delivery.dead_letter(&error).await {
                     tracing::error!(error = %e, "dead-lettering failed");
                 }
-            } else if let Err(e) = delivery.retry(&error).await {
-                tracing::error!(error = %e, "retry failed");
+                return;
+            }
+        };
+        let now = Utc::now();
+        let ctx = Context::at(now, "system");
+        let result = match shared.partners() {
+            Ok(partners) => {
+                apply::apply_document(&*shared.store, &partners, queue, &message_id, &doc, &ctx)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        match result {
+            Ok(applied) => {
+                if let (Applied::Applied(outcome), Some(id)) = (&applied, transaction) {
+                    let refs: Vec<TransactionRef> = outcome
+                        .refs
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            Some(TransactionRef::new(k.parse::<RefKind>().ok()?, v.clone()))
+                        })
+                        .collect();
+                    let mut update =
+                        TransactionUpdate::new(id, Step::Engine, TxState::Done, "system", now);
+                    update.correlation_id = Some(outcome.summary.clone());
+                    if let Err(e) = record(shared, id, update, &refs).await {
+                        tracing::error!(error = %e, "transaction not updated");
+                    }
+                }
+                if matches!(applied, Applied::Applied(ref o) if !o.outbound.is_empty()) {
+                    shared.wake_relay.notify_one();
+                }
+                metrics::counter!("chargegate_engine_applied_total", "queue" => queue.to_owned())
+                    .increment(1);
+                if let Err(e) = delivery.ack().await {
+                    tracing::error!(error = %e, "ack failed; the delivery will come again and be skipped");
+                }
+            }
+            Err(error) => {
+                metrics::counter!("chargegate_engine_failures_total", "queue" => queue.to_owned())
+                    .increment(1);
+                let last = delivery.attempt >= shared.settings.workers.max_attempts;
+                tracing::warn!(%error, attempt = delivery.attempt, last, "document not applied");
+                if last {
+                    fail(shared, transaction, &error).await;
+                    if let Err(e) = delivery.dead_letter(&error).await {
+                        tracing::error!(error = %e, "dead-lettering failed");
+                    }
+                } else if let Err(e) = delivery.retry(&error).await {
+                    tracing::error!(error = %e, "retry failed");
+                }
             }
         }
     }
+    .instrument(span)
+    .await
 }
 
 async fn record(

@@ -18,6 +18,7 @@ use store::{
     ControlKind, Direction, NewAuditEvent, NewTransaction, Step, TransactionUpdate, TxState,
 };
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::consume::consume;
@@ -43,59 +44,64 @@ pub async fn run(shared: Arc<Shared>, stop: CancellationToken) {
 async fn handle(shared: &Shared, delivery: Delivery) {
     let message_id = delivery.message.message_id.clone();
     let span = tracing::info_span!("send", message_id = %message_id);
-    let _enter = span.enter();
-    // Owned copies: a delivery is not shared across the awaits below.
-    let headers = delivery.message.headers.clone();
-    let payload = delivery.message.payload.clone();
-    let parent = header_uuid(&delivery, "transaction");
-    let result = async {
-        let rendered = if headers.get("schema").map(String::as_str) == Some(RENDERED_SCHEMA) {
-            serde_json::from_slice::<Rendered>(&payload)?
-        } else {
-            let doc: Document = serde_json::from_slice(&payload)?;
-            let partner = headers.get("partner").cloned().unwrap_or_default();
-            render(shared, &message_id, &partner, &doc, parent).await?
-        };
-        send(shared, &rendered).await?;
-        Ok::<_, PipelineError>(rendered)
-    }
-    .await;
-    match result {
-        Ok(_) => {
-            if let Err(e) = delivery.ack().await {
-                tracing::error!(error = %e, "ack failed");
-            }
-        }
-        Err(error) => {
-            let error = error.to_string();
-            let last = delivery.attempt >= shared.settings.workers.max_attempts;
-            tracing::warn!(%error, attempt = delivery.attempt, last, "outbound not sent");
-            metrics::counter!("chargegate_send_failures_total").increment(1);
-            let id = rendered_id(&delivery);
-            if let Some(id) = id {
-                let state = if last {
-                    TxState::Failed
-                } else {
-                    TxState::Processing
-                };
-                let _ = shared
-                    .store
-                    .update_transaction(
-                        &TransactionUpdate::new(id, Step::Send, state, "system", Utc::now())
-                            .with_error(error.clone()),
-                    )
-                    .await;
-            }
-            let settled = if last {
-                delivery.dead_letter(&error).await
+    // The span follows the work across its awaits (a guard held across an await would
+    // leave it entered on whichever thread resumed other tasks meanwhile).
+    async move {
+        // Owned copies: a delivery is not shared across the awaits below.
+        let headers = delivery.message.headers.clone();
+        let payload = delivery.message.payload.clone();
+        let parent = header_uuid(&delivery, "transaction");
+        let result = async {
+            let rendered = if headers.get("schema").map(String::as_str) == Some(RENDERED_SCHEMA) {
+                serde_json::from_slice::<Rendered>(&payload)?
             } else {
-                delivery.retry(&error).await.map(|_| ())
+                let doc: Document = serde_json::from_slice(&payload)?;
+                let partner = headers.get("partner").cloned().unwrap_or_default();
+                render(shared, &message_id, &partner, &doc, parent).await?
             };
-            if let Err(e) = settled {
-                tracing::error!(error = %e, "retry/dead-letter failed");
+            send(shared, &rendered).await?;
+            Ok::<_, PipelineError>(rendered)
+        }
+        .await;
+        match result {
+            Ok(_) => {
+                if let Err(e) = delivery.ack().await {
+                    tracing::error!(error = %e, "ack failed");
+                }
+            }
+            Err(error) => {
+                let error = error.to_string();
+                let last = delivery.attempt >= shared.settings.workers.max_attempts;
+                tracing::warn!(%error, attempt = delivery.attempt, last, "outbound not sent");
+                metrics::counter!("chargegate_send_failures_total").increment(1);
+                let id = rendered_id(&delivery);
+                if let Some(id) = id {
+                    let state = if last {
+                        TxState::Failed
+                    } else {
+                        TxState::Processing
+                    };
+                    let _ = shared
+                        .store
+                        .update_transaction(
+                            &TransactionUpdate::new(id, Step::Send, state, "system", Utc::now())
+                                .with_error(error.clone()),
+                        )
+                        .await;
+                }
+                let settled = if last {
+                    delivery.dead_letter(&error).await
+                } else {
+                    delivery.retry(&error).await.map(|_| ())
+                };
+                if let Err(e) = settled {
+                    tracing::error!(error = %e, "retry/dead-letter failed");
+                }
             }
         }
     }
+    .instrument(span)
+    .await
 }
 
 /// The outbound transaction a delivery is about, when it can be known without rendering.
