@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
-use chrono::Utc;
 use engine::batch::BatchAction;
 use serde::Deserialize;
 use serde_json::json;
@@ -46,11 +45,10 @@ async fn cut(State(state): State<AppState>, body: Option<Json<CutRequest>>) -> R
         actor: analyst(),
         ..CutRequest::default()
     });
-    let now = Utc::now();
-    let Some(through) = req.through.or_else(|| now.date_naive().pred_opt()) else {
+    let ctx = state.shared.context(req.actor.clone());
+    let Some(through) = req.through.or_else(|| ctx.today.pred_opt()) else {
         return error(StatusCode::UNPROCESSABLE_ENTITY, "no day before today");
     };
-    let ctx = apply::Context::at(now, req.actor.clone());
     match crate::cut::cut(&state.shared, through, req.partner.as_deref(), &ctx).await {
         Ok(cut) => Json(json!({
             "through": through,
@@ -190,8 +188,7 @@ async fn act(
         Ok(p) => p,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
-    let now = Utc::now();
-    let ctx = apply::Context::at(now, req.actor.clone());
+    let ctx = state.shared.context(req.actor.clone());
     match apply::apply_batch_action(
         &*state.shared.store,
         &partners,

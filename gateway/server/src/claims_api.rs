@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use engine::claims::{ClaimRecord, Instrument, SettlementMethod};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -98,7 +98,7 @@ async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Res
             body.as_object_mut(),
             serde_json::from_value::<ClaimRecord>(claim.payload.clone()),
         ) {
-            obj.extend(lifecycle_json(&engine, Utc::now().date_naive()));
+            obj.extend(lifecycle_json(&engine, state.shared.context("").today));
         }
         Ok::<_, store::StoreError>(Some(body))
     }
@@ -223,7 +223,7 @@ async fn act(
         Ok(c) => c,
         Err(response) => return response,
     };
-    let ctx = apply::Context::at(Utc::now(), req.actor.clone());
+    let ctx = state.shared.context(req.actor.clone());
     match apply::apply_claim_action(
         &*state.shared.store,
         claim.id,
@@ -258,8 +258,7 @@ async fn settle(
         Ok(c) => c,
         Err(response) => return response,
     };
-    let now = Utc::now();
-    let ctx = apply::Context::at(now, req.actor.clone());
+    let ctx = state.shared.context(req.actor.clone());
     let instrument = Instrument {
         method: req.method,
         number: req.number,
@@ -347,7 +346,7 @@ async fn settle_many(
         }
     }
     drop(reader);
-    let ctx = apply::Context::at(Utc::now(), req.actor.clone());
+    let ctx = state.shared.context(req.actor.clone());
     let settlement = apply::MassSettlement {
         method: req.method,
         number: req.number,

@@ -8,7 +8,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
-use chrono::Utc;
 use engine::identity::normalize_contract_number;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -87,7 +86,7 @@ async fn approve_retro(
         Ok(p) => p,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
-    let ctx = apply::Context::at(Utc::now(), req.actor);
+    let ctx = state.shared.context(req.actor);
     match apply::apply_retro_approval(&*state.shared.store, &partners, contract_id, version, &ctx)
         .await
     {

@@ -21,7 +21,8 @@ pub async fn run(shared: Arc<Shared>, tick: Duration, stop: CancellationToken) {
 }
 
 /// [`run`] with the clock given: `now` is read at every tick (tests pass a fixed time, so a
-/// run across midnight cannot change which periods have ended).
+/// run across midnight cannot change which periods have ended). A pinned business day
+/// (`[engine] business_day`) stands for `now`'s date.
 pub async fn run_with_clock(
     shared: Arc<Shared>,
     tick: Duration,
@@ -29,10 +30,9 @@ pub async fn run_with_clock(
     now: impl Fn() -> DateTime<Utc>,
 ) {
     loop {
-        let now = now();
-        if let Some(yesterday) = now.date_naive().pred_opt()
-            && let Err(error) =
-                cut(&shared, yesterday, None, &apply::Context::at(now, "system")).await
+        let ctx = shared.settings.engine.context(now(), "system");
+        if let Some(yesterday) = ctx.today.pred_opt()
+            && let Err(error) = cut(&shared, yesterday, None, &ctx).await
         {
             tracing::warn!(%error, "claim-period cut failed; trying again next tick");
         }

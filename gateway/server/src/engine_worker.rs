@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use apply::{Applied, Context};
+use apply::Applied;
 use bus::Delivery;
 use chrono::Utc;
 use schemas::Document;
@@ -60,8 +60,8 @@ async fn handle(shared: &Shared, queue: &str, delivery: Delivery) {
                 return;
             }
         };
-        let now = Utc::now();
-        let ctx = Context::at(now, "system");
+        let ctx = shared.context("system");
+        let now = ctx.now;
         let result = match shared.partners() {
             Ok(partners) => {
                 apply::apply_document(&*shared.store, &partners, queue, &message_id, &doc, &ctx)

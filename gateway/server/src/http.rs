@@ -41,7 +41,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::as2_endpoint::routes())
         .merge(crate::batches_api::routes())
         .merge(crate::claims_api::routes())
-        .merge(crate::rosters_api::routes().with_state(state.shared.store.clone()))
+        .merge(
+            crate::rosters_api::routes().with_state(crate::rosters_api::RosterState {
+                store: state.shared.store.clone(),
+                engine: state.shared.settings.engine.clone(),
+            }),
+        )
         .merge(crate::contracts_api::routes())
         .with_state(state)
 }

@@ -7,28 +7,37 @@
 //! the row and column of the bad cell, 400 a missing or unknown `mode`, 404 an unknown upload,
 //! 409 an upload already applied.
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
-use chrono::Utc;
 use engine::rosters::RosterCsvError;
 use serde::Deserialize;
 use serde_json::json;
-use store::Store;
 use uuid::Uuid;
 
 use crate::http::error;
+use crate::settings::EngineSettings;
+use chrono::Utc;
+use std::sync::Arc;
+use store::Store;
 
 /// Largest roster accepted (a GPO of a few hundred thousand members).
 const MAX_ROSTER: usize = 64 * 1024 * 1024;
 
-/// The roster routes, over the store.
-pub fn routes() -> Router<Arc<dyn Store>> {
+/// What the roster routes work with.
+#[derive(Clone)]
+pub struct RosterState {
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// The business day.
+    pub engine: EngineSettings,
+}
+
+/// The roster routes.
+pub fn routes() -> Router<RosterState> {
     Router::new()
         .route(
             "/api/v1/gpos/{gpo}/roster",
@@ -86,7 +95,7 @@ fn failure(e: &apply::ApplyError) -> Response {
 }
 
 async fn upload(
-    State(store): State<Arc<dyn Store>>,
+    State(state): State<RosterState>,
     Path(gpo): Path<String>,
     Query(q): Query<RosterQuery>,
     body: Bytes,
@@ -97,23 +106,27 @@ async fn upload(
             "mode=snapshot or mode=delta is required",
         );
     };
-    let ctx = apply::Context::at(Utc::now(), q.actor.unwrap_or_else(|| "analyst".into()));
-    match apply::apply_roster_upload(&*store, &gpo, mode, &body, &ctx).await {
+    let ctx = state
+        .engine
+        .context(Utc::now(), q.actor.unwrap_or_else(|| "analyst".into()));
+    match apply::apply_roster_upload(&*state.store, &gpo, mode, &body, &ctx).await {
         Ok(o) => outcome_json(&o),
         Err(e) => failure(&e),
     }
 }
 
 async fn approve(
-    State(store): State<Arc<dyn Store>>,
+    State(state): State<RosterState>,
     Path((gpo, id)): Path<(String, String)>,
     Query(q): Query<RosterQuery>,
 ) -> Response {
     let Ok(id) = id.parse::<Uuid>() else {
         return error(StatusCode::NOT_FOUND, &format!("no roster upload {id}"));
     };
-    let ctx = apply::Context::at(Utc::now(), q.actor.unwrap_or_else(|| "analyst".into()));
-    match apply::approve_roster_upload(&*store, &gpo, id, &ctx).await {
+    let ctx = state
+        .engine
+        .context(Utc::now(), q.actor.unwrap_or_else(|| "analyst".into()));
+    match apply::approve_roster_upload(&*state.store, &gpo, id, &ctx).await {
         Ok(o) => outcome_json(&o),
         Err(e) => failure(&e),
     }

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 /// Everything `chargegate serve` reads from configuration.
@@ -24,6 +25,31 @@ pub struct Settings {
     pub paths: PathSettings,
     /// Worker tuning.
     pub workers: WorkerSettings,
+    /// The chargeback engine.
+    #[serde(default)]
+    pub engine: EngineSettings,
+}
+
+/// `[engine]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineSettings {
+    /// The business day the engine works on (pricing, claim windows, claim dates and numbers,
+    /// the claim-period cut) instead of today's UTC date, e.g. `"2026-12-01"`. For demos,
+    /// tests and re-running a past day; rows and audit events still carry the real time.
+    pub business_day: Option<NaiveDate>,
+}
+
+impl EngineSettings {
+    /// The context of an action by `actor` at `now`: its business day is `now`'s UTC date,
+    /// or the pinned one.
+    pub fn context(&self, now: DateTime<Utc>, actor: impl Into<String>) -> apply::Context {
+        let mut ctx = apply::Context::at(now, actor);
+        if let Some(day) = self.business_day {
+            ctx.today = day;
+        }
+        ctx
+    }
 }
 
 /// `[identity]`.
@@ -234,6 +260,23 @@ mod tests {
         assert_eq!(s.identity.isa_id, "CHARGEGATE");
         assert_eq!(s.workers.as2_mdn_timeout(), Duration::from_secs(600));
         assert_eq!(s.workers.as2_resends, 3);
+        assert_eq!(s.engine.business_day, None);
+    }
+
+    #[test]
+    fn a_pinned_business_day_is_the_contexts_today_and_the_clock_stays_real() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(&dir, "[engine]\nbusiness_day = \"2026-12-01\"\n");
+        let s = Settings::load_with_env(Some(&file), env(&[])).unwrap();
+        let now = "2027-06-01T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let ctx = s.engine.context(now, "ann");
+        assert_eq!(ctx.today, NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        assert_eq!(ctx.now, now);
+        assert_eq!(ctx.actor, "ann");
+        let unpinned = Settings::load_with_env(Some(&write(&dir, "")), env(&[])).unwrap();
+        assert_eq!(unpinned.engine.context(now, "ann").today, now.date_naive());
+        let bad = write(&dir, "[engine]\nbusiness_day = \"2026-13-01\"\n");
+        assert!(Settings::load_with_env(Some(&bad), env(&[])).is_err());
     }
 
     #[test]

@@ -70,6 +70,12 @@ impl Shared {
         Ok(self)
     }
 
+    /// The context of an action by `actor` now, on the configured business day
+    /// ([`crate::settings::EngineSettings::business_day`]) or today.
+    pub fn context(&self, actor: impl Into<String>) -> apply::Context {
+        self.settings.engine.context(chrono::Utc::now(), actor)
+    }
+
     /// A queue's name on the bus (with the configured prefix).
     pub fn queue(&self, name: &str) -> String {
         match self.settings.bus.prefix.as_str() {

@@ -49,16 +49,15 @@ pub fn run(cmd: Command) -> anyhow::Result<Outcome> {
 
 fn cut(args: CutArgs) -> anyhow::Result<Outcome> {
     let settings = args.config.load()?;
-    let now = Utc::now();
+    let ctx = settings.engine.context(Utc::now(), args.actor.clone());
     let through = match args.through {
         Some(d) => d,
-        None => now.date_naive().pred_opt().context("no day before today")?,
+        None => ctx.today.pred_opt().context("no day before today")?,
     };
     runtime()?.block_on(async move {
         let store = open_store(&settings).await?;
         let profiles = server::profiles::Profiles::load(&settings.paths.profiles)?;
         let partners = Arc::new(apply::Partners::from_profiles(&profiles.current())?);
-        let ctx = apply::Context::at(now, args.actor.clone());
         let result =
             apply::cut_due(&*store, &partners, through, args.partner.as_deref(), &ctx).await;
         store.close().await;

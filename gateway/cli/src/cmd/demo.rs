@@ -34,6 +34,10 @@ const SALES: &[u8] = include_bytes!("../../../../samples/867_4010_sales.x12");
 const CLAIM: &[u8] = include_bytes!("../../../../samples/844_4010_claim.x12");
 const BROKEN: &[u8] = include_bytes!("../../../../samples/bad_isa_len_se_count.x12");
 
+/// The story's business day: GOOD DRUG reports November on 2026-12-01 (BPT03). The demo
+/// runs on it, so the story's claim windows and contract dates hold whatever the date.
+const STORY_DAY: &str = "2026-12-01";
+
 /// How long one step may take before the demo gives up and says where to look.
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -74,7 +78,7 @@ fn demo_settings(args: &Args) -> anyhow::Result<Settings> {
     let profiles = std::path::absolute(&args.profiles)?;
     let d = out.display();
     let config = format!(
-        "[http]\nlisten = \"127.0.0.1:0\"\n[paths]\ndata = \"{d}\"\ndrop_root = \"{d}/drop\"\nprofiles = \"{}\"\n[database]\nurl = \"sqlite://{d}/chargegate.db\"\n[identity]\nkey = \"{d}/certs/key.pem\"\ncertificate = \"{d}/certs/cert.pem\"\n[workers]\nsettle_ms = 100\nscan_ms = 100\n",
+        "[http]\nlisten = \"127.0.0.1:0\"\n[paths]\ndata = \"{d}\"\ndrop_root = \"{d}/drop\"\nprofiles = \"{}\"\n[database]\nurl = \"sqlite://{d}/chargegate.db\"\n[identity]\nkey = \"{d}/certs/key.pem\"\ncertificate = \"{d}/certs/cert.pem\"\n[workers]\nsettle_ms = 100\nscan_ms = 100\n[engine]\nbusiness_day = \"{STORY_DAY}\"\n",
         profiles.display()
     );
     let path = out.join("chargegate.toml");
@@ -146,14 +150,8 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
     );
     // The story does not wait for midnight: it cuts today's period now, as
     // `chargegate batches cut --through <today>` would.
-    let now = chrono::Utc::now();
-    let cut = server::cut::cut(
-        shared,
-        now.date_naive(),
-        Some("gooddrug"),
-        &apply::Context::at(now, "demo analyst"),
-    )
-    .await?;
+    let ctx = shared.context("demo analyst");
+    let cut = server::cut::cut(shared, ctx.today, Some("gooddrug"), &ctx).await?;
     for c in &cut {
         println!("   {}", c.summary);
     }
@@ -190,8 +188,7 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
     }
 
     step(4, "the analyst pays and closes the batch");
-    let now = chrono::Utc::now();
-    let ctx = apply::Context::at(now, "demo analyst");
+    let ctx = shared.context("demo analyst");
     let partners = shared.partners()?;
     let outcome = apply::apply_batch_action(
         &*shared.store,
@@ -418,7 +415,7 @@ fn acme_answers(shared: &Shared, claim_file: &Path) -> anyhow::Result<Vec<u8>> {
         })
         .context("the claim file holds no 844")?;
     let settings = engine::settings::EngineSettings::default();
-    let today = chrono::Utc::now().date_naive();
+    let today = shared.context("acme").today;
     let run = adjudicate(&claim, &book, &settings, today);
     let header = ResponseHeader {
         source: claim.source.clone(),

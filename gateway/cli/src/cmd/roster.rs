@@ -113,7 +113,7 @@ fn upload(args: UploadArgs) -> anyhow::Result<Outcome> {
     let file = args.file.display().to_string();
     runtime()?.block_on(async move {
         let store = open_store(&settings).await?;
-        let ctx = apply::Context::at(Utc::now(), args.actor.clone());
+        let ctx = settings.engine.context(Utc::now(), args.actor.clone());
         let result = apply::apply_roster_upload(&*store, &args.gpo, mode, &csv, &ctx).await;
         store.close().await;
         match result {
@@ -130,7 +130,7 @@ fn approve(args: ApproveArgs) -> anyhow::Result<Outcome> {
     let settings = args.config.load()?;
     runtime()?.block_on(async move {
         let store = open_store(&settings).await?;
-        let ctx = apply::Context::at(Utc::now(), args.actor.clone());
+        let ctx = settings.engine.context(Utc::now(), args.actor.clone());
         let result = apply::approve_roster_upload(&*store, &args.gpo, args.id, &ctx).await;
         store.close().await;
         match result {

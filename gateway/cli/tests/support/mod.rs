@@ -9,6 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The sample story's business day (GOOD DRUG reports November on 2026-12-01): every
+/// gateway a test starts runs on it (`[engine] business_day`), so the story's claim windows
+/// and contract dates hold whatever the real date.
+pub const STORY_DAY: &str = "2026-12-01";
+
 /// A running `chargegate serve`, killed when dropped.
 pub struct Serve {
     child: Option<Child>,
@@ -115,7 +120,7 @@ pub fn start_with(dir: &Path, options: Options) -> Serve {
         .clone()
         .unwrap_or_else(|| dir.join("data/drop"));
     let config = format!(
-        "[http]\nlisten = \"127.0.0.1:{port}\"\n[paths]\ndata = \"{d}/data\"\ndrop_root = \"{r}\"\nprofiles = \"{p}\"\n[database]\nurl = \"{database}\"\n[bus]\nurl = \"{bus}\"\nprefix = \"{prefix}\"\n[identity]\nkey = \"{d}/certs/key.pem\"\ncertificate = \"{d}/certs/cert.pem\"\n[workers]\nsettle_ms = 200\nscan_ms = 100\nretry_ms = 100\n{extra}",
+        "[http]\nlisten = \"127.0.0.1:{port}\"\n[paths]\ndata = \"{d}/data\"\ndrop_root = \"{r}\"\nprofiles = \"{p}\"\n[database]\nurl = \"{database}\"\n[bus]\nurl = \"{bus}\"\nprefix = \"{prefix}\"\n[identity]\nkey = \"{d}/certs/key.pem\"\ncertificate = \"{d}/certs/cert.pem\"\n[engine]\nbusiness_day = \"{STORY_DAY}\"\n[workers]\nsettle_ms = 200\nscan_ms = 100\nretry_ms = 100\n{extra}",
         d = dir.display(),
         r = drop_root.display(),
         p = options.profiles.display(),
@@ -291,12 +296,11 @@ pub fn wait_for_batch(serve: &Serve, path: &str) -> serde_json::Value {
     json(&get(serve.port, path).unwrap().1)
 }
 
-/// Cuts `partner`'s claim periods through today over `POST /api/v1/batches/cut`, as an
+/// Cuts `partner`'s claim periods through the story's day over `POST /api/v1/batches/cut`, as an
 /// operator would to have today's Daily batch processed now (chargeback-rules 8.1); the
 /// answer's `batches`.
 pub fn cut_today(serve: &Serve, partner: &str) -> Vec<serde_json::Value> {
-    let today = chrono::Utc::now().date_naive();
-    let body = format!(r#"{{"partner": "{partner}", "through": "{today}", "actor": "ann"}}"#);
+    let body = format!(r#"{{"partner": "{partner}", "through": "{STORY_DAY}", "actor": "ann"}}"#);
     let (status, answer) = http(serve.port, "POST", "/api/v1/batches/cut", Some(&body)).unwrap();
     assert_eq!(status, 200, "{answer}");
     json(&answer)["batches"]

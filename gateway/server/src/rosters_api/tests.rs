@@ -48,7 +48,10 @@ async fn roster_upload_hold_and_approve_over_http() {
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open(&dir.path().join("cg.db")).await.unwrap());
     store.migrate().await.unwrap();
-    let app = super::routes().with_state(store.clone());
+    let app = super::routes().with_state(super::RosterState {
+        store: store.clone(),
+        engine: Default::default(),
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
