@@ -427,6 +427,7 @@ pub(crate) async fn process_batch(
     ctx: &Context,
 ) -> Result<Processed, ApplyError> {
     let id = target.id;
+    let started = std::time::Instant::now();
     let books = cache.snapshot(tx).await?;
     let history = history_for(tx, &partner.id, "claimant", line_invoices(lines)).await?;
     // The lines stream through in chunks of CHUNK_LINES, each validated once, written with
@@ -453,6 +454,7 @@ pub(crate) async fn process_batch(
         }
         survey.finish()?
     };
+    let surveyed = started.elapsed();
     let version = match &target.row {
         Row::New { opened } => {
             insert_claimant_batch(
@@ -489,6 +491,7 @@ pub(crate) async fn process_batch(
         let plan = streamed.plan.clone();
         streamed = streaming.stream(tx, &plan, &stored_caps.ledger).await?;
     }
+    let streamed_at = started.elapsed();
     stored_caps.save(tx, &streamed.caps, Some(id), ctx).await?;
     drop(history);
     let Streamed {
@@ -538,6 +541,7 @@ pub(crate) async fn process_batch(
         ),
         None => None,
     };
+    tracing::debug!(batch = %target.number, ?surveyed, streamed = ?streamed_at, total = ?started.elapsed(), "batch phases");
     tracing::info!(batch = %target.number, lines = totals.lines, %status, "batch processed");
     Ok(Processed {
         status,
