@@ -1,6 +1,6 @@
-//! A user's action on a claim (chargeback-rules 6.3 C2–C6, 8.4): submit for approval,
-//! approve, reject, reopen for correction, cancel (manual claims only) and split (while
-//! Open). One transaction each, under optimistic concurrency on the claim's version; the
+//! A user's action on a claim (chargeback-rules 6.3 C2–C6, 7.4, 8.4): submit for approval,
+//! approve, reject, reopen for correction, cancel (manual claims only), write off (a split
+//! child's unpaid part, with the acting user's approval) and split (while Open). One transaction each, under optimistic concurrency on the claim's version; the
 //! engine's claim state machine decides what each status allows. This is how a split child —
 //! an 849's unpaid part split off automatically, or a user's split — lives its own lifecycle.
 //!
@@ -8,9 +8,12 @@
 //! it stays Approved: the claims a user can approve here are split children, which hold an
 //! amount and no lines, so there is no 844 to send (C11); an unpaid part is pursued by
 //! resubmitting its lines (7.5) or written off (7.4), not by sending the child.
+//!
+//! A child that ends (written off, cancelled) lets its Settled parent close (C16), in the
+//! same transaction.
 
 use engine::audit::{Actor, status_name};
-use engine::claims::Approval;
+use engine::claims::{Approval, WriteOff};
 use engine::settings::Role;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -40,6 +43,12 @@ pub enum ClaimAction {
     Reopen,
     /// C6: Open → Cancelled (manual claims only).
     Cancel,
+    /// §7.4 Accept above `writeoff_threshold`: a split child's unpaid part written off with
+    /// the acting user's approval (Open → Cancelled, `written_off` says why).
+    WriteOff {
+        /// Why (audited, kept on the claim).
+        reason: String,
+    },
     /// §8.4: a child claim of `amount` split off an Open claim; Σ splits ≤ the amount.
     Split {
         /// The child's amount (positive).
@@ -61,6 +70,8 @@ pub struct ClaimActionOutcome {
     pub remaining: Decimal,
     /// The child claim a split made: (row id, claim number).
     pub child: Option<(Uuid, String)>,
+    /// Parents closed (C16) because this claim ended: their claim numbers.
+    pub closed_parents: Vec<String>,
     /// One line for logs.
     pub summary: String,
 }
@@ -102,6 +113,14 @@ pub(crate) async fn apply(
             events.push(claim.cancel(&actor, ctx.today)?);
             "cancel"
         }
+        ClaimAction::WriteOff { reason } => {
+            let how = WriteOff::Approved {
+                approver: ctx.actor.clone(),
+                reason: reason.clone(),
+            };
+            events.push(claim.write_off(&how, &actor, ctx.today)?);
+            "write off"
+        }
         ClaimAction::Split { amount, reference } => {
             let number = claim.next_split_number();
             let (split, event) =
@@ -123,8 +142,16 @@ pub(crate) async fn apply(
     )
     .await?;
     append_all(tx, &events, ctx, &claim_id.to_string()).await?;
+    let closed_parents = if claim.status == engine::claims::ClaimStatus::Cancelled {
+        crate::settle::close_parents(tx, record.parent_id, ctx).await?
+    } else {
+        Vec::new()
+    };
     let status = status_name(&claim.status);
     let mut summary = format!("claim {} {what}: {status}", claim.number);
+    if !closed_parents.is_empty() {
+        summary.push_str(&format!("; closed {}", closed_parents.join(", ")));
+    }
     if let Some((_, number)) = &child {
         summary.push_str(&format!(
             "; split {number}, remaining {}",
@@ -136,6 +163,7 @@ pub(crate) async fn apply(
         status,
         remaining: claim.remaining(),
         child,
+        closed_parents,
         summary,
     })
 }

@@ -1086,7 +1086,139 @@ async fn split_child_lives_its_own_lifecycle(kind: Kind) {
     s.h.finish().await;
 }
 
+/// The partners with ACME's `writeoff_threshold` set (chargeback-rules 7.4).
+fn with_writeoff_threshold(threshold: &str) -> apply::Partners {
+    let mut profiles: Vec<partner_maps::Profile> = common::profiles().iter().cloned().collect();
+    for p in profiles.iter_mut().filter(|p| p.id == ACME) {
+        p.rules.writeoff_threshold = dec(threshold);
+    }
+    let set = partner_maps::ProfileSet::from_profiles(profiles).expect("profiles");
+    apply::Partners::from_profiles(&set).expect("profiles convert")
+}
+
+/// The split child's row and its engine record.
+async fn child_of(s: &Story, number: &str) -> (store::ClaimRecord, engine::claims::ClaimRecord) {
+    let record =
+        s.h.store
+            .reader()
+            .await
+            .unwrap()
+            .find_claim(ACME, number)
+            .await
+            .unwrap()
+            .expect("split child");
+    let claim = serde_json::from_value(record.payload.clone()).expect("child payload");
+    (record, claim)
+}
+
+/// §7.4 Accept at or below `writeoff_threshold`: the 849's 4.00 short (reason 06, our price)
+/// is split off and written off at once, BELOW_THRESHOLD, so the parent closes as soon as the
+/// approved amount is settled (C16: no open child).
+async fn unpaid_part_below_the_threshold_is_written_off(kind: Kind) {
+    let mut s = Story::new(kind).await;
+    s.partners = with_writeoff_threshold("5.00");
+    s.respond(
+        "m-849",
+        answer_849(&s.sent, "000000831", dec("4.00")),
+        "2026-12-10",
+    )
+    .await;
+    let (row, child) = child_of(&s, &format!("{}-S1", s.number)).await;
+    assert_eq!(
+        (
+            row.status.as_str(),
+            row.amount,
+            child.written_off.as_deref()
+        ),
+        ("cancelled", dec("4.00"), Some("BELOW_THRESHOLD"))
+    );
+    let events =
+        s.h.store
+            .audit_events("claim", &child.number)
+            .await
+            .unwrap();
+    assert!(
+        events.iter().any(|e| e.event.event == "C6 write off"
+            && e.event.reason.as_deref() == Some("BELOW_THRESHOLD")),
+        "{events:?}"
+    );
+    let pending = s.seen().await;
+    let done = s
+        .settle(pending.version, "ACME-CM-1", "119.00", "2026-12-20")
+        .await
+        .expect("settle");
+    assert_eq!(done.status, "closed", "{}", done.summary);
+    s.h.finish().await;
+}
+
+/// §7.4 Accept above `writeoff_threshold`: the 10.00 short stays an Open child after the
+/// parent settled; writing it off needs a user (the approver), refuses a stale version and
+/// a claim that is not a split, and closes the Settled parent in the same transaction.
+async fn unpaid_part_above_the_threshold_is_written_off_with_approval(kind: Kind) {
+    let mut s = Story::new(kind).await;
+    s.partners = with_writeoff_threshold("5.00");
+    s.respond(
+        "m-849",
+        answer_849(&s.sent, "000000832", dec("10.00")),
+        "2026-12-10",
+    )
+    .await;
+    let number = format!("{}-S1", s.number);
+    let (row, child) = child_of(&s, &number).await;
+    assert_eq!((row.status.as_str(), child.written_off), ("open", None));
+    let pending = s.seen().await;
+    let parent = s
+        .settle(pending.version, "ACME-CM-1", "113.00", "2026-12-20")
+        .await
+        .expect("settle");
+    assert_eq!(parent.status, "settled", "{}", parent.summary);
+    let who = ctx("2026-12-21", "supervisor1");
+    let write_off = ClaimAction::WriteOff {
+        reason: "price difference accepted".into(),
+    };
+    let counts = s.h.counts().await;
+    let stale = apply_claim_action(&*s.h.store, row.id, row.version - 1, &write_off, &who).await;
+    assert!(
+        matches!(stale, Err(apply::ApplyError::Conflict { .. })),
+        "{stale:?}"
+    );
+    let not_split =
+        apply_claim_action(&*s.h.store, s.claim_id, parent.version, &write_off, &who).await;
+    assert!(
+        matches!(not_split, Err(apply::ApplyError::Claim(_))),
+        "{not_split:?}"
+    );
+    assert_eq!(s.h.counts().await, counts);
+    let done = apply_claim_action(&*s.h.store, row.id, row.version, &write_off, &who)
+        .await
+        .expect("write off");
+    assert_eq!(done.status, "cancelled", "{}", done.summary);
+    assert_eq!(done.closed_parents, std::slice::from_ref(&s.number));
+    let (_, child) = child_of(&s, &number).await;
+    assert_eq!(
+        child.written_off.as_deref(),
+        Some("WRITE_OFF approved by supervisor1: price difference accepted")
+    );
+    let now = s.seen().await;
+    assert_eq!(now.status, "closed");
+    let events = s.h.store.audit_events("claim", &number).await.unwrap();
+    let write_off_event = events
+        .iter()
+        .find(|e| e.event.event == "C6 write off")
+        .expect("write-off event");
+    assert_eq!(write_off_event.event.actor, "supervisor1");
+    s.h.finish().await;
+}
+
 both_backends!(split_child, split_child_lives_its_own_lifecycle);
+both_backends!(
+    write_off_below,
+    unpaid_part_below_the_threshold_is_written_off
+);
+both_backends!(
+    write_off_above,
+    unpaid_part_above_the_threshold_is_written_off_with_approval
+);
 both_backends!(accepted_997, accepted_997_acknowledges_c12);
 both_backends!(rejected_997, rejected_997_resends_c13);
 both_backends!(settlement, settlement_settles_and_closes_c14_c15_c16);

@@ -307,6 +307,20 @@ fn story(serve: &Serve, deliver: Deliver) {
     assert!(body.contains("submit"), "{body}");
     let (status, body) = act(&serde_json::json!(1), "submit");
     assert_eq!(status, 409, "{body}");
+    // Writing off (7.4) is for a split child's unpaid part: this claim was paid in full.
+    let write_off = format!(
+        r#"{{"expected_version": {}, "actor": "ann", "action": {{"action": "write_off", "reason": "small"}}}}"#,
+        reconciled["version"]
+    );
+    let (status, body) = http(
+        serve.port,
+        "POST",
+        &format!("{claim_api}/actions"),
+        Some(&write_off),
+    )
+    .unwrap();
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("split claims only"), "{body}");
     let unchanged = json(&get(serve.port, &claim_api).unwrap().1);
     assert_eq!(unchanged["version"], reconciled["version"], "{unchanged}");
 

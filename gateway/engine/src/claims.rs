@@ -314,6 +314,25 @@ pub struct ClaimRecord {
     pub inconsistent: bool,
     /// Whether the claim is manual (Check and Payables Default Payment need it).
     pub manual: bool,
+    /// Why a split child's unpaid part was written off (§7.4 Accept): `BELOW_THRESHOLD`, or
+    /// `WRITE_OFF` with the approver and their reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_off: Option<String>,
+}
+
+/// How a split child's unpaid part is written off (§7.4 Accept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteOff {
+    /// Every unpaid line was at or below `writeoff_threshold`: written off without approval,
+    /// reason `BELOW_THRESHOLD`.
+    BelowThreshold,
+    /// Above the threshold: written off with an approver's approval, and why.
+    Approved {
+        /// The approving user.
+        approver: String,
+        /// Their reason (audited).
+        reason: String,
+    },
 }
 
 /// Why a claim action was refused.
@@ -335,6 +354,9 @@ pub enum ClaimError {
     /// Only manual claims may use this.
     #[error("{0} is for manual claims only")]
     ManualOnly(&'static str),
+    /// Only split children (an unpaid part) may use this.
+    #[error("{0} is for split claims only")]
+    SplitOnly(&'static str),
     /// A claim number is too long for 004010 or empty.
     #[error("claim number {0:?} must be 1 to 30 characters")]
     BadNumber(String),
@@ -621,6 +643,7 @@ impl ClaimRecord {
             responses: Vec::new(),
             inconsistent: false,
             manual: false,
+            written_off: None,
         };
         let event = claim.event(None, "C1 created from batch", &Actor::System, None, today);
         (claim, event)
@@ -766,6 +789,37 @@ impl ClaimRecord {
             return Err(ClaimError::ManualOnly("cancel"));
         }
         self.go(ClaimStatus::Cancelled, "cancel", actor, None, today)
+    }
+
+    /// §7.4 Accept: a split child's unpaid part written off. The child ends as C6 ends a
+    /// manual claim, Open → Cancelled: it holds no lines of its own, only the unpaid part,
+    /// and nothing is pursued any more. The reason stays on the claim (`written_off`) and
+    /// in the audit event, so reports tell a write-off from a cancellation. The parent may
+    /// then close (C16).
+    pub fn write_off(
+        &mut self,
+        how: &WriteOff,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> Result<AuditEvent, ClaimError> {
+        if self.source != ClaimSource::Split {
+            return Err(ClaimError::SplitOnly("write off"));
+        }
+        let reason = match how {
+            WriteOff::BelowThreshold => "BELOW_THRESHOLD".to_owned(),
+            WriteOff::Approved { approver, reason } => {
+                format!("WRITE_OFF approved by {approver}: {reason}")
+            }
+        };
+        let event = self.go(
+            ClaimStatus::Cancelled,
+            "write off",
+            actor,
+            Some(reason.clone()),
+            today,
+        )?;
+        self.written_off = Some(reason);
+        Ok(event)
     }
 
     /// C7 (adjudicator): approved claims go to Settlement Pending at once.
@@ -1000,6 +1054,7 @@ impl ClaimRecord {
             lines: Vec::new(),
             responses: Vec::new(),
             inconsistent: false,
+            written_off: None,
             ..self.clone()
         };
         let event = child.event(
@@ -1108,6 +1163,7 @@ impl ClaimRecord {
             lines: resubmitted,
             responses: Vec::new(),
             inconsistent: false,
+            written_off: None,
             ..self.clone()
         })
     }
@@ -1154,6 +1210,7 @@ mod tests {
             responses: vec![],
             inconsistent: false,
             manual: true,
+            written_off: None,
         }
     }
 

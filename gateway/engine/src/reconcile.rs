@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, AuditEvent, Entity, status_name};
 use crate::batch::LineStatus;
-use crate::claims::{ClaimError, ClaimRecord, ClaimStatus, LineOutcome};
+use crate::claims::{ClaimError, ClaimRecord, ClaimStatus, LineOutcome, WriteOff};
 use crate::contracts::ContractBook;
 use crate::duplicates::LineHistory;
 use crate::identity::{PartyKey, normalize_id};
@@ -260,7 +260,22 @@ pub fn reconcile(
             .filter(|u| *u > Decimal::ZERO)
             .sum();
         if unpaid > Decimal::ZERO {
-            let (child, event) = claim.split(
+            // §7.4: when every unpaid amount routes to Accept at or below
+            // `writeoff_threshold`, the child is written off at once (BELOW_THRESHOLD);
+            // otherwise it stays Open for the analyst (write off with approval, resubmit or
+            // dispute).
+            let below_threshold = claim.lines.iter().enumerate().all(|(i, l)| {
+                let unpaid = l.claimed_amount - l.approved_amount.unwrap_or_default();
+                unpaid <= Decimal::ZERO
+                    || matches!(
+                        route(claim, i, unpaid, ctx),
+                        Route::Accept {
+                            automatic: true,
+                            ..
+                        }
+                    )
+            });
+            let (mut child, event) = claim.split(
                 unpaid,
                 split_number,
                 Some(claim.number.clone()),
@@ -268,6 +283,13 @@ pub fn reconcile(
                 ctx.today,
             )?;
             events.push(event);
+            if below_threshold {
+                events.push(child.write_off(
+                    &WriteOff::BelowThreshold,
+                    &Actor::System,
+                    ctx.today,
+                )?);
+            }
             split = Some(child);
         }
     }
@@ -480,6 +502,7 @@ mod tests {
             responses: vec![],
             inconsistent: false,
             manual: false,
+            written_off: None,
         }
     }
 
@@ -630,6 +653,99 @@ mod tests {
                     .to_owned()
             )
         );
+    }
+
+    fn with_threshold(threshold: &str, response: &ClaimResponse) -> (ClaimRecord, Reconciliation) {
+        let settings = EngineSettings {
+            writeoff_threshold: threshold.parse().unwrap_or_default(),
+            ..EngineSettings::default()
+        };
+        let book = book();
+        let ctx = ReconcileContext {
+            book: &book,
+            settings: &settings,
+            today: date("2026-11-18"),
+            sender: "ACMEPHARMA",
+            interchange: "1",
+        };
+        let mut claim = sent();
+        let r = reconcile(&mut claim, response, &ctx, "S1".into());
+        let r = r.unwrap_or_else(|e| panic!("{e}"));
+        (claim, r)
+    }
+
+    #[test]
+    fn an_unpaid_part_below_the_threshold_is_written_off_at_once_7_4() {
+        // The story's 849 with line 6 paid in full: lines 3 (19.50, price, ours = theirs)
+        // and 5 (6.00) are unpaid and both route to Accept.
+        let mut paid6 = response();
+        paid6.lines[5].status = ResponseStatus::Accepted;
+        paid6.lines[5].reason_code = None;
+        paid6.lines[5].follow_up = None;
+        paid6.lines[5].approved_amount = paid6.lines[5].claimed_amount;
+        paid6.total_approved += paid6.lines[5].claimed_amount;
+        let (claim, r) = with_threshold("20.00", &paid6);
+        let child = r.split.as_ref().expect("an automatic split");
+        assert_eq!(child.amount.to_string(), "25.50");
+        assert_eq!(
+            (child.status, child.written_off.as_deref()),
+            (ClaimStatus::Cancelled, Some("BELOW_THRESHOLD"))
+        );
+        assert!(
+            r.events.iter().any(
+                |e| e.event == "C6 write off" && e.reason.as_deref() == Some("BELOW_THRESHOLD")
+            ),
+            "{:?}",
+            r.events
+        );
+        assert_eq!(claim.status, ClaimStatus::SettlementPending);
+        // 19.50 above a 10.00 threshold: the child stays Open for the analyst.
+        let (_, r) = with_threshold("10.00", &paid6);
+        let child = r.split.expect("an automatic split");
+        assert_eq!((child.status, child.written_off), (ClaimStatus::Open, None));
+        // The whole story: line 6 (19 C) routes to Resubmit, so nothing is written off.
+        let (_, r) = with_threshold("20.00", &response());
+        let child = r.split.expect("an automatic split");
+        assert_eq!(
+            (child.amount.to_string(), child.status),
+            ("31.75".to_owned(), ClaimStatus::Open)
+        );
+    }
+
+    #[test]
+    fn only_an_open_split_child_is_written_off_7_4() {
+        let approved = WriteOff::Approved {
+            approver: "sam".into(),
+            reason: "not worth disputing".into(),
+        };
+        let user = Actor::User("sam".into());
+        let today = date("2026-11-20");
+        let mut parent = sent();
+        assert_eq!(
+            parent.write_off(&approved, &user, today),
+            Err(ClaimError::SplitOnly("write off"))
+        );
+        let (_, r) = with_threshold("0.00", &response());
+        let mut child = r.split.expect("an automatic split");
+        let mut pending = child.clone();
+        pending.status = ClaimStatus::PendingApproval;
+        assert!(matches!(
+            pending.write_off(&approved, &user, today),
+            Err(ClaimError::NotAllowed { .. })
+        ));
+        let event = child
+            .write_off(&approved, &user, today)
+            .expect("written off");
+        assert_eq!(event.event, "C6 write off");
+        assert_eq!(
+            (child.status, child.written_off.as_deref()),
+            (
+                ClaimStatus::Cancelled,
+                Some("WRITE_OFF approved by sam: not worth disputing")
+            )
+        );
+        // Ended: nothing more to write off.
+        assert!(child.write_off(&approved, &user, today).is_err());
     }
 
     #[test]

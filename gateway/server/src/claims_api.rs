@@ -167,6 +167,8 @@ fn lifecycle_json(
         "aging_bucket": claim.aging_bucket(today),
         "settlements": claim.instruments,
         "mass_settlement": claim.instruments.iter().rev().find_map(|i| i.mass_settlement.clone()),
+        "automatic_split": claim.automatic,
+        "written_off": claim.written_off,
     });
     match value {
         serde_json::Value::Object(map) => map,
@@ -238,6 +240,7 @@ async fn act(
             "status": outcome.status,
             "remaining_amount": outcome.remaining,
             "child": outcome.child.as_ref().map(|(id, number)| json!({"id": id, "claim_number": number})),
+            "closed_parents": outcome.closed_parents,
             "summary": outcome.summary,
         }))
         .into_response(),
