@@ -102,6 +102,15 @@ pub enum ApplyError {
     /// The roster upload is not waiting for approval (already applied).
     #[error("roster upload {0} is not pending approval")]
     RosterNotPending(Uuid),
+    /// No such dispute case.
+    #[error("no dispute case {0}")]
+    UnknownDispute(Uuid),
+    /// A dispute case request that cannot be applied as given.
+    #[error("dispute: {0}")]
+    InvalidDispute(String),
+    /// The dispute case state machine refused the step (nothing changed).
+    #[error("dispute: {0}")]
+    Dispute(#[from] engine::disputes::CaseError),
     /// No supplier partner owns the contract of a claim to send.
     #[error("no supplier partner owns contract {0:?}")]
     NoSupplierPartner(String),

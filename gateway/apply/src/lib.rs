@@ -48,6 +48,7 @@ mod claim_in;
 mod claim_out;
 mod contract;
 mod cut;
+mod dispute;
 mod error;
 mod outbox;
 mod partners;
@@ -67,6 +68,9 @@ use uuid::Uuid;
 pub use action::ActionOutcome;
 pub use claim_action::{ClaimAction, ClaimActionOutcome};
 pub use cut::{CutBatch, cut_batch, cut_due};
+pub use dispute::{
+    DisputeAction, DisputeOutcome, OpenDispute, apply_dispute_action, expire_disputes, open_dispute,
+};
 pub use engine::batch::BatchAction;
 pub use engine::claims::{Instrument, SettlementMethod};
 pub use engine::rosters::RosterMode;

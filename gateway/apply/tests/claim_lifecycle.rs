@@ -1210,6 +1210,170 @@ async fn unpaid_part_above_the_threshold_is_written_off_with_approval(kind: Kind
     s.h.finish().await;
 }
 
+/// §6.4 and §7.4 Dispute: the 849 pays line 1 10.00 short; a case for 6.00 opens on it (a
+/// second of 5.00 would exceed the unpaid 10.00, an unknown line or an unanswered claim is
+/// refused); it is submitted, reviewed and partially won. While it is open the Settled claim
+/// cannot close even once its split child is written off; the decision closes it. Another
+/// case, never answered, expires once its due date (`dispute_due_days`, 90) has passed.
+async fn dispute_cases_run_d1_to_d6(kind: Kind) {
+    let s = Story::new(kind).await;
+    let who = ctx("2026-12-11", "analyst1");
+    let store = &*s.h.store;
+    let open = |lines: &[&str], amount: &str| apply::OpenDispute {
+        lines: lines.iter().map(|l| l.to_string()).collect(),
+        amount: dec(amount),
+        reason: "our contract price is right (SPA-2026-0042 v1, 845 000000101)".into(),
+        evidence: vec!["845 000000101".into()],
+        owner: None,
+        counterparty_contact: Some("claims@acme.example".into()),
+    };
+    // Nothing answered yet: nothing unpaid to dispute.
+    let early =
+        apply::open_dispute(store, &s.partners, s.claim_id, &open(&["1"], "1.00"), &who).await;
+    assert!(
+        matches!(early, Err(apply::ApplyError::Dispute(_))),
+        "{early:?}"
+    );
+    s.respond(
+        "m-849",
+        answer_849(&s.sent, "000000841", dec("10.00")),
+        "2026-12-10",
+    )
+    .await;
+    let case = apply::open_dispute(store, &s.partners, s.claim_id, &open(&["1"], "6.00"), &who)
+        .await
+        .expect("D1");
+    assert_eq!((case.status.as_str(), case.version), ("open", 1));
+    assert_eq!(case.case.due, common::date("2027-03-11"));
+    assert_eq!(case.case.owner, "analyst1");
+    let counts = s.h.counts().await;
+    let too_much =
+        apply::open_dispute(store, &s.partners, s.claim_id, &open(&["1"], "5.00"), &who).await;
+    assert!(
+        matches!(too_much, Err(apply::ApplyError::Dispute(_))),
+        "{too_much:?}"
+    );
+    let unknown =
+        apply::open_dispute(store, &s.partners, s.claim_id, &open(&["99"], "1.00"), &who).await;
+    assert!(
+        matches!(unknown, Err(apply::ApplyError::InvalidDispute(_))),
+        "{unknown:?}"
+    );
+    assert_eq!(s.h.counts().await, counts);
+    // The parent settles at the approved amount; its split child is written off; the open
+    // case keeps the claim Settled.
+    let pending = s.seen().await;
+    let parent = s
+        .settle(pending.version, "ACME-CM-1", "113.00", "2026-12-20")
+        .await
+        .expect("settle");
+    assert_eq!(parent.status, "settled");
+    let (child, _) = child_of(&s, &format!("{}-S1", s.number)).await;
+    let written = apply_claim_action(
+        store,
+        child.id,
+        child.version,
+        &ClaimAction::WriteOff {
+            reason: "the rest of line 1 is disputed".into(),
+        },
+        &who,
+    )
+    .await
+    .expect("write off");
+    assert!(written.closed_parents.is_empty(), "{}", written.summary);
+    assert_eq!(s.seen().await.status, "settled");
+    let act = |version: i64, action: apply::DisputeAction| {
+        let who = who.clone();
+        async move { apply::apply_dispute_action(store, case.id, version, &action, &who).await }
+    };
+    let submitted = act(1, apply::DisputeAction::Submit).await.expect("D2");
+    assert_eq!(submitted.status, "submitted");
+    let stale = act(1, apply::DisputeAction::StartReview).await;
+    assert!(
+        matches!(stale, Err(apply::ApplyError::Conflict { .. })),
+        "{stale:?}"
+    );
+    let early = act(
+        submitted.version,
+        apply::DisputeAction::Decide {
+            decision: engine::disputes::Decision::Won,
+            recovered: dec("6.00"),
+        },
+    )
+    .await;
+    assert!(
+        matches!(early, Err(apply::ApplyError::Dispute(_))),
+        "{early:?}"
+    );
+    let unchanged = store
+        .reader()
+        .await
+        .unwrap()
+        .get_dispute(case.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (unchanged.version, unchanged.status.as_str()),
+        (submitted.version, "submitted")
+    );
+    let review = act(submitted.version, apply::DisputeAction::StartReview)
+        .await
+        .expect("D3");
+    let decided = act(
+        review.version,
+        apply::DisputeAction::Decide {
+            decision: engine::disputes::Decision::PartiallyWon,
+            recovered: dec("4.00"),
+        },
+    )
+    .await
+    .expect("D4");
+    assert_eq!(decided.status, "partially_won");
+    assert_eq!(decided.case.recovered, Some(dec("4.00")));
+    assert_eq!(decided.closed_claims, std::slice::from_ref(&s.number));
+    assert_eq!(s.seen().await.status, "closed");
+    let withdraw = act(decided.version, apply::DisputeAction::Withdraw).await;
+    assert!(
+        matches!(withdraw, Err(apply::ApplyError::Dispute(_))),
+        "{withdraw:?}"
+    );
+    let events: Vec<String> = store
+        .audit_events("dispute_case", &case.id.to_string())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event.event)
+        .collect();
+    assert_eq!(events, ["D1 open", "D2 submit", "D3 review", "D4 decide"]);
+
+    // D6: a second case (the first ended, so 10.00 is free again) expires after its due
+    // date, not on it.
+    let second = apply::open_dispute(store, &s.partners, s.claim_id, &open(&["1"], "10.00"), &who)
+        .await
+        .expect("D1 again");
+    let none = apply::expire_disputes(store, &ctx("2027-03-11", "system"))
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "{none:?}");
+    let expired = apply::expire_disputes(store, &ctx("2027-03-12", "system"))
+        .await
+        .unwrap();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(
+        (expired[0].id, expired[0].status.as_str()),
+        (second.id, "expired")
+    );
+    assert!(
+        apply::expire_disputes(store, &ctx("2027-03-13", "system"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    s.h.finish().await;
+}
+
+both_backends!(disputes, dispute_cases_run_d1_to_d6);
 both_backends!(split_child, split_child_lives_its_own_lifecycle);
 both_backends!(
     write_off_below,

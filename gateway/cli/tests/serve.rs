@@ -321,6 +321,22 @@ fn story(serve: &Serve, deliver: Deliver) {
     .unwrap();
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("split claims only"), "{body}");
+    // A dispute case (6.4) needs an unpaid amount: ACME paid every line.
+    let (status, body) = http(
+        serve.port,
+        "POST",
+        &format!("{claim_api}/disputes"),
+        Some(r#"{"actor": "ann", "lines": ["1"], "amount": "1.00", "reason": "price"}"#),
+    )
+    .unwrap();
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("unpaid"), "{body}");
+    let (status, _) = get(
+        serve.port,
+        "/api/v1/disputes/00000000-0000-0000-0000-000000000000",
+    )
+    .unwrap();
+    assert_eq!(status, 404);
     let unchanged = json(&get(serve.port, &claim_api).unwrap().1);
     assert_eq!(unchanged["version"], reconciled["version"], "{unchanged}");
 

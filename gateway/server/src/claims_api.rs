@@ -4,8 +4,9 @@
 //! (C15, C16, with optimistic concurrency like the batch actions); and the Unmatched
 //! Responses queue (849s no claim was found for). One instrument settling several claims is
 //! `POST /api/v1/settlements` (7.3, 8.2: a mass settlement number on each claim). A user's
-//! action on a claim (submit, approve, reject, reopen, cancel, split: 6.3 C2–C6, 8.4) is
-//! `POST /api/v1/claims/{id}/actions`, under the same optimistic concurrency.
+//! action on a claim (submit, approve, reject, reopen, cancel, write off, split: 6.3 C2–C6,
+//! 7.4, 8.4) is `POST /api/v1/claims/{id}/actions`, under the same optimistic concurrency.
+//! A claim lists its dispute cases (`disputes_api`).
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -47,7 +48,10 @@ async fn find(
 
 /// The claim `id` names, or the answer to give when there is none (404) or the store
 /// failed (500).
-async fn found_claim(state: &AppState, id: &str) -> Result<store::ClaimRecord, Response> {
+pub(crate) async fn found_claim(
+    state: &AppState,
+    id: &str,
+) -> Result<store::ClaimRecord, Response> {
     let found = async {
         let mut reader = state.shared.store.reader().await?;
         find(&mut *reader, id).await
@@ -69,6 +73,7 @@ async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Res
         let lines = reader.claim_lines(claim.id).await?;
         let responses = reader.responses_for_claim(claim.id).await?;
         let transmissions = reader.claim_transmissions(claim.id).await?;
+        let disputes = reader.disputes_for_claim(claim.id).await?;
         let mut body = json!({
             "id": claim.id,
             "partner": claim.partner,
@@ -92,6 +97,12 @@ async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Res
                 "status": t.status.as_str(),
                 "control_numbers": {"isa13": t.isa13, "gs06": t.gs06, "st02": t.st02},
                 "sent_at": t.created_at,
+            })).collect::<Vec<_>>(),
+            "disputes": disputes.iter().map(|d| json!({
+                "id": d.id,
+                "status": d.status,
+                "amount": d.amount,
+                "version": d.version,
             })).collect::<Vec<_>>(),
         });
         if let (Some(obj), Ok(engine)) = (

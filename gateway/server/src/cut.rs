@@ -36,6 +36,10 @@ pub async fn run_with_clock(
         {
             tracing::warn!(%error, "claim-period cut failed; trying again next tick");
         }
+        // The same clock expires dispute cases past their due date (chargeback-rules 6.4 D6).
+        if let Err(error) = apply::expire_disputes(&*shared.store, &ctx).await {
+            tracing::warn!(%error, "expiring dispute cases failed; trying again next tick");
+        }
         tokio::select! {
             () = stop.cancelled() => return,
             () = tokio::time::sleep(tick) => {}

@@ -23,6 +23,7 @@ pub mod consume;
 pub mod contracts_api;
 pub mod control;
 pub mod cut;
+pub mod disputes_api;
 pub mod engine_worker;
 pub mod error;
 pub mod http;

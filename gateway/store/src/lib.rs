@@ -204,6 +204,11 @@ pub trait StoreRead: Send {
     async fn get_dispute(&mut self, id: Uuid) -> StoreResult<Option<DisputeRecord>>;
     /// Dispute cases of a claim.
     async fn disputes_for_claim(&mut self, claim_id: Uuid) -> StoreResult<Vec<DisputeRecord>>;
+    /// Dispute cases in any of `statuses` (e.g. the open ones), oldest first.
+    async fn disputes_with_status(
+        &mut self,
+        statuses: &[String],
+    ) -> StoreResult<Vec<DisputeRecord>>;
     /// The audit trail of an entity in append order.
     async fn audit_events(
         &mut self,

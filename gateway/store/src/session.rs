@@ -296,6 +296,13 @@ impl StoreRead for Session {
         engine::disputes_for_claim(self.conn(), claim_id).await
     }
 
+    async fn disputes_with_status(
+        &mut self,
+        statuses: &[String],
+    ) -> StoreResult<Vec<DisputeRecord>> {
+        engine::disputes_with_status(self.conn(), statuses).await
+    }
+
     async fn audit_events(
         &mut self,
         entity: &str,

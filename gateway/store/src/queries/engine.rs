@@ -1509,6 +1509,29 @@ pub(crate) async fn get_dispute(c: &mut dyn Exec, id: Uuid) -> StoreResult<Optio
     .transpose()
 }
 
+/// Dispute cases in any of `statuses`, oldest first (the clock's D6 pass).
+pub(crate) async fn disputes_with_status(
+    c: &mut dyn Exec,
+    statuses: &[String],
+) -> StoreResult<Vec<DisputeRecord>> {
+    if statuses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut p = Params::default();
+    let list: Vec<String> = statuses.iter().map(|s| p.push(s.as_str())).collect();
+    let rows = c
+        .fetch_all(
+            &format!(
+                "SELECT {DISPUTE_COLUMNS} FROM dispute_cases WHERE status IN ({}) \
+                 ORDER BY created_at, id",
+                list.join(", ")
+            ),
+            p.args,
+        )
+        .await?;
+    rows.iter().map(dispute).collect()
+}
+
 pub(crate) async fn disputes_for_claim(
     c: &mut dyn Exec,
     claim_id: Uuid,

@@ -1,0 +1,150 @@
+//! The analyst's dispute cases (chargeback-rules 6.4, 7.4 Dispute): opening a case on claim
+//! lines an 849 left unpaid, reading it, and acting on it (submit, start review, decide,
+//! withdraw) under optimistic concurrency on its version, as the claim actions are. The clock
+//! expires cases past their due date (D6) on the claim-period cut's tick.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::claims_api::found_claim;
+use crate::http::{AppState, error};
+
+/// The dispute routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/claims/{id}/disputes", post(open))
+        .route("/api/v1/disputes/{id}", get(get_case))
+        .route("/api/v1/disputes/{id}/actions", post(act))
+}
+
+fn analyst() -> String {
+    "analyst".into()
+}
+
+/// Body of `POST /api/v1/claims/{id}/disputes`: `{"actor": "ann", "lines": ["1"], "amount":
+/// "6.00", "reason": "...", "evidence": [...], "owner": "...", "counterparty_contact": "..."}`.
+#[derive(Debug, Deserialize)]
+pub struct OpenRequest {
+    /// Who opens it (audited; the owner when none is given).
+    #[serde(default = "analyst")]
+    pub actor: String,
+    /// The case.
+    #[serde(flatten)]
+    pub case: apply::OpenDispute,
+}
+
+/// Body of `POST /api/v1/disputes/{id}/actions`, e.g. `{"expected_version": 2, "actor":
+/// "ann", "action": {"action": "decide", "decision": "partially_won", "recovered": "4.00"}}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// The case version the user saw.
+    pub expected_version: i64,
+    /// Who acts (audited).
+    #[serde(default = "analyst")]
+    pub actor: String,
+    /// The action.
+    pub action: apply::DisputeAction,
+}
+
+fn outcome_json(o: &apply::DisputeOutcome) -> Response {
+    Json(json!({
+        "id": o.id,
+        "version": o.version,
+        "status": o.status,
+        "case": o.case,
+        "closed_claims": o.closed_claims,
+        "summary": o.summary,
+    }))
+    .into_response()
+}
+
+fn failure(e: &apply::ApplyError) -> Response {
+    let status = match e {
+        apply::ApplyError::Conflict { .. } => StatusCode::CONFLICT,
+        apply::ApplyError::UnknownDispute(_) | apply::ApplyError::UnknownClaim(_) => {
+            StatusCode::NOT_FOUND
+        }
+        apply::ApplyError::Dispute(_) | apply::ApplyError::InvalidDispute(_) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    error(status, &e.to_string())
+}
+
+async fn open(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(req): Json<OpenRequest>,
+) -> Response {
+    let claim = match found_claim(&state, &id).await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let partners = match state.shared.partners() {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let ctx = state.shared.context(req.actor);
+    match apply::open_dispute(&*state.shared.store, &partners, claim.id, &req.case, &ctx).await {
+        Ok(o) => outcome_json(&o),
+        Err(e) => failure(&e),
+    }
+}
+
+async fn get_case(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<Uuid>() else {
+        return error(StatusCode::NOT_FOUND, &format!("no dispute case {id}"));
+    };
+    let found = async {
+        let mut reader = state.shared.store.reader().await?;
+        reader.get_dispute(id).await
+    }
+    .await;
+    match found {
+        Ok(Some(d)) => Json(json!({
+            "id": d.id,
+            "partner": d.partner,
+            "claim_id": d.claim_id,
+            "status": d.status,
+            "amount": d.amount,
+            "version": d.version,
+            "case": d.payload,
+            "created_at": d.created_at,
+            "updated_at": d.updated_at,
+        }))
+        .into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, &format!("no dispute case {id}")),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+async fn act(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(req): Json<ActionRequest>,
+) -> Response {
+    let Ok(id) = id.parse::<Uuid>() else {
+        return error(StatusCode::NOT_FOUND, &format!("no dispute case {id}"));
+    };
+    let ctx = state.shared.context(req.actor.clone());
+    match apply::apply_dispute_action(
+        &*state.shared.store,
+        id,
+        req.expected_version,
+        &req.action,
+        &ctx,
+    )
+    .await
+    {
+        Ok(o) => outcome_json(&o),
+        Err(e) => failure(&e),
+    }
+}
