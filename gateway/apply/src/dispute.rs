@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::audit::convert;
 use crate::error::ApplyError;
 use crate::state::{corrupt, load_claim};
-use crate::{Context, Partners};
+use crate::{Context, Partners, finish};
 
 /// Case statuses that still count against a line's unpaid amount and keep a claim open.
 const OPEN: [CaseStatus; 3] = [
@@ -81,20 +81,6 @@ pub struct DisputeOutcome {
     pub closed_claims: Vec<String>,
     /// One line for logs.
     pub summary: String,
-}
-
-/// Ends the transaction a step ran in: committed when it succeeded, rolled back otherwise.
-async fn finish<T>(tx: Box<dyn StoreTx>, result: Result<T, ApplyError>) -> Result<T, ApplyError> {
-    match result {
-        Ok(out) => {
-            tx.commit().await?;
-            Ok(out)
-        }
-        Err(e) => {
-            let _ = tx.rollback().await;
-            Err(e)
-        }
-    }
 }
 
 /// Opens a case on lines of claim `claim` (D1). Refused, with nothing written, when a line is

@@ -231,17 +231,10 @@ pub async fn apply_batch_action(
     ctx: &Context,
 ) -> Result<ActionOutcome, ApplyError> {
     let mut tx = store.begin().await?;
-    match action::apply(&mut *tx, partners, batch, expected_version, &action, ctx).await {
-        Ok(outcome) => {
-            tx.commit().await?;
-            tracing::info!(%batch, version = outcome.version, summary = %outcome.summary, "batch action applied");
-            Ok(outcome)
-        }
-        Err(e) => {
-            let _ = tx.rollback().await;
-            Err(e)
-        }
-    }
+    let result = action::apply(&mut *tx, partners, batch, expected_version, &action, ctx).await;
+    let outcome = finish(tx, result).await?;
+    tracing::info!(%batch, version = outcome.version, summary = %outcome.summary, "batch action applied");
+    Ok(outcome)
 }
 
 /// Records a settlement instrument on a claim in one transaction (C15, then C16 when nothing
@@ -255,17 +248,10 @@ pub async fn apply_claim_settlement(
     ctx: &Context,
 ) -> Result<SettlementOutcome, ApplyError> {
     let mut tx = store.begin().await?;
-    match settle::apply(&mut *tx, claim, expected_version, instrument, ctx).await {
-        Ok(outcome) => {
-            tx.commit().await?;
-            tracing::info!(%claim, version = outcome.version, status = %outcome.status, summary = %outcome.summary, "settlement recorded");
-            Ok(outcome)
-        }
-        Err(e) => {
-            let _ = tx.rollback().await;
-            Err(e)
-        }
-    }
+    let result = settle::apply(&mut *tx, claim, expected_version, instrument, ctx).await;
+    let outcome = finish(tx, result).await?;
+    tracing::info!(%claim, version = outcome.version, status = %outcome.status, summary = %outcome.summary, "settlement recorded");
+    Ok(outcome)
 }
 
 /// Applies a user's action on claim `claim` (submit, approve, reject, reopen, cancel, split:
@@ -280,17 +266,10 @@ pub async fn apply_claim_action(
     ctx: &Context,
 ) -> Result<ClaimActionOutcome, ApplyError> {
     let mut tx = store.begin().await?;
-    match claim_action::apply(&mut *tx, claim, expected_version, action, ctx).await {
-        Ok(outcome) => {
-            tx.commit().await?;
-            tracing::info!(%claim, version = outcome.version, status = %outcome.status, summary = %outcome.summary, "claim action applied");
-            Ok(outcome)
-        }
-        Err(e) => {
-            let _ = tx.rollback().await;
-            Err(e)
-        }
-    }
+    let result = claim_action::apply(&mut *tx, claim, expected_version, action, ctx).await;
+    let outcome = finish(tx, result).await?;
+    tracing::info!(%claim, version = outcome.version, status = %outcome.status, summary = %outcome.summary, "claim action applied");
+    Ok(outcome)
 }
 
 /// Approves the retro run of version `version_no` of contract `contract_id` and runs it, in
@@ -334,11 +313,22 @@ pub async fn apply_mass_settlement(
     ctx: &Context,
 ) -> Result<MassSettlementOutcome, ApplyError> {
     let mut tx = store.begin().await?;
-    match settle::apply_mass(&mut *tx, settlement, ctx).await {
-        Ok(outcome) => {
+    let result = settle::apply_mass(&mut *tx, settlement, ctx).await;
+    let outcome = finish(tx, result).await?;
+    tracing::info!(mass_settlement = %outcome.mass_settlement, claims = outcome.claims.len(), amount = %outcome.amount, "mass settlement recorded");
+    Ok(outcome)
+}
+
+/// Ends the transaction a step ran in: committed when the step succeeded, rolled back (and
+/// the step's error returned) otherwise.
+pub(crate) async fn finish<T>(
+    tx: Box<dyn store::StoreTx>,
+    result: Result<T, ApplyError>,
+) -> Result<T, ApplyError> {
+    match result {
+        Ok(out) => {
             tx.commit().await?;
-            tracing::info!(mass_settlement = %outcome.mass_settlement, claims = outcome.claims.len(), amount = %outcome.amount, "mass settlement recorded");
-            Ok(outcome)
+            Ok(out)
         }
         Err(e) => {
             let _ = tx.rollback().await;

@@ -749,15 +749,7 @@ async fn open_split_keeps_the_claim_settled_c16(kind: Kind) {
 /// Settlement Pending; that path is not this test's subject, so the child is moved there
 /// through the store, as its own 849 would have left it. Returns its id.
 async fn child_awaits_settlement(s: &Story, number: &str) -> uuid::Uuid {
-    let record =
-        s.h.store
-            .reader()
-            .await
-            .unwrap()
-            .find_claim(ACME, number)
-            .await
-            .unwrap()
-            .expect("split child");
+    let (record, _) = child_of(s, number).await;
     assert_eq!(record.status, "open");
     let mut payload = record.payload.clone();
     payload["status"] = "settlement_pending".into();
@@ -972,15 +964,7 @@ async fn split_child_lives_its_own_lifecycle(kind: Kind) {
     )
     .await;
     let number = format!("{}-S1", s.number);
-    let child =
-        s.h.store
-            .reader()
-            .await
-            .unwrap()
-            .find_claim(ACME, &number)
-            .await
-            .unwrap()
-            .expect("split child");
+    let (child, _) = child_of(&s, &number).await;
     assert_eq!(
         (child.status.as_str(), child.amount),
         ("open", dec("10.00"))

@@ -180,7 +180,8 @@ pub enum LineOutcome {
     NoResponse,
 }
 
-/// One claim line (§2.2).
+/// One claim line (§2.2). What is not known yet (an 849's answer) is left out of its JSON:
+/// a claim's lines are written, one row each, long before they are answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimLineRecord {
     /// PAD01 as sent.
@@ -196,19 +197,30 @@ pub struct ClaimLineRecord {
     /// Claimed amount.
     pub claimed_amount: Decimal,
     /// Approved quantity from the 849.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_quantity: Option<Decimal>,
     /// Approved amount from the 849.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_amount: Option<Decimal>,
     /// Contract price the counterparty applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_contract_price: Option<Decimal>,
     /// Outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<LineOutcome>,
     /// AAA03.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_code: Option<String>,
     /// AAA04.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up: Option<FollowUp>,
     /// Times this line was resubmitted (§7.5).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub resubmissions: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Aging buckets (§8.5).

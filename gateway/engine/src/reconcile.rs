@@ -632,26 +632,10 @@ mod tests {
             Ok("6 Rejected Some(Retro)".to_owned())
         );
         // A small enough write-off is automatic.
-        let settings = EngineSettings {
-            writeoff_threshold: "20.00".parse().unwrap_or_default(),
-            ..EngineSettings::default()
-        };
-        let book = book();
-        let ctx = ReconcileContext {
-            book: &book,
-            settings: &settings,
-            today: date("2026-11-18"),
-            sender: "ACMEPHARMA",
-            interchange: "1",
-        };
-        let mut claim = sent();
-        let r = reconcile(&mut claim, &response(), &ctx, "S1".into());
+        let (_, r) = with_threshold("20.00", &response());
         assert_eq!(
-            r.map(|r| routes(&r)[2].clone()),
-            Ok(
-                "3 Adjusted Some(Accept { automatic: true, contract_sync_alert: false })"
-                    .to_owned()
-            )
+            routes(&r)[2],
+            "3 Adjusted Some(Accept { automatic: true, contract_sync_alert: false })"
         );
     }
 

@@ -146,7 +146,8 @@ pub(crate) async fn lines_for_contracts(
 }
 
 /// The lines of the top-level claims (not split children) cut from a batch, in claim and
-/// line order: the claim line, with its 849 outcome, that carried each batch line.
+/// line order: the claim line, with its 849 outcome, that carried each batch line. Found
+/// through the claims (`claims.batch_id`), whose lines all come from that batch.
 pub(crate) async fn claim_lines_of_batch(
     c: &mut dyn Exec,
     batch_id: Uuid,
@@ -154,8 +155,8 @@ pub(crate) async fn claim_lines_of_batch(
     let rows = c
         .fetch_all(
             &format!(
-                "SELECT {} FROM claim_lines cl JOIN claims k ON k.id = cl.claim_id \
-                 WHERE cl.batch_id = $1 AND k.parent_id IS NULL \
+                "SELECT {} FROM claims k JOIN claim_lines cl ON cl.claim_id = k.id \
+                 WHERE k.batch_id = $1 AND k.parent_id IS NULL AND cl.batch_id = $1 \
                  ORDER BY k.created_at, cl.claim_id, cl.line_no",
                 super::engine::CLAIM_LINE_COLUMNS_CL
             ),
