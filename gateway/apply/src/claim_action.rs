@@ -7,7 +7,8 @@
 //! Approving as adjudicator moves the claim to Settlement Pending at once (C7). As claimant
 //! it stays Approved: the claims a user can approve here are split children, which hold an
 //! amount and no lines, so there is no 844 to send (C11); an unpaid part is pursued by
-//! resubmitting its lines (7.5) or written off (7.4), not by sending the child.
+//! resubmitting its lines (7.5, `crate::resubmit`), disputed (6.4, `crate::dispute`) or
+//! written off (7.4, here), not by sending the child.
 //!
 //! A child that ends (written off, cancelled) lets its Settled parent close (C16), in the
 //! same transaction.

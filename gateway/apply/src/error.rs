@@ -108,6 +108,9 @@ pub enum ApplyError {
     /// A dispute case request that cannot be applied as given.
     #[error("dispute: {0}")]
     InvalidDispute(String),
+    /// A resubmission that cannot be made as asked.
+    #[error("resubmission: {0}")]
+    InvalidResubmission(String),
     /// The dispute case state machine refused the step (nothing changed).
     #[error("dispute: {0}")]
     Dispute(#[from] engine::disputes::CaseError),

@@ -53,6 +53,7 @@ mod error;
 mod outbox;
 mod partners;
 mod response;
+mod resubmit;
 mod retro;
 mod roster;
 mod sales;
@@ -79,6 +80,7 @@ pub use outbox::{
     EXCHANGE, inbound_routing_key, outbound_message_id, outbound_routing_key, outbox_message,
 };
 pub use partners::{Partner, PartnerRole, Partners, convert as partner_from_profile};
+pub use resubmit::{Resubmission, ResubmissionOutcome, resubmit_claim};
 pub use retro::{RetroBatch, RetroOutcome, RetroResult};
 pub use roster::{RosterOutcome, apply_roster_upload, approve_roster_upload};
 pub use sales::{batch_number, find_report_batch, period_batch_number, sales_batch_header};

@@ -1357,7 +1357,129 @@ async fn dispute_cases_run_d1_to_d6(kind: Kind) {
     s.h.finish().await;
 }
 
+/// §7.4 Resubmit, §7.5: the 849 pays line 1 10.00 short; its automatic split child hands that
+/// part over to `<claim>-R1`, line 1 resubmitted with a corrected contract price (the claimed
+/// amount recomputed), approved and sent at once (BAA01 15 in the 844). Refused with nothing
+/// written: the parent (not a split), a paid line, a stale version.
+async fn unpaid_part_is_resubmitted_corrected(kind: Kind) {
+    let s = Story::new(kind).await;
+    s.respond(
+        "m-849",
+        answer_849(&s.sent, "000000851", dec("10.00")),
+        "2026-12-10",
+    )
+    .await;
+    let number = format!("{}-S1", s.number);
+    let (child, _) = child_of(&s, &number).await;
+    let who = ctx("2026-12-12", "analyst1");
+    let wac = s.sent.lines[0].wac.expect("line 1 has a reference price");
+    let corrected = apply::Resubmission {
+        lines: vec![],
+        corrections: vec![engine::claims::LineCorrection {
+            line: s.sent.lines[0].line.clone(),
+            contract_price: Some(wac - dec("7.00")),
+            ..Default::default()
+        }],
+    };
+    let store = &*s.h.store;
+    let counts = s.h.counts().await;
+    let parent = s.seen().await;
+    let not_split = apply::resubmit_claim(
+        store,
+        &s.partners,
+        s.claim_id,
+        parent.version,
+        &corrected,
+        &who,
+    )
+    .await;
+    assert!(
+        matches!(not_split, Err(apply::ApplyError::Claim(_))),
+        "{not_split:?}"
+    );
+    let paid_line = apply::Resubmission {
+        lines: vec![s.sent.lines[1].line.clone()],
+        corrections: vec![],
+    };
+    let paid = apply::resubmit_claim(
+        store,
+        &s.partners,
+        child.id,
+        child.version,
+        &paid_line,
+        &who,
+    )
+    .await;
+    assert!(
+        matches!(paid, Err(apply::ApplyError::InvalidResubmission(_))),
+        "{paid:?}"
+    );
+    let stale = apply::resubmit_claim(
+        store,
+        &s.partners,
+        child.id,
+        child.version - 1,
+        &corrected,
+        &who,
+    )
+    .await;
+    assert!(
+        matches!(stale, Err(apply::ApplyError::Conflict { .. })),
+        "{stale:?}"
+    );
+    assert_eq!(s.h.counts().await, counts);
+
+    let done = apply::resubmit_claim(
+        store,
+        &s.partners,
+        child.id,
+        child.version,
+        &corrected,
+        &who,
+    )
+    .await
+    .expect("7.5 resubmission");
+    assert_eq!(done.status, "cancelled", "{}", done.summary);
+    assert_eq!(done.claim.1, format!("{}-R1", s.number));
+    let quantity = s.sent.lines[0].quantity;
+    assert_eq!(done.amount, dec("7.00") * quantity);
+    let (_, ended) = child_of(&s, &number).await;
+    assert_eq!(ended.resubmitted_as.as_deref(), Some(done.claim.1.as_str()));
+    let mut read = store.reader().await.unwrap();
+    let row = read
+        .get_claim(done.claim.0)
+        .await
+        .unwrap()
+        .expect("resubmission row");
+    assert_eq!(
+        (row.status.as_str(), row.parent_id),
+        ("sent", Some(s.claim_id))
+    );
+    assert_eq!(
+        read.claim_transmissions(done.claim.0).await.unwrap().len(),
+        1
+    );
+    let original = read.claim_lines(s.claim_id).await.unwrap();
+    assert_eq!(original[0].line.payload.to_value()["resubmissions"], 1);
+    drop(read);
+    let Document::Claim(sent) = outbox_doc(&s.h, &done.outbound.message_id).await else {
+        panic!("the resubmission's 844");
+    };
+    assert_eq!(sent.action, schemas::Action::Resubmission);
+    assert_eq!(sent.debit_memo, done.claim.1);
+    assert_eq!(sent.lines.len(), 1);
+    assert_eq!(sent.lines[0].contract_price, wac - dec("7.00"));
+    assert_eq!(sent.total_claimed, done.amount);
+    let events = store.audit_events("claim", &number).await.unwrap();
+    assert!(
+        events.iter().any(|e| e.event.event == "C6 resubmitted"),
+        "{events:?}"
+    );
+    s.h.finish().await;
+}
+
 both_backends!(disputes, dispute_cases_run_d1_to_d6);
+both_backends!(resubmission, unpaid_part_is_resubmitted_corrected);
 both_backends!(split_child, split_child_lives_its_own_lifecycle);
 both_backends!(
     write_off_below,

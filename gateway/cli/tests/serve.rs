@@ -337,6 +337,20 @@ fn story(serve: &Serve, deliver: Deliver) {
     )
     .unwrap();
     assert_eq!(status, 404);
+    // Resubmitting (7.5) is for a split child's unpaid part: this claim is not one.
+    let resubmit = format!(
+        r#"{{"expected_version": {}, "actor": "ann", "lines": ["1"]}}"#,
+        reconciled["version"]
+    );
+    let (status, body) = http(
+        serve.port,
+        "POST",
+        &format!("{claim_api}/resubmissions"),
+        Some(&resubmit),
+    )
+    .unwrap();
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("split claims only"), "{body}");
     let unchanged = json(&get(serve.port, &claim_api).unwrap().1);
     assert_eq!(unchanged["version"], reconciled["version"], "{unchanged}");
 

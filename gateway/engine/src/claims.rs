@@ -330,6 +330,98 @@ pub struct ClaimRecord {
     /// `WRITE_OFF` with the approver and their reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub written_off: Option<String>,
+    /// The resubmission claim (§7.5) that took over a split child's unpaid part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resubmitted_as: Option<String>,
+}
+
+/// What a user corrects on a claim line before resubmitting it (§7.4 rule 3, §7.5): only
+/// the fields given change. When the quantity or a price changes and no claimed amount is
+/// given, the claimed amount is `(reference − contract) × quantity`, rounded by the partner's
+/// rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineCorrection {
+    /// PAD01 of the line corrected.
+    pub line: String,
+    /// Contract claimed against.
+    #[serde(default)]
+    pub contract_id: Option<String>,
+    /// End customer.
+    #[serde(default)]
+    pub end_customer: Option<Party>,
+    /// Item.
+    #[serde(default)]
+    pub item: Option<schemas::Item>,
+    /// Invoice number.
+    #[serde(default)]
+    pub invoice: Option<String>,
+    /// Invoice date.
+    #[serde(default)]
+    pub invoice_date: Option<NaiveDate>,
+    /// Quantity.
+    #[serde(default)]
+    pub quantity: Option<Decimal>,
+    /// Reference price (WAC).
+    #[serde(default)]
+    pub reference_price: Option<Decimal>,
+    /// Contract price.
+    #[serde(default)]
+    pub contract_price: Option<Decimal>,
+    /// Claimed amount.
+    #[serde(default)]
+    pub claimed_amount: Option<Decimal>,
+}
+
+impl ClaimLineRecord {
+    /// Applies a user's correction (see [`LineCorrection`]).
+    pub fn correct(&mut self, c: &LineCorrection, rounding: crate::amounts::Rounding) {
+        if let Some(v) = &c.contract_id {
+            self.contract_id = v.clone();
+            self.sale.contract_id = Some(v.clone());
+        }
+        if let Some(v) = &c.end_customer {
+            self.sale.end_customer = v.clone();
+        }
+        if let Some(v) = &c.item {
+            self.sale.item = v.clone();
+        }
+        if let Some(v) = &c.invoice {
+            self.sale.invoice = v.clone();
+        }
+        if let Some(v) = c.invoice_date {
+            self.sale.invoice_date = Some(v);
+        }
+        if let Some(v) = c.quantity {
+            self.sale.quantity = v;
+            self.claimed_quantity = v;
+        }
+        if let Some(v) = c.reference_price {
+            self.sale.claimed_reference_price = Some(v);
+        }
+        if let Some(v) = c.contract_price {
+            self.sale.claimed_contract_price = Some(v);
+        }
+        let repriced =
+            c.quantity.is_some() || c.reference_price.is_some() || c.contract_price.is_some();
+        let amount = match c.claimed_amount {
+            Some(v) => Some(v),
+            None if repriced => match (
+                self.sale.claimed_reference_price,
+                self.sale.claimed_contract_price,
+            ) {
+                (Some(reference), Some(contract)) => {
+                    Some(rounding.round((reference - contract) * self.claimed_quantity))
+                }
+                _ => None,
+            },
+            None => None,
+        };
+        if let Some(v) = amount {
+            self.claimed_amount = v;
+            self.sale.claimed_amount = Some(v);
+        }
+    }
 }
 
 /// How a split child's unpaid part is written off (§7.4 Accept).
@@ -656,6 +748,7 @@ impl ClaimRecord {
             inconsistent: false,
             manual: false,
             written_off: None,
+            resubmitted_as: None,
         };
         let event = claim.event(None, "C1 created from batch", &Actor::System, None, today);
         (claim, event)
@@ -831,6 +924,29 @@ impl ClaimRecord {
             today,
         )?;
         self.written_off = Some(reason);
+        Ok(event)
+    }
+
+    /// §7.4 Resubmit: a split child's unpaid part taken over by the resubmission claim
+    /// `number` (§7.5), which is sent and settled on its own. The child ends as a write-off
+    /// does (C6, Open → Cancelled), `resubmitted_as` naming the claim that carries its money.
+    pub fn hand_over_to_resubmission(
+        &mut self,
+        number: &str,
+        actor: &Actor,
+        today: NaiveDate,
+    ) -> Result<AuditEvent, ClaimError> {
+        if self.source != ClaimSource::Split {
+            return Err(ClaimError::SplitOnly("resubmit"));
+        }
+        let event = self.go(
+            ClaimStatus::Cancelled,
+            "resubmitted",
+            actor,
+            Some(format!("RESUBMITTED as {number}")),
+            today,
+        )?;
+        self.resubmitted_as = Some(number.to_owned());
         Ok(event)
     }
 
@@ -1067,6 +1183,7 @@ impl ClaimRecord {
             responses: Vec::new(),
             inconsistent: false,
             written_off: None,
+            resubmitted_as: None,
             ..self.clone()
         };
         let event = child.event(
@@ -1176,6 +1293,7 @@ impl ClaimRecord {
             responses: Vec::new(),
             inconsistent: false,
             written_off: None,
+            resubmitted_as: None,
             ..self.clone()
         })
     }
@@ -1223,6 +1341,7 @@ mod tests {
             inconsistent: false,
             manual: true,
             written_off: None,
+            resubmitted_as: None,
         }
     }
 

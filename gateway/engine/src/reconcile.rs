@@ -503,6 +503,7 @@ mod tests {
             inconsistent: false,
             manual: false,
             written_off: None,
+            resubmitted_as: None,
         }
     }
 

@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/claims/{id}", get(get_claim))
         .route("/api/v1/claims/{id}/settlements", post(settle))
         .route("/api/v1/claims/{id}/actions", post(act))
+        .route("/api/v1/claims/{id}/resubmissions", post(resubmit))
         .route("/api/v1/settlements", post(settle_many))
         .route("/api/v1/responses/unmatched", get(unmatched))
 }
@@ -180,6 +181,7 @@ fn lifecycle_json(
         "mass_settlement": claim.instruments.iter().rev().find_map(|i| i.mass_settlement.clone()),
         "automatic_split": claim.automatic,
         "written_off": claim.written_off,
+        "resubmitted_as": claim.resubmitted_as,
     });
     match value {
         serde_json::Value::Object(map) => map,
@@ -259,6 +261,70 @@ async fn act(
         Err(e @ apply::ApplyError::Claim(_)) => {
             error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
         }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+/// Body of `POST /api/v1/claims/{id}/resubmissions` on a split child: `{"expected_version":
+/// 1, "actor": "ann", "lines": ["1"], "corrections": [{"line": "1", "contract_price":
+/// "41.25"}]}` (chargeback-rules 7.4 Resubmit, 7.5).
+#[derive(Debug, Deserialize)]
+pub struct ResubmitRequest {
+    /// The child's version the user saw.
+    pub expected_version: i64,
+    /// Who resubmits (audited; the approver of the resubmission).
+    #[serde(default = "analyst")]
+    pub actor: String,
+    /// The lines and their corrections.
+    #[serde(flatten)]
+    pub resubmission: apply::Resubmission,
+}
+
+async fn resubmit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Json(req): Json<ResubmitRequest>,
+) -> Response {
+    let claim = match found_claim(&state, &id).await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let partners = match state.shared.partners() {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let ctx = state.shared.context(req.actor.clone());
+    match apply::resubmit_claim(
+        &*state.shared.store,
+        &partners,
+        claim.id,
+        req.expected_version,
+        &req.resubmission,
+        &ctx,
+    )
+    .await
+    {
+        Ok(outcome) => {
+            state.shared.wake_relay.notify_one();
+            Json(json!({
+                "version": outcome.version,
+                "status": outcome.status,
+                "resubmission": {
+                    "id": outcome.claim.0,
+                    "claim_number": outcome.claim.1,
+                    "amount": outcome.amount,
+                },
+                "closed_parents": outcome.closed_parents,
+                "summary": outcome.summary,
+            }))
+            .into_response()
+        }
+        Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
+        Err(
+            e @ (apply::ApplyError::Claim(_)
+            | apply::ApplyError::InvalidResubmission(_)
+            | apply::ApplyError::UnknownPartner(_)),
+        ) => error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
