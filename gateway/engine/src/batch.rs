@@ -334,6 +334,9 @@ pub enum BatchError {
     /// No such line.
     #[error("no line {0} in the batch")]
     UnknownLine(String),
+    /// No disputed line to revalidate.
+    #[error("no disputed line to revalidate")]
+    NothingToRevalidate,
     /// The action is for the other mode.
     #[error("{0} is for Review and Claim batches only")]
     ReviewAndClaimOnly(&'static str),
@@ -424,6 +427,13 @@ pub enum BatchAction {
     Revalidate {
         /// Line id.
         line: String,
+    },
+    /// L14 for every Eligibility or Amount Disputed line (of `contract` when given): what an
+    /// adjudicator's open batch gets when a back-dated contract change is approved (§5.3).
+    RevalidateDisputed {
+        /// Only lines claimed against this contract (as issued or normalized).
+        #[serde(default)]
+        contract: Option<String>,
     },
     /// L15 "not a duplicate", approved by a second user; re-runs V2–V10.
     NotADuplicate {
@@ -1122,6 +1132,39 @@ impl Batch {
                     today,
                     &mut out,
                 );
+            }
+            BatchAction::RevalidateDisputed { contract } => {
+                let wanted = contract
+                    .as_deref()
+                    .map(crate::identity::normalize_contract_number);
+                let disputed: Vec<usize> = (0..self.lines.len())
+                    .filter(|&i| {
+                        let line = &self.lines[i];
+                        matches!(
+                            line.status,
+                            LineStatus::EligibilityDisputed | LineStatus::AmountDisputed
+                        ) && wanted.as_ref().is_none_or(|w| {
+                            line.contract().is_some_and(|c| {
+                                &crate::identity::normalize_contract_number(&c) == w
+                            })
+                        })
+                    })
+                    .collect();
+                if disputed.is_empty() {
+                    return Err(BatchError::NothingToRevalidate);
+                }
+                for i in disputed {
+                    self.revalidate(
+                        i,
+                        false,
+                        "L14 revalidate",
+                        actor,
+                        None,
+                        ledgers,
+                        today,
+                        &mut out,
+                    );
+                }
             }
             BatchAction::NotADuplicate {
                 line,

@@ -82,6 +82,7 @@ enum Step {
     Reject(usize),
     Reverse(usize),
     Revalidate(usize),
+    RevalidateDisputed,
     NotADuplicate(usize, bool),
     PayAndClose,
     RejectBatch(bool),
@@ -96,6 +97,7 @@ fn step_strategy() -> impl Strategy<Value = Step> {
         (0usize..8).prop_map(Step::Reject),
         (0usize..8).prop_map(Step::Reverse),
         (0usize..8).prop_map(Step::Revalidate),
+        Just(Step::RevalidateDisputed),
         (0usize..8, any::<bool>()).prop_map(|(i, s)| Step::NotADuplicate(i, s)),
         Just(Step::PayAndClose),
         any::<bool>().prop_map(Step::RejectBatch),
@@ -126,6 +128,7 @@ fn action(step: &Step) -> BatchAction {
             reason: RejectReason::Withdrawn,
         },
         Step::Revalidate(i) => BatchAction::Revalidate { line: id(i) },
+        Step::RevalidateDisputed => BatchAction::RevalidateDisputed { contract: None },
         Step::NotADuplicate(i, second) => BatchAction::NotADuplicate {
             line: id(i),
             approver: if *second {

@@ -508,6 +508,44 @@ fn l14_revalidate_after_a_contract_fix() {
 }
 
 #[test]
+fn l14_revalidates_every_disputed_line_of_a_contract() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 5]);
+    let all = |contract: &str| BatchAction::RevalidateDisputed {
+        contract: Some(contract.into()),
+    };
+    assert_eq!(
+        act(&mut world, &mut batch, all("SPA-2026-9999")),
+        "error: no disputed line to revalidate"
+    );
+    let mut change = sample_contract();
+    change.action = schemas::Action::Change;
+    change.source.set = "0009".into();
+    change.eligible.clear();
+    change.items.truncate(1);
+    change.items[0].item.id = "12345099901".into();
+    change.items[0].item.other_ids.clear();
+    change.items[0].contract_price = "8.00".parse().ok();
+    change.items[0].wac = "10.00".parse().ok();
+    if let Err(e) = world.book.apply(&change) {
+        panic!("{e}");
+    }
+    // Matched however the contract number is written.
+    assert_eq!(
+        act(&mut world, &mut batch, all(" spa-2026-0042")),
+        "awaiting_review | 1:accepted 5:accepted | "
+    );
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::RevalidateDisputed { contract: None }
+        ),
+        "error: no disputed line to revalidate"
+    );
+}
+
+#[test]
 fn l15_not_a_duplicate_needs_a_second_user() {
     let mut world = World::new();
     let claim = sample_claim();
