@@ -57,6 +57,10 @@
 #[path = "workload/mod.rs"]
 mod workload;
 
+/// The allocator the `chargegate` binary ships with, so the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

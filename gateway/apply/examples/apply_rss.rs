@@ -18,6 +18,10 @@
 #[path = "../benches/workload/mod.rs"]
 mod workload;
 
+/// The allocator the `chargegate` binary ships with, so the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 
 use schemas::Document;
