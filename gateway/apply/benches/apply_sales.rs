@@ -53,6 +53,13 @@
 //! 0.202) with one validation per line, chunks built while the previous one is written, TEXT
 //! payloads and no claim-line foreign key; SQLite 1.56 s (32.1 K, 0.209) → 1.86 s (26.9 K,
 //! 0.179), within its run-to-run swing of ±15 %.
+//!
+//! 2026-12-05 evening, with claim periods (collect + cut timed), claim lines without their
+//! empty answers or their batch-line index, and mimalloc (the `chargegate` binary's
+//! allocator) here as in the product, a translate helper's build running at times: engine
+//! 179 ms (280 K lines/s); PostgreSQL 1.47 s (34.1 K lines/s, ratio 0.122); SQLite 1.26 s
+//! (39.8 K lines/s, 0.142). The target is 50 K lines/s on PostgreSQL; where the time goes and
+//! what would reach it: README, "Applying a sales report".
 
 #[path = "workload/mod.rs"]
 mod workload;
