@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::Context;
 use crate::audit::append_all;
 use crate::error::ApplyError;
-use crate::state::{claim_at_version, insert_split, load_claim, save_claim};
+use crate::state::{claim_at_version, insert_child_claim, load_claim, save_claim};
 
 /// What a user does to a claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,7 +127,7 @@ pub(crate) async fn apply(
             let (split, event) =
                 claim.split(*amount, number, reference.clone(), false, ctx.today)?;
             let correlation = claim_id.to_string();
-            let id = insert_split(tx, &record, &split, "split", &correlation, ctx).await?;
+            let id = insert_child_claim(tx, &record, &split, "split", &correlation, ctx).await?;
             events.push(event);
             child = Some((id, split.number));
             "split"

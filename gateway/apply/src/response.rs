@@ -11,7 +11,7 @@ use crate::audit::append_all;
 use crate::book::BookCache;
 use crate::error::ApplyError;
 use crate::partners::Partner;
-use crate::state::{insert_split, load_claim, save_claim};
+use crate::state::{insert_child_claim, load_claim, save_claim};
 use crate::{Context, Outcome};
 
 fn opt(s: &str) -> Option<String> {
@@ -149,7 +149,7 @@ pub(crate) async fn apply(
         }
     );
     if let Some(split) = &result.split {
-        insert_split(tx, &record, split, "automatic split", message_id, ctx).await?;
+        insert_child_claim(tx, &record, split, "automatic split", message_id, ctx).await?;
         summary.push_str(&format!("; split {} of {}", split.number, split.amount));
         refs.push(("claim".to_owned(), split.number.clone()));
     }

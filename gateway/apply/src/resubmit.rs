@@ -16,12 +16,12 @@ use engine::claims::{
 use rust_decimal::Decimal;
 use schemas::{Document, Source};
 use serde::{Deserialize, Serialize};
-use store::{ClaimLineUpdate, NewClaim, Store, StoreTx};
+use store::{ClaimLineUpdate, Store, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::append_all;
 use crate::error::ApplyError;
-use crate::state::{claim_at_version, claim_line_row, claim_payload, load_claim, save_claim};
+use crate::state::{claim_at_version, insert_child_claim, load_claim, save_claim};
 use crate::{Context, OutboundDoc, Partners, finish};
 
 /// A user's resubmission of a split child's unpaid part.
@@ -266,34 +266,7 @@ async fn send(
     let actor = Actor::User(ctx.actor.clone());
     let approved = claim.approve(&Approval::Approver(ctx.actor.clone()), &actor, ctx.today)?;
     let sent = claim.mark_sent(ctx.today)?;
-    let id = Uuid::now_v7();
-    let created = crate::audit::event(ctx, "claim", id.to_string(), "C1 resubmission")
-        .transition(None, &status_name(&claim.status))
-        .correlation(claim.number.clone());
-    tx.insert_claim(
-        &NewClaim {
-            id,
-            partner: holder.partner.clone(),
-            claim_number: claim.number.clone(),
-            status: status_name(&claim.status),
-            amount: claim.amount,
-            batch_id: holder.batch_id,
-            parent_id: Some(holder.id),
-            payload: claim_payload(claim)?,
-            at: ctx.now,
-        },
-        &created,
-    )
-    .await?;
-    let rows = claim
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| claim_line_row(i as i64 + 1, l, None))
-        .collect::<Result<Vec<_>, _>>()?;
-    let event = crate::audit::event(ctx, "claim", id.to_string(), "claim lines")
-        .correlation(claim.number.clone());
-    tx.insert_claim_lines(id, &rows, ctx.now, &event).await?;
+    let id = insert_child_claim(tx, holder, claim, "C1 resubmission", &claim.number, ctx).await?;
     append_all(tx, &[approved, sent], ctx, &claim.number).await?;
     let doc = Document::Claim(claim.to_844(Source {
         file: String::new(),

@@ -326,9 +326,10 @@ pub(crate) async fn save_claim(
     .map_err(ApplyError::from_store("claim", id, expected_version))
 }
 
-/// Stores `child`, a split of the claim row `parent` (its lines too, when it has any), with
-/// the audit event `what` correlated to `correlation`; returns the child's row id.
-pub(crate) async fn insert_split(
+/// Stores `child`, a claim made from the claim row `parent` (a split, or a resubmission of
+/// its lines), with its lines when it has any, and the audit event `what` correlated to
+/// `correlation`; returns the child's row id.
+pub(crate) async fn insert_child_claim(
     tx: &mut dyn StoreTx,
     parent: &store::ClaimRecord,
     child: &ClaimRecord,

@@ -948,6 +948,20 @@ impl Batch {
         }
     }
 
+    /// L14 on the lines at `positions`: V2–V10 again, by the acting user.
+    fn revalidate_l14(
+        &mut self,
+        positions: &[usize],
+        actor: &Actor,
+        ledgers: &mut Ledgers<'_>,
+        today: NaiveDate,
+        out: &mut Outcome,
+    ) {
+        for &i in positions {
+            self.revalidate(i, false, "L14 revalidate", actor, None, ledgers, today, out);
+        }
+    }
+
     /// Applies a reviewer's action. On error nothing changed.
     pub fn apply(
         &mut self,
@@ -1122,16 +1136,7 @@ impl Batch {
                         action: "revalidate",
                     });
                 }
-                self.revalidate(
-                    i,
-                    false,
-                    "L14 revalidate",
-                    actor,
-                    None,
-                    ledgers,
-                    today,
-                    &mut out,
-                );
+                self.revalidate_l14(&[i], actor, ledgers, today, &mut out);
             }
             BatchAction::RevalidateDisputed { contract } => {
                 let wanted = contract
@@ -1153,18 +1158,7 @@ impl Batch {
                 if disputed.is_empty() {
                     return Err(BatchError::NothingToRevalidate);
                 }
-                for i in disputed {
-                    self.revalidate(
-                        i,
-                        false,
-                        "L14 revalidate",
-                        actor,
-                        None,
-                        ledgers,
-                        today,
-                        &mut out,
-                    );
-                }
+                self.revalidate_l14(&disputed, actor, ledgers, today, &mut out);
             }
             BatchAction::NotADuplicate {
                 line,

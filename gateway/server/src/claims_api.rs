@@ -49,6 +49,19 @@ async fn find(
 
 /// The claim `id` names, or the answer to give when there is none (404) or the store
 /// failed (500).
+/// The claim `id` names and the engine's partners (for the actions that need its settings).
+pub(crate) async fn claim_and_partners(
+    state: &AppState,
+    id: &str,
+) -> Result<(store::ClaimRecord, std::sync::Arc<apply::Partners>), Response> {
+    let claim = found_claim(state, id).await?;
+    let partners = state
+        .shared
+        .partners()
+        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
+    Ok((claim, partners))
+}
+
 pub(crate) async fn found_claim(
     state: &AppState,
     id: &str,
@@ -285,13 +298,9 @@ async fn resubmit(
     Path(id): Path<String>,
     Json(req): Json<ResubmitRequest>,
 ) -> Response {
-    let claim = match found_claim(&state, &id).await {
-        Ok(c) => c,
+    let (claim, partners) = match claim_and_partners(&state, &id).await {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let partners = match state.shared.partners() {
-        Ok(p) => p,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
     let ctx = state.shared.context(req.actor.clone());
     match apply::resubmit_claim(

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::claims_api::found_claim;
+use crate::claims_api::claim_and_partners;
 use crate::http::{AppState, error};
 
 /// The dispute routes.
@@ -84,13 +84,9 @@ async fn open(
     Path(id): Path<String>,
     Json(req): Json<OpenRequest>,
 ) -> Response {
-    let claim = match found_claim(&state, &id).await {
-        Ok(c) => c,
+    let (claim, partners) = match claim_and_partners(&state, &id).await {
+        Ok(found) => found,
         Err(response) => return response,
-    };
-    let partners = match state.shared.partners() {
-        Ok(p) => p,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     };
     let ctx = state.shared.context(req.actor);
     match apply::open_dispute(&*state.shared.store, &partners, claim.id, &req.case, &ctx).await {

@@ -464,19 +464,8 @@ fn l11_reverse_acceptance() {
     );
 }
 
-#[test]
-fn l14_revalidate_after_a_contract_fix() {
-    let mut world = World::new();
-    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 5]);
-    assert_eq!(
-        act(
-            &mut world,
-            &mut batch,
-            BatchAction::Revalidate { line: line("5") }
-        ),
-        "awaiting_review | 1:accepted 5:eligibility_disputed | "
-    );
-    // The supplier adds 12345099901 (10.00 / 8.00) by a change 845.
+/// The supplier adds 12345099901 (10.00 / 8.00) by a change 845.
+fn add_item_99901(world: &mut World) {
     let mut change = sample_contract();
     change.action = schemas::Action::Change;
     change.source.set = "0009".into();
@@ -489,6 +478,21 @@ fn l14_revalidate_after_a_contract_fix() {
     if let Err(e) = world.book.apply(&change) {
         panic!("{e}");
     }
+}
+
+#[test]
+fn l14_revalidate_after_a_contract_fix() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 5]);
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::Revalidate { line: line("5") }
+        ),
+        "awaiting_review | 1:accepted 5:eligibility_disputed | "
+    );
+    add_item_99901(&mut world);
     assert_eq!(
         act(
             &mut world,
@@ -518,18 +522,7 @@ fn l14_revalidates_every_disputed_line_of_a_contract() {
         act(&mut world, &mut batch, all("SPA-2026-9999")),
         "error: no disputed line to revalidate"
     );
-    let mut change = sample_contract();
-    change.action = schemas::Action::Change;
-    change.source.set = "0009".into();
-    change.eligible.clear();
-    change.items.truncate(1);
-    change.items[0].item.id = "12345099901".into();
-    change.items[0].item.other_ids.clear();
-    change.items[0].contract_price = "8.00".parse().ok();
-    change.items[0].wac = "10.00".parse().ok();
-    if let Err(e) = world.book.apply(&change) {
-        panic!("{e}");
-    }
+    add_item_99901(&mut world);
     // Matched however the contract number is written.
     assert_eq!(
         act(&mut world, &mut batch, all(" spa-2026-0042")),
