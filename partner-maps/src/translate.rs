@@ -299,11 +299,10 @@ impl<'p, R: Read> Translator<'p, R> {
         self.error.as_ref()
     }
 
-    /// One outcome per TA1 of an ended interchange, its document read by
-    /// [`crate::ack_in::read_ta1`]; the result stays [`TranslateError::NotTranslated`].
     /// One round: the sets read last round are typed and mapped (on a second thread when
-    /// there are enough of them) while the next round is read and validated here; then the
-    /// mapped round's outcomes are queued in input order.
+    /// there are enough of them, joined by this one once it is done) while the next round
+    /// is read and validated here; then the mapped round's outcomes are queued in input
+    /// order.
     fn advance(&mut self) {
         let mut round = std::mem::take(&mut self.read_ahead);
         if round.is_empty() && self.reader_done {
@@ -319,9 +318,14 @@ impl<'p, R: Read> Translator<'p, R> {
             .sum();
         let file = self.file.clone();
         let next = if self.parallel && segments >= PARALLEL_SEGMENTS && !self.reader_done {
+            let work = SharedRound::new(&mut round);
             std::thread::scope(|scope| {
-                let worker = scope.spawn(|| map_round(&mut round, file.as_deref()));
+                let worker = scope.spawn(|| work.map(file.as_deref()));
                 let next = self.read_round();
+                // Typing and mapping a set costs about twice what reading and validating it
+                // does: once the next round is read, this thread maps the sets the worker
+                // has not taken yet instead of waiting for it.
+                work.map(file.as_deref());
                 if let Err(panic) = worker.join() {
                     std::panic::resume_unwind(panic);
                 }
@@ -391,6 +395,8 @@ impl<'p, R: Read> Translator<'p, R> {
         }
     }
 
+    /// One outcome per TA1 of an ended interchange, its document read by
+    /// [`crate::ack_in::read_ta1`]; the result stays [`TranslateError::NotTranslated`].
     fn ta1_outcomes(&self, report: &InterchangeReport) -> Vec<SetOutcome> {
         let mut outcomes = Vec::new();
         let several = report.ta1s.len() > 1;
@@ -585,6 +591,48 @@ impl<'p, R: Read> Translator<'p, R> {
             set: Some(raw.control_number.clone()),
             segment: Some((1, "ST".to_owned())),
             element: None,
+        }
+    }
+}
+
+/// A round's sets to type and map, shared by two threads: each takes the next set not yet
+/// taken, so the thread that reads the next round joins in once it is done. Every set is
+/// taken by one thread only (its lock is never waited for: it only hands the set over), and
+/// each fills in its own outcome, so the outcomes are the same whichever thread maps a set.
+struct SharedRound<'r, 'p> {
+    sets: Vec<std::sync::Mutex<&'r mut SetStep<'p>>>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl<'r, 'p> SharedRound<'r, 'p> {
+    fn new(round: &'r mut [Step<'p>]) -> Self {
+        let sets = round
+            .iter_mut()
+            .filter_map(|step| match step {
+                Step::Set(set) if set.job.is_some() => Some(std::sync::Mutex::new(&mut **set)),
+                _ => None,
+            })
+            .collect();
+        SharedRound {
+            sets,
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Types and maps sets until none is left to take.
+    fn map(&self, file: Option<&str>) {
+        loop {
+            let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(set) = self.sets.get(i) else {
+                return;
+            };
+            let mut set = set
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let set = &mut **set;
+            if let Some(job) = set.job.take() {
+                map_one(&set.raw, &mut set.out, &job, file);
+            }
         }
     }
 }
