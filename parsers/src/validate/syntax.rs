@@ -151,6 +151,19 @@ fn check_element(
             }
             _ => {}
         }
+    } else if let [first, rest @ ..] = def.components
+        && matches!(first.data_type, DataType::AN | DataType::ID)
+        && rest.iter().all(|c| c.req != Requirement::Mandatory)
+        && plain_text(value, d)
+    {
+        // A composite sent as its first component alone (a unit of measure, C001), text
+        // with no separator: what splitting would check, without the split.
+        let position = ElementPosition {
+            component: Some(1),
+            ..position
+        };
+        check_length_and_code(value, value.len(), first, position, memo, out);
+        return false;
     }
     let rep = d.repetition.unwrap_or(d.component);
     let separators = value.iter().any(|&b| b == rep || b == d.component);
