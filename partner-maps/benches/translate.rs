@@ -20,20 +20,20 @@
 //! takes about three minutes on a 2-core machine.
 //!
 //! Medians on this project's 2-core machine (Intel Xeon, release profile with thin LTO,
-//! mimalloc as in the `chargegate` binary), 2026-12-05, machine otherwise idle but running at
-//! about half the speed of earlier quiet runs (which gave 0.069 / 0.071 for the code before
-//! the two-thread rounds):
+//! mimalloc as in the `chargegate` binary), 2026-12-05 17:23 UTC, `CHARGEGATE_BENCH_SMALL=1`,
+//! in a quiet minute of a machine shared with another engineer's builds:
 //!
 //! | size | `translate_baseline_memchr2` | `translate_867` | ratio |
 //! |---|---|---|---|
-//! | 1 MiB | 542 MiB/s | 33.9 MiB/s | 0.063 |
-//! | 10 MiB | 591 MiB/s | 36.4 MiB/s | 0.062 |
+//! | 1 MiB | 923 MiB/s | 97.5 MiB/s | 0.106 |
+//! | 10 MiB | 958 MiB/s | 102.3 MiB/s | 0.107 |
 //!
-//! Side by side with the previous code on the same machine, the two-thread rounds and the
-//! leaner reading are 1.15–1.2× faster (README, "Translation"). The target is 0.35. Where the
-//! work goes (instructions, one thread, `translate_stages` under callgrind): set reader with
-//! envelope checks ~13 %, full validation ~30 %, typed reading (`x12::sets::read_set`)
-//! ~37 %, mapping ~15 %. Throughput is flat across sizes because at most two rounds of sets
+//! The code before (f1faf14) right after, same build settings: 917 / 924 MiB/s baseline,
+//! 86.9 / 88.0 MiB/s, ratios 0.095 / 0.095 — the reading thread now joins in the mapping of
+//! a round and rounds are 4 K segments (README, "Translation"). The target is 0.35. Where the
+//! work goes (instructions, one thread, `translate_stages` under callgrind, 2 MiB): set reader
+//! with envelope checks ~17 %, full validation ~30 %, typed reading (`x12::sets::read_set`)
+//! ~35 %, mapping ~17 %. Throughput is flat across sizes because at most two rounds of sets
 //! are held.
 
 use std::hint::black_box;

@@ -981,6 +981,19 @@ impl SegmentType for Dtm {
             period: at.text(6)?,
         })
     }
+    /// A DTM equal byte for byte to the last one the cursor read is the same value (only a
+    /// DTM that read is kept, so one in error is always decoded and reported).
+    fn decode_in<'a>(c: &mut SegmentCursor<'a>, at: &SegmentAt<'a>) -> Result<Self, ReadError> {
+        let raw = at.segment.raw();
+        if let Some((bytes, dtm)) = &c.last_dtm
+            && *bytes == raw
+        {
+            return Ok(dtm.clone());
+        }
+        let dtm = Self::decode(at)?;
+        c.last_dtm = Some((raw, dtm.clone()));
+        Ok(dtm)
+    }
     fn to_seg(&self, _: Version) -> Seg {
         seg(
             "DTM",

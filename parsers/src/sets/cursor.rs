@@ -37,6 +37,10 @@ pub struct SegmentCursor<'a> {
     /// peek at the next id several times before taking it, nearly always by key (the id as
     /// text is sliced out when asked for).
     head: Option<(Segment<'a>, u64)>,
+    /// The last DTM read and its bytes: a line's dates repeat the line before's byte for
+    /// byte (every line of an invoice has its date), and decoding a segment depends only on
+    /// its bytes and the set, so an equal DTM is the same value.
+    pub(crate) last_dtm: Option<(&'a [u8], super::common::Dtm)>,
 }
 
 impl<'a> SegmentCursor<'a> {
@@ -54,6 +58,7 @@ impl<'a> SegmentCursor<'a> {
             text: raw.as_text(),
             separator_free: raw.separator_free(),
             head: None,
+            last_dtm: None,
         };
         cursor.load_head();
         cursor
@@ -150,7 +155,7 @@ impl<'a> SegmentCursor<'a> {
             },
             _ => return Err(self.missing(T::ID)),
         };
-        T::decode(&at)
+        T::decode_in(self, &at)
     }
 
     /// A mandatory segment `id` is missing at the current position.
@@ -188,8 +193,15 @@ impl<'a> SegmentCursor<'a> {
             return Ok(false);
         };
         // Ids compared by key (strings only when too long for one): this runs at the end of
-        // every loop, against every id of the loop's shape.
-        let is = |s: &str| key(s) == k && (k != u64::MAX || s == id);
+        // every loop, against every id of the loop's shape (twenty for an 867 line), so the
+        // length and first byte rule out nearly all of them before a key is worked out.
+        let (len, first) = (id.len(), id.as_bytes().first());
+        let is = |s: &str| {
+            s.len() == len
+                && s.as_bytes().first() == first
+                && key(s) == k
+                && (k != u64::MAX || s == id)
+        };
         if shape.order.first().is_some_and(|o| is(o)) {
             return Ok(false);
         }
@@ -604,6 +616,16 @@ pub(crate) trait SegmentType: Sized {
     const KEY: u64 = key(Self::ID);
     /// Reads the segment's elements.
     fn decode(at: &SegmentAt<'_>) -> Result<Self, ReadError>;
+    /// [`SegmentType::decode`] for a segment taken from `cursor`, which a type whose
+    /// segments often repeat may answer from what it read before.
+    #[inline]
+    fn decode_in<'a>(
+        cursor: &mut SegmentCursor<'a>,
+        at: &SegmentAt<'a>,
+    ) -> Result<Self, ReadError> {
+        let _ = cursor;
+        Self::decode(at)
+    }
     /// Writes the segment for `version`, leaving out elements the version does not have.
     fn to_seg(&self, version: Version) -> Seg;
 }

@@ -151,6 +151,19 @@ fn check_element(
             }
             _ => {}
         }
+    } else if let [first, rest @ ..] = def.components
+        && matches!(first.data_type, DataType::AN | DataType::ID)
+        && rest.iter().all(|c| c.req != Requirement::Mandatory)
+        && plain_text(value, d)
+    {
+        // A composite sent as its first component alone (a unit of measure, C001), text
+        // with no separator: what splitting would check, without the split.
+        let position = ElementPosition {
+            component: Some(1),
+            ..position
+        };
+        check_length_and_code(value, value.len(), first, position, memo, out);
+        return false;
     }
     let rep = d.repetition.unwrap_or(d.component);
     let separators = value.iter().any(|&b| b == rep || b == d.component);
@@ -370,6 +383,134 @@ impl CodeMemo {
     }
 }
 
+/// Segments recently found clean, by their bytes: files repeat whole segments thousands of
+/// times (a line's invoice REF and date, the report period, the parties, the common
+/// quantities, units and products), and element checking is a pure function of the bytes,
+/// the definition and the delimiters. A segment byte for byte equal to one remembered under
+/// the same definition and delimiters needs no checking again: it has no findings and no
+/// separator in any element. Only clean segments are kept, so a segment with findings is
+/// always checked (and reported) in full.
+pub(crate) struct SegmentMemo {
+    slots: Box<[SegmentSlot]>,
+    /// Segments answered from the memo (for the tests).
+    #[cfg(test)]
+    hits: usize,
+}
+
+/// Number of remembered segments (a power of two).
+const SEGMENT_SLOTS: usize = 1024;
+
+/// Longest segment remembered, in bytes; longer ones are always checked.
+const SEGMENT_MEMO_LEN: usize = 56;
+
+/// One remembered clean segment.
+#[derive(Clone, Copy)]
+struct SegmentSlot {
+    /// The definition's address (0 = empty slot).
+    def: usize,
+    /// The delimiters, packed.
+    delimiters: u32,
+    /// Length of the segment in `bytes`.
+    len: u8,
+    bytes: [u8; SEGMENT_MEMO_LEN],
+}
+
+impl Default for SegmentMemo {
+    fn default() -> Self {
+        SegmentMemo {
+            slots: vec![
+                SegmentSlot {
+                    def: 0,
+                    delimiters: 0,
+                    len: 0,
+                    bytes: [0; SEGMENT_MEMO_LEN],
+                };
+                SEGMENT_SLOTS
+            ]
+            .into_boxed_slice(),
+            #[cfg(test)]
+            hits: 0,
+        }
+    }
+}
+
+impl std::fmt::Debug for SegmentMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SegmentMemo").finish_non_exhaustive()
+    }
+}
+
+impl SegmentMemo {
+    /// The slot `raw` (under `def` and `delimiters`) would be kept in, or `None` when it is
+    /// too long to remember.
+    #[inline]
+    fn slot_of(def: &SegmentDef, delimiters: u32, raw: &[u8]) -> Option<usize> {
+        if raw.len() > SEGMENT_MEMO_LEN {
+            return None;
+        }
+        // A multiplicative hash of the bytes eight at a time, the definition and delimiters.
+        let mut h = (def as *const SegmentDef as u64) ^ u64::from(delimiters).rotate_left(32);
+        let mut words = raw.chunks_exact(8);
+        for word in &mut words {
+            let word = <[u8; 8]>::try_from(word).map_or(0, u64::from_le_bytes);
+            h = (h ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+        let tail = words
+            .remainder()
+            .iter()
+            .rev()
+            .fold(0u64, |t, &b| t << 8 | u64::from(b));
+        h ^= tail ^ (raw.len() as u64) << 56;
+        h = h.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        Some((h >> (64 - SEGMENT_SLOTS.trailing_zeros())) as usize)
+    }
+
+    /// Checks `seg` as [`check_segment_fast`] does, unless a segment with the same bytes,
+    /// definition and delimiters was found clean before: then there is nothing to find.
+    pub(crate) fn check(
+        &mut self,
+        seg: &Segment<'_>,
+        def: &'static SegmentDef,
+        mandatory: Option<u64>,
+        memo: &mut CodeMemo,
+        out: &mut Vec<ElementIssue>,
+    ) -> bool {
+        let d = seg.delimiters();
+        let delimiters = u32::from_le_bytes([
+            d.element,
+            d.component,
+            d.repetition.map_or(0, |r| r),
+            u8::from(d.repetition.is_some()),
+        ]);
+        let raw = seg.raw();
+        let Some(i) = Self::slot_of(def, delimiters, raw) else {
+            return check_segment_fast(seg, def, mandatory, memo, out);
+        };
+        let slot = &self.slots[i];
+        if slot.def == def as *const SegmentDef as usize
+            && slot.delimiters == delimiters
+            && usize::from(slot.len) == raw.len()
+            && slot.bytes[..raw.len()] == *raw
+        {
+            #[cfg(test)]
+            {
+                self.hits += 1;
+            }
+            return false;
+        }
+        let before = out.len();
+        let separators = check_segment_fast(seg, def, mandatory, memo, out);
+        if !separators && out.len() == before {
+            let slot = &mut self.slots[i];
+            slot.def = def as *const SegmentDef as usize;
+            slot.delimiters = delimiters;
+            slot.len = raw.len() as u8;
+            slot.bytes[..raw.len()].copy_from_slice(raw);
+        }
+        separators
+    }
+}
+
 fn issue(
     position: ElementPosition,
     def: &ElementDef,
@@ -417,5 +558,39 @@ mod tests {
         // Found in N103's list ("1" is a qualifier), still refused as an entity code.
         assert!(memo.has_code(n103, b"1"));
         assert!(!memo.has_code(n101, b"1"));
+    }
+
+    /// The segment memo answers exactly as checking does: clean repeats are skipped, and a
+    /// segment with findings (or separators) is checked, and reported, every time it comes.
+    #[test]
+    fn segment_memo_agrees_with_checking() {
+        let sample = include_bytes!("../../../samples/867_4010_sales.x12");
+        let text = String::from_utf8(sample.to_vec()).expect("ascii");
+        let (head, body) = text.split_at(text.find("BPT*").expect("BPT"));
+        // Every segment twice, then bad copies of some, twice each, then all again.
+        let bad = "DTM*091*20261131~\nN1**NAME~\nQTY*39*1.2.3*CA~\nREF*IV*A>B~\nDTM*003*20261105*1*2*3*4*5~\n";
+        let (lines, tail) = body.split_at(body.find("SE*").expect("SE"));
+        let doubled: String = lines.split_inclusive('\n').flat_map(|l| [l, l]).collect();
+        let data = format!("{head}{doubled}{bad}{bad}{lines}{tail}");
+        for version in [Version::V004010, Version::V005010] {
+            let mut reader = crate::tokenizer::SegmentReader::new(data.as_bytes());
+            let mut memo = SegmentMemo::default();
+            let (mut codes, mut fresh_codes) = (CodeMemo::default(), CodeMemo::default());
+            let mut found = 0;
+            while let Some(seg) = reader.next_segment().expect("reads") {
+                let Some((def, mandatory)) = dict::segment_entry(version, seg.id()) else {
+                    continue;
+                };
+                let (mut got, mut want) = (Vec::new(), Vec::new());
+                let a = memo.check(&seg, def, Some(mandatory), &mut codes, &mut got);
+                let b = check_segment_fast(&seg, def, Some(mandatory), &mut fresh_codes, &mut want);
+                assert_eq!((a, &got), (b, &want), "{:?}", seg.id_str());
+                found += usize::from(!want.is_empty());
+            }
+            // Each bad segment found both times in 004010; every clean segment sent twice in
+            // a row answered from the memo the second time.
+            assert!(found >= 10, "{version:?}: {found}");
+            assert!(memo.hits >= 30, "{version:?}: {} hits", memo.hits);
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::tokenizer::{Delimiters, Segment, TokenError};
 use super::control::ControlNumbers;
 use super::grammar::Walker;
 use super::report::{GroupReport, InterchangeReport, IsaInfo, SegmentIssue, SetReport};
-use super::syntax::{self, CodeMemo, ElementIssue};
+use super::syntax::{self, CodeMemo, ElementIssue, SegmentMemo};
 
 /// What to check and how much to keep.
 #[derive(Debug, Clone, Default)]
@@ -64,6 +64,8 @@ pub struct Validator {
     finished: Vec<InterchangeReport>,
     element_scratch: Vec<ElementIssue>,
     code_memo: CodeMemo,
+    /// Segments found clean, checked again only when their bytes differ.
+    segment_memo: SegmentMemo,
     last_offset: u64,
     /// [`OpenSet::separator_free`] of the set the last SE closed, until taken.
     closed_separator_free: Option<bool>,
@@ -82,6 +84,7 @@ impl Validator {
             finished: Vec::new(),
             element_scratch: Vec::new(),
             code_memo: CodeMemo::default(),
+            segment_memo: SegmentMemo::default(),
             last_offset: 0,
             closed_separator_free: None,
         }
@@ -918,7 +921,7 @@ impl Validator {
             );
         }
         let mut elements = Vec::new();
-        let separators = syntax::check_segment_fast(
+        let separators = self.segment_memo.check(
             seg,
             def,
             Some(mandatory),
