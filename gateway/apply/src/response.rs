@@ -4,14 +4,14 @@
 
 use engine::reconcile::{ReconcileContext, reconcile};
 use schemas::ClaimResponse;
-use store::{ClaimLineUpdate, Direction, MatchStatus, NewResponse, StoreTx};
+use store::{Direction, MatchStatus, NewResponse, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::append_all;
 use crate::book::BookCache;
 use crate::error::ApplyError;
 use crate::partners::Partner;
-use crate::state::{insert_child_claim, load_claim, save_claim};
+use crate::state::{insert_child_claim, load_claim, save_claim, save_claim_line};
 use crate::{Context, Outcome};
 
 fn opt(s: &str) -> Option<String> {
@@ -100,30 +100,13 @@ pub(crate) async fn apply(
         if old == new {
             continue;
         }
-        let event = crate::audit::event(
+        save_claim_line(
+            tx,
+            (record.id, row),
+            new,
+            ("849 outcome", None),
+            message_id,
             ctx,
-            "claim_line",
-            format!("{}/{}", record.id, row.line.line_no),
-            "849 outcome",
-        )
-        .transition(
-            Some(&row.line.status),
-            &new.outcome
-                .map_or_else(|| "open".to_owned(), |o| engine::audit::status_name(&o)),
-        )
-        .correlation(message_id.to_owned());
-        tx.update_claim_line(
-            &ClaimLineUpdate {
-                claim_id: record.id,
-                line_no: row.line.line_no,
-                status: new
-                    .outcome
-                    .map_or_else(|| "open".to_owned(), |o| engine::audit::status_name(&o)),
-                approved_amount: new.approved_amount,
-                payload: serde_json::to_value(new)?,
-                at: ctx.now,
-            },
-            &event,
         )
         .await?;
     }

@@ -16,12 +16,12 @@ use engine::claims::{
 use rust_decimal::Decimal;
 use schemas::{Document, Source};
 use serde::{Deserialize, Serialize};
-use store::{ClaimLineUpdate, Store, StoreTx};
+use store::{Store, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::append_all;
 use crate::error::ApplyError;
-use crate::state::{claim_at_version, insert_child_claim, load_claim, save_claim};
+use crate::state::{claim_at_version, insert_child_claim, load_claim, save_claim, save_claim_line};
 use crate::{Context, OutboundDoc, Partners, finish};
 
 /// A user's resubmission of a split child's unpaid part.
@@ -201,25 +201,16 @@ async fn resubmit(
         if !lines.contains(&line.line) {
             continue;
         }
-        let event = crate::audit::event(
+        save_claim_line(
+            tx,
+            (holder_row.id, row),
+            line,
+            (
+                "resubmitted",
+                Some(format!("resubmitted as {}", resubmission.number)),
+            ),
+            &resubmission.number,
             ctx,
-            "claim_line",
-            format!("{}/{}", holder_row.id, row.line.line_no),
-            "resubmitted",
-        )
-        .transition(Some(&row.line.status), &row.line.status)
-        .reason(format!("resubmitted as {}", resubmission.number))
-        .correlation(resubmission.number.clone());
-        tx.update_claim_line(
-            &ClaimLineUpdate {
-                claim_id: holder_row.id,
-                line_no: row.line.line_no,
-                status: row.line.status.clone(),
-                approved_amount: line.approved_amount,
-                payload: serde_json::to_value(line)?,
-                at: ctx.now,
-            },
-            &event,
         )
         .await?;
     }

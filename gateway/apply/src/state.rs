@@ -252,6 +252,45 @@ pub(crate) fn claim_line_row(
     })
 }
 
+/// Writes a claim line's new state (row `row` of claim `claim_id`): its status from its
+/// outcome, its approved amount and payload, with the audit event `what` (and `reason`).
+pub(crate) async fn save_claim_line(
+    tx: &mut dyn StoreTx,
+    (claim_id, row): (Uuid, &store::ClaimLineRecord),
+    line: &engine::claims::ClaimLineRecord,
+    (what, reason): (&str, Option<String>),
+    correlation: &str,
+    ctx: &Context,
+) -> Result<(), ApplyError> {
+    let status = line
+        .outcome
+        .map_or_else(|| "open".to_owned(), |o| status_name(&o));
+    let mut event = crate::audit::event(
+        ctx,
+        "claim_line",
+        format!("{claim_id}/{}", row.line.line_no),
+        what,
+    )
+    .transition(Some(&row.line.status), &status)
+    .correlation(correlation.to_owned());
+    if let Some(reason) = reason {
+        event = event.reason(reason);
+    }
+    tx.update_claim_line(
+        &store::ClaimLineUpdate {
+            claim_id,
+            line_no: row.line.line_no,
+            status,
+            approved_amount: line.approved_amount,
+            payload: serde_json::to_value(line)?,
+            at: ctx.now,
+        },
+        &event,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The claim row `id` as the caller last read it: `Conflict` when its version has moved since
 /// (optimistic concurrency, nothing written).
 pub(crate) async fn claim_at_version(
