@@ -6,7 +6,6 @@
 //! decides what each status allows. A case that ends lets its Settled claim close (C16).
 
 use engine::audit::{Actor, status_name};
-use engine::claims::LineOutcome;
 use engine::disputes::{CaseStatus, Decision, DisputeCase};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -128,11 +127,7 @@ async fn open(
                 ApplyError::InvalidDispute(format!("claim {} has no line {number}", claim.number))
             })?;
         // Only what an 849 answered and left unpaid can be disputed.
-        if matches!(line.outcome, Some(o) if o != LineOutcome::Pending && o != LineOutcome::NoResponse)
-        {
-            unpaid +=
-                (line.claimed_amount - line.approved_amount.unwrap_or_default()).max(Decimal::ZERO);
-        }
+        unpaid += line.unpaid();
     }
     let mut already_open = Decimal::ZERO;
     for other in tx.disputes_for_claim(claim_id).await? {

@@ -9,10 +9,7 @@
 //! holding several lines' money is split first, one part per path (7.4).
 
 use engine::audit::{Actor, status_name};
-use engine::claims::{
-    Approval, ClaimLineRecord, ClaimRecord, ClaimSource, LineCorrection, LineOutcome,
-    resubmission_number,
-};
+use engine::claims::{Approval, ClaimRecord, ClaimSource, LineCorrection, resubmission_number};
 use rust_decimal::Decimal;
 use schemas::{Document, Source};
 use serde::{Deserialize, Serialize};
@@ -78,16 +75,6 @@ fn invalid(message: String) -> ApplyError {
     ApplyError::InvalidResubmission(message)
 }
 
-/// What an 849 left unpaid on a line it answered with a final outcome.
-fn unpaid(line: &ClaimLineRecord) -> Decimal {
-    match line.outcome {
-        Some(LineOutcome::Adjusted | LineOutcome::Rejected) => {
-            (line.claimed_amount - line.approved_amount.unwrap_or_default()).max(Decimal::ZERO)
-        }
-        _ => Decimal::ZERO,
-    }
-}
-
 async fn resubmit(
     tx: &mut dyn StoreTx,
     partners: &Partners,
@@ -120,7 +107,7 @@ async fn resubmit(
         holder
             .lines
             .iter()
-            .filter(|l| unpaid(l) > Decimal::ZERO)
+            .filter(|l| l.unpaid() > Decimal::ZERO)
             .map(|l| l.line.clone())
             .collect()
     } else {
@@ -133,13 +120,13 @@ async fn resubmit(
             .iter()
             .find(|l| &l.line == number)
             .ok_or_else(|| invalid(format!("claim {} has no line {number}", holder.number)))?;
-        if unpaid(line) <= Decimal::ZERO {
+        if line.unpaid().is_zero() {
             return Err(invalid(format!(
                 "line {number} of claim {} has nothing unpaid to resubmit",
                 holder.number
             )));
         }
-        held += unpaid(line);
+        held += line.unpaid();
     }
     if lines.is_empty() || held != child.remaining() {
         return Err(invalid(format!(

@@ -374,6 +374,20 @@ pub struct LineCorrection {
 }
 
 impl ClaimLineRecord {
+    /// Whether an 849 answered the line with a final outcome (not Pending, not No Response).
+    pub fn answered(&self) -> bool {
+        matches!(self.outcome, Some(o) if o != LineOutcome::Pending && o != LineOutcome::NoResponse)
+    }
+
+    /// What an 849 left unpaid on the line: claimed − approved once it answered it with a final
+    /// outcome, never negative (an overpaid line leaves nothing); zero before.
+    pub fn unpaid(&self) -> Decimal {
+        if !self.answered() {
+            return Decimal::ZERO;
+        }
+        (self.claimed_amount - self.approved_amount.unwrap_or_default()).max(Decimal::ZERO)
+    }
+
     /// Applies a user's correction (see [`LineCorrection`]).
     pub fn correct(&mut self, c: &LineCorrection, rounding: crate::amounts::Rounding) {
         if let Some(v) = &c.contract_id {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, AuditEvent, Entity, status_name};
 use crate::batch::LineStatus;
-use crate::claims::{ClaimError, ClaimRecord, ClaimStatus, LineOutcome, WriteOff};
+use crate::claims::{ClaimError, ClaimLineRecord, ClaimRecord, ClaimStatus, LineOutcome, WriteOff};
 use crate::contracts::ContractBook;
 use crate::duplicates::LineHistory;
 use crate::identity::{PartyKey, normalize_id};
@@ -243,30 +243,22 @@ pub fn reconcile(
     claim.responses.push(key);
     claim.dates.response = Some(ctx.today);
 
-    let final_outcomes = claim
-        .lines
-        .iter()
-        .all(|l| matches!(l.outcome, Some(o) if o != LineOutcome::Pending && o != LineOutcome::NoResponse));
+    let final_outcomes = claim.lines.iter().all(ClaimLineRecord::answered);
     let mut split = None;
     if final_outcomes
         && consistent
         && matches!(claim.status, ClaimStatus::Sent | ClaimStatus::Acknowledged)
     {
         events.push(claim.responded(ctx.sender, ctx.today)?);
-        let unpaid: Decimal = claim
-            .lines
-            .iter()
-            .map(|l| l.claimed_amount - l.approved_amount.unwrap_or_default())
-            .filter(|u| *u > Decimal::ZERO)
-            .sum();
+        let unpaid: Decimal = claim.lines.iter().map(ClaimLineRecord::unpaid).sum();
         if unpaid > Decimal::ZERO {
             // §7.4: when every unpaid amount routes to Accept at or below
             // `writeoff_threshold`, the child is written off at once (BELOW_THRESHOLD);
             // otherwise it stays Open for the analyst (write off with approval, resubmit or
             // dispute).
             let below_threshold = claim.lines.iter().enumerate().all(|(i, l)| {
-                let unpaid = l.claimed_amount - l.approved_amount.unwrap_or_default();
-                unpaid <= Decimal::ZERO
+                let unpaid = l.unpaid();
+                unpaid.is_zero()
                     || matches!(
                         route(claim, i, unpaid, ctx),
                         Route::Accept {
