@@ -77,20 +77,38 @@ pub(crate) async fn send_claim(
         tx.insert_claim_lines(claim_id, &rows, ctx.now, &event)
             .await?;
     }
-    let doc = Document::Claim(claim.to_844(Source {
-        file: String::new(),
-        interchange: String::new(),
-        group: String::new(),
-        set: String::new(),
-        partner: Some(supplier.clone()),
-    }));
-    let outbound = crate::outbox::write_outbound(tx, &doc, &supplier, ctx.now).await?;
-    crate::transmission::record_sent(tx, claim_id, &supplier, &outbound.message_id, 1, ctx).await?;
+    let outbound = queue_first_send(tx, claim_id, &claim, &supplier, ctx).await?;
     Ok(SentClaim {
         number,
         amount: claim.amount,
         outbound,
     })
+}
+
+/// The 844 of a claim we send to `partner` (its provenance names only the partner).
+pub(crate) fn outbound_844(claim: &ClaimRecord, partner: &str) -> schemas::Claim {
+    claim.to_844(Source {
+        file: String::new(),
+        interchange: String::new(),
+        group: String::new(),
+        set: String::new(),
+        partner: Some(partner.to_owned()),
+    })
+}
+
+/// Hands a stored claim's 844 to transport for the first time (C11): the document in the
+/// outbox for `partner` and its first transmission row.
+pub(crate) async fn queue_first_send(
+    tx: &mut dyn StoreTx,
+    claim_id: Uuid,
+    claim: &ClaimRecord,
+    partner: &str,
+    ctx: &Context,
+) -> Result<OutboundDoc, ApplyError> {
+    let doc = Document::Claim(outbound_844(claim, partner));
+    let outbound = crate::outbox::write_outbound(tx, &doc, partner, ctx.now).await?;
+    crate::transmission::record_sent(tx, claim_id, partner, &outbound.message_id, 1, ctx).await?;
+    Ok(outbound)
 }
 
 /// A claim just stored: its row id, number, the supplier it goes to and the engine's record.
@@ -320,13 +338,7 @@ impl StreamedClaim {
             .await
             .map_err(ApplyError::from_store("claim", self.id, 1))?;
         }
-        let mut claim = self.claim.to_844(Source {
-            file: String::new(),
-            interchange: String::new(),
-            group: String::new(),
-            set: String::new(),
-            partner: Some(self.supplier.clone()),
-        });
+        let mut claim = outbound_844(&self.claim, &self.supplier);
         claim.total_claimed = lines.claimed;
         claim.line_count = lines.lines as u32;
         claim.quantity_total = Some(lines.quantity);

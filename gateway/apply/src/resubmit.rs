@@ -11,12 +11,12 @@
 use engine::audit::{Actor, status_name};
 use engine::claims::{Approval, ClaimRecord, ClaimSource, LineCorrection, resubmission_number};
 use rust_decimal::Decimal;
-use schemas::{Document, Source};
 use serde::{Deserialize, Serialize};
 use store::{Store, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::append_all;
+use crate::claim_out::queue_first_send;
 use crate::error::ApplyError;
 use crate::state::{claim_at_version, insert_child_claim, load_claim, save_claim, save_claim_line};
 use crate::{Context, OutboundDoc, Partners, finish};
@@ -246,14 +246,6 @@ async fn send(
     let sent = claim.mark_sent(ctx.today)?;
     let id = insert_child_claim(tx, holder, claim, "C1 resubmission", &claim.number, ctx).await?;
     append_all(tx, &[approved, sent], ctx, &claim.number).await?;
-    let doc = Document::Claim(claim.to_844(Source {
-        file: String::new(),
-        interchange: String::new(),
-        group: String::new(),
-        set: String::new(),
-        partner: Some(holder.partner.clone()),
-    }));
-    let outbound = crate::outbox::write_outbound(tx, &doc, &holder.partner, ctx.now).await?;
-    crate::transmission::record_sent(tx, id, &holder.partner, &outbound.message_id, 1, ctx).await?;
+    let outbound = queue_first_send(tx, id, claim, &holder.partner, ctx).await?;
     Ok((id, outbound))
 }

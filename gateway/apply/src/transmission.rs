@@ -12,7 +12,7 @@
 //! earlier send, or one arriving after the 849 moved the claim on changes no claim.
 
 use engine::claims::ClaimStatus;
-use schemas::{AckKind, AckStatus, Acknowledgment, Document, Source};
+use schemas::{AckKind, AckStatus, Acknowledgment, Document};
 use sha2::{Digest, Sha256};
 use store::{ClaimTransmission, ControlLevel, NewClaimTransmission, StoreTx, TransmissionStatus};
 use uuid::Uuid;
@@ -165,13 +165,7 @@ pub(crate) async fn apply_ack(
     } else {
         // C13 then C11: the same 844 (same debit memo) under a new message id, so rendering
         // allocates new control numbers; control numbers are never reused.
-        let doc = Document::Claim(claim.to_844(Source {
-            file: String::new(),
-            interchange: String::new(),
-            group: String::new(),
-            set: String::new(),
-            partner: Some(partner.to_owned()),
-        }));
+        let doc = Document::Claim(crate::claim_out::outbound_844(&claim, partner));
         let seq = t.seq + 1;
         let resend_id = resend_message_id(&doc, seq)?;
         let outbound =
