@@ -123,7 +123,10 @@ async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Res
             body.as_object_mut(),
             serde_json::from_value::<ClaimRecord>(claim.payload.clone()),
         ) {
-            obj.extend(lifecycle_json(&engine, state.shared.context("").today));
+            obj.extend(lifecycle_json(
+                &engine,
+                state.shared.settings.engine.today(chrono::Utc::now()),
+            ));
         }
         Ok::<_, store::StoreError>(Some(body))
     }

@@ -44,11 +44,15 @@ impl EngineSettings {
     /// The context of an action by `actor` at `now`: its business day is `now`'s UTC date,
     /// or the pinned one.
     pub fn context(&self, now: DateTime<Utc>, actor: impl Into<String>) -> apply::Context {
-        let mut ctx = apply::Context::at(now, actor);
-        if let Some(day) = self.business_day {
-            ctx.today = day;
+        apply::Context {
+            today: self.today(now),
+            ..apply::Context::at(now, actor)
         }
-        ctx
+    }
+
+    /// The business day at `now`: the pinned one, or `now`'s UTC date.
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        self.business_day.unwrap_or_else(|| now.date_naive())
     }
 }
 
