@@ -22,6 +22,9 @@ use crate::rules::{BatchContext, Pipeline, Validation};
 use crate::sale::SaleLine;
 use crate::settings::{EngineSettings, Role, UnattendedAmountDisputes};
 
+mod held;
+pub use held::{AdjudicatedBatch, batch_answer};
+
 /// Status of a line after validation, as `adjudicate --json` prints it (§13.12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -373,11 +376,16 @@ impl AdjudicationRun {
             .zip(&self.validations)
         {
             let approved = outcome.approved_amount;
-            let status = match outcome.reason {
-                None => ResponseStatus::Accepted,
-                Some(_) if approved.is_zero() => ResponseStatus::Rejected,
-                Some(_) if approved == claim_line.claimed_amount => ResponseStatus::Accepted,
-                Some(_) => ResponseStatus::Adjusted,
+            // A line with no reason code passed; one rejected by a reviewer with no rule
+            // failing (L11) has a code and no rule reason.
+            let status = if outcome.reason.is_none() && outcome.x12_code.is_none() {
+                ResponseStatus::Accepted
+            } else if approved.is_zero() {
+                ResponseStatus::Rejected
+            } else if approved == claim_line.claimed_amount {
+                ResponseStatus::Accepted
+            } else {
+                ResponseStatus::Adjusted
             };
             let corrected_price = match (status, &v.pricing) {
                 (ResponseStatus::Adjusted, Some(pricing)) => {

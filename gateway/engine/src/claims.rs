@@ -333,6 +333,11 @@ pub struct ClaimRecord {
     /// The resubmission claim (§7.5) that took over a split child's unpaid part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resubmitted_as: Option<String>,
+    /// What the engine does not read, kept as stored: an adjudicator's claim keeps the hash
+    /// that recognizes the same claim sent again, its adjudication report and its links to
+    /// the claims it replaces or resubmits (§5.2).
+    #[serde(flatten, default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// What a user corrects on a claim line before resubmitting it (§7.4 rule 3, §7.5): only
@@ -646,24 +651,13 @@ impl ClaimLineRecord {
 
     /// The line as the 844 sends it.
     pub fn to_844(&self) -> ClaimLine {
-        let l = self;
         ClaimLine {
-            line: l.line.clone(),
-            transfer_type: None,
-            contract_id: l.contract_id.clone(),
-            contract_refs: vec![],
-            end_customer: l.sale.end_customer.clone(),
-            item: l.sale.item.clone(),
-            quantity: l.claimed_quantity,
-            uom: l.sale.uom.clone(),
-            wac: l.sale.claimed_reference_price,
-            reference_price_basis: l.sale.claimed_reference_price.map(|_| "WH".to_owned()),
-            contract_price: l.sale.claimed_contract_price.unwrap_or_default(),
-            claimed_amount: l.claimed_amount,
-            invoice: l.sale.invoice.clone(),
-            invoice_date: l.sale.invoice_date,
-            ship_date: l.sale.ship_date,
-            original_invoice: l.sale.original_invoice.clone(),
+            line: self.line.clone(),
+            contract_id: self.contract_id.clone(),
+            quantity: self.claimed_quantity,
+            reference_price_basis: self.sale.claimed_reference_price.map(|_| "WH".to_owned()),
+            claimed_amount: self.claimed_amount,
+            ..self.sale.to_claim_line()
         }
     }
 }
@@ -763,9 +757,23 @@ impl ClaimRecord {
             manual: false,
             written_off: None,
             resubmitted_as: None,
+            extra: serde_json::Map::new(),
         };
         let event = claim.event(None, "C1 created from batch", &Actor::System, None, today);
         (claim, event)
+    }
+
+    /// C1 as adjudicator: the customer claim of a received claim's batch (§1.2), holding
+    /// the amount approved so far and no lines (the batch keeps them; the 849 answers them).
+    pub fn received(batch: &Batch, number: String, approved: Decimal, today: NaiveDate) -> Self {
+        let cut = BatchClaim {
+            seq: 1,
+            lines: Vec::new(),
+            amount: Decimal::ZERO,
+        };
+        let (mut claim, _) = Self::from_batch(batch, &cut, number, today);
+        claim.amount = approved;
+        claim
     }
 
     fn event(
@@ -1198,6 +1206,7 @@ impl ClaimRecord {
             inconsistent: false,
             written_off: None,
             resubmitted_as: None,
+            extra: serde_json::Map::new(),
             ..self.clone()
         };
         let event = child.event(
@@ -1308,6 +1317,7 @@ impl ClaimRecord {
             inconsistent: false,
             written_off: None,
             resubmitted_as: None,
+            extra: serde_json::Map::new(),
             ..self.clone()
         })
     }
@@ -1356,6 +1366,7 @@ mod tests {
             manual: true,
             written_off: None,
             resubmitted_as: None,
+            extra: serde_json::Map::new(),
         }
     }
 

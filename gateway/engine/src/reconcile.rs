@@ -496,6 +496,7 @@ mod tests {
             manual: false,
             written_off: None,
             resubmitted_as: None,
+            extra: serde_json::Map::new(),
         }
     }
 

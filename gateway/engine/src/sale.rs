@@ -85,6 +85,28 @@ impl SaleLine {
     pub fn return_of(&self) -> &str {
         self.original_invoice.as_deref().unwrap_or(&self.invoice)
     }
+
+    /// The line as an 844 line claims it: its claimed prices and amount (zero when not sent).
+    pub fn to_claim_line(&self) -> ClaimLine {
+        ClaimLine {
+            line: self.line.clone(),
+            transfer_type: None,
+            contract_id: self.contract_id.clone().unwrap_or_default(),
+            contract_refs: vec![],
+            end_customer: self.end_customer.clone(),
+            item: self.item.clone(),
+            quantity: self.quantity,
+            uom: self.uom.clone(),
+            wac: self.claimed_reference_price,
+            reference_price_basis: None,
+            contract_price: self.claimed_contract_price.unwrap_or_default(),
+            claimed_amount: self.claimed_amount.unwrap_or_default(),
+            invoice: self.invoice.clone(),
+            invoice_date: self.invoice_date,
+            ship_date: self.ship_date,
+            original_invoice: self.original_invoice.clone(),
+        }
+    }
 }
 
 impl From<&ClaimLine> for SaleLine {

@@ -166,7 +166,7 @@ pub struct Validation {
 }
 
 impl Validation {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             status: LineStatus::Accepted,
             primary: None,

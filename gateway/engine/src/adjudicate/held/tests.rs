@@ -1,0 +1,251 @@
+//! §13.1 `hold` on the worked example of §4.4: the batch rests Awaiting Review, a reviewer
+//! works it, and its end is answered with the 849 the spec gives.
+
+use super::*;
+use crate::adjudicate::adjudicate;
+use crate::audit::Actor;
+use crate::batch::{BatchAction, BatchHeader, BatchKind, Ledgers};
+use crate::caps::CapLedger;
+use crate::contracts::ContractBook;
+use crate::duplicates::LineHistory;
+use crate::rules::tests::{date, sample_claim, sample_contract};
+use crate::settings::{EngineSettings, Role, UnattendedAmountDisputes};
+use chrono::NaiveDate;
+use schemas::LineStatus as Answer;
+
+fn today() -> NaiveDate {
+    date("2026-11-18")
+}
+
+fn book() -> ContractBook {
+    let mut book = ContractBook::new();
+    if let Err(e) = book.apply(&sample_contract()) {
+        panic!("{e}");
+    }
+    book
+}
+
+fn settings(mode: BatchMode, unattended: UnattendedAmountDisputes) -> EngineSettings {
+    EngineSettings {
+        batch_mode: mode,
+        unattended_amount_disputes: unattended,
+        ..EngineSettings::default()
+    }
+}
+
+fn header() -> ResponseHeader {
+    ResponseHeader {
+        source: sample_claim().source,
+        date: today(),
+        credit_memo: None,
+    }
+}
+
+/// The sample claim adjudicated under `hold` and kept as a batch, as `claim_in` keeps it.
+fn held_batch(mode: BatchMode) -> Batch {
+    let settings = settings(mode, UnattendedAmountDisputes::Hold);
+    let claim = sample_claim();
+    let run = adjudicate(&claim, &book(), &settings, today());
+    assert!(run.held);
+    let sales = claim.lines.iter().map(SaleLine::from).collect();
+    let kept = run.batch(sales, mode);
+    Batch {
+        header: BatchHeader {
+            id: "B".into(),
+            number: "gooddrug/GDD-CB-20261115-0001".into(),
+            name: claim.debit_memo.clone(),
+            kind: BatchKind::Claim844,
+            role: Role::Adjudicator,
+            distributor: claim.distributor.clone(),
+            supplier: claim.supplier.clone(),
+            currency: "USD".into(),
+            file_name: None,
+            debit_memo: Some(claim.debit_memo.clone()),
+            received_at: today(),
+            claim_date: claim.date,
+            corrects_batch_id: None,
+        },
+        settings,
+        mode,
+        status: kept.status,
+        lines: kept.lines,
+        claims: kept.claims,
+    }
+}
+
+fn act(batch: &mut Batch, actions: &[BatchAction]) {
+    let book = book();
+    let mut history = LineHistory::new();
+    let mut caps = CapLedger::new();
+    for action in actions {
+        let mut ledgers = Ledgers {
+            book: &book,
+            history: &mut history,
+            caps: &mut caps,
+        };
+        if let Err(e) = batch.apply(action, &Actor::User("ann".into()), &mut ledgers, today()) {
+            panic!("{action:?}: {e}");
+        }
+    }
+}
+
+fn statuses(batch: &Batch) -> String {
+    let lines: Vec<String> = batch
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{}:{:?}{}",
+                l.sale.line,
+                l.status,
+                l.claim.map_or(String::new(), |c| format!("#{c}"))
+            )
+        })
+        .collect();
+    format!("{:?} {}", batch.status, lines.join(" "))
+}
+
+#[test]
+fn a_held_immediate_claim_batch_claims_its_valid_lines_and_waits_13_1() {
+    let batch = held_batch(BatchMode::ImmediateClaim);
+    assert_eq!(
+        statuses(&batch),
+        "AwaitingReview 1:Claimed#1 2:Claimed#1 3:AmountDisputed 4:Claimed#1 \
+         5:EligibilityDisputed 6:EligibilityDisputed"
+    );
+    assert_eq!(batch.claims.len(), 1);
+    assert_eq!(batch.claims[0].amount.to_string(), "123.00");
+    assert_eq!(batch_answer(&batch, header()), None, "no 849 while held");
+}
+
+/// §4.4 "Adjudicator, Immediate Claim": Accept Calculated Amount on line 3, Pay and Close;
+/// the 849 is the one `pay_calculated` answers at once (`849_4010_response.x12`).
+#[test]
+fn worked_example_reviewed_answers_as_the_sample_849_4_4() {
+    let mut batch = held_batch(BatchMode::ImmediateClaim);
+    act(
+        &mut batch,
+        &[
+            BatchAction::AcceptCalculated { line: "3".into() },
+            BatchAction::PayAndClose,
+        ],
+    );
+    assert_eq!(
+        statuses(&batch),
+        "Closed 1:Claimed#1 2:Claimed#1 3:Claimed#2 4:Claimed#1 5:Rejected 6:Rejected"
+    );
+    let Some((report, answer)) = batch_answer(&batch, header()) else {
+        panic!("a closed batch is answered");
+    };
+    let unattended = settings(
+        BatchMode::ImmediateClaim,
+        UnattendedAmountDisputes::PayCalculated,
+    );
+    let at_once = adjudicate(&sample_claim(), &book(), &unattended, today());
+    let Some(expected) = at_once.response(&sample_claim(), header(), &unattended) else {
+        panic!("pay_calculated answers at once");
+    };
+    assert_eq!(answer, expected);
+    assert_eq!(report, at_once.report);
+    assert_eq!(answer.total_approved.to_string(), "223.50");
+    assert_eq!(answer.total_claimed.to_string(), "255.25");
+    let line3 = &answer.lines[2];
+    assert_eq!(line3.status, Answer::Adjusted);
+    assert_eq!(line3.reason_code.as_deref(), Some("06"));
+    assert_eq!(
+        line3
+            .approved_contract_price
+            .map(|p| p.to_string())
+            .as_deref(),
+        Some("48.25")
+    );
+}
+
+/// Review and Claim: the valid lines wait Accepted; a reviewer rejects the disputed line
+/// (L6) and reverses one acceptance (L11); the reversed line is answered `10`/`N`.
+#[test]
+fn review_and_claim_rejections_are_answered_with_their_codes() {
+    let mut batch = held_batch(BatchMode::ReviewAndClaim);
+    assert_eq!(
+        statuses(&batch),
+        "AwaitingReview 1:Accepted 2:Accepted 3:AmountDisputed 4:Accepted \
+         5:EligibilityDisputed 6:EligibilityDisputed"
+    );
+    assert!(batch.claims.is_empty());
+    act(
+        &mut batch,
+        &[
+            BatchAction::Reject {
+                line: "3".into(),
+                reason: RejectReason::AmountDisputed,
+            },
+            BatchAction::ReverseAcceptance {
+                line: "4".into(),
+                reason: RejectReason::Withdrawn,
+            },
+            BatchAction::PayAndClose,
+        ],
+    );
+    assert_eq!(
+        statuses(&batch),
+        "Closed 1:Claimed#1 2:Claimed#1 3:Rejected 4:Rejected 5:Rejected 6:Rejected"
+    );
+    let Some((report, answer)) = batch_answer(&batch, header()) else {
+        panic!("a closed batch is answered");
+    };
+    let codes: Vec<String> = answer
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {:?} {} {} {}",
+                l.line,
+                l.status,
+                l.reason_code.as_deref().unwrap_or("-"),
+                l.follow_up.map_or("-", |f| f.code()),
+                l.approved_amount
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "1 Accepted - - 62.50",
+            "2 Accepted - - 48.00",
+            "3 Rejected 06 N 0.00",
+            "4 Rejected 10 N 0.00",
+            "5 Rejected 03 N 0.00",
+            "6 Rejected 19 C 0.00",
+        ]
+    );
+    assert_eq!(answer.total_approved.to_string(), "110.50");
+    assert_eq!(report.total_approved, answer.total_approved);
+}
+
+/// §13.1 over B2: held with no valid line, the batch still waits for its reviewer; Pay and
+/// Close then rejects it (B9) and every line is answered.
+#[test]
+fn a_held_batch_with_no_valid_line_waits_and_its_rejection_is_answered() {
+    let settings = settings(BatchMode::ReviewAndClaim, UnattendedAmountDisputes::Hold);
+    let mut claim = sample_claim();
+    claim.lines.retain(|l| l.line == "3" || l.line == "5");
+    claim.total_claimed = claim.lines.iter().map(|l| l.claimed_amount).sum();
+    let run = adjudicate(&claim, &book(), &settings, today());
+    let kept = run.batch(
+        claim.lines.iter().map(SaleLine::from).collect(),
+        settings.batch_mode,
+    );
+    assert_eq!(kept.status, BatchStatus::AwaitingReview);
+    let mut batch = held_batch(BatchMode::ReviewAndClaim);
+    batch.lines = kept.lines;
+    batch.claims = kept.claims;
+    act(&mut batch, &[BatchAction::PayAndClose]);
+    assert_eq!(statuses(&batch), "Rejected 3:Rejected 5:Rejected");
+    let Some((_, answer)) = batch_answer(&batch, header()) else {
+        panic!("a rejected batch is answered");
+    };
+    assert_eq!(answer.lines.len(), 2);
+    assert!(answer.lines.iter().all(|l| l.status == Answer::Rejected));
+    assert_eq!(answer.total_approved.to_string(), "0.00");
+    assert_eq!(answer.total_claimed.to_string(), "126.00");
+}
