@@ -3,10 +3,12 @@
 
 use engine::audit::{Actor, Entity, status_name};
 use engine::batch::{BatchAction, Ledgers};
+use engine::settings::Role;
 use store::{BatchLineState, EntityUpdate, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::{append_all, convert};
+use crate::claim_answer::answer_batch;
 use crate::claim_out::send_claim;
 use crate::error::ApplyError;
 use crate::state::{CHUNK_LINES, batch_payload, history_for, invoices_of, load_batch};
@@ -148,7 +150,19 @@ pub(crate) async fn apply(
     let mut refs = vec![("batch".to_owned(), record.number.clone())];
     let mut outbound = Vec::new();
     let mut summary = format!("batch {} {action_name}: {status}", record.number);
-    if let Some(cut) = &out.claim {
+    if batch.header.role == Role::Adjudicator {
+        // §7.7: the end of a held batch is answered with the 849; no 844 goes out.
+        if let Some(answer) =
+            answer_batch(tx, &partner.id, batch_id, &batch, &correlation, ctx).await?
+        {
+            summary.push_str(&format!(
+                "; claim {} answered: approved {}",
+                answer.claim_number, answer.approved
+            ));
+            refs.push(("claim".to_owned(), answer.claim_number));
+            outbound.push(answer.outbound);
+        }
+    } else if let Some(cut) = &out.claim {
         let sent = send_claim(tx, &books, partner, batch_id, &batch, cut, ctx).await?;
         summary.push_str(&format!("; claim {} {}", sent.number, sent.amount));
         refs.push(("claim".to_owned(), sent.number.clone()));

@@ -86,6 +86,11 @@ pub(crate) async fn apply(
 ) -> Result<ClaimActionOutcome, ApplyError> {
     let record = claim_at_version(tx, claim_id, expected_version).await?;
     let mut claim = load_claim(tx, &record).await?;
+    if matches!(action, ClaimAction::Submit | ClaimAction::Approve)
+        && claim.extra.get("held") == Some(&serde_json::Value::Bool(true))
+    {
+        return Err(ApplyError::HeldForReview(record.claim_number));
+    }
     let actor = Actor::User(ctx.actor.clone());
     let mut events = Vec::new();
     let mut child = None;

@@ -9,24 +9,28 @@
 //! batch whose `corrects_batch_id` is the original's; lines already paid are duplicates).
 //! Replacements and resubmissions are numbered `<debit memo>-R1`, `-R2`, ...
 
-use engine::adjudicate::{
-    AdjudicatedStatus, ResponseHeader, adjudicate_with, duplicate_claim_response,
-};
+use engine::adjudicate::{adjudicate_with, duplicate_claim_response};
 use engine::audit::status_name;
-use engine::batch::{Batch, BatchHeader, BatchKind, BatchLine, BatchStatus, LineStatus};
+use engine::batch::{Batch, BatchHeader, BatchKind, BatchStatus, LineStatus};
+use engine::claims::ClaimRecord;
 use engine::sale::SaleLine;
+use engine::settings::BatchMode;
 use engine::settings::Role;
+use rust_decimal::Decimal;
 use schemas::Action;
-use schemas::{Claim, Document, Source};
+use schemas::{Claim, Document};
 use sha2::{Digest, Sha256};
 use store::{BatchLineUpdate, EntityUpdate, NewBatch, NewClaim, StoreTx};
 use uuid::Uuid;
 
 use crate::audit::convert;
 use crate::book::BookCache;
+use crate::claim_answer::response_header;
 use crate::error::ApplyError;
 use crate::partners::Partner;
-use crate::state::{CHUNK_LINES, batch_payload, history_for, invoices_of, line_row, load_batch};
+use crate::state::{
+    CHUNK_LINES, batch_payload, claim_payload, history_for, invoices_of, line_row, load_batch,
+};
 use crate::{Context, Outcome};
 
 fn content_hash(claim: &Claim) -> Result<String, ApplyError> {
@@ -36,20 +40,6 @@ fn content_hash(claim: &Claim) -> Result<String, ApplyError> {
     hasher.update(claim.debit_memo.as_bytes());
     hasher.update(claim.total_claimed.to_string().as_bytes());
     Ok(format!("{:x}", hasher.finalize()))
-}
-
-fn response_header(partner: &str, ctx: &Context) -> ResponseHeader {
-    ResponseHeader {
-        source: Source {
-            file: String::new(),
-            interchange: String::new(),
-            group: String::new(),
-            set: String::new(),
-            partner: Some(partner.to_owned()),
-        },
-        date: ctx.today,
-        credit_memo: None,
-    }
 }
 
 pub(crate) async fn apply(
@@ -339,6 +329,7 @@ async fn cancel_replaced_claim(
     let mut payload = current.payload.clone();
     if let Some(obj) = payload.as_object_mut() {
         obj.insert("replaced_by".into(), replaced_by.into());
+        obj.insert("status".into(), "cancelled".into());
     }
     let event = crate::audit::event(ctx, "claim", current.id.to_string(), "replaced by BAA01 05")
         .transition(Some(&current.status), "cancelled")
@@ -416,45 +407,22 @@ async fn adjudicate_new(
         None,
     );
     drop(history);
-    for (line, adjudicated) in claim.lines.iter().zip(&run.report.lines) {
-        if adjudicated.status == AdjudicatedStatus::Accepted {
-            let line_ref = engine::sale::LineRef {
-                batch: batch_id.to_string(),
-                line: line.line.clone(),
-            };
-            caps.consume(&line_ref, ctx.today);
-        }
+    // Keep the lines as an adjudication batch: later claims find them as duplicates (§5.2);
+    // a held one (§13.1 hold) is a reviewer's to work.
+    let kept = run.batch(sales, partner.settings.batch_mode);
+    for line in kept
+        .lines
+        .iter()
+        .filter(|l| l.status == LineStatus::Claimed)
+    {
+        let line_ref = engine::sale::LineRef {
+            batch: batch_id.to_string(),
+            line: line.sale.line.clone(),
+        };
+        caps.consume(&line_ref, ctx.today);
     }
-    // Keep the lines as an adjudication batch: later claims find them as duplicates (§5.2).
     stored_caps.save(tx, &caps, Some(batch_id), ctx).await?;
     let number = format!("{}/{}", partner.id, claim_number);
-    let lines: Vec<BatchLine> = sales
-        .into_iter()
-        .zip(run.validations.iter().cloned())
-        .zip(&run.report.lines)
-        .map(|((sale, v), adjudicated)| {
-            let accepted = adjudicated.status == AdjudicatedStatus::Accepted;
-            BatchLine {
-                status: if accepted {
-                    LineStatus::Claimed
-                } else {
-                    LineStatus::Rejected
-                },
-                accepted_quantity: accepted.then_some(sale.quantity),
-                accepted_amount: Some(adjudicated.approved_amount),
-                reject_reason: (!accepted).then(|| {
-                    v.primary
-                        .map(|r| r.category())
-                        .unwrap_or(engine::RejectReason::EligibilityDisputed)
-                }),
-                validation: Some(v),
-                comment: None,
-                claim: Some(1),
-                corrected_by: None,
-                sale,
-            }
-        })
-        .collect();
     let batch = Batch {
         header: BatchHeader {
             id: batch_id.to_string(),
@@ -474,13 +442,9 @@ async fn adjudicate_new(
         },
         settings: partner.settings.clone(),
         mode: partner.settings.batch_mode,
-        status: if run.held {
-            BatchStatus::AwaitingReview
-        } else {
-            BatchStatus::Closed
-        },
-        lines,
-        claims: vec![],
+        status: kept.status,
+        lines: kept.lines,
+        claims: kept.claims,
     };
     let event = crate::audit::event(ctx, "batch", batch_id.to_string(), "adjudicated")
         .transition(None, &status_name(&batch.status))
@@ -523,28 +487,39 @@ async fn adjudicate_new(
             l.claim_number
         ));
     }
+    // What the customer claim holds so far: everything approved, or while held, claim #1
+    // of an Immediate Claim batch.
+    let approved = if run.held {
+        batch.claims.first().map_or(Decimal::ZERO, |c| c.amount)
+    } else {
+        run.report.total_approved
+    };
+    let mut record = ClaimRecord::received(&batch, claim_number.clone(), approved, ctx.today);
+    record.extra.insert("content_hash".into(), hash.into());
+    record
+        .extra
+        .insert("adjudication".into(), serde_json::to_value(&run.report)?);
+    if run.held {
+        record.extra.insert("held".into(), true.into());
+    }
+    if let Some(l) = &link {
+        record
+            .extra
+            .insert(l.kind.into(), l.claim_number.clone().into());
+        record
+            .extra
+            .insert(format!("{}_claim_id", l.kind), l.claim.to_string().into());
+    }
     tx.insert_claim(
         &NewClaim {
             id: claim_id,
             partner: partner.id.clone(),
             claim_number: claim_number.clone(),
             status: "open".to_owned(),
-            amount: run.report.total_approved,
+            amount: approved,
             batch_id: Some(batch_id),
             parent_id: None,
-            payload: {
-                let mut payload = serde_json::json!({
-                    "role": "adjudicator",
-                    "content_hash": hash,
-                    "currency": batch.header.currency,
-                    "adjudication": run.report,
-                });
-                if let (Some(obj), Some(l)) = (payload.as_object_mut(), &link) {
-                    obj.insert(l.kind.into(), l.claim_number.clone().into());
-                    obj.insert(format!("{}_claim_id", l.kind), l.claim.to_string().into());
-                }
-                payload
-            },
+            payload: claim_payload(&record)?,
             at: ctx.now,
         },
         &event,
@@ -553,7 +528,7 @@ async fn adjudicate_new(
     let mut outbound = Vec::new();
     let mut summary = format!(
         "claim {} adjudicated: approved {} of {}",
-        claim.debit_memo, run.report.total_approved, run.report.total_claimed
+        claim.debit_memo, approved, run.report.total_claimed
     );
     if let Some(l) = &link {
         summary.push_str(&format!(
@@ -562,12 +537,22 @@ async fn adjudicate_new(
         ));
         refs.push(("claim".to_owned(), claim_number.clone()));
     }
-    match run.response(claim, header, &partner.settings) {
+    match run.response(claim, header.clone(), &partner.settings) {
         Some(response) => {
             let doc = Document::ClaimResponse(response);
             outbound.push(crate::outbox::write_outbound(tx, &doc, &partner.id, ctx.now).await?);
         }
-        None => summary.push_str("; held for review, no 849 (unattended_amount_disputes = hold)"),
+        None => {
+            summary.push_str("; held for review, no 849 (unattended_amount_disputes = hold)");
+            // §7.7: an Immediate Claim batch may answer its valid lines at once, the
+            // disputed ones on hold (AAA04 Y); the full 849 follows at its end.
+            if partner.settings.interim_849 && batch.mode == BatchMode::ImmediateClaim {
+                let interim = run.interim_response(claim, header, &partner.settings);
+                let doc = Document::ClaimResponse(interim);
+                outbound.push(crate::outbox::write_outbound(tx, &doc, &partner.id, ctx.now).await?);
+                summary.push_str("; interim 849 sent");
+            }
+        }
     }
     refs.push(("batch".to_owned(), number));
     Ok(Outcome {

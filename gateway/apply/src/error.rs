@@ -114,6 +114,14 @@ pub enum ApplyError {
     /// The dispute case state machine refused the step (nothing changed).
     #[error("dispute: {0}")]
     Dispute(#[from] engine::disputes::CaseError),
+    /// An adjudicator's batch has no customer claim row (written with the batch, so the
+    /// database was changed outside Chargegate).
+    #[error("batch {0} has no customer claim")]
+    NoClaimForBatch(Uuid),
+    /// An adjudicator's claim whose batch still awaits its reviewer (§13.1 hold) cannot be
+    /// submitted or approved: Pay and Close the batch first, which answers it with the 849.
+    #[error("claim {0} is held for review: its batch must be closed (Pay and Close) first")]
+    HeldForReview(String),
     /// No supplier partner owns the contract of a claim to send.
     #[error("no supplier partner owns contract {0:?}")]
     NoSupplierPartner(String),

@@ -44,6 +44,7 @@ mod audit;
 mod book;
 mod caps;
 mod claim_action;
+mod claim_answer;
 mod claim_in;
 mod claim_out;
 mod contract;

@@ -274,7 +274,7 @@ async fn act(
         }))
         .into_response(),
         Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
-        Err(e @ apply::ApplyError::Claim(_)) => {
+        Err(e @ (apply::ApplyError::Claim(_) | apply::ApplyError::HeldForReview(_))) => {
             error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
         }
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),

@@ -158,6 +158,8 @@ pub trait StoreRead: Send {
     /// The lines of the top-level claims (not split children) cut from a batch, with their
     /// 849 outcomes, in claim and line order.
     async fn claim_lines_of_batch(&mut self, batch_id: Uuid) -> StoreResult<Vec<ClaimLineRecord>>;
+    /// The top-level claims (not split children) of a batch, oldest first.
+    async fn claims_of_batch(&mut self, batch_id: Uuid) -> StoreResult<Vec<ClaimRecord>>;
     /// A claim by id.
     async fn get_claim(&mut self, id: Uuid) -> StoreResult<Option<ClaimRecord>>;
     /// A claim by partner and number.

@@ -217,6 +217,10 @@ impl StoreRead for Session {
         retro::claim_lines_of_batch(self.conn(), batch_id).await
     }
 
+    async fn claims_of_batch(&mut self, batch_id: Uuid) -> StoreResult<Vec<ClaimRecord>> {
+        engine::claims_of_batch(self.conn(), batch_id).await
+    }
+
     async fn get_claim(&mut self, id: Uuid) -> StoreResult<Option<ClaimRecord>> {
         engine::get_claim(self.conn(), id).await
     }

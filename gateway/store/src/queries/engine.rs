@@ -954,6 +954,23 @@ pub(crate) async fn get_claim(c: &mut dyn Exec, id: Uuid) -> StoreResult<Option<
     .transpose()
 }
 
+pub(crate) async fn claims_of_batch(
+    c: &mut dyn Exec,
+    batch_id: Uuid,
+) -> StoreResult<Vec<ClaimRecord>> {
+    c.fetch_all(
+        &format!(
+            "SELECT {CLAIM_COLUMNS} FROM claims WHERE batch_id = $1 AND parent_id IS NULL \
+             ORDER BY created_at, claim_number"
+        ),
+        vec![batch_id.into()],
+    )
+    .await?
+    .iter()
+    .map(claim)
+    .collect()
+}
+
 pub(crate) async fn find_claim(
     c: &mut dyn Exec,
     partner: &str,

@@ -1,0 +1,93 @@
+//! The 849 of an adjudicator's batch a reviewer has ended (§7.7, §13.1 `hold`): when Pay and
+//! Close (B6, B9, B10) or Reject Batch (B8) ends a held batch, every line is answered from its
+//! final status and the customer claim takes the approved total, in the action's transaction.
+
+use engine::adjudicate::{ResponseHeader, batch_answer};
+use engine::batch::Batch;
+use schemas::{Document, Source};
+use store::{EntityUpdate, StoreTx};
+use uuid::Uuid;
+
+use crate::error::ApplyError;
+use crate::state::{claim_payload, load_claim};
+use crate::{Context, OutboundDoc};
+
+/// Where and when an 849 to `partner` is issued: today, no credit memo yet (settlement
+/// creates it).
+pub(crate) fn response_header(partner: &str, ctx: &Context) -> ResponseHeader {
+    ResponseHeader {
+        source: Source {
+            file: String::new(),
+            interchange: String::new(),
+            group: String::new(),
+            set: String::new(),
+            partner: Some(partner.to_owned()),
+        },
+        date: ctx.today,
+        credit_memo: None,
+    }
+}
+
+/// What answering a batch did.
+pub(crate) struct Answered {
+    /// The customer claim's number.
+    pub claim_number: String,
+    /// The approved total it now holds.
+    pub approved: rust_decimal::Decimal,
+    /// The 849 in the outbox.
+    pub outbound: OutboundDoc,
+}
+
+/// Answers batch `batch_id` of `partner` once it is Closed or Rejected; `None` while open.
+pub(crate) async fn answer_batch(
+    tx: &mut dyn StoreTx,
+    partner: &str,
+    batch_id: Uuid,
+    batch: &Batch,
+    correlation: &str,
+    ctx: &Context,
+) -> Result<Option<Answered>, ApplyError> {
+    let Some((report, response)) = batch_answer(batch, response_header(partner, ctx)) else {
+        return Ok(None);
+    };
+    let record = tx
+        .claims_of_batch(batch_id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(ApplyError::NoClaimForBatch(batch_id))?;
+    let mut claim = load_claim(tx, &record).await?;
+    claim.amount = response.total_approved;
+    claim.extra.remove("held");
+    claim
+        .extra
+        .insert("adjudication".into(), serde_json::to_value(&report)?);
+    let event = crate::audit::event(ctx, "claim", record.id.to_string(), "answered by 849")
+        .transition(Some(&record.status), &record.status)
+        .reason(format!(
+            "approved {} of {}",
+            response.total_approved, response.total_claimed
+        ))
+        .correlation(correlation.to_owned());
+    tx.update_claim(
+        &EntityUpdate {
+            id: record.id,
+            expected_version: record.version,
+            status: record.status.clone(),
+            amount: Some(response.total_approved),
+            payload: claim_payload(&claim)?,
+            at: ctx.now,
+        },
+        &event,
+    )
+    .await
+    .map_err(ApplyError::from_store("claim", record.id, record.version))?;
+    let approved = response.total_approved;
+    let doc = Document::ClaimResponse(response);
+    let outbound = crate::outbox::write_outbound(tx, &doc, partner, ctx.now).await?;
+    Ok(Some(Answered {
+        claim_number: record.claim_number,
+        approved,
+        outbound,
+    }))
+}
