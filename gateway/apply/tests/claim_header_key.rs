@@ -9,7 +9,7 @@
 mod common;
 
 use apply::{Partners, apply_document};
-use common::{Harness, Kind, applied, ctx, date, partners, translate};
+use common::{Harness, Kind, applied, ctx, date, outbox_doc, partners, translate};
 use engine::batch::Batch;
 use engine::settings::UnattendedAmountDisputes;
 use rust_decimal::Decimal;
@@ -17,15 +17,6 @@ use schemas::{Action, Claim, Document};
 
 fn dec(s: &str) -> Decimal {
     s.parse().expect("decimal")
-}
-
-async fn outbox_doc(h: &Harness, message_id: &str) -> Document {
-    let pending = h.store.pending_outbox(1_000).await.expect("outbox");
-    let row = pending
-        .iter()
-        .find(|r| r.message.message_id == message_id)
-        .expect("outbound message in the outbox");
-    serde_json::from_slice(&row.message.payload).expect("outbox payload is a document")
 }
 
 fn sample_claim() -> Claim {

@@ -15,7 +15,7 @@ use apply::{
     Applied, BatchAction, ClaimAction, Instrument, SettlementMethod, apply_batch_action,
     apply_claim_action, apply_claim_settlement, apply_document,
 };
-use common::{Harness, Kind, applied, apply_sample_contract, ctx, partners, translate};
+use common::{Harness, Kind, applied, apply_sample_contract, ctx, outbox_doc, partners, translate};
 use engine::RejectReason;
 use rust_decimal::Decimal;
 use schemas::{
@@ -222,15 +222,6 @@ impl Story {
         )
         .await
     }
-}
-
-async fn outbox_doc(h: &Harness, message_id: &str) -> Document {
-    let pending = h.store.pending_outbox(1_000).await.expect("outbox");
-    let row = pending
-        .iter()
-        .find(|r| r.message.message_id == message_id)
-        .expect("outbound message in the outbox");
-    serde_json::from_slice(&row.message.payload).expect("outbox payload is a document")
 }
 
 fn source(interchange: &str) -> Source {

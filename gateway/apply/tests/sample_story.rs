@@ -8,8 +8,8 @@ mod common;
 
 use apply::{BatchAction, apply_batch_action, apply_document};
 use common::{
-    Harness, Kind, applied, apply_sample_contract, ctx, date, partners, sales_of_claim, stale_copy,
-    translate,
+    Harness, Kind, applied, apply_sample_contract, ctx, date, outbox_doc, partners, sales_of_claim,
+    stale_copy, translate,
 };
 use engine::RejectReason;
 use rust_decimal::Decimal;
@@ -17,15 +17,6 @@ use schemas::{ClaimResponse, Document};
 
 fn dec(s: &str) -> Decimal {
     s.parse().expect("decimal")
-}
-
-async fn outbox_doc(h: &Harness, message_id: &str) -> Document {
-    let pending = h.store.pending_outbox(1_000).await.expect("outbox");
-    let row = pending
-        .iter()
-        .find(|r| r.message.message_id == message_id)
-        .expect("outbound message in the outbox");
-    serde_json::from_slice(&row.message.payload).expect("outbox payload is a document")
 }
 
 /// Supplier side: GOOD DRUG's 844 adjudicated against ACME's 845 gives the sample 849:

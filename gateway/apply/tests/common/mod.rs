@@ -329,6 +329,16 @@ pub async fn report_batch(h: &Harness, partner: &str, report_id: &str) -> store:
         .unwrap_or_else(|| panic!("no batch for report {partner}/{report_id}"))
 }
 
+/// The document an outbound message in the outbox carries.
+pub async fn outbox_doc(h: &Harness, message_id: &str) -> Document {
+    let pending = h.store.pending_outbox(1_000).await.expect("outbox");
+    let row = pending
+        .iter()
+        .find(|r| r.message.message_id == message_id)
+        .expect("outbound message in the outbox");
+    serde_json::from_slice(&row.message.payload).expect("outbox payload is a document")
+}
+
 /// The outcome of a document or action that must have been applied (not skipped as seen).
 pub fn applied<T: std::fmt::Debug>(result: Result<apply::Applied<T>, apply::ApplyError>) -> T {
     match result {
