@@ -8,13 +8,16 @@
 //! lines of Closed or Rejected batches, read with the 849 outcome of the claim line that
 //! carried them (`engine::retro::past_state`); what earlier Retro batches already claimed for
 //! an original (lines not rejected) counts as paid. Lines of batches still open are left to
-//! revalidation (L14). `engine::retro::retro_run` decides, per distributor partner, with that
+//! revalidation (L14): as adjudicator, held batches' disputed lines of the contract are
+//! revalidated at approval. `engine::retro::retro_run` decides, per distributor partner, with that
 //! partner's settings (`claim_window_days`, `retro_clawback`) and `today`.
 
 use std::collections::{BTreeMap, HashMap};
 
 use engine::audit::{Actor, Entity, status_name};
-use engine::batch::{Batch, BatchHeader, BatchKind, BatchLine, BatchStatus, LineStatus};
+use engine::batch::{
+    Batch, BatchAction, BatchHeader, BatchKind, BatchLine, BatchStatus, LineStatus,
+};
 use engine::claims::ClaimLineRecord;
 use engine::identity::{PartyKey, normalize_contract_number};
 use engine::retro::{PastSale, RetroLedger, past_state, retro_run};
@@ -53,6 +56,10 @@ pub struct RetroResult {
     pub batches: Vec<RetroBatch>,
     /// Retro-eligible sales outside `claim_window_days` (the leakage report).
     pub expired: Vec<LineRef>,
+    /// Adjudicator batches held for review whose disputed lines of the contract were
+    /// revalidated (L14), by number.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub revalidated: Vec<String>,
 }
 
 /// What approving a retro run did.
@@ -122,12 +129,13 @@ fn outcome_of(run: &RetroRunRecord, already_run: bool) -> Result<RetroOutcome, A
     };
     let lines: usize = result.batches.iter().map(|b| b.lines).sum();
     let summary = format!(
-        "retro run {} v{}{}: {} batch(es), {lines} line(s), {} expired",
+        "retro run {} v{}{}: {} batch(es), {lines} line(s), {} expired, {} held batch(es) revalidated",
         run.contract_number,
         run.version_no,
         if already_run { " (already run)" } else { "" },
         result.batches.len(),
-        result.expired.len()
+        result.expired.len(),
+        result.revalidated.len()
     );
     Ok(RetroOutcome {
         contract_id: run.contract_id,
@@ -347,6 +355,17 @@ pub(crate) async fn approve(
             lines: batch.lines.len(),
             amount: batch.lines.iter().filter_map(|l| l.accepted_amount).sum(),
         });
+    }
+
+    // §5.3 as adjudicator: the change revalidates the disputed lines of the contract in
+    // batches still held for review (L14 by the approving user); closed ones change only
+    // through the distributor's delta or resubmission lines.
+    let revalidate = BatchAction::RevalidateDisputed {
+        contract: Some(as_issued.clone()),
+    };
+    for held in tx.held_batches_for_contracts(&numbers).await? {
+        crate::action::apply(tx, partners, held.id, held.version, &revalidate, ctx).await?;
+        result.revalidated.push(held.number);
     }
 
     let payload = serde_json::to_value(&result)?;

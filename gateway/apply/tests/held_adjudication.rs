@@ -10,9 +10,11 @@ mod common;
 
 use apply::{
     ApplyError, BatchAction, ClaimAction, Instrument, SettlementMethod, apply_batch_action,
-    apply_claim_action, apply_claim_settlement, apply_document,
+    apply_claim_action, apply_claim_settlement, apply_document, apply_retro_approval,
 };
-use common::{Harness, Kind, applied, apply_sample_contract, ctx, date, outbox_doc, translate};
+use common::{
+    Harness, Kind, applied, apply_sample_contract, ctx, date, earlier_start, outbox_doc, translate,
+};
 use engine::settings::{BatchMode, UnattendedAmountDisputes};
 use rust_decimal::Decimal;
 use schemas::{Document, FollowUp, LineStatus};
@@ -308,5 +310,117 @@ async fn review_and_claim_case(kind: Kind) {
     h.finish().await;
 }
 
+/// §5.3 as adjudicator: ACME moves the contract's start back to 2026-10-01 while GOOD
+/// DRUG's claim is held; approving the retro run revalidates the held batch's disputed lines
+/// (L14), so line 6 (invoice of 2026-10-20, `CONTRACT_NOT_STARTED`) is accepted and paid at
+/// Pay and Close, and line 3 (a wrong contract price) is disputed again.
+async fn back_dated_change_case(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let partners = held_partners(BatchMode::ReviewAndClaim);
+    apply_sample_contract(&h, &partners, "2026-11-15").await;
+    applied(
+        apply_document(
+            &*h.store,
+            &partners,
+            "engine.claims",
+            "m-844",
+            &translate("844_4010_claim.x12").remove(0),
+            &ctx("2026-11-18", "system"),
+        )
+        .await,
+    );
+    let Document::Contract(real) = translate("845_4010_contract.x12").remove(0) else {
+        panic!("not a contract");
+    };
+    let change = applied(
+        apply_document(
+            &*h.store,
+            &partners,
+            "engine.contracts",
+            "m-845-change",
+            &earlier_start(&real),
+            &ctx("2026-12-01", "system"),
+        )
+        .await,
+    );
+    assert!(
+        change.summary.contains("retroactive from"),
+        "{}",
+        change.summary
+    );
+    let run = h
+        .store
+        .reader()
+        .await
+        .unwrap()
+        .retro_runs_by_number("SPA-2026-0042", 2)
+        .await
+        .unwrap()
+        .remove(0);
+    let approved = apply_retro_approval(
+        &*h.store,
+        &partners,
+        run.contract_id,
+        2,
+        &ctx("2026-12-02", "ann"),
+    )
+    .await
+    .expect("retro approval");
+    let number = format!("gooddrug/{MEMO}");
+    assert_eq!(approved.result.revalidated, std::slice::from_ref(&number));
+    let batch = h
+        .store
+        .reader()
+        .await
+        .unwrap()
+        .find_batch(&number)
+        .await
+        .unwrap()
+        .expect("batch");
+    assert_eq!(batch.status, "awaiting_review");
+    assert_eq!(
+        line_statuses(&h, batch.id).await,
+        [
+            "accepted",
+            "accepted",
+            "amount_disputed",
+            "accepted",
+            "eligibility_disputed",
+            "accepted"
+        ]
+    );
+    // Approved again: the run is done and revalidates nothing twice.
+    let again = apply_retro_approval(
+        &*h.store,
+        &partners,
+        run.contract_id,
+        2,
+        &ctx("2026-12-03", "bob"),
+    )
+    .await
+    .expect("second approval");
+    assert!(again.already_run);
+    let closed = apply_batch_action(
+        &*h.store,
+        &partners,
+        batch.id,
+        batch.version,
+        BatchAction::PayAndClose,
+        &ctx("2026-12-03", "reviewer1"),
+    )
+    .await
+    .expect("pay and close");
+    let Document::ClaimResponse(answer) = outbox_doc(&h, &closed.outbound[0].message_id).await
+    else {
+        panic!("not an 849");
+    };
+    assert_eq!(answer.lines[5].status, LineStatus::Accepted);
+    assert_eq!(answer.lines[5].approved_amount, dec("6.25"));
+    assert_eq!(answer.lines[2].status, LineStatus::Rejected);
+    assert_eq!(answer.total_approved, dec("129.25"));
+    h.finish().await;
+}
+
 both_backends!(held_immediate_claim, immediate_claim_case);
 both_backends!(held_review_and_claim, review_and_claim_case);
+both_backends!(held_back_dated_change, back_dated_change_case);

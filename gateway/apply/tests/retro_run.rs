@@ -11,7 +11,10 @@ mod common;
 use apply::{
     ApplyError, BatchAction, Partners, apply_batch_action, apply_document, apply_retro_approval,
 };
-use common::{Harness, Kind, applied, ctx, date, partners, sales_of_claim, stale_copy, translate};
+use common::{
+    Harness, Kind, applied, ctx, date, earlier_start, partners, sales_of_claim, stale_copy,
+    translate,
+};
 use engine::batch::{Batch, BatchLine};
 use rust_decimal::Decimal;
 use schemas::{Action, Document, ItemAction};
@@ -89,23 +92,6 @@ fn price_change(real: &schemas::Contract, from: &str) -> Document {
     change.items[0].wac = None;
     change.items[0].start = Some(date(from));
     change.items[0].end = None;
-    Document::Contract(change)
-}
-
-/// §5.3: the contract's start moved to 2026-10-01 (a replace issued 2026-12-01).
-fn earlier_start(real: &schemas::Contract) -> Document {
-    let mut change = real.clone();
-    change.action = Action::Replace;
-    change.date = date("2026-12-01");
-    change.source.interchange = "000000104".into();
-    change.source.file = "2".repeat(64);
-    change.effective = date("2026-10-01");
-    for party in &mut change.eligible {
-        party.start = Some(date("2026-10-01"));
-    }
-    for item in &mut change.items {
-        item.start = Some(date("2026-10-01"));
-    }
     Document::Contract(change)
 }
 

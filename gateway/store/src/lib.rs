@@ -149,6 +149,13 @@ pub trait StoreRead: Send {
         contract_number: &str,
         version_no: i64,
     ) -> StoreResult<Vec<RetroRunRecord>>;
+    /// Adjudicator batches held for review (Awaiting Review) with disputed lines of any of
+    /// `contracts` (numbers as stored on the lines), oldest first: what a back-dated change
+    /// revalidates (chargeback-rules 5.3).
+    async fn held_batches_for_contracts(
+        &mut self,
+        contracts: &[String],
+    ) -> StoreResult<Vec<BatchRecord>>;
     /// Lines of claimant batches reported or validated under one of `contracts`, each with its
     /// batch's status, in batch creation and line order (the past sales of a retro run).
     async fn lines_for_contracts(

@@ -206,6 +206,13 @@ impl StoreRead for Session {
         retro::by_number(self.conn(), contract_number, version_no).await
     }
 
+    async fn held_batches_for_contracts(
+        &mut self,
+        contracts: &[String],
+    ) -> StoreResult<Vec<BatchRecord>> {
+        retro::held_batches_for_contracts(self.conn(), contracts).await
+    }
+
     async fn lines_for_contracts(
         &mut self,
         contracts: &[String],

@@ -329,6 +329,23 @@ pub async fn report_batch(h: &Harness, partner: &str, report_id: &str) -> store:
         .unwrap_or_else(|| panic!("no batch for report {partner}/{report_id}"))
 }
 
+/// §5.3: the contract's start moved to 2026-10-01 (a replace issued 2026-12-01).
+pub fn earlier_start(real: &schemas::Contract) -> Document {
+    let mut change = real.clone();
+    change.action = schemas::Action::Replace;
+    change.date = date("2026-12-01");
+    change.source.interchange = "000000104".into();
+    change.source.file = "2".repeat(64);
+    change.effective = date("2026-10-01");
+    for party in &mut change.eligible {
+        party.start = Some(date("2026-10-01"));
+    }
+    for item in &mut change.items {
+        item.start = Some(date("2026-10-01"));
+    }
+    Document::Contract(change)
+}
+
 /// The document an outbound message in the outbox carries.
 pub async fn outbox_doc(h: &Harness, message_id: &str) -> Document {
     let pending = h.store.pending_outbox(1_000).await.expect("outbox");

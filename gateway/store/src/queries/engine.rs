@@ -292,10 +292,10 @@ pub(crate) async fn contract_version_count(c: &mut dyn Exec) -> StoreResult<i64>
 
 // ---- batches --------------------------------------------------------------------------------
 
-const BATCH_COLUMNS: &str = "id, number, partner, role, status, debit_memo, source_document_id, \
+pub(crate) const BATCH_COLUMNS: &str = "id, number, partner, role, status, debit_memo, source_document_id, \
      version, payload, created_at, updated_at, period_key, period_end";
 
-fn batch(r: &Row) -> StoreResult<BatchRecord> {
+pub(crate) fn batch(r: &Row) -> StoreResult<BatchRecord> {
     Ok(BatchRecord {
         id: r.uuid("id")?,
         number: r.text("number")?,

@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use super::Params;
 use super::audit;
-use super::engine::{LINE_COLUMNS, batch_line};
+use super::engine::{BATCH_COLUMNS, LINE_COLUMNS, batch, batch_line};
 use crate::error::StoreResult;
-use crate::model::{BatchLineRecord, ClaimLineRecord, NewAuditEvent, RetroRunRecord};
+use crate::model::{BatchLineRecord, BatchRecord, ClaimLineRecord, NewAuditEvent, RetroRunRecord};
 use crate::sql::{Exec, Row};
 
 const COLUMNS: &str = "contract_id, version_no, partner, contract_number, retroactive_from, \
@@ -143,6 +143,26 @@ pub(crate) async fn lines_for_contracts(
     rows.iter()
         .map(|r| Ok((r.text("batch_status")?, batch_line(r)?)))
         .collect()
+}
+
+pub(crate) async fn held_batches_for_contracts(
+    c: &mut dyn Exec,
+    contracts: &[String],
+) -> StoreResult<Vec<BatchRecord>> {
+    if contracts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut p = Params::default();
+    let list = p.list(contracts);
+    let sql = format!(
+        "SELECT {BATCH_COLUMNS} FROM batches \
+         WHERE role = 'adjudicator' AND status = 'awaiting_review' AND id IN (\
+           SELECT batch_id FROM batch_lines WHERE contract IN ({list}) \
+           AND status IN ('eligibility_disputed', 'amount_disputed')) \
+         ORDER BY created_at, id"
+    );
+    let rows = c.fetch_all(&sql, p.args).await?;
+    rows.iter().map(batch).collect()
 }
 
 /// The lines of the top-level claims (not split children) cut from a batch, in claim and
