@@ -1,8 +1,9 @@
 //! Analyst actions on a batch (§4.3, §6.1, §6.2): one transaction each, under optimistic
 //! concurrency on the batch version.
 
+use engine::audit::AuditEvent;
 use engine::audit::{Actor, Entity, status_name};
-use engine::batch::{BatchAction, Ledgers};
+use engine::batch::{Batch, BatchAction, BatchLine, Ledgers};
 use engine::settings::Role;
 use store::{BatchLineState, EntityUpdate, StoreTx};
 use uuid::Uuid;
@@ -69,53 +70,16 @@ pub(crate) async fn apply(
     };
     stored_caps.save(tx, &caps, Some(batch_id), ctx).await?;
     let correlation = format!("{}#{}", record.number, expected_version);
-    // Each line's events, in order, found by entity id (a Pay and Close moves every line of
-    // a large batch: searching the event list per line would be quadratic).
-    let mut line_events: std::collections::HashMap<&str, Vec<&engine::audit::AuditEvent>> =
-        std::collections::HashMap::new();
-    for e in out.events.iter().filter(|e| e.entity == Entity::BatchLine) {
-        line_events.entry(e.id.as_str()).or_default().push(e);
-    }
-    // The lines changed, written in bulk a chunk at a time: their new states in one
-    // statement, each line's events (the first one, or a plain "line changed", then any
-    // further ones, e.g. L7 then L8) in a few more.
-    let mut states: Vec<BatchLineState> = Vec::new();
-    let mut events: Vec<store::NewAuditEvent> = Vec::new();
-    let mut changed = 0usize;
-    for (i, (old, new)) in before.iter().zip(&batch.lines).enumerate() {
-        if old == new {
-            continue;
-        }
-        changed += 1;
-        let entity_id = format!("{}/{}", batch.header.id, new.sale.line);
-        let line_events = line_events
-            .get(entity_id.as_str())
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        if line_events.is_empty() {
-            events.push(
-                crate::audit::event(ctx, "batch_line", entity_id.clone(), "line changed")
-                    .transition(Some(&status_name(&old.status)), &status_name(&new.status))
-                    .correlation(correlation.clone()),
-            );
-        }
-        events.extend(
-            line_events
-                .iter()
-                .map(|e| convert(e, ctx.now, &correlation)),
-        );
-        states.push(BatchLineState {
-            line_no: i as i64 + 1,
-            status: status_name(&new.status),
-            calculated_amount: new.validation.as_ref().and_then(|v| v.calculated_amount),
-            accepted_amount: new.accepted_amount,
-            payload: store::JsonText::of(new)?,
-        });
-        if states.len() == CHUNK_LINES {
-            write_lines(tx, batch_id, &mut states, &mut events, &correlation, ctx).await?;
-        }
-    }
-    write_lines(tx, batch_id, &mut states, &mut events, &correlation, ctx).await?;
+    let changed = write_changed_lines(
+        tx,
+        batch_id,
+        &before,
+        &batch,
+        &out.events,
+        &correlation,
+        ctx,
+    )
+    .await?;
     tracing::debug!(batch = %record.number, changed, "lines changed by the action");
     let batch_events: Vec<_> = out
         .events
@@ -176,6 +140,62 @@ pub(crate) async fn apply(
         refs,
         outbound,
     })
+}
+
+/// Writes the lines of `batch` (row `batch_id`) that differ from `before`, in bulk a chunk at
+/// a time: their new states in one statement, each line's events from `events` (the first
+/// one, or a plain "line changed", then any further ones, e.g. L7 then L8) in a few more.
+/// Returns how many lines changed.
+pub(crate) async fn write_changed_lines(
+    tx: &mut dyn StoreTx,
+    batch_id: Uuid,
+    before: &[BatchLine],
+    batch: &Batch,
+    events: &[AuditEvent],
+    correlation: &str,
+    ctx: &Context,
+) -> Result<usize, ApplyError> {
+    // Each line's events, in order, found by entity id (a Pay and Close moves every line of
+    // a large batch: searching the event list per line would be quadratic).
+    let mut by_line: std::collections::HashMap<&str, Vec<&AuditEvent>> =
+        std::collections::HashMap::new();
+    for e in events.iter().filter(|e| e.entity == Entity::BatchLine) {
+        by_line.entry(e.id.as_str()).or_default().push(e);
+    }
+    let mut states: Vec<BatchLineState> = Vec::new();
+    let mut rows: Vec<store::NewAuditEvent> = Vec::new();
+    let mut changed = 0usize;
+    for (i, (old, new)) in before.iter().zip(&batch.lines).enumerate() {
+        if old == new {
+            continue;
+        }
+        changed += 1;
+        let entity_id = format!("{}/{}", batch.header.id, new.sale.line);
+        let line_events = by_line
+            .get(entity_id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if line_events.is_empty() {
+            rows.push(
+                crate::audit::event(ctx, "batch_line", entity_id.clone(), "line changed")
+                    .transition(Some(&status_name(&old.status)), &status_name(&new.status))
+                    .correlation(correlation.to_owned()),
+            );
+        }
+        rows.extend(line_events.iter().map(|e| convert(e, ctx.now, correlation)));
+        states.push(BatchLineState {
+            line_no: i as i64 + 1,
+            status: status_name(&new.status),
+            calculated_amount: new.validation.as_ref().and_then(|v| v.calculated_amount),
+            accepted_amount: new.accepted_amount,
+            payload: store::JsonText::of(new)?,
+        });
+        if states.len() == CHUNK_LINES {
+            write_lines(tx, batch_id, &mut states, &mut rows, correlation, ctx).await?;
+        }
+    }
+    write_lines(tx, batch_id, &mut states, &mut rows, correlation, ctx).await?;
+    Ok(changed)
 }
 
 /// Writes the lines' new states in one bulk update (with one batch event naming how many)
