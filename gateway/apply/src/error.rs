@@ -122,6 +122,13 @@ pub enum ApplyError {
     /// submitted or approved: Pay and Close the batch first, which answers it with the 849.
     #[error("claim {0} is held for review: its batch must be closed (Pay and Close) first")]
     HeldForReview(String),
+    /// A dispute CSV could not be exported, or a corrected one does not fit its source batch
+    /// (row and column named).
+    #[error("dispute csv: {0}")]
+    DisputeCsv(#[from] engine::disputes::DisputeCsvError),
+    /// A corrected dispute file that cannot be imported for this batch.
+    #[error("corrections: {0}")]
+    InvalidCorrection(String),
     /// No supplier partner owns the contract of a claim to send.
     #[error("no supplier partner owns contract {0:?}")]
     NoSupplierPartner(String),

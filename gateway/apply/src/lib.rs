@@ -48,6 +48,7 @@ mod claim_answer;
 mod claim_in;
 mod claim_out;
 mod contract;
+mod corrections;
 mod cut;
 mod dispute;
 mod error;
@@ -69,6 +70,9 @@ use uuid::Uuid;
 
 pub use action::ActionOutcome;
 pub use claim_action::{ClaimAction, ClaimActionOutcome};
+pub use corrections::{
+    CorrectionOutcome, DisputeExport, export_disputes, import_dispute_corrections,
+};
 pub use cut::{CutBatch, cut_batch, cut_due};
 pub use dispute::{
     DisputeAction, DisputeOutcome, OpenDispute, apply_dispute_action, expire_disputes, open_dispute,

@@ -61,7 +61,10 @@ pub async fn find_report_batch(
 
 /// `number`, or `number-2`, `-3`, ... when a batch has it already (a period cut early on
 /// purpose and posted to again, an invoice posted again in a later report).
-async fn free_batch_number(tx: &mut dyn StoreTx, number: String) -> Result<String, ApplyError> {
+pub(crate) async fn free_batch_number(
+    tx: &mut dyn StoreTx,
+    number: String,
+) -> Result<String, ApplyError> {
     if tx.find_batch(&number).await?.is_none() {
         return Ok(number);
     }

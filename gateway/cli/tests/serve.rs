@@ -157,6 +157,47 @@ fn story(serve: &Serve, deliver: Deliver) {
     let batch = json(&get(serve.port, batch_path).unwrap().1);
     assert_eq!(batch["status"], "awaiting_review", "{batch}");
     assert_eq!(batch["lines"].as_array().unwrap().len(), 4);
+    // The analyst downloads the disputed lines (chargeback-rules 9); a corrected file naming
+    // a line the batch does not have is refused with its row and column, nothing written.
+    let (status, csv) = get(serve.port, &format!("{batch_path}/disputes.csv")).unwrap();
+    assert_eq!(status, 200, "{csv}");
+    let mut rows = csv.lines();
+    let header = rows.next().unwrap();
+    assert!(
+        header.starts_with("source_batch_number,source_line_id,"),
+        "{csv}"
+    );
+    let data: Vec<&str> = rows.collect();
+    let disputed = batch["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| {
+            l["status"]
+                .as_str()
+                .is_some_and(|s| s.ends_with("disputed"))
+        })
+        .count();
+    assert_eq!(data.len(), disputed, "{csv}");
+    let fields: Vec<&str> = data[0].splitn(3, ',').collect();
+    let bad = format!("{header}\n{},99,{}\n", fields[0], fields[2]);
+    let (status, refused) = http(
+        serve.port,
+        "POST",
+        &format!(
+            "{batch_path}/corrections?expected_version={}&actor=ann",
+            batch["version"]
+        ),
+        Some(&bad),
+    )
+    .unwrap();
+    assert_eq!(status, 422, "{refused}");
+    assert!(
+        refused.contains("row 2, column source_line_id"),
+        "{refused}"
+    );
+    let unchanged = json(&get(serve.port, batch_path).unwrap().1);
+    assert_eq!(unchanged["version"], batch["version"]);
     // Lines accepted as the report is applied show the amount they were accepted at.
     let accepted: Vec<_> = batch["lines"]
         .as_array()

@@ -92,7 +92,10 @@ fn analyst() -> String {
 
 /// `{id}` is a batch id, a batch number (`partner/supplier/period`, URL-encoded) or
 /// `partner/report`: the batch that sales report went into.
-async fn find(state: &AppState, id: &str) -> Result<Option<store::BatchRecord>, store::StoreError> {
+pub(crate) async fn find(
+    state: &AppState,
+    id: &str,
+) -> Result<Option<store::BatchRecord>, store::StoreError> {
     let mut reader = state.shared.store.reader().await?;
     if let Ok(uuid) = id.parse::<Uuid>() {
         return reader.get_batch(uuid).await;

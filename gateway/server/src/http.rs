@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::batches_api::routes())
         .merge(crate::claims_api::routes())
         .merge(crate::disputes_api::routes())
+        .merge(crate::dispute_csv_api::routes())
         .merge(
             crate::rosters_api::routes().with_state(crate::rosters_api::RosterState {
                 store: state.shared.store.clone(),

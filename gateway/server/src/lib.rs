@@ -10,7 +10,8 @@
 //!   [`as2_send`]: outbound AS2; [`as2_mdn_wait`]: asynchronous MDNs in, resends of late ones.
 //! - [`inbox`]: SFTP drop intake; [`as2_endpoint`]: `POST /as2`; [`http`]: health,
 //!   metrics, transactions API; [`batches_api`], [`claims_api`], [`contracts_api`]: the
-//!   analyst API; [`replay`]: failed transactions run again.
+//!   analyst API, with [`disputes_api`] (dispute cases) and [`dispute_csv_api`] (the §9
+//!   file); [`replay`]: failed transactions run again.
 //! - [`app`]: opens everything and runs it until stopped.
 
 pub mod app;
@@ -23,6 +24,7 @@ pub mod consume;
 pub mod contracts_api;
 pub mod control;
 pub mod cut;
+pub mod dispute_csv_api;
 pub mod disputes_api;
 pub mod engine_worker;
 pub mod error;

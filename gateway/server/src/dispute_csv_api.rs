@@ -1,0 +1,133 @@
+//! The dispute CSV of chargeback-rules §9 over HTTP: `GET /api/v1/batches/{id}/disputes.csv`
+//! downloads a batch's disputed lines (`<batch_number>-disputes-<yyyymmdd>.csv`), and
+//! `POST /api/v1/batches/{id}/corrections?expected_version=N` uploads the corrected file
+//! (body: the CSV) as a new Corrected CSV batch linked to it. A file that does not fit is
+//! answered 422 with its row and column; a stale version 409; nothing is written either way.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::batches_api::find;
+use crate::http::{AppState, error};
+
+/// The dispute CSV routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/batches/{id}/disputes.csv", get(download))
+        .route("/api/v1/batches/{id}/corrections", post(upload))
+}
+
+async fn found(state: &AppState, id: &str) -> Result<store::BatchRecord, Response> {
+    match find(state, id).await {
+        Ok(Some(b)) => Ok(b),
+        Ok(None) => Err(error(StatusCode::NOT_FOUND, &format!("no batch {id}"))),
+        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())),
+    }
+}
+
+async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let batch = match found(&state, &id).await {
+        Ok(b) => b,
+        Err(response) => return response,
+    };
+    let ctx = state.shared.context("analyst".to_owned());
+    match apply::export_disputes(&*state.shared.store, batch.id, &ctx).await {
+        Ok(export) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    // Batch numbers hold `/`: not a file name character.
+                    format!(
+                        "attachment; filename=\"{}\"",
+                        export.file_name.replace(['/', '"'], "_")
+                    ),
+                ),
+            ],
+            export.csv,
+        )
+            .into_response(),
+        Err(e @ apply::ApplyError::DisputeCsv(_)) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
+        }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+/// Query of `POST /api/v1/batches/{id}/corrections`.
+#[derive(Debug, Deserialize)]
+pub struct UploadQuery {
+    /// The source batch's version the user exported from.
+    pub expected_version: i64,
+    /// Who uploads (audited).
+    #[serde(default = "analyst")]
+    pub actor: String,
+    /// The uploaded file's name, kept on the new batch.
+    #[serde(default = "default_file_name")]
+    pub file_name: String,
+}
+
+fn analyst() -> String {
+    "analyst".into()
+}
+
+fn default_file_name() -> String {
+    "corrections.csv".into()
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<UploadQuery>,
+    body: Bytes,
+) -> Response {
+    let batch = match found(&state, &id).await {
+        Ok(b) => b,
+        Err(response) => return response,
+    };
+    let partners = match state.shared.partners() {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let ctx = state.shared.context(query.actor.clone());
+    match apply::import_dispute_corrections(
+        &*state.shared.store,
+        &partners,
+        batch.id,
+        query.expected_version,
+        (&query.file_name, &body),
+        &ctx,
+    )
+    .await
+    {
+        Ok(done) => {
+            if !done.outbound.is_empty() {
+                state.shared.wake_relay.notify_one();
+            }
+            (
+                StatusCode::CREATED,
+                Json(json!({
+                    "batch": {"id": done.batch, "number": done.number, "status": done.status},
+                    "source_version": done.source_version,
+                    "resubmitted": done.resubmitted,
+                    "claim": done.claim.as_ref().map(|(n, a)| json!({"number": n, "amount": a})),
+                    "summary": done.summary,
+                })),
+            )
+                .into_response()
+        }
+        Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
+        Err(
+            e @ (apply::ApplyError::DisputeCsv(_)
+            | apply::ApplyError::InvalidCorrection(_)
+            | apply::ApplyError::Batch(_)),
+        ) => error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
