@@ -29,7 +29,7 @@ use crate::claim_answer::response_header;
 use crate::error::ApplyError;
 use crate::partners::Partner;
 use crate::state::{
-    CHUNK_LINES, batch_payload, claim_payload, history_for, invoices_of, line_row, load_batch,
+    batch_payload, claim_payload, history_for, insert_lines, invoices_of, load_batch,
 };
 use crate::{Context, Outcome};
 
@@ -464,17 +464,15 @@ async fn adjudicate_new(
         &event,
     )
     .await?;
-    for (chunk_no, chunk) in batch.lines.chunks(CHUNK_LINES).enumerate() {
-        let rows = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, l)| line_row((chunk_no * CHUNK_LINES + i) as i64 + 1, l))
-            .collect::<Result<Vec<_>, _>>()?;
-        let event = crate::audit::event(ctx, "batch", batch_id.to_string(), "adjudicated lines")
-            .correlation(message_id.to_owned());
-        tx.insert_batch_lines(batch_id, &rows, ctx.now, &event)
-            .await?;
-    }
+    insert_lines(
+        tx,
+        batch_id,
+        &batch.lines,
+        "adjudicated lines",
+        message_id,
+        ctx,
+    )
+    .await?;
     let claim_id = Uuid::now_v7();
     let mut event = crate::audit::event(ctx, "claim", claim_id.to_string(), "C1 claim received")
         .transition(None, "open")

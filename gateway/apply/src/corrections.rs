@@ -22,8 +22,7 @@ use crate::claim_out::send_claim;
 use crate::error::ApplyError;
 use crate::sales::free_batch_number;
 use crate::state::{
-    CHUNK_LINES, batch_payload, history_for, insert_claimant_batch, invoices_of, line_row,
-    load_batch,
+    batch_payload, history_for, insert_claimant_batch, insert_lines, invoices_of, load_batch,
 };
 use crate::{Context, OutboundDoc, Partners, finish};
 
@@ -216,16 +215,7 @@ async fn import(
         ctx,
     )
     .await?;
-    for (chunk_no, chunk) in batch.lines.chunks(CHUNK_LINES).enumerate() {
-        let rows = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, l)| line_row((chunk_no * CHUNK_LINES + i) as i64 + 1, l))
-            .collect::<Result<Vec<_>, _>>()?;
-        let event = crate::audit::event(ctx, "batch", id.to_string(), "corrected lines")
-            .correlation(correlation.clone());
-        tx.insert_batch_lines(id, &rows, ctx.now, &event).await?;
-    }
+    insert_lines(tx, id, &batch.lines, "corrected lines", &correlation, ctx).await?;
     let rest: Vec<_> = events.cloned().collect();
     append_all(tx, &rest, ctx, &correlation).await?;
 

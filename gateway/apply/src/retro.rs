@@ -31,7 +31,7 @@ use uuid::Uuid;
 use crate::audit::append_all;
 use crate::book::{Books, StoredVersion};
 use crate::error::ApplyError;
-use crate::state::{corrupt, insert_claimant_batch, line_row};
+use crate::state::{corrupt, insert_claimant_batch, insert_lines};
 use crate::{Context, Partners};
 
 /// A Retro batch a run made.
@@ -336,15 +336,7 @@ pub(crate) async fn approve(
             ctx,
         )
         .await?;
-        let rows = batch
-            .lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| line_row(i as i64 + 1, l))
-            .collect::<Result<Vec<_>, _>>()?;
-        let event = crate::audit::event(ctx, "batch", id.to_string(), "retro lines")
-            .correlation(correlation.clone());
-        tx.insert_batch_lines(id, &rows, ctx.now, &event).await?;
+        insert_lines(tx, id, &batch.lines, "retro lines", &correlation, ctx).await?;
         let rest: Vec<_> = events.cloned().collect();
         append_all(tx, &rest, ctx, &correlation).await?;
         debug_assert!(rest.iter().any(|e| e.entity == Entity::BatchLine));

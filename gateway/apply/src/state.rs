@@ -119,6 +119,31 @@ pub(crate) async fn insert_claimant_batch(
     Ok(())
 }
 
+/// Inserts `lines`, the whole of batch `batch_id`, numbered 1.. in order, a chunk of
+/// [`CHUNK_LINES`] per statement, each chunk with a batch audit event `what` correlated to
+/// `correlation`.
+pub(crate) async fn insert_lines(
+    tx: &mut dyn StoreTx,
+    batch_id: Uuid,
+    lines: &[BatchLine],
+    what: &str,
+    correlation: &str,
+    ctx: &Context,
+) -> Result<(), ApplyError> {
+    for (chunk_no, chunk) in lines.chunks(CHUNK_LINES).enumerate() {
+        let rows = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, l)| line_row((chunk_no * CHUNK_LINES + i) as i64 + 1, l))
+            .collect::<Result<Vec<_>, _>>()?;
+        let event = crate::audit::event(ctx, "batch", batch_id.to_string(), what)
+            .correlation(correlation.to_owned());
+        tx.insert_batch_lines(batch_id, &rows, ctx.now, &event)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A whole batch read back: the shell row plus its lines.
 pub(crate) async fn load_batch(
     read: &mut dyn StoreRead,

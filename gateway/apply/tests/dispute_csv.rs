@@ -9,10 +9,10 @@
 
 mod common;
 
-use apply::{ApplyError, apply_document, export_disputes, import_dispute_corrections};
+use apply::{ApplyError, export_disputes, import_dispute_corrections};
 use common::{
-    Harness, Kind, applied, apply_sample_contract, ctx, outbox_doc, partners, sales_of_claim,
-    translate,
+    Harness, Kind, apply_sample_contract, ctx, line_statuses, outbox_doc, partners, receive,
+    sales_of_claim, translate,
 };
 use rust_decimal::Decimal;
 use schemas::Document;
@@ -43,38 +43,22 @@ fn column(headers: &csv::StringRecord, name: &str) -> usize {
     headers.iter().position(|h| h == name).expect(name)
 }
 
-async fn statuses(h: &Harness, batch: uuid::Uuid) -> Vec<String> {
-    h.store
-        .reader()
-        .await
-        .unwrap()
-        .batch_lines(batch)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|l| l.line.status)
-        .collect()
-}
-
 async fn case(kind: Kind) {
     let h = Harness::new(kind).await;
     let partners = partners();
     apply_sample_contract(&h, &partners, "2026-11-01").await;
-    applied(
-        apply_document(
-            &*h.store,
-            &partners,
-            "engine.sales",
-            "m-867",
-            &sales_of_claim(&translate("844_4010_claim.x12").remove(0)),
-            &ctx("2026-11-15", "system"),
-        )
-        .await,
-    );
+    receive(
+        &h,
+        &partners,
+        ("engine.sales", "m-867"),
+        &sales_of_claim(&translate("844_4010_claim.x12").remove(0)),
+        "2026-11-15",
+    )
+    .await;
     common::cut(&h, &partners, "2026-11-15").await;
     let source = common::report_batch(&h, "gooddrug", REPORT).await;
     assert_eq!(source.status, "awaiting_review");
-    let before = statuses(&h, source.id).await;
+    let before = line_statuses(&h, source.id).await;
     let disputed: Vec<usize> = before
         .iter()
         .enumerate()
@@ -186,7 +170,7 @@ async fn case(kind: Kind) {
     assert_eq!(sent.lines[0].invoice_date, Some(common::date("2026-11-10")));
 
     // The source: line 6 Rejected `Resubmitted`, the other lines as they were.
-    let after = statuses(&h, source.id).await;
+    let after = line_statuses(&h, source.id).await;
     for (i, status) in after.iter().enumerate() {
         if i + 1 == 6 {
             assert_eq!(status, "rejected");

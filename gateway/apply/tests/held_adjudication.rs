@@ -10,10 +10,11 @@ mod common;
 
 use apply::{
     ApplyError, BatchAction, ClaimAction, Instrument, SettlementMethod, apply_batch_action,
-    apply_claim_action, apply_claim_settlement, apply_document, apply_retro_approval,
+    apply_claim_action, apply_claim_settlement, apply_retro_approval,
 };
 use common::{
-    Harness, Kind, applied, apply_sample_contract, ctx, date, earlier_start, outbox_doc, translate,
+    Harness, Kind, apply_sample_contract, ctx, date, earlier_start, line_statuses, outbox_doc,
+    receive, translate,
 };
 use engine::settings::{BatchMode, UnattendedAmountDisputes};
 use rust_decimal::Decimal;
@@ -45,47 +46,40 @@ async fn claim(h: &Harness) -> store::ClaimRecord {
         .expect("the customer claim")
 }
 
-async fn line_statuses(h: &Harness, batch: uuid::Uuid) -> Vec<String> {
-    h.store
-        .reader()
-        .await
-        .unwrap()
-        .batch_lines(batch)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|l| l.line.status)
-        .collect()
+/// GOOD DRUG's sample 844, received as adjudicator on 2026-11-18.
+async fn receive_claim(h: &Harness, partners: &apply::Partners) -> apply::Outcome {
+    receive(
+        h,
+        partners,
+        ("engine.claims", "m-844"),
+        &translate("844_4010_claim.x12").remove(0),
+        "2026-11-18",
+    )
+    .await
 }
 
-async fn immediate_claim_case(kind: Kind) {
-    let h = Harness::new(kind).await;
-    let partners = held_partners(BatchMode::ImmediateClaim);
-    apply_sample_contract(&h, &partners, "2026-11-15").await;
-    let out = applied(
-        apply_document(
-            &*h.store,
-            &partners,
-            "engine.claims",
-            "m-844",
-            &translate("844_4010_claim.x12").remove(0),
-            &ctx("2026-11-18", "system"),
-        )
-        .await,
-    );
-    assert!(out.summary.contains("held for review"), "{}", out.summary);
-
-    // Held: lines 1, 2, 4 claimed on claim #1 (123.00), the others as validation left them;
-    // the interim 849 answers the valid lines and holds the rest (AAA04 Y).
-    let batch = h
-        .store
+/// The batch the sample claim is kept in.
+async fn claim_batch(h: &Harness) -> store::BatchRecord {
+    h.store
         .reader()
         .await
         .unwrap()
         .find_batch(&format!("gooddrug/{MEMO}"))
         .await
         .unwrap()
-        .expect("batch");
+        .expect("batch")
+}
+
+async fn immediate_claim_case(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let partners = held_partners(BatchMode::ImmediateClaim);
+    apply_sample_contract(&h, &partners, "2026-11-15").await;
+    let out = receive_claim(&h, &partners).await;
+    assert!(out.summary.contains("held for review"), "{}", out.summary);
+
+    // Held: lines 1, 2, 4 claimed on claim #1 (123.00), the others as validation left them;
+    // the interim 849 answers the valid lines and holds the rest (AAA04 Y).
+    let batch = claim_batch(&h).await;
     assert_eq!(batch.status, "awaiting_review");
     assert_eq!(
         line_statuses(&h, batch.id).await,
@@ -243,30 +237,12 @@ async fn review_and_claim_case(kind: Kind) {
     let h = Harness::new(kind).await;
     let partners = held_partners(BatchMode::ReviewAndClaim);
     apply_sample_contract(&h, &partners, "2026-11-15").await;
-    let out = applied(
-        apply_document(
-            &*h.store,
-            &partners,
-            "engine.claims",
-            "m-844",
-            &translate("844_4010_claim.x12").remove(0),
-            &ctx("2026-11-18", "system"),
-        )
-        .await,
-    );
+    let out = receive_claim(&h, &partners).await;
     assert!(
         out.outbound.is_empty(),
         "no interim 849 in Review and Claim"
     );
-    let batch = h
-        .store
-        .reader()
-        .await
-        .unwrap()
-        .find_batch(&format!("gooddrug/{MEMO}"))
-        .await
-        .unwrap()
-        .expect("batch");
+    let batch = claim_batch(&h).await;
     assert_eq!(
         line_statuses(&h, batch.id).await,
         [
@@ -318,31 +294,18 @@ async fn back_dated_change_case(kind: Kind) {
     let h = Harness::new(kind).await;
     let partners = held_partners(BatchMode::ReviewAndClaim);
     apply_sample_contract(&h, &partners, "2026-11-15").await;
-    applied(
-        apply_document(
-            &*h.store,
-            &partners,
-            "engine.claims",
-            "m-844",
-            &translate("844_4010_claim.x12").remove(0),
-            &ctx("2026-11-18", "system"),
-        )
-        .await,
-    );
+    receive_claim(&h, &partners).await;
     let Document::Contract(real) = translate("845_4010_contract.x12").remove(0) else {
         panic!("not a contract");
     };
-    let change = applied(
-        apply_document(
-            &*h.store,
-            &partners,
-            "engine.contracts",
-            "m-845-change",
-            &earlier_start(&real),
-            &ctx("2026-12-01", "system"),
-        )
-        .await,
-    );
+    let change = receive(
+        &h,
+        &partners,
+        ("engine.contracts", "m-845-change"),
+        &earlier_start(&real),
+        "2026-12-01",
+    )
+    .await;
     assert!(
         change.summary.contains("retroactive from"),
         "{}",
@@ -366,17 +329,11 @@ async fn back_dated_change_case(kind: Kind) {
     )
     .await
     .expect("retro approval");
-    let number = format!("gooddrug/{MEMO}");
-    assert_eq!(approved.result.revalidated, std::slice::from_ref(&number));
-    let batch = h
-        .store
-        .reader()
-        .await
-        .unwrap()
-        .find_batch(&number)
-        .await
-        .unwrap()
-        .expect("batch");
+    let batch = claim_batch(&h).await;
+    assert_eq!(
+        approved.result.revalidated,
+        std::slice::from_ref(&batch.number)
+    );
     assert_eq!(batch.status, "awaiting_review");
     assert_eq!(
         line_statuses(&h, batch.id).await,

@@ -443,15 +443,7 @@ impl AdjudicationRun {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::tests::{date, sample_claim, sample_contract};
-
-    fn book() -> ContractBook {
-        let mut book = ContractBook::new();
-        if let Err(e) = book.apply(&sample_contract()) {
-            panic!("{e}");
-        }
-        book
-    }
+    use crate::rules::tests::{date, sample_book as book, sample_claim};
 
     fn row(l: &AdjudicatedLine) -> String {
         format!(

@@ -448,7 +448,7 @@ mod tests {
 
     fn claimed_line(status: LineStatus, accepted: &str) -> BatchLine {
         let (batch, _) = crate::batch::Batch::open(
-            crate::batch::tests::header("b"),
+            crate::rules::tests::sample_header("b"),
             &EngineSettings::default(),
             vec![SaleLine::from(&sample_claim().lines[1])],
             &crate::audit::Actor::System,
@@ -547,7 +547,7 @@ mod tests {
             panic!("retroactive change");
         };
         let (batch, out) = match crate::batch::Batch::open_retro(
-            crate::batch::tests::header("retro"),
+            crate::rules::tests::sample_header("retro"),
             &ic,
             &run,
             &crate::audit::Actor::User("ann".into()),
@@ -575,7 +575,7 @@ mod tests {
             ["B1 open", "L4 retro line", "B5 retro lines to review"]
         );
         let empty = crate::batch::Batch::open_retro(
-            crate::batch::tests::header("retro"),
+            crate::rules::tests::sample_header("retro"),
             &ic,
             &RetroRun::default(),
             &crate::audit::Actor::System,

@@ -346,6 +346,41 @@ pub fn earlier_start(real: &schemas::Contract) -> Document {
     Document::Contract(change)
 }
 
+/// Applies `doc` as message `message` of bus consumer `consumer` on `day`; it must apply.
+pub async fn receive(
+    h: &Harness,
+    partners: &Partners,
+    (consumer, message): (&str, &str),
+    doc: &Document,
+    day: &str,
+) -> apply::Outcome {
+    applied(
+        apply::apply_document(
+            &*h.store,
+            partners,
+            consumer,
+            message,
+            doc,
+            &ctx(day, "system"),
+        )
+        .await,
+    )
+}
+
+/// The statuses of a batch's lines, in line order.
+pub async fn line_statuses(h: &Harness, batch: Uuid) -> Vec<String> {
+    h.store
+        .reader()
+        .await
+        .unwrap()
+        .batch_lines(batch)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.line.status)
+        .collect()
+}
+
 /// The document an outbound message in the outbox carries.
 pub async fn outbox_doc(h: &Harness, message_id: &str) -> Document {
     let pending = h.store.pending_outbox(1_000).await.expect("outbox");

@@ -2,7 +2,7 @@
 //! claim GDD-CB-20261115-0001 against SPA-2026-0042.
 
 use super::*;
-use crate::rules::tests::{date, sample_claim, sample_contract};
+use crate::rules::tests::{date, sample_claim, sample_contract, sample_header as header};
 
 struct World {
     book: ContractBook,
@@ -34,26 +34,6 @@ impl World {
 
 fn today() -> NaiveDate {
     date("2026-11-18")
-}
-
-/// The sample 844's batch header under batch id `id` (also the streaming tests').
-pub(crate) fn header(id: &str) -> BatchHeader {
-    let claim = sample_claim();
-    BatchHeader {
-        id: id.into(),
-        number: id.into(),
-        name: "sample".into(),
-        kind: BatchKind::Claim844,
-        role: Role::Adjudicator,
-        distributor: claim.distributor.clone(),
-        supplier: claim.supplier.clone(),
-        currency: "USD".into(),
-        file_name: None,
-        debit_memo: Some(claim.debit_memo.clone()),
-        received_at: date("2026-11-15"),
-        claim_date: claim.date,
-        corrects_batch_id: None,
-    }
 }
 
 /// The sample batch in a mode, with only the given claim lines (1-based), processed.

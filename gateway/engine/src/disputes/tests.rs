@@ -5,7 +5,6 @@ use crate::caps::CapLedger;
 use crate::contracts::ContractBook;
 use crate::duplicates::LineHistory;
 use crate::rules::tests::{date, sample_claim, sample_contract};
-use crate::settings::Role;
 
 struct World {
     book: ContractBook,
@@ -34,21 +33,11 @@ impl World {
 }
 
 fn header(id: &str) -> BatchHeader {
-    let claim = sample_claim();
     BatchHeader {
-        id: id.into(),
         number: format!("N-{id}"),
         name: "acme november".into(),
-        kind: BatchKind::Claim844,
-        role: Role::Adjudicator,
-        distributor: claim.distributor.clone(),
-        supplier: claim.supplier.clone(),
-        currency: "USD".into(),
-        file_name: None,
-        debit_memo: Some(claim.debit_memo.clone()),
-        received_at: date("2026-11-15"),
         claim_date: date("2026-11-30"),
-        corrects_batch_id: None,
+        ..crate::rules::tests::sample_header(id)
     }
 }
 

@@ -33,6 +33,31 @@ pub(crate) fn sample_claim() -> Claim {
     }
 }
 
+/// The book holding the sample contract alone.
+pub(crate) fn sample_book() -> ContractBook {
+    book_of(&sample_contract())
+}
+
+/// The sample 844's batch header under batch id `id`, as adjudicator.
+pub(crate) fn sample_header(id: &str) -> crate::batch::BatchHeader {
+    let claim = sample_claim();
+    crate::batch::BatchHeader {
+        id: id.into(),
+        number: id.into(),
+        name: "sample".into(),
+        kind: crate::batch::BatchKind::Claim844,
+        role: crate::settings::Role::Adjudicator,
+        distributor: claim.distributor.clone(),
+        supplier: claim.supplier.clone(),
+        currency: "USD".into(),
+        file_name: None,
+        debit_memo: Some(claim.debit_memo.clone()),
+        received_at: date("2026-11-15"),
+        claim_date: claim.date,
+        corrects_batch_id: None,
+    }
+}
+
 fn book_of(contract: &Contract) -> ContractBook {
     let mut book = ContractBook::new();
     if let Err(e) = book.apply(contract) {

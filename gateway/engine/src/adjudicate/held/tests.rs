@@ -4,25 +4,16 @@
 use super::*;
 use crate::adjudicate::adjudicate;
 use crate::audit::Actor;
-use crate::batch::{BatchAction, BatchHeader, BatchKind, Ledgers};
+use crate::batch::{BatchAction, BatchHeader, Ledgers};
 use crate::caps::CapLedger;
-use crate::contracts::ContractBook;
 use crate::duplicates::LineHistory;
-use crate::rules::tests::{date, sample_claim, sample_contract};
-use crate::settings::{EngineSettings, Role, UnattendedAmountDisputes};
+use crate::rules::tests::{date, sample_book as book, sample_claim, sample_header};
+use crate::settings::{EngineSettings, UnattendedAmountDisputes};
 use chrono::NaiveDate;
 use schemas::LineStatus as Answer;
 
 fn today() -> NaiveDate {
     date("2026-11-18")
-}
-
-fn book() -> ContractBook {
-    let mut book = ContractBook::new();
-    if let Err(e) = book.apply(&sample_contract()) {
-        panic!("{e}");
-    }
-    book
 }
 
 fn settings(mode: BatchMode, unattended: UnattendedAmountDisputes) -> EngineSettings {
@@ -51,19 +42,9 @@ fn held_batch(mode: BatchMode) -> Batch {
     let kept = run.batch(sales, mode);
     Batch {
         header: BatchHeader {
-            id: "B".into(),
             number: "gooddrug/GDD-CB-20261115-0001".into(),
-            name: claim.debit_memo.clone(),
-            kind: BatchKind::Claim844,
-            role: Role::Adjudicator,
-            distributor: claim.distributor.clone(),
-            supplier: claim.supplier.clone(),
-            currency: "USD".into(),
-            file_name: None,
-            debit_memo: Some(claim.debit_memo.clone()),
             received_at: today(),
-            claim_date: claim.date,
-            corrects_batch_id: None,
+            ..sample_header("B")
         },
         settings,
         mode,

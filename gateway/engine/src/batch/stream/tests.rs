@@ -2,20 +2,11 @@
 //! size, including the batch-wide outcomes (B2, B3, header tolerance).
 
 use super::*;
-use crate::batch::tests::header;
 use crate::batch::{BatchSummary, Ledgers, LineEvents};
-use crate::rules::tests::{date, sample_claim, sample_contract};
+use crate::rules::tests::{date, sample_book as book, sample_claim, sample_header as header};
 
 fn today() -> NaiveDate {
     date("2026-11-18")
-}
-
-fn book() -> ContractBook {
-    let mut book = ContractBook::new();
-    if let Err(e) = book.apply(&sample_contract()) {
-        panic!("{e}");
-    }
-    book
 }
 
 /// Sample lines (1-based), each repeated `times` (repeats are in-batch duplicates).
