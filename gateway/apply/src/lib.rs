@@ -88,7 +88,9 @@ pub use partners::{Partner, PartnerRole, Partners, convert as partner_from_profi
 pub use resubmit::{Resubmission, ResubmissionOutcome, resubmit_claim};
 pub use retro::{RetroBatch, RetroOutcome, RetroResult};
 pub use roster::{RosterOutcome, apply_roster_upload, approve_roster_upload};
-pub use sales::{batch_number, find_report_batch, period_batch_number, sales_batch_header};
+pub use sales::{
+    batch_number, find_report_batch, locate_batch, period_batch_number, sales_batch_header,
+};
 pub use settle::{Allocation, MassSettlement, MassSettlementOutcome, SettlementOutcome};
 pub use state::CHUNK_LINES;
 pub use store::Applied;

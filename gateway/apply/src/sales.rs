@@ -46,6 +46,27 @@ pub fn period_batch_number(partner: &str, key: &str) -> String {
     format!("{partner}/{key}")
 }
 
+/// The batch a user names by `key`: its id, its number (`partner/supplier/period`, ...), or
+/// `partner/report`, the batch that sales report went into.
+pub async fn locate_batch(
+    read: &mut dyn store::StoreRead,
+    key: &str,
+) -> Result<Option<store::BatchRecord>, ApplyError> {
+    if let Ok(id) = key.parse::<uuid::Uuid>() {
+        return Ok(read.get_batch(id).await?);
+    }
+    if let Some(batch) = read.find_batch(key).await? {
+        return Ok(Some(batch));
+    }
+    match key.split_once('/') {
+        Some((partner, report)) => match read.report_batch(partner, report).await? {
+            Some(to) => Ok(read.get_batch(to.batch_id).await?),
+            None => Ok(None),
+        },
+        None => Ok(None),
+    }
+}
+
 /// The batch `partner`'s sales report `report_id` went into (its first, for an Immediate
 /// trigger's batch per invoice), if it was applied.
 pub async fn find_report_batch(

@@ -198,6 +198,42 @@ fn story(serve: &Serve, deliver: Deliver) {
     );
     let unchanged = json(&get(serve.port, batch_path).unwrap().1);
     assert_eq!(unchanged["version"], batch["version"]);
+    // The same from the command line, against the gateway's store.
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
+            .args(args)
+            .arg("--config")
+            .arg(serve.dir.join("chargegate.toml"))
+            .output()
+            .unwrap()
+    };
+    let exported = cli(&["batches", "disputes", "gooddrug/GDD-867-202611"]);
+    assert!(
+        exported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&exported.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&exported.stdout), csv);
+    let bad_file = serve.dir.join("bad-corrections.csv");
+    std::fs::write(&bad_file, &bad).unwrap();
+    let version = batch["version"].to_string();
+    let refused = cli(&[
+        "batches",
+        "correct",
+        "gooddrug/GDD-867-202611",
+        &bad_file.display().to_string(),
+        "--expected-version",
+        &version,
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{}: row 2, column source_line_id:",
+            bad_file.display()
+        )),
+        "{stderr}"
+    );
     // Lines accepted as the report is applied show the amount they were accepted at.
     let accepted: Vec<_> = batch["lines"]
         .as_array()

@@ -12,7 +12,6 @@ use axum::routing::{get, post};
 use engine::batch::BatchAction;
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::http::{AppState, error};
 
@@ -95,21 +94,9 @@ fn analyst() -> String {
 pub(crate) async fn find(
     state: &AppState,
     id: &str,
-) -> Result<Option<store::BatchRecord>, store::StoreError> {
+) -> Result<Option<store::BatchRecord>, apply::ApplyError> {
     let mut reader = state.shared.store.reader().await?;
-    if let Ok(uuid) = id.parse::<Uuid>() {
-        return reader.get_batch(uuid).await;
-    }
-    if let Some(batch) = reader.find_batch(id).await? {
-        return Ok(Some(batch));
-    }
-    let Some((partner, report)) = id.split_once('/') else {
-        return Ok(None);
-    };
-    match reader.report_batch(partner, report).await? {
-        Some(to) => reader.get_batch(to.batch_id).await,
-        None => Ok(None),
-    }
+    apply::locate_batch(&mut *reader, id).await
 }
 
 async fn get_batch(State(state): State<AppState>, Path(id): Path<String>) -> Response {

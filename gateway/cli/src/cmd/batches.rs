@@ -18,6 +18,10 @@ use crate::cmd::ops::{ConfigFlag, open_store, runtime};
 pub enum Command {
     /// Cut the claim periods that ended on or before --through (default yesterday).
     Cut(CutArgs),
+    /// Write a batch's disputed lines as the dispute CSV (chargeback-rules 9).
+    Disputes(crate::cmd::batch_disputes::ExportArgs),
+    /// Import a corrected dispute CSV as a new batch linked to its source.
+    Correct(crate::cmd::batch_disputes::CorrectArgs),
 }
 
 /// Arguments of `batches cut`.
@@ -44,6 +48,8 @@ pub struct CutArgs {
 pub fn run(cmd: Command) -> anyhow::Result<Outcome> {
     match cmd {
         Command::Cut(a) => cut(a),
+        Command::Disputes(a) => crate::cmd::batch_disputes::export(a),
+        Command::Correct(a) => crate::cmd::batch_disputes::correct(a),
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod ack;
 pub mod adjudicate;
+pub mod batch_disputes;
 pub mod batches;
 pub mod demo;
 pub mod input;
