@@ -2,6 +2,7 @@
 //! reconciled line by line (partial payments, automatic split of the unpaid part, routing of
 //! rejects); an 849 whose claim is not found is kept in the Unmatched Responses queue (§7.6).
 
+use engine::claims::LineOutcome;
 use engine::reconcile::{ReconcileContext, reconcile};
 use schemas::ClaimResponse;
 use store::{Direction, MatchStatus, NewResponse, StoreTx};
@@ -92,6 +93,25 @@ pub(crate) async fn apply(
         .correlation(message_id.to_owned());
     tx.link_response(response_id, Some(record.id), status, ctx.now, &event)
         .await?;
+    // §5.1 as claimant: the ledger mirrors the supplier's, so what a line the 849 rejects
+    // consumed is given back (its original batch line is the ledger's key).
+    let rejected: Vec<&engine::sale::LineRef> = before
+        .lines
+        .iter()
+        .zip(&claim.lines)
+        .filter(|(old, new)| {
+            new.outcome == Some(LineOutcome::Rejected) && old.outcome != new.outcome
+        })
+        .filter_map(|(_, new)| new.origin.as_ref())
+        .collect();
+    if !rejected.is_empty() {
+        let stored_caps = crate::caps::load(tx, &books.book).await?;
+        let mut caps = stored_caps.ledger.clone();
+        for origin in rejected {
+            caps.release(origin, ctx.today);
+        }
+        stored_caps.save(tx, &caps, None, ctx).await?;
+    }
     let claim_lines = tx.claim_lines(record.id).await?;
     for (row, (old, new)) in claim_lines
         .iter()

@@ -12,7 +12,7 @@ mod common;
 use std::path::Path;
 
 use apply::{Partners, apply_document};
-use common::{Harness, Kind, applied, ctx, partners};
+use common::{Harness, Kind, answer_849, applied, ctx, partners};
 use engine::batch::{BatchLine, LineStatus};
 use engine::reasons::ReasonCode;
 use rust_decimal::Decimal;
@@ -267,6 +267,78 @@ async fn cap_spans_batches_and_restarts(kind: Kind) {
 both_backends!(
     cap_spans_batches_and_restarts_on,
     cap_spans_batches_and_restarts
+);
+
+/// §5.1 as claimant: the ledger mirrors the supplier's. R1's 6 CA are claimed (consumed);
+/// ACME's 849 rejects the line, which gives the 6 CA back, so R2's 10 CA fit the 10 CA cap.
+async fn an_849_rejection_gives_the_cap_back(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let partners = partners();
+    let contract = acme_sample("845_5010_contract_caps.x12");
+    apply_doc(&h, &partners, "m-845", &contract, "2026-11-01").await;
+    let (q, c) = RIVERSIDE;
+    apply_doc(
+        &h,
+        &partners,
+        "m-r1",
+        &report("R1", &[(q, c, "6")]),
+        "2026-11-15",
+    )
+    .await;
+    assert_eq!(lines_of(&h, "R1").await[0].status, LineStatus::Claimed);
+    let pending = h.store.pending_outbox(1_000).await.unwrap();
+    let sent = pending
+        .iter()
+        .find_map(|r| match serde_json::from_slice(&r.message.payload) {
+            Ok(Document::Claim(c)) => Some(c),
+            _ => None,
+        })
+        .expect("R1's 844 in the outbox");
+    let rejection = answer_849(&sent, "000000849", sent.lines[0].claimed_amount);
+    let out = apply_doc(
+        &h,
+        &partners,
+        "m-849",
+        &Document::ClaimResponse(rejection),
+        "2026-11-20",
+    )
+    .await;
+    assert!(out.contains("approved 0.00"), "{out}");
+    apply_doc(
+        &h,
+        &partners,
+        "m-r2",
+        &report("R2", &[(q, c, "10")]),
+        "2026-11-21",
+    )
+    .await;
+    let second = lines_of(&h, "R2").await;
+    assert_eq!(reason(&second[0]), (LineStatus::Accepted, None, None));
+    let key = "123456789/SPA-2026-0099/NDC:12345010001/*/v1";
+    let mut read = h.store.reader().await.unwrap();
+    let moves: Vec<String> = read
+        .cap_entries(key)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e.entry.kind.as_str(), e.entry.quantity.normalize()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            "reserved 6",
+            "consumed 6",
+            "released 6",
+            "reserved 10",
+            "consumed 10"
+        ]
+    );
+    drop(read);
+    h.finish().await;
+}
+both_backends!(
+    an_849_rejection_gives_the_cap_back_on,
+    an_849_rejection_gives_the_cap_back
 );
 
 /// The change 845 resets the cap to 20 CA (CTB03 61): what batch 1 consumed no longer counts.

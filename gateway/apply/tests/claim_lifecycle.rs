@@ -15,12 +15,15 @@ use apply::{
     Applied, BatchAction, ClaimAction, Instrument, SettlementMethod, apply_batch_action,
     apply_claim_action, apply_claim_settlement, apply_document,
 };
-use common::{Harness, Kind, applied, apply_sample_contract, ctx, outbox_doc, partners, translate};
+use common::{
+    Harness, Kind, answer_849, applied, apply_sample_contract, ctx, outbox_doc, partners, source,
+    translate,
+};
 use engine::RejectReason;
 use rust_decimal::Decimal;
 use schemas::{
-    AckKind, AckStatus, Acknowledgment, Claim, ClaimResponse, ClaimResponseLine, Document,
-    GroupAck, InterchangeAck, LineStatus, SetAck, Source,
+    AckKind, AckStatus, Acknowledgment, Claim, ClaimResponse, Document, GroupAck, InterchangeAck,
+    SetAck,
 };
 use store::{
     ClaimTransmission, ControlKind, ControlNumberKey, Direction, NewAuditEvent, TransmissionStatus,
@@ -224,16 +227,6 @@ impl Story {
     }
 }
 
-fn source(interchange: &str) -> Source {
-    Source {
-        file: format!("sha-of-{interchange}"),
-        interchange: interchange.into(),
-        group: "1".into(),
-        set: "0001".into(),
-        partner: Some(ACME.into()),
-    }
-}
-
 /// ACME's 997 for the group `gs06` holding set `st02`, with AK5 `set` (`None`: the set is not
 /// listed, as 997s list only sets in error) and AK9 `group`.
 fn ack_997(
@@ -288,57 +281,6 @@ fn ta1(interchange: &str, isa13: &str, status: AckStatus) -> Acknowledgment {
         }),
         group: None,
         sets: vec![],
-    }
-}
-
-/// ACME's 849 for the 844 we sent: every line approved as claimed, except `short` off line 1.
-fn answer_849(sent: &Claim, interchange: &str, short: Decimal) -> ClaimResponse {
-    let lines: Vec<ClaimResponseLine> = sent
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let cut = if i == 0 { short } else { Decimal::ZERO };
-            ClaimResponseLine {
-                line: l.line.clone(),
-                contract_id: Some(l.contract_id.clone()),
-                end_customer: None,
-                item: l.item.clone(),
-                invoice: l.invoice.clone(),
-                invoice_date: l.invoice_date,
-                ship_date: None,
-                status: if cut.is_zero() {
-                    LineStatus::Accepted
-                } else {
-                    LineStatus::Adjusted
-                },
-                reason_code: (!cut.is_zero()).then(|| "06".to_owned()),
-                follow_up: None,
-                quantity: Some(l.quantity),
-                approved_quantity: Some(l.quantity),
-                uom: None,
-                wac: None,
-                submitted_contract_price: Some(l.contract_price),
-                approved_contract_price: None,
-                claimed_amount: l.claimed_amount,
-                approved_amount: l.claimed_amount - cut,
-            }
-        })
-        .collect();
-    ClaimResponse {
-        source: source(interchange),
-        action: schemas::Action::Original,
-        debit_memo: sent.debit_memo.clone(),
-        credit_memo: Some("ACME-CM-1".into()),
-        date: common::date("2026-12-10"),
-        supplier: None,
-        distributor: None,
-        reason_code: None,
-        follow_up: None,
-        total_claimed: lines.iter().map(|l| l.claimed_amount).sum(),
-        total_approved: lines.iter().map(|l| l.approved_amount).sum(),
-        line_count: Some(lines.len() as u32),
-        lines,
     }
 }
 

@@ -381,6 +381,76 @@ pub async fn line_statuses(h: &Harness, batch: Uuid) -> Vec<String> {
         .collect()
 }
 
+/// Where a document from ACME (`acmepharma`) comes from, under interchange `interchange`.
+pub fn source(interchange: &str) -> schemas::Source {
+    schemas::Source {
+        file: format!("sha-of-{interchange}"),
+        interchange: interchange.into(),
+        group: "1".into(),
+        set: "0001".into(),
+        partner: Some("acmepharma".into()),
+    }
+}
+
+/// ACME's 849 for the 844 we sent: every line approved as claimed, except `short` off line 1.
+pub fn answer_849(
+    sent: &schemas::Claim,
+    interchange: &str,
+    short: rust_decimal::Decimal,
+) -> schemas::ClaimResponse {
+    let lines: Vec<schemas::ClaimResponseLine> = sent
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let cut = if i == 0 {
+                short
+            } else {
+                rust_decimal::Decimal::ZERO
+            };
+            schemas::ClaimResponseLine {
+                line: l.line.clone(),
+                contract_id: Some(l.contract_id.clone()),
+                end_customer: None,
+                item: l.item.clone(),
+                invoice: l.invoice.clone(),
+                invoice_date: l.invoice_date,
+                ship_date: None,
+                status: if cut.is_zero() {
+                    schemas::LineStatus::Accepted
+                } else {
+                    schemas::LineStatus::Adjusted
+                },
+                reason_code: (!cut.is_zero()).then(|| "06".to_owned()),
+                follow_up: None,
+                quantity: Some(l.quantity),
+                approved_quantity: Some(l.quantity),
+                uom: None,
+                wac: None,
+                submitted_contract_price: Some(l.contract_price),
+                approved_contract_price: None,
+                claimed_amount: l.claimed_amount,
+                approved_amount: l.claimed_amount - cut,
+            }
+        })
+        .collect();
+    schemas::ClaimResponse {
+        source: source(interchange),
+        action: schemas::Action::Original,
+        debit_memo: sent.debit_memo.clone(),
+        credit_memo: Some("ACME-CM-1".into()),
+        date: date("2026-12-10"),
+        supplier: None,
+        distributor: None,
+        reason_code: None,
+        follow_up: None,
+        total_claimed: lines.iter().map(|l| l.claimed_amount).sum(),
+        total_approved: lines.iter().map(|l| l.approved_amount).sum(),
+        line_count: Some(lines.len() as u32),
+        lines,
+    }
+}
+
 /// The document an outbound message in the outbox carries.
 pub async fn outbox_doc(h: &Harness, message_id: &str) -> Document {
     let pending = h.store.pending_outbox(1_000).await.expect("outbox");
