@@ -12,7 +12,7 @@ use crate::audit::append_all;
 use crate::book::BookCache;
 use crate::error::ApplyError;
 use crate::partners::Partner;
-use crate::state::{insert_child_claim, load_claim, save_claim, save_claim_line};
+use crate::state::{insert_child_claim, load_claim_numbered, save_claim, save_claim_line};
 use crate::{Context, Outcome};
 
 fn opt(s: &str) -> Option<String> {
@@ -71,7 +71,7 @@ pub(crate) async fn apply(
         });
     };
     refs.push(("claim".to_owned(), record.claim_number.clone()));
-    let mut claim = load_claim(tx, &record).await?;
+    let (mut claim, line_nos) = load_claim_numbered(tx, &record).await?;
     let before = claim.clone();
     let books = cache.snapshot(tx).await?;
     let rctx = ReconcileContext {
@@ -112,18 +112,14 @@ pub(crate) async fn apply(
         }
         stored_caps.save(tx, &caps, None, ctx).await?;
     }
-    let claim_lines = tx.claim_lines(record.id).await?;
-    for (row, (old, new)) in claim_lines
-        .iter()
-        .zip(before.lines.iter().zip(&claim.lines))
-    {
+    for (&line_no, (old, new)) in line_nos.iter().zip(before.lines.iter().zip(&claim.lines)) {
         if old == new {
             continue;
         }
         save_claim_line(
             tx,
-            (record.id, row),
-            new,
+            (record.id, line_no),
+            (old, new),
             ("849 outcome", None),
             message_id,
             ctx,

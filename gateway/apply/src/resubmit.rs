@@ -18,7 +18,10 @@ use uuid::Uuid;
 use crate::audit::append_all;
 use crate::claim_out::queue_first_send;
 use crate::error::ApplyError;
-use crate::state::{claim_at_version, insert_child_claim, load_claim, save_claim, save_claim_line};
+use crate::state::{
+    claim_at_version, insert_child_claim, load_claim, load_claim_numbered, save_claim,
+    save_claim_line,
+};
 use crate::{Context, OutboundDoc, Partners, finish};
 
 /// A user's resubmission of a split child's unpaid part.
@@ -90,16 +93,16 @@ async fn resubmit(
     }
     // The claim whose lines the child's money came from: the nearest one above with lines.
     let mut above = child_row.parent_id;
-    let (holder_row, mut holder) = loop {
+    let (holder_row, mut holder, line_nos) = loop {
         let id =
             above.ok_or_else(|| invalid(format!("no claim above {} has lines", child.number)))?;
         let row = tx
             .get_claim(id)
             .await?
             .ok_or(ApplyError::UnknownClaim(id))?;
-        let claim = load_claim(tx, &row).await?;
+        let (claim, line_nos) = load_claim_numbered(tx, &row).await?;
         if !claim.lines.is_empty() {
-            break (row, claim);
+            break (row, claim, line_nos);
         }
         above = row.parent_id;
     };
@@ -183,15 +186,15 @@ async fn resubmit(
     resubmission.amount = resubmission.lines.iter().map(|l| l.claimed_amount).sum();
     let (id, outbound) = send(tx, &holder_row, &mut resubmission, ctx).await?;
     // The original lines count the resubmission (7.5).
-    let rows = tx.claim_lines(holder_row.id).await?;
-    for (row, line) in rows.iter().zip(&holder.lines) {
+    for (&line_no, line) in line_nos.iter().zip(&holder.lines) {
         if !lines.contains(&line.line) {
             continue;
         }
+        // Only the count changes; the outcome (the row's status) stays.
         save_claim_line(
             tx,
-            (holder_row.id, row),
-            line,
+            (holder_row.id, line_no),
+            (line, line),
             (
                 "resubmitted",
                 Some(format!("resubmitted as {}", resubmission.number)),

@@ -277,34 +277,35 @@ pub(crate) fn claim_line_row(
     })
 }
 
-/// Writes a claim line's new state (row `row` of claim `claim_id`): its status from its
-/// outcome, its approved amount and payload, with the audit event `what` (and `reason`).
+/// Writes a claim line's new state (row `line_no` of claim `claim_id`, `before` as read): its
+/// status from its outcome, its approved amount and payload, with the audit event `what`
+/// (and `reason`).
 pub(crate) async fn save_claim_line(
     tx: &mut dyn StoreTx,
-    (claim_id, row): (Uuid, &store::ClaimLineRecord),
-    line: &engine::claims::ClaimLineRecord,
+    (claim_id, line_no): (Uuid, i64),
+    (before, line): (
+        &engine::claims::ClaimLineRecord,
+        &engine::claims::ClaimLineRecord,
+    ),
     (what, reason): (&str, Option<String>),
     correlation: &str,
     ctx: &Context,
 ) -> Result<(), ApplyError> {
-    let status = line
-        .outcome
-        .map_or_else(|| "open".to_owned(), |o| status_name(&o));
-    let mut event = crate::audit::event(
-        ctx,
-        "claim_line",
-        format!("{claim_id}/{}", row.line.line_no),
-        what,
-    )
-    .transition(Some(&row.line.status), &status)
-    .correlation(correlation.to_owned());
+    let status_of = |l: &engine::claims::ClaimLineRecord| {
+        l.outcome
+            .map_or_else(|| "open".to_owned(), |o| status_name(&o))
+    };
+    let status = status_of(line);
+    let mut event = crate::audit::event(ctx, "claim_line", format!("{claim_id}/{line_no}"), what)
+        .transition(Some(&status_of(before)), &status)
+        .correlation(correlation.to_owned());
     if let Some(reason) = reason {
         event = event.reason(reason);
     }
     tx.update_claim_line(
         &store::ClaimLineUpdate {
             claim_id,
-            line_no: row.line.line_no,
+            line_no,
             status,
             approved_amount: line.approved_amount,
             payload: serde_json::to_value(line)?,
@@ -343,20 +344,29 @@ pub(crate) async fn load_claim(
     read: &mut dyn StoreRead,
     record: &store::ClaimRecord,
 ) -> Result<ClaimRecord, ApplyError> {
+    Ok(load_claim_numbered(read, record).await?.0)
+}
+
+/// [`load_claim`], with each line's row number (for [`save_claim_line`]).
+pub(crate) async fn load_claim_numbered(
+    read: &mut dyn StoreRead,
+    record: &store::ClaimRecord,
+) -> Result<(ClaimRecord, Vec<i64>), ApplyError> {
     let mut claim: ClaimRecord = serde_json::from_value(record.payload.clone())
         .map_err(corrupt(format!("claim {}", record.id)))?;
-    claim.lines = read
-        .claim_lines(record.id)
-        .await?
+    let rows = read.claim_lines(record.id).await?;
+    let mut numbers = Vec::with_capacity(rows.len());
+    claim.lines = rows
         .into_iter()
         .map(|r| {
+            numbers.push(r.line.line_no);
             r.line.payload.parse().map_err(corrupt(format!(
                 "claim {} line {}",
                 record.id, r.line.line_no
             )))
         })
         .collect::<Result<_, _>>()?;
-    Ok(claim)
+    Ok((claim, numbers))
 }
 
 /// Writes `claim` over its row (id `id`, seen at `expected_version` in status `from`) with the
