@@ -129,6 +129,12 @@ pub enum ApplyError {
     /// A corrected dispute file that cannot be imported for this batch.
     #[error("corrections: {0}")]
     InvalidCorrection(String),
+    /// No stored 849 with that id.
+    #[error("no 849 {0}")]
+    UnknownResponse(Uuid),
+    /// An 849 that cannot be linked as asked (already linked, another partner's claim).
+    #[error("link: {0}")]
+    InvalidLink(String),
     /// No supplier partner owns the contract of a claim to send.
     #[error("no supplier partner owns contract {0:?}")]
     NoSupplierPartner(String),

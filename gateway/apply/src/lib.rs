@@ -246,6 +246,22 @@ pub async fn apply_batch_action(
     Ok(outcome)
 }
 
+/// Links an unmatched 849 to claim `claim` (chargeback-rules 7.6: ops link it, audited, and
+/// it is applied as if it had matched) in one transaction.
+pub async fn apply_response_link(
+    store: &dyn Store,
+    partners: &Partners,
+    response: Uuid,
+    claim: Uuid,
+    ctx: &Context,
+) -> Result<Outcome, ApplyError> {
+    let mut tx = store.begin().await?;
+    let result = response::link(&mut *tx, partners, response, claim, ctx).await;
+    let outcome = finish(tx, result).await?;
+    tracing::info!(%response, %claim, actor = %ctx.actor, summary = %outcome.summary, "849 linked by hand");
+    Ok(outcome)
+}
+
 /// Records a settlement instrument on a claim in one transaction (C15, then C16 when nothing
 /// is left open). `expected_version` is the claim version the analyst saw; a stale one is
 /// [`ApplyError::Conflict`] and nothing is written.

@@ -70,8 +70,35 @@ pub(crate) async fn apply(
             outbound: vec![],
         });
     };
+    reconcile_with(
+        tx,
+        cache,
+        partner,
+        (response, response_id),
+        &record,
+        message_id,
+        ctx,
+        refs,
+    )
+    .await
+}
+
+/// Reconciles `response` (stored unmatched as `response_id`) against its claim row `record`
+/// and links it (7.1–7.4): line outcomes, caps given back by rejected lines (5.1), the
+/// claim's status and its automatic split child.
+#[allow(clippy::too_many_arguments)]
+async fn reconcile_with(
+    tx: &mut dyn StoreTx,
+    cache: &BookCache,
+    partner: &Partner,
+    (response, response_id): (&ClaimResponse, Uuid),
+    record: &store::ClaimRecord,
+    message_id: &str,
+    ctx: &Context,
+    mut refs: Vec<(String, String)>,
+) -> Result<Outcome, ApplyError> {
     refs.push(("claim".to_owned(), record.claim_number.clone()));
-    let (mut claim, line_nos) = load_claim_numbered(tx, &record).await?;
+    let (mut claim, line_nos) = load_claim_numbered(tx, record).await?;
     let before = claim.clone();
     let books = cache.snapshot(tx).await?;
     let rctx = ReconcileContext {
@@ -148,7 +175,7 @@ pub(crate) async fn apply(
         }
     );
     if let Some(split) = &result.split {
-        insert_child_claim(tx, &record, split, "automatic split", message_id, ctx).await?;
+        insert_child_claim(tx, record, split, "automatic split", message_id, ctx).await?;
         summary.push_str(&format!("; split {} of {}", split.number, split.amount));
         refs.push(("claim".to_owned(), split.number.clone()));
     }
@@ -157,4 +184,59 @@ pub(crate) async fn apply(
         refs,
         outbound: vec![],
     })
+}
+
+/// 7.6: ops link an unmatched 849 (stored as `response_id`) to claim `claim_id` of the partner
+/// that sent it, and it is reconciled as if it had matched, in one transaction, audited with
+/// the acting user. An 849 already linked, or a claim of another partner, is refused with
+/// nothing written.
+pub(crate) async fn link(
+    tx: &mut dyn StoreTx,
+    partners: &crate::Partners,
+    response_id: Uuid,
+    claim_id: Uuid,
+    ctx: &Context,
+) -> Result<Outcome, ApplyError> {
+    let stored = tx
+        .get_response(response_id)
+        .await?
+        .ok_or(ApplyError::UnknownResponse(response_id))?;
+    if stored.response.match_status != MatchStatus::Unmatched {
+        return Err(ApplyError::InvalidLink(format!(
+            "849 {response_id} is {}, not unmatched",
+            stored.response.match_status.as_str()
+        )));
+    }
+    let record = tx
+        .get_claim(claim_id)
+        .await?
+        .ok_or(ApplyError::UnknownClaim(claim_id))?;
+    if record.partner != stored.response.partner {
+        return Err(ApplyError::InvalidLink(format!(
+            "849 {response_id} is from {}; claim {} is {}'s",
+            stored.response.partner, record.claim_number, record.partner
+        )));
+    }
+    let partner = partners.get(&record.partner)?;
+    let response: ClaimResponse = serde_json::from_value(stored.response.payload.clone())
+        .map_err(crate::state::corrupt(format!("849 {response_id}")))?;
+    let event = crate::audit::event(ctx, "response", response_id.to_string(), "linked by hand")
+        .reason(format!(
+            "debit memo {} linked to claim {} by {}",
+            response.debit_memo, record.claim_number, ctx.actor
+        ));
+    tx.append_audit(&event).await?;
+    let refs = vec![("debit_memo".to_owned(), response.debit_memo.clone())];
+    let correlation = format!("link:{response_id}");
+    reconcile_with(
+        tx,
+        &partners.cache,
+        partner,
+        (&response, response_id),
+        &record,
+        &correlation,
+        ctx,
+        refs,
+    )
+    .await
 }

@@ -1411,6 +1411,80 @@ async fn unpaid_part_is_resubmitted_corrected(kind: Kind) {
     s.h.finish().await;
 }
 
+/// 7.6: ACME's 849 names a mistyped debit memo: kept as unmatched, nothing reconciled. Ops
+/// link it to our claim (audited): it is reconciled as if it had matched (C14). Linking it
+/// again, or an 849 that does not exist, is refused with nothing written.
+async fn unmatched_849_is_linked_by_hand(kind: Kind) {
+    let s = Story::new(kind).await;
+    let mut typo = answer_849(&s.sent, "000000861", Decimal::ZERO);
+    typo.debit_memo = format!("{}X", s.sent.debit_memo);
+    let out = s.respond("m-849-typo", typo, "2026-12-10").await;
+    assert!(out.summary.contains("kept as unmatched"), "{}", out.summary);
+    assert_eq!(s.seen().await.status, "sent");
+    let queue = s.h.store.unmatched_responses(Some(ACME)).await.unwrap();
+    assert_eq!(queue.len(), 1);
+    let response = queue[0].response.id;
+
+    let who = ctx("2026-12-11", "ops1");
+    let linked = apply::apply_response_link(&*s.h.store, &s.partners, response, s.claim_id, &who)
+        .await
+        .expect("link");
+    assert!(
+        linked.summary.contains("approved 123.00 of 123.00"),
+        "{}",
+        linked.summary
+    );
+    let seen = s.seen().await;
+    assert_eq!(seen.status, "settlement_pending");
+    assert!(
+        s.h.store
+            .unmatched_responses(Some(ACME))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let events =
+        s.h.store
+            .audit_events("response", &response.to_string())
+            .await
+            .unwrap();
+    let linked_by = events
+        .iter()
+        .find(|e| e.event.event == "linked by hand")
+        .expect("the link is audited");
+    assert!(
+        linked_by
+            .event
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.ends_with("by ops1")),
+        "{linked_by:?}"
+    );
+
+    let counts = s.h.counts().await;
+    let again =
+        apply::apply_response_link(&*s.h.store, &s.partners, response, s.claim_id, &who).await;
+    assert!(
+        matches!(again, Err(apply::ApplyError::InvalidLink(_))),
+        "{again:?}"
+    );
+    let unknown = apply::apply_response_link(
+        &*s.h.store,
+        &s.partners,
+        uuid::Uuid::now_v7(),
+        s.claim_id,
+        &who,
+    )
+    .await;
+    assert!(
+        matches!(unknown, Err(apply::ApplyError::UnknownResponse(_))),
+        "{unknown:?}"
+    );
+    assert_eq!(s.h.counts().await, counts, "nothing written");
+    assert_eq!(s.seen().await.version, seen.version);
+    s.h.finish().await;
+}
+
 both_backends!(disputes, dispute_cases_run_d1_to_d6);
 both_backends!(resubmission, unpaid_part_is_resubmitted_corrected);
 both_backends!(split_child, split_child_lives_its_own_lifecycle);
@@ -1428,3 +1502,4 @@ both_backends!(settlement, settlement_settles_and_closes_c14_c15_c16);
 both_backends!(open_split, open_split_keeps_the_claim_settled_c16);
 both_backends!(parent_close, parent_closes_when_its_child_closes_c16);
 both_backends!(mass_settlement, mass_settlement_settles_several_claims);
+both_backends!(unmatched_link, unmatched_849_is_linked_by_hand);

@@ -483,6 +483,20 @@ fn story(serve: &Serve, deliver: Deliver) {
     );
     assert!(closed["dates"]["settlement"].is_string(), "{closed}");
     assert!(closed["age_days"].is_i64(), "{closed}");
+    // Every 849 matched: the Unmatched Responses queue is empty, and linking an 849 that
+    // does not exist is 404 (chargeback-rules 7.6).
+    let (status, queue) = get(serve.port, "/api/v1/responses/unmatched").unwrap();
+    assert_eq!((status, json(&queue)), (200, serde_json::json!([])));
+    let (status, body) = http(
+        serve.port,
+        "POST",
+        "/api/v1/responses/01900000-0000-7000-8000-000000000000/link",
+        Some(&format!(
+            r#"{{"claim": "acmepharma/{claim_number}", "actor": "ops1"}}"#
+        )),
+    )
+    .unwrap();
+    assert_eq!(status, 404, "{body}");
     assert!(
         reconciled["lines"]
             .as_array()

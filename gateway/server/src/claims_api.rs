@@ -9,7 +9,7 @@
 //! A claim lists its dispute cases (`disputes_api`).
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -30,7 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/claims/{id}/actions", post(act))
         .route("/api/v1/claims/{id}/resubmissions", post(resubmit))
         .route("/api/v1/settlements", post(settle_many))
-        .route("/api/v1/responses/unmatched", get(unmatched))
 }
 
 /// `{id}` is a claim id or `partner/claim number` (URL-encoded).
@@ -138,25 +137,8 @@ async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Res
     }
 }
 
-/// `?partner=`.
-#[derive(Debug, Deserialize)]
-struct UnmatchedQuery {
-    partner: Option<String>,
-}
-
-async fn unmatched(State(state): State<AppState>, Query(q): Query<UnmatchedQuery>) -> Response {
-    match state
-        .shared
-        .store
-        .unmatched_responses(q.partner.as_deref())
-        .await
-    {
-        Ok(rows) => Json(rows.iter().map(response_json).collect::<Vec<_>>()).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-    }
-}
-
-fn response_json(r: &store::ResponseRecord) -> serde_json::Value {
+/// An 849 as the claim and the Unmatched Responses queue list it.
+pub(crate) fn response_json(r: &store::ResponseRecord) -> serde_json::Value {
     let r = &r.response;
     json!({
         "id": r.id,

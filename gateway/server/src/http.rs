@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::claims_api::routes())
         .merge(crate::disputes_api::routes())
         .merge(crate::dispute_csv_api::routes())
+        .merge(crate::responses_api::routes())
         .merge(
             crate::rosters_api::routes().with_state(crate::rosters_api::RosterState {
                 store: state.shared.store.clone(),

@@ -11,7 +11,8 @@
 //! - [`inbox`]: SFTP drop intake; [`as2_endpoint`]: `POST /as2`; [`http`]: health,
 //!   metrics, transactions API; [`batches_api`], [`claims_api`], [`contracts_api`]: the
 //!   analyst API, with [`disputes_api`] (dispute cases) and [`dispute_csv_api`] (the §9
-//!   file); [`replay`]: failed transactions run again.
+//!   file) and [`responses_api`] (unmatched 849s); [`replay`]: failed transactions run
+//!   again.
 //! - [`app`]: opens everything and runs it until stopped.
 
 pub mod app;
@@ -38,6 +39,7 @@ pub mod raw;
 pub mod refs;
 pub mod relay;
 pub mod replay;
+pub mod responses_api;
 pub mod rosters_api;
 pub mod settings;
 pub mod shared;

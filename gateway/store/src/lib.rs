@@ -423,7 +423,8 @@ pub trait StoreTx: StoreRead {
         response: &NewResponse,
         audit: &NewAuditEvent,
     ) -> StoreResult<bool>;
-    /// Links a response to a claim (or unlinks it) and sets its match status.
+    /// Links an unmatched response to a claim and sets its match status; `NotFound` when no
+    /// unmatched response has that id (it was linked meanwhile).
     async fn link_response(
         &mut self,
         id: Uuid,

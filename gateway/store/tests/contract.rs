@@ -1245,6 +1245,22 @@ async fn unmatched_responses_queue(h: &Harness) {
     .await
     .expect("link");
     tx.commit().await.expect("commit");
+    // Linked already: a second link finds no unmatched response and writes nothing.
+    let mut tx = h.store.begin().await.expect("begin");
+    let again = tx
+        .link_response(
+            lost.id,
+            Some(claim.id),
+            MatchStatus::Matched,
+            t(10),
+            &NewAuditEvent::new("ops:bob", "response", lost.id.to_string(), "link", t(10)),
+        )
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::NotFound { .. })),
+        "{again:?}"
+    );
+    tx.rollback().await.expect("rollback");
     assert_eq!(
         ids(h
             .store

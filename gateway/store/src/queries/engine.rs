@@ -1202,7 +1202,10 @@ pub(crate) async fn link_response(
 ) -> StoreResult<()> {
     let n = c
         .execute(
-            "UPDATE responses SET claim_id = $2, match_status = $3, updated_at = $4 WHERE id = $1",
+            // Only an unmatched response is linked: two links of the same 849 cannot both
+            // apply it.
+            "UPDATE responses SET claim_id = $2, match_status = $3, updated_at = $4 \
+             WHERE id = $1 AND match_status = 'unmatched'",
             vec![
                 id.into(),
                 claim_id.into(),
@@ -1212,7 +1215,7 @@ pub(crate) async fn link_response(
         )
         .await?;
     if n == 0 {
-        return Err(not_found("response", id));
+        return Err(not_found("unmatched response", id));
     }
     audit::append(c, event).await?;
     Ok(())

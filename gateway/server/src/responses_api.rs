@@ -1,0 +1,87 @@
+//! 849s received (chargeback-rules 7.6): `GET /api/v1/responses/unmatched[?partner=]` lists
+//! the Unmatched Responses queue (kept, never dropped), and `POST
+//! /api/v1/responses/{id}/link` with `{"claim": "acmepharma/GDD-CB-…", "actor": "ann"}` links
+//! one to the claim it answers: audited, and reconciled as if it had matched (404 unknown
+//! 849 or claim, 422 already linked or another partner's claim, 409 when it was linked
+//! meanwhile; nothing written then).
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::claims_api::{found_claim, response_json};
+use crate::http::{AppState, error};
+
+/// The response routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/responses/unmatched", get(unmatched))
+        .route("/api/v1/responses/{id}/link", post(link))
+}
+
+/// `?partner=`.
+#[derive(Debug, Deserialize)]
+struct UnmatchedQuery {
+    partner: Option<String>,
+}
+
+async fn unmatched(State(state): State<AppState>, Query(q): Query<UnmatchedQuery>) -> Response {
+    match state
+        .shared
+        .store
+        .unmatched_responses(q.partner.as_deref())
+        .await
+    {
+        Ok(rows) => Json(rows.iter().map(response_json).collect::<Vec<_>>()).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+/// Body of `POST /api/v1/responses/{id}/link`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    /// The claim the 849 answers: its id, or `partner/claim-number`.
+    pub claim: String,
+    /// Who links it (audited).
+    pub actor: String,
+}
+
+async fn link(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    Json(req): Json<LinkRequest>,
+) -> Response {
+    let claim = match found_claim(&state, &req.claim).await {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let partners = match state.shared.partners() {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    };
+    let ctx = state.shared.context(req.actor.clone());
+    match apply::apply_response_link(&*state.shared.store, &partners, id, claim.id, &ctx).await {
+        Ok(outcome) => Json(json!({
+            "summary": outcome.summary,
+            "refs": outcome.refs.iter().map(|(k, v)| json!({k: v})).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Err(e @ apply::ApplyError::UnknownResponse(_)) => {
+            error(StatusCode::NOT_FOUND, &e.to_string())
+        }
+        Err(e @ apply::ApplyError::InvalidLink(_)) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
+        }
+        Err(
+            e @ (apply::ApplyError::Conflict { .. }
+            | apply::ApplyError::Store(store::StoreError::NotFound { .. })),
+        ) => error(StatusCode::CONFLICT, &e.to_string()),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
