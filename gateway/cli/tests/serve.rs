@@ -157,6 +157,22 @@ fn story(serve: &Serve, deliver: Deliver) {
     let batch = json(&get(serve.port, batch_path).unwrap().1);
     assert_eq!(batch["status"], "awaiting_review", "{batch}");
     assert_eq!(batch["lines"].as_array().unwrap().len(), 4);
+    // The analyst finds it among the batches awaiting review.
+    let waiting = json(
+        &get(
+            serve.port,
+            "/api/v1/batches?status=awaiting_review&partner=gooddrug",
+        )
+        .unwrap()
+        .1,
+    );
+    let waiting: Vec<_> = waiting
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| &b["number"])
+        .collect();
+    assert_eq!(waiting, [&batch["number"]]);
     // The analyst downloads the disputed lines (chargeback-rules 9); a corrected file naming
     // a line the batch does not have is refused with its row and column, nothing written.
     let (status, csv) = get(serve.port, &format!("{batch_path}/disputes.csv")).unwrap();
@@ -280,6 +296,19 @@ fn story(serve: &Serve, deliver: Deliver) {
     // control numbers (C13, then C11); the TA1 itself is never acknowledged.
     let claim_number = element(&claim, "BAA", 5);
     let claim_api = format!("/api/v1/claims/acmepharma%2F{claim_number}");
+    let listed = json(
+        &get(
+            serve.port,
+            &format!("/api/v1/claims?partner=acmepharma&number={claim_number}"),
+        )
+        .unwrap()
+        .1,
+    );
+    assert_eq!(
+        listed[0]["claim_number"].as_str(),
+        Some(claim_number.as_str()),
+        "{listed}"
+    );
     let ta1 = format!(
         "ISA*00*          *00*          *ZZ*ACMEPHARMA     *ZZ*GOODDRUG       *261203*0900*U*00401*000000601*0*P*>~\nTA1*{}*{}*{}*R*022~\nIEA*0*000000601~\n",
         element(&claim, "ISA", 13),

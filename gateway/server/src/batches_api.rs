@@ -5,7 +5,7 @@
 //! on demand, as the service's tick does.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -18,9 +18,65 @@ use crate::http::{AppState, error};
 /// The batch routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/batches", get(list))
         .route("/api/v1/batches/{id}", get(get_batch))
         .route("/api/v1/batches/{id}/actions", post(act))
         .route("/api/v1/batches/cut", post(cut))
+}
+
+/// Query of `GET /api/v1/batches` and `GET /api/v1/claims`: every filter optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Partner.
+    pub partner: Option<String>,
+    /// Status, e.g. `awaiting_review`.
+    pub status: Option<String>,
+    /// Batches only: `claimant` or `adjudicator`.
+    pub role: Option<String>,
+    /// Number prefix.
+    pub number: Option<String>,
+    /// At most this many (default 100, at most 1,000).
+    pub limit: Option<i64>,
+}
+
+impl ListQuery {
+    /// The store filter.
+    pub fn filter(self) -> store::EntityFilter {
+        store::EntityFilter {
+            partner: self.partner,
+            status: self.status,
+            role: self.role,
+            number: self.number,
+            limit: self.limit,
+        }
+    }
+}
+
+/// `GET /api/v1/batches?status=awaiting_review&partner=gooddrug`: the batches to work,
+/// newest first, without their lines.
+async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Response {
+    let listed = async {
+        let mut reader = state.shared.store.reader().await?;
+        reader.list_batches(&q.filter()).await
+    }
+    .await;
+    match listed {
+        Ok(rows) => Json(
+            rows.iter()
+                .map(|b| {
+                    json!({
+                        "id": b.id, "number": b.number, "partner": b.partner, "role": b.role,
+                        "status": b.status, "version": b.version, "debit_memo": b.debit_memo,
+                        "period_end": b.period_end, "created_at": b.created_at,
+                        "updated_at": b.updated_at,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
 }
 
 /// Body of `POST /api/v1/batches/cut` (every field optional).

@@ -9,7 +9,7 @@
 //! A claim lists its dispute cases (`disputes_api`).
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -25,6 +25,7 @@ use crate::http::{AppState, error};
 /// The claim routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/claims", get(list))
         .route("/api/v1/claims/{id}", get(get_claim))
         .route("/api/v1/claims/{id}/settlements", post(settle))
         .route("/api/v1/claims/{id}/actions", post(act))
@@ -74,6 +75,35 @@ pub(crate) async fn found_claim(
         Ok(Some(c)) => Ok(c),
         Ok(None) => Err(error(StatusCode::NOT_FOUND, &format!("no claim {id}"))),
         Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())),
+    }
+}
+
+/// `GET /api/v1/claims?status=settlement_pending&partner=acmepharma&number=GDD-CB`: claims,
+/// split children too, newest first (the filters of `GET /api/v1/batches` but `role`).
+async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<crate::batches_api::ListQuery>,
+) -> Response {
+    let listed = async {
+        let mut reader = state.shared.store.reader().await?;
+        reader.list_claims(&q.filter()).await
+    }
+    .await;
+    match listed {
+        Ok(rows) => Json(
+            rows.iter()
+                .map(|c| {
+                    json!({
+                        "id": c.id, "partner": c.partner, "claim_number": c.claim_number,
+                        "status": c.status, "amount": c.amount, "version": c.version,
+                        "batch_id": c.batch_id, "parent_id": c.parent_id,
+                        "created_at": c.created_at, "updated_at": c.updated_at,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 

@@ -93,6 +93,10 @@ pub trait StoreRead: Send {
     async fn contract_version_count(&mut self) -> StoreResult<i64>;
     /// A batch by id.
     async fn get_batch(&mut self, id: Uuid) -> StoreResult<Option<BatchRecord>>;
+    /// Batches matching `filter`, newest first.
+    async fn list_batches(&mut self, filter: &EntityFilter) -> StoreResult<Vec<BatchRecord>>;
+    /// Claims matching `filter` (split children too), newest first.
+    async fn list_claims(&mut self, filter: &EntityFilter) -> StoreResult<Vec<ClaimRecord>>;
     /// A batch by number.
     async fn find_batch(&mut self, number: &str) -> StoreResult<Option<BatchRecord>>;
     /// The Open batch collecting `partner`'s lines of claim period `period_key`.

@@ -1039,6 +1039,29 @@ pub struct LineQuery {
     pub customer: Option<String>,
 }
 
+/// Filters for listing batches or claims (chargeback-rules 10, "Batches"); all given filters
+/// must hold. Newest first, at most `limit` (default 100, at most 1,000).
+#[derive(Debug, Clone, Default)]
+pub struct EntityFilter {
+    /// Partner.
+    pub partner: Option<String>,
+    /// Status (snake_case, e.g. `awaiting_review`, `settlement_pending`).
+    pub status: Option<String>,
+    /// Batches only: `claimant` or `adjudicator`.
+    pub role: Option<String>,
+    /// Number starting with this (a batch number, a claim or debit memo number).
+    pub number: Option<String>,
+    /// At most this many.
+    pub limit: Option<i64>,
+}
+
+impl EntityFilter {
+    /// The row limit: default 100, between 1 and 1,000.
+    pub fn row_limit(&self) -> i64 {
+        self.limit.unwrap_or(100).clamp(1, 1_000)
+    }
+}
+
 /// A claim to create (chargeback-rules 6.3 C1).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewClaim {

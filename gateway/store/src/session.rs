@@ -129,6 +129,14 @@ impl StoreRead for Session {
         engine::contract_version_count(self.conn()).await
     }
 
+    async fn list_batches(&mut self, filter: &EntityFilter) -> StoreResult<Vec<BatchRecord>> {
+        engine::list_batches(self.conn(), filter).await
+    }
+
+    async fn list_claims(&mut self, filter: &EntityFilter) -> StoreResult<Vec<ClaimRecord>> {
+        engine::list_claims(self.conn(), filter).await
+    }
+
     async fn get_batch(&mut self, id: Uuid) -> StoreResult<Option<BatchRecord>> {
         engine::get_batch(self.conn(), id).await
     }

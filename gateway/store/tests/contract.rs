@@ -188,6 +188,7 @@ contract_suite!(
     roster_memberships_and_uploads_are_versioned,
     claim_periods_and_bulk_line_updates,
     audit_events_append_in_bulk_in_order,
+    batches_and_claims_are_listed_by_filter,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -2308,4 +2309,103 @@ async fn audit_events_append_in_bulk_in_order(h: &Harness) {
     for (got, want) in stored.iter().zip(&events) {
         assert_eq!(&got.event, want);
     }
+}
+
+/// The analyst's lists (chargeback-rules 10, "Batches"): by partner, status, role and number
+/// prefix, newest first, bounded; a `%` or `_` in the prefix is literal.
+async fn batches_and_claims_are_listed_by_filter(h: &Harness) {
+    let mut tx = h.store.begin().await.expect("begin");
+    let mut ids = Vec::new();
+    for (i, (number, partner, role, status)) in [
+        ("acme/B-1", "acme", "adjudicator", "closed"),
+        ("acme/B-2", "acme", "claimant", "awaiting_review"),
+        ("acme/B_3", "acme", "claimant", "awaiting_review"),
+        ("other/B-4", "other", "claimant", "awaiting_review"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let batch = NewBatch {
+            partner: partner.into(),
+            role: role.into(),
+            status: status.into(),
+            at: t(i as i64),
+            ..new_batch(number)
+        };
+        ids.push(batch.id);
+        tx.insert_batch(&batch, &audit("batch", batch.id, "open", status, i as i64))
+            .await
+            .expect("batch");
+    }
+    for (i, (number, status)) in [
+        ("CB-1", "sent"),
+        ("CB-2", "settlement_pending"),
+        ("XB-3", "settlement_pending"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let claim = NewClaim {
+            status: status.into(),
+            at: t(10 + i as i64),
+            ..new_claim(number, "1.00")
+        };
+        tx.insert_claim(
+            &claim,
+            &audit("claim", claim.id, "C1", status, 10 + i as i64),
+        )
+        .await
+        .expect("claim");
+    }
+    tx.commit().await.expect("commit");
+    let mut r = reader(h).await;
+    let numbers = |v: Vec<BatchRecord>| v.into_iter().map(|b| b.number).collect::<Vec<_>>();
+    let waiting = EntityFilter {
+        partner: Some("acme".into()),
+        status: Some("awaiting_review".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(r.list_batches(&waiting).await.expect("list")),
+        ["acme/B_3", "acme/B-2"],
+        "newest first"
+    );
+    let adjudicator = EntityFilter {
+        role: Some("adjudicator".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(r.list_batches(&adjudicator).await.expect("list")),
+        ["acme/B-1"]
+    );
+    let literal = EntityFilter {
+        number: Some("acme/B_".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(r.list_batches(&literal).await.expect("list")),
+        ["acme/B_3"],
+        "_ is not a wildcard"
+    );
+    let one = EntityFilter {
+        limit: Some(1),
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(r.list_batches(&one).await.expect("list")),
+        ["other/B-4"]
+    );
+    let pending = EntityFilter {
+        status: Some("settlement_pending".into()),
+        number: Some("CB".into()),
+        ..Default::default()
+    };
+    let claims: Vec<String> = r
+        .list_claims(&pending)
+        .await
+        .expect("claims")
+        .into_iter()
+        .map(|c| c.claim_number)
+        .collect();
+    assert_eq!(claims, ["CB-2"]);
 }

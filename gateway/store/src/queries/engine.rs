@@ -11,9 +11,9 @@ use crate::error::{StoreError, StoreResult};
 use crate::model::{
     BatchLineRecord, BatchLineState, BatchLineUpdate, BatchRecord, BatchReport, CapEntryKind,
     CapEntryRecord, CapRecord, ClaimLineRecord, ClaimLineUpdate, ClaimRecord, ContractRecord,
-    ContractVersion, DisputeRecord, EntityUpdate, JsonText, LineQuery, MatchStatus, NewAuditEvent,
-    NewBatch, NewBatchLine, NewCapEntry, NewClaim, NewClaimLine, NewContract, NewDispute,
-    NewResponse, NewSettlement, ReportBatch, ResponseRecord, SettlementRecord,
+    ContractVersion, DisputeRecord, EntityFilter, EntityUpdate, JsonText, LineQuery, MatchStatus,
+    NewAuditEvent, NewBatch, NewBatchLine, NewCapEntry, NewClaim, NewClaimLine, NewContract,
+    NewDispute, NewResponse, NewSettlement, ReportBatch, ResponseRecord, SettlementRecord,
 };
 use crate::sql::{
     AMOUNT_SCALE, Arg, CopyData, Dialect, Exec, PRICE_SCALE, Row, checked_decimal, money, opt_money,
@@ -311,6 +311,64 @@ pub(crate) fn batch(r: &Row) -> StoreResult<BatchRecord> {
         period_key: r.opt_text("period_key")?,
         period_end: r.opt_text("period_end")?,
     })
+}
+
+/// `WHERE ...` of an entity list: the filters given, the number as a prefix.
+fn entity_where(filter: &EntityFilter, number_column: &str, with_role: bool) -> (String, Params) {
+    let mut p = Params::default();
+    let mut clauses = Vec::new();
+    if let Some(partner) = &filter.partner {
+        clauses.push(format!("partner = {}", p.push(partner.clone())));
+    }
+    if let Some(status) = &filter.status {
+        clauses.push(format!("status = {}", p.push(status.clone())));
+    }
+    if let (true, Some(role)) = (with_role, &filter.role) {
+        clauses.push(format!("role = {}", p.push(role.clone())));
+    }
+    if let Some(number) = &filter.number {
+        // A prefix: LIKE's wildcards in the number itself are taken literally.
+        let escaped = number
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        clauses.push(format!(
+            "{number_column} LIKE {} ESCAPE '\\'",
+            p.push(format!("{escaped}%"))
+        ));
+    }
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    (sql, p)
+}
+
+pub(crate) async fn list_batches(
+    c: &mut dyn Exec,
+    filter: &EntityFilter,
+) -> StoreResult<Vec<BatchRecord>> {
+    let (clauses, mut p) = entity_where(filter, "number", true);
+    let limit = p.push(filter.row_limit());
+    let sql = format!(
+        "SELECT {BATCH_COLUMNS} FROM batches{clauses} ORDER BY created_at DESC, id DESC LIMIT {limit}"
+    );
+    let rows = c.fetch_all(&sql, p.args).await?;
+    rows.iter().map(batch).collect()
+}
+
+pub(crate) async fn list_claims(
+    c: &mut dyn Exec,
+    filter: &EntityFilter,
+) -> StoreResult<Vec<ClaimRecord>> {
+    let (clauses, mut p) = entity_where(filter, "claim_number", false);
+    let limit = p.push(filter.row_limit());
+    let sql = format!(
+        "SELECT {CLAIM_COLUMNS} FROM claims{clauses} ORDER BY created_at DESC, id DESC LIMIT {limit}"
+    );
+    let rows = c.fetch_all(&sql, p.args).await?;
+    rows.iter().map(claim).collect()
 }
 
 /// The Open batch collecting `partner`'s lines of claim period `period_key`, if any.
