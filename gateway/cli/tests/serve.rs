@@ -443,6 +443,8 @@ fn story(serve: &Serve, deliver: Deliver) {
     )
     .unwrap();
     assert_eq!(status, 404);
+    let (status, open_cases) = get(serve.port, "/api/v1/disputes?partner=acmepharma").unwrap();
+    assert_eq!((status, json(&open_cases)), (200, serde_json::json!([])));
     // Resubmitting (7.5) is for a split child's unpaid part: this claim is not one.
     let resubmit = format!(
         r#"{{"expected_version": {}, "actor": "ann", "lines": ["1"]}}"#,

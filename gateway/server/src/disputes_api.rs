@@ -4,7 +4,7 @@
 //! expires cases past their due date (D6) on the claim-period cut's tick.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -19,6 +19,7 @@ use crate::http::{AppState, error};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/claims/{id}/disputes", post(open))
+        .route("/api/v1/disputes", get(list))
         .route("/api/v1/disputes/{id}", get(get_case))
         .route("/api/v1/disputes/{id}/actions", post(act))
 }
@@ -95,6 +96,57 @@ async fn open(
     }
 }
 
+fn case_json(d: &store::DisputeRecord) -> serde_json::Value {
+    json!({
+        "id": d.id,
+        "partner": d.partner,
+        "claim_id": d.claim_id,
+        "status": d.status,
+        "amount": d.amount,
+        "version": d.version,
+        "case": d.payload,
+        "created_at": d.created_at,
+        "updated_at": d.updated_at,
+    })
+}
+
+/// `?status=open,submitted&partner=acmepharma`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Statuses, comma-separated (default: the open ones, `open,submitted,under_review`).
+    pub status: Option<String>,
+    /// Partner.
+    pub partner: Option<String>,
+}
+
+/// `GET /api/v1/disputes`: the cases to work (open ones by default), as the store orders them.
+async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Response {
+    let statuses: Vec<String> = q
+        .status
+        .as_deref()
+        .unwrap_or("open,submitted,under_review")
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let listed = async {
+        let mut reader = state.shared.store.reader().await?;
+        reader.disputes_with_status(&statuses).await
+    }
+    .await;
+    match listed {
+        Ok(rows) => Json(
+            rows.iter()
+                .filter(|d| q.partner.as_ref().is_none_or(|p| &d.partner == p))
+                .map(case_json)
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
 async fn get_case(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<Uuid>() else {
         return error(StatusCode::NOT_FOUND, &format!("no dispute case {id}"));
@@ -105,18 +157,7 @@ async fn get_case(State(state): State<AppState>, Path(id): Path<String>) -> Resp
     }
     .await;
     match found {
-        Ok(Some(d)) => Json(json!({
-            "id": d.id,
-            "partner": d.partner,
-            "claim_id": d.claim_id,
-            "status": d.status,
-            "amount": d.amount,
-            "version": d.version,
-            "case": d.payload,
-            "created_at": d.created_at,
-            "updated_at": d.updated_at,
-        }))
-        .into_response(),
+        Ok(Some(d)) => Json(case_json(&d)).into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, &format!("no dispute case {id}")),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
