@@ -91,7 +91,10 @@ pub use roster::{RosterOutcome, apply_roster_upload, approve_roster_upload};
 pub use sales::{
     batch_number, find_report_batch, locate_batch, period_batch_number, sales_batch_header,
 };
-pub use settle::{Allocation, MassSettlement, MassSettlementOutcome, SettlementOutcome};
+pub use settle::{
+    Allocation, AllocationProposal, MassSettlement, MassSettlementOutcome, SettlementOutcome,
+    propose_allocations,
+};
 pub use state::CHUNK_LINES;
 pub use store::Applied;
 

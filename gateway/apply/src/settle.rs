@@ -8,7 +8,7 @@
 //! claim, the mass settlement number on each claim's instrument, all in one transaction.
 
 use engine::audit::{Actor, status_name};
-use engine::claims::{ClaimStatus, Instrument, SettlementMethod};
+use engine::claims::{ClaimRecord, ClaimStatus, Instrument, SettlementMethod};
 use rust_decimal::Decimal;
 use store::{NewSettlement, StoreTx};
 use uuid::Uuid;
@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::Context;
 use crate::audit::append_all;
 use crate::error::ApplyError;
-use crate::state::{claim_at_version, load_claim, save_claim};
+use crate::state::{claim_at_version, corrupt, load_claim, save_claim};
 
 /// What recording an instrument did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,6 +183,72 @@ pub struct Allocation {
     pub expected_version: i64,
     /// Amount of the instrument allocated to it.
     pub amount: Decimal,
+}
+
+/// How an instrument with no remittance would be allocated (chargeback-rules 7.3: oldest
+/// first, once a user confirms): for the user to confirm as a [`MassSettlement`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllocationProposal {
+    /// Allocations, oldest claim first, each with its claim number.
+    pub allocations: Vec<(Allocation, String)>,
+    /// What no Settlement Pending claim of the partner is left to take.
+    pub unallocated: Decimal,
+}
+
+/// Proposes how `amount` from `partner` settles its Settlement Pending claims: oldest first
+/// (claim date, then creation), each up to its remaining amount, until the amount is used.
+/// Reads only; nothing is written until the user confirms it with
+/// [`crate::apply_mass_settlement`] (each allocation carries the version it was read at).
+pub async fn propose_allocations(
+    store: &dyn store::Store,
+    partner: &str,
+    amount: Decimal,
+) -> Result<AllocationProposal, ApplyError> {
+    if amount <= Decimal::ZERO {
+        return Err(ApplyError::InvalidSettlement(format!(
+            "amount {amount} must be positive"
+        )));
+    }
+    let mut read = store.reader().await?;
+    let filter = store::EntityFilter {
+        partner: Some(partner.to_owned()),
+        status: Some("settlement_pending".to_owned()),
+        limit: Some(1_000),
+        oldest_first: true,
+        ..Default::default()
+    };
+    let mut pending = Vec::new();
+    for record in read.list_claims(&filter).await? {
+        // The payload holds what `remaining` needs (amount, splits, instruments), not lines.
+        let claim: ClaimRecord = serde_json::from_value(record.payload.clone())
+            .map_err(corrupt(format!("claim {}", record.id)))?;
+        pending.push((claim.date, record, claim.remaining()));
+    }
+    pending.sort_by_key(|p| (p.0, p.1.created_at));
+    let mut left = amount;
+    let mut allocations = Vec::new();
+    for (_, record, remaining) in pending {
+        if left.is_zero() {
+            break;
+        }
+        let take = remaining.min(left);
+        if take <= Decimal::ZERO {
+            continue;
+        }
+        left -= take;
+        allocations.push((
+            Allocation {
+                claim: record.id,
+                expected_version: record.version,
+                amount: take,
+            },
+            record.claim_number,
+        ));
+    }
+    Ok(AllocationProposal {
+        allocations,
+        unallocated: left,
+    })
 }
 
 /// One instrument paying several claims (chargeback-rules 7.3, 8.2).

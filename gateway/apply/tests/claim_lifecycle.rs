@@ -817,7 +817,31 @@ async fn mass_settlement_settles_several_claims(kind: Kind) {
         ],
     };
     let who = ctx("2026-12-20", "ann");
+    // With no remittance, the instrument is proposed oldest first (7.3): the parent's 113.00,
+    // then the child's 10.00; what no claim takes is shown, and nothing is written.
     let counts = s.h.counts().await;
+    let proposal = apply::propose_allocations(&*s.h.store, ACME, dec("130.00"))
+        .await
+        .expect("proposal");
+    let proposed: Vec<(uuid::Uuid, i64, Decimal)> = proposal
+        .allocations
+        .iter()
+        .map(|(a, _)| (a.claim, a.expected_version, a.amount))
+        .collect();
+    assert_eq!(
+        proposed,
+        [
+            (s.claim_id, pending.version, dec("113.00")),
+            (child, child_version, dec("10.00"))
+        ]
+    );
+    assert_eq!(proposal.unallocated, dec("7.00"));
+    let short = apply::propose_allocations(&*s.h.store, ACME, dec("50.00"))
+        .await
+        .expect("proposal");
+    assert_eq!(short.allocations.len(), 1);
+    assert_eq!(short.allocations[0].0.amount, dec("50.00"));
+    assert_eq!(s.h.counts().await, counts, "a proposal writes nothing");
     let stale =
         apply::apply_mass_settlement(&*s.h.store, request(pending.version - 1, "10.00"), &who)
             .await;

@@ -483,7 +483,25 @@ fn story(serve: &Serve, deliver: Deliver) {
     assert_eq!(part["remaining_amount"], "23.00", "{part}");
     let (status, stale) = settle(&reconciled["version"], "ACME-CM-2", "23.00");
     assert_eq!(status, 409, "a stale version must conflict: {stale}");
-    // The rest comes as a mass settlement (one instrument, allocations per claim, 7.3).
+    // The rest comes as a mass settlement (one instrument, allocations per claim, 7.3); with
+    // no remittance it would be allocated oldest first, as proposed here.
+    let (status, proposal) = get(
+        serve.port,
+        "/api/v1/settlements/proposal?partner=acmepharma&amount=23.00",
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{proposal}");
+    assert_eq!(
+        json(&proposal),
+        serde_json::json!({
+            "allocations": [{
+                "claim": format!("acmepharma/{claim_number}"),
+                "expected_version": part["version"],
+                "amount": "23.00",
+            }],
+            "unallocated": "0.00",
+        })
+    );
     let mass = |version: &serde_json::Value, claim: &str| {
         let body = format!(
             r#"{{"actor": "ann", "method": "credit_memo_on_account", "number": "ACME-CM-2", "date": "2026-12-20", "allocations": [{{"claim": "{claim}", "expected_version": {version}, "amount": "23.00"}}]}}"#

@@ -49,6 +49,7 @@ impl ListQuery {
             role: self.role,
             number: self.number,
             limit: self.limit,
+            oldest_first: false,
         }
     }
 }

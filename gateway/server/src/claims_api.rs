@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/claims/{id}/actions", post(act))
         .route("/api/v1/claims/{id}/resubmissions", post(resubmit))
         .route("/api/v1/settlements", post(settle_many))
+        .route("/api/v1/settlements/proposal", get(propose))
 }
 
 /// `{id}` is a claim id or `partner/claim number` (URL-encoded).
@@ -407,6 +408,37 @@ pub struct AllocationRequest {
     pub expected_version: i64,
     /// Amount of the instrument allocated to the claim.
     pub amount: Decimal,
+}
+
+/// Query of `GET /api/v1/settlements/proposal?partner=acmepharma&amount=150.00`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalQuery {
+    /// The partner the instrument comes from.
+    pub partner: String,
+    /// Its amount.
+    pub amount: rust_decimal::Decimal,
+}
+
+/// An instrument with no remittance, allocated oldest first (chargeback-rules 7.3): the
+/// allocations, ready to confirm as the body of `POST /api/v1/settlements`, and what is
+/// left unallocated. Reads only.
+async fn propose(State(state): State<AppState>, Query(q): Query<ProposalQuery>) -> Response {
+    match apply::propose_allocations(&*state.shared.store, &q.partner, q.amount).await {
+        Ok(p) => Json(json!({
+            // As `POST /api/v1/settlements` takes them: the claim as `partner/number`.
+            "allocations": p.allocations.iter().map(|(a, number)| json!({
+                "claim": format!("{}/{number}", q.partner),
+                "expected_version": a.expected_version, "amount": a.amount,
+            })).collect::<Vec<_>>(),
+            "unallocated": p.unallocated,
+        }))
+        .into_response(),
+        Err(e @ apply::ApplyError::InvalidSettlement(_)) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
+        }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
 }
 
 /// Body of `POST /api/v1/settlements`: one instrument for several claims (chargeback-rules

@@ -1040,7 +1040,7 @@ pub struct LineQuery {
 }
 
 /// Filters for listing batches or claims (chargeback-rules 10, "Batches"); all given filters
-/// must hold. Newest first, at most `limit` (default 100, at most 1,000).
+/// must hold. Newest first (or oldest), at most `limit` (default 100, at most 1,000).
 #[derive(Debug, Clone, Default)]
 pub struct EntityFilter {
     /// Partner.
@@ -1053,6 +1053,8 @@ pub struct EntityFilter {
     pub number: Option<String>,
     /// At most this many.
     pub limit: Option<i64>,
+    /// Oldest first instead of newest first.
+    pub oldest_first: bool,
 }
 
 impl EntityFilter {

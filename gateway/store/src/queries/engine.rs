@@ -351,8 +351,10 @@ pub(crate) async fn list_batches(
 ) -> StoreResult<Vec<BatchRecord>> {
     let (clauses, mut p) = entity_where(filter, "number", true);
     let limit = p.push(filter.row_limit());
+    let order = if filter.oldest_first { "ASC" } else { "DESC" };
     let sql = format!(
-        "SELECT {BATCH_COLUMNS} FROM batches{clauses} ORDER BY created_at DESC, id DESC LIMIT {limit}"
+        "SELECT {BATCH_COLUMNS} FROM batches{clauses} ORDER BY created_at {order}, id {order} \
+         LIMIT {limit}"
     );
     let rows = c.fetch_all(&sql, p.args).await?;
     rows.iter().map(batch).collect()
@@ -364,8 +366,10 @@ pub(crate) async fn list_claims(
 ) -> StoreResult<Vec<ClaimRecord>> {
     let (clauses, mut p) = entity_where(filter, "claim_number", false);
     let limit = p.push(filter.row_limit());
+    let order = if filter.oldest_first { "ASC" } else { "DESC" };
     let sql = format!(
-        "SELECT {CLAIM_COLUMNS} FROM claims{clauses} ORDER BY created_at DESC, id DESC LIMIT {limit}"
+        "SELECT {CLAIM_COLUMNS} FROM claims{clauses} ORDER BY created_at {order}, id {order} \
+         LIMIT {limit}"
     );
     let rows = c.fetch_all(&sql, p.args).await?;
     rows.iter().map(claim).collect()
