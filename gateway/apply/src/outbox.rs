@@ -97,10 +97,7 @@ pub(crate) async fn write_outbound_as(
     let doc_type = doc.doc_type();
     let routing_key = outbound_routing_key(doc_type, partner);
     let record = outbound_record(doc, partner, &message_id, store::JsonText::of(doc)?, now);
-    if tx.insert_document(&record).await? {
-        tx.insert_outbox(&outbox_message(doc, &routing_key, &message_id, now))
-            .await?;
-    }
+    insert_outbound(tx, doc, &record, &routing_key, &message_id, now).await?;
     Ok(OutboundDoc {
         message_id,
         routing_key,
@@ -110,8 +107,8 @@ pub(crate) async fn write_outbound_as(
 }
 
 /// [`write_outbound`] for a document already serialized as `bytes` (`doc` gives its type,
-/// partner and source, not its content): the bytes are hashed for the message id, parsed once
-/// for the stored body and moved into the outbox message.
+/// partner and source, not its content): the bytes are hashed for the message id and become
+/// the stored body, which is also the message's payload.
 pub(crate) async fn write_outbound_bytes(
     tx: &mut dyn StoreTx,
     doc: &Document,
@@ -122,23 +119,34 @@ pub(crate) async fn write_outbound_bytes(
     let message_id = format!("{:x}", Sha256::digest(&bytes));
     let doc_type = doc.doc_type();
     let routing_key = outbound_routing_key(doc_type, partner);
-    // The only copy of the text besides the outbox payload.
     let body = store::JsonText::from_string(
-        String::from_utf8(bytes.clone())
-            .map_err(<serde_json::Error as serde::de::Error>::custom)?,
+        String::from_utf8(bytes).map_err(<serde_json::Error as serde::de::Error>::custom)?,
     )?;
     let record = outbound_record(doc, partner, &message_id, body, now);
-    if tx.insert_document(&record).await? {
-        drop(record);
-        tx.insert_outbox(&message_with(doc, &routing_key, &message_id, bytes, now))
-            .await?;
-    }
+    insert_outbound(tx, doc, &record, &routing_key, &message_id, now).await?;
     Ok(OutboundDoc {
         message_id,
         routing_key,
         partner: partner.to_owned(),
         doc_type: doc_type.to_owned(),
     })
+}
+
+/// Stores `record` and, when it is new, its message. The message's payload is the stored
+/// body itself (the relay reads it from `documents`), so the document is written once.
+async fn insert_outbound(
+    tx: &mut dyn StoreTx,
+    doc: &Document,
+    record: &NewDocument,
+    routing_key: &str,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApplyError> {
+    if tx.insert_document(record).await? {
+        let message = message_with(doc, routing_key, message_id, Vec::new(), now);
+        tx.insert_outbox_for_document(&message, record.id).await?;
+    }
+    Ok(())
 }
 
 /// The `documents` row of an outbound document sent as `message_id`.

@@ -207,6 +207,21 @@ async fn chunked_equals_whole(kind: Kind, report: schemas::SalesReport, trigger:
         message.message_id,
         apply::outbound_message_id(&want_844).unwrap()
     );
+    // The 844 is stored once: its message names the document, whose body is the payload.
+    let stored_844 = read
+        .find_document(&format!("outbound:{}", message.message_id))
+        .await
+        .unwrap()
+        .expect("844 document");
+    assert_eq!(stored_844.body.get().as_bytes(), message.payload.as_slice());
+    let by_reference = h
+        .scalar(&format!(
+            "SELECT COUNT(*) AS n FROM outbox WHERE message_id = '{}' \
+             AND payload IS NULL AND document_id IS NOT NULL",
+            message.message_id
+        ))
+        .await;
+    assert_eq!(by_reference, 1, "the outbox row holds no second copy");
     drop(read);
     h.finish().await;
 }

@@ -99,3 +99,69 @@ pub async fn run(
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use bus::{MemoryBus, Topology};
+    use store::{DocumentSource, JsonText, NewDocument, OutboxMessage, SqliteStore};
+    use uuid::Uuid;
+
+    use super::*;
+
+    /// An outbound document's message holds no payload of its own: the relay publishes the
+    /// stored body, byte for byte (its message id is the hash of those bytes), in order with
+    /// messages that carry their payload.
+    #[tokio::test]
+    async fn a_message_naming_its_document_publishes_the_stored_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("cg.db")).await.unwrap();
+        store.migrate().await.unwrap();
+        let text = r#"{"schema":"chargegate.claim/1", "debit_memo":"DM-1","n":1.50}"#;
+        let now = Utc::now();
+        let doc = NewDocument {
+            id: Uuid::now_v7(),
+            idempotency_key: "outbound:m-844".into(),
+            doc_type: "claim".into(),
+            partner: "acme".into(),
+            source: DocumentSource {
+                file_sha256: None,
+                isa13: None,
+                gs06: None,
+                st02: None,
+            },
+            tx_id: None,
+            body: JsonText::from_string(text.into()).unwrap(),
+            created_at: now,
+        };
+        let message = |id: &str, payload: &[u8]| OutboxMessage {
+            message_id: id.into(),
+            exchange: apply::EXCHANGE.into(),
+            routing_key: "outbound.claim.acme".into(),
+            headers: serde_json::json!({"doc_type": "claim", "partner": "acme"}),
+            payload: payload.to_vec(),
+            created_at: now,
+        };
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx.insert_document(&doc).await.unwrap());
+        assert!(
+            tx.insert_outbox_for_document(&message("m-844", b""), doc.id)
+                .await
+                .unwrap()
+        );
+        assert!(tx.insert_outbox(&message("m-own", b"{}")).await.unwrap());
+        tx.commit().await.unwrap();
+
+        let bus = MemoryBus::new(Topology::chargegate());
+        let mut consumer = bus.consume("outbound.send", 10).await.unwrap();
+        assert_eq!(relay_once(&store, &bus).await.unwrap(), 2);
+        let first = consumer.next().await.unwrap().unwrap();
+        assert_eq!(first.message.message_id, "m-844");
+        assert_eq!(first.message.payload, text.as_bytes());
+        assert_eq!(first.message.headers["doc_type"], "claim");
+        let second = consumer.next().await.unwrap().unwrap();
+        assert_eq!(second.message.message_id, "m-own");
+        assert_eq!(second.message.payload, b"{}");
+        assert!(store.pending_outbox(10).await.unwrap().is_empty());
+    }
+}

@@ -315,6 +315,16 @@ pub trait StoreTx: StoreRead {
     async fn insert_document(&mut self, doc: &NewDocument) -> StoreResult<bool>;
     /// Queues a message; `false` (nothing written) if its message id exists.
     async fn insert_outbox(&mut self, message: &OutboxMessage) -> StoreResult<bool>;
+    /// Queues a message whose payload is the body of the stored document `document_id`, byte
+    /// for byte: the row points at the document instead of holding a second copy (a sales
+    /// report's 844 is megabytes), and [`StoreRead::pending_outbox`] reads the body in its
+    /// place. `message.payload` is not stored (leave it empty). `false` (nothing written) if
+    /// the message id exists.
+    async fn insert_outbox_for_document(
+        &mut self,
+        message: &OutboxMessage,
+        document_id: Uuid,
+    ) -> StoreResult<bool>;
     /// Marks an outbox row confirmed by the broker (the first confirm time is kept).
     async fn mark_sent(&mut self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
     /// Counts a failed publish attempt.

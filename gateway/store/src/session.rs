@@ -445,6 +445,14 @@ impl StoreTx for Session {
         outbox::insert_message(self.conn(), message).await
     }
 
+    async fn insert_outbox_for_document(
+        &mut self,
+        message: &OutboxMessage,
+        document_id: Uuid,
+    ) -> StoreResult<bool> {
+        outbox::insert_document_message(self.conn(), message, document_id).await
+    }
+
     async fn mark_sent(&mut self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
         outbox::mark_sent(self.conn(), id, at).await
     }

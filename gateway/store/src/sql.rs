@@ -287,7 +287,7 @@ impl Row {
         self.get(column)
     }
 
-    pub(crate) fn bytes(&self, column: &str) -> StoreResult<Vec<u8>> {
+    pub(crate) fn opt_bytes(&self, column: &str) -> StoreResult<Option<Vec<u8>>> {
         self.get(column)
     }
 

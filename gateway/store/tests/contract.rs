@@ -171,6 +171,7 @@ contract_suite!(
     document_and_outbox_commit_together,
     failure_between_document_and_outbox_leaves_neither,
     pending_outbox_in_order_until_marked_sent,
+    outbox_message_of_a_document_carries_its_exact_body,
     processed_message_applies_once,
     control_numbers_are_sequential_and_survive_reopen,
     concurrent_allocation_yields_distinct_numbers,
@@ -713,6 +714,84 @@ async fn pending_outbox_in_order_until_marked_sent(h: &Harness) {
         matches!(missing, Err(StoreError::NotFound { .. })),
         "{missing:?}"
     );
+}
+
+async fn outbox_message_of_a_document_carries_its_exact_body(h: &Harness) {
+    let store = &h.store;
+    // Text a re-serialization would change (key order, spacing, escapes, a long decimal): the
+    // message must carry the stored bytes, which are what its id was hashed from.
+    let text = r#"{"schema":"chargegate.claim/1", "z":"\u00e9\n","a":[1,2.50,{}],"n":1.000000000000000000001}"#;
+    let doc = NewDocument {
+        body: JsonText::from_string(text.to_owned()).expect("json"),
+        ..document("outbound:m-doc")
+    };
+    let before = message("m-before");
+    let after = message("m-after");
+    let mut tx = store.begin().await.expect("begin");
+    assert!(tx.insert_outbox(&before).await.expect("before"));
+    assert!(tx.insert_document(&doc).await.expect("doc"));
+    let by_ref = message_ref("m-doc");
+    assert!(
+        tx.insert_outbox_for_document(&by_ref, doc.id)
+            .await
+            .expect("message of the document")
+    );
+    // The message id is taken: nothing is written.
+    assert!(
+        !tx.insert_outbox_for_document(&by_ref, doc.id)
+            .await
+            .expect("same id again")
+    );
+    assert!(tx.insert_outbox(&after).await.expect("after"));
+    tx.commit().await.expect("commit");
+
+    let pending = store.pending_outbox(10).await.expect("pending");
+    let ids: Vec<_> = pending
+        .iter()
+        .map(|r| r.message.message_id.as_str())
+        .collect();
+    assert_eq!(ids, ["m-before", "m-doc", "m-after"], "publishing order");
+    assert_eq!(pending[0].message, before);
+    assert_eq!(pending[2].message, after);
+    assert_eq!(
+        pending[1].message,
+        OutboxMessage {
+            payload: text.as_bytes().to_vec(),
+            ..by_ref
+        }
+    );
+    let stored = reader(h)
+        .await
+        .get_document(doc.id)
+        .await
+        .expect("get")
+        .expect("stored");
+    assert_eq!(stored.body.get(), text, "the document itself is unchanged");
+
+    // Sent like any other row.
+    store.mark_sent(pending[1].id, t(10)).await.expect("sent");
+    let names: Vec<_> = store
+        .pending_outbox(10)
+        .await
+        .expect("pending")
+        .into_iter()
+        .map(|r| r.message.message_id)
+        .collect();
+    assert_eq!(names, ["m-before", "m-after"]);
+
+    // A message cannot name a document that is not stored.
+    let mut tx = store.begin().await.expect("begin");
+    let orphan = tx
+        .insert_outbox_for_document(&message_ref("m-orphan"), Uuid::now_v7())
+        .await;
+    assert!(orphan.is_err(), "{orphan:?}");
+}
+
+fn message_ref(id: &str) -> OutboxMessage {
+    OutboxMessage {
+        payload: Vec::new(),
+        ..message(id)
+    }
 }
 
 async fn processed_message_applies_once(h: &Harness) {

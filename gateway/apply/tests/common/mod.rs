@@ -152,6 +152,28 @@ impl Harness {
         out
     }
 
+    /// The one integer `sql` selects as `n`.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        match &self.backend {
+            Backend::Sqlite { path, .. } => {
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect(&format!("sqlite://{}", path.display()))
+                    .await
+                    .expect("scalar connection");
+                let row = sqlx::query(sql).fetch_one(&pool).await.expect("scalar");
+                pool.close().await;
+                row.get::<i64, _>("n")
+            }
+            Backend::Postgres { options, .. } => {
+                let mut conn = options.connect().await.expect("scalar connection");
+                let row = sqlx::query(sql).fetch_one(&mut conn).await.expect("scalar");
+                conn.close().await.expect("close");
+                row.get::<i64, _>("n")
+            }
+        }
+    }
+
     /// What the documents and actions decided, independent of ids and times: batch
     /// statuses, claim statuses and amounts, outbound message ids, line statuses.
     pub async fn digest(&self) -> Vec<String> {

@@ -97,16 +97,54 @@ pub(crate) async fn insert_message(c: &mut dyn Exec, m: &OutboxMessage) -> Store
     Ok(n == 1)
 }
 
+/// A message whose payload is a stored document's body: `payload` stays NULL and the row
+/// names the document (migration 0014), so the body is written once.
+pub(crate) async fn insert_document_message(
+    c: &mut dyn Exec,
+    m: &OutboxMessage,
+    document_id: Uuid,
+) -> StoreResult<bool> {
+    debug_assert!(m.payload.is_empty(), "the payload is the document's body");
+    let n = c
+        .execute(
+            "INSERT INTO outbox (message_id, exchange, routing_key, headers, document_id, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (message_id) DO NOTHING",
+            vec![
+                m.message_id.as_str().into(),
+                m.exchange.as_str().into(),
+                m.routing_key.as_str().into(),
+                (&m.headers).into(),
+                document_id.into(),
+                m.created_at.into(),
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
 pub(crate) async fn pending(c: &mut dyn Exec, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
     let rows = c
         .fetch_all(
-            "SELECT id, message_id, exchange, routing_key, headers, payload, created_at, sent_at, \
-             attempts, last_error FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+            "SELECT o.id, o.message_id, o.exchange, o.routing_key, o.headers, o.payload, \
+             d.body AS document_body, o.created_at, o.sent_at, o.attempts, o.last_error \
+             FROM outbox o LEFT JOIN documents d ON d.id = o.document_id \
+             WHERE o.sent_at IS NULL ORDER BY o.id LIMIT $1",
             vec![limit.max(0).into()],
         )
         .await?;
     rows.iter()
         .map(|r| {
+            // Either the row's own payload or, for a row naming a document, its body's text.
+            let payload = match r.opt_bytes("payload")? {
+                Some(payload) => payload,
+                None => r
+                    .opt_text("document_body")?
+                    .ok_or_else(|| StoreError::Corrupt {
+                        column: "outbox.payload".to_owned(),
+                        reason: "neither a payload nor a stored document".to_owned(),
+                    })?
+                    .into_bytes(),
+            };
             Ok(OutboxRecord {
                 id: r.int("id")?,
                 message: OutboxMessage {
@@ -114,7 +152,7 @@ pub(crate) async fn pending(c: &mut dyn Exec, limit: i64) -> StoreResult<Vec<Out
                     exchange: r.text("exchange")?,
                     routing_key: r.text("routing_key")?,
                     headers: r.json("headers")?,
-                    payload: r.bytes("payload")?,
+                    payload,
                     created_at: r.time("created_at")?,
                 },
                 sent_at: r.opt_time("sent_at")?,
