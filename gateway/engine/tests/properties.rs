@@ -1,9 +1,9 @@
 //! Property tests: claim totals, the batch and line state machines under random actions,
-//! immutability of closed batches and idempotent contract application.
+//! immutability of closed batches, the 849 of a held claim and idempotent contract application.
 
 use chrono::NaiveDate;
 use engine::EngineSettings;
-use engine::adjudicate::adjudicate;
+use engine::adjudicate::{ResponseHeader, adjudicate, batch_answer};
 use engine::audit::Actor;
 use engine::batch::{
     Batch, BatchAction, BatchHeader, BatchKind, BatchStatus, Ledgers, batch_transition_allowed,
@@ -15,7 +15,7 @@ use engine::contracts::ContractBook;
 use engine::duplicates::LineHistory;
 use engine::reasons::RejectReason;
 use engine::sale::SaleLine;
-use engine::settings::{BatchMode, Role};
+use engine::settings::{BatchMode, Role, UnattendedAmountDisputes};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use schemas::{Action, Claim, Contract, Document, ItemAction, PartyAction};
@@ -247,6 +247,78 @@ proptest! {
         }
         let max_claims = if ic { 2 } else { 1 };
         prop_assert!(batch.claims.len() <= max_claims);
+    }
+
+    /// A received claim held for review (13.1 `hold`) is worked by the same machines, and the
+    /// 849 that answers its end answers every line from its final status: Claimed lines at
+    /// their accepted amount, Rejected ones at zero with a reject code, the totals the sums
+    /// (7.7); no 849 while the batch is open.
+    #[test]
+    fn a_held_claim_is_answered_line_for_line(
+        specs in prop::collection::vec(line_strategy(), 1..8),
+        steps in prop::collection::vec(step_strategy(), 0..12),
+        ic in any::<bool>(),
+    ) {
+        let base = claim();
+        let sales: Vec<SaleLine> = specs.iter().enumerate().map(|(i, s)| make_line(&base, *s, i)).collect();
+        let mut doc = base.clone();
+        doc.lines = sales.iter().map(SaleLine::to_claim_line).collect();
+        doc.total_claimed = doc.lines.iter().map(|l| l.claimed_amount).sum();
+        let mode = if ic { BatchMode::ImmediateClaim } else { BatchMode::ReviewAndClaim };
+        let settings = EngineSettings {
+            batch_mode: mode,
+            unattended_amount_disputes: UnattendedAmountDisputes::Hold,
+            ..EngineSettings::default()
+        };
+        let today = date("2026-12-31");
+        let run = adjudicate(&doc, &book(), &settings, today);
+        prop_assume!(run.held);
+        let kept = run.batch(sales, mode);
+        let mut batch = Batch {
+            header: header(&base),
+            settings,
+            mode,
+            status: kept.status,
+            lines: kept.lines,
+            claims: kept.claims,
+        };
+        prop_assert_eq!(batch.status, BatchStatus::AwaitingReview);
+        let book = book();
+        let mut history = LineHistory::new();
+        let mut caps = CapLedger::new();
+        let answer_header = || ResponseHeader { source: base.source.clone(), date: today, credit_memo: None };
+        for step in &steps {
+            let before = batch.clone();
+            let result = batch.apply(&action(step), &Actor::user("reviewer"), &mut Ledgers { book: &book, history: &mut history, caps: &mut caps }, today);
+            check(&before, &batch, result.is_ok())?;
+            if matches!(batch.status, BatchStatus::Closed | BatchStatus::Rejected) {
+                break;
+            }
+        }
+        let Some((report, answer)) = batch_answer(&batch, answer_header()) else {
+            prop_assert!(!matches!(batch.status, BatchStatus::Closed | BatchStatus::Rejected));
+            return Ok(());
+        };
+        prop_assert_eq!(answer.lines.len(), batch.lines.len());
+        prop_assert_eq!(answer.total_claimed, doc.total_claimed);
+        let approved: Decimal = answer.lines.iter().map(|l| l.approved_amount).sum();
+        prop_assert_eq!(answer.total_approved, approved);
+        prop_assert_eq!(report.total_approved, approved);
+        for (line, answered) in batch.lines.iter().zip(&answer.lines) {
+            prop_assert_eq!(&line.sale.line, &answered.line);
+            match line.status {
+                engine::batch::LineStatus::Claimed => prop_assert_eq!(
+                    answered.approved_amount,
+                    line.accepted_amount.unwrap_or_default()
+                ),
+                engine::batch::LineStatus::Rejected => {
+                    prop_assert!(answered.approved_amount.is_zero());
+                    prop_assert!(answered.reason_code.is_some(), "{answered:?}");
+                    prop_assert_eq!(answered.status, schemas::LineStatus::Rejected);
+                }
+                other => prop_assert!(false, "an ended batch holds a {other:?} line"),
+            }
+        }
     }
 
     /// Applying any contract document twice equals applying it once.
