@@ -212,6 +212,7 @@ fn demo_runs_the_sample_story() {
         "AK9*A*1*1*1",
         "its lines went into batch gooddrug/123456789/",
         "is awaiting_review (GOOD DRUG's profile says Review and Claim)",
+        "1 disputed line(s) exported for correction:",
         "claimed 123.00, approved 123.00",
         "AMT*CC*255.25 (claimed), AMT*TT*223.50 (approved)",
         "TA1*000005001*261115*1405*R*022",
@@ -220,6 +221,17 @@ fn demo_runs_the_sample_story() {
     }
     let outbox = dir.join("drop/gooddrug/outbox");
     assert!(outbox.read_dir().expect("outbox").count() >= 4);
+    let exported = std::fs::read_dir(&dir)
+        .expect("demo dir")
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().contains("-disputes-"))
+        .expect("the dispute CSV");
+    let csv = std::fs::read_to_string(exported.path()).expect("csv");
+    assert!(
+        csv.starts_with("source_batch_number,source_line_id,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 2, "{csv}");
 }
 
 fn tempdir(name: &str) -> PathBuf {

@@ -187,6 +187,22 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
         );
     }
 
+    // The disputed lines as the dispute CSV (chargeback-rules 9), as
+    // `GET /api/v1/batches/{id}/disputes.csv` serves it.
+    let export = apply::export_disputes(&*shared.store, batch.id, &ctx).await?;
+    let csv_path = shared
+        .settings
+        .paths
+        .data
+        .join(export.file_name.replace('/', "_"));
+    std::fs::write(&csv_path, &export.csv)
+        .with_context(|| format!("writing {}", csv_path.display()))?;
+    println!(
+        "   {} disputed line(s) exported for correction: {}",
+        export.rows,
+        csv_path.display()
+    );
+
     step(4, "the analyst pays and closes the batch");
     let ctx = shared.context("demo analyst");
     let partners = shared.partners()?;
