@@ -163,7 +163,8 @@ async fn import(
         import_corrections(&mut source, csv, header, &mut ledgers, ctx.today)?
     };
     drop(history);
-    stored_caps.save(tx, &caps, Some(id), ctx).await?;
+    // Each movement under the batch its line names (new lines, or a source line's release).
+    stored_caps.save(tx, &caps, None, ctx).await?;
     let correlation = format!("corrections:{}", record.number);
 
     // The source: its corrected lines still disputed are Rejected `Resubmitted` (L16).
