@@ -156,6 +156,25 @@ fn reason(line: &BatchLine) -> (LineStatus, Option<ReasonCode>, Option<Decimal>)
 
 const RIVERSIDE: (&str, &str) = ("11", "AR1234563");
 
+/// The movements of SPA-2026-0099's 12345010001 cap, as `kind line quantity`.
+async fn cap_moves(h: &Harness) -> Vec<String> {
+    let key = "123456789/SPA-2026-0099/NDC:12345010001/*/v1";
+    let mut read = h.store.reader().await.unwrap();
+    read.cap_entries(key)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e.entry.kind.as_str(),
+                e.entry.line_ref.as_deref().unwrap_or("-"),
+                e.entry.quantity.normalize()
+            )
+        })
+        .collect()
+}
+
 /// 10 CA cap: batch 1 takes 6, batch 2 asks 5 and finds 4 (CAP_EXCEEDED, AAA03 04) in a
 /// process that rebuilt everything from the store; 4 then fit (reserved), and the next 1 finds
 /// nothing (CAP_EXHAUSTED, AAA03 05).
@@ -237,23 +256,8 @@ async fn cap_spans_batches_and_restarts(kind: Kind) {
     .await
     .expect("pay and close");
     assert_eq!(paid.status, "closed");
-    // The ledger rows under the cap's key.
-    let key = "123456789/SPA-2026-0099/NDC:12345010001/*/v1";
-    let mut read = h.store.reader().await.unwrap();
-    let entries = read.cap_entries(key).await.unwrap();
-    let moves: Vec<String> = entries
-        .iter()
-        .map(|e| {
-            format!(
-                "{} {} {}",
-                e.entry.kind.as_str(),
-                e.entry.line_ref.as_deref().unwrap_or("-"),
-                e.entry.quantity.normalize()
-            )
-        })
-        .collect();
     assert_eq!(
-        moves,
+        cap_moves(&h).await,
         [
             "reserved 1 6",
             "consumed 1 6",
@@ -261,7 +265,6 @@ async fn cap_spans_batches_and_restarts(kind: Kind) {
             "consumed 1 4"
         ]
     );
-    drop(read);
     h.finish().await;
 }
 both_backends!(
@@ -314,26 +317,16 @@ async fn an_849_rejection_gives_the_cap_back(kind: Kind) {
     .await;
     let second = lines_of(&h, "R2").await;
     assert_eq!(reason(&second[0]), (LineStatus::Accepted, None, None));
-    let key = "123456789/SPA-2026-0099/NDC:12345010001/*/v1";
-    let mut read = h.store.reader().await.unwrap();
-    let moves: Vec<String> = read
-        .cap_entries(key)
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| format!("{} {}", e.entry.kind.as_str(), e.entry.quantity.normalize()))
-        .collect();
     assert_eq!(
-        moves,
+        cap_moves(&h).await,
         [
-            "reserved 6",
-            "consumed 6",
-            "released 6",
-            "reserved 10",
-            "consumed 10"
+            "reserved 1 6",
+            "consumed 1 6",
+            "released 1 6",
+            "reserved 1 10",
+            "consumed 1 10"
         ]
     );
-    drop(read);
     h.finish().await;
 }
 both_backends!(

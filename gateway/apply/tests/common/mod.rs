@@ -121,33 +121,11 @@ impl Harness {
     /// Row count of every table of [`TABLES`].
     pub async fn counts(&self) -> Vec<(&'static str, i64)> {
         let mut out = Vec::new();
-        match &self.backend {
-            Backend::Sqlite { path, .. } => {
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .connect(&format!("sqlite://{}", path.display()))
-                    .await
-                    .expect("count connection");
-                for t in TABLES {
-                    let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {t}"))
-                        .fetch_one(&pool)
-                        .await
-                        .expect("count");
-                    out.push((*t, row.get::<i64, _>("n")));
-                }
-                pool.close().await;
-            }
-            Backend::Postgres { options, .. } => {
-                let mut conn = options.connect().await.expect("count connection");
-                for t in TABLES {
-                    let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {t}"))
-                        .fetch_one(&mut conn)
-                        .await
-                        .expect("count");
-                    out.push((*t, row.get::<i64, _>("n")));
-                }
-                conn.close().await.expect("close");
-            }
+        for t in TABLES {
+            out.push((
+                *t,
+                self.scalar(&format!("SELECT COUNT(*) AS n FROM {t}")).await,
+            ));
         }
         out
     }

@@ -345,34 +345,42 @@ fn entity_where(filter: &EntityFilter, number_column: &str, with_role: bool) -> 
     (sql, p)
 }
 
+/// The rows of `table` matching `filter`, by creation time.
+async fn list_rows<T>(
+    c: &mut dyn Exec,
+    filter: &EntityFilter,
+    (table, columns, number_column, with_role): (&str, &str, &str, bool),
+    row: fn(&Row) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    let (clauses, mut p) = entity_where(filter, number_column, with_role);
+    let limit = p.push(filter.row_limit());
+    let order = if filter.oldest_first { "ASC" } else { "DESC" };
+    let sql = format!(
+        "SELECT {columns} FROM {table}{clauses} ORDER BY created_at {order}, id {order} \
+         LIMIT {limit}"
+    );
+    let rows = c.fetch_all(&sql, p.args).await?;
+    rows.iter().map(row).collect()
+}
+
 pub(crate) async fn list_batches(
     c: &mut dyn Exec,
     filter: &EntityFilter,
 ) -> StoreResult<Vec<BatchRecord>> {
-    let (clauses, mut p) = entity_where(filter, "number", true);
-    let limit = p.push(filter.row_limit());
-    let order = if filter.oldest_first { "ASC" } else { "DESC" };
-    let sql = format!(
-        "SELECT {BATCH_COLUMNS} FROM batches{clauses} ORDER BY created_at {order}, id {order} \
-         LIMIT {limit}"
-    );
-    let rows = c.fetch_all(&sql, p.args).await?;
-    rows.iter().map(batch).collect()
+    list_rows(c, filter, ("batches", BATCH_COLUMNS, "number", true), batch).await
 }
 
 pub(crate) async fn list_claims(
     c: &mut dyn Exec,
     filter: &EntityFilter,
 ) -> StoreResult<Vec<ClaimRecord>> {
-    let (clauses, mut p) = entity_where(filter, "claim_number", false);
-    let limit = p.push(filter.row_limit());
-    let order = if filter.oldest_first { "ASC" } else { "DESC" };
-    let sql = format!(
-        "SELECT {CLAIM_COLUMNS} FROM claims{clauses} ORDER BY created_at {order}, id {order} \
-         LIMIT {limit}"
-    );
-    let rows = c.fetch_all(&sql, p.args).await?;
-    rows.iter().map(claim).collect()
+    list_rows(
+        c,
+        filter,
+        ("claims", CLAIM_COLUMNS, "claim_number", false),
+        claim,
+    )
+    .await
 }
 
 /// The Open batch collecting `partner`'s lines of claim period `period_key`, if any.
