@@ -56,27 +56,32 @@ pub(crate) async fn load(
     sorted.sort();
     tx.lock_caps(&sorted).await?;
     let mut ledger = CapLedger::new();
-    for (i, c) in caps.into_iter().enumerate() {
-        let idx = ledger.add_cap(c.cap);
-        for record in tx.cap_entries(&keys[i]).await? {
-            let e = record.entry;
-            let line = e
-                .line_ref
-                .clone()
-                .or_else(|| e.line_no.map(|n| n.to_string()))
-                .unwrap_or_default();
-            ledger.replay(CapEntry {
-                cap: idx,
-                line: LineRef {
-                    batch: e.batch_id.map(|b| b.to_string()).unwrap_or_default(),
-                    line,
-                },
-                quantity: e.quantity,
-                amount: e.amount,
-                kind: engine_kind(e.kind),
-                date: e.at.date_naive(),
-            });
-        }
+    let mut index = std::collections::HashMap::with_capacity(caps.len());
+    for c in caps {
+        index.insert(c.key.clone(), ledger.add_cap(c.cap));
+    }
+    // Every cap's movements in one query, in append order (each cap's order is kept).
+    for record in tx.cap_entries(&keys).await? {
+        let e = record.entry;
+        let Some(&idx) = index.get(&e.cap_key) else {
+            continue;
+        };
+        let line = e
+            .line_ref
+            .clone()
+            .or_else(|| e.line_no.map(|n| n.to_string()))
+            .unwrap_or_default();
+        ledger.replay(CapEntry {
+            cap: idx,
+            line: LineRef {
+                batch: e.batch_id.map(|b| b.to_string()).unwrap_or_default(),
+                line,
+            },
+            quantity: e.quantity,
+            amount: e.amount,
+            kind: engine_kind(e.kind),
+            date: e.at.date_naive(),
+        });
     }
     let base = ledger.entries().len();
     Ok(StoredCaps { ledger, keys, base })

@@ -158,9 +158,9 @@ const RIVERSIDE: (&str, &str) = ("11", "AR1234563");
 
 /// The movements of SPA-2026-0099's 12345010001 cap, as `kind line quantity`.
 async fn cap_moves(h: &Harness) -> Vec<String> {
-    let key = "123456789/SPA-2026-0099/NDC:12345010001/*/v1";
+    let key = "123456789/SPA-2026-0099/NDC:12345010001/*/v1".to_owned();
     let mut read = h.store.reader().await.unwrap();
-    read.cap_entries(key)
+    read.cap_entries(&[key])
         .await
         .unwrap()
         .iter()

@@ -190,8 +190,8 @@ pub trait StoreRead: Send {
     ) -> StoreResult<Vec<ResponseRecord>>;
     /// Responses linked to a claim, oldest first (a later 849 supersedes, both are kept).
     async fn responses_for_claim(&mut self, claim_id: Uuid) -> StoreResult<Vec<ResponseRecord>>;
-    /// A cap's ledger in append order.
-    async fn cap_entries(&mut self, cap_key: &str) -> StoreResult<Vec<CapEntryRecord>>;
+    /// The ledgers of `cap_keys` in append order (one query, however many caps).
+    async fn cap_entries(&mut self, cap_keys: &[String]) -> StoreResult<Vec<CapEntryRecord>>;
     /// A GPO's roster memberships.
     async fn gpo_memberships(&mut self, gpo: &str) -> StoreResult<Option<GpoMembershipsRecord>>;
     /// Every GPO's roster memberships, by GPO.

@@ -267,8 +267,8 @@ impl StoreRead for Session {
         engine::responses_for_claim(self.conn(), claim_id).await
     }
 
-    async fn cap_entries(&mut self, cap_key: &str) -> StoreResult<Vec<CapEntryRecord>> {
-        engine::cap_entries(self.conn(), cap_key).await
+    async fn cap_entries(&mut self, cap_keys: &[String]) -> StoreResult<Vec<CapEntryRecord>> {
+        engine::cap_entries(self.conn(), cap_keys).await
     }
 
     async fn gpo_memberships(&mut self, gpo: &str) -> StoreResult<Option<GpoMembershipsRecord>> {

@@ -1541,7 +1541,10 @@ async fn engine_entities_round_trip(h: &Harness) {
     .await
     .expect("ledger");
     tx.commit().await.expect("commit");
-    let ledger = r.cap_entries(&cap.cap_key).await.expect("ledger");
+    let ledger = r
+        .cap_entries(std::slice::from_ref(&cap.cap_key))
+        .await
+        .expect("ledger");
     assert_eq!(
         ledger.iter().map(|e| e.entry.kind).collect::<Vec<_>>(),
         vec![CapEntryKind::Reserved, CapEntryKind::Consumed]
@@ -1553,6 +1556,16 @@ async fn engine_entities_round_trip(h: &Harness) {
             .collect::<Vec<_>>(),
         vec![Some("2"), None]
     );
+    // Several caps in one query: each cap's movements, in append order; none for no caps.
+    let both = r
+        .cap_entries(&[cap.cap_key.clone(), "no-such-cap".to_owned()])
+        .await
+        .expect("ledgers");
+    assert_eq!(
+        both.iter().map(|e| e.id).collect::<Vec<_>>(),
+        ledger.iter().map(|e| e.id).collect::<Vec<_>>()
+    );
+    assert!(r.cap_entries(&[]).await.expect("none").is_empty());
 
     // Claim lines, settlement, dispute.
     let settlement = NewSettlement {

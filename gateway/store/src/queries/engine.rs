@@ -1436,12 +1436,22 @@ pub(crate) async fn append_cap_entries(
     Ok(())
 }
 
-pub(crate) async fn cap_entries(c: &mut dyn Exec, key: &str) -> StoreResult<Vec<CapEntryRecord>> {
+pub(crate) async fn cap_entries(
+    c: &mut dyn Exec,
+    keys: &[String],
+) -> StoreResult<Vec<CapEntryRecord>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut p = Params::default();
+    let list = p.list(keys);
     let rows = c
         .fetch_all(
-            "SELECT id, cap_key, batch_id, line_no, line_ref, kind, quantity, amount, at \
-             FROM cap_ledger WHERE cap_key = $1 ORDER BY id",
-            vec![key.into()],
+            &format!(
+                "SELECT id, cap_key, batch_id, line_no, line_ref, kind, quantity, amount, at \
+                 FROM cap_ledger WHERE cap_key IN ({list}) ORDER BY id"
+            ),
+            p.args,
         )
         .await?;
     rows.iter()
