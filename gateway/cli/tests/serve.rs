@@ -676,6 +676,50 @@ fn story(serve: &Serve, deliver: Deliver) {
         "a duplicate file must not create transactions"
     );
 
+    // GOOD DRUG claims from us (844 GDD-CB-20261115-0001): adjudicated against ACME's
+    // contract and answered at once with the 849; the customer claim, which shows its
+    // adjudication, is approved and awaits its credit memo (C3, C7).
+    deliver(
+        "gooddrug",
+        "844_4010_claim.x12",
+        &sample("844_4010_claim.x12"),
+    );
+    let received = "/api/v1/claims/gooddrug%2FGDD-CB-20261115-0001";
+    wait_for(serve, "GOOD DRUG's claim adjudicated", || {
+        get(serve.port, received)
+            .map(|(s, _)| s == 200)
+            .unwrap_or(false)
+    });
+    let adjudicated = json(&get(serve.port, received).unwrap().1);
+    assert_eq!(adjudicated["role"], "adjudicator", "{adjudicated}");
+    assert_eq!(adjudicated["held"], false, "{adjudicated}");
+    assert_eq!(adjudicated["adjudication"]["total_claimed"], "255.25");
+    assert_eq!(
+        adjudicated["amount"], adjudicated["adjudication"]["total_approved"],
+        "{adjudicated}"
+    );
+    wait_for(serve, "the 849 in GOOD DRUG's outbox", || {
+        files(&drops.join("gooddrug/outbox"))
+            .iter()
+            .any(|f| f.starts_with("claim_response-"))
+    });
+    let (status, approved) = http(
+        serve.port,
+        "POST",
+        &format!("{received}/actions"),
+        Some(&format!(
+            r#"{{"expected_version": {}, "actor": "ar1", "action": {{"action": "approve"}}}}"#,
+            adjudicated["version"]
+        )),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(
+        json(&approved)["status"],
+        "settlement_pending",
+        "{approved}"
+    );
+
     let (_, metrics) = get(serve.port, "/metrics").unwrap();
     assert!(
         metrics.contains("chargegate_files_received_total"),

@@ -157,6 +157,15 @@ async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Res
                 &engine,
                 state.shared.settings.engine.today(chrono::Utc::now()),
             ));
+            // A received claim: held for review (13.1) or answered, with its adjudication.
+            obj.insert("role".into(), json!(engine.role));
+            if engine.role == engine::settings::Role::Adjudicator {
+                let held = engine.extra.get("held") == Some(&serde_json::Value::Bool(true));
+                obj.insert("held".into(), held.into());
+                if let Some(report) = engine.extra.get("adjudication") {
+                    obj.insert("adjudication".into(), report.clone());
+                }
+            }
         }
         Ok::<_, store::StoreError>(Some(body))
     }
