@@ -31,6 +31,16 @@ impl UomFactor {
     /// Sale and contract units are the same.
     pub const IDENTITY: Self = Self { num: 1, den: 1 };
 
+    /// [`Self::IDENTITY`], for serde's `default`.
+    pub fn identity() -> Self {
+        Self::IDENTITY
+    }
+
+    /// Whether sale and contract units are the same (a stored snapshot leaves it out).
+    pub fn is_identity(&self) -> bool {
+        *self == Self::IDENTITY
+    }
+
     /// `quantity × num / den`, exact (multiply before dividing).
     pub fn to_contract_units(self, quantity: Decimal) -> Result<Decimal, AmountError> {
         if self == Self::IDENTITY {
@@ -64,6 +74,24 @@ pub struct Rounding {
 }
 
 impl Rounding {
+    /// The rounding of the default settings (chargeback-rules 2.1): 2 places, half away from
+    /// zero, extend then round.
+    pub const STANDARD: Self = Self {
+        scale: 2,
+        strategy: RoundingStrategy::HalfAwayFromZero,
+        order: RoundingOrder::ExtendThenRound,
+    };
+
+    /// [`Self::STANDARD`], for serde's `default`.
+    pub fn standard() -> Self {
+        Self::STANDARD
+    }
+
+    /// Whether this is the standard rounding (a stored snapshot leaves it out).
+    pub fn is_standard(&self) -> bool {
+        *self == Self::STANDARD
+    }
+
     /// The rounding of a settings set.
     pub fn of(settings: &EngineSettings) -> Self {
         Self {

@@ -88,9 +88,18 @@ pub struct PricingSnapshot {
     pub reference_price: Decimal,
     /// Contract unit.
     pub contract_uom: Name,
-    /// Sale → contract unit factor.
+    /// Sale → contract unit factor. Left out of the stored line when 1/1, as the standard
+    /// rounding is: every line of a batch repeats them (about 100 of a line's 940 bytes).
+    #[serde(
+        default = "UomFactor::identity",
+        skip_serializing_if = "UomFactor::is_identity"
+    )]
     pub factor: UomFactor,
     /// Rounding applied.
+    #[serde(
+        default = "Rounding::standard",
+        skip_serializing_if = "Rounding::is_standard"
+    )]
     pub rounding: Rounding,
 }
 

@@ -651,3 +651,37 @@ fn v10_caps_5_1() {
         ]
     );
 }
+
+/// A stored pricing snapshot leaves out the 1/1 factor and the standard rounding, and reads
+/// back equal; any other factor or rounding is kept.
+#[test]
+fn a_pricing_snapshot_stores_only_what_differs_from_the_standard() {
+    let ctx = ctx(Role::Adjudicator);
+    let book = book_of(&sample_contract());
+    let settings = EngineSettings::default();
+    let history = LineHistory::new();
+    let mut pipeline = Pipeline::new(&book, &settings, &ctx, date("2026-11-18"), &history, None);
+    let v = pipeline.validate(&line(1));
+    let Some(mut pricing) = v.pricing else {
+        panic!("line 1 is priced");
+    };
+    let round_trip = |p: &PricingSnapshot| -> (String, PricingSnapshot) {
+        let text = serde_json::to_string(p).unwrap_or_default();
+        let back = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        (text, back)
+    };
+    let (text, back) = round_trip(&pricing);
+    assert!(
+        !text.contains("\"factor\"") && !text.contains("\"rounding\""),
+        "{text}"
+    );
+    assert_eq!(back, pricing);
+    pricing.factor = crate::amounts::UomFactor { num: 12, den: 1 };
+    pricing.rounding.strategy = crate::settings::RoundingStrategy::HalfEven;
+    let (text, back) = round_trip(&pricing);
+    assert!(
+        text.contains("\"factor\"") && text.contains("half_even"),
+        "{text}"
+    );
+    assert_eq!(back, pricing);
+}
