@@ -156,6 +156,23 @@ fn reason(line: &BatchLine) -> (LineStatus, Option<ReasonCode>, Option<Decimal>)
 
 const RIVERSIDE: (&str, &str) = ("11", "AR1234563");
 
+/// ACME's capped 845 (10 CA of 12345010001 on SPA-2026-0099) applied on 2026-11-01, then
+/// GOOD DRUG's report R1 of 6 CA for Riverside on 2026-11-15.
+async fn six_of_ten_claimed(h: &Harness, partners: &Partners) {
+    let contract = acme_sample("845_5010_contract_caps.x12");
+    let out = apply_doc(h, partners, "m-845", &contract, "2026-11-01").await;
+    assert_eq!(out, "contract SPA-2026-0099 version 1");
+    let (q, c) = RIVERSIDE;
+    apply_doc(
+        h,
+        partners,
+        "m-r1",
+        &report("R1", &[(q, c, "6")]),
+        "2026-11-15",
+    )
+    .await;
+}
+
 /// The movements of SPA-2026-0099's 12345010001 cap, as `kind line quantity`.
 async fn cap_moves(h: &Harness) -> Vec<String> {
     let key = "123456789/SPA-2026-0099/NDC:12345010001/*/v1".to_owned();
@@ -181,18 +198,8 @@ async fn cap_moves(h: &Harness) -> Vec<String> {
 async fn cap_spans_batches_and_restarts(kind: Kind) {
     let h = Harness::new(kind).await;
     let partners = partners();
-    let contract = acme_sample("845_5010_contract_caps.x12");
-    let out = apply_doc(&h, &partners, "m-845", &contract, "2026-11-01").await;
-    assert_eq!(out, "contract SPA-2026-0099 version 1");
+    six_of_ten_claimed(&h, &partners).await;
     let (q, c) = RIVERSIDE;
-    apply_doc(
-        &h,
-        &partners,
-        "m-r1",
-        &report("R1", &[(q, c, "6")]),
-        "2026-11-15",
-    )
-    .await;
     let first = lines_of(&h, "R1").await;
     assert_eq!(reason(&first[0]), (LineStatus::Accepted, None, None));
     assert_eq!(first[0].status, LineStatus::Claimed);
@@ -277,17 +284,8 @@ both_backends!(
 async fn an_849_rejection_gives_the_cap_back(kind: Kind) {
     let h = Harness::new(kind).await;
     let partners = partners();
-    let contract = acme_sample("845_5010_contract_caps.x12");
-    apply_doc(&h, &partners, "m-845", &contract, "2026-11-01").await;
+    six_of_ten_claimed(&h, &partners).await;
     let (q, c) = RIVERSIDE;
-    apply_doc(
-        &h,
-        &partners,
-        "m-r1",
-        &report("R1", &[(q, c, "6")]),
-        "2026-11-15",
-    )
-    .await;
     assert_eq!(lines_of(&h, "R1").await[0].status, LineStatus::Claimed);
     let pending = h.store.pending_outbox(1_000).await.unwrap();
     let sent = pending
