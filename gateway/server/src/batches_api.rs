@@ -148,12 +148,19 @@ fn analyst() -> String {
 
 /// `{id}` is a batch id, a batch number (`partner/supplier/period`, URL-encoded) or
 /// `partner/report`: the batch that sales report went into.
-pub(crate) async fn find(
-    state: &AppState,
-    id: &str,
-) -> Result<Option<store::BatchRecord>, apply::ApplyError> {
+async fn find(state: &AppState, id: &str) -> Result<Option<store::BatchRecord>, apply::ApplyError> {
     let mut reader = state.shared.store.reader().await?;
     apply::locate_batch(&mut *reader, id).await
+}
+
+/// The batch `{id}` names, or the response to give: 404 when there is none, 500 when the
+/// store fails.
+pub(crate) async fn found(state: &AppState, id: &str) -> Result<store::BatchRecord, Response> {
+    match find(state, id).await {
+        Ok(Some(b)) => Ok(b),
+        Ok(None) => Err(error(StatusCode::NOT_FOUND, &format!("no batch {id}"))),
+        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())),
+    }
 }
 
 async fn get_batch(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -226,10 +233,9 @@ async fn act(
     Path(id): Path<String>,
     Json(req): Json<ActionRequest>,
 ) -> Response {
-    let batch = match find(&state, &id).await {
-        Ok(Some(b)) => b,
-        Ok(None) => return error(StatusCode::NOT_FOUND, &format!("no batch {id}")),
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    let batch = match found(&state, &id).await {
+        Ok(b) => b,
+        Err(response) => return response,
     };
     let partners = match state.shared.partners() {
         Ok(p) => p,

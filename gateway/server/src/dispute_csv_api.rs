@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::batches_api::find;
+use crate::batches_api::found;
 use crate::http::{AppState, error};
 
 /// The dispute CSV routes.
@@ -21,14 +21,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/batches/{id}/disputes.csv", get(download))
         .route("/api/v1/batches/{id}/corrections", post(upload))
-}
-
-async fn found(state: &AppState, id: &str) -> Result<store::BatchRecord, Response> {
-    match find(state, id).await {
-        Ok(Some(b)) => Ok(b),
-        Ok(None) => Err(error(StatusCode::NOT_FOUND, &format!("no batch {id}"))),
-        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())),
-    }
 }
 
 async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Response {
