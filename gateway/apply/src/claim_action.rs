@@ -87,7 +87,7 @@ pub(crate) async fn apply(
     let record = claim_at_version(tx, claim_id, expected_version).await?;
     let mut claim = load_claim(tx, &record).await?;
     if matches!(action, ClaimAction::Submit | ClaimAction::Approve)
-        && claim.extra.get("held") == Some(&serde_json::Value::Bool(true))
+        && crate::claim_answer::held_for_review(tx, &record).await?
     {
         return Err(ApplyError::HeldForReview(record.claim_number));
     }

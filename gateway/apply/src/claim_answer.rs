@@ -5,11 +5,11 @@
 use engine::adjudicate::{ResponseHeader, batch_answer};
 use engine::batch::Batch;
 use schemas::{Document, Source};
-use store::{EntityUpdate, StoreTx};
+use store::StoreTx;
 use uuid::Uuid;
 
 use crate::error::ApplyError;
-use crate::state::{claim_payload, load_claim};
+use crate::state::{claim_payload, load_claim, write_claim};
 use crate::{Context, OutboundDoc};
 
 /// Where and when an 849 to `partner` is issued: today, no credit memo yet (settlement
@@ -26,6 +26,21 @@ pub(crate) fn response_header(partner: &str, ctx: &Context) -> ResponseHeader {
         date: ctx.today,
         credit_memo: None,
     }
+}
+
+/// Whether claim `claim` is a received claim whose batch still waits for its reviewer (13.1
+/// hold): read from the batch, so it holds exactly until the batch is answered.
+pub async fn held_for_review(
+    read: &mut dyn store::StoreRead,
+    claim: &store::ClaimRecord,
+) -> Result<bool, store::StoreError> {
+    let Some(batch_id) = claim.batch_id else {
+        return Ok(false);
+    };
+    Ok(read.get_batch(batch_id).await?.is_some_and(|b| {
+        b.role == "adjudicator"
+            && b.status == engine::audit::status_name(&engine::batch::BatchStatus::AwaitingReview)
+    }))
 }
 
 /// What answering a batch did.
@@ -58,7 +73,6 @@ pub(crate) async fn answer_batch(
         .ok_or(ApplyError::NoClaimForBatch(batch_id))?;
     let mut claim = load_claim(tx, &record).await?;
     claim.amount = response.total_approved;
-    claim.extra.remove("held");
     claim
         .extra
         .insert("adjudication".into(), serde_json::to_value(&report)?);
@@ -69,19 +83,18 @@ pub(crate) async fn answer_batch(
             response.total_approved, response.total_claimed
         ))
         .correlation(correlation.to_owned());
-    tx.update_claim(
-        &EntityUpdate {
-            id: record.id,
-            expected_version: record.version,
-            status: record.status.clone(),
-            amount: Some(response.total_approved),
-            payload: claim_payload(&claim)?,
-            at: ctx.now,
-        },
+    write_claim(
+        tx,
+        (record.id, record.version),
+        (
+            record.status.clone(),
+            Some(response.total_approved),
+            claim_payload(&claim)?,
+        ),
         &event,
+        ctx,
     )
-    .await
-    .map_err(ApplyError::from_store("claim", record.id, record.version))?;
+    .await?;
     let approved = response.total_approved;
     let doc = Document::ClaimResponse(response);
     let outbound = crate::outbox::write_outbound(tx, &doc, partner, ctx.now).await?;

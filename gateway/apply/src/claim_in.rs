@@ -29,7 +29,7 @@ use crate::claim_answer::response_header;
 use crate::error::ApplyError;
 use crate::partners::Partner;
 use crate::state::{
-    batch_payload, claim_payload, history_for, insert_lines, invoices_of, load_batch,
+    batch_payload, claim_payload, history_for, insert_lines, invoices_of, load_batch, write_claim,
 };
 use crate::{Context, Outcome};
 
@@ -335,19 +335,16 @@ async fn cancel_replaced_claim(
         .transition(Some(&current.status), "cancelled")
         .reason(format!("replaced by {replaced_by}"))
         .correlation(message_id.to_owned());
-    tx.update_claim(
-        &EntityUpdate {
-            id: current.id,
-            expected_version: current.version,
-            status: "cancelled".to_owned(),
-            amount: None,
-            payload,
-            at: ctx.now,
-        },
+    // The payload edited as JSON: a claim stored before it was an engine `ClaimRecord`
+    // (see `ClaimRecord::received`) is replaced the same way.
+    write_claim(
+        tx,
+        (current.id, current.version),
+        ("cancelled".to_owned(), None, payload),
         &event,
+        ctx,
     )
-    .await
-    .map_err(ApplyError::from_store("claim", current.id, current.version))?;
+    .await?;
     Ok(())
 }
 
@@ -497,9 +494,6 @@ async fn adjudicate_new(
     record
         .extra
         .insert("adjudication".into(), serde_json::to_value(&run.report)?);
-    if run.held {
-        record.extra.insert("held".into(), true.into());
-    }
     if let Some(l) = &link {
         record
             .extra

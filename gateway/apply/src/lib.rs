@@ -70,6 +70,7 @@ use uuid::Uuid;
 
 pub use action::ActionOutcome;
 pub use claim_action::{ClaimAction, ClaimActionOutcome};
+pub use claim_answer::held_for_review;
 pub use corrections::{
     CorrectionOutcome, DisputeExport, export_disputes, import_dispute_corrections,
 };

@@ -258,6 +258,12 @@ pub(crate) fn claim_payload(claim: &ClaimRecord) -> Result<serde_json::Value, Ap
     Ok(value)
 }
 
+/// A claim line's row status: its 849 outcome, `open` before one.
+fn claim_line_status(line: &engine::claims::ClaimLineRecord) -> String {
+    line.outcome
+        .map_or_else(|| "open".to_owned(), |o| status_name(&o))
+}
+
 /// One claim line as its row.
 pub(crate) fn claim_line_row(
     line_no: i64,
@@ -268,9 +274,7 @@ pub(crate) fn claim_line_row(
         line_no,
         batch_id: batch.map(|b| b.0),
         batch_line_no: batch.map(|b| b.1),
-        status: line
-            .outcome
-            .map_or_else(|| "open".to_owned(), |o| status_name(&o)),
+        status: claim_line_status(line),
         claimed_amount: line.claimed_amount,
         approved_amount: line.approved_amount,
         payload: store::JsonText::of(line)?,
@@ -291,13 +295,9 @@ pub(crate) async fn save_claim_line(
     correlation: &str,
     ctx: &Context,
 ) -> Result<(), ApplyError> {
-    let status_of = |l: &engine::claims::ClaimLineRecord| {
-        l.outcome
-            .map_or_else(|| "open".to_owned(), |o| status_name(&o))
-    };
-    let status = status_of(line);
+    let status = claim_line_status(line);
     let mut event = crate::audit::event(ctx, "claim_line", format!("{claim_id}/{line_no}"), what)
-        .transition(Some(&status_of(before)), &status)
+        .transition(Some(&claim_line_status(before)), &status)
         .correlation(correlation.to_owned());
     if let Some(reason) = reason {
         event = event.reason(reason);
@@ -385,16 +385,35 @@ pub(crate) async fn save_claim(
     if let Some(c) = correlation {
         event = event.correlation(c.to_owned());
     }
+    write_claim(
+        tx,
+        (id, expected_version),
+        (to, None, claim_payload(claim)?),
+        &event,
+        ctx,
+    )
+    .await
+}
+
+/// Writes claim row `id` (seen at `expected_version`): its status, its amount when given
+/// (`None` keeps it) and its payload, with `event`; returns the new version.
+pub(crate) async fn write_claim(
+    tx: &mut dyn StoreTx,
+    (id, expected_version): (Uuid, i64),
+    (status, amount, payload): (String, Option<rust_decimal::Decimal>, serde_json::Value),
+    event: &NewAuditEvent,
+    ctx: &Context,
+) -> Result<i64, ApplyError> {
     tx.update_claim(
         &EntityUpdate {
             id,
             expected_version,
-            status: to,
-            amount: None,
-            payload: claim_payload(claim)?,
+            status,
+            amount,
+            payload,
             at: ctx.now,
         },
-        &event,
+        event,
     )
     .await
     .map_err(ApplyError::from_store("claim", id, expected_version))
