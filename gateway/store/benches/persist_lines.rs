@@ -165,7 +165,7 @@ async fn postgres() -> Option<PgBench> {
     conn.close().await.expect("close");
     let pool = PgPoolOptions::new()
         .max_connections(4)
-        .connect_with(admin.clone().database(&name))
+        .connect_with(PgStore::session(admin.clone().database(&name)))
         .await
         .expect("connect bench database");
     let store = PgStore::from_pool(pool);

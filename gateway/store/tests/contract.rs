@@ -87,7 +87,7 @@ impl Harness {
     async fn open_pg(options: &PgConnectOptions) -> Arc<dyn Store> {
         let pool = PgPoolOptions::new()
             .max_connections(12)
-            .connect_with(options.clone())
+            .connect_with(PgStore::session(options.clone()))
             .await
             .expect("connect to test database");
         Arc::new(PgStore::from_pool(pool))

@@ -144,7 +144,7 @@ async fn postgres_outbox_rows_survive_0014() {
         .expect("create test database");
     let pool = PgPoolOptions::new()
         .max_connections(4)
-        .connect_with(admin.clone().database(&name))
+        .connect_with(PgStore::session(admin.clone().database(&name)))
         .await
         .expect("connect");
     let store = PgStore::from_pool(pool);

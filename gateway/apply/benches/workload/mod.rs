@@ -221,7 +221,7 @@ pub async fn pg_store() -> (Arc<dyn Store>, String) {
     conn.close().await.expect("close admin connection");
     let pool = PgPoolOptions::new()
         .max_connections(2)
-        .connect_with(admin.database(&name))
+        .connect_with(PgStore::session(admin.database(&name)))
         .await
         .expect("connect to bench database");
     let store: Arc<dyn Store> = Arc::new(PgStore::from_pool(pool));

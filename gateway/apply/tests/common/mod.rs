@@ -104,7 +104,7 @@ impl Harness {
         let options = admin.database(&name);
         let pool = PgPoolOptions::new()
             .max_connections(4)
-            .connect_with(options.clone())
+            .connect_with(PgStore::session(options.clone()))
             .await
             .expect("connect to test database");
         let store: Arc<dyn Store> = Arc::new(PgStore::from_pool(pool));
