@@ -23,6 +23,7 @@
 //! are arguments, never the database clock; nothing is deleted; audit events, contract
 //! versions, cap ledger entries and settlements are append-only (enforced by triggers).
 
+mod copy;
 mod error;
 mod model;
 mod postgres;

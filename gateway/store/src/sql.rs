@@ -7,7 +7,6 @@
 //! That mapping lives here, so a query never sees it. Decimals never pass through a float on
 //! either side.
 
-use std::io::Write as _;
 use std::str::FromStr;
 
 use async_trait::async_trait;
@@ -394,7 +393,7 @@ pub(crate) trait Exec: Send {
     async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<u64>;
     async fn fetch_all(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<Row>>;
     async fn fetch_optional(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Row>>;
-    /// Streams `data` (COPY text format, see [`CopyData`]) into `COPY ... FROM STDIN`;
+    /// Streams `data` (binary COPY rows, see [`crate::copy::CopyData`]) into `COPY ... FROM STDIN`;
     /// PostgreSQL only.
     async fn copy_in(&mut self, statement: &str, data: Vec<u8>) -> StoreResult<u64>;
 }
@@ -464,110 +463,6 @@ impl Exec for SqliteConnection {
     }
 }
 
-/// The first backslash, tab, newline or carriage return in `bytes`.
-fn next_to_escape(bytes: &[u8]) -> Option<usize> {
-    let first = memchr::memchr3(b'\\', b'\t', b'\n', bytes);
-    let upto = first.unwrap_or(bytes.len());
-    memchr::memchr(b'\r', &bytes[..upto]).or(first)
-}
-
-/// Rows in PostgreSQL's COPY text format: tab-separated, `\\N` for NULL, backslash escapes
-/// for backslash, tab, newline and carriage return. Values are written in the text form
-/// PostgreSQL parses for their column types, straight from borrowed data.
-pub(crate) struct CopyData {
-    buf: Vec<u8>,
-    row_started: bool,
-}
-
-impl CopyData {
-    pub(crate) fn with_capacity(bytes: usize) -> Self {
-        Self {
-            buf: Vec::with_capacity(bytes),
-            row_started: false,
-        }
-    }
-
-    fn field(&mut self) {
-        if self.row_started {
-            self.buf.push(b'\t');
-        }
-        self.row_started = true;
-    }
-
-    /// Copies `bytes` in runs between the bytes that need an escape: JSON payloads, most of
-    /// a COPY's volume, hold only the odd backslash and never a raw tab or newline.
-    fn escaped(buf: &mut Vec<u8>, mut bytes: &[u8]) {
-        buf.reserve(bytes.len());
-        while let Some(at) = next_to_escape(bytes) {
-            buf.extend_from_slice(&bytes[..at]);
-            buf.extend_from_slice(match bytes[at] {
-                b'\\' => b"\\\\",
-                b'\t' => b"\\t",
-                b'\n' => b"\\n",
-                _ => b"\\r",
-            });
-            bytes = &bytes[at + 1..];
-        }
-        buf.extend_from_slice(bytes);
-    }
-
-    fn null(&mut self) {
-        self.buf.extend_from_slice(b"\\N");
-    }
-
-    pub(crate) fn text(&mut self, value: Option<&str>) {
-        self.field();
-        match value {
-            Some(v) => Self::escaped(&mut self.buf, v.as_bytes()),
-            None => self.null(),
-        }
-    }
-
-    pub(crate) fn int(&mut self, value: i64) {
-        self.field();
-        // Writing to a Vec cannot fail.
-        let _ = write!(self.buf, "{value}");
-    }
-
-    pub(crate) fn uuid(&mut self, value: Uuid) {
-        self.field();
-        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        self.buf
-            .extend_from_slice(value.hyphenated().encode_lower(&mut text).as_bytes());
-    }
-
-    pub(crate) fn time(&mut self, value: &DateTime<Utc>) {
-        self.field();
-        self.buf.extend_from_slice(text_time(value).as_bytes());
-    }
-
-    /// An already checked decimal (see [`checked_decimal`]).
-    pub(crate) fn decimal(&mut self, value: Option<Decimal>) {
-        self.field();
-        match value {
-            Some(v) => {
-                let _ = write!(self.buf, "{v}");
-            }
-            None => self.null(),
-        }
-    }
-
-    /// JSON already serialized.
-    pub(crate) fn json_text(&mut self, value: &crate::model::JsonText) {
-        self.field();
-        Self::escaped(&mut self.buf, value.get().as_bytes());
-    }
-
-    pub(crate) fn end_row(&mut self) {
-        self.buf.push(b'\n');
-        self.row_started = false;
-    }
-
-    pub(crate) fn into_bytes(self) -> Vec<u8> {
-        self.buf
-    }
-}
-
 /// `($1, $2, ...), (...)` for a multi-row insert of `rows` rows of `columns` values each.
 ///
 /// SQLite gets anonymous `?` placeholders instead: it resolves a named parameter (`$N`) by a
@@ -633,54 +528,6 @@ mod tests {
             "($1, $2), ($3, $4)"
         );
         assert_eq!(values_placeholders(Dialect::Sqlite, 2, 2), "(?, ?), (?, ?)");
-    }
-
-    #[test]
-    fn copy_data_escapes_every_special_byte_wherever_it_sits() {
-        for text in [
-            "",
-            "plain",
-            "\\",
-            "\r\n",
-            "é\tü\\\r",
-            "x\ry\nz\t",
-            "\\\\a\r",
-        ] {
-            let mut data = CopyData::with_capacity(8);
-            data.text(Some(text));
-            let expected: String = text
-                .chars()
-                .map(|c| match c {
-                    '\\' => "\\\\".to_owned(),
-                    '\t' => "\\t".to_owned(),
-                    '\n' => "\\n".to_owned(),
-                    '\r' => "\\r".to_owned(),
-                    c => c.to_string(),
-                })
-                .collect();
-            assert_eq!(
-                String::from_utf8(data.into_bytes()).expect("utf-8"),
-                expected
-            );
-        }
-    }
-
-    #[test]
-    fn copy_data_escapes_text_and_writes_nulls() {
-        let mut data = CopyData::with_capacity(64);
-        data.text(Some("a\tb\\c\nd"));
-        data.text(None);
-        data.json_text(&serde_json::json!({"q": "say \"hi\""}).into());
-        data.int(-7);
-        data.decimal(Some(Decimal::new(1050, 2)));
-        data.end_row();
-        data.uuid(Uuid::nil());
-        data.end_row();
-        assert_eq!(
-            String::from_utf8(data.into_bytes()).expect("utf-8"),
-            "a\\tb\\\\c\\nd\t\\N\t{\"q\":\"say \\\\\"hi\\\\\"\"}\t-7\t10.50\n\
-             00000000-0000-0000-0000-000000000000\n"
-        );
     }
 
     #[test]

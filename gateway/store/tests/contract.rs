@@ -1143,9 +1143,16 @@ async fn decimals_round_trip_exactly(h: &Harness) {
     tiny.quantity = Some(dec("1.5"));
     tiny.claimed_amount = Some(dec("10.5"));
     tiny.calculated_amount = Some(dec("-0.01"));
+    // The widest values the columns hold, negative (PostgreSQL's binary NUMERIC groups four
+    // digits from the decimal point both ways).
+    tiny.accepted_amount = Some(dec("-9999999999999999.99"));
+    let mut wide = line(2, "INV-2");
+    wide.quantity = Some(dec("-999999999999.999999"));
+    wide.contract_price = Some(dec("100000000000"));
+    wide.claimed_amount = Some(dec("0"));
     tx.insert_batch_lines(
         batch.id,
-        &[tiny],
+        &[tiny, wide],
         t(0),
         &audit("batch", batch.id, "lines", "open", 0),
     )
@@ -1193,6 +1200,21 @@ async fn decimals_round_trip_exactly(h: &Harness) {
         l.calculated_amount.map(|d| d.to_string()).as_deref(),
         Some("-0.01")
     );
+    assert_eq!(
+        l.accepted_amount.map(|d| d.to_string()).as_deref(),
+        Some("-9999999999999999.99")
+    );
+    let w = &lines[1].line;
+    assert_eq!(
+        w.quantity.map(|d| d.to_string()).as_deref(),
+        Some("-999999999999.999999")
+    );
+    assert_eq!(
+        w.contract_price.map(|d| d.to_string()).as_deref(),
+        Some("100000000000.000000")
+    );
+    // (sqlx reads a NUMERIC zero back without its scale: compared by value.)
+    assert_eq!(w.claimed_amount, Some(dec("0.00")));
     let cl = r.claim_lines(claim.id).await.expect("claim lines");
     assert_eq!(cl[0].line.claimed_amount.to_string(), "99999999.99");
     assert_eq!(cl[0].line.approved_amount, Some(dec("0.01")));
@@ -1757,11 +1779,13 @@ async fn bulk_lines_keep_every_byte(h: &Harness) {
     tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
         .await
         .expect("batch");
+    // Written by COPY on PostgreSQL: a time keeps its microseconds there too (truncated).
+    let at = t(0) + Duration::nanoseconds(999_999_999);
     let n = tx
         .insert_batch_lines(
             batch.id,
             &lines,
-            t(0),
+            at,
             &audit("batch", batch.id, "lines", "open", 0),
         )
         .await
@@ -1774,6 +1798,7 @@ async fn bulk_lines_keep_every_byte(h: &Harness) {
     for (got, want) in stored.iter().zip(&lines) {
         assert_eq!(got.line, want.clone().normalized());
         assert_eq!(got.line.payload.to_value()["note"], awkward);
+        assert_eq!(got.updated_at, t(0) + Duration::microseconds(999_999));
     }
 
     // The same line numbers again: refused, nothing written.

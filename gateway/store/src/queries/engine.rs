@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::{Params, audit};
+use crate::copy::CopyData;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
     BatchLineRecord, BatchLineState, BatchLineUpdate, BatchRecord, BatchReport, CapEntryKind,
@@ -16,7 +17,7 @@ use crate::model::{
     NewDispute, NewResponse, NewSettlement, ReportBatch, ResponseRecord, SettlementRecord,
 };
 use crate::sql::{
-    AMOUNT_SCALE, Arg, CopyData, Dialect, Exec, PRICE_SCALE, Row, checked_decimal, money, opt_money,
+    AMOUNT_SCALE, Arg, Dialect, Exec, PRICE_SCALE, Row, checked_decimal, money, opt_money,
 };
 
 fn opt_checked(
@@ -714,7 +715,7 @@ pub(crate) async fn insert_batch_lines(
                 }
                 inserted = c
                     .copy_in(
-                        &format!("COPY batch_lines ({LINE_INSERT_COLUMNS}) FROM STDIN"),
+                        &format!("COPY batch_lines ({LINE_INSERT_COLUMNS}) FROM STDIN WITH (FORMAT binary)"),
                         data.into_bytes(),
                     )
                     .await?;
@@ -820,7 +821,7 @@ pub(crate) async fn update_batch_lines(
             }
             c.copy_in(
                 "COPY batch_line_states (line_no, status, calculated_amount, accepted_amount, \
-                 payload) FROM STDIN",
+                 payload) FROM STDIN WITH (FORMAT binary)",
                 data.into_bytes(),
             )
             .await?;
@@ -1118,7 +1119,7 @@ pub(crate) async fn insert_claim_lines(
         inserted = c
             .copy_in(
                 "COPY claim_lines (claim_id, line_no, batch_id, batch_line_no, status, \
-                 claimed_amount, approved_amount, payload, updated_at) FROM STDIN",
+                 claimed_amount, approved_amount, payload, updated_at) FROM STDIN WITH (FORMAT binary)",
                 data.into_bytes(),
             )
             .await?;
