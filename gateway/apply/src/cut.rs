@@ -173,7 +173,7 @@ async fn cut_one(
         .await
         .map_err(ApplyError::from_store("batch", id, record.version))?;
     // The period's lines in the order they came, report after report.
-    let mut lines: Vec<SalesLine> = Vec::with_capacity(line_count.max(0) as usize);
+    let mut lines: Vec<SalesLine> = Vec::new();
     for report in &pending {
         let text = tx
             .pending_report_lines(&record.partner, &report.report_id)
@@ -186,7 +186,12 @@ async fn cut_one(
             "pending lines of report {}",
             report.report_id
         )))?;
-        lines.append(&mut these);
+        if lines.is_empty() {
+            // Most periods hold one report: its lines are the period's, not copied.
+            lines = these;
+        } else {
+            lines.append(&mut these);
+        }
     }
     if lines.is_empty() {
         // Reports collected before migration 0012 were validated on arrival and kept no

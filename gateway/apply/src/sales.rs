@@ -454,6 +454,7 @@ pub(crate) async fn process_batch(
     let started = std::time::Instant::now();
     let books = cache.snapshot(tx).await?;
     let history = history_for(tx, &partner.id, "claimant", line_invoices(lines)).await?;
+    let history_at = started.elapsed();
     // The lines stream through in chunks of CHUNK_LINES, each validated once, written with
     // its final statuses and dropped. Those statuses depend on how the batch ends (B2-B5,
     // header tolerance), known only after the last line: the stream runs under the plan of
@@ -565,7 +566,7 @@ pub(crate) async fn process_batch(
         ),
         None => None,
     };
-    tracing::debug!(batch = %target.number, ?surveyed, streamed = ?streamed_at, total = ?started.elapsed(), "batch phases");
+    tracing::debug!(batch = %target.number, history = ?history_at, ?surveyed, streamed = ?streamed_at, total = ?started.elapsed(), "batch phases");
     tracing::info!(batch = %target.number, lines = totals.lines, %status, "batch processed");
     Ok(Processed {
         status,

@@ -48,6 +48,9 @@ pub(crate) enum Arg {
     /// JSON text: serialized once when bound, never a cloned `Value` tree (a big document's
     /// tree is several times the size of its text).
     Json(Option<Box<RawValue>>),
+    /// A list of texts: a `text[]` on PostgreSQL (`unnest($n::text[])`), a JSON array on
+    /// SQLite (`json_each(?)`).
+    TextList(Vec<String>),
 }
 
 /// JSON text bound as plain text, for the columns that store it as TEXT on both backends
@@ -211,6 +214,7 @@ fn bind_pg<'q>(q: Query<'q, Postgres, PgArguments>, arg: Arg) -> Query<'q, Postg
         Arg::Time(v) => q.bind(v),
         Arg::Decimal(v) => q.bind(v),
         Arg::Json(v) => q.bind(v.map(Json)),
+        Arg::TextList(v) => q.bind(v),
     }
 }
 
@@ -227,6 +231,7 @@ fn bind_sqlite<'q>(
         Arg::Time(v) => q.bind(v.as_ref().map(text_time)),
         Arg::Decimal(v) => q.bind(v.map(|d| d.to_string())),
         Arg::Json(v) => q.bind(v.map(|j| String::from(Box::<str>::from(j)))),
+        Arg::TextList(v) => q.bind(Value::from(v).to_string()),
     }
 }
 

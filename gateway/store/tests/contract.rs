@@ -190,6 +190,7 @@ contract_suite!(
     claim_periods_and_bulk_line_updates,
     audit_events_append_in_bulk_in_order,
     batches_and_claims_are_listed_by_filter,
+    invoice_history_spans_batches_in_order,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -2525,4 +2526,74 @@ async fn batches_and_claims_are_listed_by_filter(h: &Harness) {
         .map(|c| c.claim_number)
         .collect();
     assert_eq!(claims, ["CB-2"]);
+}
+
+/// The duplicate and return history of a report (chargeback-rules 5.2): every earlier line
+/// of the partner's batches in the role with one of the report's invoices, oldest batch
+/// first, whatever the number of invoices asked (a report may carry tens of thousands).
+async fn invoice_history_spans_batches_in_order(h: &Harness) {
+    let batch = |number: &str, partner: &str, role: &str, at: i64| NewBatch {
+        partner: partner.into(),
+        role: role.into(),
+        at: t(at),
+        ..new_batch(number)
+    };
+    let older = batch("B-HIST-1", "acme", "claimant", 0);
+    let newer = batch("B-HIST-2", "acme", "claimant", 10);
+    let other_partner = batch("B-HIST-3", "zenith", "claimant", 5);
+    let other_role = batch("B-HIST-4", "acme", "adjudicator", 5);
+    let bulk: Vec<String> = (0..2_500).map(|n| format!("BULK-{n:05}")).collect();
+    let mut tx = h.store.begin().await.expect("begin");
+    // The newer batch first, so that insertion order is not the answer's order.
+    for (b, lines) in [
+        (
+            &newer,
+            std::iter::once(line(1, "INV-1"))
+                .chain(bulk.iter().enumerate().map(|(n, i)| line(n as i64 + 2, i)))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            &older,
+            vec![line(1, "INV-1"), line(2, "INV-2"), line(3, "INV-1")],
+        ),
+        (&other_partner, vec![line(1, "INV-1")]),
+        (&other_role, vec![line(1, "INV-1")]),
+    ] {
+        tx.insert_batch(b, &audit("batch", b.id, "B1", "open", 0))
+            .await
+            .expect("batch");
+        tx.insert_batch_lines(
+            b.id,
+            &lines,
+            t(0),
+            &audit("batch", b.id, "lines", "open", 0),
+        )
+        .await
+        .expect("lines");
+    }
+    tx.commit().await.expect("commit");
+
+    let mut asked: Vec<String> = bulk.iter().rev().cloned().collect();
+    asked.extend(["INV-2".to_owned(), "NOWHERE".to_owned(), "INV-1".to_owned()]);
+    let mut r = reader(h).await;
+    let found = r
+        .lines_for_invoices("acme", "claimant", &asked)
+        .await
+        .expect("history");
+    let got: Vec<(Uuid, i64)> = found
+        .iter()
+        .map(|(_, l)| (l.batch_id, l.line.line_no))
+        .collect();
+    let mut want = vec![(older.id, 1), (older.id, 2), (older.id, 3)];
+    want.extend((1..=2_501).map(|no| (newer.id, no)));
+    assert_eq!(got, want);
+    assert!(found.iter().all(|(status, _)| status == "open"));
+    assert_eq!(found[3].1.line.invoice.as_deref(), Some("INV-1"));
+    assert_eq!(found[4].1.line.invoice.as_deref(), Some("BULK-00000"));
+    assert!(
+        r.lines_for_invoices("acme", "claimant", &[])
+            .await
+            .expect("none asked")
+            .is_empty()
+    );
 }
