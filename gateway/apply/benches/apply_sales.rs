@@ -60,6 +60,10 @@
 //! 179 ms (280 K lines/s); PostgreSQL 1.47 s (34.1 K lines/s, ratio 0.122); SQLite 1.26 s
 //! (39.8 K lines/s, 0.142). The target is 50 K lines/s on PostgreSQL; where the time goes and
 //! what would reach it: README, "Applying a sales report".
+//!
+//! 2026-12-05 late evening, after the one-statement invoice history, PostgreSQL sessions
+//! without JIT and binary `COPY`: engine 221 ms; PostgreSQL 1.16 s (43.1 K lines/s, ratio
+//! 0.190; 1.90 s and 0.122 at the session's start); SQLite 1.29 s (38.8 K lines/s, 0.171).
 
 #[path = "workload/mod.rs"]
 mod workload;
