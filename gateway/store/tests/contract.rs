@@ -1184,35 +1184,32 @@ async fn decimals_round_trip_exactly(h: &Harness) {
     let got = r.get_claim(claim.id).await.expect("get").expect("exists");
     assert_eq!(got.amount.to_string(), "123456789012.34");
     let lines = r.batch_lines(batch.id).await.expect("lines");
-    let l = &lines[0].line;
+    // Each value as PostgreSQL and SQLite give it back: at its column's scale.
+    let shown = |l: &NewBatchLine| {
+        [
+            l.quantity,
+            l.contract_price,
+            l.claimed_amount,
+            l.calculated_amount,
+            l.accepted_amount,
+        ]
+        .map(|d| d.map(|d| d.to_string()))
+    };
     assert_eq!(
-        l.contract_price.map(|d| d.to_string()).as_deref(),
-        Some("0.000001")
-    );
-    assert_eq!(
-        l.quantity.map(|d| d.to_string()).as_deref(),
-        Some("1.500000")
-    );
-    assert_eq!(
-        l.claimed_amount.map(|d| d.to_string()).as_deref(),
-        Some("10.50")
-    );
-    assert_eq!(
-        l.calculated_amount.map(|d| d.to_string()).as_deref(),
-        Some("-0.01")
-    );
-    assert_eq!(
-        l.accepted_amount.map(|d| d.to_string()).as_deref(),
-        Some("-9999999999999999.99")
+        shown(&lines[0].line),
+        [
+            Some("1.500000"),
+            Some("0.000001"),
+            Some("10.50"),
+            Some("-0.01"),
+            Some("-9999999999999999.99"),
+        ]
+        .map(|s| s.map(str::to_owned))
     );
     let w = &lines[1].line;
     assert_eq!(
-        w.quantity.map(|d| d.to_string()).as_deref(),
-        Some("-999999999999.999999")
-    );
-    assert_eq!(
-        w.contract_price.map(|d| d.to_string()).as_deref(),
-        Some("100000000000.000000")
+        shown(w)[..2],
+        [Some("-999999999999.999999"), Some("100000000000.000000")].map(|s| s.map(str::to_owned))
     );
     // (sqlx reads a NUMERIC zero back without its scale: compared by value.)
     assert_eq!(w.claimed_amount, Some(dec("0.00")));
