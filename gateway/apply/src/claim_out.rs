@@ -355,9 +355,11 @@ impl StreamedClaim {
                 source: serde::de::Error::custom("no empty lines array before total_claimed"),
             })?;
         let split = at + b"\"lines\":[".len();
-        let mut bytes = Vec::with_capacity(head.len() + lines.doc_lines.len());
-        bytes.extend_from_slice(&head[..split]);
-        bytes.append(&mut lines.doc_lines);
+        // The lines' buffer becomes the document: the header is moved in before them and the
+        // totals after, so a big 844 is not held twice while it is assembled.
+        let mut bytes = std::mem::take(&mut lines.doc_lines);
+        bytes.reserve(head.len());
+        bytes.splice(0..0, head[..split].iter().copied());
         bytes.extend_from_slice(&head[split..]);
         drop(head);
         let outbound =

@@ -210,17 +210,7 @@ async fn cut_one(
         renumber: true,
         correlation: &correlation,
     };
-    let done = process_batch(
-        tx,
-        &partners.cache,
-        partner,
-        &mut batch,
-        target,
-        &lines,
-        ctx,
-    )
-    .await?;
-    drop(lines);
+    let done = process_batch(tx, &partners.cache, partner, &mut batch, target, lines, ctx).await?;
     tx.clear_pending_reports(id).await?;
     let mut summary = format!(
         "batch {} cut (period ended {period_end}): {}, {} lines, {} accepted, {} disputed",

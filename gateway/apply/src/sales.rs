@@ -206,11 +206,12 @@ async fn per_invoice(
             ctx.today,
         );
         let number = free_batch_number(tx, period_batch_number(&partner.id, &key)).await?;
+        let line_count = lines.len() as i64;
         let made = process_now(
-            tx, cache, partner, report, &lines, number, key, message_id, ctx,
+            tx, cache, partner, report, lines, number, key, message_id, ctx,
         )
         .await?;
-        first.get_or_insert((made.id, lines.len() as i64));
+        first.get_or_insert((made.id, line_count));
         outcome.summary.push_str("; ");
         outcome.summary.push_str(&made.outcome.summary);
         outcome.refs.extend(made.outcome.refs);
@@ -352,7 +353,7 @@ async fn process_now(
     cache: &BookCache,
     partner: &Partner,
     report: &SalesReport,
-    report_lines: &[SalesLine],
+    report_lines: Vec<SalesLine>,
     number: String,
     name: String,
     message_id: &str,
@@ -440,20 +441,21 @@ pub(crate) struct Processed {
 /// Validates `lines` into the Open `batch` (L1–L5) and ends it (B2–B5) in this transaction:
 /// each line is written once, in its final state, and when the batch claims its valid lines
 /// claim #1 and its 844 are written as they stream — one pass over the lines, two when the
-/// first chunk's plan did not hold.
+/// first chunk's plan did not hold. The lines are dropped once streamed, before claim #1's
+/// 844 is assembled and written (a million-line period's lines are half a gigabyte).
 pub(crate) async fn process_batch(
     tx: &mut dyn StoreTx,
     cache: &BookCache,
     partner: &Partner,
     batch: &mut Batch,
     target: Target<'_>,
-    lines: &[SalesLine],
+    lines: Vec<SalesLine>,
     ctx: &Context,
 ) -> Result<Processed, ApplyError> {
     let id = target.id;
     let started = std::time::Instant::now();
     let books = cache.snapshot(tx).await?;
-    let history = history_for(tx, &partner.id, "claimant", line_invoices(lines)).await?;
+    let history = history_for(tx, &partner.id, "claimant", line_invoices(&lines)).await?;
     let history_at = started.elapsed();
     // The lines stream through in chunks of CHUNK_LINES, each validated once, written with
     // its final statuses and dropped. Those statuses depend on how the batch ends (B2-B5,
@@ -498,7 +500,7 @@ pub(crate) async fn process_batch(
     const LINES_SAVEPOINT: &str = "streamed_sales_lines";
     tx.savepoint(LINES_SAVEPOINT).await?;
     let streaming = Lines {
-        lines,
+        lines: &lines,
         renumber: target.renumber,
         books: &books,
         partner,
@@ -517,6 +519,7 @@ pub(crate) async fn process_batch(
         streamed = streaming.stream(tx, &plan, &stored_caps.ledger).await?;
     }
     let streamed_at = started.elapsed();
+    drop(lines);
     stored_caps.save(tx, &streamed.caps, Some(id), ctx).await?;
     drop(history);
     let Streamed {
