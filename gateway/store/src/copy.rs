@@ -120,6 +120,17 @@ impl CopyData {
         }
     }
 
+    /// The stream of one more field, `text`, that closes the last row: what comes before
+    /// `text` and the trailer after it, so that a long text is sent as it is instead of being
+    /// copied into the stream (see `Exec::copy_in`).
+    pub(crate) fn around_last_text(mut self, text: &str) -> (Vec<u8>, [u8; 2]) {
+        self.field();
+        let len = i32::try_from(text.len()).unwrap_or(i32::MAX);
+        self.buf.extend_from_slice(&len.to_be_bytes());
+        self.end_row();
+        (self.buf, (-1i16).to_be_bytes())
+    }
+
     /// The stream, with its trailer.
     pub(crate) fn into_bytes(mut self) -> Vec<u8> {
         self.end_row();
@@ -154,6 +165,18 @@ mod tests {
         expected.extend_from_slice(&[0; 16]);
         expected.extend_from_slice(&(-1i16).to_be_bytes());
         assert_eq!(bytes, expected);
+    }
+
+    #[test]
+    fn a_last_text_goes_between_the_stream_and_its_trailer() {
+        let mut data = CopyData::with_capacity(8);
+        data.int(1);
+        data.text(Some("x"));
+        let whole = data.into_bytes();
+        let mut data = CopyData::with_capacity(8);
+        data.int(1);
+        let (head, trailer) = data.around_last_text("x");
+        assert_eq!([head.as_slice(), b"x", &trailer].concat(), whole);
     }
 
     #[test]

@@ -398,9 +398,9 @@ pub(crate) trait Exec: Send {
     async fn execute(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<u64>;
     async fn fetch_all(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<Vec<Row>>;
     async fn fetch_optional(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Row>>;
-    /// Streams `data` (binary COPY rows, see [`crate::copy::CopyData`]) into `COPY ... FROM STDIN`;
-    /// PostgreSQL only.
-    async fn copy_in(&mut self, statement: &str, data: Vec<u8>) -> StoreResult<u64>;
+    /// Streams `parts`, one after the other (binary COPY rows, see [`crate::copy::CopyData`]),
+    /// into `COPY ... FROM STDIN`; PostgreSQL only.
+    async fn copy_in(&mut self, statement: &str, parts: &[&[u8]]) -> StoreResult<u64>;
 }
 
 #[async_trait]
@@ -425,12 +425,17 @@ impl Exec for PgConnection {
         Ok(q.fetch_optional(self).await.map_err(db_error)?.map(Row::Pg))
     }
 
-    async fn copy_in(&mut self, statement: &str, data: Vec<u8>) -> StoreResult<u64> {
+    async fn copy_in(&mut self, statement: &str, parts: &[&[u8]]) -> StoreResult<u64> {
+        // Sent a MiB at a time: the driver copies what it sends into its write buffer, which
+        // would otherwise grow to the whole chunk (or document) and hold a second copy of it.
+        const MESSAGE: usize = 1 << 20;
         let mut copy = self.copy_in_raw(statement).await.map_err(db_error)?;
-        if let Err(e) = copy.send(data).await {
-            // Aborting tells the server to end the COPY; the send error is the one to report.
-            let _ = copy.abort("send failed").await;
-            return Err(db_error(e));
+        for piece in parts.iter().flat_map(|p| p.chunks(MESSAGE)) {
+            if let Err(e) = copy.send(piece).await {
+                // Aborting tells the server to end the COPY; the send error is the one to report.
+                let _ = copy.abort("send failed").await;
+                return Err(db_error(e));
+            }
         }
         copy.finish().await.map_err(db_error)
     }
@@ -461,7 +466,7 @@ impl Exec for SqliteConnection {
             .map(Row::Sqlite))
     }
 
-    async fn copy_in(&mut self, _statement: &str, _data: Vec<u8>) -> StoreResult<u64> {
+    async fn copy_in(&mut self, _statement: &str, _parts: &[&[u8]]) -> StoreResult<u64> {
         Err(StoreError::Database(sqlx::Error::Protocol(
             "COPY is a PostgreSQL statement".into(),
         )))

@@ -191,6 +191,7 @@ contract_suite!(
     audit_events_append_in_bulk_in_order,
     batches_and_claims_are_listed_by_filter,
     invoice_history_spans_batches_in_order,
+    a_large_document_is_stored_once_as_it_is,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -2593,4 +2594,51 @@ async fn invoice_history_spans_batches_in_order(h: &Harness) {
             .expect("none asked")
             .is_empty()
     );
+}
+
+/// A claim #1 844 of a big batch is hundreds of megabytes: PostgreSQL gets it by `COPY`
+/// (above 1 MiB), with the same answer as the insert of a small one.
+async fn a_large_document_is_stored_once_as_it_is(h: &Harness) {
+    let line = r#"{"line":"1","note":"tab\t, quote \", backslash \\, \u00e9 é","amount":"182.70"}"#;
+    let body = format!("{{\"lines\":[{}],\"total\":\"1.00\"}}", vec![line; 40_000].join(","));
+    assert!(body.len() > 3 << 20, "{}", body.len());
+    let at = t(0) + Duration::nanoseconds(999_999_999);
+    let doc = NewDocument {
+        body: JsonText::from_string(body.clone()).expect("json"),
+        created_at: at,
+        source: DocumentSource {
+            isa13: None,
+            ..document("x").source
+        },
+        ..document("outbound:big")
+    };
+    let mut tx = h.store.begin().await.expect("begin");
+    assert!(tx.insert_document(&doc).await.expect("first"));
+    assert!(
+        tx.insert_outbox_for_document(&message_ref("m-big"), doc.id)
+            .await
+            .expect("message")
+    );
+    // The same key again, in the same transaction: nothing is written.
+    let again = NewDocument {
+        id: Uuid::now_v7(),
+        ..doc.clone()
+    };
+    assert!(!tx.insert_document(&again).await.expect("again"));
+    tx.commit().await.expect("commit");
+    // And in a later one.
+    let mut tx = h.store.begin().await.expect("begin");
+    assert!(!tx.insert_document(&again).await.expect("later"));
+    drop(tx);
+
+    let mut r = reader(h).await;
+    let stored = r.get_document(doc.id).await.expect("get").expect("stored");
+    assert_eq!(stored.body.get(), body, "byte for byte");
+    assert_eq!(stored.source, doc.source);
+    assert_eq!(stored.tx_id, None);
+    assert_eq!(stored.created_at, t(0) + Duration::microseconds(999_999));
+    assert!(r.get_document(again.id).await.expect("get").is_none());
+    let pending = h.store.pending_outbox(10).await.expect("pending");
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].message.payload, body.as_bytes());
 }

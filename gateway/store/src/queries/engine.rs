@@ -716,7 +716,7 @@ pub(crate) async fn insert_batch_lines(
                 inserted = c
                     .copy_in(
                         &format!("COPY batch_lines ({LINE_INSERT_COLUMNS}) FROM STDIN WITH (FORMAT binary)"),
-                        data.into_bytes(),
+                        &[&data.into_bytes()],
                     )
                     .await?;
             }
@@ -822,7 +822,7 @@ pub(crate) async fn update_batch_lines(
             c.copy_in(
                 "COPY batch_line_states (line_no, status, calculated_amount, accepted_amount, \
                  payload) FROM STDIN WITH (FORMAT binary)",
-                data.into_bytes(),
+                &[&data.into_bytes()],
             )
             .await?;
         }
@@ -1109,7 +1109,7 @@ pub(crate) async fn insert_claim_lines(
             .copy_in(
                 "COPY claim_lines (claim_id, line_no, batch_id, batch_line_no, status, \
                  claimed_amount, approved_amount, payload, updated_at) FROM STDIN WITH (FORMAT binary)",
-                data.into_bytes(),
+                &[&data.into_bytes()],
             )
             .await?;
         audit::append(c, event).await?;
