@@ -192,6 +192,7 @@ contract_suite!(
     batches_and_claims_are_listed_by_filter,
     invoice_history_spans_batches_in_order,
     a_large_document_is_stored_once_as_it_is,
+    a_large_pending_report_is_kept_once_as_it_is,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -2600,7 +2601,10 @@ async fn invoice_history_spans_batches_in_order(h: &Harness) {
 /// (above 1 MiB), with the same answer as the insert of a small one.
 async fn a_large_document_is_stored_once_as_it_is(h: &Harness) {
     let line = r#"{"line":"1","note":"tab\t, quote \", backslash \\, \u00e9 é","amount":"182.70"}"#;
-    let body = format!("{{\"lines\":[{}],\"total\":\"1.00\"}}", vec![line; 40_000].join(","));
+    let body = format!(
+        "{{\"lines\":[{}],\"total\":\"1.00\"}}",
+        vec![line; 40_000].join(",")
+    );
     assert!(body.len() > 3 << 20, "{}", body.len());
     let at = t(0) + Duration::nanoseconds(999_999_999);
     let doc = NewDocument {
@@ -2641,4 +2645,71 @@ async fn a_large_document_is_stored_once_as_it_is(h: &Harness) {
     let pending = h.store.pending_outbox(10).await.expect("pending");
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].message.payload, body.as_bytes());
+}
+
+/// A day's report kept for its cut can be hundreds of megabytes of JSON: PostgreSQL gets it
+/// by `COPY` (above 1 MiB), with the same answers as the insert of a small one.
+async fn a_large_pending_report_is_kept_once_as_it_is(h: &Harness) {
+    let batch = new_batch("B-PENDING-BIG");
+    let lines: Vec<serde_json::Value> = (0..25_000)
+        .map(|n| json!({"line": n.to_string(), "invoice": format!("INV-\t{n}"), "note": "é\\"}))
+        .collect();
+    let pending = JsonText::from(json!(lines));
+    assert!(pending.get().len() > 1 << 20, "{}", pending.get().len());
+    let to = ReportBatch {
+        batch_id: batch.id,
+        first_line_no: 7,
+        line_count: 25_000,
+    };
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
+        .await
+        .expect("batch");
+    let at = t(0) + Duration::nanoseconds(999_999_999);
+    assert!(
+        tx.record_report_batch("acme", "BIG", &to, Some(&pending), at)
+            .await
+            .expect("kept")
+    );
+    assert!(
+        !tx.record_report_batch("acme", "BIG", &to, Some(&pending), t(1))
+            .await
+            .expect("same transaction")
+    );
+    tx.commit().await.expect("commit");
+    let mut tx = h.store.begin().await.expect("begin");
+    assert!(
+        !tx.record_report_batch("acme", "BIG", &to, Some(&pending), t(2))
+            .await
+            .expect("later")
+    );
+    drop(tx);
+
+    let mut read = reader(h).await;
+    assert_eq!(
+        read.pending_report_lines("acme", "BIG")
+            .await
+            .expect("lines")
+            .expect("pending")
+            .get(),
+        pending.get(),
+        "byte for byte"
+    );
+    let reports = read.batch_reports(batch.id).await.expect("reports");
+    assert_eq!(
+        reports
+            .iter()
+            .map(|r| (
+                r.report_id.as_str(),
+                r.first_line_no,
+                r.line_count,
+                r.pending
+            ))
+            .collect::<Vec<_>>(),
+        [("BIG", 7, 25_000, true)]
+    );
+    assert_eq!(
+        read.report_batch("acme", "BIG").await.expect("report"),
+        Some(to)
+    );
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::{STREAMED_VALUE, copy_row_once};
 use crate::copy::CopyData;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{DocumentRecord, DocumentSource, NewDocument, OutboxMessage, OutboxRecord};
@@ -29,11 +30,8 @@ fn document(r: &Row) -> StoreResult<DocumentRecord> {
     })
 }
 
-/// Bodies longer than this go to PostgreSQL by `COPY`, sent as they are.
-const STREAMED_BODY: usize = 1 << 20;
-
 pub(crate) async fn insert_document(c: &mut dyn Exec, d: &NewDocument) -> StoreResult<bool> {
-    if c.dialect() == Dialect::Postgres && d.body.get().len() > STREAMED_BODY {
+    if c.dialect() == Dialect::Postgres && d.body.get().len() > STREAMED_VALUE {
         return insert_large_document(c, d).await;
     }
     let n = c
@@ -60,51 +58,36 @@ pub(crate) async fn insert_document(c: &mut dyn Exec, d: &NewDocument) -> StoreR
     Ok(n == 1)
 }
 
-/// [`insert_document`] of a big body (a claim #1 844 of 850 K lines is ~270 MB of JSON):
-/// bound as a parameter, the driver held two more copies of it (the argument buffer and the
-/// message); by `COPY` the body is sent from where it is, a MiB at a time. `COPY` has no
-/// `ON CONFLICT`, so the key is taken first with a transaction-scoped advisory lock: a
-/// concurrent insert of the same document waits for this transaction and then finds it, as
-/// `ON CONFLICT DO NOTHING` would.
+/// [`insert_document`] of a big body (a claim #1 844 of 850 K lines is ~270 MB of JSON), by
+/// [`copy_row_once`].
 async fn insert_large_document(c: &mut dyn Exec, d: &NewDocument) -> StoreResult<bool> {
-    c.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-        vec![d.idempotency_key.as_str().into()],
-    )
-    .await?;
-    if c.fetch_optional(
-        "SELECT 1 AS found FROM documents WHERE idempotency_key = $1",
-        vec![d.idempotency_key.as_str().into()],
-    )
-    .await?
-    .is_some()
-    {
-        return Ok(false);
-    }
-    let mut data = CopyData::with_capacity(512);
-    data.uuid(d.id);
-    data.text(Some(&d.idempotency_key));
-    data.text(Some(&d.doc_type));
-    data.text(Some(&d.partner));
-    data.text(d.source.file_sha256.as_deref());
-    data.text(d.source.isa13.as_deref());
-    data.text(d.source.gs06.as_deref());
-    data.text(d.source.st02.as_deref());
+    let mut row = CopyData::with_capacity(512);
+    row.uuid(d.id);
+    row.text(Some(&d.idempotency_key));
+    row.text(Some(&d.doc_type));
+    row.text(Some(&d.partner));
+    row.text(d.source.file_sha256.as_deref());
+    row.text(d.source.isa13.as_deref());
+    row.text(d.source.gs06.as_deref());
+    row.text(d.source.st02.as_deref());
     match d.tx_id {
-        Some(id) => data.uuid(id),
-        None => data.text(None),
+        Some(id) => row.uuid(id),
+        None => row.text(None),
     }
-    data.time(&d.created_at);
-    let body = d.body.get();
-    let (head, trailer) = data.around_last_text(body);
-    let n = c
-        .copy_in(
-            "COPY documents (id, idempotency_key, doc_type, partner, source_sha256, isa13, \
-             gs06, st02, tx_id, created_at, body) FROM STDIN WITH (FORMAT binary)",
-            &[&head, body.as_bytes(), &trailer],
-        )
-        .await?;
-    Ok(n == 1)
+    row.time(&d.created_at);
+    copy_row_once(
+        c,
+        &format!("documents:{}", d.idempotency_key),
+        (
+            "SELECT 1 AS found FROM documents WHERE idempotency_key = $1",
+            vec![d.idempotency_key.as_str().into()],
+        ),
+        "COPY documents (id, idempotency_key, doc_type, partner, source_sha256, isa13, gs06, \
+         st02, tx_id, created_at, body) FROM STDIN WITH (FORMAT binary)",
+        row,
+        d.body.get(),
+    )
+    .await
 }
 
 pub(crate) async fn get_document(
