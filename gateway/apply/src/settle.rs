@@ -196,7 +196,8 @@ pub struct AllocationProposal {
 }
 
 /// Proposes how `amount` from `partner` settles its Settlement Pending claims: oldest first
-/// (claim date, then creation), each up to its remaining amount, until the amount is used.
+/// (claim date, then number, `engine::claims::allocate_instrument`), each up to its remaining
+/// amount, until the amount is used.
 /// Reads only; nothing is written until the user confirms it with
 /// [`crate::apply_mass_settlement`] (each allocation carries the version it was read at).
 pub async fn propose_allocations(
@@ -217,24 +218,27 @@ pub async fn propose_allocations(
         oldest_first: true,
         ..Default::default()
     };
-    let mut pending = Vec::new();
+    let mut records = Vec::new();
+    let mut claims = Vec::new();
     for record in read.list_claims(&filter).await? {
         // The payload holds what `remaining` needs (amount, splits, instruments), not lines.
         let claim: ClaimRecord = serde_json::from_value(record.payload.clone())
             .map_err(corrupt(format!("claim {}", record.id)))?;
-        pending.push((claim.date, record, claim.remaining()));
+        claims.push(claim);
+        records.push(record);
     }
-    pending.sort_by_key(|p| (p.0, p.1.created_at));
+    // The engine's rule for an instrument without remittance, confirmed by the user.
+    let open: Vec<&ClaimRecord> = claims.iter().collect();
+    let by_number: std::collections::HashMap<&str, &store::ClaimRecord> = records
+        .iter()
+        .map(|r| (r.claim_number.as_str(), r))
+        .collect();
     let mut left = amount;
     let mut allocations = Vec::new();
-    for (_, record, remaining) in pending {
-        if left.is_zero() {
-            break;
-        }
-        let take = remaining.min(left);
-        if take <= Decimal::ZERO {
+    for (number, take) in engine::claims::allocate_instrument(amount, None, &open, true) {
+        let Some(record) = by_number.get(number.as_str()) else {
             continue;
-        }
+        };
         left -= take;
         allocations.push((
             Allocation {
@@ -242,7 +246,7 @@ pub async fn propose_allocations(
                 expected_version: record.version,
                 amount: take,
             },
-            record.claim_number,
+            number,
         ));
     }
     Ok(AllocationProposal {
