@@ -124,12 +124,7 @@ mod tests {
             idempotency_key: "outbound:m-844".into(),
             doc_type: "claim".into(),
             partner: "acme".into(),
-            source: DocumentSource {
-                file_sha256: None,
-                isa13: None,
-                gs06: None,
-                st02: None,
-            },
+            source: DocumentSource::default(),
             tx_id: None,
             body: JsonText::from_string(text.into()).unwrap(),
             created_at: now,

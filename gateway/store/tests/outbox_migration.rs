@@ -86,12 +86,7 @@ async fn rows_survive(store: &dyn Store) {
         idempotency_key: "outbound:m5".into(),
         doc_type: "claim".into(),
         partner: "acme".into(),
-        source: DocumentSource {
-            file_sha256: None,
-            isa13: None,
-            gs06: None,
-            st02: None,
-        },
+        source: DocumentSource::default(),
         tx_id: None,
         body: JsonText::from_string("{\"d\":[4]}".into()).expect("json"),
         created_at: t(0),
