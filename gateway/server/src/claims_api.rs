@@ -118,7 +118,6 @@ async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Res
         let responses = reader.responses_for_claim(claim.id).await?;
         let transmissions = reader.claim_transmissions(claim.id).await?;
         let disputes = reader.disputes_for_claim(claim.id).await?;
-        let held = apply::held_for_review(&mut *reader, &claim).await?;
         let mut body = json!({
             "id": claim.id,
             "partner": claim.partner,
@@ -161,6 +160,7 @@ async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Res
             // A received claim: held for review (13.1) or answered, with its adjudication.
             obj.insert("role".into(), json!(engine.role));
             if engine.role == engine::settings::Role::Adjudicator {
+                let held = apply::held_for_review(&mut *reader, &claim).await?;
                 obj.insert("held".into(), held.into());
                 if let Some(report) = engine.extra.get("adjudication") {
                     obj.insert("adjudication".into(), report.clone());

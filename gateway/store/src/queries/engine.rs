@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{Params, STREAMED_VALUE, audit, copy_row_once};
+use super::{Params, audit, by_copy, copy_row_once};
 use crate::copy::CopyData;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
@@ -454,9 +454,7 @@ pub(crate) async fn record_report_batch(
     at: DateTime<Utc>,
 ) -> StoreResult<bool> {
     // A day's report kept for its cut: 440 MB of JSON at a million lines.
-    if let Some(pending) =
-        pending_lines.filter(|p| c.dialect() == Dialect::Postgres && p.get().len() > STREAMED_VALUE)
-    {
+    if let Some(pending) = pending_lines.filter(|p| by_copy(c, p.get())) {
         let mut row = CopyData::with_capacity(256);
         row.text(Some(partner));
         row.text(Some(report_id));

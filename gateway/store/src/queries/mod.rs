@@ -16,11 +16,13 @@ pub(crate) mod transmission;
 
 use crate::copy::CopyData;
 use crate::error::StoreResult;
-use crate::sql::{Arg, Exec};
+use crate::sql::{Arg, Dialect, Exec};
 
-/// Values longer than this go to PostgreSQL by `COPY`, sent from where they are
-/// ([`copy_row_once`]).
-pub(crate) const STREAMED_VALUE: usize = 1 << 20;
+/// Whether a row with `long_text` goes by [`copy_row_once`]: on PostgreSQL, above 1 MiB.
+pub(crate) fn by_copy(c: &dyn Exec, long_text: &str) -> bool {
+    const STREAMED_VALUE: usize = 1 << 20;
+    c.dialect() == Dialect::Postgres && long_text.len() > STREAMED_VALUE
+}
 
 /// Inserts one row by binary `COPY` (PostgreSQL) unless `exists` (a query with `args`) finds
 /// it: the row is `row` followed by `long_text` as its last column, sent as it is instead of

@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{STREAMED_VALUE, copy_row_once};
+use super::{by_copy, copy_row_once};
 use crate::copy::CopyData;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{DocumentRecord, DocumentSource, NewDocument, OutboxMessage, OutboxRecord};
-use crate::sql::{Arg, Dialect, Exec, Row};
+use crate::sql::{Arg, Exec, Row};
 
 const DOC_COLUMNS: &str = "id, idempotency_key, doc_type, partner, source_sha256, isa13, gs06, \
      st02, tx_id, body, created_at";
@@ -31,7 +31,7 @@ fn document(r: &Row) -> StoreResult<DocumentRecord> {
 }
 
 pub(crate) async fn insert_document(c: &mut dyn Exec, d: &NewDocument) -> StoreResult<bool> {
-    if c.dialect() == Dialect::Postgres && d.body.get().len() > STREAMED_VALUE {
+    if by_copy(c, d.body.get()) {
         return insert_large_document(c, d).await;
     }
     let n = c
