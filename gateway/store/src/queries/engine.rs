@@ -949,6 +949,24 @@ pub(crate) async fn find_batch_lines(
     rows.iter().map(batch_line).collect()
 }
 
+/// A query for the rows of `table` whose `column` is one of the texts bound at `param` (an
+/// [`Arg::TextList`]), one index probe per key whatever the statistics say: a table not
+/// analyzed since its last big insert made PostgreSQL plan an `IN` list as a scan of the
+/// whole table (a report's invoice history grew from 50 ms to 0.7 s over four 50 K-line
+/// reports). `OFFSET 0` keeps the lateral subquery from being flattened into a hash join.
+/// One statement for any number of keys (an `IN` list of parameters has a ceiling).
+fn rows_with_keys(dialect: Dialect, (table, column): (&str, &str), param: &str) -> String {
+    match dialect {
+        Dialect::Postgres => format!(
+            "SELECT x.* FROM unnest({param}::text[]) AS k(key) CROSS JOIN LATERAL \
+             (SELECT * FROM {table} x WHERE x.{column} = k.key OFFSET 0) x"
+        ),
+        Dialect::Sqlite => format!(
+            "SELECT * FROM {table} WHERE {column} IN (SELECT value FROM json_each({param}))"
+        ),
+    }
+}
+
 /// Lines of `partner`'s batches in `role` whose invoice is one of `invoices`, with their batch's status,
 /// in batch creation and line order (duplicate and return history, chargeback-rules 5.2).
 ///
@@ -959,20 +977,7 @@ pub(crate) async fn lines_for_invoices(
     role: &str,
     invoices: &[String],
 ) -> StoreResult<Vec<(String, BatchLineRecord)>> {
-    let matching = match c.dialect() {
-        // One index probe per invoice whatever the statistics say: a `batch_lines` not
-        // analyzed since its last big report made PostgreSQL estimate an IN list at half the
-        // table and scan all of it, once per chunk of invoices (a report's history lookup
-        // grew from 50 ms to 0.7 s over four 50 K-line reports). `OFFSET 0` keeps the
-        // lateral subquery from being flattened into a hash join.
-        Dialect::Postgres => {
-            "SELECT x.* FROM unnest($3::text[]) AS i(invoice) CROSS JOIN LATERAL \
-             (SELECT * FROM batch_lines x WHERE x.invoice = i.invoice OFFSET 0) x"
-        }
-        Dialect::Sqlite => {
-            "SELECT * FROM batch_lines WHERE invoice IN (SELECT value FROM json_each($3))"
-        }
-    };
+    let matching = rows_with_keys(c.dialect(), ("batch_lines", "invoice"), "$3");
     // The lines are found first (`MATERIALIZED`), then joined to their batches: started from
     // the partner's batches, PostgreSQL probed every invoice once per batch and SQLite read
     // every line of each batch.
@@ -1479,15 +1484,15 @@ pub(crate) async fn cap_entries(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let mut p = Params::default();
-    let list = p.list(keys);
+    let matching = rows_with_keys(c.dialect(), ("cap_ledger", "cap_key"), "$1");
     let rows = c
         .fetch_all(
             &format!(
-                "SELECT id, cap_key, batch_id, line_no, line_ref, kind, quantity, amount, at \
-                 FROM cap_ledger WHERE cap_key IN ({list}) ORDER BY id"
+                "WITH e AS MATERIALIZED ({matching}) \
+                 SELECT id, cap_key, batch_id, line_no, line_ref, kind, quantity, amount, at \
+                 FROM e ORDER BY id"
             ),
-            p.args,
+            vec![Arg::TextList(keys.to_vec())],
         )
         .await?;
     rows.iter()
