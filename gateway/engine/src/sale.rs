@@ -135,10 +135,18 @@ impl From<&ClaimLine> for SaleLine {
 
 impl From<&SalesLine> for SaleLine {
     fn from(line: &SalesLine) -> Self {
+        Self::from(line.clone())
+    }
+}
+
+/// A sales report's line as the engine validates it, its text moved rather than copied (a
+/// period's lines read back from the store are converted once).
+impl From<SalesLine> for SaleLine {
+    fn from(line: SalesLine) -> Self {
         Self {
             line: line.line.to_string(),
-            contract_id: line.contract_id.clone(),
-            end_customer: line.end_customer.clone().unwrap_or(Party {
+            contract_id: line.contract_id,
+            end_customer: line.end_customer.unwrap_or(Party {
                 qualifier: String::new(),
                 id: String::new(),
                 name: None,
@@ -147,14 +155,14 @@ impl From<&SalesLine> for SaleLine {
                 refs: vec![],
             }),
             class_of_trade: None,
-            item: line.item.clone(),
+            item: line.item,
             quantity: line.quantity,
-            uom: line.uom.clone(),
+            uom: line.uom,
             claimed_reference_price: None,
             claimed_contract_price: None,
             claimed_amount: None,
             sell_price: Some(line.unit_price),
-            invoice: line.invoice.clone(),
+            invoice: line.invoice,
             invoice_line: None,
             invoice_date: line.invoice_date,
             ship_date: line.ship_date,

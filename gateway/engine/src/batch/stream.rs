@@ -23,6 +23,7 @@ use crate::audit::Actor;
 use crate::caps::CapLedger;
 use crate::contracts::ContractBook;
 use crate::duplicates::LineHistory;
+pub use crate::rules::KnownSales;
 use crate::rules::{BatchContext, Pipeline, Validation};
 use crate::sale::SaleLine;
 use crate::settings::{BatchMode, EngineSettings};
@@ -176,6 +177,13 @@ impl<'a> Survey<'a> {
         self.pipeline.preload_sales(sales);
     }
 
+    /// Starts from the batch's sales gathered apart ([`KnownSales`], built with the batch's
+    /// settings and context) instead of [`Survey::preload`].
+    pub fn with_known_sales(mut self, known: KnownSales) -> Self {
+        self.pipeline.with_known_sales(known);
+        self
+    }
+
     /// Validates the next line.
     pub fn add(&mut self, sale: &SaleLine) {
         let v = self.pipeline.validate(sale);
@@ -219,6 +227,12 @@ impl<'a> LineStream<'a> {
     /// As [`Survey::preload`].
     pub fn preload(&mut self, sales: &[SaleLine]) {
         self.pipeline.preload_sales(sales);
+    }
+
+    /// Starts from the batch's sales gathered apart, as [`Survey::with_known_sales`].
+    pub fn with_known_sales(mut self, known: KnownSales) -> Self {
+        self.pipeline.with_known_sales(known);
+        self
     }
 
     /// The next line, validated, in the status it ends the processing in under the plan.

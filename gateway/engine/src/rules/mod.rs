@@ -281,6 +281,63 @@ pub struct HeaderTolerance {
     pub failed: Vec<usize>,
 }
 
+/// The sales of a batch, known before any of its lines is validated
+/// ([`Pipeline::preload_sales`] apart from a pipeline): built in one pass over a batch too big
+/// to hold, then given to the pipeline of each later pass ([`Pipeline::with_known_sales`]).
+#[derive(Debug, Clone)]
+pub struct KnownSales {
+    seen: seen::SeenMap,
+    parties: Fingerprinter,
+    basis: crate::settings::PricingDateBasis,
+    item_buf: String,
+}
+
+impl KnownSales {
+    /// None yet, for a batch of `ctx` under `settings`.
+    pub fn new(settings: &EngineSettings, ctx: &BatchContext) -> Self {
+        Self {
+            seen: Default::default(),
+            parties: party_base(&ctx.distributor.id, &ctx.supplier.id),
+            basis: settings.pricing_date_basis,
+            item_buf: String::new(),
+        }
+    }
+
+    /// Makes `lines` known (any order, any number of calls).
+    pub fn add<'l>(&mut self, lines: impl IntoIterator<Item = &'l SaleLine>) {
+        known_sales_into(
+            &mut self.seen,
+            &self.parties,
+            self.basis,
+            &mut self.item_buf,
+            lines,
+        );
+    }
+}
+
+/// Records each positive sale of `lines` in `seen` under its return key, with its date.
+fn known_sales_into<'l>(
+    seen: &mut seen::SeenMap,
+    parties: &Fingerprinter,
+    basis: crate::settings::PricingDateBasis,
+    item_buf: &mut String,
+    lines: impl IntoIterator<Item = &'l SaleLine>,
+) {
+    for line in lines {
+        if line.is_return() || line.quantity.is_zero() {
+            continue;
+        }
+        let Some(d) = line.own_date(basis) else {
+            continue;
+        };
+        if write_item_key(&line.item.qualifier, &line.item.id, item_buf).is_ok() {
+            let key = return_sale_key_from(parties, &line.invoice, item_buf);
+            let (entry, _) = seen.get_or_insert_with(key, || SeenSale::PRELOADED);
+            entry.date = entry.date.or(Some(d));
+        }
+    }
+}
+
 /// Streaming validator for the lines of one batch.
 pub struct Pipeline<'a> {
     book: &'a ContractBook,
@@ -364,19 +421,22 @@ impl<'a> Pipeline<'a> {
     /// Makes the positive lines of the whole batch known as originals of its returns, so a
     /// return finds its sale wherever it sits in the claim (§13.10).
     pub fn preload_sales<'l>(&mut self, lines: impl IntoIterator<Item = &'l SaleLine>) {
-        for line in lines {
-            if line.is_return() || line.quantity.is_zero() {
-                continue;
-            }
-            let Some(d) = line.own_date(self.settings.pricing_date_basis) else {
-                continue;
-            };
-            if write_item_key(&line.item.qualifier, &line.item.id, &mut self.item_buf).is_ok() {
-                let key = return_sale_key_from(&self.parties, &line.invoice, &self.item_buf);
-                let (entry, _) = self.seen.get_or_insert_with(key, || SeenSale::PRELOADED);
-                entry.date = entry.date.or(Some(d));
-            }
-        }
+        let basis = self.settings.pricing_date_basis;
+        known_sales_into(
+            &mut self.seen,
+            &self.parties,
+            basis,
+            &mut self.item_buf,
+            lines,
+        );
+    }
+
+    /// Starts from `known` instead of preloading: the sales of a batch read once, for the
+    /// pipelines of every pass over it. `known` must be of this pipeline's batch context and
+    /// settings ([`KnownSales::new`]); nothing may have been validated yet.
+    pub fn with_known_sales(&mut self, known: KnownSales) {
+        debug_assert_eq!(self.position, 0, "known sales come before the first line");
+        self.seen = known.seen;
     }
 
     /// Validates the next line of the batch.
