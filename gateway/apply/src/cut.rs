@@ -14,11 +14,11 @@
 use chrono::NaiveDate;
 use engine::audit::status_name;
 use engine::batch::{Batch, BatchStatus};
-use schemas::SalesLine;
 use store::{EntityUpdate, Store, StoreTx};
 use uuid::Uuid;
 
 use crate::error::ApplyError;
+use crate::line_source::LineSource;
 use crate::sales::{Row, Target, process_batch};
 use crate::state::corrupt;
 use crate::{Context, OutboundDoc, Partners};
@@ -172,33 +172,21 @@ async fn cut_one(
         )
         .await
         .map_err(ApplyError::from_store("batch", id, record.version))?;
-    // The period's lines in the order they came, report after report.
-    let mut lines: Vec<SalesLine> = Vec::new();
-    for report in &pending {
-        let text = tx
-            .pending_report_lines(&record.partner, &report.report_id)
-            .await?
-            .ok_or_else(|| ApplyError::Corrupt {
-                what: format!("pending lines of report {}", report.report_id),
-                source: serde::de::Error::custom("missing"),
-            })?;
-        let mut these: Vec<SalesLine> = text.parse().map_err(corrupt(format!(
-            "pending lines of report {}",
-            report.report_id
-        )))?;
-        if lines.is_empty() {
-            // Most periods hold one report: its lines are the period's, not copied.
-            lines = these;
-        } else {
-            lines.append(&mut these);
-        }
-    }
-    if lines.is_empty() {
+    // The period's lines in the order they came, report after report, read from the store
+    // a chunk at a time by each pass over them.
+    if pending.is_empty() {
         // Reports collected before migration 0012 were validated on arrival and kept no
         // pending lines; a period batch is never opened without lines otherwise.
         return Err(engine::batch::BatchError::Empty.into());
     }
-    let loaded = started.elapsed();
+    let source = LineSource::Pending {
+        partner: record.partner.clone(),
+        reports: pending
+            .iter()
+            .map(|r| (r.report_id.clone(), r.line_count))
+            .collect(),
+    };
+    let taken_at = started.elapsed();
     let correlation = format!("{}#{version}", record.number);
     let target = Target {
         id,
@@ -210,7 +198,16 @@ async fn cut_one(
         renumber: true,
         correlation: &correlation,
     };
-    let done = process_batch(tx, &partners.cache, partner, &mut batch, target, lines, ctx).await?;
+    let done = process_batch(
+        tx,
+        &partners.cache,
+        partner,
+        &mut batch,
+        target,
+        &source,
+        ctx,
+    )
+    .await?;
     tx.clear_pending_reports(id).await?;
     let mut summary = format!(
         "batch {} cut (period ended {period_end}): {}, {} lines, {} accepted, {} disputed",
@@ -227,7 +224,7 @@ async fn cut_one(
         claim = Some((sent.number, sent.amount));
         outbound.push(sent.outbound);
     }
-    tracing::debug!(batch = %record.number, lines = done.totals.lines, ?loaded, total = ?started.elapsed(), "cut phases");
+    tracing::debug!(batch = %record.number, lines = done.totals.lines, taken = ?taken_at, total = ?started.elapsed(), "cut phases");
     Ok(Some(CutBatch {
         id,
         number: record.number,

@@ -52,6 +52,7 @@ mod corrections;
 mod cut;
 mod dispute;
 mod error;
+mod line_source;
 mod outbox;
 mod partners;
 mod response;

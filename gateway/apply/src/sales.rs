@@ -14,7 +14,7 @@
 
 use chrono::NaiveDate;
 use engine::audit::{Actor, Entity, status_name};
-use engine::batch::stream::{LineStream, Plan, Survey};
+use engine::batch::stream::{KnownSales, LineStream, Plan, Survey};
 use engine::batch::{Batch, BatchClaim, BatchHeader, BatchKind, BatchSummary};
 use engine::caps::CapLedger;
 use engine::claims::{batch_key, period_end};
@@ -28,8 +28,9 @@ use crate::audit::convert;
 use crate::book::{BookCache, Books};
 use crate::claim_out::{ClaimLines, SentClaim, StreamedClaim};
 use crate::error::ApplyError;
+use crate::line_source::{Chunks, LineSource};
 use crate::partners::Partner;
-use crate::state::{CHUNK_LINES, batch_payload, history_for, insert_claimant_batch, line_row};
+use crate::state::{batch_payload, history_for, insert_claimant_batch, invoices_of, line_row};
 use crate::{Context, Outcome};
 
 /// The batch number a report had when every report was its own batch (before migration
@@ -226,7 +227,7 @@ async fn per_invoice(
                 first_line_no: 1,
                 line_count,
             },
-            None,
+            false,
             ctx.now,
         )
         .await?;
@@ -315,19 +316,22 @@ async fn collect(
             (id, number, 1)
         }
     };
-    let pending = store::JsonText::of(&report.lines)?;
-    tx.record_report_batch(
-        &partner.id,
-        &report.report_id,
-        &ReportBatch {
-            batch_id: id,
-            first_line_no,
-            line_count: report.lines.len() as i64,
-        },
-        Some(&pending),
-        ctx.now,
-    )
-    .await?;
+    let recorded = tx
+        .record_report_batch(
+            &partner.id,
+            &report.report_id,
+            &ReportBatch {
+                batch_id: id,
+                first_line_no,
+                line_count: report.lines.len() as i64,
+            },
+            true,
+            ctx.now,
+        )
+        .await?;
+    if recorded {
+        LineSource::keep_pending(tx, &partner.id, &report.report_id, &report.lines).await?;
+    }
     tracing::info!(batch = %number, report = %report.report_id, lines = report.lines.len(), first_line_no, period_end = %end, "sales report collected");
     Ok(Outcome {
         summary: format!(
@@ -380,7 +384,8 @@ async fn process_now(
         renumber: false,
         correlation: message_id,
     };
-    let done = process_batch(tx, cache, partner, &mut batch, target, report_lines, ctx).await?;
+    let source = LineSource::Held(report_lines);
+    let done = process_batch(tx, cache, partner, &mut batch, target, &source, ctx).await?;
     let totals = &done.totals;
     let mut summary = format!(
         "sales report {} -> batch {number} {} ({} lines, {} accepted, {} disputed)",
@@ -438,25 +443,25 @@ pub(crate) struct Processed {
     pub claim: Option<SentClaim>,
 }
 
-/// Validates `lines` into the Open `batch` (L1–L5) and ends it (B2–B5) in this transaction:
-/// each line is written once, in its final state, and when the batch claims its valid lines
-/// claim #1 and its 844 are written as they stream — one pass over the lines, two when the
-/// first chunk's plan did not hold. The lines are dropped once streamed, before claim #1's
-/// 844 is assembled and written (a million-line period's lines are half a gigabyte).
+/// Validates the lines of `source` into the Open `batch` (L1–L5) and ends it (B2–B5) in this
+/// transaction: each line is written once, in its final state, and when the batch claims its
+/// valid lines claim #1 and its 844 are written as they stream. The lines are read a chunk at
+/// a time in each pass: one pass gathers what validation needs of every line (invoices for
+/// the history, the sales returns may refer to), a second validates and writes them, a third
+/// only when the first chunk's plan did not hold. The lines are never held all at once
+/// unless the source holds them.
 pub(crate) async fn process_batch(
     tx: &mut dyn StoreTx,
     cache: &BookCache,
     partner: &Partner,
     batch: &mut Batch,
     target: Target<'_>,
-    lines: Vec<SalesLine>,
+    source: &LineSource,
     ctx: &Context,
 ) -> Result<Processed, ApplyError> {
     let id = target.id;
     let started = std::time::Instant::now();
     let books = cache.snapshot(tx).await?;
-    let history = history_for(tx, &partner.id, "claimant", line_invoices(&lines)).await?;
-    let history_at = started.elapsed();
     // The lines stream through in chunks of CHUNK_LINES, each validated once, written with
     // its final statuses and dropped. Those statuses depend on how the batch ends (B2-B5,
     // header tolerance), known only after the last line: the stream runs under the plan of
@@ -464,23 +469,28 @@ pub(crate) async fn process_batch(
     // undone to a savepoint and streamed again under the plan they made. Only the
     // pipeline's per-line key fingerprints and the claim's 844 text grow with the lines.
     let bctx = batch.stream_context();
+    let Gathered {
+        invoices,
+        known,
+        first,
+    } = gather(tx, source, batch, &bctx).await?;
+    let gathered_at = started.elapsed();
+    let history = history_for(tx, &partner.id, "claimant", invoices).await?;
+    let history_at = started.elapsed();
     // §5.1: every cap in force with what earlier batches reserved and consumed (rows locked
     // until commit); every pass starts from it, the movements of the pass that counts are
     // saved.
     let stored_caps = crate::caps::load(tx, &books.book).await?;
     let guess = {
         let mut caps = stored_caps.ledger.clone();
-        let mut survey = Survey::new(batch, &bctx, &books.book, &history, &mut caps, ctx.today);
-        for chunk in lines.chunks(CHUNK_LINES) {
-            survey.preload(&sales_of(chunk));
-        }
-        for chunk in lines.chunks(CHUNK_LINES).take(1) {
-            for sale in &sales_of(chunk) {
-                survey.add(sale);
-            }
+        let mut survey = Survey::new(batch, &bctx, &books.book, &history, &mut caps, ctx.today)
+            .with_known_sales(known.clone());
+        for sale in &first {
+            survey.add(sale);
         }
         survey.finish()?
     };
+    drop(first);
     let surveyed = started.elapsed();
     let version = match &target.row {
         Row::New { opened } => {
@@ -500,7 +510,8 @@ pub(crate) async fn process_batch(
     const LINES_SAVEPOINT: &str = "streamed_sales_lines";
     tx.savepoint(LINES_SAVEPOINT).await?;
     let streaming = Lines {
-        lines: &lines,
+        source,
+        known: &known,
         renumber: target.renumber,
         books: &books,
         partner,
@@ -519,7 +530,7 @@ pub(crate) async fn process_batch(
         streamed = streaming.stream(tx, &plan, &stored_caps.ledger).await?;
     }
     let streamed_at = started.elapsed();
-    drop(lines);
+    drop(known);
     stored_caps.save(tx, &streamed.caps, Some(id), ctx).await?;
     drop(history);
     let Streamed {
@@ -569,7 +580,7 @@ pub(crate) async fn process_batch(
         ),
         None => None,
     };
-    tracing::debug!(batch = %target.number, history = ?history_at, ?surveyed, streamed = ?streamed_at, total = ?started.elapsed(), "batch phases");
+    tracing::debug!(batch = %target.number, gathered = ?gathered_at, history = ?history_at, ?surveyed, streamed = ?streamed_at, total = ?started.elapsed(), "batch phases");
     tracing::info!(batch = %target.number, lines = totals.lines, %status, "batch processed");
     Ok(Processed {
         status,
@@ -579,21 +590,53 @@ pub(crate) async fn process_batch(
     })
 }
 
-/// `state::invoices_of` over the report's lines without converting them: a sales line has no
-/// original invoice, so a return refers to its own invoice.
-fn line_invoices(lines: &[SalesLine]) -> std::collections::BTreeSet<String> {
-    let mut out = std::collections::BTreeSet::new();
-    for l in lines {
-        let is_return = l.quantity.is_sign_negative() && !l.quantity.is_zero();
-        if !l.invoice.is_empty() || is_return {
-            out.insert(l.invoice.clone());
-        }
-    }
-    out
+/// What validating any line of a batch needs of all of them, gathered in a first pass.
+struct Gathered {
+    /// Invoices whose earlier lines are the duplicate history (§5.2).
+    invoices: std::collections::BTreeSet<String>,
+    /// The batch's sales, for its returns (§13.10).
+    known: KnownSales,
+    /// The first chunk's lines, for the survey.
+    first: Vec<SaleLine>,
 }
 
-fn sales_of(chunk: &[SalesLine]) -> Vec<SaleLine> {
-    chunk.iter().map(SaleLine::from).collect()
+async fn gather(
+    tx: &mut dyn StoreTx,
+    source: &LineSource,
+    batch: &Batch,
+    bctx: &engine::rules::BatchContext,
+) -> Result<Gathered, ApplyError> {
+    let mut gathered = Gathered {
+        invoices: Default::default(),
+        known: KnownSales::new(&batch.settings, bctx),
+        first: Vec::new(),
+    };
+    let mut chunks = source.chunks();
+    let mut lines = 0;
+    let mut next = chunks.next(tx).await?;
+    while let Some(chunk) = next.take() {
+        // The next chunk is asked for before this one is parsed: the server reads it meanwhile.
+        let (read, sales) = tokio::join!(chunks.next(tx), async { chunk.sales() });
+        let sales = sales?;
+        next = read?;
+        lines += sales.len();
+        gathered.invoices.extend(invoices_of(sales.iter()));
+        gathered.known.add(&sales);
+        if gathered.first.is_empty() {
+            gathered.first = sales;
+        }
+    }
+    if lines != source.line_count() {
+        return Err(ApplyError::Corrupt {
+            what: format!(
+                "batch {}: {lines} lines read, {} recorded",
+                batch.header.number,
+                source.line_count()
+            ),
+            source: serde::de::Error::custom("pending lines missing or extra"),
+        });
+    }
+    Ok(gathered)
 }
 
 /// Lines validated between a yield to the writer: a few milliseconds of work.
@@ -601,7 +644,9 @@ const YIELD_LINES: usize = 256;
 
 /// What streaming a batch's lines needs.
 struct Lines<'a> {
-    lines: &'a [SalesLine],
+    source: &'a LineSource,
+    /// The batch's sales, gathered before the first line is validated.
+    known: &'a KnownSales,
     /// Whether each line's id becomes its batch line number ([`Target::renumber`]).
     renumber: bool,
     books: &'a Books,
@@ -653,25 +698,27 @@ impl Lines<'_> {
             &mut caps,
             self.ctx.today,
             plan,
-        );
-        for chunk in self.lines.chunks(CHUNK_LINES) {
-            stream.preload(&sales_of(chunk));
-        }
-        // Chunk k+1 is validated and serialized while chunk k is written: the two futures
-        // share the thread, the first yielding every few hundred lines, so the server
-        // parses and inserts rows while the client builds the next ones.
-        let mut chunks = self.lines.chunks(CHUNK_LINES);
+        )
+        .with_known_sales(self.known.clone());
+        // Chunk k+1 is parsed, validated and serialized while chunk k is written and chunk
+        // k+2 read: the two futures share the thread, the first yielding every few hundred
+        // lines, so the server reads and inserts rows while the client builds the next ones.
+        let mut chunks: Chunks<'_> = self.source.chunks();
+        let mut next = chunks.next(tx).await?;
         let mut line_no = 0;
         let mut pending: Option<ChunkRows> = None;
         loop {
-            let next = chunks.next();
+            let chunk = next.take();
             let to_write = pending.take();
+            if chunk.is_none() && to_write.is_none() {
+                break;
+            }
             let build = async {
-                match next {
+                match chunk {
                     Some(chunk) => Some(
                         build_chunk(
                             &mut stream,
-                            sales_of(chunk),
+                            chunk.sales()?,
                             renumber,
                             &mut line_no,
                             &mut totals,
@@ -681,19 +728,17 @@ impl Lines<'_> {
                     ),
                     None => None,
                 }
+                .transpose()
             };
             let write = async {
-                match to_write {
-                    Some(rows) => self.write_chunk(tx, rows, &mut claim, cut.as_ref()).await,
-                    None => Ok(()),
+                if let Some(rows) = to_write {
+                    self.write_chunk(tx, rows, &mut claim, cut.as_ref()).await?;
                 }
+                chunks.next(tx).await
             };
-            let (built, written) = tokio::join!(build, write);
-            written?;
-            match built {
-                Some(rows) => pending = Some(rows?),
-                None => break,
-            }
+            let (built, read) = tokio::join!(build, write);
+            next = read?;
+            pending = built?;
         }
         let plan = stream.finish()?;
         Ok(Streamed {

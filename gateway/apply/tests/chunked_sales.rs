@@ -28,14 +28,23 @@ const CONTRACTS: usize = 20;
 const ITEMS: usize = 10;
 
 /// Two full chunks and a part; line CHUNK_LINES + 5 repeats line 3 (same invoice, item,
-/// customer, date and quantity), two chunks apart.
+/// customer, date and quantity), two chunks apart; line 2 returns the sale of line
+/// [`SOLD_LATER`] + 1, two chunks later, on a later day (§13.10: priced as of its sale).
 fn report() -> schemas::SalesReport {
     let mut report = workload::report(7, 2 * CHUNK_LINES + 500, CONTRACTS, ITEMS);
     let mut copy = report.lines[2].clone();
     copy.line = report.lines[CHUNK_LINES + 4].line;
     report.lines[CHUNK_LINES + 4] = copy;
+    let mut returned = report.lines[SOLD_LATER].clone();
+    returned.line = report.lines[1].line;
+    returned.quantity = -returned.quantity;
+    returned.invoice_date = returned.invoice_date.map(|d| d + chrono::Days::new(3));
+    report.lines[1] = returned;
     report
 }
+
+/// The line (0-based) whose sale line 2 of [`report`] returns.
+const SOLD_LATER: usize = 2 * CHUNK_LINES + 100;
 
 /// As [`report`], with every line of the first chunk missing its invoice (V0): that chunk
 /// alone would reject the whole batch (B2), so the lines streamed under its plan are undone
@@ -151,6 +160,18 @@ async fn chunked_equals_whole(kind: Kind, report: schemas::SalesReport, trigger:
         let got: BatchLine = row.line.payload.parse().unwrap();
         assert_eq!(&got, line, "line {}", row.line.line_no);
         assert_eq!(row.line.status, status_name(&line.status));
+    }
+    let returned = &report.lines[1];
+    if !returned.invoice.is_empty() && !returned.item.id.is_empty() {
+        // The return found its sale two chunks later: priced as of the sale, not its own day.
+        let pricing = |n: usize| {
+            want.lines[n]
+                .validation
+                .as_ref()
+                .and_then(|v| v.pricing_date)
+        };
+        assert_eq!(pricing(1), report.lines[SOLD_LATER].invoice_date);
+        assert_ne!(pricing(1), report.lines[1].invoice_date);
     }
     let dup = &want.lines[CHUNK_LINES + 4];
     if report.lines[2].invoice.is_empty() || report.lines[2].item.id.is_empty() {
@@ -276,4 +297,65 @@ async fn misleading_first_chunk_is_streamed_again_postgres() {
         ClaimTrigger::Immediate,
     )
     .await;
+}
+
+/// A period whose kept lines lost a chunk is not cut: the cut reads every chunk before it
+/// writes a line, finds fewer lines than its reports recorded and says so; the batch stays
+/// Open with its lines pending, nothing written.
+async fn a_missing_chunk_stops_the_cut(kind: Kind) {
+    let h = Harness::new(kind).await;
+    let partners = workload::partners();
+    workload::load_contracts(&*h.store, &partners, CONTRACTS, ITEMS).await;
+    let report = report();
+    let ctx = workload::ctx();
+    apply_document(
+        &*h.store,
+        &partners,
+        "engine.sales",
+        "lost-chunk",
+        &Document::SalesReport(report.clone()),
+        &ctx,
+    )
+    .await
+    .expect("report collected");
+    let lost = h
+        .scalar(
+            "DELETE FROM pending_report_chunks WHERE chunk_no = 1 RETURNING CAST(1 AS BIGINT) AS n",
+        )
+        .await;
+    assert_eq!(lost, 1);
+    let err = apply::cut_due(&*h.store, &partners, ctx.today, None, &ctx)
+        .await
+        .expect_err("a chunk is missing");
+    // Chunk 0 is read; the report ends where its chunks stop.
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!(
+            "{CHUNK_LINES} lines read, {} recorded",
+            report.lines.len()
+        )),
+        "{text}"
+    );
+    assert_eq!(h.scalar("SELECT COUNT(*) AS n FROM batch_lines").await, 0);
+    assert_eq!(h.scalar("SELECT COUNT(*) AS n FROM claims").await, 0);
+    let mut read = h.store.reader().await.unwrap();
+    let stored = apply::find_report_batch(&mut *read, workload::DISTRIBUTOR, &report.report_id)
+        .await
+        .unwrap()
+        .expect("batch");
+    assert_eq!(stored.status, "open");
+    let reports = read.batch_reports(stored.id).await.unwrap();
+    assert!(reports.iter().all(|r| r.pending), "{reports:?}");
+    drop(read);
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_missing_chunk_stops_the_cut_sqlite() {
+    a_missing_chunk_stops_the_cut(Kind::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_missing_chunk_stops_the_cut_postgres() {
+    a_missing_chunk_stops_the_cut(Kind::Postgres).await;
 }

@@ -115,13 +115,16 @@ pub trait StoreRead: Send {
     ) -> StoreResult<Vec<BatchRecord>>;
     /// The sales reports recorded in a batch, in line order.
     async fn batch_reports(&mut self, batch_id: Uuid) -> StoreResult<Vec<BatchReport>>;
-    /// The lines (a JSON array of sales lines) of `partner`'s report `report_id` while they
-    /// wait for the cut of their claim period; `None` once cut or when never pending.
-    async fn pending_report_lines(
+    /// Chunk `chunk_no` (from 0) of the lines (a JSON array of sales lines) of `partner`'s
+    /// report `report_id` while they wait for the cut of their claim period; `None` past its
+    /// last chunk, once cut, or when never pending. The text is not checked to be JSON here:
+    /// the caller parses it.
+    async fn pending_report_chunk(
         &mut self,
         partner: &str,
         report_id: &str,
-    ) -> StoreResult<Option<JsonText>>;
+        chunk_no: i64,
+    ) -> StoreResult<Option<String>>;
     /// Where `partner`'s sales report `report_id` went, if it was applied.
     async fn report_batch(
         &mut self,
@@ -382,17 +385,26 @@ pub trait StoreTx: StoreRead {
         period_key: &str,
         period_end: &str,
     ) -> StoreResult<()>;
-    /// Records where a sales report's lines went, with the lines themselves while they wait
-    /// for their period's cut (`pending_lines`); `false` (nothing written) when it was
-    /// recorded before.
+    /// Records where a sales report's lines went; `pending` when they wait for their
+    /// period's cut, kept by [`StoreTx::insert_pending_chunk`]. `false` (nothing written)
+    /// when it was recorded before.
     async fn record_report_batch(
         &mut self,
         partner: &str,
         report_id: &str,
         to: &ReportBatch,
-        pending_lines: Option<&JsonText>,
+        pending: bool,
         at: DateTime<Utc>,
     ) -> StoreResult<bool>;
+    /// Keeps chunk `chunk_no` (0, 1, ... in line order) of a pending report's lines, a JSON
+    /// array of sales lines, until its period's cut.
+    async fn insert_pending_chunk(
+        &mut self,
+        partner: &str,
+        report_id: &str,
+        chunk_no: i64,
+        lines: &JsonText,
+    ) -> StoreResult<()>;
     /// Forgets the pending lines of a batch's reports once they are batch lines.
     async fn clear_pending_reports(&mut self, batch_id: Uuid) -> StoreResult<u64>;
     /// Writes many lines' new states in bulk; one audit event for the whole update.

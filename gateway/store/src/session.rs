@@ -169,12 +169,13 @@ impl StoreRead for Session {
         engine::batch_reports(self.conn(), batch_id).await
     }
 
-    async fn pending_report_lines(
+    async fn pending_report_chunk(
         &mut self,
         partner: &str,
         report_id: &str,
-    ) -> StoreResult<Option<JsonText>> {
-        engine::pending_report_lines(self.conn(), partner, report_id).await
+        chunk_no: i64,
+    ) -> StoreResult<Option<String>> {
+        engine::pending_report_chunk(self.conn(), partner, report_id, chunk_no).await
     }
 
     async fn report_batch(
@@ -530,10 +531,20 @@ impl StoreTx for Session {
         partner: &str,
         report_id: &str,
         to: &ReportBatch,
-        pending_lines: Option<&JsonText>,
+        pending: bool,
         at: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        engine::record_report_batch(self.conn(), partner, report_id, to, pending_lines, at).await
+        engine::record_report_batch(self.conn(), partner, report_id, to, pending, at).await
+    }
+
+    async fn insert_pending_chunk(
+        &mut self,
+        partner: &str,
+        report_id: &str,
+        chunk_no: i64,
+        lines: &JsonText,
+    ) -> StoreResult<()> {
+        engine::insert_pending_chunk(self.conn(), partner, report_id, chunk_no, lines).await
     }
 
     async fn clear_pending_reports(&mut self, batch_id: Uuid) -> StoreResult<u64> {

@@ -2243,28 +2243,34 @@ async fn claim_periods_and_bulk_line_updates(h: &Harness) {
         line_count: 1_500,
     };
     assert!(
-        tx.record_report_batch("acme", "R1", &to, None, t(0))
+        tx.record_report_batch("acme", "R1", &to, false, t(0))
             .await
             .expect("record")
     );
     assert!(
-        !tx.record_report_batch("acme", "R1", &to, None, t(1))
+        !tx.record_report_batch("acme", "R1", &to, false, t(1))
             .await
             .expect("again")
     );
-    // Two reports waiting for the weekly cut, their lines kept as JSON text.
-    let pending = |n: u32| JsonText::from(json!([{"line": n.to_string(), "invoice": "INV-W"}]));
-    for (report, first) in [("W2", 2), ("W1", 1)] {
+    // Two reports waiting for the weekly cut, their lines kept as JSON text in two chunks
+    // each (written last chunk first: the chunk number orders them).
+    let pending = |n: i64| JsonText::from(json!([{"line": n.to_string(), "invoice": "INV-W"}]));
+    for (report, first) in [("W2", 3), ("W1", 1)] {
         let to = ReportBatch {
             batch_id: weekly.id,
             first_line_no: first,
-            line_count: 1,
+            line_count: 2,
         };
         assert!(
-            tx.record_report_batch("acme", report, &to, Some(&pending(first as u32)), t(0))
+            tx.record_report_batch("acme", report, &to, true, t(0))
                 .await
                 .expect("pending")
         );
+        for chunk in [1, 0] {
+            tx.insert_pending_chunk("acme", report, chunk, &pending(first + chunk))
+                .await
+                .expect("chunk");
+        }
     }
     tx.commit().await.expect("commit");
 
@@ -2310,21 +2316,30 @@ async fn claim_periods_and_bulk_line_updates(h: &Harness) {
             .iter()
             .map(|r| (r.report_id.as_str(), r.first_line_no, r.pending))
             .collect::<Vec<_>>(),
-        [("W1", 1, true), ("W2", 2, true)],
+        [("W1", 1, true), ("W2", 3, true)],
         "in line order"
     );
+    let mut chunks = Vec::new();
+    for chunk in 0..3 {
+        chunks.push(
+            read.pending_report_chunk("acme", "W2", chunk)
+                .await
+                .expect("chunk")
+                .map(|text| serde_json::from_str::<serde_json::Value>(&text).expect("json")),
+        );
+    }
     assert_eq!(
-        read.pending_report_lines("acme", "W2")
-            .await
-            .expect("lines")
-            .expect("pending")
-            .to_value(),
-        json!([{"line": "2", "invoice": "INV-W"}])
+        chunks,
+        [
+            Some(json!([{"line": "3", "invoice": "INV-W"}])),
+            Some(json!([{"line": "4", "invoice": "INV-W"}])),
+            None
+        ]
     );
     assert!(
-        read.pending_report_lines("acme", "R1")
+        read.pending_report_chunk("acme", "R1", 0)
             .await
-            .expect("lines")
+            .expect("chunk")
             .is_none()
     );
     assert_eq!(
@@ -2388,17 +2403,39 @@ async fn claim_periods_and_bulk_line_updates(h: &Harness) {
 
     // The cut forgets the pending lines of its batch's reports, and only of those.
     let mut tx = h.store.begin().await.expect("begin");
+    let other = ReportBatch {
+        batch_id: daily.id,
+        first_line_no: 1_501,
+        line_count: 1,
+    };
+    assert!(
+        tx.record_report_batch("acme", "D2", &other, true, t(7))
+            .await
+            .expect("another batch's report")
+    );
+    tx.insert_pending_chunk("acme", "D2", 0, &pending(1_501))
+        .await
+        .expect("its chunk");
     assert_eq!(tx.clear_pending_reports(weekly.id).await.expect("clear"), 2);
     assert_eq!(tx.clear_pending_reports(weekly.id).await.expect("again"), 0);
     tx.commit().await.expect("commit");
     let mut read = reader(h).await;
     let reports = read.batch_reports(weekly.id).await.expect("reports");
     assert!(reports.iter().all(|r| !r.pending), "{reports:?}");
+    for chunk in 0..2 {
+        assert!(
+            read.pending_report_chunk("acme", "W1", chunk)
+                .await
+                .expect("chunk")
+                .is_none()
+        );
+    }
     assert!(
-        read.pending_report_lines("acme", "W1")
+        read.pending_report_chunk("acme", "D2", 0)
             .await
-            .expect("lines")
-            .is_none()
+            .expect("chunk")
+            .is_some(),
+        "another batch's pending lines are kept"
     );
 }
 
@@ -2647,8 +2684,9 @@ async fn a_large_document_is_stored_once_as_it_is(h: &Harness) {
     assert_eq!(pending[0].message.payload, body.as_bytes());
 }
 
-/// A day's report kept for its cut can be hundreds of megabytes of JSON: PostgreSQL gets it
-/// by `COPY` (above 1 MiB), with the same answers as the insert of a small one.
+/// A day's report kept for its cut comes in chunks of megabytes of JSON: PostgreSQL gets a
+/// large chunk by `COPY` (above 1 MiB), a small one by insert, each kept byte for byte and
+/// read back by its number; a chunk number is kept once.
 async fn a_large_pending_report_is_kept_once_as_it_is(h: &Harness) {
     let batch = new_batch("B-PENDING-BIG");
     let lines: Vec<serde_json::Value> = (0..25_000)
@@ -2656,10 +2694,11 @@ async fn a_large_pending_report_is_kept_once_as_it_is(h: &Harness) {
         .collect();
     let pending = JsonText::from(json!(lines));
     assert!(pending.get().len() > 1 << 20, "{}", pending.get().len());
+    let small = JsonText::from(json!([{"line": "25000"}]));
     let to = ReportBatch {
         batch_id: batch.id,
         first_line_no: 7,
-        line_count: 25_000,
+        line_count: 25_001,
     };
     let mut tx = h.store.begin().await.expect("begin");
     tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
@@ -2667,34 +2706,51 @@ async fn a_large_pending_report_is_kept_once_as_it_is(h: &Harness) {
         .expect("batch");
     let at = t(0) + Duration::nanoseconds(999_999_999);
     assert!(
-        tx.record_report_batch("acme", "BIG", &to, Some(&pending), at)
+        tx.record_report_batch("acme", "BIG", &to, true, at)
             .await
             .expect("kept")
     );
+    tx.insert_pending_chunk("acme", "BIG", 0, &pending)
+        .await
+        .expect("large chunk");
+    tx.insert_pending_chunk("acme", "BIG", 1, &small)
+        .await
+        .expect("small chunk");
     assert!(
-        !tx.record_report_batch("acme", "BIG", &to, Some(&pending), t(1))
+        !tx.record_report_batch("acme", "BIG", &to, true, t(1))
             .await
             .expect("same transaction")
     );
     tx.commit().await.expect("commit");
     let mut tx = h.store.begin().await.expect("begin");
     assert!(
-        !tx.record_report_batch("acme", "BIG", &to, Some(&pending), t(2))
+        !tx.record_report_batch("acme", "BIG", &to, true, t(2))
             .await
             .expect("later")
     );
+    for (chunk, text) in [(0, &pending), (1, &small)] {
+        assert!(
+            tx.insert_pending_chunk("acme", "BIG", chunk, text)
+                .await
+                .is_err(),
+            "chunk {chunk} kept twice"
+        );
+        tx.rollback().await.expect("rollback");
+        tx = h.store.begin().await.expect("begin");
+    }
     drop(tx);
 
     let mut read = reader(h).await;
-    assert_eq!(
-        read.pending_report_lines("acme", "BIG")
-            .await
-            .expect("lines")
-            .expect("pending")
-            .get(),
-        pending.get(),
-        "byte for byte"
-    );
+    for (chunk, text) in [(0, Some(pending.get())), (1, Some(small.get())), (2, None)] {
+        assert_eq!(
+            read.pending_report_chunk("acme", "BIG", chunk)
+                .await
+                .expect("chunk")
+                .as_deref(),
+            text,
+            "chunk {chunk} byte for byte"
+        );
+    }
     let reports = read.batch_reports(batch.id).await.expect("reports");
     assert_eq!(
         reports
@@ -2706,7 +2762,7 @@ async fn a_large_pending_report_is_kept_once_as_it_is(h: &Harness) {
                 r.pending
             ))
             .collect::<Vec<_>>(),
-        [("BIG", 7, 25_000, true)]
+        [("BIG", 7, 25_001, true)]
     );
     assert_eq!(
         read.report_batch("acme", "BIG").await.expect("report"),

@@ -1,6 +1,8 @@
-//! Migration 0014 on a database that already has outbox rows: each keeps its id, payload and
-//! state, and new rows (with a payload or naming a document) follow them. SQLite rebuilds the
-//! table, PostgreSQL alters it; both run here (PostgreSQL unless `CHARGEGATE_SKIP_PG=1`).
+//! Migrations that move existing rows, run on a database that has them, on SQLite and
+//! PostgreSQL (unless `CHARGEGATE_SKIP_PG=1`):
+//! - 0014: outbox rows keep their id, payload and state, and new rows (with a payload or
+//!   naming a document) follow them (SQLite rebuilds the table, PostgreSQL alters it);
+//! - 0015: a pending sales report kept whole becomes its chunk 0, still pending.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -16,8 +18,8 @@ use uuid::Uuid;
 
 const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// The backend's migrations before 0014.
-async fn migrations_before_0014(backend: &str) -> Migrator {
+/// The backend's migrations before `version`.
+async fn migrations_before(backend: &str, version: i64) -> Migrator {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../schemas/migrations")
         .join(backend);
@@ -25,10 +27,14 @@ async fn migrations_before_0014(backend: &str) -> Migrator {
     let older: Vec<_> = migrator
         .migrations
         .iter()
-        .filter(|m| m.version < 14)
+        .filter(|m| m.version < version)
         .cloned()
         .collect();
-    assert!(older.len() >= 11, "{backend}: {} migrations", older.len());
+    assert!(
+        older.len() as i64 >= version - 3,
+        "{backend}: {} migrations",
+        older.len()
+    );
     migrator.migrations = Cow::Owned(older);
     migrator
 }
@@ -109,23 +115,31 @@ async fn rows_survive(store: &dyn Store) {
     assert_eq!(pending[3].message.payload, b"{\"d\":[4]}");
 }
 
-#[tokio::test]
-async fn sqlite_outbox_rows_survive_0014() {
+/// A fresh SQLite store migrated up to (not including) `version`, handed to `check`.
+async fn on_sqlite<F, Fut>(version: i64, check: F)
+where
+    F: FnOnce(SqliteStore) -> Fut,
+    Fut: std::future::Future<Output = SqliteStore>,
+{
     let dir = tempfile::tempdir().expect("temp dir");
     let store = SqliteStore::open(dir.path().join("old.db"))
         .await
         .expect("open");
-    migrations_before_0014("sqlite")
+    migrations_before("sqlite", version)
         .await
         .run(store.pool())
         .await
-        .expect("migrate to 0013");
-    rows_survive(&store).await;
-    store.close().await;
+        .expect("older migrations");
+    check(store).await.close().await;
 }
 
-#[tokio::test]
-async fn postgres_outbox_rows_survive_0014() {
+/// A fresh PostgreSQL database migrated up to (not including) `version`, handed to `check`,
+/// dropped after (also when `check` fails).
+async fn on_postgres<F, Fut>(version: i64, check: F)
+where
+    F: FnOnce(std::sync::Arc<PgStore>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     if std::env::var("CHARGEGATE_SKIP_PG").is_ok_and(|v| v == "1") {
         eprintln!("CHARGEGATE_SKIP_PG=1: skipping the PostgreSQL migration case");
         return;
@@ -143,18 +157,14 @@ async fn postgres_outbox_rows_survive_0014() {
         .await
         .expect("connect");
     let store = PgStore::from_pool(pool);
-    migrations_before_0014("postgres")
+    migrations_before("postgres", version)
         .await
         .run(store.pool())
         .await
-        .expect("migrate to 0013");
+        .expect("older migrations");
     // Run the checks in a task so the database is dropped even when one fails.
     let store = std::sync::Arc::new(store);
-    let run = tokio::spawn({
-        let store = store.clone();
-        async move { rows_survive(&*store).await }
-    })
-    .await;
+    let run = tokio::spawn(check(store.clone())).await;
     store.close().await;
     conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
         .await
@@ -163,4 +173,105 @@ async fn postgres_outbox_rows_survive_0014() {
     if let Err(panic) = run {
         std::panic::resume_unwind(panic.into_panic());
     }
+}
+
+#[tokio::test]
+async fn sqlite_outbox_rows_survive_0014() {
+    on_sqlite(14, |store| async move {
+        rows_survive(&store).await;
+        store
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_outbox_rows_survive_0014() {
+    on_postgres(14, |store| async move { rows_survive(&*store).await }).await;
+}
+
+/// A report kept whole for its period's cut (0012), in a database before 0015.
+const WHOLE_PENDING_REPORT: &str = "INSERT INTO batches (id, number, partner, role, status, \
+     version, payload, created_at, updated_at) VALUES ('00000000-0000-0000-0000-0000000000b1', \
+     'gooddrug/123456789/2026-12-01', 'gooddrug', 'claimant', 'open', 1, '{}', \
+     '2026-12-01T12:00:00Z', '2026-12-01T12:00:00Z')";
+
+/// The pending report of [`WHOLE_PENDING_REPORT`]'s batch, and one applied at once.
+fn report_rows(pending: &str) -> String {
+    format!(
+        "INSERT INTO sales_report_batches (partner, report_id, batch_id, first_line_no, \
+         line_count, created_at, pending_lines) VALUES \
+         ('gooddrug', 'R1', '00000000-0000-0000-0000-0000000000b1', 1, 2, \
+          '2026-12-01T12:00:00Z', '{pending}'), \
+         ('gooddrug', 'R0', '00000000-0000-0000-0000-0000000000b1', 3, 1, \
+          '2026-12-01T12:00:00Z', NULL)"
+    )
+}
+
+const PENDING_LINES: &str = r#"[{"line":1,"invoice":"INV-1"},{"line":2,"invoice":"INV-1"}]"#;
+
+/// After 0015: R1 pending with its lines as chunk 0, R0 not pending.
+async fn whole_report_is_chunk_0(store: &dyn Store) {
+    store.migrate().await.expect("migrate to 0015");
+    let mut read = store.reader().await.expect("reader");
+    let batch: Uuid = "00000000-0000-0000-0000-0000000000b1".parse().expect("id");
+    let reports = read.batch_reports(batch).await.expect("reports");
+    let got: Vec<_> = reports
+        .iter()
+        .map(|r| (r.report_id.as_str(), r.line_count, r.pending))
+        .collect();
+    assert_eq!(got, [("R1", 2, true), ("R0", 1, false)]);
+    assert_eq!(
+        read.pending_report_chunk("gooddrug", "R1", 0)
+            .await
+            .expect("chunk 0")
+            .as_deref(),
+        Some(PENDING_LINES)
+    );
+    assert!(
+        read.pending_report_chunk("gooddrug", "R1", 1)
+            .await
+            .expect("chunk 1")
+            .is_none()
+    );
+    assert!(
+        read.pending_report_chunk("gooddrug", "R0", 0)
+            .await
+            .expect("R0")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn sqlite_whole_pending_report_becomes_chunk_0_in_0015() {
+    on_sqlite(15, |store| async move {
+        let pool = store.pool();
+        sqlx::query(WHOLE_PENDING_REPORT)
+            .execute(pool)
+            .await
+            .expect("batch");
+        sqlx::query(&report_rows(PENDING_LINES))
+            .execute(pool)
+            .await
+            .expect("reports");
+        whole_report_is_chunk_0(&store).await;
+        store
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_whole_pending_report_becomes_chunk_0_in_0015() {
+    on_postgres(15, |store| async move {
+        let pool = store.pool();
+        sqlx::query(WHOLE_PENDING_REPORT)
+            .execute(pool)
+            .await
+            .expect("batch");
+        sqlx::query(&report_rows(PENDING_LINES))
+            .execute(pool)
+            .await
+            .expect("reports");
+        whole_report_is_chunk_0(&*store).await;
+    })
+    .await;
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::{Params, audit, by_copy, copy_row_once};
+use super::{Params, audit, by_copy};
 use crate::copy::CopyData;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
@@ -450,37 +450,13 @@ pub(crate) async fn record_report_batch(
     partner: &str,
     report_id: &str,
     to: &ReportBatch,
-    pending_lines: Option<&JsonText>,
+    pending: bool,
     at: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    // A day's report kept for its cut: 440 MB of JSON at a million lines.
-    if let Some(pending) = pending_lines.filter(|p| by_copy(c, p.get())) {
-        let mut row = CopyData::with_capacity(256);
-        row.text(Some(partner));
-        row.text(Some(report_id));
-        row.uuid(to.batch_id);
-        row.int(to.first_line_no);
-        row.int(to.line_count);
-        row.time(&at);
-        return copy_row_once(
-            c,
-            &format!("sales_report_batches:{partner}/{report_id}"),
-            (
-                "SELECT 1 AS found FROM sales_report_batches \
-                 WHERE partner = $1 AND report_id = $2",
-                vec![partner.into(), report_id.into()],
-            ),
-            "COPY sales_report_batches (partner, report_id, batch_id, first_line_no, \
-             line_count, created_at, pending_lines) FROM STDIN WITH (FORMAT binary)",
-            row,
-            pending.get(),
-        )
-        .await;
-    }
     let n = c
         .execute(
             "INSERT INTO sales_report_batches (partner, report_id, batch_id, first_line_no, \
-             line_count, created_at, pending_lines) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             line_count, created_at, pending) VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (partner, report_id) DO NOTHING",
             vec![
                 partner.into(),
@@ -489,11 +465,48 @@ pub(crate) async fn record_report_batch(
                 to.first_line_no.into(),
                 to.line_count.into(),
                 at.into(),
-                pending_lines.map_or(Arg::Text(None), crate::sql::json_as_text),
+                pending.into(),
             ],
         )
         .await?;
     Ok(n == 1)
+}
+
+/// Keeps chunk `chunk_no` of a pending report's lines (a JSON array).
+pub(crate) async fn insert_pending_chunk(
+    c: &mut dyn Exec,
+    partner: &str,
+    report_id: &str,
+    chunk_no: i64,
+    lines: &JsonText,
+) -> StoreResult<()> {
+    if by_copy(c, lines.get()) {
+        // A chunk is megabytes of JSON: sent as it is rather than bound (copied twice more).
+        let mut row = CopyData::with_capacity(128);
+        row.text(Some(partner));
+        row.text(Some(report_id));
+        row.int(chunk_no);
+        let (head, trailer) = row.around_last_text(lines.get());
+        c.copy_in(
+            "COPY pending_report_chunks (partner, report_id, chunk_no, lines) \
+             FROM STDIN WITH (FORMAT binary)",
+            &[&head, lines.get().as_bytes(), &trailer],
+        )
+        .await?;
+        return Ok(());
+    }
+    c.execute(
+        "INSERT INTO pending_report_chunks (partner, report_id, chunk_no, lines) \
+         VALUES ($1, $2, $3, $4)",
+        vec![
+            partner.into(),
+            report_id.into(),
+            chunk_no.into(),
+            crate::sql::json_as_text(lines),
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 /// The reports recorded in batch `batch_id`, in line order.
@@ -504,7 +517,7 @@ pub(crate) async fn batch_reports(
     let rows = c
         .fetch_all(
             "SELECT report_id, first_line_no, line_count, \
-             CAST(CASE WHEN pending_lines IS NULL THEN 0 ELSE 1 END AS BIGINT) AS pending \
+             CAST(CASE WHEN pending THEN 1 ELSE 0 END AS BIGINT) AS pending \
              FROM sales_report_batches WHERE batch_id = $1 ORDER BY first_line_no",
             vec![batch_id.into()],
         )
@@ -521,27 +534,37 @@ pub(crate) async fn batch_reports(
         .collect()
 }
 
-/// The lines of `partner`'s report `report_id` while they wait for their period's cut.
-pub(crate) async fn pending_report_lines(
+/// Chunk `chunk_no` of `partner`'s report `report_id` while its lines wait for their
+/// period's cut: JSON text, parsed by the caller (not checked here: that would be a second
+/// pass over megabytes).
+pub(crate) async fn pending_report_chunk(
     c: &mut dyn Exec,
     partner: &str,
     report_id: &str,
-) -> StoreResult<Option<JsonText>> {
+    chunk_no: i64,
+) -> StoreResult<Option<String>> {
     let row = c
         .fetch_optional(
-            "SELECT pending_lines FROM sales_report_batches \
-             WHERE partner = $1 AND report_id = $2 AND pending_lines IS NOT NULL",
-            vec![partner.into(), report_id.into()],
+            "SELECT lines FROM pending_report_chunks \
+             WHERE partner = $1 AND report_id = $2 AND chunk_no = $3",
+            vec![partner.into(), report_id.into(), chunk_no.into()],
         )
         .await?;
-    row.map(|r| r.json_text("pending_lines")).transpose()
+    row.map(|r| r.text("lines")).transpose()
 }
 
-/// Forgets the pending lines of batch `batch_id`'s reports (they are batch lines now).
+/// Forgets the pending lines of batch `batch_id`'s reports (they are batch lines now); the
+/// number of reports that had them.
 pub(crate) async fn clear_pending_reports(c: &mut dyn Exec, batch_id: Uuid) -> StoreResult<u64> {
     c.execute(
-        "UPDATE sales_report_batches SET pending_lines = NULL \
-         WHERE batch_id = $1 AND pending_lines IS NOT NULL",
+        "DELETE FROM pending_report_chunks WHERE EXISTS (SELECT 1 FROM sales_report_batches r \
+         WHERE r.batch_id = $1 AND r.pending AND r.partner = pending_report_chunks.partner \
+         AND r.report_id = pending_report_chunks.report_id)",
+        vec![batch_id.into()],
+    )
+    .await?;
+    c.execute(
+        "UPDATE sales_report_batches SET pending = FALSE WHERE batch_id = $1 AND pending",
         vec![batch_id.into()],
     )
     .await
