@@ -1,10 +1,13 @@
 //! Claims we send (claimant side, §8.1): a batch's claim cut becomes a claim record, its rows,
 //! and the outbound 844 in the outbox, addressed to the supplier partner owning the contract.
 
+use std::io::{Read, Write};
+
 use engine::audit::Actor;
 use engine::batch::{Batch, BatchClaim, BatchLine};
 use engine::claims::{Approval, ClaimLineRecord, ClaimRecord, claim_number};
 use schemas::{Document, Source};
+use sha2::{Digest, Sha256};
 use store::{EntityUpdate, NewClaim, NewClaimLine, StoreTx};
 use uuid::Uuid;
 
@@ -12,6 +15,7 @@ use crate::audit::{append_all, convert};
 use crate::book::Books;
 use crate::error::ApplyError;
 use crate::partners::Partner;
+use crate::spool::{Spool, Spooled};
 use crate::state::{CHUNK_LINES, claim_line_row, claim_payload};
 use crate::{Context, OutboundDoc};
 
@@ -206,8 +210,8 @@ pub(crate) struct ClaimLines {
     lines: usize,
     quantity: rust_decimal::Decimal,
     claimed: rust_decimal::Decimal,
-    /// The 844's `lines` array without its brackets.
-    doc_lines: Vec<u8>,
+    /// The 844's `lines` array without its brackets (in a file once it is large).
+    doc_lines: Spool,
     rows: Vec<NewClaimLine>,
 }
 
@@ -220,7 +224,7 @@ impl ClaimLines {
             lines: 0,
             quantity: rust_decimal::Decimal::ZERO,
             claimed: rust_decimal::Decimal::ZERO,
-            doc_lines: Vec::new(),
+            doc_lines: Spool::default(),
             rows: Vec::new(),
         }
     }
@@ -232,7 +236,7 @@ impl ClaimLines {
         self.quantity += record.claimed_quantity;
         self.claimed += record.claimed_amount;
         if !self.doc_lines.is_empty() {
-            self.doc_lines.push(b',');
+            self.doc_lines.write_all(b",").map_err(ApplyError::Spool)?;
         }
         serde_json::to_writer(&mut self.doc_lines, &record.to_844())?;
         self.rows.push(claim_line_row(
@@ -355,15 +359,53 @@ impl StreamedClaim {
                 source: serde::de::Error::custom("no empty lines array before total_claimed"),
             })?;
         let split = at + b"\"lines\":[".len();
-        // The lines' buffer becomes the document: the header is moved in before them and the
-        // totals after, so a big 844 is not held twice while it is assembled.
-        let mut bytes = std::mem::take(&mut lines.doc_lines);
-        bytes.reserve(head.len());
-        bytes.splice(0..0, head[..split].iter().copied());
-        bytes.extend_from_slice(&head[split..]);
-        drop(head);
-        let outbound =
-            crate::outbox::write_outbound_bytes(tx, &doc, bytes, &self.supplier, ctx.now).await?;
+        let (before, after) = head.split_at(split);
+        let outbound = match std::mem::take(&mut lines.doc_lines)
+            .finish()
+            .map_err(ApplyError::Spool)?
+        {
+            Spooled::Memory(mut bytes) => {
+                // The lines' buffer becomes the document: the header is moved in before them
+                // and the totals after, so the 844 is not held twice while it is assembled.
+                bytes.reserve(head.len());
+                bytes.splice(0..0, before.iter().copied());
+                bytes.extend_from_slice(after);
+                drop(head);
+                crate::outbox::write_outbound_bytes(tx, &doc, bytes, &self.supplier, ctx.now)
+                    .await?
+            }
+            mut spooled => {
+                // Read twice from the file, never held: hashed for the message id, then
+                // stored.
+                let mut hash = Sha256::new();
+                hash.update(before);
+                let mut block = vec![0u8; 1 << 20];
+                let mut reader = spooled.reader();
+                loop {
+                    match reader.read(&mut block).map_err(ApplyError::Spool)? {
+                        0 => break,
+                        n => hash.update(&block[..n]),
+                    }
+                }
+                drop(reader);
+                hash.update(after);
+                spooled.rewind().map_err(ApplyError::Spool)?;
+                let len = before.len() as u64 + spooled.len() + after.len() as u64;
+                let mut body = before.chain(spooled.reader()).chain(after);
+                crate::outbox::write_outbound_spooled(
+                    tx,
+                    &doc,
+                    format!("{:x}", hash.finalize()),
+                    store::SpooledBody {
+                        len,
+                        read: &mut body,
+                    },
+                    &self.supplier,
+                    ctx.now,
+                )
+                .await?
+            }
+        };
         Ok(SentClaim {
             number: self.number,
             amount: self.amount,

@@ -85,6 +85,10 @@ pub enum ApplyError {
     /// A value could not be serialized.
     #[error("serialize: {0}")]
     Serialize(#[from] serde_json::Error),
+    /// A document too large to hold could not be spooled to, or read from, its temporary
+    /// file.
+    #[error("spooling a large document: {0}")]
+    Spool(#[source] std::io::Error),
     /// The roster file is refused (located: row and column).
     #[error("roster: {0}")]
     Roster(#[from] engine::rosters::RosterCsvError),

@@ -61,6 +61,7 @@ mod retro;
 mod roster;
 mod sales;
 mod settle;
+mod spool;
 mod state;
 mod transmission;
 

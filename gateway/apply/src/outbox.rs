@@ -94,16 +94,10 @@ pub(crate) async fn write_outbound_as(
     message_id: String,
     now: DateTime<Utc>,
 ) -> Result<OutboundDoc, ApplyError> {
-    let doc_type = doc.doc_type();
-    let routing_key = outbound_routing_key(doc_type, partner);
     let record = outbound_record(doc, partner, &message_id, store::JsonText::of(doc)?, now);
-    insert_outbound(tx, doc, &record, &routing_key, &message_id, now).await?;
-    Ok(OutboundDoc {
-        message_id,
-        routing_key,
-        partner: partner.to_owned(),
-        doc_type: doc_type.to_owned(),
-    })
+    let id = record.id;
+    let inserted = tx.insert_document(&record).await?;
+    queue_outbound(tx, doc, (id, inserted), partner, message_id, now).await
 }
 
 /// [`write_outbound`] for a document already serialized as `bytes` (`doc` gives its type,
@@ -117,13 +111,47 @@ pub(crate) async fn write_outbound_bytes(
     now: DateTime<Utc>,
 ) -> Result<OutboundDoc, ApplyError> {
     let message_id = format!("{:x}", Sha256::digest(&bytes));
-    let doc_type = doc.doc_type();
-    let routing_key = outbound_routing_key(doc_type, partner);
     let body = store::JsonText::from_string(
         String::from_utf8(bytes).map_err(<serde_json::Error as serde::de::Error>::custom)?,
     )?;
     let record = outbound_record(doc, partner, &message_id, body, now);
-    insert_outbound(tx, doc, &record, &routing_key, &message_id, now).await?;
+    let id = record.id;
+    let inserted = tx.insert_document(&record).await?;
+    queue_outbound(tx, doc, (id, inserted), partner, message_id, now).await
+}
+
+/// [`write_outbound_bytes`] for a document too large to hold, read from `body` as it is
+/// stored; `message_id` is the hash of its bytes.
+pub(crate) async fn write_outbound_spooled(
+    tx: &mut dyn StoreTx,
+    doc: &Document,
+    message_id: String,
+    body: store::SpooledBody<'_>,
+    partner: &str,
+    now: DateTime<Utc>,
+) -> Result<OutboundDoc, ApplyError> {
+    let record = outbound_record(doc, partner, &message_id, body, now);
+    let id = record.id;
+    let inserted = tx.insert_spooled_document(record).await?;
+    queue_outbound(tx, doc, (id, inserted), partner, message_id, now).await
+}
+
+/// The message of an outbound document stored as `id` (when `inserted`: a document stored
+/// before has its message already).
+async fn queue_outbound(
+    tx: &mut dyn StoreTx,
+    doc: &Document,
+    (id, inserted): (Uuid, bool),
+    partner: &str,
+    message_id: String,
+    now: DateTime<Utc>,
+) -> Result<OutboundDoc, ApplyError> {
+    let doc_type = doc.doc_type();
+    let routing_key = outbound_routing_key(doc_type, partner);
+    if inserted {
+        let message = message_with(doc, &routing_key, &message_id, Vec::new(), now);
+        tx.insert_outbox_for_document(&message, id).await?;
+    }
     Ok(OutboundDoc {
         message_id,
         routing_key,
@@ -132,31 +160,14 @@ pub(crate) async fn write_outbound_bytes(
     })
 }
 
-/// Stores `record` and, when it is new, its message. The message's payload is the stored
-/// body itself (the relay reads it from `documents`), so the document is written once.
-async fn insert_outbound(
-    tx: &mut dyn StoreTx,
-    doc: &Document,
-    record: &NewDocument,
-    routing_key: &str,
-    message_id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), ApplyError> {
-    if tx.insert_document(record).await? {
-        let message = message_with(doc, routing_key, message_id, Vec::new(), now);
-        tx.insert_outbox_for_document(&message, record.id).await?;
-    }
-    Ok(())
-}
-
 /// The `documents` row of an outbound document sent as `message_id`.
-fn outbound_record(
+fn outbound_record<B>(
     doc: &Document,
     partner: &str,
     message_id: &str,
-    body: store::JsonText,
+    body: B,
     now: DateTime<Utc>,
-) -> NewDocument {
+) -> NewDocument<B> {
     let source = doc.source();
     NewDocument {
         id: Uuid::now_v7(),

@@ -511,7 +511,6 @@ pub(crate) async fn process_batch(
     tx.savepoint(LINES_SAVEPOINT).await?;
     let streaming = Lines {
         source,
-        known: &known,
         renumber: target.renumber,
         books: &books,
         partner,
@@ -522,15 +521,21 @@ pub(crate) async fn process_batch(
         correlation: target.correlation,
         ctx,
     };
-    let mut streamed = streaming.stream(tx, &guess, &stored_caps.ledger).await?;
+    // The stream takes the gathered sales (a million lines' are ~128 MB, not kept twice);
+    // the rare second pass gathers them again.
+    let mut streamed = streaming
+        .stream(tx, &guess, &stored_caps.ledger, known)
+        .await?;
     if !streamed.plan.same_line_states(&guess) {
         tracing::info!(batch = %target.number, "the first chunk's plan did not hold: streaming the lines again");
         tx.rollback_to_savepoint(LINES_SAVEPOINT).await?;
         let plan = streamed.plan.clone();
-        streamed = streaming.stream(tx, &plan, &stored_caps.ledger).await?;
+        let known = gather(tx, source, batch, &bctx).await?.known;
+        streamed = streaming
+            .stream(tx, &plan, &stored_caps.ledger, known)
+            .await?;
     }
     let streamed_at = started.elapsed();
-    drop(known);
     stored_caps.save(tx, &streamed.caps, Some(id), ctx).await?;
     drop(history);
     let Streamed {
@@ -645,8 +650,6 @@ const YIELD_LINES: usize = 256;
 /// What streaming a batch's lines needs.
 struct Lines<'a> {
     source: &'a LineSource,
-    /// The batch's sales, gathered before the first line is validated.
-    known: &'a KnownSales,
     /// Whether each line's id becomes its batch line number ([`Target::renumber`]).
     renumber: bool,
     books: &'a Books,
@@ -672,12 +675,14 @@ struct Streamed {
 
 impl Lines<'_> {
     /// Validates and writes every line in its final state under `plan`, with claim #1's
-    /// lines when the plan claims them, moving a copy of the `caps` ledger.
+    /// lines when the plan claims them, moving a copy of the `caps` ledger; `known` are the
+    /// batch's sales, gathered before.
     async fn stream(
         &self,
         tx: &mut dyn StoreTx,
         plan: &Plan,
         caps: &CapLedger,
+        known: KnownSales,
     ) -> Result<Streamed, ApplyError> {
         let mut totals = BatchSummary::default();
         let mut claim: Option<StreamedClaim> = None;
@@ -699,7 +704,7 @@ impl Lines<'_> {
             self.ctx.today,
             plan,
         )
-        .with_known_sales(self.known.clone());
+        .with_known_sales(known);
         // Chunk k+1 is parsed, validated and serialized while chunk k is written and chunk
         // k+2 read: the two futures share the thread, the first yielding every few hundred
         // lines, so the server reads and inserts rows while the client builds the next ones.

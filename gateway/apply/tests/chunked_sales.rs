@@ -235,6 +235,14 @@ async fn chunked_equals_whole(kind: Kind, report: schemas::SalesReport, trigger:
         .unwrap()
         .expect("844 document");
     assert_eq!(stored_844.body.get().as_bytes(), message.payload.as_slice());
+    if claim.lines.len() > 3 * CHUNK_LINES / 2 {
+        // Larger than a claim holds in memory (4 MiB): spooled to a file and stored from it.
+        assert!(
+            stored_844.body.get().len() > 4 << 20,
+            "{}",
+            stored_844.body.get().len()
+        );
+    }
     let by_reference = h
         .scalar(&format!(
             "SELECT COUNT(*) AS n FROM outbox WHERE message_id = '{}' \

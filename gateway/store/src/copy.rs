@@ -123,9 +123,16 @@ impl CopyData {
     /// The stream of one more field, `text`, that closes the last row: what comes before
     /// `text` and the trailer after it, so that a long text is sent as it is instead of being
     /// copied into the stream (see `Exec::copy_in`).
-    pub(crate) fn around_last_text(mut self, text: &str) -> (Vec<u8>, [u8; 2]) {
+    pub(crate) fn around_last_text(self, text: &str) -> (Vec<u8>, [u8; 2]) {
+        self.around_last(text.len())
+    }
+
+    /// [`CopyData::around_last_text`] for a text of `len` bytes sent from elsewhere. A field
+    /// holds at most 1 GB on PostgreSQL: a longer one is refused by the server, its length
+    /// here capped so it cannot wrap.
+    pub(crate) fn around_last(mut self, len: usize) -> (Vec<u8>, [u8; 2]) {
         self.field();
-        let len = i32::try_from(text.len()).unwrap_or(i32::MAX);
+        let len = i32::try_from(len).unwrap_or(i32::MAX);
         self.buf.extend_from_slice(&len.to_be_bytes());
         self.end_row();
         (self.buf, (-1i16).to_be_bytes())

@@ -73,6 +73,10 @@ pub enum StoreError {
     /// Applying the embedded migrations failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A value being stored could not be read from where the caller spooled it, or gave
+    /// another length than announced.
+    #[error("reading a value to store: {0}")]
+    Read(#[source] std::io::Error),
     /// Any other driver error (connection lost, syntax, ...).
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -317,6 +317,14 @@ pub trait StoreTx: StoreRead {
     ) -> StoreResult<bool>;
     /// Stores a document; `false` (nothing written) if its idempotency key exists.
     async fn insert_document(&mut self, doc: &NewDocument) -> StoreResult<bool>;
+    /// [`StoreTx::insert_document`] of a body read as it is stored: on PostgreSQL it goes
+    /// from `doc.body` to the server a MiB at a time, never held (SQLite binds a value whole,
+    /// so it reads the body into memory first). `StoreError::Read` when the body cannot be
+    /// read or is not `len` bytes.
+    async fn insert_spooled_document(
+        &mut self,
+        doc: NewDocument<SpooledBody<'_>>,
+    ) -> StoreResult<bool>;
     /// Queues a message; `false` (nothing written) if its message id exists.
     async fn insert_outbox(&mut self, message: &OutboxMessage) -> StoreResult<bool>;
     /// Queues a message whose payload is the body of the stored document `document_id`, byte

@@ -548,9 +548,10 @@ pub struct DocumentSource {
     pub st02: Option<String>,
 }
 
-/// A normalized document to store.
+/// A normalized document to store; its body held as [`JsonText`], or read as it is stored
+/// ([`SpooledBody`], [`crate::StoreTx::insert_spooled_document`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct NewDocument {
+pub struct NewDocument<B = JsonText> {
     /// Id.
     pub id: Uuid,
     /// Unique key: the same input always yields the same key, so a replay stores nothing new.
@@ -564,9 +565,27 @@ pub struct NewDocument {
     /// Transaction that produced it.
     pub tx_id: Option<Uuid>,
     /// The document (`chargegate.<type>/1`).
-    pub body: JsonText,
+    pub body: B,
     /// When.
     pub created_at: DateTime<Utc>,
+}
+
+/// A document body too large to hold (the 844 of a million-line period's claim is hundreds
+/// of megabytes): `len` bytes of JSON the caller serialized (not checked again), read from
+/// `read` while they are stored.
+pub struct SpooledBody<'a> {
+    /// Bytes `read` gives.
+    pub len: u64,
+    /// Where they are.
+    pub read: &'a mut (dyn std::io::Read + Send),
+}
+
+impl std::fmt::Debug for SpooledBody<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpooledBody")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A stored normalized document.

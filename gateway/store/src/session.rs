@@ -442,6 +442,13 @@ impl StoreTx for Session {
         outbox::insert_document(self.conn(), doc).await
     }
 
+    async fn insert_spooled_document(
+        &mut self,
+        doc: NewDocument<SpooledBody<'_>>,
+    ) -> StoreResult<bool> {
+        outbox::insert_spooled_document(self.conn(), doc).await
+    }
+
     async fn insert_outbox(&mut self, message: &OutboxMessage) -> StoreResult<bool> {
         outbox::insert_message(self.conn(), message).await
     }

@@ -400,7 +400,19 @@ pub(crate) trait Exec: Send {
     async fn fetch_optional(&mut self, sql: &str, args: Vec<Arg>) -> StoreResult<Option<Row>>;
     /// Streams `parts`, one after the other (binary COPY rows, see [`crate::copy::CopyData`]),
     /// into `COPY ... FROM STDIN`; PostgreSQL only.
-    async fn copy_in(&mut self, statement: &str, parts: &[&[u8]]) -> StoreResult<u64>;
+    async fn copy_in(&mut self, statement: &str, parts: &[&[u8]]) -> StoreResult<u64> {
+        let mut none = std::io::empty();
+        self.copy_in_reading(statement, parts, &mut none, &[]).await
+    }
+    /// [`Exec::copy_in`] of `head`, then all `body` reads, then `tail`: a value too large to
+    /// hold goes from where it is (a spooled file) to the server a MiB at a time.
+    async fn copy_in_reading(
+        &mut self,
+        statement: &str,
+        head: &[&[u8]],
+        body: &mut (dyn std::io::Read + Send),
+        tail: &[u8],
+    ) -> StoreResult<u64>;
 }
 
 #[async_trait]
@@ -425,17 +437,41 @@ impl Exec for PgConnection {
         Ok(q.fetch_optional(self).await.map_err(db_error)?.map(Row::Pg))
     }
 
-    async fn copy_in(&mut self, statement: &str, parts: &[&[u8]]) -> StoreResult<u64> {
+    async fn copy_in_reading(
+        &mut self,
+        statement: &str,
+        head: &[&[u8]],
+        body: &mut (dyn std::io::Read + Send),
+        tail: &[u8],
+    ) -> StoreResult<u64> {
         // Sent a MiB at a time: the driver copies what it sends into its write buffer, which
         // would otherwise grow to the whole chunk (or document) and hold a second copy of it.
         const MESSAGE: usize = 1 << 20;
         let mut copy = self.copy_in_raw(statement).await.map_err(db_error)?;
-        for piece in parts.iter().flat_map(|p| p.chunks(MESSAGE)) {
-            if let Err(e) = copy.send(piece).await {
-                // Aborting tells the server to end the COPY; the send error is the one to report.
-                let _ = copy.abort("send failed").await;
-                return Err(db_error(e));
+        let mut block = Vec::new();
+        let mut sent = Ok(());
+        for piece in head.iter().flat_map(|p| p.chunks(MESSAGE)) {
+            sent = copy.send(piece).await.map(|_| ()).map_err(db_error);
+            if sent.is_err() {
+                break;
             }
+        }
+        while sent.is_ok() {
+            block.resize(MESSAGE, 0);
+            match body.read(&mut block) {
+                Ok(0) => break,
+                Ok(n) => sent = copy.send(&block[..n]).await.map(|_| ()).map_err(db_error),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => sent = Err(StoreError::Read(e)),
+            }
+        }
+        if sent.is_ok() && !tail.is_empty() {
+            sent = copy.send(tail).await.map(|_| ()).map_err(db_error);
+        }
+        if let Err(e) = sent {
+            // Aborting tells the server to end the COPY; the send error is the one to report.
+            let _ = copy.abort("send failed").await;
+            return Err(e);
         }
         copy.finish().await.map_err(db_error)
     }
@@ -466,7 +502,13 @@ impl Exec for SqliteConnection {
             .map(Row::Sqlite))
     }
 
-    async fn copy_in(&mut self, _statement: &str, _parts: &[&[u8]]) -> StoreResult<u64> {
+    async fn copy_in_reading(
+        &mut self,
+        _statement: &str,
+        _head: &[&[u8]],
+        _body: &mut (dyn std::io::Read + Send),
+        _tail: &[u8],
+    ) -> StoreResult<u64> {
         Err(StoreError::Database(sqlx::Error::Protocol(
             "COPY is a PostgreSQL statement".into(),
         )))

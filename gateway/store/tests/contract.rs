@@ -192,6 +192,7 @@ contract_suite!(
     batches_and_claims_are_listed_by_filter,
     invoice_history_spans_batches_in_order,
     a_large_document_is_stored_once_as_it_is,
+    a_spooled_document_is_stored_once_as_it_is,
     a_large_pending_report_is_kept_once_as_it_is,
 );
 
@@ -2682,6 +2683,86 @@ async fn a_large_document_is_stored_once_as_it_is(h: &Harness) {
     let pending = h.store.pending_outbox(10).await.expect("pending");
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].message.payload, body.as_bytes());
+}
+
+/// A document too large to hold is stored from where it was spooled, byte for byte, with
+/// the answers of a held one: once per key, whether spooled or held the second time; a body
+/// shorter or longer than announced is refused and nothing is stored.
+async fn a_spooled_document_is_stored_once_as_it_is(h: &Harness) {
+    let line = r#"{"line":"1","note":"tab\t, quote \", \u00e9 é","amount":"182.70"}"#;
+    let body = format!("{{\"lines\":[{}]}}", vec![line; 40_000].join(","));
+    assert!(body.len() > 2 << 20, "{}", body.len());
+    // Too short, then too long: refused, nothing kept.
+    let bad = document("outbound:spooled-bad");
+    for (text, len) in [
+        (&body.as_bytes()[..body.len() - 10], body.len()),
+        (body.as_bytes(), body.len() - 10),
+    ] {
+        let mut tx = h.store.begin().await.expect("begin");
+        let mut read = std::io::Cursor::new(text.to_vec());
+        let err = tx
+            .insert_spooled_document(spooled(&bad, &mut read, len as u64))
+            .await;
+        assert!(matches!(err, Err(StoreError::Read(_))), "{err:?}");
+        drop(tx);
+    }
+    let doc = document("outbound:spooled");
+    let len = body.len() as u64;
+    let mut tx = h.store.begin().await.expect("begin");
+    let mut read = std::io::Cursor::new(body.clone().into_bytes());
+    assert!(
+        tx.insert_spooled_document(spooled(&doc, &mut read, len))
+            .await
+            .expect("stored")
+    );
+    let mut again = std::io::Cursor::new(body.clone().into_bytes());
+    let other_id = NewDocument {
+        id: Uuid::now_v7(),
+        ..doc.clone()
+    };
+    assert!(
+        !tx.insert_spooled_document(spooled(&other_id, &mut again, len))
+            .await
+            .expect("same key, spooled")
+    );
+    assert!(
+        !tx.insert_document(&NewDocument {
+            body: JsonText::from_string(body.clone()).expect("json"),
+            ..other_id.clone()
+        })
+        .await
+        .expect("same key, held")
+    );
+    tx.commit().await.expect("commit");
+    let mut r = reader(h).await;
+    let stored = r.get_document(doc.id).await.expect("get").expect("stored");
+    assert_eq!(stored.body.get(), body, "byte for byte");
+    assert_eq!(stored.source, doc.source);
+    assert!(r.get_document(other_id.id).await.expect("get").is_none());
+    assert!(
+        r.find_document("outbound:spooled-bad")
+            .await
+            .expect("find")
+            .is_none()
+    );
+}
+
+/// `doc` with its body read from `read` (`len` bytes announced).
+fn spooled<'a>(
+    doc: &NewDocument,
+    read: &'a mut std::io::Cursor<Vec<u8>>,
+    len: u64,
+) -> NewDocument<SpooledBody<'a>> {
+    NewDocument {
+        id: doc.id,
+        idempotency_key: doc.idempotency_key.clone(),
+        doc_type: doc.doc_type.clone(),
+        partner: doc.partner.clone(),
+        source: doc.source.clone(),
+        tx_id: doc.tx_id,
+        body: SpooledBody { len, read },
+        created_at: doc.created_at,
+    }
 }
 
 /// A day's report kept for its cut comes in chunks of megabytes of JSON: PostgreSQL gets a

@@ -15,7 +15,8 @@ pub(crate) mod rosters;
 pub(crate) mod transmission;
 
 use crate::copy::CopyData;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
+use crate::model::SpooledBody;
 use crate::sql::{Arg, Dialect, Exec};
 
 /// Whether a row with `long_text` goes by [`copy_row_once`]: on PostgreSQL, above 1 MiB.
@@ -24,8 +25,16 @@ pub(crate) fn by_copy(c: &dyn Exec, long_text: &str) -> bool {
     c.dialect() == Dialect::Postgres && long_text.len() > STREAMED_VALUE
 }
 
+/// The long last value of a row [`copy_row_once`] sends.
+pub(crate) enum LongValue<'a> {
+    /// Held: sent from where it is.
+    Text(&'a str),
+    /// Read while it is sent.
+    Read(SpooledBody<'a>),
+}
+
 /// Inserts one row by binary `COPY` (PostgreSQL) unless `exists` (a query with `args`) finds
-/// it: the row is `row` followed by `long_text` as its last column, sent as it is instead of
+/// it: the row is `row` followed by `long` as its last column, sent as it is instead of
 /// being bound. A bound parameter is held twice more by the driver (its argument buffer and
 /// the message): for a claim #1 844 of 850 K lines, ~270 MB each. `COPY` has no
 /// `ON CONFLICT`, so `key` is taken first with a transaction-scoped advisory lock: a
@@ -37,7 +46,7 @@ pub(crate) async fn copy_row_once(
     (exists, args): (&str, Vec<Arg>),
     statement: &str,
     row: CopyData,
-    long_text: &str,
+    long: LongValue<'_>,
 ) -> StoreResult<bool> {
     c.execute(
         "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
@@ -47,11 +56,71 @@ pub(crate) async fn copy_row_once(
     if c.fetch_optional(exists, args).await?.is_some() {
         return Ok(false);
     }
-    let (head, trailer) = row.around_last_text(long_text);
-    let n = c
-        .copy_in(statement, &[&head, long_text.as_bytes(), &trailer])
-        .await?;
+    let n = match long {
+        LongValue::Text(text) => {
+            let (head, trailer) = row.around_last_text(text);
+            c.copy_in(statement, &[&head, text.as_bytes(), &trailer])
+                .await?
+        }
+        LongValue::Read(body) => {
+            let (head, trailer) = row.around_last(usize::try_from(body.len).unwrap_or(usize::MAX));
+            let mut body = exactly(body);
+            let n = c
+                .copy_in_reading(statement, &[&head], &mut body, &trailer)
+                .await?;
+            body.check_end().map_err(StoreError::Read)?;
+            n
+        }
+    };
     Ok(n == 1)
+}
+
+/// `body`, read as exactly its `len` bytes: fewer is an `UnexpectedEof` error, more is found by
+/// [`Exactly::check_end`].
+pub(crate) fn exactly(body: SpooledBody<'_>) -> Exactly<'_> {
+    Exactly {
+        left: body.len,
+        read: body.read,
+    }
+}
+
+pub(crate) struct Exactly<'a> {
+    left: u64,
+    read: &'a mut (dyn std::io::Read + Send),
+}
+
+impl Exactly<'_> {
+    /// Whether the body ended where it was announced to.
+    pub(crate) fn check_end(&mut self) -> std::io::Result<()> {
+        let mut probe = [0u8; 1];
+        if self.left > 0 || self.read.read(&mut probe)? > 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the body is not as long as announced",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl std::io::Read for Exactly<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Ok(0);
+        }
+        let room = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.read.read(&mut buf[..room])?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("the body ended {} bytes early", self.left),
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// Collects arguments of a dynamically built statement and hands out their placeholders.

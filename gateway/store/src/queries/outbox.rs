@@ -3,11 +3,15 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{by_copy, copy_row_once};
+use std::io::Read;
+
+use super::{LongValue, by_copy, copy_row_once, exactly};
 use crate::copy::CopyData;
 use crate::error::{StoreError, StoreResult};
-use crate::model::{DocumentRecord, DocumentSource, NewDocument, OutboxMessage, OutboxRecord};
-use crate::sql::{Arg, Exec, Row};
+use crate::model::{
+    DocumentRecord, DocumentSource, NewDocument, OutboxMessage, OutboxRecord, SpooledBody,
+};
+use crate::sql::{Arg, Dialect, Exec, Row};
 
 const DOC_COLUMNS: &str = "id, idempotency_key, doc_type, partner, source_sha256, isa13, gs06, \
      st02, tx_id, body, created_at";
@@ -61,6 +65,66 @@ pub(crate) async fn insert_document(c: &mut dyn Exec, d: &NewDocument) -> StoreR
 /// [`insert_document`] of a big body (a claim #1 844 of 850 K lines is ~270 MB of JSON), by
 /// [`copy_row_once`].
 async fn insert_large_document(c: &mut dyn Exec, d: &NewDocument) -> StoreResult<bool> {
+    copy_document(c, d, LongValue::Text(d.body.get())).await
+}
+
+/// Stores a document whose body is read as it is stored (see
+/// `StoreTx::insert_spooled_document`).
+pub(crate) async fn insert_spooled_document(
+    c: &mut dyn Exec,
+    d: NewDocument<SpooledBody<'_>>,
+) -> StoreResult<bool> {
+    let NewDocument {
+        id,
+        idempotency_key,
+        doc_type,
+        partner,
+        source,
+        tx_id,
+        body,
+        created_at,
+    } = d;
+    if c.dialect() == Dialect::Postgres {
+        let head = NewDocument {
+            id,
+            idempotency_key,
+            doc_type,
+            partner,
+            source,
+            tx_id,
+            body: (),
+            created_at,
+        };
+        return copy_document(c, &head, LongValue::Read(body)).await;
+    }
+    // SQLite binds values whole.
+    let mut text = String::with_capacity(usize::try_from(body.len).unwrap_or(0));
+    let mut body = exactly(body);
+    body.read_to_string(&mut text).map_err(StoreError::Read)?;
+    body.check_end().map_err(StoreError::Read)?;
+    let body = crate::model::JsonText::from_string(text).map_err(|e| StoreError::InvalidValue {
+        field: "document body",
+        reason: e.to_string(),
+    })?;
+    let held = NewDocument {
+        id,
+        idempotency_key,
+        doc_type,
+        partner,
+        source,
+        tx_id,
+        body,
+        created_at,
+    };
+    insert_document(c, &held).await
+}
+
+/// A document row by [`copy_row_once`], `body` its last column.
+async fn copy_document<B>(
+    c: &mut dyn Exec,
+    d: &NewDocument<B>,
+    body: LongValue<'_>,
+) -> StoreResult<bool> {
     let mut row = CopyData::with_capacity(512);
     row.uuid(d.id);
     row.text(Some(&d.idempotency_key));
@@ -85,7 +149,7 @@ async fn insert_large_document(c: &mut dyn Exec, d: &NewDocument) -> StoreResult
         "COPY documents (id, idempotency_key, doc_type, partner, source_sha256, isa13, gs06, \
          st02, tx_id, created_at, body) FROM STDIN WITH (FORMAT binary)",
         row,
-        d.body.get(),
+        body,
     )
     .await
 }
