@@ -44,17 +44,24 @@ impl LineSource {
     }
 
     /// Keeps `lines`, a report of `partner`'s whose period is not cut yet, in chunks of
-    /// [`CHUNK_LINES`].
+    /// [`CHUNK_LINES`]; chunk k+1 is serialized while chunk k is sent.
     pub(crate) async fn keep_pending(
         tx: &mut dyn StoreTx,
         partner: &str,
         report_id: &str,
         lines: &[SalesLine],
     ) -> Result<(), ApplyError> {
-        for (n, chunk) in lines.chunks(CHUNK_LINES).enumerate() {
-            let text = JsonText::of(chunk)?;
-            tx.insert_pending_chunk(partner, report_id, n as i64, &text)
-                .await?;
+        let mut chunks = lines.chunks(CHUNK_LINES);
+        let mut next = chunks.next().map(JsonText::of).transpose()?;
+        let mut chunk_no = 0;
+        while let Some(text) = next.take() {
+            let (sent, serialized) = tokio::join!(
+                tx.insert_pending_chunk(partner, report_id, chunk_no, &text),
+                async { chunks.next().map(JsonText::of).transpose() }
+            );
+            sent?;
+            next = serialized?;
+            chunk_no += 1;
         }
         Ok(())
     }
@@ -119,12 +126,45 @@ impl Chunk<'_> {
     pub(crate) fn sales(self) -> Result<Vec<SaleLine>, ApplyError> {
         match self {
             Chunk::Held(lines) => Ok(lines.iter().map(SaleLine::from).collect()),
+            Chunk::Stored { report_id, text } => parse(report_id, text),
+        }
+    }
+
+    /// [`Chunk::sales`] on a blocking thread for a stored chunk (megabytes of JSON), so the
+    /// caller reads and parses the next chunks meanwhile.
+    pub(crate) fn sales_apart(self) -> Parsing {
+        match self {
             Chunk::Stored { report_id, text } => {
-                let lines: Vec<SalesLine> = serde_json::from_str(&text)
-                    .map_err(corrupt(format!("pending lines of report {report_id}")))?;
-                drop(text);
-                Ok(lines.into_iter().map(SaleLine::from).collect())
+                let report_id = report_id.to_owned();
+                Parsing::Apart(tokio::task::spawn_blocking(move || parse(&report_id, text)))
             }
+            held => Parsing::Ready(held.sales()),
+        }
+    }
+}
+
+fn parse(report_id: &str, text: String) -> Result<Vec<SaleLine>, ApplyError> {
+    let lines: Vec<SalesLine> = serde_json::from_str(&text)
+        .map_err(corrupt(format!("pending lines of report {report_id}")))?;
+    drop(text);
+    Ok(lines.into_iter().map(SaleLine::from).collect())
+}
+
+/// A chunk's lines being parsed ([`Chunk::sales_apart`]).
+pub(crate) enum Parsing {
+    Ready(Result<Vec<SaleLine>, ApplyError>),
+    Apart(tokio::task::JoinHandle<Result<Vec<SaleLine>, ApplyError>>),
+}
+
+impl Parsing {
+    /// The lines, once parsed.
+    pub(crate) async fn lines(self) -> Result<Vec<SaleLine>, ApplyError> {
+        match self {
+            Parsing::Ready(lines) => lines,
+            Parsing::Apart(task) => task.await.map_err(|e| ApplyError::Corrupt {
+                what: "pending lines".to_owned(),
+                source: serde::de::Error::custom(format!("parsing stopped: {e}")),
+            })?,
         }
     }
 }

@@ -30,7 +30,7 @@ use crate::claim_out::{ClaimLines, SentClaim, StreamedClaim};
 use crate::error::ApplyError;
 use crate::line_source::{Chunks, LineSource};
 use crate::partners::Partner;
-use crate::state::{batch_payload, history_for, insert_claimant_batch, invoices_of, line_row};
+use crate::state::{add_invoices, batch_payload, history_for, insert_claimant_batch, line_row};
 use crate::{Context, Outcome};
 
 /// The batch number a report had when every report was its own batch (before migration
@@ -616,17 +616,38 @@ async fn gather(
         known: KnownSales::new(&batch.settings, bctx),
         first: Vec::new(),
     };
+    // Two chunks are parsed at once on blocking threads, and the next one read, while the
+    // one before is added.
     let mut chunks = source.chunks();
+    let mut parsing = std::collections::VecDeque::with_capacity(3);
     let mut lines = 0;
-    let mut next = chunks.next(tx).await?;
-    while let Some(chunk) = next.take() {
-        // The next chunk is asked for before this one is parsed: the server reads it meanwhile.
-        let (read, sales) = tokio::join!(chunks.next(tx), async { chunk.sales() });
-        let sales = sales?;
-        next = read?;
+    let mut more = true;
+    while more && parsing.len() < 2 {
+        match chunks.next(tx).await? {
+            Some(chunk) => parsing.push_back(chunk.sales_apart()),
+            None => more = false,
+        }
+    }
+    while let Some(next) = parsing.pop_front() {
+        let sales = next.lines().await?;
         lines += sales.len();
-        gathered.invoices.extend(invoices_of(sales.iter()));
-        gathered.known.add(&sales);
+        let read = async {
+            match more {
+                true => chunks.next(tx).await,
+                false => Ok(None),
+            }
+        };
+        let add = async {
+            for sale in &sales {
+                add_invoices(&mut gathered.invoices, sale);
+            }
+            gathered.known.add(&sales);
+        };
+        let (read, ()) = tokio::join!(read, add);
+        match read? {
+            Some(chunk) => parsing.push_back(chunk.sales_apart()),
+            None => more = false,
+        }
         if gathered.first.is_empty() {
             gathered.first = sales;
         }

@@ -236,14 +236,21 @@ pub(crate) fn invoices_of<'a>(
 ) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for l in lines {
-        if !l.invoice.is_empty() {
-            out.insert(l.invoice.clone());
-        }
-        if l.is_return() {
-            out.insert(l.return_of().to_owned());
-        }
+        add_invoices(&mut out, l);
     }
     out
+}
+
+/// Adds the invoices `line` refers to (its own, and its original's when it is a return) to
+/// `set`, copying each only the first time.
+pub(crate) fn add_invoices(set: &mut BTreeSet<String>, line: &engine::sale::SaleLine) {
+    let own = (!line.invoice.is_empty()).then_some(line.invoice.as_str());
+    let original = line.is_return().then(|| line.return_of());
+    for invoice in [own, original].into_iter().flatten() {
+        if !set.contains(invoice) {
+            set.insert(invoice.to_owned());
+        }
+    }
 }
 
 /// The claim row's payload: the engine's claim without its lines (they have their own rows).
