@@ -570,6 +570,33 @@ pub struct NewDocument<B = JsonText> {
     pub created_at: DateTime<Utc>,
 }
 
+impl<B> NewDocument<B> {
+    /// The same document with `body` instead, and the body it had.
+    pub fn with_body<C>(self, body: C) -> (NewDocument<C>, B) {
+        let NewDocument {
+            id,
+            idempotency_key,
+            doc_type,
+            partner,
+            source,
+            tx_id,
+            body: had,
+            created_at,
+        } = self;
+        let doc = NewDocument {
+            id,
+            idempotency_key,
+            doc_type,
+            partner,
+            source,
+            tx_id,
+            body,
+            created_at,
+        };
+        (doc, had)
+    }
+}
+
 /// A document body too large to hold (the 844 of a million-line period's claim is hundreds
 /// of megabytes): `len` bytes of JSON the caller serialized (not checked again), read from
 /// `read` while they are stored.

@@ -2753,16 +2753,7 @@ fn spooled<'a>(
     read: &'a mut std::io::Cursor<Vec<u8>>,
     len: u64,
 ) -> NewDocument<SpooledBody<'a>> {
-    NewDocument {
-        id: doc.id,
-        idempotency_key: doc.idempotency_key.clone(),
-        doc_type: doc.doc_type.clone(),
-        partner: doc.partner.clone(),
-        source: doc.source.clone(),
-        tx_id: doc.tx_id,
-        body: SpooledBody { len, read },
-        created_at: doc.created_at,
-    }
+    doc.clone().with_body(SpooledBody { len, read }).0
 }
 
 /// A day's report kept for its cut comes in chunks of megabytes of JSON: PostgreSQL gets a

@@ -189,7 +189,13 @@ async fn postgres_outbox_rows_survive_0014() {
     on_postgres(14, |store| async move { rows_survive(&*store).await }).await;
 }
 
-/// A report kept whole for its period's cut (0012), in a database before 0015.
+/// A batch with a report kept whole for its period's cut (0012) and one applied at once, in
+/// a database before 0015.
+fn old_rows() -> String {
+    format!("{WHOLE_PENDING_REPORT}; {}", report_rows(PENDING_LINES))
+}
+
+/// The batch of [`old_rows`].
 const WHOLE_PENDING_REPORT: &str = "INSERT INTO batches (id, number, partner, role, status, \
      version, payload, created_at, updated_at) VALUES ('00000000-0000-0000-0000-0000000000b1', \
      'gooddrug/123456789/2026-12-01', 'gooddrug', 'claimant', 'open', 1, '{}', \
@@ -244,15 +250,10 @@ async fn whole_report_is_chunk_0(store: &dyn Store) {
 #[tokio::test]
 async fn sqlite_whole_pending_report_becomes_chunk_0_in_0015() {
     on_sqlite(15, |store| async move {
-        let pool = store.pool();
-        sqlx::query(WHOLE_PENDING_REPORT)
-            .execute(pool)
+        sqlx::raw_sql(&old_rows())
+            .execute(store.pool())
             .await
-            .expect("batch");
-        sqlx::query(&report_rows(PENDING_LINES))
-            .execute(pool)
-            .await
-            .expect("reports");
+            .expect("rows before 0015");
         whole_report_is_chunk_0(&store).await;
         store
     })
@@ -262,15 +263,10 @@ async fn sqlite_whole_pending_report_becomes_chunk_0_in_0015() {
 #[tokio::test]
 async fn postgres_whole_pending_report_becomes_chunk_0_in_0015() {
     on_postgres(15, |store| async move {
-        let pool = store.pool();
-        sqlx::query(WHOLE_PENDING_REPORT)
-            .execute(pool)
+        sqlx::raw_sql(&old_rows())
+            .execute(store.pool())
             .await
-            .expect("batch");
-        sqlx::query(&report_rows(PENDING_LINES))
-            .execute(pool)
-            .await
-            .expect("reports");
+            .expect("rows before 0015");
         whole_report_is_chunk_0(&*store).await;
     })
     .await;

@@ -74,27 +74,8 @@ pub(crate) async fn insert_spooled_document(
     c: &mut dyn Exec,
     d: NewDocument<SpooledBody<'_>>,
 ) -> StoreResult<bool> {
-    let NewDocument {
-        id,
-        idempotency_key,
-        doc_type,
-        partner,
-        source,
-        tx_id,
-        body,
-        created_at,
-    } = d;
+    let (head, body) = d.with_body(());
     if c.dialect() == Dialect::Postgres {
-        let head = NewDocument {
-            id,
-            idempotency_key,
-            doc_type,
-            partner,
-            source,
-            tx_id,
-            body: (),
-            created_at,
-        };
         return copy_document(c, &head, LongValue::Read(body)).await;
     }
     // SQLite binds values whole.
@@ -106,16 +87,7 @@ pub(crate) async fn insert_spooled_document(
         field: "document body",
         reason: e.to_string(),
     })?;
-    let held = NewDocument {
-        id,
-        idempotency_key,
-        doc_type,
-        partner,
-        source,
-        tx_id,
-        body,
-        created_at,
-    };
+    let (held, ()) = head.with_body(body);
     insert_document(c, &held).await
 }
 
