@@ -467,7 +467,8 @@ pub(crate) async fn process_batch(
     // header tolerance), known only after the last line: the stream runs under the plan of
     // the first chunk, and in the rare batch whose later lines change it, the lines are
     // undone to a savepoint and streamed again under the plan they made. Only the
-    // pipeline's per-line key fingerprints and the claim's 844 text grow with the lines.
+    // pipeline's sale-key table and the invoice set grow with the lines (claim #1's 844 text
+    // goes to a file once it is large, `crate::spool`).
     let bctx = batch.stream_context();
     let Gathered {
         invoices,

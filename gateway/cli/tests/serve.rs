@@ -770,10 +770,11 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
     let id = failed["id"].as_str().unwrap().to_owned();
     let batch_path = "/api/v1/batches/gooddrug%2FGDD-867-202611";
     assert_eq!(get(serve.port, batch_path).unwrap().0, 404);
-    wait_for(&serve, "the 867's acknowledgment", || {
-        !files(&drops.join("gooddrug/outbox")).is_empty()
-    });
-    let acks_before = files(&drops.join("gooddrug/outbox"));
+    let acks_before = settled_files(
+        &serve,
+        &drops.join("gooddrug/outbox"),
+        "the 867's acknowledgment",
+    );
 
     // The fix, then the replay from the command line (the running server relays its work).
     std::fs::write(profiles.join("gooddrug.toml"), &good).unwrap();

@@ -375,6 +375,25 @@ pub fn files(dir: &Path) -> Vec<String> {
     names
 }
 
+/// The files of `dir` once there are some and no more came for a second: what a step wrote,
+/// not the first of its files (an acknowledgment written a moment after another).
+pub fn settled_files(serve: &Serve, dir: &Path, what: &str) -> Vec<String> {
+    wait_for(serve, what, || !files(dir).is_empty());
+    let mut seen = files(dir);
+    let mut quiet_since = Instant::now();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while quiet_since.elapsed() < Duration::from_secs(1) {
+        assert!(Instant::now() < deadline, "{what} never settled: {seen:?}");
+        std::thread::sleep(Duration::from_millis(100));
+        let now = files(dir);
+        if now != seen {
+            seen = now;
+            quiet_since = Instant::now();
+        }
+    }
+    seen
+}
+
 pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
