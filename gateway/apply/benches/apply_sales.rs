@@ -68,6 +68,13 @@
 //! Then, with the batch's lines dropped once streamed and the large values (the 844, the
 //! pending report) sent by `COPY`: engine 227 ms; PostgreSQL 965 ms (51.8 K lines/s, ratio
 //! 0.235); SQLite 1.28 s (39.0 K lines/s, 0.177).
+//!
+//! 2026-12-06, a slower machine, back to back with that commit (98ba93f, own worktree and
+//! target directory): engine 311 / 251 ms; PostgreSQL 1.34 s (37.4 K lines/s) → 1.11 s
+//! (44.9 K lines/s) with the period's pending lines kept and read in chunks and claim #1's
+//! 844 spooled to a file; SQLite 1.60 → 1.62 s (unchanged). At the full size
+//! (`CHARGEGATE_SKIP_SQLITE=1 BENCH_CONTRACTS=10000 BENCH_ITEMS=1000 BENCH_LINES=1000000`):
+//! engine 8.35 s, PostgreSQL 25.6 s (39.0 K lines/s, ratio 0.33).
 
 #[path = "workload/mod.rs"]
 mod workload;
