@@ -52,9 +52,8 @@ pub(crate) async fn load(
         return Ok(StoredCaps::default());
     }
     let keys: Vec<String> = caps.iter().map(|c| c.key.clone()).collect();
-    let mut sorted = keys.clone();
-    sorted.sort();
-    tx.lock_caps(&sorted).await?;
+    // The store takes them in its one lock order, whatever the order given.
+    tx.lock_caps(&keys).await?;
     let mut ledger = CapLedger::new();
     let mut index = std::collections::HashMap::with_capacity(caps.len());
     for c in caps {

@@ -470,8 +470,10 @@ pub trait StoreTx: StoreRead {
     ) -> StoreResult<()>;
     /// Creates or replaces a cap definition.
     async fn upsert_cap(&mut self, cap: &CapRecord, audit: &NewAuditEvent) -> StoreResult<()>;
-    /// Reads caps and locks them until this transaction ends (PostgreSQL `FOR UPDATE`, in key
-    /// order; SQLite write transactions are exclusive already).
+    /// Reads caps and locks them until this transaction ends (PostgreSQL `FOR UPDATE`, in
+    /// bytewise key order whatever the order given, so concurrent transactions never lock two
+    /// caps in opposite orders; SQLite write transactions are exclusive already). Any number
+    /// of keys (several statements past 10,000); the caps found, in that order.
     async fn lock_caps(&mut self, keys: &[String]) -> StoreResult<Vec<CapRecord>>;
     /// Appends cap ledger movements; they are audited by the line transitions that cause them.
     async fn append_cap_entries(&mut self, entries: &[NewCapEntry]) -> StoreResult<()>;

@@ -1535,6 +1535,12 @@ async fn engine_entities_round_trip(h: &Harness) {
         .await
         .expect("lock");
     assert_eq!(locked.len(), 1);
+    // More keys than a statement can bind (PostgreSQL: 65,535), the cap's among them twice.
+    let mut many: Vec<String> = (0..70_000).map(|n| format!("{n:05}:none")).collect();
+    many.insert(35_000, cap.cap_key.clone());
+    many.push(cap.cap_key.clone());
+    let found = tx.lock_caps(&many).await.expect("lock many");
+    assert_eq!(found, locked);
     assert_eq!(
         locked[0].quantity_limit.map(|d| d.to_string()).as_deref(),
         Some("10.000000")

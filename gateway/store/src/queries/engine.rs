@@ -1451,24 +1451,37 @@ pub(crate) async fn upsert_cap(
 /// Reads caps and, on PostgreSQL, locks their rows until the transaction ends, in key order
 /// so two claim creations never deadlock. SQLite's write transactions are already exclusive.
 pub(crate) async fn lock_caps(c: &mut dyn Exec, keys: &[String]) -> StoreResult<Vec<CapRecord>> {
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let lock = match c.dialect() {
-        Dialect::Postgres => " FOR UPDATE",
-        Dialect::Sqlite => "",
+    // Keys per statement: far under PostgreSQL's 65,535 bind parameters (a book can have more
+    // caps in force than that).
+    const KEYS_PER_STATEMENT: usize = 10_000;
+    // Every transaction takes its caps in one total order, however many statements it needs:
+    // bytewise (`str`'s order, `COLLATE "C"`; a locale's collation could disagree with the
+    // order the keys are split in), so two transactions never wait on each other's caps.
+    let mut sorted: Vec<&str> = keys.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let (order, lock) = match c.dialect() {
+        Dialect::Postgres => (" COLLATE \"C\"", " FOR UPDATE"),
+        Dialect::Sqlite => ("", ""),
     };
-    let mut p = Params::default();
-    let list = p.list(keys);
-    let rows = c
-        .fetch_all(
-            &format!(
-                "SELECT {CAP_COLUMNS} FROM caps WHERE cap_key IN ({list}) ORDER BY cap_key{lock}"
-            ),
-            p.args,
-        )
-        .await?;
-    rows.iter().map(cap).collect()
+    let mut out = Vec::new();
+    for chunk in sorted.chunks(KEYS_PER_STATEMENT) {
+        let mut p = Params::default();
+        let list = p.list(chunk);
+        let rows = c
+            .fetch_all(
+                &format!(
+                    "SELECT {CAP_COLUMNS} FROM caps WHERE cap_key IN ({list}) \
+                     ORDER BY cap_key{order}{lock}"
+                ),
+                p.args,
+            )
+            .await?;
+        for row in &rows {
+            out.push(cap(row)?);
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) async fn append_cap_entries(
