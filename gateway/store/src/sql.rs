@@ -448,26 +448,25 @@ impl Exec for PgConnection {
         // would otherwise grow to the whole chunk (or document) and hold a second copy of it.
         const MESSAGE: usize = 1 << 20;
         let mut copy = self.copy_in_raw(statement).await.map_err(db_error)?;
-        let mut block = Vec::new();
-        let mut sent = Ok(());
-        for piece in head.iter().flat_map(|p| p.chunks(MESSAGE)) {
-            sent = copy.send(piece).await.map(|_| ()).map_err(db_error);
-            if sent.is_err() {
-                break;
+        let sent = async {
+            for piece in head.iter().flat_map(|p| p.chunks(MESSAGE)) {
+                copy.send(piece).await.map_err(db_error)?;
             }
-        }
-        while sent.is_ok() {
-            block.resize(MESSAGE, 0);
-            match body.read(&mut block) {
-                Ok(0) => break,
-                Ok(n) => sent = copy.send(&block[..n]).await.map(|_| ()).map_err(db_error),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => sent = Err(StoreError::Read(e)),
+            let mut block = vec![0u8; MESSAGE];
+            loop {
+                match body.read(&mut block) {
+                    Ok(0) => break,
+                    Ok(n) => copy.send(&block[..n]).await.map(|_| ()).map_err(db_error)?,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(StoreError::Read(e)),
+                }
             }
+            if !tail.is_empty() {
+                copy.send(tail).await.map_err(db_error)?;
+            }
+            Ok(())
         }
-        if sent.is_ok() && !tail.is_empty() {
-            sent = copy.send(tail).await.map(|_| ()).map_err(db_error);
-        }
+        .await;
         if let Err(e) = sent {
             // Aborting tells the server to end the COPY; the send error is the one to report.
             let _ = copy.abort("send failed").await;

@@ -25,17 +25,9 @@ pub(crate) fn by_copy(c: &dyn Exec, long_text: &str) -> bool {
     c.dialect() == Dialect::Postgres && long_text.len() > STREAMED_VALUE
 }
 
-/// The long last value of a row [`copy_row_once`] sends.
-pub(crate) enum LongValue<'a> {
-    /// Held: sent from where it is.
-    Text(&'a str),
-    /// Read while it is sent.
-    Read(SpooledBody<'a>),
-}
-
 /// Inserts one row by binary `COPY` (PostgreSQL) unless `exists` (a query with `args`) finds
-/// it: the row is `row` followed by `long` as its last column, sent as it is instead of
-/// being bound. A bound parameter is held twice more by the driver (its argument buffer and
+/// it: the row is `row` followed by `body` as its last column, sent from where it is (a
+/// held text, a spooled file) instead of being bound. A bound parameter is held twice more by the driver (its argument buffer and
 /// the message): for a claim #1 844 of 850 K lines, ~270 MB each. `COPY` has no
 /// `ON CONFLICT`, so `key` is taken first with a transaction-scoped advisory lock: a
 /// concurrent insert of the same row waits for this transaction, then finds the row, and the
@@ -46,7 +38,7 @@ pub(crate) async fn copy_row_once(
     (exists, args): (&str, Vec<Arg>),
     statement: &str,
     row: CopyData,
-    long: LongValue<'_>,
+    body: SpooledBody<'_>,
 ) -> StoreResult<bool> {
     c.execute(
         "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
@@ -56,22 +48,12 @@ pub(crate) async fn copy_row_once(
     if c.fetch_optional(exists, args).await?.is_some() {
         return Ok(false);
     }
-    let n = match long {
-        LongValue::Text(text) => {
-            let (head, trailer) = row.around_last_text(text);
-            c.copy_in(statement, &[&head, text.as_bytes(), &trailer])
-                .await?
-        }
-        LongValue::Read(body) => {
-            let (head, trailer) = row.around_last(usize::try_from(body.len).unwrap_or(usize::MAX));
-            let mut body = exactly(body);
-            let n = c
-                .copy_in_reading(statement, &[&head], &mut body, &trailer)
-                .await?;
-            body.check_end().map_err(StoreError::Read)?;
-            n
-        }
-    };
+    let (head, trailer) = row.around_last(usize::try_from(body.len).unwrap_or(usize::MAX));
+    let mut body = exactly(body);
+    let n = c
+        .copy_in_reading(statement, &[&head], &mut body, &trailer)
+        .await?;
+    body.check_end().map_err(StoreError::Read)?;
     Ok(n == 1)
 }
 

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use std::io::Read;
 
-use super::{LongValue, by_copy, copy_row_once, exactly};
+use super::{by_copy, copy_row_once, exactly};
 use crate::copy::CopyData;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
@@ -65,7 +65,12 @@ pub(crate) async fn insert_document(c: &mut dyn Exec, d: &NewDocument) -> StoreR
 /// [`insert_document`] of a big body (a claim #1 844 of 850 K lines is ~270 MB of JSON), by
 /// [`copy_row_once`].
 async fn insert_large_document(c: &mut dyn Exec, d: &NewDocument) -> StoreResult<bool> {
-    copy_document(c, d, LongValue::Text(d.body.get())).await
+    let mut text = d.body.get().as_bytes();
+    let body = SpooledBody {
+        len: text.len() as u64,
+        read: &mut text,
+    };
+    copy_document(c, d, body).await
 }
 
 /// Stores a document whose body is read as it is stored (see
@@ -76,7 +81,7 @@ pub(crate) async fn insert_spooled_document(
 ) -> StoreResult<bool> {
     let (head, body) = d.with_body(());
     if c.dialect() == Dialect::Postgres {
-        return copy_document(c, &head, LongValue::Read(body)).await;
+        return copy_document(c, &head, body).await;
     }
     // SQLite binds values whole.
     let mut text = String::with_capacity(usize::try_from(body.len).unwrap_or(0));
@@ -95,7 +100,7 @@ pub(crate) async fn insert_spooled_document(
 async fn copy_document<B>(
     c: &mut dyn Exec,
     d: &NewDocument<B>,
-    body: LongValue<'_>,
+    body: SpooledBody<'_>,
 ) -> StoreResult<bool> {
     let mut row = CopyData::with_capacity(512);
     row.uuid(d.id);
