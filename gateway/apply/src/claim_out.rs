@@ -360,10 +360,9 @@ impl StreamedClaim {
             })?;
         let split = at + b"\"lines\":[".len();
         let (before, after) = head.split_at(split);
-        let outbound = match std::mem::take(&mut lines.doc_lines)
-            .finish()
-            .map_err(ApplyError::Spool)?
-        {
+        let spool = std::mem::take(&mut lines.doc_lines);
+        let len = before.len() as u64 + spool.len() + after.len() as u64;
+        let outbound = match spool.finish().map_err(ApplyError::Spool)? {
             Spooled::Memory(mut bytes) => {
                 // The lines' buffer becomes the document: the header is moved in before them
                 // and the totals after, so the 844 is not held twice while it is assembled.
@@ -378,19 +377,9 @@ impl StreamedClaim {
                 // Read twice from the file, never held: hashed for the message id, then
                 // stored.
                 let mut hash = Sha256::new();
-                hash.update(before);
-                let mut block = vec![0u8; 1 << 20];
-                let mut reader = spooled.reader();
-                loop {
-                    match reader.read(&mut block).map_err(ApplyError::Spool)? {
-                        0 => break,
-                        n => hash.update(&block[..n]),
-                    }
-                }
-                drop(reader);
-                hash.update(after);
+                std::io::copy(&mut before.chain(spooled.reader()).chain(after), &mut hash)
+                    .map_err(ApplyError::Spool)?;
                 spooled.rewind().map_err(ApplyError::Spool)?;
-                let len = before.len() as u64 + spooled.len() + after.len() as u64;
                 let mut body = before.chain(spooled.reader()).chain(after);
                 crate::outbox::write_outbound_spooled(
                     tx,

@@ -38,10 +38,10 @@ impl Spool {
     pub(crate) fn finish(self) -> std::io::Result<Spooled> {
         match self {
             Spool::Memory(bytes) => Ok(Spooled::Memory(bytes)),
-            Spool::File { file, len } => {
+            Spool::File { file, .. } => {
                 let mut file = file.into_inner().map_err(|e| e.into_error())?;
                 file.seek(SeekFrom::Start(0))?;
-                Ok(Spooled::File { file, len })
+                Ok(Spooled::File(file))
             }
         }
     }
@@ -79,21 +79,13 @@ impl Write for Spool {
 /// A finished [`Spool`].
 pub(crate) enum Spooled {
     Memory(Vec<u8>),
-    File { file: File, len: u64 },
+    File(File),
 }
 
 impl Spooled {
-    /// Bytes written.
-    pub(crate) fn len(&self) -> u64 {
-        match self {
-            Spooled::Memory(bytes) => bytes.len() as u64,
-            Spooled::File { len, .. } => *len,
-        }
-    }
-
     /// Rewinds a file to read it again.
     pub(crate) fn rewind(&mut self) -> std::io::Result<()> {
-        if let Spooled::File { file, .. } = self {
+        if let Spooled::File(file) = self {
             file.seek(SeekFrom::Start(0))?;
         }
         Ok(())
@@ -103,7 +95,7 @@ impl Spooled {
     pub(crate) fn reader(&mut self) -> Box<dyn Read + Send + '_> {
         match self {
             Spooled::Memory(bytes) => Box::new(bytes.as_slice()),
-            Spooled::File { file, .. } => Box::new(file),
+            Spooled::File(file) => Box::new(file),
         }
     }
 }
