@@ -203,7 +203,7 @@ pub(crate) struct StreamedClaim {
     claim: ClaimRecord,
 }
 
-/// The lines of a streamed claim as they come: its rows to write and its 844 lines.
+/// The lines of a streamed claim as they come: their numbers and totals, and the 844's lines.
 pub(crate) struct ClaimLines {
     batch_id: Uuid,
     batch_ref: String,
@@ -212,7 +212,6 @@ pub(crate) struct ClaimLines {
     claimed: rust_decimal::Decimal,
     /// The 844's `lines` array without its brackets (in a file once it is large).
     doc_lines: Spool,
-    rows: Vec<NewClaimLine>,
 }
 
 impl ClaimLines {
@@ -225,31 +224,63 @@ impl ClaimLines {
             quantity: rust_decimal::Decimal::ZERO,
             claimed: rust_decimal::Decimal::ZERO,
             doc_lines: Spool::default(),
-            rows: Vec::new(),
         }
     }
 
-    /// Adds batch line `line_no` (claimed) to the claim.
-    pub(crate) fn add(&mut self, line_no: i64, line: &BatchLine) -> Result<(), ApplyError> {
+    /// An empty chunk of this claim's lines.
+    pub(crate) fn chunk(&self) -> ClaimedChunk {
+        ClaimedChunk {
+            batch_id: self.batch_id,
+            lines: Vec::new(),
+        }
+    }
+
+    /// Adds batch line `line_no` (claimed) to the claim as its next line, in `chunk`.
+    pub(crate) fn add(&mut self, line_no: i64, line: &BatchLine, chunk: &mut ClaimedChunk) {
         self.lines += 1;
         let record = ClaimLineRecord::from_batch_line(self.lines, &self.batch_ref, line);
         self.quantity += record.claimed_quantity;
         self.claimed += record.claimed_amount;
+        chunk.lines.push((self.lines as i64, line_no, record));
+    }
+
+    /// Appends a chunk's 844 lines ([`ClaimedChunk::serialize`]); chunks come in order.
+    pub(crate) fn append(&mut self, doc: &[u8]) -> Result<(), ApplyError> {
+        if doc.is_empty() {
+            return Ok(());
+        }
         if !self.doc_lines.is_empty() {
             self.doc_lines.write_all(b",").map_err(ApplyError::Spool)?;
         }
-        serde_json::to_writer(&mut self.doc_lines, &record.to_844())?;
-        self.rows.push(claim_line_row(
-            self.lines as i64,
-            &record,
-            Some((self.batch_id, line_no)),
-        )?);
-        Ok(())
+        self.doc_lines.write_all(doc).map_err(ApplyError::Spool)
     }
+}
 
-    /// The rows added since the last call.
-    pub(crate) fn take_rows(&mut self) -> Vec<NewClaimLine> {
-        std::mem::take(&mut self.rows)
+/// A chunk of a streamed claim's lines, numbered and totalled, not serialized yet: its
+/// rows and 844 lines are built apart from the stream (on a blocking thread).
+pub(crate) struct ClaimedChunk {
+    batch_id: Uuid,
+    /// (claim line number, batch line number, line).
+    lines: Vec<(i64, i64, ClaimLineRecord)>,
+}
+
+impl ClaimedChunk {
+    /// The chunk's rows, and its lines as the 844's (JSON objects separated by commas).
+    pub(crate) fn serialize(self) -> Result<(Vec<NewClaimLine>, Vec<u8>), ApplyError> {
+        let mut rows = Vec::with_capacity(self.lines.len());
+        let mut doc = Vec::new();
+        for (claim_line_no, line_no, record) in &self.lines {
+            if !doc.is_empty() {
+                doc.push(b',');
+            }
+            serde_json::to_writer(&mut doc, &record.to_844())?;
+            rows.push(claim_line_row(
+                *claim_line_no,
+                record,
+                Some((self.batch_id, *line_no)),
+            )?);
+        }
+        Ok((rows, doc))
     }
 }
 
@@ -315,12 +346,11 @@ impl StreamedClaim {
     /// plan of the first chunk, is brought to it.
     pub(crate) async fn finish(
         mut self,
-        mut lines: ClaimLines,
+        lines: ClaimLines,
         amount: rust_decimal::Decimal,
         tx: &mut dyn StoreTx,
         ctx: &Context,
     ) -> Result<SentClaim, ApplyError> {
-        self.write_lines(tx, &lines.take_rows(), ctx).await?;
         if amount != self.amount {
             self.amount = amount;
             self.claim.amount = amount;
@@ -360,7 +390,7 @@ impl StreamedClaim {
             })?;
         let split = at + b"\"lines\":[".len();
         let (before, after) = head.split_at(split);
-        let spool = std::mem::take(&mut lines.doc_lines);
+        let spool = lines.doc_lines;
         let len = before.len() as u64 + spool.len() + after.len() as u64;
         let outbound = match spool.finish().map_err(ApplyError::Spool)? {
             Spooled::Memory(mut bytes) => {

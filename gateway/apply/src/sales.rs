@@ -15,7 +15,7 @@
 use chrono::NaiveDate;
 use engine::audit::{Actor, Entity, status_name};
 use engine::batch::stream::{KnownSales, LineStream, Plan, Survey};
-use engine::batch::{Batch, BatchClaim, BatchHeader, BatchKind, BatchSummary};
+use engine::batch::{Batch, BatchClaim, BatchHeader, BatchKind, BatchLine, BatchSummary};
 use engine::caps::CapLedger;
 use engine::claims::{batch_key, period_end};
 use engine::sale::SaleLine;
@@ -26,9 +26,9 @@ use uuid::Uuid;
 
 use crate::audit::convert;
 use crate::book::{BookCache, Books};
-use crate::claim_out::{ClaimLines, SentClaim, StreamedClaim};
+use crate::claim_out::{ClaimLines, ClaimedChunk, SentClaim, StreamedClaim};
 use crate::error::ApplyError;
-use crate::line_source::{Chunks, LineSource};
+use crate::line_source::{Chunk, Chunks, LineSource};
 use crate::partners::Partner;
 use crate::state::{add_invoices, batch_payload, history_for, insert_claimant_batch, line_row};
 use crate::{Context, Outcome};
@@ -727,45 +727,58 @@ impl Lines<'_> {
             plan,
         )
         .with_known_sales(known);
-        // Chunk k+1 is parsed, validated and serialized while chunk k is written and chunk
-        // k+2 read: the two futures share the thread, the first yielding every few hundred
-        // lines, so the server reads and inserts rows while the client builds the next ones.
+        // Four chunks at once: chunk k+3 is read and parsed on a blocking thread, chunk k+2
+        // validated (in line order, here), chunk k+1 serialized on a blocking thread, and
+        // chunk k written. Validation yields every few hundred lines, so the writer keeps the
+        // server busy while the client builds the next rows.
         let mut chunks: Chunks<'_> = self.source.chunks();
-        let mut next = chunks.next(tx).await?;
+        let mut next = chunks.next(tx).await?.map(Chunk::sales_apart);
         let mut line_no = 0;
-        let mut pending: Option<ChunkRows> = None;
+        let mut serializing: Option<Serializing> = None;
         loop {
-            let chunk = next.take();
-            let to_write = pending.take();
-            if chunk.is_none() && to_write.is_none() {
+            let parsing = next.take();
+            let to_write = serializing.take();
+            if parsing.is_none() && to_write.is_none() {
                 break;
             }
             let build = async {
-                match chunk {
-                    Some(chunk) => Some(
-                        build_chunk(
+                match parsing {
+                    Some(parsing) => {
+                        let mut chunk = ValidatedChunk {
+                            lines: Vec::new(),
+                            claimed: claim_lines.chunk(),
+                            first_claimed_contract: None,
+                        };
+                        validate_chunk(
                             &mut stream,
-                            chunk.sales()?,
+                            parsing.lines().await?,
                             renumber,
-                            &mut line_no,
-                            &mut totals,
-                            &mut claim_lines,
+                            (&mut line_no, &mut totals, &mut claim_lines),
+                            &mut chunk,
                         )
-                        .await,
-                    ),
-                    None => None,
+                        .await;
+                        Ok::<_, ApplyError>(Some(chunk.serialize_apart()))
+                    }
+                    None => Ok(None),
                 }
-                .transpose()
             };
             let write = async {
-                if let Some(rows) = to_write {
+                let mut doc = None;
+                if let Some(serializing) = to_write {
+                    let mut rows = serializing.rows().await?;
+                    doc = Some(std::mem::take(&mut rows.doc));
                     self.write_chunk(tx, rows, &mut claim, cut.as_ref()).await?;
                 }
-                chunks.next(tx).await
+                let read = chunks.next(tx).await?.map(Chunk::sales_apart);
+                Ok::<_, ApplyError>((read, doc))
             };
-            let (built, read) = tokio::join!(build, write);
-            next = read?;
-            pending = built?;
+            let (built, written) = tokio::join!(build, write);
+            let (read, doc) = written?;
+            if let Some(doc) = doc {
+                claim_lines.append(&doc)?;
+            }
+            next = read;
+            serializing = built?;
         }
         let plan = stream.finish()?;
         Ok(Streamed {
@@ -821,24 +834,65 @@ impl Lines<'_> {
 struct ChunkRows {
     batch: Vec<NewBatchLine>,
     claim: Vec<NewClaimLine>,
+    /// The claim lines as the 844's, in line order ([`ClaimLines::append`]).
+    doc: Vec<u8>,
     /// The contract of the chunk's first claimed line (the claim's supplier owns it).
     first_claimed_contract: Option<String>,
 }
 
-/// Validates a chunk's lines in their final state and serializes their rows.
-async fn build_chunk(
+/// One chunk's lines in their final state, to serialize.
+struct ValidatedChunk {
+    /// (batch line number, line).
+    lines: Vec<(i64, BatchLine)>,
+    claimed: ClaimedChunk,
+    first_claimed_contract: Option<String>,
+}
+
+impl ValidatedChunk {
+    /// Serializes the chunk's rows on a blocking thread: most of the client's work per line
+    /// is JSON, and it needs nothing but the lines, so it runs beside the next chunk's
+    /// validation.
+    fn serialize_apart(self) -> Serializing {
+        Serializing(tokio::task::spawn_blocking(move || {
+            let batch = self
+                .lines
+                .iter()
+                .map(|(line_no, line)| line_row(*line_no, line))
+                .collect::<Result<_, _>>()?;
+            drop(self.lines);
+            let (claim, doc) = self.claimed.serialize()?;
+            Ok(ChunkRows {
+                batch,
+                claim,
+                doc,
+                first_claimed_contract: self.first_claimed_contract,
+            })
+        }))
+    }
+}
+
+/// A chunk's rows being serialized ([`ValidatedChunk::serialize_apart`]).
+struct Serializing(tokio::task::JoinHandle<Result<ChunkRows, ApplyError>>);
+
+impl Serializing {
+    async fn rows(self) -> Result<ChunkRows, ApplyError> {
+        self.0.await.map_err(|e| ApplyError::Corrupt {
+            what: "batch lines".to_owned(),
+            source: serde::de::Error::custom(format!("serializing stopped: {e}")),
+        })?
+    }
+}
+
+/// Validates a chunk's lines in their final state into `chunk`, numbering them on from
+/// `line_no` and counting them in `totals` and, when claimed, in `claim_lines`.
+async fn validate_chunk(
     stream: &mut LineStream<'_>,
     sales: Vec<SaleLine>,
     renumber: bool,
-    line_no: &mut i64,
-    totals: &mut BatchSummary,
-    claim_lines: &mut ClaimLines,
-) -> Result<ChunkRows, ApplyError> {
-    let mut rows = ChunkRows {
-        batch: Vec::with_capacity(sales.len()),
-        claim: Vec::new(),
-        first_claimed_contract: None,
-    };
+    (line_no, totals, claim_lines): (&mut i64, &mut BatchSummary, &mut ClaimLines),
+    chunk: &mut ValidatedChunk,
+) {
+    chunk.lines.reserve(sales.len());
     for (n, mut sale) in sales.into_iter().enumerate() {
         if n > 0 && n % YIELD_LINES == 0 {
             tokio::task::yield_now().await;
@@ -850,13 +904,11 @@ async fn build_chunk(
         let line = stream.next(sale);
         totals.add(&line);
         if line.claim.is_some() {
-            if rows.first_claimed_contract.is_none() {
-                rows.first_claimed_contract = Some(line.contract().unwrap_or_default());
+            if chunk.first_claimed_contract.is_none() {
+                chunk.first_claimed_contract = Some(line.contract().unwrap_or_default());
             }
-            claim_lines.add(*line_no, &line)?;
+            claim_lines.add(*line_no, &line, &mut chunk.claimed);
         }
-        rows.batch.push(line_row(*line_no, &line)?);
+        chunk.lines.push((*line_no, line));
     }
-    rows.claim = claim_lines.take_rows();
-    Ok(rows)
 }
