@@ -2,7 +2,9 @@
 //! PostgreSQL (unless `CHARGEGATE_SKIP_PG=1`):
 //! - 0014: outbox rows keep their id, payload and state, and new rows (with a payload or
 //!   naming a document) follow them (SQLite rebuilds the table, PostgreSQL alters it);
-//! - 0015: a pending sales report kept whole becomes its chunk 0, still pending.
+//! - 0015: a pending sales report kept whole becomes its chunk 0, still pending;
+//! - 0016 (PostgreSQL): a batch line's invoice, item and contract compare byte by byte, and
+//!   the lines stored before are still found by them, through their indexes.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -268,6 +270,70 @@ async fn postgres_whole_pending_report_becomes_chunk_0_in_0015() {
             .await
             .expect("rows before 0015");
         whole_report_is_chunk_0(&*store).await;
+    })
+    .await;
+}
+
+/// A line of [`WHOLE_PENDING_REPORT`]'s batch, before 0016.
+const OLD_LINE: &str = "INSERT INTO batch_lines (batch_id, line_no, status, invoice, item, \
+     customer, contract, payload, updated_at) VALUES ('00000000-0000-0000-0000-0000000000b1', \
+     1, 'open', 'INV-1', 'NDC:1', 'AB1', 'SPA-1', '{}', '2026-12-01T12:00:00Z')";
+
+#[tokio::test]
+async fn postgres_line_keys_compare_bytewise_after_0016() {
+    on_postgres(16, |store| async move {
+        sqlx::raw_sql(&format!("{WHOLE_PENDING_REPORT}; {OLD_LINE}"))
+            .execute(store.pool())
+            .await
+            .expect("rows before 0016");
+        store.migrate().await.expect("migrate to 0016");
+        let collations: Vec<(String, String)> = sqlx::query_as(
+            "SELECT column_name::text, collation_name::text FROM information_schema.columns \
+             WHERE table_name = 'batch_lines' AND collation_name IS NOT NULL \
+             ORDER BY column_name",
+        )
+        .fetch_all(store.pool())
+        .await
+        .expect("collations");
+        let c = |n: &str| (n.to_owned(), "C".to_owned());
+        assert_eq!(collations, [c("contract"), c("invoice"), c("item")]);
+        let mut read = store.reader().await.expect("reader");
+        let found = read
+            .find_batch_lines(&LineQuery {
+                partner: Some("gooddrug".into()),
+                invoice: "INV-1".into(),
+                item: Some("NDC:1".into()),
+                customer: None,
+            })
+            .await
+            .expect("by invoice");
+        assert_eq!(found.len(), 1);
+        let by_contract = read
+            .lines_for_contracts(&["SPA-1".to_owned()])
+            .await
+            .expect("by contract");
+        assert_eq!(by_contract.len(), 1);
+        drop(read);
+        // A query's text (collation "default") still meets the "C" indexes.
+        for (query, index) in [
+            (
+                "EXPLAIN SELECT * FROM batch_lines WHERE invoice = 'INV-1'::text",
+                "batch_lines_invoice",
+            ),
+            (
+                "EXPLAIN SELECT * FROM batch_lines WHERE contract = ANY('{SPA-1}'::text[])",
+                "batch_lines_contract",
+            ),
+        ] {
+            let plan: String = sqlx::raw_sql(&format!("SET enable_seqscan = off; {query}"))
+                .fetch_all(store.pool())
+                .await
+                .expect("plan")
+                .iter()
+                .map(|row| sqlx::Row::get::<String, _>(row, 0) + "\n")
+                .collect();
+            assert!(plan.contains(index), "{query}: {plan}");
+        }
     })
     .await;
 }
