@@ -97,10 +97,16 @@ pub struct ClaimLine {
     /// REF*IV: the distributor's invoice to the end customer.
     pub invoice: String,
     /// DTM*003 invoice date.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::iso_date::option"
+    )]
     pub invoice_date: Option<NaiveDate>,
     /// DTM*011 ship date (the eligibility date for some partners).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::iso_date::option"
+    )]
     pub ship_date: Option<NaiveDate>,
     /// REF*OI: the original invoice a return or correction refers to.
     #[serde(skip_serializing_if = "Option::is_none")]

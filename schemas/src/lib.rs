@@ -38,6 +38,7 @@ mod claim;
 mod claim_response;
 mod contract;
 mod document;
+pub mod iso_date;
 mod item;
 mod json_schema;
 mod party;

@@ -88,9 +88,15 @@ pub struct SalesLine {
     /// REF*IV: the distributor's invoice to the end customer.
     pub invoice: String,
     /// DTM*003 invoice date.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::iso_date::option"
+    )]
     pub invoice_date: Option<NaiveDate>,
     /// DTM*011 ship date.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::iso_date::option"
+    )]
     pub ship_date: Option<NaiveDate>,
 }

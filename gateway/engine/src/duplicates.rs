@@ -35,12 +35,41 @@ mod hex128 {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(value: &u128, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("{value:032x}"))
+        // Three keys on every stored line: written in place, not through `format!`.
+        let mut text = [0u8; 32];
+        for (i, b) in text.iter_mut().enumerate() {
+            *b = b"0123456789abcdef"[((value >> (124 - 4 * i)) & 0xf) as usize];
+        }
+        s.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
         let text = String::deserialize(d)?;
         u128::from_str_radix(&text, 16).map_err(serde::de::Error::custom)
+    }
+
+    #[cfg(test)]
+    #[allow(clippy::unwrap_used)]
+    mod tests {
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct Key(#[serde(with = "super")] u128);
+
+        #[test]
+        fn keys_are_32_lowercase_hex_digits_and_read_back() {
+            for value in [
+                0,
+                1,
+                0xabc,
+                u128::MAX,
+                u128::MAX / 3,
+                1 << 127,
+                0x0123_4567_89ab_cdef,
+            ] {
+                let text = serde_json::to_string(&Key(value)).unwrap();
+                assert_eq!(text, format!("\"{value:032x}\""));
+                assert_eq!(serde_json::from_str::<Key>(&text).unwrap(), Key(value));
+            }
+        }
     }
 }
 

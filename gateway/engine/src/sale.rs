@@ -54,10 +54,18 @@ pub struct SaleLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invoice_line: Option<String>,
     /// Invoice date.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "schemas::iso_date::option"
+    )]
     pub invoice_date: Option<NaiveDate>,
     /// Ship date.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "schemas::iso_date::option"
+    )]
     pub ship_date: Option<NaiveDate>,
     /// Original invoice of a return (`REF*OI`, else `REF*IV`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

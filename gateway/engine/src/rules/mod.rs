@@ -79,8 +79,10 @@ pub struct PricingSnapshot {
     /// Normalized item key.
     pub item: Name,
     /// First day of the price row.
+    #[serde(serialize_with = "schemas::iso_date::serialize")]
     pub row_start: NaiveDate,
     /// Last day of the price row.
+    #[serde(serialize_with = "schemas::iso_date::serialize")]
     pub row_end: NaiveDate,
     /// Contract price per contract unit.
     pub contract_price: Decimal,
@@ -136,7 +138,11 @@ pub struct Validation {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
     /// Pricing date *d*.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "schemas::iso_date::option"
+    )]
     pub pricing_date: Option<NaiveDate>,
     /// Contract number used (as issued), claimed or derived.
     #[serde(default, skip_serializing_if = "Option::is_none")]
