@@ -727,10 +727,10 @@ impl Lines<'_> {
             plan,
         )
         .with_known_sales(known);
-        // Four chunks at once: chunk k+3 is read and parsed on a blocking thread, chunk k+2
-        // validated (in line order, here), chunk k+1 serialized on a blocking thread, and
-        // chunk k written. Validation yields every few hundred lines, so the writer keeps the
-        // server busy while the client builds the next rows.
+        // Three chunks at once: while chunk k+1 is validated (in line order, here), chunk k
+        // is serialized on a blocking thread and then written, and chunk k+2 is read and
+        // parsed on a blocking thread. Validation yields every few hundred lines, so the
+        // writer keeps the server busy while the client builds the next rows.
         let mut chunks: Chunks<'_> = self.source.chunks();
         let mut next = chunks.next(tx).await?.map(Chunk::sales_apart);
         let mut line_no = 0;
