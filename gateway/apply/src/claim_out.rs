@@ -16,7 +16,7 @@ use crate::book::Books;
 use crate::error::ApplyError;
 use crate::partners::Partner;
 use crate::spool::{Spool, Spooled};
-use crate::state::{CHUNK_LINES, claim_line_row, claim_payload};
+use crate::state::{CHUNK_LINES, claim_line_row, claim_line_row_from, claim_payload};
 use crate::{Context, OutboundDoc};
 
 /// What sending a claim produced.
@@ -68,12 +68,17 @@ pub(crate) async fn send_claim(
             .iter()
             .enumerate()
             .map(|(i, l)| {
+                let line_no = (chunk_no * CHUNK_LINES + i) as i64 + 1;
                 let origin = l
                     .origin
                     .as_ref()
-                    .and_then(|o| line_nos.get(o.line.as_str()).copied())
-                    .map(|n| (batch_id, n));
-                claim_line_row((chunk_no * CHUNK_LINES + i) as i64 + 1, l, origin)
+                    .and_then(|o| line_nos.get(o.line.as_str()).copied());
+                match origin.and_then(|n| Some((n, batch.lines.get(n as usize - 1)?))) {
+                    Some((n, origin)) => {
+                        claim_line_row_from(line_no, l, (batch_id, n), &origin.sale)
+                    }
+                    None => claim_line_row(line_no, l, origin.map(|n| (batch_id, n))),
+                }
             })
             .collect::<Result<Vec<_>, _>>()?;
         let event = crate::audit::event(ctx, "claim", claim_id.to_string(), "claim lines")
@@ -231,17 +236,18 @@ impl ClaimLines {
     pub(crate) fn chunk(&self) -> ClaimedChunk {
         ClaimedChunk {
             batch_id: self.batch_id,
+            batch_ref: self.batch_ref.clone(),
             lines: Vec::new(),
         }
     }
 
-    /// Adds batch line `line_no` (claimed) to the claim as its next line, in `chunk`.
-    pub(crate) fn add(&mut self, line_no: i64, line: &BatchLine, chunk: &mut ClaimedChunk) {
+    /// Adds `line` (claimed), the chunk's line at `at`, to the claim as its next line.
+    pub(crate) fn add(&mut self, line: &BatchLine, at: usize, chunk: &mut ClaimedChunk) {
         self.lines += 1;
-        let record = ClaimLineRecord::from_batch_line(self.lines, &self.batch_ref, line);
-        self.quantity += record.claimed_quantity;
-        self.claimed += record.claimed_amount;
-        chunk.lines.push((self.lines as i64, line_no, record));
+        let (quantity, amount) = ClaimLineRecord::claimed_of(line);
+        self.quantity += quantity;
+        self.claimed += amount;
+        chunk.lines.push((self.lines, at));
     }
 
     /// Appends a chunk's 844 lines ([`ClaimedChunk::serialize`]); chunks come in order.
@@ -256,28 +262,39 @@ impl ClaimLines {
     }
 }
 
-/// A chunk of a streamed claim's lines, numbered and totalled, not serialized yet: its
-/// rows and 844 lines are built apart from the stream (on a blocking thread).
+/// A chunk of a streamed claim's lines, numbered and totalled, not built yet: their records,
+/// rows and 844 lines are made apart from the stream (on a blocking thread).
 pub(crate) struct ClaimedChunk {
     batch_id: Uuid,
-    /// (claim line number, batch line number, line).
-    lines: Vec<(i64, i64, ClaimLineRecord)>,
+    batch_ref: String,
+    /// (claim line number, position of its batch line in the chunk).
+    lines: Vec<(usize, usize)>,
 }
 
 impl ClaimedChunk {
-    /// The chunk's rows, and its lines as the 844's (JSON objects separated by commas).
-    pub(crate) fn serialize(self) -> Result<(Vec<NewClaimLine>, Vec<u8>), ApplyError> {
+    /// The chunk's rows, and its lines as the 844's (JSON objects separated by commas);
+    /// `batch` are the chunk's batch lines with their numbers.
+    pub(crate) fn serialize(
+        self,
+        batch: &[(i64, BatchLine)],
+    ) -> Result<(Vec<NewClaimLine>, Vec<u8>), ApplyError> {
         let mut rows = Vec::with_capacity(self.lines.len());
         let mut doc = Vec::new();
-        for (claim_line_no, line_no, record) in &self.lines {
+        for (claim_line_no, at) in self.lines {
+            let (line_no, line) = batch.get(at).ok_or_else(|| ApplyError::Corrupt {
+                what: format!("claim line {claim_line_no}"),
+                source: serde::de::Error::custom("its batch line is not in its chunk"),
+            })?;
+            let record = ClaimLineRecord::from_batch_line(claim_line_no, &self.batch_ref, line);
             if !doc.is_empty() {
                 doc.push(b',');
             }
             serde_json::to_writer(&mut doc, &record.to_844())?;
-            rows.push(claim_line_row(
-                *claim_line_no,
-                record,
-                Some((self.batch_id, *line_no)),
+            rows.push(claim_line_row_from(
+                claim_line_no as i64,
+                &record,
+                (self.batch_id, *line_no),
+                &line.sale,
             )?);
         }
         Ok((rows, doc))

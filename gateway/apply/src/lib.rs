@@ -98,7 +98,7 @@ pub use settle::{
     Allocation, AllocationProposal, MassSettlement, MassSettlementOutcome, SettlementOutcome,
     propose_allocations,
 };
-pub use state::CHUNK_LINES;
+pub use state::{CHUNK_LINES, claim_line_of};
 pub use store::Applied;
 
 /// When and by whom: the engine takes `today`, the store takes `now`, audit events the actor.

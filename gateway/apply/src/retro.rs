@@ -255,16 +255,7 @@ pub(crate) async fn approve(
             .into_iter()
             .filter_map(|r| {
                 let n = r.line.batch_line_no?;
-                Some(
-                    r.line
-                        .payload
-                        .parse::<ClaimLineRecord>()
-                        .map(|l| (n, l))
-                        .map_err(corrupt(format!(
-                            "claim {} line {}",
-                            r.claim_id, r.line.line_no
-                        ))),
-                )
+                Some(crate::state::claim_line_of(&r).map(|l| (n, l)))
             })
             .collect::<Result<_, _>>()?;
         let entry = per_partner

@@ -859,8 +859,7 @@ impl ValidatedChunk {
                 .iter()
                 .map(|(line_no, line)| line_row(*line_no, line))
                 .collect::<Result<_, _>>()?;
-            drop(self.lines);
-            let (claim, doc) = self.claimed.serialize()?;
+            let (claim, doc) = self.claimed.serialize(&self.lines)?;
             Ok(ChunkRows {
                 batch,
                 claim,
@@ -907,7 +906,7 @@ async fn validate_chunk(
             if chunk.first_claimed_contract.is_none() {
                 chunk.first_claimed_contract = Some(line.contract().unwrap_or_default());
             }
-            claim_lines.add(*line_no, &line, &mut chunk.claimed);
+            claim_lines.add(&line, chunk.lines.len(), &mut chunk.claimed);
         }
         chunk.lines.push((*line_no, line));
     }

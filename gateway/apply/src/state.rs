@@ -285,7 +285,60 @@ pub(crate) fn claim_line_row(
         claimed_amount: line.claimed_amount,
         approved_amount: line.approved_amount,
         payload: store::JsonText::of(line)?,
+        sale_from_batch: false,
     })
+}
+
+/// [`claim_line_row`] of a line claiming batch line `batch` (`(id, line number)`), whose sale
+/// is `sale`: kept without that sale when it can be rebuilt from it
+/// ([`engine::claims::ClaimedFromLine`]), whole otherwise.
+pub(crate) fn claim_line_row_from(
+    line_no: i64,
+    line: &engine::claims::ClaimLineRecord,
+    batch: (Uuid, i64),
+    sale: &engine::sale::SaleLine,
+) -> Result<NewClaimLine, ApplyError> {
+    let Some(compact) = engine::claims::ClaimedFromLine::of(line, sale) else {
+        return claim_line_row(line_no, line, Some(batch));
+    };
+    Ok(NewClaimLine {
+        line_no,
+        batch_id: Some(batch.0),
+        batch_line_no: Some(batch.1),
+        status: claim_line_status(line),
+        claimed_amount: line.claimed_amount,
+        approved_amount: line.approved_amount,
+        payload: store::JsonText::of(&compact)?,
+        sale_from_batch: true,
+    })
+}
+
+/// A stored claim line as the engine's: read whole, or rebuilt from its batch line's sale.
+pub fn claim_line_of(
+    row: &store::ClaimLineRecord,
+) -> Result<engine::claims::ClaimLineRecord, ApplyError> {
+    let what = || format!("claim {} line {}", row.claim_id, row.line.line_no);
+    if !row.line.sale_from_batch {
+        return row.line.payload.parse().map_err(corrupt(what()));
+    }
+    let compact: engine::claims::ClaimedFromLine =
+        row.line.payload.parse().map_err(corrupt(what()))?;
+    /// A batch line's sale, the rest of its payload skipped.
+    #[derive(serde::Deserialize)]
+    struct SaleOf {
+        sale: engine::sale::SaleLine,
+    }
+    let batch = row
+        .batch_payload
+        .as_ref()
+        .ok_or_else(|| ApplyError::Corrupt {
+            what: what(),
+            source: serde::de::Error::custom("its batch line, which holds its sale, is missing"),
+        })?;
+    let SaleOf { sale } = batch
+        .parse()
+        .map_err(corrupt(format!("{}: its batch line", what())))?;
+    Ok(compact.with_sale(sale))
 }
 
 /// Writes a claim line's new state (row `line_no` of claim `claim_id`, `before` as read): its
@@ -367,10 +420,7 @@ pub(crate) async fn load_claim_numbered(
         .into_iter()
         .map(|r| {
             numbers.push(r.line.line_no);
-            r.line.payload.parse().map_err(corrupt(format!(
-                "claim {} line {}",
-                record.id, r.line.line_no
-            )))
+            claim_line_of(&r)
         })
         .collect::<Result<_, _>>()?;
     Ok((claim, numbers))

@@ -223,6 +223,79 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+/// A claim line stored without the sale its batch line holds: what the claim changed of that
+/// sale (quantity, amount, the prices claimed, the contract). A streamed claim #1 holds every
+/// valid line of a period, and the sale was two thirds of each line's payload. The batch line's
+/// sale is never edited, so the line is rebuilt from it ([`ClaimedFromLine::with_sale`]); a line
+/// is kept this way only when that gives it back exactly ([`ClaimedFromLine::of`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimedFromLine {
+    /// PAD01 as sent.
+    pub line: String,
+    /// The batch line whose sale it claims.
+    pub origin: LineRef,
+    /// Contract claimed against.
+    pub contract_id: String,
+    /// Claimed quantity (the sale's, as claimed).
+    pub claimed_quantity: Decimal,
+    /// Claimed amount (the sale's, as claimed).
+    pub claimed_amount: Decimal,
+    /// Contract price claimed, when it is not the batch line's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_contract_price: Option<Decimal>,
+    /// Reference price claimed, when it is not the batch line's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_reference_price: Option<Decimal>,
+}
+
+impl ClaimedFromLine {
+    /// `record` without `sale`, its batch line's sale, when [`ClaimedFromLine::with_sale`]
+    /// rebuilds it exactly from that sale (an unanswered line as
+    /// [`ClaimLineRecord::from_batch_line`] makes it); `None` otherwise.
+    pub fn of(record: &ClaimLineRecord, sale: &SaleLine) -> Option<Self> {
+        let differs = |claimed: Option<Decimal>, batch: Option<Decimal>| {
+            (claimed != batch).then_some(claimed).flatten()
+        };
+        let compact = Self {
+            line: record.line.clone(),
+            origin: record.origin.clone()?,
+            contract_id: record.contract_id.clone(),
+            claimed_quantity: record.claimed_quantity,
+            claimed_amount: record.claimed_amount,
+            claimed_contract_price: differs(
+                record.sale.claimed_contract_price,
+                sale.claimed_contract_price,
+            ),
+            claimed_reference_price: differs(
+                record.sale.claimed_reference_price,
+                sale.claimed_reference_price,
+            ),
+        };
+        (compact.clone().with_sale(sale.clone()) == *record).then_some(compact)
+    }
+
+    /// The claim line, given its batch line's sale.
+    pub fn with_sale(self, mut sale: SaleLine) -> ClaimLineRecord {
+        sale.quantity = self.claimed_quantity;
+        sale.claimed_amount = Some(self.claimed_amount);
+        sale.claimed_contract_price = self.claimed_contract_price.or(sale.claimed_contract_price);
+        sale.claimed_reference_price = self
+            .claimed_reference_price
+            .or(sale.claimed_reference_price);
+        if sale.contract_id.is_none() && !self.contract_id.is_empty() {
+            sale.contract_id = Some(self.contract_id.clone());
+        }
+        ClaimLineRecord::unanswered(
+            self.line,
+            Some(self.origin),
+            sale,
+            self.contract_id,
+            self.claimed_quantity,
+            self.claimed_amount,
+        )
+    }
+}
+
 /// Aging buckets (§8.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AgingBucket {
@@ -585,12 +658,19 @@ pub fn period_end(trigger: ClaimTrigger, posted: NaiveDate) -> Option<NaiveDate>
 }
 
 impl ClaimLineRecord {
+    /// The quantity and amount [`ClaimLineRecord::from_batch_line`] claims for `line`.
+    pub fn claimed_of(line: &BatchLine) -> (Decimal, Decimal) {
+        (
+            line.accepted_quantity.unwrap_or(line.sale.quantity),
+            line.accepted_amount.unwrap_or_default(),
+        )
+    }
+
     /// Claim line `number` (1-based) for an accepted line of batch `batch_id`: claimed at its
     /// accepted quantity and amount, at the prices that validated it.
     pub fn from_batch_line(number: usize, batch_id: &str, line: &BatchLine) -> Self {
         let mut sale = line.sale.clone();
-        let quantity = line.accepted_quantity.unwrap_or(sale.quantity);
-        let amount = line.accepted_amount.unwrap_or_default();
+        let (quantity, amount) = Self::claimed_of(line);
         if let Some(pricing) = line.validation.as_ref().and_then(|v| v.pricing.as_ref()) {
             sale.claimed_contract_price = Some(pricing.contract_price_per_sale_unit());
             sale.claimed_reference_price = Some(

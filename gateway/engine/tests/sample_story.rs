@@ -153,7 +153,8 @@ fn claimant_reconciles_the_sample_849() {
     use engine::batch::{Batch, BatchHeader, BatchKind, BatchStatus, Ledgers};
     use engine::caps::CapLedger;
     use engine::claims::{
-        Approval, ClaimRecord, ClaimStatus, Instrument, LineOutcome, SettlementMethod, claim_number,
+        Approval, ClaimRecord, ClaimStatus, ClaimedFromLine, Instrument, LineOutcome,
+        SettlementMethod, claim_number,
     };
     use engine::duplicates::LineHistory;
     use engine::reconcile::{ReconcileContext, reconcile, recovery_rate};
@@ -208,6 +209,25 @@ fn claimant_reconciles_the_sample_849() {
     let (mut record, _) = ClaimRecord::from_batch(&batch, &cut, number, today);
     // The 844 built from the claim is the sample 844.
     assert_eq!(record.to_844(sample.source.clone()), sample);
+    // Each unanswered line is kept without its batch line's sale and rebuilt from it.
+    let sale_of = |line: &engine::claims::ClaimLineRecord| {
+        let origin = line.origin.as_ref().map(|o| o.line.clone());
+        batch
+            .lines
+            .iter()
+            .find(|b| Some(&b.sale.line) == origin.as_ref())
+            .map(|b| b.sale.clone())
+            .unwrap_or_else(|| panic!("no batch line for claim line {}", line.line))
+    };
+    for line in &record.lines {
+        let sale = sale_of(line);
+        let compact = ClaimedFromLine::of(line, &sale)
+            .unwrap_or_else(|| panic!("claim line {} not rebuilt from its sale", line.line));
+        let stored = serde_json::to_string(&compact).unwrap_or_default();
+        assert!(!stored.contains("end_customer"), "{stored}");
+        let read: ClaimedFromLine = serde_json::from_str(&stored).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&read.with_sale(sale), line);
+    }
 
     let user = Actor::user("ops");
     assert!(
@@ -290,6 +310,14 @@ fn claimant_reconciles_the_sample_849() {
         .filter(|l| l.outcome == Some(LineOutcome::Paid))
         .count();
     assert_eq!(first_pass, 3);
+    // An answered line is not what its batch line's sale rebuilds: it is kept whole.
+    for line in &record.lines {
+        assert!(
+            ClaimedFromLine::of(line, &sale_of(line)).is_none(),
+            "{}",
+            line.line
+        );
+    }
 
     // The same 849 again changes nothing.
     let again = reconcile(&mut record, &response, &ctx, "X".into());

@@ -93,6 +93,10 @@ impl CopyData {
         self.bytes(&value.to_be_bytes());
     }
 
+    pub(crate) fn bool(&mut self, value: bool) {
+        self.bytes(&[u8::from(value)]);
+    }
+
     pub(crate) fn uuid(&mut self, value: Uuid) {
         self.bytes(value.as_bytes());
     }

@@ -1175,8 +1175,10 @@ pub struct NewClaimLine {
     pub claimed_amount: Decimal,
     /// Approved amount, once answered.
     pub approved_amount: Option<Decimal>,
-    /// The engine's line.
+    /// The engine's line; without its sale when `sale_from_batch`.
     pub payload: JsonText,
+    /// The line's sale is its batch line's (`batch_id`, `batch_line_no`), not in `payload`.
+    pub sale_from_batch: bool,
 }
 
 /// A stored claim line.
@@ -1186,6 +1188,9 @@ pub struct ClaimLineRecord {
     pub claim_id: Uuid,
     /// The line.
     pub line: NewClaimLine,
+    /// Its batch line's payload, read with it when the line's sale is that line's
+    /// (`line.sale_from_batch`).
+    pub batch_payload: Option<JsonText>,
     /// Changed.
     pub updated_at: DateTime<Utc>,
 }

@@ -352,6 +352,15 @@ impl Row {
     }
 
     pub(crate) fn json_text(&self, column: &str) -> StoreResult<crate::model::JsonText> {
+        Ok(self
+            .opt_json_text(column)?
+            .unwrap_or_else(|| RawValue::NULL.to_owned().into()))
+    }
+
+    pub(crate) fn opt_json_text(
+        &self,
+        column: &str,
+    ) -> StoreResult<Option<crate::model::JsonText>> {
         let raw: Option<Box<RawValue>> = match self {
             // Payloads stored as TEXT (PostgreSQL migration 0010) come back as strings.
             Row::Pg(r)
@@ -372,7 +381,7 @@ impl Row {
                     .transpose()?
             }
         };
-        Ok(raw.unwrap_or_else(|| RawValue::NULL.to_owned()).into())
+        Ok(raw.map(Into::into))
     }
 
     pub(crate) fn opt_json(&self, column: &str) -> StoreResult<Option<Value>> {

@@ -194,6 +194,7 @@ contract_suite!(
     a_large_document_is_stored_once_as_it_is,
     a_spooled_document_is_stored_once_as_it_is,
     a_large_pending_report_is_kept_once_as_it_is,
+    a_claim_line_without_its_sale_reads_its_batch_line,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -1175,6 +1176,7 @@ async fn decimals_round_trip_exactly(h: &Harness) {
             claimed_amount: dec("99999999.99"),
             approved_amount: Some(dec("0.01")),
             payload: json!({}).into(),
+            sale_from_batch: false,
         }],
         t(0),
         &audit("claim", claim.id, "lines", "open", 0),
@@ -1627,6 +1629,7 @@ async fn engine_entities_round_trip(h: &Harness) {
             claimed_amount: dec("96.00"),
             approved_amount: None,
             payload: json!({}).into(),
+            sale_from_batch: false,
         }],
         t(2),
         &audit("claim", claim.id, "lines", "open", 2),
@@ -2846,4 +2849,88 @@ async fn a_large_pending_report_is_kept_once_as_it_is(h: &Harness) {
         read.report_batch("acme", "BIG").await.expect("report"),
         Some(to)
     );
+}
+
+/// A claim line kept without its sale (`sale_from_batch`) is read with its batch line's
+/// payload, by both claim line reads; one kept whole, or rewritten by an update, is not.
+async fn a_claim_line_without_its_sale_reads_its_batch_line(h: &Harness) {
+    let batch = new_batch("B-SALE");
+    let mut claim = new_claim("DM-SALE", "96.00");
+    claim.batch_id = Some(batch.id);
+    let claim_line = |no: i64, sale_from_batch: bool| NewClaimLine {
+        line_no: no,
+        batch_id: Some(batch.id),
+        batch_line_no: Some(no),
+        status: "open".into(),
+        claimed_amount: dec("48.00"),
+        approved_amount: None,
+        payload: json!({"claim_line": no}).into(),
+        sale_from_batch,
+    };
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
+        .await
+        .expect("batch");
+    tx.insert_batch_lines(
+        batch.id,
+        &[line(1, "INV-1"), line(2, "INV-2")],
+        t(0),
+        &audit("batch", batch.id, "lines", "open", 0),
+    )
+    .await
+    .expect("lines");
+    tx.insert_claim(&claim, &audit("claim", claim.id, "C1", "open", 0))
+        .await
+        .expect("claim");
+    tx.insert_claim_lines(
+        claim.id,
+        &[claim_line(1, true), claim_line(2, false)],
+        t(1),
+        &audit("claim", claim.id, "lines", "open", 1),
+    )
+    .await
+    .expect("claim lines");
+    let seen = |lines: &[ClaimLineRecord]| {
+        lines
+            .iter()
+            .map(|l| {
+                (
+                    l.line.line_no,
+                    l.line.sale_from_batch,
+                    l.line.payload.to_value(),
+                    l.batch_payload.as_ref().map(JsonText::to_value),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let expected = vec![
+        (1, true, json!({"claim_line": 1}), Some(json!({"pad01": 1}))),
+        (2, false, json!({"claim_line": 2}), None),
+    ];
+    assert_eq!(
+        seen(&tx.claim_lines_of_batch(batch.id).await.expect("of batch")),
+        expected
+    );
+    tx.update_claim_line(
+        &ClaimLineUpdate {
+            claim_id: claim.id,
+            line_no: 1,
+            status: "paid".into(),
+            approved_amount: Some(dec("48.00")),
+            payload: json!({"whole": true}),
+            at: t(2),
+        },
+        &audit("claim_line", format!("{}/1", claim.id), "849", "paid", 2),
+    )
+    .await
+    .expect("outcome");
+    tx.commit().await.expect("commit");
+    let mut r = reader(h).await;
+    let lines = r.claim_lines(claim.id).await.expect("claim lines");
+    assert_eq!(
+        seen(&lines)[0],
+        (1, false, json!({"whole": true}), None),
+        "an update writes the whole line"
+    );
+    assert_eq!(seen(&lines)[1], expected[1]);
 }

@@ -806,6 +806,8 @@ pub(crate) async fn update_batch_line(
                 u.claim_id.into(),
                 crate::sql::json_as_text(&u.payload),
                 u.at.into(),
+                // The update writes the whole line, sale included.
+                false.into(),
             ],
         )
         .await?;
@@ -1126,7 +1128,7 @@ pub(crate) async fn insert_claim_lines(
     at: DateTime<Utc>,
     event: &NewAuditEvent,
 ) -> StoreResult<u64> {
-    const COLUMNS: usize = 9;
+    const COLUMNS: usize = 10;
     let mut inserted = 0;
     if c.dialect() == Dialect::Postgres && !lines.is_empty() {
         // COPY, as for batch lines: a claim #1 holds every valid line of a sales report.
@@ -1154,13 +1156,15 @@ pub(crate) async fn insert_claim_lines(
                 AMOUNT_SCALE,
             )?);
             data.json_text(&l.payload);
+            data.bool(l.sale_from_batch);
             data.time(&at);
             data.end_row();
         }
         inserted = c
             .copy_in(
                 "COPY claim_lines (claim_id, line_no, batch_id, batch_line_no, status, \
-                 claimed_amount, approved_amount, payload, updated_at) FROM STDIN WITH (FORMAT binary)",
+                 claimed_amount, approved_amount, payload, sale_from_batch, updated_at) \
+                 FROM STDIN WITH (FORMAT binary)",
                 &[&data.into_bytes()],
             )
             .await?;
@@ -1179,12 +1183,13 @@ pub(crate) async fn insert_claim_lines(
                 money("claimed_amount", l.claimed_amount, AMOUNT_SCALE)?,
                 opt_money("approved_amount", l.approved_amount, AMOUNT_SCALE)?,
                 crate::sql::json_as_text(&l.payload),
+                l.sale_from_batch.into(),
                 at.into(),
             ]);
         }
         let sql = format!(
             "INSERT INTO claim_lines (claim_id, line_no, batch_id, batch_line_no, status, \
-             claimed_amount, approved_amount, payload, updated_at) VALUES {}",
+             claimed_amount, approved_amount, payload, sale_from_batch, updated_at) VALUES {}",
             crate::sql::values_placeholders(c.dialect(), chunk.len(), COLUMNS)
         );
         inserted += c.execute(&sql, args).await?;
@@ -1201,8 +1206,8 @@ pub(crate) async fn update_claim_line(
     let n = c
         .execute(
             "UPDATE claim_lines SET status = $3, \
-             approved_amount = COALESCE($4, approved_amount), payload = $5, updated_at = $6 \
-             WHERE claim_id = $1 AND line_no = $2",
+             approved_amount = COALESCE($4, approved_amount), payload = $5, updated_at = $6, \
+             sale_from_batch = $7 WHERE claim_id = $1 AND line_no = $2",
             vec![
                 u.claim_id.into(),
                 u.line_no.into(),
@@ -1210,6 +1215,8 @@ pub(crate) async fn update_claim_line(
                 opt_money("approved_amount", u.approved_amount, AMOUNT_SCALE)?,
                 crate::sql::json_as_text(&u.payload),
                 u.at.into(),
+                // The update writes the whole line, sale included.
+                false.into(),
             ],
         )
         .await?;
@@ -1223,10 +1230,17 @@ pub(crate) async fn update_claim_line(
     Ok(())
 }
 
-/// The claim line columns, qualified with `cl.`.
+/// The claim line columns, qualified with `cl.`, and its batch line's payload (`bl.`, see
+/// [`CLAIM_LINE_BATCH_JOIN`]) when the line's sale is that line's.
 pub(crate) const CLAIM_LINE_COLUMNS_CL: &str = "cl.claim_id, cl.line_no, cl.batch_id, \
      cl.batch_line_no, cl.status, cl.claimed_amount, cl.approved_amount, cl.payload, \
-     cl.updated_at";
+     CAST(CASE WHEN cl.sale_from_batch THEN 1 ELSE 0 END AS BIGINT) AS sale_from_batch, \
+     bl.payload AS batch_payload, cl.updated_at";
+
+/// Joins a claim line (`cl`) to its batch line (`bl`) when its sale is that line's, by the
+/// batch line's key.
+pub(crate) const CLAIM_LINE_BATCH_JOIN: &str = "LEFT JOIN batch_lines bl ON cl.sale_from_batch \
+     AND bl.batch_id = cl.batch_id AND bl.line_no = cl.batch_line_no";
 
 pub(crate) fn claim_line(r: &Row) -> StoreResult<ClaimLineRecord> {
     Ok(ClaimLineRecord {
@@ -1239,7 +1253,9 @@ pub(crate) fn claim_line(r: &Row) -> StoreResult<ClaimLineRecord> {
             claimed_amount: r.decimal("claimed_amount")?,
             approved_amount: r.opt_decimal("approved_amount")?,
             payload: r.json_text("payload")?,
+            sale_from_batch: r.int("sale_from_batch")? == 1,
         },
+        batch_payload: r.opt_json_text("batch_payload")?,
         updated_at: r.time("updated_at")?,
     })
 }
@@ -1251,8 +1267,8 @@ pub(crate) async fn claim_lines(
     let rows = c
         .fetch_all(
             &format!(
-                "SELECT {CLAIM_LINE_COLUMNS_CL} FROM claim_lines cl WHERE cl.claim_id = $1 \
-                 ORDER BY cl.line_no"
+                "SELECT {CLAIM_LINE_COLUMNS_CL} FROM claim_lines cl {CLAIM_LINE_BATCH_JOIN} \
+                 WHERE cl.claim_id = $1 ORDER BY cl.line_no"
             ),
             vec![claim_id.into()],
         )

@@ -175,10 +175,11 @@ pub(crate) async fn claim_lines_of_batch(
     let rows = c
         .fetch_all(
             &format!(
-                "SELECT {} FROM claims k JOIN claim_lines cl ON cl.claim_id = k.id \
+                "SELECT {} FROM claims k JOIN claim_lines cl ON cl.claim_id = k.id {} \
                  WHERE k.batch_id = $1 AND k.parent_id IS NULL AND cl.batch_id = $1 \
                  ORDER BY k.created_at, cl.claim_id, cl.line_no",
-                super::engine::CLAIM_LINE_COLUMNS_CL
+                super::engine::CLAIM_LINE_COLUMNS_CL,
+                super::engine::CLAIM_LINE_BATCH_JOIN
             ),
             vec![batch_id.into()],
         )
