@@ -4,7 +4,8 @@
 //!   naming a document) follow them (SQLite rebuilds the table, PostgreSQL alters it);
 //! - 0015: a pending sales report kept whole becomes its chunk 0, still pending;
 //! - 0016 (PostgreSQL): a batch line's invoice, item and contract compare byte by byte, and
-//!   the lines stored before are still found by them, through their indexes.
+//!   the lines stored before are still found by them, through their indexes;
+//! - 0017: a claim line stored before holds its whole sale (`sale_from_batch` false).
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -32,8 +33,9 @@ async fn migrations_before(backend: &str, version: i64) -> Migrator {
         .filter(|m| m.version < version)
         .cloned()
         .collect();
+    // SQLite has no 0007, 0010 nor 0016 (PostgreSQL storage settings).
     assert!(
-        older.len() as i64 >= version - 3,
+        older.len() as i64 >= version - 4,
         "{backend}: {} migrations",
         older.len()
     );
@@ -334,6 +336,59 @@ async fn postgres_line_keys_compare_bytewise_after_0016() {
                 .collect();
             assert!(plan.contains(index), "{query}: {plan}");
         }
+    })
+    .await;
+}
+
+/// A claim of [`WHOLE_PENDING_REPORT`]'s batch with one line, claiming [`OLD_LINE`], before
+/// 0017.
+const OLD_CLAIM_LINE: &str = "INSERT INTO claims (id, partner, claim_number, status, amount, \
+     batch_id, version, payload, created_at, updated_at) VALUES \
+     ('00000000-0000-0000-0000-0000000000c1', 'acme', 'GD-1', 'open', '48.00', \
+     '00000000-0000-0000-0000-0000000000b1', 1, '{}', '2026-12-01T12:00:00Z', \
+     '2026-12-01T12:00:00Z'); \
+     INSERT INTO claim_lines (claim_id, line_no, batch_id, batch_line_no, status, \
+     claimed_amount, payload, updated_at) VALUES ('00000000-0000-0000-0000-0000000000c1', 1, \
+     '00000000-0000-0000-0000-0000000000b1', 1, 'open', '48.00', '{\"sale\":{}}', \
+     '2026-12-01T12:00:00Z')";
+
+/// After 0017 the old claim line reads as it was written, whole, without its batch line.
+async fn old_claim_line_is_whole(store: &dyn Store) {
+    store.migrate().await.expect("migrate to 0017");
+    let mut read = store.reader().await.expect("reader");
+    let claim: Uuid = "00000000-0000-0000-0000-0000000000c1".parse().expect("id");
+    let lines = read.claim_lines(claim).await.expect("claim lines");
+    assert_eq!(lines.len(), 1);
+    assert!(!lines[0].line.sale_from_batch);
+    assert_eq!(lines[0].batch_payload, None);
+    assert_eq!(lines[0].line.payload.get(), r#"{"sale":{}}"#);
+}
+
+fn rows_before_0017() -> String {
+    format!("{WHOLE_PENDING_REPORT}; {OLD_LINE}; {OLD_CLAIM_LINE}")
+}
+
+#[tokio::test]
+async fn sqlite_old_claim_lines_are_whole_after_0017() {
+    on_sqlite(17, |store| async move {
+        sqlx::raw_sql(&rows_before_0017())
+            .execute(store.pool())
+            .await
+            .expect("rows before 0017");
+        old_claim_line_is_whole(&store).await;
+        store
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_old_claim_lines_are_whole_after_0017() {
+    on_postgres(17, |store| async move {
+        sqlx::raw_sql(&rows_before_0017())
+            .execute(store.pool())
+            .await
+            .expect("rows before 0017");
+        old_claim_line_is_whole(&*store).await;
     })
     .await;
 }
