@@ -259,6 +259,34 @@ fn line(no: i64, invoice: &str) -> NewBatchLine {
     }
 }
 
+/// Writes batch `batch`'s `lines`, then `claim` with `claim_lines`, at t(0).
+async fn lines_and_claim(
+    tx: &mut dyn StoreTx,
+    (batch, lines): (Uuid, &[NewBatchLine]),
+    claim: &NewClaim,
+    claim_lines: &[NewClaimLine],
+) {
+    tx.insert_batch_lines(
+        batch,
+        lines,
+        t(0),
+        &audit("batch", batch, "lines", "open", 0),
+    )
+    .await
+    .expect("lines");
+    tx.insert_claim(claim, &audit("claim", claim.id, "C1", "open", 0))
+        .await
+        .expect("claim");
+    tx.insert_claim_lines(
+        claim.id,
+        claim_lines,
+        t(0),
+        &audit("claim", claim.id, "lines", "open", 0),
+    )
+    .await
+    .expect("claim lines");
+}
+
 fn document(key: &str) -> NewDocument {
     NewDocument {
         id: Uuid::now_v7(),
@@ -1155,19 +1183,10 @@ async fn decimals_round_trip_exactly(h: &Harness) {
     wide.quantity = Some(dec("-999999999999.999999"));
     wide.contract_price = Some(dec("100000000000"));
     wide.claimed_amount = Some(dec("0"));
-    tx.insert_batch_lines(
-        batch.id,
-        &[tiny, wide],
-        t(0),
-        &audit("batch", batch.id, "lines", "open", 0),
-    )
-    .await
-    .expect("lines");
-    tx.insert_claim(&claim, &audit("claim", claim.id, "C1", "open", 0))
-        .await
-        .expect("claim");
-    tx.insert_claim_lines(
-        claim.id,
+    lines_and_claim(
+        &mut *tx,
+        (batch.id, &[tiny, wide]),
+        &claim,
         &[NewClaimLine {
             line_no: 1,
             batch_id: Some(batch.id),
@@ -1178,11 +1197,8 @@ async fn decimals_round_trip_exactly(h: &Harness) {
             payload: json!({}).into(),
             sale_from_batch: false,
         }],
-        t(0),
-        &audit("claim", claim.id, "lines", "open", 0),
     )
-    .await
-    .expect("claim lines");
+    .await;
     tx.commit().await.expect("commit");
 
     let mut r = reader(h).await;
@@ -2871,25 +2887,13 @@ async fn a_claim_line_without_its_sale_reads_its_batch_line(h: &Harness) {
     tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
         .await
         .expect("batch");
-    tx.insert_batch_lines(
-        batch.id,
-        &[line(1, "INV-1"), line(2, "INV-2")],
-        t(0),
-        &audit("batch", batch.id, "lines", "open", 0),
-    )
-    .await
-    .expect("lines");
-    tx.insert_claim(&claim, &audit("claim", claim.id, "C1", "open", 0))
-        .await
-        .expect("claim");
-    tx.insert_claim_lines(
-        claim.id,
+    lines_and_claim(
+        &mut *tx,
+        (batch.id, &[line(1, "INV-1"), line(2, "INV-2")]),
+        &claim,
         &[claim_line(1, true), claim_line(2, false)],
-        t(1),
-        &audit("claim", claim.id, "lines", "open", 1),
     )
-    .await
-    .expect("claim lines");
+    .await;
     let seen = |lines: &[ClaimLineRecord]| {
         lines
             .iter()
