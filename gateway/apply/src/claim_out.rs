@@ -57,11 +57,11 @@ pub(crate) async fn send_claim(
         ctx,
     )
     .await?;
-    let line_nos: std::collections::HashMap<&str, i64> = batch
+    let line_nos: std::collections::HashMap<&str, (i64, &BatchLine)> = batch
         .lines
         .iter()
         .enumerate()
-        .map(|(i, l)| (l.sale.line.as_str(), i as i64 + 1))
+        .map(|(i, l)| (l.sale.line.as_str(), (i as i64 + 1, l)))
         .collect();
     for (chunk_no, chunk) in claim.lines.chunks(CHUNK_LINES).enumerate() {
         let rows = chunk
@@ -69,15 +69,15 @@ pub(crate) async fn send_claim(
             .enumerate()
             .map(|(i, l)| {
                 let line_no = (chunk_no * CHUNK_LINES + i) as i64 + 1;
-                let origin = l
+                match l
                     .origin
                     .as_ref()
-                    .and_then(|o| line_nos.get(o.line.as_str()).copied());
-                match origin.and_then(|n| Some((n, batch.lines.get(n as usize - 1)?))) {
+                    .and_then(|o| line_nos.get(o.line.as_str()))
+                {
                     Some((n, origin)) => {
-                        claim_line_row_from(line_no, l, (batch_id, n), &origin.sale)
+                        claim_line_row_from(line_no, l, (batch_id, *n), &origin.sale)
                     }
-                    None => claim_line_row(line_no, l, origin.map(|n| (batch_id, n))),
+                    None => claim_line_row(line_no, l, None),
                 }
             })
             .collect::<Result<Vec<_>, _>>()?;

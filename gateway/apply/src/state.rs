@@ -277,16 +277,33 @@ pub(crate) fn claim_line_row(
     line: &engine::claims::ClaimLineRecord,
     batch: Option<(Uuid, i64)>,
 ) -> Result<NewClaimLine, ApplyError> {
-    Ok(NewClaimLine {
+    Ok(claim_line_row_with(
+        line_no,
+        line,
+        batch,
+        store::JsonText::of(line)?,
+        false,
+    ))
+}
+
+/// The row of claim line `line` with `payload` (the line whole, or without its sale).
+fn claim_line_row_with(
+    line_no: i64,
+    line: &engine::claims::ClaimLineRecord,
+    batch: Option<(Uuid, i64)>,
+    payload: store::JsonText,
+    sale_from_batch: bool,
+) -> NewClaimLine {
+    NewClaimLine {
         line_no,
         batch_id: batch.map(|b| b.0),
         batch_line_no: batch.map(|b| b.1),
         status: claim_line_status(line),
         claimed_amount: line.claimed_amount,
         approved_amount: line.approved_amount,
-        payload: store::JsonText::of(line)?,
-        sale_from_batch: false,
-    })
+        payload,
+        sale_from_batch,
+    }
 }
 
 /// [`claim_line_row`] of a line claiming batch line `batch` (`(id, line number)`), whose sale
@@ -301,16 +318,13 @@ pub(crate) fn claim_line_row_from(
     let Some(compact) = engine::claims::ClaimedFromLine::of(line, sale) else {
         return claim_line_row(line_no, line, Some(batch));
     };
-    Ok(NewClaimLine {
+    Ok(claim_line_row_with(
         line_no,
-        batch_id: Some(batch.0),
-        batch_line_no: Some(batch.1),
-        status: claim_line_status(line),
-        claimed_amount: line.claimed_amount,
-        approved_amount: line.approved_amount,
-        payload: store::JsonText::of(&compact)?,
-        sale_from_batch: true,
-    })
+        line,
+        Some(batch),
+        store::JsonText::of(&compact)?,
+        true,
+    ))
 }
 
 /// A stored claim line as the engine's: read whole, or rebuilt from its batch line's sale.
