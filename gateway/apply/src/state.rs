@@ -315,7 +315,12 @@ pub(crate) fn claim_line_row_from(
     batch: (Uuid, i64),
     sale: &engine::sale::SaleLine,
 ) -> Result<NewClaimLine, ApplyError> {
-    let Some(compact) = engine::claims::ClaimedFromLine::of(line, sale) else {
+    let batch_id = batch.0.to_string();
+    let place = engine::claims::ClaimLinePlace {
+        number: line_no,
+        batch: &batch_id,
+    };
+    let Some(compact) = engine::claims::ClaimedFromLine::of(line, sale, place) else {
         return claim_line_row(line_no, line, Some(batch));
     };
     Ok(claim_line_row_with(
@@ -352,7 +357,19 @@ pub fn claim_line_of(
     let SaleOf { sale } = batch
         .parse()
         .map_err(corrupt(format!("{}: its batch line", what())))?;
-    Ok(compact.with_sale(sale))
+    let batch_id = row
+        .line
+        .batch_id
+        .ok_or_else(|| ApplyError::Corrupt {
+            what: what(),
+            source: serde::de::Error::custom("kept without its sale but names no batch line"),
+        })?
+        .to_string();
+    let place = engine::claims::ClaimLinePlace {
+        number: row.line.line_no,
+        batch: &batch_id,
+    };
+    Ok(compact.with_sale(sale, place))
 }
 
 /// Writes a claim line's new state (row `line_no` of claim `claim_id`, `before` as read): its

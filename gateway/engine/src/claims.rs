@@ -224,21 +224,29 @@ fn is_zero(n: &u32) -> bool {
 }
 
 /// A claim line stored without the sale its batch line holds: what the claim changed of that
-/// sale (quantity, amount, the prices claimed, the contract). A streamed claim #1 holds every
-/// valid line of a period, and the sale was two thirds of each line's payload. The batch line's
-/// sale is never edited, so the line is rebuilt from it ([`ClaimedFromLine::with_sale`]); a line
-/// is kept this way only when that gives it back exactly ([`ClaimedFromLine::of`]).
+/// sale (amount, the prices claimed, and quantity and contract when they differ). A streamed
+/// claim #1 holds every valid line of a period, and the sale was two thirds of each line's
+/// payload. The batch line's sale is never edited, so the line is rebuilt from it and from
+/// where the claim line's row sits ([`ClaimedFromLine::with_sale`], [`ClaimLinePlace`]); a
+/// line is kept this way only when that gives it back exactly ([`ClaimedFromLine::of`]).
+///
+/// Every field but the amount is left out when it is what the rebuild would give anyway:
+/// lines stored before that (every field written) read the same.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimedFromLine {
-    /// PAD01 as sent.
-    pub line: String,
-    /// The batch line whose sale it claims.
-    pub origin: LineRef,
-    /// Contract claimed against.
-    pub contract_id: String,
-    /// Claimed quantity (the sale's, as claimed).
-    pub claimed_quantity: Decimal,
-    /// Claimed amount (the sale's, as claimed).
+    /// PAD01 as sent, when it is not the row's line number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+    /// The batch line whose sale it claims, when it is not the row's batch line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<LineRef>,
+    /// Contract claimed against, when it is not the sale's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_id: Option<String>,
+    /// Claimed quantity, when it is not the sale's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_quantity: Option<Decimal>,
+    /// Claimed amount.
     pub claimed_amount: Decimal,
     /// Contract price claimed, when it is not the batch line's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -248,49 +256,82 @@ pub struct ClaimedFromLine {
     pub claimed_reference_price: Option<Decimal>,
 }
 
+/// Where a claim line's row sits: its line number in the claim and the batch line it claims.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimLinePlace<'a> {
+    /// The row's line number within its claim.
+    pub number: i64,
+    /// The claimed batch line's batch (its header id, the batch row's id).
+    pub batch: &'a str,
+}
+
 impl ClaimedFromLine {
     /// `record` without `sale`, its batch line's sale, when [`ClaimedFromLine::with_sale`]
-    /// rebuilds it exactly from that sale (an unanswered line as
+    /// rebuilds it exactly from that sale at `place` (an unanswered line as
     /// [`ClaimLineRecord::from_batch_line`] makes it); `None` otherwise.
-    pub fn of(record: &ClaimLineRecord, sale: &SaleLine) -> Option<Self> {
-        let differs = |claimed: Option<Decimal>, batch: Option<Decimal>| {
-            (claimed != batch).then_some(claimed).flatten()
-        };
+    pub fn of(
+        record: &ClaimLineRecord,
+        sale: &SaleLine,
+        place: ClaimLinePlace<'_>,
+    ) -> Option<Self> {
+        fn differs<T: PartialEq + Clone>(claimed: &T, rebuilt: &T) -> Option<T> {
+            (claimed != rebuilt).then(|| claimed.clone())
+        }
+        let origin = record.origin.as_ref()?;
         let compact = Self {
-            line: record.line.clone(),
-            origin: record.origin.clone()?,
-            contract_id: record.contract_id.clone(),
-            claimed_quantity: record.claimed_quantity,
+            line: differs(&record.line, &place.number.to_string()),
+            origin: differs(origin, &Self::origin_at(sale, place)),
+            contract_id: differs(
+                &record.contract_id,
+                &sale.contract_id.clone().unwrap_or_default(),
+            ),
+            claimed_quantity: differs(&record.claimed_quantity, &sale.quantity),
             claimed_amount: record.claimed_amount,
             claimed_contract_price: differs(
-                record.sale.claimed_contract_price,
-                sale.claimed_contract_price,
-            ),
+                &record.sale.claimed_contract_price,
+                &sale.claimed_contract_price,
+            )
+            .flatten(),
             claimed_reference_price: differs(
-                record.sale.claimed_reference_price,
-                sale.claimed_reference_price,
-            ),
+                &record.sale.claimed_reference_price,
+                &sale.claimed_reference_price,
+            )
+            .flatten(),
         };
-        (compact.clone().with_sale(sale.clone()) == *record).then_some(compact)
+        (compact.clone().with_sale(sale.clone(), place) == *record).then_some(compact)
     }
 
-    /// The claim line, given its batch line's sale.
-    pub fn with_sale(self, mut sale: SaleLine) -> ClaimLineRecord {
-        sale.quantity = self.claimed_quantity;
+    /// The batch line a claim line at `place` claims by default: the row's batch, the sale's line.
+    fn origin_at(sale: &SaleLine, place: ClaimLinePlace<'_>) -> LineRef {
+        LineRef {
+            batch: place.batch.to_owned(),
+            line: sale.line.clone(),
+        }
+    }
+
+    /// The claim line at `place`, given its batch line's sale.
+    pub fn with_sale(self, mut sale: SaleLine, place: ClaimLinePlace<'_>) -> ClaimLineRecord {
+        let origin = self.origin.unwrap_or_else(|| Self::origin_at(&sale, place));
+        let line = self.line.unwrap_or_else(|| place.number.to_string());
+        let contract_id = self
+            .contract_id
+            .unwrap_or_else(|| sale.contract_id.clone().unwrap_or_default());
+        let claimed_quantity = self.claimed_quantity.unwrap_or(sale.quantity);
+        sale.quantity = claimed_quantity;
         sale.claimed_amount = Some(self.claimed_amount);
         sale.claimed_contract_price = self.claimed_contract_price.or(sale.claimed_contract_price);
         sale.claimed_reference_price = self
             .claimed_reference_price
             .or(sale.claimed_reference_price);
-        if sale.contract_id.is_none() && !self.contract_id.is_empty() {
-            sale.contract_id = Some(self.contract_id.clone());
+        if sale.contract_id.is_none() && !contract_id.is_empty() {
+            sale.contract_id = Some(contract_id.clone());
         }
         ClaimLineRecord::unanswered(
-            self.line,
-            Some(self.origin),
+            line,
+            Some(origin),
             sale,
-            self.contract_id,
-            self.claimed_quantity,
+            contract_id,
+            claimed_quantity,
             self.claimed_amount,
         )
     }

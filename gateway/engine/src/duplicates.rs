@@ -16,58 +16,141 @@ use crate::fingerprint::{FingerprintBuild, Fingerprinter};
 use crate::sale::{LineRef, SaleLine};
 
 /// Fingerprints of one line.
+///
+/// Stored on every batch line (the store rebuilds `LineHistory` from them), so they are
+/// written in one short field ([`keys_text`]); the three-field form earlier lines were
+/// stored with still reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(into = "keys_text::Packed", try_from = "keys_text::Stored")]
 pub struct LineKeys {
     /// The duplicate key.
-    #[serde(with = "hex128")]
     pub exact: u128,
     /// The key without quantity: a match is a possible duplicate.
-    #[serde(with = "hex128")]
     pub near: u128,
     /// (distributor, supplier, invoice, item): how returns find their sale.
-    #[serde(with = "hex128")]
     pub sale: u128,
 }
 
-/// 128-bit fingerprints as 32 hex digits: JSON numbers (and `serde_json::Value`) cannot hold
-/// them exactly, and stored lines carry their keys (the store rebuilds `LineHistory`).
-mod hex128 {
-    use serde::{Deserialize, Deserializer, Serializer};
+/// [`LineKeys`] as stored: one string of the 48 bytes `exact`, `near`, `sale` (big-endian),
+/// base64url without padding (64 characters; JSON numbers, and `serde_json::Value`, cannot
+/// hold 128-bit values exactly). Lines stored before kept three fields of 32 hex digits
+/// each, twice the bytes on every line.
+mod keys_text {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-    pub fn serialize<S: Serializer>(value: &u128, s: S) -> Result<S::Ok, S::Error> {
-        // Three keys on every stored line: written in place, not through `format!`.
-        let mut text = [0u8; 32];
-        for (i, b) in text.iter_mut().enumerate() {
-            *b = b"0123456789abcdef"[((value >> (124 - 4 * i)) & 0xf) as usize];
+    use super::LineKeys;
+
+    /// The written form.
+    #[derive(serde::Serialize)]
+    pub struct Packed(String);
+
+    impl From<LineKeys> for Packed {
+        fn from(keys: LineKeys) -> Self {
+            let mut bytes = [0u8; 48];
+            bytes[..16].copy_from_slice(&keys.exact.to_be_bytes());
+            bytes[16..32].copy_from_slice(&keys.near.to_be_bytes());
+            bytes[32..].copy_from_slice(&keys.sale.to_be_bytes());
+            Packed(URL_SAFE_NO_PAD.encode(bytes))
         }
-        s.serialize_str(std::str::from_utf8(&text).map_err(serde::ser::Error::custom)?)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
-        let text = String::deserialize(d)?;
-        u128::from_str_radix(&text, 16).map_err(serde::de::Error::custom)
+    /// Either stored form.
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    pub enum Stored {
+        Packed(String),
+        Hex {
+            exact: String,
+            near: String,
+            sale: String,
+        },
+    }
+
+    impl TryFrom<Stored> for LineKeys {
+        type Error = String;
+
+        fn try_from(stored: Stored) -> Result<Self, String> {
+            match stored {
+                Stored::Packed(text) => {
+                    let mut bytes = [0u8; 48];
+                    match URL_SAFE_NO_PAD.decode_slice(text.as_bytes(), &mut bytes) {
+                        Ok(48) => {}
+                        _ => return Err(format!("line keys {text:?}: not 48 bytes of base64url")),
+                    }
+                    let key = |i: usize| {
+                        let mut part = [0u8; 16];
+                        part.copy_from_slice(&bytes[16 * i..16 * (i + 1)]);
+                        u128::from_be_bytes(part)
+                    };
+                    Ok(LineKeys {
+                        exact: key(0),
+                        near: key(1),
+                        sale: key(2),
+                    })
+                }
+                Stored::Hex { exact, near, sale } => {
+                    let key = |text: &str| {
+                        u128::from_str_radix(text, 16)
+                            .map_err(|e| format!("line key {text:?}: {e}"))
+                    };
+                    Ok(LineKeys {
+                        exact: key(&exact)?,
+                        near: key(&near)?,
+                        sale: key(&sale)?,
+                    })
+                }
+            }
+        }
     }
 
     #[cfg(test)]
     #[allow(clippy::unwrap_used)]
     mod tests {
-        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
-        struct Key(#[serde(with = "super")] u128);
+        use super::LineKeys;
+
+        fn keys(exact: u128, near: u128, sale: u128) -> LineKeys {
+            LineKeys { exact, near, sale }
+        }
 
         #[test]
-        fn keys_are_32_lowercase_hex_digits_and_read_back() {
-            for value in [
-                0,
-                1,
-                0xabc,
-                u128::MAX,
-                u128::MAX / 3,
-                1 << 127,
-                0x0123_4567_89ab_cdef,
+        fn keys_are_one_64_character_string_and_read_back() {
+            for k in [
+                keys(0, 0, 0),
+                keys(1, 0xabc, u128::MAX),
+                keys(u128::MAX / 3, 1 << 127, 0x0123_4567_89ab_cdef),
             ] {
-                let text = serde_json::to_string(&Key(value)).unwrap();
-                assert_eq!(text, format!("\"{value:032x}\""));
-                assert_eq!(serde_json::from_str::<Key>(&text).unwrap(), Key(value));
+                let text = serde_json::to_string(&k).unwrap();
+                assert_eq!(text.len(), 66, "{text}");
+                assert!(
+                    text[1..65]
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                    "{text}"
+                );
+                assert_eq!(serde_json::from_str::<LineKeys>(&text).unwrap(), k);
+            }
+        }
+
+        #[test]
+        fn keys_stored_as_three_hex_fields_still_read() {
+            let k = keys(u128::MAX / 3, 0xabc, 1 << 127);
+            let old = format!(
+                r#"{{"exact":"{:032x}","near":"{:032x}","sale":"{:032x}"}}"#,
+                k.exact, k.near, k.sale
+            );
+            assert_eq!(serde_json::from_str::<LineKeys>(&old).unwrap(), k);
+        }
+
+        #[test]
+        fn a_damaged_key_is_an_error_not_a_different_key() {
+            for bad in [
+                r#""abc""#.to_owned(),
+                format!("\"{}\"", "A".repeat(65)),
+                format!("\"{}\"", "*".repeat(64)),
+                r#"{"exact":"zz","near":"0","sale":"0"}"#.to_owned(),
+            ] {
+                assert!(serde_json::from_str::<LineKeys>(&bad).is_err(), "{bad}");
             }
         }
     }

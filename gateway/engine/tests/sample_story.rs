@@ -153,8 +153,8 @@ fn claimant_reconciles_the_sample_849() {
     use engine::batch::{Batch, BatchHeader, BatchKind, BatchStatus, Ledgers};
     use engine::caps::CapLedger;
     use engine::claims::{
-        Approval, ClaimRecord, ClaimStatus, ClaimedFromLine, Instrument, LineOutcome,
-        SettlementMethod, claim_number,
+        Approval, ClaimLinePlace, ClaimRecord, ClaimStatus, ClaimedFromLine, Instrument,
+        LineOutcome, SettlementMethod, claim_number,
     };
     use engine::duplicates::LineHistory;
     use engine::reconcile::{ReconcileContext, reconcile, recovery_rate};
@@ -219,14 +219,40 @@ fn claimant_reconciles_the_sample_849() {
             .map(|b| b.sale.clone())
             .unwrap_or_else(|| panic!("no batch line for claim line {}", line.line))
     };
+    let place_of = |line: &engine::claims::ClaimLineRecord| ClaimLinePlace {
+        number: line.line.parse().unwrap_or_else(|e| panic!("{e}")),
+        batch: &batch.header.id,
+    };
     for line in &record.lines {
         let sale = sale_of(line);
-        let compact = ClaimedFromLine::of(line, &sale)
+        let compact = ClaimedFromLine::of(line, &sale, place_of(line))
             .unwrap_or_else(|| panic!("claim line {} not rebuilt from its sale", line.line));
         let stored = serde_json::to_string(&compact).unwrap_or_default();
+        // Only what the sale and the row do not say: the amount and the prices claimed.
         assert!(!stored.contains("end_customer"), "{stored}");
+        assert!(!stored.contains("origin"), "{stored}");
+        assert!(stored.contains("claimed_amount"), "{stored}");
         let read: ClaimedFromLine = serde_json::from_str(&stored).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(&read.with_sale(sale), line);
+        assert_eq!(&read.clone().with_sale(sale.clone(), place_of(line)), line);
+        // At another place (another row number, another batch) it is another line.
+        let elsewhere = ClaimLinePlace {
+            number: place_of(line).number + 1,
+            batch: "another-batch",
+        };
+        assert_ne!(&read.with_sale(sale.clone(), elsewhere), line);
+        // A line kept before only the differences were (every field written) reads the same.
+        let whole_form = serde_json::json!({
+            "line": line.line,
+            "origin": line.origin,
+            "contract_id": line.contract_id,
+            "claimed_quantity": line.claimed_quantity,
+            "claimed_amount": line.claimed_amount,
+            "claimed_contract_price": line.sale.claimed_contract_price,
+            "claimed_reference_price": line.sale.claimed_reference_price,
+        });
+        let read: ClaimedFromLine =
+            serde_json::from_value(whole_form).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&read.with_sale(sale, elsewhere), line);
     }
 
     let user = Actor::user("ops");
@@ -313,7 +339,7 @@ fn claimant_reconciles_the_sample_849() {
     // An answered line is not what its batch line's sale rebuilds: it is kept whole.
     for line in &record.lines {
         assert!(
-            ClaimedFromLine::of(line, &sale_of(line)).is_none(),
+            ClaimedFromLine::of(line, &sale_of(line), place_of(line)).is_none(),
             "{}",
             line.line
         );
