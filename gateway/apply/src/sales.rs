@@ -485,7 +485,7 @@ pub(crate) async fn process_batch(
     let guess = {
         let mut caps = stored_caps.ledger.clone();
         let mut survey = Survey::new(batch, &bctx, &books.book, &history, &mut caps, ctx.today)
-            .with_known_sales(known.clone());
+            .with_known_sales(known.for_lines(&first));
         for sale in &first {
             survey.add(sale);
         }
@@ -617,6 +617,7 @@ async fn gather(
         known: KnownSales::new(&batch.settings, bctx),
         first: Vec::new(),
     };
+    gathered.known.reserve(source.line_count());
     // Two chunks are parsed at once on blocking threads, and the next one read, while the
     // one before is added.
     let mut chunks = source.chunks();
@@ -735,6 +736,10 @@ impl Lines<'_> {
         let mut next = chunks.next(tx).await?.map(Chunk::sales_apart);
         let mut line_no = 0;
         let mut serializing: Option<Serializing> = None;
+        // Where the stream's time goes, for `RUST_LOG=apply=debug`: validating (the task),
+        // waiting for a chunk's rows, writing them, reading the next chunk.
+        let mut validating = std::time::Duration::ZERO;
+        let mut spent = StreamTimes::default();
         loop {
             let parsing = next.take();
             let to_write = serializing.take();
@@ -749,14 +754,17 @@ impl Lines<'_> {
                             claimed: claim_lines.chunk(),
                             first_claimed_contract: None,
                         };
+                        let sales = parsing.lines().await?;
+                        let started = std::time::Instant::now();
                         validate_chunk(
                             &mut stream,
-                            parsing.lines().await?,
+                            sales,
                             renumber,
                             (&mut line_no, &mut totals, &mut claim_lines),
                             &mut chunk,
                         )
                         .await;
+                        validating += started.elapsed();
                         Ok::<_, ApplyError>(Some(chunk.serialize_apart()))
                     }
                     None => Ok(None),
@@ -765,11 +773,17 @@ impl Lines<'_> {
             let write = async {
                 let mut doc = None;
                 if let Some(serializing) = to_write {
+                    let started = std::time::Instant::now();
                     let mut rows = serializing.rows().await?;
+                    spent.rows += started.elapsed();
                     doc = Some(std::mem::take(&mut rows.doc));
+                    let started = std::time::Instant::now();
                     self.write_chunk(tx, rows, &mut claim, cut.as_ref()).await?;
+                    spent.write += started.elapsed();
                 }
+                let started = std::time::Instant::now();
                 let read = chunks.next(tx).await?.map(Chunk::sales_apart);
+                spent.read += started.elapsed();
                 Ok::<_, ApplyError>((read, doc))
             };
             let (built, written) = tokio::join!(build, write);
@@ -781,6 +795,7 @@ impl Lines<'_> {
             serializing = built?;
         }
         let plan = stream.finish()?;
+        tracing::debug!(lines = line_no, validate = ?validating, wait_for_rows = ?spent.rows, write = ?spent.write, read = ?spent.read, "stream stages");
         Ok(Streamed {
             plan,
             totals,
@@ -828,6 +843,14 @@ impl Lines<'_> {
         }
         Ok(())
     }
+}
+
+/// Time the writer of a stream spent in each stage, summed over its chunks.
+#[derive(Default)]
+struct StreamTimes {
+    rows: std::time::Duration,
+    write: std::time::Duration,
+    read: std::time::Duration,
 }
 
 /// One chunk's rows, ready to write.

@@ -309,6 +309,37 @@ impl KnownSales {
         }
     }
 
+    /// Makes room for the sales of `lines` more lines: a batch's table sized once, before its
+    /// lines are read, never holds its old and new slots at once while it grows.
+    pub fn reserve(&mut self, lines: usize) {
+        self.seen.reserve(lines);
+    }
+
+    /// Only the known sales `lines` can meet (under their own invoice and item, and their
+    /// original's when they are returns): what validating those lines needs, where a copy of
+    /// the whole table would double it (a first chunk's survey of a million-line batch).
+    pub fn for_lines<'l>(&self, lines: impl IntoIterator<Item = &'l SaleLine>) -> Self {
+        let mut part = Self {
+            seen: Default::default(),
+            parties: self.parties.clone(),
+            basis: self.basis,
+            item_buf: String::new(),
+        };
+        let mut item_buf = String::new();
+        for line in lines {
+            if write_item_key(&line.item.qualifier, &line.item.id, &mut item_buf).is_err() {
+                continue;
+            }
+            for invoice in [line.invoice.as_str(), line.return_of()] {
+                let key = return_sale_key_from(&self.parties, invoice, &item_buf);
+                if let Some(sale) = self.seen.get(key) {
+                    part.seen.get_or_insert_with(key, || *sale);
+                }
+            }
+        }
+        part
+    }
+
     /// Makes `lines` known (any order, any number of calls).
     pub fn add<'l>(&mut self, lines: impl IntoIterator<Item = &'l SaleLine>) {
         known_sales_into(

@@ -66,26 +66,33 @@ fn streamed_capped(
     let (mut batch, opened) =
         Batch::open_streamed(header("S1"), settings, sales.len(), &Actor::System, today());
     let ctx = batch.stream_context();
-    let survey = |chunks: usize| {
+    // The sales gathered apart, chunk by chunk (apply's pass over a period too big to hold).
+    let mut known = KnownSales::new(&batch.settings, &ctx);
+    known.reserve(sales.len());
+    for c in sales.chunks(chunk) {
+        known.add(c);
+    }
+    // A survey of the first `chunks` chunks, from its own preload of every line, or (as
+    // apply does) from only the gathered sales those chunks' lines can meet.
+    let survey = |chunks: usize, only_met: bool| {
         let mut caps = start.clone();
         let mut survey = Survey::new(&batch, &ctx, &book, &history, &mut caps, today());
-        for c in sales.chunks(chunk) {
-            survey.preload(c);
+        if only_met {
+            let surveyed = sales.chunks(chunk).take(chunks).flatten();
+            survey = survey.with_known_sales(known.for_lines(surveyed));
+        } else {
+            for c in sales.chunks(chunk) {
+                survey.preload(c);
+            }
         }
         for c in sales.chunks(chunk).take(chunks) {
             c.iter().for_each(|s| survey.add(s));
         }
         survey.finish().unwrap_or_else(|e| panic!("{e}"))
     };
-    let exact = survey(usize::MAX);
+    let exact = survey(usize::MAX, false);
     // As apply does: stream under the first chunk's plan; stream again under the observed
-    // plan when it gives the lines other states. The stream starts from the sales gathered
-    // apart, chunk by chunk (apply's pass over a period too big to hold), the survey from
-    // its own preload: both must see every return's sale.
-    let mut known = KnownSales::new(&batch.settings, &ctx);
-    for c in sales.chunks(chunk) {
-        known.add(c);
-    }
+    // plan when it gives the lines other states. Every pass must see every return's sale.
     let stream = |plan: &Plan| {
         let mut caps = start.clone();
         let mut lines = Vec::new();
@@ -100,7 +107,12 @@ fn streamed_capped(
         };
         (lines, observed, caps)
     };
-    let guess = survey(1);
+    let guess = survey(1, true);
+    assert_eq!(
+        guess,
+        survey(1, false),
+        "the sales the first chunk meets survey it as all of them do"
+    );
     let (mut lines, observed, mut caps) = stream(&guess);
     assert_eq!(
         observed, exact,
