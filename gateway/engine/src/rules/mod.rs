@@ -261,20 +261,33 @@ pub struct BatchContext {
 }
 
 /// The first line of a batch with a sale key.
+///
+/// Its near and exact keys are kept as their low 64 bits ([`check`]): they are only ever
+/// compared with those of later lines under the same 128-bit sale key, where two different
+/// keys agree in 64 bits with odds of 2⁻⁶⁴, and a million-line batch's table is half the size
+/// (the whole keys of the rare later lines stay whole in `near_extra` and `exact_extra`).
 #[derive(Debug, Clone, Copy)]
 struct SeenSale {
     /// Pricing date of the first sale (not return) with the key.
     date: Option<NaiveDate>,
-    near: u128,
-    exact: u128,
+    near: Check,
+    exact: Check,
+}
+
+/// The low 64 bits of a near or exact key, as two 4-byte halves (so a slot packs into 32
+/// bytes without padding).
+type Check = [u32; 2];
+
+fn check(key: u128) -> Check {
+    [key as u32, (key >> 32) as u32]
 }
 
 impl SeenSale {
     /// Known only as a sale from [`Pipeline::preload_sales`].
     const PRELOADED: Self = Self {
         date: None,
-        near: 0,
-        exact: 0,
+        near: [0; 2],
+        exact: [0; 2],
     };
 }
 
@@ -630,26 +643,28 @@ impl<'a> Pipeline<'a> {
         });
         v.keys = Some(keys);
         let sale_date = (!line.is_return()).then_some(d);
+        let (near, exact) = (check(keys.near), check(keys.exact));
         let (seen, inserted) = self.seen.get_or_insert_with(keys.sale, || SeenSale {
             date: sale_date,
-            near: keys.near,
-            exact: keys.exact,
+            near,
+            exact,
         });
         let (first_in_batch, near_in_batch) = if inserted {
             (true, false)
         } else {
             seen.date = seen.date.or(sale_date);
-            if seen.near == 0 && seen.exact == 0 {
+            if seen.near == [0; 2] && seen.exact == [0; 2] {
                 // Only preloaded as a sale: this is the first line with the key.
-                seen.near = keys.near;
-                seen.exact = keys.exact;
+                seen.near = near;
+                seen.exact = exact;
                 (true, false)
             } else {
-                let near = seen.near == keys.near || self.near_extra.contains(&keys.near);
-                if seen.near != keys.near {
+                let same_near = seen.near == near;
+                let near = same_near || self.near_extra.contains(&keys.near);
+                if !same_near {
                     self.near_extra.insert(keys.near);
                 }
-                let first = seen.exact != keys.exact && self.exact_extra.insert(keys.exact);
+                let first = seen.exact != exact && self.exact_extra.insert(keys.exact);
                 (first, near)
             }
         };
