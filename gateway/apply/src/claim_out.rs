@@ -262,6 +262,9 @@ impl ClaimLines {
     }
 }
 
+/// A claim line's row and the position of the batch line it claims in its chunk.
+pub(crate) type PlacedClaimLine = (usize, NewClaimLine);
+
 /// A chunk of a streamed claim's lines, numbered and totalled, not built yet: their records,
 /// rows and 844 lines are made apart from the stream (on a blocking thread).
 pub(crate) struct ClaimedChunk {
@@ -272,12 +275,18 @@ pub(crate) struct ClaimedChunk {
 }
 
 impl ClaimedChunk {
-    /// The chunk's rows, and its lines as the 844's (JSON objects separated by commas);
-    /// `batch` are the chunk's batch lines with their numbers.
+    /// The batch row whose lines it claims.
+    pub(crate) fn batch_id(&self) -> Uuid {
+        self.batch_id
+    }
+
+    /// The chunk's rows, each with the position of its batch line in `batch` (the chunk's
+    /// batch lines with their numbers), and its lines as the 844's (JSON objects separated
+    /// by commas).
     pub(crate) fn serialize(
         self,
         batch: &[(i64, BatchLine)],
-    ) -> Result<(Vec<NewClaimLine>, Vec<u8>), ApplyError> {
+    ) -> Result<(Vec<PlacedClaimLine>, Vec<u8>), ApplyError> {
         let mut rows = Vec::with_capacity(self.lines.len());
         let mut doc = Vec::new();
         for (claim_line_no, at) in self.lines {
@@ -290,12 +299,15 @@ impl ClaimedChunk {
                 doc.push(b',');
             }
             serde_json::to_writer(&mut doc, &record.to_844())?;
-            rows.push(claim_line_row_from(
-                claim_line_no as i64,
-                &record,
-                (self.batch_id, *line_no),
-                &line.sale,
-            )?);
+            rows.push((
+                at,
+                claim_line_row_from(
+                    claim_line_no as i64,
+                    &record,
+                    (self.batch_id, *line_no),
+                    &line.sale,
+                )?,
+            ));
         }
         Ok((rows, doc))
     }
@@ -332,6 +344,8 @@ impl StreamedClaim {
             ctx,
         )
         .await?;
+        // Its unanswered lines are kept on the batch lines they claim (`carried`).
+        tx.carry_claim_lines(id).await?;
         Ok(Self {
             id,
             number,

@@ -139,13 +139,13 @@ async fn reconcile_with(
         }
         stored_caps.save(tx, &caps, None, ctx).await?;
     }
-    for (&line_no, (old, new)) in line_nos.iter().zip(before.lines.iter().zip(&claim.lines)) {
+    for (stored, (old, new)) in line_nos.iter().zip(before.lines.iter().zip(&claim.lines)) {
         if old == new {
             continue;
         }
         save_claim_line(
             tx,
-            (record.id, line_no),
+            (record.id, stored),
             (old, new),
             ("849 outcome", None),
             message_id,

@@ -186,14 +186,14 @@ async fn resubmit(
     resubmission.amount = resubmission.lines.iter().map(|l| l.claimed_amount).sum();
     let (id, outbound) = send(tx, &holder_row, &mut resubmission, ctx).await?;
     // The original lines count the resubmission (7.5).
-    for (&line_no, line) in line_nos.iter().zip(&holder.lines) {
+    for (stored, line) in line_nos.iter().zip(&holder.lines) {
         if !lines.contains(&line.line) {
             continue;
         }
         // Only the count changes; the outcome (the row's status) stays.
         save_claim_line(
             tx,
-            (holder_row.id, line_no),
+            (holder_row.id, stored),
             (line, line),
             (
                 "resubmitted",

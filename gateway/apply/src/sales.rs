@@ -30,7 +30,9 @@ use crate::claim_out::{ClaimLines, ClaimedChunk, SentClaim, StreamedClaim};
 use crate::error::ApplyError;
 use crate::line_source::{Chunk, Chunks, LineSource};
 use crate::partners::Partner;
-use crate::state::{add_invoices, batch_payload, history_for, insert_claimant_batch, line_row};
+use crate::state::{
+    add_invoices, batch_payload, carried, history_for, insert_claimant_batch, line_row,
+};
 use crate::{Context, Outcome};
 
 /// The batch number a report had when every report was its own batch (before migration
@@ -804,11 +806,12 @@ impl Lines<'_> {
         })
     }
 
-    /// Writes a chunk's batch lines, then its claim lines (opening claim #1 with the first).
+    /// Writes a chunk's batch lines (with the claim lines they carry), then its other claim
+    /// lines, opening claim #1 before the first line it claims.
     async fn write_chunk(
         &self,
         tx: &mut dyn StoreTx,
-        rows: ChunkRows,
+        mut rows: ChunkRows,
         claim: &mut Option<StreamedClaim>,
         cut: Option<&BatchClaim>,
     ) -> Result<(), ApplyError> {
@@ -817,10 +820,19 @@ impl Lines<'_> {
         // write a million audit rows.
         let event = crate::audit::event(self.ctx, "batch", self.id.to_string(), "L1-L5 validate")
             .correlation(self.correlation.to_owned());
-        tx.insert_batch_lines(self.id, &rows.batch, self.ctx.now, &event)
-            .await?;
-        let (false, Some(cut)) = (rows.claim.is_empty(), cut) else {
-            return Ok(());
+        let claims_lines =
+            !rows.claim.is_empty() || rows.batch.iter().any(|l| l.claim_line.is_some());
+        let cut = match (claims_lines, cut) {
+            (true, Some(cut)) => cut,
+            _ => {
+                // No claim cut (none of the lines are claimed): nothing to carry.
+                for line in &mut rows.batch {
+                    line.claim_line = None;
+                }
+                tx.insert_batch_lines(self.id, &rows.batch, self.ctx.now, &event)
+                    .await?;
+                return Ok(());
+            }
         };
         if claim.is_none() {
             let first_contract = rows.first_claimed_contract.unwrap_or_default();
@@ -838,6 +850,8 @@ impl Lines<'_> {
                 .await?,
             );
         }
+        tx.insert_batch_lines(self.id, &rows.batch, self.ctx.now, &event)
+            .await?;
         if let Some(claim) = claim.as_ref() {
             claim.write_lines(tx, &rows.claim, self.ctx).await?;
         }
@@ -877,12 +891,24 @@ impl ValidatedChunk {
     /// validation.
     fn serialize_apart(self) -> Serializing {
         Serializing(tokio::task::spawn_blocking(move || {
-            let batch = self
+            let mut batch: Vec<NewBatchLine> = self
                 .lines
                 .iter()
                 .map(|(line_no, line)| line_row(*line_no, line))
                 .collect::<Result<_, _>>()?;
-            let (claim, doc) = self.claimed.serialize(&self.lines)?;
+            let batch_id = self.claimed.batch_id();
+            let (claimed, doc) = self.claimed.serialize(&self.lines)?;
+            // Claim #1's lines ride on the batch lines they claim: no second row each.
+            let mut claim = Vec::new();
+            for (at, row) in claimed {
+                match batch.get_mut(at) {
+                    Some(line) => match carried(row, (batch_id, line.line_no)) {
+                        Ok(kept) => line.claim_line = Some(kept),
+                        Err(row) => claim.push(row),
+                    },
+                    None => claim.push(row),
+                }
+            }
             Ok(ChunkRows {
                 batch,
                 claim,

@@ -85,6 +85,7 @@ pub(crate) fn line_row(line_no: i64, line: &BatchLine) -> Result<NewBatchLine, A
         calculated_amount: v.and_then(|v| v.calculated_amount),
         accepted_amount: line.accepted_amount,
         payload: store::JsonText::of(line)?,
+        claim_line: None,
     })
 }
 
@@ -332,6 +333,28 @@ pub(crate) fn claim_line_row_from(
     ))
 }
 
+/// Claim line `row` as its batch line (`batch`, `(id, line number)`) carries it
+/// ([`store::CarriedClaimLine`]): when it claims that line, keeps only what the claim changed
+/// of its sale, and no 849 has answered it. The row itself otherwise.
+pub(crate) fn carried(
+    row: NewClaimLine,
+    batch: (Uuid, i64),
+) -> Result<store::CarriedClaimLine, NewClaimLine> {
+    let carriable = row.sale_from_batch
+        && row.status == "open"
+        && row.approved_amount.is_none()
+        && row.batch_id == Some(batch.0)
+        && row.batch_line_no == Some(batch.1);
+    if !carriable {
+        return Err(row);
+    }
+    Ok(store::CarriedClaimLine {
+        line_no: row.line_no,
+        claimed_amount: row.claimed_amount,
+        payload: row.payload,
+    })
+}
+
 /// A stored claim line as the engine's: read whole, or rebuilt from its batch line's sale.
 pub fn claim_line_of(
     row: &store::ClaimLineRecord,
@@ -377,7 +400,7 @@ pub fn claim_line_of(
 /// (and `reason`).
 pub(crate) async fn save_claim_line(
     tx: &mut dyn StoreTx,
-    (claim_id, line_no): (Uuid, i64),
+    (claim_id, stored): (Uuid, &StoredLine),
     (before, line): (
         &engine::claims::ClaimLineRecord,
         &engine::claims::ClaimLineRecord,
@@ -387,6 +410,7 @@ pub(crate) async fn save_claim_line(
     ctx: &Context,
 ) -> Result<(), ApplyError> {
     let status = claim_line_status(line);
+    let line_no = stored.line_no;
     let mut event = crate::audit::event(ctx, "claim_line", format!("{claim_id}/{line_no}"), what)
         .transition(Some(&claim_line_status(before)), &status)
         .correlation(correlation.to_owned());
@@ -401,6 +425,7 @@ pub(crate) async fn save_claim_line(
             approved_amount: line.approved_amount,
             payload: serde_json::to_value(line)?,
             at: ctx.now,
+            batch_line: stored.batch_line,
         },
         &event,
     )
@@ -438,23 +463,35 @@ pub(crate) async fn load_claim(
     Ok(load_claim_numbered(read, record).await?.0)
 }
 
-/// [`load_claim`], with each line's row number (for [`save_claim_line`]).
+/// Where a claim line read with its claim is stored, for [`save_claim_line`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StoredLine {
+    /// Its row's line number in the claim.
+    pub(crate) line_no: i64,
+    /// The batch line it claims (which may still carry it, [`store::CarriedClaimLine`]).
+    pub(crate) batch_line: Option<(Uuid, i64)>,
+}
+
+/// [`load_claim`], with where each line is stored (for [`save_claim_line`]).
 pub(crate) async fn load_claim_numbered(
     read: &mut dyn StoreRead,
     record: &store::ClaimRecord,
-) -> Result<(ClaimRecord, Vec<i64>), ApplyError> {
+) -> Result<(ClaimRecord, Vec<StoredLine>), ApplyError> {
     let mut claim: ClaimRecord = serde_json::from_value(record.payload.clone())
         .map_err(corrupt(format!("claim {}", record.id)))?;
     let rows = read.claim_lines(record.id).await?;
-    let mut numbers = Vec::with_capacity(rows.len());
+    let mut stored = Vec::with_capacity(rows.len());
     claim.lines = rows
         .into_iter()
         .map(|r| {
-            numbers.push(r.line.line_no);
+            stored.push(StoredLine {
+                line_no: r.line.line_no,
+                batch_line: r.line.batch_id.zip(r.line.batch_line_no),
+            });
             claim_line_of(&r)
         })
         .collect::<Result<_, _>>()?;
-    Ok((claim, numbers))
+    Ok((claim, stored))
 }
 
 /// Writes `claim` over its row (id `id`, seen at `expected_version` in status `from`) with the

@@ -206,6 +206,24 @@ async fn chunked_equals_whole(kind: Kind, report: schemas::SalesReport, trigger:
     assert_eq!(stored_claim.amount, cut.amount);
     let claim_rows = read.claim_lines(stored_claim.id).await.unwrap();
     assert_eq!(claim_rows.len(), claim.lines.len());
+    // Carried by the batch lines they claim: no claim_lines row of their own.
+    assert_eq!(
+        h.scalar(&format!(
+            "SELECT COUNT(*) AS n FROM claim_lines WHERE claim_id = '{}'",
+            stored_claim.id
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        h.scalar(&format!(
+            "SELECT COUNT(*) AS n FROM batch_lines WHERE claim_line_no IS NOT NULL \
+             AND batch_id = '{}'",
+            stored_claim.batch_id.expect("cut from a batch")
+        ))
+        .await,
+        claim.lines.len() as i64
+    );
     for (row, line) in claim_rows.iter().zip(&claim.lines) {
         // Stored without the sale its batch line holds, and rebuilt from it.
         assert!(row.line.sale_from_batch, "claim line {}", row.line.line_no);

@@ -82,6 +82,7 @@ fn lines(batch: u64, count: usize) -> Vec<NewBatchLine> {
                     "source": {"interchange": "000000905", "group": "905", "set": "0001"},
                 })
                 .into(),
+                claim_line: None,
             }
         })
         .collect()

@@ -379,6 +379,8 @@ pub trait StoreTx: StoreRead {
         audit: &NewAuditEvent,
     ) -> StoreResult<i64>;
     /// Inserts lines in bulk (multi-row inserts); one audit event for the whole insert.
+    /// Lines that carry a claim line need their batch's carrying claim
+    /// ([`StoreTx::carry_claim_lines`]) first.
     async fn insert_batch_lines(
         &mut self,
         batch_id: Uuid,
@@ -437,6 +439,10 @@ pub trait StoreTx: StoreRead {
         update: &EntityUpdate,
         audit: &NewAuditEvent,
     ) -> StoreResult<i64>;
+    /// Marks claim `claim_id`, a top-level claim cut from a batch, as the one whose lines
+    /// that batch's lines carry ([`CarriedClaimLine`]); `NotFound` for any other claim, and
+    /// an error when another claim of the batch carries lines already.
+    async fn carry_claim_lines(&mut self, claim_id: Uuid) -> StoreResult<()>;
     /// Inserts claim lines in bulk; one audit event.
     async fn insert_claim_lines(
         &mut self,
@@ -445,7 +451,8 @@ pub trait StoreTx: StoreRead {
         at: DateTime<Utc>,
         audit: &NewAuditEvent,
     ) -> StoreResult<u64>;
-    /// Records a claim line outcome.
+    /// Records a claim line outcome; a line its batch line still carries is written whole to
+    /// `claim_lines` (found by [`ClaimLineUpdate::batch_line`]).
     async fn update_claim_line(
         &mut self,
         update: &ClaimLineUpdate,

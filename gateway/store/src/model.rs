@@ -1035,6 +1035,24 @@ pub struct NewBatchLine {
     pub accepted_amount: Option<Decimal>,
     /// The engine's line (failures, pricing snapshot, source location).
     pub payload: JsonText,
+    /// The line of its batch's carrying claim that claims it, kept on this row
+    /// ([`CarriedClaimLine`]).
+    pub claim_line: Option<CarriedClaimLine>,
+}
+
+/// A claim line kept on the batch line it claims rather than as a `claim_lines` row: a line
+/// of the claim of the batch marked `lines_carried` (claim #1 of a streamed batch), as it was
+/// cut (status `open`, nothing approved, its sale the batch line's). Read back as a
+/// [`ClaimLineRecord`] of that claim with `sale_from_batch`; the first update of it writes it
+/// whole to `claim_lines`, and that row is the line from then on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CarriedClaimLine {
+    /// Line number in the claim.
+    pub line_no: i64,
+    /// Claimed amount.
+    pub claimed_amount: Decimal,
+    /// The claim line without its sale (as [`NewClaimLine::payload`] with `sale_from_batch`).
+    pub payload: JsonText,
 }
 
 /// A stored batch line.
@@ -1210,6 +1228,9 @@ pub struct ClaimLineUpdate {
     pub payload: Value,
     /// When.
     pub at: DateTime<Utc>,
+    /// The batch line it claims, as read (`batch_id`, `batch_line_no`): where the line is
+    /// kept when its batch line still carries it ([`CarriedClaimLine`]).
+    pub batch_line: Option<(Uuid, i64)>,
 }
 
 /// An 849 (in or out) to store.

@@ -588,6 +588,10 @@ impl StoreTx for Session {
         engine::update_claim(self.conn(), update, audit).await
     }
 
+    async fn carry_claim_lines(&mut self, claim_id: Uuid) -> StoreResult<()> {
+        engine::carry_claim_lines(self.conn(), claim_id).await
+    }
+
     async fn insert_claim_lines(
         &mut self,
         claim_id: Uuid,

@@ -195,6 +195,7 @@ contract_suite!(
     a_spooled_document_is_stored_once_as_it_is,
     a_large_pending_report_is_kept_once_as_it_is,
     a_claim_line_without_its_sale_reads_its_batch_line,
+    claim_lines_carried_by_batch_lines_read_as_claim_lines,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -256,6 +257,7 @@ fn line(no: i64, invoice: &str) -> NewBatchLine {
         calculated_amount: None,
         accepted_amount: None,
         payload: json!({"pad01": no}).into(),
+        claim_line: None,
     }
 }
 
@@ -1660,6 +1662,7 @@ async fn engine_entities_round_trip(h: &Harness) {
             approved_amount: Some(dec("64.25")),
             payload: json!({"aaa03": "07"}),
             at: t(4),
+            batch_line: None,
         },
         &audit(
             "claim_line",
@@ -2923,6 +2926,7 @@ async fn a_claim_line_without_its_sale_reads_its_batch_line(h: &Harness) {
             approved_amount: Some(dec("48.00")),
             payload: json!({"whole": true}),
             at: t(2),
+            batch_line: None,
         },
         &audit("claim_line", format!("{}/1", claim.id), "849", "paid", 2),
     )
@@ -2937,4 +2941,249 @@ async fn a_claim_line_without_its_sale_reads_its_batch_line(h: &Harness) {
         "an update writes the whole line"
     );
     assert_eq!(seen(&lines)[1], expected[1]);
+}
+
+/// A claim whose lines its batch lines carry reads them as claim lines (unanswered, their sale
+/// the batch line's), merged in line order with its `claim_lines` rows; the first update of a
+/// carried line writes it whole, and that row is the line from then on. Lines cannot carry a
+/// claim line before their batch has a carrying claim, and a batch has one at most.
+async fn claim_lines_carried_by_batch_lines_read_as_claim_lines(h: &Harness) {
+    let batch = new_batch("B-CARRY");
+    let mut claim = new_claim("DM-CARRY", "144.00");
+    claim.batch_id = Some(batch.id);
+    let mut other = new_claim("DM-CARRY-2", "0.00");
+    other.batch_id = Some(batch.id);
+    let carrying = |no: i64, claim_no: i64| NewBatchLine {
+        claim_line: Some(CarriedClaimLine {
+            line_no: claim_no,
+            claimed_amount: dec("48.00"),
+            payload: json!({"carried": claim_no}).into(),
+        }),
+        ..line(no, "INV-C")
+    };
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
+        .await
+        .expect("batch");
+    tx.insert_claim(&claim, &audit("claim", claim.id, "C1", "open", 0))
+        .await
+        .expect("claim");
+    tx.insert_claim(&other, &audit("claim", other.id, "C1", "open", 0))
+        .await
+        .expect("other claim");
+    let early = tx
+        .insert_batch_lines(
+            batch.id,
+            &[carrying(1, 1)],
+            t(0),
+            &audit("batch", batch.id, "lines", "open", 0),
+        )
+        .await;
+    assert!(
+        matches!(
+            early,
+            Err(StoreError::InvalidValue {
+                field: "claim_line",
+                ..
+            })
+        ),
+        "no carrying claim yet: {early:?}"
+    );
+    tx.rollback().await.expect("rollback");
+
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
+        .await
+        .expect("batch");
+    tx.insert_claim(&claim, &audit("claim", claim.id, "C1", "open", 0))
+        .await
+        .expect("claim");
+    tx.insert_claim(&other, &audit("claim", other.id, "C1", "open", 0))
+        .await
+        .expect("other claim");
+    tx.carry_claim_lines(claim.id).await.expect("carrying");
+    tx.carry_claim_lines(claim.id)
+        .await
+        .expect("marking it again changes nothing");
+    let second = tx.carry_claim_lines(other.id).await;
+    assert!(
+        matches!(second, Err(StoreError::Duplicate { .. })),
+        "one carrying claim a batch: {second:?}"
+    );
+    // Batch line 2 is not claimed; claim line 2 is kept whole (it does not claim its batch
+    // line's sale as cut), between carried lines 1 and 3.
+    tx.insert_batch_lines(
+        batch.id,
+        &[
+            carrying(1, 1),
+            line(2, "INV-C"),
+            carrying(3, 3),
+            carrying(4, 4),
+        ],
+        t(0),
+        &audit("batch", batch.id, "lines", "open", 0),
+    )
+    .await
+    .expect("lines");
+    tx.insert_claim_lines(
+        claim.id,
+        &[NewClaimLine {
+            line_no: 2,
+            batch_id: Some(batch.id),
+            batch_line_no: Some(4),
+            status: "open".into(),
+            claimed_amount: dec("12.00"),
+            approved_amount: None,
+            payload: json!({"whole": 2}).into(),
+            sale_from_batch: false,
+        }],
+        t(0),
+        &audit("claim", claim.id, "lines", "open", 0),
+    )
+    .await
+    .expect("claim line 2");
+    tx.commit().await.expect("commit");
+
+    let seen = |lines: &[ClaimLineRecord]| {
+        lines
+            .iter()
+            .map(|l| {
+                (
+                    l.claim_id,
+                    l.line.line_no,
+                    l.line.batch_line_no,
+                    l.line.status.clone(),
+                    l.line.claimed_amount,
+                    l.line.approved_amount,
+                    l.line.sale_from_batch,
+                    l.line.payload.to_value(),
+                    l.batch_payload.as_ref().map(JsonText::to_value),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let carried = |claim_no: i64, batch_no: i64| {
+        (
+            claim.id,
+            claim_no,
+            Some(batch_no),
+            "open".to_owned(),
+            dec("48.00"),
+            None,
+            true,
+            json!({"carried": claim_no}),
+            Some(json!({"pad01": batch_no})),
+        )
+    };
+    let whole_2 = (
+        claim.id,
+        2,
+        Some(4),
+        "open".to_owned(),
+        dec("12.00"),
+        None,
+        false,
+        json!({"whole": 2}),
+        None,
+    );
+    let mut r = reader(h).await;
+    let expected = vec![carried(1, 1), whole_2.clone(), carried(3, 3), carried(4, 4)];
+    assert_eq!(
+        seen(&r.claim_lines(claim.id).await.expect("lines")),
+        expected
+    );
+    assert!(r.claim_lines(other.id).await.expect("other").is_empty());
+    let stored = r.batch_lines(batch.id).await.expect("batch lines");
+    assert_eq!(
+        stored.iter().map(|l| l.line.clone()).collect::<Vec<_>>(),
+        [
+            carrying(1, 1),
+            line(2, "INV-C"),
+            carrying(3, 3),
+            carrying(4, 4)
+        ]
+        .map(Normalized::normalized),
+        "a batch line reads back with the claim line it carries"
+    );
+    drop(r);
+
+    let mut tx = h.store.begin().await.expect("begin");
+    assert_eq!(
+        seen(&tx.claim_lines_of_batch(batch.id).await.expect("of batch")),
+        expected
+    );
+    let answer = |line_no: i64, batch_line: Option<(Uuid, i64)>| ClaimLineUpdate {
+        claim_id: claim.id,
+        line_no,
+        status: "paid".into(),
+        approved_amount: Some(dec("48.00")),
+        payload: json!({"paid": line_no}),
+        at: t(2),
+        batch_line,
+    };
+    let lost = tx
+        .update_claim_line(
+            &answer(3, None),
+            &audit("claim_line", format!("{}/3", claim.id), "849", "paid", 2),
+        )
+        .await;
+    assert!(
+        matches!(lost, Err(StoreError::NotFound { .. })),
+        "a carried line is found by its batch line: {lost:?}"
+    );
+    let wrong = tx
+        .update_claim_line(
+            &answer(3, Some((batch.id, 4))),
+            &audit("claim_line", format!("{}/3", claim.id), "849", "paid", 2),
+        )
+        .await;
+    assert!(
+        matches!(wrong, Err(StoreError::NotFound { .. })),
+        "batch line 4 carries claim line 4, not 3: {wrong:?}"
+    );
+    tx.update_claim_line(
+        &answer(3, Some((batch.id, 3))),
+        &audit("claim_line", format!("{}/3", claim.id), "849", "paid", 2),
+    )
+    .await
+    .expect("first answer writes the line whole");
+    tx.update_claim_line(
+        &ClaimLineUpdate {
+            status: "adjusted".into(),
+            approved_amount: None,
+            ..answer(3, Some((batch.id, 3)))
+        },
+        &audit(
+            "claim_line",
+            format!("{}/3", claim.id),
+            "849",
+            "adjusted",
+            2,
+        ),
+    )
+    .await
+    .expect("a second updates that row");
+    tx.commit().await.expect("commit");
+
+    let answered = (
+        claim.id,
+        3,
+        Some(3),
+        "adjusted".to_owned(),
+        dec("48.00"),
+        Some(dec("48.00")),
+        false,
+        json!({"paid": 3}),
+        None,
+    );
+    let expected = vec![carried(1, 1), whole_2, answered, carried(4, 4)];
+    let mut r = reader(h).await;
+    assert_eq!(
+        seen(&r.claim_lines(claim.id).await.expect("lines")),
+        expected
+    );
+    assert_eq!(
+        seen(&r.claim_lines_of_batch(batch.id).await.expect("of batch")),
+        expected
+    );
 }

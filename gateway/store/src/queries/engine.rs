@@ -11,10 +11,11 @@ use crate::copy::CopyData;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
     BatchLineRecord, BatchLineState, BatchLineUpdate, BatchRecord, BatchReport, CapEntryKind,
-    CapEntryRecord, CapRecord, ClaimLineRecord, ClaimLineUpdate, ClaimRecord, ContractRecord,
-    ContractVersion, DisputeRecord, EntityFilter, EntityUpdate, JsonText, LineQuery, MatchStatus,
-    NewAuditEvent, NewBatch, NewBatchLine, NewCapEntry, NewClaim, NewClaimLine, NewContract,
-    NewDispute, NewResponse, NewSettlement, ReportBatch, ResponseRecord, SettlementRecord,
+    CapEntryRecord, CapRecord, CarriedClaimLine, ClaimLineRecord, ClaimLineUpdate, ClaimRecord,
+    ContractRecord, ContractVersion, DisputeRecord, EntityFilter, EntityUpdate, JsonText,
+    LineQuery, MatchStatus, NewAuditEvent, NewBatch, NewBatchLine, NewCapEntry, NewClaim,
+    NewClaimLine, NewContract, NewDispute, NewResponse, NewSettlement, ReportBatch, ResponseRecord,
+    SettlementRecord,
 };
 use crate::sql::{
     AMOUNT_SCALE, Arg, Dialect, Exec, PRICE_SCALE, Row, checked_decimal, money, opt_money,
@@ -648,7 +649,8 @@ pub(crate) async fn find_batch(c: &mut dyn Exec, number: &str) -> StoreResult<Op
 
 pub(crate) const LINE_COLUMNS: &str = "l.batch_id, l.line_no, l.status, l.invoice, l.item, l.customer, \
      l.contract, l.quantity, l.contract_price, l.claimed_amount, l.calculated_amount, \
-     l.accepted_amount, l.claim_id, l.payload, l.updated_at";
+     l.accepted_amount, l.claim_id, l.payload, l.claim_line_no, l.claim_line_amount, \
+     l.claim_line, l.updated_at";
 
 pub(crate) fn batch_line(r: &Row) -> StoreResult<BatchLineRecord> {
     Ok(BatchLineRecord {
@@ -666,6 +668,14 @@ pub(crate) fn batch_line(r: &Row) -> StoreResult<BatchLineRecord> {
             calculated_amount: r.opt_decimal("calculated_amount")?,
             accepted_amount: r.opt_decimal("accepted_amount")?,
             payload: r.json_text("payload")?,
+            claim_line: match r.opt_int("claim_line_no")? {
+                Some(line_no) => Some(CarriedClaimLine {
+                    line_no,
+                    claimed_amount: r.decimal("claim_line_amount")?,
+                    payload: r.json_text("claim_line")?,
+                }),
+                None => None,
+            },
         },
         claim_id: r.opt_uuid("claim_id")?,
         updated_at: r.time("updated_at")?,
@@ -674,10 +684,11 @@ pub(crate) fn batch_line(r: &Row) -> StoreResult<BatchLineRecord> {
 
 const LINE_INSERT_COLUMNS: &str = "batch_id, line_no, status, invoice, item, customer, contract, \
      quantity, contract_price, claimed_amount, calculated_amount, accepted_amount, payload, \
-     updated_at";
-const LINE_INSERT_WIDTH: usize = 14;
+     claim_line_no, claim_line_amount, claim_line, updated_at";
+const LINE_INSERT_WIDTH: usize = 17;
 
-fn line_args(batch_id: Uuid, l: &NewBatchLine, at: DateTime<Utc>) -> StoreResult<[Arg; 14]> {
+fn line_args(batch_id: Uuid, l: &NewBatchLine, at: DateTime<Utc>) -> StoreResult<[Arg; 17]> {
+    let carried = l.claim_line.as_ref();
     Ok([
         batch_id.into(),
         l.line_no.into(),
@@ -692,6 +703,13 @@ fn line_args(batch_id: Uuid, l: &NewBatchLine, at: DateTime<Utc>) -> StoreResult
         opt_money("calculated_amount", l.calculated_amount, AMOUNT_SCALE)?,
         opt_money("accepted_amount", l.accepted_amount, AMOUNT_SCALE)?,
         crate::sql::json_as_text(&l.payload),
+        carried.map(|c| c.line_no).into(),
+        opt_money(
+            "claim_line_amount",
+            carried.map(|c| c.claimed_amount),
+            AMOUNT_SCALE,
+        )?,
+        carried.map_or(Arg::Text(None), |c| crate::sql::json_as_text(&c.payload)),
         at.into(),
     ])
 }
@@ -721,6 +739,19 @@ pub(crate) async fn insert_batch_lines(
     .is_none()
     {
         return Err(not_found("batch", batch_id));
+    }
+    if lines.iter().any(|l| l.claim_line.is_some())
+        && c.fetch_optional(
+            "SELECT 1 AS one FROM claims WHERE batch_id = $1 AND lines_carried",
+            vec![batch_id.into()],
+        )
+        .await?
+        .is_none()
+    {
+        return Err(StoreError::InvalidValue {
+            field: "claim_line",
+            reason: format!("batch {batch_id} has no claim whose lines its lines carry"),
+        });
     }
     let mut inserted = 0;
     match c.dialect() {
@@ -757,6 +788,22 @@ pub(crate) async fn insert_batch_lines(
                         AMOUNT_SCALE,
                     )?);
                     data.json_text(&l.payload);
+                    match &l.claim_line {
+                        Some(carried) => {
+                            data.int(carried.line_no);
+                            data.decimal(Some(checked_decimal(
+                                "claim_line_amount",
+                                carried.claimed_amount,
+                                AMOUNT_SCALE,
+                            )?));
+                            data.json_text(&carried.payload);
+                        }
+                        None => {
+                            data.text(None);
+                            data.text(None);
+                            data.text(None);
+                        }
+                    }
                     data.time(&at);
                     data.end_row();
                 }
@@ -1121,6 +1168,41 @@ pub(crate) async fn find_claim(
     .transpose()
 }
 
+/// Marks a top-level claim cut from a batch as the one whose lines that batch's lines carry.
+pub(crate) async fn carry_claim_lines(c: &mut dyn Exec, claim_id: Uuid) -> StoreResult<()> {
+    let Some(claim) = c
+        .fetch_optional(
+            "SELECT batch_id FROM claims WHERE id = $1 AND batch_id IS NOT NULL \
+             AND parent_id IS NULL",
+            vec![claim_id.into()],
+        )
+        .await?
+    else {
+        return Err(not_found("claim cut from a batch", claim_id));
+    };
+    let batch_id = claim.uuid("batch_id")?;
+    if let Some(other) = c
+        .fetch_optional(
+            "SELECT id FROM claims WHERE batch_id = $1 AND lines_carried AND id <> $2",
+            vec![batch_id.into(), claim_id.into()],
+        )
+        .await?
+    {
+        return Err(StoreError::Duplicate {
+            what: format!(
+                "carrying claim of batch {batch_id}: {} carries its lines",
+                other.uuid("id")?
+            ),
+        });
+    }
+    c.execute(
+        "UPDATE claims SET lines_carried = TRUE WHERE id = $1",
+        vec![claim_id.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn insert_claim_lines(
     c: &mut dyn Exec,
     claim_id: Uuid,
@@ -1220,6 +1302,33 @@ pub(crate) async fn update_claim_line(
             ],
         )
         .await?;
+    let n = match (n, u.batch_line) {
+        // Still carried by its batch line: written whole, that row is the line from now on.
+        (0, Some((batch_id, batch_line_no))) => {
+            c.execute(
+                "INSERT INTO claim_lines (claim_id, line_no, batch_id, batch_line_no, status, \
+                 claimed_amount, approved_amount, payload, sale_from_batch, updated_at) \
+                 SELECT k.id, bl.claim_line_no, bl.batch_id, bl.line_no, $3, \
+                 bl.claim_line_amount, $4, $5, $6, $7 FROM claims k \
+                 JOIN batch_lines bl ON bl.batch_id = k.batch_id \
+                 WHERE k.id = $1 AND k.lines_carried AND bl.batch_id = $8 \
+                 AND bl.line_no = $9 AND bl.claim_line_no = $2",
+                vec![
+                    u.claim_id.into(),
+                    u.line_no.into(),
+                    u.status.as_str().into(),
+                    opt_money("approved_amount", u.approved_amount, AMOUNT_SCALE)?,
+                    crate::sql::json_as_text(&u.payload),
+                    false.into(),
+                    u.at.into(),
+                    batch_id.into(),
+                    batch_line_no.into(),
+                ],
+            )
+            .await?
+        }
+        (n, _) => n,
+    };
     if n == 0 {
         return Err(not_found(
             "claim line",
@@ -1241,6 +1350,20 @@ pub(crate) const CLAIM_LINE_COLUMNS_CL: &str = "cl.claim_id, cl.line_no, cl.batc
 /// batch line's key.
 pub(crate) const CLAIM_LINE_BATCH_JOIN: &str = "LEFT JOIN batch_lines bl ON cl.sale_from_batch \
      AND bl.batch_id = cl.batch_id AND bl.line_no = cl.batch_line_no";
+
+/// The claim lines that the batch lines (`bl`) of a carrying claim (`k`) carry, as
+/// [`CLAIM_LINE_COLUMNS_CL`] gives a `claim_lines` row: unanswered, their sale the batch line's.
+pub(crate) const CARRIED_CLAIM_LINE_COLUMNS: &str = "k.id AS claim_id, \
+     bl.claim_line_no AS line_no, bl.batch_id, bl.line_no AS batch_line_no, 'open' AS status, \
+     bl.claim_line_amount AS claimed_amount, NULL AS approved_amount, bl.claim_line AS payload, \
+     CAST(1 AS BIGINT) AS sale_from_batch, bl.payload AS batch_payload, bl.updated_at";
+
+/// The batch lines (`bl`) that still carry a line of claim `k` ([`CarriedClaimLine`]): the
+/// claim carries its lines, and no `claim_lines` row has replaced the line since.
+pub(crate) const CARRIED_BY_CLAIM: &str = "JOIN batch_lines bl ON bl.batch_id = k.batch_id \
+     AND bl.claim_line_no IS NOT NULL \
+     WHERE k.lines_carried AND NOT EXISTS (SELECT 1 FROM claim_lines w \
+     WHERE w.claim_id = k.id AND w.line_no = bl.claim_line_no)";
 
 pub(crate) fn claim_line(r: &Row) -> StoreResult<ClaimLineRecord> {
     Ok(ClaimLineRecord {
@@ -1268,7 +1391,9 @@ pub(crate) async fn claim_lines(
         .fetch_all(
             &format!(
                 "SELECT {CLAIM_LINE_COLUMNS_CL} FROM claim_lines cl {CLAIM_LINE_BATCH_JOIN} \
-                 WHERE cl.claim_id = $1 ORDER BY cl.line_no"
+                 WHERE cl.claim_id = $1 \
+                 UNION ALL SELECT {CARRIED_CLAIM_LINE_COLUMNS} FROM claims k {CARRIED_BY_CLAIM} \
+                 AND k.id = $1 ORDER BY line_no"
             ),
             vec![claim_id.into()],
         )

@@ -175,11 +175,16 @@ pub(crate) async fn claim_lines_of_batch(
     let rows = c
         .fetch_all(
             &format!(
-                "SELECT {} FROM claims k JOIN claim_lines cl ON cl.claim_id = k.id {} \
+                "SELECT {}, k.created_at AS claim_created_at FROM claims k \
+                 JOIN claim_lines cl ON cl.claim_id = k.id {} \
                  WHERE k.batch_id = $1 AND k.parent_id IS NULL AND cl.batch_id = $1 \
-                 ORDER BY k.created_at, cl.claim_id, cl.line_no",
+                 UNION ALL SELECT {}, k.created_at AS claim_created_at FROM claims k {} \
+                 AND k.batch_id = $1 AND k.parent_id IS NULL \
+                 ORDER BY claim_created_at, claim_id, line_no",
                 super::engine::CLAIM_LINE_COLUMNS_CL,
-                super::engine::CLAIM_LINE_BATCH_JOIN
+                super::engine::CLAIM_LINE_BATCH_JOIN,
+                super::engine::CARRIED_CLAIM_LINE_COLUMNS,
+                super::engine::CARRIED_BY_CLAIM,
             ),
             vec![batch_id.into()],
         )
