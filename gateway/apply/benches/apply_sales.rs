@@ -75,6 +75,11 @@
 //! 844 spooled to a file; SQLite 1.60 → 1.62 s (unchanged). At the issue's full size
 //! (`CHARGEGATE_SKIP_SQLITE=1 BENCH_CONTRACTS=10000 BENCH_ITEMS=1000 BENCH_LINES=1000000`):
 //! engine 8.35 s, PostgreSQL 25.6 s (39.0 K lines/s, ratio 0.33).
+//!
+//! 2026-12-06, a quieter hour, with claim #1's lines carried by their batch lines (migration
+//! 0018), full size: engine 6.93 s (144 K lines/s); PostgreSQL 19.35 s (18.53–20.06 s;
+//! 51.7 K lines/s, ratio 0.36). Back-to-back pairs against the commit before: README, "Claim
+//! #1's lines on their batch lines".
 
 #[path = "workload/mod.rs"]
 mod workload;
