@@ -12,7 +12,7 @@ use crate::audit::append_all;
 use crate::book::BookCache;
 use crate::error::ApplyError;
 use crate::partners::Partner;
-use crate::state::{insert_child_claim, load_claim_numbered, save_claim, save_claim_line};
+use crate::state::{ClaimLineChanges, insert_child_claim, load_claim_numbered, save_claim};
 use crate::{Context, Outcome};
 
 fn opt(s: &str) -> Option<String> {
@@ -139,20 +139,23 @@ async fn reconcile_with(
         }
         stored_caps.save(tx, &caps, None, ctx).await?;
     }
+    let mut changes = ClaimLineChanges::default();
     for (stored, (old, new)) in line_nos.iter().zip(before.lines.iter().zip(&claim.lines)) {
         if old == new {
             continue;
         }
-        save_claim_line(
-            tx,
-            (record.id, stored),
-            (old, new),
-            ("849 outcome", None),
-            message_id,
-            ctx,
-        )
-        .await?;
+        changes
+            .add(
+                tx,
+                (record.id, stored),
+                (old, new),
+                ("849 outcome", None),
+                message_id,
+                ctx,
+            )
+            .await?;
     }
+    changes.write(tx).await?;
     save_claim(
         tx,
         ctx,

@@ -19,8 +19,8 @@ use crate::audit::append_all;
 use crate::claim_out::queue_first_send;
 use crate::error::ApplyError;
 use crate::state::{
-    claim_at_version, insert_child_claim, load_claim, load_claim_numbered, save_claim,
-    save_claim_line,
+    ClaimLineChanges, claim_at_version, insert_child_claim, load_claim, load_claim_numbered,
+    save_claim,
 };
 use crate::{Context, OutboundDoc, Partners, finish};
 
@@ -186,24 +186,27 @@ async fn resubmit(
     resubmission.amount = resubmission.lines.iter().map(|l| l.claimed_amount).sum();
     let (id, outbound) = send(tx, &holder_row, &mut resubmission, ctx).await?;
     // The original lines count the resubmission (7.5).
+    let mut changes = ClaimLineChanges::default();
     for (stored, line) in line_nos.iter().zip(&holder.lines) {
         if !lines.contains(&line.line) {
             continue;
         }
         // Only the count changes; the outcome (the row's status) stays.
-        save_claim_line(
-            tx,
-            (holder_row.id, stored),
-            (line, line),
-            (
-                "resubmitted",
-                Some(format!("resubmitted as {}", resubmission.number)),
-            ),
-            &resubmission.number,
-            ctx,
-        )
-        .await?;
+        changes
+            .add(
+                tx,
+                (holder_row.id, stored),
+                (line, line),
+                (
+                    "resubmitted",
+                    Some(format!("resubmitted as {}", resubmission.number)),
+                ),
+                &resubmission.number,
+                ctx,
+            )
+            .await?;
     }
+    changes.write(tx).await?;
     let actor = Actor::User(ctx.actor.clone());
     let ended = child.hand_over_to_resubmission(&resubmission.number, &actor, ctx.today)?;
     let version = save_claim(

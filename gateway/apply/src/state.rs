@@ -395,30 +395,40 @@ pub fn claim_line_of(
     Ok(compact.with_sale(sale, place))
 }
 
-/// Writes a claim line's new state (row `line_no` of claim `claim_id`, `before` as read): its
-/// status from its outcome, its approved amount and payload, with the audit event `what`
-/// (and `reason`).
-pub(crate) async fn save_claim_line(
-    tx: &mut dyn StoreTx,
-    (claim_id, stored): (Uuid, &StoredLine),
-    (before, line): (
-        &engine::claims::ClaimLineRecord,
-        &engine::claims::ClaimLineRecord,
-    ),
-    (what, reason): (&str, Option<String>),
-    correlation: &str,
-    ctx: &Context,
-) -> Result<(), ApplyError> {
-    let status = claim_line_status(line);
-    let line_no = stored.line_no;
-    let mut event = crate::audit::event(ctx, "claim_line", format!("{claim_id}/{line_no}"), what)
-        .transition(Some(&claim_line_status(before)), &status)
-        .correlation(correlation.to_owned());
-    if let Some(reason) = reason {
-        event = event.reason(reason);
-    }
-    tx.update_claim_line(
-        &store::ClaimLineUpdate {
+/// Claim lines' new states, written in bulk ([`StoreTx::update_claim_lines`]) a chunk of
+/// lines at a time: an 849 answers every line of a claim.
+#[derive(Default)]
+pub(crate) struct ClaimLineChanges {
+    updates: Vec<store::ClaimLineUpdate>,
+    events: Vec<store::NewAuditEvent>,
+}
+
+impl ClaimLineChanges {
+    /// Adds a claim line's new state (row `stored` of claim `claim_id`, `before` as read):
+    /// its status from its outcome, its approved amount and payload, with the audit event
+    /// `what` (and `reason`); writes the chunk when it is full.
+    pub(crate) async fn add(
+        &mut self,
+        tx: &mut dyn StoreTx,
+        (claim_id, stored): (Uuid, &StoredLine),
+        (before, line): (
+            &engine::claims::ClaimLineRecord,
+            &engine::claims::ClaimLineRecord,
+        ),
+        (what, reason): (&str, Option<String>),
+        correlation: &str,
+        ctx: &Context,
+    ) -> Result<(), ApplyError> {
+        let status = claim_line_status(line);
+        let line_no = stored.line_no;
+        let mut event =
+            crate::audit::event(ctx, "claim_line", format!("{claim_id}/{line_no}"), what)
+                .transition(Some(&claim_line_status(before)), &status)
+                .correlation(correlation.to_owned());
+        if let Some(reason) = reason {
+            event = event.reason(reason);
+        }
+        self.updates.push(store::ClaimLineUpdate {
             claim_id,
             line_no,
             status,
@@ -426,11 +436,23 @@ pub(crate) async fn save_claim_line(
             payload: serde_json::to_value(line)?,
             at: ctx.now,
             batch_line: stored.batch_line,
-        },
-        &event,
-    )
-    .await?;
-    Ok(())
+        });
+        self.events.push(event);
+        if self.updates.len() >= CHUNK_LINES {
+            self.write(tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the changes added since the last write.
+    pub(crate) async fn write(&mut self, tx: &mut dyn StoreTx) -> Result<(), ApplyError> {
+        if !self.updates.is_empty() {
+            tx.update_claim_lines(&self.updates, &self.events).await?;
+        }
+        self.updates.clear();
+        self.events.clear();
+        Ok(())
+    }
 }
 
 /// The claim row `id` as the caller last read it: `Conflict` when its version has moved since
@@ -463,7 +485,7 @@ pub(crate) async fn load_claim(
     Ok(load_claim_numbered(read, record).await?.0)
 }
 
-/// Where a claim line read with its claim is stored, for [`save_claim_line`].
+/// Where a claim line read with its claim is stored, for [`ClaimLineChanges::add`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct StoredLine {
     /// Its row's line number in the claim.
@@ -472,7 +494,7 @@ pub(crate) struct StoredLine {
     pub(crate) batch_line: Option<(Uuid, i64)>,
 }
 
-/// [`load_claim`], with where each line is stored (for [`save_claim_line`]).
+/// [`load_claim`], with where each line is stored (for [`ClaimLineChanges::add`]).
 pub(crate) async fn load_claim_numbered(
     read: &mut dyn StoreRead,
     record: &store::ClaimRecord,

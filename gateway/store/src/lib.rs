@@ -451,13 +451,14 @@ pub trait StoreTx: StoreRead {
         at: DateTime<Utc>,
         audit: &NewAuditEvent,
     ) -> StoreResult<u64>;
-    /// Records a claim line outcome; a line its batch line still carries is written whole to
-    /// `claim_lines` (found by [`ClaimLineUpdate::batch_line`]).
-    async fn update_claim_line(
+    /// Records claim lines' outcomes with their audit events (one each, or one for all), in
+    /// bulk; a line its batch line still carries is written whole to `claim_lines` (found by
+    /// [`ClaimLineUpdate::batch_line`]). `NotFound` when any line is missing.
+    async fn update_claim_lines(
         &mut self,
-        update: &ClaimLineUpdate,
-        audit: &NewAuditEvent,
-    ) -> StoreResult<()>;
+        updates: &[ClaimLineUpdate],
+        audit: &[NewAuditEvent],
+    ) -> StoreResult<u64>;
     /// Stores an 849; `false` (nothing written) if one with the same partner, direction and
     /// control numbers exists.
     async fn insert_response(

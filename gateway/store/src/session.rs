@@ -602,12 +602,12 @@ impl StoreTx for Session {
         engine::insert_claim_lines(self.conn(), claim_id, lines, at, audit).await
     }
 
-    async fn update_claim_line(
+    async fn update_claim_lines(
         &mut self,
-        update: &ClaimLineUpdate,
-        audit: &NewAuditEvent,
-    ) -> StoreResult<()> {
-        engine::update_claim_line(self.conn(), update, audit).await
+        updates: &[ClaimLineUpdate],
+        audit: &[NewAuditEvent],
+    ) -> StoreResult<u64> {
+        engine::update_claim_lines(self.conn(), updates, audit).await
     }
 
     async fn insert_response(

@@ -261,6 +261,17 @@ fn line(no: i64, invoice: &str) -> NewBatchLine {
     }
 }
 
+/// One claim line's outcome, through the bulk update.
+async fn update_claim_line(
+    tx: &mut dyn StoreTx,
+    update: &ClaimLineUpdate,
+    event: &NewAuditEvent,
+) -> StoreResult<()> {
+    tx.update_claim_lines(std::slice::from_ref(update), std::slice::from_ref(event))
+        .await
+        .map(|_| ())
+}
+
 /// Writes batch `batch`'s `lines`, then `claim` with `claim_lines`, at t(0).
 async fn lines_and_claim(
     tx: &mut dyn StoreTx,
@@ -1654,7 +1665,8 @@ async fn engine_entities_round_trip(h: &Harness) {
     )
     .await
     .expect("claim lines");
-    tx.update_claim_line(
+    update_claim_line(
+        &mut *tx,
         &ClaimLineUpdate {
             claim_id: claim.id,
             line_no: 1,
@@ -2918,7 +2930,8 @@ async fn a_claim_line_without_its_sale_reads_its_batch_line(h: &Harness) {
         seen(&tx.claim_lines_of_batch(batch.id).await.expect("of batch")),
         expected
     );
-    tx.update_claim_line(
+    update_claim_line(
+        &mut *tx,
         &ClaimLineUpdate {
             claim_id: claim.id,
             line_no: 1,
@@ -3121,33 +3134,35 @@ async fn claim_lines_carried_by_batch_lines_read_as_claim_lines(h: &Harness) {
         at: t(2),
         batch_line,
     };
-    let lost = tx
-        .update_claim_line(
-            &answer(3, None),
-            &audit("claim_line", format!("{}/3", claim.id), "849", "paid", 2),
-        )
-        .await;
+    let lost = update_claim_line(
+        &mut *tx,
+        &answer(3, None),
+        &audit("claim_line", format!("{}/3", claim.id), "849", "paid", 2),
+    )
+    .await;
     assert!(
         matches!(lost, Err(StoreError::NotFound { .. })),
         "a carried line is found by its batch line: {lost:?}"
     );
-    let wrong = tx
-        .update_claim_line(
-            &answer(3, Some((batch.id, 4))),
-            &audit("claim_line", format!("{}/3", claim.id), "849", "paid", 2),
-        )
-        .await;
+    let wrong = update_claim_line(
+        &mut *tx,
+        &answer(3, Some((batch.id, 4))),
+        &audit("claim_line", format!("{}/3", claim.id), "849", "paid", 2),
+    )
+    .await;
     assert!(
         matches!(wrong, Err(StoreError::NotFound { .. })),
         "batch line 4 carries claim line 4, not 3: {wrong:?}"
     );
-    tx.update_claim_line(
+    update_claim_line(
+        &mut *tx,
         &answer(3, Some((batch.id, 3))),
         &audit("claim_line", format!("{}/3", claim.id), "849", "paid", 2),
     )
     .await
     .expect("first answer writes the line whole");
-    tx.update_claim_line(
+    update_claim_line(
+        &mut *tx,
         &ClaimLineUpdate {
             status: "adjusted".into(),
             approved_amount: None,
@@ -3176,7 +3191,7 @@ async fn claim_lines_carried_by_batch_lines_read_as_claim_lines(h: &Harness) {
         json!({"paid": 3}),
         None,
     );
-    let expected = vec![carried(1, 1), whole_2, answered, carried(4, 4)];
+    let expected = vec![carried(1, 1), whole_2, answered.clone(), carried(4, 4)];
     let mut r = reader(h).await;
     assert_eq!(
         seen(&r.claim_lines(claim.id).await.expect("lines")),
@@ -3185,5 +3200,66 @@ async fn claim_lines_carried_by_batch_lines_read_as_claim_lines(h: &Harness) {
     assert_eq!(
         seen(&r.claim_lines_of_batch(batch.id).await.expect("of batch")),
         expected
+    );
+    drop(r);
+
+    // An 849 answers many lines at once: rows and carried lines in one bulk update, each
+    // with its event; one line that is not there fails them all.
+    let events = |n: usize| {
+        (0..n)
+            .map(|i| audit("claim_line", format!("{}/{i}", claim.id), "849", "paid", 3))
+            .collect::<Vec<_>>()
+    };
+    let mut tx = h.store.begin().await.expect("begin");
+    let missing = tx
+        .update_claim_lines(
+            &[
+                answer(1, Some((batch.id, 1))),
+                answer(9, Some((batch.id, 9))),
+            ],
+            &events(2),
+        )
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::NotFound { .. })),
+        "{missing:?}"
+    );
+    tx.rollback().await.expect("rollback");
+    let mut tx = h.store.begin().await.expect("begin");
+    let written = tx
+        .update_claim_lines(
+            &[
+                answer(1, Some((batch.id, 1))),
+                answer(2, Some((batch.id, 4))),
+                answer(4, Some((batch.id, 4))),
+            ],
+            &events(3),
+        )
+        .await
+        .expect("bulk answers");
+    assert_eq!(written, 3);
+    tx.commit().await.expect("commit");
+    let paid = |no: i64, batch_no: i64, claimed: &str| {
+        (
+            claim.id,
+            no,
+            Some(batch_no),
+            "paid".to_owned(),
+            dec(claimed),
+            Some(dec("48.00")),
+            false,
+            json!({"paid": no}),
+            None,
+        )
+    };
+    let mut r = reader(h).await;
+    assert_eq!(
+        seen(&r.claim_lines(claim.id).await.expect("lines")),
+        vec![
+            paid(1, 1, "48.00"),
+            paid(2, 4, "12.00"),
+            answered,
+            paid(4, 4, "48.00")
+        ]
     );
 }

@@ -1280,63 +1280,140 @@ pub(crate) async fn insert_claim_lines(
     Ok(inserted)
 }
 
-pub(crate) async fn update_claim_line(
+/// Writes claim lines' outcomes with their audit events. The updates go to a temporary staging
+/// table (`COPY` on PostgreSQL, multi-row `INSERT`s on SQLite); one `UPDATE ... FROM` writes
+/// the lines that are rows, one `INSERT ... SELECT` writes whole the lines their batch lines
+/// still carried ([`crate::CarriedClaimLine`], found by `batch_line`): an 849 answers every
+/// line of a claim, and a statement a line was ~0.4 ms of round trips each.
+pub(crate) async fn update_claim_lines(
     c: &mut dyn Exec,
-    u: &ClaimLineUpdate,
-    event: &NewAuditEvent,
-) -> StoreResult<()> {
-    let n = c
+    updates: &[ClaimLineUpdate],
+    events: &[NewAuditEvent],
+) -> StoreResult<u64> {
+    if updates.is_empty() {
+        audit::append_many(c, events).await?;
+        return Ok(0);
+    }
+    match c.dialect() {
+        Dialect::Postgres => {
+            c.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS claim_line_states (claim_id UUID NOT NULL, \
+                 line_no BIGINT NOT NULL, status TEXT NOT NULL, approved_amount NUMERIC(18, 2), \
+                 payload TEXT NOT NULL, batch_id UUID, batch_line_no BIGINT, \
+                 updated_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (claim_id, line_no)) \
+                 ON COMMIT DELETE ROWS",
+                vec![],
+            )
+            .await?;
+            c.execute("TRUNCATE claim_line_states", vec![]).await?;
+            let mut data = CopyData::with_capacity(updates.len() * 512);
+            for u in updates {
+                data.uuid(u.claim_id);
+                data.int(u.line_no);
+                data.text(Some(&u.status));
+                data.decimal(opt_checked(
+                    "approved_amount",
+                    u.approved_amount,
+                    AMOUNT_SCALE,
+                )?);
+                data.text(Some(&u.payload.to_string()));
+                match u.batch_line {
+                    Some((batch_id, line_no)) => {
+                        data.uuid(batch_id);
+                        data.int(line_no);
+                    }
+                    None => {
+                        data.text(None);
+                        data.text(None);
+                    }
+                }
+                data.time(&u.at);
+                data.end_row();
+            }
+            c.copy_in(
+                "COPY claim_line_states (claim_id, line_no, status, approved_amount, payload, \
+                 batch_id, batch_line_no, updated_at) FROM STDIN WITH (FORMAT binary)",
+                &[&data.into_bytes()],
+            )
+            .await?;
+        }
+        Dialect::Sqlite => {
+            c.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS claim_line_states (claim_id TEXT NOT NULL, \
+                 line_no INTEGER NOT NULL, status TEXT NOT NULL, approved_amount TEXT, \
+                 payload TEXT NOT NULL, batch_id TEXT, batch_line_no INTEGER, \
+                 updated_at TEXT NOT NULL, PRIMARY KEY (claim_id, line_no))",
+                vec![],
+            )
+            .await?;
+            c.execute("DELETE FROM claim_line_states", vec![]).await?;
+            for chunk in updates.chunks(ROWS_PER_STAGE) {
+                let mut args = Vec::with_capacity(chunk.len() * 8);
+                for u in chunk {
+                    args.extend([
+                        u.claim_id.into(),
+                        u.line_no.into(),
+                        u.status.as_str().into(),
+                        opt_money("approved_amount", u.approved_amount, AMOUNT_SCALE)?,
+                        crate::sql::json_as_text(&u.payload),
+                        u.batch_line.map(|b| b.0).into(),
+                        u.batch_line.map(|b| b.1).into(),
+                        u.at.into(),
+                    ]);
+                }
+                let sql = format!(
+                    "INSERT INTO claim_line_states (claim_id, line_no, status, approved_amount, \
+                     payload, batch_id, batch_line_no, updated_at) VALUES {}",
+                    crate::sql::values_placeholders(c.dialect(), chunk.len(), 8)
+                );
+                c.execute(&sql, args).await?;
+            }
+        }
+    }
+    // A line written whole keeps its sale in its payload (`sale_from_batch` false).
+    let updated = c
         .execute(
-            "UPDATE claim_lines SET status = $3, \
-             approved_amount = COALESCE($4, approved_amount), payload = $5, updated_at = $6, \
-             sale_from_batch = $7 WHERE claim_id = $1 AND line_no = $2",
-            vec![
-                u.claim_id.into(),
-                u.line_no.into(),
-                u.status.as_str().into(),
-                opt_money("approved_amount", u.approved_amount, AMOUNT_SCALE)?,
-                crate::sql::json_as_text(&u.payload),
-                u.at.into(),
-                // The update writes the whole line, sale included.
-                false.into(),
-            ],
+            "UPDATE claim_lines SET status = s.status, \
+             approved_amount = COALESCE(s.approved_amount, claim_lines.approved_amount), \
+             payload = s.payload, updated_at = s.updated_at, sale_from_batch = $1 \
+             FROM claim_line_states AS s \
+             WHERE claim_lines.claim_id = s.claim_id AND claim_lines.line_no = s.line_no",
+            vec![false.into()],
         )
         .await?;
-    let n = match (n, u.batch_line) {
-        // Still carried by its batch line: written whole, that row is the line from now on.
-        (0, Some((batch_id, batch_line_no))) => {
-            c.execute(
-                "INSERT INTO claim_lines (claim_id, line_no, batch_id, batch_line_no, status, \
-                 claimed_amount, approved_amount, payload, sale_from_batch, updated_at) \
-                 SELECT k.id, bl.claim_line_no, bl.batch_id, bl.line_no, $3, \
-                 bl.claim_line_amount, $4, $5, $6, $7 FROM claims k \
-                 JOIN batch_lines bl ON bl.batch_id = k.batch_id \
-                 WHERE k.id = $1 AND k.lines_carried AND bl.batch_id = $8 \
-                 AND bl.line_no = $9 AND bl.claim_line_no = $2",
-                vec![
-                    u.claim_id.into(),
-                    u.line_no.into(),
-                    u.status.as_str().into(),
-                    opt_money("approved_amount", u.approved_amount, AMOUNT_SCALE)?,
-                    crate::sql::json_as_text(&u.payload),
-                    false.into(),
-                    u.at.into(),
-                    batch_id.into(),
-                    batch_line_no.into(),
-                ],
-            )
-            .await?
-        }
-        (n, _) => n,
+    // Still carried by their batch lines: written whole, those rows are the lines from now on.
+    let carried = c
+        .execute(
+            "INSERT INTO claim_lines (claim_id, line_no, batch_id, batch_line_no, status, \
+             claimed_amount, approved_amount, payload, sale_from_batch, updated_at) \
+             SELECT k.id, bl.claim_line_no, bl.batch_id, bl.line_no, s.status, \
+             bl.claim_line_amount, s.approved_amount, s.payload, $1, s.updated_at \
+             FROM claim_line_states s JOIN claims k ON k.id = s.claim_id AND k.lines_carried \
+             JOIN batch_lines bl ON bl.batch_id = s.batch_id AND bl.line_no = s.batch_line_no \
+             AND bl.batch_id = k.batch_id AND bl.claim_line_no = s.line_no \
+             WHERE NOT EXISTS (SELECT 1 FROM claim_lines w \
+             WHERE w.claim_id = s.claim_id AND w.line_no = s.line_no)",
+            vec![false.into()],
+        )
+        .await?;
+    match c.dialect() {
+        Dialect::Postgres => c.execute("TRUNCATE claim_line_states", vec![]).await?,
+        Dialect::Sqlite => c.execute("DELETE FROM claim_line_states", vec![]).await?,
     };
-    if n == 0 {
+    if updated + carried != updates.len() as u64 {
         return Err(not_found(
             "claim line",
-            format!("{}/{}", u.claim_id, u.line_no),
+            format!(
+                "{} of {} lines found (first {}/{})",
+                updated + carried,
+                updates.len(),
+                updates[0].claim_id,
+                updates[0].line_no
+            ),
         ));
     }
-    audit::append(c, event).await?;
-    Ok(())
+    audit::append_many(c, events).await?;
+    Ok(updated + carried)
 }
 
 /// The claim line columns, qualified with `cl.`, and its batch line's payload (`bl.`, see
