@@ -60,10 +60,12 @@ pub(crate) async fn append_all(
     ctx: &Context,
     correlation: &str,
 ) -> Result<(), ApplyError> {
-    for event in events {
-        tx.append_audit(&convert(event, ctx.now, correlation))
-            .await?;
-    }
+    // In bulk, a thousand a statement: an 849's reconciliation records an event per line.
+    let events: Vec<NewAuditEvent> = events
+        .iter()
+        .map(|e| convert(e, ctx.now, correlation))
+        .collect();
+    tx.append_audits(&events).await?;
     Ok(())
 }
 
