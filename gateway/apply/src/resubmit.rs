@@ -116,12 +116,18 @@ async fn resubmit(
     } else {
         request.lines.clone()
     };
+    // The holder's lines by number (the first of a number, as a search would find), and the
+    // chosen numbers: a resubmission may name every unpaid line of a large claim.
+    let mut by_number = std::collections::HashMap::with_capacity(holder.lines.len());
+    for l in &holder.lines {
+        by_number.entry(l.line.as_str()).or_insert(l);
+    }
+    let chosen: std::collections::HashSet<&str> = lines.iter().map(String::as_str).collect();
     let mut held = Decimal::ZERO;
     for number in &lines {
-        let line = holder
-            .lines
-            .iter()
-            .find(|l| &l.line == number)
+        let line = by_number
+            .get(number.as_str())
+            .copied()
             .ok_or_else(|| invalid(format!("claim {} has no line {number}", holder.number)))?;
         if line.unpaid().is_zero() {
             return Err(invalid(format!(
@@ -143,7 +149,7 @@ async fn resubmit(
     if let Some(c) = request
         .corrections
         .iter()
-        .find(|c| !lines.contains(&c.line))
+        .find(|c| !chosen.contains(c.line.as_str()))
     {
         return Err(invalid(format!(
             "correction of line {} which is not resubmitted",
@@ -188,7 +194,7 @@ async fn resubmit(
     // The original lines count the resubmission (7.5).
     let mut changes = ClaimLineChanges::default();
     for (stored, line) in line_nos.iter().zip(&holder.lines) {
-        if !lines.contains(&line.line) {
+        if !chosen.contains(line.line.as_str()) {
             continue;
         }
         // Only the count changes; the outcome (the row's status) stays.

@@ -1387,10 +1387,11 @@ impl ClaimRecord {
         limit: u32,
         today: NaiveDate,
     ) -> Result<ClaimRecord, ClaimError> {
+        let chosen: std::collections::HashSet<&str> = lines.iter().map(String::as_str).collect();
         let n = self
             .lines
             .iter()
-            .filter(|l| lines.contains(&l.line))
+            .filter(|l| chosen.contains(l.line.as_str()))
             .map(|l| l.resubmissions)
             .max()
             .unwrap_or(0)
@@ -1406,7 +1407,11 @@ impl ClaimRecord {
             .to_owned();
         let number = resubmission_number(&base, suffix, n)?;
         let mut resubmitted = Vec::new();
-        for line in self.lines.iter_mut().filter(|l| lines.contains(&l.line)) {
+        for line in self
+            .lines
+            .iter_mut()
+            .filter(|l| chosen.contains(l.line.as_str()))
+        {
             line.resubmissions = n;
             let mut copy = line.clone();
             copy.origin = Some(LineRef {

@@ -284,6 +284,13 @@ pub fn read_corrections<R: Read>(
             });
         }
     }
+    // The source's lines by id (the first of an id, as a search would find): a corrected
+    // file may hold every disputed line of a large batch.
+    let mut by_id: std::collections::HashMap<&str, &crate::batch::BatchLine> =
+        std::collections::HashMap::with_capacity(source.lines.len());
+    for line in &source.lines {
+        by_id.entry(line.sale.line.as_str()).or_insert(line);
+    }
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| DisputeCsvError::Csv(e.to_string()))?;
@@ -294,7 +301,7 @@ pub fn read_corrections<R: Read>(
         };
         row.must_match("source_batch_number", &source.header.number)?;
         let line_id = row.required("source_line_id")?;
-        let Some(original) = source.lines.iter().find(|l| l.sale.line == line_id) else {
+        let Some(&original) = by_id.get(line_id.as_str()) else {
             return Err(row.error("source_line_id", "unknown line of the source batch"));
         };
         row.must_match("batch_name", &source.header.name)?;
