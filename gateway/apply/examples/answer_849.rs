@@ -21,67 +21,6 @@ use std::time::Instant;
 use rust_decimal::Decimal;
 use schemas::Document;
 
-/// The 849 answering `sent`: the first line adjusted by one cent, every other paid as claimed.
-fn answer(sent: &schemas::Claim) -> schemas::ClaimResponse {
-    let lines: Vec<schemas::ClaimResponseLine> = sent
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let cut = if i == 0 {
-                Decimal::new(1, 2)
-            } else {
-                Decimal::ZERO
-            };
-            schemas::ClaimResponseLine {
-                line: l.line.clone(),
-                contract_id: Some(l.contract_id.clone()),
-                end_customer: None,
-                item: l.item.clone(),
-                invoice: l.invoice.clone(),
-                invoice_date: l.invoice_date,
-                ship_date: None,
-                status: if cut.is_zero() {
-                    schemas::LineStatus::Accepted
-                } else {
-                    schemas::LineStatus::Adjusted
-                },
-                reason_code: (!cut.is_zero()).then(|| "06".to_owned()),
-                follow_up: None,
-                quantity: Some(l.quantity),
-                approved_quantity: Some(l.quantity),
-                uom: None,
-                wac: None,
-                submitted_contract_price: Some(l.contract_price),
-                approved_contract_price: None,
-                claimed_amount: l.claimed_amount,
-                approved_amount: l.claimed_amount - cut,
-            }
-        })
-        .collect();
-    schemas::ClaimResponse {
-        source: schemas::Source {
-            file: "849.edi".into(),
-            interchange: "000000849".into(),
-            group: "849".into(),
-            set: "0001".into(),
-            partner: Some(workload::SUPPLIER.into()),
-        },
-        action: schemas::Action::Original,
-        debit_memo: sent.debit_memo.clone(),
-        credit_memo: Some("ACME-CM-1".into()),
-        date: workload::ctx().today,
-        supplier: None,
-        distributor: None,
-        reason_code: None,
-        follow_up: None,
-        total_claimed: lines.iter().map(|l| l.claimed_amount).sum(),
-        total_approved: lines.iter().map(|l| l.approved_amount).sum(),
-        line_count: Some(lines.len() as u32),
-        lines,
-    }
-}
-
 fn main() {
     let (args, rt) = workload::example_start(50_000);
     let (lines, contracts, items) = (args.lines, args.contracts, args.items);
@@ -108,7 +47,20 @@ fn main() {
             other => panic!("not an 844: {other:?}"),
         }
     });
-    let response = Document::ClaimResponse(answer(&sent));
+    let source = schemas::Source {
+        file: "849.edi".into(),
+        interchange: "000000849".into(),
+        group: "849".into(),
+        set: "0001".into(),
+        partner: Some(workload::SUPPLIER.into()),
+    };
+    // Every line paid but the first, adjusted by a cent: every outcome changes.
+    let response = Document::ClaimResponse(workload::answer_849(
+        &sent,
+        source,
+        workload::ctx().today,
+        Decimal::new(1, 2),
+    ));
     let started = Instant::now();
     let applied = rt
         .block_on(apply::apply_document(

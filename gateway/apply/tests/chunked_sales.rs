@@ -9,8 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-#[path = "../benches/workload/mod.rs"]
-mod workload;
+use common::workload;
 
 use apply::{Applied, CHUNK_LINES, apply_document};
 use common::{Harness, Kind};

@@ -301,3 +301,60 @@ pub async fn sqlite_store(dir: &std::path::Path) -> Arc<dyn Store> {
     store.migrate().await.expect("migrate sqlite");
     store
 }
+
+/// The supplier's 849 answering `sent`: every line paid as claimed but the first, cut by
+/// `short` (adjusted, reason 06, when `short` is not zero).
+pub fn answer_849(
+    sent: &schemas::Claim,
+    source: Source,
+    date: NaiveDate,
+    short: Decimal,
+) -> schemas::ClaimResponse {
+    let lines: Vec<schemas::ClaimResponseLine> = sent
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let cut = if i == 0 { short } else { Decimal::ZERO };
+            schemas::ClaimResponseLine {
+                line: l.line.clone(),
+                contract_id: Some(l.contract_id.clone()),
+                end_customer: None,
+                item: l.item.clone(),
+                invoice: l.invoice.clone(),
+                invoice_date: l.invoice_date,
+                ship_date: None,
+                status: if cut.is_zero() {
+                    schemas::LineStatus::Accepted
+                } else {
+                    schemas::LineStatus::Adjusted
+                },
+                reason_code: (!cut.is_zero()).then(|| "06".to_owned()),
+                follow_up: None,
+                quantity: Some(l.quantity),
+                approved_quantity: Some(l.quantity),
+                uom: None,
+                wac: None,
+                submitted_contract_price: Some(l.contract_price),
+                approved_contract_price: None,
+                claimed_amount: l.claimed_amount,
+                approved_amount: l.claimed_amount - cut,
+            }
+        })
+        .collect();
+    schemas::ClaimResponse {
+        source,
+        action: Action::Original,
+        debit_memo: sent.debit_memo.clone(),
+        credit_memo: Some("ACME-CM-1".into()),
+        date,
+        supplier: None,
+        distributor: None,
+        reason_code: None,
+        follow_up: None,
+        total_claimed: lines.iter().map(|l| l.claimed_amount).sum(),
+        total_approved: lines.iter().map(|l| l.approved_amount).sum(),
+        line_count: Some(lines.len() as u32),
+        lines,
+    }
+}

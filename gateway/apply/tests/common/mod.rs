@@ -8,6 +8,10 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+/// The benchmark's workload (generated book and reports, the 849 that answers a claim).
+#[path = "../../benches/workload/mod.rs"]
+pub mod workload;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -398,57 +402,7 @@ pub fn answer_849(
     interchange: &str,
     short: rust_decimal::Decimal,
 ) -> schemas::ClaimResponse {
-    let lines: Vec<schemas::ClaimResponseLine> = sent
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let cut = if i == 0 {
-                short
-            } else {
-                rust_decimal::Decimal::ZERO
-            };
-            schemas::ClaimResponseLine {
-                line: l.line.clone(),
-                contract_id: Some(l.contract_id.clone()),
-                end_customer: None,
-                item: l.item.clone(),
-                invoice: l.invoice.clone(),
-                invoice_date: l.invoice_date,
-                ship_date: None,
-                status: if cut.is_zero() {
-                    schemas::LineStatus::Accepted
-                } else {
-                    schemas::LineStatus::Adjusted
-                },
-                reason_code: (!cut.is_zero()).then(|| "06".to_owned()),
-                follow_up: None,
-                quantity: Some(l.quantity),
-                approved_quantity: Some(l.quantity),
-                uom: None,
-                wac: None,
-                submitted_contract_price: Some(l.contract_price),
-                approved_contract_price: None,
-                claimed_amount: l.claimed_amount,
-                approved_amount: l.claimed_amount - cut,
-            }
-        })
-        .collect();
-    schemas::ClaimResponse {
-        source: source(interchange),
-        action: schemas::Action::Original,
-        debit_memo: sent.debit_memo.clone(),
-        credit_memo: Some("ACME-CM-1".into()),
-        date: date("2026-12-10"),
-        supplier: None,
-        distributor: None,
-        reason_code: None,
-        follow_up: None,
-        total_claimed: lines.iter().map(|l| l.claimed_amount).sum(),
-        total_approved: lines.iter().map(|l| l.approved_amount).sum(),
-        line_count: Some(lines.len() as u32),
-        lines,
-    }
+    workload::answer_849(sent, source(interchange), date("2026-12-10"), short)
 }
 
 /// The document an outbound message in the outbox carries.
