@@ -825,7 +825,7 @@ impl Lines<'_> {
         let cut = match (claims_lines, cut) {
             (true, Some(cut)) => cut,
             _ => {
-                // No claim cut (none of the lines are claimed): nothing to carry.
+                // No line of the chunk is claimed, or the plan cuts no claim: nothing to carry.
                 for line in &mut rows.batch {
                     line.claim_line = None;
                 }

@@ -386,6 +386,15 @@ impl Row {
 
     pub(crate) fn opt_json(&self, column: &str) -> StoreResult<Option<Value>> {
         match self {
+            // JSON kept as TEXT (PostgreSQL migration 0019: an 849's lines).
+            Row::Pg(r)
+                if r.try_column(column)
+                    .is_ok_and(|c| c.type_info().name() == "TEXT") =>
+            {
+                let s: Option<String> = r.try_get(column).map_err(|e| corrupt(column, e))?;
+                s.map(|s| Value::from_str(&s).map_err(|e| corrupt(column, e)))
+                    .transpose()
+            }
             Row::Pg(r) => r
                 .try_get::<Option<Json<Value>>, _>(column)
                 .map(|j| j.map(|Json(v)| v))

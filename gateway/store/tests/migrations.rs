@@ -5,7 +5,8 @@
 //! - 0015: a pending sales report kept whole becomes its chunk 0, still pending;
 //! - 0016 (PostgreSQL): a batch line's invoice, item and contract compare byte by byte, and
 //!   the lines stored before are still found by them, through their indexes;
-//! - 0017: a claim line stored before holds its whole sale (`sale_from_batch` false).
+//! - 0017: a claim line stored before holds its whole sale (`sale_from_batch` false);
+//! - 0019 (PostgreSQL): an 849 stored as JSONB reads the same from TEXT.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -389,6 +390,34 @@ async fn postgres_old_claim_lines_are_whole_after_0017() {
             .await
             .expect("rows before 0017");
         old_claim_line_is_whole(&*store).await;
+    })
+    .await;
+}
+
+/// An 849 of [`OLD_CLAIM_LINE`]'s claim, stored as JSONB before 0019.
+const OLD_RESPONSE: &str = "INSERT INTO responses (id, partner, direction, isa13, gs06, st02, \
+     debit_memo, claim_id, match_status, total_claimed, total_approved, payload, received_at, \
+     updated_at) VALUES ('00000000-0000-0000-0000-0000000000d1', 'acme', 'inbound', \
+     '000000849', '849', '0001', 'GD-1', '00000000-0000-0000-0000-0000000000c1', 'matched', \
+     '48.00', '47.99', '{\"lines\": [{\"line\": \"1\", \"approved_amount\": \"47.99\"}]}', \
+     '2026-12-01T12:00:00Z', '2026-12-01T12:00:00Z')";
+
+#[tokio::test]
+async fn postgres_responses_read_the_same_after_0019() {
+    on_postgres(19, |store| async move {
+        sqlx::raw_sql(&format!("{}; {OLD_RESPONSE}", rows_before_0017()))
+            .execute(store.pool())
+            .await
+            .expect("rows before 0019");
+        store.migrate().await.expect("migrate to 0019");
+        let claim: Uuid = "00000000-0000-0000-0000-0000000000c1".parse().expect("id");
+        let mut read = store.reader().await.expect("reader");
+        let responses = read.responses_for_claim(claim).await.expect("responses");
+        assert_eq!(responses.len(), 1);
+        assert_eq!(
+            responses[0].response.payload,
+            json!({"lines": [{"line": "1", "approved_amount": "47.99"}]})
+        );
     })
     .await;
 }

@@ -1539,7 +1539,7 @@ pub(crate) async fn insert_response(
                 opt_money("total_claimed", x.total_claimed, AMOUNT_SCALE)?,
                 opt_money("total_approved", x.total_approved, AMOUNT_SCALE)?,
                 x.document_id.into(),
-                (&x.payload).into(),
+                crate::sql::json_as_text(&x.payload),
                 x.at.into(),
             ],
         )
