@@ -957,8 +957,10 @@ impl Batch {
         today: NaiveDate,
         out: &mut Outcome,
     ) {
+        // V2–V10 only, as L14 says: a disputed line that became Duplicate here (it met a
+        // later line of its key) would take a transition the line table does not list.
         for &i in positions {
-            self.revalidate(i, false, "L14 revalidate", actor, None, ledgers, today, out);
+            self.revalidate(i, true, "L14 revalidate", actor, None, ledgers, today, out);
         }
     }
 
@@ -1399,7 +1401,7 @@ impl Batch {
         (caps, contract_quantity)
     }
 
-    /// L14/L15: re-runs V2–V10 on one line (V1 too unless overridden).
+    /// L14/L15: re-runs V2–V10 on one line, V1 too unless `skip_duplicates`.
     #[allow(clippy::too_many_arguments)]
     fn revalidate(
         &mut self,
