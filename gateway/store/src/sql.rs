@@ -357,53 +357,41 @@ impl Row {
             .unwrap_or_else(|| RawValue::NULL.to_owned().into()))
     }
 
+    /// Whether `column` comes back as PostgreSQL `JSON` or `JSONB`; JSON kept as `TEXT` (line
+    /// payloads and document bodies since 0010, 849s since 0019, everything on SQLite) is
+    /// read as a string.
+    fn holds_pg_json(&self, column: &str) -> bool {
+        matches!(self, Row::Pg(r) if r.try_column(column)
+            .is_ok_and(|c| c.type_info().name() != "TEXT"))
+    }
+
     pub(crate) fn opt_json_text(
         &self,
         column: &str,
     ) -> StoreResult<Option<crate::model::JsonText>> {
         let raw: Option<Box<RawValue>> = match self {
-            // Payloads stored as TEXT (PostgreSQL migration 0010) come back as strings.
-            Row::Pg(r)
-                if r.try_column(column)
-                    .is_ok_and(|c| c.type_info().name() == "TEXT") =>
-            {
-                let s: Option<String> = r.try_get(column).map_err(|e| corrupt(column, e))?;
-                s.map(|s| RawValue::from_string(s).map_err(|e| corrupt(column, e)))
-                    .transpose()?
-            }
-            Row::Pg(r) => r
+            Row::Pg(r) if self.holds_pg_json(column) => r
                 .try_get::<Option<Json<Box<RawValue>>>, _>(column)
                 .map(|j| j.map(|Json(v)| v))
                 .map_err(|e| corrupt(column, e))?,
-            Row::Sqlite(r) => {
-                let s: Option<String> = r.try_get(column).map_err(|e| corrupt(column, e))?;
-                s.map(|s| RawValue::from_string(s).map_err(|e| corrupt(column, e)))
-                    .transpose()?
-            }
+            _ => self
+                .opt_text(column)?
+                .map(|s| RawValue::from_string(s).map_err(|e| corrupt(column, e)))
+                .transpose()?,
         };
         Ok(raw.map(Into::into))
     }
 
     pub(crate) fn opt_json(&self, column: &str) -> StoreResult<Option<Value>> {
         match self {
-            // JSON kept as TEXT (PostgreSQL migration 0019: an 849's lines).
-            Row::Pg(r)
-                if r.try_column(column)
-                    .is_ok_and(|c| c.type_info().name() == "TEXT") =>
-            {
-                let s: Option<String> = r.try_get(column).map_err(|e| corrupt(column, e))?;
-                s.map(|s| Value::from_str(&s).map_err(|e| corrupt(column, e)))
-                    .transpose()
-            }
-            Row::Pg(r) => r
+            Row::Pg(r) if self.holds_pg_json(column) => r
                 .try_get::<Option<Json<Value>>, _>(column)
                 .map(|j| j.map(|Json(v)| v))
                 .map_err(|e| corrupt(column, e)),
-            Row::Sqlite(r) => {
-                let s: Option<String> = r.try_get(column).map_err(|e| corrupt(column, e))?;
-                s.map(|s| Value::from_str(&s).map_err(|e| corrupt(column, e)))
-                    .transpose()
-            }
+            _ => self
+                .opt_text(column)?
+                .map(|s| Value::from_str(&s).map_err(|e| corrupt(column, e)))
+                .transpose(),
         }
     }
 }
