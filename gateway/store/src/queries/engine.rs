@@ -871,6 +871,16 @@ pub(crate) async fn update_batch_line(
 /// Rows per multi-row `INSERT` into the staging table on SQLite (5 values a row).
 const ROWS_PER_STAGE: usize = 1_000;
 
+/// Empties a temporary staging table (`TRUNCATE` on PostgreSQL; SQLite has none).
+async fn empty_staging(c: &mut dyn Exec, table: &str) -> StoreResult<()> {
+    let sql = match c.dialect() {
+        Dialect::Postgres => format!("TRUNCATE {table}"),
+        Dialect::Sqlite => format!("DELETE FROM {table}"),
+    };
+    c.execute(&sql, vec![]).await?;
+    Ok(())
+}
+
 /// Writes many lines' new states (status, amounts, payload) with one audit event for the
 /// whole update (a cut of a period batch moves every valid line at once). The states go to a
 /// temporary staging table (`COPY` on PostgreSQL, multi-row `INSERT`s on SQLite), then one
@@ -897,7 +907,7 @@ pub(crate) async fn update_batch_lines(
                 vec![],
             )
             .await?;
-            c.execute("TRUNCATE batch_line_states", vec![]).await?;
+            empty_staging(c, "batch_line_states").await?;
             let mut data = CopyData::with_capacity(lines.len() * 512);
             for l in lines {
                 data.int(l.line_no);
@@ -930,7 +940,7 @@ pub(crate) async fn update_batch_lines(
                 vec![],
             )
             .await?;
-            c.execute("DELETE FROM batch_line_states", vec![]).await?;
+            empty_staging(c, "batch_line_states").await?;
             for chunk in lines.chunks(ROWS_PER_STAGE) {
                 let mut args = Vec::with_capacity(chunk.len() * 5);
                 for l in chunk {
@@ -974,10 +984,7 @@ pub(crate) async fn update_batch_lines(
             format!("{batch_id}: {updated} of {} lines", lines.len()),
         ));
     }
-    match c.dialect() {
-        Dialect::Postgres => c.execute("TRUNCATE batch_line_states", vec![]).await?,
-        Dialect::Sqlite => c.execute("DELETE FROM batch_line_states", vec![]).await?,
-    };
+    empty_staging(c, "batch_line_states").await?;
     audit::append(c, event).await?;
     Ok(updated)
 }
@@ -1168,6 +1175,10 @@ pub(crate) async fn find_claim(
     .transpose()
 }
 
+/// A claim line row's columns, in the order every insert writes them.
+const CLAIM_LINE_INSERT_COLUMNS: &str = "claim_id, line_no, batch_id, batch_line_no, status, \
+     claimed_amount, approved_amount, payload, sale_from_batch, updated_at";
+
 /// Marks a top-level claim cut from a batch as the one whose lines that batch's lines carry.
 pub(crate) async fn carry_claim_lines(c: &mut dyn Exec, claim_id: Uuid) -> StoreResult<()> {
     let Some(claim) = c
@@ -1244,9 +1255,9 @@ pub(crate) async fn insert_claim_lines(
         }
         inserted = c
             .copy_in(
-                "COPY claim_lines (claim_id, line_no, batch_id, batch_line_no, status, \
-                 claimed_amount, approved_amount, payload, sale_from_batch, updated_at) \
-                 FROM STDIN WITH (FORMAT binary)",
+                &format!(
+                    "COPY claim_lines ({CLAIM_LINE_INSERT_COLUMNS}) FROM STDIN WITH (FORMAT binary)"
+                ),
                 &[&data.into_bytes()],
             )
             .await?;
@@ -1270,8 +1281,7 @@ pub(crate) async fn insert_claim_lines(
             ]);
         }
         let sql = format!(
-            "INSERT INTO claim_lines (claim_id, line_no, batch_id, batch_line_no, status, \
-             claimed_amount, approved_amount, payload, sale_from_batch, updated_at) VALUES {}",
+            "INSERT INTO claim_lines ({CLAIM_LINE_INSERT_COLUMNS}) VALUES {}",
             crate::sql::values_placeholders(c.dialect(), chunk.len(), COLUMNS)
         );
         inserted += c.execute(&sql, args).await?;
@@ -1305,7 +1315,7 @@ pub(crate) async fn update_claim_lines(
                 vec![],
             )
             .await?;
-            c.execute("TRUNCATE claim_line_states", vec![]).await?;
+            empty_staging(c, "claim_line_states").await?;
             let mut data = CopyData::with_capacity(updates.len() * 512);
             for u in updates {
                 data.uuid(u.claim_id);
@@ -1346,7 +1356,7 @@ pub(crate) async fn update_claim_lines(
                 vec![],
             )
             .await?;
-            c.execute("DELETE FROM claim_line_states", vec![]).await?;
+            empty_staging(c, "claim_line_states").await?;
             for chunk in updates.chunks(ROWS_PER_STAGE) {
                 let mut args = Vec::with_capacity(chunk.len() * 8);
                 for u in chunk {
@@ -1384,22 +1394,20 @@ pub(crate) async fn update_claim_lines(
     // Still carried by their batch lines: written whole, those rows are the lines from now on.
     let carried = c
         .execute(
-            "INSERT INTO claim_lines (claim_id, line_no, batch_id, batch_line_no, status, \
-             claimed_amount, approved_amount, payload, sale_from_batch, updated_at) \
-             SELECT k.id, bl.claim_line_no, bl.batch_id, bl.line_no, s.status, \
-             bl.claim_line_amount, s.approved_amount, s.payload, $1, s.updated_at \
-             FROM claim_line_states s JOIN claims k ON k.id = s.claim_id AND k.lines_carried \
-             JOIN batch_lines bl ON bl.batch_id = s.batch_id AND bl.line_no = s.batch_line_no \
-             AND bl.batch_id = k.batch_id AND bl.claim_line_no = s.line_no \
-             WHERE NOT EXISTS (SELECT 1 FROM claim_lines w \
-             WHERE w.claim_id = s.claim_id AND w.line_no = s.line_no)",
+            &format!(
+                "INSERT INTO claim_lines ({CLAIM_LINE_INSERT_COLUMNS}) \
+                 SELECT k.id, bl.claim_line_no, bl.batch_id, bl.line_no, s.status, \
+                 bl.claim_line_amount, s.approved_amount, s.payload, $1, s.updated_at \
+                 FROM claim_line_states s JOIN claims k ON k.id = s.claim_id AND k.lines_carried \
+                 JOIN batch_lines bl ON bl.batch_id = s.batch_id AND bl.line_no = s.batch_line_no \
+                 AND bl.batch_id = k.batch_id AND bl.claim_line_no = s.line_no \
+                 WHERE NOT EXISTS (SELECT 1 FROM claim_lines w \
+                 WHERE w.claim_id = s.claim_id AND w.line_no = s.line_no)"
+            ),
             vec![false.into()],
         )
         .await?;
-    match c.dialect() {
-        Dialect::Postgres => c.execute("TRUNCATE claim_line_states", vec![]).await?,
-        Dialect::Sqlite => c.execute("DELETE FROM claim_line_states", vec![]).await?,
-    };
+    empty_staging(c, "claim_line_states").await?;
     if updated + carried != updates.len() as u64 {
         return Err(not_found(
             "claim line",
