@@ -136,13 +136,24 @@ pub trait StoreRead: Send {
     /// Earlier lines by duplicate-key columns (chargeback-rules 5.2).
     async fn find_batch_lines(&mut self, query: &LineQuery) -> StoreResult<Vec<BatchLineRecord>>;
     /// Lines of `partner`'s batches in `role` (`claimant`, `adjudicator`) with one of
-    /// `invoices`, each with its batch's status, in batch creation and line order (duplicate
-    /// and return history, chargeback-rules 5.2).
+    /// `invoices` (compared as duplicate keys compare them: ASCII whitespace and '-' ignored,
+    /// ASCII case too), each with its batch's status, in batch creation and line order
+    /// (duplicate and return history, chargeback-rules 5.2).
     async fn lines_for_invoices(
         &mut self,
         partner: &str,
         role: &str,
         invoices: &[String],
+    ) -> StoreResult<Vec<(String, BatchLineRecord)>>;
+    /// As [`StoreRead::lines_for_invoices`] for the next chunk of a batch streamed in chunks,
+    /// `batch`: its own lines only when numbered below `before` and on one of `own` (a part of
+    /// `invoices`; the stream keeps its other earlier lines). One lookup for both.
+    async fn lines_for_chunk(
+        &mut self,
+        (partner, role): (&str, &str),
+        invoices: &[String],
+        batch: Uuid,
+        (own, before): (&[String], i64),
     ) -> StoreResult<Vec<(String, BatchLineRecord)>>;
     /// The retro run of a contract version (chargeback-rules 5.3).
     async fn retro_run(

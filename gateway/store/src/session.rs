@@ -196,7 +196,17 @@ impl StoreRead for Session {
         role: &str,
         invoices: &[String],
     ) -> StoreResult<Vec<(String, BatchLineRecord)>> {
-        engine::lines_for_invoices(self.conn(), partner, role, invoices).await
+        engine::lines_for_invoices(self.conn(), (partner, role), invoices, None).await
+    }
+
+    async fn lines_for_chunk(
+        &mut self,
+        owner: (&str, &str),
+        invoices: &[String],
+        batch: Uuid,
+        own: (&[String], i64),
+    ) -> StoreResult<Vec<(String, BatchLineRecord)>> {
+        engine::lines_for_invoices(self.conn(), owner, invoices, Some((batch, own))).await
     }
 
     async fn retro_run(

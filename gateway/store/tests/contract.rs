@@ -2673,6 +2673,33 @@ async fn invoice_history_spans_batches_in_order(h: &Harness) {
             .expect("none asked")
             .is_empty()
     );
+    // Invoices compare as duplicate keys do. For a batch streamed in chunks (here the older),
+    // its own lines come only below a line number and on the invoices it asks for.
+    let chunk = |invoices: &[&str], own: &[&str], before: i64| {
+        let invoices: Vec<String> = invoices.iter().map(|i| (*i).to_owned()).collect();
+        let own: Vec<String> = own.iter().map(|i| (*i).to_owned()).collect();
+        async move {
+            reader(h)
+                .await
+                .lines_for_chunk(("acme", "claimant"), &invoices, older.id, (&own, before))
+                .await
+                .expect("chunk lookup")
+                .iter()
+                .map(|(_, l)| (l.batch_id, l.line.line_no))
+                .collect::<Vec<_>>()
+        }
+    };
+    let (o, n) = (older.id, newer.id);
+    assert_eq!(
+        chunk(&["inv 1", "Inv-2"], &["INV1", "inv-2"], 4).await,
+        [(o, 1), (o, 2), (o, 3), (n, 1)]
+    );
+    assert_eq!(
+        chunk(&["inv 1", "Inv-2"], &["INV-1"], 3).await,
+        [(o, 1), (n, 1)]
+    );
+    assert_eq!(chunk(&["INV-1"], &[], 10).await, [(n, 1)]);
+    assert_eq!(chunk(&["BULK-00001"], &["BULK-00001"], 10).await, [(n, 3)]);
 }
 
 /// A claim #1 844 of a big batch is hundreds of megabytes: PostgreSQL gets it by `COPY`

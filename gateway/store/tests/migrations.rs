@@ -34,9 +34,9 @@ async fn migrations_before(backend: &str, version: i64) -> Migrator {
         .filter(|m| m.version < version)
         .cloned()
         .collect();
-    // SQLite has no 0007, 0010 nor 0016 (PostgreSQL storage settings).
+    // SQLite has no 0007, 0010, 0016 nor 0019 (PostgreSQL storage settings).
     assert!(
-        older.len() as i64 >= version - 4,
+        older.len() as i64 >= version - 5,
         "{backend}: {} migrations",
         older.len()
     );
@@ -299,7 +299,11 @@ async fn postgres_line_keys_compare_bytewise_after_0016() {
         .await
         .expect("collations");
         let c = |n: &str| (n.to_owned(), "C".to_owned());
-        assert_eq!(collations, [c("contract"), c("invoice"), c("item")]);
+        // (invoice_key since 0020.)
+        assert_eq!(
+            collations,
+            [c("contract"), c("invoice"), c("invoice_key"), c("item")]
+        );
         let mut read = store.reader().await.expect("reader");
         let found = read
             .find_batch_lines(&LineQuery {
@@ -320,8 +324,8 @@ async fn postgres_line_keys_compare_bytewise_after_0016() {
         // A query's text (collation "default") still meets the "C" indexes.
         for (query, index) in [
             (
-                "EXPLAIN SELECT * FROM batch_lines WHERE invoice = 'INV-1'::text",
-                "batch_lines_invoice",
+                "EXPLAIN SELECT * FROM batch_lines WHERE invoice_key = 'INV1'::text",
+                "batch_lines_invoice_key",
             ),
             (
                 "EXPLAIN SELECT * FROM batch_lines WHERE contract = ANY('{SPA-1}'::text[])",
@@ -418,6 +422,70 @@ async fn postgres_responses_read_the_same_after_0019() {
             responses[0].response.payload,
             json!({"lines": [{"line": "1", "approved_amount": "47.99"}]})
         );
+    })
+    .await;
+}
+
+/// Lines of [`OLD_LINE`]'s invoice spelt otherwise ("INV-1" stored, " inv1" and "Inv-1"
+/// asked): found after 0020, which gave the old line its invoice key.
+async fn lines_are_found_by_invoice_key(store: &dyn Store) {
+    let mut read = store.reader().await.expect("reader");
+    let found = read
+        .lines_for_invoices("gooddrug", "claimant", &[" inv1".to_owned()])
+        .await
+        .expect("history");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].1.line.invoice.as_deref(), Some("INV-1"));
+    let by_search = read
+        .find_batch_lines(&LineQuery {
+            partner: Some("gooddrug".into()),
+            invoice: "Inv-1".into(),
+            item: Some("NDC:1".into()),
+            customer: None,
+        })
+        .await
+        .expect("search");
+    assert_eq!(by_search.len(), 1);
+}
+
+#[tokio::test]
+async fn sqlite_lines_are_found_by_invoice_key_after_0020() {
+    on_sqlite(20, |store| async move {
+        sqlx::raw_sql(&format!("{WHOLE_PENDING_REPORT}; {OLD_LINE}"))
+            .execute(store.pool())
+            .await
+            .expect("rows before 0020");
+        store.migrate().await.expect("migrate to 0020");
+        lines_are_found_by_invoice_key(&store).await;
+        // The lookup by invoice key uses the index.
+        let plan: Vec<String> = sqlx::query(
+            "EXPLAIN QUERY PLAN SELECT * FROM batch_lines \
+             WHERE invoice_key IN (SELECT value FROM json_each('[\"INV1\"]'))",
+        )
+        .fetch_all(store.pool())
+        .await
+        .expect("plan")
+        .iter()
+        .map(|row| sqlx::Row::get::<String, _>(row, "detail"))
+        .collect();
+        assert!(
+            plan.iter().any(|p| p.contains("batch_lines_invoice_key")),
+            "{plan:?}"
+        );
+        store
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_lines_are_found_by_invoice_key_after_0020() {
+    on_postgres(20, |store| async move {
+        sqlx::raw_sql(&format!("{WHOLE_PENDING_REPORT}; {OLD_LINE}"))
+            .execute(store.pool())
+            .await
+            .expect("rows before 0020");
+        store.migrate().await.expect("migrate to 0020");
+        lines_are_found_by_invoice_key(&*store).await;
     })
     .await;
 }

@@ -682,18 +682,19 @@ pub(crate) fn batch_line(r: &Row) -> StoreResult<BatchLineRecord> {
     })
 }
 
-const LINE_INSERT_COLUMNS: &str = "batch_id, line_no, status, invoice, item, customer, contract, \
-     quantity, contract_price, claimed_amount, calculated_amount, accepted_amount, payload, \
-     claim_line_no, claim_line_amount, claim_line, updated_at";
-const LINE_INSERT_WIDTH: usize = 17;
+const LINE_INSERT_COLUMNS: &str = "batch_id, line_no, status, invoice, invoice_key, item, \
+     customer, contract, quantity, contract_price, claimed_amount, calculated_amount, \
+     accepted_amount, payload, claim_line_no, claim_line_amount, claim_line, updated_at";
+const LINE_INSERT_WIDTH: usize = 18;
 
-fn line_args(batch_id: Uuid, l: &NewBatchLine, at: DateTime<Utc>) -> StoreResult<[Arg; 17]> {
+fn line_args(batch_id: Uuid, l: &NewBatchLine, at: DateTime<Utc>) -> StoreResult<[Arg; 18]> {
     let carried = l.claim_line.as_ref();
     Ok([
         batch_id.into(),
         l.line_no.into(),
         l.status.as_str().into(),
         (&l.invoice).into(),
+        Arg::Text(l.invoice.as_deref().map(invoice_key)),
         (&l.item).into(),
         (&l.customer).into(),
         (&l.contract).into(),
@@ -763,6 +764,7 @@ pub(crate) async fn insert_batch_lines(
                     data.int(l.line_no);
                     data.text(Some(&l.status));
                     data.text(l.invoice.as_deref());
+                    data.text(l.invoice.as_deref().map(invoice_key).as_deref());
                     data.text(l.item.as_deref());
                     data.text(l.customer.as_deref());
                     data.text(l.contract.as_deref());
@@ -1011,8 +1013,8 @@ pub(crate) async fn find_batch_lines(
     let mut p = Params::default();
     let mut sql = format!(
         "SELECT {LINE_COLUMNS} FROM batch_lines l JOIN batches b ON b.id = l.batch_id \
-         WHERE l.invoice = {}",
-        p.push(q.invoice.as_str())
+         WHERE l.invoice_key = {}",
+        p.push(invoice_key(&q.invoice))
     );
     if let Some(item) = &q.item {
         sql += &format!(" AND l.item = {}", p.push(item.as_str()));
@@ -1026,6 +1028,17 @@ pub(crate) async fn find_batch_lines(
     sql += " ORDER BY b.created_at, l.batch_id, l.line_no";
     let rows = c.fetch_all(&sql, p.args).await?;
     rows.iter().map(batch_line).collect()
+}
+
+/// An invoice as the engine's duplicate keys compare it: without ASCII whitespace and '-',
+/// ASCII letters in upper case (`engine::duplicates`). Every line is written with it,
+/// `batch_lines.invoice_key` (migration 0020), the column lines are found by.
+pub(crate) fn invoice_key(invoice: &str) -> String {
+    invoice
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b'-')
+        .map(|b| char::from(b.to_ascii_uppercase()))
+        .collect::<String>()
 }
 
 /// A query for the rows of `table` whose `column` is one of the texts bound at `param` (an
@@ -1046,32 +1059,56 @@ fn rows_with_keys(dialect: Dialect, (table, column): (&str, &str), param: &str) 
     }
 }
 
-/// Lines of `partner`'s batches in `role` whose invoice is one of `invoices`, with their batch's status,
-/// in batch creation and line order (duplicate and return history, chargeback-rules 5.2).
+/// The distinct [`invoice_key`]s of `invoices`.
+fn invoice_keys(invoices: &[String]) -> Vec<String> {
+    let keys: std::collections::BTreeSet<String> =
+        invoices.iter().map(|i| invoice_key(i)).collect();
+    keys.into_iter().collect()
+}
+
+/// Lines of `partner`'s batches in `role` whose invoice is one of `invoices` (compared as
+/// [`invoice_key`]s), with their batch's status, in batch creation and line order (duplicate
+/// and return history, chargeback-rules 5.2); of batch `chunked.0` only those numbered below
+/// `chunked.1.1` on one of `chunked.1.0` (`StoreRead::lines_for_chunk`).
 ///
 /// The invoice index drives the query, one statement for any number of invoices.
 pub(crate) async fn lines_for_invoices(
     c: &mut dyn Exec,
-    partner: &str,
-    role: &str,
+    (partner, role): (&str, &str),
     invoices: &[String],
+    chunked: Option<(Uuid, (&[String], i64))>,
 ) -> StoreResult<Vec<(String, BatchLineRecord)>> {
-    let matching = rows_with_keys(c.dialect(), ("batch_lines", "invoice"), "$3");
+    let dialect = c.dialect();
+    let matching = rows_with_keys(dialect, ("batch_lines", "invoice_key"), "$3");
+    let mut args = vec![
+        partner.into(),
+        role.into(),
+        Arg::TextList(invoice_keys(invoices)),
+    ];
+    let mut own_lines = String::new();
+    if let Some((batch, (own, before))) = chunked {
+        let in_own = match dialect {
+            Dialect::Postgres => "l.invoice_key = ANY($6::text[])",
+            Dialect::Sqlite => "l.invoice_key IN (SELECT value FROM json_each($6))",
+        };
+        own_lines = format!(" AND (l.batch_id <> $4 OR (l.line_no < $5 AND {in_own}))");
+        args.extend([
+            batch.into(),
+            before.into(),
+            Arg::TextList(invoice_keys(own)),
+        ]);
+    }
     // The lines are found first (`MATERIALIZED`), then joined to their batches: started from
     // the partner's batches, PostgreSQL probed every invoice once per batch and SQLite read
-    // every line of each batch.
+    // every line of each batch. The chunked batch's filter stays outside too: given it inside,
+    // PostgreSQL read that batch's lines by primary key for every invoice asked.
     let sql = format!(
         "WITH l AS MATERIALIZED ({matching}) \
          SELECT {LINE_COLUMNS}, b.status AS batch_status FROM l \
          JOIN batches b ON b.id = l.batch_id \
-         WHERE b.partner = $1 AND b.role = $2 \
+         WHERE b.partner = $1 AND b.role = $2{own_lines} \
          ORDER BY b.created_at, l.batch_id, l.line_no"
     );
-    let args = vec![
-        partner.into(),
-        role.into(),
-        Arg::TextList(invoices.to_vec()),
-    ];
     c.fetch_all(&sql, args)
         .await?
         .iter()
