@@ -14,7 +14,7 @@
 
 use chrono::NaiveDate;
 use engine::audit::{Actor, Entity, status_name};
-use engine::batch::stream::{KnownSales, LineStream, Plan, Survey};
+use engine::batch::stream::{LineStream, Plan, ReturnSales, Survey};
 use engine::batch::{Batch, BatchClaim, BatchHeader, BatchKind, BatchLine, BatchSummary};
 use engine::caps::CapLedger;
 use engine::claims::{batch_key, period_end};
@@ -30,9 +30,7 @@ use crate::claim_out::{ClaimLines, ClaimedChunk, SentClaim, StreamedClaim};
 use crate::error::ApplyError;
 use crate::line_source::{Chunk, Chunks, LineSource};
 use crate::partners::Partner;
-use crate::state::{
-    add_invoices, batch_payload, carried, history_for, insert_claimant_batch, line_row,
-};
+use crate::state::{batch_payload, carried, chunk_lookup, insert_claimant_batch, line_row};
 use crate::{Context, Outcome};
 
 /// The batch number a report had when every report was its own batch (before migration
@@ -468,17 +466,14 @@ pub(crate) async fn process_batch(
     // its final statuses and dropped. Those statuses depend on how the batch ends (B2-B5,
     // header tolerance), known only after the last line: the stream runs under the plan of
     // the first chunk, and in the rare batch whose later lines change it, the lines are
-    // undone to a savepoint and streamed again under the plan they made. Only the
-    // pipeline's sale-key table and the invoice set grow with the lines (claim #1's 844 text
-    // goes to a file once it is large, `crate::spool`).
+    // undone to a savepoint and streamed again under the plan they made. What a chunk's
+    // lines are checked against (earlier lines of the batch and of other batches with the
+    // same invoices) is read from the store per chunk, so memory does not grow with the
+    // lines (claim #1's 844 text goes to a file once it is large, `crate::spool`).
     let bctx = batch.stream_context();
-    let Gathered {
-        invoices,
-        known,
-        first,
-    } = gather(tx, source, batch, &bctx).await?;
+    let Gathered { returns, first } = gather(tx, source, batch, &bctx).await?;
     let gathered_at = started.elapsed();
-    let history = history_for(tx, &partner.id, "claimant", invoices).await?;
+    let (first_history, _) = chunk_lookup(tx, (&partner.id, id), &first, (&[], 1)).await?;
     let history_at = started.elapsed();
     // §5.1: every cap in force with what earlier batches reserved and consumed (rows locked
     // until commit); every pass starts from it, the movements of the pass that counts are
@@ -486,8 +481,10 @@ pub(crate) async fn process_batch(
     let stored_caps = crate::caps::load(tx, &books.book).await?;
     let guess = {
         let mut caps = stored_caps.ledger.clone();
-        let mut survey = Survey::new(batch, &bctx, &books.book, &history, &mut caps, ctx.today)
-            .with_known_sales(known.for_lines(&first));
+        let no_history = engine::duplicates::LineHistory::new();
+        let mut survey = Survey::new(batch, &bctx, &books.book, &no_history, &mut caps, ctx.today)
+            .in_chunks(&returns);
+        survey.begin_chunk([], first_history, &first);
         for sale in &first {
             survey.add(sale);
         }
@@ -520,27 +517,19 @@ pub(crate) async fn process_batch(
         id,
         batch,
         bctx: &bctx,
-        history: &history,
+        returns: &returns,
         correlation: target.correlation,
         ctx,
     };
-    // The stream takes the gathered sales (a million lines' are ~128 MB, not kept twice);
-    // the rare second pass gathers them again.
-    let mut streamed = streaming
-        .stream(tx, &guess, &stored_caps.ledger, known)
-        .await?;
+    let mut streamed = streaming.stream(tx, &guess, &stored_caps.ledger).await?;
     if !streamed.plan.same_line_states(&guess) {
         tracing::info!(batch = %target.number, "the first chunk's plan did not hold: streaming the lines again");
         tx.rollback_to_savepoint(LINES_SAVEPOINT).await?;
         let plan = streamed.plan.clone();
-        let known = gather(tx, source, batch, &bctx).await?.known;
-        streamed = streaming
-            .stream(tx, &plan, &stored_caps.ledger, known)
-            .await?;
+        streamed = streaming.stream(tx, &plan, &stored_caps.ledger).await?;
     }
     let streamed_at = started.elapsed();
     stored_caps.save(tx, &streamed.caps, Some(id), ctx).await?;
-    drop(history);
     let Streamed {
         plan,
         mut totals,
@@ -600,10 +589,8 @@ pub(crate) async fn process_batch(
 
 /// What validating any line of a batch needs of all of them, gathered in a first pass.
 struct Gathered {
-    /// Invoices whose earlier lines are the duplicate history (§5.2).
-    invoices: std::collections::BTreeSet<String>,
-    /// The batch's sales, for its returns (§13.10).
-    known: KnownSales,
+    /// The sales the batch's returns find only after them (§13.10).
+    returns: ReturnSales,
     /// The first chunk's lines, for the survey.
     first: Vec<SaleLine>,
 }
@@ -615,11 +602,9 @@ async fn gather(
     bctx: &engine::rules::BatchContext,
 ) -> Result<Gathered, ApplyError> {
     let mut gathered = Gathered {
-        invoices: Default::default(),
-        known: KnownSales::new(&batch.settings, bctx),
+        returns: ReturnSales::new(&batch.settings, bctx),
         first: Vec::new(),
     };
-    gathered.known.reserve(source.line_count());
     // Two chunks are parsed at once on blocking threads, and the next one read, while the
     // one before is added.
     let mut chunks = source.chunks();
@@ -642,10 +627,7 @@ async fn gather(
             }
         };
         let add = async {
-            for sale in &sales {
-                add_invoices(&mut gathered.invoices, sale);
-            }
-            gathered.known.add(&sales);
+            gathered.returns.add(&sales);
         };
         let (read, ()) = tokio::join!(read, add);
         match read? {
@@ -682,7 +664,7 @@ struct Lines<'a> {
     id: Uuid,
     batch: &'a Batch,
     bctx: &'a engine::rules::BatchContext,
-    history: &'a engine::duplicates::LineHistory,
+    returns: &'a ReturnSales,
     correlation: &'a str,
     ctx: &'a Context,
 }
@@ -700,14 +682,12 @@ struct Streamed {
 
 impl Lines<'_> {
     /// Validates and writes every line in its final state under `plan`, with claim #1's
-    /// lines when the plan claims them, moving a copy of the `caps` ledger; `known` are the
-    /// batch's sales, gathered before.
+    /// lines when the plan claims them, moving a copy of the `caps` ledger.
     async fn stream(
         &self,
         tx: &mut dyn StoreTx,
         plan: &Plan,
         caps: &CapLedger,
-        known: KnownSales,
     ) -> Result<Streamed, ApplyError> {
         let mut totals = BatchSummary::default();
         let mut claim: Option<StreamedClaim> = None;
@@ -720,43 +700,67 @@ impl Lines<'_> {
         });
         let mut caps = caps.clone();
         let renumber = self.renumber;
+        // Other batches' lines come with each chunk (`begin_chunk`), not for the whole batch.
+        let no_history = engine::duplicates::LineHistory::new();
         let mut stream = LineStream::new(
             self.batch,
             self.bctx,
             &self.books.book,
-            self.history,
+            &no_history,
             &mut caps,
             self.ctx.today,
             plan,
         )
-        .with_known_sales(known);
+        .in_chunks(self.returns);
         // Three chunks at once: while chunk k+1 is validated (in line order, here), chunk k
         // is serialized on a blocking thread and then written, and chunk k+2 is read and
         // parsed on a blocking thread. Validation yields every few hundred lines, so the
-        // writer keeps the server busy while the client builds the next rows.
+        // writer keeps the server busy while the client builds the next rows. Before chunk
+        // k+1 is validated, the lines it meets are read: of chunks up to k-1 from the store
+        // (chunk k, validated, is not written yet: the stream remembers it).
         let mut chunks: Chunks<'_> = self.source.chunks();
         let mut next = chunks.next(tx).await?.map(Chunk::sales_apart);
         let mut line_no = 0;
         let mut serializing: Option<Serializing> = None;
         // Where the stream's time goes, for `RUST_LOG=apply=debug`: validating (the task),
-        // waiting for a chunk's rows, writing them, reading the next chunk.
+        // waiting for a chunk's rows, writing them, reading the next chunk, and reading what
+        // each chunk meets.
         let mut validating = std::time::Duration::ZERO;
         let mut spent = StreamTimes::default();
+        // The first line number of the chunk validated last (not written yet).
+        let mut unwritten_from = 1;
         loop {
-            let parsing = next.take();
+            let sales = match next.take() {
+                Some(parsing) => {
+                    let sales = parsing.lines().await?;
+                    let started = std::time::Instant::now();
+                    let look_up = stream.invoices_to_look_up(&sales);
+                    let (history, earlier) = chunk_lookup(
+                        tx,
+                        (&self.partner.id, self.id),
+                        &sales,
+                        (&look_up, unwritten_from),
+                    )
+                    .await?;
+                    spent.lookup += started.elapsed();
+                    stream.begin_chunk(&earlier, history, &sales);
+                    unwritten_from = line_no + 1;
+                    Some(sales)
+                }
+                None => None,
+            };
             let to_write = serializing.take();
-            if parsing.is_none() && to_write.is_none() {
+            if sales.is_none() && to_write.is_none() {
                 break;
             }
             let build = async {
-                match parsing {
-                    Some(parsing) => {
+                match sales {
+                    Some(sales) => {
                         let mut chunk = ValidatedChunk {
                             lines: Vec::new(),
                             claimed: claim_lines.chunk(),
                             first_claimed_contract: None,
                         };
-                        let sales = parsing.lines().await?;
                         let started = std::time::Instant::now();
                         validate_chunk(
                             &mut stream,
@@ -797,7 +801,7 @@ impl Lines<'_> {
             serializing = built?;
         }
         let plan = stream.finish()?;
-        tracing::debug!(lines = line_no, validate = ?validating, wait_for_rows = ?spent.rows, write = ?spent.write, read = ?spent.read, "stream stages");
+        tracing::debug!(lines = line_no, validate = ?validating, wait_for_rows = ?spent.rows, write = ?spent.write, read = ?spent.read, lookup = ?spent.lookup, "stream stages");
         Ok(Streamed {
             plan,
             totals,
@@ -865,6 +869,7 @@ struct StreamTimes {
     rows: std::time::Duration,
     write: std::time::Duration,
     read: std::time::Duration,
+    lookup: std::time::Duration,
 }
 
 /// One chunk's rows, ready to write.

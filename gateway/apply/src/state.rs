@@ -203,15 +203,51 @@ pub(crate) async fn history_for(
     Ok(history)
 }
 
+/// What validating the next chunk of a streamed batch needs from the store
+/// (`engine::batch::stream::LineStream::begin_chunk`): the history of `partner`'s other
+/// batches on every invoice of `sales`, and the lines of `batch` numbered below `before` on
+/// `look_up`, in line order.
+pub(crate) async fn chunk_lookup(
+    read: &mut dyn StoreRead,
+    (partner, batch): (&str, Uuid),
+    sales: &[engine::sale::SaleLine],
+    (look_up, before): (&[&str], i64),
+) -> Result<(LineHistory, Vec<BatchLine>), ApplyError> {
+    let mut history = LineHistory::new();
+    let mut earlier = Vec::new();
+    let invoices: Vec<String> = invoices_of(sales.iter()).into_iter().collect();
+    let own: Vec<String> = look_up.iter().map(|i| (*i).to_owned()).collect();
+    for chunk in invoices.chunks(CHUNK_LINES) {
+        let rows = read
+            .lines_for_chunk((partner, "claimant"), chunk, batch, (&own, before))
+            .await?;
+        for (batch_status, row) in rows {
+            if row.batch_id == batch {
+                earlier.push((row.line.line_no, parse_line(&row)?));
+            } else {
+                record_history(&mut history, &batch_status, &row)?;
+            }
+        }
+    }
+    // Each line once, in line order (a line on two of the invoices asked is found twice).
+    earlier.sort_by_key(|(line_no, _)| *line_no);
+    earlier.dedup_by_key(|(line_no, _)| *line_no);
+    Ok((history, earlier.into_iter().map(|(_, line)| line).collect()))
+}
+
+fn parse_line(row: &BatchLineRecord) -> Result<BatchLine, ApplyError> {
+    row.line.payload.parse().map_err(corrupt(format!(
+        "batch {} line {}",
+        row.batch_id, row.line.line_no
+    )))
+}
+
 fn record_history(
     history: &mut LineHistory,
     batch_status: &str,
     row: &BatchLineRecord,
 ) -> Result<(), ApplyError> {
-    let line: BatchLine = row.line.payload.parse().map_err(corrupt(format!(
-        "batch {} line {}",
-        row.batch_id, row.line.line_no
-    )))?;
+    let line = parse_line(row)?;
     let Some(v) = &line.validation else {
         return Ok(());
     };

@@ -182,6 +182,14 @@ fn kind_code(kind: PartyKind) -> u64 {
     kind as u64
 }
 
+/// Fingerprint of an invoice as the keys compare it (ASCII whitespace and '-' dropped, ASCII
+/// case ignored): two spellings of one invoice have one print.
+pub fn invoice_print(invoice: &str) -> u128 {
+    let mut fp = Fingerprinter::new();
+    id(&mut fp, invoice);
+    fp.finish()
+}
+
 /// The fingerprint state after (distributor, supplier), shared by every line of a batch.
 pub fn party_base(distributor: &str, supplier: &str) -> Fingerprinter {
     let mut base = Fingerprinter::new();

@@ -12,7 +12,8 @@
 //! pipeline is deterministic, so they agree line for line. Like
 //! `process_with(.., LineEvents::None)`, no per-line event is returned; unlike it, the history
 //! and cap ledgers are not updated after validation (callers drop them once the batch is
-//! validated).
+//! validated). Validated `in_chunks`, each chunk is announced with what it meets of earlier
+//! lines and other batches (`begin_chunk`), so nothing kept grows with the batch.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -23,7 +24,7 @@ use crate::audit::Actor;
 use crate::caps::CapLedger;
 use crate::contracts::ContractBook;
 use crate::duplicates::LineHistory;
-pub use crate::rules::KnownSales;
+pub use crate::rules::ReturnSales;
 use crate::rules::{BatchContext, Pipeline, Validation};
 use crate::sale::SaleLine;
 use crate::settings::{BatchMode, EngineSettings};
@@ -148,6 +149,11 @@ fn batch_pipeline<'a>(
     Pipeline::new(book, &batch.settings, ctx, today, history, Some(caps))
 }
 
+/// A streamed line as the sale-key table of a later chunk needs it.
+fn recalled(line: &BatchLine) -> (&SaleLine, Option<crate::duplicates::LineKeys>) {
+    (&line.sale, line.validation.as_ref().and_then(|v| v.keys))
+}
+
 /// A pass that validates lines and keeps only what decides the batch's end.
 pub struct Survey<'a> {
     pipeline: Pipeline<'a>,
@@ -177,11 +183,21 @@ impl<'a> Survey<'a> {
         self.pipeline.preload_sales(sales);
     }
 
-    /// Starts from the batch's sales gathered apart ([`KnownSales`], built with the batch's
-    /// settings and context) instead of [`Survey::preload`].
-    pub fn with_known_sales(mut self, known: KnownSales) -> Self {
-        self.pipeline.with_known_sales(known);
+    /// Validates the lines in chunks, as [`LineStream::in_chunks`].
+    pub fn in_chunks(mut self, return_sales: &'a ReturnSales) -> Self {
+        self.pipeline.in_chunks(return_sales);
         self
+    }
+
+    /// Starts the next chunk, as [`LineStream::begin_chunk`].
+    pub fn begin_chunk<'l>(
+        &mut self,
+        earlier: impl IntoIterator<Item = &'l BatchLine>,
+        history: LineHistory,
+        sales: &[SaleLine],
+    ) {
+        self.pipeline
+            .begin_chunk(earlier.into_iter().map(recalled), history, sales);
     }
 
     /// Validates the next line.
@@ -229,10 +245,32 @@ impl<'a> LineStream<'a> {
         self.pipeline.preload_sales(sales);
     }
 
-    /// Starts from the batch's sales gathered apart, as [`Survey::with_known_sales`].
-    pub fn with_known_sales(mut self, known: KnownSales) -> Self {
-        self.pipeline.with_known_sales(known);
+    /// Validates the lines in chunks, each announced by [`LineStream::begin_chunk`], holding
+    /// only what the current chunk can meet instead of the whole batch's sale keys;
+    /// `return_sales` were gathered from every line of the batch before.
+    pub fn in_chunks(mut self, return_sales: &'a ReturnSales) -> Self {
+        self.pipeline.in_chunks(return_sales);
         self
+    }
+
+    /// The invoices of `sales`, the next chunk, whose earlier lines of the batch the caller
+    /// finds for [`LineStream::begin_chunk`] (the stream keeps those of the others).
+    pub fn invoices_to_look_up<'s>(&self, sales: &'s [SaleLine]) -> Vec<&'s str> {
+        self.pipeline.invoices_to_look_up(sales)
+    }
+
+    /// Starts the next chunk, `sales`. `earlier` are the batch's lines before the previous
+    /// chunk (as streamed: the validation keeps their keys) on the invoices
+    /// [`LineStream::invoices_to_look_up`] gave for `sales`, spelt any way the keys ignore,
+    /// in batch order; `history` the lines of other batches on every invoice of `sales`.
+    pub fn begin_chunk<'l>(
+        &mut self,
+        earlier: impl IntoIterator<Item = &'l BatchLine>,
+        history: LineHistory,
+        sales: &[SaleLine],
+    ) {
+        self.pipeline
+            .begin_chunk(earlier.into_iter().map(recalled), history, sales);
     }
 
     /// The next line, validated, in the status it ends the processing in under the plan.

@@ -5,14 +5,18 @@
 //! a hidden second error. A step that cannot be evaluated because an earlier one found nothing
 //! to evaluate against (no contract, no price row) records nothing (§13.11).
 //!
-//! [`Pipeline`] streams: it keeps per batch only line-key fingerprints (16 bytes a line) and
-//! the few lines passed within tolerance, never the lines or their results.
+//! [`Pipeline`] streams: it keeps per batch only line-key fingerprints (32 bytes a sale key) and
+//! the few lines passed within tolerance, never the lines or their results; validating in
+//! chunks (`chunked`), only the fingerprints the current chunk can meet.
 
+mod chunked;
 mod seen;
 #[cfg(test)]
 pub(crate) mod tests;
 
 use crate::name::Name;
+pub use chunked::ReturnSales;
+use chunked::{Chunked, Recalled};
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
@@ -300,71 +304,6 @@ pub struct HeaderTolerance {
     pub failed: Vec<usize>,
 }
 
-/// The sales of a batch, known before any of its lines is validated
-/// ([`Pipeline::preload_sales`] apart from a pipeline): built in one pass over a batch too big
-/// to hold, then given to the pipeline of each later pass ([`Pipeline::with_known_sales`]).
-#[derive(Debug, Clone)]
-pub struct KnownSales {
-    seen: seen::SeenMap,
-    parties: Fingerprinter,
-    basis: crate::settings::PricingDateBasis,
-    item_buf: String,
-}
-
-impl KnownSales {
-    /// None yet, for a batch of `ctx` under `settings`.
-    pub fn new(settings: &EngineSettings, ctx: &BatchContext) -> Self {
-        Self {
-            seen: Default::default(),
-            parties: party_base(&ctx.distributor.id, &ctx.supplier.id),
-            basis: settings.pricing_date_basis,
-            item_buf: String::new(),
-        }
-    }
-
-    /// Makes room for the sales of `lines` more lines: a batch's table sized once, before its
-    /// lines are read, never holds its old and new slots at once while it grows.
-    pub fn reserve(&mut self, lines: usize) {
-        self.seen.reserve(lines);
-    }
-
-    /// Only the known sales `lines` can meet (under their own invoice and item, and their
-    /// original's when they are returns): what validating those lines needs, where a copy of
-    /// the whole table would double it (a first chunk's survey of a million-line batch).
-    pub fn for_lines<'l>(&self, lines: impl IntoIterator<Item = &'l SaleLine>) -> Self {
-        let mut part = Self {
-            seen: Default::default(),
-            parties: self.parties.clone(),
-            basis: self.basis,
-            item_buf: String::new(),
-        };
-        let mut item_buf = String::new();
-        for line in lines {
-            if write_item_key(&line.item.qualifier, &line.item.id, &mut item_buf).is_err() {
-                continue;
-            }
-            for invoice in [line.invoice.as_str(), line.return_of()] {
-                let key = return_sale_key_from(&self.parties, invoice, &item_buf);
-                if let Some(sale) = self.seen.get(key) {
-                    part.seen.get_or_insert_with(key, || *sale);
-                }
-            }
-        }
-        part
-    }
-
-    /// Makes `lines` known (any order, any number of calls).
-    pub fn add<'l>(&mut self, lines: impl IntoIterator<Item = &'l SaleLine>) {
-        known_sales_into(
-            &mut self.seen,
-            &self.parties,
-            self.basis,
-            &mut self.item_buf,
-            lines,
-        );
-    }
-}
-
 /// Records each positive sale of `lines` in `seen` under its return key, with its date.
 fn known_sales_into<'l>(
     seen: &mut seen::SeenMap,
@@ -395,6 +334,13 @@ pub struct Pipeline<'a> {
     ctx: &'a BatchContext,
     today: NaiveDate,
     history: &'a LineHistory,
+    /// The history of the current chunk's invoices, when the batch is validated in chunks
+    /// ([`Pipeline::begin_chunk`]); `history` otherwise.
+    chunk_history: Option<LineHistory>,
+    /// The sales of a chunked batch found after a return to them ([`ReturnSales`]).
+    return_sales: Option<&'a ReturnSales>,
+    /// What the lines of a batch validated in chunks leave for the chunks after.
+    chunk: Option<Chunked>,
     caps: Option<&'a mut CapLedger>,
     rounding: Rounding,
     derive: bool,
@@ -434,6 +380,9 @@ impl<'a> Pipeline<'a> {
             ctx,
             today,
             history,
+            chunk_history: None,
+            return_sales: None,
+            chunk: None,
             caps,
             rounding: Rounding::of(settings),
             derive: settings.derive_contract_for(ctx.role),
@@ -481,14 +430,6 @@ impl<'a> Pipeline<'a> {
         );
     }
 
-    /// Starts from `known` instead of preloading: the sales of a batch read once, for the
-    /// pipelines of every pass over it. `known` must be of this pipeline's batch context and
-    /// settings ([`KnownSales::new`]); nothing may have been validated yet.
-    pub fn with_known_sales(&mut self, known: KnownSales) {
-        debug_assert_eq!(self.position, 0, "known sales come before the first line");
-        self.seen = known.seen;
-    }
-
     /// Validates the next line of the batch.
     pub fn validate(&mut self, line: &SaleLine) -> Validation {
         let position = self.position;
@@ -498,6 +439,16 @@ impl<'a> Pipeline<'a> {
         fill_customer_keys(&mut customer, &line.end_customer);
         self.run(line, &mut v, &customer);
         self.customer = customer;
+        if let Some(chunk) = &mut self.chunk {
+            let basis = self.settings.pricing_date_basis;
+            chunk.validated(Recalled::of(
+                &self.parties,
+                basis,
+                &mut self.item_buf,
+                line,
+                v.keys,
+            ));
+        }
         v.settle();
         if v.status == LineStatus::Accepted {
             if v.within_tolerance {
@@ -623,7 +574,8 @@ impl<'a> Pipeline<'a> {
                 .seen
                 .get(key)
                 .and_then(|s| s.date)
-                .or_else(|| self.history.sale_date(key))
+                .or_else(|| self.return_sales.and_then(|r| r.date(key)))
+                .or_else(|| self.history().sale_date(key))
             {
                 d = sale_d;
                 original_found = true;
@@ -643,40 +595,16 @@ impl<'a> Pipeline<'a> {
         });
         v.keys = Some(keys);
         let sale_date = (!line.is_return()).then_some(d);
-        let (near, exact) = (check(keys.near), check(keys.exact));
-        let (seen, inserted) = self.seen.get_or_insert_with(keys.sale, || SeenSale {
-            date: sale_date,
-            near,
-            exact,
-        });
-        let (first_in_batch, near_in_batch) = if inserted {
-            (true, false)
-        } else {
-            seen.date = seen.date.or(sale_date);
-            if seen.near == [0; 2] && seen.exact == [0; 2] {
-                // Only preloaded as a sale: this is the first line with the key.
-                seen.near = near;
-                seen.exact = exact;
-                (true, false)
-            } else {
-                let same_near = seen.near == near;
-                let near = same_near || self.near_extra.contains(&keys.near);
-                if !same_near {
-                    self.near_extra.insert(keys.near);
-                }
-                let first = seen.exact != exact && self.exact_extra.insert(keys.exact);
-                (first, near)
-            }
-        };
+        let (first_in_batch, near_in_batch) = self.note_in_batch(&keys, sale_date);
         // L15 "not a duplicate" overrides V1: V2–V10 run.
         if !self.skip_duplicates {
-            let near_before = near_in_batch || self.history.near_match(keys.near);
+            let near_before = near_in_batch || self.history().near_match(keys.near);
             if !first_in_batch {
                 return v.fail(Step::V1, ReasonCode::DuplicateInBatch);
             }
             let own = (ctx.batch.as_str(), line.line.as_str());
             if self
-                .history
+                .history()
                 .blocking(keys.exact, line.corrects.as_ref(), own)
                 .is_some()
             {
@@ -894,6 +822,40 @@ impl<'a> Pipeline<'a> {
         if !v.failures.is_empty() {
             v.accepted_amount = None;
         }
+    }
+
+    /// Records a line reaching V1 under its keys in the batch's sale-key table: whether it is
+    /// the first line of the batch with its exact key, and whether an earlier one had its near
+    /// key. `sale_date` is a sale's pricing date (none for a return).
+    fn note_in_batch(&mut self, keys: &LineKeys, sale_date: Option<NaiveDate>) -> (bool, bool) {
+        let (near, exact) = (check(keys.near), check(keys.exact));
+        let (seen, inserted) = self.seen.get_or_insert_with(keys.sale, || SeenSale {
+            date: sale_date,
+            near,
+            exact,
+        });
+        if inserted {
+            return (true, false);
+        }
+        seen.date = seen.date.or(sale_date);
+        if seen.near == [0; 2] && seen.exact == [0; 2] {
+            // Only preloaded as a sale: this is the first line with the key.
+            seen.near = near;
+            seen.exact = exact;
+            return (true, false);
+        }
+        let same_near = seen.near == near;
+        let near = same_near || self.near_extra.contains(&keys.near);
+        if !same_near {
+            self.near_extra.insert(keys.near);
+        }
+        let first = seen.exact != exact && self.exact_extra.insert(keys.exact);
+        (first, near)
+    }
+
+    /// The earlier lines of other batches that the current line may meet.
+    fn history(&self) -> &LineHistory {
+        self.chunk_history.as_ref().unwrap_or(self.history)
     }
 
     /// Reads, right after the row lookup was issued, what the later steps will read of the

@@ -109,6 +109,13 @@ impl SeenMap {
         }
     }
 
+    /// Empties the map, keeping its slots.
+    pub(super) fn clear(&mut self) {
+        self.slots.fill(EMPTY);
+        self.len = 0;
+        self.zero = None;
+    }
+
     /// Makes room for `additional` more keys without growing on the way.
     pub(super) fn reserve(&mut self, additional: usize) {
         let wanted = self.len + additional;

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::batch::{BatchSummary, Ledgers, LineEvents};
+use crate::duplicates::invoice_print;
 use crate::rules::tests::{date, sample_book as book, sample_claim, sample_header as header};
 
 fn today() -> NaiveDate {
@@ -66,41 +67,56 @@ fn streamed_capped(
     let (mut batch, opened) =
         Batch::open_streamed(header("S1"), settings, sales.len(), &Actor::System, today());
     let ctx = batch.stream_context();
-    // The sales gathered apart, chunk by chunk (apply's pass over a period too big to hold).
-    let mut known = KnownSales::new(&batch.settings, &ctx);
-    known.reserve(sales.len());
+    // The sales returns find later in the batch, gathered chunk by chunk (apply's pass over a
+    // period too big to hold).
+    let mut returns = ReturnSales::new(&batch.settings, &ctx);
     for c in sales.chunks(chunk) {
-        known.add(c);
+        returns.add(c);
     }
     // A survey of the first `chunks` chunks, from its own preload of every line, or (as
-    // apply does) from only the gathered sales those chunks' lines can meet.
-    let survey = |chunks: usize, only_met: bool| {
+    // apply does) of the first chunk alone, validated in chunks.
+    let survey = |chunks: usize, in_chunks: bool| {
         let mut caps = start.clone();
         let mut survey = Survey::new(&batch, &ctx, &book, &history, &mut caps, today());
-        if only_met {
-            let surveyed = sales.chunks(chunk).take(chunks).flatten();
-            survey = survey.with_known_sales(known.for_lines(surveyed));
+        if in_chunks {
+            survey = survey.in_chunks(&returns);
+            let first = sales.chunks(chunk).next().unwrap_or_default();
+            survey.begin_chunk([], history.clone(), first);
+            first.iter().for_each(|s| survey.add(s));
         } else {
             for c in sales.chunks(chunk) {
                 survey.preload(c);
             }
-        }
-        for c in sales.chunks(chunk).take(chunks) {
-            c.iter().for_each(|s| survey.add(s));
+            for c in sales.chunks(chunk).take(chunks) {
+                c.iter().for_each(|s| survey.add(s));
+            }
         }
         survey.finish().unwrap_or_else(|e| panic!("{e}"))
     };
     let exact = survey(usize::MAX, false);
     // As apply does: stream under the first chunk's plan; stream again under the observed
     // plan when it gives the lines other states. Every pass must see every return's sale.
+    // Each chunk starts from what a store would find of the lines written before the
+    // previous chunk on the invoices the stream asks for (compared as the keys compare them).
     let stream = |plan: &Plan| {
         let mut caps = start.clone();
-        let mut lines = Vec::new();
+        let mut lines: Vec<BatchLine> = Vec::new();
         let observed = {
             let mut stream =
                 LineStream::new(&batch, &ctx, &book, &history, &mut caps, today(), plan)
-                    .with_known_sales(known.clone());
+                    .in_chunks(&returns);
+            let mut previous = 0;
             for c in sales.chunks(chunk) {
+                let asked: Vec<u128> = stream
+                    .invoices_to_look_up(c)
+                    .into_iter()
+                    .map(invoice_print)
+                    .collect();
+                let earlier = lines[..previous]
+                    .iter()
+                    .filter(|l| asked.contains(&invoice_print(&l.sale.invoice)));
+                stream.begin_chunk(earlier, history.clone(), c);
+                previous = lines.len();
                 lines.extend(c.iter().map(|s| stream.next(s.clone())));
             }
             stream.finish().unwrap_or_else(|e| panic!("{e}"))
@@ -111,7 +127,7 @@ fn streamed_capped(
     assert_eq!(
         guess,
         survey(1, false),
-        "the sales the first chunk meets survey it as all of them do"
+        "the first chunk surveys in chunks as with every sale preloaded"
     );
     let (mut lines, observed, mut caps) = stream(&guess);
     assert_eq!(
@@ -323,5 +339,66 @@ fn a_return_finds_its_sale_in_a_later_chunk() {
             ..EngineSettings::default()
         };
         same_sales(&settings, &returns);
+    }
+}
+
+mod random {
+    //! Random batches of sample lines on a few invoices (sales, returns to earlier or later
+    //! sales, exact and near duplicates, zero quantities, an unknown item) validate the same in
+    //! chunks of any size as whole: the sale-key table rebuilt for each chunk from the lines a
+    //! store finds by invoice holds what the whole batch's table would.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// One line: (sample line, invoice, quantity, original invoice of a return, invoice line,
+    /// unknown item).
+    type Spec = (usize, u8, i64, Option<u8>, Option<u8>, bool);
+
+    fn line(
+        claim_lines: usize,
+        (n, invoice, quantity, original, invoice_line, unknown): Spec,
+    ) -> SaleLine {
+        let mut line = SaleLine::from(&sample_claim().lines[n % claim_lines]);
+        // Spelt three ways the keys take for one invoice.
+        line.invoice = match quantity.rem_euclid(3) {
+            0 => format!("INV-{invoice}"),
+            1 => format!("inv {invoice}"),
+            _ => format!("INV{invoice}"),
+        };
+        line.quantity = Decimal::new(quantity, 0);
+        line.claimed_amount = None;
+        line.original_invoice = original.map(|o| format!("INV-{o}"));
+        line.invoice_line = invoice_line.map(|l| l.to_string());
+        if unknown {
+            line.item.id.clear();
+        }
+        line
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn chunked_batches_validate_as_whole_ones(
+            specs in proptest::collection::vec(
+                (0usize..8, 0u8..4, -3i64..4, proptest::option::of(0u8..4), proptest::option::of(0u8..2), proptest::bool::weighted(0.05)),
+                1..40,
+            ),
+            chunk in 1usize..7,
+            in_key: bool,
+            review: bool,
+        ) {
+            let claim_lines = sample_claim().lines.len();
+            let sales: Vec<SaleLine> = specs.into_iter().map(|s| line(claim_lines, s)).collect();
+            let settings = EngineSettings {
+                batch_mode: if review { BatchMode::ReviewAndClaim } else { BatchMode::ImmediateClaim },
+                invoice_line_in_key: in_key,
+                ..EngineSettings::default()
+            };
+            let (expected, _, _) = whole(&settings, sales.clone());
+            let (shell, got, _, _) = streamed(&settings, sales, chunk);
+            prop_assert_eq!(got, expected.lines);
+            prop_assert_eq!(shell.status, expected.status);
+        }
     }
 }

@@ -1,0 +1,239 @@
+//! A batch validated in chunks whose sale-key table holds only what the current chunk can
+//! meet, so its memory does not grow with the batch.
+//!
+//! A line's V1 and its return's pricing date depend on other lines of the batch only through
+//! entries of the sale-key table under the keys the line itself touches: its own sale key,
+//! and its original's when it is a return, both under an invoice of the line. So the table a
+//! chunk is validated against needs only the earlier lines on the chunk's invoices.
+//! [`Pipeline::begin_chunk`] rebuilds it for each chunk from
+//! - the lines kept from the chunk before: every earlier line on an invoice of that chunk
+//!   (by induction), of which those on the new chunk's invoices are kept again;
+//! - for the chunk's other invoices, the earlier lines the caller's store finds
+//!   ([`Pipeline::invoices_to_look_up`]: none of them can be in the previous chunk, which the
+//!   store may not hold yet);
+//! - the chunk's own sales, and for a return whose sale comes later in the batch
+//!   [`ReturnSales`], gathered in one pass before.
+//!
+//! The lines then validate exactly as in a batch validated whole. What is kept grows only
+//! with the lines of invoices that run on from chunk to chunk (a batch of one invoice keeps
+//! all of its lines, as a whole batch does).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+
+use super::{Pipeline, SeenSale};
+use crate::duplicates::{LineHistory, LineKeys, invoice_print, party_base, return_sale_key_from};
+use crate::fingerprint::{FingerprintBuild, Fingerprinter};
+use crate::identity::write_item_key;
+use crate::rules::BatchContext;
+use crate::sale::SaleLine;
+use crate::settings::{EngineSettings, PricingDateBasis};
+
+/// What one line leaves in a batch's sale-key table.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Recalled {
+    /// Its invoice ([`invoice_print`]).
+    invoice: u128,
+    /// Its sale key (distributor, supplier, invoice, item).
+    sale: u128,
+    /// Its own date when it is a sale a return may refer to (positive, dated).
+    sale_date: Option<NaiveDate>,
+    /// Its near and exact keys when it reached V1.
+    keys: Option<(u128, u128)>,
+}
+
+impl Recalled {
+    /// What `line`, validated with `keys`, leaves; nothing for a line without an item key.
+    pub(super) fn of(
+        parties: &Fingerprinter,
+        basis: PricingDateBasis,
+        item_buf: &mut String,
+        line: &SaleLine,
+        keys: Option<LineKeys>,
+    ) -> Option<Self> {
+        let sale = match keys {
+            Some(keys) => keys.sale,
+            None => {
+                write_item_key(&line.item.qualifier, &line.item.id, item_buf).ok()?;
+                return_sale_key_from(parties, &line.invoice, item_buf)
+            }
+        };
+        let sale_date = (!line.is_return() && !line.quantity.is_zero())
+            .then(|| line.own_date(basis))
+            .flatten();
+        Some(Self {
+            invoice: invoice_print(&line.invoice),
+            sale,
+            sale_date,
+            keys: keys.map(|k| (k.near, k.exact)),
+        })
+    }
+}
+
+/// The state of a batch validated in chunks, between and during chunks.
+#[derive(Debug, Default)]
+pub(super) struct Chunked {
+    /// Every line before the current chunk on one of its invoices, in batch order.
+    kept: Vec<Recalled>,
+    /// The current chunk's lines so far.
+    current: Vec<Recalled>,
+    /// The current chunk's invoices (its lines' own and their originals').
+    invoices: HashSet<u128, FingerprintBuild>,
+}
+
+impl Chunked {
+    /// Notes a line of the current chunk.
+    pub(super) fn validated(&mut self, line: Option<Recalled>) {
+        self.current.extend(line);
+    }
+}
+
+/// The invoices a line's table entries are under: its own and its original's.
+fn invoices_of(line: &SaleLine) -> [&str; 2] {
+    [line.invoice.as_str(), line.return_of()]
+}
+
+impl<'a> Pipeline<'a> {
+    /// Validates the batch in chunks from here on: each chunk is announced by
+    /// [`Pipeline::begin_chunk`], and `return_sales` are the batch's sales its returns may
+    /// find only later in the batch.
+    pub fn in_chunks(&mut self, return_sales: &'a ReturnSales) {
+        self.return_sales = Some(return_sales);
+        self.chunk = Some(Chunked::default());
+    }
+
+    /// The invoices of `sales` (the next chunk) whose earlier lines the caller must find:
+    /// those not on the current chunk (whose earlier lines are kept here). Each once, as
+    /// first spelt; none when the batch is not validated in chunks.
+    pub fn invoices_to_look_up<'s>(&self, sales: &'s [SaleLine]) -> Vec<&'s str> {
+        let Some(chunk) = &self.chunk else {
+            return Vec::new();
+        };
+        let mut asked = HashSet::<u128, FingerprintBuild>::default();
+        let mut out = Vec::new();
+        for invoice in sales.iter().flat_map(invoices_of) {
+            let print = invoice_print(invoice);
+            if !chunk.invoices.contains(&print) && asked.insert(print) {
+                out.push(invoice);
+            }
+        }
+        out
+    }
+
+    /// Starts the next chunk, `sales`: rebuilds the table from `earlier`, the lines before
+    /// the previous chunk (with the keys they were validated with) on the invoices
+    /// [`Pipeline::invoices_to_look_up`] gave, in batch order; the lines kept on the other
+    /// invoices of `sales`; and the sales of `sales`. `history` is the history of other
+    /// batches for every invoice of `sales`.
+    pub fn begin_chunk<'l>(
+        &mut self,
+        earlier: impl IntoIterator<Item = (&'l SaleLine, Option<LineKeys>)>,
+        history: LineHistory,
+        sales: &[SaleLine],
+    ) {
+        let mut chunk = self.chunk.take().unwrap_or_default();
+        chunk.invoices.clear();
+        for invoice in sales.iter().flat_map(invoices_of) {
+            chunk.invoices.insert(invoice_print(invoice));
+        }
+        let mut current = std::mem::take(&mut chunk.current);
+        chunk.kept.append(&mut current);
+        chunk.current = current;
+        chunk.kept.retain(|r| chunk.invoices.contains(&r.invoice));
+        self.seen.clear();
+        self.near_extra.clear();
+        self.exact_extra.clear();
+        let basis = self.settings.pricing_date_basis;
+        let mut item_buf = std::mem::take(&mut self.item_buf);
+        // The looked-up lines are on other invoices than the kept ones (no key is in both),
+        // and are kept with them for the chunks after.
+        for (line, keys) in earlier {
+            chunk.kept.extend(Recalled::of(
+                &self.parties,
+                basis,
+                &mut item_buf,
+                line,
+                keys,
+            ));
+        }
+        self.item_buf = item_buf;
+        for r in &chunk.kept {
+            self.recall(r);
+        }
+        self.chunk = Some(chunk);
+        self.preload_sales(sales);
+        self.chunk_history = Some(history);
+    }
+
+    /// Puts a line validated before back in the table, as its validation left it.
+    fn recall(&mut self, r: &Recalled) {
+        if let Some(d) = r.sale_date {
+            let (entry, _) = self.seen.get_or_insert_with(r.sale, || SeenSale::PRELOADED);
+            entry.date = entry.date.or(Some(d));
+        }
+        if let Some((near, exact)) = r.keys {
+            let keys = LineKeys {
+                exact,
+                near,
+                sale: r.sale,
+            };
+            self.note_in_batch(&keys, r.sale_date);
+        }
+    }
+}
+
+/// The sales of a batch that a return may refer to before they come: for each original a
+/// return names, the first positive sale after the first such return. Gathered in one pass
+/// over the batch, it grows with its returns, not with its lines.
+#[derive(Debug, Clone)]
+pub struct ReturnSales {
+    parties: Fingerprinter,
+    basis: PricingDateBasis,
+    item_buf: String,
+    /// Return keys of the returns seen so far.
+    returned: HashSet<u128, FingerprintBuild>,
+    dates: HashMap<u128, NaiveDate, FingerprintBuild>,
+}
+
+impl ReturnSales {
+    /// None yet, for a batch of `ctx` under `settings`.
+    pub fn new(settings: &EngineSettings, ctx: &BatchContext) -> Self {
+        Self {
+            parties: party_base(&ctx.distributor.id, &ctx.supplier.id),
+            basis: settings.pricing_date_basis,
+            item_buf: String::new(),
+            returned: HashSet::default(),
+            dates: HashMap::default(),
+        }
+    }
+
+    /// Takes the batch's next `lines` (in batch order, over as many calls as needed).
+    pub fn add<'l>(&mut self, lines: impl IntoIterator<Item = &'l SaleLine>) {
+        for line in lines {
+            if write_item_key(&line.item.qualifier, &line.item.id, &mut self.item_buf).is_err() {
+                continue;
+            }
+            if line.is_return() {
+                let key = return_sale_key_from(&self.parties, line.return_of(), &self.item_buf);
+                self.returned.insert(key);
+                continue;
+            }
+            if self.returned.is_empty() || line.quantity.is_zero() {
+                continue;
+            }
+            let Some(d) = line.own_date(self.basis) else {
+                continue;
+            };
+            let key = return_sale_key_from(&self.parties, &line.invoice, &self.item_buf);
+            if self.returned.contains(&key) {
+                self.dates.entry(key).or_insert(d);
+            }
+        }
+    }
+
+    /// The date of the sale under return key `key` found after a return to it.
+    pub(super) fn date(&self, key: u128) -> Option<NaiveDate> {
+        self.dates.get(&key).copied()
+    }
+}
