@@ -84,6 +84,13 @@ impl SaleLine {
         }
     }
 
+    /// Its own date when it is a sale a return may refer to (a positive quantity, §13.10).
+    pub fn sale_date(&self, basis: PricingDateBasis) -> Option<NaiveDate> {
+        (!self.is_return() && !self.quantity.is_zero())
+            .then(|| self.own_date(basis))
+            .flatten()
+    }
+
     /// Whether the line is a return.
     pub fn is_return(&self) -> bool {
         self.quantity.is_sign_negative() && !self.quantity.is_zero()

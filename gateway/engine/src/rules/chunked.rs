@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
-use super::{Pipeline, SeenSale};
+use super::{Pipeline, note_sale};
 use crate::duplicates::{LineHistory, LineKeys, invoice_print, party_base, return_sale_key_from};
 use crate::fingerprint::{FingerprintBuild, Fingerprinter};
 use crate::identity::write_item_key;
@@ -59,13 +59,10 @@ impl Recalled {
                 return_sale_key_from(parties, &line.invoice, item_buf)
             }
         };
-        let sale_date = (!line.is_return() && !line.quantity.is_zero())
-            .then(|| line.own_date(basis))
-            .flatten();
         Some(Self {
             invoice: invoice_print(&line.invoice),
             sale,
-            sale_date,
+            sale_date: line.sale_date(basis),
             keys: keys.map(|k| (k.near, k.exact)),
         })
     }
@@ -169,8 +166,7 @@ impl<'a> Pipeline<'a> {
     /// Puts a line validated before back in the table, as its validation left it.
     fn recall(&mut self, r: &Recalled) {
         if let Some(d) = r.sale_date {
-            let (entry, _) = self.seen.get_or_insert_with(r.sale, || SeenSale::PRELOADED);
-            entry.date = entry.date.or(Some(d));
+            note_sale(&mut self.seen, r.sale, d);
         }
         if let Some((near, exact)) = r.keys {
             let keys = LineKeys {
@@ -211,23 +207,22 @@ impl ReturnSales {
     /// Takes the batch's next `lines` (in batch order, over as many calls as needed).
     pub fn add<'l>(&mut self, lines: impl IntoIterator<Item = &'l SaleLine>) {
         for line in lines {
+            let sale_date = line.sale_date(self.basis);
+            // A sale matters only once a return names a sale: until then no item key is built.
+            if !line.is_return() && (self.returned.is_empty() || sale_date.is_none()) {
+                continue;
+            }
             if write_item_key(&line.item.qualifier, &line.item.id, &mut self.item_buf).is_err() {
                 continue;
             }
             if line.is_return() {
                 let key = return_sale_key_from(&self.parties, line.return_of(), &self.item_buf);
                 self.returned.insert(key);
-                continue;
-            }
-            if self.returned.is_empty() || line.quantity.is_zero() {
-                continue;
-            }
-            let Some(d) = line.own_date(self.basis) else {
-                continue;
-            };
-            let key = return_sale_key_from(&self.parties, &line.invoice, &self.item_buf);
-            if self.returned.contains(&key) {
-                self.dates.entry(key).or_insert(d);
+            } else if let Some(d) = sale_date {
+                let key = return_sale_key_from(&self.parties, &line.invoice, &self.item_buf);
+                if self.returned.contains(&key) {
+                    self.dates.entry(key).or_insert(d);
+                }
             }
         }
     }

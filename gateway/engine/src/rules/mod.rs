@@ -313,18 +313,20 @@ fn known_sales_into<'l>(
     lines: impl IntoIterator<Item = &'l SaleLine>,
 ) {
     for line in lines {
-        if line.is_return() || line.quantity.is_zero() {
-            continue;
-        }
-        let Some(d) = line.own_date(basis) else {
+        let Some(d) = line.sale_date(basis) else {
             continue;
         };
         if write_item_key(&line.item.qualifier, &line.item.id, item_buf).is_ok() {
             let key = return_sale_key_from(parties, &line.invoice, item_buf);
-            let (entry, _) = seen.get_or_insert_with(key, || SeenSale::PRELOADED);
-            entry.date = entry.date.or(Some(d));
+            note_sale(seen, key, d);
         }
     }
+}
+
+/// Records a sale on `d` under its return key `key` (the first sale's date wins).
+fn note_sale(seen: &mut seen::SeenMap, key: u128, d: NaiveDate) {
+    let (entry, _) = seen.get_or_insert_with(key, || SeenSale::PRELOADED);
+    entry.date = entry.date.or(Some(d));
 }
 
 /// Streaming validator for the lines of one batch.
