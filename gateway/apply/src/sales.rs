@@ -473,22 +473,24 @@ pub(crate) async fn process_batch(
     let bctx = batch.stream_context();
     let Gathered { returns, first } = gather(tx, source, batch, &bctx).await?;
     let gathered_at = started.elapsed();
-    let (first_history, _) = chunk_lookup(tx, (&partner.id, id), &first, (&[], 1)).await?;
-    let history_at = started.elapsed();
     // §5.1: every cap in force with what earlier batches reserved and consumed (rows locked
     // until commit); every pass starts from it, the movements of the pass that counts are
     // saved.
     let stored_caps = crate::caps::load(tx, &books.book).await?;
-    let guess = {
+    let (guess, history_at) = {
         let mut caps = stored_caps.ledger.clone();
         let no_history = engine::duplicates::LineHistory::new();
         let mut survey = Survey::new(batch, &bctx, &books.book, &no_history, &mut caps, ctx.today)
             .in_chunks(&returns);
-        survey.begin_chunk([], first_history, &first);
+        // No line of this batch is written yet: only other batches' history is read.
+        let invoices = survey.next_chunk().invoices(&first);
+        let (history, _) = chunk_lookup(tx, (&partner.id, id), &invoices, 1).await?;
+        let history_at = started.elapsed();
+        survey.next_chunk().begin([], history, &first);
         for sale in &first {
             survey.add(sale);
         }
-        survey.finish()?
+        (survey.finish()?, history_at)
     };
     drop(first);
     let surveyed = started.elapsed();
@@ -734,16 +736,12 @@ impl Lines<'_> {
                 Some(parsing) => {
                     let sales = parsing.lines().await?;
                     let started = std::time::Instant::now();
-                    let look_up = stream.invoices_to_look_up(&sales);
-                    let (history, earlier) = chunk_lookup(
-                        tx,
-                        (&self.partner.id, self.id),
-                        &sales,
-                        (&look_up, unwritten_from),
-                    )
-                    .await?;
+                    let invoices = stream.next_chunk().invoices(&sales);
+                    let (history, earlier) =
+                        chunk_lookup(tx, (&self.partner.id, self.id), &invoices, unwritten_from)
+                            .await?;
                     spent.lookup += started.elapsed();
-                    stream.begin_chunk(&earlier, history, &sales);
+                    stream.next_chunk().begin(&earlier, history, &sales);
                     unwritten_from = line_no + 1;
                     Some(sales)
                 }

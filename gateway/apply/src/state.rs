@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use engine::audit::status_name;
+use engine::batch::stream::ChunkInvoices;
 use engine::batch::{Batch, BatchLine, BatchStatus};
 use engine::claims::ClaimRecord;
 use engine::duplicates::{HistoryEntry, LineHistory};
@@ -204,22 +205,22 @@ pub(crate) async fn history_for(
 }
 
 /// What validating the next chunk of a streamed batch needs from the store
-/// (`engine::batch::stream::LineStream::begin_chunk`): the history of `partner`'s other
-/// batches on every invoice of `sales`, and the lines of `batch` numbered below `before` on
-/// `look_up`, in line order.
+/// (`engine::batch::stream::NextChunk`): the history of `partner`'s other batches on every
+/// invoice of the chunk, and the lines of `batch` numbered below `before` on its `new`
+/// invoices, in line order.
 pub(crate) async fn chunk_lookup(
     read: &mut dyn StoreRead,
     (partner, batch): (&str, Uuid),
-    sales: &[engine::sale::SaleLine],
-    (look_up, before): (&[&str], i64),
+    invoices: &ChunkInvoices<'_>,
+    before: i64,
 ) -> Result<(LineHistory, Vec<BatchLine>), ApplyError> {
     let mut history = LineHistory::new();
     let mut earlier = Vec::new();
-    let invoices: Vec<String> = invoices_of(sales.iter()).into_iter().collect();
-    let own: Vec<String> = look_up.iter().map(|i| (*i).to_owned()).collect();
-    for chunk in invoices.chunks(CHUNK_LINES) {
+    let new: Vec<String> = invoices.new.iter().map(|i| (*i).to_owned()).collect();
+    for chunk in invoices.all.chunks(CHUNK_LINES) {
+        let chunk: Vec<String> = chunk.iter().map(|i| (*i).to_owned()).collect();
         let rows = read
-            .lines_for_chunk((partner, "claimant"), chunk, batch, (&own, before))
+            .lines_for_chunk((partner, "claimant"), &chunk, batch, (&new, before))
             .await?;
         for (batch_status, row) in rows {
             if row.batch_id == batch {
@@ -229,9 +230,8 @@ pub(crate) async fn chunk_lookup(
             }
         }
     }
-    // Each line once, in line order (a line on two of the invoices asked is found twice).
+    // In line order across the statements (the invoices are distinct keys: each line once).
     earlier.sort_by_key(|(line_no, _)| *line_no);
-    earlier.dedup_by_key(|(line_no, _)| *line_no);
     Ok((history, earlier.into_iter().map(|(_, line)| line).collect()))
 }
 

@@ -13,7 +13,7 @@
 //! `process_with(.., LineEvents::None)`, no per-line event is returned; unlike it, the history
 //! and cap ledgers are not updated after validation (callers drop them once the batch is
 //! validated). Validated `in_chunks`, each chunk is announced with what it meets of earlier
-//! lines and other batches (`begin_chunk`), so nothing kept grows with the batch.
+//! lines and other batches ([`NextChunk`]), so nothing kept grows with the batch.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -24,8 +24,8 @@ use crate::audit::Actor;
 use crate::caps::CapLedger;
 use crate::contracts::ContractBook;
 use crate::duplicates::LineHistory;
-pub use crate::rules::ReturnSales;
 use crate::rules::{BatchContext, Pipeline, Validation};
+pub use crate::rules::{ChunkInvoices, ReturnSales};
 use crate::sale::SaleLine;
 use crate::settings::{BatchMode, EngineSettings};
 
@@ -149,9 +149,32 @@ fn batch_pipeline<'a>(
     Pipeline::new(book, &batch.settings, ctx, today, history, Some(caps))
 }
 
-/// A streamed line as the sale-key table of a later chunk needs it.
-fn recalled(line: &BatchLine) -> (&SaleLine, Option<crate::duplicates::LineKeys>) {
-    (&line.sale, line.validation.as_ref().and_then(|v| v.keys))
+/// How a [`Survey`] or [`LineStream`] validated `in_chunks` is told of its next chunk: first
+/// the chunk's invoices, for the caller's lookup, then what the lookup found.
+pub struct NextChunk<'p, 'a>(&'p mut Pipeline<'a>);
+
+impl NextChunk<'_, '_> {
+    /// The invoices of `sales`, the next chunk: `all` for the history of other batches, `new`
+    /// (not on the chunk before) for the batch's own earlier lines; each once, as the keys
+    /// compare them.
+    pub fn invoices<'s>(&mut self, sales: &'s [SaleLine]) -> ChunkInvoices<'s> {
+        self.0.chunk_invoices(sales)
+    }
+
+    /// Starts the next chunk, `sales`. `earlier` are the batch's lines before the previous
+    /// chunk (as streamed: the validation keeps their keys) on the `new` invoices, spelt any
+    /// way the keys ignore, in batch order; `history` the lines of other batches on `all`.
+    pub fn begin<'l>(
+        &mut self,
+        earlier: impl IntoIterator<Item = &'l BatchLine>,
+        history: LineHistory,
+        sales: &[SaleLine],
+    ) {
+        let earlier = earlier
+            .into_iter()
+            .map(|l| (&l.sale, l.validation.as_ref().and_then(|v| v.keys)));
+        self.0.begin_chunk(earlier, history, sales);
+    }
 }
 
 /// A pass that validates lines and keeps only what decides the batch's end.
@@ -189,15 +212,9 @@ impl<'a> Survey<'a> {
         self
     }
 
-    /// Starts the next chunk, as [`LineStream::begin_chunk`].
-    pub fn begin_chunk<'l>(
-        &mut self,
-        earlier: impl IntoIterator<Item = &'l BatchLine>,
-        history: LineHistory,
-        sales: &[SaleLine],
-    ) {
-        self.pipeline
-            .begin_chunk(earlier.into_iter().map(recalled), history, sales);
+    /// The next chunk's calls, as [`LineStream::next_chunk`].
+    pub fn next_chunk(&mut self) -> NextChunk<'_, 'a> {
+        NextChunk(&mut self.pipeline)
     }
 
     /// Validates the next line.
@@ -245,7 +262,7 @@ impl<'a> LineStream<'a> {
         self.pipeline.preload_sales(sales);
     }
 
-    /// Validates the lines in chunks, each announced by [`LineStream::begin_chunk`], holding
+    /// Validates the lines in chunks, each announced through [`LineStream::next_chunk`], holding
     /// only what the current chunk can meet instead of the whole batch's sale keys;
     /// `return_sales` were gathered from every line of the batch before.
     pub fn in_chunks(mut self, return_sales: &'a ReturnSales) -> Self {
@@ -253,24 +270,10 @@ impl<'a> LineStream<'a> {
         self
     }
 
-    /// The invoices of `sales`, the next chunk, whose earlier lines of the batch the caller
-    /// finds for [`LineStream::begin_chunk`] (the stream keeps those of the others).
-    pub fn invoices_to_look_up<'s>(&self, sales: &'s [SaleLine]) -> Vec<&'s str> {
-        self.pipeline.invoices_to_look_up(sales)
-    }
-
-    /// Starts the next chunk, `sales`. `earlier` are the batch's lines before the previous
-    /// chunk (as streamed: the validation keeps their keys) on the invoices
-    /// [`LineStream::invoices_to_look_up`] gave for `sales`, spelt any way the keys ignore,
-    /// in batch order; `history` the lines of other batches on every invoice of `sales`.
-    pub fn begin_chunk<'l>(
-        &mut self,
-        earlier: impl IntoIterator<Item = &'l BatchLine>,
-        history: LineHistory,
-        sales: &[SaleLine],
-    ) {
-        self.pipeline
-            .begin_chunk(earlier.into_iter().map(recalled), history, sales);
+    /// The calls that announce the next chunk, each chunk before its first line
+    /// ([`NextChunk`]).
+    pub fn next_chunk(&mut self) -> NextChunk<'_, 'a> {
+        NextChunk(&mut self.pipeline)
     }
 
     /// The next line, validated, in the status it ends the processing in under the plan.

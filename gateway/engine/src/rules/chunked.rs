@@ -9,7 +9,7 @@
 //! - the lines kept from the chunk before: every earlier line on an invoice of that chunk
 //!   (by induction), of which those on the new chunk's invoices are kept again;
 //! - for the chunk's other invoices, the earlier lines the caller's store finds
-//!   ([`Pipeline::invoices_to_look_up`]: none of them can be in the previous chunk, which the
+//!   ([`Pipeline::chunk_invoices`]: none of them can be in the previous chunk, which the
 //!   store may not hold yet);
 //! - the chunk's own sales, and for a return whose sale comes later in the batch
 //!   [`ReturnSales`], gathered in one pass before.
@@ -44,12 +44,12 @@ pub(super) struct Recalled {
 }
 
 impl Recalled {
-    /// What `line`, validated with `keys`, leaves; nothing for a line without an item key.
+    /// What `line` (its invoice's print `invoice`), validated with `keys`, leaves; nothing for
+    /// a line without an item key.
     pub(super) fn of(
-        parties: &Fingerprinter,
-        basis: PricingDateBasis,
+        (parties, basis): (&Fingerprinter, PricingDateBasis),
         item_buf: &mut String,
-        line: &SaleLine,
+        (line, invoice): (&SaleLine, u128),
         keys: Option<LineKeys>,
     ) -> Option<Self> {
         let sale = match keys {
@@ -60,7 +60,7 @@ impl Recalled {
             }
         };
         Some(Self {
-            invoice: invoice_print(&line.invoice),
+            invoice,
             sale,
             sale_date: line.sale_date(basis),
             keys: keys.map(|k| (k.near, k.exact)),
@@ -77,18 +77,41 @@ pub(super) struct Chunked {
     current: Vec<Recalled>,
     /// The current chunk's invoices (its lines' own and their originals').
     invoices: HashSet<u128, FingerprintBuild>,
+    /// The print of each of the current chunk's lines' own invoice, in line order.
+    prints: Vec<u128>,
+    /// The batch position of the current chunk's first line.
+    first_position: usize,
+    /// The next chunk's invoices and prints, from [`Pipeline::chunk_invoices`].
+    next: Option<(HashSet<u128, FingerprintBuild>, Vec<u128>)>,
 }
 
 impl Chunked {
-    /// Notes a line of the current chunk.
-    pub(super) fn validated(&mut self, line: Option<Recalled>) {
-        self.current.extend(line);
+    /// Notes the line of the current chunk at batch position `position`, `line`, validated
+    /// with `keys`.
+    pub(super) fn validated(
+        &mut self,
+        context: (&Fingerprinter, PricingDateBasis),
+        item_buf: &mut String,
+        (position, line): (usize, &SaleLine),
+        keys: Option<LineKeys>,
+    ) {
+        let invoice = match self.prints.get(position.wrapping_sub(self.first_position)) {
+            Some(print) => *print,
+            None => invoice_print(&line.invoice),
+        };
+        self.current
+            .extend(Recalled::of(context, item_buf, (line, invoice), keys));
     }
 }
 
-/// The invoices a line's table entries are under: its own and its original's.
-fn invoices_of(line: &SaleLine) -> [&str; 2] {
-    [line.invoice.as_str(), line.return_of()]
+/// The invoices of a chunk: each once (as the keys compare them), as first spelt.
+#[derive(Debug, Default)]
+pub struct ChunkInvoices<'s> {
+    /// Every invoice of the chunk's lines, their own and their originals'.
+    pub all: Vec<&'s str>,
+    /// Those not on the chunk before, whose earlier lines of the batch the caller finds
+    /// (the pipeline keeps those of the others).
+    pub new: Vec<&'s str>,
 }
 
 impl<'a> Pipeline<'a> {
@@ -100,27 +123,39 @@ impl<'a> Pipeline<'a> {
         self.chunk = Some(Chunked::default());
     }
 
-    /// The invoices of `sales` (the next chunk) whose earlier lines the caller must find:
-    /// those not on the current chunk (whose earlier lines are kept here). Each once, as
-    /// first spelt; none when the batch is not validated in chunks.
-    pub fn invoices_to_look_up<'s>(&self, sales: &'s [SaleLine]) -> Vec<&'s str> {
-        let Some(chunk) = &self.chunk else {
-            return Vec::new();
+    /// The invoices of `sales`, the next chunk, for the caller's lookup before
+    /// [`Pipeline::begin_chunk`] (which takes the fingerprints made here); none when the batch
+    /// is not validated in chunks.
+    pub fn chunk_invoices<'s>(&mut self, sales: &'s [SaleLine]) -> ChunkInvoices<'s> {
+        let Some(chunk) = &mut self.chunk else {
+            return ChunkInvoices::default();
         };
-        let mut asked = HashSet::<u128, FingerprintBuild>::default();
-        let mut out = Vec::new();
-        for invoice in sales.iter().flat_map(invoices_of) {
-            let print = invoice_print(invoice);
-            if !chunk.invoices.contains(&print) && asked.insert(print) {
-                out.push(invoice);
+        let mut invoices = HashSet::<u128, FingerprintBuild>::default();
+        let mut prints = Vec::with_capacity(sales.len());
+        let mut out = ChunkInvoices::default();
+        for line in sales {
+            let own = invoice_print(&line.invoice);
+            prints.push(own);
+            let original = match line.return_of() {
+                o if o == line.invoice => None,
+                o => Some((o, invoice_print(o))),
+            };
+            for (invoice, print) in std::iter::once((line.invoice.as_str(), own)).chain(original) {
+                if invoices.insert(print) {
+                    out.all.push(invoice);
+                    if !chunk.invoices.contains(&print) {
+                        out.new.push(invoice);
+                    }
+                }
             }
         }
+        chunk.next = Some((invoices, prints));
         out
     }
 
     /// Starts the next chunk, `sales`: rebuilds the table from `earlier`, the lines before
-    /// the previous chunk (with the keys they were validated with) on the invoices
-    /// [`Pipeline::invoices_to_look_up`] gave, in batch order; the lines kept on the other
+    /// the previous chunk (with the keys they were validated with) on the `new` invoices
+    /// [`Pipeline::chunk_invoices`] gave, in batch order; the lines kept on the other
     /// invoices of `sales`; and the sales of `sales`. `history` is the history of other
     /// batches for every invoice of `sales`.
     pub fn begin_chunk<'l>(
@@ -129,11 +164,18 @@ impl<'a> Pipeline<'a> {
         history: LineHistory,
         sales: &[SaleLine],
     ) {
-        let mut chunk = self.chunk.take().unwrap_or_default();
-        chunk.invoices.clear();
-        for invoice in sales.iter().flat_map(invoices_of) {
-            chunk.invoices.insert(invoice_print(invoice));
+        if self
+            .chunk
+            .as_ref()
+            .is_none_or(|c| c.next.as_ref().is_none_or(|n| n.1.len() != sales.len()))
+        {
+            self.chunk_invoices(sales);
         }
+        let mut chunk = self.chunk.take().unwrap_or_default();
+        if let Some((invoices, prints)) = chunk.next.take() {
+            (chunk.invoices, chunk.prints) = (invoices, prints);
+        }
+        chunk.first_position = self.position;
         let mut current = std::mem::take(&mut chunk.current);
         chunk.kept.append(&mut current);
         chunk.current = current;
@@ -146,11 +188,11 @@ impl<'a> Pipeline<'a> {
         // The looked-up lines are on other invoices than the kept ones (no key is in both),
         // and are kept with them for the chunks after.
         for (line, keys) in earlier {
+            let invoice = invoice_print(&line.invoice);
             chunk.kept.extend(Recalled::of(
-                &self.parties,
-                basis,
+                (&self.parties, basis),
                 &mut item_buf,
-                line,
+                (line, invoice),
                 keys,
             ));
         }

@@ -15,8 +15,8 @@ mod seen;
 pub(crate) mod tests;
 
 use crate::name::Name;
-pub use chunked::ReturnSales;
-use chunked::{Chunked, Recalled};
+use chunked::Chunked;
+pub use chunked::{ChunkInvoices, ReturnSales};
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
@@ -442,14 +442,8 @@ impl<'a> Pipeline<'a> {
         self.run(line, &mut v, &customer);
         self.customer = customer;
         if let Some(chunk) = &mut self.chunk {
-            let basis = self.settings.pricing_date_basis;
-            chunk.validated(Recalled::of(
-                &self.parties,
-                basis,
-                &mut self.item_buf,
-                line,
-                v.keys,
-            ));
+            let context = (&self.parties, self.settings.pricing_date_basis);
+            chunk.validated(context, &mut self.item_buf, (position, line), v.keys);
         }
         v.settle();
         if v.status == LineStatus::Accepted {

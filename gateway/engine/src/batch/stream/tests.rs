@@ -81,7 +81,7 @@ fn streamed_capped(
         if in_chunks {
             survey = survey.in_chunks(&returns);
             let first = sales.chunks(chunk).next().unwrap_or_default();
-            survey.begin_chunk([], history.clone(), first);
+            survey.next_chunk().begin([], history.clone(), first);
             first.iter().for_each(|s| survey.add(s));
         } else {
             for c in sales.chunks(chunk) {
@@ -108,14 +108,16 @@ fn streamed_capped(
             let mut previous = 0;
             for c in sales.chunks(chunk) {
                 let asked: Vec<u128> = stream
-                    .invoices_to_look_up(c)
+                    .next_chunk()
+                    .invoices(c)
+                    .new
                     .into_iter()
                     .map(invoice_print)
                     .collect();
                 let earlier = lines[..previous]
                     .iter()
                     .filter(|l| asked.contains(&invoice_print(&l.sale.invoice)));
-                stream.begin_chunk(earlier, history.clone(), c);
+                stream.next_chunk().begin(earlier, history.clone(), c);
                 previous = lines.len();
                 lines.extend(c.iter().map(|s| stream.next(s.clone())));
             }
