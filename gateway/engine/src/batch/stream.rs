@@ -226,7 +226,7 @@ impl<'a> Survey<'a> {
     /// The plan of the lines surveyed (of the whole batch when every line was added; a
     /// guess otherwise); `Empty` for a batch without lines.
     pub fn finish(self) -> Result<Plan, BatchError> {
-        let tolerance_failed = !self.pipeline.finish().failed.is_empty();
+        let tolerance_failed = self.pipeline.finish().exceeded;
         self.tally.plan(tolerance_failed)
     }
 }
@@ -311,7 +311,7 @@ impl<'a> LineStream<'a> {
     /// [`Batch::process_with`] does at the end of a whole batch; until then they hold them, so
     /// every pass and the whole batch see the same remaining quantities.
     pub fn finish(self) -> Result<Plan, BatchError> {
-        let tolerance_failed = !self.pipeline.finish().failed.is_empty();
+        let tolerance_failed = self.pipeline.finish().exceeded;
         self.tally.plan(tolerance_failed)
     }
 }

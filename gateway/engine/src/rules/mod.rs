@@ -300,8 +300,23 @@ impl SeenSale {
 pub struct HeaderTolerance {
     /// Σ|variance| of lines passed within tolerance.
     pub total_variance: Decimal,
-    /// Positions of those lines when the total exceeded `header_tol`; empty otherwise.
+    /// Whether that total exceeded `header_tol`: every such line fails.
+    pub exceeded: bool,
+    /// Positions of those lines when it did; empty otherwise, and in a batch validated in
+    /// chunks (its plan fails them as they stream, [`Pipeline::in_chunks`]).
     pub failed: Vec<usize>,
+}
+
+/// The lines passed within tolerance so far, for the header check at the batch's end.
+#[derive(Debug, Default)]
+struct Tolerated {
+    /// Σ|variance|.
+    total: Decimal,
+    /// Their positions; not kept in a batch validated in chunks, so that nothing kept grows
+    /// with its lines.
+    positions: Vec<usize>,
+    /// Those holding cap reservations, given back when the header check fails.
+    capped: Vec<LineRef>,
 }
 
 /// Records each positive sale of `lines` in `seen` under its return key, with its date.
@@ -353,7 +368,7 @@ pub struct Pipeline<'a> {
     near_extra: HashSet<u128, FingerprintBuild>,
     /// Exact keys of later lines whose sale key was taken (rare).
     exact_extra: HashSet<u128, FingerprintBuild>,
-    tolerated: Vec<(usize, Decimal, Option<LineRef>)>,
+    tolerated: Tolerated,
     position: usize,
     item_buf: String,
     scratch: String,
@@ -391,7 +406,7 @@ impl<'a> Pipeline<'a> {
             seen: Default::default(),
             near_extra: HashSet::default(),
             exact_extra: HashSet::default(),
-            tolerated: Vec::new(),
+            tolerated: Tolerated::default(),
             position: 0,
             item_buf: String::new(),
             scratch: String::new(),
@@ -448,9 +463,13 @@ impl<'a> Pipeline<'a> {
         v.settle();
         if v.status == LineStatus::Accepted {
             if v.within_tolerance {
-                let variance = v.variance.unwrap_or_default().abs();
-                let line_ref = (!v.caps.is_empty()).then(|| self.line_ref(line));
-                self.tolerated.push((position, variance, line_ref));
+                self.tolerated.total += v.variance.unwrap_or_default().abs();
+                if self.chunk.is_none() {
+                    self.tolerated.positions.push(position);
+                }
+                if !v.caps.is_empty() {
+                    self.tolerated.capped.push(self.line_ref(line));
+                }
             }
             if let (Some(caps), false) = (self.caps.as_deref_mut(), v.caps.is_empty()) {
                 let line_ref = LineRef {
@@ -487,23 +506,22 @@ impl<'a> Pipeline<'a> {
     /// Ends the batch: the header tolerance check (§13.4). Reservations of the failed lines are
     /// released.
     pub fn finish(mut self) -> HeaderTolerance {
-        let total: Decimal = self.tolerated.iter().map(|t| t.1).sum();
+        let total = self.tolerated.total;
         if total <= self.settings.header_tol {
             return HeaderTolerance {
                 total_variance: total,
-                failed: Vec::new(),
+                ..HeaderTolerance::default()
             };
         }
         if let Some(caps) = self.caps.as_deref_mut() {
-            for (_, _, line_ref) in &self.tolerated {
-                if let Some(line_ref) = line_ref {
-                    caps.release(line_ref, self.today);
-                }
+            for line_ref in &self.tolerated.capped {
+                caps.release(line_ref, self.today);
             }
         }
         HeaderTolerance {
             total_variance: total,
-            failed: self.tolerated.iter().map(|t| t.0).collect(),
+            exceeded: true,
+            failed: self.tolerated.positions,
         }
     }
 
