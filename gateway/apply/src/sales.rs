@@ -479,9 +479,7 @@ pub(crate) async fn process_batch(
     let stored_caps = crate::caps::load(tx, &books.book).await?;
     let (guess, history_at) = {
         let mut caps = stored_caps.ledger.clone();
-        let no_history = engine::duplicates::LineHistory::new();
-        let mut survey = Survey::new(batch, &bctx, &books.book, &no_history, &mut caps, ctx.today)
-            .in_chunks(&returns);
+        let mut survey = Survey::chunked(batch, &bctx, &books.book, &mut caps, ctx.today, &returns);
         // No line of this batch is written yet: only other batches' history is read.
         let invoices = survey.next_chunk().invoices(&first);
         let (history, _) = chunk_lookup(tx, (&partner.id, id), &invoices, 1).await?;
@@ -702,18 +700,14 @@ impl Lines<'_> {
         });
         let mut caps = caps.clone();
         let renumber = self.renumber;
-        // Other batches' lines come with each chunk (`begin_chunk`), not for the whole batch.
-        let no_history = engine::duplicates::LineHistory::new();
-        let mut stream = LineStream::new(
-            self.batch,
-            self.bctx,
-            &self.books.book,
-            &no_history,
+        // Other batches' lines come with each chunk (`NextChunk::begin`), not for the whole batch.
+        let mut stream = LineStream::chunked(
+            (self.batch, self.bctx, &self.books.book),
             &mut caps,
             self.ctx.today,
             plan,
-        )
-        .in_chunks(self.returns);
+            self.returns,
+        );
         // Three chunks at once: while chunk k+1 is validated (in line order, here), chunk k
         // is serialized on a blocking thread and then written, and chunk k+2 is read and
         // parsed on a blocking thread. Validation yields every few hundred lines, so the

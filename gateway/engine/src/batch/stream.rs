@@ -137,6 +137,9 @@ impl Tally {
     }
 }
 
+/// The whole-batch history of a batch validated in chunks: none (each chunk brings its own).
+static NO_HISTORY: std::sync::LazyLock<LineHistory> = std::sync::LazyLock::new(LineHistory::new);
+
 /// The pipeline of a streamed batch's lines, reserving in `caps`.
 fn batch_pipeline<'a>(
     batch: &'a Batch,
@@ -212,6 +215,19 @@ impl<'a> Survey<'a> {
         self
     }
 
+    /// A survey validated in chunks from the start: each chunk brings the history it meets
+    /// ([`NextChunk::begin`]), so none is given for the whole batch.
+    pub fn chunked(
+        batch: &'a Batch,
+        ctx: &'a BatchContext,
+        book: &'a ContractBook,
+        caps: &'a mut CapLedger,
+        today: NaiveDate,
+        return_sales: &'a ReturnSales,
+    ) -> Self {
+        Self::new(batch, ctx, book, &NO_HISTORY, caps, today).in_chunks(return_sales)
+    }
+
     /// The next chunk's calls, as [`LineStream::next_chunk`].
     pub fn next_chunk(&mut self) -> NextChunk<'_, 'a> {
         NextChunk(&mut self.pipeline)
@@ -268,6 +284,17 @@ impl<'a> LineStream<'a> {
     pub fn in_chunks(mut self, return_sales: &'a ReturnSales) -> Self {
         self.pipeline.in_chunks(return_sales);
         self
+    }
+
+    /// A stream validated in chunks from the start, as [`Survey::chunked`].
+    pub fn chunked(
+        (batch, ctx, book): (&'a Batch, &'a BatchContext, &'a ContractBook),
+        caps: &'a mut CapLedger,
+        today: NaiveDate,
+        plan: &'a Plan,
+        return_sales: &'a ReturnSales,
+    ) -> Self {
+        Self::new(batch, ctx, book, &NO_HISTORY, caps, today, plan).in_chunks(return_sales)
     }
 
     /// The calls that announce the next chunk, each chunk before its first line
