@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs every cargo-fuzz target of the x12 crate for SECONDS each (default 60), seeded with
+# Runs every cargo-fuzz target (the x12 crate's tokenizer and validator, and the whole
+# translation through partner-maps) for SECONDS each (default 60), seeded with
 # parsers/fuzz/seeds, and copies any crash, timeout or OOM input into parsers/fuzz/regressions/
-# so that `cargo test -p x12 --test fuzz_corpus` replays it from then on.
+# (as TARGET-NAME) so that `cargo test` replays it from then on (`parsers/tests/fuzz_corpus.rs`,
+# `partner-maps/tests/fuzz_replay.rs`).
 #
 #   scripts/fuzz.sh          # 60 s per target
 #   scripts/fuzz.sh 30       # what CI runs
@@ -13,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_PER_TARGET=${1:-60}
-TARGETS=(tokenize validate)
+TARGETS=(tokenize validate translate)
 FUZZ_DIR=parsers/fuzz
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

@@ -1,0 +1,119 @@
+//! Any bytes through the whole translation a partner's file takes (set reader, validation,
+//! typed reading, mapping to normalized documents), under the sender lookup over the shipped
+//! profiles, each shipped profile named, and offline; then every document rendered back in
+//! its profile's dialect and every interchange report acknowledged (997 and 999, TA1 when
+//! owed) and written: no panic, and every error renders. Shared by the `translate` fuzz
+//! target and the replay test of `partner-maps` (`tests/fuzz_replay.rs`), which include it.
+
+use std::sync::LazyLock;
+
+use partner_maps::render::render_set;
+use partner_maps::translate::{PartnerLookup, TranslateOptions, translate_with};
+use partner_maps::{Profile, ProfileSet};
+use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
+use x12::writer::{WriteOptions, render_interchange};
+
+/// What a run reached, so a replay can tell that its inputs go all the way through.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Reached {
+    /// Sets translated into documents.
+    pub documents: usize,
+    /// Documents rendered back to a typed set.
+    pub rendered: usize,
+    /// Acknowledgments written.
+    pub acks: usize,
+}
+
+/// The shipped profiles, compiled in (the fuzzer runs from anywhere).
+static PROFILES: LazyLock<ProfileSet> =
+    LazyLock::new(|| {
+        let texts = [
+            (
+                "acmepharma.toml",
+                include_str!("../../../partner-maps/profiles/acmepharma.toml"),
+            ),
+            (
+                "caresupply.toml",
+                include_str!("../../../partner-maps/profiles/caresupply.toml"),
+            ),
+            (
+                "gooddrug.toml",
+                include_str!("../../../partner-maps/profiles/gooddrug.toml"),
+            ),
+            (
+                "voltadist.toml",
+                include_str!("../../../partner-maps/profiles/voltadist.toml"),
+            ),
+        ];
+        ProfileSet::from_profiles(texts.map(|(file, text)| {
+            Profile::from_toml_str(text, file).expect("a shipped profile loads")
+        }))
+        .expect("the shipped profiles are one set")
+    });
+
+/// The translation of `data` under `lookup`, its documents rendered back and its reports
+/// acknowledged.
+fn translate_all(data: &[u8], lookup: PartnerLookup<'_>, reached: &mut Reached) {
+    let options = TranslateOptions {
+        file: Some("fuzz.x12".to_owned()),
+        // One thread: the outcomes are the same, and libFuzzer's inputs are small.
+        parallel: false,
+        ..TranslateOptions::default()
+    };
+    let mut translator = translate_with(data, "fuzz", lookup, options);
+    for outcome in translator.by_ref() {
+        for d in &outcome.diagnostics {
+            let _ = d.to_string();
+        }
+        match &outcome.result {
+            Ok(docs) => {
+                let profile = outcome.partner.as_deref().and_then(|id| PROFILES.get(id));
+                reached.documents += docs.len();
+                for doc in docs {
+                    for p in profile.into_iter().chain(PROFILES.iter().take(1)) {
+                        if let Ok(set) = render_set(doc, p) {
+                            let _ = set.to_segments(p.x12.version);
+                            reached.rendered += 1;
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = e.to_string();
+            }
+        }
+    }
+    let _ = translator.token_error().map(ToString::to_string);
+    for d in translator.take_envelope_diagnostics() {
+        let _ = d.to_string();
+    }
+    for report in translator.take_reports() {
+        for kind in [AckKind::Fa997, AckKind::Ia999] {
+            let params = AckParams {
+                kind,
+                ta1: Ta1Policy::WhenRequestedOrRejected,
+                all_sets: true,
+                interchange_control_number: 1,
+                group_control_number: 1,
+                date: "20261206".to_owned(),
+                time: "1200".to_owned(),
+            };
+            if let Some(ack) = acknowledge(&report, &params)
+                && render_interchange(&ack, WriteOptions::default()).is_ok()
+            {
+                reached.acks += 1;
+            }
+        }
+    }
+}
+
+/// [`translate_all`] under every lookup.
+pub fn translate_everywhere(data: &[u8]) -> Reached {
+    let mut reached = Reached::default();
+    translate_all(data, PartnerLookup::Sender(&PROFILES), &mut reached);
+    translate_all(data, PartnerLookup::Offline, &mut reached);
+    for profile in PROFILES.iter() {
+        translate_all(data, PartnerLookup::Profile(profile), &mut reached);
+    }
+    reached
+}
