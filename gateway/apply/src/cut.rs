@@ -18,7 +18,7 @@ use store::{EntityUpdate, Store, StoreTx};
 use uuid::Uuid;
 
 use crate::error::ApplyError;
-use crate::line_source::LineSource;
+use crate::line_source::{LineSource, PendingReport};
 use crate::sales::{Row, Target, process_batch};
 use crate::state::corrupt;
 use crate::{Context, OutboundDoc, Partners};
@@ -183,7 +183,11 @@ async fn cut_one(
         partner: record.partner.clone(),
         reports: pending
             .iter()
-            .map(|r| (r.report_id.clone(), r.line_count))
+            .map(|r| PendingReport {
+                id: r.report_id.clone(),
+                lines: r.line_count,
+                returns: r.return_lines,
+            })
             .collect(),
     };
     let taken_at = started.elapsed();

@@ -15,11 +15,27 @@ use crate::state::{CHUNK_LINES, corrupt};
 pub(crate) enum LineSource {
     /// In memory.
     Held(Vec<SalesLine>),
-    /// `partner`'s pending reports, in line order, each with its line count.
+    /// `partner`'s pending reports, in line order.
     Pending {
         partner: String,
-        reports: Vec<(String, i64)>,
+        reports: Vec<PendingReport>,
     },
+}
+
+/// A report whose lines wait in the store for their period's cut.
+pub(crate) struct PendingReport {
+    pub(crate) id: String,
+    pub(crate) lines: i64,
+    /// Its return lines; `None` when not counted (recorded before migration 0021).
+    pub(crate) returns: Option<i64>,
+}
+
+/// How many of `lines` are returns, as recorded with their report.
+pub(crate) fn return_lines(lines: &[SalesLine]) -> i64 {
+    lines
+        .iter()
+        .filter(|l| engine::sale::is_return_quantity(l.quantity))
+        .count() as i64
 }
 
 impl LineSource {
@@ -28,8 +44,17 @@ impl LineSource {
         match self {
             LineSource::Held(lines) => lines.len(),
             LineSource::Pending { reports, .. } => {
-                reports.iter().map(|(_, n)| *n).sum::<i64>().max(0) as usize
+                reports.iter().map(|r| r.lines).sum::<i64>().max(0) as usize
             }
+        }
+    }
+
+    /// Whether any line may be a return (a pending report recorded before its returns were
+    /// counted may).
+    pub(crate) fn may_hold_returns(&self) -> bool {
+        match self {
+            LineSource::Held(lines) => return_lines(lines) > 0,
+            LineSource::Pending { reports, .. } => reports.iter().any(|r| r.returns != Some(0)),
         }
     }
 
@@ -100,7 +125,7 @@ impl<'s> Chunks<'s> {
                 Ok((!chunk.is_empty()).then_some(Chunk::Held(chunk)))
             }
             LineSource::Pending { partner, reports } => {
-                while let Some((report_id, _)) = reports.get(self.report) {
+                while let Some(PendingReport { id: report_id, .. }) = reports.get(self.report) {
                     let text = read
                         .pending_report_chunk(partner, report_id, self.chunk_no)
                         .await?;

@@ -28,7 +28,7 @@ use crate::audit::convert;
 use crate::book::{BookCache, Books};
 use crate::claim_out::{ClaimLines, ClaimedChunk, SentClaim, StreamedClaim};
 use crate::error::ApplyError;
-use crate::line_source::{Chunk, Chunks, LineSource};
+use crate::line_source::{Chunk, Chunks, LineSource, return_lines};
 use crate::partners::Partner;
 use crate::state::{batch_payload, carried, chunk_lookup, insert_claimant_batch, line_row};
 use crate::{Context, Outcome};
@@ -226,6 +226,8 @@ async fn per_invoice(
                 batch_id,
                 first_line_no: 1,
                 line_count,
+                // Not kept pending: no cut reads it.
+                return_lines: None,
             },
             false,
             ctx.now,
@@ -324,6 +326,7 @@ async fn collect(
                 batch_id: id,
                 first_line_no,
                 line_count: report.lines.len() as i64,
+                return_lines: Some(return_lines(&report.lines)),
             },
             true,
             ctx.now,
@@ -605,6 +608,13 @@ async fn gather(
         returns: ReturnSales::new(&batch.settings, bctx),
         first: Vec::new(),
     };
+    if !source.may_hold_returns() {
+        // No return: nothing to gather but the first chunk (the stream checks the count).
+        if let Some(chunk) = source.chunks().next(tx).await? {
+            gathered.first = chunk.sales()?;
+        }
+        return Ok(gathered);
+    }
     // Two chunks are parsed at once on blocking threads, and the next one read, while the
     // one before is added.
     let mut chunks = source.chunks();
@@ -638,17 +648,23 @@ async fn gather(
             gathered.first = sales;
         }
     }
-    if lines != source.line_count() {
-        return Err(ApplyError::Corrupt {
-            what: format!(
-                "batch {}: {lines} lines read, {} recorded",
-                batch.header.number,
-                source.line_count()
-            ),
-            source: serde::de::Error::custom("pending lines missing or extra"),
-        });
-    }
+    same_count(batch, lines, source)?;
     Ok(gathered)
+}
+
+/// Whether a pass read as many lines as `source` recorded.
+fn same_count(batch: &Batch, lines: usize, source: &LineSource) -> Result<(), ApplyError> {
+    if lines == source.line_count() {
+        return Ok(());
+    }
+    Err(ApplyError::Corrupt {
+        what: format!(
+            "batch {}: {lines} lines read, {} recorded",
+            batch.header.number,
+            source.line_count()
+        ),
+        source: serde::de::Error::custom("pending lines missing or extra"),
+    })
 }
 
 /// Lines validated between a yield to the writer: a few milliseconds of work.
@@ -792,6 +808,7 @@ impl Lines<'_> {
             next = read;
             serializing = built?;
         }
+        same_count(self.batch, line_no as usize, self.source)?;
         let plan = stream.finish()?;
         tracing::debug!(lines = line_no, validate = ?validating, wait_for_rows = ?spent.rows, write = ?spent.write, read = ?spent.read, lookup = ?spent.lookup, "stream stages");
         Ok(Streamed {

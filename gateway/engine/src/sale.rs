@@ -75,6 +75,11 @@ pub struct SaleLine {
     pub corrects: Option<LineRef>,
 }
 
+/// Whether a line of `quantity` is a return (§13.10): negative, not zero.
+pub fn is_return_quantity(quantity: Decimal) -> bool {
+    quantity.is_sign_negative() && !quantity.is_zero()
+}
+
 impl SaleLine {
     /// The line's own pricing date per the basis (a return's comes from its original).
     pub fn own_date(&self, basis: PricingDateBasis) -> Option<NaiveDate> {
@@ -93,7 +98,7 @@ impl SaleLine {
 
     /// Whether the line is a return.
     pub fn is_return(&self) -> bool {
-        self.quantity.is_sign_negative() && !self.quantity.is_zero()
+        is_return_quantity(self.quantity)
     }
 
     /// The invoice a return refers to: `original_invoice`, else its own invoice (§13.10).

@@ -936,6 +936,9 @@ pub struct ReportBatch {
     pub first_line_no: i64,
     /// How many lines it has there.
     pub line_count: i64,
+    /// How many of them are returns (non-zero negative quantities); `None` when not counted
+    /// (a report not kept pending for a cut, or recorded before migration 0021).
+    pub return_lines: Option<i64>,
 }
 
 /// A sales report recorded in a batch (`sales_report_batches`), in line order.
@@ -950,6 +953,8 @@ pub struct BatchReport {
     /// Whether its lines still wait for the cut of their claim period (kept as JSON text,
     /// not yet batch lines).
     pub pending: bool,
+    /// How many of its lines are returns; `None` when not counted ([`ReportBatch::return_lines`]).
+    pub return_lines: Option<i64>,
 }
 
 /// JSON as text: a payload is serialized once from its typed value and bound as text, never

@@ -2282,6 +2282,7 @@ async fn claim_periods_and_bulk_line_updates(h: &Harness) {
         batch_id: daily.id,
         first_line_no: 1,
         line_count: 1_500,
+        return_lines: None,
     };
     assert!(
         tx.record_report_batch("acme", "R1", &to, false, t(0))
@@ -2297,10 +2298,12 @@ async fn claim_periods_and_bulk_line_updates(h: &Harness) {
     // each (written last chunk first: the chunk number orders them).
     let pending = |n: i64| JsonText::from(json!([{"line": n.to_string(), "invoice": "INV-W"}]));
     for (report, first) in [("W2", 3), ("W1", 1)] {
+        // W1 counted one return among its lines, W2 none.
         let to = ReportBatch {
             batch_id: weekly.id,
             first_line_no: first,
             line_count: 2,
+            return_lines: Some(i64::from(report == "W1")),
         };
         assert!(
             tx.record_report_batch("acme", report, &to, true, t(0))
@@ -2355,11 +2358,17 @@ async fn claim_periods_and_bulk_line_updates(h: &Harness) {
     assert_eq!(
         weekly_reports
             .iter()
-            .map(|r| (r.report_id.as_str(), r.first_line_no, r.pending))
+            .map(|r| (
+                r.report_id.as_str(),
+                r.first_line_no,
+                r.pending,
+                r.return_lines
+            ))
             .collect::<Vec<_>>(),
-        [("W1", 1, true), ("W2", 3, true)],
-        "in line order"
+        [("W1", 1, true, Some(1)), ("W2", 3, true, Some(0))],
+        "in line order, with their returns counted"
     );
+    assert_eq!(reports[0].return_lines, None, "not counted");
     let mut chunks = Vec::new();
     for chunk in 0..3 {
         chunks.push(
@@ -2448,6 +2457,7 @@ async fn claim_periods_and_bulk_line_updates(h: &Harness) {
         batch_id: daily.id,
         first_line_no: 1_501,
         line_count: 1,
+        return_lines: Some(0),
     };
     assert!(
         tx.record_report_batch("acme", "D2", &other, true, t(7))
@@ -2838,6 +2848,7 @@ async fn a_large_pending_report_is_kept_once_as_it_is(h: &Harness) {
         batch_id: batch.id,
         first_line_no: 7,
         line_count: 25_001,
+        return_lines: Some(3),
     };
     let mut tx = h.store.begin().await.expect("begin");
     tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))

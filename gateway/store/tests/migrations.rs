@@ -6,7 +6,9 @@
 //! - 0016 (PostgreSQL): a batch line's invoice, item and contract compare byte by byte, and
 //!   the lines stored before are still found by them, through their indexes;
 //! - 0017: a claim line stored before holds its whole sale (`sale_from_batch` false);
-//! - 0019 (PostgreSQL): an 849 stored as JSONB reads the same from TEXT.
+//! - 0019 (PostgreSQL): an 849 stored as JSONB reads the same from TEXT;
+//! - 0021: a report recorded before has its returns not counted (`None`), so its cut still
+//!   gathers the sales returns refer to.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -486,6 +488,56 @@ async fn postgres_lines_are_found_by_invoice_key_after_0020() {
             .expect("rows before 0020");
         store.migrate().await.expect("migrate to 0020");
         lines_are_found_by_invoice_key(&*store).await;
+    })
+    .await;
+}
+
+/// A pending report recorded before 0021, in [`WHOLE_PENDING_REPORT`]'s batch.
+const UNCOUNTED_REPORT: &str = "INSERT INTO sales_report_batches (partner, report_id, \
+     batch_id, first_line_no, line_count, created_at, pending) VALUES ('gooddrug', 'R1', \
+     '00000000-0000-0000-0000-0000000000b1', 1, 2, '2026-12-01T12:00:00Z', TRUE)";
+
+async fn returns_are_not_counted(store: &dyn Store) {
+    let mut read = store.reader().await.expect("reader");
+    let batch = Uuid::parse_str("00000000-0000-0000-0000-0000000000b1").expect("uuid");
+    let reports = read.batch_reports(batch).await.expect("reports");
+    assert_eq!(
+        reports
+            .iter()
+            .map(|r| (
+                r.report_id.as_str(),
+                r.line_count,
+                r.pending,
+                r.return_lines
+            ))
+            .collect::<Vec<_>>(),
+        [("R1", 2, true, None)]
+    );
+}
+
+#[tokio::test]
+async fn sqlite_reports_before_0021_count_no_returns() {
+    on_sqlite(21, |store| async move {
+        sqlx::raw_sql(&format!("{WHOLE_PENDING_REPORT}; {UNCOUNTED_REPORT}"))
+            .execute(store.pool())
+            .await
+            .expect("rows before 0021");
+        store.migrate().await.expect("migrate to 0021");
+        returns_are_not_counted(&store).await;
+        store
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_reports_before_0021_count_no_returns() {
+    on_postgres(21, |store| async move {
+        sqlx::raw_sql(&format!("{WHOLE_PENDING_REPORT}; {UNCOUNTED_REPORT}"))
+            .execute(store.pool())
+            .await
+            .expect("rows before 0021");
+        store.migrate().await.expect("migrate to 0021");
+        returns_are_not_counted(&*store).await;
     })
     .await;
 }

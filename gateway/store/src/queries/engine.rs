@@ -457,7 +457,8 @@ pub(crate) async fn record_report_batch(
     let n = c
         .execute(
             "INSERT INTO sales_report_batches (partner, report_id, batch_id, first_line_no, \
-             line_count, created_at, pending) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             line_count, created_at, pending, return_lines) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT (partner, report_id) DO NOTHING",
             vec![
                 partner.into(),
@@ -467,6 +468,7 @@ pub(crate) async fn record_report_batch(
                 to.line_count.into(),
                 at.into(),
                 pending.into(),
+                to.return_lines.into(),
             ],
         )
         .await?;
@@ -518,7 +520,7 @@ pub(crate) async fn batch_reports(
     let rows = c
         .fetch_all(
             "SELECT report_id, first_line_no, line_count, \
-             CAST(CASE WHEN pending THEN 1 ELSE 0 END AS BIGINT) AS pending \
+             CAST(CASE WHEN pending THEN 1 ELSE 0 END AS BIGINT) AS pending, return_lines \
              FROM sales_report_batches WHERE batch_id = $1 ORDER BY first_line_no",
             vec![batch_id.into()],
         )
@@ -530,6 +532,7 @@ pub(crate) async fn batch_reports(
                 first_line_no: r.int("first_line_no")?,
                 line_count: r.int("line_count")?,
                 pending: r.int("pending")? == 1,
+                return_lines: r.opt_int("return_lines")?,
             })
         })
         .collect()
@@ -578,7 +581,7 @@ pub(crate) async fn report_batch(
     report_id: &str,
 ) -> StoreResult<Option<ReportBatch>> {
     c.fetch_optional(
-        "SELECT batch_id, first_line_no, line_count FROM sales_report_batches \
+        "SELECT batch_id, first_line_no, line_count, return_lines FROM sales_report_batches \
          WHERE partner = $1 AND report_id = $2",
         vec![partner.into(), report_id.into()],
     )
@@ -588,6 +591,7 @@ pub(crate) async fn report_batch(
             batch_id: r.uuid("batch_id")?,
             first_line_no: r.int("first_line_no")?,
             line_count: r.int("line_count")?,
+            return_lines: r.opt_int("return_lines")?,
         })
     })
     .transpose()
