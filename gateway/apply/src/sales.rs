@@ -482,7 +482,8 @@ pub(crate) async fn process_batch(
     let stored_caps = crate::caps::load(tx, &books.book).await?;
     let (guess, history_at) = {
         let mut caps = stored_caps.ledger.clone();
-        let mut survey = Survey::chunked(batch, &bctx, &books.book, &mut caps, ctx.today, &returns);
+        let mut survey =
+            Survey::chunked((batch, &bctx, &books.book), &mut caps, ctx.today, &returns);
         // No line of this batch is written yet: only other batches' history is read.
         let invoices = survey.next_chunk().invoices(&first);
         let (history, _) = chunk_lookup(tx, (&partner.id, id), &invoices, 1).await?;

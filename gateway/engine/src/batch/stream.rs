@@ -218,9 +218,7 @@ impl<'a> Survey<'a> {
     /// A survey validated in chunks from the start: each chunk brings the history it meets
     /// ([`NextChunk::begin`]), so none is given for the whole batch.
     pub fn chunked(
-        batch: &'a Batch,
-        ctx: &'a BatchContext,
-        book: &'a ContractBook,
+        (batch, ctx, book): (&'a Batch, &'a BatchContext, &'a ContractBook),
         caps: &'a mut CapLedger,
         today: NaiveDate,
         return_sales: &'a ReturnSales,
