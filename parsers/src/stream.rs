@@ -7,10 +7,13 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, SetError, Severity};
 use crate::dict::Version;
 use crate::tokenizer::{Delimiters, ReaderOptions, Segment, SegmentReader, TokenError};
-use crate::validate::{InterchangeReport, IsaInfo, ValidateOptions, Validator};
+use crate::validate::set_check::OwedChecks;
+use crate::validate::{
+    InterchangeReport, IsaInfo, SegmentIssue, SetReport, ValidateOptions, Validator,
+};
 
 /// The functional group a set arrived in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +62,12 @@ pub struct RawSet {
     seps: Vec<u32>,
     /// The validator checked every element of the set against its definition and none holds
     /// a repetition or component separator ([`crate::validate::Validator::take_separator_free`]).
-    separator_free: bool,
+    pub(crate) separator_free: bool,
+    /// The checks inside the set the reader left to the set's holder
+    /// ([`ValidateOptions::defer_set_checks`]), until [`crate::validate::check_set`] runs them.
+    pub(crate) checks_owed: Option<OwedChecks>,
+    /// How many of `diagnostics` were found at the ST.
+    after_st: usize,
 }
 
 impl RawSet {
@@ -69,11 +77,37 @@ impl RawSet {
         self.separator_free
     }
 
+    /// True when the reader left the checks inside the set to its holder
+    /// ([`ValidateOptions::defer_set_checks`]) and [`crate::validate::check_set`] has not run
+    /// them yet: until then [`RawSet::is_valid`] speaks for the envelope only.
+    pub fn checks_owed(&self) -> bool {
+        self.checks_owed.is_some()
+    }
+
     /// True when the validator found no error in the set.
     pub fn is_valid(&self) -> bool {
         self.diagnostics
             .iter()
             .all(|d| d.severity < Severity::Error)
+    }
+
+    /// The set's report (AK2..AK5, IK5) with `errors` and `segments`, for folding errors
+    /// found after the reader into its interchange's report
+    /// ([`InterchangeReport::fold_set`]).
+    pub fn report(&self, errors: Vec<SetError>, segments: Vec<SegmentIssue>) -> SetReport {
+        let st03 = self
+            .segment(0)
+            .and_then(|st| st.text(3).map(str::to_owned))
+            .filter(|s| !s.is_empty());
+        SetReport {
+            id: self.id.clone(),
+            control_number: self.control_number.clone(),
+            implementation_ref: st03,
+            errors,
+            segments,
+            segment_count: u32::try_from(self.len()).unwrap_or(u32::MAX),
+            offset: self.offset,
+        }
     }
 
     /// Number of segments, ST and SE included.
@@ -213,7 +247,7 @@ impl<R: Read> SetReader<R> {
             match self.segments.next_segment() {
                 Ok(Some(seg)) => {
                     let seg: Segment<'_> = seg;
-                    before_segment(
+                    let dropped = before_segment(
                         &seg,
                         &mut self.isa,
                         &mut self.context,
@@ -222,6 +256,9 @@ impl<R: Read> SetReader<R> {
                         self.max_set_len,
                         &mut self.spare,
                     );
+                    if let Some(dropped) = dropped {
+                        self.validator.check_open_set(dropped.segments());
+                    }
                     self.validator.feed(&seg);
                     let ends = match seg.id() {
                         b"SE" => Some(End::Set),
@@ -232,24 +269,38 @@ impl<R: Read> SetReader<R> {
                         Some(End::Set) => self.validator.take_separator_free(),
                         _ => None,
                     };
-                    let target = match &mut self.building {
+                    match &mut self.building {
                         Some(b) => {
                             b.push(&seg);
                             b.separator_free = separator_free.unwrap_or(false);
-                            &mut b.diagnostics
+                            self.validator.drain_diagnostics_into(&mut b.diagnostics);
+                            match ends {
+                                Some(End::Set) => {
+                                    b.checks_owed =
+                                        self.validator.take_owed_checks().map(|owed| OwedChecks {
+                                            after_st: b.after_st,
+                                            ..owed
+                                        });
+                                }
+                                None if b.len() == 1 => b.after_st = b.diagnostics.len(),
+                                _ => {}
+                            }
                         }
-                        None => &mut self.envelope_diagnostics,
-                    };
-                    self.validator.drain_diagnostics_into(target);
+                        None => self
+                            .validator
+                            .drain_diagnostics_into(&mut self.envelope_diagnostics),
+                    }
                     self.on_segment_after(ends);
                 }
                 Ok(None) => {
                     self.done = true;
+                    self.check_open_set();
                     self.validator.finish();
                     self.flush();
                 }
                 Err(e) => {
                     self.done = true;
+                    self.check_open_set();
                     self.validator.fail(&e);
                     self.flush();
                     if self.pending.is_empty() {
@@ -257,6 +308,13 @@ impl<R: Read> SetReader<R> {
                     }
                 }
             }
+        }
+    }
+
+    /// The input ends inside a set: its deferred checks run here, as it is not handed out.
+    fn check_open_set(&mut self) {
+        if let Some(open) = self.building.take() {
+            self.validator.check_open_set(open.segments());
         }
     }
 
@@ -307,16 +365,19 @@ fn before_segment(
     envelope_diagnostics: &mut Vec<Diagnostic>,
     max_set_len: usize,
     spare: &mut Vec<Buffers>,
-) {
+) -> Option<RawSet> {
     let t = |n: usize| seg.text(n).unwrap_or("").to_owned();
+    let mut dropped = None;
     match seg.id() {
         b"ISA" => {
+            // A set still open ends here too, without its SE.
+            dropped = building.take();
             let isa = IsaInfo::from_segment(seg);
             *isa_slot = Some((isa, seg.delimiters()));
             *context = None;
         }
         b"GS" => {
-            *building = None;
+            dropped = building.take();
             let version_code = t(8);
             if let Some((isa, d)) = isa_slot.as_ref() {
                 *context = Some(Arc::new(SetContext {
@@ -335,6 +396,7 @@ fn before_segment(
         }
         b"ST" => {
             // A set still open lacks its SE; the validator reports it, we drop its bytes.
+            dropped = building.take();
             *building = context.as_ref().map(|ctx| {
                 let b = spare.pop().unwrap_or_default();
                 RawSet {
@@ -347,10 +409,12 @@ fn before_segment(
                     spans: b.spans,
                     seps: b.seps,
                     separator_free: false,
+                    checks_owed: None,
+                    after_st: 0,
                 }
             });
         }
-        b"GE" | b"IEA" => *building = None,
+        b"GE" | b"IEA" => dropped = building.take(),
         _ => {}
     }
     if let Some(b) = building.as_ref()
@@ -369,8 +433,9 @@ fn before_segment(
             },
             message: format!("set larger than {} bytes is not processed", max_set_len),
         });
-        *building = None;
+        dropped = building.take();
     }
+    dropped
 }
 
 #[cfg(test)]
@@ -509,6 +574,179 @@ mod tests {
                 .diagnostics
                 .iter()
                 .any(|d| d.message.contains("invalid date"))
+        );
+    }
+
+    /// What a reader hands out, with the checks a deferring reader leaves run by the holder
+    /// (one memo for all sets, as a thread of the translator has) and their findings folded
+    /// into the interchange's report: per set its id, offset, findings and whether it is
+    /// vouched separator-free; the reports; the findings outside sets.
+    type ReadAll = (
+        Vec<(String, u64, Vec<Diagnostic>, bool)>,
+        Vec<InterchangeReport>,
+        Vec<Diagnostic>,
+    );
+
+    fn read_all(data: &[u8], defer: bool, keep_all_sets: bool, max_set_len: usize) -> ReadAll {
+        let opts = ValidateOptions {
+            file: Some("in.x12".into()),
+            keep_all_sets,
+            defer_set_checks: defer,
+            ..ValidateOptions::default()
+        };
+        let mut r = SetReader::new(data, ReaderOptions::default(), opts, max_set_len);
+        let mut memo = crate::validate::CheckMemo::default();
+        let (mut sets, mut reports, mut late) = (Vec::new(), Vec::new(), Vec::new());
+        loop {
+            match r.next_event() {
+                Ok(Some(Event::Set(mut set))) => {
+                    assert_eq!(set.checks_owed(), defer && set.checks_owed.is_some());
+                    let found = crate::validate::check_set(&mut set, &mut memo);
+                    assert!(!set.checks_owed());
+                    assert_eq!(found.issues.is_empty(), found.errors == 0);
+                    if !found.issues.is_empty() {
+                        let report = set.report(vec![SetError::SegmentsInError], found.issues);
+                        late.push((set.context.group.control_number.clone(), report));
+                    }
+                    sets.push((
+                        set.id.clone(),
+                        set.offset,
+                        set.diagnostics.clone(),
+                        set.separator_free(),
+                    ));
+                }
+                Ok(Some(Event::InterchangeEnd(mut report))) => {
+                    for (group, set) in late.drain(..) {
+                        report.fold_set(&group, set);
+                    }
+                    reports.push(report);
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+        (sets, reports, r.take_envelope_diagnostics())
+    }
+
+    fn replaced(data: &[u8], from: &str, to: &str) -> Vec<u8> {
+        let text = String::from_utf8(data.to_vec()).expect("ascii");
+        assert!(text.contains(from), "{from}");
+        text.replacen(from, to, 1).into_bytes()
+    }
+
+    /// Checks left to the set's holder find what checking as read finds, in the same order,
+    /// and the reports come out the same once their findings are folded in: for clean sets,
+    /// each kind of segment and element error, a claim line's 999 context, and sets the
+    /// reader cannot hand out (no SE, the input ends inside one, too big, a new ISA).
+    #[test]
+    fn deferred_checks_find_what_checking_as_read_finds() {
+        let two = [SALES, CLAIM].concat();
+        let bad_date = replaced(&two, "DTM*003*20261105~", "DTM*003*20261305~");
+        // The input up to `at` and `more` bytes after it.
+        let cut_after = |data: &[u8], at: &str, more: usize| {
+            let text = String::from_utf8(data.to_vec()).expect("ascii");
+            let end = text.find(at).expect("present") + at.len() + more;
+            text.as_bytes()[..end].to_vec()
+        };
+        let mut cases: Vec<(&str, Vec<u8>, usize)> = vec![
+            ("clean", two.clone(), 1 << 20),
+            (
+                "bad date",
+                replaced(&two, "DTM*003*20261105~", "DTM*003*20261305~"),
+                1 << 20,
+            ),
+            (
+                "unknown segment",
+                replaced(&two, "UIT*CA*12.50~", "UIT*CA*12.50~ZZZ*1~"),
+                1 << 20,
+            ),
+            (
+                "missing BPT",
+                replaced(&two, "BPT*00*GDD-867-202611*20261201*SS~", ""),
+                1 << 20,
+            ),
+            (
+                "out of order",
+                replaced(&two, "DTM*090*20261101~", "CTT*1~DTM*090*20261101~"),
+                1 << 20,
+            ),
+            (
+                "claim line",
+                replaced(&two, "PAD*2~", "PAD*2~AMT*XX*1.0.0~"),
+                1 << 20,
+            ),
+            ("no SE", replaced(&two, "SE*42*0001~", ""), 1 << 20),
+            (
+                "ends after a segment",
+                cut_after(&bad_date, "DTM*003*20261305~\n", 0),
+                1 << 20,
+            ),
+            (
+                "ends inside a segment",
+                cut_after(&bad_date, "DTM*003*20261305~\n", 6),
+                1 << 20,
+            ),
+            (
+                "too big",
+                replaced(&two, "UIT*CA*12.50~", "UIT*CA*12.50~ZZZ*1~"),
+                300,
+            ),
+            (
+                "too big, errors after",
+                replaced(&two, "SE*42*0001~", "ZZZ*1~SE*43*0001~"),
+                300,
+            ),
+            (
+                "new ISA",
+                replaced(&bad_date, "SE*42*0001~\nGE*1*5002~\nIEA*1*000005002~\n", ""),
+                1 << 20,
+            ),
+            (
+                "bad date, SE count off",
+                replaced(
+                    &replaced(&two, "DTM*003*20261105~", "DTM*003*20261305~"),
+                    "SE*42*0001~",
+                    "SE*41*0001~",
+                ),
+                1 << 20,
+            ),
+        ];
+        let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+        for entry in std::fs::read_dir(seeds).expect("seeds") {
+            let path = entry.expect("entry").path();
+            cases.push(("seed", std::fs::read(&path).expect("seed"), 1 << 20));
+        }
+        for (name, data, max) in &cases {
+            for keep_all in [false, true] {
+                let inline = read_all(data, false, keep_all, *max);
+                let deferred = read_all(data, true, keep_all, *max);
+                assert_eq!(inline.0, deferred.0, "{name}: sets");
+                assert_eq!(inline.1, deferred.1, "{name}: reports");
+                assert_eq!(inline.2, deferred.2, "{name}: envelope findings");
+            }
+        }
+        // The cases reach what they are named for.
+        let found = |name: &str, what: &str| {
+            let (_, data, max) = cases.iter().find(|c| c.0 == name).expect("case");
+            let (sets, reports, envelope) = read_all(data, true, false, *max);
+            let text = format!("{sets:?} {reports:?} {envelope:?}");
+            assert!(text.contains(what), "{name}: {what} not in {text}");
+        };
+        found("bad date", "invalid date");
+        found("unknown segment", "Unrecognized");
+        found("missing BPT", "MandatoryMissing");
+        found("out of order", "segment");
+        found("claim line", "PAD01");
+        found("no SE", "TrailerMissing");
+        found("too big", "Unrecognized");
+        found("too big, errors after", "Unrecognized");
+        found("new ISA", "TrailerMissing");
+        found("ends after a segment", "InvalidDate");
+        found("ends inside a segment", "InvalidDate");
+        found("bad date, SE count off", "SegmentCountMismatch");
+        let (sets, ..) = read_all(&two, true, false, 1 << 20);
+        assert!(
+            sets.iter().all(|s| s.2.is_empty() && s.3),
+            "clean sets are vouched for"
         );
     }
 }

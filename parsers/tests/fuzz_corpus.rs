@@ -47,8 +47,8 @@ fn replay(path: &Path) {
         }
         let opts = ValidateOptions {
             file: Some(name.to_string()),
-            envelope_only: false,
             keep_all_sets: true,
+            ..ValidateOptions::default()
         };
         let out = validate(&data[..], reader(mode), opts);
         assert!(out.segments <= data.len() as u64, "{name}: {mode:?}");

@@ -7,6 +7,7 @@ mod control;
 pub mod datatype;
 pub mod grammar;
 pub mod report;
+pub(crate) mod set_check;
 pub mod syntax;
 mod validator;
 
@@ -15,6 +16,7 @@ use std::io::Read;
 pub use report::{
     GroupReport, InterchangeReport, IsaInfo, MAX_TA1_KEPT, ReceivedTa1, SegmentIssue, SetReport,
 };
+pub use set_check::{CheckMemo, SetFindings, check_set};
 pub use syntax::ElementIssue;
 pub use validator::{ValidateOptions, Validator};
 

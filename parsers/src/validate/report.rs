@@ -105,6 +105,41 @@ impl InterchangeReport {
     pub fn rejected(&self) -> bool {
         !self.errors.is_empty()
     }
+
+    /// Folds errors found in a set after its interchange was reported (checks left to the
+    /// set's holder, a typed reading or mapping that failed) into the set's report in the
+    /// group whose GS06 is `group`: its codes and segment issues are added to the set's
+    /// entry, found by ST02 and offset; a set not listed (only sets in error are, unless
+    /// every set is kept) was accepted until now and is listed at its place. The group's
+    /// accepted count follows.
+    pub fn fold_set(&mut self, group: &str, set: SetReport) {
+        let Some(g) = self.groups.iter_mut().find(|g| g.control_number == group) else {
+            return;
+        };
+        match g
+            .sets
+            .iter_mut()
+            .find(|s| s.control_number == set.control_number && s.offset == set.offset)
+        {
+            Some(existing) => {
+                let was_accepted = existing.accepted();
+                for e in set.errors {
+                    if !existing.errors.contains(&e) {
+                        existing.errors.push(e);
+                    }
+                }
+                existing.segments.extend(set.segments);
+                if was_accepted && !existing.accepted() {
+                    g.sets_accepted = g.sets_accepted.saturating_sub(1);
+                }
+            }
+            None => {
+                let at = g.sets.partition_point(|s| s.offset < set.offset);
+                g.sets.insert(at, set);
+                g.sets_accepted = g.sets_accepted.saturating_sub(1);
+            }
+        }
+    }
 }
 
 /// One functional group, GS to GE.

@@ -5,16 +5,16 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{
-    Code, Diagnostic, ElementError, GroupError, Location, SegmentError, SetError, Severity, Ta1Note,
+    Code, Diagnostic, ElementError, GroupError, Location, SetError, Severity, Ta1Note,
 };
-use crate::dict::{self, Version};
+use crate::dict::{self, SetDef, Version};
 use crate::tokenizer::delimiters::DelimiterError;
 use crate::tokenizer::{Delimiters, Segment, TokenError};
 
 use super::control::ControlNumbers;
-use super::grammar::Walker;
-use super::report::{GroupReport, InterchangeReport, IsaInfo, SegmentIssue, SetReport};
-use super::syntax::{self, CodeMemo, ElementIssue, SegmentMemo};
+use super::report::{GroupReport, InterchangeReport, IsaInfo, SetReport};
+use super::set_check::{CheckMemo, OwedChecks, SetCheck, element_message};
+use super::syntax::{self, ElementIssue};
 
 /// What to check and how much to keep.
 #[derive(Debug, Clone, Default)]
@@ -25,19 +25,21 @@ pub struct ValidateOptions {
     pub envelope_only: bool,
     /// Keep a report for every set, not only those in error (profile "list every set").
     pub keep_all_sets: bool,
+    /// Leave the checks inside each set (grammar and elements) to whoever takes the set
+    /// from a [`crate::stream::SetReader`], which hands it out with the checks owed; they
+    /// run with [`super::check_set`], on any thread. Only the envelope is checked as read.
+    /// A set the reader cannot hand out (it lacks its SE, or is too big) is still checked
+    /// here. The [`Validator`] alone ignores this.
+    pub defer_set_checks: bool,
 }
 
 struct OpenSet {
     report: SetReport,
-    walker: Option<Walker>,
-    version: Option<Version>,
-    /// Last PAD01/QTY-loop line number seen, for 999 CTX.
-    /// PAD01 of the claim line being read (reused buffer; empty outside a line).
-    pad01: String,
-    known: bool,
-    /// Every element of every segment so far was checked and none holds a repetition or
-    /// component separator (see [`Validator::take_separator_free`]).
-    separator_free: bool,
+    /// The checks inside the set, when they run as it is read.
+    check: Option<SetCheck>,
+    /// The checks left to the set's holder (deferred), until they are handed over or taken
+    /// back ([`Validator::check_open_set`]).
+    owed: Option<(Version, &'static SetDef)>,
 }
 
 struct OpenGroup {
@@ -63,12 +65,14 @@ pub struct Validator {
     diagnostics: Vec<Diagnostic>,
     finished: Vec<InterchangeReport>,
     element_scratch: Vec<ElementIssue>,
-    code_memo: CodeMemo,
-    /// Segments found clean, checked again only when their bytes differ.
-    segment_memo: SegmentMemo,
+    /// Codes found in their lists and segments found clean, checked again only when their
+    /// bytes differ.
+    memo: CheckMemo,
     last_offset: u64,
     /// [`OpenSet::separator_free`] of the set the last SE closed, until taken.
     closed_separator_free: Option<bool>,
+    /// The checks owed by the holder of the set the last SE closed, until taken.
+    closed_owed: Option<OwedChecks>,
 }
 
 impl Validator {
@@ -83,10 +87,10 @@ impl Validator {
             diagnostics: Vec::new(),
             finished: Vec::new(),
             element_scratch: Vec::new(),
-            code_memo: CodeMemo::default(),
-            segment_memo: SegmentMemo::default(),
+            memo: CheckMemo::default(),
             last_offset: 0,
             closed_separator_free: None,
+            closed_owed: None,
         }
     }
 
@@ -620,7 +624,7 @@ impl Validator {
     fn element_checks_outside_set(&mut self, seg: &Segment<'_>, def: &dict::SegmentDef) {
         let mut issues = std::mem::take(&mut self.element_scratch);
         issues.clear();
-        syntax::check_segment_with(seg, def, &mut self.code_memo, &mut issues);
+        syntax::check_segment_with(seg, def, &mut self.memo.codes, &mut issues);
         for issue in issues.drain(..) {
             let mut loc = self.location();
             loc.set = None;
@@ -714,6 +718,9 @@ impl Validator {
                 d.functional_id
             )
         });
+        let checked = (!self.opts.envelope_only)
+            .then_some(version.zip(set_def))
+            .flatten();
         self.set = Some(OpenSet {
             report: SetReport {
                 id: st01.to_owned(),
@@ -724,17 +731,21 @@ impl Validator {
                 segment_count: 1,
                 offset: seg.offset(),
             },
-            walker: if self.opts.envelope_only {
-                None
-            } else {
-                set_def.map(Walker::new)
-            },
-            version,
-            pad01: String::new(),
-            known: set_def.is_some(),
-            // Only a set whose every element gets checked can be vouched for.
-            separator_free: !self.opts.envelope_only && set_def.is_some(),
+            check: None,
+            owed: None,
         });
+        if let Some((version, def)) = checked {
+            if self.opts.defer_set_checks {
+                if let Some(s) = &mut self.set {
+                    s.owed = Some((version, def));
+                }
+            } else {
+                let check = SetCheck::new(version, def, self.location());
+                if let Some(s) = &mut self.set {
+                    s.check = Some(check);
+                }
+            }
+        }
         if set_def.is_none() && version.is_some() {
             self.set_error(
                 SetError::NotSupported,
@@ -781,7 +792,21 @@ impl Validator {
         if !self.opts.envelope_only {
             self.check_set_segment(*seg, position);
         }
-        self.closed_separator_free = self.set.as_ref().map(|s| s.separator_free);
+        self.closed_separator_free = self
+            .set
+            .as_ref()
+            .map(|s| s.check.as_ref().is_some_and(|c| c.separator_free));
+        let location = self.location();
+        self.closed_owed = self
+            .set
+            .as_mut()
+            .and_then(|s| s.owed.take())
+            .map(|(version, def)| OwedChecks {
+                version,
+                def,
+                location,
+                after_st: 0,
+            });
         // Borrowed from the segment, not copied: SE ends every set, so this runs often.
         let count = seg.text(1).unwrap_or("");
         let scn = seg.text(2).unwrap_or("");
@@ -818,29 +843,12 @@ impl Validator {
         let Some(mut set) = self.set.take() else {
             return;
         };
-        if let Some(mut w) = set.walker.take()
+        if let Some(check) = &mut set.check
             && !truncated
         {
-            for (id, loop_id) in w.finish() {
-                // SE itself was already placed; only the loops' own mandatory segments remain.
-                if id == "SE" {
-                    continue;
-                }
-                let position = set.report.segment_count;
-                self.set = Some(set);
-                self.segment_issue(
-                    id,
-                    position,
-                    loop_id,
-                    SegmentError::MandatoryMissing,
-                    Vec::new(),
-                    "mandatory segment missing",
-                );
-                set = match self.set.take() {
-                    Some(s) => s,
-                    None => return,
-                };
-            }
+            check.finish(self.last_offset, set.report.segment_count);
+            set.report.segments.append(&mut check.issues);
+            self.diagnostics.append(&mut check.diagnostics);
         }
         if !set.report.segments.is_empty()
             && !set.report.errors.contains(&SetError::SegmentsInError)
@@ -879,130 +887,40 @@ impl Validator {
 
     #[inline(never)]
     fn check_set_segment(&mut self, seg: Segment<'_>, position: u32) {
-        let seg = &seg;
         let Some(set) = &mut self.set else { return };
-        let Some(version) = set.version else { return };
-        if !set.known {
-            return;
+        let Some(check) = &mut set.check else { return };
+        check.segment(&seg, position, &mut self.memo);
+        if !check.issues.is_empty() {
+            set.report.segments.append(&mut check.issues);
         }
-        // Errors inside a claim line name it in the 999 CTX, so the partner can find it.
-        if seg.id() == b"PAD" {
-            set.pad01.clear();
-            set.pad01.push_str(seg.text(1).unwrap_or(""));
-        }
-        let Some((def, mandatory)) = dict::segment_entry(version, seg.id()) else {
-            set.separator_free = false;
-            self.segment_issue(
-                seg.id_str(),
-                position,
-                None,
-                SegmentError::Unrecognized,
-                Vec::new(),
-                "unrecognized segment id",
-            );
-            return;
-        };
-        let id = def.id;
-        let placement = match &mut set.walker {
-            Some(w) => w.place(id),
-            None => {
-                set.separator_free = false;
-                return;
-            }
-        };
-        for (missing, loop_id) in placement.missing {
-            self.segment_issue(
-                missing,
-                position,
-                loop_id,
-                SegmentError::MandatoryMissing,
-                Vec::new(),
-                "mandatory segment missing before this one",
-            );
-        }
-        let mut elements = Vec::new();
-        let separators = self.segment_memo.check(
-            seg,
-            def,
-            Some(mandatory),
-            &mut self.code_memo,
-            &mut elements,
-        );
-        if separators && let Some(s) = &mut self.set {
-            s.separator_free = false;
-        }
-        let placed_ok = placement.errors.is_empty();
-        for e in placement.errors {
-            self.segment_issue(
-                id,
-                position,
-                placement.loop_id,
-                e,
-                Vec::new(),
-                segment_message(e),
-            );
-        }
-        if !elements.is_empty() {
-            if placed_ok {
-                self.segment_issue(
-                    id,
-                    position,
-                    placement.loop_id,
-                    SegmentError::HasElementErrors,
-                    elements,
-                    "segment has element errors",
-                );
-            } else if let Some(s) = &mut self.set
-                && let Some(last) = s.report.segments.last_mut()
-            {
-                last.elements = elements.clone();
-                self.emit_element_diagnostics(id, position, &elements);
-            }
+        if !check.diagnostics.is_empty() {
+            self.diagnostics.append(&mut check.diagnostics);
         }
     }
 
-    fn segment_issue(
-        &mut self,
-        id: &str,
-        position: u32,
-        loop_id: Option<&str>,
-        error: SegmentError,
-        elements: Vec<ElementIssue>,
-        message: &str,
-    ) {
-        let mut loc = self.location();
-        loc.segment = Some((position, id.to_owned()));
-        self.push(
-            Severity::Error,
-            Code::Segment(error),
-            loc,
-            format!("{message} (loop {})", loop_id.unwrap_or("-")),
-        );
-        self.emit_element_diagnostics(id, position, &elements);
-        if let Some(s) = &mut self.set {
-            s.report.segments.push(SegmentIssue {
-                id: id.to_owned(),
-                position,
-                loop_id: loop_id.map(str::to_owned),
-                error,
-                elements,
-                context: (!s.pad01.is_empty()).then(|| ("PAD01".to_owned(), s.pad01.clone())),
-            });
+    /// The open set's checks, deferred so far, run here after all: the reader cannot hand
+    /// the set out (it lacks its SE, or is too big), so `segments`, the set read so far, are
+    /// checked now and the rest as they are read. Their findings go with the set's bytes, as
+    /// they would have when checked as read; its report keeps them.
+    pub(crate) fn check_open_set<'s>(&mut self, segments: impl Iterator<Item = Segment<'s>>) {
+        let location = self.location();
+        let Some(set) = &mut self.set else { return };
+        let Some((version, def)) = set.owed.take() else {
+            return;
+        };
+        let mut check = SetCheck::new(version, def, location);
+        for (i, seg) in segments.enumerate() {
+            check.segment(&seg, i as u32 + 1, &mut self.memo);
         }
+        check.diagnostics.clear();
+        set.report.segments.append(&mut check.issues);
+        set.check = Some(check);
     }
 
-    fn emit_element_diagnostics(&mut self, id: &str, position: u32, elements: &[ElementIssue]) {
-        for e in elements {
-            let mut loc = self.location();
-            loc.segment = Some((position, id.to_owned()));
-            loc.element = Some(e.position);
-            self.push(
-                Severity::Error,
-                Code::Element(e.error),
-                loc,
-                element_message(e, id),
-            );
-        }
+    /// The checks the set the last SE closed is owed by its holder (deferred), until taken;
+    /// `after_st` is for the reader to fill in.
+    pub(crate) fn take_owed_checks(&mut self) -> Option<OwedChecks> {
+        self.closed_owed.take()
     }
 }
 
@@ -1025,41 +943,4 @@ fn trailer_mismatches(
     let control_mismatch = (number != control)
         .then(|| format!("{trailer}02 {number} does not match {header} {control}"));
     (count_mismatch, control_mismatch)
-}
-
-fn segment_message(e: SegmentError) -> &'static str {
-    match e {
-        SegmentError::Unrecognized => "unrecognized segment id",
-        SegmentError::Unexpected => "unexpected segment",
-        SegmentError::MandatoryMissing => "mandatory segment missing",
-        SegmentError::LoopOverMax => "loop occurs more often than allowed",
-        SegmentError::SegmentOverMax => "segment used more often than allowed",
-        SegmentError::NotInSet => "segment not in this transaction set",
-        SegmentError::OutOfSequence => "segment out of sequence",
-        SegmentError::HasElementErrors => "segment has element errors",
-    }
-}
-
-fn element_message(e: &ElementIssue, segment_id: &str) -> String {
-    let what = match e.error {
-        ElementError::MandatoryMissing => "mandatory element missing",
-        ElementError::ConditionalMissing => "conditionally required element missing",
-        ElementError::TooManyElements => "too many elements",
-        ElementError::TooShort => "element too short",
-        ElementError::TooLong => "element too long",
-        ElementError::InvalidCharacter => "invalid character",
-        ElementError::InvalidCode => "invalid code value",
-        ElementError::InvalidDate => "invalid date",
-        ElementError::InvalidTime => "invalid time",
-        ElementError::ExclusionViolated => "exclusion condition violated",
-        ElementError::TooManyRepetitions => "too many repetitions",
-        ElementError::TooManyComponents => "too many components",
-    };
-    let name = format!("{segment_id}{:02}", e.position.element);
-    match (&e.data, e.ref_num) {
-        (Some(d), Some(r)) => format!("{what} in {name} (element {r}): {d:?}"),
-        (Some(d), None) => format!("{what} in {name}: {d:?}"),
-        (None, Some(r)) => format!("{what}: {name} (element {r})"),
-        (None, None) => format!("{what}: {name}"),
-    }
 }

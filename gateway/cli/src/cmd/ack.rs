@@ -67,8 +67,8 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     }
     let opts = ValidateOptions {
         file: Some(args.file.display().to_string()),
-        envelope_only: false,
         keep_all_sets: policy.all_sets,
+        ..ValidateOptions::default()
     };
     let mut reports = Vec::new();
     let mut valid = true;
