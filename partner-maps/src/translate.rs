@@ -35,12 +35,18 @@ use schemas::{Document, Source};
 use x12::diagnostic::{Code, ElementPosition, GroupError, SegmentError, SetError, Ta1Note};
 use x12::sets::{ReadError, read_set};
 use x12::stream::{Event, RawSet, SetContext, SetReader};
-use x12::validate::{ElementIssue, InterchangeReport, SegmentIssue, SetReport, ValidateOptions};
+use x12::validate::{
+    CheckMemo, ElementIssue, InterchangeReport, SegmentIssue, SetReport, ValidateOptions, check_set,
+};
 use x12::{Diagnostic, Location, ReaderOptions, Severity, TokenError};
 
 use crate::map::{MapErrors, map_set};
+
+mod rounds;
+
 use crate::profile::{Profile, Role, SetKind};
 use crate::registry::ProfileSet;
+use rounds::{Round, Worker};
 
 /// How the profile of an interchange is found.
 #[derive(Debug, Clone, Copy)]
@@ -130,6 +136,9 @@ pub fn translate_with<'p, R: Read>(
     let validate = ValidateOptions {
         file: options.file.clone(),
         keep_all_sets,
+        // The checks inside each set run with its typed reading and mapping, off the
+        // reading thread: only the envelope is sequential.
+        defer_set_checks: true,
         ..ValidateOptions::default()
     };
     Translator {
@@ -138,40 +147,26 @@ pub fn translate_with<'p, R: Read>(
         file_sha256: file_sha256.to_owned(),
         file: options.file,
         cached: None,
+        profiles: Vec::new(),
         pending: Vec::new(),
         reports: VecDeque::new(),
         ready: VecDeque::new(),
-        read_ahead: Vec::new(),
+        in_flight: VecDeque::new(),
+        worker: None,
         reader_done: false,
         stopped: false,
         parallel: options.parallel,
+        memo: CheckMemo::default(),
         error: None,
-    }
-}
-
-/// A profile borrowed from the caller, or made for an unknown sender (offline).
-#[derive(Debug, Clone)]
-enum ProfileRef<'p> {
-    Borrowed(&'p Profile),
-    Made(Arc<Profile>),
-}
-
-impl std::ops::Deref for ProfileRef<'_> {
-    type Target = Profile;
-
-    fn deref(&self) -> &Profile {
-        match self {
-            ProfileRef::Borrowed(p) => p,
-            ProfileRef::Made(p) => p,
-        }
     }
 }
 
 /// The profile (or the lack of one) of a group.
 #[derive(Debug, Clone)]
-enum Resolved<'p> {
+enum Resolved {
     Found {
-        profile: ProfileRef<'p>,
+        /// Shared with the thread that maps the set.
+        profile: Arc<Profile>,
         /// Refuse sets the profile does not accept (false offline).
         check_allowed: bool,
         /// `source.partner`.
@@ -208,39 +203,58 @@ pub struct Translator<'p, R> {
     lookup: PartnerLookup<'p>,
     file_sha256: String,
     file: Option<String>,
-    cached: Option<(Arc<SetContext>, Resolved<'p>)>,
+    cached: Option<(Arc<SetContext>, Resolved)>,
+    /// The caller's profiles copied for the mapping thread, by their address.
+    profiles: Vec<(usize, Arc<Profile>)>,
     pending: Vec<Pending>,
     reports: VecDeque<InterchangeReport>,
     /// Outcomes, interchange ends and the end of input, in input order, ready to hand out.
     ready: VecDeque<Ready>,
-    /// Sets read and checked whose typed reading and mapping is the next round's work.
-    read_ahead: Vec<Step<'p>>,
+    /// Rounds read and not yet handed out, oldest first.
+    in_flight: VecDeque<Round>,
+    /// The thread that finishes rounds beside this one (started with the first round big
+    /// enough; `None` until then, or when [`TranslateOptions::parallel`] is off).
+    worker: Option<Worker>,
     /// The reader has reached the end of input (or a tokenizer error).
     reader_done: bool,
     /// Everything has been handed out.
     stopped: bool,
     /// [`TranslateOptions::parallel`].
     parallel: bool,
+    /// What checking sets on this thread remembers.
+    memo: CheckMemo,
     error: Option<TokenError>,
 }
 
 /// One event read from the input, on its way to being handed out.
-enum Step<'p> {
-    Set(Box<SetStep<'p>>),
+enum Step {
+    Set(Box<SetStep>),
+    /// A set being finished ([`rounds::RoundWork`]): its index there.
+    Shared(usize),
     End(Box<InterchangeReport>),
     Stop(Option<TokenError>),
 }
 
-/// A set read and checked; `job` is its typed reading and mapping when it gets that far.
-struct SetStep<'p> {
+/// A set read and its envelope checked; what is left of it (the checks inside it, then its
+/// typed reading and mapping, `job`, when it gets that far) is a round's work.
+struct SetStep {
     raw: RawSet,
     out: SetOutcome,
-    job: Option<MapJob<'p>>,
+    job: Option<MapJob>,
+    /// Errors the checks inside the set found, for its interchange's report.
+    late: Option<SetReport>,
+}
+
+impl SetStep {
+    /// True when the set still has work: checks owed, or typing and mapping.
+    fn has_work(&self) -> bool {
+        self.job.is_some() || self.raw.checks_owed()
+    }
 }
 
 /// What mapping a set needs besides the set: the profile and the documents' `source`.
-struct MapJob<'p> {
-    profile: ProfileRef<'p>,
+struct MapJob {
+    profile: Arc<Profile>,
     source: Source,
 }
 
@@ -251,16 +265,17 @@ enum Ready {
     Stop(Option<TokenError>),
 }
 
-/// A round reads sets up to about this many segments (some 80 KiB of X12): the sets of one
-/// round are mapped on a second thread while the next round is read and validated. Small
-/// rounds keep a round's sets and documents in cache between the two threads (with rounds of
-/// 16 K segments the two threads were no faster than one); each round starts a thread
-/// (about 20 µs here), which rounds of 2 K segments paid some 260 times for 10 MiB (4 K
-/// segments: 4 % faster on 10 MiB, alternating 15 runs each, twice).
+/// A round reads sets up to about this many segments (some 80 KiB of X12). Small rounds keep
+/// a round's sets and documents in cache between the two threads (with rounds of 16 K
+/// segments two threads were no faster than one).
 const ROUND_SEGMENTS: usize = 4096;
 
-/// Below this many segments a round is mapped on the calling thread: a thread costs more
-/// than it saves on a small file.
+/// Rounds read ahead of the one handed out next: one for the worker to finish while the
+/// caller uses the outcomes of the other.
+const ROUNDS_IN_FLIGHT: usize = 2;
+
+/// Below this many segments of work a round is finished on the calling thread alone: the
+/// worker costs more than it saves on a small file.
 const PARALLEL_SEGMENTS: usize = 256;
 
 impl<R: Read> Iterator for Translator<'_, R> {
@@ -301,48 +316,34 @@ impl<'p, R: Read> Translator<'p, R> {
         self.error.as_ref()
     }
 
-    /// One round: the sets read last round are typed and mapped (on a second thread when
-    /// there are enough of them, joined by this one once it is done) while the next round
-    /// is read and validated here; then the mapped round's outcomes are queued in input
+    /// Reads rounds until enough are being finished, then hands out the oldest: its sets
+    /// finished (by the worker, helped by this thread) and its outcomes queued in input
     /// order.
     fn advance(&mut self) {
-        let mut round = std::mem::take(&mut self.read_ahead);
-        if round.is_empty() && self.reader_done {
-            self.stopped = true;
-            return;
-        }
-        let segments: usize = round
-            .iter()
-            .map(|step| match step {
-                Step::Set(set) if set.job.is_some() => set.raw.len(),
-                _ => 0,
-            })
-            .sum();
-        let file = self.file.clone();
-        let next = if self.parallel && segments >= PARALLEL_SEGMENTS && !self.reader_done {
-            let work = SharedRound::new(&mut round);
-            std::thread::scope(|scope| {
-                let worker = scope.spawn(|| work.map(file.as_deref()));
-                let next = self.read_round();
-                // Typing and mapping a set costs about twice what reading and validating it
-                // does: once the next round is read, this thread maps the sets the worker
-                // has not taken yet instead of waiting for it.
-                work.map(file.as_deref());
-                if let Err(panic) = worker.join() {
-                    std::panic::resume_unwind(panic);
+        while self.in_flight.len() < ROUNDS_IN_FLIGHT && !self.reader_done {
+            let steps = self.read_round();
+            let round = Round::new(steps, self.file.as_deref().map(Arc::from));
+            if self.parallel && round.segments >= PARALLEL_SEGMENTS {
+                if self.worker.is_none() {
+                    self.worker = Worker::start();
                 }
-                next
-            })
-        } else {
-            map_round(&mut round, file.as_deref());
-            self.read_round()
-        };
-        self.settle(round);
-        self.read_ahead = next;
+                if let Some(worker) = &self.worker {
+                    worker.send(&round.work);
+                }
+            }
+            self.in_flight.push_back(round);
+        }
+        match self.in_flight.pop_front() {
+            Some(round) => {
+                let steps = round.finish(&mut self.memo);
+                self.settle(steps);
+            }
+            None => self.stopped = true,
+        }
     }
 
     /// Reads and checks sets until the round is full or the input ends.
-    fn read_round(&mut self) -> Vec<Step<'p>> {
+    fn read_round(&mut self) -> Vec<Step> {
         let mut steps = Vec::new();
         let mut segments = 0;
         while !self.reader_done && segments < ROUND_SEGMENTS {
@@ -369,12 +370,18 @@ impl<'p, R: Read> Translator<'p, R> {
 
     /// Queues a mapped round's outcomes in input order; an interchange's end folds in the
     /// failures of its sets and queues its TA1s.
-    fn settle(&mut self, round: Vec<Step<'p>>) {
+    fn settle(&mut self, round: Vec<Step>) {
         for step in round {
             match step {
                 Step::Set(set) => {
-                    let SetStep { raw, out, .. } = *set;
+                    let SetStep { raw, out, late, .. } = *set;
                     self.reader.recycle(raw);
+                    if let Some(report) = late {
+                        self.pending.push(Pending {
+                            group: out.group.clone(),
+                            rejection: Rejection::Set(report),
+                        });
+                    }
                     if let Some(r) = &out.rejection {
                         self.pending.push(Pending {
                             group: out.group.clone(),
@@ -393,6 +400,7 @@ impl<'p, R: Read> Translator<'p, R> {
                         .extend(ta1s.into_iter().map(|o| Ready::Outcome(Box::new(o))));
                 }
                 Step::Stop(error) => self.ready.push_back(Ready::Stop(error)),
+                Step::Shared(_) => unreachable!("a round is settled once finished"),
             }
         }
     }
@@ -438,7 +446,7 @@ impl<'p, R: Read> Translator<'p, R> {
         outcomes
     }
 
-    fn resolve(&mut self, ctx: &Arc<SetContext>) -> Resolved<'p> {
+    fn resolve(&mut self, ctx: &Arc<SetContext>) -> Resolved {
         if let Some((c, r)) = &self.cached
             && Arc::ptr_eq(c, ctx)
         {
@@ -447,7 +455,7 @@ impl<'p, R: Read> Translator<'p, R> {
         let isa = &ctx.isa;
         let r = match self.lookup {
             PartnerLookup::Profile(p) => Resolved::Found {
-                profile: ProfileRef::Borrowed(p),
+                profile: self.shared(p),
                 check_allowed: true,
                 partner: Some(p.id.clone()),
             },
@@ -456,7 +464,7 @@ impl<'p, R: Read> Translator<'p, R> {
                 requested: Some(id.to_owned()),
             },
             PartnerLookup::Offline => Resolved::Found {
-                profile: ProfileRef::Made(Arc::new(Profile::default_for_unknown(&isa.sender_id))),
+                profile: Arc::new(Profile::default_for_unknown(&isa.sender_id)),
                 check_allowed: false,
                 partner: None,
             },
@@ -467,7 +475,7 @@ impl<'p, R: Read> Translator<'p, R> {
                     Some(&ctx.group.sender),
                 ) {
                     Some(p) => Resolved::Found {
-                        profile: ProfileRef::Borrowed(p),
+                        profile: self.shared(p),
                         check_allowed: true,
                         partner: Some(p.id.clone()),
                     },
@@ -484,21 +492,40 @@ impl<'p, R: Read> Translator<'p, R> {
         r
     }
 
+    /// The caller's profile `p` as one the mapping thread can share: copied once per
+    /// translation.
+    fn shared(&mut self, p: &Profile) -> Arc<Profile> {
+        let key = std::ptr::from_ref(p) as usize;
+        if let Some((_, arc)) = self.profiles.iter().find(|(k, _)| *k == key) {
+            return arc.clone();
+        }
+        let arc = Arc::new(p.clone());
+        self.profiles.push((key, arc.clone()));
+        arc
+    }
+
     /// Everything about a set short of its typed reading and mapping: its validity, its
     /// partner and whether the partner may send it. Runs in input order (the partner of a
     /// group is worked out once); what is left is [`MapJob`] work, done in [`map_round`].
-    fn prepare(&mut self, mut raw: RawSet) -> SetStep<'p> {
+    fn prepare(&mut self, mut raw: RawSet) -> SetStep {
         let (out, job) = self.checked(&mut raw);
-        SetStep { raw, out, job }
+        SetStep {
+            raw,
+            out,
+            job,
+            late: None,
+        }
     }
 
-    fn checked(&mut self, raw: &mut RawSet) -> (SetOutcome, Option<MapJob<'p>>) {
+    fn checked(&mut self, raw: &mut RawSet) -> (SetOutcome, Option<MapJob>) {
         let ctx = raw.context.clone();
-        let diagnostics = std::mem::take(&mut raw.diagnostics);
-        let invalid = diagnostics
-            .iter()
-            .filter(|d| d.severity >= Severity::Error)
-            .count();
+        let invalid = errors_in(&raw.diagnostics);
+        // A set with checks still owed keeps its findings until they are done.
+        let diagnostics = if raw.checks_owed() {
+            Vec::new()
+        } else {
+            std::mem::take(&mut raw.diagnostics)
+        };
         let mut out = SetOutcome {
             interchange: ctx.isa.control_number.clone(),
             group: ctx.group.control_number.clone(),
@@ -511,7 +538,7 @@ impl<'p, R: Read> Translator<'p, R> {
             rejection: None,
             acknowledgment: None,
         };
-        let location = self.set_location(raw);
+        let location = set_location(raw, self.file.as_deref());
         if invalid > 0 {
             out.result = Err(TranslateError::Invalid {
                 location,
@@ -556,11 +583,9 @@ impl<'p, R: Read> Translator<'p, R> {
             }
         };
         if check_allowed && !profile.x12.accepts_inbound(profile.role, kind) {
-            out.rejection = Some(Rejection::Set(set_report(
-                raw,
-                vec![SetError::NotSupported],
-                vec![],
-            )));
+            out.rejection = Some(Rejection::Set(
+                raw.report(vec![SetError::NotSupported], vec![]),
+            ));
             out.result = Err(TranslateError::SetNotAllowed {
                 location,
                 partner: profile.id.clone(),
@@ -583,75 +608,59 @@ impl<'p, R: Read> Translator<'p, R> {
             partner: out.partner.clone(),
         }
     }
+}
 
-    fn set_location(&self, raw: &RawSet) -> Location {
-        Location {
-            file: self.file.clone(),
-            offset: raw.offset,
-            interchange: Some(raw.context.isa.control_number.clone()),
-            group: Some(raw.context.group.control_number.clone()),
-            set: Some(raw.control_number.clone()),
-            segment: Some((1, "ST".to_owned())),
-            element: None,
-        }
+/// Where a set is: its ST.
+fn set_location(raw: &RawSet, file: Option<&str>) -> Location {
+    Location {
+        file: file.map(str::to_owned),
+        offset: raw.offset,
+        interchange: Some(raw.context.isa.control_number.clone()),
+        group: Some(raw.context.group.control_number.clone()),
+        set: Some(raw.control_number.clone()),
+        segment: Some((1, "ST".to_owned())),
+        element: None,
     }
 }
 
-/// A round's sets to type and map, shared by two threads: each takes the next set not yet
-/// taken, so the thread that reads the next round joins in once it is done. Every set is
-/// taken by one thread only (its lock is never waited for: it only hands the set over), and
-/// each fills in its own outcome, so the outcomes are the same whichever thread maps a set.
-struct SharedRound<'r, 'p> {
-    sets: Vec<std::sync::Mutex<&'r mut SetStep<'p>>>,
-    next: std::sync::atomic::AtomicUsize,
+/// How many of `diagnostics` are errors.
+fn errors_in(diagnostics: &[Diagnostic]) -> usize {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity >= Severity::Error)
+        .count()
 }
 
-impl<'r, 'p> SharedRound<'r, 'p> {
-    fn new(round: &'r mut [Step<'p>]) -> Self {
-        let sets = round
-            .iter_mut()
-            .filter_map(|step| match step {
-                Step::Set(set) if set.job.is_some() => Some(std::sync::Mutex::new(&mut **set)),
-                _ => None,
-            })
-            .collect();
-        SharedRound {
-            sets,
-            next: std::sync::atomic::AtomicUsize::new(0),
+/// What is left of a set after its envelope was checked: the checks inside it, then, when
+/// it is valid and owed one, its typed reading and mapping, each filling in its outcome.
+/// Needs nothing from the translator but the file name, so it can run on another thread.
+fn finish_set(set: &mut SetStep, memo: &mut CheckMemo, file: Option<&str>) {
+    if set.raw.checks_owed() {
+        let findings = check_set(&mut set.raw, memo);
+        set.out.diagnostics = std::mem::take(&mut set.raw.diagnostics);
+        if findings.errors > 0 {
+            // Invalid after all: as if the reader had found it so, nothing else is tried.
+            set.late = Some(
+                set.raw
+                    .report(vec![SetError::SegmentsInError], findings.issues),
+            );
+            set.job = None;
+            let out = &mut set.out;
+            out.partner = None;
+            out.rejection = None;
+            out.acknowledgment = None;
+            out.result = Err(TranslateError::Invalid {
+                location: set_location(&set.raw, file),
+                errors: errors_in(&out.diagnostics),
+            });
         }
     }
-
-    /// Types and maps sets until none is left to take.
-    fn map(&self, file: Option<&str>) {
-        loop {
-            let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(set) = self.sets.get(i) else {
-                return;
-            };
-            let mut set = set
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let set = &mut **set;
-            if let Some(job) = set.job.take() {
-                map_one(&set.raw, &mut set.out, &job, file);
-            }
-        }
+    if let Some(job) = set.job.take() {
+        map_one(&set.raw, &mut set.out, &job, file);
     }
 }
 
-/// The typed reading and mapping of a round's sets, each filling in its outcome. Needs
-/// nothing from the translator but the file name, so it can run on another thread.
-fn map_round(round: &mut [Step<'_>], file: Option<&str>) {
-    for step in round {
-        if let Step::Set(set) = step
-            && let Some(job) = set.job.take()
-        {
-            map_one(&set.raw, &mut set.out, &job, file);
-        }
-    }
-}
-
-fn map_one(raw: &RawSet, out: &mut SetOutcome, job: &MapJob<'_>, file: Option<&str>) {
+fn map_one(raw: &RawSet, out: &mut SetOutcome, job: &MapJob, file: Option<&str>) {
     let typed = match read_set(raw) {
         Ok(t) => t,
         Err(e) => {
@@ -674,23 +683,6 @@ fn map_one(raw: &RawSet, out: &mut SetOutcome, job: &MapJob<'_>, file: Option<&s
     }
 }
 
-/// A set's report with the given errors.
-fn set_report(raw: &RawSet, errors: Vec<SetError>, segments: Vec<SegmentIssue>) -> SetReport {
-    let st03 = raw
-        .segment(0)
-        .and_then(|st| st.text(3).map(str::to_owned))
-        .filter(|s| !s.is_empty());
-    SetReport {
-        id: raw.id.clone(),
-        control_number: raw.control_number.clone(),
-        implementation_ref: st03,
-        errors,
-        segments,
-        segment_count: u32::try_from(raw.len()).unwrap_or(u32::MAX),
-        offset: raw.offset,
-    }
-}
-
 /// The rejection of a set whose typed reading failed.
 fn read_rejection(raw: &RawSet, e: &ReadError) -> SetReport {
     let issue = |error, elements| SegmentIssue {
@@ -702,12 +694,9 @@ fn read_rejection(raw: &RawSet, e: &ReadError) -> SetReport {
         context: None,
     };
     match e.code() {
-        Code::Set(s) => set_report(raw, vec![s], vec![]),
-        Code::Segment(s) => {
-            set_report(raw, vec![SetError::SegmentsInError], vec![issue(s, vec![])])
-        }
-        Code::Element(el) => set_report(
-            raw,
+        Code::Set(s) => raw.report(vec![s], vec![]),
+        Code::Segment(s) => raw.report(vec![SetError::SegmentsInError], vec![issue(s, vec![])]),
+        Code::Element(el) => raw.report(
             vec![SetError::SegmentsInError],
             vec![issue(
                 SegmentError::HasElementErrors,
@@ -720,7 +709,7 @@ fn read_rejection(raw: &RawSet, e: &ReadError) -> SetReport {
             )],
         ),
         Code::Group(_) | Code::Interchange(_) => {
-            set_report(raw, vec![SetError::SegmentsInError], vec![])
+            raw.report(vec![SetError::SegmentsInError], vec![])
         }
     }
 }
@@ -742,7 +731,7 @@ pub fn map_rejection(raw: &RawSet, errors: &MapErrors) -> SetReport {
         }
     }
     segments.sort_by_key(|s| s.position);
-    set_report(raw, vec![SetError::SegmentsInError], segments)
+    raw.report(vec![SetError::SegmentsInError], segments)
 }
 
 /// Folds a rejection into the report of the interchange the set came in (group `group`,
@@ -762,36 +751,7 @@ pub fn reject(report: &mut InterchangeReport, group: &str, rejection: Rejection)
                 g.errors.push(error);
             }
         }
-        Rejection::Set(set) => {
-            let Some(g) = report.groups.iter_mut().find(|g| g.control_number == group) else {
-                return;
-            };
-            match g
-                .sets
-                .iter_mut()
-                .find(|s| s.control_number == set.control_number && s.offset == set.offset)
-            {
-                Some(existing) => {
-                    let was_accepted = existing.accepted();
-                    for e in set.errors {
-                        if !existing.errors.contains(&e) {
-                            existing.errors.push(e);
-                        }
-                    }
-                    existing.segments.extend(set.segments);
-                    if was_accepted && !existing.accepted() {
-                        g.sets_accepted = g.sets_accepted.saturating_sub(1);
-                    }
-                }
-                None => {
-                    // A report without the set lists only sets in error: this one was
-                    // accepted until now.
-                    let at = g.sets.partition_point(|s| s.offset < set.offset);
-                    g.sets.insert(at, set);
-                    g.sets_accepted = g.sets_accepted.saturating_sub(1);
-                }
-            }
-        }
+        Rejection::Set(set) => report.fold_set(group, set),
     }
 }
 

@@ -8,9 +8,14 @@
 use std::sync::LazyLock;
 
 use partner_maps::render::render_set;
-use partner_maps::translate::{PartnerLookup, TranslateOptions, translate_with};
+use partner_maps::translate::{
+    PartnerLookup, SetOutcome, TranslateError, TranslateOptions, fold_outcome, translate_with,
+};
 use partner_maps::{Profile, ProfileSet};
+use x12::ReaderOptions;
 use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
+use x12::stream::{Event, SetReader};
+use x12::validate::ValidateOptions;
 use x12::writer::{WriteOptions, render_interchange};
 
 /// What a run reached, so a replay can tell that its inputs go all the way through.
@@ -107,8 +112,63 @@ fn translate_all(data: &[u8], lookup: PartnerLookup<'_>, reached: &mut Reached) 
     }
 }
 
+/// The translation leaves the checks inside each set to the thread that maps it: its
+/// outcomes carry the findings, and its reports (failures folded in) are those of checking
+/// every set as read, the translation's rejections folded in. Every set is kept in the
+/// reports, so each set's report is compared. Returns the number of sets.
+pub fn same_as_checked_inline(data: &[u8], lookup: PartnerLookup<'_>, parallel: bool) -> usize {
+    let options = TranslateOptions {
+        file: Some("fuzz.x12".to_owned()),
+        keep_all_sets: Some(true),
+        parallel,
+        ..TranslateOptions::default()
+    };
+    let reader_options = match lookup {
+        PartnerLookup::Profile(p) => p.x12.reader_options(),
+        _ => ReaderOptions::default(),
+    };
+    let mut translator = translate_with(data, "fuzz", lookup, options);
+    let outcomes: Vec<SetOutcome> = translator.by_ref().collect();
+    let reports = translator.take_reports();
+    let validate = ValidateOptions {
+        file: Some("fuzz.x12".to_owned()),
+        keep_all_sets: true,
+        ..ValidateOptions::default()
+    };
+    let mut reader = SetReader::new(data, reader_options, validate, 64 << 20);
+    let of_sets: Vec<&SetOutcome> = outcomes.iter().filter(|o| o.set_id != "TA1").collect();
+    let (mut set, mut folded, mut inline) = (0, 0, Vec::new());
+    while let Ok(Some(event)) = reader.next_event() {
+        match event {
+            Event::Set(raw) => {
+                let o = of_sets.get(set).expect("an outcome for every set");
+                assert_eq!(
+                    o.diagnostics, raw.diagnostics,
+                    "set {} at {}",
+                    o.set, o.offset
+                );
+                let invalid = matches!(o.result, Err(TranslateError::Invalid { .. }));
+                assert_eq!(invalid, !raw.is_valid(), "set {} at {}", o.set, o.offset);
+                set += 1;
+            }
+            Event::InterchangeEnd(mut report) => {
+                // The interchange's sets are those read since the last one ended.
+                for o in &of_sets[folded..set] {
+                    fold_outcome(&mut report, o);
+                }
+                folded = set;
+                inline.push(report);
+            }
+        }
+    }
+    assert_eq!(set, of_sets.len(), "one outcome per set");
+    assert_eq!(reports, inline, "reports");
+    set
+}
+
 /// [`translate_all`] under every lookup.
 pub fn translate_everywhere(data: &[u8]) -> Reached {
+    same_as_checked_inline(data, PartnerLookup::Sender(&PROFILES), false);
     let mut reached = Reached::default();
     translate_all(data, PartnerLookup::Sender(&PROFILES), &mut reached);
     translate_all(data, PartnerLookup::Offline, &mut reached);

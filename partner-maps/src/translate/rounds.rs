@@ -1,0 +1,186 @@
+//! Rounds of sets finished by two threads: the caller's, which reads the input and hands out
+//! the outcomes, and a worker kept for the whole translation.
+//!
+//! What is left of a set once the reader has checked its envelope (the checks inside it, its
+//! typed reading and its mapping) is most of the work and needs nothing from the reader, so
+//! a round of sets goes to the worker as soon as it is read. The caller reads the next round
+//! meanwhile, then takes the sets of the oldest round the worker has not taken yet, and once
+//! that round is finished hands its outcomes out while the worker goes on with the next:
+//! whatever the caller does with the outcomes overlaps the translation of what follows.
+
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use x12::validate::CheckMemo;
+
+use super::{SetStep, Step, finish_set};
+
+/// One round's sets with work left, shared by the two threads. Each set is taken by one
+/// thread only (its lock only hands it over) and fills in its own outcome, so the outcomes
+/// are the same whichever thread finishes a set.
+pub(super) struct RoundWork {
+    sets: Vec<Mutex<Option<Box<SetStep>>>>,
+    next: AtomicUsize,
+    /// Sets not finished yet.
+    left: Mutex<usize>,
+    finished: Condvar,
+    /// A panic while finishing a set, raised again on the caller's thread.
+    panic: Mutex<Option<Box<dyn Any + Send>>>,
+    file: Option<Arc<str>>,
+}
+
+impl RoundWork {
+    /// Finishes sets until none is left to take.
+    pub(super) fn run(&self, memo: &mut CheckMemo) {
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = self.sets.get(i) else {
+                return;
+            };
+            let mut set = slot.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(set) = set.as_mut() {
+                let file = self.file.as_deref();
+                let done =
+                    std::panic::catch_unwind(AssertUnwindSafe(|| finish_set(set, memo, file)));
+                if let Err(panic) = done {
+                    *self.panic.lock().unwrap_or_else(PoisonError::into_inner) = Some(panic);
+                }
+            }
+            drop(set);
+            let mut left = self.left.lock().unwrap_or_else(PoisonError::into_inner);
+            *left -= 1;
+            if *left == 0 {
+                self.finished.notify_all();
+            }
+        }
+    }
+
+    /// Waits until every set is finished; raises a panic met while finishing one.
+    fn wait(&self) {
+        let mut left = self.left.lock().unwrap_or_else(PoisonError::into_inner);
+        while *left > 0 {
+            left = self
+                .finished
+                .wait(left)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(left);
+        if let Some(panic) = self
+            .panic
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+/// A round read: its steps in input order, the sets with work left standing in
+/// [`RoundWork`] until finished.
+pub(super) struct Round {
+    steps: Vec<Step>,
+    pub(super) work: Arc<RoundWork>,
+    /// Segments of the sets with work left.
+    pub(super) segments: usize,
+}
+
+impl Round {
+    pub(super) fn new(mut steps: Vec<Step>, file: Option<Arc<str>>) -> Round {
+        let mut sets = Vec::new();
+        let mut segments = 0;
+        for step in &mut steps {
+            if let Step::Set(set) = step
+                && set.has_work()
+            {
+                segments += set.raw.len();
+                let Step::Set(set) = std::mem::replace(step, Step::Shared(sets.len())) else {
+                    unreachable!("matched above")
+                };
+                sets.push(Mutex::new(Some(set)));
+            }
+        }
+        let left = sets.len();
+        Round {
+            steps,
+            work: Arc::new(RoundWork {
+                sets,
+                next: AtomicUsize::new(0),
+                left: Mutex::new(left),
+                finished: Condvar::new(),
+                panic: Mutex::new(None),
+                file,
+            }),
+            segments,
+        }
+    }
+
+    /// The round's steps once every set is finished (helping with those the worker has not
+    /// taken), in input order.
+    pub(super) fn finish(self, memo: &mut CheckMemo) -> Vec<Step> {
+        self.work.run(memo);
+        self.work.wait();
+        let work = self.work;
+        self.steps
+            .into_iter()
+            .map(|step| match step {
+                Step::Shared(i) => Step::Set(
+                    work.sets[i]
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .take()
+                        .expect("a finished set is taken back once"),
+                ),
+                other => other,
+            })
+            .collect()
+    }
+}
+
+/// The worker thread, fed rounds in input order; it ends once the translation is dropped
+/// and the rounds sent are finished.
+pub(super) struct Worker {
+    rounds: Option<Sender<Arc<RoundWork>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// A worker, or `None` when no thread can be started (the caller then does it all).
+    pub(super) fn start() -> Option<Worker> {
+        let (rounds, inbox) = channel::<Arc<RoundWork>>();
+        let thread = std::thread::Builder::new()
+            .name("translate".into())
+            .spawn(move || {
+                let mut memo = CheckMemo::default();
+                while let Ok(work) = inbox.recv() {
+                    work.run(&mut memo);
+                }
+            })
+            .ok()?;
+        Some(Worker {
+            rounds: Some(rounds),
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands `work` to the worker; if it is gone, the caller finishes the round alone.
+    pub(super) fn send(&self, work: &Arc<RoundWork>) {
+        if let Some(rounds) = &self.rounds {
+            let _ = rounds.send(work.clone());
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.rounds = None;
+        if let Some(thread) = self.thread.take() {
+            // Its panics were raised on the caller's thread already (or never waited for).
+            let _ = thread.join();
+        }
+    }
+}
