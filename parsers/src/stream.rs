@@ -247,18 +247,28 @@ impl<R: Read> SetReader<R> {
             match self.segments.next_segment() {
                 Ok(Some(seg)) => {
                     let seg: Segment<'_> = seg;
-                    let dropped = before_segment(
+                    // A set still open lacks its SE if this segment ends it, or is too big to
+                    // hand out in one piece: the validator reports it, its bytes are dropped.
+                    let ends_open_set = matches!(seg.id(), b"ISA" | b"GS" | b"ST" | b"GE" | b"IEA");
+                    if let Some(open) = self
+                        .building
+                        .take_if(|b| ends_open_set || b.data.len() > self.max_set_len)
+                    {
+                        if !ends_open_set {
+                            self.envelope_diagnostics
+                                .push(too_big(&open, self.max_set_len));
+                        }
+                        // Checks it was owed run now, as it will not be handed out.
+                        self.validator.check_open_set(open.segments());
+                        keep_buffers(&mut self.spare, open);
+                    }
+                    before_segment(
                         &seg,
                         &mut self.isa,
                         &mut self.context,
                         &mut self.building,
-                        &mut self.envelope_diagnostics,
-                        self.max_set_len,
                         &mut self.spare,
                     );
-                    if let Some(dropped) = dropped {
-                        self.validator.check_open_set(dropped.segments());
-                    }
                     self.validator.feed(&seg);
                     let ends = match seg.id() {
                         b"SE" => Some(End::Set),
@@ -315,6 +325,7 @@ impl<R: Read> SetReader<R> {
     fn check_open_set(&mut self) {
         if let Some(open) = self.building.take() {
             self.validator.check_open_set(open.segments());
+            self.recycle(open);
         }
     }
 
@@ -333,19 +344,8 @@ impl<R: Read> SetReader<R> {
     /// Gives back a set's buffers once the caller is done with it, so the next set is
     /// copied into memory already sized for a set instead of growing a new buffer segment
     /// by segment (a file holds thousands of sets).
-    pub fn recycle(&mut self, mut set: RawSet) {
-        set.data.clear();
-        set.spans.clear();
-        set.seps.clear();
-        set.diagnostics.clear();
-        if self.spare.len() < MAX_SPARE {
-            self.spare.push(Buffers {
-                data: set.data,
-                spans: set.spans,
-                seps: set.seps,
-                diagnostics: set.diagnostics,
-            });
-        }
+    pub fn recycle(&mut self, set: RawSet) {
+        keep_buffers(&mut self.spare, set);
     }
 
     fn flush(&mut self) {
@@ -357,27 +357,38 @@ impl<R: Read> SetReader<R> {
     }
 }
 
+/// Keeps the buffers of `set`, emptied, for the next set (up to [`MAX_SPARE`]).
+fn keep_buffers(spare: &mut Vec<Buffers>, mut set: RawSet) {
+    set.data.clear();
+    set.spans.clear();
+    set.seps.clear();
+    set.diagnostics.clear();
+    if spare.len() < MAX_SPARE {
+        spare.push(Buffers {
+            data: set.data,
+            spans: set.spans,
+            seps: set.seps,
+            diagnostics: set.diagnostics,
+        });
+    }
+}
+
+/// Keeps the envelope context up to date and starts a set at its ST.
 fn before_segment(
     seg: &Segment<'_>,
     isa_slot: &mut Option<(IsaInfo, Delimiters)>,
     context: &mut Option<Arc<SetContext>>,
     building: &mut Option<RawSet>,
-    envelope_diagnostics: &mut Vec<Diagnostic>,
-    max_set_len: usize,
     spare: &mut Vec<Buffers>,
-) -> Option<RawSet> {
+) {
     let t = |n: usize| seg.text(n).unwrap_or("").to_owned();
-    let mut dropped = None;
     match seg.id() {
         b"ISA" => {
-            // A set still open ends here too, without its SE.
-            dropped = building.take();
             let isa = IsaInfo::from_segment(seg);
             *isa_slot = Some((isa, seg.delimiters()));
             *context = None;
         }
         b"GS" => {
-            dropped = building.take();
             let version_code = t(8);
             if let Some((isa, d)) = isa_slot.as_ref() {
                 *context = Some(Arc::new(SetContext {
@@ -395,8 +406,6 @@ fn before_segment(
             }
         }
         b"ST" => {
-            // A set still open lacks its SE; the validator reports it, we drop its bytes.
-            dropped = building.take();
             *building = context.as_ref().map(|ctx| {
                 let b = spare.pop().unwrap_or_default();
                 RawSet {
@@ -414,28 +423,24 @@ fn before_segment(
                 }
             });
         }
-        b"GE" | b"IEA" => dropped = building.take(),
         _ => {}
     }
-    if let Some(b) = building.as_ref()
-        && b.data.len() > max_set_len
-    {
-        // Too big to hand out in one piece: say so instead of growing without bound.
-        envelope_diagnostics.push(Diagnostic {
-            severity: Severity::Error,
-            code: crate::diagnostic::Code::Set(crate::diagnostic::SetError::NotSupported),
-            location: crate::diagnostic::Location {
-                offset: b.offset,
-                interchange: Some(b.context.isa.control_number.clone()),
-                group: Some(b.context.group.control_number.clone()),
-                set: Some(b.control_number.clone()),
-                ..Default::default()
-            },
-            message: format!("set larger than {} bytes is not processed", max_set_len),
-        });
-        dropped = building.take();
+}
+
+/// Why the set `b` is not handed out: bigger than `max_set_len` bytes.
+fn too_big(b: &RawSet, max_set_len: usize) -> Diagnostic {
+    Diagnostic {
+        severity: Severity::Error,
+        code: crate::diagnostic::Code::Set(crate::diagnostic::SetError::NotSupported),
+        location: crate::diagnostic::Location {
+            offset: b.offset,
+            interchange: Some(b.context.isa.control_number.clone()),
+            group: Some(b.context.group.control_number.clone()),
+            set: Some(b.control_number.clone()),
+            ..Default::default()
+        },
+        message: format!("set larger than {max_set_len} bytes is not processed"),
     }
-    dropped
 }
 
 #[cfg(test)]

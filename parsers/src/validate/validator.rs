@@ -903,11 +903,11 @@ impl Validator {
     /// checked now and the rest as they are read. Their findings go with the set's bytes, as
     /// they would have when checked as read; its report keeps them.
     pub(crate) fn check_open_set<'s>(&mut self, segments: impl Iterator<Item = Segment<'s>>) {
-        let location = self.location();
-        let Some(set) = &mut self.set else { return };
-        let Some((version, def)) = set.owed.take() else {
+        let Some((version, def)) = self.set.as_mut().and_then(|s| s.owed.take()) else {
             return;
         };
+        let location = self.location();
+        let Some(set) = &mut self.set else { return };
         let mut check = SetCheck::new(version, def, location);
         for (i, seg) in segments.enumerate() {
             check.segment(&seg, i as u32 + 1, &mut self.memo);
