@@ -3,11 +3,13 @@
 //! [`translate`] streams an input through [`SetReader`] (envelope and syntax validation), finds
 //! the partner's profile by the interchange's ISA05/ISA06 and GS02 (or takes the one named),
 //! and maps each set the partner may send into its documents. Each set yields a
-//! [`SetOutcome`]: the documents, or a [`TranslateError`] saying where and why not. Memory
-//! stays bounded by the largest set: nothing is kept between sets except the failures of the
-//! open interchange, which are folded into the validator's [`InterchangeReport`] when the
-//! interchange ends, so the 997/999 built from [`Translator::take_reports`] rejects exactly the
-//! sets that produced no documents.
+//! [`SetOutcome`]: the documents, or a [`TranslateError`] saying where and why not. The
+//! reader checks only the envelope as it reads; the checks inside each set run with its
+//! typed reading and mapping, on a worker thread (`translate/rounds.rs`), with the same
+//! findings. Memory stays bounded by two rounds of sets: nothing is kept between sets except
+//! the failures of the open interchange, which are folded into the validator's
+//! [`InterchangeReport`] when the interchange ends, so the 997/999 built from
+//! [`Translator::take_reports`] rejects exactly the sets that produced no documents.
 //!
 //! | failure | acknowledgment |
 //! |---|---|
@@ -73,8 +75,10 @@ pub struct TranslateOptions {
     /// Keep every set in the reports (for partners that want every set listed in the
     /// 997/999); `None` decides from the profiles (`x12.ack_all_sets`).
     pub keep_all_sets: Option<bool>,
-    /// Map one round of sets on a second thread while the next round is read (the default);
-    /// false keeps the whole translation on the calling thread. The outcomes are the same.
+    /// Finish sets (the checks inside each, typed reading, mapping) on a worker thread kept
+    /// for the translation while the calling thread reads the next round and uses the
+    /// outcomes (the default); false keeps the whole translation on the calling thread. The
+    /// outcomes and reports are the same.
     pub parallel: bool,
 }
 
@@ -183,6 +187,8 @@ enum Resolved {
 #[derive(Debug, Clone)]
 struct Pending {
     group: String,
+    /// Byte offset of the set's ST (which of several groups with its GS06 it is in).
+    offset: u64,
     rejection: Rejection,
 }
 
@@ -379,12 +385,14 @@ impl<'p, R: Read> Translator<'p, R> {
                     if let Some(report) = late {
                         self.pending.push(Pending {
                             group: out.group.clone(),
+                            offset: out.offset,
                             rejection: Rejection::Set(report),
                         });
                     }
                     if let Some(r) = &out.rejection {
                         self.pending.push(Pending {
                             group: out.group.clone(),
+                            offset: out.offset,
                             rejection: r.clone(),
                         });
                     }
@@ -392,7 +400,7 @@ impl<'p, R: Read> Translator<'p, R> {
                 }
                 Step::End(mut report) => {
                     for p in self.pending.drain(..) {
-                        reject(&mut report, &p.group, p.rejection);
+                        reject(&mut report, &p.group, p.offset, p.rejection);
                     }
                     let ta1s = self.ta1_outcomes(&report);
                     self.ready.push_back(Ready::Report(report));
@@ -734,10 +742,11 @@ pub fn map_rejection(raw: &RawSet, errors: &MapErrors) -> SetReport {
     raw.report(vec![SetError::SegmentsInError], segments)
 }
 
-/// Folds a rejection into the report of the interchange the set came in (group `group`,
-/// GS06): adds the set's AK5 code and AK3/AK4 loops (or the TA1 note, or the AK9 code) and
-/// fixes the group's accepted count, so [`x12::ack::acknowledge`] writes the rejection.
-pub fn reject(report: &mut InterchangeReport, group: &str, rejection: Rejection) {
+/// Folds a rejection into the report of the interchange the set at byte `offset` came in
+/// (group `group`, GS06; of several groups with that GS06, the one the set is in): adds the
+/// set's AK5 code and AK3/AK4 loops (or the TA1 note, or the AK9 code) and fixes the group's
+/// accepted count, so [`x12::ack::acknowledge`] writes the rejection.
+pub fn reject(report: &mut InterchangeReport, group: &str, offset: u64, rejection: Rejection) {
     match rejection {
         Rejection::Interchange(note) => {
             if !report.errors.contains(&note) {
@@ -745,7 +754,7 @@ pub fn reject(report: &mut InterchangeReport, group: &str, rejection: Rejection)
             }
         }
         Rejection::Group(error) => {
-            if let Some(g) = report.groups.iter_mut().find(|g| g.control_number == group)
+            if let Some(g) = report.group_of(group, offset)
                 && !g.errors.contains(&error)
             {
                 g.errors.push(error);
@@ -761,7 +770,7 @@ pub fn reject(report: &mut InterchangeReport, group: &str, rejection: Rejection)
 /// nothing.
 pub fn fold_outcome(report: &mut InterchangeReport, outcome: &SetOutcome) {
     if let Some(r) = &outcome.rejection {
-        reject(report, &outcome.group, r.clone());
+        reject(report, &outcome.group, outcome.offset, r.clone());
     }
 }
 

@@ -567,3 +567,34 @@ fn mapping_on_a_second_thread_gives_the_same_outcomes_and_reports_as_one_thread(
     assert!(one_reports.contains("sets_accepted"));
     assert_eq!(one_reports, two_reports);
 }
+
+#[test]
+fn a_rejection_goes_to_the_group_the_set_came_in_when_a_gs06_repeats() {
+    // Two groups with the same GS06 (the validator rejects the second for it): the set that
+    // fails mapping is the second group's, and so is its rejection.
+    let text = sample("gooddrug", "844_4010_claim.x12");
+    let gs = text.find("GS*").expect("GS");
+    let iea = text.find("IEA*").expect("IEA");
+    let group = &text[gs..iea];
+    let failing = edit(group, "AMT*CC*255.25~", "AMT*TT*255.25~");
+    let text = format!(
+        "{}{group}{failing}{}",
+        &text[..gs],
+        edit(&text[iea..], "IEA*1*", "IEA*2*")
+    );
+    let set = profiles();
+    let mut t = translate(text.as_bytes(), SHA, &set, None);
+    let outcomes: Vec<_> = t.by_ref().collect();
+    assert_eq!(outcomes.len(), 2);
+    assert!(outcomes[0].result.is_ok(), "{:?}", outcomes[0].result);
+    assert!(outcomes[1].rejection.is_some(), "{:?}", outcomes[1].result);
+    let report = t.take_reports().remove(0);
+    let (first, second) = (&report.groups[0], &report.groups[1]);
+    assert_eq!(first.control_number, second.control_number);
+    // This partner's acknowledgments list every set, accepted or not.
+    assert_eq!(first.sets_accepted, 1, "{first:?}");
+    assert!(first.sets.iter().all(|s| s.accepted()), "{first:?}");
+    assert_eq!(second.sets_accepted, 0, "{second:?}");
+    assert_eq!(second.sets.len(), 1, "{second:?}");
+    assert!(!second.sets[0].accepted() && second.sets[0].offset > second.offset);
+}

@@ -106,6 +106,16 @@ impl InterchangeReport {
         !self.errors.is_empty()
     }
 
+    /// The group whose GS06 is `control` and that holds the set at byte `set_offset`: the
+    /// last such group starting before it (a file may repeat a GS06; the validator reports
+    /// that, and each set still belongs to the group it came in).
+    pub fn group_of(&mut self, control: &str, set_offset: u64) -> Option<&mut GroupReport> {
+        self.groups
+            .iter_mut()
+            .rev()
+            .find(|g| g.control_number == control && g.offset < set_offset)
+    }
+
     /// Folds errors found in a set after its interchange was reported (checks left to the
     /// set's holder, a typed reading or mapping that failed) into the set's report in the
     /// group whose GS06 is `group`: its codes and segment issues are added to the set's
@@ -113,7 +123,7 @@ impl InterchangeReport {
     /// every set is kept) was accepted until now and is listed at its place. The group's
     /// accepted count follows.
     pub fn fold_set(&mut self, group: &str, set: SetReport) {
-        let Some(g) = self.groups.iter_mut().find(|g| g.control_number == group) else {
+        let Some(g) = self.group_of(group, set.offset) else {
             return;
         };
         match g
