@@ -755,9 +755,33 @@ impl Rng {
     }
 }
 
+/// A copy of `data` with every `nth` occurrence of `from` replaced by `to` (`nth` >= 1): a
+/// corpus with errors spread through it, for tests of the error paths at size.
+pub fn corrupt_every(data: &[u8], from: &[u8], to: &[u8], nth: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 1024);
+    let mut rest = data;
+    let mut seen = 0;
+    while !from.is_empty()
+        && let Some(at) = memchr::memmem::find(rest, from)
+    {
+        out.extend_from_slice(&rest[..at]);
+        seen += 1;
+        out.extend_from_slice(if seen % nth.max(1) == 0 { to } else { from });
+        rest = &rest[at + from.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn corrupt_every_replaces_every_nth_occurrence_only() {
+        assert_eq!(corrupt_every(b"a~a~a~a~", b"a~", b"BB~", 2), b"a~BB~a~BB~");
+        assert_eq!(corrupt_every(b"xyz", b"a", b"b", 1), b"xyz");
+    }
     use crate::ReaderOptions;
     use crate::validate::{ValidateOptions, validate};
 

@@ -70,23 +70,6 @@ fn translate_fuzz_regressions_replay_without_panic() {
     }));
 }
 
-/// `bytes` with every `nth` occurrence of `from` replaced by `to`.
-fn corrupt_every(bytes: &[u8], from: &[u8], to: &[u8], nth: usize) -> Vec<u8> {
-    let text = String::from_utf8(bytes.to_vec()).expect("generated X12 is ASCII");
-    let (from, to) = (
-        std::str::from_utf8(from).expect("ascii"),
-        std::str::from_utf8(to).expect("ascii"),
-    );
-    let mut out = String::with_capacity(text.len());
-    for (n, part) in text.split(from).enumerate() {
-        if n > 0 {
-            out.push_str(if n % nth == 0 { to } else { from });
-        }
-        out.push_str(part);
-    }
-    out.into_bytes()
-}
-
 /// The checks inside each set run on the mapping threads, after the envelope was read: over
 /// many rounds, on both threads, with sets failing those checks (a bad date, an unknown
 /// segment, a segment out of place), typed reading and mapping, the outcomes and reports are
@@ -96,10 +79,11 @@ fn checks_on_the_mapping_threads_find_what_checking_as_read_finds() {
     let mut data = Vec::new();
     x12::generate::corpus(x12::generate::SetKind::Sales867, 2 << 20, 11, &mut data)
         .expect("writing to a Vec");
-    let data = corrupt_every(&data, b"DTM*003*2026", b"DTM*003*2026X", 37);
-    let data = corrupt_every(&data, b"LIN**N4*", b"LIN**ZZ*", 53);
-    let data = corrupt_every(&data, b"~\nUIT*", b"~\nZZZ*1~\nUIT*", 71);
-    let data = corrupt_every(&data, b"~\nCTT*", b"~\nCTT*1~\nDTM*090*20260101~\nCTT*", 29);
+    let data = x12::generate::corrupt_every(&data, b"DTM*003*2026", b"DTM*003*2026X", 37);
+    let data = x12::generate::corrupt_every(&data, b"LIN**N4*", b"LIN**ZZ*", 53);
+    let data = x12::generate::corrupt_every(&data, b"~\nUIT*", b"~\nZZZ*1~\nUIT*", 71);
+    let data =
+        x12::generate::corrupt_every(&data, b"~\nCTT*", b"~\nCTT*1~\nDTM*090*20260101~\nCTT*", 29);
     let profile = partner_maps::Profile::default_for_unknown("bench");
     for parallel in [false, true] {
         let lookup = partner_maps::translate::PartnerLookup::Profile(&profile);

@@ -510,21 +510,6 @@ fn several_ta1s_each_give_an_outcome_and_unreadable_ones_no_document() {
     );
 }
 
-/// Every `nth` occurrence of `from` in `data` replaced by `to`.
-fn corrupt_every(data: &[u8], from: &[u8], to: &[u8], nth: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() + 1024);
-    let mut rest = data;
-    let mut seen = 0;
-    while let Some(at) = rest.windows(from.len()).position(|w| w == from) {
-        out.extend_from_slice(&rest[..at]);
-        seen += 1;
-        out.extend_from_slice(if seen % nth == 0 { to } else { from });
-        rest = &rest[at + from.len()..];
-    }
-    out.extend_from_slice(rest);
-    out
-}
-
 #[test]
 fn mapping_on_a_second_thread_gives_the_same_outcomes_and_reports_as_one_thread() {
     // Big enough for several rounds, each mapped on the second thread; with sets that fail
@@ -533,8 +518,8 @@ fn mapping_on_a_second_thread_gives_the_same_outcomes_and_reports_as_one_thread(
     let mut data = Vec::new();
     x12::generate::corpus(x12::generate::SetKind::Sales867, 3 << 20, 7, &mut data)
         .expect("writing to a Vec");
-    let data = corrupt_every(&data, b"DTM*003*2025", b"DTM*003*2025X", 41);
-    let data = corrupt_every(&data, b"LIN**N4*", b"LIN**ZZ*", 53);
+    let data = x12::generate::corrupt_every(&data, b"DTM*003*2025", b"DTM*003*2025X", 41);
+    let data = x12::generate::corrupt_every(&data, b"LIN**N4*", b"LIN**ZZ*", 53);
     let profile = partner_maps::Profile::default_for_unknown("bench");
     let run = |parallel: bool| {
         let options = TranslateOptions {
