@@ -301,6 +301,12 @@ impl<R: Read> SetReader<R> {
                             .drain_diagnostics_into(&mut self.envelope_diagnostics),
                     }
                     self.on_segment_after(ends);
+                    // An interchange closed without its IEA (a new ISA began): its report
+                    // goes out now, before any set of the next, so reports and sets stay in
+                    // input order.
+                    if self.validator.has_reports() {
+                        self.flush();
+                    }
                 }
                 Ok(None) => {
                     self.done = true;
@@ -579,6 +585,32 @@ mod tests {
                 .diagnostics
                 .iter()
                 .any(|d| d.message.contains("invalid date"))
+        );
+    }
+
+    /// An interchange that ends without its IEA (a new ISA begins) is reported before the
+    /// sets of the next: a holder folding late findings into "the interchange that ends
+    /// next" folds them into the right one.
+    #[test]
+    fn an_interchange_without_iea_is_reported_before_the_next_ones_sets() {
+        let text = String::from_utf8([CLAIM, SALES].concat()).expect("ascii");
+        let cut = text.find("IEA*1*000005001~\n").expect("the claim's IEA");
+        let without_iea = format!(
+            "{}{}",
+            &text[..cut],
+            &text[cut + "IEA*1*000005001~\n".len()..]
+        );
+        let order: Vec<String> = events(without_iea.as_bytes())
+            .iter()
+            .map(|e| match e {
+                Event::Set(s) => format!("set {}", s.id),
+                Event::InterchangeEnd(r) => format!("end {}", r.isa.control_number),
+            })
+            .collect();
+        assert_eq!(
+            order,
+            ["set 844", "end 000005001", "set 867", "end 000005002"],
+            "{order:?}"
         );
     }
 
