@@ -136,12 +136,13 @@ pub fn same_as_checked_inline(data: &[u8], lookup: PartnerLookup<'_>, parallel: 
         ..ValidateOptions::default()
     };
     let mut reader = SetReader::new(data, reader_options, validate, 64 << 20);
-    let of_sets: Vec<&SetOutcome> = outcomes.iter().filter(|o| o.set_id != "TA1").collect();
-    let (mut set, mut folded, mut inline) = (0, 0, Vec::new());
+    // Outcomes come in input order: each interchange's sets, then one per TA1 it held.
+    let (mut next, mut sets, mut from, mut inline) = (0, 0, 0, Vec::new());
     while let Ok(Some(event)) = reader.next_event() {
         match event {
             Event::Set(raw) => {
-                let o = of_sets.get(set).expect("an outcome for every set");
+                let o = outcomes.get(next).expect("an outcome for every set");
+                assert_eq!((&o.set, o.offset), (&raw.control_number, raw.offset));
                 assert_eq!(
                     o.diagnostics, raw.diagnostics,
                     "set {} at {}",
@@ -149,21 +150,22 @@ pub fn same_as_checked_inline(data: &[u8], lookup: PartnerLookup<'_>, parallel: 
                 );
                 let invalid = matches!(o.result, Err(TranslateError::Invalid { .. }));
                 assert_eq!(invalid, !raw.is_valid(), "set {} at {}", o.set, o.offset);
-                set += 1;
+                next += 1;
+                sets += 1;
             }
             Event::InterchangeEnd(mut report) => {
-                // The interchange's sets are those read since the last one ended.
-                for o in &of_sets[folded..set] {
+                for o in &outcomes[from..next] {
                     fold_outcome(&mut report, o);
                 }
-                folded = set;
+                next += report.ta1s.len();
+                from = next;
                 inline.push(report);
             }
         }
     }
-    assert_eq!(set, of_sets.len(), "one outcome per set");
+    assert_eq!(next, outcomes.len(), "one outcome per set and TA1");
     assert_eq!(reports, inline, "reports");
-    set
+    sets
 }
 
 /// [`translate_all`] under every lookup.
