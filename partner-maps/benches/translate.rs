@@ -19,22 +19,23 @@
 //! Sampling is flat with 10 samples, 1 s of warm-up and 5 s of measurement; the whole run
 //! takes about three minutes on a 2-core machine.
 //!
-//! Medians on this project's 2-core machine (Intel Xeon, release profile with thin LTO,
-//! mimalloc as in the `chargegate` binary), 2026-12-05 17:23 UTC, `CHARGEGATE_BENCH_SMALL=1`,
-//! in a quiet minute of a machine shared with another engineer's builds:
+//! Medians on this project's 2-core machine (release profile with thin LTO, mimalloc as in
+//! the `chargegate` binary), 2026-12-06 evening, on a machine whose speed swings by half
+//! from minute to minute: 14 alternating pairs with the commit before the worker thread
+//! (4364ecb) at 10 MiB, `CHARGEGATE_BENCH_SMALL=1`, and 100 MiB once each:
 //!
 //! | size | `translate_baseline_memchr2` | `translate_867` | ratio |
 //! |---|---|---|---|
-//! | 1 MiB | 923 MiB/s | 97.5 MiB/s | 0.106 |
-//! | 10 MiB | 958 MiB/s | 102.3 MiB/s | 0.107 |
+//! | 10 MiB | ~1.04 GiB/s | 115 MiB/s (4364ecb: 95.4) | 0.112 (0.091) |
+//! | 100 MiB | 996 MiB/s | 114.5 MiB/s (4364ecb: 77.7) | 0.115 (0.084) |
 //!
-//! The code before (f1faf14) right after, same build settings: 917 / 924 MiB/s baseline,
-//! 86.9 / 88.0 MiB/s, ratios 0.095 / 0.095 — the reading thread now joins in the mapping of
-//! a round and rounds are 4 K segments (README, "Translation"). The target is 0.35. Where the
-//! work goes (instructions, one thread, `translate_stages` under callgrind, 2 MiB): set reader
-//! with envelope checks ~17 %, full validation ~30 %, typed reading (`x12::sets::read_set`)
-//! ~35 %, mapping ~17 %. Throughput is flat across sizes because at most two rounds of sets
-//! are held.
+//! The target is 0.35. The reading thread checks only the envelope; a worker thread kept for
+//! the translation checks inside each set, types and maps it (README, "Translation"), and
+//! both cores are busy: what is left is less work per byte. Where the work goes
+//! (instructions, one thread, `translate_stages` under callgrind, 2 MiB): set reader with
+//! envelope checks ~17 %, the checks inside sets ~30 %, typed reading
+//! (`x12::sets::read_set`) ~35 %, mapping ~17 %. Throughput is flat across sizes because at
+//! most two rounds of sets are held.
 
 use std::hint::black_box;
 use std::time::Duration;
