@@ -215,9 +215,14 @@ struct Buffers {
 impl<R: Read> SetReader<R> {
     /// A reader with the given options. `max_set_len` bounds a single set's bytes.
     pub fn new(src: R, reader: ReaderOptions, opts: ValidateOptions, max_set_len: usize) -> Self {
+        let defer = opts.defer_set_checks;
+        let mut validator = Validator::new(opts);
+        if defer {
+            validator.defer_set_checks();
+        }
         SetReader {
             segments: SegmentReader::with_options(src, reader),
-            validator: Validator::new(opts),
+            validator,
             context: None,
             isa: None,
             building: None,
@@ -771,5 +776,19 @@ mod tests {
             sets.iter().all(|s| s.2.is_empty() && s.3),
             "clean sets are vouched for"
         );
+        // The validator on its own has no holder to leave the checks to: it runs them.
+        let alone = |defer_set_checks| {
+            let opts = ValidateOptions {
+                defer_set_checks,
+                ..ValidateOptions::default()
+            };
+            crate::validate::validate(&bad_date[..], ReaderOptions::default(), opts).diagnostics
+        };
+        assert!(
+            alone(true)
+                .iter()
+                .any(|d| d.message.contains("invalid date"))
+        );
+        assert_eq!(alone(true), alone(false));
     }
 }

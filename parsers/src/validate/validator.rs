@@ -29,7 +29,7 @@ pub struct ValidateOptions {
     /// from a [`crate::stream::SetReader`], which hands it out with the checks owed; they
     /// run with [`super::check_set`], on any thread. Only the envelope is checked as read.
     /// A set the reader cannot hand out (it lacks its SE, or is too big) is still checked
-    /// here. The [`Validator`] alone ignores this.
+    /// by the reader. A [`Validator`] used on its own ignores this and checks every set.
     pub defer_set_checks: bool,
 }
 
@@ -73,6 +73,9 @@ pub struct Validator {
     closed_separator_free: Option<bool>,
     /// The checks owed by the holder of the set the last SE closed, until taken.
     closed_owed: Option<OwedChecks>,
+    /// Leave the checks inside sets to their holder: only a [`crate::stream::SetReader`],
+    /// which hands sets out, asks for it.
+    defer: bool,
 }
 
 impl Validator {
@@ -91,6 +94,7 @@ impl Validator {
             last_offset: 0,
             closed_separator_free: None,
             closed_owed: None,
+            defer: false,
         }
     }
 
@@ -735,7 +739,7 @@ impl Validator {
             owed: None,
         });
         if let Some((version, def)) = checked {
-            if self.opts.defer_set_checks {
+            if self.defer {
                 if let Some(s) = &mut self.set {
                     s.owed = Some((version, def));
                 }
@@ -796,17 +800,14 @@ impl Validator {
             .set
             .as_ref()
             .map(|s| s.check.as_ref().is_some_and(|c| c.separator_free));
-        let location = self.location();
-        self.closed_owed = self
-            .set
-            .as_mut()
-            .and_then(|s| s.owed.take())
-            .map(|(version, def)| OwedChecks {
+        if let Some((version, def)) = self.set.as_mut().and_then(|s| s.owed.take()) {
+            self.closed_owed = Some(OwedChecks {
                 version,
                 def,
-                location,
+                location: self.location(),
                 after_st: 0,
             });
+        }
         // Borrowed from the segment, not copied: SE ends every set, so this runs often.
         let count = seg.text(1).unwrap_or("");
         let scn = seg.text(2).unwrap_or("");
@@ -915,6 +916,12 @@ impl Validator {
         check.diagnostics.clear();
         set.report.segments.append(&mut check.issues);
         set.check = Some(check);
+    }
+
+    /// Leaves the checks inside each set to the holder of the set
+    /// ([`ValidateOptions::defer_set_checks`]), which takes them at its SE.
+    pub(crate) fn defer_set_checks(&mut self) {
+        self.defer = true;
     }
 
     /// The checks the set the last SE closed is owed by its holder (deferred), until taken;
