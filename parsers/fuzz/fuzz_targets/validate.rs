@@ -16,8 +16,8 @@ fuzz_target!(|data: &[u8]| {
         };
         let opts = ValidateOptions {
             file: Some("fuzz.x12".to_owned()),
-            envelope_only: false,
             keep_all_sets: true,
+            ..ValidateOptions::default()
         };
         let out = validate(data, reader, opts);
         assert!(out.segments <= data.len() as u64);
