@@ -66,8 +66,8 @@ pub struct RawSet {
     /// The checks inside the set the reader left to the set's holder
     /// ([`ValidateOptions::defer_set_checks`]), until [`crate::validate::check_set`] runs them.
     pub(crate) checks_owed: Option<OwedChecks>,
-    /// How many of `diagnostics` were found at the ST.
-    after_st: usize,
+    /// How many of `diagnostics` were found at the ST (deferred checks put theirs after).
+    pub(crate) after_st: usize,
 }
 
 impl RawSet {
@@ -290,13 +290,7 @@ impl<R: Read> SetReader<R> {
                             b.separator_free = separator_free.unwrap_or(false);
                             self.validator.drain_diagnostics_into(&mut b.diagnostics);
                             match ends {
-                                Some(End::Set) => {
-                                    b.checks_owed =
-                                        self.validator.take_owed_checks().map(|owed| OwedChecks {
-                                            after_st: b.after_st,
-                                            ..owed
-                                        });
-                                }
+                                Some(End::Set) => b.checks_owed = self.validator.take_owed_checks(),
                                 None if b.len() == 1 => b.after_st = b.diagnostics.len(),
                                 _ => {}
                             }

@@ -125,6 +125,20 @@ impl SetCheck {
         }
     }
 
+    /// Checks `segments` in order from the ST (position 1); returns the offset of the last.
+    pub(crate) fn replay<'s>(
+        &mut self,
+        segments: impl Iterator<Item = Segment<'s>>,
+        memo: &mut CheckMemo,
+    ) -> u64 {
+        let mut last = 0;
+        for (i, seg) in segments.enumerate() {
+            self.segment(&seg, i as u32 + 1, memo);
+            last = seg.offset();
+        }
+        last
+    }
+
     /// The set ended with its SE (at `offset`, the set `segments` long): the mandatory
     /// segments of the loops still open are missing.
     pub(crate) fn finish(&mut self, offset: u64, segments: u32) {
@@ -220,16 +234,12 @@ pub fn check_set(set: &mut RawSet, memo: &mut CheckMemo) -> SetFindings {
         return SetFindings::default();
     };
     let mut check = SetCheck::new(owed.version, owed.def, owed.location);
-    let mut last = 0;
-    for (i, seg) in set.segments().enumerate() {
-        check.segment(&seg, i as u32 + 1, memo);
-        last = seg.offset();
-    }
+    let last = check.replay(set.segments(), memo);
     let body = std::mem::take(&mut check.diagnostics);
     check.finish(last, set.len() as u32);
     let errors = body.len() + check.diagnostics.len();
     // In read order: the envelope's findings at ST, the segments', the SE's, the loops'.
-    let at = owed.after_st.min(set.diagnostics.len());
+    let at = set.after_st.min(set.diagnostics.len());
     set.diagnostics.splice(at..at, body);
     set.diagnostics.append(&mut check.diagnostics);
     set.separator_free = check.separator_free;
@@ -245,8 +255,6 @@ pub(crate) struct OwedChecks {
     pub(crate) version: Version,
     pub(crate) def: &'static SetDef,
     pub(crate) location: Location,
-    /// How many of the set's diagnostics were found at its ST (they come first).
-    pub(crate) after_st: usize,
 }
 
 pub(crate) fn segment_message(e: SegmentError) -> &'static str {

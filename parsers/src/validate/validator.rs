@@ -805,7 +805,6 @@ impl Validator {
                 version,
                 def,
                 location: self.location(),
-                after_st: 0,
             });
         }
         // Borrowed from the segment, not copied: SE ends every set, so this runs often.
@@ -910,9 +909,7 @@ impl Validator {
         let location = self.location();
         let Some(set) = &mut self.set else { return };
         let mut check = SetCheck::new(version, def, location);
-        for (i, seg) in segments.enumerate() {
-            check.segment(&seg, i as u32 + 1, &mut self.memo);
-        }
+        check.replay(segments, &mut self.memo);
         check.diagnostics.clear();
         set.report.segments.append(&mut check.issues);
         set.check = Some(check);
@@ -924,8 +921,7 @@ impl Validator {
         self.defer = true;
     }
 
-    /// The checks the set the last SE closed is owed by its holder (deferred), until taken;
-    /// `after_st` is for the reader to fill in.
+    /// The checks the set the last SE closed is owed by its holder (deferred), until taken.
     pub(crate) fn take_owed_checks(&mut self) -> Option<OwedChecks> {
         self.closed_owed.take()
     }
