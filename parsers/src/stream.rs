@@ -263,9 +263,7 @@ impl<R: Read> SetReader<R> {
                             self.envelope_diagnostics
                                 .push(too_big(&open, self.max_set_len));
                         }
-                        // Checks it was owed run now, as it will not be handed out.
-                        self.validator.check_open_set(open.segments());
-                        keep_buffers(&mut self.spare, open);
+                        drop_open_set(&mut self.validator, &mut self.spare, open);
                     }
                     before_segment(
                         &seg,
@@ -326,11 +324,10 @@ impl<R: Read> SetReader<R> {
         }
     }
 
-    /// The input ends inside a set: its deferred checks run here, as it is not handed out.
+    /// The input ends inside a set.
     fn check_open_set(&mut self) {
         if let Some(open) = self.building.take() {
-            self.validator.check_open_set(open.segments());
-            self.recycle(open);
+            drop_open_set(&mut self.validator, &mut self.spare, open);
         }
     }
 
@@ -360,6 +357,13 @@ impl<R: Read> SetReader<R> {
             self.pending.push_back(Event::InterchangeEnd(r));
         }
     }
+}
+
+/// Drops the set being built, which will not be handed out: the checks it was owed run now,
+/// and its buffers are kept.
+fn drop_open_set(validator: &mut Validator, spare: &mut Vec<Buffers>, open: RawSet) {
+    validator.check_open_set(open.segments());
+    keep_buffers(spare, open);
 }
 
 /// Keeps the buffers of `set`, emptied, for the next set (up to [`MAX_SPARE`]).
