@@ -1,5 +1,7 @@
 //! The `sales_report` document: a distributor's sales tracing report, an 867.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -69,8 +71,10 @@ pub struct SalesLine {
     pub contract_id: Option<String>,
     /// PTD-level N1 loop `ST` (with N3/N4 and REF*DH/HI): the end customer; absent for
     /// transfers without one (inventory adjustments).
+    // Shared by every line of its transfer (a party is several strings; a copy per line was
+    // a tenth of mapping an 867); it serializes as the party itself.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub end_customer: Option<Party>,
+    pub end_customer: Option<Arc<Party>>,
     /// LIN: the product.
     pub item: Item,
     /// QTY02: the quantity (`QTY*39` shipped, `32` sold, `76` returned).

@@ -90,7 +90,7 @@ fn report(id: &str, lines: &[(&str, &str, &str)]) -> Document {
                     line: i as u32 + 1,
                     transfer_type: "SS".into(),
                     contract_id: Some("SPA-2026-0099".into()),
-                    end_customer: Some(party(qualifier, customer, "CUSTOMER")),
+                    end_customer: Some(party(qualifier, customer, "CUSTOMER").into()),
                     item: item.clone(),
                     quantity: q,
                     uom: "CA".into(),

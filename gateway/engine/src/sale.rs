@@ -1,6 +1,8 @@
 //! Sale lines: what the pipeline validates, whatever the batch came from (844, 867, CSV, ERP
 //! extract, retro run).
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use schemas::{ClaimLine, Item, Party, SalesLine};
@@ -166,7 +168,9 @@ impl From<SalesLine> for SaleLine {
         Self {
             line: line.line.to_string(),
             contract_id: line.contract_id,
-            end_customer: line.end_customer.unwrap_or(Party {
+            // The party is shared with the transfer's other lines while mapped; read back
+            // from the store, each line holds its own and it moves.
+            end_customer: line.end_customer.map(Arc::unwrap_or_clone).unwrap_or(Party {
                 qualifier: String::new(),
                 id: String::new(),
                 name: None,

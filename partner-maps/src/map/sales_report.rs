@@ -12,6 +12,8 @@
 //! `REF*<invoice_ref>`, and the eligibility date must be there. With
 //! `lenient_867_line_order = false` a line that starts with LIN is out of sequence.
 
+use std::sync::Arc;
+
 use schemas::{SalesLine, SalesReport, Source};
 use x12::sets::Ts867;
 use x12::sets::common::Uit;
@@ -87,15 +89,11 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts867, source: &Source) -> SalesRepor
             lin += usize::from(l.product.is_some());
             lines.extend(line);
         }
-        // Every line of the transfer carries its end customer: clones for all but the last,
-        // which takes the transfer's own (a party is several strings).
-        if let Some(customer) = end_customer
-            && let Some((last, rest)) = lines[first..].split_last_mut()
-        {
-            for line in rest {
-                line.end_customer = Some(customer.clone());
+        // Every line of the transfer shares its end customer.
+        if let Some(customer) = end_customer.map(Arc::new) {
+            for line in &mut lines[first..] {
+                line.end_customer = Some(Arc::clone(&customer));
             }
-            last.end_customer = Some(customer);
         }
     }
     let (line_count, quantity_total) = match &set.summary {

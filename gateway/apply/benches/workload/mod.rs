@@ -165,7 +165,7 @@ pub fn report(run: u64, lines: usize, contracts: usize, items: usize) -> SalesRe
                 line: n as u32 + 1,
                 transfer_type: "SS".into(),
                 contract_id: Some(format!("SPA-{c:06}")),
-                end_customer: Some(party("11", format!("AB{customer:07}"))),
+                end_customer: Some(party("11", format!("AB{customer:07}")).into()),
                 item: Item {
                     qualifier: "N4".into(),
                     id: ndc(item),

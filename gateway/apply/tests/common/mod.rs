@@ -472,7 +472,7 @@ pub fn sales_of_claim(claim: &Document) -> Document {
                 line: l.line.parse().expect("line number"),
                 transfer_type: "SS".into(),
                 contract_id: Some(l.contract_id.clone()),
-                end_customer: Some(l.end_customer.clone()),
+                end_customer: Some(l.end_customer.clone().into()),
                 item: l.item.clone(),
                 quantity: l.quantity,
                 uom: l.uom.clone(),
