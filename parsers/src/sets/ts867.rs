@@ -89,6 +89,11 @@ const CTT: Shape = Shape {
     only_5010: &[],
 };
 
+/// A line's list of a segment it nearly always sends once (its price, amount, invoice REF,
+/// date): held inline, so reading a line does not allocate four one-item lists (they were a
+/// quarter of the allocations of reading an 867). Reads and iterates as a slice.
+pub type Lines<T> = smallvec::SmallVec<[T; 1]>;
+
 /// BPT: the report header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bpt {
@@ -250,17 +255,17 @@ pub struct QtyLoop {
     /// LIN the product.
     pub product: Option<Lin>,
     /// UIT the sell price.
-    pub unit_prices: Vec<Uit>,
+    pub unit_prices: Lines<Uit>,
     /// AMT amounts (`CC` when the 867 doubles as a claim).
-    pub amounts: Vec<Amt>,
+    pub amounts: Lines<Amt>,
     /// PID descriptions.
     pub descriptions: Vec<Pid>,
     /// REF references (`IV`/`DI` invoice).
-    pub refs: Vec<Ref>,
+    pub refs: Lines<Ref>,
     /// PER contacts.
     pub contacts: Vec<Per>,
     /// DTM dates (`003` invoice, `011` ship).
-    pub dates: Vec<Dtm>,
+    pub dates: Lines<Dtm>,
     /// CUR line currency.
     pub currency: Option<Cur>,
     /// Segments not modelled (PO3, PO4, ITA, MEA, PWK, PKG, DD, LDT, the LM, LX and FA1
@@ -421,8 +426,9 @@ impl PtdLoop {
 fn read_qty_loop(c: &mut SegmentCursor<'_>) -> Result<QtyLoop, ReadError> {
     let mut quantity: Option<Qty> = None;
     let mut product: Option<Lin> = None;
-    let (mut unit_prices, mut amounts, mut descriptions) = (vec![], vec![], vec![]);
-    let (mut refs, mut contacts, mut dates, mut other) = (vec![], vec![], vec![], vec![]);
+    let (mut unit_prices, mut amounts, mut refs, mut dates) =
+        (Lines::new(), Lines::new(), Lines::new(), Lines::new());
+    let (mut descriptions, mut contacts, mut other) = (vec![], vec![], vec![]);
     let mut currency = None;
     // True once the line's body (anything after its QTY and LIN) has begun.
     let mut opened = false;
@@ -436,12 +442,12 @@ fn read_qty_loop(c: &mut SegmentCursor<'_>) -> Result<QtyLoop, ReadError> {
             ids::QTY if quantity.is_none() && !opened => quantity = Some(c.read_segment()?),
             ids::LIN if product.is_none() && !opened => product = Some(c.read_segment()?),
             ids::QTY | ids::LIN => break,
-            ids::UIT => push_one(&mut unit_prices, c.read_segment()?),
-            ids::AMT => push_one(&mut amounts, c.read_segment()?),
+            ids::UIT => unit_prices.push(c.read_segment()?),
+            ids::AMT => amounts.push(c.read_segment()?),
             ids::PID => descriptions.push(c.read_segment()?),
-            ids::REF => push_one(&mut refs, c.read_segment()?),
+            ids::REF => refs.push(c.read_segment()?),
             ids::PER => contacts.push(c.read_segment()?),
-            ids::DTM => push_one(&mut dates, c.read_segment()?),
+            ids::DTM => dates.push(c.read_segment()?),
             ids::CUR if currency.is_none() => currency = Some(c.read_segment()?),
             _ if c.take_other(&QTY, &mut other)? => {}
             _ => break,

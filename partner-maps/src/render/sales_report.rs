@@ -8,7 +8,7 @@
 use schemas::{SalesLine, SalesReport};
 use x12::sets::Ts867;
 use x12::sets::common::{Ctt, Cur, EntityCode, Purpose, RefQualifier, ReportType, TransferType};
-use x12::sets::ts867::{Bpt, CttLoop, Ptd, PtdLoop, QtyLoop};
+use x12::sets::ts867::{Bpt, CttLoop, Lines, Ptd, PtdLoop, QtyLoop};
 
 use super::{
     RenderError, amt, dtm, first, lin, missing, n1_loop, need, need_party, qty, reference, uit,
@@ -170,7 +170,7 @@ fn qty_loop(l: &SalesLine, profile: &Profile) -> Result<QtyLoop, RenderError> {
         )?;
         qty(q, l.quantity, Some(&l.uom))
     };
-    let mut dates = Vec::new();
+    let mut dates = Lines::new();
     if let Some(date) = l.invoice_date {
         dates.push(dtm(&d.invoice_date, date));
     }
@@ -180,14 +180,14 @@ fn qty_loop(l: &SalesLine, profile: &Profile) -> Result<QtyLoop, RenderError> {
     Ok(QtyLoop {
         quantity,
         product: Some(lin(&l.item, None)),
-        unit_prices: vec![uit(&l.uom, l.unit_price, "")],
+        unit_prices: Lines::from_buf([uit(&l.uom, l.unit_price, "")]),
         amounts: l
             .amount
             .map(|a| amt(&d.claimed_amount, a))
             .into_iter()
             .collect(),
         descriptions: Vec::new(),
-        refs: vec![reference(&d.invoice_ref, &l.invoice)],
+        refs: Lines::from_buf([reference(&d.invoice_ref, &l.invoice)]),
         contacts: Vec::new(),
         dates,
         currency: None,
