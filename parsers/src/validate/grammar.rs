@@ -8,16 +8,19 @@
 use crate::diagnostic::SegmentError;
 use crate::dict::{Node, SetDef};
 
-/// What the walker concluded about one segment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the walker concluded about one segment. Mandatory segments found missing before it
+/// go to a list the caller keeps (this runs for every segment: two lists made and dropped
+/// each time, nearly always empty, showed in profiles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Placement {
     /// Loop id (AK303) of the innermost loop the segment belongs to, if any.
     pub loop_id: Option<&'static str>,
-    /// Errors for the segment itself (over max use, out of sequence, ...).
-    pub errors: Vec<SegmentError>,
-    /// Mandatory segments found missing before this one: (segment id, loop id).
-    pub missing: Vec<(&'static str, Option<&'static str>)>,
+    /// The error for the segment itself (over max use, out of sequence, ...), if any.
+    pub error: Option<SegmentError>,
 }
+
+/// Mandatory segments found missing: (segment id, loop id).
+pub type Missing = Vec<(&'static str, Option<&'static str>)>;
 
 struct Frame {
     body: &'static [Node],
@@ -58,20 +61,20 @@ impl Walker {
         });
     }
 
-    /// Places the segment `id`; the walker's state only moves when the segment fits.
-    pub fn place(&mut self, id: &str) -> Placement {
+    /// Places the segment `id`, adding the mandatory segments found missing before it to
+    /// `missing`; the walker's state only moves when the segment fits.
+    pub fn place(&mut self, id: &str, missing: &mut Missing) -> Placement {
         let mut placement = Placement {
             loop_id: None,
-            errors: Vec::new(),
-            missing: Vec::new(),
+            error: None,
         };
         let Some((depth, j)) = self.find(id) else {
             placement.loop_id = self.stack.last().and_then(|f| f.loop_id);
-            placement.errors.push(self.misplaced_kind(id));
+            placement.error = Some(self.misplaced_kind(id));
             return placement;
         };
         while self.stack.len() > depth + 1 {
-            self.close_top(&mut placement.missing);
+            self.close_top(missing);
         }
         let frame = &self.stack[depth];
         let from = if self.counts[frame.counts_at + frame.pos] > 0 {
@@ -81,7 +84,7 @@ impl Walker {
         };
         for k in from..j {
             if frame.body[k].min() > 0 && self.counts[frame.counts_at + k] == 0 {
-                placement.missing.push((frame.body[k].id(), frame.loop_id));
+                missing.push((frame.body[k].id(), frame.loop_id));
             }
         }
         let node = frame.body[j];
@@ -94,13 +97,13 @@ impl Walker {
             Node::Segment { max, .. } => {
                 placement.loop_id = loop_id;
                 if uses > max {
-                    placement.errors.push(SegmentError::SegmentOverMax);
+                    placement.error = Some(SegmentError::SegmentOverMax);
                 }
             }
             Node::Loop { id, max, body, .. } => {
                 placement.loop_id = Some(id);
                 if uses > max {
-                    placement.errors.push(SegmentError::LoopOverMax);
+                    placement.error = Some(SegmentError::LoopOverMax);
                 }
                 self.push(body, Some(id));
                 let top = self.stack.len() - 1;
@@ -112,7 +115,7 @@ impl Walker {
     }
 
     /// Closes every open loop at the end of the set; returns mandatory segments never seen.
-    pub fn finish(&mut self) -> Vec<(&'static str, Option<&'static str>)> {
+    pub fn finish(&mut self) -> Missing {
         let mut missing = Vec::new();
         while !self.stack.is_empty() {
             self.close_top(&mut missing);
@@ -120,7 +123,7 @@ impl Walker {
         missing
     }
 
-    fn close_top(&mut self, missing: &mut Vec<(&'static str, Option<&'static str>)>) {
+    fn close_top(&mut self, missing: &mut Missing) {
         if let Some(frame) = self.stack.pop() {
             for (k, node) in frame.body.iter().enumerate().skip(frame.pos) {
                 if node.min() > 0 && self.counts[frame.counts_at + k] == 0 {

@@ -12,7 +12,7 @@ use crate::dict::{self, SetDef, Version};
 use crate::stream::RawSet;
 use crate::tokenizer::Segment;
 
-use super::grammar::Walker;
+use super::grammar::{Missing, Walker};
 use super::report::SegmentIssue;
 use super::syntax::{CodeMemo, ElementIssue, SegmentMemo};
 
@@ -38,6 +38,9 @@ pub(crate) struct SetCheck {
     pub(crate) issues: Vec<SegmentIssue>,
     /// Findings not yet taken, in order.
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// The walker's list of mandatory segments missing before a segment, kept empty between
+    /// segments (kept to spare a list per segment).
+    missing: Missing,
 }
 
 impl SetCheck {
@@ -51,6 +54,7 @@ impl SetCheck {
             location,
             issues: Vec::new(),
             diagnostics: Vec::new(),
+            missing: Missing::new(),
         }
     }
 
@@ -76,8 +80,9 @@ impl SetCheck {
             return;
         };
         let id = def.id;
-        let placement = self.walker.place(id);
-        for (missing, loop_id) in placement.missing {
+        let placement = self.walker.place(id, &mut self.missing);
+        for i in 0..self.missing.len() {
+            let (missing, loop_id) = self.missing[i];
             self.issue(
                 offset,
                 missing,
@@ -88,6 +93,7 @@ impl SetCheck {
                 "mandatory segment missing before this one",
             );
         }
+        self.missing.clear();
         let mut elements = Vec::new();
         if memo
             .segments
@@ -95,8 +101,8 @@ impl SetCheck {
         {
             self.separator_free = false;
         }
-        let placed_ok = placement.errors.is_empty();
-        for e in placement.errors {
+        let placed_ok = placement.error.is_none();
+        if let Some(e) = placement.error {
             self.issue(
                 offset,
                 id,
