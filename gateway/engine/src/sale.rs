@@ -170,14 +170,17 @@ impl From<SalesLine> for SaleLine {
             contract_id: line.contract_id,
             // The party is shared with the transfer's other lines while mapped; read back
             // from the store, each line holds its own and it moves.
-            end_customer: line.end_customer.map(Arc::unwrap_or_clone).unwrap_or(Party {
-                qualifier: String::new(),
-                id: String::new(),
-                name: None,
-                kind: None,
-                address: None,
-                refs: vec![],
-            }),
+            end_customer: line
+                .end_customer
+                .map(Arc::unwrap_or_clone)
+                .unwrap_or(Party {
+                    qualifier: String::new(),
+                    id: String::new(),
+                    name: None,
+                    kind: None,
+                    address: None,
+                    refs: vec![],
+                }),
             class_of_trade: None,
             item: line.item,
             quantity: line.quantity,
