@@ -546,10 +546,10 @@ impl<'p, R: Read> Translator<'p, R> {
             rejection: None,
             acknowledgment: None,
         };
-        let location = set_location(raw, self.file.as_deref());
+        // Only a set that is not translated needs its location (six strings): made then.
         if invalid > 0 {
             out.result = Err(TranslateError::Invalid {
-                location,
+                location: set_location(raw, self.file.as_deref()),
                 errors: invalid,
             });
             return (out, None);
@@ -558,7 +558,7 @@ impl<'p, R: Read> Translator<'p, R> {
             // No partner yet: the ingest names the one whose inbox it came to.
             out.acknowledgment = crate::ack_in::read_acknowledgment(raw, self.source_of(&out));
             out.result = Err(TranslateError::NotTranslated {
-                location: location.clone(),
+                location: set_location(raw, self.file.as_deref()),
                 set: raw.id.clone(),
             });
             return (out, None);
@@ -580,7 +580,7 @@ impl<'p, R: Read> Translator<'p, R> {
                 };
                 out.rejection = Some(rejection);
                 out.result = Err(TranslateError::UnknownPartner {
-                    location,
+                    location: set_location(raw, self.file.as_deref()),
                     isa_qualifier: ctx.isa.sender_qualifier.clone(),
                     isa_id: ctx.isa.sender_id.clone(),
                     gs_id: ctx.group.sender.clone(),
@@ -595,7 +595,7 @@ impl<'p, R: Read> Translator<'p, R> {
                 raw.report(vec![SetError::NotSupported], vec![]),
             ));
             out.result = Err(TranslateError::SetNotAllowed {
-                location,
+                location: set_location(raw, self.file.as_deref()),
                 partner: profile.id.clone(),
                 set: raw.id.clone(),
                 role: profile.role,
