@@ -1214,8 +1214,12 @@ pub struct Lin {
     /// LIN01 assigned id.
     pub assigned_id: Option<String>,
     /// LIN02–LIN31 qualifier/id pairs in the order sent (empty pairs are not kept).
-    pub ids: Vec<ProductId>,
+    pub ids: ProductIds,
 }
+
+/// A LIN's ids: one or two nearly always (an NDC; a part number and a UPC), held inline so
+/// reading a LIN does not allocate the list.
+pub type ProductIds = smallvec::SmallVec<[ProductId; 2]>;
 
 impl SegmentType for Lin {
     const ID: &'static str = "LIN";
@@ -1223,7 +1227,7 @@ impl SegmentType for Lin {
         // Only the pairs actually sent are looked at: LIN defines fifteen and a line
         // usually carries one or two.
         let pairs = at.segment.element_count().saturating_sub(1).div_ceil(2);
-        let mut ids = Vec::with_capacity(pairs.min(15));
+        let mut ids = ProductIds::new();
         for k in 0..pairs.clamp(1, 15) {
             let q = 2 + 2 * k;
             match (at.code::<ProductIdQualifier>(q)?, at.text(q + 1)?) {

@@ -37,8 +37,8 @@ use x12::envelope::{Group, GroupHeader, Interchange, InterchangeHeader, Transact
 use x12::sets::TypedSet;
 use x12::sets::common::{
     AmountQualifier, Amt, DateQualifier, Dtm, EntityCode, IdQualifier, Lin, N1, N1Loop, N3, N4,
-    PriceBasis, ProductId, ProductIdQualifier, Qty, QuantityQualifier, Ref, RefQualifier, Uit,
-    Unit, UnitCode,
+    PriceBasis, ProductId, ProductIdQualifier, ProductIds, Qty, QuantityQualifier, Ref,
+    RefQualifier, Uit, Unit, UnitCode,
 };
 use x12::writer::WriteError;
 
@@ -392,10 +392,11 @@ pub(crate) fn need_party(
 
 /// A LIN for an item: its lead id, then the others.
 pub(crate) fn lin(item: &Item, assigned: Option<&str>) -> Lin {
-    let mut ids = vec![ProductId {
+    let mut ids = ProductIds::new();
+    ids.push(ProductId {
         qualifier: ProductIdQualifier::from_code(&item.qualifier),
         id: item.id.clone(),
-    }];
+    });
     ids.extend(item.other_ids.iter().map(|o| ProductId {
         qualifier: ProductIdQualifier::from_code(&o.qualifier),
         id: o.id.clone(),
