@@ -42,7 +42,7 @@ use x12::validate::{
 };
 use x12::{Diagnostic, Location, ReaderOptions, Severity, TokenError};
 
-use crate::map::{MapErrors, map_set};
+use crate::map::{MapErrors, map_set_owned};
 
 mod rounds;
 
@@ -679,7 +679,7 @@ fn map_one(raw: &RawSet, out: &mut SetOutcome, job: &MapJob, file: Option<&str>)
             return;
         }
     };
-    match map_set(raw, &typed, &job.profile, &job.source) {
+    match map_set_owned(raw, typed, &job.profile, &job.source) {
         Ok(docs) => out.result = Ok(docs),
         Err(mut errors) => {
             for e in &mut errors.0 {

@@ -171,6 +171,16 @@ pub struct Ptd {
     pub movement: Option<MovementType>,
 }
 
+impl Ptd {
+    /// The contract the transfer is reported against: PTD05 when PTD04 is `CT`.
+    pub fn contract_number(&self) -> Option<&str> {
+        match self.reference_qualifier {
+            Some(RefQualifier::Contract) => self.reference.as_deref(),
+            _ => None,
+        }
+    }
+}
+
 impl SegmentType for Ptd {
     const ID: &'static str = "PTD";
     fn decode(at: &SegmentAt<'_>) -> Result<Self, ReadError> {
@@ -413,10 +423,7 @@ impl PtdLoop {
 
     /// The contract this transfer is reported against (PTD05 with PTD04 `CT`).
     pub fn contract_number(&self) -> Option<&str> {
-        match self.transfer.reference_qualifier {
-            Some(RefQualifier::Contract) => self.transfer.reference.as_deref(),
-            _ => None,
-        }
+        self.transfer.contract_number()
     }
 }
 

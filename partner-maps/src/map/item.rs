@@ -64,23 +64,32 @@ fn is_ndc(qualifier: &str) -> bool {
     matches!(qualifier, "N4" | "ND" | "N1" | "N2" | "N3")
 }
 
+/// The usual LIN, one id with a listed qualifier: its qualifier and normalized id (no list of
+/// ids to build, sort out and drop; what the general path of [`item`] would give).
+fn only_id<'a>(ctx: &Ctx<'_>, lin: &'a Lin) -> Option<(&'a str, Cow<'a, str>)> {
+    let [p] = lin.ids.as_slice() else {
+        return None;
+    };
+    let (q, id) = normalized(ctx.dialect.ndc_normalize, p.qualifier.code(), &p.id);
+    ctx.dialect
+        .product_id_priority
+        .iter()
+        .any(|want| want.as_str() == q)
+        .then_some((q, id))
+}
+
 /// The item of a LIN, or an error at `path` (the LIN) when no id has a qualifier the
 /// profile lists.
 pub(crate) fn item(ctx: &mut Ctx<'_>, lin: &Lin, path: Path, line: Option<&str>) -> Option<Item> {
+    if let Some((q, id)) = only_id(ctx, lin) {
+        return Some(Item {
+            qualifier: q.to_owned(),
+            id: id.into_owned(),
+            other_ids: Vec::new(),
+        });
+    }
     let normalize = ctx.dialect.ndc_normalize;
     let priority = &ctx.dialect.product_id_priority;
-    // The usual LIN, one id with a listed qualifier: no list of ids to build, sort out and
-    // drop (what the general path below would give, minus its work).
-    if let [p] = lin.ids.as_slice() {
-        let (q, id) = normalized(normalize, p.qualifier.code(), &p.id);
-        if priority.iter().any(|want| want.as_str() == q) {
-            return Some(Item {
-                qualifier: q.to_owned(),
-                id: id.into_owned(),
-                other_ids: Vec::new(),
-            });
-        }
-    }
     // Borrowed from the LIN until the item is built: only the ids kept become strings.
     let mut ids: Vec<(&str, Cow<'_, str>)> = Vec::with_capacity(lin.ids.len());
     for p in &lin.ids {
@@ -121,6 +130,30 @@ pub(crate) fn item(ctx: &mut Ctx<'_>, lin: &Lin, path: Path, line: Option<&str>)
             })
             .collect(),
     })
+}
+
+/// [`required_item`] for a LIN mapped once and dropped: an id sent as the item needs it is
+/// taken out of the LIN rather than copied.
+pub(crate) fn take_required_item(
+    ctx: &mut Ctx<'_>,
+    lin: Option<&mut Lin>,
+    loop_path: Path,
+    lin_path: Path,
+    line: Option<&str>,
+) -> Option<Item> {
+    let Some(lin) = lin else {
+        return required_item(ctx, None, loop_path, lin_path, line);
+    };
+    if let Some((q, Cow::Borrowed(_))) = only_id(ctx, lin) {
+        let qualifier = q.to_owned();
+        let id = lin.ids.first_mut().map(|p| std::mem::take(&mut p.id));
+        return Some(Item {
+            qualifier,
+            id: id.unwrap_or_default(),
+            other_ids: Vec::new(),
+        });
+    }
+    required_item(ctx, Some(lin), loop_path, lin_path, line)
 }
 
 /// The LIN of a line, or an error when the line has none.

@@ -27,6 +27,8 @@ pub mod item;
 pub mod party;
 pub mod sales_report;
 
+use std::borrow::Cow;
+
 use rust_decimal::Decimal;
 use schemas::{Action, Claim, ClaimResponse, Contract, Document, SalesReport, Source};
 use x12::sets::TypedSet;
@@ -45,7 +47,18 @@ pub fn map_set(
     profile: &Profile,
     source: &Source,
 ) -> Result<Vec<Document>, MapErrors> {
-    map_set_inner(raw, typed, profile, source, false).0
+    map_set_inner(raw, Cow::Borrowed(typed), profile, source, false).0
+}
+
+/// [`map_set`] for a typed set used once: its text moves into the documents where it can
+/// (an 867 line's invoice number and product id) instead of being copied.
+pub fn map_set_owned(
+    raw: &RawSet,
+    typed: TypedSet,
+    profile: &Profile,
+    source: &Source,
+) -> Result<Vec<Document>, MapErrors> {
+    map_set_inner(raw, Cow::Owned(typed), profile, source, false).0
 }
 
 /// [`map_set`], also returning the notes on what was left out (for `chargegate partner
@@ -56,18 +69,18 @@ pub fn map_set_with_notes(
     profile: &Profile,
     source: &Source,
 ) -> (Result<Vec<Document>, MapErrors>, Vec<MapNote>) {
-    map_set_inner(raw, typed, profile, source, true)
+    map_set_inner(raw, Cow::Borrowed(typed), profile, source, true)
 }
 
 fn map_set_inner(
     raw: &RawSet,
-    typed: &TypedSet,
+    typed: Cow<'_, TypedSet>,
     profile: &Profile,
     source: &Source,
     with_notes: bool,
 ) -> (Result<Vec<Document>, MapErrors>, Vec<MapNote>) {
     let mut ctx = Ctx::new(&profile.dialect, with_notes);
-    let docs = match typed {
+    let docs = match typed.as_ref() {
         TypedSet::Ts844(s) => vec![Document::Claim(claim::map(&mut ctx, s, source))],
         TypedSet::Ts845(s) => contract::map(&mut ctx, s, source)
             .into_iter()
@@ -76,12 +89,16 @@ fn map_set_inner(
         TypedSet::Ts849(s) => vec![Document::ClaimResponse(claim_response::map(
             &mut ctx, s, source,
         ))],
-        TypedSet::Ts867(s) => {
+        TypedSet::Ts867(_) => {
             if !profile.dialect.lenient_867_line_order {
                 sales_report::check_line_order(&mut ctx, raw);
             }
+            // Mapping takes text out of the set: a borrowed one is copied first.
+            let TypedSet::Ts867(mut s) = typed.into_owned() else {
+                unreachable!("matched above")
+            };
             vec![Document::SalesReport(sales_report::map(
-                &mut ctx, s, source,
+                &mut ctx, &mut s, source,
             ))]
         }
     };
@@ -140,7 +157,7 @@ pub fn map_sales_report(
     source: &Source,
 ) -> Result<SalesReport, MapErrors> {
     let mut ctx = Ctx::new(&profile.dialect, false);
-    let doc = sales_report::map(&mut ctx, set, source);
+    let doc = sales_report::map(&mut ctx, &mut set.clone(), source);
     ctx.finish(doc).0
 }
 
@@ -373,6 +390,14 @@ pub(crate) fn ref_by<'r>(refs: &'r [Ref], qualifier: &str) -> Option<&'r str> {
     refs.iter()
         .find(|r| r.qualifier.code() == qualifier)
         .and_then(|r| r.value.as_deref())
+}
+
+/// [`ref_by`], the value taken out of `refs` (left empty) instead of borrowed: for a set
+/// mapped once and dropped, its text moves into the document.
+pub(crate) fn take_ref(refs: &mut [Ref], qualifier: &str) -> Option<String> {
+    refs.iter_mut()
+        .find(|r| r.qualifier.code() == qualifier)
+        .and_then(|r| r.value.take())
 }
 
 /// PAD01, the line id of the PAD loop at `path`; reported missing when empty.

@@ -16,19 +16,21 @@ use std::sync::Arc;
 
 use schemas::{SalesLine, SalesReport, Source};
 use x12::sets::Ts867;
-use x12::sets::common::Uit;
-use x12::sets::ts867::{PtdLoop, QtyLoop};
+use x12::sets::common::{Ref, Uit};
+use x12::sets::ts867::{Ptd, PtdLoop, QtyLoop};
 use x12::stream::RawSet;
 
 use super::claim::{eligibility_date, empty_party};
-use super::item::required_item;
+use super::item::take_required_item;
 use super::party::{customer, find_entity, heading_party};
 use super::{
     ContractPlaces, Ctx, LineLabel, MapErrorKind, Path, action, amount_by, contract_id, count_u32,
-    date_by, either, invoice_ref, listed, our_uom, seen,
+    date_by, either, invoice_ref, listed, our_uom, seen, take_ref,
 };
 
-pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts867, source: &Source) -> SalesReport {
+///
+/// The lines' invoice numbers and product ids are taken out of `set` rather than copied.
+pub(crate) fn map(ctx: &mut Ctx<'_>, set: &mut Ts867, source: &Source) -> SalesReport {
     let d = ctx.dialect;
     let bpt = &set.report;
     let action = action(ctx, bpt.purpose.code(), "BPT");
@@ -79,12 +81,16 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts867, source: &Source) -> SalesRepor
     let mut lines = Vec::with_capacity(set.transfers.iter().map(|t| t.lines.len()).sum());
     let mut qty = 0usize;
     let mut lin = 0usize;
-    for (t, ptd) in set.transfers.iter().enumerate() {
+    for (t, ptd) in set.transfers.iter_mut().enumerate() {
         let ptd_path = Path::at("PTD", t);
         let end_customer = transfer_customer(ctx, ptd, ptd_path);
         let first = lines.len();
-        for l in &ptd.lines {
-            let line = map_line(ctx, ptd, l, qty, lin);
+        let transfer = Transfer {
+            ptd: &ptd.transfer,
+            refs: &ptd.refs,
+        };
+        for l in &mut ptd.lines {
+            let line = map_line(ctx, &transfer, l, qty, lin);
             qty += 1;
             lin += usize::from(l.product.is_some());
             lines.extend(line);
@@ -153,11 +159,19 @@ fn sell_price<'u>(prices: &'u [Uit], contract_bases: &[String]) -> Option<(usize
         .or_else(|| super::price_by_basis(prices, contract_bases))
 }
 
-/// One QTY loop (`qty` is its index in the set, `lin` the index of its LIN among the set's).
+/// What a line needs of its PTD loop (borrowed apart from the loop's lines, which mapping
+/// takes text out of).
+struct Transfer<'t> {
+    ptd: &'t Ptd,
+    refs: &'t [Ref],
+}
+
+/// One QTY loop (`qty` is its index in the set, `lin` the index of its LIN among the set's);
+/// its invoice number and product id are taken out of it.
 fn map_line(
     ctx: &mut Ctx<'_>,
-    ptd: &PtdLoop,
-    l: &QtyLoop,
+    transfer: &Transfer<'_>,
+    l: &mut QtyLoop,
     qty: usize,
     lin: usize,
 ) -> Option<SalesLine> {
@@ -170,16 +184,16 @@ fn map_line(
     let contract = contract_id(
         d,
         &ContractPlaces {
-            refs: &ptd.refs,
+            refs: transfer.refs,
             more_refs: &l.refs,
-            ptd05: ptd.contract_number(),
+            ptd05: transfer.ptd.contract_number(),
             ..ContractPlaces::default()
         },
     )
     .map(str::to_owned);
-    let item = required_item(
+    let item = take_required_item(
         ctx,
-        l.product.as_ref(),
+        l.product.as_mut(),
         qty_path,
         Path::at("LIN", lin),
         line,
@@ -275,14 +289,14 @@ fn map_line(
             "QTY03 is empty and no price states a unit".to_owned(),
         );
     }
-    let invoice = invoice_ref(ctx, &l.refs, qty_path, line);
+    let has_invoice = invoice_ref(ctx, &l.refs, qty_path, line).is_some();
     let invoice_date = date_by(&l.dates, &d.invoice_date);
     let ship_date = date_by(&l.dates, &d.ship_date);
     eligibility_date(ctx, &l.dates, invoice_date, ship_date, qty_path, line);
 
     Some(SalesLine {
         line: number,
-        transfer_type: ptd.transfer.transfer_type.code().to_owned(),
+        transfer_type: transfer.ptd.transfer_type.code().to_owned(),
         contract_id: contract,
         end_customer: None,
         item: item?,
@@ -290,7 +304,11 @@ fn map_line(
         uom: uom.unwrap_or_default(),
         unit_price: unit_price.unwrap_or_default(),
         amount: amount_by(&l.amounts, &d.claimed_amount),
-        invoice: invoice.unwrap_or_default().to_owned(),
+        invoice: if has_invoice {
+            take_ref(&mut l.refs, &d.invoice_ref).unwrap_or_default()
+        } else {
+            String::new()
+        },
         invoice_date,
         ship_date,
     })
