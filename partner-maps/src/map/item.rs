@@ -184,6 +184,44 @@ pub(crate) fn required_item(
 mod tests {
     use super::*;
 
+    /// The LIN ids translate takes out of a line instead of copying give the item copying
+    /// gives, with the same errors; only an id used as sent is taken.
+    #[test]
+    fn taking_the_item_gives_what_copying_it_gives() {
+        use x12::sets::common::{ProductId, ProductIdQualifier};
+        let profile = crate::Profile::default_for_unknown("t");
+        let lin = |pairs: &[(&str, &str)]| Lin {
+            assigned_id: None,
+            ids: pairs
+                .iter()
+                .map(|(q, id)| ProductId {
+                    qualifier: ProductIdQualifier::from_code(q),
+                    id: (*id).to_owned(),
+                })
+                .collect(),
+        };
+        // (LIN, whether its id is taken)
+        let cases = [
+            (lin(&[("N4", "34567212190")]), true),
+            (lin(&[("N2", "4567212190")]), false),
+            (lin(&[("N4", "34567-2121-90")]), false),
+            (lin(&[("VP", "P-1"), ("N4", "34567212190")]), false),
+            (lin(&[("ZZ", "X-1")]), false),
+        ];
+        let (at_qty, at_lin) = (Path::at("QTY", 0), Path::at("LIN", 0));
+        for (case, taken) in cases {
+            let mut copying = Ctx::new(&profile.dialect, false);
+            let copied = required_item(&mut copying, Some(&case), at_qty, at_lin, Some("1"));
+            let mut taking = Ctx::new(&profile.dialect, false);
+            let mut source = case.clone();
+            let took =
+                take_required_item(&mut taking, Some(&mut source), at_qty, at_lin, Some("1"));
+            assert_eq!(took, copied, "{case:?}");
+            assert_eq!(taking.errors, copying.errors, "{case:?}");
+            assert_eq!(source.ids[0].id.is_empty(), taken, "{case:?}");
+        }
+    }
+
     #[test]
     fn hyphenated_ndcs_pad_their_short_part() {
         assert_eq!(
