@@ -88,7 +88,7 @@ pub(crate) fn plain_party(
     line: Option<&str>,
     field: &'static str,
 ) -> Option<Party> {
-    let (Some(q), Some(id)) = (&l.party.id_qualifier, &l.party.id) else {
+    let (Some(q), Some(_)) = (&l.party.id_qualifier, &l.party.id) else {
         ctx.missing_element(
             path,
             line,
@@ -99,14 +99,16 @@ pub(crate) fn plain_party(
         );
         return None;
     };
-    let q = q.code();
+    let qualifier = q.code().to_owned();
+    // The loop's text is taken from a copy: heading parties are few.
+    let mut l = l.clone();
     Some(Party {
-        qualifier: q.to_owned(),
-        id: id.clone(),
-        name: l.party.name.clone(),
-        kind: Some(ctx.dialect.party_kind(q)),
-        address: address(l),
-        refs: references(&l.refs, |_| true),
+        kind: Some(ctx.dialect.party_kind(&qualifier)),
+        qualifier,
+        id: l.party.id.take().unwrap_or_default(),
+        name: l.party.name.take(),
+        address: take_address(&mut l),
+        refs: take_references(&mut l.refs, |_| true),
     })
 }
 
@@ -120,26 +122,38 @@ pub(crate) fn customer(
     line: Option<&str>,
     field: &'static str,
 ) -> Option<Party> {
+    take_customer(ctx, &mut l.clone(), path, line, field)
+}
+
+/// [`customer`] for a loop mapped once and dropped: the party's text (ids, name, address) is
+/// taken out of `l` rather than copied.
+pub(crate) fn take_customer(
+    ctx: &mut Ctx<'_>,
+    l: &mut N1Loop,
+    path: Path,
+    line: Option<&str>,
+    field: &'static str,
+) -> Option<Party> {
     let priority = &ctx.dialect.customer_id_priority;
     let rank = |q: &str| priority.iter().position(|p| p == q);
     let own = match (&l.party.id_qualifier, &l.party.id) {
         (Some(q), Some(id)) => Some((q.code(), id.as_str())),
         _ => None,
     };
-    // (rank, qualifier, id, index of the REF it came from)
-    let mut best: Option<(usize, &str, &str, Option<usize>)> =
-        own.and_then(|(q, id)| rank(q).map(|r| (r, q, id, None)));
+    // (rank, qualifier, index of the REF the id came from)
+    let mut best: Option<(usize, &str, Option<usize>)> =
+        own.and_then(|(q, _)| rank(q).map(|r| (r, q, None)));
     for (i, r) in l.refs.iter().enumerate() {
-        let (Some(q), Some(v)) = (ref_as_n103(r.qualifier.code()), r.value.as_deref()) else {
+        let (Some(q), Some(_)) = (ref_as_n103(r.qualifier.code()), r.value.as_deref()) else {
             continue;
         };
         if let Some(rk) = rank(q)
             && best.is_none_or(|b| rk < b.0)
         {
-            best = Some((rk, q, v, Some(i)));
+            best = Some((rk, q, Some(i)));
         }
     }
-    let Some((_, q, id, from_ref)) = best else {
+    let Some((_, q, from_ref)) = best else {
         let found = own.map_or_else(|| "no N103/N104".to_owned(), |(q, _)| format!("N103 {q:?}"));
         let (element, value) = own.map_or((4, ""), |(q, _)| (3, q));
         if own.is_some() {
@@ -173,63 +187,64 @@ pub(crate) fn customer(
         }
         return None;
     };
-    let mut refs = references(&l.refs, |i| Some(i) != from_ref);
+    let qualifier = q.to_owned();
+    let own_qualifier = own.map(|(q, _)| n103_as_ref(q).unwrap_or(q).to_owned());
+    // Everything is read; the text moves out of the loop from here on.
+    let id = match from_ref {
+        Some(i) => l.refs.get_mut(i).and_then(|r| r.value.take()),
+        None => l.party.id.take(),
+    };
+    let mut refs = take_references(&mut l.refs, |i| Some(i) != from_ref);
     if from_ref.is_some()
-        && let Some((own_q, own_id)) = own
+        && let Some(own_qualifier) = own_qualifier
     {
         // The N1's own id did not win; keep it with the other ids.
         refs.push(Reference {
-            qualifier: n103_as_ref(own_q).unwrap_or(own_q).to_owned(),
-            id: own_id.to_owned(),
+            qualifier: own_qualifier,
+            id: l.party.id.take().unwrap_or_default(),
             description: None,
         });
     }
     Some(Party {
-        qualifier: q.to_owned(),
-        id: id.to_owned(),
-        name: l.party.name.clone(),
-        kind: Some(ctx.dialect.party_kind(q)),
-        address: address(l),
+        kind: Some(ctx.dialect.party_kind(&qualifier)),
+        qualifier,
+        id: id.unwrap_or_default(),
+        name: l.party.name.take(),
+        address: take_address(l),
         refs,
     })
 }
 
-/// REF segments as references, skipping `REF*TD` and those `keep` refuses (by index).
-fn references(refs: &[Ref], keep: impl Fn(usize) -> bool) -> Vec<Reference> {
-    refs.iter()
+/// [`references`], the values and descriptions taken out of `refs`.
+fn take_references(refs: &mut [Ref], keep: impl Fn(usize) -> bool) -> Vec<Reference> {
+    refs.iter_mut()
         .enumerate()
         .filter(|(i, r)| keep(*i) && r.qualifier.code() != "TD")
         .filter_map(|(_, r)| {
             Some(Reference {
                 qualifier: r.qualifier.code().to_owned(),
-                id: r.value.clone()?,
-                description: r.description.clone(),
+                id: r.value.take()?,
+                description: r.description.take(),
             })
         })
         .collect()
 }
 
-/// N3/N4 as an address; `None` when the loop has neither.
-fn address(l: &N1Loop) -> Option<Address> {
-    let mut lines = Vec::new();
-    for n3 in &l.address {
-        lines.push(n3.line1.clone());
-        if let Some(l2) = &n3.line2 {
-            lines.push(l2.clone());
-        }
-    }
-    let (city, state, postal_code, country) = match &l.place {
-        Some(p) => (
-            p.city.clone(),
-            p.state.clone(),
-            p.postal_code.clone(),
-            p.country.clone(),
-        ),
-        None => (None, None, None, None),
-    };
-    if lines.is_empty() && l.place.is_none() {
+/// N3/N4 as an address, taken out of `l`; `None` when the loop has neither.
+fn take_address(l: &mut N1Loop) -> Option<Address> {
+    if l.address.is_empty() && l.place.is_none() {
         return None;
     }
+    let mut lines = Vec::new();
+    for n3 in &mut l.address {
+        lines.push(std::mem::take(&mut n3.line1));
+        lines.extend(n3.line2.take());
+    }
+    let place = l.place.take();
+    let (city, state, postal_code, country) = match place {
+        Some(p) => (p.city, p.state, p.postal_code, p.country),
+        None => (None, None, None, None),
+    };
     Some(Address {
         lines,
         city,

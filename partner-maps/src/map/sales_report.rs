@@ -22,7 +22,7 @@ use x12::stream::RawSet;
 
 use super::claim::{eligibility_date, empty_party};
 use super::item::take_required_item;
-use super::party::{customer, find_entity, heading_party};
+use super::party::{find_entity, heading_party, take_customer};
 use super::{
     ContractPlaces, Ctx, LineLabel, MapErrorKind, Path, action, amount_by, contract_id, count_u32,
     date_by, either, invoice_ref, listed, our_uom, seen, take_ref,
@@ -132,8 +132,12 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &mut Ts867, source: &Source) -> SalesR
     }
 }
 
-/// The end customer of a transfer, when it names one.
-fn transfer_customer(ctx: &mut Ctx<'_>, ptd: &PtdLoop, ptd_path: Path) -> Option<schemas::Party> {
+/// The end customer of a transfer, when it names one, its text taken out of the N1 loop.
+fn transfer_customer(
+    ctx: &mut Ctx<'_>,
+    ptd: &mut PtdLoop,
+    ptd_path: Path,
+) -> Option<schemas::Party> {
     let d = ctx.dialect;
     if ctx.wants_notes() {
         for (j, p) in ptd.parties.iter().enumerate() {
@@ -146,8 +150,9 @@ fn transfer_customer(ctx: &mut Ctx<'_>, ptd: &PtdLoop, ptd_path: Path) -> Option
             }
         }
     }
-    let (j, l) = find_entity(&ptd.parties, &d.end_customer_entity)?;
-    customer(ctx, l, ptd_path.then("N1", j), None, "end customer")
+    let (j, _) = find_entity(&ptd.parties, &d.end_customer_entity)?;
+    let l = ptd.parties.get_mut(j)?;
+    take_customer(ctx, l, ptd_path.then("N1", j), None, "end customer")
 }
 
 /// The sell price: the UIT without a basis, else one on a `contract_price_basis`.
