@@ -100,8 +100,7 @@ pub(crate) fn plain_party(
         return None;
     };
     let qualifier = q.code().to_owned();
-    // The loop's text is taken from a copy: heading parties are few.
-    let mut l = l.clone();
+    let mut l = party_parts(l);
     Some(Party {
         kind: Some(ctx.dialect.party_kind(&qualifier)),
         qualifier,
@@ -122,7 +121,17 @@ pub(crate) fn customer(
     line: Option<&str>,
     field: &'static str,
 ) -> Option<Party> {
-    take_customer(ctx, &mut l.clone(), path, line, field)
+    take_customer(ctx, &mut party_parts(l), path, line, field)
+}
+
+/// A copy of what a party is made of (N1, N3s, N4, REFs), for the taking builders; the
+/// rest of the loop is not copied.
+fn party_parts(l: &N1Loop) -> N1Loop {
+    let mut parts = N1Loop::new(l.party.clone());
+    parts.address = l.address.clone();
+    parts.place = l.place.clone();
+    parts.refs = l.refs.clone();
+    parts
 }
 
 /// [`customer`] for a loop mapped once and dropped: the party's text (ids, name, address) is
