@@ -23,17 +23,17 @@
 //! the `chargegate` binary), 2026-12-06 late evening, alternating with the session's start
 //! (11daa6f) built in the same target directory: 8 pairs at 10 MiB
 //! (`CHARGEGATE_BENCH_SMALL=1 ... --bench 10MiB`), 2 pairs at 100 MiB. The baseline ran at
-//! ~800 MiB/s in these minutes (1.04 GiB/s in quieter ones), so compare ratios:
+//! ~775 MiB/s in these minutes (1.04 GiB/s in quieter ones), so compare ratios:
 //!
 //! | size | `translate_baseline_memchr2` | `translate_867` | ratio |
 //! |---|---|---|---|
-//! | 10 MiB | ~806 MiB/s | 110.9 MiB/s (11daa6f: 96.3) | 0.139 (0.122) |
-//! | 100 MiB | 812 / 798 MiB/s | 111.8 / 112.3 MiB/s (11daa6f: 99.9 / 95.3) | 0.138 / 0.141 (0.124 / 0.123) |
+//! | 10 MiB | ~775 MiB/s | 106.8 MiB/s (11daa6f: 93.8) | 0.136 (0.120) |
+//! | 100 MiB | 755 / 761 MiB/s | 106.0 / 108.8 MiB/s (11daa6f: 92.9 / 92.6) | 0.140 / 0.143 (0.124 / 0.122) |
 //!
 //! The target is 0.35. The reading thread checks only the envelope; a worker thread kept for
 //! the translation checks inside each set, types and maps it (README, "Translation"), and
 //! both cores are busy: what is left is less work per byte. Where the work goes
-//! (instructions, one thread, `translate_stages FILE 5` under callgrind, 2 MiB, 281.4 M in
+//! (instructions, one thread, `translate_stages FILE 5` under callgrind, 2 MiB, 280.8 M in
 //! all): set reader with envelope checks ~20 %, the checks inside sets ~32 %, typed reading
 //! (`x12::sets::read_set`) ~30 %, mapping ~14 %. Throughput is flat across sizes because at
 //! most two rounds of sets are held.
