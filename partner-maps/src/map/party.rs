@@ -224,7 +224,8 @@ pub(crate) fn take_customer(
     })
 }
 
-/// [`references`], the values and descriptions taken out of `refs`.
+/// REF segments as references, skipping `REF*TD` and those `keep` refuses (by index); their
+/// values and descriptions are taken out of `refs`.
 fn take_references(refs: &mut [Ref], keep: impl Fn(usize) -> bool) -> Vec<Reference> {
     refs.iter_mut()
         .enumerate()

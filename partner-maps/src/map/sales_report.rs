@@ -28,8 +28,8 @@ use super::{
     date_by, either, invoice_ref, listed, our_uom, seen, take_ref,
 };
 
-///
-/// The lines' invoice numbers and product ids are taken out of `set` rather than copied.
+/// An 867 as a sales report. The lines' invoice numbers and product ids and the transfers'
+/// end customers are taken out of `set` rather than copied.
 pub(crate) fn map(ctx: &mut Ctx<'_>, set: &mut Ts867, source: &Source) -> SalesReport {
     let d = ctx.dialect;
     let bpt = &set.report;
