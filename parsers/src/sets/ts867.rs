@@ -446,6 +446,7 @@ fn read_qty_loop(c: &mut SegmentCursor<'_>, lines: &mut Vec<QtyLoop>) -> Result<
             _ => break,
         }
     }
+    let at = lines.len();
     lines.push(QtyLoop {
         quantity: quantity.ok_or_else(|| c.missing("QTY"))?,
         product,
@@ -458,9 +459,7 @@ fn read_qty_loop(c: &mut SegmentCursor<'_>, lines: &mut Vec<QtyLoop>) -> Result<
         currency: None,
         other: Vec::new(),
     });
-    let Some(l) = lines.last_mut() else {
-        return Ok(());
-    };
+    let l = &mut lines[at];
     while let Some(k) = c.peek_key() {
         match k {
             ids::QTY | ids::LIN => break,

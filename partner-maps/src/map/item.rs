@@ -144,16 +144,21 @@ pub(crate) fn take_required_item(
     let Some(lin) = lin else {
         return required_item(ctx, None, loop_path, lin_path, line);
     };
-    if let Some((q, Cow::Borrowed(_))) = only_id(ctx, lin) {
-        let qualifier = q.to_owned();
-        let id = lin.ids.first_mut().map(|p| std::mem::take(&mut p.id));
-        return Some(Item {
-            qualifier,
-            id: id.unwrap_or_default(),
-            other_ids: Vec::new(),
-        });
-    }
-    required_item(ctx, Some(lin), loop_path, lin_path, line)
+    let Some((q, id)) = only_id(ctx, lin) else {
+        return required_item(ctx, Some(lin), loop_path, lin_path, line);
+    };
+    let qualifier = q.to_owned();
+    // A normalized id is already a new string; one used as sent is taken.
+    let normalized = match id {
+        Cow::Owned(n) => Some(n),
+        Cow::Borrowed(_) => None,
+    };
+    let id = normalized.or_else(|| lin.ids.first_mut().map(|p| std::mem::take(&mut p.id)));
+    Some(Item {
+        qualifier,
+        id: id.unwrap_or_default(),
+        other_ids: Vec::new(),
+    })
 }
 
 /// The LIN of a line, or an error when the line has none.

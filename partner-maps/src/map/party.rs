@@ -197,17 +197,17 @@ pub(crate) fn take_customer(
         return None;
     };
     let qualifier = q.to_owned();
-    let own_qualifier = own.map(|(q, _)| n103_as_ref(q).unwrap_or(q).to_owned());
+    // The N1's own id, when a REF's won, is kept with the other ids under this qualifier.
+    let own_qualifier = from_ref
+        .and(own)
+        .map(|(q, _)| n103_as_ref(q).unwrap_or(q).to_owned());
     // Everything is read; the text moves out of the loop from here on.
     let id = match from_ref {
         Some(i) => l.refs.get_mut(i).and_then(|r| r.value.take()),
         None => l.party.id.take(),
     };
     let mut refs = take_references(&mut l.refs, |i| Some(i) != from_ref);
-    if from_ref.is_some()
-        && let Some(own_qualifier) = own_qualifier
-    {
-        // The N1's own id did not win; keep it with the other ids.
+    if let Some(own_qualifier) = own_qualifier {
         refs.push(Reference {
             qualifier: own_qualifier,
             id: l.party.id.take().unwrap_or_default(),

@@ -294,7 +294,8 @@ fn map_line(
             "QTY03 is empty and no price states a unit".to_owned(),
         );
     }
-    let has_invoice = invoice_ref(ctx, &l.refs, qty_path, line).is_some();
+    // Reported missing here; taken out of the line below.
+    invoice_ref(ctx, &l.refs, qty_path, line);
     let invoice_date = date_by(&l.dates, &d.invoice_date);
     let ship_date = date_by(&l.dates, &d.ship_date);
     eligibility_date(ctx, &l.dates, invoice_date, ship_date, qty_path, line);
@@ -309,11 +310,7 @@ fn map_line(
         uom: uom.unwrap_or_default(),
         unit_price: unit_price.unwrap_or_default(),
         amount: amount_by(&l.amounts, &d.claimed_amount),
-        invoice: if has_invoice {
-            take_ref(&mut l.refs, &d.invoice_ref).unwrap_or_default()
-        } else {
-            String::new()
-        },
+        invoice: take_ref(&mut l.refs, &d.invoice_ref).unwrap_or_default(),
         invoice_date,
         ship_date,
     })
