@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::Reference;
+use crate::{Reference, Text};
 
 /// A party from an N1 loop (N1 + N3/N4 + REF), e.g. `N1*ST*RIVERSIDE COMMUNITY
 /// HOSPITAL*11*AR1234563`.
@@ -14,12 +14,12 @@ use crate::Reference;
 #[serde(deny_unknown_fields)]
 pub struct Party {
     /// N103 identification code qualifier as sent (`1` DUNS, `11` DEA, `21` HIN, `UL` GLN, ...).
-    pub qualifier: String,
+    pub qualifier: Text,
     /// N104 identification code.
-    pub id: String,
+    pub id: Text,
     /// N102 name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Normalized kind of the N103 id, added by the partner profile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<PartyKind>,
@@ -87,19 +87,19 @@ impl PartyKind {
 pub struct Address {
     /// N301/N302 street lines, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub lines: Vec<String>,
+    pub lines: Vec<Text>,
     /// N401 city.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
+    pub city: Option<Text>,
     /// N402 state or province code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    pub state: Option<Text>,
     /// N403 postal code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
+    pub postal_code: Option<Text>,
     /// N404 country code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
+    pub country: Option<Text>,
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::json_schema::DecimalString;
-use crate::{Action, Item, Party, Source};
+use crate::{Action, Item, Party, Source, Text};
 
 /// A product transfer and resale report (867) for one period: every sale of the supplier's
 /// products, on contract or not. `chargegate.sales_report/1`.
@@ -64,11 +64,11 @@ pub struct SalesLine {
     /// Position of the QTY loop in the set, counted from 1 (the 867 has no line id).
     pub line: u32,
     /// PTD01 product transfer type as sent (`SS` stock sale, `DS` drop ship, `RV` return, ...).
-    pub transfer_type: String,
+    pub transfer_type: Text,
     /// PTD05 (with PTD04 = `CT`): the contract the sale was made under; absent for an
     /// off-contract sale.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub contract_id: Option<String>,
+    pub contract_id: Option<Text>,
     /// PTD-level N1 loop `ST` (with N3/N4 and REF*DH/HI): the end customer; absent for
     /// transfers without one (inventory adjustments).
     // Shared by every line of its transfer (a party is several strings; a copy per line was
@@ -81,7 +81,7 @@ pub struct SalesLine {
     #[schemars(with = "DecimalString")]
     pub quantity: Decimal,
     /// QTY03 unit of measure (`CA`, `EA`, ...), as sent.
-    pub uom: String,
+    pub uom: Text,
     /// UIT02: the unit sell price charged to the end customer.
     #[schemars(with = "DecimalString")]
     pub unit_price: Decimal,
@@ -90,7 +90,7 @@ pub struct SalesLine {
     #[schemars(with = "Option<DecimalString>")]
     pub amount: Option<Decimal>,
     /// REF*IV: the distributor's invoice to the end customer.
-    pub invoice: String,
+    pub invoice: Text,
     /// DTM*003 invoice date.
     #[serde(
         skip_serializing_if = "Option::is_none",

@@ -56,7 +56,7 @@ pub(crate) async fn apply(
                 &NewContract {
                     id,
                     partner: partner.id.clone(),
-                    supplier: supplier.clone(),
+                    supplier: supplier.to_string(),
                     contract_number: number.clone(),
                     status: status.clone(),
                     payload: summary_payload,

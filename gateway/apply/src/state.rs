@@ -74,8 +74,8 @@ pub(crate) fn line_row(line_no: i64, line: &BatchLine) -> Result<NewBatchLine, A
         line_no,
         status: status_name(&line.status),
         invoice: Some(line.sale.invoice.clone()).filter(|s| !s.is_empty()),
-        item: Some(line.sale.item.id.clone()).filter(|s| !s.is_empty()),
-        customer: Some(line.sale.end_customer.id.clone()).filter(|s| !s.is_empty()),
+        item: Some(line.sale.item.id.to_string()).filter(|s| !s.is_empty()),
+        customer: Some(line.sale.end_customer.id.to_string()).filter(|s| !s.is_empty()),
         contract: line.contract(),
         quantity: Some(line.sale.quantity),
         contract_price: v

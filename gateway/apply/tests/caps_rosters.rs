@@ -96,7 +96,7 @@ fn report(id: &str, lines: &[(&str, &str, &str)]) -> Document {
                     uom: "CA".into(),
                     unit_price: dec("12.50"),
                     amount: Some(dec("6.25") * q),
-                    invoice: format!("{id}-INV{}", i + 1),
+                    invoice: format!("{id}-INV{}", i + 1).into(),
                     invoice_date: Some(common::date("2026-11-05")),
                     ship_date: None,
                 }

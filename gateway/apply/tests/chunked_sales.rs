@@ -34,7 +34,7 @@ const ITEMS: usize = 10;
 fn report() -> schemas::SalesReport {
     let mut report = workload::report(7, 2 * CHUNK_LINES + 500, CONTRACTS, ITEMS);
     let mut copy = report.lines[2].clone();
-    copy.invoice = format!(" {}", copy.invoice.replace('I', "-i").to_lowercase());
+    copy.invoice = format!(" {}", copy.invoice.replace('I', "-i").to_lowercase()).into();
     copy.line = report.lines[DUPLICATE].line;
     report.lines[DUPLICATE] = copy;
     let mut returned = report.lines[SOLD_LATER].clone();

@@ -93,7 +93,7 @@ fn template() -> SaleLine {
         class_of_trade: None,
         item: Item {
             qualifier: "N4".into(),
-            id: String::new(),
+            id: Default::default(),
             other_ids: vec![],
         },
         quantity: Decimal::ONE,

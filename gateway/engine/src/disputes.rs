@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
-use schemas::{Item, Party};
+use schemas::{Item, Party, Text};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, AuditEvent, Entity, status_name};
@@ -146,8 +146,8 @@ pub fn export<W: Write>(
             sale.line.clone(),
             batch.header.name.clone(),
             opt(batch.header.debit_memo.as_ref()),
-            batch.header.distributor.id.clone(),
-            batch.header.supplier.id.clone(),
+            batch.header.distributor.id.to_string(),
+            batch.header.supplier.id.to_string(),
             status_name(&line.status),
             opt(primary.map(|p| p.code())),
             opt(primary.map(|p| p.text())),
@@ -160,14 +160,14 @@ pub fn export<W: Write>(
             opt(allowed),
             opt(sale.contract_id.as_ref()),
             opt(sale.end_customer.name.as_ref()),
-            sale.end_customer.qualifier.clone(),
-            sale.end_customer.id.clone(),
+            sale.end_customer.qualifier.to_string(),
+            sale.end_customer.id.to_string(),
             sale.invoice.clone(),
             opt(sale.invoice_line.as_ref()),
             opt(sale.invoice_date),
             opt(sale.ship_date),
-            sale.item.qualifier.clone(),
-            sale.item.id.clone(),
+            sale.item.qualifier.to_string(),
+            sale.item.id.to_string(),
             sale.quantity.to_string(),
             sale.uom.clone(),
             opt(sale.claimed_reference_price),
@@ -318,17 +318,17 @@ pub fn read_corrections<R: Read>(
             line: (i + 1).to_string(),
             contract_id: row.optional("contract_number")?,
             end_customer: Party {
-                qualifier: row.required("end_customer_id_qualifier")?,
-                id: row.required("end_customer_id")?,
-                name: row.optional("end_customer_name")?,
+                qualifier: row.required("end_customer_id_qualifier")?.into(),
+                id: row.required("end_customer_id")?.into(),
+                name: row.optional("end_customer_name")?.map(Text::from),
                 kind: None,
                 address: None,
                 refs: original.sale.end_customer.refs.clone(),
             },
             class_of_trade: original.sale.class_of_trade.clone(),
             item: Item {
-                qualifier: row.required("item_id_qualifier")?,
-                id: row.required("item_id")?,
+                qualifier: row.required("item_id_qualifier")?.into(),
+                id: row.required("item_id")?.into(),
                 other_ids: vec![],
             },
             quantity,

@@ -591,7 +591,7 @@ mod tests {
         assert_eq!(index.find(lines, &answer(&lines[0].line, 1)), Some(1));
         // The item as the supplier spells it (blanks, hyphens, case) is the same item.
         let mut spelled = answer("999", 2);
-        spelled.item.id = format!(" {}-", spelled.item.id.to_ascii_lowercase());
+        spelled.item.id = format!(" {}-", spelled.item.id.to_ascii_lowercase()).into();
         assert_eq!(index.find(lines, &spelled), Some(2));
         let mut other = answer("999", 0);
         other.invoice = "NOT-CLAIMED".into();

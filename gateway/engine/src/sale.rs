@@ -167,15 +167,15 @@ impl From<SalesLine> for SaleLine {
     fn from(line: SalesLine) -> Self {
         Self {
             line: line.line.to_string(),
-            contract_id: line.contract_id,
+            contract_id: line.contract_id.map(String::from),
             // The party is shared with the transfer's other lines while mapped; read back
             // from the store, each line holds its own and it moves.
             end_customer: line
                 .end_customer
                 .map(Arc::unwrap_or_clone)
                 .unwrap_or(Party {
-                    qualifier: String::new(),
-                    id: String::new(),
+                    qualifier: Default::default(),
+                    id: Default::default(),
                     name: None,
                     kind: None,
                     address: None,
@@ -184,12 +184,12 @@ impl From<SalesLine> for SaleLine {
             class_of_trade: None,
             item: line.item,
             quantity: line.quantity,
-            uom: line.uom,
+            uom: line.uom.into(),
             claimed_reference_price: None,
             claimed_contract_price: None,
             claimed_amount: None,
             sell_price: Some(line.unit_price),
-            invoice: line.invoice,
+            invoice: line.invoice.into(),
             invoice_line: None,
             invoice_date: line.invoice_date,
             ship_date: line.ship_date,

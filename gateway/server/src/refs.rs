@@ -39,8 +39,8 @@ pub fn refs_of(doc: &Document) -> (Option<String>, Vec<TransactionRef>) {
         }
         Document::SalesReport(s) => {
             for l in &s.lines {
-                invoices.insert(l.invoice.clone());
-                contracts.extend(l.contract_id.clone());
+                invoices.insert(l.invoice.to_string());
+                contracts.extend(l.contract_id.as_ref().map(ToString::to_string));
             }
         }
         Document::Acknowledgment(_) => {}

@@ -11,11 +11,11 @@ use std::fmt;
 use chrono::{NaiveDate, NaiveTime, Timelike};
 use rust_decimal::Decimal;
 
-use super::ReadError;
 use super::cursor::{
     CodeValue, SegmentAt, SegmentCursor, SegmentType, Shape, format_date, format_n, ids, key,
     parse_hms, push_all, push_one,
 };
+use super::{ReadError, Text};
 use crate::dict::Version;
 use crate::envelope::{Element, Seg};
 
@@ -886,7 +886,7 @@ pub struct Ref {
     /// REF01 what the reference is.
     pub qualifier: RefQualifier,
     /// REF02 the reference (contract number, invoice number...).
-    pub value: Option<String>,
+    pub value: Option<Text>,
     /// REF03 description.
     pub description: Option<String>,
     /// REF04 further reference pairs.
@@ -944,7 +944,7 @@ impl Ref {
     pub fn new(qualifier: RefQualifier, value: &str) -> Self {
         Ref {
             qualifier,
-            value: Some(value.to_owned()),
+            value: Some(value.into()),
             description: None,
             related: Vec::new(),
         }
@@ -1205,7 +1205,7 @@ pub struct ProductId {
     /// LIN02/04/... what kind of id.
     pub qualifier: ProductIdQualifier,
     /// LIN03/05/... the id (NDC, GTIN, part number...).
-    pub id: String,
+    pub id: Text,
 }
 
 /// LIN: the product, by up to fifteen ids.
@@ -1660,11 +1660,11 @@ pub struct N1 {
     /// N101 the party's role.
     pub entity: EntityCode,
     /// N102 name.
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// N103 kind of id (DEA, HIN, GLN, DUNS, 340B...).
     pub id_qualifier: Option<IdQualifier>,
     /// N104 the id.
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// N105 entity relationship code.
     pub relationship: Option<String>,
     /// N106 related entity.
@@ -1731,9 +1731,9 @@ impl SegmentType for N2 {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct N3 {
     /// N301 address line.
-    pub line1: String,
+    pub line1: Text,
     /// N302 second address line.
-    pub line2: Option<String>,
+    pub line2: Option<Text>,
 }
 
 impl SegmentType for N3 {
@@ -1753,13 +1753,13 @@ impl SegmentType for N3 {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct N4 {
     /// N401 city.
-    pub city: Option<String>,
+    pub city: Option<Text>,
     /// N402 state or province.
-    pub state: Option<String>,
+    pub state: Option<Text>,
     /// N403 postal code.
-    pub postal_code: Option<String>,
+    pub postal_code: Option<Text>,
     /// N404 country.
-    pub country: Option<String>,
+    pub country: Option<Text>,
     /// N405 location qualifier.
     pub location_qualifier: Option<String>,
     /// N406 location id.

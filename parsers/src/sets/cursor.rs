@@ -361,8 +361,8 @@ impl<'a> SegmentAt<'a> {
 
     /// Element `n` as text; `None` when absent or empty. A simple element must be UTF-8 and
     /// must not hold a component or repetition separator, which could not be written back.
-    pub fn text(&self, n: usize) -> Result<Option<String>, ReadError> {
-        Ok(self.str_at(n)?.map(str::to_owned))
+    pub fn text<T: From<&'a str>>(&self, n: usize) -> Result<Option<T>, ReadError> {
+        Ok(self.str_at(n)?.map(T::from))
     }
 
     /// [`SegmentAt::text`] borrowed from the set: codes, numbers and dates are parsed from
@@ -439,7 +439,7 @@ impl<'a> SegmentAt<'a> {
     }
 
     /// Element `n` as text; a [`ReadErrorKind::MissingElement`] when empty.
-    pub fn required(&self, n: usize) -> Result<String, ReadError> {
+    pub fn required<T: From<&'a str>>(&self, n: usize) -> Result<T, ReadError> {
         self.text(n)?.ok_or_else(|| self.missing_element(n))
     }
 

@@ -128,8 +128,8 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts844, source: &Source) -> Claim {
 /// from being returned.
 pub(crate) fn empty_party() -> Party {
     Party {
-        qualifier: String::new(),
-        id: String::new(),
+        qualifier: Default::default(),
+        id: Default::default(),
         name: None,
         kind: None,
         address: None,

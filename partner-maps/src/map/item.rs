@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use schemas::{Item, ItemId};
+use schemas::{Item, ItemId, Text};
 use x12::sets::common::Lin;
 
 use super::{Ctx, Path, listed, seen};
@@ -83,8 +83,8 @@ fn only_id<'a>(ctx: &Ctx<'_>, lin: &'a Lin) -> Option<(&'a str, Cow<'a, str>)> {
 pub(crate) fn item(ctx: &mut Ctx<'_>, lin: &Lin, path: Path, line: Option<&str>) -> Option<Item> {
     if let Some((q, id)) = only_id(ctx, lin) {
         return Some(Item {
-            qualifier: q.to_owned(),
-            id: id.into_owned(),
+            qualifier: q.into(),
+            id: id.into(),
             other_ids: Vec::new(),
         });
     }
@@ -120,13 +120,13 @@ pub(crate) fn item(ctx: &mut Ctx<'_>, lin: &Lin, path: Path, line: Option<&str>)
     };
     let (qualifier, id) = ids.remove(lead);
     Some(Item {
-        qualifier: qualifier.to_owned(),
-        id: id.into_owned(),
+        qualifier: qualifier.into(),
+        id: id.into(),
         other_ids: ids
             .into_iter()
             .map(|(qualifier, id)| ItemId {
-                qualifier: qualifier.to_owned(),
-                id: id.into_owned(),
+                qualifier: qualifier.into(),
+                id: id.into(),
             })
             .collect(),
     })
@@ -147,10 +147,10 @@ pub(crate) fn take_required_item(
     let Some((q, id)) = only_id(ctx, lin) else {
         return required_item(ctx, Some(lin), loop_path, lin_path, line);
     };
-    let qualifier = q.to_owned();
+    let qualifier = q.into();
     // A normalized id is already a new string; one used as sent is taken.
     let normalized = match id {
-        Cow::Owned(n) => Some(n),
+        Cow::Owned(n) => Some(Text::from(n)),
         Cow::Borrowed(_) => None,
     };
     let id = normalized.or_else(|| lin.ids.first_mut().map(|p| std::mem::take(&mut p.id)));
@@ -201,7 +201,7 @@ mod tests {
                 .iter()
                 .map(|(q, id)| ProductId {
                     qualifier: ProductIdQualifier::from_code(q),
-                    id: (*id).to_owned(),
+                    id: (*id).into(),
                 })
                 .collect(),
         };

@@ -30,7 +30,7 @@ pub mod sales_report;
 use std::borrow::Cow;
 
 use rust_decimal::Decimal;
-use schemas::{Action, Claim, ClaimResponse, Contract, Document, SalesReport, Source};
+use schemas::{Action, Claim, ClaimResponse, Contract, Document, SalesReport, Source, Text};
 use x12::sets::TypedSet;
 use x12::sets::common::{Amt, Dtm, Pad, Qty, Ref, Uit};
 use x12::stream::RawSet;
@@ -394,7 +394,7 @@ pub(crate) fn ref_by<'r>(refs: &'r [Ref], qualifier: &str) -> Option<&'r str> {
 
 /// [`ref_by`], the value taken out of `refs` (left empty) instead of borrowed: for a set
 /// mapped once and dropped, its text moves into the document.
-pub(crate) fn take_ref(refs: &mut [Ref], qualifier: &str) -> Option<String> {
+pub(crate) fn take_ref(refs: &mut [Ref], qualifier: &str) -> Option<Text> {
     refs.iter_mut()
         .find(|r| r.qualifier.code() == qualifier)
         .and_then(|r| r.value.take())
@@ -539,7 +539,7 @@ pub(crate) fn agreement_refs(
         if ctx.dialect.agreement_refs.iter().any(|a| a == q) {
             if let Some(id) = &r.value {
                 out.push(schemas::Reference {
-                    qualifier: q.to_owned(),
+                    qualifier: q.into(),
                     id: id.clone(),
                     description: r.description.clone(),
                 });

@@ -6,7 +6,7 @@
 //! first in the priority list; the others stay in `refs`, so nothing the partner sent is lost
 //! and rendering writes the chosen id back into the N1.
 
-use schemas::{Address, Party, Reference};
+use schemas::{Address, Party, Reference, Text};
 use x12::sets::common::{N1Loop, Ref};
 
 use super::{Ctx, Path, listed, seen};
@@ -99,7 +99,7 @@ pub(crate) fn plain_party(
         );
         return None;
     };
-    let qualifier = q.code().to_owned();
+    let qualifier = Text::from(q.code());
     let mut l = party_parts(l);
     Some(Party {
         kind: Some(ctx.dialect.party_kind(&qualifier)),
@@ -196,11 +196,11 @@ pub(crate) fn take_customer(
         }
         return None;
     };
-    let qualifier = q.to_owned();
+    let qualifier = Text::from(q);
     // The N1's own id, when a REF's won, is kept with the other ids under this qualifier.
     let own_qualifier = from_ref
         .and(own)
-        .map(|(q, _)| n103_as_ref(q).unwrap_or(q).to_owned());
+        .map(|(q, _)| Text::from(n103_as_ref(q).unwrap_or(q)));
     // Everything is read; the text moves out of the loop from here on.
     let id = match from_ref {
         Some(i) => l.refs.get_mut(i).and_then(|r| r.value.take()),
@@ -232,7 +232,7 @@ fn take_references(refs: &mut [Ref], keep: impl Fn(usize) -> bool) -> Vec<Refere
         .filter(|(i, r)| keep(*i) && r.qualifier.code() != "TD")
         .filter_map(|(_, r)| {
             Some(Reference {
-                qualifier: r.qualifier.code().to_owned(),
+                qualifier: r.qualifier.code().into(),
                 id: r.value.take()?,
                 description: r.description.take(),
             })

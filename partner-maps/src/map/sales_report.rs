@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use schemas::{SalesLine, SalesReport, Source};
+use schemas::{SalesLine, SalesReport, Source, Text};
 use x12::sets::Ts867;
 use x12::sets::common::{Ref, Uit};
 use x12::sets::ts867::{Ptd, PtdLoop, QtyLoop};
@@ -25,7 +25,7 @@ use super::item::take_required_item;
 use super::party::{find_entity, heading_party, take_customer};
 use super::{
     ContractPlaces, Ctx, LineLabel, MapErrorKind, Path, action, amount_by, contract_id, count_u32,
-    date_by, either, invoice_ref, listed, our_uom, seen, take_ref,
+    date_by, either, invoice_ref, listed, seen, take_ref,
 };
 
 /// An 867 as a sales report. The lines' invoice numbers and product ids and the transfers'
@@ -195,7 +195,7 @@ fn map_line(
             ..ContractPlaces::default()
         },
     )
-    .map(str::to_owned);
+    .map(Text::from);
     let item = take_required_item(
         ctx,
         l.product.as_mut(),
@@ -283,7 +283,7 @@ fn map_line(
         .as_ref()
         .map(|u| u.code.code())
         .or(price.map(|(_, u)| u.unit.code.code()))
-        .map(|u| our_uom(d, u));
+        .map(|u| Text::from(d.uom(u)));
     if uom.is_none() {
         ctx.missing_element(
             qty_path,
@@ -302,7 +302,7 @@ fn map_line(
 
     Some(SalesLine {
         line: number,
-        transfer_type: transfer.ptd.transfer_type.code().to_owned(),
+        transfer_type: transfer.ptd.transfer_type.code().into(),
         contract_id: contract,
         end_customer: None,
         item: item?,

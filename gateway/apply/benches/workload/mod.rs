@@ -164,18 +164,18 @@ pub fn report(run: u64, lines: usize, contracts: usize, items: usize) -> SalesRe
             SalesLine {
                 line: n as u32 + 1,
                 transfer_type: "SS".into(),
-                contract_id: Some(format!("SPA-{c:06}")),
+                contract_id: Some(format!("SPA-{c:06}").into()),
                 end_customer: Some(party("11", format!("AB{customer:07}")).into()),
                 item: Item {
                     qualifier: "N4".into(),
-                    id: ndc(item),
+                    id: ndc(item).into(),
                     other_ids: vec![],
                 },
                 quantity: Decimal::from(1 + rng.below(20)),
                 uom: "CA".into(),
                 unit_price: Decimal::new(sell, 2),
                 amount: None,
-                invoice: format!("R{run:06}I{:07}", n / 3),
+                invoice: format!("R{run:06}I{:07}", n / 3).into(),
                 invoice_date: NaiveDate::from_num_days_from_ce_opt(
                     FIRST_SALE_DAY + rng.below(200) as i32,
                 ),

@@ -471,14 +471,14 @@ pub fn sales_of_claim(claim: &Document) -> Document {
             .map(|l| SalesLine {
                 line: l.line.parse().expect("line number"),
                 transfer_type: "SS".into(),
-                contract_id: Some(l.contract_id.clone()),
+                contract_id: Some(l.contract_id.as_str().into()),
                 end_customer: Some(l.end_customer.clone().into()),
                 item: l.item.clone(),
                 quantity: l.quantity,
-                uom: l.uom.clone(),
+                uom: l.uom.as_str().into(),
                 unit_price: l.contract_price,
                 amount: Some(l.claimed_amount),
-                invoice: l.invoice.clone(),
+                invoice: l.invoice.as_str().into(),
                 invoice_date: l.invoice_date,
                 ship_date: None,
             })

@@ -50,7 +50,7 @@ pub fn date(s: &str) -> NaiveDate {
 pub fn party(qualifier: &str, id: String) -> Party {
     Party {
         qualifier: qualifier.into(),
-        id,
+        id: id.into(),
         name: None,
         kind: None,
         address: None,
@@ -93,7 +93,7 @@ pub fn contract(c: u64, items: usize) -> Contract {
                 action: ItemAction::Add,
                 item: Item {
                     qualifier: "N4".into(),
-                    id: ndc(item),
+                    id: ndc(item).into(),
                     other_ids: vec![],
                 },
                 description: None,

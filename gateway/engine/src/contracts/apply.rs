@@ -609,7 +609,7 @@ fn upsert_eligibility(rows: &mut Vec<EligibilityRow>, party: &schemas::EligibleP
     let keys = PartyKey::all_of(&party.party);
     let row = EligibilityRow {
         keys: keys.clone(),
-        name: party.party.name.clone(),
+        name: party.party.name.as_deref().map(str::to_owned),
         start: party.start,
         end: party.end,
     };
