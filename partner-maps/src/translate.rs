@@ -75,8 +75,8 @@ pub struct TranslateOptions {
     /// Keep every set in the reports (for partners that want every set listed in the
     /// 997/999); `None` decides from the profiles (`x12.ack_all_sets`).
     pub keep_all_sets: Option<bool>,
-    /// Finish sets (the checks inside each, typed reading, mapping) on a worker thread kept
-    /// for the translation while the calling thread reads the next round and uses the
+    /// Finish sets (the checks inside each, typed reading, mapping) on a worker thread the
+    /// process keeps for every translation while the calling thread reads the next round and uses the
     /// outcomes (the default); false keeps the whole translation on the calling thread. The
     /// outcomes and reports are the same.
     pub parallel: bool,
@@ -218,9 +218,9 @@ pub struct Translator<'p, R> {
     ready: VecDeque<Ready>,
     /// Rounds read and not yet handed out, oldest first.
     in_flight: VecDeque<Round>,
-    /// The thread that finishes rounds beside this one (started with the first round big
+    /// The thread that finishes rounds beside this one (looked up with the first round big
     /// enough; `None` until then, or when [`TranslateOptions::parallel`] is off).
-    worker: Option<Worker>,
+    worker: Option<&'static Worker>,
     /// The reader has reached the end of input (or a tokenizer error).
     reader_done: bool,
     /// Everything has been handed out.
@@ -305,6 +305,15 @@ impl<R: Read> Iterator for Translator<'_, R> {
     }
 }
 
+impl<R> Drop for Translator<'_, R> {
+    /// The worker outlives the translation: the sets it has not taken are left undone.
+    fn drop(&mut self) {
+        for round in &self.in_flight {
+            round.work.cancel();
+        }
+    }
+}
+
 impl<'p, R: Read> Translator<'p, R> {
     /// Reports of the interchanges finished so far, with every failed set's rejection folded
     /// in: the input for [`x12::ack::acknowledge`].
@@ -331,9 +340,9 @@ impl<'p, R: Read> Translator<'p, R> {
             let round = Round::new(steps, self.file.as_deref().map(Arc::from));
             if self.parallel && round.segments >= PARALLEL_SEGMENTS {
                 if self.worker.is_none() {
-                    self.worker = Worker::start();
+                    self.worker = Worker::shared();
                 }
-                if let Some(worker) = &self.worker {
+                if let Some(worker) = self.worker {
                     worker.send(&round.work);
                 }
             }

@@ -1,5 +1,5 @@
 //! Rounds of sets finished by two threads: the caller's, which reads the input and hands out
-//! the outcomes, and a worker kept for the whole translation.
+//! the outcomes, and a worker the process keeps for every translation.
 //!
 //! What is left of a set once the reader has checked its envelope (the checks inside it, its
 //! typed reading and its mapping) is most of the work and needs nothing from the reader, so
@@ -10,10 +10,9 @@
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Sender, channel};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 
 use x12::validate::CheckMemo;
 
@@ -31,12 +30,17 @@ pub(super) struct RoundWork {
     /// A panic while finishing a set, raised again on the caller's thread.
     panic: Mutex<Option<Box<dyn Any + Send>>>,
     file: Option<Arc<str>>,
+    /// The translation was dropped: the sets left are not wanted.
+    cancelled: AtomicBool,
 }
 
 impl RoundWork {
     /// Finishes sets until none is left to take.
     pub(super) fn run(&self, memo: &mut CheckMemo) {
         loop {
+            if self.cancelled.load(Ordering::Relaxed) {
+                return;
+            }
             let i = self.next.fetch_add(1, Ordering::Relaxed);
             let Some(slot) = self.sets.get(i) else {
                 return;
@@ -57,6 +61,11 @@ impl RoundWork {
                 self.finished.notify_all();
             }
         }
+    }
+
+    /// Leaves the sets not taken yet unfinished: their translation is gone.
+    pub(super) fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
     }
 
     /// Waits until every set is finished; raises a panic met while finishing one.
@@ -114,6 +123,7 @@ impl Round {
                 finished: Condvar::new(),
                 panic: Mutex::new(None),
                 file,
+                cancelled: AtomicBool::new(false),
             }),
             segments,
         }
@@ -141,18 +151,27 @@ impl Round {
     }
 }
 
-/// The worker thread, fed rounds in input order; it ends once the translation is dropped
-/// and the rounds sent are finished.
+/// The worker thread, shared by the translations of the process and kept while it runs: it
+/// finishes the rounds sent to it in the order they come. A thread per translation cost a
+/// tenth of translating a 10 MiB file more than one kept: when a thread ends, the memory its
+/// allocator took is given back to the system, and the next thread takes it again, zeroed.
+/// Each caller helps with its own rounds, so translations running at once never wait for one
+/// another's sets.
 pub(super) struct Worker {
-    rounds: Option<Sender<Arc<RoundWork>>>,
-    thread: Option<JoinHandle<()>>,
+    rounds: Sender<Arc<RoundWork>>,
 }
 
 impl Worker {
-    /// A worker, or `None` when no thread can be started (the caller then does it all).
-    pub(super) fn start() -> Option<Worker> {
+    /// The process's worker, started on first use; `None` when no thread can be started (the
+    /// caller then does it all).
+    pub(super) fn shared() -> Option<&'static Worker> {
+        static WORKER: OnceLock<Option<Worker>> = OnceLock::new();
+        WORKER.get_or_init(Worker::start).as_ref()
+    }
+
+    fn start() -> Option<Worker> {
         let (rounds, inbox) = channel::<Arc<RoundWork>>();
-        let thread = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("translate".into())
             .spawn(move || {
                 let mut memo = CheckMemo::default();
@@ -161,26 +180,11 @@ impl Worker {
                 }
             })
             .ok()?;
-        Some(Worker {
-            rounds: Some(rounds),
-            thread: Some(thread),
-        })
+        Some(Worker { rounds })
     }
 
     /// Hands `work` to the worker; if it is gone, the caller finishes the round alone.
     pub(super) fn send(&self, work: &Arc<RoundWork>) {
-        if let Some(rounds) = &self.rounds {
-            let _ = rounds.send(work.clone());
-        }
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        self.rounds = None;
-        if let Some(thread) = self.thread.take() {
-            // Its panics were raised on the caller's thread already (or never waited for).
-            let _ = thread.join();
-        }
+        let _ = self.rounds.send(work.clone());
     }
 }
