@@ -73,13 +73,19 @@ fn main() {
         let n: usize = n.parse().expect("a stage number 0-4");
         if n >= 4 {
             // The whole `translate` once, for peak RSS (`/usr/bin/time -v`); 5 on one thread.
-            let options = partner_maps::translate::TranslateOptions {
-                parallel: n == 4,
-                ..Default::default()
-            };
-            let lookup = partner_maps::translate::PartnerLookup::Profile(&profile);
-            for outcome in partner_maps::translate::translate_with(&data[..], "", lookup, options) {
-                std::hint::black_box(outcome.result.expect("generated input translates"));
+            // 6 and 7: ten times over, as 4 and 5, for a profile of the steady state.
+            let times = if n >= 6 { 10 } else { 1 };
+            for _ in 0..times {
+                let options = partner_maps::translate::TranslateOptions {
+                    parallel: n % 2 == 0,
+                    ..Default::default()
+                };
+                let lookup = partner_maps::translate::PartnerLookup::Profile(&profile);
+                for outcome in
+                    partner_maps::translate::translate_with(&data[..], "", lookup, options)
+                {
+                    std::hint::black_box(outcome.result.expect("generated input translates"));
+                }
             }
         } else {
             std::hint::black_box(stage(&data, &profile, n));
@@ -115,4 +121,19 @@ fn main() {
         })
         .collect();
     report("translate", median(runs));
+    let runs = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let options = partner_maps::translate::TranslateOptions {
+                parallel: false,
+                ..Default::default()
+            };
+            let lookup = partner_maps::translate::PartnerLookup::Profile(&profile);
+            for outcome in partner_maps::translate::translate_with(&data[..], "", lookup, options) {
+                std::hint::black_box(outcome.result.expect("generated input translates"));
+            }
+            t.elapsed()
+        })
+        .collect();
+    report("translate, one thread", median(runs));
 }
