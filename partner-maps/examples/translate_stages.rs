@@ -1,11 +1,13 @@
 //! Where translate's time goes: the same file read four times, each pass doing one stage
 //! more (set reader with envelope checks only; with full validation; plus typed reading;
-//! plus mapping to normalized documents), then the whole `translate`. Medians of 5 runs.
+//! plus mapping to normalized documents), then the whole `translate`, with its worker thread
+//! and on one thread. Medians of 5 runs.
 //!
 //! ```text
 //! cargo run --release -p x12 --example gen_corpus -- --kind 867 --mb 10 --seed 2026 --out /tmp/c867.x12
 //! cargo run --release -p partner-maps --example translate_stages -- /tmp/c867.x12
-//! # one stage once (0-3), for `perf stat` / `perf record`; 4 is the whole `translate`:
+//! # one stage once (0-3), for `perf stat` / `perf record`; 4 is the whole `translate`, 5 the
+//! # same on one thread; 6 and 7 are 4 and 5 ten times in one process (the steady state):
 //! cargo run --release -p partner-maps --example translate_stages -- /tmp/c867.x12 2
 //! ```
 
@@ -77,7 +79,7 @@ fn main() {
             let times = if n >= 6 { 10 } else { 1 };
             for _ in 0..times {
                 let options = partner_maps::translate::TranslateOptions {
-                    parallel: n % 2 == 0,
+                    parallel: matches!(n, 4 | 6),
                     ..Default::default()
                 };
                 let lookup = partner_maps::translate::PartnerLookup::Profile(&profile);

@@ -359,8 +359,9 @@ impl<'a> SegmentAt<'a> {
         )
     }
 
-    /// Element `n` as text; `None` when absent or empty. A simple element must be UTF-8 and
-    /// must not hold a component or repetition separator, which could not be written back.
+    /// Element `n` as text (a `String` or a [`super::Text`], as the field wants); `None`
+    /// when absent or empty. A simple element must be UTF-8 and must not hold a component or
+    /// repetition separator, which could not be written back.
     pub fn text<T: From<&'a str>>(&self, n: usize) -> Result<Option<T>, ReadError> {
         Ok(self.str_at(n)?.map(T::from))
     }
