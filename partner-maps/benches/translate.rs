@@ -20,23 +20,23 @@
 //! takes about three minutes on a 2-core machine.
 //!
 //! Medians on this project's 2-core machine (release profile with thin LTO, mimalloc as in
-//! the `chargegate` binary), 2026-12-06 late evening, alternating with the session's start
-//! (11daa6f) built in the same target directory: 8 pairs at 10 MiB
-//! (`CHARGEGATE_BENCH_SMALL=1 ... --bench 10MiB`), 2 pairs at 100 MiB. The baseline ran at
-//! ~775 MiB/s in these minutes (1.04 GiB/s in quieter ones), so compare ratios:
+//! the `chargegate` binary), 2026-12-07 just after midnight, alternating with the session's
+//! start (ebfefc0) built in the same target directory: 8 pairs at 10 MiB
+//! (`CHARGEGATE_BENCH_SMALL=1 ... --bench 10MiB`), 2 pairs at 100 MiB (`--bench 100MiB`).
+//! The baseline ran at 810–955 MiB/s in these minutes, so compare ratios:
 //!
 //! | size | `translate_baseline_memchr2` | `translate_867` | ratio |
 //! |---|---|---|---|
-//! | 10 MiB | ~775 MiB/s | 106.8 MiB/s (11daa6f: 93.8) | 0.136 (0.120) |
-//! | 100 MiB | 755 / 761 MiB/s | 106.0 / 108.8 MiB/s (11daa6f: 92.9 / 92.6) | 0.140 / 0.143 (0.124 / 0.122) |
+//! | 10 MiB | 848–955 MiB/s | 143.7 MiB/s (ebfefc0: 123.1) | 0.160 (0.139); per pair 1.19× |
+//! | 100 MiB | 817 / 855 MiB/s | 134.6 / 143.7 MiB/s (ebfefc0: 117.7 / 122.3) | 0.165 / 0.168 (0.134 / 0.151) |
 //!
-//! The target is 0.35. The reading thread checks only the envelope; a worker thread kept for
-//! the translation checks inside each set, types and maps it (README, "Translation"), and
-//! both cores are busy: what is left is less work per byte. Where the work goes
-//! (instructions, one thread, `translate_stages FILE 5` under callgrind, 2 MiB, 280.8 M in
-//! all): set reader with envelope checks ~20 %, the checks inside sets ~32 %, typed reading
-//! (`x12::sets::read_set`) ~30 %, mapping ~14 %. Throughput is flat across sizes because at
-//! most two rounds of sets are held.
+//! The target is 0.35. The reading thread checks only the envelope; a worker thread the
+//! process keeps checks inside each set, types and maps it, helped by the reading thread
+//! (README, "Translation"), and both cores are busy: what is left is less work per byte.
+//! Where the work goes (instructions, one thread, `translate_stages FILE 5` under callgrind,
+//! 2 MiB, 275.4 M in all): set reader with envelope checks ~20 %, the checks inside sets
+//! ~33 %, typed reading (`x12::sets::read_set`) ~30 %, mapping ~13 %. Throughput is flat
+//! across sizes because at most two rounds of sets are held.
 
 use std::hint::black_box;
 use std::time::Duration;
