@@ -554,6 +554,64 @@ fn mapping_on_a_second_thread_gives_the_same_outcomes_and_reports_as_one_thread(
 }
 
 #[test]
+fn translations_at_once_share_the_worker_and_each_gets_its_own_outcomes() {
+    // The worker thread is the process's: several translations running at once (and one
+    // dropped half read, whose rounds left with the worker are cancelled) must each get
+    // exactly what they get on one thread.
+    let inputs: Vec<Vec<u8>> = (0..3u64)
+        .map(|seed| {
+            let mut data = Vec::new();
+            x12::generate::corpus(x12::generate::SetKind::Sales867, 1 << 20, seed, &mut data)
+                .expect("writing to a Vec");
+            x12::generate::corrupt_every(&data, b"LIN**N4*", b"LIN**ZZ*", 37 + seed as usize)
+        })
+        .collect();
+    let profile = partner_maps::Profile::default_for_unknown("bench");
+    let run = |data: &[u8], parallel: bool| {
+        let options = TranslateOptions {
+            parallel,
+            ..TranslateOptions::default()
+        };
+        let mut t = translate_with(data, SHA, PartnerLookup::Profile(&profile), options);
+        let outcomes: Vec<String> = t.by_ref().map(|o| format!("{o:?}")).collect();
+        (outcomes, format!("{:?}", t.take_reports()))
+    };
+    let alone: Vec<_> = inputs.iter().map(|d| run(d, false)).collect();
+    let together: Vec<_> = std::thread::scope(|s| {
+        let dropped = s.spawn(|| {
+            let options = TranslateOptions::default();
+            let mut t = translate_with(
+                &inputs[0][..],
+                SHA,
+                PartnerLookup::Profile(&profile),
+                options,
+            );
+            // A few rounds in flight, then the translation goes away.
+            t.by_ref().take(300).count()
+        });
+        let running: Vec<_> = inputs
+            .iter()
+            .map(|d| s.spawn(move || run(d, true)))
+            .collect();
+        assert_eq!(dropped.join().expect("no panic"), 300);
+        running
+            .into_iter()
+            .map(|h| h.join().expect("no panic"))
+            .collect()
+    });
+    for (n, (a, b)) in alone.iter().zip(&together).enumerate() {
+        assert!(a.0.len() > 500, "input {n}: {} sets", a.0.len());
+        assert!(
+            a.0.iter().any(|o| o.contains("result: Err")),
+            "input {n} has failing sets"
+        );
+        assert_eq!(a, b, "input {n} differs when translated beside the others");
+    }
+    // And the worker still serves a translation after all that.
+    assert_eq!(run(&inputs[1], true), alone[1]);
+}
+
+#[test]
 fn a_rejection_goes_to_the_group_the_set_came_in_when_a_gs06_repeats() {
     // Two groups with the same GS06 (the validator rejects the second for it): the set that
     // fails mapping is the second group's, and so is its rejection.
