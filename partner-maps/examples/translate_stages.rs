@@ -38,9 +38,9 @@ fn stage(data: &[u8], profile: &Profile, n: usize) -> usize {
     let mut reader = SetReader::new(data, ReaderOptions::default(), options, 64 << 20);
     let source = Source {
         file: String::new(),
-        interchange: String::new(),
-        group: String::new(),
-        set: String::new(),
+        interchange: Default::default(),
+        group: Default::default(),
+        set: Default::default(),
         partner: None,
     };
     let mut count = 0;

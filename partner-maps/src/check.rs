@@ -203,10 +203,10 @@ fn check_sample(profile: &Profile, name: &str, bytes: &[u8]) -> SampleCheck {
                 };
                 let source = Source {
                     file: String::new(),
-                    interchange: set.interchange.clone(),
-                    group: set.group.clone(),
-                    set: set.set.clone(),
-                    partner: Some(profile.id.clone()),
+                    interchange: set.interchange.as_str().into(),
+                    group: set.group.as_str().into(),
+                    set: set.set.as_str().into(),
+                    partner: Some(profile.id.as_str().into()),
                 };
                 let (result, notes) = map_set_with_notes(&raw, &typed, profile, &source);
                 set.notes = notes;

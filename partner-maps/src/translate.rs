@@ -33,7 +33,7 @@ use std::fmt;
 use std::io::Read;
 use std::sync::Arc;
 
-use schemas::{Document, Source};
+use schemas::{Document, Source, Text};
 use x12::diagnostic::{Code, ElementPosition, GroupError, SegmentError, SetError, Ta1Note};
 use x12::sets::{ReadError, read_set};
 use x12::stream::{Event, RawSet, SetContext, SetReader};
@@ -619,10 +619,10 @@ impl<'p, R: Read> Translator<'p, R> {
     fn source_of(&self, out: &SetOutcome) -> Source {
         Source {
             file: self.file_sha256.clone(),
-            interchange: out.interchange.clone(),
-            group: out.group.clone(),
-            set: out.set.clone(),
-            partner: out.partner.clone(),
+            interchange: out.interchange.as_str().into(),
+            group: out.group.as_str().into(),
+            set: out.set.as_str().into(),
+            partner: out.partner.as_deref().map(Text::from),
         }
     }
 }

@@ -102,9 +102,9 @@ fn every_sample_translates_to_its_golden_documents() {
 fn without_source(doc: &Document) -> Document {
     let blank = Source {
         file: String::new(),
-        interchange: String::new(),
-        group: String::new(),
-        set: String::new(),
+        interchange: Default::default(),
+        group: Default::default(),
+        set: Default::default(),
         partner: None,
     };
     let mut d = doc.clone();

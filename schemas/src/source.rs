@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::Text;
+
 /// Where a document came from: the stored raw file and the ISA13/GS06/ST02 control numbers of
 /// the transaction set it was mapped from.
 ///
@@ -15,12 +17,12 @@ pub struct Source {
     #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
     pub file: String,
     /// ISA13 interchange control number, as sent (leading zeros kept).
-    pub interchange: String,
+    pub interchange: Text,
     /// GS06 group control number; empty for a TA1, which sits outside any group.
-    pub group: String,
+    pub group: Text,
     /// ST02 transaction set control number; empty for a TA1, which is not a transaction set.
-    pub set: String,
+    pub set: Text,
     /// Id of the partner profile the set was mapped with; absent when read without a profile.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub partner: Option<String>,
+    pub partner: Option<Text>,
 }

@@ -33,12 +33,12 @@ pub(crate) async fn apply(
             id: Uuid::now_v7(),
             idempotency_key: format!("ack:{hash}"),
             doc_type: "acknowledgment".to_owned(),
-            partner: partner.clone(),
+            partner: partner.to_string(),
             source: DocumentSource {
                 file_sha256: Some(ack.source.file.clone()).filter(|s| !s.is_empty()),
-                isa13: Some(ack.source.interchange.clone()).filter(|s| !s.is_empty()),
-                gs06: Some(ack.source.group.clone()).filter(|s| !s.is_empty()),
-                st02: Some(ack.source.set.clone()).filter(|s| !s.is_empty()),
+                isa13: Some(ack.source.interchange.to_string()).filter(|s| !s.is_empty()),
+                gs06: Some(ack.source.group.to_string()).filter(|s| !s.is_empty()),
+                st02: Some(ack.source.set.to_string()).filter(|s| !s.is_empty()),
             },
             tx_id: None,
             body: body.into(),
@@ -55,7 +55,7 @@ pub(crate) async fn apply(
     let mut found = 0;
     if !control.is_empty() {
         let filter = TransactionFilter {
-            partner: Some(partner.clone()).filter(|p| !p.is_empty()),
+            partner: Some(partner.to_string()).filter(|p| !p.is_empty()),
             direction: Some(Direction::Outbound),
             control_number: Some(control.clone()),
             ..TransactionFilter::default()

@@ -18,10 +18,10 @@ pub(crate) fn response_header(partner: &str, ctx: &Context) -> ResponseHeader {
     ResponseHeader {
         source: Source {
             file: String::new(),
-            interchange: String::new(),
-            group: String::new(),
-            set: String::new(),
-            partner: Some(partner.to_owned()),
+            interchange: Default::default(),
+            group: Default::default(),
+            set: Default::default(),
+            partner: Some(partner.into()),
         },
         date: ctx.today,
         credit_memo: None,

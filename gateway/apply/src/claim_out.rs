@@ -98,10 +98,10 @@ pub(crate) async fn send_claim(
 pub(crate) fn outbound_844(claim: &ClaimRecord, partner: &str) -> schemas::Claim {
     claim.to_844(Source {
         file: String::new(),
-        interchange: String::new(),
-        group: String::new(),
-        set: String::new(),
-        partner: Some(partner.to_owned()),
+        interchange: Default::default(),
+        group: Default::default(),
+        set: Default::default(),
+        partner: Some(partner.into()),
     })
 }
 

@@ -176,9 +176,9 @@ fn outbound_record<B>(
         partner: partner.to_owned(),
         source: DocumentSource {
             file_sha256: None,
-            isa13: Some(source.interchange.clone()).filter(|s| !s.is_empty()),
-            gs06: Some(source.group.clone()).filter(|s| !s.is_empty()),
-            st02: Some(source.set.clone()).filter(|s| !s.is_empty()),
+            isa13: Some(source.interchange.to_string()).filter(|s| !s.is_empty()),
+            gs06: Some(source.group.to_string()).filter(|s| !s.is_empty()),
+            st02: Some(source.set.to_string()).filter(|s| !s.is_empty()),
         },
         tx_id: None,
         body,

@@ -253,9 +253,9 @@ async fn chunked_equals_whole(kind: Kind, report: schemas::SalesReport, trigger:
     }
     let want_844 = Document::Claim(claim.to_844(Source {
         file: String::new(),
-        interchange: String::new(),
-        group: String::new(),
-        set: String::new(),
+        interchange: Default::default(),
+        group: Default::default(),
+        set: Default::default(),
         partner: Some(workload::SUPPLIER.into()),
     }));
     let pending = h.store.pending_outbox(100).await.unwrap();

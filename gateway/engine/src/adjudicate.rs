@@ -290,9 +290,9 @@ fn unreachable_response(claim: &Claim) -> ClaimResponse {
     ClaimResponse {
         source: schemas::Source {
             file: String::new(),
-            interchange: String::new(),
-            group: String::new(),
-            set: String::new(),
+            interchange: Default::default(),
+            group: Default::default(),
+            set: Default::default(),
             partner: None,
         },
         action: Action::Original,

@@ -456,7 +456,7 @@ fn our_validation(
         lineage
             .versions
             .get(p.version as usize - 1)
-            .map(|ver| ver.source.interchange.clone())
+            .map(|ver| ver.source.interchange.to_string())
     });
     Some((v, control))
 }

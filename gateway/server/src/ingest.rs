@@ -390,7 +390,7 @@ impl Ingest {
             .iter()
             .map(|a| {
                 let mut a = a.clone();
-                a.source.partner = Some(run.partner.to_owned());
+                a.source.partner = Some(run.partner.into());
                 Document::Acknowledgment(a)
             })
             .collect();

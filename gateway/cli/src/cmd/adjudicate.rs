@@ -82,9 +82,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let header = ResponseHeader {
                 source: Source {
                     file: String::new(),
-                    interchange: String::new(),
-                    group: String::new(),
-                    set: String::new(),
+                    interchange: Default::default(),
+                    group: Default::default(),
+                    set: Default::default(),
                     partner: claim.source.partner.clone(),
                 },
                 date: today,

@@ -109,7 +109,7 @@ pub fn contract(c: u64, items: usize) -> Contract {
     Contract {
         source: Source {
             file: format!("{c:064x}"),
-            interchange: c.to_string(),
+            interchange: c.to_string().into(),
             group: "1".into(),
             set: "0001".into(),
             partner: None,
