@@ -76,9 +76,9 @@ pub struct TranslateOptions {
     /// 997/999); `None` decides from the profiles (`x12.ack_all_sets`).
     pub keep_all_sets: Option<bool>,
     /// Finish sets (the checks inside each, typed reading, mapping) on a worker thread the
-    /// process keeps for every translation while the calling thread reads the next round and uses the
-    /// outcomes (the default); false keeps the whole translation on the calling thread. The
-    /// outcomes and reports are the same.
+    /// process keeps for every translation, while the calling thread reads the next round and
+    /// uses the outcomes (the default); false keeps the whole translation on the calling
+    /// thread. The outcomes and reports are the same.
     pub parallel: bool,
 }
 

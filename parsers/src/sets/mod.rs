@@ -34,9 +34,9 @@ pub use ts845::Ts845;
 pub use ts849::Ts849;
 pub use ts867::Ts867;
 
-/// A short element value kept by a typed set (a REF02, a LIN product id): held in place up
-/// to 24 bytes, so reading one costs no allocation, and moved into a normalized document
-/// (`schemas::Text` is the same type) without a copy.
+/// A short element value kept by a typed set (a REF02, a LIN product id, an N1's name and id,
+/// an N3/N4 address): held in place up to 24 bytes, so reading one costs no allocation, and
+/// moved into a normalized document (`schemas::Text` is the same type) without a copy.
 pub type Text = compact_str::CompactString;
 
 /// One typed transaction set, chosen by ST01.
