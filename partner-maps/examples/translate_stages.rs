@@ -60,6 +60,18 @@ fn stage(data: &[u8], profile: &Profile, n: usize) -> usize {
     count
 }
 
+/// The whole `translate` of `data` with `profile`, with its worker thread or on one thread.
+fn translate_once(data: &[u8], profile: &Profile, parallel: bool) {
+    let options = partner_maps::translate::TranslateOptions {
+        parallel,
+        ..Default::default()
+    };
+    let lookup = partner_maps::translate::PartnerLookup::Profile(profile);
+    for outcome in partner_maps::translate::translate_with(data, "", lookup, options) {
+        std::hint::black_box(outcome.result.expect("generated input translates"));
+    }
+}
+
 fn median(mut runs: Vec<Duration>) -> Duration {
     runs.sort();
     runs[runs.len() / 2]
@@ -78,16 +90,7 @@ fn main() {
             // 6 and 7: ten times over, as 4 and 5, for a profile of the steady state.
             let times = if n >= 6 { 10 } else { 1 };
             for _ in 0..times {
-                let options = partner_maps::translate::TranslateOptions {
-                    parallel: matches!(n, 4 | 6),
-                    ..Default::default()
-                };
-                let lookup = partner_maps::translate::PartnerLookup::Profile(&profile);
-                for outcome in
-                    partner_maps::translate::translate_with(&data[..], "", lookup, options)
-                {
-                    std::hint::black_box(outcome.result.expect("generated input translates"));
-                }
+                translate_once(&data, &profile, matches!(n, 4 | 6));
             }
         } else {
             std::hint::black_box(stage(&data, &profile, n));
@@ -126,14 +129,7 @@ fn main() {
     let runs = (0..5)
         .map(|_| {
             let t = Instant::now();
-            let options = partner_maps::translate::TranslateOptions {
-                parallel: false,
-                ..Default::default()
-            };
-            let lookup = partner_maps::translate::PartnerLookup::Profile(&profile);
-            for outcome in partner_maps::translate::translate_with(&data[..], "", lookup, options) {
-                std::hint::black_box(outcome.result.expect("generated input translates"));
-            }
+            translate_once(&data, &profile, false);
             t.elapsed()
         })
         .collect();

@@ -364,7 +364,7 @@ pub(crate) fn n1_loop(entity: &str, p: &Party) -> N1Loop {
     for r in &p.refs {
         l.refs.push(Ref {
             qualifier: RefQualifier::from_code(&r.qualifier),
-            value: Some(r.id.as_str().into()),
+            value: Some(r.id.clone()),
             description: r.description.clone(),
             related: Vec::new(),
         });
