@@ -10,7 +10,9 @@ use crate::{Reference, Text};
 ///
 /// The role (N101: `DS`, `MF`, `ST`, `EB`, ...) is given by the field that holds the party, not
 /// stored here.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+// The default, with no ids, stands in for a party that was not found (a mapping error
+// recorded for it keeps its document from being returned) or not sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Party {
     /// N103 identification code qualifier as sent (`1` DUNS, `11` DEA, `21` HIN, `UL` GLN, ...).

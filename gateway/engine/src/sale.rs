@@ -173,14 +173,7 @@ impl From<SalesLine> for SaleLine {
             end_customer: line
                 .end_customer
                 .map(Arc::unwrap_or_clone)
-                .unwrap_or(Party {
-                    qualifier: Default::default(),
-                    id: Default::default(),
-                    name: None,
-                    kind: None,
-                    address: None,
-                    refs: vec![],
-                }),
+                .unwrap_or_default(),
             class_of_trade: None,
             item: line.item,
             quantity: line.quantity,

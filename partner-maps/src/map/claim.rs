@@ -115,25 +115,12 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts844, source: &Source) -> Claim {
         debit_memo,
         date: baa.date,
         currency: set.currency.as_ref().map(|c| c.currency.clone()),
-        supplier: supplier.unwrap_or_else(empty_party),
-        distributor: distributor.unwrap_or_else(empty_party),
+        supplier: supplier.unwrap_or_default(),
+        distributor: distributor.unwrap_or_default(),
         lines,
         total_claimed: total_claimed.unwrap_or_default(),
         line_count,
         quantity_total: set.totals.hash_total,
-    }
-}
-
-/// A stand-in for a party that was not found; the error recorded for it keeps the document
-/// from being returned.
-pub(crate) fn empty_party() -> Party {
-    Party {
-        qualifier: Default::default(),
-        id: Default::default(),
-        name: None,
-        kind: None,
-        address: None,
-        refs: Vec::new(),
     }
 }
 
@@ -304,7 +291,7 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
         transfer_type: l.line.transfer_type.as_ref().map(|t| t.code().to_owned()),
         contract_id: String::new(),
         contract_refs: Vec::new(),
-        end_customer: empty_party(),
+        end_customer: Party::default(),
         item: item?,
         quantity: quantity.unwrap_or_default(),
         uom: uom.unwrap_or_default(),

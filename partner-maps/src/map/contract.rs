@@ -28,7 +28,6 @@ use x12::sets::Ts845;
 use x12::sets::common::Ctb;
 use x12::sets::ts845::{ConLoop, PadLoop};
 
-use super::claim::empty_party;
 use super::item::required_item;
 use super::party::{customer, heading_party, plain_party};
 use super::{
@@ -136,8 +135,8 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts845, source: &Source) -> Vec<Contra
             date: bpa.date,
             contract_id: contract.unwrap_or_default().to_owned(),
             status: status.unwrap_or(ContractStatus::Original),
-            supplier: supplier.clone().unwrap_or_else(empty_party),
-            distributor: distributor.clone().unwrap_or_else(empty_party),
+            supplier: supplier.clone().unwrap_or_default(),
+            distributor: distributor.clone().unwrap_or_default(),
             gpo,
             refs,
             effective: effective.unwrap_or_default(),

@@ -20,7 +20,7 @@ use x12::sets::common::{Ref, Uit};
 use x12::sets::ts867::{Ptd, PtdLoop, QtyLoop};
 use x12::stream::RawSet;
 
-use super::claim::{eligibility_date, empty_party};
+use super::claim::eligibility_date;
 use super::item::take_required_item;
 use super::party::{find_entity, heading_party, take_customer};
 use super::{
@@ -124,8 +124,8 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &mut Ts867, source: &Source) -> SalesR
         report_type: bpt.report_type.as_ref().map(|r| r.code().to_owned()),
         period_start,
         period_end,
-        distributor: distributor.unwrap_or_else(empty_party),
-        supplier: supplier.unwrap_or_else(empty_party),
+        distributor: distributor.unwrap_or_default(),
+        supplier: supplier.unwrap_or_default(),
         lines,
         line_count,
         quantity_total,
