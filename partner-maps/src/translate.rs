@@ -5,7 +5,7 @@
 //! and maps each set the partner may send into its documents. Each set yields a
 //! [`SetOutcome`]: the documents, or a [`TranslateError`] saying where and why not. The
 //! reader checks only the envelope as it reads; the checks inside each set run with its
-//! typed reading and mapping, on a worker thread (`translate/rounds.rs`), with the same
+//! typed reading and mapping, on worker threads (`translate/rounds.rs`), with the same
 //! findings. Memory stays bounded by two rounds of sets: nothing is kept between sets except
 //! the failures of the open interchange, which are folded into the validator's
 //! [`InterchangeReport`] when the interchange ends, so the 997/999 built from
@@ -48,7 +48,7 @@ mod rounds;
 
 use crate::profile::{Profile, Role, SetKind};
 use crate::registry::ProfileSet;
-use rounds::{Round, Worker};
+use rounds::{Round, Workers};
 
 /// How the profile of an interchange is found.
 #[derive(Debug, Clone, Copy)]
@@ -75,10 +75,11 @@ pub struct TranslateOptions {
     /// Keep every set in the reports (for partners that want every set listed in the
     /// 997/999); `None` decides from the profiles (`x12.ack_all_sets`).
     pub keep_all_sets: Option<bool>,
-    /// Finish sets (the checks inside each, typed reading, mapping) on a worker thread the
-    /// process keeps for every translation, while the calling thread reads the next round and
-    /// uses the outcomes (the default); false keeps the whole translation on the calling
-    /// thread. The outcomes and reports are the same.
+    /// Finish sets (the checks inside each, typed reading, mapping) on the worker threads the
+    /// process keeps for every translation (one fewer than its cores, at least one), while
+    /// the calling thread reads the next round and uses the outcomes (the default); false
+    /// keeps the whole translation on the calling thread. The outcomes and reports are the
+    /// same.
     pub parallel: bool,
 }
 
@@ -156,7 +157,7 @@ pub fn translate_with<'p, R: Read>(
         reports: VecDeque::new(),
         ready: VecDeque::new(),
         in_flight: VecDeque::new(),
-        worker: None,
+        workers: None,
         reader_done: false,
         stopped: false,
         parallel: options.parallel,
@@ -218,9 +219,9 @@ pub struct Translator<'p, R> {
     ready: VecDeque<Ready>,
     /// Rounds read and not yet handed out, oldest first.
     in_flight: VecDeque<Round>,
-    /// The thread that finishes rounds beside this one (looked up with the first round big
+    /// The threads that finish rounds beside this one (looked up with the first round big
     /// enough; `None` until then, or when [`TranslateOptions::parallel`] is off).
-    worker: Option<&'static Worker>,
+    workers: Option<&'static Workers>,
     /// The reader has reached the end of input (or a tokenizer error).
     reader_done: bool,
     /// Everything has been handed out.
@@ -276,12 +277,12 @@ enum Ready {
 /// segments two threads were no faster than one).
 const ROUND_SEGMENTS: usize = 4096;
 
-/// Rounds read ahead of the one handed out next: one for the worker to finish while the
-/// caller uses the outcomes of the other.
-const ROUNDS_IN_FLIGHT: usize = 2;
+/// Rounds read ahead of the one handed out next, per worker: the workers finish one while
+/// the caller uses the outcomes of another.
+const ROUNDS_PER_WORKER: usize = 1;
 
 /// Below this many segments of work a round is finished on the calling thread alone: the
-/// worker costs more than it saves on a small file.
+/// workers cost more than they save on a small file.
 const PARALLEL_SEGMENTS: usize = 256;
 
 impl<R: Read> Iterator for Translator<'_, R> {
@@ -306,7 +307,7 @@ impl<R: Read> Iterator for Translator<'_, R> {
 }
 
 impl<R> Drop for Translator<'_, R> {
-    /// The worker outlives the translation: the sets it has not taken are left undone.
+    /// The workers outlive the translation: the sets they have not taken are left undone.
     fn drop(&mut self) {
         for round in &self.in_flight {
             round.work.cancel();
@@ -332,18 +333,18 @@ impl<'p, R: Read> Translator<'p, R> {
     }
 
     /// Reads rounds until enough are being finished, then hands out the oldest: its sets
-    /// finished (by the worker, helped by this thread) and its outcomes queued in input
+    /// finished (by the workers, helped by this thread) and its outcomes queued in input
     /// order.
     fn advance(&mut self) {
-        while self.in_flight.len() < ROUNDS_IN_FLIGHT && !self.reader_done {
+        while self.in_flight.len() < self.rounds_in_flight() && !self.reader_done {
             let steps = self.read_round();
             let round = Round::new(steps, self.file.as_deref().map(Arc::from));
             if self.parallel && round.segments >= PARALLEL_SEGMENTS {
-                if self.worker.is_none() {
-                    self.worker = Worker::shared();
+                if self.workers.is_none() {
+                    self.workers = Workers::shared();
                 }
-                if let Some(worker) = self.worker {
-                    worker.send(&round.work);
+                if let Some(workers) = self.workers {
+                    workers.send(&round.work);
                 }
             }
             self.in_flight.push_back(round);
@@ -355,6 +356,11 @@ impl<'p, R: Read> Translator<'p, R> {
             }
             None => self.stopped = true,
         }
+    }
+
+    /// How many rounds to keep read ahead: one to hand out, and work for each worker.
+    fn rounds_in_flight(&self) -> usize {
+        1 + ROUNDS_PER_WORKER * self.workers.map_or(1, Workers::len)
     }
 
     /// Reads and checks sets until the round is full or the input ends.
@@ -963,3 +969,6 @@ impl fmt::Display for TranslateError {
 }
 
 impl std::error::Error for TranslateError {}
+
+#[cfg(test)]
+mod tests;

@@ -1,11 +1,11 @@
-//! Rounds of sets finished by two threads: the caller's, which reads the input and hands out
-//! the outcomes, and a worker the process keeps for every translation.
+//! Rounds of sets finished by several threads: the caller's, which reads the input and hands
+//! out the outcomes, and the workers the process keeps for every translation.
 //!
 //! What is left of a set once the reader has checked its envelope (the checks inside it, its
 //! typed reading and its mapping) is most of the work and needs nothing from the reader, so
-//! a round of sets goes to the worker as soon as it is read. The caller reads the next round
-//! meanwhile, then takes the sets of the oldest round the worker has not taken yet, and once
-//! that round is finished hands its outcomes out while the worker goes on with the next:
+//! a round of sets goes to the workers as soon as it is read. The caller reads the next round
+//! meanwhile, then takes the sets of the oldest round the workers have not taken yet, and once
+//! that round is finished hands its outcomes out while the workers go on with the next:
 //! whatever the caller does with the outcomes overlaps the translation of what follows.
 
 use std::any::Any;
@@ -18,7 +18,7 @@ use x12::validate::CheckMemo;
 
 use super::{SetStep, Step, finish_set};
 
-/// One round's sets with work left, shared by the two threads. Each set is taken by one
+/// One round's sets with work left, shared by the threads. Each set is taken by one
 /// thread only (its lock only hands it over) and fills in its own outcome, so the outcomes
 /// are the same whichever thread finishes a set.
 pub(super) struct RoundWork {
@@ -35,16 +35,18 @@ pub(super) struct RoundWork {
 }
 
 impl RoundWork {
-    /// Finishes sets until none is left to take.
-    pub(super) fn run(&self, memo: &mut CheckMemo) {
+    /// Finishes sets until none is left to take; returns how many this thread took.
+    pub(super) fn run(&self, memo: &mut CheckMemo) -> usize {
+        let mut taken = 0;
         loop {
             if self.cancelled.load(Ordering::Relaxed) {
-                return;
+                return taken;
             }
             let i = self.next.fetch_add(1, Ordering::Relaxed);
             let Some(slot) = self.sets.get(i) else {
-                return;
+                return taken;
             };
+            taken += 1;
             let mut set = slot.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some(set) = set.as_mut() {
                 let file = self.file.as_deref();
@@ -129,7 +131,7 @@ impl Round {
         }
     }
 
-    /// The round's steps once every set is finished (helping with those the worker has not
+    /// The round's steps once every set is finished (helping with those the workers have not
     /// taken), in input order.
     pub(super) fn finish(self, memo: &mut CheckMemo) -> Vec<Step> {
         self.work.run(memo);
@@ -151,40 +153,83 @@ impl Round {
     }
 }
 
-/// The worker thread, shared by the translations of the process and kept while it runs: it
-/// finishes the rounds sent to it in the order they come. A thread per translation cost some
-/// 4 % more CPU than one kept: when a thread ends, the memory its allocator took is given
-/// back to the system, and the next thread takes it again, zeroed by the kernel.
-/// Each caller helps with its own rounds, so translations running at once never wait for one
-/// another's sets.
-pub(super) struct Worker {
-    rounds: Sender<Arc<RoundWork>>,
+/// The worker threads, shared by the translations of the process and kept while it runs: one
+/// fewer than the cores this process may use (at least one), so the calling thread has a core
+/// to read on. Each worker finishes the rounds sent to it in the order they come; every round
+/// goes to every worker, and its sets are shared out one at a time, so the workers of a
+/// round all stay busy until it is done. Threads per translation cost some 4 % more CPU than
+/// threads kept: when a thread ends, the memory its allocator took is given back to the
+/// system, and the next thread takes it again, zeroed by the kernel. Each caller helps with
+/// its own rounds, so translations running at once never wait for one another's sets.
+pub(super) struct Workers {
+    inboxes: Vec<Sender<Arc<RoundWork>>>,
+    /// Sets each worker has taken, for the tests to see that every worker had a share (one
+    /// relaxed add per round).
+    #[cfg_attr(not(test), expect(dead_code, reason = "read by the tests only"))]
+    taken: Vec<Arc<AtomicUsize>>,
 }
 
-impl Worker {
-    /// The process's worker, started on first use; `None` when no thread can be started (the
-    /// caller then does it all).
-    pub(super) fn shared() -> Option<&'static Worker> {
-        static WORKER: OnceLock<Option<Worker>> = OnceLock::new();
-        WORKER.get_or_init(Worker::start).as_ref()
-    }
+/// Most workers started, whatever the machine: past this the reading thread is the limit
+/// (reading is about a fifth of translating an 867).
+const MAX_WORKERS: usize = 15;
 
-    fn start() -> Option<Worker> {
-        let (rounds, inbox) = channel::<Arc<RoundWork>>();
-        std::thread::Builder::new()
-            .name("translate".into())
-            .spawn(move || {
-                let mut memo = CheckMemo::default();
-                while let Ok(work) = inbox.recv() {
-                    work.run(&mut memo);
-                }
+impl Workers {
+    /// The process's workers, started on first use; `None` when no thread can be started
+    /// (the caller then does it all).
+    pub(super) fn shared() -> Option<&'static Workers> {
+        static WORKERS: OnceLock<Option<Workers>> = OnceLock::new();
+        WORKERS
+            .get_or_init(|| {
+                // The cores this process may use (its affinity and cgroup quota included).
+                let cores = std::thread::available_parallelism().map_or(1, usize::from);
+                Workers::start(cores.saturating_sub(1).clamp(1, MAX_WORKERS))
             })
-            .ok()?;
-        Some(Worker { rounds })
+            .as_ref()
     }
 
-    /// Hands `work` to the worker; if it is gone, the caller finishes the round alone.
+    /// `n` workers (fewer when threads run out; `None` when none starts).
+    pub(super) fn start(n: usize) -> Option<Workers> {
+        let (mut inboxes, mut taken) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for _ in 0..n {
+            let (rounds, inbox) = channel::<Arc<RoundWork>>();
+            let count = Arc::new(AtomicUsize::new(0));
+            let counted = count.clone();
+            let started = std::thread::Builder::new()
+                .name("translate".into())
+                .spawn(move || {
+                    let mut memo = CheckMemo::default();
+                    while let Ok(work) = inbox.recv() {
+                        counted.fetch_add(work.run(&mut memo), Ordering::Relaxed);
+                    }
+                });
+            if started.is_err() {
+                break;
+            }
+            inboxes.push(rounds);
+            taken.push(count);
+        }
+        (!inboxes.is_empty()).then_some(Workers { inboxes, taken })
+    }
+
+    /// Sets each worker has taken so far.
+    #[cfg(test)]
+    pub(super) fn taken(&self) -> Vec<usize> {
+        self.taken
+            .iter()
+            .map(|t| t.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// How many workers there are.
+    pub(super) fn len(&self) -> usize {
+        self.inboxes.len()
+    }
+
+    /// Hands `work` to every worker (a worker that is gone takes no set of it: the others and
+    /// the caller finish the round).
     pub(super) fn send(&self, work: &Arc<RoundWork>) {
-        let _ = self.rounds.send(work.clone());
+        for inbox in &self.inboxes {
+            let _ = inbox.send(work.clone());
+        }
     }
 }
