@@ -452,3 +452,72 @@ fn repetitions_and_components_are_errors_in_simple_005010_elements() {
     );
     assert_eq!((pos, id.as_str(), el), (10, "N1", 2));
 }
+
+// ---- 867 lines sent LIN first (a partner's profile may allow it) ----------------------
+
+/// The 867 sample with every line's LIN moved before its QTY.
+fn sales_lin_first() -> String {
+    let text = sample("867_4010_sales.x12");
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].starts_with("QTY*") && lines.get(i + 1).is_some_and(|l| l.starts_with("LIN*")) {
+            out.extend([lines[i + 1], lines[i]]);
+            i += 2;
+        } else {
+            out.push(lines[i]);
+            i += 1;
+        }
+    }
+    out.join("\n") + "\n"
+}
+
+fn run_lenient(text: &str, lenient: bool) -> Outcome {
+    let opts = ValidateOptions {
+        file: Some("t.x12".into()),
+        lenient_867_line_order: lenient,
+        ..ValidateOptions::default()
+    };
+    validate(text.as_bytes(), ReaderOptions::default(), opts)
+}
+
+#[test]
+fn lin_before_qty_is_out_of_place_unless_the_partner_sends_lines_so() {
+    let text = sales_lin_first();
+    assert_eq!(text.matches("\nLIN*").count(), 4, "every line swapped");
+    let strict = run_lenient(&text, false);
+    assert!(!strict.is_valid());
+    let d = find(&strict, Code::Segment(SegmentError::Unexpected));
+    assert_eq!(segment_at(d).1, "LIN");
+    let lenient = run_lenient(&text, true);
+    assert!(lenient.diagnostics.is_empty(), "{:#?}", lenient.diagnostics);
+    // Lines in the standard order stay valid with the leniency, mixed orders too.
+    let mixed = edit(
+        &text,
+        "LIN**N4*12345010001~\nQTY*39*10*CA~",
+        "QTY*39*10*CA~\nLIN**N4*12345010001~",
+    );
+    assert!(run_lenient(&mixed, true).diagnostics.is_empty());
+    assert!(
+        run_lenient(&sample("867_4010_sales.x12"), true)
+            .diagnostics
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_line_sent_lin_first_still_needs_its_qty_right_after() {
+    // LIN, then UIT: the line has no QTY. Reported before the UIT, in the line's loop.
+    let text = edit(
+        &sales_lin_first(),
+        "LIN**N4*12345010001~\nQTY*39*10*CA~",
+        "LIN**N4*12345010001~",
+    );
+    let out = run_lenient(&text, true);
+    let d = find(&out, Code::Segment(SegmentError::MandatoryMissing));
+    assert_eq!(segment_at(d).1, "QTY");
+    // Besides, the SE count no longer fits: nothing else.
+    assert_eq!(out.diagnostics.len(), 2, "{:#?}", out.diagnostics);
+    find(&out, Code::Set(SetError::SegmentCountMismatch));
+}

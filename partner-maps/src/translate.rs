@@ -617,6 +617,11 @@ impl<'p, R: Read> Translator<'p, R> {
             });
             return (out, None);
         }
+        if profile.dialect.lenient_867_line_order {
+            // The partner's 867 lines may open with LIN: the checks inside the set, still
+            // owed, take that order.
+            raw.lenient_867_line_order();
+        }
         let source = self.source_of(&out);
         (out, Some(MapJob { profile, source }))
     }

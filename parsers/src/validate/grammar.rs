@@ -36,6 +36,11 @@ pub struct Walker {
     set: &'static SetDef,
     stack: Vec<Frame>,
     counts: Vec<u32>,
+    /// An 867 line may open with LIN, its QTY right after (a partner's profile allows it:
+    /// `lenient_867_line_order`).
+    lin_first: bool,
+    /// A line opened with LIN and its QTY is due next.
+    qty_due: bool,
 }
 
 impl Walker {
@@ -45,8 +50,18 @@ impl Walker {
             set,
             stack: Vec::with_capacity(8),
             counts: Vec::with_capacity(64),
+            lin_first: false,
+            qty_due: false,
         };
         w.push(set.body, None);
+        w
+    }
+
+    /// A walker for `set` that also takes an 867 line sent LIN first (LIN, then its QTY at
+    /// once), as the typed reader does; other sets are walked as [`Walker::new`] does.
+    pub fn lin_first(set: &'static SetDef) -> Self {
+        let mut w = Walker::new(set);
+        w.lin_first = set.id == "867";
         w
     }
 
@@ -64,6 +79,47 @@ impl Walker {
     /// Places the segment `id`, adding the mandatory segments found missing before it to
     /// `missing`; the walker's state only moves when the segment fits.
     pub fn place(&mut self, id: &str, missing: &mut Missing) -> Placement {
+        if self.lin_first {
+            if self.qty_due {
+                self.qty_due = false;
+                if id == "QTY" {
+                    // The QTY of a line sent LIN first: already counted as the loop's start.
+                    return Placement {
+                        loop_id: Some("QTY"),
+                        error: None,
+                    };
+                }
+                missing.push(("QTY", Some("QTY")));
+            } else if id == "LIN" && !self.after_qty() {
+                return self.place_lin_first(missing);
+            }
+        }
+        self.place_in_grammar(id, missing)
+    }
+
+    /// True when the innermost open loop is an 867 line whose QTY was the last segment.
+    fn after_qty(&self) -> bool {
+        self.stack
+            .last()
+            .is_some_and(|f| f.loop_id == Some("QTY") && f.pos == 0)
+    }
+
+    /// A LIN that opens a line: placed as the line's QTY and then its LIN, its QTY due next.
+    /// Where no line can start, the LIN is placed (and found wrong) as any segment.
+    fn place_lin_first(&mut self, missing: &mut Missing) -> Placement {
+        let line = self.place_in_grammar("QTY", missing);
+        if !self.after_qty() {
+            return self.place_in_grammar("LIN", missing);
+        }
+        self.qty_due = true;
+        let lin = self.place_in_grammar("LIN", missing);
+        Placement {
+            loop_id: line.loop_id,
+            error: line.error.or(lin.error),
+        }
+    }
+
+    fn place_in_grammar(&mut self, id: &str, missing: &mut Missing) -> Placement {
         let mut placement = Placement {
             loop_id: None,
             error: None,
@@ -117,6 +173,9 @@ impl Walker {
     /// Closes every open loop at the end of the set; returns mandatory segments never seen.
     pub fn finish(&mut self) -> Missing {
         let mut missing = Vec::new();
+        if std::mem::take(&mut self.qty_due) {
+            missing.push(("QTY", Some("QTY")));
+        }
         while !self.stack.is_empty() {
             self.close_top(&mut missing);
         }
@@ -187,4 +246,64 @@ fn contains(body: &[Node], id: &str) -> bool {
         Node::Segment { id: s, .. } => *s == id,
         Node::Loop { id: s, body, .. } => *s == id || contains(body, id),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dict::{self, Version};
+
+    /// Walks `ids` (after ST); returns the errors and the missing segments, in order.
+    fn walk(lin_first: bool, ids: &[&str]) -> Vec<String> {
+        let def = dict::set(Version::V004010, "867").expect("867 grammar");
+        let mut w = if lin_first {
+            Walker::lin_first(def)
+        } else {
+            Walker::new(def)
+        };
+        let mut found = Vec::new();
+        for id in ["ST", "BPT"].iter().chain(ids).chain(&["SE"]) {
+            let mut missing = Missing::new();
+            let p = w.place(id, &mut missing);
+            found.extend(
+                missing
+                    .iter()
+                    .map(|(m, _)| format!("{m} missing before {id}")),
+            );
+            found.extend(p.error.map(|e| format!("{id}: {e:?}")));
+        }
+        found.extend(
+            w.finish()
+                .iter()
+                .map(|(m, _)| format!("{m} missing at the end")),
+        );
+        found
+    }
+
+    #[test]
+    fn an_867_line_may_open_with_lin_when_asked() {
+        let lines = [
+            "PTD", "LIN", "QTY", "UIT", "LIN", "QTY", "QTY", "LIN", "AMT",
+        ];
+        assert!(walk(true, &lines).is_empty(), "{:?}", walk(true, &lines));
+        assert_eq!(
+            walk(false, &lines),
+            ["LIN: Unexpected", "LIN: OutOfSequence"]
+        );
+    }
+
+    #[test]
+    fn a_lin_first_line_without_its_qty_is_missing_it() {
+        assert_eq!(
+            walk(true, &["PTD", "LIN", "UIT"]),
+            ["QTY missing before UIT"]
+        );
+        // SE closes the set: the QTY is due before it.
+        assert_eq!(walk(true, &["PTD", "LIN"]), ["QTY missing before SE"]);
+        // Only the segment right after the LIN is its QTY; a later one opens a new line.
+        assert_eq!(
+            walk(true, &["PTD", "LIN", "UIT", "QTY"]),
+            ["QTY missing before UIT"]
+        );
+    }
 }

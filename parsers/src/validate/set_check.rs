@@ -44,11 +44,21 @@ pub(crate) struct SetCheck {
 }
 
 impl SetCheck {
-    /// Checks for a set of `def` in `version`; findings are located at `location`.
-    pub(crate) fn new(version: Version, def: &'static SetDef, location: Location) -> Self {
+    /// Checks for a set of `def` in `version`; findings are located at `location`. With
+    /// `lin_first`, an 867 line may open with LIN ([`Walker::lin_first`]).
+    pub(crate) fn new(
+        version: Version,
+        def: &'static SetDef,
+        location: Location,
+        lin_first: bool,
+    ) -> Self {
         SetCheck {
             version,
-            walker: Walker::new(def),
+            walker: if lin_first {
+                Walker::lin_first(def)
+            } else {
+                Walker::new(def)
+            },
             pad01: String::new(),
             separator_free: true,
             location,
@@ -239,7 +249,7 @@ pub fn check_set(set: &mut RawSet, memo: &mut CheckMemo) -> SetFindings {
     let Some(owed) = set.checks_owed.take() else {
         return SetFindings::default();
     };
-    let mut check = SetCheck::new(owed.version, owed.def, owed.location);
+    let mut check = SetCheck::new(owed.version, owed.def, owed.location, owed.lin_first);
     let last = check.replay(set.segments(), memo);
     let body = std::mem::take(&mut check.diagnostics);
     check.finish(last, set.len() as u32);
@@ -261,6 +271,9 @@ pub(crate) struct OwedChecks {
     pub(crate) version: Version,
     pub(crate) def: &'static SetDef,
     pub(crate) location: Location,
+    /// An 867 line may open with LIN ([`super::ValidateOptions::lenient_867_line_order`], or
+    /// [`RawSet::lenient_867_line_order`] once the set's partner is known).
+    pub(crate) lin_first: bool,
 }
 
 pub(crate) fn segment_message(e: SegmentError) -> &'static str {

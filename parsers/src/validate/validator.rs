@@ -31,6 +31,9 @@ pub struct ValidateOptions {
     /// A set the reader cannot hand out (it lacks its SE, or is too big) is still checked
     /// by the reader. A [`Validator`] used on its own ignores this and checks every set.
     pub defer_set_checks: bool,
+    /// An 867 line may open with LIN, its QTY right after (the partner's profile says
+    /// `lenient_867_line_order`); otherwise such a LIN is out of place, as the standard has it.
+    pub lenient_867_line_order: bool,
 }
 
 struct OpenSet {
@@ -744,7 +747,12 @@ impl Validator {
                     s.owed = Some((version, def));
                 }
             } else {
-                let check = SetCheck::new(version, def, self.location());
+                let check = SetCheck::new(
+                    version,
+                    def,
+                    self.location(),
+                    self.opts.lenient_867_line_order,
+                );
                 if let Some(s) = &mut self.set {
                     s.check = Some(check);
                 }
@@ -805,6 +813,7 @@ impl Validator {
                 version,
                 def,
                 location: self.location(),
+                lin_first: self.opts.lenient_867_line_order,
             });
         }
         // Borrowed from the segment, not copied: SE ends every set, so this runs often.
@@ -908,7 +917,7 @@ impl Validator {
         };
         let location = self.location();
         let Some(set) = &mut self.set else { return };
-        let mut check = SetCheck::new(version, def, location);
+        let mut check = SetCheck::new(version, def, location, self.opts.lenient_867_line_order);
         check.replay(segments, &mut self.memo);
         check.diagnostics.clear();
         set.report.segments.append(&mut check.issues);

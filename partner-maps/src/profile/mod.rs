@@ -199,15 +199,6 @@ impl X12 {
         }
     }
 
-    /// Validation options for this partner's files.
-    pub fn validate_options(&self, file: Option<String>) -> x12::validate::ValidateOptions {
-        x12::validate::ValidateOptions {
-            file,
-            keep_all_sets: self.ack_all_sets,
-            ..Default::default()
-        }
-    }
-
     /// True when `gs02` is one of the partner's application ids.
     pub fn accepts_gs_id(&self, gs02: &str) -> bool {
         self.gs_id == gs02 || self.inbound_gs_ids.iter().any(|g| g == gs02)
@@ -457,6 +448,17 @@ pub struct Rules {
 }
 
 impl Profile {
+    /// Validation options for this partner's files: every set listed in its acknowledgments
+    /// when it wants them so, its 867 lines in the order it sends them.
+    pub fn validate_options(&self, file: Option<String>) -> x12::validate::ValidateOptions {
+        x12::validate::ValidateOptions {
+            file,
+            keep_all_sets: self.x12.ack_all_sets,
+            lenient_867_line_order: self.dialect.lenient_867_line_order,
+            ..Default::default()
+        }
+    }
+
     /// Reads and validates a profile. `file` names it in errors (`profiles/acme.toml`).
     pub fn from_toml_str(text: &str, file: &str) -> Result<Profile, ProfileError> {
         let doc =

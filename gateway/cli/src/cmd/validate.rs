@@ -35,7 +35,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         let name = path.display().to_string();
         let mut opts = profile
             .as_ref()
-            .map_or_else(ValidateOptions::default, |p| p.x12.validate_options(None));
+            .map_or_else(ValidateOptions::default, |p| p.validate_options(None));
         opts.file = Some(name.clone());
         opts.envelope_only = args.envelope_only;
         let (mut errors, mut warnings) = (0u64, 0u64);
