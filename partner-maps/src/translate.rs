@@ -44,7 +44,10 @@ use x12::{Diagnostic, Location, ReaderOptions, Severity, TokenError};
 
 use crate::map::{MapErrors, map_set_owned};
 
+mod envelope;
 mod rounds;
+
+pub use envelope::{EnvelopeRejections, envelope_rejections};
 
 use crate::profile::{Profile, Role, SetKind};
 use crate::registry::ProfileSet;
@@ -63,6 +66,17 @@ pub enum PartnerLookup<'p> {
     /// No profiles (offline commands): the standard dialect for every interchange, every
     /// business set accepted, `source.partner` left out.
     Offline,
+}
+
+impl PartnerLookup<'_> {
+    /// How the input is tokenized: the profile's way when there is one profile, else the
+    /// standard's (strict ISA).
+    pub fn reader_options(&self) -> ReaderOptions {
+        match self {
+            PartnerLookup::Profile(p) => p.x12.reader_options(),
+            _ => ReaderOptions::default(),
+        }
+    }
 }
 
 /// Settings of a translation run.
@@ -129,10 +143,7 @@ pub fn translate_with<'p, R: Read>(
     lookup: PartnerLookup<'p>,
     options: TranslateOptions,
 ) -> Translator<'p, R> {
-    let reader_options = match lookup {
-        PartnerLookup::Profile(p) => p.x12.reader_options(),
-        _ => ReaderOptions::default(),
-    };
+    let reader_options = lookup.reader_options();
     let keep_all_sets = options.keep_all_sets.unwrap_or(match lookup {
         PartnerLookup::Profile(p) => p.x12.ack_all_sets,
         PartnerLookup::Sender(set) => set.iter().any(|p| p.x12.ack_all_sets),
@@ -890,6 +901,14 @@ pub enum TranslateError {
     },
     /// Mapping found no value for required fields.
     Map(MapErrors),
+    /// The set's interchange (TA1 `R`) or group (AK9 `R` with a group-level code) is
+    /// rejected, found by [`envelope_rejections`]: nothing in it is processed.
+    EnvelopeRejected {
+        /// The set.
+        location: Location,
+        /// The TA105 or AK905 code of the rejection.
+        code: Code,
+    },
 }
 
 impl TranslateError {
@@ -923,6 +942,9 @@ impl TranslateError {
             TranslateError::Invalid { .. } | TranslateError::NotTranslated { .. } => Vec::new(),
             TranslateError::Read { diagnostic } => vec![diagnostic.clone()],
             TranslateError::Map(errors) => errors.iter().map(|e| e.to_diagnostic()).collect(),
+            TranslateError::EnvelopeRejected { location, code } => {
+                one(location, *code, self.message())
+            }
         }
     }
 
@@ -954,6 +976,16 @@ impl TranslateError {
             }
             TranslateError::Read { diagnostic } => diagnostic.message.clone(),
             TranslateError::Map(errors) => errors.to_string(),
+            TranslateError::EnvelopeRejected { code, .. } => match code {
+                Code::Interchange(_) => {
+                    "not processed: its interchange is rejected (TA1 R), and with it every set"
+                        .to_owned()
+                }
+                _ => {
+                    "not processed: its functional group is rejected (AK9 R), and with it every set"
+                        .to_owned()
+                }
+            },
         }
     }
 }
@@ -964,7 +996,8 @@ impl fmt::Display for TranslateError {
             TranslateError::UnknownPartner { location, .. }
             | TranslateError::SetNotAllowed { location, .. }
             | TranslateError::Invalid { location, .. }
-            | TranslateError::NotTranslated { location, .. } => {
+            | TranslateError::NotTranslated { location, .. }
+            | TranslateError::EnvelopeRejected { location, .. } => {
                 write!(f, "{location}: {}", self.message())
             }
             TranslateError::Read { diagnostic } => write!(f, "{diagnostic}"),

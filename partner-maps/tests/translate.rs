@@ -696,3 +696,60 @@ fn a_partner_that_sends_867_lines_lin_first_gets_them_translated_as_if_qty_came_
     let report = t.take_reports().remove(0);
     assert!(ack_text(&report, AckKind::Fa997).contains("AK5*R"));
 }
+
+#[test]
+fn envelope_rejections_turn_the_sets_of_rejected_envelopes_into_errors() {
+    use partner_maps::translate::envelope_rejections;
+    use x12::diagnostic::{Code, GroupError, Ta1Note};
+    let outcomes = |text: &str| {
+        let rejected = envelope_rejections(text.as_bytes(), x12::ReaderOptions::default());
+        let set = profiles();
+        let mut all: Vec<_> = translate(text.as_bytes(), SHA, &set, None).collect();
+        for o in &mut all {
+            rejected.apply(o, Some("f.x12"));
+        }
+        (rejected.is_empty(), all)
+    };
+    let claim = sample("gooddrug", "844_4010_claim.x12");
+    let (clean, all) = outcomes(&claim);
+    assert!(clean);
+    assert!(all[0].result.is_ok());
+
+    // IEA02 not the ISA13: the interchange is rejected, its set with it.
+    let iea = &claim[claim.find("IEA*").expect("IEA")..];
+    let (clean, all) = outcomes(&edit(&claim, iea.trim_end(), "IEA*1*999999999~"));
+    assert!(!clean);
+    match &all[0].result {
+        Err(e @ TranslateError::EnvelopeRejected { code, location }) => {
+            assert_eq!(*code, Code::Interchange(Ta1Note::ControlNumberMismatch));
+            assert_eq!(location.file.as_deref(), Some("f.x12"));
+            assert!(e.to_string().contains("interchange is rejected"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(all[0].documents().is_empty());
+
+    // Two groups with one GS06: the second group is rejected, the first goes through.
+    let gs = claim.find("GS*").expect("GS");
+    let iea_at = claim.find("IEA*").expect("IEA");
+    let group = &claim[gs..iea_at];
+    let two = format!(
+        "{}{group}{group}{}",
+        &claim[..gs],
+        edit(&claim[iea_at..], "IEA*1*", "IEA*2*")
+    );
+    let (_, all) = outcomes(&two);
+    assert_eq!(all.len(), 2);
+    assert!(all[0].result.is_ok(), "{:?}", all[0].result);
+    assert!(
+        matches!(
+            all[1].result,
+            Err(TranslateError::EnvelopeRejected {
+                code: Code::Group(GroupError::ControlNumberNotUnique),
+                ..
+            })
+        ),
+        "{:?}",
+        all[1].result
+    );
+}

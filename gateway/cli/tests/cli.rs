@@ -103,6 +103,36 @@ fn translate_prints_one_document_per_set() {
 }
 
 #[test]
+fn translate_prints_a_received_acknowledgment_as_its_document() {
+    let o = chargegate(&["translate", "samples/997_4010_ack_844.x12"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let doc: serde_json::Value = serde_json::from_str(text.trim()).expect("one json line");
+    assert_eq!(doc["schema"], "chargegate.acknowledgment/1", "{doc}");
+    assert_eq!(doc["kind"], "997", "{doc}");
+}
+
+#[test]
+fn translate_prints_no_document_of_an_interchange_its_ta1_rejects() {
+    let dir = tempdir("rejected-interchange");
+    let claim = std::fs::read_to_string(root().join("samples/844_4010_claim.x12")).expect("sample");
+    let iea = &claim[claim.find("IEA*").expect("an IEA")..];
+    let broken = claim.replace(iea.trim_end(), "IEA*1*999999999~");
+    assert_ne!(broken, claim);
+    let path = dir.join("bad-iea.x12");
+    std::fs::write(&path, broken).expect("written");
+    let o = chargegate(&["translate", path.to_str().expect("utf-8 path")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "", "no claim of a rejected interchange");
+    let said = stderr(&o);
+    assert!(
+        said.contains("set 0001, segment 1 (ST): not processed: its interchange is rejected")
+            && said.contains("[TA105 001]"),
+        "{said}"
+    );
+}
+
+#[test]
 fn adjudicate_reproduces_the_sample_849() {
     let o = chargegate(&[
         "adjudicate",

@@ -848,3 +848,45 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn a_set_in_an_interchange_its_ta1_rejects_is_not_processed() {
+    // The IEA02 does not repeat the ISA13, which shows only at the end of the interchange,
+    // after the set was translated: the TA1 says R (001), and nothing of it is processed.
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = start_with(tmp.path(), Options::embedded());
+    let sample = std::fs::read_to_string(repo().join("samples/867_4010_sales.x12")).unwrap();
+    let icn = element(&sample, "ISA", 13);
+    let broken = sample.replace(&format!("IEA*1*{icn}"), "IEA*1*999999999");
+    assert_ne!(broken, sample, "the sample's IEA moved");
+    let inbox = serve.drop_dir("gooddrug", "inbox");
+    std::fs::write(inbox.join("bad-iea.x12.part"), &broken).unwrap();
+    std::fs::rename(inbox.join("bad-iea.x12.part"), inbox.join("bad-iea.x12")).unwrap();
+    let drops = tmp.path().join("data/drop");
+    let acks = settled_files(&serve, &drops.join("gooddrug/outbox"), "the TA1");
+    assert_eq!(acks.len(), 1, "{acks:?}");
+    let ta1 = std::fs::read_to_string(drops.join("gooddrug/outbox").join(&acks[0])).unwrap();
+    assert!(
+        ta1.contains(&format!("TA1*{icn}*")) && ta1.contains("*R*001"),
+        "{ta1}"
+    );
+    let failed_path = "/api/v1/transactions?failed=true&partner=gooddrug";
+    wait_for(&serve, "the file to fail", || {
+        get(serve.port, failed_path)
+            .map(|(_, b)| json(&b).as_array().is_some_and(|a| !a.is_empty()))
+            .unwrap_or(false)
+    });
+    let failed = json(&get(serve.port, failed_path).unwrap().1);
+    let error = failed[0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("interchange is rejected"), "{failed}");
+    // No report was taken in: GOOD DRUG's batch for it does not exist.
+    let batch_path = "/api/v1/batches/gooddrug%2FGDD-867-202611";
+    assert_eq!(get(serve.port, batch_path).unwrap().0, 404);
+    // The partner sends the interchange again, whole: it goes through.
+    drop_file(&serve, "gooddrug", "867_4010_sales.x12");
+    wait_for(&serve, "the resent report's batch", || {
+        get(serve.port, batch_path)
+            .map(|(s, _)| s == 200)
+            .unwrap_or(false)
+    });
+}

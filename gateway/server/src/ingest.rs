@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use partner_maps::ack::AckPolicy;
-use partner_maps::translate::{PartnerLookup, TranslateOptions, translate_with};
+use partner_maps::translate::{
+    PartnerLookup, TranslateOptions, envelope_rejections, translate_with,
+};
 use partner_maps::{Profile, ProfileSet, SetOutcome, TranslateError};
 use schemas::Document;
 use store::{
@@ -331,10 +333,15 @@ impl Ingest {
         file: Option<String>,
     ) -> mpsc::Receiver<Event> {
         let (send, recv) = mpsc::channel(8);
-        let opened = self.raw.open(sha);
+        // Read twice: the envelopes first, so that no set of an interchange or group the
+        // acknowledgment rejects is processed (some of those faults show only at the IEA/GE).
+        let opened = self
+            .raw
+            .open(sha)
+            .and_then(|r| Ok((r, self.raw.open(sha)?)));
         let sha = sha.to_owned();
         tokio::task::spawn_blocking(move || {
-            let read = match opened {
+            let (envelopes, read) = match opened {
                 Ok(r) => r,
                 Err(e) => {
                     let _ = send.blocking_send(Event::End {
@@ -349,8 +356,12 @@ impl Ingest {
                 file,
                 ..TranslateOptions::default()
             };
-            let mut sets = translate_with(read, &sha, PartnerLookup::Sender(&profiles), options);
-            for outcome in sets.by_ref() {
+            let lookup = PartnerLookup::Sender(&profiles);
+            let rejected = envelope_rejections(envelopes, lookup.reader_options());
+            let file = options.file.clone();
+            let mut sets = translate_with(read, &sha, lookup, options);
+            for mut outcome in sets.by_ref() {
+                rejected.apply(&mut outcome, file.as_deref());
                 if send.blocking_send(Event::Set(Box::new(outcome))).is_err() {
                     return;
                 }

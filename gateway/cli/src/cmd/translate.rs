@@ -4,7 +4,10 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use partner_maps::translate::{PartnerLookup, TranslateOptions, translate_with};
+use partner_maps::TranslateError;
+use partner_maps::translate::{
+    PartnerLookup, TranslateOptions, envelope_rejections, translate_with,
+};
 use schemas::Document;
 use sha2::{Digest, Sha256};
 
@@ -44,16 +47,26 @@ pub fn translate_file(path: &Path, read: &ReadFlags) -> anyhow::Result<(Vec<Docu
         file: Some(path.display().to_string()),
         ..TranslateOptions::default()
     };
+    // Sets in an interchange or group the acknowledgment rejects give no documents.
+    let rejected = envelope_rejections(open(path)?, lookup.reader_options());
+    let name = path.display().to_string();
     let mut translator = translate_with(open(path)?, &sha, lookup, options);
     let mut docs = Vec::new();
     let mut ok = true;
-    for outcome in translator.by_ref() {
+    for mut outcome in translator.by_ref() {
+        rejected.apply(&mut outcome, Some(&name));
         for d in outcome.all_diagnostics() {
             ok &= d.severity < x12::Severity::Error;
             eprintln!("{d}");
         }
-        ok &= outcome.result.is_ok();
-        docs.extend(outcome.documents().iter().cloned());
+        match (&outcome.result, outcome.acknowledgment) {
+            // A received 997/999 or TA1: its document, nothing else to translate.
+            (Err(TranslateError::NotTranslated { .. }), Some(ack)) => {
+                docs.push(Document::Acknowledgment(ack));
+            }
+            (Ok(set_docs), _) => docs.extend(set_docs.iter().cloned()),
+            (Err(_), _) => ok = false,
+        }
     }
     for d in translator.take_envelope_diagnostics() {
         ok &= d.severity < x12::Severity::Error;
