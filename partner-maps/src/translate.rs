@@ -95,6 +95,8 @@ pub struct TranslateOptions {
     /// keeps the whole translation on the calling thread. The outcomes and reports are the
     /// same.
     pub parallel: bool,
+    /// How to tokenize the input; `None` takes the lookup's ([`PartnerLookup::reader_options`]).
+    pub reader: Option<ReaderOptions>,
 }
 
 impl Default for TranslateOptions {
@@ -104,6 +106,7 @@ impl Default for TranslateOptions {
             max_set_len: 64 << 20,
             keep_all_sets: None,
             parallel: true,
+            reader: None,
         }
     }
 }
@@ -143,7 +146,7 @@ pub fn translate_with<'p, R: Read>(
     lookup: PartnerLookup<'p>,
     options: TranslateOptions,
 ) -> Translator<'p, R> {
-    let reader_options = lookup.reader_options();
+    let reader_options = options.reader.unwrap_or_else(|| lookup.reader_options());
     let keep_all_sets = options.keep_all_sets.unwrap_or(match lookup {
         PartnerLookup::Profile(p) => p.x12.ack_all_sets,
         PartnerLookup::Sender(set) => set.iter().any(|p| p.x12.ack_all_sets),

@@ -88,6 +88,32 @@ fn ack_answers_the_bad_sample_with_ta1_and_997() {
 }
 
 #[test]
+fn ack_rejects_a_set_that_does_not_map_as_the_gateway_does() {
+    // Valid X12, but GOOD DRUG's profile reads quantities from QTY01 39 only: the set cannot
+    // be mapped, and the 997 the gateway sends says so (AK5 R 5), not "accepted".
+    let dir = tempdir("ack-unmapped");
+    let sales = std::fs::read_to_string(root().join("samples/867_4010_sales.x12")).expect("sample");
+    let path = dir.join("867-qty76.x12");
+    std::fs::write(&path, sales.replacen("QTY*39*", "QTY*76*", 1)).expect("written");
+    let o = chargegate(&[
+        "ack",
+        "--date",
+        "20261201",
+        "--time",
+        "1200",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("AK5*R*5~") && out.contains("AK9*R*1*1*0~"),
+        "{out}"
+    );
+    assert!(out.contains("AK3*QTY*"), "{out}");
+    assert!(stderr(&o).contains("QTY01"), "{}", stderr(&o));
+}
+
+#[test]
 fn translate_prints_one_document_per_set() {
     let o = chargegate(&["translate", "samples/844_4010_claim.x12"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

@@ -3,11 +3,14 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use partner_maps::Profile;
 use partner_maps::ack::AckPolicy;
+use partner_maps::translate::{PartnerLookup, TranslateOptions, translate_with};
+use x12::ReaderOptions;
 use x12::Severity;
 use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
 use x12::envelope::Interchange;
-use x12::validate::{ValidateOptions, validate_stream};
+use x12::validate::{InterchangeReport, ValidateOptions, validate_stream};
 use x12::writer::write_interchange;
 
 use super::input::{ReadFlags, open};
@@ -53,7 +56,9 @@ pub struct Args {
     read: ReadFlags,
 }
 
-/// Runs the command.
+/// Runs the command. With a partner profile the file is translated too, so the
+/// acknowledgment rejects what the gateway would: a set that does not map (AK5 `R`), a set
+/// the partner may not send; without one, its syntax alone decides.
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let profile = args.read.profile_for(&args.file)?;
     let src = open(&args.file)?;
@@ -65,23 +70,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Some(Kind::Fa997) => policy.kind = AckKind::Fa997,
         Some(Kind::Ta1) | None => {}
     }
-    let opts = ValidateOptions {
-        file: Some(args.file.display().to_string()),
-        keep_all_sets: policy.all_sets,
-        ..ValidateOptions::default()
+    let file = args.file.display().to_string();
+    let reader = args.read.reader_options(profile.as_ref());
+    let (reports, valid) = match &profile {
+        Some(p) => translated(src, p, file, reader, policy.all_sets),
+        None => validated(src, file, reader, policy.all_sets),
     };
-    let mut reports = Vec::new();
-    let mut valid = true;
-    validate_stream(
-        src,
-        args.read.reader_options(profile.as_ref()),
-        opts,
-        |d| {
-            valid &= d.severity < Severity::Error;
-            eprintln!("{d}");
-        },
-        |r| reports.push(r),
-    );
     let params = policy.params(args.icn, args.gcn, &date, &time);
     let stdout = std::io::stdout().lock();
     let mut out = stdout;
@@ -108,6 +102,69 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Invalid
     })
+}
+
+/// The reports the gateway acknowledges a partner's file with: validated and translated
+/// with its profile, so a set that does not map is rejected as the gateway rejects it.
+/// Returns them and whether every set translated.
+fn translated(
+    src: impl std::io::Read,
+    profile: &Profile,
+    file: String,
+    reader: ReaderOptions,
+    all_sets: bool,
+) -> (Vec<InterchangeReport>, bool) {
+    let options = TranslateOptions {
+        file: Some(file),
+        keep_all_sets: Some(all_sets),
+        reader: Some(reader),
+        ..TranslateOptions::default()
+    };
+    let mut t = translate_with(src, "", PartnerLookup::Profile(profile), options);
+    let mut valid = true;
+    for outcome in t.by_ref() {
+        for d in outcome.all_diagnostics() {
+            valid &= d.severity < Severity::Error;
+            eprintln!("{d}");
+        }
+        valid &= outcome.result.is_ok() || outcome.acknowledgment.is_some();
+    }
+    for d in t.take_envelope_diagnostics() {
+        valid &= d.severity < Severity::Error;
+        eprintln!("{d}");
+    }
+    if let Some(e) = t.token_error() {
+        eprintln!("{e}");
+        valid = false;
+    }
+    (t.take_reports(), valid)
+}
+
+/// The reports of a file no profile applies to: its syntax only (the standard dialect).
+fn validated(
+    src: impl std::io::Read,
+    file: String,
+    reader: ReaderOptions,
+    all_sets: bool,
+) -> (Vec<InterchangeReport>, bool) {
+    let opts = ValidateOptions {
+        file: Some(file),
+        keep_all_sets: all_sets,
+        ..ValidateOptions::default()
+    };
+    let mut reports = Vec::new();
+    let mut valid = true;
+    validate_stream(
+        src,
+        reader,
+        opts,
+        |d| {
+            valid &= d.severity < Severity::Error;
+            eprintln!("{d}");
+        },
+        |r| reports.push(r),
+    );
+    (reports, valid)
 }
 
 /// Only the TA1 of the acknowledgment; `None` when none is owed (the input is itself an
