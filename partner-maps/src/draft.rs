@@ -29,6 +29,8 @@ pub struct Draft {
     pub toml: String,
     /// What was inferred from the samples and what needs a human, one sentence each.
     pub notes: Vec<String>,
+    /// Names of the samples not used: sent by another sender than the partner's.
+    pub skipped: Vec<String>,
 }
 
 /// Why no profile could be drafted.
@@ -198,7 +200,12 @@ pub fn draft(samples: &[(String, Vec<u8>)], id: Option<&str>) -> Result<Draft, D
     };
     let toml = render(&seen, role, &id, &mut notes);
     Profile::from_toml_str(&toml, &format!("{id}.toml"))?;
-    Ok(Draft { id, toml, notes })
+    Ok(Draft {
+        id,
+        toml,
+        notes,
+        skipped: seen.skipped_files.clone(),
+    })
 }
 
 fn valid_id(id: &str) -> bool {

@@ -256,6 +256,52 @@ fn onboarding_drafts_and_checks_a_profile_without_code() {
 }
 
 #[test]
+fn onboarding_copies_only_the_partners_samples_and_refuses_a_second_profile_of_a_sender() {
+    let dir = tempdir("onboard-twice");
+    let out = dir.join("profiles");
+    let out_arg = out.to_str().expect("utf-8").to_owned();
+    let new = |id: &str, from: &[&str]| {
+        let mut args = vec!["partner", "new", "--from"];
+        args.extend(from);
+        args.extend(["--id", id, "--out", &out_arg]);
+        chargegate(&args)
+    };
+    // GOOD DRUG's claim comes from another sender: skipped, and not copied beside the draft.
+    let o = new(
+        "first",
+        &[
+            "samples/844_5010_ship_and_debit.x12",
+            "samples/844_4010_claim.x12",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("skipped 844_4010_claim.x12"),
+        "{}",
+        stderr(&o)
+    );
+    let copied: Vec<_> = std::fs::read_dir(out.join("first/samples"))
+        .expect("samples copied")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(copied, ["844_5010_ship_and_debit.x12"]);
+    let first = out.join("first.toml");
+    let c = chargegate(&["partner", "check", first.to_str().expect("utf-8")]);
+    assert_eq!(c.status.code(), Some(0), "{}{}", stdout(&c), stderr(&c));
+
+    // A second profile of the same ISA sender would stop the directory from loading.
+    let again = new("second", &["samples/844_5010_ship_and_debit.x12"]);
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("is already profile \"first\""),
+        "{}",
+        stderr(&again)
+    );
+    assert!(!out.join("second.toml").exists());
+    assert!(!out.join("second").exists());
+}
+
+#[test]
 fn demo_runs_the_sample_story() {
     let dir = tempdir("demo");
     let o = chargegate(&["demo", "--out", dir.to_str().expect("utf-8")]);

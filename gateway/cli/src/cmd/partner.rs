@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use partner_maps::Profile;
+use partner_maps::{Profile, ProfileSet};
 
 use crate::Outcome;
 
@@ -69,10 +69,16 @@ fn new(args: NewArgs) -> anyhow::Result<Outcome> {
         "{} exists; pass --force to overwrite it",
         path.display()
     );
+    if let Some(other) = sender_taken(&args.out, &draft)? {
+        eprintln!("chargegate: cannot draft a profile: {other}");
+        return Ok(Outcome::Invalid);
+    }
     let sample_dir = args.out.join(&draft.id).join("samples");
     std::fs::create_dir_all(&sample_dir)
         .with_context(|| format!("creating {}", sample_dir.display()))?;
     std::fs::write(&path, &draft.toml).with_context(|| format!("writing {}", path.display()))?;
+    // Only the partner's own files: one from another sender would fail its check.
+    samples.retain(|(name, _)| !draft.skipped.contains(name));
     for (name, bytes) in &samples {
         let to = sample_dir.join(name);
         std::fs::write(&to, bytes).with_context(|| format!("writing {}", to.display()))?;
@@ -89,6 +95,30 @@ fn new(args: NewArgs) -> anyhow::Result<Outcome> {
         path.display()
     );
     Ok(Outcome::Valid)
+}
+
+/// Another profile in `dir` already has the draft's ISA sender: two profiles of one sender
+/// would stop every profile in the directory from loading. Says which, and what to do.
+fn sender_taken(dir: &Path, draft: &partner_maps::Draft) -> anyhow::Result<Option<String>> {
+    let drafted = Profile::from_toml_str(&draft.toml, &format!("{}.toml", draft.id))
+        .context("the drafted profile does not load")?;
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    let existing = ProfileSet::load_dir(dir)
+        .with_context(|| format!("loading the profiles in {}", dir.display()))?;
+    let (qualifier, isa_id) = (&drafted.x12.isa_qualifier, &drafted.x12.isa_id);
+    Ok(existing
+        .find_by_sender(qualifier, isa_id, None)
+        .filter(|p| p.id != draft.id)
+        .map(|p| {
+            format!(
+                "ISA sender {qualifier}/{isa_id} is already profile {:?} ({}); adjust that profile, or redraft it with --id {} --force",
+                p.id,
+                dir.join(format!("{}.toml", p.id)).display(),
+                p.id
+            )
+        }))
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
@@ -108,6 +138,18 @@ fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
         profile.id,
         profile.name
     );
+    // The gateway loads the whole directory: a profile that clashes with another (the same
+    // ISA sender, the same id) stops them all.
+    let dir = args.profile.parent().unwrap_or(Path::new("."));
+    if let Err(e) = ProfileSet::load_dir(dir) {
+        eprintln!("{e}");
+        println!(
+            "{}: the profiles in {} do not load together: {e}",
+            args.profile.display(),
+            dir.display()
+        );
+        return Ok(Outcome::Invalid);
+    }
     let paths = if args.samples.is_empty() {
         default_samples(&args.profile, &profile.id)?
     } else {
