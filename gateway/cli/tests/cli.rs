@@ -114,6 +114,30 @@ fn ack_rejects_a_set_that_does_not_map_as_the_gateway_does() {
 }
 
 #[test]
+fn control_numbers_past_nine_digits_are_a_usage_error() {
+    for args in [
+        &["ack", "--icn", "1000000000", "samples/844_4010_claim.x12"][..],
+        &["ack", "--gcn", "0", "samples/844_4010_claim.x12"][..],
+    ] {
+        let o = chargegate(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("1 to 999999999"), "{}", stderr(&o));
+        assert_eq!(stdout(&o), "");
+    }
+    // The last number of the range is still one.
+    let o = chargegate(&[
+        "ack",
+        "--icn",
+        "999999999",
+        "--gcn",
+        "999999999",
+        "samples/844_4010_claim.x12",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("*999999999*0*P*"), "{}", stdout(&o));
+}
+
+#[test]
 fn translate_prints_one_document_per_set() {
     let o = chargegate(&["translate", "samples/844_4010_claim.x12"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

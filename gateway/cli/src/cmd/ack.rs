@@ -13,7 +13,7 @@ use x12::envelope::Interchange;
 use x12::validate::{InterchangeReport, ValidateOptions, validate_stream};
 use x12::writer::write_interchange;
 
-use super::input::{ReadFlags, open};
+use super::input::{MAX_CONTROL_NUMBER, ReadFlags, open};
 use crate::Outcome;
 
 /// Which acknowledgment to print.
@@ -38,10 +38,10 @@ pub struct Args {
     #[arg(long, value_enum)]
     kind: Option<Kind>,
     /// Interchange control number of the acknowledgment (the service takes it from the store).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::input::control_number)]
     icn: u32,
     /// First group control number of the acknowledgment.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = super::input::control_number)]
     gcn: u32,
     /// Date of the acknowledgment, YYYYMMDD (default: today, UTC).
     #[arg(long)]
@@ -76,6 +76,18 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Some(p) => translated(src, p, file, reader, policy.all_sets),
         None => validated(src, file, reader, policy.all_sets),
     };
+    // One acknowledgment interchange per interchange received, numbered from --icn, each
+    // with its groups numbered from --gcn: the last numbers must still fit nine digits.
+    let last_icn = u64::from(args.icn) + reports.len().saturating_sub(1) as u64;
+    let groups = reports.iter().map(|r| r.groups.len()).max().unwrap_or(0);
+    let last_gcn = u64::from(args.gcn) + groups.saturating_sub(1) as u64;
+    anyhow::ensure!(
+        last_icn <= u64::from(MAX_CONTROL_NUMBER) && last_gcn <= u64::from(MAX_CONTROL_NUMBER),
+        "--icn {} / --gcn {}: the acknowledgments of {} interchange(s) with up to {groups} group(s) would need control numbers past {MAX_CONTROL_NUMBER}",
+        args.icn,
+        args.gcn,
+        reports.len()
+    );
     let params = policy.params(args.icn, args.gcn, &date, &time);
     let stdout = std::io::stdout().lock();
     let mut out = stdout;

@@ -95,6 +95,18 @@ fn sender_of(path: &Path) -> anyhow::Result<Option<(String, String, Option<Strin
     Ok(Some((q, id, gs)))
 }
 
+/// The largest interchange, group or set control number: ISA13 has nine digits, and GS06 and
+/// ST02 at most nine.
+pub const MAX_CONTROL_NUMBER: u32 = 999_999_999;
+
+/// A control number argument (`--icn`, `--gcn`, `--scn`): 1 to [`MAX_CONTROL_NUMBER`].
+pub fn control_number(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(n) if (1..=MAX_CONTROL_NUMBER).contains(&n) => Ok(n),
+        _ => Err(format!("a control number is 1 to {MAX_CONTROL_NUMBER}")),
+    }
+}
+
 /// Opens a file for streaming; a missing file is an environment error (exit 2).
 pub fn open(path: &Path) -> anyhow::Result<BufReader<File>> {
     let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;

@@ -28,13 +28,13 @@ pub struct Args {
     profiles: PathBuf,
     /// Interchange control number (default: the start of the profile's range; the service
     /// allocates it from the store).
-    #[arg(long)]
+    #[arg(long, value_parser = super::input::control_number)]
     icn: Option<u32>,
     /// First group control number (default: the start of the profile's range).
-    #[arg(long)]
+    #[arg(long, value_parser = super::input::control_number)]
     gcn: Option<u32>,
     /// First set control number (default: the start of the profile's range).
-    #[arg(long)]
+    #[arg(long, value_parser = super::input::control_number)]
     scn: Option<u32>,
     /// Envelope date YYYY-MM-DD (default: today, UTC).
     #[arg(long)]
