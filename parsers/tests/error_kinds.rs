@@ -521,3 +521,13 @@ fn a_line_sent_lin_first_still_needs_its_qty_right_after() {
     assert_eq!(out.diagnostics.len(), 2, "{:#?}", out.diagnostics);
     find(&out, Code::Set(SetError::SegmentCountMismatch));
 }
+
+#[test]
+fn an_empty_input_is_no_interchange_ta1_023() {
+    for text in ["", "  \r\n\n", "\u{FEFF}"] {
+        let out = run(text);
+        assert!(!out.is_valid(), "{text:?}");
+        let d = find(&out, Code::Interchange(Ta1Note::PrematureEndOfFile));
+        assert!(d.message.contains("input is empty"), "{}", d.message);
+    }
+}

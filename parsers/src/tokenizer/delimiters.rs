@@ -89,6 +89,10 @@ pub enum DelimiterError {
     /// The data does not start with `ISA`.
     #[error("interchange does not start with ISA")]
     NoIsa,
+    /// The input holds no interchange at all: it is empty, or only whitespace or a
+    /// byte-order mark.
+    #[error("no interchange: the input is empty (no ISA)")]
+    Empty,
     /// The input ended inside the ISA.
     #[error("input ends inside the ISA segment")]
     Truncated,

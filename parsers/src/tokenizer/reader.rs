@@ -221,6 +221,15 @@ impl<R: Read> SegmentReader<R> {
                         return Ok(Some(found));
                     }
                     if self.start == self.filled && self.eof {
+                        if self.last_delimiters.is_none() {
+                            // Not one interchange: an empty file is no X12 (nothing to
+                            // acknowledge as received, and it must not pass as valid).
+                            return Err(TokenError::Isa {
+                                offset: self.position(),
+                                source: DelimiterError::Empty,
+                                salvaged: Vec::new(),
+                            });
+                        }
                         return Ok(None);
                     }
                 }
@@ -472,8 +481,16 @@ ISA|00|          |00|          |ZZ|A              |ZZ|B              |261201|080
         let mut r = SegmentReader::new(OneByte(&data));
         let first = r.next_segment().expect("BOM skipped").expect("ISA");
         assert_eq!(first.id(), b"ISA");
+        // Only blanks and a BOM: no interchange, wherever the reads split the BOM.
         let mut r = SegmentReader::new(OneByte(b"     \xEF\xBB\xBF"));
-        assert!(r.next_segment().expect("only a BOM").is_none());
+        assert!(matches!(
+            r.next_segment(),
+            Err(TokenError::Isa {
+                source: DelimiterError::Empty,
+                offset: 8,
+                ..
+            })
+        ));
     }
 
     /// Regression: fuzz input `tokenize-crash-df9cb231…`: a second BOM was skipped only when

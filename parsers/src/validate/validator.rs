@@ -195,7 +195,7 @@ impl Validator {
                 | DelimiterError::InvalidRepetitionSeparator(_) => {
                     Ta1Note::InvalidSegmentTerminator
                 }
-                DelimiterError::Truncated => Ta1Note::PrematureEndOfFile,
+                DelimiterError::Truncated | DelimiterError::Empty => Ta1Note::PrematureEndOfFile,
                 _ => Ta1Note::InvalidControlStructure,
             },
             TokenError::Unterminated { .. } => Ta1Note::PrematureEndOfFile,
