@@ -152,22 +152,31 @@ fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
     for set in g.sets.iter().filter(|s| params.all_sets || !s.accepted()) {
         set_ack(set, kind, v5, &mut body);
     }
+    // AK902 is what the GE says the group includes, AK903 what came; a group rejected as a
+    // whole (a group-level code) accepts none of its sets, whatever each was worth.
+    let accepted = if g.errors.is_empty() {
+        g.sets_accepted
+    } else {
+        0
+    };
     let mut ak9 = vec![
         g.status().to_owned(),
+        g.sets_included.unwrap_or(g.sets_received).to_string(),
         g.sets_received.to_string(),
-        g.sets_received.to_string(),
-        g.sets_accepted.to_string(),
+        accepted.to_string(),
     ];
     ak9.extend(g.errors.iter().take(5).map(|e| e.code().to_owned()));
     body.push(Seg::from_strings("AK9", ak9));
-    let (id, version) = match kind {
-        AckKind::Fa997 => ("997", g.version_code.clone()),
-        AckKind::Ia999 => ("999", g.version_code.clone()),
+    let id = match kind {
+        AckKind::Fa997 => "997",
+        AckKind::Ia999 => "999",
     };
-    let version = if version.is_empty() || g.version.is_none() {
-        "004010".to_owned()
-    } else {
-        version
+    // The acknowledgment's own version and release, as the samples write it (`005010`): the
+    // received GS08's implementation suffix (`005010X222`...) names the guide of the set
+    // acknowledged, not of this 997/999.
+    let version = match g.version {
+        Some(v) => v.gs08().to_owned(),
+        None => "004010".to_owned(),
     };
     Group {
         header: GroupHeader {

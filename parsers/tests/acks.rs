@@ -158,3 +158,37 @@ fn an_acknowledgment_is_never_acknowledged() {
     let r = report(&sample("997_4010_ack_844.x12"), IsaMode::Strict);
     assert!(acknowledge(&r, &params(AckKind::Fa997)).is_none());
 }
+
+/// `text` with exactly one `from` replaced by `to`.
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "{from:?} must occur once");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn ak9_counts_what_the_ge_says_and_accepts_nothing_of_a_rejected_group() {
+    // GE01 says 3 sets; 1 came (AK902 3, AK903 1), and a group with a group-level error
+    // (AK905 5) accepts none of them, the set itself being fine.
+    let text = String::from_utf8(sample("844_4010_claim.x12")).expect("ascii");
+    let text = edit(&text, "GE*1*", "GE*3*");
+    let r = report(text.as_bytes(), IsaMode::Strict);
+    let ack = render(&acknowledge(&r, &params(AckKind::Fa997)).expect("owed"));
+    assert!(ack.contains("AK9*R*3*1*0*5~"), "{ack}");
+    our_validator_accepts(&ack);
+}
+
+#[test]
+fn the_acknowledgment_group_carries_its_own_version_not_the_partners_guide() {
+    // The 845 came under GS08 005010X999 (a partner's implementation guide); the 999 group
+    // is version 005010, as the samples' 999 is, while AK103 echoes what was received.
+    let text = String::from_utf8(sample("845_5010_contract_change.x12")).expect("ascii");
+    let text = edit(&text, "|X|005010~", "|X|005010X999~");
+    let r = report(text.as_bytes(), IsaMode::Strict);
+    let ack = render(&acknowledge(&r, &params(AckKind::Ia999)).expect("owed"));
+    assert!(ack.contains("*1200*7*X*005010~"), "{ack}");
+    assert!(
+        ack.contains("005010X999"),
+        "AK103 echoes the received GS08: {ack}"
+    );
+    our_validator_accepts(&ack);
+}

@@ -110,7 +110,8 @@ fn a_known_sender_from_an_unknown_application_id_rejects_its_group() {
     assert_eq!(o.all_diagnostics()[0].code.label(), "AK905 1");
     assert!(t.next().is_none());
     let ack = ack_text(&t.take_reports()[0], AckKind::Fa997);
-    assert!(ack.contains("AK9*R*1*1*1*1~"), "{ack}");
+    // The group is rejected: none of its sets is accepted.
+    assert!(ack.contains("AK9*R*1*1*0*1~"), "{ack}");
 }
 
 #[test]

@@ -169,6 +169,8 @@ pub struct GroupReport {
     pub version: Option<Version>,
     /// Group-level errors (AK905..AK909).
     pub errors: Vec<GroupError>,
+    /// GE01 as sent: the sets the group says it includes (`None` without a readable GE).
+    pub sets_included: Option<u32>,
     /// Sets received.
     pub sets_received: u32,
     /// Sets accepted (no error).

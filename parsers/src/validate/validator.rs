@@ -577,6 +577,7 @@ impl Validator {
                 version_code: version_code.clone(),
                 version,
                 errors: Vec::new(),
+                sets_included: None,
                 sets_received: 0,
                 sets_accepted: 0,
                 sets: Vec::new(),
@@ -660,6 +661,9 @@ impl Validator {
             Some(g) => (g.declared_sets_seen, g.report.control_number.clone()),
             None => (0, String::new()),
         };
+        if let Some(g) = &mut self.group {
+            g.report.sets_included = seg.text(1).and_then(|n| n.parse().ok());
+        }
         let (count, control) = trailer_mismatches(seg, seen, "sets", &gs06, "GS06");
         if let Some(message) = count {
             self.group_error(GroupError::SetCountMismatch, message);
