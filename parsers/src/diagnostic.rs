@@ -385,19 +385,40 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "",
             Severity::Warning => "warning: ",
         };
-        write!(
-            f,
-            "{}: {sev}{} [{}]",
-            self.location,
-            self.message,
-            self.code.label()
-        )
+        write!(f, "{}: {sev}", self.location)?;
+        // One finding per line: a control character quoted from the input (a line break
+        // before a segment id) is written escaped.
+        for c in self.message.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
+        write!(f, " [{}]", self.code.label())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_break_in_a_message_is_written_escaped() {
+        let d = Diagnostic {
+            severity: Severity::Error,
+            code: Code::Interchange(Ta1Note::InvalidControlStructure),
+            location: Location {
+                file: Some("f.x12".into()),
+                offset: 106,
+                ..Location::default()
+            },
+            message: "segment outside a transaction set (\" \nGS\" at byte 106)".to_owned(),
+        };
+        let text = d.to_string();
+        assert!(!text.contains('\n'), "{text}");
+        assert!(text.contains(r#"(" \nGS" at byte 106)"#), "{text}");
+    }
 
     #[test]
     fn displays_in_the_documented_located_form() {

@@ -545,7 +545,7 @@ impl Validator {
             Severity::Error,
             Code::Interchange(Ta1Note::InvalidControlStructure),
             loc,
-            format!("{what} ({} at byte {})", seg.id_str(), seg.offset()),
+            format!("{what} ({:?} at byte {})", seg.id_str(), seg.offset()),
         );
         if let Some(i) = &mut self.interchange
             && !i.report.errors.contains(&Ta1Note::InvalidControlStructure)
