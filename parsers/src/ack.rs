@@ -273,11 +273,14 @@ fn position(p: ElementPosition, v5: bool) -> Vec<String> {
     c
 }
 
-/// AK404 copies bad data; it must not carry characters that could be delimiters of the
-/// acknowledgment, nor more than 99 characters.
+/// AK404 copies the bad data as received, up to 99 characters, leaving out only what is no
+/// printable ASCII (control characters, bytes outside the X12 character sets). A character
+/// that is a delimiter of the acknowledgment is the writer's to replace
+/// (`DelimiterPolicy::Substitute`): which characters those are is only known when it is
+/// written.
 fn sanitize(v: &str) -> String {
     v.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || " .-/#&'(),@".contains(*c))
+        .filter(|c| c.is_ascii_graphic() || *c == ' ')
         .take(99)
         .collect()
 }

@@ -192,3 +192,13 @@ fn the_acknowledgment_group_carries_its_own_version_not_the_partners_guide() {
     );
     our_validator_accepts(&ack);
 }
+
+#[test]
+fn ak404_copies_the_bad_data_as_received() {
+    let text = String::from_utf8(sample("844_4010_claim.x12")).expect("ascii");
+    let text = edit(&text, "AMT*CC*255.25~", "AMT*CC*+255.25~");
+    let r = report(text.as_bytes(), IsaMode::Strict);
+    let ack = render(&acknowledge(&r, &params(AckKind::Fa997)).expect("owed"));
+    assert!(ack.contains("AK4*2*782*6*+255.25~"), "{ack}");
+    our_validator_accepts(&ack);
+}
