@@ -45,6 +45,20 @@ fn validate_exit_codes_follow_the_input() {
     assert_eq!(missing.status.code(), Some(2));
     let usage = chargegate(&["validate"]);
     assert_eq!(usage.status.code(), Some(2));
+    // A profile directory named but not there is an environment error, not "no profile".
+    let no_profiles = chargegate(&[
+        "validate",
+        "--profiles",
+        "no/such/dir",
+        "samples/844_4010_claim.x12",
+    ]);
+    assert_eq!(
+        no_profiles.status.code(),
+        Some(2),
+        "{}",
+        stderr(&no_profiles)
+    );
+    assert!(stderr(&no_profiles).contains("no profile directory at no/such/dir"));
 }
 
 #[test]

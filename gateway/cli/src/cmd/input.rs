@@ -18,14 +18,13 @@ pub struct ReadFlags {
     /// Partner profile id to apply (default: found from the file's ISA/GS sender).
     #[arg(long)]
     pub partner: Option<String>,
-    /// Directory of partner profiles.
-    #[arg(
-        long,
-        default_value = "partner-maps/profiles",
-        env = "CHARGEGATE__PATHS__PROFILES"
-    )]
-    pub profiles: PathBuf,
+    /// Directory of partner profiles [default: partner-maps/profiles, when it exists].
+    #[arg(long, env = "CHARGEGATE__PATHS__PROFILES")]
+    pub profiles: Option<PathBuf>,
 }
+
+/// Where the profiles are when no directory is named.
+const DEFAULT_PROFILES: &str = "partner-maps/profiles";
 
 impl ReadFlags {
     /// The tokenizer options: the profile's, made lenient by `--lenient`.
@@ -40,19 +39,25 @@ impl ReadFlags {
     /// Loads the profiles and picks the one for `path`: `--partner`, else by sender ids.
     /// Says on stderr when none applies (the standard dialect is used then).
     pub fn profile_for(&self, path: &Path) -> anyhow::Result<Option<Profile>> {
-        let set = if self.profiles.is_dir() {
-            ProfileSet::load_dir(&self.profiles).with_context(|| {
-                format!("loading partner profiles from {}", self.profiles.display())
-            })?
-        } else if self.partner.is_some() {
-            anyhow::bail!("no profile directory at {}", self.profiles.display());
+        // A directory named (flag or environment) must be there; the default may be absent
+        // (offline commands then use the standard dialect).
+        let named = self.profiles.is_some();
+        let dir = self
+            .profiles
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_PROFILES));
+        let set = if dir.is_dir() {
+            ProfileSet::load_dir(&dir)
+                .with_context(|| format!("loading partner profiles from {}", dir.display()))?
+        } else if named || self.partner.is_some() {
+            anyhow::bail!("no profile directory at {}", dir.display());
         } else {
             ProfileSet::default()
         };
         if let Some(id) = &self.partner {
-            let p = set.get(id).with_context(|| {
-                format!("no partner profile {id:?} in {}", self.profiles.display())
-            })?;
+            let p = set
+                .get(id)
+                .with_context(|| format!("no partner profile {id:?} in {}", dir.display()))?;
             return Ok(Some(p.clone()));
         }
         let found = sender_of(path)?
