@@ -104,6 +104,29 @@ fn a_price_on_an_unknown_basis_is_named_with_its_segment_and_profile_key() {
 }
 
 #[test]
+fn a_claim_whose_summary_is_not_the_sum_of_its_lines_is_noted() {
+    let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
+    let text = std::fs::read_to_string(profiles_dir().join("gooddrug/samples/844_4010_claim.x12"))
+        .expect("sample")
+        .replace("AMT*CC*255.25~", "AMT*CC*999.99~");
+    let report = check(
+        set.get("gooddrug").expect("gooddrug"),
+        &[("claim.x12", text.as_bytes())],
+    );
+    assert!(report.is_ok(), "{report}");
+    let notes: Vec<String> = report.samples[0].sets[0]
+        .notes
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n
+            .ends_with("the summary AMT CC 999.99 is not the sum of the lines' amounts (255.25)")),
+        "{notes:?}"
+    );
+}
+
+#[test]
 fn a_set_that_does_not_map_lists_every_reason() {
     let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
     let text = std::fs::read_to_string(profiles_dir().join("gooddrug/samples/844_4010_claim.x12"))

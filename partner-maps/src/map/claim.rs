@@ -98,6 +98,22 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts844, source: &Source) -> Claim {
             format!("no summary AMT with AMT01 {}", d.total_claimed),
         );
     }
+    if ctx.wants_notes()
+        && let Some(total) = total_claimed
+    {
+        // x12-chargeback 5, checks on receipt: the summary is the sum of the lines. Only a
+        // note for now: whether a claim that disagrees is refused (and how) is the owners'
+        // call; the engine pays from the lines either way.
+        let sum: rust_decimal::Decimal = lines.iter().map(|l| l.claimed_amount).sum();
+        if sum != total {
+            ctx.note(ctt, None, || {
+                format!(
+                    "the summary AMT {} {total} is not the sum of the lines' amounts ({sum})",
+                    d.total_claimed
+                )
+            });
+        }
+    }
     let line_count = count_u32(ctx, set.totals.line_count, ctt, "line count");
     if ctx.wants_notes()
         && d.ctt01 == crate::profile::Ctt01Rule::Lines
