@@ -755,6 +755,34 @@ impl Rng {
     }
 }
 
+/// `text` (segments ended by `~`, each maybe followed by a line break) with every 867 line's
+/// LIN moved before its QTY, as partners with `lenient_867_line_order` send them: for the
+/// tests of that leniency.
+pub fn lin_before_qty(text: &str) -> String {
+    let segments: Vec<&str> = text.split_inclusive('~').collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < segments.len() {
+        let starts = |n: usize, id: &str| {
+            segments
+                .get(n)
+                .is_some_and(|s| s.trim_start().starts_with(id))
+        };
+        if starts(i, "QTY*") && starts(i + 1, "LIN*") {
+            // Each keeps the line break before it, so the layout stays as it was.
+            let (qty, lin) = (segments[i], segments[i + 1]);
+            let (qty_break, qty) = qty.split_at(qty.len() - qty.trim_start().len());
+            let (lin_break, lin) = lin.split_at(lin.len() - lin.trim_start().len());
+            out.extend([qty_break, lin, lin_break, qty]);
+            i += 2;
+        } else {
+            out.push_str(segments[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 /// A copy of `data` with every `nth` occurrence of `from` replaced by `to` (`nth` >= 1): a
 /// corpus with errors spread through it, for tests of the error paths at size.
 pub fn corrupt_every(data: &[u8], from: &[u8], to: &[u8], nth: usize) -> Vec<u8> {

@@ -457,20 +457,7 @@ fn repetitions_and_components_are_errors_in_simple_005010_elements() {
 
 /// The 867 sample with every line's LIN moved before its QTY.
 fn sales_lin_first() -> String {
-    let text = sample("867_4010_sales.x12");
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        if lines[i].starts_with("QTY*") && lines.get(i + 1).is_some_and(|l| l.starts_with("LIN*")) {
-            out.extend([lines[i + 1], lines[i]]);
-            i += 2;
-        } else {
-            out.push(lines[i]);
-            i += 1;
-        }
-    }
-    out.join("\n") + "\n"
+    x12::generate::lin_before_qty(&sample("867_4010_sales.x12"))
 }
 
 fn run_lenient(text: &str, lenient: bool) -> Outcome {

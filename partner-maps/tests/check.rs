@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use partner_maps::{ProfileSet, check};
+use partner_maps::{CheckReport, ProfileSet, check};
 
 fn profiles_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles")
@@ -73,23 +73,32 @@ fn gooddrug_summary_counts_documents_and_lines() {
     );
 }
 
-#[test]
-fn a_price_on_an_unknown_basis_is_named_with_its_segment_and_profile_key() {
+/// GOOD DRUG's claim sample with `from` replaced by `to`, checked: the report and the notes
+/// of its one set.
+fn gooddrug_claim_edited(from: &str, to: &str) -> (CheckReport, Vec<String>) {
     let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
-    let text = std::fs::read_to_string(profiles_dir().join("gooddrug/samples/844_4010_claim.x12"))
-        .expect("sample")
-        .replace("UIT*CA*65.00*WH~", "UIT*CA*65.00*SW~");
+    let sample =
+        std::fs::read_to_string(profiles_dir().join("gooddrug/samples/844_4010_claim.x12"))
+            .expect("sample");
+    assert!(sample.contains(from), "{from:?} not in the sample");
+    let text = sample.replace(from, to);
     let report = check(
         set.get("gooddrug").expect("gooddrug"),
         &[("claim.x12", text.as_bytes())],
     );
-    // The WAC is optional in a claim: the line still maps, and the note says why it has none.
-    assert!(report.is_ok(), "{report}");
-    let notes: Vec<String> = report.samples[0].sets[0]
+    let notes = report.samples[0].sets[0]
         .notes
         .iter()
         .map(|n| n.to_string())
         .collect();
+    (report, notes)
+}
+
+#[test]
+fn a_price_on_an_unknown_basis_is_named_with_its_segment_and_profile_key() {
+    let (report, notes) = gooddrug_claim_edited("UIT*CA*65.00*WH~", "UIT*CA*65.00*SW~");
+    // The WAC is optional in a claim: the line still maps, and the note says why it has none.
+    assert!(report.is_ok(), "{report}");
     assert_eq!(
         notes,
         [
@@ -105,20 +114,8 @@ fn a_price_on_an_unknown_basis_is_named_with_its_segment_and_profile_key() {
 
 #[test]
 fn a_claim_whose_summary_is_not_the_sum_of_its_lines_is_noted() {
-    let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
-    let text = std::fs::read_to_string(profiles_dir().join("gooddrug/samples/844_4010_claim.x12"))
-        .expect("sample")
-        .replace("AMT*CC*255.25~", "AMT*CC*999.99~");
-    let report = check(
-        set.get("gooddrug").expect("gooddrug"),
-        &[("claim.x12", text.as_bytes())],
-    );
+    let (report, notes) = gooddrug_claim_edited("AMT*CC*255.25~", "AMT*CC*999.99~");
     assert!(report.is_ok(), "{report}");
-    let notes: Vec<String> = report.samples[0].sets[0]
-        .notes
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
     assert!(
         notes.iter().any(|n| n
             .ends_with("the summary AMT CC 999.99 is not the sum of the lines' amounts (255.25)")),

@@ -643,32 +643,13 @@ fn a_rejection_goes_to_the_group_the_set_came_in_when_a_gs06_repeats() {
     assert!(!second.sets[0].accepted() && second.sets[0].offset > second.offset);
 }
 
-/// `text` with every 867 line's LIN moved before its QTY.
-fn lin_first(text: &str) -> String {
-    let segments: Vec<&str> = text.split_inclusive('~').collect();
-    let mut out = String::new();
-    let mut i = 0;
-    while i < segments.len() {
-        let (this, next) = (segments[i].trim_start(), segments.get(i + 1));
-        if this.starts_with("QTY*") && next.is_some_and(|n| n.trim_start().starts_with("LIN*")) {
-            out.push_str(segments[i + 1]);
-            out.push_str(segments[i]);
-            i += 2;
-        } else {
-            out.push_str(segments[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
 #[test]
 fn a_partner_that_sends_867_lines_lin_first_gets_them_translated_as_if_qty_came_first() {
     // Care Supply's profile says `lenient_867_line_order = true`: the checks inside the set
     // take LIN before QTY, and the documents are those of the lines in the standard order.
     let set = profiles();
     let standard = sample("caresupply", "867_5010_tracing.x12");
-    let swapped = lin_first(&standard);
+    let swapped = x12::generate::lin_before_qty(&standard);
     assert_ne!(swapped, standard);
     let docs = |text: &str| -> Vec<String> {
         let mut t = translate(text.as_bytes(), SHA, &set, None);
@@ -685,7 +666,7 @@ fn a_partner_that_sends_867_lines_lin_first_gets_them_translated_as_if_qty_came_
     assert_eq!(docs(&swapped), docs(&standard));
 
     // Good Drug's 867 lines start with QTY, as the standard says: LIN first is rejected.
-    let strict = lin_first(&sample("gooddrug", "867_4010_sales.x12"));
+    let strict = x12::generate::lin_before_qty(&sample("gooddrug", "867_4010_sales.x12"));
     let mut t = translate(strict.as_bytes(), SHA, &set, None);
     let outcomes: Vec<_> = t.by_ref().collect();
     assert_eq!(outcomes.len(), 1);

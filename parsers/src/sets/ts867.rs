@@ -545,23 +545,7 @@ mod tests {
 
     /// The sample with every line sent LIN first.
     fn lin_first() -> String {
-        let text = String::from_utf8(SALES.to_vec()).expect("ascii");
-        let lines: Vec<&str> = text.split_inclusive('\n').collect();
-        let mut out = String::new();
-        let mut i = 0;
-        while i < lines.len() {
-            if lines[i].starts_with("QTY*")
-                && lines.get(i + 1).is_some_and(|l| l.starts_with("LIN*"))
-            {
-                out.push_str(lines[i + 1]);
-                out.push_str(lines[i]);
-                i += 2;
-            } else {
-                out.push_str(lines[i]);
-                i += 1;
-            }
-        }
-        out
+        crate::generate::lin_before_qty(std::str::from_utf8(SALES).expect("ascii"))
     }
 
     #[test]

@@ -7,13 +7,13 @@ use partner_maps::Profile;
 use partner_maps::ack::AckPolicy;
 use partner_maps::translate::{PartnerLookup, TranslateOptions, translate_with};
 use x12::ReaderOptions;
-use x12::Severity;
 use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
 use x12::envelope::Interchange;
 use x12::validate::{InterchangeReport, ValidateOptions, validate_stream};
 use x12::writer::write_interchange;
 
 use super::input::{MAX_CONTROL_NUMBER, ReadFlags, open};
+use super::translate::{report_finding, report_outside_sets};
 use crate::Outcome;
 
 /// Which acknowledgment to print.
@@ -132,23 +132,16 @@ fn translated(
         reader: Some(reader),
         ..TranslateOptions::default()
     };
+    let name = options.file.clone().unwrap_or_default();
     let mut t = translate_with(src, "", PartnerLookup::Profile(profile), options);
     let mut valid = true;
     for outcome in t.by_ref() {
         for d in outcome.all_diagnostics() {
-            valid &= d.severity < Severity::Error;
-            eprintln!("{d}");
+            valid &= report_finding(&d);
         }
         valid &= outcome.result.is_ok() || outcome.acknowledgment.is_some();
     }
-    for d in t.take_envelope_diagnostics() {
-        valid &= d.severity < Severity::Error;
-        eprintln!("{d}");
-    }
-    if let Some(e) = t.token_error() {
-        eprintln!("{e}");
-        valid = false;
-    }
+    valid &= report_outside_sets(&mut t, &name);
     (t.take_reports(), valid)
 }
 
@@ -170,10 +163,7 @@ fn validated(
         src,
         reader,
         opts,
-        |d| {
-            valid &= d.severity < Severity::Error;
-            eprintln!("{d}");
-        },
+        |d| valid &= report_finding(&d),
         |r| reports.push(r),
     );
     (reports, valid)

@@ -4,12 +4,13 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use partner_maps::TranslateError;
 use partner_maps::translate::{
     PartnerLookup, TranslateOptions, envelope_rejections, translate_with,
 };
+use partner_maps::{TranslateError, Translator};
 use schemas::Document;
 use sha2::{Digest, Sha256};
+use x12::{Diagnostic, Severity};
 
 use super::input::{ReadFlags, open};
 use crate::Outcome;
@@ -56,8 +57,7 @@ pub fn translate_file(path: &Path, read: &ReadFlags) -> anyhow::Result<(Vec<Docu
     for mut outcome in translator.by_ref() {
         rejected.apply(&mut outcome, Some(&name));
         for d in outcome.all_diagnostics() {
-            ok &= d.severity < x12::Severity::Error;
-            eprintln!("{d}");
+            ok &= report_finding(&d);
         }
         match (&outcome.result, outcome.acknowledgment) {
             // A received 997/999 or TA1: its document, nothing else to translate.
@@ -68,15 +68,28 @@ pub fn translate_file(path: &Path, read: &ReadFlags) -> anyhow::Result<(Vec<Docu
             (Err(_), _) => ok = false,
         }
     }
+    ok &= report_outside_sets(&mut translator, &name);
+    Ok((docs, ok))
+}
+
+/// Prints a finding on stderr; true when it is no error.
+pub fn report_finding(d: &Diagnostic) -> bool {
+    eprintln!("{d}");
+    d.severity < Severity::Error
+}
+
+/// Prints what a translation run to its end found outside its sets (the envelopes, input
+/// that could not be read further); true when none of it is an error.
+pub fn report_outside_sets<R: Read>(translator: &mut Translator<'_, R>, file: &str) -> bool {
+    let mut ok = true;
     for d in translator.take_envelope_diagnostics() {
-        ok &= d.severity < x12::Severity::Error;
-        eprintln!("{d}");
+        ok &= report_finding(&d);
     }
     if let Some(e) = translator.token_error() {
-        eprintln!("{}: {e}", path.display());
+        eprintln!("{file}: {e}");
         ok = false;
     }
-    Ok((docs, ok))
+    ok
 }
 
 /// The content hash a document's `source.file` names (raw files are stored by it).
