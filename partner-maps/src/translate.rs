@@ -6,7 +6,8 @@
 //! [`SetOutcome`]: the documents, or a [`TranslateError`] saying where and why not. The
 //! reader checks only the envelope as it reads; the checks inside each set run with its
 //! typed reading and mapping, on worker threads (`translate/rounds.rs`), with the same
-//! findings. Memory stays bounded by two rounds of sets: nothing is kept between sets except
+//! findings. Memory stays bounded by a round of sets per worker and one more: nothing is
+//! kept between sets except
 //! the failures of the open interchange, which are folded into the validator's
 //! [`InterchangeReport`] when the interchange ends, so the 997/999 built from
 //! [`Translator::take_reports`] rejects exactly the sets that produced no documents.
@@ -20,6 +21,7 @@
 //! | [`TranslateError::Map`] | AK3/AK4 per error (see [`crate::map::error`]), AK5 `R`, AK502 `5` |
 //! | [`TranslateError::Invalid`] | already in the report from validation |
 //! | [`TranslateError::NotTranslated`] (a 997/999, or a TA1) | none: acknowledgments are not acknowledged |
+//! | [`TranslateError::EnvelopeRejected`] (set by [`EnvelopeRejections::apply`]) | already in the report: the TA1 `R` or AK9 `R` of its envelope |
 //!
 //! A TA1 sits outside any group, so it is no set: when its interchange ends, each TA1 the
 //! validator kept comes out as an outcome of its own (`set_id` `TA1`, `group` empty, `set`
