@@ -720,8 +720,11 @@ fn envelope_rejections_turn_the_sets_of_rejected_envelopes_into_errors() {
         &claim[..gs],
         edit(&claim[iea_at..], "IEA*1*", "IEA*2*")
     );
-    let (_, all) = outcomes(&two);
-    assert_eq!(all.len(), 2);
+    // And a TA1 alone in the next interchange: not in that rejected group.
+    let ta1 = "ISA*00*          *00*          *ZZ*GOODDRUG       *ZZ*ACMEPHARMA     *261203*0900*U*00401*000000601*0*P*>~\nTA1*000000100*261201*1200*A*000~\nIEA*0*000000601~\n";
+    let (_, all) = outcomes(&format!("{two}{ta1}"));
+    assert_eq!(all.len(), 3);
+    assert!(all[2].acknowledgment.is_some(), "{:?}", all[2].result);
     assert!(all[0].result.is_ok(), "{:?}", all[0].result);
     assert!(
         matches!(

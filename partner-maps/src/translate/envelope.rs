@@ -91,16 +91,22 @@ impl EnvelopeRejections {
     /// The rejection of the envelope around byte `offset`: its interchange's, else its
     /// group's.
     fn rejection_at(&self, offset: u64) -> Option<Code> {
-        if let Some(note) = last_before(&self.interchanges, offset) {
+        let (isa, note) = last_before(&self.interchanges, offset)?;
+        if let Some(note) = note {
             return Some(Code::Interchange(note));
         }
-        last_before(&self.groups, offset).map(Code::Group)
+        // Only a group of the same interchange: a TA1 received outside any group must not
+        // take the rejection of a group in an interchange before it.
+        match last_before(&self.groups, offset)? {
+            (gs, Some(error)) if gs > isa => Some(Code::Group(error)),
+            _ => None,
+        }
     }
 }
 
-/// The rejection of the last envelope in `list` (by offset, in order) that starts before
-/// `offset`.
-fn last_before<T: Copy>(list: &[(u64, Option<T>)], offset: u64) -> Option<T> {
+/// The last envelope in `list` (by offset, in input order) that starts before `offset`: its
+/// offset and rejection.
+fn last_before<T: Copy>(list: &[(u64, Option<T>)], offset: u64) -> Option<(u64, Option<T>)> {
     let i = list.partition_point(|(at, _)| *at < offset);
-    list[..i].last().and_then(|(_, r)| *r)
+    list[..i].last().copied()
 }
