@@ -456,6 +456,10 @@ impl StreamedClaim {
                 .await?
             }
         };
+        // Its first transmission (C11), as for a claim sent whole: the 997/999 answering it
+        // finds the claim by it.
+        crate::transmission::record_sent(tx, self.id, &self.supplier, &outbound.message_id, 1, ctx)
+            .await?;
         Ok(SentClaim {
             number: self.number,
             amount: self.amount,

@@ -292,6 +292,10 @@ async fn chunked_equals_whole(kind: Kind, report: schemas::SalesReport, trigger:
         ))
         .await;
     assert_eq!(by_reference, 1, "the outbox row holds no second copy");
+    // Its first transmission is recorded, so the 997/999 answering it finds the claim.
+    let sent = read.claim_transmissions(stored_claim.id).await.unwrap();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].message_id, message.message_id);
     drop(read);
     h.finish().await;
 }
