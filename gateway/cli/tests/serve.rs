@@ -890,3 +890,51 @@ fn a_set_in_an_interchange_its_ta1_rejects_is_not_processed() {
             .unwrap_or(false)
     });
 }
+
+#[test]
+fn a_refused_interchange_is_acknowledged_as_refused() {
+    // What the translation cannot see is refused at ingest, and the acknowledgment says so:
+    // an interchange control number the partner used before for other bytes (TA1 R 025),
+    // and a sender that is not the inbox's partner (TA1 R 006, back on the channel it came).
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = start_with(tmp.path(), Options::embedded());
+    let drops = tmp.path().join("data/drop");
+    let deliver = |partner: &str, name: &str, text: &str| {
+        let inbox = serve.drop_dir(partner, "inbox");
+        std::fs::write(inbox.join(format!("{name}.part")), text).unwrap();
+        std::fs::rename(inbox.join(format!("{name}.part")), inbox.join(name)).unwrap();
+    };
+    let sample = std::fs::read_to_string(repo().join("samples/867_4010_sales.x12")).unwrap();
+    let icn = element(&sample, "ISA", 13);
+    drop_file(&serve, "gooddrug", "867_4010_sales.x12");
+    let first = settled_files(&serve, &drops.join("gooddrug/outbox"), "the 867's 997");
+    assert_eq!(first.len(), 1, "{first:?}");
+
+    let other_bytes = sample.replacen("~\n", "~\r\n", 1);
+    assert_ne!(other_bytes, sample);
+    deliver("gooddrug", "867-again.x12", &other_bytes);
+    wait_for(&serve, "the refusal's TA1", || {
+        files(&drops.join("gooddrug/outbox")).len() == 2
+    });
+    let outbox = files(&drops.join("gooddrug/outbox"));
+    let ack = outbox.iter().find(|f| !first.contains(f)).unwrap();
+    let ack = std::fs::read_to_string(drops.join("gooddrug/outbox").join(ack)).unwrap();
+    assert!(
+        ack.contains(&format!("TA1*{icn}*")) && ack.contains("*R*025"),
+        "{ack}"
+    );
+    assert!(!ack.contains("AK9*A"), "{ack}");
+
+    deliver(
+        "acmepharma",
+        "not-acme.x12",
+        &sample.replace(&icn, "000007777"),
+    );
+    let acme = settled_files(&serve, &drops.join("acmepharma/outbox"), "ACME's TA1");
+    let ack = std::fs::read_to_string(drops.join("acmepharma/outbox").join(&acme[0])).unwrap();
+    assert!(
+        ack.contains("TA1*000007777*") && ack.contains("*R*006"),
+        "{ack}"
+    );
+    assert!(!ack.contains("AK9*A"), "{ack}");
+}

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use partner_maps::ack::AckPolicy;
 use partner_maps::translate::{
-    PartnerLookup, TranslateOptions, envelope_rejections, translate_with,
+    PartnerLookup, Rejection, TranslateOptions, envelope_rejections, reject, translate_with,
 };
 use partner_maps::{Profile, ProfileSet, SetOutcome, TranslateError};
 use schemas::Document;
@@ -25,6 +25,7 @@ use store::{
 };
 use tokio::sync::{Notify, mpsc};
 use uuid::Uuid;
+use x12::diagnostic::Ta1Note;
 use x12::validate::InterchangeReport;
 
 use crate::control;
@@ -278,6 +279,7 @@ impl Ingest {
                     && c.doc_type.as_deref() == Some("acknowledgment")
             }),
             interchanges: HashMap::new(),
+            refused: Vec::new(),
             errors: Vec::new(),
             out: Processed::default(),
         };
@@ -301,6 +303,13 @@ impl Ingest {
             run.errors.push(e);
         }
         let profile = profiles.get(&partner);
+        let mut reports = reports;
+        for report in &mut reports {
+            let isa13 = report.isa.control_number.clone();
+            for (_, note) in run.refused.iter().filter(|(i, _)| *i == isa13) {
+                reject(report, "", 0, Rejection::Interchange(*note));
+            }
+        }
         for report in reports.iter().filter(|_| !run.acked) {
             if self.queue_ack(&run, report, profile).await? {
                 run.out.acks_queued += 1;
@@ -414,12 +423,17 @@ impl Ingest {
                 }
             }
             Err(_) => Err(join(&outcome.all_diagnostics())),
-            Ok(_) if outcome.partner.as_deref() != Some(run.partner) => Err(format!(
-                "interchange {}: sender belongs to partner {:?}, but the file came from partner {:?}",
-                outcome.interchange,
-                outcome.partner.as_deref().unwrap_or("?"),
-                run.partner
-            )),
+            Ok(_) if outcome.partner.as_deref() != Some(run.partner) => {
+                // Not this inbox's sender: refused whole, on the channel it came by (TA1 R
+                // 006), and nothing of it processed.
+                refuse(run, &outcome.interchange, Ta1Note::InvalidSenderId);
+                Err(format!(
+                    "interchange {}: sender belongs to partner {:?}, but the file came from partner {:?}",
+                    outcome.interchange,
+                    outcome.partner.as_deref().unwrap_or("?"),
+                    run.partner
+                ))
+            }
             Ok(docs) => match self.check_interchange(run, &outcome.interchange).await? {
                 Some(dup) => Err(dup),
                 None => Ok(docs.as_slice()),
@@ -591,11 +605,14 @@ impl Ingest {
                 .find_interchange(run.partner, isa13)
                 .await?;
             match first {
-                Some(f) if f.sha256.as_deref() != Some(run.sha) => Some(format!(
-                    "interchange {isa13}: duplicate interchange control number, first received {} in file {}",
-                    f.received_at.format("%Y-%m-%d %H:%M:%S UTC"),
-                    f.sha256.as_deref().unwrap_or("?")
-                )),
+                Some(f) if f.sha256.as_deref() != Some(run.sha) => {
+                    refuse(run, isa13, Ta1Note::DuplicateControlNumber);
+                    Some(format!(
+                        "interchange {isa13}: duplicate interchange control number, first received {} in file {}",
+                        f.received_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                        f.sha256.as_deref().unwrap_or("?")
+                    ))
+                }
                 _ => None,
             }
         };
@@ -677,8 +694,19 @@ struct Run<'a> {
     set_children: HashMap<String, Uuid>,
     acked: bool,
     interchanges: HashMap<String, Option<String>>,
+    /// Interchanges refused here for what the translation cannot see (a control number this
+    /// partner used before, a sender not this inbox's partner), by ISA13: their
+    /// acknowledgment says so (TA1 `R`).
+    refused: Vec<(String, Ta1Note)>,
     errors: Vec<String>,
     out: Processed,
+}
+
+/// Notes that the interchange `isa13` is refused with `note` (once per note).
+fn refuse(run: &mut Run<'_>, isa13: &str, note: Ta1Note) {
+    if !run.refused.iter().any(|(i, n)| i == isa13 && *n == note) {
+        run.refused.push((isa13.to_owned(), note));
+    }
 }
 
 fn set_key(isa13: Option<&str>, gs06: Option<&str>, st02: Option<&str>) -> String {
