@@ -558,6 +558,15 @@ impl<'p, R: Read> Translator<'p, R> {
 
     fn checked(&mut self, raw: &mut RawSet) -> (SetOutcome, Option<MapJob>) {
         let ctx = raw.context.clone();
+        if raw.id == "867"
+            && raw.checks_owed()
+            && let Resolved::Found { profile, .. } = self.resolve(&ctx)
+            && profile.dialect.lenient_867_line_order
+        {
+            // The group's partner sends 867 lines LIN first: the checks inside the set,
+            // still owed, take that order, whatever else becomes of the set.
+            raw.lenient_867_line_order();
+        }
         let invalid = errors_in(&raw.diagnostics);
         // A set with checks still owed keeps its findings until they are done.
         let diagnostics = if raw.checks_owed() {
@@ -632,11 +641,6 @@ impl<'p, R: Read> Translator<'p, R> {
                 role: profile.role,
             });
             return (out, None);
-        }
-        if profile.dialect.lenient_867_line_order {
-            // The partner's 867 lines may open with LIN: the checks inside the set, still
-            // owed, take that order.
-            raw.lenient_867_line_order();
         }
         let source = self.source_of(&out);
         (out, Some(MapJob { profile, source }))
