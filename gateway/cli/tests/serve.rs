@@ -777,7 +777,6 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
     );
 
     // The fix, then the replay from the command line (the running server relays its work).
-    std::fs::write(profiles.join("gooddrug.toml"), &good).unwrap();
     let replay = |id: &str| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
             .args(["replay", id, "--config"])
@@ -790,6 +789,11 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
                 + &String::from_utf8_lossy(&out.stderr),
         )
     };
+    // Replayed before the fix it fails again, and says so with its exit status.
+    let (ok, said) = replay(&id);
+    assert!(!ok, "a replay that still fails must exit non-zero: {said}");
+    assert!(said.contains("1 failed"), "{said}");
+    std::fs::write(profiles.join("gooddrug.toml"), &good).unwrap();
     let (ok, said) = replay(&id);
     assert!(ok, "replay failed: {said}");
     wait_for(&serve, "the replayed 867's batch", || {

@@ -24,6 +24,9 @@ pub struct Replayed {
     pub transaction: Uuid,
     /// What happened.
     pub summary: String,
+    /// The file replayed failed again (a set still does not go through): the fix did not
+    /// take, and the transaction stays failed.
+    pub still_failed: bool,
 }
 
 /// Replays transaction `id`.
@@ -33,11 +36,13 @@ pub async fn replay(ingest: &Ingest, id: Uuid) -> Result<Replayed, PipelineError
         .get_transaction(id)
         .await?
         .ok_or(PipelineError::NoTransaction(id))?;
+    let mut still_failed = false;
     let summary = match (tx.direction, tx.step, tx.parent_id) {
         (Direction::Inbound, Step::Engine, Some(_)) => republish(ingest, &tx).await?,
         (Direction::Inbound, _, parent) => {
             let file = parent.unwrap_or(tx.id);
             let p = ingest.process(file).await?;
+            still_failed = p.state == Some(TxState::Failed);
             format!(
                 "file {file} processed again: {} set(s) done now, {} already done, {} failed; {}",
                 p.sets_done,
@@ -53,6 +58,7 @@ pub async fn replay(ingest: &Ingest, id: Uuid) -> Result<Replayed, PipelineError
     Ok(Replayed {
         transaction: id,
         summary,
+        still_failed,
     })
 }
 

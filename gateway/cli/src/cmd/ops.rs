@@ -212,6 +212,11 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<Outcome> {
         println!("{}", serde_json::to_string(&done)?);
         eprintln!("chargegate: {}", done.summary);
         store.close().await;
-        Ok(Outcome::Valid)
+        // Still failing: the fix did not take (exit 1, as for any input still invalid).
+        Ok(if done.still_failed {
+            Outcome::Invalid
+        } else {
+            Outcome::Valid
+        })
     })
 }
