@@ -748,13 +748,28 @@ fn set_row(
     row
 }
 
+/// The kind of acknowledgment in a file's name, as its content is: a 999 answers only
+/// 005010 groups (an 004010 group gets a 997 whatever the policy).
 fn policy_name(policy: &AckPolicy, report: &InterchangeReport) -> &'static str {
     if report.rejected() {
-        "ta1"
-    } else if policy.kind == x12::ack::AckKind::Ia999 {
-        "999"
-    } else {
-        "997"
+        return "ta1";
+    }
+    if policy.kind != x12::ack::AckKind::Ia999 {
+        return "997";
+    }
+    let acked = report.groups.iter().filter(|g| g.functional_id != "FA");
+    let (mut v5, mut v4) = (false, false);
+    for g in acked {
+        if g.version == Some(x12::dict::Version::V005010) {
+            v5 = true;
+        } else {
+            v4 = true;
+        }
+    }
+    match (v5, v4) {
+        (true, true) => "997-999",
+        (true, false) => "999",
+        _ => "997",
     }
 }
 
@@ -788,4 +803,46 @@ fn summarize(errors: &[String]) -> String {
         text.push_str(&format!("\n... and {} more", errors.len() - SHOWN));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_of(sample: &str) -> InterchangeReport {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../samples")
+            .join(sample);
+        let data = std::fs::read(&path).expect("sample");
+        let mut out = x12::validate::validate(
+            &data[..],
+            x12::ReaderOptions::default(),
+            x12::validate::ValidateOptions::default(),
+        );
+        out.interchanges.remove(0)
+    }
+
+    #[test]
+    fn an_acknowledgment_file_is_named_for_what_it_holds() {
+        let mut policy = AckPolicy::for_profile(None);
+        policy.kind = x12::ack::AckKind::Ia999;
+        // A 999 policy answers an 004010 group with a 997.
+        assert_eq!(
+            policy_name(&policy, &report_of("844_4010_claim.x12")),
+            "997"
+        );
+        assert_eq!(
+            policy_name(&policy, &report_of("845_5010_contract_change.x12")),
+            "999"
+        );
+        policy.kind = x12::ack::AckKind::Fa997;
+        assert_eq!(
+            policy_name(&policy, &report_of("845_5010_contract_change.x12")),
+            "997"
+        );
+        assert_eq!(
+            policy_name(&policy, &report_of("bad_isa_len_se_count.x12")),
+            "ta1"
+        );
+    }
 }
