@@ -466,6 +466,7 @@ impl<'p, R: Read> Translator<'p, R> {
                 result: Ok(Vec::new()),
                 rejection: None,
                 acknowledgment: None,
+                keys: SetKeys::default(),
             };
             out.acknowledgment = crate::ack_in::read_ta1(ta1, self.source_of(&out));
             out.result = Err(TranslateError::NotTranslated {
@@ -585,9 +586,11 @@ impl<'p, R: Read> Translator<'p, R> {
             result: Ok(Vec::new()),
             rejection: None,
             acknowledgment: None,
+            keys: SetKeys::default(),
         };
         // Only a set that is not translated needs its location (six strings): made then.
         if invalid > 0 {
+            out.keys = SetKeys::of(raw);
             out.result = Err(TranslateError::Invalid {
                 location: set_location(raw, self.file.as_deref()),
                 errors: invalid,
@@ -619,6 +622,7 @@ impl<'p, R: Read> Translator<'p, R> {
                     Rejection::Interchange(Ta1Note::InvalidSenderId)
                 };
                 out.rejection = Some(rejection);
+                out.keys = SetKeys::of(raw);
                 out.result = Err(TranslateError::UnknownPartner {
                     location: set_location(raw, self.file.as_deref()),
                     isa_qualifier: ctx.isa.sender_qualifier.clone(),
@@ -634,6 +638,7 @@ impl<'p, R: Read> Translator<'p, R> {
             out.rejection = Some(Rejection::Set(
                 raw.report(vec![SetError::NotSupported], vec![]),
             ));
+            out.keys = SetKeys::of(raw);
             out.result = Err(TranslateError::SetNotAllowed {
                 location: set_location(raw, self.file.as_deref()),
                 partner: profile.id.clone(),
@@ -697,6 +702,7 @@ fn finish_set(set: &mut SetStep, memo: &mut CheckMemo, file: Option<&str>) {
             out.partner = None;
             out.rejection = None;
             out.acknowledgment = None;
+            out.keys = SetKeys::of(&set.raw);
             out.result = Err(TranslateError::Invalid {
                 location: set_location(&set.raw, file),
                 errors: errors_in(&out.diagnostics),
@@ -715,6 +721,7 @@ fn map_one(raw: &RawSet, out: &mut SetOutcome, job: &MapJob, file: Option<&str>)
             let mut diagnostic = e.to_diagnostic(raw);
             diagnostic.location.file = file.map(str::to_owned);
             out.rejection = Some(Rejection::Set(read_rejection(raw, &e)));
+            out.keys = SetKeys::of(raw);
             out.result = Err(TranslateError::Read { diagnostic });
             return;
         }
@@ -726,6 +733,7 @@ fn map_one(raw: &RawSet, out: &mut SetOutcome, job: &MapJob, file: Option<&str>)
                 e.location.file = file.map(str::to_owned);
             }
             out.rejection = Some(Rejection::Set(map_rejection(raw, &errors)));
+            out.keys = SetKeys::of(raw);
             out.result = Err(TranslateError::Map(errors));
         }
     }
@@ -839,6 +847,55 @@ pub struct SetOutcome {
     /// A valid 997/999, or a TA1, read into its document ([`crate::ack_in`]); its `result`
     /// stays [`TranslateError::NotTranslated`]: nothing is mapped and nothing acknowledges it.
     pub acknowledgment: Option<schemas::Acknowledgment>,
+    /// What ops search a set that produced no documents by, read from its segments as sent
+    /// (empty for a set that mapped: its documents carry them).
+    pub keys: SetKeys,
+}
+
+/// The debit memo, invoices and contracts a set names, as sent: for finding a failed set
+/// by what its partner calls it (design.md 10). Read only when the set fails.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SetKeys {
+    /// BAA05 (844) or BRC04 (849).
+    pub debit_memo: Option<String>,
+    /// REF02 of each `REF*IV`, in order, each once, at most [`MAX_SET_KEYS`].
+    pub invoices: Vec<String>,
+    /// CON02, PTD05 (after `CT`) and REF02 of `REF*CT`, each once, at most [`MAX_SET_KEYS`].
+    pub contracts: Vec<String>,
+}
+
+/// Invoices or contracts kept per failed set: a million-line 867 must not become a million
+/// search keys.
+pub const MAX_SET_KEYS: usize = 500;
+
+impl SetKeys {
+    /// The keys `raw` names.
+    pub fn of(raw: &RawSet) -> SetKeys {
+        let mut keys = SetKeys::default();
+        let add = |list: &mut Vec<String>, value: Option<&str>| {
+            if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty())
+                && list.len() < MAX_SET_KEYS
+                && !list.iter().any(|k| k == v)
+            {
+                list.push(v.to_owned());
+            }
+        };
+        for seg in raw.segments() {
+            match seg.id() {
+                b"BAA" => keys.debit_memo = seg.text(5).map(str::to_owned),
+                b"BRC" => keys.debit_memo = seg.text(4).map(str::to_owned),
+                b"CON" => add(&mut keys.contracts, seg.text(2)),
+                b"PTD" if seg.text(4) == Some("CT") => add(&mut keys.contracts, seg.text(5)),
+                b"REF" => match seg.text(1) {
+                    Some("IV") => add(&mut keys.invoices, seg.text(2)),
+                    Some("CT") => add(&mut keys.contracts, seg.text(2)),
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        keys
+    }
 }
 
 impl SetOutcome {

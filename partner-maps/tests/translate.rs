@@ -738,3 +738,40 @@ fn envelope_rejections_turn_the_sets_of_rejected_envelopes_into_errors() {
         all[1].result
     );
 }
+
+#[test]
+fn a_set_that_fails_names_what_ops_search_it_by() {
+    // A claim whose mapping fails still says its debit memo, invoices and contracts, as
+    // sent; a claim that maps leaves them to its documents.
+    let set = profiles();
+    let claim = sample("gooddrug", "844_4010_claim.x12");
+    let failing = edit(&claim, "UIT*CA*45.00*CT~", "UIT*CA*45.00*SW~");
+    let o = translate(failing.as_bytes(), SHA, &set, None)
+        .next()
+        .expect("one set");
+    assert!(o.result.is_err());
+    assert_eq!(o.keys.debit_memo.as_deref(), Some("GDD-CB-20261115-0001"));
+    assert!(!o.keys.invoices.is_empty(), "{:?}", o.keys);
+    assert!(
+        o.keys
+            .invoices
+            .iter()
+            .all(|i| claim.contains(&format!("REF*IV*{i}~"))),
+        "{:?}",
+        o.keys
+    );
+    assert!(
+        o.keys
+            .contracts
+            .iter()
+            .all(|c| claim.contains(&format!("CON*CT*{c}*"))),
+        "{:?}",
+        o.keys
+    );
+    assert!(!o.keys.contracts.is_empty());
+    let ok = translate(claim.as_bytes(), SHA, &set, None)
+        .next()
+        .expect("one set");
+    assert!(ok.result.is_ok());
+    assert_eq!(ok.keys, partner_maps::translate::SetKeys::default());
+}

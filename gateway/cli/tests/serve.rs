@@ -768,6 +768,22 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
         "the error must name the segment that did not map: {error}"
     );
     let id = failed["id"].as_str().unwrap().to_owned();
+    // Ops find the failed set by an invoice it names, though it mapped to nothing.
+    let by_invoice = json(
+        &get(
+            serve.port,
+            "/api/v1/transactions?failed=true&invoice=INV0098301",
+        )
+        .unwrap()
+        .1,
+    );
+    let found: Vec<&str> = by_invoice
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    assert!(found.contains(&id.as_str()), "{by_invoice}");
     let batch_path = "/api/v1/batches/gooddrug%2FGDD-867-202611";
     assert_eq!(get(serve.port, batch_path).unwrap().0, 404);
     let acks_before = settled_files(
