@@ -40,7 +40,8 @@ use x12::diagnostic::{Code, ElementPosition, GroupError, SegmentError, SetError,
 use x12::sets::{ReadError, read_set};
 use x12::stream::{Event, RawSet, SetContext, SetReader};
 use x12::validate::{
-    CheckMemo, ElementIssue, InterchangeReport, SegmentIssue, SetReport, ValidateOptions, check_set,
+    CheckMemo, ElementIssue, InterchangeReport, LenientSender, SegmentIssue, SetReport,
+    ValidateOptions, check_set,
 };
 use x12::{Diagnostic, Location, ReaderOptions, Severity, TokenError};
 
@@ -160,6 +161,24 @@ pub fn translate_with<'p, R: Read>(
         // The checks inside each set run with its typed reading and mapping, off the
         // reading thread: only the envelope is sequential.
         defer_set_checks: true,
+        // A set the reader checks itself (lacking its SE) is checked as its partner sends
+        // 867 lines, like the sets it hands out (`Translator::checked`).
+        lenient_867_line_order: matches!(lookup, PartnerLookup::Profile(p) if p.dialect.lenient_867_line_order),
+        lenient_867_senders: match lookup {
+            PartnerLookup::Sender(set) => set
+                .iter()
+                .filter(|p| p.dialect.lenient_867_line_order)
+                .map(|p| LenientSender {
+                    isa_qualifier: p.x12.isa_qualifier.clone(),
+                    isa_id: p.x12.isa_id.clone(),
+                    gs_ids: std::iter::once(&p.x12.gs_id)
+                        .chain(&p.x12.inbound_gs_ids)
+                        .cloned()
+                        .collect(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
         ..ValidateOptions::default()
     };
     Translator {

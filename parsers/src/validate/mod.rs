@@ -18,7 +18,7 @@ pub use report::{
 };
 pub use set_check::{CheckMemo, SetFindings, check_set};
 pub use syntax::ElementIssue;
-pub use validator::{ValidateOptions, Validator};
+pub use validator::{LenientSender, ValidateOptions, Validator};
 
 use crate::diagnostic::Diagnostic;
 use crate::tokenizer::{ReaderOptions, SegmentReader};

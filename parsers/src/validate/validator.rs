@@ -34,6 +34,22 @@ pub struct ValidateOptions {
     /// An 867 line may open with LIN, its QTY right after (the partner's profile says
     /// `lenient_867_line_order`); otherwise such a LIN is out of place, as the standard has it.
     pub lenient_867_line_order: bool,
+    /// The senders whose 867 lines may open with LIN, for a reader that finds the partner
+    /// only at each ISA/GS (the gateway): a set of theirs is checked so even when the reader
+    /// checks it itself (a set it cannot hand out, lacking its SE).
+    pub lenient_867_senders: Vec<LenientSender>,
+}
+
+/// A sender whose 867 lines may open with LIN: its ISA05/ISA06 and the GS02 ids it sends
+/// under.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LenientSender {
+    /// ISA05.
+    pub isa_qualifier: String,
+    /// ISA06, trimmed.
+    pub isa_id: String,
+    /// GS02 values.
+    pub gs_ids: Vec<String>,
 }
 
 struct OpenSet {
@@ -252,6 +268,25 @@ impl Validator {
             self.interchange_error(Ta1Note::PrematureEndOfFile, "input ends before IEA".into());
             self.close_interchange();
         }
+    }
+
+    /// True when the open group's 867 lines may open with LIN: asked for all, or its sender
+    /// is one of [`ValidateOptions::lenient_867_senders`].
+    fn lin_first(&self) -> bool {
+        if self.opts.lenient_867_line_order {
+            return true;
+        }
+        let (Some(i), Some(g)) = (&self.interchange, &self.group) else {
+            return false;
+        };
+        let isa = &i.report.isa;
+        self.opts.lenient_867_senders.iter().any(|s| {
+            s.isa_qualifier.trim() == isa.sender_qualifier.trim()
+                && s.isa_id.trim() == isa.sender_id.trim()
+                && s.gs_ids
+                    .iter()
+                    .any(|gs| gs.trim() == g.report.sender.trim())
+        })
     }
 
     fn location(&self) -> Location {
@@ -751,12 +786,7 @@ impl Validator {
                     s.owed = Some((version, def));
                 }
             } else {
-                let check = SetCheck::new(
-                    version,
-                    def,
-                    self.location(),
-                    self.opts.lenient_867_line_order,
-                );
+                let check = SetCheck::new(version, def, self.location(), self.lin_first());
                 if let Some(s) = &mut self.set {
                     s.check = Some(check);
                 }
@@ -817,7 +847,7 @@ impl Validator {
                 version,
                 def,
                 location: self.location(),
-                lin_first: self.opts.lenient_867_line_order,
+                lin_first: self.lin_first(),
             });
         }
         // Borrowed from the segment, not copied: SE ends every set, so this runs often.
@@ -920,8 +950,9 @@ impl Validator {
             return;
         };
         let location = self.location();
+        let lin_first = self.lin_first();
         let Some(set) = &mut self.set else { return };
-        let mut check = SetCheck::new(version, def, location, self.opts.lenient_867_line_order);
+        let mut check = SetCheck::new(version, def, location, lin_first);
         check.replay(segments, &mut self.memo);
         check.diagnostics.clear();
         set.report.segments.append(&mut check.issues);
