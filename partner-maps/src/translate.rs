@@ -430,7 +430,15 @@ impl<'p, R: Read> Translator<'p, R> {
         for step in round {
             match step {
                 Step::Set(set) => {
-                    let SetStep { raw, out, late, .. } = *set;
+                    let SetStep {
+                        raw, mut out, late, ..
+                    } = *set;
+                    // A set that produced no documents is found by what it names, as sent;
+                    // a received acknowledgment is no such set.
+                    if matches!(&out.result, Err(e) if !matches!(e, TranslateError::NotTranslated { .. }))
+                    {
+                        out.keys = SetKeys::of(&raw);
+                    }
                     self.reader.recycle(raw);
                     if let Some(report) = late {
                         self.pending.push(Pending {
@@ -609,7 +617,6 @@ impl<'p, R: Read> Translator<'p, R> {
         };
         // Only a set that is not translated needs its location (six strings): made then.
         if invalid > 0 {
-            out.keys = SetKeys::of(raw);
             out.result = Err(TranslateError::Invalid {
                 location: set_location(raw, self.file.as_deref()),
                 errors: invalid,
@@ -641,7 +648,6 @@ impl<'p, R: Read> Translator<'p, R> {
                     Rejection::Interchange(Ta1Note::InvalidSenderId)
                 };
                 out.rejection = Some(rejection);
-                out.keys = SetKeys::of(raw);
                 out.result = Err(TranslateError::UnknownPartner {
                     location: set_location(raw, self.file.as_deref()),
                     isa_qualifier: ctx.isa.sender_qualifier.clone(),
@@ -657,7 +663,6 @@ impl<'p, R: Read> Translator<'p, R> {
             out.rejection = Some(Rejection::Set(
                 raw.report(vec![SetError::NotSupported], vec![]),
             ));
-            out.keys = SetKeys::of(raw);
             out.result = Err(TranslateError::SetNotAllowed {
                 location: set_location(raw, self.file.as_deref()),
                 partner: profile.id.clone(),
@@ -721,7 +726,6 @@ fn finish_set(set: &mut SetStep, memo: &mut CheckMemo, file: Option<&str>) {
             out.partner = None;
             out.rejection = None;
             out.acknowledgment = None;
-            out.keys = SetKeys::of(&set.raw);
             out.result = Err(TranslateError::Invalid {
                 location: set_location(&set.raw, file),
                 errors: errors_in(&out.diagnostics),
@@ -740,7 +744,6 @@ fn map_one(raw: &RawSet, out: &mut SetOutcome, job: &MapJob, file: Option<&str>)
             let mut diagnostic = e.to_diagnostic(raw);
             diagnostic.location.file = file.map(str::to_owned);
             out.rejection = Some(Rejection::Set(read_rejection(raw, &e)));
-            out.keys = SetKeys::of(raw);
             out.result = Err(TranslateError::Read { diagnostic });
             return;
         }
@@ -752,7 +755,6 @@ fn map_one(raw: &RawSet, out: &mut SetOutcome, job: &MapJob, file: Option<&str>)
                 e.location.file = file.map(str::to_owned);
             }
             out.rejection = Some(Rejection::Set(map_rejection(raw, &errors)));
-            out.keys = SetKeys::of(raw);
             out.result = Err(TranslateError::Map(errors));
         }
     }

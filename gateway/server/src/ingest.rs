@@ -21,8 +21,7 @@ use partner_maps::{Profile, ProfileSet, SetOutcome, TranslateError};
 use schemas::Document;
 use store::{
     ControlKind, Direction, DocumentSource, InboundFile, InterchangeRecord, NewDocument,
-    NewTransaction, RefKind, Step, Store, TransactionRecord, TransactionRef, TransactionUpdate,
-    TxState,
+    NewTransaction, Step, Store, TransactionRecord, TransactionRef, TransactionUpdate, TxState,
 };
 use tokio::sync::{Notify, mpsc};
 use uuid::Uuid;
@@ -34,7 +33,7 @@ use crate::error::PipelineError;
 use crate::messages;
 use crate::profiles::Profiles;
 use crate::raw::{RawFile, RawStore};
-use crate::refs::refs_of;
+use crate::refs::{refs_of, refs_of_keys};
 
 /// How a file reached us.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -497,7 +496,7 @@ impl Ingest {
                         let child = row.id;
                         // Findable by what the partner calls it, though nothing mapped.
                         row.debit_memo = outcome.keys.debit_memo.clone();
-                        row.refs = failed_set_refs(&outcome.keys);
+                        row.refs = refs_of_keys(&outcome.keys);
                         let mut t = self.store.begin().await?;
                         t.insert_transaction(&row).await?;
                         t.update_transaction(
@@ -749,18 +748,6 @@ fn set_row(
     row.gs06 = Some(outcome.group.clone()).filter(|g| !g.is_empty());
     row.st02 = Some(outcome.set.clone());
     row
-}
-
-/// The search references of a set that failed, from its keys as sent (the debit memo is the
-/// transaction's own column and a reference too, as for a set that mapped).
-fn failed_set_refs(keys: &partner_maps::translate::SetKeys) -> Vec<TransactionRef> {
-    let memo = keys.debit_memo.iter().map(|m| (RefKind::DebitMemo, m));
-    let contracts = keys.contracts.iter().map(|c| (RefKind::Contract, c));
-    let invoices = keys.invoices.iter().map(|i| (RefKind::Invoice, i));
-    memo.chain(contracts)
-        .chain(invoices)
-        .map(|(kind, value)| TransactionRef::new(kind, value.clone()))
-        .collect()
 }
 
 /// The kind of acknowledgment in a file's name, as its content is: a 999 answers only

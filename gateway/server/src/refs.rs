@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use partner_maps::translate::SetKeys;
 use schemas::Document;
 use store::{RefKind, TransactionRef};
 
@@ -45,7 +46,32 @@ pub fn refs_of(doc: &Document) -> (Option<String>, Vec<TransactionRef>) {
         }
         Document::Acknowledgment(_) => {}
     }
-    if let Some(dm) = &debit_memo {
+    search_refs(&mut refs, debit_memo.as_ref(), contracts, invoices);
+    (debit_memo, refs)
+}
+
+/// The searchable references of a set that produced no documents, from what it names as
+/// sent: the same kinds, in the same order, as a document's.
+pub fn refs_of_keys(keys: &SetKeys) -> Vec<TransactionRef> {
+    let mut refs = Vec::new();
+    search_refs(
+        &mut refs,
+        keys.debit_memo.as_ref(),
+        keys.contracts.iter().cloned(),
+        keys.invoices.iter().cloned(),
+    );
+    refs
+}
+
+/// Adds the debit memo, then the contracts and the first [`MAX_INVOICE_REFS`] invoices,
+/// leaving out empty values.
+fn search_refs(
+    refs: &mut Vec<TransactionRef>,
+    debit_memo: Option<&String>,
+    contracts: impl IntoIterator<Item = String>,
+    invoices: impl IntoIterator<Item = String>,
+) {
+    if let Some(dm) = debit_memo {
         refs.push(TransactionRef::new(RefKind::DebitMemo, dm.clone()));
     }
     refs.extend(
@@ -61,5 +87,4 @@ pub fn refs_of(doc: &Document) -> (Option<String>, Vec<TransactionRef>) {
             .take(MAX_INVOICE_REFS)
             .map(|i| TransactionRef::new(RefKind::Invoice, i)),
     );
-    (debit_memo, refs)
 }

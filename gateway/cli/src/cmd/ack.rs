@@ -127,12 +127,11 @@ fn translated(
     all_sets: bool,
 ) -> (Vec<InterchangeReport>, bool) {
     let options = TranslateOptions {
-        file: Some(file),
+        file: Some(file.clone()),
         keep_all_sets: Some(all_sets),
         reader: Some(reader),
         ..TranslateOptions::default()
     };
-    let name = options.file.clone().unwrap_or_default();
     let mut t = translate_with(src, "", PartnerLookup::Profile(profile), options);
     let mut valid = true;
     for outcome in t.by_ref() {
@@ -141,7 +140,7 @@ fn translated(
         }
         valid &= outcome.result.is_ok() || outcome.acknowledgment.is_some();
     }
-    valid &= report_outside_sets(&mut t, &name);
+    valid &= report_outside_sets(&mut t, &file);
     (t.take_reports(), valid)
 }
 

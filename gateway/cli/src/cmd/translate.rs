@@ -44,13 +44,13 @@ pub fn translate_file(path: &Path, read: &ReadFlags) -> anyhow::Result<(Vec<Docu
         Some(p) => PartnerLookup::Profile(p),
         None => PartnerLookup::Offline,
     };
+    let name = path.display().to_string();
     let options = TranslateOptions {
-        file: Some(path.display().to_string()),
+        file: Some(name.clone()),
         ..TranslateOptions::default()
     };
     // Sets in an interchange or group the acknowledgment rejects give no documents.
     let rejected = envelope_rejections(open(path)?, lookup.reader_options());
-    let name = path.display().to_string();
     let mut translator = translate_with(open(path)?, &sha, lookup, options);
     let mut docs = Vec::new();
     let mut ok = true;
