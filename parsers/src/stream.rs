@@ -84,15 +84,6 @@ impl RawSet {
         self.checks_owed.is_some()
     }
 
-    /// Lets the checks still owed take an 867 line sent LIN first, its QTY right after, once
-    /// the set's partner is known to send them so (its profile's `lenient_867_line_order`).
-    /// Nothing changes for checks already run.
-    pub fn lenient_867_line_order(&mut self) {
-        if let Some(owed) = &mut self.checks_owed {
-            owed.lin_first = true;
-        }
-    }
-
     /// True when the validator found no error in the set.
     pub fn is_valid(&self) -> bool {
         self.diagnostics

@@ -161,8 +161,9 @@ pub fn translate_with<'p, R: Read>(
         // The checks inside each set run with its typed reading and mapping, off the
         // reading thread: only the envelope is sequential.
         defer_set_checks: true,
-        // A set the reader checks itself (lacking its SE) is checked as its partner sends
-        // 867 lines, like the sets it hands out (`Translator::checked`).
+        // The checks inside each 867 take its partner's line order (LIN first or not), the
+        // partner found as `resolve` finds it: by the lookup's one profile, or by ISA and GS
+        // sender, for the sets handed out and those the reader checks itself alike.
         lenient_867_line_order: matches!(lookup, PartnerLookup::Profile(p) if p.dialect.lenient_867_line_order),
         lenient_867_senders: match lookup {
             PartnerLookup::Sender(set) => set
@@ -586,15 +587,6 @@ impl<'p, R: Read> Translator<'p, R> {
 
     fn checked(&mut self, raw: &mut RawSet) -> (SetOutcome, Option<MapJob>) {
         let ctx = raw.context.clone();
-        if raw.id == "867"
-            && raw.checks_owed()
-            && let Resolved::Found { profile, .. } = self.resolve(&ctx)
-            && profile.dialect.lenient_867_line_order
-        {
-            // The group's partner sends 867 lines LIN first: the checks inside the set,
-            // still owed, take that order, whatever else becomes of the set.
-            raw.lenient_867_line_order();
-        }
         let invalid = errors_in(&raw.diagnostics);
         // A set with checks still owed keeps its findings until they are done.
         let diagnostics = if raw.checks_owed() {

@@ -271,8 +271,8 @@ pub(crate) struct OwedChecks {
     pub(crate) version: Version,
     pub(crate) def: &'static SetDef,
     pub(crate) location: Location,
-    /// An 867 line may open with LIN ([`super::ValidateOptions::lenient_867_line_order`], or
-    /// [`RawSet::lenient_867_line_order`] once the set's partner is known).
+    /// An 867 line may open with LIN ([`super::ValidateOptions::lenient_867_line_order`] or
+    /// [`super::ValidateOptions::lenient_867_senders`]).
     pub(crate) lin_first: bool,
 }
 
