@@ -314,7 +314,9 @@ pub struct TransactionUpdate {
 }
 
 impl TransactionUpdate {
-    /// A plain step/state change by `actor`.
+    /// A plain step/state change by `actor`. A change to [`TxState::Done`] clears the error
+    /// column: what a transaction that went through once failed with is history (the audit
+    /// trail keeps it), not why it is where it is.
     pub fn new(
         id: Uuid,
         step: Step,
@@ -327,7 +329,7 @@ impl TransactionUpdate {
             step,
             state,
             error: None,
-            clear_error: false,
+            clear_error: state == TxState::Done,
             doc_type: None,
             isa13: None,
             gs06: None,
@@ -342,6 +344,7 @@ impl TransactionUpdate {
     /// The same change with an error (use with [`TxState::Failed`]).
     pub fn with_error(mut self, error: impl Into<String>) -> Self {
         self.error = Some(error.into());
+        self.clear_error = false;
         self
     }
 

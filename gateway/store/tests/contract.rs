@@ -455,7 +455,8 @@ async fn transaction_lifecycle_and_search(h: &Harness) {
         .await),
         vec![set.id]
     );
-    for cn in ["000000905", "905", "0001"] {
+    // Zero padding does not matter: ISA13 has nine digits, GS06 and ST02 as the sender chose.
+    for cn in ["000000905", "905", "0001", "1", "00000905", "0000000001"] {
         assert_eq!(
             ids(list(TransactionFilter {
                 control_number: Some(cn.into()),
@@ -548,6 +549,24 @@ async fn transaction_lifecycle_and_search(h: &Harness) {
             ),
         ]
     );
+
+    // Fixed and replayed: a done transaction no longer shows what it once failed with.
+    store
+        .update_transaction(&TransactionUpdate::new(
+            set.id,
+            Step::Engine,
+            TxState::Done,
+            "ops",
+            t(5),
+        ))
+        .await
+        .expect("done");
+    let done = store
+        .get_transaction(set.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    assert_eq!((done.state, done.error), (TxState::Done, None));
 
     let missing = store
         .update_transaction(&TransactionUpdate::new(

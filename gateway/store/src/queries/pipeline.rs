@@ -241,8 +241,9 @@ pub(crate) async fn list(
         sql += &format!(" AND t.raw_sha256 = {}", p.push(sha.as_str()));
     }
     if let Some(cn) = &f.control_number {
-        let n = p.push(cn.as_str());
-        sql += &format!(" AND (t.isa13 = {n} OR t.gs06 = {n} OR t.st02 = {n})");
+        let forms = p.list(&control_number_forms(cn));
+        sql +=
+            &format!(" AND (t.isa13 IN ({forms}) OR t.gs06 IN ({forms}) OR t.st02 IN ({forms}))");
     }
     if let Some(memo) = &f.debit_memo {
         let n = p.push(memo.as_str());
@@ -271,6 +272,21 @@ pub(crate) async fn list(
     let mut recs = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
     load_refs(c, &mut recs).await?;
     Ok(recs)
+}
+
+/// The ways a control number is written: a numeric one with any zero padding up to ISA13's
+/// nine digits (`5002` finds GS06 `5002`, ISA13 `000005002` and ST02 `05002`, as does
+/// `000005002`), any other as given. A list of exact values keeps the columns' indexes in use.
+fn control_number_forms(cn: &str) -> Vec<String> {
+    let cn = cn.trim();
+    let bare = match cn.trim_start_matches('0') {
+        "" => "0",
+        bare => bare,
+    };
+    if cn.is_empty() || bare.len() > 9 || !cn.bytes().all(|b| b.is_ascii_digit()) {
+        return vec![cn.to_owned()];
+    }
+    (bare.len()..=9).map(|w| format!("{bare:0>w$}")).collect()
 }
 
 pub(crate) async fn children(
