@@ -825,8 +825,32 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
         "{batch}"
     );
     assert!(batch["lines"].as_array().unwrap().is_empty(), "{batch}");
-    let (_, listed) = get(serve.port, &format!("/api/v1/transactions/{id}")).unwrap();
-    assert_ne!(json(&listed)["state"], "failed", "{listed}");
+    // Done, and no longer showing the error it failed with (the audit trail keeps it).
+    let tx_path = format!("/api/v1/transactions/{id}");
+    wait_for(&serve, "the replayed set to be done", || {
+        get(serve.port, &tx_path).is_ok_and(|(_, b)| json(&b)["transaction"]["state"] == "done")
+    });
+    let listed = json(&get(serve.port, &tx_path).unwrap().1);
+    assert!(listed["transaction"]["error"].is_null(), "{listed}");
+    // Found by its control numbers however they are padded (ISA13 000005002, GS06 5002).
+    for cn in ["5002", "000005002"] {
+        let found = json(
+            &get(
+                serve.port,
+                &format!("/api/v1/transactions?partner=gooddrug&control_number={cn}"),
+            )
+            .unwrap()
+            .1,
+        );
+        let found: Vec<&str> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t["id"].as_str())
+            .collect();
+        assert!(found.contains(&id.as_str()), "{cn}: {found:?}");
+        assert!(found.len() >= 2, "the file and its set: {cn}: {found:?}");
+    }
 
     // A second replay changes nothing: same batch version, no new file, no new transaction.
     let count = |serve: &Serve| {
@@ -840,7 +864,8 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
         .len()
     };
     let before = count(&serve);
-    let _ = replay(&id);
+    let (ok, said) = replay(&id);
+    assert!(!ok && said.contains("nothing to replay"), "{said}");
     std::thread::sleep(std::time::Duration::from_millis(1500));
     assert_eq!(count(&serve), before, "a second replay made transactions");
     let again = json(&get(serve.port, batch_path).unwrap().1);

@@ -36,6 +36,16 @@ pub async fn replay(ingest: &Ingest, id: Uuid) -> Result<Replayed, PipelineError
         .get_transaction(id)
         .await?
         .ok_or(PipelineError::NoTransaction(id))?;
+    // Replay is for what did not go through: a done transaction's documents were taken and
+    // its files sent (running it again would change nothing, or send a file twice).
+    if tx.state == TxState::Done {
+        return Err(PipelineError::NotReplayable(
+            id,
+            "it is done, nothing to replay (a set of a file that failed later is replayed by \
+             its own transaction)"
+                .into(),
+        ));
+    }
     let mut still_failed = false;
     let summary = match (tx.direction, tx.step, tx.parent_id) {
         (Direction::Inbound, Step::Engine, Some(_)) => republish(ingest, &tx).await?,
@@ -109,9 +119,6 @@ async fn republish(
 }
 
 async fn resend(ingest: &Ingest, tx: &store::TransactionRecord) -> Result<String, PipelineError> {
-    if tx.state == TxState::Done {
-        return Ok("already sent; nothing to do".into());
-    }
     if tx.raw_sha256.is_none() {
         return Err(PipelineError::NotReplayable(
             tx.id,
