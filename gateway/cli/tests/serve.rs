@@ -650,31 +650,60 @@ fn story(serve: &Serve, deliver: Deliver) {
         "not located: {error}"
     );
 
-    // The same file again is not processed twice.
-    let before = json(
-        &get(serve.port, "/api/v1/transactions?limit=1000")
-            .unwrap()
-            .1,
-    )
-    .as_array()
-    .unwrap()
-    .len();
+    // The same file again is not processed twice: a receipt of its own, failed and refused
+    // with a TA1 (025, duplicate interchange control number), its documents not taken again.
+    let acks_before = files(&drops.join("acmepharma/outbox"));
     deliver("acmepharma", "again.x12", &sample("845_4010_contract.x12"));
     wait_for(serve, "the duplicate to be filed", || {
         !files(&drops.join("acmepharma/rejected")).is_empty()
     });
-    let after = json(
-        &get(serve.port, "/api/v1/transactions?limit=1000")
-            .unwrap()
-            .1,
+    let (_, again) = get(
+        serve.port,
+        "/api/v1/transactions?failed=true&partner=acmepharma",
     )
-    .as_array()
-    .unwrap()
-    .len();
-    assert_eq!(
-        before, after,
-        "a duplicate file must not create transactions"
+    .unwrap();
+    let again = json(&again);
+    let again = again.as_array().unwrap();
+    // The file and its one set, each saying why.
+    assert_eq!(again.len(), 2, "{again:?}");
+    assert!(
+        again
+            .iter()
+            .any(|t| t["parent_id"].is_null() && t["refs"][0]["value"] == "again.x12"),
+        "{again:?}"
     );
+    for t in again {
+        let error = t["error"].as_str().unwrap_or("");
+        assert!(
+            error.contains("duplicate interchange control number")
+                && error.contains("this same file was received"),
+            "{error}"
+        );
+    }
+    let contract = json(
+        &get(
+            serve.port,
+            "/api/v1/transactions?partner=acmepharma&doc_type=contract",
+        )
+        .unwrap()
+        .1,
+    );
+    let taken = contract.as_array().unwrap().iter();
+    let taken = taken.filter(|t| t["isa13"] == "000000101").count();
+    assert_eq!(taken, 1, "{contract}");
+    let outbox = drops.join("acmepharma/outbox");
+    let ta1s = || -> Vec<String> {
+        files(&outbox)
+            .into_iter()
+            .filter(|f| !acks_before.contains(f))
+            .filter_map(|f| std::fs::read_to_string(outbox.join(f)).ok())
+            .filter(|x12| x12.contains("TA1*000000101*"))
+            .collect()
+    };
+    wait_for(serve, "the duplicate's TA1", || !ta1s().is_empty());
+    let ta1 = ta1s();
+    assert_eq!(ta1.len(), 1, "{ta1:?}");
+    assert!(ta1[0].contains("*R*025"), "{}", ta1[0]);
 
     // GOOD DRUG claims from us (844 GDD-CB-20261115-0001): adjudicated against ACME's
     // contract and answered at once with the 849; the customer claim, which shows its

@@ -65,34 +65,17 @@ pub async fn take(shared: &Shared, ingest: &Ingest, file: IncomingFile) {
             return;
         }
     };
-    let state = if receipt.duplicate {
-        // The same bytes again: finish an interrupted run, otherwise nothing to do.
-        match shared.store.get_transaction(receipt.transaction).await {
-            Ok(Some(tx))
-                if matches!(tx.state, TxState::Done | TxState::Failed)
-                    && tx.step != store::Step::Receive =>
-            {
-                tracing::warn!(partner = %file.partner, file = %file.name, transaction = %tx.id, "duplicate file: already processed");
-                None
-            }
-            _ => ingest
-                .process(receipt.transaction)
-                .await
-                .ok()
-                .and_then(|p| p.state),
-        }
-    } else {
-        match ingest.process(receipt.transaction).await {
-            Ok(p) => p.state,
-            Err(error) => {
-                tracing::error!(transaction = %receipt.transaction, %error, "file not processed");
-                None
-            }
+    // A duplicate receipt is a file whose first run did not finish: this run finishes it.
+    // (The same bytes after a finished run are a receipt of their own, refused in it.)
+    let state = match ingest.process(receipt.transaction).await {
+        Ok(p) => p.state,
+        Err(error) => {
+            tracing::error!(transaction = %receipt.transaction, %error, "file not processed");
+            None
         }
     };
     let finish = match state {
         Some(TxState::Failed) => Finish::Rejected,
-        _ if receipt.duplicate => Finish::Rejected,
         _ => Finish::Processed,
     };
     let drops = shared.drops.clone();

@@ -62,11 +62,13 @@ impl Channel {
 /// A received file.
 #[derive(Debug, Clone)]
 pub struct Receipt {
-    /// The file's transaction (the earlier one for a duplicate).
+    /// The file's transaction (the first receipt's for a duplicate).
     pub transaction: Uuid,
     /// The stored raw copy.
     pub raw: RawFile,
-    /// The same bytes came from this partner before; nothing new was recorded.
+    /// The same bytes came from this partner before and their first run did not finish:
+    /// nothing new was recorded, and processing `transaction` finishes that run. (The same
+    /// bytes after a finished run are a new receipt, whose interchanges are refused.)
     pub duplicate: bool,
 }
 
@@ -163,32 +165,33 @@ impl Ingest {
         };
         if !tx.record_inbound_file(&file).await? {
             tx.rollback().await?;
-            let earlier = self
-                .store
-                .list_transactions(&store::TransactionFilter {
-                    partner: Some(partner.to_owned()),
-                    raw_sha256: Some(raw.sha256.clone()),
-                    direction: Some(Direction::Inbound),
-                    limit: Some(1000),
-                    ..Default::default()
-                })
-                .await?
-                .into_iter()
-                .rfind(|t| t.parent_id.is_none());
-            tracing::warn!(partner, sha256 = %raw.sha256, channel = channel.name(), "duplicate file ignored");
             metrics::counter!("chargegate_files_duplicate_total", "channel" => channel.name())
                 .increment(1);
-            let transaction = earlier.map(|t| t.id).ok_or_else(|| {
-                PipelineError::Inconsistent(format!(
-                    "file {} was recorded but has no transaction",
-                    raw.sha256
-                ))
-            })?;
-            return Ok(Receipt {
-                transaction,
-                raw,
-                duplicate: true,
-            });
+            let first = self
+                .first_receipt(partner, &raw.sha256)
+                .await?
+                .ok_or_else(|| {
+                    PipelineError::Inconsistent(format!(
+                        "file {} was recorded but has no transaction",
+                        raw.sha256
+                    ))
+                })?;
+            // Its first run did not finish (a restart, the inbox file still there): finish it.
+            let finished = matches!(first.state, TxState::Done | TxState::Failed)
+                && first.step != Step::Receive;
+            if !finished {
+                tracing::warn!(partner, sha256 = %raw.sha256, channel = channel.name(), transaction = %first.id, "file received again before its first run finished: finishing that run");
+                return Ok(Receipt {
+                    transaction: first.id,
+                    raw,
+                    duplicate: true,
+                });
+            }
+            // Sent again after it was processed: a transmission of its own that ops can see,
+            // whose interchanges are refused as duplicates (TA1 R 025) and nothing of it
+            // processed twice.
+            tracing::warn!(partner, sha256 = %raw.sha256, channel = channel.name(), first = %first.id, "file received again: its interchanges are refused as duplicates");
+            tx = self.store.begin().await?;
         }
         let id = Uuid::now_v7();
         let mut row = NewTransaction::new(
@@ -258,8 +261,14 @@ impl Ingest {
             });
         }
         let children = self.store.child_transactions(id).await?;
+        let resent_of = self
+            .first_receipt(&partner, &sha)
+            .await?
+            .map(|first| first.id)
+            .filter(|first| *first != id);
         let mut run = Run {
             file_tx: &file_tx,
+            resent_of,
             sha: &sha,
             partner: &partner,
             set_children: children
@@ -606,13 +615,23 @@ impl Ingest {
                 .await?
                 .find_interchange(run.partner, isa13)
                 .await?;
-            match first {
-                Some(f) if f.sha256.as_deref() != Some(run.sha) => {
+            let first_received = |f: &store::InterchangeRecord| {
+                f.received_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+            };
+            match (first, run.resent_of) {
+                (Some(f), _) if f.sha256.as_deref() != Some(run.sha) => {
                     refuse(run, isa13, Ta1Note::DuplicateControlNumber);
                     Some(format!(
                         "interchange {isa13}: duplicate interchange control number, first received {} in file {}",
-                        f.received_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                        first_received(&f),
                         f.sha256.as_deref().unwrap_or("?")
+                    ))
+                }
+                (Some(f), Some(first_tx)) => {
+                    refuse(run, isa13, Ta1Note::DuplicateControlNumber);
+                    Some(format!(
+                        "interchange {isa13}: duplicate interchange control number, this same file was received {} (transaction {first_tx}) and is not processed again",
+                        first_received(&f),
                     ))
                 }
                 _ => None,
@@ -667,7 +686,8 @@ impl Ingest {
             "acknowledgment",
             row.id,
             &stored.sha256,
-            &format!("ack:{}:{}", run.sha, report.isa.control_number),
+            // Once per receipt of the file (a file sent again is answered again).
+            &format!("ack:{}:{}", run.file_tx.id, report.isa.control_number),
             &format!("{}-{icn:09}.x12", policy_name(&policy, report)),
             now,
         )?;
@@ -675,6 +695,34 @@ impl Ingest {
         t.commit().await?;
         metrics::counter!("chargegate_acks_queued_total").increment(1);
         Ok(true)
+    }
+
+    /// The transaction of the first receipt of the file `sha256` from `partner`.
+    async fn first_receipt(
+        &self,
+        partner: &str,
+        sha256: &str,
+    ) -> Result<Option<TransactionRecord>, PipelineError> {
+        let mut filter = store::TransactionFilter {
+            partner: Some(partner.to_owned()),
+            raw_sha256: Some(sha256.to_owned()),
+            direction: Some(Direction::Inbound),
+            limit: Some(1000),
+            ..Default::default()
+        };
+        let mut oldest = None;
+        // Newest first: the last page's last root is the first receipt.
+        loop {
+            let page = self.store.list_transactions(&filter).await?;
+            let n = page.len() as i64;
+            if let Some(t) = page.into_iter().rfind(|t| t.parent_id.is_none()) {
+                oldest = Some(t);
+            }
+            if n < 1000 {
+                return Ok(oldest);
+            }
+            filter.offset = Some(filter.offset.unwrap_or(0) + n);
+        }
     }
 
     async fn fail(&self, id: Uuid, step: Step, error: &str) -> Result<(), PipelineError> {
@@ -691,6 +739,9 @@ impl Ingest {
 
 struct Run<'a> {
     file_tx: &'a TransactionRecord,
+    /// The same bytes were received and processed before, as this transaction: every
+    /// interchange of this file is a duplicate.
+    resent_of: Option<Uuid>,
     sha: &'a str,
     partner: &'a str,
     set_children: HashMap<String, Uuid>,
