@@ -1157,4 +1157,13 @@ fn api_errors_are_json(serve: &Serve, batch_path: &str) {
             .all(|t| t["state"] == "done"),
         "{body}"
     );
+    // The OpenAPI document is served.
+    let (status, body) = get(serve.port, "/api/v1/openapi.json").unwrap();
+    assert_eq!(status, 200, "{body}");
+    let doc = json(&body);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{doc}");
+    assert!(
+        doc["paths"]["/api/v1/batches/{id}"]["get"].is_object(),
+        "{doc}"
+    );
 }

@@ -226,3 +226,6 @@ async fn replay_transaction(State(state): State<AppState>, ApiPath(id): ApiPath<
 pub fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
+
+#[cfg(test)]
+mod tests;
