@@ -10,7 +10,7 @@
 //! resubmission 844 (§5.2), which is answered with its own 849.
 
 use engine::audit::{Entity, status_name};
-use engine::batch::{BatchHeader, BatchStatus, Ledgers};
+use engine::batch::{BatchHeader, BatchLine, BatchStatus, Ledgers, LineStatus};
 use engine::disputes::{export, export_file_name, import_corrections, read_corrections};
 use engine::settings::Role;
 use store::{EntityUpdate, Store, StoreTx};
@@ -22,7 +22,8 @@ use crate::claim_out::send_claim;
 use crate::error::ApplyError;
 use crate::sales::free_batch_number;
 use crate::state::{
-    batch_payload, history_for, insert_claimant_batch, insert_lines, invoices_of, load_batch,
+    batch_payload, corrupt, history_for, insert_claimant_batch, insert_lines, invoices_of,
+    load_batch,
 };
 use crate::{Context, OutboundDoc, Partners, finish};
 
@@ -45,7 +46,7 @@ pub async fn export_disputes(
     ctx: &Context,
 ) -> Result<DisputeExport, ApplyError> {
     let mut read = store.reader().await?;
-    let (_, batch) = load_batch(&mut *read, batch).await?;
+    let batch = load_exportable(&mut *read, batch).await?;
     let mut csv = Vec::new();
     let rows = export(&batch, &batch.settings, &mut csv)?;
     Ok(DisputeExport {
@@ -53,6 +54,55 @@ pub async fn export_disputes(
         rows,
         csv,
     })
+}
+
+/// Batch `id` with only the lines its dispute file can hold (disputed or Rejected: the
+/// export picks among them by the batch's status and the reject reason), read a page at a
+/// time with the status filter in SQL: a batch's accepted and claimed lines, most of a large
+/// one, are never read for its file.
+async fn load_exportable(
+    read: &mut dyn store::StoreRead,
+    id: Uuid,
+) -> Result<engine::batch::Batch, ApplyError> {
+    const PAGE: i64 = 10_000;
+    let record = read
+        .get_batch(id)
+        .await?
+        .ok_or(ApplyError::UnknownBatch(id))?;
+    let mut batch: engine::batch::Batch =
+        serde_json::from_value(record.payload).map_err(corrupt(format!("batch {id}")))?;
+    batch.lines.clear();
+    let mut page = store::LinePage {
+        after: 0,
+        limit: PAGE,
+        statuses: [
+            LineStatus::EligibilityDisputed,
+            LineStatus::AmountDisputed,
+            LineStatus::Duplicate,
+            LineStatus::Rejected,
+        ]
+        .iter()
+        .map(status_name)
+        .collect(),
+    };
+    loop {
+        let rows = read.batch_lines_page(id, &page).await?;
+        let Some(last) = rows.last() else { break };
+        page.after = last.line.line_no;
+        let full = rows.len() as i64 == PAGE;
+        for r in rows {
+            batch.lines.push(
+                r.line
+                    .payload
+                    .parse::<BatchLine>()
+                    .map_err(corrupt(format!("batch {id} line {}", r.line.line_no)))?,
+            );
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(batch)
 }
 
 /// What importing a corrected file did.

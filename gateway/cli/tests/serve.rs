@@ -157,6 +157,12 @@ fn story(serve: &Serve, deliver: Deliver) {
     let batch = json(&get(serve.port, batch_path).unwrap().1);
     assert_eq!(batch["status"], "awaiting_review", "{batch}");
     assert_eq!(batch["lines"].as_array().unwrap().len(), 4);
+    assert!(
+        batch["next_after"].is_null(),
+        "one page holds 4 lines: {batch}"
+    );
+    batch_lines_come_a_page_at_a_time(serve, batch_path, &batch);
+    api_errors_are_json(serve, batch_path);
     // The analyst finds it among the batches awaiting review.
     let waiting = json(
         &get(
@@ -1011,4 +1017,207 @@ fn a_refused_interchange_is_acknowledged_as_refused() {
         "{ack}"
     );
     assert!(!ack.contains("AK9*A"), "{ack}");
+}
+
+/// `GET /api/v1/batches/{id}` pages its lines (`lines_limit`, `after`, `line_status`), and its
+/// head counts and sums them by status: walked a line a page, the pages add up to the head.
+fn batch_lines_come_a_page_at_a_time(serve: &Serve, batch_path: &str, whole: &serde_json::Value) {
+    let mut walked = Vec::new();
+    let mut after = serde_json::json!(0);
+    loop {
+        let (status, body) = get(
+            serve.port,
+            &format!("{batch_path}?lines_limit=1&after={after}"),
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{body}");
+        let page = json(&body);
+        assert_eq!(page["line_summary"], whole["line_summary"], "{page}");
+        let lines = page["lines"].as_array().unwrap();
+        assert!(lines.len() <= 1, "{page}");
+        walked.extend(lines.iter().cloned());
+        if page["next_after"].is_null() {
+            break;
+        }
+        assert_eq!(page["next_after"], lines[0]["line_no"], "{page}");
+        after = page["next_after"].clone();
+    }
+    assert_eq!(&walked, whole["lines"].as_array().unwrap());
+    // The head's counts and totals are those of the lines, overall and by status.
+    let summary = &whole["line_summary"];
+    assert_eq!(summary["lines"], 4, "{summary}");
+    let cents = |v: &serde_json::Value| -> i64 {
+        v.as_str()
+            .map(|s| s.replace('.', "").parse().unwrap())
+            .unwrap_or(0)
+    };
+    for field in ["claimed_amount", "calculated_amount", "accepted_amount"] {
+        let sum: i64 = walked.iter().map(|l| cents(&l[field])).sum();
+        assert_eq!(cents(&summary[field]), sum, "{field}: {summary}");
+    }
+    let by_status = summary["by_status"].as_object().unwrap();
+    for (status, totals) in by_status {
+        let of: Vec<_> = walked.iter().filter(|l| l["status"] == *status).collect();
+        assert_eq!(totals["lines"], of.len(), "{status}: {summary}");
+        let claimed: i64 = of.iter().map(|l| cents(&l["claimed_amount"])).sum();
+        assert_eq!(cents(&totals["claimed_amount"]), claimed, "{status}");
+    }
+    // Of some statuses only: the disputed lines.
+    let disputed: Vec<_> = walked
+        .iter()
+        .filter(|l| {
+            l["status"].as_str().unwrap().ends_with("disputed") || l["status"] == "duplicate"
+        })
+        .map(|l| l["line_no"].clone())
+        .collect();
+    assert!(!disputed.is_empty(), "the sample story has disputed lines");
+    let (status, body) = get(
+        serve.port,
+        &format!("{batch_path}?line_status=eligibility_disputed,amount_disputed,duplicate"),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let only: Vec<_> = json(&body)["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["line_no"].clone())
+        .collect();
+    assert_eq!(only, disputed);
+    // Bad paging parameters: 400, in the API's error shape, naming the parameter.
+    for (query, names) in [
+        ("lines_limit=0", "lines_limit"),
+        ("lines_limit=5001", "lines_limit"),
+        ("lines_limit=ten", "lines_limit"),
+        ("after=-1", "after"),
+        ("after=x", "after"),
+        ("line_status=bogus", "line_status"),
+        (
+            "line_status=accepted,nope",
+            "accepted: open, eligibility_disputed",
+        ),
+        ("lines=5", "unknown field `lines`"),
+    ] {
+        let (status, body) = get(serve.port, &format!("{batch_path}?{query}")).unwrap();
+        assert_eq!(status, 400, "{query}: {body}");
+        let error = json(&body)["error"].as_str().unwrap().to_owned();
+        assert!(error.contains(names), "{query}: {error}");
+    }
+}
+
+/// Every error of the API is `{"error": "..."}` with the right status and a message naming
+/// what is wrong; a stale version says which version the batch is at.
+fn api_errors_are_json(serve: &Serve, batch_path: &str) {
+    let error_of = |status: u16, (got, body): (u16, String)| -> String {
+        assert_eq!(got, status, "{body}");
+        let body = json(&body);
+        assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
+        body["error"].as_str().unwrap().to_owned()
+    };
+    let post = |path: &str, body: &str| http(serve.port, "POST", path, Some(body)).unwrap();
+    let actions = format!("{batch_path}/actions");
+    // Malformed JSON: 400; the wrong shape: 422 naming the field; no content type: 415.
+    let e = error_of(400, post(&actions, "{not json"));
+    assert!(e.contains("not valid JSON"), "{e}");
+    let e = error_of(
+        422,
+        post(&actions, r#"{"action": {"action": "pay_and_close"}}"#),
+    );
+    assert!(e.contains("expected_version"), "{e}");
+    let e = error_of(
+        422,
+        post(
+            &actions,
+            r#"{"expected_version": "x", "action": {"action": "pay_and_close"}}"#,
+        ),
+    );
+    assert!(e.contains("expected_version"), "{e}");
+    // An unknown reject reason: the reasons a reviewer may give are named.
+    let e = error_of(
+        422,
+        post(
+            &actions,
+            r#"{"expected_version": 1, "action": {"action": "reject", "line": "1", "reason": "bogus"}}"#,
+        ),
+    );
+    assert!(
+        e.contains("bogus") && e.contains("debit_claim_not_supported") && e.contains("withdrawn"),
+        "{e}"
+    );
+    let raw = send_request(
+        serve.port,
+        &format!(
+            "POST {actions} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             Content-Length: 2\r\n\r\n{{}}"
+        ),
+    )
+    .unwrap();
+    let e = error_of(415, raw);
+    assert!(e.contains("Content-Type: application/json"), "{e}");
+    // A stale version: 409 naming the batch, its version and the one sent; no SQL.
+    let batch = json(&get(serve.port, batch_path).unwrap().1);
+    let e = error_of(
+        409,
+        post(
+            &actions,
+            r#"{"expected_version": 0, "action": {"action": "pay_and_close"}}"#,
+        ),
+    );
+    assert!(
+        e.contains(&format!("batch {}", batch["number"].as_str().unwrap()))
+            && e.contains(&format!("is at version {}", batch["version"]))
+            && e.contains("you sent 0"),
+        "{e}"
+    );
+    // Bad paths and unknown routes.
+    let e = error_of(
+        400,
+        get(serve.port, "/api/v1/transactions/not-a-uuid").unwrap(),
+    );
+    assert!(e.contains("invalid path"), "{e}");
+    let e = error_of(404, get(serve.port, "/api/v1/no-such-thing").unwrap());
+    assert!(e.contains("/api/v1/no-such-thing"), "{e}");
+    let e = error_of(405, http(serve.port, "DELETE", batch_path, None).unwrap());
+    assert!(e.contains("DELETE"), "{e}");
+    // Filters: an unknown value is 400 naming those accepted; a limit out of range too.
+    for (path, names) in [
+        ("/api/v1/batches?status=bogus", "awaiting_review"),
+        ("/api/v1/batches?role=bogus", "claimant, adjudicator"),
+        ("/api/v1/batches?limit=0", "between 1 and 1000"),
+        ("/api/v1/batches?limit=1001", "between 1 and 1000"),
+        ("/api/v1/batches?colour=red", "unknown field `colour`"),
+        ("/api/v1/claims?status=nonsense", "settlement_pending"),
+        ("/api/v1/claims?role=claimant", "role"),
+        ("/api/v1/disputes?status=open,nonsense", "under_review"),
+        ("/api/v1/transactions?state=bogus", "processing"),
+        ("/api/v1/transactions?step=bogus", "render"),
+        (
+            "/api/v1/transactions?status=failed",
+            "unknown field `status`",
+        ),
+        ("/api/v1/transactions?limit=0", "between 1 and 10000"),
+        ("/api/v1/transactions?limit=abc", "limit"),
+    ] {
+        let e = error_of(400, get(serve.port, path).unwrap());
+        assert!(e.contains(names), "{path}: {e}");
+    }
+    let (status, body) = get(serve.port, "/api/v1/transactions?state=done&limit=5").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        json(&body)
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["state"] == "done"),
+        "{body}"
+    );
+    // The OpenAPI document is served.
+    let (status, body) = get(serve.port, "/api/v1/openapi.json").unwrap();
+    assert_eq!(status, 200, "{body}");
+    let doc = json(&body);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{doc}");
+    assert!(
+        doc["paths"]["/api/v1/batches/{id}"]["get"].is_object(),
+        "{doc}"
+    );
 }

@@ -9,7 +9,7 @@
 //! A claim lists its dispute cases (`disputes_api`).
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,10 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::api::{
+    ApiJson, ApiPath, ApiQuery, claim_line_statuses, claim_statuses, failure, internal,
+};
+use crate::batches_api::{LinesQuery, split_page};
 use crate::http::{AppState, error};
 
 /// The claim routes.
@@ -59,7 +63,7 @@ pub(crate) async fn claim_and_partners(
     let partners = state
         .shared
         .partners()
-        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
+        .map_err(|e| internal("loading the partner profiles", &e))?;
     Ok((claim, partners))
 }
 
@@ -75,7 +79,7 @@ pub(crate) async fn found_claim(
     match found {
         Ok(Some(c)) => Ok(c),
         Ok(None) => Err(error(StatusCode::NOT_FOUND, &format!("no claim {id}"))),
-        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())),
+        Err(e) => Err(internal(&format!("reading claim {id}"), &e)),
     }
 }
 
@@ -83,11 +87,21 @@ pub(crate) async fn found_claim(
 /// split children too, newest first (the filters of `GET /api/v1/batches` but `role`).
 async fn list(
     State(state): State<AppState>,
-    Query(q): Query<crate::batches_api::ListQuery>,
+    ApiQuery(q): ApiQuery<crate::batches_api::ListQuery>,
 ) -> Response {
+    if q.role.is_some() {
+        return crate::api::BadRequest(
+            "role: claims are not filtered by role (it is a batch filter)".to_owned(),
+        )
+        .into_response();
+    }
+    let filter = match q.filter(&claim_statuses()) {
+        Ok(f) => f,
+        Err(bad) => return bad.into_response(),
+    };
     let listed = async {
         let mut reader = state.shared.store.reader().await?;
-        reader.list_claims(&q.filter()).await
+        reader.list_claims(&filter).await
     }
     .await;
     match listed {
@@ -104,17 +118,31 @@ async fn list(
                 .collect::<Vec<_>>(),
         )
         .into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => internal("listing claims", &e),
     }
 }
 
-async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+/// `GET /api/v1/claims/{id}?lines_limit=500&after=0&line_status=open`: the claim, its line
+/// counts and amounts by status (`line_summary`), its 849s, sends and dispute cases, and one
+/// page of its lines in line order with `next_after` (`null` at the end), as batches page
+/// theirs.
+async fn get_claim(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<LinesQuery>,
+) -> Response {
+    let page = match q.page(&claim_line_statuses()) {
+        Ok(p) => p,
+        Err(bad) => return bad.into_response(),
+    };
     let result = async {
         let mut reader = state.shared.store.reader().await?;
         let Some(claim) = find(&mut *reader, &id).await? else {
             return Ok(None);
         };
-        let lines = reader.claim_lines(claim.id).await?;
+        let lines = reader.claim_lines_page(claim.id, &page).await?;
+        let (lines, next_after) = split_page(lines, &page, |l| l.line.line_no);
+        let totals = reader.claim_line_totals(claim.id).await?;
         let responses = reader.responses_for_claim(claim.id).await?;
         let transmissions = reader.claim_transmissions(claim.id).await?;
         let disputes = reader.disputes_for_claim(claim.id).await?;
@@ -135,6 +163,8 @@ async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Res
                 "batch_id": l.line.batch_id,
                 "batch_line_no": l.line.batch_line_no,
             })).collect::<Vec<_>>(),
+            "next_after": next_after,
+            "line_summary": claim_line_summary(&totals),
             "responses": responses.iter().map(response_json).collect::<Vec<_>>(),
             "transmissions": transmissions.iter().map(|t| json!({
                 "seq": t.seq,
@@ -173,8 +203,36 @@ async fn get_claim(State(state): State<AppState>, Path(id): Path<String>) -> Res
     match result {
         Ok(Some(body)) => Json(body).into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, &format!("no claim {id}")),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => internal(&format!("reading claim {id}"), &e),
     }
+}
+
+/// A claim's line counts and amount totals, overall and by status.
+fn claim_line_summary(totals: &[store::ClaimLineTotals]) -> serde_json::Value {
+    let sum = |f: fn(&store::ClaimLineTotals) -> Decimal| {
+        let mut total: Decimal = totals.iter().map(f).sum();
+        total.rescale(2);
+        total
+    };
+    let by_status: serde_json::Map<String, serde_json::Value> = totals
+        .iter()
+        .map(|t| {
+            (
+                t.status.clone(),
+                json!({
+                    "lines": t.lines,
+                    "claimed_amount": t.claimed_amount,
+                    "approved_amount": t.approved_amount,
+                }),
+            )
+        })
+        .collect();
+    json!({
+        "lines": totals.iter().map(|t| t.lines).sum::<i64>(),
+        "claimed_amount": sum(|t| t.claimed_amount),
+        "approved_amount": sum(|t| t.approved_amount),
+        "by_status": by_status,
+    })
 }
 
 /// An 849 as the claim and the Unmatched Responses queue list it.
@@ -269,8 +327,8 @@ pub struct ClaimActionRequest {
 
 async fn act(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Json(req): Json<ClaimActionRequest>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<ClaimActionRequest>,
 ) -> Response {
     let claim = match found_claim(&state, &id).await {
         Ok(c) => c,
@@ -295,12 +353,13 @@ async fn act(
             "summary": outcome.summary,
         }))
         .into_response(),
-        Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
-        Err(e @ (apply::ApplyError::Claim(_) | apply::ApplyError::HeldForReview(_))) => {
-            error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
-        }
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => failure(&format!("claim {}", claim_label(&claim)), &e),
     }
+}
+
+/// How the API names a claim in its messages: `partner/claim number`.
+fn claim_label(claim: &store::ClaimRecord) -> String {
+    format!("{}/{}", claim.partner, claim.claim_number)
 }
 
 /// Body of `POST /api/v1/claims/{id}/resubmissions` on a split child: `{"expected_version":
@@ -320,8 +379,8 @@ pub struct ResubmitRequest {
 
 async fn resubmit(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Json(req): Json<ResubmitRequest>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<ResubmitRequest>,
 ) -> Response {
     let (claim, partners) = match claim_and_partners(&state, &id).await {
         Ok(found) => found,
@@ -353,26 +412,21 @@ async fn resubmit(
             }))
             .into_response()
         }
-        Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
-        Err(
-            e @ (apply::ApplyError::Claim(_)
-            | apply::ApplyError::InvalidResubmission(_)
-            | apply::ApplyError::UnknownPartner(_)),
-        ) => error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => failure(&format!("claim {}", claim_label(&claim)), &e),
     }
 }
 
 async fn settle(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Json(req): Json<SettlementRequest>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<SettlementRequest>,
 ) -> Response {
     let claim = match found_claim(&state, &id).await {
         Ok(c) => c,
         Err(response) => return response,
     };
     let ctx = state.shared.context(req.actor.clone());
+    let number = req.number.clone();
     let instrument = Instrument {
         method: req.method,
         number: req.number,
@@ -398,13 +452,22 @@ async fn settle(
             "summary": outcome.summary,
         }))
         .into_response(),
-        Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
-        Err(apply::ApplyError::Store(store::StoreError::Duplicate { what })) => error(
-            StatusCode::CONFLICT,
-            &format!("settlement instrument already recorded: {what}"),
-        ),
-        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(apply::ApplyError::Store(store::StoreError::Duplicate { .. })) => {
+            already_recorded(&number)
+        }
+        Err(e) => failure(&format!("claim {}", claim_label(&claim)), &e),
     }
+}
+
+/// 409 for an instrument recorded before (its partner and number are taken).
+fn already_recorded(number: &str) -> Response {
+    error(
+        StatusCode::CONFLICT,
+        &format!(
+            "settlement instrument {number} is already recorded for this partner; a second \
+             allocation of it goes in one mass settlement (POST /api/v1/settlements)"
+        ),
+    )
 }
 
 /// One allocation of `POST /api/v1/settlements`.
@@ -432,7 +495,7 @@ pub struct ProposalQuery {
 /// An instrument with no remittance, allocated oldest first (chargeback-rules 7.3): the
 /// allocations, ready to confirm as the body of `POST /api/v1/settlements`, and what is
 /// left unallocated. Reads only.
-async fn propose(State(state): State<AppState>, Query(q): Query<ProposalQuery>) -> Response {
+async fn propose(State(state): State<AppState>, ApiQuery(q): ApiQuery<ProposalQuery>) -> Response {
     match apply::propose_allocations(&*state.shared.store, &q.partner, q.amount).await {
         Ok(p) => Json(json!({
             // As `POST /api/v1/settlements` takes them: the claim as `partner/number`.
@@ -443,10 +506,7 @@ async fn propose(State(state): State<AppState>, Query(q): Query<ProposalQuery>) 
             "unallocated": p.unallocated,
         }))
         .into_response(),
-        Err(e @ apply::ApplyError::InvalidSettlement(_)) => {
-            error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
-        }
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => failure(&format!("partner {}", q.partner), &e),
     }
 }
 
@@ -472,26 +532,31 @@ pub struct MassSettlementRequest {
 
 async fn settle_many(
     State(state): State<AppState>,
-    Json(req): Json<MassSettlementRequest>,
+    ApiJson(req): ApiJson<MassSettlementRequest>,
 ) -> Response {
     let mut allocations = Vec::with_capacity(req.allocations.len());
+    let mut labels = std::collections::HashMap::new();
     let mut reader = match state.shared.store.reader().await {
         Ok(r) => r,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => return internal("reading the claims to settle", &e),
     };
     for a in &req.allocations {
         match find(&mut *reader, &a.claim).await {
-            Ok(Some(c)) => allocations.push(apply::Allocation {
-                claim: c.id,
-                expected_version: a.expected_version,
-                amount: a.amount,
-            }),
+            Ok(Some(c)) => {
+                labels.insert(c.id, claim_label(&c));
+                allocations.push(apply::Allocation {
+                    claim: c.id,
+                    expected_version: a.expected_version,
+                    amount: a.amount,
+                });
+            }
             Ok(None) => return error(StatusCode::NOT_FOUND, &format!("no claim {}", a.claim)),
-            Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            Err(e) => return internal("reading the claims to settle", &e),
         }
     }
     drop(reader);
     let ctx = state.shared.context(req.actor.clone());
+    let number = req.number.clone();
     let settlement = apply::MassSettlement {
         method: req.method,
         number: req.number,
@@ -521,12 +586,13 @@ async fn settle_many(
             }))
             .into_response()
         }
-        Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
-        Err(apply::ApplyError::Store(store::StoreError::Duplicate { what })) => error(
-            StatusCode::CONFLICT,
-            &format!("settlement instrument already recorded: {what}"),
-        ),
-        Err(e @ apply::ApplyError::UnknownClaim(_)) => error(StatusCode::NOT_FOUND, &e.to_string()),
-        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(apply::ApplyError::Store(store::StoreError::Duplicate { .. })) => {
+            already_recorded(&number)
+        }
+        Err(ref e @ apply::ApplyError::Conflict { id, .. }) => {
+            let label = labels.get(&id).cloned().unwrap_or_else(|| id.to_string());
+            failure(&format!("claim {label}"), e)
+        }
+        Err(e) => failure(&format!("mass settlement {number}"), &e),
     }
 }

@@ -4,7 +4,7 @@
 //! what the first approval made.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
@@ -12,6 +12,7 @@ use engine::identity::normalize_contract_number;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::api::{ApiJson, ApiPath, failure, internal};
 use crate::http::{AppState, error};
 
 /// The contract routes.
@@ -68,8 +69,8 @@ async fn find_run(
 
 async fn approve_retro(
     State(state): State<AppState>,
-    Path((contract, version)): Path<(String, i64)>,
-    Json(req): Json<RetroApproval>,
+    ApiPath((contract, version)): ApiPath<(String, i64)>,
+    ApiJson(req): ApiJson<RetroApproval>,
 ) -> Response {
     if req.actor.trim().is_empty() {
         return error(
@@ -80,24 +81,20 @@ async fn approve_retro(
     let contract_id = match find_run(&state, &contract, version).await {
         Ok(Ok(id)) => id,
         Ok(Err(response)) => return response,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => return internal(&format!("finding the retro run of {contract}"), &e),
     };
     let partners = match state.shared.partners() {
         Ok(p) => p,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => return internal("loading the partner profiles", &e),
     };
     let ctx = state.shared.context(req.actor);
     match apply::apply_retro_approval(&*state.shared.store, &partners, contract_id, version, &ctx)
         .await
     {
         Ok(outcome) => Json(outcome).into_response(),
-        Err(e @ apply::ApplyError::UnknownRetroRun { .. }) => {
-            error(StatusCode::NOT_FOUND, &e.to_string())
-        }
-        Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
-        Err(e @ apply::ApplyError::Store(_)) => {
-            error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())
-        }
-        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Err(e) => failure(
+            &format!("the retro run of contract {contract} version {version}"),
+            &e,
+        ),
     }
 }

@@ -6,15 +6,16 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::api::{ApiPath, ApiQuery, failure, internal};
 use crate::batches_api::found;
-use crate::http::{AppState, error};
+use crate::http::AppState;
 
 /// The dispute CSV routes.
 pub fn routes() -> Router<AppState> {
@@ -23,7 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/batches/{id}/corrections", post(upload))
 }
 
-async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn download(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Response {
     let batch = match found(&state, &id).await {
         Ok(b) => b,
         Err(response) => return response,
@@ -45,10 +46,7 @@ async fn download(State(state): State<AppState>, Path(id): Path<String>) -> Resp
             export.csv,
         )
             .into_response(),
-        Err(e @ apply::ApplyError::DisputeCsv(_)) => {
-            error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
-        }
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => failure(&format!("batch {}", batch.number), &e),
     }
 }
 
@@ -75,8 +73,8 @@ fn default_file_name() -> String {
 
 async fn upload(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<UploadQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<UploadQuery>,
     body: Bytes,
 ) -> Response {
     let batch = match found(&state, &id).await {
@@ -85,7 +83,7 @@ async fn upload(
     };
     let partners = match state.shared.partners() {
         Ok(p) => p,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => return internal("loading the partner profiles", &e),
     };
     let ctx = state.shared.context(query.actor.clone());
     match apply::import_dispute_corrections(
@@ -114,12 +112,6 @@ async fn upload(
             )
                 .into_response()
         }
-        Err(e @ apply::ApplyError::Conflict { .. }) => error(StatusCode::CONFLICT, &e.to_string()),
-        Err(
-            e @ (apply::ApplyError::DisputeCsv(_)
-            | apply::ApplyError::InvalidCorrection(_)
-            | apply::ApplyError::Batch(_)),
-        ) => error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => failure(&format!("batch {}", batch.number), &e),
     }
 }

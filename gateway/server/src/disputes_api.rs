@@ -4,7 +4,7 @@
 //! expires cases past their due date (D6) on the claim-period cut's tick.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::api::{ApiJson, ApiPath, ApiQuery, dispute_statuses, failure, internal, statuses};
 use crate::claims_api::claim_and_partners;
 use crate::http::{AppState, error};
 
@@ -66,24 +67,10 @@ fn outcome_json(o: &apply::DisputeOutcome) -> Response {
     .into_response()
 }
 
-fn failure(e: &apply::ApplyError) -> Response {
-    let status = match e {
-        apply::ApplyError::Conflict { .. } => StatusCode::CONFLICT,
-        apply::ApplyError::UnknownDispute(_) | apply::ApplyError::UnknownClaim(_) => {
-            StatusCode::NOT_FOUND
-        }
-        apply::ApplyError::Dispute(_) | apply::ApplyError::InvalidDispute(_) => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    error(status, &e.to_string())
-}
-
 async fn open(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Json(req): Json<OpenRequest>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<OpenRequest>,
 ) -> Response {
     let (claim, partners) = match claim_and_partners(&state, &id).await {
         Ok(found) => found,
@@ -92,7 +79,10 @@ async fn open(
     let ctx = state.shared.context(req.actor);
     match apply::open_dispute(&*state.shared.store, &partners, claim.id, &req.case, &ctx).await {
         Ok(o) => outcome_json(&o),
-        Err(e) => failure(&e),
+        Err(e) => failure(
+            &format!("claim {}/{}", claim.partner, claim.claim_number),
+            &e,
+        ),
     }
 }
 
@@ -121,15 +111,15 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/disputes`: the cases to work (open ones by default), as the store orders them.
-async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Response {
-    let statuses: Vec<String> = q
-        .status
-        .as_deref()
-        .unwrap_or("open,submitted,under_review")
-        .split(',')
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .collect();
+async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery>) -> Response {
+    let statuses = match statuses(
+        "status",
+        q.status.as_deref().unwrap_or("open,submitted,under_review"),
+        &dispute_statuses(),
+    ) {
+        Ok(s) => s,
+        Err(bad) => return bad.into_response(),
+    };
     let listed = async {
         let mut reader = state.shared.store.reader().await?;
         reader.disputes_with_status(&statuses).await
@@ -143,11 +133,11 @@ async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Resp
                 .collect::<Vec<_>>(),
         )
         .into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => internal("listing dispute cases", &e),
     }
 }
 
-async fn get_case(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn get_case(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Response {
     let Ok(id) = id.parse::<Uuid>() else {
         return error(StatusCode::NOT_FOUND, &format!("no dispute case {id}"));
     };
@@ -159,14 +149,14 @@ async fn get_case(State(state): State<AppState>, Path(id): Path<String>) -> Resp
     match found {
         Ok(Some(d)) => Json(case_json(&d)).into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, &format!("no dispute case {id}")),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => internal(&format!("reading dispute case {id}"), &e),
     }
 }
 
 async fn act(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Json(req): Json<ActionRequest>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<ActionRequest>,
 ) -> Response {
     let Ok(id) = id.parse::<Uuid>() else {
         return error(StatusCode::NOT_FOUND, &format!("no dispute case {id}"));
@@ -182,6 +172,6 @@ async fn act(
     .await
     {
         Ok(o) => outcome_json(&o),
-        Err(e) => failure(&e),
+        Err(e) => failure(&format!("dispute case {id}"), &e),
     }
 }

@@ -1,19 +1,22 @@
 //! HTTP (design.md 10, 11): health, readiness, Prometheus metrics, the transactions API with
-//! replay, `POST /as2`, and the batch, claim and GPO roster APIs.
+//! replay, `POST /as2`, and the batch, claim and GPO roster APIs; the OpenAPI document of the
+//! API at `/api/v1/openapi.json` (`openapi.json`, kept beside this file). Every error of the
+//! API is `{"error": "message"}` ([`error`], [`crate::api`]).
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Deserialize;
 use serde_json::json;
-use store::{TransactionFilter, TxState};
+use store::{Direction, Step, TransactionFilter, TxState};
 use uuid::Uuid;
 
+use crate::api::{ApiPath, ApiQuery, BadRequest, in_range, internal, one_of};
 use crate::ingest::Ingest;
 use crate::replay::replay;
 use crate::shared::Shared;
@@ -51,7 +54,21 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .merge(crate::contracts_api::routes())
+        .route("/api/v1/openapi.json", get(openapi))
+        .fallback(crate::api::not_found)
+        .method_not_allowed_fallback(crate::api::method_not_allowed)
         .with_state(state)
+}
+
+/// The OpenAPI 3.1 document of every `/api/v1` route (a test keeps it and the router in step).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+        .into_response()
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
@@ -93,10 +110,17 @@ async fn metrics(State(state): State<AppState>) -> String {
 
 /// Query of `GET /api/v1/transactions`.
 #[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only failed transactions.
     #[serde(default)]
     pub failed: bool,
+    /// State: `received`, `processing`, `done` or `failed`.
+    pub state: Option<String>,
+    /// Direction: `inbound` or `outbound`.
+    pub direction: Option<String>,
+    /// Pipeline step: `receive`, `parse`, `map`, `outbox`, `engine`, `render` or `send`.
+    pub step: Option<String>,
     /// Partner id.
     pub partner: Option<String>,
     /// ISA13, GS06 or ST02.
@@ -107,47 +131,85 @@ pub struct ListQuery {
     pub debit_memo: Option<String>,
     /// Document type.
     pub doc_type: Option<String>,
-    /// At most this many.
+    /// At most this many (default 100, between 1 and 10,000).
     pub limit: Option<i64>,
 }
 
+/// Most transactions one request lists.
+pub const MAX_TRANSACTIONS: i64 = 10_000;
+
 impl ListQuery {
-    /// The store filter.
-    pub fn filter(&self) -> TransactionFilter {
-        TransactionFilter {
+    /// The store filter; refused for a value the filter does not know (naming those it does)
+    /// or a `limit` out of range.
+    pub fn filter(&self) -> Result<TransactionFilter, BadRequest> {
+        fn code<T: Copy + std::str::FromStr>(
+            param: &str,
+            value: Option<&str>,
+            all: &[T],
+            text: fn(T) -> &'static str,
+        ) -> Result<Option<T>, BadRequest> {
+            let Some(value) = value else { return Ok(None) };
+            let accepted: Vec<String> = all.iter().map(|v| text(*v).to_owned()).collect();
+            one_of(param, value, &accepted)?;
+            Ok(value.parse().ok())
+        }
+        in_range("limit", self.limit, (1, MAX_TRANSACTIONS))?;
+        let state = code(
+            "state",
+            self.state.as_deref(),
+            TxState::ALL,
+            TxState::as_str,
+        )?;
+        Ok(TransactionFilter {
             partner: self.partner.clone(),
-            state: self.failed.then_some(TxState::Failed),
+            state: state.or(self.failed.then_some(TxState::Failed)),
             failed_only: self.failed,
+            direction: code(
+                "direction",
+                self.direction.as_deref(),
+                Direction::ALL,
+                Direction::as_str,
+            )?,
+            step: code("step", self.step.as_deref(), Step::ALL, Step::as_str)?,
             control_number: self.control_number.clone(),
             invoice: self.invoice.clone(),
             debit_memo: self.debit_memo.clone(),
             doc_type: self.doc_type.clone(),
             limit: self.limit,
             ..Default::default()
-        }
+        })
     }
 }
 
-async fn list_transactions(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Response {
-    match state.shared.store.list_transactions(&q.filter()).await {
+async fn list_transactions(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Response {
+    let filter = match q.filter() {
+        Ok(f) => f,
+        Err(bad) => return bad.into_response(),
+    };
+    match state.shared.store.list_transactions(&filter).await {
         Ok(rows) => Json(rows).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => internal("listing transactions", &e),
     }
 }
 
-async fn get_transaction(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
+async fn get_transaction(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> Response {
     let store = &state.shared.store;
     match store.get_transaction(id).await {
-        Ok(Some(tx)) => {
-            let children = store.child_transactions(id).await.unwrap_or_default();
-            Json(json!({ "transaction": tx, "children": children })).into_response()
-        }
+        Ok(Some(tx)) => match store.child_transactions(id).await {
+            Ok(children) => {
+                Json(json!({ "transaction": tx, "children": children })).into_response()
+            }
+            Err(e) => internal(&format!("reading transaction {id}"), &e),
+        },
         Ok(None) => error(StatusCode::NOT_FOUND, &format!("no transaction {id}")),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => internal(&format!("reading transaction {id}"), &e),
     }
 }
 
-async fn replay_transaction(State(state): State<AppState>, Path(id): Path<Uuid>) -> Response {
+async fn replay_transaction(State(state): State<AppState>, ApiPath(id): ApiPath<Uuid>) -> Response {
     match replay(&state.ingest, id).await {
         Ok(done) => Json(done).into_response(),
         Err(crate::PipelineError::NoTransaction(_)) => {
@@ -156,7 +218,7 @@ async fn replay_transaction(State(state): State<AppState>, Path(id): Path<Uuid>)
         Err(e @ crate::PipelineError::NotReplayable(..)) => {
             error(StatusCode::CONFLICT, &e.to_string())
         }
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => internal(&format!("replaying transaction {id}"), &e),
     }
 }
 
@@ -164,3 +226,6 @@ async fn replay_transaction(State(state): State<AppState>, Path(id): Path<Uuid>)
 pub fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
+
+#[cfg(test)]
+mod tests;

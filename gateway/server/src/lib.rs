@@ -13,8 +13,12 @@
 //!   analyst API, with [`disputes_api`] (dispute cases) and [`dispute_csv_api`] (the §9
 //!   file) and [`responses_api`] (unmatched 849s); [`replay`]: failed transactions run
 //!   again.
+//! - [`api`]: what the API handlers share: extractors answering JSON errors, the fallbacks,
+//!   the filters' accepted values, failures mapped to answers (stale versions named, the
+//!   machinery's errors logged under an error id).
 //! - [`app`]: opens everything and runs it until stopped.
 
+pub mod api;
 pub mod app;
 pub mod as2_endpoint;
 pub mod as2_mdn_wait;

@@ -6,7 +6,7 @@
 //! meanwhile; nothing written then).
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::api::{ApiJson, ApiPath, ApiQuery, failure, internal};
 use crate::claims_api::{found_claim, response_json};
 use crate::http::{AppState, error};
 
@@ -26,11 +27,15 @@ pub fn routes() -> Router<AppState> {
 
 /// `?partner=`.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct UnmatchedQuery {
     partner: Option<String>,
 }
 
-async fn unmatched(State(state): State<AppState>, Query(q): Query<UnmatchedQuery>) -> Response {
+async fn unmatched(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<UnmatchedQuery>,
+) -> Response {
     match state
         .shared
         .store
@@ -38,7 +43,7 @@ async fn unmatched(State(state): State<AppState>, Query(q): Query<UnmatchedQuery
         .await
     {
         Ok(rows) => Json(rows.iter().map(response_json).collect::<Vec<_>>()).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => internal("listing unmatched 849s", &e),
     }
 }
 
@@ -54,8 +59,8 @@ pub struct LinkRequest {
 
 async fn link(
     State(state): State<AppState>,
-    Path(id): Path<Uuid>,
-    Json(req): Json<LinkRequest>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<LinkRequest>,
 ) -> Response {
     let claim = match found_claim(&state, &req.claim).await {
         Ok(c) => c,
@@ -63,7 +68,7 @@ async fn link(
     };
     let partners = match state.shared.partners() {
         Ok(p) => p,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(e) => return internal("loading the partner profiles", &e),
     };
     let ctx = state.shared.context(req.actor.clone());
     match apply::apply_response_link(&*state.shared.store, &partners, id, claim.id, &ctx).await {
@@ -72,16 +77,18 @@ async fn link(
             "refs": outcome.refs.iter().map(|(k, v)| json!({k: v})).collect::<Vec<_>>(),
         }))
         .into_response(),
-        Err(e @ apply::ApplyError::UnknownResponse(_)) => {
-            error(StatusCode::NOT_FOUND, &e.to_string())
-        }
-        Err(e @ apply::ApplyError::InvalidLink(_)) => {
-            error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
-        }
+        // Linked (or its claim changed) by someone else since it was read.
         Err(
-            e @ (apply::ApplyError::Conflict { .. }
-            | apply::ApplyError::Store(store::StoreError::NotFound { .. })),
-        ) => error(StatusCode::CONFLICT, &e.to_string()),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            apply::ApplyError::Conflict { .. }
+            | apply::ApplyError::Store(store::StoreError::NotFound { .. }),
+        ) => error(
+            StatusCode::CONFLICT,
+            &format!(
+                "849 {id} or claim {} changed while it was being linked; reload both and try \
+                 again",
+                req.claim
+            ),
+        ),
+        Err(e) => failure(&format!("849 {id}"), &e),
     }
 }

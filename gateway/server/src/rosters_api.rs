@@ -9,7 +9,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::api::{ApiPath, ApiQuery};
 use crate::http::error;
 use crate::settings::EngineSettings;
 use chrono::Utc;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<RosterState> {
 
 /// Query of the roster routes.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RosterQuery {
     /// `snapshot` or `delta` (upload only).
     pub mode: Option<String>,
@@ -72,7 +74,7 @@ fn outcome_json(o: &apply::RosterOutcome) -> Response {
     (status, Json(body)).into_response()
 }
 
-fn failure(e: &apply::ApplyError) -> Response {
+fn failure(gpo: &str, e: &apply::ApplyError) -> Response {
     match e {
         apply::ApplyError::Roster(RosterCsvError::Located {
             row,
@@ -85,19 +87,20 @@ fn failure(e: &apply::ApplyError) -> Response {
             ),
         )
             .into_response(),
-        apply::ApplyError::Roster(_) => error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
-        apply::ApplyError::UnknownRoster { .. } => error(StatusCode::NOT_FOUND, &e.to_string()),
-        apply::ApplyError::RosterNotPending(_) | apply::ApplyError::Conflict { .. } => {
-            error(StatusCode::CONFLICT, &e.to_string())
-        }
-        _ => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        apply::ApplyError::Conflict { .. } => error(
+            StatusCode::CONFLICT,
+            &format!(
+                "the roster of GPO {gpo} changed while this upload was applied; send it again"
+            ),
+        ),
+        _ => crate::api::failure(&format!("the roster of GPO {gpo}"), e),
     }
 }
 
 async fn upload(
     State(state): State<RosterState>,
-    Path(gpo): Path<String>,
-    Query(q): Query<RosterQuery>,
+    ApiPath(gpo): ApiPath<String>,
+    ApiQuery(q): ApiQuery<RosterQuery>,
     body: Bytes,
 ) -> Response {
     let Some(mode) = q.mode.as_deref().and_then(apply::RosterMode::parse) else {
@@ -111,14 +114,14 @@ async fn upload(
         .context(Utc::now(), q.actor.unwrap_or_else(|| "analyst".into()));
     match apply::apply_roster_upload(&*state.store, &gpo, mode, &body, &ctx).await {
         Ok(o) => outcome_json(&o),
-        Err(e) => failure(&e),
+        Err(e) => failure(&gpo, &e),
     }
 }
 
 async fn approve(
     State(state): State<RosterState>,
-    Path((gpo, id)): Path<(String, String)>,
-    Query(q): Query<RosterQuery>,
+    ApiPath((gpo, id)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<RosterQuery>,
 ) -> Response {
     let Ok(id) = id.parse::<Uuid>() else {
         return error(StatusCode::NOT_FOUND, &format!("no roster upload {id}"));
@@ -128,7 +131,7 @@ async fn approve(
         .context(Utc::now(), q.actor.unwrap_or_else(|| "analyst".into()));
     match apply::approve_roster_upload(&*state.store, &gpo, id, &ctx).await {
         Ok(o) => outcome_json(&o),
-        Err(e) => failure(&e),
+        Err(e) => failure(&gpo, &e),
     }
 }
 

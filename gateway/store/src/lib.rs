@@ -133,6 +133,15 @@ pub trait StoreRead: Send {
     ) -> StoreResult<Option<ReportBatch>>;
     /// A batch's lines in line order.
     async fn batch_lines(&mut self, batch_id: Uuid) -> StoreResult<Vec<BatchLineRecord>>;
+    /// One page of a batch's lines ([`LinePage`]), in line order; the whole batch is never
+    /// read for it.
+    async fn batch_lines_page(
+        &mut self,
+        batch_id: Uuid,
+        page: &LinePage,
+    ) -> StoreResult<Vec<BatchLineRecord>>;
+    /// A batch's lines counted and summed by status, by the database, in status order.
+    async fn batch_line_totals(&mut self, batch_id: Uuid) -> StoreResult<Vec<BatchLineTotals>>;
     /// Earlier lines by duplicate-key columns (chargeback-rules 5.2).
     async fn find_batch_lines(&mut self, query: &LineQuery) -> StoreResult<Vec<BatchLineRecord>>;
     /// Lines of `partner`'s batches in `role` (`claimant`, `adjudicator`) with one of
@@ -196,6 +205,15 @@ pub trait StoreRead: Send {
     ) -> StoreResult<Option<ClaimRecord>>;
     /// A claim's lines in line order.
     async fn claim_lines(&mut self, claim_id: Uuid) -> StoreResult<Vec<ClaimLineRecord>>;
+    /// One page of a claim's lines ([`LinePage`]; `statuses` as [`StoreRead::claim_lines`]
+    /// reads them: a carried line is `open`), in line order.
+    async fn claim_lines_page(
+        &mut self,
+        claim_id: Uuid,
+        page: &LinePage,
+    ) -> StoreResult<Vec<ClaimLineRecord>>;
+    /// A claim's lines counted and summed by status, by the database, in status order.
+    async fn claim_line_totals(&mut self, claim_id: Uuid) -> StoreResult<Vec<ClaimLineTotals>>;
     /// A response by id.
     async fn get_response(&mut self, id: Uuid) -> StoreResult<Option<ResponseRecord>>;
     /// The Unmatched Responses queue: unmatched or partially matched, oldest first.

@@ -1111,6 +1111,49 @@ pub struct LineQuery {
     pub customer: Option<String>,
 }
 
+/// One page of a batch's or a claim's lines, in line order: the lines numbered above `after`,
+/// at most `limit` of them, of one of `statuses` when any are given. Read with `LIMIT` in SQL,
+/// so a page costs its own lines whatever the size of the batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinePage {
+    /// Lines numbered above this (0: from the first line).
+    pub after: i64,
+    /// At most this many lines (at least 1).
+    pub limit: i64,
+    /// Only lines in one of these statuses (none: every line).
+    pub statuses: Vec<String>,
+}
+
+/// The lines of a batch in one status, counted and summed by the database (the batch head of
+/// the API: no line is loaded to make it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchLineTotals {
+    /// The line status.
+    pub status: String,
+    /// How many lines.
+    pub lines: i64,
+    /// Sum of their claimed amounts (lines without one count as zero).
+    pub claimed_amount: Decimal,
+    /// Sum of their calculated amounts.
+    pub calculated_amount: Decimal,
+    /// Sum of their accepted amounts.
+    pub accepted_amount: Decimal,
+}
+
+/// The lines of a claim in one status, counted and summed by the database; lines still
+/// carried by their batch lines count as `open`, as they read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimLineTotals {
+    /// The line status.
+    pub status: String,
+    /// How many lines.
+    pub lines: i64,
+    /// Sum of their claimed amounts.
+    pub claimed_amount: Decimal,
+    /// Sum of their approved amounts (lines without one count as zero).
+    pub approved_amount: Decimal,
+}
+
 /// Filters for listing batches or claims (chargeback-rules 10, "Batches"); all given filters
 /// must hold. Newest first (or oldest), at most `limit` (default 100, at most 1,000).
 #[derive(Debug, Clone, Default)]

@@ -149,6 +149,18 @@ impl StoreRead for Session {
         engine::batch_lines(self.conn(), batch_id).await
     }
 
+    async fn batch_lines_page(
+        &mut self,
+        batch_id: Uuid,
+        page: &LinePage,
+    ) -> StoreResult<Vec<BatchLineRecord>> {
+        engine::batch_lines_page(self.conn(), batch_id, page).await
+    }
+
+    async fn batch_line_totals(&mut self, batch_id: Uuid) -> StoreResult<Vec<BatchLineTotals>> {
+        engine::batch_line_totals(self.conn(), batch_id).await
+    }
+
     async fn open_period_batch(
         &mut self,
         partner: &str,
@@ -261,6 +273,18 @@ impl StoreRead for Session {
 
     async fn claim_lines(&mut self, claim_id: Uuid) -> StoreResult<Vec<ClaimLineRecord>> {
         engine::claim_lines(self.conn(), claim_id).await
+    }
+
+    async fn claim_lines_page(
+        &mut self,
+        claim_id: Uuid,
+        page: &LinePage,
+    ) -> StoreResult<Vec<ClaimLineRecord>> {
+        engine::claim_lines_page(self.conn(), claim_id, page).await
+    }
+
+    async fn claim_line_totals(&mut self, claim_id: Uuid) -> StoreResult<Vec<ClaimLineTotals>> {
+        engine::claim_line_totals(self.conn(), claim_id).await
     }
 
     async fn get_response(&mut self, id: Uuid) -> StoreResult<Option<ResponseRecord>> {

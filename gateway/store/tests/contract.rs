@@ -196,6 +196,7 @@ contract_suite!(
     a_large_pending_report_is_kept_once_as_it_is,
     a_claim_line_without_its_sale_reads_its_batch_line,
     claim_lines_carried_by_batch_lines_read_as_claim_lines,
+    lines_are_read_a_page_at_a_time_and_totalled_in_sql,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -3306,6 +3307,203 @@ async fn claim_lines_carried_by_batch_lines_read_as_claim_lines(h: &Harness) {
             paid(2, 4, "12.00"),
             answered,
             paid(4, 4, "48.00")
+        ]
+    );
+}
+
+/// A batch's and a claim's lines a page at a time (`LIMIT` in SQL, after a line number, of
+/// some statuses), and their counts and sums by status made by the database: the pages add up
+/// to the totals, exactly (SQLite's amounts are text, summed as cents).
+async fn lines_are_read_a_page_at_a_time_and_totalled_in_sql(h: &Harness) {
+    let batch = new_batch("B-PAGES");
+    let mut claim = new_claim("DM-PAGES", "0.00");
+    claim.batch_id = Some(batch.id);
+    // 25 lines: every third disputed, the others accepted at a cent less than claimed; the
+    // odd accepted ones carry claim #1's line (numbered as the batch line).
+    let lines: Vec<NewBatchLine> = (1..=25)
+        .map(|no| {
+            let disputed = no % 3 == 0;
+            let claimed = Decimal::new(1000 + no * 101, 2);
+            NewBatchLine {
+                status: if disputed {
+                    "amount_disputed"
+                } else {
+                    "accepted"
+                }
+                .into(),
+                claimed_amount: Some(claimed),
+                calculated_amount: Some(claimed - Decimal::new(1, 2)),
+                accepted_amount: (!disputed).then(|| claimed - Decimal::new(1, 2)),
+                claim_line: (!disputed && no % 2 == 1).then(|| CarriedClaimLine {
+                    line_no: no,
+                    claimed_amount: claimed,
+                    payload: json!({"carried": no}).into(),
+                }),
+                ..line(no, &format!("INV-P{no}"))
+            }
+        })
+        .collect();
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_batch(&batch, &audit("batch", batch.id, "B1", "open", 0))
+        .await
+        .expect("batch");
+    tx.insert_claim(&claim, &audit("claim", claim.id, "C1", "open", 0))
+        .await
+        .expect("claim");
+    tx.carry_claim_lines(claim.id).await.expect("carrying");
+    tx.insert_batch_lines(
+        batch.id,
+        &lines,
+        t(0),
+        &audit("batch", batch.id, "lines", "open", 0),
+    )
+    .await
+    .expect("lines");
+    // The even accepted lines are claim rows of their own, one of them answered.
+    let rows: Vec<NewClaimLine> = lines
+        .iter()
+        .filter(|l| l.status == "accepted" && l.line_no % 2 == 0)
+        .map(|l| NewClaimLine {
+            line_no: l.line_no,
+            batch_id: Some(batch.id),
+            batch_line_no: Some(l.line_no),
+            status: if l.line_no == 4 { "paid" } else { "open" }.into(),
+            claimed_amount: l.claimed_amount.expect("claimed"),
+            approved_amount: (l.line_no == 4).then(|| dec("5.55")),
+            payload: json!({"row": l.line_no}).into(),
+            sale_from_batch: false,
+        })
+        .collect();
+    tx.insert_claim_lines(
+        claim.id,
+        &rows,
+        t(0),
+        &audit("claim", claim.id, "lines", "open", 0),
+    )
+    .await
+    .expect("claim rows");
+    tx.commit().await.expect("commit");
+
+    let mut r = reader(h).await;
+    // Walked 7 at a time: every line once, in order.
+    let mut walked = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = r
+            .batch_lines_page(
+                batch.id,
+                &LinePage {
+                    after,
+                    limit: 7,
+                    statuses: Vec::new(),
+                },
+            )
+            .await
+            .expect("page");
+        assert!(page.len() <= 7);
+        let Some(last) = page.last() else { break };
+        after = last.line.line_no;
+        walked.extend(page.into_iter().map(|l| l.line));
+    }
+    assert_eq!(walked, lines);
+    // Of some statuses only.
+    let disputed = r
+        .batch_lines_page(
+            batch.id,
+            &LinePage {
+                after: 6,
+                limit: 100,
+                statuses: vec!["amount_disputed".into(), "duplicate".into()],
+            },
+        )
+        .await
+        .expect("disputed page");
+    assert_eq!(
+        disputed.iter().map(|l| l.line.line_no).collect::<Vec<_>>(),
+        [9, 12, 15, 18, 21, 24]
+    );
+    // The totals are the sums of the lines.
+    let totals = r.batch_line_totals(batch.id).await.expect("totals");
+    let expect = |status: &str| {
+        let of: Vec<&NewBatchLine> = lines.iter().filter(|l| l.status == status).collect();
+        let sum = |f: fn(&NewBatchLine) -> Option<Decimal>| {
+            of.iter().filter_map(|l| f(l)).sum::<Decimal>()
+        };
+        BatchLineTotals {
+            status: status.into(),
+            lines: of.len() as i64,
+            claimed_amount: sum(|l| l.claimed_amount),
+            calculated_amount: sum(|l| l.calculated_amount),
+            accepted_amount: sum(|l| l.accepted_amount),
+        }
+    };
+    assert_eq!(totals, [expect("accepted"), expect("amount_disputed")]);
+    assert_eq!(totals[1].accepted_amount.to_string(), "0.00");
+    assert!(
+        r.batch_line_totals(Uuid::now_v7())
+            .await
+            .expect("none")
+            .is_empty()
+    );
+
+    // The claim: carried lines and rows, merged in line order, a page at a time.
+    let all = r.claim_lines(claim.id).await.expect("claim lines");
+    assert_eq!(all.len(), 17);
+    let mut walked = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = r
+            .claim_lines_page(
+                claim.id,
+                &LinePage {
+                    after,
+                    limit: 5,
+                    statuses: Vec::new(),
+                },
+            )
+            .await
+            .expect("claim page");
+        assert!(page.len() <= 5);
+        let Some(last) = page.last() else { break };
+        after = last.line.line_no;
+        walked.extend(page);
+    }
+    let numbers = |l: &[ClaimLineRecord]| l.iter().map(|l| l.line.line_no).collect::<Vec<_>>();
+    assert_eq!(numbers(&walked), numbers(&all));
+    let paid = r
+        .claim_lines_page(
+            claim.id,
+            &LinePage {
+                after: 0,
+                limit: 10,
+                statuses: vec!["paid".into()],
+            },
+        )
+        .await
+        .expect("paid page");
+    assert_eq!(numbers(&paid), [4]);
+    let totals = r.claim_line_totals(claim.id).await.expect("claim totals");
+    let claimed = |status: &str| {
+        all.iter()
+            .filter(|l| l.line.status == status)
+            .map(|l| l.line.claimed_amount)
+            .sum::<Decimal>()
+    };
+    assert_eq!(
+        totals,
+        [
+            ClaimLineTotals {
+                status: "open".into(),
+                lines: 16,
+                claimed_amount: claimed("open"),
+                approved_amount: dec("0.00"),
+            },
+            ClaimLineTotals {
+                status: "paid".into(),
+                lines: 1,
+                claimed_amount: claimed("paid"),
+                approved_amount: dec("5.55"),
+            },
         ]
     );
 }

@@ -158,12 +158,13 @@ pub fn transactions(args: TransactionsArgs) -> anyhow::Result<Outcome> {
         control_number: args.control_number.clone(),
         invoice: args.invoice.clone(),
         debit_memo: args.debit_memo.clone(),
-        doc_type: None,
         limit: Some(args.limit),
+        ..ListQuery::default()
     };
+    let filter = query.filter()?;
     runtime()?.block_on(async move {
         let store = open_store(&settings).await?;
-        let rows = store.list_transactions(&query.filter()).await?;
+        let rows = store.list_transactions(&filter).await?;
         if args.json {
             for r in &rows {
                 println!("{}", serde_json::to_string(r)?);

@@ -10,12 +10,12 @@ use super::{Params, audit, by_copy};
 use crate::copy::CopyData;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
-    BatchLineRecord, BatchLineState, BatchLineUpdate, BatchRecord, BatchReport, CapEntryKind,
-    CapEntryRecord, CapRecord, CarriedClaimLine, ClaimLineRecord, ClaimLineUpdate, ClaimRecord,
-    ContractRecord, ContractVersion, DisputeRecord, EntityFilter, EntityUpdate, JsonText,
-    LineQuery, MatchStatus, NewAuditEvent, NewBatch, NewBatchLine, NewCapEntry, NewClaim,
-    NewClaimLine, NewContract, NewDispute, NewResponse, NewSettlement, ReportBatch, ResponseRecord,
-    SettlementRecord,
+    BatchLineRecord, BatchLineState, BatchLineTotals, BatchLineUpdate, BatchRecord, BatchReport,
+    CapEntryKind, CapEntryRecord, CapRecord, CarriedClaimLine, ClaimLineRecord, ClaimLineTotals,
+    ClaimLineUpdate, ClaimRecord, ContractRecord, ContractVersion, DisputeRecord, EntityFilter,
+    EntityUpdate, JsonText, LinePage, LineQuery, MatchStatus, NewAuditEvent, NewBatch,
+    NewBatchLine, NewCapEntry, NewClaim, NewClaimLine, NewContract, NewDispute, NewResponse,
+    NewSettlement, ReportBatch, ResponseRecord, SettlementRecord,
 };
 use crate::sql::{
     AMOUNT_SCALE, Arg, Dialect, Exec, PRICE_SCALE, Row, checked_decimal, money, opt_money,
@@ -1010,6 +1010,93 @@ pub(crate) async fn batch_lines(
     rows.iter().map(batch_line).collect()
 }
 
+/// `AND <column> IN (...)` for a page's statuses, or nothing when it names none.
+fn status_clause(p: &mut Params, column: &str, statuses: &[String]) -> String {
+    if statuses.is_empty() {
+        String::new()
+    } else {
+        format!(" AND {column} IN ({})", p.list(statuses))
+    }
+}
+
+/// The sum of amount column `column` as `alias`, exactly: NUMERIC on PostgreSQL; on SQLite,
+/// where amounts are decimal text always written with [`AMOUNT_SCALE`] places, the sum of
+/// their cents as integers (SQLite's `SUM` of text would go through a float).
+fn amount_sum(dialect: Dialect, column: &str, alias: &str) -> String {
+    match dialect {
+        Dialect::Postgres => format!("COALESCE(SUM({column}), 0) AS {alias}"),
+        Dialect::Sqlite => {
+            format!("COALESCE(SUM(CAST(REPLACE({column}, '.', '') AS INTEGER)), 0) AS {alias}")
+        }
+    }
+}
+
+/// Reads a sum made by [`amount_sum`], at [`AMOUNT_SCALE`].
+fn read_amount_sum(r: &Row, dialect: Dialect, alias: &str) -> StoreResult<Decimal> {
+    let mut sum = match dialect {
+        Dialect::Postgres => r.decimal(alias)?,
+        Dialect::Sqlite => Decimal::new(r.int(alias)?, AMOUNT_SCALE),
+    };
+    sum.rescale(AMOUNT_SCALE);
+    Ok(sum)
+}
+
+/// One page of a batch's lines (`StoreRead::batch_lines_page`): the primary key
+/// `(batch_id, line_no)` drives it, so a page reads its own rows only.
+pub(crate) async fn batch_lines_page(
+    c: &mut dyn Exec,
+    batch_id: Uuid,
+    page: &LinePage,
+) -> StoreResult<Vec<BatchLineRecord>> {
+    let mut p = Params::default();
+    let batch = p.push(batch_id);
+    let after = p.push(page.after);
+    let statuses = status_clause(&mut p, "l.status", &page.statuses);
+    let limit = p.push(page.limit.max(1));
+    let rows = c
+        .fetch_all(
+            &format!(
+                "SELECT {LINE_COLUMNS} FROM batch_lines l \
+                 WHERE l.batch_id = {batch} AND l.line_no > {after}{statuses} \
+                 ORDER BY l.line_no LIMIT {limit}"
+            ),
+            p.args,
+        )
+        .await?;
+    rows.iter().map(batch_line).collect()
+}
+
+/// A batch's lines counted and summed by status, in the database.
+pub(crate) async fn batch_line_totals(
+    c: &mut dyn Exec,
+    batch_id: Uuid,
+) -> StoreResult<Vec<BatchLineTotals>> {
+    let d = c.dialect();
+    let rows = c
+        .fetch_all(
+            &format!(
+                "SELECT l.status, COUNT(*) AS n_lines, {}, {}, {} FROM batch_lines l \
+                 WHERE l.batch_id = $1 GROUP BY l.status ORDER BY l.status",
+                amount_sum(d, "l.claimed_amount", "claimed_amount"),
+                amount_sum(d, "l.calculated_amount", "calculated_amount"),
+                amount_sum(d, "l.accepted_amount", "accepted_amount"),
+            ),
+            vec![batch_id.into()],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(BatchLineTotals {
+                status: r.text("status")?,
+                lines: r.int("n_lines")?,
+                claimed_amount: read_amount_sum(r, d, "claimed_amount")?,
+                calculated_amount: read_amount_sum(r, d, "calculated_amount")?,
+                accepted_amount: read_amount_sum(r, d, "accepted_amount")?,
+            })
+        })
+        .collect()
+}
+
 pub(crate) async fn find_batch_lines(
     c: &mut dyn Exec,
     q: &LineQuery,
@@ -1532,6 +1619,87 @@ pub(crate) async fn claim_lines(
         .collect::<StoreResult<Vec<_>>>()?;
     lines.sort_by_key(|l| l.line.line_no);
     Ok(lines)
+}
+
+/// One page of a claim's lines (`StoreRead::claim_lines_page`): its rows and the lines its
+/// batch lines still carry, each read with `LIMIT` in line order, merged here.
+pub(crate) async fn claim_lines_page(
+    c: &mut dyn Exec,
+    claim_id: Uuid,
+    page: &LinePage,
+) -> StoreResult<Vec<ClaimLineRecord>> {
+    let limit = page.limit.max(1);
+    let mut p = Params::default();
+    let claim = p.push(claim_id);
+    let after = p.push(page.after);
+    let statuses = status_clause(&mut p, "cl.status", &page.statuses);
+    let lim = p.push(limit);
+    let rows = c
+        .fetch_all(
+            &format!(
+                "SELECT {CLAIM_LINE_COLUMNS_CL} FROM claim_lines cl {CLAIM_LINE_BATCH_JOIN} \
+                 WHERE cl.claim_id = {claim} AND cl.line_no > {after}{statuses} \
+                 ORDER BY cl.line_no LIMIT {lim}"
+            ),
+            p.args,
+        )
+        .await?;
+    let mut lines = rows
+        .iter()
+        .map(claim_line)
+        .collect::<StoreResult<Vec<_>>>()?;
+    // A carried line reads as `open`.
+    if page.statuses.is_empty() || page.statuses.iter().any(|s| s == "open") {
+        let carried = c
+            .fetch_all(
+                &format!(
+                    "SELECT {CARRIED_CLAIM_LINE_COLUMNS} FROM claims k {CARRIED_BY_CLAIM} \
+                     AND k.id = $1 AND bl.claim_line_no > $2 \
+                     ORDER BY bl.claim_line_no LIMIT $3"
+                ),
+                vec![claim_id.into(), page.after.into(), limit.into()],
+            )
+            .await?;
+        for r in &carried {
+            lines.push(claim_line(r)?);
+        }
+        lines.sort_by_key(|l| l.line.line_no);
+        lines.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    }
+    Ok(lines)
+}
+
+/// A claim's lines counted and summed by status, in the database (carried lines as `open`).
+pub(crate) async fn claim_line_totals(
+    c: &mut dyn Exec,
+    claim_id: Uuid,
+) -> StoreResult<Vec<ClaimLineTotals>> {
+    let d = c.dialect();
+    let rows = c
+        .fetch_all(
+            &format!(
+                "SELECT t.status, COUNT(*) AS n_lines, {}, {} FROM (\
+                 SELECT cl.status, cl.claimed_amount, cl.approved_amount FROM claim_lines cl \
+                 WHERE cl.claim_id = $1 \
+                 UNION ALL SELECT 'open', bl.claim_line_amount, NULL \
+                 FROM claims k {CARRIED_BY_CLAIM} AND k.id = $1) t \
+                 GROUP BY t.status ORDER BY t.status",
+                amount_sum(d, "t.claimed_amount", "claimed_amount"),
+                amount_sum(d, "t.approved_amount", "approved_amount"),
+            ),
+            vec![claim_id.into()],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ClaimLineTotals {
+                status: r.text("status")?,
+                lines: r.int("n_lines")?,
+                claimed_amount: read_amount_sum(r, d, "claimed_amount")?,
+                approved_amount: read_amount_sum(r, d, "approved_amount")?,
+            })
+        })
+        .collect()
 }
 
 // ---- responses ------------------------------------------------------------------------------
