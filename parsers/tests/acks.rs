@@ -202,3 +202,26 @@ fn ak404_copies_the_bad_data_as_received() {
     assert!(ack.contains("AK4*2*782*6*+255.25~"), "{ack}");
     our_validator_accepts(&ack);
 }
+
+#[test]
+fn trailing_bytes_after_an_interchange_are_refused_to_its_sender() {
+    let mut data = sample("867_4010_sales.x12");
+    data.extend_from_slice(b"GARBAGE AFTER THE IEA\n");
+    let out = validate(
+        &data[..],
+        ReaderOptions::default(),
+        ValidateOptions::default(),
+    );
+    assert_eq!(out.interchanges.len(), 2, "{:#?}", out.interchanges);
+    let tail = &out.interchanges[1];
+    assert!(tail.rejected());
+    let ic = acknowledge(tail, &params(AckKind::Fa997)).expect("a TA1 is owed");
+    let text = render(&ic);
+    // Addressed back to GOOD DRUG, from the id it sent to; no control number to echo.
+    assert!(
+        text.starts_with("ISA*00*          *00*          *ZZ*ACMEPHARMA     *ZZ*GOODDRUG       *"),
+        "{text}"
+    );
+    assert!(text.contains("TA1*000000000*"), "{text}");
+    assert!(!text.contains("UNKNOWN"), "{text}");
+}

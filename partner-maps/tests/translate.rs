@@ -711,6 +711,25 @@ fn envelope_rejections_turn_the_sets_of_rejected_envelopes_into_errors() {
     }
     assert!(all[0].documents().is_empty());
 
+    // A GS date that is no date: the group is rejected (AK9 R), so nothing of it is taken.
+    let gs04 = claim.find("GS*").expect("GS");
+    let gs_line = &claim[gs04..gs04 + claim[gs04..].find('~').expect("GS ends")];
+    let mut fields: Vec<&str> = gs_line.split('*').collect();
+    fields[4] = "20261341";
+    let (clean, all) = outcomes(&edit(&claim, gs_line, &fields.join("*")));
+    assert!(!clean);
+    assert!(
+        matches!(
+            all[0].result,
+            Err(TranslateError::EnvelopeRejected {
+                code: Code::Group(_),
+                ..
+            })
+        ),
+        "{:?}",
+        all[0].result
+    );
+
     // Two groups with one GS06: the second group is rejected, the first goes through.
     let gs = claim.find("GS*").expect("GS");
     let iea_at = claim.find("IEA*").expect("IEA");

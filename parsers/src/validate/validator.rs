@@ -95,6 +95,8 @@ pub struct Validator {
     /// Leave the checks inside sets to their holder: only a [`crate::stream::SetReader`],
     /// which hands sets out, asks for it.
     defer: bool,
+    /// The last ISA read: bytes after its IEA that are no interchange came from its sender.
+    last_isa: Option<IsaInfo>,
 }
 
 impl Validator {
@@ -114,6 +116,7 @@ impl Validator {
             closed_separator_free: None,
             closed_owed: None,
             defer: false,
+            last_isa: None,
         }
     }
 
@@ -243,6 +246,21 @@ impl Validator {
                 }
                 _ => IsaInfo::default(),
             };
+            let isa = match &self.last_isa {
+                // Bytes after an interchange that are no interchange (trailing garbage, a
+                // truncated second ISA): their TA1 goes to the sender of the file, whose ids
+                // the interchange before named, not to an unknown party.
+                Some(last) if isa.sender_id.is_empty() && isa.receiver_id.is_empty() => IsaInfo {
+                    sender_qualifier: last.sender_qualifier.clone(),
+                    sender_id: last.sender_id.clone(),
+                    receiver_qualifier: last.receiver_qualifier.clone(),
+                    receiver_id: last.receiver_id.clone(),
+                    version: last.version.clone(),
+                    usage: last.usage.clone(),
+                    ..isa
+                },
+                _ => isa,
+            };
             self.interchange = Some(OpenInterchange {
                 report: InterchangeReport {
                     isa,
@@ -355,6 +373,7 @@ impl Validator {
             self.close_interchange();
         }
         let isa = IsaInfo::from_segment(seg);
+        self.last_isa = Some(isa.clone());
         self.interchange = Some(OpenInterchange {
             report: InterchangeReport {
                 isa,
@@ -656,8 +675,9 @@ impl Validator {
                 format!("functional group {:?} not supported", t(1)),
             );
         }
-        if !self.opts.envelope_only
-            && let Some(v) = version
+        // The GS is envelope: its element errors reject the group, so they are checked even
+        // when only the envelopes are (the translation's prepass must see that rejection).
+        if let Some(v) = version
             && let Some(def) = dict::segment(v, "GS")
         {
             self.element_checks_outside_set(seg, def);
