@@ -423,6 +423,12 @@ fn element_errors_have_their_ak4_codes_and_positions() {
             ElementError::InvalidDate,
             (33, "DTM", 2),
         ),
+        // A calendar date, but YYMMDD where the element wants CCYYMMDD.
+        (
+            edit(&c, "DTM*003*20261107~", "DTM*003*261107~"),
+            ElementError::InvalidDate,
+            (33, "DTM", 2),
+        ),
         (
             edit(&c, "GDD-CB-20261115-0001~", "GDD-CB-20261115-0001*2561~"),
             ElementError::InvalidTime,

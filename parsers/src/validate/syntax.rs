@@ -311,7 +311,14 @@ fn check_length_and_code(
     memo: &mut CodeMemo,
     out: &mut Vec<ElementIssue>,
 ) {
-    // Dates and times have their own codes; their length is part of their grammar.
+    // Dates and times have their own codes; their length is part of their grammar, and a
+    // date shorter than its element allows (YYMMDD where CCYYMMDD is due) is no date there.
+    if def.data_type == DataType::DT
+        && !(usize::from(def.min)..=usize::from(def.max)).contains(&len)
+    {
+        out.push(issue(position, def, ElementError::InvalidDate, Some(value)));
+        return;
+    }
     if !matches!(def.data_type, DataType::DT | DataType::TM) {
         if len < usize::from(def.min) {
             out.push(issue(position, def, ElementError::TooShort, Some(value)));
