@@ -381,3 +381,43 @@ fn tempdir(name: &str) -> PathBuf {
     assert!(Path::new(&dir).is_dir());
     dir
 }
+
+#[test]
+fn translate_lenient_reads_a_mis_padded_isa_as_ack_does() {
+    let dir = tempdir("translate-lenient");
+    let sales = std::fs::read_to_string(root().join("samples/867_4010_sales.x12")).expect("sample");
+    let short = sales.replacen("*ZZ*GOODDRUG       *", "*ZZ*GOODDRUG      *", 1);
+    assert_ne!(short, sales, "the sample's ISA06 moved");
+    let path = dir.join("867-short-isa.x12");
+    std::fs::write(&path, short).expect("write");
+    let path = path.to_str().expect("utf-8 path");
+    let strict = chargegate(&["translate", path]);
+    assert_eq!(strict.status.code(), Some(1), "{}", stderr(&strict));
+    assert!(stdout(&strict).is_empty(), "{}", stdout(&strict));
+    let lenient = chargegate(&["translate", "--lenient", path]);
+    assert!(
+        stdout(&lenient).contains("\"schema\":\"chargegate.sales_report/1\""),
+        "{}",
+        stderr(&lenient)
+    );
+}
+
+#[test]
+fn render_of_no_document_is_an_error_not_an_empty_interchange() {
+    let dir = tempdir("render-empty");
+    let path = dir.join("none.json");
+    std::fs::write(&path, "\n").expect("write");
+    let o = chargegate(&[
+        "render",
+        path.to_str().expect("utf-8 path"),
+        "--partner",
+        "gooddrug",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("no document to render"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -63,6 +63,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let text = std::fs::read_to_string(&args.doc)
         .with_context(|| format!("reading {}", args.doc.display()))?;
     let docs = match parse_documents(&text) {
+        // An empty interchange is no rendering of nothing (a failed `translate` upstream).
+        Ok(d) if d.is_empty() => {
+            eprintln!("{}: no document to render", args.doc.display());
+            return Ok(Outcome::Invalid);
+        }
         Ok(d) => d,
         Err(e) => {
             eprintln!("{}: {e}", args.doc.display());

@@ -45,12 +45,15 @@ pub fn translate_file(path: &Path, read: &ReadFlags) -> anyhow::Result<(Vec<Docu
         None => PartnerLookup::Offline,
     };
     let name = path.display().to_string();
+    // The profile's way of reading the ISA, unless `--lenient` says to count separators.
+    let reader = read.reader_options(profile.as_ref());
     let options = TranslateOptions {
         file: Some(name.clone()),
+        reader: Some(reader.clone()),
         ..TranslateOptions::default()
     };
     // Sets in an interchange or group the acknowledgment rejects give no documents.
-    let rejected = envelope_rejections(open(path)?, lookup.reader_options());
+    let rejected = envelope_rejections(open(path)?, reader);
     let mut translator = translate_with(open(path)?, &sha, lookup, options);
     let mut docs = Vec::new();
     let mut ok = true;
