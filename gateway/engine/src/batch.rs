@@ -361,6 +361,17 @@ pub enum BatchError {
     /// "Not a duplicate" needs a second user.
     #[error("a second user must approve a not-a-duplicate override")]
     SecondUserRequired,
+    /// A correction may lower what a line claims, never raise it (an approved amount above
+    /// the claimed one is an overpayment, chargeback-rules 7.2).
+    #[error("line {line}: {amount} is more than the {claimed} it claims")]
+    AboveClaimed {
+        /// The line.
+        line: String,
+        /// The corrected amount.
+        amount: Decimal,
+        /// What the line claims.
+        claimed: Decimal,
+    },
     /// The batch has no lines.
     #[error("batch has no lines")]
     Empty,
@@ -1066,6 +1077,15 @@ impl Batch {
                         .and_then(|p| p.amount(quantity).ok())
                         .ok_or_else(|| BatchError::NoCalculatedAmount(line.clone()))?,
                 };
+                if let Some(claimed) = l.sale.claimed_amount
+                    && amount.abs() > claimed.abs()
+                {
+                    return Err(BatchError::AboveClaimed {
+                        line: line.clone(),
+                        amount,
+                        claimed,
+                    });
+                }
                 self.accept(
                     i,
                     quantity,
@@ -1113,7 +1133,12 @@ impl Batch {
                         action: "reverse acceptance",
                     });
                 }
-                self.lines[i].reject_reason = Some(reason.clone());
+                // A rejected line accepts nothing: its amount must not count in what the
+                // batch accepted (nor reach the claim).
+                let l = &mut self.lines[i];
+                l.reject_reason = Some(reason.clone());
+                l.accepted_amount = None;
+                l.accepted_quantity = None;
                 self.move_line(
                     i,
                     LineStatus::Rejected,
@@ -1179,7 +1204,9 @@ impl Batch {
                 if reason.trim().is_empty() {
                     return Err(BatchError::ReasonRequired);
                 }
-                if matches!(actor, Actor::User(name) if name == approver) {
+                // The same person however the name is spelled (case, spaces) is no second user.
+                let same = |name: &str| name.trim().eq_ignore_ascii_case(approver.trim());
+                if approver.trim().is_empty() || matches!(actor, Actor::User(name) if same(name)) {
                     return Err(BatchError::SecondUserRequired);
                 }
                 self.revalidate(

@@ -575,6 +575,17 @@ pub enum WriteOff {
 /// Why a claim action was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClaimError {
+    /// An instrument for more than is left to settle: the claim could never settle (C15
+    /// wants Σ instruments = what is due within 0.01).
+    #[error("claim {number} has {remaining} left to settle; an instrument of {amount} is more")]
+    OverSettled {
+        /// Claim number.
+        number: String,
+        /// The instrument's amount.
+        amount: Decimal,
+        /// What is left to settle.
+        remaining: Decimal,
+    },
     /// The tables do not list this transition.
     #[error("claim {number} is {from:?}; {action} is not allowed")]
     NotAllowed {
@@ -1225,6 +1236,14 @@ impl ClaimRecord {
         {
             return Err(ClaimError::ManualOnly("check and payables default payment"));
         }
+        let remaining = self.remaining();
+        if instrument.amount - remaining > Decimal::new(1, 2) {
+            return Err(ClaimError::OverSettled {
+                number: self.number.clone(),
+                amount: instrument.amount,
+                remaining,
+            });
+        }
         self.instruments.push(instrument);
         if self.remaining().abs() <= Decimal::new(1, 2) {
             let event = self.go(ClaimStatus::Settled, "settled", actor, None, today)?;
@@ -1569,6 +1588,17 @@ mod tests {
             c.settle(memo("200.00"), &Actor::System, today)
                 .map(|e| e.is_some()),
             Ok(false)
+        );
+        assert_eq!(c.remaining().to_string(), "55.25");
+        // More than is left is refused, nothing recorded.
+        assert_eq!(
+            c.settle(memo("55.27"), &Actor::System, today)
+                .map(|e| e.is_some()),
+            Err(ClaimError::OverSettled {
+                number: c.number.clone(),
+                amount: "55.27".parse().unwrap_or_default(),
+                remaining: "55.25".parse().unwrap_or_default(),
+            })
         );
         assert_eq!(c.remaining().to_string(), "55.25");
         assert_eq!(

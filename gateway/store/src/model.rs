@@ -924,7 +924,8 @@ pub struct BatchLineState {
     pub status: String,
     /// Calculated amount (`None` keeps it).
     pub calculated_amount: Option<Decimal>,
-    /// Accepted amount (`None` keeps it).
+    /// Accepted amount, as the line now stands (`None`: it accepts nothing, e.g. a
+    /// reversed acceptance).
     pub accepted_amount: Option<Decimal>,
     /// New payload.
     pub payload: JsonText,

@@ -2470,6 +2470,31 @@ async fn claim_periods_and_bulk_line_updates(h: &Harness) {
         .await;
     assert!(matches!(err, Err(StoreError::NotFound { .. })), "{err:?}");
     drop(tx);
+    // A line that no longer accepts anything (a reversed acceptance) loses its amount.
+    let mut tx = h.store.begin().await.expect("begin");
+    let reversed = BatchLineState {
+        status: "rejected".into(),
+        accepted_amount: None,
+        ..states[0].clone()
+    };
+    tx.update_batch_lines(
+        daily.id,
+        std::slice::from_ref(&reversed),
+        t(6),
+        &audit("batch", daily.id, "reverse", "awaiting_review", 6),
+    )
+    .await
+    .expect("reverse");
+    tx.commit().await.expect("commit");
+    let stored = reader(h).await.batch_lines(daily.id).await.expect("lines");
+    let line = stored
+        .iter()
+        .find(|l| l.line.line_no == reversed.line_no)
+        .expect("the line");
+    assert_eq!(
+        (line.line.status.as_str(), line.line.accepted_amount),
+        ("rejected", None)
+    );
 
     // The cut forgets the pending lines of its batch's reports, and only of those.
     let mut tx = h.store.begin().await.expect("begin");

@@ -407,6 +407,20 @@ fn l7_accept_variants() {
         ),
         "error: a correction needs a quantity or an amount"
     );
+    // A correction lowers what the line claims (120.00), never raises it.
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::CorrectAndAccept {
+                line: line("3"),
+                quantity: None,
+                amount: Some("150.00".parse().unwrap_or_default()),
+                comment: Some("rep says so".into()),
+            }
+        ),
+        "error: line 3: 150.00 is more than the 120.00 it claims"
+    );
     act(
         &mut world,
         &mut batch,
@@ -442,6 +456,9 @@ fn l11_reverse_acceptance() {
         ),
         "awaiting_review | 1:rejected 3:amount_disputed | "
     );
+    // It no longer counts in what the batch accepted.
+    let l1 = &batch.lines[0];
+    assert_eq!((l1.accepted_amount, l1.accepted_quantity), (None, None));
 }
 
 /// The supplier adds 12345099901 (10.00 / 8.00) by a change 845.
@@ -541,6 +558,19 @@ fn l15_not_a_duplicate_needs_a_second_user() {
             BatchAction::NotADuplicate {
                 line: line("7"),
                 approver: "reviewer".into(),
+                reason: "two deliveries".into()
+            }
+        ),
+        "error: a second user must approve a not-a-duplicate override"
+    );
+    // Nor is the same user spelled another way.
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::NotADuplicate {
+                line: line("7"),
+                approver: " REVIEWER ".into(),
                 reason: "two deliveries".into()
             }
         ),

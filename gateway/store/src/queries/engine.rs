@@ -977,7 +977,7 @@ pub(crate) async fn update_batch_lines(
         .execute(
             "UPDATE batch_lines SET status = s.status, \
              calculated_amount = COALESCE(s.calculated_amount, batch_lines.calculated_amount), \
-             accepted_amount = COALESCE(s.accepted_amount, batch_lines.accepted_amount), \
+             accepted_amount = s.accepted_amount, \
              payload = s.payload, updated_at = $1 \
              FROM batch_line_states AS s \
              WHERE batch_lines.batch_id = $2 AND batch_lines.line_no = s.line_no",
