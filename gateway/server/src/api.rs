@@ -236,6 +236,26 @@ pub fn in_range(param: &str, value: Option<i64>, (min, max): (i64, i64)) -> Resu
     }
 }
 
+/// Rows a list answers when no `limit` is given.
+pub const DEFAULT_LISTED: i64 = 100;
+
+/// Most rows one request lists (`limit`).
+pub const MAX_LISTED: i64 = 1_000;
+
+/// The page of a list read newest first (`GET /api/v1/disputes`, `/api/v1/responses/unmatched`):
+/// `limit` rows (default [`DEFAULT_LISTED`], 1 to [`MAX_LISTED`], 400 outside) after row
+/// `after`, the `id` of the last row of the page before.
+pub fn list_page(
+    limit: Option<i64>,
+    after: Option<uuid::Uuid>,
+) -> Result<store::ListPage, BadRequest> {
+    in_range("limit", limit, (1, MAX_LISTED))?;
+    Ok(store::ListPage {
+        after,
+        limit: limit.unwrap_or(DEFAULT_LISTED),
+    })
+}
+
 /// The batch statuses (chargeback-rules 6.1).
 pub fn batch_statuses() -> Vec<String> {
     use engine::batch::BatchStatus::*;

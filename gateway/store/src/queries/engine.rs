@@ -13,7 +13,7 @@ use crate::model::{
     BatchLineRecord, BatchLineState, BatchLineTotals, BatchLineUpdate, BatchRecord, BatchReport,
     CapEntryKind, CapEntryRecord, CapRecord, CarriedClaimLine, ClaimLineRecord, ClaimLineTotals,
     ClaimLineUpdate, ClaimRecord, ContractRecord, ContractVersion, DisputeRecord, EntityFilter,
-    EntityUpdate, JsonText, LinePage, LineQuery, MatchStatus, NewAuditEvent, NewBatch,
+    EntityUpdate, JsonText, LinePage, LineQuery, ListPage, MatchStatus, NewAuditEvent, NewBatch,
     NewBatchLine, NewCapEntry, NewClaim, NewClaimLine, NewContract, NewDispute, NewResponse,
     NewSettlement, ReportBatch, ResponseRecord, SettlementRecord,
 };
@@ -1828,6 +1828,38 @@ pub(crate) async fn unmatched_responses(
     rows.iter().map(response).collect()
 }
 
+/// `AND (time, id) < (the time and id of row `after`)`: the rows after it in a list read
+/// newest first by (`time`, `id`), the row read by id whether or not it is still listed.
+fn after_clause(p: &mut Params, table: &str, time: &str, after: Option<Uuid>) -> String {
+    match after {
+        None => String::new(),
+        Some(after) => format!(
+            " AND ({time}, id) < (SELECT a.{time}, a.id FROM {table} a WHERE a.id = {})",
+            p.push(after)
+        ),
+    }
+}
+
+/// One page of the Unmatched Responses queue, newest received first.
+pub(crate) async fn unmatched_responses_page(
+    c: &mut dyn Exec,
+    partner: Option<&str>,
+    page: &ListPage,
+) -> StoreResult<Vec<ResponseRecord>> {
+    let mut p = Params::default();
+    let matched = p.push(MatchStatus::Matched.as_str());
+    let mut sql =
+        format!("SELECT {RESPONSE_COLUMNS} FROM responses WHERE match_status <> {matched}");
+    if let Some(partner) = partner {
+        sql += &format!(" AND partner = {}", p.push(partner));
+    }
+    sql += &after_clause(&mut p, "responses", "received_at", page.after);
+    let limit = p.push(page.limit.max(1));
+    sql += &format!(" ORDER BY received_at DESC, id DESC LIMIT {limit}");
+    let rows = c.fetch_all(&sql, p.args).await?;
+    rows.iter().map(response).collect()
+}
+
 pub(crate) async fn responses_for_claim(
     c: &mut dyn Exec,
     claim_id: Uuid,
@@ -2148,6 +2180,31 @@ pub(crate) async fn disputes_with_status(
             p.args,
         )
         .await?;
+    rows.iter().map(dispute).collect()
+}
+
+/// One page of the dispute cases in any of `statuses`, of `partner` when given, newest first.
+pub(crate) async fn list_disputes(
+    c: &mut dyn Exec,
+    statuses: &[String],
+    partner: Option<&str>,
+    page: &ListPage,
+) -> StoreResult<Vec<DisputeRecord>> {
+    if statuses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut p = Params::default();
+    let mut sql = format!(
+        "SELECT {DISPUTE_COLUMNS} FROM dispute_cases WHERE status IN ({})",
+        p.list(statuses)
+    );
+    if let Some(partner) = partner {
+        sql += &format!(" AND partner = {}", p.push(partner));
+    }
+    sql += &after_clause(&mut p, "dispute_cases", "created_at", page.after);
+    let limit = p.push(page.limit.max(1));
+    sql += &format!(" ORDER BY created_at DESC, id DESC LIMIT {limit}");
+    let rows = c.fetch_all(&sql, p.args).await?;
     rows.iter().map(dispute).collect()
 }
 
