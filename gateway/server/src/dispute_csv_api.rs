@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::{ApiPath, ApiQuery, failure, internal};
+use crate::api::{ApiBody, ApiPath, ApiQuery, DEFAULT_BODY_LIMIT, failure, internal};
 use crate::batches_api::found;
 use crate::http::AppState;
 
@@ -69,6 +69,10 @@ async fn download(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -
         .into_response()
 }
 
+/// Largest corrected file accepted (axum's default limit, which it had before it had its own);
+/// a larger one is 413.
+const MAX_CORRECTIONS: usize = DEFAULT_BODY_LIMIT;
+
 /// Query of `POST /api/v1/batches/{id}/corrections`.
 #[derive(Debug, Deserialize)]
 pub struct UploadQuery {
@@ -94,7 +98,7 @@ async fn upload(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<UploadQuery>,
-    body: Bytes,
+    ApiBody(body): ApiBody<MAX_CORRECTIONS>,
 ) -> Response {
     let batch = match found(&state, &id).await {
         Ok(b) => b,

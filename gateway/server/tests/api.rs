@@ -308,3 +308,108 @@ async fn disputes_and_unmatched_849s_are_listed_a_page_at_a_time() {
     }
     g.finish().await;
 }
+
+/// A body over a route's limit is a JSON 413 naming the limit, whether its length is declared
+/// (a roster upload) or found while reading it (a chunked corrections upload, a JSON body).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_large_bodies_are_json_413s_naming_the_limit() {
+    let g = start().await;
+    let roster = exchange(
+        g.addr,
+        "POST /api/v1/gpos/GPO77/roster?mode=delta HTTP/1.1\r\nHost: localhost\r\n\
+         Content-Type: text/csv\r\nContent-Length: 67108865",
+        b"gpo_id_qualifier,gpo_id\n",
+    )
+    .await;
+    assert_eq!(roster.status, 413);
+    assert_eq!(roster.header("content-type"), Some("application/json"));
+    assert_eq!(
+        roster.json(),
+        json!({"error": "the request body is larger than 67108864 bytes"})
+    );
+
+    // 2 MiB and one byte, chunked: no length to refuse it by, it is counted as it comes.
+    let mut chunked = Vec::new();
+    for _ in 0..2 {
+        chunked.extend_from_slice(format!("{:x}\r\n", 1024 * 1024).as_bytes());
+        chunked.extend(std::iter::repeat_n(b'a', 1024 * 1024));
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"1\r\na\r\n0\r\n\r\n");
+    let corrections = exchange(
+        g.addr,
+        "POST /api/v1/batches/gooddrug%2Fx/corrections?expected_version=1 HTTP/1.1\r\n\
+         Host: localhost\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked",
+        &chunked,
+    )
+    .await;
+    assert_eq!(corrections.status, 413);
+    assert_eq!(
+        corrections.json(),
+        json!({"error": "the request body is larger than 2097152 bytes"})
+    );
+
+    let big_json = format!(r#"{{"actor": "{}"}}"#, "a".repeat(2 * 1024 * 1024));
+    let cut = exchange(
+        g.addr,
+        &format!(
+            "POST /api/v1/batches/cut HTTP/1.1\r\nHost: localhost\r\n\
+             Content-Type: application/json\r\nContent-Length: {}",
+            big_json.len()
+        ),
+        big_json.as_bytes(),
+    )
+    .await;
+    assert_eq!(cut.status, 413);
+    assert_eq!(
+        cut.json(),
+        json!({"error": "the request body is larger than 2097152 bytes"})
+    );
+    // Under the limit, a roster still arrives whole (and is judged on its content).
+    let small = exchange(
+        g.addr,
+        "POST /api/v1/gpos/GPO77/roster?mode=delta HTTP/1.1\r\nHost: localhost\r\n\
+         Content-Type: text/csv\r\nContent-Length: 6",
+        b"nope\r\n",
+    )
+    .await;
+    assert_eq!(
+        small.status,
+        422,
+        "{}",
+        String::from_utf8_lossy(&small.body)
+    );
+    g.finish().await;
+}
+
+/// A handler that panics is answered as the API's JSON 500 with an error id, not a dropped
+/// connection; the server goes on answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_is_a_json_500() {
+    let app = server::api::layers(
+        axum::Router::new()
+            .route(
+                "/api/v1/boom",
+                axum::routing::get(|| async {
+                    if true {
+                        panic!("boom");
+                    }
+                    "unreachable"
+                }),
+            )
+            .route("/api/v1/fine", axum::routing::get(|| async { "fine" })),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = tokio::spawn(async move { axum::serve(listener, app).await });
+    let boom = get(addr, "/api/v1/boom").await;
+    assert_eq!(boom.status, 500);
+    let message = boom.json()["error"].as_str().unwrap().to_owned();
+    assert!(
+        message.starts_with("internal error while answering GET /api/v1/boom (error id "),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+    assert_eq!(get(addr, "/api/v1/fine").await.body, b"fine");
+    served.abort();
+}
