@@ -1648,13 +1648,18 @@ pub(crate) async fn claim_lines_page(
         .iter()
         .map(claim_line)
         .collect::<StoreResult<Vec<_>>>()?;
-    // A carried line reads as `open`.
+    // A carried line reads as `open`. The batch is named by a subquery too: a value the
+    // planner has before the scan, so the page is a range of the `batch_lines (batch_id,
+    // claim_line_no)` index (migration 0022), read in order up to the LIMIT; joined through
+    // the claim alone, PostgreSQL read and sorted every carried line of the batch per page.
     if page.statuses.is_empty() || page.statuses.iter().any(|s| s == "open") {
         let carried = c
             .fetch_all(
                 &format!(
                     "SELECT {CARRIED_CLAIM_LINE_COLUMNS} FROM claims k {CARRIED_BY_CLAIM} \
-                     AND k.id = $1 AND bl.claim_line_no > $2 \
+                     AND k.id = $1 \
+                     AND bl.batch_id = (SELECT c.batch_id FROM claims c WHERE c.id = $1) \
+                     AND bl.claim_line_no > $2 \
                      ORDER BY bl.claim_line_no LIMIT $3"
                 ),
                 vec![claim_id.into(), page.after.into(), limit.into()],
