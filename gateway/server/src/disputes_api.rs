@@ -134,10 +134,10 @@ async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery>) -
     };
     let listed = async {
         let mut reader = state.shared.store.reader().await?;
-        if let Some(after) = page.after {
-            if reader.get_dispute(after).await?.is_none() {
-                return Ok(None);
-            }
+        if let Some(after) = page.after
+            && reader.get_dispute(after).await?.is_none()
+        {
+            return Ok(None);
         }
         reader
             .list_disputes(&statuses, q.partner.as_deref(), &page)

@@ -49,10 +49,10 @@ async fn unmatched(
     };
     let listed = async {
         let mut reader = state.shared.store.reader().await?;
-        if let Some(after) = page.after {
-            if reader.get_response(after).await?.is_none() {
-                return Ok(None);
-            }
+        if let Some(after) = page.after
+            && reader.get_response(after).await?.is_none()
+        {
+            return Ok(None);
         }
         reader
             .unmatched_responses_page(q.partner.as_deref(), &page)
