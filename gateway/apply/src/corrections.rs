@@ -11,7 +11,7 @@
 
 use engine::audit::{Entity, status_name};
 use engine::batch::{BatchHeader, BatchLine, BatchStatus, Ledgers, LineStatus};
-use engine::disputes::{export, export_file_name, import_corrections, read_corrections};
+use engine::disputes::{DisputeCsv, export_file_name, import_corrections, read_corrections};
 use engine::settings::Role;
 use store::{EntityUpdate, Store, StoreTx};
 use uuid::Uuid;
@@ -39,70 +39,136 @@ pub struct DisputeExport {
 }
 
 /// Exports the disputed lines of batch `batch`: from a batch Awaiting Review its disputed
-/// lines, from a Closed or Rejected one the lines rejected with a dispute category.
+/// lines, from a Closed or Rejected one the lines rejected with a dispute category. The whole
+/// file in memory: [`DisputeFile`] writes it a part at a time.
 pub async fn export_disputes(
     store: &dyn Store,
     batch: Uuid,
     ctx: &Context,
 ) -> Result<DisputeExport, ApplyError> {
-    let mut read = store.reader().await?;
-    let batch = load_exportable(&mut *read, batch).await?;
+    let mut file = DisputeFile::open(store, batch, ctx).await?;
     let mut csv = Vec::new();
-    let rows = export(&batch, &batch.settings, &mut csv)?;
+    while let Some(part) = file.next_part(store).await? {
+        csv.extend_from_slice(&part);
+    }
     Ok(DisputeExport {
-        file_name: export_file_name(&batch, ctx.today),
-        rows,
+        file_name: file.file_name.clone(),
+        rows: file.rows(),
         csv,
     })
 }
 
-/// Batch `id` with only the lines its dispute file can hold (disputed or Rejected: the
-/// export picks among them by the batch's status and the reject reason), read a page at a
-/// time with the status filter in SQL: a batch's accepted and claimed lines, most of a large
-/// one, are never read for its file.
-async fn load_exportable(
-    read: &mut dyn store::StoreRead,
+/// A batch's dispute file (as [`export_disputes`]) written a part at a time, for a download
+/// that streams it: the header, then the rows of each page of (by default)
+/// [`DisputeFile::PAGE_LINES`] disputed or Rejected lines read from the store (the status filter in SQL: a batch's
+/// accepted and claimed lines, most of a large one, are never read for its file), so memory
+/// follows one page whatever the size of the batch. Each part takes a connection of its own
+/// and gives it back: a slow reader holds none. The batch's status is read once, when the
+/// file is opened; the lines as each page is read.
+#[derive(Debug)]
+pub struct DisputeFile {
+    /// `<batch_number>-disputes-<yyyymmdd>.csv`.
+    pub file_name: String,
+    /// The batch, its head and settings only (no lines).
+    batch: engine::batch::Batch,
     id: Uuid,
-) -> Result<engine::batch::Batch, ApplyError> {
-    const PAGE: i64 = 10_000;
-    let record = read
-        .get_batch(id)
-        .await?
-        .ok_or(ApplyError::UnknownBatch(id))?;
-    let mut batch: engine::batch::Batch =
-        serde_json::from_value(record.payload).map_err(corrupt(format!("batch {id}")))?;
-    batch.lines.clear();
-    let mut page = store::LinePage {
-        after: 0,
-        limit: PAGE,
-        statuses: [
-            LineStatus::EligibilityDisputed,
-            LineStatus::AmountDisputed,
-            LineStatus::Duplicate,
-            LineStatus::Rejected,
-        ]
-        .iter()
-        .map(status_name)
-        .collect(),
-    };
-    loop {
-        let rows = read.batch_lines_page(id, &page).await?;
-        let Some(last) = rows.last() else { break };
-        page.after = last.line.line_no;
-        let full = rows.len() as i64 == PAGE;
-        for r in rows {
-            batch.lines.push(
+    /// The lines after this one are still to be read; `None` once the last page is written.
+    after: Option<i64>,
+    page_lines: i64,
+    header_written: bool,
+    rows: usize,
+}
+
+impl DisputeFile {
+    /// Lines read a page.
+    pub const PAGE_LINES: i64 = 1_000;
+
+    /// The file of batch `id`: [`ApplyError::UnknownBatch`] when there is none,
+    /// [`ApplyError::DisputeCsv`] when it has no file (an Open batch); nothing is written yet.
+    pub async fn open(store: &dyn Store, id: Uuid, ctx: &Context) -> Result<Self, ApplyError> {
+        let record = store
+            .reader()
+            .await?
+            .get_batch(id)
+            .await?
+            .ok_or(ApplyError::UnknownBatch(id))?;
+        let mut batch: engine::batch::Batch =
+            serde_json::from_value(record.payload).map_err(corrupt(format!("batch {id}")))?;
+        batch.lines = Vec::new();
+        DisputeCsv::new(&batch, &batch.settings)?;
+        Ok(Self {
+            file_name: export_file_name(&batch, ctx.today),
+            batch,
+            id,
+            after: Some(0),
+            page_lines: Self::PAGE_LINES,
+            header_written: false,
+            rows: 0,
+        })
+    }
+
+    /// Reads `lines` lines a page (at least 1) instead of [`DisputeFile::PAGE_LINES`].
+    pub fn with_page_lines(mut self, lines: i64) -> Self {
+        self.page_lines = lines.max(1);
+        self
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The next part of the file: the header first, then the rows of the next page of lines
+    /// (a page none of whose lines the file holds gives an empty part); `None` after the last.
+    pub async fn next_part(&mut self, store: &dyn Store) -> Result<Option<Vec<u8>>, ApplyError> {
+        let csv = DisputeCsv::new(&self.batch, &self.batch.settings)?;
+        let mut out = Vec::new();
+        if !self.header_written {
+            csv.header(&mut out)?;
+            self.header_written = true;
+            return Ok(Some(out));
+        }
+        let Some(after) = self.after else {
+            return Ok(None);
+        };
+        let page = store::LinePage {
+            after,
+            limit: self.page_lines,
+            statuses: [
+                LineStatus::EligibilityDisputed,
+                LineStatus::AmountDisputed,
+                LineStatus::Duplicate,
+                LineStatus::Rejected,
+            ]
+            .iter()
+            .map(status_name)
+            .collect(),
+        };
+        let rows = store
+            .reader()
+            .await?
+            .batch_lines_page(self.id, &page)
+            .await?;
+        self.after = match rows.last() {
+            Some(last) if rows.len() as i64 == self.page_lines => Some(last.line.line_no),
+            _ => None,
+        };
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let id = self.id;
+        let lines = rows
+            .into_iter()
+            .map(|r| {
                 r.line
                     .payload
                     .parse::<BatchLine>()
-                    .map_err(corrupt(format!("batch {id} line {}", r.line.line_no)))?,
-            );
-        }
-        if !full {
-            break;
-        }
+                    .map_err(corrupt(format!("batch {id} line {}", r.line.line_no)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.rows += csv.lines(&lines, &mut out)?;
+        Ok(Some(out))
     }
-    Ok(batch)
 }
 
 /// What importing a corrected file did.

@@ -3,6 +3,16 @@
 
 use uuid::Uuid;
 
+/// Where a stale entity is now: `is at version 4, not 3`; when its version is not known (a
+/// retro run finished by another approval meanwhile: the row is there, no longer pending),
+/// `changed since version 3 was read`.
+fn stale_state(actual: &Option<i64>, expected: &i64) -> String {
+    match actual {
+        Some(actual) => format!("is at version {actual}, not {expected}"),
+        None => format!("changed since version {expected} was read"),
+    }
+}
+
 /// A failed application; the transaction was rolled back.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
@@ -10,7 +20,7 @@ pub enum ApplyError {
     #[error("store: {0}")]
     Store(#[from] store::StoreError),
     /// A stale `expected_version`: someone changed the entity since it was read.
-    #[error("conflict: {entity} {id} is at version {actual:?}, not {expected}")]
+    #[error("conflict: {entity} {id} {}", stale_state(.actual, .expected))]
     Conflict {
         /// `batch`, `claim`, ...
         entity: &'static str,
@@ -160,5 +170,29 @@ impl ApplyError {
             },
             other => ApplyError::Store(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ApplyError;
+    use uuid::Uuid;
+
+    #[test]
+    fn a_conflict_reads_naturally() {
+        let conflict = |actual| ApplyError::Conflict {
+            entity: "batch",
+            id: Uuid::nil(),
+            expected: 3,
+            actual,
+        };
+        assert_eq!(
+            conflict(Some(4)).to_string(),
+            "conflict: batch 00000000-0000-0000-0000-000000000000 is at version 4, not 3"
+        );
+        assert_eq!(
+            conflict(None).to_string(),
+            "conflict: batch 00000000-0000-0000-0000-000000000000 changed since version 3 was read"
+        );
     }
 }

@@ -74,7 +74,7 @@ pub use action::ActionOutcome;
 pub use claim_action::{ClaimAction, ClaimActionOutcome};
 pub use claim_answer::held_for_review;
 pub use corrections::{
-    CorrectionOutcome, DisputeExport, export_disputes, import_dispute_corrections,
+    CorrectionOutcome, DisputeExport, DisputeFile, export_disputes, import_dispute_corrections,
 };
 pub use cut::{CutBatch, cut_batch, cut_due};
 pub use dispute::{

@@ -75,6 +75,38 @@ async fn case(kind: Kind) {
         format!("{}-disputes-20261202.csv", source.number)
     );
     assert_eq!(export.rows, disputed.len());
+    // Streamed a part at a time (the download), the same bytes: the header, then a page of
+    // lines a part; and the bytes the engine writes for the whole batch held in memory (the
+    // file as it was made before it streamed).
+    for (page_lines, parts) in [(1_000, 2), (1, 1 + disputed.len())] {
+        let mut file = apply::DisputeFile::open(&*h.store, source.id, &who)
+            .await
+            .unwrap()
+            .with_page_lines(page_lines);
+        let mut streamed = Vec::new();
+        while let Some(part) = file.next_part(&*h.store).await.unwrap() {
+            streamed.push(part);
+        }
+        assert_eq!(streamed.len(), parts, "{page_lines} lines a page");
+        assert_eq!(streamed.concat(), export.csv, "{page_lines} lines a page");
+        assert_eq!(file.rows(), disputed.len());
+    }
+    let whole = {
+        let mut read = h.store.reader().await.unwrap();
+        let record = read.get_batch(source.id).await.unwrap().unwrap();
+        let mut batch: engine::batch::Batch = serde_json::from_value(record.payload).unwrap();
+        batch.lines = read
+            .batch_lines(source.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.line.payload.parse().unwrap())
+            .collect();
+        let mut csv = Vec::new();
+        engine::disputes::export(&batch, &batch.settings, &mut csv).unwrap();
+        csv
+    };
+    assert_eq!(whole, export.csv);
     let mut reader = csv::Reader::from_reader(export.csv.as_slice());
     let headers = reader.headers().unwrap().clone();
     assert_eq!(headers.len(), 32);

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, AuditEvent, Entity, status_name};
 use crate::batch::{
-    Batch, BatchError, BatchHeader, BatchKind, BatchStatus, Ledgers, LineStatus, Outcome,
+    Batch, BatchError, BatchHeader, BatchKind, BatchLine, BatchStatus, Ledgers, LineStatus, Outcome,
 };
 use crate::reasons::RejectReason;
 use crate::sale::{LineRef, SaleLine};
@@ -93,97 +93,138 @@ fn opt<T: ToString>(value: Option<T>) -> String {
 }
 
 /// Writes the disputed lines of a batch: from Awaiting Review batches its disputed lines, from
-/// Closed or Rejected ones the lines rejected with a dispute category.
+/// Closed or Rejected ones the lines rejected with a dispute category. The same bytes as
+/// [`DisputeCsv`] writing the header and then the lines in parts.
 pub fn export<W: Write>(
     batch: &Batch,
     settings: &EngineSettings,
-    out: W,
+    mut out: W,
 ) -> Result<usize, DisputeCsvError> {
-    let exportable = |status: LineStatus, reason: Option<&RejectReason>| match batch.status {
-        BatchStatus::AwaitingReview => status.is_disputed(),
-        BatchStatus::Closed | BatchStatus::Rejected => {
-            status == LineStatus::Rejected
-                && matches!(
-                    reason,
-                    Some(
-                        RejectReason::EligibilityDisputed
-                            | RejectReason::AmountDisputed
-                            | RejectReason::Duplicate
-                            | RejectReason::DebitClaimNotSupported
+    let csv = DisputeCsv::new(batch, settings)?;
+    csv.header(&mut out)?;
+    csv.lines(&batch.lines, &mut out)
+}
+
+/// The §9 file of one batch written a part at a time: [`DisputeCsv::header`] once, then
+/// [`DisputeCsv::lines`] for each run of lines in line order (e.g. a page read from the
+/// store), so the file is never held whole. Only the batch's head (number, name, parties,
+/// status) is read from `batch`; its lines come as they are given.
+#[derive(Debug, Clone, Copy)]
+pub struct DisputeCsv<'a> {
+    batch: &'a Batch,
+    settings: &'a EngineSettings,
+}
+
+fn csv_error(e: impl std::fmt::Display) -> DisputeCsvError {
+    DisputeCsvError::Csv(e.to_string())
+}
+
+impl<'a> DisputeCsv<'a> {
+    /// The file of `batch`; an Open batch has none ([`DisputeCsvError::NotExportable`]).
+    pub fn new(batch: &'a Batch, settings: &'a EngineSettings) -> Result<Self, DisputeCsvError> {
+        if batch.status == BatchStatus::Open {
+            return Err(DisputeCsvError::NotExportable(
+                batch.header.id.clone(),
+                batch.status,
+            ));
+        }
+        Ok(Self { batch, settings })
+    }
+
+    /// Whether a line in `status`, rejected for `reason`, belongs in the file: in a batch
+    /// Awaiting Review the disputed lines, in a Closed or Rejected one the lines rejected with
+    /// a dispute category.
+    pub fn exports(&self, status: LineStatus, reason: Option<&RejectReason>) -> bool {
+        match self.batch.status {
+            BatchStatus::AwaitingReview => status.is_disputed(),
+            BatchStatus::Closed | BatchStatus::Rejected => {
+                status == LineStatus::Rejected
+                    && matches!(
+                        reason,
+                        Some(
+                            RejectReason::EligibilityDisputed
+                                | RejectReason::AmountDisputed
+                                | RejectReason::Duplicate
+                                | RejectReason::DebitClaimNotSupported
+                        )
                     )
-                )
+            }
+            BatchStatus::Open => false,
         }
-        BatchStatus::Open => false,
-    };
-    if batch.status == BatchStatus::Open {
-        return Err(DisputeCsvError::NotExportable(
-            batch.header.id.clone(),
-            batch.status,
-        ));
     }
-    let mut writer = csv::Writer::from_writer(out);
-    writer
-        .write_record(COLUMNS)
-        .map_err(|e| DisputeCsvError::Csv(e.to_string()))?;
-    let mut rows = 0;
-    for line in &batch.lines {
-        if !exportable(line.status, line.reject_reason.as_ref()) {
-            continue;
+
+    /// Writes the header row.
+    pub fn header<W: Write>(&self, out: W) -> Result<(), DisputeCsvError> {
+        let mut writer = csv::Writer::from_writer(out);
+        writer.write_record(COLUMNS).map_err(csv_error)?;
+        writer.flush().map_err(csv_error)
+    }
+
+    /// Writes the rows of those of `lines` the file holds ([`DisputeCsv::exports`]); how many.
+    pub fn lines<'l, W: Write>(
+        &self,
+        lines: impl IntoIterator<Item = &'l BatchLine>,
+        out: W,
+    ) -> Result<usize, DisputeCsvError> {
+        let batch = self.batch;
+        let settings = self.settings;
+        let mut writer = csv::Writer::from_writer(out);
+        let mut rows = 0;
+        for line in lines {
+            if !self.exports(line.status, line.reject_reason.as_ref()) {
+                continue;
+            }
+            let v = line.validation.as_ref();
+            let primary = v.and_then(|v| v.primary);
+            let all: Vec<&str> = v
+                .map(|v| v.failures.iter().map(|f| f.reason.code()).collect())
+                .unwrap_or_default();
+            let pricing = v.and_then(|v| v.pricing.as_ref());
+            let derived = v
+                .filter(|v| !v.derivation_candidates.is_empty())
+                .and_then(|v| v.contract.clone());
+            let allowed = v.and_then(|v| v.cap_remaining);
+            let sale = &line.sale;
+            let record: [String; 32] = [
+                batch.header.number.clone(),
+                sale.line.clone(),
+                batch.header.name.clone(),
+                opt(batch.header.debit_memo.as_ref()),
+                batch.header.distributor.id.to_string(),
+                batch.header.supplier.id.to_string(),
+                status_name(&line.status),
+                opt(primary.map(|p| p.code())),
+                opt(primary.map(|p| p.text())),
+                all.join(";"),
+                opt(primary.map(|p| settings.x12_reason(p).0)),
+                opt(derived),
+                opt(pricing.map(|p| p.reference_price)),
+                opt(pricing.map(|p| p.contract_price)),
+                opt(v.and_then(|v| v.calculated_amount)),
+                opt(allowed),
+                opt(sale.contract_id.as_ref()),
+                opt(sale.end_customer.name.as_ref()),
+                sale.end_customer.qualifier.to_string(),
+                sale.end_customer.id.to_string(),
+                sale.invoice.clone(),
+                opt(sale.invoice_line.as_ref()),
+                opt(sale.invoice_date),
+                opt(sale.ship_date),
+                sale.item.qualifier.to_string(),
+                sale.item.id.to_string(),
+                sale.quantity.to_string(),
+                sale.uom.clone(),
+                opt(sale.claimed_reference_price),
+                opt(sale.claimed_contract_price),
+                opt(sale.claimed_amount),
+                String::new(),
+            ];
+            writer.write_record(&record).map_err(csv_error)?;
+            rows += 1;
         }
-        let v = line.validation.as_ref();
-        let primary = v.and_then(|v| v.primary);
-        let all: Vec<&str> = v
-            .map(|v| v.failures.iter().map(|f| f.reason.code()).collect())
-            .unwrap_or_default();
-        let pricing = v.and_then(|v| v.pricing.as_ref());
-        let derived = v
-            .filter(|v| !v.derivation_candidates.is_empty())
-            .and_then(|v| v.contract.clone());
-        let allowed = v.and_then(|v| v.cap_remaining);
-        let sale = &line.sale;
-        let record: [String; 32] = [
-            batch.header.number.clone(),
-            sale.line.clone(),
-            batch.header.name.clone(),
-            opt(batch.header.debit_memo.as_ref()),
-            batch.header.distributor.id.to_string(),
-            batch.header.supplier.id.to_string(),
-            status_name(&line.status),
-            opt(primary.map(|p| p.code())),
-            opt(primary.map(|p| p.text())),
-            all.join(";"),
-            opt(primary.map(|p| settings.x12_reason(p).0)),
-            opt(derived),
-            opt(pricing.map(|p| p.reference_price)),
-            opt(pricing.map(|p| p.contract_price)),
-            opt(v.and_then(|v| v.calculated_amount)),
-            opt(allowed),
-            opt(sale.contract_id.as_ref()),
-            opt(sale.end_customer.name.as_ref()),
-            sale.end_customer.qualifier.to_string(),
-            sale.end_customer.id.to_string(),
-            sale.invoice.clone(),
-            opt(sale.invoice_line.as_ref()),
-            opt(sale.invoice_date),
-            opt(sale.ship_date),
-            sale.item.qualifier.to_string(),
-            sale.item.id.to_string(),
-            sale.quantity.to_string(),
-            sale.uom.clone(),
-            opt(sale.claimed_reference_price),
-            opt(sale.claimed_contract_price),
-            opt(sale.claimed_amount),
-            String::new(),
-        ];
-        writer
-            .write_record(&record)
-            .map_err(|e| DisputeCsvError::Csv(e.to_string()))?;
-        rows += 1;
+        writer.flush().map_err(csv_error)?;
+        Ok(rows)
     }
-    writer
-        .flush()
-        .map_err(|e| DisputeCsvError::Csv(e.to_string()))?;
-    Ok(rows)
 }
 
 /// One parsed row of a corrected file.

@@ -5,6 +5,9 @@
 //!   axum) answered as JSON with axum's status (400 a bad query or path or malformed JSON, 422
 //!   a body of the wrong shape, 415 a body that is not JSON) and a message naming the
 //!   parameter or field;
+//! - [`ApiBody`]: an upload's body under its limit, a larger one 413 naming the limit (as a
+//!   JSON body over axum's [`DEFAULT_BODY_LIMIT`] is);
+//! - [`layers`]: a handler's panic answered as a JSON 500 with an error id;
 //! - [`not_found`] and [`method_not_allowed`]: the router's fallbacks;
 //! - the accepted values of the filters ([`one_of`], [`statuses`], [`in_range`]): an unknown
 //!   one is 400 naming those accepted;
@@ -13,7 +16,7 @@
 //!   with a short error id and answered with that id only, never with SQL or driver text.
 
 use axum::body::Bytes;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, OptionalFromRequest, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, Uri, header};
@@ -46,7 +49,7 @@ impl<T: DeserializeOwned, S: Send + Sync> OptionalFromRequest<S> for ApiJson<T> 
         let json = is_json(req.headers());
         let bytes = Bytes::from_request(req, state)
             .await
-            .map_err(|r| error(r.status(), &r.body_text()))?;
+            .map_err(|r| bytes_rejection(&r))?;
         if bytes.is_empty() {
             return Ok(None);
         }
@@ -56,6 +59,84 @@ impl<T: DeserializeOwned, S: Send + Sync> OptionalFromRequest<S> for ApiJson<T> 
         axum::Json::<T>::from_bytes(&bytes)
             .map(|axum::Json(value)| Some(Self(value)))
             .map_err(|r| json_rejection(&r))
+    }
+}
+
+/// The largest body axum reads by default (`DefaultBodyLimit`): every JSON body's limit.
+pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// 413 for a body over `max` bytes.
+pub fn too_large(max: usize) -> Response {
+    error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("the request body is larger than {max} bytes"),
+    )
+}
+
+/// axum's rejection of a body it could not buffer, as the API's error: 413 naming the limit
+/// when the body is over it.
+fn bytes_rejection(rejection: &BytesRejection) -> Response {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large(DEFAULT_BODY_LIMIT);
+    }
+    error(rejection.status(), &rejection.body_text())
+}
+
+/// A request body (a CSV upload) of at most `MAX` bytes: one declared or found larger is
+/// answered 413 as the API's JSON error, naming the limit. The route needs no
+/// `DefaultBodyLimit`: this reads the body under its own.
+#[derive(Debug)]
+pub struct ApiBody<const MAX: usize>(pub Bytes);
+
+impl<const MAX: usize, S: Send + Sync> FromRequest<S> for ApiBody<MAX> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Response> {
+        use http_body_util::BodyExt;
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX as u64) {
+            return Err(too_large(MAX));
+        }
+        match http_body_util::Limited::new(req.into_body(), MAX)
+            .collect()
+            .await
+        {
+            Ok(collected) => Ok(Self(collected.to_bytes())),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large(MAX)),
+            Err(e) => Err(error(
+                StatusCode::BAD_REQUEST,
+                &format!("the request body could not be read: {e}"),
+            )),
+        }
+    }
+}
+
+/// The layers every route is served through: a handler that panics is answered as a JSON
+/// 500 with an error id ([`internal`]) instead of a dropped connection.
+pub fn layers<S: Clone + Send + Sync + 'static>(router: axum::Router<S>) -> axum::Router<S> {
+    router.layer(axum::middleware::from_fn(catch_panic))
+}
+
+async fn catch_panic(req: Request, next: axum::middleware::Next) -> Response {
+    use futures_util::FutureExt;
+    let doing = format!("answering {} {}", req.method(), req.uri().path());
+    match std::panic::AssertUnwindSafe(next.run(req))
+        .catch_unwind()
+        .await
+    {
+        Ok(response) => response,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_owned());
+            internal(&doing, &format!("panicked: {what}"))
+        }
     }
 }
 
@@ -91,6 +172,7 @@ pub fn json_rejection(rejection: &JsonRejection) -> Response {
             after_prefix(&text, "Failed to parse the request body as JSON")
         ),
         JsonRejection::MissingJsonContentType(_) => return not_json(),
+        JsonRejection::BytesRejection(bytes) => return bytes_rejection(bytes),
         _ => text,
     };
     error(rejection.status(), &message)
@@ -234,6 +316,26 @@ pub fn in_range(param: &str, value: Option<i64>, (min, max): (i64, i64)) -> Resu
         ))),
         _ => Ok(()),
     }
+}
+
+/// Rows a list answers when no `limit` is given.
+pub const DEFAULT_LISTED: i64 = 100;
+
+/// Most rows one request lists (`limit`).
+pub const MAX_LISTED: i64 = 1_000;
+
+/// The page of a list read newest first (`GET /api/v1/disputes`, `/api/v1/responses/unmatched`):
+/// `limit` rows (default [`DEFAULT_LISTED`], 1 to [`MAX_LISTED`], 400 outside) after row
+/// `after`, the `id` of the last row of the page before.
+pub fn list_page(
+    limit: Option<i64>,
+    after: Option<uuid::Uuid>,
+) -> Result<store::ListPage, BadRequest> {
+    in_range("limit", limit, (1, MAX_LISTED))?;
+    Ok(store::ListPage {
+        after,
+        limit: limit.unwrap_or(DEFAULT_LISTED),
+    })
 }
 
 /// The batch statuses (chargeback-rules 6.1).

@@ -18,8 +18,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::api::{
-    ApiJson, ApiPath, ApiQuery, BadRequest, batch_statuses, failure, in_range, internal,
-    line_statuses, one_of, roles, statuses,
+    ApiJson, ApiPath, ApiQuery, BadRequest, MAX_LISTED, batch_statuses, failure, in_range,
+    internal, line_statuses, one_of, roles, statuses,
 };
 use crate::http::{AppState, error};
 
@@ -47,9 +47,6 @@ pub struct ListQuery {
     /// At most this many (default 100, between 1 and 1,000).
     pub limit: Option<i64>,
 }
-
-/// Most batches or claims one request lists.
-pub const MAX_LISTED: i64 = 1_000;
 
 impl ListQuery {
     /// The store filter; refused for a `status` (or `role`) that is not one of

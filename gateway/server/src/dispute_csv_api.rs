@@ -5,7 +5,7 @@
 //! answered 422 with its row and column; a stale version 409; nothing is written either way.
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::{ApiPath, ApiQuery, failure, internal};
+use crate::api::{ApiBody, ApiPath, ApiQuery, DEFAULT_BODY_LIMIT, failure, internal};
 use crate::batches_api::found;
 use crate::http::AppState;
 
@@ -24,31 +24,54 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/batches/{id}/corrections", post(upload))
 }
 
+/// The file streams: the header, then the rows of a page of lines at a time as the store
+/// reads them ([`apply::DisputeFile`]), so neither the file nor the batch is held whole. A
+/// failure before the first byte is answered as any API error; one after it (the store gone
+/// mid-file) is logged and ends the response without its last chunk, so the client sees an
+/// incomplete download, never a short file that looks whole.
 async fn download(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Response {
     let batch = match found(&state, &id).await {
         Ok(b) => b,
         Err(response) => return response,
     };
     let ctx = state.shared.context("analyst".to_owned());
-    match apply::export_disputes(&*state.shared.store, batch.id, &ctx).await {
-        Ok(export) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    // Batch numbers hold `/`: not a file name character.
-                    format!(
-                        "attachment; filename=\"{}\"",
-                        export.file_name.replace(['/', '"'], "_")
-                    ),
-                ),
-            ],
-            export.csv,
-        )
-            .into_response(),
-        Err(e) => failure(&format!("batch {}", batch.number), &e),
-    }
+    let store = state.shared.store.clone();
+    let file = match apply::DisputeFile::open(&*store, batch.id, &ctx).await {
+        Ok(file) => file,
+        Err(e) => return failure(&format!("batch {}", batch.number), &e),
+    };
+    // Batch numbers hold `/`: not a file name character.
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        file.file_name.replace(['/', '"'], "_")
+    );
+    let number = batch.number;
+    let parts = futures_util::stream::try_unfold((file, store), move |(mut file, store)| {
+        let number = number.clone();
+        async move {
+            match file.next_part(&*store).await {
+                Ok(Some(part)) => Ok(Some((Bytes::from(part), (file, store)))),
+                Ok(None) => Ok(None),
+                Err(e) => {
+                    tracing::error!(batch = %number, error = %e, "dispute CSV download broken off");
+                    Err(e)
+                }
+            }
+        }
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        Body::from_stream(parts),
+    )
+        .into_response()
 }
+
+/// Largest corrected file accepted (axum's default limit, which it had before it had its own);
+/// a larger one is 413.
+const MAX_CORRECTIONS: usize = DEFAULT_BODY_LIMIT;
 
 /// Query of `POST /api/v1/batches/{id}/corrections`.
 #[derive(Debug, Deserialize)]
@@ -75,7 +98,7 @@ async fn upload(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<UploadQuery>,
-    body: Bytes,
+    ApiBody(body): ApiBody<MAX_CORRECTIONS>,
 ) -> Response {
     let batch = match found(&state, &id).await {
         Ok(b) => b,

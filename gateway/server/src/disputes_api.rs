@@ -12,7 +12,10 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::api::{ApiJson, ApiPath, ApiQuery, dispute_statuses, failure, internal, statuses};
+use crate::api::{
+    ApiJson, ApiPath, ApiQuery, BadRequest, dispute_statuses, failure, internal, list_page,
+    statuses,
+};
 use crate::claims_api::claim_and_partners;
 use crate::http::{AppState, error};
 
@@ -100,7 +103,7 @@ fn case_json(d: &store::DisputeRecord) -> serde_json::Value {
     })
 }
 
-/// `?status=open,submitted&partner=acmepharma`.
+/// `?status=open,submitted&partner=acmepharma&limit=100&after=<id>`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
@@ -108,9 +111,14 @@ pub struct ListQuery {
     pub status: Option<String>,
     /// Partner.
     pub partner: Option<String>,
+    /// At most this many (default 100, between 1 and 1,000).
+    pub limit: Option<i64>,
+    /// The cases after this one, newest first: the `id` of the last case of the page before.
+    pub after: Option<Uuid>,
 }
 
-/// `GET /api/v1/disputes`: the cases to work (open ones by default), as the store orders them.
+/// `GET /api/v1/disputes`: the cases to work (open ones by default), newest first, a page at
+/// a time; the filters are the database's (`StoreRead::list_disputes`).
 async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery>) -> Response {
     let statuses = match statuses(
         "status",
@@ -120,18 +128,29 @@ async fn list(State(state): State<AppState>, ApiQuery(q): ApiQuery<ListQuery>) -
         Ok(s) => s,
         Err(bad) => return bad.into_response(),
     };
+    let page = match list_page(q.limit, q.after) {
+        Ok(p) => p,
+        Err(bad) => return bad.into_response(),
+    };
     let listed = async {
         let mut reader = state.shared.store.reader().await?;
-        reader.disputes_with_status(&statuses).await
+        if let Some(after) = page.after
+            && reader.get_dispute(after).await?.is_none()
+        {
+            return Ok(None);
+        }
+        reader
+            .list_disputes(&statuses, q.partner.as_deref(), &page)
+            .await
+            .map(Some)
     }
     .await;
     match listed {
-        Ok(rows) => Json(
-            rows.iter()
-                .filter(|d| q.partner.as_ref().is_none_or(|p| &d.partner == p))
-                .map(case_json)
-                .collect::<Vec<_>>(),
-        )
+        Ok(Some(rows)) => Json(rows.iter().map(case_json).collect::<Vec<_>>()).into_response(),
+        Ok(None) => BadRequest(format!(
+            "after: no dispute case {}; give the id of the last case of the page before",
+            page.after.unwrap_or_default()
+        ))
         .into_response(),
         Err(e) => internal("listing dispute cases", &e),
     }

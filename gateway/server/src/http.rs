@@ -34,7 +34,7 @@ pub struct AppState {
 
 /// The router.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -56,8 +56,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::contracts_api::routes())
         .route("/api/v1/openapi.json", get(openapi))
         .fallback(crate::api::not_found)
-        .method_not_allowed_fallback(crate::api::method_not_allowed)
-        .with_state(state)
+        .method_not_allowed_fallback(crate::api::method_not_allowed);
+    crate::api::layers(router).with_state(state)
 }
 
 /// The OpenAPI 3.1 document of every `/api/v1` route (a test keeps it and the router in step).

@@ -1,5 +1,6 @@
 //! 849s received (chargeback-rules 7.6): `GET /api/v1/responses/unmatched[?partner=]` lists
-//! the Unmatched Responses queue (kept, never dropped), and `POST
+//! the Unmatched Responses queue (kept, never dropped; newest first, a page at a time:
+//! `limit`, `after`), and `POST
 //! /api/v1/responses/{id}/link` with `{"claim": "acmepharma/GDD-CB-…", "actor": "ann"}` links
 //! one to the claim it answers: audited, and reconciled as if it had matched (404 unknown
 //! 849 or claim, 422 already linked or another partner's claim, 409 when it was linked
@@ -14,7 +15,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::api::{ApiJson, ApiPath, ApiQuery, failure, internal};
+use crate::api::{ApiJson, ApiPath, ApiQuery, BadRequest, failure, internal, list_page};
 use crate::claims_api::{found_claim, response_json};
 use crate::http::{AppState, error};
 
@@ -25,24 +26,47 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/responses/{id}/link", post(link))
 }
 
-/// `?partner=`.
+/// `?partner=acmepharma&limit=100&after=<id>`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UnmatchedQuery {
+    /// Partner.
     partner: Option<String>,
+    /// At most this many (default 100, between 1 and 1,000).
+    limit: Option<i64>,
+    /// The 849s after this one, newest first: the `id` of the last 849 of the page before.
+    after: Option<Uuid>,
 }
 
+/// `GET /api/v1/responses/unmatched`: the queue, newest received first, a page at a time.
 async fn unmatched(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<UnmatchedQuery>,
 ) -> Response {
-    match state
-        .shared
-        .store
-        .unmatched_responses(q.partner.as_deref())
-        .await
-    {
-        Ok(rows) => Json(rows.iter().map(response_json).collect::<Vec<_>>()).into_response(),
+    let page = match list_page(q.limit, q.after) {
+        Ok(p) => p,
+        Err(bad) => return bad.into_response(),
+    };
+    let listed = async {
+        let mut reader = state.shared.store.reader().await?;
+        if let Some(after) = page.after
+            && reader.get_response(after).await?.is_none()
+        {
+            return Ok(None);
+        }
+        reader
+            .unmatched_responses_page(q.partner.as_deref(), &page)
+            .await
+            .map(Some)
+    }
+    .await;
+    match listed {
+        Ok(Some(rows)) => Json(rows.iter().map(response_json).collect::<Vec<_>>()).into_response(),
+        Ok(None) => BadRequest(format!(
+            "after: no 849 {}; give the id of the last 849 of the page before",
+            page.after.unwrap_or_default()
+        ))
+        .into_response(),
         Err(e) => internal("listing unmatched 849s", &e),
     }
 }

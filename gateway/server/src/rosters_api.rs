@@ -8,8 +8,7 @@
 //! 409 an upload already applied.
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
@@ -18,14 +17,14 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::api::{ApiPath, ApiQuery};
+use crate::api::{ApiBody, ApiPath, ApiQuery};
 use crate::http::error;
 use crate::settings::EngineSettings;
 use chrono::Utc;
 use std::sync::Arc;
 use store::Store;
 
-/// Largest roster accepted (a GPO of a few hundred thousand members).
+/// Largest roster accepted (a GPO of a few hundred thousand members); a larger one is 413.
 const MAX_ROSTER: usize = 64 * 1024 * 1024;
 
 /// What the roster routes work with.
@@ -40,10 +39,7 @@ pub struct RosterState {
 /// The roster routes.
 pub fn routes() -> Router<RosterState> {
     Router::new()
-        .route(
-            "/api/v1/gpos/{gpo}/roster",
-            post(upload).layer(DefaultBodyLimit::max(MAX_ROSTER)),
-        )
+        .route("/api/v1/gpos/{gpo}/roster", post(upload))
         .route("/api/v1/gpos/{gpo}/roster/{id}/approve", post(approve))
 }
 
@@ -101,7 +97,7 @@ async fn upload(
     State(state): State<RosterState>,
     ApiPath(gpo): ApiPath<String>,
     ApiQuery(q): ApiQuery<RosterQuery>,
-    body: Bytes,
+    ApiBody(body): ApiBody<MAX_ROSTER>,
 ) -> Response {
     let Some(mode) = q.mode.as_deref().and_then(apply::RosterMode::parse) else {
         return error(

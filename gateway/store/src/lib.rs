@@ -221,6 +221,13 @@ pub trait StoreRead: Send {
         &mut self,
         partner: Option<&str>,
     ) -> StoreResult<Vec<ResponseRecord>>;
+    /// One page ([`ListPage`]) of the Unmatched Responses queue, of `partner` when given,
+    /// newest received first.
+    async fn unmatched_responses_page(
+        &mut self,
+        partner: Option<&str>,
+        page: &ListPage,
+    ) -> StoreResult<Vec<ResponseRecord>>;
     /// Responses linked to a claim, oldest first (a later 849 supersedes, both are kept).
     async fn responses_for_claim(&mut self, claim_id: Uuid) -> StoreResult<Vec<ResponseRecord>>;
     /// The ledgers of `cap_keys` in append order (one query, however many caps).
@@ -254,6 +261,14 @@ pub trait StoreRead: Send {
     async fn disputes_with_status(
         &mut self,
         statuses: &[String],
+    ) -> StoreResult<Vec<DisputeRecord>>;
+    /// One page ([`ListPage`]) of the dispute cases in any of `statuses` (none: no case), of
+    /// `partner` when given, newest first.
+    async fn list_disputes(
+        &mut self,
+        statuses: &[String],
+        partner: Option<&str>,
+        page: &ListPage,
     ) -> StoreResult<Vec<DisputeRecord>>;
     /// The audit trail of an entity in append order.
     async fn audit_events(

@@ -1125,6 +1125,19 @@ pub struct LinePage {
     pub statuses: Vec<String>,
 }
 
+/// One page of a list read newest first (dispute cases, the Unmatched Responses queue): the
+/// rows that come after row `after` in that order (the last row of the page before; a row
+/// that has left the list since, e.g. a case decided or an 849 linked, still marks its
+/// place), at most `limit` of them. Read with `LIMIT` in SQL, keyed on (time, id), so a page
+/// costs its own rows and a row added meanwhile neither repeats nor skips one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListPage {
+    /// The rows after this one (none: from the newest).
+    pub after: Option<Uuid>,
+    /// At most this many rows (at least 1).
+    pub limit: i64,
+}
+
 /// The lines of a batch in one status, counted and summed by the database (the batch head of
 /// the API: no line is loaded to make it).
 #[derive(Debug, Clone, PartialEq, Eq)]

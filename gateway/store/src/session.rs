@@ -342,6 +342,23 @@ impl StoreRead for Session {
         transmission::for_claim(self.conn(), claim_id).await
     }
 
+    async fn unmatched_responses_page(
+        &mut self,
+        partner: Option<&str>,
+        page: &ListPage,
+    ) -> StoreResult<Vec<ResponseRecord>> {
+        engine::unmatched_responses_page(self.conn(), partner, page).await
+    }
+
+    async fn list_disputes(
+        &mut self,
+        statuses: &[String],
+        partner: Option<&str>,
+        page: &ListPage,
+    ) -> StoreResult<Vec<DisputeRecord>> {
+        engine::list_disputes(self.conn(), statuses, partner, page).await
+    }
+
     async fn get_dispute(&mut self, id: Uuid) -> StoreResult<Option<DisputeRecord>> {
         engine::get_dispute(self.conn(), id).await
     }

@@ -197,6 +197,7 @@ contract_suite!(
     a_claim_line_without_its_sale_reads_its_batch_line,
     claim_lines_carried_by_batch_lines_read_as_claim_lines,
     lines_are_read_a_page_at_a_time_and_totalled_in_sql,
+    disputes_and_unmatched_responses_are_listed_a_page_at_a_time,
 );
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -3530,5 +3531,136 @@ async fn lines_are_read_a_page_at_a_time_and_totalled_in_sql(h: &Harness) {
                 approved_amount: dec("5.55"),
             },
         ]
+    );
+}
+
+/// `GET /api/v1/disputes` and `/api/v1/responses/unmatched`: the status and partner filters in
+/// SQL, newest first by (time, id), a page after the last row of the page before, that row
+/// still marking its place once it has left the list.
+async fn disputes_and_unmatched_responses_are_listed_a_page_at_a_time(h: &Harness) {
+    // Ids chosen so that of two cases opened at the same time the one inserted first sorts
+    // last: the tie is broken by id, not by insertion order.
+    let case = |n: u128, partner: &str, status: &str, at: i64| NewDispute {
+        id: Uuid::from_u128(n),
+        partner: partner.into(),
+        claim_id: None,
+        status: status.into(),
+        amount: dec("1.00"),
+        payload: json!({"n": n as u64}),
+        at: t(at),
+    };
+    let d1 = case(10, "acme", "open", 1);
+    let d2 = case(30, "acme", "submitted", 2);
+    let d3 = case(20, "acme", "open", 2);
+    let other = case(40, "lakeside", "open", 3);
+    let won = case(50, "acme", "won", 4);
+    let mut tx = h.store.begin().await.expect("begin");
+    for d in [&d1, &d2, &d3, &other, &won] {
+        tx.insert_dispute(
+            d,
+            &audit("dispute", d.id, "D1", &d.status, d.at.timestamp()),
+        )
+        .await
+        .expect("dispute");
+    }
+    tx.commit().await.expect("commit");
+
+    let open: Vec<String> = ["open", "submitted", "under_review"]
+        .map(String::from)
+        .into();
+    let mut r = reader(h).await;
+    let page = |statuses: Vec<String>,
+                partner: Option<&'static str>,
+                after: Option<Uuid>,
+                limit| {
+        async move {
+            let mut r = reader(h).await;
+            r.list_disputes(&statuses, partner, &ListPage { after, limit })
+                .await
+                .expect("list disputes")
+                .into_iter()
+                .map(|d| d.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    // acme's open cases, two a page, newest first, (t2, id 30) before (t2, id 20).
+    assert_eq!(
+        page(open.clone(), Some("acme"), None, 2).await,
+        [d2.id, d3.id]
+    );
+    assert_eq!(
+        page(open.clone(), Some("acme"), Some(d3.id), 2).await,
+        [d1.id]
+    );
+    assert_eq!(
+        page(open.clone(), Some("acme"), Some(d1.id), 2).await,
+        Vec::<Uuid>::new()
+    );
+    // Every partner's; then only the closed ones asked for.
+    assert_eq!(
+        page(open.clone(), None, None, 100).await,
+        [other.id, d2.id, d3.id, d1.id]
+    );
+    assert_eq!(page(vec!["won".into()], None, None, 100).await, [won.id]);
+    assert_eq!(page(vec![], None, None, 100).await, Vec::<Uuid>::new());
+    // A case no longer in the list (decided) still marks its place.
+    assert_eq!(
+        page(open.clone(), None, Some(won.id), 2).await,
+        [other.id, d2.id]
+    );
+    // The clock's D6 pass still reads every open case, oldest first.
+    assert_eq!(
+        r.disputes_with_status(&open)
+            .await
+            .expect("with status")
+            .iter()
+            .map(|d| d.id)
+            .collect::<Vec<_>>(),
+        [d1.id, d3.id, d2.id, other.id]
+    );
+
+    // The Unmatched Responses queue.
+    let claim = new_claim("DM-2001", "10.00");
+    let at = |n: u128, isa13: &str, partner: &str, status: MatchStatus, at: i64| NewResponse {
+        id: Uuid::from_u128(n),
+        partner: partner.into(),
+        claim_id: (status != MatchStatus::Unmatched).then_some(claim.id),
+        ..response(isa13, None, status, at)
+    };
+    let r1 = at(110, "000000201", "acme", MatchStatus::Unmatched, 1);
+    let r2 = at(120, "000000202", "acme", MatchStatus::Partial, 2);
+    let matched = at(130, "000000203", "acme", MatchStatus::Matched, 3);
+    let r3 = at(140, "000000204", "lakeside", MatchStatus::Unmatched, 4);
+    let r4 = at(150, "000000205", "acme", MatchStatus::Unmatched, 5);
+    let mut tx = h.store.begin().await.expect("begin");
+    tx.insert_claim(&claim, &audit("claim", claim.id, "C1", "open", 0))
+        .await
+        .expect("claim");
+    for x in [&r1, &r2, &matched, &r3, &r4] {
+        assert!(
+            tx.insert_response(x, &audit("response", x.id, "received", "unmatched", 0))
+                .await
+                .expect("response")
+        );
+    }
+    tx.commit().await.expect("commit");
+    let queue = |partner: Option<&'static str>, after: Option<Uuid>, limit| async move {
+        let mut r = reader(h).await;
+        r.unmatched_responses_page(partner, &ListPage { after, limit })
+            .await
+            .expect("queue page")
+            .into_iter()
+            .map(|x| x.response.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(queue(None, None, 2).await, [r4.id, r3.id]);
+    assert_eq!(queue(None, Some(r3.id), 2).await, [r2.id, r1.id]);
+    assert_eq!(queue(None, Some(r1.id), 2).await, Vec::<Uuid>::new());
+    assert_eq!(queue(Some("acme"), None, 100).await, [r4.id, r2.id, r1.id]);
+    assert_eq!(queue(Some("lakeside"), None, 100).await, [r3.id]);
+    // After a matched 849 (not in the queue): the ones received before it.
+    assert_eq!(
+        queue(Some("acme"), Some(matched.id), 100).await,
+        [r2.id, r1.id]
     );
 }

@@ -13,7 +13,7 @@ use crate::model::{
     BatchLineRecord, BatchLineState, BatchLineTotals, BatchLineUpdate, BatchRecord, BatchReport,
     CapEntryKind, CapEntryRecord, CapRecord, CarriedClaimLine, ClaimLineRecord, ClaimLineTotals,
     ClaimLineUpdate, ClaimRecord, ContractRecord, ContractVersion, DisputeRecord, EntityFilter,
-    EntityUpdate, JsonText, LinePage, LineQuery, MatchStatus, NewAuditEvent, NewBatch,
+    EntityUpdate, JsonText, LinePage, LineQuery, ListPage, MatchStatus, NewAuditEvent, NewBatch,
     NewBatchLine, NewCapEntry, NewClaim, NewClaimLine, NewContract, NewDispute, NewResponse,
     NewSettlement, ReportBatch, ResponseRecord, SettlementRecord,
 };
@@ -1648,13 +1648,18 @@ pub(crate) async fn claim_lines_page(
         .iter()
         .map(claim_line)
         .collect::<StoreResult<Vec<_>>>()?;
-    // A carried line reads as `open`.
+    // A carried line reads as `open`. The batch is named by a subquery too: a value the
+    // planner has before the scan, so the page is a range of the `batch_lines (batch_id,
+    // claim_line_no)` index (migration 0022), read in order up to the LIMIT; joined through
+    // the claim alone, PostgreSQL read and sorted every carried line of the batch per page.
     if page.statuses.is_empty() || page.statuses.iter().any(|s| s == "open") {
         let carried = c
             .fetch_all(
                 &format!(
                     "SELECT {CARRIED_CLAIM_LINE_COLUMNS} FROM claims k {CARRIED_BY_CLAIM} \
-                     AND k.id = $1 AND bl.claim_line_no > $2 \
+                     AND k.id = $1 \
+                     AND bl.batch_id = (SELECT c.batch_id FROM claims c WHERE c.id = $1) \
+                     AND bl.claim_line_no > $2 \
                      ORDER BY bl.claim_line_no LIMIT $3"
                 ),
                 vec![claim_id.into(), page.after.into(), limit.into()],
@@ -1824,6 +1829,38 @@ pub(crate) async fn unmatched_responses(
         sql += &format!(" AND partner = {}", p.push(partner));
     }
     sql += " ORDER BY received_at, id";
+    let rows = c.fetch_all(&sql, p.args).await?;
+    rows.iter().map(response).collect()
+}
+
+/// `AND (time, id) < (the time and id of row `after`)`: the rows after it in a list read
+/// newest first by (`time`, `id`), the row read by id whether or not it is still listed.
+fn after_clause(p: &mut Params, table: &str, time: &str, after: Option<Uuid>) -> String {
+    match after {
+        None => String::new(),
+        Some(after) => format!(
+            " AND ({time}, id) < (SELECT a.{time}, a.id FROM {table} a WHERE a.id = {})",
+            p.push(after)
+        ),
+    }
+}
+
+/// One page of the Unmatched Responses queue, newest received first.
+pub(crate) async fn unmatched_responses_page(
+    c: &mut dyn Exec,
+    partner: Option<&str>,
+    page: &ListPage,
+) -> StoreResult<Vec<ResponseRecord>> {
+    let mut p = Params::default();
+    let matched = p.push(MatchStatus::Matched.as_str());
+    let mut sql =
+        format!("SELECT {RESPONSE_COLUMNS} FROM responses WHERE match_status <> {matched}");
+    if let Some(partner) = partner {
+        sql += &format!(" AND partner = {}", p.push(partner));
+    }
+    sql += &after_clause(&mut p, "responses", "received_at", page.after);
+    let limit = p.push(page.limit.max(1));
+    sql += &format!(" ORDER BY received_at DESC, id DESC LIMIT {limit}");
     let rows = c.fetch_all(&sql, p.args).await?;
     rows.iter().map(response).collect()
 }
@@ -2148,6 +2185,31 @@ pub(crate) async fn disputes_with_status(
             p.args,
         )
         .await?;
+    rows.iter().map(dispute).collect()
+}
+
+/// One page of the dispute cases in any of `statuses`, of `partner` when given, newest first.
+pub(crate) async fn list_disputes(
+    c: &mut dyn Exec,
+    statuses: &[String],
+    partner: Option<&str>,
+    page: &ListPage,
+) -> StoreResult<Vec<DisputeRecord>> {
+    if statuses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut p = Params::default();
+    let mut sql = format!(
+        "SELECT {DISPUTE_COLUMNS} FROM dispute_cases WHERE status IN ({})",
+        p.list(statuses)
+    );
+    if let Some(partner) = partner {
+        sql += &format!(" AND partner = {}", p.push(partner));
+    }
+    sql += &after_clause(&mut p, "dispute_cases", "created_at", page.after);
+    let limit = p.push(page.limit.max(1));
+    sql += &format!(" ORDER BY created_at DESC, id DESC LIMIT {limit}");
+    let rows = c.fetch_all(&sql, p.args).await?;
     rows.iter().map(dispute).collect()
 }
 

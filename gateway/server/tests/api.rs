@@ -1,0 +1,415 @@
+//! The API's lists and error answers over HTTP: an in-process gateway (`server::Gateway` on
+//! embedded defaults in a temporary directory, HTTP on a free loopback port), its rows written
+//! straight into its store, read back through the routes as a client reads them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use server::Gateway;
+use server::settings::Settings;
+use store::{Direction, MatchStatus, NewAuditEvent, NewDispute, NewResponse, Store};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// A running gateway.
+struct Running {
+    store: Arc<dyn Store>,
+    addr: std::net::SocketAddr,
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let profiles =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../partner-maps/profiles");
+    let config = format!(
+        "[http]\nlisten = \"127.0.0.1:0\"\n[paths]\ndata = \"{d}/data\"\ndrop_root = \"{d}/drop\"\n\
+         profiles = \"{}\"\n[database]\nurl = \"sqlite://{d}/chargegate.db\"\n[bus]\n\
+         url = \"memory://\"\n[identity]\nkey = \"{d}/key.pem\"\ncertificate = \"{d}/cert.pem\"\n",
+        profiles.display()
+    );
+    std::fs::write(dir.path().join("chargegate.toml"), config).unwrap();
+    let settings =
+        Settings::load_with_env(Some(&dir.path().join("chargegate.toml")), Vec::new()).unwrap();
+    let gateway = Gateway::open(settings).await.unwrap();
+    let listener = gateway.bind().await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let store = gateway.shared.store.clone();
+    let stop = CancellationToken::new();
+    let s = stop.clone();
+    let task = tokio::spawn(async move {
+        let _ = gateway.serve(listener, s).await;
+    });
+    Running {
+        store,
+        addr,
+        stop,
+        task,
+        _dir: dir,
+    }
+}
+
+impl Running {
+    async fn finish(self) {
+        self.stop.cancel();
+        let _ = self.task.await;
+    }
+}
+
+/// An HTTP/1.1 answer: status, headers (lower-case names), body.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}), status {}: {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends `head` (request line and headers, without the blank line) and `body`, reads the
+/// whole answer (`Connection: close`), de-chunking a chunked body.
+async fn exchange(addr: std::net::SocketAddr, head: &str, body: &[u8]) -> Answer {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(format!("{head}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    // The server may answer (and close) before the whole body is sent.
+    let _ = stream.write_all(body).await;
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw).await;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no answer: {}", String::from_utf8_lossy(&raw)));
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let mut rest = &raw[split + 4..];
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked {
+        let mut body = Vec::new();
+        loop {
+            let end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let size = usize::from_str_radix(std::str::from_utf8(&rest[..end]).unwrap().trim(), 16)
+                .unwrap();
+            rest = &rest[end + 2..];
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&rest[..size]);
+            rest = &rest[size + 2..];
+        }
+        body
+    } else {
+        rest.to_vec()
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn get(addr: std::net::SocketAddr, path: &str) -> Answer {
+    exchange(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: localhost"),
+        b"",
+    )
+    .await
+}
+
+fn t(seconds: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_800_000_000 + seconds, 0).unwrap()
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not a list: {v}"))
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn event(entity: &str, id: Uuid, to: &str, at: DateTime<Utc>) -> NewAuditEvent {
+    NewAuditEvent::new("test", entity, id.to_string(), "created", at).transition(None, to)
+}
+
+/// `GET /api/v1/disputes` and `/api/v1/responses/unmatched`: filtered by the database, newest
+/// first, `limit` rows a page after the `id` of the page before; a bad `limit` or `after` is a
+/// JSON 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disputes_and_unmatched_849s_are_listed_a_page_at_a_time() {
+    let g = start().await;
+    let case = |n: u128, partner: &str, status: &str, at: i64| NewDispute {
+        id: Uuid::from_u128(n),
+        partner: partner.into(),
+        claim_id: None,
+        status: status.into(),
+        amount: Decimal::new(100, 2),
+        payload: json!({"reason": "test"}),
+        at: t(at),
+    };
+    let cases = [
+        case(1, "acmepharma", "open", 1),
+        case(2, "acmepharma", "submitted", 2),
+        case(3, "gooddrug", "open", 3),
+        case(4, "acmepharma", "under_review", 4),
+        case(5, "acmepharma", "won", 5),
+    ];
+    let response = |n: u128, partner: &str, status: MatchStatus, at: i64| NewResponse {
+        id: Uuid::from_u128(100 + n),
+        partner: partner.into(),
+        direction: Direction::Inbound,
+        isa13: Some(format!("{n:09}")),
+        gs06: Some("1".into()),
+        st02: Some("0001".into()),
+        debit_memo: Some(format!("DM-{n}")),
+        claim_id: None,
+        match_status: status,
+        total_claimed: None,
+        total_approved: None,
+        document_id: None,
+        payload: json!({}),
+        at: t(at),
+    };
+    let responses = [
+        response(1, "acmepharma", MatchStatus::Unmatched, 1),
+        response(2, "gooddrug", MatchStatus::Unmatched, 2),
+        response(3, "acmepharma", MatchStatus::Unmatched, 3),
+    ];
+    let mut tx = g.store.begin().await.unwrap();
+    for c in &cases {
+        tx.insert_dispute(c, &event("dispute", c.id, &c.status, c.at))
+            .await
+            .unwrap();
+    }
+    for r in &responses {
+        tx.insert_response(r, &event("response", r.id, "unmatched", r.at))
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let id = |n: u128| Uuid::from_u128(n).to_string();
+
+    // The open cases of every partner, newest first.
+    let all = get(g.addr, "/api/v1/disputes").await;
+    assert_eq!(all.status, 200);
+    assert_eq!(ids(&all.json()), [id(4), id(3), id(2), id(1)]);
+    // acmepharma's, two a page.
+    let first = get(g.addr, "/api/v1/disputes?partner=acmepharma&limit=2").await;
+    assert_eq!(ids(&first.json()), [id(4), id(2)]);
+    assert_eq!(first.json()[0]["partner"], "acmepharma");
+    let second = get(
+        g.addr,
+        &format!(
+            "/api/v1/disputes?partner=acmepharma&limit=2&after={}",
+            id(2)
+        ),
+    )
+    .await;
+    assert_eq!(ids(&second.json()), [id(1)]);
+    let past = get(
+        g.addr,
+        &format!(
+            "/api/v1/disputes?partner=acmepharma&limit=2&after={}",
+            id(1)
+        ),
+    )
+    .await;
+    assert_eq!((past.status, past.json()), (200, json!([])));
+    let won = get(g.addr, "/api/v1/disputes?status=won,lost").await;
+    assert_eq!(ids(&won.json()), [id(5)]);
+    // A case outside the list still marks its place.
+    let after_won = get(g.addr, &format!("/api/v1/disputes?after={}&limit=1", id(5))).await;
+    assert_eq!(ids(&after_won.json()), [id(4)]);
+
+    // The Unmatched Responses queue, newest first, by partner, paged.
+    let queue = get(g.addr, "/api/v1/responses/unmatched").await;
+    assert_eq!(ids(&queue.json()), [id(103), id(102), id(101)]);
+    let acme = get(
+        g.addr,
+        "/api/v1/responses/unmatched?partner=acmepharma&limit=1",
+    )
+    .await;
+    assert_eq!(ids(&acme.json()), [id(103)]);
+    let next = get(
+        g.addr,
+        &format!(
+            "/api/v1/responses/unmatched?partner=acmepharma&limit=1&after={}",
+            id(103)
+        ),
+    )
+    .await;
+    assert_eq!(ids(&next.json()), [id(101)]);
+
+    // Refused, as JSON 400 naming the parameter: a limit out of range (never clamped), an
+    // `after` that is no id or no row's.
+    for (path, says) in [
+        ("/api/v1/disputes?limit=0", "limit: 0 is out of range"),
+        ("/api/v1/disputes?limit=1001", "between 1 and 1000"),
+        ("/api/v1/disputes?after=nope", "after"),
+        (
+            "/api/v1/disputes?after=00000000-0000-0000-0000-0000000000ff",
+            "after: no dispute case",
+        ),
+        ("/api/v1/disputes?status=bogus", "accepted"),
+        ("/api/v1/responses/unmatched?limit=1001", "out of range"),
+        ("/api/v1/responses/unmatched?after=nope", "after"),
+        (
+            "/api/v1/responses/unmatched?after=00000000-0000-0000-0000-0000000000ff",
+            "after: no 849",
+        ),
+        ("/api/v1/responses/unmatched?status=open", "unknown field"),
+    ] {
+        let a = get(g.addr, path).await;
+        assert_eq!(a.status, 400, "{path}");
+        let body = a.json();
+        let message = body["error"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{path}: {body}");
+    }
+    g.finish().await;
+}
+
+/// A body over a route's limit is a JSON 413 naming the limit, whether its length is declared
+/// (a roster upload) or found while reading it (a chunked corrections upload, a JSON body).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_large_bodies_are_json_413s_naming_the_limit() {
+    let g = start().await;
+    let roster = exchange(
+        g.addr,
+        "POST /api/v1/gpos/GPO77/roster?mode=delta HTTP/1.1\r\nHost: localhost\r\n\
+         Content-Type: text/csv\r\nContent-Length: 67108865",
+        b"gpo_id_qualifier,gpo_id\n",
+    )
+    .await;
+    assert_eq!(roster.status, 413);
+    assert_eq!(roster.header("content-type"), Some("application/json"));
+    assert_eq!(
+        roster.json(),
+        json!({"error": "the request body is larger than 67108864 bytes"})
+    );
+
+    // 2 MiB and one byte, chunked: no length to refuse it by, it is counted as it comes.
+    let mut chunked = Vec::new();
+    for _ in 0..2 {
+        chunked.extend_from_slice(format!("{:x}\r\n", 1024 * 1024).as_bytes());
+        chunked.extend(std::iter::repeat_n(b'a', 1024 * 1024));
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"1\r\na\r\n0\r\n\r\n");
+    let corrections = exchange(
+        g.addr,
+        "POST /api/v1/batches/gooddrug%2Fx/corrections?expected_version=1 HTTP/1.1\r\n\
+         Host: localhost\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked",
+        &chunked,
+    )
+    .await;
+    assert_eq!(corrections.status, 413);
+    assert_eq!(
+        corrections.json(),
+        json!({"error": "the request body is larger than 2097152 bytes"})
+    );
+
+    let big_json = format!(r#"{{"actor": "{}"}}"#, "a".repeat(2 * 1024 * 1024));
+    let cut = exchange(
+        g.addr,
+        &format!(
+            "POST /api/v1/batches/cut HTTP/1.1\r\nHost: localhost\r\n\
+             Content-Type: application/json\r\nContent-Length: {}",
+            big_json.len()
+        ),
+        big_json.as_bytes(),
+    )
+    .await;
+    assert_eq!(cut.status, 413);
+    assert_eq!(
+        cut.json(),
+        json!({"error": "the request body is larger than 2097152 bytes"})
+    );
+    // Under the limit, a roster still arrives whole (and is judged on its content).
+    let small = exchange(
+        g.addr,
+        "POST /api/v1/gpos/GPO77/roster?mode=delta HTTP/1.1\r\nHost: localhost\r\n\
+         Content-Type: text/csv\r\nContent-Length: 6",
+        b"nope\r\n",
+    )
+    .await;
+    assert_eq!(
+        small.status,
+        422,
+        "{}",
+        String::from_utf8_lossy(&small.body)
+    );
+    g.finish().await;
+}
+
+/// A handler that panics is answered as the API's JSON 500 with an error id, not a dropped
+/// connection; the server goes on answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_is_a_json_500() {
+    let app = server::api::layers(
+        axum::Router::new()
+            .route(
+                "/api/v1/boom",
+                axum::routing::get(|| async {
+                    if true {
+                        panic!("boom");
+                    }
+                    "unreachable"
+                }),
+            )
+            .route("/api/v1/fine", axum::routing::get(|| async { "fine" })),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = tokio::spawn(async move { axum::serve(listener, app).await });
+    let boom = get(addr, "/api/v1/boom").await;
+    assert_eq!(boom.status, 500);
+    let message = boom.json()["error"].as_str().unwrap().to_owned();
+    assert!(
+        message.starts_with("internal error while answering GET /api/v1/boom (error id "),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+    assert_eq!(get(addr, "/api/v1/fine").await.body, b"fine");
+    served.abort();
+}
