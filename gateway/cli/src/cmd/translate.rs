@@ -49,7 +49,7 @@ pub fn translate_file(path: &Path, read: &ReadFlags) -> anyhow::Result<(Vec<Docu
     let reader = read.reader_options(profile.as_ref());
     let options = TranslateOptions {
         file: Some(name.clone()),
-        reader: Some(reader.clone()),
+        reader: Some(reader),
         ..TranslateOptions::default()
     };
     // Sets in an interchange or group the acknowledgment rejects give no documents.
