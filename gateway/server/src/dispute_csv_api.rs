@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::{ApiBody, ApiPath, ApiQuery, DEFAULT_BODY_LIMIT, failure, internal};
+use crate::api::{ApiBody, ApiPath, ApiQuery, failure, internal};
 use crate::batches_api::found;
 use crate::http::AppState;
 
@@ -69,9 +69,9 @@ async fn download(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -
         .into_response()
 }
 
-/// Largest corrected file accepted (axum's default limit, which it had before it had its own);
-/// a larger one is 413.
-const MAX_CORRECTIONS: usize = DEFAULT_BODY_LIMIT;
+/// Largest corrected file accepted, as a roster (a row is ~270 bytes: some 240,000 corrected
+/// lines, a large batch's disputes); a larger one is 413.
+const MAX_CORRECTIONS: usize = 64 * 1024 * 1024;
 
 /// Query of `POST /api/v1/batches/{id}/corrections`.
 #[derive(Debug, Deserialize)]
