@@ -105,6 +105,16 @@ fn isa_field_values_are_checked() {
         ("*U*00401*", "*U*00301*", Ta1Note::VersionNotSupported),
         ("*U*00401*", "*X*00401*", Ta1Note::InvalidStandardsId),
         ("ISA*00*", "ISA*99*", Ta1Note::InvalidAuthorizationQualifier),
+        (
+            "*ZZ*GOODDRUG ",
+            "*QQ*GOODDRUG ",
+            Ta1Note::InvalidSenderQualifier,
+        ),
+        (
+            "*ZZ*ACMEPHARMA ",
+            "*Q1*ACMEPHARMA ",
+            Ta1Note::InvalidReceiverQualifier,
+        ),
     ];
     for (from, to, note) in cases {
         let out = run(&edit(&claim(), from, to));

@@ -392,6 +392,14 @@ impl Validator {
     }
 
     fn check_isa_fields(&mut self, seg: &Segment<'_>) {
+        /// ISA05/ISA07 (element I05): the codes of the 004010 and 005010 lists together, so
+        /// a qualifier valid in either is taken (TA105 005/007 for any other, e.g. `QQ`).
+        const ISA_ID_QUALIFIERS: &[&[u8]] = &[
+            b"01", b"02", b"03", b"04", b"07", b"08", b"09", b"10", b"11", b"12", b"13", b"14",
+            b"15", b"16", b"17", b"18", b"19", b"20", b"21", b"22", b"23", b"24", b"25", b"26",
+            b"27", b"28", b"29", b"30", b"31", b"32", b"33", b"34", b"35", b"36", b"37", b"38",
+            b"AM", b"NR", b"SA", b"SN", b"ZZ",
+        ];
         // Only a lenient reader hands out an ISA that is not 106 bytes; its width faults are
         // then tolerated defects (TA1 `E`), not rejections.
         let tolerated = seg.raw().len() + 1 != crate::tokenizer::delimiters::ISA_LEN;
@@ -441,7 +449,7 @@ impl Validator {
                 "ISA04 must be 10 characters".into(),
             );
         }
-        let qualifier_ok = |q: &[u8]| q.len() == 2 && q.iter().all(|b| b.is_ascii_alphanumeric());
+        let qualifier_ok = |q: &[u8]| ISA_ID_QUALIFIERS.contains(&q);
         if !qualifier_ok(raw(5)) {
             self.interchange_error(
                 Ta1Note::InvalidSenderQualifier,
