@@ -244,3 +244,33 @@ fn an_867_currency_is_read_and_rendered_back() {
     assert!(String::from_utf8_lossy(&bytes).contains("CUR*BY*CAD"));
     assert_eq!(without_source(&read(&bytes)), without_source(&doc));
 }
+
+#[test]
+fn a_value_too_long_for_the_partners_version_is_not_rendered() {
+    // A 005010 debit memo of 40 characters fits BAA05 there (1/50), not in 004010 (1/30):
+    // rendered for GOOD DRUG (004010) it would be rejected by its translator.
+    let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
+    let good = set.get("gooddrug").expect("gooddrug");
+    let golden =
+        std::fs::read_to_string(profiles_dir().join("gooddrug/expected/844_4010_claim.jsonl"))
+            .expect("golden");
+    let mut doc: Document =
+        serde_json::from_str(golden.lines().next().expect("a line")).expect("doc");
+    let Document::Claim(claim) = &mut doc else {
+        panic!("an 844 golden holds a claim");
+    };
+    claim.debit_memo = "D".repeat(40);
+    let err = render_to_bytes(
+        &[doc],
+        good,
+        &Identity::new("ZZ", "CHARGEGATE"),
+        &envelope(good),
+    )
+    .expect_err("too long for 004010");
+    let said = err.to_string();
+    assert!(
+        said.contains("not valid X12 for \"gooddrug\"") && said.contains("element too long"),
+        "{said}"
+    );
+    assert!(said.contains("BAA"), "{said}");
+}

@@ -130,6 +130,25 @@ pub enum RenderError {
     /// The writer refused the interchange (a delimiter inside a value, an ISA field too long).
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// What was rendered is not valid X12 in the partner's version (a value longer than its
+    /// element allows, say a 005010 reference of 40 characters going to a 004010 partner):
+    /// the partner's translator would reject it, so it is not sent.
+    #[error("the rendered interchange is not valid X12 for \"{partner}\": {first}{}", more_findings(*.more))]
+    Invalid {
+        /// Profile id.
+        partner: String,
+        /// The first finding, located in the rendered interchange.
+        first: String,
+        /// How many more there are.
+        more: usize,
+    },
+}
+
+fn more_findings(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        n => format!(" (and {n} more)"),
+    }
 }
 
 /// The typed set for a document, in the profile's dialect.
@@ -278,10 +297,31 @@ pub fn render_to_bytes(
     envelope: &Envelope,
 ) -> Result<Vec<u8>, RenderError> {
     let ic = render_interchange(docs, profile, identity, envelope)?;
-    Ok(x12::writer::render_interchange(
-        &ic,
-        profile.x12.write_options(),
-    )?)
+    let bytes = x12::writer::render_interchange(&ic, profile.x12.write_options())?;
+    // Checked as the partner will check it: nothing goes out that its translator rejects.
+    let checked = x12::validate::validate(
+        &bytes[..],
+        profile.x12.reader_options(),
+        x12::validate::ValidateOptions::default(),
+    );
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity >= x12::diagnostic::Severity::Error)
+        .collect();
+    // The element's own finding says more than its segment's "has element errors".
+    let telling = errors
+        .iter()
+        .find(|d| matches!(d.code, x12::diagnostic::Code::Element(_)))
+        .or(errors.first());
+    if let Some(first) = telling {
+        return Err(RenderError::Invalid {
+            partner: profile.id.clone(),
+            first: first.to_string(),
+            more: errors.len() - 1,
+        });
+    }
+    Ok(bytes)
 }
 
 /// Fails with [`RenderError::Missing`] when `value` is empty.
