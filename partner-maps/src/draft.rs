@@ -279,13 +279,16 @@ fn probe(name: &str, bytes: &[u8]) -> Result<(IsaMode, String, String, Delimiter
 }
 
 fn line_ending_after_first_segment(bytes: &[u8], d: &Delimiters) -> LineEnding {
-    if matches!(d.segment, b'\n' | b'\r') {
+    if d.segment == b'\n' {
         return LineEnding::None;
     }
     let Some(pos) = bytes.iter().position(|&b| b == d.segment) else {
         return LineEnding::None;
     };
     match &bytes[pos + 1..] {
+        // CR as the terminator, then LF: the partner ends its segments with CRLF.
+        [b'\n', ..] if d.segment == b'\r' => LineEnding::Lf,
+        _ if d.segment == b'\r' => LineEnding::None,
         [b'\r', b'\n', ..] => LineEnding::Crlf,
         [b'\n', ..] => LineEnding::Lf,
         _ => LineEnding::None,
@@ -1009,6 +1012,26 @@ fn render(seen: &Seen, role: Role, id: &str, notes: &mut Vec<String>) -> String 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_cr_terminator_followed_by_lf_keeps_the_lf() {
+        use super::{LineEnding, line_ending_after_first_segment};
+        let d = |segment| x12::Delimiters {
+            element: b'*',
+            component: b'>',
+            repetition: None,
+            segment,
+        };
+        let isa = |end: &str| format!("ISA*00*X{end}GS*PA{end}");
+        let ending =
+            |end: &str, segment| line_ending_after_first_segment(isa(end).as_bytes(), &d(segment));
+        assert_eq!(ending("\r\n", b'\r'), LineEnding::Lf);
+        assert_eq!(ending("\r", b'\r'), LineEnding::None);
+        assert_eq!(ending("\n", b'\n'), LineEnding::None);
+        assert_eq!(ending("~\r\n", b'~'), LineEnding::Crlf);
+        assert_eq!(ending("~\n", b'~'), LineEnding::Lf);
+        assert_eq!(ending("~", b'~'), LineEnding::None);
+    }
+
     use super::*;
 
     #[test]
