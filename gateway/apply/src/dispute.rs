@@ -57,9 +57,10 @@ pub enum DisputeAction {
     Decide {
         /// The decision.
         decision: Decision,
-        /// What the win recovers (zero when lost).
+        /// What the decision recovers: by default all of the case when won, nothing when
+        /// lost; required when partially won.
         #[serde(default)]
-        recovered: Decimal,
+        recovered: Option<Decimal>,
     },
     /// D5: Open, Submitted or Under Review → Withdrawn.
     Withdraw,
@@ -227,13 +228,23 @@ async fn act(
             decision,
             recovered,
         } => {
-            if *recovered < Decimal::ZERO || *recovered > case.amount {
+            let recovered = match (decision, recovered) {
+                (_, Some(r)) => *r,
+                (Decision::Won, None) => case.amount,
+                (Decision::Lost, None) => Decimal::ZERO,
+                (Decision::PartiallyWon, None) => {
+                    return Err(ApplyError::InvalidDispute(
+                        "a partial win needs what it recovered (`recovered`)".into(),
+                    ));
+                }
+            };
+            if recovered < Decimal::ZERO || recovered > case.amount {
                 return Err(ApplyError::InvalidDispute(format!(
                     "recovered {recovered} must be between 0 and the case's {}",
                     case.amount
                 )));
             }
-            case.decide(*decision, *recovered, &actor, ctx.today)?
+            case.decide(*decision, recovered, &actor, ctx.today)?
         }
         DisputeAction::Withdraw => case.withdraw(&actor, ctx.today)?,
     };

@@ -1238,7 +1238,7 @@ async fn dispute_cases_run_d1_to_d6(kind: Kind) {
         submitted.version,
         apply::DisputeAction::Decide {
             decision: engine::disputes::Decision::Won,
-            recovered: dec("6.00"),
+            recovered: Some(dec("6.00")),
         },
     )
     .await;
@@ -1265,7 +1265,7 @@ async fn dispute_cases_run_d1_to_d6(kind: Kind) {
         review.version,
         apply::DisputeAction::Decide {
             decision: engine::disputes::Decision::PartiallyWon,
-            recovered: dec("4.00"),
+            recovered: Some(dec("4.00")),
         },
     )
     .await

@@ -166,6 +166,17 @@ pub fn total<'a>(amounts: impl IntoIterator<Item = &'a Decimal>) -> Result<Decim
         .ok_or(AmountError::Overflow)
 }
 
+/// `amount` shown to the cent at least (`0` is `0.00`, `0.1` is `0.10`); more places are
+/// kept, never rounded away. For sums and differences that can lose the scale of their parts
+/// (the sum of no instruments is a bare `0`).
+pub fn to_cents(amount: Decimal) -> Decimal {
+    let mut a = amount;
+    if a.scale() < 2 {
+        a.rescale(2);
+    }
+    a
+}
+
 /// `tolerance = max(abs_tol, pct_tol × |calculated|)` (§4.3).
 pub fn tolerance(settings: &EngineSettings, calculated: Decimal) -> Decimal {
     let pct = settings
@@ -226,6 +237,23 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn amounts_show_to_the_cent_without_rounding() {
+        let shown = |s: &str| to_cents(d(s)).to_string();
+        assert_eq!(
+            [
+                shown("0"),
+                shown("0.1"),
+                shown("12.40"),
+                shown("0.8835"),
+                shown("-3")
+            ],
+            ["0.00", "0.10", "12.40", "0.8835", "-3.00"]
+        );
+        let none: [Decimal; 0] = [];
+        assert_eq!(to_cents(none.iter().sum()).to_string(), "0.00");
     }
 
     fn amount(

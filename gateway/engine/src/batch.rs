@@ -309,10 +309,10 @@ pub struct Batch {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BatchError {
     /// Closed and Rejected batches never change.
-    #[error("batch {0} is {1:?} and cannot change")]
+    #[error("batch {0} is {1} and cannot change")]
     Immutable(String, BatchStatus),
     /// The batch is not in the status the action needs.
-    #[error("batch is {status:?}; {action} needs {needed:?}")]
+    #[error("batch is {status}; {action} needs {needed}")]
     WrongBatchStatus {
         /// Current status.
         status: BatchStatus,
@@ -322,7 +322,7 @@ pub enum BatchError {
         needed: BatchStatus,
     },
     /// The line is not in a status the action applies to.
-    #[error("line {line} is {status:?}; {action} does not apply")]
+    #[error("line {line} is {status}; {action} does not apply")]
     WrongLineStatus {
         /// Line id.
         line: String,

@@ -587,7 +587,7 @@ pub enum ClaimError {
         remaining: Decimal,
     },
     /// The tables do not list this transition.
-    #[error("claim {number} is {from:?}; {action} is not allowed")]
+    #[error("claim {number} is {from}; {action} is not allowed")]
     NotAllowed {
         /// Claim number.
         number: String,
@@ -1273,9 +1273,9 @@ impl ClaimRecord {
         self.go(ClaimStatus::Closed, "close", &Actor::System, None, today)
     }
 
-    /// Σ settled.
+    /// Σ settled, to the cent.
     pub fn settled(&self) -> Decimal {
-        self.instruments.iter().map(|i| i.amount).sum()
+        crate::amounts::to_cents(self.instruments.iter().map(|i| i.amount).sum())
     }
 
     /// The number of the claim's next split child (§8.4): `<number>-S<n>`, numbered after
@@ -1284,14 +1284,14 @@ impl ClaimRecord {
         format!("{}-S{}", self.number, self.children.len() + 1)
     }
 
-    /// Σ splits.
+    /// Σ splits, to the cent.
     pub fn split_amount(&self) -> Decimal {
-        self.children.iter().map(|c| c.1).sum()
+        crate::amounts::to_cents(self.children.iter().map(|c| c.1).sum())
     }
 
-    /// `remaining = amount − Σ splits − settled`, exact (§8.4).
+    /// `remaining = amount − Σ splits − settled`, exact (§8.4), to the cent.
     pub fn remaining(&self) -> Decimal {
-        self.amount - self.split_amount() - self.settled()
+        crate::amounts::to_cents(self.amount - self.split_amount() - self.settled())
     }
 
     /// Σ approved of the lines that have an outcome.
@@ -1562,7 +1562,7 @@ mod tests {
         assert_eq!(run(&mut c, "cancel"), "C6 cancel -> cancelled");
         assert_eq!(
             run(&mut c, "submit"),
-            "error: claim GDD-CB-20261115-0001 is Cancelled; submit is not allowed"
+            "error: claim GDD-CB-20261115-0001 is cancelled; submit is not allowed"
         );
 
         let mut c = claim(Role::Claimant);

@@ -72,7 +72,7 @@ pub enum DisputeCsvError {
     #[error("csv: {0}")]
     Csv(String),
     /// The batch has nothing to export from.
-    #[error("batch {0} is {1:?}; nothing to export")]
+    #[error("batch {0} is {1}; nothing to export")]
     NotExportable(String, BatchStatus),
     /// Applying the corrections failed.
     #[error(transparent)]
@@ -508,7 +508,7 @@ pub struct DisputeCase {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CaseError {
     /// Not listed in §6.4.
-    #[error("case {id} is {from:?}; {action} is not allowed")]
+    #[error("case {id} is {from}; {action} is not allowed")]
     NotAllowed {
         /// Case id.
         id: String,
@@ -526,6 +526,19 @@ pub enum CaseError {
     /// Reason and a positive amount are required.
     #[error("a case needs a reason and a positive amount")]
     Incomplete,
+    /// What is recovered must fit the decision: all of the case when won, some of it when
+    /// partially won, nothing when lost (the win rate counts decisions).
+    #[error("a case of {amount} {decision} recovers {expected}, not {recovered}")]
+    RecoveredDoesNotFit {
+        /// The decision.
+        decision: &'static str,
+        /// The case's amount.
+        amount: Decimal,
+        /// What the decision recovers.
+        expected: &'static str,
+        /// What was sent.
+        recovered: Decimal,
+    },
     /// Not yet due.
     #[error("case is due {0}")]
     NotDue(NaiveDate),
@@ -651,11 +664,30 @@ impl DisputeCase {
         actor: &Actor,
         today: NaiveDate,
     ) -> Result<AuditEvent, CaseError> {
-        let to = match decision {
-            Decision::Won => CaseStatus::Won,
-            Decision::PartiallyWon => CaseStatus::PartiallyWon,
-            Decision::Lost => CaseStatus::Lost,
+        let zero = Decimal::ZERO;
+        let (to, fits, name, expected) = match decision {
+            Decision::Won => (
+                CaseStatus::Won,
+                recovered == self.amount,
+                "won",
+                "all of it",
+            ),
+            Decision::PartiallyWon => (
+                CaseStatus::PartiallyWon,
+                recovered > zero && recovered < self.amount,
+                "partially won",
+                "more than nothing and less than all of it",
+            ),
+            Decision::Lost => (CaseStatus::Lost, recovered == zero, "lost", "nothing"),
         };
+        if !fits {
+            return Err(CaseError::RecoveredDoesNotFit {
+                decision: name,
+                amount: self.amount,
+                expected,
+                recovered,
+            });
+        }
         let event = self.go(&[CaseStatus::UnderReview], to, "D4 decide", actor, today)?;
         self.recovered = Some(recovered);
         Ok(event)

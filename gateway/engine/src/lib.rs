@@ -43,6 +43,7 @@ pub mod rosters;
 pub mod rules;
 pub mod sale;
 pub mod settings;
+mod status_names;
 
 pub use reasons::{ReasonCode, RejectReason, Warning};
 pub use settings::EngineSettings;

@@ -336,7 +336,7 @@ fn l6_reject_with_reason() {
                 reason: RejectReason::AmountDisputed
             }
         ),
-        "error: line 1 is Accepted; reject does not apply"
+        "error: line 1 is accepted; reject does not apply"
     );
 }
 
@@ -351,7 +351,7 @@ fn l7_accept_variants() {
             &mut batch,
             BatchAction::AcceptCalculated { line: line("5") }
         ),
-        "error: line 5 is EligibilityDisputed; accept calculated amount does not apply"
+        "error: line 5 is eligibility_disputed; accept calculated amount does not apply"
     );
     // Claimed 120.00 exceeds calculated 100.50 beyond tolerance: an override needs a comment.
     assert_eq!(
@@ -504,7 +504,7 @@ fn l14_revalidate_after_a_contract_fix() {
             &mut batch,
             BatchAction::Revalidate { line: line("1") }
         ),
-        "error: line 1 is Accepted; revalidate does not apply"
+        "error: line 1 is accepted; revalidate does not apply"
     );
 }
 
@@ -627,7 +627,7 @@ fn closed_and_rejected_batches_refuse_every_action() {
     ] {
         assert_eq!(
             act(&mut world, &mut batch, action),
-            "error: batch B1 is Closed and cannot change"
+            "error: batch B1 is closed and cannot change"
         );
     }
     assert!(batch.process(&mut world.ledgers(), today()).is_err());
@@ -647,7 +647,7 @@ fn open_batches_take_no_review_action_and_audit_every_change() {
     );
     assert_eq!(
         act(&mut world, &mut batch, BatchAction::PayAndClose),
-        "error: batch is Open; a review action needs AwaitingReview"
+        "error: batch is open; a review action needs awaiting_review"
     );
     let out = batch.process(&mut world.ledgers(), today());
     let events: Vec<String> = out

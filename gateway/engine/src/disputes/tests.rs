@@ -246,7 +246,7 @@ fn dispute_cases_d1_to_d6() {
     };
     assert_eq!(
         step(case.start_review(&user, today)),
-        "error: case D-1 is Open; D3 review is not allowed"
+        "error: case D-1 is open; D3 review is not allowed"
     );
     assert_eq!(step(case.submit(&user, today)), "D2 submit -> submitted");
     assert_eq!(
@@ -267,12 +267,20 @@ fn dispute_cases_d1_to_d6() {
         step(withdrawn.withdraw(&user, today)),
         "D5 withdraw -> withdrawn"
     );
+    // The recovery fits the decision: all when won, some when partially won.
+    assert_eq!(
+        step(case.clone().decide(Decision::Won, d("3.00"), &user, today)),
+        format!(
+            "error: a case of {} won recovers all of it, not 3.00",
+            case.amount
+        )
+    );
     assert_eq!(
         step(case.decide(Decision::PartiallyWon, d("3.00"), &user, today)),
         "D4 decide -> partially_won"
     );
     assert_eq!(
         step(case.withdraw(&user, today)),
-        "error: case D-1 is PartiallyWon; D5 withdraw is not allowed"
+        "error: case D-1 is partially_won; D5 withdraw is not allowed"
     );
 }
