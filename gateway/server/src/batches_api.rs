@@ -156,8 +156,9 @@ async fn cut(State(state): State<AppState>, body: Option<ApiJson<CutRequest>>) -
     }
 }
 
-/// Body of `POST /api/v1/batches/{id}/actions`.
+/// Body of `POST /api/v1/batches/{id}/actions` (a misspelt field is refused, not ignored).
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ActionRequest {
     /// The batch version the analyst acted on.
     pub expected_version: i64,

@@ -75,6 +75,7 @@ const MAX_CORRECTIONS: usize = 64 * 1024 * 1024;
 
 /// Query of `POST /api/v1/batches/{id}/corrections`.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     /// The source batch's version the user exported from.
     pub expected_version: i64,

@@ -413,3 +413,39 @@ async fn a_panicking_handler_is_a_json_500() {
     assert_eq!(get(addr, "/api/v1/fine").await.body, b"fine");
     served.abort();
 }
+
+/// A misspelt field of a batch action or parameter of a corrections upload is refused and
+/// named, never ignored (an ignored `expected_versoin` would act on no version check).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_fields_of_batch_actions_and_uploads_are_refused() {
+    let g = start().await;
+    let body = br#"{"expected_version": 1, "action": {"action": "pay_and_close"}, "bogus": 1}"#;
+    let act = exchange(
+        g.addr,
+        &format!(
+            "POST /api/v1/batches/gooddrug%2Fx/actions HTTP/1.1\r\nHost: localhost\r\n\
+             Content-Type: application/json\r\nContent-Length: {}",
+            body.len()
+        ),
+        body,
+    )
+    .await;
+    assert_eq!(act.status, 422);
+    let said = act.json()["error"].as_str().unwrap_or_default().to_owned();
+    assert!(said.contains("bogus"), "{said}");
+
+    let upload = exchange(
+        g.addr,
+        "POST /api/v1/batches/gooddrug%2Fx/corrections?expected_version=1&bogus=1 HTTP/1.1\r\n\
+         Host: localhost\r\nContent-Type: text/csv\r\nContent-Length: 1",
+        b"a",
+    )
+    .await;
+    assert_eq!(upload.status, 400);
+    let said = upload.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(said.contains("bogus"), "{said}");
+    g.finish().await;
+}
