@@ -79,6 +79,25 @@ impl DropRoot {
         &self.root
     }
 
+    /// Files waiting in `<root>/<folder>/inbox` of folders that are no partner's (`known`
+    /// says which are): nobody takes them (design.md 3: files of unknown partners are
+    /// refused), so the watcher names them in its log rather than let them pile up unseen.
+    pub fn unknown_partner_files(&self, known: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+        let Ok(folders) = std::fs::read_dir(&self.root) else {
+            return Vec::new();
+        };
+        let mut found: Vec<PathBuf> = folders
+            .flatten()
+            .filter(|f| f.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|f| !f.file_name().to_str().is_some_and(&known))
+            .filter_map(|f| std::fs::read_dir(f.path().join("inbox")).ok())
+            .flat_map(|inbox| inbox.flatten().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        found.sort();
+        found
+    }
+
     /// The folders of `partner`, without touching the filesystem.
     pub fn partner_dirs(&self, partner: &str) -> DropResult<PartnerDirs> {
         check_partner(partner)?;
@@ -349,6 +368,21 @@ mod tests {
         }
         assert_eq!(first.base, root.path().join("acme"));
         assert!(root.ensure_partner("../etc").is_err());
+    }
+
+    #[test]
+    fn files_in_the_inbox_of_no_partner_are_found() {
+        let (_tmp, root) = root();
+        root.ensure_partner("acme").unwrap();
+        std::fs::write(root.path().join("acme/inbox/a.x12"), b"ISA").unwrap();
+        assert!(root.unknown_partner_files(|p| p == "acme").is_empty());
+        let nobody = root.path().join("nobody/inbox");
+        std::fs::create_dir_all(&nobody).unwrap();
+        std::fs::write(nobody.join("x.x12"), b"ISA").unwrap();
+        assert_eq!(
+            root.unknown_partner_files(|p| p == "acme"),
+            vec![nobody.join("x.x12")]
+        );
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct DropWatcher {
     next_scan: Instant,
     /// `None` when filesystem events are unavailable; scanning alone then finds files.
     notify: Option<Notify>,
+    /// Files found in the inbox of no known partner, logged once each.
+    strays: std::collections::HashSet<PathBuf>,
 }
 
 /// The filesystem-event side: the watcher must live as long as its receiver is read.
@@ -75,6 +77,7 @@ impl DropWatcher {
             scan_every,
             next_scan: Instant::now(),
             notify,
+            strays: std::collections::HashSet::new(),
         };
         for partner in partners {
             watcher.add_partner(partner)?;
@@ -233,6 +236,14 @@ impl DropWatcher {
             }
             if let Err(error) = self.scan(&inbox, now) {
                 warn!(partner = %partner, file = %inbox.display(), error = %error, "cannot scan inbox");
+            }
+        }
+        // Files dropped where no partner is: said once each, so ops see why nothing happens.
+        let known: std::collections::HashSet<&str> =
+            self.inboxes.values().map(String::as_str).collect();
+        for file in self.root.unknown_partner_files(|p| known.contains(p)) {
+            if self.strays.insert(file.clone()) {
+                warn!(file = %file.display(), "file in the inbox of no known partner (no profile): not taken");
             }
         }
     }
