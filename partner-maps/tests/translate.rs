@@ -794,3 +794,65 @@ fn a_set_that_fails_names_what_ops_search_it_by() {
     assert!(ok.result.is_ok());
     assert_eq!(ok.keys, partner_maps::translate::SetKeys::default());
 }
+
+#[test]
+fn a_partner_that_marks_returns_by_transfer_type_gets_them_as_negative_lines() {
+    // GOOD DRUG, told that PTD01/PAD02 RV is a return (x12-chargeback 5: "returns as a
+    // negative qty or PAD02 RV/BN (partner)").
+    let text = std::fs::read_to_string(profiles_dir().join("gooddrug.toml")).expect("profile");
+    let text = edit(
+        &text,
+        "quantity_qualifier = [\"39\"]",
+        "quantity_qualifier = [\"39\"]\nreturn_transfer_types = [\"RV\"]",
+    );
+    let profile =
+        partner_maps::Profile::from_toml_str(&text, "gooddrug.toml").expect("profile loads");
+    let set = ProfileSet::from_profiles([profile]).expect("one profile");
+    let numbers = |doc: &schemas::Document| -> Vec<(String, String)> {
+        let v = serde_json::to_value(doc).expect("json");
+        let amount = |l: &serde_json::Value| {
+            l.get("claimed_amount")
+                .or(l.get("amount"))
+                .map(|a| a.as_str().unwrap_or("").to_owned())
+                .unwrap_or_default()
+        };
+        v["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .map(|l| (l["quantity"].as_str().unwrap_or("").to_owned(), amount(l)))
+            .collect()
+    };
+
+    // The first transfer of the 867 is a return: its two lines go negative, the rest stay.
+    let sales = sample("gooddrug", "867_4010_sales.x12").replacen(
+        "PTD*SS***CT*SPA-2026-0042~",
+        "PTD*RV***CT*SPA-2026-0042~",
+        1,
+    );
+    let o = translate(sales.as_bytes(), SHA, &set, None)
+        .next()
+        .expect("one set");
+    let docs = o.documents();
+    let lines = numbers(&docs[0]);
+    assert_eq!(lines[0], ("-10".into(), "-62.50".into()), "{lines:?}");
+    assert_eq!(lines[1], ("-4".into(), "-48.00".into()), "{lines:?}");
+    assert!(!lines[2].0.starts_with('-'), "{lines:?}");
+
+    // An 844 line with PAD02 RV claims a return.
+    let claim = edit(
+        &sample("gooddrug", "844_4010_claim.x12"),
+        "PAD*4~",
+        "PAD*4*RV~",
+    );
+    let o = translate(claim.as_bytes(), SHA, &set, None)
+        .next()
+        .expect("one set");
+    let docs = o.documents();
+    let lines = numbers(&docs[0]);
+    assert!(
+        lines[3].0.starts_with('-') && lines[3].1.starts_with('-'),
+        "{lines:?}"
+    );
+    assert!(!lines[0].0.starts_with('-'), "{lines:?}");
+}

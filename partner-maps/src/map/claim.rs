@@ -297,6 +297,14 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
             ),
         );
     }
+    // A line whose transfer type the profile calls a return (PAD*4*RV) claims it by sign.
+    let (quantity, claimed_amount) = match &l.line.transfer_type {
+        Some(t) if d.is_return_transfer(t.code()) => (
+            quantity.map(super::as_return),
+            claimed_amount.map(super::as_return),
+        ),
+        _ => (quantity, claimed_amount),
+    };
     let invoice = invoice_ref(ctx, &l.refs, pad, line);
     let invoice_date = date_by(&l.dates, &d.invoice_date);
     let ship_date = date_by(&l.dates, &d.ship_date);

@@ -594,6 +594,17 @@ pub(crate) fn either(codes: &[String]) -> String {
     }
 }
 
+/// A quantity or amount of a return, sent positive (a `QTY*76`, or a line whose transfer
+/// type the profile lists in `dialect.return_transfer_types`): the documents say "returned"
+/// by sign, so it is made negative; one sent negative already stays as sent.
+pub(crate) fn as_return(v: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    if v > rust_decimal::Decimal::ZERO {
+        -v
+    } else {
+        v
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::LineLabel;

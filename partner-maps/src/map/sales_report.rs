@@ -217,9 +217,10 @@ fn map_line(
             format!("QTY01 '{q01}' not in {}", listed(&d.quantity_qualifier)),
         );
     }
+    // A return: a returns quantity (QTY*76), or a transfer the profile calls one (PTD*RV).
+    let is_return = d.is_return_transfer(transfer.ptd.transfer_type.code());
     let quantity = match q.quantity {
-        // A returns quantity (QTY*76) is sent positive; the document says "returned" by sign.
-        Some(v) if q01 == "76" && v.is_sign_positive() => Some(-v),
+        Some(v) if q01 == "76" || is_return => Some(super::as_return(v)),
         Some(v) => Some(v),
         None => {
             ctx.missing_element(
@@ -309,7 +310,8 @@ fn map_line(
         quantity: quantity.unwrap_or_default(),
         uom: uom.unwrap_or_default(),
         unit_price: unit_price.unwrap_or_default(),
-        amount: amount_by(&l.amounts, &d.claimed_amount),
+        amount: amount_by(&l.amounts, &d.claimed_amount)
+            .map(|a| if is_return { super::as_return(a) } else { a }),
         invoice: take_ref(&mut l.refs, &d.invoice_ref).unwrap_or_default(),
         invoice_date,
         ship_date,

@@ -320,6 +320,9 @@ pub struct Dialect {
     pub eligibility_date: DateBasis,
     /// QTY01 codes of the claimed or sold quantity (`39`).
     pub quantity_qualifier: Vec<String>,
+    /// PAD02/PTD01 transfer types that mark a line as a return (`RV`, `BN`): its quantity and
+    /// amount, sent positive, are made negative, as a returns quantity (`QTY*76`) is.
+    pub return_transfer_types: Vec<String>,
     /// AMT01 of the line claimed amount (`CC`).
     pub claimed_amount: String,
     /// AMT01 of the line approved amount in an 849 (`1`).
@@ -343,6 +346,11 @@ pub struct Dialect {
 }
 
 impl Dialect {
+    /// Whether transfer type `code` marks its lines as returns ([`Self::return_transfer_types`]).
+    pub fn is_return_transfer(&self, code: &str) -> bool {
+        self.return_transfer_types.iter().any(|t| t == code)
+    }
+
     /// Contract locations in the order they are tried on input.
     pub fn contract_refs(&self) -> impl Iterator<Item = ContractRef> + '_ {
         std::iter::once(self.contract_ref).chain(self.contract_ref_alternates.iter().copied())

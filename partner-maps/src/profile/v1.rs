@@ -267,6 +267,9 @@ pub struct DialectV1 {
     pub eligibility_date: Option<DateBasis>,
     /// QTY01 codes of the claimed quantity (default `["39"]`).
     pub quantity_qualifier: Vec<String>,
+    /// PAD02/PTD01 transfer types that mark a line as a return (e.g. `["RV", "BN"]`; default
+    /// none: returns come as negative quantities or `QTY*76`).
+    pub return_transfer_types: Vec<String>,
     /// Line AMT01 of the claimed amount (default `CC`).
     pub claimed_amount: String,
     /// Line AMT01 of the approved amount in an 849 (default `1`).
@@ -319,6 +322,7 @@ impl Default for DialectV1 {
             ship_date: "011".to_owned(),
             eligibility_date: None,
             quantity_qualifier: strings(&["39"]),
+            return_transfer_types: Vec::new(),
             claimed_amount: "CC".to_owned(),
             approved_amount: "1".to_owned(),
             total_claimed: "CC".to_owned(),
@@ -1080,6 +1084,13 @@ fn build_dialect(raw: DialectV1, pricing: DateBasis, pricing_explicit: bool) -> 
         "a QTY01 quantity qualifier",
         true,
     )?;
+    check_codes(
+        &p("return_transfer_types"),
+        &raw.return_transfer_types,
+        "521",
+        "a PAD02/PTD01 product transfer type",
+        false,
+    )?;
     const AMT: &str = "an AMT01 amount qualifier";
     check_code(&p("claimed_amount"), &raw.claimed_amount, "522", AMT)?;
     check_code(&p("approved_amount"), &raw.approved_amount, "522", AMT)?;
@@ -1157,6 +1168,7 @@ fn build_dialect(raw: DialectV1, pricing: DateBasis, pricing_explicit: bool) -> 
         ship_date: raw.ship_date,
         eligibility_date,
         quantity_qualifier: raw.quantity_qualifier,
+        return_transfer_types: raw.return_transfer_types,
         claimed_amount: raw.claimed_amount,
         approved_amount: raw.approved_amount,
         total_claimed: raw.total_claimed,
