@@ -486,3 +486,38 @@ pub fn failure(entity: &str, e: &apply::ApplyError) -> Response {
         _ => error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
     }
 }
+
+/// One amount of a line summary: its name and how to read it from one status's totals.
+pub(crate) type SummaryAmount<'a, T> = (&'a str, fn(&T) -> rust_decimal::Decimal);
+
+/// The line counts and amount totals of a batch's or a claim's lines, overall (to the cent)
+/// and by status, from the store's totals by status: `amounts` names each amount and how to
+/// read it from one status's totals.
+pub(crate) fn line_summary<T>(
+    totals: &[T],
+    status: fn(&T) -> &str,
+    lines: fn(&T) -> i64,
+    amounts: &[SummaryAmount<'_, T>],
+) -> serde_json::Value {
+    let of = |t: &T| {
+        let mut o = serde_json::Map::new();
+        o.insert("lines".into(), lines(t).into());
+        for (name, amount) in amounts {
+            o.insert((*name).into(), serde_json::json!(amount(t)));
+        }
+        serde_json::Value::Object(o)
+    };
+    let mut all = serde_json::Map::new();
+    all.insert("lines".into(), totals.iter().map(lines).sum::<i64>().into());
+    for (name, amount) in amounts {
+        let mut total: rust_decimal::Decimal = totals.iter().map(amount).sum();
+        total.rescale(2);
+        all.insert((*name).into(), serde_json::json!(total));
+    }
+    let by_status: serde_json::Map<String, serde_json::Value> = totals
+        .iter()
+        .map(|t| (status(t).to_owned(), of(t)))
+        .collect();
+    all.insert("by_status".into(), serde_json::Value::Object(by_status));
+    serde_json::Value::Object(all)
+}

@@ -299,32 +299,16 @@ async fn get_batch(
 
 /// A batch's line counts and amount totals, overall and by status.
 fn line_summary(totals: &[store::BatchLineTotals]) -> serde_json::Value {
-    let sum = |f: fn(&store::BatchLineTotals) -> rust_decimal::Decimal| {
-        let mut total: rust_decimal::Decimal = totals.iter().map(f).sum();
-        total.rescale(2);
-        total
-    };
-    let by_status: serde_json::Map<String, serde_json::Value> = totals
-        .iter()
-        .map(|t| {
-            (
-                t.status.clone(),
-                json!({
-                    "lines": t.lines,
-                    "claimed_amount": t.claimed_amount,
-                    "calculated_amount": t.calculated_amount,
-                    "accepted_amount": t.accepted_amount,
-                }),
-            )
-        })
-        .collect();
-    json!({
-        "lines": totals.iter().map(|t| t.lines).sum::<i64>(),
-        "claimed_amount": sum(|t| t.claimed_amount),
-        "calculated_amount": sum(|t| t.calculated_amount),
-        "accepted_amount": sum(|t| t.accepted_amount),
-        "by_status": by_status,
-    })
+    crate::api::line_summary(
+        totals,
+        |t| &t.status,
+        |t| t.lines,
+        &[
+            ("claimed_amount", |t| t.claimed_amount),
+            ("calculated_amount", |t| t.calculated_amount),
+            ("accepted_amount", |t| t.accepted_amount),
+        ],
+    )
 }
 
 /// What an analyst needs to work a line: keys, amounts, and why it is where it is.

@@ -209,30 +209,15 @@ async fn get_claim(
 
 /// A claim's line counts and amount totals, overall and by status.
 fn claim_line_summary(totals: &[store::ClaimLineTotals]) -> serde_json::Value {
-    let sum = |f: fn(&store::ClaimLineTotals) -> Decimal| {
-        let mut total: Decimal = totals.iter().map(f).sum();
-        total.rescale(2);
-        total
-    };
-    let by_status: serde_json::Map<String, serde_json::Value> = totals
-        .iter()
-        .map(|t| {
-            (
-                t.status.clone(),
-                json!({
-                    "lines": t.lines,
-                    "claimed_amount": t.claimed_amount,
-                    "approved_amount": t.approved_amount,
-                }),
-            )
-        })
-        .collect();
-    json!({
-        "lines": totals.iter().map(|t| t.lines).sum::<i64>(),
-        "claimed_amount": sum(|t| t.claimed_amount),
-        "approved_amount": sum(|t| t.approved_amount),
-        "by_status": by_status,
-    })
+    crate::api::line_summary(
+        totals,
+        |t| &t.status,
+        |t| t.lines,
+        &[
+            ("claimed_amount", |t| t.claimed_amount),
+            ("approved_amount", |t| t.approved_amount),
+        ],
+    )
 }
 
 /// An 849 as the claim and the Unmatched Responses queue list it.
