@@ -3130,6 +3130,31 @@ async fn claim_lines_carried_by_batch_lines_read_as_claim_lines(h: &Harness) {
     .expect("claim line 2");
     tx.commit().await.expect("commit");
 
+    // A batch line a carried claim line claims names its claim when paged.
+    let page = reader(h)
+        .await
+        .batch_lines_page(
+            batch.id,
+            &LinePage {
+                after: 0,
+                limit: 10,
+                statuses: Vec::new(),
+            },
+        )
+        .await
+        .expect("page");
+    let claims: Vec<(i64, Option<Uuid>)> =
+        page.iter().map(|l| (l.line.line_no, l.claim_id)).collect();
+    assert_eq!(
+        claims,
+        vec![
+            (1, Some(claim.id)),
+            (2, None),
+            (3, Some(claim.id)),
+            (4, Some(claim.id))
+        ]
+    );
+
     let seen = |lines: &[ClaimLineRecord]| {
         lines
             .iter()

@@ -1053,10 +1053,19 @@ pub(crate) async fn batch_lines_page(
     let after = p.push(page.after);
     let statuses = status_clause(&mut p, "l.status", &page.statuses);
     let limit = p.push(page.limit.max(1));
+    // A line a carried claim line claims names that claim (the batch's one carrying claim,
+    // by the batch index), which its own claim_id column does not.
+    let columns = LINE_COLUMNS.replacen(
+        "l.claim_id,",
+        "COALESCE(l.claim_id, CASE WHEN l.claim_line_no IS NOT NULL THEN \
+         (SELECT k.id FROM claims k WHERE k.batch_id = l.batch_id AND k.lines_carried) END) \
+         AS claim_id,",
+        1,
+    );
     let rows = c
         .fetch_all(
             &format!(
-                "SELECT {LINE_COLUMNS} FROM batch_lines l \
+                "SELECT {columns} FROM batch_lines l \
                  WHERE l.batch_id = {batch} AND l.line_no > {after}{statuses} \
                  ORDER BY l.line_no LIMIT {limit}"
             ),
