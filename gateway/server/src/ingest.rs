@@ -697,32 +697,26 @@ impl Ingest {
         Ok(true)
     }
 
-    /// The transaction of the first receipt of the file `sha256` from `partner`.
+    /// The transaction of the first receipt of the file `sha256` from `partner` (its sets,
+    /// which share its hash, are not read: a file of 100,000 sets is one row here).
     async fn first_receipt(
         &self,
         partner: &str,
         sha256: &str,
     ) -> Result<Option<TransactionRecord>, PipelineError> {
-        let mut filter = store::TransactionFilter {
-            partner: Some(partner.to_owned()),
-            raw_sha256: Some(sha256.to_owned()),
-            direction: Some(Direction::Inbound),
-            limit: Some(1000),
-            ..Default::default()
-        };
-        let mut oldest = None;
-        // Newest first: the last page's last root is the first receipt.
-        loop {
-            let page = self.store.list_transactions(&filter).await?;
-            let n = page.len() as i64;
-            if let Some(t) = page.into_iter().rfind(|t| t.parent_id.is_none()) {
-                oldest = Some(t);
-            }
-            if n < 1000 {
-                return Ok(oldest);
-            }
-            filter.offset = Some(filter.offset.unwrap_or(0) + n);
-        }
+        let receipts = self
+            .store
+            .list_transactions(&store::TransactionFilter {
+                partner: Some(partner.to_owned()),
+                raw_sha256: Some(sha256.to_owned()),
+                direction: Some(Direction::Inbound),
+                files_only: true,
+                limit: Some(1000),
+                ..Default::default()
+            })
+            .await?;
+        // Newest first: the last is the first receipt (of the last thousand sends).
+        Ok(receipts.into_iter().last())
     }
 
     async fn fail(&self, id: Uuid, step: Step, error: &str) -> Result<(), PipelineError> {

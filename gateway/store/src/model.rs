@@ -379,6 +379,8 @@ pub struct TransactionFilter {
     pub invoice: Option<String>,
     /// Matches the raw file hash.
     pub raw_sha256: Option<String>,
+    /// Only transactions of their own (files, outbound files), not the sets of a file.
+    pub files_only: bool,
     /// At most this many rows (default 100).
     pub limit: Option<i64>,
     /// Rows to skip.

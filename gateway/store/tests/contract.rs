@@ -513,6 +513,16 @@ async fn transaction_lifecycle_and_search(h: &Harness) {
         .await),
         vec![other.id]
     );
+    // A file's receipts without its sets (they share its hash).
+    assert_eq!(
+        ids(list(TransactionFilter {
+            raw_sha256: file.raw_sha256.clone(),
+            files_only: true,
+            ..Default::default()
+        })
+        .await),
+        vec![file.id]
+    );
     assert_eq!(
         ids(list(TransactionFilter {
             partner: Some("acme".into()),

@@ -240,6 +240,9 @@ pub(crate) async fn list(
     if let Some(sha) = &f.raw_sha256 {
         sql += &format!(" AND t.raw_sha256 = {}", p.push(sha.as_str()));
     }
+    if f.files_only {
+        sql += " AND t.parent_id IS NULL";
+    }
     if let Some(cn) = &f.control_number {
         let forms = p.list(&control_number_forms(cn));
         sql +=
