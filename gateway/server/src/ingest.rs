@@ -62,14 +62,12 @@ impl Channel {
 /// A received file.
 #[derive(Debug, Clone)]
 pub struct Receipt {
-    /// The file's transaction (the first receipt's for a duplicate).
+    /// The file's transaction: a new one, or, for the same bytes again before their first
+    /// run finished, that first receipt's, so processing it finishes that run. (The same
+    /// bytes after a finished run are a new receipt, whose interchanges are refused.)
     pub transaction: Uuid,
     /// The stored raw copy.
     pub raw: RawFile,
-    /// The same bytes came from this partner before and their first run did not finish:
-    /// nothing new was recorded, and processing `transaction` finishes that run. (The same
-    /// bytes after a finished run are a new receipt, whose interchanges are refused.)
-    pub duplicate: bool,
 }
 
 /// What processing a file did.
@@ -184,7 +182,6 @@ impl Ingest {
                 return Ok(Receipt {
                     transaction: first.id,
                     raw,
-                    duplicate: true,
                 });
             }
             // Sent again after it was processed: a transmission of its own that ops can see,
@@ -222,7 +219,6 @@ impl Ingest {
         Ok(Receipt {
             transaction: id,
             raw,
-            duplicate: false,
         })
     }
 
@@ -261,14 +257,9 @@ impl Ingest {
             });
         }
         let children = self.store.child_transactions(id).await?;
-        let resent_of = self
-            .first_receipt(&partner, &sha)
-            .await?
-            .map(|first| first.id)
-            .filter(|first| *first != id);
         let mut run = Run {
             file_tx: &file_tx,
-            resent_of,
+            resent_of: None,
             sha: &sha,
             partner: &partner,
             set_children: children
@@ -618,8 +609,8 @@ impl Ingest {
             let first_received = |f: &store::InterchangeRecord| {
                 f.received_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
             };
-            match (first, run.resent_of) {
-                (Some(f), _) if f.sha256.as_deref() != Some(run.sha) => {
+            match first {
+                Some(f) if f.sha256.as_deref() != Some(run.sha) => {
                     refuse(run, isa13, Ta1Note::DuplicateControlNumber);
                     Some(format!(
                         "interchange {isa13}: duplicate interchange control number, first received {} in file {}",
@@ -627,14 +618,19 @@ impl Ingest {
                         f.sha256.as_deref().unwrap_or("?")
                     ))
                 }
-                (Some(f), Some(first_tx)) => {
-                    refuse(run, isa13, Ta1Note::DuplicateControlNumber);
-                    Some(format!(
-                        "interchange {isa13}: duplicate interchange control number, this same file was received {} (transaction {first_tx}) and is not processed again",
-                        first_received(&f),
-                    ))
-                }
-                _ => None,
+                // These bytes: a replay of their first receipt goes on, a receipt of its own
+                // (the file sent again) is refused.
+                Some(f) => match self.resent_of(run).await? {
+                    Some(first_tx) => {
+                        refuse(run, isa13, Ta1Note::DuplicateControlNumber);
+                        Some(format!(
+                            "interchange {isa13}: duplicate interchange control number, this same file was received {} (transaction {first_tx}) and is not processed again",
+                            first_received(&f),
+                        ))
+                    }
+                    None => None,
+                },
+                None => None,
             }
         };
         run.interchanges.insert(isa13.to_owned(), verdict.clone());
@@ -697,6 +693,22 @@ impl Ingest {
         Ok(true)
     }
 
+    /// The first receipt of the run's bytes when the run is not it (the file sent again):
+    /// asked once a run, and only when an interchange's control number was seen in these
+    /// bytes before (a replay, a resend), never for a file seen for the first time.
+    async fn resent_of(&self, run: &mut Run<'_>) -> Result<Option<Uuid>, PipelineError> {
+        if let Some(known) = run.resent_of {
+            return Ok(known);
+        }
+        let first = self
+            .first_receipt(run.partner, run.sha)
+            .await?
+            .map(|t| t.id)
+            .filter(|first| *first != run.file_tx.id);
+        run.resent_of = Some(first);
+        Ok(first)
+    }
+
     /// The transaction of the first receipt of the file `sha256` from `partner` (its sets,
     /// which share its hash, are not read: a file of 100,000 sets is one row here).
     async fn first_receipt(
@@ -733,9 +745,9 @@ impl Ingest {
 
 struct Run<'a> {
     file_tx: &'a TransactionRecord,
-    /// The same bytes were received and processed before, as this transaction: every
-    /// interchange of this file is a duplicate.
-    resent_of: Option<Uuid>,
+    /// Once asked ([`Ingest::resent_of`]): the first receipt of these bytes when this run is
+    /// another (every interchange of the file is then a duplicate).
+    resent_of: Option<Option<Uuid>>,
     sha: &'a str,
     partner: &'a str,
     set_children: HashMap<String, Uuid>,
