@@ -1,28 +1,19 @@
 //! Statuses in messages read as the API and the files spell them (`eligibility_disputed`),
-//! not as Rust names them (`EligibilityDisputed`): their serde names, in one place.
+//! not as Rust names them (`EligibilityDisputed`): their serde names, as the audit trail
+//! writes them ([`crate::audit::status_name`]).
 
 use std::fmt;
 
+use crate::audit::status_name;
 use crate::batch::{BatchStatus, LineStatus};
 use crate::claims::ClaimStatus;
 use crate::disputes::CaseStatus;
-
-/// Writes `value`'s serde name (a unit variant's string).
-fn serde_name<T: serde::Serialize + fmt::Debug>(
-    value: &T,
-    f: &mut fmt::Formatter<'_>,
-) -> fmt::Result {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => f.write_str(&name),
-        _ => write!(f, "{value:?}"),
-    }
-}
 
 macro_rules! display_by_serde_name {
     ($($t:ty),*) => {$(
         impl fmt::Display for $t {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                serde_name(self, f)
+                f.write_str(&status_name(self))
             }
         }
     )*};
