@@ -572,6 +572,10 @@ pub enum WriteOff {
     },
 }
 
+/// How far the instruments may be from what is due and the claim still settle (C15: within
+/// 0.01); an instrument beyond it is more than is left.
+const SETTLEMENT_TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
+
 /// Why a claim action was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClaimError {
@@ -1237,7 +1241,7 @@ impl ClaimRecord {
             return Err(ClaimError::ManualOnly("check and payables default payment"));
         }
         let remaining = self.remaining();
-        if instrument.amount - remaining > Decimal::new(1, 2) {
+        if instrument.amount - remaining > SETTLEMENT_TOLERANCE {
             return Err(ClaimError::OverSettled {
                 number: self.number.clone(),
                 amount: instrument.amount,
@@ -1245,7 +1249,7 @@ impl ClaimRecord {
             });
         }
         self.instruments.push(instrument);
-        if self.remaining().abs() <= Decimal::new(1, 2) {
+        if self.remaining().abs() <= SETTLEMENT_TOLERANCE {
             let event = self.go(ClaimStatus::Settled, "settled", actor, None, today)?;
             self.dates.settlement = Some(today);
             return Ok(Some(event));
