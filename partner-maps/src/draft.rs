@@ -285,12 +285,12 @@ fn line_ending_after_first_segment(bytes: &[u8], d: &Delimiters) -> LineEnding {
     let Some(pos) = bytes.iter().position(|&b| b == d.segment) else {
         return LineEnding::None;
     };
-    match &bytes[pos + 1..] {
+    match (d.segment, &bytes[pos + 1..]) {
         // CR as the terminator, then LF: the partner ends its segments with CRLF.
-        [b'\n', ..] if d.segment == b'\r' => LineEnding::Lf,
-        _ if d.segment == b'\r' => LineEnding::None,
-        [b'\r', b'\n', ..] => LineEnding::Crlf,
-        [b'\n', ..] => LineEnding::Lf,
+        (b'\r', [b'\n', ..]) => LineEnding::Lf,
+        (b'\r', _) => LineEnding::None,
+        (_, [b'\r', b'\n', ..]) => LineEnding::Crlf,
+        (_, [b'\n', ..]) => LineEnding::Lf,
         _ => LineEnding::None,
     }
 }
@@ -1012,9 +1012,10 @@ fn render(seen: &Seen, role: Role, id: &str, notes: &mut Vec<String>) -> String 
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn a_cr_terminator_followed_by_lf_keeps_the_lf() {
-        use super::{LineEnding, line_ending_after_first_segment};
         let d = |segment| x12::Delimiters {
             element: b'*',
             component: b'>',
@@ -1031,8 +1032,6 @@ mod tests {
         assert_eq!(ending("~\n", b'~'), LineEnding::Lf);
         assert_eq!(ending("~", b'~'), LineEnding::None);
     }
-
-    use super::*;
 
     #[test]
     fn ids_come_from_the_isa_sender() {
