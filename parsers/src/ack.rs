@@ -212,7 +212,10 @@ fn set_ack(set: &SetReport, kind: AckKind, v5: bool, body: &mut Vec<Seg>) {
     }
     let status = if set.accepted() { "A" } else { "R" };
     let mut ak5 = vec![status.to_owned()];
-    ak5.extend(set.errors.iter().take(5).map(|e| e.code().to_owned()));
+    ak5.extend(set.errors.iter().take(5).map(|e| match kind {
+        AckKind::Fa997 => e.code().to_owned(),
+        AckKind::Ia999 => e.code_999().to_owned(),
+    }));
     body.push(Seg::from_strings(set_id, ak5));
 }
 
@@ -230,7 +233,10 @@ fn segment_ack(
             issue.id.clone(),
             issue.position.to_string(),
             issue.loop_id.clone().unwrap_or_default(),
-            issue.error.code().to_owned(),
+            match kind {
+                AckKind::Fa997 => issue.error.code().to_owned(),
+                AckKind::Ia999 => issue.error.code_999().to_owned(),
+            },
         ],
     ));
     if kind == AckKind::Ia999
@@ -249,7 +255,13 @@ fn segment_ack(
             elements: vec![
                 position(e.position, v5),
                 vec![e.ref_num.unwrap_or("").to_owned()],
-                vec![e.error.code().to_owned()],
+                vec![
+                    match kind {
+                        AckKind::Fa997 => e.error.code(),
+                        AckKind::Ia999 => e.error.code_999(),
+                    }
+                    .to_owned(),
+                ],
                 vec![sanitize(e.data.as_deref().unwrap_or(""))],
             ],
         });

@@ -234,6 +234,9 @@ pub enum SetError {
     InvalidControlNumber,
     /// 23 ST02 not unique within the group.
     ControlNumberNotUnique,
+    /// 5 one or more segments in error, where the errors are the partner's implementation
+    /// rules (its profile), not the standard's: `I5` in a 999.
+    ImplementationSegmentsInError,
 }
 
 impl SetError {
@@ -248,6 +251,15 @@ impl SetError {
             SetError::InvalidSetId => "6",
             SetError::InvalidControlNumber => "7",
             SetError::ControlNumberNotUnique => "23",
+            SetError::ImplementationSegmentsInError => "5",
+        }
+    }
+
+    /// The IK502 code: the AK502 code, or its implementation code (x12-chargeback 8.2).
+    pub fn code_999(self) -> &'static str {
+        match self {
+            SetError::ImplementationSegmentsInError => "I5",
+            other => other.code(),
         }
     }
 }
@@ -271,6 +283,9 @@ pub enum SegmentError {
     OutOfSequence,
     /// 8 segment has data element errors.
     HasElementErrors,
+    /// 3 required segment missing, where the partner's implementation (its profile), not the
+    /// standard, requires it: `I6` (implementation dependent segment missing) in a 999.
+    ImplementationMissing,
 }
 
 impl SegmentError {
@@ -285,6 +300,15 @@ impl SegmentError {
             SegmentError::NotInSet => "6",
             SegmentError::OutOfSequence => "7",
             SegmentError::HasElementErrors => "8",
+            SegmentError::ImplementationMissing => "3",
+        }
+    }
+
+    /// The IK304 code: the AK304 code, or its implementation code (x12-chargeback 8.2).
+    pub fn code_999(self) -> &'static str {
+        match self {
+            SegmentError::ImplementationMissing => "I6",
+            other => other.code(),
         }
     }
 }
@@ -316,6 +340,12 @@ pub enum ElementError {
     TooManyRepetitions,
     /// 13 too many components (005010).
     TooManyComponents,
+    /// 1 required element missing, where the partner's implementation (its profile), not the
+    /// standard, requires it: `I9` (implementation dependent element missing) in a 999.
+    ImplementationMissing,
+    /// 7 invalid code value, where the code is one the partner's implementation (its profile)
+    /// does not use: `I6` (code value not used in implementation) in a 999.
+    NotUsedInImplementation,
 }
 
 impl ElementError {
@@ -334,6 +364,17 @@ impl ElementError {
             ElementError::ExclusionViolated => "10",
             ElementError::TooManyRepetitions => "12",
             ElementError::TooManyComponents => "13",
+            ElementError::ImplementationMissing => "1",
+            ElementError::NotUsedInImplementation => "7",
+        }
+    }
+
+    /// The IK403 code: the AK403 code, or its implementation code (x12-chargeback 8.2).
+    pub fn code_999(self) -> &'static str {
+        match self {
+            ElementError::ImplementationMissing => "I9",
+            ElementError::NotUsedInImplementation => "I6",
+            other => other.code(),
         }
     }
 }
@@ -354,14 +395,22 @@ pub enum Code {
 }
 
 impl Code {
-    /// The acknowledgment it feeds and the X12 code, e.g. `TA105 022` or `AK403 7`.
+    /// The acknowledgment it feeds and the X12 code, e.g. `TA105 022` or `AK403 7`; a
+    /// partner-rule finding names its 999 code too (`AK403 7 / IK403 I6`).
     pub fn label(&self) -> String {
+        let with_999 = |ak: &str, code: &str, code_999: &str| {
+            if code == code_999 {
+                format!("AK{ak} {code}")
+            } else {
+                format!("AK{ak} {code} / IK{ak} {code_999}")
+            }
+        };
         match self {
             Code::Interchange(n) => format!("TA105 {}", n.code()),
             Code::Group(g) => format!("AK905 {}", g.code()),
-            Code::Set(s) => format!("AK502 {}", s.code()),
-            Code::Segment(s) => format!("AK304 {}", s.code()),
-            Code::Element(e) => format!("AK403 {}", e.code()),
+            Code::Set(s) => with_999("502", s.code(), s.code_999()),
+            Code::Segment(s) => with_999("304", s.code(), s.code_999()),
+            Code::Element(e) => with_999("403", e.code(), e.code_999()),
         }
     }
 }

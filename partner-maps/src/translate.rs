@@ -784,11 +784,11 @@ fn read_rejection(raw: &RawSet, e: &ReadError) -> SetReport {
 }
 
 /// The rejection of a set whose mapping failed: one AK3 loop per error (one per segment and
-/// code), AK502 `5`.
+/// code), AK502 `5`; in a 999 the partner-rule codes (IK502 `I5`, IK304 `I6`, IK403 `I6`/`I9`).
 pub fn map_rejection(raw: &RawSet, errors: &MapErrors) -> SetReport {
     let mut segments: Vec<SegmentIssue> = Vec::new();
     for e in errors.iter() {
-        let Some(issue) = e.to_segment_issue() else {
+        let Some(issue) = e.to_segment_issue(raw) else {
             continue;
         };
         match segments
@@ -800,7 +800,7 @@ pub fn map_rejection(raw: &RawSet, errors: &MapErrors) -> SetReport {
         }
     }
     segments.sort_by_key(|s| s.position);
-    raw.report(vec![SetError::SegmentsInError], segments)
+    raw.report(vec![SetError::ImplementationSegmentsInError], segments)
 }
 
 /// Folds a rejection into the report of the interchange the set at byte `offset` came in

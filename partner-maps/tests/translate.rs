@@ -184,7 +184,7 @@ fn a_missing_contract_price_is_a_located_error_and_a_997_with_ak3() {
         "interchange 000005001, group 5001, set 0001, segment 26 (PAD): line 3: no contract price: no UIT with basis CT (dialect.contract_price_basis)"
     );
     let d = e.to_diagnostic();
-    assert_eq!(d.code.label(), "AK304 3");
+    assert_eq!(d.code.label(), "AK304 3 / IK304 I6");
     assert!(t.next().is_none());
     let ack = ack_text(&t.take_reports()[0], AckKind::Fa997);
     // ISA14 = 1 in the sample: the TA1 accepts the interchange, the 997 rejects the set.
@@ -229,7 +229,14 @@ fn every_missing_value_of_a_set_is_reported_at_once() {
         .iter()
         .map(|e| e.to_diagnostic().code.label())
         .collect();
-    assert_eq!(codes, ["AK304 3", "AK403 7", "AK403 7"]);
+    assert_eq!(
+        codes,
+        [
+            "AK304 3 / IK304 I6",
+            "AK403 7 / IK403 I6",
+            "AK403 7 / IK403 I6"
+        ]
+    );
 }
 
 #[test]
@@ -254,9 +261,57 @@ fn a_005010_partner_gets_a_999_with_ik3_and_ctx() {
     assert!(t.next().is_none());
     let ack = ack_text(&t.take_reports()[0], AckKind::Ia999);
     assert!(
-        ack.contains("AK1*PA*102*005010~AK2*845*0001~IK3*DTM*6*CON*3~IK5*R*5~AK9*R*1*1*0~"),
+        ack.contains("AK1*PA*102*005010~AK2*845*0001~IK3*DTM*6*CON*I6~IK5*R*I5~AK9*R*1*1*0~"),
         "{ack}"
     );
+}
+
+/// A partner-rule failure (a code the standard has but the partner's profile does not use,
+/// a value the profile requires) takes the 999's implementation codes (x12-chargeback 8.2),
+/// the nearest base codes in a 997; both acknowledgments pass our own validator.
+#[test]
+fn partner_rule_failures_take_implementation_codes_in_a_999_and_base_codes_in_a_997() {
+    let set = profiles();
+    let profile = set.get("voltadist").expect("voltadist");
+    // A standard qualifier the partner does not use (MG, not in product_id_priority), and no
+    // claimed quantity (QTY01 the profile does not read).
+    let text = edit(
+        &sample("voltadist", "844_5010_ship_and_debit.x12"),
+        "LIN**VP*NWS-MCU32F4-LQFP64*BP*VC-884120~",
+        "LIN**MG*NWS-MCU32F4-LQFP64~",
+    );
+    let mut t = translate_with(
+        text.as_bytes(),
+        SHA,
+        PartnerLookup::Profile(profile),
+        TranslateOptions::default(),
+    );
+    let o = t.next().expect("one set");
+    let Err(TranslateError::Map(errors)) = &o.result else {
+        panic!("{:?}", o.result)
+    };
+    let labels: Vec<String> = errors.iter().map(|e| e.code().label()).collect();
+    assert_eq!(labels, ["AK403 7 / IK403 I6"], "{errors}");
+    assert!(t.next().is_none());
+    let reports = t.take_reports();
+    let ik = ack_text(&reports[0], AckKind::Ia999);
+    assert!(
+        ik.contains("IK3*LIN*13*PAD*8~CTX*PAD01>1~IK4*2*235*I6*MG~IK5*R*I5~AK9*R*1*1*0~"),
+        "{ik}"
+    );
+    let ak = ack_text(&reports[0], AckKind::Fa997);
+    assert!(
+        ak.contains("AK3*LIN*13*PAD*8~AK4*2*235*7*MG~AK5*R*5~AK9*R*1*1*0~"),
+        "{ak}"
+    );
+    for text in [ik, ak] {
+        let out = x12::validate::validate(
+            text.as_bytes(),
+            x12::ReaderOptions::default(),
+            x12::validate::ValidateOptions::default(),
+        );
+        assert!(out.is_valid(), "{text}\n{:?}", out.diagnostics);
+    }
 }
 
 #[test]
@@ -290,7 +345,7 @@ fn a_999_names_the_claim_line_in_ctx() {
     assert!(t.next().is_none());
     let ack = ack_text(&t.take_reports()[0], AckKind::Ia999);
     assert!(
-        ack.contains("IK3*AMT*20*PAD*3~CTX*PAD01>2~IK5*R*5~"),
+        ack.contains("IK3*AMT*20*PAD*I6~CTX*PAD01>2~IK5*R*I5~"),
         "{ack}"
     );
 }

@@ -286,6 +286,7 @@ pub(crate) fn segment_message(e: SegmentError) -> &'static str {
         SegmentError::NotInSet => "segment not in this transaction set",
         SegmentError::OutOfSequence => "segment out of sequence",
         SegmentError::HasElementErrors => "segment has element errors",
+        SegmentError::ImplementationMissing => "segment the partner requires missing",
     }
 }
 
@@ -303,6 +304,8 @@ pub(crate) fn element_message(e: &ElementIssue, segment_id: &str) -> String {
         ElementError::ExclusionViolated => "exclusion condition violated",
         ElementError::TooManyRepetitions => "too many repetitions",
         ElementError::TooManyComponents => "too many components",
+        ElementError::ImplementationMissing => "element the partner requires missing",
+        ElementError::NotUsedInImplementation => "code value the partner does not use",
     };
     let name = format!("{segment_id}{:02}", e.position.element);
     match (&e.data, e.ref_num) {

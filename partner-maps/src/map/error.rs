@@ -8,26 +8,27 @@
 //! interchange 000005001, group 5001, set 0001, segment 12 (PAD): no contract price: no UIT with basis CT (dialect.contract_price_basis)
 //! ```
 //!
-//! The standard has no code for "the partner's profile expected something else", so each
-//! error kind takes the nearest base code, the same in a 997 and a 999 (`x12::diagnostic`
-//! carries only the base codes; the 999 implementation codes named in the comments are the
-//! closer fit a future `x12` could emit):
+//! The standard has no code for "the partner's profile expected something else": a 997 takes
+//! the nearest base code, a 999 the implementation code made for partner rules
+//! (x12-chargeback 8.2):
 //!
 //! | kind | AK3/IK3 | AK4/IK4 | example |
 //! |---|---|---|---|
-//! | [`MapErrorKind::MissingSegment`] | AK304 `3` mandatory segment missing (999: `I6`), AK301 = the missing segment id, AK302 = where its loop starts | | no `UIT*..*CT` in a PAD loop |
-//! | [`MapErrorKind::MissingElement`] | AK304 `8` | AK403 `1` mandatory element missing (999: `I9`) | PAD01 empty |
-//! | [`MapErrorKind::InvalidCode`] | AK304 `8` | AK403 `7` invalid code value (999: `I6`) | LIN qualifiers none of `product_id_priority` |
-//! | [`MapErrorKind::OutOfSequence`] | AK304 `7` segment not in proper sequence | | 867 LIN before QTY when `lenient_867_line_order = false` |
-//! | [`MapErrorKind::OutOfRange`] | AK304 `8` | AK403 `5` data element too long | CTT01 beyond 32 bits |
+//! | [`MapErrorKind::MissingSegment`] | AK304 `3` mandatory segment missing, IK304 `I6` implementation dependent segment missing; AK301 = the missing segment id, AK302 = where its loop starts | | no `UIT*..*CT` in a PAD loop |
+//! | [`MapErrorKind::MissingElement`] | `8` | AK403 `1` mandatory element missing, IK403 `I9` implementation dependent element missing | PAD01 empty |
+//! | [`MapErrorKind::InvalidCode`] | `8` | AK403 `7` invalid code value, IK403 `I6` code value not used in implementation | LIN qualifiers none of `product_id_priority` |
+//! | [`MapErrorKind::OutOfSequence`] | `7` segment not in proper sequence | | 867 LIN before QTY when `lenient_867_line_order = false` |
+//! | [`MapErrorKind::OutOfRange`] | `8` | `5` data element too long | CTT01 beyond 32 bits |
 //!
 //! A set with any mapping error is rejected as a whole: AK5/IK5 `R` with AK502 `5` (one or
-//! more segments in error). [`crate::translate::reject`] folds the errors into the
-//! validator's report so the acknowledgment builder writes exactly that.
+//! more segments in error), IK502 `I5` (the same, by the implementation's rules).
+//! [`crate::translate::reject`] folds the errors into the validator's report so the
+//! acknowledgment builder writes exactly that.
 
 use std::fmt;
 
 use x12::diagnostic::{Code, ElementError, ElementPosition, SegmentError};
+use x12::dict::{Node, SetDef};
 use x12::stream::RawSet;
 use x12::validate::{ElementIssue, SegmentIssue};
 use x12::{Diagnostic, Location, Severity};
@@ -43,8 +44,17 @@ pub struct Path {
     len: u8,
 }
 
-/// Segment ids that open a loop, for AK303.
+/// Segment ids that open a loop in some chargeback set, for AK303 when the set's grammar is
+/// not known (a LIN opens a loop in an 845, not in an 844).
 const LOOP_STARTS: &[&str] = &["CON", "PAD", "N1", "PTD", "QTY", "CTP", "LIN"];
+
+/// Whether `id` triggers a loop anywhere in `body`.
+fn opens_loop(body: &[Node], id: &str) -> bool {
+    body.iter().any(|n| match n {
+        Node::Loop { id: l, body, .. } => *l == id || opens_loop(body, id),
+        Node::Segment { .. } => false,
+    })
+}
 
 impl Path {
     /// The heading: the segment after ST (BAA, BPA, BRC or BPT).
@@ -72,13 +82,17 @@ impl Path {
         &self.steps[..self.len as usize]
     }
 
-    /// The innermost loop the path points into (AK303), if any.
-    fn loop_id(&self) -> Option<&'static str> {
+    /// The innermost loop the path points into (AK303), if any: by the set's grammar when
+    /// known.
+    fn loop_id(&self, set: Option<&SetDef>) -> Option<&'static str> {
         self.steps()
             .iter()
             .rev()
             .map(|(id, _)| *id)
-            .find(|id| LOOP_STARTS.contains(id))
+            .find(|id| match set {
+                Some(def) => opens_loop(def.body, id),
+                None => LOOP_STARTS.contains(id),
+            })
     }
 
     /// Index (0 = ST) and id of the segment the path names in `raw`.
@@ -177,9 +191,15 @@ impl MapError {
     /// The acknowledgment code this error maps to (see the module table).
     pub fn code(&self) -> Code {
         match &self.kind {
-            MapErrorKind::MissingSegment { .. } => Code::Segment(SegmentError::MandatoryMissing),
-            MapErrorKind::MissingElement { .. } => Code::Element(ElementError::MandatoryMissing),
-            MapErrorKind::InvalidCode { .. } => Code::Element(ElementError::InvalidCode),
+            MapErrorKind::MissingSegment { .. } => {
+                Code::Segment(SegmentError::ImplementationMissing)
+            }
+            MapErrorKind::MissingElement { .. } => {
+                Code::Element(ElementError::ImplementationMissing)
+            }
+            MapErrorKind::InvalidCode { .. } => {
+                Code::Element(ElementError::NotUsedInImplementation)
+            }
             MapErrorKind::OutOfSequence => Code::Segment(SegmentError::OutOfSequence),
             MapErrorKind::OutOfRange { .. } => Code::Element(ElementError::TooLong),
         }
@@ -195,19 +215,25 @@ impl MapError {
         }
     }
 
-    /// The AK3/IK3 loop (with its AK4/IK4) for this error, once located; `None` when the
-    /// segment could not be found.
-    pub fn to_segment_issue(&self) -> Option<SegmentIssue> {
+    /// The AK3/IK3 loop (with its AK4/IK4) for this error, once located in `raw`; `None` when
+    /// the segment could not be found.
+    pub fn to_segment_issue(&self, raw: &RawSet) -> Option<SegmentIssue> {
         let (position, anchor) = self.location.segment.clone()?;
-        let loop_id = self.path.loop_id().map(str::to_owned);
+        let set = raw
+            .context
+            .group
+            .version
+            .and_then(|v| x12::dict::set(v, &raw.id));
+        let loop_id = self.path.loop_id(set);
         let context = self.line.as_ref().map(|l| {
-            let name = if anchor == "QTY" || self.path.loop_id() == Some("QTY") {
+            let name = if anchor == "QTY" || loop_id == Some("QTY") {
                 "LINE"
             } else {
                 "PAD01"
             };
             (name.to_owned(), l.clone())
         });
+        let loop_id = loop_id.map(str::to_owned);
         let issue = |id: String, error, elements| SegmentIssue {
             id,
             position,
@@ -223,9 +249,11 @@ impl MapError {
             data,
         };
         Some(match &self.kind {
-            MapErrorKind::MissingSegment { id } => {
-                issue((*id).to_owned(), SegmentError::MandatoryMissing, Vec::new())
-            }
+            MapErrorKind::MissingSegment { id } => issue(
+                (*id).to_owned(),
+                SegmentError::ImplementationMissing,
+                Vec::new(),
+            ),
             MapErrorKind::MissingElement {
                 element: e,
                 reference,
@@ -235,7 +263,7 @@ impl MapError {
                 vec![element(
                     *e,
                     *reference,
-                    ElementError::MandatoryMissing,
+                    ElementError::ImplementationMissing,
                     None,
                 )],
             ),
@@ -249,7 +277,7 @@ impl MapError {
                 vec![element(
                     *e,
                     *reference,
-                    ElementError::InvalidCode,
+                    ElementError::NotUsedInImplementation,
                     Some(value.clone()),
                 )],
             ),
