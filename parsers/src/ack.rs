@@ -74,6 +74,7 @@ pub fn acknowledge(report: &InterchangeReport, params: &AckParams) -> Option<Int
             groups.push(group_ack(g, params, gcn));
         }
     }
+    debug_assert_eq!(groups.len(), acknowledged_groups(report));
     if ta1.is_empty() && groups.is_empty() {
         return None;
     }
@@ -103,6 +104,20 @@ pub fn acknowledge(report: &InterchangeReport, params: &AckParams) -> Option<Int
         ta1,
         groups,
     })
+}
+
+/// How many groups the acknowledgment of `report` holds (one per group acknowledged, none
+/// when the interchange is rejected): [`acknowledge`] numbers them from
+/// [`AckParams::group_control_number`] on, so a caller allocates that many GS06s.
+pub fn acknowledged_groups(report: &InterchangeReport) -> usize {
+    if report.rejected() {
+        return 0;
+    }
+    report
+        .groups
+        .iter()
+        .filter(|g| g.functional_id != "FA")
+        .count()
 }
 
 fn or(v: &str, default: &str) -> String {

@@ -972,6 +972,67 @@ fn a_set_in_an_interchange_its_ta1_rejects_is_not_processed() {
 }
 
 #[test]
+fn each_group_of_an_acknowledgment_takes_a_gs06_never_used_again() {
+    // A file of two groups gets one 997 of two groups, GS06 N and N + 1; the next file
+    // sent to the partner goes on from N + 2 (x12-chargeback 2.4: unique per sender).
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = start_with(tmp.path(), Options::embedded());
+    let drops = tmp.path().join("data/drop");
+    let deliver = |name: &str, text: &str| {
+        let inbox = serve.drop_dir("gooddrug", "inbox");
+        std::fs::write(inbox.join(format!("{name}.part")), text).unwrap();
+        std::fs::rename(inbox.join(format!("{name}.part")), inbox.join(name)).unwrap();
+    };
+    let sample = std::fs::read_to_string(repo().join("samples/867_4010_sales.x12")).unwrap();
+    let icn = element(&sample, "ISA", 13);
+    let gs = sample.find("GS*").unwrap();
+    let ge_end = sample.find("IEA*").unwrap();
+    let group = &sample[gs..ge_end];
+    let second = group
+        .replace("*5002*X*004010~", "*5003*X*004010~")
+        .replace("GE*1*5002~", "GE*1*5003~");
+    assert_ne!(second, group, "the sample's GS06 moved");
+    let two_groups = format!(
+        "{}{group}{second}IEA*2*000005102~\n",
+        &sample[..gs].replace(&icn, "000005102")
+    );
+    deliver("two-groups.x12", &two_groups);
+    let first = settled_files(
+        &serve,
+        &drops.join("gooddrug/outbox"),
+        "the 997 of two groups",
+    );
+    assert_eq!(first.len(), 1, "{first:?}");
+    let ack = std::fs::read_to_string(drops.join("gooddrug/outbox").join(&first[0])).unwrap();
+    let gs06: Vec<u32> = ack
+        .split('~')
+        .map(str::trim)
+        .filter(|s| s.starts_with("GS*"))
+        .map(|s| s.split('*').nth(6).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(gs06.len(), 2, "{ack}");
+    assert_eq!(gs06[1], gs06[0] + 1, "{ack}");
+    assert!(
+        ack.contains("AK1*PT*5002~") && ack.contains("AK1*PT*5003~"),
+        "{ack}"
+    );
+
+    let another = sample
+        .replace(&icn, "000005103")
+        .replace("*5002*X*004010~", "*5004*X*004010~")
+        .replace("GE*1*5002~", "GE*1*5004~");
+    deliver("another.x12", &another);
+    wait_for(&serve, "the second file's 997", || {
+        files(&drops.join("gooddrug/outbox")).len() == 2
+    });
+    let outbox = files(&drops.join("gooddrug/outbox"));
+    let next = outbox.iter().find(|f| !first.contains(f)).unwrap();
+    let next = std::fs::read_to_string(drops.join("gooddrug/outbox").join(next)).unwrap();
+    assert!(next.contains("AK1*PT*5004~"), "{next}");
+    assert_eq!(element(&next, "GS", 6), (gs06[1] + 1).to_string(), "{next}");
+}
+
+#[test]
 fn a_refused_interchange_is_acknowledged_as_refused() {
     // What the translation cannot see is refused at ingest, and the acknowledgment says so:
     // an interchange control number the partner used before for other bytes (TA1 R 025),

@@ -649,7 +649,19 @@ impl Ingest {
         let mut t = self.store.begin().await?;
         let icn =
             control::allocate(&mut *t, run.partner, profile, ControlKind::Interchange, now).await?;
+        // One GS06 for each group the acknowledgment holds (numbered on from the first): each
+        // is allocated, so the next file to this partner never repeats one. The allocator
+        // gives consecutive numbers within one database transaction.
         let gcn = control::allocate(&mut *t, run.partner, profile, ControlKind::Group, now).await?;
+        for more in 1..x12::ack::acknowledged_groups(report) {
+            let next =
+                control::allocate(&mut *t, run.partner, profile, ControlKind::Group, now).await?;
+            if u64::from(next) != u64::from(gcn) + more as u64 {
+                return Err(PipelineError::Inconsistent(format!(
+                    "group control numbers for one acknowledgment are not consecutive: {gcn}, then {next}"
+                )));
+            }
+        }
         let policy = AckPolicy::for_profile(profile);
         let params = policy.params(
             icn,

@@ -76,10 +76,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Some(p) => translated(src, p, file, reader, policy.all_sets),
         None => validated(src, file, reader, policy.all_sets),
     };
-    // One acknowledgment interchange per interchange received, numbered from --icn, each
-    // with its groups numbered from --gcn: the last numbers must still fit nine digits.
+    // One acknowledgment interchange per interchange received, numbered from --icn, their
+    // groups numbered on from --gcn across the run (a GS06 is never repeated): the last
+    // numbers must still fit nine digits.
     let last_icn = u64::from(args.icn) + reports.len().saturating_sub(1) as u64;
-    let groups = reports.iter().map(|r| r.groups.len()).max().unwrap_or(0);
+    let groups: usize = reports.iter().map(x12::ack::acknowledged_groups).sum();
     let last_gcn = u64::from(args.gcn) + groups.saturating_sub(1) as u64;
     anyhow::ensure!(
         last_icn <= u64::from(MAX_CONTROL_NUMBER) && last_gcn <= u64::from(MAX_CONTROL_NUMBER),
@@ -91,9 +92,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let params = policy.params(args.icn, args.gcn, &date, &time);
     let stdout = std::io::stdout().lock();
     let mut out = stdout;
+    let mut gcn = args.gcn;
     for (i, r) in reports.iter().enumerate() {
         let mut p = params.clone();
         p.interchange_control_number = args.icn + i as u32;
+        p.group_control_number = gcn;
+        // Checked above: every number fits.
+        gcn += x12::ack::acknowledged_groups(r) as u32;
         let ic = if args.kind == Some(Kind::Ta1) {
             ta1_only(r, &p)
         } else {
