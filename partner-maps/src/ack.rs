@@ -59,6 +59,10 @@ impl AckPolicy {
     }
 }
 
+/// Repetition separators a 005010 acknowledgment may take when the profile names none, in
+/// order of preference.
+const REPETITION_CHOICES: &[u8] = b"^{}|!`";
+
 /// How an acknowledgment is written: the profile's outbound delimiters and line ending, or,
 /// without a profile, the delimiters the partner used where they are sound (as most partners
 /// expect). Values holding a delimiter are substituted, never refused: an acknowledgment
@@ -75,15 +79,22 @@ pub fn write_options(
         }
         None => (received, "\n"),
     };
-    let mut d = if base.check().is_ok() && base.segment != b'\n' {
+    let mut d = if base.check().is_ok() {
         base
     } else {
         Delimiters::STANDARD
     };
+    // A newline terminating segments is the line ending already.
+    let line_ending = if d.segment == b'\n' { "" } else { line_ending };
     if ack.header.version.as_str() < "00501" {
         d.repetition = None;
     } else if d.repetition.is_none() {
-        d.repetition = Some(b'^');
+        // A 005010 ISA11 must be a separator of its own (a 004010 profile may use `^` as
+        // its component separator): the first of the usual ones no other delimiter is.
+        d.repetition = REPETITION_CHOICES
+            .iter()
+            .copied()
+            .find(|&r| r != d.element && r != d.component && r != d.segment);
     }
     WriteOptions {
         delimiters: d,
@@ -104,4 +115,75 @@ pub fn render_ack(
     };
     let opts = write_options(profile, report.delimiters, &ic);
     render_interchange(&ic, opts).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use x12::ack::{AckKind, Ta1Policy};
+    use x12::validate::{ValidateOptions, validate};
+    use x12::{IsaMode, ReaderOptions};
+
+    use super::*;
+
+    /// The partner's 005010 845 sample, and a profile of `gooddrug.toml` with its outbound
+    /// delimiters replaced.
+    fn case(delimiters: &str) -> (InterchangeReport, Profile) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let data = std::fs::read(root.join("../samples/845_5010_contract_change.x12")).unwrap();
+        let reader = ReaderOptions {
+            isa_mode: IsaMode::Strict,
+            ..ReaderOptions::default()
+        };
+        let mut out = validate(data.as_slice(), reader, ValidateOptions::default());
+        let text = std::fs::read_to_string(root.join("profiles/gooddrug.toml")).unwrap();
+        let at = text.find("[x12.delimiters]").unwrap();
+        let end = at + text[at..].find("\n\n").unwrap();
+        let text = format!("{}{delimiters}{}", &text[..at], &text[end..]);
+        let profile = Profile::from_toml_str(&text, "test.toml").unwrap();
+        (out.interchanges.remove(0), profile)
+    }
+
+    fn ack(report: &InterchangeReport, profile: &Profile) -> String {
+        let params = AckParams {
+            kind: AckKind::Fa997,
+            ta1: Ta1Policy::Never,
+            all_sets: true,
+            interchange_control_number: 5,
+            group_control_number: 5,
+            date: "20261201".to_owned(),
+            time: "1200".to_owned(),
+        };
+        let bytes = render_ack(report, Some(profile), &params).unwrap().unwrap();
+        let out = validate(
+            bytes.as_slice(),
+            ReaderOptions::default(),
+            ValidateOptions::default(),
+        );
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(out.is_valid(), "{text}\n{:?}", out.diagnostics);
+        text
+    }
+
+    #[test]
+    fn a_005010_ack_takes_a_repetition_separator_none_of_the_profiles_delimiters_is() {
+        // A 004010 profile with `^` as its component separator: the 005010 ack's ISA11
+        // cannot be `^` as well.
+        let (report, profile) = case(
+            "[x12.delimiters]\nelement = \"|\"\ncomponent = \"^\"\nsegment = \"!\"\nline_ending = \"none\"",
+        );
+        let text = ack(&report, &profile);
+        assert!(text.starts_with("ISA|"), "{text}");
+        assert_eq!(&text[81..84], "|{|", "ISA11: {text}");
+        assert_eq!(&text[104..106], "^!", "ISA16 and the terminator: {text}");
+    }
+
+    #[test]
+    fn an_ack_to_a_partner_whose_segments_end_with_a_newline_ends_them_so() {
+        let (report, profile) = case(
+            "[x12.delimiters]\nelement = \"*\"\ncomponent = \">\"\nsegment = \"\\n\"\nline_ending = \"none\"",
+        );
+        let text = ack(&report, &profile);
+        assert!(text.contains("\nGS*FA*"), "{text}");
+        assert!(!text.contains('~') && !text.contains("\n\n"), "{text:?}");
+    }
 }
