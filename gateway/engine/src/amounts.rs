@@ -101,11 +101,21 @@ impl Rounding {
         }
     }
 
-    /// Rounds to `scale` with `strategy`; the only rounding call of the engine.
+    /// Rounds to `scale` with `strategy`; the only rounding call of the engine. The result
+    /// has exactly `scale` places (`545.00`, not `545.0`: what the 849 writes), up to
+    /// [`MAX_SCALE`] places; past that (an unrounded intermediate) it keeps its own.
     pub fn round(self, value: Decimal) -> Decimal {
-        value.round_dp_with_strategy(self.scale, self.strategy.to_decimal())
+        let mut rounded = value.round_dp_with_strategy(self.scale, self.strategy.to_decimal());
+        if rounded.scale() < self.scale && self.scale <= MAX_SCALE {
+            rounded.rescale(self.scale);
+        }
+        rounded
     }
 }
+
+/// The most decimal places an amount or price is rounded to (a profile's `money.scale` is
+/// at most this).
+pub const MAX_SCALE: u32 = 6;
 
 /// `line_amount` of §4.1: `round(unit_cb × qty × num / den)` or, with round-unit-then-extend,
 /// `round(round(unit_cb) × qty × num / den)`.
@@ -273,6 +283,23 @@ mod tests {
             Ok(v) => v.to_string(),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn a_line_amount_has_the_currencys_places_even_when_its_factors_have_fewer() {
+        // 5.45 × 100 is 545.00, as the 849 writes it, not 545.0 or 545.
+        assert_eq!(
+            amount("5.45", "100", 1, 1, HalfAwayFromZero, ExtendThenRound),
+            "545.00"
+        );
+        assert_eq!(
+            amount("5.4", "-20", 1, 1, HalfAwayFromZero, ExtendThenRound),
+            "-108.00"
+        );
+        assert_eq!(
+            amount("3", "7", 1, 1, HalfEven, RoundUnitThenExtend),
+            "21.00"
+        );
     }
 
     /// Golden cases of §4.2, one line each.
