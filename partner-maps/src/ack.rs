@@ -129,17 +129,18 @@ mod tests {
     /// delimiters replaced.
     fn case(delimiters: &str) -> (InterchangeReport, Profile) {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let data = std::fs::read(root.join("../samples/845_5010_contract_change.x12")).unwrap();
+        let data =
+            std::fs::read(root.join("../samples/845_5010_contract_change.x12")).expect("sample");
         let reader = ReaderOptions {
             isa_mode: IsaMode::Strict,
             ..ReaderOptions::default()
         };
         let mut out = validate(data.as_slice(), reader, ValidateOptions::default());
-        let text = std::fs::read_to_string(root.join("profiles/gooddrug.toml")).unwrap();
-        let at = text.find("[x12.delimiters]").unwrap();
-        let end = at + text[at..].find("\n\n").unwrap();
+        let text = std::fs::read_to_string(root.join("profiles/gooddrug.toml")).expect("profile");
+        let at = text.find("[x12.delimiters]").expect("delimiters table");
+        let end = at + text[at..].find("\n\n").expect("end of the table");
         let text = format!("{}{delimiters}{}", &text[..at], &text[end..]);
-        let profile = Profile::from_toml_str(&text, "test.toml").unwrap();
+        let profile = Profile::from_toml_str(&text, "test.toml").expect("profile loads");
         (out.interchanges.remove(0), profile)
     }
 
@@ -153,13 +154,15 @@ mod tests {
             date: "20261201".to_owned(),
             time: "1200".to_owned(),
         };
-        let bytes = render_ack(report, Some(profile), &params).unwrap().unwrap();
+        let bytes = render_ack(report, Some(profile), &params)
+            .expect("renders")
+            .expect("an ack is owed");
         let out = validate(
             bytes.as_slice(),
             ReaderOptions::default(),
             ValidateOptions::default(),
         );
-        let text = String::from_utf8(bytes).unwrap();
+        let text = String::from_utf8(bytes).expect("ascii");
         assert!(out.is_valid(), "{text}\n{:?}", out.diagnostics);
         text
     }
