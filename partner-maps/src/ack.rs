@@ -59,10 +59,6 @@ impl AckPolicy {
     }
 }
 
-/// Repetition separators a 005010 acknowledgment may take when the profile names none, in
-/// order of preference.
-const REPETITION_CHOICES: &[u8] = b"^{}|!`";
-
 /// How an acknowledgment is written: the profile's outbound delimiters and line ending, or,
 /// without a profile, the delimiters the partner used where they are sound (as most partners
 /// expect). Values holding a delimiter are substituted, never refused: an acknowledgment
@@ -91,10 +87,7 @@ pub fn write_options(
     } else if d.repetition.is_none() {
         // A 005010 ISA11 must be a separator of its own (a 004010 profile may use `^` as
         // its component separator): the first of the usual ones no other delimiter is.
-        d.repetition = REPETITION_CHOICES
-            .iter()
-            .copied()
-            .find(|&r| r != d.element && r != d.component && r != d.segment);
+        d.repetition = d.spare_repetition();
     }
     WriteOptions {
         delimiters: d,

@@ -398,6 +398,8 @@ fn analyze_set(set: &RawSet, seen: &mut Seen) {
     }
     let mut area = Area::Heading;
     let mut prev = String::new();
+    // Whether the current line had a UIT yet: a line's first UIT is its sell price.
+    let mut line_priced = false;
     for seg in set.segments() {
         let id = seg.id_str();
         let t = |n: usize| seg.text(n).unwrap_or("").trim().to_owned();
@@ -414,10 +416,14 @@ fn analyze_set(set: &RawSet, seen: &mut Seen) {
                     seen.rec(kind, "contract number", ContractRef::Ptd05.as_str());
                 }
             }
-            "PAD" => area = Area::Line,
+            "PAD" => {
+                area = Area::Line;
+                line_priced = false;
+            }
             "QTY" => {
                 if kind == "867" {
                     area = Area::Line;
+                    line_priced = false;
                 }
                 if area == Area::Line {
                     seen.rec(kind, "QTY01", &t(1));
@@ -483,6 +489,9 @@ fn analyze_set(set: &RawSet, seen: &mut Seen) {
             "UIT" => {
                 seen.rec(kind, "units", &first_component(&seg, 1));
                 seen.rec(kind, "UIT03", &t(3));
+                if area == Area::Line && !std::mem::replace(&mut line_priced, true) {
+                    seen.rec(kind, "UIT03 first", &t(3));
+                }
             }
             "CTP" => {
                 seen.rec(kind, "CTP02", &t(2));
@@ -691,7 +700,7 @@ fn render(seen: &Seen, role: Role, id: &str, notes: &mut Vec<String>) -> String 
     if version == "005010" {
         o.line(&format!(
             "repetition = {}",
-            delimiter(d.repetition.unwrap_or(b'^'))
+            delimiter(d.repetition.or(d.spare_repetition()).unwrap_or(b'^'))
         ));
     }
     o.line(&format!("segment = {}", delimiter(d.segment)));
@@ -761,7 +770,22 @@ fn render(seen: &Seen, role: Role, id: &str, notes: &mut Vec<String>) -> String 
 
     let basis_seen = seen.all("UIT03");
     let basis = known("639", basis_seen.codes(), "UIT03", notes);
-    let contract: Vec<String> = basis.iter().filter(|b| *b == "CT").cloned().collect();
+    // An 867 line keeps one unit price, its sell price, read with contract_price_basis:
+    // a basis an 867 line gives first is one (after CT); one that only follows another is a
+    // reference (a catalog price beside the contract price).
+    let sell: Vec<String> = seen
+        .by_set
+        .get("867")
+        .and_then(|t| t.get("UIT03 first"))
+        .map(Tally::codes)
+        .unwrap_or_default();
+    let mut contract: Vec<String> = basis.iter().filter(|b| *b == "CT").cloned().collect();
+    contract.extend(
+        basis
+            .iter()
+            .filter(|b| *b != "CT" && sell.contains(b))
+            .cloned(),
+    );
     let submitted: Vec<String> = basis
         .iter()
         .filter(|b| matches!(b.as_str(), "SC" | "SW"))
@@ -890,7 +914,9 @@ fn render(seen: &Seen, role: Role, id: &str, notes: &mut Vec<String>) -> String 
             }
         }
     }
-    let qty = known("673", seen.all("QTY01").codes(), "QTY01", notes);
+    // QA/QC are an 849's approved and disapproved quantities, never the claimed one.
+    let mut qty = known("673", seen.all("QTY01").codes(), "QTY01", notes);
+    qty.retain(|q| !matches!(q.as_str(), "QA" | "QC"));
     if !qty.is_empty() {
         o.line(&format!("quantity_qualifier = {}", list(&qty)));
     }

@@ -190,6 +190,37 @@ fn drafts_867_tracing_with_the_contract_in_ref_ct_or_ptd05() {
 }
 
 #[test]
+fn an_867_lines_only_price_is_its_sell_price_and_an_849s_qc_is_no_claimed_quantity() {
+    // A line priced only by UIT*..*NT: NT is read as the sell price (with CT), not drafted
+    // as a reference basis the 867 mapping never reads; the draft then checks clean.
+    let (name, bytes) = sample("profiles/caresupply/samples/867_5010_tracing.x12");
+    let text = String::from_utf8(bytes).expect("ascii");
+    assert!(
+        text.contains("UIT*BX*6.15*CT~"),
+        "the sample's second line moved"
+    );
+    let net = text.replace("UIT*BX*6.15*CT~", "UIT*BX*6.15*NT~");
+    let d = draft(&[(name, net.clone().into_bytes())], None).expect("drafts");
+    let p = load(&d);
+    assert_eq!(p.dialect.contract_price_basis, ["CT", "NT"], "{}", d.toml);
+    assert_eq!(p.dialect.reference_price_basis, ["CA"], "{}", d.toml);
+    let report = partner_maps::check::check(&p, &[("net.x12", net.as_bytes())]);
+    assert!(report.is_ok(), "{report}");
+
+    // An 849 approving part of a quantity (QTY*QA / QTY*QC): neither is the claimed one.
+    let (name, bytes) = sample("profiles/acmepharma/samples/849_4010_response.x12");
+    let text = String::from_utf8(bytes).expect("ascii");
+    let split = text.replacen("QTY*39*10*CA~", "QTY*39*10*CA~\nQTY*QC*2*CA~", 1);
+    let d = draft(&[(name, split.into_bytes())], None).expect("drafts");
+    let p = load(&d);
+    assert!(
+        !p.dialect.quantity_qualifier.iter().any(|q| q == "QC"),
+        "{}",
+        d.toml
+    );
+}
+
+#[test]
 fn notices_lin_before_qty_and_a_mis_sized_isa() {
     let (name, bytes) = sample("../samples/867_4010_sales.x12");
     let swapped = String::from_utf8(bytes).expect("ascii").replacen(

@@ -38,6 +38,15 @@ impl Delimiters {
         segment: b'~',
     };
 
+    /// A repetition separator for a 005010 ISA11 when none is given: the first of the usual
+    /// ones (`^ { } | ! \``) that is not the element, component or segment delimiter.
+    pub fn spare_repetition(&self) -> Option<u8> {
+        b"^{}|!`"
+            .iter()
+            .copied()
+            .find(|&r| r != self.element && r != self.component && r != self.segment)
+    }
+
     /// True when `b` is one of the active delimiters.
     pub fn is_delimiter(&self, b: u8) -> bool {
         b == self.element || b == self.component || b == self.segment || self.repetition == Some(b)
