@@ -434,3 +434,91 @@ fn a_line_paid_at_the_calculated_amount_takes_its_cap_5_1() {
     assert_eq!(kept.lines[6].status, LineStatus::Rejected);
     assert_eq!(kept.claims[0].lines, ["1", "2", "3", "4"]);
 }
+
+/// The customer claim's lines (§7.7) as `claim line: outcome claimed approved AAA03 AAA04`.
+fn claim_lines(claim: &crate::claims::ClaimRecord) -> Vec<String> {
+    claim
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{}: {:?} {} {} {} {}",
+                l.line,
+                l.outcome,
+                l.claimed_amount,
+                l.approved_amount.map_or("-".to_owned(), |a| a.to_string()),
+                l.reason_code.as_deref().unwrap_or("-"),
+                l.follow_up.map_or("-", |f| f.code())
+            )
+        })
+        .collect()
+}
+
+/// §7.7: the customer claim answered by its 849 lists the lines its batch claimed, each as the
+/// distributor claimed it and as the 849 answers it (line 3: 120.00 claimed, 100.50 approved,
+/// adjusted `06`/`N`); lines 5 and 6, paid nothing, are not on it. The same whether the run
+/// answered at once or a reviewer ended the held batch (line 3 then on claim #2).
+#[test]
+fn the_answered_customer_claim_lists_its_claimed_lines_7_7() {
+    let expected = [
+        "1: Some(Paid) 62.50 62.50 - -",
+        "2: Some(Paid) 48.00 48.00 - -",
+        "3: Some(Adjusted) 120.00 100.50 06 N",
+        "4: Some(Paid) 12.50 12.50 - -",
+    ];
+    let (run, batch) = answered_batch(
+        BatchMode::ImmediateClaim,
+        UnattendedAmountDisputes::PayCalculated,
+    );
+    let Some(response) = run.response(&sample_claim(), header(), &batch.settings) else {
+        panic!("pay_calculated answers at once");
+    };
+    let mut claim = crate::claims::ClaimRecord::received(
+        &batch,
+        "GDD-CB-20261115-0001".into(),
+        run.report.total_approved,
+        today(),
+    );
+    assert!(claim.lines.is_empty());
+    claim.answer_received(&batch, &response);
+    assert_eq!(claim_lines(&claim), expected);
+    assert_eq!(claim.amount.to_string(), "223.50");
+    assert_eq!(claim.approved().to_string(), "223.50");
+    let line3 = &claim.lines[2];
+    assert_eq!(
+        line3
+            .origin
+            .as_ref()
+            .map(|o| (o.batch.as_str(), o.line.as_str())),
+        Some(("B", "3"))
+    );
+    assert_eq!(line3.claimed_quantity.to_string(), "6");
+    assert_eq!(
+        line3
+            .approved_contract_price
+            .map(|p| p.to_string())
+            .as_deref(),
+        Some("48.25")
+    );
+
+    let mut held = held_batch(BatchMode::ImmediateClaim);
+    act(
+        &mut held,
+        &[
+            BatchAction::AcceptCalculated { line: "3".into() },
+            BatchAction::PayAndClose,
+        ],
+    );
+    let Some((_, answer)) = batch_answer(&held, header()) else {
+        panic!("a closed batch is answered");
+    };
+    let mut reviewed = crate::claims::ClaimRecord::received(
+        &held,
+        "GDD-CB-20261115-0001".into(),
+        Decimal::ZERO,
+        today(),
+    );
+    reviewed.answer_received(&held, &answer);
+    assert_eq!(claim_lines(&reviewed), expected);
+    assert_eq!(reviewed.amount.to_string(), "223.50");
+}
