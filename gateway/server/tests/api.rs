@@ -450,15 +450,20 @@ async fn unknown_fields_of_batch_actions_and_uploads_are_refused() {
     g.finish().await;
 }
 
-/// The documents of a sample file, translated with the checked-in profiles.
-fn sample_documents(sample: &str) -> Vec<schemas::Document> {
+/// The checked-in partner profiles.
+fn profiles() -> partner_maps::ProfileSet {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    partner_maps::ProfileSet::load_dir(repo.join("partner-maps/profiles")).unwrap()
+}
+
+/// The first document of a sample file, translated with the checked-in profiles.
+fn sample_document(sample: &str) -> schemas::Document {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let bytes = std::fs::read(repo.join("samples").join(sample)).unwrap();
-    let profiles = partner_maps::ProfileSet::load_dir(repo.join("partner-maps/profiles")).unwrap();
-    partner_maps::translate(&bytes[..], &format!("sha-of-{sample}"), &profiles, None)
-        .into_iter()
+    partner_maps::translate(&bytes[..], &format!("sha-of-{sample}"), &profiles(), None)
         .flat_map(|outcome| outcome.documents().to_vec())
-        .collect()
+        .next()
+        .unwrap_or_else(|| panic!("{sample} gave no document"))
 }
 
 /// `GET /api/v1/claims/{id}` of a claim we received and answered at once (13.1
@@ -469,9 +474,7 @@ fn sample_documents(sample: &str) -> Vec<schemas::Document> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_received_claim_lists_the_lines_its_849_paid() {
     let g = start().await;
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let profiles = partner_maps::ProfileSet::load_dir(repo.join("partner-maps/profiles")).unwrap();
-    let partners = apply::Partners::from_profiles(&profiles).unwrap();
+    let partners = apply::Partners::from_profiles(&profiles()).unwrap();
     for (consumer, message, sample, day) in [
         (
             "engine.contracts",
@@ -481,7 +484,7 @@ async fn a_received_claim_lists_the_lines_its_849_paid() {
         ),
         ("engine.claims", "m-844", "844_4010_claim.x12", "2026-11-18"),
     ] {
-        let doc = sample_documents(sample).remove(0);
+        let doc = sample_document(sample);
         let ctx = apply::Context {
             today: day.parse().unwrap(),
             now: t(0),
