@@ -1,15 +1,17 @@
 //! The 849 of an adjudicator's batch a reviewer has ended (§7.7, §13.1 `hold`): when Pay and
 //! Close (B6, B9, B10) or Reject Batch (B8) ends a held batch, every line is answered from its
-//! final status and the customer claim takes the approved total, in the action's transaction.
+//! final status and the customer claim takes the approved total and the lines the batch
+//! claimed, as the 849 answers them, in the action's transaction.
 
 use engine::adjudicate::{ResponseHeader, batch_answer};
-use engine::batch::Batch;
+use engine::batch::{Batch, LineStatus};
+use engine::claims::ClaimRecord;
 use schemas::{Document, Source};
 use store::StoreTx;
 use uuid::Uuid;
 
 use crate::error::ApplyError;
-use crate::state::{claim_payload, load_claim, write_claim};
+use crate::state::{CHUNK_LINES, claim_line_row, claim_payload, load_claim, write_claim};
 use crate::{Context, OutboundDoc};
 
 /// Where and when an 849 to `partner` is issued: today, no credit memo yet (settlement
@@ -43,6 +45,41 @@ pub async fn held_for_review(
     }))
 }
 
+/// Writes the lines of `claim`, the customer claim (row `claim_id`) of batch `batch_id` as
+/// its 849 answered them ([`engine::claims::ClaimRecord::answer_received`]): one row each,
+/// numbered in claim order, naming the batch line it claims (the batch's Claimed lines, in
+/// order), a chunk of [`CHUNK_LINES`] per statement.
+pub(crate) async fn insert_received_lines(
+    tx: &mut dyn StoreTx,
+    claim_id: Uuid,
+    (batch_id, batch): (Uuid, &Batch),
+    claim: &ClaimRecord,
+    correlation: &str,
+    ctx: &Context,
+) -> Result<(), ApplyError> {
+    let places = batch
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.status == LineStatus::Claimed)
+        .map(|(i, _)| i as i64 + 1);
+    let rows = claim
+        .lines
+        .iter()
+        .zip(places)
+        .enumerate()
+        .map(|(n, (line, place))| claim_line_row(n as i64 + 1, line, Some((batch_id, place))))
+        .collect::<Result<Vec<_>, _>>()?;
+    for chunk in rows.chunks(CHUNK_LINES) {
+        let event = crate::audit::event(ctx, "claim", claim_id.to_string(), "claim lines")
+            .correlation(correlation.to_owned())
+            .reason(format!("{} lines answered by the 849", chunk.len()));
+        tx.insert_claim_lines(claim_id, chunk, ctx.now, &event)
+            .await?;
+    }
+    Ok(())
+}
+
 /// What answering a batch did.
 pub(crate) struct Answered {
     /// The customer claim's number.
@@ -72,7 +109,9 @@ pub(crate) async fn answer_batch(
         .next()
         .ok_or(ApplyError::NoClaimForBatch(batch_id))?;
     let mut claim = load_claim(tx, &record).await?;
-    claim.amount = response.total_approved;
+    // The claim gets the lines the batch claimed, as the 849 answers them (claims #1 and #2).
+    let had_lines = !claim.lines.is_empty();
+    claim.answer_received(batch, &response);
     claim
         .extra
         .insert("adjudication".into(), serde_json::to_value(&report)?);
@@ -95,6 +134,9 @@ pub(crate) async fn answer_batch(
         ctx,
     )
     .await?;
+    if !had_lines {
+        insert_received_lines(tx, record.id, (batch_id, batch), &claim, correlation, ctx).await?;
+    }
     let approved = response.total_approved;
     let doc = Document::ClaimResponse(response);
     let outbound = crate::outbox::write_outbound(tx, &doc, partner, ctx.now).await?;

@@ -1,6 +1,8 @@
 //! `claim` (844 received from a distributor; we are the supplier side, §1.2 adjudicator):
 //! adjudicated against our contracts and the distributor's earlier lines; the lines are kept
-//! as a Closed adjudication batch, the claim as a record, and the 849 goes to the outbox.
+//! as a Closed adjudication batch (what the 849 pays anything on Claimed on claim #1, the rest
+//! Rejected), the claim as a record with those claimed lines as the 849 answers them, and the
+//! 849 goes to the outbox.
 //!
 //! A known header key (§5.2: distributor, supplier, debit memo) is refused whole with a
 //! header-level 849 (AAA03 11), unless BAA01 is 05 (replace: the original's batch, still
@@ -25,7 +27,7 @@ use uuid::Uuid;
 
 use crate::audit::convert;
 use crate::book::BookCache;
-use crate::claim_answer::response_header;
+use crate::claim_answer::{insert_received_lines, response_header};
 use crate::error::ApplyError;
 use crate::partners::Partner;
 use crate::state::{
@@ -405,7 +407,9 @@ async fn adjudicate_new(
     );
     drop(history);
     // Keep the lines as an adjudication batch: later claims find them as duplicates (§5.2);
-    // a held one (§13.1 hold) is a reviewer's to work.
+    // a held one (§13.1 hold) is a reviewer's to work. A line the run pays anything on is
+    // Claimed, so it consumes its cap (§5.1): a line paid at the calculated amount reserved
+    // it in the run, as an accepted line does.
     let kept = run.batch(sales, partner.settings.batch_mode);
     for line in kept
         .lines
@@ -489,7 +493,12 @@ async fn adjudicate_new(
     } else {
         run.report.total_approved
     };
+    // Answered at once, the claim holds the lines its batch claimed, as the 849 answers them.
+    let response = run.response(claim, header.clone(), &partner.settings);
     let mut record = ClaimRecord::received(&batch, claim_number.clone(), approved, ctx.today);
+    if let Some(response) = &response {
+        record.answer_received(&batch, response);
+    }
     record.extra.insert("content_hash".into(), hash.into());
     record
         .extra
@@ -517,6 +526,7 @@ async fn adjudicate_new(
         &event,
     )
     .await?;
+    insert_received_lines(tx, claim_id, (batch_id, &batch), &record, message_id, ctx).await?;
     let mut outbound = Vec::new();
     let mut summary = format!(
         "claim {} adjudicated: approved {} of {}",
@@ -529,7 +539,7 @@ async fn adjudicate_new(
         ));
         refs.push(("claim".to_owned(), claim_number.clone()));
     }
-    match run.response(claim, header.clone(), &partner.settings) {
+    match response {
         Some(response) => {
             let doc = Document::ClaimResponse(response);
             outbound.push(crate::outbox::write_outbound(tx, &doc, &partner.id, ctx.now).await?);

@@ -725,6 +725,91 @@ both_backends!(
     adjudication_answers_cap_codes
 );
 
+/// Supplier side, §5.1 with §13.1 `pay_calculated`: GOOD DRUG claims 40.00 for 6 CA whose
+/// chargeback is 37.50 (`AMOUNT_MISMATCH`); the 849 pays the calculated 37.50, so the line is
+/// claimed at 37.50 and consumes 6 of the 10 CA cap, as a line paid as claimed does: a later
+/// claim of 5 CA finds 4 left (04, nothing paid).
+async fn a_line_paid_at_the_calculated_amount_consumes_its_cap(kind: Kind) {
+    let h = Harness::new(kind).await;
+    apply_doc(
+        &h,
+        &partners(),
+        "m-845",
+        &acme_sample("845_5010_contract_caps.x12"),
+        "2026-11-01",
+    )
+    .await;
+    let Document::Claim(mut over) = claim_844("GDD-CAP-1", &["6"]) else {
+        unreachable!("claim_844 makes claims")
+    };
+    over.lines[0].claimed_amount = dec("40.00");
+    over.total_claimed = dec("40.00");
+    let out = applied(
+        apply_document(
+            &*h.store,
+            &partners(),
+            "engine.claims",
+            "m-844-1",
+            &Document::Claim(over),
+            &ctx("2026-11-18", "system"),
+        )
+        .await,
+    );
+    assert_eq!(
+        answered(&h, &out.outbound[0].message_id).await,
+        ["1 33 37.50"]
+    );
+    let mut read = h.store.reader().await.unwrap();
+    let batch = read
+        .find_batch("gooddrug/GDD-CAP-1")
+        .await
+        .unwrap()
+        .expect("batch");
+    let lines = read.batch_lines(batch.id).await.unwrap();
+    assert_eq!(
+        (lines[0].line.status.as_str(), lines[0].line.accepted_amount),
+        ("claimed", Some(dec("37.50")))
+    );
+    let key = "123456789/SPA-2026-0099/NDC:12345010001/*/v1".to_owned();
+    let moves: Vec<String> = read
+        .cap_entries(&[key])
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {} {}",
+                e.entry.kind.as_str(),
+                e.entry.line_ref.as_deref().unwrap_or("-"),
+                e.entry.quantity.normalize(),
+                e.entry.amount
+            )
+        })
+        .collect();
+    assert_eq!(moves, ["reserved 1 6 37.50", "consumed 1 6 37.50"]);
+    drop(read);
+    let out = applied(
+        apply_document(
+            &*h.store,
+            &partners(),
+            "engine.claims",
+            "m-844-2",
+            &claim_844("GDD-CAP-2", &["5"]),
+            &ctx("2026-11-19", "system"),
+        )
+        .await,
+    );
+    assert_eq!(
+        answered(&h, &out.outbound[0].message_id).await,
+        ["1 04 0.00"]
+    );
+    h.finish().await;
+}
+both_backends!(
+    a_line_paid_at_the_calculated_amount_consumes_its_cap_on,
+    a_line_paid_at_the_calculated_amount_consumes_its_cap
+);
+
 /// BAA01 05 as adjudicator (§5.2) gives the replaced lines' cap back (§5.1): with the batch of
 /// GDD-CAP-1 held for review (its 5 CA line found only 4 left of 10), its replacement claims 4;
 /// the 6 the replaced line held are released, so a later 6 CA claim fits the 10 CA cap

@@ -46,6 +46,30 @@ async fn claim(h: &Harness) -> store::ClaimRecord {
         .expect("the customer claim")
 }
 
+/// A claim's lines as `line status claimed approved`.
+async fn claim_lines(h: &Harness, claim: uuid::Uuid) -> Vec<String> {
+    h.store
+        .reader()
+        .await
+        .unwrap()
+        .claim_lines(claim)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {} {} {}",
+                l.line.line_no,
+                l.line.status,
+                l.line.claimed_amount,
+                l.line
+                    .approved_amount
+                    .map_or("-".to_owned(), |a| a.to_string())
+            )
+        })
+        .collect()
+}
+
 /// GOOD DRUG's sample 844, received as adjudicator on 2026-11-18.
 async fn receive_claim(h: &Harness, partners: &apply::Partners) -> apply::Outcome {
     receive(
@@ -190,6 +214,16 @@ async fn immediate_claim_case(kind: Kind) {
     assert_eq!(answered.amount, dec("223.50"));
     assert_eq!(answered.payload["adjudication"]["total_approved"], "223.50");
     assert!(answered.payload.get("held").is_none());
+    // Answered, the customer claim lists the lines the batch claimed (line 3 on claim #2).
+    assert_eq!(
+        claim_lines(&h, answered.id).await,
+        [
+            "1 paid 62.50 62.50",
+            "2 paid 48.00 48.00",
+            "3 adjusted 120.00 100.50",
+            "4 paid 12.50 12.50",
+        ]
+    );
     let events: Vec<String> = h
         .store
         .audit_events("claim", &answered.id.to_string())
@@ -282,7 +316,12 @@ async fn review_and_claim_case(kind: Kind) {
         "{:?}",
         answer.lines
     );
-    assert_eq!(claim(&h).await.amount, dec("0.00"));
+    let rejected_claim = claim(&h).await;
+    assert_eq!(rejected_claim.amount, dec("0.00"));
+    assert!(
+        claim_lines(&h, rejected_claim.id).await.is_empty(),
+        "nothing claimed"
+    );
     h.finish().await;
 }
 

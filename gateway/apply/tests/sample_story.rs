@@ -20,7 +20,8 @@ fn dec(s: &str) -> Decimal {
 }
 
 /// Supplier side: GOOD DRUG's 844 adjudicated against ACME's 845 gives the sample 849:
-/// approved 223.50 of 255.25, line 3 `06` at 100.50, lines 5 and 6 `03` and `19`.
+/// approved 223.50 of 255.25, line 3 `06` at 100.50, lines 5 and 6 `03` and `19`; the batch
+/// claims lines 1-4 (line 3 at 100.50) on claim #1, and the customer claim lists them.
 async fn adjudicator_story(kind: Kind) {
     let h = Harness::new(kind).await;
     let partners = partners();
@@ -92,6 +93,113 @@ async fn adjudicator_story(kind: Kind) {
         .unwrap()
         .expect("adjudicated claim stored");
     assert_eq!(record.amount, dec("223.50"));
+    // The batch keeps line 3, paid the calculated 100.50, Claimed on claim #1 with 1, 2 and
+    // 4; lines 5 and 6, paid nothing, Rejected on no claim.
+    let batch_id = record.batch_id.expect("the claim's batch");
+    let mut read = h.store.reader().await.unwrap();
+    let batch_lines: Vec<String> = read
+        .batch_lines(batch_id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let accepted = l.line.accepted_amount.map(|a| a.to_string());
+            format!(
+                "{} {} {}",
+                l.line.line_no,
+                l.line.status,
+                accepted.as_deref().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        batch_lines,
+        [
+            "1 claimed 62.50",
+            "2 claimed 48.00",
+            "3 claimed 100.50",
+            "4 claimed 12.50",
+            "5 rejected -",
+            "6 rejected -",
+        ]
+    );
+    let kept: engine::batch::Batch =
+        serde_json::from_value(read.get_batch(batch_id).await.unwrap().unwrap().payload).unwrap();
+    assert_eq!(kept.claims.len(), 1);
+    assert_eq!(
+        (kept.claims[0].seq, kept.claims[0].amount),
+        (1, dec("223.50"))
+    );
+    // The customer claim lists those lines, as the distributor claimed them and as the 849
+    // answers them, a page at a time and summed by status in the database.
+    let page = |after, limit| store::LinePage {
+        after,
+        limit,
+        statuses: vec![],
+    };
+    let row = |l: &store::ClaimLineRecord| {
+        format!(
+            "{} {} {} {} {:?}",
+            l.line.line_no,
+            l.line.status,
+            l.line.claimed_amount,
+            l.line
+                .approved_amount
+                .map_or("-".to_owned(), |a| a.to_string()),
+            l.line.batch_line_no
+        )
+    };
+    let first: Vec<String> = read
+        .claim_lines_page(record.id, &page(0, 3))
+        .await
+        .unwrap()
+        .iter()
+        .map(row)
+        .collect();
+    assert_eq!(
+        first,
+        [
+            "1 paid 62.50 62.50 Some(1)",
+            "2 paid 48.00 48.00 Some(2)",
+            "3 adjusted 120.00 100.50 Some(3)",
+        ]
+    );
+    let rest: Vec<String> = read
+        .claim_lines_page(record.id, &page(3, 3))
+        .await
+        .unwrap()
+        .iter()
+        .map(row)
+        .collect();
+    assert_eq!(rest, ["4 paid 12.50 12.50 Some(4)"]);
+    let adjusted = read
+        .claim_lines_page(
+            record.id,
+            &store::LinePage {
+                statuses: vec!["adjusted".into()],
+                ..page(0, 10)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        adjusted.iter().map(row).collect::<Vec<_>>(),
+        ["3 adjusted 120.00 100.50 Some(3)"]
+    );
+    let totals: Vec<String> = read
+        .claim_line_totals(record.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {} {} {}",
+                t.status, t.lines, t.claimed_amount, t.approved_amount
+            )
+        })
+        .collect();
+    assert_eq!(totals, ["adjusted 1 120.00 100.50", "paid 3 123.00 123.00"]);
+    drop(read);
     h.finish().await;
 }
 

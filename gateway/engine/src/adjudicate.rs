@@ -135,21 +135,57 @@ pub fn adjudicate_with(
         claim_date: claim.date,
     };
     let lines: Vec<SaleLine> = claim.lines.iter().map(SaleLine::from).collect();
-    let mut pipeline = Pipeline::new(book, settings, &ctx, today, history, caps);
+    let mut caps = caps;
+    // §13.1 `pay_calculated` pays an Amount Disputed line at once: it takes its cap as an
+    // accepted line does (§5.1), in line order, so the lines after it see what it takes.
+    let paid_at_once = |v: &Validation, line: &SaleLine| {
+        if settings.unattended_amount_disputes != UnattendedAmountDisputes::PayCalculated
+            || v.status != LineStatus::AmountDisputed
+        {
+            return None;
+        }
+        unattended_payment(v, line, settings)
+    };
+    let mut pipeline = Pipeline::new(book, settings, &ctx, today, history, caps.as_deref_mut());
     if let Some(traced) = traced {
         pipeline.with_traced_sales(traced);
     }
     pipeline.preload_sales(&lines);
-    let mut validations: Vec<Validation> = lines.iter().map(|l| pipeline.validate(l)).collect();
+    let mut validations: Vec<Validation> = Vec::with_capacity(lines.len());
+    for line in &lines {
+        let v = pipeline.validate(line);
+        if let Some(paid) = paid_at_once(&v, line) {
+            pipeline.reserve_caps(line, &v, (paid.contract_quantity, paid.amount));
+        }
+        validations.push(v);
+    }
     for position in pipeline.finish().failed {
-        if let Some(v) = validations.get_mut(position) {
-            v.fail_header_tolerance();
+        let (Some(v), Some(line)) = (validations.get_mut(position), lines.get(position)) else {
+            continue;
+        };
+        v.fail_header_tolerance();
+        // Its reservation was given back with the header tolerance; paid now at the
+        // calculated amount, it takes that.
+        if let (Some(paid), Some(caps)) = (paid_at_once(v, line), caps.as_deref_mut())
+            && !v.caps.is_empty()
+        {
+            let line_ref = crate::sale::LineRef {
+                batch: batch.to_owned(),
+                line: line.line.clone(),
+            };
+            caps.reserve(
+                &v.caps,
+                &line_ref,
+                paid.contract_quantity,
+                paid.amount,
+                today,
+            );
         }
     }
     let zero = Decimal::new(0, settings.amount_scale);
     let mut held = false;
     let mut report_lines = Vec::with_capacity(lines.len());
-    for (claim_line, v) in claim.lines.iter().zip(&validations) {
+    for ((claim_line, v), line) in claim.lines.iter().zip(&validations).zip(&lines) {
         let status = match v.status {
             LineStatus::EligibilityDisputed => AdjudicatedStatus::EligibilityDisputed,
             LineStatus::AmountDisputed => AdjudicatedStatus::AmountDisputed,
@@ -160,7 +196,7 @@ pub fn adjudicate_with(
             AdjudicatedStatus::Accepted => v.accepted_amount.unwrap_or(claim_line.claimed_amount),
             AdjudicatedStatus::AmountDisputed => match settings.unattended_amount_disputes {
                 UnattendedAmountDisputes::PayCalculated => {
-                    unattended_payment(v, claim_line.claimed_amount, settings)
+                    unattended_payment(v, line, settings).map_or(zero, |p| p.amount)
                 }
                 UnattendedAmountDisputes::Reject => zero,
                 UnattendedAmountDisputes::Hold => {
@@ -212,35 +248,59 @@ pub fn adjudicate_with(
     }
 }
 
+/// What §13.1 `pay_calculated` pays on an Amount Disputed line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Payment {
+    /// Quantity paid, in contract units (what the cap ledger counts).
+    contract_quantity: Decimal,
+    /// Amount paid, never zero.
+    amount: Decimal,
+}
+
 /// §13.1 `pay_calculated` and §13.3: the lower of claimed and calculated for price and amount
 /// failures; nothing for a disallowed debit; for a cap the line does not fit, nothing, or with
-/// `auto_partial_approve` the amount of the remaining quantity (§5.1).
-fn unattended_payment(v: &Validation, claimed: Decimal, settings: &EngineSettings) -> Decimal {
-    match v.primary {
-        Some(ReasonCode::CapExceeded) if settings.auto_partial_approve => {
-            partial_amount(v).unwrap_or(Decimal::ZERO)
-        }
+/// `auto_partial_approve` the amount of the remaining quantity (§5.1). `None` when it pays
+/// nothing.
+fn unattended_payment(
+    v: &Validation,
+    line: &SaleLine,
+    settings: &EngineSettings,
+) -> Option<Payment> {
+    let payment = match v.primary {
+        Some(ReasonCode::CapExceeded) if settings.auto_partial_approve => Payment {
+            contract_quantity: v.cap_remaining?,
+            amount: partial_amount(v)?,
+        },
         Some(
             ReasonCode::DebitNotSupported | ReasonCode::CapExceeded | ReasonCode::CapExhausted,
         )
-        | None => Decimal::ZERO,
-        Some(_) => v
-            .calculated_amount
-            .map_or(Decimal::ZERO, |c| c.min(claimed)),
-    }
+        | None => return None,
+        Some(_) => Payment {
+            contract_quantity: v.contract_quantity.unwrap_or(line.quantity),
+            amount: v
+                .calculated_amount?
+                .min(line.claimed_amount.unwrap_or_default()),
+        },
+    };
+    (!payment.amount.is_zero()).then_some(payment)
 }
 
-/// Amount of the remaining cap quantity: remaining contract units back in sale units, priced
-/// from the snapshot.
-fn partial_amount(v: &Validation) -> Option<Decimal> {
+/// The quantity (sale units) of the remaining cap quantity a `CAP_EXCEEDED` line is paid for
+/// with `auto_partial_approve` (§5.1): the remaining contract units back in sale units.
+fn partial_quantity(v: &Validation) -> Option<Decimal> {
     let pricing = v.pricing.as_ref()?;
     let remaining = v.cap_remaining?;
     let inverse = crate::amounts::UomFactor {
         num: pricing.factor.den,
         den: pricing.factor.num,
     };
-    let sale_quantity = inverse.to_contract_units(remaining).ok()?;
-    pricing.amount(sale_quantity).ok()
+    inverse.to_contract_units(remaining).ok()
+}
+
+/// Amount of the remaining cap quantity, priced from the snapshot.
+fn partial_amount(v: &Validation) -> Option<Decimal> {
+    let pricing = v.pricing.as_ref()?;
+    pricing.amount(partial_quantity(v)?).ok()
 }
 
 /// The header key of a claim (§5.2): (distributor, supplier, debit memo).

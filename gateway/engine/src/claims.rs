@@ -3,11 +3,13 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use schemas::{Action, Claim, ClaimLine, FollowUp, Party, Source};
+use schemas::{
+    Action, Claim, ClaimLine, ClaimResponse, ClaimResponseLine, FollowUp, Party, Source,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, AuditEvent, Entity, status_name};
-use crate::batch::{Batch, BatchClaim, BatchLine};
+use crate::batch::{Batch, BatchClaim, BatchLine, LineStatus};
 use crate::sale::{LineRef, SaleLine};
 use crate::settings::{ClaimTrigger, EngineSettings, Role};
 
@@ -759,6 +761,21 @@ impl ClaimLineRecord {
         )
     }
 
+    /// The line as 849 line `answer` answers it: approved amount, quantity and contract
+    /// price, AAA03/AAA04 and the outcome (§7.2) they make.
+    pub fn answer(&mut self, answer: &ClaimResponseLine) {
+        self.approved_amount = Some(answer.approved_amount);
+        self.approved_quantity = answer.approved_quantity;
+        self.approved_contract_price = answer.approved_contract_price;
+        self.reason_code = answer.reason_code.clone();
+        self.follow_up = answer.follow_up;
+        self.outcome = Some(crate::reconcile::outcome_of(
+            answer,
+            self.claimed_amount,
+            answer.approved_amount,
+        ));
+    }
+
     /// A claim line no 849 has answered yet.
     pub fn unanswered(
         line: String,
@@ -900,7 +917,8 @@ impl ClaimRecord {
     }
 
     /// C1 as adjudicator: the customer claim of a received claim's batch (§1.2), holding
-    /// the amount approved so far and no lines (the batch keeps them; the 849 answers them).
+    /// the amount approved so far and no lines yet: they are its once the 849 answers them
+    /// ([`ClaimRecord::answer_received`]), at once or when a reviewer ends a held batch.
     pub fn received(batch: &Batch, number: String, approved: Decimal, today: NaiveDate) -> Self {
         let cut = BatchClaim {
             seq: 1,
@@ -910,6 +928,50 @@ impl ClaimRecord {
         let (mut claim, _) = Self::from_batch(batch, &cut, number, today);
         claim.amount = approved;
         claim
+    }
+
+    /// §7.7 as adjudicator: the customer claim of `batch` answered by `response`, the 849 built
+    /// from the batch's lines. Its lines are the ones the batch claimed (approved anything:
+    /// Accepted, paid at the calculated amount, or accepted by a reviewer), in batch order,
+    /// each as the distributor claimed it (PAD01, quantity, amount) with the 849's answer
+    /// (approved amount and quantity, contract price, AAA03/AAA04 and the outcome they make:
+    /// paid, adjusted...); the lines paid nothing stay on the batch only, Rejected. Its amount
+    /// is the approved total.
+    pub fn answer_received(&mut self, batch: &Batch, response: &ClaimResponse) {
+        self.lines = batch
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.status == LineStatus::Claimed)
+            .map(|(i, l)| {
+                let sale = &l.sale;
+                let mut line = ClaimLineRecord::unanswered(
+                    sale.line.clone(),
+                    Some(LineRef {
+                        batch: batch.header.id.clone(),
+                        line: sale.line.clone(),
+                    }),
+                    sale.clone(),
+                    sale.contract_id
+                        .clone()
+                        .or_else(|| l.contract())
+                        .unwrap_or_default(),
+                    sale.quantity,
+                    sale.claimed_amount.unwrap_or_default(),
+                );
+                // The 849 answers the batch's lines in order, one each.
+                let answer = response
+                    .lines
+                    .get(i)
+                    .filter(|a| a.line == sale.line)
+                    .or_else(|| response.lines.iter().find(|a| a.line == sale.line));
+                if let Some(answer) = answer {
+                    line.answer(answer);
+                }
+                line
+            })
+            .collect();
+        self.amount = response.total_approved;
     }
 
     fn event(

@@ -118,7 +118,13 @@ pub fn unmatched(response: &ClaimResponse) -> UnmatchedResponse {
     }
 }
 
-fn outcome_of(line: &ClaimResponseLine, claimed: Decimal, approved: Decimal) -> LineOutcome {
+/// The outcome (§7.2) of a claim line claimed at `claimed` that 849 line `line` answers,
+/// approving `approved`.
+pub(crate) fn outcome_of(
+    line: &ClaimResponseLine,
+    claimed: Decimal,
+    approved: Decimal,
+) -> LineOutcome {
     if matches!(
         line.follow_up,
         Some(

@@ -1,9 +1,12 @@
 //! Property tests: claim totals, the batch and line state machines under random actions,
-//! immutability of closed batches, the 849 of a held claim and idempotent contract application.
+//! immutability of closed batches, the 849 of a held claim, the batch of a claim answered at
+//! once and idempotent contract application.
 
 use chrono::NaiveDate;
 use engine::EngineSettings;
-use engine::adjudicate::{ResponseHeader, adjudicate, batch_answer};
+use engine::adjudicate::{
+    AdjudicatedStatus, ResponseHeader, adjudicate, adjudicate_with, batch_answer,
+};
 use engine::audit::Actor;
 use engine::batch::{
     Batch, BatchAction, BatchHeader, BatchKind, BatchStatus, Ledgers, batch_transition_allowed,
@@ -319,6 +322,93 @@ proptest! {
                 other => prop_assert!(false, "an ended batch holds a {other:?} line"),
             }
         }
+    }
+
+    /// A received claim answered at once (13.1 `pay_calculated` or `reject`, caps and
+    /// `auto_partial_approve` or not) is kept Closed with claim #1 holding exactly the lines the
+    /// run approved anything on, each Claimed at its approved amount, and the others Rejected
+    /// with a reason on no claim; a capped line paid takes its cap in the run (5.1); and
+    /// `batch_answer` answers that batch exactly as the run answered the claim (7.7).
+    #[test]
+    fn a_claim_answered_at_once_is_claimed_as_it_is_paid(
+        specs in prop::collection::vec(line_strategy(), 1..8),
+        ic in any::<bool>(),
+        reject in any::<bool>(),
+        partial in any::<bool>(),
+        cap in prop::option::of((0i64..12, any::<bool>())),
+    ) {
+        let base = claim();
+        let sales: Vec<SaleLine> = specs.iter().enumerate().map(|(i, s)| make_line(&base, *s, i)).collect();
+        let mut doc = base.clone();
+        doc.lines = sales.iter().map(SaleLine::to_claim_line).collect();
+        doc.total_claimed = doc.lines.iter().map(|l| l.claimed_amount).sum();
+        let mode = if ic { BatchMode::ImmediateClaim } else { BatchMode::ReviewAndClaim };
+        let settings = EngineSettings {
+            batch_mode: mode,
+            unattended_amount_disputes: if reject {
+                UnattendedAmountDisputes::Reject
+            } else {
+                UnattendedAmountDisputes::PayCalculated
+            },
+            auto_partial_approve: partial,
+            ..EngineSettings::default()
+        };
+        let today = date("2026-12-31");
+        let mut caps = CapLedger::new();
+        if let Some((q, wrong_price_item)) = cap {
+            let item = if wrong_price_item { "NDC:12345030005" } else { "NDC:12345010001" };
+            caps.add_cap(Cap { scope: CapScope { contract: "SPA-2026-0042".into(), item: item.into(), customer: None }, quantity: Some(Decimal::from(q)), amount: None });
+        }
+        let run = adjudicate_with(&doc, "B", &book(), &settings, today, &LineHistory::new(), Some(&mut caps), None);
+        prop_assert!(!run.held);
+        let kept = run.batch(sales, mode);
+        let batch = Batch {
+            header: header(&base),
+            settings: settings.clone(),
+            mode,
+            status: kept.status,
+            lines: kept.lines,
+            claims: kept.claims,
+        };
+        prop_assert_eq!(batch.status, BatchStatus::Closed);
+        let mut claimed = Vec::new();
+        for (line, answered) in batch.lines.iter().zip(&run.report.lines) {
+            let paid = answered.status == AdjudicatedStatus::Accepted || !answered.approved_amount.is_zero();
+            if paid {
+                prop_assert_eq!(line.status, engine::batch::LineStatus::Claimed);
+                prop_assert_eq!(line.claim, Some(1));
+                prop_assert_eq!(line.accepted_amount, Some(answered.approved_amount));
+                claimed.push(line.sale.line.clone());
+            } else {
+                prop_assert_eq!(line.status, engine::batch::LineStatus::Rejected);
+                prop_assert_eq!(line.claim, None);
+                prop_assert!(line.reject_reason.is_some());
+            }
+            let line_ref = engine::sale::LineRef { batch: "B".into(), line: line.sale.line.clone() };
+            let held: Decimal = caps.held_by(&line_ref).iter().map(|h| h.2).sum();
+            let capped = line.validation.as_ref().is_some_and(|v| !v.caps.is_empty());
+            if paid && capped && answered.status == AdjudicatedStatus::AmountDisputed {
+                prop_assert_eq!(held, answered.approved_amount);
+            }
+            if !paid {
+                prop_assert!(held.is_zero());
+            }
+        }
+        match batch.claims.as_slice() {
+            [] => prop_assert!(claimed.is_empty()),
+            [one] => {
+                prop_assert_eq!(one.seq, 1);
+                prop_assert_eq!(&one.lines, &claimed);
+                prop_assert_eq!(one.amount, run.report.total_approved);
+            }
+            more => prop_assert!(false, "{} claims", more.len()),
+        }
+        let answer_header = || ResponseHeader { source: base.source.clone(), date: today, credit_memo: None };
+        let Some((report, answer)) = batch_answer(&batch, answer_header()) else {
+            return Err(TestCaseError::fail("a closed batch is answered"));
+        };
+        prop_assert_eq!(Some(answer), run.response(&doc, answer_header(), &settings));
+        prop_assert_eq!(report, run.report);
     }
 
     /// Applying any contract document twice equals applying it once.

@@ -449,3 +449,128 @@ async fn unknown_fields_of_batch_actions_and_uploads_are_refused() {
     assert!(said.contains("bogus"), "{said}");
     g.finish().await;
 }
+
+/// The checked-in partner profiles.
+fn profiles() -> partner_maps::ProfileSet {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    partner_maps::ProfileSet::load_dir(repo.join("partner-maps/profiles")).unwrap()
+}
+
+/// The first document of a sample file, translated with the checked-in profiles.
+fn sample_document(sample: &str) -> schemas::Document {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let bytes = std::fs::read(repo.join("samples").join(sample)).unwrap();
+    partner_maps::translate(&bytes[..], &format!("sha-of-{sample}"), &profiles(), None)
+        .flat_map(|outcome| outcome.documents().to_vec())
+        .next()
+        .unwrap_or_else(|| panic!("{sample} gave no document"))
+}
+
+/// `GET /api/v1/claims/{id}` of a claim we received and answered at once (13.1
+/// `pay_calculated`): its lines are the ones its batch claimed, each with its outcome, the
+/// amount the distributor claimed and the one the 849 approved (line 3: 120.00 claimed,
+/// 100.50 approved, adjusted), summed in `line_summary`; the batch shows line 3 claimed at
+/// 100.50 and lines 5 and 6 rejected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_received_claim_lists_the_lines_its_849_paid() {
+    let g = start().await;
+    let partners = apply::Partners::from_profiles(&profiles()).unwrap();
+    for (consumer, message, sample, day) in [
+        (
+            "engine.contracts",
+            "m-845",
+            "845_4010_contract.x12",
+            "2026-11-15",
+        ),
+        ("engine.claims", "m-844", "844_4010_claim.x12", "2026-11-18"),
+    ] {
+        let doc = sample_document(sample);
+        let ctx = apply::Context {
+            today: day.parse().unwrap(),
+            now: t(0),
+            actor: "system".into(),
+        };
+        apply::apply_document(&*g.store, &partners, consumer, message, &doc, &ctx)
+            .await
+            .unwrap();
+    }
+    let claim = get(
+        g.addr,
+        "/api/v1/claims/gooddrug%2FGDD-CB-20261115-0001?lines_limit=3",
+    )
+    .await;
+    assert_eq!(claim.status, 200);
+    let claim = claim.json();
+    assert_eq!(claim["role"], "adjudicator", "{claim}");
+    assert_eq!(claim["amount"], "223.50");
+    let lines = |page: &Value| -> Vec<String> {
+        page["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} {} {} {} {}",
+                    l["line_no"],
+                    l["status"],
+                    l["claimed_amount"],
+                    l["approved_amount"],
+                    l["batch_line_no"]
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        lines(&claim),
+        [
+            r#"1 "paid" "62.50" "62.50" 1"#,
+            r#"2 "paid" "48.00" "48.00" 2"#,
+            r#"3 "adjusted" "120.00" "100.50" 3"#,
+        ]
+    );
+    assert_eq!(claim["next_after"], 3);
+    let rest = get(
+        g.addr,
+        "/api/v1/claims/gooddrug%2FGDD-CB-20261115-0001?lines_limit=3&after=3",
+    )
+    .await
+    .json();
+    assert_eq!(lines(&rest), [r#"4 "paid" "12.50" "12.50" 4"#]);
+    assert_eq!(rest["next_after"], Value::Null);
+    assert_eq!(
+        claim["line_summary"],
+        json!({
+            "lines": 4, "claimed_amount": "243.00", "approved_amount": "223.50",
+            "by_status": {
+                "adjusted": {"lines": 1, "claimed_amount": "120.00", "approved_amount": "100.50"},
+                "paid": {"lines": 3, "claimed_amount": "123.00", "approved_amount": "123.00"},
+            }
+        })
+    );
+    let batch = get(g.addr, "/api/v1/batches/gooddrug%2FGDD-CB-20261115-0001")
+        .await
+        .json();
+    let batch_lines: Vec<String> = batch["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| format!("{} {} {}", l["line_no"], l["status"], l["accepted_amount"]))
+        .collect();
+    assert_eq!(
+        batch_lines,
+        [
+            r#"1 "claimed" "62.50""#,
+            r#"2 "claimed" "48.00""#,
+            r#"3 "claimed" "100.50""#,
+            r#"4 "claimed" "12.50""#,
+            r#"5 "rejected" null"#,
+            r#"6 "rejected" null"#,
+        ]
+    );
+    assert_eq!(batch["lines"][2]["reason"], "CONTRACT_PRICE_MISMATCH");
+    assert_eq!(
+        batch["line_summary"]["by_status"]["claimed"]["accepted_amount"],
+        "223.50"
+    );
+    g.finish().await;
+}

@@ -1,10 +1,13 @@
 //! The adjudicator's batch (§1.2: the §6 state machines run unchanged on the supplier side).
 //!
-//! Answered at once, every line of the claim is final: Claimed at its approved amount or
-//! Rejected, the batch Closed. Held (§13.1 `hold`), the batch rests Awaiting Review with the
-//! lines as validation left them, so a reviewer works them as on any batch (accept the
-//! calculated amount, reject, revalidate, Pay and Close); the 849 answers every line once
-//! the reviewer closes or rejects the batch (§7.7), from each line's final status.
+//! Answered at once, every line of the claim is final and the batch Closed: a line the run
+//! pays anything on — Accepted, or paid at the calculated amount under §13.1 `pay_calculated`
+//! — is Claimed at its approved amount on claim #1, keeping the validation that says which
+//! rule it failed; a line paid nothing is Rejected with its reason, on no claim. Held (§13.1
+//! `hold`), the batch rests Awaiting Review with the lines as validation left them, so a
+//! reviewer works them as on any batch (accept the calculated amount, reject, revalidate, Pay
+//! and Close); the 849 answers every line once the reviewer closes or rejects the batch
+//! (§7.7), from each line's final status.
 
 use rust_decimal::Decimal;
 use schemas::{Claim, ClaimResponse, FollowUp, Source};
@@ -14,7 +17,7 @@ use crate::batch::{Batch, BatchClaim, BatchLine, BatchStatus, LineStatus};
 use crate::reasons::{ReasonCode, RejectReason};
 use crate::rules::Validation;
 use crate::sale::SaleLine;
-use crate::settings::BatchMode;
+use crate::settings::{BatchMode, UnattendedAmountDisputes};
 
 /// What an adjudication leaves in the batch that keeps the claim's lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,15 +26,20 @@ pub struct AdjudicatedBatch {
     pub status: BatchStatus,
     /// The lines, in claim order.
     pub lines: Vec<BatchLine>,
-    /// Claim #1 of a held Immediate Claim batch (its valid lines); none otherwise.
+    /// Claim #1: answered at once, the lines the run pays anything on; held, an Immediate
+    /// Claim batch's valid lines; none when it holds no line.
     pub claims: Vec<BatchClaim>,
 }
 
 impl AdjudicationRun {
-    /// The batch lines of the run's claim (`sales`, in claim order). Held, valid lines are
-    /// Claimed on claim #1 (Immediate Claim, L5/B4) or wait Accepted (Review and Claim, L4/B5)
-    /// and the others keep their dispute status: the batch rests Awaiting Review even when
-    /// no line is valid, as §13.1 takes precedence over B2.
+    /// The batch lines of the run's claim (`sales`, in claim order). Answered at once, a line
+    /// approved anything (Accepted, or Amount Disputed and paid under `pay_calculated`) is
+    /// Claimed on claim #1 at its approved amount (and quantity: the remaining one of a cap
+    /// paid in part), its validation kept, so [`batch_answer`] answers it as the run did; the
+    /// others are Rejected with their reason. Held, valid lines are Claimed on claim #1
+    /// (Immediate Claim, L5/B4) or wait Accepted (Review and Claim, L4/B5) and the others keep
+    /// their dispute status: the batch rests Awaiting Review even when no line is valid, as
+    /// §13.1 takes precedence over B2.
     pub fn batch(&self, sales: Vec<SaleLine>, mode: BatchMode) -> AdjudicatedBatch {
         let mut claimed = Vec::new();
         let mut amount = Decimal::ZERO;
@@ -52,20 +60,28 @@ impl AdjudicationRun {
                     sale,
                 };
                 if !self.held {
-                    let accepted = adjudicated.status == AdjudicatedStatus::Accepted;
-                    line.status = if accepted {
-                        LineStatus::Claimed
+                    let approved = adjudicated.approved_amount;
+                    let paid =
+                        adjudicated.status == AdjudicatedStatus::Accepted || !approved.is_zero();
+                    if paid {
+                        line.status = LineStatus::Claimed;
+                        line.accepted_quantity = Some(match v.primary {
+                            Some(ReasonCode::CapExceeded) => {
+                                super::partial_quantity(&v).unwrap_or(line.sale.quantity)
+                            }
+                            _ => line.sale.quantity,
+                        });
+                        line.accepted_amount = Some(approved);
+                        line.claim = Some(1);
+                        claimed.push(line.sale.line.clone());
+                        amount += approved;
                     } else {
-                        LineStatus::Rejected
-                    };
-                    line.accepted_quantity = accepted.then_some(line.sale.quantity);
-                    line.accepted_amount = Some(adjudicated.approved_amount);
-                    line.reject_reason = (!accepted).then(|| {
-                        v.primary
-                            .map(ReasonCode::category)
-                            .unwrap_or(RejectReason::EligibilityDisputed)
-                    });
-                    line.claim = Some(1);
+                        line.reject_reason = Some(
+                            v.primary
+                                .map(ReasonCode::category)
+                                .unwrap_or(RejectReason::EligibilityDisputed),
+                        );
+                    }
                 } else if v.status.is_disputed() {
                     line.status = v.status;
                 } else {
@@ -113,6 +129,11 @@ impl AdjudicationRun {
 /// `N` when that differs from the claimed amount, as `pay_calculated` answers); a Rejected
 /// line is approved nothing, with its rule's AAA03/AAA04, or, when no rule failed (a
 /// reviewer reversed an acceptance, L11), `10` (administrative cancellation) and `N`.
+///
+/// A line a run answered at once paid although it failed an amount rule (a batch whose frozen
+/// settings say `pay_calculated`, §13.1: never held) is answered as the run answered it: with
+/// its rule's reason even when the lower of claimed and calculated is the claimed amount, and
+/// the approved quantity the run gave.
 pub fn batch_answer(
     batch: &Batch,
     header: ResponseHeader,
@@ -130,7 +151,9 @@ pub fn batch_answer(
         let claimed = line.sale.claimed_amount.unwrap_or_default();
         let (approved, reason, code) = if line.status == LineStatus::Claimed {
             let approved = line.accepted_amount.unwrap_or(claimed);
-            let reason = v.primary.filter(|_| approved != claimed);
+            let reason = v
+                .primary
+                .filter(|_| approved != claimed || paid_unattended(batch, line));
             let code = reason.map(|r| (settings.x12_reason(r).0, FollowUp::NoResubmission));
             (approved, reason, code)
         } else {
@@ -177,12 +200,25 @@ pub fn batch_answer(
     // A reviewer's corrected quantity (§4.3 correct and accept) is the approved quantity.
     for (answer, line) in response.lines.iter_mut().zip(&batch.lines) {
         if line.status == LineStatus::Claimed
+            && !paid_unattended(batch, line)
             && let Some(q) = line.accepted_quantity.filter(|q| *q != line.sale.quantity)
         {
             answer.approved_quantity = Some(q);
         }
     }
     Some((run.report, response))
+}
+
+/// Whether `line` of `batch` is Claimed although its validation failed an amount rule because
+/// the run answering the claim at once paid it (§13.1 `pay_calculated`, frozen on the batch): a
+/// held batch's settings say `hold`, so there a reviewer accepted it.
+fn paid_unattended(batch: &Batch, line: &BatchLine) -> bool {
+    batch.settings.unattended_amount_disputes == UnattendedAmountDisputes::PayCalculated
+        && line.status == LineStatus::Claimed
+        && line
+            .validation
+            .as_ref()
+            .is_some_and(|v| v.status == LineStatus::AmountDisputed)
 }
 
 /// The claim the batch keeps, as received (the lines' claimed values, the header's parties).

@@ -495,6 +495,24 @@ impl<'a> Pipeline<'a> {
         }
     }
 
+    /// Reserves `quantity` (contract units) and `amount` on the caps `v` found for `line`, for a
+    /// line paid although it failed an amount rule (§13.1 `pay_calculated`): the lines after it
+    /// in the batch then see what it takes (§5.1).
+    pub(crate) fn reserve_caps(
+        &mut self,
+        line: &SaleLine,
+        v: &Validation,
+        (quantity, amount): (Decimal, Decimal),
+    ) {
+        if v.caps.is_empty() {
+            return;
+        }
+        let line_ref = self.line_ref(line);
+        if let Some(caps) = self.caps.as_deref_mut() {
+            caps.reserve(&v.caps, &line_ref, quantity, amount, self.today);
+        }
+    }
+
     /// Turns a line's cap reservations into consumption (the line is Claimed).
     pub(crate) fn consume_caps(&mut self, line: &SaleLine) {
         let line_ref = self.line_ref(line);

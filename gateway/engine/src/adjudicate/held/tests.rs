@@ -1,5 +1,7 @@
-//! §13.1 `hold` on the worked example of §4.4: the batch rests Awaiting Review, a reviewer
-//! works it, and its end is answered with the 849 the spec gives.
+//! The adjudicator's batch on the worked example of §4.4. §13.1 `hold`: the batch rests
+//! Awaiting Review, a reviewer works it, and its end is answered with the 849 the spec gives.
+//! Answered at once (`pay_calculated`, `reject`): what the run pays is claimed on claim #1,
+//! the rest rejected, and the batch answers as the run did.
 
 use super::*;
 use crate::adjudicate::adjudicate;
@@ -229,4 +231,294 @@ fn a_held_batch_with_no_valid_line_waits_and_its_rejection_is_answered() {
     assert!(answer.lines.iter().all(|l| l.status == Answer::Rejected));
     assert_eq!(answer.total_approved.to_string(), "0.00");
     assert_eq!(answer.total_claimed.to_string(), "126.00");
+}
+
+/// The sample claim adjudicated unattended (not held) and kept as a batch, as `claim_in`
+/// keeps it, with the run.
+fn answered_batch(
+    mode: BatchMode,
+    unattended: UnattendedAmountDisputes,
+) -> (AdjudicationRun, Batch) {
+    let settings = settings(mode, unattended);
+    let claim = sample_claim();
+    let run = adjudicate(&claim, &book(), &settings, today());
+    assert!(!run.held);
+    let kept = run.batch(claim.lines.iter().map(SaleLine::from).collect(), mode);
+    let batch = Batch {
+        header: BatchHeader {
+            number: "gooddrug/GDD-CB-20261115-0001".into(),
+            received_at: today(),
+            ..sample_header("B")
+        },
+        settings,
+        mode,
+        status: kept.status,
+        lines: kept.lines,
+        claims: kept.claims,
+    };
+    (run, batch)
+}
+
+/// §13.1 `pay_calculated`: line 3 (claimed 120.00, `CONTRACT_PRICE_MISMATCH`) is paid the
+/// calculated 100.50, so it is Claimed at 100.50 on claim #1 with lines 1, 2 and 4, its failed
+/// rule kept; lines 5 and 6, paid nothing, are Rejected with their reason and no claim.
+#[test]
+fn pay_calculated_claims_the_lines_it_pays_on_claim_1_13_1() {
+    for mode in [BatchMode::ImmediateClaim, BatchMode::ReviewAndClaim] {
+        let (_, batch) = answered_batch(mode, UnattendedAmountDisputes::PayCalculated);
+        assert_eq!(
+            statuses(&batch),
+            "Closed 1:Claimed#1 2:Claimed#1 3:Claimed#1 4:Claimed#1 5:Rejected 6:Rejected",
+            "{mode:?}"
+        );
+        let line3 = &batch.lines[2];
+        assert_eq!(
+            line3.accepted_amount.map(|a| a.to_string()).as_deref(),
+            Some("100.50")
+        );
+        assert_eq!(line3.accepted_quantity, Some(line3.sale.quantity));
+        assert_eq!(
+            line3.sale.claimed_amount.map(|a| a.to_string()).as_deref(),
+            Some("120.00")
+        );
+        assert_eq!(line3.reject_reason, None);
+        let v = line3.validation.as_ref().expect("validation kept");
+        assert_eq!(v.status, LineStatus::AmountDisputed);
+        assert_eq!(v.primary, Some(ReasonCode::ContractPriceMismatch));
+        let accepted: Vec<String> = batch
+            .lines
+            .iter()
+            .map(|l| l.accepted_amount.map_or("-".to_owned(), |a| a.to_string()))
+            .collect();
+        assert_eq!(accepted, ["62.50", "48.00", "100.50", "12.50", "-", "-"]);
+        for rejected in &batch.lines[4..] {
+            assert_eq!(rejected.claim, None);
+            assert_eq!(
+                rejected.reject_reason,
+                Some(RejectReason::EligibilityDisputed)
+            );
+        }
+        assert_eq!(batch.claims.len(), 1);
+        assert_eq!(batch.claims[0].seq, 1);
+        assert_eq!(batch.claims[0].lines, ["1", "2", "3", "4"]);
+        assert_eq!(batch.claims[0].amount.to_string(), "223.50");
+    }
+}
+
+/// §13.1 `reject`: line 3 is approved nothing, so it is Rejected (`AMOUNT_DISPUTED`) and claim
+/// #1 holds lines 1, 2 and 4 for 123.00.
+#[test]
+fn reject_leaves_the_amount_disputed_line_off_the_claim_13_1() {
+    let (_, batch) = answered_batch(BatchMode::ImmediateClaim, UnattendedAmountDisputes::Reject);
+    assert_eq!(
+        statuses(&batch),
+        "Closed 1:Claimed#1 2:Claimed#1 3:Rejected 4:Claimed#1 5:Rejected 6:Rejected"
+    );
+    assert_eq!(
+        batch.lines[2].reject_reason,
+        Some(RejectReason::AmountDisputed)
+    );
+    assert_eq!(batch.lines[2].accepted_amount, None);
+    assert_eq!(batch.claims[0].lines, ["1", "2", "4"]);
+    assert_eq!(batch.claims[0].amount.to_string(), "123.00");
+}
+
+/// §7.7: the batch a run answered at once is answered by `batch_answer` exactly as the run
+/// answered it (the sample 849 for `pay_calculated`: line 3 `06`, `N`, 100.50).
+#[test]
+fn the_batch_answered_at_once_answers_as_the_run_did_7_7() {
+    for unattended in [
+        UnattendedAmountDisputes::PayCalculated,
+        UnattendedAmountDisputes::Reject,
+    ] {
+        let (run, batch) = answered_batch(BatchMode::ImmediateClaim, unattended);
+        let Some((report, answer)) = batch_answer(&batch, header()) else {
+            panic!("a closed batch is answered");
+        };
+        let sent = run.response(&sample_claim(), header(), &batch.settings);
+        assert_eq!(Some(answer), sent, "{unattended:?}");
+        assert_eq!(report, run.report, "{unattended:?}");
+    }
+    let (_, batch) = answered_batch(
+        BatchMode::ImmediateClaim,
+        UnattendedAmountDisputes::PayCalculated,
+    );
+    let Some((_, answer)) = batch_answer(&batch, header()) else {
+        panic!("a closed batch is answered");
+    };
+    let line3 = &answer.lines[2];
+    assert_eq!(
+        (
+            line3.status,
+            line3.reason_code.as_deref(),
+            line3.follow_up.map(|f| f.code()),
+            line3.approved_amount.to_string()
+        ),
+        (Answer::Adjusted, Some("06"), Some("N"), "100.50".to_owned())
+    );
+    assert_eq!(answer.total_approved.to_string(), "223.50");
+}
+
+/// §5.1 with §13.1 `pay_calculated`: line 3 (6 CA of 12345030005, the wrong contract price)
+/// is paid at the calculated amount, so it takes 6 of a 10 CA cap, as an accepted line would;
+/// a later line of 5 CA in the same claim finds 4 left (`CAP_EXCEEDED`, 04).
+#[test]
+fn a_line_paid_at_the_calculated_amount_takes_its_cap_5_1() {
+    let mut claim = sample_claim();
+    let mut later = claim.lines[2].clone();
+    later.line = "7".into();
+    later.invoice = "INV0098178".into();
+    later.quantity = "5".parse().unwrap_or_default();
+    later.contract_price = "48.25".parse().unwrap_or_default();
+    later.claimed_amount = "83.75".parse().unwrap_or_default();
+    claim.lines.push(later);
+    claim.total_claimed = claim.lines.iter().map(|l| l.claimed_amount).sum();
+    let mut caps = CapLedger::new();
+    let cap = caps.add_cap(crate::caps::Cap {
+        scope: crate::caps::CapScope {
+            contract: "SPA-2026-0042".into(),
+            item: "NDC:12345030005".into(),
+            customer: None,
+        },
+        quantity: "10".parse().ok(),
+        amount: None,
+    });
+    let settings = settings(
+        BatchMode::ImmediateClaim,
+        UnattendedAmountDisputes::PayCalculated,
+    );
+    let run = crate::adjudicate::adjudicate_with(
+        &claim,
+        "B",
+        &book(),
+        &settings,
+        today(),
+        &LineHistory::new(),
+        Some(&mut caps),
+        None,
+    );
+    let approved: Vec<String> = run
+        .report
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {} {}",
+                l.line,
+                l.x12_code.as_deref().unwrap_or("-"),
+                l.approved_amount
+            )
+        })
+        .collect();
+    assert_eq!(approved[2], "3 06 100.50");
+    assert_eq!(approved[6], "7 04 0.00");
+    let line3 = crate::sale::LineRef {
+        batch: "B".into(),
+        line: "3".into(),
+    };
+    let held: Vec<String> = caps
+        .held_by(&line3)
+        .iter()
+        .map(|(c, q, a, kind)| format!("{c} {q} {a} {kind:?}"))
+        .collect();
+    assert_eq!(held, [format!("{cap} 6 100.50 Reserved")]);
+    assert_eq!(
+        caps.remaining(cap).0.map(|q| q.to_string()).as_deref(),
+        Some("4")
+    );
+    let kept = run.batch(
+        claim.lines.iter().map(SaleLine::from).collect(),
+        settings.batch_mode,
+    );
+    assert_eq!(kept.lines[2].status, LineStatus::Claimed);
+    assert_eq!(kept.lines[6].status, LineStatus::Rejected);
+    assert_eq!(kept.claims[0].lines, ["1", "2", "3", "4"]);
+}
+
+/// The customer claim's lines (§7.7) as `claim line: outcome claimed approved AAA03 AAA04`.
+fn claim_lines(claim: &crate::claims::ClaimRecord) -> Vec<String> {
+    claim
+        .lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{}: {:?} {} {} {} {}",
+                l.line,
+                l.outcome,
+                l.claimed_amount,
+                l.approved_amount.map_or("-".to_owned(), |a| a.to_string()),
+                l.reason_code.as_deref().unwrap_or("-"),
+                l.follow_up.map_or("-", |f| f.code())
+            )
+        })
+        .collect()
+}
+
+/// §7.7: the customer claim answered by its 849 lists the lines its batch claimed, each as the
+/// distributor claimed it and as the 849 answers it (line 3: 120.00 claimed, 100.50 approved,
+/// adjusted `06`/`N`); lines 5 and 6, paid nothing, are not on it. The same whether the run
+/// answered at once or a reviewer ended the held batch (line 3 then on claim #2).
+#[test]
+fn the_answered_customer_claim_lists_its_claimed_lines_7_7() {
+    let expected = [
+        "1: Some(Paid) 62.50 62.50 - -",
+        "2: Some(Paid) 48.00 48.00 - -",
+        "3: Some(Adjusted) 120.00 100.50 06 N",
+        "4: Some(Paid) 12.50 12.50 - -",
+    ];
+    let (run, batch) = answered_batch(
+        BatchMode::ImmediateClaim,
+        UnattendedAmountDisputes::PayCalculated,
+    );
+    let Some(response) = run.response(&sample_claim(), header(), &batch.settings) else {
+        panic!("pay_calculated answers at once");
+    };
+    let mut claim = crate::claims::ClaimRecord::received(
+        &batch,
+        "GDD-CB-20261115-0001".into(),
+        run.report.total_approved,
+        today(),
+    );
+    assert!(claim.lines.is_empty());
+    claim.answer_received(&batch, &response);
+    assert_eq!(claim_lines(&claim), expected);
+    assert_eq!(claim.amount.to_string(), "223.50");
+    assert_eq!(claim.approved().to_string(), "223.50");
+    let line3 = &claim.lines[2];
+    assert_eq!(
+        line3
+            .origin
+            .as_ref()
+            .map(|o| (o.batch.as_str(), o.line.as_str())),
+        Some(("B", "3"))
+    );
+    assert_eq!(line3.claimed_quantity.to_string(), "6");
+    assert_eq!(
+        line3
+            .approved_contract_price
+            .map(|p| p.to_string())
+            .as_deref(),
+        Some("48.25")
+    );
+
+    let mut held = held_batch(BatchMode::ImmediateClaim);
+    act(
+        &mut held,
+        &[
+            BatchAction::AcceptCalculated { line: "3".into() },
+            BatchAction::PayAndClose,
+        ],
+    );
+    let Some((_, answer)) = batch_answer(&held, header()) else {
+        panic!("a closed batch is answered");
+    };
+    let mut reviewed = crate::claims::ClaimRecord::received(
+        &held,
+        "GDD-CB-20261115-0001".into(),
+        Decimal::ZERO,
+        today(),
+    );
+    reviewed.answer_received(&held, &answer);
+    assert_eq!(claim_lines(&reviewed), expected);
+    assert_eq!(reviewed.amount.to_string(), "223.50");
 }
