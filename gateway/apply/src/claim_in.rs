@@ -532,6 +532,14 @@ async fn adjudicate_new(
         "claim {} adjudicated: approved {} of {}",
         claim.debit_memo, approved, run.report.total_claimed
     );
+    if let Some(stated) = run.report.stated_total {
+        // x12-chargeback 5: the summary should be the sum of the lines. The lines are what
+        // was adjudicated; the disagreement is said where the claim's outcome is read.
+        tracing::warn!(partner = %partner.id, debit_memo = %claim.debit_memo, %stated, lines = %run.report.total_claimed, "claim summary total is not the sum of its lines");
+        summary.push_str(&format!(
+            " (its summary AMT says {stated}, not the sum of its lines)"
+        ));
+    }
     if let Some(l) = &link {
         summary.push_str(&format!(
             " as {claim_number} ({} {})",

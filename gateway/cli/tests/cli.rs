@@ -222,6 +222,40 @@ fn adjudicate_reproduces_the_sample_849() {
 }
 
 #[test]
+fn adjudicate_says_when_a_claims_summary_is_not_the_sum_of_its_lines() {
+    let dir = tempdir("summary-total");
+    let claim = std::fs::read_to_string(root().join("samples/844_4010_claim.x12")).expect("sample");
+    let off = claim.replace("CTT*6*26~\nAMT*CC*255.25~", "CTT*6*26~\nAMT*CC*999.99~");
+    assert_ne!(off, claim, "the sample's summary moved");
+    let path = dir.join("off-total.x12");
+    std::fs::write(&path, off).expect("written");
+    let o = chargegate(&[
+        "adjudicate",
+        path.to_str().expect("utf-8 path"),
+        "--contracts",
+        "samples/845_4010_contract.x12",
+        "--today",
+        "2026-11-20",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(
+        v["total_claimed"], "255.25",
+        "the lines are what is adjudicated"
+    );
+    assert_eq!(v["stated_total"], "999.99");
+    assert_eq!(v["total_approved"], "223.50");
+    assert!(
+        stderr(&o).contains(
+            "warning: debit memo GDD-CB-20261115-0001: its summary total 999.99 is not the sum of its lines (255.25)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn adjudicated_849_renders_to_valid_x12_for_the_distributor() {
     let dir = tempdir("render");
     let o = chargegate(&[

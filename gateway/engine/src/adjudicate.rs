@@ -71,6 +71,11 @@ pub struct Adjudication {
     pub total_approved: Decimal,
     /// One entry per claim line, in claim order.
     pub lines: Vec<AdjudicatedLine>,
+    /// The claim's summary total (844 summary `AMT*CC`) when it is not the sum of its lines
+    /// (x12-chargeback 5, checks on receipt). The lines are adjudicated on their own amounts
+    /// and [`Self::total_claimed`] is their sum; this says the claim disagrees with itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated_total: Option<Decimal>,
 }
 
 /// A run: the report plus what the 849 needs.
@@ -234,7 +239,7 @@ pub fn adjudicate_with(
             warnings: v.warnings.clone(),
         });
     }
-    let total_claimed = claim.lines.iter().map(|l| l.claimed_amount).sum();
+    let total_claimed: Decimal = claim.lines.iter().map(|l| l.claimed_amount).sum();
     let total_approved = report_lines.iter().map(|l| l.approved_amount).sum();
     AdjudicationRun {
         report: Adjudication {
@@ -242,6 +247,7 @@ pub fn adjudicate_with(
             total_claimed,
             total_approved,
             lines: report_lines,
+            stated_total: (claim.total_claimed != total_claimed).then_some(claim.total_claimed),
         },
         validations,
         held,
@@ -567,6 +573,26 @@ mod tests {
             adjudicate(&sample_claim(), &book(), &settings, today).report
         );
         Ok(())
+    }
+
+    #[test]
+    fn a_summary_total_that_is_not_the_sum_of_the_lines_is_reported_beside_it() {
+        // x12-chargeback 5, checks on receipt: the lines are adjudicated on their own
+        // amounts, and the report says what the claim's summary said instead.
+        let mut claim = sample_claim();
+        let settings = EngineSettings::default();
+        let run = adjudicate(&claim, &book(), &settings, date("2026-11-18"));
+        assert_eq!(run.report.stated_total, None);
+        let json = serde_json::to_value(&run.report).unwrap_or_default();
+        assert!(json.get("stated_total").is_none(), "{json}");
+
+        claim.total_claimed = Decimal::new(99999, 2);
+        let run = adjudicate(&claim, &book(), &settings, date("2026-11-18"));
+        assert_eq!(run.report.stated_total, Some(Decimal::new(99999, 2)));
+        assert_eq!(run.report.total_claimed.to_string(), "255.25");
+        assert_eq!(run.report.total_approved.to_string(), "223.50");
+        let json = serde_json::to_value(&run.report).unwrap_or_default();
+        assert_eq!(json["stated_total"], "999.99");
     }
 
     #[test]

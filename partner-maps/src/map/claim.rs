@@ -101,9 +101,9 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts844, source: &Source) -> Claim {
     if ctx.wants_notes()
         && let Some(total) = total_claimed
     {
-        // x12-chargeback 5, checks on receipt: the summary is the sum of the lines. Only a
-        // note for now: whether a claim that disagrees is refused (and how) is the owners'
-        // call; the engine pays from the lines either way.
+        // x12-chargeback 5, checks on receipt: the summary is the sum of the lines. A note
+        // here; the engine adjudicates the lines and reports the summary beside them
+        // (`Adjudication::stated_total`).
         let sum: rust_decimal::Decimal = lines.iter().map(|l| l.claimed_amount).sum();
         if sum != total {
             ctx.note(ctt, None, || {

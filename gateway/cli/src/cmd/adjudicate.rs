@@ -78,6 +78,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
     for claim in &claims {
         let run = adjudicate(claim, &book, &settings, today);
+        if let Some(stated) = run.report.stated_total {
+            eprintln!(
+                "warning: debit memo {}: its summary total {stated} is not the sum of its lines ({}); the lines are adjudicated on their own amounts",
+                run.report.debit_memo, run.report.total_claimed
+            );
+        }
         if args.render_849 {
             let header = ResponseHeader {
                 source: Source {

@@ -192,6 +192,7 @@ pub fn batch_answer(
             total_claimed: claim.total_claimed,
             total_approved: lines.iter().map(|l| l.approved_amount).sum(),
             lines,
+            stated_total: None,
         },
         validations,
         held: false,
