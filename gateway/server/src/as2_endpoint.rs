@@ -113,7 +113,8 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Body) 
         )
             .into_response();
     };
-    let body = match read_body(body, &headers, state.shared.settings.http.max_body).await {
+    let max_body = state.shared.settings.http.max_body;
+    let body = match read_body(body, &headers, max_body).await {
         Ok(b) => b,
         Err(response) => return response,
     };
@@ -144,8 +145,9 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Body) 
                 .find(|p| p.as2.as_ref().is_some_and(|a| a.id == from))
                 .and_then(|p| partner_as2(p, &url).ok().flatten())
         };
-        // Handed over, decrypted in place: one copy of the message in memory.
-        as2::receive_owned(&headers, body, &me2, &lookup)
+        // Handed over, decrypted in place: one copy of the message in memory (and what a
+        // compressed one inflates to, which may not pass the body limit either).
+        as2::receive_owned(&headers, body, &me2, &lookup, max_body)
     })
     .await;
     let received = match received {

@@ -45,7 +45,8 @@ pub enum As2Error {
     Config(String),
 }
 
-/// Disposition modifiers of RFC 4130 section 7.4.3, used in negative MDNs.
+/// Disposition modifiers of RFC 4130 section 7.4.3 (and RFC 5402's `decompression-failed`),
+/// used in negative MDNs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureModifier {
     /// The AS2-From or AS2-To names nobody we trade with.
@@ -60,6 +61,9 @@ pub enum FailureModifier {
     InsufficientMessageSecurity,
     /// The message used a format or algorithm we refuse.
     UnsupportedFormat,
+    /// A compressed-data layer could not be inflated, or expands past the size limit
+    /// (RFC 5402).
+    DecompressionFailed,
     /// Anything else.
     UnexpectedProcessingError,
 }
@@ -74,6 +78,7 @@ impl FailureModifier {
             Self::IntegrityCheckFailed => "integrity-check-failed",
             Self::InsufficientMessageSecurity => "insufficient-message-security",
             Self::UnsupportedFormat => "unsupported-format",
+            Self::DecompressionFailed => "decompression-failed",
             Self::UnexpectedProcessingError => "unexpected-processing-error",
         }
     }
