@@ -115,6 +115,17 @@ impl World {
         self.serve_on(Options::embedded(), workers)
     }
 
+    /// [`World::serve`] with more keys of the `[http]` table.
+    fn serve_with_http(&self, http: &str) -> Serve {
+        self.serve_on(
+            Options {
+                http: http.to_owned(),
+                ..Options::embedded()
+            },
+            "",
+        )
+    }
+
     /// [`World::serve`] on `base` (embedded defaults or the servers).
     fn serve_on(&self, base: Options, workers: &str) -> Serve {
         start_with(
@@ -158,8 +169,13 @@ impl World {
 
     /// ACME sends the file at `path` to the gateway's `POST /as2` with pyas2lib.
     fn acme_sends_file(&self, serve: &Serve, path: &Path) -> serde_json::Value {
+        self.acme_sends_with(serve, path, &[])
+    }
+
+    /// [`World::acme_sends_file`] with more peer arguments (`--message-id`, `--compress`).
+    fn acme_sends_with(&self, serve: &Serve, path: &Path, extra: &[&str]) -> serde_json::Value {
         let url = format!("http://127.0.0.1:{}/as2", serve.port);
-        peer_send_file(&self.acme, &self.us, &url, path, &[])
+        peer_send_file(&self.acme, &self.us, &url, path, extra)
     }
 }
 
@@ -186,6 +202,27 @@ fn outbound(serve: &Serve, doc_type: &str) -> Vec<serde_json::Value> {
         .filter(|t| t["direction"] == "outbound" && t["doc_type"] == doc_type)
         .cloned()
         .collect()
+}
+
+/// ACME's inbound files (not their sets), newest first.
+fn inbound_files(serve: &Serve) -> Vec<serde_json::Value> {
+    let (_, body) = get(
+        serve.port,
+        "/api/v1/transactions?partner=acmepharma&limit=100",
+    )
+    .unwrap();
+    json(&body)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["direction"] == "inbound" && t["parent_id"].is_null())
+        .cloned()
+        .collect()
+}
+
+/// The acknowledgments ACME's AS2 server received.
+fn acks(peer: &Peer) -> usize {
+    received(peer).iter().filter(|x| is_ack(x)).count()
 }
 
 fn wait_state(serve: &Serve, doc_type: &str, state: &str) -> serde_json::Value {
@@ -456,5 +493,59 @@ fn acknowledgments_follow_the_channel_the_file_came_in_by() {
         received(&peer).iter().filter(|x| is_ack(x)).count(),
         1,
         "the dropped file's acknowledgment went over AS2 too"
+    );
+}
+
+/// Compressed messages in both orders go through the gateway; one that inflates past
+/// `http.max_body` gets a negative MDN and leaves nothing behind.
+#[test]
+fn compressed_messages_are_processed_and_a_decompression_bomb_is_refused() {
+    let w = World::new("sync");
+    let peer = w.peer(&[]);
+    let serve = w.serve_with_http("max_body = 2097152");
+    let contract = repo().join("samples/845_4010_contract.x12");
+    let verdict = w.acme_sends_with(&serve, &contract, &["--compress", "before-sign"]);
+    assert_eq!(verdict["status"], "processed", "{verdict}");
+    assert_eq!(verdict["mic_ok"], true, "{verdict}");
+    wait_for(&serve, "the compressed 845's acknowledgment", || {
+        acks(&peer) == 1
+    });
+    let change = repo().join("samples/845_5010_contract_change.x12");
+    let verdict = w.acme_sends_with(&serve, &change, &["--compress", "after-sign"]);
+    assert_eq!(verdict["status"], "processed", "{verdict}");
+    assert_eq!(verdict["mic_ok"], true, "{verdict}");
+    wait_for(
+        &serve,
+        "the signed-then-compressed 845's acknowledgment",
+        || acks(&peer) == 2,
+    );
+    assert!(
+        received(&peer)
+            .iter()
+            .filter(|x| is_ack(x))
+            .all(|x| !x.contains("AK5*R")),
+        "both accepted"
+    );
+
+    // 8 MiB that compresses to a few KB: the POST is small, what it inflates to is not.
+    let bomb = w.dir().join("peer/bomb.x12");
+    std::fs::write(&bomb, vec![b'~'; 8 << 20]).unwrap();
+    let verdict = w.acme_sends_with(&serve, &bomb, &["--compress", "before-sign"]);
+    assert_eq!(verdict["status"], "processed/error", "{verdict}");
+    assert_eq!(
+        verdict["detailed_status"], "decompression-failed",
+        "{verdict}"
+    );
+    assert!(verdict["mdn_mic"].is_null(), "{verdict}");
+    assert!(
+        serve.log().contains("expands past 2097152 bytes"),
+        "{}",
+        serve.log()
+    );
+    assert_eq!(inbound_files(&serve).len(), 2, "nothing kept of the bomb");
+    let (_, metrics) = get(serve.port, "/metrics").unwrap();
+    assert!(
+        metrics.contains("chargegate_as2_refused_total 1"),
+        "{metrics}"
     );
 }
