@@ -64,6 +64,10 @@ pub enum FailureModifier {
     /// A compressed-data layer could not be inflated, or expands past the size limit
     /// (RFC 5402).
     DecompressionFailed,
+    /// The Message-ID was received before with other content: a Message-ID names one message,
+    /// so this one is refused, not taken as a resend (the modifier pyas2lib uses for a
+    /// repeated Message-ID).
+    DuplicateDocument,
     /// Anything else.
     UnexpectedProcessingError,
 }
@@ -79,6 +83,7 @@ impl FailureModifier {
             Self::InsufficientMessageSecurity => "insufficient-message-security",
             Self::UnsupportedFormat => "unsupported-format",
             Self::DecompressionFailed => "decompression-failed",
+            Self::DuplicateDocument => "duplicate-document",
             Self::UnexpectedProcessingError => "unexpected-processing-error",
         }
     }
