@@ -692,6 +692,22 @@ fn a_refused_reused_message_sent_again_under_a_new_message_id_is_processed_once(
     });
     let files = inbound_files(&serve);
     assert_eq!(files.len(), 2, "{files:?}");
+    // The kept receipt that ran is found by both Message-IDs.
+    let t1 = first["message_id"].as_str().unwrap();
+    let t2 = fixed["message_id"].as_str().unwrap();
+    let as2_refs = |t: &serde_json::Value| -> Vec<String> {
+        let mut refs: Vec<String> = t["refs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["kind"] == "as2_message")
+            .map(|r| r["value"].as_str().unwrap().to_owned())
+            .collect();
+        refs.sort();
+        refs
+    };
+    assert_eq!(as2_refs(&files[0]), [t1, t2], "{}", files[0]);
+    assert_eq!(as2_refs(&files[1]), [t1], "{}", files[1]);
     wait_for(&serve, "both files done", || {
         inbound_files(&serve).iter().all(|f| f["state"] == "done")
     });

@@ -281,6 +281,17 @@ impl Ingest {
                 && first.step != Step::Receive;
             if !finished {
                 tracing::warn!(partner, sha256 = %raw.sha256, channel = channel.name(), transaction = %first.id, "file received again before its first run finished: finishing that run");
+                // The run is this message's too: its Message-ID finds it.
+                if let Channel::As2 { message_id } = &channel {
+                    tx.add_transaction_refs(
+                        first.id,
+                        &[TransactionRef::new(
+                            store::RefKind::As2Message,
+                            message_id.clone(),
+                        )],
+                    )
+                    .await?;
+                }
                 tx.commit().await?;
                 return Ok(Receipt {
                     transaction: first.id,
