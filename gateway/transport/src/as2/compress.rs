@@ -289,6 +289,28 @@ mod tests {
     }
 
     #[test]
+    fn no_input_makes_it_panic_or_pass_the_limit() {
+        // Every truncation and a flipped byte at every position of a small CompressedData,
+        // DER and BER: an error or some output within the limit, never a panic.
+        let der_bytes = compress_for_tests(&text(2_000));
+        let ber = to_ber_chunked(&der_bytes, 50);
+        for input in [&der_bytes, &ber] {
+            for end in 0..input.len() {
+                let _ = decompress(&input[..end], 4_096);
+            }
+            for at in 0..input.len() {
+                for flip in [0x01u8, 0x80, 0xff] {
+                    let mut mutated = input.clone();
+                    mutated[at] ^= flip;
+                    if let Ok(out) = decompress(&mutated, 4_096) {
+                        assert!(out.len() <= 4_096);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn corrupt_truncated_and_foreign_content_is_refused() {
         let der_bytes = compress_for_tests(&text(50_000));
         // Flip a byte of the zlib stream (the Adler-32 check or the inflater notices).
