@@ -7,9 +7,12 @@ serve: an HTTP server that receives AS2 messages with pyas2lib, writes each payl
        Receipt-Delivery-Option URL after --async-delay-ms (--async-mdn never: not at all, to
        test a sender's resends). Every POST's Message-ID is appended to <out-dir>/posts.log.
        Prints "LISTENING <port>" once ready; runs until killed.
-send:  builds a message with pyas2lib (signed and/or encrypted as told), posts it to --url, parses
-       the MDN (from the response, or posted to a listener this peer opens for async MDNs) with
-       pyas2lib and prints one JSON verdict line, including the MIC check.
+send:  builds a message with pyas2lib (compressed, signed and/or encrypted as told), posts it to
+       --url, parses the MDN (from the response, or posted to a listener this peer opens for async
+       MDNs) with pyas2lib and prints one JSON verdict line, including the MIC check.
+       --compress before-sign is pyas2lib's own order (compress, sign, encrypt); after-sign
+       signs first and compresses the signed entity, as other AS2 products do, from pyas2lib's
+       CMS functions.
 """
 import argparse
 import http.server
@@ -178,22 +181,60 @@ def post(url, headers, body):
         return response.status, dict(response.headers.items()), response.read()
 
 
+def compress_after_signing(message, receiver, enc_alg):
+    """The headers and body of `message` (built signed, not encrypted or compressed) with its
+    signed entity compressed, then encrypted if `enc_alg` is not "none"."""
+    from email import message as email_message
+    from pyas2lib.cms import compress_message, encrypt_message
+    from pyas2lib.utils import mime_to_bytes
+
+    signed_type = message.payload.get("Content-Type").replace("\r", "").replace("\n", " ")
+    signed_entity = f"Content-Type: {signed_type}\r\n\r\n".encode() + message.content
+    headers = {k: v for k, v in message.headers.items()
+               if k.lower() not in ("content-type", "mime-version")}
+    compressed = email_message.Message()
+    compressed.set_type("application/pkcs7-mime")
+    compressed.set_param("name", "smime.p7z")
+    compressed.set_param("smime-type", "compressed-data")
+    compressed.add_header("Content-Disposition", "attachment", filename="smime.p7z")
+    compressed.add_header("Content-Transfer-Encoding", "binary")
+    compressed.set_payload(compress_message(signed_entity))
+    del compressed["MIME-Version"]
+    if enc_alg == "none":
+        headers.update({k: v for k, v in compressed.items()})
+        return headers, compress_message(signed_entity)
+    body = encrypt_message(mime_to_bytes(compressed), enc_alg, receiver.load_encrypt_cert())
+    headers.update({
+        "Content-Type": 'application/pkcs7-mime; name="smime.p7m"; smime-type=enveloped-data',
+        "Content-Disposition": 'attachment; filename="smime.p7m"',
+        "Content-Transfer-Encoding": "binary",
+    })
+    return headers, body
+
+
 def send(args):
     listener = AsyncMdnListener() if args.mdn == "async" else None
     org = organization(args, mdn_url=listener.url if listener else None)
+    after_sign = args.compress == "after-sign" and args.sign != "none"
     receiver = partner(
         args,
-        encrypt=args.enc_alg != "none",
+        # Signed then compressed: built signed only, then compressed and encrypted here.
+        encrypt=args.enc_alg != "none" and not after_sign,
         enc_alg=args.enc_alg if args.enc_alg != "none" else "tripledes_192_cbc",
         sign=args.sign != "none",
         digest_alg=args.sign if args.sign != "none" else "sha256",
+        compress=args.compress != "none" and not after_sign,
         mdn_mode={"sync": "SYNC", "async": "ASYNC", "none": None}[args.mdn],
         mdn_digest_alg=None if args.mdn_signed == "none" else args.mdn_signed,
     )
     message = as2.Message(org, receiver)
     message.build(read(args.file), filename=os.path.basename(args.file),
                   content_type="application/edi-x12", message_id=args.message_id)
-    status_code, headers, body = post(args.url, message.headers, message.content)
+    if after_sign:
+        request_headers, request_body = compress_after_signing(message, receiver, args.enc_alg)
+    else:
+        request_headers, request_body = message.headers, message.content
+    status_code, headers, body = post(args.url, request_headers, request_body)
     verdict = {"http_status": status_code, "message_id": message.message_id,
                "expected_mic": message.mic.decode() if message.mic else None}
     raw_mdn = None
@@ -237,6 +278,9 @@ def main():
     parser.add_argument("--enc-alg", default="aes_256_cbc",
                         choices=["aes_128_cbc", "aes_192_cbc", "aes_256_cbc", "tripledes_192_cbc", "none"])
     parser.add_argument("--sign", default="sha256", choices=["sha1", "sha256", "sha384", "sha512", "none"])
+    parser.add_argument("--compress", default="none", choices=["none", "before-sign", "after-sign"],
+                        help="send: compress the payload before signing (pyas2lib's order) or "
+                             "the signed entity after signing")
     parser.add_argument("--mdn", default="sync", choices=["sync", "async", "none"])
     parser.add_argument("--mdn-signed", default="sha256", choices=["sha1", "sha256", "sha384", "sha512", "none"])
     parser.add_argument("--port", type=int, default=0, help="serve: listen here (0: any free port)")

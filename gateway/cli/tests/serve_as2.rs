@@ -115,6 +115,17 @@ impl World {
         self.serve_on(Options::embedded(), workers)
     }
 
+    /// [`World::serve`] with more keys of the `[http]` table.
+    fn serve_with_http(&self, http: &str) -> Serve {
+        self.serve_on(
+            Options {
+                http: http.to_owned(),
+                ..Options::embedded()
+            },
+            "",
+        )
+    }
+
     /// [`World::serve`] on `base` (embedded defaults or the servers).
     fn serve_on(&self, base: Options, workers: &str) -> Serve {
         start_with(
@@ -158,8 +169,13 @@ impl World {
 
     /// ACME sends the file at `path` to the gateway's `POST /as2` with pyas2lib.
     fn acme_sends_file(&self, serve: &Serve, path: &Path) -> serde_json::Value {
+        self.acme_sends_with(serve, path, &[])
+    }
+
+    /// [`World::acme_sends_file`] with more peer arguments (`--message-id`, `--compress`).
+    fn acme_sends_with(&self, serve: &Serve, path: &Path, extra: &[&str]) -> serde_json::Value {
         let url = format!("http://127.0.0.1:{}/as2", serve.port);
-        peer_send_file(&self.acme, &self.us, &url, path, &[])
+        peer_send_file(&self.acme, &self.us, &url, path, extra)
     }
 }
 
@@ -186,6 +202,27 @@ fn outbound(serve: &Serve, doc_type: &str) -> Vec<serde_json::Value> {
         .filter(|t| t["direction"] == "outbound" && t["doc_type"] == doc_type)
         .cloned()
         .collect()
+}
+
+/// ACME's inbound files (not their sets), newest first.
+fn inbound_files(serve: &Serve) -> Vec<serde_json::Value> {
+    let (_, body) = get(
+        serve.port,
+        "/api/v1/transactions?partner=acmepharma&limit=100",
+    )
+    .unwrap();
+    json(&body)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["direction"] == "inbound" && t["parent_id"].is_null())
+        .cloned()
+        .collect()
+}
+
+/// The acknowledgments ACME's AS2 server received.
+fn acks(peer: &Peer) -> usize {
+    received(peer).iter().filter(|x| is_ack(x)).count()
 }
 
 fn wait_state(serve: &Serve, doc_type: &str, state: &str) -> serde_json::Value {
@@ -457,4 +494,223 @@ fn acknowledgments_follow_the_channel_the_file_came_in_by() {
         1,
         "the dropped file's acknowledgment went over AS2 too"
     );
+}
+
+/// A partner that sends a message again because it lost our MDN gets the same answer, and
+/// the file is processed once.
+#[test]
+fn a_message_id_sent_again_with_the_same_content_is_answered_again_and_processed_once() {
+    let w = World::new("sync");
+    let peer = w.peer(&[]);
+    let serve = w.serve("");
+    let contract = repo().join("samples/845_4010_contract.x12");
+    let first = w.acme_sends_with(&serve, &contract, &["--message-id", "t1"]);
+    assert_eq!(first["status"], "processed", "{first}");
+    assert_eq!(first["mic_ok"], true, "{first}");
+    wait_for(&serve, "the acknowledgment at ACME's AS2 server", || {
+        acks(&peer) == 1
+    });
+    let again = w.acme_sends_with(&serve, &contract, &["--message-id", "t1"]);
+    assert_eq!(again["message_id"], first["message_id"]);
+    assert_eq!(again["status"], "processed", "{again}");
+    assert_eq!(again["mic_ok"], true, "{again}");
+    assert!(
+        serve
+            .log()
+            .contains("received before with the same content; answering again, not processing"),
+        "{}",
+        serve.log()
+    );
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(
+        inbound_files(&serve).len(),
+        1,
+        "{:?}",
+        inbound_files(&serve)
+    );
+    assert_eq!(acks(&peer), 1, "the file was not processed twice");
+}
+
+/// A Message-ID names one message: another file under a used one is not acknowledged as
+/// processed (pyas2lib's DuplicateDocument), but kept on a failed receipt ops can replay.
+#[test]
+fn a_message_id_reused_with_other_content_is_refused_kept_and_replayable() {
+    let w = World::new("sync");
+    let peer = w.peer(&[]);
+    let serve = w.serve("");
+    let contract = repo().join("samples/845_4010_contract.x12");
+    let change = repo().join("samples/845_5010_contract_change.x12");
+    let first = w.acme_sends_with(&serve, &contract, &["--message-id", "t1"]);
+    assert_eq!(first["status"], "processed", "{first}");
+    wait_for(&serve, "the acknowledgment at ACME's AS2 server", || {
+        acks(&peer) == 1
+    });
+
+    let reused = w.acme_sends_with(&serve, &change, &["--message-id", "t1"]);
+    assert_eq!(reused["message_id"], first["message_id"]);
+    assert_eq!(reused["status"], "processed/error", "{reused}");
+    assert_eq!(reused["detailed_status"], "duplicate-document", "{reused}");
+    assert!(reused["mdn_mic"].is_null(), "nothing certified: {reused}");
+    assert_eq!(reused["mdn_signed"], true, "{reused}");
+
+    // Kept: a failed receipt of its own, with the Message-ID, the reason and the raw copy.
+    let files = inbound_files(&serve);
+    assert_eq!(files.len(), 2, "{files:?}");
+    let kept = &files[0];
+    assert_eq!(kept["state"], "failed", "{kept}");
+    let error = kept["error"].as_str().unwrap();
+    assert!(
+        error.contains("received before with other content")
+            && error.contains("duplicate-document"),
+        "{error}"
+    );
+    let message_id = first["message_id"].as_str().unwrap();
+    assert!(
+        kept["refs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "as2_message" && r["value"] == message_id),
+        "{kept}"
+    );
+    let sha = kept["raw_sha256"].as_str().unwrap();
+    let raw = std::fs::read(
+        w.dir()
+            .join("data/raw")
+            .join(&sha[..2])
+            .join(&sha[2..4])
+            .join(sha),
+    )
+    .unwrap();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(raw.contains("|00501|"), "the changed file is kept: {raw}");
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(acks(&peer), 1, "the reused message was not processed");
+    let (_, metrics) = get(serve.port, "/metrics").unwrap();
+    assert!(
+        metrics.contains("chargegate_as2_message_id_reused_total 1"),
+        "{metrics}"
+    );
+
+    // The first content again under its id is still a resend: answered, nothing new.
+    let again = w.acme_sends_with(&serve, &contract, &["--message-id", "t1"]);
+    assert_eq!(again["status"], "processed", "{again}");
+    assert_eq!(again["mic_ok"], true, "{again}");
+    assert_eq!(inbound_files(&serve).len(), 2);
+
+    // Ops decide to take it: replaying the kept receipt processes it.
+    let id = kept["id"].as_str().unwrap();
+    let (status, body) = http(
+        serve.port,
+        "POST",
+        &format!("/api/v1/transactions/{id}/replay"),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    wait_for(&serve, "the kept file's acknowledgment", || {
+        acks(&peer) == 2
+    });
+}
+
+/// Compressed messages in both orders go through the gateway; one that inflates past
+/// `http.max_body` gets a negative MDN and leaves nothing behind.
+#[test]
+fn compressed_messages_are_processed_and_a_decompression_bomb_is_refused() {
+    let w = World::new("sync");
+    let peer = w.peer(&[]);
+    let serve = w.serve_with_http("max_body = 2097152");
+    let contract = repo().join("samples/845_4010_contract.x12");
+    let verdict = w.acme_sends_with(&serve, &contract, &["--compress", "before-sign"]);
+    assert_eq!(verdict["status"], "processed", "{verdict}");
+    assert_eq!(verdict["mic_ok"], true, "{verdict}");
+    wait_for(&serve, "the compressed 845's acknowledgment", || {
+        acks(&peer) == 1
+    });
+    let change = repo().join("samples/845_5010_contract_change.x12");
+    let verdict = w.acme_sends_with(&serve, &change, &["--compress", "after-sign"]);
+    assert_eq!(verdict["status"], "processed", "{verdict}");
+    assert_eq!(verdict["mic_ok"], true, "{verdict}");
+    wait_for(
+        &serve,
+        "the signed-then-compressed 845's acknowledgment",
+        || acks(&peer) == 2,
+    );
+    assert!(
+        received(&peer)
+            .iter()
+            .filter(|x| is_ack(x))
+            .all(|x| !x.contains("AK5*R")),
+        "both accepted"
+    );
+
+    // 8 MiB that compresses to a few KB: the POST is small, what it inflates to is not.
+    let bomb = w.dir().join("peer/bomb.x12");
+    std::fs::write(&bomb, vec![b'~'; 8 << 20]).unwrap();
+    let verdict = w.acme_sends_with(&serve, &bomb, &["--compress", "before-sign"]);
+    assert_eq!(verdict["status"], "processed/error", "{verdict}");
+    assert_eq!(
+        verdict["detailed_status"], "decompression-failed",
+        "{verdict}"
+    );
+    assert!(verdict["mdn_mic"].is_null(), "{verdict}");
+    assert!(
+        serve.log().contains("expands past 2097152 bytes"),
+        "{}",
+        serve.log()
+    );
+    assert_eq!(inbound_files(&serve).len(), 2, "nothing kept of the bomb");
+    let (_, metrics) = get(serve.port, "/metrics").unwrap();
+    assert!(
+        metrics.contains("chargegate_as2_refused_total 1"),
+        "{metrics}"
+    );
+}
+
+/// The partner fixes a reused Message-ID by sending the file again under a new one: it is
+/// taken, once, through the receipt kept when it was refused.
+#[test]
+fn a_refused_reused_message_sent_again_under_a_new_message_id_is_processed_once() {
+    let w = World::new("sync");
+    let peer = w.peer(&[]);
+    let serve = w.serve("");
+    let contract = repo().join("samples/845_4010_contract.x12");
+    let change = repo().join("samples/845_5010_contract_change.x12");
+    let first = w.acme_sends_with(&serve, &contract, &["--message-id", "t1"]);
+    assert_eq!(first["status"], "processed", "{first}");
+    let reused = w.acme_sends_with(&serve, &change, &["--message-id", "t1"]);
+    assert_eq!(reused["detailed_status"], "duplicate-document", "{reused}");
+    wait_for(&serve, "the first file's acknowledgment", || {
+        acks(&peer) == 1
+    });
+
+    let fixed = w.acme_sends_with(&serve, &change, &["--message-id", "t2"]);
+    assert_eq!(fixed["status"], "processed", "{fixed}");
+    assert_eq!(fixed["mic_ok"], true, "{fixed}");
+    wait_for(&serve, "the changed file's acknowledgment", || {
+        acks(&peer) == 2
+    });
+    let files = inbound_files(&serve);
+    assert_eq!(files.len(), 2, "{files:?}");
+    // The kept receipt that ran is found by both Message-IDs.
+    let t1 = first["message_id"].as_str().unwrap();
+    let t2 = fixed["message_id"].as_str().unwrap();
+    let as2_refs = |t: &serde_json::Value| -> Vec<String> {
+        let mut refs: Vec<String> = t["refs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["kind"] == "as2_message")
+            .map(|r| r["value"].as_str().unwrap().to_owned())
+            .collect();
+        refs.sort();
+        refs
+    };
+    assert_eq!(as2_refs(&files[0]), [t1, t2], "{}", files[0]);
+    assert_eq!(as2_refs(&files[1]), [t1], "{}", files[1]);
+    wait_for(&serve, "both files done", || {
+        inbound_files(&serve).iter().all(|f| f["state"] == "done")
+    });
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(acks(&peer), 2, "processed once");
 }

@@ -111,9 +111,13 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || fixed.body.clone(),
             |body| {
-                let r = receive_owned(&fixed.headers, body, &us, &|name: &str| {
-                    (name == PARTNER).then(|| as_partner.clone())
-                })
+                let r = receive_owned(
+                    &fixed.headers,
+                    body,
+                    &us,
+                    &|name: &str| (name == PARTNER).then(|| as_partner.clone()),
+                    usize::MAX,
+                )
                 .expect("received");
                 assert_eq!(r.payload_len, SIZE as u64);
             },

@@ -1,7 +1,10 @@
-//! `POST /as2` (design.md 8): verify, decrypt, store the payload (raw copy + rows), and only
-//! then answer with the (signed) MDN, synchronously or by posting it to the partner's
-//! receipt URL. A Message-ID seen before from the partner gets its positive MDN again
-//! (the partner lost ours) and is not processed twice. MDNs for what we sent are handed to
+//! `POST /as2` (design.md 8): decrypt, decompress, verify, store the payload (raw copy +
+//! rows), and only then answer with the (signed) MDN, synchronously or by posting it to the
+//! partner's receipt URL. A Message-ID seen before from the partner with the same payload
+//! gets its positive MDN again (the partner lost ours) and is not processed twice; with
+//! another payload it is a different message under a used id: refused with
+//! `processed/error: duplicate-document` (no MIC: nothing is certified), its payload kept on
+//! a failed receipt of its own for ops, not processed. MDNs for what we sent are handed to
 //! [`crate::as2_mdn_wait`].
 
 use std::sync::Arc;
@@ -12,16 +15,15 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use chrono::Utc;
 use partner_maps::Profile;
 use partner_maps::profile::{Encryption, Mdn, Signing};
 use transport::as2::{
-    self, EncryptionAlg, HttpMessage, LocalIdentity, MdnMode, MdnOutcome, MicAlg, PartnerAs2,
-    PartnerCert,
+    self, EncryptionAlg, FailureModifier, HttpMessage, LocalIdentity, MdnMode, MdnOutcome, MicAlg,
+    PartnerAs2, PartnerCert,
 };
 
 use crate::http::AppState;
-use crate::ingest::Channel;
+use crate::ingest::As2Receipt;
 
 /// The AS2 route. Bodies up to `http.max_body` bytes are read by [`read_body`] (axum's
 /// default limit of 2 MB would refuse ordinary AS2 files with 413).
@@ -113,7 +115,8 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Body) 
         )
             .into_response();
     };
-    let body = match read_body(body, &headers, state.shared.settings.http.max_body).await {
+    let max_body = state.shared.settings.http.max_body;
+    let body = match read_body(body, &headers, max_body).await {
         Ok(b) => b,
         Err(response) => return response,
     };
@@ -144,8 +147,9 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Body) 
                 .find(|p| p.as2.as_ref().is_some_and(|a| a.id == from))
                 .and_then(|p| partner_as2(p, &url).ok().flatten())
         };
-        // Handed over, decrypted in place: one copy of the message in memory.
-        as2::receive_owned(&headers, body, &me2, &lookup)
+        // Handed over, decrypted in place: one copy of the message in memory (and what a
+        // compressed one inflates to, which may not pass the body limit either).
+        as2::receive_owned(&headers, body, &me2, &lookup, max_body)
     })
     .await;
     let received = match received {
@@ -165,46 +169,51 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Body) 
             let partner = profile.id.clone();
             metrics::counter!("chargegate_as2_received_total").increment(1);
             let ingest = state.ingest.clone();
-            let new = match state
-                .shared
-                .store
-                .record_as2_message(&partner, &msg.message_id, Utc::now())
-                .await
-            {
-                Ok(new) => new,
-                Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
-            };
-            if new {
-                let receipt = ingest
-                    .receive_bytes(
-                        &partner,
-                        Channel::As2 {
-                            message_id: msg.message_id.clone(),
-                        },
-                        msg.filename.as_deref(),
-                        payload,
-                    )
-                    .await;
-                match receipt {
-                    // Stored: now the MDN may go; processing runs after the answer.
-                    Ok(r) => {
-                        let id = r.transaction;
-                        tokio::spawn(async move {
-                            if let Err(error) = ingest.process(id).await {
-                                tracing::error!(transaction = %id, %error, "AS2 file not processed");
-                            }
-                        });
-                    }
-                    // Not stored: no positive MDN; the partner sends again.
-                    Err(e) => {
-                        return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response();
+            let receipt = ingest
+                .receive_as2(&partner, &msg.message_id, msg.filename.as_deref(), payload)
+                .await;
+            let outcome = match receipt {
+                // Stored: now the MDN may go; processing runs after the answer.
+                Ok(As2Receipt::New(r)) => {
+                    let id = r.transaction;
+                    tokio::spawn(async move {
+                        if let Err(error) = ingest.process(id).await {
+                            tracing::error!(transaction = %id, %error, "AS2 file not processed");
+                        }
+                    });
+                    MdnOutcome::Processed {
+                        mic: Some(msg.mic.clone()),
                     }
                 }
-            } else {
-                tracing::warn!(partner, message_id = %msg.message_id, "AS2 message received before; answering again, not processing");
-            }
-            let outcome = MdnOutcome::Processed {
-                mic: Some(msg.mic.clone()),
+                // The same message again: the same answer, nothing processed twice.
+                Ok(As2Receipt::Resent) => {
+                    tracing::warn!(partner, message_id = %msg.message_id, "AS2 message received before with the same content; answering again, not processing");
+                    MdnOutcome::Processed {
+                        mic: Some(msg.mic.clone()),
+                    }
+                }
+                // Another message under a used Message-ID: a `processed` MDN would certify
+                // content that is not processed, so it is refused (kept for ops).
+                Ok(As2Receipt::Reused {
+                    transaction,
+                    first_sha256,
+                }) => MdnOutcome::Failed {
+                    modifier: FailureModifier::DuplicateDocument,
+                    text: format!(
+                        "Message-ID {} was received before with other content (SHA-256 {}); \
+                         this content is not processed under it. Send it again under a new \
+                         Message-ID.{}",
+                        msg.message_id,
+                        first_sha256,
+                        transaction
+                            .map(|t| format!(" It is kept for review (reference {t})."))
+                            .unwrap_or_default()
+                    ),
+                },
+                // Not stored: no positive MDN; the partner sends again.
+                Err(e) => {
+                    return (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response();
+                }
             };
             answer(
                 &state,

@@ -20,8 +20,9 @@ use partner_maps::translate::{
 use partner_maps::{Profile, ProfileSet, SetOutcome, TranslateError};
 use schemas::Document;
 use store::{
-    ControlKind, Direction, DocumentSource, InboundFile, InterchangeRecord, NewDocument,
-    NewTransaction, Step, Store, TransactionRecord, TransactionRef, TransactionUpdate, TxState,
+    As2Seen, ControlKind, Direction, DocumentSource, InboundFile, InterchangeRecord, NewDocument,
+    NewTransaction, Step, Store, StoreRead, StoreTx, TransactionRecord, TransactionRef,
+    TransactionUpdate, TxState,
 };
 use tokio::sync::{Notify, mpsc};
 use uuid::Uuid;
@@ -68,6 +69,29 @@ pub struct Receipt {
     pub transaction: Uuid,
     /// The stored raw copy.
     pub raw: RawFile,
+    /// `transaction` was made by this receipt (not a first receipt of the same bytes whose
+    /// run had not finished).
+    pub new: bool,
+}
+
+/// What receiving an AS2 message's payload did ([`Ingest::receive_as2`]).
+#[derive(Debug, Clone)]
+pub enum As2Receipt {
+    /// A message not seen before: its file is received, to be processed.
+    New(Receipt),
+    /// The Message-ID came before with the same payload: the partner sent it again (it lost
+    /// our MDN, or timed out waiting). Nothing is recorded or processed again.
+    Resent,
+    /// The Message-ID came before with another payload: a different message under a used
+    /// id, which must not be acknowledged as processed. Its payload is kept all the same, as a
+    /// receipt of its own that is failed with the reason and not processed (replaying it
+    /// processes it); `None` when these bytes are already a receipt being processed.
+    Reused {
+        /// The kept receipt.
+        transaction: Option<Uuid>,
+        /// SHA-256 (hex) of the payload the Message-ID first came with.
+        first_sha256: String,
+    },
 }
 
 /// What processing a file did.
@@ -132,7 +156,7 @@ impl Ingest {
         self.record(partner, channel, name, stored).await
     }
 
-    /// Receives bytes held in memory (AS2 payloads, uploads).
+    /// Receives bytes held in memory (uploads).
     pub async fn receive_bytes(
         &self,
         partner: &str,
@@ -145,6 +169,68 @@ impl Ingest {
         self.record(partner, channel, name, stored).await
     }
 
+    /// Receives the payload of an AS2 message: the raw copy, then, in one database
+    /// transaction, its Message-ID with the payload's hash and the file's receipt, so a
+    /// Message-ID is never recorded without the file it brought. A Message-ID the partner
+    /// used before is a resend when the payload is the same, and a different message reusing
+    /// the id when it is not ([`As2Receipt`]).
+    pub async fn receive_as2(
+        &self,
+        partner: &str,
+        message_id: &str,
+        name: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> Result<As2Receipt, PipelineError> {
+        let raw = self.raw.clone();
+        let stored = tokio::task::spawn_blocking(move || raw.put(&bytes)).await??;
+        let channel = Channel::As2 {
+            message_id: message_id.to_owned(),
+        };
+        let mut tx = self.store.begin().await?;
+        let seen = tx
+            .record_as2_message(partner, message_id, &stored.sha256, Utc::now())
+            .await?;
+        let first_sha256 = match seen {
+            As2Seen::New => {
+                return self
+                    .record_in(tx, partner, channel, name, stored, None)
+                    .await
+                    .map(As2Receipt::New);
+            }
+            // Recorded before hashes were kept: taken as a resend, as it was then.
+            As2Seen::Before { sha256: None } => {
+                tx.rollback().await?;
+                return Ok(As2Receipt::Resent);
+            }
+            As2Seen::Before {
+                sha256: Some(first),
+            } if first == stored.sha256 => {
+                tx.rollback().await?;
+                return Ok(As2Receipt::Resent);
+            }
+            As2Seen::Before {
+                sha256: Some(first),
+            } => first,
+        };
+        tx.rollback().await?;
+        metrics::counter!("chargegate_as2_message_id_reused_total").increment(1);
+        let refusal = format!(
+            "AS2 Message-ID {message_id} was received before with other content (sha256 \
+             {first_sha256}); refused with processed/error: duplicate-document and not \
+             processed: the partner sends it again under a new Message-ID, or replay this \
+             transaction to process it as received"
+        );
+        let tx = self.store.begin().await?;
+        let receipt = self
+            .record_in(tx, partner, channel, name, stored, Some(&refusal))
+            .await?;
+        tracing::warn!(partner, message_id, first_sha256, sha256 = %receipt.raw.sha256, transaction = %receipt.transaction, "AS2 Message-ID reused with other content: refused, payload kept, not processed");
+        Ok(As2Receipt::Reused {
+            transaction: receipt.new.then_some(receipt.transaction),
+            first_sha256,
+        })
+    }
+
     async fn record(
         &self,
         partner: &str,
@@ -152,8 +238,23 @@ impl Ingest {
         name: Option<&str>,
         raw: RawFile,
     ) -> Result<Receipt, PipelineError> {
+        let tx = self.store.begin().await?;
+        self.record_in(tx, partner, channel, name, raw, None).await
+    }
+
+    /// Records the receipt of `raw` in `tx` and commits it, with what `tx` holds already (an
+    /// AS2 Message-ID). With `refused`, a new receipt is failed with that reason instead of
+    /// waiting to be processed.
+    async fn record_in(
+        &self,
+        mut tx: Box<dyn StoreTx>,
+        partner: &str,
+        channel: Channel,
+        name: Option<&str>,
+        raw: RawFile,
+        refused: Option<&str>,
+    ) -> Result<Receipt, PipelineError> {
         let now = Utc::now();
-        let mut tx = self.store.begin().await?;
         let file = InboundFile {
             partner: partner.to_owned(),
             sha256: raw.sha256.clone(),
@@ -162,11 +263,10 @@ impl Ingest {
             received_at: now,
         };
         if !tx.record_inbound_file(&file).await? {
-            tx.rollback().await?;
             metrics::counter!("chargegate_files_duplicate_total", "channel" => channel.name())
                 .increment(1);
-            let first = self
-                .first_receipt(partner, &raw.sha256)
+            // Read in the same database transaction, which keeps what it recorded so far.
+            let first = first_receipt_in(&mut *tx, partner, &raw.sha256)
                 .await?
                 .ok_or_else(|| {
                     PipelineError::Inconsistent(format!(
@@ -175,20 +275,34 @@ impl Ingest {
                     ))
                 })?;
             // Its first run did not finish (a restart, the inbox file still there): finish it.
+            // So is a receipt refused when it came (an AS2 Message-ID reused with other
+            // content, kept failed at receive): the same bytes sent again properly run it.
             let finished = matches!(first.state, TxState::Done | TxState::Failed)
                 && first.step != Step::Receive;
             if !finished {
                 tracing::warn!(partner, sha256 = %raw.sha256, channel = channel.name(), transaction = %first.id, "file received again before its first run finished: finishing that run");
+                // The run is this message's too: its Message-ID finds it.
+                if let Channel::As2 { message_id } = &channel {
+                    tx.add_transaction_refs(
+                        first.id,
+                        &[TransactionRef::new(
+                            store::RefKind::As2Message,
+                            message_id.clone(),
+                        )],
+                    )
+                    .await?;
+                }
+                tx.commit().await?;
                 return Ok(Receipt {
                     transaction: first.id,
                     raw,
+                    new: false,
                 });
             }
             // Sent again after it was processed: a transmission of its own that ops can see,
             // whose interchanges are refused as duplicates (TA1 R 025) and nothing of it
             // processed twice.
             tracing::warn!(partner, sha256 = %raw.sha256, channel = channel.name(), first = %first.id, "file received again: its interchanges are refused as duplicates");
-            tx = self.store.begin().await?;
         }
         let id = Uuid::now_v7();
         let mut row = NewTransaction::new(
@@ -211,6 +325,13 @@ impl Ingest {
             ));
         }
         tx.insert_transaction(&row).await?;
+        if let Some(reason) = refused {
+            tx.update_transaction(
+                &TransactionUpdate::new(id, Step::Receive, TxState::Failed, "system", now)
+                    .with_error(reason),
+            )
+            .await?;
+        }
         tx.commit().await?;
         metrics::counter!("chargegate_files_received_total", "channel" => channel.name())
             .increment(1);
@@ -219,6 +340,7 @@ impl Ingest {
         Ok(Receipt {
             transaction: id,
             raw,
+            new: true,
         })
     }
 
@@ -721,26 +843,14 @@ impl Ingest {
         Ok(first)
     }
 
-    /// The transaction of the first receipt of the file `sha256` from `partner` (its sets,
-    /// which share its hash, are not read: a file of 100,000 sets is one row here).
+    /// The transaction of the first receipt of the file `sha256` from `partner`.
     async fn first_receipt(
         &self,
         partner: &str,
         sha256: &str,
     ) -> Result<Option<TransactionRecord>, PipelineError> {
-        let receipts = self
-            .store
-            .list_transactions(&store::TransactionFilter {
-                partner: Some(partner.to_owned()),
-                raw_sha256: Some(sha256.to_owned()),
-                direction: Some(Direction::Inbound),
-                files_only: true,
-                limit: Some(1000),
-                ..Default::default()
-            })
-            .await?;
-        // Newest first: the last is the first receipt (of the last thousand sends).
-        Ok(receipts.into_iter().last())
+        let mut reader = self.store.reader().await?;
+        first_receipt_in(&mut *reader, partner, sha256).await
     }
 
     async fn fail(&self, id: Uuid, step: Step, error: &str) -> Result<(), PipelineError> {
@@ -771,6 +881,27 @@ struct Run<'a> {
     refused: Vec<(String, Ta1Note)>,
     errors: Vec<String>,
     out: Processed,
+}
+
+/// The transaction of the first receipt of the file `sha256` from `partner` (its sets,
+/// which share its hash, are not read: a file of 100,000 sets is one row here).
+async fn first_receipt_in<R: StoreRead + ?Sized>(
+    reader: &mut R,
+    partner: &str,
+    sha256: &str,
+) -> Result<Option<TransactionRecord>, PipelineError> {
+    let receipts = reader
+        .list_transactions(&store::TransactionFilter {
+            partner: Some(partner.to_owned()),
+            raw_sha256: Some(sha256.to_owned()),
+            direction: Some(Direction::Inbound),
+            files_only: true,
+            limit: Some(1000),
+            ..Default::default()
+        })
+        .await?;
+    // Newest first: the last is the first receipt (of the last thousand sends).
+    Ok(receipts.into_iter().last())
 }
 
 /// Notes that the interchange `isa13` is refused with `note` (once per note).

@@ -331,13 +331,15 @@ pub trait StoreTx: StoreRead {
     async fn record_inbound_file(&mut self, file: &InboundFile) -> StoreResult<bool>;
     /// `true` if the ISA13 was not seen before from this sender.
     async fn record_interchange(&mut self, interchange: &InterchangeRecord) -> StoreResult<bool>;
-    /// `true` if the AS2 Message-ID was not seen before from this partner.
+    /// Records an inbound AS2 Message-ID with the SHA-256 (hex) of its payload, unless the
+    /// partner sent it before: then what it came with the first time.
     async fn record_as2_message(
         &mut self,
         partner: &str,
         message_id: &str,
+        sha256: &str,
         at: DateTime<Utc>,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<As2Seen>;
     /// Records an outbound AS2 message before its first POST (status `sending`, no attempts);
     /// a message under the same Message-ID is replaced (a failed one sent again).
     async fn put_as2_outbound(&mut self, message: &NewAs2Outbound) -> StoreResult<()>;
@@ -683,12 +685,15 @@ pub trait Store: Send + Sync {
         &self,
         partner: &str,
         message_id: &str,
+        sha256: &str,
         at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<As2Seen> {
         let mut t = self.begin().await?;
-        let new = t.record_as2_message(partner, message_id, at).await?;
+        let seen = t
+            .record_as2_message(partner, message_id, sha256, at)
+            .await?;
         t.commit().await?;
-        Ok(new)
+        Ok(seen)
     }
 
     /// [`StoreRead::get_as2_outbound`].

@@ -527,6 +527,19 @@ pub struct ClaimTransmission {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What was known of an inbound AS2 Message-ID when it was recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum As2Seen {
+    /// First time from this partner: recorded with its payload's hash.
+    New,
+    /// Received before, with a payload of this hash (`None`: recorded before hashes were
+    /// kept, migration 0023).
+    Before {
+        /// SHA-256 (hex) of the payload the Message-ID first came with.
+        sha256: Option<String>,
+    },
+}
+
 /// An interchange seen from a sender (duplicate ISA13 detection, TA1 025).
 #[derive(Debug, Clone, PartialEq)]
 pub struct InterchangeRecord {

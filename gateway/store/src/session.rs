@@ -460,9 +460,10 @@ impl StoreTx for Session {
         &mut self,
         partner: &str,
         message_id: &str,
+        sha256: &str,
         at: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        pipeline::record_as2_message(self.conn(), partner, message_id, at).await
+    ) -> StoreResult<As2Seen> {
+        pipeline::record_as2_message(self.conn(), partner, message_id, sha256, at).await
     }
 
     async fn put_as2_outbound(&mut self, message: &NewAs2Outbound) -> StoreResult<()> {

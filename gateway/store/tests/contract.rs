@@ -345,11 +345,12 @@ async fn migrations_apply_twice_harmlessly(h: &Harness) {
     again.migrate().await.expect("migrate after reopen");
     again.close().await;
     // The schema still works.
-    assert!(
+    assert_eq!(
         h.store
-            .record_as2_message("acme", "<m1@acme>", t(0))
+            .record_as2_message("acme", "<m1@acme>", &"ab".repeat(32), t(0))
             .await
-            .expect("write after migrating twice")
+            .expect("write after migrating twice"),
+        As2Seen::New
     );
 }
 
@@ -648,17 +649,49 @@ async fn inbound_idempotency_records(h: &Harness) {
         .expect("exists");
     assert_eq!(first, isa, "the first sighting is kept");
 
-    assert!(
+    let (first, other) = ("ab".repeat(32), "cd".repeat(32));
+    assert_eq!(
         store
-            .record_as2_message("acme", "<1@acme>", t(0))
+            .record_as2_message("acme", "<1@acme>", &first, t(0))
             .await
-            .expect("as2")
+            .expect("as2"),
+        As2Seen::New
     );
-    assert!(
-        !store
-            .record_as2_message("acme", "<1@acme>", t(1))
+    // Sent again, with the same payload or another: what it first came with, unchanged.
+    for sha in [&first, &other] {
+        assert_eq!(
+            store
+                .record_as2_message("acme", "<1@acme>", sha, t(1))
+                .await
+                .expect("as2 dup"),
+            As2Seen::Before {
+                sha256: Some(first.clone())
+            }
+        );
+    }
+    // Message-IDs are per partner.
+    assert_eq!(
+        store
+            .record_as2_message("other", "<1@acme>", &other, t(1))
             .await
-            .expect("as2 dup")
+            .expect("as2 other partner"),
+        As2Seen::New
+    );
+    // Not recorded when the database transaction that recorded it is rolled back.
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(
+        tx.record_as2_message("acme", "<2@acme>", &first, t(2))
+            .await
+            .expect("as2 in tx"),
+        As2Seen::New
+    );
+    tx.rollback().await.expect("rollback");
+    assert_eq!(
+        store
+            .record_as2_message("acme", "<2@acme>", &other, t(3))
+            .await
+            .expect("as2 after rollback"),
+        As2Seen::New
     );
 }
 

@@ -9,6 +9,8 @@
 //! - 0019 (PostgreSQL): an 849 stored as JSONB reads the same from TEXT;
 //! - 0021: a report recorded before has its returns not counted (`None`), so its cut still
 //!   gathers the sales returns refer to.
+//! - 0023: an inbound AS2 Message-ID recorded before has no payload hash (`None`), so the
+//!   gateway answers it as a resend, as it did then.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -538,6 +540,63 @@ async fn postgres_reports_before_0021_count_no_returns() {
             .expect("rows before 0021");
         store.migrate().await.expect("migrate to 0021");
         returns_are_not_counted(&*store).await;
+    })
+    .await;
+}
+
+/// An AS2 message recorded before 0023, without the hash of its payload.
+const OLD_AS2_MESSAGE: &str = "INSERT INTO as2_messages (partner, message_id, received_at) \
+     VALUES ('acme', 'm1@acme', '2026-12-01T12:00:00Z')";
+
+async fn old_as2_messages_have_no_hash(store: &dyn Store) {
+    let (sha, other) = ("ab".repeat(32), "cd".repeat(32));
+    // Known, content unknown: what the gateway answers as a resend, as before 0023.
+    assert_eq!(
+        store
+            .record_as2_message("acme", "m1@acme", &sha, t(1))
+            .await
+            .expect("old message"),
+        As2Seen::Before { sha256: None }
+    );
+    assert_eq!(
+        store
+            .record_as2_message("acme", "m2@acme", &sha, t(2))
+            .await
+            .expect("new message"),
+        As2Seen::New
+    );
+    assert_eq!(
+        store
+            .record_as2_message("acme", "m2@acme", &other, t(3))
+            .await
+            .expect("new message again"),
+        As2Seen::Before { sha256: Some(sha) }
+    );
+}
+
+#[tokio::test]
+async fn sqlite_as2_messages_before_0023_have_no_payload_hash() {
+    on_sqlite(23, |store| async move {
+        sqlx::raw_sql(OLD_AS2_MESSAGE)
+            .execute(store.pool())
+            .await
+            .expect("row before 0023");
+        store.migrate().await.expect("migrate to 0023");
+        old_as2_messages_have_no_hash(&store).await;
+        store
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_as2_messages_before_0023_have_no_payload_hash() {
+    on_postgres(23, |store| async move {
+        sqlx::raw_sql(OLD_AS2_MESSAGE)
+            .execute(store.pool())
+            .await
+            .expect("row before 0023");
+        store.migrate().await.expect("migrate to 0023");
+        old_as2_messages_have_no_hash(&*store).await;
     })
     .await;
 }

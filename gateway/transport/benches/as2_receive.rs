@@ -94,6 +94,7 @@ fn receive_once(f: &Fixture) -> usize {
         f.body.as_slice(),
         &f.us,
         &|_| Some(f.partner.clone()),
+        usize::MAX,
         &mut file,
     )
     .unwrap();
@@ -112,7 +113,14 @@ fn receive_once(f: &Fixture) -> usize {
 }
 
 fn receive_owned_once(f: &Fixture, body: Vec<u8>) -> usize {
-    let got = receive_owned(&f.headers, body, &f.us, &|_| Some(f.partner.clone())).unwrap();
+    let got = receive_owned(
+        &f.headers,
+        body,
+        &f.us,
+        &|_| Some(f.partner.clone()),
+        usize::MAX,
+    )
+    .unwrap();
     let mut file = BufWriter::with_capacity(1 << 20, File::create(&f.out_path).unwrap());
     file.write_all(&got.payload).unwrap();
     drop(file);

@@ -98,12 +98,19 @@ fn receive(dir: &Path, mode: &str) {
             File::open(dir.join("body.bin")).unwrap(),
             &us,
             &|_| Some(them.clone()),
+            usize::MAX,
             &mut out,
         )
         .unwrap(),
         "owned" => {
-            let mut got =
-                receive_owned(&headers, read_body(), &us, &|_| Some(them.clone())).unwrap();
+            let mut got = receive_owned(
+                &headers,
+                read_body(),
+                &us,
+                &|_| Some(them.clone()),
+                usize::MAX,
+            )
+            .unwrap();
             out.write_all(&got.payload).unwrap();
             got.payload = Vec::new();
             got
@@ -113,6 +120,7 @@ fn receive(dir: &Path, mode: &str) {
             read_body().as_slice(),
             &us,
             &|_| Some(them.clone()),
+            usize::MAX,
             &mut out,
         )
         .unwrap(),

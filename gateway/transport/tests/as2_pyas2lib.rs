@@ -33,15 +33,32 @@ fn world() -> Arc<World> {
 
 type Log = Arc<Mutex<Vec<Result<Received, ReceiveFailure>>>>;
 
+/// The most a compressed-data layer may expand to, as the server's default `http.max_body`.
+const MAX_CONTENT: usize = 256 << 20;
+
 /// Our AS2 endpoint as the server will run it: receive, answer with an MDN (sync in the
 /// response, or async posted to the URL the sender asked for), record every outcome.
 fn our_endpoint(w: &Arc<World>, partner: PartnerAs2, count: usize) -> (String, Log) {
+    our_endpoint_limited(w, partner, count, MAX_CONTENT)
+}
+
+/// [`our_endpoint`] with compressed content bounded to `max_content` bytes.
+fn our_endpoint_limited(
+    w: &Arc<World>,
+    partner: PartnerAs2,
+    count: usize,
+    max_content: usize,
+) -> (String, Log) {
     let log: Log = Arc::default();
     let (w, record) = (Arc::clone(w), Arc::clone(&log));
     let url = serve(count, move |(headers, body)| {
-        let result = receive(&headers, &body, &w.us.identity, &|name| {
-            (name == partner.as2_id).then(|| partner.clone())
-        });
+        let result = receive(
+            &headers,
+            &body,
+            &w.us.identity,
+            &|name| (name == partner.as2_id).then(|| partner.clone()),
+            max_content,
+        );
         let (to, id, outcome, request) = match &result {
             Ok(r) => (
                 r.partner_as2_id.clone(),
@@ -247,6 +264,106 @@ fn pyas2lib_resend_with_same_message_id_is_detectable() {
         .collect();
     assert_eq!(keys[0], keys[1]);
     assert!(keys[0].1.starts_with("resend-1@"));
+}
+
+#[test]
+fn pyas2lib_sends_compressed_signed_encrypted_and_verifies_our_mic() {
+    let w = world();
+    let (url, log) = our_endpoint(&w, partner_them(&w), 1);
+    let data = payload(300_000);
+    let verdict = peer_send(
+        &w,
+        &w.them,
+        &url,
+        &data,
+        &["--compress", "before-sign", "--enc-alg", "aes_256_cbc"],
+    );
+    // pyas2lib compresses, then signs: the MIC it expects is the compressed entity's.
+    assert_eq!(verdict["status"], "processed", "{verdict}");
+    assert_eq!(verdict["mic_ok"], true, "{verdict}");
+    let got = log.lock().unwrap().pop().unwrap().unwrap();
+    assert_eq!(got.payload, data);
+    assert!(got.compressed && got.signed && got.encrypted());
+    assert_eq!(got.content_type, "application/edi-x12");
+}
+
+#[test]
+fn pyas2lib_sends_compressed_without_encryption() {
+    let w = world();
+    let mut partner = partner_them(&w);
+    partner.encrypt = None;
+    partner.sign = None;
+    let (url, log) = our_endpoint(&w, partner, 2);
+    for sign in ["sha256", "none"] {
+        let data = format!("ISA*compressed*{sign}~").repeat(5_000).into_bytes();
+        let verdict = peer_send(
+            &w,
+            &w.them,
+            &url,
+            &data,
+            &[
+                "--compress",
+                "before-sign",
+                "--enc-alg",
+                "none",
+                "--sign",
+                sign,
+            ],
+        );
+        assert_eq!(verdict["status"], "processed", "{sign}: {verdict}");
+        if sign != "none" {
+            assert_eq!(verdict["mic_ok"], true, "{verdict}");
+        }
+        let got = log.lock().unwrap().pop().unwrap().unwrap();
+        assert_eq!(got.payload, data, "{sign}");
+        assert!(got.compressed && !got.encrypted());
+        assert_eq!(got.signed, sign != "none");
+    }
+}
+
+#[test]
+fn pyas2lib_signs_then_compresses_and_verifies_our_mic() {
+    let w = world();
+    let mut partner = partner_them(&w);
+    partner.encrypt = None;
+    let (url, log) = our_endpoint(&w, partner, 2);
+    for enc in ["aes_256_cbc", "none"] {
+        let data = payload(120_000);
+        let verdict = peer_send(
+            &w,
+            &w.them,
+            &url,
+            &data,
+            &["--compress", "after-sign", "--enc-alg", enc],
+        );
+        // Signed first: the MIC is the payload entity's, inside the compression.
+        assert_eq!(verdict["status"], "processed", "{enc}: {verdict}");
+        assert_eq!(verdict["mic_ok"], true, "{enc}: {verdict}");
+        let got = log.lock().unwrap().pop().unwrap().unwrap();
+        assert_eq!(got.payload, data, "{enc}");
+        assert!(got.compressed && got.signed);
+        assert_eq!(got.encrypted(), enc != "none");
+    }
+}
+
+#[test]
+fn a_decompression_bomb_from_pyas2lib_gets_a_decompression_failed_mdn() {
+    let w = world();
+    // 16 MiB that compresses to a few KB, against a 1 MiB limit.
+    let (url, log) = our_endpoint_limited(&w, partner_them(&w), 2, 1 << 20);
+    let bomb = vec![b'~'; 16 << 20];
+    for order in ["before-sign", "after-sign"] {
+        let verdict = peer_send(&w, &w.them, &url, &bomb, &["--compress", order]);
+        assert_eq!(verdict["status"], "processed/error", "{order}: {verdict}");
+        assert_eq!(
+            verdict["detailed_status"], "decompression-failed",
+            "{order}: {verdict}"
+        );
+        assert!(verdict["mdn_mic"].is_null(), "no MIC for what was refused");
+        let failure = log.lock().unwrap().pop().unwrap().unwrap_err();
+        assert_eq!(failure.modifier, FailureModifier::DecompressionFailed);
+        assert!(failure.text.contains("1048576 bytes"), "{}", failure.text);
+    }
 }
 
 #[test]

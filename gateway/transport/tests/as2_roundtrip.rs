@@ -14,6 +14,9 @@ use transport::as2::{
     receive, receive_to,
 };
 
+/// The most a compressed-data layer may expand to in these tests (none is compressed here).
+const MAX: usize = 1 << 30;
+
 struct World {
     _dir: tempfile::TempDir,
     us: as2_support::Side,
@@ -46,9 +49,13 @@ fn round_trip(
     let mut from_them = partner_of(&w.them, "http://unused");
     from_them.encrypt = encrypt;
     from_them.sign = sign;
-    let got = receive(&msg.headers, &msg.body, &w.us.identity, &|name| {
-        (name == "ACME Stores").then(|| from_them.clone())
-    })
+    let got = receive(
+        &msg.headers,
+        &msg.body,
+        &w.us.identity,
+        &|name| (name == "ACME Stores").then(|| from_them.clone()),
+        MAX,
+    )
     .unwrap();
     assert_eq!(got.payload, data);
     assert_eq!(
@@ -57,11 +64,14 @@ fn round_trip(
     );
     assert_eq!(format!("<{}>", got.message_id), id);
     // The owned variant (decrypt in place) must agree with the borrowed one.
-    let owned =
-        transport::as2::receive_owned(&msg.headers, msg.body.clone(), &w.us.identity, &|_| {
-            Some(from_them.clone())
-        })
-        .unwrap();
+    let owned = transport::as2::receive_owned(
+        &msg.headers,
+        msg.body.clone(),
+        &w.us.identity,
+        &|_| Some(from_them.clone()),
+        MAX,
+    )
+    .unwrap();
     assert_eq!(owned.payload, got.payload);
     assert_eq!(owned.mic, got.mic);
     assert_eq!(owned.encryption, got.encryption);
@@ -150,6 +160,7 @@ fn receive_to_writes_the_payload_and_leaves_the_struct_empty() {
         msg.body.as_slice(),
         &w.us.identity,
         &|_| Some(from_them.clone()),
+        MAX,
         &mut out,
     )
     .unwrap();
@@ -164,9 +175,13 @@ fn refused(
     msg: &transport::as2::HttpMessage,
     partner: PartnerAs2,
 ) -> transport::as2::ReceiveFailure {
-    receive(&msg.headers, &msg.body, &w.us.identity, &|_| {
-        Some(partner.clone())
-    })
+    receive(
+        &msg.headers,
+        &msg.body,
+        &w.us.identity,
+        &|_| Some(partner.clone()),
+        MAX,
+    )
     .unwrap_err()
 }
 
@@ -222,9 +237,13 @@ fn rotated_certificates_any_valid_one_verifies() {
         0,
         transport::as2::PartnerCert::from_pem_file(&old.cert).unwrap(),
     );
-    let got = receive(&msg.headers, &msg.body, &w.us.identity, &|_| {
-        Some(partner.clone())
-    })
+    let got = receive(
+        &msg.headers,
+        &msg.body,
+        &w.us.identity,
+        &|_| Some(partner.clone()),
+        MAX,
+    )
     .unwrap();
     assert!(got.signed);
 }
@@ -272,9 +291,13 @@ fn signed_entity_delivered_with_bare_lf_verifies_in_canonical_form() {
         .into_bytes();
     let mut partner = partner_of(&w.them, "u");
     partner.encrypt = None;
-    let got = receive(&msg.headers, &msg.body, &w.us.identity, &|_| {
-        Some(partner.clone())
-    })
+    let got = receive(
+        &msg.headers,
+        &msg.body,
+        &w.us.identity,
+        &|_| Some(partner.clone()),
+        MAX,
+    )
     .unwrap();
     assert_eq!(got.mic, mic);
     assert_eq!(got.payload, b"line1\nline2\n");
@@ -291,7 +314,7 @@ fn unknown_partner_and_insufficient_security() {
         "<m7@acme>",
     )
     .unwrap();
-    let failure = receive(&msg.headers, &msg.body, &w.us.identity, &|_| None).unwrap_err();
+    let failure = receive(&msg.headers, &msg.body, &w.us.identity, &|_| None, MAX).unwrap_err();
     assert_eq!(failure.modifier, FailureModifier::UnknownTradingPartner);
 
     let mut plain = partner_of(&w.us, "u");
@@ -316,13 +339,21 @@ fn duplicate_message_id_is_visible_in_the_result() {
     )
     .unwrap();
     let partner = partner_of(&w.them, "u");
-    let first = receive(&msg.headers, &msg.body, &w.us.identity, &|_| {
-        Some(partner.clone())
-    })
+    let first = receive(
+        &msg.headers,
+        &msg.body,
+        &w.us.identity,
+        &|_| Some(partner.clone()),
+        MAX,
+    )
     .unwrap();
-    let again = receive(&msg.headers, &msg.body, &w.us.identity, &|_| {
-        Some(partner.clone())
-    })
+    let again = receive(
+        &msg.headers,
+        &msg.body,
+        &w.us.identity,
+        &|_| Some(partner.clone()),
+        MAX,
+    )
     .unwrap();
     assert_eq!(first.dedup_key(), ("ACME Stores", "dup@acme"));
     assert_eq!(first.dedup_key(), again.dedup_key());
@@ -448,7 +479,14 @@ async fn sender_gets_sync_mdn_and_async_mdn_is_posted() {
     let w2 = Arc::clone(&w);
     let url = serve(1, move |(headers, body)| {
         let partner = partner_of(&w2.them, "u");
-        let got = receive(&headers, &body, &w2.us.identity, &|_| Some(partner.clone())).unwrap();
+        let got = receive(
+            &headers,
+            &body,
+            &w2.us.identity,
+            &|_| Some(partner.clone()),
+            MAX,
+        )
+        .unwrap();
         let req = got.mdn_request.clone().unwrap();
         let mdn = build_mdn(
             &w2.us.identity,
@@ -494,9 +532,13 @@ async fn sender_gets_sync_mdn_and_async_mdn_is_posted() {
     )
     .unwrap();
     let partner = partner_of(&w.them, "u");
-    let got = receive(&msg.headers, &msg.body, &w.us.identity, &|_| {
-        Some(partner.clone())
-    })
+    let got = receive(
+        &msg.headers,
+        &msg.body,
+        &w.us.identity,
+        &|_| Some(partner.clone()),
+        MAX,
+    )
     .unwrap();
     let request = got.mdn_request.clone().unwrap();
     assert_eq!(

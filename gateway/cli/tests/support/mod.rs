@@ -55,6 +55,8 @@ pub struct Options {
     pub drop_root: Option<PathBuf>,
     /// More TOML appended to the generated configuration.
     pub extra: String,
+    /// More keys of the `[http]` table (`max_body = 1048576`).
+    pub http: String,
 }
 
 impl Options {
@@ -66,6 +68,7 @@ impl Options {
             bus_url: None,
             drop_root: None,
             extra: String::new(),
+            http: String::new(),
         }
     }
 
@@ -120,11 +123,12 @@ pub fn start_with(dir: &Path, options: Options) -> Serve {
         .clone()
         .unwrap_or_else(|| dir.join("data/drop"));
     let config = format!(
-        "[http]\nlisten = \"127.0.0.1:{port}\"\n[paths]\ndata = \"{d}/data\"\ndrop_root = \"{r}\"\nprofiles = \"{p}\"\n[database]\nurl = \"{database}\"\n[bus]\nurl = \"{bus}\"\nprefix = \"{prefix}\"\n[identity]\nkey = \"{d}/certs/key.pem\"\ncertificate = \"{d}/certs/cert.pem\"\n[engine]\nbusiness_day = \"{STORY_DAY}\"\n[workers]\nsettle_ms = 200\nscan_ms = 100\nretry_ms = 100\n{extra}",
+        "[http]\nlisten = \"127.0.0.1:{port}\"\n{http}\n[paths]\ndata = \"{d}/data\"\ndrop_root = \"{r}\"\nprofiles = \"{p}\"\n[database]\nurl = \"{database}\"\n[bus]\nurl = \"{bus}\"\nprefix = \"{prefix}\"\n[identity]\nkey = \"{d}/certs/key.pem\"\ncertificate = \"{d}/certs/cert.pem\"\n[engine]\nbusiness_day = \"{STORY_DAY}\"\n[workers]\nsettle_ms = 200\nscan_ms = 100\nretry_ms = 100\n{extra}",
         d = dir.display(),
         r = drop_root.display(),
         p = options.profiles.display(),
         extra = options.extra,
+        http = options.http,
     );
     std::fs::write(dir.join("chargegate.toml"), config).unwrap();
     let mut serve = Serve {

@@ -8,8 +8,8 @@ use uuid::Uuid;
 use super::{Params, audit};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
-    Direction, InboundFile, InterchangeRecord, NewAuditEvent, NewTransaction, RefKind, Step,
-    TransactionFilter, TransactionRecord, TransactionRef, TransactionUpdate, TxState,
+    As2Seen, Direction, InboundFile, InterchangeRecord, NewAuditEvent, NewTransaction, RefKind,
+    Step, TransactionFilter, TransactionRecord, TransactionRef, TransactionUpdate, TxState,
 };
 use crate::sql::{Arg, Dialect, Exec, Row};
 
@@ -373,14 +373,28 @@ pub(crate) async fn record_as2_message(
     c: &mut dyn Exec,
     partner: &str,
     message_id: &str,
+    sha256: &str,
     at: DateTime<Utc>,
-) -> StoreResult<bool> {
+) -> StoreResult<As2Seen> {
     let n = c
         .execute(
-            "INSERT INTO as2_messages (partner, message_id, received_at) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING",
-            vec![partner.into(), message_id.into(), at.into()],
+            "INSERT INTO as2_messages (partner, message_id, received_at, sha256) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            vec![partner.into(), message_id.into(), at.into(), sha256.into()],
         )
         .await?;
-    Ok(n == 1)
+    if n == 1 {
+        return Ok(As2Seen::New);
+    }
+    // Not inserted: the row exists (committed; a concurrent insert of the same key waits for
+    // the other transaction and then does nothing), so this reads it.
+    let row = c
+        .fetch_optional(
+            "SELECT sha256 FROM as2_messages WHERE partner = $1 AND message_id = $2",
+            vec![Arg::from(partner), Arg::from(message_id)],
+        )
+        .await?;
+    Ok(As2Seen::Before {
+        sha256: row.map(|r| r.opt_text("sha256")).transpose()?.flatten(),
+    })
 }

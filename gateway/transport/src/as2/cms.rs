@@ -428,7 +428,7 @@ pub(crate) fn decrypt_stream<R: Read>(
     let content_type = s.element()?;
     if content_type != der::oid(oids::ENVELOPED_DATA) {
         let what = if content_type == der::oid(oids::COMPRESSED_DATA) {
-            "compressed-data"
+            "compressed-data without smime-type=compressed-data (RFC 5402 3)"
         } else {
             "pkcs7-mime content that is not enveloped-data"
         };
@@ -537,7 +537,7 @@ pub(crate) fn decrypt_in_place(
         };
         if !is_oid(content_type, oids::ENVELOPED_DATA) {
             let what = if is_oid(content_type, oids::COMPRESSED_DATA) {
-                "compressed-data"
+                "compressed-data without smime-type=compressed-data (RFC 5402 3)"
             } else {
                 "pkcs7-mime content that is not enveloped-data"
             };

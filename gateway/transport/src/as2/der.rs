@@ -351,6 +351,8 @@ pub(crate) mod oids {
     pub const SIGNED_DATA: &[u64] = &[1, 2, 840, 113549, 1, 7, 2];
     pub const ENVELOPED_DATA: &[u64] = &[1, 2, 840, 113549, 1, 7, 3];
     pub const COMPRESSED_DATA: &[u64] = &[1, 2, 840, 113549, 1, 9, 16, 1, 9];
+    /// id-alg-zlibCompress (RFC 3274), the one compression algorithm of CMS and AS2.
+    pub const ZLIB_COMPRESS: &[u64] = &[1, 2, 840, 113549, 1, 9, 16, 3, 8];
     pub const CONTENT_TYPE: &[u64] = &[1, 2, 840, 113549, 1, 9, 3];
     pub const MESSAGE_DIGEST: &[u64] = &[1, 2, 840, 113549, 1, 9, 4];
     pub const RSA_ENCRYPTION: &[u64] = &[1, 2, 840, 113549, 1, 1, 1];
@@ -370,6 +372,34 @@ pub(crate) mod oids {
     pub const DES_EDE3_CBC: &[u64] = &[1, 2, 840, 113549, 3, 7];
     pub const RC2_CBC: &[u64] = &[1, 2, 840, 113549, 3, 2];
     pub const RC4: &[u64] = &[1, 2, 840, 113549, 3, 4];
+}
+
+/// An OID element in dotted form, for messages (`?` for an element that is not an OID).
+pub(crate) fn oid_text(element: &Tlv<'_>) -> String {
+    if element.tag != tag::OID {
+        return "?".into();
+    }
+    let mut arcs: Vec<u64> = Vec::new();
+    let mut value = 0u64;
+    for &b in element.content {
+        value = value
+            .saturating_mul(128)
+            .saturating_add(u64::from(b & 0x7f));
+        if b & 0x80 == 0 {
+            if arcs.is_empty() {
+                let first = (value / 40).min(2);
+                arcs.push(first);
+                arcs.push(value - first * 40);
+            } else {
+                arcs.push(value);
+            }
+            value = 0;
+        }
+    }
+    arcs.iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// True when an OID element (whole TLV) encodes `arcs`.
@@ -419,6 +449,18 @@ mod tests {
     fn unsigned_integer_gets_sign_octet() {
         assert_eq!(der_unsigned(&[0x80]), [0x02, 0x02, 0x00, 0x80]);
         assert_eq!(der_unsigned(&[0x00, 0x05]), [0x02, 0x01, 0x05]);
+    }
+
+    #[test]
+    fn oid_text_reads_back_what_oid_writes() {
+        for arcs in [oids::ZLIB_COMPRESS, oids::SHA256, oids::DES_EDE3_CBC] {
+            let encoded = oid(arcs);
+            let (tlv, _) = read_tlv(&encoded).unwrap();
+            let dotted: Vec<String> = arcs.iter().map(u64::to_string).collect();
+            assert_eq!(oid_text(&tlv), dotted.join("."));
+        }
+        let (not_oid, _) = read_tlv(&[0x05, 0x00]).unwrap();
+        assert_eq!(oid_text(&not_oid), "?");
     }
 
     #[test]

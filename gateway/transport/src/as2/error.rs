@@ -45,7 +45,8 @@ pub enum As2Error {
     Config(String),
 }
 
-/// Disposition modifiers of RFC 4130 section 7.4.3, used in negative MDNs.
+/// Disposition modifiers of RFC 4130 section 7.4.3 (and RFC 5402's `decompression-failed`),
+/// used in negative MDNs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureModifier {
     /// The AS2-From or AS2-To names nobody we trade with.
@@ -60,6 +61,13 @@ pub enum FailureModifier {
     InsufficientMessageSecurity,
     /// The message used a format or algorithm we refuse.
     UnsupportedFormat,
+    /// A compressed-data layer could not be inflated, or expands past the size limit
+    /// (RFC 5402).
+    DecompressionFailed,
+    /// The Message-ID was received before with other content: a Message-ID names one message,
+    /// so this one is refused, not taken as a resend (the modifier pyas2lib uses for a
+    /// repeated Message-ID).
+    DuplicateDocument,
     /// Anything else.
     UnexpectedProcessingError,
 }
@@ -74,6 +82,8 @@ impl FailureModifier {
             Self::IntegrityCheckFailed => "integrity-check-failed",
             Self::InsufficientMessageSecurity => "insufficient-message-security",
             Self::UnsupportedFormat => "unsupported-format",
+            Self::DecompressionFailed => "decompression-failed",
+            Self::DuplicateDocument => "duplicate-document",
             Self::UnexpectedProcessingError => "unexpected-processing-error",
         }
     }

@@ -4,9 +4,11 @@
 //! bodies ([`receive`], [`receive_to`], [`build_mdn`], [`build_message`], [`parse_mdn`]) and an
 //! HTTP [`Sender`]. Crypto is openssl: CMS encryption for outbound messages, and for inbound
 //! ones a streamed EnvelopedData decryption plus detached-signature check over borrowed bytes
-//! (see `cms`), so a large message is held once, decrypted.
+//! (see `cms`), so a large message is held once, decrypted. Compressed messages (CMS
+//! CompressedData, RFC 5402) are inflated with flate2 under a size limit (see `compress`).
 
 mod cms;
+mod compress;
 mod der;
 mod error;
 mod identity;

@@ -1,13 +1,19 @@
-//! Receiving an AS2 message: decrypt, verify, find the payload, compute the MIC.
+//! Receiving an AS2 message: decrypt, decompress, verify, find the payload, compute the MIC.
 //!
 //! The body is read as a stream when it is encrypted (the usual case), so the only full-size
 //! buffer is the decrypted entity; the payload is then either written out from that buffer
-//! (`receive_to`) or carved out of it in place (`receive`), never copied again.
+//! (`receive_to`) or carved out of it in place (`receive`), never copied again. A compressed
+//! message (RFC 5402) is inflated into one more buffer, at most `max_content` bytes.
+//!
+//! Layers, outside in: encryption, then compression and signature in either order (pyas2lib
+//! and most products compress and then sign; others sign and then compress), then the payload
+//! entity. At most one compressed-data layer is taken.
 
 use std::io::{Read, Write};
 use std::ops::Range;
 
 use super::cms::{self, DecryptFailure, VerifyFailure};
+use super::compress::{self, DecompressFailure};
 use super::error::{FailureModifier, ReceiveFailure};
 use super::identity::{EncryptionAlg, LocalIdentity, PartnerAs2};
 use super::mic::{Mic, MicAlg};
@@ -44,6 +50,8 @@ pub struct Received {
     pub signed: bool,
     /// The message was encrypted, with this algorithm.
     pub encryption: Option<EncryptionAlg>,
+    /// The message held a compressed-data layer (RFC 5402), inflated here.
+    pub compressed: bool,
     /// The sender wants an MDN, and how.
     pub mdn_request: Option<MdnRequest>,
 }
@@ -77,28 +85,42 @@ struct Core {
 
 /// Receives a message held in memory (borrowed: the decrypted entity is a second buffer; see
 /// [`receive_owned`] to avoid it). The returned payload reuses the decrypted buffer.
+///
+/// `max_content` bounds what a compressed-data layer may expand to (the server passes the
+/// body limit it reads messages under): past it the message is refused with
+/// `decompression-failed` before more is inflated.
 pub fn receive(
     headers: &[(String, String)],
     body: &[u8],
     me: &LocalIdentity,
     partner: &dyn Fn(&str) -> Option<PartnerAs2>,
+    max_content: usize,
 ) -> Result<Received, ReceiveFailure> {
-    into_payload(receive_core(headers, Body::Stream(body), me, partner)?)
+    into_payload(receive_core(
+        headers,
+        Body::Stream(body),
+        me,
+        partner,
+        max_content,
+    )?)
 }
 
 /// Receives a message whose body the caller hands over: it is decrypted in place and the payload
-/// is carved out of the same allocation, so the message is held in memory once.
+/// is carved out of the same allocation, so the message is held in memory once (twice at most,
+/// `max_content` bytes more, when it is compressed). `max_content` as for [`receive`].
 pub fn receive_owned(
     headers: &[(String, String)],
     body: Vec<u8>,
     me: &LocalIdentity,
     partner: &dyn Fn(&str) -> Option<PartnerAs2>,
+    max_content: usize,
 ) -> Result<Received, ReceiveFailure> {
     into_payload(receive_core::<&[u8]>(
         headers,
         Body::Owned(body),
         me,
         partner,
+        max_content,
     )?)
 }
 
@@ -125,11 +147,13 @@ fn into_payload(core: Core) -> Result<Received, ReceiveFailure> {
 
 /// Receives a message read from `body` (for example a spooled HTTP body file) and writes the
 /// payload to `out`. `Received::payload` stays empty; `payload_len` says how much was written.
+/// `max_content` as for [`receive`].
 pub fn receive_to<R: Read, W: Write>(
     headers: &[(String, String)],
     body: R,
     me: &LocalIdentity,
     partner: &dyn Fn(&str) -> Option<PartnerAs2>,
+    max_content: usize,
     out: &mut W,
 ) -> Result<Received, ReceiveFailure> {
     let Core {
@@ -137,7 +161,7 @@ pub fn receive_to<R: Read, W: Write>(
         buf,
         payload,
         encoding,
-    } = receive_core(headers, Body::Stream(body), me, partner)?;
+    } = receive_core(headers, Body::Stream(body), me, partner, max_content)?;
     let written = match encoding {
         Encoding::Base64 => {
             let decoded =
@@ -210,11 +234,60 @@ impl<R: Read> Body<R> {
     }
 }
 
+/// True for an `application/pkcs7-mime; smime-type=compressed-data` entity (RFC 5402 3).
+fn is_compressed(entity_type: &HeaderValue) -> bool {
+    entity_type
+        .param("smime-type")
+        .is_some_and(|t| t.eq_ignore_ascii_case("compressed-data"))
+}
+
+/// Inflates the body of a compressed-data entity (binary or base64) to the MIME entity it
+/// holds; `place` says which layer for the negative MDN.
+fn inflate(
+    headers: &[(String, String)],
+    body: &[u8],
+    max_content: usize,
+    place: &str,
+) -> Result<Vec<u8>, (FailureModifier, String)> {
+    let base64 = header(headers, "Content-Transfer-Encoding")
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"));
+    let decoded;
+    let cms_der = if base64 {
+        decoded = mime::decode_base64(body).map_err(|e| {
+            (
+                FailureModifier::DecompressionFailed,
+                format!("compressed-data {place}: {e}"),
+            )
+        })?;
+        decoded.as_slice()
+    } else {
+        body
+    };
+    compress::decompress(cms_der, max_content).map_err(|e| match e {
+        DecompressFailure::Unsupported(what) => (
+            FailureModifier::UnsupportedFormat,
+            format!("compressed-data {place}: unsupported {what}"),
+        ),
+        DecompressFailure::Failed(text) => (
+            FailureModifier::DecompressionFailed,
+            format!("compressed-data {place}: {text}"),
+        ),
+        DecompressFailure::TooLarge(max) => (
+            FailureModifier::DecompressionFailed,
+            format!(
+                "compressed-data {place} expands past {max} bytes, the most one message may \
+                 hold; not inflated further"
+            ),
+        ),
+    })
+}
+
 fn receive_core<R: Read>(
     http_headers: &[(String, String)],
     body: Body<R>,
     me: &LocalIdentity,
     partner_of: &dyn Fn(&str) -> Option<PartnerAs2>,
+    max_content: usize,
 ) -> Result<Core, ReceiveFailure> {
     let message_id = header(http_headers, "Message-ID").map(|m| {
         m.trim()
@@ -271,7 +344,7 @@ fn receive_core<R: Read>(
     );
     let mut encryption = None;
     // The current entity: its headers and where its body starts in `buf`.
-    let (buf, mut headers, mut body_start): (Vec<u8>, Headers, usize) = if is_pkcs7_mime
+    let (mut buf, mut headers, mut body_start): (Vec<u8>, Headers, usize) = if is_pkcs7_mime
         && top_type
             .param("smime-type")
             .is_none_or(|t| t.eq_ignore_ascii_case("enveloped-data"))
@@ -317,24 +390,29 @@ fn receive_core<R: Read>(
 
     let mut entity_type =
         HeaderValue::parse(header(&headers, "Content-Type").unwrap_or("text/plain"));
-    if entity_type
-        .param("smime-type")
-        .is_some_and(|t| t.eq_ignore_ascii_case("compressed-data"))
-    {
-        return Err(fail(
-            FailureModifier::UnsupportedFormat,
-            "compressed-data is not supported".into(),
-        ));
-    }
-
-    let mut signed = false;
-    let mic;
     // Range of the entity whose body is the payload (headers included).
     let mut payload_entity = if encryption.is_some() {
         0..buf.len()
     } else {
         body_start..buf.len()
     };
+    let mut compressed = false;
+    // Signed, then compressed (or compressed and not signed): the entity right under the
+    // encryption, or the message itself, is compressed-data. What it holds replaces it.
+    if is_compressed(&entity_type) {
+        buf = inflate(&headers, &buf[body_start..], max_content, "of the message")
+            .map_err(|(modifier, text)| fail(modifier, text))?;
+        let (inner_headers, inner_start) = mime::split_head(&buf)
+            .map_err(|e| fail(FailureModifier::DecompressionFailed, e.to_string()))?;
+        headers = inner_headers;
+        body_start = inner_start;
+        payload_entity = 0..buf.len();
+        entity_type = HeaderValue::parse(header(&headers, "Content-Type").unwrap_or("text/plain"));
+        compressed = true;
+    }
+
+    let mut signed = false;
+    let mic;
     if entity_type.value == "multipart/signed" {
         let boundary = entity_type.param("boundary").unwrap_or_default().to_owned();
         let parts = mime::split_multipart(&buf[body_start..], &boundary)
@@ -413,14 +491,25 @@ fn receive_core<R: Read>(
         body_start = signed_range.start + inner_start;
         payload_entity = signed_range;
         entity_type = HeaderValue::parse(header(&headers, "Content-Type").unwrap_or("text/plain"));
-        if entity_type
-            .param("smime-type")
-            .is_some_and(|t| t.eq_ignore_ascii_case("compressed-data"))
-        {
-            return Err(fail(
-                FailureModifier::UnsupportedFormat,
-                "compressed-data is not supported".into(),
-            ));
+        // Compressed, then signed: the signed entity is compressed-data. The MIC stays the
+        // digest of what was signed, the compressed entity (RFC 5402 4.1), as pyas2lib checks.
+        if is_compressed(&entity_type) && !compressed {
+            let inflated = inflate(
+                &headers,
+                &buf[body_start..payload_entity.end],
+                max_content,
+                "inside the signed part",
+            )
+            .map_err(|(modifier, text)| fail(modifier, text))?;
+            buf = inflated;
+            let (inner_headers, inner_start) = mime::split_head(&buf)
+                .map_err(|e| fail(FailureModifier::DecompressionFailed, e.to_string()))?;
+            headers = inner_headers;
+            body_start = inner_start;
+            payload_entity = 0..buf.len();
+            entity_type =
+                HeaderValue::parse(header(&headers, "Content-Type").unwrap_or("text/plain"));
+            compressed = true;
         }
     } else {
         if partner.sign.is_some() {
@@ -434,14 +523,22 @@ fn receive_core<R: Read>(
             .and_then(|r| r.signed_micalg)
             .unwrap_or(MicAlg::Sha256);
         // Encrypt-only: MIC over the decrypted entity with headers (canonical form);
-        // neither: over the content alone (RFC 4130 7.3.1).
-        let covered = if encryption.is_some() {
+        // neither: over the content alone (RFC 4130 7.3.1). Compressed and not signed: over
+        // the inflated entity with its headers, encrypted or not (RFC 5402 4.2, 4.3).
+        let covered = if encryption.is_some() || compressed {
             &buf[payload_entity.clone()]
         } else {
             &buf[body_start..]
         };
         mic = Mic::compute(alg, &mime::canonicalize(covered))
             .map_err(|e| fail(FailureModifier::UnexpectedProcessingError, e.to_string()))?;
+    }
+
+    if is_compressed(&entity_type) {
+        return Err(fail(
+            FailureModifier::UnsupportedFormat,
+            "compressed-data inside compressed-data (one compression layer is taken)".into(),
+        ));
     }
 
     let encoding = match header(&headers, "Content-Transfer-Encoding")
@@ -462,7 +559,7 @@ fn receive_core<R: Read>(
         .unwrap_or("text/plain")
         .to_owned();
     let payload = body_start.min(payload_entity.end)..payload_entity.end;
-    tracing::info!(partner = %from_id, message_id = %message_id_value, signed, encrypted = encryption.is_some(), bytes = payload.len(), "as2 message received");
+    tracing::info!(partner = %from_id, message_id = %message_id_value, signed, encrypted = encryption.is_some(), compressed, bytes = payload.len(), "as2 message received");
     Ok(Core {
         info: Received {
             partner_as2_id: from_id,
@@ -474,10 +571,254 @@ fn receive_core<R: Read>(
             mic,
             signed,
             encryption,
+            compressed,
             mdn_request: request,
         },
         buf,
         payload,
         encoding,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    //! Compressed messages in every layer order, built here from the module's own CMS pieces
+    //! (pyas2lib's are in `tests/as2_pyas2lib.rs`).
+    use super::*;
+    use crate::as2::compress::compress_for_tests;
+    use crate::as2::identity::{MdnMode, PartnerCert};
+    use crate::as2::message::sign_entity;
+
+    struct World {
+        _dir: tempfile::TempDir,
+        us: LocalIdentity,
+        them: LocalIdentity,
+    }
+
+    fn world() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str| dir.path().join(name);
+        let us = LocalIdentity::generate("US", &at("us.key"), &at("us.crt")).unwrap();
+        let them = LocalIdentity::generate("THEM", &at("them.key"), &at("them.crt")).unwrap();
+        World {
+            _dir: dir,
+            us,
+            them,
+        }
+    }
+
+    fn partner(w: &World, sign: bool, encrypt: bool) -> PartnerAs2 {
+        PartnerAs2 {
+            as2_id: "THEM".into(),
+            url: "http://unused".into(),
+            certificates: vec![PartnerCert {
+                cert: w.them.cert.clone(),
+            }],
+            encrypt: encrypt.then_some(EncryptionAlg::Aes256Cbc),
+            sign: sign.then_some(MicAlg::Sha256),
+            mdn: MdnMode::Sync,
+            signed_mdn: true,
+        }
+    }
+
+    fn entity(headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        mime::write_headers(&mut out, headers);
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(body);
+        out
+    }
+
+    const DATA: &[u8] = b"ISA*00*          *00*          *ZZ*ACME*ZZ*US*261201*1200*U*00401*000000202*0*P*>~\r\nGS*CT~\r\n";
+
+    fn payload_entity() -> Vec<u8> {
+        entity(
+            &[
+                ("Content-Type", "application/edi-x12"),
+                ("Content-Transfer-Encoding", "binary"),
+                ("Content-Disposition", "attachment; filename=\"845.x12\""),
+            ],
+            DATA,
+        )
+    }
+
+    fn compressed(inner: &[u8], base64: bool) -> Vec<u8> {
+        let der = compress_for_tests(inner);
+        let (encoding, body) = if base64 {
+            ("base64", mime::encode_base64_lines(&der))
+        } else {
+            ("binary", der)
+        };
+        entity(
+            &[
+                (
+                    "Content-Type",
+                    "application/pkcs7-mime; smime-type=compressed-data; name=\"smime.p7z\"",
+                ),
+                ("Content-Transfer-Encoding", encoding),
+            ],
+            &body,
+        )
+    }
+
+    fn signed(w: &World, content: &[u8]) -> Vec<u8> {
+        let (content_type, body) = sign_entity(&w.them, MicAlg::Sha256, content).unwrap();
+        entity(&[("Content-Type", &content_type)], &body)
+    }
+
+    /// The HTTP request for `outer` (a whole entity), encrypted to us or as it is.
+    fn request(w: &World, outer: &[u8], encrypt: bool) -> (Vec<(String, String)>, Vec<u8>) {
+        let mut headers: Vec<(String, String)> = vec![
+            ("AS2-From".into(), "THEM".into()),
+            ("AS2-To".into(), "US".into()),
+            ("Message-ID".into(), "<m1@them>".into()),
+            ("Disposition-Notification-To".into(), "them".into()),
+        ];
+        if encrypt {
+            let cert = PartnerCert {
+                cert: w.us.cert.clone(),
+            };
+            let der = cms::encrypt(&cert, EncryptionAlg::Aes256Cbc, outer).unwrap();
+            headers.push((
+                "Content-Type".into(),
+                "application/pkcs7-mime; smime-type=enveloped-data".into(),
+            ));
+            return (headers, der);
+        }
+        let (entity_headers, start) = mime::split_head(outer).unwrap();
+        headers.extend(entity_headers);
+        (headers, outer[start..].to_vec())
+    }
+
+    fn take(
+        w: &World,
+        partner: &PartnerAs2,
+        (headers, body): &(Vec<(String, String)>, Vec<u8>),
+        max: usize,
+    ) -> Result<Received, ReceiveFailure> {
+        receive(headers, body, &w.us, &|_| Some(partner.clone()), max)
+    }
+
+    fn sha256(data: &[u8]) -> Mic {
+        Mic::compute(MicAlg::Sha256, data).unwrap()
+    }
+
+    #[test]
+    fn compressed_then_signed_then_encrypted_mic_is_over_the_compressed_entity() {
+        let w = world();
+        let inner = compressed(&payload_entity(), false);
+        let message = request(&w, &signed(&w, &inner), true);
+        let got = take(&w, &partner(&w, true, true), &message, 1 << 20).unwrap();
+        assert_eq!(got.payload, DATA);
+        assert!(got.signed && got.compressed && got.encrypted());
+        assert_eq!(got.mic, sha256(&inner), "RFC 5402 4.1: what was signed");
+        assert_eq!(got.filename.as_deref(), Some("845.x12"));
+        assert_eq!(got.content_type, "application/edi-x12");
+    }
+
+    #[test]
+    fn signed_then_compressed_mic_is_over_the_payload_entity() {
+        let w = world();
+        for encrypt in [true, false] {
+            let outer = compressed(&signed(&w, &payload_entity()), false);
+            let message = request(&w, &outer, encrypt);
+            let got = take(&w, &partner(&w, true, encrypt), &message, 1 << 20).unwrap();
+            assert_eq!(got.payload, DATA, "encrypt {encrypt}");
+            assert!(got.signed && got.compressed);
+            assert_eq!(got.encrypted(), encrypt);
+            assert_eq!(got.mic, sha256(&payload_entity()), "encrypt {encrypt}");
+        }
+    }
+
+    #[test]
+    fn compressed_and_unsigned_mic_is_over_the_inflated_entity_with_headers() {
+        let w = world();
+        for (encrypt, base64) in [(true, false), (false, false), (false, true)] {
+            let message = request(&w, &compressed(&payload_entity(), base64), encrypt);
+            let got = take(&w, &partner(&w, false, encrypt), &message, 1 << 20).unwrap();
+            assert_eq!(got.payload, DATA, "encrypt {encrypt} base64 {base64}");
+            assert!(!got.signed && got.compressed);
+            // RFC 5402 4.2 and 4.3: the uncompressed content with its MIME headers.
+            assert_eq!(got.mic, sha256(&payload_entity()));
+        }
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused_with_a_located_decompression_failed() {
+        let w = world();
+        let bomb_payload = entity(
+            &[("Content-Type", "application/edi-x12")],
+            &vec![b'~'; 8 << 20],
+        );
+        let inner = compressed(&bomb_payload, false);
+        assert!(inner.len() < 64 * 1024, "{}", inner.len());
+        // Compressed inside the signature, and outside it.
+        for (outer, place) in [
+            (signed(&w, &inner), "inside the signed part"),
+            (
+                compressed(&signed(&w, &bomb_payload), false),
+                "of the message",
+            ),
+        ] {
+            let message = request(&w, &outer, true);
+            let failure = take(&w, &partner(&w, true, true), &message, 1 << 20).unwrap_err();
+            assert_eq!(failure.modifier, FailureModifier::DecompressionFailed);
+            assert!(
+                failure.text.contains(place) && failure.text.contains("1048576 bytes"),
+                "{}",
+                failure.text
+            );
+            assert_eq!(failure.message_id.as_deref(), Some("m1@them"));
+            assert!(failure.mdn_request.is_some(), "a negative MDN goes back");
+        }
+        // Under a limit it fits, the same message is taken.
+        let message = request(&w, &signed(&w, &inner), true);
+        let got = take(&w, &partner(&w, true, true), &message, 9 << 20).unwrap();
+        assert_eq!(got.payload.len(), 8 << 20);
+    }
+
+    #[test]
+    fn corrupt_double_and_unsigned_compression_are_refused() {
+        let w = world();
+        // Corrupt zlib inside the signature: decompression-failed (the signature held).
+        let mut inner = compressed(&payload_entity(), false);
+        let at = inner.len() - 10;
+        inner[at] ^= 0xff;
+        let failure = take(
+            &w,
+            &partner(&w, true, true),
+            &request(&w, &signed(&w, &inner), true),
+            1 << 20,
+        )
+        .unwrap_err();
+        assert_eq!(failure.modifier, FailureModifier::DecompressionFailed);
+        // Compressed twice: one layer is taken.
+        let twice = compressed(&compressed(&payload_entity(), false), false);
+        let failure = take(
+            &w,
+            &partner(&w, false, true),
+            &request(&w, &twice, true),
+            1 << 20,
+        )
+        .unwrap_err();
+        assert_eq!(failure.modifier, FailureModifier::UnsupportedFormat);
+        assert!(
+            failure.text.contains("inside compressed-data"),
+            "{}",
+            failure.text
+        );
+        // A partner that must sign cannot skip it by compressing.
+        let failure = take(
+            &w,
+            &partner(&w, true, true),
+            &request(&w, &compressed(&payload_entity(), false), true),
+            1 << 20,
+        )
+        .unwrap_err();
+        assert_eq!(
+            failure.modifier,
+            FailureModifier::InsufficientMessageSecurity
+        );
+    }
 }
