@@ -93,6 +93,87 @@ fn story_over_sftp(base: Options, database: &str) {
     );
 }
 
+/// A partner's stock `sftp` puts a file straight to its final name (no `.part`), slowly: a
+/// rate limit and small writes make sftp-server's writes pause far longer than
+/// `workers.settle_ms` while it holds the file open. The gateway waits for the whole file:
+/// processed and acknowledged, not rejected as "input ends inside a segment" mid-upload.
+#[test]
+fn a_slow_sftp_put_to_the_final_name_is_taken_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ssh = SshServer::start(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &["gooddrug"],
+    )
+    .unwrap();
+    let serve = start_with(
+        tmp.path(),
+        Options {
+            drop_root: Some(ssh.drop_root().path().to_owned()),
+            ..Options::embedded()
+        },
+    );
+    let sample = repo().join("samples/867_4010_sales.x12");
+    let bytes = std::fs::read(&sample).unwrap();
+    let target = serve.drop_dir("gooddrug", "inbox").join("867.x12");
+    // How long the file stood still while incomplete: longer than the settle time (200 ms
+    // in the harness), or this test would prove nothing.
+    let uploading = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let monitor = {
+        let uploading = uploading.clone();
+        let full = bytes.len() as u64;
+        let target = target.clone();
+        std::thread::spawn(move || {
+            let mut longest = std::time::Duration::ZERO;
+            let mut last: Option<(u64, std::time::Instant)> = None;
+            while uploading.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(size) = std::fs::metadata(&target).map(|m| m.len()) {
+                    match last {
+                        Some((s, since)) if s == size && size < full => {
+                            longest = longest.max(since.elapsed());
+                        }
+                        Some((s, _)) if s == size => {}
+                        _ => last = Some((size, std::time::Instant::now())),
+                    }
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            longest
+        })
+    };
+    let out = ssh
+        .sftp_with(
+            "gooddrug",
+            &["-B", "256", "-l", "4"],
+            &format!("put {} inbox/867.x12", sample.display()),
+        )
+        .unwrap();
+    uploading.store(false, std::sync::atomic::Ordering::Relaxed);
+    assert!(out.success(), "upload over SFTP: {out}\n{}", ssh.log());
+    let longest = monitor.join().unwrap();
+    let processed = serve.drop_dir("gooddrug", "processed");
+    wait_for(&serve, "the file to be filed away", || {
+        !files(&processed).is_empty() || !files(&serve.drop_dir("gooddrug", "rejected")).is_empty()
+    });
+    assert_eq!(
+        files(&serve.drop_dir("gooddrug", "rejected")),
+        Vec::<String>::new()
+    );
+    assert_eq!(files(&processed), ["867.x12"]);
+    assert_eq!(std::fs::read(processed.join("867.x12")).unwrap(), bytes);
+    // Seen in the inbox until it was complete, standing still for far longer than the settle
+    // time on the way.
+    assert!(
+        longest > std::time::Duration::from_millis(600),
+        "the upload never stood still for long: {longest:?}"
+    );
+    let outbox = serve.drop_dir("gooddrug", "outbox");
+    let acks = settled_files(&serve, &outbox, "the 867's acknowledgment");
+    assert_eq!(acks.len(), 1, "{acks:?}");
+    assert!(acks[0].starts_with("997-"), "{acks:?}");
+    let (_, failed) = get(serve.port, "/api/v1/transactions?failed=true").unwrap();
+    assert_eq!(json(&failed), serde_json::json!([]), "{failed}");
+}
+
 /// How a partner delivers a file: (partner, file name, bytes).
 type Deliver<'a> = &'a dyn Fn(&str, &str, &[u8]);
 
