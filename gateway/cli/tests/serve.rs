@@ -1100,6 +1100,39 @@ fn a_refused_interchange_is_acknowledged_as_refused() {
     assert!(!ack.contains("AK9*A"), "{ack}");
 }
 
+/// An empty file, and one that is not X12, dropped in GOOD DRUG's inbox: nothing to read the
+/// sender from, but the inbox says who sent it. Each is rejected with a TA1 R addressed to
+/// GOOD DRUG (its profile's ISA qualifier and id) from us, dated now.
+#[test]
+fn an_unreadable_dropped_file_is_answered_to_the_partner_of_its_inbox() {
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = start_with(tmp.path(), Options::embedded());
+    let inbox = serve.drop_dir("gooddrug", "inbox");
+    let outbox = serve.drop_dir("gooddrug", "outbox");
+    for (n, (name, bytes)) in [("empty.x12", &b""[..]), ("hello.x12", b"hello, not X12\n")]
+        .into_iter()
+        .enumerate()
+    {
+        std::fs::write(inbox.join(format!("{name}.part")), bytes).unwrap();
+        std::fs::rename(inbox.join(format!("{name}.part")), inbox.join(name)).unwrap();
+        wait_for(&serve, &format!("the TA1 for {name}"), || {
+            files(&outbox).len() == n + 1
+        });
+        wait_for(&serve, &format!("{name} rejected"), || {
+            files(&serve.drop_dir("gooddrug", "rejected")).contains(&name.to_owned())
+        });
+    }
+    for file in files(&outbox) {
+        assert!(file.starts_with("ta1-"), "{file}");
+        let ta1 = std::fs::read_to_string(outbox.join(&file)).unwrap();
+        assert_isa_to(&ta1, "ZZ", "GOODDRUG", "00401");
+        assert!(
+            ta1.contains("\nTA1*000000000*") && ta1.contains("*R*"),
+            "{ta1}"
+        );
+    }
+}
+
 /// `GET /api/v1/batches/{id}` pages its lines (`lines_limit`, `after`, `line_status`), and its
 /// head counts and sums them by status: walked a line a page, the pages add up to the head.
 fn batch_lines_come_a_page_at_a_time(serve: &Serve, batch_path: &str, whole: &serde_json::Value) {

@@ -104,6 +104,7 @@ impl Gateway {
             raw: shared.raw.clone(),
             profiles: shared.profiles.clone(),
             wake_relay: shared.wake_relay.clone(),
+            identity: shared.settings.identity.isa(),
         });
         Ok(Self { shared, ingest })
     }

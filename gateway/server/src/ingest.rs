@@ -95,6 +95,9 @@ pub struct Ingest {
     pub profiles: Arc<Profiles>,
     /// Woken after writes to the outbox.
     pub wake_relay: Arc<Notify>,
+    /// Who we are (`[identity]`): the sender of an acknowledgment to a file whose ISA could
+    /// not be read.
+    pub identity: partner_maps::render::Identity,
 }
 
 enum Event {
@@ -305,6 +308,11 @@ impl Ingest {
         let profile = profiles.get(&partner);
         let mut reports = reports;
         for report in &mut reports {
+            // An empty or unreadable file has no ISA ids: its TA1 goes to the partner it came
+            // from (inbox or AS2-From), from us.
+            if let Some(p) = profile {
+                partner_maps::ack::address_unread(&mut report.isa, p, &self.identity);
+            }
             let isa13 = report.isa.control_number.clone();
             for (_, note) in run.refused.iter().filter(|(i, _)| *i == isa13) {
                 reject(report, "", 0, Rejection::Interchange(*note));
@@ -657,7 +665,8 @@ impl Ingest {
             &now.format("%Y%m%d").to_string(),
             &now.format("%H%M").to_string(),
         );
-        // The acknowledgment swaps the received ISA ids, which name us already.
+        // The acknowledgment swaps the received ISA ids, which name us already (or were
+        // filled in for a file whose ISA could not be read).
         let Some(bytes) = partner_maps::ack::render_ack(report, profile, &params)? else {
             // Nothing owed: the rollback returns the control numbers unused.
             t.rollback().await?;

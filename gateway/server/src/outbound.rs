@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use bus::Delivery;
 use chrono::Utc;
-use partner_maps::render::{Envelope, Identity};
+use partner_maps::render::Envelope;
 use schemas::Document;
 use store::{
     ControlKind, Direction, NewAuditEvent, NewTransaction, Step, TransactionUpdate, TxState,
@@ -155,10 +155,7 @@ pub async fn render(
     .await?;
     let gcn = control::allocate(&mut *t, partner, Some(profile), ControlKind::Group, now).await?;
     let scn = control::allocate(&mut *t, partner, Some(profile), ControlKind::Set, now).await?;
-    let identity = Identity::new(
-        &shared.settings.identity.isa_qualifier,
-        &shared.settings.identity.isa_id,
-    );
+    let identity = shared.settings.identity.isa();
     let envelope = Envelope {
         interchange_control_number: icn,
         group_control_number: gcn,

@@ -208,6 +208,7 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<Outcome> {
             raw: RawStore::new(&settings.paths.data),
             profiles: Arc::new(Profiles::load(&settings.paths.profiles)?),
             wake_relay: Arc::new(tokio::sync::Notify::new()),
+            identity: settings.identity.isa(),
         };
         let done = server::replay::replay(&ingest, args.id).await?;
         println!("{}", serde_json::to_string(&done)?);
