@@ -150,3 +150,28 @@ fn batches_cut_with_nothing_due() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A reader that goes away (`chargegate transactions | head -4`) ends the command quietly:
+/// exit 0, no panic, no backtrace.
+#[test]
+fn a_closed_stdout_ends_transactions_quietly() {
+    let (dir, config) = configured("pipe");
+    for args in [&["transactions"][..], &["transactions", "--failed"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_chargegate"))
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .env("RUST_BACKTRACE", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs the binary");
+        // Closed before the command has opened its database, let alone printed.
+        drop(child.stdout.take());
+        let done = child.wait_with_output().expect("waits");
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -76,7 +76,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
                 .with_context(|| format!("writing {}", path.display()))?,
             None => {
                 use std::io::Write as _;
-                std::io::stdout().write_all(&export.csv)?;
+                crate::out::stdout().write_all(&export.csv)?;
             }
         }
         eprintln!(
@@ -118,7 +118,7 @@ pub fn correct(args: CorrectArgs) -> anyhow::Result<Outcome> {
         store.close().await;
         match result {
             Ok(Some(done)) => {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({
                         "batch": {"id": done.batch, "number": done.number, "status": done.status},
@@ -127,7 +127,7 @@ pub fn correct(args: CorrectArgs) -> anyhow::Result<Outcome> {
                         "claim": done.claim.as_ref().map(|(n, a)| serde_json::json!({"number": n, "amount": a})),
                         "summary": done.summary,
                     })
-                );
+                )?;
                 eprintln!("chargegate: {}", done.summary);
                 Ok(Outcome::Valid)
             }

@@ -70,7 +70,7 @@ fn cut(args: CutArgs) -> anyhow::Result<Outcome> {
         let cut = result?;
         for c in &cut {
             if args.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({
                         "id": c.id, "number": c.number, "period_end": c.period_end,
@@ -78,9 +78,9 @@ fn cut(args: CutArgs) -> anyhow::Result<Outcome> {
                         "claim": c.claim.as_ref().map(|(n, _)| n),
                         "amount": c.claim.as_ref().map(|(_, a)| a),
                     })
-                );
+                )?;
             } else {
-                println!("{}", c.summary);
+                outln!("{}", c.summary)?;
             }
         }
         eprintln!("chargegate: {} batch(es) cut through {through}", cut.len());

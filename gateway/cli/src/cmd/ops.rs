@@ -167,20 +167,26 @@ pub fn transactions(args: TransactionsArgs) -> anyhow::Result<Outcome> {
         let rows = store.list_transactions(&filter).await?;
         if args.json {
             for r in &rows {
-                println!("{}", serde_json::to_string(r)?);
+                outln!("{}", serde_json::to_string(r)?)?;
             }
         } else {
-            println!(
+            outln!(
                 "{:<36}  {:<10} {:<8} {:<7} {:<10} {:<14} {:<9}  error",
-                "id", "partner", "dir", "step", "state", "doc", "isa13"
-            );
+                "id",
+                "partner",
+                "dir",
+                "step",
+                "state",
+                "doc",
+                "isa13"
+            )?;
             for r in &rows {
                 let error = r
                     .error
                     .as_deref()
                     .and_then(|e| e.lines().next())
                     .unwrap_or("");
-                println!(
+                outln!(
                     "{:<36}  {:<10} {:<8} {:<7} {:<10} {:<14} {:<9}  {error}",
                     r.id,
                     r.partner,
@@ -189,7 +195,7 @@ pub fn transactions(args: TransactionsArgs) -> anyhow::Result<Outcome> {
                     r.state.as_str(),
                     r.doc_type.as_deref().unwrap_or("-"),
                     r.isa13.as_deref().unwrap_or("-"),
-                );
+                )?;
             }
         }
         store.close().await;
@@ -211,7 +217,7 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<Outcome> {
             identity: settings.identity.isa(),
         };
         let done = server::replay::replay(&ingest, args.id).await?;
-        println!("{}", serde_json::to_string(&done)?);
+        outln!("{}", serde_json::to_string(&done)?)?;
         eprintln!("chargegate: {}", done.summary);
         store.close().await;
         // Still failing: the fix did not take (exit 1, as for any input still invalid).

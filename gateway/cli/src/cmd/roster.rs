@@ -67,7 +67,7 @@ pub fn run(cmd: Command) -> anyhow::Result<Outcome> {
 }
 
 fn print(o: &apply::RosterOutcome) -> anyhow::Result<()> {
-    println!(
+    outln!(
         "{}",
         serde_json::json!({
             "id": o.id,
@@ -77,7 +77,7 @@ fn print(o: &apply::RosterOutcome) -> anyhow::Result<()> {
             "held": o.held.map(|(deactivating, members)| serde_json::json!({"deactivating": deactivating, "members": members})),
             "summary": o.summary,
         })
-    );
+    )?;
     eprintln!("chargegate: {}", o.summary);
     Ok(())
 }
