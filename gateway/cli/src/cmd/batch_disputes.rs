@@ -12,7 +12,7 @@ use chrono::Utc;
 use engine::disputes::DisputeCsvError;
 
 use crate::Outcome;
-use crate::cmd::ops::{ConfigFlag, open_store, runtime};
+use crate::cmd::ops::{ConfigFlag, open_existing_store, runtime};
 
 /// Arguments of `batches disputes`.
 #[derive(clap::Args, Debug)]
@@ -52,7 +52,7 @@ async fn locate(store: &dyn store::Store, key: &str) -> anyhow::Result<Option<uu
 pub fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
     let settings = args.config.load()?;
     runtime()?.block_on(async move {
-        let store = open_store(&settings).await?;
+        let store = open_existing_store(&settings).await?;
         let ctx = settings.engine.context(Utc::now(), "analyst".to_owned());
         let result = match locate(&*store, &args.batch).await? {
             Some(id) => apply::export_disputes(&*store, id, &ctx).await.map(Some),
@@ -98,7 +98,7 @@ pub fn correct(args: CorrectArgs) -> anyhow::Result<Outcome> {
         .file_name()
         .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
     runtime()?.block_on(async move {
-        let store = open_store(&settings).await?;
+        let store = open_existing_store(&settings).await?;
         let profiles = server::profiles::Profiles::load(&settings.paths.profiles)?;
         let partners = apply::Partners::from_profiles(&profiles.current())?;
         let ctx = settings.engine.context(Utc::now(), args.actor.clone());

@@ -132,8 +132,18 @@ async fn wait_for_signal() {
     let _ = ctrl_c.await;
 }
 
+/// The configured database, created and migrated when it is not there yet (`migrate`).
 pub(crate) async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn store::Store>> {
     Ok(server::app::open_store(&settings.database.url).await?)
+}
+
+/// The configured gateway's database, for the commands that read or change its state: a
+/// database that is not there is an environment error (exit 2) naming where it was looked for,
+/// never a new, empty one.
+pub(crate) async fn open_existing_store(
+    settings: &Settings,
+) -> anyhow::Result<Arc<dyn store::Store>> {
+    Ok(server::app::open_existing_store(&settings.database.url).await?)
 }
 
 /// `chargegate migrate`.
@@ -163,7 +173,7 @@ pub fn transactions(args: TransactionsArgs) -> anyhow::Result<Outcome> {
     };
     let filter = query.filter()?;
     runtime()?.block_on(async move {
-        let store = open_store(&settings).await?;
+        let store = open_existing_store(&settings).await?;
         let rows = store.list_transactions(&filter).await?;
         if args.json {
             for r in &rows {
@@ -208,7 +218,7 @@ pub fn transactions(args: TransactionsArgs) -> anyhow::Result<Outcome> {
 pub fn replay(args: ReplayArgs) -> anyhow::Result<Outcome> {
     let settings = args.config.load()?;
     runtime()?.block_on(async move {
-        let store = open_store(&settings).await?;
+        let store = open_existing_store(&settings).await?;
         let ingest = Ingest {
             store: store.clone(),
             raw: RawStore::new(&settings.paths.data),
