@@ -916,18 +916,18 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
             .output()
             .unwrap();
         (
-            out.status.success(),
+            out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned()
                 + &String::from_utf8_lossy(&out.stderr),
         )
     };
     // Replayed before the fix it fails again, and says so with its exit status.
-    let (ok, said) = replay(&id);
-    assert!(!ok, "a replay that still fails must exit non-zero: {said}");
+    let (code, said) = replay(&id);
+    assert_eq!(code, Some(1), "a replay that still fails exits 1: {said}");
     assert!(said.contains("1 failed"), "{said}");
     std::fs::write(profiles.join("gooddrug.toml"), &good).unwrap();
-    let (ok, said) = replay(&id);
-    assert!(ok, "replay failed: {said}");
+    let (code, said) = replay(&id);
+    assert_eq!(code, Some(0), "replay failed: {said}");
     wait_for(&serve, "the replayed 867's batch", || {
         get(serve.port, batch_path)
             .map(|(s, _)| s == 200)
@@ -980,8 +980,10 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
         .len()
     };
     let before = count(&serve);
-    let (ok, said) = replay(&id);
-    assert!(!ok && said.contains("nothing to replay"), "{said}");
+    // Done: nothing to replay, an answer about the input (exit 1), not a usage error (2).
+    let (code, said) = replay(&id);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("nothing to replay"), "{said}");
     std::thread::sleep(std::time::Duration::from_millis(1500));
     assert_eq!(count(&serve), before, "a second replay made transactions");
     let again = json(&get(serve.port, batch_path).unwrap().1);

@@ -226,7 +226,16 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<Outcome> {
             wake_relay: Arc::new(tokio::sync::Notify::new()),
             identity: settings.identity.isa(),
         };
-        let done = server::replay::replay(&ingest, args.id).await?;
+        let done = match server::replay::replay(&ingest, args.id).await {
+            Ok(done) => done,
+            // Nothing to replay is an answer about the input, not a failure of the command.
+            Err(error @ server::PipelineError::Done(_)) => {
+                eprintln!("chargegate: {error}");
+                store.close().await;
+                return Ok(Outcome::Invalid);
+            }
+            Err(error) => return Err(error.into()),
+        };
         outln!("{}", serde_json::to_string(&done)?)?;
         eprintln!("chargegate: {}", done.summary);
         store.close().await;
