@@ -1102,6 +1102,57 @@ fn a_refused_interchange_is_acknowledged_as_refused() {
     assert!(!ack.contains("AK9*A"), "{ack}");
 }
 
+/// An acknowledgment that could not be delivered (GOOD DRUG's outbox broken) fails; replayed
+/// from the command line once the outbox is back, it arrives under the name it was first
+/// written for, `997-<ISA13>.x12`, not a name made up by the replay path.
+#[test]
+fn a_replayed_acknowledgment_keeps_its_file_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = start_with(
+        tmp.path(),
+        Options {
+            extra: "max_attempts = 2\n".into(),
+            ..Options::embedded()
+        },
+    );
+    let outbox = serve.drop_dir("gooddrug", "outbox");
+    std::fs::remove_dir(&outbox).unwrap();
+    std::fs::write(&outbox, "not a folder").unwrap();
+    drop_file(&serve, "gooddrug", "867_4010_sales.x12");
+    let path = "/api/v1/transactions?partner=gooddrug&failed=true";
+    let failed_ack = || {
+        get(serve.port, path).ok().and_then(|(_, b)| {
+            json(&b)
+                .as_array()?
+                .iter()
+                .find(|t| t["doc_type"] == "acknowledgment" && t["direction"] == "outbound")
+                .cloned()
+        })
+    };
+    wait_for(&serve, "the acknowledgment to fail", || {
+        failed_ack().is_some()
+    });
+    let ack = failed_ack().unwrap();
+    std::fs::remove_file(&outbox).unwrap();
+    std::fs::create_dir(&outbox).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
+        .args(["replay", ack["id"].as_str().unwrap(), "--config"])
+        .arg(tmp.path().join("chargegate.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent = settled_files(&serve, &outbox, "the replayed acknowledgment");
+    let isa13 = ack["isa13"].as_str().unwrap();
+    assert_eq!(sent, [format!("997-{isa13}.x12")]);
+    let x12 = std::fs::read_to_string(outbox.join(&sent[0])).unwrap();
+    assert!(x12.contains("ST*997*"), "{x12}");
+}
+
 /// An empty file, and one that is not X12, dropped in GOOD DRUG's inbox: nothing to read the
 /// sender from, but the inbox says who sent it. Each is rejected with a TA1 R addressed to
 /// GOOD DRUG (its profile's ISA qualifier and id) from us, dated now.

@@ -121,7 +121,11 @@ async fn resend(ingest: &Ingest, tx: &store::TransactionRecord) -> Result<String
         ));
     }
     let now = Utc::now();
-    let r = rendered_of(tx, tx.doc_type.as_deref().unwrap_or("document"))?;
+    let r = rendered_of(
+        tx,
+        tx.doc_type.as_deref().unwrap_or("document"),
+        &ingest.raw,
+    )?;
     let message = messages::rendered(
         &r.partner,
         &r.doc_type,
