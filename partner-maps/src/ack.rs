@@ -4,11 +4,13 @@
 
 use x12::Delimiters;
 use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
+use x12::dict::Version;
 use x12::envelope::Interchange;
-use x12::validate::InterchangeReport;
+use x12::validate::{InterchangeReport, IsaInfo};
 use x12::writer::{DelimiterPolicy, WriteError, WriteOptions, render_interchange};
 
 use crate::profile::{self, Profile};
+use crate::render::Identity;
 
 /// The acknowledgment policy of a partner (or the defaults without a profile).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +98,29 @@ pub fn write_options(
     }
 }
 
+/// Fills in what an acknowledgment needs from the ISA of an interchange that could not be read
+/// (an empty file, one that is not X12): the partner the file came from is known (its inbox or
+/// its AS2-From), so the answer goes to the partner's profile ids (ISA07/ISA08 of the answer,
+/// this ISA's sender) from ours (ISA05/ISA06, this ISA's receiver), in the version we send
+/// the partner, as every other file we send it is, rather than to `UNKNOWN`. What the ISA did
+/// give is kept.
+pub fn address_unread(isa: &mut IsaInfo, partner: &Profile, us: &Identity) {
+    let fill = |field: &mut String, value: &str| {
+        if field.trim().is_empty() {
+            *field = value.to_owned();
+        }
+    };
+    fill(&mut isa.sender_qualifier, &partner.x12.isa_qualifier);
+    fill(&mut isa.sender_id, &partner.x12.isa_id);
+    fill(&mut isa.receiver_qualifier, &us.isa_qualifier);
+    fill(&mut isa.receiver_id, &us.isa_id);
+    let version = match partner.x12.version {
+        Version::V004010 => "00401",
+        Version::V005010 => "00501",
+    };
+    fill(&mut isa.version, version);
+}
+
 /// The acknowledgment owed for one received interchange, rendered; `None` when none is owed
 /// (it was itself an acknowledgment, or the policy asks for nothing).
 pub fn render_ack(
@@ -112,6 +137,7 @@ pub fn render_ack(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use x12::ack::{AckKind, Ta1Policy};
     use x12::validate::{ValidateOptions, validate};
     use x12::{IsaMode, ReaderOptions};
@@ -181,5 +207,79 @@ mod tests {
         let text = ack(&report, &profile);
         assert!(text.contains("\nGS*FA*"), "{text}");
         assert!(!text.contains('~') && !text.contains("\n\n"), "{text:?}");
+    }
+
+    fn report_of(bytes: &[u8]) -> InterchangeReport {
+        let mut out = x12::validate::validate(
+            bytes,
+            x12::ReaderOptions::default(),
+            x12::validate::ValidateOptions::default(),
+        );
+        assert_eq!(out.interchanges.len(), 1, "one report");
+        out.interchanges.remove(0)
+    }
+
+    fn gooddrug() -> Profile {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/gooddrug.toml");
+        Profile::from_toml_str(&std::fs::read_to_string(path).unwrap(), "gooddrug.toml").unwrap()
+    }
+
+    fn ta1_for(report: &InterchangeReport, profile: &Profile) -> String {
+        let params = AckPolicy::for_profile(Some(profile)).params(7, 7, "20261207", "0712");
+        let bytes = render_ack(report, Some(profile), &params).unwrap().unwrap();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    /// An empty file and one that is not X12 are answered with a TA1 R addressed to the
+    /// partner they came from, from us, dated when we answer.
+    #[test]
+    fn an_unreadable_file_is_answered_to_the_partner_it_came_from() {
+        let profile = gooddrug();
+        let us = Identity::new("01", "CHARGEGATE");
+        for input in [&b""[..], b"hello, not X12\n"] {
+            let mut report = report_of(input);
+            assert!(report.rejected(), "{input:?}");
+            address_unread(&mut report.isa, &profile, &us);
+            let ta1 = ta1_for(&report, &profile);
+            let isa: Vec<&str> = ta1.split('~').next().unwrap().split('*').collect();
+            assert_eq!(
+                (isa[5], isa[6].trim_end(), isa[7], isa[8].trim_end()),
+                (
+                    "01",
+                    "CHARGEGATE",
+                    profile.x12.isa_qualifier.as_str(),
+                    "GOODDRUG"
+                ),
+                "{ta1}"
+            );
+            assert_eq!((isa[6].len(), isa[8].len()), (15, 15), "{ta1}");
+            assert_eq!(
+                (isa[9], isa[10], isa[12]),
+                ("261207", "0712", "00401"),
+                "{ta1}"
+            );
+            assert!(
+                ta1.contains("TA1*000000000*") && ta1.contains("*R*"),
+                "{ta1}"
+            );
+            assert!(!ta1.contains("UNKNOWN"), "{ta1}");
+        }
+    }
+
+    /// Ids the ISA gave are the ones answered (the acknowledgment swaps them).
+    #[test]
+    fn ids_the_isa_gave_are_kept() {
+        let sample = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/867_4010_sales.x12"),
+        )
+        .unwrap();
+        let mut report = report_of(&sample);
+        let before = report.isa.clone();
+        address_unread(
+            &mut report.isa,
+            &gooddrug(),
+            &Identity::new("ZZ", "SOMEONE"),
+        );
+        assert_eq!(report.isa, before);
     }
 }

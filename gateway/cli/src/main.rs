@@ -1,6 +1,9 @@
 //! The `chargegate` binary: parses arguments, sets up logging and calls the libraries.
 //! Exit codes: 0 success, 1 the input is invalid, 2 usage or environment error.
 
+// First: its `outln!`/`out!` are used by the commands.
+#[macro_use]
+mod out;
 mod cmd;
 mod json;
 
@@ -102,6 +105,8 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Valid) => ExitCode::SUCCESS,
         Ok(Outcome::Invalid) => ExitCode::from(1),
+        // The reader of our output went away (`| head`): nothing more to say, to anyone.
+        Err(_) if out::closed() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("chargegate: {e:#}");
             ExitCode::from(2)

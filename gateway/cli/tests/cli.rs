@@ -455,3 +455,34 @@ fn render_of_no_document_is_an_error_not_an_empty_interchange() {
         stderr(&o)
     );
 }
+
+/// A reader that goes away (`| head`) ends every printing command quietly: exit 0, no
+/// "failed printing to stdout" panic, no backtrace.
+#[test]
+fn a_closed_stdout_ends_commands_quietly() {
+    for args in [
+        &["parse", "samples/867_4010_sales.x12", "--segments"][..],
+        &["parse", "samples/867_4010_sales.x12", "--json"],
+        &["translate", "samples/867_4010_sales.x12"],
+        &["validate", "samples/867_4010_sales.x12"],
+        &["ack", "samples/867_4010_sales.x12"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_chargegate"))
+            .args(args)
+            .current_dir(root())
+            .env_remove("CHARGEGATE__PATHS__PROFILES")
+            .env("RUST_BACKTRACE", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs the binary");
+        drop(child.stdout.take());
+        let done = child.wait_with_output().expect("waits");
+        let stderr = stderr(&done);
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(done.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}

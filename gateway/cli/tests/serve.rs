@@ -93,6 +93,87 @@ fn story_over_sftp(base: Options, database: &str) {
     );
 }
 
+/// A partner's stock `sftp` puts a file straight to its final name (no `.part`), slowly: a
+/// rate limit and small writes make sftp-server's writes pause far longer than
+/// `workers.settle_ms` while it holds the file open. The gateway waits for the whole file:
+/// processed and acknowledged, not rejected as "input ends inside a segment" mid-upload.
+#[test]
+fn a_slow_sftp_put_to_the_final_name_is_taken_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ssh = SshServer::start(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &["gooddrug"],
+    )
+    .unwrap();
+    let serve = start_with(
+        tmp.path(),
+        Options {
+            drop_root: Some(ssh.drop_root().path().to_owned()),
+            ..Options::embedded()
+        },
+    );
+    let sample = repo().join("samples/867_4010_sales.x12");
+    let bytes = std::fs::read(&sample).unwrap();
+    let target = serve.drop_dir("gooddrug", "inbox").join("867.x12");
+    // How long the file stood still while incomplete: longer than the settle time (200 ms
+    // in the harness), or this test would prove nothing.
+    let uploading = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let monitor = {
+        let uploading = uploading.clone();
+        let full = bytes.len() as u64;
+        let target = target.clone();
+        std::thread::spawn(move || {
+            let mut longest = std::time::Duration::ZERO;
+            let mut last: Option<(u64, std::time::Instant)> = None;
+            while uploading.load(std::sync::atomic::Ordering::Relaxed) {
+                if let Ok(size) = std::fs::metadata(&target).map(|m| m.len()) {
+                    match last {
+                        Some((s, since)) if s == size && size < full => {
+                            longest = longest.max(since.elapsed());
+                        }
+                        Some((s, _)) if s == size => {}
+                        _ => last = Some((size, std::time::Instant::now())),
+                    }
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            longest
+        })
+    };
+    let out = ssh
+        .sftp_with(
+            "gooddrug",
+            &["-B", "256", "-l", "4"],
+            &format!("put {} inbox/867.x12", sample.display()),
+        )
+        .unwrap();
+    uploading.store(false, std::sync::atomic::Ordering::Relaxed);
+    assert!(out.success(), "upload over SFTP: {out}\n{}", ssh.log());
+    let longest = monitor.join().unwrap();
+    let processed = serve.drop_dir("gooddrug", "processed");
+    wait_for(&serve, "the file to be filed away", || {
+        !files(&processed).is_empty() || !files(&serve.drop_dir("gooddrug", "rejected")).is_empty()
+    });
+    assert_eq!(
+        files(&serve.drop_dir("gooddrug", "rejected")),
+        Vec::<String>::new()
+    );
+    assert_eq!(files(&processed), ["867.x12"]);
+    assert_eq!(std::fs::read(processed.join("867.x12")).unwrap(), bytes);
+    // Seen in the inbox until it was complete, standing still for far longer than the settle
+    // time on the way.
+    assert!(
+        longest > std::time::Duration::from_millis(600),
+        "the upload never stood still for long: {longest:?}"
+    );
+    let outbox = serve.drop_dir("gooddrug", "outbox");
+    let acks = settled_files(&serve, &outbox, "the 867's acknowledgment");
+    assert_eq!(acks.len(), 1, "{acks:?}");
+    assert!(acks[0].starts_with("997-"), "{acks:?}");
+    let (_, failed) = get(serve.port, "/api/v1/transactions?failed=true").unwrap();
+    assert_eq!(json(&failed), serde_json::json!([]), "{failed}");
+}
+
 /// How a partner delivers a file: (partner, file name, bytes).
 type Deliver<'a> = &'a dyn Fn(&str, &str, &[u8]);
 
@@ -835,18 +916,18 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
             .output()
             .unwrap();
         (
-            out.status.success(),
+            out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned()
                 + &String::from_utf8_lossy(&out.stderr),
         )
     };
     // Replayed before the fix it fails again, and says so with its exit status.
-    let (ok, said) = replay(&id);
-    assert!(!ok, "a replay that still fails must exit non-zero: {said}");
+    let (code, said) = replay(&id);
+    assert_eq!(code, Some(1), "a replay that still fails exits 1: {said}");
     assert!(said.contains("1 failed"), "{said}");
     std::fs::write(profiles.join("gooddrug.toml"), &good).unwrap();
-    let (ok, said) = replay(&id);
-    assert!(ok, "replay failed: {said}");
+    let (code, said) = replay(&id);
+    assert_eq!(code, Some(0), "replay failed: {said}");
     wait_for(&serve, "the replayed 867's batch", || {
         get(serve.port, batch_path)
             .map(|(s, _)| s == 200)
@@ -899,8 +980,10 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
         .len()
     };
     let before = count(&serve);
-    let (ok, said) = replay(&id);
-    assert!(!ok && said.contains("nothing to replay"), "{said}");
+    // Done: nothing to replay, an answer about the input (exit 1), not a usage error (2).
+    let (code, said) = replay(&id);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("nothing to replay"), "{said}");
     std::thread::sleep(std::time::Duration::from_millis(1500));
     assert_eq!(count(&serve), before, "a second replay made transactions");
     let again = json(&get(serve.port, batch_path).unwrap().1);
@@ -1078,6 +1161,90 @@ fn a_refused_interchange_is_acknowledged_as_refused() {
         "{ack}"
     );
     assert!(!ack.contains("AK9*A"), "{ack}");
+}
+
+/// An acknowledgment that could not be delivered (GOOD DRUG's outbox broken) fails; replayed
+/// from the command line once the outbox is back, it arrives under the name it was first
+/// written for, `997-<ISA13>.x12`, not a name made up by the replay path.
+#[test]
+fn a_replayed_acknowledgment_keeps_its_file_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = start_with(
+        tmp.path(),
+        Options {
+            extra: "max_attempts = 2\n".into(),
+            ..Options::embedded()
+        },
+    );
+    let outbox = serve.drop_dir("gooddrug", "outbox");
+    std::fs::remove_dir(&outbox).unwrap();
+    std::fs::write(&outbox, "not a folder").unwrap();
+    drop_file(&serve, "gooddrug", "867_4010_sales.x12");
+    let path = "/api/v1/transactions?partner=gooddrug&failed=true";
+    let failed_ack = || {
+        get(serve.port, path).ok().and_then(|(_, b)| {
+            json(&b)
+                .as_array()?
+                .iter()
+                .find(|t| t["doc_type"] == "acknowledgment" && t["direction"] == "outbound")
+                .cloned()
+        })
+    };
+    wait_for(&serve, "the acknowledgment to fail", || {
+        failed_ack().is_some()
+    });
+    let ack = failed_ack().unwrap();
+    std::fs::remove_file(&outbox).unwrap();
+    std::fs::create_dir(&outbox).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
+        .args(["replay", ack["id"].as_str().unwrap(), "--config"])
+        .arg(tmp.path().join("chargegate.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent = settled_files(&serve, &outbox, "the replayed acknowledgment");
+    let isa13 = ack["isa13"].as_str().unwrap();
+    assert_eq!(sent, [format!("997-{isa13}.x12")]);
+    let x12 = std::fs::read_to_string(outbox.join(&sent[0])).unwrap();
+    assert!(x12.contains("ST*997*"), "{x12}");
+}
+
+/// An empty file, and one that is not X12, dropped in GOOD DRUG's inbox: nothing to read the
+/// sender from, but the inbox says who sent it. Each is rejected with a TA1 R addressed to
+/// GOOD DRUG (its profile's ISA qualifier and id) from us, dated now.
+#[test]
+fn an_unreadable_dropped_file_is_answered_to_the_partner_of_its_inbox() {
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = start_with(tmp.path(), Options::embedded());
+    let inbox = serve.drop_dir("gooddrug", "inbox");
+    let outbox = serve.drop_dir("gooddrug", "outbox");
+    for (n, (name, bytes)) in [("empty.x12", &b""[..]), ("hello.x12", b"hello, not X12\n")]
+        .into_iter()
+        .enumerate()
+    {
+        std::fs::write(inbox.join(format!("{name}.part")), bytes).unwrap();
+        std::fs::rename(inbox.join(format!("{name}.part")), inbox.join(name)).unwrap();
+        wait_for(&serve, &format!("the TA1 for {name}"), || {
+            files(&outbox).len() == n + 1
+        });
+        wait_for(&serve, &format!("{name} rejected"), || {
+            files(&serve.drop_dir("gooddrug", "rejected")).contains(&name.to_owned())
+        });
+    }
+    for file in files(&outbox) {
+        assert!(file.starts_with("ta1-"), "{file}");
+        let ta1 = std::fs::read_to_string(outbox.join(&file)).unwrap();
+        assert_isa_to(&ta1, "ZZ", "GOODDRUG", "00401");
+        assert!(
+            ta1.contains("\nTA1*000000000*") && ta1.contains("*R*"),
+            "{ta1}"
+        );
+    }
 }
 
 /// `GET /api/v1/batches/{id}` pages its lines (`lines_limit`, `after`, `line_status`), and its

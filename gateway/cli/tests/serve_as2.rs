@@ -457,6 +457,32 @@ fn a_missing_asynchronous_mdn_means_resends_then_failure() {
     );
 }
 
+/// ACME sends a payload that is not X12 over AS2: the AS2-From says who sent it, so its TA1 R
+/// goes back over AS2 addressed to ACME (its profile's ISA qualifier and id, in the version we
+/// send it), from us, dated now.
+#[test]
+fn an_unreadable_as2_payload_is_answered_to_its_sender() {
+    let w = World::new("sync");
+    let peer = w.peer(&[]);
+    let serve = w.serve("");
+    let hello = w.dir().join("peer/hello.txt");
+    std::fs::write(&hello, "hello, not X12\n").unwrap();
+    let verdict = w.acme_sends_file(&serve, &hello);
+    assert_eq!(verdict["status"], "processed", "{verdict}");
+    wait_for(&serve, "the TA1 at ACME's AS2 server", || {
+        received(&peer).iter().any(|x| x.contains("TA1*"))
+    });
+    let ta1 = received(&peer)
+        .into_iter()
+        .find(|x| x.contains("TA1*"))
+        .unwrap();
+    assert_isa_to(&ta1, "ZZ", "ACMEPHARMA", "00501");
+    assert!(
+        ta1.contains("TA1*000000000*") && ta1.contains("*R*"),
+        "{ta1}"
+    );
+}
+
 /// AS2 files are often tens of megabytes: `http.max_body`, not a framework default, decides.
 #[test]
 fn a_large_message_is_received_and_answered() {

@@ -9,7 +9,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// A fresh directory with a `chargegate.toml` pointing at a SQLite file in it.
+/// A fresh directory with a `chargegate.toml` pointing at a SQLite file in it, made by
+/// `chargegate migrate` (the commands below work on an existing gateway's database and
+/// create none).
 fn configured(name: &str) -> (PathBuf, PathBuf) {
     let dir = std::env::temp_dir().join(format!("chargegate-store-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -25,6 +27,8 @@ fn configured(name: &str) -> (PathBuf, PathBuf) {
         ),
     )
     .expect("config");
+    let (code, _, stderr) = out(&chargegate(&config, &["migrate"]));
+    assert_eq!(code, Some(0), "{stderr}");
     (dir, config)
 }
 
@@ -148,5 +152,84 @@ fn batches_cut_with_nothing_due() {
         stderr.contains("0 batch(es) cut through 2026-12-01"),
         "{stderr}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `chargegate ARGS` run in `dir`, with no configuration file and no environment naming one.
+fn unconfigured(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chargegate"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CHARGEGATE_CONFIG")
+        .env_remove("CHARGEGATE__DATABASE__URL")
+        .output()
+        .expect("runs the binary")
+}
+
+/// Run where no gateway is (no `chargegate.toml`, no database), the commands that read or
+/// change a gateway's state refuse, naming the database they looked for and how to point at
+/// the right one, and create nothing: an operator is never shown a new, empty database as
+/// "nothing failed". `migrate` creates it; then they run.
+#[test]
+fn commands_on_a_gateways_state_refuse_a_database_that_is_not_there() {
+    let dir = std::env::temp_dir().join(format!("chargegate-nodb-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let db = dir.join("data/chargegate.db");
+    let id = "01900000-0000-7000-8000-000000000000";
+    for args in [
+        &["transactions", "--failed"][..],
+        &["transactions", "--json"],
+        &["replay", id],
+        &["batches", "cut", "--through", "2026-12-01"],
+        &["batches", "disputes", "gooddrug/GDD-867-202611"],
+        &["roster", "approve", "--gpo", "GPO77", id],
+    ] {
+        let (code, stdout, stderr) = out(&unconfigured(&dir, args));
+        assert_eq!(code, Some(2), "{args:?}: {stdout}{stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(
+            stderr.contains(&format!("no database at {}", db.display()))
+                && stderr.contains("--config")
+                && stderr.contains("CHARGEGATE__DATABASE__URL"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            !dir.join("data").exists(),
+            "{args:?} created {}",
+            db.display()
+        );
+    }
+    let (code, _, stderr) = out(&unconfigured(&dir, &["migrate"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(db.is_file());
+    let (code, stdout, stderr) = out(&unconfigured(&dir, &["transactions", "--failed"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.starts_with("id "), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A reader that goes away (`chargegate transactions | head -4`) ends the command quietly:
+/// exit 0, no panic, no backtrace.
+#[test]
+fn a_closed_stdout_ends_transactions_quietly() {
+    let (dir, config) = configured("pipe");
+    for args in [&["transactions"][..], &["transactions", "--failed"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_chargegate"))
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .env("RUST_BACKTRACE", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs the binary");
+        // Closed before the command has opened its database, let alone printed.
+        drop(child.stdout.take());
+        let done = child.wait_with_output().expect("waits");
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -48,6 +48,18 @@ pub enum StartError {
     /// Files.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A command that works on an existing gateway's state found no SQLite database where
+    /// the configuration says it is (and created none).
+    #[error(
+        "no database at {} (database.url {url}): this command works on an existing gateway's state and creates none; run it where the gateway's chargegate.toml is, or name it with --config FILE or CHARGEGATE__DATABASE__URL",
+        path.display()
+    )]
+    NoDatabase {
+        /// Where the database was looked for, made absolute.
+        path: std::path::PathBuf,
+        /// The configured URL.
+        url: String,
+    },
 }
 
 /// A started gateway.
@@ -104,6 +116,7 @@ impl Gateway {
             raw: shared.raw.clone(),
             profiles: shared.profiles.clone(),
             wake_relay: shared.wake_relay.clone(),
+            identity: shared.settings.identity.isa(),
         });
         Ok(Self { shared, ingest })
     }
@@ -184,16 +197,11 @@ impl Gateway {
 /// Opens the store a URL names (creating a SQLite file's folder, or a PostgreSQL database
 /// that does not exist yet) and migrates it.
 pub async fn open_store(url: &str) -> Result<Arc<dyn store::Store>, StartError> {
-    if let Some(path) = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
+    if let Some(path) = sqlite_file(url)
+        && let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
     {
-        let path = path.split('?').next().unwrap_or(path);
-        if let Some(dir) = std::path::Path::new(path).parent()
-            && !dir.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(dir)?;
-        }
+        std::fs::create_dir_all(dir)?;
     }
     let err = |source| StartError::Store {
         url: redact(url),
@@ -203,6 +211,42 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn store::Store>, StartError> 
     let store = store::connect(url).await.map_err(err)?;
     store.migrate().await.map_err(err)?;
     Ok(store)
+}
+
+/// Opens the database of an existing gateway, for the commands that read or work on its
+/// state (`transactions`, `replay`, `batches`, `roster`): unlike [`open_store`], it creates
+/// nothing. A SQLite file that is not there is [`StartError::NoDatabase`] (an operator in the
+/// wrong directory would otherwise be shown a new, empty database: nothing failed); a
+/// PostgreSQL database that does not exist is the server's error.
+pub async fn open_existing_store(url: &str) -> Result<Arc<dyn store::Store>, StartError> {
+    if let Some(path) = sqlite_file(url)
+        && !path.is_file()
+    {
+        return Err(StartError::NoDatabase {
+            path: std::path::absolute(&path).unwrap_or(path),
+            url: redact(url),
+        });
+    }
+    let err = |source| StartError::Store {
+        url: redact(url),
+        source,
+    };
+    let store = store::connect(url).await.map_err(err)?;
+    store.migrate().await.map_err(err)?;
+    Ok(store)
+}
+
+/// The file of a SQLite URL (`sqlite://data/chargegate.db`, `sqlite:///abs/cg.db?mode=rwc`,
+/// `sqlite:cg.db`); `None` for other databases and in-memory SQLite.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path == ":memory:" || query.split('&').any(|kv| kv == "mode=memory") {
+        return None;
+    }
+    Some(std::path::PathBuf::from(path))
 }
 
 /// Our AS2 key and certificate; a self-signed pair is generated at first start so the
@@ -236,5 +280,44 @@ pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_file_of_a_sqlite_url() {
+        for (url, file) in [
+            ("sqlite://data/chargegate.db", Some("data/chargegate.db")),
+            (
+                "sqlite:///var/lib/cg/cg.db?mode=rwc",
+                Some("/var/lib/cg/cg.db"),
+            ),
+            ("sqlite:cg.db", Some("cg.db")),
+            ("sqlite::memory:", None),
+            ("sqlite://cg.db?mode=memory&cache=shared", None),
+            ("postgres://postgres@127.0.0.1/chargegate", None),
+        ] {
+            assert_eq!(sqlite_file(url), file.map(PathBuf::from), "{url}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_existing_store_is_opened_but_a_missing_sqlite_file_is_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/cg.db");
+        let url = format!("sqlite://{}", path.display());
+        match open_existing_store(&url).await {
+            Err(StartError::NoDatabase { path: p, .. }) => assert_eq!(p, path),
+            Err(other) => panic!("{other}"),
+            Ok(_) => panic!("opened a database that is not there"),
+        }
+        assert!(!path.exists() && !path.parent().unwrap().exists());
+        open_store(&url).await.unwrap().close().await;
+        open_existing_store(&url).await.unwrap().close().await;
     }
 }

@@ -30,6 +30,11 @@ pub enum PipelineError {
     /// No such transaction.
     #[error("no transaction {0}")]
     NoTransaction(Uuid),
+    /// The transaction is done: nothing to replay.
+    #[error(
+        "transaction {0} cannot be replayed: it is done, nothing to replay (a set of a file that failed later is replayed by its own transaction)"
+    )]
+    Done(Uuid),
     /// The transaction cannot be replayed.
     #[error("transaction {0} cannot be replayed: {1}")]
     NotReplayable(Uuid, String),

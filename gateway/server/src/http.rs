@@ -215,7 +215,7 @@ async fn replay_transaction(State(state): State<AppState>, ApiPath(id): ApiPath<
         Err(crate::PipelineError::NoTransaction(_)) => {
             error(StatusCode::NOT_FOUND, &format!("no transaction {id}"))
         }
-        Err(e @ crate::PipelineError::NotReplayable(..)) => {
+        Err(e @ (crate::PipelineError::NotReplayable(..) | crate::PipelineError::Done(_))) => {
             error(StatusCode::CONFLICT, &e.to_string())
         }
         Err(e) => internal(&format!("replaying transaction {id}"), &e),

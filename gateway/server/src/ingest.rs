@@ -119,6 +119,9 @@ pub struct Ingest {
     pub profiles: Arc<Profiles>,
     /// Woken after writes to the outbox.
     pub wake_relay: Arc<Notify>,
+    /// Who we are (`[identity]`): the sender of an acknowledgment to a file whose ISA could
+    /// not be read.
+    pub identity: partner_maps::render::Identity,
 }
 
 enum Event {
@@ -427,6 +430,11 @@ impl Ingest {
         let profile = profiles.get(&partner);
         let mut reports = reports;
         for report in &mut reports {
+            // An empty or unreadable file has no ISA ids: its TA1 goes to the partner it came
+            // from (inbox or AS2-From), from us.
+            if let Some(p) = profile {
+                partner_maps::ack::address_unread(&mut report.isa, p, &self.identity);
+            }
             let isa13 = report.isa.control_number.clone();
             for (_, note) in run.refused.iter().filter(|(i, _)| *i == isa13) {
                 reject(report, "", 0, Rejection::Interchange(*note));
@@ -791,7 +799,8 @@ impl Ingest {
             &now.format("%Y%m%d").to_string(),
             &now.format("%H%M").to_string(),
         );
-        // The acknowledgment swaps the received ISA ids, which name us already.
+        // The acknowledgment swaps the received ISA ids, which name us already (or were
+        // filled in for a file whose ISA could not be read).
         let Some(bytes) = partner_maps::ack::render_ack(report, profile, &params)? else {
             // Nothing owed: the rollback returns the control numbers unused.
             t.rollback().await?;
@@ -810,6 +819,10 @@ impl Ingest {
         row.raw_sha256 = Some(stored.sha256.clone());
         row.doc_type = Some("acknowledgment".into());
         row.isa13 = Some(format!("{icn:09}"));
+        // The name it is delivered under, kept with it: a resend (a replay) uses the same.
+        let name = ack_file_name(policy_name(&policy, report), icn);
+        row.refs
+            .push(TransactionRef::new(store::RefKind::FileName, name.clone()));
         t.insert_transaction(&row).await?;
         let message = messages::rendered(
             run.partner,
@@ -818,7 +831,7 @@ impl Ingest {
             &stored.sha256,
             // Once per receipt of the file (a file sent again is answered again).
             &format!("ack:{}:{}", run.file_tx.id, report.isa.control_number),
-            &format!("{}-{icn:09}.x12", policy_name(&policy, report)),
+            &name,
             now,
         )?;
         t.insert_outbox(&message).await?;
@@ -975,6 +988,39 @@ fn policy_name(policy: &AckPolicy, report: &InterchangeReport) -> &'static str {
     }
 }
 
+/// The file name of an acknowledgment: its kind (`997`, `999`, `997-999`, `ta1`) and its
+/// interchange control number, `997-000000409.x12`.
+pub fn ack_file_name(kind: &str, icn: u32) -> String {
+    format!("{kind}-{icn:09}.x12")
+}
+
+/// The kind of acknowledgment an interchange we wrote holds, as [`policy_name`] named it when
+/// it was written: the 997s and 999s of its sets, or `ta1` when it holds none. For files
+/// written before their names were kept with their transactions.
+pub fn ack_kind_of(bytes: &[u8]) -> &'static str {
+    let (Some(&element), Some(&terminator)) = (bytes.get(3), bytes.get(105)) else {
+        return "ta1";
+    };
+    let (mut v7, mut v9) = (false, false);
+    for segment in bytes.split(|b| *b == terminator) {
+        let segment = segment.trim_ascii();
+        let mut elements = segment.split(|b| *b == element);
+        if elements.next() == Some(b"ST") {
+            match elements.next() {
+                Some(b"997") => v7 = true,
+                Some(b"999") => v9 = true,
+                _ => {}
+            }
+        }
+    }
+    match (v7, v9) {
+        (true, true) => "997-999",
+        (false, true) => "999",
+        (true, false) => "997",
+        (false, false) => "ta1",
+    }
+}
+
 /// The name the file arrived under, for located errors.
 fn file_name(tx: &TransactionRecord) -> Option<String> {
     tx.refs
@@ -1022,6 +1068,31 @@ mod tests {
             x12::validate::ValidateOptions::default(),
         );
         out.interchanges.remove(0)
+    }
+
+    /// A file written before names were kept with their transactions is resent under the
+    /// name it was first sent under, read back from what it holds.
+    #[test]
+    fn an_acknowledgment_is_named_the_same_from_its_bytes() {
+        for (sample, kind) in [
+            ("844_4010_claim.x12", x12::ack::AckKind::Fa997),
+            ("845_5010_contract_change.x12", x12::ack::AckKind::Ia999),
+            ("845_5010_contract_change.x12", x12::ack::AckKind::Fa997),
+            ("bad_isa_len_se_count.x12", x12::ack::AckKind::Fa997),
+        ] {
+            let report = report_of(sample);
+            let mut policy = AckPolicy::for_profile(None);
+            policy.kind = kind;
+            policy.ta1 = x12::ack::Ta1Policy::Always;
+            let params = policy.params(409, 409, "20261207", "0712");
+            let bytes = partner_maps::ack::render_ack(&report, None, &params)
+                .expect("written")
+                .expect("an acknowledgment is owed");
+            let named = ack_file_name(policy_name(&policy, &report), 409);
+            assert_eq!(ack_file_name(ack_kind_of(&bytes), 409), named, "{sample}");
+            assert!(named.ends_with("-000000409.x12"), "{named}");
+        }
+        assert_eq!(ack_kind_of(b""), "ta1");
     }
 
     #[test]

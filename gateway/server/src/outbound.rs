@@ -12,10 +12,11 @@ use std::sync::Arc;
 
 use bus::Delivery;
 use chrono::Utc;
-use partner_maps::render::{Envelope, Identity};
+use partner_maps::render::Envelope;
 use schemas::Document;
 use store::{
-    ControlKind, Direction, NewAuditEvent, NewTransaction, Step, TransactionUpdate, TxState,
+    ControlKind, Direction, NewAuditEvent, NewTransaction, RefKind, Step, TransactionRef,
+    TransactionUpdate, TxState,
 };
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -26,6 +27,7 @@ use crate::control;
 use crate::engine_worker::header_uuid;
 use crate::error::PipelineError;
 use crate::messages::{RENDERED_SCHEMA, Rendered};
+use crate::raw::RawStore;
 use crate::refs::refs_of;
 use crate::shared::Shared;
 
@@ -134,7 +136,7 @@ pub async fn render(
 ) -> Result<Rendered, PipelineError> {
     let id = outbound_tx_id(message_id);
     if let Some(tx) = shared.store.get_transaction(id).await? {
-        return rendered_of(&tx, doc.doc_type());
+        return rendered_of(&tx, doc.doc_type(), &shared.raw);
     }
     let profiles = shared.profiles.current();
     let profile = profiles.get(partner).ok_or_else(|| {
@@ -155,10 +157,7 @@ pub async fn render(
     .await?;
     let gcn = control::allocate(&mut *t, partner, Some(profile), ControlKind::Group, now).await?;
     let scn = control::allocate(&mut *t, partner, Some(profile), ControlKind::Set, now).await?;
-    let identity = Identity::new(
-        &shared.settings.identity.isa_qualifier,
-        &shared.settings.identity.isa_id,
-    );
+    let identity = shared.settings.identity.isa();
     let envelope = Envelope {
         interchange_control_number: icn,
         group_control_number: gcn,
@@ -189,6 +188,10 @@ pub async fn render(
     row.st02 = Some(format!("{scn:04}"));
     row.debit_memo = debit_memo;
     row.refs = refs;
+    // The name it is delivered under, kept with it: a resend (a replay) uses the same.
+    let name = file_name(doc.doc_type(), partner, icn);
+    row.refs
+        .push(TransactionRef::new(RefKind::FileName, name.clone()));
     t.insert_transaction(&row).await?;
     if matches!(doc, Document::Claim(_)) {
         // The claim's send, recorded by apply under this message id, learns its numbers, so
@@ -210,14 +213,18 @@ pub async fn render(
         partner: partner.to_owned(),
         doc_type: doc.doc_type().to_owned(),
         raw_sha256: stored.sha256,
-        file_name: file_name(doc.doc_type(), partner, icn),
+        file_name: name,
     })
 }
 
-/// The stored outbound file of a transaction, ready to send (again).
+/// The stored outbound file of a transaction, ready to send (again) under the name it was
+/// first sent under, whichever path sends it: the name kept with the transaction, or, for a
+/// transaction written before names were kept, the name its kind of file is given (an
+/// acknowledgment's from what its stored bytes hold, `997-000000409.x12`).
 pub(crate) fn rendered_of(
     tx: &store::TransactionRecord,
     doc_type: &str,
+    raw: &RawStore,
 ) -> Result<Rendered, PipelineError> {
     let sha = tx
         .raw_sha256
@@ -228,12 +235,25 @@ pub(crate) fn rendered_of(
         .as_deref()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
+    let kept = tx
+        .refs
+        .iter()
+        .find(|r| r.kind == RefKind::FileName)
+        .map(|r| r.value.clone());
+    let file_name = match kept {
+        Some(name) => name,
+        None if doc_type == "acknowledgment" => {
+            let bytes = std::fs::read(raw.path(&sha))?;
+            crate::ingest::ack_file_name(crate::ingest::ack_kind_of(&bytes), icn)
+        }
+        None => file_name(doc_type, &tx.partner, icn),
+    };
     Ok(Rendered {
         transaction: tx.id,
         partner: tx.partner.clone(),
         doc_type: doc_type.to_owned(),
         raw_sha256: sha,
-        file_name: file_name(doc_type, &tx.partner, icn),
+        file_name,
     })
 }
 

@@ -39,12 +39,7 @@ pub async fn replay(ingest: &Ingest, id: Uuid) -> Result<Replayed, PipelineError
     // Replay is for what did not go through: a done transaction's documents were taken and
     // its files sent (running it again would change nothing, or send a file twice).
     if tx.state == TxState::Done {
-        return Err(PipelineError::NotReplayable(
-            id,
-            "it is done, nothing to replay (a set of a file that failed later is replayed by \
-             its own transaction)"
-                .into(),
-        ));
+        return Err(PipelineError::Done(id));
     }
     let mut still_failed = false;
     let summary = match (tx.direction, tx.step, tx.parent_id) {
@@ -126,7 +121,11 @@ async fn resend(ingest: &Ingest, tx: &store::TransactionRecord) -> Result<String
         ));
     }
     let now = Utc::now();
-    let r = rendered_of(tx, tx.doc_type.as_deref().unwrap_or("document"))?;
+    let r = rendered_of(
+        tx,
+        tx.doc_type.as_deref().unwrap_or("document"),
+        &ingest.raw,
+    )?;
     let message = messages::rendered(
         &r.partner,
         &r.doc_type,

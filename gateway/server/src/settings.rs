@@ -72,6 +72,13 @@ pub struct IdentitySettings {
     pub certificate: PathBuf,
 }
 
+impl IdentitySettings {
+    /// Our envelope identity: ISA05/ISA06 (and GS02) of every file we send.
+    pub fn isa(&self) -> partner_maps::render::Identity {
+        partner_maps::render::Identity::new(&self.isa_qualifier, &self.isa_id)
+    }
+}
+
 /// `[http]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

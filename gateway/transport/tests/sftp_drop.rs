@@ -124,6 +124,85 @@ async fn a_direct_put_is_handed_out_only_after_it_settled() {
     assert_eq!(file.read().unwrap(), bytes);
 }
 
+/// Stock OpenSSH `sftp -l` (a rate-limited put straight to the final name, as a partner's
+/// script does) writes in bursts with pauses longer than the settle time: the file's size and
+/// mtime stand still while sftp-server still holds it open for writing. It must not be handed
+/// out until the upload is complete and closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_put_that_pauses_longer_than_the_settle_time_is_taken_only_when_closed() {
+    rate_limited_put(true).await;
+}
+
+/// The same when `/proc` cannot see sftp-server's descriptors (a gateway that is not root):
+/// the inotify events say the file was written to and not closed yet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_put_is_taken_only_when_closed_by_the_events_alone() {
+    rate_limited_put(false).await;
+}
+
+async fn rate_limited_put(ask_proc: bool) {
+    let server = Arc::new(server(&[ACME]));
+    let settle = Duration::from_millis(500);
+    let mut watcher = watcher(&server, &[ACME], settle);
+    if !ask_proc {
+        watcher = watcher.without_proc_checks();
+    }
+    nothing_within(&mut watcher, Duration::from_millis(50)).await;
+    // 1 MB at 1500 kbit/s: about six seconds of upload in bursts.
+    let bytes = payload(1_000_000, 3);
+    let local = local_file(&server, "slow.edi", &bytes);
+    let target = server.partner_dirs(ACME).unwrap().inbox.join("slow.edi");
+    let uploading = Arc::new(AtomicBool::new(true));
+    // Watches the file grow, to show the pauses are longer than the settle time (otherwise
+    // this test would prove nothing).
+    let longest_pause = {
+        let uploading = Arc::clone(&uploading);
+        let (target, full) = (target.clone(), bytes.len() as u64);
+        std::thread::spawn(move || {
+            let mut longest = Duration::ZERO;
+            let mut last: Option<(u64, std::time::Instant)> = None;
+            while uploading.load(Ordering::Relaxed) {
+                if let Ok(meta) = fs::metadata(&target) {
+                    let size = meta.len();
+                    match last {
+                        Some((s, since)) if s == size => {
+                            if size < full {
+                                longest = longest.max(since.elapsed());
+                            }
+                        }
+                        _ => last = Some((size, std::time::Instant::now())),
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            longest
+        })
+    };
+    let upload = {
+        let server = Arc::clone(&server);
+        tokio::task::spawn_blocking(move || {
+            let batch = format!("put {} inbox/slow.edi", local.display());
+            let out = server.sftp_with(ACME, &["-l", "1500"], &batch).unwrap();
+            assert!(out.success(), "{out}");
+        })
+    };
+    let file = next(&mut watcher).await;
+    let read = file.read().unwrap();
+    upload.await.unwrap();
+    uploading.store(false, Ordering::Relaxed);
+    let longest_pause = longest_pause.join().unwrap();
+    assert!(
+        longest_pause > settle,
+        "the upload never paused longer than the settle time ({longest_pause:?}): the test proves nothing"
+    );
+    assert_eq!(file.name, "slow.edi");
+    // All of it: a file handed out mid-upload would be short.
+    assert_eq!(file.size, bytes.len() as u64, "taken mid-upload");
+    assert_eq!(read.len(), bytes.len());
+    assert!(read == bytes, "content differs");
+    nothing_within(&mut watcher, Duration::from_millis(300)).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbound_files_are_downloadable_and_never_visible_incomplete() {
     let server = Arc::new(server(&[ACME]));

@@ -90,7 +90,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         reports.len()
     );
     let params = policy.params(args.icn, args.gcn, &date, &time);
-    let stdout = std::io::stdout().lock();
+    let stdout = crate::out::stdout();
     let mut out = stdout;
     let mut gcn = args.gcn;
     for (i, r) in reports.iter().enumerate() {

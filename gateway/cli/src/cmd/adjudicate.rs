@@ -75,7 +75,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         "note: engine rules are the defaults of chargeback-rules §2.1 (profile [rules] not applied offline)"
     );
     let settings = EngineSettings::default();
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     for claim in &claims {
         let run = adjudicate(claim, &book, &settings, today);
         if let Some(stated) = run.report.stated_total {

@@ -12,7 +12,7 @@ use chrono::Utc;
 use engine::disputes::DisputeCsvError;
 
 use crate::Outcome;
-use crate::cmd::ops::{ConfigFlag, open_store, runtime};
+use crate::cmd::ops::{ConfigFlag, open_existing_store, runtime};
 
 /// Arguments of `batches disputes`.
 #[derive(clap::Args, Debug)]
@@ -52,7 +52,7 @@ async fn locate(store: &dyn store::Store, key: &str) -> anyhow::Result<Option<uu
 pub fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
     let settings = args.config.load()?;
     runtime()?.block_on(async move {
-        let store = open_store(&settings).await?;
+        let store = open_existing_store(&settings).await?;
         let ctx = settings.engine.context(Utc::now(), "analyst".to_owned());
         let result = match locate(&*store, &args.batch).await? {
             Some(id) => apply::export_disputes(&*store, id, &ctx).await.map(Some),
@@ -76,7 +76,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
                 .with_context(|| format!("writing {}", path.display()))?,
             None => {
                 use std::io::Write as _;
-                std::io::stdout().write_all(&export.csv)?;
+                crate::out::stdout().write_all(&export.csv)?;
             }
         }
         eprintln!(
@@ -98,7 +98,7 @@ pub fn correct(args: CorrectArgs) -> anyhow::Result<Outcome> {
         .file_name()
         .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
     runtime()?.block_on(async move {
-        let store = open_store(&settings).await?;
+        let store = open_existing_store(&settings).await?;
         let profiles = server::profiles::Profiles::load(&settings.paths.profiles)?;
         let partners = apply::Partners::from_profiles(&profiles.current())?;
         let ctx = settings.engine.context(Utc::now(), args.actor.clone());
@@ -118,7 +118,7 @@ pub fn correct(args: CorrectArgs) -> anyhow::Result<Outcome> {
         store.close().await;
         match result {
             Ok(Some(done)) => {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({
                         "batch": {"id": done.batch, "number": done.number, "status": done.status},
@@ -127,7 +127,7 @@ pub fn correct(args: CorrectArgs) -> anyhow::Result<Outcome> {
                         "claim": done.claim.as_ref().map(|(n, a)| serde_json::json!({"number": n, "amount": a})),
                         "summary": done.summary,
                     })
-                );
+                )?;
                 eprintln!("chargegate: {}", done.summary);
                 Ok(Outcome::Valid)
             }

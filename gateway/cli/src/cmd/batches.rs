@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use chrono::{NaiveDate, Utc};
 
 use crate::Outcome;
-use crate::cmd::ops::{ConfigFlag, open_store, runtime};
+use crate::cmd::ops::{ConfigFlag, open_existing_store, runtime};
 
 /// `batches` subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -61,7 +61,7 @@ fn cut(args: CutArgs) -> anyhow::Result<Outcome> {
         None => ctx.today.pred_opt().context("no day before today")?,
     };
     runtime()?.block_on(async move {
-        let store = open_store(&settings).await?;
+        let store = open_existing_store(&settings).await?;
         let profiles = server::profiles::Profiles::load(&settings.paths.profiles)?;
         let partners = Arc::new(apply::Partners::from_profiles(&profiles.current())?);
         let result =
@@ -70,7 +70,7 @@ fn cut(args: CutArgs) -> anyhow::Result<Outcome> {
         let cut = result?;
         for c in &cut {
             if args.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::json!({
                         "id": c.id, "number": c.number, "period_end": c.period_end,
@@ -78,9 +78,9 @@ fn cut(args: CutArgs) -> anyhow::Result<Outcome> {
                         "claim": c.claim.as_ref().map(|(n, _)| n),
                         "amount": c.claim.as_ref().map(|(_, a)| a),
                     })
-                );
+                )?;
             } else {
-                println!("{}", c.summary);
+                outln!("{}", c.summary)?;
             }
         }
         eprintln!("chargegate: {} batch(es) cut through {through}", cut.len());

@@ -90,12 +90,12 @@ async fn story(settings: Settings) -> anyhow::Result<()> {
     let gateway = Gateway::open(settings).await?;
     let listener = gateway.bind().await?;
     let shared = gateway.shared.clone();
-    println!(
+    outln!(
         "Chargegate demo: a gateway on embedded defaults (SQLite, in-process bus, drop folders)\n\
          at http://{}, state in {}\n",
         listener.local_addr()?,
         shared.settings.paths.data.display()
-    );
+    )?;
     let stop = CancellationToken::new();
     let running = tokio::spawn(gateway.serve(listener, stop.clone()));
     let result = steps(&shared).await;
@@ -103,26 +103,26 @@ async fn story(settings: Settings) -> anyhow::Result<()> {
     running.await??;
     result?;
     let drop = shared.drops.path().display();
-    println!(
+    outln!(
         "Everything the partners sent is in {drop}/<partner>/processed (or rejected), everything \
          Chargegate answered in {drop}/<partner>/outbox.\n\
          Run it for real with `chargegate serve`; find transactions with `chargegate transactions \
          --config {}/chargegate.toml`.",
         shared.settings.paths.data.display()
-    );
+    )?;
     Ok(())
 }
 
 async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
-    step(1, "ACME sends its contract SPA-2026-0042 (845, 004010)");
+    step(1, "ACME sends its contract SPA-2026-0042 (845, 004010)")?;
     deliver(shared, "acmepharma", "845_4010_contract.x12", CONTRACT)?;
     let ack = wait_new_file(shared, "acmepharma", "outbox", 1).await?;
-    println!(
+    outln!(
         "   stored the contract; acknowledged with {}",
         summary(&ack)?
-    );
+    )?;
 
-    step(2, "ACME changes it (845, 005010, pipe-delimited, CRLF)");
+    step(2, "ACME changes it (845, 005010, pipe-delimited, CRLF)")?;
     deliver(
         shared,
         "acmepharma",
@@ -130,30 +130,31 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
         CONTRACT_CHANGE,
     )?;
     let ack = wait_new_file(shared, "acmepharma", "outbox", 2).await?;
-    println!(
+    outln!(
         "   stored the new version; acknowledged with {}",
         summary(&ack)?
-    );
+    )?;
 
-    step(3, "GOOD DRUG reports its November sales (867)");
+    step(3, "GOOD DRUG reports its November sales (867)")?;
     deliver(shared, "gooddrug", "867_4010_sales.x12", SALES)?;
     let collecting = wait_for(|| async {
         let mut reader = shared.store.reader().await?;
         Ok(apply::find_report_batch(&mut *reader, "gooddrug", "GDD-867-202611").await?)
     })
     .await?;
-    println!(
+    outln!(
         "   its lines went into batch {}, {} and collecting today's sales, unprocessed until \
          the cut (claim_trigger Daily: the service cuts each day's batch once the day is over \
          and validates its lines then)",
-        collecting.number, collecting.status
-    );
+        collecting.number,
+        collecting.status
+    )?;
     // The story does not wait for midnight: it cuts today's period now, as
     // `chargegate batches cut --through <today>` would.
     let ctx = shared.context("demo analyst");
     let cut = server::cut::cut(shared, ctx.today, Some("gooddrug"), &ctx).await?;
     for c in &cut {
-        println!("   {}", c.summary);
+        outln!("   {}", c.summary)?;
     }
     let batch = shared
         .store
@@ -163,14 +164,15 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
         .await?
         .context("the cut batch")?;
     let lines = shared.store.reader().await?.batch_lines(batch.id).await?;
-    println!(
+    outln!(
         "   batch {} is {} (GOOD DRUG's profile says Review and Claim):",
-        batch.number, batch.status
-    );
+        batch.number,
+        batch.status
+    )?;
     for l in &lines {
         let payload = l.line.payload.to_value();
         let reason = payload["validation"]["primary"].as_str().unwrap_or("-");
-        println!(
+        outln!(
             "     line {}: {} {} x{} -> {} {}",
             l.line.line_no,
             l.line.item.as_deref().unwrap_or("?"),
@@ -184,7 +186,7 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
                 .calculated_amount
                 .map(|a| a.to_string())
                 .unwrap_or_else(|| reason.to_owned())
-        );
+        )?;
     }
 
     // The disputed lines as the dispute CSV (chargeback-rules 9), as
@@ -197,13 +199,13 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
         .join(export.file_name.replace('/', "_"));
     std::fs::write(&csv_path, &export.csv)
         .with_context(|| format!("writing {}", csv_path.display()))?;
-    println!(
+    outln!(
         "   {} disputed line(s) exported for correction: {}",
         export.rows,
         csv_path.display()
-    );
+    )?;
 
-    step(4, "the analyst pays and closes the batch");
+    step(4, "the analyst pays and closes the batch")?;
     let ctx = shared.context("demo analyst");
     let partners = shared.partners()?;
     let outcome = apply::apply_batch_action(
@@ -216,7 +218,7 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
     )
     .await?;
     shared.wake_relay.notify_one();
-    println!("   {}", outcome.summary);
+    outln!("   {}", outcome.summary)?;
     let claim_number = outcome
         .refs
         .iter()
@@ -224,9 +226,9 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
         .map(|(_, number)| number.clone())
         .context("Pay and Close made no claim")?;
     let claim_file = wait_file(shared, "acmepharma", "outbox", "claim-").await?;
-    println!("   the 844 claim went to ACME: {}", claim_file.display());
+    outln!("   the 844 claim went to ACME: {}", claim_file.display())?;
 
-    step(5, "ACME answers the claim (849)");
+    step(5, "ACME answers the claim (849)")?;
     let answer = acme_answers(shared, &claim_file)?;
     deliver(shared, "acmepharma", "849-from-acme.x12", &answer)?;
     let (claim, response) = wait_for(|| async {
@@ -238,27 +240,27 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
         Ok(responses.into_iter().next().map(|r| (claim, r)))
     })
     .await?;
-    println!(
+    outln!(
         "   reconciled: claim {} {} — claimed {}, approved {}",
         claim.claim_number,
         claim.status,
         response.response.total_claimed.unwrap_or_default(),
         response.response.total_approved.unwrap_or_default()
-    );
+    )?;
 
     step(
         6,
         "GOOD DRUG claims chargebacks directly (844, debit memo GDD-CB-20261115-0001)",
-    );
+    )?;
     deliver(shared, "gooddrug", "844_4010_claim.x12", CLAIM)?;
     let response = wait_file(shared, "gooddrug", "outbox", "claim_response-").await?;
-    println!(
+    outln!(
         "   adjudicated against ACME's contract; the 849 went back: {}",
         response.display()
-    );
+    )?;
     print_849_totals(&response)?;
 
-    step(7, "a broken file arrives (mis-padded ISA, wrong SE01)");
+    step(7, "a broken file arrives (mis-padded ISA, wrong SE01)")?;
     deliver(shared, "gooddrug", "bad_isa_len_se_count.x12", BROKEN)?;
     wait_file(shared, "gooddrug", "rejected", "bad_isa").await?;
     let failed = wait_for(|| async {
@@ -275,21 +277,21 @@ async fn steps(shared: &Arc<Shared>) -> anyhow::Result<()> {
             .next())
     })
     .await?;
-    println!(
+    outln!(
         "   rejected and kept for replay (transaction {}):",
         failed.id
-    );
+    )?;
     for line in failed.error.as_deref().unwrap_or("").lines().take(3) {
-        println!("     {line}");
+        outln!("     {line}")?;
     }
     let ta1 = wait_file(shared, "gooddrug", "outbox", "ta1-").await?;
-    println!("   answered with {}", summary(&ta1)?);
-    println!();
+    outln!("   answered with {}", summary(&ta1)?)?;
+    outln!()?;
     Ok(())
 }
 
-fn step(n: u32, what: &str) {
-    println!("{n}. {what}");
+fn step(n: u32, what: &str) -> std::io::Result<()> {
+    outln!("{n}. {what}")
 }
 
 /// A partner's drop: `.part`, then rename, as careful partners do.
@@ -389,7 +391,7 @@ fn print_849_totals(path: &Path) -> anyhow::Result<()> {
         .filter(|s| s.starts_with("AMT*CC*") || s.starts_with("AMT*TT*"))
         .collect();
     if let [.., claimed, approved] = amounts.as_slice() {
-        println!("   849 totals: {claimed} (claimed), {approved} (approved)");
+        outln!("   849 totals: {claimed} (claimed), {approved} (approved)")?;
     }
     Ok(())
 }

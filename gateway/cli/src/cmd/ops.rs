@@ -132,8 +132,18 @@ async fn wait_for_signal() {
     let _ = ctrl_c.await;
 }
 
+/// The configured database, created and migrated when it is not there yet (`migrate`).
 pub(crate) async fn open_store(settings: &Settings) -> anyhow::Result<Arc<dyn store::Store>> {
     Ok(server::app::open_store(&settings.database.url).await?)
+}
+
+/// The configured gateway's database, for the commands that read or change its state: a
+/// database that is not there is an environment error (exit 2) naming where it was looked for,
+/// never a new, empty one.
+pub(crate) async fn open_existing_store(
+    settings: &Settings,
+) -> anyhow::Result<Arc<dyn store::Store>> {
+    Ok(server::app::open_existing_store(&settings.database.url).await?)
 }
 
 /// `chargegate migrate`.
@@ -163,24 +173,30 @@ pub fn transactions(args: TransactionsArgs) -> anyhow::Result<Outcome> {
     };
     let filter = query.filter()?;
     runtime()?.block_on(async move {
-        let store = open_store(&settings).await?;
+        let store = open_existing_store(&settings).await?;
         let rows = store.list_transactions(&filter).await?;
         if args.json {
             for r in &rows {
-                println!("{}", serde_json::to_string(r)?);
+                outln!("{}", serde_json::to_string(r)?)?;
             }
         } else {
-            println!(
+            outln!(
                 "{:<36}  {:<10} {:<8} {:<7} {:<10} {:<14} {:<9}  error",
-                "id", "partner", "dir", "step", "state", "doc", "isa13"
-            );
+                "id",
+                "partner",
+                "dir",
+                "step",
+                "state",
+                "doc",
+                "isa13"
+            )?;
             for r in &rows {
                 let error = r
                     .error
                     .as_deref()
                     .and_then(|e| e.lines().next())
                     .unwrap_or("");
-                println!(
+                outln!(
                     "{:<36}  {:<10} {:<8} {:<7} {:<10} {:<14} {:<9}  {error}",
                     r.id,
                     r.partner,
@@ -189,7 +205,7 @@ pub fn transactions(args: TransactionsArgs) -> anyhow::Result<Outcome> {
                     r.state.as_str(),
                     r.doc_type.as_deref().unwrap_or("-"),
                     r.isa13.as_deref().unwrap_or("-"),
-                );
+                )?;
             }
         }
         store.close().await;
@@ -202,15 +218,25 @@ pub fn transactions(args: TransactionsArgs) -> anyhow::Result<Outcome> {
 pub fn replay(args: ReplayArgs) -> anyhow::Result<Outcome> {
     let settings = args.config.load()?;
     runtime()?.block_on(async move {
-        let store = open_store(&settings).await?;
+        let store = open_existing_store(&settings).await?;
         let ingest = Ingest {
             store: store.clone(),
             raw: RawStore::new(&settings.paths.data),
             profiles: Arc::new(Profiles::load(&settings.paths.profiles)?),
             wake_relay: Arc::new(tokio::sync::Notify::new()),
+            identity: settings.identity.isa(),
         };
-        let done = server::replay::replay(&ingest, args.id).await?;
-        println!("{}", serde_json::to_string(&done)?);
+        let done = match server::replay::replay(&ingest, args.id).await {
+            Ok(done) => done,
+            // Nothing to replay is an answer about the input, not a failure of the command.
+            Err(error @ server::PipelineError::Done(_)) => {
+                eprintln!("chargegate: {error}");
+                store.close().await;
+                return Ok(Outcome::Invalid);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        outln!("{}", serde_json::to_string(&done)?)?;
         eprintln!("chargegate: {}", done.summary);
         store.close().await;
         // Still failing: the fix did not take (exit 1, as for any input still invalid).

@@ -61,7 +61,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let mut sets_json: Vec<Value> = Vec::new();
     let mut out_json: Vec<Value> = Vec::new();
     if !args.json {
-        println!("{name}");
+        outln!("{name}")?;
     }
     loop {
         let event = match reader.next_event() {
@@ -89,7 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 if !args.json {
                     if new_isa {
                         let i = &ctx.isa;
-                        println!(
+                        outln!(
                             "  interchange {} {}:{} -> {}:{} version {} usage {} ack-requested {} ({})",
                             i.control_number,
                             i.sender_qualifier,
@@ -100,22 +100,26 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                             i.usage,
                             i.ack_requested,
                             delims(&ctx)
-                        );
+                        )?;
                     }
                     if new_group {
                         let g = &ctx.group;
-                        println!(
+                        outln!(
                             "    group {} {} {} -> {} version {}",
-                            g.control_number, g.functional_id, g.sender, g.receiver, g.version_code
-                        );
+                            g.control_number,
+                            g.functional_id,
+                            g.sender,
+                            g.receiver,
+                            g.version_code
+                        )?;
                     }
                     let verdict = if set.is_valid() { "ok" } else { "errors" };
-                    println!(
+                    outln!(
                         "      set {} {}: {} segments, {verdict}",
                         set.id,
                         set.control_number,
                         set.len()
-                    );
+                    )?;
                 }
                 let mut segs = Vec::new();
                 if args.segments {
@@ -126,7 +130,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                             segs.push(json!(text));
                         } else {
                             let _ = d;
-                            println!("        {:>4} {text}", i + 1);
+                            outln!("        {:>4} {text}", i + 1)?;
                         }
                     }
                 }
@@ -176,12 +180,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         eprintln!("{d}");
     }
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(
                 &json!({ "file": name, "valid": valid, "interchanges": out_json })
             )?
-        );
+        )?;
     }
     Ok(if valid {
         Outcome::Valid

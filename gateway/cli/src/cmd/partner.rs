@@ -86,7 +86,7 @@ fn new(args: NewArgs) -> anyhow::Result<Outcome> {
     for note in &draft.notes {
         eprintln!("note: {note}");
     }
-    println!("{}", path.display());
+    outln!("{}", path.display())?;
     eprintln!(
         "wrote {} and copied {} sample(s) to {}; next: chargegate partner check {}",
         path.display(),
@@ -128,26 +128,26 @@ fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{e}");
-            println!("{}: invalid profile", args.profile.display());
+            outln!("{}: invalid profile", args.profile.display())?;
             return Ok(Outcome::Invalid);
         }
     };
-    println!(
+    outln!(
         "{}: profile {} ({}) loads",
         args.profile.display(),
         profile.id,
         profile.name
-    );
+    )?;
     // The gateway loads the whole directory: a profile that clashes with another (the same
     // ISA sender, the same id) stops them all.
     let dir = args.profile.parent().unwrap_or(Path::new("."));
     if let Err(e) = ProfileSet::load_dir(dir) {
         eprintln!("{e}");
-        println!(
+        outln!(
             "{}: the profiles in {} do not load together: {e}",
             args.profile.display(),
             dir.display()
-        );
+        )?;
         return Ok(Outcome::Invalid);
     }
     let paths = if args.samples.is_empty() {
@@ -168,7 +168,7 @@ fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
     let report = partner_maps::check(&profile, &borrowed);
-    print!("{report}");
+    out!("{report}")?;
     Ok(if report.is_ok() {
         Outcome::Valid
     } else {

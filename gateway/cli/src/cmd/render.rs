@@ -103,8 +103,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let identity = Identity::new(&args.isa_qualifier, &args.isa_id);
     match partner_maps::render_to_bytes(&docs, profile, &identity, &envelope) {
         Ok(bytes) => {
-            std::io::stdout()
-                .lock()
+            crate::out::stdout()
                 .write_all(&bytes)
                 .context("writing X12")?;
             Ok(Outcome::Valid)

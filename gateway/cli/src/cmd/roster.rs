@@ -14,7 +14,7 @@ use engine::rosters::RosterCsvError;
 use uuid::Uuid;
 
 use crate::Outcome;
-use crate::cmd::ops::{ConfigFlag, open_store, runtime};
+use crate::cmd::ops::{ConfigFlag, open_existing_store, runtime};
 
 /// `roster` subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -67,7 +67,7 @@ pub fn run(cmd: Command) -> anyhow::Result<Outcome> {
 }
 
 fn print(o: &apply::RosterOutcome) -> anyhow::Result<()> {
-    println!(
+    outln!(
         "{}",
         serde_json::json!({
             "id": o.id,
@@ -77,7 +77,7 @@ fn print(o: &apply::RosterOutcome) -> anyhow::Result<()> {
             "held": o.held.map(|(deactivating, members)| serde_json::json!({"deactivating": deactivating, "members": members})),
             "summary": o.summary,
         })
-    );
+    )?;
     eprintln!("chargegate: {}", o.summary);
     Ok(())
 }
@@ -112,7 +112,7 @@ fn upload(args: UploadArgs) -> anyhow::Result<Outcome> {
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let file = args.file.display().to_string();
     runtime()?.block_on(async move {
-        let store = open_store(&settings).await?;
+        let store = open_existing_store(&settings).await?;
         let ctx = settings.engine.context(Utc::now(), args.actor.clone());
         let result = apply::apply_roster_upload(&*store, &args.gpo, mode, &csv, &ctx).await;
         store.close().await;
@@ -129,7 +129,7 @@ fn upload(args: UploadArgs) -> anyhow::Result<Outcome> {
 fn approve(args: ApproveArgs) -> anyhow::Result<Outcome> {
     let settings = args.config.load()?;
     runtime()?.block_on(async move {
-        let store = open_store(&settings).await?;
+        let store = open_existing_store(&settings).await?;
         let ctx = settings.engine.context(Utc::now(), args.actor.clone());
         let result = apply::approve_roster_upload(&*store, &args.gpo, args.id, &ctx).await;
         store.close().await;

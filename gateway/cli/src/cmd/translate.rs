@@ -27,7 +27,7 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let (docs, ok) = translate_file(&args.file, &args.read)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::stdout();
     for doc in &docs {
         serde_json::to_writer(&mut out, doc).context("writing a document")?;
         writeln!(out).context("writing a document")?;

@@ -81,16 +81,16 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             }));
         } else {
             let verdict = if valid { "valid" } else { "invalid" };
-            println!(
+            outln!(
                 "{name}: {verdict}: {interchanges} interchanges, {groups} groups, {sets} sets, {segments} segments, {errors} errors, {warnings} warnings"
-            );
+            )?;
         }
     }
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&json!({ "files": reports }))?
-        );
+        )?;
     }
     Ok(if all_valid {
         Outcome::Valid

@@ -412,6 +412,36 @@ pub fn element(x12: &str, id: &str, n: usize) -> String {
         .to_owned()
 }
 
+/// Checks the ISA of an acknowledgment we sent: from us (`ZZ*CHARGEGATE`, the default
+/// `[identity]`) to `partner_qualifier*partner_id`, padded to 15, dated today (UTC) at a
+/// valid time, in `version`.
+pub fn assert_isa_to(x12: &str, partner_qualifier: &str, partner_id: &str, version: &str) {
+    let isa: Vec<&str> = x12
+        .split('~')
+        .next()
+        .unwrap_or_default()
+        .split('*')
+        .collect();
+    assert_eq!(isa.len(), 17, "{x12}");
+    assert_eq!(
+        (isa[5], isa[6], isa[7], isa[8]),
+        (
+            "ZZ",
+            "CHARGEGATE     ",
+            partner_qualifier,
+            format!("{partner_id:<15}").as_str()
+        ),
+        "{x12}"
+    );
+    let now = chrono::Utc::now();
+    let days = [now, now - chrono::Duration::hours(1)].map(|t| t.format("%y%m%d").to_string());
+    assert!(days.contains(&isa[9].to_owned()), "ISA09 not today: {x12}");
+    let time = chrono::NaiveTime::parse_from_str(isa[10], "%H%M");
+    assert!(time.is_ok(), "ISA10 not a time: {x12}");
+    assert_eq!(isa[12], version, "{x12}");
+    assert!(!x12.contains("UNKNOWN"), "{x12}");
+}
+
 /// ACME's 997 for a claim file we sent it, made with the offline `chargegate ack` as ACME's
 /// translator would (interchange 776, so it never clashes with ACME's other files).
 pub fn acme_acks(claim: &std::path::Path) -> Vec<u8> {

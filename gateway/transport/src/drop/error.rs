@@ -55,6 +55,18 @@ pub enum DropError {
         /// How many suffixes were tried.
         tries: u32,
     },
+    /// An inbox file is no longer what was found complete: its writer was not done (it grew
+    /// or was rewritten), or it was replaced or removed. Nothing of it is taken or moved; the
+    /// watcher hands it out again once it is complete.
+    #[error(
+        "{path} changed after it was found complete ({what}): left in the inbox until it is complete"
+    )]
+    Changed {
+        /// The inbox file.
+        path: PathBuf,
+        /// What changed.
+        what: String,
+    },
     /// The file is not a regular file (a symlink, directory or device put into a drop folder).
     #[error("{path} is not a regular file")]
     NotRegularFile {

@@ -5,7 +5,9 @@
 //!   chroot needs), writes outbound files atomically and moves taken files to `processed/` or
 //!   `rejected/`, never overwriting a file.
 //! - [`DropWatcher`] watches inboxes (filesystem events plus a periodic scan) and hands out
-//!   only complete files: renamed into place, or unchanged for a settle time.
+//!   only complete files: renamed into place, or unchanged for a settle time, and in either
+//!   case held open for writing by no process (`/proc`, or the filesystem events when `/proc`
+//!   cannot tell).
 //! - `testing` (cargo feature `testing`): an sshd harness for tests.
 
 mod error;
@@ -13,6 +15,7 @@ mod names;
 mod root;
 mod settle;
 mod watcher;
+mod writers;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -20,4 +23,6 @@ pub mod testing;
 pub use error::{DropError, DropResult};
 pub use names::is_temporary_name;
 pub use root::{DropRoot, Finish, IncomingFile, PartnerDirs, check_chroot_path};
+pub use settle::{OPEN_WRITER_PATIENCE, Stamp};
 pub use watcher::DropWatcher;
+pub use writers::{Writers, open_for_writing};

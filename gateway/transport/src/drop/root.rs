@@ -15,6 +15,7 @@ use tracing::{debug, info};
 
 use super::error::{DropError, DropResult, io_err};
 use super::names::{check_file_name, check_partner, numbered_name};
+use super::settle::Stamp;
 
 /// How many numbered variants of a clashing name are tried before giving up.
 const MAX_NAME_TRIES: u32 = 10_000;
@@ -57,6 +58,9 @@ pub struct IncomingFile {
     pub name: String,
     /// Its size in bytes when it was found complete.
     pub size: u64,
+    /// Its inode, size and mtime when it was found complete: what it must still be when it is
+    /// taken ([`IncomingFile::open_unchanged`]) and filed away ([`DropRoot::finish`]).
+    pub stamp: Stamp,
 }
 
 /// Where an incoming file goes once its raw copy is stored.
@@ -208,7 +212,12 @@ impl DropRoot {
     /// Moves a taken inbox file to `processed/` or `rejected/` (a numbered name if one with
     /// the same name is already there) and returns its new path. Call it only after the raw
     /// copy is stored: the inbox file is the partner's only proof until then.
+    ///
+    /// A file that changed since it was found complete ([`DropError::Changed`]: its writer was
+    /// not done after all) is left where it is: what was taken is not what is there, and the
+    /// watcher hands the file out again, complete, as a new file.
     pub fn finish(&self, file: &IncomingFile, outcome: Finish) -> DropResult<PathBuf> {
+        file.check_unchanged()?;
         let dirs = self.ensure_partner(&file.partner)?;
         let dir = match outcome {
             Finish::Processed => &dirs.processed,
@@ -238,12 +247,83 @@ impl IncomingFile {
         Ok(file)
     }
 
+    /// Opens the file to take it (see [`IncomingFile::open`]), only when it is still what was
+    /// found complete: same inode, size and mtime. The reader checks again at its end, so a
+    /// copy made while the file still changed fails ([`DropError::Changed`] inside the
+    /// `io::Error`) instead of passing for the whole file.
+    pub fn open_unchanged(&self) -> DropResult<UnchangedReader> {
+        let file = self.open()?;
+        let now = file.metadata().map_err(io_err("stat", &self.path))?;
+        self.compare(Stamp::of(&now))?;
+        Ok(UnchangedReader {
+            file,
+            incoming: self.clone(),
+            read: 0,
+        })
+    }
+
+    /// `Ok` when the file at its path is still the one found complete; [`DropError::Changed`]
+    /// when it grew, was rewritten, replaced or removed since.
+    pub fn check_unchanged(&self) -> DropResult<()> {
+        let now = fs::symlink_metadata(&self.path).ok();
+        if now.as_ref().is_some_and(|m| !m.is_file()) {
+            return Err(DropError::NotRegularFile {
+                path: self.path.clone(),
+            });
+        }
+        self.compare(now.as_ref().and_then(Stamp::of))
+    }
+
+    fn compare(&self, now: Option<Stamp>) -> DropResult<()> {
+        let what = match now {
+            Some(now) if now == self.stamp => return Ok(()),
+            Some(now) if now.ino != self.stamp.ino => "replaced by another file".to_owned(),
+            Some(now) if now.size != self.stamp.size => {
+                format!("{} bytes, now {}", self.stamp.size, now.size)
+            }
+            Some(_) => "modified at the same size".to_owned(),
+            None => "gone".to_owned(),
+        };
+        Err(DropError::Changed {
+            path: self.path.clone(),
+            what,
+        })
+    }
+
     /// Reads the whole file (see [`IncomingFile::open`]).
     pub fn read(&self) -> DropResult<Vec<u8>> {
         let mut file = self.open()?;
         let mut bytes = Vec::new();
         io::Read::read_to_end(&mut file, &mut bytes).map_err(io_err("read", &self.path))?;
         Ok(bytes)
+    }
+}
+
+/// An inbox file being taken ([`IncomingFile::open_unchanged`]): reads it and, at its end,
+/// checks that it is still the file found complete and that exactly its size was read.
+pub struct UnchangedReader {
+    file: File,
+    incoming: IncomingFile,
+    read: u64,
+}
+
+impl io::Read for UnchangedReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read += n as u64;
+        let ended = n == 0;
+        if ended || self.read > self.incoming.stamp.size {
+            let now = self.file.metadata()?;
+            let mut check = self.incoming.compare(Stamp::of(&now));
+            if check.is_ok() && self.read != self.incoming.stamp.size {
+                check = Err(DropError::Changed {
+                    path: self.incoming.path.clone(),
+                    what: format!("{} bytes, read {}", self.incoming.stamp.size, self.read),
+                });
+            }
+            check.map_err(io::Error::other)?;
+        }
+        Ok(n)
     }
 }
 
@@ -485,6 +565,77 @@ mod tests {
         }
     }
 
+    /// What the watcher hands out for the regular file at `path`, as it is now.
+    fn incoming_file(path: &Path) -> IncomingFile {
+        let stamp = Stamp::of(&fs::symlink_metadata(path).unwrap()).unwrap();
+        IncomingFile {
+            partner: "acme".into(),
+            path: path.to_owned(),
+            name: path.file_name().unwrap().to_str().unwrap().to_owned(),
+            size: stamp.size,
+            stamp,
+        }
+    }
+
+    fn read_all(mut r: impl io::Read) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        r.read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    /// Size and mtime are checked again right before a file is taken, after its copy and
+    /// before it is filed away: a file whose writer was not done after all is never taken or
+    /// moved as complete, and stays in the inbox.
+    #[test]
+    fn a_file_that_changed_after_it_was_found_complete_is_not_taken_or_moved() {
+        let (_tmp, root) = root();
+        let dirs = root.ensure_partner("acme").unwrap();
+        let path = dirs.inbox.join("x.edi");
+        fs::write(&path, b"ISA*first half").unwrap();
+        let found = incoming_file(&path);
+        // Unchanged: read whole.
+        assert_eq!(
+            read_all(found.open_unchanged().unwrap()).unwrap(),
+            b"ISA*first half"
+        );
+        // It grows before it is taken: refused at the open.
+        let mut writer = OpenOptions::new().append(true).open(&path).unwrap();
+        writer.write_all(b", second half").unwrap();
+        assert!(matches!(
+            found.open_unchanged(),
+            Err(DropError::Changed { .. })
+        ));
+        // It grows while it is copied: the copy fails at its end.
+        let found = incoming_file(&path);
+        let mut reader = found.open_unchanged().unwrap();
+        let mut first = [0u8; 4];
+        io::Read::read_exact(&mut reader, &mut first).unwrap();
+        writer.write_all(b"~").unwrap();
+        let error = read_all(reader).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("changed after it was found complete"),
+            "{error}"
+        );
+        // It grows after its copy: not filed away, still in the inbox for the next take.
+        let found = incoming_file(&path);
+        read_all(found.open_unchanged().unwrap()).unwrap();
+        writer.write_all(b"IEA~").unwrap();
+        assert!(matches!(
+            root.finish(&found, Finish::Rejected),
+            Err(DropError::Changed { .. })
+        ));
+        assert!(path.exists());
+        assert!(fs::read_dir(&dirs.rejected).unwrap().next().is_none());
+        // Once it is what was found, it is filed away.
+        let found = incoming_file(&path);
+        assert_eq!(
+            root.finish(&found, Finish::Rejected).unwrap(),
+            dirs.rejected.join("x.edi")
+        );
+    }
+
     #[test]
     fn finish_moves_to_processed_or_rejected_without_overwriting() {
         let (_tmp, root) = root();
@@ -492,12 +643,7 @@ mod tests {
         let incoming = |bytes: &[u8]| {
             let path = dirs.inbox.join("x.edi");
             fs::write(&path, bytes).unwrap();
-            IncomingFile {
-                partner: "acme".into(),
-                path,
-                name: "x.edi".into(),
-                size: bytes.len() as u64,
-            }
+            incoming_file(&path)
         };
         let first = root.finish(&incoming(b"one"), Finish::Processed).unwrap();
         let second = root.finish(&incoming(b"two"), Finish::Processed).unwrap();
@@ -519,13 +665,14 @@ mod tests {
         fs::write(&secret, b"secret").unwrap();
         let path = dirs.inbox.join("x.edi");
         std::os::unix::fs::symlink(&secret, &path).unwrap();
+        // Found complete as the regular file it was, then swapped for the link.
         let file = IncomingFile {
-            partner: "acme".into(),
             path,
             name: "x.edi".into(),
-            size: 6,
+            ..incoming_file(&secret)
         };
         assert!(file.read().is_err());
+        assert!(file.open_unchanged().is_err());
         assert!(matches!(
             root.finish(&file, Finish::Processed),
             Err(DropError::NotRegularFile { .. })

@@ -3,14 +3,17 @@
 //! Filesystem events (the `notify` crate, inotify on Linux) make new files show up at once; a
 //! periodic scan of every inbox is the safety net for events that were missed (queue overflow,
 //! a watch that could not be set up, files present before the start). Both only feed
-//! observations to the [`Settler`], which decides when a file is complete.
+//! observations to the [`Settler`], which decides when a file is complete; the events also
+//! tell it who is writing (`IN_CREATE`/`IN_MODIFY` since the last `IN_CLOSE_WRITE`), and
+//! before a file is handed out `/proc` is asked whether any process still holds it open for
+//! writing ([`super::writers`]).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use notify::event::{ModifyKind, RenameMode};
+use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
@@ -18,14 +21,17 @@ use tracing::{debug, info, warn};
 use super::error::{DropResult, io_err};
 use super::names::is_temporary_name;
 use super::root::{DropRoot, IncomingFile};
-use super::settle::{Settler, Stamp};
+use super::settle::{Seen, Settler, Stamp};
+use super::writers::{FileId, Writers, open_for_writing};
 
 /// Hands out each complete file of the watched partner inboxes once per watcher lifetime (the
 /// server's idempotency record on the file hash covers restarts).
 ///
 /// A file is complete when it has a final name (never `*.part`, `*.filepart`, `*~`, hidden
-/// names) and either was renamed into the inbox (complete at once) or kept its size, mtime and
-/// inode for the settle time. Symlinks, folders and other non-regular entries are ignored.
+/// names), either was renamed into the inbox (complete at once) or kept its size, mtime and
+/// inode for the settle time, and no process holds it open for writing (a stock `sftp` put
+/// pauses longer than the settle time while sftp-server keeps the file open). Symlinks, folders
+/// and other non-regular entries are ignored.
 pub struct DropWatcher {
     root: DropRoot,
     /// Inbox folder → partner id.
@@ -38,6 +44,9 @@ pub struct DropWatcher {
     notify: Option<Notify>,
     /// Files found in the inbox of no known partner, logged once each.
     strays: std::collections::HashSet<PathBuf>,
+    /// Ask `/proc` whether a due file is still open for writing (off only in tests of the
+    /// event rule).
+    ask_proc: bool,
 }
 
 /// The filesystem-event side: the watcher must live as long as its receiver is read.
@@ -78,6 +87,7 @@ impl DropWatcher {
             next_scan: Instant::now(),
             notify,
             strays: std::collections::HashSet::new(),
+            ask_proc: true,
         };
         for partner in partners {
             watcher.add_partner(partner)?;
@@ -106,6 +116,15 @@ impl DropWatcher {
         Ok(())
     }
 
+    /// Stops asking `/proc` about writers, leaving the filesystem events to say whether a
+    /// file is still open for writing: what a gateway that is not root sees of another user's
+    /// sftp-server. For tests of that rule.
+    #[cfg(feature = "testing")]
+    pub fn without_proc_checks(mut self) -> Self {
+        self.ask_proc = false;
+        self
+    }
+
     /// Whether filesystem events are in use (otherwise only the periodic scan finds files).
     pub fn events_active(&self) -> bool {
         self.notify.is_some()
@@ -128,7 +147,15 @@ impl DropWatcher {
                 self.scan_all(now);
                 self.next_scan = now + self.scan_every;
             }
-            self.ready.extend(self.settler.poll(now, stamp_at));
+            let ask_proc = self.ask_proc;
+            self.ready
+                .extend(self.settler.poll(now, stamp_at, |files: &[FileId]| {
+                    if ask_proc {
+                        open_for_writing(files)
+                    } else {
+                        vec![Writers::Unknown; files.len()]
+                    }
+                }));
             if !self.ready.is_empty() {
                 continue;
             }
@@ -173,35 +200,37 @@ impl DropWatcher {
             }
         };
         if event.need_rescan() {
-            // The kernel queue overflowed: events were lost.
+            // The kernel queue overflowed: events were lost, a writer's close among them
+            // perhaps.
             debug!("filesystem events lost, scanning inboxes");
+            self.settler.forget_writers();
             self.next_scan = Instant::now();
         }
         let now = Instant::now();
-        match event.kind {
+        let seen = match event.kind {
             EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
                 // paths = [from, to]: the old name is gone, the new one was renamed in.
                 if let [from, to] = event.paths.as_slice() {
-                    self.observe(from, false, now);
-                    self.observe(to, true, now);
+                    self.observe(from, Seen::Listed, now);
+                    self.observe(to, Seen::Renamed, now);
                 }
+                return;
             }
-            EventKind::Modify(ModifyKind::Name(RenameMode::To)) => {
-                for path in &event.paths {
-                    self.observe(path, true, now);
-                }
-            }
-            EventKind::Access(_) | EventKind::Other => {}
-            _ => {
-                for path in &event.paths {
-                    self.observe(path, false, now);
-                }
-            }
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)) => Seen::Renamed,
+            // A writer at work: created (opened with O_CREAT) or written to.
+            EventKind::Create(_) | EventKind::Modify(ModifyKind::Data(_)) => Seen::Written,
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => Seen::Closed,
+            // Opens and closes after reading (ours too) say nothing.
+            EventKind::Access(_) | EventKind::Other => return,
+            _ => Seen::Listed,
+        };
+        for path in &event.paths {
+            self.observe(path, seen, now);
         }
     }
 
     /// Feeds the settler what is at `path` now, if `path` is a final name in a watched inbox.
-    fn observe(&mut self, path: &Path, renamed_in: bool, now: Instant) {
+    fn observe(&mut self, path: &Path, seen: Seen, now: Instant) {
         let Some(partner) = path.parent().and_then(|dir| self.inboxes.get(dir)) else {
             return;
         };
@@ -212,9 +241,7 @@ impl DropWatcher {
             return;
         }
         let stamp = stamp_at(path);
-        if let Some(file) = self.settler.observe(partner, path, stamp, renamed_in, now) {
-            self.ready.push_back(file);
-        }
+        self.settler.observe(partner, path, stamp, seen, now);
     }
 
     fn scan_all(&mut self, now: Instant) {
@@ -267,7 +294,7 @@ impl DropWatcher {
         for entry in fs::read_dir(inbox).map_err(io_err("read dir", inbox))? {
             let entry = entry.map_err(io_err("read dir", inbox))?;
             let path = entry.path();
-            self.observe(&path, false, now);
+            self.observe(&path, Seen::Listed, now);
             present.insert(path);
         }
         self.settler
@@ -350,6 +377,39 @@ mod tests {
         assert_eq!(file.name, "big.edi");
         // All of it: nothing was handed out while it grew.
         assert_eq!(file.size, 11 + 12 * 5);
+    }
+
+    /// A writer that pauses longer than the settle time, its file still open (a stock `sftp`
+    /// put, rate-limited): not handed out until it is closed, whether `/proc` or, when `/proc`
+    /// cannot tell, the filesystem events say so.
+    async fn a_paused_writer_keeps_its_file(ask_proc: bool) {
+        let settle = Duration::from_millis(200);
+        let (_tmp, root, mut watcher) = setup(settle, Duration::from_millis(100));
+        watcher.ask_proc = ask_proc;
+        let inbox = root.partner_dirs("acme").unwrap().inbox;
+        nothing_within(&mut watcher, Duration::from_millis(50)).await;
+        let mut f = fs::File::create(inbox.join("slow.edi")).unwrap();
+        for _ in 0..3 {
+            f.write_all(b"burst ").unwrap();
+            // Three settle times without a change, the file open.
+            nothing_within(&mut watcher, settle * 3).await;
+        }
+        f.write_all(b"end").unwrap();
+        drop(f);
+        let file = next(&mut watcher).await;
+        assert_eq!(file.name, "slow.edi");
+        assert_eq!(file.size, 3 * 6 + 3);
+        assert_eq!(file.read().unwrap(), b"burst burst burst end");
+    }
+
+    #[tokio::test]
+    async fn a_file_open_for_writing_is_not_taken_however_long_it_pauses() {
+        a_paused_writer_keeps_its_file(true).await;
+    }
+
+    #[tokio::test]
+    async fn without_proc_the_close_event_says_when_a_written_file_is_done() {
+        a_paused_writer_keeps_its_file(false).await;
     }
 
     #[tokio::test]
