@@ -187,6 +187,7 @@ mod tests {
                 unit_price: Decimal::new(4200, 2),
                 amount: None,
                 invoice: "INV0098555".into(),
+                original_invoice: None,
                 invoice_date: Some(date(2026, 11, 18)),
                 ship_date: None,
             }],

@@ -97,6 +97,7 @@ fn report(id: &str, lines: &[(&str, &str, &str)]) -> Document {
                     unit_price: dec("12.50"),
                     amount: Some(dec("6.25") * q),
                     invoice: format!("{id}-INV{}", i + 1).into(),
+                    original_invoice: None,
                     invoice_date: Some(common::date("2026-11-05")),
                     ship_date: None,
                 }

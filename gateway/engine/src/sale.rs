@@ -186,7 +186,7 @@ impl From<SalesLine> for SaleLine {
             invoice_line: None,
             invoice_date: line.invoice_date,
             ship_date: line.ship_date,
-            original_invoice: None,
+            original_invoice: line.original_invoice.map(String::from),
             corrects: None,
         }
     }

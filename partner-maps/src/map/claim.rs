@@ -4,8 +4,10 @@
 //! Per line: item from the LIN (`product_id_priority`), quantity from the QTY whose QTY01 is in
 //! `quantity_qualifier` (unit via `uom_map`), reference price (WAC or book cost) from the UIT
 //! on a `reference_price_basis`, contract price from the UIT on a `contract_price_basis`,
-//! claimed amount from `AMT*<claimed_amount>`, invoice from `REF*<invoice_ref>`, dates from
-//! `DTM*<invoice_date>` and `DTM*<ship_date>`. Required: everything the document requires,
+//! claimed amount from `AMT*<claimed_amount>`, invoice from `REF*<invoice_ref>`, a return's
+//! original invoice from `REF*<original_invoice_ref>`, dates from `DTM*<invoice_date>` and
+//! `DTM*<ship_date>`. A line marked a return (its QTY01 in `return_quantity_qualifiers`, or
+//! its PAD02 in `return_transfer_types`) reads its quantity and amount negative, once. Required: everything the document requires,
 //! plus the eligibility date (`dialect.eligibility_date`), which the engine prices on.
 
 use schemas::{Claim, ClaimLine, Party, Source};
@@ -16,8 +18,8 @@ use super::item::required_item;
 use super::party::{customer, find_entity, heading_party};
 use super::{
     ContractPlaces, Ctx, Path, action, agreement_refs, amount_by, contract_id, contract_places,
-    count_u32, date_by, either, invoice_ref, listed, note_unused_prices, our_uom, pad_line_id,
-    price_by_basis, quantity_by, ref_by, seen,
+    count_u32, date_by, either, invoice_ref, listed, note_return_without_original,
+    note_unused_prices, our_uom, pad_line_id, price_by_basis, quantity_by, ref_by, seen,
 };
 use crate::profile::{ClaimRef, DateBasis};
 
@@ -297,15 +299,22 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
             ),
         );
     }
-    // A line whose transfer type the profile calls a return (PAD*4*RV) claims it by sign.
-    let (quantity, claimed_amount) = match &l.line.transfer_type {
-        Some(t) if d.is_return_transfer(t.code()) => (
+    // A line marked a return, by its QTY01 (QTY*76) or a transfer type the profile calls
+    // one (PAD*4*RV), claims it by sign: quantity and amount both negative, once.
+    let qty01 = quantity_by(&l.quantities, &d.quantity_qualifier).map(|(_, q)| q.qualifier.code());
+    let marked_return = d.marks_return(qty01, l.line.transfer_type.as_ref().map(|t| t.code()));
+    let (quantity, claimed_amount) = if marked_return {
+        (
             quantity.map(super::as_return),
             claimed_amount.map(super::as_return),
-        ),
-        _ => (quantity, claimed_amount),
+        )
+    } else {
+        (quantity, claimed_amount)
     };
     let invoice = invoice_ref(ctx, &l.refs, pad, line);
+    if marked_return || quantity.is_some_and(|v| v < rust_decimal::Decimal::ZERO) {
+        note_return_without_original(ctx, &l.refs, pad, line);
+    }
     let invoice_date = date_by(&l.dates, &d.invoice_date);
     let ship_date = date_by(&l.dates, &d.ship_date);
     eligibility_date(ctx, &l.dates, invoice_date, ship_date, pad, line);

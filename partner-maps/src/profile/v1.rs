@@ -267,8 +267,14 @@ pub struct DialectV1 {
     pub eligibility_date: Option<DateBasis>,
     /// QTY01 codes of the claimed quantity (default `["39"]`).
     pub quantity_qualifier: Vec<String>,
+    /// QTY01 codes that mark a line as a return (default `["76"]`, returns). Its quantity and
+    /// amount read negative however they are sent: `QTY*76*1` and `QTY*76*-1` both return
+    /// one, with `AMT*CC*54.50` or `-54.50` both a credit of 54.50. Only a code also in
+    /// `quantity_qualifier` is read.
+    pub return_quantity_qualifiers: Vec<String>,
     /// PAD02/PTD01 transfer types that mark a line as a return (e.g. `["RV", "BN"]`; default
-    /// none: returns come as negative quantities or `QTY*76`).
+    /// none: returns come as negative quantities or under `return_quantity_qualifiers`). As
+    /// with those, the line's quantity and amount read negative however they are sent.
     pub return_transfer_types: Vec<String>,
     /// Line AMT01 of the claimed amount (default `CC`).
     pub claimed_amount: String,
@@ -322,6 +328,7 @@ impl Default for DialectV1 {
             ship_date: "011".to_owned(),
             eligibility_date: None,
             quantity_qualifier: strings(&["39"]),
+            return_quantity_qualifiers: strings(&["76"]),
             return_transfer_types: Vec::new(),
             claimed_amount: "CC".to_owned(),
             approved_amount: "1".to_owned(),
@@ -1067,6 +1074,13 @@ fn build_dialect(raw: DialectV1, pricing: DateBasis, pricing_explicit: bool) -> 
         "128",
         REF,
     )?;
+    if raw.original_invoice_ref == raw.invoice_ref {
+        return Err(BuildError::bad(
+            &p("original_invoice_ref"),
+            &raw.original_invoice_ref,
+            "same as invoice_ref: a return could not name its sale's invoice",
+        ));
+    }
     const DTM: &str = "a DTM01 date qualifier";
     check_code(&p("invoice_date"), &raw.invoice_date, "374", DTM)?;
     check_code(&p("ship_date"), &raw.ship_date, "374", DTM)?;
@@ -1083,6 +1097,13 @@ fn build_dialect(raw: DialectV1, pricing: DateBasis, pricing_explicit: bool) -> 
         "673",
         "a QTY01 quantity qualifier",
         true,
+    )?;
+    check_codes(
+        &p("return_quantity_qualifiers"),
+        &raw.return_quantity_qualifiers,
+        "673",
+        "a QTY01 quantity qualifier",
+        false,
     )?;
     check_codes(
         &p("return_transfer_types"),
@@ -1168,6 +1189,7 @@ fn build_dialect(raw: DialectV1, pricing: DateBasis, pricing_explicit: bool) -> 
         ship_date: raw.ship_date,
         eligibility_date,
         quantity_qualifier: raw.quantity_qualifier,
+        return_quantity_qualifiers: raw.return_quantity_qualifiers,
         return_transfer_types: raw.return_transfer_types,
         claimed_amount: raw.claimed_amount,
         approved_amount: raw.approved_amount,

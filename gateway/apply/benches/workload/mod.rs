@@ -176,6 +176,7 @@ pub fn report(run: u64, lines: usize, contracts: usize, items: usize) -> SalesRe
                 unit_price: Decimal::new(sell, 2),
                 amount: None,
                 invoice: format!("R{run:06}I{:07}", n / 3).into(),
+                original_invoice: None,
                 invoice_date: NaiveDate::from_num_days_from_ce_opt(
                     FIRST_SALE_DAY + rng.below(200) as i32,
                 ),

@@ -479,6 +479,7 @@ pub fn sales_of_claim(claim: &Document) -> Document {
                 unit_price: l.contract_price,
                 amount: Some(l.claimed_amount),
                 invoice: l.invoice.as_str().into(),
+                original_invoice: l.original_invoice.as_deref().map(Into::into),
                 invoice_date: l.invoice_date,
                 ship_date: None,
             })
