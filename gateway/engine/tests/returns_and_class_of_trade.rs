@@ -1,12 +1,16 @@
-//! Money cases a black-box probe found, through the engine alone (the documents are what the
-//! partner maps make of the probe's files):
+//! Two money cases a black-box probe found, through the engine alone (the documents are what
+//! the partner maps make of the probe's files):
 //!
 //! - Pinnacle's 867 returns one of six vials sold on PHS-91001 (`QTY*76*1`, `AMT*CC*54.50`,
 //!   `REF*IV*PHS-91150`, `REF*OI*PHS-91001`): the return nets against its sale (§13.10) and
 //!   the claim we send Zenith is the net 825.50, not 880.00.
+//! - Zenith prices ZEN-2026-200's syringe per class of trade (`CTP*HS*CON*2.3575`); Harbor
+//!   RX's 844 claims it without a class: the one price prices it (742.50), and where classes
+//!   price it differently the line is disputed for its class, not as "not on the contract".
 
 use chrono::NaiveDate;
 use engine::EngineSettings;
+use engine::adjudicate::{ResponseHeader, adjudicate};
 use engine::audit::Actor;
 use engine::batch::{Batch, BatchHeader, BatchKind, BatchStatus, Ledgers, LineStatus};
 use engine::caps::CapLedger;
@@ -15,7 +19,7 @@ use engine::contracts::ContractBook;
 use engine::duplicates::LineHistory;
 use engine::sale::SaleLine;
 use engine::settings::Role;
-use schemas::{Contract, SalesReport, Source};
+use schemas::{Claim, Contract, SalesReport, Source};
 use serde_json::{Value, json};
 
 fn date(s: &str) -> NaiveDate {
@@ -291,4 +295,126 @@ fn without_its_original_invoice_the_return_finds_no_sale_and_is_disputed() {
         Some("DEBIT_NOT_SUPPORTED")
     );
     assert_eq!(batch.status, BatchStatus::AwaitingReview);
+}
+
+fn harbor() -> Value {
+    party("1", "111222333", "HARBOR RX WHOLESALE")
+}
+
+/// ZEN-2026-200 (`845_5010_originals.x12`, set 0002): the syringe priced with CTP01 classes.
+fn zen_200(rows: &[(Option<&str>, &str, &str)]) -> Contract {
+    contract(
+        "ZEN-2026-200",
+        harbor(),
+        vec![
+            eligible("PI", "340BNS0091", "NORTHSIDE 340B PHARMACY"),
+            eligible("11", "BM1234563", "MERCY GENERAL HOSPITAL"),
+        ],
+        item("1", "312345000035", rows),
+    )
+}
+
+/// Harbor RX's 844 HRX-DM-000782 (`844_4010_pipe_bang.x12`, set 0002): 1000 syringes for
+/// Northside at 3.10 - 2.3575, with no class of trade.
+fn harbor_claim(contract_price: &str, amount: &str) -> Claim {
+    let line = json!({
+        "line": "1",
+        "transfer_type": "CS",
+        "contract_id": "ZEN-2026-200",
+        "end_customer": party("PI", "340BNS0091", "NORTHSIDE 340B PHARMACY"),
+        "item": {"qualifier": "UP", "id": "312345000035"},
+        "quantity": "1000",
+        "uom": "EA",
+        "wac": "3.10",
+        "reference_price_basis": "WH",
+        "contract_price": contract_price,
+        "claimed_amount": amount,
+        "invoice": "HRX-INV-56010",
+        "invoice_date": "2026-11-15",
+    });
+    serde_json::from_value(json!({
+        "source": source("harborrx"),
+        "action": "original",
+        "debit_memo": "HRX-DM-000782",
+        "date": "2026-11-25",
+        "supplier": zenith(),
+        "distributor": harbor(),
+        "lines": [line],
+        "total_claimed": amount,
+        "line_count": 1,
+    }))
+    .unwrap_or_else(|e| panic!("claim: {e}"))
+}
+
+/// `status reason AAA03 AAA04 approved` of the one line, and the 849 AAA of it.
+fn adjudicated(contract: &Contract, claim: &Claim) -> (String, String) {
+    let settings = EngineSettings::default();
+    let run = adjudicate(
+        claim,
+        &book(std::slice::from_ref(contract)),
+        &settings,
+        date("2026-11-25"),
+    );
+    let l = &run.report.lines[0];
+    let row = format!(
+        "{:?} {} {} {} {}",
+        l.status,
+        l.reason.map_or("-", |r| r.code()),
+        l.x12_code.as_deref().unwrap_or("-"),
+        l.follow_up.as_deref().unwrap_or("-"),
+        l.approved_amount
+    );
+    let header = ResponseHeader {
+        source: outbound(),
+        date: date("2026-11-25"),
+        credit_memo: None,
+    };
+    let Some(response) = run.response(claim, header, &settings) else {
+        panic!("an 849 is owed")
+    };
+    let r = &response.lines[0];
+    let aaa = format!(
+        "{:?} {} {}",
+        r.status,
+        r.reason_code.as_deref().unwrap_or("-"),
+        r.follow_up.map_or("-", |f| f.code())
+    );
+    (row, aaa)
+}
+
+#[test]
+fn an_item_priced_for_one_class_prices_a_line_of_unknown_class() {
+    // CTP*HS*CON*2.3575 and CTP*HS*CAT*3.10: one class, so one price.
+    let zen = zen_200(&[(Some("HS"), "2.3575", "3.10")]);
+    let (row, aaa) = adjudicated(&zen, &harbor_claim("2.3575", "742.50"));
+    assert_eq!(row, "Accepted - - - 742.50");
+    assert_eq!(aaa, "Accepted - -");
+    // The same with CTP01 blank (the probe's zen_orig_noCOT.x12) was already accepted.
+    let blank = zen_200(&[(None, "2.3575", "3.10")]);
+    assert_eq!(
+        adjudicated(&blank, &harbor_claim("2.3575", "742.50")).0,
+        "Accepted - - - 742.50"
+    );
+}
+
+#[test]
+fn classes_that_price_an_item_differently_dispute_a_line_of_unknown_class_for_its_class() {
+    let zen = zen_200(&[
+        (Some("HS"), "2.3575", "3.10"),
+        (Some("PH"), "2.6000", "3.10"),
+    ]);
+    // Not "product not on the price authorization" (03): the class that picks the price is
+    // missing (15, correct and resubmit).
+    let (row, aaa) = adjudicated(&zen, &harbor_claim("2.3575", "742.50"));
+    assert_eq!(row, "EligibilityDisputed CLASS_OF_TRADE_UNKNOWN 15 C 0.00");
+    assert_eq!(aaa, "Rejected 15 C");
+    // Classes that agree on the price leave nothing to choose.
+    let alike = zen_200(&[
+        (Some("HS"), "2.3575", "3.10"),
+        (Some("PH"), "2.3575", "3.10"),
+    ]);
+    assert_eq!(
+        adjudicated(&alike, &harbor_claim("2.3575", "742.50")).0,
+        "Accepted - - - 742.50"
+    );
 }

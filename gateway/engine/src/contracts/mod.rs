@@ -28,7 +28,7 @@ use crate::identity::PartyKey;
 pub use apply::{Applied, BookError, RosterApplied, RosterError};
 pub use caps::BookCap;
 pub(crate) use hot::{HotContract, distributor_print};
-pub use lookup::Eligibility;
+pub use lookup::{CLASS_NOT_IN_BOOK, Eligibility, PriceChoice};
 
 /// Index of a contract (lineage) in the book.
 pub type ContractIdx = u32;
