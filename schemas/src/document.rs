@@ -177,6 +177,7 @@ mod tests {
                 transfer_type: "SS".into(),
                 contract_id: None,
                 end_customer: None,
+                class_of_trade: None,
                 item: Item {
                     qualifier: "N4".into(),
                     id: "12345020101".into(),

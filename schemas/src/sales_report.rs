@@ -75,6 +75,11 @@ pub struct SalesLine {
     // a tenth of mapping an 867); it serializes as the party itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_customer: Option<Arc<Party>>,
+    /// The end customer's class of trade (`HS`, `PH`, ... as the contract's CTP01 spells
+    /// it), when the partner states it: a REF with `dialect.class_of_trade_ref` in the QTY
+    /// loop, else on the transfer's end customer N1 loop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_of_trade: Option<Text>,
     /// LIN: the product.
     pub item: Item,
     /// QTY02: the quantity (`QTY*39` shipped, `32` sold, `76` returned); negative for a

@@ -91,6 +91,7 @@ fn report(id: &str, lines: &[(&str, &str, &str)]) -> Document {
                     transfer_type: "SS".into(),
                     contract_id: Some("SPA-2026-0099".into()),
                     end_customer: Some(party(qualifier, customer, "CUSTOMER").into()),
+                    class_of_trade: None,
                     item: item.clone(),
                     quantity: q,
                     uom: "CA".into(),

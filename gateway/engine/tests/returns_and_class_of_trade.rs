@@ -315,9 +315,9 @@ fn zen_200(rows: &[(Option<&str>, &str, &str)]) -> Contract {
 }
 
 /// Harbor RX's 844 HRX-DM-000782 (`844_4010_pipe_bang.x12`, set 0002): 1000 syringes for
-/// Northside at 3.10 - 2.3575, with no class of trade.
-fn harbor_claim(contract_price: &str, amount: &str) -> Claim {
-    let line = json!({
+/// Northside at 3.10 - 2.3575, with no class of trade (or the one given).
+fn harbor_claim(class: Option<&str>, contract_price: &str, amount: &str) -> Claim {
+    let mut line = json!({
         "line": "1",
         "transfer_type": "CS",
         "contract_id": "ZEN-2026-200",
@@ -332,6 +332,9 @@ fn harbor_claim(contract_price: &str, amount: &str) -> Claim {
         "invoice": "HRX-INV-56010",
         "invoice_date": "2026-11-15",
     });
+    if let Some(class) = class {
+        line["class_of_trade"] = json!(class);
+    }
     serde_json::from_value(json!({
         "source": source("harborrx"),
         "action": "original",
@@ -386,13 +389,13 @@ fn adjudicated(contract: &Contract, claim: &Claim) -> (String, String) {
 fn an_item_priced_for_one_class_prices_a_line_of_unknown_class() {
     // CTP*HS*CON*2.3575 and CTP*HS*CAT*3.10: one class, so one price.
     let zen = zen_200(&[(Some("HS"), "2.3575", "3.10")]);
-    let (row, aaa) = adjudicated(&zen, &harbor_claim("2.3575", "742.50"));
+    let (row, aaa) = adjudicated(&zen, &harbor_claim(None, "2.3575", "742.50"));
     assert_eq!(row, "Accepted - - - 742.50");
     assert_eq!(aaa, "Accepted - -");
     // The same with CTP01 blank (the probe's zen_orig_noCOT.x12) was already accepted.
     let blank = zen_200(&[(None, "2.3575", "3.10")]);
     assert_eq!(
-        adjudicated(&blank, &harbor_claim("2.3575", "742.50")).0,
+        adjudicated(&blank, &harbor_claim(None, "2.3575", "742.50")).0,
         "Accepted - - - 742.50"
     );
 }
@@ -405,16 +408,38 @@ fn classes_that_price_an_item_differently_dispute_a_line_of_unknown_class_for_it
     ]);
     // Not "product not on the price authorization" (03): the class that picks the price is
     // missing (15, correct and resubmit).
-    let (row, aaa) = adjudicated(&zen, &harbor_claim("2.3575", "742.50"));
+    let (row, aaa) = adjudicated(&zen, &harbor_claim(None, "2.3575", "742.50"));
     assert_eq!(row, "EligibilityDisputed CLASS_OF_TRADE_UNKNOWN 15 C 0.00");
     assert_eq!(aaa, "Rejected 15 C");
+    // Told its class (REF with the profile's class_of_trade_ref), the line is priced at that
+    // class's price.
+    assert_eq!(
+        adjudicated(&zen, &harbor_claim(Some("HS"), "2.3575", "742.50")).0,
+        "Accepted - - - 742.50"
+    );
+    assert_eq!(
+        adjudicated(&zen, &harbor_claim(Some("PH"), "2.60", "500.00")).0,
+        "Accepted - - - 500.00"
+    );
+    // So is a line for a customer the 845 lists with its class (N1*EB with that REF).
+    let mut listed = zen.clone();
+    listed.eligible[0].class_of_trade = Some("PH".into());
+    assert_eq!(
+        adjudicated(&listed, &harbor_claim(None, "2.60", "500.00")).0,
+        "Accepted - - - 500.00"
+    );
+    // A class the item has no price for: not on the contract for that class (03).
+    assert_eq!(
+        adjudicated(&zen, &harbor_claim(Some("LC"), "2.3575", "742.50")).0,
+        "EligibilityDisputed ITEM_NOT_ON_CONTRACT 03 N 0.00"
+    );
     // Classes that agree on the price leave nothing to choose.
     let alike = zen_200(&[
         (Some("HS"), "2.3575", "3.10"),
         (Some("PH"), "2.3575", "3.10"),
     ]);
     assert_eq!(
-        adjudicated(&alike, &harbor_claim("2.3575", "742.50")).0,
+        adjudicated(&alike, &harbor_claim(None, "2.3575", "742.50")).0,
         "Accepted - - - 742.50"
     );
 }

@@ -17,9 +17,10 @@ use x12::sets::ts844::{ConLoop, PadLoop};
 use super::item::required_item;
 use super::party::{customer, find_entity, heading_party};
 use super::{
-    ContractPlaces, Ctx, Path, action, agreement_refs, amount_by, contract_id, contract_places,
-    count_u32, date_by, either, invoice_ref, listed, note_return_without_original,
+    ContractPlaces, Ctx, Path, action, agreement_refs, amount_by, class_of_trade, contract_id,
+    contract_places, count_u32, date_by, either, invoice_ref, listed, note_return_without_original,
     note_unused_prices, our_uom, pad_line_id, price_by_basis, quantity_by, ref_by, seen,
+    take_party_class,
 };
 use crate::profile::{ClaimRef, DateBasis};
 
@@ -73,7 +74,8 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts844, source: &Source) -> Claim {
             );
         }
         let contract_refs = agreement_refs(ctx, &con.refs, con_path);
-        let end_customer = end_customer(ctx, con, con_path);
+        let mut end_customer = end_customer(ctx, con, con_path);
+        let customer_class = end_customer.as_mut().and_then(|c| take_party_class(d, c));
         for l in &con.lines {
             let line = map_line(ctx, l, Path::at("PAD", pad));
             pad += 1;
@@ -82,6 +84,9 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts844, source: &Source) -> Claim {
                 line.contract_refs = contract_refs.clone();
                 if let Some(c) = &end_customer {
                     line.end_customer = c.clone();
+                }
+                if line.class_of_trade.is_none() {
+                    line.class_of_trade.clone_from(&customer_class);
                 }
                 lines.push(line);
             }
@@ -325,6 +330,7 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
         contract_id: String::new(),
         contract_refs: Vec::new(),
         end_customer: Party::default(),
+        class_of_trade: class_of_trade(d, &l.refs).map(str::to_owned),
         item: item?,
         quantity: quantity.unwrap_or_default(),
         uom: uom.unwrap_or_default(),

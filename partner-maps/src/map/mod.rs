@@ -466,6 +466,22 @@ pub(crate) fn note_return_without_original(
     });
 }
 
+/// The class of trade a REF with `dialect.class_of_trade_ref` among `refs` states, trimmed;
+/// none when the profile names no such REF, or its value is blank.
+pub(crate) fn class_of_trade<'r>(d: &Dialect, refs: &'r [Ref]) -> Option<&'r str> {
+    let q = d.class_of_trade_ref.as_deref()?;
+    ref_by(refs, q).map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A customer's class of trade (its REF with `dialect.class_of_trade_ref`), taken out of its
+/// references: a class is not an id of the party but a field of the line or membership.
+pub(crate) fn take_party_class(d: &Dialect, party: &mut schemas::Party) -> Option<String> {
+    let q = d.class_of_trade_ref.as_deref()?;
+    let i = party.refs.iter().position(|r| r.qualifier.as_str() == q)?;
+    let class = party.refs.remove(i).id;
+    Some(class.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
 /// The first DTM with `qualifier`.
 pub(crate) fn date_by(dates: &[Dtm], qualifier: &str) -> Option<chrono::NaiveDate> {
     dates

@@ -28,8 +28,9 @@ use super::claim::eligibility_date;
 use super::item::take_required_item;
 use super::party::{find_entity, heading_party, take_customer};
 use super::{
-    ContractPlaces, Ctx, LineLabel, MapErrorKind, Path, action, amount_by, contract_id, count_u32,
-    date_by, either, invoice_ref, listed, note_return_without_original, seen, take_ref,
+    ContractPlaces, Ctx, LineLabel, MapErrorKind, Path, action, amount_by, class_of_trade,
+    contract_id, count_u32, date_by, either, invoice_ref, listed, note_return_without_original,
+    seen, take_party_class, take_ref,
 };
 
 /// An 867 as a sales report. The lines' invoice numbers and product ids and the transfers'
@@ -87,7 +88,11 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &mut Ts867, source: &Source) -> SalesR
     let mut lin = 0usize;
     for (t, ptd) in set.transfers.iter_mut().enumerate() {
         let ptd_path = Path::at("PTD", t);
-        let end_customer = transfer_customer(ctx, ptd, ptd_path);
+        let mut end_customer = transfer_customer(ctx, ptd, ptd_path);
+        let customer_class = end_customer
+            .as_mut()
+            .and_then(|c| take_party_class(d, c))
+            .map(Text::from);
         let first = lines.len();
         let transfer = Transfer {
             ptd: &ptd.transfer,
@@ -99,10 +104,18 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &mut Ts867, source: &Source) -> SalesR
             lin += usize::from(l.product.is_some());
             lines.extend(line);
         }
-        // Every line of the transfer shares its end customer.
+        // Every line of the transfer shares its end customer, and its class of trade when the
+        // line states none of its own.
         if let Some(customer) = end_customer.map(Arc::new) {
             for line in &mut lines[first..] {
                 line.end_customer = Some(Arc::clone(&customer));
+            }
+        }
+        if let Some(class) = customer_class {
+            for line in &mut lines[first..] {
+                if line.class_of_trade.is_none() {
+                    line.class_of_trade = Some(class.clone());
+                }
             }
         }
     }
@@ -315,6 +328,7 @@ fn map_line(
         transfer_type: transfer.ptd.transfer_type.code().into(),
         contract_id: contract,
         end_customer: None,
+        class_of_trade: class_of_trade(d, &l.refs).map(Text::from),
         item: item?,
         quantity: quantity.unwrap_or_default(),
         uom: uom.unwrap_or_default(),

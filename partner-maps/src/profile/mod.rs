@@ -311,6 +311,10 @@ pub struct Dialect {
     pub invoice_ref: String,
     /// REF01 of the original invoice of a return (`OI`).
     pub original_invoice_ref: String,
+    /// REF01 under which the partner states a customer's class of trade (its value spelled
+    /// as the contracts' CTP01: `HS`, `PH`, ...): on an 844/867 line or its end customer's N1
+    /// loop, on an 845 eligible party's N1 loop. None: no document states one.
+    pub class_of_trade_ref: Option<String>,
     /// DTM01 of the invoice date (`003`).
     pub invoice_date: String,
     /// DTM01 of the ship date (`011`).

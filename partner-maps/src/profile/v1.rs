@@ -259,6 +259,14 @@ pub struct DialectV1 {
     pub invoice_ref: String,
     /// REF01 of a return's original invoice (default `OI`).
     pub original_invoice_ref: String,
+    /// REF01 under which the partner states a customer's class of trade, its value spelled
+    /// as the contracts' CTP01 (`HS` hospital, `PH` pharmacy, ...): in an 844 on the PAD
+    /// loop, else on the end customer's CON-level N1 loop; in an 867 in the QTY loop, else on
+    /// the PTD-level N1 loop; in an 845 on an eligible party's N1 loop. Default none: no
+    /// document states a class, and an item an 845 prices per class of trade prices a line
+    /// only when its classes agree on the price (else `CLASS_OF_TRADE_UNKNOWN`). X12 has no
+    /// standard REF01 for it: take the partner's (often `ZZ`).
+    pub class_of_trade_ref: Option<String>,
     /// DTM01 of the invoice date (default `003`).
     pub invoice_date: String,
     /// DTM01 of the ship date (default `011`).
@@ -324,6 +332,7 @@ impl Default for DialectV1 {
             party_kinds: BTreeMap::new(),
             invoice_ref: "IV".to_owned(),
             original_invoice_ref: "OI".to_owned(),
+            class_of_trade_ref: None,
             invoice_date: "003".to_owned(),
             ship_date: "011".to_owned(),
             eligibility_date: None,
@@ -1074,6 +1083,28 @@ fn build_dialect(raw: DialectV1, pricing: DateBasis, pricing_explicit: bool) -> 
         "128",
         REF,
     )?;
+    if let Some(class) = &raw.class_of_trade_ref {
+        check_code(&p("class_of_trade_ref"), class, "128", REF)?;
+        for (key, other) in [
+            ("invoice_ref", &raw.invoice_ref),
+            ("original_invoice_ref", &raw.original_invoice_ref),
+        ] {
+            if class == other {
+                return Err(BuildError::bad(
+                    &p("class_of_trade_ref"),
+                    class,
+                    format!("same as {key}"),
+                ));
+            }
+        }
+        if matches!(class.as_str(), "DH" | "HI" | "TD") {
+            return Err(BuildError::bad(
+                &p("class_of_trade_ref"),
+                class,
+                "REF*DH/HI carry a customer's ids and REF*TD a membership change",
+            ));
+        }
+    }
     if raw.original_invoice_ref == raw.invoice_ref {
         return Err(BuildError::bad(
             &p("original_invoice_ref"),
@@ -1185,6 +1216,7 @@ fn build_dialect(raw: DialectV1, pricing: DateBasis, pricing_explicit: bool) -> 
         party_kinds: raw.party_kinds,
         invoice_ref: raw.invoice_ref,
         original_invoice_ref: raw.original_invoice_ref,
+        class_of_trade_ref: raw.class_of_trade_ref,
         invoice_date: raw.invoice_date,
         ship_date: raw.ship_date,
         eligibility_date,

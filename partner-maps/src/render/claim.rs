@@ -172,6 +172,10 @@ fn pad_loop(l: &ClaimLine, profile: &Profile) -> Result<PadLoop, RenderError> {
     if let Some(oi) = &l.original_invoice {
         refs.push(reference(&d.original_invoice_ref, oi));
     }
+    // Written where the partner states it; a partner with no such REF gets none.
+    if let (Some(class), Some(q)) = (&l.class_of_trade, &d.class_of_trade_ref) {
+        refs.push(reference(q, class));
+    }
     let mut dates = Vec::new();
     if let Some(date) = l.invoice_date {
         dates.push(dtm(&d.invoice_date, date));

@@ -166,6 +166,7 @@ pub fn report(run: u64, lines: usize, contracts: usize, items: usize) -> SalesRe
                 transfer_type: "SS".into(),
                 contract_id: Some(format!("SPA-{c:06}").into()),
                 end_customer: Some(party("11", format!("AB{customer:07}")).into()),
+                class_of_trade: None,
                 item: Item {
                     qualifier: "N4".into(),
                     id: ndc(item).into(),

@@ -473,6 +473,7 @@ pub fn sales_of_claim(claim: &Document) -> Document {
                 transfer_type: "SS".into(),
                 contract_id: Some(l.contract_id.as_str().into()),
                 end_customer: Some(l.end_customer.clone().into()),
+                class_of_trade: l.class_of_trade.as_deref().map(Into::into),
                 item: l.item.clone(),
                 quantity: l.quantity,
                 uom: l.uom.as_str().into(),

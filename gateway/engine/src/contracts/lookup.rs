@@ -201,6 +201,26 @@ impl ContractBook {
         }
     }
 
+    /// The class of trade a contract's current version lists a customer with: its first
+    /// direct eligibility row (an `N1*EB` with a class, §13.6) in force on `d` that states
+    /// one, as a class index ([`CLASS_NOT_IN_BOOK`] for a class no contract prices). For a
+    /// line that states no class of its own (V4).
+    pub fn eligible_class(
+        &self,
+        idx: ContractIdx,
+        customer: &[PartyKey],
+        d: NaiveDate,
+    ) -> Option<u16> {
+        let version = self.current(idx)?;
+        version
+            .eligible
+            .iter()
+            .filter(|row| covers(row.start, row.end, d))
+            .filter(|row| row.keys.iter().any(|k| customer.contains(k)))
+            .find_map(|row| row.class.as_deref())
+            .map(|class| self.class_index(class).unwrap_or(CLASS_NOT_IN_BOOK))
+    }
+
     /// The contract unit of an item on a version (its first row's), for V0's UOM check.
     pub fn item_uom(&self, version: &ContractVersion, item: ItemIdx) -> Option<&str> {
         let first = version.rows.partition_point(|r| r.item < item);

@@ -85,6 +85,10 @@ pub struct EligibilityRow {
     pub start: Option<NaiveDate>,
     /// Last eligible day, inclusive (`DTM*130`).
     pub end: Option<NaiveDate>,
+    /// The party's class of trade as the 845 states it, which prices a line for it that
+    /// states no class of its own (V4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
 }
 
 /// An effective-dated price row of one item (and class of trade) on a version.

@@ -695,6 +695,12 @@ impl<'a> Pipeline<'a> {
             (Some(_), Some(i)) => contract.map_or(&[][..], |c| book.current_item_rows(c, i)),
             _ => &[],
         };
+        // A line that states no class takes its customer's class on the contract, when the
+        // 845 lists it with one and the item is priced per class (else it is not asked).
+        let class = class.or_else(|| match contract {
+            Some(c) if rows.iter().any(|r| r.class != 0) => book.eligible_class(c, customer, d),
+            _ => None,
+        });
         let choice = ContractBook::price_row_for(rows, class, d);
         let row = choice.row();
         // Outside the contract's dates V3 has reported the date; V4 then only asks whether the
@@ -943,6 +949,12 @@ impl<'a> Pipeline<'a> {
                 continue;
             }
             let rows = ContractBook::item_rows(version, item);
+            let class = class.or_else(|| {
+                rows.iter()
+                    .any(|r| r.class != 0)
+                    .then(|| book.eligible_class(c, customer, d))
+                    .flatten()
+            });
             let Some(row) = ContractBook::price_row_for(rows, class, d).row() else {
                 continue;
             };

@@ -489,6 +489,52 @@ fn v4_class_of_trade() {
 }
 
 #[test]
+fn v4_a_line_without_a_class_takes_its_customers_class_on_the_contract() {
+    let hs_ph = [(Some("HS"), "12.50"), (Some("PH"), "14.00")];
+    // The 845 lists Riverside (sample line 1's customer) as a pharmacy.
+    let mut contract = priced_per_class(&hs_ph);
+    contract.eligible[0].class_of_trade = Some("PH".into());
+    let mut case = Case::with_contract(contract.clone());
+    assert_eq!(
+        case.run(&[line_1_in(None, "14.00")]),
+        "Accepted - [] calc=47.50 acc=47.50 []"
+    );
+    // The line's own class wins.
+    assert_eq!(
+        Case::with_contract(contract.clone()).run(&[line_1_in(Some("HS"), "12.50")]),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+    // Another customer's class says nothing about this one.
+    let mut other = priced_per_class(&hs_ph);
+    other.eligible[1].class_of_trade = Some("PH".into());
+    assert_eq!(
+        Case::with_contract(other).run(&[line_1_in(None, "14.00")]),
+        "EligibilityDisputed CLASS_OF_TRADE_UNKNOWN [CLASS_OF_TRADE_UNKNOWN] calc=- acc=- []"
+    );
+    // A class the contract does not price the item for: not on the contract for it.
+    let mut lc = priced_per_class(&hs_ph);
+    lc.eligible[0].class_of_trade = Some("LC".into());
+    assert_eq!(
+        Case::with_contract(lc).run(&[line_1_in(None, "14.00")]),
+        "EligibilityDisputed ITEM_NOT_ON_CONTRACT [ITEM_NOT_ON_CONTRACT] calc=- acc=- []"
+    );
+    // A membership change restating the class keeps the dates; one without a class keeps it.
+    let mut change = contract.clone();
+    change.action = schemas::Action::Change;
+    change.items.clear();
+    change.eligible.truncate(1);
+    change.eligible[0].action = schemas::PartyAction::Change;
+    change.eligible[0].start = None;
+    change.eligible[0].end = None;
+    change.eligible[0].class_of_trade = None;
+    case.book.apply(&change).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        case.run(&[line_1_in(None, "14.00")]),
+        "Accepted - [] calc=47.50 acc=47.50 []"
+    );
+}
+
+#[test]
 fn v5_customer_eligible() {
     // Northgate is eligible from 2026-12-01 only.
     let mut l = line(1);
