@@ -73,6 +73,12 @@ pub struct ClaimLine {
     pub contract_refs: Vec<Reference>,
     /// CON-level N1 loop `ST` (with N3/N4 and REF*DH/HI): the end customer sold to.
     pub end_customer: Party,
+    /// The end customer's class of trade (`HS` hospital, `PH` pharmacy, ... as the contract's
+    /// CTP01 spells it), when the partner states it: a REF with `dialect.class_of_trade_ref`
+    /// on the line, else on the end customer's N1 loop. It picks the contract price of an
+    /// item priced per class (V4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_of_trade: Option<String>,
     /// LIN: the product sold.
     pub item: Item,
     /// QTY02 of `QTY*39`: quantity claimed; negative for a return when the partner sends it so.

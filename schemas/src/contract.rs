@@ -127,6 +127,12 @@ pub struct EligibleParty {
     /// REF*TD (reason for change) in a delta 845: what happens to this membership; `add` when
     /// the 845 sends no REF*TD.
     pub action: PartyAction,
+    /// The party's class of trade (`HS`, `PH`, ... as the CTP01 of the contract's prices),
+    /// when the 845 states it: a REF with `dialect.class_of_trade_ref` in its N1 loop. A
+    /// claim line for this customer that states no class of its own is priced at this
+    /// class's price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_of_trade: Option<String>,
 }
 
 /// REF02 of a `REF*TD` under an eligible party: how a delta 845 changes the membership.

@@ -177,6 +177,7 @@ mod tests {
                 transfer_type: "SS".into(),
                 contract_id: None,
                 end_customer: None,
+                class_of_trade: None,
                 item: Item {
                     qualifier: "N4".into(),
                     id: "12345020101".into(),
@@ -187,6 +188,7 @@ mod tests {
                 unit_price: Decimal::new(4200, 2),
                 amount: None,
                 invoice: "INV0098555".into(),
+                original_invoice: None,
                 invoice_date: Some(date(2026, 11, 18)),
                 ship_date: None,
             }],

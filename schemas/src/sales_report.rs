@@ -75,9 +75,16 @@ pub struct SalesLine {
     // a tenth of mapping an 867); it serializes as the party itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_customer: Option<Arc<Party>>,
+    /// The end customer's class of trade (`HS`, `PH`, ... as the contract's CTP01 spells
+    /// it), when the partner states it: a REF with `dialect.class_of_trade_ref` in the QTY
+    /// loop, else on the transfer's end customer N1 loop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_of_trade: Option<Text>,
     /// LIN: the product.
     pub item: Item,
-    /// QTY02: the quantity (`QTY*39` shipped, `32` sold, `76` returned).
+    /// QTY02: the quantity (`QTY*39` shipped, `32` sold, `76` returned); negative for a
+    /// return, however the partner marks it (a returns qualifier, a return transfer type or a
+    /// sign).
     #[schemars(with = "DecimalString")]
     pub quantity: Decimal,
     /// QTY03 unit of measure (`CA`, `EA`, ...), as sent.
@@ -85,12 +92,18 @@ pub struct SalesLine {
     /// UIT02: the unit sell price charged to the end customer.
     #[schemars(with = "DecimalString")]
     pub unit_price: Decimal,
-    /// AMT02 of `AMT*CC` (or the partner's line amount qualifier): the line amount, when sent.
+    /// AMT02 of `AMT*CC` (or the partner's line amount qualifier): the line amount, when sent;
+    /// negative for a return, like `quantity`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<DecimalString>")]
     pub amount: Option<Decimal>,
     /// REF*IV: the distributor's invoice to the end customer.
     pub invoice: Text,
+    /// REF*OI (the partner's `original_invoice_ref`): on a return, the invoice of the sale it
+    /// gives back, which the return is priced and netted against (chargeback-rules §13.10);
+    /// absent on sales, and on returns that name their sale by `invoice` alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_invoice: Option<Text>,
     /// DTM*003 invoice date.
     #[serde(
         skip_serializing_if = "Option::is_none",

@@ -111,6 +111,9 @@ reason_codes! {
     ContractExpired = "CONTRACT_EXPIRED", EligibilityDisputed, EligibilityDisputed, "02", NoResubmission, "contract expired";
     /// V4: the item is not on the contract on the pricing date.
     ItemNotOnContract = "ITEM_NOT_ON_CONTRACT", EligibilityDisputed, EligibilityDisputed, "03", NoResubmission, "product not on contract";
+    /// V4: the item is on the contract, priced per class of trade at different prices, and
+    /// the line's class of trade is not known (neither sent nor the eligible party's).
+    ClassOfTradeUnknown = "CLASS_OF_TRADE_UNKNOWN", EligibilityDisputed, EligibilityDisputed, "15", CorrectAndResubmit, "class of trade needed to price the item";
     /// V5: the end customer is not eligible on the pricing date.
     CustomerNotEligible = "CUSTOMER_NOT_ELIGIBLE", EligibilityDisputed, EligibilityDisputed, "26", NoResubmission, "customer not eligible";
     /// V5: the customer's GPO roster membership is not active on the pricing date.
@@ -250,6 +253,10 @@ mod tests {
             (
                 ReasonCode::ItemNotOnContract,
                 "ITEM_NOT_ON_CONTRACT EligibilityDisputed EligibilityDisputed 03 N",
+            ),
+            (
+                ReasonCode::ClassOfTradeUnknown,
+                "CLASS_OF_TRADE_UNKNOWN EligibilityDisputed EligibilityDisputed 15 C",
             ),
             (
                 ReasonCode::CustomerNotEligible,

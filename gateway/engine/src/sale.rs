@@ -29,7 +29,9 @@ pub struct SaleLine {
     pub contract_id: Option<String>,
     /// End customer.
     pub end_customer: Party,
-    /// Customer's class of trade, when known.
+    /// Customer's class of trade, when the line states it (`ClaimLine`/`SalesLine`
+    /// `class_of_trade`); otherwise V4 asks the contract (the eligible party's class, or the
+    /// item's one price).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class_of_trade: Option<String>,
     /// Item as sent.
@@ -116,6 +118,7 @@ impl SaleLine {
             contract_id: self.contract_id.clone().unwrap_or_default(),
             contract_refs: vec![],
             end_customer: self.end_customer.clone(),
+            class_of_trade: self.class_of_trade.clone(),
             item: self.item.clone(),
             quantity: self.quantity,
             uom: self.uom.clone(),
@@ -137,7 +140,7 @@ impl From<&ClaimLine> for SaleLine {
             line: line.line.clone(),
             contract_id: Some(line.contract_id.clone()).filter(|c| !c.trim().is_empty()),
             end_customer: line.end_customer.clone(),
-            class_of_trade: None,
+            class_of_trade: line.class_of_trade.clone(),
             item: line.item.clone(),
             quantity: line.quantity,
             uom: line.uom.clone(),
@@ -174,7 +177,7 @@ impl From<SalesLine> for SaleLine {
                 .end_customer
                 .map(Arc::unwrap_or_clone)
                 .unwrap_or_default(),
-            class_of_trade: None,
+            class_of_trade: line.class_of_trade.map(String::from),
             item: line.item,
             quantity: line.quantity,
             uom: line.uom.into(),
@@ -186,7 +189,7 @@ impl From<SalesLine> for SaleLine {
             invoice_line: None,
             invoice_date: line.invoice_date,
             ship_date: line.ship_date,
-            original_invoice: None,
+            original_invoice: line.original_invoice.map(String::from),
             corrects: None,
         }
     }

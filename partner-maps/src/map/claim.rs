@@ -4,8 +4,10 @@
 //! Per line: item from the LIN (`product_id_priority`), quantity from the QTY whose QTY01 is in
 //! `quantity_qualifier` (unit via `uom_map`), reference price (WAC or book cost) from the UIT
 //! on a `reference_price_basis`, contract price from the UIT on a `contract_price_basis`,
-//! claimed amount from `AMT*<claimed_amount>`, invoice from `REF*<invoice_ref>`, dates from
-//! `DTM*<invoice_date>` and `DTM*<ship_date>`. Required: everything the document requires,
+//! claimed amount from `AMT*<claimed_amount>`, invoice from `REF*<invoice_ref>`, a return's
+//! original invoice from `REF*<original_invoice_ref>`, dates from `DTM*<invoice_date>` and
+//! `DTM*<ship_date>`. A line marked a return (its QTY01 in `return_quantity_qualifiers`, or
+//! its PAD02 in `return_transfer_types`) reads its quantity and amount negative, once. Required: everything the document requires,
 //! plus the eligibility date (`dialect.eligibility_date`), which the engine prices on.
 
 use schemas::{Claim, ClaimLine, Party, Source};
@@ -15,9 +17,10 @@ use x12::sets::ts844::{ConLoop, PadLoop};
 use super::item::required_item;
 use super::party::{customer, find_entity, heading_party};
 use super::{
-    ContractPlaces, Ctx, Path, action, agreement_refs, amount_by, contract_id, contract_places,
-    count_u32, date_by, either, invoice_ref, listed, note_unused_prices, our_uom, pad_line_id,
-    price_by_basis, quantity_by, ref_by, seen,
+    ContractPlaces, Ctx, Path, action, agreement_refs, amount_by, class_of_trade, contract_id,
+    contract_places, count_u32, date_by, either, invoice_ref, listed, note_return_without_original,
+    note_unused_prices, our_uom, pad_line_id, price_by_basis, quantity_by, ref_by, seen,
+    take_party_class,
 };
 use crate::profile::{ClaimRef, DateBasis};
 
@@ -71,7 +74,8 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts844, source: &Source) -> Claim {
             );
         }
         let contract_refs = agreement_refs(ctx, &con.refs, con_path);
-        let end_customer = end_customer(ctx, con, con_path);
+        let mut end_customer = end_customer(ctx, con, con_path);
+        let customer_class = end_customer.as_mut().and_then(|c| take_party_class(d, c));
         for l in &con.lines {
             let line = map_line(ctx, l, Path::at("PAD", pad));
             pad += 1;
@@ -80,6 +84,9 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts844, source: &Source) -> Claim {
                 line.contract_refs = contract_refs.clone();
                 if let Some(c) = &end_customer {
                     line.end_customer = c.clone();
+                }
+                if line.class_of_trade.is_none() {
+                    line.class_of_trade.clone_from(&customer_class);
                 }
                 lines.push(line);
             }
@@ -297,15 +304,22 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
             ),
         );
     }
-    // A line whose transfer type the profile calls a return (PAD*4*RV) claims it by sign.
-    let (quantity, claimed_amount) = match &l.line.transfer_type {
-        Some(t) if d.is_return_transfer(t.code()) => (
+    // A line marked a return, by its QTY01 (QTY*76) or a transfer type the profile calls
+    // one (PAD*4*RV), claims it by sign: quantity and amount both negative, once.
+    let qty01 = quantity_by(&l.quantities, &d.quantity_qualifier).map(|(_, q)| q.qualifier.code());
+    let marked_return = d.marks_return(qty01, l.line.transfer_type.as_ref().map(|t| t.code()));
+    let (quantity, claimed_amount) = if marked_return {
+        (
             quantity.map(super::as_return),
             claimed_amount.map(super::as_return),
-        ),
-        _ => (quantity, claimed_amount),
+        )
+    } else {
+        (quantity, claimed_amount)
     };
     let invoice = invoice_ref(ctx, &l.refs, pad, line);
+    if marked_return || quantity.is_some_and(|v| v < rust_decimal::Decimal::ZERO) {
+        note_return_without_original(ctx, &l.refs, pad, line);
+    }
     let invoice_date = date_by(&l.dates, &d.invoice_date);
     let ship_date = date_by(&l.dates, &d.ship_date);
     eligibility_date(ctx, &l.dates, invoice_date, ship_date, pad, line);
@@ -316,6 +330,7 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
         contract_id: String::new(),
         contract_refs: Vec::new(),
         end_customer: Party::default(),
+        class_of_trade: class_of_trade(d, &l.refs).map(str::to_owned),
         item: item?,
         quantity: quantity.unwrap_or_default(),
         uom: uom.unwrap_or_default(),

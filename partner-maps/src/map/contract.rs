@@ -4,7 +4,8 @@
 //! fills (`dialect.contract_ref`, then `contract_ref_alternates`: CON02, a CON-level REF, or
 //! BPA04). Heading N1 loops give supplier and distributor; the first CON-level `N1*BG` is the
 //! GPO and every other CON-level N1 whose N101 is in `dialect.eligible_entity` is an eligible
-//! party, identified by `customer_id_priority`, with its `DTM*129`/`130` dates and, in a
+//! party, identified by `customer_id_priority`, with its `DTM*129`/`130` dates, its class of
+//! trade when the profile names the REF that states it (`class_of_trade_ref`) and, in a
 //! delta 845, `REF*TD` (`A`/`C`/`D`; `add` when absent). Each PAD loop is an item: PAD03 the
 //! action (`add` when absent), LIN the product, PID05 the description, `DTM*131`/`132` its
 //! dates, and the CTP rows its prices: a row whose CTP02 is in `ctp_contract` is the contract
@@ -32,7 +33,7 @@ use super::item::required_item;
 use super::party::{customer, heading_party, plain_party};
 use super::{
     ContractPlaces, Ctx, Path, action, agreement_refs, contract_id, contract_places, date_by,
-    either, listed, pad_line_id,
+    either, listed, pad_line_id, take_party_class,
 };
 
 pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts845, source: &Source) -> Vec<Contract> {
@@ -241,7 +242,8 @@ fn parties(
             });
             continue;
         }
-        let party = customer(ctx, l, path, None, "eligible party");
+        let mut party = customer(ctx, l, path, None, "eligible party");
+        let class_of_trade = party.as_mut().and_then(|p| take_party_class(d, p));
         let mut action = PartyAction::Add;
         for (k, r) in l.refs.iter().enumerate() {
             if r.qualifier.code() != "TD" {
@@ -267,6 +269,7 @@ fn parties(
                 start: l.date(&x12::sets::common::DateQualifier::CustomerEffective),
                 end: l.date(&x12::sets::common::DateQualifier::CustomerExpiration),
                 action,
+                class_of_trade,
             });
         }
     }
@@ -337,6 +340,15 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
             continue;
         };
         let class_of_trade = ctp.class_of_trade.as_ref().map(|c| c.code().to_owned());
+        if !p.parties.is_empty() && ctx.wants_notes() {
+            let class = class_of_trade.clone().unwrap_or_else(|| "(any)".to_owned());
+            ctx.note(pad.then("CTP", k), line, || {
+                format!(
+                    "CTP-level N1 not mapped: this price is read as class {class}'s for every \
+                     eligible party, not only the parties it names"
+                )
+            });
+        }
         let uom = ctp.unit.as_ref().map(|u| d.uom(u.code.code()).to_owned());
         let slot = rows.iter_mut().find(|r| {
             r.class_of_trade == class_of_trade

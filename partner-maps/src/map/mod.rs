@@ -442,6 +442,46 @@ pub(crate) fn invoice_ref<'r>(
     invoice
 }
 
+/// For `partner check`: a return line without its original invoice (`REF*` with
+/// `dialect.original_invoice_ref`) is looked up by its own invoice (chargeback-rules §13.10),
+/// which is seldom its sale's, so the return is disputed as having no original.
+pub(crate) fn note_return_without_original(
+    ctx: &mut Ctx<'_>,
+    refs: &[Ref],
+    path: Path,
+    line: Option<&str>,
+) {
+    let d = ctx.dialect;
+    if !ctx.wants_notes() || ref_by(refs, &d.original_invoice_ref).is_some() {
+        return;
+    }
+    let found = seen(refs.iter().map(|r| r.qualifier.code()));
+    ctx.note(path, line, || {
+        format!(
+            "a return without its original invoice: no REF*{} (dialect.original_invoice_ref); \
+             its sale is looked up by its own REF*{} and, not found, the return is disputed \
+             (DEBIT_NOT_SUPPORTED); REF01 found: {found}",
+            d.original_invoice_ref, d.invoice_ref
+        )
+    });
+}
+
+/// The class of trade a REF with `dialect.class_of_trade_ref` among `refs` states, trimmed;
+/// none when the profile names no such REF, or its value is blank.
+pub(crate) fn class_of_trade<'r>(d: &Dialect, refs: &'r [Ref]) -> Option<&'r str> {
+    let q = d.class_of_trade_ref.as_deref()?;
+    ref_by(refs, q).map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A customer's class of trade (its REF with `dialect.class_of_trade_ref`), taken out of its
+/// references: a class is not an id of the party but a field of the line or membership.
+pub(crate) fn take_party_class(d: &Dialect, party: &mut schemas::Party) -> Option<String> {
+    let q = d.class_of_trade_ref.as_deref()?;
+    let i = party.refs.iter().position(|r| r.qualifier.as_str() == q)?;
+    let class = party.refs.remove(i).id;
+    Some(class.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
 /// The first DTM with `qualifier`.
 pub(crate) fn date_by(dates: &[Dtm], qualifier: &str) -> Option<chrono::NaiveDate> {
     dates
@@ -594,9 +634,12 @@ pub(crate) fn either(codes: &[String]) -> String {
     }
 }
 
-/// A quantity or amount of a return, sent positive (a `QTY*76`, or a line whose transfer
-/// type the profile lists in `dialect.return_transfer_types`): the documents say "returned"
-/// by sign, so it is made negative; one sent negative already stays as sent.
+/// A quantity or amount of a line marked a return (`Dialect::marks_return`: a returns
+/// quantity qualifier such as `QTY*76`, or a return transfer type), as the documents carry
+/// it: negative. The mark says "returned" and the number how many, so `QTY*76*1` and
+/// `QTY*76*-1` both return one (a partner signing what its qualifier already says does not
+/// make a return of a return): a value sent positive is turned, one sent negative stays,
+/// and nothing is turned twice.
 pub(crate) fn as_return(v: rust_decimal::Decimal) -> rust_decimal::Decimal {
     if v > rust_decimal::Decimal::ZERO {
         -v

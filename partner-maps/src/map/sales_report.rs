@@ -6,14 +6,18 @@
 //! fills: PTD05 (with PTD04 = `CT`) or a REF (PTD level, then the line's own), per
 //! `dialect.contract_ref` and `contract_ref_alternates`; a transfer with none is an
 //! off-contract sale. The end customer is the PTD-level N1 with an `end_customer_entity`.
-//! Per line: QTY01 must be in `quantity_qualifier` (a `76` returns quantity is made negative),
-//! the unit via `uom_map`, the sell price from the UIT without a basis or on a
-//! `contract_price_basis`, the amount from `AMT*<claimed_amount>`, the invoice from
-//! `REF*<invoice_ref>`, and the eligibility date must be there. With
+//! Per line: QTY01 must be in `quantity_qualifier`, the unit via `uom_map`, the sell price
+//! from the UIT without a basis or on a `contract_price_basis`, the amount from
+//! `AMT*<claimed_amount>`, the invoice from `REF*<invoice_ref>`, a return's original invoice
+//! from `REF*<original_invoice_ref>`, and the eligibility date must be there. A line marked a
+//! return (QTY01 in `return_quantity_qualifiers`, `76` by default, or PTD01 in
+//! `return_transfer_types`) reads its quantity and amount negative, once: `QTY*76*1` and
+//! `QTY*76*-1` are both a return of one. With
 //! `lenient_867_line_order = false` a line that starts with LIN is out of sequence.
 
 use std::sync::Arc;
 
+use rust_decimal::Decimal;
 use schemas::{SalesLine, SalesReport, Source, Text};
 use x12::sets::Ts867;
 use x12::sets::common::{Ref, Uit};
@@ -24,8 +28,9 @@ use super::claim::eligibility_date;
 use super::item::take_required_item;
 use super::party::{find_entity, heading_party, take_customer};
 use super::{
-    ContractPlaces, Ctx, LineLabel, MapErrorKind, Path, action, amount_by, contract_id, count_u32,
-    date_by, either, invoice_ref, listed, seen, take_ref,
+    ContractPlaces, Ctx, LineLabel, MapErrorKind, Path, action, amount_by, class_of_trade,
+    contract_id, count_u32, date_by, either, invoice_ref, listed, note_return_without_original,
+    seen, take_party_class, take_ref,
 };
 
 /// An 867 as a sales report. The lines' invoice numbers and product ids and the transfers'
@@ -83,7 +88,11 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &mut Ts867, source: &Source) -> SalesR
     let mut lin = 0usize;
     for (t, ptd) in set.transfers.iter_mut().enumerate() {
         let ptd_path = Path::at("PTD", t);
-        let end_customer = transfer_customer(ctx, ptd, ptd_path);
+        let mut end_customer = transfer_customer(ctx, ptd, ptd_path);
+        let customer_class = end_customer
+            .as_mut()
+            .and_then(|c| take_party_class(d, c))
+            .map(Text::from);
         let first = lines.len();
         let transfer = Transfer {
             ptd: &ptd.transfer,
@@ -95,10 +104,18 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &mut Ts867, source: &Source) -> SalesR
             lin += usize::from(l.product.is_some());
             lines.extend(line);
         }
-        // Every line of the transfer shares its end customer.
+        // Every line of the transfer shares its end customer, and its class of trade when the
+        // line states none of its own.
         if let Some(customer) = end_customer.map(Arc::new) {
             for line in &mut lines[first..] {
                 line.end_customer = Some(Arc::clone(&customer));
+            }
+        }
+        if let Some(class) = customer_class {
+            for line in &mut lines[first..] {
+                if line.class_of_trade.is_none() {
+                    line.class_of_trade = Some(class.clone());
+                }
             }
         }
     }
@@ -218,9 +235,10 @@ fn map_line(
         );
     }
     // A return: a returns quantity (QTY*76), or a transfer the profile calls one (PTD*RV).
-    let is_return = d.is_return_transfer(transfer.ptd.transfer_type.code());
+    // Its quantity and amount both read negative, once.
+    let marked_return = d.marks_return(Some(q01), Some(transfer.ptd.transfer_type.code()));
     let quantity = match q.quantity {
-        Some(v) if q01 == "76" || is_return => Some(super::as_return(v)),
+        Some(v) if marked_return => Some(super::as_return(v)),
         Some(v) => Some(v),
         None => {
             ctx.missing_element(
@@ -297,6 +315,10 @@ fn map_line(
     }
     // Reported missing here; taken out of the line below.
     invoice_ref(ctx, &l.refs, qty_path, line);
+    let is_return = marked_return || quantity.is_some_and(|v| v < Decimal::ZERO);
+    if is_return {
+        note_return_without_original(ctx, &l.refs, qty_path, line);
+    }
     let invoice_date = date_by(&l.dates, &d.invoice_date);
     let ship_date = date_by(&l.dates, &d.ship_date);
     eligibility_date(ctx, &l.dates, invoice_date, ship_date, qty_path, line);
@@ -306,13 +328,20 @@ fn map_line(
         transfer_type: transfer.ptd.transfer_type.code().into(),
         contract_id: contract,
         end_customer: None,
+        class_of_trade: class_of_trade(d, &l.refs).map(Text::from),
         item: item?,
         quantity: quantity.unwrap_or_default(),
         uom: uom.unwrap_or_default(),
         unit_price: unit_price.unwrap_or_default(),
-        amount: amount_by(&l.amounts, &d.claimed_amount)
-            .map(|a| if is_return { super::as_return(a) } else { a }),
+        amount: amount_by(&l.amounts, &d.claimed_amount).map(|a| {
+            if marked_return {
+                super::as_return(a)
+            } else {
+                a
+            }
+        }),
         invoice: take_ref(&mut l.refs, &d.invoice_ref).unwrap_or_default(),
+        original_invoice: take_ref(&mut l.refs, &d.original_invoice_ref),
         invoice_date,
         ship_date,
     })
@@ -352,7 +381,6 @@ pub(crate) fn check_line_order(ctx: &mut Ctx<'_>, raw: &RawSet) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal::Decimal;
     use x12::sets::common::{PriceBasis, Unit, UnitCode};
 
     fn uit(price: i64, basis: Option<PriceBasis>) -> Uit {

@@ -311,6 +311,10 @@ pub struct Dialect {
     pub invoice_ref: String,
     /// REF01 of the original invoice of a return (`OI`).
     pub original_invoice_ref: String,
+    /// REF01 under which the partner states a customer's class of trade (its value spelled
+    /// as the contracts' CTP01: `HS`, `PH`, ...): on an 844/867 line or its end customer's N1
+    /// loop, on an 845 eligible party's N1 loop. None: no document states one.
+    pub class_of_trade_ref: Option<String>,
     /// DTM01 of the invoice date (`003`).
     pub invoice_date: String,
     /// DTM01 of the ship date (`011`).
@@ -320,8 +324,11 @@ pub struct Dialect {
     pub eligibility_date: DateBasis,
     /// QTY01 codes of the claimed or sold quantity (`39`).
     pub quantity_qualifier: Vec<String>,
+    /// QTY01 codes that mark a line as a return (`76` returns): its quantity and amount read
+    /// negative. Only a code also in [`Self::quantity_qualifier`] is ever read.
+    pub return_quantity_qualifiers: Vec<String>,
     /// PAD02/PTD01 transfer types that mark a line as a return (`RV`, `BN`): its quantity and
-    /// amount, sent positive, are made negative, as a returns quantity (`QTY*76`) is.
+    /// amount read negative, as under a returns quantity qualifier.
     pub return_transfer_types: Vec<String>,
     /// AMT01 of the line claimed amount (`CC`).
     pub claimed_amount: String,
@@ -349,6 +356,20 @@ impl Dialect {
     /// Whether transfer type `code` marks its lines as returns ([`Self::return_transfer_types`]).
     pub fn is_return_transfer(&self, code: &str) -> bool {
         self.return_transfer_types.iter().any(|t| t == code)
+    }
+
+    /// Whether QTY01 `code` marks its line as a return ([`Self::return_quantity_qualifiers`]).
+    pub fn is_return_quantity(&self, code: &str) -> bool {
+        self.return_quantity_qualifiers.iter().any(|q| q == code)
+    }
+
+    /// Whether a line is marked a return: by its QTY01 or its transfer type (PAD02/PTD01).
+    /// A line marked so reads its quantity and amount negative, however they were sent; a
+    /// line that is not marked keeps the signs it was sent with (a negative quantity is a
+    /// return by its sign alone).
+    pub fn marks_return(&self, qty01: Option<&str>, transfer_type: Option<&str>) -> bool {
+        qty01.is_some_and(|q| self.is_return_quantity(q))
+            || transfer_type.is_some_and(|t| self.is_return_transfer(t))
     }
 
     /// Contract locations in the order they are tried on input.

@@ -41,6 +41,9 @@ pub enum RejectReason {
     ContractExpired,
     /// V4: the item is not on the contract.
     ItemNotOnContract,
+    /// V4: the item is priced per class of trade, differently, and the line's class is not
+    /// known.
+    ClassOfTradeUnknown,
     /// V5: the end customer is not eligible on the pricing date.
     CustomerNotEligible,
     /// V5: the customer's GPO membership is not active.
@@ -71,7 +74,7 @@ pub enum RejectReason {
 
 impl RejectReason {
     /// Every reason, in pipeline order.
-    pub const ALL: [RejectReason; 26] = [
+    pub const ALL: [RejectReason; 27] = [
         RejectReason::DataMissing,
         RejectReason::DataInvalid,
         RejectReason::ItemUnknown,
@@ -85,6 +88,7 @@ impl RejectReason {
         RejectReason::ContractNotStarted,
         RejectReason::ContractExpired,
         RejectReason::ItemNotOnContract,
+        RejectReason::ClassOfTradeUnknown,
         RejectReason::CustomerNotEligible,
         RejectReason::MembershipInactive,
         RejectReason::DateInFuture,
@@ -116,6 +120,7 @@ impl RejectReason {
             RejectReason::ContractNotStarted => "CONTRACT_NOT_STARTED",
             RejectReason::ContractExpired => "CONTRACT_EXPIRED",
             RejectReason::ItemNotOnContract => "ITEM_NOT_ON_CONTRACT",
+            RejectReason::ClassOfTradeUnknown => "CLASS_OF_TRADE_UNKNOWN",
             RejectReason::CustomerNotEligible => "CUSTOMER_NOT_ELIGIBLE",
             RejectReason::MembershipInactive => "MEMBERSHIP_INACTIVE",
             RejectReason::DateInFuture => "DATE_IN_FUTURE",
@@ -154,6 +159,7 @@ impl RejectReason {
             RejectReason::ContractNotStarted => "19",
             RejectReason::ContractExpired => "02",
             RejectReason::ItemNotOnContract => "03",
+            RejectReason::ClassOfTradeUnknown => "15",
             RejectReason::CustomerNotEligible => "26",
             RejectReason::MembershipInactive => "26",
             RejectReason::DateInFuture => "18",
@@ -187,7 +193,8 @@ impl RejectReason {
             | RejectReason::ContractNotStarted
             | RejectReason::MembershipInactive
             | RejectReason::DateInFuture
-            | RejectReason::DateInvalid => "C",
+            | RejectReason::DateInvalid
+            | RejectReason::ClassOfTradeUnknown => "C",
             RejectReason::CapExceeded | RejectReason::CapExhausted => "R",
             RejectReason::DuplicateInBatch
             | RejectReason::DuplicatePrior

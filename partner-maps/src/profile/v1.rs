@@ -259,6 +259,14 @@ pub struct DialectV1 {
     pub invoice_ref: String,
     /// REF01 of a return's original invoice (default `OI`).
     pub original_invoice_ref: String,
+    /// REF01 under which the partner states a customer's class of trade, its value spelled
+    /// as the contracts' CTP01 (`HS` hospital, `PH` pharmacy, ...): in an 844 on the PAD
+    /// loop, else on the end customer's CON-level N1 loop; in an 867 in the QTY loop, else on
+    /// the PTD-level N1 loop; in an 845 on an eligible party's N1 loop. Default none: no
+    /// document states a class, and an item an 845 prices per class of trade prices a line
+    /// only when its classes agree on the price (else `CLASS_OF_TRADE_UNKNOWN`). X12 has no
+    /// standard REF01 for it: take the partner's (often `ZZ`).
+    pub class_of_trade_ref: Option<String>,
     /// DTM01 of the invoice date (default `003`).
     pub invoice_date: String,
     /// DTM01 of the ship date (default `011`).
@@ -267,8 +275,14 @@ pub struct DialectV1 {
     pub eligibility_date: Option<DateBasis>,
     /// QTY01 codes of the claimed quantity (default `["39"]`).
     pub quantity_qualifier: Vec<String>,
+    /// QTY01 codes that mark a line as a return (default `["76"]`, returns). Its quantity and
+    /// amount read negative however they are sent: `QTY*76*1` and `QTY*76*-1` both return
+    /// one, with `AMT*CC*54.50` or `-54.50` both a credit of 54.50. Only a code also in
+    /// `quantity_qualifier` is read.
+    pub return_quantity_qualifiers: Vec<String>,
     /// PAD02/PTD01 transfer types that mark a line as a return (e.g. `["RV", "BN"]`; default
-    /// none: returns come as negative quantities or `QTY*76`).
+    /// none: returns come as negative quantities or under `return_quantity_qualifiers`). As
+    /// with those, the line's quantity and amount read negative however they are sent.
     pub return_transfer_types: Vec<String>,
     /// Line AMT01 of the claimed amount (default `CC`).
     pub claimed_amount: String,
@@ -318,10 +332,12 @@ impl Default for DialectV1 {
             party_kinds: BTreeMap::new(),
             invoice_ref: "IV".to_owned(),
             original_invoice_ref: "OI".to_owned(),
+            class_of_trade_ref: None,
             invoice_date: "003".to_owned(),
             ship_date: "011".to_owned(),
             eligibility_date: None,
             quantity_qualifier: strings(&["39"]),
+            return_quantity_qualifiers: strings(&["76"]),
             return_transfer_types: Vec::new(),
             claimed_amount: "CC".to_owned(),
             approved_amount: "1".to_owned(),
@@ -1067,6 +1083,35 @@ fn build_dialect(raw: DialectV1, pricing: DateBasis, pricing_explicit: bool) -> 
         "128",
         REF,
     )?;
+    if let Some(class) = &raw.class_of_trade_ref {
+        check_code(&p("class_of_trade_ref"), class, "128", REF)?;
+        for (key, other) in [
+            ("invoice_ref", &raw.invoice_ref),
+            ("original_invoice_ref", &raw.original_invoice_ref),
+        ] {
+            if class == other {
+                return Err(BuildError::bad(
+                    &p("class_of_trade_ref"),
+                    class,
+                    format!("same as {key}"),
+                ));
+            }
+        }
+        if matches!(class.as_str(), "DH" | "HI" | "TD") {
+            return Err(BuildError::bad(
+                &p("class_of_trade_ref"),
+                class,
+                "REF*DH/HI carry a customer's ids and REF*TD a membership change",
+            ));
+        }
+    }
+    if raw.original_invoice_ref == raw.invoice_ref {
+        return Err(BuildError::bad(
+            &p("original_invoice_ref"),
+            &raw.original_invoice_ref,
+            "same as invoice_ref: a return could not name its sale's invoice",
+        ));
+    }
     const DTM: &str = "a DTM01 date qualifier";
     check_code(&p("invoice_date"), &raw.invoice_date, "374", DTM)?;
     check_code(&p("ship_date"), &raw.ship_date, "374", DTM)?;
@@ -1083,6 +1128,13 @@ fn build_dialect(raw: DialectV1, pricing: DateBasis, pricing_explicit: bool) -> 
         "673",
         "a QTY01 quantity qualifier",
         true,
+    )?;
+    check_codes(
+        &p("return_quantity_qualifiers"),
+        &raw.return_quantity_qualifiers,
+        "673",
+        "a QTY01 quantity qualifier",
+        false,
     )?;
     check_codes(
         &p("return_transfer_types"),
@@ -1164,10 +1216,12 @@ fn build_dialect(raw: DialectV1, pricing: DateBasis, pricing_explicit: bool) -> 
         party_kinds: raw.party_kinds,
         invoice_ref: raw.invoice_ref,
         original_invoice_ref: raw.original_invoice_ref,
+        class_of_trade_ref: raw.class_of_trade_ref,
         invoice_date: raw.invoice_date,
         ship_date: raw.ship_date,
         eligibility_date,
         quantity_qualifier: raw.quantity_qualifier,
+        return_quantity_qualifiers: raw.return_quantity_qualifiers,
         return_transfer_types: raw.return_transfer_types,
         claimed_amount: raw.claimed_amount,
         approved_amount: raw.approved_amount,

@@ -12,7 +12,8 @@ use x12::sets::common::{
 use x12::sets::ts844::{Baa, ConLoop, PadLoop};
 
 use super::{
-    RenderError, amt, dtm, first, lin, missing, n1_loop, need, need_party, qty, reference, uit,
+    RenderError, amt, dtm, first, lin, missing, n1_loop, need, need_party, qty, reference,
+    sale_quantity_qualifier, uit,
 };
 use crate::profile::{ClaimRef, Profile};
 
@@ -166,16 +167,14 @@ fn pad_loop(l: &ClaimLine, profile: &Profile) -> Result<PadLoop, RenderError> {
         "contract_price_basis",
     )?;
     unit_prices.push(uit(&l.uom, l.contract_price, ct));
-    let q = first(
-        &d.quantity_qualifier,
-        DOC,
-        line,
-        "quantity",
-        "quantity_qualifier",
-    )?;
+    let q = sale_quantity_qualifier(d, DOC, line)?;
     let mut refs = vec![reference(&d.invoice_ref, &l.invoice)];
     if let Some(oi) = &l.original_invoice {
         refs.push(reference(&d.original_invoice_ref, oi));
+    }
+    // Written where the partner states it; a partner with no such REF gets none.
+    if let (Some(class), Some(q)) = (&l.class_of_trade, &d.class_of_trade_ref) {
+        refs.push(reference(q, class));
     }
     let mut dates = Vec::new();
     if let Some(date) = l.invoice_date {

@@ -74,6 +74,10 @@ pub(crate) fn render(c: &Contract, profile: &Profile) -> Result<Ts845, RenderErr
         if e.action != PartyAction::Add {
             l.refs.push(reference("TD", e.action.code()));
         }
+        // Written where the partner states it; a partner with no such REF gets none.
+        if let (Some(class), Some(q)) = (&e.class_of_trade, &d.class_of_trade_ref) {
+            l.refs.push(reference(q, class));
+        }
         if let Some(date) = e.start {
             l.dates.push(dtm("129", date));
         }

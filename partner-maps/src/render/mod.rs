@@ -371,6 +371,29 @@ pub(crate) fn first<'a>(
     })
 }
 
+/// The QTY01 a sale's quantity (or a return's, signed) is written under: the first of
+/// `dialect.quantity_qualifier` that does not mark a return, so reading it back never turns
+/// its sign.
+pub(crate) fn sale_quantity_qualifier<'a>(
+    d: &'a crate::profile::Dialect,
+    doc: &'static str,
+    line: Option<&str>,
+) -> Result<&'a str, RenderError> {
+    d.quantity_qualifier
+        .iter()
+        .map(String::as_str)
+        .find(|q| !d.is_return_quantity(q))
+        .ok_or_else(|| {
+            missing(
+                doc,
+                line,
+                "quantity",
+                "dialect.quantity_qualifier lists no code that does not mark a return \
+                 (dialect.return_quantity_qualifiers)",
+            )
+        })
+}
+
 /// An N1 loop for a party: N1 with its id, N3 lines (two per segment), N4, REF ids.
 pub(crate) fn n1_loop(entity: &str, p: &Party) -> N1Loop {
     let has_id = !p.qualifier.is_empty() && !p.id.is_empty();

@@ -1,17 +1,22 @@
 //! [`SalesReport`] to an 867: BPT, `DTM*090`/`091`, the distributor and supplier N1 loops,
 //! one PTD loop per run of lines with the same transfer type, contract and end customer (the
 //! contract in PTD04/05 or a PTD-level REF, whichever of the profile's contract locations an
-//! 867 has first), and per line QTY first (a negative quantity as `QTY*76` when the profile
-//! lists returns), LIN, the sell price UIT (no basis), the line AMT, the invoice REF and the
-//! dates; CTT when the report states its counts.
+//! 867 has first), and per line QTY first (a return under the profile's returns qualifier,
+//! `QTY*76`, with its quantity and amount unsigned, when `quantity_qualifier` lists one;
+//! otherwise signed under the first qualifier that marks no return), LIN, the sell price UIT
+//! (no basis), the line AMT, the invoice REF, a return's original invoice REF and the dates;
+//! CTT when the report states its counts.
 
 use schemas::{SalesLine, SalesReport};
 use x12::sets::Ts867;
 use x12::sets::common::{Ctt, Cur, EntityCode, Purpose, RefQualifier, ReportType, TransferType};
 use x12::sets::ts867::{Bpt, CttLoop, Lines, Ptd, PtdLoop, QtyLoop};
 
+use rust_decimal::Decimal;
+
 use super::{
-    RenderError, amt, dtm, first, lin, missing, n1_loop, need, need_party, qty, reference, uit,
+    RenderError, amt, dtm, first, lin, missing, n1_loop, need, need_party, qty, reference,
+    sale_quantity_qualifier, uit,
 };
 use crate::profile::{ContractRef, Dialect, Profile};
 
@@ -157,19 +162,29 @@ fn qty_loop(l: &SalesLine, profile: &Profile) -> Result<QtyLoop, RenderError> {
     let line = Some(label.as_str());
     need(&l.uom, DOC, line, "unit of measure")?;
     need(&l.invoice, DOC, line, "invoice")?;
-    let returns = d.quantity_qualifier.iter().any(|q| q == "76");
-    let quantity = if l.quantity.is_sign_negative() && returns {
-        qty("76", -l.quantity, Some(&l.uom))
-    } else {
-        let q = first(
-            &d.quantity_qualifier,
-            DOC,
-            line,
-            "quantity",
-            "quantity_qualifier",
-        )?;
-        qty(q, l.quantity, Some(&l.uom))
+    // A return goes under the partner's returns qualifier when it reads one, its quantity
+    // and amount unsigned (the qualifier says "returned", and reading turns both back);
+    // otherwise under the first qualifier that marks no return, signed.
+    let returns = d
+        .quantity_qualifier
+        .iter()
+        .find(|q| d.is_return_quantity(q))
+        .filter(|_| l.quantity < Decimal::ZERO);
+    let (quantity, amount) = match returns {
+        Some(q) => (qty(q, -l.quantity, Some(&l.uom)), l.amount.map(|a| a.abs())),
+        None => {
+            let q = sale_quantity_qualifier(d, DOC, line)?;
+            (qty(q, l.quantity, Some(&l.uom)), l.amount)
+        }
     };
+    let mut refs = Lines::from_buf([reference(&d.invoice_ref, &l.invoice)]);
+    if let Some(oi) = &l.original_invoice {
+        refs.push(reference(&d.original_invoice_ref, oi));
+    }
+    // Written where the partner states it; a partner with no such REF gets none.
+    if let (Some(class), Some(q)) = (&l.class_of_trade, &d.class_of_trade_ref) {
+        refs.push(reference(q, class));
+    }
     let mut dates = Lines::new();
     if let Some(date) = l.invoice_date {
         dates.push(dtm(&d.invoice_date, date));
@@ -181,13 +196,12 @@ fn qty_loop(l: &SalesLine, profile: &Profile) -> Result<QtyLoop, RenderError> {
         quantity,
         product: Some(lin(&l.item, None)),
         unit_prices: Lines::from_buf([uit(&l.uom, l.unit_price, "")]),
-        amounts: l
-            .amount
+        amounts: amount
             .map(|a| amt(&d.claimed_amount, a))
             .into_iter()
             .collect(),
         descriptions: Vec::new(),
-        refs: Lines::from_buf([reference(&d.invoice_ref, &l.invoice)]),
+        refs,
         contacts: Vec::new(),
         dates,
         currency: None,

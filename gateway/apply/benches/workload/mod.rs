@@ -166,6 +166,7 @@ pub fn report(run: u64, lines: usize, contracts: usize, items: usize) -> SalesRe
                 transfer_type: "SS".into(),
                 contract_id: Some(format!("SPA-{c:06}").into()),
                 end_customer: Some(party("11", format!("AB{customer:07}")).into()),
+                class_of_trade: None,
                 item: Item {
                     qualifier: "N4".into(),
                     id: ndc(item).into(),
@@ -176,6 +177,7 @@ pub fn report(run: u64, lines: usize, contracts: usize, items: usize) -> SalesRe
                 unit_price: Decimal::new(sell, 2),
                 amount: None,
                 invoice: format!("R{run:06}I{:07}", n / 3).into(),
+                original_invoice: None,
                 invoice_date: NaiveDate::from_num_days_from_ce_opt(
                     FIRST_SALE_DAY + rng.below(200) as i32,
                 ),

@@ -82,6 +82,7 @@ pub fn contract(c: u64, items: usize) -> Contract {
             start: Some(date("2026-01-01")),
             end: Some(date("2027-12-31")),
             action: PartyAction::Add,
+            class_of_trade: None,
         })
         .collect();
     let items = (0..items as u64)

@@ -612,6 +612,7 @@ fn upsert_eligibility(rows: &mut Vec<EligibilityRow>, party: &schemas::EligibleP
         name: party.party.name.as_deref().map(str::to_owned),
         start: party.start,
         end: party.end,
+        class: party.class_of_trade.clone(),
     };
     if let Some(existing) = rows
         .iter_mut()
@@ -620,6 +621,9 @@ fn upsert_eligibility(rows: &mut Vec<EligibilityRow>, party: &schemas::EligibleP
         if party.action == PartyAction::Change {
             existing.start = party.start.or(existing.start);
             existing.end = party.end.or(existing.end);
+            if party.class_of_trade.is_some() {
+                existing.class.clone_from(&party.class_of_trade);
+            }
         } else {
             *existing = row;
         }

@@ -210,6 +210,7 @@ mod tests {
                 name: None,
                 start: *start,
                 end: *end,
+                class: None,
             })
             .collect();
         version.gpo = case.gpo.then_some(gpo);

@@ -27,6 +27,31 @@ pub enum Eligibility {
     NotEligible,
 }
 
+/// What prices an item for a line on a date ([`ContractBook::price_row_for`], V4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriceChoice<'r> {
+    /// The row in force for the line.
+    Row(&'r PriceRow),
+    /// The item is priced on the date only per class of trade, the classes price it
+    /// differently, and the line's class is not known: which price applies cannot be told.
+    ClassUnknown,
+    /// No row of the line's class (or of any class) is in force on the date.
+    None,
+}
+
+impl<'r> PriceChoice<'r> {
+    /// The row, when one prices the line.
+    pub fn row(self) -> Option<&'r PriceRow> {
+        match self {
+            Self::Row(row) => Some(row),
+            Self::ClassUnknown | Self::None => None,
+        }
+    }
+}
+
+/// A line's class of trade known to be none of the book's: it matches no class row.
+pub const CLASS_NOT_IN_BOOK: u16 = u16::MAX;
+
 impl ContractBook {
     /// The contract a supplier issued under `number` (normalized with `scratch`).
     pub fn find_contract(
@@ -142,6 +167,58 @@ impl ContractBook {
             }
         }
         any
+    }
+
+    /// The row that prices an item for a line on `d`, given the line's class of trade
+    /// (`Some` index, [`CLASS_NOT_IN_BOOK`] for a class no contract prices, `None` when the
+    /// line's class is not known):
+    ///
+    /// - a known class takes its class's row, else the row for any class
+    ///   ([`Self::price_row_in`]);
+    /// - an unknown class takes the row for any class; without one, the item's one price on
+    ///   `d` whatever class it is stated for (a single class, or several that price it alike:
+    ///   same unit, contract and reference price); when classes price it differently, which
+    ///   one applies is the line's class, and the choice is [`PriceChoice::ClassUnknown`].
+    pub fn price_row_for(rows: &[PriceRow], class: Option<u16>, d: NaiveDate) -> PriceChoice<'_> {
+        if let Some(class) = class {
+            return Self::price_row_in(rows, class, d).map_or(PriceChoice::None, PriceChoice::Row);
+        }
+        if let Some(row) = Self::price_row_in(rows, 0, d) {
+            return PriceChoice::Row(row);
+        }
+        let mut in_force = rows.iter().filter(|r| r.start <= d && d <= r.end);
+        let Some(first) = in_force.next() else {
+            return PriceChoice::None;
+        };
+        let alike = |r: &PriceRow| {
+            (r.uom, r.contract_price, r.reference_price)
+                == (first.uom, first.contract_price, first.reference_price)
+        };
+        if in_force.all(alike) {
+            PriceChoice::Row(first)
+        } else {
+            PriceChoice::ClassUnknown
+        }
+    }
+
+    /// The class of trade a contract's current version lists a customer with: its first
+    /// direct eligibility row (an `N1*EB` with a class, §13.6) in force on `d` that states
+    /// one, as a class index ([`CLASS_NOT_IN_BOOK`] for a class no contract prices). For a
+    /// line that states no class of its own (V4).
+    pub fn eligible_class(
+        &self,
+        idx: ContractIdx,
+        customer: &[PartyKey],
+        d: NaiveDate,
+    ) -> Option<u16> {
+        let version = self.current(idx)?;
+        version
+            .eligible
+            .iter()
+            .filter(|row| covers(row.start, row.end, d))
+            .filter(|row| row.keys.iter().any(|k| customer.contains(k)))
+            .find_map(|row| row.class.as_deref())
+            .map(|class| self.class_index(class).unwrap_or(CLASS_NOT_IN_BOOK))
     }
 
     /// The contract unit of an item on a version (its first row's), for V0's UOM check.
@@ -333,6 +410,59 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    fn row(class: u16, price: i64, start: &str, end: &str) -> PriceRow {
+        PriceRow {
+            item: 0,
+            class,
+            uom: 0,
+            start: start.parse().unwrap_or_default(),
+            end: end.parse().unwrap_or_default(),
+            contract_price: Decimal::new(price, 2),
+            reference_price: Some(Decimal::new(1875, 2)),
+        }
+    }
+
+    fn priced(rows: &[PriceRow], class: Option<u16>, d: &str) -> String {
+        match ContractBook::price_row_for(rows, class, d.parse().unwrap_or_default()) {
+            PriceChoice::Row(r) => format!("class {} at {}", r.class, r.contract_price),
+            PriceChoice::ClassUnknown => "class unknown".to_owned(),
+            PriceChoice::None => "none".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_line_of_unknown_class_takes_the_one_price_in_force_or_none() {
+        // Class 1 (HS) from November, class 2 (PH) from December at another price.
+        let rows = [
+            row(1, 1250, "2026-11-01", "2027-10-31"),
+            row(2, 1400, "2026-12-01", "2027-10-31"),
+        ];
+        assert_eq!(priced(&rows, None, "2026-11-15"), "class 1 at 12.50");
+        assert_eq!(priced(&rows, None, "2026-12-15"), "class unknown");
+        assert_eq!(priced(&rows, None, "2026-10-15"), "none");
+        assert_eq!(priced(&rows, Some(2), "2026-11-15"), "none");
+        assert_eq!(priced(&rows, Some(2), "2026-12-15"), "class 2 at 14.00");
+        assert_eq!(priced(&rows, Some(CLASS_NOT_IN_BOOK), "2026-12-15"), "none");
+        // The same price for both classes: nothing to choose.
+        let alike = [
+            row(1, 1250, "2026-11-01", "2027-10-31"),
+            row(2, 1250, "2026-11-01", "2027-10-31"),
+        ];
+        assert_eq!(priced(&alike, None, "2026-12-15"), "class 1 at 12.50");
+        // A price for any class wins for an unknown class, and for a class without its own.
+        let any = [
+            row(0, 1300, "2026-11-01", "2027-10-31"),
+            row(1, 1250, "2026-11-01", "2027-10-31"),
+            row(2, 1400, "2026-11-01", "2027-10-31"),
+        ];
+        assert_eq!(priced(&any, None, "2026-12-15"), "class 0 at 13.00");
+        assert_eq!(
+            priced(&any, Some(CLASS_NOT_IN_BOOK), "2026-12-15"),
+            "class 0 at 13.00"
+        );
+        assert_eq!(priced(&any, Some(2), "2026-12-15"), "class 2 at 14.00");
+    }
 
     proptest! {
         /// The ASCII fast path normalizes a contract number like the character loop.

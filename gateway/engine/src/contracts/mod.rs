@@ -28,7 +28,7 @@ use crate::identity::PartyKey;
 pub use apply::{Applied, BookError, RosterApplied, RosterError};
 pub use caps::BookCap;
 pub(crate) use hot::{HotContract, distributor_print};
-pub use lookup::Eligibility;
+pub use lookup::{CLASS_NOT_IN_BOOK, Eligibility, PriceChoice};
 
 /// Index of a contract (lineage) in the book.
 pub type ContractIdx = u32;
@@ -85,6 +85,10 @@ pub struct EligibilityRow {
     pub start: Option<NaiveDate>,
     /// Last eligible day, inclusive (`DTM*130`).
     pub end: Option<NaiveDate>,
+    /// The party's class of trade as the 845 states it, which prices a line for it that
+    /// states no class of its own (V4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
 }
 
 /// An effective-dated price row of one item (and class of trade) on a version.

@@ -27,7 +27,8 @@ use crate::amounts::{self, AmountCheck, Rounding, UomFactor};
 use crate::batch::LineStatus;
 use crate::caps::{CapCheck, CapLedger};
 use crate::contracts::{
-    ContractBook, ContractIdx, ContractState, Eligibility, HotContract, ItemIdx, distributor_print,
+    CLASS_NOT_IN_BOOK, ContractBook, ContractIdx, ContractState, Eligibility, HotContract, ItemIdx,
+    PriceChoice, distributor_print,
 };
 use crate::duplicates::{LineHistory, LineKeys, line_keys_from, party_base, return_sale_key_from};
 use crate::fingerprint::FingerprintBuild;
@@ -654,12 +655,14 @@ impl<'a> Pipeline<'a> {
             v.warn(Warning::NotTraced);
         }
 
-        // V2 contract, with derivation (§3.2).
+        // V2 contract, with derivation (§3.2). The line's class of trade, when it says one:
+        // a class no contract prices matches no class's row.
         let class = line
             .class_of_trade
             .as_deref()
-            .and_then(|c| book.class_index(c))
-            .unwrap_or(0);
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| book.class_index(c).unwrap_or(CLASS_NOT_IN_BOOK));
         let mut contract = claimed;
         let mut v2 = match claimed {
             None => Some(ReasonCode::ContractUnknown),
@@ -710,14 +713,31 @@ impl<'a> Pipeline<'a> {
             (Some(_), Some(i)) => contract.map_or(&[][..], |c| book.current_item_rows(c, i)),
             _ => &[],
         };
-        let row = ContractBook::price_row_in(rows, class, d);
+        // A line that states no class takes its customer's class on the contract, when the
+        // 845 lists it with one and the item is priced per class (else it is not asked).
+        let class = class.or_else(|| match contract {
+            Some(c) if rows.iter().any(|r| r.class != 0) => book.eligible_class(c, customer, d),
+            _ => None,
+        });
+        let choice = ContractBook::price_row_for(rows, class, d);
+        let row = choice.row();
         // Outside the contract's dates V3 has reported the date; V4 then only asks whether the
         // item is on the contract at all (as the worked example of §4.4 reads for line 6).
+        // An item priced per class of trade, differently, for a line whose class is not
+        // known is on the contract: what is missing is the class that picks its price.
         if let Some(hot) = hot {
             let in_dates = hot.effective <= d && d <= hot.expires;
             let listed = !rows.is_empty();
-            if !listed || (in_dates && row.is_none()) {
+            if !listed {
                 v.fail(Step::V4, ReasonCode::ItemNotOnContract);
+            } else if in_dates && row.is_none() {
+                v.fail(
+                    Step::V4,
+                    match choice {
+                        PriceChoice::ClassUnknown => ReasonCode::ClassOfTradeUnknown,
+                        PriceChoice::Row(_) | PriceChoice::None => ReasonCode::ItemNotOnContract,
+                    },
+                );
             }
         }
 
@@ -926,7 +946,7 @@ impl<'a> Pipeline<'a> {
     fn derivation_candidates(
         &self,
         item: ItemIdx,
-        class: u16,
+        class: Option<u16>,
         customer: &[PartyKey],
         d: NaiveDate,
     ) -> Vec<(ContractIdx, Decimal)> {
@@ -946,7 +966,14 @@ impl<'a> Pipeline<'a> {
             {
                 continue;
             }
-            let Some(row) = ContractBook::price_row(version, item, class, d) else {
+            let rows = ContractBook::item_rows(version, item);
+            let class = class.or_else(|| {
+                rows.iter()
+                    .any(|r| r.class != 0)
+                    .then(|| book.eligible_class(c, customer, d))
+                    .flatten()
+            });
+            let Some(row) = ContractBook::price_row_for(rows, class, d).row() else {
                 continue;
             };
             if !matches!(

@@ -397,6 +397,143 @@ fn v4_item_on_contract() {
     );
 }
 
+/// The sample contract with item 12345010001 (WAC 18.75 a CA) priced per class of trade:
+/// `(CTP01, contract price)` rows, `None` for a price of any class.
+fn priced_per_class(rows: &[(Option<&str>, &str)]) -> Contract {
+    let mut contract = sample_contract();
+    let base = contract.items.remove(0);
+    for (k, (class, price)) in rows.iter().enumerate() {
+        let mut item = base.clone();
+        item.class_of_trade = class.map(str::to_owned);
+        item.contract_price = Some(dec(price));
+        contract.items.insert(k, item);
+    }
+    contract
+}
+
+/// Sample line 1 (Riverside, 10 CA of 12345010001) in class `class`, claimed at `price`.
+fn line_1_in(class: Option<&str>, price: &str) -> SaleLine {
+    let mut l = line(1);
+    l.class_of_trade = class.map(str::to_owned);
+    l.claimed_contract_price = Some(dec(price));
+    l.claimed_amount = Some((dec("18.75") - dec(price)) * dec("10"));
+    l
+}
+
+#[test]
+fn v4_class_of_trade() {
+    let run = |rows: &[(Option<&str>, &str)], l: SaleLine| {
+        Case::with_contract(priced_per_class(rows)).run(&[l])
+    };
+    let hs_ph = [(Some("HS"), "12.50"), (Some("PH"), "14.00")];
+    // One class prices the item: a line that does not say its class takes that price.
+    assert_eq!(
+        run(&[(Some("HS"), "12.50")], line_1_in(None, "12.50")),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+    // Classes at one price leave nothing to choose.
+    assert_eq!(
+        run(
+            &[(Some("HS"), "12.50"), (Some("PH"), "12.50")],
+            line_1_in(None, "12.50")
+        ),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+    // Classes priced differently: the line's class picks the price, and it is not known.
+    // The item is on the contract; the class is what is missing (15, C), not the item (03).
+    assert_eq!(
+        run(&hs_ph, line_1_in(None, "12.50")),
+        "EligibilityDisputed CLASS_OF_TRADE_UNKNOWN [CLASS_OF_TRADE_UNKNOWN] calc=- acc=- []"
+    );
+    assert_eq!(ReasonCode::ClassOfTradeUnknown.aaa03(), "15");
+    // A known class is priced at its class's price: (18.75 - 14.00) x 10.
+    assert_eq!(
+        run(&hs_ph, line_1_in(Some("PH"), "14.00")),
+        "Accepted - [] calc=47.50 acc=47.50 []"
+    );
+    assert_eq!(
+        run(&hs_ph, line_1_in(Some("HS"), "12.50")),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+    // A pharmacy claiming the hospital price claims too much.
+    assert_eq!(
+        run(&hs_ph, line_1_in(Some("PH"), "12.50")),
+        "AmountDisputed CONTRACT_PRICE_MISMATCH [CONTRACT_PRICE_MISMATCH,AMOUNT_MISMATCH] calc=47.50 acc=- []"
+    );
+    // A class the item has no price for: not on the contract for it (V4 reads item and
+    // class), never another class's price.
+    assert_eq!(
+        run(&hs_ph, line_1_in(Some("LC"), "14.00")),
+        "EligibilityDisputed ITEM_NOT_ON_CONTRACT [ITEM_NOT_ON_CONTRACT] calc=- acc=- []"
+    );
+    // A blank class is no class.
+    assert_eq!(
+        run(&[(Some("HS"), "12.50")], line_1_in(Some(" "), "12.50")),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+    // A price for any class stands for every class the item has no price of its own for,
+    // and for a line of unknown class.
+    let any_and_hs = [(None, "13.00"), (Some("HS"), "12.50")];
+    assert_eq!(
+        run(&any_and_hs, line_1_in(None, "13.00")),
+        "Accepted - [] calc=57.50 acc=57.50 []"
+    );
+    assert_eq!(
+        run(&any_and_hs, line_1_in(Some("PH"), "13.00")),
+        "Accepted - [] calc=57.50 acc=57.50 []"
+    );
+    assert_eq!(
+        run(&any_and_hs, line_1_in(Some("HS"), "12.50")),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+}
+
+#[test]
+fn v4_a_line_without_a_class_takes_its_customers_class_on_the_contract() {
+    let hs_ph = [(Some("HS"), "12.50"), (Some("PH"), "14.00")];
+    // The 845 lists Riverside (sample line 1's customer) as a pharmacy.
+    let mut contract = priced_per_class(&hs_ph);
+    contract.eligible[0].class_of_trade = Some("PH".into());
+    let mut case = Case::with_contract(contract.clone());
+    assert_eq!(
+        case.run(&[line_1_in(None, "14.00")]),
+        "Accepted - [] calc=47.50 acc=47.50 []"
+    );
+    // The line's own class wins.
+    assert_eq!(
+        Case::with_contract(contract.clone()).run(&[line_1_in(Some("HS"), "12.50")]),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+    // Another customer's class says nothing about this one.
+    let mut other = priced_per_class(&hs_ph);
+    other.eligible[1].class_of_trade = Some("PH".into());
+    assert_eq!(
+        Case::with_contract(other).run(&[line_1_in(None, "14.00")]),
+        "EligibilityDisputed CLASS_OF_TRADE_UNKNOWN [CLASS_OF_TRADE_UNKNOWN] calc=- acc=- []"
+    );
+    // A class the contract does not price the item for: not on the contract for it.
+    let mut lc = priced_per_class(&hs_ph);
+    lc.eligible[0].class_of_trade = Some("LC".into());
+    assert_eq!(
+        Case::with_contract(lc).run(&[line_1_in(None, "14.00")]),
+        "EligibilityDisputed ITEM_NOT_ON_CONTRACT [ITEM_NOT_ON_CONTRACT] calc=- acc=- []"
+    );
+    // A membership change restating the class keeps the dates; one without a class keeps it.
+    let mut change = contract.clone();
+    change.action = schemas::Action::Change;
+    change.items.clear();
+    change.eligible.truncate(1);
+    change.eligible[0].action = schemas::PartyAction::Change;
+    change.eligible[0].start = None;
+    change.eligible[0].end = None;
+    change.eligible[0].class_of_trade = None;
+    case.book.apply(&change).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        case.run(&[line_1_in(None, "14.00")]),
+        "Accepted - [] calc=47.50 acc=47.50 []"
+    );
+}
+
 #[test]
 fn v5_customer_eligible() {
     // Northgate is eligible from 2026-12-01 only.

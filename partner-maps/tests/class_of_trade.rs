@@ -1,0 +1,342 @@
+//! A customer's class of trade, where a partner states it (`dialect.class_of_trade_ref`): on
+//! an 844 line or its end customer's N1 loop, on an 867 line or its transfer's end customer,
+//! on an 845 eligible party. It becomes the documents' `class_of_trade`, which picks the price
+//! of an item the 845 prices per class (CTP01); it is not kept as an id of the party.
+
+use partner_maps::render::{Envelope, Identity, render_to_bytes};
+use partner_maps::{Profile, ProfileSet, translate};
+use schemas::Document;
+
+const SHA: &str = "5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a";
+
+/// Harbor RX (a distributor) and Zenith (a supplier), both stating classes in `REF*ZZ`.
+fn profile(id: &str, class_ref: Option<&str>) -> Profile {
+    let (name, role, qualifier, isa, gs) = match id {
+        "harborrx" => (
+            "HARBOR RX WHOLESALE",
+            "distributor",
+            "08",
+            "6112390000",
+            "HARBORRXAP",
+        ),
+        _ => (
+            "ZENITH BIOLOGICS INC",
+            "supplier",
+            "01",
+            "555666777",
+            "ZENITHBIO",
+        ),
+    };
+    let class = class_ref.map_or(String::new(), |q| format!("class_of_trade_ref = \"{q}\"\n"));
+    let text = format!(
+        r#"
+version = 1
+id = "{id}"
+name = "{name}"
+role = "{role}"
+
+[x12]
+isa_qualifier = "{qualifier}"
+isa_id = "{isa}"
+gs_id = "{gs}"
+version = "005010"
+allowed_sets = ["844", "845", "849", "867"]
+
+[x12.delimiters]
+line_ending = "none"
+
+[dialect]
+contract_ref = "CON02"
+contract_ref_alternates = ["PTD05", "REF:CT"]
+ctp_reference = ["WHL", "CAT"]
+customer_id_priority = ["11", "21", "UL", "PI"]
+product_id_priority = ["UP", "MG"]
+ndc_normalize = false
+eligibility_date = "003"
+quantity_qualifier = ["39", "76"]
+{class}"#
+    );
+    Profile::from_toml_str(&text, &format!("{id}.toml")).expect("profile loads")
+}
+
+fn interchange(profile: &Profile, gs01: &str, body: &str) -> String {
+    format!(
+        "ISA*00*          *00*          *{:2}*{:15}*ZZ*CHARGEGATE     *261125*1530*^*00501*000009001*0*P*>~\
+GS*{gs01}*{}*CHARGEGATE*20261125*1530*91*X*005010~{body}GE*1*91~IEA*1*000009001~",
+        profile.x12.isa_qualifier, profile.x12.isa_id, profile.x12.gs_id
+    )
+}
+
+/// One set: ST, the segments, SE with their count.
+fn set(segments: &[&str]) -> String {
+    let body: String = segments.iter().map(|s| format!("{s}~")).collect();
+    format!(
+        "ST*{}*0001~{body}SE*{}*0001~",
+        st01(segments),
+        segments.len() + 2
+    )
+}
+
+fn st01(segments: &[&str]) -> &'static str {
+    match &segments[0][..3] {
+        "BAA" => "844",
+        "BPA" => "845",
+        _ => "867",
+    }
+}
+
+fn translated(profile: &Profile, x12: &str) -> Vec<Document> {
+    let set = ProfileSet::from_profiles([profile.clone()]).expect("one profile");
+    let outcomes: Vec<_> = translate(x12.as_bytes(), SHA, &set, Some(&profile.id)).collect();
+    assert_eq!(outcomes.len(), 1);
+    match &outcomes[0].result {
+        Ok(docs) => docs.clone(),
+        Err(e) => panic!("{e}\n{x12}"),
+    }
+}
+
+/// HRX-DM-000782: 1000 syringes for Northside, `pad_ref` on the line, `n1_ref` on Northside.
+fn harbor_844(pad_ref: Option<&str>, n1_ref: Option<&str>) -> Vec<String> {
+    let mut s: Vec<String> = [
+        "BAA*00*DR*20261125*DB*HRX-DM-000782",
+        "N1*DS*HARBOR RX WHOLESALE*1*111222333",
+        "N1*SU*ZENITH BIOLOGICS INC*1*555666777",
+        "CON*CT*ZEN-2026-200*VA",
+        "N1*ST*NORTHSIDE 340B PHARMACY*PI*340BNS0091",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    s.extend(n1_ref.map(str::to_owned));
+    s.extend(
+        [
+            "PAD*1*CS",
+            "LIN**UP*312345000035",
+            "UIT*EA*3.10*WH",
+            "UIT*EA*2.3575*CT",
+            "QTY*39*1000*EA",
+            "AMT*CC*742.50",
+            "REF*IV*HRX-INV-56010",
+        ]
+        .map(str::to_owned),
+    );
+    s.extend(pad_ref.map(str::to_owned));
+    s.extend(["DTM*003*20261115", "CTT*1*1000", "AMT*CC*742.50"].map(str::to_owned));
+    s
+}
+
+fn claim(profile: &Profile, segments: &[String]) -> schemas::Claim {
+    let refs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match translated(profile, &interchange(profile, "CF", &set(&refs))).remove(0) {
+        Document::Claim(c) => c,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_844_line_states_its_class_on_the_line_or_on_its_end_customer() {
+    let harbor = profile("harborrx", Some("ZZ"));
+    let line = |pad: Option<&str>, n1: Option<&str>| {
+        let c = claim(&harbor, &harbor_844(pad, n1));
+        let l = &c.lines[0];
+        let refs: Vec<String> = l
+            .end_customer
+            .refs
+            .iter()
+            .map(|r| format!("{}={}", r.qualifier, r.id))
+            .collect();
+        format!("{:?} {refs:?}", l.class_of_trade)
+    };
+    assert_eq!(line(None, None), "None []");
+    assert_eq!(line(Some("REF*ZZ*HS"), None), "Some(\"HS\") []");
+    // On the N1 loop it is the customer's class, not one of its ids.
+    assert_eq!(line(None, Some("REF*ZZ*PH")), "Some(\"PH\") []");
+    // The line's own class wins over its customer's.
+    assert_eq!(
+        line(Some("REF*ZZ*HS"), Some("REF*ZZ*PH")),
+        "Some(\"HS\") []"
+    );
+    // A blank class is none.
+    assert_eq!(line(Some("REF*ZZ* "), None), "None []");
+
+    // A profile that names no class REF keeps a REF*ZZ on the customer as the party's.
+    let plain = profile("harborrx", None);
+    let c = claim(&plain, &harbor_844(Some("REF*ZZ*HS"), Some("REF*ZZ*PH")));
+    assert_eq!(c.lines[0].class_of_trade, None);
+    assert_eq!(c.lines[0].end_customer.refs.len(), 1);
+    assert_eq!(c.lines[0].end_customer.refs[0].id, "PH");
+}
+
+#[test]
+fn an_867_line_states_its_class_in_its_qty_loop_or_on_its_transfers_customer() {
+    let harbor = profile("harborrx", Some("ZZ"));
+    let segments = [
+        "BPT*00*HRX-867-202611*20261130*SS",
+        "DTM*090*20261101",
+        "DTM*091*20261130",
+        "N1*DS*HARBOR RX WHOLESALE*1*111222333",
+        "N1*SU*ZENITH BIOLOGICS INC*1*555666777",
+        "PTD*SS***CT*ZEN-2026-200",
+        "N1*ST*NORTHSIDE 340B PHARMACY*PI*340BNS0091",
+        "REF*ZZ*PH",
+        "QTY*39*1000*EA",
+        "LIN**UP*312345000035",
+        "UIT*EA*2.3575*CT",
+        "REF*IV*HRX-INV-56010",
+        "DTM*003*20261115",
+        "QTY*39*10*EA",
+        "LIN**UP*312345000035",
+        "UIT*EA*2.3575*CT",
+        "REF*IV*HRX-INV-56011",
+        "REF*ZZ*HS",
+        "DTM*003*20261116",
+        "CTT*2*1010",
+    ];
+    let x12 = interchange(&harbor, "PT", &set(&segments));
+    let Document::SalesReport(r) = translated(&harbor, &x12).remove(0) else {
+        panic!("a sales report")
+    };
+    let classes: Vec<Option<&str>> = r
+        .lines
+        .iter()
+        .map(|l| l.class_of_trade.as_deref())
+        .collect();
+    assert_eq!(classes, [Some("PH"), Some("HS")]);
+    let customer = r.lines[0].end_customer.as_deref().expect("customer");
+    assert!(customer.refs.is_empty(), "{customer:?}");
+
+    // And back: rendered, the class goes on each line (in the QTY loop) and reads the same.
+    let doc = Document::SalesReport(r.clone());
+    let bytes = render_to_bytes(
+        &[doc],
+        &harbor,
+        &Identity::new("ZZ", "CHARGEGATE"),
+        &envelope(),
+    )
+    .expect("renders");
+    let text = String::from_utf8(bytes).expect("ascii");
+    assert!(text.contains("REF*IV*HRX-INV-56010~REF*ZZ*PH~"), "{text}");
+    let Document::SalesReport(back) = translated(&harbor, &text).remove(0) else {
+        panic!("a sales report")
+    };
+    assert_eq!(back.lines, r.lines);
+}
+
+fn envelope() -> Envelope {
+    Envelope {
+        interchange_control_number: 7,
+        group_control_number: 7,
+        set_control_number: 7,
+        date: chrono::NaiveDate::from_ymd_opt(2026, 12, 24).expect("date"),
+        time: chrono::NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
+        test: false,
+        ack_requested: false,
+    }
+}
+
+#[test]
+fn an_844_with_classes_survives_render_then_translate() {
+    let harbor = profile("harborrx", Some("ZZ"));
+    let c = claim(&harbor, &harbor_844(None, Some("REF*ZZ*PH")));
+    let bytes = render_to_bytes(
+        &[Document::Claim(c.clone())],
+        &harbor,
+        &Identity::new("ZZ", "CHARGEGATE"),
+        &envelope(),
+    )
+    .expect("renders");
+    let text = String::from_utf8(bytes).expect("ascii");
+    assert!(text.contains("REF*IV*HRX-INV-56010~REF*ZZ*PH~"), "{text}");
+    let Document::Claim(back) = translated(&harbor, &text).remove(0) else {
+        panic!("a claim")
+    };
+    assert_eq!(back.lines, c.lines);
+}
+
+#[test]
+fn an_845_states_an_eligible_partys_class() {
+    let zenith = profile("zenith", Some("ZZ"));
+    let segments = [
+        "BPA*00*20261015*CT*ZEN-2026-200",
+        "N1*SU*ZENITH BIOLOGICS INC*1*555666777",
+        "N1*DS*HARBOR RX WHOLESALE*1*111222333",
+        "CON*CT*ZEN-2026-200*OC",
+        "DTM*092*20261101",
+        "DTM*093*20271031",
+        "N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091",
+        "REF*ZZ*PH",
+        "N1*EB*MERCY GENERAL HOSPITAL*11*BM1234563",
+        "REF*ZZ*HS",
+        "N1*EB*ST LUKE CLINIC*21*7H8J9K0L1",
+        "PAD*1**AI",
+        "LIN*1*UP*312345000035*MG*ZB-SYR-10",
+        "CTP*HS*CON*2.3575*1*EA",
+        "CTP*HS*CAT*3.10*1*EA",
+        "CTP*PH*CON*2.60*1*EA",
+        "CTP*PH*CAT*3.10*1*EA",
+        "CTT*1",
+    ];
+    let x12 = interchange(&zenith, "PA", &set(&segments));
+    let Document::Contract(c) = translated(&zenith, &x12).remove(0) else {
+        panic!("a contract")
+    };
+    let eligible: Vec<String> = c
+        .eligible
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {:?} refs={}",
+                e.party.id,
+                e.class_of_trade,
+                e.party.refs.len()
+            )
+        })
+        .collect();
+    assert_eq!(
+        eligible,
+        [
+            "340BNS0091 Some(\"PH\") refs=0",
+            "BM1234563 Some(\"HS\") refs=0",
+            "7H8J9K0L1 None refs=0",
+        ]
+    );
+    let prices: Vec<String> = c
+        .items
+        .iter()
+        .map(|i| format!("{:?} {:?} {:?}", i.class_of_trade, i.contract_price, i.wac))
+        .collect();
+    assert_eq!(
+        prices,
+        [
+            "Some(\"HS\") Some(2.3575) Some(3.10)",
+            "Some(\"PH\") Some(2.60) Some(3.10)",
+        ]
+    );
+    // Rendered back, the classes go on the N1*EB loops.
+    let bytes = render_to_bytes(
+        &[Document::Contract(c.clone())],
+        &zenith,
+        &Identity::new("ZZ", "CHARGEGATE"),
+        &envelope(),
+    )
+    .expect("renders");
+    let text = String::from_utf8(bytes).expect("ascii");
+    assert!(
+        text.contains("N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091~REF*ZZ*PH~"),
+        "{text}"
+    );
+    let Document::Contract(back) = translated(&zenith, &text).remove(0) else {
+        panic!("a contract")
+    };
+    assert_eq!(back.eligible, c.eligible);
+}
+
+#[test]
+fn a_class_ref_that_is_an_invoice_or_an_id_ref_is_refused() {
+    for q in ["IV", "OI", "DH", "HI", "TD"] {
+        let text = format!(
+            "version = 1\nid = \"x\"\nname = \"X\"\nrole = \"distributor\"\n[x12]\nisa_qualifier = \"ZZ\"\nisa_id = \"XPARTNER\"\nversion = \"004010\"\n[dialect]\nclass_of_trade_ref = \"{q}\"\n"
+        );
+        let e = Profile::from_toml_str(&text, "x.toml").expect_err(q);
+        assert!(e.to_string().contains("class_of_trade_ref"), "{q}: {e}");
+    }
+}
