@@ -223,6 +223,88 @@ async fn daily_two_reports_one_claim(kind: Kind) {
 }
 both_backends!(daily_two_reports, daily_two_reports_one_claim);
 
+/// An 867 return nets against its sale through the store (chargeback-rules 13.10): 2 CA of
+/// the first sale (INV0098123, 10 CA of 12345010001 at 6.25) come back on their own invoice
+/// naming the sale's (`original_invoice`, REF*OI); at the cut the return is claimed at
+/// -12.50, priced as of its sale, and claim #1 is the net 110.50 (not 123.00 with the
+/// return disputed). Without the original invoice it finds no sale: DEBIT_NOT_SUPPORTED.
+async fn a_return_nets_against_its_sale_at_the_cut(kind: Kind) {
+    let h = started(kind).await;
+    let partners = partners_with(ClaimTrigger::Daily, BatchMode::ImmediateClaim);
+    let with_return = |id: &str, suffix: &str, original: Option<&str>| {
+        let mut doc = report(id, suffix);
+        if let Document::SalesReport(r) = &mut doc {
+            let mut ret = r.lines[0].clone();
+            ret.line = r.lines.len() as u32 + 1;
+            ret.quantity = dec("-2");
+            ret.amount = Some(dec("-12.50"));
+            ret.invoice = format!("CR0001{suffix}").as_str().into();
+            ret.original_invoice = original.map(Into::into);
+            ret.invoice_date = Some(date("2026-11-12"));
+            r.lines.push(ret);
+        }
+        doc
+    };
+    post(
+        &h,
+        &partners,
+        "m-1",
+        &with_return("R1", "-A", Some("INV0098123-A")),
+        "2026-12-01",
+    )
+    .await;
+    let cuts = cut(&h, &partners, "2026-12-01", "2026-12-02").await;
+    assert_eq!(cuts.len(), 1);
+    let (claim_no, amount) = cuts[0].claim.clone().expect("claim #1");
+    assert_eq!(amount, dec("110.50"));
+    let (_, _, lines) = batch_state(&h, "R1").await;
+    assert_eq!(
+        lines,
+        [
+            "claimed",
+            "claimed",
+            "claimed",
+            "eligibility_disputed",
+            "claimed"
+        ]
+    );
+    let mut read = h.store.reader().await.unwrap();
+    let claim = read
+        .find_claim("acmepharma", &claim_no)
+        .await
+        .unwrap()
+        .expect("claim");
+    let claimed: Vec<String> = read
+        .claim_lines(claim.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|l| l.line.claimed_amount.to_string())
+        .collect();
+    assert_eq!(claimed, ["62.50", "48.00", "12.50", "-12.50"]);
+    drop(read);
+
+    // The next day, the same return without its original invoice finds no sale.
+    post(
+        &h,
+        &partners,
+        "m-2",
+        &with_return("R2", "-B", None),
+        "2026-12-02",
+    )
+    .await;
+    let cuts = cut(&h, &partners, "2026-12-02", "2026-12-03").await;
+    let (_, amount) = cuts[0].claim.clone().expect("claim #1");
+    assert_eq!(amount, dec("123.00"));
+    let (_, _, lines) = batch_state(&h, "R2").await;
+    assert_eq!(lines[4], "amount_disputed");
+    h.finish().await;
+}
+both_backends!(
+    a_return_nets_against_its_sale,
+    a_return_nets_against_its_sale_at_the_cut
+);
+
 /// The same report again under another message id writes nothing (no doubled lines), nor
 /// does the first message again; the batch is found by `partner/report`.
 async fn replayed_report_changes_nothing(kind: Kind) {
