@@ -625,14 +625,7 @@ mod tests {
     /// Re-encodes openssl's DER EnvelopedData in BER the way streaming stacks send it:
     /// indefinite lengths and the encrypted content split into OCTET STRING chunks.
     fn to_ber_chunked(der_bytes: &[u8], chunk: usize) -> Vec<u8> {
-        let indefinite = |tag: u8, parts: &[&[u8]]| {
-            let mut out = vec![tag, 0x80];
-            for p in parts {
-                out.extend_from_slice(p);
-            }
-            out.extend_from_slice(&[0, 0]);
-            out
-        };
+        let indefinite = der::indefinite;
         let (ci, _) = read_tlv(der_bytes).unwrap();
         let ci = ci.children().unwrap();
         let ed = ci[1].children().unwrap()[0].children().unwrap();

@@ -221,14 +221,7 @@ mod tests {
     /// Re-encodes a DER CompressedData the way BouncyCastle streams it: indefinite lengths
     /// and the zlib stream in OCTET STRING chunks inside a constructed OCTET STRING.
     fn to_ber_chunked(der_bytes: &[u8], chunk: usize) -> Vec<u8> {
-        let indefinite = |t: u8, parts: &[&[u8]]| {
-            let mut out = vec![t, 0x80];
-            for p in parts {
-                out.extend_from_slice(p);
-            }
-            out.extend_from_slice(&[0, 0]);
-            out
-        };
+        let indefinite = der::indefinite;
         let (ci, _) = read_tlv(der_bytes).unwrap();
         let ci = ci.children().unwrap();
         let cd = ci[1].children().unwrap()[0].children().unwrap();

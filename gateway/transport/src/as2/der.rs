@@ -187,6 +187,18 @@ pub(crate) fn der_of(tag: u8, children: &[&[u8]]) -> Vec<u8> {
     der(tag, &children.concat())
 }
 
+/// A BER element of indefinite length (`tag 0x80 … 00 00`), as streaming stacks such as
+/// BouncyCastle send them: the tests' re-encodings of what openssl writes in DER.
+#[cfg(test)]
+pub(crate) fn indefinite(tag: u8, parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = vec![tag, 0x80];
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
 /// Encodes a DER INTEGER from big-endian magnitude bytes (non-negative).
 pub(crate) fn der_unsigned(magnitude: &[u8]) -> Vec<u8> {
     let trimmed: &[u8] = {
