@@ -647,8 +647,11 @@ pub struct OutboxRecord {
     pub id: i64,
     /// The message.
     pub message: OutboxMessage,
-    /// Set once the broker confirmed it.
+    /// Set once the bus took it: the broker confirmed it, or the in-process bus queued it.
     pub sent_at: Option<DateTime<Utc>>,
+    /// Set once the row is no longer needed to deliver the message: the broker's confirm, or,
+    /// on the in-process bus, once every queue it was routed to acked or parked it.
+    pub settled_at: Option<DateTime<Utc>>,
     /// Publish attempts that failed.
     pub attempts: i64,
     /// Last publish error.
