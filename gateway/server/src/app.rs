@@ -133,6 +133,14 @@ impl Gateway {
         let addr: Option<SocketAddr> = listener.local_addr().ok();
         let mut tasks = JoinSet::new();
         let work = stop.child_token();
+        // Before the relay's first pass: on the in-process bus, what an earlier run handed to
+        // it and never saw consumed is published again, and consumers' acks are recorded.
+        let settling = crate::relay::start_settling(shared.store.clone(), &*shared.bus)
+            .await
+            .map_err(|source| StartError::Store {
+                url: redact(&shared.settings.database.url),
+                source,
+            })?;
         tasks.spawn(crate::relay::run(
             shared.store.clone(),
             shared.bus.clone(),
@@ -175,6 +183,11 @@ impl Gateway {
         tracing::info!("stopping: no new input; finishing in-flight work");
         while tasks.join_next().await.is_some() {}
         shared.bus.close().await;
+        // Closing the bus ends its settlements: the last acks are recorded before the store
+        // closes.
+        if let Some(settling) = settling {
+            let _ = settling.await;
+        }
         shared.store.close().await;
         tracing::info!("stopped");
         Ok(())
