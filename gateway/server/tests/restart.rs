@@ -286,3 +286,66 @@ async fn acknowledgments_and_849s_on_the_in_process_bus_at_a_stop_are_sent_once_
     serve_until(settings(dir.path()), "a quiet run", settled_for_a_while).await;
     assert_eq!(check(), first);
 }
+
+/// The narrower window: the engine committed a document, and the process stopped before the
+/// set's transaction was marked done (and before the delivery was acked). At the next start
+/// the message comes again; the engine skips it (applied once) and the transaction records
+/// its engine step done instead of resting at `outbox` as if the engine never ran.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_set_applied_just_before_a_stop_is_recorded_done_when_its_message_comes_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = {
+        let gateway = Gateway::open(settings(dir.path())).await.unwrap();
+        let shared = gateway.shared.clone();
+        let contract = std::fs::read(repo().join("samples/845_4010_contract.x12")).unwrap();
+        let receipt = gateway
+            .ingest
+            .receive_bytes("acmepharma", Channel::Sftp, Some("845.x12"), contract)
+            .await
+            .unwrap();
+        gateway.ingest.process(receipt.transaction).await.unwrap();
+        let pending = shared.store.pending_outbox(10).await.unwrap();
+        let message = pending
+            .iter()
+            .find(|r| r.message.routing_key == "contract.acmepharma")
+            .expect("the contract's message");
+        let headers = &message.message.headers;
+        let set: uuid::Uuid = headers["transaction"].as_str().unwrap().parse().unwrap();
+        let key = headers["idempotency_key"].as_str().unwrap();
+        let doc: schemas::Document = serde_json::from_slice(&message.message.payload).unwrap();
+        // What the engine consumer does first, and then the process stops.
+        let applied = apply::apply_document(
+            &*shared.store,
+            &shared.partners().unwrap(),
+            "engine.contracts",
+            key,
+            &doc,
+            &shared.context("system"),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(applied, apply::Applied::Applied(_)));
+        let tx = shared.store.get_transaction(set).await.unwrap().unwrap();
+        assert_eq!((tx.step, tx.state), (Step::Outbox, TxState::Done));
+        shared.store.close().await;
+        set
+    };
+    let store = {
+        let gateway = Gateway::open(settings(dir.path())).await.unwrap();
+        gateway.shared.store.clone()
+    };
+    serve_until(
+        settings(dir.path()),
+        "the set's engine step recorded",
+        async || {
+            let tx = store.get_transaction(set).await.unwrap().unwrap();
+            (tx.step, tx.state) == (Step::Engine, TxState::Done)
+        },
+    )
+    .await;
+    // Applied once: the 845's contract has one version.
+    let mut read = store.reader().await.unwrap();
+    assert_eq!(read.contract_version_count().await.unwrap(), 1);
+    drop(read);
+    store.close().await;
+}
