@@ -97,6 +97,11 @@ impl Gateway {
                 }
                 Err(error) => tracing::warn!(partner = %p.id, %error, "drop folder not created"),
             }
+            // A `.part` no writer holds was left by a process that died writing it: the file
+            // is written again whole when its message comes again.
+            if let Err(error) = shared.drops.remove_stale_parts(&p.id) {
+                tracing::warn!(partner = %p.id, %error, "stale temporary files not removed");
+            }
         }
         let shared = Arc::new(shared);
         let ingest = Arc::new(Ingest {
