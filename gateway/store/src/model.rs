@@ -381,6 +381,9 @@ pub struct TransactionFilter {
     pub raw_sha256: Option<String>,
     /// Only transactions of their own (files, outbound files), not the sets of a file.
     pub files_only: bool,
+    /// Only stuck transactions: still `received` or `processing` and not updated since this
+    /// time (nothing is moving them; replay them).
+    pub stuck_since: Option<DateTime<Utc>>,
     /// At most this many rows (default 100).
     pub limit: Option<i64>,
     /// Rows to skip.

@@ -167,6 +167,7 @@ macro_rules! contract_suite {
 contract_suite!(
     migrations_apply_twice_harmlessly,
     transaction_lifecycle_and_search,
+    stuck_transactions_are_the_unfinished_ones_not_updated_since,
     inbound_idempotency_records,
     document_and_outbox_commit_together,
     failure_between_document_and_outbox_leaves_neither,
@@ -594,6 +595,66 @@ async fn transaction_lifecycle_and_search(h: &Harness) {
         matches!(missing, Err(StoreError::NotFound { .. })),
         "{missing:?}"
     );
+}
+
+/// `stuck_since`: what is still `received` or `processing` and was not updated since the
+/// given time — an outbound 997 nobody will send, say — and nothing done, failed or moving.
+async fn stuck_transactions_are_the_unfinished_ones_not_updated_since(h: &Harness) {
+    let store = &h.store;
+    let tx = |state, at| {
+        NewTransaction::new(
+            Uuid::now_v7(),
+            "acme",
+            Direction::Outbound,
+            Step::Send,
+            state,
+            t(at),
+        )
+    };
+    let waiting = tx(TxState::Received, 0);
+    let sending = tx(TxState::Received, 1);
+    let done = tx(TxState::Done, 2);
+    let failed = tx(TxState::Failed, 3);
+    let fresh = tx(TxState::Received, 4);
+    for row in [&waiting, &sending, &done, &failed, &fresh] {
+        store.insert_transaction(row).await.expect("insert");
+    }
+    // Picked up at 100 s, then nothing more.
+    store
+        .update_transaction(&TransactionUpdate::new(
+            sending.id,
+            Step::Send,
+            TxState::Processing,
+            "system",
+            t(100),
+        ))
+        .await
+        .expect("processing");
+    // Moving again at 700 s.
+    store
+        .update_transaction(&TransactionUpdate::new(
+            fresh.id,
+            Step::Send,
+            TxState::Processing,
+            "system",
+            t(700),
+        ))
+        .await
+        .expect("processing");
+    let stuck = |since| {
+        let filter = TransactionFilter {
+            stuck_since: Some(t(since)),
+            ..TransactionFilter::default()
+        };
+        async move {
+            let rows = store.list_transactions(&filter).await.expect("list");
+            rows.iter().map(|r| r.id).collect::<Vec<_>>()
+        }
+    };
+    // Newest first, as every list.
+    assert_eq!(stuck(600).await, [sending.id, waiting.id]);
+    assert_eq!(stuck(50).await, [waiting.id]);
+    assert_eq!(stuck(800).await, [fresh.id, sending.id, waiting.id]);
 }
 
 async fn inbound_idempotency_records(h: &Harness) {
