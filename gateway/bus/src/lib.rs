@@ -5,7 +5,10 @@
 //! [`connect`] picks the backend from the URL and declares the [`Topology`]. Publishing resolves
 //! only once the message is safe (broker confirm, or in the in-process queues); consumers
 //! settle each [`Delivery`] with `ack`, `retry` (growing delay, then parking) or
-//! `dead_letter`, and an unsettled delivery comes back.
+//! `dead_letter`, and an unsettled delivery comes back. The in-process bus is not
+//! [`durable`](Bus::durable): what it holds dies with the process, so it reports each message
+//! once its consumers settled it ([`Bus::settlements`]) and its publisher keeps its own copy
+//! until then.
 
 mod amqp;
 mod error;
@@ -20,7 +23,7 @@ use async_trait::async_trait;
 pub use amqp::{AmqpBus, delete_topology};
 pub use error::{BusError, BusResult};
 pub use memory::MemoryBus;
-pub use message::{Consumer, Delivery, Disposition, Message, ParkedMessage};
+pub use message::{Consumer, Delivery, Disposition, Message, ParkedMessage, Settlements};
 pub use topology::{QueueSpec, RetryPolicy, Topology, parking_queue, topic_matches};
 
 /// A consumer as handed out by [`Bus::consume`].
@@ -38,6 +41,19 @@ pub trait Bus: Send + Sync {
     /// Messages dead-lettered from `queue` (its parking queue), oldest first, for ops and
     /// replay; they stay parked.
     async fn parked(&self, queue: &str, limit: usize) -> BusResult<Vec<ParkedMessage>>;
+    /// Whether a message outlives this process once `publish` returned: true for RabbitMQ
+    /// (persistent messages, durable queues, publisher confirms). The in-process bus holds
+    /// messages in memory only, so a publisher must keep its own copy (the outbox row) until
+    /// [`Bus::settlements`] names the message, and publish again, after a restart, whatever
+    /// was never named.
+    fn durable(&self) -> bool;
+    /// On a bus that is not [`durable`](Bus::durable): the id of each message published from
+    /// now on, once every queue it was routed to has settled it — acked (after its consumer
+    /// committed) or parked (its consumer gave up and recorded why) — and at once for a message
+    /// no queue is bound for. A retried or dropped delivery is not settled. The stream ends
+    /// when the bus closes. `None` on a durable bus, whose confirm already makes a message
+    /// safe.
+    fn settlements(&self) -> Option<Settlements>;
     /// Liveness of the connection, for `/readyz`.
     async fn check(&self) -> BusResult<()>;
     /// Stops the bus: consumers end, publishing fails.

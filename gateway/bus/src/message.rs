@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use tokio::sync::mpsc;
 
 use crate::error::{BusError, BusResult};
 use crate::topology::RetryPolicy;
@@ -156,4 +157,22 @@ pub trait Consumer: Send {
     /// The next delivery; waits while the queue is empty or `prefetch` deliveries are
     /// unsettled. `None` once the bus is closed.
     async fn next(&mut self) -> Option<BusResult<Delivery>>;
+}
+
+/// The message ids a bus that is not durable reports settled (see
+/// [`Bus::settlements`](crate::Bus::settlements)), in the order they were settled.
+#[derive(Debug)]
+pub struct Settlements(pub(crate) mpsc::UnboundedReceiver<String>);
+
+impl Settlements {
+    /// The next settled message id; `None` once the bus closed and every id was taken.
+    pub async fn next(&mut self) -> Option<String> {
+        self.0.recv().await
+    }
+
+    /// Waits for at least one settled id and appends up to `limit` of those waiting to
+    /// `into`; returns how many, 0 once the bus closed and every id was taken.
+    pub async fn next_batch(&mut self, into: &mut Vec<String>, limit: usize) -> usize {
+        self.0.recv_many(into, limit.max(1)).await
+    }
 }

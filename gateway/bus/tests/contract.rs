@@ -362,6 +362,54 @@ async fn close_ends_consumers_and_publishing(h: Harness) {
     h.teardown().await;
 }
 
+/// What a publisher needs to lose nothing when the bus stops with a message in a consumer's
+/// hands: a durable bus (RabbitMQ) delivers it again over a new connection, and only it; a bus
+/// that is not durable (in-process) names in its settlements the message that was acked and
+/// never the one left unsettled, so its publisher knows to publish that one again.
+async fn a_message_unsettled_when_the_bus_stops_is_delivered_again_or_never_reported_settled(
+    h: Harness,
+) {
+    let queue = h.q("engine.claims");
+    let mut settled = h.bus.settlements();
+    assert_eq!(settled.is_none(), h.bus.durable());
+    let mut consumer = h.bus.consume(&queue, 1).await.unwrap();
+    h.bus.publish(&message("done", "claim.acme")).await.unwrap();
+    h.bus
+        .publish(&message("in-flight", "claim.acme"))
+        .await
+        .unwrap();
+    let done = next(&mut consumer).await;
+    assert_eq!(done.message.message_id, "done");
+    done.ack().await.unwrap();
+    let in_flight = next(&mut consumer).await;
+    assert_eq!(in_flight.message.message_id, "in-flight");
+    if let Some(settled) = &mut settled {
+        let first = tokio::time::timeout(PATIENCE, settled.next()).await;
+        assert_eq!(first.unwrap().as_deref(), Some("done"));
+    }
+    // The process stops with "in-flight" neither acked nor retried.
+    h.bus.close().await;
+    drop(in_flight);
+    drop(consumer);
+    match settled {
+        Some(mut settled) => {
+            let rest = tokio::time::timeout(PATIENCE, settled.next()).await;
+            assert_eq!(rest.unwrap(), None, "the stream ends without naming it");
+        }
+        None => {
+            let again = bus::connect(&h.url, h.topology.clone()).await.unwrap();
+            let mut consumer = again.consume(&queue, 1).await.unwrap();
+            let d = next(&mut consumer).await;
+            assert_eq!(d.message, message("in-flight", "claim.acme"));
+            assert_eq!(d.attempt, 2);
+            d.ack().await.unwrap();
+            assert_quiet(&mut consumer).await;
+            again.close().await;
+        }
+    }
+    h.teardown().await;
+}
+
 // ---- one test per case and backend ---------------------------------------------------------
 
 fn run<F, Fut>(url: &'static str, name: &'static str, case: F)
@@ -404,4 +452,5 @@ contract!(
     prefetch_bounds_in_flight,
     unknown_queue_is_an_error,
     close_ends_consumers_and_publishing,
+    a_message_unsettled_when_the_bus_stops_is_delivered_again_or_never_reported_settled,
 );

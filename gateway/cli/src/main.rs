@@ -48,9 +48,10 @@ enum Command {
     Serve(cmd::ops::ServeArgs),
     /// Applies database migrations (serve does it at start too).
     Migrate(cmd::ops::MigrateArgs),
-    /// Lists transactions: all, failed, or by partner, control number, invoice, debit memo.
+    /// Lists transactions: all, failed, stuck, or by partner, control number, invoice, debit
+    /// memo.
     Transactions(cmd::ops::TransactionsArgs),
-    /// Replays a failed transaction without duplicating anything.
+    /// Replays a failed (or stuck) transaction without duplicating anything.
     Replay(cmd::ops::ReplayArgs),
     /// Claimant batches: cut the claim periods that have ended.
     #[command(subcommand)]

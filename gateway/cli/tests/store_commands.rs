@@ -1,6 +1,7 @@
 //! Black-box tests of the commands that work on the configured store directly (no running
-//! gateway): `roster upload` / `roster approve` (GPO rosters, chargeback-rules 2.2) and
-//! `batches cut` (claim periods, 8.1), on a SQLite database named by a `--config` file.
+//! gateway): `roster upload` / `roster approve` (GPO rosters, chargeback-rules 2.2),
+//! `batches cut` (claim periods, 8.1) and `transactions --stuck` with `replay`, on a SQLite
+//! database named by a `--config` file.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -231,5 +232,61 @@ fn a_closed_stdout_ends_transactions_quietly() {
         assert_eq!(done.status.code(), Some(0), "{args:?}: {stderr}");
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `transactions --stuck` lists what is received or processing and has not moved for 15
+/// minutes (`--stuck 0`: whatever is unfinished), and `replay` queues such an outbound file
+/// for sending again, after which it is not stuck.
+#[test]
+fn stuck_transactions_are_listed_and_replayed_from_the_command_line() {
+    use store::{Direction, NewTransaction, Step, Store, TxState};
+    let (dir, config) = configured("stuck");
+    let outbound = |at| NewTransaction {
+        raw_sha256: Some("ab".repeat(32)),
+        doc_type: Some("acknowledgment".into()),
+        isa13: Some("000000192".into()),
+        ..NewTransaction::new(
+            uuid::Uuid::now_v7(),
+            "gooddrug",
+            Direction::Outbound,
+            Step::Send,
+            TxState::Received,
+            at,
+        )
+    };
+    let stuck = outbound(chrono::Utc::now() - chrono::Duration::hours(1));
+    let fresh = outbound(chrono::Utc::now());
+    tokio::runtime::Runtime::new().expect("runtime").block_on(async {
+        let store = store::SqliteStore::open(dir.join("cg.db")).await.expect("open");
+        store.migrate().await.expect("migrate");
+        for row in [&stuck, &fresh] {
+            store.insert_transaction(row).await.expect("insert");
+        }
+        store.close().await;
+    });
+    let listed = |args: &[&str]| -> Vec<String> {
+        let (code, stdout, stderr) = out(&chargegate(&config, args));
+        assert_eq!(code, Some(0), "{stderr}");
+        stdout
+            .lines()
+            .map(|l| {
+                let row: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+                row["id"].as_str().expect("id").to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        listed(&["transactions", "--stuck", "--json"]),
+        [stuck.id.to_string()]
+    );
+    assert_eq!(
+        listed(&["transactions", "--stuck", "0", "--json"]),
+        [fresh.id.to_string(), stuck.id.to_string()]
+    );
+    let (code, _, stderr) = out(&chargegate(&config, &["replay", &stuck.id.to_string()]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("queued for sending again"), "{stderr}");
+    assert!(listed(&["transactions", "--stuck", "--json"]).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -109,6 +109,11 @@ impl Gateway {
                 }
                 Err(error) => tracing::warn!(partner = %p.id, %error, "drop folder not created"),
             }
+            // A `.part` no writer holds was left by a process that died writing it: the file
+            // is written again whole when its message comes again.
+            if let Err(error) = shared.drops.remove_stale_parts(&p.id) {
+                tracing::warn!(partner = %p.id, %error, "stale temporary files not removed");
+            }
         }
         let shared = Arc::new(shared);
         let ingest = Arc::new(Ingest {
@@ -146,6 +151,14 @@ impl Gateway {
         let addr: Option<SocketAddr> = listener.local_addr().ok();
         let mut tasks = JoinSet::new();
         let work = stop.child_token();
+        // Before the relay's first pass: on the in-process bus, what an earlier run handed to
+        // it and never saw consumed is published again, and consumers' acks are recorded.
+        let settling = crate::relay::start_settling(shared.store.clone(), &*shared.bus)
+            .await
+            .map_err(|source| StartError::Store {
+                url: redact(&shared.settings.database.url),
+                source,
+            })?;
         tasks.spawn(crate::relay::run(
             shared.store.clone(),
             shared.bus.clone(),
@@ -188,6 +201,11 @@ impl Gateway {
         tracing::info!("stopping: no new input; finishing in-flight work");
         while tasks.join_next().await.is_some() {}
         shared.bus.close().await;
+        // Closing the bus ends its settlements: the last acks are recorded before the store
+        // closes.
+        if let Some(settling) = settling {
+            let _ = settling.await;
+        }
         shared.store.close().await;
         tracing::info!("stopped");
         Ok(())

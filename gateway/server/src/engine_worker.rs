@@ -72,6 +72,9 @@ async fn handle(shared: &Shared, queue: &str, delivery: Delivery) {
         };
         match result {
             Ok(applied) => {
+                if let (Applied::AlreadyApplied, Some(id)) = (&applied, transaction) {
+                    applied_before(shared, id, now).await;
+                }
                 if let (Applied::Applied(outcome), Some(id)) = (&applied, transaction) {
                     let refs: Vec<TransactionRef> = outcome
                         .refs
@@ -128,6 +131,25 @@ async fn record(
         t.add_transaction_refs(id, refs).await?;
     }
     t.commit().await
+}
+
+/// A document an earlier delivery applied whose process stopped before recording it on the
+/// set's transaction (or before acking it): the transaction learns its engine step is done, so
+/// it does not rest at its parse/map step as if the engine had never run. (The references the
+/// engine found were that delivery's to add.)
+async fn applied_before(shared: &Shared, id: Uuid, now: chrono::DateTime<Utc>) {
+    match shared.store.get_transaction(id).await {
+        Ok(Some(tx)) if tx.step == Step::Engine && tx.state == TxState::Done => {}
+        Ok(Some(_)) => {
+            let mut update = TransactionUpdate::new(id, Step::Engine, TxState::Done, "system", now);
+            update.correlation_id = Some("applied by an earlier delivery".to_owned());
+            if let Err(e) = shared.store.update_transaction(&update).await {
+                tracing::error!(error = %e, "transaction not updated");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "transaction not read"),
+    }
 }
 
 async fn fail(shared: &Shared, transaction: Option<Uuid>, error: &str) {

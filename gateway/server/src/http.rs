@@ -131,12 +131,18 @@ pub struct ListQuery {
     pub debit_memo: Option<String>,
     /// Document type.
     pub doc_type: Option<String>,
+    /// Only stuck transactions: `received` or `processing` and not updated for this many
+    /// minutes (0 to 525,600): nothing is moving them, replay them.
+    pub stuck: Option<i64>,
     /// At most this many (default 100, between 1 and 10,000).
     pub limit: Option<i64>,
 }
 
 /// Most transactions one request lists.
 pub const MAX_TRANSACTIONS: i64 = 10_000;
+
+/// The longest idle time `stuck` takes, in minutes (a year).
+pub const MAX_STUCK_MINUTES: i64 = 525_600;
 
 impl ListQuery {
     /// The store filter; refused for a value the filter does not know (naming those it does)
@@ -154,6 +160,7 @@ impl ListQuery {
             Ok(value.parse().ok())
         }
         in_range("limit", self.limit, (1, MAX_TRANSACTIONS))?;
+        in_range("stuck", self.stuck, (0, MAX_STUCK_MINUTES))?;
         let state = code(
             "state",
             self.state.as_deref(),
@@ -175,6 +182,9 @@ impl ListQuery {
             invoice: self.invoice.clone(),
             debit_memo: self.debit_memo.clone(),
             doc_type: self.doc_type.clone(),
+            stuck_since: self
+                .stuck
+                .map(|minutes| chrono::Utc::now() - chrono::Duration::minutes(minutes)),
             limit: self.limit,
             ..Default::default()
         })

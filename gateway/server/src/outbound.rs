@@ -328,7 +328,9 @@ pub async fn send(shared: &Shared, rendered: &Rendered) -> Result<(), PipelineEr
     let bytes = shared.raw.read(&rendered.raw_sha256)?;
     let drops = shared.drops.clone();
     let (partner, name) = (rendered.partner.clone(), rendered.file_name.clone());
-    let path = tokio::task::spawn_blocking(move || {
+    // A file already there with these bytes is this one, published by a delivery that
+    // stopped before recording it sent: written once, never as a numbered copy.
+    let written = tokio::task::spawn_blocking(move || {
         drops.ensure_partner(&partner)?;
         drops.write_outbound(&partner, &name, &bytes)
     })
@@ -344,7 +346,12 @@ pub async fn send(shared: &Shared, rendered: &Rendered) -> Result<(), PipelineEr
             Utc::now(),
         ))
         .await?;
-    metrics::counter!("chargegate_files_sent_total", "channel" => "sftp").increment(1);
-    tracing::info!(transaction = %tx.id, partner = %rendered.partner, path = %path.display(), "sent to the SFTP outbox");
+    let path = written.path.display();
+    if written.already_there {
+        tracing::info!(transaction = %tx.id, partner = %rendered.partner, %path, "already in the SFTP outbox with these bytes; recorded sent");
+    } else {
+        metrics::counter!("chargegate_files_sent_total", "channel" => "sftp").increment(1);
+        tracing::info!(transaction = %tx.id, partner = %rendered.partner, %path, "sent to the SFTP outbox");
+    }
     Ok(())
 }

@@ -1,15 +1,23 @@
 //! The outbox relay (design.md 6): publishes messages written to the `outbox` table, in
 //! order, and marks each sent only once the broker confirmed it. A failed publish is counted
 //! on its row and retried on the next pass; nothing unconfirmed counts as sent.
+//!
+//! A row is done with once its message is safe without it (`settled_at`): at RabbitMQ's
+//! confirm, or, on the in-process bus, whose queues die with the process, only when every
+//! consumer it was routed to acked it after its commit (or parked it, its failure recorded).
+//! [`start_settling`] records those settlements as the bus reports them and, before the first
+//! pass, makes pending again every row an earlier run handed to the in-process bus and never
+//! saw settled; consumers skip a message id they already applied, so nothing is done twice.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bus::{Bus, Message};
+use bus::{Bus, Message, Settlements};
 use chrono::Utc;
-use store::{OutboxRecord, Store};
+use store::{OutboxRecord, Store, StoreError};
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::PipelineError;
@@ -40,8 +48,14 @@ pub fn to_bus_message(record: &OutboxRecord) -> Message {
     }
 }
 
-/// Publishes every pending row once; returns how many were confirmed.
+/// Settled message ids recorded per database transaction.
+const SETTLED_BATCH: usize = 256;
+
+/// Publishes every pending row once; returns how many were confirmed. On a durable bus a
+/// confirmed row is sent and settled; on the in-process bus it is sent (not published again by
+/// this process) and waits for its settlement.
 pub async fn relay_once(store: &dyn Store, bus: &dyn Bus) -> Result<usize, PipelineError> {
+    let durable = bus.durable();
     let mut sent = 0;
     loop {
         let pending = store.pending_outbox(BATCH).await?;
@@ -52,7 +66,11 @@ pub async fn relay_once(store: &dyn Store, bus: &dyn Bus) -> Result<usize, Pipel
         for record in &pending {
             match bus.publish(&to_bus_message(record)).await {
                 Ok(()) => {
-                    store.mark_sent(record.id, Utc::now()).await?;
+                    if durable {
+                        store.mark_sent(record.id, Utc::now()).await?;
+                    } else {
+                        store.mark_published(record.id, Utc::now()).await?;
+                    }
                     sent += 1;
                     progressed = true;
                     metrics::counter!("chargegate_outbox_published_total").increment(1);
@@ -71,6 +89,44 @@ pub async fn relay_once(store: &dyn Store, bus: &dyn Bus) -> Result<usize, Pipel
         if !progressed {
             return Ok(sent);
         }
+    }
+}
+
+/// On a bus that is not durable (the in-process bus), before the relay's first pass:
+/// subscribes to its settlements and records them in the outbox until the bus closes (the
+/// returned task; await it after closing the bus, so the acks of the last deliveries are
+/// recorded), and makes every row an earlier run handed to the bus without seeing it settled
+/// pending again (that run stopped, or died, before its consumers were done with it). `None`
+/// on a durable bus.
+pub async fn start_settling(
+    store: Arc<dyn Store>,
+    bus: &dyn Bus,
+) -> Result<Option<JoinHandle<()>>, StoreError> {
+    let Some(settled) = bus.settlements() else {
+        return Ok(None);
+    };
+    let again = store.requeue_unsettled().await?;
+    if again > 0 {
+        tracing::info!(
+            messages = again,
+            "outbox messages an earlier run handed to the in-process bus and never saw consumed \
+             are published again"
+        );
+        metrics::counter!("chargegate_outbox_republished_total").increment(again);
+    }
+    Ok(Some(tokio::spawn(record_settlements(store, settled))))
+}
+
+/// Marks the rows of the message ids the bus reports settled, a batch per database
+/// transaction, until the bus closes. A batch that cannot be written stays unsettled: its
+/// messages are published again at the next start and skipped by their consumers.
+pub async fn record_settlements(store: Arc<dyn Store>, mut settled: Settlements) {
+    let mut batch = Vec::with_capacity(SETTLED_BATCH);
+    while settled.next_batch(&mut batch, SETTLED_BATCH).await > 0 {
+        if let Err(error) = store.mark_settled(&batch, Utc::now()).await {
+            tracing::warn!(%error, messages = batch.len(), "settled outbox messages not recorded; they are published again at the next start");
+        }
+        batch.clear();
     }
 }
 

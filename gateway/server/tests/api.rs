@@ -574,3 +574,80 @@ async fn a_received_claim_lists_the_lines_its_849_paid() {
     );
     g.finish().await;
 }
+
+/// `GET /api/v1/transactions?stuck=N`: what is `received` or `processing` and has not moved
+/// for N minutes (an outbound 997 whose message was lost before it was sent, say) — not what
+/// is fresh, done or failed; a replay sends it and it is stuck no more. A `stuck` out of range
+/// is a JSON 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stuck_transactions_are_listed_and_replayed() {
+    let g = start().await;
+    let bytes = b"ISA*00*stuck 997~".to_vec();
+    let raw = server::raw::RawStore::new(&g._dir.path().join("data"))
+        .put(&bytes)
+        .unwrap();
+    let hour_ago = Utc::now() - chrono::Duration::hours(1);
+    let outbound = |state, at| store::NewTransaction {
+        raw_sha256: Some(raw.sha256.clone()),
+        doc_type: Some("acknowledgment".into()),
+        isa13: Some("000000192".into()),
+        ..store::NewTransaction::new(
+            Uuid::now_v7(),
+            "gooddrug",
+            Direction::Outbound,
+            store::Step::Send,
+            state,
+            at,
+        )
+    };
+    let stuck = outbound(store::TxState::Received, hour_ago);
+    let fresh = outbound(store::TxState::Received, Utc::now());
+    let failed = outbound(store::TxState::Failed, hour_ago);
+    for row in [&stuck, &fresh, &failed] {
+        g.store.insert_transaction(row).await.unwrap();
+    }
+    let listed = get(g.addr, "/api/v1/transactions?stuck=10").await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(ids(&listed.json()), [stuck.id.to_string()]);
+    assert_eq!(
+        ids(&get(g.addr, "/api/v1/transactions?stuck=0&partner=gooddrug").await.json()),
+        [fresh.id.to_string(), stuck.id.to_string()]
+    );
+    let bad = get(g.addr, "/api/v1/transactions?stuck=-1").await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.json()["error"].as_str().unwrap().starts_with("stuck: -1 is out of range"),
+        "{}",
+        bad.json()
+    );
+
+    let replayed = exchange(
+        g.addr,
+        &format!(
+            "POST /api/v1/transactions/{}/replay HTTP/1.1\r\nHost: localhost",
+            stuck.id
+        ),
+        b"",
+    )
+    .await;
+    assert_eq!(replayed.status, 200, "{}", replayed.json());
+    let sent = g._dir.path().join("drop/gooddrug/outbox/acknowledgment-gooddrug-000000192.x12");
+    let start = tokio::time::Instant::now();
+    while !sent.exists() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(60), "not sent");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(std::fs::read(&sent).unwrap(), bytes);
+    let start = tokio::time::Instant::now();
+    loop {
+        let tx = g.store.get_transaction(stuck.id).await.unwrap().unwrap();
+        if tx.state == store::TxState::Done {
+            break;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(60), "{tx:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let listed = get(g.addr, "/api/v1/transactions?stuck=10").await;
+    assert!(ids(&listed.json()).is_empty(), "{}", listed.json());
+    g.finish().await;
+}

@@ -383,8 +383,21 @@ pub trait StoreTx: StoreRead {
         message: &OutboxMessage,
         document_id: Uuid,
     ) -> StoreResult<bool>;
-    /// Marks an outbox row confirmed by the broker (the first confirm time is kept).
+    /// Marks an outbox row confirmed by a durable broker: sent and settled at once (the first
+    /// confirm time is kept).
     async fn mark_sent(&mut self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Marks an outbox row handed to a bus that does not outlive the process (the in-process
+    /// bus): sent, so the relay does not publish it again, but not settled until
+    /// [`StoreTx::mark_settled`]; [`StoreTx::requeue_unsettled`] makes it pending again.
+    async fn mark_published(&mut self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Marks the rows of `message_ids` settled (their every consumer acked or parked them); an
+    /// id already settled or of no row is skipped. Returns how many rows were marked.
+    async fn mark_settled(&mut self, message_ids: &[String], at: DateTime<Utc>)
+    -> StoreResult<u64>;
+    /// Makes every row sent but never settled pending again (its message was handed to an
+    /// in-process bus that stopped before it was consumed); returns how many. Run by the relay
+    /// before its first pass on such a bus.
+    async fn requeue_unsettled(&mut self) -> StoreResult<u64>;
     /// Counts a failed publish attempt.
     async fn record_publish_failure(&mut self, id: i64, error: &str) -> StoreResult<()>;
     /// Allocates the next control number in `range` (inclusive) for `key`: the first call
@@ -767,6 +780,29 @@ pub trait Store: Send + Sync {
         let mut t = self.begin().await?;
         t.mark_sent(id, at).await?;
         t.commit().await
+    }
+
+    /// [`StoreTx::mark_published`] in its own transaction.
+    async fn mark_published(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        let mut t = self.begin().await?;
+        t.mark_published(id, at).await?;
+        t.commit().await
+    }
+
+    /// [`StoreTx::mark_settled`] in its own transaction.
+    async fn mark_settled(&self, message_ids: &[String], at: DateTime<Utc>) -> StoreResult<u64> {
+        let mut t = self.begin().await?;
+        let n = t.mark_settled(message_ids, at).await?;
+        t.commit().await?;
+        Ok(n)
+    }
+
+    /// [`StoreTx::requeue_unsettled`] in its own transaction.
+    async fn requeue_unsettled(&self) -> StoreResult<u64> {
+        let mut t = self.begin().await?;
+        let n = t.requeue_unsettled().await?;
+        t.commit().await?;
+        Ok(n)
     }
 
     /// [`StoreTx::record_publish_failure`] in its own transaction.

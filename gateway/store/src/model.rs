@@ -381,6 +381,9 @@ pub struct TransactionFilter {
     pub raw_sha256: Option<String>,
     /// Only transactions of their own (files, outbound files), not the sets of a file.
     pub files_only: bool,
+    /// Only stuck transactions: still `received` or `processing` and not updated since this
+    /// time (nothing is moving them; replay them).
+    pub stuck_since: Option<DateTime<Utc>>,
     /// At most this many rows (default 100).
     pub limit: Option<i64>,
     /// Rows to skip.
@@ -660,8 +663,11 @@ pub struct OutboxRecord {
     pub id: i64,
     /// The message.
     pub message: OutboxMessage,
-    /// Set once the broker confirmed it.
+    /// Set once the bus took it: the broker confirmed it, or the in-process bus queued it.
     pub sent_at: Option<DateTime<Utc>>,
+    /// Set once the row is no longer needed to deliver the message: the broker's confirm, or,
+    /// on the in-process bus, once every queue it was routed to acked or parked it.
+    pub settled_at: Option<DateTime<Utc>>,
     /// Publish attempts that failed.
     pub attempts: i64,
     /// Last publish error.

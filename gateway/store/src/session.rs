@@ -517,6 +517,22 @@ impl StoreTx for Session {
         outbox::mark_sent(self.conn(), id, at).await
     }
 
+    async fn mark_published(&mut self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        outbox::mark_published(self.conn(), id, at).await
+    }
+
+    async fn mark_settled(
+        &mut self,
+        message_ids: &[String],
+        at: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        outbox::mark_settled(self.conn(), message_ids, at).await
+    }
+
+    async fn requeue_unsettled(&mut self) -> StoreResult<u64> {
+        outbox::requeue_unsettled(self.conn()).await
+    }
+
     async fn record_publish_failure(&mut self, id: i64, error: &str) -> StoreResult<()> {
         outbox::record_publish_failure(self.conn(), id, error).await
     }

@@ -167,10 +167,12 @@ macro_rules! contract_suite {
 contract_suite!(
     migrations_apply_twice_harmlessly,
     transaction_lifecycle_and_search,
+    stuck_transactions_are_the_unfinished_ones_not_updated_since,
     inbound_idempotency_records,
     document_and_outbox_commit_together,
     failure_between_document_and_outbox_leaves_neither,
     pending_outbox_in_order_until_marked_sent,
+    published_but_unsettled_rows_are_pending_again_after_requeue,
     outbox_message_of_a_document_carries_its_exact_body,
     processed_message_applies_once,
     control_numbers_are_sequential_and_survive_reopen,
@@ -596,6 +598,66 @@ async fn transaction_lifecycle_and_search(h: &Harness) {
     );
 }
 
+/// `stuck_since`: what is still `received` or `processing` and was not updated since the
+/// given time — an outbound 997 nobody will send, say — and nothing done, failed or moving.
+async fn stuck_transactions_are_the_unfinished_ones_not_updated_since(h: &Harness) {
+    let store = &h.store;
+    let tx = |state, at| {
+        NewTransaction::new(
+            Uuid::now_v7(),
+            "acme",
+            Direction::Outbound,
+            Step::Send,
+            state,
+            t(at),
+        )
+    };
+    let waiting = tx(TxState::Received, 0);
+    let sending = tx(TxState::Received, 1);
+    let done = tx(TxState::Done, 2);
+    let failed = tx(TxState::Failed, 3);
+    let fresh = tx(TxState::Received, 4);
+    for row in [&waiting, &sending, &done, &failed, &fresh] {
+        store.insert_transaction(row).await.expect("insert");
+    }
+    // Picked up at 100 s, then nothing more.
+    store
+        .update_transaction(&TransactionUpdate::new(
+            sending.id,
+            Step::Send,
+            TxState::Processing,
+            "system",
+            t(100),
+        ))
+        .await
+        .expect("processing");
+    // Moving again at 700 s.
+    store
+        .update_transaction(&TransactionUpdate::new(
+            fresh.id,
+            Step::Send,
+            TxState::Processing,
+            "system",
+            t(700),
+        ))
+        .await
+        .expect("processing");
+    let stuck = |since| {
+        let filter = TransactionFilter {
+            stuck_since: Some(t(since)),
+            ..TransactionFilter::default()
+        };
+        async move {
+            let rows = store.list_transactions(&filter).await.expect("list");
+            rows.iter().map(|r| r.id).collect::<Vec<_>>()
+        }
+    };
+    // Newest first, as every list.
+    assert_eq!(stuck(600).await, [sending.id, waiting.id]);
+    assert_eq!(stuck(50).await, [waiting.id]);
+    assert_eq!(stuck(800).await, [fresh.id, sending.id, waiting.id]);
+}
+
 async fn inbound_idempotency_records(h: &Harness) {
     let store = &h.store;
     let file = InboundFile {
@@ -824,6 +886,86 @@ async fn pending_outbox_in_order_until_marked_sent(h: &Harness) {
         matches!(missing, Err(StoreError::NotFound { .. })),
         "{missing:?}"
     );
+}
+
+/// A row handed to the in-process bus (`mark_published`) is sent but not settled until its
+/// consumers settle it; `requeue_unsettled` (the relay's first step on such a bus) makes
+/// exactly the rows never settled pending again, in their order. A durable broker's confirm
+/// (`mark_sent`) settles at once; a settlement that overtakes its publish still counts.
+async fn published_but_unsettled_rows_are_pending_again_after_requeue(h: &Harness) {
+    let store = &h.store;
+    for i in 1..=5 {
+        assert!(
+            store
+                .insert_document_with_outbox(
+                    &document(&format!("k{i}")),
+                    &message(&format!("m{i}"))
+                )
+                .await
+                .expect("insert")
+        );
+    }
+    let rows = store.pending_outbox(10).await.expect("pending");
+    let id = |n: usize| rows[n - 1].id;
+    store.mark_sent(id(1), t(1)).await.expect("confirmed");
+    store
+        .mark_published(id(2), t(2))
+        .await
+        .expect("m2 handed over");
+    store
+        .mark_published(id(3), t(3))
+        .await
+        .expect("m3 handed over");
+    // m4's consumer acked before the relay recorded its publish.
+    assert_eq!(
+        store
+            .mark_settled(&["m4".to_owned()], t(4))
+            .await
+            .expect("m4 settled"),
+        1
+    );
+    store
+        .mark_published(id(4), t(5))
+        .await
+        .expect("m4 handed over");
+    assert_eq!(
+        store
+            .mark_settled(&["m2".to_owned(), "no-such-message".to_owned()], t(6))
+            .await
+            .expect("m2 settled"),
+        1
+    );
+    // m5 was never published.
+    let names = |rows: &[OutboxRecord]| -> Vec<String> {
+        rows.iter().map(|r| r.message.message_id.clone()).collect()
+    };
+    assert_eq!(
+        names(&store.pending_outbox(10).await.expect("pending")),
+        ["m5"]
+    );
+
+    // The process stopped: m3 died with the in-process bus.
+    assert_eq!(store.requeue_unsettled().await.expect("requeue"), 1);
+    let pending = store.pending_outbox(10).await.expect("pending");
+    assert_eq!(names(&pending), ["m3", "m5"]);
+    assert!(
+        pending
+            .iter()
+            .all(|r| r.sent_at.is_none() && r.settled_at.is_none())
+    );
+
+    store.mark_published(id(3), t(7)).await.expect("m3 again");
+    store.mark_published(id(5), t(8)).await.expect("m5");
+    // A second settlement keeps the first time; m3 and m5 are settled now.
+    assert_eq!(
+        store
+            .mark_settled(&["m3".to_owned(), "m5".to_owned(), "m2".to_owned()], t(9))
+            .await
+            .expect("settled"),
+        2
+    );
+    assert_eq!(store.requeue_unsettled().await.expect("requeue"), 0);
+    assert!(store.pending_outbox(10).await.expect("pending").is_empty());
 }
 
 async fn outbox_message_of_a_document_carries_its_exact_body(h: &Harness) {

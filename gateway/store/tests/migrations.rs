@@ -8,9 +8,11 @@
 //! - 0017: a claim line stored before holds its whole sale (`sale_from_batch` false);
 //! - 0019 (PostgreSQL): an 849 stored as JSONB reads the same from TEXT;
 //! - 0021: a report recorded before has its returns not counted (`None`), so its cut still
-//!   gathers the sales returns refer to.
+//!   gathers the sales returns refer to;
 //! - 0023: an inbound AS2 Message-ID recorded before has no payload hash (`None`), so the
-//!   gateway answers it as a resend, as it did then.
+//!   gateway answers it as a resend, as it did then;
+//! - 0024: outbox rows sent before count as settled (nothing is published again at start),
+//!   a row never sent stays pending.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -78,7 +80,8 @@ async fn rows_survive(store: &dyn Store) {
         );
     }
     tx.commit().await.expect("commit");
-    store.mark_sent(2, t(5)).await.expect("sent");
+    // Sent as the relay of that schema marked it (`sent_at` only; `settled_at` is 0024's).
+    store.mark_published(2, t(5)).await.expect("sent");
     store
         .record_publish_failure(3, "reset")
         .await
@@ -589,6 +592,42 @@ async fn sqlite_as2_messages_before_0023_have_no_payload_hash() {
 }
 
 #[tokio::test]
+/// Three rows before 0024: m1 sent, m2 never sent, m3 sent after a failed attempt.
+const OUTBOX_ROWS_BEFORE_0024: &str = "INSERT INTO outbox (message_id, exchange, routing_key, \
+     headers, payload, created_at, sent_at, attempts) VALUES \
+     ('m1', 'chargegate.docs', 'claim.acme', '{}', X'78', '2026-12-01T12:00:00Z', \
+      '2026-12-01T12:00:01Z', 0), \
+     ('m2', 'chargegate.docs', 'claim.acme', '{}', X'78', '2026-12-01T12:00:00Z', NULL, 0), \
+     ('m3', 'chargegate.docs', 'claim.acme', '{}', X'78', '2026-12-01T12:00:00Z', \
+      '2026-12-01T12:00:02Z', 1)";
+
+/// After 0024: the rows sent before are settled when they were sent; only m2 is pending, and
+/// a start on the in-process bus publishes nothing again.
+async fn sent_rows_are_settled(store: &dyn Store) {
+    store.migrate().await.expect("migrate to 0024");
+    assert_eq!(store.requeue_unsettled().await.expect("requeue"), 0);
+    let pending = store.pending_outbox(10).await.expect("pending");
+    let got: Vec<_> = pending
+        .iter()
+        .map(|r| (r.message.message_id.as_str(), r.sent_at, r.settled_at))
+        .collect();
+    assert_eq!(got, [("m2", None, None)]);
+}
+
+#[tokio::test]
+async fn sqlite_outbox_rows_sent_before_0024_are_settled() {
+    on_sqlite(24, |store| async move {
+        sqlx::raw_sql(OUTBOX_ROWS_BEFORE_0024)
+            .execute(store.pool())
+            .await
+            .expect("rows before 0024");
+        sent_rows_are_settled(&store).await;
+        store
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn postgres_as2_messages_before_0023_have_no_payload_hash() {
     on_postgres(23, |store| async move {
         sqlx::raw_sql(OLD_AS2_MESSAGE)
@@ -597,6 +636,18 @@ async fn postgres_as2_messages_before_0023_have_no_payload_hash() {
             .expect("row before 0023");
         store.migrate().await.expect("migrate to 0023");
         old_as2_messages_have_no_hash(&*store).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_outbox_rows_sent_before_0024_are_settled() {
+    on_postgres(24, |store| async move {
+        sqlx::raw_sql(&OUTBOX_ROWS_BEFORE_0024.replace("X'78'", "'x'::bytea"))
+            .execute(store.pool())
+            .await
+            .expect("rows before 0024");
+        sent_rows_are_settled(&*store).await;
     })
     .await;
 }

@@ -230,7 +230,8 @@ async fn outbound_files_are_downloadable_and_never_visible_incomplete() {
             let i = written.len();
             written.push(
                 root.write_outbound(ACME, &format!("997_{i:03}.x12"), &payload(SIZE, i as u8))
-                    .unwrap(),
+                    .unwrap()
+                    .path,
             );
         }
         written
@@ -291,7 +292,8 @@ async fn a_partner_is_confined_to_its_own_folder() {
     let beta_secret = server
         .drop_root()
         .write_outbound(BETA, "secret.x12", b"for beta only")
-        .unwrap();
+        .unwrap()
+        .path;
     let downloads = server.dir().join("downloads");
     fs::create_dir_all(&downloads).unwrap();
 

@@ -25,7 +25,7 @@ use lapin::{Channel, Connection, ConnectionProperties};
 
 use self::link::{Link, Session};
 use crate::error::{BusError, BusResult};
-use crate::message::{Consumer, Delivery, Message, ParkedMessage, Settle};
+use crate::message::{Consumer, Delivery, Message, ParkedMessage, Settle, Settlements};
 use crate::topology::{Topology, parking_queue};
 use crate::{BoxConsumer, Bus};
 
@@ -121,6 +121,14 @@ impl Bus for AmqpBus {
         }
         channel.close(200, "parked messages read").await?;
         Ok(parked)
+    }
+
+    fn durable(&self) -> bool {
+        true
+    }
+
+    fn settlements(&self) -> Option<Settlements> {
+        None
     }
 
     async fn check(&self) -> BusResult<()> {

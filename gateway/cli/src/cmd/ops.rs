@@ -50,6 +50,10 @@ pub struct TransactionsArgs {
     /// Only failed transactions (the replay queue).
     #[arg(long)]
     failed: bool,
+    /// Only stuck transactions: received or processing and not updated for MINUTES (15 when
+    /// not given). Nothing is moving them; `replay` runs them again.
+    #[arg(long, value_name = "MINUTES", num_args = 0..=1, default_missing_value = "15")]
+    stuck: Option<i64>,
     /// Only this partner's.
     #[arg(long)]
     partner: Option<String>,
@@ -75,7 +79,7 @@ pub struct TransactionsArgs {
 /// Arguments of `replay`.
 #[derive(clap::Args, Debug)]
 pub struct ReplayArgs {
-    /// The transaction id (from `chargegate transactions --failed`).
+    /// The transaction id (from `chargegate transactions --failed` or `--stuck`).
     id: Uuid,
     #[command(flatten)]
     config: ConfigFlag,
@@ -164,6 +168,7 @@ pub fn transactions(args: TransactionsArgs) -> anyhow::Result<Outcome> {
     let settings = args.config.load()?;
     let query = ListQuery {
         failed: args.failed,
+        stuck: args.stuck,
         partner: args.partner.clone(),
         control_number: args.control_number.clone(),
         invoice: args.invoice.clone(),

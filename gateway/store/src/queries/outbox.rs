@@ -204,7 +204,8 @@ pub(crate) async fn pending(c: &mut dyn Exec, limit: i64) -> StoreResult<Vec<Out
     let rows = c
         .fetch_all(
             "SELECT o.id, o.message_id, o.exchange, o.routing_key, o.headers, o.payload, \
-             d.body AS document_body, o.created_at, o.sent_at, o.attempts, o.last_error \
+             d.body AS document_body, o.created_at, o.sent_at, o.settled_at, o.attempts, \
+             o.last_error \
              FROM outbox o LEFT JOIN documents d ON d.id = o.document_id \
              WHERE o.sent_at IS NULL ORDER BY o.id LIMIT $1",
             vec![limit.max(0).into()],
@@ -234,6 +235,7 @@ pub(crate) async fn pending(c: &mut dyn Exec, limit: i64) -> StoreResult<Vec<Out
                     created_at: r.time("created_at")?,
                 },
                 sent_at: r.opt_time("sent_at")?,
+                settled_at: r.opt_time("settled_at")?,
                 attempts: r.int("attempts")?,
                 last_error: r.opt_text("last_error")?,
             })
@@ -242,13 +244,34 @@ pub(crate) async fn pending(c: &mut dyn Exec, limit: i64) -> StoreResult<Vec<Out
 }
 
 pub(crate) async fn mark_sent(c: &mut dyn Exec, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
-    // The first confirm wins: a second relay confirming the same row keeps the first time.
-    let n = c
-        .execute(
-            "UPDATE outbox SET sent_at = COALESCE(sent_at, $2) WHERE id = $1",
-            vec![id.into(), at.into()],
-        )
-        .await?;
+    // The first confirm wins: a second relay confirming the same row keeps the first time. A
+    // durable broker's confirm also settles the row: the broker keeps the message from here.
+    mark(
+        c,
+        "UPDATE outbox SET sent_at = COALESCE(sent_at, $2), settled_at = COALESCE(settled_at, $2) \
+         WHERE id = $1",
+        id,
+        at,
+    )
+    .await
+}
+
+pub(crate) async fn mark_published(
+    c: &mut dyn Exec,
+    id: i64,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    mark(
+        c,
+        "UPDATE outbox SET sent_at = COALESCE(sent_at, $2) WHERE id = $1",
+        id,
+        at,
+    )
+    .await
+}
+
+async fn mark(c: &mut dyn Exec, sql: &str, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+    let n = c.execute(sql, vec![id.into(), at.into()]).await?;
     if n == 0 {
         return Err(StoreError::NotFound {
             entity: "outbox message",
@@ -256,6 +279,33 @@ pub(crate) async fn mark_sent(c: &mut dyn Exec, id: i64, at: DateTime<Utc>) -> S
         });
     }
     Ok(())
+}
+
+pub(crate) async fn mark_settled(
+    c: &mut dyn Exec,
+    message_ids: &[String],
+    at: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let mut settled = 0;
+    for id in message_ids {
+        // The first settlement wins; an id no row has (a message published by someone else
+        // than the relay) changes nothing.
+        settled += c
+            .execute(
+                "UPDATE outbox SET settled_at = $2 WHERE message_id = $1 AND settled_at IS NULL",
+                vec![id.as_str().into(), at.into()],
+            )
+            .await?;
+    }
+    Ok(settled)
+}
+
+pub(crate) async fn requeue_unsettled(c: &mut dyn Exec) -> StoreResult<u64> {
+    c.execute(
+        "UPDATE outbox SET sent_at = NULL WHERE settled_at IS NULL AND sent_at IS NOT NULL",
+        Vec::new(),
+    )
+    .await
 }
 
 pub(crate) async fn record_publish_failure(

@@ -243,6 +243,16 @@ pub(crate) async fn list(
     if f.files_only {
         sql += " AND t.parent_id IS NULL";
     }
+    if let Some(since) = f.stuck_since {
+        let (received, processing) = (
+            p.push(TxState::Received.as_str()),
+            p.push(TxState::Processing.as_str()),
+        );
+        sql += &format!(
+            " AND t.state IN ({received}, {processing}) AND t.updated_at < {}",
+            p.push(since)
+        );
+    }
     if let Some(cn) = &f.control_number {
         let forms = p.list(&control_number_forms(cn));
         sql +=

@@ -2,8 +2,9 @@
 //! rejected}`, served to partners by the system's OpenSSH (`internal-sftp`, chroot per partner).
 //!
 //! - [`DropRoot`] creates the folders ([`DropRoot::sftp_layout`] with the ownership sshd's
-//!   chroot needs), writes outbound files atomically and moves taken files to `processed/` or
-//!   `rejected/`, never overwriting a file.
+//!   chroot needs), writes outbound files atomically and once (a redelivery finding the same
+//!   bytes under the name writes nothing; stale `.part` files are removed) and moves taken
+//!   files to `processed/` or `rejected/`, never overwriting a file.
 //! - [`DropWatcher`] watches inboxes (filesystem events plus a periodic scan) and hands out
 //!   only complete files: renamed into place, or unchanged for a settle time, and in either
 //!   case held open for writing by no process (`/proc`, or the filesystem events when `/proc`
@@ -22,7 +23,7 @@ pub mod testing;
 
 pub use error::{DropError, DropResult};
 pub use names::is_temporary_name;
-pub use root::{DropRoot, Finish, IncomingFile, PartnerDirs, check_chroot_path};
+pub use root::{DropRoot, Finish, IncomingFile, PartnerDirs, Written, check_chroot_path};
 pub use settle::{OPEN_WRITER_PATIENCE, Stamp};
 pub use watcher::DropWatcher;
 pub use writers::{Writers, open_for_writing};

@@ -5,13 +5,21 @@
 //! unlink of the old name. `link(2)` fails instead of replacing an existing file, so two writers
 //! (or two gateway processes) can never overwrite each other's files, and a reader never sees a
 //! final name before its bytes are on disk.
+//!
+//! An outbound file is delivered once: its writer holds an exclusive `flock(2)` on its `.part`
+//! file from creating it until it is published, so a `.part` nobody holds is a stale one (its
+//! writer died) and is removed before the name is written again, and a final file already
+//! holding the same bytes (a delivery that stopped between publishing and being recorded sent,
+//! and came again) is the delivery: nothing is written a second time.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use tracing::{debug, info};
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
+use tracing::{debug, info, warn};
 
 use super::error::{DropError, DropResult, io_err};
 use super::names::{check_file_name, check_partner, numbered_name};
@@ -61,6 +69,16 @@ pub struct IncomingFile {
     /// Its inode, size and mtime when it was found complete: what it must still be when it is
     /// taken ([`IncomingFile::open_unchanged`]) and filed away ([`DropRoot::finish`]).
     pub stamp: Stamp,
+}
+
+/// An outbound file in a partner's outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Its path.
+    pub path: PathBuf,
+    /// It was there already with the same bytes (an earlier delivery of it published it and
+    /// stopped before it was recorded sent): nothing was written.
+    pub already_there: bool,
 }
 
 /// Where an incoming file goes once its raw copy is stored.
@@ -187,26 +205,76 @@ impl DropRoot {
         }
     }
 
-    /// Writes `<outbox>/<name>.part`, fsyncs it, then publishes it as `<outbox>/<name>` without
-    /// ever overwriting an existing file: a clash gets a numbered name (`x.1.edi`). Returns the
-    /// final path. The final name appears only once all bytes are on disk.
-    pub fn write_outbound(&self, partner: &str, name: &str, bytes: &[u8]) -> DropResult<PathBuf> {
+    /// Writes `<outbox>/<name>.part` (held under an exclusive `flock`), fsyncs it, then
+    /// publishes it as `<outbox>/<name>` without ever overwriting an existing file: a clash with
+    /// other bytes gets a numbered name (`x.1.edi`). A file under the name (or one of its
+    /// numbered names) already holding these bytes is this file delivered before: it is
+    /// returned with `already_there` and nothing is written. Stale `.part` files of the name
+    /// (left by a writer that died) are removed first. The final name appears only once all
+    /// bytes are on disk.
+    pub fn write_outbound(&self, partner: &str, name: &str, bytes: &[u8]) -> DropResult<Written> {
         check_file_name(name)?;
         let dirs = self.ensure_partner(partner)?;
+        remove_stale_parts_of(&dirs.outbox, name)?;
+        if let Some(path) = find_same_file(&dirs.outbox, name, bytes)? {
+            info!(partner, file = %path.display(), "outbound file already delivered with these bytes, not written again");
+            return Ok(Written {
+                path,
+                already_there: true,
+            });
+        }
         let (part_path, mut part) = create_part_file(&dirs.outbox, name)?;
         let written = part
             .write_all(bytes)
             .and_then(|()| part.sync_all())
             .map_err(io_err("write", &part_path));
-        drop(part);
-        let published = written.and_then(|()| publish_no_clobber(&part_path, &dirs.outbox, name));
+        let published =
+            written.and_then(|()| publish_no_clobber(&part_path, &dirs.outbox, name, Some(bytes)));
         if published.is_err() {
             // Leave no half-written file behind; the error that matters is the one returned.
             let _ = fs::remove_file(&part_path);
         }
-        let path = published?;
-        info!(partner, file = %path.display(), bytes = bytes.len(), "outbound file written");
-        Ok(path)
+        // The lock goes only once the `.part` name is gone.
+        drop(part);
+        let (path, already_there) = published?;
+        if already_there {
+            info!(partner, file = %path.display(), "outbound file published meanwhile with these bytes, not written again");
+        } else {
+            info!(partner, file = %path.display(), bytes = bytes.len(), "outbound file written");
+        }
+        Ok(Written {
+            path,
+            already_there,
+        })
+    }
+
+    /// Removes the stale `.part` files of `partner`'s outbox — those no live writer holds
+    /// (their writer died before publishing them) — and returns their paths. Run at start; a
+    /// write in progress, in this process or another, is left alone.
+    pub fn remove_stale_parts(&self, partner: &str) -> DropResult<Vec<PathBuf>> {
+        let dirs = self.partner_dirs(partner)?;
+        let entries = match fs::read_dir(&dirs.outbox) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_err("read dir", &dirs.outbox)(e)),
+        };
+        let mut removed = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io_err("read dir", &dirs.outbox))?;
+            let is_part = entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.ends_with(".part"));
+            // `file_type` does not follow a symlink: only regular files are ours.
+            if is_part && entry.file_type().is_ok_and(|t| t.is_file()) {
+                let path = entry.path();
+                if remove_if_stale(&path)? == Stale::Removed {
+                    removed.push(path);
+                }
+            }
+        }
+        removed.sort();
+        Ok(removed)
     }
 
     /// Moves a taken inbox file to `processed/` or `rejected/` (a numbered name if one with
@@ -223,7 +291,7 @@ impl DropRoot {
             Finish::Processed => &dirs.processed,
             Finish::Rejected => &dirs.rejected,
         };
-        let path = publish_no_clobber(&file.path, dir, &file.name)?;
+        let (path, _) = publish_no_clobber(&file.path, dir, &file.name, None)?;
         info!(partner = %file.partner, file = %path.display(), outcome = ?outcome, "inbox file finished");
         Ok(path)
     }
@@ -327,25 +395,39 @@ impl io::Read for UnchangedReader {
     }
 }
 
-/// Creates `<dir>/<name>.part` exclusively; when it exists (a concurrent writer or a crash's
-/// leftover) `<name>.<n>.part` is used so no two writers share a temporary file.
-fn create_part_file(dir: &Path, name: &str) -> DropResult<(PathBuf, File)> {
+/// The name of the `n`th temporary file for `name`: `<name>.part`, then `<name>.<n>.part`.
+fn part_name(name: &str, n: u32) -> String {
+    if n == 0 {
+        format!("{name}.part")
+    } else {
+        format!("{name}.{n}.part")
+    }
+}
+
+/// Creates `<dir>/<name>.part` exclusively and takes its lock; when it exists (a concurrent
+/// writer, or a crash's leftover still there) `<name>.<n>.part` is used so no two writers
+/// share a temporary file. Returned locked: a `.part` file is stale only once nobody holds it.
+fn create_part_file(dir: &Path, name: &str) -> DropResult<(PathBuf, Flock<File>)> {
     for n in 0..MAX_NAME_TRIES {
-        let part_name = if n == 0 {
-            format!("{name}.part")
-        } else {
-            format!("{name}.{n}.part")
-        };
-        let path = dir.join(part_name);
-        match OpenOptions::new()
+        let path = dir.join(part_name(name, n));
+        let file = match OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o644)
             .open(&path)
         {
-            Ok(file) => return Ok((path, file)),
+            Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(io_err("create", path)(e)),
+        };
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            // Still the file under that name: between creating and locking it, a cleaner could
+            // have taken it for a stale one and removed it.
+            Ok(locked) if is_same_file(&path, &locked)? => return Ok((path, locked)),
+            Ok(_) => continue,
+            // A cleaner holds it for an instant and removes it: take another name.
+            Err((_, Errno::EWOULDBLOCK)) => continue,
+            Err((_, errno)) => return Err(io_err("lock", path)(io::Error::from(errno))),
         }
     }
     Err(DropError::NoFreeName {
@@ -354,9 +436,133 @@ fn create_part_file(dir: &Path, name: &str) -> DropResult<(PathBuf, File)> {
     })
 }
 
+/// Whether `path` still names the file open as `file` (a symlink never does).
+fn is_same_file(path: &Path, file: &File) -> DropResult<bool> {
+    let open = file.metadata().map_err(io_err("stat", path))?;
+    match fs::symlink_metadata(path) {
+        Ok(named) => Ok(named.dev() == open.dev() && named.ino() == open.ino()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io_err("stat", path)(e)),
+    }
+}
+
+/// What [`remove_if_stale`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stale {
+    /// Nobody held it: removed.
+    Removed,
+    /// A writer holds it, or it is not a regular file of ours: left alone.
+    Kept,
+    /// No such file.
+    Missing,
+}
+
+/// Removes the `.part` file at `path` if no writer holds its lock: its writer died before
+/// publishing it (or after linking it to its final name, before unlinking it).
+fn remove_if_stale(path: &Path) -> DropResult<Stale> {
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Stale::Missing),
+        // A symlink (ELOOP) or anything else we may not open is not one of ours.
+        Err(e) => {
+            debug!(file = %path.display(), error = %e, "temporary file not checked");
+            return Ok(Stale::Kept);
+        }
+    };
+    let locked = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+        Ok(locked) => locked,
+        Err((_, Errno::EWOULDBLOCK)) => return Ok(Stale::Kept),
+        Err((_, errno)) => return Err(io_err("lock", path)(io::Error::from(errno))),
+    };
+    if !locked.metadata().is_ok_and(|m| m.is_file()) || !is_same_file(path, &locked)? {
+        return Ok(Stale::Kept);
+    }
+    match fs::remove_file(path) {
+        Ok(()) => {
+            warn!(file = %path.display(), "stale temporary file of an interrupted outbound write removed");
+            Ok(Stale::Removed)
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Stale::Missing),
+        Err(e) => Err(io_err("remove", path)(e)),
+    }
+}
+
+/// Removes the stale `.part` files of `name` in `dir` (`<name>.part`, `<name>.<n>.part`, up to
+/// the first number not in use).
+fn remove_stale_parts_of(dir: &Path, name: &str) -> DropResult<()> {
+    for n in 0..MAX_NAME_TRIES {
+        if remove_if_stale(&dir.join(part_name(name, n)))? == Stale::Missing {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The file among `<dir>/<name>` and its numbered names (up to the first number not in use)
+/// that holds exactly `bytes`, if any.
+fn find_same_file(dir: &Path, name: &str, bytes: &[u8]) -> DropResult<Option<PathBuf>> {
+    for n in 0..MAX_NAME_TRIES {
+        let candidate = if n == 0 {
+            name.to_owned()
+        } else {
+            numbered_name(name, n)
+        };
+        let path = dir.join(candidate);
+        match holds(&path, bytes)? {
+            Some(true) => return Ok(Some(path)),
+            Some(false) => continue,
+            None => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
+/// Whether the regular file at `path` holds exactly `bytes`; `None` when nothing is there.
+/// Read without following a symlink, a block at a time.
+fn holds(path: &Path, bytes: &[u8]) -> DropResult<Option<bool>> {
+    let mut file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        // Something is there (a symlink, ELOOP) but not a file of ours.
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Ok(Some(false)),
+        Err(e) => return Err(io_err("open", path)(e)),
+    };
+    let meta = file.metadata().map_err(io_err("stat", path))?;
+    if !meta.is_file() || meta.len() != bytes.len() as u64 {
+        return Ok(Some(false));
+    }
+    let mut block = vec![0; 64 * 1024];
+    let mut rest = bytes;
+    loop {
+        let n = file.read(&mut block).map_err(io_err("read", path))?;
+        if n == 0 {
+            return Ok(Some(rest.is_empty()));
+        }
+        if n > rest.len() || block[..n] != rest[..n] {
+            return Ok(Some(false));
+        }
+        rest = &rest[n..];
+    }
+}
+
 /// Gives `src` the name `<dir>/<name>` (or the first free numbered variant) and removes the old
-/// name, so the file is never visible twice for long and never replaces another file.
-fn publish_no_clobber(src: &Path, dir: &Path, name: &str) -> DropResult<PathBuf> {
+/// name, so the file is never visible twice for long and never replaces another file. With
+/// `same`, a name already holding those bytes is the file published before: `src` is removed
+/// and that name returned with `true`.
+fn publish_no_clobber(
+    src: &Path,
+    dir: &Path,
+    name: &str,
+    same: Option<&[u8]>,
+) -> DropResult<(PathBuf, bool)> {
     let meta = fs::symlink_metadata(src).map_err(io_err("stat", src))?;
     if !meta.is_file() {
         return Err(DropError::NotRegularFile {
@@ -377,9 +583,16 @@ fn publish_no_clobber(src: &Path, dir: &Path, name: &str) -> DropResult<PathBuf>
                 if n > 0 {
                     debug!(file = %dest.display(), wanted = name, "name taken, used a numbered name");
                 }
-                return Ok(dest);
+                return Ok((dest, false));
             }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                if let Some(bytes) = same
+                    && holds(&dest, bytes)? == Some(true)
+                {
+                    fs::remove_file(src).map_err(io_err("remove", src))?;
+                    return Ok((dest, true));
+                }
+            }
             Err(e) => return Err(io_err("link", dest)(e)),
         }
     }
@@ -468,9 +681,11 @@ mod tests {
     #[test]
     fn write_outbound_publishes_complete_bytes_and_leaves_no_part_file() {
         let (_tmp, root) = root();
-        let path = root
+        let written = root
             .write_outbound("acme", "997_1.x12", b"ISA*00~")
             .unwrap();
+        assert!(!written.already_there);
+        let path = written.path;
         assert_eq!(path, root.path().join("acme/outbox/997_1.x12"));
         assert_eq!(fs::read(&path).unwrap(), b"ISA*00~");
         let names: Vec<_> = fs::read_dir(path.parent().unwrap())
@@ -529,12 +744,24 @@ mod tests {
         assert_eq!(final_names_created, 5);
     }
 
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
     fn write_outbound_never_overwrites_and_numbers_the_clash() {
         let (_tmp, root) = root();
-        let a = root.write_outbound("acme", "x.edi", b"first").unwrap();
-        let b = root.write_outbound("acme", "x.edi", b"second").unwrap();
-        let c = root.write_outbound("acme", "x.edi", b"third").unwrap();
+        let a = root.write_outbound("acme", "x.edi", b"first").unwrap().path;
+        let b = root
+            .write_outbound("acme", "x.edi", b"second")
+            .unwrap()
+            .path;
+        let c = root.write_outbound("acme", "x.edi", b"third").unwrap().path;
         assert_eq!(a.file_name().unwrap(), "x.edi");
         assert_eq!(b.file_name().unwrap(), "x.1.edi");
         assert_eq!(c.file_name().unwrap(), "x.2.edi");
@@ -543,15 +770,123 @@ mod tests {
         assert_eq!(fs::read(&c).unwrap(), b"third");
     }
 
+    /// A delivery that came again (the process stopped after publishing the file, before it
+    /// was recorded sent) finds the same bytes under the name: the partner has the file once,
+    /// no `x.1.edi` copy. Also when the file went to a numbered name behind another's.
     #[test]
-    fn write_outbound_uses_another_part_name_when_one_is_left_over() {
+    fn a_redelivered_file_with_the_same_bytes_is_not_written_again() {
+        let (_tmp, root) = root();
+        let first = root
+            .write_outbound("acme", "997-000000192.x12", b"ISA*00*A~")
+            .unwrap();
+        assert!(!first.already_there);
+        let again = root
+            .write_outbound("acme", "997-000000192.x12", b"ISA*00*A~")
+            .unwrap();
+        assert_eq!(again.path, first.path);
+        assert!(again.already_there);
+        let outbox = first.path.parent().unwrap().to_owned();
+        assert_eq!(names(&outbox), ["997-000000192.x12"]);
+
+        // Other bytes under the same name are another file: numbered, never overwritten.
+        let other = root
+            .write_outbound("acme", "997-000000192.x12", b"ISA*00*B~")
+            .unwrap();
+        assert_eq!(other.path, outbox.join("997-000000192.1.x12"));
+        assert!(!other.already_there);
+        let other_again = root
+            .write_outbound("acme", "997-000000192.x12", b"ISA*00*B~")
+            .unwrap();
+        assert_eq!(other_again.path, other.path);
+        assert!(other_again.already_there);
+        // Same length, one byte different: not the same file.
+        let third = root
+            .write_outbound("acme", "997-000000192.x12", b"ISA*00*C~")
+            .unwrap();
+        assert_eq!(third.path, outbox.join("997-000000192.2.x12"));
+        assert_eq!(
+            names(&outbox),
+            [
+                "997-000000192.1.x12",
+                "997-000000192.2.x12",
+                "997-000000192.x12"
+            ]
+        );
+        assert_eq!(
+            fs::read(outbox.join("997-000000192.x12")).unwrap(),
+            b"ISA*00*A~"
+        );
+    }
+
+    /// A writer killed between linking its `.part` to the final name and unlinking it leaves
+    /// both names on one complete file (the probe's `claim_response-…x12.part`); one killed
+    /// while writing leaves a short `.part`. The next delivery of the name removes them: the
+    /// first is the file delivered, the second is written again whole.
+    #[test]
+    fn stale_part_files_are_removed_when_the_name_is_delivered_again() {
         let (_tmp, root) = root();
         let dirs = root.ensure_partner("acme").unwrap();
-        fs::write(dirs.outbox.join("x.edi.part"), b"stale").unwrap();
-        let path = root.write_outbound("acme", "x.edi", b"fresh").unwrap();
+        let done = dirs.outbox.join("claim_response-acme-000002596.x12");
+        fs::write(&done, b"ISA*complete~").unwrap();
+        fs::hard_link(
+            &done,
+            dirs.outbox.join("claim_response-acme-000002596.x12.part"),
+        )
+        .unwrap();
+        let again = root
+            .write_outbound(
+                "acme",
+                "claim_response-acme-000002596.x12",
+                b"ISA*complete~",
+            )
+            .unwrap();
+        assert_eq!((again.path, again.already_there), (done, true));
+
+        fs::write(dirs.outbox.join("997-acme-000000007.x12.part"), b"ISA*trun").unwrap();
+        fs::write(dirs.outbox.join("997-acme-000000007.x12.1.part"), b"ISA").unwrap();
+        let whole = root
+            .write_outbound("acme", "997-acme-000000007.x12", b"ISA*truncated no more~")
+            .unwrap();
+        assert!(!whole.already_there);
+        assert_eq!(fs::read(&whole.path).unwrap(), b"ISA*truncated no more~");
+        assert_eq!(
+            names(&dirs.outbox),
+            [
+                "997-acme-000000007.x12",
+                "claim_response-acme-000002596.x12"
+            ]
+        );
+    }
+
+    /// A `.part` a live writer holds (its `flock`) is not stale: a concurrent delivery of the
+    /// name writes beside it and the start-time sweep leaves it, while removing an unheld one.
+    #[test]
+    fn a_part_file_held_by_its_writer_is_left_alone() {
+        let (_tmp, root) = root();
+        let dirs = root.ensure_partner("acme").unwrap();
+        let held_path = dirs.outbox.join("x.edi.part");
+        fs::write(&held_path, b"being written").unwrap();
+        let held = Flock::lock(
+            File::open(&held_path).unwrap(),
+            FlockArg::LockExclusiveNonblock,
+        )
+        .unwrap();
+        fs::write(dirs.outbox.join("y.edi.part"), b"stale").unwrap();
+        let path = root.write_outbound("acme", "x.edi", b"fresh").unwrap().path;
         assert_eq!(fs::read(path).unwrap(), b"fresh");
-        assert_eq!(fs::read(dirs.outbox.join("x.edi.part")).unwrap(), b"stale");
+        assert_eq!(fs::read(&held_path).unwrap(), b"being written");
         assert!(!dirs.outbox.join("x.edi.1.part").exists());
+
+        assert_eq!(
+            root.remove_stale_parts("acme").unwrap(),
+            [dirs.outbox.join("y.edi.part")]
+        );
+        assert_eq!(names(&dirs.outbox), ["x.edi", "x.edi.part"]);
+        drop(held);
+        assert_eq!(root.remove_stale_parts("acme").unwrap(), [held_path]);
+        assert_eq!(names(&dirs.outbox), ["x.edi"]);
+        // A partner without an outbox yet has nothing stale.
+        assert!(root.remove_stale_parts("beta").unwrap().is_empty());
     }
 
     #[test]
