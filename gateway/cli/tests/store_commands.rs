@@ -257,14 +257,18 @@ fn stuck_transactions_are_listed_and_replayed_from_the_command_line() {
     };
     let stuck = outbound(chrono::Utc::now() - chrono::Duration::hours(1));
     let fresh = outbound(chrono::Utc::now());
-    tokio::runtime::Runtime::new().expect("runtime").block_on(async {
-        let store = store::SqliteStore::open(dir.join("cg.db")).await.expect("open");
-        store.migrate().await.expect("migrate");
-        for row in [&stuck, &fresh] {
-            store.insert_transaction(row).await.expect("insert");
-        }
-        store.close().await;
-    });
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let store = store::SqliteStore::open(dir.join("cg.db"))
+                .await
+                .expect("open");
+            store.migrate().await.expect("migrate");
+            for row in [&stuck, &fresh] {
+                store.insert_transaction(row).await.expect("insert");
+            }
+            store.close().await;
+        });
     let listed = |args: &[&str]| -> Vec<String> {
         let (code, stdout, stderr) = out(&chargegate(&config, args));
         assert_eq!(code, Some(0), "{stderr}");

@@ -582,7 +582,8 @@ async fn a_received_claim_lists_the_lines_its_849_paid() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stuck_transactions_are_listed_and_replayed() {
     let g = start().await;
-    let bytes = b"ISA*00*stuck 997~".to_vec();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let bytes = std::fs::read(repo.join("samples/997_4010_ack_844.x12")).unwrap();
     let raw = server::raw::RawStore::new(&g._dir.path().join("data"))
         .put(&bytes)
         .unwrap();
@@ -610,13 +611,20 @@ async fn stuck_transactions_are_listed_and_replayed() {
     assert_eq!(listed.status, 200);
     assert_eq!(ids(&listed.json()), [stuck.id.to_string()]);
     assert_eq!(
-        ids(&get(g.addr, "/api/v1/transactions?stuck=0&partner=gooddrug").await.json()),
+        ids(
+            &get(g.addr, "/api/v1/transactions?stuck=0&partner=gooddrug")
+                .await
+                .json()
+        ),
         [fresh.id.to_string(), stuck.id.to_string()]
     );
     let bad = get(g.addr, "/api/v1/transactions?stuck=-1").await;
     assert_eq!(bad.status, 400);
     assert!(
-        bad.json()["error"].as_str().unwrap().starts_with("stuck: -1 is out of range"),
+        bad.json()["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("stuck: -1 is out of range"),
         "{}",
         bad.json()
     );
@@ -631,10 +639,13 @@ async fn stuck_transactions_are_listed_and_replayed() {
     )
     .await;
     assert_eq!(replayed.status, 200, "{}", replayed.json());
-    let sent = g._dir.path().join("drop/gooddrug/outbox/acknowledgment-gooddrug-000000192.x12");
+    let sent = g._dir.path().join("drop/gooddrug/outbox/997-000000192.x12");
     let start = tokio::time::Instant::now();
     while !sent.exists() {
-        assert!(start.elapsed() < std::time::Duration::from_secs(60), "not sent");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "not sent"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(std::fs::read(&sent).unwrap(), bytes);
@@ -644,7 +655,10 @@ async fn stuck_transactions_are_listed_and_replayed() {
         if tx.state == store::TxState::Done {
             break;
         }
-        assert!(start.elapsed() < std::time::Duration::from_secs(60), "{tx:?}");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "{tx:?}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let listed = get(g.addr, "/api/v1/transactions?stuck=10").await;
