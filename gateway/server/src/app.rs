@@ -148,6 +148,8 @@ impl Gateway {
         stop: CancellationToken,
     ) -> Result<(), StartError> {
         let shared = self.shared.clone();
+        // Installed before any step runs, so what the first steps count is kept.
+        let metrics = metrics_handle();
         let addr: Option<SocketAddr> = listener.local_addr().ok();
         let mut tasks = JoinSet::new();
         let work = stop.child_token();
@@ -186,7 +188,7 @@ impl Gateway {
         let app = router(AppState {
             shared: shared.clone(),
             ingest: self.ingest.clone(),
-            metrics: metrics_handle(),
+            metrics,
         });
         let http_stop = stop.clone();
         tasks.spawn(async move {

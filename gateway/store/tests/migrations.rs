@@ -591,7 +591,6 @@ async fn sqlite_as2_messages_before_0023_have_no_payload_hash() {
     .await;
 }
 
-#[tokio::test]
 /// Three rows before 0024: m1 sent, m2 never sent, m3 sent after a failed attempt.
 const OUTBOX_ROWS_BEFORE_0024: &str = "INSERT INTO outbox (message_id, exchange, routing_key, \
      headers, payload, created_at, sent_at, attempts) VALUES \
