@@ -242,8 +242,13 @@ fn a_closed_stdout_ends_transactions_quietly() {
 fn stuck_transactions_are_listed_and_replayed_from_the_command_line() {
     use store::{Direction, NewTransaction, Step, Store, TxState};
     let (dir, config) = configured("stuck");
+    // A 997 we wrote, kept as the gateway keeps what it sends: a resend reads it again.
+    let ack = std::fs::read(root().join("samples/997_4010_ack_844.x12")).expect("sample 997");
+    let raw = server::raw::RawStore::new(&dir)
+        .put(&ack)
+        .expect("raw copy");
     let outbound = |at| NewTransaction {
-        raw_sha256: Some("ab".repeat(32)),
+        raw_sha256: Some(raw.sha256.clone()),
         doc_type: Some("acknowledgment".into()),
         isa13: Some("000000192".into()),
         ..NewTransaction::new(
