@@ -998,13 +998,15 @@ pub fn ack_file_name(kind: &str, icn: u32) -> String {
 /// it was written: the 997s and 999s of its sets, or `ta1` when it holds none. For files
 /// written before their names were kept with their transactions.
 pub fn ack_kind_of(bytes: &[u8]) -> &'static str {
-    let (Some(&element), Some(&terminator)) = (bytes.get(3), bytes.get(105)) else {
+    // Our own interchanges: the fixed-width ISA names the delimiters.
+    let Ok(frame) = x12::tokenizer::delimiters::detect(bytes, x12::IsaMode::Strict) else {
         return "ta1";
     };
+    let d = frame.delimiters;
     let (mut v7, mut v9) = (false, false);
-    for segment in bytes.split(|b| *b == terminator) {
+    for segment in bytes.split(|b| *b == d.segment) {
         let segment = segment.trim_ascii();
-        let mut elements = segment.split(|b| *b == element);
+        let mut elements = segment.split(|b| *b == d.element);
         if elements.next() == Some(b"ST") {
             match elements.next() {
                 Some(b"997") => v7 = true,
