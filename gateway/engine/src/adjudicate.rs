@@ -265,27 +265,30 @@ struct Payment {
 
 /// §13.1 `pay_calculated` and §13.3: the lower of claimed and calculated for price and amount
 /// failures; nothing for a disallowed debit; for a cap the line does not fit, nothing, or with
-/// `auto_partial_approve` the amount of the remaining quantity (§5.1). `None` when it pays
-/// nothing.
+/// `auto_partial_approve` the amount of the remaining quantity (§5.1), never more than claimed.
+/// A cap failure counts whichever failure came first: a line failing V8 whose cap cannot take
+/// it is paid as a capped line, so the cap never goes below zero. `None` when it pays nothing.
 fn unattended_payment(
     v: &Validation,
     line: &SaleLine,
     settings: &EngineSettings,
 ) -> Option<Payment> {
-    let payment = match v.primary {
-        Some(ReasonCode::CapExceeded) if settings.auto_partial_approve => Payment {
+    let claimed = line.claimed_amount.unwrap_or_default();
+    let cap = v
+        .failures
+        .iter()
+        .map(|f| f.reason)
+        .find(|r| matches!(r, ReasonCode::CapExceeded | ReasonCode::CapExhausted));
+    let payment = match (v.primary, cap) {
+        (None | Some(ReasonCode::DebitNotSupported), _) => return None,
+        (_, Some(ReasonCode::CapExceeded)) if settings.auto_partial_approve => Payment {
             contract_quantity: v.cap_remaining?,
-            amount: partial_amount(v)?,
+            amount: partial_amount(v)?.min(claimed),
         },
-        Some(
-            ReasonCode::DebitNotSupported | ReasonCode::CapExceeded | ReasonCode::CapExhausted,
-        )
-        | None => return None,
-        Some(_) => Payment {
+        (_, Some(_)) => return None,
+        (Some(_), None) => Payment {
             contract_quantity: v.contract_quantity.unwrap_or(line.quantity),
-            amount: v
-                .calculated_amount?
-                .min(line.claimed_amount.unwrap_or_default()),
+            amount: v.calculated_amount?.min(claimed),
         },
     };
     (!payment.amount.is_zero()).then_some(payment)

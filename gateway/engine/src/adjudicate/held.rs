@@ -65,11 +65,15 @@ impl AdjudicationRun {
                         adjudicated.status == AdjudicatedStatus::Accepted || !approved.is_zero();
                     if paid {
                         line.status = LineStatus::Claimed;
-                        line.accepted_quantity = Some(match v.primary {
-                            Some(ReasonCode::CapExceeded) => {
-                                super::partial_quantity(&v).unwrap_or(line.sale.quantity)
-                            }
-                            _ => line.sale.quantity,
+                        // Paid although its cap failed: the part that fits (auto_partial_approve).
+                        let capped = v
+                            .failures
+                            .iter()
+                            .any(|f| f.reason == ReasonCode::CapExceeded);
+                        line.accepted_quantity = Some(if capped {
+                            super::partial_quantity(&v).unwrap_or(line.sale.quantity)
+                        } else {
+                            line.sale.quantity
                         });
                         line.accepted_amount = Some(approved);
                         line.claim = Some(1);
@@ -111,8 +115,12 @@ impl AdjudicationRun {
             }]
         };
         AdjudicatedBatch {
+            // B2: answered at once with nothing paid, every line is Rejected and so is the
+            // batch; B3 when something is claimed.
             status: if self.held {
                 BatchStatus::AwaitingReview
+            } else if claims.is_empty() {
+                BatchStatus::Rejected
             } else {
                 BatchStatus::Closed
             },

@@ -435,6 +435,95 @@ fn a_line_paid_at_the_calculated_amount_takes_its_cap_5_1() {
     assert_eq!(kept.claims[0].lines, ["1", "2", "3", "4"]);
 }
 
+/// §13.1 `pay_calculated` with §5.1: line 3 (6 CA, the wrong contract price: V8 fails first)
+/// against a 4 CA cap is paid as a capped line: nothing, the cap untouched; with
+/// `auto_partial_approve`, the 4 CA left at the calculated price (67.00 of 100.50), the cap
+/// then empty. It was paid the whole 100.50, the cap left at -2.
+#[test]
+fn a_line_failing_v8_and_its_cap_is_paid_as_a_capped_line_13_1() {
+    for (partial, approved, left, held) in [
+        (false, "0.00", "4", Vec::new()),
+        (true, "67.00", "0", vec!["4 67.00 Reserved".to_owned()]),
+    ] {
+        let claim = sample_claim();
+        let mut caps = CapLedger::new();
+        let cap = caps.add_cap(crate::caps::Cap {
+            scope: crate::caps::CapScope {
+                contract: "SPA-2026-0042".into(),
+                item: "NDC:12345030005".into(),
+                customer: None,
+            },
+            quantity: "4".parse().ok(),
+            amount: None,
+        });
+        let mut settings = settings(
+            BatchMode::ImmediateClaim,
+            UnattendedAmountDisputes::PayCalculated,
+        );
+        settings.auto_partial_approve = partial;
+        let run = crate::adjudicate::adjudicate_with(
+            &claim,
+            "B",
+            &book(),
+            &settings,
+            today(),
+            &LineHistory::new(),
+            Some(&mut caps),
+            None,
+        );
+        let line3 = &run.report.lines[2];
+        assert_eq!(
+            (line3.x12_code.as_deref(), line3.approved_amount.to_string()),
+            (Some("06"), approved.to_owned()),
+            "auto_partial_approve {partial}"
+        );
+        let line_ref = crate::sale::LineRef {
+            batch: "B".into(),
+            line: "3".into(),
+        };
+        let taken: Vec<String> = caps
+            .held_by(&line_ref)
+            .iter()
+            .map(|(_, q, a, kind)| format!("{q} {a} {kind:?}"))
+            .collect();
+        assert_eq!(taken, held, "auto_partial_approve {partial}");
+        assert_eq!(
+            caps.remaining(cap).0.map(|q| q.to_string()).as_deref(),
+            Some(left),
+            "auto_partial_approve {partial}"
+        );
+    }
+}
+
+/// B2: a claim answered at once that pays nothing (only the sample's lines 5 and 6, both
+/// Eligibility Disputed) keeps a Rejected batch with no claim, whatever the unattended
+/// setting; one that pays something is Closed (B3).
+#[test]
+fn a_claim_answered_at_once_paying_nothing_is_a_rejected_batch_b2() {
+    for unattended in [
+        UnattendedAmountDisputes::PayCalculated,
+        UnattendedAmountDisputes::Reject,
+    ] {
+        let settings = settings(BatchMode::ImmediateClaim, unattended);
+        let mut claim = sample_claim();
+        claim.lines.drain(..4);
+        claim.total_claimed = claim.lines.iter().map(|l| l.claimed_amount).sum();
+        let run = adjudicate(&claim, &book(), &settings, today());
+        let kept = run.batch(
+            claim.lines.iter().map(SaleLine::from).collect(),
+            BatchMode::ImmediateClaim,
+        );
+        assert_eq!(kept.status, BatchStatus::Rejected, "{unattended:?}");
+        assert!(kept.claims.is_empty(), "{unattended:?}");
+        assert!(
+            kept.lines.iter().all(|l| l.status == LineStatus::Rejected),
+            "{unattended:?}"
+        );
+        let (_, paid) = answered_batch(BatchMode::ImmediateClaim, unattended);
+        assert_eq!(paid.status, BatchStatus::Closed, "{unattended:?}");
+    }
+}
+
 /// The customer claim's lines (§7.7) as `claim line: outcome claimed approved AAA03 AAA04`.
 fn claim_lines(claim: &crate::claims::ClaimRecord) -> Vec<String> {
     claim
