@@ -328,7 +328,12 @@ async fn postgres_line_keys_compare_bytewise_after_0016() {
             .expect("by contract");
         assert_eq!(by_contract.len(), 1);
         drop(read);
-        // A query's text (collation "default") still meets the "C" indexes.
+        // A query's text (collation "default") still meets the "C" indexes. 0020 fills
+        // `invoice_key` and then indexes it: while a transaction that began before (in any
+        // database of the cluster: another test's, under load) still runs, the updated rows'
+        // old versions are not dead yet, PostgreSQL marks the new index `indcheckxmin`, and
+        // no plan may use it until that transaction ends. So a plan is asked again, for a
+        // while, until the index is usable.
         for (query, index) in [
             (
                 "EXPLAIN SELECT * FROM batch_lines WHERE invoice_key = 'INV1'::text",
@@ -339,14 +344,31 @@ async fn postgres_line_keys_compare_bytewise_after_0016() {
                 "batch_lines_contract",
             ),
         ] {
-            let plan: String = sqlx::raw_sql(&format!("SET enable_seqscan = off; {query}"))
-                .fetch_all(store.pool())
+            let asked = std::time::Instant::now();
+            loop {
+                let plan: String = sqlx::raw_sql(&format!("SET enable_seqscan = off; {query}"))
+                    .fetch_all(store.pool())
+                    .await
+                    .expect("plan")
+                    .iter()
+                    .map(|row| sqlx::Row::get::<String, _>(row, 0) + "\n")
+                    .collect();
+                if plan.contains(index) {
+                    break;
+                }
+                let (check_xmin,): (bool,) = sqlx::query_as(
+                    "SELECT indcheckxmin FROM pg_index WHERE indexrelid = $1::regclass",
+                )
+                .bind(index)
+                .fetch_one(store.pool())
                 .await
-                .expect("plan")
-                .iter()
-                .map(|row| sqlx::Row::get::<String, _>(row, 0) + "\n")
-                .collect();
-            assert!(plan.contains(index), "{query}: {plan}");
+                .expect("index flags");
+                assert!(
+                    check_xmin && asked.elapsed() < std::time::Duration::from_secs(120),
+                    "{query} (indcheckxmin {check_xmin}): {plan}"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
         }
     })
     .await;
