@@ -325,8 +325,8 @@ proptest! {
     }
 
     /// A received claim answered at once (13.1 `pay_calculated` or `reject`, caps and
-    /// `auto_partial_approve` or not) is kept Closed with claim #1 holding exactly the lines the
-    /// run approved anything on, each Claimed at its approved amount, and the others Rejected
+    /// `auto_partial_approve` or not) is kept Closed (Rejected when it pays nothing, B2) with
+    /// claim #1 holding exactly the lines the run approved anything on, each Claimed at its approved amount, and the others Rejected
     /// with a reason on no claim; a capped line paid takes its cap in the run (5.1); and
     /// `batch_answer` answers that batch exactly as the run answered the claim (7.7).
     #[test]
@@ -370,7 +370,12 @@ proptest! {
             lines: kept.lines,
             claims: kept.claims,
         };
-        prop_assert_eq!(batch.status, BatchStatus::Closed);
+        // B3 when anything is paid, else B2: every line Rejected and so the batch.
+        let any_paid = run.report.lines.iter().any(|l| {
+            l.status == AdjudicatedStatus::Accepted || !l.approved_amount.is_zero()
+        });
+        let ended = if any_paid { BatchStatus::Closed } else { BatchStatus::Rejected };
+        prop_assert_eq!(batch.status, ended);
         let mut claimed = Vec::new();
         for (line, answered) in batch.lines.iter().zip(&run.report.lines) {
             let paid = answered.status == AdjudicatedStatus::Accepted || !answered.approved_amount.is_zero();
