@@ -340,3 +340,63 @@ fn a_class_ref_that_is_an_invoice_or_an_id_ref_is_refused() {
         assert!(e.to_string().contains("class_of_trade_ref"), "{q}: {e}");
     }
 }
+
+/// A CTP loop's N1 loops name the only parties its price is for (x12-chargeback §4): the
+/// item keeps one entry per price, the named one with its parties, identified as eligible
+/// parties are; rendered back, they go under their CTP again.
+#[test]
+fn a_ctp_level_n1_loop_names_the_parties_its_price_is_for() {
+    let zenith = profile("zenith", None);
+    let segments = [
+        "BPA*00*20261015*CT*ZEN-2026-200",
+        "N1*SU*ZENITH BIOLOGICS INC*1*555666777",
+        "N1*DS*HARBOR RX WHOLESALE*1*111222333",
+        "CON*CT*ZEN-2026-200*OC",
+        "DTM*092*20261101",
+        "DTM*093*20271031",
+        "N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091",
+        "N1*EB*MERCY GENERAL HOSPITAL*11*BM1234563",
+        "PAD*1**AI",
+        "LIN*1*UP*312345000035*MG*ZB-SYR-10",
+        "CTP**CON*2.3575*1*EA",
+        "CTP**CON*2.10*1*EA",
+        "N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091",
+        "CTP**CAT*3.10*1*EA",
+        "CTT*1",
+    ];
+    let x12 = interchange(&zenith, "PA", &set(&segments));
+    let Document::Contract(c) = translated(&zenith, &x12).remove(0) else {
+        panic!("a contract")
+    };
+    let prices: Vec<String> = c
+        .items
+        .iter()
+        .map(|i| {
+            let parties: Vec<&str> = i.parties.iter().map(|p| p.id.as_str()).collect();
+            format!("{:?} {:?} {parties:?}", i.contract_price, i.wac)
+        })
+        .collect();
+    assert_eq!(
+        prices,
+        [
+            "Some(2.3575) Some(3.10) []",
+            "Some(2.10) None [\"340BNS0091\"]",
+        ]
+    );
+    let bytes = render_to_bytes(
+        &[Document::Contract(c.clone())],
+        &zenith,
+        &Identity::new("ZZ", "CHARGEGATE"),
+        &envelope(),
+    )
+    .expect("renders");
+    let text = String::from_utf8(bytes).expect("ascii");
+    assert!(
+        text.contains("CTP**CON*2.10*1*EA~N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091~"),
+        "{text}"
+    );
+    let Document::Contract(back) = translated(&zenith, &text).remove(0) else {
+        panic!("a contract")
+    };
+    assert_eq!(back.items, c.items);
+}

@@ -203,6 +203,10 @@ pub struct ContractItem {
     /// DTM*132: last day the item is on the contract.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<NaiveDate>,
+    /// The parties this price is only for (the N1 loops of its CTP loop): a sale to any other
+    /// end customer is not priced by it. Empty: the price is for every eligible party.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parties: Vec<Party>,
 }
 
 /// A quantity and/or amount cap of the contract (chargeback-rules §5.1): a CTB with a quantity

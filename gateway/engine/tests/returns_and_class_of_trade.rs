@@ -443,3 +443,55 @@ fn classes_that_price_an_item_differently_dispute_a_line_of_unknown_class_for_it
         "Accepted - - - 742.50"
     );
 }
+
+/// A price for named parties (a CTP-level N1 loop, x12-chargeback §4): ZEN-2026-200's syringe
+/// at 2.3575 for every eligible party, and at 2.10 for Northside only.
+fn zen_200_northside_price() -> Contract {
+    let mut zen = zen_200(&[(None, "2.3575", "3.10"), (None, "2.10", "3.10")]);
+    zen.items[1].parties = vec![
+        serde_json::from_value(party("PI", "340BNS0091", "NORTHSIDE 340B PHARMACY"))
+            .unwrap_or_else(|e| panic!("party: {e}")),
+    ];
+    zen
+}
+
+#[test]
+fn a_price_for_named_parties_prices_their_sales_only() {
+    let zen = zen_200_northside_price();
+    // Northside (named): 1000 × (3.10 − 2.10).
+    assert_eq!(
+        adjudicated(&zen, &harbor_claim(None, "2.10", "1000.00")).0,
+        "Accepted - - - 1000.00"
+    );
+    // Claimed at the price for every party, Northside's line is told its own.
+    assert_eq!(
+        adjudicated(&zen, &harbor_claim(None, "2.3575", "742.50")).0,
+        "AmountDisputed CONTRACT_PRICE_MISMATCH 06 N 742.50"
+    );
+    // Mercy (eligible, not named) is priced at 2.3575, never at Northside's 2.10.
+    let mut mercy = harbor_claim(None, "2.3575", "742.50");
+    mercy.lines[0].end_customer =
+        serde_json::from_value(party("11", "BM1234563", "MERCY GENERAL HOSPITAL"))
+            .unwrap_or_else(|e| panic!("party: {e}"));
+    assert_eq!(adjudicated(&zen, &mercy).0, "Accepted - - - 742.50");
+    let mut cheaper = mercy.clone();
+    cheaper.lines[0].contract_price = "2.10".parse().unwrap_or_default();
+    cheaper.lines[0].claimed_amount = "1000.00".parse().unwrap_or_default();
+    cheaper.total_claimed = cheaper.lines[0].claimed_amount;
+    assert_eq!(
+        adjudicated(&zen, &cheaper).0,
+        "AmountDisputed CONTRACT_PRICE_MISMATCH 06 N 742.50"
+    );
+    // An item priced for named parties only is not on the contract for anyone else.
+    let mut only_named = zen.clone();
+    only_named.items.remove(0);
+    assert_eq!(
+        adjudicated(&only_named, &mercy).0,
+        "EligibilityDisputed ITEM_NOT_ON_CONTRACT 03 N 0.00"
+    );
+    // The book keeps the parties when it is stored and read back.
+    let kept = book(std::slice::from_ref(&zen));
+    let json = serde_json::to_string(&kept).unwrap_or_else(|e| panic!("book: {e}"));
+    let back: ContractBook = serde_json::from_str(&json).unwrap_or_else(|e| panic!("book: {e}"));
+    assert_eq!(back, kept);
+}

@@ -9,8 +9,9 @@
 //! delta 845, `REF*TD` (`A`/`C`/`D`; `add` when absent). Each PAD loop is an item: PAD03 the
 //! action (`add` when absent), LIN the product, PID05 the description, `DTM*131`/`132` its
 //! dates, and the CTP rows its prices: a row whose CTP02 is in `ctp_contract` is the contract
-//! price, in `ctp_reference` the WAC; rows of the same class of trade (CTP01) and unit (CTP05,
-//! via `uom_map`) share one item entry. An item that is added or replaced must state its
+//! price, in `ctp_reference` the WAC; rows of the same class of trade (CTP01), unit (CTP05,
+//! via `uom_map`) and parties share one item entry. The N1 loops of a CTP loop name the only
+//! parties its price is for (identified like an eligible party). An item that is added or replaced must state its
 //! contract price, a price change at least one price.
 //!
 //! Caps (chargeback-rules §5.1): every CTB with a quantity (CTB04) or amount (CTB06) limit is
@@ -279,6 +280,8 @@ fn parties(
 /// One price entry of an item: a class of trade and unit with its contract price and WAC.
 struct PriceRow {
     class_of_trade: Option<String>,
+    /// The parties of the CTP loop's N1 loops (empty: every eligible party).
+    parties: Vec<Party>,
     uom: Option<String>,
     contract_price: Option<Decimal>,
     wac: Option<Decimal>,
@@ -340,18 +343,18 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
             continue;
         };
         let class_of_trade = ctp.class_of_trade.as_ref().map(|c| c.code().to_owned());
-        if !p.parties.is_empty() && ctx.wants_notes() {
-            let class = class_of_trade.clone().unwrap_or_else(|| "(any)".to_owned());
-            ctx.note(pad.then("CTP", k), line, || {
-                format!(
-                    "CTP-level N1 not mapped: this price is read as class {class}'s for every \
-                     eligible party, not only the parties it names"
-                )
-            });
-        }
+        // The N1 loops of the CTP loop name the only parties the price is for.
+        let ctp_path = pad.then("CTP", k);
+        let parties: Vec<Party> = p
+            .parties
+            .iter()
+            .enumerate()
+            .filter_map(|(j, n1)| customer(ctx, n1, ctp_path.then("N1", j), line, "price party"))
+            .collect();
         let uom = ctp.unit.as_ref().map(|u| d.uom(u.code.code()).to_owned());
         let slot = rows.iter_mut().find(|r| {
             r.class_of_trade == class_of_trade
+                && r.parties == parties
                 && r.uom == uom
                 && if is_contract {
                     r.contract_price.is_none()
@@ -364,6 +367,7 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
             None => {
                 rows.push(PriceRow {
                     class_of_trade,
+                    parties,
                     uom,
                     contract_price: None,
                     wac: None,
@@ -413,6 +417,7 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
     if rows.is_empty() {
         rows.push(PriceRow {
             class_of_trade: None,
+            parties: Vec::new(),
             uom: None,
             contract_price: None,
             wac: None,
@@ -434,6 +439,7 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
             uom: r.uom,
             start,
             end,
+            parties: r.parties,
         });
     }
 }

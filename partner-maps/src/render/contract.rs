@@ -63,11 +63,7 @@ pub(crate) fn render(c: &Contract, profile: &Profile) -> Result<Ts845, RenderErr
         need_party(gpo, DOC, None, "gpo")?;
         eligible_parties.push(n1_loop("BG", gpo));
     }
-    let entity = d
-        .eligible_entity
-        .iter()
-        .find(|e| *e != "BG")
-        .map_or("EB", String::as_str);
+    let entity = party_entity(profile);
     for e in &c.eligible {
         need_party(&e.party, DOC, None, "eligible party")?;
         let mut l = n1_loop(entity, &e.party);
@@ -260,10 +256,27 @@ fn pad_loop(item: &ContractItem, action: Action) -> Result<PadLoop, RenderError>
     })
 }
 
+/// The N101 of the parties the partner names in a contract (eligible parties, price parties):
+/// its first eligible entity other than the GPO's `BG`, `EB` when it lists none.
+fn party_entity(profile: &Profile) -> &str {
+    profile
+        .dialect
+        .eligible_entity
+        .iter()
+        .find(|e| *e != "BG")
+        .map_or("EB", String::as_str)
+}
+
 /// The CTP rows of one item entry: contract price, then WAC.
 fn ctp_loops(item: &ContractItem, profile: &Profile) -> Result<Vec<CtpLoop>, RenderError> {
     let d = &profile.dialect;
     let line = Some(item.line.as_str());
+    // The parties the price is only for, as the CTP loop's N1 loops.
+    let mut parties = Vec::with_capacity(item.parties.len());
+    for p in &item.parties {
+        need_party(p, DOC, line, "price party")?;
+        parties.push(n1_loop(party_entity(profile), p));
+    }
     let row = |id: &str, price: Decimal| CtpLoop {
         price: Ctp {
             class_of_trade: item.class_of_trade.as_deref().map(ClassOfTrade::from_code),
@@ -283,7 +296,7 @@ fn ctp_loops(item: &ContractItem, profile: &Profile) -> Result<Vec<CtpLoop>, Ren
         },
         dates: Vec::new(),
         restrictions: Vec::new(),
-        parties: Vec::new(),
+        parties: parties.clone(),
         other: Vec::new(),
     };
     let mut out = Vec::new();

@@ -104,6 +104,7 @@ pub fn contract(c: u64, items: usize) -> Contract {
                 uom: Some("CA".into()),
                 start: None,
                 end: None,
+                parties: vec![],
             }
         })
         .collect();

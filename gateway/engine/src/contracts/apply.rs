@@ -292,9 +292,12 @@ impl ContractBook {
         }
         // A restated item listed twice keeps its last row.
         version.rows.reverse();
-        version.rows.sort_by_key(|r| (r.item, r.class, r.start));
+        version
+            .rows
+            .sort_by_key(|r| (r.item, r.class, r.parties, r.start));
         version.rows.dedup_by(|later, earlier| {
-            (later.item, later.class, later.start) == (earlier.item, earlier.class, earlier.start)
+            (later.item, later.class, later.parties, later.start)
+                == (earlier.item, earlier.class, earlier.parties, earlier.start)
         });
         version
     }
@@ -346,22 +349,25 @@ impl ContractBook {
                         .as_deref()
                         .and_then(|c| self.class_index(c))
                         .unwrap_or(0);
+                    let parties = self.price_parties_index(&item.parties);
                     let end = item
                         .end
                         .or(change_day.map(day_before))
                         .unwrap_or(version.expires);
-                    version
-                        .rows
-                        .retain(|r| !(r.item == idx && r.class == class && r.start > end));
+                    let same =
+                        |r: &PriceRow| r.item == idx && r.class == class && r.parties == parties;
+                    version.rows.retain(|r| !(same(r) && r.start > end));
                     for row in &mut version.rows {
-                        if row.item == idx && row.class == class && row.end > end {
+                        if same(row) && row.end > end {
                             row.end = end;
                         }
                     }
                 }
             }
         }
-        version.rows.sort_by_key(|r| (r.item, r.class, r.start));
+        version
+            .rows
+            .sort_by_key(|r| (r.item, r.class, r.parties, r.start));
     }
 
     /// Adds the price row of one document item, closing the rows it supersedes and carrying
@@ -395,6 +401,7 @@ impl ContractBook {
             }
         }
         let class = self.intern_class(item.class_of_trade.as_deref());
+        let parties = self.price_parties_index(&item.parties);
         let start = item
             .start
             .or(if item.action == ItemAction::Add {
@@ -419,6 +426,7 @@ impl ContractBook {
                         end,
                         contract_price,
                         reference_price: item.wac,
+                        parties,
                     });
                 }
                 return;
@@ -432,13 +440,16 @@ impl ContractBook {
                 end,
                 contract_price,
                 reference_price: item.wac,
+                parties,
             });
             return;
         }
         let previous = version
             .rows
             .iter()
-            .filter(|r| r.item == idx && r.class == class && r.start <= start)
+            .filter(|r| {
+                r.item == idx && r.class == class && r.parties == parties && r.start <= start
+            })
             .max_by_key(|r| r.start)
             .copied();
         let contract_price = match item.contract_price.or(previous.map(|p| p.contract_price)) {
@@ -461,13 +472,17 @@ impl ContractBook {
         if item.action == ItemAction::Replace {
             version
                 .rows
-                .retain(|r| !(r.item == idx && r.class == class));
+                .retain(|r| !(r.item == idx && r.class == class && r.parties == parties));
         } else {
-            version
-                .rows
-                .retain(|r| !(r.item == idx && r.class == class && r.start >= start));
+            version.rows.retain(|r| {
+                !(r.item == idx && r.class == class && r.parties == parties && r.start >= start)
+            });
             for row in &mut version.rows {
-                if row.item == idx && row.class == class && row.end >= start {
+                if row.item == idx
+                    && row.class == class
+                    && row.parties == parties
+                    && row.end >= start
+                {
                     row.end = day_before(start);
                 }
             }
@@ -480,7 +495,25 @@ impl ContractBook {
             end,
             contract_price,
             reference_price,
+            parties,
         });
+    }
+
+    /// [`PriceRow::parties`] for the parties a price is only for: 0 for none, else 1 + the
+    /// index of that set of parties (every id of each), added when new.
+    fn price_parties_index(&mut self, parties: &[schemas::Party]) -> u32 {
+        if parties.is_empty() {
+            return 0;
+        }
+        let keys: Vec<PartyKey> = parties.iter().flat_map(PartyKey::all_of).collect();
+        let at = match self.price_parties.iter().position(|k| *k == keys) {
+            Some(at) => at,
+            None => {
+                self.price_parties.push(keys);
+                self.price_parties.len() - 1
+            }
+        };
+        u32::try_from(at + 1).unwrap_or(u32::MAX)
     }
 
     /// What changed between two versions, and the earliest effective date of the changes.

@@ -1,5 +1,7 @@
 //! Lookups on the book: "which contract", "which item", "price and eligibility in force on d".
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use schemas::Item;
@@ -140,6 +142,44 @@ impl ContractBook {
         let rest = &version.rows[first..];
         let len = rest.iter().take_while(|r| r.item == item).count();
         &rest[..len]
+    }
+
+    /// The rows of one item that may price a sale to `customer` (every id of the end
+    /// customer) on `d`: when a row for named parties that names the customer is in force on
+    /// `d` (a CTP-level N1 loop), the rows for parties naming it; else the rows for every
+    /// party. A row for other named parties never prices the sale. Borrowed as they are when
+    /// no row is for named parties.
+    pub fn rows_for_customer<'r>(
+        &self,
+        rows: &'r [PriceRow],
+        customer: &[PartyKey],
+        d: NaiveDate,
+    ) -> Cow<'r, [PriceRow]> {
+        if rows.iter().all(|r| r.parties == 0) {
+            return Cow::Borrowed(rows);
+        }
+        let names_customer = |r: &PriceRow| {
+            r.parties != 0
+                && self
+                    .price_parties
+                    .get(r.parties as usize - 1)
+                    .is_some_and(|keys| keys.iter().any(|k| customer.contains(k)))
+        };
+        let named = rows
+            .iter()
+            .any(|r| names_customer(r) && r.start <= d && d <= r.end);
+        Cow::Owned(
+            rows.iter()
+                .filter(|r| {
+                    if named {
+                        names_customer(r)
+                    } else {
+                        r.parties == 0
+                    }
+                })
+                .copied()
+                .collect(),
+        )
     }
 
     /// The price row of an item in force on `d`: the customer's class of trade first, then the
@@ -420,6 +460,7 @@ mod tests {
             end: end.parse().unwrap_or_default(),
             contract_price: Decimal::new(price, 2),
             reference_price: Some(Decimal::new(1875, 2)),
+            parties: 0,
         }
     }
 

@@ -108,6 +108,14 @@ pub struct PriceRow {
     pub contract_price: Decimal,
     /// Reference price stated on the contract (`CTP**WHL`), which wins over the book's.
     pub reference_price: Option<Decimal>,
+    /// The parties the price is only for (a CTP-level N1 loop): 1 + an index into the book's
+    /// price party sets; 0 = every party.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub parties: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A cap of a version (§5.1): the approved quantity (contract units) and/or amount of one
@@ -287,6 +295,10 @@ pub struct ContractBook {
     reference_prices: BTreeMap<String, Vec<ReferencePriceRow>>,
     /// Fingerprints of documents already applied.
     applied: BTreeSet<String>,
+    /// The party sets prices are only for ([`PriceRow::parties`] − 1): every id of each
+    /// party.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    price_parties: Vec<Vec<PartyKey>>,
     #[serde(skip)]
     fast: FastIndex,
 }
@@ -303,6 +315,7 @@ impl PartialEq for ContractBook {
             && self.memberships == other.memberships
             && self.reference_prices == other.reference_prices
             && self.applied == other.applied
+            && self.price_parties == other.price_parties
     }
 }
 
@@ -321,6 +334,8 @@ struct BookData {
     memberships: BTreeMap<String, Vec<Membership>>,
     reference_prices: BTreeMap<String, Vec<ReferencePriceRow>>,
     applied: BTreeSet<String>,
+    #[serde(default)]
+    price_parties: Vec<Vec<PartyKey>>,
 }
 
 impl From<BookData> for ContractBook {
@@ -336,6 +351,7 @@ impl From<BookData> for ContractBook {
             memberships: data.memberships,
             reference_prices: data.reference_prices,
             applied: data.applied,
+            price_parties: data.price_parties,
             fast: FastIndex::default(),
         };
         for lineage in &mut book.contracts {

@@ -713,6 +713,9 @@ impl<'a> Pipeline<'a> {
             (Some(_), Some(i)) => contract.map_or(&[][..], |c| book.current_item_rows(c, i)),
             _ => &[],
         };
+        // Prices for named parties (a CTP-level N1 loop) price only those parties' sales.
+        let rows = book.rows_for_customer(rows, customer, d);
+        let rows = &rows[..];
         // A line that states no class takes its customer's class on the contract, when the
         // 845 lists it with one and the item is priced per class (else it is not asked).
         let class = class.or_else(|| match contract {
@@ -966,7 +969,8 @@ impl<'a> Pipeline<'a> {
             {
                 continue;
             }
-            let rows = ContractBook::item_rows(version, item);
+            let rows = book.rows_for_customer(ContractBook::item_rows(version, item), customer, d);
+            let rows = &rows[..];
             let class = class.or_else(|| {
                 rows.iter()
                     .any(|r| r.class != 0)
