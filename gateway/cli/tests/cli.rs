@@ -255,6 +255,41 @@ fn adjudicate_says_when_a_claims_summary_is_not_the_sum_of_its_lines() {
     );
 }
 
+/// A CTP-level N1 loop names the only parties its price is for: the sample 845 with
+/// amoxicillin at 12.00 for Riverside alone prices claim line 1 (Riverside, claimed at 12.50)
+/// at 12.00, while line 4 (Lakeside, the same item) keeps the price for every party.
+#[test]
+fn adjudicate_prices_a_line_at_the_price_for_its_named_customer() {
+    let dir = tempdir("named-price");
+    let contract =
+        std::fs::read_to_string(root().join("samples/845_4010_contract.x12")).expect("sample");
+    let named = contract
+        .replace(
+            "CTP**CON*12.50*1*CA~",
+            "CTP**CON*12.50*1*CA~\nCTP**CON*12.00*1*CA~\nN1*EB*RIVERSIDE COMMUNITY HOSPITAL*11*AR1234563~",
+        )
+        .replace("SE*48*0001~", "SE*50*0001~");
+    assert_ne!(named, contract, "the sample's price moved");
+    let path = dir.join("named-price.x12");
+    std::fs::write(&path, named).expect("written");
+    let o = chargegate(&[
+        "adjudicate",
+        "samples/844_4010_claim.x12",
+        "--contracts",
+        path.to_str().expect("utf-8 path"),
+        "--today",
+        "2026-11-20",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let line = |n: usize| &v["lines"][n - 1];
+    assert_eq!(line(1)["reason"], "CONTRACT_PRICE_MISMATCH", "{v}");
+    assert_eq!(line(1)["calculated_amount"], "67.50", "{v}");
+    assert_eq!(line(4)["status"], "accepted", "{v}");
+    assert_eq!(line(4)["approved_amount"], "12.50", "{v}");
+}
+
 #[test]
 fn adjudicated_849_renders_to_valid_x12_for_the_distributor() {
     let dir = tempdir("render");

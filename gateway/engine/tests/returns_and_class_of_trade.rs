@@ -445,9 +445,11 @@ fn classes_that_price_an_item_differently_dispute_a_line_of_unknown_class_for_it
 }
 
 /// A price for named parties (a CTP-level N1 loop, x12-chargeback §4): ZEN-2026-200's syringe
-/// at 2.3575 for every eligible party, and at 2.10 for Northside only.
+/// at 2.3575 for every eligible party, and at 2.10 for Northside only (the WAC stated once,
+/// on the price for every party).
 fn zen_200_northside_price() -> Contract {
     let mut zen = zen_200(&[(None, "2.3575", "3.10"), (None, "2.10", "3.10")]);
+    zen.items[1].wac = None;
     zen.items[1].parties = vec![
         serde_json::from_value(party("PI", "340BNS0091", "NORTHSIDE 340B PHARMACY"))
             .unwrap_or_else(|e| panic!("party: {e}")),

@@ -146,9 +146,10 @@ impl ContractBook {
 
     /// The rows of one item that may price a sale to `customer` (every id of the end
     /// customer) on `d`: when a row for named parties that names the customer is in force on
-    /// `d` (a CTP-level N1 loop), the rows for parties naming it; else the rows for every
-    /// party. A row for other named parties never prices the sale. Borrowed as they are when
-    /// no row is for named parties.
+    /// `d` (a CTP-level N1 loop), the rows for parties naming it (with the WAC of the row for
+    /// every party when they state none); else the rows for every party. A row for other
+    /// named parties never prices the sale. Borrowed as they are when no row is for named
+    /// parties.
     pub fn rows_for_customer<'r>(
         &self,
         rows: &'r [PriceRow],
@@ -168,16 +169,28 @@ impl ContractBook {
         let named = rows
             .iter()
             .any(|r| names_customer(r) && r.start <= d && d <= r.end);
+        if !named {
+            return Cow::Owned(rows.iter().filter(|r| r.parties == 0).copied().collect());
+        }
+        // The WAC (`CTP**WHL`) is the item's, stated once: a price for named parties that
+        // states none takes the one for every party of its class and unit on `d`.
+        let wac = |r: &PriceRow| {
+            rows.iter()
+                .find(|o| {
+                    o.parties == 0
+                        && (o.item, o.class, o.uom) == (r.item, r.class, r.uom)
+                        && o.start <= d
+                        && d <= o.end
+                })
+                .and_then(|o| o.reference_price)
+        };
         Cow::Owned(
             rows.iter()
-                .filter(|r| {
-                    if named {
-                        names_customer(r)
-                    } else {
-                        r.parties == 0
-                    }
+                .filter(|r| names_customer(r))
+                .map(|r| PriceRow {
+                    reference_price: r.reference_price.or_else(|| wac(r)),
+                    ..*r
                 })
-                .copied()
                 .collect(),
         )
     }
