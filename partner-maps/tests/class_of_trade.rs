@@ -275,10 +275,7 @@ fn an_845_states_an_eligible_partys_class() {
         "CTP*PH*CAT*3.10*1*EA",
         "CTT*1",
     ];
-    let x12 = interchange(&zenith, "PA", &set(&segments));
-    let Document::Contract(c) = translated(&zenith, &x12).remove(0) else {
-        panic!("a contract")
-    };
+    let c = contract_of(&zenith, &segments);
     let eligible: Vec<String> = c
         .eligible
         .iter()
@@ -312,21 +309,11 @@ fn an_845_states_an_eligible_partys_class() {
         ]
     );
     // Rendered back, the classes go on the N1*EB loops.
-    let bytes = render_to_bytes(
-        &[Document::Contract(c.clone())],
-        &zenith,
-        &Identity::new("ZZ", "CHARGEGATE"),
-        &envelope(),
-    )
-    .expect("renders");
-    let text = String::from_utf8(bytes).expect("ascii");
+    let (text, back) = rendered_back(&zenith, &c);
     assert!(
         text.contains("N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091~REF*ZZ*PH~"),
         "{text}"
     );
-    let Document::Contract(back) = translated(&zenith, &text).remove(0) else {
-        panic!("a contract")
-    };
     assert_eq!(back.eligible, c.eligible);
 }
 
@@ -364,10 +351,7 @@ fn a_ctp_level_n1_loop_names_the_parties_its_price_is_for() {
         "CTP**CAT*3.10*1*EA",
         "CTT*1",
     ];
-    let x12 = interchange(&zenith, "PA", &set(&segments));
-    let Document::Contract(c) = translated(&zenith, &x12).remove(0) else {
-        panic!("a contract")
-    };
+    let c = contract_of(&zenith, &segments);
     let prices: Vec<String> = c
         .items
         .iter()
@@ -383,20 +367,35 @@ fn a_ctp_level_n1_loop_names_the_parties_its_price_is_for() {
             "Some(2.10) None [\"340BNS0091\"]",
         ]
     );
+    let (text, back) = rendered_back(&zenith, &c);
+    assert!(
+        text.contains("CTP**CON*2.10*1*EA~N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091~"),
+        "{text}"
+    );
+    assert_eq!(back.items, c.items);
+}
+
+/// The contract an 845 of `segments` (BPA to CTT) from `profile`'s partner maps to.
+fn contract_of(profile: &Profile, segments: &[&str]) -> schemas::Contract {
+    let x12 = interchange(profile, "PA", &set(segments));
+    let Document::Contract(c) = translated(profile, &x12).remove(0) else {
+        panic!("a contract")
+    };
+    c
+}
+
+/// `c` rendered for `profile` and translated again: the X12 text and the contract read back.
+fn rendered_back(profile: &Profile, c: &schemas::Contract) -> (String, schemas::Contract) {
     let bytes = render_to_bytes(
         &[Document::Contract(c.clone())],
-        &zenith,
+        profile,
         &Identity::new("ZZ", "CHARGEGATE"),
         &envelope(),
     )
     .expect("renders");
     let text = String::from_utf8(bytes).expect("ascii");
-    assert!(
-        text.contains("CTP**CON*2.10*1*EA~N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091~"),
-        "{text}"
-    );
-    let Document::Contract(back) = translated(&zenith, &text).remove(0) else {
+    let Document::Contract(back) = translated(profile, &text).remove(0) else {
         panic!("a contract")
     };
-    assert_eq!(back.items, c.items);
+    (text, back)
 }

@@ -373,30 +373,12 @@ fn a_line_paid_at_the_calculated_amount_takes_its_cap_5_1() {
     later.claimed_amount = "83.75".parse().unwrap_or_default();
     claim.lines.push(later);
     claim.total_claimed = claim.lines.iter().map(|l| l.claimed_amount).sum();
-    let mut caps = CapLedger::new();
-    let cap = caps.add_cap(crate::caps::Cap {
-        scope: crate::caps::CapScope {
-            contract: "SPA-2026-0042".into(),
-            item: "NDC:12345030005".into(),
-            customer: None,
-        },
-        quantity: "10".parse().ok(),
-        amount: None,
-    });
+    let (mut caps, cap) = cap_on_line_3_item("10");
     let settings = settings(
         BatchMode::ImmediateClaim,
         UnattendedAmountDisputes::PayCalculated,
     );
-    let run = crate::adjudicate::adjudicate_with(
-        &claim,
-        "B",
-        &book(),
-        &settings,
-        today(),
-        &LineHistory::new(),
-        Some(&mut caps),
-        None,
-    );
+    let run = run_with_caps(&claim, &settings, &mut caps);
     let approved: Vec<String> = run
         .report
         .lines
@@ -446,31 +428,13 @@ fn a_line_failing_v8_and_its_cap_is_paid_as_a_capped_line_13_1() {
         (true, "67.00", "0", vec!["4 67.00 Reserved".to_owned()]),
     ] {
         let claim = sample_claim();
-        let mut caps = CapLedger::new();
-        let cap = caps.add_cap(crate::caps::Cap {
-            scope: crate::caps::CapScope {
-                contract: "SPA-2026-0042".into(),
-                item: "NDC:12345030005".into(),
-                customer: None,
-            },
-            quantity: "4".parse().ok(),
-            amount: None,
-        });
+        let (mut caps, cap) = cap_on_line_3_item("4");
         let mut settings = settings(
             BatchMode::ImmediateClaim,
             UnattendedAmountDisputes::PayCalculated,
         );
         settings.auto_partial_approve = partial;
-        let run = crate::adjudicate::adjudicate_with(
-            &claim,
-            "B",
-            &book(),
-            &settings,
-            today(),
-            &LineHistory::new(),
-            Some(&mut caps),
-            None,
-        );
+        let run = run_with_caps(&claim, &settings, &mut caps);
         let line3 = &run.report.lines[2];
         assert_eq!(
             (line3.x12_code.as_deref(), line3.approved_amount.to_string()),
@@ -522,6 +486,40 @@ fn a_claim_answered_at_once_paying_nothing_is_a_rejected_batch_b2() {
         let (_, paid) = answered_batch(BatchMode::ImmediateClaim, unattended);
         assert_eq!(paid.status, BatchStatus::Closed, "{unattended:?}");
     }
+}
+
+/// `claim` adjudicated as batch `B` against `caps`, with no history.
+fn run_with_caps(
+    claim: &Claim,
+    settings: &EngineSettings,
+    caps: &mut CapLedger,
+) -> AdjudicationRun {
+    crate::adjudicate::adjudicate_with(
+        claim,
+        "B",
+        &book(),
+        settings,
+        today(),
+        &LineHistory::new(),
+        Some(caps),
+        None,
+    )
+}
+
+/// A ledger with one cap of `quantity` CA on SPA-2026-0042's 12345030005 (the sample claim's
+/// line 3), and the cap's id.
+fn cap_on_line_3_item(quantity: &str) -> (CapLedger, usize) {
+    let mut caps = CapLedger::new();
+    let cap = caps.add_cap(crate::caps::Cap {
+        scope: crate::caps::CapScope {
+            contract: "SPA-2026-0042".into(),
+            item: "NDC:12345030005".into(),
+            customer: None,
+        },
+        quantity: quantity.parse().ok(),
+        amount: None,
+    });
+    (caps, cap)
 }
 
 /// The customer claim's lines (§7.7) as `claim line: outcome claimed approved AAA03 AAA04`.
