@@ -642,6 +642,51 @@ async fn settlement_settles_and_closes_c14_c15_c16(kind: Kind) {
     s.h.finish().await;
 }
 
+/// An instrument pays something, under a number: a negative or zero amount, or a blank
+/// number, is refused as a mass settlement's allocation is, nothing written (a negative one
+/// used to be recorded and unsettle the claim); its amount is kept to the cent.
+async fn a_settlement_pays_a_positive_amount_under_a_number(kind: Kind) {
+    let s = Story::new(kind).await;
+    s.respond(
+        "m-849",
+        answer_849(&s.sent, "000000702", Decimal::ZERO),
+        "2026-12-10",
+    )
+    .await;
+    let pending = s.seen().await;
+    assert_eq!(pending.status, "settlement_pending");
+    let counts = s.h.counts().await;
+    for (number, amount) in [
+        ("ACME-CM-1", "-5.00"),
+        ("ACME-CM-1", "0.00"),
+        ("  ", "10.00"),
+    ] {
+        let refused = s
+            .settle(pending.version, number, amount, "2026-12-20")
+            .await;
+        assert!(
+            matches!(refused, Err(apply::ApplyError::InvalidSettlement(_))),
+            "{number:?} {amount}: {refused:?}"
+        );
+    }
+    assert_eq!(s.h.counts().await, counts, "nothing written");
+    let seen = s.seen().await;
+    assert_eq!(
+        (seen.version, seen.claim.remaining()),
+        (pending.version, dec("123.00"))
+    );
+    // The number refused with a bad amount is still free; the amount is kept to the cent.
+    let paid = s
+        .settle(pending.version, "ACME-CM-1", "10", "2026-12-20")
+        .await
+        .expect("a positive amount");
+    assert_eq!(paid.remaining, dec("113.00"));
+    let instruments = s.seen().await.claim.instruments;
+    assert_eq!(instruments.len(), 1);
+    assert_eq!(instruments[0].amount.to_string(), "10.00");
+    s.h.finish().await;
+}
+
 /// C14 straight from Sent (no 997 came), an adjusted line: the unpaid 10.00 is split off into
 /// an automatic child claim; settling the approved 113.00 settles the parent (C15), but C16
 /// waits while the child claim is open.
@@ -1527,3 +1572,7 @@ both_backends!(open_split, open_split_keeps_the_claim_settled_c16);
 both_backends!(parent_close, parent_closes_when_its_child_closes_c16);
 both_backends!(mass_settlement, mass_settlement_settles_several_claims);
 both_backends!(unmatched_link, unmatched_849_is_linked_by_hand);
+both_backends!(
+    settlement_amount,
+    a_settlement_pays_a_positive_amount_under_a_number
+);
