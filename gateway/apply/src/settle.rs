@@ -229,6 +229,13 @@ pub async fn propose_allocations(
             "amount {amount} must be positive"
         )));
     }
+    // What `POST /api/v1/settlements` would refuse is not proposed: an instrument is to the
+    // cent (the settlement's NUMERIC(18,2)).
+    if amount.normalize().scale() > 2 {
+        return Err(ApplyError::InvalidSettlement(format!(
+            "amount {amount} has more than 2 decimal places"
+        )));
+    }
     let mut read = store.reader().await?;
     let filter = store::EntityFilter {
         partner: Some(partner.to_owned()),
@@ -263,14 +270,14 @@ pub async fn propose_allocations(
             Allocation {
                 claim: record.id,
                 expected_version: record.version,
-                amount: take,
+                amount: engine::amounts::to_cents(take),
             },
             number,
         ));
     }
     Ok(AllocationProposal {
         allocations,
-        unallocated: left,
+        unallocated: engine::amounts::to_cents(left),
     })
 }
 

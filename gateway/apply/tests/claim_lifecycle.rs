@@ -886,6 +886,21 @@ async fn mass_settlement_settles_several_claims(kind: Kind) {
         .expect("proposal");
     assert_eq!(short.allocations.len(), 1);
     assert_eq!(short.allocations[0].0.amount, dec("50.00"));
+    // Proposed to the cent, as an instrument is recorded; an amount of a tenth of a cent is
+    // refused, as `POST /api/v1/settlements` would refuse the allocation proposed.
+    let bare = apply::propose_allocations(&*s.h.store, ACME, dec("200"))
+        .await
+        .expect("proposal");
+    assert_eq!(bare.unallocated.to_string(), "77.00");
+    let bare = apply::propose_allocations(&*s.h.store, ACME, dec("5"))
+        .await
+        .expect("proposal");
+    assert_eq!(bare.allocations[0].0.amount.to_string(), "5.00");
+    let mills = apply::propose_allocations(&*s.h.store, ACME, dec("1.005")).await;
+    assert!(
+        matches!(mills, Err(apply::ApplyError::InvalidSettlement(_))),
+        "{mills:?}"
+    );
     assert_eq!(s.h.counts().await, counts, "a proposal writes nothing");
     let stale =
         apply::apply_mass_settlement(&*s.h.store, request(pending.version - 1, "10.00"), &who)
@@ -1568,11 +1583,11 @@ both_backends!(
 both_backends!(accepted_997, accepted_997_acknowledges_c12);
 both_backends!(rejected_997, rejected_997_resends_c13);
 both_backends!(settlement, settlement_settles_and_closes_c14_c15_c16);
-both_backends!(open_split, open_split_keeps_the_claim_settled_c16);
-both_backends!(parent_close, parent_closes_when_its_child_closes_c16);
-both_backends!(mass_settlement, mass_settlement_settles_several_claims);
-both_backends!(unmatched_link, unmatched_849_is_linked_by_hand);
 both_backends!(
     settlement_amount,
     a_settlement_pays_a_positive_amount_under_a_number
 );
+both_backends!(open_split, open_split_keeps_the_claim_settled_c16);
+both_backends!(parent_close, parent_closes_when_its_child_closes_c16);
+both_backends!(mass_settlement, mass_settlement_settles_several_claims);
+both_backends!(unmatched_link, unmatched_849_is_linked_by_hand);
