@@ -450,6 +450,67 @@ async fn unknown_fields_of_batch_actions_and_uploads_are_refused() {
     g.finish().await;
 }
 
+/// A misspelt field of a settlement, a mass settlement, a dispute case or a resubmission is
+/// refused, 422 naming it, before anything is looked up or written: ignored, it would record
+/// an instrument without its mass settlement number, open a case without its evidence, or
+/// resubmit lines uncorrected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_fields_of_settlements_disputes_and_resubmissions_are_refused() {
+    let g = start().await;
+    let posts: [(&str, &str, &str); 4] = [
+        (
+            "/api/v1/claims/acmepharma%2FGDD-CB-1/settlements",
+            r#"{"expected_version": 4, "actor": "ann", "method": "credit_memo_on_account",
+                "number": "ACME-CM-1", "date": "2026-12-20", "amount": "100.00",
+                "mass_setlement": "MS-1"}"#,
+            "mass_setlement",
+        ),
+        (
+            "/api/v1/settlements",
+            r#"{"actor": "ann", "method": "credit_memo_on_account", "number": "ACME-CM-9",
+                "date": "2026-12-20", "mas_settlement": "MS-9", "allocations":
+                [{"claim": "acmepharma/GDD-CB-1", "expected_version": 4, "amount": "1.00"}]}"#,
+            "mas_settlement",
+        ),
+        (
+            "/api/v1/claims/acmepharma%2FGDD-CB-1/disputes",
+            r#"{"actor": "ann", "lines": ["1"], "amount": "6.00", "reason": "our price",
+                "evidnce": ["845 000000101"]}"#,
+            "evidnce",
+        ),
+        (
+            "/api/v1/claims/acmepharma%2FGDD-CB-1-S1/resubmissions",
+            r#"{"expected_version": 1, "actor": "ann", "lines": ["1"],
+                "corections": [{"line": "1", "contract_price": "41.25"}]}"#,
+            "corections",
+        ),
+    ];
+    for (path, body, field) in posts {
+        let answer = exchange(
+            g.addr,
+            &format!(
+                "POST {path} HTTP/1.1\r\nHost: localhost\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}",
+                body.len()
+            ),
+            body.as_bytes(),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            422,
+            "{path}: {}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        let said = answer.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(said.contains(field), "{path}: {said}");
+    }
+    g.finish().await;
+}
+
 /// The checked-in partner profiles.
 fn profiles() -> partner_maps::ProfileSet {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
