@@ -433,6 +433,21 @@ async fn unknown_fields_of_batch_actions_and_uploads_are_refused() {
     assert_eq!(act.status, 422);
     let said = act.json()["error"].as_str().unwrap_or_default().to_owned();
     assert!(said.contains("bogus"), "{said}");
+    // Inside the action too: a misspelt amount would accept the line uncorrected.
+    let body = br#"{"expected_version": 1, "action": {"action": "correct_and_accept", "line": "1", "amont": "5.00"}}"#;
+    let act = exchange(
+        g.addr,
+        &format!(
+            "POST /api/v1/batches/gooddrug%2Fx/actions HTTP/1.1\r\nHost: localhost\r\n\
+             Content-Type: application/json\r\nContent-Length: {}",
+            body.len()
+        ),
+        body,
+    )
+    .await;
+    assert_eq!(act.status, 422, "{}", String::from_utf8_lossy(&act.body));
+    let said = act.json()["error"].as_str().unwrap_or_default().to_owned();
+    assert!(said.contains("amont"), "{said}");
 
     let upload = exchange(
         g.addr,
