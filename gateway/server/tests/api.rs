@@ -526,6 +526,45 @@ async fn unknown_fields_of_settlements_disputes_and_resubmissions_are_refused() 
     g.finish().await;
 }
 
+/// `GET /api/v1/transactions`: every filter given holds, so `failed=true` with a state other
+/// than `failed` is a contradiction, a JSON 400 naming both (it listed the failed transactions
+/// as if no `state` had been given); with `state=failed` it is the same list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_transactions_are_not_listed_under_another_state() {
+    let g = start().await;
+    let failed = store::NewTransaction::new(
+        Uuid::now_v7(),
+        "gooddrug",
+        Direction::Inbound,
+        store::Step::Parse,
+        store::TxState::Failed,
+        t(0),
+    );
+    g.store.insert_transaction(&failed).await.unwrap();
+    let id = failed.id;
+    let contradicted = get(g.addr, "/api/v1/transactions?failed=true&state=done").await;
+    assert_eq!(
+        contradicted.status,
+        400,
+        "{}",
+        String::from_utf8_lossy(&contradicted.body)
+    );
+    let said = contradicted.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        said.contains("failed") && said.contains("state=done"),
+        "{said}"
+    );
+    let failed = get(g.addr, "/api/v1/transactions?failed=true&state=failed").await;
+    assert_eq!(failed.status, 200);
+    assert_eq!(ids(&failed.json()), [id.to_string()]);
+    let done = get(g.addr, "/api/v1/transactions?state=done").await;
+    assert!(ids(&done.json()).is_empty(), "{}", done.json());
+    g.finish().await;
+}
+
 /// The checked-in partner profiles.
 fn profiles() -> partner_maps::ProfileSet {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
