@@ -565,6 +565,70 @@ async fn failed_transactions_are_not_listed_under_another_state() {
     g.finish().await;
 }
 
+/// A NUL character in a path, a query string or a JSON string is refused before anything is
+/// read or written, 400 (422 in a body) naming it: PostgreSQL cannot store or compare it and
+/// answered 500 to every such request, SQLite took it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nul_characters_are_refused_as_bad_requests() {
+    let g = start().await;
+    for (path, said) in [
+        ("/api/v1/batches?partner=good%00drug", "NUL"),
+        ("/api/v1/claims?number=GDD%00", "NUL"),
+        ("/api/v1/batches/gooddrug%2Fa%00b", "NUL"),
+        ("/api/v1/claims/acmepharma%2FGDD%00", "NUL"),
+    ] {
+        let answer = get(g.addr, path).await;
+        assert_eq!(
+            answer.status,
+            400,
+            "{path}: {}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        assert!(
+            answer.json()["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(said),
+            "{path}: {}",
+            answer.json()
+        );
+    }
+    let body = br#"{"partner": "good\u0000drug", "through": "2026-12-01"}"#;
+    let cut = exchange(
+        g.addr,
+        &format!(
+            "POST /api/v1/batches/cut HTTP/1.1\r\nHost: localhost\r\n\
+             Content-Type: application/json\r\nContent-Length: {}",
+            body.len()
+        ),
+        body,
+    )
+    .await;
+    assert_eq!(cut.status, 422, "{}", String::from_utf8_lossy(&cut.body));
+    assert!(
+        cut.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("NUL"),
+        "{}",
+        cut.json()
+    );
+    // An escaped backslash before `u0000` is no NUL.
+    let body = br#"{"partner": "good\\u0000drug", "through": "2026-12-01"}"#;
+    let cut = exchange(
+        g.addr,
+        &format!(
+            "POST /api/v1/batches/cut HTTP/1.1\r\nHost: localhost\r\n\
+             Content-Type: application/json\r\nContent-Length: {}",
+            body.len()
+        ),
+        body,
+    )
+    .await;
+    assert_ne!(cut.status, 422, "{}", String::from_utf8_lossy(&cut.body));
+    g.finish().await;
+}
+
 /// The checked-in partner profiles.
 fn profiles() -> partner_maps::ProfileSet {
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
