@@ -56,6 +56,25 @@ pub(crate) async fn apply(
     instrument: Instrument,
     ctx: &Context,
 ) -> Result<SettlementOutcome, ApplyError> {
+    // As a mass settlement's allocations: an instrument pays something, under a number (a
+    // negative or zero one would unsettle the claim or record nothing under a number that is
+    // then taken).
+    if instrument.number.trim().is_empty() {
+        return Err(ApplyError::InvalidSettlement(
+            "the instrument number is required".into(),
+        ));
+    }
+    if instrument.amount <= Decimal::ZERO {
+        return Err(ApplyError::InvalidSettlement(format!(
+            "the amount must be positive, not {}",
+            instrument.amount
+        )));
+    }
+    // Kept and shown to the cent, as the claim's amounts are (`5` is `5.00`).
+    let instrument = Instrument {
+        amount: engine::amounts::to_cents(instrument.amount),
+        ..instrument
+    };
     let record = claim_at_version(tx, claim_id, expected_version).await?;
     let mut claim = load_claim(tx, &record).await?;
     let actor = Actor::User(ctx.actor.clone());
@@ -210,6 +229,13 @@ pub async fn propose_allocations(
             "amount {amount} must be positive"
         )));
     }
+    // What `POST /api/v1/settlements` would refuse is not proposed: an instrument is to the
+    // cent (the settlement's NUMERIC(18,2)).
+    if amount.normalize().scale() > 2 {
+        return Err(ApplyError::InvalidSettlement(format!(
+            "amount {amount} has more than 2 decimal places"
+        )));
+    }
     let mut read = store.reader().await?;
     let filter = store::EntityFilter {
         partner: Some(partner.to_owned()),
@@ -244,14 +270,14 @@ pub async fn propose_allocations(
             Allocation {
                 claim: record.id,
                 expected_version: record.version,
-                amount: take,
+                amount: engine::amounts::to_cents(take),
             },
             number,
         ));
     }
     Ok(AllocationProposal {
         allocations,
-        unallocated: left,
+        unallocated: engine::amounts::to_cents(left),
     })
 }
 

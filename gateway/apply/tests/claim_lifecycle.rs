@@ -642,6 +642,51 @@ async fn settlement_settles_and_closes_c14_c15_c16(kind: Kind) {
     s.h.finish().await;
 }
 
+/// An instrument pays something, under a number: a negative or zero amount, or a blank
+/// number, is refused as a mass settlement's allocation is, nothing written (a negative one
+/// used to be recorded and unsettle the claim); its amount is kept to the cent.
+async fn a_settlement_pays_a_positive_amount_under_a_number(kind: Kind) {
+    let s = Story::new(kind).await;
+    s.respond(
+        "m-849",
+        answer_849(&s.sent, "000000702", Decimal::ZERO),
+        "2026-12-10",
+    )
+    .await;
+    let pending = s.seen().await;
+    assert_eq!(pending.status, "settlement_pending");
+    let counts = s.h.counts().await;
+    for (number, amount) in [
+        ("ACME-CM-1", "-5.00"),
+        ("ACME-CM-1", "0.00"),
+        ("  ", "10.00"),
+    ] {
+        let refused = s
+            .settle(pending.version, number, amount, "2026-12-20")
+            .await;
+        assert!(
+            matches!(refused, Err(apply::ApplyError::InvalidSettlement(_))),
+            "{number:?} {amount}: {refused:?}"
+        );
+    }
+    assert_eq!(s.h.counts().await, counts, "nothing written");
+    let seen = s.seen().await;
+    assert_eq!(
+        (seen.version, seen.claim.remaining()),
+        (pending.version, dec("123.00"))
+    );
+    // The number refused with a bad amount is still free; the amount is kept to the cent.
+    let paid = s
+        .settle(pending.version, "ACME-CM-1", "10", "2026-12-20")
+        .await
+        .expect("a positive amount");
+    assert_eq!(paid.remaining, dec("113.00"));
+    let instruments = s.seen().await.claim.instruments;
+    assert_eq!(instruments.len(), 1);
+    assert_eq!(instruments[0].amount.to_string(), "10.00");
+    s.h.finish().await;
+}
+
 /// C14 straight from Sent (no 997 came), an adjusted line: the unpaid 10.00 is split off into
 /// an automatic child claim; settling the approved 113.00 settles the parent (C15), but C16
 /// waits while the child claim is open.
@@ -841,6 +886,21 @@ async fn mass_settlement_settles_several_claims(kind: Kind) {
         .expect("proposal");
     assert_eq!(short.allocations.len(), 1);
     assert_eq!(short.allocations[0].0.amount, dec("50.00"));
+    // Proposed to the cent, as an instrument is recorded; an amount of a tenth of a cent is
+    // refused, as `POST /api/v1/settlements` would refuse the allocation proposed.
+    let bare = apply::propose_allocations(&*s.h.store, ACME, dec("200"))
+        .await
+        .expect("proposal");
+    assert_eq!(bare.unallocated.to_string(), "77.00");
+    let bare = apply::propose_allocations(&*s.h.store, ACME, dec("5"))
+        .await
+        .expect("proposal");
+    assert_eq!(bare.allocations[0].0.amount.to_string(), "5.00");
+    let mills = apply::propose_allocations(&*s.h.store, ACME, dec("1.005")).await;
+    assert!(
+        matches!(mills, Err(apply::ApplyError::InvalidSettlement(_))),
+        "{mills:?}"
+    );
     assert_eq!(s.h.counts().await, counts, "a proposal writes nothing");
     let stale =
         apply::apply_mass_settlement(&*s.h.store, request(pending.version - 1, "10.00"), &who)
@@ -1523,6 +1583,10 @@ both_backends!(
 both_backends!(accepted_997, accepted_997_acknowledges_c12);
 both_backends!(rejected_997, rejected_997_resends_c13);
 both_backends!(settlement, settlement_settles_and_closes_c14_c15_c16);
+both_backends!(
+    settlement_amount,
+    a_settlement_pays_a_positive_amount_under_a_number
+);
 both_backends!(open_split, open_split_keeps_the_claim_settled_c16);
 both_backends!(parent_close, parent_closes_when_its_child_closes_c16);
 both_backends!(mass_settlement, mass_settlement_settles_several_claims);

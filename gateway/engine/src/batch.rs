@@ -389,8 +389,11 @@ pub struct Ledgers<'a> {
 }
 
 /// A reviewer's action (§4.3, §6.1, §6.2).
+///
+/// A field the action does not take is refused, not ignored (`{"action": "correct_and_accept",
+/// "line": "1", "amont": "5.00"}` would accept the line uncorrected).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "action")]
+#[serde(rename_all = "snake_case", tag = "action", deny_unknown_fields)]
 pub enum BatchAction {
     /// L7 at the amount the rules propose: the lower of claimed and calculated.
     Accept {

@@ -34,11 +34,61 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
-        match <axum::Json<T> as FromRequest<S>>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(json_rejection(&rejection)),
+        if !is_json(req.headers()) {
+            return Err(not_json());
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| bytes_rejection(&r))?;
+        match json_body(&bytes) {
+            Some(Ok(value)) => Ok(Self(value)),
+            Some(Err(rejection)) => Err(json_rejection(&rejection)),
+            None => Err(nul_in_body()),
         }
     }
+}
+
+/// A JSON body as `T`: a string holding a NUL character (`\u0000`) is refused, 422, as a
+/// body of the wrong shape (PostgreSQL cannot store it, and SQLite would keep what
+/// PostgreSQL refuses: both backends answer alike).
+fn json_body<T: DeserializeOwned>(bytes: &Bytes) -> Option<Result<T, JsonRejection>> {
+    if holds_escaped_nul(bytes) {
+        return None;
+    }
+    Some(axum::Json::<T>::from_bytes(bytes).map(|axum::Json(value)| value))
+}
+
+/// The answer to a JSON body holding a NUL character.
+fn nul_in_body() -> Response {
+    error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid request body: a string holds a NUL character (\\u0000), which the gateway \
+         does not store",
+    )
+}
+
+/// Whether JSON text holds the escape `\u0000` (a NUL in a string; JSON has no other way to
+/// write one). Escapes are skipped whole, so `\\u0000` (a backslash, then `u0000`) is not.
+fn holds_escaped_nul(json: &[u8]) -> bool {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json.get(i + 1..i + 6) == Some(b"u0000".as_slice()) {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// Whether a URI's path or query string holds a NUL character once decoded (`%00`).
+fn holds_encoded_nul(text: &str) -> bool {
+    text.as_bytes()
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
 }
 
 /// An optional JSON body: an empty body is `None`, whatever its content type.
@@ -56,9 +106,11 @@ impl<T: DeserializeOwned, S: Send + Sync> OptionalFromRequest<S> for ApiJson<T> 
         if !json {
             return Err(not_json());
         }
-        axum::Json::<T>::from_bytes(&bytes)
-            .map(|axum::Json(value)| Some(Self(value)))
-            .map_err(|r| json_rejection(&r))
+        match json_body(&bytes) {
+            Some(Ok(value)) => Ok(Some(Self(value))),
+            Some(Err(rejection)) => Err(json_rejection(&rejection)),
+            None => Err(nul_in_body()),
+        }
     }
 }
 
@@ -195,6 +247,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        if parts.uri.query().is_some_and(holds_encoded_nul) {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "invalid query string: a value holds a NUL character (%00)",
+            ));
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Self(value)),
             Err(rejection) => Err(query_rejection(&rejection)),
@@ -222,6 +280,12 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        if holds_encoded_nul(parts.uri.path()) {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                "invalid path: it holds a NUL character (%00)",
+            ));
+        }
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(Self(value)),
             Err(rejection) => Err(path_rejection(&rejection)),

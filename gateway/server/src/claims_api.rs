@@ -270,8 +270,11 @@ fn lifecycle_json(
     }
 }
 
-/// Body of `POST /api/v1/claims/{id}/settlements`: one instrument (chargeback-rules 8.3).
+/// Body of `POST /api/v1/claims/{id}/settlements`: one instrument (chargeback-rules 8.3). A
+/// misspelt field is refused, not ignored (a `mass_setlement` would record the instrument
+/// without its mass settlement number, and its number could not be recorded again).
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SettlementRequest {
     /// The claim version the analyst saw.
     pub expected_version: i64,
@@ -349,17 +352,33 @@ fn claim_label(claim: &store::ClaimRecord) -> String {
 
 /// Body of `POST /api/v1/claims/{id}/resubmissions` on a split child: `{"expected_version":
 /// 1, "actor": "ann", "lines": ["1"], "corrections": [{"line": "1", "contract_price":
-/// "41.25"}]}` (chargeback-rules 7.4 Resubmit, 7.5).
+/// "41.25"}]}` (chargeback-rules 7.4 Resubmit, 7.5). The fields of [`apply::Resubmission`] are
+/// spelt out rather than flattened: serde ignores `deny_unknown_fields` through `flatten`, and
+/// a misspelt `corections` would resubmit the lines uncorrected.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ResubmitRequest {
     /// The child's version the user saw.
     pub expected_version: i64,
     /// Who resubmits (audited; the approver of the resubmission).
     #[serde(default = "analyst")]
     pub actor: String,
+    /// The lines (PAD01) to resubmit; every line left unpaid when empty.
+    #[serde(default)]
+    pub lines: Vec<String>,
+    /// Corrections of those lines.
+    #[serde(default)]
+    pub corrections: Vec<engine::claims::LineCorrection>,
+}
+
+impl ResubmitRequest {
     /// The lines and their corrections.
-    #[serde(flatten)]
-    pub resubmission: apply::Resubmission,
+    pub fn resubmission(&self) -> apply::Resubmission {
+        apply::Resubmission {
+            lines: self.lines.clone(),
+            corrections: self.corrections.clone(),
+        }
+    }
 }
 
 async fn resubmit(
@@ -377,7 +396,7 @@ async fn resubmit(
         &partners,
         claim.id,
         req.expected_version,
-        &req.resubmission,
+        &req.resubmission(),
         &ctx,
     )
     .await
@@ -496,8 +515,9 @@ async fn propose(State(state): State<AppState>, ApiQuery(q): ApiQuery<ProposalQu
 }
 
 /// Body of `POST /api/v1/settlements`: one instrument for several claims (chargeback-rules
-/// 7.3, 8.2, 8.3).
+/// 7.3, 8.2, 8.3); a misspelt field is refused, not ignored.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MassSettlementRequest {
     /// Who records it (audited).
     #[serde(default = "analyst")]

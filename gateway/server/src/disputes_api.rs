@@ -34,14 +34,44 @@ fn analyst() -> String {
 
 /// Body of `POST /api/v1/claims/{id}/disputes`: `{"actor": "ann", "lines": ["1"], "amount":
 /// "6.00", "reason": "...", "evidence": [...], "owner": "...", "counterparty_contact": "..."}`.
+/// The fields of [`apply::OpenDispute`] are spelt out rather than flattened: serde ignores
+/// `deny_unknown_fields` through `flatten`, and a misspelt `evidnce` would open the case
+/// without its evidence.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OpenRequest {
     /// Who opens it (audited; the owner when none is given).
     #[serde(default = "analyst")]
     pub actor: String,
-    /// The case.
-    #[serde(flatten)]
-    pub case: apply::OpenDispute,
+    /// The claim lines (PAD01) disputed.
+    pub lines: Vec<String>,
+    /// The amount disputed.
+    pub amount: rust_decimal::Decimal,
+    /// Why.
+    pub reason: String,
+    /// Evidence.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    /// Who owns the case; the acting user when not given.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// The counterparty's contact.
+    #[serde(default)]
+    pub counterparty_contact: Option<String>,
+}
+
+impl OpenRequest {
+    /// The case to open.
+    pub fn case(&self) -> apply::OpenDispute {
+        apply::OpenDispute {
+            lines: self.lines.clone(),
+            amount: self.amount,
+            reason: self.reason.clone(),
+            evidence: self.evidence.clone(),
+            owner: self.owner.clone(),
+            counterparty_contact: self.counterparty_contact.clone(),
+        }
+    }
 }
 
 /// Body of `POST /api/v1/disputes/{id}/actions`, e.g. `{"expected_version": 2, "actor":
@@ -79,8 +109,8 @@ async fn open(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let ctx = state.shared.context(req.actor);
-    match apply::open_dispute(&*state.shared.store, &partners, claim.id, &req.case, &ctx).await {
+    let ctx = state.shared.context(req.actor.clone());
+    match apply::open_dispute(&*state.shared.store, &partners, claim.id, &req.case(), &ctx).await {
         Ok(o) => outcome_json(&o),
         Err(e) => failure(
             &format!("claim {}/{}", claim.partner, claim.claim_number),

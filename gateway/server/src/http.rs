@@ -167,6 +167,17 @@ impl ListQuery {
             TxState::ALL,
             TxState::as_str,
         )?;
+        // Every filter given holds: `failed=true` with another state would list nothing, and
+        // used to list the failed ones as if `state` had not been given.
+        if let (true, Some(state)) = (self.failed, state)
+            && state != TxState::Failed
+        {
+            return Err(BadRequest(format!(
+                "failed=true lists the failed transactions; state={} contradicts it: give one \
+                 or the other",
+                state.as_str()
+            )));
+        }
         Ok(TransactionFilter {
             partner: self.partner.clone(),
             state: state.or(self.failed.then_some(TxState::Failed)),

@@ -433,6 +433,21 @@ async fn unknown_fields_of_batch_actions_and_uploads_are_refused() {
     assert_eq!(act.status, 422);
     let said = act.json()["error"].as_str().unwrap_or_default().to_owned();
     assert!(said.contains("bogus"), "{said}");
+    // Inside the action too: a misspelt amount would accept the line uncorrected.
+    let body = br#"{"expected_version": 1, "action": {"action": "correct_and_accept", "line": "1", "amont": "5.00"}}"#;
+    let act = exchange(
+        g.addr,
+        &format!(
+            "POST /api/v1/batches/gooddrug%2Fx/actions HTTP/1.1\r\nHost: localhost\r\n\
+             Content-Type: application/json\r\nContent-Length: {}",
+            body.len()
+        ),
+        body,
+    )
+    .await;
+    assert_eq!(act.status, 422, "{}", String::from_utf8_lossy(&act.body));
+    let said = act.json()["error"].as_str().unwrap_or_default().to_owned();
+    assert!(said.contains("amont"), "{said}");
 
     let upload = exchange(
         g.addr,
@@ -447,6 +462,170 @@ async fn unknown_fields_of_batch_actions_and_uploads_are_refused() {
         .unwrap_or_default()
         .to_owned();
     assert!(said.contains("bogus"), "{said}");
+    g.finish().await;
+}
+
+/// A misspelt field of a settlement, a mass settlement, a dispute case or a resubmission is
+/// refused, 422 naming it, before anything is looked up or written: ignored, it would record
+/// an instrument without its mass settlement number, open a case without its evidence, or
+/// resubmit lines uncorrected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_fields_of_settlements_disputes_and_resubmissions_are_refused() {
+    let g = start().await;
+    let posts: [(&str, &str, &str); 4] = [
+        (
+            "/api/v1/claims/acmepharma%2FGDD-CB-1/settlements",
+            r#"{"expected_version": 4, "actor": "ann", "method": "credit_memo_on_account",
+                "number": "ACME-CM-1", "date": "2026-12-20", "amount": "100.00",
+                "mass_setlement": "MS-1"}"#,
+            "mass_setlement",
+        ),
+        (
+            "/api/v1/settlements",
+            r#"{"actor": "ann", "method": "credit_memo_on_account", "number": "ACME-CM-9",
+                "date": "2026-12-20", "mas_settlement": "MS-9", "allocations":
+                [{"claim": "acmepharma/GDD-CB-1", "expected_version": 4, "amount": "1.00"}]}"#,
+            "mas_settlement",
+        ),
+        (
+            "/api/v1/claims/acmepharma%2FGDD-CB-1/disputes",
+            r#"{"actor": "ann", "lines": ["1"], "amount": "6.00", "reason": "our price",
+                "evidnce": ["845 000000101"]}"#,
+            "evidnce",
+        ),
+        (
+            "/api/v1/claims/acmepharma%2FGDD-CB-1-S1/resubmissions",
+            r#"{"expected_version": 1, "actor": "ann", "lines": ["1"],
+                "corections": [{"line": "1", "contract_price": "41.25"}]}"#,
+            "corections",
+        ),
+    ];
+    for (path, body, field) in posts {
+        let answer = exchange(
+            g.addr,
+            &format!(
+                "POST {path} HTTP/1.1\r\nHost: localhost\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}",
+                body.len()
+            ),
+            body.as_bytes(),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            422,
+            "{path}: {}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        let said = answer.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(said.contains(field), "{path}: {said}");
+    }
+    g.finish().await;
+}
+
+/// `GET /api/v1/transactions`: every filter given holds, so `failed=true` with a state other
+/// than `failed` is a contradiction, a JSON 400 naming both (it listed the failed transactions
+/// as if no `state` had been given); with `state=failed` it is the same list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_transactions_are_not_listed_under_another_state() {
+    let g = start().await;
+    let failed = store::NewTransaction::new(
+        Uuid::now_v7(),
+        "gooddrug",
+        Direction::Inbound,
+        store::Step::Parse,
+        store::TxState::Failed,
+        t(0),
+    );
+    g.store.insert_transaction(&failed).await.unwrap();
+    let id = failed.id;
+    let contradicted = get(g.addr, "/api/v1/transactions?failed=true&state=done").await;
+    assert_eq!(
+        contradicted.status,
+        400,
+        "{}",
+        String::from_utf8_lossy(&contradicted.body)
+    );
+    let said = contradicted.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        said.contains("failed") && said.contains("state=done"),
+        "{said}"
+    );
+    let failed = get(g.addr, "/api/v1/transactions?failed=true&state=failed").await;
+    assert_eq!(failed.status, 200);
+    assert_eq!(ids(&failed.json()), [id.to_string()]);
+    let done = get(g.addr, "/api/v1/transactions?state=done").await;
+    assert!(ids(&done.json()).is_empty(), "{}", done.json());
+    g.finish().await;
+}
+
+/// A NUL character in a path, a query string or a JSON string is refused before anything is
+/// read or written, 400 (422 in a body) naming it: PostgreSQL cannot store or compare it and
+/// answered 500 to every such request, SQLite took it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nul_characters_are_refused_as_bad_requests() {
+    let g = start().await;
+    for (path, said) in [
+        ("/api/v1/batches?partner=good%00drug", "NUL"),
+        ("/api/v1/claims?number=GDD%00", "NUL"),
+        ("/api/v1/batches/gooddrug%2Fa%00b", "NUL"),
+        ("/api/v1/claims/acmepharma%2FGDD%00", "NUL"),
+    ] {
+        let answer = get(g.addr, path).await;
+        assert_eq!(
+            answer.status,
+            400,
+            "{path}: {}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        assert!(
+            answer.json()["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(said),
+            "{path}: {}",
+            answer.json()
+        );
+    }
+    let body = br#"{"partner": "good\u0000drug", "through": "2026-12-01"}"#;
+    let cut = exchange(
+        g.addr,
+        &format!(
+            "POST /api/v1/batches/cut HTTP/1.1\r\nHost: localhost\r\n\
+             Content-Type: application/json\r\nContent-Length: {}",
+            body.len()
+        ),
+        body,
+    )
+    .await;
+    assert_eq!(cut.status, 422, "{}", String::from_utf8_lossy(&cut.body));
+    assert!(
+        cut.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("NUL"),
+        "{}",
+        cut.json()
+    );
+    // An escaped backslash before `u0000` is no NUL.
+    let body = br#"{"partner": "good\\u0000drug", "through": "2026-12-01"}"#;
+    let cut = exchange(
+        g.addr,
+        &format!(
+            "POST /api/v1/batches/cut HTTP/1.1\r\nHost: localhost\r\n\
+             Content-Type: application/json\r\nContent-Length: {}",
+            body.len()
+        ),
+        body,
+    )
+    .await;
+    assert_ne!(cut.status, 422, "{}", String::from_utf8_lossy(&cut.body));
     g.finish().await;
 }
 

@@ -2823,6 +2823,16 @@ async fn batches_and_claims_are_listed_by_filter(h: &Harness) {
         ["acme/B_3"],
         "_ is not a wildcard"
     );
+    // The prefix is the number's own case on both backends (SQLite's LIKE ignores it).
+    let other_case = EntityFilter {
+        number: Some("ACME/B".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers(r.list_batches(&other_case).await.expect("list")),
+        Vec::<String>::new(),
+        "a prefix in another case"
+    );
     let one = EntityFilter {
         limit: Some(1),
         ..Default::default()
@@ -2844,6 +2854,14 @@ async fn batches_and_claims_are_listed_by_filter(h: &Harness) {
         .map(|c| c.claim_number)
         .collect();
     assert_eq!(claims, ["CB-2"]);
+    let lower = EntityFilter {
+        number: Some("cb".into()),
+        ..Default::default()
+    };
+    assert!(
+        r.list_claims(&lower).await.expect("claims").is_empty(),
+        "a claim number prefix in another case"
+    );
 }
 
 /// The duplicate and return history of a report (chargeback-rules 5.2): every earlier line

@@ -329,14 +329,18 @@ fn entity_where(filter: &EntityFilter, number_column: &str, with_role: bool) -> 
         clauses.push(format!("role = {}", p.push(role.clone())));
     }
     if let Some(number) = &filter.number {
-        // A prefix: LIKE's wildcards in the number itself are taken literally.
+        // A prefix: LIKE's wildcards in the number itself are taken literally. SQLite's LIKE
+        // ignores ASCII case where PostgreSQL's does not: the number's first characters are
+        // compared as well, so `GOODDRUG` finds nothing on either backend.
         let escaped = number
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
         clauses.push(format!(
-            "{number_column} LIKE {} ESCAPE '\\'",
-            p.push(format!("{escaped}%"))
+            "{number_column} LIKE {} ESCAPE '\\' AND substr({number_column}, 1, {}) = {}",
+            p.push(format!("{escaped}%")),
+            number.chars().count(),
+            p.push(number.clone())
         ));
     }
     let sql = if clauses.is_empty() {
