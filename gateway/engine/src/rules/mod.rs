@@ -781,12 +781,20 @@ impl<'a> Pipeline<'a> {
         let (Some(hot), Some(row), Some(c)) = (hot, row, contract) else {
             return;
         };
-        let Some(reference) = book.reference_price(&ctx.supplier, row, d) else {
-            return;
-        };
         let contract_uom = book.uom(row.uom);
         let Some(factor) = book.uom_factor(settings, row.item, &line.uom, contract_uom) else {
             return v.fail(Step::V0, ReasonCode::UomUnknown);
+        };
+        let Ok(contract_sale) = factor.price_per_sale_unit(row.contract_price) else {
+            return v.fail(Step::V0, ReasonCode::DataInvalid);
+        };
+        // ref(d): the contract's or the book's; else the reference the line states (UIT*WH,
+        // the claimant's stated cost), which nothing here can check but which lets the
+        // contract price and the amount be. With none at all the contract price is still
+        // checked (it used not to be: the line passed at whatever it claimed).
+        let known = book.reference_price(&ctx.supplier, row, d);
+        let Some(reference) = known.or_else(|| stated_reference(line, factor)) else {
+            return self.check_prices(line, contract_sale, None, v);
         };
         let Some(unit_cb) = reference.checked_sub(row.contract_price) else {
             return v.fail(Step::V0, ReasonCode::DataInvalid);
@@ -794,23 +802,10 @@ impl<'a> Pipeline<'a> {
         if unit_cb <= Decimal::ZERO {
             v.fail(Step::V8, ReasonCode::NotBelowReference);
         }
-        let Ok(contract_sale) = factor.price_per_sale_unit(row.contract_price) else {
-            return v.fail(Step::V0, ReasonCode::DataInvalid);
-        };
-        if let Some(claimed_price) = line.claimed_contract_price
-            && !same_price(claimed_price, contract_sale, self.rounding)
-        {
-            v.fail(Step::V8, ReasonCode::ContractPriceMismatch);
-        }
-        if let Some(claimed_ref) = line.claimed_reference_price {
-            let reference_sale = factor.price_per_sale_unit(reference).unwrap_or(reference);
-            if !same_price(claimed_ref, reference_sale, self.rounding) {
-                v.fail(Step::V8, ReasonCode::ReferencePriceMismatch);
-            }
-        }
-        if line.sell_price.is_some_and(|s| s > contract_sale) {
-            v.fail(Step::V8, ReasonCode::ResaleAboveContract);
-        }
+        // A stated reference is the line's own: nothing to check it against.
+        let reference_sale =
+            known.map(|_| factor.price_per_sale_unit(reference).unwrap_or(reference));
+        self.check_prices(line, contract_sale, reference_sale, v);
         let (Ok(calculated), Ok(contract_quantity)) = (
             amounts::line_amount(unit_cb, line.quantity, factor, self.rounding),
             factor.to_contract_units(line.quantity),
@@ -876,6 +871,32 @@ impl<'a> Pipeline<'a> {
         }
         if !v.failures.is_empty() {
             v.accepted_amount = None;
+        }
+    }
+
+    /// V8's checks of the line's stated prices, per sale unit: the claimed contract price,
+    /// the claimed reference price against `reference_sale` (the contract's or the book's,
+    /// when one is known), the sell price.
+    fn check_prices(
+        &self,
+        line: &SaleLine,
+        contract_sale: Decimal,
+        reference_sale: Option<Decimal>,
+        v: &mut Validation,
+    ) {
+        if let Some(claimed_price) = line.claimed_contract_price
+            && !same_price(claimed_price, contract_sale, self.rounding)
+        {
+            v.fail(Step::V8, ReasonCode::ContractPriceMismatch);
+        }
+        if let (Some(claimed_ref), Some(reference_sale)) =
+            (line.claimed_reference_price, reference_sale)
+            && !same_price(claimed_ref, reference_sale, self.rounding)
+        {
+            v.fail(Step::V8, ReasonCode::ReferencePriceMismatch);
+        }
+        if line.sell_price.is_some_and(|s| s > contract_sale) {
+            v.fail(Step::V8, ReasonCode::ResaleAboveContract);
         }
     }
 
@@ -1016,6 +1037,17 @@ fn contract_active(
 /// `text.trim().is_empty()`, stopping at the first character that is not whitespace.
 fn blank(text: &str) -> bool {
     text.chars().all(char::is_whitespace)
+}
+
+/// The reference price a line states (UIT*WH, per sale unit) per contract unit, for a line
+/// whose item has none on its contract or in the book.
+fn stated_reference(line: &SaleLine, factor: amounts::UomFactor) -> Option<Decimal> {
+    let stated = line.claimed_reference_price?;
+    let per_contract_unit = amounts::UomFactor {
+        num: factor.den,
+        den: factor.num,
+    };
+    per_contract_unit.price_per_sale_unit(stated).ok()
 }
 
 /// A claimed unit price equals a resolved one when the resolved price, rounded to the claimed

@@ -687,12 +687,33 @@ fn v8_prices() {
         Case::with_contract(inverted).run(&[l]),
         "AmountDisputed NOT_BELOW_REFERENCE [NOT_BELOW_REFERENCE] calc=-5.00 acc=- []"
     );
-    // §13.11: no reference price anywhere → V8 records nothing more.
+    // No reference price on the contract or in the book: the line's own (UIT*WH 18.75)
+    // prices it, unchecked, so its contract price and amount are.
     let mut no_wac = sample_contract();
     no_wac.items[0].wac = None;
     assert_eq!(
-        Case::with_contract(no_wac).run(&[line(1)]),
+        Case::with_contract(no_wac.clone()).run(&[line(1)]),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+    let mut l = line(1);
+    l.claimed_reference_price = Some(dec("19.00"));
+    l.claimed_amount = Some(dec("65.00"));
+    assert_eq!(
+        Case::with_contract(no_wac.clone()).run(&[l]),
+        "Accepted - [] calc=65.00 acc=65.00 []"
+    );
+    // With none stated either, no amount can be (§13.11), but the contract price is still
+    // checked: a line claiming 5.00 against 12.50 passed unchecked.
+    let mut l = line(1);
+    l.claimed_reference_price = None;
+    assert_eq!(
+        Case::with_contract(no_wac.clone()).run(&[l.clone()]),
         "Accepted - [] calc=- acc=- []"
+    );
+    l.claimed_contract_price = Some(dec("5.00"));
+    assert_eq!(
+        Case::with_contract(no_wac).run(&[l]),
+        "AmountDisputed CONTRACT_PRICE_MISMATCH [CONTRACT_PRICE_MISMATCH] calc=- acc=- []"
     );
 }
 
