@@ -454,6 +454,72 @@ fn element_errors_have_their_ak4_codes_and_positions() {
     }
 }
 
+/// X12 syntax notes (relational conditions) are syntax: a segment breaking one is an AK4 `2`
+/// at the element the note requires, found by the validator (it was found, if at all, only
+/// by typed reading or mapping, with another code and position, while `validate` said valid).
+#[test]
+fn broken_syntax_notes_are_ak4_2_at_the_missing_element() {
+    let c = claim();
+    let cases: Vec<(String, (u32, &str, u16))> = vec![
+        // REF R0203: a qualifier with neither an id nor a description.
+        (edit(&c, "REF*IV*INV0098177~", "REF*IV~"), (32, "REF", 2)),
+        // N1 P0304: an id qualifier without its id.
+        (
+            edit(
+                &c,
+                "N1*ST*RIVERSIDE COMMUNITY HOSPITAL*11*AR1234563~",
+                "N1*ST*RIVERSIDE COMMUNITY HOSPITAL*11~",
+            ),
+            (7, "N1", 4),
+        ),
+        // N1 P0304 the other way round: an id without its qualifier.
+        (
+            edit(
+                &c,
+                "N1*ST*RIVERSIDE COMMUNITY HOSPITAL*11*AR1234563~",
+                "N1*ST*RIVERSIDE COMMUNITY HOSPITAL**AR1234563~",
+            ),
+            (7, "N1", 3),
+        ),
+        // QTY R0204: neither a quantity nor free-form information.
+        (edit(&c, "QTY*39*6*CA~", "QTY*39**CA~"), (30, "QTY", 2)),
+        // UIT C0302: a basis of unit price without the price.
+        (edit(&c, "UIT*CA*45.00*CT~", "UIT*CA**CT~"), (29, "UIT", 2)),
+        // LIN P0405: a second product id qualifier without its id.
+        (
+            edit(&c, "LIN**N4*12345030005~", "LIN**N4*12345030005*UP~"),
+            (27, "LIN", 5),
+        ),
+        // DTM R020305: a qualifier with no date, time or period.
+        (edit(&c, "DTM*003*20261107~", "DTM*003~"), (33, "DTM", 2)),
+        // BAA P0405: a claim number without its qualifier.
+        (
+            edit(&c, "*DB*GDD-CB-20261115-0001~", "**GDD-CB-20261115-0001~"),
+            (2, "BAA", 4),
+        ),
+        // CTT P0304: a weight without its unit.
+        (edit(&c, "CTT*6*26~", "CTT*6*26*12.5~"), (62, "CTT", 4)),
+    ];
+    for (text, (pos, id, el)) in cases {
+        assert_eq!(
+            element_case(&text, ElementError::ConditionalMissing),
+            (pos, id.to_owned(), el),
+            "{id}"
+        );
+    }
+    // Notes that hold find nothing (the samples use every segment above).
+    for name in [
+        "844_4010_claim.x12",
+        "844_5010_ship_and_debit.x12",
+        "845_4010_contract.x12",
+        "849_4010_response.x12",
+        "867_4010_sales.x12",
+    ] {
+        let out = run(&sample(name));
+        assert!(out.diagnostics.is_empty(), "{name}: {:#?}", out.diagnostics);
+    }
+}
+
 #[test]
 fn repetitions_and_components_are_errors_in_simple_005010_elements() {
     let s = sample("844_5010_ship_and_debit.x12");
