@@ -62,6 +62,18 @@ fn wrong_group_count_is_ta1_021() {
     find(&out, Code::Interchange(Ta1Note::InvalidGroupCount));
 }
 
+/// IEA01 and GE01 are N0 counts: a `+` sign is no digit (X12 numerics carry only a minus),
+/// so `+1` is no count of 1 (Rust's `u32` parsing takes the sign, and the count matched).
+#[test]
+fn signed_trailer_counts_do_not_match() {
+    let out = run(&edit(&claim(), "IEA*1*", "IEA*+1*"));
+    find(&out, Code::Interchange(Ta1Note::InvalidGroupCount));
+    let out = run(&edit(&claim(), "GE*1*", "GE*+1*"));
+    find(&out, Code::Group(GroupError::SetCountMismatch));
+    // Leading zeros are digits: still the count.
+    assert!(run(&edit(&claim(), "GE*1*", "GE*01*")).is_valid());
+}
+
 #[test]
 fn duplicate_isa13_in_a_file_is_ta1_025() {
     let text = claim();
