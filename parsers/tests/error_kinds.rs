@@ -86,6 +86,24 @@ fn duplicate_isa13_in_a_file_is_ta1_025() {
     );
 }
 
+/// A received TA1 is envelope, checked as a GS is: a TA102 that is no date (or a TA104 that
+/// is no code) is an element error located at the TA1, not a valid file whose TA1 the
+/// translation then drops unsaid (it links no interchange).
+#[test]
+fn received_ta1_elements_are_checked() {
+    let isa = &claim()[..107];
+    let file = |ta1: &str| format!("{isa}{ta1}~\nIEA*0*000005001~\n");
+    let out = run(&file("TA1*000000104*261115*1410*A*000"));
+    assert!(out.is_valid(), "{:#?}", out.diagnostics);
+    let out = run(&file("TA1*000000104*261315*1410*A*000"));
+    let d = find(&out, Code::Element(ElementError::InvalidDate));
+    assert_eq!(d.location.element.expect("element").element, 2);
+    let out = run(&file("TA1*000000104*261115*2410*A*000"));
+    find(&out, Code::Element(ElementError::InvalidTime));
+    // Never acknowledged, so nothing rejects the interchange: only the finding.
+    assert!(out.interchanges[0].errors.is_empty());
+}
+
 #[test]
 fn missing_iea_is_ta1_023() {
     let out = run(&edit(&claim(), "IEA*1*000005001~\n", ""));

@@ -198,6 +198,20 @@ impl Validator {
                         });
                     }
                 }
+                // A TA1 is envelope: its elements are checked as the GS's are, so a TA1
+                // whose TA102 is no date (which links it to no interchange) is reported
+                // where it is, instead of passing as valid and being dropped unsaid.
+                let version = match self
+                    .interchange
+                    .as_ref()
+                    .map(|i| i.report.isa.version.as_str())
+                {
+                    Some("00501") => Version::V005010,
+                    _ => Version::V004010,
+                };
+                if let Some(def) = dict::segment(version, "TA1") {
+                    self.element_checks_outside_set(seg, def);
+                }
             }
             _ => self.on_body(seg),
         }
