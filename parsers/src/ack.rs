@@ -143,15 +143,21 @@ pub fn build_ta1(report: &InterchangeReport) -> Seg {
     } else {
         "000000000".to_owned()
     };
+    // TA102/TA103 echo ISA09/ISA10, but an ISA rejected for its date or time (TA105 014,
+    // 015) has none to echo: a placeholder keeps the TA1 valid X12 (as TA101 does above),
+    // where the echo made it a TA1 the partner's translator refuses in turn.
+    use crate::validate::datatype::{check_date, check_time};
+    let date = match isa.date.as_str() {
+        d if d.len() == 6 && check_date(d.as_bytes()).is_ok() => d.to_owned(),
+        _ => "000101".to_owned(),
+    };
+    let time = match isa.time.as_str() {
+        t if t.len() == 4 && check_time(t.as_bytes()).is_ok() => t.to_owned(),
+        _ => "0000".to_owned(),
+    };
     Seg::from_strings(
         "TA1",
-        vec![
-            icn,
-            or(&isa.date, "000101"),
-            or(&isa.time, "0000"),
-            status.to_owned(),
-            note.to_owned(),
-        ],
+        vec![icn, date, time, status.to_owned(), note.to_owned()],
     )
 }
 

@@ -203,6 +203,30 @@ fn ak404_copies_the_bad_data_as_received() {
     our_validator_accepts(&ack);
 }
 
+/// An ISA rejected for its date or time gets a TA1 that is itself valid X12: TA102/TA103
+/// cannot echo a date that is none (`261301`) or a time that is none (`2400`).
+#[test]
+fn a_ta1_for_a_bad_isa_date_or_time_is_valid_x12() {
+    let text = String::from_utf8(sample("844_4010_claim.x12")).expect("ascii");
+    for (from, to, ta1) in [
+        (
+            "*261115*1405*",
+            "*261301*1405*",
+            "TA1*000005001*000101*1405*R*014~",
+        ),
+        (
+            "*261115*1405*",
+            "*261115*2400*",
+            "TA1*000005001*261115*0000*R*015~",
+        ),
+    ] {
+        let r = report(edit(&text, from, to).as_bytes(), IsaMode::Strict);
+        let ack = render(&acknowledge(&r, &params(AckKind::Fa997)).expect("a TA1 is owed"));
+        assert!(ack.contains(ta1), "{ack}");
+        our_validator_accepts(&ack);
+    }
+}
+
 #[test]
 fn trailing_bytes_after_an_interchange_are_refused_to_its_sender() {
     let mut data = sample("867_4010_sales.x12");

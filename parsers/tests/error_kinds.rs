@@ -62,6 +62,18 @@ fn wrong_group_count_is_ta1_021() {
     find(&out, Code::Interchange(Ta1Note::InvalidGroupCount));
 }
 
+/// IEA01 and GE01 are N0 counts: a `+` sign is no digit (X12 numerics carry only a minus),
+/// so `+1` is no count of 1 (Rust's `u32` parsing takes the sign, and the count matched).
+#[test]
+fn signed_trailer_counts_do_not_match() {
+    let out = run(&edit(&claim(), "IEA*1*", "IEA*+1*"));
+    find(&out, Code::Interchange(Ta1Note::InvalidGroupCount));
+    let out = run(&edit(&claim(), "GE*1*", "GE*+1*"));
+    find(&out, Code::Group(GroupError::SetCountMismatch));
+    // Leading zeros are digits: still the count.
+    assert!(run(&edit(&claim(), "GE*1*", "GE*01*")).is_valid());
+}
+
 #[test]
 fn duplicate_isa13_in_a_file_is_ta1_025() {
     let text = claim();
@@ -72,6 +84,24 @@ fn duplicate_isa13_in_a_file_is_ta1_025() {
         out.interchanges[1].errors,
         vec![Ta1Note::DuplicateControlNumber]
     );
+}
+
+/// A received TA1 is envelope, checked as a GS is: a TA102 that is no date (or a TA104 that
+/// is no code) is an element error located at the TA1, not a valid file whose TA1 the
+/// translation then drops unsaid (it links no interchange).
+#[test]
+fn received_ta1_elements_are_checked() {
+    let isa = &claim()[..107];
+    let file = |ta1: &str| format!("{isa}{ta1}~\nIEA*0*000005001~\n");
+    let out = run(&file("TA1*000000104*261115*1410*A*000"));
+    assert!(out.is_valid(), "{:#?}", out.diagnostics);
+    let out = run(&file("TA1*000000104*261315*1410*A*000"));
+    let d = find(&out, Code::Element(ElementError::InvalidDate));
+    assert_eq!(d.location.element.expect("element").element, 2);
+    let out = run(&file("TA1*000000104*261115*2410*A*000"));
+    find(&out, Code::Element(ElementError::InvalidTime));
+    // Never acknowledged, so nothing rejects the interchange: only the finding.
+    assert!(out.interchanges[0].errors.is_empty());
 }
 
 #[test]
@@ -451,6 +481,72 @@ fn element_errors_have_their_ak4_codes_and_positions() {
             (pos, id.to_owned(), el),
             "{error:?}"
         );
+    }
+}
+
+/// X12 syntax notes (relational conditions) are syntax: a segment breaking one is an AK4 `2`
+/// at the element the note requires, found by the validator (it was found, if at all, only
+/// by typed reading or mapping, with another code and position, while `validate` said valid).
+#[test]
+fn broken_syntax_notes_are_ak4_2_at_the_missing_element() {
+    let c = claim();
+    let cases: Vec<(String, (u32, &str, u16))> = vec![
+        // REF R0203: a qualifier with neither an id nor a description.
+        (edit(&c, "REF*IV*INV0098177~", "REF*IV~"), (32, "REF", 2)),
+        // N1 P0304: an id qualifier without its id.
+        (
+            edit(
+                &c,
+                "N1*ST*RIVERSIDE COMMUNITY HOSPITAL*11*AR1234563~",
+                "N1*ST*RIVERSIDE COMMUNITY HOSPITAL*11~",
+            ),
+            (7, "N1", 4),
+        ),
+        // N1 P0304 the other way round: an id without its qualifier.
+        (
+            edit(
+                &c,
+                "N1*ST*RIVERSIDE COMMUNITY HOSPITAL*11*AR1234563~",
+                "N1*ST*RIVERSIDE COMMUNITY HOSPITAL**AR1234563~",
+            ),
+            (7, "N1", 3),
+        ),
+        // QTY R0204: neither a quantity nor free-form information.
+        (edit(&c, "QTY*39*6*CA~", "QTY*39**CA~"), (30, "QTY", 2)),
+        // UIT C0302: a basis of unit price without the price.
+        (edit(&c, "UIT*CA*45.00*CT~", "UIT*CA**CT~"), (29, "UIT", 2)),
+        // LIN P0405: a second product id qualifier without its id.
+        (
+            edit(&c, "LIN**N4*12345030005~", "LIN**N4*12345030005*UP~"),
+            (27, "LIN", 5),
+        ),
+        // DTM R020305: a qualifier with no date, time or period.
+        (edit(&c, "DTM*003*20261107~", "DTM*003~"), (33, "DTM", 2)),
+        // BAA P0405: a claim number without its qualifier.
+        (
+            edit(&c, "*DB*GDD-CB-20261115-0001~", "**GDD-CB-20261115-0001~"),
+            (2, "BAA", 4),
+        ),
+        // CTT P0304: a weight without its unit.
+        (edit(&c, "CTT*6*26~", "CTT*6*26*12.5~"), (62, "CTT", 4)),
+    ];
+    for (text, (pos, id, el)) in cases {
+        assert_eq!(
+            element_case(&text, ElementError::ConditionalMissing),
+            (pos, id.to_owned(), el),
+            "{id}"
+        );
+    }
+    // Notes that hold find nothing (the samples use every segment above).
+    for name in [
+        "844_4010_claim.x12",
+        "844_5010_ship_and_debit.x12",
+        "845_4010_contract.x12",
+        "849_4010_response.x12",
+        "867_4010_sales.x12",
+    ] {
+        let out = run(&sample(name));
+        assert!(out.diagnostics.is_empty(), "{name}: {:#?}", out.diagnostics);
     }
 }
 

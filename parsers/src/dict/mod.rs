@@ -15,7 +15,8 @@
 //!
 //! The base standard gives only mandatory/optional; the transcription carries no syntax notes
 //! (paired, required, exclusion, conditional), so no element is marked
-//! [`Requirement::Conditional`] yet and relational checks belong to the validator.
+//! [`Requirement::Conditional`] yet. The relational conditions the validator checks are in
+//! [`notes`], written by hand for the segments of the chargeback sets.
 //!
 //! # Code lists
 //!
@@ -56,6 +57,7 @@
 //! no list).
 
 // The generated tables keep one element per line; rustfmt would explode them.
+pub mod notes;
 #[rustfmt::skip]
 mod codes;
 #[rustfmt::skip]

@@ -106,7 +106,33 @@ pub(crate) fn check_segment_fast(
             }
         }
     }
+    check_notes(seg, def, out);
     separators
+}
+
+/// The segment's syntax notes ([`crate::dict::notes`]): a broken one is a conditional
+/// element missing (AK403 `2`) or an exclusion violated (`10`) at the element it names.
+fn check_notes(seg: &Segment<'_>, def: &SegmentDef, out: &mut Vec<ElementIssue>) {
+    let present = |n: usize| seg.element(n).is_some_and(|e| !e.is_empty());
+    for note in crate::dict::notes::syntax_notes(def.id) {
+        let Some((n, exclusion)) = crate::dict::notes::violation(note, present) else {
+            continue;
+        };
+        let Some(el) = def.elements.get(n - 1) else {
+            continue;
+        };
+        let position = ElementPosition::element(n as u16);
+        if exclusion {
+            out.push(issue(
+                position,
+                el,
+                ElementError::ExclusionViolated,
+                seg.element(n),
+            ));
+        } else {
+            out.push(issue(position, el, ElementError::ConditionalMissing, None));
+        }
+    }
 }
 
 /// Checks one element; returns true when it holds a repetition or component separator.

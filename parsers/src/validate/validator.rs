@@ -198,6 +198,20 @@ impl Validator {
                         });
                     }
                 }
+                // A TA1 is envelope: its elements are checked as the GS's are, so a TA1
+                // whose TA102 is no date (which links it to no interchange) is reported
+                // where it is, instead of passing as valid and being dropped unsaid.
+                let version = match self
+                    .interchange
+                    .as_ref()
+                    .map(|i| i.report.isa.version.as_str())
+                {
+                    Some("00501") => Version::V005010,
+                    _ => Version::V004010,
+                };
+                if let Some(def) = dict::segment(version, "TA1") {
+                    self.element_checks_outside_set(seg, def);
+                }
             }
             _ => self.on_body(seg),
         }
@@ -725,7 +739,7 @@ impl Validator {
             None => (0, String::new()),
         };
         if let Some(g) = &mut self.group {
-            g.report.sets_included = seg.text(1).and_then(|n| n.parse().ok());
+            g.report.sets_included = seg.text(1).and_then(parse_count);
         }
         let (count, control) = trailer_mismatches(seg, seen, "sets", &gs06, "GS06");
         if let Some(message) = count {
@@ -881,7 +895,7 @@ impl Validator {
         // Borrowed from the segment, not copied: SE ends every set, so this runs often.
         let count = seg.text(1).unwrap_or("");
         let scn = seg.text(2).unwrap_or("");
-        if count.parse::<u32>().ok() != Some(position) {
+        if parse_count(count) != Some(position) {
             self.set_error(
                 SetError::SegmentCountMismatch,
                 format!("SE01 says {count} segments, counted {position}"),
@@ -1013,9 +1027,18 @@ fn trailer_mismatches(
     let trailer = seg.id_str();
     let count = seg.text(1).unwrap_or("");
     let number = seg.text(2).unwrap_or("");
-    let count_mismatch = (count.parse::<u32>().ok() != Some(counted))
+    let count_mismatch = (parse_count(count) != Some(counted))
         .then(|| format!("{trailer}01 says {count} {what}, counted {counted}"));
     let control_mismatch = (number != control)
         .then(|| format!("{trailer}02 {number} does not match {header} {control}"));
     (count_mismatch, control_mismatch)
+}
+
+/// A count of an envelope trailer (SE01, GE01, IEA01: N0): digits only. `str::parse` would
+/// also take a leading `+`, which no X12 numeric value may carry, so `GE*+1` passed as 1.
+fn parse_count(count: &str) -> Option<u32> {
+    if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    count.parse().ok()
 }
