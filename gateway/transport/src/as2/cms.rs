@@ -359,6 +359,56 @@ fn content_cipher(alg_id: &[u8]) -> As2Result<(EncryptionAlg, Vec<u8>)> {
     Ok((*enc, iv))
 }
 
+/// How a recipient info's content-encryption key was wrapped with our RSA key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyTransport {
+    /// rsaEncryption: PKCS #1 v1.5.
+    Pkcs1,
+    /// RSAES-OAEP with the digests its parameters name (RFC 3560; SHA-1 when absent).
+    Oaep { hash: MicAlg, mgf1: MicAlg },
+}
+
+/// Reads RSAES-OAEP-params (RFC 3560 / RFC 8017 A.2.1) from a keyEncryptionAlgorithm:
+/// `hashFunc [0]`, `maskGenFunc [1]` (MGF1 and its digest), `pSourceFunc [2]`, each defaulting
+/// to SHA-1 / MGF1-SHA-1 / an empty label. Stacks that encrypt with OAEP today (libas2,
+/// OpenSSL with `rsa_oaep_md`, Java's OAEPWithSHA-256) name SHA-256 or SHA-512 here; with the
+/// defaults assumed their key would not unwrap. `None` for parameters not supported here
+/// (another digest or mask function, a non-empty label).
+fn oaep_params(key_alg: &Tlv<'_>) -> Option<KeyTransport> {
+    let (mut hash, mut mgf1) = (MicAlg::Sha1, MicAlg::Sha1);
+    let fields = key_alg.children().ok()?;
+    let Some(params) = fields.get(1).filter(|p| p.tag == tag::SEQUENCE) else {
+        return Some(KeyTransport::Oaep { hash, mgf1 });
+    };
+    let digest_of = |alg_id: &Tlv<'_>| -> Option<MicAlg> {
+        let parts = alg_id.children().ok()?;
+        MicAlg::from_oid(parts.first()?.raw)
+    };
+    for field in params.children().ok()? {
+        let inner = field.children().ok()?;
+        let alg_id = inner.first()?;
+        match field.tag {
+            tag::CONTEXT_0 => hash = digest_of(alg_id)?,
+            0xA1 => {
+                let parts = alg_id.children().ok()?;
+                if !is_oid(parts.first()?, oids::MGF1) {
+                    return None;
+                }
+                mgf1 = digest_of(parts.get(1)?)?;
+            }
+            0xA2 => {
+                // pSpecified with an empty label is the default; a label is not supported.
+                let parts = alg_id.children().ok()?;
+                if parts.get(1).is_some_and(|label| !label.content.is_empty()) {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(KeyTransport::Oaep { hash, mgf1 })
+}
+
 /// Unwraps the content-encryption key from the key-transport recipient infos addressed to us
 /// (matching issuer and serial first, then any, since some stacks identify us by key id).
 fn unwrap_key(recipient_infos: &[u8], me: &LocalIdentity, key_len: usize) -> As2Result<Vec<u8>> {
@@ -388,19 +438,29 @@ fn unwrap_key(recipient_infos: &[u8], me: &LocalIdentity, key_len: usize) -> As2
             .first()
             .map(|t| t.raw.to_vec())
             .unwrap_or_default();
-        let padding = if alg_oid == der::oid(oids::RSA_ENCRYPTION) {
-            Padding::PKCS1
+        let transport = if alg_oid == der::oid(oids::RSA_ENCRYPTION) {
+            KeyTransport::Pkcs1
         } else if alg_oid == der::oid(oids::RSAES_OAEP) {
-            Padding::PKCS1_OAEP
+            match oaep_params(key_alg) {
+                Some(params) => params,
+                None => continue,
+            }
         } else {
             continue;
         };
-        candidates.push((matches, padding, encrypted_key.content));
+        candidates.push((matches, transport, encrypted_key.content));
     }
     candidates.sort_by_key(|(matches, _, _)| !matches);
-    for (_, padding, encrypted) in candidates {
+    for (_, transport, encrypted) in candidates {
         let mut decrypter = Decrypter::new(&me.key)?;
-        decrypter.set_rsa_padding(padding)?;
+        match transport {
+            KeyTransport::Pkcs1 => decrypter.set_rsa_padding(Padding::PKCS1)?,
+            KeyTransport::Oaep { hash, mgf1 } => {
+                decrypter.set_rsa_padding(Padding::PKCS1_OAEP)?;
+                decrypter.set_rsa_oaep_md(hash.digest())?;
+                decrypter.set_rsa_mgf1_md(mgf1.digest())?;
+            }
+        }
         let mut out = vec![0u8; decrypter.decrypt_len(encrypted)?];
         if let Ok(n) = decrypter.decrypt(encrypted, &mut out) {
             out.truncate(n);
@@ -660,6 +720,71 @@ mod tests {
                 let (in_place, _) = decrypt_in_place(input.clone(), &me).unwrap();
                 assert_eq!(in_place, content);
             }
+        }
+    }
+
+    /// EnvelopedData from the `openssl cms` command (an independent encoder) to `me`, with
+    /// the key wrapped per `keyopts` (e.g. RSAES-OAEP with SHA-256).
+    fn openssl_encrypt(dir: &std::path::Path, me: &LocalIdentity, keyopts: &[&str]) -> Vec<u8> {
+        let (cert, input) = (dir.join("recipient.pem"), dir.join("content"));
+        std::fs::write(&cert, me.cert.to_pem().unwrap()).unwrap();
+        std::fs::write(&input, b"ISA*00*payload~").unwrap();
+        let mut cmd = std::process::Command::new("openssl");
+        cmd.args([
+            "cms",
+            "-encrypt",
+            "-binary",
+            "-aes-256-cbc",
+            "-outform",
+            "DER",
+            "-in",
+        ])
+        .arg(&input)
+        .arg("-recip")
+        .arg(&cert);
+        for opt in keyopts {
+            cmd.args(["-keyopt", opt]);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "openssl cms -encrypt: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    #[test]
+    fn unwraps_keys_sent_with_rsaes_oaep_and_its_digest_parameters() {
+        // libas2 (npm) wraps the key with RSAES-OAEP, SHA-512 and MGF1-SHA-512; other stacks
+        // use SHA-256. The digests are in the algorithm's parameters, not implied by the OID.
+        let (dir, me) = identity();
+        for keyopts in [
+            &[][..],
+            &["rsa_padding_mode:oaep"][..],
+            &[
+                "rsa_padding_mode:oaep",
+                "rsa_oaep_md:sha256",
+                "rsa_mgf1_md:sha256",
+            ][..],
+            &[
+                "rsa_padding_mode:oaep",
+                "rsa_oaep_md:sha512",
+                "rsa_mgf1_md:sha512",
+            ][..],
+            &[
+                "rsa_padding_mode:oaep",
+                "rsa_oaep_md:sha256",
+                "rsa_mgf1_md:sha1",
+            ][..],
+        ] {
+            let der_bytes = openssl_encrypt(dir.path(), &me, keyopts);
+            let (streamed, alg) = decrypt_stream(der_bytes.as_slice(), &me)
+                .unwrap_or_else(|e| panic!("{keyopts:?}: {e:?}"));
+            assert_eq!(streamed, b"ISA*00*payload~", "{keyopts:?}");
+            assert_eq!(alg, EncryptionAlg::Aes256Cbc);
+            let (in_place, _) = decrypt_in_place(der_bytes, &me).unwrap();
+            assert_eq!(in_place, b"ISA*00*payload~", "{keyopts:?}");
         }
     }
 

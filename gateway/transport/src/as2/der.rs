@@ -369,6 +369,7 @@ pub(crate) mod oids {
     pub const MESSAGE_DIGEST: &[u64] = &[1, 2, 840, 113549, 1, 9, 4];
     pub const RSA_ENCRYPTION: &[u64] = &[1, 2, 840, 113549, 1, 1, 1];
     pub const RSAES_OAEP: &[u64] = &[1, 2, 840, 113549, 1, 1, 7];
+    pub const MGF1: &[u64] = &[1, 2, 840, 113549, 1, 1, 8];
     pub const RSASSA_PSS: &[u64] = &[1, 2, 840, 113549, 1, 1, 10];
     pub const SHA1: &[u64] = &[1, 3, 14, 3, 2, 26];
     pub const SHA256: &[u64] = &[2, 16, 840, 1, 101, 3, 4, 2, 1];
