@@ -70,29 +70,49 @@ const UIT: &[SyntaxNote] = &[note(C, &[3, 2])];
 const PAIR_4_5: &[SyntaxNote] = &[note(P, &[4, 5])];
 
 /// The syntax notes of segment `id` (the same in 004010 and 005010); empty for a segment
-/// with none, or none checked.
+/// with none, or none checked. `R` notes come first, the others after them in the order of
+/// their lowest element: the validator stops at the first non-`R` note past the segment's
+/// last element.
 pub fn syntax_notes(id: &str) -> &'static [SyntaxNote] {
-    match id {
+    // Matched as packed integers: this runs for every segment checked (a match on the text
+    // cost ~1 % of translating an 867).
+    const fn k(id: &str) -> u64 {
+        super::pack_prefix(id.as_bytes())
+    }
+    const REF_: u64 = k("REF");
+    const N1_: u64 = k("N1");
+    const PER_: u64 = k("PER");
+    const DTM_: u64 = k("DTM");
+    const CTT_: u64 = k("CTT");
+    const QTY_: u64 = k("QTY");
+    const UIT_: u64 = k("UIT");
+    const LIN_: u64 = k("LIN");
+    const BAA_: u64 = k("BAA");
+    const PTD_: u64 = k("PTD");
+    if id.len() > 3 {
+        return &[];
+    }
+    match k(id) {
         // Reference: a qualifier needs its id or its description.
-        "REF" => REF,
+        REF_ => REF,
         // Name: a name or an id; an id qualifier goes with its id.
-        "N1" => N1,
+        N1_ => N1,
         // Contact: each communication number qualifier with its number.
-        "PER" => PER,
+        PER_ => PER,
         // Date/time: a date, a time or a period; a time code needs the time; a period
         // format qualifier goes with its period.
-        "DTM" => DTM,
+        DTM_ => DTM,
         // Totals: weight and volume each with their unit.
-        "CTT" => CTT,
+        CTT_ => CTT,
         // Quantity: a quantity or free-form information.
-        "QTY" => QTY,
+        QTY_ => QTY,
         // Unit detail: a basis of unit price needs the unit price.
-        "UIT" => UIT,
+        UIT_ => UIT,
         // Product ids: each qualifier with its id.
-        "LIN" => LIN,
+        LIN_ => LIN,
         // Claim number (x12-chargeback 5: BAA04/05 paired) and contract reference
         // (x12-chargeback 7: PTD04/05 paired).
-        "BAA" | "PTD" => PAIR_4_5,
+        BAA_ | PTD_ => PAIR_4_5,
         _ => &[],
     }
 }
@@ -164,6 +184,22 @@ mod tests {
         assert_eq!(violation(&l, with(&[2])), None);
         assert_eq!(violation(&l, with(&[1, 3])), None);
         assert_eq!(violation(&l, with(&[1])), Some((2, false)));
+    }
+
+    /// `R` notes first, then the others by their lowest element, as the validator's early
+    /// stop needs.
+    #[test]
+    fn notes_are_in_the_order_the_validator_stops_by() {
+        for id in [
+            "REF", "N1", "PER", "DTM", "CTT", "QTY", "UIT", "LIN", "BAA", "PTD",
+        ] {
+            let notes = syntax_notes(id);
+            let rank = |n: &SyntaxNote| match n.kind {
+                NoteKind::Required => 0,
+                _ => n.elements.iter().copied().min().unwrap_or(0),
+            };
+            assert!(notes.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])), "{id}");
+        }
     }
 
     /// Every note names elements its segment has, in both versions.

@@ -114,7 +114,17 @@ pub(crate) fn check_segment_fast(
 /// element missing (AK403 `2`) or an exclusion violated (`10`) at the element it names.
 fn check_notes(seg: &Segment<'_>, def: &SegmentDef, out: &mut Vec<ElementIssue>) {
     let present = |n: usize| seg.element(n).is_some_and(|e| !e.is_empty());
+    let count = seg.element_count();
     for note in crate::dict::notes::syntax_notes(def.id) {
+        // Elements past the last one sent are absent: only an R note over them can fail,
+        // and the notes after it name later elements still ([`crate::dict::notes`] keeps R
+        // notes first, then the others by their first element: LIN's fourteen pairs, most
+        // never sent, cost one test).
+        if note.kind != crate::dict::notes::NoteKind::Required
+            && note.elements.iter().all(|&n| n > count)
+        {
+            break;
+        }
         let Some((n, exclusion)) = crate::dict::notes::violation(note, present) else {
             continue;
         };
