@@ -274,3 +274,54 @@ fn a_value_too_long_for_the_partners_version_is_not_rendered() {
     );
     assert!(said.contains("BAA"), "{said}");
 }
+
+/// An 849 line may carry several AAAs: the first decides (`reason_code`, `follow_up`), the
+/// others are kept in order (`more_reasons`) and rendered back after it. A second AAA used to
+/// be dropped unsaid.
+#[test]
+fn every_aaa_of_an_849_line_is_kept_and_rendered_back() {
+    let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
+    let acme = set.get("acmepharma").expect("acmepharma");
+    let path = profiles_dir().join("acmepharma/samples/849_4010_response.x12");
+    let sample = std::fs::read_to_string(path).expect("sample");
+    let two = sample
+        .replace("AAA*N**06*N~", "AAA*N**06*N~\nAAA*N**07*C~")
+        .replace("SE*72*0001~", "SE*73*0001~");
+    assert_ne!(two, sample, "the sample's line 3 moved");
+    let docs: Vec<Document> = translate(two.as_bytes(), &sha256(two.as_bytes()), &set, None)
+        .flat_map(|o| o.result.unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    let Some(Document::ClaimResponse(r)) = docs.first() else {
+        panic!("a claim response: {docs:?}")
+    };
+    let line3 = &r.lines[2];
+    assert_eq!(line3.reason_code.as_deref(), Some("06"));
+    let more: Vec<String> = line3
+        .more_reasons
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {}",
+                m.reason_code.as_deref().unwrap_or("-"),
+                m.follow_up.map_or("-", |f| f.code())
+            )
+        })
+        .collect();
+    assert_eq!(more, ["07 C"]);
+    let bytes = render_to_bytes(
+        &docs,
+        acme,
+        &Identity::new("ZZ", "CHARGEGATE"),
+        &envelope(acme),
+    )
+    .expect("renders");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    assert!(text.contains("AAA*N**06*N~AAA*N**07*C~"), "{text}");
+    let back: Vec<Document> = translate(&bytes[..], &sha256(&bytes), &set, Some("acmepharma"))
+        .flat_map(|o| o.result.unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    assert_eq!(
+        back.iter().map(without_source).collect::<Vec<_>>(),
+        docs.iter().map(without_source).collect::<Vec<_>>()
+    );
+}

@@ -89,6 +89,10 @@ pub struct ClaimResponseLine {
     /// AAA04 follow-up action.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub follow_up: Option<FollowUp>,
+    /// The AAAs after the first, in order: more reasons the partner gives for the same line.
+    /// The first AAA is `reason_code` and `follow_up`, which decide.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_reasons: Vec<ResponseReason>,
     /// QTY02 of `QTY*39`: the quantity claimed.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<DecimalString>")]
@@ -131,6 +135,18 @@ pub enum LineStatus {
     Adjusted,
     /// Not approved (`AAA*N` + a reason, approved zero).
     Rejected,
+}
+
+/// One more AAA of a response line: its reject reason and follow-up, as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseReason {
+    /// AAA03 reject reason code as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<String>,
+    /// AAA04 follow-up action.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUp>,
 }
 
 /// AAA04 follow-up action (element 889): what the distributor should do next.

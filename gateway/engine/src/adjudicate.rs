@@ -481,6 +481,7 @@ impl AdjudicationRun {
                 status,
                 reason_code: outcome.x12_code.clone(),
                 follow_up,
+                more_reasons: Vec::new(),
                 quantity: Some(claim_line.quantity),
                 approved_quantity: v.cap_remaining,
                 uom: Some(claim_line.uom.clone()),

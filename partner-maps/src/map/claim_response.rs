@@ -9,7 +9,9 @@
 //! `AMT*<approved_amount>`, totals from `AMT*<total_claimed>` and `AMT*<total_approved>`.
 
 use rust_decimal::Decimal;
-use schemas::{ClaimResponse, ClaimResponseLine, FollowUp, LineStatus, Party, Source};
+use schemas::{
+    ClaimResponse, ClaimResponseLine, FollowUp, LineStatus, Party, ResponseReason, Source,
+};
 use x12::sets::Ts849;
 use x12::sets::common::{Aaa, YesNo};
 use x12::sets::ts849::{ConLoop, PadLoop};
@@ -245,6 +247,20 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimResponseLi
         Some(a) => reason(ctx, a, pad.then("AAA", 0), line),
         None => (None, None),
     };
+    // A partner may give a line several reasons; the first decides, the others are kept.
+    let more_reasons = l
+        .validations
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(k, a)| {
+            let (reason_code, follow_up) = reason(ctx, a, pad.then("AAA", k), line);
+            ResponseReason {
+                reason_code,
+                follow_up,
+            }
+        })
+        .collect();
     let invoice_date = date_by(&l.dates, &d.invoice_date);
     let ship_date = date_by(&l.dates, &d.ship_date);
     if ctx.wants_notes() && invoice_date.is_none() && ship_date.is_none() {
@@ -261,6 +277,7 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimResponseLi
         status,
         reason_code,
         follow_up,
+        more_reasons,
         quantity,
         approved_quantity,
         uom,

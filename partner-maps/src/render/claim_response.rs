@@ -145,12 +145,20 @@ fn pad_loop(l: &ClaimResponseLine, profile: &Profile) -> Result<PadLoop, RenderE
     need(&l.line, DOC, None, "line id")?;
     need(&l.invoice, DOC, line, "invoice")?;
     let mut validations = Vec::new();
-    if l.status != LineStatus::Accepted || l.reason_code.is_some() || l.follow_up.is_some() {
+    if l.status != LineStatus::Accepted
+        || l.reason_code.is_some()
+        || l.follow_up.is_some()
+        || !l.more_reasons.is_empty()
+    {
         validations.push(aaa(
             l.status == LineStatus::Accepted,
             l.reason_code.as_deref(),
             l.follow_up,
         ));
+    }
+    // The line's further reasons, each its own AAA after the first.
+    for r in &l.more_reasons {
+        validations.push(aaa(false, r.reason_code.as_deref(), r.follow_up));
     }
     let prices = [
         (

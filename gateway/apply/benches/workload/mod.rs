@@ -333,6 +333,7 @@ pub fn answer_849(
                 },
                 reason_code: (!cut.is_zero()).then(|| "06".to_owned()),
                 follow_up: None,
+                more_reasons: Vec::new(),
                 quantity: Some(l.quantity),
                 approved_quantity: Some(l.quantity),
                 uom: None,
