@@ -157,6 +157,19 @@ async fn get(addr: std::net::SocketAddr, path: &str) -> Answer {
     .await
 }
 
+async fn post_json(addr: std::net::SocketAddr, path: &str, body: &[u8]) -> Answer {
+    exchange(
+        addr,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\n\
+             Content-Type: application/json\r\nContent-Length: {}",
+            body.len()
+        ),
+        body,
+    )
+    .await
+}
+
 fn t(seconds: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_800_000_000 + seconds, 0).unwrap()
 }
@@ -350,16 +363,7 @@ async fn too_large_bodies_are_json_413s_naming_the_limit() {
     );
 
     let big_json = format!(r#"{{"actor": "{}"}}"#, "a".repeat(2 * 1024 * 1024));
-    let cut = exchange(
-        g.addr,
-        &format!(
-            "POST /api/v1/batches/cut HTTP/1.1\r\nHost: localhost\r\n\
-             Content-Type: application/json\r\nContent-Length: {}",
-            big_json.len()
-        ),
-        big_json.as_bytes(),
-    )
-    .await;
+    let cut = post_json(g.addr, "/api/v1/batches/cut", big_json.as_bytes()).await;
     assert_eq!(cut.status, 413);
     assert_eq!(
         cut.json(),
@@ -420,31 +424,13 @@ async fn a_panicking_handler_is_a_json_500() {
 async fn unknown_fields_of_batch_actions_and_uploads_are_refused() {
     let g = start().await;
     let body = br#"{"expected_version": 1, "action": {"action": "pay_and_close"}, "bogus": 1}"#;
-    let act = exchange(
-        g.addr,
-        &format!(
-            "POST /api/v1/batches/gooddrug%2Fx/actions HTTP/1.1\r\nHost: localhost\r\n\
-             Content-Type: application/json\r\nContent-Length: {}",
-            body.len()
-        ),
-        body,
-    )
-    .await;
+    let act = post_json(g.addr, "/api/v1/batches/gooddrug%2Fx/actions", body).await;
     assert_eq!(act.status, 422);
     let said = act.json()["error"].as_str().unwrap_or_default().to_owned();
     assert!(said.contains("bogus"), "{said}");
     // Inside the action too: a misspelt amount would accept the line uncorrected.
     let body = br#"{"expected_version": 1, "action": {"action": "correct_and_accept", "line": "1", "amont": "5.00"}}"#;
-    let act = exchange(
-        g.addr,
-        &format!(
-            "POST /api/v1/batches/gooddrug%2Fx/actions HTTP/1.1\r\nHost: localhost\r\n\
-             Content-Type: application/json\r\nContent-Length: {}",
-            body.len()
-        ),
-        body,
-    )
-    .await;
+    let act = post_json(g.addr, "/api/v1/batches/gooddrug%2Fx/actions", body).await;
     assert_eq!(act.status, 422, "{}", String::from_utf8_lossy(&act.body));
     let said = act.json()["error"].as_str().unwrap_or_default().to_owned();
     assert!(said.contains("amont"), "{said}");
@@ -501,16 +487,7 @@ async fn unknown_fields_of_settlements_disputes_and_resubmissions_are_refused() 
         ),
     ];
     for (path, body, field) in posts {
-        let answer = exchange(
-            g.addr,
-            &format!(
-                "POST {path} HTTP/1.1\r\nHost: localhost\r\n\
-                 Content-Type: application/json\r\nContent-Length: {}",
-                body.len()
-            ),
-            body.as_bytes(),
-        )
-        .await;
+        let answer = post_json(g.addr, path, body.as_bytes()).await;
         assert_eq!(
             answer.status,
             422,
@@ -594,16 +571,7 @@ async fn nul_characters_are_refused_as_bad_requests() {
         );
     }
     let body = br#"{"partner": "good\u0000drug", "through": "2026-12-01"}"#;
-    let cut = exchange(
-        g.addr,
-        &format!(
-            "POST /api/v1/batches/cut HTTP/1.1\r\nHost: localhost\r\n\
-             Content-Type: application/json\r\nContent-Length: {}",
-            body.len()
-        ),
-        body,
-    )
-    .await;
+    let cut = post_json(g.addr, "/api/v1/batches/cut", body).await;
     assert_eq!(cut.status, 422, "{}", String::from_utf8_lossy(&cut.body));
     assert!(
         cut.json()["error"]
@@ -615,16 +583,7 @@ async fn nul_characters_are_refused_as_bad_requests() {
     );
     // An escaped backslash before `u0000` is no NUL.
     let body = br#"{"partner": "good\\u0000drug", "through": "2026-12-01"}"#;
-    let cut = exchange(
-        g.addr,
-        &format!(
-            "POST /api/v1/batches/cut HTTP/1.1\r\nHost: localhost\r\n\
-             Content-Type: application/json\r\nContent-Length: {}",
-            body.len()
-        ),
-        body,
-    )
-    .await;
+    let cut = post_json(g.addr, "/api/v1/batches/cut", body).await;
     assert_ne!(cut.status, 422, "{}", String::from_utf8_lossy(&cut.body));
     g.finish().await;
 }
