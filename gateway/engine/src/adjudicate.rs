@@ -274,12 +274,7 @@ fn unattended_payment(
     settings: &EngineSettings,
 ) -> Option<Payment> {
     let claimed = line.claimed_amount.unwrap_or_default();
-    let cap = v
-        .failures
-        .iter()
-        .map(|f| f.reason)
-        .find(|r| matches!(r, ReasonCode::CapExceeded | ReasonCode::CapExhausted));
-    let payment = match (v.primary, cap) {
+    let payment = match (v.primary, v.cap_failure()) {
         (None | Some(ReasonCode::DebitNotSupported), _) => return None,
         (_, Some(ReasonCode::CapExceeded)) if settings.auto_partial_approve => Payment {
             contract_quantity: v.cap_remaining?,
@@ -458,10 +453,10 @@ impl AdjudicationRun {
             };
             let corrected_price = match (status, &v.pricing) {
                 (ResponseStatus::Adjusted, Some(pricing)) => {
-                    let scale = claim_line
-                        .contract_price
-                        .scale()
-                        .clamp(settings.amount_scale, 6);
+                    let scale = crate::amounts::price_places(
+                        claim_line.contract_price,
+                        settings.amount_scale,
+                    );
                     let price = pricing
                         .contract_price_per_sale_unit()
                         .round_dp_with_strategy(scale, settings.rounding_strategy.to_decimal());

@@ -117,6 +117,12 @@ impl Rounding {
 /// at most this).
 pub const MAX_SCALE: u32 = 6;
 
+/// The places a price resolved for a claimed one is compared or answered in: the claimed
+/// price's, at least the currency's (`amount_scale`), at most [`MAX_SCALE`].
+pub fn price_places(claimed: Decimal, amount_scale: u32) -> u32 {
+    claimed.scale().clamp(amount_scale, MAX_SCALE)
+}
+
 /// `line_amount` of §4.1: `round(unit_cb × qty × num / den)` or, with round-unit-then-extend,
 /// `round(round(unit_cb) × qty × num / den)`.
 pub fn line_amount(

@@ -66,10 +66,7 @@ impl AdjudicationRun {
                     if paid {
                         line.status = LineStatus::Claimed;
                         // Paid although its cap failed: the part that fits (auto_partial_approve).
-                        let capped = v
-                            .failures
-                            .iter()
-                            .any(|f| f.reason == ReasonCode::CapExceeded);
+                        let capped = v.cap_failure() == Some(ReasonCode::CapExceeded);
                         line.accepted_quantity = Some(if capped {
                             super::partial_quantity(&v).unwrap_or(line.sale.quantity)
                         } else {

@@ -232,6 +232,15 @@ impl Validation {
         }
     }
 
+    /// The line's cap failure (V10: `CAP_EXCEEDED` or `CAP_EXHAUSTED`), whichever failure came
+    /// first.
+    pub fn cap_failure(&self) -> Option<ReasonCode> {
+        self.failures
+            .iter()
+            .find(|f| f.step == Step::V10)
+            .map(|f| f.reason)
+    }
+
     /// Turns an accepted line into Amount Disputed `AMOUNT_MISMATCH` (header tolerance, §13.4).
     pub fn fail_header_tolerance(&mut self) {
         self.fail(Step::V9, ReasonCode::AmountMismatch);
@@ -1053,7 +1062,7 @@ fn stated_reference(line: &SaleLine, factor: amounts::UomFactor) -> Option<Decim
 /// A claimed unit price equals a resolved one when the resolved price, rounded to the claimed
 /// price's decimals (at least the currency's), is the claimed price.
 fn same_price(claimed: Decimal, resolved: Decimal, rounding: Rounding) -> bool {
-    let scale = claimed.scale().clamp(rounding.scale, 6);
+    let scale = amounts::price_places(claimed, rounding.scale);
     let rounded = resolved.round_dp_with_strategy(scale, rounding.strategy.to_decimal());
     rounded == claimed
 }
