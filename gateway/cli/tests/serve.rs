@@ -836,11 +836,7 @@ fn story(serve: &Serve, deliver: Deliver) {
         "{approved}"
     );
 
-    let (_, metrics) = get(serve.port, "/metrics").unwrap();
-    assert!(
-        metrics.contains("chargegate_files_received_total"),
-        "{metrics}"
-    );
+    serve.assert_metric("chargegate_files_received_total");
 }
 
 /// An integration mistake in GOOD DRUG's profile makes its 867 fail mapping; ops find it,

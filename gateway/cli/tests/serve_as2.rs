@@ -328,11 +328,7 @@ fn as2_story(w: &World, peer: &Peer, serve: &Serve) {
         || received(peer).iter().filter(|x| is_ack(x)).count() == 2,
     );
 
-    let (_, metrics) = get(serve.port, "/metrics").unwrap();
-    assert!(
-        metrics.contains("chargegate_files_sent_total{channel=\"as2\"}"),
-        "{metrics}"
-    );
+    serve.assert_metric("chargegate_files_sent_total{channel=\"as2\"}");
 }
 
 #[test]
@@ -390,11 +386,7 @@ fn a_negative_mdn_fails_the_send_without_retries() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     let posts = std::fs::read_to_string(peer.out.join("posts.log")).unwrap();
     assert_eq!(posts.lines().count(), 1, "{posts}");
-    let (_, metrics) = get(serve.port, "/metrics").unwrap();
-    assert!(
-        metrics.contains("chargegate_as2_mdn_failures_total 1"),
-        "{metrics}"
-    );
+    serve.assert_metric("chargegate_as2_mdn_failures_total 1");
 }
 
 #[test]
@@ -422,11 +414,7 @@ fn an_asynchronous_mdn_settles_the_transaction() {
     );
     let (status, _) = send_request(serve.port, &request).unwrap();
     assert_eq!(status, 200);
-    let (_, metrics) = get(serve.port, "/metrics").unwrap();
-    assert!(
-        metrics.contains("chargegate_as2_mdn_unknown_total 1"),
-        "{metrics}"
-    );
+    serve.assert_metric("chargegate_as2_mdn_unknown_total 1");
     assert!(serve.log().contains("MDN for a message we did not send"));
 }
 
@@ -450,11 +438,7 @@ fn a_missing_asynchronous_mdn_means_resends_then_failure() {
             .all(|i| *i == ids[0] && i.contains("chargegate-")),
         "{posts}"
     );
-    let (_, metrics) = get(serve.port, "/metrics").unwrap();
-    assert!(
-        metrics.contains("chargegate_as2_mdn_failures_total 1"),
-        "{metrics}"
-    );
+    serve.assert_metric("chargegate_as2_mdn_failures_total 1");
 }
 
 /// ACME sends a payload that is not X12 over AS2: the AS2-From says who sent it, so its TA1 R
@@ -612,11 +596,7 @@ fn a_message_id_reused_with_other_content_is_refused_kept_and_replayable() {
     assert!(raw.contains("|00501|"), "the changed file is kept: {raw}");
     std::thread::sleep(std::time::Duration::from_secs(1));
     assert_eq!(acks(&peer), 1, "the reused message was not processed");
-    let (_, metrics) = get(serve.port, "/metrics").unwrap();
-    assert!(
-        metrics.contains("chargegate_as2_message_id_reused_total 1"),
-        "{metrics}"
-    );
+    serve.assert_metric("chargegate_as2_message_id_reused_total 1");
 
     // The first content again under its id is still a resend: answered, nothing new.
     let again = w.acme_sends_with(&serve, &contract, &["--message-id", "t1"]);
@@ -686,11 +666,7 @@ fn compressed_messages_are_processed_and_a_decompression_bomb_is_refused() {
         serve.log()
     );
     assert_eq!(inbound_files(&serve).len(), 2, "nothing kept of the bomb");
-    let (_, metrics) = get(serve.port, "/metrics").unwrap();
-    assert!(
-        metrics.contains("chargegate_as2_refused_total 1"),
-        "{metrics}"
-    );
+    serve.assert_metric("chargegate_as2_refused_total 1");
 }
 
 /// The partner fixes a reused Message-ID by sending the file again under a new one: it is

@@ -239,6 +239,13 @@ impl Serve {
     }
 
     /// The server's log so far.
+    /// Asserts that the gateway's `/metrics` holds `line` (a metric, with its value when it
+    /// matters: `chargegate_as2_refused_total 1`).
+    pub fn assert_metric(&self, line: &str) {
+        let (_, metrics) = get(self.port, "/metrics").unwrap();
+        assert!(metrics.contains(line), "{line} not in:\n{metrics}");
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("serve.log")).unwrap_or_default()
     }
