@@ -841,9 +841,9 @@ async fn failure_between_document_and_outbox_leaves_neither(h: &Harness) {
     assert!(r.get_document(second.id).await.expect("get").is_none());
 }
 
-async fn pending_outbox_in_order_until_marked_sent(h: &Harness) {
-    let store = &h.store;
-    for i in 1..=3 {
+/// Documents `k1`..`kN`, each with its outbox message `m1`..`mN`.
+async fn seed_outbox(store: &dyn Store, count: usize) {
+    for i in 1..=count {
         assert!(
             store
                 .insert_document_with_outbox(
@@ -854,11 +854,18 @@ async fn pending_outbox_in_order_until_marked_sent(h: &Harness) {
                 .expect("insert")
         );
     }
+}
+
+/// The message ids of outbox rows, in their order.
+fn message_ids(rows: &[store::OutboxRecord]) -> Vec<&str> {
+    rows.iter().map(|r| r.message.message_id.as_str()).collect()
+}
+
+async fn pending_outbox_in_order_until_marked_sent(h: &Harness) {
+    let store = &h.store;
+    seed_outbox(store.as_ref(), 3).await;
     let first_two = store.pending_outbox(2).await.expect("pending");
-    let names: Vec<_> = first_two
-        .iter()
-        .map(|r| r.message.message_id.as_str())
-        .collect();
+    let names = message_ids(&first_two);
     assert_eq!(names, ["m1", "m2"]);
 
     store
@@ -873,10 +880,7 @@ async fn pending_outbox_in_order_until_marked_sent(h: &Harness) {
         .expect("sent again");
 
     let pending = store.pending_outbox(10).await.expect("pending");
-    let names: Vec<_> = pending
-        .iter()
-        .map(|r| r.message.message_id.as_str())
-        .collect();
+    let names = message_ids(&pending);
     assert_eq!(names, ["m1", "m3"]);
     assert_eq!(pending[0].attempts, 1);
     assert_eq!(pending[0].last_error.as_deref(), Some("connection reset"));
@@ -894,17 +898,7 @@ async fn pending_outbox_in_order_until_marked_sent(h: &Harness) {
 /// (`mark_sent`) settles at once; a settlement that overtakes its publish still counts.
 async fn published_but_unsettled_rows_are_pending_again_after_requeue(h: &Harness) {
     let store = &h.store;
-    for i in 1..=5 {
-        assert!(
-            store
-                .insert_document_with_outbox(
-                    &document(&format!("k{i}")),
-                    &message(&format!("m{i}"))
-                )
-                .await
-                .expect("insert")
-        );
-    }
+    seed_outbox(store.as_ref(), 5).await;
     let rows = store.pending_outbox(10).await.expect("pending");
     let id = |n: usize| rows[n - 1].id;
     store.mark_sent(id(1), t(1)).await.expect("confirmed");
@@ -998,10 +992,7 @@ async fn outbox_message_of_a_document_carries_its_exact_body(h: &Harness) {
     tx.commit().await.expect("commit");
 
     let pending = store.pending_outbox(10).await.expect("pending");
-    let ids: Vec<_> = pending
-        .iter()
-        .map(|r| r.message.message_id.as_str())
-        .collect();
+    let ids = message_ids(&pending);
     assert_eq!(ids, ["m-before", "m-doc", "m-after"], "publishing order");
     assert_eq!(pending[0].message, before);
     assert_eq!(pending[2].message, after);
