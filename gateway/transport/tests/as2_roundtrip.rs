@@ -170,11 +170,12 @@ fn receive_to_writes_the_payload_and_leaves_the_struct_empty() {
     assert_eq!(got.mic, mic);
 }
 
-fn refused(
+/// `msg` received by us from `partner`, whatever its AS2-From says.
+fn receive_from(
     w: &World,
     msg: &transport::as2::HttpMessage,
-    partner: PartnerAs2,
-) -> transport::as2::ReceiveFailure {
+    partner: &PartnerAs2,
+) -> Result<transport::as2::Received, transport::as2::ReceiveFailure> {
     receive(
         &msg.headers,
         &msg.body,
@@ -182,7 +183,24 @@ fn refused(
         &|_| Some(partner.clone()),
         MAX,
     )
-    .unwrap_err()
+}
+
+/// [`receive_from`], which must succeed.
+fn received(
+    w: &World,
+    msg: &transport::as2::HttpMessage,
+    partner: &PartnerAs2,
+) -> transport::as2::Received {
+    receive_from(w, msg, partner).unwrap()
+}
+
+/// [`receive_from`], which must fail.
+fn refused(
+    w: &World,
+    msg: &transport::as2::HttpMessage,
+    partner: PartnerAs2,
+) -> transport::as2::ReceiveFailure {
+    receive_from(w, msg, &partner).unwrap_err()
 }
 
 #[test]
@@ -237,14 +255,7 @@ fn rotated_certificates_any_valid_one_verifies() {
         0,
         transport::as2::PartnerCert::from_pem_file(&old.cert).unwrap(),
     );
-    let got = receive(
-        &msg.headers,
-        &msg.body,
-        &w.us.identity,
-        &|_| Some(partner.clone()),
-        MAX,
-    )
-    .unwrap();
+    let got = received(&w, &msg, &partner);
     assert!(got.signed);
 }
 
@@ -291,14 +302,7 @@ fn signed_entity_delivered_with_bare_lf_verifies_in_canonical_form() {
         .into_bytes();
     let mut partner = partner_of(&w.them, "u");
     partner.encrypt = None;
-    let got = receive(
-        &msg.headers,
-        &msg.body,
-        &w.us.identity,
-        &|_| Some(partner.clone()),
-        MAX,
-    )
-    .unwrap();
+    let got = received(&w, &msg, &partner);
     assert_eq!(got.mic, mic);
     assert_eq!(got.payload, b"line1\nline2\n");
 }
@@ -339,22 +343,8 @@ fn duplicate_message_id_is_visible_in_the_result() {
     )
     .unwrap();
     let partner = partner_of(&w.them, "u");
-    let first = receive(
-        &msg.headers,
-        &msg.body,
-        &w.us.identity,
-        &|_| Some(partner.clone()),
-        MAX,
-    )
-    .unwrap();
-    let again = receive(
-        &msg.headers,
-        &msg.body,
-        &w.us.identity,
-        &|_| Some(partner.clone()),
-        MAX,
-    )
-    .unwrap();
+    let first = received(&w, &msg, &partner);
+    let again = received(&w, &msg, &partner);
     assert_eq!(first.dedup_key(), ("ACME Stores", "dup@acme"));
     assert_eq!(first.dedup_key(), again.dedup_key());
 }
@@ -532,14 +522,7 @@ async fn sender_gets_sync_mdn_and_async_mdn_is_posted() {
     )
     .unwrap();
     let partner = partner_of(&w.them, "u");
-    let got = receive(
-        &msg.headers,
-        &msg.body,
-        &w.us.identity,
-        &|_| Some(partner.clone()),
-        MAX,
-    )
-    .unwrap();
+    let got = received(&w, &msg, &partner);
     let request = got.mdn_request.clone().unwrap();
     assert_eq!(
         request.async_url.as_deref(),
