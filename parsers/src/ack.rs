@@ -186,7 +186,13 @@ fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
         g.sets_received.to_string(),
         accepted.to_string(),
     ];
-    ak9.extend(g.errors.iter().take(5).map(|e| e.code().to_owned()));
+    ak9.extend(
+        g.errors
+            .iter()
+            .filter_map(|e| e.code())
+            .take(5)
+            .map(str::to_owned),
+    );
     body.push(Seg::from_strings("AK9", ak9));
     let id = match kind {
         AckKind::Fa997 => "997",
