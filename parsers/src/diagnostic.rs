@@ -201,6 +201,8 @@ pub enum GroupError {
     /// A GS element AK905 has no code for (GS02 to GS05, GS07) is in error: the group is
     /// rejected with no AK905.
     HeaderElementError,
+    /// The group holds no transaction set (GS, then GE): rejected with no AK905.
+    NoTransactionSets,
 }
 
 impl GroupError {
@@ -215,7 +217,7 @@ impl GroupError {
             GroupError::SetCountMismatch => "5",
             GroupError::ControlNumberSyntax => "6",
             GroupError::ControlNumberNotUnique => "19",
-            GroupError::HeaderElementError => return None,
+            GroupError::HeaderElementError | GroupError::NoTransactionSets => return None,
         })
     }
 }

@@ -295,6 +295,40 @@ fn each_group_problem_has_its_own_ak905_code_or_none() {
     }
 }
 
+/// `text` with its group emptied: GS, then GE*0.
+fn without_sets(text: &str) -> String {
+    let (start, end) = (
+        text.find("\nST*").expect("ST"),
+        text.find("\nGE*").expect("GE"),
+    );
+    with_element(&format!("{}{}", &text[..start], &text[end..]), "GE", 1, "0")
+}
+
+/// A functional group holds one or more transaction sets: an empty one (GE01 0, no ST) is
+/// rejected, nothing received nor accepted, with no AK905 (none fits: `5` says GE01 is not
+/// the count, and 0 is), in a 997 as in a 999. It was accepted (`AK9*A*0*0*0`). A GE01 that
+/// claims a set adds its `5`.
+#[test]
+fn an_empty_group_is_rejected() {
+    for (name, kind) in [
+        ("844_4010_claim.x12", AckKind::Fa997),
+        ("844_5010_ship_and_debit.x12", AckKind::Ia999),
+    ] {
+        let empty = without_sets(&String::from_utf8(sample(name)).expect("ascii"));
+        assert!(!empty.contains("\nST*"), "{empty}");
+        for (ge01, ak9) in [("0", "AK9*R*0*0*0~"), ("1", "AK9*R*1*0*0*5~")] {
+            let text = with_element(&empty, "GE", 1, ge01);
+            let r = report(text.as_bytes(), IsaMode::Strict);
+            let ack = render(&acknowledge(&r, &params(kind)).expect("owed"));
+            assert!(
+                ack.contains(ak9),
+                "{name}, GE01 {ge01}: {ak9} expected in\n{ack}"
+            );
+            our_validator_accepts(&ack);
+        }
+    }
+}
+
 #[test]
 fn the_acknowledgment_group_carries_its_own_version_not_the_partners_guide() {
     // The 845 came under GS08 005010X999 (a partner's implementation guide); the 999 group

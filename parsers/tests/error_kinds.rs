@@ -213,6 +213,26 @@ fn bad_group_control_number_is_ak9_6() {
     find(&out, Code::Group(GroupError::ControlNumberSyntax));
 }
 
+/// A functional group holds one or more transaction sets: GS then GE*0 is an error at the
+/// GE (it was a valid file), which rejects the group with no AK905 code (`AK901 R`).
+#[test]
+fn empty_group_is_rejected_at_its_ge() {
+    let text = claim();
+    let (st, ge) = (text.find("ST*").expect("ST"), text.find("GE*").expect("GE"));
+    let empty = edit(&format!("{}{}", &text[..st], &text[ge..]), "GE*1*", "GE*0*");
+    let out = run(&empty);
+    assert_eq!(out.diagnostics.len(), 1, "{:#?}", out.diagnostics);
+    let d = find(&out, Code::Group(GroupError::NoTransactionSets));
+    assert_eq!(d.location.offset, st as u64, "at the GE, where the ST was");
+    assert_eq!(
+        d.to_string(),
+        "t.x12: interchange 000005001, group 5001: GE ends a functional group with no transaction set in it (a group holds one or more) [AK901 R]"
+    );
+    let group = &out.interchanges[0].groups[0];
+    assert_eq!(group.errors, vec![GroupError::NoTransactionSets]);
+    assert_eq!(group.status(), "R");
+}
+
 #[test]
 fn unsupported_functional_group_is_ak9_1() {
     // IN (invoice) is a functional group, but none we handle.

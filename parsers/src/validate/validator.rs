@@ -758,6 +758,17 @@ impl Validator {
         if let Some(message) = control {
             self.group_error(GroupError::ControlNumberMismatch, message);
         }
+        if seen == 0 {
+            // A functional group holds one or more transaction sets. AK905 has no code for an
+            // empty one: `5` says GE01 is not the number of sets, and a GE01 of 0 is (one that
+            // says otherwise has its `5` above). So the group is rejected, AK9 `R` 0 0 0,
+            // with no AK905 rather than a wrong one, as for a GS element with no code.
+            self.group_error(
+                GroupError::NoTransactionSets,
+                "GE ends a functional group with no transaction set in it (a group holds one or more)"
+                    .into(),
+            );
+        }
         self.close_group();
     }
 
