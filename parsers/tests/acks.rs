@@ -136,7 +136,7 @@ fn rejecting_999_with_ik3_ik4_reads_in_x12_types() {
     let ic = acknowledge(&r, &params(AckKind::Ia999)).expect("ack owed");
     let text = render(&ic);
     let set = first_set(&text);
-    assert!(set.starts_with("ST*999*0001~"), "{set}");
+    assert!(set.starts_with("ST*999*0001*005010X231A1~"), "{set}");
     assert!(set.contains("AK1*PA*102*005010~"), "{set}");
     assert!(
         set.contains("IK3*BPA*2**8~\nIK4*2*373*8*20261301~"),
@@ -329,20 +329,29 @@ fn an_empty_group_is_rejected() {
     }
 }
 
+/// The acknowledgment group carries its own version, not the partner's guide: the 845 came
+/// under GS08 005010X999 (a partner's implementation guide), which AK103 echoes. A 997 is
+/// versioned as the group it acknowledges, 005010. A 999 is versioned as its own guide, the
+/// 999 implementation guide, `005010X231A1`, in GS08 and in ST03 (the guide asks for both);
+/// it said `005010`.
 #[test]
 fn the_acknowledgment_group_carries_its_own_version_not_the_partners_guide() {
-    // The 845 came under GS08 005010X999 (a partner's implementation guide); the 999 group
-    // is version 005010, as the samples' 999 is, while AK103 echoes what was received.
     let text = String::from_utf8(sample("845_5010_contract_change.x12")).expect("ascii");
     let text = edit(&text, "|X|005010~", "|X|005010X999~");
     let r = report(text.as_bytes(), IsaMode::Strict);
-    let ack = render(&acknowledge(&r, &params(AckKind::Ia999)).expect("owed"));
-    assert!(ack.contains("*1200*7*X*005010~"), "{ack}");
-    assert!(
-        ack.contains("005010X999"),
-        "AK103 echoes the received GS08: {ack}"
-    );
-    our_validator_accepts(&ack);
+    for (kind, gs08, st) in [
+        (AckKind::Ia999, "005010X231A1", "ST*999*0001*005010X231A1~"),
+        (AckKind::Fa997, "005010", "ST*997*0001~"),
+    ] {
+        let ack = render(&acknowledge(&r, &params(kind)).expect("owed"));
+        assert!(ack.contains(&format!("*1200*7*X*{gs08}~")), "{ack}");
+        assert!(ack.contains(st), "{ack}");
+        assert!(
+            ack.contains("AK1*PA*102*005010X999~"),
+            "AK103 echoes the received GS08: {ack}"
+        );
+        our_validator_accepts(&ack);
+    }
 }
 
 #[test]
