@@ -9,6 +9,10 @@ use crate::dict::Version;
 use crate::envelope::{Group, GroupHeader, Interchange, InterchangeHeader, Seg, TransactionSet};
 use crate::validate::{GroupReport, InterchangeReport, SegmentIssue, SetReport};
 
+/// The version/release/industry identifier of the 999 implementation guide (005010X231A1),
+/// a 999's GS08 and ST03.
+const IA999_GUIDE: &str = "005010X231A1";
+
 /// Which functional acknowledgment to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AckKind {
@@ -186,18 +190,27 @@ fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
         g.sets_received.to_string(),
         accepted.to_string(),
     ];
-    ak9.extend(g.errors.iter().take(5).map(|e| e.code().to_owned()));
+    ak9.extend(
+        g.errors
+            .iter()
+            .filter_map(|e| e.code())
+            .take(5)
+            .map(str::to_owned),
+    );
     body.push(Seg::from_strings("AK9", ak9));
     let id = match kind {
         AckKind::Fa997 => "997",
         AckKind::Ia999 => "999",
     };
-    // The acknowledgment's own version and release, as the samples write it (`005010`): the
-    // received GS08's implementation suffix (`005010X222`...) names the guide of the set
-    // acknowledged, not of this 997/999.
-    let version = match g.version {
-        Some(v) => v.gs08().to_owned(),
-        None => "004010".to_owned(),
+    // The acknowledgment's own version. A 997 is versioned as the group it acknowledges,
+    // bare (`005010`): the received GS08's implementation suffix (`005010X222`...) names the
+    // guide of the set acknowledged, not of this 997. A 999 is an implementation
+    // acknowledgment, itself written to a guide (X231A1), whose identifier its GS08 and
+    // ST03 carry.
+    let (version, implementation_ref) = match (kind, g.version) {
+        (AckKind::Ia999, _) => (IA999_GUIDE.to_owned(), Some(IA999_GUIDE.to_owned())),
+        (AckKind::Fa997, Some(v)) => (v.gs08().to_owned(), None),
+        (AckKind::Fa997, None) => ("004010".to_owned(), None),
     };
     Group {
         header: GroupHeader {
@@ -212,7 +225,7 @@ fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
         sets: vec![TransactionSet {
             id: id.to_owned(),
             control_number: "0001".to_owned(),
-            implementation_ref: None,
+            implementation_ref,
             body,
         }],
     }

@@ -198,12 +198,18 @@ pub enum GroupError {
     ControlNumberSyntax,
     /// 19 GS06 not unique within the interchange.
     ControlNumberNotUnique,
+    /// A GS element AK905 has no code for (GS02 to GS05, GS07) is in error: the group is
+    /// rejected with no AK905.
+    HeaderElementError,
+    /// The group holds no transaction set (GS, then GE): rejected with no AK905.
+    NoTransactionSets,
 }
 
 impl GroupError {
-    /// The AK905 code.
-    pub fn code(self) -> &'static str {
-        match self {
+    /// The AK905 code, or `None` for a rejection the code list has no code for: the AK9
+    /// then says `R` and names no reason rather than a wrong one (AK905 is optional).
+    pub fn code(self) -> Option<&'static str> {
+        Some(match self {
             GroupError::NotSupported => "1",
             GroupError::VersionNotSupported => "2",
             GroupError::TrailerMissing => "3",
@@ -211,7 +217,8 @@ impl GroupError {
             GroupError::SetCountMismatch => "5",
             GroupError::ControlNumberSyntax => "6",
             GroupError::ControlNumberNotUnique => "19",
-        }
+            GroupError::HeaderElementError | GroupError::NoTransactionSets => return None,
+        })
     }
 }
 
@@ -396,7 +403,8 @@ pub enum Code {
 
 impl Code {
     /// The acknowledgment it feeds and the X12 code, e.g. `TA105 022` or `AK403 7`; a
-    /// partner-rule finding names its 999 code too (`AK403 7 / IK403 I6`).
+    /// partner-rule finding names its 999 code too (`AK403 7 / IK403 I6`), and a group
+    /// rejection with no AK905 code is `AK901 R`.
     pub fn label(&self) -> String {
         let with_999 = |ak: &str, code: &str, code_999: &str| {
             if code == code_999 {
@@ -407,7 +415,10 @@ impl Code {
         };
         match self {
             Code::Interchange(n) => format!("TA105 {}", n.code()),
-            Code::Group(g) => format!("AK905 {}", g.code()),
+            Code::Group(g) => match g.code() {
+                Some(code) => format!("AK905 {code}"),
+                None => "AK901 R".to_owned(),
+            },
             Code::Set(s) => with_999("502", s.code(), s.code_999()),
             Code::Segment(s) => with_999("304", s.code(), s.code_999()),
             Code::Element(e) => with_999("403", e.code(), e.code_999()),

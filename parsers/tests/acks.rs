@@ -136,7 +136,7 @@ fn rejecting_999_with_ik3_ik4_reads_in_x12_types() {
     let ic = acknowledge(&r, &params(AckKind::Ia999)).expect("ack owed");
     let text = render(&ic);
     let set = first_set(&text);
-    assert!(set.starts_with("ST*999*0001~"), "{set}");
+    assert!(set.starts_with("ST*999*0001*005010X231A1~"), "{set}");
     assert!(set.contains("AK1*PA*102*005010~"), "{set}");
     assert!(
         set.contains("IK3*BPA*2**8~\nIK4*2*373*8*20261301~"),
@@ -177,20 +177,181 @@ fn ak9_counts_what_the_ge_says_and_accepts_nothing_of_a_rejected_group() {
     our_validator_accepts(&ack);
 }
 
+/// `text` with element `n` of its one `id` segment (at the start of a line) set to `value`.
+fn with_element(text: &str, id: &str, n: usize, value: &str) -> String {
+    let at = format!("\n{id}*");
+    assert_eq!(text.matches(&at).count(), 1, "{id} must occur once");
+    let start = text.find(&at).expect("segment") + 1;
+    let end = start + text[start..].find('~').expect("terminated");
+    let mut elements: Vec<&str> = text[start..end].split('*').collect();
+    elements[n] = value;
+    format!("{}{}{}", &text[..start], elements.join("*"), &text[end..])
+}
+
+/// `text` without its one GE line.
+fn without_ge(text: &str) -> String {
+    let start = text.find("\nGE*").expect("GE") + 1;
+    let end = start + text[start..].find('\n').expect("line ends") + 1;
+    format!("{}{}", &text[..start], &text[end..])
+}
+
+/// `text` with 7 characters more in its GS08: read as the same version, but 13 long (AN 1/12).
+fn gs08_too_long(text: &str) -> String {
+    let gs = &text[text.find("\nGS*").expect("GS") + 1..];
+    let gs08 = gs[..gs.find('~').expect("GS ends")]
+        .rsplit('*')
+        .next()
+        .expect("GS08");
+    with_element(text, "GS", 8, &format!("{gs08}ABCDEFG"))
+}
+
+/// `text` with its group sent twice under the same GS06.
+fn group_twice(text: &str) -> String {
+    let (start, end) = (
+        text.find("GS*").expect("GS"),
+        text.find("IEA*").expect("IEA"),
+    );
+    let doubled = format!("{}{}{}", &text[..end], &text[start..end], &text[end..]);
+    with_element(&doubled, "IEA", 1, "2")
+}
+
+/// Each GS/GE problem has its own AK905 code, in a 997 (004010) as in a 999 (005010), and a
+/// bad GS element the code list has no code for (GS04, GS05, GS07 here) rejects the group
+/// with no AK905: it was `6`, group control number syntax, whatever the element.
+#[test]
+fn each_group_problem_has_its_own_ak905_code_or_none() {
+    type Mutation = fn(&str) -> String;
+    // (what, the change, the AK9 owed, whether the ack echoes the bad value in AK102/AK103
+    // and so cannot be valid X12 itself)
+    let cases: &[(&str, Mutation, &str, bool)] = &[
+        (
+            "GS01 not handled",
+            |t| with_element(t, "GS", 1, "IN"),
+            "AK9*R*1*1*0*1~",
+            false,
+        ),
+        (
+            "GS08 not supported",
+            |t| with_element(t, "GS", 8, "003040"),
+            "AK9*R*1*1*0*2~",
+            false,
+        ),
+        ("GS08 too long", gs08_too_long, "AK9*R*1*1*0*2~", true),
+        ("GE missing", without_ge, "AK9*R*1*1*0*3~", false),
+        (
+            "GE02 not GS06",
+            |t| with_element(t, "GE", 2, "9999"),
+            "AK9*R*1*1*0*4~",
+            false,
+        ),
+        (
+            "GE01 wrong",
+            |t| with_element(t, "GE", 1, "2"),
+            "AK9*R*2*1*0*5~",
+            false,
+        ),
+        (
+            "GS06 not a number",
+            |t| with_element(&with_element(t, "GS", 6, "5A01"), "GE", 2, "5A01"),
+            "AK9*R*1*1*0*6~",
+            true,
+        ),
+        ("GS06 used twice", group_twice, "AK9*R*1*1*0*19~", false),
+        (
+            "GS04 no date",
+            |t| with_element(t, "GS", 4, "20261315"),
+            "AK9*R*1*1*0~",
+            false,
+        ),
+        (
+            "GS05 no time",
+            |t| with_element(t, "GS", 5, "2561"),
+            "AK9*R*1*1*0~",
+            false,
+        ),
+        (
+            "GS07 missing",
+            |t| with_element(t, "GS", 7, ""),
+            "AK9*R*1*1*0~",
+            false,
+        ),
+    ];
+    for (name, kind) in [
+        ("844_4010_claim.x12", AckKind::Fa997),
+        ("844_5010_ship_and_debit.x12", AckKind::Ia999),
+    ] {
+        let text = String::from_utf8(sample(name)).expect("ascii");
+        for (what, mutate, ak9, echoes_bad_data) in cases {
+            let r = report(mutate(&text).as_bytes(), IsaMode::Strict);
+            let ack = render(&acknowledge(&r, &params(kind)).expect("owed"));
+            assert!(
+                ack.contains(ak9),
+                "{name}, {what}: {ak9} expected in\n{ack}"
+            );
+            if !echoes_bad_data {
+                our_validator_accepts(&ack);
+            }
+        }
+    }
+}
+
+/// `text` with its group emptied: GS, then GE*0.
+fn without_sets(text: &str) -> String {
+    let (start, end) = (
+        text.find("\nST*").expect("ST"),
+        text.find("\nGE*").expect("GE"),
+    );
+    with_element(&format!("{}{}", &text[..start], &text[end..]), "GE", 1, "0")
+}
+
+/// A functional group holds one or more transaction sets: an empty one (GE01 0, no ST) is
+/// rejected, nothing received nor accepted, with no AK905 (none fits: `5` says GE01 is not
+/// the count, and 0 is), in a 997 as in a 999. It was accepted (`AK9*A*0*0*0`). A GE01 that
+/// claims a set adds its `5`.
+#[test]
+fn an_empty_group_is_rejected() {
+    for (name, kind) in [
+        ("844_4010_claim.x12", AckKind::Fa997),
+        ("844_5010_ship_and_debit.x12", AckKind::Ia999),
+    ] {
+        let empty = without_sets(&String::from_utf8(sample(name)).expect("ascii"));
+        assert!(!empty.contains("\nST*"), "{empty}");
+        for (ge01, ak9) in [("0", "AK9*R*0*0*0~"), ("1", "AK9*R*1*0*0*5~")] {
+            let text = with_element(&empty, "GE", 1, ge01);
+            let r = report(text.as_bytes(), IsaMode::Strict);
+            let ack = render(&acknowledge(&r, &params(kind)).expect("owed"));
+            assert!(
+                ack.contains(ak9),
+                "{name}, GE01 {ge01}: {ak9} expected in\n{ack}"
+            );
+            our_validator_accepts(&ack);
+        }
+    }
+}
+
+/// The acknowledgment group carries its own version, not the partner's guide: the 845 came
+/// under GS08 005010X999 (a partner's implementation guide), which AK103 echoes. A 997 is
+/// versioned as the group it acknowledges, 005010. A 999 is versioned as its own guide, the
+/// 999 implementation guide, `005010X231A1`, in GS08 and in ST03 (the guide asks for both);
+/// it said `005010`.
 #[test]
 fn the_acknowledgment_group_carries_its_own_version_not_the_partners_guide() {
-    // The 845 came under GS08 005010X999 (a partner's implementation guide); the 999 group
-    // is version 005010, as the samples' 999 is, while AK103 echoes what was received.
     let text = String::from_utf8(sample("845_5010_contract_change.x12")).expect("ascii");
     let text = edit(&text, "|X|005010~", "|X|005010X999~");
     let r = report(text.as_bytes(), IsaMode::Strict);
-    let ack = render(&acknowledge(&r, &params(AckKind::Ia999)).expect("owed"));
-    assert!(ack.contains("*1200*7*X*005010~"), "{ack}");
-    assert!(
-        ack.contains("005010X999"),
-        "AK103 echoes the received GS08: {ack}"
-    );
-    our_validator_accepts(&ack);
+    for (kind, gs08, st) in [
+        (AckKind::Ia999, "005010X231A1", "ST*999*0001*005010X231A1~"),
+        (AckKind::Fa997, "005010", "ST*997*0001~"),
+    ] {
+        let ack = render(&acknowledge(&r, &params(kind)).expect("owed"));
+        assert!(ack.contains(&format!("*1200*7*X*{gs08}~")), "{ack}");
+        assert!(ack.contains(st), "{ack}");
+        assert!(
+            ack.contains("AK1*PA*102*005010X999~"),
+            "AK103 echoes the received GS08: {ack}"
+        );
+        our_validator_accepts(&ack);
+    }
 }
 
 #[test]

@@ -213,6 +213,81 @@ fn bad_group_control_number_is_ak9_6() {
     find(&out, Code::Group(GroupError::ControlNumberSyntax));
 }
 
+/// A functional group holds one or more transaction sets: GS then GE*0 is an error at the
+/// GE (it was a valid file), which rejects the group with no AK905 code (`AK901 R`).
+#[test]
+fn empty_group_is_rejected_at_its_ge() {
+    let text = claim();
+    let (st, ge) = (text.find("ST*").expect("ST"), text.find("GE*").expect("GE"));
+    let empty = edit(&format!("{}{}", &text[..st], &text[ge..]), "GE*1*", "GE*0*");
+    let out = run(&empty);
+    assert_eq!(out.diagnostics.len(), 1, "{:#?}", out.diagnostics);
+    let d = find(&out, Code::Group(GroupError::NoTransactionSets));
+    assert_eq!(d.location.offset, st as u64, "at the GE, where the ST was");
+    assert_eq!(
+        d.to_string(),
+        "t.x12: interchange 000005001, group 5001: GE ends a functional group with no transaction set in it (a group holds one or more) [AK901 R]"
+    );
+    let group = &out.interchanges[0].groups[0];
+    assert_eq!(group.errors, vec![GroupError::NoTransactionSets]);
+    assert_eq!(group.status(), "R");
+}
+
+#[test]
+fn unsupported_functional_group_is_ak9_1() {
+    // IN (invoice) is a functional group, but none we handle.
+    let out = run(&edit(&claim(), "GS*CF*", "GS*IN*"));
+    find(&out, Code::Group(GroupError::NotSupported));
+    assert_eq!(
+        out.interchanges[0].groups[0].errors,
+        vec![GroupError::NotSupported]
+    );
+}
+
+/// GS08 is AN 1/12: a longer one is read as its version, but that version as sent is none
+/// we support.
+#[test]
+fn gs08_too_long_is_ak9_2() {
+    let out = run(&edit(&claim(), "*X*004010~", "*X*004010ABCDEFG~"));
+    find(&out, Code::Group(GroupError::VersionNotSupported));
+    assert_eq!(
+        out.interchanges[0].groups[0].errors,
+        vec![GroupError::VersionNotSupported]
+    );
+}
+
+/// A bad GS element AK905 has no code for (GS02 to GS05, GS07) rejects the group with none:
+/// one finding names the element, the other says the group is rejected (`AK901 R`). Both
+/// were `AK905 6`, a control number syntax error, with the control number fine.
+#[test]
+fn bad_gs_element_without_an_ak905_code_rejects_the_group_with_none() {
+    for (from, to, element) in [
+        ("GS*CF*GOODDRUG*", "GS*CF*G*", 2),
+        ("*GOODDRUG*ACMEPHARMA*", "*GOODDRUG**", 3),
+        ("*20261115*1405*5001*", "*20261315*1405*5001*", 4),
+        ("*1405*5001*X*", "*2561*5001*X*", 5),
+        ("*5001*X*004010~", "*5001**004010~", 7),
+    ] {
+        let out = run(&edit(&claim(), from, to));
+        let found = out
+            .diagnostics
+            .iter()
+            .find(|d| matches!(d.code, Code::Element(_)))
+            .expect("element finding");
+        assert_eq!(found.location.element.expect("element").element, element);
+        let d = find(&out, Code::Group(GroupError::HeaderElementError));
+        assert_eq!(
+            d.to_string(),
+            format!(
+                "t.x12: interchange 000005001, group 5001: GS{element:02} in error: the functional group is rejected [AK901 R]"
+            )
+        );
+        let group = &out.interchanges[0].groups[0];
+        assert_eq!(group.errors, vec![GroupError::HeaderElementError], "{to}");
+        assert_eq!(group.status(), "R");
+    }
+}
+
 // ---- transaction set (AK5) ---------------------------------------------------------------
 
 #[test]

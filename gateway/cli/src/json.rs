@@ -6,12 +6,13 @@ use x12::diagnostic::{Code, Diagnostic, Severity};
 
 /// One diagnostic as JSON.
 pub fn diagnostic(d: &Diagnostic) -> Value {
+    // A group rejection the AK905 list has no code for has none (`null`).
     let (level, code) = match d.code {
-        Code::Interchange(n) => ("interchange", n.code()),
+        Code::Interchange(n) => ("interchange", Some(n.code())),
         Code::Group(g) => ("group", g.code()),
-        Code::Set(s) => ("set", s.code()),
-        Code::Segment(s) => ("segment", s.code()),
-        Code::Element(e) => ("element", e.code()),
+        Code::Set(s) => ("set", Some(s.code())),
+        Code::Segment(s) => ("segment", Some(s.code())),
+        Code::Element(e) => ("element", Some(e.code())),
     };
     let l = &d.location;
     json!({

@@ -717,10 +717,20 @@ impl Validator {
             let msg = element_message(&issue, seg.id_str());
             self.push(Severity::Error, Code::Element(issue.error), loc, msg);
             if seg.id() == b"GS" && issue.error != ElementError::TooManyElements {
-                self.group_error(
-                    GroupError::ControlNumberSyntax,
-                    "GS has element errors".into(),
-                );
+                let element = issue.position.element;
+                let rejection = gs_element_rejection(element);
+                // A rejection already given is not said twice: GS01, GS06 and GS08 have
+                // checks of their own, and two bad elements may share their code.
+                let said = self
+                    .group
+                    .as_ref()
+                    .is_some_and(|g| g.report.errors.contains(&rejection));
+                if !said {
+                    self.group_error(
+                        rejection,
+                        format!("GS{element:02} in error: the functional group is rejected"),
+                    );
+                }
             }
         }
         self.element_scratch = issues;
@@ -747,6 +757,17 @@ impl Validator {
         }
         if let Some(message) = control {
             self.group_error(GroupError::ControlNumberMismatch, message);
+        }
+        if seen == 0 {
+            // A functional group holds one or more transaction sets. AK905 has no code for an
+            // empty one: `5` says GE01 is not the number of sets, and a GE01 of 0 is (one that
+            // says otherwise has its `5` above). So the group is rejected, AK9 `R` 0 0 0,
+            // with no AK905 rather than a wrong one, as for a GS element with no code.
+            self.group_error(
+                GroupError::NoTransactionSets,
+                "GE ends a functional group with no transaction set in it (a group holds one or more)"
+                    .into(),
+            );
         }
         self.close_group();
     }
@@ -1010,6 +1031,25 @@ impl Validator {
     /// The checks the set the last SE closed is owed by its holder (deferred), until taken.
     pub(crate) fn take_owed_checks(&mut self) -> Option<OwedChecks> {
         self.closed_owed.take()
+    }
+}
+
+/// The group error a GS element error at `element` (1-based) rejects its group with.
+///
+/// AK905 has codes for three GS elements only: GS01 (`1`, functional group not supported),
+/// GS06 (`6`, group control number syntax) and GS08 (`2`, version not supported). A bad
+/// GS02 to GS05 or GS07 (sender, receiver, date, time, agency) has none. `6` would send the
+/// partner after a control number that is fine, and TA1 `024` (invalid interchange content)
+/// would reject every other group of the interchange with this one. The group is still
+/// rejected, as a header that breaks the syntax cannot be trusted, by an AK9 `R` with no
+/// AK905 (the element is optional); the finding beside it names the element and its AK403
+/// code.
+fn gs_element_rejection(element: u16) -> GroupError {
+    match element {
+        1 => GroupError::NotSupported,
+        6 => GroupError::ControlNumberSyntax,
+        8 => GroupError::VersionNotSupported,
+        _ => GroupError::HeaderElementError,
     }
 }
 
