@@ -308,7 +308,8 @@ pub struct Batch {
 /// Why an action was refused. Nothing changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BatchError {
-    /// Closed and Rejected batches never change.
+    /// Closed and Rejected batches never change. The batch is named as users know it, by its
+    /// number ([`Batch::name`]).
     #[error("batch {0} is {1} and cannot change")]
     Immutable(String, BatchStatus),
     /// The batch is not in the status the action needs.
@@ -668,6 +669,16 @@ impl Batch {
         self.require(BatchStatus::Open, "process")
     }
 
+    /// The batch as users know it (the console, the lists, the API's paths): its number, or
+    /// its id when it has none.
+    pub fn name(&self) -> &str {
+        if self.header.number.is_empty() {
+            &self.header.id
+        } else {
+            &self.header.number
+        }
+    }
+
     fn open_for_review(&self) -> Result<(), BatchError> {
         self.require(BatchStatus::AwaitingReview, "a review action")
     }
@@ -678,7 +689,7 @@ impl Batch {
         match self.status {
             status if status == needed => Ok(()),
             BatchStatus::Closed | BatchStatus::Rejected => {
-                Err(BatchError::Immutable(self.header.id.clone(), self.status))
+                Err(BatchError::Immutable(self.name().to_owned(), self.status))
             }
             status => Err(BatchError::WrongBatchStatus {
                 status,
@@ -1280,7 +1291,7 @@ impl Batch {
         today: NaiveDate,
     ) -> Result<Outcome, BatchError> {
         if matches!(self.status, BatchStatus::Closed | BatchStatus::Rejected) {
-            return Err(BatchError::Immutable(self.header.id.clone(), self.status));
+            return Err(BatchError::Immutable(self.name().to_owned(), self.status));
         }
         let mut out = Outcome::default();
         let reason = RejectReason::Configured("Replaced".into());

@@ -604,14 +604,10 @@ fn sample_document(sample: &str) -> schemas::Document {
         .unwrap_or_else(|| panic!("{sample} gave no document"))
 }
 
-/// `GET /api/v1/claims/{id}` of a claim we received and answered at once (13.1
-/// `pay_calculated`): its lines are the ones its batch claimed, each with its outcome, the
-/// amount the distributor claimed and the one the 849 approved (line 3: 120.00 claimed,
-/// 100.50 approved, adjusted), summed in `line_summary`; the batch shows line 3 claimed at
-/// 100.50 and lines 5 and 6 rejected.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_received_claim_lists_the_lines_its_849_paid() {
-    let g = start().await;
+/// The sample 845 and GOOD DRUG's 844 applied as the gateway applies them: the claim is
+/// adjudicated and answered at once (13.1 `pay_calculated`), its batch
+/// `gooddrug/GDD-CB-20261115-0001` closed.
+async fn receive_sample_claim(g: &Running) {
     let partners = apply::Partners::from_profiles(&profiles()).unwrap();
     for (consumer, message, sample, day) in [
         (
@@ -632,6 +628,17 @@ async fn a_received_claim_lists_the_lines_its_849_paid() {
             .await
             .unwrap();
     }
+}
+
+/// `GET /api/v1/claims/{id}` of a claim we received and answered at once (13.1
+/// `pay_calculated`): its lines are the ones its batch claimed, each with its outcome, the
+/// amount the distributor claimed and the one the 849 approved (line 3: 120.00 claimed,
+/// 100.50 approved, adjusted), summed in `line_summary`; the batch shows line 3 claimed at
+/// 100.50 and lines 5 and 6 rejected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_received_claim_lists_the_lines_its_849_paid() {
+    let g = start().await;
+    receive_sample_claim(&g).await;
     let claim = get(
         g.addr,
         "/api/v1/claims/gooddrug%2FGDD-CB-20261115-0001?lines_limit=3",
@@ -709,6 +716,28 @@ async fn a_received_claim_lists_the_lines_its_849_paid() {
     assert_eq!(
         batch["line_summary"]["by_status"]["claimed"]["accepted_amount"],
         "223.50"
+    );
+    g.finish().await;
+}
+
+/// An action on a closed batch is refused, 422, naming the batch once and by the number an
+/// analyst sees in the console and the lists (it said `batch: batch <uuid> is closed ...`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_on_a_closed_batch_names_it_by_its_number() {
+    let g = start().await;
+    receive_sample_claim(&g).await;
+    let path = "/api/v1/batches/gooddrug%2FGDD-CB-20261115-0001";
+    let batch = get(g.addr, path).await.json();
+    assert_eq!(batch["status"], "closed", "{batch}");
+    let body = format!(
+        r#"{{"expected_version": {}, "action": {{"action": "revalidate", "line": "5"}}}}"#,
+        batch["version"]
+    );
+    let act = post_json(g.addr, &format!("{path}/actions"), body.as_bytes()).await;
+    assert_eq!(act.status, 422, "{}", String::from_utf8_lossy(&act.body));
+    assert_eq!(
+        act.json(),
+        json!({"error": "batch gooddrug/GDD-CB-20261115-0001 is closed and cannot change"})
     );
     g.finish().await;
 }

@@ -632,6 +632,18 @@ fn closed_and_rejected_batches_refuse_every_action() {
     }
     assert!(batch.process(&mut world.ledgers(), today()).is_err());
     assert_eq!(batch, before);
+    // Named by its number, as users know it; by its id only when it has no number.
+    batch.header.id = "0198c1f2-0000-7000-8000-000000000001".into();
+    batch.header.number = "gooddrug/123456789/2026-12-02".into();
+    assert_eq!(
+        act(&mut world, &mut batch, BatchAction::PayAndClose),
+        "error: batch gooddrug/123456789/2026-12-02 is closed and cannot change"
+    );
+    batch.header.number.clear();
+    assert_eq!(
+        act(&mut world, &mut batch, BatchAction::PayAndClose),
+        "error: batch 0198c1f2-0000-7000-8000-000000000001 is closed and cannot change"
+    );
 }
 
 #[test]
