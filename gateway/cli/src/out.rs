@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What became of stdout: its reader went away, or a write failed otherwise.
-pub struct State {
+struct State {
     closed: AtomicBool,
     failed: Mutex<Option<String>>,
 }
@@ -37,6 +37,8 @@ impl State {
                 self.closed.store(true, Ordering::Relaxed);
                 Ok(nothing)
             }
+            // Tried again by whoever writes (`write_all`): not a failure yet.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
             Err(e) => {
                 let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
                 failed.get_or_insert_with(|| e.to_string());
@@ -148,6 +150,17 @@ mod tests {
         );
         assert!(CLOSED.closed());
         assert!(CLOSED.failed.lock().expect("not poisoned").is_none());
+
+        static INTERRUPTED: State = State::new();
+        let mut interrupted = Out {
+            inner: Failing(io::ErrorKind::Interrupted, 0),
+            state: &INTERRUPTED,
+        };
+        assert!(
+            interrupted.write(b"x").is_err(),
+            "returned, to be tried again"
+        );
+        assert!(INTERRUPTED.failed.lock().expect("not poisoned").is_none());
 
         static FULL: State = State::new();
         let mut full = Out {
