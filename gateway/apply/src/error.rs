@@ -75,8 +75,10 @@ pub enum ApplyError {
     /// The contract document was refused by the engine.
     #[error("contract: {0}")]
     Contract(#[from] engine::contracts::BookError),
-    /// The batch state machine refused the action (nothing changed).
-    #[error("batch: {0}")]
+    /// The batch state machine refused the action (nothing changed). Its message is the
+    /// user's as it is, naming the batch where it needs to (`batch gooddrug/… is closed and
+    /// cannot change`): a `batch:` before it said "batch" twice.
+    #[error(transparent)]
     Batch(#[from] engine::batch::BatchError),
     /// The claim state machine refused a step.
     #[error("claim: {0}")]
@@ -193,6 +195,23 @@ mod tests {
         assert_eq!(
             conflict(None).to_string(),
             "conflict: batch 00000000-0000-0000-0000-000000000000 changed since version 3 was read"
+        );
+    }
+
+    #[test]
+    fn a_refused_batch_action_says_batch_once() {
+        use engine::batch::{BatchError, BatchStatus};
+        let closed = ApplyError::Batch(BatchError::Immutable(
+            "gooddrug/123456789/2026-12-02".into(),
+            BatchStatus::Closed,
+        ));
+        assert_eq!(
+            closed.to_string(),
+            "batch gooddrug/123456789/2026-12-02 is closed and cannot change"
+        );
+        assert_eq!(
+            ApplyError::Batch(BatchError::Empty).to_string(),
+            "batch has no lines"
         );
     }
 }

@@ -1,5 +1,6 @@
 //! The `chargegate` binary: parses arguments, sets up logging and calls the libraries.
-//! Exit codes: 0 success, 1 the input is invalid, 2 usage or environment error.
+//! Exit codes: 0 success, 1 the input is invalid, 2 usage or environment error (stdout that
+//! cannot be written among them; a reader that went away is none: src/out.rs).
 
 // First: its `outln!`/`out!` are used by the commands.
 #[macro_use]
@@ -103,13 +104,21 @@ fn main() -> ExitCode {
         Command::Batches(c) => cmd::batches::run(c),
         Command::Roster(c) => cmd::roster::run(c),
     };
+    // What stdout still holds is written before the status is decided: a failure there is one
+    // too. A reader that went away is none (src/out.rs): the status stays the command's.
+    let result = result.and_then(|outcome| {
+        out::flush()?;
+        Ok(outcome)
+    });
     match result {
         Ok(Outcome::Valid) => ExitCode::SUCCESS,
         Ok(Outcome::Invalid) => ExitCode::from(1),
-        // The reader of our output went away (`| head`): nothing more to say, to anyone.
-        Err(_) if out::closed() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("chargegate: {e:#}");
+            match out::write_error() {
+                // Said once and plainly, whatever the command was writing when it failed.
+                Some(why) => eprintln!("chargegate: cannot write to stdout: {why}"),
+                None => eprintln!("chargegate: {e:#}"),
+            }
             ExitCode::from(2)
         }
     }

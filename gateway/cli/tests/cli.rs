@@ -491,33 +491,103 @@ fn render_of_no_document_is_an_error_not_an_empty_interchange() {
     );
 }
 
-/// A reader that goes away (`| head`) ends every printing command quietly: exit 0, no
-/// "failed printing to stdout" panic, no backtrace.
+/// The printing commands, on a valid file and an invalid one, with the exit status each has.
+const PRINTING: [(&[&str], i32); 10] = [
+    (&["parse", "--segments", "samples/867_4010_sales.x12"], 0),
+    (&["parse", "--json", "samples/867_4010_sales.x12"], 0),
+    (&["translate", "samples/867_4010_sales.x12"], 0),
+    (&["validate", "samples/867_4010_sales.x12"], 0),
+    (&["ack", "samples/867_4010_sales.x12"], 0),
+    (
+        &["parse", "--segments", "samples/bad_isa_len_se_count.x12"],
+        1,
+    ),
+    (&["validate", "samples/bad_isa_len_se_count.x12"], 1),
+    (
+        &["validate", "--json", "samples/bad_isa_len_se_count.x12"],
+        1,
+    ),
+    (&["ack", "samples/bad_isa_len_se_count.x12"], 1),
+    // Prints no document (none maps), so nothing fails to be written.
+    (&["translate", "samples/bad_isa_len_se_count.x12"], 1),
+];
+
+/// Runs the binary with `stdout` as its standard output.
+fn chargegate_into(args: &[&str], stdout: impl Into<std::process::Stdio>) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chargegate"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("CHARGEGATE__PATHS__PROFILES")
+        .env("RUST_BACKTRACE", "1")
+        .stdout(stdout)
+        .output()
+        .expect("runs the binary")
+}
+
+/// A reader that went away (`validate bad.x12 | true`, `parse | head -1`) is no error: the
+/// command prints nothing more and says nothing (no "failed printing to stdout" panic, no
+/// backtrace), and exits with the status it would have had: 1 for an invalid file, not 0.
 #[test]
-fn a_closed_stdout_ends_commands_quietly() {
-    for args in [
-        &["parse", "samples/867_4010_sales.x12", "--segments"][..],
-        &["parse", "samples/867_4010_sales.x12", "--json"],
-        &["translate", "samples/867_4010_sales.x12"],
-        &["validate", "samples/867_4010_sales.x12"],
-        &["ack", "samples/867_4010_sales.x12"],
-    ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chargegate"))
+fn a_closed_reader_keeps_the_exit_status_and_says_nothing() {
+    for (args, status) in PRINTING {
+        // The reader is closed before the command starts: its first write fails (EPIPE).
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let done = chargegate_into(args, writer);
+        let stderr = stderr(&done);
+        assert!(
+            !stderr.contains("panicked")
+                && !stderr.contains("Broken pipe")
+                && !stderr.contains("chargegate:"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(done.status.code(), Some(status), "{args:?}: {stderr}");
+    }
+}
+
+/// Output that cannot be written (a full disk: /dev/full, ENOSPC) is an environment error:
+/// said on stderr, exit 2, whether the file was valid or not; a command with nothing to print
+/// keeps its status.
+#[test]
+fn output_that_cannot_be_written_is_an_error() {
+    for (args, status) in PRINTING {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let done = chargegate_into(args, full);
+        let stderr = stderr(&done);
+        let (expected, said) = match args {
+            ["translate", "samples/bad_isa_len_se_count.x12"] => (status, false),
+            _ => (2, true),
+        };
+        assert_eq!(done.status.code(), Some(expected), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.contains("chargegate: cannot write to stdout: No space left on device"),
+            said,
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+/// A closed stdout (`>&-`) is given /dev/null by the Rust runtime before `main`, so it reads
+/// as `>/dev/null`: the output is discarded and the status is the command's (README, "The
+/// command line").
+#[test]
+fn a_closed_stdout_descriptor_reads_as_dev_null() {
+    for (args, status) in PRINTING {
+        let done = Command::new("sh")
+            .arg("-c")
+            .arg(r#"exec "$0" "$@" >&-"#)
+            .arg(env!("CARGO_BIN_EXE_chargegate"))
             .args(args)
             .current_dir(root())
             .env_remove("CHARGEGATE__PATHS__PROFILES")
-            .env("RUST_BACKTRACE", "1")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
+            .output()
             .expect("runs the binary");
-        drop(child.stdout.take());
-        let done = child.wait_with_output().expect("waits");
         let stderr = stderr(&done);
-        assert!(
-            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
-            "{args:?}: {stderr}"
-        );
-        assert_eq!(done.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(done.status.code(), Some(status), "{args:?}: {stderr}");
+        assert!(!stderr.contains("chargegate:"), "{args:?}: {stderr}");
     }
 }

@@ -308,7 +308,8 @@ pub struct Batch {
 /// Why an action was refused. Nothing changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BatchError {
-    /// Closed and Rejected batches never change.
+    /// Closed and Rejected batches never change. The batch is named as users know it, by its
+    /// number ([`Batch::name`]).
     #[error("batch {0} is {1} and cannot change")]
     Immutable(String, BatchStatus),
     /// The batch is not in the status the action needs.
@@ -388,12 +389,13 @@ pub struct Ledgers<'a> {
     pub caps: &'a mut CapLedger,
 }
 
-/// A reviewer's action (§4.3, §6.1, §6.2).
+/// A reviewer's action (§4.3, §6.1, §6.2), written `{"action": "accept", "line": "7"}`.
 ///
 /// A field the action does not take is refused, not ignored (`{"action": "correct_and_accept",
-/// "line": "1", "amont": "5.00"}` would accept the line uncorrected).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "action", deny_unknown_fields)]
+/// "line": "1", "amont": "5.00"}` would accept the line uncorrected). It is read through
+/// [`crate::tagged`], so a fault in a field is located at that field (`action.line`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
 pub enum BatchAction {
     /// L7 at the amount the rules propose: the lower of claimed and calculated.
     Accept {
@@ -446,7 +448,6 @@ pub enum BatchAction {
     /// adjudicator's open batch gets when a back-dated contract change is approved (§5.3).
     RevalidateDisputed {
         /// Only lines claimed against this contract (as issued or normalized).
-        #[serde(default)]
         contract: Option<String>,
     },
     /// L15 "not a duplicate", approved by a second user; re-runs V2–V10.
@@ -465,6 +466,72 @@ pub enum BatchAction {
         /// Reason.
         reason: String,
     },
+}
+
+/// [`BatchAction`] externally tagged (`{"accept": {"line": "7"}}`), which no one writes: the
+/// form [`crate::tagged`] reads an action through, field by field. The compiler holds it to
+/// [`BatchAction`]: the derive builds every variant, and in tests takes every one apart.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
+#[serde(remote = "BatchAction", rename_all = "snake_case", deny_unknown_fields)]
+enum BatchActionFields {
+    Accept {
+        line: String,
+    },
+    AcceptCalculated {
+        line: String,
+    },
+    AcceptClaimed {
+        line: String,
+        comment: Option<String>,
+    },
+    CorrectAndAccept {
+        line: String,
+        quantity: Option<Decimal>,
+        amount: Option<Decimal>,
+        comment: Option<String>,
+    },
+    Reject {
+        line: String,
+        reason: RejectReason,
+    },
+    ReverseAcceptance {
+        line: String,
+        reason: RejectReason,
+    },
+    Revalidate {
+        line: String,
+    },
+    RevalidateDisputed {
+        #[serde(default)]
+        contract: Option<String>,
+    },
+    NotADuplicate {
+        line: String,
+        approver: String,
+        reason: String,
+    },
+    PayAndClose,
+    RejectBatch {
+        reason: String,
+    },
+}
+
+impl crate::tagged::InternallyTagged for BatchAction {
+    const TAG: &'static str = "action";
+    const NAME: &'static str = "BatchAction";
+
+    fn deserialize_external<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        BatchActionFields::deserialize(deserializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for BatchAction {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::tagged::deserialize(deserializer)
+    }
 }
 
 /// What a transition produced.
@@ -668,6 +735,16 @@ impl Batch {
         self.require(BatchStatus::Open, "process")
     }
 
+    /// The batch as users know it (the console, the lists, the API's paths): its number, or
+    /// its id when it has none.
+    pub fn name(&self) -> &str {
+        if self.header.number.is_empty() {
+            &self.header.id
+        } else {
+            &self.header.number
+        }
+    }
+
     fn open_for_review(&self) -> Result<(), BatchError> {
         self.require(BatchStatus::AwaitingReview, "a review action")
     }
@@ -678,7 +755,7 @@ impl Batch {
         match self.status {
             status if status == needed => Ok(()),
             BatchStatus::Closed | BatchStatus::Rejected => {
-                Err(BatchError::Immutable(self.header.id.clone(), self.status))
+                Err(BatchError::Immutable(self.name().to_owned(), self.status))
             }
             status => Err(BatchError::WrongBatchStatus {
                 status,
@@ -1280,7 +1357,7 @@ impl Batch {
         today: NaiveDate,
     ) -> Result<Outcome, BatchError> {
         if matches!(self.status, BatchStatus::Closed | BatchStatus::Rejected) {
-            return Err(BatchError::Immutable(self.header.id.clone(), self.status));
+            return Err(BatchError::Immutable(self.name().to_owned(), self.status));
         }
         let mut out = Outcome::default();
         let reason = RejectReason::Configured("Replaced".into());

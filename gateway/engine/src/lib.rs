@@ -44,6 +44,7 @@ pub mod rules;
 pub mod sale;
 pub mod settings;
 mod status_names;
+mod tagged;
 
 pub use reasons::{ReasonCode, RejectReason, Warning};
 pub use settings::EngineSettings;

@@ -434,6 +434,15 @@ async fn unknown_fields_of_batch_actions_and_uploads_are_refused() {
     assert_eq!(act.status, 422, "{}", String::from_utf8_lossy(&act.body));
     let said = act.json()["error"].as_str().unwrap_or_default().to_owned();
     assert!(said.contains("amont"), "{said}");
+    // And an action that takes no field (the openapi.json says so: no additional properties).
+    let body = br#"{"expected_version": 1, "action": {"action": "pay_and_close", "line": "3"}}"#;
+    let act = post_json(g.addr, "/api/v1/batches/gooddrug%2Fx/actions", body).await;
+    assert_eq!(act.status, 422, "{}", String::from_utf8_lossy(&act.body));
+    let said = act.json()["error"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        said.starts_with("invalid request body: action: unknown field `line`, there are no fields"),
+        "{said}"
+    );
 
     let upload = exchange(
         g.addr,
@@ -448,6 +457,70 @@ async fn unknown_fields_of_batch_actions_and_uploads_are_refused() {
         .unwrap_or_default()
         .to_owned();
     assert!(said.contains("bogus"), "{said}");
+    g.finish().await;
+}
+
+/// A value of the wrong type is named by its full path, down to the field: inside a batch
+/// action (`action.line`, which said `action`: serde's derive reads an internally tagged enum
+/// from a buffer a path cannot be followed into; engine::tagged), and in the other bodies
+/// (`corrections[0].contract_price` of a resubmission, `allocations[0].amount` of a mass
+/// settlement). A field written before the action's tag is read before the action is known:
+/// it is named in the message after the action's path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_of_the_wrong_type_is_named_by_its_path() {
+    let g = start().await;
+    let actions = "/api/v1/batches/gooddrug%2Fx/actions";
+    let posts: [(&str, &str, &str); 7] = [
+        (
+            actions,
+            r#"{"expected_version": 1, "action": {"action": "accept", "line": 5}}"#,
+            "invalid request body: action.line: invalid type: integer `5`, expected a string",
+        ),
+        (
+            actions,
+            r#"{"expected_version": 1, "action": {"line": 5, "action": "accept"}}"#,
+            "invalid request body: action: line: invalid type: integer `5`, expected a string",
+        ),
+        (
+            actions,
+            r#"{"expected_version": 1, "action": {"action": "correct_and_accept", "line": "1",
+                "quantity": "1", "amount": true}}"#,
+            "invalid request body: action.amount: invalid type: boolean `true`, expected a Decimal",
+        ),
+        (
+            actions,
+            r#"{"expected_version": 1, "action": {"action": "reject", "line": "1",
+                "reason": {"configured": 7}}}"#,
+            "invalid request body: action.reason.configured: invalid type: integer `7`, expected a string",
+        ),
+        (
+            actions,
+            r#"{"expected_version": 1, "action": {"action": "acept", "line": "1"}}"#,
+            "invalid request body: action.action: unknown variant `acept`, expected one of",
+        ),
+        (
+            "/api/v1/claims/acmepharma%2FGDD-CB-1-S1/resubmissions",
+            r#"{"expected_version": 1, "lines": ["1"],
+                "corrections": [{"line": "1", "contract_price": false}]}"#,
+            "invalid request body: corrections[0].contract_price: invalid type: boolean `false`",
+        ),
+        (
+            "/api/v1/settlements",
+            r#"{"actor": "ann", "method": "credit_memo_on_account", "number": "ACME-CM-9",
+                "date": "2026-12-20", "allocations":
+                [{"claim": "acmepharma/GDD-CB-1", "expected_version": 4, "amount": [1]}]}"#,
+            "invalid request body: allocations[0].amount: invalid type: sequence",
+        ),
+    ];
+    for (path, body, says) in posts {
+        let answer = post_json(g.addr, path, body.as_bytes()).await;
+        let said = answer.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(answer.status, 422, "{path}: {said}");
+        assert!(said.starts_with(says), "{path} {body}: {said}");
+    }
     g.finish().await;
 }
 
@@ -604,14 +677,10 @@ fn sample_document(sample: &str) -> schemas::Document {
         .unwrap_or_else(|| panic!("{sample} gave no document"))
 }
 
-/// `GET /api/v1/claims/{id}` of a claim we received and answered at once (13.1
-/// `pay_calculated`): its lines are the ones its batch claimed, each with its outcome, the
-/// amount the distributor claimed and the one the 849 approved (line 3: 120.00 claimed,
-/// 100.50 approved, adjusted), summed in `line_summary`; the batch shows line 3 claimed at
-/// 100.50 and lines 5 and 6 rejected.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_received_claim_lists_the_lines_its_849_paid() {
-    let g = start().await;
+/// The sample 845 and GOOD DRUG's 844 applied as the gateway applies them: the claim is
+/// adjudicated and answered at once (13.1 `pay_calculated`), its batch
+/// `gooddrug/GDD-CB-20261115-0001` closed.
+async fn receive_sample_claim(g: &Running) {
     let partners = apply::Partners::from_profiles(&profiles()).unwrap();
     for (consumer, message, sample, day) in [
         (
@@ -632,6 +701,17 @@ async fn a_received_claim_lists_the_lines_its_849_paid() {
             .await
             .unwrap();
     }
+}
+
+/// `GET /api/v1/claims/{id}` of a claim we received and answered at once (13.1
+/// `pay_calculated`): its lines are the ones its batch claimed, each with its outcome, the
+/// amount the distributor claimed and the one the 849 approved (line 3: 120.00 claimed,
+/// 100.50 approved, adjusted), summed in `line_summary`; the batch shows line 3 claimed at
+/// 100.50 and lines 5 and 6 rejected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_received_claim_lists_the_lines_its_849_paid() {
+    let g = start().await;
+    receive_sample_claim(&g).await;
     let claim = get(
         g.addr,
         "/api/v1/claims/gooddrug%2FGDD-CB-20261115-0001?lines_limit=3",
@@ -709,6 +789,28 @@ async fn a_received_claim_lists_the_lines_its_849_paid() {
     assert_eq!(
         batch["line_summary"]["by_status"]["claimed"]["accepted_amount"],
         "223.50"
+    );
+    g.finish().await;
+}
+
+/// An action on a closed batch is refused, 422, naming the batch once and by the number an
+/// analyst sees in the console and the lists (it said `batch: batch <uuid> is closed ...`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_on_a_closed_batch_names_it_by_its_number() {
+    let g = start().await;
+    receive_sample_claim(&g).await;
+    let path = "/api/v1/batches/gooddrug%2FGDD-CB-20261115-0001";
+    let batch = get(g.addr, path).await.json();
+    assert_eq!(batch["status"], "closed", "{batch}");
+    let body = format!(
+        r#"{{"expected_version": {}, "action": {{"action": "revalidate", "line": "5"}}}}"#,
+        batch["version"]
+    );
+    let act = post_json(g.addr, &format!("{path}/actions"), body.as_bytes()).await;
+    assert_eq!(act.status, 422, "{}", String::from_utf8_lossy(&act.body));
+    assert_eq!(
+        act.json(),
+        json!({"error": "batch gooddrug/GDD-CB-20261115-0001 is closed and cannot change"})
     );
     g.finish().await;
 }

@@ -632,6 +632,18 @@ fn closed_and_rejected_batches_refuse_every_action() {
     }
     assert!(batch.process(&mut world.ledgers(), today()).is_err());
     assert_eq!(batch, before);
+    // Named by its number, as users know it; by its id only when it has no number.
+    batch.header.id = "0198c1f2-0000-7000-8000-000000000001".into();
+    batch.header.number = "gooddrug/123456789/2026-12-02".into();
+    assert_eq!(
+        act(&mut world, &mut batch, BatchAction::PayAndClose),
+        "error: batch gooddrug/123456789/2026-12-02 is closed and cannot change"
+    );
+    batch.header.number.clear();
+    assert_eq!(
+        act(&mut world, &mut batch, BatchAction::PayAndClose),
+        "error: batch 0198c1f2-0000-7000-8000-000000000001 is closed and cannot change"
+    );
 }
 
 #[test]
@@ -757,4 +769,120 @@ fn replaced_rejects_an_open_batch_and_refuses_a_closed_one() {
         closed.replaced(&actor, &mut world.ledgers(), today()),
         Err(BatchError::Immutable(_, BatchStatus::Closed))
     ));
+}
+
+/// One of every reviewer's action.
+fn every_action() -> Vec<BatchAction> {
+    let reason = || RejectReason::Configured("not ours".into());
+    vec![
+        BatchAction::Accept { line: line("1") },
+        BatchAction::AcceptCalculated { line: line("2") },
+        BatchAction::AcceptClaimed {
+            line: line("3"),
+            comment: Some("as claimed".into()),
+        },
+        BatchAction::CorrectAndAccept {
+            line: line("4"),
+            quantity: Some(Decimal::new(25, 1)),
+            amount: None,
+            comment: None,
+        },
+        BatchAction::Reject {
+            line: line("5"),
+            reason: reason(),
+        },
+        BatchAction::ReverseAcceptance {
+            line: line("6"),
+            reason: RejectReason::AmountDisputed,
+        },
+        BatchAction::Revalidate { line: line("7") },
+        BatchAction::RevalidateDisputed { contract: None },
+        BatchAction::NotADuplicate {
+            line: line("8"),
+            approver: "second".into(),
+            reason: "a rebill".into(),
+        },
+        BatchAction::PayAndClose,
+        BatchAction::RejectBatch {
+            reason: "wrong period".into(),
+        },
+    ]
+}
+
+/// Every action reads back as itself, its tag written first (as it is serialized) or last;
+/// its externally tagged twin, the form it is read through, takes every variant apart and
+/// builds it again.
+#[test]
+fn actions_read_back_wherever_their_tag_is() {
+    for action in every_action() {
+        let first = serde_json::to_string(&action).expect("serializes");
+        assert!(first.starts_with(r#"{"action":"#), "{first}");
+        let read: BatchAction = serde_json::from_str(&first).expect(&first);
+        assert_eq!(read, action, "{first}");
+
+        let serde_json::Value::Object(fields) = serde_json::to_value(&action).expect("an object")
+        else {
+            panic!("{first} is not an object");
+        };
+        let mut last: Vec<String> = fields
+            .iter()
+            .filter(|(k, _)| *k != "action")
+            .map(|(k, v)| format!("{}: {v}", serde_json::Value::from(k.as_str())))
+            .collect();
+        last.push(format!(r#""action": {}"#, fields["action"]));
+        let last = format!("{{{}}}", last.join(", "));
+        let read: BatchAction = serde_json::from_str(&last).expect(&last);
+        assert_eq!(read, action, "{last}");
+
+        let external = super::BatchActionFields::serialize(&action, serde_json::value::Serializer)
+            .expect("serializes");
+        let read = super::BatchActionFields::deserialize(external).expect("reads");
+        assert_eq!(read, action);
+    }
+    // A field that may be left out.
+    let read: BatchAction =
+        serde_json::from_str(r#"{"action": "revalidate_disputed"}"#).expect("no contract");
+    assert_eq!(read, BatchAction::RevalidateDisputed { contract: None });
+}
+
+/// What is not an action is refused, saying what is wrong and where.
+#[test]
+fn what_is_not_an_action_is_refused() {
+    for (json, says) in [
+        (
+            r#"{"action": "acept", "line": "1"}"#,
+            "unknown variant `acept`, expected one of `accept`, `accept_calculated`,",
+        ),
+        (r#"{"line": "1"}"#, "missing field `action`"),
+        (r#"{"action": "accept"}"#, "missing field `line`"),
+        (
+            r#"{"action": "accept", "line": "1", "action": "accept"}"#,
+            "duplicate field `action`",
+        ),
+        (
+            r#"{"action": "correct_and_accept", "line": "1", "amont": "5.00"}"#,
+            "unknown field `amont`, expected one of `line`, `quantity`, `amount`, `comment`",
+        ),
+        // The derive ignored a unit variant's fields: a field the action does not take.
+        (
+            r#"{"action": "pay_and_close", "line": "3"}"#,
+            "unknown field `line`, there are no fields",
+        ),
+        (
+            r#"{"action": "accept", "line": 5}"#,
+            "invalid type: integer `5`, expected a string",
+        ),
+        // Read before the variant is known: the field is named in the message.
+        (
+            r#"{"line": 5, "action": "accept"}"#,
+            "line: invalid type: integer `5`, expected a string",
+        ),
+        (
+            r#""accept""#,
+            "invalid type: string \"accept\", expected internally tagged enum BatchAction",
+        ),
+    ] {
+        let e = serde_json::from_str::<BatchAction>(json).expect_err(json);
+        assert!(e.to_string().starts_with(says), "{json}: {e}");
+    }
 }
