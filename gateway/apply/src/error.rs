@@ -80,8 +80,9 @@ pub enum ApplyError {
     /// cannot change`): a `batch:` before it said "batch" twice.
     #[error(transparent)]
     Batch(#[from] engine::batch::BatchError),
-    /// The claim state machine refused a step.
-    #[error("claim: {0}")]
+    /// The claim state machine refused a step. Its messages name the claim (`claim X is …`):
+    /// a `claim:` before them said "claim" twice.
+    #[error(transparent)]
     Claim(#[from] engine::claims::ClaimError),
     /// The 849 could not be reconciled.
     #[error("reconcile: {0}")]
@@ -212,6 +213,23 @@ mod tests {
         assert_eq!(
             ApplyError::Batch(BatchError::Empty).to_string(),
             "batch has no lines"
+        );
+    }
+
+    #[test]
+    fn a_refused_claim_step_says_claim_once() {
+        use engine::claims::{ClaimError, ClaimStatus};
+        let refused = ApplyError::Claim(ClaimError::NotAllowed {
+            number: "GDD-CB-0001".into(),
+            from: ClaimStatus::Closed,
+            action: "submit",
+        });
+        assert_eq!(
+            refused.to_string(),
+            format!(
+                "claim GDD-CB-0001 is {}; submit is not allowed",
+                ClaimStatus::Closed
+            )
         );
     }
 }
