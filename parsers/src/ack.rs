@@ -169,7 +169,7 @@ fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
     let v5 = g.version == Some(Version::V005010);
     let kind = if v5 { params.kind } else { AckKind::Fa997 };
     let mut body = Vec::new();
-    let mut ak1 = vec![g.functional_id.clone(), g.control_number.clone()];
+    let mut ak1 = vec![g.functional_id.clone(), ak102(&g.control_number)];
     if v5 {
         ak1.push(g.version_code.clone());
     }
@@ -229,6 +229,33 @@ fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
             body,
         }],
     }
+}
+
+// The AK1 and GS of an acknowledgment echo the received GS, and a GS is rejected for
+// the very values that would make the echo invalid X12 in turn: an acknowledgment the
+// partner's translator refuses, so the rejection never reaches them. As the TA1 does
+// for ISA09/ISA10 (`build_ta1`), each element takes the most faithful value that is valid,
+// and the AK9 code (`6`) still says what was wrong.
+
+/// AK102 from GS06. AK102 is mandatory, N0 1/9 (it cannot be left out), and a GS06 that is
+/// not 1 to 9 digits is rejected with AK905 `6`. Digits with leading zeros past nine are
+/// still that number, written as N0 writes it (leading zeros are not significant, and the
+/// partner matches the number); anything else (letters, a sign, ten significant digits) has
+/// no number to echo, and gets `0`, as TA101 gets `000000000`: a placeholder next to the
+/// AK905 `6` that says why, where a cut or guessed number could match another group.
+fn ak102(gs06: &str) -> String {
+    if gs06.is_empty() || !gs06.bytes().all(|b| b.is_ascii_digit()) {
+        return "0".to_owned();
+    }
+    if gs06.len() <= 9 {
+        return gs06.to_owned();
+    }
+    match gs06.trim_start_matches('0') {
+        "" => "0",
+        n if n.len() <= 9 => n,
+        _ => "0",
+    }
+    .to_owned()
 }
 
 fn set_ack(set: &SetReport, kind: AckKind, v5: bool, body: &mut Vec<Seg>) {

@@ -410,3 +410,44 @@ fn trailing_bytes_after_an_interchange_are_refused_to_its_sender() {
     assert!(text.contains("TA1*000000000*"), "{text}");
     assert!(!text.contains("UNKNOWN"), "{text}");
 }
+
+/// The AK1 line of an acknowledgment.
+fn ak1(ack: &str) -> &str {
+    let start = ack.find("AK1*").expect("has AK1");
+    &ack[start..start + ack[start..].find('~').expect("AK1 ends") + 1]
+}
+
+/// AK102 is a group control number, N0 1/9 and mandatory: a GS06 that is none (`5A01`,
+/// ten digits) cannot be echoed there. A number written with leading zeros past nine digits
+/// is still the number, written without them; anything else is `0`, no control number to
+/// echo (as TA101 is `000000000`). AK905 `6` still says why.
+#[test]
+fn ak102_is_a_group_control_number_whatever_gs06_was() {
+    for (name, kind) in [
+        ("844_4010_claim.x12", AckKind::Fa997),
+        ("844_5010_ship_and_debit.x12", AckKind::Ia999),
+        ("844_5010_ship_and_debit.x12", AckKind::Fa997),
+    ] {
+        let text = String::from_utf8(sample(name)).expect("ascii");
+        for (gs06, ak102) in [
+            ("5A01", "0"),
+            ("1234567890", "0"),
+            ("0000005001", "5001"),
+            ("0000000000", "0"),
+            ("-5", "0"),
+        ] {
+            let text = with_element(&with_element(&text, "GS", 6, gs06), "GE", 2, gs06);
+            let r = report(text.as_bytes(), IsaMode::Strict);
+            let ack = render(&acknowledge(&r, &params(kind)).expect("owed"));
+            assert!(
+                ak1(&ack).starts_with(&format!("AK1*CF*{ak102}")),
+                "{name}, GS06 {gs06}: AK102 {ak102} expected in\n{ack}"
+            );
+            assert!(
+                ack.contains("AK9*R*1*1*0*6~"),
+                "{name}, GS06 {gs06}:\n{ack}"
+            );
+            our_validator_accepts(&ack);
+        }
+    }
+}
