@@ -170,8 +170,8 @@ fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
     let kind = if v5 { params.kind } else { AckKind::Fa997 };
     let mut body = Vec::new();
     let mut ak1 = vec![g.functional_id.clone(), ak102(&g.control_number)];
-    if v5 {
-        ak1.push(g.version_code.clone());
+    if v5 && let Some(ak103) = ak103(&g.version_code) {
+        ak1.push(ak103);
     }
     body.push(Seg::from_strings("AK1", ak1));
     for set in g.sets.iter().filter(|s| params.all_sets || !s.accepted()) {
@@ -235,7 +235,7 @@ fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
 // the very values that would make the echo invalid X12 in turn: an acknowledgment the
 // partner's translator refuses, so the rejection never reaches them. As the TA1 does
 // for ISA09/ISA10 (`build_ta1`), each element takes the most faithful value that is valid,
-// and the AK9 code (`6`) still says what was wrong.
+// and the AK9 code (`6`, `2`) still says what was wrong.
 
 /// AK102 from GS06. AK102 is mandatory, N0 1/9 (it cannot be left out), and a GS06 that is
 /// not 1 to 9 digits is rejected with AK905 `6`. Digits with leading zeros past nine are
@@ -256,6 +256,20 @@ fn ak102(gs06: &str) -> String {
         _ => "0",
     }
     .to_owned()
+}
+
+/// AK103 (005010) from GS08. AK103 is optional, AN 1/12: a GS08 that is not (too long, or
+/// with a character no X12 set has) is left out rather than cut into a version the partner
+/// never sent. AK905 `2` says why.
+fn ak103(gs08: &str) -> Option<String> {
+    an_fits(gs08, 1, 12).then(|| gs08.to_owned())
+}
+
+/// True when `v` is a valid AN value of `min` to `max` characters: printable ASCII only,
+/// the characters every X12 character set has (no control character, nothing the writer
+/// would have to leave out).
+fn an_fits(v: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&v.len()) && v.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
 }
 
 fn set_ack(set: &SetReport, kind: AckKind, v5: bool, body: &mut Vec<Seg>) {

@@ -451,3 +451,17 @@ fn ak102_is_a_group_control_number_whatever_gs06_was() {
         }
     }
 }
+
+/// AK103 (005010) echoes GS08, AN 1/12 and optional: a GS08 longer than that is left out
+/// rather than cut into a version nobody sent. AK905 `2` still says why.
+#[test]
+fn ak103_leaves_out_a_gs08_too_long_to_echo() {
+    let text = String::from_utf8(sample("844_5010_ship_and_debit.x12")).expect("ascii");
+    let r = report(gs08_too_long(&text).as_bytes(), IsaMode::Strict);
+    for kind in [AckKind::Fa997, AckKind::Ia999] {
+        let ack = render(&acknowledge(&r, &params(kind)).expect("owed"));
+        assert_eq!(ak1(&ack), "AK1*CF*7001~", "{ack}");
+        assert!(ack.contains("AK9*R*1*1*0*2~"), "{ack}");
+        our_validator_accepts(&ack);
+    }
+}
