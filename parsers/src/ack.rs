@@ -7,7 +7,7 @@
 use crate::diagnostic::ElementPosition;
 use crate::dict::Version;
 use crate::envelope::{Group, GroupHeader, Interchange, InterchangeHeader, Seg, TransactionSet};
-use crate::validate::{GroupReport, InterchangeReport, SegmentIssue, SetReport};
+use crate::validate::{GroupReport, InterchangeReport, IsaInfo, SegmentIssue, SetReport};
 
 /// The version/release/industry identifier of the 999 implementation guide (005010X231A1),
 /// a 999's GS08 and ST03.
@@ -75,7 +75,7 @@ pub fn acknowledge(report: &InterchangeReport, params: &AckParams) -> Option<Int
     if !report.rejected() {
         let acked = report.groups.iter().filter(|g| g.functional_id != "FA");
         for (gcn, g) in (params.group_control_number..).zip(acked) {
-            groups.push(group_ack(g, params, gcn));
+            groups.push(group_ack(g, isa, params, gcn));
         }
     }
     debug_assert_eq!(groups.len(), acknowledged_groups(report));
@@ -165,7 +165,7 @@ pub fn build_ta1(report: &InterchangeReport) -> Seg {
     )
 }
 
-fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
+fn group_ack(g: &GroupReport, isa: &IsaInfo, params: &AckParams, gcn: u32) -> Group {
     let v5 = g.version == Some(Version::V005010);
     let kind = if v5 { params.kind } else { AckKind::Fa997 };
     let mut body = Vec::new();
@@ -215,8 +215,8 @@ fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
     Group {
         header: GroupHeader {
             functional_id: "FA".to_owned(),
-            sender: or(&g.receiver, "UNKNOWN"),
-            receiver: or(&g.sender, "UNKNOWN"),
+            sender: application_code(&g.receiver, &isa.receiver_id),
+            receiver: application_code(&g.sender, &isa.sender_id),
             date: params.date.clone(),
             time: params.time.clone(),
             control_number: gcn,
@@ -235,7 +235,7 @@ fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
 // the very values that would make the echo invalid X12 in turn: an acknowledgment the
 // partner's translator refuses, so the rejection never reaches them. As the TA1 does
 // for ISA09/ISA10 (`build_ta1`), each element takes the most faithful value that is valid,
-// and the AK9 code (`6`, `2`) still says what was wrong.
+// and the AK9 code (`6`, `2`, or none for GS02/GS03) still says what was wrong.
 
 /// AK102 from GS06. AK102 is mandatory, N0 1/9 (it cannot be left out), and a GS06 that is
 /// not 1 to 9 digits is rejected with AK905 `6`. Digits with leading zeros past nine are
@@ -265,9 +265,21 @@ fn ak103(gs08: &str) -> Option<String> {
     an_fits(gs08, 1, 12).then(|| gs08.to_owned())
 }
 
-/// True when `v` is a valid AN value of `min` to `max` characters: printable ASCII only,
-/// the characters every X12 character set has (no control character, nothing the writer
-/// would have to leave out).
+/// Our GS02 or GS03: the received GS03 or GS02 (`received`), AN 2/15 and mandatory. One
+/// that does not fit (GS02/GS03 rejected the group) is replaced by the same party's
+/// interchange id (`isa_id`, ISA08 or ISA06, trimmed), which names the same trading partner
+/// and is what the returning ISA carries; `UNKNOWN` only when that does not fit either. The
+/// acknowledgment has no other id for either party ([`AckParams`] carries none).
+fn application_code(received: &str, isa_id: &str) -> String {
+    [received, isa_id]
+        .into_iter()
+        .find(|id| an_fits(id, 2, 15))
+        .unwrap_or("UNKNOWN")
+        .to_owned()
+}
+
+/// True when `v` is a valid AN value of `min` to `max` characters, printable ASCII only (no
+/// control character, which no X12 character set has).
 fn an_fits(v: &str, min: usize, max: usize) -> bool {
     (min..=max).contains(&v.len()) && v.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
 }

@@ -465,3 +465,37 @@ fn ak103_leaves_out_a_gs08_too_long_to_echo() {
         our_validator_accepts(&ack);
     }
 }
+
+/// Our GS02/GS03 swap the received GS03/GS02, AN 2/15: a received id that is none (one
+/// character, sixteen) is replaced by the party's interchange id (ISA08/ISA06), which names
+/// the same trading partner, rather than written back invalid.
+#[test]
+fn our_gs02_gs03_are_valid_ids_whatever_gs02_gs03_were() {
+    for (name, kind, isa06, isa08) in [
+        (
+            "844_4010_claim.x12",
+            AckKind::Fa997,
+            "GOODDRUG",
+            "ACMEPHARMA",
+        ),
+        (
+            "844_5010_ship_and_debit.x12",
+            AckKind::Ia999,
+            "VOLTADIST",
+            "NORTHWINDSEMI",
+        ),
+    ] {
+        let text = String::from_utf8(sample(name)).expect("ascii");
+        for (gs02, gs03) in [("G", "ABCDEFGHIJKLMNOP"), ("ABCDEFGHIJKLMNOP", "A")] {
+            let text = with_element(&with_element(&text, "GS", 2, gs02), "GS", 3, gs03);
+            let r = report(text.as_bytes(), IsaMode::Strict);
+            let ack = render(&acknowledge(&r, &params(kind)).expect("owed"));
+            assert!(
+                ack.contains(&format!("GS*FA*{isa08}*{isa06}*20261123*")),
+                "{name}, GS02 {gs02} GS03 {gs03}:\n{ack}"
+            );
+            assert!(ack.contains("AK9*R*1*1*0~"), "{name}:\n{ack}");
+            our_validator_accepts(&ack);
+        }
+    }
+}
