@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use proptest::prelude::*;
+
 use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
 use x12::envelope::Interchange;
 use x12::validate::{InterchangeReport, ValidateOptions, validate};
@@ -496,6 +498,64 @@ fn our_gs02_gs03_are_valid_ids_whatever_gs02_gs03_were() {
             );
             assert!(ack.contains("AK9*R*1*1*0~"), "{name}:\n{ack}");
             our_validator_accepts(&ack);
+        }
+    }
+}
+
+/// A value a partner might put in a GS element, or `None` to keep what the sample sent:
+/// `like` (a pattern near the element's own values), digits (up to twelve), text of any
+/// length around AN 2/15, or any printable character but the samples' delimiters (`*`,
+/// `~`, `>`, `^`).
+fn gs_value(like: &'static str) -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        Just(None),
+        like.prop_map(Some),
+        "[0-9]{0,12}".prop_map(Some),
+        "[A-Za-z0-9 ]{0,17}".prop_map(Some),
+        "[ -)+-=?-\\]_-}]{0,20}".prop_map(Some),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Whatever the GS holds, the 997 and the 999 we send back are valid X12 by our own
+    /// validator, and a group rejected for its header stays rejected. GS01 is a 479 code,
+    /// supported or not: one that is no code at all still makes AK101 invalid (no code
+    /// would be a faithful placeholder; left open).
+    #[test]
+    fn our_997_and_999_are_valid_whatever_the_gs(
+        five in any::<bool>(),
+        gs01 in prop::sample::select(vec!["CF", "PA", "PT", "IN", "PO"]),
+        gs02 in gs_value("[A-Z]{1,3}|[A-Z]{14,17}"),
+        gs03 in gs_value("[A-Z]{1,3}|[A-Z]{14,17}"),
+        gs04 in gs_value("20[0-9]{6}"),
+        gs05 in gs_value("[0-9]{4}"),
+        gs06 in gs_value("0{0,3}[0-9]{1,9}|-[0-9]{1,3}"),
+        gs07 in gs_value("[TX]"),
+        gs08 in gs_value("00[45]010[A-Z0-9]{0,9}"),
+        ge02_follows in any::<bool>(),
+    ) {
+        let name = if five { "844_5010_ship_and_debit.x12" } else { "844_4010_claim.x12" };
+        let mut text = String::from_utf8(sample(name)).expect("ascii");
+        text = with_element(&text, "GS", 1, gs01);
+        let mutated = [gs02, gs03, gs04, gs05, gs06.clone(), gs07, gs08];
+        for (n, v) in (2..).zip(&mutated) {
+            if let Some(v) = v {
+                text = with_element(&text, "GS", n, v);
+            }
+        }
+        if ge02_follows && let Some(gs06) = &gs06 {
+            text = with_element(&text, "GE", 2, gs06);
+        }
+        let r = report(text.as_bytes(), IsaMode::Strict);
+        let header_ok = r.groups.iter().all(|g| g.errors.is_empty());
+        for kind in [AckKind::Fa997, AckKind::Ia999] {
+            let ack = render(&acknowledge(&r, &params(kind)).expect("owed"));
+            our_validator_accepts(&ack);
+            if !header_ok {
+                prop_assert!(ack.contains("AK9*R*"), "{}", ack);
+            }
         }
     }
 }
