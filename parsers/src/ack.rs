@@ -7,7 +7,7 @@
 use crate::diagnostic::ElementPosition;
 use crate::dict::Version;
 use crate::envelope::{Group, GroupHeader, Interchange, InterchangeHeader, Seg, TransactionSet};
-use crate::validate::{GroupReport, InterchangeReport, SegmentIssue, SetReport};
+use crate::validate::{GroupReport, InterchangeReport, IsaInfo, SegmentIssue, SetReport};
 
 /// The version/release/industry identifier of the 999 implementation guide (005010X231A1),
 /// a 999's GS08 and ST03.
@@ -75,7 +75,7 @@ pub fn acknowledge(report: &InterchangeReport, params: &AckParams) -> Option<Int
     if !report.rejected() {
         let acked = report.groups.iter().filter(|g| g.functional_id != "FA");
         for (gcn, g) in (params.group_control_number..).zip(acked) {
-            groups.push(group_ack(g, params, gcn));
+            groups.push(group_ack(g, isa, params, gcn));
         }
     }
     debug_assert_eq!(groups.len(), acknowledged_groups(report));
@@ -165,13 +165,13 @@ pub fn build_ta1(report: &InterchangeReport) -> Seg {
     )
 }
 
-fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
+fn group_ack(g: &GroupReport, isa: &IsaInfo, params: &AckParams, gcn: u32) -> Group {
     let v5 = g.version == Some(Version::V005010);
     let kind = if v5 { params.kind } else { AckKind::Fa997 };
     let mut body = Vec::new();
-    let mut ak1 = vec![g.functional_id.clone(), g.control_number.clone()];
-    if v5 {
-        ak1.push(g.version_code.clone());
+    let mut ak1 = vec![g.functional_id.clone(), ak102(&g.control_number)];
+    if v5 && let Some(ak103) = ak103(&g.version_code) {
+        ak1.push(ak103);
     }
     body.push(Seg::from_strings("AK1", ak1));
     for set in g.sets.iter().filter(|s| params.all_sets || !s.accepted()) {
@@ -215,8 +215,8 @@ fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
     Group {
         header: GroupHeader {
             functional_id: "FA".to_owned(),
-            sender: or(&g.receiver, "UNKNOWN"),
-            receiver: or(&g.sender, "UNKNOWN"),
+            sender: application_code(&g.receiver, &isa.receiver_id),
+            receiver: application_code(&g.sender, &isa.sender_id),
             date: params.date.clone(),
             time: params.time.clone(),
             control_number: gcn,
@@ -229,6 +229,59 @@ fn group_ack(g: &GroupReport, params: &AckParams, gcn: u32) -> Group {
             body,
         }],
     }
+}
+
+// The AK1 and GS of an acknowledgment echo the received GS, and a GS is rejected for
+// the very values that would make the echo invalid X12 in turn: an acknowledgment the
+// partner's translator refuses, so the rejection never reaches them. As the TA1 does
+// for ISA09/ISA10 (`build_ta1`), each element takes the most faithful value that is valid,
+// and the AK9 code (`6`, `2`, or none for GS02/GS03) still says what was wrong.
+
+/// AK102 from GS06. AK102 is mandatory, N0 1/9 (it cannot be left out), and a GS06 that is
+/// not 1 to 9 digits is rejected with AK905 `6`. Digits with leading zeros past nine are
+/// still that number, written as N0 writes it (leading zeros are not significant, and the
+/// partner matches the number); anything else (letters, a sign, ten significant digits) has
+/// no number to echo, and gets `0`, as TA101 gets `000000000`: a placeholder next to the
+/// AK905 `6` that says why, where a cut or guessed number could match another group.
+fn ak102(gs06: &str) -> String {
+    if gs06.is_empty() || !gs06.bytes().all(|b| b.is_ascii_digit()) {
+        return "0".to_owned();
+    }
+    if gs06.len() <= 9 {
+        return gs06.to_owned();
+    }
+    match gs06.trim_start_matches('0') {
+        "" => "0",
+        n if n.len() <= 9 => n,
+        _ => "0",
+    }
+    .to_owned()
+}
+
+/// AK103 (005010) from GS08. AK103 is optional, AN 1/12: a GS08 that is not (too long, or
+/// with a character no X12 set has) is left out rather than cut into a version the partner
+/// never sent. AK905 `2` says why.
+fn ak103(gs08: &str) -> Option<String> {
+    an_fits(gs08, 1, 12).then(|| gs08.to_owned())
+}
+
+/// Our GS02 or GS03: the received GS03 or GS02 (`received`), AN 2/15 and mandatory. One
+/// that does not fit (GS02/GS03 rejected the group) is replaced by the same party's
+/// interchange id (`isa_id`, ISA08 or ISA06, trimmed), which names the same trading partner
+/// and is what the returning ISA carries; `UNKNOWN` only when that does not fit either. The
+/// acknowledgment has no other id for either party ([`AckParams`] carries none).
+fn application_code(received: &str, isa_id: &str) -> String {
+    [received, isa_id]
+        .into_iter()
+        .find(|id| an_fits(id, 2, 15))
+        .unwrap_or("UNKNOWN")
+        .to_owned()
+}
+
+/// True when `v` is a valid AN value of `min` to `max` characters, printable ASCII only (no
+/// control character, which no X12 character set has).
+fn an_fits(v: &str, min: usize, max: usize) -> bool {
+    (min..=max).contains(&v.len()) && v.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
 }
 
 fn set_ack(set: &SetReport, kind: AckKind, v5: bool, body: &mut Vec<Seg>) {

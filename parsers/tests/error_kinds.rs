@@ -3,9 +3,11 @@
 
 use std::path::PathBuf;
 
+use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
 use x12::diagnostic::{Code, ElementError, GroupError, SegmentError, SetError, Ta1Note};
 use x12::validate::{Outcome, ValidateOptions, validate};
-use x12::{Diagnostic, ReaderOptions};
+use x12::writer::{DelimiterPolicy, WriteOptions, render_interchange};
+use x12::{Delimiters, Diagnostic, ReaderOptions};
 
 fn sample(name: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -45,6 +47,50 @@ fn find(out: &Outcome, code: Code) -> &Diagnostic {
 fn segment_at(d: &Diagnostic) -> (u32, &str) {
     let (pos, id) = d.location.segment.as_ref().expect("segment located");
     (*pos, id.as_str())
+}
+
+/// The 997 and the 999 owed for what `out` read (if any) are valid X12 themselves, by our
+/// own validator: a group rejected for its header must not be answered by an acknowledgment
+/// that echoes the bad value and is refused in turn.
+fn acks_are_valid(out: &Outcome) {
+    for report in &out.interchanges {
+        for kind in [AckKind::Fa997, AckKind::Ia999] {
+            let params = AckParams {
+                kind,
+                ta1: Ta1Policy::WhenRequestedOrRejected,
+                all_sets: false,
+                interchange_control_number: 42,
+                group_control_number: 7,
+                date: "20261123".into(),
+                time: "1200".into(),
+            };
+            let Some(ack) = acknowledge(report, &params) else {
+                continue;
+            };
+            let opts = WriteOptions {
+                delimiters: Delimiters {
+                    element: b'*',
+                    component: b':',
+                    repetition: Some(b'^'),
+                    segment: b'~',
+                },
+                line_ending: "\n",
+                policy: DelimiterPolicy::Substitute(b' '),
+            };
+            let text = render_interchange(&ack, opts).expect("renders");
+            let check = validate(
+                &text[..],
+                ReaderOptions::default(),
+                ValidateOptions::default(),
+            );
+            let msgs: Vec<String> = check.diagnostics.iter().map(|d| d.to_string()).collect();
+            assert!(
+                check.is_valid(),
+                "{}\n{msgs:#?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+    }
 }
 
 // ---- interchange (TA1) -----------------------------------------------------------------
@@ -175,12 +221,14 @@ fn missing_ge_is_ak9_3() {
     let out = run(&edit(&claim(), "GE*1*5001~\n", ""));
     let d = find(&out, Code::Group(GroupError::TrailerMissing));
     assert_eq!(d.location.group.as_deref(), Some("5001"));
+    acks_are_valid(&out);
 }
 
 #[test]
 fn ge02_not_matching_gs06_is_ak9_4() {
     let out = run(&edit(&claim(), "GE*1*5001", "GE*1*5002"));
     find(&out, Code::Group(GroupError::ControlNumberMismatch));
+    acks_are_valid(&out);
 }
 
 #[test]
@@ -188,6 +236,7 @@ fn wrong_set_count_is_ak9_5() {
     let out = run(&edit(&claim(), "GE*1*5001", "GE*2*5001"));
     find(&out, Code::Group(GroupError::SetCountMismatch));
     assert_eq!(out.interchanges[0].groups[0].status(), "R");
+    acks_are_valid(&out);
 }
 
 #[test]
@@ -199,18 +248,21 @@ fn duplicate_gs06_is_ak9_19() {
     let doubled = format!("{}{group}{}", &text[..end], &text[end..]);
     let out = run(&edit(&doubled, "IEA*1*", "IEA*2*"));
     find(&out, Code::Group(GroupError::ControlNumberNotUnique));
+    acks_are_valid(&out);
 }
 
 #[test]
 fn unsupported_version_is_ak9_2() {
     let out = run(&edit(&claim(), "*X*004010~", "*X*003040~"));
     find(&out, Code::Group(GroupError::VersionNotSupported));
+    acks_are_valid(&out);
 }
 
 #[test]
 fn bad_group_control_number_is_ak9_6() {
     let out = run(&edit(&claim(), "*1405*5001*X*", "*1405*50A1*X*"));
     find(&out, Code::Group(GroupError::ControlNumberSyntax));
+    acks_are_valid(&out);
 }
 
 /// A functional group holds one or more transaction sets: GS then GE*0 is an error at the
@@ -231,6 +283,7 @@ fn empty_group_is_rejected_at_its_ge() {
     let group = &out.interchanges[0].groups[0];
     assert_eq!(group.errors, vec![GroupError::NoTransactionSets]);
     assert_eq!(group.status(), "R");
+    acks_are_valid(&out);
 }
 
 #[test]
@@ -242,6 +295,7 @@ fn unsupported_functional_group_is_ak9_1() {
         out.interchanges[0].groups[0].errors,
         vec![GroupError::NotSupported]
     );
+    acks_are_valid(&out);
 }
 
 /// GS08 is AN 1/12: a longer one is read as its version, but that version as sent is none
@@ -254,6 +308,7 @@ fn gs08_too_long_is_ak9_2() {
         out.interchanges[0].groups[0].errors,
         vec![GroupError::VersionNotSupported]
     );
+    acks_are_valid(&out);
 }
 
 /// A bad GS element AK905 has no code for (GS02 to GS05, GS07) rejects the group with none:
@@ -285,6 +340,7 @@ fn bad_gs_element_without_an_ak905_code_rejects_the_group_with_none() {
         let group = &out.interchanges[0].groups[0];
         assert_eq!(group.errors, vec![GroupError::HeaderElementError], "{to}");
         assert_eq!(group.status(), "R");
+        acks_are_valid(&out);
     }
 }
 
