@@ -28,6 +28,7 @@ pub mod adjudicate;
 pub mod amounts;
 pub mod audit;
 pub mod batch;
+pub mod calendar;
 pub mod caps;
 pub mod claims;
 pub mod contracts;
