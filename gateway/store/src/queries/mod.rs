@@ -8,6 +8,7 @@ pub(crate) mod as2;
 pub(crate) mod audit;
 pub(crate) mod control;
 pub(crate) mod engine;
+pub(crate) mod keyed_lists;
 pub(crate) mod outbox;
 pub(crate) mod pipeline;
 pub(crate) mod retro;
