@@ -48,7 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::dispute_csv_api::routes())
         .merge(crate::responses_api::routes())
         .merge(
-            crate::rosters_api::routes().with_state(crate::rosters_api::RosterState {
+            crate::rosters_api::routes().with_state(crate::api::StoreState {
                 store: state.shared.store.clone(),
                 engine: state.shared.settings.engine.clone(),
             }),

@@ -48,7 +48,7 @@ async fn roster_upload_hold_and_approve_over_http() {
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open(&dir.path().join("cg.db")).await.unwrap());
     store.migrate().await.unwrap();
-    let app = super::routes().with_state(super::RosterState {
+    let app = super::routes().with_state(crate::api::StoreState {
         store: store.clone(),
         engine: Default::default(),
     });
