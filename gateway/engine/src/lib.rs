@@ -37,6 +37,7 @@ pub mod duplicates;
 pub mod fingerprint;
 pub mod identity;
 pub mod name;
+pub mod price_lists;
 pub mod reasons;
 pub mod reconcile;
 pub mod retro;
