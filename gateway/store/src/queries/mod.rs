@@ -11,6 +11,7 @@ pub(crate) mod engine;
 pub(crate) mod keyed_lists;
 pub(crate) mod outbox;
 pub(crate) mod pipeline;
+pub(crate) mod reference_prices;
 pub(crate) mod retro;
 pub(crate) mod rosters;
 pub(crate) mod transmission;
