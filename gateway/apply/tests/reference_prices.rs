@@ -10,7 +10,7 @@
 mod common;
 
 use apply::{PriceQuery, load_reference_prices, reference_prices_page};
-use common::{Harness, Kind, applied, ctx, partners};
+use common::{Harness, Kind, answered, applied, ctx, partners};
 use rust_decimal::Decimal;
 use schemas::Document;
 
@@ -48,24 +48,6 @@ fn claim_without_wac() -> Document {
     claim.lines[1].claimed_amount = "60.00".parse::<Decimal>().unwrap();
     claim.total_claimed = claim.lines.iter().map(|l| l.claimed_amount).sum();
     Document::Claim(claim)
-}
-
-/// Line, AAA03 and approved amount of each line of the 849 in the outbox.
-async fn answered(h: &Harness, message_id: &str) -> Vec<String> {
-    let Document::ClaimResponse(r) = common::outbox_doc(h, message_id).await else {
-        panic!("not an 849");
-    };
-    r.lines
-        .iter()
-        .map(|l| {
-            format!(
-                "{} {} {}",
-                l.line,
-                l.reason_code.as_deref().unwrap_or("-"),
-                l.approved_amount
-            )
-        })
-        .collect()
 }
 
 async fn audit_events(h: &Harness) -> usize {
