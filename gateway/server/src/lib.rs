@@ -49,6 +49,8 @@ pub mod responses_api;
 pub mod rosters_api;
 pub mod settings;
 pub mod shared;
+#[cfg(test)]
+mod test_http;
 
 pub use app::{Gateway, StartError};
 pub use error::PipelineError;

@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use store::{SqliteStore, Store};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::test_http::send;
 
 const PATH: &str = "/api/v1/suppliers/123456789/reference-prices";
 
@@ -19,30 +20,6 @@ item,price,uom,start,end
 12345020101,42.00,CA,2026-01-01,2026-12-31
 12345030005,65.00,CA,2026-01-01,2026-12-31
 ";
-
-/// One HTTP/1.1 request; the status and the JSON body.
-async fn send(addr: std::net::SocketAddr, method: &str, path: &str, body: &str) -> (u16, Value) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/csv\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let json = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .and_then(|b| serde_json::from_str(b).ok())
-        .unwrap_or(Value::Null);
-    (status, json)
-}
 
 /// `item price start..end` of each listed row.
 fn listed(page: &Value) -> Vec<String> {
