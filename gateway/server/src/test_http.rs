@@ -1,9 +1,62 @@
-//! A bare HTTP/1.1 client for the route tests that serve one router on a real listener: one
-//! request on a fresh connection (`Content-Type: text/csv`, the uploads' type), read until the
-//! server closes it; the status and the body as JSON (`null` when it is none).
+//! The route tests of the store-only routes ([`StoreState`]): their router served on a free
+//! loopback port over a fresh, migrated SQLite store ([`serve`]), and a bare HTTP/1.1 client
+//! ([`send`]): one request on a fresh connection (`Content-Type: text/csv`, the uploads'
+//! type), read until the server closes it; the status and the body as JSON (`null` when it is
+//! none).
 
+#![allow(clippy::expect_used)]
+
+use std::sync::Arc;
+
+use axum::Router;
 use serde_json::Value;
+use store::{SqliteStore, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::api::StoreState;
+use crate::settings::EngineSettings;
+
+/// A router being served; stopped when dropped.
+pub(crate) struct Served {
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+    /// Its database.
+    pub store: Arc<dyn Store>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Serves `routes` over a fresh, migrated SQLite store with the business day of `engine`.
+pub(crate) async fn serve(routes: Router<StoreState>, engine: EngineSettings) -> Served {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&dir.path().join("cg.db"))
+            .await
+            .expect("sqlite"),
+    );
+    store.migrate().await.expect("migrations");
+    let app = routes.with_state(StoreState {
+        store: store.clone(),
+        engine,
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let addr = listener.local_addr().expect("its address");
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    Served {
+        addr,
+        store,
+        server,
+        _dir: dir,
+    }
+}
 
 /// Sends `method path` with `body`; the status and the JSON body.
 pub(crate) async fn send(

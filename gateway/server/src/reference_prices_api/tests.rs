@@ -4,10 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
 use serde_json::{Value, json};
-use store::{SqliteStore, Store};
+use store::Store;
 
 use crate::test_http::send;
 
@@ -49,19 +47,11 @@ async fn audit_count(store: &dyn Store) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn price_lists_load_once_refuse_whole_and_list_by_item_and_date() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&dir.path().join("cg.db")).await.unwrap());
-    store.migrate().await.unwrap();
-    let app = super::routes().with_state(crate::api::StoreState {
-        store: store.clone(),
-        engine: crate::settings::EngineSettings {
-            business_day: Some("2026-11-18".parse().unwrap()),
-        },
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let day = crate::settings::EngineSettings {
+        business_day: Some("2026-11-18".parse().unwrap()),
+    };
+    let served = crate::test_http::serve(super::routes(), day).await;
+    let (addr, store) = (served.addr, served.store.clone());
 
     // Loaded: 201, three rows, retroactive (they start before the business day).
     let (status, body) = send(addr, "POST", &format!("{PATH}?actor=ann"), LIST).await;
@@ -168,5 +158,4 @@ async fn price_lists_load_once_refuse_whole_and_list_by_item_and_date() {
     )
     .await;
     assert_eq!((status, page["prices"].clone()), (200, json!([])));
-    server.abort();
 }

@@ -2,10 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
 use serde_json::Value;
-use store::{SqliteStore, Store};
 
 const HEADER: &str = "gpo_id_qualifier,gpo_id,customer_id_qualifier,customer_id,customer_name,activation_date,deactivation_date,tier\n";
 
@@ -24,17 +21,8 @@ async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> (u16, Value
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roster_upload_hold_and_approve_over_http() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&dir.path().join("cg.db")).await.unwrap());
-    store.migrate().await.unwrap();
-    let app = super::routes().with_state(crate::api::StoreState {
-        store: store.clone(),
-        engine: Default::default(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let served = crate::test_http::serve(super::routes(), Default::default()).await;
+    let (addr, store) = (served.addr, served.store.clone());
 
     // 20 members: applied.
     let (status, body) = post(addr, "/api/v1/gpos/GPO77/roster?mode=snapshot", &roster(20)).await;
@@ -86,5 +74,4 @@ async fn roster_upload_hold_and_approve_over_http() {
             .collect::<Vec<_>>(),
         ["roster held for approval", "roster approved"]
     );
-    server.abort();
 }
