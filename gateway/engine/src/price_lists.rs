@@ -32,11 +32,19 @@ use crate::contracts::{PricesLoaded, ReferencePriceRow, SupplierPrices};
 use crate::identity::{self, write_item_key};
 use crate::settings::ReferencePriceBasis;
 
-/// The columns a price list must have.
-pub const REQUIRED_COLUMNS: [&str; 4] = ["item", "price", "uom", "start"];
+/// The columns a price list may have; the first [`REQUIRED`] it must have.
+pub const COLUMNS: [&str; 7] = [
+    "item",
+    "price",
+    "uom",
+    "start",
+    "end",
+    "basis",
+    "item_qualifier",
+];
 
-/// The columns a price list may have.
-pub const OPTIONAL_COLUMNS: [&str; 3] = ["end", "basis", "item_qualifier"];
+/// How many of [`COLUMNS`] are required.
+pub const REQUIRED: usize = 4;
 
 /// The most faults a refused file lists; the rest are counted.
 pub const MAX_LISTED_FAULTS: usize = 1_000;
@@ -182,30 +190,24 @@ fn price(text: &str) -> Result<Decimal, String> {
     Ok(value)
 }
 
-/// Where each column is in the header.
+/// Where each of [`COLUMNS`] is in the header.
 struct Columns {
-    /// `REQUIRED_COLUMNS` then `OPTIONAL_COLUMNS`, by position in the record.
-    at: [Option<usize>; 7],
+    at: [Option<usize>; COLUMNS.len()],
 }
 
 impl Columns {
     fn read(headers: &csv::StringRecord, faults: &mut Faults) -> Self {
-        let known: Vec<&str> = REQUIRED_COLUMNS
-            .iter()
-            .chain(&OPTIONAL_COLUMNS)
-            .copied()
-            .collect();
-        let mut at = [None; 7];
+        let mut at = [None; COLUMNS.len()];
         for (position, header) in headers.iter().enumerate() {
             let name = header.trim().trim_start_matches('\u{feff}').trim();
-            match known.iter().position(|k| *k == name) {
+            match COLUMNS.iter().position(|c| *c == name) {
                 Some(k) if at[k].is_some() => faults.add(1, name, "", "column listed twice"),
                 Some(k) => at[k] = Some(position),
                 None => faults.add(1, name, "", "unknown column"),
             }
         }
-        for (k, name) in REQUIRED_COLUMNS.iter().enumerate() {
-            if at[k].is_none() {
+        for (slot, name) in at.iter().zip(COLUMNS).take(REQUIRED) {
+            if slot.is_none() {
                 faults.add(1, name, "", "column missing");
             }
         }
@@ -213,11 +215,10 @@ impl Columns {
     }
 
     fn cell<'r>(&self, record: &'r csv::StringRecord, name: &str) -> &'r str {
-        let k = REQUIRED_COLUMNS
+        COLUMNS
             .iter()
-            .chain(&OPTIONAL_COLUMNS)
-            .position(|c| *c == name);
-        k.and_then(|k| self.at[k])
+            .position(|c| *c == name)
+            .and_then(|k| self.at[k])
             .and_then(|p| record.get(p))
             .unwrap_or("")
             .trim()
