@@ -1,11 +1,13 @@
 //! The engine's contract book, rebuilt from the stored contract versions and cached in
 //! process. Contract versions are append-only, so their count is an exact cache key: any
-//! process adding a version changes it and the next reader rebuilds.
+//! process adding a version changes it and the next reader rebuilds. GPO memberships and
+//! suppliers' reference prices are state of their own, read again whole when the sum of their
+//! stored versions moves.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use engine::contracts::{ContractBook, Membership};
+use engine::contracts::{ContractBook, Membership, SupplierPrices};
 use engine::identity::normalize_contract_number;
 use schemas::Contract;
 use serde::{Deserialize, Serialize};
@@ -30,6 +32,9 @@ pub(crate) struct Books {
     pub count: i64,
     /// Membership generation (sum of the stored GPO membership versions) loaded into it.
     pub memberships: i64,
+    /// Reference price generation (sum of the stored reference price versions) loaded into
+    /// it.
+    pub reference_prices: i64,
     /// The engine's book.
     pub book: Arc<ContractBook>,
     /// Normalized contract number -> partner (supplier) that sent it.
@@ -108,6 +113,7 @@ impl BookCache {
     ) -> Result<BookGuard<'_>, ApplyError> {
         let count = read.contract_version_count().await?;
         let generation = read.membership_generation().await?;
+        let price_generation = read.reference_price_generation().await?;
         let mut guard = BookGuard {
             guard: self.inner.lock().await,
             committed: false,
@@ -118,6 +124,11 @@ impl BookCache {
                 .guard
                 .as_ref()
                 .is_some_and(|b| b.memberships == generation);
+        let prices_fresh = fresh
+            && guard
+                .guard
+                .as_ref()
+                .is_some_and(|b| b.reference_prices == price_generation);
         if !fresh {
             let mut books = Books::default();
             for version in read.all_contract_versions().await? {
@@ -154,6 +165,24 @@ impl BookCache {
                 book.set_memberships(&record.gpo, members);
             }
             books.memberships = generation;
+        }
+        if !prices_fresh {
+            // Reference prices (2.2): each supplier's list, read whole.
+            let stored = read.all_reference_prices().await?;
+            let books = guard.books();
+            let book = Arc::make_mut(&mut books.book);
+            book.clear_reference_prices();
+            for record in stored {
+                let prices: SupplierPrices =
+                    serde_json::from_value(record.payload).map_err(|source| {
+                        ApplyError::Corrupt {
+                            what: format!("reference prices of supplier {}", record.supplier),
+                            source,
+                        }
+                    })?;
+                book.set_reference_prices(&record.supplier, prices);
+            }
+            books.reference_prices = price_generation;
         }
         Ok(guard)
     }

@@ -119,6 +119,12 @@ pub enum ApplyError {
     /// The roster upload is not waiting for approval (already applied).
     #[error("roster upload {0} is not pending approval")]
     RosterNotPending(Uuid),
+    /// The reference price list is refused (every fault located: row, column, value).
+    #[error("price list: {0}")]
+    PriceList(#[from] engine::price_lists::PriceListError),
+    /// A supplier id that is empty once normalized.
+    #[error("supplier id {0:?} names no supplier")]
+    InvalidSupplier(String),
     /// No such dispute case.
     #[error("no dispute case {0}")]
     UnknownDispute(Uuid),

@@ -25,6 +25,9 @@
 //!   then), [`cut_batch`] one batch; each batch in one transaction, idempotent.
 //! - [`apply_roster_upload`] applies a GPO roster CSV to the stored memberships (or holds a
 //!   snapshot deactivating over 5 %), [`approve_roster_upload`] applies a held one.
+//! - [`load_reference_prices`] loads a supplier's reference price list (WAC or book cost per
+//!   item, effective-dated) into its stored reference prices, which V8 prices with when a
+//!   contract states none; [`reference_prices_page`] lists them.
 //! - Caps (chargeback-rules 5.1): contract versions write their caps' rows; sales reports,
 //!   batch actions and adjudicated claims replay the stored cap ledger and append to it.
 //!
@@ -55,6 +58,7 @@ mod error;
 mod line_source;
 mod outbox;
 mod partners;
+mod reference_prices;
 mod response;
 mod resubmit;
 mod retro;
@@ -88,6 +92,10 @@ pub use outbox::{
     EXCHANGE, inbound_routing_key, outbound_message_id, outbound_routing_key, outbox_message,
 };
 pub use partners::{Partner, PartnerRole, Partners, convert as partner_from_profile};
+pub use reference_prices::{
+    ListedPrice, PriceListOutcome, PricePage, PriceQuery, load_reference_prices,
+    reference_prices_page,
+};
 pub use resubmit::{Resubmission, ResubmissionOutcome, resubmit_claim};
 pub use retro::{RetroBatch, RetroOutcome, RetroResult};
 pub use roster::{RosterOutcome, apply_roster_upload, approve_roster_upload};

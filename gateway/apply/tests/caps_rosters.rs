@@ -12,7 +12,7 @@ mod common;
 use std::path::Path;
 
 use apply::{Partners, apply_document};
-use common::{Harness, Kind, answer_849, applied, ctx, partners};
+use common::{Harness, Kind, answer_849, answered, applied, ctx, partners};
 use engine::batch::{BatchLine, LineStatus};
 use engine::reasons::ReasonCode;
 use rust_decimal::Decimal;
@@ -650,29 +650,6 @@ fn claim_844(memo: &str, quantities: &[&str]) -> Document {
     claim.line_count = claim.lines.len() as u32;
     claim.quantity_total = None;
     Document::Claim(claim)
-}
-
-/// The 849 lines (line, AAA03, approved) of the adjudication answering `out`.
-async fn answered(h: &Harness, message_id: &str) -> Vec<String> {
-    let pending = h.store.pending_outbox(1_000).await.unwrap();
-    let row = pending
-        .iter()
-        .find(|r| r.message.message_id == message_id)
-        .expect("849 in the outbox");
-    let Ok(Document::ClaimResponse(r)) = serde_json::from_slice(&row.message.payload) else {
-        panic!("not an 849");
-    };
-    r.lines
-        .iter()
-        .map(|l| {
-            format!(
-                "{} {} {}",
-                l.line,
-                l.reason_code.as_deref().unwrap_or("-"),
-                l.approved_amount
-            )
-        })
-        .collect()
 }
 
 /// Supplier side: ACME adjudicates GOOD DRUG's 844s against its capped 845: 6 then 5 of 10 CA

@@ -60,6 +60,9 @@ enum Command {
     /// GPO rosters: upload a roster CSV (snapshot or delta), approve a held snapshot.
     #[command(subcommand)]
     Roster(cmd::roster::Command),
+    /// Reference prices: load a supplier's WAC or book cost list, list what is loaded.
+    #[command(subcommand)]
+    Prices(cmd::prices::Command),
 }
 
 /// What a command concluded about its input.
@@ -103,6 +106,7 @@ fn main() -> ExitCode {
         Command::Replay(a) => cmd::ops::replay(a),
         Command::Batches(c) => cmd::batches::run(c),
         Command::Roster(c) => cmd::roster::run(c),
+        Command::Prices(c) => cmd::prices::run(c),
     };
     // What stdout still holds is written before the status is decided: a failure there is one
     // too. A reader that went away is none (src/out.rs): the status stays the command's.

@@ -290,6 +290,154 @@ fn adjudicate_prices_a_line_at_the_price_for_its_named_customer() {
     assert_eq!(line(4)["approved_amount"], "12.50", "{v}");
 }
 
+/// The sample 844 without its lines' UIT*WH, line 2 claiming 60.00 instead of 48.00, and
+/// the sample 845 without its CTP*WHL: nothing in the documents states a WAC.
+fn without_stated_wac(dir: &Path) -> (String, String) {
+    let contract =
+        std::fs::read_to_string(root().join("samples/845_4010_contract.x12")).expect("sample");
+    let no_whl: String = contract
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with("CTP**WHL*"))
+        .collect::<String>()
+        .replace("SE*48*0001~", "SE*45*0001~");
+    let claim = std::fs::read_to_string(root().join("samples/844_4010_claim.x12")).expect("sample");
+    let no_wh: String = claim
+        .split_inclusive('\n')
+        .filter(|l| !(l.starts_with("UIT*") && l.ends_with("*WH~\n")))
+        .collect::<String>()
+        .replace("AMT*CC*48.00~", "AMT*CC*60.00~")
+        .replace("AMT*CC*255.25~", "AMT*CC*267.25~")
+        .replace("SE*64*0001~", "SE*58*0001~");
+    assert!(
+        !no_whl.contains("WHL") && !no_wh.contains("*WH~"),
+        "the samples moved"
+    );
+    let contract = dir.join("845-no-whl.x12");
+    let claim = dir.join("844-no-wh.x12");
+    std::fs::write(&contract, no_whl).expect("written");
+    std::fs::write(&claim, no_wh).expect("written");
+    (
+        contract.to_str().expect("utf-8").to_owned(),
+        claim.to_str().expect("utf-8").to_owned(),
+    )
+}
+
+/// ACME's WAC list: the sample 845's WACs, per CA, from 2026-01-01, open-ended.
+const WAC_LIST: &str = "\
+item,price,uom,start,end,basis
+12345-0100-01,18.75,CA,2026-01-01,,WAC
+12345020101,42.00,CA,2026-01-01,,
+12345030005,65.00,CA,2026-01-01,,
+";
+
+fn adjudicate_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["adjudicate"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--today", "2026-11-20", "--json"]);
+    let o = chargegate(&all);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).expect("json")
+}
+
+/// chargeback-rules 4.1 with the reference price from a price list: an 844 whose lines state
+/// no WAC against an 845 that states none has no amount to check (its lines are taken at what
+/// they claim); with `--prices` each line is checked against (WAC − contract) × quantity: line
+/// 2's 60.00 for 48.00 is Amount Disputed `AMOUNT_MISMATCH` (33) and paid 48.00, line 3's
+/// contract price 45.00 against 48.25 is `CONTRACT_PRICE_MISMATCH` (06) at 100.50, lines 1
+/// and 4 are accepted as claimed.
+#[test]
+fn adjudicate_checks_amounts_against_a_reference_price_list() {
+    let dir = tempdir("price-list");
+    let (contract, claim) = without_stated_wac(&dir);
+    let unpriced = adjudicate_json(&[&claim, "--contracts", &contract]);
+    let line = |v: &serde_json::Value, n: usize| v["lines"][n - 1].clone();
+    assert_eq!(line(&unpriced, 2)["status"], "accepted", "{unpriced}");
+    assert_eq!(
+        line(&unpriced, 2)["calculated_amount"],
+        serde_json::Value::Null
+    );
+
+    let list = dir.join("acme-wac.csv");
+    std::fs::write(&list, WAC_LIST).expect("written");
+    let list = list.to_str().expect("utf-8");
+    let v = adjudicate_json(&[&claim, "--contracts", &contract, "--prices", list]);
+    assert_eq!(line(&v, 1)["status"], "accepted", "{v}");
+    assert_eq!(line(&v, 1)["calculated_amount"], "62.50");
+    assert_eq!(line(&v, 1)["approved_amount"], "62.50");
+    assert_eq!(line(&v, 2)["status"], "amount_disputed", "{v}");
+    assert_eq!(line(&v, 2)["reason"], "AMOUNT_MISMATCH");
+    assert_eq!(line(&v, 2)["x12_code"], "33");
+    assert_eq!(line(&v, 2)["calculated_amount"], "48.00");
+    assert_eq!(line(&v, 2)["approved_amount"], "48.00");
+    assert_eq!(line(&v, 3)["reason"], "CONTRACT_PRICE_MISMATCH");
+    assert_eq!(line(&v, 3)["approved_amount"], "100.50");
+    assert_eq!(line(&v, 4)["approved_amount"], "12.50");
+    assert_eq!(v["total_claimed"], "267.25");
+    assert_eq!(v["total_approved"], "223.50");
+}
+
+/// The contract's own WAC wins over a price list (chargeback-rules 4.1): the sample 845
+/// states 18.75 for amoxicillin, so a list saying 20.00 changes nothing.
+#[test]
+fn adjudicate_keeps_the_contracts_wac_over_a_price_list() {
+    let dir = tempdir("price-list-loses");
+    let list = dir.join("higher.csv");
+    std::fs::write(
+        &list,
+        "item,price,uom,start\n12345010001,20.00,CA,2026-01-01\n",
+    )
+    .expect("written");
+    let v = adjudicate_json(&[
+        "samples/844_4010_claim.x12",
+        "--contracts",
+        "samples/845_4010_contract.x12",
+        "--prices",
+        list.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(v["lines"][0]["status"], "accepted", "{v}");
+    assert_eq!(v["lines"][0]["calculated_amount"], "62.50");
+    assert_eq!(v["total_approved"], "223.50");
+}
+
+/// A price list with bad rows is refused whole, every fault located (exit 1).
+#[test]
+fn adjudicate_refuses_a_bad_price_list_naming_every_fault() {
+    let dir = tempdir("price-list-bad");
+    let (contract, claim) = without_stated_wac(&dir);
+    let list = dir.join("bad.csv");
+    std::fs::write(
+        &list,
+        "item,price,uom,start\n12345010001,18.75,CA,2026-01-01\n12345020101,42.0000001,CA,2026-01-01\n12345030005,65.00,CA,01/01/2026\n",
+    )
+    .expect("written");
+    let list = list.to_str().expect("utf-8");
+    let o = chargegate(&[
+        "adjudicate",
+        &claim,
+        "--contracts",
+        &contract,
+        "--prices",
+        list,
+        "--today",
+        "2026-11-20",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    let said = stderr(&o);
+    assert!(
+        said.contains(&format!(
+            "{list}: row 3, column price: \"42.0000001\" has 7 decimal places; at most 6\n"
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "{list}: row 4, column start: \"01/01/2026\" is not a date (YYYY-MM-DD)\n"
+        )),
+        "{said}"
+    );
+}
+
 #[test]
 fn adjudicated_849_renders_to_valid_x12_for_the_distributor() {
     let dir = tempdir("render");

@@ -1,5 +1,6 @@
 //! Black-box tests of the commands that work on the configured store directly (no running
 //! gateway): `roster upload` / `roster approve` (GPO rosters, chargeback-rules 2.2),
+//! `prices load` / `prices list` (reference prices, 2.2 and 4.1),
 //! `batches cut` (claim periods, 8.1) and `transactions --stuck` with `replay`, on a SQLite
 //! database named by a `--config` file.
 
@@ -139,6 +140,101 @@ fn roster_upload_and_approve_from_the_command_line() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `prices load` loads ACME's WAC list into the store (exit 0, `loaded`), the same file again
+/// changes nothing (`unchanged`), a list with two bad rows is refused naming both (exit 1,
+/// nothing written), a later list supersedes the days it covers, and `prices list` shows the
+/// prices in force on a day.
+#[test]
+fn prices_load_and_list_from_the_command_line() {
+    let (dir, config) = configured("prices");
+    let list = dir.join("acme-wac.csv");
+    std::fs::write(
+        &list,
+        "item,price,uom,start,end\n12345-0100-01,18.75,CA,2026-01-01,2026-12-31\n12345020101,42.00,CA,2026-01-01,\n",
+    )
+    .expect("csv");
+    let list = list.display().to_string();
+    let load = |file: &str| {
+        out(&chargegate(
+            &config,
+            &[
+                "prices",
+                "load",
+                "--supplier",
+                "123456789",
+                "--actor",
+                "ann",
+                file,
+            ],
+        ))
+    };
+    let (code, stdout, stderr) = load(&list);
+    assert_eq!(code, Some(0), "{stderr}");
+    let loaded: serde_json::Value = serde_json::from_str(stdout.trim()).expect("json");
+    assert_eq!(loaded["status"], "loaded", "{stdout}");
+    assert_eq!(loaded["loaded"]["added"], 2, "{stdout}");
+    let (code, stdout, stderr) = load(&list);
+    assert_eq!(code, Some(0), "{stderr}");
+    let again: serde_json::Value = serde_json::from_str(stdout.trim()).expect("json");
+    assert_eq!(again["status"], "unchanged", "{stdout}");
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "item,price,uom,start\n12345010001,19.00,,2027-01-01\n12345020101,42.00,CA,2027-01-01\n12345020101,43.00,CA,2027-02-01\n",
+    )
+    .expect("csv");
+    let bad = bad.display().to_string();
+    let (code, stdout, stderr) = load(&bad);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains(&format!("{bad}: row 2, column uom: required\n"))
+            && stderr.contains(&format!(
+                "{bad}: row 4, column start: \"2027-02-01\" overlaps row 3 (same item, uom and basis, 2027-01-01..open)\n"
+            )),
+        "every fault, located: {stderr}"
+    );
+
+    let later = dir.join("later.csv");
+    std::fs::write(
+        &later,
+        "item,price,uom,start\n12345010001,19.10,CA,2026-07-01\n",
+    )
+    .expect("csv");
+    let (code, stdout, stderr) = load(&later.display().to_string());
+    assert_eq!(code, Some(0), "{stderr}");
+    let later: serde_json::Value = serde_json::from_str(stdout.trim()).expect("json");
+    assert_eq!(later["loaded"]["superseded"], 1, "{stdout}");
+
+    let listed = |date: &str| {
+        let (code, stdout, stderr) = out(&chargegate(
+            &config,
+            &[
+                "prices",
+                "list",
+                "--supplier",
+                "123456789",
+                "--item",
+                "12345010001",
+                "--date",
+                date,
+            ],
+        ));
+        assert_eq!(code, Some(0), "{stderr}");
+        let page: serde_json::Value = serde_json::from_str(stdout.trim()).expect("json");
+        page["prices"]
+            .as_array()
+            .expect("prices")
+            .iter()
+            .map(|p| p["price"].as_str().expect("price").to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(listed("2026-03-01"), ["18.75"]);
+    assert_eq!(listed("2027-03-01"), ["19.10"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// `batches cut` on a store with nothing to cut says so and succeeds.
 #[test]
 fn batches_cut_with_nothing_due() {
@@ -185,6 +281,7 @@ fn commands_on_a_gateways_state_refuse_a_database_that_is_not_there() {
         &["batches", "cut", "--through", "2026-12-01"],
         &["batches", "disputes", "gooddrug/GDD-867-202611"],
         &["roster", "approve", "--gpo", "GPO77", id],
+        &["prices", "list", "--supplier", "123456789"],
     ] {
         let (code, stdout, stderr) = out(&unconfigured(&dir, args));
         assert_eq!(code, Some(2), "{args:?}: {stdout}{stderr}");

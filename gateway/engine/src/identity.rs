@@ -168,6 +168,29 @@ fn write_ndc11(qualifier: &str, id: &str, out: &mut String) -> Result<(), Malfor
     Ok(())
 }
 
+/// The X12 qualifier an item id written without one is read under (a price list's `item`):
+/// an NDC-11, with or without its hyphens, `N4`; a GTIN by its length (12 digits `UP`, 13
+/// `EN`, 14 `UK`); anything else a part number, `VP` (the vendor's: a price list is a
+/// supplier's). `None` for ten digits, which may be an NDC-10 of any of three paddings or a
+/// part number: the qualifier must be named. [`write_item_key`] then normalizes the id as
+/// it normalizes a contract's.
+pub fn item_qualifier_of(id: &str) -> Option<&'static str> {
+    let id = id.trim();
+    if id.bytes().all(|b| b.is_ascii_digit()) {
+        return match id.len() {
+            10 => None,
+            11 => Some("N4"),
+            12 => Some("UP"),
+            13 => Some("EN"),
+            14 => Some("UK"),
+            _ => Some("VP"),
+        };
+    }
+    let ndc_shaped =
+        id.split('-').count() == 3 && id.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+    Some(if ndc_shaped { "N4" } else { "VP" })
+}
+
 /// All normalized keys of an item (its LIN02/03 pair first, then the others), skipping
 /// malformed pairs.
 pub fn item_keys(item: &Item) -> Vec<String> {
@@ -213,6 +236,29 @@ mod tests {
         ];
         for (qualifier, id, expected) in cases {
             assert_eq!(key(qualifier, id).as_deref(), expected, "{qualifier} {id}");
+        }
+    }
+
+    #[test]
+    fn an_id_without_qualifier_is_read_by_its_shape() {
+        let unqualified = |id: &str| {
+            let qualifier = item_qualifier_of(id)?;
+            key(qualifier, id)
+        };
+        let cases = [
+            ("12345010001", Some("NDC:12345010001")),
+            ("12345-0100-01", Some("NDC:12345010001")),
+            ("1234-5678-90", Some("NDC:01234567890")),
+            ("312345010003", Some("UP:312345010003")),
+            ("0312345010003", Some("EN:0312345010003")),
+            ("00312345010003", Some("UK:00312345010003")),
+            ("nws-mcu32f4", Some("VP:NWS-MCU32F4")),
+            ("1234567890", None),
+            ("12-34-5", None),
+            ("", None),
+        ];
+        for (id, expected) in cases {
+            assert_eq!(unqualified(id).as_deref(), expected, "{id}");
         }
     }
 

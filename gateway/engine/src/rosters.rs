@@ -20,6 +20,7 @@ use std::io::Read;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::parse_iso_date;
 use crate::contracts::{Membership, RosterApplied, RosterError};
 use crate::identity::{PartyKey, normalize_id};
 
@@ -166,11 +167,9 @@ pub fn parse_roster<R: Read>(
             if v.is_empty() {
                 return Ok(None);
             }
-            // ISO 8601 calendar dates only: 2026-11-01.
-            let ok = v.len() == 10 && v.as_bytes()[4] == b'-' && v.as_bytes()[7] == b'-';
-            match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-                Ok(d) if ok => Ok(Some(d)),
-                _ => Err(located(
+            match parse_iso_date(v) {
+                Some(d) => Ok(Some(d)),
+                None => Err(located(
                     row,
                     COLUMNS[c],
                     format!("'{v}' is not a date (YYYY-MM-DD)"),

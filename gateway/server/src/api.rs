@@ -382,6 +382,16 @@ pub fn in_range(param: &str, value: Option<i64>, (min, max): (i64, i64)) -> Resu
     }
 }
 
+/// What the routes working on the store alone share (GPO rosters, reference prices): the
+/// database and the business day.
+#[derive(Clone)]
+pub struct StoreState {
+    /// The database.
+    pub store: std::sync::Arc<dyn store::Store>,
+    /// The business day.
+    pub engine: crate::settings::EngineSettings,
+}
+
 /// Rows a list answers when no `limit` is given.
 pub const DEFAULT_LISTED: i64 = 100;
 

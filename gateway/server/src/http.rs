@@ -1,7 +1,7 @@
 //! HTTP (design.md 10, 11): health, readiness, Prometheus metrics, the transactions API with
-//! replay, `POST /as2`, and the batch, claim and GPO roster APIs; the OpenAPI document of the
-//! API at `/api/v1/openapi.json` (`openapi.json`, kept beside this file). Every error of the
-//! API is `{"error": "message"}` ([`error`], [`crate::api`]).
+//! replay, `POST /as2`, and the batch, claim, GPO roster and reference price APIs; the OpenAPI
+//! document of the API at `/api/v1/openapi.json` (`openapi.json`, kept beside this file).
+//! Every error of the API is `{"error": "message"}` ([`error`], [`crate::api`]).
 
 use std::sync::Arc;
 
@@ -48,10 +48,12 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::dispute_csv_api::routes())
         .merge(crate::responses_api::routes())
         .merge(
-            crate::rosters_api::routes().with_state(crate::rosters_api::RosterState {
-                store: state.shared.store.clone(),
-                engine: state.shared.settings.engine.clone(),
-            }),
+            crate::rosters_api::routes()
+                .merge(crate::reference_prices_api::routes())
+                .with_state(crate::api::StoreState {
+                    store: state.shared.store.clone(),
+                    engine: state.shared.settings.engine.clone(),
+                }),
         )
         .merge(crate::contracts_api::routes())
         .route("/api/v1/openapi.json", get(openapi))

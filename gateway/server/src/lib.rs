@@ -11,8 +11,9 @@
 //! - [`inbox`]: SFTP drop intake; [`as2_endpoint`]: `POST /as2`; [`http`]: health,
 //!   metrics, transactions API; [`batches_api`], [`claims_api`], [`contracts_api`]: the
 //!   analyst API, with [`disputes_api`] (dispute cases) and [`dispute_csv_api`] (the §9
-//!   file) and [`responses_api`] (unmatched 849s); [`replay`]: failed transactions run
-//!   again.
+//!   file) and [`responses_api`] (unmatched 849s), [`rosters_api`] (GPO rosters) and
+//!   [`reference_prices_api`] (suppliers' WAC or book cost lists); [`replay`]: failed
+//!   transactions run again.
 //! - [`api`]: what the API handlers share: extractors answering JSON errors, the fallbacks,
 //!   the filters' accepted values, failures mapped to answers (stale versions named, the
 //!   machinery's errors logged under an error id).
@@ -40,6 +41,7 @@ pub mod messages;
 pub mod outbound;
 pub mod profiles;
 pub mod raw;
+pub mod reference_prices_api;
 pub mod refs;
 pub mod relay;
 pub mod replay;
@@ -47,6 +49,8 @@ pub mod responses_api;
 pub mod rosters_api;
 pub mod settings;
 pub mod shared;
+#[cfg(test)]
+mod test_http;
 
 pub use app::{Gateway, StartError};
 pub use error::PipelineError;

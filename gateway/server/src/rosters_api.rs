@@ -17,27 +17,15 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::api::{ApiBody, ApiPath, ApiQuery};
+use crate::api::{ApiBody, ApiPath, ApiQuery, StoreState};
 use crate::http::error;
-use crate::settings::EngineSettings;
 use chrono::Utc;
-use std::sync::Arc;
-use store::Store;
 
 /// Largest roster accepted (a GPO of a few hundred thousand members); a larger one is 413.
 const MAX_ROSTER: usize = 64 * 1024 * 1024;
 
-/// What the roster routes work with.
-#[derive(Clone)]
-pub struct RosterState {
-    /// The database.
-    pub store: Arc<dyn Store>,
-    /// The business day.
-    pub engine: EngineSettings,
-}
-
 /// The roster routes.
-pub fn routes() -> Router<RosterState> {
+pub fn routes() -> Router<StoreState> {
     Router::new()
         .route("/api/v1/gpos/{gpo}/roster", post(upload))
         .route("/api/v1/gpos/{gpo}/roster/{id}/approve", post(approve))
@@ -94,7 +82,7 @@ fn failure(gpo: &str, e: &apply::ApplyError) -> Response {
 }
 
 async fn upload(
-    State(state): State<RosterState>,
+    State(state): State<StoreState>,
     ApiPath(gpo): ApiPath<String>,
     ApiQuery(q): ApiQuery<RosterQuery>,
     ApiBody(body): ApiBody<MAX_ROSTER>,
@@ -115,7 +103,7 @@ async fn upload(
 }
 
 async fn approve(
-    State(state): State<RosterState>,
+    State(state): State<StoreState>,
     ApiPath((gpo, id)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<RosterQuery>,
 ) -> Response {

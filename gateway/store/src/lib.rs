@@ -240,6 +240,15 @@ pub trait StoreRead: Send {
     async fn membership_generation(&mut self) -> StoreResult<i64>;
     /// A roster upload.
     async fn get_roster_upload(&mut self, id: Uuid) -> StoreResult<Option<RosterUploadRecord>>;
+    /// A supplier's reference prices.
+    async fn reference_prices(
+        &mut self,
+        supplier: &str,
+    ) -> StoreResult<Option<ReferencePricesRecord>>;
+    /// Every supplier's reference prices, by supplier.
+    async fn all_reference_prices(&mut self) -> StoreResult<Vec<ReferencePricesRecord>>;
+    /// A number that grows with every reference price write (the sum of their versions).
+    async fn reference_price_generation(&mut self) -> StoreResult<i64>;
     /// Settlements with an allocation to the claim.
     async fn settlements_for_claim(&mut self, claim_id: Uuid)
     -> StoreResult<Vec<SettlementRecord>>;
@@ -549,6 +558,14 @@ pub trait StoreTx: StoreRead {
     async fn put_gpo_memberships(
         &mut self,
         record: &GpoMembershipsRecord,
+        expected_version: Option<i64>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64>;
+    /// Writes a supplier's reference prices: a new row when `expected_version` is `None`, else
+    /// only over that version (`Conflict` otherwise). Returns the new version.
+    async fn put_reference_prices(
+        &mut self,
+        record: &ReferencePricesRecord,
         expected_version: Option<i64>,
         audit: &NewAuditEvent,
     ) -> StoreResult<i64>;

@@ -1427,6 +1427,21 @@ pub struct GpoMembershipsRecord {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A supplier's reference prices (the engine's list, as JSON), versioned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferencePricesRecord {
+    /// Normalized supplier id.
+    pub supplier: String,
+    /// Price rows in the list.
+    pub row_count: i64,
+    /// Optimistic-concurrency version (1 for the first write).
+    pub version: i64,
+    /// The prices.
+    pub payload: Value,
+    /// When written.
+    pub updated_at: DateTime<Utc>,
+}
+
 /// A roster file received for a GPO.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RosterUploadRecord {

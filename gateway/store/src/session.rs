@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use crate::error::StoreResult;
 use crate::model::*;
-use crate::queries::{as2, audit, control, engine, outbox, pipeline, retro, rosters, transmission};
+use crate::queries::{
+    as2, audit, control, engine, outbox, pipeline, reference_prices, retro, rosters, transmission,
+};
 use crate::sql::Exec;
 use crate::{StoreRead, StoreTx};
 
@@ -320,6 +322,21 @@ impl StoreRead for Session {
 
     async fn get_roster_upload(&mut self, id: Uuid) -> StoreResult<Option<RosterUploadRecord>> {
         rosters::get_upload(self.conn(), id).await
+    }
+
+    async fn reference_prices(
+        &mut self,
+        supplier: &str,
+    ) -> StoreResult<Option<ReferencePricesRecord>> {
+        reference_prices::get(self.conn(), supplier).await
+    }
+
+    async fn all_reference_prices(&mut self) -> StoreResult<Vec<ReferencePricesRecord>> {
+        reference_prices::all(self.conn()).await
+    }
+
+    async fn reference_price_generation(&mut self) -> StoreResult<i64> {
+        reference_prices::generation(self.conn()).await
     }
 
     async fn settlements_for_claim(
@@ -716,6 +733,15 @@ impl StoreTx for Session {
         audit: &NewAuditEvent,
     ) -> StoreResult<i64> {
         rosters::put_memberships(self.conn(), record, expected_version, audit).await
+    }
+
+    async fn put_reference_prices(
+        &mut self,
+        record: &ReferencePricesRecord,
+        expected_version: Option<i64>,
+        audit: &NewAuditEvent,
+    ) -> StoreResult<i64> {
+        reference_prices::put(self.conn(), record, expected_version, audit).await
     }
 
     async fn insert_roster_upload(

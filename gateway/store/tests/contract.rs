@@ -189,6 +189,7 @@ contract_suite!(
     transaction_error_note_can_be_cleared,
     rollback_to_savepoint_undoes_only_later_writes,
     roster_memberships_and_uploads_are_versioned,
+    reference_prices_are_versioned_per_supplier,
     claim_periods_and_bulk_line_updates,
     audit_events_append_in_bulk_in_order,
     batches_and_claims_are_listed_by_filter,
@@ -2446,6 +2447,96 @@ async fn roster_memberships_and_uploads_are_versioned(h: &Harness) {
         .expect("row");
     assert_eq!((up.status.as_str(), up.version), ("applied", 2));
     assert_eq!(up.payload, json!({"applied": true}));
+    drop(r);
+}
+
+/// Reference prices (migration 0025): one versioned list per supplier; a stale writer is a
+/// conflict and writes nothing (not its audit event either); the generation sums the
+/// versions, so a cached book sees a load made by another process.
+async fn reference_prices_are_versioned_per_supplier(h: &Harness) {
+    let mut r = reader(h).await;
+    assert_eq!(r.reference_price_generation().await.expect("generation"), 0);
+    assert!(
+        r.reference_prices("123456789")
+            .await
+            .expect("get")
+            .is_none()
+    );
+    let record = |supplier: &str, rows: i64, at: i64| ReferencePricesRecord {
+        supplier: supplier.into(),
+        row_count: rows,
+        version: 0,
+        payload: json!({"NDC:12345010001": [{"price": format!("{rows}.75")}]}),
+        updated_at: t(at),
+    };
+    let mut tx = h.store.begin().await.expect("begin");
+    let event = |n: i64| audit("reference_prices", "123456789", "loaded", "loaded", n);
+    let other = audit("reference_prices", "556677889", "loaded", "loaded", 2);
+    assert_eq!(
+        tx.put_reference_prices(&record("123456789", 1, 1), None, &event(1))
+            .await
+            .expect("insert"),
+        1
+    );
+    assert_eq!(
+        tx.put_reference_prices(&record("123456789", 2, 2), Some(1), &event(2))
+            .await
+            .expect("update"),
+        2
+    );
+    tx.put_reference_prices(&record("556677889", 5, 2), None, &other)
+        .await
+        .expect("another supplier");
+    tx.commit().await.expect("commit");
+
+    let mut tx = h.store.begin().await.expect("begin");
+    let stale = tx
+        .put_reference_prices(&record("123456789", 9, 3), Some(1), &event(3))
+        .await;
+    assert!(
+        matches!(
+            stale,
+            Err(StoreError::Conflict {
+                entity: "reference_prices",
+                expected: 1,
+                actual: 2,
+                ..
+            })
+        ),
+        "{stale:?}"
+    );
+    tx.rollback().await.expect("rollback");
+
+    let mut r2 = reader(h).await;
+    let stored = r2
+        .reference_prices("123456789")
+        .await
+        .expect("get")
+        .expect("row");
+    assert_eq!((stored.row_count, stored.version), (2, 2));
+    assert_eq!(
+        stored.payload,
+        json!({"NDC:12345010001": [{"price": "2.75"}]})
+    );
+    let all: Vec<String> = r2
+        .all_reference_prices()
+        .await
+        .expect("all")
+        .into_iter()
+        .map(|p| p.supplier)
+        .collect();
+    assert_eq!(all, ["123456789", "556677889"]);
+    assert_eq!(
+        r2.reference_price_generation().await.expect("generation"),
+        3
+    );
+    assert_eq!(
+        r2.audit_events("reference_prices", "123456789")
+            .await
+            .expect("events")
+            .len(),
+        2
+    );
     drop(r);
 }
 

@@ -415,6 +415,25 @@ pub async fn outbox_doc(h: &Harness, message_id: &str) -> Document {
     serde_json::from_slice(&row.message.payload).expect("outbox payload is a document")
 }
 
+/// The lines of the 849 an outbox message carries, as `line AAA03 approved` (`-` for no
+/// AAA03).
+pub async fn answered(h: &Harness, message_id: &str) -> Vec<String> {
+    let Document::ClaimResponse(r) = outbox_doc(h, message_id).await else {
+        panic!("not an 849");
+    };
+    r.lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{} {} {}",
+                l.line,
+                l.reason_code.as_deref().unwrap_or("-"),
+                l.approved_amount
+            )
+        })
+        .collect()
+}
+
 /// The outcome of a document or action that must have been applied (not skipped as seen).
 pub fn applied<T: std::fmt::Debug>(result: Result<apply::Applied<T>, apply::ApplyError>) -> T {
     match result {

@@ -1,14 +1,18 @@
-//! `chargegate adjudicate CLAIM --contracts FILE...`: the engine run offline, supplier side.
+//! `chargegate adjudicate CLAIM --contracts FILE... [--prices FILE...]`: the engine run
+//! offline, supplier side. A price list (`--prices`, the CSV `prices load` takes) gives the
+//! claim's supplier its reference prices, as loaded into a store.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::NaiveDate;
 use engine::adjudicate::{ResponseHeader, adjudicate};
-use engine::contracts::ContractBook;
+use engine::contracts::{ContractBook, SupplierPrices};
+use engine::identity::PartyKey;
+use engine::price_lists::{PriceListRow, load_price_list, read_price_list};
 use engine::settings::EngineSettings;
-use schemas::{Document, Source};
+use schemas::{Claim, Document, Source};
 
 use super::input::ReadFlags;
 use super::translate::translate_file;
@@ -22,6 +26,11 @@ pub struct Args {
     /// Contract files (845), applied in order (originals before changes).
     #[arg(long, required = true, num_args = 1..)]
     contracts: Vec<PathBuf>,
+    /// Reference price lists (CSV: item, price, uom, start, end, basis) of the claim's
+    /// supplier, loaded in order (a later list supersedes the days it covers); a contract's
+    /// own WAC still wins.
+    #[arg(long, num_args = 1..)]
+    prices: Vec<PathBuf>,
     /// Pricing "today" (default: today, UTC).
     #[arg(long)]
     today: Option<NaiveDate>,
@@ -40,6 +49,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let today = args
         .today
         .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let Some(lists) = read_lists(&args.prices)? else {
+        return Ok(Outcome::Invalid);
+    };
     let mut book = ContractBook::new();
     let contract_flags = ReadFlags {
         partner: None,
@@ -75,6 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         "note: engine rules are the defaults of chargeback-rules §2.1 (profile [rules] not applied offline)"
     );
     let settings = EngineSettings::default();
+    load_lists(&mut book, &claims, &lists, &settings, today);
     let mut out = crate::out::stdout();
     for claim in &claims {
         let run = adjudicate(claim, &book, &settings, today);
@@ -131,4 +144,61 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
     }
     Ok(if ok { Outcome::Valid } else { Outcome::Invalid })
+}
+
+/// A price list file and its rows.
+type PriceList<'p> = (&'p Path, Vec<PriceListRow>);
+
+/// The price lists, read in order; `None` when one is refused (its faults on stderr).
+fn read_lists(paths: &[PathBuf]) -> anyhow::Result<Option<Vec<PriceList<'_>>>> {
+    let mut lists = Vec::with_capacity(paths.len());
+    for path in paths {
+        let csv = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        match read_price_list(&csv[..]) {
+            Ok(rows) => lists.push((path.as_path(), rows)),
+            Err(e) => {
+                super::prices::print_faults(&path.display().to_string(), &e);
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some(lists))
+}
+
+/// Loads the lists, in order, as the reference prices of each claim's supplier, and says on
+/// stderr how many rows of each are of another basis than the rules' (not used).
+fn load_lists(
+    book: &mut ContractBook,
+    claims: &[Claim],
+    lists: &[PriceList<'_>],
+    settings: &EngineSettings,
+    today: NaiveDate,
+) {
+    if lists.is_empty() {
+        return;
+    }
+    for claim in claims {
+        let supplier = PartyKey::of(&claim.supplier);
+        if book.reference_prices(&supplier.id).is_some() {
+            continue;
+        }
+        let mut prices = SupplierPrices::default();
+        for (_, rows) in lists {
+            load_price_list(&mut prices, rows, today);
+        }
+        book.set_reference_prices(&supplier.id, prices);
+    }
+    for (path, rows) in lists {
+        let other = rows
+            .iter()
+            .filter(|r| r.reference.basis != settings.reference_price_basis)
+            .count();
+        if other > 0 {
+            eprintln!(
+                "note: {}: rows of another basis than the rules' reference_price_basis ({}) are not used: {other}",
+                path.display(),
+                engine::audit::status_name(&settings.reference_price_basis)
+            );
+        }
+    }
 }

@@ -9,6 +9,7 @@ pub mod input;
 pub mod ops;
 pub mod parse;
 pub mod partner;
+pub mod prices;
 pub mod render;
 pub mod roster;
 pub mod translate;

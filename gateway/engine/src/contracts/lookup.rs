@@ -3,7 +3,6 @@
 use std::borrow::Cow;
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use schemas::Item;
 use serde::{Deserialize, Serialize};
 
@@ -402,26 +401,6 @@ impl ContractBook {
         Eligibility::NotEligible
     }
 
-    /// Reference price per contract unit on `d`: the contract-stated one wins, else the book's
-    /// effective-dated reference price of the supplier's item.
-    pub fn reference_price(
-        &self,
-        supplier: &PartyKey,
-        row: &PriceRow,
-        d: NaiveDate,
-    ) -> Option<Decimal> {
-        if let Some(price) = row.reference_price {
-            return Some(price);
-        }
-        let key = format!("{}\u{1f}{}", supplier.id, self.item_key(row.item)?);
-        self.reference_prices
-            .get(&key)?
-            .iter()
-            .rev()
-            .find(|r| r.start <= d && d <= r.end && r.uom == self.uom(row.uom))
-            .map(|r| r.price)
-    }
-
     /// Exact factor from a sale unit to the contract unit of a row: identity, else the
     /// settings' conversion for this item, else one for any item.
     pub fn uom_factor(
@@ -461,6 +440,7 @@ impl ContractBook {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
+    use rust_decimal::Decimal;
 
     use super::*;
 

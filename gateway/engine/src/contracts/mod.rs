@@ -13,6 +13,7 @@ mod caps;
 mod hot;
 mod lookup;
 mod pairs;
+mod reference;
 
 use crate::name::Name;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -29,6 +30,7 @@ pub use apply::{Applied, BookError, RosterApplied, RosterError};
 pub use caps::BookCap;
 pub(crate) use hot::{HotContract, distributor_print};
 pub use lookup::{CLASS_NOT_IN_BOOK, Eligibility, PriceChoice};
+pub use reference::{PricesLoaded, ReferencePriceRow, SupplierPrices};
 
 /// Index of a contract (lineage) in the book.
 pub type ContractIdx = u32;
@@ -219,6 +221,8 @@ struct FastIndex {
     rows: pairs::PairIndex,
     /// The hot fields of each contract's current version, by contract index.
     hot: Vec<HotContract>,
+    /// The other keys of an item (a LIN's further ids), sorted, by item index.
+    aliases: HashMap<ItemIdx, Vec<Name>>,
 }
 
 /// A contract and all its versions.
@@ -259,19 +263,6 @@ pub struct Membership {
     pub roster: Option<String>,
 }
 
-/// An effective-dated reference price (WAC or book cost) of a supplier's item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReferencePriceRow {
-    /// First day.
-    pub start: NaiveDate,
-    /// Last day, inclusive.
-    pub end: NaiveDate,
-    /// Price per `uom`.
-    pub price: Decimal,
-    /// Unit of measure.
-    pub uom: String,
-}
-
 /// Every contract, roster and reference price the engine knows. Plain data: a store persists
 /// it as it is (the hash indexes are rebuilt when it is read back).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -291,8 +282,8 @@ pub struct ContractBook {
     item_contracts: HashMap<ItemIdx, Vec<ContractIdx>>,
     /// GPO id → roster memberships.
     memberships: BTreeMap<String, Vec<Membership>>,
-    /// `supplier id` + U+001F + item key → reference prices.
-    reference_prices: BTreeMap<String, Vec<ReferencePriceRow>>,
+    /// Normalized supplier id → its reference prices.
+    reference_prices: BTreeMap<String, SupplierPrices>,
     /// Fingerprints of documents already applied.
     applied: BTreeSet<String>,
     /// The party sets prices are only for ([`PriceRow::parties`] − 1): every id of each
@@ -332,7 +323,7 @@ struct BookData {
     by_number: HashMap<String, ContractIdx>,
     item_contracts: HashMap<ItemIdx, Vec<ContractIdx>>,
     memberships: BTreeMap<String, Vec<Membership>>,
-    reference_prices: BTreeMap<String, Vec<ReferencePriceRow>>,
+    reference_prices: BTreeMap<String, SupplierPrices>,
     applied: BTreeSet<String>,
     #[serde(default)]
     price_parties: Vec<Vec<PartyKey>>,
@@ -364,6 +355,15 @@ impl From<BookData> for ContractBook {
         }
         for (key, idx) in &book.item_index {
             book.fast.items.insert(text_print(key), *idx);
+        }
+        let aliases: Vec<(String, ItemIdx)> = book
+            .item_index
+            .iter()
+            .filter(|(key, idx)| book.item_key(**idx) != Some(key.as_str()))
+            .map(|(key, idx)| (key.clone(), *idx))
+            .collect();
+        for (key, idx) in aliases {
+            book.note_alias(&key, idx);
         }
         let pairs = book.contracts.iter().map(|l| l.current().rows.len()).sum();
         book.fast.rows.reserve(pairs);
@@ -445,6 +445,23 @@ impl ContractBook {
     fn alias_item(&mut self, key: &str, idx: ItemIdx) {
         self.item_index.insert(key.to_owned(), idx);
         self.fast.items.insert(text_print(key), idx);
+        self.note_alias(key, idx);
+    }
+
+    /// Records `key` among the other keys of item `idx` when it is not the item's main key.
+    fn note_alias(&mut self, key: &str, idx: ItemIdx) {
+        if self.item_key(idx) == Some(key) {
+            return;
+        }
+        let aliases = self.fast.aliases.entry(idx).or_default();
+        if let Err(at) = aliases.binary_search_by(|k| (**k).cmp(key)) {
+            aliases.insert(at, Name::from(key));
+        }
+    }
+
+    /// The keys of an item besides its main one, sorted.
+    pub(crate) fn item_aliases(&self, idx: ItemIdx) -> &[Name] {
+        self.fast.aliases.get(&idx).map_or(&[], Vec::as_slice)
     }
 
     fn index_contract(&mut self, key: String, idx: ContractIdx) {
@@ -542,19 +559,6 @@ impl ContractBook {
     /// Memberships of a GPO.
     pub fn memberships(&self, gpo: &PartyKey) -> &[Membership] {
         self.memberships.get(&gpo.id).map_or(&[], Vec::as_slice)
-    }
-
-    /// Adds an effective-dated reference price for a supplier's item.
-    pub fn add_reference_price(
-        &mut self,
-        supplier: &PartyKey,
-        item_key: &str,
-        row: ReferencePriceRow,
-    ) {
-        let key = format!("{}\u{1f}{}", supplier.id, item_key);
-        let rows = self.reference_prices.entry(key).or_default();
-        rows.push(row);
-        rows.sort_by_key(|r| r.start);
     }
 }
 

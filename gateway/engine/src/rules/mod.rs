@@ -797,11 +797,12 @@ impl<'a> Pipeline<'a> {
         let Ok(contract_sale) = factor.price_per_sale_unit(row.contract_price) else {
             return v.fail(Step::V0, ReasonCode::DataInvalid);
         };
-        // ref(d): the contract's or the book's; else the reference the line states (UIT*WH,
+        // ref(d): the contract's or the book's (the supplier's price list, rows of the
+        // partner's `reference_price_basis`); else the reference the line states (UIT*WH,
         // the claimant's stated cost), which nothing here can check but which lets the
         // contract price and the amount be. With none at all the contract price is still
         // checked (it used not to be: the line passed at whatever it claimed).
-        let known = book.reference_price(&ctx.supplier, row, d);
+        let known = book.reference_price(&ctx.supplier, row, d, settings.reference_price_basis);
         let Some(reference) = known.or_else(|| stated_reference(line, factor)) else {
             return self.check_prices(line, contract_sale, None, v);
         };

@@ -9,7 +9,7 @@ use super::*;
 use crate::caps::{Cap, CapScope};
 use crate::contracts::Membership;
 use crate::duplicates::{HistoryEntry, line_keys};
-use crate::settings::UomConversion;
+use crate::settings::{ReferencePriceBasis, UomConversion};
 
 pub(crate) fn date(s: &str) -> NaiveDate {
     s.parse().unwrap_or_default()
@@ -715,6 +715,78 @@ fn v8_prices() {
         Case::with_contract(no_wac).run(&[l]),
         "AmountDisputed CONTRACT_PRICE_MISMATCH [CONTRACT_PRICE_MISMATCH] calc=- acc=- []"
     );
+}
+
+/// ACME's price list gives 12345010001 a WAC of `price` per CA from 2026-01-01, open-ended,
+/// under `item` (any of the item's ids) and `basis`.
+fn listed(case: &mut Case, item: &str, price: &str, uom: &str, basis: ReferencePriceBasis) {
+    let row = crate::contracts::ReferencePriceRow {
+        start: date("2026-01-01"),
+        end: None,
+        price: dec(price),
+        uom: uom.into(),
+        basis,
+    };
+    case.book.add_reference_price(
+        &PartyKey::new("1", "123456789"),
+        item,
+        row,
+        date("2026-11-18"),
+    );
+}
+
+#[test]
+fn v8_prices_from_the_suppliers_price_list() {
+    use crate::settings::ReferencePriceBasis::{Book, Wac};
+    let mut no_wac = sample_contract();
+    no_wac.items[0].wac = None;
+    // Line 1 as an 844 without UIT*WH: the list's WAC prices it (18.75 − 12.50) × 10.
+    let mut l = line(1);
+    l.claimed_reference_price = None;
+    let mut case = Case::with_contract(no_wac.clone());
+    listed(&mut case, "NDC:12345010001", "18.75", "CA", Wac);
+    assert_eq!(
+        case.run(&[l.clone()]),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+    // A wrong claimed amount is checked against it (V9), and a stated WAC too (V8: the list
+    // can be checked against, unlike the line's own figure).
+    let mut over = l.clone();
+    over.claimed_amount = Some(dec("70.00"));
+    assert_eq!(
+        case.run(&[over]),
+        "AmountDisputed AMOUNT_MISMATCH [AMOUNT_MISMATCH] calc=62.50 acc=- []"
+    );
+    let mut stated = l.clone();
+    stated.claimed_reference_price = Some(dec("19.00"));
+    assert_eq!(
+        case.run(&[stated]),
+        "AmountDisputed REFERENCE_PRICE_MISMATCH [REFERENCE_PRICE_MISMATCH] calc=62.50 acc=- []"
+    );
+    // Listed under the item's UPC (the 845's second id): the same item.
+    let mut case = Case::with_contract(no_wac.clone());
+    listed(&mut case, "UP:312345010003", "18.75", "CA", Wac);
+    assert_eq!(
+        case.run(&[l.clone()]),
+        "Accepted - [] calc=62.50 acc=62.50 []"
+    );
+    // A price per EA does not price a contract row per CA; a book cost does not price a
+    // partner whose basis is WAC, but does one whose basis is book cost.
+    let mut case = Case::with_contract(no_wac.clone());
+    listed(&mut case, "NDC:12345010001", "1.60", "EA", Wac);
+    listed(&mut case, "NDC:12345010001", "17.50", "CA", Book);
+    assert_eq!(case.run(&[l.clone()]), "Accepted - [] calc=- acc=- []");
+    case.settings.reference_price_basis = Book;
+    let mut book_claim = l.clone();
+    book_claim.claimed_amount = Some(dec("50.00"));
+    assert_eq!(
+        case.run(&[book_claim]),
+        "Accepted - [] calc=50.00 acc=50.00 []"
+    );
+    // The contract's own WAC wins over the list (§4.1: a contract-stated one wins).
+    let mut case = Case::new();
+    listed(&mut case, "NDC:12345010001", "20.00", "CA", Wac);
+    assert_eq!(case.run(&[l]), "Accepted - [] calc=62.50 acc=62.50 []");
 }
 
 #[test]

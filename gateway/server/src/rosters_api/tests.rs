@@ -2,11 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
 use serde_json::Value;
-use store::{SqliteStore, Store};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const HEADER: &str = "gpo_id_qualifier,gpo_id,customer_id_qualifier,customer_id,customer_name,activation_date,deactivation_date,tier\n";
 
@@ -18,43 +14,15 @@ fn roster(members: usize) -> String {
     csv
 }
 
-/// One HTTP/1.1 POST; the status and the JSON body.
+/// One POST of a roster; the status and the JSON body.
 async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> (u16, Value) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/csv\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let status = response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let json = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b)
-        .and_then(|b| serde_json::from_str(b).ok())
-        .unwrap_or(Value::Null);
-    (status, json)
+    crate::test_http::send(addr, "POST", path, body).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roster_upload_hold_and_approve_over_http() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&dir.path().join("cg.db")).await.unwrap());
-    store.migrate().await.unwrap();
-    let app = super::routes().with_state(super::RosterState {
-        store: store.clone(),
-        engine: Default::default(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let served = crate::test_http::serve(super::routes(), Default::default()).await;
+    let (addr, store) = (served.addr, served.store.clone());
 
     // 20 members: applied.
     let (status, body) = post(addr, "/api/v1/gpos/GPO77/roster?mode=snapshot", &roster(20)).await;
@@ -106,5 +74,4 @@ async fn roster_upload_hold_and_approve_over_http() {
             .collect::<Vec<_>>(),
         ["roster held for approval", "roster approved"]
     );
-    server.abort();
 }

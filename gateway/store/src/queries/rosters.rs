@@ -5,58 +5,48 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::audit;
+use super::keyed_lists::{KeyedList, KeyedTable, KeyedWrite};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{GpoMembershipsRecord, NewAuditEvent, RosterUploadRecord};
 use crate::sql::{Exec, Row};
 
-const MEMBERSHIP_COLUMNS: &str = "gpo, members, version, payload, updated_at";
+/// One row per GPO: its memberships, as the engine holds them.
+const MEMBERSHIPS: KeyedTable = KeyedTable {
+    name: "gpo_memberships",
+    key: "gpo",
+    count: "members",
+};
 
-fn memberships(r: &Row) -> StoreResult<GpoMembershipsRecord> {
-    Ok(GpoMembershipsRecord {
-        gpo: r.text("gpo")?,
-        members: r.int("members")?,
-        version: r.int("version")?,
-        payload: r.json("payload")?,
-        updated_at: r.time("updated_at")?,
-    })
+fn memberships(list: KeyedList) -> GpoMembershipsRecord {
+    GpoMembershipsRecord {
+        gpo: list.key,
+        members: list.count,
+        version: list.version,
+        payload: list.payload,
+        updated_at: list.updated_at,
+    }
 }
 
 pub(crate) async fn get_memberships(
     c: &mut dyn Exec,
     gpo: &str,
 ) -> StoreResult<Option<GpoMembershipsRecord>> {
-    c.fetch_optional(
-        &format!("SELECT {MEMBERSHIP_COLUMNS} FROM gpo_memberships WHERE gpo = $1"),
-        vec![gpo.into()],
-    )
-    .await?
-    .map(|r| memberships(&r))
-    .transpose()
+    Ok(MEMBERSHIPS.get(c, gpo).await?.map(memberships))
 }
 
 pub(crate) async fn all_memberships(c: &mut dyn Exec) -> StoreResult<Vec<GpoMembershipsRecord>> {
-    let rows = c
-        .fetch_all(
-            &format!("SELECT {MEMBERSHIP_COLUMNS} FROM gpo_memberships ORDER BY gpo"),
-            vec![],
-        )
-        .await?;
-    rows.iter().map(memberships).collect()
+    Ok(MEMBERSHIPS
+        .all(c)
+        .await?
+        .into_iter()
+        .map(memberships)
+        .collect())
 }
 
 /// The sum of the versions of every GPO's memberships: it grows with every write, so a
 /// process caching memberships knows when to reload them.
 pub(crate) async fn membership_generation(c: &mut dyn Exec) -> StoreResult<i64> {
-    let rows = c
-        .fetch_all(
-            "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) AS n FROM gpo_memberships",
-            vec![],
-        )
-        .await?;
-    match rows.first() {
-        Some(r) => r.int("n"),
-        None => Ok(0),
-    }
+    MEMBERSHIPS.generation(c).await
 }
 
 /// Writes a GPO's memberships: inserted when `expected_version` is `None`, else updated only
@@ -68,53 +58,15 @@ pub(crate) async fn put_memberships(
     expected_version: Option<i64>,
     event: &NewAuditEvent,
 ) -> StoreResult<i64> {
-    let version = match expected_version {
-        None => {
-            c.execute(
-                "INSERT INTO gpo_memberships (gpo, members, version, payload, updated_at) \
-                 VALUES ($1, $2, 1, $3, $4)",
-                vec![
-                    record.gpo.as_str().into(),
-                    record.members.into(),
-                    (&record.payload).into(),
-                    record.updated_at.into(),
-                ],
-            )
-            .await?;
-            1
-        }
-        Some(expected) => {
-            let row = c
-                .fetch_optional(
-                    "UPDATE gpo_memberships SET members = $3, payload = $4, updated_at = $5, \
-                     version = version + 1 WHERE gpo = $1 AND version = $2 RETURNING version",
-                    vec![
-                        record.gpo.as_str().into(),
-                        expected.into(),
-                        record.members.into(),
-                        (&record.payload).into(),
-                        record.updated_at.into(),
-                    ],
-                )
-                .await?;
-            match row {
-                Some(r) => r.int("version")?,
-                None => {
-                    let actual = get_memberships(c, &record.gpo)
-                        .await?
-                        .map_or(0, |m| m.version);
-                    return Err(StoreError::Conflict {
-                        entity: "gpo_memberships",
-                        id: record.gpo.clone(),
-                        expected,
-                        actual,
-                    });
-                }
-            }
-        }
+    let list = KeyedWrite {
+        key: &record.gpo,
+        count: record.members,
+        payload: &record.payload,
+        updated_at: record.updated_at,
     };
-    audit::append(c, event).await?;
-    Ok(version)
+    MEMBERSHIPS
+        .put(c, "gpo_memberships", list, expected_version, event)
+        .await
 }
 
 const UPLOAD_COLUMNS: &str =
