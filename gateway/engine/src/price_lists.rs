@@ -298,9 +298,16 @@ fn read_row(
     })
 }
 
-/// What a row prices: its item, unit and basis.
+/// What a row prices: its item, unit and basis (the order rows are swept in).
 fn series(r: &PriceListRow) -> (&str, &str, u8) {
     (&r.item, &r.reference.uom, r.reference.basis as u8)
+}
+
+/// Whether two rows of a list price the same item, unit and basis on a common day: the
+/// book's own test ([`ReferencePriceRow::same_series`], [`ReferencePriceRow::overlaps`]), so
+/// a list the reader takes never holds rows the book would take for a supersession.
+fn clash(a: &PriceListRow, b: &PriceListRow) -> bool {
+    a.item == b.item && a.reference.same_series(&b.reference) && a.reference.overlaps(&b.reference)
 }
 
 /// Faults for rows of the same item, unit and basis whose days overlap: each named at the
@@ -314,13 +321,7 @@ fn overlaps(rows: &[PriceListRow], faults: &mut Faults) {
     let mut reach: Option<&PriceListRow> = None;
     for r in order {
         match reach {
-            Some(prev)
-                if series(prev) == series(r)
-                    && prev
-                        .reference
-                        .end
-                        .is_none_or(|end| r.reference.start <= end) =>
-            {
+            Some(prev) if clash(prev, r) => {
                 faults.add(
                     r.row,
                     "start",

@@ -57,11 +57,12 @@ impl ReferencePriceRow {
     }
 
     /// Whether two rows price the same thing (unit and basis), so they may not overlap.
-    fn same_series(&self, other: &Self) -> bool {
+    pub(crate) fn same_series(&self, other: &Self) -> bool {
         self.uom == other.uom && self.basis == other.basis
     }
 
-    fn overlaps(&self, other: &Self) -> bool {
+    /// Whether the two rows share a day.
+    pub(crate) fn overlaps(&self, other: &Self) -> bool {
         let starts_before_other_ends = other.end.is_none_or(|end| self.start <= end);
         let ends_after_other_starts = self.end.is_none_or(|end| other.start <= end);
         starts_before_other_ends && ends_after_other_starts
