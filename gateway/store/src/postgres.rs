@@ -4,9 +4,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::PgPool;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::error::StoreResult;
 use crate::session::Session;
@@ -26,6 +26,11 @@ impl PgStore {
     /// Connects to `url` (`postgres://user@host/db`) with a pool of up to 16 connections.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let options = Self::session(PgConnectOptions::from_str(url)?);
+        // A pool whose first connection fails retries it until the acquire timeout and then
+        // says only "pool timed out" (launchbadge/sqlx#3808): an operator waited 30 s to learn
+        // nothing. One direct connection first fails at once with the reason (refused, no
+        // such database, authentication).
+        PgConnection::connect_with(&options).await?.close().await?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(30))
