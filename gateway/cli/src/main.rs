@@ -6,6 +6,7 @@
 #[macro_use]
 mod out;
 mod cmd;
+mod failure;
 mod json;
 
 use std::process::ExitCode;
@@ -121,7 +122,7 @@ fn main() -> ExitCode {
             match out::write_error() {
                 // Said once and plainly, whatever the command was writing when it failed.
                 Some(why) => eprintln!("chargegate: cannot write to stdout: {why}"),
-                None => eprintln!("chargegate: {e:#}"),
+                None => eprintln!("chargegate: {}", failure::message(&e)),
             }
             ExitCode::from(2)
         }

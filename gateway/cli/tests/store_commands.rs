@@ -396,3 +396,37 @@ fn stuck_transactions_are_listed_and_replayed_from_the_command_line() {
     assert!(listed(&["transactions", "--stuck", "--json"]).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A PostgreSQL database that cannot be reached is said at once, with its reason, and each
+/// cause once: the pool alone waited 30 s to say "pool timed out", and anyhow's chain printed
+/// every library message twice (`…: Connection refused (os error 111): Connection refused
+/// (os error 111)`).
+#[test]
+fn an_unreachable_database_is_said_at_once_and_once() {
+    let dir = std::env::temp_dir().join(format!("chargegate-store-down-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let config = dir.join("chargegate.toml");
+    std::fs::write(
+        &config,
+        format!("[database]\nurl = \"postgres://postgres@127.0.0.1:{port}/chargegate\"\n"),
+    )
+    .expect("config");
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = out(&chargegate(&config, &["transactions", "--failed"]));
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    assert!(
+        stderr.starts_with(&format!(
+            "chargegate: database postgres://***@127.0.0.1:{port}/chargegate: "
+        )),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("Connection refused").count(), 1, "{stderr}");
+    assert!(!stderr.contains("pool timed out"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
