@@ -183,6 +183,19 @@ fn story(serve: &Serve, deliver: Deliver) {
     let sample = |name: &str| std::fs::read(repo().join("samples").join(name)).unwrap();
     let (status, ready) = get(serve.port, "/readyz").unwrap();
     assert_eq!(status, 200, "{ready}");
+    // Every counter is listed, described, before anything happened (a dashboard tells "no
+    // failures" from "no such series").
+    let (_, metrics) = get(serve.port, "/metrics").unwrap();
+    for s in server::telemetry::SERIES {
+        if s.kind == server::telemetry::Kind::Counter && s.label != Some(("status", &[])) {
+            assert!(
+                metrics.contains(&format!("# TYPE {} counter", s.name))
+                    && metrics.contains(&format!("# HELP {} {}", s.name, s.help)),
+                "{} not described:\n{metrics}",
+                s.name
+            );
+        }
+    }
 
     // ACME's contract: filed as processed, answered with its acknowledgment.
     deliver(
@@ -837,6 +850,36 @@ fn story(serve: &Serve, deliver: Deliver) {
     );
 
     serve.assert_metric("chargegate_files_received_total");
+    // What the story did, counted: the lines the engine took and how long each step took.
+    let (_, metrics) = get(serve.port, "/metrics").unwrap();
+    for series in [
+        "chargegate_lines_total{document=\"contract\"}",
+        "chargegate_lines_total{document=\"sales_report\"}",
+        "chargegate_lines_total{document=\"claim\"}",
+        "chargegate_lines_total{document=\"claim_response\"}",
+        "chargegate_queue_lag_seconds_count{queue=\"engine.sales\"}",
+        "chargegate_engine_apply_seconds_count{queue=\"engine.claims\"}",
+        "chargegate_engine_apply_seconds_bucket{queue=\"engine.contracts\",le=\"+Inf\"}",
+    ] {
+        assert!(
+            metric_value(&metrics, series) >= 1.0,
+            "{series}:\n{metrics}"
+        );
+    }
+    // One processing per file the partners sent (845, 845 change, 867, 849, 844 at least).
+    assert!(
+        metric_value(&metrics, "chargegate_file_processing_seconds_count") >= 5.0,
+        "{metrics}"
+    );
+}
+
+/// The value of `series` (name and labels as rendered) in a Prometheus text page; 0 when absent.
+fn metric_value(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
 }
 
 /// An integration mistake in GOOD DRUG's profile makes its 867 fail mapping; ops find it,

@@ -3,9 +3,9 @@
 //! to stop, and stops gracefully: no new input, in-flight work finished, connections closed.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use transport::as2::LocalIdentity;
@@ -70,18 +70,9 @@ pub struct Gateway {
     pub ingest: Arc<Ingest>,
 }
 
-/// The process-wide Prometheus recorder.
+/// The process-wide Prometheus recorder ([`crate::telemetry::handle`]).
 pub fn metrics_handle() -> PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().build_recorder();
-            let handle = recorder.handle();
-            // Only the first gateway of a process installs it (tests start several).
-            let _ = metrics::set_global_recorder(recorder);
-            handle
-        })
-        .clone()
+    crate::telemetry::handle()
 }
 
 impl Gateway {

@@ -15,7 +15,9 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::consume::consume;
+use crate::relay::ENQUEUED_AT;
 use crate::shared::Shared;
+use crate::telemetry;
 
 /// The engine's queues.
 pub const ENGINE_QUEUES: &[&str] = &[
@@ -62,6 +64,10 @@ async fn handle(shared: &Shared, queue: &str, delivery: Delivery) {
         };
         let ctx = shared.context("system");
         let now = ctx.now;
+        if let Some(lag) = queued_for(&delivery, Utc::now()) {
+            telemetry::observe_queue("chargegate_queue_lag_seconds", queue, lag);
+        }
+        let started = std::time::Instant::now();
         let result = match shared.partners() {
             Ok(partners) => {
                 apply::apply_document(&*shared.store, &partners, queue, &message_id, &doc, &ctx)
@@ -70,8 +76,13 @@ async fn handle(shared: &Shared, queue: &str, delivery: Delivery) {
             }
             Err(e) => Err(e.to_string()),
         };
+        telemetry::observe_queue("chargegate_engine_apply_seconds", queue, started.elapsed());
         match result {
             Ok(applied) => {
+                if let (Applied::Applied(_), Some((document, lines))) = (&applied, lines_of(&doc)) {
+                    metrics::counter!("chargegate_lines_total", "document" => document)
+                        .increment(lines);
+                }
                 if let (Applied::AlreadyApplied, Some(id)) = (&applied, transaction) {
                     applied_before(shared, id, now).await;
                 }
@@ -168,4 +179,30 @@ pub fn header_uuid(delivery: &Delivery, name: &str) -> Option<Uuid> {
         .headers
         .get(name)
         .and_then(|v| v.parse().ok())
+}
+
+/// How long the delivery's document waited since it was queued (its [`ENQUEUED_AT`] header);
+/// `None` without one (a message from before the header, or from another publisher).
+fn queued_for(delivery: &Delivery, now: chrono::DateTime<Utc>) -> Option<std::time::Duration> {
+    let queued = delivery.message.headers.get(ENQUEUED_AT)?;
+    let queued = chrono::DateTime::parse_from_rfc3339(queued).ok()?;
+    // A clock that stepped back gives no negative lag: zero.
+    Some(
+        (now - queued.with_timezone(&Utc))
+            .to_std()
+            .unwrap_or_default(),
+    )
+}
+
+/// The document's kind and its number of lines, for `chargegate_lines_total`; `None` for an
+/// acknowledgment (no lines).
+fn lines_of(doc: &Document) -> Option<(&'static str, u64)> {
+    let (kind, n) = match doc {
+        Document::Contract(c) => ("contract", c.items.len()),
+        Document::SalesReport(r) => ("sales_report", r.lines.len()),
+        Document::Claim(c) => ("claim", c.lines.len()),
+        Document::ClaimResponse(r) => ("claim_response", r.lines.len()),
+        Document::Acknowledgment(_) => return None,
+    };
+    Some((kind, n as u64))
 }

@@ -350,6 +350,13 @@ impl Ingest {
     /// Parses and maps a received file: each set's documents to the outbox, failures located
     /// on their set transactions, acknowledgments queued. Safe to run again (replay).
     pub async fn process(&self, id: Uuid) -> Result<Processed, PipelineError> {
+        let started = std::time::Instant::now();
+        let processed = self.process_file(id).await;
+        crate::telemetry::observe("chargegate_file_processing_seconds", started.elapsed());
+        processed
+    }
+
+    async fn process_file(&self, id: Uuid) -> Result<Processed, PipelineError> {
         let file_tx = self
             .store
             .get_transaction(id)

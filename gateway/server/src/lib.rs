@@ -49,6 +49,7 @@ pub mod responses_api;
 pub mod rosters_api;
 pub mod settings;
 pub mod shared;
+pub mod telemetry;
 #[cfg(test)]
 mod test_http;
 

@@ -25,9 +25,13 @@ use crate::error::PipelineError;
 /// Rows published per pass.
 const BATCH: i64 = 256;
 
-/// The bus message for an outbox row: headers become string headers.
+/// The header saying when an outbox row was written (RFC 3339).
+pub const ENQUEUED_AT: &str = "enqueued_at";
+
+/// The bus message for an outbox row: headers become string headers, and [`ENQUEUED_AT`] is
+/// added.
 pub fn to_bus_message(record: &OutboxRecord) -> Message {
-    let headers = match &record.message.headers {
+    let mut headers: BTreeMap<String, String> = match &record.message.headers {
         serde_json::Value::Object(map) => map
             .iter()
             .map(|(k, v)| {
@@ -40,6 +44,10 @@ pub fn to_bus_message(record: &OutboxRecord) -> Message {
             .collect(),
         _ => BTreeMap::new(),
     };
+    // When the document was queued, for the consumers' queue lag (README, "Metrics").
+    headers
+        .entry(ENQUEUED_AT.to_owned())
+        .or_insert_with(|| record.message.created_at.to_rfc3339());
     Message {
         message_id: record.message.message_id.clone(),
         routing_key: record.message.routing_key.clone(),
