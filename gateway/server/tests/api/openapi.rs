@@ -498,9 +498,10 @@ fn probes(&Loaded { tx, case, response }: &Loaded) -> Vec<Probe> {
             format!("{claim}/settlements"),
         )
         .json(
-            r#"{"expected_version": 1, "method": "check", "number": "CHK-1",
+            r#"{"expected_version": 2, "method": "credit_memo_on_account", "number": "CM-1",
                 "date": "2026-12-20", "amount": "1.00"}"#,
-        ),
+        )
+        .expect(200),
         probe(
             "post",
             "/api/v1/claims/{id}/settlements",
@@ -559,10 +560,11 @@ fn probes(&Loaded { tx, case, response }: &Loaded) -> Vec<Probe> {
         .json(r#"{"lines": ["3"]}"#)
         .expect(422),
         probe("post", "/api/v1/settlements", "/api/v1/settlements").json(
-            r#"{"method": "check", "number": "CHK-2", "date": "2026-12-20",
+            r#"{"method": "credit_memo_on_account", "number": "CM-2", "date": "2026-12-20",
                 "allocations": [{"claim": "gooddrug/GDD-CB-20261115-0001",
-                "expected_version": 1, "amount": "1.00"}]}"#,
-        ),
+                "expected_version": 3, "amount": "1.00"}]}"#,
+        )
+        .expect(200),
         probe("post", "/api/v1/settlements", "/api/v1/settlements")
             .json(
                 r#"{"method": "check", "number": "CHK-2", "date": "2026-12-20",
@@ -829,6 +831,14 @@ fn probes(&Loaded { tx, case, response }: &Loaded) -> Vec<Probe> {
             "/api/v1/suppliers/acmepharma/reference-prices?bogus=1",
         )
         .expect(400),
+        probe("post", "/api/v1/suppliers/{supplier}/reference-prices", "/api/v1/suppliers/acmepharma/reference-prices")
+            .typed("text/csv", "item,price,uom,start\n12345-0100-01,18.75,CA,2026-01-01\n")
+            .expect(201),
+        probe("get", "/api/v1/suppliers/{supplier}/reference-prices", "/api/v1/suppliers/acmepharma/reference-prices?limit=1")
+            .expect(200),
+        probe("post", "/api/v1/gpos/{gpo}/roster", "/api/v1/gpos/GPO77/roster?mode=delta")
+            .typed("text/csv", "gpo_id_qualifier,gpo_id,customer_id_qualifier,customer_id,customer_name,\
+                 activation_date,deactivation_date,tier\n91,GPO77,21,5G6H7J8K9,HILLCREST,2026-11-01,,A\n"),
         // A CSV upload sent as JSON.
         probe(
             "post",
@@ -871,6 +881,48 @@ fn probes(&Loaded { tx, case, response }: &Loaded) -> Vec<Probe> {
     p
 }
 
+/// Sends `p`; what is wrong with its answer (as the document describes it, against the status
+/// the probe expects, a 500) is added to `wrong`. A body the probe sends as valid JSON must be
+/// valid as the document says.
+async fn walk(
+    doc: &Value,
+    addr: std::net::SocketAddr,
+    p: &Probe,
+    wrong: &mut Vec<String>,
+) -> Answer {
+    let op = &doc["paths"][p.template][p.method];
+    let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+    if p.expect.is_none_or(|s| s < 300)
+        && p.content_type == Some("application/json")
+        && !schema.is_null()
+    {
+        let body: Value = serde_json::from_slice(&p.body).unwrap();
+        let errors: Vec<String> = validator(doc, schema)
+            .iter_errors(&body)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{} {}: {errors:?}", p.method, p.path);
+    }
+    let answer = p.send(addr).await;
+    let mut found = disagreements(doc, p.method, p.template, &answer);
+    if let Some(expected) = p.expect
+        && expected != answer.status
+    {
+        found.push(format!(
+            "expected {expected}, got {}: {}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body)
+        ));
+    }
+    if answer.status >= 500 {
+        found.push(String::from_utf8_lossy(&answer.body).into_owned());
+    }
+    for f in found {
+        wrong.push(format!("{} {}: {f}", p.method.to_ascii_uppercase(), p.path));
+    }
+    answer
+}
+
 /// Every documented operation answers every request of the walk as the document says.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_answers_as_the_document_says() {
@@ -898,39 +950,37 @@ async fn every_operation_answers_as_the_document_says() {
     let mut wrong = Vec::new();
     let mut statuses = BTreeSet::new();
     for p in &probes {
-        // The bodies the walk sends as valid are valid as the document says.
-        let op = &doc["paths"][p.template][p.method];
-        let schema = &op["requestBody"]["content"]["application/json"]["schema"];
-        if p.expect.is_none_or(|s| s < 300)
-            && p.content_type == Some("application/json")
-            && !schema.is_null()
-        {
-            let body: Value = serde_json::from_slice(&p.body).unwrap();
-            let errors: Vec<String> = validator(&doc, schema)
-                .iter_errors(&body)
-                .map(|e| e.to_string())
-                .collect();
-            assert!(errors.is_empty(), "{} {}: {errors:?}", p.method, p.path);
-        }
-        let answer = p.send(g.addr).await;
-        statuses.insert(answer.status);
-        let mut found = disagreements(&doc, p.method, p.template, &answer);
-        if let Some(expected) = p.expect
-            && expected != answer.status
-        {
-            found.push(format!(
-                "expected {expected}, got {}: {}",
-                answer.status,
-                String::from_utf8_lossy(&answer.body)
-            ));
-        }
-        if answer.status >= 500 {
-            found.push(format!("{}", String::from_utf8_lossy(&answer.body)));
-        }
-        for f in found {
-            wrong.push(format!("{} {}: {f}", p.method.to_ascii_uppercase(), p.path));
-        }
+        statuses.insert(walk(&doc, g.addr, p, &mut wrong).await.status);
     }
+    // A snapshot leaving out the member the walk's delta added would deactivate all of the
+    // GPO's members: held (202) until approved.
+    let held = probe(
+        "post",
+        "/api/v1/gpos/{gpo}/roster",
+        "/api/v1/gpos/GPO77/roster?mode=snapshot",
+    )
+    .typed(
+        "text/csv",
+        "gpo_id_qualifier,gpo_id,customer_id_qualifier,customer_id,customer_name,\
+         activation_date,deactivation_date,tier\n91,GPO77,21,1A2B3C4D5,RIVERSIDE,2026-11-01,,\n",
+    )
+    .expect(202);
+    let held = walk(&doc, g.addr, &held, &mut wrong).await.json();
+    assert_eq!(held["status"], "pending_approval", "{held}");
+    assert_eq!(held["held"], json!({"deactivating": 1, "members": 1}));
+    let approve = probe(
+        "post",
+        "/api/v1/gpos/{gpo}/roster/{id}/approve",
+        format!(
+            "/api/v1/gpos/GPO77/roster/{}/approve?actor=ann",
+            held["id"].as_str().unwrap()
+        ),
+    )
+    .expect(200);
+    let approved = walk(&doc, g.addr, &approve, &mut wrong).await.json();
+    assert_eq!(approved["status"], "applied", "{approved}");
+    let again = walk(&doc, g.addr, &approve.expect(409), &mut wrong).await;
+    assert_eq!(again.status, 409);
     assert!(
         wrong.is_empty(),
         "{} disagreements:\n{}",
