@@ -330,6 +330,12 @@ fn probes(&Loaded { tx, case, response }: &Loaded) -> Vec<Probe> {
             "/api/v1/transactions/nope/replay",
         )
         .expect(400),
+        // A failed parse with no raw file to parse again.
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/replay",
+            format!("/api/v1/transactions/{tx}/replay"),
+        ),
         // Batches.
         probe("get", "/api/v1/batches", "/api/v1/batches").expect(200),
         probe(
