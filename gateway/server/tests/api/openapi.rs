@@ -1268,3 +1268,40 @@ async fn unknown_paths_and_methods_are_json_404s_and_405s() {
     assert!(checked > 100, "{checked}");
     g.finish().await;
 }
+
+/// The walk's judge finds what it is there to find: an undocumented status, a content type
+/// the document does not list, a body off its schema, an error body without its message.
+#[test]
+fn the_judge_finds_disagreements() {
+    let doc = document();
+    let answer = |status: u16, content_type: &str, body: &str| Answer {
+        status,
+        headers: vec![("content-type".into(), content_type.into())],
+        body: body.as_bytes().to_vec(),
+    };
+    let judge = |a: &Answer| disagreements(&doc, "get", "/api/v1/batches", a);
+    let fine = answer(200, "application/json", r#"[]"#);
+    assert_eq!(judge(&fine), Vec::<String>::new());
+    let teapot = judge(&answer(418, "application/json", r#"{"error": "tea"}"#));
+    assert!(
+        teapot[0].starts_with("status 418 is not documented"),
+        "{teapot:?}"
+    );
+    let csv = judge(&answer(200, "text/csv", "a,b"));
+    assert!(csv[0].contains("content type \"text/csv\""), "{csv:?}");
+    let off = judge(&answer(200, "application/json", r#"[{"version": "1"}]"#));
+    assert!(
+        off.iter()
+            .any(|w| w.contains("at /0/version: \"1\" is not of type")),
+        "{off:?}"
+    );
+    let missing = judge(&answer(200, "application/json", r#"[{"id": "x"}]"#));
+    assert!(
+        missing
+            .iter()
+            .any(|w| w.contains("\"number\" is a required property")),
+        "{missing:?}"
+    );
+    let bare = judge(&answer(400, "application/json", r#"{"message": "no"}"#));
+    assert!(bare.iter().any(|w| w.contains("\"error\"")), "{bare:?}");
+}
