@@ -6,7 +6,7 @@
 //!   a body of the wrong shape, 415 a body that is not JSON) and a message naming the
 //!   parameter or field;
 //! - [`ApiBody`]: an upload's body under its limit, a larger one 413 naming the limit (as a
-//!   JSON body over axum's [`DEFAULT_BODY_LIMIT`] is);
+//!   JSON body over axum's [`DEFAULT_BODY_LIMIT`] is), one sent as JSON 415;
 //! - [`layers`]: a handler's panic answered as a JSON 500 with an error id;
 //! - [`not_found`] and [`method_not_allowed`]: the router's fallbacks;
 //! - the accepted values of the filters ([`one_of`], [`statuses`], [`in_range`]): an unknown
@@ -136,7 +136,8 @@ fn bytes_rejection(rejection: &BytesRejection) -> Response {
 
 /// A request body (a CSV upload) of at most `MAX` bytes: one declared or found larger is
 /// answered 413 as the API's JSON error, naming the limit. The route needs no
-/// `DefaultBodyLimit`: this reads the body under its own.
+/// `DefaultBodyLimit`: this reads the body under its own. A body sent as JSON is 415: read as
+/// CSV, it was refused 422 for a "column" that was the JSON text.
 #[derive(Debug)]
 pub struct ApiBody<const MAX: usize>(pub Bytes);
 
@@ -145,6 +146,12 @@ impl<const MAX: usize, S: Send + Sync> FromRequest<S> for ApiBody<MAX> {
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, Response> {
         use http_body_util::BodyExt;
+        if is_json(req.headers()) {
+            return Err(error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "the request body must be CSV, sent with Content-Type: text/csv",
+            ));
+        }
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)

@@ -16,6 +16,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+#[path = "api/openapi.rs"]
+mod openapi;
+
 /// A running gateway.
 struct Running {
     store: Arc<dyn Store>,
