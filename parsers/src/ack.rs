@@ -288,9 +288,12 @@ fn application_code(received: &str, isa_id: &str) -> String {
 }
 
 /// True when `v` is a valid AN value of `min` to `max` characters, printable ASCII only (no
-/// control character, which no X12 character set has).
+/// control character, which no X12 character set has) and not spaces only (X12.6: a string
+/// holds a non-space character; one of spaces only is no value).
 fn an_fits(v: &str, min: usize, max: usize) -> bool {
-    (min..=max).contains(&v.len()) && v.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
+    (min..=max).contains(&v.len())
+        && v.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
+        && v.bytes().any(|b| b != b' ')
 }
 
 fn set_ack(set: &SetReport, kind: AckKind, v5: bool, body: &mut Vec<Seg>) {

@@ -488,7 +488,12 @@ fn our_gs02_gs03_are_valid_ids_whatever_gs02_gs03_were() {
         ),
     ] {
         let text = String::from_utf8(sample(name)).expect("ascii");
-        for (gs02, gs03) in [("G", "ABCDEFGHIJKLMNOP"), ("ABCDEFGHIJKLMNOP", "A")] {
+        // Spaces only are no id (X12.6): echoed, they would be a missing GS02/GS03.
+        for (gs02, gs03) in [
+            ("G", "ABCDEFGHIJKLMNOP"),
+            ("ABCDEFGHIJKLMNOP", "A"),
+            ("  ", "   "),
+        ] {
             let text = with_element(&with_element(&text, "GS", 2, gs02), "GS", 3, gs03);
             let r = report(text.as_bytes(), IsaMode::Strict);
             let ack = render(&acknowledge(&r, &params(kind)).expect("owed"));
