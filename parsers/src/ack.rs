@@ -258,6 +258,15 @@ fn ak102(gs06: &str) -> String {
     .to_owned()
 }
 
+/// AK301/IK301 from the received segment id. AK301 is mandatory, ID 2/3: an id that is not
+/// two or three letters or digits (an empty segment, `~~`; `C`; `CURRX`) cannot be echoed,
+/// and gets `UNK`, a placeholder that is no segment of any set, where a cut id would name
+/// another segment. AK302 locates the segment and AK304 `1` says why.
+fn ak301(id: &str) -> String {
+    let fits = (2..=3).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric());
+    if fits { id } else { "UNK" }.to_owned()
+}
+
 /// AK103 (005010) from GS08. AK103 is optional, AN 1/12: a GS08 that is not (too long, or
 /// with a character no X12 set has) is left out rather than cut into a version the partner
 /// never sent. AK905 `2` says why.
@@ -279,9 +288,12 @@ fn application_code(received: &str, isa_id: &str) -> String {
 }
 
 /// True when `v` is a valid AN value of `min` to `max` characters, printable ASCII only (no
-/// control character, which no X12 character set has).
+/// control character, which no X12 character set has) and not spaces only (X12.6: a string
+/// holds a non-space character; one of spaces only is no value).
 fn an_fits(v: &str, min: usize, max: usize) -> bool {
-    (min..=max).contains(&v.len()) && v.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
+    (min..=max).contains(&v.len())
+        && v.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
+        && v.bytes().any(|b| b != b' ')
 }
 
 fn set_ack(set: &SetReport, kind: AckKind, v5: bool, body: &mut Vec<Seg>) {
@@ -317,7 +329,7 @@ fn segment_ack(
     body.push(Seg::from_strings(
         seg_id,
         vec![
-            issue.id.clone(),
+            ak301(&issue.id),
             issue.position.to_string(),
             issue.loop_id.clone().unwrap_or_default(),
             match kind {

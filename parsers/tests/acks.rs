@@ -488,7 +488,12 @@ fn our_gs02_gs03_are_valid_ids_whatever_gs02_gs03_were() {
         ),
     ] {
         let text = String::from_utf8(sample(name)).expect("ascii");
-        for (gs02, gs03) in [("G", "ABCDEFGHIJKLMNOP"), ("ABCDEFGHIJKLMNOP", "A")] {
+        // Spaces only are no id (X12.6): echoed, they would be a missing GS02/GS03.
+        for (gs02, gs03) in [
+            ("G", "ABCDEFGHIJKLMNOP"),
+            ("ABCDEFGHIJKLMNOP", "A"),
+            ("  ", "   "),
+        ] {
             let text = with_element(&with_element(&text, "GS", 2, gs02), "GS", 3, gs03);
             let r = report(text.as_bytes(), IsaMode::Strict);
             let ack = render(&acknowledge(&r, &params(kind)).expect("owed"));
@@ -556,6 +561,31 @@ proptest! {
             if !header_ok {
                 prop_assert!(ack.contains("AK9*R*"), "{}", ack);
             }
+        }
+    }
+}
+
+/// A segment whose id cannot be echoed in AK301/IK301 (ID 2/3, mandatory): an empty segment
+/// (`~~`), a one-letter id, an id of four or more. The AK3/IK3 still locates it by its
+/// position, and the acknowledgment stays valid X12.
+#[test]
+fn ak301_is_a_valid_segment_id_whatever_segment_came_in() {
+    for (file, kind) in [
+        ("844_4010_claim.x12", AckKind::Fa997),
+        ("844_5010_ship_and_debit.x12", AckKind::Fa997),
+        ("844_5010_ship_and_debit.x12", AckKind::Ia999),
+    ] {
+        let text = String::from_utf8(sample(file)).expect("ascii");
+        for bad in ["~", "C*BY*USD~", "CURRX*BY*USD~"] {
+            let text = edit(&text, "CUR*BY*USD~", &format!("CUR*BY*USD~{bad}"));
+            let r = report(text.as_bytes(), IsaMode::Strict);
+            let ack = render(&acknowledge(&r, &params(kind)).expect("owed"));
+            assert!(ack.contains("K3*"), "{bad}: {ack}");
+            assert!(
+                ack.contains("*4**1~"),
+                "{bad}: AK302 still locates it: {ack}"
+            );
+            our_validator_accepts(&ack);
         }
     }
 }

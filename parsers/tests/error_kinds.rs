@@ -556,6 +556,18 @@ fn element_errors_have_their_ak4_codes_and_positions() {
             ElementError::MandatoryMissing,
             (2, "BAA", 3),
         ),
+        // A string holds at least one non-space character (X12.6): an element of spaces
+        // only is not there, mandatory or named by a syntax note.
+        (
+            edit(&c, "*DB*GDD-CB-20261115-0001~", "*DB*   ~"),
+            ElementError::ConditionalMissing,
+            (2, "BAA", 5),
+        ),
+        (
+            c.replacen("CON*CT*SPA-2026-0042*VA", "CON*CT*   *VA", 1), // the first CON
+            ElementError::MandatoryMissing,
+            (6, "CON", 2),
+        ),
         (
             edit(&c, "N3*100 RIVER RD~", "N3*100 RIVER RD*SUITE 1*EXTRA~"),
             ElementError::TooManyElements,

@@ -155,8 +155,9 @@ fn an_844_line_states_its_class_on_the_line_or_on_its_end_customer() {
         line(Some("REF*ZZ*HS"), Some("REF*ZZ*PH")),
         "Some(\"HS\") []"
     );
-    // A blank class is none.
-    assert_eq!(line(Some("REF*ZZ* "), None), "None []");
+    // A blank class is none. (REF02 of spaces is no REF02, X12.6: REF03 keeps the REF's
+    // R0203 note satisfied.)
+    assert_eq!(line(Some("REF*ZZ* *NOT STATED"), None), "None []");
 
     // A profile that names no class REF keeps a REF*ZZ on the customer as the party's.
     let plain = profile("harborrx", None);
@@ -398,4 +399,43 @@ fn rendered_back(profile: &Profile, c: &schemas::Contract) -> (String, schemas::
         panic!("a contract")
     };
     (text, back)
+}
+
+/// A price list with a contract price per class of trade and one WAC for every class (CTP01
+/// left out on the WHL/CAT row): each class's price row has that WAC. It was read as a
+/// separate any-class row with no contract price, and the 845 refused as having none.
+#[test]
+fn an_845_wac_for_every_class_prices_each_classs_row() {
+    let zenith = profile("zenith", Some("ZZ"));
+    let segments = [
+        "BPA*00*20261015*CT*ZEN-2026-200",
+        "N1*SU*ZENITH BIOLOGICS INC*1*555666777",
+        "N1*DS*HARBOR RX WHOLESALE*1*111222333",
+        "CON*CT*ZEN-2026-200*OC",
+        "DTM*092*20261101",
+        "DTM*093*20271031",
+        "N1*EB*MERCY GENERAL HOSPITAL*11*BM1234563",
+        "REF*ZZ*HS",
+        "PAD*1**AI",
+        "LIN*1*UP*312345000035*MG*ZB-SYR-10",
+        "CTP*HS*CON*2.3575*1*EA",
+        "CTP*PH*CON*2.60*1*EA",
+        "CTP**CAT*3.10*1*EA",
+        "CTT*1",
+    ];
+    let c = contract_of(&zenith, &segments);
+    let prices: Vec<String> = c
+        .items
+        .iter()
+        .map(|i| format!("{:?} {:?} {:?}", i.class_of_trade, i.contract_price, i.wac))
+        .collect();
+    assert_eq!(
+        prices,
+        [
+            "Some(\"HS\") Some(2.3575) Some(3.10)",
+            "Some(\"PH\") Some(2.60) Some(3.10)",
+        ]
+    );
+    let (_, back) = rendered_back(&zenith, &c);
+    assert_eq!(back.items, c.items);
 }

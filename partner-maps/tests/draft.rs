@@ -281,3 +281,17 @@ fn refuses_what_it_cannot_draft() {
         Err(DraftError::BadId(_))
     ));
 }
+
+#[test]
+fn a_cr_terminator_with_lf_after_each_segment_drafts_a_profile_that_loads() {
+    // ISA byte 105 is CR and every segment is followed by LF: a CRLF file whose terminator
+    // is the CR. The draft says `lf` after a CR terminator; the loader must take it.
+    let (name, bytes) = sample("../samples/844_4010_claim.x12");
+    let crlf = String::from_utf8(bytes)
+        .expect("ascii")
+        .replace("~\n", "\r\n");
+    let d = draft(&[(name, crlf.into_bytes())], None).expect("drafts");
+    let p = load(&d);
+    assert_eq!(p.x12.delimiters.segment, b'\r');
+    assert_eq!(p.x12.line_ending, LineEnding::Lf);
+}

@@ -484,3 +484,23 @@ fn set_profile(id: &str) -> Profile {
         .cloned()
         .expect("profile")
 }
+
+#[test]
+fn a_line_ending_that_would_write_an_empty_segment_is_refused() {
+    // After an LF terminator any line ending is an empty segment; after a CR terminator LF
+    // makes a CRLF file, but CRLF would put an empty segment between the two CRs.
+    for (segment, ending, ok) in [
+        ("\\r", "lf", true),
+        ("\\r", "none", true),
+        ("\\r", "crlf", false),
+        ("\\n", "lf", false),
+        ("\\n", "crlf", false),
+        ("\\n", "none", true),
+    ] {
+        let text = format!(
+            "{MINIMAL}\n[x12.delimiters]\nsegment = \"{segment}\"\nline_ending = \"{ending}\"\n"
+        );
+        let loaded = Profile::from_toml_str(&text, "profiles/acme.toml");
+        assert_eq!(loaded.is_ok(), ok, "{segment} {ending}: {loaded:?}");
+    }
+}

@@ -911,3 +911,45 @@ fn a_partner_that_marks_returns_by_transfer_type_gets_them_as_negative_lines() {
     );
     assert!(!lines[0].0.starts_with('-'), "{lines:?}");
 }
+
+/// An 849 may give the whole claim several reasons (heading AAA, O10): the first decides,
+/// the others are kept as the lines keep theirs, and rendered back in order.
+#[test]
+fn every_heading_aaa_of_an_849_is_kept() {
+    let text = sample("acmepharma", "849_4010_response.x12");
+    let text = edit(&text, "REF*CM*", "AAA*N**11*N~\nAAA*N**33*C~\nREF*CM*");
+    let text = edit(&text, "SE*72*0001~", "SE*74*0001~");
+    let set = profiles();
+    let outcomes: Vec<_> = translate(text.as_bytes(), SHA, &set, None).collect();
+    let docs = outcomes[0].documents();
+    let Some(schemas::Document::ClaimResponse(r)) = docs.first() else {
+        panic!("{:?}", outcomes[0].result)
+    };
+    assert_eq!(r.reason_code.as_deref(), Some("11"));
+    let more: Vec<_> = r
+        .more_reasons
+        .iter()
+        .map(|m| (m.reason_code.as_deref(), m.follow_up.map(|f| f.code())))
+        .collect();
+    assert_eq!(more, [(Some("33"), Some("C"))]);
+
+    let gooddrug = set.get("gooddrug").expect("gooddrug");
+    let envelope = partner_maps::render::Envelope {
+        interchange_control_number: 100,
+        group_control_number: 100,
+        set_control_number: 7,
+        date: chrono::NaiveDate::from_ymd_opt(2026, 12, 24).expect("date"),
+        time: chrono::NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
+        test: false,
+        ack_requested: false,
+    };
+    let bytes = partner_maps::render::render_to_bytes(
+        &[docs[0].clone()],
+        gooddrug,
+        &partner_maps::render::Identity::new("ZZ", "ACMEPHARMA"),
+        &envelope,
+    )
+    .expect("renders");
+    let out = String::from_utf8(bytes).expect("ascii");
+    assert!(out.contains("AAA*N**11*N~\nAAA*N**33*C~"), "{out}");
+}

@@ -36,6 +36,10 @@ pub struct ClaimResponse {
     /// Heading AAA04: what the distributor should do with the whole claim.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub follow_up: Option<FollowUp>,
+    /// The heading AAAs after the first, in order: more reasons for the whole claim. The
+    /// first is `reason_code` and `follow_up`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_reasons: Vec<ResponseReason>,
     /// PAD loops: one decision per claimed line; empty for a header-only answer.
     pub lines: Vec<ClaimResponseLine>,
     /// Summary AMT (the samples use `AMT*CC`): total amount claimed.

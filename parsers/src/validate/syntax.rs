@@ -113,7 +113,10 @@ pub(crate) fn check_segment_fast(
 /// The segment's syntax notes ([`crate::dict::notes`]): a broken one is a conditional
 /// element missing (AK403 `2`) or an exclusion violated (`10`) at the element it names.
 fn check_notes(seg: &Segment<'_>, def: &SegmentDef, out: &mut Vec<ElementIssue>) {
-    let present = |n: usize| seg.element(n).is_some_and(|e| !e.is_empty());
+    let present = |n: usize| {
+        seg.element(n)
+            .is_some_and(|e| !e.is_empty() && !all_spaces(e))
+    };
     let count = seg.element_count();
     for note in crate::dict::notes::syntax_notes(def.id) {
         // Elements past the last one sent are absent: only an R note over them can fail,
@@ -154,7 +157,7 @@ fn check_element(
     memo: &mut CodeMemo,
     out: &mut Vec<ElementIssue>,
 ) -> bool {
-    if value.is_empty() {
+    if value.is_empty() || blank(value, def) {
         if def.req == Requirement::Mandatory {
             out.push(issue(position, def, ElementError::MandatoryMissing, None));
         }
@@ -317,6 +320,17 @@ fn check_value(
         _ => value.len(),
     };
     check_length_and_code(value, len, def, position, memo, out);
+}
+
+/// True when a string (AN) or code (ID) value is spaces only: X12.6 requires a string to
+/// hold at least one non-space character, so such an element is not there (the ISA, whose
+/// fixed-width fields may be spaces, is checked elsewhere). One comparison for most values.
+fn blank(value: &[u8], def: &ElementDef) -> bool {
+    matches!(def.data_type, DataType::AN | DataType::ID) && all_spaces(value)
+}
+
+fn all_spaces(value: &[u8]) -> bool {
+    value.first() == Some(&b' ') && value.iter().all(|&b| b == b' ')
 }
 
 /// True when `value` has no control character and neither the repetition nor the component

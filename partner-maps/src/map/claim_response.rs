@@ -47,6 +47,8 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts849, source: &Source) -> ClaimRespo
         Some(aaa) => reason(ctx, aaa, Path::at("AAA", 0), None),
         None => (None, None),
     };
+    // Several reasons for the whole claim: the first decides, the others are kept.
+    let more_reasons = more_reasons(ctx, &set.validations, |k| Path::at("AAA", k), None);
     let supplier = optional_heading_party(ctx, &set.parties, &d.supplier_entity, "supplier");
     let distributor =
         optional_heading_party(ctx, &set.parties, &d.distributor_entity, "distributor");
@@ -117,6 +119,7 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts849, source: &Source) -> ClaimRespo
         distributor,
         reason_code,
         follow_up,
+        more_reasons,
         lines,
         total_claimed,
         total_approved,
@@ -128,6 +131,27 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts849, source: &Source) -> ClaimRespo
 fn echoed_customer(ctx: &mut Ctx<'_>, con: &ConLoop, con_path: Path) -> Option<Party> {
     let (j, l) = find_entity(&con.parties, &ctx.dialect.end_customer_entity)?;
     customer(ctx, l, con_path.then("N1", j), None, "end customer")
+}
+
+/// The AAAs after the first, each at its path, as reasons kept beside the one that decides.
+fn more_reasons(
+    ctx: &mut Ctx<'_>,
+    validations: &[Aaa],
+    at: impl Fn(usize) -> Path,
+    line: Option<&str>,
+) -> Vec<ResponseReason> {
+    validations
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(k, a)| {
+            let (reason_code, follow_up) = reason(ctx, a, at(k), line);
+            ResponseReason {
+                reason_code,
+                follow_up,
+            }
+        })
+        .collect()
 }
 
 /// AAA03 and AAA04 as reason code and follow-up.
@@ -248,19 +272,7 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimResponseLi
         None => (None, None),
     };
     // A partner may give a line several reasons; the first decides, the others are kept.
-    let more_reasons = l
-        .validations
-        .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(k, a)| {
-            let (reason_code, follow_up) = reason(ctx, a, pad.then("AAA", k), line);
-            ResponseReason {
-                reason_code,
-                follow_up,
-            }
-        })
-        .collect();
+    let more_reasons = more_reasons(ctx, &l.validations, |k| pad.then("AAA", k), line);
     let invoice_date = date_by(&l.dates, &d.invoice_date);
     let ship_date = date_by(&l.dates, &d.ship_date);
     if ctx.wants_notes() && invoice_date.is_none() && ship_date.is_none() {

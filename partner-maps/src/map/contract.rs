@@ -287,6 +287,39 @@ struct PriceRow {
     wac: Option<Decimal>,
 }
 
+/// A WAC sent for every class (CTP01 left out) beside contract prices per class: each class
+/// row of the same parties and unit without a WAC of its own takes it, and the any-class
+/// row, which has no contract price to be a row of its own, goes. A partner sending one WAC
+/// and a price per class is pricing each class, not an item with no contract price.
+fn share_any_class_wac(rows: &mut Vec<PriceRow>) {
+    let shared = |r: &PriceRow| r.class_of_trade.is_none() && r.contract_price.is_none();
+    let mut k = 0;
+    while k < rows.len() {
+        let (parties, uom, wac) = match &rows[k] {
+            r if shared(r) => (r.parties.clone(), r.uom.clone(), r.wac),
+            _ => {
+                k += 1;
+                continue;
+            }
+        };
+        let mut taken = false;
+        for r in rows
+            .iter_mut()
+            .filter(|r| r.class_of_trade.is_some() && r.contract_price.is_some() && r.wac.is_none())
+        {
+            if r.parties == parties && r.uom == uom {
+                r.wac = wac;
+                taken = true;
+            }
+        }
+        if taken {
+            rows.remove(k);
+        } else {
+            k += 1;
+        }
+    }
+}
+
 /// One PAD loop: pushes one item per class of trade and unit it is priced in.
 fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractItem>) {
     let d = ctx.dialect;
@@ -382,6 +415,7 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
             row.wac = Some(price);
         }
     }
+    share_any_class_wac(&mut rows);
     match action {
         ItemAction::Add | ItemAction::Replace
             if rows.is_empty() || rows.iter().any(|r| r.contract_price.is_none()) =>

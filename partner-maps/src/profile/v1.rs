@@ -148,7 +148,8 @@ pub struct DelimitersV1 {
     pub repetition: String,
     /// Segment terminator (default `~`).
     pub segment: String,
-    /// `none`, `lf` (default) or `crlf` after each segment.
+    /// `none`, `lf` (default) or `crlf` after each segment; after a CR or LF terminator
+    /// `none`, or `lf` after a CR (a CRLF file).
     pub line_ending: LineEnding,
 }
 
@@ -651,11 +652,18 @@ fn build_x12(raw: X12V1, check_identity: bool) -> Result<X12> {
             format!("{e}: delimiters must be distinct"),
         ));
     }
-    if matches!(delimiters.segment, b'\n' | b'\r') && d.line_ending != LineEnding::None {
+    // A line ending that repeats the terminator writes an empty segment; LF after a CR
+    // terminator does not: that is a CRLF file, as partners with CR terminators send.
+    let empty_segment = match delimiters.segment {
+        b'\n' => d.line_ending != LineEnding::None,
+        b'\r' => d.line_ending == LineEnding::Crlf,
+        _ => false,
+    };
+    if empty_segment {
         return Err(BuildError::bad(
             &["x12", "delimiters", "line_ending"],
             d.line_ending.name(),
-            "must be \"none\" when the segment terminator is itself a line break",
+            "must be \"none\" (or \"lf\" after a CR) when the segment terminator is itself a line break",
         ));
     }
     let gs_id = raw.gs_id.clone().unwrap_or_else(|| raw.isa_id.clone());

@@ -23,8 +23,11 @@ pub(crate) fn render(r: &ClaimResponse, profile: &Profile) -> Result<Ts849, Rend
     let d = &profile.dialect;
     need(&r.debit_memo, DOC, None, "debit memo")?;
     let mut validations = Vec::new();
-    if r.reason_code.is_some() || r.follow_up.is_some() {
+    if r.reason_code.is_some() || r.follow_up.is_some() || !r.more_reasons.is_empty() {
         validations.push(aaa(false, r.reason_code.as_deref(), r.follow_up));
+    }
+    for m in &r.more_reasons {
+        validations.push(aaa(false, m.reason_code.as_deref(), m.follow_up));
     }
     let mut refs = Vec::new();
     if let Some(cm) = &r.credit_memo {

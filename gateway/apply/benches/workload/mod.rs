@@ -355,6 +355,7 @@ pub fn answer_849(
         distributor: None,
         reason_code: None,
         follow_up: None,
+        more_reasons: Vec::new(),
         total_claimed: lines.iter().map(|l| l.claimed_amount).sum(),
         total_approved: lines.iter().map(|l| l.approved_amount).sum(),
         line_count: Some(lines.len() as u32),
