@@ -953,3 +953,54 @@ fn every_heading_aaa_of_an_849_is_kept() {
     let out = String::from_utf8(bytes).expect("ascii");
     assert!(out.contains("AAA*N**11*N~\nAAA*N**33*C~"), "{out}");
 }
+
+/// An 849 may answer at contract level (CON loop AAA, O10): a line under that CON with no
+/// AAA of its own takes the contract's reason and follow-up (and its further reasons); a line
+/// with its own AAA keeps it. The contract's AAA was dropped without a word before.
+#[test]
+fn a_contract_level_aaa_answers_the_lines_without_their_own() {
+    let text = sample("acmepharma", "849_4010_response.x12");
+    // The second CON loop (lines 4 to 6) says "33, correct and resubmit", then "06".
+    let second_con = text
+        .match_indices("CON*CT*SPA-2026-0042*VA~")
+        .nth(1)
+        .expect("a second CON")
+        .0;
+    let at = second_con + "CON*CT*SPA-2026-0042*VA~".len();
+    let text = format!("{}\nAAA*N**33*C~\nAAA*N**06*N~{}", &text[..at], &text[at..]);
+    let text = edit(&text, "SE*72*0001~", "SE*74*0001~");
+    let set = profiles();
+    let outcomes: Vec<_> = translate(text.as_bytes(), SHA, &set, None).collect();
+    let docs = outcomes[0].documents();
+    let Some(schemas::Document::ClaimResponse(r)) = docs.first() else {
+        panic!("{:?}", outcomes[0].result)
+    };
+    let reasons: Vec<_> = r
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.line.as_str(),
+                l.reason_code.as_deref(),
+                l.follow_up.map(|f| f.code()),
+                l.more_reasons.len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("1", None, None, 0),
+            ("2", None, None, 0),
+            ("3", Some("06"), Some("N"), 0),
+            // No AAA of its own: the contract's two.
+            ("4", Some("33"), Some("C"), 1),
+            ("5", Some("03"), Some("N"), 0),
+            ("6", Some("19"), Some("C"), 0),
+        ]
+    );
+    assert_eq!(
+        r.lines[3].more_reasons[0].reason_code.as_deref(),
+        Some("06")
+    );
+}

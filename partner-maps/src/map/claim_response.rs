@@ -67,8 +67,14 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts849, source: &Source) -> ClaimRespo
         )
         .map(str::to_owned);
         let end_customer = echoed_customer(ctx, con, con_path);
+        // A contract-level AAA decides for the lines under it that carry none of their own
+        // (x12-chargeback.md §6: AAA at claim, contract or line level).
+        let contract_aaa = Validations {
+            aaas: &con.validations,
+            at: con_path,
+        };
         for l in &con.lines {
-            if let Some(mut line) = map_line(ctx, l, Path::at("PAD", pad)) {
+            if let Some(mut line) = map_line(ctx, l, Path::at("PAD", pad), contract_aaa) {
                 line.contract_id = contract.clone();
                 line.end_customer = end_customer.clone();
                 lines.push(line);
@@ -184,7 +190,19 @@ fn reason(
     (code, follow_up)
 }
 
-fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimResponseLine> {
+/// AAAs and the loop they sit in (their paths are `at` then `AAA`, k).
+#[derive(Clone, Copy)]
+struct Validations<'a> {
+    aaas: &'a [Aaa],
+    at: Path,
+}
+
+fn map_line(
+    ctx: &mut Ctx<'_>,
+    l: &PadLoop,
+    pad: Path,
+    contract_aaa: Validations<'_>,
+) -> Option<ClaimResponseLine> {
     let d = ctx.dialect;
     let line_id = pad_line_id(ctx, &l.line, pad);
     let line = line_id.as_deref();
@@ -240,7 +258,16 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimResponseLi
             ),
         );
     }
-    let aaa = l.validations.first();
+    // The line's own AAAs decide; without any, its contract's do.
+    let validations = if l.validations.is_empty() {
+        contract_aaa
+    } else {
+        Validations {
+            aaas: &l.validations,
+            at: pad,
+        }
+    };
+    let aaa = validations.aaas.first();
     let valid = aaa.is_none_or(|a| a.valid == YesNo::Yes);
     let approved_amount = match amount_by(&l.amounts, &d.approved_amount) {
         Some(a) => Some(a),
@@ -267,12 +294,16 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimResponseLi
         _ => LineStatus::Rejected,
     };
     let (reason_code, follow_up) = match aaa {
-        // The AAA sits after PAD and LIN.
-        Some(a) => reason(ctx, a, pad.then("AAA", 0), line),
+        Some(a) => reason(ctx, a, validations.at.then("AAA", 0), line),
         None => (None, None),
     };
     // A partner may give a line several reasons; the first decides, the others are kept.
-    let more_reasons = more_reasons(ctx, &l.validations, |k| pad.then("AAA", k), line);
+    let more_reasons = more_reasons(
+        ctx,
+        validations.aaas,
+        |k| validations.at.then("AAA", k),
+        line,
+    );
     let invoice_date = date_by(&l.dates, &d.invoice_date);
     let ship_date = date_by(&l.dates, &d.ship_date);
     if ctx.wants_notes() && invoice_date.is_none() && ship_date.is_none() {
