@@ -1,6 +1,7 @@
 //! Reference prices in the book (chargeback-rules 2.2, 4.1): effective-dated WAC or book cost
 //! per supplier × item, loaded from a supplier's price list ([`crate::price_lists`]), and
-//! `ref(d)`, the reference price a line is priced with when its contract states none.
+//! `ref(d)`, the reference price per contract unit a line is priced with when its contract
+//! states none (from a row in the contract unit, else converted exactly from another unit).
 //!
 //! A supplier's prices are one [`SupplierPrices`]: per normalized item key, rows that never
 //! overlap for the same unit and basis. Loading a row supersedes the days it covers of the
@@ -73,7 +74,8 @@ pub struct ReferencePriceRow {
     pub end: Option<NaiveDate>,
     /// Price per `uom`.
     pub price: Decimal,
-    /// Unit of measure: a contract row of this unit is priced with it.
+    /// Unit of measure: a contract row of this unit is priced with it, and one of a unit
+    /// this one converts into exactly when no row is in that unit.
     pub uom: String,
     /// What the price is: WAC or book cost. A partner's `reference_price_basis` takes the
     /// rows of its basis only.
