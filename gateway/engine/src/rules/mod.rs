@@ -131,13 +131,24 @@ impl PricingSnapshot {
     }
 
     /// The reference price per sale unit (for a claim's `UIT*WH`): from the list row's own
-    /// price when converted (a list per EA gives a sale per EA its figure exactly).
+    /// price when converted (a list per EA gives a sale per EA its figure exactly). A price
+    /// whose division does not end (100.00 per 12-EA case, per EA) is written to
+    /// [`amounts::MAX_SCALE`] places with the snapshot's strategy, 8.333333: `UIT02` holds
+    /// 17 digits at most, and the line's amount is computed, and claimed, apart from it.
     pub fn reference_price_per_sale_unit(&self) -> Decimal {
-        reference_per_sale_unit(
+        let price = reference_per_sale_unit(
             self.reference_price,
             self.reference_converted.as_ref(),
             self.factor,
-        )
+        );
+        if price.scale() <= amounts::MAX_SCALE {
+            return price;
+        }
+        Rounding {
+            scale: amounts::MAX_SCALE,
+            ..self.rounding
+        }
+        .round(price)
     }
 
     /// The contract price per sale unit (for an 849's corrected `UIT*CT`).

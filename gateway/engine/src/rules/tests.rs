@@ -1072,6 +1072,37 @@ fn v8_an_inexact_conversion_loses_no_cent_and_recomputes_the_same() {
         v.calculated_amount.map(|a| a.to_string()),
         Some("4.00".into())
     );
+    // A sale per EA: 8.333… per EA, written to 6 places for a claim's UIT*WH (UIT02 holds
+    // 17 digits), the amount computed apart: 12 EA are 4.00.
+    let l = bare_line_1("12", "EA");
+    let v = case.validate(&l);
+    let mut accepted = crate::batch::BatchLine {
+        sale: l,
+        status: crate::batch::LineStatus::Accepted,
+        validation: Some(v.clone()),
+        accepted_quantity: Some(dec("12")),
+        accepted_amount: v.accepted_amount,
+        reject_reason: None,
+        comment: None,
+        claim: None,
+        corrected_by: None,
+    };
+    accepted.sale.line = "1".into();
+    let claimed = crate::claims::ClaimLineRecord::from_batch_line(1, "B1", &accepted);
+    assert_eq!(
+        (
+            claimed.sale.claimed_reference_price.map(|p| p.to_string()),
+            claimed.sale.claimed_amount.map(|p| p.to_string())
+        ),
+        (Some("8.333333".into()), Some("4.00".into()))
+    );
+    let Some(pricing) = v.pricing else {
+        panic!("priced");
+    };
+    assert_eq!(
+        pricing.amount(dec("12")).map(|a| a.to_string()),
+        Ok("4.00".into())
+    );
 }
 
 #[test]
