@@ -222,6 +222,40 @@ fn v0_uom_converts_exactly_4_2() {
 }
 
 #[test]
+fn v0_an_items_conversion_is_found_under_any_of_its_ids() {
+    // Item 1's LIN lists it as NDC 12345010001 and UPC 312345010003: a conversion written for
+    // the UPC converts its sales too; one for item 2's UPC does not.
+    let sold_in_ea = || {
+        let mut l = line(1);
+        l.uom = "EA".into();
+        l.quantity = dec("5");
+        l.claimed_contract_price = Some(dec("1.041667"));
+        l.claimed_reference_price = Some(dec("1.5625"));
+        l.claimed_amount = Some(dec("2.60"));
+        l
+    };
+    let mut case = Case::new();
+    converts(&mut case, Some("UP:312345020101"), "EA", "CA", 1, 12);
+    assert_eq!(
+        case.run(&[sold_in_ea()]),
+        "EligibilityDisputed UOM_UNKNOWN [UOM_UNKNOWN] calc=- acc=- []"
+    );
+    converts(&mut case, Some("UP:312345010003"), "EA", "CA", 1, 12);
+    assert_eq!(
+        case.run(&[sold_in_ea()]),
+        "Accepted - [] calc=2.60 acc=2.60 []"
+    );
+    // The item's own conversion wins over one for any item.
+    let mut case = Case::new();
+    converts(&mut case, None, "EA", "CA", 1, 6);
+    converts(&mut case, Some("UP:312345010003"), "EA", "CA", 1, 12);
+    assert_eq!(
+        case.run(&[sold_in_ea()]),
+        "Accepted - [] calc=2.60 acc=2.60 []"
+    );
+}
+
+#[test]
 fn v1_duplicates() {
     // Same key twice in one claim: the first wins (§13.9); PAD01 is not part of the key.
     let mut again = line(1);
