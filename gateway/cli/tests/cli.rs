@@ -580,6 +580,46 @@ fn onboarding_drafts_and_checks_a_profile_without_code() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("newvolta.toml:"), "{}", stderr(&bad));
     assert!(stderr(&bad).contains("isa_qualfier"), "{}", stderr(&bad));
+
+    // Unit conversions are reported with the item as the engine reads it.
+    let conversions = "\n[[rules.uom_conversions]]\nfrom = \"EA\"\nto = \"CA\"\n\
+                       factor = \"1/12\"\nitem = \"12345-0100-01\"\n\n\
+                       [[rules.uom_conversions]]\nfrom = \"CA\"\nto = \"EA\"\nfactor = \"12\"\n";
+    std::fs::write(&profile, format!("{text}{conversions}")).expect("write");
+    let c = chargegate(&["partner", "check", profile.to_str().expect("utf-8")]);
+    assert_eq!(c.status.code(), Some(0), "{}{}", stdout(&c), stderr(&c));
+    let out = stdout(&c);
+    let reported: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("uom conversion"))
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            "uom conversion 1: EA -> CA 1/12, item 12345-0100-01 (read as NDC:12345010001)",
+            "uom conversion 2: CA -> EA 12/1, every item",
+        ]
+    );
+    // One the engine cannot read (a ten-digit NDC without its qualifier) fails the check,
+    // naming the profile and the entry.
+    std::fs::write(
+        &profile,
+        format!(
+            "{text}{}",
+            conversions.replace("12345-0100-01", "1234501000")
+        ),
+    )
+    .expect("write");
+    let bad = chargegate(&["partner", "check", profile.to_str().expect("utf-8")]);
+    assert_eq!(bad.status.code(), Some(1), "{}", stdout(&bad));
+    assert!(
+        stderr(&bad).contains(
+            "profile newvolta: [[rules.uom_conversions]] entry 1 (EA -> CA 1/12, item \
+             1234501000): item \"1234501000\" is ten digits"
+        ),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 #[test]
