@@ -34,7 +34,8 @@ pub struct Args {
     prices: Vec<PathBuf>,
     /// An exact unit conversion for every item, `FROM:TO=NUM/DEN` (`EA:CA=1/12`: an EA is
     /// 1/12 of a CA), repeatable: a sale in FROM against a contract row in TO, and a price
-    /// list row in FROM pricing a contract row in TO (profiles carry none; offline only).
+    /// list row in FROM pricing a contract row in TO (the gateway takes a partner's
+    /// from its profile's `[[rules.uom_conversions]]`, which this offline command does not read).
     #[arg(long = "uom-factor", value_name = "FROM:TO=NUM/DEN", value_parser = parse_uom_factor)]
     uom_factors: Vec<UomConversion>,
     /// Pricing "today" (default: today, UTC).
