@@ -3,6 +3,7 @@
 //! at 90.00 per CA against a WAC of 120.00 per CA; GOOD DRUG claims 5 EA of it. With the
 //! profile's EA -> CA 1/12 the line is priced (120.00 − 90.00) × 5 / 12 = 12.50 and paid;
 //! without it the line is `UOM_UNKNOWN` (AAA03 33). The settings are frozen onto the batch.
+//! A generic entry also converts ACME's reference price list, per EA, into the contract's CA.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -74,13 +75,21 @@ item = \"12345-0100-01\"
 /// Applies the contract then the claim; the 849's lines (`line AAA03 approved`) and the
 /// batch's frozen conversions.
 async fn adjudicate(h: &Harness, partners: &Partners) -> (Vec<String>, serde_json::Value) {
+    adjudicate_against(h, partners, contract_per_ca()).await
+}
+
+async fn adjudicate_against(
+    h: &Harness,
+    partners: &Partners,
+    contract: Document,
+) -> (Vec<String>, serde_json::Value) {
     applied(
         apply::apply_document(
             &*h.store,
             partners,
             "engine.contracts",
             "m-845",
-            &contract_per_ca(),
+            &contract,
             &ctx("2026-11-01", "system"),
         )
         .await,
@@ -139,4 +148,38 @@ async fn without_the_conversion_the_sale_is_uom_unknown(kind: Kind) {
 both_backends!(
     without_the_conversion_the_sale_is_uom_unknown_on,
     without_the_conversion_the_sale_is_uom_unknown
+);
+
+/// No WAC on the contract: ACME's list prices the item at 10.00 per EA, and GOOD DRUG's
+/// profile converts EA to CA for every item. The list row is converted to 120.00 per CA and
+/// the 5 EA sold priced (120.00 − 90.00) × 5 / 12 = 12.50; without the conversion neither
+/// the list row nor the sale converts.
+async fn a_generic_conversion_prices_from_a_list_per_ea(kind: Kind) {
+    let h = Harness::new(kind).await;
+    apply::load_reference_prices(
+        &*h.store,
+        "123456789",
+        b"item,price,uom,start\n12345-0100-01,10.00,EA,2026-01-01\n",
+        &ctx("2026-10-01", "ann"),
+    )
+    .await
+    .expect("the list loads");
+    let Document::Contract(mut contract) = contract_per_ca() else {
+        unreachable!()
+    };
+    contract.items[0].wac = None;
+    let partners = partners_with_gooddrug(
+        "\n[[rules.uom_conversions]]\nfrom = \"EA\"\nto = \"CA\"\nfactor = \"1/12\"\n",
+    );
+    let (lines, frozen) = adjudicate_against(&h, &partners, Document::Contract(contract)).await;
+    assert_eq!(lines, ["1 - 12.50"]);
+    assert_eq!(
+        frozen,
+        serde_json::json!([{"item": null, "from": "EA", "to": "CA", "num": 1, "den": 12}])
+    );
+    h.finish().await;
+}
+both_backends!(
+    a_generic_conversion_prices_from_a_list_per_ea_on,
+    a_generic_conversion_prices_from_a_list_per_ea
 );
