@@ -88,8 +88,9 @@ impl Partners {
     }
 }
 
-/// Profile -> engine settings (chargeback-rules 2.1): `[money]`, `[rules]`, and the reject-code
-/// and follow-up mapping of `[reject_codes]` / `[follow_up_codes]`.
+/// Profile -> engine settings (chargeback-rules 2.1): `[money]`, `[rules]` (its
+/// `[[rules.uom_conversions]]` with their items normalized as a contract's), and the
+/// reject-code and follow-up mapping of `[reject_codes]` / `[follow_up_codes]`.
 pub fn convert(profile: &Profile) -> Result<Partner, ApplyError> {
     let money = &profile.money;
     let rules = &profile.rules;
@@ -150,6 +151,7 @@ pub fn convert(profile: &Profile) -> Result<Partner, ApplyError> {
             pm::UnattendedAmountDisputes::Hold => es::UnattendedAmountDisputes::Hold,
         },
         allow_unmatched_returns: rules.allow_unmatched_returns,
+        uom_conversions: uom_conversions(profile)?,
         ..EngineSettings::default()
     };
     for (reason, aaa03, aaa04) in profile.reject_codes.iter() {
@@ -182,4 +184,145 @@ pub fn convert(profile: &Profile) -> Result<Partner, ApplyError> {
         settings,
         claim_prefix: profile.id.to_uppercase(),
     })
+}
+
+/// `[[rules.uom_conversions]]` as the engine looks them up (`ContractBook::uom_factor`), in
+/// file order: each item normalized as a contract's items are (and as a reference price
+/// list's `item` with its `item_qualifier`: `NDC:12345010001`). The profile loader checked
+/// units and factors; an item that is no item id, or two entries whose items normalize to the
+/// same one with the same units, are refused here, naming the profile and the entry.
+fn uom_conversions(profile: &Profile) -> Result<Vec<es::UomConversion>, ApplyError> {
+    let refuse = |reason: String| ApplyError::Profile {
+        partner: profile.id.clone(),
+        reason,
+    };
+    let mut out: Vec<es::UomConversion> = Vec::with_capacity(profile.rules.uom_conversions.len());
+    for (i, c) in profile.rules.uom_conversions.iter().enumerate() {
+        let item = match &c.item {
+            None => None,
+            Some(id) => Some(
+                engine::price_lists::item_key(c.item_qualifier.as_deref(), id).map_err(|why| {
+                    refuse(format!(
+                        "[[rules.uom_conversions]] entry {} ({c}): item \"{id}\" {why}",
+                        i + 1
+                    ))
+                })?,
+            ),
+        };
+        let same = |o: &es::UomConversion| {
+            o.item == item
+                && o.from.eq_ignore_ascii_case(&c.from)
+                && o.to.eq_ignore_ascii_case(&c.to)
+        };
+        if let Some(earlier) = out.iter().position(same) {
+            return Err(refuse(format!(
+                "[[rules.uom_conversions]] entry {} ({c}) converts the same item ({}) from {} to \
+                 {} as entry {}",
+                i + 1,
+                item.as_deref().unwrap_or("every item"),
+                c.from,
+                c.to,
+                earlier + 1
+            )));
+        }
+        out.push(es::UomConversion {
+            item,
+            from: c.from.clone(),
+            to: c.to.clone(),
+            num: c.num,
+            den: c.den,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(conversions: &str) -> Profile {
+        let text = format!(
+            "version = 1\nid = \"acme\"\nname = \"ACME\"\nrole = \"supplier\"\n\n\
+             [x12]\nisa_qualifier = \"ZZ\"\nisa_id = \"ACME\"\nversion = \"004010\"\n\n\
+             [rules]\n{conversions}"
+        );
+        Profile::from_toml_str(&text, "acme.toml").expect("profile loads")
+    }
+
+    fn conversion(
+        item: Option<&str>,
+        from: &str,
+        to: &str,
+        num: u32,
+        den: u32,
+    ) -> es::UomConversion {
+        es::UomConversion {
+            item: item.map(str::to_owned),
+            from: from.to_owned(),
+            to: to.to_owned(),
+            num,
+            den,
+        }
+    }
+
+    #[test]
+    fn uom_conversions_become_engine_settings_with_normalized_items() {
+        let p = profile(
+            "[[rules.uom_conversions]]\nfrom = \"EA\"\nto = \"CA\"\nfactor = \"1/12\"\n\
+             item = \"12345-0100-01\"\n\n\
+             [[rules.uom_conversions]]\nfrom = \"EA\"\nto = \"CA\"\nfactor = \"1/24\"\n\n\
+             [[rules.uom_conversions]]\nfrom = \"CA\"\nto = \"EA\"\nfactor = \"12\"\n\
+             item = \"1234501000\"\nitem_qualifier = \"N2\"\n\n\
+             [[rules.uom_conversions]]\nfrom = \"BX\"\nto = \"EA\"\nfactor = \"10\"\n\
+             item = \"00312345010003\"\n\n\
+             [[rules.uom_conversions]]\nfrom = \"EA\"\nto = \"BX\"\nfactor = \"1/10\"\n\
+             item = \"AB-100\"\nitem_qualifier = \"VP\"\n",
+        );
+        let settings = convert(&p).expect("converts").settings;
+        assert_eq!(
+            settings.uom_conversions,
+            [
+                conversion(Some("NDC:12345010001"), "EA", "CA", 1, 12),
+                conversion(None, "EA", "CA", 1, 24),
+                conversion(Some("NDC:12345001000"), "CA", "EA", 12, 1),
+                conversion(Some("UK:00312345010003"), "BX", "EA", 10, 1),
+                conversion(Some("VP:AB-100"), "EA", "BX", 1, 10),
+            ]
+        );
+        // Without the setting, none: the spec's default.
+        let none = convert(&profile("")).expect("converts").settings;
+        assert!(none.uom_conversions.is_empty());
+    }
+
+    #[test]
+    fn an_item_that_does_not_normalize_is_refused_naming_profile_and_entry() {
+        let p = profile(
+            "[[rules.uom_conversions]]\nfrom = \"EA\"\nto = \"CA\"\nfactor = \"1/12\"\n\n\
+             [[rules.uom_conversions]]\nfrom = \"EA\"\nto = \"CA\"\nfactor = \"1/12\"\n\
+             item = \"1234501000\"\n",
+        );
+        let err = convert(&p).expect_err("a ten-digit NDC needs its qualifier");
+        assert_eq!(
+            err.to_string(),
+            "profile acme: [[rules.uom_conversions]] entry 2 (EA -> CA 1/12, item 1234501000): \
+             item \"1234501000\" is ten digits: write an NDC-10 with its hyphens, or name its \
+             item_qualifier (N1, N2 or N3; VP for a part number)"
+        );
+    }
+
+    #[test]
+    fn two_spellings_of_one_item_with_the_same_units_are_refused() {
+        let p = profile(
+            "[[rules.uom_conversions]]\nfrom = \"EA\"\nto = \"CA\"\nfactor = \"1/12\"\n\
+             item = \"12345-0100-01\"\n\n\
+             [[rules.uom_conversions]]\nfrom = \"EA\"\nto = \"CA\"\nfactor = \"1/10\"\n\
+             item = \"12345010001\"\n",
+        );
+        let err = convert(&p).expect_err("the same item twice");
+        assert_eq!(
+            err.to_string(),
+            "profile acme: [[rules.uom_conversions]] entry 2 (EA -> CA 1/10, item 12345010001) \
+             converts the same item (NDC:12345010001) from EA to CA as entry 1"
+        );
+    }
 }

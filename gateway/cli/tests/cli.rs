@@ -399,6 +399,78 @@ fn adjudicate_keeps_the_contracts_wac_over_a_price_list() {
     assert_eq!(v["total_approved"], "223.50");
 }
 
+/// ACME's WAC list with two items priced per EA (12 EA a CA): 1.5625 × 12 = 18.75 and
+/// 3.50 × 12 = 42.00 per CA; the third stays per CA.
+const WAC_LIST_PER_EA: &str = "\
+item,price,uom,start,end,basis
+12345-0100-01,1.5625,EA,2026-01-01,,WAC
+12345020101,3.50,EA,2026-01-01,,
+12345030005,65.00,CA,2026-01-01,,
+";
+
+/// chargeback-rules 4.1 `ref(d)` per contract unit from a list per EA: the 845 prices per CA,
+/// so without a conversion the EA rows price nothing (lines 1, 2 and 4 are taken at what they
+/// claim); with `--uom-factor EA:CA=1/12` they are 18.75 and 42.00 per CA, and every line
+/// comes out as with a list per CA: 62.50, 48.00 for a claimed 60.00 (`AMOUNT_MISMATCH`),
+/// line 3 from its CA row, 12.50.
+#[test]
+fn adjudicate_prices_a_case_contract_from_a_list_per_each() {
+    let dir = tempdir("price-list-each");
+    let (contract, claim) = without_stated_wac(&dir);
+    let list = dir.join("acme-wac-each.csv");
+    std::fs::write(&list, WAC_LIST_PER_EA).expect("written");
+    let list = list.to_str().expect("utf-8");
+    let line = |v: &serde_json::Value, n: usize| v["lines"][n - 1].clone();
+
+    let unconverted = adjudicate_json(&[&claim, "--contracts", &contract, "--prices", list]);
+    assert_eq!(line(&unconverted, 1)["status"], "accepted", "{unconverted}");
+    assert_eq!(
+        line(&unconverted, 1)["calculated_amount"],
+        serde_json::Value::Null
+    );
+    assert_eq!(line(&unconverted, 2)["status"], "accepted", "{unconverted}");
+    assert_eq!(line(&unconverted, 3)["approved_amount"], "100.50");
+
+    let v = adjudicate_json(&[
+        &claim,
+        "--contracts",
+        &contract,
+        "--prices",
+        list,
+        "--uom-factor",
+        "EA:CA=1/12",
+    ]);
+    assert_eq!(line(&v, 1)["status"], "accepted", "{v}");
+    assert_eq!(line(&v, 1)["calculated_amount"], "62.50");
+    assert_eq!(line(&v, 1)["approved_amount"], "62.50");
+    assert_eq!(line(&v, 2)["status"], "amount_disputed", "{v}");
+    assert_eq!(line(&v, 2)["reason"], "AMOUNT_MISMATCH");
+    assert_eq!(line(&v, 2)["calculated_amount"], "48.00");
+    assert_eq!(line(&v, 2)["approved_amount"], "48.00");
+    assert_eq!(line(&v, 3)["reason"], "CONTRACT_PRICE_MISMATCH");
+    assert_eq!(line(&v, 3)["approved_amount"], "100.50");
+    assert_eq!(line(&v, 4)["calculated_amount"], "12.50");
+    assert_eq!(line(&v, 4)["approved_amount"], "12.50");
+    assert_eq!(v["total_claimed"], "267.25");
+    assert_eq!(v["total_approved"], "223.50");
+
+    // A factor that is not FROM:TO=NUM/DEN is a usage error naming it.
+    let o = chargegate(&[
+        "adjudicate",
+        &claim,
+        "--contracts",
+        &contract,
+        "--uom-factor",
+        "EA:CA=1/0",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("\"EA:CA=1/0\" is not FROM:TO=NUM/DEN"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// A price list with bad rows is refused whole, every fault located (exit 1).
 #[test]
 fn adjudicate_refuses_a_bad_price_list_naming_every_fault() {
@@ -508,6 +580,46 @@ fn onboarding_drafts_and_checks_a_profile_without_code() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("newvolta.toml:"), "{}", stderr(&bad));
     assert!(stderr(&bad).contains("isa_qualfier"), "{}", stderr(&bad));
+
+    // Unit conversions are reported with the item as the engine reads it.
+    let conversions = "\n[[rules.uom_conversions]]\nfrom = \"EA\"\nto = \"CA\"\n\
+                       factor = \"1/12\"\nitem = \"12345-0100-01\"\n\n\
+                       [[rules.uom_conversions]]\nfrom = \"CA\"\nto = \"EA\"\nfactor = \"12\"\n";
+    std::fs::write(&profile, format!("{text}{conversions}")).expect("write");
+    let c = chargegate(&["partner", "check", profile.to_str().expect("utf-8")]);
+    assert_eq!(c.status.code(), Some(0), "{}{}", stdout(&c), stderr(&c));
+    let out = stdout(&c);
+    let reported: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("uom conversion"))
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            "uom conversion 1: EA -> CA 1/12, item 12345-0100-01 (read as NDC:12345010001)",
+            "uom conversion 2: CA -> EA 12/1, every item",
+        ]
+    );
+    // One the engine cannot read (a ten-digit NDC without its qualifier) fails the check,
+    // naming the profile and the entry.
+    std::fs::write(
+        &profile,
+        format!(
+            "{text}{}",
+            conversions.replace("12345-0100-01", "1234501000")
+        ),
+    )
+    .expect("write");
+    let bad = chargegate(&["partner", "check", profile.to_str().expect("utf-8")]);
+    assert_eq!(bad.status.code(), Some(1), "{}", stdout(&bad));
+    assert!(
+        stderr(&bad).contains(
+            "profile newvolta: [[rules.uom_conversions]] entry 1 (EA -> CA 1/12, item \
+             1234501000): item \"1234501000\" is ten digits"
+        ),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 #[test]

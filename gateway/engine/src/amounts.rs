@@ -62,6 +62,67 @@ impl UomFactor {
     }
 }
 
+/// A price per contract unit taken from a price per another unit `U` (a supplier's list row
+/// in another unit: `ref(d)` of §4.1 is per contract unit), kept exact as the price per `U` and
+/// the engine's exact factor from `U` to the contract unit. `factor` reads as a sale quantity's
+/// does: `num / den` contract units per `U` (EA against a 12-EA case: 1/12), so the price per
+/// contract unit is `price × den / num` (10.00 per EA is 120.00 per CA; 120.00 per CA is 10.00
+/// per EA with the factor 12/1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConvertedPrice {
+    /// Price per `U`.
+    pub price: Decimal,
+    /// `U` → contract unit.
+    pub factor: UomFactor,
+}
+
+impl ConvertedPrice {
+    /// The price per contract unit, `price × den / num`: multiplied first, divided once, never
+    /// rounded. A division that does not end keeps rust_decimal's full precision (100.00 per
+    /// 12-EA case is 8.333333333333333333333333333 per EA); amounts are not computed from
+    /// that figure but from [`line_amount_from`], whose one division is the last step.
+    pub fn per_contract_unit(self) -> Result<Decimal, AmountError> {
+        self.per_sale_unit(UomFactor::IDENTITY)
+    }
+
+    /// The price per sale unit, where `sale` converts a sale quantity into contract units:
+    /// `price × den × sale.num / (num × sale.den)`, one division (a list per EA prices a
+    /// sale per EA at its own figure whatever the contract unit).
+    pub fn per_sale_unit(self, sale: UomFactor) -> Result<Decimal, AmountError> {
+        if self.factor.num == 0 || sale.den == 0 {
+            return Err(AmountError::ZeroDenominator);
+        }
+        let num = u64::from(self.factor.den) * u64::from(sale.num);
+        let den = u64::from(self.factor.num) * u64::from(sale.den);
+        if num == den {
+            return Ok(self.price);
+        }
+        self.price
+            .checked_mul(Decimal::from(num))
+            .ok_or(AmountError::Overflow)?
+            .checked_div(Decimal::from(den))
+            .ok_or(AmountError::Overflow)
+    }
+
+    /// `ref − ctr` per contract unit as a fraction: `(price × den − ctr × num) / num`.
+    fn unit_chargeback(self, contract_price: Decimal) -> Result<(Decimal, u32), AmountError> {
+        if self.factor.num == 0 {
+            return Err(AmountError::ZeroDenominator);
+        }
+        let reference = self
+            .price
+            .checked_mul(Decimal::from(self.factor.den))
+            .ok_or(AmountError::Overflow)?;
+        let contract = contract_price
+            .checked_mul(Decimal::from(self.factor.num))
+            .ok_or(AmountError::Overflow)?;
+        let numerator = reference
+            .checked_sub(contract)
+            .ok_or(AmountError::Overflow)?;
+        Ok((numerator, self.factor.num))
+    }
+}
+
 /// Rounding parameters frozen into a pricing snapshot, so a recomputation gives the same cents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Rounding {
@@ -148,6 +209,41 @@ pub fn line_amount(
             .checked_div(Decimal::from(factor.den))
             .ok_or(AmountError::Overflow)?
     };
+    Ok(rounding.round(extended))
+}
+
+/// `line_amount` of §4.1 when `ref(d)` was converted from a price per another unit:
+/// `round((reference.price × r.den / r.num − contract_price) × qty × num / den)`, computed as
+/// `round((reference.price × r.den − contract_price × r.num) × qty × num / (r.num × den))`, so
+/// the only division is the last step and a result that is a whole number of cents (or half
+/// of one) is exact: no cent is lost to a price per contract unit that does not end
+/// (100.06 per 12-EA case less 8.00 per EA, 3 EA: 1.015, 1.02 half away from zero, where
+/// 8.33833…33 − 8.00 extended gives 1.01499…99). With round-unit-then-extend the unit
+/// chargeback is rounded first, as [`line_amount`] does.
+pub fn line_amount_from(
+    reference: ConvertedPrice,
+    contract_price: Decimal,
+    quantity: Decimal,
+    factor: UomFactor,
+    rounding: Rounding,
+) -> Result<Decimal, AmountError> {
+    if factor.den == 0 {
+        return Err(AmountError::ZeroDenominator);
+    }
+    let (unit_num, unit_den) = reference.unit_chargeback(contract_price)?;
+    if rounding.order == RoundingOrder::RoundUnitThenExtend {
+        let unit = unit_num
+            .checked_div(Decimal::from(unit_den))
+            .ok_or(AmountError::Overflow)?;
+        return line_amount(unit, quantity, factor, rounding);
+    }
+    let extended = unit_num
+        .checked_mul(quantity)
+        .ok_or(AmountError::Overflow)?
+        .checked_mul(Decimal::from(factor.num))
+        .ok_or(AmountError::Overflow)?
+        .checked_div(Decimal::from(u64::from(unit_den) * u64::from(factor.den)))
+        .ok_or(AmountError::Overflow)?;
     Ok(rounding.round(extended))
 }
 
@@ -333,6 +429,122 @@ mod tests {
         );
         // Reference 10.12345 − contract 9.50 as the formula takes it.
         assert_eq!((d("10.12345") - d("9.50")).to_string(), "0.62345");
+    }
+
+    fn converted(price: &str, num: u32, den: u32) -> ConvertedPrice {
+        ConvertedPrice {
+            price: d(price),
+            factor: UomFactor { num, den },
+        }
+    }
+
+    /// §4.2: reference 120.00/CA, 12 EA per CA. An EA list price of 10.00 is 120.00 per CA
+    /// (EA → CA 1/12); a CA list price of 120.00 is 10.00 per EA (CA → EA 12/1); either way
+    /// 5 EA at a contract price of 90.00/CA (7.50/EA) are 12.50.
+    #[test]
+    fn a_price_per_another_unit_converts_exactly_4_2() {
+        let shown = |r: Result<Decimal, AmountError>| r.map(|v| v.to_string());
+        let each = converted("10.00", 1, 12);
+        let case = converted("120.00", 12, 1);
+        assert_eq!(shown(each.per_contract_unit()), Ok("120.00".into()));
+        assert_eq!(shown(case.per_contract_unit()), Ok("10.00".into()));
+        // Per sale unit: an EA list sells an EA at its own price, whatever the contract unit.
+        assert_eq!(
+            shown(each.per_sale_unit(UomFactor { num: 1, den: 12 })),
+            Ok("10.00".into())
+        );
+        assert_eq!(
+            shown(case.per_sale_unit(UomFactor { num: 12, den: 1 })),
+            Ok("120.00".into())
+        );
+        let standard = Rounding::STANDARD;
+        let each_sale_to_case = UomFactor { num: 1, den: 12 };
+        assert_eq!(
+            shown(line_amount_from(
+                each,
+                d("90.00"),
+                d("5"),
+                each_sale_to_case,
+                standard
+            )),
+            Ok("12.50".into())
+        );
+        assert_eq!(
+            shown(line_amount_from(
+                case,
+                d("7.50"),
+                d("5"),
+                UomFactor::IDENTITY,
+                standard
+            )),
+            Ok("12.50".into())
+        );
+        // An identity factor is the plain formula: (18.75 − 12.50) × 10.
+        assert_eq!(
+            shown(line_amount_from(
+                converted("18.75", 1, 1),
+                d("12.50"),
+                d("10"),
+                UomFactor::IDENTITY,
+                standard
+            )),
+            Ok("62.50".into())
+        );
+    }
+
+    /// 100.06 per 12-EA case is 8.338333… per EA, a division that does not end: the price
+    /// keeps 28 digits, and the amount is computed with one division at the end, so 3 EA at
+    /// 8.00 are 1.015 → 1.02 (half away from zero), 1.02 (half to even), not 1.01.
+    #[test]
+    fn an_inexact_conversion_keeps_its_cents() {
+        let shown = |r: Result<Decimal, AmountError>| r.map(|v| v.to_string());
+        let case = converted("100.06", 12, 1);
+        assert_eq!(
+            shown(case.per_contract_unit()),
+            Ok("8.338333333333333333333333333".into())
+        );
+        let at = |strategy, order, price: &str| {
+            shown(line_amount_from(
+                converted(price, 12, 1),
+                d("8.00"),
+                d("3"),
+                UomFactor::IDENTITY,
+                Rounding {
+                    scale: 2,
+                    strategy,
+                    order,
+                },
+            ))
+        };
+        assert_eq!(
+            at(HalfAwayFromZero, ExtendThenRound, "100.06"),
+            Ok("1.02".into())
+        );
+        assert_eq!(at(HalfEven, ExtendThenRound, "100.06"), Ok("1.02".into()));
+        // 100.10: 1.025 → 1.03 half away from zero, 1.02 half to even.
+        assert_eq!(
+            at(HalfAwayFromZero, ExtendThenRound, "100.10"),
+            Ok("1.03".into())
+        );
+        assert_eq!(at(HalfEven, ExtendThenRound, "100.10"), Ok("1.02".into()));
+        // Round unit then extend: 0.338333… → 0.34, × 3 = 1.02.
+        assert_eq!(
+            at(HalfAwayFromZero, RoundUnitThenExtend, "100.06"),
+            Ok("1.02".into())
+        );
+        // The price per contract unit extended would have lost the cent.
+        let naive = line_amount(
+            d("8.338333333333333333333333333") - d("8.00"),
+            d("3"),
+            UomFactor::IDENTITY,
+            Rounding::STANDARD,
+        );
+        assert_eq!(shown(naive), Ok("1.01".into()));
+        // A zero factor is an error, never a panic.
+        assert_eq!(
+            converted("1", 0, 1).per_contract_unit(),
+            Err(AmountError::ZeroDenominator)
+        );
     }
 
     #[test]

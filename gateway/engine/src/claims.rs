@@ -731,12 +731,7 @@ impl ClaimLineRecord {
         let (quantity, amount) = Self::claimed_of(line);
         if let Some(pricing) = line.validation.as_ref().and_then(|v| v.pricing.as_ref()) {
             sale.claimed_contract_price = Some(pricing.contract_price_per_sale_unit());
-            sale.claimed_reference_price = Some(
-                pricing
-                    .factor
-                    .price_per_sale_unit(pricing.reference_price)
-                    .unwrap_or(pricing.reference_price),
-            );
+            sale.claimed_reference_price = Some(pricing.reference_price_per_sale_unit());
             if sale.contract_id.is_none() {
                 sale.contract_id = line
                     .validation

@@ -10,7 +10,8 @@
 //! - `price` (required): a plain decimal above zero with at most [`MAX_SCALE`] places, per
 //!   `uom`;
 //! - `uom` (required): the unit the price is per; a contract row of that unit is priced with
-//!   it (no conversion);
+//!   it, and one of another unit the engine converts this one into exactly when the list has
+//!   no row in that unit ([`crate::contracts::ContractBook::reference_price`]);
 //! - `start` (required), `end` (optional column, empty = open-ended): `YYYY-MM-DD`, inclusive;
 //! - `basis` (optional column): `WAC` (empty: the default) or `BOOK`.
 //!

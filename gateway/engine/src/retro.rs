@@ -177,12 +177,7 @@ pub fn retro_run(
         line.corrects = Some(sale.line.clone());
         if let Some(pricing) = &v.pricing {
             line.claimed_contract_price = Some(pricing.contract_price_per_sale_unit());
-            line.claimed_reference_price = Some(
-                pricing
-                    .factor
-                    .price_per_sale_unit(pricing.reference_price)
-                    .unwrap_or(pricing.reference_price),
-            );
+            line.claimed_reference_price = Some(pricing.reference_price_per_sale_unit());
         }
         line.claimed_amount = Some(amount);
         run.lines.push(RetroLine {

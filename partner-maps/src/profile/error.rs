@@ -108,7 +108,11 @@ fn did_you_mean(s: &Option<String>) -> String {
 /// and what is wrong; [`locate_build_error`] adds file and line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildError {
-    /// Key path from the top (`["money", "abs_tol"]`).
+    /// Key path from the top (`["money", "abs_tol"]`). An entry of an array of tables is
+    /// named by its 0-based index after `#`, right after the array's key
+    /// (`["rules", "uom_conversions", "#1", "factor"]`): it locates the line, and is left out
+    /// of the section the error displays (`in [rules.uom_conversions]`), as it is for an
+    /// unknown key in such an entry.
     pub path: Vec<String>,
     /// What is wrong.
     pub problem: BuildProblem,
@@ -212,10 +216,16 @@ fn find_in_value(v: &Spanned<DeValue<'_>>, pos: usize, path: &mut Vec<String>) -
         }
         DeValue::Array(items) => {
             for item in items.iter() {
-                if let DeValue::Table(t) = item.get_ref()
-                    && let Some(found) = find_in_table(t, pos, path)
-                {
+                let DeValue::Table(t) = item.get_ref() else {
+                    continue;
+                };
+                if let Some(found) = find_in_table(t, pos, path) {
                     return Some(found);
+                }
+                // An entry of an array of tables (`[[rules.uom_conversions]]`) lacking a key:
+                // the array's key, the line the entry's own.
+                if contains(&item.span(), pos) {
+                    return Some(false);
                 }
             }
         }
@@ -235,22 +245,39 @@ fn hit(doc: &Spanned<DeTable<'_>>, pos: usize) -> Hit {
     }
 }
 
+/// The index `n` of a path part `#n` (an entry of an array of tables, [`BuildError::path`]).
+fn entry_index(part: &str) -> Option<usize> {
+    part.strip_prefix('#')?.parse().ok()
+}
+
 /// The span of the key at `path`, or of its deepest existing ancestor.
 fn key_span(doc: &Spanned<DeTable<'_>>, path: &[String]) -> Option<std::ops::Range<usize>> {
     let mut table = doc.get_ref();
     let mut best = None;
-    for (i, part) in path.iter().enumerate() {
-        let Some((k, v)) = table
+    let mut i = 0;
+    while let Some(part) = path.get(i) {
+        let Some((k, mut v)) = table
             .iter()
             .find(|(k, _)| k.get_ref().as_ref() == part.as_str())
         else {
             break;
         };
         best = Some(k.span());
+        // `[[a.b]]`: the entry the next part names, whose keys follow.
+        if let (DeValue::Array(items), Some(n)) =
+            (v.get_ref(), path.get(i + 1).and_then(|p| entry_index(p)))
+        {
+            let Some(entry) = items.get(n) else {
+                break;
+            };
+            v = entry;
+            i += 1;
+        }
         match v.get_ref() {
             DeValue::Table(t) if i + 1 < path.len() => table = t,
             _ => break,
         }
+        i += 1;
     }
     best
 }
@@ -258,6 +285,13 @@ fn key_span(doc: &Spanned<DeTable<'_>>, path: &[String]) -> Option<std::ops::Ran
 fn split_path(mut path: Vec<String>) -> (String, Section) {
     let key = path.pop().unwrap_or_default();
     (key, Section(path))
+}
+
+/// As [`split_path`], the `#n` entry indexes left out of the section.
+fn split_build_path(path: Vec<String>) -> (String, Section) {
+    let (key, Section(mut section)) = split_path(path);
+    section.retain(|p| entry_index(p).is_none());
+    (key, Section(section))
 }
 
 /// The names between backticks in a serde message (`expected one of `a`, `b``).
@@ -403,7 +437,7 @@ pub fn locate_build_error(
     err: BuildError,
 ) -> ProfileError {
     let line = key_span(doc, &err.path).map_or(1, |s| line_of(text, s.start));
-    let (key, section) = split_path(err.path);
+    let (key, section) = split_build_path(err.path);
     let kind = match err.problem {
         BuildProblem::BadValue { value, message } => ProfileErrorKind::BadValue {
             key,
@@ -450,5 +484,27 @@ mod tests {
         assert_eq!(at(&["money", "abs_tol"]), Some(5));
         assert_eq!(at(&["money", "pct_tol"]), Some(3));
         assert_eq!(at(&["rules", "x"]), None);
+    }
+
+    #[test]
+    fn entry_indexes_reach_into_arrays_of_tables() {
+        let text = "version = 1\n\n[rules]\n\n[[rules.uom_conversions]]\nfrom = \"EA\"\n\n\
+                    [[rules.uom_conversions]]\nfrom = \"CS\"\nfactor = \"0\"\n";
+        let doc = DeTable::parse(text).expect("toml");
+        let p = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let at = |path: &[&str]| key_span(&doc, &p(path)).map(|s| line_of(text, s.start));
+        assert_eq!(at(&["rules", "uom_conversions", "#0", "from"]), Some(6));
+        assert_eq!(at(&["rules", "uom_conversions", "#1", "from"]), Some(9));
+        assert_eq!(at(&["rules", "uom_conversions", "#1", "factor"]), Some(10));
+        let e = locate_build_error(
+            "p.toml",
+            text,
+            &doc,
+            BuildError::bad(&["rules", "uom_conversions", "#1", "factor"], "0", "zero"),
+        );
+        assert_eq!(
+            e.to_string(),
+            "p.toml:10: bad value \"0\" for key \"factor\" in [rules.uom_conversions]: zero"
+        );
     }
 }

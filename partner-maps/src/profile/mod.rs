@@ -436,7 +436,7 @@ impl Money {
 }
 
 /// `[rules]`: engine settings frozen onto each batch (chargeback-rules.md 2.1, 13).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rules {
     /// Review and Claim or Immediate Claim.
     pub batch_mode: BatchMode,
@@ -474,6 +474,45 @@ pub struct Rules {
     pub unattended_amount_disputes: UnattendedAmountDisputes,
     /// Accept returns whose original sale is not found.
     pub allow_unmatched_returns: bool,
+    /// `[[rules.uom_conversions]]`: exact conversions from a sale unit to a contract unit,
+    /// in file order (chargeback-rules.md 3 V0 "UOM converts", 4.1 `num/den`).
+    pub uom_conversions: Vec<UomConversion>,
+}
+
+/// One `[[rules.uom_conversions]]` entry: `num / den` contract units (`to`) per sale unit
+/// (`from`), for one item or, without one, for every item. The item is kept as written: the
+/// engine's integration normalizes it as it normalizes a contract's items.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UomConversion {
+    /// The item as the contracts name it (`12345-0100-01`); every item when `None`.
+    pub item: Option<String>,
+    /// The X12 product id qualifier the item is read under (`N4`, `UP`, `VP`, ...), when its
+    /// shape does not say it.
+    pub item_qualifier: Option<String>,
+    /// Sale unit, an X12 unit code (`EA`).
+    pub from: String,
+    /// Contract unit, an X12 unit code (`CA`).
+    pub to: String,
+    /// Numerator of the factor, above zero.
+    pub num: u32,
+    /// Denominator of the factor, above zero (12 for an EA against a 12-EA case).
+    pub den: u32,
+}
+
+impl std::fmt::Display for UomConversion {
+    /// `EA -> CA 1/12, item 12345-0100-01 (N4)` or `EA -> CA 1/12, every item`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} -> {} {}/{}, ",
+            self.from, self.to, self.num, self.den
+        )?;
+        match (&self.item, &self.item_qualifier) {
+            (Some(item), Some(q)) => write!(f, "item {item} ({q})"),
+            (Some(item), None) => write!(f, "item {item}"),
+            (None, _) => f.write_str("every item"),
+        }
+    }
 }
 
 impl Profile {

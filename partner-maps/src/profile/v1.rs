@@ -32,7 +32,9 @@ use x12::writer::DelimiterPolicy;
 use super::codes::*;
 use super::error::BuildError;
 use super::reject::{RejectCodes, RejectReason};
-use super::{As2, ControlNumbers, ControlRange, Dialect, Money, Profile, Rules, Sftp, X12};
+use super::{
+    As2, ControlNumbers, ControlRange, Dialect, Money, Profile, Rules, Sftp, UomConversion, X12,
+};
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
@@ -425,6 +427,46 @@ pub struct RulesV1 {
     pub unattended_amount_disputes: UnattendedAmountDisputes,
     /// Default false.
     pub allow_unmatched_returns: bool,
+    /// `[[rules.uom_conversions]]`, one table per conversion (default none: a sale in another
+    /// unit than its contract row's is `UOM_UNKNOWN`).
+    pub uom_conversions: Vec<UomConversionV1>,
+}
+
+/// One `[[rules.uom_conversions]]` table: an exact conversion from a sale unit to a contract
+/// unit, for sale quantities and for reference price list rows in another unit than the
+/// contract row's (chargeback-rules.md 3 V0, 4.1).
+///
+/// ```toml
+/// [[rules.uom_conversions]]
+/// from = "EA"                # sale unit
+/// to = "CA"                  # contract unit
+/// factor = "1/12"            # contract units per sale unit: 12 EA a CA
+/// item = "12345-0100-01"     # optional: this item only (any id the contracts list it by)
+/// item_qualifier = "N4"      # optional: when the item's shape does not say it
+/// ```
+///
+/// An entry for the item wins over one without; no two entries may have the same item, `from`
+/// and `to`. The reverse direction (`CA` sold against an `EA` contract row, `12`) is an entry
+/// of its own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UomConversionV1 {
+    /// Sale unit, an X12 unit code (`EA`); required.
+    pub from: String,
+    /// Contract unit, an X12 unit code (`CA`); required.
+    pub to: String,
+    /// Contract units per sale unit, exact: `"N/D"` (`"1/12"`) or a whole number (`"12"`);
+    /// both above zero; required.
+    pub factor: String,
+    /// The item, as the contracts name it: an NDC-11 with or without hyphens, a GTIN or a
+    /// part number (read as a reference price list's `item`). Every item when absent.
+    #[serde(default)]
+    pub item: Option<String>,
+    /// X12 product id qualifier the item is read under (`N4`, `UP`, `VP`, ...), as a price
+    /// list's `item_qualifier`: needed for a ten-digit NDC (`N1`/`N2`/`N3`) or an id whose
+    /// shape says another kind. Only with `item`.
+    #[serde(default)]
+    pub item_qualifier: Option<String>,
 }
 
 impl Default for RulesV1 {
@@ -448,6 +490,7 @@ impl Default for RulesV1 {
             dispute_due_days: 90,
             unattended_amount_disputes: UnattendedAmountDisputes::default(),
             allow_unmatched_returns: false,
+            uom_conversions: Vec::new(),
         }
     }
 }
@@ -870,6 +913,7 @@ fn build_rules(raw: RulesV1, role: Role) -> Result<(Rules, bool)> {
             ));
         }
     }
+    let uom_conversions = build_uom_conversions(raw.uom_conversions)?;
     Ok((
         Rules {
             batch_mode: raw.batch_mode,
@@ -890,9 +934,129 @@ fn build_rules(raw: RulesV1, role: Role) -> Result<(Rules, bool)> {
             dispute_due_days: raw.dispute_due_days,
             unattended_amount_disputes: raw.unattended_amount_disputes,
             allow_unmatched_returns: raw.allow_unmatched_returns,
+            uom_conversions,
         },
         raw.pricing_date_basis.is_some(),
     ))
+}
+
+/// An exact factor: `"N/D"` or a whole number `"N"`, both `u32` above zero.
+fn uom_factor(path: &[&str], text: &str) -> Result<(u32, u32)> {
+    let number = |s: &str| {
+        let s = s.trim();
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse::<u32>().ok()
+    };
+    let (num, den) = text.split_once('/').unwrap_or((text, "1"));
+    let (Some(num), Some(den)) = (number(num), number(den)) else {
+        return Err(BuildError::bad(
+            path,
+            text,
+            "expected an exact factor, contract units per sale unit: \"N/D\" (\"1/12\") or a \
+             whole number (\"12\"), each at most 4294967295",
+        ));
+    };
+    if den == 0 {
+        return Err(BuildError::bad(
+            path,
+            text,
+            "the denominator must not be zero",
+        ));
+    }
+    if num == 0 {
+        return Err(BuildError::bad(
+            path,
+            text,
+            "must be above zero: a sale unit is some part of a contract unit",
+        ));
+    }
+    Ok((num, den))
+}
+
+/// `[[rules.uom_conversions]]`: each entry checked where it is written (the key path names
+/// the entry, `#<index>`, so the error is located at its line).
+fn build_uom_conversions(raw: Vec<UomConversionV1>) -> Result<Vec<UomConversion>> {
+    let mut out: Vec<UomConversion> = Vec::with_capacity(raw.len());
+    for (i, entry) in raw.into_iter().enumerate() {
+        let index = format!("#{i}");
+        let at = |key: &'static str| ["rules", "uom_conversions", index.as_str(), key];
+        const UNIT: &str = "an X12 unit of measure code";
+        let from = entry.from.trim().to_owned();
+        let to = entry.to.trim().to_owned();
+        check_code(&at("from"), &from, "355", UNIT)?;
+        check_code(&at("to"), &to, "355", UNIT)?;
+        if from.eq_ignore_ascii_case(&to) {
+            return Err(BuildError::bad(
+                &at("to"),
+                &entry.to,
+                "same unit as from: a unit needs no conversion to itself",
+            ));
+        }
+        let (num, den) = uom_factor(&at("factor"), &entry.factor)?;
+        let item = match entry.item.as_deref().map(str::trim) {
+            Some("") => {
+                return Err(BuildError::bad(
+                    &at("item"),
+                    "",
+                    "must not be empty: leave item out for a conversion of every item",
+                ));
+            }
+            Some(item) if !printable(item) => {
+                return Err(BuildError::bad(
+                    &at("item"),
+                    item,
+                    "expected an item id of printable characters",
+                ));
+            }
+            other => other.map(str::to_owned),
+        };
+        let item_qualifier = match entry.item_qualifier.as_deref().map(str::trim) {
+            None => None,
+            Some(q) if item.is_none() => {
+                return Err(BuildError::bad(
+                    &at("item_qualifier"),
+                    q,
+                    "qualifies an item: set item too, or leave both out for every item",
+                ));
+            }
+            Some(q) => {
+                check_code(&at("item_qualifier"), q, "235", "a product id qualifier")?;
+                Some(q.to_owned())
+            }
+        };
+        let conversion = UomConversion {
+            item,
+            item_qualifier,
+            from,
+            to,
+            num,
+            den,
+        };
+        let same = |c: &UomConversion| {
+            c.item == conversion.item
+                && c.item_qualifier == conversion.item_qualifier
+                && c.from.eq_ignore_ascii_case(&conversion.from)
+                && c.to.eq_ignore_ascii_case(&conversion.to)
+        };
+        if let Some(earlier) = out.iter().position(same) {
+            return Err(BuildError::bad(
+                &at(if conversion.item.is_some() {
+                    "item"
+                } else {
+                    "from"
+                }),
+                entry.item.as_deref().unwrap_or(&entry.from),
+                format!(
+                    "repeats entry {} of [[rules.uom_conversions]]: the same item, from and to",
+                    earlier + 1
+                ),
+            ));
+        }
+        out.push(conversion);
+    }
+    Ok(out)
 }
 
 /// Whether the dictionary knows `value` for data element `element` in any version; `None` when

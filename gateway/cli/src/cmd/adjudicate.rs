@@ -1,6 +1,7 @@
-//! `chargegate adjudicate CLAIM --contracts FILE... [--prices FILE...]`: the engine run
-//! offline, supplier side. A price list (`--prices`, the CSV `prices load` takes) gives the
-//! claim's supplier its reference prices, as loaded into a store.
+//! `chargegate adjudicate CLAIM --contracts FILE... [--prices FILE...] [--uom-factor F...]`:
+//! the engine run offline, supplier side. A price list (`--prices`, the CSV `prices load`
+//! takes) gives the claim's supplier its reference prices, as loaded into a store; a
+//! `--uom-factor` gives the engine an exact unit conversion (sale quantities and list prices).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use engine::adjudicate::{ResponseHeader, adjudicate};
 use engine::contracts::{ContractBook, SupplierPrices};
 use engine::identity::PartyKey;
 use engine::price_lists::{PriceListRow, load_price_list, read_price_list};
-use engine::settings::EngineSettings;
+use engine::settings::{EngineSettings, UomConversion};
 use schemas::{Claim, Document, Source};
 
 use super::input::ReadFlags;
@@ -31,6 +32,12 @@ pub struct Args {
     /// own WAC still wins.
     #[arg(long, num_args = 1..)]
     prices: Vec<PathBuf>,
+    /// An exact unit conversion for every item, `FROM:TO=NUM/DEN` (`EA:CA=1/12`: an EA is
+    /// 1/12 of a CA), repeatable: a sale in FROM against a contract row in TO, and a price
+    /// list row in FROM pricing a contract row in TO (the gateway takes a partner's
+    /// from its profile's `[[rules.uom_conversions]]`, which this offline command does not read).
+    #[arg(long = "uom-factor", value_name = "FROM:TO=NUM/DEN", value_parser = parse_uom_factor)]
+    uom_factors: Vec<UomConversion>,
     /// Pricing "today" (default: today, UTC).
     #[arg(long)]
     today: Option<NaiveDate>,
@@ -86,7 +93,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     eprintln!(
         "note: engine rules are the defaults of chargeback-rules §2.1 (profile [rules] not applied offline)"
     );
-    let settings = EngineSettings::default();
+    let settings = EngineSettings {
+        uom_conversions: args.uom_factors.clone(),
+        ..EngineSettings::default()
+    };
     load_lists(&mut book, &claims, &lists, &settings, today);
     let mut out = crate::out::stdout();
     for claim in &claims {
@@ -144,6 +154,35 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
     }
     Ok(if ok { Outcome::Valid } else { Outcome::Invalid })
+}
+
+/// `FROM:TO=NUM/DEN` as a conversion for every item: two units and a factor of whole
+/// numbers above zero.
+fn parse_uom_factor(text: &str) -> Result<UomConversion, String> {
+    let wrong = || format!("{text:?} is not FROM:TO=NUM/DEN (EA:CA=1/12)");
+    let (units, factor) = text.split_once('=').ok_or_else(wrong)?;
+    let (from, to) = units.split_once(':').ok_or_else(wrong)?;
+    let (num, den) = factor.split_once('/').ok_or_else(wrong)?;
+    let unit = |u: &str| {
+        let u = u.trim();
+        (!u.is_empty() && u.chars().all(|c| c.is_ascii_alphanumeric()))
+            .then(|| u.to_ascii_uppercase())
+            .ok_or_else(wrong)
+    };
+    let whole = |n: &str| {
+        n.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(wrong)
+    };
+    Ok(UomConversion {
+        item: None,
+        from: unit(from)?,
+        to: unit(to)?,
+        num: whole(num)?,
+        den: whole(den)?,
+    })
 }
 
 /// A price list file and its rows.

@@ -138,6 +138,28 @@ fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
         profile.id,
         profile.name
     )?;
+    // The engine settings the gateway makes of it: an item of `[[rules.uom_conversions]]`
+    // that does not normalize stops the gateway, so it stops the check.
+    let partner = match apply::partner_from_profile(&profile) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{}: {e}", args.profile.display());
+            outln!("{}: invalid profile", args.profile.display())?;
+            return Ok(Outcome::Invalid);
+        }
+    };
+    for (i, (raw, engine)) in profile
+        .rules
+        .uom_conversions
+        .iter()
+        .zip(&partner.settings.uom_conversions)
+        .enumerate()
+    {
+        match &engine.item {
+            Some(key) => outln!("uom conversion {}: {raw} (read as {key})", i + 1)?,
+            None => outln!("uom conversion {}: {raw}", i + 1)?,
+        }
+    }
     // The gateway loads the whole directory: a profile that clashes with another (the same
     // ISA sender, the same id) stops them all.
     let dir = args.profile.parent().unwrap_or(Path::new("."));

@@ -402,7 +402,9 @@ impl ContractBook {
     }
 
     /// Exact factor from a sale unit to the contract unit of a row: identity, else the
-    /// settings' conversion for this item, else one for any item.
+    /// settings' conversion for this item (named by any of its ids: its main one or another
+    /// its contracts list it under, the first such conversion in the settings' order), else
+    /// one for any item.
     pub fn uom_factor(
         &self,
         settings: &EngineSettings,
@@ -413,7 +415,6 @@ impl ContractBook {
         if sale_uom.eq_ignore_ascii_case(contract_uom) {
             return Some(UomFactor::IDENTITY);
         }
-        let item_key = self.item_key(item);
         let matching = |c: &&crate::settings::UomConversion| {
             c.from.eq_ignore_ascii_case(sale_uom) && c.to.eq_ignore_ascii_case(contract_uom)
         };
@@ -421,7 +422,11 @@ impl ContractBook {
             .uom_conversions
             .iter()
             .filter(matching)
-            .find(|c| c.item.as_deref().is_some_and(|i| Some(i) == item_key))
+            .find(|c| {
+                c.item
+                    .as_deref()
+                    .is_some_and(|i| self.item_ids(item).any(|k| k == i))
+            })
             .or_else(|| {
                 settings
                     .uom_conversions

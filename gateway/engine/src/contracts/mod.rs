@@ -30,7 +30,9 @@ pub use apply::{Applied, BookError, RosterApplied, RosterError};
 pub use caps::BookCap;
 pub(crate) use hot::{HotContract, distributor_print};
 pub use lookup::{CLASS_NOT_IN_BOOK, Eligibility, PriceChoice};
-pub use reference::{PricesLoaded, ReferencePriceRow, SupplierPrices};
+pub use reference::{
+    ConvertedReference, PricesLoaded, ReferencePriceRow, ResolvedReference, SupplierPrices,
+};
 
 /// Index of a contract (lineage) in the book.
 pub type ContractIdx = u32;

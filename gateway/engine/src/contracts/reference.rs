@@ -1,6 +1,7 @@
 //! Reference prices in the book (chargeback-rules 2.2, 4.1): effective-dated WAC or book cost
 //! per supplier × item, loaded from a supplier's price list ([`crate::price_lists`]), and
-//! `ref(d)`, the reference price a line is priced with when its contract states none.
+//! `ref(d)`, the reference price per contract unit a line is priced with when its contract
+//! states none (from a row in the contract unit, else converted exactly from another unit).
 //!
 //! A supplier's prices are one [`SupplierPrices`]: per normalized item key, rows that never
 //! overlap for the same unit and basis. Loading a row supersedes the days it covers of the
@@ -14,8 +15,55 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::{ContractBook, ItemIdx, PriceRow};
+use crate::amounts::{ConvertedPrice, UomFactor};
 use crate::identity::PartyKey;
-use crate::settings::ReferencePriceBasis;
+use crate::name::Name;
+use crate::settings::{EngineSettings, ReferencePriceBasis};
+
+/// `ref(d)` of §4.1 as [`ContractBook::reference_price`] found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedReference {
+    /// The price per contract unit: exact, except when converted by a division that does not
+    /// end (100.00 per 12-EA case, per EA), where it has rust_decimal's full precision.
+    pub per_contract_unit: Decimal,
+    /// When a list row in another unit gave it: that row's unit, price and factor, which
+    /// amounts are computed from (exactly: [`crate::amounts::line_amount_from`]).
+    pub converted: Option<ConvertedReference>,
+}
+
+impl ResolvedReference {
+    /// A price per contract unit as stated (the contract's, or a list row in its unit).
+    pub fn own(price: Decimal) -> Self {
+        Self {
+            per_contract_unit: price,
+            converted: None,
+        }
+    }
+}
+
+/// A reference price per contract unit converted from a supplier's list row in another unit:
+/// the row's unit and price, and the exact factor from that unit to the contract unit. A
+/// pricing snapshot keeps it, so recomputing the line gives the same cents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConvertedReference {
+    /// The list row's unit (`EA`).
+    pub uom: Name,
+    /// The list row's price per `uom`.
+    pub price: Decimal,
+    /// `uom` → contract unit: `num / den` contract units per `uom` (1/12: an EA of a 12-EA
+    /// case).
+    pub factor: UomFactor,
+}
+
+impl ConvertedReference {
+    /// The price and factor, for the arithmetic.
+    pub fn exact(&self) -> ConvertedPrice {
+        ConvertedPrice {
+            price: self.price,
+            factor: self.factor,
+        }
+    }
+}
 
 /// An effective-dated reference price (WAC or book cost) of a supplier's item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +74,8 @@ pub struct ReferencePriceRow {
     pub end: Option<NaiveDate>,
     /// Price per `uom`.
     pub price: Decimal,
-    /// Unit of measure: a contract row of this unit is priced with it.
+    /// Unit of measure: a contract row of this unit is priced with it, and one of a unit
+    /// this one converts into exactly when no row is in that unit.
     pub uom: String,
     /// What the price is: WAC or book cost. A partner's `reference_price_basis` takes the
     /// rows of its basis only.
@@ -227,23 +276,66 @@ impl ContractBook {
             .load([(item_key, &row)], today)
     }
 
-    /// `ref(d)` of §4.1 for a contract row: the reference price it states wins; else the
-    /// supplier's price of the row's item (under any of the item's ids), unit and `basis`
-    /// in force on `d`.
+    /// `ref(d)` of §4.1 for a contract row, per the row's (contract) unit: the reference price
+    /// the row states wins; else the supplier's price of the row's item (under any of the
+    /// item's ids), of the partner's `reference_price_basis`, in force on `d`:
+    ///
+    /// 1. a list row in the contract row's own unit, whatever other units the list has;
+    /// 2. else a row in another unit `U` the engine converts exactly into the contract unit
+    ///    ([`ContractBook::uom_factor`], as a sale quantity is: the item's own conversion
+    ///    first, then one for any item), its price per contract unit `price × den / num`.
+    ///    Of several such units the first in byte order of the unit code wins (`BX` before
+    ///    `EA`), then the item's main id before its other ids: a fixed choice, whatever order
+    ///    the lists were loaded in.
     pub fn reference_price(
         &self,
+        settings: &EngineSettings,
         supplier: &PartyKey,
         row: &PriceRow,
         d: NaiveDate,
-        basis: ReferencePriceBasis,
-    ) -> Option<Decimal> {
+    ) -> Option<ResolvedReference> {
         if let Some(price) = row.reference_price {
-            return Some(price);
+            return Some(ResolvedReference::own(price));
         }
+        let basis = settings.reference_price_basis;
         let prices = self.reference_prices.get(&supplier.id)?;
         let uom = self.uom(row.uom);
-        self.item_ids(row.item)
+        if let Some(price) = self
+            .item_ids(row.item)
             .find_map(|key| prices.price_on(key, uom, basis, d))
+        {
+            return Some(ResolvedReference::own(price));
+        }
+        let mut best: Option<(&ReferencePriceRow, usize, UomFactor)> = None;
+        for (id, key) in self.item_ids(row.item).enumerate() {
+            // Rows are in unit order: the first convertible one is this id's best.
+            let found = prices.rows(key).iter().find_map(|r| {
+                let usable = r.basis == basis && r.uom != uom && r.covers(d);
+                let factor = usable
+                    .then(|| self.uom_factor(settings, row.item, &r.uom, uom))
+                    .flatten()?;
+                Some((r, id, factor))
+            });
+            if let Some(found) = found
+                && best.is_none_or(|b| found.0.uom < b.0.uom)
+            {
+                best = Some(found);
+            }
+        }
+        let (list_row, _, factor) = best?;
+        let converted = ConvertedPrice {
+            price: list_row.price,
+            factor,
+        };
+        let per_contract_unit = converted.per_contract_unit().ok()?;
+        Some(ResolvedReference {
+            per_contract_unit,
+            converted: (!factor.is_identity()).then(|| ConvertedReference {
+                uom: Name::from(list_row.uom.as_str()),
+                price: list_row.price,
+                factor,
+            }),
+        })
     }
 
     /// Every normalized key of an item: its main one, then the other ids its contracts

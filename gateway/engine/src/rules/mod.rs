@@ -27,8 +27,8 @@ use crate::amounts::{self, AmountCheck, Rounding, UomFactor};
 use crate::batch::LineStatus;
 use crate::caps::{CapCheck, CapLedger};
 use crate::contracts::{
-    CLASS_NOT_IN_BOOK, ContractBook, ContractIdx, ContractState, Eligibility, HotContract, ItemIdx,
-    PriceChoice, distributor_print,
+    CLASS_NOT_IN_BOOK, ContractBook, ContractIdx, ContractState, ConvertedReference, Eligibility,
+    HotContract, ItemIdx, PriceChoice, distributor_print,
 };
 use crate::duplicates::{LineHistory, LineKeys, line_keys_from, party_base, return_sale_key_from};
 use crate::fingerprint::FingerprintBuild;
@@ -91,8 +91,15 @@ pub struct PricingSnapshot {
     pub row_end: NaiveDate,
     /// Contract price per contract unit.
     pub contract_price: Decimal,
-    /// Reference price per contract unit.
+    /// Reference price per contract unit (rust_decimal's full precision when converted from
+    /// a list row in another unit by a division that does not end).
     pub reference_price: Decimal,
+    /// Where the reference price came from when a supplier's list row in another unit gave
+    /// it: that row's unit, price and factor to the contract unit. The amount is recomputed
+    /// from them, exactly, not from `reference_price`. Left out otherwise (the contract's
+    /// price, a list row in the contract unit, or the line's stated one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_converted: Option<ConvertedReference>,
     /// Contract unit.
     pub contract_uom: Name,
     /// Sale → contract unit factor. Left out of the stored line when 1/1, as the standard
@@ -113,11 +120,35 @@ pub struct PricingSnapshot {
 impl PricingSnapshot {
     /// Recomputes the amount of a quantity from the snapshot.
     pub fn amount(&self, quantity: Decimal) -> Result<Decimal, amounts::AmountError> {
-        let unit = self
-            .reference_price
-            .checked_sub(self.contract_price)
-            .ok_or(amounts::AmountError::Overflow)?;
-        amounts::line_amount(unit, quantity, self.factor, self.rounding)
+        line_amount_of(
+            self.reference_price,
+            self.reference_converted.as_ref(),
+            self.contract_price,
+            quantity,
+            self.factor,
+            self.rounding,
+        )
+    }
+
+    /// The reference price per sale unit (for a claim's `UIT*WH`): from the list row's own
+    /// price when converted (a list per EA gives a sale per EA its figure exactly). A price
+    /// whose division does not end (100.00 per 12-EA case, per EA) is written to
+    /// [`amounts::MAX_SCALE`] places with the snapshot's strategy, 8.333333: `UIT02` holds
+    /// 17 digits at most, and the line's amount is computed, and claimed, apart from it.
+    pub fn reference_price_per_sale_unit(&self) -> Decimal {
+        let price = reference_per_sale_unit(
+            self.reference_price,
+            self.reference_converted.as_ref(),
+            self.factor,
+        );
+        if price.scale() <= amounts::MAX_SCALE {
+            return price;
+        }
+        Rounding {
+            scale: amounts::MAX_SCALE,
+            ..self.rounding
+        }
+        .round(price)
     }
 
     /// The contract price per sale unit (for an 849's corrected `UIT*CT`).
@@ -802,7 +833,11 @@ impl<'a> Pipeline<'a> {
         // the claimant's stated cost), which nothing here can check but which lets the
         // contract price and the amount be. With none at all the contract price is still
         // checked (it used not to be: the line passed at whatever it claimed).
-        let known = book.reference_price(&ctx.supplier, row, d, settings.reference_price_basis);
+        // A list row in another unit is converted exactly (`reference_converted`), the
+        // amount computed from it with one division (§4.1, §4.2).
+        let known = book.reference_price(settings, &ctx.supplier, row, d);
+        let converted = known.as_ref().and_then(|k| k.converted.clone());
+        let known = known.map(|k| k.per_contract_unit);
         let Some(reference) = known.or_else(|| stated_reference(line, factor)) else {
             return self.check_prices(line, contract_sale, None, v);
         };
@@ -814,10 +849,17 @@ impl<'a> Pipeline<'a> {
         }
         // A stated reference is the line's own: nothing to check it against.
         let reference_sale =
-            known.map(|_| factor.price_per_sale_unit(reference).unwrap_or(reference));
+            known.map(|_| reference_per_sale_unit(reference, converted.as_ref(), factor));
         self.check_prices(line, contract_sale, reference_sale, v);
         let (Ok(calculated), Ok(contract_quantity)) = (
-            amounts::line_amount(unit_cb, line.quantity, factor, self.rounding),
+            line_amount_of(
+                reference,
+                converted.as_ref(),
+                row.contract_price,
+                line.quantity,
+                factor,
+                self.rounding,
+            ),
             factor.to_contract_units(line.quantity),
         ) else {
             return v.fail(Step::V0, ReasonCode::DataInvalid);
@@ -835,6 +877,7 @@ impl<'a> Pipeline<'a> {
             row_end: row.end,
             contract_price: row.contract_price,
             reference_price: reference,
+            reference_converted: converted,
             contract_uom: book.uom_shared(row.uom),
             factor,
             rounding: self.rounding,
@@ -1058,6 +1101,39 @@ fn stated_reference(line: &SaleLine, factor: amounts::UomFactor) -> Option<Decim
         den: factor.num,
     };
     per_contract_unit.price_per_sale_unit(stated).ok()
+}
+
+/// `line_amount` of §4.1 for a reference price per contract unit, computed from the list
+/// row it was converted from when it was (exact to the cent whatever the division), else
+/// from `reference − contract_price`.
+fn line_amount_of(
+    reference: Decimal,
+    converted: Option<&ConvertedReference>,
+    contract_price: Decimal,
+    quantity: Decimal,
+    factor: amounts::UomFactor,
+    rounding: Rounding,
+) -> Result<Decimal, amounts::AmountError> {
+    if let Some(c) = converted {
+        return amounts::line_amount_from(c.exact(), contract_price, quantity, factor, rounding);
+    }
+    let unit = reference
+        .checked_sub(contract_price)
+        .ok_or(amounts::AmountError::Overflow)?;
+    amounts::line_amount(unit, quantity, factor, rounding)
+}
+
+/// A reference price per contract unit per sale unit: from the list row it was converted
+/// from when it was, with one division, else `reference × num / den`.
+fn reference_per_sale_unit(
+    reference: Decimal,
+    converted: Option<&ConvertedReference>,
+    factor: amounts::UomFactor,
+) -> Decimal {
+    converted
+        .and_then(|c| c.exact().per_sale_unit(factor).ok())
+        .or_else(|| factor.price_per_sale_unit(reference).ok())
+        .unwrap_or(reference)
 }
 
 /// A claimed unit price equals a resolved one when the resolved price, rounded to the claimed

@@ -222,6 +222,40 @@ fn v0_uom_converts_exactly_4_2() {
 }
 
 #[test]
+fn v0_an_items_conversion_is_found_under_any_of_its_ids() {
+    // Item 1's LIN lists it as NDC 12345010001 and UPC 312345010003: a conversion written for
+    // the UPC converts its sales too; one for item 2's UPC does not.
+    let sold_in_ea = || {
+        let mut l = line(1);
+        l.uom = "EA".into();
+        l.quantity = dec("5");
+        l.claimed_contract_price = Some(dec("1.041667"));
+        l.claimed_reference_price = Some(dec("1.5625"));
+        l.claimed_amount = Some(dec("2.60"));
+        l
+    };
+    let mut case = Case::new();
+    converts(&mut case, Some("UP:312345020101"), "EA", "CA", 1, 12);
+    assert_eq!(
+        case.run(&[sold_in_ea()]),
+        "EligibilityDisputed UOM_UNKNOWN [UOM_UNKNOWN] calc=- acc=- []"
+    );
+    converts(&mut case, Some("UP:312345010003"), "EA", "CA", 1, 12);
+    assert_eq!(
+        case.run(&[sold_in_ea()]),
+        "Accepted - [] calc=2.60 acc=2.60 []"
+    );
+    // The item's own conversion wins over one for any item.
+    let mut case = Case::new();
+    converts(&mut case, None, "EA", "CA", 1, 6);
+    converts(&mut case, Some("UP:312345010003"), "EA", "CA", 1, 12);
+    assert_eq!(
+        case.run(&[sold_in_ea()]),
+        "Accepted - [] calc=2.60 acc=2.60 []"
+    );
+}
+
+#[test]
 fn v1_duplicates() {
     // Same key twice in one claim: the first wins (§13.9); PAD01 is not part of the key.
     let mut again = line(1);
@@ -787,6 +821,322 @@ fn v8_prices_from_the_suppliers_price_list() {
     let mut case = Case::new();
     listed(&mut case, "NDC:12345010001", "20.00", "CA", Wac);
     assert_eq!(case.run(&[l]), "Accepted - [] calc=62.50 acc=62.50 []");
+}
+
+/// The sample contract with item 1 at `contract_price` per `uom` and no WAC of its own.
+fn item_1_at(contract_price: &str, uom: &str) -> Contract {
+    let mut contract = sample_contract();
+    contract.items[0].wac = None;
+    contract.items[0].contract_price = Some(dec(contract_price));
+    contract.items[0].uom = Some(uom.into());
+    contract
+}
+
+/// An exact conversion `from` → `to` (`num / den` `to` per `from`), for item 1 alone or
+/// for any item.
+fn converts(case: &mut Case, item: Option<&str>, from: &str, to: &str, num: u32, den: u32) {
+    case.settings.uom_conversions.push(UomConversion {
+        item: item.map(str::to_owned),
+        from: from.into(),
+        to: to.into(),
+        num,
+        den,
+    });
+}
+
+/// Line 1 (12345010001) as `quantity` `uom`, stating no prices and no amount.
+fn bare_line_1(quantity: &str, uom: &str) -> SaleLine {
+    let mut l = line(1);
+    l.quantity = dec(quantity);
+    l.uom = uom.into();
+    l.claimed_reference_price = None;
+    l.claimed_contract_price = None;
+    l.claimed_amount = None;
+    l
+}
+
+impl Case {
+    /// Validates one line and returns its validation.
+    fn validate(&self, l: &SaleLine) -> Validation {
+        let ctx = ctx(self.role);
+        let mut pipeline = Pipeline::new(
+            &self.book,
+            &self.settings,
+            &ctx,
+            self.today,
+            &self.history,
+            None,
+        );
+        pipeline.validate(l)
+    }
+}
+
+/// The reference price per contract unit of a validation, the list unit it was converted
+/// from and that unit's price (`-` when not converted), and the amount.
+fn priced_from(v: &Validation) -> String {
+    let Some(p) = &v.pricing else {
+        return format!("unpriced {}", summary(v));
+    };
+    let from = p.reference_converted.as_ref().map_or("-".to_owned(), |c| {
+        format!("{} {} {}/{}", c.price, c.uom, c.factor.num, c.factor.den)
+    });
+    let calc = v
+        .calculated_amount
+        .map_or("-".to_owned(), |d| d.to_string());
+    format!("ref {} from {from} calc={calc}", p.reference_price)
+}
+
+/// §4.1 `ref(d)` per contract unit from a list in another unit, with the §4.2 golden:
+/// reference 120.00/CA, contract 90.00/CA, 12 EA per CA, 5 EA sold: 12.50.
+#[test]
+fn v8_a_list_in_another_unit_prices_through_the_exact_factor_4_2() {
+    use crate::settings::ReferencePriceBasis::Wac;
+    // An EA list price of 10.00 prices a CA contract row at 120.00 (EA → CA is 1/12).
+    let mut case = Case::with_contract(item_1_at("90.00", "CA"));
+    listed(&mut case, "NDC:12345010001", "10.00", "EA", Wac);
+    converts(&mut case, None, "EA", "CA", 1, 12);
+    assert_eq!(
+        priced_from(&case.validate(&bare_line_1("5", "EA"))),
+        "ref 120.00 from 10.00 EA 1/12 calc=12.50"
+    );
+    assert_eq!(
+        priced_from(&case.validate(&bare_line_1("2", "CA"))),
+        "ref 120.00 from 10.00 EA 1/12 calc=60.00"
+    );
+    // A stated UIT*WH per EA is checked against the list's EA price, per sale unit.
+    let mut stated = bare_line_1("5", "EA");
+    stated.claimed_reference_price = Some(dec("10.00"));
+    stated.claimed_amount = Some(dec("12.50"));
+    assert_eq!(
+        case.run(&[stated.clone()]),
+        "Accepted - [] calc=12.50 acc=12.50 []"
+    );
+    stated.claimed_reference_price = Some(dec("10.50"));
+    assert_eq!(
+        case.run(&[stated]),
+        "AmountDisputed REFERENCE_PRICE_MISMATCH [REFERENCE_PRICE_MISMATCH] calc=12.50 acc=- []"
+    );
+
+    // A CA list price of 120.00 prices an EA contract row at 10.00 (CA → EA is 12/1).
+    let mut case = Case::with_contract(item_1_at("7.50", "EA"));
+    listed(&mut case, "NDC:12345010001", "120.00", "CA", Wac);
+    converts(&mut case, None, "CA", "EA", 12, 1);
+    assert_eq!(
+        priced_from(&case.validate(&bare_line_1("5", "EA"))),
+        "ref 10.00 from 120.00 CA 12/1 calc=12.50"
+    );
+    // The snapshot gives a claim's UIT*WH per sale unit: 10.00 per EA.
+    let v = case.validate(&bare_line_1("5", "EA"));
+    assert_eq!(
+        v.pricing
+            .as_ref()
+            .map(|p| p.reference_price_per_sale_unit().to_string()),
+        Some("10.00".to_owned())
+    );
+}
+
+#[test]
+fn v8_the_contract_unit_wins_over_a_converted_one() {
+    use crate::settings::ReferencePriceBasis::Wac;
+    // CA 18.75 and EA 2.00 (24.00 per CA converted): the CA row prices, (18.75 − 12.50) × 10.
+    let mut case = Case::with_contract(item_1_at("12.50", "CA"));
+    listed(&mut case, "NDC:12345010001", "2.00", "EA", Wac);
+    listed(&mut case, "NDC:12345010001", "18.75", "CA", Wac);
+    converts(&mut case, None, "EA", "CA", 1, 12);
+    assert_eq!(
+        priced_from(&case.validate(&bare_line_1("10", "CA"))),
+        "ref 18.75 from - calc=62.50"
+    );
+    // Even when the CA row is listed under the item's other id (its UPC).
+    let mut case = Case::with_contract(item_1_at("12.50", "CA"));
+    listed(&mut case, "NDC:12345010001", "2.00", "EA", Wac);
+    listed(&mut case, "UP:312345010003", "18.75", "CA", Wac);
+    converts(&mut case, None, "EA", "CA", 1, 12);
+    assert_eq!(
+        priced_from(&case.validate(&bare_line_1("10", "CA"))),
+        "ref 18.75 from - calc=62.50"
+    );
+    // Of two convertible units the first in code order wins: BX (5 per CA, 4.00 → 20.00)
+    // before EA (2.00 → 24.00), under either id.
+    let mut case = Case::with_contract(item_1_at("12.50", "CA"));
+    listed(&mut case, "NDC:12345010001", "2.00", "EA", Wac);
+    listed(&mut case, "UP:312345010003", "4.00", "BX", Wac);
+    converts(&mut case, None, "EA", "CA", 1, 12);
+    converts(&mut case, None, "BX", "CA", 1, 5);
+    assert_eq!(
+        priced_from(&case.validate(&bare_line_1("10", "CA"))),
+        "ref 20.00 from 4.00 BX 1/5 calc=75.00"
+    );
+}
+
+#[test]
+fn v8_an_items_own_conversion_beats_the_generic_one() {
+    use crate::settings::ReferencePriceBasis::Wac;
+    // Generic: 10 EA a CA; this item: 12 EA a CA. 1.5625 × 12 = 18.75, not 15.625.
+    let mut case = Case::with_contract(item_1_at("12.50", "CA"));
+    listed(&mut case, "NDC:12345010001", "1.5625", "EA", Wac);
+    converts(&mut case, None, "EA", "CA", 1, 10);
+    converts(&mut case, Some("NDC:12345010001"), "EA", "CA", 1, 12);
+    assert_eq!(
+        priced_from(&case.validate(&bare_line_1("10", "CA"))),
+        "ref 18.7500 from 1.5625 EA 1/12 calc=62.50"
+    );
+    // Another item's conversion does not apply: the generic one does.
+    let mut case = Case::with_contract(item_1_at("12.50", "CA"));
+    listed(&mut case, "NDC:12345010001", "1.5625", "EA", Wac);
+    converts(&mut case, None, "EA", "CA", 1, 10);
+    converts(&mut case, Some("NDC:12345020101"), "EA", "CA", 1, 12);
+    assert_eq!(
+        priced_from(&case.validate(&bare_line_1("10", "CA"))),
+        "ref 15.6250 from 1.5625 EA 1/10 calc=31.25"
+    );
+}
+
+#[test]
+fn v8_no_factor_falls_through_to_the_lines_stated_reference() {
+    use crate::settings::ReferencePriceBasis::Wac;
+    // A list per EA and no EA → CA conversion: the line's UIT*WH (19.00 per CA) prices it.
+    let mut case = Case::with_contract(item_1_at("12.50", "CA"));
+    listed(&mut case, "NDC:12345010001", "1.5625", "EA", Wac);
+    // Only the other direction is known: not used for the list (nor the CA sale).
+    converts(&mut case, None, "CA", "EA", 12, 1);
+    let mut l = bare_line_1("10", "CA");
+    l.claimed_reference_price = Some(dec("19.00"));
+    assert_eq!(
+        priced_from(&case.validate(&l)),
+        "ref 19.00 from - calc=65.00"
+    );
+    // With none stated, nothing prices it (§13.11).
+    assert_eq!(
+        case.run(&[bare_line_1("10", "CA")]),
+        "Accepted - [] calc=- acc=- []"
+    );
+    // A list row not in force on d is not converted either.
+    let mut case = Case::with_contract(item_1_at("12.50", "CA"));
+    case.book.add_reference_price(
+        &PartyKey::new("1", "123456789"),
+        "NDC:12345010001",
+        crate::contracts::ReferencePriceRow {
+            start: date("2026-01-01"),
+            end: Some(date("2026-10-31")),
+            price: dec("1.5625"),
+            uom: "EA".into(),
+            basis: Wac,
+        },
+        date("2026-11-18"),
+    );
+    converts(&mut case, None, "EA", "CA", 1, 12);
+    assert_eq!(
+        case.run(&[bare_line_1("10", "CA")]),
+        "Accepted - [] calc=- acc=- []"
+    );
+}
+
+/// 100.06 per CA is 8.33833… per EA (the division does not end): 3 EA at 8.00 are
+/// (100.06 − 96.00) × 3 / 12 = 1.015, 1.02 half away from zero, which extending the
+/// 28-digit price per EA (1.01499…99) would round to 1.01. The snapshot keeps the list row,
+/// and recomputing from it, stored and read back, gives the same cents.
+#[test]
+fn v8_an_inexact_conversion_loses_no_cent_and_recomputes_the_same() {
+    use crate::settings::ReferencePriceBasis::Wac;
+    use crate::settings::RoundingStrategy::HalfEven;
+    let mut case = Case::with_contract(item_1_at("8.00", "EA"));
+    listed(&mut case, "NDC:12345010001", "100.06", "CA", Wac);
+    converts(&mut case, None, "CA", "EA", 12, 1);
+    let v = case.validate(&bare_line_1("3", "EA"));
+    assert_eq!(
+        priced_from(&v),
+        "ref 8.338333333333333333333333333 from 100.06 CA 12/1 calc=1.02"
+    );
+    let Some(pricing) = v.pricing else {
+        panic!("priced");
+    };
+    let naive = (pricing.reference_price - pricing.contract_price) * dec("3");
+    assert_eq!(naive.to_string(), "1.014999999999999999999999999");
+    let text = serde_json::to_string(&pricing).unwrap_or_default();
+    assert!(
+        text.contains(
+            r#""reference_converted":{"uom":"CA","price":"100.06","factor":{"num":12,"den":1}}"#
+        ),
+        "{text}"
+    );
+    let back: PricingSnapshot =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(back, pricing);
+    assert_eq!(
+        back.amount(dec("3")).map(|a| a.to_string()),
+        Ok("1.02".into())
+    );
+    // A partial quantity recomputes from it too: 2 EA, 0.6766… → 0.68.
+    assert_eq!(
+        back.amount(dec("2")).map(|a| a.to_string()),
+        Ok("0.68".into())
+    );
+    // Half to even: 1.015 → 1.02 as well (2 is even); 1.025 (100.10) → 1.02.
+    case.settings.rounding_strategy = HalfEven;
+    assert_eq!(
+        priced_from(&case.validate(&bare_line_1("3", "EA"))),
+        "ref 8.338333333333333333333333333 from 100.06 CA 12/1 calc=1.02"
+    );
+    let mut case = Case::with_contract(item_1_at("8.00", "EA"));
+    case.settings.rounding_strategy = HalfEven;
+    listed(&mut case, "NDC:12345010001", "100.10", "CA", Wac);
+    converts(&mut case, None, "CA", "EA", 12, 1);
+    assert_eq!(
+        priced_from(&case.validate(&bare_line_1("3", "EA"))),
+        "ref 8.341666666666666666666666667 from 100.10 CA 12/1 calc=1.02"
+    );
+    // 100.00 per CA: 8.33… per EA, 12 EA at 8.00 are exactly 4.00.
+    let mut case = Case::with_contract(item_1_at("8.00", "EA"));
+    listed(&mut case, "NDC:12345010001", "100.00", "CA", Wac);
+    converts(&mut case, None, "CA", "EA", 12, 1);
+    assert_eq!(
+        priced_from(&case.validate(&bare_line_1("12", "EA"))),
+        "ref 8.333333333333333333333333333 from 100.00 CA 12/1 calc=4.00"
+    );
+    // A sale per CA of an EA contract row: the list's CA price is the sale unit's, exactly.
+    let v = case.validate(&bare_line_1("1", "CA"));
+    assert_eq!(
+        v.pricing
+            .as_ref()
+            .map(|p| p.reference_price_per_sale_unit().to_string()),
+        Some("100.00".to_owned())
+    );
+    assert_eq!(
+        v.calculated_amount.map(|a| a.to_string()),
+        Some("4.00".into())
+    );
+    // A sale per EA: 8.333… per EA, written to 6 places for a claim's UIT*WH (UIT02 holds
+    // 17 digits), the amount computed apart: 12 EA are 4.00.
+    let l = bare_line_1("12", "EA");
+    let v = case.validate(&l);
+    let mut accepted = crate::batch::BatchLine {
+        sale: l,
+        status: crate::batch::LineStatus::Accepted,
+        validation: Some(v.clone()),
+        accepted_quantity: Some(dec("12")),
+        accepted_amount: v.accepted_amount,
+        reject_reason: None,
+        comment: None,
+        claim: None,
+        corrected_by: None,
+    };
+    accepted.sale.line = "1".into();
+    let claimed = crate::claims::ClaimLineRecord::from_batch_line(1, "B1", &accepted);
+    assert_eq!(
+        (
+            claimed.sale.claimed_reference_price.map(|p| p.to_string()),
+            claimed.sale.claimed_amount.map(|p| p.to_string())
+        ),
+        (Some("8.333333".into()), Some("4.00".into()))
+    );
+    let Some(pricing) = v.pricing else {
+        panic!("priced");
+    };
+    assert_eq!(
+        pricing.amount(dec("12")).map(|a| a.to_string()),
+        Ok("4.00".into())
+    );
 }
 
 #[test]
