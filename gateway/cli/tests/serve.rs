@@ -297,14 +297,13 @@ fn story(serve: &Serve, deliver: Deliver) {
     assert_eq!(data.len(), disputed, "{csv}");
     let fields: Vec<&str> = data[0].splitn(3, ',').collect();
     let bad = format!("{header}\n{},99,{}\n", fields[0], fields[2]);
-    let (status, refused) = http(
+    let (status, refused) = post_csv(
         serve.port,
-        "POST",
         &format!(
             "{batch_path}/corrections?expected_version={}&actor=ann",
             batch["version"]
         ),
-        Some(&bad),
+        &bad,
     )
     .unwrap();
     assert_eq!(status, 422, "{refused}");

@@ -269,11 +269,26 @@ pub fn http(
     path: &str,
     body: Option<&str>,
 ) -> std::io::Result<(u16, String)> {
-    let body = body.unwrap_or("");
+    http_as(port, method, path, "application/json", body.unwrap_or(""))
+}
+
+/// POSTs a CSV upload (corrections, roster, price list) as `text/csv`: the API answers a body
+/// sent as JSON 415.
+pub fn post_csv(port: u16, path: &str, csv: &str) -> std::io::Result<(u16, String)> {
+    http_as(port, "POST", path, "text/csv", csv)
+}
+
+fn http_as(
+    port: u16,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
     send_request(
         port,
         &format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         ),
     )
