@@ -389,11 +389,15 @@ pub fn drop_file(serve: &Serve, partner: &str, sample: &str) {
     std::fs::rename(&part, inbox.join(sample)).unwrap();
 }
 
+/// The files of `dir` a partner would take, sorted: not the `.part` the gateway writes a file
+/// under before renaming it to its name (a test that saw `claim-….x12.part` mid-delivery took
+/// it for the claim, then took the finished file for the next one).
 pub fn files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map(|r| {
             r.flatten()
                 .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| !name.ends_with(".part"))
                 .collect()
         })
         .unwrap_or_default();
