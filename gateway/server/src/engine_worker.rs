@@ -64,7 +64,7 @@ async fn handle(shared: &Shared, queue: &str, delivery: Delivery) {
         };
         let ctx = shared.context("system");
         let now = ctx.now;
-        if let Some(lag) = queued_for(&delivery, Utc::now()) {
+        if let Some(lag) = queued_for(&delivery, now) {
             telemetry::observe_queue("chargegate_queue_lag_seconds", queue, lag);
         }
         let started = std::time::Instant::now();
@@ -79,8 +79,8 @@ async fn handle(shared: &Shared, queue: &str, delivery: Delivery) {
         telemetry::observe_queue("chargegate_engine_apply_seconds", queue, started.elapsed());
         match result {
             Ok(applied) => {
-                if let (Applied::Applied(_), Some((document, lines))) = (&applied, lines_of(&doc)) {
-                    metrics::counter!("chargegate_lines_total", "document" => document)
+                if let (Applied::Applied(_), Some(lines)) = (&applied, lines_of(&doc)) {
+                    metrics::counter!("chargegate_lines_total", "document" => doc.doc_type())
                         .increment(lines);
                 }
                 if let (Applied::AlreadyApplied, Some(id)) = (&applied, transaction) {
@@ -194,15 +194,15 @@ fn queued_for(delivery: &Delivery, now: chrono::DateTime<Utc>) -> Option<std::ti
     )
 }
 
-/// The document's kind and its number of lines, for `chargegate_lines_total`; `None` for an
+/// The document's number of lines, for `chargegate_lines_total`; `None` for an
 /// acknowledgment (no lines).
-fn lines_of(doc: &Document) -> Option<(&'static str, u64)> {
-    let (kind, n) = match doc {
-        Document::Contract(c) => ("contract", c.items.len()),
-        Document::SalesReport(r) => ("sales_report", r.lines.len()),
-        Document::Claim(c) => ("claim", c.lines.len()),
-        Document::ClaimResponse(r) => ("claim_response", r.lines.len()),
+fn lines_of(doc: &Document) -> Option<u64> {
+    let n = match doc {
+        Document::Contract(c) => c.items.len(),
+        Document::SalesReport(r) => r.lines.len(),
+        Document::Claim(c) => c.lines.len(),
+        Document::ClaimResponse(r) => r.lines.len(),
         Document::Acknowledgment(_) => return None,
     };
-    Some((kind, n as u64))
+    Some(n as u64)
 }

@@ -38,7 +38,12 @@ const CHANNELS: &[&str] = &["sftp", "as2", "upload"];
 const SEND_CHANNELS: &[&str] = &["sftp", "as2"];
 const SET_RESULTS: &[&str] = &["mapped", "failed"];
 /// Documents with lines, by their `doc_type`.
-const LINE_DOCUMENTS: &[&str] = &["contract", "sales_report", "claim", "claim_response"];
+const LINE_DOCUMENTS: &[&str] = &[
+    schemas::Contract::DOC_TYPE,
+    schemas::SalesReport::DOC_TYPE,
+    schemas::Claim::DOC_TYPE,
+    schemas::ClaimResponse::DOC_TYPE,
+];
 
 const fn counter(
     name: &'static str,
