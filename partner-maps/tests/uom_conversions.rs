@@ -170,10 +170,55 @@ fn each_bad_entry_is_refused_at_its_line_and_key() {
             "profiles/acme.toml:24: bad value \"QQQ\" for key \"item_qualifier\" in \
              [rules.uom_conversions]: not a product id qualifier (X12 element 235)",
         ),
+        (
+            two_entries(
+                FIRST,
+                "from = \"CA\"\nto = \"EA\"\nfactor = \"10\"\nitem = \"12345-0100-01\"\n",
+            ),
+            "profiles/acme.toml:22: bad value \"10\" for key \"factor\" in \
+             [rules.uom_conversions]: contradicts entry 1 of [[rules.uom_conversions]] (EA -> \
+             CA 1/12): the way back must be 12/1, or leave this entry out and it is derived",
+        ),
     ];
     for (text, expected) in cases {
         assert_eq!(err(&text), expected, "{text}");
     }
+}
+
+#[test]
+fn both_ways_may_be_written_when_they_agree() {
+    // 1/12 one way and 12 (or 24/2) the other state the same case; another item's or every
+    // item's way back is no contradiction.
+    for back in [
+        "factor = \"12\"\nitem = \"12345-0100-01\"\n",
+        "factor = \"24/2\"\nitem = \"12345-0100-01\"\n",
+        "factor = \"10\"\n",
+        "factor = \"10\"\nitem = \"12345-0200-01\"\n",
+    ] {
+        let text = two_entries(FIRST, &format!("from = \"CA\"\nto = \"EA\"\n{back}"));
+        let p = Profile::from_toml_str(&text, "profiles/acme.toml").expect(back);
+        assert_eq!(p.rules.uom_conversions.len(), 2, "{back}");
+    }
+}
+
+#[test]
+fn a_factor_is_read_one_way_wherever_it_is_written() {
+    use partner_maps::profile::FactorError;
+    assert_eq!(UomConversion::parse_factor("1/12"), Ok((1, 12)));
+    assert_eq!(UomConversion::parse_factor(" 12 "), Ok((12, 1)));
+    assert_eq!(UomConversion::parse_factor("24/2"), Ok((24, 2)));
+    for bad in ["", "+1/12", "1.5", "1/12/2", "-12", "4294967296", "a/b"] {
+        assert_eq!(
+            UomConversion::parse_factor(bad),
+            Err(FactorError::NotExact),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        UomConversion::parse_factor("1/0"),
+        Err(FactorError::ZeroDenominator)
+    );
+    assert_eq!(UomConversion::parse_factor("0/12"), Err(FactorError::Zero));
 }
 
 #[test]

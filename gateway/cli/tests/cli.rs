@@ -454,21 +454,40 @@ fn adjudicate_prices_a_case_contract_from_a_list_per_each() {
     assert_eq!(v["total_claimed"], "267.25");
     assert_eq!(v["total_approved"], "223.50");
 
-    // A factor that is not FROM:TO=NUM/DEN is a usage error naming it.
-    let o = chargegate(&[
-        "adjudicate",
+    // The same case written the other way, CA:EA=12, converts by its inverse: same answer.
+    let back = adjudicate_json(&[
         &claim,
         "--contracts",
         &contract,
+        "--prices",
+        list,
         "--uom-factor",
-        "EA:CA=1/0",
+        "CA:EA=12",
     ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("\"EA:CA=1/0\" is not FROM:TO=NUM/DEN"),
-        "{}",
-        stderr(&o)
-    );
+    assert_eq!(back["lines"], v["lines"], "{back}");
+    assert_eq!(back["total_approved"], "223.50");
+
+    // A factor that is not FROM:TO=NUM/DEN is a usage error naming it and saying why; the
+    // factor is read as a profile's is (a whole number allowed, no sign).
+    for (flag, why) in [
+        (
+            "EA:CA=1/0",
+            "\"EA:CA=1/0\": the denominator must not be zero",
+        ),
+        ("EA:CA=+1/12", "\"EA:CA=+1/12\": expected an exact factor"),
+        ("EA-CA=1/12", "\"EA-CA=1/12\" is not FROM:TO=NUM/DEN"),
+    ] {
+        let o = chargegate(&[
+            "adjudicate",
+            &claim,
+            "--contracts",
+            &contract,
+            "--uom-factor",
+            flag,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(why), "{flag}: {}", stderr(&o));
+    }
 }
 
 /// A price list with bad rows is refused whole, every fault located (exit 1).

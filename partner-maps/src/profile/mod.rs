@@ -499,6 +499,58 @@ pub struct UomConversion {
     pub den: u32,
 }
 
+/// Why a unit conversion factor was refused ([`UomConversion::parse_factor`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FactorError {
+    /// Not `N/D` or `N` in digits, or a part above `u32::MAX`.
+    #[error(
+        "expected an exact factor, contract units per sale unit: \"N/D\" (\"1/12\") or a \
+         whole number (\"12\"), each at most 4294967295"
+    )]
+    NotExact,
+    /// `N/0`.
+    #[error("the denominator must not be zero")]
+    ZeroDenominator,
+    /// `0` or `0/D`.
+    #[error("must be above zero: a sale unit is some part of a contract unit")]
+    Zero,
+}
+
+impl UomConversion {
+    /// An exact factor as profiles and the `--uom-factor` flag write it: `"N/D"` (`"1/12"`)
+    /// or a whole number `"N"` (`"12"`), digits only, both parts `u32` above zero. Returns
+    /// `(num, den)` as written (not reduced).
+    pub fn parse_factor(text: &str) -> Result<(u32, u32), FactorError> {
+        let number = |s: &str| {
+            let s = s.trim();
+            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            s.parse::<u32>().ok()
+        };
+        let (num, den) = text.split_once('/').unwrap_or((text, "1"));
+        let (Some(num), Some(den)) = (number(num), number(den)) else {
+            return Err(FactorError::NotExact);
+        };
+        if den == 0 {
+            return Err(FactorError::ZeroDenominator);
+        }
+        if num == 0 {
+            return Err(FactorError::Zero);
+        }
+        Ok((num, den))
+    }
+
+    /// True when `other` converts the other way for the same item (`CA -> EA` for
+    /// `EA -> CA`).
+    pub fn is_inverse_of(&self, other: &UomConversion) -> bool {
+        self.item == other.item
+            && self.item_qualifier == other.item_qualifier
+            && self.from.eq_ignore_ascii_case(&other.to)
+            && self.to.eq_ignore_ascii_case(&other.from)
+    }
+}
+
 impl std::fmt::Display for UomConversion {
     /// `EA -> CA 1/12, item 12345-0100-01 (N4)` or `EA -> CA 1/12, every item`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

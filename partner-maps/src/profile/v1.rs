@@ -940,39 +940,9 @@ fn build_rules(raw: RulesV1, role: Role) -> Result<(Rules, bool)> {
     ))
 }
 
-/// An exact factor: `"N/D"` or a whole number `"N"`, both `u32` above zero.
+/// An exact factor ([`UomConversion::parse_factor`]), refused at its key.
 fn uom_factor(path: &[&str], text: &str) -> Result<(u32, u32)> {
-    let number = |s: &str| {
-        let s = s.trim();
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        s.parse::<u32>().ok()
-    };
-    let (num, den) = text.split_once('/').unwrap_or((text, "1"));
-    let (Some(num), Some(den)) = (number(num), number(den)) else {
-        return Err(BuildError::bad(
-            path,
-            text,
-            "expected an exact factor, contract units per sale unit: \"N/D\" (\"1/12\") or a \
-             whole number (\"12\"), each at most 4294967295",
-        ));
-    };
-    if den == 0 {
-        return Err(BuildError::bad(
-            path,
-            text,
-            "the denominator must not be zero",
-        ));
-    }
-    if num == 0 {
-        return Err(BuildError::bad(
-            path,
-            text,
-            "must be above zero: a sale unit is some part of a contract unit",
-        ));
-    }
-    Ok((num, den))
+    UomConversion::parse_factor(text).map_err(|e| BuildError::bad(path, text, e.to_string()))
 }
 
 /// `[[rules.uom_conversions]]`: each entry checked where it is written (the key path names
@@ -1051,6 +1021,28 @@ fn build_uom_conversions(raw: Vec<UomConversionV1>) -> Result<Vec<UomConversion>
                 format!(
                     "repeats entry {} of [[rules.uom_conversions]]: the same item, from and to",
                     earlier + 1
+                ),
+            ));
+        }
+        // Both ways written: the engine derives each from the other, so they must agree.
+        if let Some(earlier) = out.iter().position(|c| c.is_inverse_of(&conversion))
+            && u64::from(out[earlier].num) * u64::from(conversion.num)
+                != u64::from(out[earlier].den) * u64::from(conversion.den)
+        {
+            let e = &out[earlier];
+            return Err(BuildError::bad(
+                &at("factor"),
+                &entry.factor,
+                format!(
+                    "contradicts entry {} of [[rules.uom_conversions]] ({} -> {} {}/{}): the way \
+                     back must be {}/{}, or leave this entry out and it is derived",
+                    earlier + 1,
+                    e.from,
+                    e.to,
+                    e.num,
+                    e.den,
+                    e.den,
+                    e.num
                 ),
             ));
         }

@@ -33,7 +33,7 @@ pub struct Args {
     #[arg(long, num_args = 1..)]
     prices: Vec<PathBuf>,
     /// An exact unit conversion for every item, `FROM:TO=NUM/DEN` (`EA:CA=1/12`: an EA is
-    /// 1/12 of a CA), repeatable: a sale in FROM against a contract row in TO, and a price
+    /// 1/12 of a CA; `CA:EA=12` the other way, derived when not given), repeatable: a sale in FROM against a contract row in TO, and a price
     /// list row in FROM pricing a contract row in TO (the gateway takes a partner's
     /// from its profile's `[[rules.uom_conversions]]`, which this offline command does not read).
     #[arg(long = "uom-factor", value_name = "FROM:TO=NUM/DEN", value_parser = parse_uom_factor)]
@@ -156,32 +156,26 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     Ok(if ok { Outcome::Valid } else { Outcome::Invalid })
 }
 
-/// `FROM:TO=NUM/DEN` as a conversion for every item: two units and a factor of whole
-/// numbers above zero.
+/// `FROM:TO=FACTOR` as a conversion for every item: two unit codes and a factor as a
+/// profile writes it (`1/12` or `12`, [`partner_maps::profile::UomConversion::parse_factor`]).
 fn parse_uom_factor(text: &str) -> Result<UomConversion, String> {
     let wrong = || format!("{text:?} is not FROM:TO=NUM/DEN (EA:CA=1/12)");
     let (units, factor) = text.split_once('=').ok_or_else(wrong)?;
     let (from, to) = units.split_once(':').ok_or_else(wrong)?;
-    let (num, den) = factor.split_once('/').ok_or_else(wrong)?;
     let unit = |u: &str| {
         let u = u.trim();
         (!u.is_empty() && u.chars().all(|c| c.is_ascii_alphanumeric()))
             .then(|| u.to_ascii_uppercase())
             .ok_or_else(wrong)
     };
-    let whole = |n: &str| {
-        n.trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(wrong)
-    };
+    let (num, den) = partner_maps::profile::UomConversion::parse_factor(factor)
+        .map_err(|e| format!("{text:?}: {e}"))?;
     Ok(UomConversion {
         item: None,
         from: unit(from)?,
         to: unit(to)?,
-        num: whole(num)?,
-        den: whole(den)?,
+        num,
+        den,
     })
 }
 

@@ -404,7 +404,9 @@ impl ContractBook {
     /// Exact factor from a sale unit to the contract unit of a row: identity, else the
     /// settings' conversion for this item (named by any of its ids: its main one or another
     /// its contracts list it under, the first such conversion in the settings' order), else
-    /// one for any item.
+    /// one for any item. At each of the two levels a conversion written the other way
+    /// (`CA -> EA 12` for a sale in EA against a row in CA) gives its inverse when none is
+    /// written this way: a pack size is one fact, whichever way the profile states it.
     pub fn uom_factor(
         &self,
         settings: &EngineSettings,
@@ -415,29 +417,38 @@ impl ContractBook {
         if sale_uom.eq_ignore_ascii_case(contract_uom) {
             return Some(UomFactor::IDENTITY);
         }
-        let matching = |c: &&crate::settings::UomConversion| {
-            c.from.eq_ignore_ascii_case(sale_uom) && c.to.eq_ignore_ascii_case(contract_uom)
+        let converts = |c: &crate::settings::UomConversion, from: &str, to: &str| {
+            c.den != 0
+                && c.num != 0
+                && c.from.eq_ignore_ascii_case(from)
+                && c.to.eq_ignore_ascii_case(to)
         };
-        settings
-            .uom_conversions
-            .iter()
-            .filter(matching)
-            .find(|c| {
-                c.item
-                    .as_deref()
-                    .is_some_and(|i| self.item_ids(item).any(|k| k == i))
-            })
-            .or_else(|| {
-                settings
-                    .uom_conversions
+        let this_item = |c: &crate::settings::UomConversion| {
+            c.item
+                .as_deref()
+                .is_some_and(|i| self.item_ids(item).any(|k| k == i))
+        };
+        let every_item = |c: &crate::settings::UomConversion| c.item.is_none();
+        let conversions = &settings.uom_conversions;
+        [&this_item as &dyn Fn(&_) -> bool, &every_item]
+            .into_iter()
+            .find_map(|level| {
+                let forward = conversions
                     .iter()
-                    .filter(matching)
-                    .find(|c| c.item.is_none())
-            })
-            .filter(|c| c.den != 0)
-            .map(|c| UomFactor {
-                num: c.num,
-                den: c.den,
+                    .find(|c| level(c) && converts(c, sale_uom, contract_uom))
+                    .map(|c| UomFactor {
+                        num: c.num,
+                        den: c.den,
+                    });
+                forward.or_else(|| {
+                    conversions
+                        .iter()
+                        .find(|c| level(c) && converts(c, contract_uom, sale_uom))
+                        .map(|c| UomFactor {
+                            num: c.den,
+                            den: c.num,
+                        })
+                })
             })
     }
 }

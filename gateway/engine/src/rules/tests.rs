@@ -256,6 +256,40 @@ fn v0_an_items_conversion_is_found_under_any_of_its_ids() {
 }
 
 #[test]
+fn v0_a_conversion_written_the_other_way_converts_by_its_inverse() {
+    // `CA -> EA 12` states the same 12-EA case as `EA -> CA 1/12`: a sale in EA against the
+    // row in CA converts by 1/12 (the same 2.60 as v0_uom_converts_exactly_4_2).
+    let sold_in_ea = || {
+        let mut l = line(1);
+        l.uom = "EA".into();
+        l.quantity = dec("5");
+        l.claimed_contract_price = Some(dec("1.041667"));
+        l.claimed_reference_price = Some(dec("1.5625"));
+        l.claimed_amount = Some(dec("2.60"));
+        l
+    };
+    let mut case = Case::new();
+    converts(&mut case, None, "CA", "EA", 12, 1);
+    assert_eq!(
+        case.run(&[sold_in_ea()]),
+        "Accepted - [] calc=2.60 acc=2.60 []"
+    );
+    // One written this way wins at its level: 1/6 here, though CA -> EA 12 is first.
+    converts(&mut case, None, "EA", "CA", 1, 6);
+    assert_eq!(
+        case.run(&[sold_in_ea()]),
+        "AmountDisputed CONTRACT_PRICE_MISMATCH [CONTRACT_PRICE_MISMATCH,REFERENCE_PRICE_MISMATCH] \
+         calc=5.21 acc=- [UNDER_CLAIMED]"
+    );
+    // The item's own conversion, either way, wins over one for every item.
+    converts(&mut case, Some("NDC:12345010001"), "CA", "EA", 12, 1);
+    assert_eq!(
+        case.run(&[sold_in_ea()]),
+        "Accepted - [] calc=2.60 acc=2.60 []"
+    );
+}
+
+#[test]
 fn v1_duplicates() {
     // Same key twice in one claim: the first wins (§13.9); PAD01 is not part of the key.
     let mut again = line(1);
@@ -998,8 +1032,8 @@ fn v8_no_factor_falls_through_to_the_lines_stated_reference() {
     // A list per EA and no EA → CA conversion: the line's UIT*WH (19.00 per CA) prices it.
     let mut case = Case::with_contract(item_1_at("12.50", "CA"));
     listed(&mut case, "NDC:12345010001", "1.5625", "EA", Wac);
-    // Only the other direction is known: not used for the list (nor the CA sale).
-    converts(&mut case, None, "CA", "EA", 12, 1);
+    // Only a conversion of other units is known: not used for the list (nor the CA sale).
+    converts(&mut case, None, "BX", "CA", 1, 4);
     let mut l = bare_line_1("10", "CA");
     l.claimed_reference_price = Some(dec("19.00"));
     assert_eq!(
@@ -1010,6 +1044,12 @@ fn v8_no_factor_falls_through_to_the_lines_stated_reference() {
     assert_eq!(
         case.run(&[bare_line_1("10", "CA")]),
         "Accepted - [] calc=- acc=- []"
+    );
+    // `CA -> EA 12` is the EA -> CA factor written the other way: it converts the list.
+    converts(&mut case, None, "CA", "EA", 12, 1);
+    assert_eq!(
+        priced_from(&case.validate(&l)),
+        "ref 18.7500 from 1.5625 EA 1/12 calc=62.50"
     );
     // A list row not in force on d is not converted either.
     let mut case = Case::with_contract(item_1_at("12.50", "CA"));
