@@ -439,3 +439,27 @@ fn an_845_wac_for_every_class_prices_each_classs_row() {
     let (_, back) = rendered_back(&zenith, &c);
     assert_eq!(back.items, c.items);
 }
+
+/// An optional element of spaces only is absent in the document, as the validator takes it
+/// (X12.6: a string holds a non-space character): a customer named `"   "` has no name, a
+/// LIN01 of spaces is no line id, and a REF of spaces names no class.
+#[test]
+fn optional_elements_of_spaces_only_are_absent_in_the_document() {
+    let harbor = profile("harborrx", Some("ZZ"));
+    let mut segments = harbor_844(Some("REF*ZZ*   *NOT STATED"), None);
+    for s in &mut segments {
+        if s.starts_with("N1*ST*") {
+            *s = "N1*ST*   *PI*340BNS0091".to_owned();
+        }
+        if s.starts_with("LIN**") {
+            *s = "LIN*  *UP*312345000035".to_owned();
+        }
+    }
+    let c = claim(&harbor, &segments);
+    let l = &c.lines[0];
+    assert_eq!(l.end_customer.name, None, "{:?}", l.end_customer);
+    assert_eq!(l.end_customer.id, "340BNS0091");
+    assert_eq!(l.class_of_trade, None);
+    let json = serde_json::to_string(&c).expect("serializes");
+    assert!(!json.contains("   "), "{json}");
+}

@@ -360,8 +360,11 @@ impl<'a> SegmentAt<'a> {
     }
 
     /// Element `n` as text (a `String` or a [`super::Text`], as the field wants); `None`
-    /// when absent or empty. A simple element must be UTF-8 and must not hold a component or
-    /// repetition separator, which could not be written back.
+    /// when absent, empty or spaces only (X12.6: a string holds at least one non-space
+    /// character, so the validator takes such an element as absent, and so does the
+    /// mapping: a contract id or name of three spaces is none). A simple element must be
+    /// UTF-8 and must not hold a component or repetition separator, which could not be
+    /// written back.
     pub fn text<T: From<&'a str>>(&self, n: usize) -> Result<Option<T>, ReadError> {
         Ok(self.str_at(n)?.map(T::from))
     }
@@ -383,6 +386,10 @@ impl<'a> SegmentAt<'a> {
         let Some(text) = self.set_text.and_then(|t| t.get(from..to)) else {
             return self.str_at_slow(n);
         };
+        // One comparison for nearly every value.
+        if text.as_bytes()[0] == b' ' && text.bytes().all(|b| b == b' ') {
+            return Ok(None);
+        }
         let d = self.segment.delimiters();
         // One pass for both separators (elements are short and this runs for every one);
         // which of them it was is only worked out when one is there. None to find in a set
@@ -418,6 +425,9 @@ impl<'a> SegmentAt<'a> {
                 ReadErrorKind::InvalidCharacter(String::from_utf8_lossy(raw).into_owned()),
             )
         })?;
+        if text.bytes().all(|b| b == b' ') {
+            return Ok(None);
+        }
         let d = self.segment.delimiters();
         let rep = d.repetition.unwrap_or(d.component);
         if text.bytes().any(|b| b == rep || b == d.component) {
