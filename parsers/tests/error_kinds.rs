@@ -773,3 +773,50 @@ fn an_empty_input_is_no_interchange_ta1_023() {
         assert!(d.message.contains("input is empty"), "{}", d.message);
     }
 }
+
+#[test]
+fn a_broken_st_orphans_its_set_in_two_findings_not_one_per_segment() {
+    // A tab before ST: the ST is no ST, so every segment of the set is outside a set. The
+    // first is reported where it is and the rest in one finding at the last; the SE, GE and
+    // IEA after them are each reported as before.
+    let text = edit(&claim(), "ST*844*0001~", "\tST*844*0001~");
+    let segments = text.matches('~').count();
+    let out = run(&text);
+    let orphans: Vec<String> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::Interchange(Ta1Note::InvalidControlStructure))
+        .map(|d| d.message.clone())
+        .collect();
+    assert!(
+        orphans[0].starts_with("segment outside a transaction set (\"\\tST\" at byte "),
+        "{orphans:#?}"
+    );
+    // ISA, GS, the set's ST..SE, GE, IEA: all but 4 envelope segments and the broken ST are
+    // the run's.
+    let more = segments - 6;
+    let last = out
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("more segments"))
+        .unwrap_or_else(|| panic!("{orphans:#?}"));
+    assert!(
+        last.message.starts_with(&format!(
+            "{more} more segments outside a transaction set after it"
+        )),
+        "{orphans:#?}"
+    );
+    // Located at the last segment of the run, the one before the SE.
+    let at = usize::try_from(last.location.offset).expect("fits");
+    let se = text.find("SE*").expect("an SE");
+    assert_eq!(text[at..se].matches('~').count(), 1, "{last:?}");
+    assert!(
+        last.message.ends_with(&format!("the last at byte {at}")),
+        "{last:?}"
+    );
+    assert_eq!(orphans.len(), 3, "{orphans:#?}"); // the ST, the run, the SE without ST
+    assert_eq!(
+        out.interchanges[0].errors,
+        [Ta1Note::InvalidControlStructure]
+    );
+}

@@ -97,6 +97,19 @@ pub struct Validator {
     defer: bool,
     /// The last ISA read: bytes after its IEA that are no interchange came from its sender.
     last_isa: Option<IsaInfo>,
+    /// Segments outside a transaction set since the first one reported, until an envelope
+    /// segment ends the run ([`Validator::end_orphan_run`]).
+    orphan_run: Option<OrphanRun>,
+}
+
+/// A run of segments outside any set (a broken or missing ST or GS orphans every segment of
+/// its set): the first is reported where it is, the rest in one finding, not one each.
+#[derive(Debug, Clone, Copy)]
+struct OrphanRun {
+    /// Segments after the first.
+    more: u32,
+    /// Offset of the last.
+    last: u64,
 }
 
 impl Validator {
@@ -117,6 +130,7 @@ impl Validator {
             closed_owed: None,
             defer: false,
             last_isa: None,
+            orphan_run: None,
         }
     }
 
@@ -176,6 +190,14 @@ impl Validator {
     #[inline(never)]
     fn on_envelope(&mut self, seg: Segment<'_>) {
         let seg = &seg;
+        if self.orphan_run.is_some()
+            && matches!(
+                seg.id(),
+                b"ISA" | b"IEA" | b"GS" | b"GE" | b"ST" | b"SE" | b"TA1"
+            )
+        {
+            self.end_orphan_run();
+        }
         match seg.id() {
             b"ISA" => self.on_isa(seg),
             b"IEA" => self.on_iea(seg),
@@ -236,6 +258,7 @@ impl Validator {
                 Ta1Note::InvalidControlStructure
             }
         };
+        self.end_orphan_run();
         self.last_offset = err.offset();
         // The location already carries the offset; say only what went wrong.
         let msg = match err {
@@ -296,6 +319,7 @@ impl Validator {
 
     /// Ends the input: anything still open lacks its trailers.
     pub fn finish(&mut self) {
+        self.end_orphan_run();
         if self.interchange.is_some() {
             self.interchange_error(Ta1Note::PrematureEndOfFile, "input ends before IEA".into());
             self.close_interchange();
@@ -611,6 +635,44 @@ impl Validator {
         if let Some(i) = self.interchange.take() {
             self.finished.push(i.report);
         }
+    }
+
+    /// A segment outside any set: the first of a run is reported, the others counted.
+    #[cold]
+    #[inline(never)]
+    fn orphan_body(&mut self, seg: Segment<'_>) {
+        if let Some(run) = &mut self.orphan_run {
+            run.more += 1;
+            run.last = seg.offset();
+            return;
+        }
+        self.orphan(seg, "segment outside a transaction set");
+        self.orphan_run = Some(OrphanRun {
+            more: 0,
+            last: seg.offset(),
+        });
+    }
+
+    /// Reports the segments of the open run after its first, in one finding at the last.
+    fn end_orphan_run(&mut self) {
+        let Some(run) = self.orphan_run.take() else {
+            return;
+        };
+        if run.more == 0 {
+            return;
+        }
+        let mut loc = self.location();
+        loc.offset = run.last;
+        let (n, s) = (run.more, if run.more == 1 { "" } else { "s" });
+        self.push(
+            Severity::Error,
+            Code::Interchange(Ta1Note::InvalidControlStructure),
+            loc,
+            format!(
+                "{n} more segment{s} outside a transaction set after it, the last at byte {}",
+                run.last
+            ),
+        );
     }
 
     #[cold]
@@ -982,7 +1044,7 @@ impl Validator {
                 s.report.segment_count
             }
             None => {
-                self.orphan(*seg, "segment outside a transaction set");
+                self.orphan_body(*seg);
                 return;
             }
         };
