@@ -212,37 +212,25 @@ fn v0_uom_converts_exactly_4_2() {
         num: 1,
         den: 12,
     });
-    let mut l = line(1);
-    l.uom = "EA".into();
-    l.quantity = dec("5");
-    l.claimed_contract_price = Some(dec("1.041667"));
-    l.claimed_reference_price = Some(dec("1.5625"));
-    l.claimed_amount = Some(dec("2.60"));
-    assert_eq!(case.run(&[l]), "Accepted - [] calc=2.60 acc=2.60 []");
+    assert_eq!(
+        case.run(&[sold_5_ea_of_item_1()]),
+        "Accepted - [] calc=2.60 acc=2.60 []"
+    );
 }
 
 #[test]
 fn v0_an_items_conversion_is_found_under_any_of_its_ids() {
     // Item 1's LIN lists it as NDC 12345010001 and UPC 312345010003: a conversion written for
     // the UPC converts its sales too; one for item 2's UPC does not.
-    let sold_in_ea = || {
-        let mut l = line(1);
-        l.uom = "EA".into();
-        l.quantity = dec("5");
-        l.claimed_contract_price = Some(dec("1.041667"));
-        l.claimed_reference_price = Some(dec("1.5625"));
-        l.claimed_amount = Some(dec("2.60"));
-        l
-    };
     let mut case = Case::new();
     converts(&mut case, Some("UP:312345020101"), "EA", "CA", 1, 12);
     assert_eq!(
-        case.run(&[sold_in_ea()]),
+        case.run(&[sold_5_ea_of_item_1()]),
         "EligibilityDisputed UOM_UNKNOWN [UOM_UNKNOWN] calc=- acc=- []"
     );
     converts(&mut case, Some("UP:312345010003"), "EA", "CA", 1, 12);
     assert_eq!(
-        case.run(&[sold_in_ea()]),
+        case.run(&[sold_5_ea_of_item_1()]),
         "Accepted - [] calc=2.60 acc=2.60 []"
     );
     // The item's own conversion wins over one for any item.
@@ -250,7 +238,7 @@ fn v0_an_items_conversion_is_found_under_any_of_its_ids() {
     converts(&mut case, None, "EA", "CA", 1, 6);
     converts(&mut case, Some("UP:312345010003"), "EA", "CA", 1, 12);
     assert_eq!(
-        case.run(&[sold_in_ea()]),
+        case.run(&[sold_5_ea_of_item_1()]),
         "Accepted - [] calc=2.60 acc=2.60 []"
     );
 }
@@ -259,32 +247,23 @@ fn v0_an_items_conversion_is_found_under_any_of_its_ids() {
 fn v0_a_conversion_written_the_other_way_converts_by_its_inverse() {
     // `CA -> EA 12` states the same 12-EA case as `EA -> CA 1/12`: a sale in EA against the
     // row in CA converts by 1/12 (the same 2.60 as v0_uom_converts_exactly_4_2).
-    let sold_in_ea = || {
-        let mut l = line(1);
-        l.uom = "EA".into();
-        l.quantity = dec("5");
-        l.claimed_contract_price = Some(dec("1.041667"));
-        l.claimed_reference_price = Some(dec("1.5625"));
-        l.claimed_amount = Some(dec("2.60"));
-        l
-    };
     let mut case = Case::new();
     converts(&mut case, None, "CA", "EA", 12, 1);
     assert_eq!(
-        case.run(&[sold_in_ea()]),
+        case.run(&[sold_5_ea_of_item_1()]),
         "Accepted - [] calc=2.60 acc=2.60 []"
     );
     // One written this way wins at its level: 1/6 here, though CA -> EA 12 is first.
     converts(&mut case, None, "EA", "CA", 1, 6);
     assert_eq!(
-        case.run(&[sold_in_ea()]),
+        case.run(&[sold_5_ea_of_item_1()]),
         "AmountDisputed CONTRACT_PRICE_MISMATCH [CONTRACT_PRICE_MISMATCH,REFERENCE_PRICE_MISMATCH] \
          calc=5.21 acc=- [UNDER_CLAIMED]"
     );
     // The item's own conversion, either way, wins over one for every item.
     converts(&mut case, Some("NDC:12345010001"), "CA", "EA", 12, 1);
     assert_eq!(
-        case.run(&[sold_in_ea()]),
+        case.run(&[sold_5_ea_of_item_1()]),
         "Accepted - [] calc=2.60 acc=2.60 []"
     );
 }
@@ -864,6 +843,18 @@ fn item_1_at(contract_price: &str, uom: &str) -> Contract {
     contract.items[0].contract_price = Some(dec(contract_price));
     contract.items[0].uom = Some(uom.into());
     contract
+}
+
+/// Line 1 as 5 EA of the 12-EA case the contract prices per CA, claiming 2.60 (6.25 per CA
+/// × 5 / 12) at prices per EA.
+fn sold_5_ea_of_item_1() -> SaleLine {
+    let mut l = line(1);
+    l.uom = "EA".into();
+    l.quantity = dec("5");
+    l.claimed_contract_price = Some(dec("1.041667"));
+    l.claimed_reference_price = Some(dec("1.5625"));
+    l.claimed_amount = Some(dec("2.60"));
+    l
 }
 
 /// An exact conversion `from` → `to` (`num / den` `to` per `from`), for item 1 alone or
