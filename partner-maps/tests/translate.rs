@@ -1070,3 +1070,47 @@ fn a_con_loop_without_pad_lines_is_a_contract_answer() {
         ("255.25".to_owned(), "0.00".to_owned())
     );
 }
+
+/// A contract answer has no amounts: rendering one `adjusted` is refused (it would come back
+/// `rejected`), and an accepted one is written as an explicit `AAA*Y` in its CON loop.
+#[test]
+fn a_contract_answer_renders_as_a_con_loop_with_its_aaa() {
+    let set = profiles();
+    let text = sample("acmepharma", "849_4010_contract_answer.x12");
+    let outcomes: Vec<_> = translate(text.as_bytes(), SHA, &set, None).collect();
+    let Some(schemas::Document::ClaimResponse(r)) = outcomes[0].documents().first().cloned() else {
+        panic!("{:?}", outcomes[0].result)
+    };
+    let acme = set.get("acmepharma").expect("acmepharma");
+    let envelope = partner_maps::render::Envelope {
+        interchange_control_number: 100,
+        group_control_number: 100,
+        set_control_number: 7,
+        date: chrono::NaiveDate::from_ymd_opt(2026, 12, 24).expect("date"),
+        time: chrono::NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
+        test: false,
+        ack_requested: false,
+    };
+    let identity = partner_maps::render::Identity::new("ZZ", "CHARGEGATE");
+    let render = |r: schemas::ClaimResponse| {
+        partner_maps::render::render_to_bytes(
+            &[schemas::Document::ClaimResponse(r)],
+            acme,
+            &identity,
+            &envelope,
+        )
+    };
+    let mut accepted = r.clone();
+    accepted.contracts[0].status = schemas::LineStatus::Accepted;
+    accepted.contracts[0].reason_code = None;
+    accepted.contracts[0].follow_up = None;
+    let out = String::from_utf8(render(accepted).expect("renders"))
+        .expect("ascii")
+        .replace('\n', "");
+    assert!(out.contains("CON*CT*SPA-2026-0042*VA~AAA*Y~"), "{out}");
+    assert!(!out.contains("PAD*4"), "{out}");
+    let mut adjusted = r;
+    adjusted.contracts[0].status = schemas::LineStatus::Adjusted;
+    let err = render(adjusted).expect_err("an adjusted contract answer is refused");
+    assert!(err.to_string().contains("contract answer amounts"), "{err}");
+}
