@@ -1004,3 +1004,113 @@ fn a_contract_level_aaa_answers_the_lines_without_their_own() {
         Some("06")
     );
 }
+
+/// A CON loop with an AAA and no PAD loop answers its whole contract: it becomes a contract
+/// answer (contract, echoed end customer, status from AAA01, reason, follow-up, further
+/// reasons) instead of vanishing; a CON loop with neither PAD loops nor an AAA is accepted as
+/// a line with no AAA is, and a header-only 849 keeps its heading reason with no lines.
+#[test]
+fn a_con_loop_without_pad_lines_is_a_contract_answer() {
+    let set = profiles();
+    let first = |text: &str| -> schemas::ClaimResponse {
+        let outcomes: Vec<_> = translate(text.as_bytes(), SHA, &set, None).collect();
+        match outcomes[0].documents().first() {
+            Some(schemas::Document::ClaimResponse(r)) => r.clone(),
+            _ => panic!("{:?}", outcomes[0].result),
+        }
+    };
+    let text = sample("acmepharma", "849_4010_contract_answer.x12");
+    let r = first(&text);
+    let lines: Vec<&str> = r.lines.iter().map(|l| l.line.as_str()).collect();
+    assert_eq!(lines, ["1", "2", "3"]);
+    assert_eq!(r.contracts.len(), 1, "{:?}", r.contracts);
+    let c = &r.contracts[0];
+    assert_eq!(c.contract_id, "SPA-2026-0042");
+    assert_eq!(
+        c.end_customer.as_ref().map(|p| p.id.as_str()),
+        Some("1A2B3C4D5")
+    );
+    assert_eq!(c.status, schemas::LineStatus::Rejected);
+    assert_eq!(c.reason_code.as_deref(), Some("26"));
+    assert_eq!(c.follow_up, Some(schemas::FollowUp::NoResubmission));
+    assert!(c.more_reasons.is_empty());
+
+    // AAA*Y with a second AAA: accepted, the second kept as a further reason.
+    let yes = edit(&text, "AAA*N**26*N~", "AAA*Y~\nAAA*N**33*C~");
+    let yes = edit(&yes, "SE*44*0001~", "SE*45*0001~");
+    let c = first(&yes).contracts[0].clone();
+    assert_eq!(
+        (c.status, c.reason_code, c.more_reasons.len()),
+        (schemas::LineStatus::Accepted, None, 1)
+    );
+    // Neither PAD loops nor an AAA: accepted with no reason.
+    let bare = edit(&text, "AAA*N**26*N~\n", "");
+    let bare = edit(&bare, "SE*44*0001~", "SE*43*0001~");
+    let c = first(&bare).contracts[0].clone();
+    assert_eq!(
+        (c.status, c.reason_code, c.follow_up),
+        (schemas::LineStatus::Accepted, None, None)
+    );
+
+    // The sample 849 (every CON loop has lines) has no contract answer.
+    assert!(
+        first(&sample("acmepharma", "849_4010_response.x12"))
+            .contracts
+            .is_empty()
+    );
+    // Header-only: no lines, no contract answers, the heading reason for the whole claim.
+    let r = first(&sample("acmepharma", "849_4010_header_only.x12"));
+    assert!(r.lines.is_empty() && r.contracts.is_empty());
+    assert_eq!(
+        (r.reason_code.as_deref(), r.follow_up),
+        (Some("11"), Some(schemas::FollowUp::NoResubmission))
+    );
+    assert_eq!(
+        (r.total_claimed.to_string(), r.total_approved.to_string()),
+        ("255.25".to_owned(), "0.00".to_owned())
+    );
+}
+
+/// A contract answer has no amounts: rendering one `adjusted` is refused (it would come back
+/// `rejected`), and an accepted one is written as an explicit `AAA*Y` in its CON loop.
+#[test]
+fn a_contract_answer_renders_as_a_con_loop_with_its_aaa() {
+    let set = profiles();
+    let text = sample("acmepharma", "849_4010_contract_answer.x12");
+    let outcomes: Vec<_> = translate(text.as_bytes(), SHA, &set, None).collect();
+    let Some(schemas::Document::ClaimResponse(r)) = outcomes[0].documents().first().cloned() else {
+        panic!("{:?}", outcomes[0].result)
+    };
+    let acme = set.get("acmepharma").expect("acmepharma");
+    let envelope = partner_maps::render::Envelope {
+        interchange_control_number: 100,
+        group_control_number: 100,
+        set_control_number: 7,
+        date: chrono::NaiveDate::from_ymd_opt(2026, 12, 24).expect("date"),
+        time: chrono::NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
+        test: false,
+        ack_requested: false,
+    };
+    let identity = partner_maps::render::Identity::new("ZZ", "CHARGEGATE");
+    let render = |r: schemas::ClaimResponse| {
+        partner_maps::render::render_to_bytes(
+            &[schemas::Document::ClaimResponse(r)],
+            acme,
+            &identity,
+            &envelope,
+        )
+    };
+    let mut accepted = r.clone();
+    accepted.contracts[0].status = schemas::LineStatus::Accepted;
+    accepted.contracts[0].reason_code = None;
+    accepted.contracts[0].follow_up = None;
+    let out = String::from_utf8(render(accepted).expect("renders"))
+        .expect("ascii")
+        .replace('\n', "");
+    assert!(out.contains("CON*CT*SPA-2026-0042*VA~AAA*Y~"), "{out}");
+    assert!(!out.contains("PAD*4"), "{out}");
+    let mut adjusted = r;
+    adjusted.contracts[0].status = schemas::LineStatus::Adjusted;
+    let err = render(adjusted).expect_err("an adjusted contract answer is refused");
+    assert!(err.to_string().contains("contract answer amounts"), "{err}");
+}

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::json_schema::DecimalString;
 use crate::{Action, Item, Party, Source};
 
-/// The answer to one claim (debit memo): an 849, with a decision per line, or a header-only
-/// answer for the whole claim. `chargegate.claim_response/1`.
+/// The answer to one claim (debit memo): an 849, with a decision per line, per contract (a
+/// CON loop with no PAD loop), or a header-only answer for the whole claim. `chargegate.claim_response/1`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimResponse {
@@ -42,6 +42,11 @@ pub struct ClaimResponse {
     pub more_reasons: Vec<ResponseReason>,
     /// PAD loops: one decision per claimed line; empty for a header-only answer.
     pub lines: Vec<ClaimResponseLine>,
+    /// CON loops with no PAD loop: each decides for every claimed line of its contract (and
+    /// end customer, when echoed) that no PAD loop answers. Empty when every CON loop has
+    /// lines, and for a header-only answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contracts: Vec<ContractAnswer>,
     /// Summary AMT (the samples use `AMT*CC`): total amount claimed.
     #[schemars(with = "DecimalString")]
     pub total_claimed: Decimal,
@@ -126,6 +131,34 @@ pub struct ClaimResponseLine {
     /// Line AMT (the samples use `AMT*1`): the amount approved; zero when rejected.
     #[schemars(with = "DecimalString")]
     pub approved_amount: Decimal,
+}
+
+/// The decision on a whole contract: a CON loop of an 849 with its AAA and no PAD loop. It
+/// answers every claimed line of the contract (and of the end customer, when one is echoed)
+/// that no PAD loop answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractAnswer {
+    /// CON02 (or the contract REF the profile names): the contract echoed.
+    pub contract_id: String,
+    /// CON-level N1 loop `ST`: the end customer echoed; absent when the answer is for every
+    /// end customer of the contract.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_customer: Option<Party>,
+    /// The decision, from AAA01 alone (a CON loop has no amounts): `accepted` for no AAA or
+    /// `AAA*Y` (every line approved as claimed), `rejected` otherwise (every line approved
+    /// zero); never `adjusted`.
+    pub status: LineStatus,
+    /// AAA03 reject reason code as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<String>,
+    /// AAA04 follow-up action.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUp>,
+    /// The CON loop's AAAs after the first, in order: more reasons for the same contract. The
+    /// first AAA is `status`, `reason_code` and `follow_up`, which decide.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_reasons: Vec<ResponseReason>,
 }
 
 /// Decision on a claim line. The 849 has no single status element: the profile derives it from

@@ -52,7 +52,9 @@ pub use acknowledgment::{
 };
 pub use action::Action;
 pub use claim::{Claim, ClaimLine};
-pub use claim_response::{ClaimResponse, ClaimResponseLine, FollowUp, LineStatus, ResponseReason};
+pub use claim_response::{
+    ClaimResponse, ClaimResponseLine, ContractAnswer, FollowUp, LineStatus, ResponseReason,
+};
 pub use contract::{
     Contract, ContractCap, ContractItem, ContractStatus, EligibleParty, ItemAction, PartyAction,
 };

@@ -1569,6 +1569,121 @@ async fn unmatched_849_is_linked_by_hand(kind: Kind) {
     s.h.finish().await;
 }
 
+/// ACME's header-only 849 for our claim, as the X12 file it sends (the profile's sample with
+/// our debit memo and claimed total), translated by the checked-in profiles.
+fn header_only_849_file(debit_memo: &str, claimed: Decimal, isa13: &str) -> ClaimResponse {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../partner-maps/profiles/acmepharma/samples/849_4010_header_only.x12");
+    let text = std::fs::read_to_string(path)
+        .expect("sample")
+        .replace("GDD-CB-20261115-0001", debit_memo)
+        .replace("AMT*CC*255.25", &format!("AMT*CC*{claimed}"))
+        .replace("000000104", isa13);
+    let outcomes: Vec<_> =
+        partner_maps::translate(text.as_bytes(), "sha-of-849", &common::profiles(), None).collect();
+    assert_eq!(outcomes.len(), 1);
+    assert!(
+        outcomes[0].result.is_ok(),
+        "{:?}",
+        outcomes[0].all_diagnostics()
+    );
+    match outcomes[0].documents() {
+        [Document::ClaimResponse(r)] => r.clone(),
+        other => panic!("not one 849: {other:?}"),
+    }
+}
+
+/// §7.1 step 2, x12 §6: ACME answers our claim with a header-only 849 (BRC, heading
+/// `AAA*N**11*N`, summary AMT, no CON loop) rejecting it whole. Translated from X12 and
+/// applied: every line Rejected, approved 0, reason 11 and follow-up N on each, an audit event
+/// per line; every line final, so the claim is Settlement Pending (C14) and its whole amount
+/// is split off to an automatic child for §7.4. Before, nothing was applied and the claim
+/// stayed Sent. The same interchange again changes nothing.
+async fn header_only_849_rejects_the_whole_claim(kind: Kind) {
+    let s = Story::new(kind).await;
+    let claimed = s.sent.total_claimed;
+    let response = header_only_849_file(&s.number, claimed, "000000881");
+    assert!(response.lines.is_empty() && response.contracts.is_empty());
+    let out = s
+        .respond("m-849-header", response.clone(), "2026-12-10")
+        .await;
+    assert!(
+        out.summary.contains(&format!(
+            "approved 0.00 of {claimed}; split {}-S1",
+            s.number
+        )),
+        "{}",
+        out.summary
+    );
+    assert!(
+        !out.summary.contains("RESPONSE_INCONSISTENT"),
+        "{}",
+        out.summary
+    );
+
+    let seen = s.seen().await;
+    assert_eq!(seen.status, "settlement_pending");
+    assert!(!seen.claim.inconsistent);
+    assert_eq!(seen.claim.dates.response, Some(common::date("2026-12-10")));
+    let lines =
+        s.h.store
+            .reader()
+            .await
+            .unwrap()
+            .claim_lines(s.claim_id)
+            .await
+            .unwrap();
+    assert!(!lines.is_empty());
+    for l in &lines {
+        let payload = l.line.payload.to_value();
+        assert_eq!(
+            (
+                l.line.status.as_str(),
+                l.line.approved_amount,
+                payload["reason_code"].as_str(),
+                payload["follow_up"].as_str(),
+            ),
+            (
+                "rejected",
+                Some(Decimal::ZERO),
+                Some("11"),
+                Some("no_resubmission")
+            ),
+            "line {}",
+            l.line.line_no
+        );
+        let events =
+            s.h.store
+                .audit_events("claim_line", &format!("{}/{}", s.number, l.line.line_no))
+                .await
+                .unwrap();
+        assert!(
+            events
+                .iter()
+                .any(|e| e.event.event == "849 line outcome"
+                    && e.event.reason.as_deref() == Some("11")),
+            "{events:?}"
+        );
+    }
+    let (row, child) = child_of(&s, &format!("{}-S1", s.number)).await;
+    assert_eq!(row.amount, claimed);
+    assert!(child.automatic);
+    assert_eq!(child.parent.as_deref(), Some(s.number.as_str()));
+
+    // The same interchange again (another message): already received, nothing changes.
+    let again = s
+        .respond("m-849-header-again", response, "2026-12-11")
+        .await;
+    assert!(
+        again.summary.contains("already received"),
+        "{}",
+        again.summary
+    );
+    assert_eq!(s.seen().await.version, seen.version);
+    s.h.finish().await;
+}
+
+both_backends!(header_only_849, header_only_849_rejects_the_whole_claim);
 both_backends!(disputes, dispute_cases_run_d1_to_d6);
 both_backends!(resubmission, unpaid_part_is_resubmitted_corrected);
 both_backends!(split_child, split_child_lives_its_own_lifecycle);

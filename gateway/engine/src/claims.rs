@@ -765,7 +765,8 @@ impl ClaimLineRecord {
         self.reason_code = answer.reason_code.clone();
         self.follow_up = answer.follow_up;
         self.outcome = Some(crate::reconcile::outcome_of(
-            answer,
+            answer.status,
+            answer.follow_up,
             self.claimed_amount,
             answer.approved_amount,
         ));

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use schemas::{ClaimResponse, ClaimResponseLine, FollowUp, LineStatus as ResponseStatus};
+use schemas::{
+    ClaimResponse, ClaimResponseLine, ContractAnswer, FollowUp, LineStatus as ResponseStatus,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{Actor, AuditEvent, Entity, status_name};
@@ -63,6 +65,10 @@ pub struct UnmatchedResponse {
     pub response: ClaimResponse,
     /// Lines that matched nothing (all of them when the claim was not found).
     pub lines: Vec<String>,
+    /// Contracts of contract-level answers (CON loops with no PAD loop) that matched no claim
+    /// line (all of them when the claim was not found).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contracts: Vec<String>,
     /// Why.
     pub reason: String,
 }
@@ -114,19 +120,25 @@ pub fn unmatched(response: &ClaimResponse) -> UnmatchedResponse {
     UnmatchedResponse {
         response: response.clone(),
         lines: response.lines.iter().map(|l| l.line.clone()).collect(),
+        contracts: response
+            .contracts
+            .iter()
+            .map(|c| c.contract_id.clone())
+            .collect(),
         reason: format!("no claim with debit memo {}", response.debit_memo),
     }
 }
 
-/// The outcome (§7.2) of a claim line claimed at `claimed` that 849 line `line` answers,
-/// approving `approved`.
+/// The outcome (§7.2) of a claim line claimed at `claimed` that an 849 answers with `status`
+/// and AAA04 `follow_up`, approving `approved`.
 pub(crate) fn outcome_of(
-    line: &ClaimResponseLine,
+    status: ResponseStatus,
+    follow_up: Option<FollowUp>,
     claimed: Decimal,
     approved: Decimal,
 ) -> LineOutcome {
     if matches!(
-        line.follow_up,
+        follow_up,
         Some(
             FollowUp::DoNotResubmitHeld
                 | FollowUp::Wait30Days
@@ -140,11 +152,74 @@ pub(crate) fn outcome_of(
         LineOutcome::Overpaid
     } else if approved == claimed {
         LineOutcome::Paid
-    } else if approved.is_zero() || line.status == ResponseStatus::Rejected {
+    } else if approved.is_zero() || status == ResponseStatus::Rejected {
         LineOutcome::Rejected
     } else {
         LineOutcome::Adjusted
     }
+}
+
+/// What an 849 says about one claim line, whichever level it says it at (§7.1): its PAD
+/// lines, a contract-level AAA (a CON loop with no PAD loop) or the heading AAA and totals.
+/// Every level goes through the same recording, events and routing.
+struct Decision<'a> {
+    /// The approved amount: Σ of the PAD lines; claimed or zero for a contract or header answer.
+    approved: Decimal,
+    status: ResponseStatus,
+    reason_code: Option<&'a str>,
+    follow_up: Option<FollowUp>,
+    approved_quantity: Option<Decimal>,
+    approved_contract_price: Option<Decimal>,
+}
+
+impl<'a> Decision<'a> {
+    /// The PAD lines answering one claim line (several for a quantity split): the first gives
+    /// the status, reason and prices, their approved amounts add up.
+    fn of_lines(lines: &[&'a ClaimResponseLine]) -> Option<Self> {
+        let first = lines.first()?;
+        Some(Self {
+            approved: lines.iter().map(|l| l.approved_amount).sum(),
+            status: first.status,
+            reason_code: first.reason_code.as_deref(),
+            follow_up: first.follow_up,
+            approved_quantity: first.approved_quantity,
+            approved_contract_price: first.approved_contract_price,
+        })
+    }
+
+    /// A decision for a whole claim line that carries no amount of its own: accepted approves
+    /// the claimed amount, rejected approves nothing; `None` for `adjusted`, which a contract
+    /// or header answer cannot allocate to lines.
+    fn whole(
+        status: ResponseStatus,
+        claimed: Decimal,
+        reason_code: Option<&'a str>,
+        follow_up: Option<FollowUp>,
+    ) -> Option<Self> {
+        let approved = match status {
+            ResponseStatus::Accepted => claimed,
+            ResponseStatus::Rejected => Decimal::ZERO,
+            ResponseStatus::Adjusted => return None,
+        };
+        Some(Self {
+            approved,
+            status,
+            reason_code,
+            follow_up,
+            approved_quantity: None,
+            approved_contract_price: None,
+        })
+    }
+}
+
+/// Whether contract answer `answer` is for claim line `line`: the same contract, normalized
+/// as everywhere in the engine, and, when the answer echoes an end customer, one of its ids.
+fn contract_answers(answer: &ContractAnswer, line: &ClaimLineRecord) -> bool {
+    normalize_id(&answer.contract_id) == normalize_id(&line.contract_id)
+        && answer.end_customer.as_ref().is_none_or(|echoed| {
+            let ours = PartyKey::all_of(&line.sale.end_customer);
+            PartyKey::all_of(echoed).iter().any(|k| ours.contains(k))
+        })
 }
 
 /// Fallback key: item, invoice, invoice date, quantity.
@@ -241,22 +316,103 @@ pub fn reconcile(
             ));
         }
     }
+    // PAD lines decide first; then contract answers (CON loops with no PAD loop) decide the
+    // lines of their contract no PAD line answered; with neither, the header answers the
+    // whole claim (§7.1 step 2).
+    let mut decisions: Vec<Option<Decision<'_>>> =
+        answers.iter().map(|l| Decision::of_lines(l)).collect();
+    // Approved amounts the contract and header answers imply, for the totals check.
+    let mut implied = Decimal::ZERO;
+    // An answer that cannot be allocated to lines: nothing decided by it, the claim inconsistent.
+    let mut unallocated: Option<String> = None;
+    let mut parked_contracts = Vec::new();
+    for answer in &response.contracts {
+        let mut matched = false;
+        for (i, line) in claim.lines.iter().enumerate() {
+            if !contract_answers(answer, line) {
+                continue;
+            }
+            matched = true;
+            if decisions[i].is_some() {
+                continue;
+            }
+            match Decision::whole(
+                answer.status,
+                line.claimed_amount,
+                answer.reason_code.as_deref(),
+                answer.follow_up,
+            ) {
+                Some(d) => {
+                    implied += d.approved;
+                    decisions[i] = Some(d);
+                }
+                None => {
+                    unallocated = Some(format!(
+                        "contract {} answered adjusted with no amounts per line",
+                        answer.contract_id
+                    ));
+                }
+            }
+        }
+        if !matched {
+            parked_contracts.push(answer.contract_id.clone());
+        }
+    }
+    if response.lines.is_empty() && response.contracts.is_empty() {
+        // A header-only 849: all or nothing for every line, else the 849 does not say how a
+        // partial amount falls on the lines and nobody decides for it.
+        let status = if response.total_approved.is_zero() {
+            Some(ResponseStatus::Rejected)
+        } else if response.total_approved == claim.amount && response.total_claimed == claim.amount
+        {
+            Some(ResponseStatus::Accepted)
+        } else {
+            None
+        };
+        match status {
+            Some(status) => {
+                for (i, line) in claim.lines.iter().enumerate() {
+                    let d = Decision::whole(
+                        status,
+                        line.claimed_amount,
+                        response.reason_code.as_deref(),
+                        response.follow_up,
+                    );
+                    if let Some(d) = d {
+                        implied += d.approved;
+                        decisions[i] = Some(d);
+                    }
+                }
+            }
+            None => {
+                unallocated = Some(format!(
+                    "header-only 849 approves {} of {} without saying per line",
+                    response.total_approved, response.total_claimed
+                ));
+            }
+        }
+    }
     let mut events = Vec::new();
     let mut results = Vec::new();
-    for (i, lines) in answers.iter().enumerate() {
-        if lines.is_empty() {
+    for (i, decision) in decisions.into_iter().enumerate() {
+        let Some(decision) = decision else {
             continue;
-        }
-        let approved: Decimal = lines.iter().map(|l| l.approved_amount).sum();
-        let first = lines[0];
+        };
+        let approved = decision.approved;
         let line = &mut claim.lines[i];
-        let outcome = outcome_of(first, line.claimed_amount, approved);
+        let outcome = outcome_of(
+            decision.status,
+            decision.follow_up,
+            line.claimed_amount,
+            approved,
+        );
         let before = line.outcome;
+        let reason = decision.reason_code.map(str::to_owned);
         line.approved_amount = Some(approved);
-        line.approved_quantity = first.approved_quantity;
-        line.approved_contract_price = first.approved_contract_price;
-        line.reason_code = first.reason_code.clone();
-        line.follow_up = first.follow_up;
+        line.approved_quantity = decision.approved_quantity;
+        line.approved_contract_price = decision.approved_contract_price;
+        line.reason_code = reason.clone();
+        line.follow_up = decision.follow_up;
         line.outcome = Some(outcome);
         events.push(AuditEvent {
             entity: Entity::ClaimLine,
@@ -265,7 +421,7 @@ pub fn reconcile(
             to: status_name(&outcome),
             event: "849 line outcome".to_owned(),
             actor: Actor::Partner(ctx.sender.to_owned()),
-            reason: first.reason_code.clone(),
+            reason,
             comment: None,
             correlation_id: Some(ctx.interchange.to_owned()),
             date: ctx.today,
@@ -282,10 +438,34 @@ pub fn reconcile(
             route,
         });
     }
-    let line_total: Decimal = response.lines.iter().map(|l| l.approved_amount).sum();
+    let line_total: Decimal = response
+        .lines
+        .iter()
+        .map(|l| l.approved_amount)
+        .sum::<Decimal>()
+        + implied;
     let consistent = line_total == response.total_approved
         && response.total_claimed == claim.amount
-        && parked.is_empty();
+        && parked.is_empty()
+        && parked_contracts.is_empty()
+        && unallocated.is_none();
+    if let Some(why) = unallocated {
+        // Nothing on the lines shows it: say so on the claim, for the review queue.
+        events.push(AuditEvent {
+            entity: Entity::Claim,
+            id: claim.number.clone(),
+            from: Some(status_name(&claim.status)),
+            to: status_name(&claim.status),
+            event: "849 not allocated to lines".to_owned(),
+            actor: Actor::Partner(ctx.sender.to_owned()),
+            reason: Some("RESPONSE_INCONSISTENT".to_owned()),
+            comment: Some(why),
+            correlation_id: Some(ctx.interchange.to_owned()),
+            date: ctx.today,
+            before: None,
+            after: None,
+        });
+    }
     claim.inconsistent = !consistent;
     claim.responses.push(key);
     claim.dates.response = Some(ctx.today);
@@ -332,11 +512,17 @@ pub fn reconcile(
             split = Some(child);
         }
     }
-    let unmatched = (!parked.is_empty()).then(|| UnmatchedResponse {
-        response: response.clone(),
-        lines: parked,
-        reason: "response lines match no claim line".to_owned(),
-    });
+    let unmatched =
+        (!parked.is_empty() || !parked_contracts.is_empty()).then(|| UnmatchedResponse {
+            response: response.clone(),
+            reason: if parked.is_empty() {
+                "contract answers match no claim line".to_owned()
+            } else {
+                "response lines match no claim line".to_owned()
+            },
+            lines: parked,
+            contracts: parked_contracts,
+        });
     Ok(Reconciliation {
         lines: results,
         unmatched,
@@ -816,6 +1002,309 @@ mod tests {
         );
         // Ended: nothing more to write off.
         assert!(child.write_off(&approved, &user, today).is_err());
+    }
+
+    fn dec(s: &str) -> Decimal {
+        s.parse().unwrap_or_default()
+    }
+
+    /// The sample 849 with no CON loop: the heading AAA and totals answer the whole claim.
+    fn header_only(
+        total_approved: &str,
+        reason: Option<&str>,
+        follow_up: Option<FollowUp>,
+    ) -> ClaimResponse {
+        let mut r = response();
+        r.lines.clear();
+        r.line_count = Some(0);
+        r.reason_code = reason.map(str::to_owned);
+        r.follow_up = follow_up;
+        r.total_approved = dec(total_approved);
+        r
+    }
+
+    fn contract_answer(
+        contract: &str,
+        status: ResponseStatus,
+        reason: Option<&str>,
+        follow_up: Option<FollowUp>,
+    ) -> ContractAnswer {
+        ContractAnswer {
+            contract_id: contract.to_owned(),
+            end_customer: None,
+            status,
+            reason_code: reason.map(str::to_owned),
+            follow_up,
+            more_reasons: vec![],
+        }
+    }
+
+    /// Each claim line as `line outcome approved reason`.
+    fn outcomes(claim: &ClaimRecord) -> Vec<String> {
+        claim
+            .lines
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} {} {} {}",
+                    l.line,
+                    l.outcome.map(|o| status_name(&o)).unwrap_or_default(),
+                    l.approved_amount.map(|a| a.to_string()).unwrap_or_default(),
+                    l.reason_code.as_deref().unwrap_or("-")
+                )
+            })
+            .collect()
+    }
+
+    /// §7.1 step 2, x12 §6: a header-only 849 approving nothing rejects every line with the
+    /// heading reason (11 invalid debit memo); the claim settles at zero, its whole amount
+    /// split off for §7.4.
+    #[test]
+    fn a_header_only_849_approving_nothing_rejects_every_line() {
+        let mut claim = sent();
+        let response = header_only("0.00", Some("11"), Some(FollowUp::NoResubmission));
+        let r = run(&mut claim, &response, &book()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            outcomes(&claim),
+            [
+                "1 rejected 0 11",
+                "2 rejected 0 11",
+                "3 rejected 0 11",
+                "4 rejected 0 11",
+                "5 rejected 0 11",
+                "6 rejected 0 11",
+            ]
+        );
+        assert!(
+            claim
+                .lines
+                .iter()
+                .all(|l| l.follow_up == Some(FollowUp::NoResubmission))
+        );
+        assert!(r.consistent && r.unmatched.is_none());
+        assert_eq!(r.lines.len(), 6);
+        assert!(r.lines.iter().all(|l| l.route.is_some()), "{:?}", r.lines);
+        let line_events = r
+            .events
+            .iter()
+            .filter(|e| e.event == "849 line outcome" && e.reason.as_deref() == Some("11"))
+            .count();
+        assert_eq!(line_events, 6);
+        assert_eq!(
+            (claim.status, claim.inconsistent),
+            (ClaimStatus::SettlementPending, false)
+        );
+        let child = r.split.expect("the whole claim split off");
+        assert_eq!(child.amount.to_string(), "255.25");
+        // Idempotent on (sender, interchange).
+        let again = run(&mut claim, &response, &book()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(again.already_applied && again.events.is_empty());
+    }
+
+    #[test]
+    fn a_header_only_849_approving_the_claim_pays_every_line() {
+        let mut claim = sent();
+        let response = header_only("255.25", None, None);
+        let r = run(&mut claim, &response, &book()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            outcomes(&claim),
+            [
+                "1 paid 62.50 -",
+                "2 paid 48.00 -",
+                "3 paid 120.00 -",
+                "4 paid 12.50 -",
+                "5 paid 6.00 -",
+                "6 paid 6.25 -",
+            ]
+        );
+        assert!(r.consistent && r.split.is_none());
+        assert_eq!(claim.status, ClaimStatus::SettlementPending);
+    }
+
+    /// A partial amount the 849 does not allocate to lines: nobody decides for the supplier.
+    /// No line gets an outcome, the claim is RESPONSE_INCONSISTENT (§7.1 step 4) for review.
+    #[test]
+    fn a_header_only_849_approving_part_of_the_claim_decides_nothing() {
+        let mut claim = sent();
+        let response = header_only("200.00", Some("06"), None);
+        let r = run(&mut claim, &response, &book()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(r.lines.is_empty() && r.split.is_none());
+        assert!(claim.lines.iter().all(|l| l.outcome.is_none()));
+        assert!(!r.consistent);
+        assert_eq!(
+            (claim.status, claim.inconsistent),
+            (ClaimStatus::Sent, true)
+        );
+        assert!(
+            r.events
+                .iter()
+                .any(|e| e.event == "849 not allocated to lines"
+                    && e.reason.as_deref() == Some("RESPONSE_INCONSISTENT")),
+            "{:?}",
+            r.events
+        );
+        // Everything approved but claimed totals that differ from ours: not all or nothing.
+        let mut claim = sent();
+        let mut other = header_only("255.25", None, None);
+        other.total_claimed = dec("300.00");
+        let r = run(&mut claim, &other, &book()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(r.lines.is_empty() && !r.consistent && claim.inconsistent);
+    }
+
+    /// A contract-level answer (CON loop with no PAD loop) decides for every line of its
+    /// contract that no PAD line answers; PAD lines keep priority, and answer the other
+    /// contract's lines; the totals check counts what the contract answer implies.
+    #[test]
+    fn a_contract_answer_decides_its_contracts_unanswered_lines() {
+        let mut claim = sent();
+        for l in &mut claim.lines[3..] {
+            l.contract_id = "SPA-2026-0099".into();
+            l.sale.contract_id = Some("SPA-2026-0099".into());
+        }
+        let mut response = response();
+        // PAD lines 1-3 (contract 0042) and line 4 (contract 0099, paid); lines 5 and 6 are
+        // answered by the contract, spelled as the supplier spells it.
+        response.lines.truncate(4);
+        response.lines[3].contract_id = Some("SPA-2026-0099".into());
+        response.contracts = vec![contract_answer(
+            " spa-2026-0099",
+            ResponseStatus::Rejected,
+            Some("26"),
+            Some(FollowUp::NoResubmission),
+        )];
+        response.total_approved = dec("223.50");
+        let r = run(&mut claim, &response, &book()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            outcomes(&claim),
+            [
+                "1 paid 62.50 -",
+                "2 paid 48.00 -",
+                "3 adjusted 100.50 06",
+                "4 paid 12.50 -",
+                "5 rejected 0 26",
+                "6 rejected 0 26",
+            ]
+        );
+        assert!(r.consistent && r.unmatched.is_none(), "{r:?}");
+        assert_eq!(claim.status, ClaimStatus::SettlementPending);
+        assert_eq!(
+            r.split.map(|c| c.amount.to_string()).as_deref(),
+            Some("31.75")
+        );
+
+        // The end customer echoed narrows it: Lakeside's lines of 0042, not Riverside's.
+        let mut claim = sent();
+        let mut response = self::response();
+        response.lines.truncate(3);
+        let mut lakeside =
+            contract_answer("SPA-2026-0042", ResponseStatus::Rejected, Some("26"), None);
+        lakeside.end_customer = self::response().lines[3].end_customer.clone();
+        response.contracts = vec![lakeside];
+        response.total_approved = dec("211.00");
+        let r = run(&mut claim, &response, &book()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            outcomes(&claim)[2..],
+            [
+                "3 adjusted 100.50 06",
+                "4 rejected 0 26",
+                "5 rejected 0 26",
+                "6 rejected 0 26",
+            ]
+        );
+        assert!(r.consistent, "{r:?}");
+        // An accepted contract answer approves its lines as claimed.
+        let mut claim = sent();
+        response.contracts[0].status = ResponseStatus::Accepted;
+        response.contracts[0].reason_code = None;
+        response.total_approved = dec("235.75");
+        let r = run(&mut claim, &response, &book()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            outcomes(&claim)[3..],
+            ["4 paid 12.50 -", "5 paid 6.00 -", "6 paid 6.25 -"]
+        );
+        assert!(r.consistent, "{r:?}");
+    }
+
+    /// §7.6: a contract answer that matches no claim line is parked like an unmatched line;
+    /// the lines that match apply, and the claim is not settled automatically.
+    #[test]
+    fn a_contract_answer_matching_no_line_is_parked_7_6() {
+        let mut claim = sent();
+        let mut response = response();
+        response.contracts = vec![contract_answer(
+            "SPA-NOT-OURS",
+            ResponseStatus::Rejected,
+            Some("02"),
+            None,
+        )];
+        let r = run(&mut claim, &response, &book()).unwrap_or_else(|e| panic!("{e}"));
+        let parked = r.unmatched.as_ref().expect("parked");
+        assert_eq!(parked.contracts, ["SPA-NOT-OURS"]);
+        assert!(parked.lines.is_empty());
+        assert_eq!(r.lines.len(), 6);
+        assert!(!r.consistent);
+        assert_eq!(
+            (claim.status, claim.inconsistent),
+            (ClaimStatus::Sent, true)
+        );
+        // Echoing an end customer none of the contract's lines has: parked too.
+        let mut claim = sent();
+        let mut response = self::response();
+        let mut stranger = contract_answer("SPA-2026-0042", ResponseStatus::Rejected, None, None);
+        let mut party = self::response().lines[0]
+            .end_customer
+            .clone()
+            .expect("an end customer");
+        party.id = "ZZ9999999".into();
+        party.refs.clear();
+        stranger.end_customer = Some(party);
+        response.contracts = vec![stranger];
+        let r = run(&mut claim, &response, &book()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            r.unmatched.map(|u| u.contracts),
+            Some(vec!["SPA-2026-0042".to_owned()])
+        );
+    }
+
+    /// A pending follow-up (AAA04 Y, W, X, S) at header or contract level holds the lines it
+    /// answers as it holds a PAD line: Pending, no route, no settlement yet.
+    #[test]
+    fn a_pending_follow_up_holds_the_lines_it_answers_7_2() {
+        let mut claim = sent();
+        let response = header_only("0.00", None, Some(FollowUp::DoNotResubmitHeld));
+        let r = run(&mut claim, &response, &book()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            claim
+                .lines
+                .iter()
+                .all(|l| l.outcome == Some(LineOutcome::Pending)),
+            "{:?}",
+            outcomes(&claim)
+        );
+        assert!(r.lines.iter().all(|l| l.route.is_none()));
+        assert!(r.consistent && r.split.is_none());
+        assert_eq!(claim.status, ClaimStatus::Sent);
+
+        let mut claim = sent();
+        let mut response = self::response();
+        response.lines.truncate(3);
+        response.contracts = vec![ContractAnswer {
+            end_customer: self::response().lines[3].end_customer.clone(),
+            ..contract_answer(
+                "SPA-2026-0042",
+                ResponseStatus::Rejected,
+                Some("19"),
+                Some(FollowUp::Wait30Days),
+            )
+        }];
+        response.total_approved = dec("211.00");
+        let r = run(&mut claim, &response, &book()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            outcomes(&claim)[3..],
+            ["4 pending 0 19", "5 pending 0 19", "6 pending 0 19"]
+        );
+        assert!(r.consistent);
+        assert_eq!(claim.status, ClaimStatus::Sent);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! 849 to [`ClaimResponse`]: BRC03/04 (`DB`) is the debit memo answered, heading `REF*CM` the
-//! credit memo, and each PAD loop a line decision.
+//! credit memo, each PAD loop a line decision, and each CON loop with no PAD loop a decision
+//! for its whole contract ([`ContractAnswer`]).
 //!
 //! The 849 has no status element (x12-chargeback.md §6.1). With `dialect.status_rule =
 //! "amounts"` a line is `accepted` when the approved amount equals the claimed one, `rejected`
@@ -10,7 +11,8 @@
 
 use rust_decimal::Decimal;
 use schemas::{
-    ClaimResponse, ClaimResponseLine, FollowUp, LineStatus, Party, ResponseReason, Source,
+    ClaimResponse, ClaimResponseLine, ContractAnswer, FollowUp, LineStatus, Party, ResponseReason,
+    Source,
 };
 use x12::sets::Ts849;
 use x12::sets::common::{Aaa, YesNo};
@@ -20,8 +22,8 @@ use super::claim::quantity_and_uom;
 use super::item::required_item;
 use super::party::{customer, find_entity, optional_heading_party};
 use super::{
-    ContractPlaces, Ctx, Path, action, amount_by, contract_id, count_u32, date_by, invoice_ref,
-    note_unused_prices, pad_line_id, price_by_basis, quantity_by, ref_by, seen,
+    ContractPlaces, Ctx, Path, action, amount_by, contract_id, contract_places, count_u32, date_by,
+    invoice_ref, note_unused_prices, pad_line_id, price_by_basis, quantity_by, ref_by, seen,
 };
 use crate::profile::StatusRule;
 
@@ -54,6 +56,7 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts849, source: &Source) -> ClaimRespo
         optional_heading_party(ctx, &set.parties, &d.distributor_entity, "distributor");
 
     let mut lines = Vec::new();
+    let mut contracts = Vec::new();
     let mut pad = 0usize;
     for (c, con) in set.contracts.iter().enumerate() {
         let con_path = Path::at("CON", c);
@@ -73,6 +76,13 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts849, source: &Source) -> ClaimRespo
             aaas: &con.validations,
             at: con_path,
         };
+        if con.lines.is_empty() {
+            // A CON loop with no PAD loop answers its contract as a whole.
+            if let Some(answer) = contract_answer(ctx, contract, end_customer, contract_aaa) {
+                contracts.push(answer);
+            }
+            continue;
+        }
         for l in &con.lines {
             if let Some(mut line) = map_line(ctx, l, Path::at("PAD", pad), contract_aaa) {
                 line.contract_id = contract.clone();
@@ -127,10 +137,64 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts849, source: &Source) -> ClaimRespo
         follow_up,
         more_reasons,
         lines,
+        contracts,
         total_claimed,
         total_approved,
         line_count: Some(line_count),
     }
+}
+
+/// A CON loop with no PAD loop: its AAA decides for every claimed line of the contract that
+/// no PAD loop answers (x12-chargeback.md §6: AAA at claim, contract or line level). A CON has
+/// no amounts, so the status comes from AAA01 alone, whatever `dialect.status_rule`: no AAA or
+/// `AAA*Y` is `accepted`, any other AAA01 `rejected`. A CON loop with neither PAD loops nor an
+/// AAA is read as accepted with no reason, as a line with no AAA is (§6.1), and noted: the
+/// summary totals still have to add up for the claim to settle, so a stray empty CON loop
+/// cannot pay a contract silently. A contract answer with no contract id is a located error.
+fn contract_answer(
+    ctx: &mut Ctx<'_>,
+    contract: Option<String>,
+    end_customer: Option<Party>,
+    aaas: Validations<'_>,
+) -> Option<ContractAnswer> {
+    let Some(contract_id) = contract else {
+        let places = contract_places(ctx.dialect);
+        ctx.missing_segment(
+            aaas.at,
+            None,
+            "contract id",
+            Some("dialect.contract_ref"),
+            "REF",
+            format!("none of {places} is sent in this CON loop"),
+        );
+        return None;
+    };
+    let aaa = aaas.aaas.first();
+    if aaa.is_none() {
+        ctx.note(aaas.at, None, || {
+            format!(
+                "CON loop for contract {contract_id} has no PAD loop and no AAA: its lines are read as accepted as claimed"
+            )
+        });
+    }
+    let status = if aaa.is_none_or(|a| a.valid == YesNo::Yes) {
+        LineStatus::Accepted
+    } else {
+        LineStatus::Rejected
+    };
+    let (reason_code, follow_up) = match aaa {
+        Some(a) => reason(ctx, a, aaas.at.then("AAA", 0), None),
+        None => (None, None),
+    };
+    let more_reasons = more_reasons(ctx, aaas.aaas, |k| aaas.at.then("AAA", k), None);
+    Some(ContractAnswer {
+        contract_id,
+        end_customer,
+        status,
+        reason_code,
+        follow_up,
+        more_reasons,
+    })
 }
 
 /// The end customer echoed in a CON loop, when there is one.

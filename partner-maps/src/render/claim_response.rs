@@ -3,9 +3,10 @@
 //! of lines with the same contract and end customer, and per line PAD, LIN, an AAA when the
 //! line is not accepted as claimed (`AAA*N**<reason>*<follow-up>`), the WAC, approved and
 //! submitted contract price UITs, claimed and approved QTY, claimed and approved AMT, REF and
-//! DTM echoes; CTT and the claimed and approved totals.
+//! DTM echoes; a CON loop with its AAAs and no PAD loop per contract-level answer; CTT and the
+//! claimed and approved totals.
 
-use schemas::{ClaimResponse, ClaimResponseLine, LineStatus};
+use schemas::{ClaimResponse, ClaimResponseLine, ContractAnswer, LineStatus, Party};
 use x12::sets::Ts849;
 use x12::sets::common::{
     Aaa, Con, ContractStatus, Ctt, FollowUpAction, Pad, Purpose, RefQualifier, RejectReason, YesNo,
@@ -56,13 +57,22 @@ pub(crate) fn render(r: &ClaimResponse, profile: &Profile) -> Result<Ts849, Rend
         let same = previous
             .is_some_and(|p| p.contract_id == l.contract_id && p.end_customer == l.end_customer);
         if !same {
-            contracts.push(con_loop(l, profile)?);
+            contracts.push(con_loop(
+                l.contract_id.as_deref(),
+                l.end_customer.as_ref(),
+                Some(l.line.as_str()),
+                profile,
+            )?);
         }
         let pad = pad_loop(l, profile)?;
         if let Some(con) = contracts.last_mut() {
             con.lines.push(pad);
         }
         previous = Some(l);
+    }
+    // Contract-level answers: a CON loop each, with its AAAs and no PAD loop.
+    for c in &r.contracts {
+        contracts.push(contract_answer_loop(c, profile)?);
     }
     let line_count = r.line_count.map_or(r.lines.len() as u64, u64::from);
     Ok(Ts849 {
@@ -99,10 +109,45 @@ fn aaa(valid: bool, reason: Option<&str>, follow_up: Option<schemas::FollowUp>) 
     }
 }
 
-fn con_loop(l: &ClaimResponseLine, profile: &Profile) -> Result<ConLoop, RenderError> {
+/// A contract answer as a CON loop with no PAD loop: `AAA*Y` when accepted, `AAA*N` with its
+/// reason and follow-up when rejected, then an AAA per further reason. The AAA is written even
+/// for an accepted contract with no reason, so that the decision is explicit.
+fn contract_answer_loop(c: &ContractAnswer, profile: &Profile) -> Result<ConLoop, RenderError> {
+    let accepted = match c.status {
+        LineStatus::Accepted => true,
+        LineStatus::Rejected => false,
+        LineStatus::Adjusted => {
+            return Err(missing(
+                DOC,
+                None,
+                "contract answer amounts",
+                "a CON loop with no PAD loop carries no amounts: a contract answer is accepted or rejected, not adjusted",
+            ));
+        }
+    };
+    let mut con = con_loop(
+        Some(c.contract_id.as_str()),
+        c.end_customer.as_ref(),
+        None,
+        profile,
+    )?;
+    con.validations
+        .push(aaa(accepted, c.reason_code.as_deref(), c.follow_up));
+    for m in &c.more_reasons {
+        con.validations
+            .push(aaa(false, m.reason_code.as_deref(), m.follow_up));
+    }
+    Ok(con)
+}
+
+fn con_loop(
+    contract: Option<&str>,
+    end_customer: Option<&Party>,
+    line: Option<&str>,
+    profile: &Profile,
+) -> Result<ConLoop, RenderError> {
     let d = &profile.dialect;
-    let line = Some(l.line.as_str());
-    let Some(contract) = l.contract_id.as_deref().filter(|c| !c.is_empty()) else {
+    let Some(contract) = contract.filter(|c| !c.is_empty()) else {
         return Err(missing(
             DOC,
             line,
@@ -115,7 +160,7 @@ fn con_loop(l: &ClaimResponseLine, profile: &Profile) -> Result<ConLoop, RenderE
         refs.push(reference(q, contract));
     }
     let mut parties = Vec::new();
-    if let Some(p) = &l.end_customer {
+    if let Some(p) = end_customer {
         need_party(p, DOC, line, "end customer")?;
         let e = first(
             &d.end_customer_entity,

@@ -356,6 +356,7 @@ pub fn answer_849(
         reason_code: None,
         follow_up: None,
         more_reasons: Vec::new(),
+        contracts: Vec::new(),
         total_claimed: lines.iter().map(|l| l.claimed_amount).sum(),
         total_approved: lines.iter().map(|l| l.approved_amount).sum(),
         line_count: Some(lines.len() as u32),
