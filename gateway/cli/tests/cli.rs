@@ -600,7 +600,8 @@ fn onboarding_drafts_and_checks_a_profile_without_code() {
     assert!(stderr(&bad).contains("newvolta.toml:"), "{}", stderr(&bad));
     assert!(stderr(&bad).contains("isa_qualfier"), "{}", stderr(&bad));
 
-    // Unit conversions are reported with the item as the engine reads it.
+    // Unit conversions are reported with the item as the engine reads it, and the way back
+    // the engine derives when no entry for the same item states it.
     let conversions = "\n[[rules.uom_conversions]]\nfrom = \"EA\"\nto = \"CA\"\n\
                        factor = \"1/12\"\nitem = \"12345-0100-01\"\n\n\
                        [[rules.uom_conversions]]\nfrom = \"CA\"\nto = \"EA\"\nfactor = \"12\"\n";
@@ -615,8 +616,29 @@ fn onboarding_drafts_and_checks_a_profile_without_code() {
     assert_eq!(
         reported,
         [
+            "uom conversion 1: EA -> CA 1/12, item 12345-0100-01 (read as NDC:12345010001); \
+             CA -> EA 12/1 by its inverse",
+            "uom conversion 2: CA -> EA 12/1, every item; EA -> CA 1/12 by its inverse",
+        ]
+    );
+    // A way back stated for the same item is not derived.
+    let both = conversions.replace(
+        "factor = \"12\"\n",
+        "factor = \"12\"\nitem = \"12345-0100-01\"\n",
+    );
+    std::fs::write(&profile, format!("{text}{both}")).expect("write");
+    let c = chargegate(&["partner", "check", profile.to_str().expect("utf-8")]);
+    assert_eq!(c.status.code(), Some(0), "{}{}", stdout(&c), stderr(&c));
+    let out = stdout(&c);
+    let reported: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("uom conversion"))
+        .collect();
+    assert_eq!(
+        reported,
+        [
             "uom conversion 1: EA -> CA 1/12, item 12345-0100-01 (read as NDC:12345010001)",
-            "uom conversion 2: CA -> EA 12/1, every item",
+            "uom conversion 2: CA -> EA 12/1, item 12345-0100-01 (read as NDC:12345010001)",
         ]
     );
     // One the engine cannot read (a ten-digit NDC without its qualifier) fails the check,

@@ -155,9 +155,23 @@ fn check(args: CheckArgs) -> anyhow::Result<Outcome> {
         .zip(&partner.settings.uom_conversions)
         .enumerate()
     {
+        // The engine also converts the other way by the inverse, unless an entry states it.
+        let stated_back = profile
+            .rules
+            .uom_conversions
+            .iter()
+            .any(|c| c.is_inverse_of(raw));
+        let back = if stated_back {
+            String::new()
+        } else {
+            format!(
+                "; {} -> {} {}/{} by its inverse",
+                raw.to, raw.from, raw.den, raw.num
+            )
+        };
         match &engine.item {
-            Some(key) => outln!("uom conversion {}: {raw} (read as {key})", i + 1)?,
-            None => outln!("uom conversion {}: {raw}", i + 1)?,
+            Some(key) => outln!("uom conversion {}: {raw} (read as {key}){back}", i + 1)?,
+            None => outln!("uom conversion {}: {raw}{back}", i + 1)?,
         }
     }
     // The gateway loads the whole directory: a profile that clashes with another (the same
