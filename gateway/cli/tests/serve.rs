@@ -1201,6 +1201,68 @@ fn a_refused_interchange_is_acknowledged_as_refused() {
     assert!(!ack.contains("AK9*A"), "{ack}");
 }
 
+/// A refused interchange's error is located as every other one, from the file it came in:
+/// `FILE: interchange ICN: …`. An interchange control number used before and a sender that is
+/// not the inbox's partner were said as `interchange ICN: …` alone, so the failed queue did
+/// not tell ops which of a partner's files was refused (the same ISA13 comes in several).
+#[test]
+fn a_refused_interchange_names_its_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = start_with(tmp.path(), Options::embedded());
+    let drops = tmp.path().join("data/drop");
+    let deliver = |partner: &str, name: &str, text: &str| {
+        let inbox = serve.drop_dir(partner, "inbox");
+        std::fs::write(inbox.join(format!("{name}.part")), text).unwrap();
+        std::fs::rename(inbox.join(format!("{name}.part")), inbox.join(name)).unwrap();
+    };
+    let sample = std::fs::read_to_string(repo().join("samples/867_4010_sales.x12")).unwrap();
+    let icn = element(&sample, "ISA", 13);
+    drop_file(&serve, "gooddrug", "867_4010_sales.x12");
+    settled_files(&serve, &drops.join("gooddrug/outbox"), "the 867's 997");
+    deliver(
+        "gooddrug",
+        "867-again.x12",
+        &sample.replacen("~\n", "~\r\n", 1),
+    );
+    deliver(
+        "acmepharma",
+        "not-acme.x12",
+        &sample.replace(&icn, "000007777"),
+    );
+    let failed = |partner: &str| {
+        json(
+            &get(
+                serve.port,
+                &format!("/api/v1/transactions?failed=true&partner={partner}"),
+            )
+            .unwrap()
+            .1,
+        )
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["error"].as_str().map(str::to_owned))
+        .collect::<Vec<_>>()
+    };
+    wait_for(&serve, "both refusals", || {
+        !failed("gooddrug").is_empty() && !failed("acmepharma").is_empty()
+    });
+    for error in failed("gooddrug") {
+        assert!(
+            error.starts_with(&format!(
+                "867-again.x12: interchange {icn}: duplicate interchange control number"
+            )),
+            "{error}"
+        );
+    }
+    for error in failed("acmepharma") {
+        assert!(
+            error.starts_with("not-acme.x12: interchange 000007777: sender belongs to partner"),
+            "{error}"
+        );
+    }
+}
+
 /// An acknowledgment that could not be delivered (GOOD DRUG's outbox broken) fails; replayed
 /// from the command line once the outbox is back, it arrives under the name it was first
 /// written for, `997-<ISA13>.x12`, not a name made up by the replay path.
