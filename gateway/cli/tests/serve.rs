@@ -1263,6 +1263,51 @@ fn a_refused_interchange_names_its_file() {
     }
 }
 
+/// `chargegate transactions` shows every located error of a failed transaction, not its first
+/// line: a bad element is reported as its segment ("segment has element errors", AK3) and
+/// then the element itself (AK4: which element, what is wrong, the value), and the table
+/// showed only the segment line, so ops had to ask for `--json` to see why the set failed.
+#[test]
+fn the_transactions_table_shows_every_located_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = start_with(tmp.path(), Options::embedded());
+    let sample = std::fs::read_to_string(repo().join("samples/867_4010_sales.x12")).unwrap();
+    let bad = sample.replacen("QTY*39*4*CA~", "QTY*39*4X*CA~", 1);
+    assert_ne!(bad, sample, "the segment to break moved");
+    let inbox = serve.drop_dir("gooddrug", "inbox");
+    std::fs::write(inbox.join("bad-qty.x12.part"), &bad).unwrap();
+    std::fs::rename(inbox.join("bad-qty.x12.part"), inbox.join("bad-qty.x12")).unwrap();
+    let failed_path = "/api/v1/transactions?failed=true&partner=gooddrug";
+    wait_for(&serve, "the 867 to fail", || {
+        get(serve.port, failed_path)
+            .map(|(_, b)| json(&b).as_array().is_some_and(|a| a.len() == 2))
+            .unwrap_or(false)
+    });
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
+        .args(["transactions", "--failed", "--config"])
+        .arg(tmp.path().join("chargegate.toml"))
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{table}");
+    let element = "bad-qty.x12: interchange 000005002, group 5002, set 0001, segment 18 (QTY), \
+                   element 2: invalid character in QTY02 (element 380): \"4X\"";
+    // The file's row and its set's row each say it, under the error column.
+    assert_eq!(table.matches(element).count(), 2, "{table}");
+    let column = table.lines().next().unwrap().find("error").unwrap();
+    for line in table.lines().filter(|l| l.contains(element)) {
+        assert_eq!(line.find("bad-qty.x12"), Some(column), "{table}");
+    }
+    // A row is still one transaction: every line that is not one is under the error column.
+    for line in table.lines().skip(1) {
+        let id = line.split_whitespace().next().unwrap();
+        assert!(
+            uuid::Uuid::parse_str(id).is_ok() || line.find(|c: char| c != ' ') == Some(column),
+            "{table}"
+        );
+    }
+}
+
 /// An acknowledgment that could not be delivered (GOOD DRUG's outbox broken) fails; replayed
 /// from the command line once the outbox is back, it arrives under the name it was first
 /// written for, `997-<ISA13>.x12`, not a name made up by the replay path.
