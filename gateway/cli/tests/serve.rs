@@ -1201,6 +1201,113 @@ fn a_refused_interchange_is_acknowledged_as_refused() {
     assert!(!ack.contains("AK9*A"), "{ack}");
 }
 
+/// A refused interchange's error is located as every other one, from the file it came in:
+/// `FILE: interchange ICN: …`. An interchange control number used before and a sender that is
+/// not the inbox's partner were said as `interchange ICN: …` alone, so the failed queue did
+/// not tell ops which of a partner's files was refused (the same ISA13 comes in several).
+#[test]
+fn a_refused_interchange_names_its_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = start_with(tmp.path(), Options::embedded());
+    let drops = tmp.path().join("data/drop");
+    let deliver = |partner: &str, name: &str, text: &str| {
+        let inbox = serve.drop_dir(partner, "inbox");
+        std::fs::write(inbox.join(format!("{name}.part")), text).unwrap();
+        std::fs::rename(inbox.join(format!("{name}.part")), inbox.join(name)).unwrap();
+    };
+    let sample = std::fs::read_to_string(repo().join("samples/867_4010_sales.x12")).unwrap();
+    let icn = element(&sample, "ISA", 13);
+    drop_file(&serve, "gooddrug", "867_4010_sales.x12");
+    settled_files(&serve, &drops.join("gooddrug/outbox"), "the 867's 997");
+    deliver(
+        "gooddrug",
+        "867-again.x12",
+        &sample.replacen("~\n", "~\r\n", 1),
+    );
+    deliver(
+        "acmepharma",
+        "not-acme.x12",
+        &sample.replace(&icn, "000007777"),
+    );
+    let failed = |partner: &str| {
+        json(
+            &get(
+                serve.port,
+                &format!("/api/v1/transactions?failed=true&partner={partner}"),
+            )
+            .unwrap()
+            .1,
+        )
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["error"].as_str().map(str::to_owned))
+        .collect::<Vec<_>>()
+    };
+    wait_for(&serve, "both refusals", || {
+        !failed("gooddrug").is_empty() && !failed("acmepharma").is_empty()
+    });
+    for error in failed("gooddrug") {
+        assert!(
+            error.starts_with(&format!(
+                "867-again.x12: interchange {icn}: duplicate interchange control number"
+            )),
+            "{error}"
+        );
+    }
+    for error in failed("acmepharma") {
+        assert!(
+            error.starts_with("not-acme.x12: interchange 000007777: sender belongs to partner"),
+            "{error}"
+        );
+    }
+}
+
+/// `chargegate transactions` shows every located error of a failed transaction, not its first
+/// line: a bad element is reported as its segment ("segment has element errors", AK3) and
+/// then the element itself (AK4: which element, what is wrong, the value), and the table
+/// showed only the segment line, so ops had to ask for `--json` to see why the set failed.
+#[test]
+fn the_transactions_table_shows_every_located_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = start_with(tmp.path(), Options::embedded());
+    let sample = std::fs::read_to_string(repo().join("samples/867_4010_sales.x12")).unwrap();
+    let bad = sample.replacen("QTY*39*4*CA~", "QTY*39*4X*CA~", 1);
+    assert_ne!(bad, sample, "the segment to break moved");
+    let inbox = serve.drop_dir("gooddrug", "inbox");
+    std::fs::write(inbox.join("bad-qty.x12.part"), &bad).unwrap();
+    std::fs::rename(inbox.join("bad-qty.x12.part"), inbox.join("bad-qty.x12")).unwrap();
+    let failed_path = "/api/v1/transactions?failed=true&partner=gooddrug";
+    wait_for(&serve, "the 867 to fail", || {
+        get(serve.port, failed_path)
+            .map(|(_, b)| json(&b).as_array().is_some_and(|a| a.len() == 2))
+            .unwrap_or(false)
+    });
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
+        .args(["transactions", "--failed", "--config"])
+        .arg(tmp.path().join("chargegate.toml"))
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{table}");
+    let element = "bad-qty.x12: interchange 000005002, group 5002, set 0001, segment 18 (QTY), \
+                   element 2: invalid character in QTY02 (element 380): \"4X\"";
+    // The file's row and its set's row each say it, under the error column.
+    assert_eq!(table.matches(element).count(), 2, "{table}");
+    let column = table.lines().next().unwrap().find("error").unwrap();
+    for line in table.lines().filter(|l| l.contains(element)) {
+        assert_eq!(line.find("bad-qty.x12"), Some(column), "{table}");
+    }
+    // A row is still one transaction: every line that is not one is under the error column.
+    for line in table.lines().skip(1) {
+        let id = line.split_whitespace().next().unwrap();
+        assert!(
+            uuid::Uuid::parse_str(id).is_ok() || line.find(|c: char| c != ' ') == Some(column),
+            "{table}"
+        );
+    }
+}
+
 /// An acknowledgment that could not be delivered (GOOD DRUG's outbox broken) fails; replayed
 /// from the command line once the outbox is back, it arrives under the name it was first
 /// written for, `997-<ISA13>.x12`, not a name made up by the replay path.

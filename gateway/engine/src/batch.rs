@@ -353,6 +353,12 @@ pub enum BatchError {
     /// The calculated amount is unknown (prices did not resolve).
     #[error("line {0} has no calculated amount")]
     NoCalculatedAmount(String),
+    /// The line claims no amount (a sales report's line: the claim is what we calculate), so
+    /// there is no claimed amount to accept.
+    #[error(
+        "line {0} claims no amount (a sales report's line): accept its calculated amount, or correct and accept it"
+    )]
+    NoClaimedAmount(String),
     /// The cap does not allow the quantity.
     #[error("cap allows {remaining} more; the line needs more")]
     InsufficientCap {
@@ -1114,7 +1120,7 @@ impl Batch {
                 let sale = &self.lines[i].sale;
                 let claimed = sale
                     .claimed_amount
-                    .ok_or_else(|| BatchError::NoCalculatedAmount(line.clone()))?;
+                    .ok_or_else(|| BatchError::NoClaimedAmount(line.clone()))?;
                 let calculated = self.lines[i]
                     .validation
                     .as_ref()

@@ -564,11 +564,14 @@ impl Ingest {
                 // Not this inbox's sender: refused whole, on the channel it came by (TA1 R
                 // 006), and nothing of it processed.
                 refuse(run, &outcome.interchange, Ta1Note::InvalidSenderId);
-                Err(format!(
-                    "interchange {}: sender belongs to partner {:?}, but the file came from partner {:?}",
-                    outcome.interchange,
-                    outcome.partner.as_deref().unwrap_or("?"),
-                    run.partner
+                Err(in_file(
+                    run.file_tx,
+                    format!(
+                        "interchange {}: sender belongs to partner {:?}, but the file came from partner {:?}",
+                        outcome.interchange,
+                        outcome.partner.as_deref().unwrap_or("?"),
+                        run.partner
+                    ),
                 ))
             }
             Ok(docs) => match self.check_interchange(run, &outcome.interchange).await? {
@@ -749,10 +752,13 @@ impl Ingest {
             match first {
                 Some(f) if f.sha256.as_deref() != Some(run.sha) => {
                     refuse(run, isa13, Ta1Note::DuplicateControlNumber);
-                    Some(format!(
-                        "interchange {isa13}: duplicate interchange control number, first received {} in file {}",
-                        first_received(&f),
-                        f.sha256.as_deref().unwrap_or("?")
+                    Some(in_file(
+                        run.file_tx,
+                        format!(
+                            "interchange {isa13}: duplicate interchange control number, first received {} in file {}",
+                            first_received(&f),
+                            f.sha256.as_deref().unwrap_or("?")
+                        ),
                     ))
                 }
                 // These bytes: a replay of their first receipt goes on, a receipt of its own
@@ -760,9 +766,12 @@ impl Ingest {
                 Some(f) => match self.resent_of(run).await? {
                     Some(first_tx) => {
                         refuse(run, isa13, Ta1Note::DuplicateControlNumber);
-                        Some(format!(
-                            "interchange {isa13}: duplicate interchange control number, this same file was received {} (transaction {first_tx}) and is not processed again",
-                            first_received(&f),
+                        Some(in_file(
+                            run.file_tx,
+                            format!(
+                                "interchange {isa13}: duplicate interchange control number, this same file was received {} (transaction {first_tx}) and is not processed again",
+                                first_received(&f),
+                            ),
                         ))
                     }
                     None => None,
@@ -1036,6 +1045,17 @@ fn file_name(tx: &TransactionRecord) -> Option<String> {
         .iter()
         .find(|r| r.kind == store::RefKind::FileName)
         .map(|r| r.value.clone())
+}
+
+/// `message` located in the file `tx` arrived as (`FILE: interchange ICN: …`), as the
+/// translation locates its own findings: an error found at ingest (a control number used
+/// before, a sender not the inbox's partner) names the file too, or the failed queue cannot
+/// tell which of the partner's files carrying that ISA13 was refused.
+fn in_file(tx: &TransactionRecord, message: String) -> String {
+    match file_name(tx) {
+        Some(name) => format!("{name}: {message}"),
+        None => message,
+    }
 }
 
 fn join(diagnostics: &[x12::Diagnostic]) -> String {

@@ -196,13 +196,8 @@ pub fn transactions(args: TransactionsArgs) -> anyhow::Result<Outcome> {
                 "isa13"
             )?;
             for r in &rows {
-                let error = r
-                    .error
-                    .as_deref()
-                    .and_then(|e| e.lines().next())
-                    .unwrap_or("");
-                outln!(
-                    "{:<36}  {:<10} {:<8} {:<7} {:<10} {:<14} {:<9}  {error}",
+                let row = format!(
+                    "{:<36}  {:<10} {:<8} {:<7} {:<10} {:<14} {:<9}  ",
                     r.id,
                     r.partner,
                     r.direction.as_str(),
@@ -210,12 +205,38 @@ pub fn transactions(args: TransactionsArgs) -> anyhow::Result<Outcome> {
                     r.state.as_str(),
                     r.doc_type.as_deref().unwrap_or("-"),
                     r.isa13.as_deref().unwrap_or("-"),
-                )?;
+                );
+                let mut errors = error_lines(r.error.as_deref().unwrap_or(""));
+                outln!("{row}{}", errors.next().unwrap_or_default())?;
+                // The other located errors under the first, in the error column: a bad
+                // element's segment line (AK3) comes before the line naming the element.
+                let indent = " ".repeat(row.chars().count());
+                for more in errors {
+                    outln!("{indent}{more}")?;
+                }
             }
         }
         store.close().await;
         Ok(Outcome::Valid)
     })
+}
+
+/// Most error lines the `transactions` table shows for one transaction; `--json` has them all.
+const TABLE_ERROR_LINES: usize = 10;
+
+/// The lines of a transaction's error as the table shows them: at most
+/// [`TABLE_ERROR_LINES`], the last saying how many more there are.
+fn error_lines(error: &str) -> impl Iterator<Item = String> + '_ {
+    let total = error.lines().count();
+    let shown = if total > TABLE_ERROR_LINES {
+        TABLE_ERROR_LINES - 1
+    } else {
+        total
+    };
+    error.lines().take(shown).map(str::to_owned).chain(
+        (total > shown)
+            .then(|| format!("... and {} more line(s): --json shows them", total - shown)),
+    )
 }
 
 /// `chargegate replay ID`: runs the failed step again through the database and the outbox;
@@ -251,4 +272,38 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<Outcome> {
             Outcome::Valid
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_shows_every_error_line_up_to_its_limit() {
+        assert_eq!(error_lines("").count(), 0);
+        assert_eq!(
+            error_lines("f: segment 18 (QTY): x\nf: segment 18 (QTY), element 2: y")
+                .collect::<Vec<_>>(),
+            [
+                "f: segment 18 (QTY): x",
+                "f: segment 18 (QTY), element 2: y"
+            ]
+        );
+        let many: Vec<String> = (1..=25).map(|n| format!("error {n}")).collect();
+        let shown: Vec<String> = error_lines(&many.join("\n")).collect();
+        assert_eq!(shown.len(), TABLE_ERROR_LINES);
+        assert_eq!(
+            shown[..TABLE_ERROR_LINES - 1],
+            many[..TABLE_ERROR_LINES - 1]
+        );
+        assert_eq!(
+            shown[TABLE_ERROR_LINES - 1],
+            "... and 16 more line(s): --json shows them"
+        );
+        let exactly: Vec<String> = many[..TABLE_ERROR_LINES].to_vec();
+        assert_eq!(
+            error_lines(&exactly.join("\n")).collect::<Vec<_>>(),
+            exactly
+        );
+    }
 }

@@ -441,6 +441,44 @@ fn l7_accept_variants() {
     );
 }
 
+/// A sales report's line (867) claims no amount: accepting its claimed amount is refused for
+/// that reason, naming what the reviewer can do instead. It was refused as "line 3 has no
+/// calculated amount" while the line showed its calculated amount beside the error.
+#[test]
+fn l7_accept_claimed_on_a_line_that_claims_nothing_says_so() {
+    let mut world = World::new();
+    let (mut batch, _) = processed(&mut world, BatchMode::ReviewAndClaim, &[1, 3]);
+    batch.lines[1].sale.claimed_amount = None;
+    assert!(
+        batch.lines[1]
+            .validation
+            .as_ref()
+            .is_some_and(|v| v.calculated_amount.is_some()),
+        "{:?}",
+        batch.lines[1].validation
+    );
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::AcceptClaimed {
+                line: line("3"),
+                comment: Some("per rep".into()),
+            }
+        ),
+        "error: line 3 claims no amount (a sales report's line): accept its calculated \
+         amount, or correct and accept it"
+    );
+    assert_eq!(
+        act(
+            &mut world,
+            &mut batch,
+            BatchAction::AcceptCalculated { line: line("3") }
+        ),
+        "awaiting_review | 1:accepted 3:accepted | "
+    );
+}
+
 #[test]
 fn l11_reverse_acceptance() {
     let mut world = World::new();
