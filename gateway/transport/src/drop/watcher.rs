@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use super::error::{DropResult, io_err};
 use super::names::is_temporary_name;
@@ -89,16 +89,32 @@ impl DropWatcher {
             strays: std::collections::HashSet::new(),
             ask_proc: true,
         };
+        // One partner's broken folders (an outbox that is a file, a name refused) must not
+        // leave every other partner's inbox unwatched: each is said in the log and skipped.
         for partner in partners {
-            watcher.add_partner(partner)?;
+            if let Err(error) = watcher.add_partner(partner) {
+                error!(partner, %error, "partner's inbox not watched");
+            }
         }
         Ok(watcher)
     }
 
     /// Starts watching one more partner's inbox (creating its folders); files already there
-    /// are found by the next scan, which is brought forward to now.
+    /// are found by the next scan, which is brought forward to now. An inbox that is there is
+    /// watched even when another of the partner's folders cannot be made (a warning says
+    /// which): its files are still taken, only what needs that folder fails.
     pub fn add_partner(&mut self, partner: &str) -> DropResult<()> {
-        let dirs = self.root.ensure_partner(partner)?;
+        let dirs = match self.root.ensure_partner(partner) {
+            Ok(dirs) => dirs,
+            Err(error) => {
+                let dirs = self.root.partner_dirs(partner)?;
+                if !dirs.inbox.is_dir() {
+                    return Err(error);
+                }
+                warn!(partner, %error, "a drop folder of the partner cannot be made; its inbox is watched");
+                dirs
+            }
+        };
         if self.inboxes.contains_key(&dirs.inbox) {
             return Ok(());
         }
@@ -337,6 +353,34 @@ mod tests {
         if let Ok(file) = tokio::time::timeout(wait, watcher.next()).await {
             panic!("unexpected file {file:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn one_partners_broken_folders_leave_every_inbox_that_is_there_watched() {
+        // acme's outbox is a file (its folders cannot all be made), beta's name is refused,
+        // gamma is fine: acme's and gamma's inboxes are watched all the same.
+        let tmp = tempfile::tempdir().unwrap();
+        let root = DropRoot::new(tmp.path().join("drop"));
+        let acme = root.partner_dirs("acme").unwrap();
+        fs::create_dir_all(&acme.inbox).unwrap();
+        fs::write(&acme.outbox, b"not a folder").unwrap();
+        let partners = ["acme", "../beta", "gamma"].map(str::to_owned);
+        let mut watcher = DropWatcher::start(&root, &partners, Duration::ZERO, NO_SCAN).unwrap();
+        for partner in ["acme", "gamma"] {
+            let inbox = root.partner_dirs(partner).unwrap().inbox;
+            fs::write(inbox.join("x.part"), partner).unwrap();
+            fs::rename(inbox.join("x.part"), inbox.join("x.edi")).unwrap();
+            let file = next(&mut watcher).await;
+            assert_eq!(
+                (file.partner.as_str(), file.name.as_str()),
+                (partner, "x.edi")
+            );
+        }
+        // A partner without an inbox to watch is refused with the folder's error.
+        let beta = root.partner_dirs("beta").unwrap();
+        fs::create_dir_all(&beta.base).unwrap();
+        fs::write(&beta.inbox, b"not a folder").unwrap();
+        assert!(watcher.add_partner("beta").is_err());
     }
 
     #[tokio::test]
