@@ -344,7 +344,8 @@ pub enum BatchError {
     /// A reason is required.
     #[error("a reason is required")]
     ReasonRequired,
-    /// Accepting a claimed amount above calculated beyond tolerance needs a comment.
+    /// Accepting a claimed amount, or correcting to an amount, above calculated beyond
+    /// tolerance needs a comment.
     #[error("a comment is required to accept more than the calculated amount")]
     CommentRequired,
     /// A correction must change quantity or amount.
@@ -1156,12 +1157,15 @@ impl Batch {
                 let l = &self.lines[i];
                 let v = l.validation.as_ref();
                 let quantity = quantity.unwrap_or(l.sale.quantity);
+                // What the engine calculates for the (corrected) quantity.
+                let calculated = v
+                    .and_then(|v| v.pricing.as_ref())
+                    .and_then(|p| p.amount(quantity).ok());
                 let amount = match amount {
                     Some(a) => *a,
-                    None => v
-                        .and_then(|v| v.pricing.as_ref())
-                        .and_then(|p| p.amount(quantity).ok())
-                        .ok_or_else(|| BatchError::NoCalculatedAmount(line.clone()))?,
+                    None => {
+                        calculated.ok_or_else(|| BatchError::NoCalculatedAmount(line.clone()))?
+                    }
                 };
                 if let Some(claimed) = l.sale.claimed_amount
                     && amount.abs() > claimed.abs()
@@ -1171,6 +1175,14 @@ impl Batch {
                         amount,
                         claimed,
                     });
+                }
+                // An amount typed in above the calculated one beyond tolerance is an override,
+                // as accepting such a claimed amount is (4.3): it needs a comment. A sales
+                // report's line claims nothing to bound it otherwise.
+                let overrides =
+                    calculated.is_none_or(|c| amount - c > amounts::tolerance(&self.settings, c));
+                if overrides && comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
+                    return Err(BatchError::CommentRequired);
                 }
                 self.accept(
                     i,

@@ -469,6 +469,37 @@ fn l7_accept_claimed_on_a_line_that_claims_nothing_says_so() {
         "error: line 3 claims no amount (a sales report's line): accept its calculated \
          amount, or correct and accept it"
     );
+    // Nothing it claims bounds a corrected amount: one above the calculated amount beyond
+    // tolerance is an override, as accepting such a claimed amount is (4.3), and needs a
+    // comment; at or below it, none.
+    let mut raised = batch.clone();
+    let correct = |amount: &str, comment: Option<&str>| BatchAction::CorrectAndAccept {
+        line: line("3"),
+        quantity: None,
+        amount: Some(amount.parse().unwrap_or_default()),
+        comment: comment.map(str::to_owned),
+    };
+    assert_eq!(
+        act(&mut world, &mut raised, correct("20000.00", None)),
+        "error: a comment is required to accept more than the calculated amount"
+    );
+    assert_eq!(
+        act(&mut world, &mut raised, correct("20000.00", Some("  "))),
+        "error: a comment is required to accept more than the calculated amount"
+    );
+    assert_eq!(
+        act(
+            &mut world,
+            &mut raised,
+            correct("20000.00", Some("per rep"))
+        ),
+        "awaiting_review | 1:accepted 3:accepted | "
+    );
+    let mut lowered = batch.clone();
+    assert_eq!(
+        act(&mut world, &mut lowered, correct("50.00", None)),
+        "awaiting_review | 1:accepted 3:accepted | "
+    );
     assert_eq!(
         act(
             &mut world,
