@@ -182,7 +182,7 @@ pub struct CorrectionOutcome {
     pub status: String,
     /// Source lines moved to Rejected `Resubmitted` (L16).
     pub resubmitted: usize,
-    /// The source batch's version after the import (unchanged when nothing moved).
+    /// The source batch's version after the import (every import moves it).
     pub source_version: i64,
     /// The claim cut from the new batch and its 844, when its valid lines were claimed.
     pub claim: Option<(String, rust_decimal::Decimal)>,
@@ -294,14 +294,22 @@ async fn import(
         ctx,
     )
     .await?;
-    let source_version = if resubmitted == 0 {
-        record.version
+    // The source's version moves with every import, even one that resubmits none of its
+    // lines (a Closed source): the import is a change to it, and a request sent again with
+    // the version it was made at (a retry, a second click) is refused as stale instead of
+    // making another corrected batch of the same file.
+    let event = if resubmitted == 0 {
+        crate::audit::event(ctx, "batch", source_id.to_string(), "corrections imported").reason(
+            format!("imported as {number}; no line of this batch was still disputed"),
+        )
     } else {
-        let event = crate::audit::event(ctx, "batch", source_id.to_string(), "L16 corrected")
-            .transition(Some(&record.status), &status_name(&source.status))
+        crate::audit::event(ctx, "batch", source_id.to_string(), "L16 corrected")
             .reason(format!("{resubmitted} line(s) resubmitted in {number}"))
-            .correlation(correlation.clone());
-        tx.update_batch(
+    }
+    .transition(Some(&record.status), &status_name(&source.status))
+    .correlation(correlation.clone());
+    let source_version = tx
+        .update_batch(
             &EntityUpdate {
                 id: source_id,
                 expected_version,
@@ -313,8 +321,7 @@ async fn import(
             &event,
         )
         .await
-        .map_err(ApplyError::from_store("batch", source_id, expected_version))?
-    };
+        .map_err(ApplyError::from_store("batch", source_id, expected_version))?;
 
     // The new batch, its lines in their final state and their events.
     let own = |e: &&engine::audit::AuditEvent| match e.entity {

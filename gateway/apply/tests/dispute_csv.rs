@@ -264,6 +264,24 @@ async fn case(kind: Kind) {
     assert_eq!(again.number, format!("{}/corrected-2", source.number));
     assert_eq!(again.status, "rejected", "{}", again.summary);
     assert!(again.claim.is_none());
+    // That import resubmitted nothing, yet it moved the source's version: the same request
+    // sent again (a retry at the version it was made at) is refused, no third batch made.
+    assert!(again.source_version > source_now.version);
+    let counts = h.counts().await;
+    let retried = import_dispute_corrections(
+        &*h.store,
+        &partners,
+        source.id,
+        source_now.version,
+        ("fix.csv", &only_6),
+        &who,
+    )
+    .await;
+    assert!(
+        matches!(retried, Err(ApplyError::Conflict { .. })),
+        "{retried:?}"
+    );
+    assert_eq!(h.counts().await, counts, "nothing written");
     h.finish().await;
 }
 
