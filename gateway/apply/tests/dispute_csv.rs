@@ -67,12 +67,13 @@ async fn case(kind: Kind) {
         .collect();
     assert_eq!(disputed, [5, 6], "{before:?}");
 
-    // Export: one row per disputed line, the §9 file name.
+    // Export: one row per disputed line, the §9 file name (the batch number's `/` made `_`,
+    // so it names one file).
     let who = ctx("2026-12-02", "analyst1");
     let export = export_disputes(&*h.store, source.id, &who).await.unwrap();
     assert_eq!(
         export.file_name,
-        format!("{}-disputes-20261202.csv", source.number)
+        format!("{}-disputes-20261202.csv", source.number.replace('/', "_"))
     );
     assert_eq!(export.rows, disputed.len());
     // Streamed a part at a time (the download), the same bytes: the header, then a page of

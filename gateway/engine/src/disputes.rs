@@ -81,11 +81,20 @@ pub enum DisputeCsvError {
 
 /// File name of an export: `<batch_number>-disputes-<yyyymmdd>.csv`.
 pub fn export_file_name(batch: &Batch, today: NaiveDate) -> String {
-    format!(
-        "{}-disputes-{}.csv",
-        batch.header.number,
-        today.format("%Y%m%d")
-    )
+    // Batch numbers hold `/` (`N-B1/corrected`), which no file name can: it and the other
+    // characters file systems or a Content-Disposition refuse become `_`, so the CLI and the
+    // download suggest the same name.
+    let number: String = batch
+        .header
+        .number
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    format!("{number}-disputes-{}.csv", today.format("%Y%m%d"))
 }
 
 fn opt<T: ToString>(value: Option<T>) -> String {

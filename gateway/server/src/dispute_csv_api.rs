@@ -40,11 +40,8 @@ async fn download(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -
         Ok(file) => file,
         Err(e) => return failure(&format!("batch {}", batch.number), &e),
     };
-    // Batch numbers hold `/`: not a file name character.
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        file.file_name.replace(['/', '"'], "_")
-    );
+    // The file name has no `/` or `"` (engine::disputes::export_file_name).
+    let disposition = format!("attachment; filename=\"{}\"", file.file_name);
     let number = batch.number;
     let parts = futures_util::stream::try_unfold((file, store), move |(mut file, store)| {
         let number = number.clone();

@@ -82,6 +82,13 @@ fn export_has_exactly_the_section_9_columns() {
         export_file_name(&batch, date("2026-12-01")),
         "N-B1-disputes-20261201.csv"
     );
+    // A corrected batch's number holds `/`: the name is still one file's.
+    let mut corrected = batch.clone();
+    corrected.header.number = "N-B1/corrected-2".into();
+    assert_eq!(
+        export_file_name(&corrected, date("2026-12-01")),
+        "N-B1_corrected-2-disputes-20261201.csv"
+    );
 }
 
 /// A corrected file: line 3 at the contract price, line 6 with the right invoice date.
