@@ -605,16 +605,19 @@ fn onboarding_drafts_and_checks_a_profile_without_code() {
     let conversions = "\n[[rules.uom_conversions]]\nfrom = \"EA\"\nto = \"CA\"\n\
                        factor = \"1/12\"\nitem = \"12345-0100-01\"\n\n\
                        [[rules.uom_conversions]]\nfrom = \"CA\"\nto = \"EA\"\nfactor = \"12\"\n";
-    std::fs::write(&profile, format!("{text}{conversions}")).expect("write");
-    let c = chargegate(&["partner", "check", profile.to_str().expect("utf-8")]);
-    assert_eq!(c.status.code(), Some(0), "{}{}", stdout(&c), stderr(&c));
-    let out = stdout(&c);
-    let reported: Vec<&str> = out
-        .lines()
-        .filter(|l| l.starts_with("uom conversion"))
-        .collect();
+    // The `uom conversion` lines `partner check` prints for the profile with `extra`.
+    let reported = |extra: &str| -> Vec<String> {
+        std::fs::write(&profile, format!("{text}{extra}")).expect("write");
+        let c = chargegate(&["partner", "check", profile.to_str().expect("utf-8")]);
+        assert_eq!(c.status.code(), Some(0), "{}{}", stdout(&c), stderr(&c));
+        stdout(&c)
+            .lines()
+            .filter(|l| l.starts_with("uom conversion"))
+            .map(str::to_owned)
+            .collect()
+    };
     assert_eq!(
-        reported,
+        reported(conversions),
         [
             "uom conversion 1: EA -> CA 1/12, item 12345-0100-01 (read as NDC:12345010001); \
              CA -> EA 12/1 by its inverse",
@@ -626,16 +629,8 @@ fn onboarding_drafts_and_checks_a_profile_without_code() {
         "factor = \"12\"\n",
         "factor = \"12\"\nitem = \"12345-0100-01\"\n",
     );
-    std::fs::write(&profile, format!("{text}{both}")).expect("write");
-    let c = chargegate(&["partner", "check", profile.to_str().expect("utf-8")]);
-    assert_eq!(c.status.code(), Some(0), "{}{}", stdout(&c), stderr(&c));
-    let out = stdout(&c);
-    let reported: Vec<&str> = out
-        .lines()
-        .filter(|l| l.starts_with("uom conversion"))
-        .collect();
     assert_eq!(
-        reported,
+        reported(&both),
         [
             "uom conversion 1: EA -> CA 1/12, item 12345-0100-01 (read as NDC:12345010001)",
             "uom conversion 2: CA -> EA 12/1, item 12345-0100-01 (read as NDC:12345010001)",
