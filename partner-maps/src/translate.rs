@@ -641,7 +641,7 @@ impl<'p, R: Read> Translator<'p, R> {
                 };
                 out.rejection = Some(rejection);
                 out.result = Err(TranslateError::UnknownPartner {
-                    location: set_location(raw, self.file.as_deref()),
+                    location: sender_location(raw, self.file.as_deref(), gs_only),
                     isa_qualifier: ctx.isa.sender_qualifier.clone(),
                     isa_id: ctx.isa.sender_id.clone(),
                     gs_id: ctx.group.sender.clone(),
@@ -689,6 +689,18 @@ fn set_location(raw: &RawSet, file: Option<&str>) -> Location {
         set: Some(raw.control_number.clone()),
         segment: Some((1, "ST".to_owned())),
         element: None,
+    }
+}
+
+/// Where an unknown sender is: the interchange (its ISA06), or the group when the ISA sender
+/// is a partner's and only the GS02 is not one of its ids; not the set's ST, which says
+/// nothing of the sender.
+fn sender_location(raw: &RawSet, file: Option<&str>, in_group: bool) -> Location {
+    Location {
+        group: in_group.then(|| raw.context.group.control_number.clone()),
+        set: None,
+        segment: None,
+        ..set_location(raw, file)
     }
 }
 

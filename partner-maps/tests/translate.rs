@@ -83,7 +83,7 @@ fn unknown_partner_fails_every_set_and_rejects_the_interchange_with_ta1_006() {
     assert_eq!(isa_id, "STRANGER");
     assert_eq!(
         e.to_string(),
-        "interchange 000005001, group 5001, set 0001, segment 1 (ST): unknown partner: no profile for ISA sender ZZ/STRANGER with GS02 STRANGER"
+        "interchange 000005001: unknown partner: no profile for ISA sender ZZ/STRANGER with GS02 STRANGER"
     );
     assert_eq!(o.all_diagnostics()[0].code.label(), "TA105 006");
     let reports = t.take_reports();
@@ -108,6 +108,13 @@ fn a_known_sender_from_an_unknown_application_id_rejects_its_group() {
         Err(TranslateError::UnknownPartner { ref gs_id, isa_known: true, .. }) if gs_id == "GOODDRUGX"
     ));
     assert_eq!(o.all_diagnostics()[0].code.label(), "AK905 1");
+    // Located at the group whose GS02 it is, not at a set's ST.
+    let Err(e) = &o.result else { unreachable!() };
+    assert_eq!(
+        e.to_string(),
+        "interchange 000005001, group 5001: unknown partner: no profile for ISA sender \
+         ZZ/GOODDRUG with GS02 GOODDRUGX"
+    );
     assert!(t.next().is_none());
     let ack = ack_text(&t.take_reports()[0], AckKind::Fa997);
     // The group is rejected: none of its sets is accepted.
