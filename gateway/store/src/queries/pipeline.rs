@@ -9,7 +9,8 @@ use super::{Params, audit};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
     As2Seen, Direction, InboundFile, InterchangeRecord, NewAuditEvent, NewTransaction, RefKind,
-    Step, TransactionFilter, TransactionRecord, TransactionRef, TransactionUpdate, TxState,
+    Step, TransactionDismissal, TransactionFilter, TransactionRecord, TransactionRef,
+    TransactionUpdate, TxState,
 };
 use crate::sql::{Arg, Dialect, Exec, Row};
 
@@ -131,6 +132,73 @@ pub(crate) async fn update(c: &mut dyn Exec, u: &TransactionUpdate) -> StoreResu
     event.correlation_id = u.correlation_id.clone();
     audit::append(c, &event).await?;
     Ok(())
+}
+
+/// Dismisses a failed transaction: state `dismissed`, error kept, one audit event (`dismissed`,
+/// `step:failed` → `step:dismissed`) with the actor and the reason.
+pub(crate) async fn dismiss(
+    c: &mut dyn Exec,
+    d: &TransactionDismissal,
+) -> StoreResult<TransactionRecord> {
+    let lock = match c.dialect() {
+        Dialect::Postgres => " FOR UPDATE",
+        Dialect::Sqlite => "",
+    };
+    let before = c
+        .fetch_optional(
+            &format!("SELECT step, state FROM transactions WHERE id = $1{lock}"),
+            vec![d.id.into()],
+        )
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "transaction",
+            id: d.id.to_string(),
+        })?;
+    let step = before.text("step")?;
+    let state = TxState::parse("state", &before.text("state")?)?;
+    if state != TxState::Failed {
+        return Err(StoreError::NotFailed { id: d.id, state });
+    }
+    let n = c
+        .execute(
+            "UPDATE transactions SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4",
+            vec![
+                d.id.into(),
+                TxState::Dismissed.as_str().into(),
+                d.at.into(),
+                TxState::Failed.as_str().into(),
+            ],
+        )
+        .await?;
+    if n != 1 {
+        // Not reachable under the row lock (PostgreSQL) or the write lock (SQLite); read again
+        // rather than report a dismissal that did not happen.
+        let now = get(c, d.id).await?.ok_or_else(|| StoreError::NotFound {
+            entity: "transaction",
+            id: d.id.to_string(),
+        })?;
+        return Err(StoreError::NotFailed {
+            id: d.id,
+            state: now.state,
+        });
+    }
+    let event = NewAuditEvent::new(
+        d.actor.as_str(),
+        "transaction",
+        d.id.to_string(),
+        "dismissed",
+        d.at,
+    )
+    .transition(
+        Some(&format!("{step}:{}", TxState::Failed)),
+        &format!("{step}:{}", TxState::Dismissed),
+    )
+    .reason(d.reason.as_str());
+    audit::append(c, &event).await?;
+    get(c, d.id).await?.ok_or_else(|| StoreError::NotFound {
+        entity: "transaction",
+        id: d.id.to_string(),
+    })
 }
 
 pub(crate) async fn add_refs(
