@@ -335,7 +335,9 @@ pub trait StoreTx: StoreRead {
     /// `processing` counts an attempt. `NotFound` if there is no such transaction.
     async fn update_transaction(&mut self, update: &TransactionUpdate) -> StoreResult<()>;
     /// Dismisses a failed transaction ([`TxState::Dismissed`]) with the audit event naming
-    /// who and why (the error column is kept); returns the transaction as it now is.
+    /// who and why (the error column is kept), and with it its failed children of the same
+    /// direction (a file's failed sets, each with its own event); returns the transaction as
+    /// it now is.
     /// `NotFound` if there is no such transaction, `NotFailed` with its state if it is not
     /// failed (a second dismissal included).
     async fn dismiss_transaction(

@@ -188,6 +188,7 @@ contract_suite!(
     as2_outbound_messages_settle_once,
     transaction_error_note_can_be_cleared,
     only_a_failed_transaction_is_dismissed_with_its_reason_audited,
+    a_dismissed_file_takes_its_failed_sets_with_it,
     rollback_to_savepoint_undoes_only_later_writes,
     roster_memberships_and_uploads_are_versioned,
     reference_prices_are_versioned_per_supplier,
@@ -2397,6 +2398,82 @@ async fn only_a_failed_transaction_is_dismissed_with_its_reason_audited(h: &Harn
         after.len(),
         trail.len(),
         "a refused dismissal writes nothing"
+    );
+}
+
+async fn a_dismissed_file_takes_its_failed_sets_with_it(h: &Harness) {
+    let store = &h.store;
+    let row = |direction, step, state, parent, s| {
+        let mut t = NewTransaction::new(Uuid::now_v7(), "acme", direction, step, state, t(s));
+        t.parent_id = parent;
+        t
+    };
+    let file = row(Direction::Inbound, Step::Map, TxState::Failed, None, 0);
+    let failed_set = row(
+        Direction::Inbound,
+        Step::Map,
+        TxState::Failed,
+        Some(file.id),
+        1,
+    );
+    let done_set = row(
+        Direction::Inbound,
+        Step::Outbox,
+        TxState::Done,
+        Some(file.id),
+        2,
+    );
+    let ack = row(
+        Direction::Outbound,
+        Step::Send,
+        TxState::Failed,
+        Some(file.id),
+        3,
+    );
+    for r in [&file, &failed_set, &done_set, &ack] {
+        store.insert_transaction(r).await.expect("insert");
+    }
+    store
+        .dismiss_transaction(&TransactionDismissal {
+            id: file.id,
+            actor: "ann".into(),
+            reason: "resent".into(),
+            at: t(9),
+        })
+        .await
+        .expect("dismiss");
+    let state = |id| async move {
+        store
+            .get_transaction(id)
+            .await
+            .expect("get")
+            .expect("row")
+            .state
+    };
+    assert_eq!(state(file.id).await, TxState::Dismissed);
+    assert_eq!(state(failed_set.id).await, TxState::Dismissed);
+    assert_eq!(state(done_set.id).await, TxState::Done);
+    assert_eq!(
+        state(ack.id).await,
+        TxState::Failed,
+        "our acknowledgment is not the file's"
+    );
+    let trail = store
+        .audit_events("transaction", &failed_set.id.to_string())
+        .await
+        .expect("audit");
+    let event = &trail.last().expect("event").event;
+    assert_eq!(
+        (
+            event.event.as_str(),
+            event.actor.as_str(),
+            event.reason.as_deref()
+        ),
+        ("dismissed", "ann", Some("resent"))
+    );
+    assert_eq!(
+        event.comment.as_deref(),
+        Some(format!("dismissed with its file {}", file.id).as_str())
     );
 }
 

@@ -182,10 +182,47 @@ pub(crate) async fn dismiss(
             state: now.state,
         });
     }
-    let event = NewAuditEvent::new(
+    dismissed_event(c, d, d.id, &step, None).await?;
+    // A failed file's failed sets (its children the other way round: the acknowledgments
+    // we send it are not) failed with it and go with it: a file superseded by a corrected
+    // one leaves nothing of it on the failed queue.
+    let children = c
+        .fetch_all(
+            &format!(
+                "SELECT id, step FROM transactions WHERE parent_id = $1 AND state = $2 \
+                 AND direction = (SELECT direction FROM transactions WHERE id = $1) \
+                 ORDER BY created_at, id{lock}"
+            ),
+            vec![d.id.into(), TxState::Failed.as_str().into()],
+        )
+        .await?;
+    for child in children {
+        let id = child.uuid("id")?;
+        c.execute(
+            "UPDATE transactions SET state = $2, updated_at = $3 WHERE id = $1",
+            vec![id.into(), TxState::Dismissed.as_str().into(), d.at.into()],
+        )
+        .await?;
+        dismissed_event(c, d, id, &child.text("step")?, Some(d.id)).await?;
+    }
+    get(c, d.id).await?.ok_or_else(|| StoreError::NotFound {
+        entity: "transaction",
+        id: d.id.to_string(),
+    })
+}
+
+/// The audit event of dismissing `id` (`d.id`, or one of its sets: `with` names its file).
+async fn dismissed_event(
+    c: &mut dyn Exec,
+    d: &TransactionDismissal,
+    id: Uuid,
+    step: &str,
+    with: Option<Uuid>,
+) -> StoreResult<()> {
+    let mut event = NewAuditEvent::new(
         d.actor.as_str(),
         "transaction",
-        d.id.to_string(),
+        id.to_string(),
         "dismissed",
         d.at,
     )
@@ -194,11 +231,9 @@ pub(crate) async fn dismiss(
         &format!("{step}:{}", TxState::Dismissed),
     )
     .reason(d.reason.as_str());
+    event.comment = with.map(|file| format!("dismissed with its file {file}"));
     audit::append(c, &event).await?;
-    get(c, d.id).await?.ok_or_else(|| StoreError::NotFound {
-        entity: "transaction",
-        id: d.id.to_string(),
-    })
+    Ok(())
 }
 
 pub(crate) async fn add_refs(
