@@ -289,6 +289,33 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<Outcome> {
     })
 }
 
+/// `chargegate dismiss ID --reason TEXT`: sets a failed transaction aside (off the failed
+/// queue, not replayable), who and why in its audit trail. Exit 1 when it is not failed.
+pub fn dismiss(args: DismissArgs) -> anyhow::Result<Outcome> {
+    let settings = args.config.load()?;
+    runtime()?.block_on(async move {
+        let store = open_existing_store(&settings).await?;
+        let result = server::replay::dismiss(&*store, args.id, &args.actor, &args.reason).await;
+        store.close().await;
+        let tx = match result {
+            Ok(tx) => tx,
+            // Not failed (done, still running, dismissed before): an answer about the input.
+            Err(error @ server::PipelineError::NotFailed(..)) => {
+                eprintln!("chargegate: {error}");
+                return Ok(Outcome::Invalid);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        outln!("{}", serde_json::to_string(&tx)?)?;
+        eprintln!(
+            "chargegate: transaction {} dismissed (failed at {}); it is off the failed queue and \
+             will not be replayed",
+            tx.id, tx.step
+        );
+        Ok(Outcome::Valid)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,31 +348,4 @@ mod tests {
             exactly
         );
     }
-}
-
-/// `chargegate dismiss ID --reason TEXT`: sets a failed transaction aside (off the failed
-/// queue, not replayable), who and why in its audit trail. Exit 1 when it is not failed.
-pub fn dismiss(args: DismissArgs) -> anyhow::Result<Outcome> {
-    let settings = args.config.load()?;
-    runtime()?.block_on(async move {
-        let store = open_existing_store(&settings).await?;
-        let result = server::replay::dismiss(&*store, args.id, &args.actor, &args.reason).await;
-        store.close().await;
-        let tx = match result {
-            Ok(tx) => tx,
-            // Not failed (done, still running, dismissed before): an answer about the input.
-            Err(error @ server::PipelineError::NotFailed(..)) => {
-                eprintln!("chargegate: {error}");
-                return Ok(Outcome::Invalid);
-            }
-            Err(error) => return Err(error.into()),
-        };
-        outln!("{}", serde_json::to_string(&tx)?)?;
-        eprintln!(
-            "chargegate: transaction {} dismissed (failed at {}); it is off the failed queue and \
-             will not be replayed",
-            tx.id, tx.step
-        );
-        Ok(Outcome::Valid)
-    })
 }
