@@ -1300,6 +1300,25 @@ fn a_failed_file_is_dismissed_off_the_failed_queue_and_not_replayed() {
     let (code, _, stderr) = chargegate(&["dismiss", &id, "--reason", " "]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("reason is required"), "{stderr}");
+
+    // The same bytes sent again are a receipt of their own: the dismissed run is not taken up
+    // again (as a run that never finished would be).
+    std::fs::write(inbox.join("867-third.x12.part"), &other_bytes).unwrap();
+    std::fs::rename(
+        inbox.join("867-third.x12.part"),
+        inbox.join("867-third.x12"),
+    )
+    .unwrap();
+    wait_for(&serve, "the copy to be refused", || {
+        !failed_ids().is_empty()
+    });
+    assert!(!failed_ids().contains(&id));
+    let tx = json(
+        &get(serve.port, &format!("/api/v1/transactions/{id}"))
+            .unwrap()
+            .1,
+    );
+    assert_eq!(tx["transaction"]["state"], "dismissed", "{tx}");
 }
 
 /// A refused interchange's error is located as every other one, from the file it came in:
