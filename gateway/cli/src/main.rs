@@ -55,6 +55,9 @@ enum Command {
     Transactions(cmd::ops::TransactionsArgs),
     /// Replays a failed (or stuck) transaction without duplicating anything.
     Replay(cmd::ops::ReplayArgs),
+    /// Dismisses a failed transaction (a corrected file replaced it): off the failed queue,
+    /// not replayable, who and why audited.
+    Dismiss(cmd::ops::DismissArgs),
     /// Claimant batches: cut the claim periods that have ended.
     #[command(subcommand)]
     Batches(cmd::batches::Command),
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
         Command::Migrate(a) => cmd::ops::migrate(a),
         Command::Transactions(a) => cmd::ops::transactions(a),
         Command::Replay(a) => cmd::ops::replay(a),
+        Command::Dismiss(a) => cmd::ops::dismiss(a),
         Command::Batches(c) => cmd::batches::run(c),
         Command::Roster(c) => cmd::roster::run(c),
         Command::Prices(c) => cmd::prices::run(c),

@@ -1201,6 +1201,126 @@ fn a_refused_interchange_is_acknowledged_as_refused() {
     assert!(!ack.contains("AK9*A"), "{ack}");
 }
 
+/// A file refused for an ISA13 used before (the partner then sends the corrected file under a
+/// new one) is dismissed from the command line: exit 0, it leaves `transactions --failed` with
+/// its set that failed with it,
+/// `replay` refuses it (exit 1, saying it was dismissed), a second dismissal is refused
+/// (exit 1, saying its state) and an unknown id is exit 2.
+#[test]
+fn a_failed_file_is_dismissed_off_the_failed_queue_and_not_replayed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = start_with(tmp.path(), Options::embedded());
+    let drops = tmp.path().join("data/drop");
+    let sample = std::fs::read_to_string(repo().join("samples/867_4010_sales.x12")).unwrap();
+    drop_file(&serve, "gooddrug", "867_4010_sales.x12");
+    settled_files(&serve, &drops.join("gooddrug/outbox"), "the 867's 997");
+    let inbox = serve.drop_dir("gooddrug", "inbox");
+    let other_bytes = sample.replacen("~\n", "~\r\n", 1);
+    std::fs::write(inbox.join("867-again.x12.part"), &other_bytes).unwrap();
+    std::fs::rename(
+        inbox.join("867-again.x12.part"),
+        inbox.join("867-again.x12"),
+    )
+    .unwrap();
+    let failed_path = "/api/v1/transactions?failed=true&partner=gooddrug";
+    wait_for(&serve, "the resent ISA13 to fail", || {
+        get(serve.port, failed_path)
+            .map(|(_, b)| json(&b).as_array().is_some_and(|a| !a.is_empty()))
+            .unwrap_or(false)
+    });
+    let chargegate = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
+            .args(args)
+            .arg("--config")
+            .arg(tmp.path().join("chargegate.toml"))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let failed_ids = || -> Vec<String> {
+        let (code, stdout, stderr) = chargegate(&["transactions", "--failed", "--json"]);
+        assert_eq!(code, Some(0), "{stderr}");
+        stdout
+            .lines()
+            .map(|l| json(l)["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The file and its set, failed with it; the file is dismissed (its set with it).
+    let (_, listed, _) = chargegate(&["transactions", "--failed", "--json"]);
+    let file: Vec<String> = listed
+        .lines()
+        .map(json)
+        .filter(|t| t["parent_id"].is_null())
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(file.len(), 1, "{listed}");
+    assert_eq!(failed_ids().len(), 2, "{listed}");
+    let id = file[0].clone();
+
+    let (code, stdout, stderr) = chargegate(&[
+        "dismiss",
+        &id,
+        "--reason",
+        "corrected file resent under a new ISA13",
+        "--actor",
+        "ann",
+    ]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let tx = json(stdout.trim());
+    assert_eq!(tx["state"], "dismissed", "{tx}");
+    assert!(tx["error"].as_str().is_some_and(|e| !e.is_empty()), "{tx}");
+    assert!(stderr.contains("dismissed"), "{stderr}");
+    assert!(failed_ids().is_empty(), "still on the failed queue");
+    let (code, stdout, _) = chargegate(&["transactions", "--json"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout
+            .lines()
+            .any(|l| json(l)["id"] == id.as_str() && json(l)["state"] == "dismissed"),
+        "{stdout}"
+    );
+
+    let (code, stdout, stderr) = chargegate(&["replay", &id]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("it was dismissed"), "{stderr}");
+    let (code, _, stderr) = chargegate(&["dismiss", &id, "--reason", "again"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("it is dismissed"), "{stderr}");
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let (code, _, stderr) = chargegate(&["dismiss", &unknown, "--reason", "x"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("no transaction {unknown}")),
+        "{stderr}"
+    );
+    let (code, _, stderr) = chargegate(&["dismiss", &id, "--reason", " "]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("reason is required"), "{stderr}");
+
+    // The same bytes sent again are a receipt of their own: the dismissed run is not taken up
+    // again (as a run that never finished would be).
+    std::fs::write(inbox.join("867-third.x12.part"), &other_bytes).unwrap();
+    std::fs::rename(
+        inbox.join("867-third.x12.part"),
+        inbox.join("867-third.x12"),
+    )
+    .unwrap();
+    wait_for(&serve, "the copy to be refused", || {
+        !failed_ids().is_empty()
+    });
+    assert!(!failed_ids().contains(&id));
+    let tx = json(
+        &get(serve.port, &format!("/api/v1/transactions/{id}"))
+            .unwrap()
+            .1,
+    );
+    assert_eq!(tx["transaction"]["state"], "dismissed", "{tx}");
+}
+
 /// A refused interchange's error is located as every other one, from the file it came in:
 /// `FILE: interchange ICN: …`. An interchange control number used before and a sender that is
 /// not the inbox's partner were said as `interchange ICN: …` alone, so the failed queue did

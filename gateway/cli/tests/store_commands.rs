@@ -278,6 +278,7 @@ fn commands_on_a_gateways_state_refuse_a_database_that_is_not_there() {
         &["transactions", "--failed"][..],
         &["transactions", "--json"],
         &["replay", id],
+        &["dismiss", id, "--reason", "resent"],
         &["batches", "cut", "--through", "2026-12-01"],
         &["batches", "disputes", "gooddrug/GDD-867-202611"],
         &["roster", "approve", "--gpo", "GPO77", id],

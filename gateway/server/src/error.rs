@@ -35,6 +35,17 @@ pub enum PipelineError {
         "transaction {0} cannot be replayed: it is done, nothing to replay (a set of a file that failed later is replayed by its own transaction)"
     )]
     Done(Uuid),
+    /// The transaction was dismissed by ops: nothing to replay.
+    #[error(
+        "transaction {0} cannot be replayed: it was dismissed (set aside by ops; its audit trail says who and why)"
+    )]
+    Dismissed(Uuid),
+    /// Only a failed transaction can be dismissed.
+    #[error("transaction {0} cannot be dismissed: it is {1}, and only a failed transaction is")]
+    NotFailed(Uuid, store::TxState),
+    /// A required field was missing or blank.
+    #[error("{0} is required and must not be blank")]
+    Blank(&'static str),
     /// The transaction cannot be replayed.
     #[error("transaction {0} cannot be replayed: {1}")]
     NotReplayable(Uuid, String),

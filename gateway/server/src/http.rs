@@ -16,7 +16,7 @@ use serde_json::json;
 use store::{Direction, Step, TransactionFilter, TxState};
 use uuid::Uuid;
 
-use crate::api::{ApiPath, ApiQuery, BadRequest, in_range, internal, one_of};
+use crate::api::{ApiJson, ApiPath, ApiQuery, BadRequest, in_range, internal, one_of};
 use crate::ingest::Ingest;
 use crate::replay::replay;
 use crate::shared::Shared;
@@ -41,6 +41,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/transactions", get(list_transactions))
         .route("/api/v1/transactions/{id}", get(get_transaction))
         .route("/api/v1/transactions/{id}/replay", post(replay_transaction))
+        .route(
+            "/api/v1/transactions/{id}/dismiss",
+            post(dismiss_transaction),
+        )
         .merge(crate::as2_endpoint::routes())
         .merge(crate::batches_api::routes())
         .merge(crate::claims_api::routes())
@@ -238,10 +242,41 @@ async fn replay_transaction(State(state): State<AppState>, ApiPath(id): ApiPath<
         Err(crate::PipelineError::NoTransaction(_)) => {
             error(StatusCode::NOT_FOUND, &format!("no transaction {id}"))
         }
-        Err(e @ (crate::PipelineError::NotReplayable(..) | crate::PipelineError::Done(_))) => {
-            error(StatusCode::CONFLICT, &e.to_string())
-        }
+        Err(
+            e @ (crate::PipelineError::NotReplayable(..)
+            | crate::PipelineError::Done(_)
+            | crate::PipelineError::Dismissed(_)),
+        ) => error(StatusCode::CONFLICT, &e.to_string()),
         Err(e) => internal(&format!("replaying transaction {id}"), &e),
+    }
+}
+
+/// `POST /api/v1/transactions/{id}/dismiss`: who sets a failed transaction aside, and why.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DismissRequest {
+    /// Who dismisses it (audited).
+    pub actor: String,
+    /// Why (audited), e.g. the corrected file that replaced it.
+    pub reason: String,
+}
+
+async fn dismiss_transaction(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<DismissRequest>,
+) -> Response {
+    let store = &*state.shared.store;
+    match crate::replay::dismiss(store, id, &body.actor, &body.reason).await {
+        Ok(tx) => Json(tx).into_response(),
+        Err(crate::PipelineError::NoTransaction(_)) => {
+            error(StatusCode::NOT_FOUND, &format!("no transaction {id}"))
+        }
+        Err(e @ crate::PipelineError::NotFailed(..)) => error(StatusCode::CONFLICT, &e.to_string()),
+        Err(e @ crate::PipelineError::Blank(_)) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
+        }
+        Err(e) => internal(&format!("dismissing transaction {id}"), &e),
     }
 }
 

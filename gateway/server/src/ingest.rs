@@ -280,8 +280,11 @@ impl Ingest {
             // Its first run did not finish (a restart, the inbox file still there): finish it.
             // So is a receipt refused when it came (an AS2 Message-ID reused with other
             // content, kept failed at receive): the same bytes sent again properly run it.
-            let finished = matches!(first.state, TxState::Done | TxState::Failed)
-                && first.step != Step::Receive;
+            // A dismissed one was set aside by ops: it is not run again either.
+            let finished = matches!(
+                first.state,
+                TxState::Done | TxState::Failed | TxState::Dismissed
+            ) && first.step != Step::Receive;
             if !finished {
                 tracing::warn!(partner, sha256 = %raw.sha256, channel = channel.name(), transaction = %first.id, "file received again before its first run finished: finishing that run");
                 // The run is this message's too: its Message-ID finds it.

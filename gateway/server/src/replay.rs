@@ -7,9 +7,16 @@
 //! | an inbound file, or one of its sets failed in parse/map | the file is processed again from its raw copy; done sets are skipped |
 //! | a set failed in the engine | its documents are published again with their original idempotency key |
 //! | an outbound file failed to send | it is queued for sending again (same bytes, same control numbers) |
+//!
+//! A failed transaction that will not be replayed (its partner resent a corrected file) is
+//! [`dismiss`]ed instead: off the failed queue, its error and audit trail kept; a dismissed
+//! transaction is not replayed, as a done one is not.
 
 use chrono::Utc;
-use store::{Direction, OutboxMessage, Step, TransactionUpdate, TxState};
+use store::{
+    Direction, OutboxMessage, Step, StoreError, TransactionDismissal, TransactionRecord,
+    TransactionUpdate, TxState,
+};
 use uuid::Uuid;
 
 use crate::error::PipelineError;
@@ -41,6 +48,11 @@ pub async fn replay(ingest: &Ingest, id: Uuid) -> Result<Replayed, PipelineError
     if tx.state == TxState::Done {
         return Err(PipelineError::Done(id));
     }
+    // Ops set it aside (a corrected file came instead): running it again would take the
+    // superseded file after all.
+    if tx.state == TxState::Dismissed {
+        return Err(PipelineError::Dismissed(id));
+    }
     let mut still_failed = false;
     let summary = match (tx.direction, tx.step, tx.parent_id) {
         (Direction::Inbound, Step::Engine, Some(_)) => republish(ingest, &tx).await?,
@@ -65,6 +77,39 @@ pub async fn replay(ingest: &Ingest, id: Uuid) -> Result<Replayed, PipelineError
         summary,
         still_failed,
     })
+}
+
+/// Dismisses failed transaction `id`: `actor` and `reason` (neither blank) go to its audit
+/// event, its error stays. `NoTransaction` for an unknown id, `NotFailed` with its state for
+/// any other than a failed one (a second dismissal included), `Blank` naming the field.
+pub async fn dismiss(
+    store: &dyn store::Store,
+    id: Uuid,
+    actor: &str,
+    reason: &str,
+) -> Result<TransactionRecord, PipelineError> {
+    let (actor, reason) = (actor.trim(), reason.trim());
+    if actor.is_empty() {
+        return Err(PipelineError::Blank("actor"));
+    }
+    if reason.is_empty() {
+        return Err(PipelineError::Blank("reason"));
+    }
+    let dismissal = TransactionDismissal {
+        id,
+        actor: actor.to_owned(),
+        reason: reason.to_owned(),
+        at: Utc::now(),
+    };
+    match store.dismiss_transaction(&dismissal).await {
+        Ok(tx) => {
+            tracing::info!(transaction = %id, actor, reason, step = %tx.step, "dismissed");
+            Ok(tx)
+        }
+        Err(StoreError::NotFound { .. }) => Err(PipelineError::NoTransaction(id)),
+        Err(StoreError::NotFailed { state, .. }) => Err(PipelineError::NotFailed(id, state)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn republish(

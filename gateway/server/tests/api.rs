@@ -908,3 +908,136 @@ async fn stuck_transactions_are_listed_and_replayed() {
     assert!(ids(&listed.json()).is_empty(), "{}", listed.json());
     g.finish().await;
 }
+
+/// `POST /api/v1/transactions/{id}/dismiss`: a failed transaction a corrected file replaced
+/// leaves the failed queue (`failed=true`), is listed under `state=dismissed` with its error,
+/// its audit trail says who and why, and it is neither dismissed again (409 saying its state)
+/// nor replayed (409); an unknown id is 404, a blank or missing actor or reason 422 naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_transaction_is_dismissed_off_the_failed_queue() {
+    let g = start().await;
+    let failed = store::NewTransaction::new(
+        Uuid::now_v7(),
+        "gooddrug",
+        Direction::Inbound,
+        store::Step::Parse,
+        store::TxState::Failed,
+        Utc::now(),
+    );
+    let done = store::NewTransaction::new(
+        Uuid::now_v7(),
+        "gooddrug",
+        Direction::Inbound,
+        store::Step::Map,
+        store::TxState::Done,
+        Utc::now(),
+    );
+    g.store.insert_transaction(&failed).await.unwrap();
+    g.store.insert_transaction(&done).await.unwrap();
+    g.store
+        .update_transaction(
+            &store::TransactionUpdate::new(
+                failed.id,
+                store::Step::Parse,
+                store::TxState::Failed,
+                "system",
+                Utc::now(),
+            )
+            .with_error("ISA13 000000904 was used before (TA1 025)"),
+        )
+        .await
+        .unwrap();
+    let queue = get(g.addr, "/api/v1/transactions?failed=true").await;
+    assert_eq!(ids(&queue.json()), [failed.id.to_string()]);
+
+    let dismiss = |id: Uuid, body: &'static str| {
+        let path = format!("/api/v1/transactions/{id}/dismiss");
+        async move { post_json(g.addr, &path, body.as_bytes()).await }
+    };
+    for (body, field) in [
+        (r#"{"actor": " ", "reason": "resent"}"#, "actor"),
+        (r#"{"actor": "ann", "reason": ""}"#, "reason"),
+        (r#"{"actor": "ann"}"#, "reason"),
+    ] {
+        let refused = dismiss(failed.id, body).await;
+        assert_eq!(refused.status, 422, "{body}: {}", refused.json());
+        let said = refused.json()["error"].as_str().unwrap().to_owned();
+        assert!(said.contains(field), "{body}: {said}");
+    }
+    let unknown = dismiss(Uuid::now_v7(), r#"{"actor": "ann", "reason": "resent"}"#).await;
+    assert_eq!(unknown.status, 404, "{}", unknown.json());
+    let not_failed = dismiss(done.id, r#"{"actor": "ann", "reason": "resent"}"#).await;
+    assert_eq!(not_failed.status, 409, "{}", not_failed.json());
+    assert!(
+        not_failed.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("it is done"),
+        "{}",
+        not_failed.json()
+    );
+
+    let dismissed = dismiss(
+        failed.id,
+        r#"{"actor": "ann", "reason": "corrected file resent as ISA13 000000905"}"#,
+    )
+    .await;
+    assert_eq!(dismissed.status, 200, "{}", dismissed.json());
+    let tx = dismissed.json();
+    assert_eq!(tx["id"], failed.id.to_string());
+    assert_eq!(tx["state"], "dismissed");
+    assert_eq!(tx["error"], "ISA13 000000904 was used before (TA1 025)");
+
+    let queue = get(g.addr, "/api/v1/transactions?failed=true").await;
+    assert!(ids(&queue.json()).is_empty(), "{}", queue.json());
+    let listed = get(g.addr, "/api/v1/transactions?state=dismissed").await;
+    assert_eq!(ids(&listed.json()), [failed.id.to_string()]);
+    let trail = g
+        .store
+        .audit_events("transaction", &failed.id.to_string())
+        .await
+        .unwrap();
+    let last = &trail.last().unwrap().event;
+    assert_eq!(
+        (
+            last.actor.as_str(),
+            last.event.as_str(),
+            last.reason.as_deref()
+        ),
+        (
+            "ann",
+            "dismissed",
+            Some("corrected file resent as ISA13 000000905")
+        )
+    );
+
+    let again = dismiss(failed.id, r#"{"actor": "ann", "reason": "again"}"#).await;
+    assert_eq!(again.status, 409, "{}", again.json());
+    assert!(
+        again.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("it is dismissed"),
+        "{}",
+        again.json()
+    );
+    let replayed = exchange(
+        g.addr,
+        &format!(
+            "POST /api/v1/transactions/{}/replay HTTP/1.1\r\nHost: localhost",
+            failed.id
+        ),
+        b"",
+    )
+    .await;
+    assert_eq!(replayed.status, 409, "{}", replayed.json());
+    assert!(
+        replayed.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("dismissed"),
+        "{}",
+        replayed.json()
+    );
+    g.finish().await;
+}

@@ -27,6 +27,14 @@ pub enum StoreError {
         /// Its id.
         id: String,
     },
+    /// Only a failed transaction can be dismissed; this one is in another state.
+    #[error("transaction {id} is {state}, not failed: only a failed transaction can be dismissed")]
+    NotFailed {
+        /// The transaction.
+        id: uuid::Uuid,
+        /// Its current state.
+        state: crate::model::TxState,
+    },
     /// A unique key is already taken (batch number, claim number, message id, ...). In
     /// PostgreSQL the transaction is aborted after this error: roll it back.
     #[error("duplicate {what}")]

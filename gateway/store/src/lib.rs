@@ -334,6 +334,16 @@ pub trait StoreTx: StoreRead {
     /// Moves a transaction to a step/state; writes the audit event itself; entering
     /// `processing` counts an attempt. `NotFound` if there is no such transaction.
     async fn update_transaction(&mut self, update: &TransactionUpdate) -> StoreResult<()>;
+    /// Dismisses a failed transaction ([`TxState::Dismissed`]) with the audit event naming
+    /// who and why (the error column is kept), and with it its failed children of the same
+    /// direction (a file's failed sets, each with its own event); returns the transaction as
+    /// it now is.
+    /// `NotFound` if there is no such transaction, `NotFailed` with its state if it is not
+    /// failed (a second dismissal included).
+    async fn dismiss_transaction(
+        &mut self,
+        dismissal: &TransactionDismissal,
+    ) -> StoreResult<TransactionRecord>;
     /// Adds searchable references; existing ones are kept.
     async fn add_transaction_refs(&mut self, id: Uuid, refs: &[TransactionRef]) -> StoreResult<()>;
     /// `true` if the file was not seen before from this partner.
@@ -674,6 +684,17 @@ pub trait Store: Send + Sync {
         let mut t = self.begin().await?;
         t.update_transaction(update).await?;
         t.commit().await
+    }
+
+    /// [`StoreTx::dismiss_transaction`] in its own transaction.
+    async fn dismiss_transaction(
+        &self,
+        dismissal: &TransactionDismissal,
+    ) -> StoreResult<TransactionRecord> {
+        let mut t = self.begin().await?;
+        let record = t.dismiss_transaction(dismissal).await?;
+        t.commit().await?;
+        Ok(record)
     }
 
     /// [`StoreRead::get_transaction`].

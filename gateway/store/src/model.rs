@@ -104,6 +104,9 @@ code_enum! {
         Done = "done",
         /// Stopped with a located error; replayable.
         Failed = "failed",
+        /// A failed transaction ops set aside (a corrected file came instead): off the failed
+        /// queue, not replayable; its error and audit trail are kept.
+        Dismissed = "dismissed",
     }
 }
 
@@ -354,6 +357,19 @@ impl TransactionUpdate {
         self.clear_error = true;
         self
     }
+}
+
+/// Ops setting a failed transaction aside ([`TxState::Dismissed`]), by whom and why.
+#[derive(Debug, Clone)]
+pub struct TransactionDismissal {
+    /// Which transaction.
+    pub id: Uuid,
+    /// Who dismissed it.
+    pub actor: String,
+    /// Why (kept as the audit event's reason).
+    pub reason: String,
+    /// When.
+    pub at: DateTime<Utc>,
 }
 
 /// Filters for listing transactions; all given filters must hold. Newest first.

@@ -461,6 +461,13 @@ impl StoreTx for Session {
         pipeline::update(self.conn(), update).await
     }
 
+    async fn dismiss_transaction(
+        &mut self,
+        dismissal: &TransactionDismissal,
+    ) -> StoreResult<TransactionRecord> {
+        pipeline::dismiss(self.conn(), dismissal).await
+    }
+
     async fn add_transaction_refs(&mut self, id: Uuid, refs: &[TransactionRef]) -> StoreResult<()> {
         pipeline::add_refs(self.conn(), id, refs).await
     }

@@ -187,6 +187,8 @@ contract_suite!(
     times_keep_microseconds,
     as2_outbound_messages_settle_once,
     transaction_error_note_can_be_cleared,
+    only_a_failed_transaction_is_dismissed_with_its_reason_audited,
+    a_dismissed_file_takes_its_failed_sets_with_it,
     rollback_to_savepoint_undoes_only_later_writes,
     roster_memberships_and_uploads_are_versioned,
     reference_prices_are_versioned_per_supplier,
@@ -2284,6 +2286,194 @@ async fn transaction_error_note_can_be_cleared(h: &Harness) {
         trail
             .iter()
             .any(|e| e.event.reason.as_deref() == Some("awaiting the MDN"))
+    );
+}
+
+async fn only_a_failed_transaction_is_dismissed_with_its_reason_audited(h: &Harness) {
+    let store = &h.store;
+    let tx = outbound_tx(h).await;
+    let dismissal = |id| TransactionDismissal {
+        id,
+        actor: "ann".into(),
+        reason: "corrected file resent as ISA13 000000905".into(),
+        at: t(5),
+    };
+
+    let unknown = Uuid::now_v7();
+    let err = store
+        .dismiss_transaction(&dismissal(unknown))
+        .await
+        .expect_err("unknown id");
+    assert!(
+        matches!(&err, StoreError::NotFound { entity: "transaction", id } if *id == unknown.to_string()),
+        "{err:?}"
+    );
+
+    let err = store
+        .dismiss_transaction(&dismissal(tx))
+        .await
+        .expect_err("not failed yet");
+    assert!(
+        matches!(err, StoreError::NotFailed { id, state: TxState::Processing } if id == tx),
+        "{err:?}"
+    );
+
+    store
+        .update_transaction(
+            &TransactionUpdate::new(tx, Step::Send, TxState::Failed, "system", t(1))
+                .with_error("duplicate ISA13 000000904"),
+        )
+        .await
+        .expect("failed");
+    let failed = TransactionFilter {
+        failed_only: true,
+        ..Default::default()
+    };
+    assert_eq!(
+        store.list_transactions(&failed).await.expect("list").len(),
+        1
+    );
+
+    let row = store
+        .dismiss_transaction(&dismissal(tx))
+        .await
+        .expect("dismissed");
+    assert_eq!(row.id, tx);
+    assert_eq!(row.state, TxState::Dismissed);
+    assert_eq!(row.step, Step::Send);
+    assert_eq!(row.error.as_deref(), Some("duplicate ISA13 000000904"));
+    assert_eq!(row.updated_at, t(5));
+    assert_eq!(store.get_transaction(tx).await.expect("get"), Some(row));
+
+    assert!(
+        store
+            .list_transactions(&failed)
+            .await
+            .expect("list")
+            .is_empty(),
+        "off the failed queue"
+    );
+    let dismissed = store
+        .list_transactions(&TransactionFilter {
+            state: Some(TxState::Dismissed),
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(dismissed.iter().map(|r| r.id).collect::<Vec<_>>(), [tx]);
+
+    let trail = store
+        .audit_events("transaction", &tx.to_string())
+        .await
+        .expect("audit");
+    let event = &trail.last().expect("event").event;
+    assert_eq!(event.event, "dismissed");
+    assert_eq!(event.actor, "ann");
+    assert_eq!(
+        event.reason.as_deref(),
+        Some("corrected file resent as ISA13 000000905")
+    );
+    assert_eq!(event.from_status.as_deref(), Some("send:failed"));
+    assert_eq!(event.to_status.as_deref(), Some("send:dismissed"));
+
+    let err = store
+        .dismiss_transaction(&dismissal(tx))
+        .await
+        .expect_err("twice");
+    assert!(
+        matches!(err, StoreError::NotFailed { id, state: TxState::Dismissed } if id == tx),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "transaction {tx} is dismissed, not failed: only a failed transaction can be dismissed"
+        )
+    );
+    let after = store
+        .audit_events("transaction", &tx.to_string())
+        .await
+        .expect("audit");
+    assert_eq!(
+        after.len(),
+        trail.len(),
+        "a refused dismissal writes nothing"
+    );
+}
+
+async fn a_dismissed_file_takes_its_failed_sets_with_it(h: &Harness) {
+    let store = &h.store;
+    let row = |direction, step, state, parent, s| {
+        let mut t = NewTransaction::new(Uuid::now_v7(), "acme", direction, step, state, t(s));
+        t.parent_id = parent;
+        t
+    };
+    let file = row(Direction::Inbound, Step::Map, TxState::Failed, None, 0);
+    let failed_set = row(
+        Direction::Inbound,
+        Step::Map,
+        TxState::Failed,
+        Some(file.id),
+        1,
+    );
+    let done_set = row(
+        Direction::Inbound,
+        Step::Outbox,
+        TxState::Done,
+        Some(file.id),
+        2,
+    );
+    let ack = row(
+        Direction::Outbound,
+        Step::Send,
+        TxState::Failed,
+        Some(file.id),
+        3,
+    );
+    for r in [&file, &failed_set, &done_set, &ack] {
+        store.insert_transaction(r).await.expect("insert");
+    }
+    store
+        .dismiss_transaction(&TransactionDismissal {
+            id: file.id,
+            actor: "ann".into(),
+            reason: "resent".into(),
+            at: t(9),
+        })
+        .await
+        .expect("dismiss");
+    let state = |id| async move {
+        store
+            .get_transaction(id)
+            .await
+            .expect("get")
+            .expect("row")
+            .state
+    };
+    assert_eq!(state(file.id).await, TxState::Dismissed);
+    assert_eq!(state(failed_set.id).await, TxState::Dismissed);
+    assert_eq!(state(done_set.id).await, TxState::Done);
+    assert_eq!(
+        state(ack.id).await,
+        TxState::Failed,
+        "our acknowledgment is not the file's"
+    );
+    let trail = store
+        .audit_events("transaction", &failed_set.id.to_string())
+        .await
+        .expect("audit");
+    let event = &trail.last().expect("event").event;
+    assert_eq!(
+        (
+            event.event.as_str(),
+            event.actor.as_str(),
+            event.reason.as_deref()
+        ),
+        ("dismissed", "ann", Some("resent"))
+    );
+    assert_eq!(
+        event.comment.as_deref(),
+        Some(format!("dismissed with its file {}", file.id).as_str())
     );
 }
 

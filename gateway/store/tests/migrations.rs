@@ -12,7 +12,10 @@
 //! - 0023: an inbound AS2 Message-ID recorded before has no payload hash (`None`), so the
 //!   gateway answers it as a resend, as it did then;
 //! - 0024: outbox rows sent before count as settled (nothing is published again at start),
-//!   a row never sent stays pending.
+//!   a row never sent stays pending;
+//! - 0026: transactions may be `dismissed`; the rows before keep their state, error,
+//!   references and parents (SQLite rebuilds the table under the foreign keys that name it,
+//!   which still hold after), and a failed one can be dismissed.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -669,6 +672,111 @@ async fn postgres_outbox_rows_sent_before_0024_are_settled() {
             .await
             .expect("rows before 0024");
         sent_rows_are_settled(&*store).await;
+    })
+    .await;
+}
+
+/// A failed file with a reference and a set under it, written before 0026.
+async fn transactions_before_0026(store: &dyn Store) -> (Uuid, Uuid) {
+    let (file, set) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut row = NewTransaction::new(
+        file,
+        "acme",
+        Direction::Inbound,
+        Step::Parse,
+        TxState::Processing,
+        t(0),
+    );
+    row.refs = vec![TransactionRef {
+        kind: RefKind::Invoice,
+        value: "INV-1".into(),
+    }];
+    store.insert_transaction(&row).await.expect("file");
+    let mut child = NewTransaction::new(
+        set,
+        "acme",
+        Direction::Inbound,
+        Step::Map,
+        TxState::Done,
+        t(1),
+    );
+    child.parent_id = Some(file);
+    store.insert_transaction(&child).await.expect("set");
+    store
+        .update_transaction(
+            &TransactionUpdate::new(file, Step::Parse, TxState::Failed, "system", t(2))
+                .with_error("duplicate ISA13 000000904"),
+        )
+        .await
+        .expect("failed");
+    (file, set)
+}
+
+/// After 0026: the rows read as before, and the failed one can be dismissed.
+async fn transactions_survive_0026(store: &dyn Store, file: Uuid, set: Uuid) {
+    store.migrate().await.expect("migrate to 0026");
+    let row = store
+        .get_transaction(file)
+        .await
+        .expect("get")
+        .expect("file");
+    assert_eq!(row.state, TxState::Failed);
+    assert_eq!(row.error.as_deref(), Some("duplicate ISA13 000000904"));
+    assert_eq!(row.refs.len(), 1);
+    assert_eq!(row.attempts, 1);
+    let children = store.child_transactions(file).await.expect("children");
+    assert_eq!(children.iter().map(|c| c.id).collect::<Vec<_>>(), [set]);
+    let by_invoice = store
+        .list_transactions(&TransactionFilter {
+            invoice: Some("INV-1".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("by invoice");
+    assert_eq!(by_invoice.iter().map(|r| r.id).collect::<Vec<_>>(), [file]);
+    let dismissed = store
+        .dismiss_transaction(&TransactionDismissal {
+            id: file,
+            actor: "ann".into(),
+            reason: "resent".into(),
+            at: t(3),
+        })
+        .await
+        .expect("dismiss");
+    assert_eq!(dismissed.state, TxState::Dismissed);
+    // The references to transactions still hold.
+    let mut tx = store.begin().await.expect("begin");
+    let err = tx
+        .add_transaction_refs(
+            Uuid::now_v7(),
+            &[TransactionRef {
+                kind: RefKind::Invoice,
+                value: "INV-2".into(),
+            }],
+        )
+        .await
+        .expect_err("a reference to no transaction");
+    assert!(
+        err.to_string().contains("FOREIGN KEY") || err.to_string().contains("foreign key"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_transactions_survive_0026() {
+    on_sqlite(26, |store| async move {
+        let (file, set) = transactions_before_0026(&store).await;
+        transactions_survive_0026(&store, file, set).await;
+        store
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_transactions_survive_0026() {
+    on_postgres(26, |store| async move {
+        let (file, set) = transactions_before_0026(&*store).await;
+        transactions_survive_0026(&*store, file, set).await;
     })
     .await;
 }

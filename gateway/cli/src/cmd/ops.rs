@@ -1,4 +1,4 @@
-//! The service commands: `serve`, `migrate`, `transactions`, `replay` (design.md 3). They
+//! The service commands: `serve`, `migrate`, `transactions`, `replay`, `dismiss` (design.md 3). They
 //! read the same layered configuration as the service (defaults < `chargegate.toml` or
 //! `--config` < `CHARGEGATE__*`).
 
@@ -81,6 +81,21 @@ pub struct TransactionsArgs {
 pub struct ReplayArgs {
     /// The transaction id (from `chargegate transactions --failed` or `--stuck`).
     id: Uuid,
+    #[command(flatten)]
+    config: ConfigFlag,
+}
+
+/// Arguments of `dismiss`.
+#[derive(clap::Args, Debug)]
+pub struct DismissArgs {
+    /// The failed transaction's id (from `chargegate transactions --failed`).
+    id: Uuid,
+    /// Why it is set aside, e.g. the corrected file that replaced it (audited).
+    #[arg(long)]
+    reason: String,
+    /// Who dismisses it (audited).
+    #[arg(long, default_value = "ops")]
+    actor: String,
     #[command(flatten)]
     config: ConfigFlag,
 }
@@ -255,7 +270,7 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<Outcome> {
         let done = match server::replay::replay(&ingest, args.id).await {
             Ok(done) => done,
             // Nothing to replay is an answer about the input, not a failure of the command.
-            Err(error @ server::PipelineError::Done(_)) => {
+            Err(error @ (server::PipelineError::Done(_) | server::PipelineError::Dismissed(_))) => {
                 eprintln!("chargegate: {error}");
                 store.close().await;
                 return Ok(Outcome::Invalid);
@@ -271,6 +286,33 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<Outcome> {
         } else {
             Outcome::Valid
         })
+    })
+}
+
+/// `chargegate dismiss ID --reason TEXT`: sets a failed transaction aside (off the failed
+/// queue, not replayable), who and why in its audit trail. Exit 1 when it is not failed.
+pub fn dismiss(args: DismissArgs) -> anyhow::Result<Outcome> {
+    let settings = args.config.load()?;
+    runtime()?.block_on(async move {
+        let store = open_existing_store(&settings).await?;
+        let result = server::replay::dismiss(&*store, args.id, &args.actor, &args.reason).await;
+        store.close().await;
+        let tx = match result {
+            Ok(tx) => tx,
+            // Not failed (done, still running, dismissed before): an answer about the input.
+            Err(error @ server::PipelineError::NotFailed(..)) => {
+                eprintln!("chargegate: {error}");
+                return Ok(Outcome::Invalid);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        outln!("{}", serde_json::to_string(&tx)?)?;
+        eprintln!(
+            "chargegate: transaction {} dismissed (failed at {}); it is off the failed queue and \
+             will not be replayed",
+            tx.id, tx.step
+        );
+        Ok(Outcome::Valid)
     })
 }
 

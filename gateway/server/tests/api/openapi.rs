@@ -336,6 +336,68 @@ fn probes(&Loaded { tx, case, response }: &Loaded) -> Vec<Probe> {
             "/api/v1/transactions/{id}/replay",
             format!("/api/v1/transactions/{tx}/replay"),
         ),
+        // Dismissed: off the failed queue, not dismissed twice, not replayed.
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/dismiss",
+            format!("/api/v1/transactions/{NO_ID}/dismiss"),
+        )
+        .json(r#"{"actor": "ann", "reason": "resent"}"#)
+        .expect(404),
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/dismiss",
+            "/api/v1/transactions/nope/dismiss",
+        )
+        .json(r#"{"actor": "ann", "reason": "resent"}"#)
+        .expect(400),
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/dismiss",
+            format!("/api/v1/transactions/{tx}/dismiss"),
+        )
+        .json(r#"{"actor": "ann", "reason": " "}"#)
+        .expect(422),
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/dismiss",
+            format!("/api/v1/transactions/{tx}/dismiss"),
+        )
+        .json(r#"{"actor": "ann"}"#)
+        .expect(422),
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/dismiss",
+            format!("/api/v1/transactions/{tx}/dismiss"),
+        )
+        .untyped(r#"{"actor": "ann", "reason": "resent"}"#)
+        .expect(415),
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/dismiss",
+            format!("/api/v1/transactions/{tx}/dismiss"),
+        )
+        .json(r#"{"actor": "ann", "reason": "resent as ISA13 000000905"}"#)
+        .expect(200),
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/dismiss",
+            format!("/api/v1/transactions/{tx}/dismiss"),
+        )
+        .json(r#"{"actor": "ann", "reason": "again"}"#)
+        .expect(409),
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/replay",
+            format!("/api/v1/transactions/{tx}/replay"),
+        )
+        .expect(409),
+        probe(
+            "get",
+            "/api/v1/transactions",
+            "/api/v1/transactions?state=dismissed",
+        )
+        .expect(200),
         // Batches.
         probe("get", "/api/v1/batches", "/api/v1/batches").expect(200),
         probe(

@@ -9,7 +9,8 @@ use super::{Params, audit};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{
     As2Seen, Direction, InboundFile, InterchangeRecord, NewAuditEvent, NewTransaction, RefKind,
-    Step, TransactionFilter, TransactionRecord, TransactionRef, TransactionUpdate, TxState,
+    Step, TransactionDismissal, TransactionFilter, TransactionRecord, TransactionRef,
+    TransactionUpdate, TxState,
 };
 use crate::sql::{Arg, Dialect, Exec, Row};
 
@@ -129,6 +130,108 @@ pub(crate) async fn update(c: &mut dyn Exec, u: &TransactionUpdate) -> StoreResu
     .transition(Some(&from), &status(u.step, u.state));
     event.reason = u.error.clone();
     event.correlation_id = u.correlation_id.clone();
+    audit::append(c, &event).await?;
+    Ok(())
+}
+
+/// Dismisses a failed transaction: state `dismissed`, error kept, one audit event (`dismissed`,
+/// `step:failed` → `step:dismissed`) with the actor and the reason.
+pub(crate) async fn dismiss(
+    c: &mut dyn Exec,
+    d: &TransactionDismissal,
+) -> StoreResult<TransactionRecord> {
+    let lock = match c.dialect() {
+        Dialect::Postgres => " FOR UPDATE",
+        Dialect::Sqlite => "",
+    };
+    let before = c
+        .fetch_optional(
+            &format!("SELECT step, state FROM transactions WHERE id = $1{lock}"),
+            vec![d.id.into()],
+        )
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            entity: "transaction",
+            id: d.id.to_string(),
+        })?;
+    let step = before.text("step")?;
+    let state = TxState::parse("state", &before.text("state")?)?;
+    if state != TxState::Failed {
+        return Err(StoreError::NotFailed { id: d.id, state });
+    }
+    let n = c
+        .execute(
+            "UPDATE transactions SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4",
+            vec![
+                d.id.into(),
+                TxState::Dismissed.as_str().into(),
+                d.at.into(),
+                TxState::Failed.as_str().into(),
+            ],
+        )
+        .await?;
+    if n != 1 {
+        // Not reachable under the row lock (PostgreSQL) or the write lock (SQLite); read again
+        // rather than report a dismissal that did not happen.
+        let now = get(c, d.id).await?.ok_or_else(|| StoreError::NotFound {
+            entity: "transaction",
+            id: d.id.to_string(),
+        })?;
+        return Err(StoreError::NotFailed {
+            id: d.id,
+            state: now.state,
+        });
+    }
+    dismissed_event(c, d, d.id, &step, None).await?;
+    // A failed file's failed sets (its children the other way round: the acknowledgments
+    // we send it are not) failed with it and go with it: a file superseded by a corrected
+    // one leaves nothing of it on the failed queue.
+    let children = c
+        .fetch_all(
+            &format!(
+                "SELECT id, step FROM transactions WHERE parent_id = $1 AND state = $2 \
+                 AND direction = (SELECT direction FROM transactions WHERE id = $1) \
+                 ORDER BY created_at, id{lock}"
+            ),
+            vec![d.id.into(), TxState::Failed.as_str().into()],
+        )
+        .await?;
+    for child in children {
+        let id = child.uuid("id")?;
+        c.execute(
+            "UPDATE transactions SET state = $2, updated_at = $3 WHERE id = $1",
+            vec![id.into(), TxState::Dismissed.as_str().into(), d.at.into()],
+        )
+        .await?;
+        dismissed_event(c, d, id, &child.text("step")?, Some(d.id)).await?;
+    }
+    get(c, d.id).await?.ok_or_else(|| StoreError::NotFound {
+        entity: "transaction",
+        id: d.id.to_string(),
+    })
+}
+
+/// The audit event of dismissing `id` (`d.id`, or one of its sets: `with` names its file).
+async fn dismissed_event(
+    c: &mut dyn Exec,
+    d: &TransactionDismissal,
+    id: Uuid,
+    step: &str,
+    with: Option<Uuid>,
+) -> StoreResult<()> {
+    let mut event = NewAuditEvent::new(
+        d.actor.as_str(),
+        "transaction",
+        id.to_string(),
+        "dismissed",
+        d.at,
+    )
+    .transition(
+        Some(&format!("{step}:{}", TxState::Failed)),
+        &format!("{step}:{}", TxState::Dismissed),
+    )
+    .reason(d.reason.as_str());
+    event.comment = with.map(|file| format!("dismissed with its file {file}"));
     audit::append(c, &event).await?;
     Ok(())
 }
