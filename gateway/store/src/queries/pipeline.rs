@@ -80,22 +80,35 @@ pub(crate) async fn insert(c: &mut dyn Exec, t: &NewTransaction) -> StoreResult<
     Ok(())
 }
 
-pub(crate) async fn update(c: &mut dyn Exec, u: &TransactionUpdate) -> StoreResult<()> {
-    let lock = match c.dialect() {
+/// The clause that locks the rows a `SELECT` reads until the end of the transaction
+/// (PostgreSQL; SQLite's writer holds the whole database already).
+fn row_lock(c: &dyn Exec) -> &'static str {
+    match c.dialect() {
         Dialect::Postgres => " FOR UPDATE",
         Dialect::Sqlite => "",
-    };
-    let before = c
+    }
+}
+
+/// The step and state of transaction `id`, its row locked ([`row_lock`]); `NotFound` when
+/// there is none.
+async fn locked_step_state(c: &mut dyn Exec, id: Uuid) -> StoreResult<(String, String)> {
+    let lock = row_lock(c);
+    let row = c
         .fetch_optional(
             &format!("SELECT step, state FROM transactions WHERE id = $1{lock}"),
-            vec![u.id.into()],
+            vec![id.into()],
         )
         .await?
         .ok_or_else(|| StoreError::NotFound {
             entity: "transaction",
-            id: u.id.to_string(),
+            id: id.to_string(),
         })?;
-    let from = format!("{}:{}", before.text("step")?, before.text("state")?);
+    Ok((row.text("step")?, row.text("state")?))
+}
+
+pub(crate) async fn update(c: &mut dyn Exec, u: &TransactionUpdate) -> StoreResult<()> {
+    let (step, state) = locked_step_state(c, u.id).await?;
+    let from = format!("{step}:{state}");
     let attempt = i64::from(u.state == TxState::Processing);
     c.execute(
         "UPDATE transactions SET step = $2, state = $3, \
@@ -140,22 +153,8 @@ pub(crate) async fn dismiss(
     c: &mut dyn Exec,
     d: &TransactionDismissal,
 ) -> StoreResult<TransactionRecord> {
-    let lock = match c.dialect() {
-        Dialect::Postgres => " FOR UPDATE",
-        Dialect::Sqlite => "",
-    };
-    let before = c
-        .fetch_optional(
-            &format!("SELECT step, state FROM transactions WHERE id = $1{lock}"),
-            vec![d.id.into()],
-        )
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            entity: "transaction",
-            id: d.id.to_string(),
-        })?;
-    let step = before.text("step")?;
-    let state = TxState::parse("state", &before.text("state")?)?;
+    let (step, state) = locked_step_state(c, d.id).await?;
+    let state = TxState::parse("state", &state)?;
     if state != TxState::Failed {
         return Err(StoreError::NotFailed { id: d.id, state });
     }
@@ -183,6 +182,7 @@ pub(crate) async fn dismiss(
         });
     }
     dismissed_event(c, d, d.id, &step, None).await?;
+    let lock = row_lock(c);
     // A failed file's failed sets (its children the other way round: the acknowledgments
     // we send it are not) failed with it and go with it: a file superseded by a corrected
     // one leaves nothing of it on the failed queue.
