@@ -1321,6 +1321,86 @@ fn a_failed_file_is_dismissed_off_the_failed_queue_and_not_replayed() {
     assert_eq!(tx["transaction"]["state"], "dismissed", "{tx}");
 }
 
+/// Ops dismiss a set that failed mapping (its partner will resend it corrected), then fix
+/// the profile and replay the file for the rest: the dismissed set is left alone (no batch,
+/// still dismissed) and the replay says so. It was run again and went through, taking the
+/// superseded set after all.
+#[test]
+fn a_replayed_file_leaves_its_dismissed_set_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let profiles = tmp.path().join("profiles");
+    copy_dir(&repo().join("partner-maps/profiles"), &profiles);
+    let good = std::fs::read_to_string(profiles.join("gooddrug.toml")).unwrap();
+    let broken = good.replace(
+        "quantity_qualifier = [\"39\"]",
+        "quantity_qualifier = [\"QD\"]",
+    );
+    assert_ne!(good, broken, "the profile line to break moved");
+    std::fs::write(profiles.join("gooddrug.toml"), &broken).unwrap();
+    let serve = start_with(
+        tmp.path(),
+        Options {
+            profiles: profiles.clone(),
+            ..Options::embedded()
+        },
+    );
+    drop_file(&serve, "gooddrug", "867_4010_sales.x12");
+    let failed_path = "/api/v1/transactions?failed=true&partner=gooddrug";
+    wait_for(&serve, "the 867 to fail mapping", || {
+        get(serve.port, failed_path)
+            .map(|(_, b)| json(&b).as_array().is_some_and(|a| a.len() == 2))
+            .unwrap_or(false)
+    });
+    let failed = json(&get(serve.port, failed_path).unwrap().1);
+    let id_of = |file: bool| -> String {
+        failed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["parent_id"].is_null() == file)
+            .and_then(|t| t["id"].as_str())
+            .unwrap()
+            .to_owned()
+    };
+    let (file, set) = (id_of(true), id_of(false));
+    let chargegate = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
+            .args(args)
+            .arg("--config")
+            .arg(tmp.path().join("chargegate.toml"))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, said) = chargegate(&["dismiss", &set, "--reason", "partner resends it"]);
+    assert_eq!(code, Some(0), "{said}");
+
+    std::fs::write(profiles.join("gooddrug.toml"), &good).unwrap();
+    let (code, said) = chargegate(&["replay", &file]);
+    assert_eq!(code, Some(0), "{said}");
+    let state = |id: &str| {
+        json(
+            &get(serve.port, &format!("/api/v1/transactions/{id}"))
+                .unwrap()
+                .1,
+        )["transaction"]["state"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(state(&set), "dismissed", "{said}");
+    assert_eq!(state(&file), "done", "{said}");
+    assert!(said.contains("1 dismissed"), "{said}");
+    assert!(said.contains("0 set(s) done now"), "{said}");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let batch_path = "/api/v1/batches/gooddrug%2FGDD-867-202611";
+    assert_eq!(get(serve.port, batch_path).unwrap().0, 404);
+}
+
 /// A refused interchange's error is located as every other one, from the file it came in:
 /// `FILE: interchange ICN: …`. An interchange control number used before and a sender that is
 /// not the inbox's partner were said as `interchange ICN: …` alone, so the failed queue did

@@ -8,7 +8,7 @@
 //! (a replay) adds only what is missing: documents and messages by `file:ISA13:GS06:ST02:n`,
 //! acknowledgments once per received interchange, set transactions updated in place.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -103,6 +103,9 @@ pub struct Processed {
     pub sets_already_done: usize,
     /// Sets that failed, with their located errors on their transactions.
     pub sets_failed: usize,
+    /// Sets ops dismissed (a replay of their file leaves them alone: they were set aside for
+    /// a corrected resend, and running them now would take the superseded set after all).
+    pub sets_dismissed: usize,
     /// Acknowledgments queued in this run.
     pub acks_queued: usize,
     /// The file's final state.
@@ -392,20 +395,20 @@ impl Ingest {
             });
         }
         let children = self.store.child_transactions(id).await?;
+        let set_children = || {
+            children
+                .iter()
+                .filter(|c| c.direction == Direction::Inbound && c.st02.is_some())
+        };
         let mut run = Run {
             file_tx: &file_tx,
             resent_of: None,
             sha: &sha,
             partner: &partner,
-            set_children: children
-                .iter()
-                .filter(|c| c.direction == Direction::Inbound && c.st02.is_some())
-                .map(|c| {
-                    (
-                        set_key(c.isa13.as_deref(), c.gs06.as_deref(), c.st02.as_deref()),
-                        c.id,
-                    )
-                })
+            set_children: set_children().map(|c| (child_key(c), c.id)).collect(),
+            dismissed: set_children()
+                .filter(|c| c.state == TxState::Dismissed)
+                .map(child_key)
                 .collect(),
             // Acknowledgments go out once per file, on its first processing: a replay that
             // completes a failed set does not answer the interchange a second time.
@@ -540,6 +543,10 @@ impl Ingest {
             Some(&outcome.group),
             Some(&outcome.set),
         );
+        if run.dismissed.contains(&key) {
+            run.out.sets_dismissed += 1;
+            return Ok(());
+        }
         let existing = run.set_children.get(&key).copied();
         // A partner's 997/999, or a TA1 (an outcome of its own, outside any group), goes to
         // the engine like a document: it may answer an 844 we sent (chargeback-rules 6.3
@@ -905,6 +912,8 @@ struct Run<'a> {
     sha: &'a str,
     partner: &'a str,
     set_children: HashMap<String, Uuid>,
+    /// The keys of the sets ops dismissed: not run again.
+    dismissed: HashSet<String>,
     acked: bool,
     interchanges: HashMap<String, Option<String>>,
     /// Interchanges refused here for what the translation cannot see (a control number this
@@ -941,6 +950,11 @@ fn refuse(run: &mut Run<'_>, isa13: &str, note: Ta1Note) {
     if !run.refused.iter().any(|(i, n)| i == isa13 && *n == note) {
         run.refused.push((isa13.to_owned(), note));
     }
+}
+
+/// The [`set_key`] of a set's transaction.
+fn child_key(c: &TransactionRecord) -> String {
+    set_key(c.isa13.as_deref(), c.gs06.as_deref(), c.st02.as_deref())
 }
 
 fn set_key(isa13: Option<&str>, gs06: Option<&str>, st02: Option<&str>) -> String {

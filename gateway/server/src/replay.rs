@@ -60,8 +60,12 @@ pub async fn replay(ingest: &Ingest, id: Uuid) -> Result<Replayed, PipelineError
             let file = parent.unwrap_or(tx.id);
             let p = ingest.process(file).await?;
             still_failed = p.state == Some(TxState::Failed);
+            let dismissed = match p.sets_dismissed {
+                0 => String::new(),
+                n => format!(", {n} dismissed (left alone)"),
+            };
             format!(
-                "file {file} processed again: {} set(s) done now, {} already done, {} failed; {}",
+                "file {file} processed again: {} set(s) done now, {} already done, {} failed{dismissed}; {}",
                 p.sets_done,
                 p.sets_already_done,
                 p.sets_failed,
