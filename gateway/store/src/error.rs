@@ -35,6 +35,17 @@ pub enum StoreError {
         /// Its current state.
         state: crate::model::TxState,
     },
+    /// Only a dismissed transaction can be restored to the failed queue; this one is in
+    /// another state.
+    #[error(
+        "transaction {id} is {state}, not dismissed: only a dismissed transaction can be restored"
+    )]
+    NotDismissed {
+        /// The transaction.
+        id: uuid::Uuid,
+        /// Its current state.
+        state: crate::model::TxState,
+    },
     /// A unique key is already taken (batch number, claim number, message id, ...). In
     /// PostgreSQL the transaction is aborted after this error: roll it back.
     #[error("duplicate {what}")]

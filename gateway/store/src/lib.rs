@@ -344,6 +344,16 @@ pub trait StoreTx: StoreRead {
         &mut self,
         dismissal: &TransactionDismissal,
     ) -> StoreResult<TransactionRecord>;
+    /// Undoes a dismissal ([`TxState::Dismissed`] back to [`TxState::Failed`]: on the failed
+    /// queue and replayable again), with the audit event naming who and why (`restored`), and
+    /// with it the sets of a file that were dismissed with it (not one dismissed on its own);
+    /// `restoral` says who, why and when. Returns the transaction as it now is.
+    /// `NotFound` if there is no such transaction, `NotDismissed` with its state if it is not
+    /// dismissed.
+    async fn restore_transaction(
+        &mut self,
+        restoral: &TransactionDismissal,
+    ) -> StoreResult<TransactionRecord>;
     /// Adds searchable references; existing ones are kept.
     async fn add_transaction_refs(&mut self, id: Uuid, refs: &[TransactionRef]) -> StoreResult<()>;
     /// `true` if the file was not seen before from this partner.
@@ -693,6 +703,17 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<TransactionRecord> {
         let mut t = self.begin().await?;
         let record = t.dismiss_transaction(dismissal).await?;
+        t.commit().await?;
+        Ok(record)
+    }
+
+    /// [`StoreTx::restore_transaction`] in its own transaction.
+    async fn restore_transaction(
+        &self,
+        restoral: &TransactionDismissal,
+    ) -> StoreResult<TransactionRecord> {
+        let mut t = self.begin().await?;
+        let record = t.restore_transaction(restoral).await?;
         t.commit().await?;
         Ok(record)
     }

@@ -359,7 +359,8 @@ impl TransactionUpdate {
     }
 }
 
-/// Ops setting a failed transaction aside ([`TxState::Dismissed`]), by whom and why.
+/// Ops setting a failed transaction aside ([`TxState::Dismissed`]), or undoing that, by whom
+/// and why.
 #[derive(Debug, Clone)]
 pub struct TransactionDismissal {
     /// Which transaction.

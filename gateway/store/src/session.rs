@@ -465,7 +465,14 @@ impl StoreTx for Session {
         &mut self,
         dismissal: &TransactionDismissal,
     ) -> StoreResult<TransactionRecord> {
-        pipeline::dismiss(self.conn(), dismissal).await
+        pipeline::set_aside(self.conn(), dismissal, pipeline::Aside::Dismiss).await
+    }
+
+    async fn restore_transaction(
+        &mut self,
+        restoral: &TransactionDismissal,
+    ) -> StoreResult<TransactionRecord> {
+        pipeline::set_aside(self.conn(), restoral, pipeline::Aside::Restore).await
     }
 
     async fn add_transaction_refs(&mut self, id: Uuid, refs: &[TransactionRef]) -> StoreResult<()> {

@@ -189,6 +189,7 @@ contract_suite!(
     transaction_error_note_can_be_cleared,
     only_a_failed_transaction_is_dismissed_with_its_reason_audited,
     a_dismissed_file_takes_its_failed_sets_with_it,
+    a_restored_file_brings_back_the_sets_dismissed_with_it,
     rollback_to_savepoint_undoes_only_later_writes,
     roster_memberships_and_uploads_are_versioned,
     reference_prices_are_versioned_per_supplier,
@@ -2474,6 +2475,147 @@ async fn a_dismissed_file_takes_its_failed_sets_with_it(h: &Harness) {
     assert_eq!(
         event.comment.as_deref(),
         Some(format!("dismissed with its file {}", file.id).as_str())
+    );
+}
+
+/// Undoing a dismissal: a dismissed file goes back on the failed queue with the sets that were
+/// dismissed with it, each with a `restored` event naming who and why; a set ops dismissed
+/// on its own before stays dismissed; a transaction that is not dismissed is refused
+/// (`NotDismissed` with its state) and nothing is written.
+async fn a_restored_file_brings_back_the_sets_dismissed_with_it(h: &Harness) {
+    let store = &h.store;
+    let row = |step, state, parent, s| {
+        let mut t = NewTransaction::new(
+            Uuid::now_v7(),
+            "acme",
+            Direction::Inbound,
+            step,
+            state,
+            t(s),
+        );
+        t.parent_id = parent;
+        t
+    };
+    let file = row(Step::Map, TxState::Failed, None, 0);
+    let with_file = row(Step::Map, TxState::Failed, Some(file.id), 1);
+    let on_its_own = row(Step::Map, TxState::Failed, Some(file.id), 2);
+    for r in [&file, &with_file, &on_its_own] {
+        store.insert_transaction(r).await.expect("insert");
+    }
+    let by_ann = |id, reason: &str, s| TransactionDismissal {
+        id,
+        actor: "ann".into(),
+        reason: reason.into(),
+        at: t(s),
+    };
+    let err = store
+        .restore_transaction(&by_ann(file.id, "oops", 3))
+        .await
+        .expect_err("not dismissed");
+    assert!(
+        matches!(err, StoreError::NotDismissed { id, state: TxState::Failed } if id == file.id),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "transaction {} is failed, not dismissed: only a dismissed transaction can be restored",
+            file.id
+        )
+    );
+    store
+        .dismiss_transaction(&by_ann(on_its_own.id, "resent alone", 4))
+        .await
+        .expect("dismiss the set");
+    store
+        .dismiss_transaction(&by_ann(file.id, "resent", 5))
+        .await
+        .expect("dismiss the file");
+    let before = store
+        .audit_events("transaction", &on_its_own.id.to_string())
+        .await
+        .expect("audit");
+
+    let restored = store
+        .restore_transaction(&by_ann(file.id, "dismissed the wrong file", 6))
+        .await
+        .expect("restore");
+    assert_eq!(
+        (restored.state, restored.updated_at),
+        (TxState::Failed, t(6))
+    );
+    let state = |id| async move {
+        store
+            .get_transaction(id)
+            .await
+            .expect("get")
+            .expect("row")
+            .state
+    };
+    assert_eq!(state(with_file.id).await, TxState::Failed);
+    assert_eq!(state(on_its_own.id).await, TxState::Dismissed);
+    let failed = store
+        .list_transactions(&TransactionFilter {
+            failed_only: true,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    let mut ids: Vec<Uuid> = failed.iter().map(|r| r.id).collect();
+    ids.sort();
+    let mut want = vec![file.id, with_file.id];
+    want.sort();
+    assert_eq!(ids, want, "back on the failed queue");
+
+    for (id, comment) in [
+        (file.id, None),
+        (
+            with_file.id,
+            Some(format!("restored with its file {}", file.id)),
+        ),
+    ] {
+        let trail = store
+            .audit_events("transaction", &id.to_string())
+            .await
+            .expect("audit");
+        let e = &trail.last().expect("event").event;
+        assert_eq!(
+            (
+                e.event.as_str(),
+                e.actor.as_str(),
+                e.reason.as_deref(),
+                e.from_status.as_deref(),
+                e.to_status.as_deref(),
+                e.comment.clone()
+            ),
+            (
+                "restored",
+                "ann",
+                Some("dismissed the wrong file"),
+                Some("map:dismissed"),
+                Some("map:failed"),
+                comment
+            )
+        );
+    }
+    let after = store
+        .audit_events("transaction", &on_its_own.id.to_string())
+        .await
+        .expect("audit");
+    assert_eq!(after.len(), before.len(), "the set dismissed alone is left");
+    let err = store
+        .restore_transaction(&by_ann(file.id, "again", 7))
+        .await
+        .expect_err("twice");
+    assert!(
+        matches!(
+            err,
+            StoreError::NotDismissed {
+                state: TxState::Failed,
+                ..
+            }
+        ),
+        "{err:?}"
     );
 }
 

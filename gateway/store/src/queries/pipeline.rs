@@ -147,45 +147,90 @@ pub(crate) async fn update(c: &mut dyn Exec, u: &TransactionUpdate) -> StoreResu
     Ok(())
 }
 
-/// Dismisses a failed transaction: state `dismissed`, error kept, one audit event (`dismissed`,
-/// `step:failed` → `step:dismissed`) with the actor and the reason.
-pub(crate) async fn dismiss(
+/// Which way ops move a transaction off or back onto the failed queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Aside {
+    /// Failed -> dismissed: set aside (its partner resent a corrected file).
+    Dismiss,
+    /// Dismissed -> failed: a dismissal undone (dismissed by mistake), replayable again.
+    Restore,
+}
+
+impl Aside {
+    fn from(self) -> TxState {
+        match self {
+            Aside::Dismiss => TxState::Failed,
+            Aside::Restore => TxState::Dismissed,
+        }
+    }
+
+    fn to(self) -> TxState {
+        match self {
+            Aside::Dismiss => TxState::Dismissed,
+            Aside::Restore => TxState::Failed,
+        }
+    }
+
+    /// The audit event's name.
+    fn event(self) -> &'static str {
+        match self {
+            Aside::Dismiss => "dismissed",
+            Aside::Restore => "restored",
+        }
+    }
+
+    /// The comment on the event of a set moved with its file.
+    fn with_file(self, file: Uuid) -> String {
+        format!("{} with its file {file}", self.event())
+    }
+
+    fn wrong_state(self, id: Uuid, state: TxState) -> StoreError {
+        match self {
+            Aside::Dismiss => StoreError::NotFailed { id, state },
+            Aside::Restore => StoreError::NotDismissed { id, state },
+        }
+    }
+}
+
+/// Dismisses a failed transaction, or restores a dismissed one to the failed queue: its
+/// state changes, its error is kept, one audit event (`dismissed` or `restored`,
+/// `step:failed` <-> `step:dismissed`) with the actor and the reason. A file's sets go with
+/// it: dismissing takes its failed sets, restoring brings back those dismissed with it (not
+/// one ops dismissed on its own).
+pub(crate) async fn set_aside(
     c: &mut dyn Exec,
     d: &TransactionDismissal,
+    way: Aside,
 ) -> StoreResult<TransactionRecord> {
     let (step, state) = locked_step_state(c, d.id).await?;
     let state = TxState::parse("state", &state)?;
-    if state != TxState::Failed {
-        return Err(StoreError::NotFailed { id: d.id, state });
+    if state != way.from() {
+        return Err(way.wrong_state(d.id, state));
     }
     let n = c
         .execute(
             "UPDATE transactions SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4",
             vec![
                 d.id.into(),
-                TxState::Dismissed.as_str().into(),
+                way.to().as_str().into(),
                 d.at.into(),
-                TxState::Failed.as_str().into(),
+                way.from().as_str().into(),
             ],
         )
         .await?;
     if n != 1 {
         // Not reachable under the row lock (PostgreSQL) or the write lock (SQLite); read again
-        // rather than report a dismissal that did not happen.
+        // rather than report a change that did not happen.
         let now = get(c, d.id).await?.ok_or_else(|| StoreError::NotFound {
             entity: "transaction",
             id: d.id.to_string(),
         })?;
-        return Err(StoreError::NotFailed {
-            id: d.id,
-            state: now.state,
-        });
+        return Err(way.wrong_state(d.id, now.state));
     }
-    dismissed_event(c, d, d.id, &step, None).await?;
+    aside_event(c, d, d.id, &step, way, None).await?;
     let lock = row_lock(c);
-    // A failed file's failed sets (its children the other way round: the acknowledgments
-    // we send it are not) failed with it and go with it: a file superseded by a corrected
-    // one leaves nothing of it on the failed queue.
+    // A file's sets (its children the other way round, the acknowledgments we send it, are
+    // not): a file superseded by a corrected one leaves nothing of it on the failed queue.
     let children = c
         .fetch_all(
             &format!(
@@ -193,17 +238,20 @@ pub(crate) async fn dismiss(
                  AND direction = (SELECT direction FROM transactions WHERE id = $1) \
                  ORDER BY created_at, id{lock}"
             ),
-            vec![d.id.into(), TxState::Failed.as_str().into()],
+            vec![d.id.into(), way.from().as_str().into()],
         )
         .await?;
     for child in children {
         let id = child.uuid("id")?;
+        if way == Aside::Restore && !dismissed_with(c, id, d.id).await? {
+            continue;
+        }
         c.execute(
             "UPDATE transactions SET state = $2, updated_at = $3 WHERE id = $1",
-            vec![id.into(), TxState::Dismissed.as_str().into(), d.at.into()],
+            vec![id.into(), way.to().as_str().into(), d.at.into()],
         )
         .await?;
-        dismissed_event(c, d, id, &child.text("step")?, Some(d.id)).await?;
+        aside_event(c, d, id, &child.text("step")?, way, Some(d.id)).await?;
     }
     get(c, d.id).await?.ok_or_else(|| StoreError::NotFound {
         entity: "transaction",
@@ -211,27 +259,40 @@ pub(crate) async fn dismiss(
     })
 }
 
-/// The audit event of dismissing `id` (`d.id`, or one of its sets: `with` names its file).
-async fn dismissed_event(
+/// Whether set `id` was last dismissed together with its file `file` (its latest dismissal
+/// event says so).
+async fn dismissed_with(c: &mut dyn Exec, id: Uuid, file: Uuid) -> StoreResult<bool> {
+    let trail = super::audit::for_entity(c, "transaction", &id.to_string()).await?;
+    let last = trail
+        .iter()
+        .rev()
+        .find(|e| e.event.event == Aside::Dismiss.event());
+    let with = Aside::Dismiss.with_file(file);
+    Ok(last.is_some_and(|e| e.event.comment.as_deref() == Some(with.as_str())))
+}
+
+/// The audit event of moving `id` (`d.id`, or one of its sets: `with` names its file).
+async fn aside_event(
     c: &mut dyn Exec,
     d: &TransactionDismissal,
     id: Uuid,
     step: &str,
+    way: Aside,
     with: Option<Uuid>,
 ) -> StoreResult<()> {
     let mut event = NewAuditEvent::new(
         d.actor.as_str(),
         "transaction",
         id.to_string(),
-        "dismissed",
+        way.event(),
         d.at,
     )
     .transition(
-        Some(&format!("{step}:{}", TxState::Failed)),
-        &format!("{step}:{}", TxState::Dismissed),
+        Some(&format!("{step}:{}", way.from())),
+        &format!("{step}:{}", way.to()),
     )
     .reason(d.reason.as_str());
-    event.comment = with.map(|file| format!("dismissed with its file {file}"));
+    event.comment = with.map(|file| way.with_file(file));
     audit::append(c, &event).await?;
     Ok(())
 }
