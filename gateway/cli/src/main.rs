@@ -57,7 +57,10 @@ enum Command {
     Replay(cmd::ops::ReplayArgs),
     /// Dismisses a failed transaction (a corrected file replaced it): off the failed queue,
     /// not replayable, who and why audited.
-    Dismiss(cmd::ops::DismissArgs),
+    Dismiss(cmd::ops::AsideArgs),
+    /// Restores a dismissed transaction (dismissed by mistake): failed again, back on the
+    /// failed queue and replayable, who and why audited.
+    Restore(cmd::ops::AsideArgs),
     /// Claimant batches: cut the claim periods that have ended.
     #[command(subcommand)]
     Batches(cmd::batches::Command),
@@ -109,6 +112,7 @@ fn main() -> ExitCode {
         Command::Transactions(a) => cmd::ops::transactions(a),
         Command::Replay(a) => cmd::ops::replay(a),
         Command::Dismiss(a) => cmd::ops::dismiss(a),
+        Command::Restore(a) => cmd::ops::restore(a),
         Command::Batches(c) => cmd::batches::run(c),
         Command::Roster(c) => cmd::roster::run(c),
         Command::Prices(c) => cmd::prices::run(c),

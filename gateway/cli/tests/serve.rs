@@ -1205,7 +1205,7 @@ fn a_refused_interchange_is_acknowledged_as_refused() {
 /// new one) is dismissed from the command line: exit 0, it leaves `transactions --failed` with
 /// its set that failed with it,
 /// `replay` refuses it (exit 1, saying it was dismissed), a second dismissal is refused
-/// (exit 1, saying its state) and an unknown id is exit 2.
+/// (exit 1, saying its state) and an unknown id is exit 2; `restore` undoes the dismissal.
 #[test]
 fn a_failed_file_is_dismissed_off_the_failed_queue_and_not_replayed() {
     let tmp = tempfile::tempdir().unwrap();
@@ -1319,6 +1319,41 @@ fn a_failed_file_is_dismissed_off_the_failed_queue_and_not_replayed() {
             .1,
     );
     assert_eq!(tx["transaction"]["state"], "dismissed", "{tx}");
+
+    // Dismissed by mistake after all: `transactions --state dismissed` finds it and its set,
+    // `restore` puts both back on the failed queue (exit 0), a second restore is exit 1.
+    let (code, listed, stderr) = chargegate(&["transactions", "--state", "dismissed", "--json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let dismissed: Vec<String> = listed
+        .lines()
+        .map(|l| json(l)["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(dismissed.len(), 2, "the file and its set: {listed}");
+    assert!(dismissed.contains(&id), "{listed}");
+    let (code, stdout, stderr) = chargegate(&[
+        "restore",
+        &id,
+        "--reason",
+        "dismissed the wrong file",
+        "--actor",
+        "bob",
+    ]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert_eq!(json(stdout.trim())["state"], "failed", "{stdout}");
+    assert!(stderr.contains("restored"), "{stderr}");
+    let failed = failed_ids();
+    for d in &dismissed {
+        assert!(
+            failed.contains(d),
+            "{d} not back on the failed queue: {failed:?}"
+        );
+    }
+    let (code, _, stderr) = chargegate(&["restore", &id, "--reason", "again"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("it is failed"), "{stderr}");
+    let (code, _, stderr) = chargegate(&["transactions", "--state", "bogus"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("state"), "{stderr}");
 }
 
 /// Ops dismiss a set that failed mapping (its partner will resend it corrected), then fix

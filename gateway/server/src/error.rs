@@ -43,6 +43,9 @@ pub enum PipelineError {
     /// Only a failed transaction can be dismissed.
     #[error("transaction {0} cannot be dismissed: it is {1}, and only a failed transaction is")]
     NotFailed(Uuid, store::TxState),
+    /// Only a dismissed transaction can be restored.
+    #[error("transaction {0} cannot be restored: it is {1}, and only a dismissed transaction is")]
+    NotDismissed(Uuid, store::TxState),
     /// A required field was missing or blank.
     #[error("{0} is required and must not be blank")]
     Blank(&'static str),

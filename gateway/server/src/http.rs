@@ -45,6 +45,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/transactions/{id}/dismiss",
             post(dismiss_transaction),
         )
+        .route(
+            "/api/v1/transactions/{id}/restore",
+            post(restore_transaction),
+        )
         .merge(crate::as2_endpoint::routes())
         .merge(crate::batches_api::routes())
         .merge(crate::claims_api::routes())
@@ -121,7 +125,7 @@ pub struct ListQuery {
     /// Only failed transactions.
     #[serde(default)]
     pub failed: bool,
-    /// State: `received`, `processing`, `done` or `failed`.
+    /// State: `received`, `processing`, `done`, `failed` or `dismissed`.
     pub state: Option<String>,
     /// Direction: `inbound` or `outbound`.
     pub direction: Option<String>,
@@ -251,11 +255,12 @@ async fn replay_transaction(State(state): State<AppState>, ApiPath(id): ApiPath<
     }
 }
 
-/// `POST /api/v1/transactions/{id}/dismiss`: who sets a failed transaction aside, and why.
+/// `POST /api/v1/transactions/{id}/dismiss` and `/restore`: who sets a failed transaction
+/// aside (or undoes that), and why.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DismissRequest {
-    /// Who dismisses it (audited).
+    /// Who dismisses (or restores) it (audited).
     pub actor: String,
     /// Why (audited), e.g. the corrected file that replaced it.
     pub reason: String,
@@ -266,17 +271,39 @@ async fn dismiss_transaction(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<DismissRequest>,
 ) -> Response {
-    let store = &*state.shared.store;
-    match crate::replay::dismiss(store, id, &body.actor, &body.reason).await {
+    let result = crate::replay::dismiss(&*state.shared.store, id, &body.actor, &body.reason).await;
+    aside_response(id, "dismissing", result)
+}
+
+async fn restore_transaction(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<DismissRequest>,
+) -> Response {
+    let result = crate::replay::restore(&*state.shared.store, id, &body.actor, &body.reason).await;
+    aside_response(id, "restoring", result)
+}
+
+/// The answer to a dismissal or its undoing: the transaction as it now is, 404 for an
+/// unknown id, 409 saying its state when it is not in the state the action needs, 422
+/// naming a blank field.
+fn aside_response(
+    id: Uuid,
+    doing: &str,
+    result: Result<store::TransactionRecord, crate::PipelineError>,
+) -> Response {
+    match result {
         Ok(tx) => Json(tx).into_response(),
         Err(crate::PipelineError::NoTransaction(_)) => {
             error(StatusCode::NOT_FOUND, &format!("no transaction {id}"))
         }
-        Err(e @ crate::PipelineError::NotFailed(..)) => error(StatusCode::CONFLICT, &e.to_string()),
+        Err(e @ (crate::PipelineError::NotFailed(..) | crate::PipelineError::NotDismissed(..))) => {
+            error(StatusCode::CONFLICT, &e.to_string())
+        }
         Err(e @ crate::PipelineError::Blank(_)) => {
             error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
         }
-        Err(e) => internal(&format!("dismissing transaction {id}"), &e),
+        Err(e) => internal(&format!("{doing} transaction {id}"), &e),
     }
 }
 

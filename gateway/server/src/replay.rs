@@ -10,7 +10,8 @@
 //!
 //! A failed transaction that will not be replayed (its partner resent a corrected file) is
 //! [`dismiss`]ed instead: off the failed queue, its error and audit trail kept; a dismissed
-//! transaction is not replayed, as a done one is not.
+//! transaction is not replayed, as a done one is not, until ops [`restore`] it (dismissed by
+//! mistake).
 
 use chrono::Utc;
 use store::{
@@ -92,6 +93,40 @@ pub async fn dismiss(
     actor: &str,
     reason: &str,
 ) -> Result<TransactionRecord, PipelineError> {
+    let decision = ops_decision(id, actor, reason)?;
+    let tx = store
+        .dismiss_transaction(&decision)
+        .await
+        .map_err(|e| aside_error(id, e))?;
+    tracing::info!(transaction = %id, actor = decision.actor, reason = decision.reason, step = %tx.step, "dismissed");
+    Ok(tx)
+}
+
+/// Undoes the dismissal of transaction `id` (dismissed by mistake): failed again, on the
+/// failed queue and replayable, with a file's sets dismissed with it; `actor` and `reason`
+/// (neither blank) go to the audit event. `NoTransaction` for an unknown id, `NotDismissed`
+/// with its state for any other than a dismissed one, `Blank` naming the field.
+pub async fn restore(
+    store: &dyn store::Store,
+    id: Uuid,
+    actor: &str,
+    reason: &str,
+) -> Result<TransactionRecord, PipelineError> {
+    let decision = ops_decision(id, actor, reason)?;
+    let tx = store
+        .restore_transaction(&decision)
+        .await
+        .map_err(|e| aside_error(id, e))?;
+    tracing::info!(transaction = %id, actor = decision.actor, reason = decision.reason, step = %tx.step, "restored");
+    Ok(tx)
+}
+
+/// Who moves transaction `id` off or back onto the failed queue and why, both required.
+fn ops_decision(
+    id: Uuid,
+    actor: &str,
+    reason: &str,
+) -> Result<TransactionDismissal, PipelineError> {
     let (actor, reason) = (actor.trim(), reason.trim());
     if actor.is_empty() {
         return Err(PipelineError::Blank("actor"));
@@ -99,20 +134,20 @@ pub async fn dismiss(
     if reason.is_empty() {
         return Err(PipelineError::Blank("reason"));
     }
-    let dismissal = TransactionDismissal {
+    Ok(TransactionDismissal {
         id,
         actor: actor.to_owned(),
         reason: reason.to_owned(),
         at: Utc::now(),
-    };
-    match store.dismiss_transaction(&dismissal).await {
-        Ok(tx) => {
-            tracing::info!(transaction = %id, actor, reason, step = %tx.step, "dismissed");
-            Ok(tx)
-        }
-        Err(StoreError::NotFound { .. }) => Err(PipelineError::NoTransaction(id)),
-        Err(StoreError::NotFailed { state, .. }) => Err(PipelineError::NotFailed(id, state)),
-        Err(e) => Err(e.into()),
+    })
+}
+
+fn aside_error(id: Uuid, e: StoreError) -> PipelineError {
+    match e {
+        StoreError::NotFound { .. } => PipelineError::NoTransaction(id),
+        StoreError::NotFailed { state, .. } => PipelineError::NotFailed(id, state),
+        StoreError::NotDismissed { state, .. } => PipelineError::NotDismissed(id, state),
+        e => e.into(),
     }
 }
 

@@ -913,6 +913,8 @@ async fn stuck_transactions_are_listed_and_replayed() {
 /// leaves the failed queue (`failed=true`), is listed under `state=dismissed` with its error,
 /// its audit trail says who and why, and it is neither dismissed again (409 saying its state)
 /// nor replayed (409); an unknown id is 404, a blank or missing actor or reason 422 naming it.
+/// `POST .../restore` undoes it: failed again, back on the queue, audited (409 when the
+/// transaction is not dismissed).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_transaction_is_dismissed_off_the_failed_queue() {
     let g = start().await;
@@ -1038,6 +1040,49 @@ async fn a_failed_transaction_is_dismissed_off_the_failed_queue() {
             .contains("dismissed"),
         "{}",
         replayed.json()
+    );
+
+    // Dismissed by mistake: restored, it is failed again, on the failed queue, audited.
+    let restore = |id: Uuid, body: &'static str| {
+        let path = format!("/api/v1/transactions/{id}/restore");
+        async move { post_json(g.addr, &path, body.as_bytes()).await }
+    };
+    let not_dismissed = restore(done.id, r#"{"actor": "bob", "reason": "x"}"#).await;
+    assert_eq!(not_dismissed.status, 409, "{}", not_dismissed.json());
+    assert!(
+        not_dismissed.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("it is done"),
+        "{}",
+        not_dismissed.json()
+    );
+    let restored = restore(
+        failed.id,
+        r#"{"actor": "bob", "reason": "dismissed the wrong file"}"#,
+    )
+    .await;
+    assert_eq!(restored.status, 200, "{}", restored.json());
+    assert_eq!(restored.json()["state"], "failed");
+    assert_eq!(
+        restored.json()["error"],
+        "ISA13 000000904 was used before (TA1 025)"
+    );
+    let queue = get(g.addr, "/api/v1/transactions?failed=true").await;
+    assert_eq!(ids(&queue.json()), [failed.id.to_string()]);
+    let trail = g
+        .store
+        .audit_events("transaction", &failed.id.to_string())
+        .await
+        .unwrap();
+    let last = &trail.last().unwrap().event;
+    assert_eq!(
+        (
+            last.actor.as_str(),
+            last.event.as_str(),
+            last.reason.as_deref()
+        ),
+        ("bob", "restored", Some("dismissed the wrong file"))
     );
     g.finish().await;
 }

@@ -54,6 +54,10 @@ pub struct TransactionsArgs {
     /// not given). Nothing is moving them; `replay` runs them again.
     #[arg(long, value_name = "MINUTES", num_args = 0..=1, default_missing_value = "15")]
     stuck: Option<i64>,
+    /// Only transactions in this state: received, processing, done, failed or dismissed
+    /// (the ones ops set aside; `restore` puts one back).
+    #[arg(long)]
+    state: Option<String>,
     /// Only this partner's.
     #[arg(long)]
     partner: Option<String>,
@@ -85,15 +89,16 @@ pub struct ReplayArgs {
     config: ConfigFlag,
 }
 
-/// Arguments of `dismiss`.
+/// Arguments of `dismiss` and `restore`.
 #[derive(clap::Args, Debug)]
-pub struct DismissArgs {
-    /// The failed transaction's id (from `chargegate transactions --failed`).
+pub struct AsideArgs {
+    /// The transaction's id (a failed one from `chargegate transactions --failed` to dismiss,
+    /// a dismissed one from `chargegate transactions --state dismissed` to restore).
     id: Uuid,
-    /// Why it is set aside, e.g. the corrected file that replaced it (audited).
+    /// Why, e.g. the corrected file that replaced it (audited).
     #[arg(long)]
     reason: String,
-    /// Who dismisses it (audited).
+    /// Who does it (audited).
     #[arg(long, default_value = "ops")]
     actor: String,
     #[command(flatten)]
@@ -184,6 +189,7 @@ pub fn transactions(args: TransactionsArgs) -> anyhow::Result<Outcome> {
     let query = ListQuery {
         failed: args.failed,
         stuck: args.stuck,
+        state: args.state.clone(),
         partner: args.partner.clone(),
         control_number: args.control_number.clone(),
         invoice: args.invoice.clone(),
@@ -291,27 +297,62 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<Outcome> {
 
 /// `chargegate dismiss ID --reason TEXT`: sets a failed transaction aside (off the failed
 /// queue, not replayable), who and why in its audit trail. Exit 1 when it is not failed.
-pub fn dismiss(args: DismissArgs) -> anyhow::Result<Outcome> {
+pub fn dismiss(args: AsideArgs) -> anyhow::Result<Outcome> {
+    aside(args, Aside::Dismiss)
+}
+
+/// `chargegate restore ID --reason TEXT`: undoes a dismissal (failed again, back on the
+/// failed queue, replayable), who and why in its audit trail. Exit 1 when it is not
+/// dismissed.
+pub fn restore(args: AsideArgs) -> anyhow::Result<Outcome> {
+    aside(args, Aside::Restore)
+}
+
+#[derive(Clone, Copy)]
+enum Aside {
+    Dismiss,
+    Restore,
+}
+
+fn aside(args: AsideArgs, way: Aside) -> anyhow::Result<Outcome> {
     let settings = args.config.load()?;
     runtime()?.block_on(async move {
         let store = open_existing_store(&settings).await?;
-        let result = server::replay::dismiss(&*store, args.id, &args.actor, &args.reason).await;
+        let result = match way {
+            Aside::Dismiss => {
+                server::replay::dismiss(&*store, args.id, &args.actor, &args.reason).await
+            }
+            Aside::Restore => {
+                server::replay::restore(&*store, args.id, &args.actor, &args.reason).await
+            }
+        };
         store.close().await;
         let tx = match result {
             Ok(tx) => tx,
-            // Not failed (done, still running, dismissed before): an answer about the input.
-            Err(error @ server::PipelineError::NotFailed(..)) => {
+            // Not in the state the action needs (done, still running, dismissed or restored
+            // before): an answer about the input.
+            Err(
+                error @ (server::PipelineError::NotFailed(..)
+                | server::PipelineError::NotDismissed(..)),
+            ) => {
                 eprintln!("chargegate: {error}");
                 return Ok(Outcome::Invalid);
             }
             Err(error) => return Err(error.into()),
         };
         outln!("{}", serde_json::to_string(&tx)?)?;
-        eprintln!(
-            "chargegate: transaction {} dismissed (failed at {}); it is off the failed queue and \
-             will not be replayed",
-            tx.id, tx.step
-        );
+        match way {
+            Aside::Dismiss => eprintln!(
+                "chargegate: transaction {} dismissed (failed at {}); it is off the failed queue \
+                 and will not be replayed",
+                tx.id, tx.step
+            ),
+            Aside::Restore => eprintln!(
+                "chargegate: transaction {} restored: failed again (at {}), back on the failed \
+                 queue and replayable",
+                tx.id, tx.step
+            ),
+        }
         Ok(Outcome::Valid)
     })
 }

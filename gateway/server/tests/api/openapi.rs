@@ -398,6 +398,49 @@ fn probes(&Loaded { tx, case, response }: &Loaded) -> Vec<Probe> {
             "/api/v1/transactions?state=dismissed",
         )
         .expect(200),
+        // Restored: failed again; not restored twice.
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/restore",
+            format!("/api/v1/transactions/{NO_ID}/restore"),
+        )
+        .json(r#"{"actor": "ann", "reason": "wrong file"}"#)
+        .expect(404),
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/restore",
+            "/api/v1/transactions/nope/restore",
+        )
+        .json(r#"{"actor": "ann", "reason": "wrong file"}"#)
+        .expect(400),
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/restore",
+            format!("/api/v1/transactions/{tx}/restore"),
+        )
+        .json(r#"{"actor": "", "reason": "wrong file"}"#)
+        .expect(422),
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/restore",
+            format!("/api/v1/transactions/{tx}/restore"),
+        )
+        .untyped(r#"{"actor": "ann", "reason": "wrong file"}"#)
+        .expect(415),
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/restore",
+            format!("/api/v1/transactions/{tx}/restore"),
+        )
+        .json(r#"{"actor": "ann", "reason": "dismissed the wrong file"}"#)
+        .expect(200),
+        probe(
+            "post",
+            "/api/v1/transactions/{id}/restore",
+            format!("/api/v1/transactions/{tx}/restore"),
+        )
+        .json(r#"{"actor": "ann", "reason": "again"}"#)
+        .expect(409),
         // Batches.
         probe("get", "/api/v1/batches", "/api/v1/batches").expect(200),
         probe(
