@@ -886,22 +886,7 @@ fn metric_value(metrics: &str, series: &str) -> f64 {
 #[test]
 fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed() {
     let tmp = tempfile::tempdir().unwrap();
-    let profiles = tmp.path().join("profiles");
-    copy_dir(&repo().join("partner-maps/profiles"), &profiles);
-    let good = std::fs::read_to_string(profiles.join("gooddrug.toml")).unwrap();
-    let broken = good.replace(
-        "quantity_qualifier = [\"39\"]",
-        "quantity_qualifier = [\"QD\"]",
-    );
-    assert_ne!(good, broken, "the profile line to break moved");
-    std::fs::write(profiles.join("gooddrug.toml"), &broken).unwrap();
-    let mut serve = start_with(
-        tmp.path(),
-        Options {
-            profiles: profiles.clone(),
-            ..Options::embedded()
-        },
-    );
+    let (mut serve, fix) = start_with_gooddrug_broken(tmp.path());
     let drops = tmp.path().join("data/drop");
     drop_file(&serve, "acmepharma", "845_4010_contract.x12");
     wait_for(&serve, "the contract's acknowledgment", || {
@@ -948,22 +933,14 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
 
     // The fix, then the replay from the command line (the running server relays its work).
     let replay = |id: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
-            .args(["replay", id, "--config"])
-            .arg(tmp.path().join("chargegate.toml"))
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
+        let (code, stdout, stderr) = cli(tmp.path(), &["replay", id]);
+        (code, stdout + &stderr)
     };
     // Replayed before the fix it fails again, and says so with its exit status.
     let (code, said) = replay(&id);
     assert_eq!(code, Some(1), "a replay that still fails exits 1: {said}");
     assert!(said.contains("1 failed"), "{said}");
-    std::fs::write(profiles.join("gooddrug.toml"), &good).unwrap();
+    fix();
     let (code, said) = replay(&id);
     assert_eq!(code, Some(0), "replay failed: {said}");
     wait_for(&serve, "the replayed 867's batch", || {
@@ -1036,6 +1013,46 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
         serve.log()
     );
     assert!(serve.log().contains("stopped"), "{}", serve.log());
+}
+
+/// A gateway on embedded defaults whose copy of GOOD DRUG's profile has an integration
+/// mistake (its quantity qualifier), so GOOD DRUG's 867 fails mapping; the closure puts the
+/// right profile back.
+fn start_with_gooddrug_broken(dir: &std::path::Path) -> (Serve, impl Fn()) {
+    let profiles = dir.join("profiles");
+    copy_dir(&repo().join("partner-maps/profiles"), &profiles);
+    let path = profiles.join("gooddrug.toml");
+    let good = std::fs::read_to_string(&path).unwrap();
+    let broken = good.replace(
+        "quantity_qualifier = [\"39\"]",
+        "quantity_qualifier = [\"QD\"]",
+    );
+    assert_ne!(good, broken, "the profile line to break moved");
+    std::fs::write(&path, &broken).unwrap();
+    let serve = start_with(
+        dir,
+        Options {
+            profiles,
+            ..Options::embedded()
+        },
+    );
+    (serve, move || std::fs::write(&path, &good).unwrap())
+}
+
+/// Runs `chargegate ARGS --config DIR/chargegate.toml` (the running gateway's store): its
+/// exit status, stdout and stderr.
+fn cli(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
+        .args(args)
+        .arg("--config")
+        .arg(dir.join("chargegate.toml"))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
@@ -1228,19 +1245,7 @@ fn a_failed_file_is_dismissed_off_the_failed_queue_and_not_replayed() {
             .map(|(_, b)| json(&b).as_array().is_some_and(|a| !a.is_empty()))
             .unwrap_or(false)
     });
-    let chargegate = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
-            .args(args)
-            .arg("--config")
-            .arg(tmp.path().join("chargegate.toml"))
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let chargegate = |args: &[&str]| cli(tmp.path(), args);
     let failed_ids = || -> Vec<String> {
         let (code, stdout, stderr) = chargegate(&["transactions", "--failed", "--json"]);
         assert_eq!(code, Some(0), "{stderr}");
@@ -1363,22 +1368,7 @@ fn a_failed_file_is_dismissed_off_the_failed_queue_and_not_replayed() {
 #[test]
 fn a_replayed_file_leaves_its_dismissed_set_alone() {
     let tmp = tempfile::tempdir().unwrap();
-    let profiles = tmp.path().join("profiles");
-    copy_dir(&repo().join("partner-maps/profiles"), &profiles);
-    let good = std::fs::read_to_string(profiles.join("gooddrug.toml")).unwrap();
-    let broken = good.replace(
-        "quantity_qualifier = [\"39\"]",
-        "quantity_qualifier = [\"QD\"]",
-    );
-    assert_ne!(good, broken, "the profile line to break moved");
-    std::fs::write(profiles.join("gooddrug.toml"), &broken).unwrap();
-    let serve = start_with(
-        tmp.path(),
-        Options {
-            profiles: profiles.clone(),
-            ..Options::embedded()
-        },
-    );
+    let (serve, fix) = start_with_gooddrug_broken(tmp.path());
     drop_file(&serve, "gooddrug", "867_4010_sales.x12");
     let failed_path = "/api/v1/transactions?failed=true&partner=gooddrug";
     wait_for(&serve, "the 867 to fail mapping", || {
@@ -1399,22 +1389,13 @@ fn a_replayed_file_leaves_its_dismissed_set_alone() {
     };
     let (file, set) = (id_of(true), id_of(false));
     let chargegate = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
-            .args(args)
-            .arg("--config")
-            .arg(tmp.path().join("chargegate.toml"))
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
+        let (code, stdout, stderr) = cli(tmp.path(), args);
+        (code, stdout + &stderr)
     };
     let (code, said) = chargegate(&["dismiss", &set, "--reason", "partner resends it"]);
     assert_eq!(code, Some(0), "{said}");
 
-    std::fs::write(profiles.join("gooddrug.toml"), &good).unwrap();
+    fix();
     let (code, said) = chargegate(&["replay", &file]);
     assert_eq!(code, Some(0), "{said}");
     let state = |id: &str| {
@@ -1518,13 +1499,8 @@ fn the_transactions_table_shows_every_located_error() {
             .map(|(_, b)| json(&b).as_array().is_some_and(|a| a.len() == 2))
             .unwrap_or(false)
     });
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
-        .args(["transactions", "--failed", "--config"])
-        .arg(tmp.path().join("chargegate.toml"))
-        .output()
-        .unwrap();
-    let table = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{table}");
+    let (code, table, stderr) = cli(tmp.path(), &["transactions", "--failed"]);
+    assert_eq!(code, Some(0), "{table}{stderr}");
     let element = "bad-qty.x12: interchange 000005002, group 5002, set 0001, segment 18 (QTY), \
                    element 2: invalid character in QTY02 (element 380): \"4X\"";
     // The file's row and its set's row each say it, under the error column.
@@ -1576,17 +1552,8 @@ fn a_replayed_acknowledgment_keeps_its_file_name() {
     let ack = failed_ack().unwrap();
     std::fs::remove_file(&outbox).unwrap();
     std::fs::create_dir(&outbox).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chargegate"))
-        .args(["replay", ack["id"].as_str().unwrap(), "--config"])
-        .arg(tmp.path().join("chargegate.toml"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, _, stderr) = cli(tmp.path(), &["replay", ack["id"].as_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
     let sent = settled_files(&serve, &outbox, "the replayed acknowledgment");
     let isa13 = ack["isa13"].as_str().unwrap();
     assert_eq!(sent, [format!("997-{isa13}.x12")]);

@@ -93,13 +93,7 @@ pub async fn dismiss(
     actor: &str,
     reason: &str,
 ) -> Result<TransactionRecord, PipelineError> {
-    let decision = ops_decision(id, actor, reason)?;
-    let tx = store
-        .dismiss_transaction(&decision)
-        .await
-        .map_err(|e| aside_error(id, e))?;
-    tracing::info!(transaction = %id, actor = decision.actor, reason = decision.reason, step = %tx.step, "dismissed");
-    Ok(tx)
+    aside(store, id, actor, reason, false).await
 }
 
 /// Undoes the dismissal of transaction `id` (dismissed by mistake): failed again, on the
@@ -112,12 +106,26 @@ pub async fn restore(
     actor: &str,
     reason: &str,
 ) -> Result<TransactionRecord, PipelineError> {
+    aside(store, id, actor, reason, true).await
+}
+
+/// [`dismiss`], or with `restore` [`restore`].
+async fn aside(
+    store: &dyn store::Store,
+    id: Uuid,
+    actor: &str,
+    reason: &str,
+    restore: bool,
+) -> Result<TransactionRecord, PipelineError> {
     let decision = ops_decision(id, actor, reason)?;
-    let tx = store
-        .restore_transaction(&decision)
-        .await
-        .map_err(|e| aside_error(id, e))?;
-    tracing::info!(transaction = %id, actor = decision.actor, reason = decision.reason, step = %tx.step, "restored");
+    let result = if restore {
+        store.restore_transaction(&decision).await
+    } else {
+        store.dismiss_transaction(&decision).await
+    };
+    let tx = result.map_err(|e| aside_error(id, e))?;
+    let action = if restore { "restored" } else { "dismissed" };
+    tracing::info!(transaction = %id, actor = decision.actor, reason = decision.reason, step = %tx.step, "transaction {action}");
     Ok(tx)
 }
 

@@ -952,9 +952,21 @@ async fn a_failed_transaction_is_dismissed_off_the_failed_queue() {
     let queue = get(g.addr, "/api/v1/transactions?failed=true").await;
     assert_eq!(ids(&queue.json()), [failed.id.to_string()]);
 
-    let dismiss = |id: Uuid, body: &'static str| {
-        let path = format!("/api/v1/transactions/{id}/dismiss");
+    // POST /api/v1/transactions/{id}/{action}.
+    let aside = |action: &'static str, id: Uuid, body: &'static str| {
+        let path = format!("/api/v1/transactions/{id}/{action}");
         async move { post_json(g.addr, &path, body.as_bytes()).await }
+    };
+    let dismiss = |id, body| aside("dismiss", id, body);
+    // Who did what to the transaction last, and why.
+    let last_event = || async {
+        let trail = g
+            .store
+            .audit_events("transaction", &failed.id.to_string())
+            .await
+            .unwrap();
+        let e = trail.last().unwrap().event.clone();
+        (e.actor, e.event, e.reason)
     };
     for (body, field) in [
         (r#"{"actor": " ", "reason": "resent"}"#, "actor"),
@@ -994,22 +1006,12 @@ async fn a_failed_transaction_is_dismissed_off_the_failed_queue() {
     assert!(ids(&queue.json()).is_empty(), "{}", queue.json());
     let listed = get(g.addr, "/api/v1/transactions?state=dismissed").await;
     assert_eq!(ids(&listed.json()), [failed.id.to_string()]);
-    let trail = g
-        .store
-        .audit_events("transaction", &failed.id.to_string())
-        .await
-        .unwrap();
-    let last = &trail.last().unwrap().event;
     assert_eq!(
+        last_event().await,
         (
-            last.actor.as_str(),
-            last.event.as_str(),
-            last.reason.as_deref()
-        ),
-        (
-            "ann",
-            "dismissed",
-            Some("corrected file resent as ISA13 000000905")
+            "ann".to_owned(),
+            "dismissed".to_owned(),
+            Some("corrected file resent as ISA13 000000905".to_owned())
         )
     );
 
@@ -1043,10 +1045,7 @@ async fn a_failed_transaction_is_dismissed_off_the_failed_queue() {
     );
 
     // Dismissed by mistake: restored, it is failed again, on the failed queue, audited.
-    let restore = |id: Uuid, body: &'static str| {
-        let path = format!("/api/v1/transactions/{id}/restore");
-        async move { post_json(g.addr, &path, body.as_bytes()).await }
-    };
+    let restore = |id, body| aside("restore", id, body);
     let not_dismissed = restore(done.id, r#"{"actor": "bob", "reason": "x"}"#).await;
     assert_eq!(not_dismissed.status, 409, "{}", not_dismissed.json());
     assert!(
@@ -1070,19 +1069,13 @@ async fn a_failed_transaction_is_dismissed_off_the_failed_queue() {
     );
     let queue = get(g.addr, "/api/v1/transactions?failed=true").await;
     assert_eq!(ids(&queue.json()), [failed.id.to_string()]);
-    let trail = g
-        .store
-        .audit_events("transaction", &failed.id.to_string())
-        .await
-        .unwrap();
-    let last = &trail.last().unwrap().event;
     assert_eq!(
+        last_event().await,
         (
-            last.actor.as_str(),
-            last.event.as_str(),
-            last.reason.as_deref()
-        ),
-        ("bob", "restored", Some("dismissed the wrong file"))
+            "bob".to_owned(),
+            "restored".to_owned(),
+            Some("dismissed the wrong file".to_owned())
+        )
     );
     g.finish().await;
 }

@@ -2402,6 +2402,16 @@ async fn only_a_failed_transaction_is_dismissed_with_its_reason_audited(h: &Harn
     );
 }
 
+/// The state transaction `id` is in now.
+async fn state_of(store: &Arc<dyn Store>, id: Uuid) -> TxState {
+    store
+        .get_transaction(id)
+        .await
+        .expect("get")
+        .expect("row")
+        .state
+}
+
 async fn a_dismissed_file_takes_its_failed_sets_with_it(h: &Harness) {
     let store = &h.store;
     let row = |direction, step, state, parent, s| {
@@ -2443,14 +2453,7 @@ async fn a_dismissed_file_takes_its_failed_sets_with_it(h: &Harness) {
         })
         .await
         .expect("dismiss");
-    let state = |id| async move {
-        store
-            .get_transaction(id)
-            .await
-            .expect("get")
-            .expect("row")
-            .state
-    };
+    let state = |id| state_of(store, id);
     assert_eq!(state(file.id).await, TxState::Dismissed);
     assert_eq!(state(failed_set.id).await, TxState::Dismissed);
     assert_eq!(state(done_set.id).await, TxState::Done);
@@ -2544,14 +2547,7 @@ async fn a_restored_file_brings_back_the_sets_dismissed_with_it(h: &Harness) {
         (restored.state, restored.updated_at),
         (TxState::Failed, t(6))
     );
-    let state = |id| async move {
-        store
-            .get_transaction(id)
-            .await
-            .expect("get")
-            .expect("row")
-            .state
-    };
+    let state = |id| state_of(store, id);
     assert_eq!(state(with_file.id).await, TxState::Failed);
     assert_eq!(state(on_its_own.id).await, TxState::Dismissed);
     let failed = store
