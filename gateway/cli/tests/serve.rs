@@ -1012,7 +1012,14 @@ fn a_file_that_failed_mapping_completes_after_its_profile_is_fixed_and_replayed(
         "exit after SIGTERM: {status:?}\n{}",
         serve.log()
     );
-    assert!(serve.log().contains("stopped"), "{}", serve.log());
+    // Said to the operator, whatever the log level: first at once, then when done.
+    let log = serve.log();
+    let stopping = log.find("chargegate: stopping: no new input");
+    let stopped = log.find("chargegate: stopped");
+    assert!(
+        stopping.is_some() && stopping < stopped,
+        "the stop is announced, then confirmed: {log}"
+    );
 }
 
 /// A gateway on embedded defaults whose copy of GOOD DRUG's profile has an integration

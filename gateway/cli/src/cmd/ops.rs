@@ -128,9 +128,13 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<Outcome> {
         let on_signal = stop.clone();
         tokio::spawn(async move {
             wait_for_signal().await;
+            // Finishing in-flight work can take a while (a large file's sets): say so, so the
+            // operator does not take the silence for a hang and kill it.
+            eprintln!("chargegate: stopping: no new input; finishing in-flight work");
             on_signal.cancel();
         });
         gateway.serve(listener, stop).await?;
+        eprintln!("chargegate: stopped");
         Ok(Outcome::Valid)
     })
 }
