@@ -386,3 +386,41 @@ proptest! {
         }
     }
 }
+
+/// The 844 sample with its line dates sent as DTM05 `D8` + DTM06 instead of DTM02, as X12
+/// allows (DTM syntax R020305, P0506).
+fn claim_with_period_dates(period: &str) -> Vec<u8> {
+    let text = String::from_utf8(sample("844_4010_claim.x12")).expect("ascii");
+    assert!(text.contains("DTM*003*20261107~"));
+    text.replace("DTM*003*20261107~", &format!("DTM*003****{period}~"))
+        .into_bytes()
+}
+
+#[test]
+fn a_dtm_with_its_date_in_dtm05_d8_reads_and_writes_back_as_sent() {
+    let data = claim_with_period_dates("D8*20261107");
+    let raw = only_set(&data);
+    assert!(raw.is_valid(), "{:?}", raw.diagnostics);
+    let set = read_set(&raw).unwrap_or_else(|e| panic!("{e}"));
+    let TypedSet::Ts844(claim) = &set else {
+        panic!("844")
+    };
+    let lines: Vec<_> = claim.lines().map(|(_, l)| l).collect();
+    assert_eq!(
+        date_of(&lines[2].dates, &DateQualifier::Invoice),
+        Some(date(2026, 11, 7))
+    );
+    let out = render("844_4010_claim.x12", &set, Version::V004010);
+    assert_eq!(segments(&out, b'~'), segments(&data, b'~'));
+}
+
+#[test]
+fn a_dtm_whose_d8_date_is_no_date_or_whose_period_is_a_range_does_not_read() {
+    let raw = only_set(&claim_with_period_dates("D8*20261131"));
+    let e = read_set(&raw).expect_err("no such day");
+    assert!(e.to_string().contains("20261131"), "{e}");
+    // A range is not one date: DTM02 is still wanted.
+    let raw = only_set(&claim_with_period_dates("RD8*20261101-20261107"));
+    let e = read_set(&raw).expect_err("a range");
+    assert!(e.to_string().contains("conditionally required"), "{e}");
+}
