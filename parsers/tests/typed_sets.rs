@@ -424,3 +424,51 @@ fn a_dtm_whose_d8_date_is_no_date_or_whose_period_is_a_range_does_not_read() {
     let e = read_set(&raw).expect_err("a range");
     assert!(e.to_string().contains("conditionally required"), "{e}");
 }
+
+/// AN trailing spaces are not significant (x12-chargeback 2.5): a contract, memo, invoice,
+/// product or customer id padded with spaces reads as the id, so that it matches the
+/// contract, claim or line it names; leading spaces stay.
+#[test]
+fn trailing_spaces_of_a_value_are_not_part_of_it() {
+    let text = String::from_utf8(sample("844_4010_claim.x12"))
+        .expect("ascii")
+        .replace("CON*CT*SPA-2026-0042*VA~", "CON*CT*SPA-2026-0042  *VA~")
+        .replace("DB*GDD-CB-20261115-0001~", "DB*GDD-CB-20261115-0001 ~")
+        .replace("REF*IV*INV0098177~", "REF*IV*INV0098177   ~")
+        .replace(
+            "N1*ST*LAKESIDE CLINIC PHARMACY*21*",
+            "N1*ST*  LAKESIDE CLINIC PHARMACY *21*",
+        );
+    let raw = only_set(text.as_bytes());
+    assert!(raw.is_valid(), "{:?}", raw.diagnostics);
+    let TypedSet::Ts844(set) = read_set(&raw).unwrap_or_else(|e| panic!("{e}")) else {
+        panic!("844")
+    };
+    assert_eq!(
+        set.claim.debit_memo_number.as_deref(),
+        Some("GDD-CB-20261115-0001")
+    );
+    let contracts: Vec<&str> = set
+        .contracts
+        .iter()
+        .map(|c| c.contract.contract_number.as_str())
+        .collect();
+    assert_eq!(contracts, ["SPA-2026-0042", "SPA-2026-0042"]);
+    let lines: Vec<_> = set.lines().map(|(_, l)| l).collect();
+    assert_eq!(
+        ref_value(&lines[2].refs, &RefQualifier::Invoice),
+        Some("INV0098177")
+    );
+    let names: Vec<Option<&str>> = set
+        .contracts
+        .iter()
+        .flat_map(|c| c.parties.iter().map(|p| p.party.name.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            Some("RIVERSIDE COMMUNITY HOSPITAL"),
+            Some("  LAKESIDE CLINIC PHARMACY")
+        ]
+    );
+}
