@@ -202,6 +202,24 @@ fn isa_field_values_are_checked() {
     }
 }
 
+/// From 00501 ISA11 is the repetition separator (x12-chargeback 2.1, 2.2 step 5): a 00401
+/// `U` left there is no delimiter, and the interchange is refused, located at its ISA. It
+/// passed as valid, read as having no repetition separator.
+#[test]
+fn a_letter_as_005010_repetition_separator_is_rejected() {
+    let text = sample("844_5010_ship_and_debit.x12");
+    assert!(run(&text).interchanges[0].errors.is_empty());
+    let out = run(&edit(&text, "*^*00501*", "*U*00501*"));
+    let d = find(&out, Code::Interchange(Ta1Note::InvalidStandardsId));
+    assert!(d.to_string().contains("ISA11 \"U\""), "{d}");
+    assert_eq!(d.location.interchange.as_deref(), Some("000007001"));
+    assert!(
+        out.interchanges[0]
+            .errors
+            .contains(&Ta1Note::InvalidStandardsId)
+    );
+}
+
 #[test]
 fn alphanumeric_segment_terminator_is_ta1_004() {
     let mut bytes = claim().into_bytes();

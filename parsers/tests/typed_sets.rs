@@ -386,3 +386,89 @@ proptest! {
         }
     }
 }
+
+/// The 844 sample with its line dates sent as DTM05 `D8` + DTM06 instead of DTM02, as X12
+/// allows (DTM syntax R020305, P0506).
+fn claim_with_period_dates(period: &str) -> Vec<u8> {
+    let text = String::from_utf8(sample("844_4010_claim.x12")).expect("ascii");
+    assert!(text.contains("DTM*003*20261107~"));
+    text.replace("DTM*003*20261107~", &format!("DTM*003****{period}~"))
+        .into_bytes()
+}
+
+#[test]
+fn a_dtm_with_its_date_in_dtm05_d8_reads_and_writes_back_as_sent() {
+    let data = claim_with_period_dates("D8*20261107");
+    let raw = only_set(&data);
+    assert!(raw.is_valid(), "{:?}", raw.diagnostics);
+    let set = read_set(&raw).unwrap_or_else(|e| panic!("{e}"));
+    let TypedSet::Ts844(claim) = &set else {
+        panic!("844")
+    };
+    let lines: Vec<_> = claim.lines().map(|(_, l)| l).collect();
+    assert_eq!(
+        date_of(&lines[2].dates, &DateQualifier::Invoice),
+        Some(date(2026, 11, 7))
+    );
+    let out = render("844_4010_claim.x12", &set, Version::V004010);
+    assert_eq!(segments(&out, b'~'), segments(&data, b'~'));
+}
+
+#[test]
+fn a_dtm_whose_d8_date_is_no_date_or_whose_period_is_a_range_does_not_read() {
+    let raw = only_set(&claim_with_period_dates("D8*20261131"));
+    let e = read_set(&raw).expect_err("no such day");
+    assert!(e.to_string().contains("20261131"), "{e}");
+    // A range is not one date: DTM02 is still wanted.
+    let raw = only_set(&claim_with_period_dates("RD8*20261101-20261107"));
+    let e = read_set(&raw).expect_err("a range");
+    assert!(e.to_string().contains("conditionally required"), "{e}");
+}
+
+/// AN trailing spaces are not significant (x12-chargeback 2.5): a contract, memo, invoice,
+/// product or customer id padded with spaces reads as the id, so that it matches the
+/// contract, claim or line it names; leading spaces stay.
+#[test]
+fn trailing_spaces_of_a_value_are_not_part_of_it() {
+    let text = String::from_utf8(sample("844_4010_claim.x12"))
+        .expect("ascii")
+        .replace("CON*CT*SPA-2026-0042*VA~", "CON*CT*SPA-2026-0042  *VA~")
+        .replace("DB*GDD-CB-20261115-0001~", "DB*GDD-CB-20261115-0001 ~")
+        .replace("REF*IV*INV0098177~", "REF*IV*INV0098177   ~")
+        .replace(
+            "N1*ST*LAKESIDE CLINIC PHARMACY*21*",
+            "N1*ST*  LAKESIDE CLINIC PHARMACY *21*",
+        );
+    let raw = only_set(text.as_bytes());
+    assert!(raw.is_valid(), "{:?}", raw.diagnostics);
+    let TypedSet::Ts844(set) = read_set(&raw).unwrap_or_else(|e| panic!("{e}")) else {
+        panic!("844")
+    };
+    assert_eq!(
+        set.claim.debit_memo_number.as_deref(),
+        Some("GDD-CB-20261115-0001")
+    );
+    let contracts: Vec<&str> = set
+        .contracts
+        .iter()
+        .map(|c| c.contract.contract_number.as_str())
+        .collect();
+    assert_eq!(contracts, ["SPA-2026-0042", "SPA-2026-0042"]);
+    let lines: Vec<_> = set.lines().map(|(_, l)| l).collect();
+    assert_eq!(
+        ref_value(&lines[2].refs, &RefQualifier::Invoice),
+        Some("INV0098177")
+    );
+    let names: Vec<Option<&str>> = set
+        .contracts
+        .iter()
+        .flat_map(|c| c.parties.iter().map(|p| p.party.name.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            Some("RIVERSIDE COMMUNITY HOSPITAL"),
+            Some("  LAKESIDE CLINIC PHARMACY")
+        ]
+    );
+}

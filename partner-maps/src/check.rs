@@ -141,6 +141,9 @@ fn check_sample(profile: &Profile, name: &str, bytes: &[u8]) -> SampleCheck {
         profile.x12.reader_options(),
         ValidateOptions {
             file: Some(name.to_owned()),
+            // Every sample is read as the profile's, as translate reads its partner's files:
+            // an 867 line may open with LIN when the profile says so.
+            lenient_867_line_order: profile.dialect.lenient_867_line_order,
             ..ValidateOptions::default()
         },
         bytes.len().max(1 << 20),

@@ -165,3 +165,63 @@ fn caresupply_notes_the_catalog_price_a_sales_line_has_no_place_for() {
         "segment 16 (UIT), line 1: UIT03 'CA' not mapped: a sales line keeps only the sell price"
     );
 }
+
+/// CARE SUPPLY's tracing sample with every line opening with LIN, then QTY, as a partner
+/// with `lenient_867_line_order = true` sends it.
+fn caresupply_tracing_lin_first() -> String {
+    let sample =
+        std::fs::read_to_string(profiles_dir().join("caresupply/samples/867_5010_tracing.x12"))
+            .expect("sample");
+    let segments: Vec<&str> = sample.split_inclusive('\n').collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < segments.len() {
+        if segments[i].starts_with("QTY*")
+            && segments.get(i + 1).is_some_and(|s| s.starts_with("LIN*"))
+        {
+            out.push_str(segments[i + 1]);
+            out.push_str(segments[i]);
+            i += 2;
+        } else {
+            out.push_str(segments[i]);
+            i += 1;
+        }
+    }
+    assert_ne!(out, sample, "no line was reordered");
+    out
+}
+
+#[test]
+fn a_profile_that_takes_lin_before_qty_checks_such_a_sample_clean() {
+    // validate, translate and ack read it with the profile's line order; check must too, or
+    // a drafted profile (`partner new` sets the flag from such samples) fails its own samples.
+    let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
+    let profile = set.get("caresupply").expect("caresupply");
+    assert!(profile.dialect.lenient_867_line_order);
+    let text = caresupply_tracing_lin_first();
+    let report = check(profile, &[("lin_first.x12", text.as_bytes())]);
+    assert!(report.is_ok(), "{report}");
+    let s = report.summary();
+    assert_eq!(
+        (s.sets, s.mapped, s.lines, s.errors),
+        (1, 1, 6, 0),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_profile_that_wants_qty_first_still_flags_lin_before_qty() {
+    let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
+    let mut profile = set.get("caresupply").expect("caresupply").clone();
+    profile.dialect.lenient_867_line_order = false;
+    let text = caresupply_tracing_lin_first();
+    let report = check(&profile, &[("lin_first.x12", text.as_bytes())]);
+    assert!(!report.is_ok(), "{report}");
+    assert!(
+        report.samples[0]
+            .diagnostics
+            .iter()
+            .any(|d| d.to_string().contains("segment 13 (LIN)")),
+        "{report}"
+    );
+}

@@ -440,6 +440,42 @@ fn an_845_wac_for_every_class_prices_each_classs_row() {
     assert_eq!(back.items, c.items);
 }
 
+/// An item priced only for named parties (its one CTP**CON carries a CTP-level N1 loop)
+/// beside one WAC for everyone: the WAC is the reference price of that price row, not a row
+/// of its own with no contract price. The 845 was refused as having no contract price.
+#[test]
+fn an_845_wac_beside_a_price_for_named_parties_only_prices_that_row() {
+    let zenith = profile("zenith", None);
+    let segments = [
+        "BPA*00*20261015*CT*ZEN-2026-200",
+        "N1*SU*ZENITH BIOLOGICS INC*1*555666777",
+        "N1*DS*HARBOR RX WHOLESALE*1*111222333",
+        "CON*CT*ZEN-2026-200*OC",
+        "DTM*092*20261101",
+        "DTM*093*20271031",
+        "N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091",
+        "N1*EB*MERCY GENERAL HOSPITAL*11*BM1234563",
+        "PAD*1**AI",
+        "LIN*1*UP*312345000035*MG*ZB-SYR-10",
+        "CTP**CON*2.10*1*EA",
+        "N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091",
+        "CTP**CAT*3.10*1*EA",
+        "CTT*1",
+    ];
+    let c = contract_of(&zenith, &segments);
+    let prices: Vec<String> = c
+        .items
+        .iter()
+        .map(|i| {
+            let parties: Vec<&str> = i.parties.iter().map(|p| p.id.as_str()).collect();
+            format!("{:?} {:?} {parties:?}", i.contract_price, i.wac)
+        })
+        .collect();
+    assert_eq!(prices, ["Some(2.10) Some(3.10) [\"340BNS0091\"]"]);
+    let (_, back) = rendered_back(&zenith, &c);
+    assert_eq!(back.items, c.items);
+}
+
 /// An optional element of spaces only is absent in the document, as the validator takes it
 /// (X12.6: a string holds a non-space character): a customer named `"   "` has no name, a
 /// LIN01 of spaces is no line id, and a REF of spaces names no class.

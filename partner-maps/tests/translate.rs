@@ -500,6 +500,38 @@ fn a_response_line_without_a_claimed_quantity_still_maps() {
     );
 }
 
+/// A line rejected in full may say so with `QTY*QC` (disapproved) for its whole quantity and
+/// no approved AMT (x12-chargeback 6.1: "rejected: AAA*N + reason; approved 0 or QTY*QC =
+/// the full qty"): it maps as rejected, approved 0. A partial QC, or no AAA*N, still needs
+/// the approved AMT.
+#[test]
+fn a_line_disapproved_in_full_by_qty_qc_is_rejected_without_an_approved_amount() {
+    let set = profiles();
+    let text = sample("acmepharma", "849_4010_response.x12");
+    // Line 5 (AAA*N**03*N, 3 CA claimed, AMT*1*0.00): QC for the 3 instead of the AMT*1.
+    let line5 = "QTY*39*3*CA~\nAMT*CC*6.00~\nAMT*1*0.00~";
+    assert!(text.contains(line5));
+    let rejected = edit(&text, line5, "QTY*39*3*CA~\nQTY*QC*3*CA~\nAMT*CC*6.00~");
+    let o = translate(rejected.as_bytes(), SHA, &set, None)
+        .next()
+        .expect("one set");
+    let [schemas::Document::ClaimResponse(r)] = o.documents() else {
+        panic!("{:?}", o.result)
+    };
+    let line = &r.lines[4];
+    assert_eq!(line.line, "5");
+    assert_eq!(line.status, schemas::LineStatus::Rejected);
+    assert_eq!(line.approved_amount, rust_decimal::Decimal::ZERO);
+    assert_eq!(line.reason_code.as_deref(), Some("03"));
+    // Disapproved in part only: the approved amount is still wanted.
+    let partial = edit(&text, line5, "QTY*39*3*CA~\nQTY*QC*2*CA~\nAMT*CC*6.00~");
+    let o = translate(partial.as_bytes(), SHA, &set, None)
+        .next()
+        .expect("one set");
+    let e = o.result.expect_err("no approved amount");
+    assert!(format!("{e:?}").contains("no approved amount"), "{e:?}");
+}
+
 /// ACME's TA1 rejecting our interchange 000000777 (x12-chargeback 8.3): an interchange with no
 /// group, ISA14 = 1. No set, yet it comes out as an outcome of its own with the TA1 read into
 /// its document, not translated and, being an acknowledgment, not acknowledged (no TA1 back,

@@ -956,8 +956,9 @@ impl Ref {
 pub struct Dtm {
     /// DTM01 what the date is.
     pub qualifier: DateQualifier,
-    /// DTM02 the date. The standard lets DTM05/06 stand in for it; the chargeback cycle
-    /// always sends it, so a DTM without it does not read.
+    /// DTM02 the date, or DTM06 when the date is sent as DTM05 `D8` (CCYYMMDD) instead, as
+    /// the standard allows (R020305). A DTM with neither does not read, nor does one with
+    /// another period format (a range, `RD8`, is not one date).
     pub date: NaiveDate,
     /// DTM03 time.
     pub time: Option<Time>,
@@ -972,12 +973,22 @@ pub struct Dtm {
 impl SegmentType for Dtm {
     const ID: &'static str = "DTM";
     fn decode(at: &SegmentAt<'_>) -> Result<Self, ReadError> {
+        let qualifier = at.required_code(1)?;
+        let period_format: Option<String> = at.text(5)?;
+        let date = match at.date(2)? {
+            Some(d) => d,
+            // DTM05 `D8` says DTM06 is the date, CCYYMMDD, in DTM02's stead.
+            None if period_format.as_deref() == Some(D8) => {
+                at.date(6)?.ok_or_else(|| at.conditional_missing(6))?
+            }
+            None => return Err(at.conditional_missing(2)),
+        };
         Ok(Dtm {
-            qualifier: at.required_code(1)?,
-            date: at.date(2)?.ok_or_else(|| at.conditional_missing(2))?,
+            qualifier,
+            date,
             time: at.time(3)?,
             time_code: at.text(4)?,
-            period_format: at.text(5)?,
+            period_format,
             period: at.text(6)?,
         })
     }
@@ -995,11 +1006,19 @@ impl SegmentType for Dtm {
         Ok(dtm)
     }
     fn to_seg(&self, _: Version) -> Seg {
+        let date = format_date(self.date);
+        // A date read from DTM05/06 `D8` goes back there alone, as it came.
+        let in_period =
+            self.period_format.as_deref() == Some(D8) && self.period.as_deref() == Some(&date);
         seg(
             "DTM",
             vec![
                 el(&self.qualifier),
-                el(format_date(self.date)),
+                if in_period {
+                    vec![String::new()]
+                } else {
+                    el(date)
+                },
                 opt(&self.time),
                 opt(&self.time_code),
                 opt(&self.period_format),
@@ -1008,6 +1027,9 @@ impl SegmentType for Dtm {
         )
     }
 }
+
+/// DTM05 date time period format qualifier: DTM06 is a CCYYMMDD date.
+const D8: &str = "D8";
 
 impl Dtm {
     /// A DTM with a qualifier and a date.

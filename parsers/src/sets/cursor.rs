@@ -362,7 +362,9 @@ impl<'a> SegmentAt<'a> {
     /// Element `n` as text (a `String` or a [`super::Text`], as the field wants); `None`
     /// when absent, empty or spaces only (X12.6: a string holds at least one non-space
     /// character, so the validator takes such an element as absent, and so does the
-    /// mapping: a contract id or name of three spaces is none). A simple element must be
+    /// mapping: a contract id or name of three spaces is none). Trailing spaces are not
+    /// significant (x12-chargeback 2.5) and are left out: `SPA-2026-0042 ` is the contract
+    /// `SPA-2026-0042`; leading ones are kept. A simple element must be
     /// UTF-8 and must not hold a component or repetition separator, which could not be
     /// written back.
     pub fn text<T: From<&'a str>>(&self, n: usize) -> Result<Option<T>, ReadError> {
@@ -388,8 +390,9 @@ impl<'a> SegmentAt<'a> {
         let Some(text) = self.set_text.and_then(|t| t.get(from..to)) else {
             return self.str_at_slow(n);
         };
-        // One comparison for nearly every value; the rest out of line.
-        if text.as_bytes().first() == Some(&b' ') {
+        // Two comparisons for nearly every value; the rest out of line.
+        let bytes = text.as_bytes();
+        if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
             return self.str_at_spaced(n, text);
         }
         let d = self.segment.delimiters();
@@ -403,12 +406,13 @@ impl<'a> SegmentAt<'a> {
         Ok(Some(text))
     }
 
-    /// [`SegmentAt::str_at`] for an element that starts with a space: absent when it is
-    /// spaces only, else checked as any other.
+    /// [`SegmentAt::str_at`] for an element that starts or ends with a space: absent when
+    /// it is spaces only, else without its trailing spaces and checked as any other.
     #[cold]
     #[inline(never)]
     fn str_at_spaced(&self, n: usize, text: &'a str) -> Result<Option<&'a str>, ReadError> {
-        if text.bytes().all(|b| b == b' ') {
+        let text = text.trim_end_matches(' ');
+        if text.is_empty() {
             return Ok(None);
         }
         let d = self.segment.delimiters();
@@ -443,7 +447,8 @@ impl<'a> SegmentAt<'a> {
                 ReadErrorKind::InvalidCharacter(String::from_utf8_lossy(raw).into_owned()),
             )
         })?;
-        if text.bytes().all(|b| b == b' ') {
+        let text = text.trim_end_matches(' ');
+        if text.is_empty() {
             return Ok(None);
         }
         let d = self.segment.delimiters();

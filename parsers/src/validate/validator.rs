@@ -542,6 +542,17 @@ impl Validator {
                 "ISA11 must be U in 00401".into(),
             );
         }
+        // From 00501 ISA11 is the repetition separator: a delimiter, so not a letter or a
+        // digit (x12-chargeback 2.2, step 5); a 00401 `U` left there is no separator.
+        if version == b"00501" && raw(11).first().is_none_or(u8::is_ascii_alphanumeric) {
+            self.interchange_error(
+                Ta1Note::InvalidStandardsId,
+                format!(
+                    "ISA11 {:?} is no repetition separator: in 00501 it must not be a letter or digit",
+                    String::from_utf8_lossy(raw(11))
+                ),
+            );
+        }
         let icn = raw(13);
         if icn.len() != 9 || !icn.iter().all(u8::is_ascii_digit) {
             self.interchange_error(

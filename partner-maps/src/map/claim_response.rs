@@ -7,7 +7,9 @@
 //! when it is zero and `adjusted` otherwise; with `"aaa01"` no AAA or `AAA*Y` is accepted and
 //! `AAA*N` is rejected or adjusted by the approved amount. AAA03/AAA04 give the reason and
 //! follow-up either way. Claimed and approved amounts come from `AMT*<claimed_amount>` and
-//! `AMT*<approved_amount>`, totals from `AMT*<total_claimed>` and `AMT*<total_approved>`.
+//! `AMT*<approved_amount>`, totals from `AMT*<total_claimed>` and `AMT*<total_approved>`;
+//! a line with `AAA*N` and its whole quantity disapproved (`QTY*QC`) and no approved AMT is
+//! approved nothing.
 
 use rust_decimal::Decimal;
 use schemas::{
@@ -333,10 +335,15 @@ fn map_line(
     };
     let aaa = validations.aaas.first();
     let valid = aaa.is_none_or(|a| a.valid == YesNo::Yes);
+    // QTY*QC: the quantity disapproved.
+    let disapproved = quantity_by(&l.quantities, &["QC".to_owned()]).and_then(|(_, q)| q.quantity);
     let approved_amount = match amount_by(&l.amounts, &d.approved_amount) {
         Some(a) => Some(a),
         // An accepted line under the AAA01 rule is approved as claimed (§6.1).
         None if d.status_rule == StatusRule::Aaa01 && valid => claimed_amount,
+        // A line rejected (AAA*N) with its whole quantity disapproved is approved nothing:
+        // §6.1 "rejected: approved 0 or QTY*QC = the full qty".
+        None if !valid && disapproved.is_some() && disapproved == quantity => Some(Decimal::ZERO),
         None => {
             ctx.missing_segment(
                 pad,

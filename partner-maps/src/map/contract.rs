@@ -291,7 +291,22 @@ struct PriceRow {
 /// row of the same parties and unit without a WAC of its own takes it, and the any-class
 /// row, which has no contract price to be a row of its own, goes. A partner sending one WAC
 /// and a price per class is pricing each class, not an item with no contract price.
+/// Likewise a WAC for everyone (no CTP-level N1 loop) that no price for everyone took
+/// prices the rows for named parties of its unit: one WAC beside a price for named parties
+/// only is that price's reference, not a row with no contract price.
 fn share_any_class_wac(rows: &mut Vec<PriceRow>) {
+    share_wac(rows, |r, parties| {
+        r.class_of_trade.is_some() && r.parties == parties
+    });
+    share_wac(rows, |r, parties| {
+        parties.is_empty() && !r.parties.is_empty()
+    });
+}
+
+/// Gives each any-class row with a WAC and no contract price to the rows with a contract
+/// price and no WAC, of its unit, that `takes` (given the row and the WAC row's parties);
+/// a WAC row taken goes.
+fn share_wac(rows: &mut Vec<PriceRow>, takes: impl Fn(&PriceRow, &[Party]) -> bool) {
     let shared = |r: &PriceRow| r.class_of_trade.is_none() && r.contract_price.is_none();
     let mut k = 0;
     while k < rows.len() {
@@ -305,9 +320,9 @@ fn share_any_class_wac(rows: &mut Vec<PriceRow>) {
         let mut taken = false;
         for r in rows
             .iter_mut()
-            .filter(|r| r.class_of_trade.is_some() && r.contract_price.is_some() && r.wac.is_none())
+            .filter(|r| r.contract_price.is_some() && r.wac.is_none())
         {
-            if r.parties == parties && r.uom == uom {
+            if takes(r, &parties) && r.uom == uom {
                 r.wac = wac;
                 taken = true;
             }
