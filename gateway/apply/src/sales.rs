@@ -285,11 +285,7 @@ async fn collect(
             )
             .await
             .map_err(ApplyError::from_store("batch", record.id, record.version))?;
-            let next = tx
-                .batch_reports(record.id)
-                .await?
-                .last()
-                .map_or(1, |r| r.first_line_no + r.line_count);
+            let next = tx.next_report_line_no(record.id).await?;
             (record.id, record.number, next)
         }
         None => {

@@ -115,6 +115,9 @@ pub trait StoreRead: Send {
     ) -> StoreResult<Vec<BatchRecord>>;
     /// The sales reports recorded in a batch, in line order.
     async fn batch_reports(&mut self, batch_id: Uuid) -> StoreResult<Vec<BatchReport>>;
+    /// The line number after the last sales report's lines in a batch (1 when it has none):
+    /// where the next report's lines go. One index lookup, however many reports it holds.
+    async fn next_report_line_no(&mut self, batch_id: Uuid) -> StoreResult<i64>;
     /// Chunk `chunk_no` (from 0) of the lines (a JSON array of sales lines) of `partner`'s
     /// report `report_id` while they wait for the cut of their claim period; `None` past its
     /// last chunk, once cut, or when never pending. The text is not checked to be JSON here:

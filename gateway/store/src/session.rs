@@ -183,6 +183,10 @@ impl StoreRead for Session {
         engine::batch_reports(self.conn(), batch_id).await
     }
 
+    async fn next_report_line_no(&mut self, batch_id: Uuid) -> StoreResult<i64> {
+        engine::next_report_line_no(self.conn(), batch_id).await
+    }
+
     async fn pending_report_chunk(
         &mut self,
         partner: &str,

@@ -2970,6 +2970,18 @@ async fn claim_periods_and_bulk_line_updates(h: &Harness) {
     let reports = read.batch_reports(daily.id).await.expect("reports");
     assert_eq!(reports.len(), 1);
     assert_eq!((reports[0].line_count, reports[0].pending), (1_500, false));
+    // Where the next report's lines go: after the last report in line order (W2, recorded
+    // first, ends at line 4), or line 1 in a batch without reports.
+    let next = |id| {
+        let store = h.store.clone();
+        async move {
+            let mut read = store.reader().await.expect("reader");
+            read.next_report_line_no(id).await.expect("next")
+        }
+    };
+    assert_eq!(next(daily.id).await, 1_501);
+    assert_eq!(next(weekly.id).await, 5);
+    assert_eq!(next(Uuid::now_v7()).await, 1);
     let weekly_reports = read.batch_reports(weekly.id).await.expect("reports");
     assert_eq!(
         weekly_reports

@@ -542,6 +542,18 @@ pub(crate) async fn batch_reports(
         .collect()
 }
 
+pub(crate) async fn next_report_line_no(c: &mut dyn Exec, batch_id: Uuid) -> StoreResult<i64> {
+    // The last report in line order, by the (batch_id, first_line_no) index (0027).
+    let row = c
+        .fetch_optional(
+            "SELECT first_line_no + line_count AS next FROM sales_report_batches \
+             WHERE batch_id = $1 ORDER BY first_line_no DESC LIMIT 1",
+            vec![batch_id.into()],
+        )
+        .await?;
+    row.map_or(Ok(1), |r| r.int("next"))
+}
+
 /// Chunk `chunk_no` of `partner`'s report `report_id` while its lines wait for their
 /// period's cut: JSON text, parsed by the caller (not checked here: that would be a second
 /// pass over megabytes).
