@@ -243,7 +243,7 @@ impl<R: Read> SegmentReader<R> {
                     }
                     self.start += line_breaks(&self.buf[self.start..self.filled], d);
                     if self.eof {
-                        self.skip_whitespace();
+                        self.skip_filler();
                         if self.start == self.filled {
                             return Ok(None);
                         }
@@ -266,7 +266,7 @@ impl<R: Read> SegmentReader<R> {
     /// Tries to read an ISA at `start`; `Ok(None)` means more input is needed (or the end).
     fn locate_isa(&mut self) -> Result<Option<Found>, TokenError> {
         const BOM: &[u8] = b"\xEF\xBB\xBF";
-        self.skip_whitespace();
+        self.skip_filler();
         if self.at_file_start {
             let head = &self.buf[self.start..self.filled];
             // A BOM split across reads must not be mistaken for bad data.
@@ -277,7 +277,7 @@ impl<R: Read> SegmentReader<R> {
             let decided = !head.is_empty();
             if head.starts_with(BOM) {
                 self.start += BOM.len();
-                self.skip_whitespace();
+                self.skip_filler();
             }
             if decided {
                 self.at_file_start = false;
@@ -323,8 +323,12 @@ impl<R: Read> SegmentReader<R> {
         }
     }
 
-    fn skip_whitespace(&mut self) {
-        while self.start < self.filled && self.buf[self.start].is_ascii_whitespace() {
+    /// Skips what may stand outside interchanges: whitespace, and the NUL and SUB (Ctrl-Z,
+    /// the DOS end-of-file mark) bytes some senders' systems pad a file with or append to it.
+    /// Read as the start of an interchange, they made a file of one good interchange a
+    /// rejected one (TA1 `022`) and sent its partner a refusal for nothing.
+    fn skip_filler(&mut self) {
+        while self.start < self.filled && is_filler(self.buf[self.start]) {
             self.start += 1;
         }
     }
@@ -384,6 +388,11 @@ impl<R: Read> SegmentReader<R> {
     }
 }
 
+/// Whitespace, NUL or SUB: [`SegmentReader::skip_filler`].
+fn is_filler(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == 0 || b == 0x1A
+}
+
 /// How many CR and LF bytes start `data`: partners send them after terminators, and they are
 /// not data. A line break that is itself a delimiter is data and stops the count.
 #[inline]
@@ -441,6 +450,40 @@ ISA|00|          |00|          |ZZ|A              |ZZ|B              |261201|080
                 "GE:2", "IEA:2"
             ]
         );
+    }
+
+    /// NUL padding and a DOS end-of-file mark (Ctrl-Z) around and between interchanges are
+    /// filler, as whitespace is, however the bytes are read.
+    #[test]
+    fn nul_and_ctrl_z_outside_interchanges_are_skipped() {
+        let first_end = TWO
+            .windows(4)
+            .position(|w| w == b"\nISA")
+            .expect("two interchanges")
+            + 1;
+        let mut padded = b"\0\0".to_vec();
+        padded.extend_from_slice(&TWO[..first_end]);
+        padded.extend_from_slice(b"\0\0\0\x1a\r\n");
+        padded.extend_from_slice(&TWO[first_end..]);
+        padded.extend_from_slice(&[0; 300]);
+        padded.push(0x1A);
+        for chunk in [4096, 1 << 16] {
+            assert_eq!(ids(&padded, chunk), ids(TWO, chunk));
+        }
+        // Inside an interchange a NUL is data, not filler: the segment keeps it.
+        let inside = String::from_utf8(TWO.to_vec()).expect("text").replacen(
+            "AK1*CF*5001~",
+            "AK1*CF*50\u{0}01~",
+            1,
+        );
+        let mut r = SegmentReader::new(inside.as_bytes());
+        let mut ak1 = None;
+        while let Some(seg) = r.next_segment().expect("reads") {
+            if seg.id() == b"AK1" {
+                ak1 = seg.element(2).map(<[u8]>::to_vec);
+            }
+        }
+        assert_eq!(ak1.as_deref(), Some(&b"50\x0001"[..]));
     }
 
     #[test]
