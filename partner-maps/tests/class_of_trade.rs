@@ -329,13 +329,10 @@ fn a_class_ref_that_is_an_invoice_or_an_id_ref_is_refused() {
     }
 }
 
-/// A CTP loop's N1 loops name the only parties its price is for (x12-chargeback §4): the
-/// item keeps one entry per price, the named one with its parties, identified as eligible
-/// parties are; rendered back, they go under their CTP again.
-#[test]
-fn a_ctp_level_n1_loop_names_the_parties_its_price_is_for() {
-    let zenith = profile("zenith", None);
-    let segments = [
+/// Zenith's 845 of one contract with two eligible parties and one item, priced by `ctp`
+/// (its CTP loops).
+fn zenith_item<'a>(ctp: &[&'a str]) -> Vec<&'a str> {
+    let mut segments = vec![
         "BPA*00*20261015*CT*ZEN-2026-200",
         "N1*SU*ZENITH BIOLOGICS INC*1*555666777",
         "N1*DS*HARBOR RX WHOLESALE*1*111222333",
@@ -346,12 +343,24 @@ fn a_ctp_level_n1_loop_names_the_parties_its_price_is_for() {
         "N1*EB*MERCY GENERAL HOSPITAL*11*BM1234563",
         "PAD*1**AI",
         "LIN*1*UP*312345000035*MG*ZB-SYR-10",
+    ];
+    segments.extend_from_slice(ctp);
+    segments.push("CTT*1");
+    segments
+}
+
+/// A CTP loop's N1 loops name the only parties its price is for (x12-chargeback §4): the
+/// item keeps one entry per price, the named one with its parties, identified as eligible
+/// parties are; rendered back, they go under their CTP again.
+#[test]
+fn a_ctp_level_n1_loop_names_the_parties_its_price_is_for() {
+    let zenith = profile("zenith", None);
+    let segments = zenith_item(&[
         "CTP**CON*2.3575*1*EA",
         "CTP**CON*2.10*1*EA",
         "N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091",
         "CTP**CAT*3.10*1*EA",
-        "CTT*1",
-    ];
+    ]);
     let c = contract_of(&zenith, &segments);
     let prices: Vec<String> = c
         .items
@@ -446,22 +455,11 @@ fn an_845_wac_for_every_class_prices_each_classs_row() {
 #[test]
 fn an_845_wac_beside_a_price_for_named_parties_only_prices_that_row() {
     let zenith = profile("zenith", None);
-    let segments = [
-        "BPA*00*20261015*CT*ZEN-2026-200",
-        "N1*SU*ZENITH BIOLOGICS INC*1*555666777",
-        "N1*DS*HARBOR RX WHOLESALE*1*111222333",
-        "CON*CT*ZEN-2026-200*OC",
-        "DTM*092*20261101",
-        "DTM*093*20271031",
-        "N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091",
-        "N1*EB*MERCY GENERAL HOSPITAL*11*BM1234563",
-        "PAD*1**AI",
-        "LIN*1*UP*312345000035*MG*ZB-SYR-10",
+    let segments = zenith_item(&[
         "CTP**CON*2.10*1*EA",
         "N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091",
         "CTP**CAT*3.10*1*EA",
-        "CTT*1",
-    ];
+    ]);
     let c = contract_of(&zenith, &segments);
     let prices: Vec<String> = c
         .items
