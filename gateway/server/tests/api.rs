@@ -173,6 +173,22 @@ async fn post_json(addr: std::net::SocketAddr, path: &str, body: &[u8]) -> Answe
     .await
 }
 
+/// A transaction of a file GOOD DRUG sent, at `step` in `state`.
+fn gooddrug_inbound(
+    step: store::Step,
+    state: store::TxState,
+    at: DateTime<Utc>,
+) -> store::NewTransaction {
+    store::NewTransaction::new(
+        Uuid::now_v7(),
+        "gooddrug",
+        Direction::Inbound,
+        step,
+        state,
+        at,
+    )
+}
+
 fn t(seconds: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_800_000_000 + seconds, 0).unwrap()
 }
@@ -585,14 +601,7 @@ async fn unknown_fields_of_settlements_disputes_and_resubmissions_are_refused() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_transactions_are_not_listed_under_another_state() {
     let g = start().await;
-    let failed = store::NewTransaction::new(
-        Uuid::now_v7(),
-        "gooddrug",
-        Direction::Inbound,
-        store::Step::Parse,
-        store::TxState::Failed,
-        t(0),
-    );
+    let failed = gooddrug_inbound(store::Step::Parse, store::TxState::Failed, t(0));
     g.store.insert_transaction(&failed).await.unwrap();
     let id = failed.id;
     let contradicted = get(g.addr, "/api/v1/transactions?failed=true&state=done").await;
@@ -918,22 +927,8 @@ async fn stuck_transactions_are_listed_and_replayed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_transaction_is_dismissed_off_the_failed_queue() {
     let g = start().await;
-    let failed = store::NewTransaction::new(
-        Uuid::now_v7(),
-        "gooddrug",
-        Direction::Inbound,
-        store::Step::Parse,
-        store::TxState::Failed,
-        Utc::now(),
-    );
-    let done = store::NewTransaction::new(
-        Uuid::now_v7(),
-        "gooddrug",
-        Direction::Inbound,
-        store::Step::Map,
-        store::TxState::Done,
-        Utc::now(),
-    );
+    let failed = gooddrug_inbound(store::Step::Parse, store::TxState::Failed, Utc::now());
+    let done = gooddrug_inbound(store::Step::Map, store::TxState::Done, Utc::now());
     g.store.insert_transaction(&failed).await.unwrap();
     g.store.insert_transaction(&done).await.unwrap();
     g.store

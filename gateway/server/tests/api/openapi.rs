@@ -176,14 +176,7 @@ struct Loaded {
 /// stating no totals (the nulls a client must be told of).
 async fn load(g: &Running) -> Loaded {
     receive_sample_claim(g).await;
-    let failed = store::NewTransaction::new(
-        Uuid::now_v7(),
-        "gooddrug",
-        Direction::Inbound,
-        store::Step::Parse,
-        store::TxState::Failed,
-        t(0),
-    );
+    let failed = gooddrug_inbound(store::Step::Parse, store::TxState::Failed, t(0));
     g.store.insert_transaction(&failed).await.unwrap();
     let partners = apply::Partners::from_profiles(&profiles()).unwrap();
     let ctx = apply::Context {
