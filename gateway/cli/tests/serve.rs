@@ -29,10 +29,7 @@ fn the_sample_story_goes_through_local_drop_folders() {
     let tmp = tempfile::tempdir().unwrap();
     let serve = start(tmp.path());
     story(&serve, &|partner, name, bytes| {
-        let inbox = serve.drop_dir(partner, "inbox");
-        let part = inbox.join(format!("{name}.part"));
-        std::fs::write(&part, bytes).unwrap();
-        std::fs::rename(&part, inbox.join(name)).unwrap();
+        deliver(&serve, partner, name, bytes)
     });
 }
 
@@ -1084,9 +1081,7 @@ fn a_set_in_an_interchange_its_ta1_rejects_is_not_processed() {
     let icn = element(&sample, "ISA", 13);
     let broken = sample.replace(&format!("IEA*1*{icn}"), "IEA*1*999999999");
     assert_ne!(broken, sample, "the sample's IEA moved");
-    let inbox = serve.drop_dir("gooddrug", "inbox");
-    std::fs::write(inbox.join("bad-iea.x12.part"), &broken).unwrap();
-    std::fs::rename(inbox.join("bad-iea.x12.part"), inbox.join("bad-iea.x12")).unwrap();
+    deliver(&serve, "gooddrug", "bad-iea.x12", &broken);
     let drops = tmp.path().join("data/drop");
     let acks = settled_files(&serve, &drops.join("gooddrug/outbox"), "the TA1");
     assert_eq!(acks.len(), 1, "{acks:?}");
@@ -1123,11 +1118,7 @@ fn each_group_of_an_acknowledgment_takes_a_gs06_never_used_again() {
     let tmp = tempfile::tempdir().unwrap();
     let serve = start_with(tmp.path(), Options::embedded());
     let drops = tmp.path().join("data/drop");
-    let deliver = |name: &str, text: &str| {
-        let inbox = serve.drop_dir("gooddrug", "inbox");
-        std::fs::write(inbox.join(format!("{name}.part")), text).unwrap();
-        std::fs::rename(inbox.join(format!("{name}.part")), inbox.join(name)).unwrap();
-    };
+    let deliver = |name: &str, text: &str| deliver(&serve, "gooddrug", name, text);
     let sample = std::fs::read_to_string(repo().join("samples/867_4010_sales.x12")).unwrap();
     let icn = element(&sample, "ISA", 13);
     let gs = sample.find("GS*").unwrap();
@@ -1185,11 +1176,7 @@ fn a_refused_interchange_is_acknowledged_as_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let serve = start_with(tmp.path(), Options::embedded());
     let drops = tmp.path().join("data/drop");
-    let deliver = |partner: &str, name: &str, text: &str| {
-        let inbox = serve.drop_dir(partner, "inbox");
-        std::fs::write(inbox.join(format!("{name}.part")), text).unwrap();
-        std::fs::rename(inbox.join(format!("{name}.part")), inbox.join(name)).unwrap();
-    };
+    let deliver = |partner: &str, name: &str, text: &str| deliver(&serve, partner, name, text);
     let sample = std::fs::read_to_string(repo().join("samples/867_4010_sales.x12")).unwrap();
     let icn = element(&sample, "ISA", 13);
     drop_file(&serve, "gooddrug", "867_4010_sales.x12");
@@ -1238,14 +1225,8 @@ fn a_failed_file_is_dismissed_off_the_failed_queue_and_not_replayed() {
     let sample = std::fs::read_to_string(repo().join("samples/867_4010_sales.x12")).unwrap();
     drop_file(&serve, "gooddrug", "867_4010_sales.x12");
     settled_files(&serve, &drops.join("gooddrug/outbox"), "the 867's 997");
-    let inbox = serve.drop_dir("gooddrug", "inbox");
     let other_bytes = sample.replacen("~\n", "~\r\n", 1);
-    std::fs::write(inbox.join("867-again.x12.part"), &other_bytes).unwrap();
-    std::fs::rename(
-        inbox.join("867-again.x12.part"),
-        inbox.join("867-again.x12"),
-    )
-    .unwrap();
+    deliver(&serve, "gooddrug", "867-again.x12", &other_bytes);
     let failed_path = "/api/v1/transactions?failed=true&partner=gooddrug";
     wait_for(&serve, "the resent ISA13 to fail", || {
         get(serve.port, failed_path)
@@ -1315,12 +1296,7 @@ fn a_failed_file_is_dismissed_off_the_failed_queue_and_not_replayed() {
 
     // The same bytes sent again are a receipt of their own: the dismissed run is not taken up
     // again (as a run that never finished would be).
-    std::fs::write(inbox.join("867-third.x12.part"), &other_bytes).unwrap();
-    std::fs::rename(
-        inbox.join("867-third.x12.part"),
-        inbox.join("867-third.x12"),
-    )
-    .unwrap();
+    deliver(&serve, "gooddrug", "867-third.x12", &other_bytes);
     wait_for(&serve, "the copy to be refused", || {
         !failed_ids().is_empty()
     });
@@ -1433,11 +1409,7 @@ fn a_refused_interchange_names_its_file() {
     let tmp = tempfile::tempdir().unwrap();
     let serve = start_with(tmp.path(), Options::embedded());
     let drops = tmp.path().join("data/drop");
-    let deliver = |partner: &str, name: &str, text: &str| {
-        let inbox = serve.drop_dir(partner, "inbox");
-        std::fs::write(inbox.join(format!("{name}.part")), text).unwrap();
-        std::fs::rename(inbox.join(format!("{name}.part")), inbox.join(name)).unwrap();
-    };
+    let deliver = |partner: &str, name: &str, text: &str| deliver(&serve, partner, name, text);
     let sample = std::fs::read_to_string(repo().join("samples/867_4010_sales.x12")).unwrap();
     let icn = element(&sample, "ISA", 13);
     drop_file(&serve, "gooddrug", "867_4010_sales.x12");
@@ -1497,9 +1469,7 @@ fn the_transactions_table_shows_every_located_error() {
     let sample = std::fs::read_to_string(repo().join("samples/867_4010_sales.x12")).unwrap();
     let bad = sample.replacen("QTY*39*4*CA~", "QTY*39*4X*CA~", 1);
     assert_ne!(bad, sample, "the segment to break moved");
-    let inbox = serve.drop_dir("gooddrug", "inbox");
-    std::fs::write(inbox.join("bad-qty.x12.part"), &bad).unwrap();
-    std::fs::rename(inbox.join("bad-qty.x12.part"), inbox.join("bad-qty.x12")).unwrap();
+    deliver(&serve, "gooddrug", "bad-qty.x12", &bad);
     let failed_path = "/api/v1/transactions?failed=true&partner=gooddrug";
     wait_for(&serve, "the 867 to fail", || {
         get(serve.port, failed_path)
@@ -1575,14 +1545,12 @@ fn a_replayed_acknowledgment_keeps_its_file_name() {
 fn an_unreadable_dropped_file_is_answered_to_the_partner_of_its_inbox() {
     let tmp = tempfile::tempdir().unwrap();
     let serve = start_with(tmp.path(), Options::embedded());
-    let inbox = serve.drop_dir("gooddrug", "inbox");
     let outbox = serve.drop_dir("gooddrug", "outbox");
     for (n, (name, bytes)) in [("empty.x12", &b""[..]), ("hello.x12", b"hello, not X12\n")]
         .into_iter()
         .enumerate()
     {
-        std::fs::write(inbox.join(format!("{name}.part")), bytes).unwrap();
-        std::fs::rename(inbox.join(format!("{name}.part")), inbox.join(name)).unwrap();
+        deliver(&serve, "gooddrug", name, bytes);
         wait_for(&serve, &format!("the TA1 for {name}"), || {
             files(&outbox).len() == n + 1
         });

@@ -383,10 +383,17 @@ pub fn get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
 
 /// Drops a sample the way a careful partner does: `.part`, then rename.
 pub fn drop_file(serve: &Serve, partner: &str, sample: &str) {
+    let bytes = std::fs::read(repo().join("samples").join(sample)).unwrap();
+    deliver(serve, partner, sample, bytes);
+}
+
+/// Drops `bytes` into `partner`'s inbox as `name`, as a partner does: written as
+/// `name.part`, then renamed.
+pub fn deliver(serve: &Serve, partner: &str, name: &str, bytes: impl AsRef<[u8]>) {
     let inbox = serve.drop_dir(partner, "inbox");
-    let part = inbox.join(format!("{sample}.part"));
-    std::fs::copy(repo().join("samples").join(sample), &part).unwrap();
-    std::fs::rename(&part, inbox.join(sample)).unwrap();
+    let part = inbox.join(format!("{name}.part"));
+    std::fs::write(&part, bytes).unwrap();
+    std::fs::rename(&part, inbox.join(name)).unwrap();
 }
 
 /// The files of `dir` a partner would take, sorted: not the `.part` the gateway writes a file
