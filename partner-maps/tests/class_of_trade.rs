@@ -349,6 +349,17 @@ fn zenith_item<'a>(ctp: &[&'a str]) -> Vec<&'a str> {
     segments
 }
 
+/// Each item entry of `c` as "contract price, WAC, ids of the parties it is for".
+fn prices_for_parties(c: &schemas::Contract) -> Vec<String> {
+    c.items
+        .iter()
+        .map(|i| {
+            let parties: Vec<&str> = i.parties.iter().map(|p| p.id.as_str()).collect();
+            format!("{:?} {:?} {parties:?}", i.contract_price, i.wac)
+        })
+        .collect()
+}
+
 /// A CTP loop's N1 loops name the only parties its price is for (x12-chargeback §4): the
 /// item keeps one entry per price, the named one with its parties, identified as eligible
 /// parties are; rendered back, they go under their CTP again.
@@ -362,14 +373,7 @@ fn a_ctp_level_n1_loop_names_the_parties_its_price_is_for() {
         "CTP**CAT*3.10*1*EA",
     ]);
     let c = contract_of(&zenith, &segments);
-    let prices: Vec<String> = c
-        .items
-        .iter()
-        .map(|i| {
-            let parties: Vec<&str> = i.parties.iter().map(|p| p.id.as_str()).collect();
-            format!("{:?} {:?} {parties:?}", i.contract_price, i.wac)
-        })
-        .collect();
+    let prices = prices_for_parties(&c);
     assert_eq!(
         prices,
         [
@@ -461,14 +465,7 @@ fn an_845_wac_beside_a_price_for_named_parties_only_prices_that_row() {
         "CTP**CAT*3.10*1*EA",
     ]);
     let c = contract_of(&zenith, &segments);
-    let prices: Vec<String> = c
-        .items
-        .iter()
-        .map(|i| {
-            let parties: Vec<&str> = i.parties.iter().map(|p| p.id.as_str()).collect();
-            format!("{:?} {:?} {parties:?}", i.contract_price, i.wac)
-        })
-        .collect();
+    let prices = prices_for_parties(&c);
     assert_eq!(prices, ["Some(2.10) Some(3.10) [\"340BNS0091\"]"]);
     let (_, back) = rendered_back(&zenith, &c);
     assert_eq!(back.items, c.items);
