@@ -141,20 +141,24 @@ async fn case(kind: Kind) {
         format!("{header}\n{row}\n").into_bytes()
     };
 
+    // The user's corrected file, imported against the source at `version`.
+    let import = async |version: i64, file: &[u8]| {
+        import_dispute_corrections(
+            &*h.store,
+            &partners,
+            source.id,
+            version,
+            ("fix.csv", file),
+            &who,
+        )
+        .await
+    };
     // A file naming a line the source does not have fails whole, located, nothing written.
     let bad = edited(&only_6, |row, headers| {
         row[column(headers, "source_line_id")] = "99".into();
     });
     let counts = h.counts().await;
-    let refused = import_dispute_corrections(
-        &*h.store,
-        &partners,
-        source.id,
-        source.version,
-        ("fix.csv", &bad),
-        &who,
-    )
-    .await;
+    let refused = import(source.version, &bad).await;
     let Err(ApplyError::DisputeCsv(e)) = refused else {
         panic!("expected a located error, got {refused:?}");
     };
@@ -163,31 +167,14 @@ async fn case(kind: Kind) {
         "row 2, column source_line_id: unknown line of the source batch"
     );
     // A stale version of the source: refused too.
-    let stale = import_dispute_corrections(
-        &*h.store,
-        &partners,
-        source.id,
-        source.version - 1,
-        ("fix.csv", &only_6),
-        &who,
-    )
-    .await;
+    let stale = import(source.version - 1, &only_6).await;
     assert!(
         matches!(stale, Err(ApplyError::Conflict { .. })),
         "{stale:?}"
     );
     assert_eq!(h.counts().await, counts, "nothing written");
 
-    let done = import_dispute_corrections(
-        &*h.store,
-        &partners,
-        source.id,
-        source.version,
-        ("fix.csv", &only_6),
-        &who,
-    )
-    .await
-    .unwrap();
+    let done = import(source.version, &only_6).await.unwrap();
     assert_eq!(done.number, format!("{}/corrected", source.number));
     assert_eq!(done.status, "closed", "{}", done.summary);
     assert_eq!(done.resubmitted, 1);
@@ -251,16 +238,7 @@ async fn case(kind: Kind) {
     // The same file again: line 6's original is no longer disputed, and the corrected line
     // is now a duplicate of the claimed one.
     let source_now = common::report_batch(&h, "gooddrug", REPORT).await;
-    let again = import_dispute_corrections(
-        &*h.store,
-        &partners,
-        source.id,
-        source_now.version,
-        ("fix.csv", &only_6),
-        &who,
-    )
-    .await
-    .unwrap();
+    let again = import(source_now.version, &only_6).await.unwrap();
     assert_eq!(again.resubmitted, 0);
     assert_eq!(again.number, format!("{}/corrected-2", source.number));
     assert_eq!(again.status, "rejected", "{}", again.summary);
@@ -269,15 +247,7 @@ async fn case(kind: Kind) {
     // sent again (a retry at the version it was made at) is refused, no third batch made.
     assert!(again.source_version > source_now.version);
     let counts = h.counts().await;
-    let retried = import_dispute_corrections(
-        &*h.store,
-        &partners,
-        source.id,
-        source_now.version,
-        ("fix.csv", &only_6),
-        &who,
-    )
-    .await;
+    let retried = import(source_now.version, &only_6).await;
     assert!(
         matches!(retried, Err(ApplyError::Conflict { .. })),
         "{retried:?}"
