@@ -3,9 +3,11 @@
 //! on an 845 eligible party. It becomes the documents' `class_of_trade`, which picks the price
 //! of an item the 845 prices per class (CTP01); it is not kept as an id of the party.
 
-use partner_maps::render::{Envelope, Identity, render_to_bytes};
+use partner_maps::render::{Identity, render_to_bytes};
 use partner_maps::{Profile, ProfileSet, translate};
 use schemas::Document;
+
+mod common;
 
 const SHA: &str = "5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a";
 
@@ -211,7 +213,7 @@ fn an_867_line_states_its_class_in_its_qty_loop_or_on_its_transfers_customer() {
         &[doc],
         &harbor,
         &Identity::new("ZZ", "CHARGEGATE"),
-        &envelope(),
+        &common::envelope(7),
     )
     .expect("renders");
     let text = String::from_utf8(bytes).expect("ascii");
@@ -222,18 +224,6 @@ fn an_867_line_states_its_class_in_its_qty_loop_or_on_its_transfers_customer() {
     assert_eq!(back.lines, r.lines);
 }
 
-fn envelope() -> Envelope {
-    Envelope {
-        interchange_control_number: 7,
-        group_control_number: 7,
-        set_control_number: 7,
-        date: chrono::NaiveDate::from_ymd_opt(2026, 12, 24).expect("date"),
-        time: chrono::NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
-        test: false,
-        ack_requested: false,
-    }
-}
-
 #[test]
 fn an_844_with_classes_survives_render_then_translate() {
     let harbor = profile("harborrx", Some("ZZ"));
@@ -242,7 +232,7 @@ fn an_844_with_classes_survives_render_then_translate() {
         &[Document::Claim(c.clone())],
         &harbor,
         &Identity::new("ZZ", "CHARGEGATE"),
-        &envelope(),
+        &common::envelope(7),
     )
     .expect("renders");
     let text = String::from_utf8(bytes).expect("ascii");
@@ -404,7 +394,7 @@ fn rendered_back(profile: &Profile, c: &schemas::Contract) -> (String, schemas::
         &[Document::Contract(c.clone())],
         profile,
         &Identity::new("ZZ", "CHARGEGATE"),
-        &envelope(),
+        &common::envelope(7),
     )
     .expect("renders");
     let text = String::from_utf8(bytes).expect("ascii");

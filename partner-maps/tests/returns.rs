@@ -4,9 +4,11 @@
 //! back (`REF*OI`, `dialect.original_invoice_ref`) in the 867 as in the 844. `partner check`
 //! says when a return has no original invoice.
 
-use partner_maps::render::{Envelope, Identity, render_to_bytes};
+use partner_maps::render::{Identity, render_to_bytes};
 use partner_maps::{Profile, ProfileSet, check, translate};
 use schemas::Document;
+
+mod common;
 
 const SHA: &str = "5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a";
 
@@ -316,15 +318,7 @@ fn partner_check_says_when_a_return_has_no_original_invoice() {
 fn a_sales_report_with_a_return_survives_render_then_translate() {
     let p = pinnacle();
     let doc = translated(&p, PIN_867);
-    let envelope = Envelope {
-        interchange_control_number: 7,
-        group_control_number: 7,
-        set_control_number: 7,
-        date: chrono::NaiveDate::from_ymd_opt(2026, 12, 24).expect("date"),
-        time: chrono::NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
-        test: false,
-        ack_requested: false,
-    };
+    let envelope = common::envelope(7);
     let bytes = render_to_bytes(
         std::slice::from_ref(&doc),
         &p,

@@ -14,6 +14,8 @@ use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
 use x12::validate::InterchangeReport;
 use x12::writer::{WriteOptions, render_interchange};
 
+mod common;
+
 const SHA: &str = "5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a5e1f0c0a";
 
 fn profiles_dir() -> PathBuf {
@@ -973,7 +975,7 @@ fn every_heading_aaa_of_an_849_is_kept() {
     assert_eq!(more, [(Some("33"), Some("C"))]);
 
     let gooddrug = set.get("gooddrug").expect("gooddrug");
-    let envelope = answer_envelope();
+    let envelope = common::envelope(100);
     let bytes = partner_maps::render::render_to_bytes(
         &[docs[0].clone()],
         gooddrug,
@@ -1102,19 +1104,6 @@ fn a_con_loop_without_pad_lines_is_a_contract_answer() {
     );
 }
 
-/// The envelope the 849 answers of these tests are rendered in.
-fn answer_envelope() -> partner_maps::render::Envelope {
-    partner_maps::render::Envelope {
-        interchange_control_number: 100,
-        group_control_number: 100,
-        set_control_number: 7,
-        date: chrono::NaiveDate::from_ymd_opt(2026, 12, 24).expect("date"),
-        time: chrono::NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
-        test: false,
-        ack_requested: false,
-    }
-}
-
 /// A contract answer has no amounts: rendering one `adjusted` is refused (it would come back
 /// `rejected`), and an accepted one is written as an explicit `AAA*Y` in its CON loop.
 #[test]
@@ -1126,7 +1115,7 @@ fn a_contract_answer_renders_as_a_con_loop_with_its_aaa() {
         panic!("{:?}", outcomes[0].result)
     };
     let acme = set.get("acmepharma").expect("acmepharma");
-    let envelope = answer_envelope();
+    let envelope = common::envelope(100);
     let identity = partner_maps::render::Identity::new("ZZ", "CHARGEGATE");
     let render = |r: schemas::ClaimResponse| {
         partner_maps::render::render_to_bytes(
