@@ -89,6 +89,14 @@ fn row_lock(c: &dyn Exec) -> &'static str {
     }
 }
 
+/// `NotFound` for transaction `id`.
+fn no_transaction(id: Uuid) -> StoreError {
+    StoreError::NotFound {
+        entity: "transaction",
+        id: id.to_string(),
+    }
+}
+
 /// The step and state of transaction `id`, its row locked ([`row_lock`]); `NotFound` when
 /// there is none.
 async fn locked_step_state(c: &mut dyn Exec, id: Uuid) -> StoreResult<(String, String)> {
@@ -99,10 +107,7 @@ async fn locked_step_state(c: &mut dyn Exec, id: Uuid) -> StoreResult<(String, S
             vec![id.into()],
         )
         .await?
-        .ok_or_else(|| StoreError::NotFound {
-            entity: "transaction",
-            id: id.to_string(),
-        })?;
+        .ok_or_else(|| no_transaction(id))?;
     Ok((row.text("step")?, row.text("state")?))
 }
 
@@ -221,10 +226,7 @@ pub(crate) async fn set_aside(
     if n != 1 {
         // Not reachable under the row lock (PostgreSQL) or the write lock (SQLite); read again
         // rather than report a change that did not happen.
-        let now = get(c, d.id).await?.ok_or_else(|| StoreError::NotFound {
-            entity: "transaction",
-            id: d.id.to_string(),
-        })?;
+        let now = get(c, d.id).await?.ok_or_else(|| no_transaction(d.id))?;
         return Err(way.wrong_state(d.id, now.state));
     }
     aside_event(c, d, d.id, &step, way, None).await?;
@@ -253,10 +255,7 @@ pub(crate) async fn set_aside(
         .await?;
         aside_event(c, d, id, &child.text("step")?, way, Some(d.id)).await?;
     }
-    get(c, d.id).await?.ok_or_else(|| StoreError::NotFound {
-        entity: "transaction",
-        id: d.id.to_string(),
-    })
+    get(c, d.id).await?.ok_or_else(|| no_transaction(d.id))
 }
 
 /// Whether set `id` was last dismissed together with its file `file` (its latest dismissal
