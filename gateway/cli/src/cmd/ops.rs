@@ -1,4 +1,4 @@
-//! The service commands: `serve`, `migrate`, `transactions`, `replay`, `dismiss` (design.md 3). They
+//! The service commands: `serve`, `migrate`, `transactions`, `replay`, `dismiss`, `restore` (design.md 3). They
 //! read the same layered configuration as the service (defaults < `chargegate.toml` or
 //! `--config` < `CHARGEGATE__*`).
 
