@@ -396,12 +396,23 @@ impl<'a> SegmentAt<'a> {
         if (bytes[0] == b' ') | (bytes[bytes.len() - 1] == b' ') {
             return self.str_at_spaced(n, text);
         }
+        // None to find in a set the validator found none in.
+        self.without_separators(n, text, !self.separator_free)
+    }
+
+    /// `text`, element `n`, unless `look` and it holds a repetition or component separator.
+    #[inline(always)]
+    fn without_separators(
+        &self,
+        n: usize,
+        text: &'a str,
+        look: bool,
+    ) -> Result<Option<&'a str>, ReadError> {
         let d = self.segment.delimiters();
         // One pass for both separators (elements are short and this runs for every one);
-        // which of them it was is only worked out when one is there. None to find in a set
-        // the validator found none in.
+        // which of them it was is only worked out when one is there.
         let rep = d.repetition.unwrap_or(d.component);
-        if !self.separator_free && text.bytes().any(|b| b == rep || b == d.component) {
+        if look && text.bytes().any(|b| b == rep || b == d.component) {
             return Err(self.separator_error(n, text));
         }
         Ok(Some(text))
@@ -416,12 +427,7 @@ impl<'a> SegmentAt<'a> {
         if text.is_empty() {
             return Ok(None);
         }
-        let d = self.segment.delimiters();
-        let rep = d.repetition.unwrap_or(d.component);
-        if !self.separator_free && text.bytes().any(|b| b == rep || b == d.component) {
-            return Err(self.separator_error(n, text));
-        }
-        Ok(Some(text))
+        self.without_separators(n, text, !self.separator_free)
     }
 
     /// True when element `n` may hold a component separator (it cannot when the validator
@@ -452,12 +458,8 @@ impl<'a> SegmentAt<'a> {
         if text.is_empty() {
             return Ok(None);
         }
-        let d = self.segment.delimiters();
-        let rep = d.repetition.unwrap_or(d.component);
-        if text.bytes().any(|b| b == rep || b == d.component) {
-            return Err(self.separator_error(n, text));
-        }
-        Ok(Some(text))
+        // Always looked for on this rare path.
+        self.without_separators(n, text, true)
     }
 
     /// The error for a simple element `n` holding a repetition or component separator.
