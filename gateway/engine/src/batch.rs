@@ -1126,11 +1126,7 @@ impl Batch {
                     .validation
                     .as_ref()
                     .and_then(|v| v.calculated_amount);
-                let overrides =
-                    calculated.is_none_or(|c| claimed - c > amounts::tolerance(&self.settings, c));
-                if overrides && comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
-                    return Err(BatchError::CommentRequired);
-                }
+                self.override_commented(claimed, calculated, comment.as_deref())?;
                 let quantity = sale.quantity;
                 self.accept(
                     i,
@@ -1179,11 +1175,7 @@ impl Batch {
                 // An amount typed in above the calculated one beyond tolerance is an override,
                 // as accepting such a claimed amount is (4.3): it needs a comment. A sales
                 // report's line claims nothing to bound it otherwise.
-                let overrides =
-                    calculated.is_none_or(|c| amount - c > amounts::tolerance(&self.settings, c));
-                if overrides && comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
-                    return Err(BatchError::CommentRequired);
-                }
+                self.override_commented(amount, calculated, comment.as_deref())?;
                 self.accept(
                     i,
                     quantity,
@@ -1453,6 +1445,22 @@ impl Batch {
             });
         }
         Ok(i)
+    }
+
+    /// An amount accepted above the calculated one beyond tolerance, or with nothing
+    /// calculated to bound it, is an override (4.3): it needs a comment.
+    fn override_commented(
+        &self,
+        amount: Decimal,
+        calculated: Option<Decimal>,
+        comment: Option<&str>,
+    ) -> Result<(), BatchError> {
+        let overrides =
+            calculated.is_none_or(|c| amount - c > amounts::tolerance(&self.settings, c));
+        if overrides && comment.is_none_or(|c| c.trim().is_empty()) {
+            return Err(BatchError::CommentRequired);
+        }
+        Ok(())
     }
 
     /// L7 with the cap re-checked at this moment (§4.3): takes the reservation.
