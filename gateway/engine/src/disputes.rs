@@ -297,9 +297,9 @@ impl Row<'_> {
     fn date(&self, column: &str) -> Result<Option<NaiveDate>, DisputeCsvError> {
         match self.get(column)? {
             "" => Ok(None),
-            value => NaiveDate::parse_from_str(value, "%Y-%m-%d")
+            value => crate::calendar::parse_iso_date(value)
                 .map(Some)
-                .map_err(|_| self.error(column, "not an ISO date")),
+                .ok_or_else(|| self.error(column, "not an ISO date (YYYY-MM-DD)")),
         }
     }
 

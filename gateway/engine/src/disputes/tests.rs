@@ -190,7 +190,13 @@ fn a_bad_file_fails_whole_with_its_location() {
         ),
         (
             csv.replacen(",2026-10-20,", ",20.10.2026,", 1),
-            "row 4, column invoice_date: not an ISO date",
+            "row 4, column invoice_date: not an ISO date (YYYY-MM-DD)",
+        ),
+        (
+            // No ISO date, though chrono's `%Y-%m-%d` alone takes it: the export never writes
+            // it, and rosters and price lists refuse it too.
+            csv.replacen(",2026-10-20,", ",2026-10-2,", 1),
+            "row 4, column invoice_date: not an ISO date (YYYY-MM-DD)",
         ),
     ];
     for (bad, expected) in cases {
