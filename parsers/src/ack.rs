@@ -73,7 +73,7 @@ pub fn acknowledge(report: &InterchangeReport, params: &AckParams) -> Option<Int
     }
     let mut groups = Vec::new();
     if !report.rejected() {
-        let acked = report.groups.iter().filter(|g| g.functional_id != "FA");
+        let acked = report.groups.iter().filter(|g| g.acknowledgeable());
         for (gcn, g) in (params.group_control_number..).zip(acked) {
             groups.push(group_ack(g, isa, params, gcn));
         }
@@ -117,11 +117,7 @@ pub fn acknowledged_groups(report: &InterchangeReport) -> usize {
     if report.rejected() {
         return 0;
     }
-    report
-        .groups
-        .iter()
-        .filter(|g| g.functional_id != "FA")
-        .count()
+    report.groups.iter().filter(|g| g.acknowledgeable()).count()
 }
 
 fn or(v: &str, default: &str) -> String {

@@ -316,6 +316,54 @@ fn unsupported_functional_group_is_ak9_1() {
     acks_are_valid(&out);
 }
 
+/// A GS01 that is no functional identifier code (missing, three characters, lower case)
+/// cannot be echoed in AK101: the AK1 naming the group was invalid X12. The group is still
+/// rejected, and TA1 `E` `024` (invalid interchange content) answers it instead of a 997 or
+/// 999 that the partner's translator would refuse; the file's other groups keep theirs.
+#[test]
+fn gs01_no_acknowledgment_can_echo_is_answered_by_ta1_e_024() {
+    let two_groups = edit(
+        &claim(),
+        "GE*1*5001~",
+        "GE*1*5001~GS*CF*GOODDRUG*ACMEPHARMA*20261115*1405*5002*X*004010~ST*844*0001~BAA*00*DR*20261115*DB*X1~PAD*1~SE*4*0001~GE*1*5002~",
+    );
+    let two_groups = edit(&two_groups, "IEA*1*", "IEA*2*");
+    for gs01 in ["", "PTX", "pt"] {
+        let out = run(&edit(
+            &two_groups,
+            "GS*CF*GOODDRUG*ACMEPHARMA*20261115*1405*5001*",
+            &format!("GS*{gs01}*GOODDRUG*ACMEPHARMA*20261115*1405*5001*"),
+        ));
+        let report = &out.interchanges[0];
+        assert_eq!(report.groups[0].status(), "R", "{gs01:?}");
+        assert!(!report.groups[0].acknowledgeable(), "{gs01:?}");
+        assert!(report.groups[1].acknowledgeable(), "{gs01:?}");
+        let d = find(&out, Code::Interchange(Ta1Note::InvalidContent));
+        assert_eq!(d.location.group.as_deref(), Some("5001"), "{gs01:?}");
+        assert!(d.message.contains("TA1 E 024"), "{}", d.message);
+        let params = AckParams {
+            kind: AckKind::Fa997,
+            ta1: Ta1Policy::WhenRequestedOrRejected,
+            all_sets: true,
+            interchange_control_number: 42,
+            group_control_number: 7,
+            date: "20261123".into(),
+            time: "1200".into(),
+        };
+        let ack = acknowledge(report, &params).expect("a TA1 and a 997");
+        let ta1: Vec<(String, String)> = ack.ta1.iter().map(|s| (s.text(4), s.text(5))).collect();
+        assert_eq!(ta1, [("E".to_owned(), "024".to_owned())], "{gs01:?}");
+        // One 997 group, for the group 5002 only.
+        assert_eq!(ack.groups.len(), 1, "{gs01:?}");
+        acks_are_valid(&out);
+    }
+    // IN is a code (an invoice group) none of our sets uses: echoed, the group rejected by
+    // its 997 (AK905 1), no TA1 note.
+    let out = run(&edit(&claim(), "GS*CF*", "GS*IN*"));
+    assert!(out.interchanges[0].groups[0].acknowledgeable());
+    assert!(out.interchanges[0].warnings.is_empty());
+}
+
 /// GS08 is AN 1/12: a longer one is read as its version, but that version as sent is none
 /// we support.
 #[test]

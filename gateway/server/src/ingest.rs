@@ -1005,7 +1005,7 @@ fn policy_name(policy: &AckPolicy, report: &InterchangeReport) -> &'static str {
     if policy.kind != x12::ack::AckKind::Ia999 {
         return "997";
     }
-    let acked = report.groups.iter().filter(|g| g.functional_id != "FA");
+    let acked = report.groups.iter().filter(|g| g.acknowledgeable());
     let (mut v5, mut v4) = (false, false);
     for g in acked {
         if g.version == Some(x12::dict::Version::V005010) {

@@ -182,6 +182,15 @@ pub struct GroupReport {
 }
 
 impl GroupReport {
+    /// Whether a 997/999 answers this group: it is not an acknowledgment group itself (`FA`)
+    /// and its GS01 can be echoed in AK101, which is the same element (479, a code of two
+    /// characters). A GS01 missing, too long or no code at all would make the AK1 naming the
+    /// group invalid X12 in turn; TA1 `E` `024` (invalid interchange content) answers such a
+    /// group instead ([`crate::validate::Validator`] notes it).
+    pub fn acknowledgeable(&self) -> bool {
+        self.functional_id != "FA" && echoable_functional_id(&self.functional_id, self.version)
+    }
+
     /// AK901: `A` all accepted, `P` some, `R` none or a group-level error.
     pub fn status(&self) -> &'static str {
         if !self.errors.is_empty() || (self.sets_received > 0 && self.sets_accepted == 0) {
@@ -235,4 +244,15 @@ pub struct SegmentIssue {
     pub elements: Vec<ElementIssue>,
     /// Business context for a 999 CTX, e.g. (`PAD01`, `3`) for claim line 3.
     pub context: Option<(String, String)>,
+}
+
+/// True when `gs01` is a functional identifier code (element 479) the AK101 of an
+/// acknowledgment in `version` (004010 when the group's is not supported) may carry.
+pub(crate) fn echoable_functional_id(gs01: &str, version: Option<Version>) -> bool {
+    crate::dict::segment(version.unwrap_or(Version::V004010), "AK1")
+        .and_then(|ak1| ak1.elements.first())
+        .is_some_and(|ak101| {
+            (usize::from(ak101.min)..=usize::from(ak101.max)).contains(&gs01.len())
+                && ak101.accepts_code(gs01)
+        })
 }

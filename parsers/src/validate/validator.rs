@@ -770,6 +770,15 @@ impl Validator {
                 format!("functional group {:?} not supported", t(1)),
             );
         }
+        if !super::report::echoable_functional_id(&t(1), version) {
+            self.warn_interchange(
+                Ta1Note::InvalidContent,
+                &format!(
+                    "GS01 {:?} is no functional identifier code (element 479): no 997 or 999 can name the group in its AK101, so TA1 E 024 answers it",
+                    t(1)
+                ),
+            );
+        }
         // The GS is envelope: its element errors reject the group, so they are checked even
         // when only the envelopes are (the translation's prepass must see that rejection).
         if let Some(v) = version
@@ -896,7 +905,7 @@ impl Validator {
             .map_or("", |g| g.report.functional_id.as_str());
         let wrong_group = set_def.filter(|d| d.functional_id != group_id).map(|d| {
             format!(
-                "set {st01} does not belong in a {group_id} group ({} expected)",
+                "set {st01} does not belong in a {group_id:?} group ({} expected)",
                 d.functional_id
             )
         });
