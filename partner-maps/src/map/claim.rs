@@ -18,9 +18,9 @@ use super::item::required_item;
 use super::party::{customer, find_entity, heading_party};
 use super::{
     ContractPlaces, Ctx, Path, action, agreement_refs, amount_by, class_of_trade, contract_id,
-    contract_places, count_u32, date_by, either, invoice_ref, listed, note_return_without_original,
-    note_unused_prices, our_uom, pad_line_id, price_by_basis, quantity_by, ref_by, seen,
-    take_party_class,
+    contract_places, count_u32, date_by, either, first_unbased, invoice_ref, listed,
+    note_return_without_original, note_unused_prices, our_uom, pad_line_id, price_by_basis,
+    quantity_by, ref_by, seen, take_party_class, unbased_price,
 };
 use crate::profile::{ClaimRef, DateBasis};
 
@@ -258,17 +258,36 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
             );
             None
         }
-        None => {
-            ctx.missing_segment(
-                pad,
-                line,
-                "contract price",
-                Some("dialect.contract_price_basis"),
-                "UIT",
-                format!("no UIT with basis {}", either(&d.contract_price_basis)),
-            );
-            None
-        }
+        // A UIT without a basis may be the price meant, but nothing says so: the finding is
+        // that UIT's missing UIT03.
+        None => match first_unbased(&l.unit_prices) {
+            Some((k, uit)) => {
+                ctx.missing_element(
+                    pad.then("UIT", k),
+                    line,
+                    "contract price",
+                    Some("dialect.contract_price_basis"),
+                    (3, "639"),
+                    format!(
+                        "no UIT with basis {}: {}",
+                        either(&d.contract_price_basis),
+                        unbased_price(uit)
+                    ),
+                );
+                None
+            }
+            None => {
+                ctx.missing_segment(
+                    pad,
+                    line,
+                    "contract price",
+                    Some("dialect.contract_price_basis"),
+                    "UIT",
+                    format!("no UIT with basis {}", either(&d.contract_price_basis)),
+                );
+                None
+            }
+        },
     };
     note_unused_prices(
         ctx,

@@ -610,13 +610,32 @@ pub(crate) fn note_unused_prices(
         if lists.iter().any(|(_, l)| l.iter().any(|c| c == basis)) {
             continue;
         }
+        if p.basis.is_none() {
+            // Without a basis the price means nothing the profile can place.
+            ctx.note(path.then("UIT", k), line, || unbased_price(p));
+            continue;
+        }
         let named: Vec<String> = lists
             .iter()
             .map(|(key, l)| format!("dialect.{key} {}", listed(l)))
             .collect();
-        let shown = if basis.is_empty() { "(none)" } else { basis };
-        let msg = format!("UIT03 '{shown}' not in {}", named.join(" or "));
+        let msg = format!("UIT03 '{basis}' not in {}", named.join(" or "));
         ctx.note(path.then("UIT", k), line, || msg);
+    }
+}
+
+/// The first UIT without a UIT03, with its index among the UITs.
+pub(crate) fn first_unbased(prices: &[Uit]) -> Option<(usize, &Uit)> {
+    prices.iter().enumerate().find(|(_, p)| p.basis.is_none())
+}
+
+/// What is said of a UIT without a UIT03 (basis of unit price).
+pub(crate) fn unbased_price(p: &Uit) -> String {
+    match p.unit_price {
+        Some(price) => {
+            format!("UIT has no UIT03 (basis of unit price); its price {price} was not used")
+        }
+        None => "UIT has no UIT03 (basis of unit price)".to_owned(),
     }
 }
 
