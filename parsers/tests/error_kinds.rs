@@ -220,6 +220,33 @@ fn a_letter_as_005010_repetition_separator_is_rejected() {
     );
 }
 
+/// A space in 00501 ISA11 is no repetition separator either: data holds spaces ("VOLTA
+/// COMPONENTS DISTRIBUTION" would be read as repeats). Refused as a letter is, located at the
+/// ISA, and no value is split at its spaces.
+#[test]
+fn a_space_as_005010_repetition_separator_is_rejected() {
+    let text = sample("844_5010_ship_and_debit.x12");
+    let out = run(&edit(&text, "*^*00501*", "* *00501*"));
+    let d = find(&out, Code::Interchange(Ta1Note::InvalidStandardsId));
+    assert!(
+        d.to_string()
+            .contains("ISA11 is a space: in 00501 a space cannot be the repetition separator"),
+        "{d}"
+    );
+    assert_eq!(d.location.interchange.as_deref(), Some("000007001"));
+    assert_eq!(
+        out.interchanges[0].errors,
+        vec![Ta1Note::InvalidStandardsId]
+    );
+    let others: Vec<String> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.code != Code::Interchange(Ta1Note::InvalidStandardsId))
+        .map(|d| d.to_string())
+        .collect();
+    assert!(others.is_empty(), "{others:#?}");
+}
+
 #[test]
 fn alphanumeric_segment_terminator_is_ta1_004() {
     let mut bytes = claim().into_bytes();

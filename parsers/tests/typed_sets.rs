@@ -415,14 +415,41 @@ fn a_dtm_with_its_date_in_dtm05_d8_reads_and_writes_back_as_sent() {
 }
 
 #[test]
-fn a_dtm_whose_d8_date_is_no_date_or_whose_period_is_a_range_does_not_read() {
+fn a_dtm_whose_d8_date_is_no_date_does_not_read() {
     let raw = only_set(&claim_with_period_dates("D8*20261131"));
     let e = read_set(&raw).expect_err("no such day");
     assert!(e.to_string().contains("20261131"), "{e}");
-    // A range is not one date: DTM02 is still wanted.
-    let raw = only_set(&claim_with_period_dates("RD8*20261101-20261107"));
-    let e = read_set(&raw).expect_err("a range");
-    assert!(e.to_string().contains("conditionally required"), "{e}");
+}
+
+/// DTM05 `RD8` with a DTM06 range in DTM02's stead (R020305) reads as the range: its start
+/// the date, its end `end`, written back as sent. It was refused as "DTM02 missing"; a
+/// reader wanting one date refuses it itself (partner-maps says why).
+#[test]
+fn a_dtm_with_a_range_in_dtm05_rd8_reads_as_its_start_and_end() {
+    let data = claim_with_period_dates("RD8*20261101-20261107");
+    let raw = only_set(&data);
+    let set = read_set(&raw).unwrap_or_else(|e| panic!("{e}"));
+    let TypedSet::Ts844(claim) = &set else {
+        panic!("844")
+    };
+    let lines: Vec<_> = claim.lines().map(|(_, l)| l).collect();
+    let dtm = lines[2]
+        .dates
+        .iter()
+        .find(|d| d.qualifier == DateQualifier::Invoice)
+        .expect("the DTM*003");
+    assert_eq!(
+        (dtm.date, dtm.end),
+        (date(2026, 11, 1), Some(date(2026, 11, 7)))
+    );
+    let out = render("844_4010_claim.x12", &set, Version::V004010);
+    assert_eq!(segments(&out, b'~'), segments(&data, b'~'));
+    // A range that is none (reversed, or no second date) is refused with its value.
+    for bad in ["RD8*20261107-20261101", "RD8*20261101"] {
+        let raw = only_set(&claim_with_period_dates(bad));
+        let e = read_set(&raw).expect_err("no range");
+        assert!(e.to_string().contains(&bad[4..]), "{e}");
+    }
 }
 
 /// AN trailing spaces are not significant (x12-chargeback 2.5): a contract, memo, invoice,

@@ -112,6 +112,36 @@ fn a_price_on_an_unknown_basis_is_named_with_its_segment_and_profile_key() {
     );
 }
 
+/// A UIT without UIT03 has a price nobody can place (WAC? contract price?): the note says
+/// so at the UIT, with the price left unused. It said "UIT03 '(none)' not in ...".
+#[test]
+fn a_price_without_a_basis_is_noted_at_its_uit_with_the_price_not_used() {
+    let (report, notes) = gooddrug_claim_edited("UIT*CA*65.00*WH~", "UIT*CA*65.00~");
+    assert!(report.is_ok(), "{report}");
+    assert_eq!(
+        notes,
+        [
+            "segment 28 (UIT), line 3: UIT has no UIT03 (basis of unit price); its price 65.00 was not used"
+        ]
+    );
+}
+
+/// The contract price is required: when the only candidate is a UIT without UIT03, the
+/// error is that UIT's missing UIT03 (AK4 3 639), not a UIT missing from the loop.
+#[test]
+fn a_contract_price_without_a_basis_is_an_error_at_its_uit() {
+    let (report, _) = gooddrug_claim_edited("UIT*CA*45.00*CT~", "UIT*CA*45.00~");
+    assert!(!report.is_ok(), "{report}");
+    let text = report.to_string();
+    assert!(
+        text.contains("segment 29 (UIT)")
+            && text.contains(
+                "no contract price: no UIT with basis CT: UIT has no UIT03 (basis of unit price); its price 45.00 was not used (dialect.contract_price_basis)"
+            ),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_claim_whose_summary_is_not_the_sum_of_its_lines_is_noted() {
     let (report, notes) = gooddrug_claim_edited("AMT*CC*255.25~", "AMT*CC*999.99~");

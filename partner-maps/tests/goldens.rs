@@ -325,3 +325,91 @@ fn every_aaa_of_an_849_line_is_kept_and_rendered_back() {
         docs.iter().map(without_source).collect::<Vec<_>>()
     );
 }
+
+/// `text` with the segments `n2` after the one segment `after`, its SE01 counting them.
+fn with_n2(text: &str, after: &str, n2: &str, se: &str) -> String {
+    assert_eq!(text.matches(after).count(), 1, "{after:?} must occur once");
+    let text = text.replacen(after, &format!("{after}{n2}"), 1);
+    let (count, control) = se.split_once('*').expect("SE01*SE02");
+    let added = u32::try_from(n2.matches('~').count()).expect("a few");
+    let bumped: u32 = count.parse::<u32>().expect("SE01") + added;
+    text.replacen(&format!("SE*{se}~"), &format!("SE*{bumped}*{control}~"), 1)
+}
+
+/// The one document `bytes` translate to with `id`'s profile.
+fn only_document(set: &ProfileSet, id: &str, bytes: &[u8]) -> Document {
+    let outcomes: Vec<_> = translate(bytes, &sha256(bytes), set, Some(id)).collect();
+    assert_eq!(outcomes.len(), 1);
+    match &outcomes[0].result {
+        Ok(docs) if docs.len() == 1 => docs[0].clone(),
+        other => panic!("{other:?}\n{}", String::from_utf8_lossy(bytes)),
+    }
+}
+
+/// An N2 (additional names) in an N1 loop is kept in the party and rendered back after the
+/// N1, so the document survives render then translate. Mapping dropped it.
+#[test]
+fn n2_names_of_a_party_are_kept_and_survive_render_then_translate() {
+    let set = ProfileSet::load_dir(profiles_dir()).expect("profiles load");
+    let gooddrug = set.get("gooddrug").expect("gooddrug");
+    let dir = profiles_dir().join("gooddrug/samples");
+    let sales = std::fs::read_to_string(dir.join("867_4010_sales.x12")).expect("867");
+    let sales = with_n2(
+        &sales,
+        "N1*ST*RIVERSIDE COMMUNITY HOSPITAL*11*AR1234563~\n",
+        "N2*SECOND NAME*EAST WING~\nN2*PHARMACY DEPT~\n",
+        "42*0001",
+    );
+    let sales = with_n2(
+        &sales,
+        "N1*DS*GOOD DRUG DISTRIBUTORS*1*987654321~\n",
+        "N2*GOOD DRUG WEST~\n",
+        "44*0001",
+    );
+    let claim = std::fs::read_to_string(dir.join("844_4010_claim.x12")).expect("844");
+    let claim = with_n2(
+        &claim,
+        "N1*ST*RIVERSIDE COMMUNITY HOSPITAL*11*AR1234563~\n",
+        "N2*SECOND NAME~\n",
+        "64*0001",
+    );
+    let names = |p: &schemas::Party| -> Vec<String> {
+        p.additional_names.iter().map(|n| n.to_string()).collect()
+    };
+    for (x12, n2) in [
+        (sales, "N2*SECOND NAME*EAST WING~N2*PHARMACY DEPT~N3*"),
+        (
+            claim,
+            "N1*ST*RIVERSIDE COMMUNITY HOSPITAL*11*AR1234563~N2*SECOND NAME~",
+        ),
+    ] {
+        let doc = only_document(&set, "gooddrug", x12.as_bytes());
+        match &doc {
+            Document::SalesReport(r) => {
+                let customer = r.lines[0].end_customer.as_deref().expect("a customer");
+                assert_eq!(
+                    names(customer),
+                    ["SECOND NAME", "EAST WING", "PHARMACY DEPT"]
+                );
+                assert_eq!(names(&r.distributor), ["GOOD DRUG WEST"]);
+            }
+            Document::Claim(c) => {
+                assert_eq!(names(&c.lines[0].end_customer), ["SECOND NAME"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let bytes = render_to_bytes(
+            std::slice::from_ref(&doc),
+            gooddrug,
+            &Identity::new("ZZ", "CHARGEGATE"),
+            &envelope(gooddrug),
+        )
+        .expect("renders");
+        let text = String::from_utf8(bytes.clone())
+            .expect("ascii")
+            .replace('\n', "");
+        assert!(text.contains(n2), "{text}");
+        let back = only_document(&set, "gooddrug", &bytes);
+        assert_eq!(without_source(&back), without_source(&doc), "{text}");
+    }
+}

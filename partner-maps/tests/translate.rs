@@ -1139,3 +1139,74 @@ fn a_contract_answer_renders_as_a_con_loop_with_its_aaa() {
     let err = render(adjusted).expect_err("an adjusted contract answer is refused");
     assert!(err.to_string().contains("contract answer amounts"), "{err}");
 }
+
+/// The one document of `text` with its partner's profile, or the set's errors.
+fn only_outcome(text: &str) -> Result<schemas::Document, String> {
+    let set = profiles();
+    let outcomes: Vec<_> = translate(text.as_bytes(), SHA, &set, None).collect();
+    assert_eq!(outcomes.len(), 1);
+    match &outcomes[0].result {
+        Ok(docs) if docs.len() == 1 => Ok(docs[0].clone()),
+        Ok(docs) => panic!("{docs:?}"),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// DTM05 `RD8` with its range in DTM06 instead of a DTM02 (R020305) is a period: where a
+/// period is read (an 867's report period, an 845's contract term) it gives both ends. It
+/// was refused as "DTM02 missing".
+#[test]
+fn a_period_sent_as_an_rd8_range_gives_its_start_and_end() {
+    let sales = edit(
+        &edit(
+            &sample("gooddrug", "867_4010_sales.x12"),
+            "DTM*090*20261101~\nDTM*091*20261130~\n",
+            "DTM*090****RD8*20261101-20261130~\n",
+        ),
+        "SE*42*0001~",
+        "SE*41*0001~",
+    );
+    let Ok(schemas::Document::SalesReport(r)) = only_outcome(&sales) else {
+        panic!("{:?}", only_outcome(&sales))
+    };
+    assert_eq!(
+        (r.period_start.to_string(), r.period_end.to_string()),
+        ("2026-11-01".to_owned(), "2026-11-30".to_owned())
+    );
+    let contract = edit(
+        &edit(
+            &sample("acmepharma", "845_4010_contract.x12"),
+            "DTM*092*20261101~\nDTM*093*20271031~\n",
+            "DTM*092****RD8*20261101-20271031~\n",
+        ),
+        "SE*48*0001~",
+        "SE*47*0001~",
+    );
+    let Ok(schemas::Document::Contract(c)) = only_outcome(&contract) else {
+        panic!("{:?}", only_outcome(&contract))
+    };
+    assert_eq!(
+        (c.effective.to_string(), c.expires.to_string()),
+        ("2026-11-01".to_owned(), "2027-10-31".to_owned())
+    );
+}
+
+/// Where one date is needed (an 844 line's invoice date), a range is refused saying so,
+/// located at the DTM, and not as a missing date.
+#[test]
+fn a_range_where_one_date_is_needed_is_refused_as_a_range() {
+    let claim = edit(
+        &sample("gooddrug", "844_4010_claim.x12"),
+        "DTM*003*20261107~",
+        "DTM*003****RD8*20261101-20261107~",
+    );
+    let e = only_outcome(&claim).expect_err("a range is no invoice date");
+    assert!(
+        e.contains("segment 33 (DTM), element 5: line 3:")
+            && e.contains(
+                "invoice date: DTM*003 carries a date range (RD8) where one date is needed"
+            ),
+        "{e}"
+    );
+    assert!(!e.contains("eligibility date"), "{e}");
+}

@@ -124,6 +124,7 @@ mod tests {
             qualifier: "1".into(),
             id: id.into(),
             name: None,
+            additional_names: vec![],
             kind: None,
             address: None,
             refs: vec![],

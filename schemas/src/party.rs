@@ -22,6 +22,9 @@ pub struct Party {
     /// N102 name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Text>,
+    /// N201/N202 additional names of the N1 loop, in order (two per N2 when rendered).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub additional_names: Vec<Text>,
     /// Normalized kind of the N103 id, added by the partner profile.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<PartyKind>,
@@ -134,6 +137,7 @@ mod tests {
             qualifier: "11".into(),
             id: "AR1234563".into(),
             name: None,
+            additional_names: vec![],
             kind: None,
             address: None,
             refs: vec![],

@@ -51,6 +51,7 @@ fn party(qualifier: &str, id: &str, name: &str) -> Party {
         qualifier: qualifier.into(),
         id: id.into(),
         name: Some(name.into()),
+        additional_names: vec![],
         kind: None,
         address: None,
         refs: vec![],

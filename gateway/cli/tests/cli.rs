@@ -102,6 +102,43 @@ fn ack_answers_the_bad_sample_with_ta1_and_997() {
 }
 
 #[test]
+fn ack_999_of_a_4010_group_says_it_is_a_997() {
+    // The 999 is 005010 only: a 004010 group asked for one gets the 997 the gateway sends
+    // it, and stderr says so, naming the group.
+    let o = chargegate(&[
+        "ack",
+        "--kind",
+        "999",
+        "--date",
+        "20261201",
+        "--time",
+        "1200",
+        "samples/844_4010_claim.x12",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("ST*997*"), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("note: interchange ")
+            && err.contains("group 5001 (GS06) is version 004010: a 999 acknowledges 005010 groups only (005010X231); it gets a 997"),
+        "{err}"
+    );
+    // A 005010 group gets its 999 and no note.
+    let o = chargegate(&[
+        "ack",
+        "--kind",
+        "999",
+        "--date",
+        "20261201",
+        "--time",
+        "1200",
+        "samples/844_5010_ship_and_debit.x12",
+    ]);
+    assert!(stdout(&o).contains("ST*999*"), "{}", stdout(&o));
+    assert!(!stderr(&o).contains("gets a 997"), "{}", stderr(&o));
+}
+
+#[test]
 fn ack_rejects_a_set_that_does_not_map_as_the_gateway_does() {
     // Valid X12, but GOOD DRUG's profile reads quantities from QTY01 39 only: the set cannot
     // be mapped, and the 997 the gateway sends says so (AK5 R 5), not "accepted".

@@ -383,6 +383,7 @@ fn echo_party(party: &Party) -> Party {
         qualifier: party.qualifier.clone(),
         id: party.id.clone(),
         name: party.name.clone(),
+        additional_names: vec![],
         kind: party.kind,
         address: None,
         refs: vec![],

@@ -1543,6 +1543,7 @@ mod tests {
             qualifier: "1".into(),
             id: "1".into(),
             name: None,
+            additional_names: vec![],
             kind: None,
             address: None,
             refs: vec![],

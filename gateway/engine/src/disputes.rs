@@ -371,6 +371,7 @@ pub fn read_corrections<R: Read>(
                 qualifier: row.required("end_customer_id_qualifier")?.into(),
                 id: row.required("end_customer_id")?.into(),
                 name: row.optional("end_customer_name")?.map(Text::from),
+                additional_names: original.sale.end_customer.additional_names.clone(),
                 kind: None,
                 address: None,
                 refs: original.sale.end_customer.refs.clone(),

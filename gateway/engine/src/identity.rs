@@ -268,6 +268,7 @@ mod tests {
             qualifier: "92".into(),
             id: "cust-1".into(),
             name: None,
+            additional_names: vec![],
             kind: None,
             address: None,
             refs: vec![schemas::Reference {

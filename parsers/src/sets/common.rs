@@ -957,9 +957,12 @@ pub struct Dtm {
     /// DTM01 what the date is.
     pub qualifier: DateQualifier,
     /// DTM02 the date, or DTM06 when the date is sent as DTM05 `D8` (CCYYMMDD) instead, as
-    /// the standard allows (R020305). A DTM with neither does not read, nor does one with
-    /// another period format (a range, `RD8`, is not one date).
+    /// the standard allows (R020305), or the start of a DTM06 range sent as DTM05 `RD8`
+    /// (see `end`). A DTM with none of these does not read, nor one with another format.
     pub date: NaiveDate,
+    /// The end of the DTM05 `RD8` range sent in DTM02's stead: the DTM is a period, not one
+    /// date, and a reader wanting one date must refuse it.
+    pub end: Option<NaiveDate>,
     /// DTM03 time.
     pub time: Option<Time>,
     /// DTM04 time code (time zone).
@@ -975,17 +978,23 @@ impl SegmentType for Dtm {
     fn decode(at: &SegmentAt<'_>) -> Result<Self, ReadError> {
         let qualifier = at.required_code(1)?;
         let period_format: Option<String> = at.text(5)?;
-        let date = match at.date(2)? {
-            Some(d) => d,
+        let (date, end) = match at.date(2)? {
+            Some(d) => (d, None),
             // DTM05 `D8` says DTM06 is the date, CCYYMMDD, in DTM02's stead.
             None if period_format.as_deref() == Some(D8) => {
-                at.date(6)?.ok_or_else(|| at.conditional_missing(6))?
+                (at.date(6)?.ok_or_else(|| at.conditional_missing(6))?, None)
+            }
+            // DTM05 `RD8`: DTM06 is a period, CCYYMMDD-CCYYMMDD.
+            None if period_format.as_deref() == Some(RD8) => {
+                let (start, end) = at.date_range(6)?.ok_or_else(|| at.conditional_missing(6))?;
+                (start, Some(end))
             }
             None => return Err(at.conditional_missing(2)),
         };
         Ok(Dtm {
             qualifier,
             date,
+            end,
             time: at.time(3)?,
             time_code: at.text(4)?,
             period_format,
@@ -1007,9 +1016,9 @@ impl SegmentType for Dtm {
     }
     fn to_seg(&self, _: Version) -> Seg {
         let date = format_date(self.date);
-        // A date read from DTM05/06 `D8` goes back there alone, as it came.
-        let in_period =
-            self.period_format.as_deref() == Some(D8) && self.period.as_deref() == Some(&date);
+        // A date read from DTM05/06 `D8`, or a range, goes back there alone, as it came.
+        let in_period = self.end.is_some()
+            || self.period_format.as_deref() == Some(D8) && self.period.as_deref() == Some(&date);
         seg(
             "DTM",
             vec![
@@ -1030,6 +1039,8 @@ impl SegmentType for Dtm {
 
 /// DTM05 date time period format qualifier: DTM06 is a CCYYMMDD date.
 const D8: &str = "D8";
+/// DTM05 date time period format qualifier: DTM06 is a range, CCYYMMDD-CCYYMMDD.
+const RD8: &str = "RD8";
 
 impl Dtm {
     /// A DTM with a qualifier and a date.
@@ -1037,6 +1048,7 @@ impl Dtm {
         Dtm {
             qualifier,
             date,
+            end: None,
             time: None,
             time_code: None,
             period_format: None,

@@ -554,6 +554,19 @@ impl<'a> SegmentAt<'a> {
         }
     }
 
+    /// Element `n` as a `CCYYMMDD-CCYYMMDD` range (DTM06 under DTM05 `RD8`), start first.
+    pub fn date_range(&self, n: usize) -> Result<Option<(NaiveDate, NaiveDate)>, ReadError> {
+        match self.str_at(n)? {
+            None => Ok(None),
+            Some(s) => s
+                .split_once('-')
+                .and_then(|(a, b)| Some((parse_date(a)?, parse_date(b)?)))
+                .filter(|(a, b)| a <= b)
+                .map(Some)
+                .ok_or_else(|| self.error(n, None, ReadErrorKind::InvalidDate(s.to_owned()))),
+        }
+    }
+
     /// Element `n` as a mandatory CCYYMMDD date.
     pub fn required_date(&self, n: usize) -> Result<NaiveDate, ReadError> {
         self.date(n)?

@@ -248,10 +248,12 @@ fn detect_counted(data: &[u8], element: u8) -> Result<IsaFrame, DelimiterError> 
 }
 
 /// ISA11 is a repetition separator from version 00501 on; before that it is the standards id.
+/// A letter, digit or space is none (the validator refuses it): a space taken as one would
+/// split every value holding a space into repeats.
 fn repetition_for(isa12: &[u8], isa11: u8) -> Option<u8> {
     let version_5_or_later =
         isa12.len() == 5 && isa12.iter().all(u8::is_ascii_digit) && isa12 >= b"00501".as_slice();
-    (version_5_or_later && !isa11.is_ascii_alphanumeric()).then_some(isa11)
+    (version_5_or_later && !isa11.is_ascii_alphanumeric() && isa11 != b' ').then_some(isa11)
 }
 
 #[cfg(test)]

@@ -543,8 +543,14 @@ impl Validator {
             );
         }
         // From 00501 ISA11 is the repetition separator: a delimiter, so not a letter or a
-        // digit (x12-chargeback 2.2, step 5); a 00401 `U` left there is no separator.
-        if version == b"00501" && raw(11).first().is_none_or(u8::is_ascii_alphanumeric) {
+        // digit (x12-chargeback 2.2, step 5); a 00401 `U` left there is no separator. Nor a
+        // space, which data holds ("ACME HOSPITAL" would be two repeats).
+        if version == b"00501" && raw(11) == b" " {
+            self.interchange_error(
+                Ta1Note::InvalidStandardsId,
+                "ISA11 is a space: in 00501 a space cannot be the repetition separator".into(),
+            );
+        } else if version == b"00501" && raw(11).first().is_none_or(u8::is_ascii_alphanumeric) {
             self.interchange_error(
                 Ta1Note::InvalidStandardsId,
                 format!(

@@ -18,9 +18,9 @@ use super::item::required_item;
 use super::party::{customer, find_entity, heading_party};
 use super::{
     ContractPlaces, Ctx, Path, action, agreement_refs, amount_by, class_of_trade, contract_id,
-    contract_places, count_u32, date_by, either, invoice_ref, listed, note_return_without_original,
-    note_unused_prices, our_uom, pad_line_id, price_by_basis, quantity_by, ref_by, seen,
-    take_party_class,
+    contract_places, count_u32, either, first_unbased, invoice_ref, is_range, listed,
+    note_return_without_original, note_unused_prices, one_date, our_uom, pad_line_id,
+    price_by_basis, quantity_by, ref_by, seen, take_party_class, unbased_price,
 };
 use crate::profile::{ClaimRef, DateBasis};
 
@@ -258,17 +258,36 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
             );
             None
         }
-        None => {
-            ctx.missing_segment(
-                pad,
-                line,
-                "contract price",
-                Some("dialect.contract_price_basis"),
-                "UIT",
-                format!("no UIT with basis {}", either(&d.contract_price_basis)),
-            );
-            None
-        }
+        // A UIT without a basis may be the price meant, but nothing says so: the finding is
+        // that UIT's missing UIT03.
+        None => match first_unbased(&l.unit_prices) {
+            Some((k, uit)) => {
+                ctx.missing_element(
+                    pad.then("UIT", k),
+                    line,
+                    "contract price",
+                    Some("dialect.contract_price_basis"),
+                    (3, "639"),
+                    format!(
+                        "no UIT with basis {}: {}",
+                        either(&d.contract_price_basis),
+                        unbased_price(uit)
+                    ),
+                );
+                None
+            }
+            None => {
+                ctx.missing_segment(
+                    pad,
+                    line,
+                    "contract price",
+                    Some("dialect.contract_price_basis"),
+                    "UIT",
+                    format!("no UIT with basis {}", either(&d.contract_price_basis)),
+                );
+                None
+            }
+        },
     };
     note_unused_prices(
         ctx,
@@ -320,8 +339,8 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
     if marked_return || quantity.is_some_and(|v| v < rust_decimal::Decimal::ZERO) {
         note_return_without_original(ctx, &l.refs, pad, line);
     }
-    let invoice_date = date_by(&l.dates, &d.invoice_date);
-    let ship_date = date_by(&l.dates, &d.ship_date);
+    let invoice_date = one_date(ctx, &l.dates, &d.invoice_date, pad, line, "invoice date");
+    let ship_date = one_date(ctx, &l.dates, &d.ship_date, pad, line, "ship date");
     eligibility_date(ctx, &l.dates, invoice_date, ship_date, pad, line);
 
     Some(ClaimLine {
@@ -413,7 +432,8 @@ pub(crate) fn eligibility_date(
         DateBasis::Invoice => (invoice_date, "invoice"),
         DateBasis::Ship => (ship_date, "ship"),
     };
-    if found.is_none() {
+    // A range in its place is refused as such already.
+    if found.is_none() && !is_range(dates, d.eligibility_date_qualifier()) {
         ctx.missing_segment(
             path,
             line,

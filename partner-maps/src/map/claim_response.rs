@@ -24,8 +24,9 @@ use super::claim::quantity_and_uom;
 use super::item::required_item;
 use super::party::{customer, find_entity, optional_heading_party};
 use super::{
-    ContractPlaces, Ctx, Path, action, amount_by, contract_id, contract_places, count_u32, date_by,
-    invoice_ref, note_unused_prices, pad_line_id, price_by_basis, quantity_by, ref_by, seen,
+    ContractPlaces, Ctx, Path, action, amount_by, contract_id, contract_places, count_u32,
+    invoice_ref, note_unused_prices, one_date, pad_line_id, price_by_basis, quantity_by, ref_by,
+    seen,
 };
 use crate::profile::StatusRule;
 
@@ -375,8 +376,8 @@ fn map_line(
         |k| validations.at.then("AAA", k),
         line,
     );
-    let invoice_date = date_by(&l.dates, &d.invoice_date);
-    let ship_date = date_by(&l.dates, &d.ship_date);
+    let invoice_date = one_date(ctx, &l.dates, &d.invoice_date, pad, line, "invoice date");
+    let ship_date = one_date(ctx, &l.dates, &d.ship_date, pad, line, "ship date");
     if ctx.wants_notes() && invoice_date.is_none() && ship_date.is_none() {
         eligibility_note(ctx, pad, line);
     }

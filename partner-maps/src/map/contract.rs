@@ -33,8 +33,8 @@ use x12::sets::ts845::{ConLoop, PadLoop};
 use super::item::required_item;
 use super::party::{customer, heading_party, plain_party};
 use super::{
-    ContractPlaces, Ctx, Path, action, agreement_refs, contract_id, contract_places, date_by,
-    either, listed, pad_line_id, take_party_class,
+    ContractPlaces, Ctx, Path, action, agreement_refs, contract_id, contract_places, either,
+    listed, one_date, pad_line_id, period_by, take_party_class,
 };
 
 pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts845, source: &Source) -> Vec<Contract> {
@@ -55,7 +55,9 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts845, source: &Source) -> Vec<Contra
         "distributor",
         "dialect.distributor_entity",
     );
-    let change_effective = date_by(&set.dates, "007").or_else(|| date_by(&set.dates, "152"));
+    let heading = Path::HEADING;
+    let change_effective = one_date(ctx, &set.dates, "007", heading, None, "change effective")
+        .or_else(|| one_date(ctx, &set.dates, "152", heading, None, "change effective"));
     let bpa04 = match (&bpa.reference_qualifier, &bpa.reference) {
         (Some(q), Some(r)) if q.code() == "CT" => Some(r.as_str()),
         _ => None,
@@ -97,8 +99,9 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts845, source: &Source) -> Vec<Contra
                 format!("CON03 '{status_code}' is not a contract status"),
             );
         }
-        let date = |ctx: &mut Ctx<'_>, q: &str, field| {
-            let v = date_by(&con.dates, q);
+        // A range (DTM05 `RD8`) on either DTM is the whole term.
+        let (start, end) = period_by(&con.dates, "092", "093");
+        let date = |ctx: &mut Ctx<'_>, v: Option<chrono::NaiveDate>, q: &str, field| {
             if v.is_none() {
                 ctx.missing_segment(
                     con_path,
@@ -111,8 +114,8 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts845, source: &Source) -> Vec<Contra
             }
             v
         };
-        let effective = date(ctx, "092", "effective date");
-        let expires = date(ctx, "093", "expiration date");
+        let effective = date(ctx, start, "092", "effective date");
+        let expires = date(ctx, end, "093", "expiration date");
         let refs = agreement_refs(ctx, &con.refs, con_path);
         let (gpo, eligible) = parties(ctx, con, con_path);
         let mut items = Vec::new();
@@ -265,10 +268,11 @@ fn parties(
             }
         }
         if let Some(party) = party {
+            let (start, end) = period_by(&l.dates, "129", "130");
             eligible.push(EligibleParty {
                 party,
-                start: l.date(&x12::sets::common::DateQualifier::CustomerEffective),
-                end: l.date(&x12::sets::common::DateQualifier::CustomerExpiration),
+                start,
+                end,
                 action,
                 class_of_trade,
             });
@@ -474,8 +478,7 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
     }
     let Some(item) = item else { return };
     let description = l.descriptions.iter().find_map(|p| p.description.clone());
-    let start = date_by(&l.dates, "131");
-    let end = date_by(&l.dates, "132");
+    let (start, end) = period_by(&l.dates, "131", "132");
     for r in rows {
         items.push(ContractItem {
             line: line_id.clone().unwrap_or_default(),

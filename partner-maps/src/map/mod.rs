@@ -482,12 +482,59 @@ pub(crate) fn take_party_class(d: &Dialect, party: &mut schemas::Party) -> Optio
     Some(class.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// The first DTM with `qualifier`.
-pub(crate) fn date_by(dates: &[Dtm], qualifier: &str) -> Option<chrono::NaiveDate> {
+/// The first DTM with `qualifier` as one date. A DTM sent as a range (DTM05 `RD8`) is no
+/// date: refused, located at it, rather than read as its start.
+pub(crate) fn one_date(
+    ctx: &mut Ctx<'_>,
+    dates: &[Dtm],
+    qualifier: &str,
+    path: Path,
+    line: Option<&str>,
+    field: &'static str,
+) -> Option<chrono::NaiveDate> {
+    let (k, d) = dates
+        .iter()
+        .enumerate()
+        .find(|(_, d)| d.qualifier.code() == qualifier)?;
+    if d.end.is_some() {
+        ctx.invalid_code(
+            path.then("DTM", k),
+            line,
+            field,
+            None,
+            (5, "1250"),
+            "RD8",
+            format!("DTM*{qualifier} carries a date range (RD8) where one date is needed"),
+        );
+        return None;
+    }
+    Some(d.date)
+}
+
+/// True when the first DTM with `qualifier` is a range (refused by [`one_date`]).
+pub(crate) fn is_range(dates: &[Dtm], qualifier: &str) -> bool {
     dates
         .iter()
         .find(|d| d.qualifier.code() == qualifier)
+        .is_some_and(|d| d.end.is_some())
+}
+
+/// A period's first and last day from its start and end DTMs. A range (DTM05 `RD8`) on
+/// either gives both ends; a DTM of the other qualifier, when sent, still gives its end.
+pub(crate) fn period_by(
+    dates: &[Dtm],
+    start: &str,
+    end: &str,
+) -> (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>) {
+    let find = |q: &str| dates.iter().find(|d| d.qualifier.code() == q);
+    let (s, e) = (find(start), find(end));
+    let first = s
         .map(|d| d.date)
+        .or_else(|| e.filter(|d| d.end.is_some()).map(|d| d.date));
+    let last = e
+        .map(|d| d.end.unwrap_or(d.date))
+        .or_else(|| s.and_then(|d| d.end));
+    (first, last)
 }
 
 /// Qualifiers present in a list of segments, for notes: `"SW", "DI"`.
@@ -610,13 +657,32 @@ pub(crate) fn note_unused_prices(
         if lists.iter().any(|(_, l)| l.iter().any(|c| c == basis)) {
             continue;
         }
+        if p.basis.is_none() {
+            // Without a basis the price means nothing the profile can place.
+            ctx.note(path.then("UIT", k), line, || unbased_price(p));
+            continue;
+        }
         let named: Vec<String> = lists
             .iter()
             .map(|(key, l)| format!("dialect.{key} {}", listed(l)))
             .collect();
-        let shown = if basis.is_empty() { "(none)" } else { basis };
-        let msg = format!("UIT03 '{shown}' not in {}", named.join(" or "));
+        let msg = format!("UIT03 '{basis}' not in {}", named.join(" or "));
         ctx.note(path.then("UIT", k), line, || msg);
+    }
+}
+
+/// The first UIT without a UIT03, with its index among the UITs.
+pub(crate) fn first_unbased(prices: &[Uit]) -> Option<(usize, &Uit)> {
+    prices.iter().enumerate().find(|(_, p)| p.basis.is_none())
+}
+
+/// What is said of a UIT without a UIT03 (basis of unit price).
+pub(crate) fn unbased_price(p: &Uit) -> String {
+    match p.unit_price {
+        Some(price) => {
+            format!("UIT has no UIT03 (basis of unit price); its price {price} was not used")
+        }
+        None => "UIT has no UIT03 (basis of unit price)".to_owned(),
     }
 }
 

@@ -106,6 +106,7 @@ pub(crate) fn plain_party(
         qualifier,
         id: l.party.id.take().unwrap_or_default(),
         name: l.party.name.take(),
+        additional_names: take_names(&mut l),
         address: take_address(&mut l),
         refs: take_references(&mut l.refs, |_| true),
     })
@@ -124,10 +125,11 @@ pub(crate) fn customer(
     take_customer(ctx, &mut party_parts(l), path, line, field)
 }
 
-/// A copy of what a party is made of (N1, N3s, N4, REFs), for the taking builders; the
+/// A copy of what a party is made of (N1, N2s, N3s, N4, REFs), for the taking builders; the
 /// rest of the loop is not copied.
 fn party_parts(l: &N1Loop) -> N1Loop {
     let mut parts = N1Loop::new(l.party.clone());
+    parts.names = l.names.clone();
     parts.address = l.address.clone();
     parts.place = l.place.clone();
     parts.refs = l.refs.clone();
@@ -219,6 +221,7 @@ pub(crate) fn take_customer(
         qualifier,
         id: id.unwrap_or_default(),
         name: l.party.name.take(),
+        additional_names: take_names(l),
         address: take_address(l),
         refs,
     })
@@ -238,6 +241,16 @@ fn take_references(refs: &mut [Ref], keep: impl Fn(usize) -> bool) -> Vec<Refere
             })
         })
         .collect()
+}
+
+/// N201/N202 of every N2, in order, taken out of `l`.
+fn take_names(l: &mut N1Loop) -> Vec<Text> {
+    let mut names = Vec::new();
+    for n2 in &mut l.names {
+        names.push(Text::from(std::mem::take(&mut n2.name)));
+        names.extend(n2.name2.take().map(Text::from));
+    }
+    names
 }
 
 /// N3/N4 as an address, taken out of `l`; `None` when the loop has neither.

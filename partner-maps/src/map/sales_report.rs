@@ -29,8 +29,8 @@ use super::item::take_required_item;
 use super::party::{find_entity, heading_party, take_customer};
 use super::{
     ContractPlaces, Ctx, LineLabel, MapErrorKind, Path, action, amount_by, class_of_trade,
-    contract_id, count_u32, date_by, either, invoice_ref, listed, note_return_without_original,
-    seen, take_party_class, take_ref,
+    contract_id, count_u32, either, invoice_ref, listed, note_return_without_original, one_date,
+    period_by, seen, take_party_class, take_ref,
 };
 
 /// An 867 as a sales report. The lines' invoice numbers and product ids and the transfers'
@@ -49,8 +49,9 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &mut Ts867, source: &Source) -> SalesR
             "BPT02 is empty".to_owned(),
         );
     }
-    let period = |ctx: &mut Ctx<'_>, q: &str, field| {
-        let v = date_by(&set.dates, q);
+    // A range (DTM05 `RD8`) on either DTM is the whole period.
+    let (start, end) = period_by(&set.dates, "090", "091");
+    let period = |ctx: &mut Ctx<'_>, v: Option<chrono::NaiveDate>, q: &str, field| {
         if v.is_none() {
             ctx.missing_segment(
                 Path::HEADING,
@@ -66,8 +67,8 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &mut Ts867, source: &Source) -> SalesR
         }
         v.unwrap_or_default()
     };
-    let period_start = period(ctx, "090", "period start");
-    let period_end = period(ctx, "091", "period end");
+    let period_start = period(ctx, start, "090", "period start");
+    let period_end = period(ctx, end, "091", "period end");
     let distributor = heading_party(
         ctx,
         &set.parties,
@@ -319,8 +320,15 @@ fn map_line(
     if is_return {
         note_return_without_original(ctx, &l.refs, qty_path, line);
     }
-    let invoice_date = date_by(&l.dates, &d.invoice_date);
-    let ship_date = date_by(&l.dates, &d.ship_date);
+    let invoice_date = one_date(
+        ctx,
+        &l.dates,
+        &d.invoice_date,
+        qty_path,
+        line,
+        "invoice date",
+    );
+    let ship_date = one_date(ctx, &l.dates, &d.ship_date, qty_path, line, "ship date");
     eligibility_date(ctx, &l.dates, invoice_date, ship_date, qty_path, line);
 
     Some(SalesLine {

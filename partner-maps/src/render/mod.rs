@@ -36,7 +36,7 @@ use x12::dict::Version;
 use x12::envelope::{Group, GroupHeader, Interchange, InterchangeHeader, TransactionSet};
 use x12::sets::TypedSet;
 use x12::sets::common::{
-    AmountQualifier, Amt, DateQualifier, Dtm, EntityCode, IdQualifier, Lin, N1, N1Loop, N3, N4,
+    AmountQualifier, Amt, DateQualifier, Dtm, EntityCode, IdQualifier, Lin, N1, N1Loop, N2, N3, N4,
     PriceBasis, ProductId, ProductIdQualifier, ProductIds, Qty, QuantityQualifier, Ref,
     RefQualifier, Uit, Unit, UnitCode,
 };
@@ -394,7 +394,7 @@ pub(crate) fn sale_quantity_qualifier<'a>(
         })
 }
 
-/// An N1 loop for a party: N1 with its id, N3 lines (two per segment), N4, REF ids.
+/// An N1 loop for a party: N1 with its id, N2 names and N3 lines (two per segment), N4, REF ids.
 pub(crate) fn n1_loop(entity: &str, p: &Party) -> N1Loop {
     let has_id = !p.qualifier.is_empty() && !p.id.is_empty();
     let mut l = N1Loop::new(N1 {
@@ -405,6 +405,12 @@ pub(crate) fn n1_loop(entity: &str, p: &Party) -> N1Loop {
         relationship: None,
         related_entity: None,
     });
+    for pair in p.additional_names.chunks(2) {
+        l.names.push(N2 {
+            name: pair[0].to_string(),
+            name2: pair.get(1).map(ToString::to_string),
+        });
+    }
     if let Some(a) = &p.address {
         for pair in a.lines.chunks(2) {
             l.address.push(N3 {

@@ -22,7 +22,7 @@ pub enum Kind {
     /// 997 functional acknowledgment.
     #[value(name = "997")]
     Fa997,
-    /// 999 implementation acknowledgment (005010 groups; 004010 groups still get a 997).
+    /// 999 implementation acknowledgment (005010 groups; a 004010 group gets a 997 and a note).
     #[value(name = "999")]
     Ia999,
     /// TA1 interchange acknowledgment only.
@@ -102,6 +102,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         let ic = if args.kind == Some(Kind::Ta1) {
             ta1_only(r, &p)
         } else {
+            note_997_for_999(r, policy.kind);
             acknowledge(r, &p)
         };
         let Some(ic) = ic else {
@@ -171,6 +172,22 @@ fn validated(
         |r| reports.push(r),
     );
     (reports, valid)
+}
+
+/// The 999 (005010X231) exists for 005010 only: a group of another version asked for one
+/// gets the 997 the gateway sends it. Said, so that a 999 asked for is not quietly a 997.
+fn note_997_for_999(r: &InterchangeReport, kind: AckKind) {
+    if kind != AckKind::Ia999 || r.rejected() {
+        return;
+    }
+    for g in r.groups.iter().filter(|g| g.functional_id != "FA") {
+        if g.version != Some(x12::dict::Version::V005010) {
+            eprintln!(
+                "note: interchange {}, group {} (GS06) is version {}: a 999 acknowledges 005010 groups only (005010X231); it gets a 997",
+                r.isa.control_number, g.control_number, g.version_code
+            );
+        }
+    }
 }
 
 /// Only the TA1 of the acknowledgment; `None` when none is owed (the input is itself an

@@ -52,6 +52,7 @@ pub fn party(qualifier: &str, id: String) -> Party {
         qualifier: qualifier.into(),
         id: id.into(),
         name: None,
+        additional_names: vec![],
         kind: None,
         address: None,
         refs: vec![],

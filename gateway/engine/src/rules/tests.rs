@@ -589,6 +589,7 @@ fn v5_customer_eligible() {
         qualifier: "UL".into(),
         id: "0614141000012".into(),
         name: None,
+        additional_names: vec![],
         kind: None,
         address: None,
         refs: vec![],
