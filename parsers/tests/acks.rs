@@ -510,14 +510,16 @@ fn our_gs02_gs03_are_valid_ids_whatever_gs02_gs03_were() {
 /// A value a partner might put in a GS element, or `None` to keep what the sample sent:
 /// `like` (a pattern near the element's own values), digits (up to twelve), text of any
 /// length around AN 2/15, or any printable character but the samples' delimiters (`*`,
-/// `~`, `>`, `^`).
+/// `~`, `>`, `^`) and the `:` [`render`] writes components with: a value of that
+/// character only has no faithful echo in these delimiters (it is substituted by spaces,
+/// no value). The gateway writes to a partner in the delimiters its profile names.
 fn gs_value(like: &'static str) -> impl Strategy<Value = Option<String>> {
     prop_oneof![
         Just(None),
         like.prop_map(Some),
         "[0-9]{0,12}".prop_map(Some),
         "[A-Za-z0-9 ]{0,17}".prop_map(Some),
-        "[ -)+-=?-\\]_-}]{0,20}".prop_map(Some),
+        "[ -)+-9;-=?-\\]_-}]{0,20}".prop_map(Some),
     ]
 }
 
@@ -525,13 +527,13 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     /// Whatever the GS holds, the 997 and the 999 we send back are valid X12 by our own
-    /// validator, and a group rejected for its header stays rejected. GS01 is a 479 code,
-    /// supported or not: one that is no code at all still makes AK101 invalid (no code
-    /// would be a faithful placeholder; left open).
+    /// validator, and a group rejected for its header stays rejected. A GS01 that is no 479
+    /// code (empty, three characters, lower case) is answered by TA1 `E` `024` instead of an
+    /// AK1 echoing it.
     #[test]
     fn our_997_and_999_are_valid_whatever_the_gs(
         five in any::<bool>(),
-        gs01 in prop::sample::select(vec!["CF", "PA", "PT", "IN", "PO"]),
+        gs01 in prop::sample::select(vec!["CF", "PA", "PT", "IN", "PO", "", "PTX", "pt"]),
         gs02 in gs_value("[A-Z]{1,3}|[A-Z]{14,17}"),
         gs03 in gs_value("[A-Z]{1,3}|[A-Z]{14,17}"),
         gs04 in gs_value("20[0-9]{6}"),
@@ -555,10 +557,13 @@ proptest! {
         }
         let r = report(text.as_bytes(), IsaMode::Strict);
         let header_ok = r.groups.iter().all(|g| g.errors.is_empty());
+        let named = r.groups.iter().all(|g| g.acknowledgeable());
         for kind in [AckKind::Fa997, AckKind::Ia999] {
             let ack = render(&acknowledge(&r, &params(kind)).expect("owed"));
             our_validator_accepts(&ack);
-            if !header_ok {
+            if !named {
+                prop_assert!(ack.contains("*E*024~") && !ack.contains("AK1*"), "{}", ack);
+            } else if !header_ok {
                 prop_assert!(ack.contains("AK9*R*"), "{}", ack);
             }
         }

@@ -180,7 +180,7 @@ fn note_997_for_999(r: &InterchangeReport, kind: AckKind) {
     if kind != AckKind::Ia999 || r.rejected() {
         return;
     }
-    for g in r.groups.iter().filter(|g| g.functional_id != "FA") {
+    for g in r.groups.iter().filter(|g| g.acknowledgeable()) {
         if g.version != Some(x12::dict::Version::V005010) {
             eprintln!(
                 "note: interchange {}, group {} (GS06) is version {}: a 999 acknowledges 005010 groups only (005010X231); it gets a 997",
