@@ -379,6 +379,43 @@ fn a_ctp_level_n1_loop_names_the_parties_its_price_is_for() {
     assert_eq!(back.items, c.items);
 }
 
+/// A CTP loop's DTMs (`007`/`036`) are when its price is in force: an item priced 2.3575
+/// through December and 2.10 from January is two rows, each of its period, and the WAC sent
+/// once without dates prices both. The dates were dropped: two prices for the same item,
+/// class and unit all along, and the engine could not tell which one a sale was owed.
+#[test]
+fn a_ctp_loops_dates_are_when_its_price_is_in_force() {
+    let zenith = profile("zenith", None);
+    let segments = zenith_item(&[
+        "CTP**CON*2.3575*1*EA",
+        "DTM*007*20261101",
+        "DTM*036*20261231",
+        "CTP**CON*2.10*1*EA",
+        "DTM*007*20270101",
+        "CTP**CAT*3.10*1*EA",
+    ]);
+    let c = contract_of(&zenith, &segments);
+    let rows: Vec<String> = c
+        .items
+        .iter()
+        .map(|i| {
+            format!(
+                "{:?} {:?} {:?} {:?}",
+                i.contract_price, i.wac, i.start, i.end
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "Some(2.3575) Some(3.10) Some(2026-11-01) Some(2026-12-31)",
+            "Some(2.10) Some(3.10) Some(2027-01-01) None",
+        ]
+    );
+    let (_, back) = rendered_back(&zenith, &c);
+    assert_eq!(back.items, c.items);
+}
+
 /// The contract an 845 of `segments` (BPA to CTT) from `profile`'s partner maps to.
 fn contract_of(profile: &Profile, segments: &[&str]) -> schemas::Contract {
     let x12 = interchange(profile, "PA", &set(segments));

@@ -10,7 +10,9 @@
 //! action (`add` when absent), LIN the product, PID05 the description, `DTM*131`/`132` its
 //! dates, and the CTP rows its prices: a row whose CTP02 is in `ctp_contract` is the contract
 //! price, in `ctp_reference` the WAC; rows of the same class of trade (CTP01), unit (CTP05,
-//! via `uom_map`) and parties share one item entry. The N1 loops of a CTP loop name the only
+//! via `uom_map`) and parties share one item entry; a CTP loop's `DTM*007`/`036` (or
+//! `131`/`132`) are the dates of its price, so one item priced for successive periods has a
+//! row per period (a price without dates beside dated ones completes each of them). The N1 loops of a CTP loop name the only
 //! parties its price is for (identified like an eligible party). An item that is added or replaced must state its
 //! contract price, a price change at least one price.
 //!
@@ -21,13 +23,14 @@
 //! row. CTB03 `61` (remaining authorized) marks a cap that starts over (`reset`); any other
 //! qualifier keeps the consumption of earlier versions.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use schemas::{
     Contract, ContractCap, ContractItem, ContractStatus, EligibleParty, ItemAction, Party,
     PartyAction, Source,
 };
 use x12::sets::Ts845;
-use x12::sets::common::Ctb;
+use x12::sets::common::{Ctb, Dtm};
 use x12::sets::ts845::{ConLoop, PadLoop};
 
 use super::item::required_item;
@@ -289,6 +292,57 @@ struct PriceRow {
     uom: Option<String>,
     contract_price: Option<Decimal>,
     wac: Option<Decimal>,
+    /// The CTP loop's own validity (`DTM*007`/`036`, or `131`/`132`): when this price is in
+    /// force, within the item's; `None` takes the item's dates.
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+}
+
+/// The validity a CTP loop's DTMs give its price: effective `007` (or `131`), expiration
+/// `036` (or `132`).
+fn price_dates(dates: &[Dtm]) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    (
+        date_by(dates, "007").or_else(|| date_by(dates, "131")),
+        date_by(dates, "036").or_else(|| date_by(dates, "132")),
+    )
+}
+
+/// A price sent with no dates of its own beside prices that have them (a contract price per
+/// period and one WAC, or one contract price and a WAC per period) prices each dated row of
+/// its class, parties and unit that lacks it, and goes: it is the other half of those rows,
+/// not a row in force all along with a price missing.
+fn share_undated(rows: &mut Vec<PriceRow>) {
+    let mut k = 0;
+    while k < rows.len() {
+        let r = &rows[k];
+        let undated = r.start.is_none() && r.end.is_none();
+        if !undated || r.contract_price.is_some() == r.wac.is_some() {
+            k += 1;
+            continue;
+        }
+        let (class, parties, uom) = (r.class_of_trade.clone(), r.parties.clone(), r.uom.clone());
+        let (contract_price, wac) = (r.contract_price, r.wac);
+        let mut taken = false;
+        for d in rows.iter_mut().filter(|d| {
+            (d.start.is_some() || d.end.is_some())
+                && d.class_of_trade == class
+                && d.parties == parties
+                && d.uom == uom
+        }) {
+            if contract_price.is_some() && d.contract_price.is_none() {
+                d.contract_price = contract_price;
+                taken = true;
+            } else if wac.is_some() && d.wac.is_none() {
+                d.wac = wac;
+                taken = true;
+            }
+        }
+        if taken {
+            rows.remove(k);
+        } else {
+            k += 1;
+        }
+    }
 }
 
 /// A WAC sent for every class (CTP01 left out) beside contract prices per class: each class
@@ -404,10 +458,12 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
             .filter_map(|(j, n1)| customer(ctx, n1, ctp_path.then("N1", j), line, "price party"))
             .collect();
         let uom = ctp.unit.as_ref().map(|u| d.uom(u.code.code()).to_owned());
+        let (start, end) = price_dates(&p.dates);
         let slot = rows.iter_mut().find(|r| {
             r.class_of_trade == class_of_trade
                 && r.parties == parties
                 && r.uom == uom
+                && (r.start, r.end) == (start, end)
                 && if is_contract {
                     r.contract_price.is_none()
                 } else {
@@ -423,6 +479,8 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
                     uom,
                     contract_price: None,
                     wac: None,
+                    start,
+                    end,
                 });
                 let last = rows.len() - 1;
                 &mut rows[last]
@@ -434,6 +492,7 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
             row.wac = Some(price);
         }
     }
+    share_undated(&mut rows);
     share_any_class_wac(&mut rows);
     match action {
         ItemAction::Add | ItemAction::Replace
@@ -474,6 +533,8 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
             uom: None,
             contract_price: None,
             wac: None,
+            start: None,
+            end: None,
         });
     }
     let Some(item) = item else { return };
@@ -489,8 +550,10 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
             contract_price: r.contract_price,
             wac: r.wac,
             uom: r.uom,
-            start,
-            end,
+            // A price's own dates (its CTP loop's DTMs) say when it is in force: two
+            // prices of one item for successive periods are two rows, each of its period.
+            start: r.start.or(start),
+            end: r.end.or(end),
             parties: r.parties,
         });
     }
