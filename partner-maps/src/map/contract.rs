@@ -299,12 +299,11 @@ struct PriceRow {
 }
 
 /// The validity a CTP loop's DTMs give its price: effective `007` (or `131`), expiration
-/// `036` (or `132`).
+/// `036` (or `132`); a range (DTM05 `RD8`) on either gives both.
 fn price_dates(dates: &[Dtm]) -> (Option<NaiveDate>, Option<NaiveDate>) {
-    (
-        date_by(dates, "007").or_else(|| date_by(dates, "131")),
-        date_by(dates, "036").or_else(|| date_by(dates, "132")),
-    )
+    let (start, end) = period_by(dates, "007", "036");
+    let (start2, end2) = period_by(dates, "131", "132");
+    (start.or(start2), end.or(end2))
 }
 
 /// A price sent with no dates of its own beside prices that have them (a contract price per
