@@ -379,6 +379,34 @@ fn a_ctp_level_n1_loop_names_the_parties_its_price_is_for() {
     assert_eq!(back.items, c.items);
 }
 
+/// An item's own N1 loops (PAD level, after its LIN) name the only parties it is for, as a
+/// CTP loop's do for one price: its prices are for Northside only. They were dropped, and
+/// the item was priced for every eligible party.
+#[test]
+fn a_pad_level_n1_loop_names_the_parties_the_item_is_for() {
+    let zenith = profile("zenith", None);
+    let segments = zenith_item(&[
+        "N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091",
+        "CTP**CON*2.10*1*EA",
+        "CTP**CAT*3.10*1*EA",
+    ]);
+    let c = contract_of(&zenith, &segments);
+    assert_eq!(
+        prices_for_parties(&c),
+        ["Some(2.10) Some(3.10) [\"340BNS0091\"]"]
+    );
+    let (_, back) = rendered_back(&zenith, &c);
+    assert_eq!(back.items, c.items);
+    // An N1 that is no eligible entity (here the supplier's) restricts nothing.
+    let segments = zenith_item(&[
+        "N1*SU*ZENITH BIOLOGICS INC*1*555666777",
+        "CTP**CON*2.10*1*EA",
+        "CTP**CAT*3.10*1*EA",
+    ]);
+    let c = contract_of(&zenith, &segments);
+    assert_eq!(prices_for_parties(&c), ["Some(2.10) Some(3.10) []"]);
+}
+
 /// A CTP loop's DTMs (`007`/`036`) are when its price is in force: an item priced 2.3575
 /// through December and 2.10 from January is two rows, each of its period, and the WAC sent
 /// once without dates prices both. The dates were dropped: two prices for the same item,

@@ -13,7 +13,8 @@
 //! via `uom_map`) and parties share one item entry; a CTP loop's `DTM*007`/`036` (or
 //! `131`/`132`) are the dates of its price, so one item priced for successive periods has a
 //! row per period (a price without dates beside dated ones completes each of them). The N1 loops of a CTP loop name the only
-//! parties its price is for (identified like an eligible party). An item that is added or replaced must state its
+//! parties its price is for (identified like an eligible party), and a PAD loop's N1 loops
+//! of an `eligible_entity` without a CTB limit those of each of its prices that names none. An item that is added or replaced must state its
 //! contract price, a price change at least one price.
 //!
 //! Caps (chargeback-rules §5.1): every CTB with a quantity (CTB04) or amount (CTB06) limit is
@@ -418,6 +419,25 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
     };
     let lin = l.product.as_ref().map(|p| &p.product);
     let item = required_item(ctx, lin, pad, pad.then("LIN", 0), line);
+    // The item's own N1 loops (PAD level) name the only parties it is for, as a CTP loop's
+    // do for its price: each price without parties of its own is for them. One with a CTB
+    // limit is that customer's cap on the item (`item_caps`), not a restriction; one whose
+    // N101 is no `eligible_entity` is not a party the item could be for.
+    let mut item_parties: Vec<Party> = Vec::new();
+    for (j, n1) in l.parties.iter().enumerate() {
+        if n1.restrictions.iter().any(is_limit) {
+            continue;
+        }
+        let entity = n1.party.entity.code();
+        if !d.eligible_entity.iter().any(|e| e == entity) {
+            let listed_entities = listed(&d.eligible_entity);
+            ctx.note(pad.then("N1", j), line, || {
+                format!("N1*{entity} not mapped: not in dialect.eligible_entity {listed_entities}")
+            });
+            continue;
+        }
+        item_parties.extend(customer(ctx, n1, pad.then("N1", j), line, "item party"));
+    }
 
     let mut rows: Vec<PriceRow> = Vec::new();
     for (k, p) in l.prices.iter().enumerate() {
@@ -450,12 +470,15 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
         let class_of_trade = ctp.class_of_trade.as_ref().map(|c| c.code().to_owned());
         // The N1 loops of the CTP loop name the only parties the price is for.
         let ctp_path = pad.then("CTP", k);
-        let parties: Vec<Party> = p
+        let mut parties: Vec<Party> = p
             .parties
             .iter()
             .enumerate()
             .filter_map(|(j, n1)| customer(ctx, n1, ctp_path.then("N1", j), line, "price party"))
             .collect();
+        if parties.is_empty() {
+            parties.clone_from(&item_parties);
+        }
         let uom = ctp.unit.as_ref().map(|u| d.uom(u.code.code()).to_owned());
         let (start, end) = price_dates(&p.dates);
         let slot = rows.iter_mut().find(|r| {
