@@ -407,6 +407,29 @@ fn a_pad_level_n1_loop_names_the_parties_the_item_is_for() {
     assert_eq!(prices_for_parties(&c), ["Some(2.10) Some(3.10) []"]);
 }
 
+/// A WAC quoted per EA beside a contract price per CA is a row of its own with no contract
+/// price, and the 845 is refused: the error says which price is alone and why, where it said
+/// there was no CTP*CON at all, and the partner looked for one it had sent.
+#[test]
+fn a_wac_in_another_unit_than_the_contract_price_is_refused_saying_so() {
+    let zenith = profile("zenith", None);
+    let segments = zenith_item(&["CTP**CON*2.10*1*CA", "CTP**CAT*3.10*1*EA"]);
+    let x12 = interchange(&zenith, "PA", &set(&segments));
+    let profiles = ProfileSet::from_profiles([zenith.clone()]).expect("one profile");
+    let outcomes: Vec<_> = translate(x12.as_bytes(), SHA, &profiles, Some(&zenith.id)).collect();
+    let Err(e) = &outcomes[0].result else {
+        panic!("refused: {:?}", outcomes[0].result)
+    };
+    let text = e.to_string();
+    assert!(
+        text.contains(
+            "no contract price: a reference price (CTP05 unit EA, CTP01 class (any)) has no CTP \
+             with CTP02 CON of the same unit, class of trade, parties and dates"
+        ),
+        "{text}"
+    );
+}
+
 /// A CTP loop's DTMs (`007`/`036`) are when its price is in force: an item priced 2.3575
 /// through December and 2.10 from January is two rows, each of its period, and the WAC sent
 /// once without dates prices both. The dates were dropped: two prices for the same item,

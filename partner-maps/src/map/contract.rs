@@ -345,6 +345,27 @@ fn share_undated(rows: &mut Vec<PriceRow>) {
     }
 }
 
+/// Why an added or replaced item has no contract price. When the item has one, the WAC
+/// left without it is in another unit, class of trade, parties or period (a WAC per EA
+/// beside a contract price per CA): saying there is no contract price at all sent the
+/// partner looking for a CTP it had sent.
+fn missing_contract_price(rows: &[PriceRow], ctp_contract: &[String]) -> String {
+    let codes = either(ctp_contract);
+    let alone = rows.iter().find(|r| r.contract_price.is_none());
+    match alone {
+        Some(r) if rows.iter().any(|o| o.contract_price.is_some()) => {
+            let or_any = |v: &Option<String>| v.clone().unwrap_or_else(|| "(any)".to_owned());
+            format!(
+                "a reference price (CTP05 unit {}, CTP01 class {}) has no CTP with CTP02 {codes} \
+                 of the same unit, class of trade, parties and dates",
+                or_any(&r.uom),
+                or_any(&r.class_of_trade)
+            )
+        }
+        _ => format!("no CTP with CTP02 {codes} for an item that is added or replaced"),
+    }
+}
+
 /// A WAC sent for every class (CTP01 left out) beside contract prices per class: each class
 /// row of the same parties and unit without a WAC of its own takes it, and the any-class
 /// row, which has no contract price to be a row of its own, goes. A partner sending one WAC
@@ -526,10 +547,7 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
                 "contract price",
                 Some("dialect.ctp_contract"),
                 "CTP",
-                format!(
-                    "no CTP with CTP02 {} for an item that is added or replaced",
-                    either(&d.ctp_contract)
-                ),
+                missing_contract_price(&rows, &d.ctp_contract),
             );
         }
         ItemAction::PriceChange if rows.is_empty() => {
