@@ -51,17 +51,19 @@ impl ElementPosition {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts: Vec<String> = Vec::new();
+        // The ids are quoted from the input: a control character in one (a form feed before
+        // a segment id) is written escaped, as in the message, so a finding stays one line.
         if let Some(i) = self.interchange.as_ref().filter(|v| !v.is_empty()) {
-            parts.push(format!("interchange {i}"));
+            parts.push(format!("interchange {}", escaped(i)));
         }
         if let Some(g) = self.group.as_ref().filter(|v| !v.is_empty()) {
-            parts.push(format!("group {g}"));
+            parts.push(format!("group {}", escaped(g)));
         }
         if let Some(s) = self.set.as_ref().filter(|v| !v.is_empty()) {
-            parts.push(format!("set {s}"));
+            parts.push(format!("set {}", escaped(s)));
         }
         if let Some((pos, id)) = &self.segment {
-            parts.push(format!("segment {pos} ({id})"));
+            parts.push(format!("segment {pos} ({})", escaped(id)));
         }
         if let Some(e) = &self.element {
             let mut s = format!("element {}", e.element);
@@ -81,6 +83,19 @@ impl fmt::Display for Location {
             None => write!(f, "{}", parts.join(", ")),
         }
     }
+}
+
+/// `v` with its control characters escaped (`\u{c}`), the rest as is.
+fn escaped(v: &str) -> String {
+    v.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// How bad a finding is.
@@ -478,6 +493,28 @@ mod tests {
         let text = d.to_string();
         assert!(!text.contains('\n'), "{text}");
         assert!(text.contains(r#"(" \nGS" at byte 106)"#), "{text}");
+    }
+
+    #[test]
+    fn a_control_character_in_a_segment_id_is_written_escaped() {
+        let d = Diagnostic {
+            severity: Severity::Error,
+            code: Code::Segment(SegmentError::Unrecognized),
+            location: Location {
+                file: Some("f.x12".into()),
+                offset: 700,
+                set: Some("0001".into()),
+                segment: Some((19, "\u{c}\u{b}LIN".into())),
+                ..Location::default()
+            },
+            message: "unrecognized segment id (loop -)".to_owned(),
+        };
+        let text = d.to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(
+            text.starts_with(r"f.x12: set 0001, segment 19 (\u{c}\u{b}LIN): "),
+            "{text}"
+        );
     }
 
     #[test]

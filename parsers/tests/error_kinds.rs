@@ -869,10 +869,11 @@ fn an_empty_input_is_no_interchange_ta1_023() {
 
 #[test]
 fn a_broken_st_orphans_its_set_in_two_findings_not_one_per_segment() {
-    // A tab before ST: the ST is no ST, so every segment of the set is outside a set. The
-    // first is reported where it is and the rest in one finding at the last; the SE, GE and
-    // IEA after them are each reported as before.
-    let text = edit(&claim(), "ST*844*0001~", "\tST*844*0001~");
+    // A letter before ST: the ST is no ST, so every segment of the set is outside a set.
+    // The first is reported where it is and the rest in one finding at the last; the SE, GE
+    // and IEA after them are each reported as before. (Whitespace before it would not do:
+    // whitespace between segments is a line break's, not the segment's.)
+    let text = edit(&claim(), "ST*844*0001~", "XST*844*0001~");
     let segments = text.matches('~').count();
     let out = run(&text);
     let orphans: Vec<String> = out
@@ -882,7 +883,7 @@ fn a_broken_st_orphans_its_set_in_two_findings_not_one_per_segment() {
         .map(|d| d.message.clone())
         .collect();
     assert!(
-        orphans[0].starts_with("segment outside a transaction set (\"\\tST\" at byte "),
+        orphans[0].starts_with("segment outside a transaction set (\"XST\" at byte "),
         "{orphans:#?}"
     );
     // ISA, GS, the set's ST..SE, GE, IEA: all but 4 envelope segments and the broken ST are

@@ -379,6 +379,94 @@ fn a_ctp_level_n1_loop_names_the_parties_its_price_is_for() {
     assert_eq!(back.items, c.items);
 }
 
+/// An item's own N1 loops (PAD level, after its LIN) name the only parties it is for, as a
+/// CTP loop's do for one price: its prices are for Northside only. They were dropped, and
+/// the item was priced for every eligible party.
+#[test]
+fn a_pad_level_n1_loop_names_the_parties_the_item_is_for() {
+    let zenith = profile("zenith", None);
+    let segments = zenith_item(&[
+        "N1*EB*NORTHSIDE 340B PHARMACY*PI*340BNS0091",
+        "CTP**CON*2.10*1*EA",
+        "CTP**CAT*3.10*1*EA",
+    ]);
+    let c = contract_of(&zenith, &segments);
+    assert_eq!(
+        prices_for_parties(&c),
+        ["Some(2.10) Some(3.10) [\"340BNS0091\"]"]
+    );
+    let (_, back) = rendered_back(&zenith, &c);
+    assert_eq!(back.items, c.items);
+    // An N1 that is no eligible entity (here the supplier's) restricts nothing.
+    let segments = zenith_item(&[
+        "N1*SU*ZENITH BIOLOGICS INC*1*555666777",
+        "CTP**CON*2.10*1*EA",
+        "CTP**CAT*3.10*1*EA",
+    ]);
+    let c = contract_of(&zenith, &segments);
+    assert_eq!(prices_for_parties(&c), ["Some(2.10) Some(3.10) []"]);
+}
+
+/// A WAC quoted per EA beside a contract price per CA is a row of its own with no contract
+/// price, and the 845 is refused: the error says which price is alone and why, where it said
+/// there was no CTP*CON at all, and the partner looked for one it had sent.
+#[test]
+fn a_wac_in_another_unit_than_the_contract_price_is_refused_saying_so() {
+    let zenith = profile("zenith", None);
+    let segments = zenith_item(&["CTP**CON*2.10*1*CA", "CTP**CAT*3.10*1*EA"]);
+    let x12 = interchange(&zenith, "PA", &set(&segments));
+    let profiles = ProfileSet::from_profiles([zenith.clone()]).expect("one profile");
+    let outcomes: Vec<_> = translate(x12.as_bytes(), SHA, &profiles, Some(&zenith.id)).collect();
+    let Err(e) = &outcomes[0].result else {
+        panic!("refused: {:?}", outcomes[0].result)
+    };
+    let text = e.to_string();
+    assert!(
+        text.contains(
+            "no contract price: a reference price (CTP05 unit EA, CTP01 class (any)) has no CTP \
+             with CTP02 CON of the same unit, class of trade, parties and dates"
+        ),
+        "{text}"
+    );
+}
+
+/// A CTP loop's DTMs (`007`/`036`) are when its price is in force: an item priced 2.3575
+/// through December and 2.10 from January is two rows, each of its period, and the WAC sent
+/// once without dates prices both. The dates were dropped: two prices for the same item,
+/// class and unit all along, and the engine could not tell which one a sale was owed.
+#[test]
+fn a_ctp_loops_dates_are_when_its_price_is_in_force() {
+    let zenith = profile("zenith", None);
+    let segments = zenith_item(&[
+        "CTP**CON*2.3575*1*EA",
+        "DTM*007*20261101",
+        "DTM*036*20261231",
+        "CTP**CON*2.10*1*EA",
+        "DTM*007*20270101",
+        "CTP**CAT*3.10*1*EA",
+    ]);
+    let c = contract_of(&zenith, &segments);
+    let rows: Vec<String> = c
+        .items
+        .iter()
+        .map(|i| {
+            format!(
+                "{:?} {:?} {:?} {:?}",
+                i.contract_price, i.wac, i.start, i.end
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "Some(2.3575) Some(3.10) Some(2026-11-01) Some(2026-12-31)",
+            "Some(2.10) Some(3.10) Some(2027-01-01) None",
+        ]
+    );
+    let (_, back) = rendered_back(&zenith, &c);
+    assert_eq!(back.items, c.items);
+}
+
 /// The contract an 845 of `segments` (BPA to CTT) from `profile`'s partner maps to.
 fn contract_of(profile: &Profile, segments: &[&str]) -> schemas::Contract {
     let x12 = interchange(profile, "PA", &set(segments));

@@ -273,6 +273,36 @@ fn an_844_return_under_qty_76_claims_a_negative_amount_with_its_original_invoice
     }
 }
 
+/// A transfer sent as one invoice states it once, at PTD level (`PTD … DTM*003 REF*IV
+/// REF*OI N1 … QTY …`, the PTD loop's DTM and REF): its lines are that invoice's, the same
+/// lines as when each QTY loop repeats it, and a line's own REF/DTM still win. The lines
+/// were refused as having no invoice and no invoice date.
+#[test]
+fn an_867_lines_invoice_and_dates_may_be_stated_once_for_their_transfer() {
+    let p = pinnacle();
+    let each = sales_report(&p, PIN_867);
+    let once = edit(
+        &edit(
+            PIN_867,
+            "REF*IV*PHS-91150~REF*OI*PHS-91001~DTM*003*20261120~",
+            "",
+        ),
+        "PTD*SS***CT*ZEN-2026-300~N1*ST*MERCY GENERAL HOSPITAL*11*BM1234563~QTY*76*",
+        "PTD*SS***CT*ZEN-2026-300~DTM*003*20261120~REF*IV*PHS-91150~REF*OI*PHS-91001~\
+N1*ST*MERCY GENERAL HOSPITAL*11*BM1234563~QTY*76*",
+    );
+    assert_eq!(sales_report(&p, &once).lines, each.lines);
+    // The first transfer's PTD names another invoice and date; its lines keep their own.
+    let overridden = edit(
+        &once,
+        "PTD*SS***CT*ZEN-2026-300~N1*ST*MERCY GENERAL HOSPITAL*11*BM1234563~QTY*39*6*",
+        "PTD*SS***CT*ZEN-2026-300~DTM*003*20261101~REF*IV*PHS-90000~\
+N1*ST*MERCY GENERAL HOSPITAL*11*BM1234563~QTY*39*6*",
+    );
+    let overridden = edit(&overridden, "SE*40*0001~", "SE*42*0001~");
+    assert_eq!(sales_report(&p, &overridden).lines, each.lines);
+}
+
 #[test]
 fn partner_check_says_when_a_return_has_no_original_invoice() {
     let p = pinnacle();

@@ -393,12 +393,17 @@ fn is_filler(b: u8) -> bool {
     b.is_ascii_whitespace() || b == 0 || b == 0x1A
 }
 
-/// How many CR and LF bytes start `data`: partners send them after terminators, and they are
-/// not data. A line break that is itself a delimiter is data and stops the count.
+/// How many line-break bytes start `data`: partners send CR, LF or CRLF after terminators,
+/// and some a space or tab before the line break (lines padded or trailed by the tool that
+/// wrote them); none is data, for a segment id never starts with one. Read as data, `~ \n`
+/// made the next segment's id `" \nLIN"`, rejected as unrecognized. A whitespace byte that
+/// is itself a delimiter is data and stops the count.
 #[inline]
 fn line_breaks(data: &[u8], d: Delimiters) -> usize {
     data.iter()
-        .take_while(|&&b| (b == b'\r' || b == b'\n') && b != d.segment && b != d.element)
+        .take_while(|&&b| {
+            matches!(b, b'\r' | b'\n' | b' ' | b'\t') && b != d.segment && b != d.element
+        })
         .count()
 }
 
@@ -595,6 +600,25 @@ ISA|00|          |00|          |ZZ|A              |ZZ|B              |261201|080
         let seg = r.next_segment().expect("read").expect("segment");
         assert_eq!(seg.id(), b"");
         assert_eq!(seg.elements().collect::<Vec<_>>(), vec![&b"GS"[..], b"FA"]);
+    }
+
+    /// Spaces or tabs around the line break after a terminator are not data: the segment
+    /// after `~ \n` or `~\r\n\t` is read by its id, as after `~\n`.
+    #[test]
+    fn spaces_and_tabs_around_a_line_break_are_not_data() {
+        let mut data = TWO[..106].to_vec();
+        data.extend_from_slice(b" \nGS*FA~  \r\n\tST*997~\t\nSE*2* 0001 ~ ");
+        let mut r = SegmentReader::new(&data[..]);
+        assert_eq!(r.next_segment().expect("isa").expect("isa").id(), b"ISA");
+        let mut ids = Vec::new();
+        let mut last = Vec::new();
+        while let Some(seg) = r.next_segment().expect("segment") {
+            ids.push(String::from_utf8_lossy(seg.id()).into_owned());
+            last = seg.elements().map(<[u8]>::to_vec).collect();
+        }
+        assert_eq!(ids, ["GS", "ST", "SE"]);
+        // Spaces inside a segment are its data.
+        assert_eq!(last, vec![b"2".to_vec(), b" 0001 ".to_vec()]);
     }
 
     #[test]

@@ -10,8 +10,11 @@
 //! action (`add` when absent), LIN the product, PID05 the description, `DTM*131`/`132` its
 //! dates, and the CTP rows its prices: a row whose CTP02 is in `ctp_contract` is the contract
 //! price, in `ctp_reference` the WAC; rows of the same class of trade (CTP01), unit (CTP05,
-//! via `uom_map`) and parties share one item entry. The N1 loops of a CTP loop name the only
-//! parties its price is for (identified like an eligible party). An item that is added or replaced must state its
+//! via `uom_map`) and parties share one item entry; a CTP loop's `DTM*007`/`036` (or
+//! `131`/`132`) are the dates of its price, so one item priced for successive periods has a
+//! row per period (a price without dates beside dated ones completes each of them). The N1 loops of a CTP loop name the only
+//! parties its price is for (identified like an eligible party), and a PAD loop's N1 loops
+//! of an `eligible_entity` without a CTB limit those of each of its prices that names none. An item that is added or replaced must state its
 //! contract price, a price change at least one price.
 //!
 //! Caps (chargeback-rules §5.1): every CTB with a quantity (CTB04) or amount (CTB06) limit is
@@ -21,13 +24,14 @@
 //! row. CTB03 `61` (remaining authorized) marks a cap that starts over (`reset`); any other
 //! qualifier keeps the consumption of earlier versions.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use schemas::{
     Contract, ContractCap, ContractItem, ContractStatus, EligibleParty, ItemAction, Party,
     PartyAction, Source,
 };
 use x12::sets::Ts845;
-use x12::sets::common::Ctb;
+use x12::sets::common::{Ctb, Dtm};
 use x12::sets::ts845::{ConLoop, PadLoop};
 
 use super::item::required_item;
@@ -289,6 +293,77 @@ struct PriceRow {
     uom: Option<String>,
     contract_price: Option<Decimal>,
     wac: Option<Decimal>,
+    /// The CTP loop's own validity (`DTM*007`/`036`, or `131`/`132`): when this price is in
+    /// force, within the item's; `None` takes the item's dates.
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+}
+
+/// The validity a CTP loop's DTMs give its price: effective `007` (or `131`), expiration
+/// `036` (or `132`); a range (DTM05 `RD8`) on either gives both.
+fn price_dates(dates: &[Dtm]) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let (start, end) = period_by(dates, "007", "036");
+    let (start2, end2) = period_by(dates, "131", "132");
+    (start.or(start2), end.or(end2))
+}
+
+/// A price sent with no dates of its own beside prices that have them (a contract price per
+/// period and one WAC, or one contract price and a WAC per period) prices each dated row of
+/// its class, parties and unit that lacks it, and goes: it is the other half of those rows,
+/// not a row in force all along with a price missing.
+fn share_undated(rows: &mut Vec<PriceRow>) {
+    let mut k = 0;
+    while k < rows.len() {
+        let r = &rows[k];
+        let undated = r.start.is_none() && r.end.is_none();
+        if !undated || r.contract_price.is_some() == r.wac.is_some() {
+            k += 1;
+            continue;
+        }
+        let (class, parties, uom) = (r.class_of_trade.clone(), r.parties.clone(), r.uom.clone());
+        let (contract_price, wac) = (r.contract_price, r.wac);
+        let mut taken = false;
+        for d in rows.iter_mut().filter(|d| {
+            (d.start.is_some() || d.end.is_some())
+                && d.class_of_trade == class
+                && d.parties == parties
+                && d.uom == uom
+        }) {
+            if contract_price.is_some() && d.contract_price.is_none() {
+                d.contract_price = contract_price;
+                taken = true;
+            } else if wac.is_some() && d.wac.is_none() {
+                d.wac = wac;
+                taken = true;
+            }
+        }
+        if taken {
+            rows.remove(k);
+        } else {
+            k += 1;
+        }
+    }
+}
+
+/// Why an added or replaced item has no contract price. When the item has one, the WAC
+/// left without it is in another unit, class of trade, parties or period (a WAC per EA
+/// beside a contract price per CA): saying there is no contract price at all sent the
+/// partner looking for a CTP it had sent.
+fn missing_contract_price(rows: &[PriceRow], ctp_contract: &[String]) -> String {
+    let codes = either(ctp_contract);
+    let alone = rows.iter().find(|r| r.contract_price.is_none());
+    match alone {
+        Some(r) if rows.iter().any(|o| o.contract_price.is_some()) => {
+            let or_any = |v: &Option<String>| v.clone().unwrap_or_else(|| "(any)".to_owned());
+            format!(
+                "a reference price (CTP05 unit {}, CTP01 class {}) has no CTP with CTP02 {codes} \
+                 of the same unit, class of trade, parties and dates",
+                or_any(&r.uom),
+                or_any(&r.class_of_trade)
+            )
+        }
+        _ => format!("no CTP with CTP02 {codes} for an item that is added or replaced"),
+    }
 }
 
 /// A WAC sent for every class (CTP01 left out) beside contract prices per class: each class
@@ -365,6 +440,25 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
     };
     let lin = l.product.as_ref().map(|p| &p.product);
     let item = required_item(ctx, lin, pad, pad.then("LIN", 0), line);
+    // The item's own N1 loops (PAD level) name the only parties it is for, as a CTP loop's
+    // do for its price: each price without parties of its own is for them. One with a CTB
+    // limit is that customer's cap on the item (`item_caps`), not a restriction; one whose
+    // N101 is no `eligible_entity` is not a party the item could be for.
+    let mut item_parties: Vec<Party> = Vec::new();
+    for (j, n1) in l.parties.iter().enumerate() {
+        if n1.restrictions.iter().any(is_limit) {
+            continue;
+        }
+        let entity = n1.party.entity.code();
+        if !d.eligible_entity.iter().any(|e| e == entity) {
+            let listed_entities = listed(&d.eligible_entity);
+            ctx.note(pad.then("N1", j), line, || {
+                format!("N1*{entity} not mapped: not in dialect.eligible_entity {listed_entities}")
+            });
+            continue;
+        }
+        item_parties.extend(customer(ctx, n1, pad.then("N1", j), line, "item party"));
+    }
 
     let mut rows: Vec<PriceRow> = Vec::new();
     for (k, p) in l.prices.iter().enumerate() {
@@ -397,17 +491,22 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
         let class_of_trade = ctp.class_of_trade.as_ref().map(|c| c.code().to_owned());
         // The N1 loops of the CTP loop name the only parties the price is for.
         let ctp_path = pad.then("CTP", k);
-        let parties: Vec<Party> = p
+        let mut parties: Vec<Party> = p
             .parties
             .iter()
             .enumerate()
             .filter_map(|(j, n1)| customer(ctx, n1, ctp_path.then("N1", j), line, "price party"))
             .collect();
+        if parties.is_empty() {
+            parties.clone_from(&item_parties);
+        }
         let uom = ctp.unit.as_ref().map(|u| d.uom(u.code.code()).to_owned());
+        let (start, end) = price_dates(&p.dates);
         let slot = rows.iter_mut().find(|r| {
             r.class_of_trade == class_of_trade
                 && r.parties == parties
                 && r.uom == uom
+                && (r.start, r.end) == (start, end)
                 && if is_contract {
                     r.contract_price.is_none()
                 } else {
@@ -423,6 +522,8 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
                     uom,
                     contract_price: None,
                     wac: None,
+                    start,
+                    end,
                 });
                 let last = rows.len() - 1;
                 &mut rows[last]
@@ -434,6 +535,7 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
             row.wac = Some(price);
         }
     }
+    share_undated(&mut rows);
     share_any_class_wac(&mut rows);
     match action {
         ItemAction::Add | ItemAction::Replace
@@ -445,10 +547,7 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
                 "contract price",
                 Some("dialect.ctp_contract"),
                 "CTP",
-                format!(
-                    "no CTP with CTP02 {} for an item that is added or replaced",
-                    either(&d.ctp_contract)
-                ),
+                missing_contract_price(&rows, &d.ctp_contract),
             );
         }
         ItemAction::PriceChange if rows.is_empty() => {
@@ -474,6 +573,8 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
             uom: None,
             contract_price: None,
             wac: None,
+            start: None,
+            end: None,
         });
     }
     let Some(item) = item else { return };
@@ -489,8 +590,10 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
             contract_price: r.contract_price,
             wac: r.wac,
             uom: r.uom,
-            start,
-            end,
+            // A price's own dates (its CTP loop's DTMs) say when it is in force: two
+            // prices of one item for successive periods are two rows, each of its period.
+            start: r.start.or(start),
+            end: r.end.or(end),
             parties: r.parties,
         });
     }

@@ -9,7 +9,8 @@
 //! Per line: QTY01 must be in `quantity_qualifier`, the unit via `uom_map`, the sell price
 //! from the UIT without a basis or on a `contract_price_basis`, the amount from
 //! `AMT*<claimed_amount>`, the invoice from `REF*<invoice_ref>`, a return's original invoice
-//! from `REF*<original_invoice_ref>`, and the eligibility date must be there. A line marked a
+//! from `REF*<original_invoice_ref>`, and the eligibility date must be there; a line without
+//! its own invoice REF or dates takes its PTD loop's (a transfer sent as one invoice). A line marked a
 //! return (QTY01 in `return_quantity_qualifiers`, `76` by default, or PTD01 in
 //! `return_transfer_types`) reads its quantity and amount negative, once: `QTY*76*1` and
 //! `QTY*76*-1` are both a return of one. With
@@ -20,7 +21,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use schemas::{SalesLine, SalesReport, Source, Text};
 use x12::sets::Ts867;
-use x12::sets::common::{Ref, Uit};
+use x12::sets::common::{Dtm, Ref, Uit};
 use x12::sets::ts867::{Ptd, PtdLoop, QtyLoop};
 use x12::stream::RawSet;
 
@@ -30,7 +31,7 @@ use super::party::{find_entity, heading_party, take_customer};
 use super::{
     ContractPlaces, Ctx, LineLabel, MapErrorKind, Path, action, amount_by, class_of_trade,
     contract_id, count_u32, either, invoice_ref, listed, note_return_without_original, one_date,
-    period_by, seen, take_party_class, take_ref,
+    period_by, ref_by, seen, take_party_class, take_ref,
 };
 
 /// An 867 as a sales report. The lines' invoice numbers and product ids and the transfers'
@@ -98,6 +99,8 @@ pub(crate) fn map(ctx: &mut Ctx<'_>, set: &mut Ts867, source: &Source) -> SalesR
         let transfer = Transfer {
             ptd: &ptd.transfer,
             refs: &ptd.refs,
+            dates: &ptd.dates,
+            path: ptd_path,
         };
         for l in &mut ptd.lines {
             let line = map_line(ctx, &transfer, l, qty, lin);
@@ -187,6 +190,10 @@ fn sell_price<'u>(prices: &'u [Uit], contract_bases: &[String]) -> Option<(usize
 struct Transfer<'t> {
     ptd: &'t Ptd,
     refs: &'t [Ref],
+    /// The PTD loop's DTMs: a line's dates when its QTY loop has none of its own.
+    dates: &'t [Dtm],
+    /// Where the PTD loop is, for findings at its DTMs.
+    path: Path,
 }
 
 /// One QTY loop (`qty` is its index in the set, `lin` the index of its LIN among the set's);
@@ -314,22 +321,42 @@ fn map_line(
             "QTY03 is empty and no price states a unit".to_owned(),
         );
     }
+    // A transfer (PTD loop) is often one invoice to one customer: its REF*IV and DTM*003
+    // are then sent once, at PTD level, for all its lines, where a line's own override them.
+    let refs: &[Ref] = if ref_by(transfer.refs, &d.invoice_ref).is_some() {
+        transfer.refs
+    } else {
+        &l.refs
+    };
     // Reported missing here; taken out of the line below.
-    invoice_ref(ctx, &l.refs, qty_path, line);
+    invoice_ref(ctx, refs, qty_path, line);
     let is_return = marked_return || quantity.is_some_and(|v| v < Decimal::ZERO);
     if is_return {
-        note_return_without_original(ctx, &l.refs, qty_path, line);
+        let refs = if ref_by(transfer.refs, &d.original_invoice_ref).is_some() {
+            transfer.refs
+        } else {
+            &l.refs
+        };
+        note_return_without_original(ctx, refs, qty_path, line);
     }
-    let invoice_date = one_date(
-        ctx,
-        &l.dates,
-        &d.invoice_date,
-        qty_path,
-        line,
-        "invoice date",
-    );
-    let ship_date = one_date(ctx, &l.dates, &d.ship_date, qty_path, line, "ship date");
-    eligibility_date(ctx, &l.dates, invoice_date, ship_date, qty_path, line);
+    // Each date from the line's own DTM, else from its transfer's (at the PTD loop's DTM).
+    let place = |q: &str| {
+        if l.dates.iter().any(|x| x.qualifier.code() == q) {
+            (&l.dates[..], qty_path)
+        } else {
+            (transfer.dates, transfer.path)
+        }
+    };
+    let (dates, at) = place(&d.invoice_date);
+    let invoice_date = one_date(ctx, dates, &d.invoice_date, at, line, "invoice date");
+    let (dates, at) = place(&d.ship_date);
+    let ship_date = one_date(ctx, dates, &d.ship_date, at, line, "ship date");
+    let dates = if l.dates.is_empty() {
+        transfer.dates
+    } else {
+        &l.dates
+    };
+    eligibility_date(ctx, dates, invoice_date, ship_date, qty_path, line);
 
     Some(SalesLine {
         line: number,
@@ -348,8 +375,11 @@ fn map_line(
                 a
             }
         }),
-        invoice: take_ref(&mut l.refs, &d.invoice_ref).unwrap_or_default(),
-        original_invoice: take_ref(&mut l.refs, &d.original_invoice_ref),
+        invoice: take_ref(&mut l.refs, &d.invoice_ref)
+            .or_else(|| ref_by(transfer.refs, &d.invoice_ref).map(Text::from))
+            .unwrap_or_default(),
+        original_invoice: take_ref(&mut l.refs, &d.original_invoice_ref)
+            .or_else(|| ref_by(transfer.refs, &d.original_invoice_ref).map(Text::from)),
         invoice_date,
         ship_date,
     })
