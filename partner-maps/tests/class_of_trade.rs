@@ -430,6 +430,64 @@ fn a_wac_in_another_unit_than_the_contract_price_is_refused_saying_so() {
     );
 }
 
+/// A CTP whose CTP03 is not the price of one unit (CTP04 other than one, a multiplier in
+/// CTP06/07, a tier breakpoint in CTP10, a price for several units in CTP11) is refused at
+/// that element, saying why. It was read as a plain unit price: 225.00 per CA where the
+/// partner meant 225.00 for 12, or 11.00 where a 0.9 multiplier made it 9.90.
+#[test]
+fn a_price_that_is_not_for_one_unit_is_refused_at_the_term_that_says_so() {
+    let zenith = profile("zenith", None);
+    let profiles = ProfileSet::from_profiles([zenith.clone()]).expect("one profile");
+    for (ctp, element, said) in [
+        (
+            "CTP**CAT*225.00*12*EA",
+            "element 4",
+            "CTP04 12: a price for a quantity other than one",
+        ),
+        (
+            "CTP**CAT*3.10*1*EA*DIS*0.9",
+            "element 6",
+            "CTP06 DIS: a price multiplier is not applied",
+        ),
+        (
+            "CTP**CAT*3.10*1*EA*****100",
+            "element 10",
+            "CTP10 100: a tier breakpoint is not applied",
+        ),
+        (
+            "CTP**CAT*3.10*1*EA******3",
+            "element 11",
+            "CTP11 3: a price for several units",
+        ),
+    ] {
+        let segments = zenith_item(&["CTP**CON*2.10*1*EA", ctp]);
+        let x12 = interchange(&zenith, "PA", &set(&segments));
+        let outcomes: Vec<_> =
+            translate(x12.as_bytes(), SHA, &profiles, Some(&zenith.id)).collect();
+        let Err(e) = &outcomes[0].result else {
+            panic!("{ctp} refused: {:?}", outcomes[0].result)
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains(said) && text.contains(element),
+            "{ctp}: {text}"
+        );
+    }
+    // CTP04 1 (or none) is a unit price, as before.
+    for ctp in [
+        "CTP**CAT*3.10*1*EA",
+        "CTP**CAT*3.10**EA",
+        "CTP**CAT*3.10*1.00*EA",
+    ] {
+        let c = contract_of(&zenith, &zenith_item(&["CTP**CON*2.10*1*EA", ctp]));
+        assert_eq!(
+            c.items[0].wac.map(|w| w.to_string()).as_deref(),
+            Some("3.10"),
+            "{ctp}"
+        );
+    }
+}
+
 /// A CTP loop's DTMs (`007`/`036`) are when its price is in force: an item priced 2.3575
 /// through December and 2.10 from January is two rows, each of its period, and the WAC sent
 /// once without dates prices both. The dates were dropped: two prices for the same item,

@@ -31,7 +31,7 @@ use schemas::{
     PartyAction, Source,
 };
 use x12::sets::Ts845;
-use x12::sets::common::{Ctb, Dtm};
+use x12::sets::common::{Ctb, Ctp, Dtm};
 use x12::sets::ts845::{ConLoop, PadLoop};
 
 use super::item::required_item;
@@ -299,6 +299,81 @@ struct PriceRow {
     end: Option<NaiveDate>,
 }
 
+/// A CTP element that changes what CTP03 means, which a price row (one price for one
+/// CTP05 unit, in force for all quantities) cannot hold.
+struct UnappliedTerm {
+    element: u16,
+    reference: &'static str,
+    value: String,
+    reason: String,
+}
+
+/// The first CTP term that would make CTP03 a price other than that of one unit: a
+/// quantity other than one (a price per 12, or a quantity break), a multiplier, a tier
+/// breakpoint, a price for several units. Read as a plain unit price they paid a wrong
+/// amount without a word; refused, located, the partner sends the net unit price instead.
+fn unapplied_term(ctp: &Ctp) -> Option<UnappliedTerm> {
+    let term = |element, reference, value: String, reason: String| {
+        Some(UnappliedTerm {
+            element,
+            reference,
+            value,
+            reason,
+        })
+    };
+    if let Some(q) = ctp.quantity.filter(|q| *q != Decimal::ONE) {
+        return term(
+            4,
+            "380",
+            q.to_string(),
+            format!(
+                "CTP04 {q}: a price for a quantity other than one (a price per {q}, or a quantity break) is not applied; CTP03 must be the price of one CTP05 unit"
+            ),
+        );
+    }
+    if let Some(qualifier) = &ctp.multiplier_qualifier {
+        return term(
+            6,
+            "648",
+            qualifier.clone(),
+            format!(
+                "CTP06 {qualifier}: a price multiplier is not applied; CTP03 must be the net unit price"
+            ),
+        );
+    }
+    if let Some(m) = ctp.multiplier {
+        return term(
+            7,
+            "649",
+            m.to_string(),
+            format!(
+                "CTP07 {m}: a price multiplier is not applied; CTP03 must be the net unit price"
+            ),
+        );
+    }
+    if let Some(c) = &ctp.condition_value {
+        return term(
+            10,
+            "499",
+            c.clone(),
+            format!(
+                "CTP10 {c}: a tier breakpoint is not applied; one price per unit, class and period"
+            ),
+        );
+    }
+    if let Some(n) = ctp.multiple_price_quantity.filter(|n| *n != 1) {
+        return term(
+            11,
+            "289",
+            n.to_string(),
+            format!(
+                "CTP11 {n}: a price for several units is not applied; CTP03 must be the price of one CTP05 unit"
+            ),
+        );
+    }
+    None
+}
+
 /// The validity a CTP loop's DTMs give its price: effective `007` (or `131`), expiration
 /// `036` (or `132`); a range (DTM05 `RD8`) on either gives both.
 fn price_dates(dates: &[Dtm]) -> (Option<NaiveDate>, Option<NaiveDate>) {
@@ -488,6 +563,18 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
             );
             continue;
         };
+        if let Some(term) = unapplied_term(ctp) {
+            ctx.invalid_code(
+                pad.then("CTP", k),
+                line,
+                if is_contract { "contract price" } else { "wac" },
+                None,
+                (term.element, term.reference),
+                &term.value,
+                term.reason,
+            );
+            continue;
+        }
         let class_of_trade = ctp.class_of_trade.as_ref().map(|c| c.code().to_owned());
         // The N1 loops of the CTP loop name the only parties the price is for.
         let ctp_path = pad.then("CTP", k);
