@@ -105,16 +105,12 @@ fn ack_answers_the_bad_sample_with_ta1_and_997() {
 fn ack_999_of_a_4010_group_says_it_is_a_997() {
     // The 999 is 005010 only: a 004010 group asked for one gets the 997 the gateway sends
     // it, and stderr says so, naming the group.
-    let o = chargegate(&[
-        "ack",
-        "--kind",
-        "999",
-        "--date",
-        "20261201",
-        "--time",
-        "1200",
-        "samples/844_4010_claim.x12",
-    ]);
+    let ack_999 = |file: &str| {
+        chargegate(&[
+            "ack", "--kind", "999", "--date", "20261201", "--time", "1200", file,
+        ])
+    };
+    let o = ack_999("samples/844_4010_claim.x12");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("ST*997*"), "{}", stdout(&o));
     let err = stderr(&o);
@@ -124,16 +120,7 @@ fn ack_999_of_a_4010_group_says_it_is_a_997() {
         "{err}"
     );
     // A 005010 group gets its 999 and no note.
-    let o = chargegate(&[
-        "ack",
-        "--kind",
-        "999",
-        "--date",
-        "20261201",
-        "--time",
-        "1200",
-        "samples/844_5010_ship_and_debit.x12",
-    ]);
+    let o = ack_999("samples/844_5010_ship_and_debit.x12");
     assert!(stdout(&o).contains("ST*999*"), "{}", stdout(&o));
     assert!(!stderr(&o).contains("gets a 997"), "{}", stderr(&o));
 }
