@@ -9,7 +9,7 @@ use partner_maps::map::MapErrorKind;
 use partner_maps::translate::{
     PartnerLookup, TranslateOptions, fold_outcome, translate_offline, translate_with,
 };
-use partner_maps::{ProfileSet, TranslateError, translate};
+use partner_maps::{Profile, ProfileSet, TranslateError, translate};
 use x12::ack::{AckKind, AckParams, Ta1Policy, acknowledge};
 use x12::validate::InterchangeReport;
 use x12::writer::{WriteOptions, render_interchange};
@@ -1209,4 +1209,60 @@ fn a_range_where_one_date_is_needed_is_refused_as_a_range() {
         "{e}"
     );
     assert!(!e.contains("eligibility date"), "{e}");
+}
+
+/// A partner that computes no line amount (x12-chargeback 10: "AMT*CC sent or computed")
+/// sends no `AMT*CC` on its lines. Refused by default, naming the AMT; with
+/// `compute_claimed_amount = true` each line claims (WAC − contract price) × quantity, rounded
+/// by `[money]`: for GOOD DRUG's claim the very amounts its lines send (62.50 … 6.25, summing
+/// to the summary's 255.25). Without a WAC to compute from, the UIT is what is missing.
+#[test]
+fn a_claim_line_without_its_amount_is_computed_when_the_profile_says_so() {
+    let sent = sample("gooddrug", "844_4010_claim.x12");
+    let mut bare = sent.clone();
+    for amt in ["62.50", "48.00", "120.00", "12.50", "6.00", "6.25"] {
+        bare = edit(&bare, &format!("AMT*CC*{amt}~\n"), "");
+    }
+    let bare = edit(&bare, "SE*64*0001~", "SE*58*0001~");
+    let refused = only_outcome(&bare).expect_err("refused by default");
+    assert!(
+        refused.contains("no claimed amount: no AMT with AMT01 CC"),
+        "{refused}"
+    );
+
+    let toml = std::fs::read_to_string(profiles_dir().join("gooddrug.toml")).expect("profile");
+    let toml = toml.replacen(
+        "[dialect]\n",
+        "[dialect]\ncompute_claimed_amount = true\n",
+        1,
+    );
+    let computing = Profile::from_toml_str(&toml, "gooddrug.toml").expect("the key is known");
+    let set = ProfileSet::from_profiles([computing]).expect("one profile");
+    let amounts = |text: &str| -> Result<Vec<String>, String> {
+        let outcomes: Vec<_> = translate(text.as_bytes(), SHA, &set, None).collect();
+        match &outcomes[0].result {
+            Ok(docs) => match &docs[0] {
+                schemas::Document::Claim(c) => Ok(c
+                    .lines
+                    .iter()
+                    .map(|l| l.claimed_amount.to_string())
+                    .collect()),
+                other => panic!("{other:?}"),
+            },
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    assert_eq!(amounts(&bare), amounts(&sent));
+    assert_eq!(
+        amounts(&bare).expect("computed"),
+        ["62.50", "48.00", "120.00", "12.50", "6.00", "6.25"]
+    );
+    // The first line without its WAC: nothing to compute from.
+    let no_wac = edit(&bare, "UIT*CA*42.00*WH~\n", "");
+    let no_wac = edit(&no_wac, "SE*58*0001~", "SE*57*0001~");
+    let e = amounts(&no_wac).expect_err("refused");
+    assert!(
+        e.contains("no AMT with AMT01 CC to claim, and no UIT with basis WH"),
+        "{e}"
+    );
 }

@@ -309,7 +309,23 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
     );
 
     let claimed_amount = amount_by(&l.amounts, &d.claimed_amount);
-    if claimed_amount.is_none() {
+    // Left out by a partner whose profile says it computes none: (WAC − contract price) ×
+    // quantity, the claim's own prices, once the sign of a return is applied (below).
+    let computed = claimed_amount.is_none() && d.compute_claimed_amount;
+    if computed && wac.is_none() {
+        ctx.missing_segment(
+            pad,
+            line,
+            "claimed amount",
+            Some("dialect.compute_claimed_amount"),
+            "UIT",
+            format!(
+                "no AMT with AMT01 {} to claim, and no UIT with basis {} to compute it from",
+                d.claimed_amount,
+                either(&d.reference_price_basis)
+            ),
+        );
+    } else if claimed_amount.is_none() && !computed {
         ctx.missing_segment(
             pad,
             line,
@@ -334,6 +350,13 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
         )
     } else {
         (quantity, claimed_amount)
+    };
+    let claimed_amount = match (claimed_amount, computed) {
+        (None, true) => wac
+            .zip(contract_price)
+            .zip(quantity)
+            .map(|((wac, cp), q)| computed_amount(&ctx.money, wac - cp, q)),
+        (sent, _) => sent,
     };
     let invoice = invoice_ref(ctx, &l.refs, pad, line);
     if marked_return || quantity.is_some_and(|v| v < rust_decimal::Decimal::ZERO) {
@@ -447,4 +470,19 @@ pub(crate) fn eligibility_date(
             ),
         );
     }
+}
+
+/// A claimed amount the partner leaves for us to compute: `unit` (WAC − contract price)
+/// × `quantity`, rounded to `[money] scale` by its rule, the unit first with
+/// `round_unit_then_extend` (chargeback-rules 4.1, as the engine computes its own).
+fn computed_amount(
+    money: &crate::profile::Money,
+    unit: rust_decimal::Decimal,
+    quantity: rust_decimal::Decimal,
+) -> rust_decimal::Decimal {
+    let unit = match money.rounding_order {
+        crate::profile::RoundingOrder::ExtendThenRound => unit,
+        crate::profile::RoundingOrder::RoundUnitThenExtend => money.round(unit),
+    };
+    money.round(unit.saturating_mul(quantity))
 }

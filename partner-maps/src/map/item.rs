@@ -215,9 +215,9 @@ mod tests {
         ];
         let (at_qty, at_lin) = (Path::at("QTY", 0), Path::at("LIN", 0));
         for (case, taken) in cases {
-            let mut copying = Ctx::new(&profile.dialect, false);
+            let mut copying = Ctx::new(&profile, false);
             let copied = required_item(&mut copying, Some(&case), at_qty, at_lin, Some("1"));
-            let mut taking = Ctx::new(&profile.dialect, false);
+            let mut taking = Ctx::new(&profile, false);
             let mut source = case.clone();
             let took =
                 take_required_item(&mut taking, Some(&mut source), at_qty, at_lin, Some("1"));

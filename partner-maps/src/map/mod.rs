@@ -79,7 +79,7 @@ fn map_set_inner(
     source: &Source,
     with_notes: bool,
 ) -> (Result<Vec<Document>, MapErrors>, Vec<MapNote>) {
-    let mut ctx = Ctx::new(&profile.dialect, with_notes);
+    let mut ctx = Ctx::new(profile, with_notes);
     let docs = match typed.as_ref() {
         TypedSet::Ts844(s) => vec![Document::Claim(claim::map(&mut ctx, s, source))],
         TypedSet::Ts845(s) => contract::map(&mut ctx, s, source)
@@ -122,7 +122,7 @@ pub fn map_claim(
     profile: &Profile,
     source: &Source,
 ) -> Result<Claim, MapErrors> {
-    let mut ctx = Ctx::new(&profile.dialect, false);
+    let mut ctx = Ctx::new(profile, false);
     let doc = claim::map(&mut ctx, set, source);
     ctx.finish(doc).0
 }
@@ -133,7 +133,7 @@ pub fn map_contracts(
     profile: &Profile,
     source: &Source,
 ) -> Result<Vec<Contract>, MapErrors> {
-    let mut ctx = Ctx::new(&profile.dialect, false);
+    let mut ctx = Ctx::new(profile, false);
     let doc = contract::map(&mut ctx, set, source);
     ctx.finish(doc).0
 }
@@ -144,7 +144,7 @@ pub fn map_claim_response(
     profile: &Profile,
     source: &Source,
 ) -> Result<ClaimResponse, MapErrors> {
-    let mut ctx = Ctx::new(&profile.dialect, false);
+    let mut ctx = Ctx::new(profile, false);
     let doc = claim_response::map(&mut ctx, set, source);
     ctx.finish(doc).0
 }
@@ -156,7 +156,7 @@ pub fn map_sales_report(
     profile: &Profile,
     source: &Source,
 ) -> Result<SalesReport, MapErrors> {
-    let mut ctx = Ctx::new(&profile.dialect, false);
+    let mut ctx = Ctx::new(profile, false);
     let doc = sales_report::map(&mut ctx, &mut set.clone(), source);
     ctx.finish(doc).0
 }
@@ -164,14 +164,17 @@ pub fn map_sales_report(
 /// What one set's mapping collects while it walks the set.
 pub(crate) struct Ctx<'a> {
     pub(crate) dialect: &'a Dialect,
+    /// How amounts computed in mapping are rounded (a claimed amount the partner leaves out).
+    pub(crate) money: crate::profile::Money,
     errors: Vec<MapError>,
     notes: Option<Vec<MapNote>>,
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn new(dialect: &'a Dialect, with_notes: bool) -> Self {
+    pub(crate) fn new(profile: &'a Profile, with_notes: bool) -> Self {
         Ctx {
-            dialect,
+            dialect: &profile.dialect,
+            money: profile.money,
             errors: Vec::new(),
             notes: with_notes.then(Vec::new),
         }

@@ -298,7 +298,7 @@ mod tests {
     fn customer_takes_the_first_id_in_priority_order_and_keeps_the_others() {
         let mut p = Profile::default_for_unknown("x");
         p.dialect.customer_id_priority = vec!["21".into(), "11".into()];
-        let mut ctx = Ctx::new(&p.dialect, false);
+        let mut ctx = Ctx::new(&p, false);
         let mut l = n1("11", "AR1234563");
         l.refs.push(Ref::new(RefQualifier::Hin, "1A2B3C4D5"));
         let party =
@@ -315,7 +315,7 @@ mod tests {
     #[test]
     fn customer_without_a_known_qualifier_is_an_error_naming_the_profile_key() {
         let p = Profile::default_for_unknown("x");
-        let mut ctx = Ctx::new(&p.dialect, false);
+        let mut ctx = Ctx::new(&p, false);
         let l = n1("92", "C-004512");
         assert!(customer(&mut ctx, &l, Path::at("N1", 0), Some("3"), "end customer").is_none());
         let (result, _) = ctx.finish(());

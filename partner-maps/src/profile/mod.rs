@@ -332,6 +332,9 @@ pub struct Dialect {
     pub return_transfer_types: Vec<String>,
     /// AMT01 of the line claimed amount (`CC`).
     pub claimed_amount: String,
+    /// A claim line without its claimed AMT claims (WAC − contract price) × quantity, rounded
+    /// by `[money]`, instead of being refused.
+    pub compute_claimed_amount: bool,
     /// AMT01 of the line approved amount in an 849 (`1`).
     pub approved_amount: String,
     /// Summary AMT01 of the claimed total (`CC`).

@@ -291,6 +291,10 @@ pub struct DialectV1 {
     pub claimed_amount: String,
     /// Line AMT01 of the approved amount in an 849 (default `1`).
     pub approved_amount: String,
+    /// A claim line without `AMT*<claimed_amount>` claims (WAC − contract price) × quantity,
+    /// rounded by `[money]`, instead of being refused (default false): x12-chargeback 10,
+    /// "AMT*CC sent or computed".
+    pub compute_claimed_amount: bool,
     /// Summary AMT01 of the claimed total (default `CC`).
     pub total_claimed: String,
     /// Summary AMT01 of the approved total (default `TT`).
@@ -344,6 +348,7 @@ impl Default for DialectV1 {
             return_transfer_types: Vec::new(),
             claimed_amount: "CC".to_owned(),
             approved_amount: "1".to_owned(),
+            compute_claimed_amount: false,
             total_claimed: "CC".to_owned(),
             total_approved: "TT".to_owned(),
             status_rule: StatusRule::Amounts,
@@ -1388,6 +1393,7 @@ fn build_dialect(raw: DialectV1, pricing: DateBasis, pricing_explicit: bool) -> 
         return_quantity_qualifiers: raw.return_quantity_qualifiers,
         return_transfer_types: raw.return_transfer_types,
         claimed_amount: raw.claimed_amount,
+        compute_claimed_amount: raw.compute_claimed_amount,
         approved_amount: raw.approved_amount,
         total_claimed: raw.total_claimed,
         total_approved: raw.total_approved,
