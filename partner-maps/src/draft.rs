@@ -942,6 +942,22 @@ fn render(seen: &Seen, role: Role, id: &str, notes: &mut Vec<String>) -> String 
             o.line(&format!("{approved_key} = {}", quote(approved)));
         }
     }
+    // 844 lines that never state their amount leave it to be computed (x12-chargeback 10).
+    let claim_line_amounts = seen
+        .by_set
+        .get("844")
+        .and_then(|t| t.get("AMT01 line"))
+        .is_some_and(|t| !t.0.is_empty());
+    if seen.sets.has("844") && !claim_line_amounts {
+        o.with(
+            "compute_claimed_amount = true",
+            "no 844 line sends an AMT: (WAC - contract price) x quantity, rounded by [money]",
+        );
+        notes.push(
+            "dialect.compute_claimed_amount: no 844 line states its amount; each is computed"
+                .to_owned(),
+        );
+    }
     if seen.sets.has("867") {
         o.line(&format!("lenient_867_line_order = {}", seen.lin_before_qty));
         if seen.lin_before_qty {

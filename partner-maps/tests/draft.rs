@@ -295,3 +295,27 @@ fn a_cr_terminator_with_lf_after_each_segment_drafts_a_profile_that_loads() {
     assert_eq!(p.x12.delimiters.segment, b'\r');
     assert_eq!(p.x12.line_ending, LineEnding::Lf);
 }
+
+/// Samples whose 844 lines never state an amount draft `compute_claimed_amount = true`
+/// (with a note), so the drafted profile takes their claims; one that states them does not.
+#[test]
+fn an_844_without_line_amounts_drafts_computed_amounts() {
+    let (name, bytes) = sample("../samples/844_4010_claim.x12");
+    let mut text = String::from_utf8(bytes).expect("ascii");
+    for amt in ["62.50", "48.00", "120.00", "12.50", "6.00", "6.25"] {
+        let line_amt = format!("AMT*CC*{amt}~");
+        assert!(text.contains(&line_amt), "{line_amt}");
+        text = text.replacen(&line_amt, "", 1);
+    }
+    assert!(text.contains("SE*64*0001~"), "{text}");
+    text = text.replacen("SE*64*0001~", "SE*58*0001~", 1);
+    let d = draft(&[(name, text.into_bytes())], None).expect("drafts");
+    assert!(load(&d).dialect.compute_claimed_amount, "{}", d.toml);
+    assert!(
+        d.notes.iter().any(|n| n.contains("compute_claimed_amount")),
+        "{:?}",
+        d.notes
+    );
+    let sent = draft(&[sample("../samples/844_4010_claim.x12")], None).expect("drafts");
+    assert!(!load(&sent).dialect.compute_claimed_amount, "{}", sent.toml);
+}
