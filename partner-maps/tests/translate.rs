@@ -1266,3 +1266,28 @@ fn a_claim_line_without_its_amount_is_computed_when_the_profile_says_so() {
         "{e}"
     );
 }
+
+/// A unit sent as a composite with a multiplier (`CA>1>12`: C001-02 exponent 1, C001-03
+/// multiplier 12) is no plain CA: its quantity and price read as per CA paid a wrong amount
+/// without a word. Refused at the element, saying so, in an 844 (UIT01, QTY03) and an 867;
+/// a composite whose exponent and multiplier are 1 is the plain unit.
+#[test]
+fn a_unit_with_a_multiplier_is_refused_where_it_is_sent() {
+    let claim = sample("gooddrug", "844_4010_claim.x12");
+    for (from, to, at) in [
+        ("QTY*39*10*CA~", "QTY*39*10*CA>1>12~", "(QTY), element 3"),
+        ("UIT*CA*18.75*WH~", "UIT*CA>>12*18.75*WH~", "(UIT), element 1"),
+    ] {
+        let e = only_outcome(&edit(&claim, from, to)).expect_err("refused");
+        assert!(
+            e.contains(at) && e.contains("an exponent, multiplier or further unit"),
+            "{to}: {e}"
+        );
+    }
+    let plain = edit(&claim, "QTY*39*10*CA~", "QTY*39*10*CA>1>1~");
+    assert!(only_outcome(&plain).is_ok(), "{:?}", only_outcome(&plain));
+    let sales = sample("gooddrug", "867_4010_sales.x12");
+    let e = only_outcome(&edit(&sales, "UIT*CA*12.50~", "UIT*CA>1>12*12.50~"))
+        .expect_err("refused");
+    assert!(e.contains("unit CA:1:12"), "{e}");
+}

@@ -19,8 +19,9 @@ use super::party::{customer, find_entity, heading_party};
 use super::{
     ContractPlaces, Ctx, Path, action, agreement_refs, amount_by, class_of_trade, contract_id,
     contract_places, count_u32, either, first_unbased, invoice_ref, is_range, listed,
-    note_return_without_original, note_unused_prices, one_date, our_uom, pad_line_id,
-    price_by_basis, quantity_by, ref_by, seen, take_party_class, unbased_price,
+    note_return_without_original, note_unused_prices, one_date, our_uom, pad_line_id, pad_units,
+    price_by_basis, quantity_by, ref_by, refuse_scaled_units, seen, take_party_class,
+    unbased_price,
 };
 use crate::profile::{ClaimRef, DateBasis};
 
@@ -225,6 +226,7 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
     let line_id = pad_line_id(ctx, &l.line, pad);
     let line = line_id.as_deref();
     let item = required_item(ctx, l.product.as_ref(), pad, pad.then("LIN", 0), line);
+    refuse_scaled_units(ctx, pad_units(&l.unit_prices, &l.quantities, pad), line);
 
     let (wac, reference_price_basis) =
         match price_by_basis(&l.unit_prices, &d.reference_price_basis) {

@@ -38,7 +38,7 @@ use super::item::required_item;
 use super::party::{customer, heading_party, plain_party};
 use super::{
     ContractPlaces, Ctx, Path, action, agreement_refs, contract_id, contract_places, either,
-    listed, one_date, pad_line_id, period_by, take_party_class,
+    listed, one_date, pad_line_id, period_by, refuse_scaled_units, take_party_class,
 };
 
 pub(crate) fn map(ctx: &mut Ctx<'_>, set: &Ts845, source: &Source) -> Vec<Contract> {
@@ -587,6 +587,7 @@ fn map_item(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path, items: &mut Vec<ContractI
         if parties.is_empty() {
             parties.clone_from(&item_parties);
         }
+        refuse_scaled_units(ctx, ctp.unit.as_ref().map(|u| (ctp_path, 5, u)), line);
         let uom = ctp.unit.as_ref().map(|u| d.uom(u.code.code()).to_owned());
         let (start, end) = price_dates(&p.dates);
         let slot = rows.iter_mut().find(|r| {

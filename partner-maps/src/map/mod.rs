@@ -32,7 +32,7 @@ use std::borrow::Cow;
 use rust_decimal::Decimal;
 use schemas::{Action, Claim, ClaimResponse, Contract, Document, SalesReport, Source, Text};
 use x12::sets::TypedSet;
-use x12::sets::common::{Amt, Dtm, Pad, Qty, Ref, Uit};
+use x12::sets::common::{Amt, Dtm, Pad, Qty, Ref, Uit, Unit};
 use x12::stream::RawSet;
 
 pub use error::{MapError, MapErrorKind, MapErrors, MapNote, Path};
@@ -672,6 +672,59 @@ pub(crate) fn note_unused_prices(
         let msg = format!("UIT03 '{basis}' not in {}", named.join(" or "));
         ctx.note(path.then("UIT", k), line, || msg);
     }
+}
+
+/// Refuses, each located, the units of measure among `units` (a segment's path, the
+/// position of its C001, the unit) sent with an exponent, a multiplier (C001-02/03 other
+/// than 1) or further units: `CA:1:12` is no CA, and its prices and quantities read as per
+/// CA paid a wrong amount without a word. The partner sends the plain unit instead.
+pub(crate) fn refuse_scaled_units<'u>(
+    ctx: &mut Ctx<'_>,
+    units: impl IntoIterator<Item = (Path, u16, &'u Unit)>,
+    line: Option<&str>,
+) {
+    for (path, element, unit) in units {
+        let one = |v: &String| {
+            v.is_empty()
+                || v.parse::<rust_decimal::Decimal>()
+                    .is_ok_and(|n| n == rust_decimal::Decimal::ONE)
+        };
+        if unit.detail.len() <= 2 && unit.detail.iter().all(one) {
+            continue;
+        }
+        let sent: String = std::iter::once(unit.code.code())
+            .chain(unit.detail.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(":");
+        ctx.invalid_code(
+            path,
+            line,
+            "unit of measure",
+            None,
+            (element, "C001"),
+            &sent,
+            format!(
+                "unit {sent}: an exponent, multiplier or further unit (C001-02 on) is not applied; send the plain unit, with quantity and price per that unit"
+            ),
+        );
+    }
+}
+
+/// The units of a claim line's UITs (UIT01) and QTYs (QTY03), for [`refuse_scaled_units`].
+pub(crate) fn pad_units<'u>(
+    prices: &'u [Uit],
+    quantities: &'u [Qty],
+    pad: Path,
+) -> impl Iterator<Item = (Path, u16, &'u Unit)> {
+    let uits = prices
+        .iter()
+        .enumerate()
+        .map(move |(k, u)| (pad.then("UIT", k), 1, &u.unit));
+    let qtys = quantities
+        .iter()
+        .enumerate()
+        .filter_map(move |(k, q)| q.unit.as_ref().map(|u| (pad.then("QTY", k), 3, u)));
+    uits.chain(qtys)
 }
 
 /// The first UIT without a UIT03, with its index among the UITs.

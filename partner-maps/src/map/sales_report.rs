@@ -31,7 +31,7 @@ use super::party::{find_entity, heading_party, take_customer};
 use super::{
     ContractPlaces, Ctx, LineLabel, MapErrorKind, Path, action, amount_by, class_of_trade,
     contract_id, count_u32, either, invoice_ref, listed, note_return_without_original, one_date,
-    period_by, ref_by, seen, take_party_class, take_ref,
+    period_by, ref_by, refuse_scaled_units, seen, take_party_class, take_ref,
 };
 
 /// An 867 as a sales report. The lines' invoice numbers and product ids and the transfers'
@@ -229,6 +229,13 @@ fn map_line(
         line,
     );
 
+    let uits = l
+        .unit_prices
+        .iter()
+        .enumerate()
+        .map(|(k, u)| (qty_path.then("UIT", k), 1, &u.unit));
+    let qty03 = l.quantity.unit.as_ref().map(|u| (qty_path, 3, u));
+    refuse_scaled_units(ctx, uits.chain(qty03), line);
     let q = &l.quantity;
     let q01 = q.qualifier.code();
     if !d.quantity_qualifier.iter().any(|x| x == q01) {
