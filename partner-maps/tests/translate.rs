@@ -1257,6 +1257,10 @@ fn a_claim_line_without_its_amount_is_computed_when_the_profile_says_so() {
         amounts(&bare).expect("computed"),
         ["62.50", "48.00", "120.00", "12.50", "6.00", "6.25"]
     );
+    // Prices per CA, a quantity in EA: no amount across units.
+    let each = edit(&bare, "QTY*39*10*CA~", "QTY*39*10*EA~");
+    let e = amounts(&each).expect_err("refused");
+    assert!(e.contains("in different units (CA, CA, EA)"), "{e}");
     // The first line without its WAC: nothing to compute from.
     let no_wac = edit(&bare, "UIT*CA*42.00*WH~\n", "");
     let no_wac = edit(&no_wac, "SE*58*0001~", "SE*57*0001~");
@@ -1276,7 +1280,11 @@ fn a_unit_with_a_multiplier_is_refused_where_it_is_sent() {
     let claim = sample("gooddrug", "844_4010_claim.x12");
     for (from, to, at) in [
         ("QTY*39*10*CA~", "QTY*39*10*CA>1>12~", "(QTY), element 3"),
-        ("UIT*CA*18.75*WH~", "UIT*CA>>12*18.75*WH~", "(UIT), element 1"),
+        (
+            "UIT*CA*18.75*WH~",
+            "UIT*CA>>12*18.75*WH~",
+            "(UIT), element 1",
+        ),
     ] {
         let e = only_outcome(&edit(&claim, from, to)).expect_err("refused");
         assert!(
@@ -1287,7 +1295,7 @@ fn a_unit_with_a_multiplier_is_refused_where_it_is_sent() {
     let plain = edit(&claim, "QTY*39*10*CA~", "QTY*39*10*CA>1>1~");
     assert!(only_outcome(&plain).is_ok(), "{:?}", only_outcome(&plain));
     let sales = sample("gooddrug", "867_4010_sales.x12");
-    let e = only_outcome(&edit(&sales, "UIT*CA*12.50~", "UIT*CA>1>12*12.50~"))
-        .expect_err("refused");
+    let e =
+        only_outcome(&edit(&sales, "UIT*CA*12.50~", "UIT*CA>1>12*12.50~")).expect_err("refused");
     assert!(e.contains("unit CA:1:12"), "{e}");
 }

@@ -314,7 +314,33 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
     // Left out by a partner whose profile says it computes none: (WAC − contract price) ×
     // quantity, the claim's own prices, once the sign of a return is applied (below).
     let computed = claimed_amount.is_none() && d.compute_claimed_amount;
-    if computed && wac.is_none() {
+    // Prices and quantity of one unit only: across units the amount needs a conversion,
+    // which is the engine's (chargeback-rules 4.1), not a guess here.
+    let units: Vec<&str> = [
+        price_by_basis(&l.unit_prices, &d.reference_price_basis).map(|(_, u)| u.unit.code.code()),
+        contract_uit.map(|(_, u)| u.unit.code.code()),
+        quantity_by(&l.quantities, &d.quantity_qualifier)
+            .and_then(|(_, q)| q.unit.as_ref())
+            .map(|u| u.code.code()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let one_unit = units.windows(2).all(|w| w[0] == w[1]);
+    if computed && !one_unit {
+        ctx.missing_segment(
+            pad,
+            line,
+            "claimed amount",
+            Some("dialect.compute_claimed_amount"),
+            "AMT",
+            format!(
+                "no AMT with AMT01 {} to claim, and its prices and quantity are in different units ({}): no amount is computed across units",
+                d.claimed_amount,
+                units.join(", ")
+            ),
+        );
+    } else if computed && wac.is_none() {
         ctx.missing_segment(
             pad,
             line,
@@ -354,7 +380,7 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
         (quantity, claimed_amount)
     };
     let claimed_amount = match (claimed_amount, computed) {
-        (None, true) => wac
+        (None, true) if one_unit => wac
             .zip(contract_price)
             .zip(quantity)
             .map(|((wac, cp), q)| computed_amount(&ctx.money, wac - cp, q)),
