@@ -18,8 +18,8 @@ use super::item::required_item;
 use super::party::{customer, find_entity, heading_party};
 use super::{
     ContractPlaces, Ctx, Path, action, agreement_refs, amount_by, class_of_trade, contract_id,
-    contract_places, count_u32, either, first_unbased, invoice_ref, is_range, listed,
-    note_return_without_original, note_unused_prices, one_date, our_uom, pad_line_id, pad_units,
+    contract_places, count_u32, either, first_unbased, invoice_ref, is_range, line_units, listed,
+    note_return_without_original, note_unused_prices, one_date, our_uom, pad_line_id,
     price_by_basis, quantity_by, ref_by, refuse_scaled_units, seen, take_party_class,
     unbased_price,
 };
@@ -226,26 +226,26 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
     let line_id = pad_line_id(ctx, &l.line, pad);
     let line = line_id.as_deref();
     let item = required_item(ctx, l.product.as_ref(), pad, pad.then("LIN", 0), line);
-    refuse_scaled_units(ctx, pad_units(&l.unit_prices, &l.quantities, pad), line);
+    refuse_scaled_units(ctx, line_units(&l.unit_prices, &l.quantities, pad), line);
 
-    let (wac, reference_price_basis) =
-        match price_by_basis(&l.unit_prices, &d.reference_price_basis) {
-            Some((k, uit)) => match uit.unit_price {
-                Some(p) => (Some(p), uit.basis.as_ref().map(|b| b.code().to_owned())),
-                None => {
-                    ctx.missing_element(
-                        pad.then("UIT", k),
-                        line,
-                        "reference price",
-                        Some("dialect.reference_price_basis"),
-                        (2, "212"),
-                        "UIT02 is empty".to_owned(),
-                    );
-                    (None, None)
-                }
-            },
-            None => (None, None),
-        };
+    let wac_uit = price_by_basis(&l.unit_prices, &d.reference_price_basis);
+    let (wac, reference_price_basis) = match wac_uit {
+        Some((k, uit)) => match uit.unit_price {
+            Some(p) => (Some(p), uit.basis.as_ref().map(|b| b.code().to_owned())),
+            None => {
+                ctx.missing_element(
+                    pad.then("UIT", k),
+                    line,
+                    "reference price",
+                    Some("dialect.reference_price_basis"),
+                    (2, "212"),
+                    "UIT02 is empty".to_owned(),
+                );
+                (None, None)
+            }
+        },
+        None => (None, None),
+    };
     let contract_uit = price_by_basis(&l.unit_prices, &d.contract_price_basis);
     let contract_price = match contract_uit {
         Some((_, uit)) if uit.unit_price.is_some() => uit.unit_price,
@@ -311,65 +311,64 @@ fn map_line(ctx: &mut Ctx<'_>, l: &PadLoop, pad: Path) -> Option<ClaimLine> {
     );
 
     let claimed_amount = amount_by(&l.amounts, &d.claimed_amount);
+    let claimed_qty = quantity_by(&l.quantities, &d.quantity_qualifier);
     // Left out by a partner whose profile says it computes none: (WAC − contract price) ×
     // quantity, the claim's own prices, once the sign of a return is applied (below).
     let computed = claimed_amount.is_none() && d.compute_claimed_amount;
     // Prices and quantity of one unit only: across units the amount needs a conversion,
     // which is the engine's (chargeback-rules 4.1), not a guess here.
-    let units: Vec<&str> = [
-        price_by_basis(&l.unit_prices, &d.reference_price_basis).map(|(_, u)| u.unit.code.code()),
-        contract_uit.map(|(_, u)| u.unit.code.code()),
-        quantity_by(&l.quantities, &d.quantity_qualifier)
-            .and_then(|(_, q)| q.unit.as_ref())
-            .map(|u| u.code.code()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let units: Vec<&str> = if computed {
+        [
+            wac_uit.map(|(_, u)| u.unit.code.code()),
+            contract_uit.map(|(_, u)| u.unit.code.code()),
+            claimed_qty
+                .and_then(|(_, q)| q.unit.as_ref())
+                .map(|u| u.code.code()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    } else {
+        Vec::new()
+    };
     let one_unit = units.windows(2).all(|w| w[0] == w[1]);
-    if computed && !one_unit {
-        ctx.missing_segment(
-            pad,
-            line,
-            "claimed amount",
-            Some("dialect.compute_claimed_amount"),
-            "AMT",
-            format!(
-                "no AMT with AMT01 {} to claim, and its prices and quantity are in different units ({}): no amount is computed across units",
-                d.claimed_amount,
-                units.join(", ")
-            ),
-        );
-    } else if computed && wac.is_none() {
-        ctx.missing_segment(
-            pad,
-            line,
-            "claimed amount",
-            Some("dialect.compute_claimed_amount"),
-            "UIT",
-            format!(
-                "no AMT with AMT01 {} to claim, and no UIT with basis {} to compute it from",
-                d.claimed_amount,
-                either(&d.reference_price_basis)
-            ),
-        );
-    } else if claimed_amount.is_none() && !computed {
-        ctx.missing_segment(
-            pad,
-            line,
-            "claimed amount",
-            Some("dialect.claimed_amount"),
+    let missing = match claimed_amount {
+        Some(_) => None,
+        None if !computed => Some((
+            "dialect.claimed_amount",
             "AMT",
             format!(
                 "no AMT with AMT01 {}; found {}",
                 d.claimed_amount,
                 seen(l.amounts.iter().map(|a| a.qualifier.code()))
             ),
-        );
+        )),
+        None if !one_unit => Some((
+            "dialect.compute_claimed_amount",
+            "AMT",
+            format!(
+                "no AMT with AMT01 {} to claim, and its prices and quantity are in different units ({}): no amount is computed across units",
+                d.claimed_amount,
+                units.join(", ")
+            ),
+        )),
+        None if wac.is_none() => Some((
+            "dialect.compute_claimed_amount",
+            "UIT",
+            format!(
+                "no AMT with AMT01 {} to claim, and no UIT with basis {} to compute it from",
+                d.claimed_amount,
+                either(&d.reference_price_basis)
+            ),
+        )),
+        None => None,
+    };
+    if let Some((key, id, reason)) = missing {
+        ctx.missing_segment(pad, line, "claimed amount", Some(key), id, reason);
     }
     // A line marked a return, by its QTY01 (QTY*76) or a transfer type the profile calls
     // one (PAD*4*RV), claims it by sign: quantity and amount both negative, once.
-    let qty01 = quantity_by(&l.quantities, &d.quantity_qualifier).map(|(_, q)| q.qualifier.code());
+    let qty01 = claimed_qty.map(|(_, q)| q.qualifier.code());
     let marked_return = d.marks_return(qty01, l.line.transfer_type.as_ref().map(|t| t.code()));
     let (quantity, claimed_amount) = if marked_return {
         (

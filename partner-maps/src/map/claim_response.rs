@@ -25,8 +25,8 @@ use super::item::required_item;
 use super::party::{customer, find_entity, optional_heading_party};
 use super::{
     ContractPlaces, Ctx, Path, action, amount_by, contract_id, contract_places, count_u32,
-    invoice_ref, note_unused_prices, one_date, pad_line_id, pad_units, price_by_basis, quantity_by,
-    ref_by, refuse_scaled_units, seen,
+    invoice_ref, line_units, note_unused_prices, one_date, pad_line_id, price_by_basis,
+    quantity_by, ref_by, refuse_scaled_units, seen,
 };
 use crate::profile::StatusRule;
 
@@ -275,7 +275,7 @@ fn map_line(
     let line = line_id.as_deref();
     // LIN comes right after PAD in an 849 loop.
     let item = required_item(ctx, l.product.as_ref(), pad, pad.then("LIN", 0), line);
-    refuse_scaled_units(ctx, pad_units(&l.unit_prices, &l.quantities, pad), line);
+    refuse_scaled_units(ctx, line_units(&l.unit_prices, &l.quantities, pad), line);
     let invoice = invoice_ref(ctx, &l.refs, pad, line);
     let price =
         |bases: &[String]| price_by_basis(&l.unit_prices, bases).and_then(|(_, u)| u.unit_price);

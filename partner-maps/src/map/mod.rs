@@ -710,20 +710,21 @@ pub(crate) fn refuse_scaled_units<'u>(
     }
 }
 
-/// The units of a claim line's UITs (UIT01) and QTYs (QTY03), for [`refuse_scaled_units`].
-pub(crate) fn pad_units<'u>(
+/// The units of the UITs (UIT01) and QTYs (QTY03) inside the loop at `at` (a claim line's
+/// PAD loop; an 867 line's UITs in its QTY loop), for [`refuse_scaled_units`].
+pub(crate) fn line_units<'u>(
     prices: &'u [Uit],
     quantities: &'u [Qty],
-    pad: Path,
+    at: Path,
 ) -> impl Iterator<Item = (Path, u16, &'u Unit)> {
     let uits = prices
         .iter()
         .enumerate()
-        .map(move |(k, u)| (pad.then("UIT", k), 1, &u.unit));
+        .map(move |(k, u)| (at.then("UIT", k), 1, &u.unit));
     let qtys = quantities
         .iter()
         .enumerate()
-        .filter_map(move |(k, q)| q.unit.as_ref().map(|u| (pad.then("QTY", k), 3, u)));
+        .filter_map(move |(k, q)| q.unit.as_ref().map(|u| (at.then("QTY", k), 3, u)));
     uits.chain(qtys)
 }
 

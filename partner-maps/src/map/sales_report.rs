@@ -30,8 +30,8 @@ use super::item::take_required_item;
 use super::party::{find_entity, heading_party, take_customer};
 use super::{
     ContractPlaces, Ctx, LineLabel, MapErrorKind, Path, action, amount_by, class_of_trade,
-    contract_id, count_u32, either, invoice_ref, listed, note_return_without_original, one_date,
-    period_by, ref_by, refuse_scaled_units, seen, take_party_class, take_ref,
+    contract_id, count_u32, either, invoice_ref, line_units, listed, note_return_without_original,
+    one_date, period_by, ref_by, refuse_scaled_units, seen, take_party_class, take_ref,
 };
 
 /// An 867 as a sales report. The lines' invoice numbers and product ids and the transfers'
@@ -196,6 +196,18 @@ struct Transfer<'t> {
     path: Path,
 }
 
+impl Transfer<'_> {
+    /// The REFs a line's REF `q` is looked for in: the transfer's when only they have one,
+    /// else the line's own (`own`), which a finding then lists as what was found.
+    fn refs_for<'a>(&'a self, own: &'a [Ref], q: &str) -> &'a [Ref] {
+        if ref_by(own, q).is_none() && ref_by(self.refs, q).is_some() {
+            self.refs
+        } else {
+            own
+        }
+    }
+}
+
 /// One QTY loop (`qty` is its index in the set, `lin` the index of its LIN among the set's);
 /// its invoice number and product id are taken out of it.
 fn map_line(
@@ -229,13 +241,13 @@ fn map_line(
         line,
     );
 
-    let uits = l
-        .unit_prices
-        .iter()
-        .enumerate()
-        .map(|(k, u)| (qty_path.then("UIT", k), 1, &u.unit));
+    // The QTY is the loop's own first segment: its unit is at the loop's path.
     let qty03 = l.quantity.unit.as_ref().map(|u| (qty_path, 3, u));
-    refuse_scaled_units(ctx, uits.chain(qty03), line);
+    refuse_scaled_units(
+        ctx,
+        line_units(&l.unit_prices, &[], qty_path).chain(qty03),
+        line,
+    );
     let q = &l.quantity;
     let q01 = q.qualifier.code();
     if !d.quantity_qualifier.iter().any(|x| x == q01) {
@@ -330,20 +342,16 @@ fn map_line(
     }
     // A transfer (PTD loop) is often one invoice to one customer: its REF*IV and DTM*003
     // are then sent once, at PTD level, for all its lines, where a line's own override them.
-    let refs: &[Ref] = if ref_by(transfer.refs, &d.invoice_ref).is_some() {
-        transfer.refs
-    } else {
-        &l.refs
-    };
-    // Reported missing here; taken out of the line below.
-    invoice_ref(ctx, refs, qty_path, line);
+    // Reported missing here (neither has it); taken out of the line below.
+    invoice_ref(
+        ctx,
+        transfer.refs_for(&l.refs, &d.invoice_ref),
+        qty_path,
+        line,
+    );
     let is_return = marked_return || quantity.is_some_and(|v| v < Decimal::ZERO);
     if is_return {
-        let refs = if ref_by(transfer.refs, &d.original_invoice_ref).is_some() {
-            transfer.refs
-        } else {
-            &l.refs
-        };
+        let refs = transfer.refs_for(&l.refs, &d.original_invoice_ref);
         note_return_without_original(ctx, refs, qty_path, line);
     }
     // Each date from the line's own DTM, else from its transfer's (at the PTD loop's DTM).
